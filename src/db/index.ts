@@ -1,0 +1,4 @@
+export * from './database.ts';
+export { MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from './open.ts';
+export type * from './schema.ts';
+export * as tables from './schema.ts';

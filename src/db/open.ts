@@ -1,0 +1,136 @@
+/**
+ * Opens the configured backend and brings its schema up to date.
+ * PGlite (embedded, files under DATA_DIR) by default; a PostgreSQL server when DATABASE_URL is set.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import type { DatabaseTarget } from '../config/index.ts';
+import { ProblemError, problem } from '../shared/errors.ts';
+import type { Database, DatabaseHandle } from './database.ts';
+import { acquireDirectoryLock } from './lock.ts';
+import * as schema from './schema.ts';
+
+export const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+/** Any key; the same for every process, so two migrating at once take turns. */
+const MIGRATION_LOCK_KEY = 746_372_001;
+
+export interface OpenOptions {
+  /** Run migrations (default true). */
+  readonly migrate?: boolean;
+  /** Start PGlite from a dumped data directory (tests clone a migrated database this way). */
+  readonly pgliteSnapshot?: Blob;
+  readonly poolSize?: number;
+}
+
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: OpenOptions = {},
+): Promise<DatabaseHandle> {
+  if (target.kind === 'postgres' && options.migrate !== false) await migratePostgres(target.url);
+  const handle =
+    target.kind === 'pglite'
+      ? await openPglite(target.dataDir, options)
+      : await openPostgres(target.url, options);
+  if (target.kind === 'pglite' && options.migrate !== false) {
+    try {
+      await migratePglite(handle.db as unknown as Parameters<typeof migratePglite>[0], {
+        migrationsFolder: MIGRATIONS_FOLDER,
+      });
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+  return handle;
+}
+
+/** Several processes may start together against one server: a session advisory lock makes them take turns. */
+async function migratePostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new ProblemError(
+      problem('E_DATABASE_UNAVAILABLE', `cannot reach PostgreSQL: ${(error as Error).message}`),
+    );
+  }
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await migratePg(drizzlePg({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function openPglite(dataDir: string, options: OpenOptions): Promise<DatabaseHandle> {
+  const inMemory = dataDir === 'memory://';
+  let releaseLock = () => {};
+  if (!inMemory) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    releaseLock = acquireDirectoryLock(dataDir);
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create({
+      ...(inMemory ? {} : { dataDir }),
+      ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
+    });
+  } catch (error) {
+    releaseLock();
+    throw new ProblemError(
+      problem(
+        'E_DATABASE_UNAVAILABLE',
+        `cannot open the embedded database in ${dataDir}: ${(error as Error).message}`,
+      ),
+    );
+  }
+  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  return {
+    db,
+    kind: 'pglite',
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: async () => {
+      try {
+        if (!client.closed) await client.close();
+      } finally {
+        releaseLock();
+      }
+    },
+  };
+}
+
+async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // A dropped server connection must surface as a failed query, never as an uncaught error.
+  pool.on('error', () => {});
+  const db = drizzlePg({ client: pool, schema }) as unknown as Database;
+  let closed = false;
+  return {
+    db,
+    kind: 'postgres',
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

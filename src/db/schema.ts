@@ -1,0 +1,414 @@
+/**
+ * The one schema, for PGlite and PostgreSQL alike. `drizzle-kit generate` turns changes into
+ * the numbered SQL migrations under `drizzle/`, which both backends run unchanged.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** An IPv4 or IPv6 address as a number: numeric(39,0) holds 2^128, and compares numerically. */
+export const ipNumber = customType<{ data: bigint; driverData: string }>({
+  dataType: () => 'numeric(39,0)',
+  toDriver: (value) => value.toString(),
+  fromDriver: (value) => BigInt(value),
+});
+
+/** Raw message bytes, kept exactly as received (8-bit mail is not always valid UTF-8). */
+export const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => value,
+  fromDriver: (value) => Buffer.from(value),
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const textList = (name: string) => text(name).array().notNull().default(sql`'{}'::text[]`);
+
+export const orgs = pgTable('orgs', {
+  handle: text('handle').primaryKey(),
+  name: text('name').notNull(),
+  dba: text('dba'),
+  street: textList('street'),
+  city: text('city').notNull(),
+  state: text('state'),
+  postalCode: text('postal_code'),
+  country: text('country').notNull(),
+  referralServer: text('referral_server'),
+  publicComments: textList('public_comments'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export type PhoneKind = 'office' | 'mobile' | 'fax';
+export interface PocPhone {
+  readonly number: string;
+  readonly extension?: string;
+  readonly kind: PhoneKind;
+}
+
+export const pocs = pgTable(
+  'pocs',
+  {
+    handle: text('handle').primaryKey(),
+    kind: text('kind', { enum: ['person', 'role'] }).notNull(),
+    lastName: text('last_name').notNull(),
+    firstName: text('first_name'),
+    middleName: text('middle_name'),
+    company: text('company'),
+    street: textList('street'),
+    city: text('city'),
+    state: text('state'),
+    postalCode: text('postal_code'),
+    country: text('country'),
+    phones: jsonb('phones').$type<PocPhone[]>().notNull().default([]),
+    emails: textList('emails'),
+    publicComments: textList('public_comments'),
+    validatedAt: timestamp('validated_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('pocs_last_name_idx').on(t.lastName)],
+);
+
+export const ORG_POC_ROLES = ['admin', 'tech', 'abuse', 'noc'] as const;
+export type OrgPocRole = (typeof ORG_POC_ROLES)[number];
+
+export const orgPocs = pgTable(
+  'org_pocs',
+  {
+    orgHandle: text('org_handle')
+      .notNull()
+      .references(() => orgs.handle, { onDelete: 'cascade' }),
+    pocHandle: text('poc_handle')
+      .notNull()
+      .references(() => pocs.handle),
+    role: text('role', { enum: ORG_POC_ROLES }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgHandle, t.pocHandle, t.role] }),
+    index('org_pocs_poc_idx').on(t.pocHandle),
+  ],
+);
+
+export const customers = pgTable(
+  'customers',
+  {
+    handle: text('handle').primaryKey(),
+    /** The upstream org that reassigned space to this customer. */
+    parentOrgHandle: text('parent_org_handle')
+      .notNull()
+      .references(() => orgs.handle),
+    name: text('name').notNull(),
+    street: textList('street'),
+    city: text('city').notNull(),
+    state: text('state'),
+    postalCode: text('postal_code'),
+    country: text('country').notNull(),
+    privateResidence: boolean('private_residence').notNull().default(false),
+    publicComments: textList('public_comments'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('customers_parent_org_idx').on(t.parentOrgHandle)],
+);
+
+export const NET_TYPES = [
+  'direct_allocation',
+  'reallocation',
+  'detailed_reassignment',
+  'simple_reassignment',
+] as const;
+export type NetType = (typeof NET_TYPES)[number];
+
+export const nets = pgTable(
+  'nets',
+  {
+    handle: text('handle').primaryKey(),
+    name: text('name').notNull(),
+    version: smallint('version').notNull().$type<4 | 6>(),
+    startAddress: ipNumber('start_address').notNull(),
+    endAddress: ipNumber('end_address').notNull(),
+    /** The covering CIDR list, e.g. {10.0.0.0/23,10.0.2.0/24}, for display and look-up. */
+    cidrs: textList('cidrs'),
+    type: text('type', { enum: NET_TYPES }).notNull(),
+    parentHandle: text('parent_handle'),
+    orgHandle: text('org_handle').references(() => orgs.handle),
+    customerHandle: text('customer_handle').references(() => customers.handle),
+    originAs: bigint('origin_as', { mode: 'number' }).array().notNull().default(sql`'{}'::bigint[]`),
+    reverseNameservers: textList('reverse_nameservers'),
+    publicComments: textList('public_comments'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('nets_range_idx').on(t.version, t.startAddress, t.endAddress),
+    index('nets_parent_idx').on(t.parentHandle),
+    index('nets_org_idx').on(t.orgHandle),
+    index('nets_customer_idx').on(t.customerHandle),
+  ],
+);
+
+export const NET_POC_ROLES = ['tech', 'abuse', 'noc'] as const;
+export type NetPocRole = (typeof NET_POC_ROLES)[number];
+
+export const netPocs = pgTable(
+  'net_pocs',
+  {
+    netHandle: text('net_handle')
+      .notNull()
+      .references(() => nets.handle, { onDelete: 'cascade' }),
+    pocHandle: text('poc_handle')
+      .notNull()
+      .references(() => pocs.handle),
+    role: text('role', { enum: NET_POC_ROLES }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.netHandle, t.pocHandle, t.role] }),
+    index('net_pocs_poc_idx').on(t.pocHandle),
+  ],
+);
+
+/** A stand-in for the registry's web accounts: who may speak for which POCs. */
+export const accounts = pgTable('accounts', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+export const accountEmails = pgTable(
+  'account_emails',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** Lower-cased. */
+    email: text('email').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.email] }), index('account_emails_email_idx').on(t.email)],
+);
+
+export const accountPocs = pgTable(
+  'account_pocs',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    pocHandle: text('poc_handle')
+      .notNull()
+      .references(() => pocs.handle, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.pocHandle] }), index('account_pocs_poc_idx').on(t.pocHandle)],
+);
+
+/** Keys are kept only as SHA-256 digests (they are random, so a slow KDF adds nothing); the prefix is for display. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: serial('id').primaryKey(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    digest: text('digest').notNull(),
+    /** e.g. `API-1A2B-****-****-9F3C`: enough to tell keys apart, useless to an attacker. */
+    display: text('display').notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_digest_idx').on(t.digest)],
+);
+
+export const SUBMISSION_STATES = ['received', 'processing', 'done', 'failed'] as const;
+export type SubmissionState = (typeof SUBMISSION_STATES)[number];
+
+export const submissions = pgTable(
+  'submissions',
+  {
+    id: text('id').primaryKey(),
+    raw: bytea('raw').notNull(),
+    /** SHA-256 of the raw bytes: with the Message-ID it recognises a second delivery of one message. */
+    rawSha256: text('raw_sha256').notNull(),
+    messageId: text('message_id').notNull().default(''),
+    sizeBytes: integer('size_bytes').notNull(),
+    envelopeFrom: text('envelope_from').notNull().default(''),
+    envelopeTo: textList('envelope_to'),
+    remoteAddress: text('remote_address'),
+    heloName: text('helo_name'),
+    via: text('via', { enum: ['smtp', 'stdin', 'console'] }).notNull(),
+    fromAddress: text('from_address'),
+    subject: text('subject'),
+    state: text('state', { enum: SUBMISSION_STATES }).notNull().default('received'),
+    /** Set when the whole message was refused (no template, too many, unknown sender...). */
+    refusalCode: text('refusal_code'),
+    refusalMessage: text('refusal_message'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('submissions_dedup_idx').on(t.messageId, t.rawSha256),
+    index('submissions_state_idx').on(t.state, t.receivedAt),
+    index('submissions_from_idx').on(t.fromAddress),
+    index('submissions_received_idx').on(t.receivedAt),
+  ],
+);
+
+export const TEMPLATE_OUTCOMES = ['approved', 'rejected', 'pending_review'] as const;
+export type TemplateOutcome = (typeof TEMPLATE_OUTCOMES)[number];
+
+export interface StoredProblem {
+  readonly code: string;
+  readonly message: string;
+  readonly field?: string;
+  readonly line?: number;
+}
+
+/** One row per template of a submission: the idempotency key of the pipeline is (submission_id, template_index). */
+export const submissionTemplates = pgTable(
+  'submission_templates',
+  {
+    submissionId: text('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    templateIndex: integer('template_index').notNull(),
+    /** As written, e.g. `ARIN-REASSIGN-SIMPLE`, and `5.3`. */
+    form: text('form').notNull(),
+    formVersion: text('form_version').notNull(),
+    requestKind: text('request_kind'),
+    /** The typed request as JSON, API key removed. */
+    request: jsonb('request'),
+    /** The template text as submitted, API key redacted. */
+    echo: text('echo').notNull(),
+    outcome: text('outcome', { enum: TEMPLATE_OUTCOMES }).notNull(),
+    ticketNumber: text('ticket_number'),
+    errors: jsonb('errors').$type<StoredProblem[]>().notNull().default([]),
+    /** Handles created or changed, e.g. {net: 'NET-...', customer: 'C01234567'}. */
+    handles: jsonb('handles').$type<Record<string, string>>().notNull().default({}),
+    appliedAt: timestamp('applied_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.submissionId, t.templateIndex] })],
+);
+
+export const TICKET_STATUSES = ['approved', 'rejected', 'pending_review', 'closed'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    number: text('number').primaryKey(),
+    submissionId: text('submission_id').references(() => submissions.id, { onDelete: 'set null' }),
+    templateIndex: integer('template_index'),
+    status: text('status', { enum: TICKET_STATUSES }).notNull(),
+    resolution: text('resolution'),
+    createdAt: createdAt(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+  },
+  (t) => [index('tickets_submission_idx').on(t.submissionId, t.templateIndex)],
+);
+
+/** Per-day counter behind ticket numbers `YYYYMMDD-X<7 digits>`: unique and monotonic within a day. */
+export const ticketCounters = pgTable('ticket_counters', {
+  day: text('day').primaryKey(),
+  last: integer('last').notNull(),
+});
+
+/** Per-kind counters behind generated handles (POC suffix numbers, customer numbers, net serials). */
+export const handleCounters = pgTable('handle_counters', {
+  name: text('name').primaryKey(),
+  last: bigint('last', { mode: 'number' }).notNull(),
+});
+
+export const REJECTION_STATES = ['open', 'reprocessed', 'overridden', 'dismissed'] as const;
+export type RejectionState = (typeof REJECTION_STATES)[number];
+
+export const rejections = pgTable(
+  'rejections',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    submissionId: text('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    /** Null when the message as a whole was refused. */
+    templateIndex: integer('template_index'),
+    reasonCode: text('reason_code').notNull(),
+    reason: text('reason').notNull(),
+    form: text('form'),
+    sender: text('sender'),
+    state: text('state', { enum: REJECTION_STATES }).notNull().default('open'),
+    staffNotes: text('staff_notes'),
+    closedBy: text('closed_by'),
+    createdAt: createdAt(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('rejections_state_created_idx').on(t.state, t.createdAt),
+    index('rejections_reason_idx').on(t.state, t.reasonCode),
+    index('rejections_submission_idx').on(t.submissionId),
+    uniqueIndex('rejections_template_idx').on(t.submissionId, t.templateIndex, t.reasonCode),
+  ],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    /** `account:12`, `staff:alice@registry.example`, `seed`, `system`. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    objectType: text('object_type').notNull(),
+    objectHandle: text('object_handle').notNull(),
+    ticketNumber: text('ticket_number'),
+    submissionId: text('submission_id'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    note: text('note'),
+  },
+  (t) => [
+    index('audit_object_idx').on(t.objectType, t.objectHandle),
+    index('audit_submission_idx').on(t.submissionId),
+    index('audit_ticket_idx').on(t.ticketNumber),
+  ],
+);
+
+export const OUTBOX_STATES = ['pending', 'sent', 'failed'] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+
+/** Mail to send, written in the same transaction as what it reports, sent after commit. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Stable per reply (`<submission>.<part>@host`): a resend is recognisable, a re-run adds no second row. */
+    messageId: text('message_id').notNull(),
+    submissionId: text('submission_id').references(() => submissions.id, { onDelete: 'set null' }),
+    kind: text('kind', { enum: ['reply', 'notification', 'staff'] }).notNull(),
+    envelopeFrom: text('envelope_from').notNull().default(''),
+    recipients: textList('recipients'),
+    /** The complete RFC 5322 message, ready to send. */
+    raw: text('raw').notNull(),
+    state: text('state', { enum: OUTBOX_STATES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('outbox_message_id_idx').on(t.messageId),
+    index('outbox_due_idx').on(t.state, t.nextAttemptAt),
+    index('outbox_submission_idx').on(t.submissionId),
+  ],
+);

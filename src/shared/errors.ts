@@ -1,0 +1,46 @@
+/**
+ * Errors are values: a stable machine code and a sentence a human can act on.
+ * Codes are upper-case `E_` identifiers; each room documents the ones it returns.
+ */
+export type ErrorCode = `E_${Uppercase<string>}`;
+
+export interface Problem {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Template field number as written on the form, e.g. '03' (templates only). */
+  readonly field?: string;
+  /** 1-based line number inside the template or message text (templates only). */
+  readonly line?: number;
+}
+
+export type Result<T, E = Problem> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: E };
+
+export const ok = <T>(value: T): { readonly ok: true; readonly value: T } => ({ ok: true, value });
+export const fail = <E = Problem>(error: E): { readonly ok: false; readonly error: E } => ({
+  ok: false,
+  error,
+});
+
+export function problem(
+  code: ErrorCode,
+  message: string,
+  where: { field?: string; line?: number } = {},
+): Problem {
+  return { code, message, ...where };
+}
+
+/** `E_CODE field 03 line 7: sentence` — the one-line form used in replies and logs. */
+export function formatProblem(p: Problem): string {
+  const where = [p.field ? `field ${p.field}` : '', p.line ? `line ${p.line}` : ''].filter(Boolean).join(' ');
+  return `${p.code}${where ? ` ${where}` : ''}: ${p.message}`;
+}
+
+/** Thrown only across process boundaries we do not control (start-up, CLI); inside, return Problems. */
+export class ProblemError extends Error {
+  constructor(readonly problem: Problem) {
+    super(formatProblem(problem));
+    this.name = 'ProblemError';
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * A throwaway PostgreSQL server on a temp directory and a free loopback port,
+ * started with the machine's own initdb/pg_ctl (as the `postgres` user when we are root).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface PostgresServer {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  stop(): void;
+  /** Stops it without removing its files, so it can be started again (outage tests). */
+  pause(): void;
+  resume(): void;
+}
+
+export function findPostgresBinDir(): string | undefined {
+  const candidates = [process.env['PG_BIN_DIR'] ?? ''];
+  try {
+    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim());
+  } catch {}
+  if (fs.existsSync('/usr/lib/postgresql')) {
+    for (const version of fs.readdirSync('/usr/lib/postgresql').sort().reverse()) {
+      candidates.push(`/usr/lib/postgresql/${version}/bin`);
+    }
+  }
+  return candidates.find(
+    (dir) => dir && fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl')),
+  );
+}
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startPostgres(): Promise<PostgresServer> {
+  const binDir = findPostgresBinDir();
+  if (!binDir) {
+    throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql');
+  }
+  const asRoot = process.getuid?.() === 0;
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'hostmasterd-pg-'));
+  const dataDir = path.join(base, 'data');
+  const socketDir = path.join(base, 'run');
+  fs.mkdirSync(socketDir);
+  if (asRoot) {
+    fs.chmodSync(base, 0o755);
+    execFileSync('chown', ['-R', 'postgres:postgres', base]);
+  }
+  const run = (command: string, args: string[]) => {
+    const full = path.join(binDir, command);
+    const result = asRoot
+      ? spawnSync('runuser', ['-u', 'postgres', '--', full, ...args], { encoding: 'utf8' })
+      : spawnSync(full, args, { encoding: 'utf8' });
+    if (result.status !== 0) {
+      throw new Error(`${command} failed: ${result.stderr || result.stdout}`);
+    }
+  };
+  run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
+  const port = await freePort();
+  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socketDir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const start = () =>
+    run('pg_ctl', ['-D', dataDir, '-o', options, '-w', '-t', '60', '-l', path.join(base, 'log'), 'start']);
+  const stopServer = () => {
+    try {
+      run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    } catch {}
+  };
+  start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    pause: stopServer,
+    resume: start,
+    stop: () => {
+      stopServer();
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/** ARIN-POC: create (N), modify (M) or remove (R) a point of contact. Versions 4 and 5 (5 adds 00). */
+import type { FieldSpec, FormDefinition } from '../definition.ts';
+import type { ContactType, PocCreate, PocHandle, PocModify, PocRemove } from '../requests.ts';
+import {
+  ALWAYS,
+  addressPatch,
+  apiKeyField,
+  compact,
+  field,
+  MODIFY_REMOVE,
+  NEW,
+  postalAddress,
+  requireSomeChange,
+} from './common.ts';
+
+const POC_FIELDS: readonly FieldSpec[] = [
+  field('01', 'Registration Action', 'action', 'action', { hint: 'N, M or R', required: ALWAYS }),
+  field('02', 'Existing POC Handle', 'handle', 'pocHandle', {
+    hint: 'leave blank when creating',
+    required: MODIFY_REMOVE,
+    blankFor: NEW,
+  }),
+  field('03', 'Contact Type', 'contactType', 'contactType', { hint: 'P or R', required: NEW }),
+  field('04', 'Last Name or Role Account', 'lastName', 'text', { required: NEW }),
+  field('05', 'First Name', 'firstName', 'text'),
+  field('06', 'Middle Name', 'middleName', 'text'),
+  field('07', 'Company Name', 'companyName', 'text'),
+  field('08', 'Address', 'street', 'text', { multi: 10, required: NEW }),
+  field('09', 'City', 'city', 'text', { required: NEW }),
+  field('10', 'State/Province', 'state', 'text'),
+  field('11', 'Postal Code', 'postalCode', 'text', { maxLength: 20 }),
+  field('12', 'Country Code', 'country', 'country', { required: NEW }),
+  field('13', 'Office Phone Number', 'officePhones', 'phone', { multi: 5, required: NEW }),
+  field('14', 'Office Phone Number Extension', 'officePhoneExtension', 'phoneExtension'),
+  field('15', 'E-mail Address', 'emails', 'email', { multi: 5, required: NEW }),
+  field('16', 'Mobile', 'mobilePhone', 'phone'),
+  field('17', 'Fax', 'fax', 'phone'),
+  field('18', 'Public Comments', 'publicComments', 'text', { multi: 50 }),
+];
+
+export const pocForm: FormDefinition = {
+  name: 'ARIN-POC',
+  title: 'create, modify or remove a point of contact (POC)',
+  actionKey: 'action',
+  actions: ['N', 'M', 'R'],
+  versions: [
+    { major: 4, latestMinor: 1, fields: POC_FIELDS },
+    { major: 5, latestMinor: 1, fields: [apiKeyField, ...POC_FIELDS] },
+  ],
+  build: ({ action, values }) => {
+    if (action === 'R') {
+      const remove: PocRemove = { kind: 'poc.remove', handle: values.str('handle') as PocHandle };
+      return remove;
+    }
+    if (action === 'M') {
+      const changes = compact({
+        lastName: values.str('lastName'),
+        firstName: values.patch('firstName', values.str('firstName')),
+        middleName: values.patch('middleName', values.str('middleName')),
+        companyName: values.patch('companyName', values.str('companyName')),
+        ...addressPatch(values),
+        officePhones: values.given('officePhones') ? values.strs('officePhones') : undefined,
+        officePhoneExtension: values.patch('officePhoneExtension', values.str('officePhoneExtension')),
+        emails: values.given('emails') ? values.strs('emails') : undefined,
+        mobilePhone: values.patch('mobilePhone', values.str('mobilePhone')),
+        fax: values.patch('fax', values.str('fax')),
+        publicComments: values.patch(
+          'publicComments',
+          values.given('publicComments') ? values.strs('publicComments') : undefined,
+        ),
+      });
+      // The contact type of an existing POC cannot change; billing systems resend it anyway, so it is ignored.
+      if (!requireSomeChange(values, changes, 'action')) return undefined;
+      const modify: PocModify = { kind: 'poc.modify', handle: values.str('handle') as PocHandle, changes };
+      return modify;
+    }
+    const contactType = values.str('contactType') as ContactType;
+    if (contactType === 'person' && !values.str('firstName')) {
+      values.report('firstName', 'E_MISSING_FIELD', 'a person POC needs a first name');
+    }
+    const address = postalAddress(values);
+    if (!address) return undefined;
+    const create: PocCreate = compact({
+      kind: 'poc.create',
+      contactType,
+      lastName: values.str('lastName') ?? '',
+      firstName: values.str('firstName'),
+      middleName: values.str('middleName'),
+      companyName: values.str('companyName'),
+      address,
+      officePhones: values.strs('officePhones'),
+      officePhoneExtension: values.str('officePhoneExtension'),
+      emails: values.strs('emails'),
+      mobilePhone: values.str('mobilePhone'),
+      fax: values.str('fax'),
+      publicComments: values.strs('publicComments'),
+    });
+    return create;
+  },
+};

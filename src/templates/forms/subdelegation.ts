@@ -1,0 +1,313 @@
+/**
+ * ARIN-REASSIGN-DETAILED, ARIN-REALLOCATE, ARIN-IPv6-REASSIGN, ARIN-IPv6-REALLOCATE: one
+ * layout family, built by one factory. Version 4 embeds the downstream org and POCs to create;
+ * version 5 names an existing org and retires fields 02-19 (data there is refused).
+ */
+import type { FieldSpec, FormDefinition } from '../definition.ts';
+import type { FieldValues } from '../field-values.ts';
+import type {
+  ContactType,
+  DownstreamOrg,
+  EmbeddedPoc,
+  NetPoc,
+  NetPocRole,
+  OrgHandle,
+  PocHandle,
+  PocReference,
+  Reallocate,
+  ReassignDetailed,
+} from '../requests.ts';
+import { type AddressKeys, apiKeyField, compact, field, NEW, postalAddress } from './common.ts';
+
+type IpFamily = 4 | 6;
+
+function retiredFields(): FieldSpec[] {
+  const specs: FieldSpec[] = [];
+  for (let n = 2; n <= 19; n++) {
+    const number = String(n).padStart(2, '0');
+    specs.push(field(number, 'Retired', `retired${number}`, 'text', { retired: true, multi: 50 }));
+  }
+  return specs;
+}
+
+function version5(family: IpFamily): FieldSpec[] {
+  const tail =
+    family === 6
+      ? [
+          field('23', 'Justification', 'justification', 'freeText'),
+          field('24', 'Public Comments', 'publicComments', 'text', { multi: 50 }),
+          field('25', 'Additional Information', 'additionalInfo', 'freeText'),
+        ]
+      : [
+          field('23', 'Public Comments', 'publicComments', 'text', { multi: 50 }),
+          field('24', 'Additional Information', 'additionalInfo', 'freeText'),
+        ];
+  return [
+    apiKeyField,
+    field('01', 'Downstream Org ID', 'orgHandle', 'orgHandle', { required: NEW }),
+    ...retiredFields(),
+    field(
+      '20',
+      family === 6 ? 'IPv6 Address and Prefix or Range' : 'IP Address and Prefix or Range',
+      'range',
+      family === 6 ? 'ipv6Range' : 'ipv4Range',
+      { required: NEW },
+    ),
+    field('21', 'Network Name', 'networkName', 'netName', { required: NEW }),
+    field('22', 'Origin AS', 'originAs', 'originAs'),
+    ...tail,
+  ];
+}
+
+/** The POC block of version 4, for the org POC (08-19) and the net POC (25-36). */
+function embeddedPocFields(first: number, label: string, prefix: string): FieldSpec[] {
+  const n = (offset: number) => String(first + offset).padStart(2, '0');
+  return [
+    field(n(0), `${label} Handle`, `${prefix}Handle`, 'pocHandle', {
+      hint: 'or leave blank to create the POC below',
+    }),
+    field(n(1), `${label} Contact Type`, `${prefix}ContactType`, 'contactType', { hint: 'P or R' }),
+    field(n(2), `${label} Last Name or Role Account`, `${prefix}LastName`, 'text'),
+    field(n(3), `${label} First Name`, `${prefix}FirstName`, 'text'),
+    field(n(4), `${label} Company Name`, `${prefix}CompanyName`, 'text'),
+    field(n(5), `${label} Address`, `${prefix}Street`, 'text', { multi: 10 }),
+    field(n(6), `${label} City`, `${prefix}City`, 'text'),
+    field(n(7), `${label} State/Province`, `${prefix}State`, 'text'),
+    field(n(8), `${label} Postal Code`, `${prefix}PostalCode`, 'text', { maxLength: 20 }),
+    field(n(9), `${label} Country Code`, `${prefix}Country`, 'country'),
+    field(n(10), `${label} Office Phone Number`, `${prefix}Phone`, 'phone'),
+    field(n(11), `${label} E-mail Address`, `${prefix}Email`, 'email'),
+  ];
+}
+
+function version4(family: IpFamily): FieldSpec[] {
+  return [
+    field('01', 'Downstream Org ID', 'orgHandle', 'orgHandle', {
+      hint: 'or leave blank to create the org below',
+    }),
+    field('02', 'Org Name', 'orgName', 'text'),
+    field('03', 'Org Address', 'orgStreet', 'text', { multi: 10 }),
+    field('04', 'Org City', 'orgCity', 'text'),
+    field('05', 'Org State/Province', 'orgState', 'text'),
+    field('06', 'Org Postal Code', 'orgPostalCode', 'text', { maxLength: 20 }),
+    field('07', 'Org Country Code', 'orgCountry', 'country'),
+    ...embeddedPocFields(8, 'Org POC', 'orgPoc'),
+    field(
+      '20',
+      family === 6 ? 'IPv6 Address and Prefix or Range' : 'IP Address and Prefix or Range',
+      'range',
+      family === 6 ? 'ipv6Range' : 'ipv4Range',
+      { required: NEW },
+    ),
+    field('21', 'Network Name', 'networkName', 'netName', { required: NEW }),
+    field('22', 'Origin AS', 'originAs', 'originAs'),
+    family === 6
+      ? field('23', 'Justification', 'justification', 'freeText')
+      : field('23', 'Hostname of DNS Reverse Mapping Nameserver', 'reverseNameservers', 'hostname', {
+          multi: 13,
+        }),
+    field('24', 'Net POC Type', 'netPocType', 'netPocType', { hint: 'T, AB or N' }),
+    ...embeddedPocFields(25, 'Net POC', 'netPoc'),
+    field('37', 'Public Comments', 'publicComments', 'text', { multi: 50 }),
+    field('38', 'Additional Information', 'additionalInfo', 'freeText'),
+  ];
+}
+
+function pocKeys(prefix: string): AddressKeys {
+  return {
+    street: `${prefix}Street`,
+    city: `${prefix}City`,
+    state: `${prefix}State`,
+    postalCode: `${prefix}PostalCode`,
+    country: `${prefix}Country`,
+  };
+}
+
+const POC_DETAIL_SUFFIXES = [
+  'ContactType',
+  'LastName',
+  'FirstName',
+  'CompanyName',
+  'Street',
+  'City',
+  'State',
+  'PostalCode',
+  'Country',
+  'Phone',
+  'Email',
+];
+
+/** A POC named by handle, or written out to be created; undefined (and reported) when neither works. */
+function pocReference(values: FieldValues, prefix: string, what: string): PocReference | undefined {
+  const handle = values.str(`${prefix}Handle`) as PocHandle | undefined;
+  const detailGiven = POC_DETAIL_SUFFIXES.some((s) => values.given(`${prefix}${s}`));
+  if (handle) {
+    if (detailGiven) {
+      values.report(
+        `${prefix}Handle`,
+        'E_AMBIGUOUS_VALUE',
+        `give either the ${what} handle or the details of a new ${what}, not both`,
+      );
+      return undefined;
+    }
+    return { handle };
+  }
+  const missing = ['ContactType', 'LastName', 'Street', 'City', 'Country', 'Phone', 'Email'].filter(
+    (s) => !values.given(`${prefix}${s}`),
+  );
+  for (const suffix of missing) {
+    values.report(
+      `${prefix}${suffix}`,
+      'E_MISSING_FIELD',
+      `the ${what} has no handle, so this field is needed to create it`,
+    );
+  }
+  const contactType = values.str(`${prefix}ContactType`) as ContactType | undefined;
+  if (contactType === 'person' && !values.str(`${prefix}FirstName`)) {
+    values.report(`${prefix}FirstName`, 'E_MISSING_FIELD', `the ${what} is a person and needs a first name`);
+    return undefined;
+  }
+  const address = postalAddress(values, pocKeys(prefix));
+  const officePhone = values.str(`${prefix}Phone`);
+  const email = values.str(`${prefix}Email`);
+  if (missing.length > 0 || !address || !contactType || !officePhone || !email) return undefined;
+  const poc: EmbeddedPoc = compact({
+    contactType,
+    lastName: values.str(`${prefix}LastName`) ?? '',
+    firstName: values.str(`${prefix}FirstName`),
+    companyName: values.str(`${prefix}CompanyName`),
+    address,
+    officePhone,
+    email,
+  });
+  return { create: poc };
+}
+
+const ORG_DETAIL_KEYS = [
+  'orgName',
+  'orgStreet',
+  'orgCity',
+  'orgState',
+  'orgPostalCode',
+  'orgCountry',
+  'orgPocHandle',
+  ...POC_DETAIL_SUFFIXES.map((s) => `orgPoc${s}`),
+];
+
+function downstreamOrg(values: FieldValues): DownstreamOrg | undefined {
+  const handle = values.str('orgHandle') as OrgHandle | undefined;
+  if (!values.has('orgName')) return handle ? { handle } : undefined; // version 5: required check already ran
+  const detailGiven = ORG_DETAIL_KEYS.some((k) => values.given(k));
+  if (handle) {
+    if (detailGiven) {
+      values.report(
+        'orgHandle',
+        'E_AMBIGUOUS_VALUE',
+        'give either the Downstream Org ID or the details of a new org (02-19), not both',
+      );
+      return undefined;
+    }
+    return { handle };
+  }
+  if (!detailGiven) {
+    values.report(
+      'orgHandle',
+      'E_MISSING_FIELD',
+      'give the Downstream Org ID, or the details of a new org in fields 02-19',
+    );
+    return undefined;
+  }
+  for (const key of ['orgName', 'orgStreet', 'orgCity', 'orgCountry']) {
+    if (!values.given(key))
+      values.report(key, 'E_MISSING_FIELD', 'the org has no Org ID, so this field is needed to create it');
+  }
+  const address = postalAddress(values, {
+    street: 'orgStreet',
+    city: 'orgCity',
+    state: 'orgState',
+    postalCode: 'orgPostalCode',
+    country: 'orgCountry',
+  });
+  const poc = pocReference(values, 'orgPoc', 'org POC');
+  const name = values.str('orgName');
+  if (!name || !address || !poc) return undefined;
+  return { create: { name, address, poc } };
+}
+
+function netPocs(values: FieldValues): NetPoc[] | undefined {
+  if (!values.has('netPocType')) return [];
+  const anyGiven =
+    values.given('netPocType') ||
+    values.given('netPocHandle') ||
+    POC_DETAIL_SUFFIXES.some((s) => values.given(`netPoc${s}`));
+  if (!anyGiven) return [];
+  const role = values.str('netPocType') as NetPocRole | undefined;
+  if (!role) {
+    values.report('netPocType', 'E_MISSING_FIELD', 'a net POC is given, so its type (T, AB or N) is needed');
+    return undefined;
+  }
+  const poc = pocReference(values, 'netPoc', 'net POC');
+  return poc ? [{ role, poc }] : undefined;
+}
+
+function subdelegationForm(
+  name: string,
+  kind: 'reassign-detailed' | 'reallocate',
+  family: IpFamily,
+  title: string,
+): FormDefinition {
+  return {
+    name,
+    title,
+    actions: ['N'],
+    versions: [
+      { major: 4, latestMinor: 1, fields: version4(family) },
+      { major: 5, latestMinor: 4, fields: version5(family) },
+    ],
+    build: ({ values }) => {
+      const range = values.range('range');
+      const org = downstreamOrg(values);
+      const pocs = netPocs(values);
+      const networkName = values.str('networkName');
+      if (!range || !org || !pocs || !networkName) return undefined;
+      const request: ReassignDetailed | Reallocate = compact({
+        kind,
+        range,
+        downstreamOrg: org,
+        networkName,
+        originAs: values.numbers('originAs') ?? [],
+        justification: values.str('justification'),
+        reverseNameservers: values.strs('reverseNameservers'),
+        netPocs: pocs,
+        publicComments: values.strs('publicComments'),
+        additionalInfo: values.str('additionalInfo'),
+      });
+      return request;
+    },
+  };
+}
+
+export const reassignDetailedForm = subdelegationForm(
+  'ARIN-REASSIGN-DETAILED',
+  'reassign-detailed',
+  4,
+  'reassign IPv4 addresses to a downstream org with its own POCs',
+);
+export const reallocateForm = subdelegationForm(
+  'ARIN-REALLOCATE',
+  'reallocate',
+  4,
+  'reallocate IPv4 addresses to a downstream ISP',
+);
+export const ipv6ReassignForm = subdelegationForm(
+  'ARIN-IPv6-REASSIGN',
+  'reassign-detailed',
+  6,
+  'reassign IPv6 addresses to a downstream org',
+);
+export const ipv6ReallocateForm = subdelegationForm(
+  'ARIN-IPv6-REALLOCATE',
+  'reallocate',
+  6,
+  'reallocate IPv6 addresses to a downstream ISP',
+);

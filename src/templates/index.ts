@@ -1,0 +1,20 @@
+/**
+ * Templates: message text -> at most ten typed requests, or line-numbered problems.
+ * Pure: no I/O. The worker uses `parseSubmission`; `lint` and tests use the rest.
+ */
+export { findApiKeys, redactApiKey, redactApiKeys } from './api-key.ts';
+export type { Action, FieldSpec, FormDefinition, FormVersion } from './definition.ts';
+export { fieldId, versionLabel } from './definition.ts';
+export { acceptedVersions, FORMS, findForm, findVersion } from './forms/index.ts';
+export { type ParsedTemplate, parseTemplateBlock, templateKind } from './parse-template.ts';
+export type * from './requests.ts';
+export { type NumberedLine, splitTemplates, type TemplateBlock } from './split.ts';
+export {
+  BLANK_FORMS_HINT,
+  MAX_TEMPLATES_PER_MESSAGE,
+  parseSubmission,
+  type SubmissionInput,
+  type SubmissionOptions,
+  type SubmissionParse,
+} from './submission.ts';
+export { NET_HANDLE, ORG_HANDLE, POC_HANDLE } from './values.ts';

@@ -1,0 +1,94 @@
+/**
+ * Reads a template body into numbered field lines. Senders vary (case, spacing, a different
+ * parenthetical, no space after the colon, tabs): the NUMBER identifies a field; the label is
+ * kept only for a loose sanity check. Unlabelled lines continue the previous field.
+ */
+import { type Problem, problem } from '../shared/errors.ts';
+import type { NumberedLine } from './split.ts';
+
+export interface FieldLine {
+  /** As written: `03`, `5a`. */
+  readonly number: string;
+  /** Numeric identity: `03` -> `3`, `5a` -> `5`. */
+  readonly id: string;
+  readonly label: string;
+  readonly value: string;
+  readonly line: number;
+  /** Unlabelled lines that followed it. */
+  readonly continuations: NumberedLine[];
+}
+
+/** `03.` / `5a.` then a label (starting with a letter or a parenthesis) or directly the colon; `10.0.0.0` is not a field. */
+const FIELD_START = /^\s*(\d{1,3})([a-zA-Z]?)\s*\.\s*(?=[A-Za-z(:'"])/;
+
+/** Index of the first `:` outside parentheses (`Referral Server (rwhois://host:port):`). */
+function labelEnd(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (c === ':' && depth === 0) return i;
+  }
+  // Unbalanced parentheses: fall back to the first colon.
+  return text.indexOf(':');
+}
+
+export interface ReadResult {
+  readonly fields: FieldLine[];
+  readonly problems: Problem[];
+}
+
+export function readFields(body: readonly NumberedLine[]): ReadResult {
+  const fields: FieldLine[] = [];
+  const problems: Problem[] = [];
+  let current: FieldLine | undefined;
+  for (const { text, line } of body) {
+    const trimmed = text.trim();
+    if (trimmed.length === 0 || trimmed.startsWith('**')) continue;
+    const start = FIELD_START.exec(text);
+    if (!start) {
+      if (current) current.continuations.push({ text: trimmed, line });
+      else
+        problems.push(
+          problem(
+            'E_UNEXPECTED_LINE',
+            `this line is not a numbered field (like "01. Label: value"): ${JSON.stringify(trimmed.slice(0, 60))}`,
+            { line },
+          ),
+        );
+      continue;
+    }
+    const rest = text.slice(start[0].length);
+    const colon = labelEnd(rest);
+    const number = `${start[1]}${start[2]}`;
+    if (colon < 0) {
+      problems.push(
+        problem('E_MALFORMED_LINE', 'there is no ":" between the label and the value', {
+          field: number,
+          line,
+        }),
+      );
+      current = undefined;
+      continue;
+    }
+    current = {
+      number,
+      id: String(Number.parseInt(start[1]!, 10)),
+      label: rest.slice(0, colon).trim(),
+      value: rest.slice(colon + 1).trim(),
+      line,
+      continuations: [],
+    };
+    fields.push(current);
+  }
+  return { fields, problems };
+}
+
+/** Lower-case, no parenthetical, letters and digits only: `Customer  Name (Blah)` -> `customername`. */
+export function normalizeLabel(label: string): string {
+  return label
+    .replace(/\([^)]*\)/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+}

@@ -1,0 +1,193 @@
+/**
+ * Field value syntax: one validator per kind of value. Each takes the trimmed text of one line
+ * and returns the typed value or a code and a sentence (the caller adds field and line).
+ * Registry rules (does the handle exist, is the range ours) are not checked here.
+ */
+import countries from 'i18n-iso-countries';
+import { type IpRange, parseRange } from '../ip/index.ts';
+import type { ErrorCode } from '../shared/errors.ts';
+import { API_KEY_EXACT } from './api-key.ts';
+
+export type Scalar = string | boolean | IpRange | readonly number[];
+
+export type Checked =
+  | { readonly ok: true; readonly value: Scalar }
+  | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
+
+export type FieldKind =
+  | 'apiKey'
+  | 'action'
+  | 'text'
+  | 'freeText'
+  | 'pocHandle'
+  | 'orgHandle'
+  | 'country'
+  | 'email'
+  | 'phone'
+  | 'phoneExtension'
+  | 'ipRange'
+  | 'ipv4Range'
+  | 'ipv6Range'
+  | 'originAs'
+  | 'yesNo'
+  | 'contactType'
+  | 'netPocType'
+  | 'referralServer'
+  | 'hostname'
+  | 'netName';
+
+const good = (value: Scalar): Checked => ({ ok: true, value });
+const bad = (code: ErrorCode, message: string): Checked => ({ ok: false, code, message });
+
+/** Values are echoed in messages; keep them short so one absurd line doesn't flood a reply. */
+export function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+}
+
+export const POC_HANDLE = /^[A-Z]{1,20}\d{1,10}-ARIN$/;
+export const ORG_HANDLE = /^[A-Z0-9]{1,40}(?:-[A-Z0-9]{1,40})*-\d{1,10}$/;
+export const NET_HANDLE = /^NET6?-[0-9A-F]{1,4}(?:-[0-9A-F]{1,4}){1,16}$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+const PHONE = /^\+?[0-9][0-9 ().\-/]{3,30}(?:\s*(?:x|ext\.?)\s*\d{1,8})?$/i;
+const HOSTNAME = /^(?=.{1,253}\.?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$/;
+const NET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$/;
+const REFERRAL = /^rwhois:\/\/[A-Za-z0-9.-]{1,253}(?::\d{1,5})?\/?$/i;
+
+function checkRange(raw: string, want?: 4 | 6): Checked {
+  const r = parseRange(raw);
+  if (!r.ok) return bad('E_INVALID_IP', r.error.message);
+  if (want && r.value.version !== want) {
+    const other = want === 4 ? 'an IPv6' : 'an IPv4';
+    return bad('E_INVALID_IP', `${quote(raw)} is ${other} address, but this form is for IPv${want} only`);
+  }
+  return good(r.value);
+}
+
+/** `AS64500, 64501 AS64502`: commas or spaces, `AS` prefix optional; duplicates dropped. */
+export function parseOriginAs(raw: string): Checked {
+  const parts = raw.split(/[\s,;]+/).filter((p) => p.length > 0);
+  if (parts.length === 0) return bad('E_INVALID_ORIGIN_AS', 'no AS number was given');
+  if (parts.length > 100) return bad('E_INVALID_ORIGIN_AS', 'more than 100 origin AS numbers');
+  const seen = new Set<number>();
+  for (const part of parts) {
+    const m = /^(?:AS)?(\d{1,10})$/i.exec(part);
+    const n = m ? Number(m[1]) : Number.NaN;
+    if (!(n >= 1 && n <= 4294967295)) {
+      return bad('E_INVALID_ORIGIN_AS', `${quote(part)} is not an AS number (write e.g. AS64500, 64501)`);
+    }
+    seen.add(n);
+  }
+  return good([...seen]);
+}
+
+const VALIDATORS: Record<FieldKind, (raw: string) => Checked> = {
+  apiKey: (raw) =>
+    API_KEY_EXACT.test(raw)
+      ? good(raw.toUpperCase())
+      : bad(
+          'E_INVALID_API_KEY',
+          'the API key is not of the form API-XXXX-XXXX-XXXX-XXXX (4 to 8 groups of 4 hex digits)',
+        ),
+  action: (raw) => {
+    const m = /^(N|M|R|NEW|MODIFY|REMOVE)$/i.exec(raw);
+    return m
+      ? good(m[1]!.charAt(0).toUpperCase())
+      : bad('E_INVALID_ACTION', `${quote(raw)} is not a registration action`);
+  },
+  text: (raw) => good(raw),
+  freeText: (raw) => good(raw),
+  pocHandle: (raw) =>
+    POC_HANDLE.test(raw.toUpperCase())
+      ? good(raw.toUpperCase())
+      : bad('E_INVALID_HANDLE', `${quote(raw)} is not a POC handle (like JD123-ARIN)`),
+  orgHandle: (raw) =>
+    ORG_HANDLE.test(raw.toUpperCase())
+      ? good(raw.toUpperCase())
+      : bad('E_INVALID_HANDLE', `${quote(raw)} is not an Org ID (like EXAMPLE-1)`),
+  country: (raw) => {
+    const code = raw.toUpperCase();
+    return /^[A-Z]{2}$/.test(code) && countries.isValid(code)
+      ? good(code)
+      : bad(
+          'E_INVALID_COUNTRY',
+          `${quote(raw)} is not an ISO 3166 two-letter country code (like US, CA, DE)`,
+        );
+  },
+  email: (raw) =>
+    EMAIL.test(raw) && raw.length <= 254
+      ? good(raw)
+      : bad('E_INVALID_EMAIL', `${quote(raw)} is not an e-mail address`),
+  phone: (raw) =>
+    PHONE.test(raw) && (raw.match(/\d/g) ?? []).length >= 5
+      ? good(raw)
+      : bad('E_INVALID_PHONE', `${quote(raw)} is not a phone number (like +1-703-555-0100)`),
+  phoneExtension: (raw) =>
+    /^\d{1,8}$/.test(raw)
+      ? good(raw)
+      : bad('E_INVALID_PHONE', `${quote(raw)} is not a phone extension (digits only)`),
+  ipRange: (raw) => checkRange(raw),
+  ipv4Range: (raw) => checkRange(raw, 4),
+  ipv6Range: (raw) => checkRange(raw, 6),
+  originAs: parseOriginAs,
+  yesNo: (raw) => {
+    if (/^(Y|YES)$/i.test(raw)) return good(true);
+    if (/^(N|NO)$/i.test(raw)) return good(false);
+    return bad('E_INVALID_VALUE', `${quote(raw)} is not Yes or No`);
+  },
+  contactType: (raw) => {
+    if (/^(P|PERSON)$/i.test(raw)) return good('person');
+    if (/^(R|ROLE)$/i.test(raw)) return good('role');
+    return bad('E_INVALID_VALUE', `${quote(raw)} is not a contact type (P for person, R for role)`);
+  },
+  netPocType: (raw) => {
+    const v = raw.toUpperCase();
+    if (v === 'T' || v === 'TECH') return good('tech');
+    if (v === 'AB' || v === 'ABUSE') return good('abuse');
+    if (v === 'N' || v === 'NOC') return good('noc');
+    return bad('E_INVALID_VALUE', `${quote(raw)} is not a net POC type (T, AB or N)`);
+  },
+  referralServer: (raw) =>
+    REFERRAL.test(raw)
+      ? good(raw)
+      : bad('E_INVALID_VALUE', `${quote(raw)} is not a referral server (rwhois://host:port)`),
+  hostname: (raw) =>
+    HOSTNAME.test(raw)
+      ? good(raw.toLowerCase().replace(/\.$/, ''))
+      : bad('E_INVALID_VALUE', `${quote(raw)} is not a host name`),
+  netName: (raw) =>
+    NET_NAME.test(raw)
+      ? good(raw.toUpperCase())
+      : bad('E_INVALID_VALUE', `${quote(raw)} is not a network name (letters, digits, - and _, at most 50)`),
+};
+
+/** Default length caps per kind (characters of one line); a field spec may set its own. */
+export const DEFAULT_MAX_LENGTH: Record<FieldKind, number> = {
+  apiKey: 80,
+  action: 10,
+  text: 255,
+  freeText: 4000,
+  pocHandle: 40,
+  orgHandle: 60,
+  country: 10,
+  email: 254,
+  phone: 40,
+  phoneExtension: 10,
+  ipRange: 100,
+  ipv4Range: 100,
+  ipv6Range: 100,
+  originAs: 1200,
+  yesNo: 5,
+  contactType: 10,
+  netPocType: 10,
+  referralServer: 270,
+  hostname: 254,
+  netName: 50,
+};
+
+export function checkValue(kind: FieldKind, raw: string, maxLength = DEFAULT_MAX_LENGTH[kind]): Checked {
+  if (raw.length > maxLength) {
+    return bad('E_TOO_LONG', `the value is ${raw.length} characters long; at most ${maxLength} are allowed`);
+  }
+  return VALIDATORS[kind](raw);
+}

@@ -1,0 +1,415 @@
+import { describe, expect, it } from 'vitest';
+import { formatRange } from '../ip/index.ts';
+import type { Problem } from '../shared/errors.ts';
+import { type ParsedTemplate, parseSubmission, type SubmissionParse, type TemplateRequest } from './index.ts';
+
+const KEY = 'API-1234-5678-9ABC-DEF0';
+
+function templates(r: SubmissionParse): readonly ParsedTemplate[] {
+  if (!r.ok) throw new Error(`message refused: ${r.problem.code}`);
+  return r.templates;
+}
+function request(text: string, subject?: string): TemplateRequest {
+  const t = templates(parseSubmission({ text, subject }))[0]!;
+  if (!t.result.ok) throw new Error(JSON.stringify(t.result.error));
+  return t.result.value;
+}
+function problems(text: string): readonly Problem[] {
+  const t = templates(parseSubmission({ text }))[0]!;
+  if (t.result.ok) throw new Error('expected problems');
+  return t.result.error;
+}
+const codes = (ps: readonly Problem[]) => ps.map((p) => `${p.code} ${p.field ?? '-'} ${p.line ?? '-'}`);
+
+const simple = (lines: string[]) =>
+  ['Template: ARIN-REASSIGN-SIMPLE-5.3', ...lines, 'END OF TEMPLATE'].join('\n');
+const SIMPLE_OK = [
+  `00. API Key: ${KEY}`,
+  '01. Registration Action (N, M or R): N',
+  '03. IP Address and Prefix or Range: 198.51.100.16/28',
+  '06. Customer Name: Example Customer',
+  '07. Customer Address: 1 Main St',
+  '08. Customer City: Springfield',
+  '09. Customer State/Province: VA',
+  '10. Customer Postal Code: 22150',
+  '11. Customer Country Code: US',
+];
+
+describe('splitting', () => {
+  it('finds no template and says how to get the blank forms', () => {
+    const r = parseSubmission({ text: 'Hello, please reassign 198.51.100.0/28 to my customer.' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problem.code).toBe('E_NO_TEMPLATE');
+    expect(r.problem.message).toMatch(/Blank forms/);
+    expect(r.problem.message).toMatch(/ARIN-REASSIGN-SIMPLE/);
+  });
+
+  it('ignores templates quoted in a reply', () => {
+    const quoted = simple(SIMPLE_OK)
+      .split('\n')
+      .map((l) => `> ${l}`)
+      .join('\n');
+    const r = parseSubmission({ text: `Thanks!\n\nOn Monday you wrote:\n${quoted}\n` });
+    expect(!r.ok && r.problem.code).toBe('E_NO_TEMPLATE');
+  });
+
+  it('accepts ten templates and refuses eleven, saying how many and the limit', () => {
+    const one = simple(SIMPLE_OK);
+    expect(templates(parseSubmission({ text: Array(10).fill(one).join('\n\n') }))).toHaveLength(10);
+    const r = parseSubmission({ text: Array(11).fill(one).join('\n\n') });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problem.code).toBe('E_TOO_MANY_TEMPLATES');
+    expect(r.problem.message).toMatch(/11 templates/);
+    expect(r.problem.message).toMatch(/at most 10/);
+    expect(r.templatesFound).toBe(11);
+  });
+
+  it('reports a template without END OF TEMPLATE, and still parses the next one', () => {
+    const text = [
+      'Template: ARIN-POC-5.1',
+      '01. Registration Action: R',
+      '02. Existing POC Handle: DEMO1-ARIN',
+      '',
+      simple(SIMPLE_OK),
+    ].join('\n');
+    const ts = templates(parseSubmission({ text }));
+    expect(ts).toHaveLength(2);
+    expect(ts[0]!.result.ok).toBe(false);
+    expect(!ts[0]!.result.ok && codes(ts[0]!.result.error)).toEqual(['E_MISSING_END - 1']);
+    expect(ts[1]!.result.ok).toBe(true);
+    expect(ts[1]!.index).toBe(2);
+  });
+
+  it('names the versions we accept for an unknown form or version', () => {
+    const text =
+      'Template: ARIN-FOOBAR-5.0\n01. x: y\nEND OF TEMPLATE\n\nTemplate: ARIN-POC-2.0\nEND OF TEMPLATE';
+    const [a, b] = templates(parseSubmission({ text }));
+    expect(!a!.result.ok && a!.result.error[0]!.code).toBe('E_UNKNOWN_TEMPLATE');
+    expect(!a!.result.ok && a!.result.error[0]!.message).toMatch(/ARIN-POC \(4\.x, 5\.x\)/);
+    expect(!b!.result.ok && b!.result.error[0]!.message).toMatch(
+      /version 2\.0 of ARIN-POC is not supported; we accept versions 4\.x, 5\.x/,
+    );
+    expect(a!.formAsWritten).toBe('ARIN-FOOBAR-5.0');
+  });
+
+  it('accepts any minor version of a known major, and CRLF line ends', () => {
+    const text = simple(SIMPLE_OK).replace('5.3', '5.0').replace(/\n/g, '\r\n');
+    expect(request(text).kind).toBe('reassign-simple.create');
+  });
+});
+
+describe('reading fields leniently', () => {
+  it('takes numbers strictly and labels loosely: case, spacing, parentheticals, no space after colon, tabs', () => {
+    const r = request(
+      simple([
+        '01.registration action (Blah, blah):N',
+        '3.\tIP ADDRESS AND PREFIX OR RANGE:\t121.143.100.000\\28',
+        '04. Origin AS: AS64500, 64501 as64502',
+        '06. Cust Name: Example',
+        '07. Customer Address: 1 Main St',
+        '    Building B',
+        '08. Customer City: Springfield',
+        '09. Customer State/Province: VA',
+        '10. Customer Postal Code: 22150',
+        '11. Customer Country Code:us',
+      ]),
+    );
+    expect(r.kind).toBe('reassign-simple.create');
+    if (r.kind !== 'reassign-simple.create') return;
+    expect(formatRange(r.range)).toBe('121.143.100.0/28');
+    expect(r.originAs).toEqual([64500, 64501, 64502]);
+    expect(r.customer.address.street).toEqual(['1 Main St', 'Building B']);
+    expect(r.customer.address.country).toBe('US');
+  });
+
+  it('collects every error of a template with field and line', () => {
+    const ps = problems(
+      simple([
+        '01. Registration Action: N',
+        '03. IP Address and Prefix or Range: 198.51.100.300/28',
+        '04. Origin AS: ASX',
+        '06. Customer Name: A',
+        '06. Customer Name: B',
+        '07. Customer Address: 1 Main St',
+        '08. Customer City: Springfield',
+        '   and its suburbs',
+        '11. Customer Country Code: UK',
+        '44. Something: else',
+      ]),
+    );
+    expect(codes(ps)).toEqual([
+      'E_INVALID_IP 03 3',
+      'E_INVALID_ORIGIN_AS 04 4',
+      'E_TOO_MANY_VALUES 06 6',
+      'E_TOO_MANY_VALUES 08 9',
+      'E_INVALID_COUNTRY 11 10',
+      'E_UNKNOWN_FIELD 44 11',
+    ]);
+  });
+
+  it('reports required fields per action', () => {
+    expect(codes(problems(simple(['01. Registration Action: N'])))).toEqual([
+      'E_MISSING_FIELD 03 1',
+      'E_MISSING_FIELD 06 1',
+      'E_MISSING_FIELD 07 1',
+      'E_MISSING_FIELD 08 1',
+      'E_MISSING_FIELD 11 1',
+    ]);
+    expect(codes(problems(simple(['01. Registration Action: Q'])))).toEqual(['E_INVALID_ACTION 01 2']);
+    expect(codes(problems(simple(['02. Network Name: X'])))).toEqual(['E_MISSING_FIELD 01 1']);
+  });
+
+  it("spots a field written in another version's layout by its label", () => {
+    // 4.1 numbering under a 5.x header: 05 is Private on 5.x, Customer Name on 4.1.
+    const ps = problems(simple(['01. Registration Action: N', '05. Customer Name: Example']));
+    const mismatch = ps.find((p) => p.code === 'E_FIELD_MISMATCH');
+    expect(mismatch).toMatchObject({ field: '05', line: 3 });
+    expect(mismatch?.message).toMatch(/field 06/);
+  });
+
+  it('needs a state and postal code for US and Canadian addresses', () => {
+    const ps = problems(simple(SIMPLE_OK.filter((l) => !l.startsWith('09'))));
+    expect(codes(ps)).toEqual(['E_MISSING_FIELD 09 1']);
+  });
+});
+
+describe('modify and NONE', () => {
+  it('NONE clears an optional field on modify; blank leaves it', () => {
+    const r = request(
+      simple([
+        '01. Registration Action: M',
+        '03. IP Address and Prefix or Range: 198.51.100.16 - 198.51.100.31',
+        '04. Origin AS: NONE',
+        '12. Public Comments: none',
+        '08. Customer City: Richmond',
+      ]),
+    );
+    expect(r).toMatchObject({
+      kind: 'reassign-simple.modify',
+      changes: { originAs: null, publicComments: null, city: 'Richmond' },
+    });
+    if (r.kind === 'reassign-simple.modify') expect('customerName' in r.changes).toBe(false);
+  });
+
+  it('refuses NONE on a required field and a modify that changes nothing', () => {
+    expect(
+      codes(
+        problems(
+          simple(['01. Registration Action: M', '03. IP: 198.51.100.16/28', '06. Customer Name: NONE']),
+        ),
+      ),
+    ).toEqual(['E_CANNOT_CLEAR 06 4']);
+    expect(codes(problems(simple(['01. Registration Action: M', '03. IP: 198.51.100.16/28'])))).toEqual([
+      'E_NOTHING_TO_CHANGE 03 3',
+    ]);
+  });
+
+  it('removes by range, ignoring the rest', () => {
+    const r = request(
+      simple([
+        '01. Registration Action: R',
+        '03. IP Address and Prefix or Range: 198.51.100.16/28',
+        '06. Customer Name: Whoever',
+      ]),
+    );
+    expect(r.kind).toBe('reassign-simple.remove');
+  });
+});
+
+describe('API keys', () => {
+  it('keeps the key apart from the echo and from JSON', () => {
+    const r = parseSubmission({ text: simple(SIMPLE_OK) });
+    const t = templates(r)[0]!;
+    expect(t.apiKey).toBe(KEY);
+    expect(r.ok && r.apiKey).toBe(KEY);
+    expect(t.echo).toContain('00. API Key: API-****-****-****-DEF0');
+    expect(t.echo).not.toContain('1234');
+    expect(JSON.stringify(t, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain('5678');
+    expect(JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain('5678');
+  });
+
+  it('takes the key from the Subject for templates without line 00, and accepts 8-group keys', () => {
+    const long = 'API-0000-1111-2222-3333-4444-5555-6666-7777';
+    const r = parseSubmission({ subject: `SWIP ${long}`, text: simple(SIMPLE_OK.slice(1)) });
+    expect(templates(r)[0]!.apiKey).toBe(long);
+  });
+
+  it('refuses two different keys in one message', () => {
+    const r = parseSubmission({ subject: 'API-AAAA-BBBB-CCCC-DDDD', text: simple(SIMPLE_OK) });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problem.code).toBe('E_MULTIPLE_API_KEYS');
+    expect(r.problem.message).not.toContain('AAAA-BBBB');
+  });
+
+  it('reports a malformed key without repeating it', () => {
+    const ps = problems(simple([...SIMPLE_OK.slice(1), '00. API Key: API-12-34']));
+    expect(codes(ps)).toEqual(['E_INVALID_API_KEY 00 10']);
+    const t = templates(parseSubmission({ text: simple(['00. API Key: API-12-34']) }))[0]!;
+    expect(t.echo).not.toContain('API-12-34');
+  });
+});
+
+describe('other forms', () => {
+  it('POC create with repeated address, phones and e-mails', () => {
+    const r = request(
+      [
+        'Template: ARIN-POC-5.1',
+        '01. Registration Action (N, M or R): N',
+        '03. Contact Type (P or R): P',
+        '04. Last Name or Role Account: Müller',
+        '05. First Name: Jürgen',
+        '08. Address: Hauptstraße 1',
+        '08. Address: Hinterhaus',
+        '09. City: Berlin',
+        '11. Postal Code: 10115',
+        '12. Country Code: de',
+        '13. Office Phone Number: +49 30 1234567',
+        '15. E-mail Address: j.mueller@example.de',
+        '15. E-mail Address: noc@example.de',
+        'END OF TEMPLATE',
+      ].join('\n'),
+    );
+    expect(r).toEqual({
+      kind: 'poc.create',
+      contactType: 'person',
+      lastName: 'Müller',
+      firstName: 'Jürgen',
+      address: {
+        street: ['Hauptstraße 1', 'Hinterhaus'],
+        city: 'Berlin',
+        postalCode: '10115',
+        country: 'DE',
+      },
+      officePhones: ['+49 30 1234567'],
+      emails: ['j.mueller@example.de', 'noc@example.de'],
+      publicComments: [],
+    });
+  });
+
+  it('POC: the handle must be blank when creating and given when removing', () => {
+    const text = 'Template: ARIN-POC-4.1\n01. Registration Action: R\nEND OF TEMPLATE';
+    expect(codes(problems(text))).toEqual(['E_MISSING_FIELD 02 1']);
+    expect(
+      request(
+        'Template: ARIN-POC-4.1\n01. Registration Action: R\n02. Existing POC Handle: demo1-arin\nEND OF TEMPLATE',
+      ),
+    ).toEqual({
+      kind: 'poc.remove',
+      handle: 'DEMO1-ARIN',
+    });
+  });
+
+  it('ORG create with POC lists', () => {
+    const r = request(
+      [
+        'Template: ARIN-ORG-5.2',
+        '01. Registration Action: N',
+        "03. Organization's Legal Name: Downstream Networks LLC",
+        '06. Org Address: 5 Elm St',
+        '07. Org City: Austin',
+        '08. Org State/Province: TX',
+        '09. Org Postal Code: 73301',
+        '10. Org Country Code: US',
+        '11. Admin POC Handle: DEMO1-ARIN',
+        '12. Tech POC Handle: DEMO1-ARIN',
+        '12. Tech POC Handle: OTHER1-ARIN',
+        '15. Referral Server (rwhois://host:port): rwhois://rwhois.example.net:4321',
+        '17. Additional Information: first line',
+        'second line',
+        'END OF TEMPLATE',
+      ].join('\n'),
+    );
+    expect(r).toMatchObject({
+      kind: 'org.create',
+      adminPoc: 'DEMO1-ARIN',
+      techPocs: ['DEMO1-ARIN', 'OTHER1-ARIN'],
+      abusePocs: [],
+      referralServer: 'rwhois://rwhois.example.net:4321',
+      additionalInfo: 'first line\nsecond line',
+    });
+  });
+
+  it('REASSIGN-DETAILED 5.x names an existing org and refuses retired fields', () => {
+    const base = [
+      'Template: ARIN-REASSIGN-DETAILED-5.4',
+      '01. Downstream Org ID: OTHERISP-1',
+      '20. IP Address and Prefix or Range: 198.51.100.128/25',
+      '21. Network Name: OTHER-NET',
+      '22. Origin AS: 64500',
+    ];
+    expect(request([...base, 'END OF TEMPLATE'].join('\n'))).toEqual({
+      kind: 'reassign-detailed',
+      range: { version: 4, start: 0xc6336480n, end: 0xc63364ffn },
+      downstreamOrg: { handle: 'OTHERISP-1' },
+      networkName: 'OTHER-NET',
+      originAs: [64500],
+      reverseNameservers: [],
+      netPocs: [],
+      publicComments: [],
+    });
+    expect(codes(problems([...base, '02. Org Name: New Org', 'END OF TEMPLATE'].join('\n')))).toEqual([
+      'E_RETIRED_FIELD 02 6',
+    ]);
+  });
+
+  it('IPv6-REALLOCATE 4.x creates the embedded org and POCs; refuses IPv4 on an IPv6 form', () => {
+    const text = [
+      'Template: ARIN-IPv6-REALLOCATE-4.1',
+      '02. Org Name: Sub ISP Inc',
+      '03. Org Address: 9 Oak Rd',
+      '04. Org City: Toronto',
+      '05. Org State/Province: ON',
+      '06. Org Postal Code: M5V 2T6',
+      '07. Org Country Code: CA',
+      '08. Org POC Handle: DEMO1-ARIN',
+      '20. IP Address and Prefix or Range: 2001:db8:100::/40',
+      '21. Network Name: SUBISP-V6',
+      '23. Justification: 300 customers',
+      '  at /48 each',
+      '24. Net POC Type: AB',
+      '26. Net POC Contact Type: R',
+      '27. Net POC Last Name or Role Account: Abuse Desk',
+      '30. Net POC Address: 9 Oak Rd',
+      '31. Net POC City: Toronto',
+      '32. Net POC State/Province: ON',
+      '33. Net POC Postal Code: M5V 2T6',
+      '34. Net POC Country Code: CA',
+      '35. Net POC Office Phone Number: +1 416 555 0100',
+      '36. Net POC E-mail Address: abuse@subisp.example',
+      'END OF TEMPLATE',
+    ].join('\n');
+    const r = request(text);
+    expect(r).toMatchObject({
+      kind: 'reallocate',
+      downstreamOrg: { create: { name: 'Sub ISP Inc', poc: { handle: 'DEMO1-ARIN' } } },
+      justification: '300 customers\nat /48 each',
+      netPocs: [
+        {
+          role: 'abuse',
+          poc: { create: { contactType: 'role', lastName: 'Abuse Desk', email: 'abuse@subisp.example' } },
+        },
+      ],
+    });
+    expect(codes(problems(text.replace('2001:db8:100::/40', '198.51.100.0/24')))).toEqual([
+      'E_INVALID_IP 20 9',
+    ]);
+  });
+
+  it('NET-MOD refuses action N and clears a POC with NONE', () => {
+    const head = ['Template: ARIN-NET-MOD-5.3', '02. IP Address and Prefix or Range: 198.51.100.0/24'];
+    expect(codes(problems([...head, '01. Registration Action: N', 'END OF TEMPLATE'].join('\n')))).toEqual([
+      'E_INVALID_ACTION 01 3',
+    ]);
+    expect(
+      request(
+        [...head, '01. Registration Action: M', '06. Abuse POC Handle: NONE', 'END OF TEMPLATE'].join('\n'),
+      ),
+    ).toMatchObject({
+      kind: 'net.modify',
+      changes: { abusePoc: null },
+    });
+  });
+});

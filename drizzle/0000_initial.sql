@@ -95,6 +95,7 @@ CREATE TABLE "orgs" (
 	"handle" text PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
 	"dba" text,
+	"tax_id" text,
 	"street" text[] DEFAULT '{}'::text[] NOT NULL,
 	"city" text NOT NULL,
 	"state" text,
@@ -225,21 +226,25 @@ ALTER TABLE "submission_templates" ADD CONSTRAINT "submission_templates_submissi
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_submission_id_submissions_id_fk" FOREIGN KEY ("submission_id") REFERENCES "public"."submissions"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "account_emails_email_idx" ON "account_emails" USING btree ("email");--> statement-breakpoint
 CREATE INDEX "account_pocs_poc_idx" ON "account_pocs" USING btree ("poc_handle");--> statement-breakpoint
+CREATE UNIQUE INDEX "accounts_name_idx" ON "accounts" USING btree ("name");--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_digest_idx" ON "api_keys" USING btree ("digest");--> statement-breakpoint
 CREATE INDEX "audit_object_idx" ON "audit_log" USING btree ("object_type","object_handle");--> statement-breakpoint
 CREATE INDEX "audit_submission_idx" ON "audit_log" USING btree ("submission_id");--> statement-breakpoint
 CREATE INDEX "audit_ticket_idx" ON "audit_log" USING btree ("ticket_number");--> statement-breakpoint
 CREATE INDEX "customers_parent_org_idx" ON "customers" USING btree ("parent_org_handle");--> statement-breakpoint
+CREATE INDEX "customers_name_idx" ON "customers" USING btree (lower("name"));--> statement-breakpoint
 CREATE INDEX "net_pocs_poc_idx" ON "net_pocs" USING btree ("poc_handle");--> statement-breakpoint
 CREATE INDEX "nets_range_idx" ON "nets" USING btree ("version","start_address","end_address");--> statement-breakpoint
 CREATE INDEX "nets_parent_idx" ON "nets" USING btree ("parent_handle");--> statement-breakpoint
 CREATE INDEX "nets_org_idx" ON "nets" USING btree ("org_handle");--> statement-breakpoint
 CREATE INDEX "nets_customer_idx" ON "nets" USING btree ("customer_handle");--> statement-breakpoint
 CREATE INDEX "org_pocs_poc_idx" ON "org_pocs" USING btree ("poc_handle");--> statement-breakpoint
+CREATE INDEX "orgs_name_idx" ON "orgs" USING btree (lower("name"));--> statement-breakpoint
 CREATE UNIQUE INDEX "outbox_message_id_idx" ON "outbox" USING btree ("message_id");--> statement-breakpoint
 CREATE INDEX "outbox_due_idx" ON "outbox" USING btree ("state","next_attempt_at");--> statement-breakpoint
 CREATE INDEX "outbox_submission_idx" ON "outbox" USING btree ("submission_id");--> statement-breakpoint
-CREATE INDEX "pocs_last_name_idx" ON "pocs" USING btree ("last_name");--> statement-breakpoint
+CREATE INDEX "pocs_last_name_idx" ON "pocs" USING btree (lower("last_name"));--> statement-breakpoint
+CREATE INDEX "pocs_emails_idx" ON "pocs" USING gin ("emails");--> statement-breakpoint
 CREATE INDEX "rejections_state_created_idx" ON "rejections" USING btree ("state","created_at");--> statement-breakpoint
 CREATE INDEX "rejections_reason_idx" ON "rejections" USING btree ("state","reason_code");--> statement-breakpoint
 CREATE INDEX "rejections_submission_idx" ON "rejections" USING btree ("submission_id");--> statement-breakpoint

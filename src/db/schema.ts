@@ -38,20 +38,26 @@ const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull(
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 const textList = (name: string) => text(name).array().notNull().default(sql`'{}'::text[]`);
 
-export const orgs = pgTable('orgs', {
-  handle: text('handle').primaryKey(),
-  name: text('name').notNull(),
-  dba: text('dba'),
-  street: textList('street'),
-  city: text('city').notNull(),
-  state: text('state'),
-  postalCode: text('postal_code'),
-  country: text('country').notNull(),
-  referralServer: text('referral_server'),
-  publicComments: textList('public_comments'),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const orgs = pgTable(
+  'orgs',
+  {
+    handle: text('handle').primaryKey(),
+    name: text('name').notNull(),
+    dba: text('dba'),
+    /** Business tax ID from ORG templates: kept for staff, never shown publicly. */
+    taxId: text('tax_id'),
+    street: textList('street'),
+    city: text('city').notNull(),
+    state: text('state'),
+    postalCode: text('postal_code'),
+    country: text('country').notNull(),
+    referralServer: text('referral_server'),
+    publicComments: textList('public_comments'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('orgs_name_idx').on(sql`lower(${t.name})`)],
+);
 
 export type PhoneKind = 'office' | 'mobile' | 'fax';
 export interface PocPhone {
@@ -81,7 +87,10 @@ export const pocs = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('pocs_last_name_idx').on(t.lastName)],
+  (t) => [
+    index('pocs_last_name_idx').on(sql`lower(${t.lastName})`),
+    index('pocs_emails_idx').using('gin', t.emails),
+  ],
 );
 
 export const ORG_POC_ROLES = ['admin', 'tech', 'abuse', 'noc'] as const;
@@ -123,7 +132,10 @@ export const customers = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('customers_parent_org_idx').on(t.parentOrgHandle)],
+  (t) => [
+    index('customers_parent_org_idx').on(t.parentOrgHandle),
+    index('customers_name_idx').on(sql`lower(${t.name})`),
+  ],
 );
 
 export const NET_TYPES = [
@@ -183,11 +195,16 @@ export const netPocs = pgTable(
 );
 
 /** A stand-in for the registry's web accounts: who may speak for which POCs. */
-export const accounts = pgTable('accounts', {
-  id: serial('id').primaryKey(),
-  name: text('name').notNull(),
-  createdAt: createdAt(),
-});
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: serial('id').primaryKey(),
+    /** Unique, like a web-account user name: the seed file identifies accounts by it. */
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('accounts_name_idx').on(t.name)],
+);
 
 export const accountEmails = pgTable(
   'account_emails',
@@ -411,4 +428,51 @@ export const outbox = pgTable(
     index('outbox_due_idx').on(t.state, t.nextAttemptAt),
     index('outbox_submission_idx').on(t.submissionId),
   ],
+);
+
+/** Registry staff who sign in to the console. Passwords are kept only as scrypt hashes. */
+export const staffUsers = pgTable(
+  'staff_users',
+  {
+    id: serial('id').primaryKey(),
+    /** Lower-cased; the sign-in name and the actor in the audit log (`staff:<email>`). */
+    email: text('email').notNull(),
+    /** `scrypt$N$r$p$<salt b64>$<hash b64>`. */
+    passwordHash: text('password_hash').notNull(),
+    /** Set for a printed one-time password: the first sign-in must choose a new one. */
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
+    createdAt: createdAt(),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('staff_users_email_idx').on(t.email)],
+);
+
+/** A signed-in browser. The cookie holds a random token; only its SHA-256 digest is stored. */
+export const staffSessions = pgTable(
+  'staff_sessions',
+  {
+    tokenDigest: text('token_digest').primaryKey(),
+    staffUserId: integer('staff_user_id')
+      .notNull()
+      .references(() => staffUsers.id, { onDelete: 'cascade' }),
+    /** A one-shot message for the next page (post/redirect/get), e.g. the result of an action. */
+    flash: jsonb('flash').$type<{ kind: 'ok' | 'error'; text: string }>(),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('staff_sessions_user_idx').on(t.staffUserId)],
+);
+
+/** Every sign-in attempt, known address or not: repeated failures lock the address out for a while. */
+export const staffLoginAttempts = pgTable(
+  'staff_login_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    email: text('email').notNull(),
+    succeeded: boolean('succeeded').notNull(),
+    remoteAddress: text('remote_address'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('staff_login_attempts_email_idx').on(t.email, t.at)],
 );

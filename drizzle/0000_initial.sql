@@ -158,6 +158,32 @@ CREATE TABLE "rejections" (
 	"closed_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "staff_login_attempts" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"email" text NOT NULL,
+	"succeeded" boolean NOT NULL,
+	"remote_address" text,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "staff_sessions" (
+	"token_digest" text PRIMARY KEY NOT NULL,
+	"staff_user_id" integer NOT NULL,
+	"flash" jsonb,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "staff_users" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"email" text NOT NULL,
+	"password_hash" text NOT NULL,
+	"must_change_password" boolean DEFAULT false NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"disabled_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "submission_templates" (
 	"submission_id" text NOT NULL,
 	"template_index" integer NOT NULL,
@@ -222,6 +248,7 @@ ALTER TABLE "org_pocs" ADD CONSTRAINT "org_pocs_org_handle_orgs_handle_fk" FOREI
 ALTER TABLE "org_pocs" ADD CONSTRAINT "org_pocs_poc_handle_pocs_handle_fk" FOREIGN KEY ("poc_handle") REFERENCES "public"."pocs"("handle") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbox" ADD CONSTRAINT "outbox_submission_id_submissions_id_fk" FOREIGN KEY ("submission_id") REFERENCES "public"."submissions"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "rejections" ADD CONSTRAINT "rejections_submission_id_submissions_id_fk" FOREIGN KEY ("submission_id") REFERENCES "public"."submissions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "staff_sessions" ADD CONSTRAINT "staff_sessions_staff_user_id_staff_users_id_fk" FOREIGN KEY ("staff_user_id") REFERENCES "public"."staff_users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "submission_templates" ADD CONSTRAINT "submission_templates_submission_id_submissions_id_fk" FOREIGN KEY ("submission_id") REFERENCES "public"."submissions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_submission_id_submissions_id_fk" FOREIGN KEY ("submission_id") REFERENCES "public"."submissions"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "account_emails_email_idx" ON "account_emails" USING btree ("email");--> statement-breakpoint
@@ -245,10 +272,13 @@ CREATE INDEX "outbox_due_idx" ON "outbox" USING btree ("state","next_attempt_at"
 CREATE INDEX "outbox_submission_idx" ON "outbox" USING btree ("submission_id");--> statement-breakpoint
 CREATE INDEX "pocs_last_name_idx" ON "pocs" USING btree (lower("last_name"));--> statement-breakpoint
 CREATE INDEX "pocs_emails_idx" ON "pocs" USING gin ("emails");--> statement-breakpoint
-CREATE INDEX "rejections_state_created_idx" ON "rejections" USING btree ("state","created_at");--> statement-breakpoint
-CREATE INDEX "rejections_reason_idx" ON "rejections" USING btree ("state","reason_code");--> statement-breakpoint
+CREATE INDEX "rejections_state_created_idx" ON "rejections" USING btree ("state","created_at","id");--> statement-breakpoint
+CREATE INDEX "rejections_reason_idx" ON "rejections" USING btree ("state","reason_code","created_at","id");--> statement-breakpoint
 CREATE INDEX "rejections_submission_idx" ON "rejections" USING btree ("submission_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "rejections_template_idx" ON "rejections" USING btree ("submission_id","template_index","reason_code");--> statement-breakpoint
+CREATE INDEX "staff_login_attempts_email_idx" ON "staff_login_attempts" USING btree ("email","at");--> statement-breakpoint
+CREATE INDEX "staff_sessions_user_idx" ON "staff_sessions" USING btree ("staff_user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "staff_users_email_idx" ON "staff_users" USING btree ("email");--> statement-breakpoint
 CREATE UNIQUE INDEX "submissions_dedup_idx" ON "submissions" USING btree ("message_id","raw_sha256");--> statement-breakpoint
 CREATE INDEX "submissions_state_idx" ON "submissions" USING btree ("state","received_at");--> statement-breakpoint
 CREATE INDEX "submissions_from_idx" ON "submissions" USING btree ("from_address");--> statement-breakpoint

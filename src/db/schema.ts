@@ -370,8 +370,9 @@ export const rejections = pgTable(
     closedAt: timestamp('closed_at', { withTimezone: true }),
   },
   (t) => [
-    index('rejections_state_created_idx').on(t.state, t.createdAt),
-    index('rejections_reason_idx').on(t.state, t.reasonCode),
+    // Keyset paging of the staff queue: (state, created_at, id), with and without a reason filter.
+    index('rejections_state_created_idx').on(t.state, t.createdAt, t.id),
+    index('rejections_reason_idx').on(t.state, t.reasonCode, t.createdAt, t.id),
     index('rejections_submission_idx').on(t.submissionId),
     uniqueIndex('rejections_template_idx').on(t.submissionId, t.templateIndex, t.reasonCode),
   ],

@@ -1,0 +1,74 @@
+/**
+ * Attachment bytes -> text. mailparser undoes base64/quoted-printable but leaves attachments
+ * in their charset; bodies it decodes itself. Only parts that are really text are kept: a
+ * template sent as `application/octet-stream` (some billing systems do) is text; a PDF is not.
+ */
+import { TextDecoder } from 'node:util';
+
+/**
+ * Labels decoded as Windows-1252. Senders who say ISO-8859-1 often mean 1252 (WHATWG decodes it
+ * so too), and 1252 is a superset for printable text.
+ */
+const WINDOWS_1252_LABELS = new Set([
+  'iso-8859-1',
+  'iso8859-1',
+  'latin1',
+  'l1',
+  'us-ascii',
+  'ascii',
+  'cp1252',
+  'windows-1252',
+  'cp819',
+]);
+
+/** 0x80-0x9F in Windows-1252 (Node 20's TextDecoder maps these to C1 controls, as Latin-1). */
+const CP1252_HIGH =
+  '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F' +
+  '\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
+
+export function decodeWindows1252(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes)
+    out += b >= 0x80 && b <= 0x9f ? CP1252_HIGH.charAt(b - 0x80) : String.fromCharCode(b);
+  return out;
+}
+
+function decodeAs(bytes: Uint8Array, charset: string | undefined): string | undefined {
+  if (!charset) return undefined;
+  const name = charset.toLowerCase().trim();
+  if (WINDOWS_1252_LABELS.has(name)) return decodeWindows1252(bytes);
+  try {
+    return new TextDecoder(name).decode(bytes);
+  } catch {
+    return undefined; // an unknown charset label: guess below
+  }
+}
+
+/** Text-like: no NUL byte and few control characters besides tab/CR/LF/FF. */
+export function looksLikeText(bytes: Uint8Array): boolean {
+  const sample = bytes.subarray(0, 8192);
+  let control = 0;
+  for (const b of sample) {
+    if (b === 0) return false;
+    if (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 27) control++;
+  }
+  return control <= sample.length / 100;
+}
+
+/** Declared charset first; otherwise UTF-8 if it decodes cleanly, else Windows-1252. */
+export function decodeText(bytes: Uint8Array, charset?: string): string {
+  let text = decodeAs(bytes, charset);
+  if (text === undefined) {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      text = decodeWindows1252(bytes);
+    }
+  }
+  return text.replace(/^\uFEFF/, '');
+}
+
+/** CRLF and lone CR -> LF, so line numbers mean the same thing everywhere. */
+export function normalizeNewlines(text: string): string {
+  return text.replace(/\r\n?/g, '\n');
+}

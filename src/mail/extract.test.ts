@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type ExtractedMail, extractMail, stripCleartextSignature } from './index.ts';
+
+const FIXTURES = join(import.meta.dirname, '../../test/fixtures/mail');
+
+async function extract(name: string): Promise<ExtractedMail> {
+  const r = await extractMail(readFileSync(join(FIXTURES, name)));
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+describe('extractMail', () => {
+  it('reads the headers that matter', async () => {
+    const m = await extract('plain-reassign-simple-5.0.eml');
+    expect(m.headers.from).toEqual({ address: 'noc@demo-isp.example', name: 'Demo ISP NOC' });
+    expect(m.headers.to).toEqual([{ address: 'hostmaster@localhost', name: '' }]);
+    expect(m.headers.subject).toBe('REASSIGN SIMPLE');
+    expect(m.headers.messageId).toBe('<swip-0001@demo-isp.example>');
+    expect(m.headers.date?.toISOString()).toBe('2026-11-23T15:00:00.000Z');
+    expect(m.headers.returnPath).toBe('noc@demo-isp.example');
+    expect(m.automation).toEqual({ bounce: false, autoSubmitted: false, mailingList: false, reasons: [] });
+    expect(m.text.startsWith('Hello hostmaster,\n')).toBe(true);
+  });
+
+  it('decodes encoded-word headers and ISO-8859-1 quoted-printable bodies', async () => {
+    const m = await extract('iso-8859-1-poc-create.eml');
+    expect(m.headers.subject).toBe('Création POC');
+    expect(m.headers.from?.name).toBe('Jérôme Dupré');
+    expect(m.text).toContain('04. Last Name or Role Account: Dupré');
+    expect(m.text).toContain('09. City: Montréal');
+  });
+
+  it('joins quoted-printable soft line breaks', async () => {
+    const m = await extract('quoted-printable-soft-breaks.eml');
+    expect(m.text).toContain(
+      '07. Customer Address: 1234 Extraordinarily Long Boulevard Name That Goes On, Suite 5678\n',
+    );
+    expect(m.text).toContain('contact noc=demo for questions.');
+  });
+
+  it('decodes a base64 UTF-8 body', async () => {
+    const m = await extract('base64-org-create.eml');
+    expect(m.text).toContain('06. Org Address: Müllerstraße 12');
+  });
+
+  it('turns CRLF into LF', async () => {
+    const m = await extract('crlf-net-mod-5.0.eml');
+    expect(m.text).not.toContain('\r');
+    expect(m.text.split('\n')[0]).toBe('Template: ARIN-NET-MOD-5.0');
+  });
+
+  it('reads a .txt attachment beside the body, and numbers lines across blocks', async () => {
+    const m = await extract('attachment-txt-base64.eml');
+    expect(m.blocks.map((b) => [b.source, b.filename, b.firstLine])).toEqual([
+      ['body', undefined, 1],
+      ['attachment', 'swip-0002.txt', 6],
+    ]);
+    expect(m.text.split('\n')[5]).toBe('Template: ARIN-REASSIGN-SIMPLE-5.3');
+  });
+
+  it('reads an application/octet-stream attachment that is really text', async () => {
+    const m = await extract('attachment-octet-stream.eml');
+    expect(m.blocks).toHaveLength(1);
+    expect(m.blocks[0]!.source).toBe('attachment');
+    expect(m.text.startsWith('Template: ARIN-REASSIGN-SIMPLE-5.3\n')).toBe(true);
+  });
+
+  it('decodes a Windows-1252 attachment', async () => {
+    const m = await extract('attachment-windows-1252.eml');
+    expect(m.text).toContain('06. Customer Name: O’Brien’s Café – “Best Coffee”');
+  });
+
+  it('converts HTML-only mail, one paragraph per line', async () => {
+    const m = await extract('html-only-poc-modify.eml');
+    expect(m.htmlOnly).toBe(true);
+    expect(m.text).toMatch(/^Template: ARIN-POC-5\.1$/m);
+    expect(m.text).toMatch(/^18\. Public Comments: Updated phone & hours$/m);
+    expect(m.text).toMatch(/^END OF TEMPLATE$/m);
+  });
+
+  it('decodes format=flowed', async () => {
+    const m = await extract('format-flowed.eml');
+    expect(m.text).toContain(
+      '12. Public Comments: This is a long comment that a flowed mail client wrapped at a space\n',
+    );
+  });
+
+  it('strips a PGP cleartext signature and its dash-escaping', async () => {
+    const m = await extract('pgp-signed.eml');
+    expect(m.pgpSigned).toBe(true);
+    expect(m.text).not.toContain('BEGIN PGP');
+    expect(m.text).not.toContain('iQEz');
+    expect(m.text).toContain('\n-- \nDemo ISP NOC');
+    expect(m.text.startsWith('Template: ARIN-REASSIGN-SIMPLE-5.3')).toBe(true);
+  });
+
+  it('flags auto-replies and lists', async () => {
+    const m = await extract('auto-reply.eml');
+    expect(m.automation.autoSubmitted).toBe(true);
+    expect(m.automation.mailingList).toBe(true);
+    expect(m.headers.autoSubmitted).toBe('auto-replied');
+    expect(m.headers.precedence).toBe('bulk');
+  });
+
+  it('flags bounces (empty Return-Path, MAILER-DAEMON) and our own replies', async () => {
+    const bounce = await extractMail(
+      Buffer.from(
+        'Return-Path: <>\nFrom: MAILER-DAEMON@mx.example\nTo: hostmaster@localhost\nSubject: Undelivered\n\nsorry\n',
+      ),
+    );
+    expect(bounce.ok && bounce.value.automation.bounce).toBe(true);
+    expect(bounce.ok && bounce.value.headers.returnPath).toBe('');
+    const ours = await extractMail(
+      Buffer.from('From: hostmaster@localhost\nX-Hostmaster-Status: APPROVED\nSubject: Re: x\n\nhi\n'),
+    );
+    expect(ours.ok && ours.value.automation.autoSubmitted).toBe(true);
+  });
+
+  it('never throws on garbage', async () => {
+    for (const raw of [
+      '',
+      '\0\0\0',
+      'Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain; charset=nonsense\n\nhi',
+      '::::\n\n',
+    ]) {
+      const r = await extractMail(Buffer.from(raw));
+      expect(typeof r.ok).toBe('boolean');
+    }
+  });
+});
+
+describe('stripCleartextSignature', () => {
+  it('leaves unsigned text alone', () => {
+    expect(stripCleartextSignature('a\n- b\n')).toEqual({ text: 'a\n- b\n', signed: false });
+  });
+});

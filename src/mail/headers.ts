@@ -1,0 +1,102 @@
+/** The headers that matter, read from mailparser's result; plus automation (loop) signals. */
+import type { AddressObject, ParsedMail } from 'mailparser';
+import type { AutomationSignals, MailAddress, MailHeaders } from './types.ts';
+
+function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
+  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  const out: MailAddress[] = [];
+  for (const obj of objects) {
+    for (const entry of obj.value) {
+      const members = entry.group ?? [entry];
+      for (const m of members)
+        if (m.address) out.push({ address: m.address.toLowerCase(), name: m.name ?? '' });
+    }
+  }
+  return out;
+}
+
+/** Raw, unfolded header values by lower-case name, in order: safer than typed values for odd headers. */
+function rawHeaders(parsed: ParsedMail): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const { key, line } of parsed.headerLines) {
+    const colon = line.indexOf(':');
+    const value = (colon >= 0 ? line.slice(colon + 1) : '').replace(/\r?\n[ \t]+/g, ' ').trim();
+    const list = map.get(key) ?? [];
+    list.push(value);
+    map.set(key, list);
+  }
+  return map;
+}
+
+const firstOf = (raw: Map<string, string[]>, name: string) => raw.get(name)?.[0];
+
+function messageIds(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const text = Array.isArray(value) ? value.join(' ') : value;
+  return text.match(/<[^<>\s]+>/g) ?? text.split(/\s+/).filter(Boolean);
+}
+
+export function readHeaders(parsed: ParsedMail): MailHeaders {
+  const raw = rawHeaders(parsed);
+  const from = addresses(parsed.from)[0];
+  const replyTo = addresses(parsed.replyTo)[0];
+  const returnPathRaw = firstOf(raw, 'return-path');
+  const returnPath =
+    returnPathRaw === undefined ? undefined : returnPathRaw.replace(/^<|>$/g, '').trim().toLowerCase();
+  const lower = (v: string | undefined) => v?.toLowerCase();
+  const listId = firstOf(raw, 'list-id');
+  const status = firstOf(raw, 'x-hostmaster-status');
+  const suppress = firstOf(raw, 'x-auto-response-suppress');
+  const date =
+    parsed.date && !Number.isNaN(parsed.date.getTime()) && raw.has('date') ? parsed.date : undefined;
+  const headers: MailHeaders = {
+    to: addresses(parsed.to),
+    cc: addresses(parsed.cc),
+    subject: parsed.subject ?? '',
+    references: messageIds(parsed.references),
+    xLoop: raw.get('x-loop') ?? [],
+    contentType: lower(firstOf(raw, 'content-type')?.split(';')[0]?.trim()) ?? 'text/plain',
+    ...(from ? { from } : {}),
+    ...(replyTo ? { replyTo } : {}),
+    ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
+    ...(date ? { date } : {}),
+    ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
+    ...(raw.has('auto-submitted')
+      ? { autoSubmitted: lower(firstOf(raw, 'auto-submitted')?.split(';')[0]?.trim()) }
+      : {}),
+    ...(raw.has('precedence') ? { precedence: lower(firstOf(raw, 'precedence')) } : {}),
+    ...(listId !== undefined ? { listId } : {}),
+    ...(returnPath !== undefined ? { returnPath } : {}),
+    ...(status !== undefined ? { xHostmasterStatus: status } : {}),
+    ...(suppress !== undefined ? { xAutoResponseSuppress: suppress } : {}),
+  };
+  return headers;
+}
+
+/** RFC 3834 and common practice: what marks a message we must never answer automatically. */
+export function automationSignals(h: MailHeaders): AutomationSignals {
+  const reasons: string[] = [];
+  const fromLocal = h.from?.address.split('@')[0] ?? '';
+  const bounce =
+    h.returnPath === '' ||
+    h.contentType === 'multipart/report' ||
+    /^(mailer-daemon|postmaster)$/i.test(fromLocal) ||
+    h.from === undefined;
+  if (h.returnPath === '') reasons.push('empty Return-Path (a bounce)');
+  if (h.contentType === 'multipart/report') reasons.push('delivery report');
+  if (/^(mailer-daemon|postmaster)$/i.test(fromLocal)) reasons.push(`From ${fromLocal}`);
+  if (h.from === undefined) reasons.push('no From address');
+  const autoSubmitted =
+    (h.autoSubmitted !== undefined && h.autoSubmitted !== 'no') ||
+    h.xHostmasterStatus !== undefined ||
+    h.xLoop.length > 0;
+  if (h.autoSubmitted !== undefined && h.autoSubmitted !== 'no')
+    reasons.push(`Auto-Submitted: ${h.autoSubmitted}`);
+  if (h.xHostmasterStatus !== undefined) reasons.push('X-Hostmaster-Status (one of our own replies)');
+  if (h.xLoop.length > 0) reasons.push('X-Loop');
+  const mailingList = h.listId !== undefined || ['bulk', 'list', 'junk'].includes(h.precedence ?? '');
+  if (h.listId !== undefined) reasons.push('List-Id');
+  if (h.precedence && ['bulk', 'list', 'junk'].includes(h.precedence))
+    reasons.push(`Precedence: ${h.precedence}`);
+  return { bounce, autoSubmitted, mailingList, reasons };
+}

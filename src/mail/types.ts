@@ -1,0 +1,68 @@
+/** What the mail room hands to the templates room and the worker. */
+
+export interface MailAddress {
+  /** Lower-cased. */
+  readonly address: string;
+  readonly name: string;
+}
+
+/** The headers that matter for replying, threading, authorization and loop detection. */
+export interface MailHeaders {
+  readonly from?: MailAddress;
+  readonly replyTo?: MailAddress;
+  readonly to: readonly MailAddress[];
+  readonly cc: readonly MailAddress[];
+  readonly subject: string;
+  /** With angle brackets, as written (`<abc@host>`). */
+  readonly messageId?: string;
+  readonly date?: Date;
+  readonly inReplyTo?: string;
+  readonly references: readonly string[];
+  /** `Auto-Submitted` value, lower-cased (`no`, `auto-replied`, `auto-generated`). */
+  readonly autoSubmitted?: string;
+  /** `Precedence` value, lower-cased (`bulk`, `list`, `junk`). */
+  readonly precedence?: string;
+  readonly listId?: string;
+  /** The envelope sender the MTA recorded; empty string for `<>` (a bounce). */
+  readonly returnPath?: string;
+  /** `X-Loop` values (other robots mark their mail with it). */
+  readonly xLoop: readonly string[];
+  /** `X-Hostmaster-Status`: set on our own replies, so seeing it means a loop. */
+  readonly xHostmasterStatus?: string;
+  /** `X-Auto-Response-Suppress` (Microsoft's "do not auto-reply" marker). */
+  readonly xAutoResponseSuppress?: string;
+  /** Top-level Content-Type (`multipart/report` means a delivery report). */
+  readonly contentType: string;
+}
+
+/** Why a message looks automated; the worker decides what to do (never reply to these). */
+export interface AutomationSignals {
+  readonly bounce: boolean;
+  readonly autoSubmitted: boolean;
+  readonly mailingList: boolean;
+  /** One short reason per signal, for logs and the staff console. */
+  readonly reasons: readonly string[];
+}
+
+export type TextSource = 'body' | 'attachment' | 'html';
+
+export interface TextBlock {
+  readonly source: TextSource;
+  readonly filename?: string;
+  readonly contentType: string;
+  readonly text: string;
+  /** 1-based line where this block starts in `ExtractedMail.text`. */
+  readonly firstLine: number;
+}
+
+export interface ExtractedMail {
+  readonly headers: MailHeaders;
+  /** Every block, LF line ends, joined by a blank line: what the template parser reads. */
+  readonly text: string;
+  readonly blocks: readonly TextBlock[];
+  /** A PGP cleartext-signed body or a PGP/MIME signature was seen (not verified here). */
+  readonly pgpSigned: boolean;
+  /** The message had no text/plain part and was read from its HTML. */
+  readonly htmlOnly: boolean;
+  readonly automation: AutomationSignals;
+}

@@ -1,0 +1,26 @@
+/**
+ * auth: who is asking (an API key, or a verified sender address -> an account) and whether they
+ * may touch a resource. Errors: E_MULTIPLE_API_KEYS, E_INVALID_API_KEY, E_API_KEY_REQUIRED,
+ * E_UNKNOWN_SENDER, E_AMBIGUOUS_SENDER, E_SENDER_NOT_VERIFIED, E_NOT_AUTHORIZED, E_NOT_FOUND.
+ */
+export { apiKeyDigest, apiKeyHint } from './api-key-digest.ts';
+export {
+  mayCreateOrg,
+  mayCreatePoc,
+  mayManageNet,
+  mayManageOrg,
+  mayManagePoc,
+  mayReassignFrom,
+  mayRenameNet,
+  mayReturnNet,
+} from './authority.ts';
+export { createSystemResolver, type DnsResolver, type SystemResolverOptions } from './dns-resolver.ts';
+export { domainsAlign } from './domain-alignment.ts';
+export { actorOf, type IdentifyInput, identifyRequester, type Requester } from './requester.ts';
+export {
+  AUTH_RESULTS,
+  type AuthResult,
+  type SenderVerdict,
+  type VerifySenderOptions,
+  verifySender,
+} from './sender-verdict.ts';

@@ -1,0 +1,153 @@
+/**
+ * Who is asking: an API key (from the template's `00. API Key:` line or the Subject), or else
+ * the From address of an account, trusted only as far as `SENDER_AUTH` allows.
+ *
+ * Sentences never contain a key: only `API-****-****-****-1A2B` forms.
+ */
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { SenderAuthMode } from '../config/index.ts';
+import { type Executor, tables } from '../db/index.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { apiKeyDigest, apiKeyHint, digestsEqual } from './api-key-digest.ts';
+import type { SenderVerdict } from './sender-verdict.ts';
+
+export interface Requester {
+  readonly accountId: number;
+  /** The POCs the account speaks for, sorted. */
+  readonly pocHandles: readonly string[];
+  readonly via: 'api-key' | 'sender';
+  /** How to name the requester to humans: the redacted key (`API-****-****-****-1A2B`) or the address. */
+  readonly display: string;
+}
+
+export interface IdentifyInput {
+  /** Distinct keys found in the templates and the Subject, as written. */
+  readonly apiKeys: readonly string[];
+  /** The From address (bare, e.g. `noc@demo-isp.example`). */
+  readonly fromAddress?: string;
+  readonly senderVerdict: SenderVerdict;
+  readonly mode: SenderAuthMode;
+}
+
+const USE_API_KEY =
+  'Put your API key on the template\'s "00. API Key:" line (or in the Subject) and send it again.';
+
+/** The audit-log actor for a requester, e.g. `account:12`. */
+export function actorOf(requester: Requester): string {
+  return `account:${requester.accountId}`;
+}
+
+async function pocsOf(ex: Executor, accountId: number): Promise<string[]> {
+  const rows = await ex
+    .select({ handle: tables.accountPocs.pocHandle })
+    .from(tables.accountPocs)
+    .where(eq(tables.accountPocs.accountId, accountId))
+    .orderBy(asc(tables.accountPocs.pocHandle));
+  return rows.map((r) => r.handle);
+}
+
+async function byApiKey(ex: Executor, key: string): Promise<Result<Requester, Problem>> {
+  const digest = apiKeyDigest(key);
+  const rows = await ex
+    .select({
+      accountId: tables.apiKeys.accountId,
+      digest: tables.apiKeys.digest,
+    })
+    .from(tables.apiKeys)
+    .where(and(eq(tables.apiKeys.digest, digest), isNull(tables.apiKeys.revokedAt)));
+  const found = rows.find((row) => digestsEqual(row.digest, digest));
+  if (!found) {
+    // Unknown and revoked keys get the same sentence: no hint which part was wrong.
+    return fail(
+      problem(
+        'E_INVALID_API_KEY',
+        `The API key ${apiKeyHint(key)} is not valid. Check the key in your account, or ask the registry for a new one.`,
+      ),
+    );
+  }
+  return ok({
+    accountId: found.accountId,
+    pocHandles: await pocsOf(ex, found.accountId),
+    via: 'api-key',
+    display: apiKeyHint(key),
+  });
+}
+
+function senderTrusted(address: string, verdict: SenderVerdict, mode: SenderAuthMode): Result<void, Problem> {
+  if (mode === 'any') return ok(undefined);
+  // The verdict must be about this very address: the mail parser and the verifier both read From,
+  // and a message with two From headers could otherwise show each of them a different one.
+  if (verdict.aligned && verdict.fromAddress === address) return ok(undefined);
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  const why = verdict.temporary
+    ? `its DKIM signature or SPF record could not be checked right now (${verdict.summary})`
+    : `it carries no passing DKIM signature of ${domain}, and SPF did not pass for an envelope sender aligned with ${domain} (${verdict.summary})`;
+  return fail(
+    problem(
+      'E_SENDER_NOT_VERIFIED',
+      `Mail from ${address} cannot be trusted by its sender address alone: ${why}. ${USE_API_KEY}`,
+    ),
+  );
+}
+
+async function bySender(
+  ex: Executor,
+  fromAddress: string | undefined,
+  verdict: SenderVerdict,
+  mode: SenderAuthMode,
+): Promise<Result<Requester, Problem>> {
+  if (mode === 'off') {
+    return fail(
+      problem('E_API_KEY_REQUIRED', `This registry accepts changes only with an API key. ${USE_API_KEY}`),
+    );
+  }
+  const address = fromAddress?.trim().toLowerCase();
+  if (!address) {
+    return fail(
+      problem('E_UNKNOWN_SENDER', `The message has no From address and no API key. ${USE_API_KEY}`),
+    );
+  }
+  const accounts = await ex
+    .selectDistinct({ accountId: tables.accountEmails.accountId })
+    .from(tables.accountEmails)
+    .where(eq(tables.accountEmails.email, address));
+  if (accounts.length === 0) {
+    return fail(
+      problem(
+        'E_UNKNOWN_SENDER',
+        `${address} does not belong to any registry account, and the message has no API key. ${USE_API_KEY}`,
+      ),
+    );
+  }
+  if (accounts.length > 1) {
+    // One address on two accounts: which one speaks is for the sender to say, with that account's key.
+    return fail(
+      problem(
+        'E_AMBIGUOUS_SENDER',
+        `${address} belongs to ${accounts.length} registry accounts, so it cannot tell which one is asking. ${USE_API_KEY}`,
+      ),
+    );
+  }
+  const trusted = senderTrusted(address, verdict, mode);
+  if (!trusted.ok) return trusted;
+  const accountId = accounts[0]!.accountId;
+  return ok({ accountId, pocHandles: await pocsOf(ex, accountId), via: 'sender', display: address });
+}
+
+export async function identifyRequester(
+  ex: Executor,
+  input: IdentifyInput,
+): Promise<Result<Requester, Problem>> {
+  const keys = [...new Set(input.apiKeys.map((k) => k.trim().toUpperCase()).filter(Boolean))];
+  if (keys.length > 1) {
+    return fail(
+      problem(
+        'E_MULTIPLE_API_KEYS',
+        `The message carries ${keys.length} different API keys (${keys.map(apiKeyHint).join(', ')}); one message may use only one. Send the templates of each account in their own message.`,
+      ),
+    );
+  }
+  const key = keys[0];
+  if (key) return byApiKey(ex, key);
+  return bySender(ex, input.fromAddress, input.senderVerdict, input.mode);
+}

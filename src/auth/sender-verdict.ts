@@ -1,0 +1,219 @@
+/**
+ * Mail authentication: did the domain in From really send this message? DKIM signatures and
+ * SPF are checked with mailauth; alignment with From is decided here (mailauth 4 treats strict
+ * DMARC alignment as relaxed, and its DKIM check does not insist that the signature covers
+ * From or the whole body, both of which matter when the verdict authorizes registry changes).
+ *
+ * Never throws: garbage in gives a verdict of none/fail with a summary that says why.
+ */
+import { authenticate, type DKIMResult, dkimVerify, type SPFResult } from 'mailauth';
+import { createSystemResolver, type DnsResolver } from './dns-resolver.ts';
+import { domainOfAddress, domainsAlign } from './domain-alignment.ts';
+
+export const AUTH_RESULTS = [
+  'pass',
+  'fail',
+  'neutral',
+  'none',
+  'softfail',
+  'temperror',
+  'permerror',
+  'policy',
+] as const;
+export type AuthResult = (typeof AUTH_RESULTS)[number];
+
+export interface SenderVerdict {
+  /** The single From address as the verifier read it, lower-cased; absent when From has none or several. */
+  readonly fromAddress?: string;
+  readonly fromDomain?: string;
+  readonly dkim: {
+    /** `pass` when at least one signature passed, covers From and the whole body. */
+    readonly result: AuthResult;
+    /** Signing domains (`d=`) of those passing signatures. */
+    readonly domains: readonly string[];
+  };
+  readonly spf: {
+    readonly result: AuthResult;
+    /** The domain SPF was checked for (the envelope sender's, or HELO's for a null sender). */
+    readonly domain?: string;
+  };
+  /** A passing DKIM domain or an SPF-passing envelope domain aligns with From (see domain-alignment.ts). */
+  readonly aligned: boolean;
+  readonly alignedBy?: 'dkim' | 'spf';
+  /** Nothing aligned and a DNS lookup failed for now: sending again later may succeed. */
+  readonly temporary: boolean;
+  /** One line for logs, replies and staff, e.g. `dkim=pass (demo-isp.example); spf=none; aligned by dkim`. */
+  readonly summary: string;
+}
+
+export interface VerifySenderOptions {
+  /** MAIL FROM as received (empty for a bounce). */
+  readonly envelopeFrom?: string;
+  /** The SMTP client's IP address; without it SPF cannot be evaluated (stdin submissions). */
+  readonly remoteAddress?: string;
+  readonly heloName?: string;
+  /** Answers DNS questions; default: the system resolver with a short timeout. */
+  readonly resolver?: DnsResolver;
+  /** The whole check gives up after this long and reports temperror (default 15 s). */
+  readonly deadlineMs?: number;
+  /** The verifying host's name in mailauth's reports (default `hostmasterd`). */
+  readonly mta?: string;
+}
+
+function normalizeResult(raw: string | undefined): AuthResult {
+  if (raw === 'temperr') return 'temperror';
+  if (raw === 'skipped' || raw === undefined) return 'none';
+  return AUTH_RESULTS.find((r) => r === raw) ?? 'neutral';
+}
+
+interface SignatureReading {
+  readonly domain: string;
+  readonly result: AuthResult;
+  readonly why?: string;
+}
+
+/**
+ * mailauth's `pass` only means the signature is valid. It also must cover the From header
+ * (else anyone could put their From above a signed message) and the whole body (an `l=` limit
+ * lets anyone append templates below the signed part).
+ */
+function readSignature(row: DKIMResult): SignatureReading {
+  const domain = (row.signingDomain ?? '').toLowerCase();
+  const result = normalizeResult(row.status?.result);
+  if (result !== 'pass')
+    return { domain, result, ...(row.status?.comment ? { why: row.status.comment } : {}) };
+  const details = row as DKIMResult & {
+    signingHeaders?: { keys?: string };
+    canonBodyLengthLimited?: boolean;
+    canonBodyLength?: number;
+    canonBodyLengthTotal?: number;
+  };
+  const signed = (details.signingHeaders?.keys ?? '').split(':').map((k) => k.trim().toLowerCase());
+  if (!signed.includes('from')) return { domain, result: 'policy', why: 'signature does not cover From' };
+  if (
+    details.canonBodyLengthLimited &&
+    (details.canonBodyLength ?? 0) < (details.canonBodyLengthTotal ?? 0)
+  ) {
+    return { domain, result: 'policy', why: 'signature covers only part of the body (l=)' };
+  }
+  return { domain, result: 'pass' };
+}
+
+/** The overall DKIM result when nothing acceptable passed: the most telling of the failures. */
+function overallDkim(readings: readonly SignatureReading[]): AuthResult {
+  if (readings.some((r) => r.result === 'pass')) return 'pass';
+  const order: AuthResult[] = ['temperror', 'fail', 'policy', 'permerror', 'neutral'];
+  return order.find((wanted) => readings.some((r) => r.result === wanted)) ?? 'none';
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values.filter(Boolean))];
+}
+
+interface Checked {
+  readonly headerFrom: readonly string[];
+  readonly signatures: readonly DKIMResult[];
+  readonly spf: SPFResult | undefined;
+}
+
+async function check(raw: Buffer, options: VerifySenderOptions, resolver: DnsResolver): Promise<Checked> {
+  const sender = options.envelopeFrom ?? '';
+  if (!options.remoteAddress) {
+    // No client address (a message piped to `submit`): SPF has nothing to check, DKIM still can.
+    const dkim = await dkimVerify(raw, { resolver, sender });
+    return { headerFrom: dkim.headerFrom ?? [], signatures: dkim.results ?? [], spf: undefined };
+  }
+  const result = await authenticate(raw, {
+    resolver,
+    sender,
+    ip: options.remoteAddress,
+    ...(options.heloName ? { helo: options.heloName } : {}),
+    mta: options.mta ?? 'hostmasterd',
+    trustReceived: false,
+    disableArc: true,
+    disableDmarc: true,
+    disableBimi: true,
+  });
+  return {
+    headerFrom: result.dkim?.headerFrom ?? [],
+    signatures: result.dkim?.results ?? [],
+    spf: result.spf || undefined,
+  };
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`mail authentication took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+export async function verifySender(raw: Buffer, options: VerifySenderOptions = {}): Promise<SenderVerdict> {
+  const resolver = options.resolver ?? createSystemResolver();
+  let checked: Checked;
+  try {
+    checked = await withDeadline(check(raw, options, resolver), options.deadlineMs ?? 15_000);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return {
+      dkim: { result: 'temperror', domains: [] },
+      spf: { result: 'temperror' },
+      aligned: false,
+      temporary: true,
+      summary: `mail authentication could not run (${why}); not aligned`,
+    };
+  }
+  return judge(checked);
+}
+
+function judge({ headerFrom, signatures, spf }: Checked): SenderVerdict {
+  // Several From addresses (or several From headers) are ambiguous: whoever reads the first may
+  // not be whom the signature vouched for. Such mail is never trusted by its sender address.
+  const fromAddresses = unique(headerFrom.map((a) => a.trim().toLowerCase()));
+  const fromAddress = fromAddresses.length === 1 ? fromAddresses[0] : undefined;
+  const fromDomain = domainOfAddress(fromAddress);
+
+  const readings = signatures.filter((row) => row.signingDomain).map(readSignature);
+  const passing = unique(readings.filter((r) => r.result === 'pass').map((r) => r.domain));
+  const dkimResult = overallDkim(readings);
+
+  const spfResult: AuthResult = spf ? normalizeResult(spf.status?.result) : 'none';
+  const spfDomain = spf?.domain && spf.domain !== '-' ? spf.domain.toLowerCase() : undefined;
+
+  const dkimAligned = passing.some((d) => domainsAlign(d, fromDomain));
+  const spfAligned = spfResult === 'pass' && domainsAlign(spfDomain, fromDomain);
+  const aligned = Boolean(fromDomain) && (dkimAligned || spfAligned);
+  const alignedBy = dkimAligned ? 'dkim' : spfAligned ? 'spf' : undefined;
+  const temporary = !aligned && (dkimResult === 'temperror' || spfResult === 'temperror');
+
+  const dkimPart =
+    readings.length === 0
+      ? 'dkim=none (not signed)'
+      : readings.map((r) => `dkim=${r.result} (${r.domain}${r.why ? `: ${r.why}` : ''})`).join(', ');
+  const spfPart = spf
+    ? `spf=${spfResult}${spfDomain ? ` (${spfDomain})` : ''}`
+    : 'spf=none (no client address)';
+  const fromPart =
+    fromAddresses.length > 1
+      ? `From has ${fromAddresses.length} addresses`
+      : fromDomain
+        ? `from=${fromDomain}`
+        : 'no From address';
+  const verdictPart = aligned
+    ? `aligned by ${alignedBy}`
+    : temporary
+      ? 'not aligned (DNS failed for now)'
+      : 'not aligned';
+
+  return {
+    ...(fromAddress ? { fromAddress } : {}),
+    ...(fromDomain ? { fromDomain } : {}),
+    dkim: { result: dkimResult, domains: passing },
+    spf: { result: spfResult, ...(spfDomain ? { domain: spfDomain } : {}) },
+    aligned,
+    ...(alignedBy ? { alignedBy } : {}),
+    temporary,
+    summary: `${fromPart}; ${dkimPart}; ${spfPart}; ${verdictPart}`,
+  };
+}

@@ -9,7 +9,7 @@ export const API_KEY_EXACT = /^API(?:-[0-9A-Fa-f]{4}){4,8}$/i;
 /** A key inside other text (a Subject, a template line). */
 const API_KEY_ANYWHERE = /\bAPI(?:-[0-9A-Fa-f]{4}){4,8}\b/gi;
 /** Anything that starts like a key, so a mistyped key is hidden too. */
-const API_KEY_LIKE = /\bAPI-[0-9A-Za-z-]{4,}/gi;
+const API_KEY_LIKE = /API-[0-9A-Za-z-]{4,}/gi;
 
 /** `API-0123-4567-89AB-CDEF` -> `API-****-****-****-CDEF`: enough for a human to tell keys apart. */
 export function redactApiKey(key: string): string {

@@ -1,0 +1,363 @@
+/**
+ * Who is asking and what they may touch, on both database backends, against a small registry
+ * (see registry-fixture.ts). Sender verdicts come from verifySender on real signed mail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  identifyRequester,
+  mayCreateOrg,
+  mayCreatePoc,
+  mayManageNet,
+  mayManageOrg,
+  mayManagePoc,
+  mayReassignFrom,
+  mayRenameNet,
+  mayReturnNet,
+  type Requester,
+  type SenderVerdict,
+  verifySender,
+} from '../../src/auth/index.ts';
+import { tables } from '../../src/db/index.ts';
+import type { Problem, Result } from '../../src/shared/errors.ts';
+import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
+import { message } from './mail.ts';
+import { type FixtureAccounts, KEYS, NETS, seedAuthRegistry } from './registry-fixture.ts';
+
+const MX = { remoteAddress: '192.0.2.10', heloName: 'mx.example' };
+const resolver = stubResolver({
+  dkimDomains: ['demo-isp.example', 'spoofer.example'],
+  spf: { 'demo-isp.example': 'v=spf1 ip4:192.0.2.0/24 -all' },
+});
+
+/** A verdict for mail nobody authenticated (what a spoofer's message gets). */
+const UNVERIFIED: SenderVerdict = {
+  dkim: { result: 'none', domains: [] },
+  spf: { result: 'none' },
+  aligned: false,
+  temporary: false,
+  summary: 'dkim=none (not signed); spf=none; not aligned',
+};
+
+function expectProblem<T>(result: Result<T, Problem>, code: string): Problem {
+  if (result.ok) throw new Error(`expected ${code}, got ok`);
+  expect(result.error.code).toBe(code);
+  return result.error;
+}
+
+function expectOk<T>(result: Result<T, Problem>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+describe.each(BACKENDS)('authorization on %s', (backend) => {
+  let database: TestDatabase;
+  let accounts: FixtureAccounts;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(backend);
+    accounts = await seedAuthRegistry(database.db);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const identify = (apiKeys: string[], extra: Partial<Parameters<typeof identifyRequester>[1]> = {}) =>
+    identifyRequester(database.db, { apiKeys, senderVerdict: UNVERIFIED, mode: 'dkim', ...extra });
+
+  /** The requester behind an account's key, or (for keyless accounts) its address in `any` mode. */
+  async function as(who: keyof FixtureAccounts): Promise<Requester> {
+    const byKey: Partial<Record<keyof FixtureAccounts, string>> = {
+      demo: KEYS.demo,
+      other: KEYS.other,
+      down: KEYS.down,
+    };
+    const address: Record<keyof FixtureAccounts, string> = {
+      demo: 'noc@demo-isp.example',
+      other: 'noc@other-isp.example',
+      demoTech: 'tech@demo-isp.example',
+      netTech: 'ops@contractor.example',
+      down: 'noc@downstream.example',
+    };
+    const key = byKey[who];
+    const result = key
+      ? await identify([key])
+      : await identify([], { fromAddress: address[who], mode: 'any' });
+    const requester = expectOk(result);
+    expect(requester.accountId).toBe(accounts[who]);
+    return requester;
+  }
+
+  describe('API keys', () => {
+    it('identifies the account behind the right key, shown only redacted', async () => {
+      const requester = expectOk(await identify([KEYS.demo]));
+      expect(requester).toEqual({
+        accountId: accounts.demo,
+        pocHandles: ['DEMO1-ARIN'],
+        via: 'api-key',
+        display: 'API-****-****-****-1A2B',
+      });
+    });
+
+    it('accepts the key in lower case, and the same key twice', async () => {
+      const requester = expectOk(await identify([KEYS.demo.toLowerCase(), KEYS.demo]));
+      expect(requester.accountId).toBe(accounts.demo);
+    });
+
+    it('refuses a wrong key without echoing it', async () => {
+      const wrong = 'API-1111-2222-3333-9999';
+      const error = expectProblem(await identify([wrong]), 'E_INVALID_API_KEY');
+      expect(error.message).not.toContain('1111-2222-3333');
+      expect(error.message).toContain('API-****-****-****-9999');
+    });
+
+    it('refuses a revoked key with the same answer as an unknown one', async () => {
+      const revoked = expectProblem(await identify([KEYS.demoRevoked]), 'E_INVALID_API_KEY');
+      const unknown = expectProblem(await identify(['API-0000-0000-0000-7C8D']), 'E_INVALID_API_KEY');
+      expect(revoked.message).toBe(unknown.message);
+      expect(revoked.message).not.toContain('4444');
+    });
+
+    it('refuses two different keys in one message', async () => {
+      const error = expectProblem(await identify([KEYS.demo, KEYS.other]), 'E_MULTIPLE_API_KEYS');
+      expect(error.message).toContain('API-****-****-****-1A2B');
+      expect(error.message).toContain('API-****-****-****-0E0F');
+      expect(error.message).not.toContain('1111');
+    });
+
+    it('trusts a key even when sender addresses are off, and whoever sent the mail', async () => {
+      const requester = expectOk(
+        await identify([KEYS.other], { mode: 'off', fromAddress: 'noc@demo-isp.example' }),
+      );
+      expect(requester.accountId).toBe(accounts.other);
+    });
+  });
+
+  describe('sender addresses', () => {
+    it('off: an address never authorizes', async () => {
+      const verdict = await verifySender(await dkimSignMessage(message(), 'demo-isp.example'), {
+        ...MX,
+        resolver,
+      });
+      const error = expectProblem(
+        await identify([], { mode: 'off', fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
+        'E_API_KEY_REQUIRED',
+      );
+      expect(error.message).toContain('00. API Key:');
+    });
+
+    it('any: the From address of an account is enough', async () => {
+      const requester = expectOk(await identify([], { mode: 'any', fromAddress: 'NOC@Demo-ISP.example' }));
+      expect(requester).toEqual({
+        accountId: accounts.demo,
+        pocHandles: ['DEMO1-ARIN'],
+        via: 'sender',
+        display: 'noc@demo-isp.example',
+      });
+    });
+
+    it('an address of no account is unknown, whatever the mode', async () => {
+      for (const mode of ['any', 'dkim'] as const) {
+        const error = expectProblem(
+          await identify([], { mode, fromAddress: 'stranger@elsewhere.example' }),
+          'E_UNKNOWN_SENDER',
+        );
+        expect(error.message).toContain('stranger@elsewhere.example');
+        expect(error.message).toContain('API key');
+      }
+      expectProblem(await identify([], { mode: 'any' }), 'E_UNKNOWN_SENDER');
+    });
+
+    it('an address on two accounts must use a key', async () => {
+      expectProblem(
+        await identify([], { mode: 'any', fromAddress: 'shared@demo-isp.example' }),
+        'E_AMBIGUOUS_SENDER',
+      );
+    });
+
+    it('dkim: really DKIM-signed mail from the account address is accepted', async () => {
+      const signed = await dkimSignMessage(message(), 'demo-isp.example');
+      const verdict = await verifySender(signed, { ...MX, envelopeFrom: 'noc@demo-isp.example', resolver });
+      const requester = expectOk(
+        await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
+      );
+      expect(requester).toMatchObject({ accountId: accounts.demo, via: 'sender' });
+    });
+
+    it('dkim: a spoofed From without DKIM is refused, and told to use an API key', async () => {
+      const verdict = await verifySender(message(), { ...MX, envelopeFrom: 'x@spoofer.example', resolver });
+      const error = expectProblem(
+        await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
+        'E_SENDER_NOT_VERIFIED',
+      );
+      expect(error.message).toContain('noc@demo-isp.example');
+      expect(error.message).toContain('DKIM');
+      expect(error.message).toContain('00. API Key:');
+    });
+
+    it('dkim: a valid signature by an unrelated domain is refused (not aligned)', async () => {
+      const signed = await dkimSignMessage(message(), 'spoofer.example');
+      const verdict = await verifySender(signed, { ...MX, resolver });
+      expect(verdict.dkim.result).toBe('pass');
+      expectProblem(
+        await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
+        'E_SENDER_NOT_VERIFIED',
+      );
+    });
+
+    it('dkim: SPF pass for an aligned envelope sender is accepted', async () => {
+      const verdict = await verifySender(message(), {
+        ...MX,
+        envelopeFrom: 'noc@demo-isp.example',
+        resolver,
+      });
+      expect(verdict.alignedBy).toBe('spf');
+      const requester = expectOk(
+        await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
+      );
+      expect(requester.accountId).toBe(accounts.demo);
+    });
+
+    it('dkim: a verdict about another address of the same domain does not carry over', async () => {
+      const signed = await dkimSignMessage(message({ from: 'tech@demo-isp.example' }), 'demo-isp.example');
+      const verdict = await verifySender(signed, { ...MX, resolver });
+      expect(verdict.aligned).toBe(true);
+      expectProblem(
+        await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
+        'E_SENDER_NOT_VERIFIED',
+      );
+    });
+  });
+
+  describe('authority over nets', () => {
+    it('the holding org’s admin/tech manages its allocation and reassigns from it', async () => {
+      const demo = await as('demo');
+      expectOk(await mayManageNet(database.db, demo, NETS.demoAllocation));
+      expectOk(await mayReassignFrom(database.db, demo, NETS.demoAllocation));
+      expectOk(await mayRenameNet(database.db, demo, NETS.demoAllocation));
+      expectOk(await mayReturnNet(database.db, demo, NETS.demoAllocation));
+    });
+
+    it('right key, wrong org: refused, with what is missing', async () => {
+      const other = await as('other');
+      const error = expectProblem(
+        await mayManageNet(database.db, other, NETS.demoAllocation),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(error.message).toBe(
+        'Your account is not linked to an admin or tech POC of DEMOISP-1, which holds NET-198-51-100-0-1, nor to a tech POC of NET-198-51-100-0-1.',
+      );
+      const reassign = expectProblem(
+        await mayReassignFrom(database.db, other, NETS.demoAllocation),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(reassign.message).toContain('DEMOISP-1, which holds NET-198-51-100-0-1');
+      expectProblem(await mayReturnNet(database.db, other, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
+      expectOk(await mayManageNet(database.db, other, NETS.otherAllocation));
+    });
+
+    it('an upstream manages the reassignment it made to a customer; others do not', async () => {
+      expectOk(await mayManageNet(database.db, await as('demo'), NETS.demoReassignment));
+      const error = expectProblem(
+        await mayManageNet(database.db, await as('other'), NETS.demoReassignment),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(error.message).toContain('DEMOISP-1, which holds the parent net NET-198-51-100-0-1');
+      expect(error.message).toContain('reassigned to customer C00000001');
+    });
+
+    it('a reallocation is managed by its holder and by the upstream, all the way down', async () => {
+      const down = await as('down');
+      const demo = await as('demo');
+      expectOk(await mayManageNet(database.db, down, NETS.downReallocation));
+      expectOk(await mayReassignFrom(database.db, down, NETS.downReallocation));
+      expectOk(await mayManageNet(database.db, down, NETS.downReassignment));
+      expectOk(await mayManageNet(database.db, demo, NETS.downReallocation));
+      expectOk(await mayManageNet(database.db, demo, NETS.downReassignment));
+      // ...but the downstream has no say over its upstream's space.
+      expectProblem(await mayManageNet(database.db, down, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayReassignFrom(database.db, down, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayManageNet(database.db, down, NETS.demoReassignment), 'E_NOT_AUTHORIZED');
+    });
+
+    it('nothing is sub-delegated from a simple reassignment', async () => {
+      const error = expectProblem(
+        await mayReassignFrom(database.db, await as('demo'), NETS.demoReassignment),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(error.message).toContain('simple reassignment to customer C00000001');
+    });
+
+    it('a net’s own tech POC manages it, but may not rename a direct allocation or return it', async () => {
+      const netTech = await as('netTech');
+      expectOk(await mayManageNet(database.db, netTech, NETS.demoAllocation));
+      expectOk(await mayReassignFrom(database.db, netTech, NETS.demoAllocation));
+      expectOk(await mayManageNet(database.db, netTech, NETS.demoReassignment));
+      const rename = expectProblem(
+        await mayRenameNet(database.db, netTech, NETS.demoAllocation),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(rename.message).toContain("needs the holding org's admin or tech POC");
+      expectProblem(await mayReturnNet(database.db, netTech, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayManageOrg(database.db, netTech, 'DEMOISP-1'), 'E_NOT_AUTHORIZED');
+    });
+
+    it('the org’s tech POC renames the allocation, but only an admin POC returns it', async () => {
+      const demoTech = await as('demoTech');
+      expectOk(await mayRenameNet(database.db, demoTech, NETS.demoAllocation));
+      const error = expectProblem(
+        await mayReturnNet(database.db, demoTech, NETS.demoAllocation),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(error.message).toContain('an admin POC of DEMOISP-1');
+    });
+
+    it('an unknown net is not found', async () => {
+      expectProblem(await mayManageNet(database.db, await as('demo'), 'NET-192-0-2-0-1'), 'E_NOT_FOUND');
+    });
+  });
+
+  describe('authority over orgs and POCs', () => {
+    it('an org is managed by its admin or tech POCs only', async () => {
+      expectOk(await mayManageOrg(database.db, await as('demo'), 'DEMOISP-1'));
+      expectOk(await mayManageOrg(database.db, await as('demoTech'), 'DEMOISP-1'));
+      const error = expectProblem(
+        await mayManageOrg(database.db, await as('other'), 'DEMOISP-1'),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(error.message).toContain('admin or tech POC of DEMOISP-1');
+      expectProblem(await mayManageOrg(database.db, await as('other'), 'NOSUCH-1'), 'E_NOT_FOUND');
+    });
+
+    it('a POC is modified or removed only by an account linked to it', async () => {
+      expectOk(await mayManagePoc(database.db, await as('demo'), 'DEMO1-ARIN'));
+      const error = expectProblem(
+        await mayManagePoc(database.db, await as('other'), 'DEMO1-ARIN'),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(error.message).toContain('not linked to DEMO1-ARIN');
+      // Being tech of the same org does not make a colleague's POC yours.
+      expectProblem(await mayManagePoc(database.db, await as('demoTech'), 'DEMO1-ARIN'), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayManagePoc(database.db, await as('demo'), 'NOSUCH-ARIN'), 'E_NOT_FOUND');
+    });
+
+    it('anyone identified may create POCs and orgs', async () => {
+      const other = await as('other');
+      expectOk(await mayCreatePoc(database.db, other));
+      expectOk(await mayCreateOrg(database.db, other));
+    });
+
+    it('authority is read inside the caller’s transaction', async () => {
+      const other = await as('other');
+      await database.db
+        .transaction(async (tx) => {
+          await tx.insert(tables.accountPocs).values({ accountId: other.accountId, pocHandle: 'DEMO1-ARIN' });
+          expectOk(await mayManagePoc(tx, other, 'DEMO1-ARIN'));
+          expectOk(await mayManageNet(tx, other, NETS.demoAllocation));
+          tx.rollback();
+        })
+        .catch(() => undefined);
+      expectProblem(await mayManagePoc(database.db, other, 'DEMO1-ARIN'), 'E_NOT_AUTHORIZED');
+    });
+  });
+});

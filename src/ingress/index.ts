@@ -1,0 +1,18 @@
+/**
+ * The ingress room: messages come in (SMTP, or `submit` on stdin), are committed raw to the
+ * database and queued; the sweeper re-queues any committed submission whose job went missing.
+ */
+export { type AcceptDeps, type Accepted, acceptMessage, isTemporary } from './accept.ts';
+export { headerBlock, type MessageHead, readMessageHead } from './message-head.ts';
+export { SenderRate, senderKey } from './sender-rate.ts';
+export { type Ingress, type IngressDeps, startIngress } from './smtp.ts';
+export {
+  type Envelope,
+  type IncomingMessage,
+  type StoredSubmission,
+  type StoreOptions,
+  type SubmissionVia,
+  storeSubmission,
+} from './store.ts';
+export { newSubmissionId, SUBMISSION_ID_PATTERN } from './submission-id.ts';
+export { type Sweeper, type SweeperDeps, type SweepResult, startSweeper, sweepOnce } from './sweeper.ts';

@@ -1,0 +1,68 @@
+/**
+ * The cheap look at a raw message the ingress needs before storing it: is it a mail at all, and
+ * its Message-ID, From address and Subject. Only the header block is parsed (never the body,
+ * which may be megabytes), and nothing here decides anything about templates.
+ */
+import { simpleParser } from 'mailparser';
+import { fail, ok, problem, type Result } from '../shared/errors.ts';
+
+export interface MessageHead {
+  /** As written, angle brackets included; '' when the message has none. */
+  readonly messageId: string;
+  /** The first address of the From header, lower-cased; undefined when there is none. */
+  readonly fromAddress: string | undefined;
+  readonly subject: string | undefined;
+}
+
+/** A header field line: a name of printable characters except ':', then ':'. */
+const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+:/;
+/** Headers longer than this are not a mail we want (and would be costly to parse). */
+const MAX_HEADER_BYTES = 256 * 1024;
+
+/** The header block: everything before the first empty line (the whole message if there is none). */
+export function headerBlock(raw: Buffer): Buffer {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  const ends = [crlf, lf].filter((i) => i >= 0);
+  return ends.length === 0 ? raw : raw.subarray(0, Math.min(...ends));
+}
+
+/** E_EMPTY_MESSAGE / E_NOT_A_MAIL / E_MESSAGE_TOO_LARGE are permanent: sending again will not help. */
+export async function readMessageHead(raw: Buffer, maxBytes: number): Promise<Result<MessageHead>> {
+  if (raw.length === 0 || raw.toString('latin1').trim() === '') {
+    return fail(problem('E_EMPTY_MESSAGE', 'the message is empty'));
+  }
+  if (raw.length > maxBytes) {
+    return fail(
+      problem('E_MESSAGE_TOO_LARGE', `the message is ${raw.length} bytes; the limit is ${maxBytes} bytes`),
+    );
+  }
+  const head = headerBlock(raw);
+  if (head.length > MAX_HEADER_BYTES) {
+    return fail(problem('E_NOT_A_MAIL', `the message headers are longer than ${MAX_HEADER_BYTES} bytes`));
+  }
+  const firstLine = head.toString('latin1').split(/\r?\n/, 1)[0] ?? '';
+  if (!FIELD_LINE.test(firstLine)) {
+    return fail(
+      problem(
+        'E_NOT_A_MAIL',
+        'this is not an e-mail message: it does not start with header lines such as From:',
+      ),
+    );
+  }
+  try {
+    const parsed = await simpleParser(Buffer.concat([head, Buffer.from('\r\n\r\n')]), {
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+    });
+    const from = parsed.from?.value.find((a) => a.address)?.address?.toLowerCase();
+    return ok({
+      messageId: (parsed.messageId ?? '').trim().slice(0, 998),
+      fromAddress: from,
+      subject: parsed.subject?.slice(0, 998),
+    });
+  } catch (error) {
+    return fail(problem('E_NOT_A_MAIL', `the message headers cannot be read: ${(error as Error).message}`));
+  }
+}

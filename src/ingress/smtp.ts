@@ -1,0 +1,255 @@
+/**
+ * The SMTP ingress: a receive-only server for the hostmaster addresses. It answers
+ * `250 2.0.0 Accepted as <submission id>` only once the raw message is committed to the
+ * database AND its job is in Redis; when either is unreachable it answers 451 so the sender's
+ * MTA keeps the message and tries again. It relays nothing and authenticates nobody: who may
+ * change what is decided later, per template, by the worker.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import {
+  SMTPServer,
+  type SMTPServerDataStream,
+  type SMTPServerError,
+  type SMTPServerSession,
+} from 'smtp-server';
+import type { Config } from '../config/index.ts';
+import type { Executor } from '../db/index.ts';
+import type { SubmissionQueue } from '../queue/index.ts';
+import { type Problem, ProblemError, problem } from '../shared/errors.ts';
+import { acceptMessage, isTemporary } from './accept.ts';
+import { readMessageHead } from './message-head.ts';
+import { SenderRate } from './sender-rate.ts';
+import type { Envelope } from './store.ts';
+
+export interface IngressDeps {
+  readonly config: Config;
+  readonly db: Executor;
+  readonly queue: SubmissionQueue;
+  readonly logger?: Logger;
+}
+
+export interface Ingress {
+  /** The port actually listened on (config.smtp.port 0 picks a free one). */
+  readonly port: number;
+  /** Stops accepting connections and waits (up to 10 s) for open sessions to end. */
+  close(): Promise<void>;
+}
+
+/** An SMTP answer: the code and the text after it (enhanced status code first). */
+function reply(code: number, text: string): SMTPServerError {
+  const error: SMTPServerError = new Error(text);
+  error.responseCode = code;
+  return error;
+}
+
+const TRY_AGAIN = reply(451, '4.3.0 Temporary local problem; please try again later');
+
+function answerFor(p: Problem): SMTPServerError {
+  if (p.code === 'E_DATABASE_UNAVAILABLE') {
+    return reply(
+      451,
+      '4.3.0 The registry database is unreachable; message not accepted, please try again later',
+    );
+  }
+  if (p.code === 'E_QUEUE_UNAVAILABLE') {
+    return reply(451, '4.3.0 The job queue is unreachable; message not accepted, please try again later');
+  }
+  if (p.code === 'E_MESSAGE_TOO_LARGE') return reply(552, `5.3.4 ${p.message}`);
+  return reply(550, `5.6.0 ${p.message}`);
+}
+
+function copyEnvelope(session: SMTPServerSession): Envelope {
+  const { mailFrom, rcptTo } = session.envelope;
+  return { mailFrom: mailFrom ? mailFrom.address : '', rcptTo: rcptTo.map((r) => r.address) };
+}
+
+export async function startIngress(deps: IngressDeps): Promise<Ingress> {
+  const { config, db, queue } = deps;
+  const logger = deps.logger ?? pino({ level: 'silent' });
+  const limits = config.limits;
+  const mailboxes = new Set(config.hostmasterAddresses.map((a) => a.toLowerCase()));
+  const rate = new SenderRate(queue.redis, limits.perSenderPerHour);
+  /** Messages accepted on each open connection, by session id. */
+  const acceptedOnConnection = new Map<string, number>();
+
+  const tls =
+    config.smtp.tlsKeyPath && config.smtp.tlsCertPath
+      ? { key: fs.readFileSync(config.smtp.tlsKeyPath), cert: fs.readFileSync(config.smtp.tlsCertPath) }
+      : undefined;
+
+  /** Runs a handler so that nothing it throws reaches smtp-server: a surprise answers 451 and is logged. */
+  const guarded = (
+    what: string,
+    session: SMTPServerSession,
+    callback: (error?: Error | null, message?: string) => void,
+    work: () => Promise<string | undefined>,
+  ) => {
+    work().then(
+      (message) => callback(null, message),
+      (error: unknown) => {
+        if (error instanceof Error && 'responseCode' in error) return callback(error);
+        logger.error({ session: session.id, err: (error as Error).message }, `smtp ${what} failed`);
+        callback(TRY_AGAIN);
+      },
+    );
+  };
+
+  const overRateAnswer = async (senders: readonly string[]): Promise<SMTPServerError | undefined> => {
+    let verdict: Awaited<ReturnType<SenderRate['overLimit']>>;
+    try {
+      verdict = await rate.overLimit(senders);
+    } catch {
+      return answerFor(problem('E_QUEUE_UNAVAILABLE', 'redis unreachable'));
+    }
+    if (!verdict) return undefined;
+    logger.warn({ sender: verdict.sender, count: verdict.count }, 'sender over its hourly limit');
+    return reply(
+      451,
+      `4.7.1 ${verdict.sender} has sent ${verdict.count} messages in the last hour; the limit is ${rate.limitPerHour}, please try again later`,
+    );
+  };
+
+  const server = new SMTPServer({
+    name: config.hostmasterAddresses[0]?.split('@')[1] || 'hostmasterd',
+    banner: 'hostmasterd ESMTP: registration templates for the hostmaster mailbox only',
+    size: limits.maxMessageBytes,
+    maxClients: limits.maxConnections,
+    maxRecipients: limits.maxRecipients,
+    disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    hideSTARTTLS: !tls,
+    ...(tls ?? {}),
+    disableReverseLookup: true,
+    logger: false,
+    closeTimeout: 10_000,
+    socketTimeout: 120_000,
+
+    onMailFrom(address, session, callback) {
+      guarded('MAIL FROM', session, callback, async () => {
+        const accepted = acceptedOnConnection.get(session.id) ?? 0;
+        if (accepted >= limits.perConnectionMessages) {
+          throw reply(
+            451,
+            `4.7.1 ${accepted} messages on one connection is the limit; please reconnect to send more`,
+          );
+        }
+        const over = await overRateAnswer([address.address]);
+        if (over) throw over;
+        return undefined;
+      });
+    },
+
+    onRcptTo(address, session, callback) {
+      guarded('RCPT TO', session, callback, async () => {
+        if (!mailboxes.has(address.address.toLowerCase())) {
+          throw reply(
+            550,
+            `5.1.1 <${address.address}>: no such mailbox here; this server only accepts mail for ${[...mailboxes].join(', ')} (no relaying)`,
+          );
+        }
+        return undefined;
+      });
+    },
+
+    onData(stream: SMTPServerDataStream, session, callback) {
+      // smtp-server resets the envelope once DATA ends: copy what we keep now.
+      const envelope = copyEnvelope(session);
+      const remoteAddress = session.remoteAddress;
+      const heloName = session.hostNameAppearsAs || undefined;
+      const chunks: Buffer[] = [];
+      let answered = false;
+      const answer = (error?: Error | null, message?: string) => {
+        if (answered) return;
+        answered = true;
+        callback(error ?? null, message);
+      };
+      // Past the size limit keep reading (the client must finish DATA to hear our 552) but store nothing.
+      stream.on('data', (chunk: Buffer) => {
+        if (!stream.sizeExceeded) chunks.push(chunk);
+      });
+      stream.on('error', (error) => {
+        logger.warn({ session: session.id, err: error.message }, 'smtp DATA stream failed');
+        answer(TRY_AGAIN);
+      });
+      stream.on('end', () => {
+        if (answered) return;
+        if (stream.sizeExceeded) {
+          logger.info({ session: session.id, bytes: stream.byteLength }, 'refused an oversized message');
+          answer(
+            reply(
+              552,
+              `5.3.4 The message is larger than the limit of ${limits.maxMessageBytes} bytes; nothing was stored`,
+            ),
+          );
+          return;
+        }
+        guarded('DATA', session, answer, async () => {
+          const raw = Buffer.concat(chunks);
+          chunks.length = 0;
+          const head = await readMessageHead(raw, limits.maxMessageBytes);
+          if (!head.ok) throw answerFor(head.error);
+          const senders = [envelope.mailFrom, ...(head.value.fromAddress ? [head.value.fromAddress] : [])];
+          const over = await overRateAnswer(senders);
+          if (over) throw over;
+          const accepted = await acceptMessage(
+            { db, queue, maxBytes: limits.maxMessageBytes },
+            { raw, envelope, via: 'smtp', remoteAddress, heloName },
+          );
+          if (!accepted.ok) {
+            const log = isTemporary(accepted.error) ? logger.warn.bind(logger) : logger.info.bind(logger);
+            log(
+              { session: session.id, code: accepted.error.code, err: accepted.error.message },
+              'message not accepted',
+            );
+            throw answerFor(accepted.error);
+          }
+          const { id, duplicate } = accepted.value;
+          acceptedOnConnection.set(session.id, (acceptedOnConnection.get(session.id) ?? 0) + 1);
+          // The message is safe; a lost count only makes the limit a little lenient.
+          await rate.record(senders).catch((error: Error) => {
+            logger.warn({ err: error.message }, 'could not count the sender');
+          });
+          logger.info(
+            { submission: id, duplicate, bytes: raw.length, from: head.value.fromAddress, remoteAddress },
+            duplicate ? 'duplicate delivery of a stored submission' : 'submission accepted',
+          );
+          return `2.0.0 Accepted as ${id}`;
+        });
+      });
+    },
+
+    onClose(session) {
+      acceptedOnConnection.delete(session.id);
+    },
+  });
+  server.on('error', (error) => logger.error({ err: error.message }, 'smtp server error'));
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const onError = (error: Error) => {
+      reject(
+        new ProblemError(
+          problem(
+            'E_SMTP_LISTEN',
+            `cannot listen on ${config.smtp.host}:${config.smtp.port}: ${error.message}`,
+          ),
+        ),
+      );
+    };
+    server.server.once('error', onError);
+    server.listen(config.smtp.port, config.smtp.host, () => {
+      server.server.removeListener('error', onError);
+      resolve((server.server.address() as AddressInfo).port);
+    });
+  });
+  logger.info({ host: config.smtp.host, port, mailboxes: [...mailboxes] }, 'smtp ingress listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    close: () => {
+      closing ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      return closing;
+    },
+  };
+}

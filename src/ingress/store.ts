@@ -1,0 +1,99 @@
+/**
+ * Commits a received message to `submissions`, exactly as received. A second delivery of the
+ * same message (same Message-ID and same bytes: MTAs resend after a lost 250) finds the first
+ * row through the unique index `submissions_dedup_idx` instead of making a second submission.
+ */
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { type Executor, type SubmissionState, tables } from '../db/index.ts';
+import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { readMessageHead } from './message-head.ts';
+import { newSubmissionId } from './submission-id.ts';
+
+export interface Envelope {
+  /** MAIL FROM; '' for the null sender (bounces). */
+  readonly mailFrom: string;
+  readonly rcptTo: readonly string[];
+}
+
+export type SubmissionVia = 'smtp' | 'stdin' | 'console';
+
+export interface IncomingMessage {
+  readonly raw: Buffer;
+  readonly envelope: Envelope;
+  readonly via: SubmissionVia;
+  readonly remoteAddress?: string | undefined;
+  readonly heloName?: string | undefined;
+}
+
+export interface StoredSubmission {
+  readonly id: string;
+  /** True when this message was already stored: `id` is the first delivery's. */
+  readonly duplicate: boolean;
+  readonly state: SubmissionState;
+  readonly fromAddress: string | undefined;
+}
+
+export interface StoreOptions {
+  /** Refuse larger messages (the SMTP size limit also applies to `submit`). */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Errors: E_EMPTY_MESSAGE, E_NOT_A_MAIL, E_MESSAGE_TOO_LARGE (permanent), E_DATABASE_UNAVAILABLE
+ * (temporary: nothing was stored, or a row was stored that the sweeper will queue).
+ */
+export async function storeSubmission(
+  db: Executor,
+  message: IncomingMessage,
+  options: StoreOptions = {},
+): Promise<Result<StoredSubmission>> {
+  const head = await readMessageHead(message.raw, options.maxBytes ?? Number.MAX_SAFE_INTEGER);
+  if (!head.ok) return head;
+  const { messageId, fromAddress, subject } = head.value;
+  const rawSha256 = createHash('sha256').update(message.raw).digest('hex');
+  const { submissions } = tables;
+  try {
+    const inserted = await db
+      .insert(submissions)
+      .values({
+        id: newSubmissionId(),
+        raw: message.raw,
+        rawSha256,
+        messageId,
+        sizeBytes: message.raw.length,
+        envelopeFrom: message.envelope.mailFrom,
+        envelopeTo: [...message.envelope.rcptTo],
+        remoteAddress: message.remoteAddress ?? null,
+        heloName: message.heloName ?? null,
+        via: message.via,
+        fromAddress: fromAddress ?? null,
+        subject: subject ?? null,
+      })
+      .onConflictDoNothing({ target: [submissions.messageId, submissions.rawSha256] })
+      .returning({ id: submissions.id, state: submissions.state });
+    const row = inserted[0];
+    if (row) return ok({ id: row.id, duplicate: false, state: row.state, fromAddress });
+    const [existing] = await db
+      .select({ id: submissions.id, state: submissions.state })
+      .from(submissions)
+      .where(and(eq(submissions.messageId, messageId), eq(submissions.rawSha256, rawSha256)));
+    if (!existing) throw new Error('the duplicate row vanished between insert and select');
+    return ok({ id: existing.id, duplicate: true, state: existing.state, fromAddress });
+  } catch (error) {
+    return fail(
+      problem('E_DATABASE_UNAVAILABLE', `the message could not be stored: ${describeError(error)}`),
+    );
+  }
+}
+
+/** Driver errors wrap the cause; the innermost message says what actually happened. */
+export function describeError(error: unknown): string {
+  let current: unknown = error;
+  let message = String(error);
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current.message) message = current.message;
+    current = current.cause;
+  }
+  return message.split('\n')[0] ?? message;
+}

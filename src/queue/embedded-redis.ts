@@ -1,0 +1,235 @@
+/**
+ * The embedded default: when REDIS_URL is unset, the daemon runs its own private `redis-server`
+ * child on a unix socket under DATA_DIR (no TCP port), with the append-only file on so queued
+ * jobs survive a restart. `appendfsync everysec` may lose the last second of jobs on a power
+ * cut; that is safe because every submission is committed to the database first and the sweeper
+ * re-queues any whose job is missing.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { ProblemError, problem } from '../shared/errors.ts';
+
+export interface EmbeddedRedisOptions {
+  readonly socketPath: string;
+  /** Where the append-only file, pid file and log live. */
+  readonly dir: string;
+  /** The server binary; found on PATH by default. */
+  readonly binary?: string;
+  readonly startTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface EmbeddedRedis {
+  readonly kind: 'socket';
+  readonly socketPath: string;
+  readonly pid: number;
+  /** SIGTERM (Redis flushes its append-only file), wait, SIGKILL if it hangs. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Linux keeps unix socket paths in 108 bytes, with the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+const OWNER_FILE = 'hostmasterd.owner';
+const PID_FILE = 'redis.pid';
+
+export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+  const { socketPath, dir } = options;
+  const binary = options.binary ?? 'redis-server';
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+    throw new ProblemError(
+      problem(
+        'E_REDIS_SOCKET_PATH',
+        `the Redis socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter DATA_DIR`,
+      ),
+    );
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+  await takeOverLeftoverServer(dir, socketPath, options.logger);
+
+  const child = spawn(
+    binary,
+    [
+      '--port',
+      '0',
+      '--unixsocket',
+      socketPath,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+      '--pidfile',
+      path.join(dir, PID_FILE),
+      '--logfile',
+      '',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  // A failed kill() later must not become an uncaught 'error' event.
+  child.on('error', () => {});
+  const output = keepTail(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
+
+  const ready = await Promise.race([
+    waitForPong(socketPath, options.startTimeoutMs ?? 15_000).then((ok) => (ok ? 'ready' : 'timeout')),
+    exited.then(() => 'exited' as const),
+    spawnFailed.then((error) => error),
+  ]);
+  if (ready !== 'ready') {
+    child.kill('SIGKILL');
+    if (ready instanceof Error && (ready as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ProblemError(
+        problem(
+          'E_REDIS_MISSING',
+          `${binary} was not found; install it with apt-get install redis-server (or set REDIS_URL)`,
+        ),
+      );
+    }
+    const why =
+      ready instanceof Error ? ready.message : ready === 'timeout' ? 'it did not answer PING' : 'it exited';
+    throw new ProblemError(
+      problem(
+        'E_REDIS_FAILED',
+        `the embedded redis-server did not start (${why}): ${output().trim() || 'no output'}`,
+      ),
+    );
+  }
+
+  const ownerPath = path.join(dir, OWNER_FILE);
+  fs.writeFileSync(ownerPath, String(process.pid));
+  // If the daemon exits without stop() (an uncaught error), the child must not outlive it.
+  const onExit = () => child.kill('SIGTERM');
+  process.once('exit', onExit);
+  options.logger?.info({ socketPath, pid: child.pid }, 'embedded redis-server started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    kind: 'socket',
+    socketPath,
+    pid: child.pid ?? 0,
+    stop: () => {
+      stopping ??= (async () => {
+        process.removeListener('exit', onExit);
+        await stopChild(child, exited);
+        fs.rmSync(ownerPath, { force: true });
+        options.logger?.info({ socketPath }, 'embedded redis-server stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+  if (!done) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** The last lines the server printed, for the error sentence when it will not start. */
+function keepTail(child: ChildProcess): () => string {
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-2_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => tail.split('\n').slice(-5).join('\n');
+}
+
+/**
+ * A socket that still answers belongs either to another running hostmasterd (refuse: two daemons
+ * must not share one private Redis) or to a server left behind by a daemon that was killed
+ * (stop it: its data is in the append-only file, and we start a fresh child on it).
+ */
+async function takeOverLeftoverServer(dir: string, socketPath: string, logger?: Logger): Promise<void> {
+  if (!fs.existsSync(socketPath) || !(await ping(socketPath))) return;
+  const owner = readPid(path.join(dir, OWNER_FILE));
+  if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+    throw new ProblemError(
+      problem(
+        'E_REDIS_IN_USE',
+        `the embedded Redis at ${socketPath} belongs to running process ${owner}; is hostmasterd already running on this DATA_DIR?`,
+      ),
+    );
+  }
+  const leftover = readPid(path.join(dir, PID_FILE));
+  if (leftover === undefined || !isAlive(leftover)) {
+    throw new ProblemError(
+      problem(
+        'E_REDIS_IN_USE',
+        `something already answers on ${socketPath}; stop it or use another DATA_DIR`,
+      ),
+    );
+  }
+  logger?.warn({ pid: leftover, socketPath }, 'stopping a redis-server left behind by a previous run');
+  process.kill(leftover, 'SIGTERM');
+  for (let i = 0; i < 100 && isAlive(leftover); i++) await sleep(100);
+  if (isAlive(leftover)) process.kill(leftover, 'SIGKILL');
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One PING over the socket; true only for +PONG (a server still loading its AOF answers -LOADING). */
+export async function ping(socketPath: string, timeoutMs = 1_000): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = net.createConnection({ path: socketPath });
+    let answer = '';
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('utf8');
+      if (answer.includes('\r\n')) finish(answer.startsWith('+PONG'));
+    });
+    socket.on('error', () => finish(false));
+    socket.on('close', () => finish(answer.startsWith('+PONG')));
+  });
+}
+
+async function waitForPong(socketPath: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (fs.existsSync(socketPath) && (await ping(socketPath))) return true;
+    await sleep(25);
+  }
+  return false;
+}

@@ -1,0 +1,27 @@
+/**
+ * The queue room: BullMQ on Redis between the ingress (producer) and the worker (consumer),
+ * and the embedded redis-server the daemon runs when REDIS_URL is unset.
+ */
+export { Queue } from 'bullmq';
+export {
+  type EmbeddedRedis,
+  type EmbeddedRedisOptions,
+  ping as pingRedisSocket,
+  startEmbeddedRedis,
+} from './embedded-redis.ts';
+export * from './jobs.ts';
+export { describeRedis, parseRedisUrl, type RedisLocation, redisOptionsFor } from './redis-options.ts';
+export {
+  type EnqueueOptions,
+  type JobCounts,
+  SubmissionQueue,
+  type SubmissionQueueOptions,
+} from './submission-queue.ts';
+export {
+  type JobMeta,
+  type SubmissionProcessor,
+  type SubmissionWorker,
+  type SubmissionWorkerOptions,
+  startSubmissionWorker,
+} from './submission-worker.ts';
+export { TimeoutError, withTimeout } from './timeout.ts';

@@ -1,0 +1,133 @@
+/**
+ * The producer side of the "submissions" queue: the ingress, `submit`, the sweeper and the
+ * console add jobs here. Its connection never queues commands while Redis is away
+ * (`enableOfflineQueue: false`) and every call is raced against a timer, so a caller learns
+ * "Redis is unreachable" in seconds and can answer 451 instead of hanging (ECOSYSTEM.md).
+ */
+import { type JobsOptions, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { jobIdFor, SUBMISSIONS_QUEUE, type SubmissionJob } from './jobs.ts';
+import { describeRedis, type RedisLocation, redisOptionsFor } from './redis-options.ts';
+import { withTimeout } from './timeout.ts';
+
+export interface SubmissionQueueOptions {
+  /** How long an add or a lookup may take before Redis counts as unreachable (default 5 s). */
+  readonly timeoutMs?: number;
+  /** Tries per job for transient failures (default 8), spaced by exponential backoff from `backoffMs` (2 s). */
+  readonly attempts?: number;
+  readonly backoffMs?: number;
+  /** Completed jobs are trimmed: kept this many seconds, at most this many (default 7 days, 10 000). */
+  readonly keepCompleted?: { readonly age: number; readonly count: number };
+  readonly logger?: Logger;
+}
+
+export interface EnqueueOptions {
+  /** Makes staff jobs on one submission distinct (see `jobIdFor`); unused for 'process' jobs. */
+  readonly nonce?: string | number;
+  readonly delayMs?: number;
+}
+
+export type JobCounts = Readonly<Record<string, number>>;
+
+export class SubmissionQueue {
+  /** The BullMQ queue itself, for the console's bull-board. */
+  readonly queue: Queue<SubmissionJob>;
+  /** The producer connection; the ingress keeps its per-sender counters here too. */
+  readonly redis: Redis;
+  readonly where: string;
+  private readonly timeoutMs: number;
+  private readonly defaults: JobsOptions;
+  private readonly logger: Logger | undefined;
+  private closed = false;
+
+  constructor(location: RedisLocation, options: SubmissionQueueOptions = {}) {
+    const redisOptions = redisOptionsFor(location);
+    this.where = describeRedis(redisOptions);
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.logger = options.logger;
+    this.redis = new Redis({
+      ...redisOptions,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: this.timeoutMs,
+      // Keep trying in the background, so the next message is accepted as soon as Redis is back.
+      retryStrategy: (times) => Math.min(100 * times, 2_000),
+    });
+    let lastError = '';
+    const onError = (error: Error) => {
+      // One line per distinct error, not one per reconnect attempt.
+      if (error.message === lastError) return;
+      lastError = error.message;
+      this.logger?.warn({ redis: this.where, err: error.message }, 'submission queue: redis error');
+    };
+    this.redis.on('error', onError);
+    this.redis.on('ready', () => {
+      lastError = '';
+    });
+    this.queue = new Queue<SubmissionJob>(SUBMISSIONS_QUEUE, { connection: this.redis });
+    this.queue.on('error', onError);
+    const keep = options.keepCompleted ?? { age: 7 * 24 * 3600, count: 10_000 };
+    this.defaults = {
+      attempts: options.attempts ?? 8,
+      backoff: { type: 'exponential', delay: options.backoffMs ?? 2_000 },
+      removeOnComplete: { age: keep.age, count: keep.count },
+      // Failed jobs stay for staff to see in the console.
+      removeOnFail: false,
+    };
+  }
+
+  /**
+   * Adds the job under its stable id: adding one that still exists is a no-op, so the ingress,
+   * the sweeper and a duplicate delivery may all add the same submission safely.
+   */
+  async enqueue(job: SubmissionJob, options: EnqueueOptions = {}): Promise<Result<{ jobId: string }>> {
+    const jobId = jobIdFor(job, options.nonce);
+    try {
+      await withTimeout(
+        this.queue.add(job.kind, job, {
+          ...this.defaults,
+          jobId,
+          ...(options.delayMs ? { delay: options.delayMs } : {}),
+        }),
+        this.timeoutMs,
+        'adding the job to Redis',
+      );
+      return ok({ jobId });
+    } catch (error) {
+      return fail(
+        problem(
+          'E_QUEUE_UNAVAILABLE',
+          `the job queue (${this.where}) is unreachable: ${(error as Error).message}`,
+        ),
+      );
+    }
+  }
+
+  /** Whether a job with this id is in Redis in any state (waiting, active, delayed, failed, completed). */
+  async hasJob(jobId: string): Promise<boolean> {
+    const job = await withTimeout(this.queue.getJob(jobId), this.timeoutMs, 'looking up a job in Redis');
+    return job !== undefined && job !== null;
+  }
+
+  async counts(): Promise<JobCounts> {
+    return await withTimeout(this.queue.getJobCounts(), this.timeoutMs, 'counting jobs in Redis');
+  }
+
+  /** Cheap readiness check. */
+  async ping(): Promise<void> {
+    await withTimeout(this.redis.ping(), this.timeoutMs, 'pinging Redis');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await withTimeout(this.queue.close(), this.timeoutMs, 'closing the queue');
+    } catch {
+      // Redis is gone: nothing of ours is in flight, so dropping the socket loses nothing.
+    }
+    this.redis.disconnect();
+  }
+}

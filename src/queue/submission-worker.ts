@@ -1,0 +1,100 @@
+/**
+ * The consumer side: runs a processor for each job of the "submissions" queue. The processor is
+ * the worker room's business; this file only owns the BullMQ plumbing and a shutdown that
+ * cannot hang (ECOSYSTEM.md: `worker.close()` can wait forever while Redis is unreachable).
+ */
+import { type Job, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { SUBMISSIONS_QUEUE, type SubmissionJob } from './jobs.ts';
+import { describeRedis, type RedisLocation, redisOptionsFor } from './redis-options.ts';
+import { withTimeout } from './timeout.ts';
+
+export interface JobMeta {
+  /** Attempts already made before this one (0 on the first run). */
+  readonly attemptsMade: number;
+  readonly jobId: string;
+}
+
+/** Throw to fail this attempt: BullMQ retries with backoff until the job's attempts are used up. */
+export type SubmissionProcessor = (job: SubmissionJob, meta: JobMeta) => Promise<void>;
+
+export interface SubmissionWorkerOptions {
+  readonly concurrency: number;
+  /** How often stalled jobs (their worker died) are looked for, ms (BullMQ default 30 s). */
+  readonly stalledInterval?: number;
+  /** Stalls allowed before a job is failed (default 1). */
+  readonly maxStalledCount?: number;
+  /** How long a job's lock lasts without renewal, ms (default 30 s). */
+  readonly lockDuration?: number;
+  /** How long close() lets running jobs finish before it drops them (they are then re-run as stalled). */
+  readonly closeTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface SubmissionWorker {
+  readonly worker: Worker<SubmissionJob>;
+  /** Stop taking jobs, let running ones finish (up to closeTimeoutMs), then disconnect. */
+  close(): Promise<void>;
+}
+
+export function startSubmissionWorker(
+  location: RedisLocation,
+  processor: SubmissionProcessor,
+  options: SubmissionWorkerOptions,
+): SubmissionWorker {
+  const redisOptions = redisOptionsFor(location);
+  const where = describeRedis(redisOptions);
+  const logger = options.logger;
+  // Workers must wait for Redis rather than fail commands (BullMQ requires this).
+  const connection = new Redis({ ...redisOptions, maxRetriesPerRequest: null });
+  let lastError = '';
+  const onError = (error: Error) => {
+    if (error.message === lastError) return;
+    lastError = error.message;
+    logger?.warn({ redis: where, err: error.message }, 'submission worker: redis error');
+  };
+  connection.on('error', onError);
+  connection.on('ready', () => {
+    lastError = '';
+  });
+
+  const worker = new Worker<SubmissionJob>(
+    SUBMISSIONS_QUEUE,
+    async (job: Job<SubmissionJob>) => {
+      await processor(job.data, { attemptsMade: job.attemptsMade, jobId: job.id ?? '' });
+    },
+    {
+      connection,
+      concurrency: options.concurrency,
+      ...(options.stalledInterval !== undefined ? { stalledInterval: options.stalledInterval } : {}),
+      ...(options.maxStalledCount !== undefined ? { maxStalledCount: options.maxStalledCount } : {}),
+      ...(options.lockDuration !== undefined ? { lockDuration: options.lockDuration } : {}),
+    },
+  );
+  worker.on('error', onError);
+  worker.on('failed', (job, error) => {
+    logger?.warn(
+      { jobId: job?.id, kind: job?.data.kind, attemptsMade: job?.attemptsMade, err: error.message },
+      'submission job attempt failed',
+    );
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    close: () => {
+      closing ??= (async () => {
+        const timeoutMs = options.closeTimeoutMs ?? 30_000;
+        try {
+          await withTimeout(worker.close(), timeoutMs, 'closing the worker gracefully');
+        } catch (error) {
+          logger?.warn({ err: (error as Error).message }, 'worker did not close in time; forcing it');
+          await withTimeout(worker.close(true), 2_000, 'force-closing the worker').catch(() => {});
+        }
+        connection.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

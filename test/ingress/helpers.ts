@@ -1,0 +1,90 @@
+/**
+ * Shared by the ingress tests: a Config pointing at test servers, a message the way a customer's
+ * mail client would write it, and a real SMTP client (nodemailer) that reports the server's answer.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { type Config, type DatabaseTarget, type Limits, loadConfig } from '../../src/config/index.ts';
+
+export function testConfig(options: {
+  redisUrl: string;
+  database?: DatabaseTarget;
+  limits?: Partial<Limits>;
+  smtpPort?: number;
+  dataDir?: string;
+}): Config {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hm-ingress-'));
+  const base = loadConfig({
+    DATA_DIR: dataDir,
+    REDIS_URL: options.redisUrl,
+    HOSTMASTER_ADDRESSES: 'hostmaster@rir.example,Registrations@rir.example',
+  });
+  return {
+    ...base,
+    smtp: { ...base.smtp, port: options.smtpPort ?? 0 },
+    ...(options.database ? { database: options.database } : {}),
+    limits: { ...base.limits, ...options.limits },
+  };
+}
+
+export function templateMail(
+  options: { from?: string; subject?: string; messageId?: string; body?: string } = {},
+): string {
+  const messageId = options.messageId ?? `<${randomBytes(8).toString('hex')}@isp.example>`;
+  return [
+    `From: Network Operations <${options.from ?? 'noc@isp.example'}>`,
+    'To: hostmaster@rir.example',
+    `Subject: ${options.subject ?? 'REASSIGN SIMPLE 192.0.2.0/29'}`,
+    `Message-ID: ${messageId}`,
+    'Date: Mon, 02 Mar 2026 10:00:00 +0000',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    options.body ??
+      [
+        'Template: ARIN-REASSIGN-SIMPLE-5.0',
+        '** As of March 2026',
+        '01. Registration Action (N,M, or R): N',
+        '03. Network Address: 192.0.2.0/29',
+        'END OF FILE',
+      ].join('\r\n'),
+    '',
+  ].join('\r\n');
+}
+
+export interface SmtpAnswer {
+  readonly code: number;
+  readonly text: string;
+}
+
+/** Sends one message over real SMTP and returns the server's final answer, success or not. */
+export async function sendOverSmtp(
+  port: number,
+  raw: string | Buffer,
+  envelope: { from?: string; to?: string[] } = {},
+): Promise<SmtpAnswer> {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  try {
+    const info = await transport.sendMail({
+      envelope: { from: envelope.from ?? 'noc@isp.example', to: envelope.to ?? ['hostmaster@rir.example'] },
+      raw,
+    });
+    const response = String(info.response);
+    return { code: Number(response.slice(0, 3)), text: response.slice(4) };
+  } catch (error) {
+    const { responseCode, response } = error as { responseCode?: number; response?: string };
+    if (responseCode === undefined) throw error;
+    return { code: responseCode, text: String(response ?? '').slice(4) };
+  } finally {
+    transport.close();
+  }
+}
+
+export function submissionIdOf(answer: SmtpAnswer): string {
+  const id = /Accepted as (S\w+)/.exec(answer.text)?.[1];
+  if (!id) throw new Error(`not accepted: ${answer.code} ${answer.text}`);
+  return id;
+}

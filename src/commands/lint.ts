@@ -1,0 +1,142 @@
+/**
+ * `hostmasterd lint FILE...`: what the daemon would make of mail files (.eml) or plain template
+ * text, offline, so a billing system can check its output before sending. Exit 0 when every
+ * template of every file parses, 1 otherwise (or when a file cannot be read), 2 without files.
+ * API keys are only ever shown redacted.
+ */
+import { readFile } from 'node:fs/promises';
+import { formatRange } from '../ip/index.ts';
+import { extractMail } from '../mail/index.ts';
+import { formatProblem } from '../shared/errors.ts';
+import {
+  type DownstreamOrg,
+  type ParsedTemplate,
+  type PocReference,
+  parseSubmission,
+  redactApiKey,
+  redactApiKeys,
+  type TemplateRequest,
+} from '../templates/index.ts';
+
+interface LintIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+/** A mail file starts with header lines (`Name: value`, folded lines) and names a mail header we know. */
+export function looksLikeMail(text: string): boolean {
+  const head = text.replace(/\r\n/g, '\n').split('\n\n', 1)[0] ?? '';
+  const lines = head.split('\n').filter((l) => l.length > 0);
+  if (lines.length === 0) return false;
+  const allHeaders = lines.every((l) => /^[\x21-\x39\x3b-\x7e]+:/.test(l) || /^[ \t]/.test(l));
+  return (
+    allHeaders &&
+    /^(from|subject|message-id|mime-version|content-type|received|return-path|date):/im.test(head)
+  );
+}
+
+const asList = (n: readonly number[]) => (n.length ? n.map((a) => `AS${a}`).join(' ') : 'none');
+const poc = (p: PocReference) =>
+  'handle' in p ? p.handle : `new ${p.create.contactType} POC "${p.create.lastName}"`;
+const org = (o: DownstreamOrg) =>
+  'handle' in o ? o.handle : `new org "${o.create.name}" (POC ${poc(o.create.poc)})`;
+const changed = (changes: object) =>
+  Object.entries(changes)
+    .map(([k, v]) => (v === null ? `${k} cleared` : k))
+    .join(', ');
+
+/** One line with the fields a human checks first. */
+export function describeRequest(r: TemplateRequest): string {
+  switch (r.kind) {
+    case 'poc.create':
+      return `${r.contactType} "${[r.firstName, r.lastName].filter(Boolean).join(' ')}", ${r.address.city} ${r.address.country}, e-mail ${r.emails.join(' ')}`;
+    case 'poc.modify':
+    case 'org.modify':
+      return `${r.handle}: ${changed(r.changes)}`;
+    case 'poc.remove':
+    case 'org.remove':
+      return r.handle;
+    case 'org.create':
+      return `"${r.legalName}", ${r.address.city} ${r.address.country}, admin ${r.adminPoc}, tech ${r.techPocs.join(' ')}`;
+    case 'reassign-simple.create':
+      return `${formatRange(r.range)} to "${r.customer.name}"${r.customer.privateResidence ? ' (private residence)' : ''}, ${r.customer.address.city} ${r.customer.address.country}, net ${r.networkName ?? '(generated)'}, origin ${asList(r.originAs)}`;
+    case 'reassign-simple.modify':
+    case 'net.modify':
+      return `${formatRange(r.range)}: ${changed(r.changes)}`;
+    case 'reassign-simple.remove':
+    case 'net.remove':
+      return formatRange(r.range);
+    case 'reassign-detailed':
+    case 'reallocate':
+      return `${formatRange(r.range)} to ${org(r.downstreamOrg)}, net ${r.networkName}, origin ${asList(r.originAs)}${r.netPocs.length ? `, net POCs ${r.netPocs.map((p) => `${p.role} ${poc(p.poc)}`).join(', ')}` : ''}`;
+  }
+}
+
+function describeTemplate(t: ParsedTemplate, count: number): string[] {
+  const where = t.endLine ? `lines ${t.headerLine}-${t.endLine}` : `line ${t.headerLine}`;
+  const lines = [`  Template ${t.index} of ${count}: ${t.formAsWritten || '(no name)'} (${where})`];
+  if (t.apiKey) lines.push(`    API key: ${redactApiKey(t.apiKey)}`);
+  if (t.result.ok) lines.push(`    OK ${t.result.value.kind}: ${describeRequest(t.result.value)}`);
+  else for (const p of t.result.error) lines.push(`    ${formatProblem(p)}`);
+  return lines;
+}
+
+async function lintFile(path: string, out: string[]): Promise<boolean> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(path);
+  } catch (err) {
+    out.push(`${path}: cannot read: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
+  }
+  let subject = '';
+  let text: string;
+  const asText = raw.toString('utf8');
+  if (looksLikeMail(asText)) {
+    const mail = await extractMail(raw);
+    if (!mail.ok) {
+      out.push(`${path}: ${formatProblem(mail.error)}`);
+      return false;
+    }
+    const h = mail.value.headers;
+    subject = h.subject;
+    text = mail.value.text;
+    const extras = [
+      mail.value.htmlOnly ? 'read from HTML' : '',
+      mail.value.pgpSigned ? 'PGP-signed (not verified)' : '',
+    ].filter(Boolean);
+    out.push(
+      `${path}: mail from ${h.from?.address ?? '(none)'}, subject ${JSON.stringify(redactApiKeys(subject))}${extras.length ? `, ${extras.join(', ')}` : ''}`,
+    );
+    if (mail.value.automation.reasons.length)
+      out.push(
+        `  note: automated mail (${mail.value.automation.reasons.join(', ')}); the daemon would not reply`,
+      );
+  } else {
+    text = asText.replace(/\r\n?/g, '\n');
+    out.push(`${path}: plain text`);
+  }
+  const parse = parseSubmission({ subject, text });
+  if (!parse.ok) {
+    out.push(`  ${formatProblem(parse.problem)}`);
+    return false;
+  }
+  for (const t of parse.templates) out.push(...describeTemplate(t, parse.templates.length));
+  return parse.templates.every((t) => t.result.ok);
+}
+
+export async function lintCommand(args: string[], io: LintIo): Promise<number> {
+  const files = args.filter((a) => a.length > 0);
+  if (files.length === 0) {
+    io.stderr.write('Usage: hostmasterd lint FILE...   (mail files .eml or plain template text)\n');
+    return 2;
+  }
+  let allGood = true;
+  for (const file of files) {
+    const out: string[] = [];
+    const good = await lintFile(file, out);
+    allGood &&= good;
+    io.stdout.write(`${out.join('\n')}\n`);
+  }
+  return allGood ? 0 : 1;
+}

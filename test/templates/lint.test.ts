@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { lintCommand, looksLikeMail } from '../../src/commands/lint.ts';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures/mail');
+
+async function lint(...files: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const code = await lintCommand(files, { stdout, stderr });
+  return { code, out, err };
+}
+
+describe('hostmasterd lint', () => {
+  it('exits 0 and describes the request when every template parses; never shows a key', async () => {
+    const r = await lint(
+      join(FIXTURES, 'attachment-txt-base64.eml'),
+      join(FIXTURES, 'legacy-reassign-simple-3.0.eml'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Template 1 of 1: ARIN-REASSIGN-SIMPLE-5.3 (lines 6-20)');
+    expect(r.out).toContain('OK reassign-simple.create: 198.51.100.80/28 to "Bolt Hardware LLC"');
+    expect(r.out).toContain('API key: API-****-****-****-7A8B');
+    expect(r.out).not.toContain('1A2B');
+    expect(r.out).toContain('OK reassign-simple.create: 198.51.100.160/28 to "Old Timer Services"');
+  });
+
+  it('exits 1 and prints each error as E_CODE field NN line N: sentence', async () => {
+    const r = await lint(join(FIXTURES, 'errors-reassign-simple.eml'));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^ {4}E_INVALID_IP field 03 line 5: /m);
+    expect(r.out).toMatch(/^ {4}E_INVALID_COUNTRY field 11 line 10: /m);
+  });
+
+  it('reads plain template text, message-level refusals and unreadable files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lint-'));
+    const plain = join(dir, 'swip.txt');
+    writeFileSync(
+      plain,
+      'Template: ARIN-NET-MOD-5.3\r\n01. Registration Action: R\r\n02. IP Address and Prefix or Range: 198.51.100.0/25\r\nEND OF TEMPLATE\r\n',
+    );
+    const ok = await lint(plain);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain(`${plain}: plain text`);
+    expect(ok.out).toContain('OK net.remove: 198.51.100.0/25');
+    const bad = await lint(join(FIXTURES, 'eleven-templates.eml'), join(dir, 'missing.txt'));
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('E_TOO_MANY_TEMPLATES');
+    expect(bad.out).toContain('cannot read');
+    expect((await lint()).code).toBe(2);
+  });
+
+  it('tells mail from plain text', () => {
+    expect(looksLikeMail('From: a@b.example\nSubject: x\n\nbody')).toBe(true);
+    expect(looksLikeMail('Template: ARIN-POC-5.1\n01. Registration Action: N\n')).toBe(false);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Reply mails for one submission, built with nodemailer's MailComposer: no network, no clock
+ * unless `date` is left out. `digest` (default) answers once with every block; `per-template`
+ * answers once per template, the way the registry's own processor did, for billing systems
+ * written against it. A message refused as a whole gets one reply in either style.
+ */
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { ReplyStyle } from '../config/index.ts';
+import { firstAddress } from './addresses.ts';
+import { digestBody, oneLine, singleBody } from './layout.ts';
+import { replyMessageId } from './message-id.ts';
+import { fill, type ReplyTexts } from './texts.ts';
+import {
+  type OutgoingMail,
+  type ReplyRequest,
+  type TemplateReport,
+  type TemplateStatus,
+  worstStatus,
+} from './types.ts';
+
+export interface ComposeOptions {
+  readonly style: ReplyStyle;
+  /** The From header, e.g. `hostmaster@registry.example` or `Hostmaster <hostmaster@registry.example>`. */
+  readonly from: string;
+  /** Right-hand side of our Message-IDs. */
+  readonly hostname: string;
+  readonly texts: ReplyTexts;
+  /** The Date header; now when left out. Fixed in tests so a mail is reproducible byte for byte. */
+  readonly date?: Date;
+}
+
+/** The headers every mail we send carries, and their meaning (docs/reply-format.md). */
+export const HEADER_STATUS = 'X-Hostmaster-Status';
+export const HEADER_SUBMISSION = 'X-Hostmaster-Submission';
+export const HEADER_TICKET = 'X-Hostmaster-Ticket';
+export const HEADER_TEMPLATE = 'X-Hostmaster-Template';
+
+const STATUS_SUFFIX = / --(?:APPROVED|REJECTED|PENDING_REVIEW)$/;
+
+/** The original subject without "Re:" prefixes or our own status suffix, so threads do not grow "Re: Re:". */
+export function baseSubject(original: string | undefined): string {
+  let subject = oneLine(original ?? '');
+  for (;;) {
+    const next = subject
+      .replace(/^(?:re|aw|sv|antw)\s*:\s*/i, '')
+      .replace(STATUS_SUFFIX, '')
+      .trim();
+    if (next === subject) return subject;
+    subject = next;
+  }
+}
+
+function subjectFor(
+  request: ReplyRequest,
+  texts: ReplyTexts,
+  style: ReplyStyle,
+  status: TemplateStatus,
+): string {
+  const base =
+    baseSubject(request.originalSubject) ||
+    fill(texts.phrases['subject.no-subject'], { submission: oneLine(request.submissionId) });
+  const key = style === 'per-template' ? 'subject.per-template' : 'subject.digest';
+  return oneLine(fill(texts.phrases[key], { subject: base, status }));
+}
+
+function threading(request: ReplyRequest): { inReplyTo?: string; references?: string[] } {
+  const original = request.originalMessageId?.trim();
+  const references = [...(request.originalReferences ?? []), ...(original ? [original] : [])]
+    .map((r) => r.trim())
+    .filter((r, i, all) => r !== '' && all.indexOf(r) === i);
+  return {
+    ...(original ? { inReplyTo: original } : {}),
+    ...(references.length ? { references } : {}),
+  };
+}
+
+interface MailParts {
+  readonly messageId: string;
+  readonly subject: string;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+async function build(
+  request: ReplyRequest,
+  options: ComposeOptions,
+  parts: MailParts,
+): Promise<OutgoingMail> {
+  const recipient = firstAddress(request.to) ?? request.to.trim();
+  const composer = new MailComposer({
+    from: options.from,
+    to: request.to,
+    subject: parts.subject,
+    messageId: parts.messageId,
+    date: options.date ?? new Date(),
+    ...threading(request),
+    headers: {
+      'Auto-Submitted': 'auto-replied',
+      // Asks Exchange-style servers not to answer our answer with an out-of-office note.
+      'X-Auto-Response-Suppress': 'All',
+      [HEADER_SUBMISSION]: oneLine(request.submissionId),
+      ...parts.headers,
+    },
+    text: parts.body,
+    newline: 'win',
+  });
+  const raw = (await composer.compile().build()).toString('utf8');
+  return { messageId: parts.messageId, kind: 'reply', envelopeFrom: '', recipients: [recipient], raw };
+}
+
+/** The reply mails answering one submission: one in `digest` style or for a refusal, else one per template. */
+export async function composeReplies(
+  request: ReplyRequest,
+  options: ComposeOptions,
+): Promise<OutgoingMail[]> {
+  const { texts, hostname } = options;
+  const templates = [...request.templates].sort((a, b) => a.index - b.index);
+  if (options.style === 'digest' || request.refusal || templates.length === 0) {
+    const status = request.refusal ? 'REJECTED' : worstStatus(templates.map((t) => t.status));
+    return [
+      await build(request, options, {
+        messageId: replyMessageId(request.submissionId, hostname),
+        subject: subjectFor(request, texts, options.style, status),
+        body: digestBody({ ...request, templates }, texts),
+        headers: { [HEADER_STATUS]: status },
+      }),
+    ];
+  }
+  return Promise.all(templates.map((report) => buildSingle(request, report, options)));
+}
+
+function buildSingle(
+  request: ReplyRequest,
+  report: TemplateReport,
+  options: ComposeOptions,
+): Promise<OutgoingMail> {
+  const ticket = report.ticket ? oneLine(report.ticket) : '';
+  return build(request, options, {
+    messageId: replyMessageId(request.submissionId, options.hostname, report.index),
+    subject: subjectFor(request, options.texts, 'per-template', report.status),
+    body: singleBody(request, report, options.texts),
+    headers: {
+      [HEADER_STATUS]: report.status,
+      [HEADER_TEMPLATE]: `${report.index} of ${report.total}`,
+      ...(ticket ? { [HEADER_TICKET]: ticket } : {}),
+    },
+  });
+}

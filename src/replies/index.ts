@@ -1,0 +1,60 @@
+/**
+ * Replies room: composing the mails that answer a submission (texts from templates/replies/),
+ * reading them back, deciding whom not to answer, and sending through the outbox table.
+ * The reply format is a contract: docs/reply-format.md.
+ */
+export type { ReplyStyle } from '../config/index.ts';
+export { addressesIn, firstAddress } from './addresses.ts';
+export {
+  type ComposeOptions,
+  composeReplies,
+  HEADER_STATUS,
+  HEADER_SUBMISSION,
+  HEADER_TEMPLATE,
+  HEADER_TICKET,
+} from './compose.ts';
+export { type IncomingMailFacts, type NoReplyReason, type ReplyDecision, shouldReply } from './loop-rules.ts';
+export { notificationMessageId, replyMessageId } from './message-id.ts';
+export { composeNotification, type NotificationRequest, type NotifyOptions } from './notify.ts';
+export { type ClaimedMail, enqueueOutbox, retryFailedMail } from './outbox.ts';
+export {
+  type ParsedBlock,
+  type ParsedProblem,
+  type ParsedReply,
+  type ParsedReplyHeaders,
+  type ParseReplyOptions,
+  parseProblemLine,
+  parseReply,
+  parseReplyText,
+} from './parse.ts';
+export { redactApiKeys } from './redact.ts';
+export {
+  type BackoffPolicy,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  type OutboxLogger,
+  type OutboxSender,
+  type OutboxSenderOptions,
+  startOutboxSender,
+} from './sender.ts';
+export {
+  CONTRACT_LABELS,
+  labelsOf,
+  loadReplyTexts,
+  type PhraseKey,
+  type ProseKey,
+  REPLY_TEXTS_DIR,
+  type ReplyLabels,
+  type ReplyTexts,
+  readReplyTexts,
+} from './texts.ts';
+export { emlFileName } from './transport.ts';
+export {
+  type OutgoingKind,
+  type OutgoingMail,
+  type ReplyRequest,
+  TEMPLATE_STATUSES,
+  type TemplateReport,
+  type TemplateStatus,
+  worstStatus,
+} from './types.ts';

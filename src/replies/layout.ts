@@ -1,0 +1,162 @@
+/**
+ * The body of a reply, as text. This is the machine-readable CONTRACT of DESIGN.md section 6,
+ * written down in docs/reply-format.md; `parse.ts` reads exactly what this writes.
+ *
+ *   <summary line>
+ *   Submission: S123
+ *   [Refused: E_CODE: sentence]                       (a message refused as a whole)
+ *
+ *   Template 2 of 3: ARIN-REASSIGN-SIMPLE-5.0         (one block per template, blank line after)
+ *   Ticket: 20261122-X0000042
+ *   Status: APPROVED
+ *   Handle: NET-198-51-100-0-1
+ *   Error: E_CODE field 03: human sentence
+ *   Note: ...
+ *
+ *   Template 2 as we received it (API key redacted):
+ *   > Template: ARIN-REASSIGN-SIMPLE-5.0             (the echo, quoted so it is never re-processed)
+ *
+ *   <prose: what REJECTED / PENDING_REVIEW mean, or why the message was refused>
+ *   <footer>
+ */
+import { formatProblem, type Problem } from '../shared/errors.ts';
+import { redactApiKeys } from './redact.ts';
+import { fill, type ReplyTexts } from './texts.ts';
+import { type ReplyRequest, TEMPLATE_STATUSES, type TemplateReport, type TemplateStatus } from './types.ts';
+
+/** Every value we write on a labelled line: one line, no stray whitespace, no API key. */
+export function oneLine(text: string): string {
+  return redactApiKeys(text.replace(/\s+/g, ' ').trim());
+}
+
+/** `E_CODE field 03 line 7: sentence`, on one line, never with an empty sentence. */
+export function problemLine(p: Problem): string {
+  const message = oneLine(p.message) || '(no details given)';
+  const field = p.field === undefined ? undefined : oneLine(p.field).replace(/ /g, '-') || undefined;
+  return formatProblem({ ...p, message, ...(field ? { field } : {}) });
+}
+
+/** `2 APPROVED, 1 REJECTED` in a fixed order, zero counts left out. */
+export function countsOf(reports: readonly TemplateReport[], texts: ReplyTexts): string {
+  const parts = TEMPLATE_STATUSES.map((s) => [s, reports.filter((r) => r.status === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`);
+  return parts.length ? parts.join(', ') : texts.phrases['counts.none'];
+}
+
+export function blockLines(report: TemplateReport, texts: ReplyTexts): string[] {
+  const p = texts.phrases;
+  const lines = [
+    `${p['label.template']} ${report.index} ${p['label.of']} ${report.total}: ${oneLine(report.form) || '(unknown)'}`,
+  ];
+  const ticket = report.ticket === undefined ? '' : oneLine(report.ticket);
+  if (ticket) lines.push(`${p['label.ticket']}: ${ticket}`);
+  lines.push(`${p['label.status']}: ${report.status}`);
+  for (const handle of Object.values(report.handles)) {
+    const value = oneLine(handle);
+    if (value) lines.push(`${p['label.handle']}: ${value}`);
+  }
+  for (const error of report.errors) lines.push(`${p['label.error']}: ${problemLine(error)}`);
+  for (const note of report.notes) {
+    const value = oneLine(note);
+    if (value) lines.push(`${p['label.note']}: ${value}`);
+  }
+  return lines;
+}
+
+/** The submitted template, quoted with "> " so a reply to our reply is never taken for a submission. */
+export function echoLines(report: TemplateReport, texts: ReplyTexts): string[] {
+  const body = report.echo.replace(/\r\n?/g, '\n').replace(/\s+$/, '');
+  if (body.trim() === '') return [];
+  const heading = fill(texts.phrases['echo.heading'], {
+    index: report.index,
+    total: report.total,
+    form: oneLine(report.form),
+  });
+  const quoted = body.split('\n').map((line) => {
+    const clean = redactApiKeys(line.replace(/\s+$/, ''));
+    return clean === '' ? '>' : `> ${clean}`;
+  });
+  return [heading, ...quoted];
+}
+
+function proseFor(statuses: readonly TemplateStatus[], texts: ReplyTexts): string[] {
+  const parts: string[] = [];
+  if (statuses.includes('REJECTED')) parts.push(expand(texts.prose.rejected, texts, {}));
+  if (statuses.includes('PENDING_REVIEW')) parts.push(expand(texts.prose.pendingReview, texts, {}));
+  return parts;
+}
+
+/** Fills the includes ({plain-text-reminder}, {blank-forms}) and the given values. */
+function expand(text: string, texts: ReplyTexts, values: Readonly<Record<string, string>>): string {
+  return fill(text, {
+    'plain-text-reminder': texts.prose.plainTextReminder,
+    'blank-forms': texts.prose.blankForms,
+    ...values,
+  });
+}
+
+function header(summary: string, request: ReplyRequest, texts: ReplyTexts): string[] {
+  const lines = [summary, `${texts.phrases['label.submission']}: ${oneLine(request.submissionId)}`];
+  if (request.refusal) lines.push(`${texts.phrases['label.refused']}: ${problemLine(request.refusal)}`);
+  return lines;
+}
+
+function assemble(sections: readonly (readonly string[])[], footer: string): string {
+  const paragraphs = sections.filter((s) => s.length > 0).map((s) => s.join('\n'));
+  paragraphs.push(footer);
+  return `${redactApiKeys(paragraphs.join('\n\n'))}\n`;
+}
+
+function templateSections(report: TemplateReport, texts: ReplyTexts): string[][] {
+  return [blockLines(report, texts), echoLines(report, texts)];
+}
+
+function footerFor(request: ReplyRequest, texts: ReplyTexts): string {
+  return fill(texts.prose.footer, { submission: oneLine(request.submissionId) });
+}
+
+/** One body for the whole submission: every block, in template order. */
+export function digestBody(request: ReplyRequest, texts: ReplyTexts): string {
+  const templates = [...request.templates].sort((a, b) => a.index - b.index);
+  const count = templates.length;
+  const counts = countsOf(templates, texts);
+  const summary = request.refusal
+    ? fill(texts.phrases['summary.refused'], { code: request.refusal.code })
+    : fill(texts.phrases[count === 1 ? 'summary.one' : 'summary.many'], { count, counts });
+  const refusalProse = request.refusal
+    ? [
+        expand(texts.refusals[request.refusal.code] ?? texts.refusals['default'] ?? '', texts, {
+          code: request.refusal.code,
+          submission: oneLine(request.submissionId),
+        }),
+      ]
+    : [];
+  return assemble(
+    [
+      header(summary, request, texts),
+      ...templates.flatMap((t) => templateSections(t, texts)),
+      refusalProse,
+      request.refusal
+        ? []
+        : proseFor(
+            templates.map((t) => t.status),
+            texts,
+          ),
+    ],
+    footerFor(request, texts),
+  );
+}
+
+/** The body of one per-template reply: the same block, the same words, one template. */
+export function singleBody(request: ReplyRequest, report: TemplateReport, texts: ReplyTexts): string {
+  const summary = fill(texts.phrases['summary.single'], {
+    index: report.index,
+    total: report.total,
+    status: report.status,
+  });
+  return assemble(
+    [header(summary, request, texts), ...templateSections(report, texts), proseFor([report.status], texts)],
+    footerFor(request, texts),
+  );
+}

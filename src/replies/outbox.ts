@@ -1,0 +1,140 @@
+/**
+ * The outbox table: mail is written in the same transaction as what it reports and sent after
+ * commit by `startOutboxSender`. The Message-ID is unique, so re-running a job adds no second
+ * row; rows are claimed with a lease (`FOR UPDATE SKIP LOCKED`), so several senders on one
+ * database never take the same row at once.
+ */
+import { sql } from 'drizzle-orm';
+import { type Executor, queryRows, tables } from '../db/index.ts';
+import type { OutgoingMail } from './types.ts';
+
+/**
+ * Inserts mails in the caller's transaction. A mail whose Message-ID is already there is
+ * skipped (ON CONFLICT DO NOTHING); a mail without recipients has nobody to reach and is not
+ * stored. Returns how many rows were added.
+ */
+export async function enqueueOutbox(
+  tx: Executor,
+  mails: readonly OutgoingMail[],
+  submissionId?: string,
+): Promise<number> {
+  const rows = mails
+    .filter((m) => m.recipients.length > 0)
+    .map((m) => ({
+      messageId: m.messageId,
+      submissionId: submissionId ?? null,
+      kind: m.kind,
+      envelopeFrom: m.envelopeFrom,
+      recipients: [...m.recipients],
+      raw: m.raw,
+    }));
+  if (rows.length === 0) return 0;
+  const added = await tx
+    .insert(tables.outbox)
+    .values(rows)
+    .onConflictDoNothing({ target: tables.outbox.messageId })
+    .returning({ id: tables.outbox.id });
+  return added.length;
+}
+
+/** A row taken for sending; `attempts` already counts this attempt. */
+export interface ClaimedMail {
+  readonly id: string;
+  readonly messageId: string;
+  readonly envelopeFrom: string;
+  readonly recipients: readonly string[];
+  readonly raw: string;
+  readonly attempts: number;
+}
+
+interface ClaimedRow extends Record<string, unknown> {
+  id: string | number;
+  message_id: string;
+  envelope_from: string;
+  recipients: string[] | string;
+  raw: string;
+  attempts: number | string;
+}
+
+/** PostgreSQL text[] as node-postgres and PGlite return it (already an array; a literal just in case). */
+function textArray(value: string[] | string): string[] {
+  if (Array.isArray(value)) return value;
+  return value
+    .replace(/^\{|\}$/g, '')
+    .split(',')
+    .filter(Boolean)
+    .map((v) => v.replace(/^"|"$/g, ''));
+}
+
+/**
+ * Takes up to `limit` due rows. Claiming counts the attempt and pushes the row's next attempt
+ * past the lease, so a sender that dies mid-send leaves the row to be retried after `leaseMs`
+ * (at most one more delivery, with the same Message-ID) and a crash loop still ends in `failed`.
+ */
+export async function claimDueMail(db: Executor, limit: number, leaseMs: number): Promise<ClaimedMail[]> {
+  const rows = await queryRows<ClaimedRow>(
+    db,
+    sql`update outbox
+        set attempts = attempts + 1,
+            next_attempt_at = now() + ${leaseMs} * interval '1 millisecond'
+        where id in (
+          select id from outbox
+          where state = 'pending' and next_attempt_at <= now()
+          order by next_attempt_at, id
+          limit ${limit}
+          for update skip locked)
+        returning id, message_id, envelope_from, recipients, raw, attempts`,
+  );
+  return rows
+    .map((r) => ({
+      id: String(r.id),
+      messageId: r.message_id,
+      envelopeFrom: r.envelope_from,
+      recipients: textArray(r.recipients),
+      raw: r.raw,
+      attempts: Number(r.attempts),
+    }))
+    .sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+export async function markSent(db: Executor, id: string): Promise<void> {
+  await db.execute(
+    sql`update outbox set state = 'sent', sent_at = now(), last_error = null
+        where id = ${id} and state = 'pending'`,
+  );
+}
+
+/** Records a failed attempt: `failed` for good when `final`, else due again after `retryInMs`. */
+export async function markFailedAttempt(
+  db: Executor,
+  id: string,
+  error: string,
+  outcome: { readonly final: true } | { readonly final: false; readonly retryInMs: number },
+): Promise<void> {
+  if (outcome.final) {
+    await db.execute(
+      sql`update outbox set state = 'failed', last_error = ${error}
+          where id = ${id} and state = 'pending'`,
+    );
+    return;
+  }
+  await db.execute(
+    sql`update outbox
+        set last_error = ${error}, next_attempt_at = now() + ${outcome.retryInMs} * interval '1 millisecond'
+        where id = ${id} and state = 'pending'`,
+  );
+}
+
+/**
+ * Staff action: send a `failed` mail again from a fresh count (e.g. after the relay was fixed).
+ * Returns whether a failed row with that Message-ID was found.
+ */
+export async function retryFailedMail(db: Executor, messageId: string): Promise<boolean> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`update outbox set state = 'pending', attempts = 0, next_attempt_at = now()
+        where message_id = ${messageId} and state = 'failed'
+        returning id`,
+  );
+  return rows.length > 0;
+}

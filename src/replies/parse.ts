@@ -1,0 +1,230 @@
+/**
+ * Reads our own replies back into values: what billing systems do with them, and what the
+ * tests use to check what was sent. It reads exactly the shape `layout.ts` writes
+ * (docs/reply-format.md) and tolerates what mail transport does to text (CRLF, quoted-printable,
+ * lines we may add later inside a block).
+ */
+import { simpleParser } from 'mailparser';
+import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { CONTRACT_LABELS, type ReplyLabels } from './texts.ts';
+import { TEMPLATE_STATUSES, type TemplateStatus, worstStatus } from './types.ts';
+
+export interface ParsedProblem {
+  readonly code: string;
+  readonly field?: string;
+  readonly line?: number;
+  readonly message: string;
+}
+
+export interface ParsedBlock {
+  readonly index: number;
+  readonly total: number;
+  readonly form: string;
+  readonly ticket?: string;
+  readonly status: TemplateStatus;
+  readonly handles: readonly string[];
+  readonly errors: readonly ParsedProblem[];
+  readonly notes: readonly string[];
+}
+
+/** Headers of a reply, when a whole message was parsed. */
+export interface ParsedReplyHeaders {
+  readonly messageId?: string;
+  readonly inReplyTo?: string;
+  readonly references: readonly string[];
+  readonly subject?: string;
+  readonly status?: TemplateStatus;
+  readonly autoSubmitted?: string;
+  readonly submissionId?: string;
+}
+
+export interface ParsedReply {
+  /** The first line, as written. */
+  readonly summary: string;
+  /** REJECTED for a refusal, else the worst status of the blocks. */
+  readonly status: TemplateStatus;
+  readonly submissionId?: string;
+  readonly refusal?: ParsedProblem;
+  readonly blocks: readonly ParsedBlock[];
+  readonly headers?: ParsedReplyHeaders;
+}
+
+export interface ParseReplyOptions {
+  /** The block words; the contract's unless a deployment reworded `phrases.txt`. */
+  readonly labels?: ReplyLabels;
+}
+
+const PROBLEM_LINE = /^(E_[A-Z0-9_]+)(?: field (\S+))?(?: line (\d+))?: (.*)$/;
+
+/** `E_CODE field 03 line 7: sentence` -> its parts. */
+export function parseProblemLine(text: string): ParsedProblem | undefined {
+  const match = PROBLEM_LINE.exec(text);
+  if (!match) return undefined;
+  const [, code, field, line, message] = match as unknown as [
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+    string,
+  ];
+  return { code, ...(field ? { field } : {}), ...(line ? { line: Number(line) } : {}), message };
+}
+
+function escapeRegExp(word: string): string {
+  return word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function isStatus(value: string): value is TemplateStatus {
+  return (TEMPLATE_STATUSES as readonly string[]).includes(value);
+}
+
+interface OpenBlock {
+  index: number;
+  total: number;
+  form: string;
+  ticket?: string;
+  status?: TemplateStatus;
+  handles: string[];
+  errors: ParsedProblem[];
+  notes: string[];
+  line: number;
+}
+
+function malformed(message: string, line: number): Problem {
+  return problem('E_MALFORMED_REPLY', message, { line });
+}
+
+/** Parses the text body of a reply (no headers). */
+export function parseReplyText(text: string, options: ParseReplyOptions = {}): Result<ParsedReply> {
+  const labels = options.labels ?? CONTRACT_LABELS;
+  const blockStart = new RegExp(
+    `^${escapeRegExp(labels.template)} (\\d+) ${escapeRegExp(labels.of)} (\\d+): (.+)$`,
+  );
+  const labelled = /^([A-Za-z][A-Za-z-]*): ?(.*)$/;
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const first = lines.findIndex((l) => l.trim() !== '');
+  if (first < 0) return fail(problem('E_NOT_A_REPLY', 'the text is empty'));
+  const summary = lines[first]!.trim();
+
+  const blocks: ParsedBlock[] = [];
+  let submissionId: string | undefined;
+  let refusal: ParsedProblem | undefined;
+  let open: OpenBlock | undefined;
+
+  const close = (): Problem | undefined => {
+    if (!open) return undefined;
+    const { status, line, ...rest } = open;
+    open = undefined;
+    if (!status) return malformed(`the block of template ${rest.index} has no ${labels.status} line`, line);
+    blocks.push({ ...rest, status });
+    return undefined;
+  };
+
+  for (let i = first + 1; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\s+$/, '');
+    const lineNo = i + 1;
+    const start = blockStart.exec(line);
+    if (start) {
+      const bad = close();
+      if (bad) return fail(bad);
+      open = {
+        index: Number(start[1]),
+        total: Number(start[2]),
+        form: start[3]!,
+        handles: [],
+        errors: [],
+        notes: [],
+        line: lineNo,
+      };
+      continue;
+    }
+    if (line === '') {
+      const bad = close();
+      if (bad) return fail(bad);
+      continue;
+    }
+    const match = labelled.exec(line);
+    if (!open) {
+      // Outside blocks only the header lines mean something; prose and quoted echoes are for humans.
+      if (match?.[1] === labels.submission && blocks.length === 0) submissionId = match[2]!.trim();
+      if (match?.[1] === labels.refused && blocks.length === 0) {
+        refusal = parseProblemLine(match[2]!);
+        if (!refusal)
+          return fail(malformed(`"${line}" is not "${labels.refused}: E_CODE: sentence"`, lineNo));
+      }
+      continue;
+    }
+    // Lines we do not know inside a block are skipped: the format may grow, readers must not break.
+    if (!match) continue;
+    const [, label, value] = match as unknown as [string, string, string];
+    if (label === labels.ticket) open.ticket = value.trim();
+    else if (label === labels.handle) open.handles.push(value.trim());
+    else if (label === labels.note) open.notes.push(value.trim());
+    else if (label === labels.status) {
+      const status = value.trim();
+      if (!isStatus(status)) return fail(malformed(`"${status}" is not a status`, lineNo));
+      open.status = status;
+    } else if (label === labels.error) {
+      const parsed = parseProblemLine(value);
+      if (!parsed) return fail(malformed(`"${line}" is not "${labels.error}: E_CODE: sentence"`, lineNo));
+      open.errors.push(parsed);
+    }
+  }
+  const bad = close();
+  if (bad) return fail(bad);
+  if (blocks.length === 0 && !refusal && submissionId === undefined) {
+    return fail(
+      problem(
+        'E_NOT_A_REPLY',
+        'no template block, no refusal and no submission line: not a hostmasterd reply',
+      ),
+    );
+  }
+  const status = refusal ? 'REJECTED' : worstStatus(blocks.map((b) => b.status));
+  return ok({
+    summary,
+    status,
+    ...(submissionId !== undefined ? { submissionId } : {}),
+    ...(refusal ? { refusal } : {}),
+    blocks,
+  });
+}
+
+/** A whole message starts with a header field; the body's summary line never does. */
+function looksLikeMessage(text: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9-]*:/.test(text) && /\r?\n\r?\n/.test(text);
+}
+
+function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'value' in value && typeof value.value === 'string') {
+    return value.value;
+  }
+  return undefined;
+}
+
+/** Parses a whole reply message (MIME decoded with mailparser) or just its body text. */
+export async function parseReply(
+  input: string | Buffer,
+  options: ParseReplyOptions = {},
+): Promise<Result<ParsedReply>> {
+  const asText = typeof input === 'string' ? input : input.toString('utf8');
+  if (!looksLikeMessage(asText)) return parseReplyText(asText, options);
+  const mail = await simpleParser(input, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+  const body = parseReplyText(mail.text ?? '', options);
+  if (!body.ok) return body;
+  const status = headerText(mail.headers.get('x-hostmaster-status'))?.trim();
+  const autoSubmitted = headerText(mail.headers.get('auto-submitted'))?.trim();
+  const submissionId = headerText(mail.headers.get('x-hostmaster-submission'))?.trim();
+  const references = mail.references === undefined ? [] : [mail.references].flat();
+  const headers: ParsedReplyHeaders = {
+    ...(mail.messageId ? { messageId: mail.messageId } : {}),
+    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+    references,
+    ...(mail.subject !== undefined ? { subject: mail.subject } : {}),
+    ...(status && isStatus(status) ? { status } : {}),
+    ...(autoSubmitted ? { autoSubmitted } : {}),
+    ...(submissionId ? { submissionId } : {}),
+  };
+  return ok({ ...body.value, headers });
+}

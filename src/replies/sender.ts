@@ -1,0 +1,139 @@
+/**
+ * The loop that empties the outbox: claims due rows, delivers them, marks them sent, or records
+ * the failure and backs off (30 s, 1 min, 2 min ... capped at 1 h) until `maxAttempts`, when the
+ * row is left `failed` with its last error for staff.
+ *
+ * Delivery is at-least-once: a process killed after the relay took a mail but before the row is
+ * marked sends it once more after the lease, with the SAME Message-ID, so the receiving side can
+ * recognise the resend. A mail is never dropped: a row leaves `pending` only as `sent` or `failed`.
+ */
+import type { ReplyTransport } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
+import { type ClaimedMail, claimDueMail, markFailedAttempt, markSent } from './outbox.ts';
+import { type MailDelivery, openMailDelivery } from './transport.ts';
+
+/** The part of a pino logger the sender uses. */
+export interface OutboxLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface BackoffPolicy {
+  /** Wait after the first failed attempt; doubled after each further one. */
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 60 * 60_000 };
+
+export interface OutboxSenderOptions {
+  readonly db: Database;
+  readonly transport: ReplyTransport;
+  readonly logger?: OutboxLogger;
+  /** How often to look for due mail without being woken (default 5 s). */
+  readonly pollMs?: number;
+  /** Attempts before a mail is left `failed` (default 10: about 4 hours of retries). */
+  readonly maxAttempts?: number;
+  readonly backoff?: BackoffPolicy;
+  /** Rows claimed per round trip (default 20). */
+  readonly batchSize?: number;
+  /** How long a claimed row is ours before another sender may retry it (default 10 min; SMTP timeouts are far shorter). */
+  readonly leaseMs?: number;
+}
+
+export interface OutboxSender {
+  /** Look for due mail now (the worker calls it after committing a reply). */
+  wake(): void;
+  /** Send everything due now; resolves when none is left (failures are backed off, not due). For tests and shutdown. */
+  drain(): Promise<void>;
+  /** Stop polling, finish the round in progress, close the transport. */
+  close(): Promise<void>;
+}
+
+/** Wait before the next try, after `attempts` failed ones: base × 2^(attempts-1), capped. */
+export function backoffDelay(attempts: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+  const exponent = Math.min(Math.max(attempts - 1, 0), 30);
+  return Math.min(policy.baseMs * 2 ** exponent, policy.maxMs);
+}
+
+const silent: OutboxLogger = { info() {}, warn() {}, error() {} };
+
+export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
+  const { db } = options;
+  const logger = options.logger ?? silent;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const batchSize = options.batchSize ?? 20;
+  const leaseMs = options.leaseMs ?? 10 * 60_000;
+  const delivery: MailDelivery = openMailDelivery(options.transport);
+
+  let closed = false;
+  /** Rounds run one after another, never two at once within one sender. */
+  let chain: Promise<void> = Promise.resolve();
+  let queued = 0;
+
+  async function deliverOne(mail: ClaimedMail): Promise<void> {
+    const outcome = await delivery.deliver(mail);
+    const fields = { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients };
+    if (outcome.ok) {
+      await markSent(db, mail.id);
+      logger.info({ ...fields, detail: outcome.detail }, 'reply sent');
+      return;
+    }
+    const final = outcome.permanent || mail.attempts >= maxAttempts;
+    if (final) {
+      await markFailedAttempt(db, mail.id, outcome.error, { final: true });
+      logger.error(
+        { ...fields, error: outcome.error },
+        'reply failed for good; kept in the outbox for staff',
+      );
+      return;
+    }
+    const retryInMs = backoffDelay(mail.attempts, backoff);
+    await markFailedAttempt(db, mail.id, outcome.error, { final: false, retryInMs });
+    logger.warn({ ...fields, error: outcome.error, retryInMs }, 'reply not sent; will retry');
+  }
+
+  async function round(): Promise<void> {
+    while (!closed) {
+      const batch = await claimDueMail(db, batchSize, leaseMs);
+      if (batch.length === 0) return;
+      for (const mail of batch) await deliverOne(mail);
+    }
+  }
+
+  function schedule(): Promise<void> {
+    queued++;
+    const next = chain.then(() => {
+      queued--;
+      return round();
+    });
+    chain = next.catch(() => {});
+    return next;
+  }
+
+  function background(): void {
+    // A round already waiting will see whatever is due by the time it starts.
+    if (closed || queued > 0) return;
+    schedule().catch((error: unknown) => {
+      logger.error({ error: (error as Error).message }, 'outbox round failed; will retry');
+    });
+  }
+
+  const timer = setInterval(background, options.pollMs ?? 5_000);
+  timer.unref();
+  background();
+
+  return {
+    wake: background,
+    drain: () => (closed ? chain : schedule()),
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await chain;
+      delivery.close();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * Reply texts live as files in `templates/replies/` so staff can reword them without touching
+ * code. They are read ONCE at start-up (`loadReplyTexts`) and handed to the composer as a value,
+ * which keeps the composer pure. A missing file or key stops the daemon at start, not at the
+ * first reply.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fail, ok, type Problem, ProblemError, problem, type Result } from '../shared/errors.ts';
+
+/** Where the texts shipped with hostmasterd live. */
+export const REPLY_TEXTS_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../templates/replies',
+);
+
+export const PHRASE_KEYS = [
+  'label.template',
+  'label.of',
+  'label.ticket',
+  'label.status',
+  'label.handle',
+  'label.error',
+  'label.note',
+  'label.refused',
+  'label.submission',
+  'summary.one',
+  'summary.many',
+  'summary.single',
+  'summary.refused',
+  'counts.none',
+  'subject.digest',
+  'subject.per-template',
+  'subject.no-subject',
+  'subject.notification',
+  'echo.heading',
+] as const;
+export type PhraseKey = (typeof PHRASE_KEYS)[number];
+
+/** Prose files, by the name the composer knows them under. */
+const PROSE_FILES = {
+  plainTextReminder: 'plain-text-reminder.txt',
+  blankForms: 'blank-forms.txt',
+  rejected: 'rejected.txt',
+  pendingReview: 'pending-review.txt',
+  footer: 'footer.txt',
+  notification: 'notification.txt',
+} as const;
+export type ProseKey = keyof typeof PROSE_FILES;
+
+export interface ReplyTexts {
+  readonly phrases: Readonly<Record<PhraseKey, string>>;
+  readonly prose: Readonly<Record<ProseKey, string>>;
+  /** Explanation of a whole-message refusal, by Problem code; `default` for any other code. */
+  readonly refusals: Readonly<Record<string, string>>;
+}
+
+/** The words of the machine-readable block: what `parseReply` reads unless told otherwise. */
+export interface ReplyLabels {
+  readonly template: string;
+  readonly of: string;
+  readonly ticket: string;
+  readonly status: string;
+  readonly handle: string;
+  readonly error: string;
+  readonly note: string;
+  readonly refused: string;
+  readonly submission: string;
+}
+
+/** The labels of the contract (DESIGN.md section 6); the shipped `phrases.txt` must agree. */
+export const CONTRACT_LABELS: ReplyLabels = {
+  template: 'Template',
+  of: 'of',
+  ticket: 'Ticket',
+  status: 'Status',
+  handle: 'Handle',
+  error: 'Error',
+  note: 'Note',
+  refused: 'Refused',
+  submission: 'Submission',
+};
+
+export function labelsOf(texts: ReplyTexts): ReplyLabels {
+  const p = texts.phrases;
+  return {
+    template: p['label.template'],
+    of: p['label.of'],
+    ticket: p['label.ticket'],
+    status: p['label.status'],
+    handle: p['label.handle'],
+    error: p['label.error'],
+    note: p['label.note'],
+    refused: p['label.refused'],
+    submission: p['label.submission'],
+  };
+}
+
+/** Replaces `{name}` with values[name]; unknown placeholders stay as written (the loader forbids them). */
+export function fill(template: string, values: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{([a-zA-Z-]+)\}/g, (whole, name: string) =>
+    name in values ? String(values[name]) : whole,
+  );
+}
+
+/** The placeholders each text may use: anything else is a typo the loader reports. */
+const PHRASE_PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
+  'summary.one': ['counts'],
+  'summary.many': ['count', 'counts'],
+  'summary.single': ['index', 'total', 'status'],
+  'summary.refused': ['code'],
+  'subject.digest': ['subject'],
+  'subject.per-template': ['subject', 'status'],
+  'subject.no-subject': ['submission'],
+  'subject.notification': ['objectType', 'handle', 'ticket', 'submission'],
+  'echo.heading': ['index', 'total', 'form'],
+};
+const INCLUDES = ['plain-text-reminder', 'blank-forms'];
+const PROSE_PLACEHOLDERS: Readonly<Record<ProseKey, readonly string[]>> = {
+  plainTextReminder: [],
+  blankForms: [],
+  rejected: INCLUDES,
+  pendingReview: [],
+  footer: ['submission'],
+  notification: ['objectType', 'handle', 'ticket', 'submission', 'summary'],
+};
+const REFUSAL_PLACEHOLDERS = [...INCLUDES, 'code', 'submission'];
+
+function textsProblem(file: string, message: string, line?: number): Problem {
+  return problem('E_REPLY_TEXTS', `${file}: ${message}`, line ? { line } : {});
+}
+
+function checkPlaceholders(file: string, text: string, allowed: readonly string[]): Problem | undefined {
+  for (const match of text.matchAll(/\{([a-zA-Z-]+)\}/g)) {
+    if (!allowed.includes(match[1]!)) {
+      const known = allowed.length ? allowed.map((a) => `{${a}}`).join(', ') : 'none';
+      return textsProblem(file, `unknown placeholder {${match[1]}} (this text may use ${known})`);
+    }
+  }
+  return undefined;
+}
+
+/** `key = value` lines; `#` comments and blank lines ignored; every PHRASE_KEY exactly once. */
+export function parsePhrases(text: string, file = 'phrases.txt'): Result<Record<PhraseKey, string>> {
+  const found = new Map<string, string>();
+  const lines = text.split(/\r?\n/);
+  for (const [i, rawLine] of lines.entries()) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-z.-]+)\s*=\s*(.*)$/.exec(line);
+    if (!match) return fail(textsProblem(file, `"${line}" is not a "key = value" line`, i + 1));
+    const [, key, value] = match as unknown as [string, string, string];
+    if (!(PHRASE_KEYS as readonly string[]).includes(key)) {
+      return fail(textsProblem(file, `unknown key "${key}"`, i + 1));
+    }
+    if (found.has(key)) return fail(textsProblem(file, `"${key}" is given twice`, i + 1));
+    if (value === '') return fail(textsProblem(file, `"${key}" is empty`, i + 1));
+    if (key.startsWith('label.') && /[:\s]/.test(value)) {
+      return fail(textsProblem(file, `"${key}" must be one word without a colon`, i + 1));
+    }
+    const bad = checkPlaceholders(file, value, PHRASE_PLACEHOLDERS[key] ?? []);
+    if (bad) return fail({ ...bad, line: i + 1 });
+    found.set(key, value);
+  }
+  const missing = PHRASE_KEYS.filter((k) => !found.has(k));
+  if (missing.length) return fail(textsProblem(file, `missing ${missing.join(', ')}`));
+  return ok(Object.fromEntries(found) as Record<PhraseKey, string>);
+}
+
+function readText(dir: string, file: string): Result<string> {
+  try {
+    return ok(fs.readFileSync(path.join(dir, file), 'utf8').replace(/\r\n/g, '\n').trimEnd());
+  } catch (error) {
+    return fail(textsProblem(path.join(dir, file), (error as Error).message));
+  }
+}
+
+/** Reads and checks every text; the first problem found, as a value. */
+export function readReplyTexts(dir: string = REPLY_TEXTS_DIR): Result<ReplyTexts> {
+  const phrasesText = readText(dir, 'phrases.txt');
+  if (!phrasesText.ok) return phrasesText;
+  const phrases = parsePhrases(phrasesText.value);
+  if (!phrases.ok) return phrases;
+
+  const prose: Partial<Record<ProseKey, string>> = {};
+  for (const [key, file] of Object.entries(PROSE_FILES) as [ProseKey, string][]) {
+    const text = readText(dir, file);
+    if (!text.ok) return text;
+    const bad = checkPlaceholders(file, text.value, PROSE_PLACEHOLDERS[key]);
+    if (bad) return fail(bad);
+    prose[key] = text.value;
+  }
+
+  const refusals: Record<string, string> = {};
+  let refusalFiles: string[];
+  try {
+    refusalFiles = fs.readdirSync(path.join(dir, 'refusals')).filter((f) => f.endsWith('.txt'));
+  } catch (error) {
+    return fail(textsProblem(path.join(dir, 'refusals'), (error as Error).message));
+  }
+  for (const file of refusalFiles.sort()) {
+    const code = file.slice(0, -'.txt'.length);
+    if (code !== 'default' && !/^E_[A-Z0-9_]+$/.test(code)) {
+      return fail(textsProblem(`refusals/${file}`, 'is named neither default.txt nor after a code (E_...)'));
+    }
+    const text = readText(dir, `refusals/${file}`);
+    if (!text.ok) return text;
+    const bad = checkPlaceholders(`refusals/${file}`, text.value, REFUSAL_PLACEHOLDERS);
+    if (bad) return fail(bad);
+    refusals[code] = text.value;
+  }
+  if (!refusals['default']) return fail(textsProblem('refusals/default.txt', 'is missing'));
+  return ok({ phrases: phrases.value, prose: prose as Record<ProseKey, string>, refusals });
+}
+
+/** Start-up form: throws a ProblemError (E_REPLY_TEXTS) naming the file and line at fault. */
+export function loadReplyTexts(dir: string = REPLY_TEXTS_DIR): ReplyTexts {
+  const texts = readReplyTexts(dir);
+  if (!texts.ok) throw new ProblemError(texts.error);
+  return texts.value;
+}

@@ -1,0 +1,64 @@
+/**
+ * What the worker hands to the replies room, and what the room hands to the outbox.
+ * These are values only: no database, no network.
+ */
+import type { Problem } from '../shared/errors.ts';
+
+/** The outcome of one template, as written in replies (DESIGN.md section 6). */
+export type TemplateStatus = 'APPROVED' | 'REJECTED' | 'PENDING_REVIEW';
+
+export const TEMPLATE_STATUSES: readonly TemplateStatus[] = ['APPROVED', 'PENDING_REVIEW', 'REJECTED'];
+
+/** One template of a submission, as the worker finished it. */
+export interface TemplateReport {
+  /** 1-based position in the message. */
+  readonly index: number;
+  /** How many templates the message held. */
+  readonly total: number;
+  /** The form as submitted, e.g. 'ARIN-REASSIGN-SIMPLE-5.0'. */
+  readonly form: string;
+  /** Absent when the template never got as far as a ticket (e.g. it could not be parsed). */
+  readonly ticket?: string;
+  readonly status: TemplateStatus;
+  /** Handles created or changed, by kind, e.g. {net: 'NET-198-51-100-0-1', customer: 'C00000001'}. */
+  readonly handles: Readonly<Record<string, string>>;
+  readonly errors: readonly Problem[];
+  /** Human lines: what was done, what was kept (e.g. "the customer record C00000001 is kept"). */
+  readonly notes: readonly string[];
+  /** The submitted template, API key already redacted (redacted again here regardless). */
+  readonly echo: string;
+}
+
+/** Everything needed to answer one submission. */
+export interface ReplyRequest {
+  readonly submissionId: string;
+  readonly originalMessageId?: string;
+  readonly originalReferences?: readonly string[];
+  readonly originalSubject?: string;
+  /** Who we answer: Reply-To, else From (see `shouldReply`). */
+  readonly to: string;
+  /** The message refused as a whole: no template, too many, unknown sender... */
+  readonly refusal?: Problem;
+  readonly templates: readonly TemplateReport[];
+}
+
+export type OutgoingKind = 'reply' | 'notification';
+
+/** A complete message, ready for the outbox. */
+export interface OutgoingMail {
+  /** With angle brackets, e.g. `<S123.reply@hostmaster.example>`; unique in the outbox. */
+  readonly messageId: string;
+  readonly kind: OutgoingKind;
+  /** Always '' (the null sender `MAIL FROM:<>`): automatic mail must never draw automatic answers. */
+  readonly envelopeFrom: '';
+  readonly recipients: readonly string[];
+  /** The RFC 5322 message, CRLF line ends, 7-bit clean. */
+  readonly raw: string;
+}
+
+/** REJECTED outranks PENDING_REVIEW outranks APPROVED: the digest's header carries the worst. */
+export function worstStatus(statuses: readonly TemplateStatus[]): TemplateStatus {
+  if (statuses.includes('REJECTED')) return 'REJECTED';
+  if (statuses.includes('PENDING_REVIEW')) return 'PENDING_REVIEW';
+  return 'APPROVED';
+}

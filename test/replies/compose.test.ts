@@ -1,0 +1,305 @@
+/**
+ * Composing replies: what a billing system receives after sending templates, in both styles,
+ * and what someone whose message was refused as a whole is told. No I/O past loading the texts.
+ */
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import {
+  type ComposeOptions,
+  composeReplies,
+  loadReplyTexts,
+  type OutgoingMail,
+  type ParsedReply,
+  parseReply,
+  type ReplyRequest,
+} from '../../src/replies/index.ts';
+import {
+  approvedNet,
+  FIXED_DATE,
+  KEY,
+  pendingNet,
+  REDACTED_KEY,
+  rejectedNet,
+  threeTemplates,
+} from './support/reports.ts';
+
+const texts = loadReplyTexts();
+const digest: ComposeOptions = {
+  style: 'digest',
+  from: 'Hostmaster <hostmaster@registry.example>',
+  hostname: 'registry.example',
+  texts,
+  date: FIXED_DATE,
+};
+const perTemplate: ComposeOptions = { ...digest, style: 'per-template' };
+
+async function parsed(mail: OutgoingMail): Promise<ParsedReply> {
+  const result = await parseReply(mail.raw);
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}
+
+async function bodyOf(mail: OutgoingMail): Promise<string> {
+  return (await simpleParser(mail.raw)).text ?? '';
+}
+
+async function compose(request: ReplyRequest, options = digest): Promise<OutgoingMail[]> {
+  return composeReplies(request, options);
+}
+
+describe('a digest reply to three templates, one approved, one rejected, one held for review', () => {
+  it('is one mail to the Reply-To or From address, from the null sender', async () => {
+    const mails = await compose(threeTemplates());
+    expect(mails).toHaveLength(1);
+    const [mail] = mails as [OutgoingMail];
+    expect(mail.kind).toBe('reply');
+    expect(mail.envelopeFrom).toBe('');
+    expect(mail.recipients).toEqual(['billing@isp.example']);
+    expect(mail.messageId).toBe('<S123.reply@registry.example>');
+  });
+
+  it('threads under the original and says it is automatic', async () => {
+    const [mail] = (await compose(threeTemplates())) as [OutgoingMail];
+    const reply = await parsed(mail);
+    expect(reply.headers).toMatchObject({
+      messageId: '<S123.reply@registry.example>',
+      inReplyTo: '<billing-42@isp.example>',
+      references: ['<thread-1@isp.example>', '<billing-42@isp.example>'],
+      subject: 'Re: SWIP batch 42',
+      autoSubmitted: 'auto-replied',
+      status: 'REJECTED',
+      submissionId: 'S123',
+    });
+  });
+
+  it('starts with the summary, then one block per template in the fixed shape', async () => {
+    const [mail] = (await compose(threeTemplates())) as [OutgoingMail];
+    const body = await bodyOf(mail);
+    expect(body.split('\n')[0]).toBe(
+      'hostmasterd processed 3 templates: 1 APPROVED, 1 PENDING_REVIEW, 1 REJECTED.',
+    );
+    expect(body).toContain(
+      [
+        'Template 1 of 3: ARIN-REASSIGN-SIMPLE-5.0',
+        'Ticket: 20261122-X0000041',
+        'Status: APPROVED',
+        'Handle: NET-198-51-100-0-1',
+        'Handle: C00000001',
+        'Note: network NET-198-51-100-0-1 registered for customer C00000001',
+        '',
+      ].join('\n'),
+    );
+    expect(body).toContain(
+      [
+        'Template 2 of 3: ARIN-REASSIGN-SIMPLE-5.0',
+        'Ticket: 20261122-X0000042',
+        'Status: REJECTED',
+        'Error: E_OUTSIDE_PARENT field 03 line 5: 203.0.113.0/29 is not inside a network your organization holds',
+        '',
+      ].join('\n'),
+    );
+    const reply = await parsed(mail);
+    expect(reply.status).toBe('REJECTED');
+    expect(reply.blocks.map((b) => [b.index, b.total, b.status, b.ticket])).toEqual([
+      [1, 3, 'APPROVED', '20261122-X0000041'],
+      [2, 3, 'REJECTED', '20261122-X0000042'],
+      [3, 3, 'PENDING_REVIEW', '20261122-X0000043'],
+    ]);
+  });
+
+  it('quotes each submitted template with ">" under its block, key redacted', async () => {
+    const [mail] = (await compose(threeTemplates())) as [OutgoingMail];
+    const body = await bodyOf(mail);
+    expect(body).toContain(
+      [
+        'Template 2 as we received it (API key redacted):',
+        '> Template: ARIN-REASSIGN-SIMPLE-5.0',
+        `> 00. API Key: ${REDACTED_KEY}`,
+        '> 01. Registration Action: N',
+      ].join('\n'),
+    );
+    // No unquoted "Template:" line: replying to our reply must never resubmit the templates.
+    expect(body.split('\n').filter((l) => l.startsWith('Template:'))).toEqual([]);
+  });
+
+  it('explains what REJECTED and PENDING_REVIEW mean and reminds that templates are plain text', async () => {
+    const body = await bodyOf(((await compose(threeTemplates())) as [OutgoingMail])[0]);
+    expect(body).toContain(texts.prose.pendingReview);
+    expect(body).toContain(texts.prose.plainTextReminder);
+    const allApproved = await bodyOf(
+      ((await compose(threeTemplates({ templates: [{ ...approvedNet, total: 1 }] }))) as [OutgoingMail])[0],
+    );
+    expect(allApproved.split('\n')[0]).toBe('hostmasterd processed 1 template: 1 APPROVED.');
+    expect(allApproved).not.toContain(texts.prose.plainTextReminder);
+  });
+
+  it('puts blocks in template order whatever order the worker listed them in', async () => {
+    const [mail] = (await compose(threeTemplates({ templates: [pendingNet, approvedNet, rejectedNet] }))) as [
+      OutgoingMail,
+    ];
+    expect((await parsed(mail)).blocks.map((b) => b.index)).toEqual([1, 2, 3]);
+  });
+
+  it('carries the worst status of the message in X-Hostmaster-Status', async () => {
+    const status = async (templates: ReplyRequest['templates']) =>
+      (await parsed(((await compose(threeTemplates({ templates }))) as [OutgoingMail])[0])).headers?.status;
+    expect(await status([approvedNet])).toBe('APPROVED');
+    expect(await status([approvedNet, pendingNet])).toBe('PENDING_REVIEW');
+    expect(await status([approvedNet, pendingNet, rejectedNet])).toBe('REJECTED');
+  });
+});
+
+describe('per-template replies, the way the registry processor answered', () => {
+  it('sends one mail per template, subject suffixed with its status, ids numbered by template', async () => {
+    const mails = await compose(threeTemplates(), perTemplate);
+    expect(mails.map((m) => m.messageId)).toEqual([
+      '<S123.reply.1@registry.example>',
+      '<S123.reply.2@registry.example>',
+      '<S123.reply.3@registry.example>',
+    ]);
+    const replies = await Promise.all(mails.map(parsed));
+    expect(replies.map((r) => r.headers?.subject)).toEqual([
+      'Re: SWIP batch 42 --APPROVED',
+      'Re: SWIP batch 42 --REJECTED',
+      'Re: SWIP batch 42 --PENDING_REVIEW',
+    ]);
+    expect(replies.map((r) => r.headers?.status)).toEqual(['APPROVED', 'REJECTED', 'PENDING_REVIEW']);
+    expect(replies.map((r) => r.summary)).toEqual([
+      'hostmasterd processed template 1 of 3: APPROVED.',
+      'hostmasterd processed template 2 of 3: REJECTED.',
+      'hostmasterd processed template 3 of 3: PENDING_REVIEW.',
+    ]);
+    for (const reply of replies) {
+      expect(reply.blocks).toHaveLength(1);
+      expect(reply.headers).toMatchObject({
+        autoSubmitted: 'auto-replied',
+        inReplyTo: '<billing-42@isp.example>',
+      });
+    }
+    expect(replies[1]?.blocks[0]?.errors[0]?.code).toBe('E_OUTSIDE_PARENT');
+  });
+
+  it('carries the same block words as the digest', async () => {
+    const [single] = (await compose(threeTemplates({ templates: [rejectedNet] }), perTemplate)) as [
+      OutgoingMail,
+    ];
+    const [whole] = (await compose(threeTemplates({ templates: [rejectedNet] }))) as [OutgoingMail];
+    expect((await parsed(single)).blocks).toEqual((await parsed(whole)).blocks);
+  });
+
+  it('does not stack "Re:" or status suffixes when answering a reply to a reply', async () => {
+    const mails = await compose(
+      threeTemplates({ originalSubject: 'RE: Re: SWIP batch 42 --REJECTED', templates: [approvedNet] }),
+      perTemplate,
+    );
+    expect((await parsed(mails[0]!)).headers?.subject).toBe('Re: SWIP batch 42 --APPROVED');
+  });
+});
+
+describe('a message refused as a whole', () => {
+  const refused = (code: `E_${Uppercase<string>}`, message: string): ReplyRequest =>
+    threeTemplates({ templates: [], refusal: { code, message } });
+
+  it('no template: says why and how to get blank forms', async () => {
+    const mails = await compose(refused('E_NO_TEMPLATE', 'no template was found in this message'));
+    expect(mails).toHaveLength(1);
+    const body = await bodyOf(mails[0]!);
+    expect(body.split('\n').slice(0, 3)).toEqual([
+      'hostmasterd refused your message: E_NO_TEMPLATE.',
+      'Submission: S123',
+      'Refused: E_NO_TEMPLATE: no template was found in this message',
+    ]);
+    expect(body).toContain(texts.prose.blankForms);
+    expect(body).toContain(texts.prose.plainTextReminder);
+    const reply = await parsed(mails[0]!);
+    expect(reply).toMatchObject({
+      status: 'REJECTED',
+      submissionId: 'S123',
+      refusal: { code: 'E_NO_TEMPLATE', message: 'no template was found in this message' },
+      blocks: [],
+    });
+    expect(reply.headers?.status).toBe('REJECTED');
+  });
+
+  it('HTML-only mail: reminds that templates must be plain text', async () => {
+    const body = await bodyOf(
+      (await compose(refused('E_HTML_ONLY', 'the message has only an HTML part')))[0]!,
+    );
+    expect(body).toContain('Templates must be sent as plain text, not HTML');
+    expect(body).toContain(texts.prose.blankForms);
+  });
+
+  it('too many templates: says to split them, and no template is echoed', async () => {
+    const body = await bodyOf(
+      (await compose(refused('E_TOO_MANY_TEMPLATES', 'this message holds 11 templates; at most 10')))[0]!,
+    );
+    expect(body).toContain(texts.refusals['E_TOO_MANY_TEMPLATES']);
+    expect(body).not.toContain('> Template:');
+  });
+
+  it('a code without its own text gets the general explanation', async () => {
+    const body = await bodyOf((await compose(refused('E_SOMETHING_NEW', 'a reason')))[0]!);
+    expect(body).toContain('Refused: E_SOMETHING_NEW: a reason');
+    expect(body).toContain('Nothing in your message was processed');
+  });
+
+  it('is one reply in per-template style too, subject marked --REJECTED', async () => {
+    const mails = await compose(refused('E_UNKNOWN_SENDER', 'no API key and an unknown sender'), perTemplate);
+    expect(mails.map((m) => m.messageId)).toEqual(['<S123.reply@registry.example>']);
+    expect((await parsed(mails[0]!)).headers?.subject).toBe('Re: SWIP batch 42 --REJECTED');
+  });
+
+  it('answers a message without a subject by its submission id', async () => {
+    const mails = await compose({ ...refused('E_NO_TEMPLATE', 'none'), originalSubject: undefined });
+    expect((await parsed(mails[0]!)).headers?.subject).toBe('Re: your message S123');
+  });
+});
+
+describe('stable Message-IDs', () => {
+  it('composing the same submission again gives the same ids, and the same bytes for the same date', async () => {
+    const first = await compose(threeTemplates(), perTemplate);
+    const again = await compose(threeTemplates(), perTemplate);
+    expect(again).toEqual(first);
+    const later = await compose(threeTemplates(), { ...perTemplate, date: new Date('2026-11-23T00:00:00Z') });
+    expect(later.map((m) => m.messageId)).toEqual(first.map((m) => m.messageId));
+  });
+
+  it('keeps odd characters in a submission id out of the Message-ID syntax', async () => {
+    const [mail] = await compose(threeTemplates({ submissionId: 'S 1<2>@x' }));
+    expect(mail?.messageId).toBe('<S-1-2--x.reply@registry.example>');
+  });
+});
+
+describe('API keys never leave in a reply', () => {
+  const longKey = 'API-0123-4567-89AB-CDEF-0123-4567-89AB-FEDC';
+  const leaky: ReplyRequest = threeTemplates({
+    originalSubject: `SWIP ${KEY}`,
+    templates: [
+      {
+        ...rejectedNet,
+        form: `ARIN-REASSIGN-SIMPLE-5.0 ${KEY}`,
+        errors: [{ code: 'E_INVALID_API_KEY', field: '00', message: `the key ${longKey} is not known` }],
+        notes: [`sent with ${KEY}`, 'typo key API-12x4-nope'],
+        handles: { odd: KEY },
+        echo: rejectedNet.echo.replace(REDACTED_KEY, KEY),
+      },
+    ],
+  });
+
+  for (const options of [digest, perTemplate]) {
+    it(`in ${options.style} style: not in the headers, the body, or the quoted template`, async () => {
+      const mails = await compose(leaky, options);
+      for (const mail of mails) {
+        // Undo quoted-printable soft breaks, so a key split over two lines is caught too.
+        const flat = mail.raw.replace(/=\r\n/g, '');
+        const text = await bodyOf(mail);
+        for (const secret of [KEY, longKey, '0123-4567-89AB', 'API-12x4-nope']) {
+          expect(flat).not.toContain(secret);
+          expect(text).not.toContain(secret);
+        }
+        expect(text).toContain(`> 00. API Key: ${REDACTED_KEY}`);
+        expect((await parsed(mail)).headers?.subject).toContain(REDACTED_KEY);
+      }
+    });
+  }
+});

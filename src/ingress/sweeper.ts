@@ -35,11 +35,14 @@ export interface Sweeper {
 
 export async function sweepOnce(deps: SweeperDeps): Promise<SweepResult> {
   const { submissions } = tables;
-  const cutoff = new Date(Date.now() - (deps.graceMs ?? 30_000));
+  const graceMs = deps.graceMs ?? 30_000;
+  const unhandled = inArray(submissions.state, ['received', 'processing']);
   const rows = await deps.db
     .select({ id: submissions.id })
     .from(submissions)
-    .where(and(inArray(submissions.state, ['received', 'processing']), lt(submissions.receivedAt, cutoff)))
+    .where(
+      graceMs > 0 ? and(unhandled, lt(submissions.receivedAt, new Date(Date.now() - graceMs))) : unhandled,
+    )
     .orderBy(asc(submissions.receivedAt))
     .limit(deps.batchSize ?? 1_000);
   const requeued: string[] = [];

@@ -1,0 +1,84 @@
+/**
+ * The sweeper repairs the one half-done state: a submission committed whose job never reached
+ * Redis (Redis failed right after the commit). It re-queues it, once, and leaves handled ones be.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/db/index.ts';
+import { startSweeper, storeSubmission, sweepOnce } from '../../src/ingress/index.ts';
+import { SubmissionQueue } from '../../src/queue/index.ts';
+import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { type RedisServer, startRedis } from '../support/redis-server.ts';
+import { templateMail } from './helpers.ts';
+
+describe.each(BACKENDS)('sweeper on %s', (backend) => {
+  let redis: RedisServer;
+  let database: TestDatabase;
+  let queue: SubmissionQueue;
+
+  beforeAll(async () => {
+    [redis, database] = await Promise.all([startRedis(), openTestDatabase(backend)]);
+    queue = new SubmissionQueue({ kind: 'url', url: redis.url }, { timeoutMs: 1_000 });
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await database?.close();
+    await redis?.stop();
+  });
+
+  const commitWithoutJob = async (messageId: string) => {
+    const stored = await storeSubmission(database.db, {
+      raw: Buffer.from(templateMail({ messageId })),
+      envelope: { mailFrom: 'noc@isp.example', rcptTo: ['hostmaster@rir.example'] },
+      via: 'smtp',
+      remoteAddress: '192.0.2.25',
+      heloName: 'mx.isp.example',
+    });
+    if (!stored.ok) throw new Error(stored.error.message);
+    return stored.value.id;
+  };
+
+  it('re-queues a committed submission whose job is missing, once', async () => {
+    const orphan = await commitWithoutJob('<orphan@isp.example>');
+    const handled = await commitWithoutJob('<handled@isp.example>');
+    await database.db
+      .update(tables.submissions)
+      .set({ state: 'done' })
+      .where(eq(tables.submissions.id, handled));
+    const young = await commitWithoutJob('<young@isp.example>');
+
+    const first = await sweepOnce({ db: database.db, queue, graceMs: 0 });
+    expect(first.requeued).toContain(orphan);
+    expect(first.requeued).toContain(young);
+    expect(first.requeued).not.toContain(handled);
+    expect(await queue.queue.getJob(orphan).then((j) => j?.data)).toEqual({
+      kind: 'process',
+      submissionId: orphan,
+    });
+    expect(await queue.hasJob(handled)).toBe(false);
+
+    const second = await sweepOnce({ db: database.db, queue, graceMs: 0 });
+    expect(second.requeued).toEqual([]);
+  });
+
+  it('leaves alone submissions younger than the grace period, and sweeps at start-up', async () => {
+    const fresh = await commitWithoutJob(`<fresh-${backend}@isp.example>`);
+    const graceful = await startSweeper({ db: database.db, queue, graceMs: 60_000, intervalMs: 60_000 });
+    await graceful.stop();
+    expect(await queue.hasJob(fresh)).toBe(false);
+
+    const sweeper = await startSweeper({ db: database.db, queue, graceMs: 0, intervalMs: 60_000 });
+    await sweeper.stop();
+    expect(await queue.hasJob(fresh)).toBe(true);
+  });
+
+  it('re-queues a submission left in processing whose job vanished', async () => {
+    const stuck = await commitWithoutJob('<stuck@isp.example>');
+    await database.db
+      .update(tables.submissions)
+      .set({ state: 'processing' })
+      .where(eq(tables.submissions.id, stuck));
+    const result = await sweepOnce({ db: database.db, queue, graceMs: 0 });
+    expect(result.requeued).toEqual([stuck]);
+  });
+});

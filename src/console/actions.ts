@@ -1,0 +1,441 @@
+/**
+ * What staff do to a rejection. Every action first CLAIMS the rejection with a conditional
+ * UPDATE (`... where state = 'open' returning`): of two staff racing, one wins and the other
+ * is told who was first. The claim and its audit row commit together.
+ *
+ * Reprocess, override and edit-and-apply change the registry, so they are jobs for the worker
+ * (the one path that applies and answers the customer); the console waits for the job and
+ * then reads what it did from the database. Dismiss changes no registry data and is done here.
+ */
+import { randomBytes } from 'node:crypto';
+import { Job, type Queue, type QueueEvents } from 'bullmq';
+import { and, eq, gte, inArray, ne, sql } from 'drizzle-orm';
+import type { Config } from '../config/index.ts';
+import type { Database, RejectionState, Transaction } from '../db/index.ts';
+import { tables } from '../db/index.ts';
+import type { SubmissionJob, SubmissionQueue } from '../queue/index.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import type { Flash } from './sessions.ts';
+import type { StaffUser } from './staff-accounts.ts';
+import { answerRecipient, queueStaffAnswer } from './staff-answer.ts';
+
+/** The part of the submission queue the console needs; `consoleQueueFrom` adapts a `SubmissionQueue`. */
+export interface ConsoleQueue {
+  /** The BullMQ queue of `SUBMISSIONS_QUEUE`: for bull-board and for waiting on jobs. */
+  readonly bullQueue: Queue;
+  /** Adds the job under `jobIdFor(job, nonce)`; a Problem when Redis is unreachable. */
+  enqueue(
+    job: SubmissionJob,
+    options?: { readonly nonce?: string | number },
+  ): Promise<Result<{ readonly jobId: string }>>;
+}
+
+export function consoleQueueFrom(queue: SubmissionQueue): ConsoleQueue {
+  return { bullQueue: queue.queue, enqueue: (job, options) => queue.enqueue(job, options) };
+}
+
+export interface ActionContext {
+  readonly db: Database;
+  readonly config: Config;
+  readonly queue: ConsoleQueue | undefined;
+  readonly events: QueueEvents | undefined;
+  /** How long the console waits for the worker before telling staff to look again later. */
+  readonly jobTimeoutMs: number;
+}
+
+export type JobAction =
+  | { readonly kind: 'reprocess' }
+  | { readonly kind: 'override'; readonly waive: readonly string[] }
+  | {
+      readonly kind: 'edit-and-apply';
+      readonly fieldValues: Readonly<Record<string, string>>;
+      readonly waive: readonly string[];
+    };
+
+const CLAIMED_STATE: Record<JobAction['kind'] | 'dismiss', Exclude<RejectionState, 'open'>> = {
+  reprocess: 'reprocessed',
+  override: 'overridden',
+  'edit-and-apply': 'overridden',
+  dismiss: 'dismissed',
+};
+
+type RejectionRow = (typeof tables.rejections)['$inferSelect'];
+
+const MAX_NOTE = 4000;
+
+const actor = (staff: StaffUser) => `staff:${staff.email}`;
+
+function checkNote(note: string): Result<string> {
+  const trimmed = note.trim();
+  if (!trimmed)
+    return fail(problem('E_NOTE_REQUIRED', 'write a note: it goes to the audit log with your name'));
+  if (trimmed.length > MAX_NOTE)
+    return fail(problem('E_NOTE_TOO_LONG', `keep the note under ${MAX_NOTE} characters`));
+  return ok(trimmed);
+}
+
+async function audit(
+  tx: Transaction | Database,
+  staff: StaffUser,
+  rejection: RejectionRow,
+  action: string,
+  note: string,
+  after: unknown = null,
+): Promise<void> {
+  await tx.insert(tables.auditLog).values({
+    actor: actor(staff),
+    action,
+    objectType: 'rejection',
+    objectHandle: String(rejection.id),
+    submissionId: rejection.submissionId,
+    note,
+    after,
+  });
+}
+
+/** Takes an open rejection for this action, or explains who already closed it. */
+async function claim(
+  tx: Transaction,
+  staff: StaffUser,
+  rejectionId: number,
+  state: Exclude<RejectionState, 'open'>,
+  note: string,
+): Promise<Result<RejectionRow>> {
+  const r = tables.rejections;
+  const [claimed] = await tx
+    .update(r)
+    .set({ state, closedBy: actor(staff), closedAt: new Date(), staffNotes: note })
+    .where(and(eq(r.id, rejectionId), eq(r.state, 'open')))
+    .returning();
+  if (claimed) return ok(claimed);
+  const [current] = await tx.select().from(r).where(eq(r.id, rejectionId));
+  if (!current) return fail(problem('E_NOT_FOUND', `rejection ${rejectionId} does not exist`));
+  const by = current.closedBy ? ` by ${current.closedBy.replace(/^staff:/, '')}` : '';
+  const when = current.closedAt
+    ? ` at ${current.closedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`
+    : '';
+  return fail(
+    problem(
+      'E_ALREADY_CLOSED',
+      `rejection ${rejectionId} is already ${current.state}${by}${when}; nothing was done. Reload the page to see the current state.`,
+    ),
+  );
+}
+
+/** Gives a claimed rejection back to the queue when the action did not do what it claimed. */
+async function reopen(db: Database, staff: StaffUser, rejection: RejectionRow, why: string): Promise<void> {
+  const r = tables.rejections;
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(r)
+      .set({
+        state: 'open',
+        closedBy: null,
+        closedAt: null,
+        staffNotes: sql`coalesce(${r.staffNotes} || E'\n', '') || ${why}`,
+      })
+      .where(and(eq(r.id, rejection.id), ne(r.state, 'open'), eq(r.closedBy, actor(staff))))
+      .returning();
+    if (row) await audit(tx, staff, rejection, 'console.reopen', why);
+  });
+}
+
+export async function dismiss(
+  ctx: ActionContext,
+  staff: StaffUser,
+  rejectionId: number,
+  input: { readonly note: string; readonly answer: string },
+): Promise<Flash> {
+  const note = checkNote(input.note);
+  if (!note.ok) return { kind: 'error', text: note.error.message };
+  const answerText = input.answer.trim();
+  try {
+    const outcome = await ctx.db.transaction(async (tx): Promise<Result<string>> => {
+      const claimed = await claim(tx, staff, rejectionId, 'dismissed', note.value);
+      if (!claimed.ok) return claimed;
+      const rejection = claimed.value;
+      let sentence = `Rejection ${rejectionId} dismissed.`;
+      let answerId: string | undefined;
+      if (answerText) {
+        const [submission] = await tx
+          .select()
+          .from(tables.submissions)
+          .where(eq(tables.submissions.id, rejection.submissionId));
+        const to = answerRecipient(
+          ctx.config,
+          submission?.fromAddress ?? null,
+          submission?.envelopeFrom ?? '',
+        );
+        if (!to.ok || !submission) {
+          // Roll back the dismissal: staff asked for an answer and must know it cannot go.
+          throw new AnswerRefused(to.ok ? problem('E_NOT_FOUND', 'the submission is gone') : to.error);
+        }
+        answerId = await queueStaffAnswer(tx, ctx.config, {
+          submissionId: submission.id,
+          rejectionId,
+          to: to.value,
+          originalSubject: submission.subject,
+          originalMessageId: submission.messageId,
+          text: answerText,
+        });
+        sentence += ` Your answer to ${to.value} is in the outbox.`;
+      }
+      await audit(
+        tx,
+        staff,
+        rejection,
+        'console.dismiss',
+        note.value,
+        answerId ? { answer: answerId } : null,
+      );
+      return ok(sentence);
+    });
+    return outcome.ok ? { kind: 'ok', text: outcome.value } : { kind: 'error', text: outcome.error.message };
+  } catch (error) {
+    if (error instanceof AnswerRefused) {
+      return {
+        kind: 'error',
+        text: `Not dismissed: ${error.problem.message}. Dismiss without an answer, or answer by hand.`,
+      };
+    }
+    throw error;
+  }
+}
+
+class AnswerRefused extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+  }
+}
+
+function jobFor(
+  action: JobAction,
+  rejection: RejectionRow,
+  staff: StaffUser,
+  note: string,
+): Result<SubmissionJob> {
+  const base = { staff: staff.email, note, submissionId: rejection.submissionId, rejectionId: rejection.id };
+  if (action.kind === 'reprocess') {
+    return ok({
+      ...base,
+      kind: 'reprocess',
+      templateIndexes: rejection.templateIndex === null ? [] : [rejection.templateIndex],
+    });
+  }
+  if (rejection.templateIndex === null) {
+    return fail(
+      problem(
+        'E_NOT_A_TEMPLATE',
+        'this rejection refused the whole message, not one template: reprocess or dismiss it instead',
+      ),
+    );
+  }
+  if (action.kind === 'override') {
+    if (action.waive.length === 0)
+      return fail(problem('E_NOTHING_WAIVED', 'tick at least one rule to waive'));
+    return ok({
+      ...base,
+      kind: 'override',
+      templateIndex: rejection.templateIndex,
+      waive: [...action.waive],
+    });
+  }
+  if (Object.keys(action.fieldValues).length === 0) {
+    return fail(problem('E_NOTHING_EDITED', 'give at least one field number and its corrected value'));
+  }
+  return ok({
+    ...base,
+    kind: 'edit-and-apply',
+    templateIndex: rejection.templateIndex,
+    fieldValues: { ...action.fieldValues },
+    waive: [...action.waive],
+  });
+}
+
+/** Field numbers as written on forms: `03`, `5a`. */
+export function parseFieldNumber(raw: string): string | undefined {
+  const m = /^\s*(\d{1,2})([a-z]?)\s*\.?\s*$/i.exec(raw);
+  if (!m) return undefined;
+  return `${m[1]!.padStart(2, '0')}${m[2]!.toLowerCase()}`;
+}
+
+/**
+ * Claims the rejection, hands the job to the worker, waits for it, and says what happened in
+ * one sentence. A rejection whose action did not apply goes back to the queue with the reason.
+ */
+export async function runJobAction(
+  ctx: ActionContext,
+  staff: StaffUser,
+  rejectionId: number,
+  action: JobAction,
+  rawNote: string,
+): Promise<Flash> {
+  const note = checkNote(rawNote);
+  if (!note.ok) return { kind: 'error', text: note.error.message };
+  const { queue } = ctx;
+  if (!queue || !ctx.events) {
+    return {
+      kind: 'error',
+      text: 'This console runs without the job queue, so it cannot apply anything; only dismiss works here.',
+    };
+  }
+  const [current] = await ctx.db
+    .select()
+    .from(tables.rejections)
+    .where(eq(tables.rejections.id, rejectionId));
+  if (!current) return { kind: 'error', text: `Rejection ${rejectionId} does not exist.` };
+  const job = jobFor(action, current, staff, note.value);
+  if (!job.ok) return { kind: 'error', text: `Nothing done: ${job.error.message}.` };
+
+  const startedAt = new Date();
+  const claimed = await ctx.db.transaction(async (tx) => {
+    const result = await claim(tx, staff, rejectionId, CLAIMED_STATE[action.kind], note.value);
+    if (result.ok)
+      await audit(tx, staff, result.value, `console.${action.kind}`, note.value, jobDetails(action));
+    return result;
+  });
+  if (!claimed.ok) return { kind: 'error', text: capitalise(claimed.error.message) };
+  const rejection = claimed.value;
+
+  // A fresh nonce per action: after a reopen, the next action on the same template is a new job.
+  const queued = await queue
+    .enqueue(job.value, { nonce: `r${rejection.id}-${randomBytes(4).toString('hex')}` })
+    .catch((error: Error) => fail(problem('E_QUEUE_UNAVAILABLE', error.message)));
+  if (!queued.ok) {
+    await reopen(
+      ctx.db,
+      staff,
+      rejection,
+      `${action.kind} by ${staff.email} could not be queued: ${queued.error.message}`,
+    );
+    return { kind: 'error', text: `Nothing done: ${queued.error.message}. The rejection is open again.` };
+  }
+  const { jobId } = queued.value;
+
+  const finished = await waitForJob(queue.bullQueue, ctx.events, jobId, ctx.jobTimeoutMs);
+  if (finished.state === 'timeout') {
+    return {
+      kind: 'error',
+      text: `The worker has not finished job ${jobId} within ${Math.round(ctx.jobTimeoutMs / 1000)} s. It stays queued; look at Queue health and reload this page shortly.`,
+    };
+  }
+  if (finished.state === 'failed') {
+    await reopen(ctx.db, staff, rejection, `${action.kind} by ${staff.email} failed: ${finished.reason}`);
+    return {
+      kind: 'error',
+      text: `The worker could not ${action.kind}: ${finished.reason}. The rejection is open again.`,
+    };
+  }
+  return await describeOutcome(ctx, staff, rejection, action, startedAt);
+}
+
+function jobDetails(action: JobAction): unknown {
+  if (action.kind === 'override') return { waive: action.waive };
+  if (action.kind === 'edit-and-apply') return { fieldValues: action.fieldValues, waive: action.waive };
+  return null;
+}
+
+type JobEnd = { state: 'completed' } | { state: 'failed'; reason: string } | { state: 'timeout' };
+
+async function waitForJob(
+  queue: Queue,
+  events: QueueEvents,
+  jobId: string,
+  timeoutMs: number,
+): Promise<JobEnd> {
+  const job = await Job.fromId(queue, jobId);
+  if (!job) return { state: 'failed', reason: `job ${jobId} vanished from the queue` };
+  try {
+    await job.waitUntilFinished(events, timeoutMs);
+    return { state: 'completed' };
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/timed out/i.test(message)) return { state: 'timeout' };
+    return { state: 'failed', reason: message };
+  }
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** Reads what the worker did to the template(s) and the replies it queued, and says it. */
+async function describeOutcome(
+  ctx: ActionContext,
+  staff: StaffUser,
+  rejection: RejectionRow,
+  action: JobAction,
+  startedAt: Date,
+): Promise<Flash> {
+  const t = tables.submissionTemplates;
+  const indexes = rejection.templateIndex === null ? undefined : [rejection.templateIndex];
+  const templates = await ctx.db
+    .select()
+    .from(t)
+    .where(
+      and(
+        eq(t.submissionId, rejection.submissionId),
+        indexes ? inArray(t.templateIndex, indexes) : undefined,
+      ),
+    );
+  const [submission] = await ctx.db
+    .select({
+      refusalCode: tables.submissions.refusalCode,
+      refusalMessage: tables.submissions.refusalMessage,
+    })
+    .from(tables.submissions)
+    .where(eq(tables.submissions.id, rejection.submissionId));
+  const replies = await ctx.db
+    .select({ messageId: tables.outbox.messageId, state: tables.outbox.state })
+    .from(tables.outbox)
+    .where(
+      and(eq(tables.outbox.submissionId, rejection.submissionId), gte(tables.outbox.createdAt, startedAt)),
+    );
+  const replyText =
+    replies.length > 0
+      ? ` Reply ${replies.map((r) => `${r.messageId} (${r.state})`).join(', ')} to the customer.`
+      : ' No new reply was queued.';
+
+  const applied = templates.filter((row) => row.outcome !== 'rejected');
+  const wholeMessageRefused = rejection.templateIndex === null && submission?.refusalCode;
+  if (applied.length > 0 && !wholeMessageRefused) {
+    const parts = applied.map(
+      (row) =>
+        `template ${row.templateIndex} ${row.outcome.toUpperCase().replace('_', ' ')}${row.ticketNumber ? `, ticket ${row.ticketNumber}` : ''}${
+          Object.keys(row.handles).length ? ` (${Object.values(row.handles).join(', ')})` : ''
+        }`,
+    );
+    return { kind: 'ok', text: `Done (${action.kind}): ${parts.join('; ')}.${replyText}` };
+  }
+
+  const errors = templates.flatMap((row) => row.errors.map((e) => `${e.code}: ${e.message}`));
+  const why =
+    errors[0] ??
+    (submission?.refusalCode
+      ? `${submission.refusalCode}: ${submission.refusalMessage ?? ''}`
+      : 'nothing applied');
+  // The worker may have filed a new rejection for a different reason; then that one is the open item.
+  const r = tables.rejections;
+  const [other] = await ctx.db
+    .select({ id: r.id })
+    .from(r)
+    .where(
+      and(
+        eq(r.submissionId, rejection.submissionId),
+        rejection.templateIndex === null
+          ? sql`${r.templateIndex} is null`
+          : eq(r.templateIndex, rejection.templateIndex),
+        eq(r.state, 'open'),
+        ne(r.id, rejection.id),
+      ),
+    );
+  if (other) {
+    return {
+      kind: 'error',
+      text: `Still refused after ${action.kind}: ${why}. It is queued again as rejection ${other.id}.${replyText}`,
+    };
+  }
+  await reopen(ctx.db, staff, rejection, `${action.kind} by ${staff.email} did not apply: ${why}`);
+  return {
+    kind: 'error',
+    text: `Still refused after ${action.kind}: ${why}. The rejection is open again.${replyText}`,
+  };
+}

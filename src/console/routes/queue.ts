@@ -1,0 +1,68 @@
+/** The rejection queue page. */
+import type { FastifyInstance } from 'fastify';
+import { type RejectionState, tables } from '../../db/index.ts';
+import { countByReason, listRejections, type QueueFilters } from '../rejection-queue.ts';
+import type { PageContext } from '../server.ts';
+import { field } from './form.ts';
+
+function readFilters(query: unknown): QueueFilters {
+  const rawState = field(query, 'state') || 'open';
+  const state: QueueFilters['state'] =
+    rawState === 'all'
+      ? 'all'
+      : (tables.REJECTION_STATES.find((s) => s === rawState) ?? ('open' satisfies RejectionState));
+  const text = (name: string) => field(query, name).trim().slice(0, 200) || undefined;
+  return {
+    state,
+    ...optional('reasonCode', text('reason')),
+    ...optional('form', text('form')),
+    ...optional('sender', text('sender')),
+    ...optional('fromDay', text('from')),
+    ...optional('toDay', text('to')),
+  };
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+/** The query string of the current filters, for paging and reason links. */
+function filterQuery(filters: QueueFilters, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  if (filters.state !== 'open') params.set('state', filters.state);
+  if (filters.reasonCode) params.set('reason', filters.reasonCode);
+  if (filters.form) params.set('form', filters.form);
+  if (filters.sender) params.set('sender', filters.sender);
+  if (filters.fromDay) params.set('from', filters.fromDay);
+  if (filters.toDay) params.set('to', filters.toDay);
+  for (const [k, v] of Object.entries(extra)) params.set(k, v);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+export function registerQueueRoutes(app: FastifyInstance, page: PageContext): void {
+  app.get('/', async (_request, reply) => reply.redirect('/rejections', 303));
+
+  app.get('/rejections', async (request, reply) => {
+    const filters = readFilters(request.query);
+    const after = field(request.query, 'after') || undefined;
+    const [result, counts] = await Promise.all([
+      listRejections(page.db, filters, after),
+      countByReason(page.db, filters.state),
+    ]);
+    const { reasonCode: _, ...withoutReason } = filters;
+    return await page.render(request, reply, 'queue', {
+      title: 'Rejection queue',
+      filters,
+      states: ['open', 'reprocessed', 'overridden', 'dismissed', 'all'],
+      rows: result.rows,
+      counts,
+      total: counts.reduce((sum, c) => sum + c.count, 0),
+      isFirstPage: !after,
+      firstPageLink: `/rejections${filterQuery(filters)}`,
+      nextLink: result.next ? `/rejections${filterQuery(filters, { after: result.next })}` : undefined,
+      reasonLink: (code: string) => `/rejections${filterQuery({ ...withoutReason, reasonCode: code })}`,
+      allReasonsLink: `/rejections${filterQuery(withoutReason)}`,
+    });
+  });
+}

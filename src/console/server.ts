@@ -1,0 +1,232 @@
+/**
+ * The console's HTTP server: fastify, server-rendered eta pages, a session cookie and CSRF
+ * tokens on every form. Nothing but the sign-in page and the stylesheet is reachable without a
+ * session; bull-board sits under /queues behind the same gate.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import { QueueEvents } from 'bullmq';
+import { Eta } from 'eta';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
+import type { ActionContext, ConsoleQueue } from './actions.ts';
+import { mountBullBoard } from './bull-board.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
+import { registerLookupRoutes } from './routes/lookup.ts';
+import { registerQueueRoutes } from './routes/queue.ts';
+import { registerSubmissionRoutes } from './routes/submission.ts';
+import { findSession, SESSION_COOKIE, type SignedInStaff, takeFlash } from './sessions.ts';
+import { DEFAULT_LOCKOUT, type LockoutPolicy } from './staff-accounts.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    staff: SignedInStaff | null;
+  }
+}
+
+export interface ConsoleLogger {
+  info(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export interface ConsoleOptions {
+  readonly config: Config;
+  readonly db: Database;
+  readonly queue?: ConsoleQueue;
+  readonly logger?: ConsoleLogger;
+  /** How long an action waits for the worker (default 30 s). */
+  readonly jobTimeoutMs?: number;
+  readonly lockout?: LockoutPolicy;
+}
+
+export interface RunningConsole {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const STYLESHEET = fs.readFileSync(path.join(HERE, 'console.css'));
+
+/** Paths a visitor without a session may reach. */
+const PUBLIC_PATHS = new Set(['/login', '/console.css']);
+
+export interface PageContext {
+  readonly db: Database;
+  readonly config: Config;
+  readonly actions: ActionContext;
+  readonly lockout: LockoutPolicy;
+  render(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: string,
+    data: Record<string, unknown>,
+  ): Promise<FastifyReply>;
+}
+
+export async function buildConsole(
+  options: ConsoleOptions,
+): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+  const { config, db, queue } = options;
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const eta = new Eta({ views: path.join(HERE, 'views'), autoEscape: true, cache: true });
+  const listening = queue ? await openQueueEvents(queue) : undefined;
+  const events = listening?.events;
+
+  // A fresh secret per start signs the CSRF cookie: a restart only costs an open form a reload.
+  await app.register(fastifyCookie, { secret: randomBytes(32).toString('hex') });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyCsrf, {
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: 'auto' },
+  });
+  app.decorateRequest('staff', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Referrer-Policy', 'same-origin');
+    reply.header('X-Content-Type-Options', 'nosniff');
+    const url = request.url.split('?')[0] ?? '/';
+    request.staff = (await findSession(db, request.cookies[SESSION_COOKIE])) ?? null;
+    if (PUBLIC_PATHS.has(url)) return;
+    if (!request.staff) {
+      if (url.startsWith('/queues/api')) return reply.code(401).send({ error: 'sign in first' });
+      const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
+      return reply.redirect(`/login${next}`, 303);
+    }
+    // A printed one-time password must be replaced before anything else.
+    if (request.staff.mustChangePassword && url !== '/password' && url !== '/logout') {
+      return reply.redirect('/password', 303);
+    }
+  });
+
+  app.setErrorHandler(async (error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') {
+      return await page.render(request, reply.code(403), 'error', {
+        title: 'Form refused',
+        message:
+          'This form did not carry a valid security token (it may be old, or it did not come from this console). Nothing was changed. Go back, reload the page and try again.',
+      });
+    }
+    options.logger?.error({ err: error, url: request.url }, 'console request failed');
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    return await page.render(request, reply.code(status), 'error', {
+      title: status === 500 ? 'Something went wrong' : 'Request refused',
+      message:
+        status === 500
+          ? 'The console could not complete this request; nothing more is known here than the server log says.'
+          : error.message,
+    });
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    page.render(request, reply.code(404), 'error', {
+      title: 'Not found',
+      message: `Nothing lives at ${request.url}.`,
+    }),
+  );
+
+  app.get('/console.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('Cache-Control', 'max-age=300').send(STYLESHEET),
+  );
+
+  const actions: ActionContext = {
+    db,
+    config,
+    queue,
+    events,
+    jobTimeoutMs: options.jobTimeoutMs ?? 30_000,
+  };
+  const page: PageContext = {
+    db,
+    config,
+    actions,
+    lockout: options.lockout ?? DEFAULT_LOCKOUT,
+    render: async (request, reply, view, data) => {
+      const flash = request.staff ? await takeFlash(db, request.staff.tokenDigest) : undefined;
+      const html = await eta.renderAsync(view, {
+        ...data,
+        staff: request.staff,
+        csrf: reply.generateCsrf(),
+        flash,
+        hasQueue: queue !== undefined,
+        path: request.url,
+        when: formatWhen,
+      });
+      return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(html);
+    },
+  };
+
+  // Every POST of ours needs a CSRF token. Registered as preHandler: on onRequest the form body
+  // is not parsed yet and every token would be refused.
+  await app.register(async (scope) => {
+    scope.addHook('preHandler', (request, reply, done) => {
+      if (request.method === 'POST') scope.csrfProtection(request, reply, done);
+      else done();
+    });
+    registerAuthRoutes(scope, page);
+    registerQueueRoutes(scope, page);
+    registerSubmissionRoutes(scope, page);
+    registerLookupRoutes(scope, page);
+  });
+  if (queue) await mountBullBoard(app, queue.bullQueue, '/queues');
+
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await listening?.close();
+    },
+  };
+}
+
+/**
+ * QueueEvents needs its own blocking connection. Given connection options, BullMQ opens one;
+ * given a client, we hand it a duplicate and close that duplicate ourselves.
+ */
+async function openQueueEvents(
+  queue: ConsoleQueue,
+): Promise<{ events: QueueEvents; close(): Promise<void> }> {
+  const base = queue.bullQueue.opts.connection;
+  const duplicate = isRedisClient(base)
+    ? base.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true })
+    : undefined;
+  duplicate?.on('error', () => {});
+  const events = new QueueEvents(queue.bullQueue.name, {
+    connection: duplicate ?? base,
+    ...(queue.bullQueue.opts.prefix ? { prefix: queue.bullQueue.opts.prefix } : {}),
+  });
+  events.on('error', () => {});
+  await events.waitUntilReady();
+  return {
+    events,
+    close: async () => {
+      await events.close();
+      duplicate?.disconnect();
+    },
+  };
+}
+
+function isRedisClient(connection: unknown): connection is Redis {
+  return typeof (connection as { duplicate?: unknown } | undefined)?.duplicate === 'function';
+}
+
+/** Times in UTC, to the second: staff compare them with mail headers and logs. */
+function formatWhen(date: Date | string): string {
+  return `${new Date(date).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+  const built = await buildConsole(options);
+  const address = await built.app.listen({
+    host: options.config.console.host,
+    port: options.config.console.port,
+  });
+  const port = Number(new URL(address).port);
+  options.logger?.info({ port }, 'staff console listening');
+  return { port, close: built.close };
+}

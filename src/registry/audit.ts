@@ -1,0 +1,63 @@
+/**
+ * Every change to the registry leaves one audit row: who, what, which object, from which ticket
+ * and submission, and the object before and after.
+ */
+import { type Transaction, tables } from '../db/index.ts';
+import type { Actor, OperationContext } from './types.ts';
+
+/** `account:12`, `staff:alice@registry.example`, or the system component's name (e.g. `seed`). */
+export function renderActor(actor: Actor): string {
+  switch (actor.kind) {
+    case 'account':
+      return `account:${actor.accountId}`;
+    case 'staff':
+      return `staff:${actor.email}`;
+    case 'system':
+      return actor.name;
+  }
+}
+
+export type AuditAction = 'create' | 'modify' | 'remove' | 'link' | 'unlink' | 'revoke';
+
+export interface AuditEntry {
+  readonly action: AuditAction;
+  readonly objectType: 'org' | 'poc' | 'customer' | 'net' | 'account' | 'api_key';
+  readonly objectHandle: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly note?: string;
+}
+
+/** Rows hold bigints (addresses) and Dates; JSON columns need plain values. */
+export function toAuditJson(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toAuditJson);
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      if (inner !== undefined) out[key] = toAuditJson(inner);
+    }
+    return out;
+  }
+  return value;
+}
+
+export async function writeAudit(
+  tx: Transaction,
+  context: OperationContext,
+  entry: AuditEntry,
+): Promise<void> {
+  await tx.insert(tables.auditLog).values({
+    actor: renderActor(context.actor),
+    action: entry.action,
+    objectType: entry.objectType,
+    objectHandle: entry.objectHandle,
+    ticketNumber: context.ticketNumber ?? null,
+    submissionId: context.submissionId ?? null,
+    before: toAuditJson(entry.before),
+    after: toAuditJson(entry.after),
+    note: entry.note ?? null,
+  });
+}

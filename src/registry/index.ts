@@ -1,0 +1,73 @@
+/**
+ * The registry: its model, its rules, and the operations the worker, the console and the CLI
+ * use. Every operation runs inside the caller's transaction, returns a Result (a broken rule is
+ * a Problem value, never a throw), and writes an audit row for each change.
+ */
+export {
+  type Account,
+  accountPocHandles,
+  apiKeyDigest,
+  apiKeysOfAccount,
+  createAccount,
+  findAccountByApiKey,
+  findAccountByName,
+  findAccountsByEmail,
+  generateApiKey,
+  type IssueApiKeyOptions,
+  isApiKey,
+  issueApiKey,
+  loadAccount,
+  type NewAccount,
+  revokeApiKey,
+} from './accounts.ts';
+export { renderActor } from './audit.ts';
+export { DEMO_API_KEY, DEMO_SEED, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from './demo.ts';
+export {
+  childrenOfNet,
+  customersOfOrg,
+  findContainingNets,
+  findCustomer,
+  findNetByHandle,
+  findNetsByRange,
+  findOrg,
+  findOverlappingNets,
+  findParentNet,
+  findPoc,
+  netPocs,
+  netsOfOrg,
+  netsOfPoc,
+  orgPocs,
+  orgsOfPoc,
+  searchNets,
+  searchOrgs,
+  searchPocs,
+} from './lookups.ts';
+export { modifyNet, removeNet } from './net-mod.ts';
+export { createOrg, modifyOrg, removeOrg } from './orgs.ts';
+export { describeNet, netRange } from './placement.ts';
+export { createPoc, modifyPoc, pocUses, removePoc } from './pocs.ts';
+export { customerWhoisLines, type PublicCustomer, publicCustomer } from './presentation.ts';
+export {
+  checkHandle,
+  type HandleKind,
+  normalizeHandle,
+  REVIEW_IPV4_SIZE,
+  SMALLEST_BLOCK,
+} from './rules.ts';
+export { applySeed, type SeedCounts, type SeedSummary, seedRegistry } from './seed.ts';
+export { parseSeed, type SeedDocument, type SeedFile, validateSeed } from './seed-document.ts';
+export {
+  createSimpleReassignment,
+  modifySimpleReassignment,
+  removeSimpleReassignment,
+} from './simple-reassignment.ts';
+export { reallocate, reassignDetailed } from './subdelegation.ts';
+export {
+  closeTicket,
+  formatTicketNumber,
+  issueTicket,
+  type NewTicket,
+  TICKET_NUMBER,
+  ticketByNumber,
+} from './tickets.ts';
+export type * from './types.ts';

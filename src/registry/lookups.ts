@@ -1,0 +1,267 @@
+/**
+ * Reading the registry: by handle, by range, the relations between objects, and the simple
+ * searches the staff console offers. All take an Executor (a connection or a transaction).
+ */
+import { and, asc, eq, gte, inArray, like, lte, or, type SQL, sql } from 'drizzle-orm';
+import { type Executor, tables } from '../db/index.ts';
+import { type IpRange, parseRange } from '../ip/index.ts';
+import { normalizeHandle } from './rules.ts';
+import type { Customer, Net, NetPocRole, Org, OrgPocRole, Poc } from './types.ts';
+
+const { nets, orgs, pocs, customers, orgPocs: orgPocsTable, netPocs: netPocsTable } = tables;
+
+export async function findNetByHandle(ex: Executor, handle: string): Promise<Net | undefined> {
+  const rows = await ex
+    .select()
+    .from(nets)
+    .where(eq(nets.handle, normalizeHandle(handle)));
+  return rows[0];
+}
+
+/** Nets registered for exactly this range (usually one; more means the range is ambiguous). */
+export async function findNetsByRange(ex: Executor, range: IpRange): Promise<Net[]> {
+  return ex
+    .select()
+    .from(nets)
+    .where(
+      and(
+        eq(nets.version, range.version),
+        eq(nets.startAddress, range.start),
+        eq(nets.endAddress, range.end),
+      ),
+    )
+    .orderBy(asc(nets.createdAt), asc(nets.handle));
+}
+
+/** Every net that contains the range (itself included), the most specific first. */
+export async function findContainingNets(ex: Executor, range: IpRange): Promise<Net[]> {
+  const rows = await ex
+    .select()
+    .from(nets)
+    .where(
+      and(
+        eq(nets.version, range.version),
+        lte(nets.startAddress, range.start),
+        gte(nets.endAddress, range.end),
+      ),
+    );
+  return mostSpecificFirst(rows);
+}
+
+/**
+ * The smallest net that contains the range: a reassignment sits in the most specific net that
+ * holds it. Of two nets with the same range (a whole block reallocated), the inner one wins.
+ */
+export async function findParentNet(ex: Executor, range: IpRange): Promise<Net | undefined> {
+  return (await findContainingNets(ex, range))[0];
+}
+
+function mostSpecificFirst(rows: Net[]): Net[] {
+  const depth = new Map<string, number>();
+  const byHandle = new Map(rows.map((n) => [n.handle, n]));
+  const depthOf = (net: Net): number => {
+    const known = depth.get(net.handle);
+    if (known !== undefined) return known;
+    const parent = net.parentHandle ? byHandle.get(net.parentHandle) : undefined;
+    const value = parent && parent !== net ? depthOf(parent) + 1 : 0;
+    depth.set(net.handle, value);
+    return value;
+  };
+  return [...rows].sort((a, b) => {
+    const sizeA = a.endAddress - a.startAddress;
+    const sizeB = b.endAddress - b.startAddress;
+    if (sizeA !== sizeB) return sizeA < sizeB ? -1 : 1;
+    return depthOf(b) - depthOf(a);
+  });
+}
+
+/** Nets whose range overlaps the given one, in address order. */
+export async function findOverlappingNets(ex: Executor, range: IpRange): Promise<Net[]> {
+  return ex
+    .select()
+    .from(nets)
+    .where(
+      and(
+        eq(nets.version, range.version),
+        lte(nets.startAddress, range.end),
+        gte(nets.endAddress, range.start),
+      ),
+    )
+    .orderBy(asc(nets.startAddress), asc(nets.endAddress));
+}
+
+export async function childrenOfNet(ex: Executor, netHandle: string): Promise<Net[]> {
+  return ex
+    .select()
+    .from(nets)
+    .where(eq(nets.parentHandle, normalizeHandle(netHandle)))
+    .orderBy(asc(nets.startAddress));
+}
+
+export async function findOrg(ex: Executor, handle: string): Promise<Org | undefined> {
+  return (
+    await ex
+      .select()
+      .from(orgs)
+      .where(eq(orgs.handle, normalizeHandle(handle)))
+  )[0];
+}
+
+export async function findPoc(ex: Executor, handle: string): Promise<Poc | undefined> {
+  return (
+    await ex
+      .select()
+      .from(pocs)
+      .where(eq(pocs.handle, normalizeHandle(handle)))
+  )[0];
+}
+
+export async function findCustomer(ex: Executor, handle: string): Promise<Customer | undefined> {
+  return (
+    await ex
+      .select()
+      .from(customers)
+      .where(eq(customers.handle, normalizeHandle(handle)))
+  )[0];
+}
+
+export async function netsOfOrg(ex: Executor, orgHandle: string): Promise<Net[]> {
+  return ex
+    .select()
+    .from(nets)
+    .where(eq(nets.orgHandle, normalizeHandle(orgHandle)))
+    .orderBy(asc(nets.version), asc(nets.startAddress));
+}
+
+/** The simple reassignments an org made (its customers' nets hang below its own nets). */
+export async function customersOfOrg(ex: Executor, orgHandle: string): Promise<Customer[]> {
+  return ex
+    .select()
+    .from(customers)
+    .where(eq(customers.parentOrgHandle, normalizeHandle(orgHandle)))
+    .orderBy(asc(customers.handle));
+}
+
+export async function orgsOfPoc(
+  ex: Executor,
+  pocHandle: string,
+): Promise<{ orgHandle: string; role: OrgPocRole }[]> {
+  return ex
+    .select({ orgHandle: orgPocsTable.orgHandle, role: orgPocsTable.role })
+    .from(orgPocsTable)
+    .where(eq(orgPocsTable.pocHandle, normalizeHandle(pocHandle)))
+    .orderBy(asc(orgPocsTable.orgHandle), asc(orgPocsTable.role));
+}
+
+export async function netsOfPoc(
+  ex: Executor,
+  pocHandle: string,
+): Promise<{ netHandle: string; role: NetPocRole }[]> {
+  return ex
+    .select({ netHandle: netPocsTable.netHandle, role: netPocsTable.role })
+    .from(netPocsTable)
+    .where(eq(netPocsTable.pocHandle, normalizeHandle(pocHandle)))
+    .orderBy(asc(netPocsTable.netHandle), asc(netPocsTable.role));
+}
+
+export async function orgPocs(
+  ex: Executor,
+  orgHandle: string,
+): Promise<{ pocHandle: string; role: OrgPocRole }[]> {
+  return ex
+    .select({ pocHandle: orgPocsTable.pocHandle, role: orgPocsTable.role })
+    .from(orgPocsTable)
+    .where(eq(orgPocsTable.orgHandle, normalizeHandle(orgHandle)))
+    .orderBy(asc(orgPocsTable.role), asc(orgPocsTable.pocHandle));
+}
+
+export async function netPocs(
+  ex: Executor,
+  netHandle: string,
+): Promise<{ pocHandle: string; role: NetPocRole }[]> {
+  return ex
+    .select({ pocHandle: netPocsTable.pocHandle, role: netPocsTable.role })
+    .from(netPocsTable)
+    .where(eq(netPocsTable.netHandle, normalizeHandle(netHandle)))
+    .orderBy(asc(netPocsTable.role), asc(netPocsTable.pocHandle));
+}
+
+/* ---------- searches for the console ---------- */
+
+const SEARCH_LIMIT = 50;
+
+/** `50%_off` must match literally in a LIKE pattern. */
+function likePrefix(text: string): string {
+  return `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Nets by address or range (every net overlapping it, the most specific last), or by handle or
+ * network name prefix.
+ */
+export async function searchNets(ex: Executor, query: string, limit = SEARCH_LIMIT): Promise<Net[]> {
+  const text = query.trim();
+  if (!text) return [];
+  const range = parseRange(text);
+  if (range.ok) return (await findOverlappingNets(ex, range.value)).slice(0, limit);
+  const upper = text.toUpperCase();
+  return ex
+    .select()
+    .from(nets)
+    .where(or(like(nets.handle, likePrefix(upper)), like(nets.name, likePrefix(upper))))
+    .orderBy(asc(nets.handle))
+    .limit(limit);
+}
+
+/** POCs by handle (prefix), last or role name (prefix, any case) or e-mail address (exact). */
+export async function searchPocs(ex: Executor, query: string, limit = SEARCH_LIMIT): Promise<Poc[]> {
+  const text = query.trim();
+  if (!text) return [];
+  let where: SQL | undefined;
+  if (text.includes('@')) {
+    where = sql`${pocs.emails} @> ARRAY[${text.toLowerCase()}]::text[]`;
+  } else {
+    where = or(
+      like(pocs.handle, likePrefix(text.toUpperCase())),
+      like(sql`lower(${pocs.lastName})`, likePrefix(text.toLowerCase())),
+    );
+  }
+  return ex.select().from(pocs).where(where).orderBy(asc(pocs.handle)).limit(limit);
+}
+
+/** Orgs by Org ID (prefix) or name (prefix, any case); with an e-mail address, the orgs of POCs having it. */
+export async function searchOrgs(ex: Executor, query: string, limit = SEARCH_LIMIT): Promise<Org[]> {
+  const text = query.trim();
+  if (!text) return [];
+  if (text.includes('@')) {
+    const pocHandles = (await searchPocs(ex, text, limit)).map((p) => p.handle);
+    if (pocHandles.length === 0) return [];
+    const links = await ex
+      .selectDistinct({ orgHandle: orgPocsTable.orgHandle })
+      .from(orgPocsTable)
+      .where(inArray(orgPocsTable.pocHandle, pocHandles));
+    if (links.length === 0) return [];
+    return ex
+      .select()
+      .from(orgs)
+      .where(
+        inArray(
+          orgs.handle,
+          links.map((l) => l.orgHandle),
+        ),
+      )
+      .orderBy(asc(orgs.handle))
+      .limit(limit);
+  }
+  return ex
+    .select()
+    .from(orgs)
+    .where(
+      or(
+        like(orgs.handle, likePrefix(text.toUpperCase())),
+        like(sql`lower(${orgs.name})`, likePrefix(text.toLowerCase())),
+      ),
+    )
+    .orderBy(asc(orgs.handle))
+    .limit(limit);
+}

@@ -1,0 +1,157 @@
+/**
+ * Net-Mod: change a reallocation's, detailed reassignment's or direct allocation's name, origin
+ * AS, POCs, reverse name servers or comments; or remove a subdelegation. Simple reassignments
+ * are handled by Reassign-Simple. The POCs a Net-Mod names must already exist.
+ */
+import { and, eq } from 'drizzle-orm';
+import { type Transaction, tables } from '../db/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import { formatRange } from '../ip/index.ts';
+import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { atomically } from './atomic.ts';
+import { writeAudit } from './audit.ts';
+import { childrenOfNet, findPoc, netPocs } from './lookups.ts';
+import { deleteNet, describeNet, netForTemplate } from './placement.ts';
+import { checkHandle, checkHostnames, checkNetName, checkOriginAs, cleanList } from './rules.ts';
+import type { Net, NetChanges, NetPocRole, OperationContext, OperationOptions, Outcome } from './types.ts';
+
+const POC_CHANGES: ReadonlyArray<{ role: NetPocRole; key: 'techPoc' | 'abusePoc' | 'nocPoc' }> = [
+  { role: 'tech', key: 'techPoc' },
+  { role: 'abuse', key: 'abusePoc' },
+  { role: 'noc', key: 'nocPoc' },
+];
+
+export function modifyNet(
+  tx: Transaction,
+  context: OperationContext,
+  range: IpRange,
+  changes: NetChanges,
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const found = await netForTemplate(sp, range, 'net-mod');
+    if (!found.ok) return found;
+    const net = found.value;
+    const name = checkNetName(changes.networkName ?? net.name);
+    if (!name.ok) return name;
+    const originAs =
+      changes.originAs === undefined ? checkOriginAs(net.originAs) : checkOriginAs(changes.originAs ?? []);
+    if (!originAs.ok) return originAs;
+    const nameservers =
+      changes.reverseNameservers === undefined
+        ? checkHostnames(net.reverseNameservers)
+        : checkHostnames(changes.reverseNameservers ?? []);
+    if (!nameservers.ok) return nameservers;
+
+    // Check every POC named before changing anything.
+    const pocChanges: { role: NetPocRole; pocHandle: string | null }[] = [];
+    for (const { role, key } of POC_CHANGES) {
+      const change = changes[key];
+      if (change === undefined) continue;
+      if (change === null) {
+        pocChanges.push({ role, pocHandle: null });
+        continue;
+      }
+      const handle = checkHandle('poc', change);
+      if (!handle.ok) return handle;
+      const poc = await findPoc(sp, handle.value);
+      if (!poc) return fail(problem('E_OBJECT_NOT_FOUND', `${role} POC ${handle.value} does not exist`));
+      pocChanges.push({ role, pocHandle: poc.handle });
+    }
+
+    const pocsBefore = await netPocs(sp, net.handle);
+    for (const { role, pocHandle } of pocChanges) {
+      await sp
+        .delete(tables.netPocs)
+        .where(and(eq(tables.netPocs.netHandle, net.handle), eq(tables.netPocs.role, role)));
+      if (pocHandle) await sp.insert(tables.netPocs).values({ netHandle: net.handle, pocHandle, role });
+    }
+    const [after] = await sp
+      .update(tables.nets)
+      .set({
+        name: name.value,
+        originAs: originAs.value,
+        reverseNameservers: nameservers.value,
+        publicComments:
+          changes.publicComments === undefined ? net.publicComments : cleanList(changes.publicComments),
+        updatedAt: new Date(),
+      })
+      .where(eq(tables.nets.handle, net.handle))
+      .returning();
+    const pocsAfter = await netPocs(sp, net.handle);
+    await writeAudit(sp, context, {
+      action: 'modify',
+      objectType: 'net',
+      objectHandle: net.handle,
+      before: { ...net, pocs: pocsBefore },
+      after: { ...after, pocs: pocsAfter },
+    });
+    const changed = Object.keys(changes).filter((k) => changes[k as keyof NetChanges] !== undefined);
+    return ok({
+      status: 'applied',
+      handles: { net: net.handle },
+      summary: [`Net ${describeNet(net)} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`],
+    });
+  });
+}
+
+/** The net and everything below it, the deepest first (so children go before their parents). */
+async function subtree(tx: Transaction, net: Net): Promise<Net[]> {
+  const below: Net[] = [];
+  for (const child of await childrenOfNet(tx, net.handle)) below.push(...(await subtree(tx, child)));
+  below.push(net);
+  return below;
+}
+
+/**
+ * Removes a reallocation or detailed reassignment. A direct allocation is returned to the registry
+ * by staff only. A net that still has subdelegations below it goes to staff review; once approved,
+ * they are removed with it (their customer records are kept).
+ */
+export function removeNet(
+  tx: Transaction,
+  context: OperationContext,
+  range: IpRange,
+  options: OperationOptions = {},
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const found = await netForTemplate(sp, range, 'net-mod');
+    if (!found.ok) return found;
+    const net = found.value;
+    if (net.type === 'direct_allocation' && context.actor.kind !== 'staff') {
+      return fail(
+        problem(
+          'E_NOT_REMOVABLE',
+          `${describeNet(net)} is a direct allocation; it can only be returned to the registry through hostmaster staff`,
+        ),
+      );
+    }
+    const children = await childrenOfNet(sp, net.handle);
+    if (children.length > 0 && !options.staffApproved) {
+      return ok({
+        status: 'pending_review',
+        reason:
+          `${net.handle} still has ${children.length} subdelegation(s) below it ` +
+          `(${children
+            .slice(0, 3)
+            .map((c) => c.handle)
+            .join(', ')}${children.length > 3 ? ', ...' : ''}); ` +
+          'removing it is reviewed by hostmaster staff',
+      });
+    }
+    const doomed = await subtree(sp, net);
+    for (const each of doomed) {
+      await deleteNet(sp, context, each, each === net ? undefined : `removed with its parent ${net.handle}`);
+    }
+    const below = doomed.filter((n) => n !== net);
+    return ok({
+      status: 'applied',
+      handles: { net: net.handle },
+      summary: [
+        `Net ${net.handle} (${formatRange(range)}) removed; the space returns to ${net.parentHandle ?? 'the registry'}.`,
+        ...(below.length ? [`Removed with it: ${below.map((n) => n.handle).join(', ')}.`] : []),
+        ...(net.orgHandle ? [`Org ${net.orgHandle} and its POCs are kept.`] : []),
+        ...(below.some((n) => n.customerHandle) ? ['Customer records are kept.'] : []),
+      ],
+    });
+  });
+}

@@ -1,0 +1,265 @@
+/**
+ * ORG templates: create, modify, remove. An org's admin POC (its voting contact) must be a
+ * person; every POC it names must exist; an org that still holds nets or customers stays.
+ */
+import { and, eq } from 'drizzle-orm';
+import { type Transaction, tables } from '../db/index.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { atomically } from './atomic.ts';
+import { writeAudit } from './audit.ts';
+import { generateOrgHandle } from './handles.ts';
+import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.ts';
+import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
+import type { OperationContext, Org, OrgChanges, OrgInput, OrgPocRole, Outcome } from './types.ts';
+
+type OrgValues = Omit<typeof tables.orgs.$inferInsert, 'handle'>;
+export type OrgPocAssignment = ReadonlyArray<{ readonly role: OrgPocRole; readonly pocHandle: string }>;
+
+export function orgValues(input: OrgInput): Result<OrgValues, Problem> {
+  const name = input.legalName.trim();
+  if (!name) return fail(problem('E_MISSING_FIELD', 'an org needs its legal name'));
+  const address = checkAddress(input.address, 'org');
+  if (!address.ok) return address;
+  let referralServer: string | null = null;
+  if (optionalText(input.referralServer)) {
+    const checked = checkReferralServer(input.referralServer!);
+    if (!checked.ok) return checked;
+    referralServer = checked.value;
+  }
+  return ok({
+    name,
+    dba: optionalText(input.doingBusinessAs),
+    taxId: optionalText(input.taxId),
+    street: [...address.value.street],
+    city: address.value.city,
+    state: address.value.state ?? null,
+    postalCode: address.value.postalCode ?? null,
+    country: address.value.country,
+    referralServer,
+    publicComments: cleanList(input.publicComments),
+  });
+}
+
+/**
+ * Checks the POCs an org names: each must exist, the admin (voting contact) must be a person,
+ * and an org needs one admin and at least one tech POC.
+ */
+export async function resolveOrgPocs(
+  tx: Transaction,
+  input: Pick<OrgInput, 'adminPoc' | 'techPocs' | 'abusePocs' | 'nocPocs'>,
+): Promise<Result<OrgPocAssignment, Problem>> {
+  if (!input.adminPoc.trim()) return fail(problem('E_MISSING_FIELD', 'an org needs an admin POC'));
+  if (cleanList(input.techPocs).length === 0)
+    return fail(problem('E_MISSING_FIELD', 'an org needs a tech POC'));
+  const wanted: { role: OrgPocRole; raw: string }[] = [
+    { role: 'admin', raw: input.adminPoc },
+    ...cleanList(input.techPocs).map((raw) => ({ role: 'tech' as const, raw })),
+    ...cleanList(input.abusePocs).map((raw) => ({ role: 'abuse' as const, raw })),
+    ...cleanList(input.nocPocs).map((raw) => ({ role: 'noc' as const, raw })),
+  ];
+  const assignment: { role: OrgPocRole; pocHandle: string }[] = [];
+  for (const { role, raw } of wanted) {
+    const handle = checkHandle('poc', raw);
+    if (!handle.ok) return handle;
+    const poc = await findPoc(tx, handle.value);
+    if (!poc) return fail(problem('E_OBJECT_NOT_FOUND', `${role} POC ${handle.value} does not exist`));
+    if (role === 'admin' && poc.kind !== 'person') {
+      return fail(
+        problem(
+          'E_ROLE_NOT_ALLOWED',
+          `${poc.handle} is a role POC; an org's admin POC is its voting contact and must be a person`,
+        ),
+      );
+    }
+    if (!assignment.some((a) => a.role === role && a.pocHandle === poc.handle)) {
+      assignment.push({ role, pocHandle: poc.handle });
+    }
+  }
+  return ok(assignment);
+}
+
+/** Replaces the org's POC links with exactly these (writing nothing when they are already so). */
+export async function setOrgPocs(
+  tx: Transaction,
+  orgHandle: string,
+  assignment: OrgPocAssignment,
+): Promise<boolean> {
+  const current = await orgPocs(tx, orgHandle);
+  const key = (a: { role: string; pocHandle: string }) => `${a.role} ${a.pocHandle}`;
+  const same =
+    current.length === assignment.length && current.every((c) => assignment.some((a) => key(a) === key(c)));
+  if (same) return false;
+  await tx.delete(tables.orgPocs).where(eq(tables.orgPocs.orgHandle, orgHandle));
+  if (assignment.length > 0) {
+    await tx
+      .insert(tables.orgPocs)
+      .values(assignment.map((a) => ({ orgHandle, pocHandle: a.pocHandle, role: a.role })));
+  }
+  return true;
+}
+
+/** Creates an org and its POC links without a savepoint of its own. */
+export async function insertOrg(
+  tx: Transaction,
+  context: OperationContext,
+  input: OrgInput,
+  givenHandle?: string,
+): Promise<Result<Org, Problem>> {
+  const values = orgValues(input);
+  if (!values.ok) return values;
+  const assignment = await resolveOrgPocs(tx, input);
+  if (!assignment.ok) return assignment;
+  let handle: string;
+  if (givenHandle) {
+    const checked = checkHandle('org', givenHandle);
+    if (!checked.ok) return checked;
+    if (await findOrg(tx, checked.value))
+      return fail(problem('E_DUPLICATE', `org ${checked.value} already exists`));
+    handle = checked.value;
+  } else {
+    handle = await generateOrgHandle(tx, values.value.name);
+  }
+  const [row] = await tx
+    .insert(tables.orgs)
+    .values({ handle, ...values.value })
+    .returning();
+  await setOrgPocs(tx, handle, assignment.value);
+  await writeAudit(tx, context, {
+    action: 'create',
+    objectType: 'org',
+    objectHandle: handle,
+    after: { ...row, pocs: assignment.value },
+  });
+  return ok(row!);
+}
+
+export function createOrg(
+  tx: Transaction,
+  context: OperationContext,
+  input: OrgInput,
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const created = await insertOrg(sp, context, input);
+    if (!created.ok) return created;
+    return ok({
+      status: 'applied',
+      handles: { org: created.value.handle },
+      summary: [`Org ${created.value.handle} (${created.value.name}) created.`],
+    });
+  });
+}
+
+function pick<T>(change: T | null | undefined, current: T): T | undefined {
+  if (change === undefined) return current;
+  return change === null ? undefined : change;
+}
+
+export function modifyOrg(
+  tx: Transaction,
+  context: OperationContext,
+  handle: string,
+  changes: OrgChanges,
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const checked = checkHandle('org', handle);
+    if (!checked.ok) return checked;
+    const before = await findOrg(sp, checked.value);
+    if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `org ${checked.value} does not exist`));
+    const links = await orgPocs(sp, before.handle);
+    const ofRole = (role: OrgPocRole) => links.filter((l) => l.role === role).map((l) => l.pocHandle);
+    const merged: OrgInput = {
+      legalName: pick(changes.legalName, before.name) ?? '',
+      doingBusinessAs: pick(changes.doingBusinessAs, before.dba ?? undefined),
+      taxId: pick(changes.taxId, before.taxId ?? undefined),
+      address: {
+        street: pick(changes.street, before.street) ?? [],
+        city: pick(changes.city, before.city) ?? '',
+        state: pick(changes.state, before.state ?? undefined),
+        postalCode: pick(changes.postalCode, before.postalCode ?? undefined),
+        country: pick(changes.country, before.country) ?? '',
+      },
+      adminPoc: pick(changes.adminPoc, ofRole('admin')[0] ?? '') ?? '',
+      techPocs: pick(changes.techPocs, ofRole('tech')) ?? [],
+      abusePocs: pick(changes.abusePocs, ofRole('abuse')) ?? [],
+      nocPocs: pick(changes.nocPocs, ofRole('noc')) ?? [],
+      referralServer: pick(changes.referralServer, before.referralServer ?? undefined),
+      publicComments: pick(changes.publicComments, before.publicComments) ?? [],
+    };
+    const values = orgValues(merged);
+    if (!values.ok) return values;
+    const assignment = await resolveOrgPocs(sp, merged);
+    if (!assignment.ok) return assignment;
+    const [after] = await sp
+      .update(tables.orgs)
+      .set({ ...values.value, updatedAt: new Date() })
+      .where(eq(tables.orgs.handle, before.handle))
+      .returning();
+    await setOrgPocs(sp, before.handle, assignment.value);
+    await writeAudit(sp, context, {
+      action: 'modify',
+      objectType: 'org',
+      objectHandle: before.handle,
+      before: { ...before, pocs: links },
+      after: { ...after, pocs: assignment.value },
+    });
+    const changed = Object.keys(changes).filter((k) => changes[k as keyof OrgChanges] !== undefined);
+    return ok({
+      status: 'applied',
+      handles: { org: before.handle },
+      summary: [`Org ${before.handle} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`],
+    });
+  });
+}
+
+export function removeOrg(
+  tx: Transaction,
+  context: OperationContext,
+  handle: string,
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const checked = checkHandle('org', handle);
+    if (!checked.ok) return checked;
+    const before = await findOrg(sp, checked.value);
+    if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `org ${checked.value} does not exist`));
+    const nets = await netsOfOrg(sp, before.handle);
+    const customers = await customersOfOrg(sp, before.handle);
+    if (nets.length > 0 || customers.length > 0) {
+      const held = [
+        ...(nets.length
+          ? [
+              `${nets.length} net(s) (${nets
+                .slice(0, 3)
+                .map((n) => n.handle)
+                .join(', ')}${nets.length > 3 ? ', ...' : ''})`,
+            ]
+          : []),
+        ...(customers.length ? [`${customers.length} customer(s)`] : []),
+      ];
+      return fail(
+        problem(
+          'E_ORG_IN_USE',
+          `org ${before.handle} cannot be removed while it holds ${held.join(' and ')}`,
+        ),
+      );
+    }
+    const links = await orgPocs(sp, before.handle);
+    await sp.delete(tables.orgPocs).where(and(eq(tables.orgPocs.orgHandle, before.handle)));
+    await sp.delete(tables.orgs).where(eq(tables.orgs.handle, before.handle));
+    await writeAudit(sp, context, {
+      action: 'remove',
+      objectType: 'org',
+      objectHandle: before.handle,
+      before: { ...before, pocs: links },
+    });
+    return ok({
+      status: 'applied',
+      handles: { org: before.handle },
+      summary: [
+        `Org ${before.handle} (${before.name}) removed.`,
+        ...(links.length
+          ? [`Its POCs (${[...new Set(links.map((l) => l.pocHandle))].join(', ')}) are kept.`]
+          : []),
+      ],
+    });
+  });
+}

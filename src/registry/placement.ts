@@ -1,0 +1,187 @@
+/**
+ * Where a new reassignment or reallocation goes, and which existing net a Net-Mod or
+ * Reassign-Simple M/R template means. Shared by every net-creating operation.
+ */
+import { eq } from 'drizzle-orm';
+import { type Executor, type Transaction, tables } from '../db/index.ts';
+import { formatCidr, formatRange, type IpRange, overlaps, rangeToCidrs } from '../ip/index.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { writeAudit } from './audit.ts';
+import { generateNetHandle } from './handles.ts';
+import { childrenOfNet, findContainingNets, findNetsByRange, findOverlappingNets } from './lookups.ts';
+import { checkPrefixSize } from './rules.ts';
+import type { Net, NetPocRole, NetType, OperationContext, OperationOptions } from './types.ts';
+
+export const NET_TYPE_WORDS: Record<NetType, string> = {
+  direct_allocation: 'a direct allocation',
+  reallocation: 'a reallocation',
+  detailed_reassignment: 'a detailed reassignment',
+  simple_reassignment: 'a simple reassignment',
+};
+
+/** Only direct allocations and reallocations may be divided further. */
+export function canHoldSubdelegations(net: Net): boolean {
+  return net.type === 'direct_allocation' || net.type === 'reallocation';
+}
+
+export function netRange(net: Net): IpRange {
+  return { version: net.version, start: net.startAddress, end: net.endAddress };
+}
+
+export function describeNet(net: Net): string {
+  return `${net.handle} (${formatRange(netRange(net))})`;
+}
+
+/**
+ * The parent a new subdelegation of `range` goes under: the most specific net containing it,
+ * which must be a direct allocation or a reallocation, and whose children must not overlap it.
+ */
+export async function placeNewNet(
+  ex: Executor,
+  range: IpRange,
+  options: OperationOptions,
+): Promise<Result<Net, Problem>> {
+  const size = checkPrefixSize(range, options);
+  if (!size.ok) return size;
+  const text = formatRange(range);
+  const parent = (await findContainingNets(ex, range))[0];
+  if (!parent) {
+    const touching = await findOverlappingNets(ex, range);
+    const hint = touching.length
+      ? `; it overlaps ${touching.slice(0, 3).map(describeNet).join(', ')} but extends beyond it`
+      : '';
+    return fail(
+      problem('E_NOT_WITHIN_PARENT', `${text} is not inside any network registered with us${hint}`),
+    );
+  }
+  if (!canHoldSubdelegations(parent)) {
+    return fail(
+      problem(
+        'E_OVERLAP',
+        `${text} overlaps ${describeNet(parent)}, ${NET_TYPE_WORDS[parent.type]}, which cannot be divided further`,
+      ),
+    );
+  }
+  const sibling = (await childrenOfNet(ex, parent.handle)).find((child) => overlaps(netRange(child), range));
+  if (sibling) {
+    return fail(
+      problem(
+        'E_OVERLAP',
+        `${text} overlaps ${describeNet(sibling)}, ${NET_TYPE_WORDS[sibling.type]} already registered under ${parent.handle}`,
+      ),
+    );
+  }
+  return ok(parent);
+}
+
+export interface NewNet {
+  readonly range: IpRange;
+  readonly type: NetType;
+  readonly name: string;
+  readonly parent: Net | null;
+  readonly orgHandle: string | null;
+  readonly customerHandle: string | null;
+  readonly originAs: readonly number[];
+  readonly reverseNameservers: readonly string[];
+  readonly publicComments: readonly string[];
+  readonly pocs?: ReadonlyArray<{ readonly role: NetPocRole; readonly pocHandle: string }>;
+  /** A handle from a seed file; generated when absent. */
+  readonly handle?: string;
+}
+
+export async function insertNet(tx: Transaction, context: OperationContext, net: NewNet): Promise<Net> {
+  const handle = net.handle ?? (await generateNetHandle(tx, net.range));
+  const [row] = await tx
+    .insert(tables.nets)
+    .values({
+      handle,
+      name: net.name,
+      version: net.range.version,
+      startAddress: net.range.start,
+      endAddress: net.range.end,
+      cidrs: rangeToCidrs(net.range).map(formatCidr),
+      type: net.type,
+      parentHandle: net.parent?.handle ?? null,
+      orgHandle: net.orgHandle,
+      customerHandle: net.customerHandle,
+      originAs: [...net.originAs],
+      reverseNameservers: [...net.reverseNameservers],
+      publicComments: [...net.publicComments],
+    })
+    .returning();
+  const pocs = net.pocs ?? [];
+  if (pocs.length > 0) {
+    await tx
+      .insert(tables.netPocs)
+      .values(pocs.map((p) => ({ netHandle: handle, pocHandle: p.pocHandle, role: p.role })));
+  }
+  await writeAudit(tx, context, {
+    action: 'create',
+    objectType: 'net',
+    objectHandle: handle,
+    after: { ...row, pocs },
+  });
+  return row!;
+}
+
+/**
+ * The one net registered for exactly `range`, for a modify or remove. `form` says which
+ * template is asking: Reassign-Simple may touch only simple reassignments, Net-Mod only the rest.
+ */
+export async function netForTemplate(
+  ex: Executor,
+  range: IpRange,
+  form: 'reassign-simple' | 'net-mod',
+): Promise<Result<Net, Problem>> {
+  const text = formatRange(range);
+  const found = await findNetsByRange(ex, range);
+  if (found.length === 0) {
+    const around = (await findContainingNets(ex, range))[0];
+    const hint = around ? `; it lies inside ${describeNet(around)}` : '';
+    return fail(problem('E_OBJECT_NOT_FOUND', `no network is registered for exactly ${text}${hint}`));
+  }
+  if (found.length > 1) {
+    return fail(
+      problem(
+        'E_AMBIGUOUS_RANGE',
+        `multiple networks found for the given IP range ${text}: ${found.map((n) => n.handle).join(', ')}`,
+      ),
+    );
+  }
+  const net = found[0]!;
+  if (form === 'net-mod' && net.type === 'simple_reassignment') {
+    return fail(
+      problem(
+        'E_WRONG_FORM',
+        `${describeNet(net)} is a simple reassignment; use the Reassign-Simple template for it`,
+      ),
+    );
+  }
+  if (form === 'reassign-simple' && net.type !== 'simple_reassignment') {
+    return fail(
+      problem(
+        'E_WRONG_FORM',
+        `${describeNet(net)} is ${NET_TYPE_WORDS[net.type]}, not a simple reassignment; use the Net-Mod template for it`,
+      ),
+    );
+  }
+  return ok(net);
+}
+
+export async function deleteNet(
+  tx: Transaction,
+  context: OperationContext,
+  net: Net,
+  note?: string,
+): Promise<void> {
+  const pocs = await tx.select().from(tables.netPocs).where(eq(tables.netPocs.netHandle, net.handle));
+  await tx.delete(tables.netPocs).where(eq(tables.netPocs.netHandle, net.handle));
+  await tx.delete(tables.nets).where(eq(tables.nets.handle, net.handle));
+  await writeAudit(tx, context, {
+    action: 'remove',
+    objectType: 'net',
+    objectHandle: net.handle,
+    before: { ...net, pocs },
+    ...(note ? { note } : {}),
+  });
+}

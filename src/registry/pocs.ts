@@ -1,0 +1,251 @@
+/**
+ * POC templates: create (N), modify (M), remove (R). A POC still tied to an org, a net or an
+ * account is not removed; its contact type never changes.
+ */
+import { eq } from 'drizzle-orm';
+import { type Executor, type Transaction, tables } from '../db/index.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { atomically } from './atomic.ts';
+import { writeAudit } from './audit.ts';
+import { generatePocHandle } from './handles.ts';
+import { findPoc, netsOfPoc, orgsOfPoc } from './lookups.ts';
+import { checkAddress, checkEmails, checkHandle, cleanList, optionalText } from './rules.ts';
+import type { OperationContext, Outcome, Poc, PocChanges, PocInput, PocPhone } from './types.ts';
+
+type PocValues = Omit<typeof tables.pocs.$inferInsert, 'handle'>;
+
+/** Checks a POC as a whole and turns it into column values. */
+export function pocValues(input: PocInput): Result<PocValues, Problem> {
+  const lastName = input.lastName.trim();
+  const firstName = optionalText(input.firstName);
+  const middleName = optionalText(input.middleName);
+  if (!lastName) {
+    const what = input.contactType === 'role' ? 'role name' : 'last name';
+    return fail(problem('E_MISSING_FIELD', `a POC needs a ${what}`));
+  }
+  if (input.contactType === 'person' && !firstName) {
+    return fail(problem('E_MISSING_FIELD', 'a person POC needs a first name'));
+  }
+  if (input.contactType === 'role' && (firstName || middleName)) {
+    return fail(
+      problem(
+        'E_INVALID_FIELD',
+        'a role POC has only a role name (the last-name field); leave first and middle name empty',
+      ),
+    );
+  }
+  const address = checkAddress(input.address, 'POC');
+  if (!address.ok) return address;
+  const emails = checkEmails(input.emails, 'POC e-mail address');
+  if (!emails.ok) return emails;
+  const office = cleanList(input.officePhones);
+  if (office.length === 0) return fail(problem('E_MISSING_FIELD', 'a POC needs an office phone number'));
+  const extension = optionalText(input.officePhoneExtension);
+  const phones: PocPhone[] = office.map((number, i) => ({
+    number,
+    kind: 'office',
+    ...(i === 0 && extension ? { extension } : {}),
+  }));
+  const mobile = optionalText(input.mobilePhone);
+  if (mobile) phones.push({ number: mobile, kind: 'mobile' });
+  const fax = optionalText(input.fax);
+  if (fax) phones.push({ number: fax, kind: 'fax' });
+  return ok({
+    kind: input.contactType,
+    lastName,
+    firstName,
+    middleName,
+    company: optionalText(input.companyName),
+    street: [...address.value.street],
+    city: address.value.city,
+    state: address.value.state ?? null,
+    postalCode: address.value.postalCode ?? null,
+    country: address.value.country,
+    phones,
+    emails: emails.value,
+    publicComments: cleanList(input.publicComments),
+  });
+}
+
+/** Creates a POC without a savepoint of its own (for operations that create several things). */
+export async function insertPoc(
+  tx: Transaction,
+  context: OperationContext,
+  input: PocInput,
+  givenHandle?: string,
+): Promise<Result<Poc, Problem>> {
+  const values = pocValues(input);
+  if (!values.ok) return values;
+  let handle: string;
+  if (givenHandle) {
+    const checked = checkHandle('poc', givenHandle);
+    if (!checked.ok) return checked;
+    if (await findPoc(tx, checked.value)) {
+      return fail(problem('E_DUPLICATE', `POC ${checked.value} already exists`));
+    }
+    handle = checked.value;
+  } else {
+    handle = await generatePocHandle(tx, input.contactType, values.value.lastName, values.value.firstName);
+  }
+  const [row] = await tx
+    .insert(tables.pocs)
+    .values({ handle, ...values.value })
+    .returning();
+  await writeAudit(tx, context, { action: 'create', objectType: 'poc', objectHandle: handle, after: row });
+  return ok(row!);
+}
+
+function describePoc(poc: Poc): string {
+  const name = poc.kind === 'person' ? [poc.firstName, poc.lastName].filter(Boolean).join(' ') : poc.lastName;
+  return `${poc.handle} (${poc.kind}: ${name})`;
+}
+
+export function createPoc(
+  tx: Transaction,
+  context: OperationContext,
+  input: PocInput,
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const created = await insertPoc(sp, context, input);
+    if (!created.ok) return created;
+    return ok({
+      status: 'applied',
+      handles: { poc: created.value.handle },
+      summary: [`POC ${describePoc(created.value)} created.`],
+    });
+  });
+}
+
+/** The stored POC as the input it could have been created from, to re-check it after a change. */
+function pocAsInput(poc: Poc): PocInput {
+  const office = poc.phones.filter((p) => p.kind === 'office');
+  return {
+    contactType: poc.kind,
+    lastName: poc.lastName,
+    firstName: poc.firstName ?? undefined,
+    middleName: poc.middleName ?? undefined,
+    companyName: poc.company ?? undefined,
+    address: {
+      street: poc.street,
+      city: poc.city ?? '',
+      state: poc.state ?? undefined,
+      postalCode: poc.postalCode ?? undefined,
+      country: poc.country ?? '',
+    },
+    officePhones: office.map((p) => p.number),
+    officePhoneExtension: office[0]?.extension,
+    emails: poc.emails,
+    mobilePhone: poc.phones.find((p) => p.kind === 'mobile')?.number,
+    fax: poc.phones.find((p) => p.kind === 'fax')?.number,
+    publicComments: poc.publicComments,
+  };
+}
+
+/** A change: the new value, `undefined` to clear it (NONE), or the old value when not mentioned. */
+function pick<T>(change: T | null | undefined, current: T): T | undefined {
+  if (change === undefined) return current;
+  return change === null ? undefined : change;
+}
+
+export function modifyPoc(
+  tx: Transaction,
+  context: OperationContext,
+  handle: string,
+  changes: PocChanges,
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const checked = checkHandle('poc', handle);
+    if (!checked.ok) return checked;
+    const before = await findPoc(sp, checked.value);
+    if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `POC ${checked.value} does not exist`));
+    const current = pocAsInput(before);
+    const merged: PocInput = {
+      contactType: current.contactType,
+      lastName: pick(changes.lastName, current.lastName) ?? '',
+      firstName: pick(changes.firstName, current.firstName),
+      middleName: pick(changes.middleName, current.middleName),
+      companyName: pick(changes.companyName, current.companyName),
+      address: {
+        street: pick(changes.street, current.address.street) ?? [],
+        city: pick(changes.city, current.address.city) ?? '',
+        state: pick(changes.state, current.address.state),
+        postalCode: pick(changes.postalCode, current.address.postalCode),
+        country: pick(changes.country, current.address.country) ?? '',
+      },
+      officePhones: pick(changes.officePhones, current.officePhones) ?? [],
+      officePhoneExtension: pick(changes.officePhoneExtension, current.officePhoneExtension),
+      emails: pick(changes.emails, current.emails) ?? [],
+      mobilePhone: pick(changes.mobilePhone, current.mobilePhone),
+      fax: pick(changes.fax, current.fax),
+      publicComments: pick(changes.publicComments, current.publicComments) ?? [],
+    };
+    const values = pocValues(merged);
+    if (!values.ok) return values;
+    const [after] = await sp
+      .update(tables.pocs)
+      .set({ ...values.value, updatedAt: new Date() })
+      .where(eq(tables.pocs.handle, before.handle))
+      .returning();
+    await writeAudit(sp, context, {
+      action: 'modify',
+      objectType: 'poc',
+      objectHandle: before.handle,
+      before,
+      after,
+    });
+    const changed = Object.keys(changes).filter((k) => changes[k as keyof PocChanges] !== undefined);
+    return ok({
+      status: 'applied',
+      handles: { poc: before.handle },
+      summary: [`POC ${describePoc(after!)} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`],
+    });
+  });
+}
+
+/** Where a POC is still used, in words (empty when it is free to go). */
+export async function pocUses(ex: Executor, handle: string): Promise<string[]> {
+  const uses = [
+    ...(await orgsOfPoc(ex, handle)).map((u) => `${u.role} POC of org ${u.orgHandle}`),
+    ...(await netsOfPoc(ex, handle)).map((u) => `${u.role} POC of net ${u.netHandle}`),
+  ];
+  const accounts = await ex
+    .select({ accountId: tables.accountPocs.accountId })
+    .from(tables.accountPocs)
+    .where(eq(tables.accountPocs.pocHandle, handle));
+  for (const a of accounts) uses.push(`linked to account ${a.accountId}`);
+  return uses;
+}
+
+export function removePoc(
+  tx: Transaction,
+  context: OperationContext,
+  handle: string,
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const checked = checkHandle('poc', handle);
+    if (!checked.ok) return checked;
+    const before = await findPoc(sp, checked.value);
+    if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `POC ${checked.value} does not exist`));
+    const uses = await pocUses(sp, before.handle);
+    if (uses.length > 0) {
+      return fail(
+        problem(
+          'E_POC_IN_USE',
+          `POC ${before.handle} cannot be removed while it is ${uses.join(', ')}; replace it there first`,
+        ),
+      );
+    }
+    await sp.delete(tables.pocs).where(eq(tables.pocs.handle, before.handle));
+    await writeAudit(sp, context, {
+      action: 'remove',
+      objectType: 'poc',
+      objectHandle: before.handle,
+      before,
+    });
+    return ok({
+      status: 'applied',
+      handles: { poc: before.handle },
+      summary: [`POC ${describePoc(before)} removed.`],
+    });
+  });
+}

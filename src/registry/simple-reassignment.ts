@@ -1,0 +1,211 @@
+/**
+ * Reassign-Simple: space handed to a customer (a `C........` record, no POCs of its own; it
+ * inherits the upstream's). Removing the net keeps the customer record.
+ */
+import { eq } from 'drizzle-orm';
+import { type Transaction, tables } from '../db/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import { formatRange, rangeSize } from '../ip/index.ts';
+import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { atomically } from './atomic.ts';
+import { writeAudit } from './audit.ts';
+import { generateCustomerHandle } from './handles.ts';
+import { findCustomer } from './lookups.ts';
+import { deleteNet, insertNet, netForTemplate, placeNewNet } from './placement.ts';
+import {
+  checkAddress,
+  checkNetName,
+  checkOriginAs,
+  cleanList,
+  netNameFromCustomer,
+  sizeNeedsReview,
+} from './rules.ts';
+import type {
+  OperationContext,
+  OperationOptions,
+  Outcome,
+  SimpleReassignmentChanges,
+  SimpleReassignmentInput,
+} from './types.ts';
+
+export function reviewReasonForSize(range: IpRange): string {
+  return (
+    `IPv4 reassignments and reallocations of a /20 or larger are reviewed by hostmaster staff before ` +
+    `they are applied (${formatRange(range)} is ${rangeSize(range)} addresses)`
+  );
+}
+
+export function createSimpleReassignment(
+  tx: Transaction,
+  context: OperationContext,
+  input: SimpleReassignmentInput,
+  options: OperationOptions = {},
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const customerName = input.customer.name.trim();
+    if (!customerName) return fail(problem('E_MISSING_FIELD', 'the customer name is required'));
+    const address = checkAddress(input.customer.address, 'customer');
+    if (!address.ok) return address;
+    const name = checkNetName(
+      input.networkName?.trim() || netNameFromCustomer(customerName, input.customer.privateResidence),
+    );
+    if (!name.ok) return name;
+    const originAs = checkOriginAs(input.originAs);
+    if (!originAs.ok) return originAs;
+    const parent = await placeNewNet(sp, input.range, options);
+    if (!parent.ok) return parent;
+    if (!parent.value.orgHandle) {
+      return fail(problem('E_INTERNAL', `${parent.value.handle} has no holding org; ask hostmaster staff`));
+    }
+    if (sizeNeedsReview(input.range) && !options.staffApproved) {
+      return ok({ status: 'pending_review', reason: reviewReasonForSize(input.range) });
+    }
+    const customerHandle = await generateCustomerHandle(sp);
+    const [customer] = await sp
+      .insert(tables.customers)
+      .values({
+        handle: customerHandle,
+        parentOrgHandle: parent.value.orgHandle,
+        name: customerName,
+        street: [...address.value.street],
+        city: address.value.city,
+        state: address.value.state ?? null,
+        postalCode: address.value.postalCode ?? null,
+        country: address.value.country,
+        privateResidence: input.customer.privateResidence,
+      })
+      .returning();
+    await writeAudit(sp, context, {
+      action: 'create',
+      objectType: 'customer',
+      objectHandle: customerHandle,
+      after: customer,
+    });
+    const net = await insertNet(sp, context, {
+      range: input.range,
+      type: 'simple_reassignment',
+      name: name.value,
+      parent: parent.value,
+      orgHandle: null,
+      customerHandle,
+      originAs: originAs.value,
+      reverseNameservers: [],
+      publicComments: cleanList(input.publicComments),
+    });
+    return ok({
+      status: 'applied',
+      handles: { net: net.handle, customer: customerHandle, parentNet: parent.value.handle },
+      summary: [
+        `Customer ${customerHandle} (${customerName}${input.customer.privateResidence ? ', private residence' : ''}) created.`,
+        `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) reassigned to ${customerHandle} under ${parent.value.handle}.`,
+      ],
+    });
+  });
+}
+
+export function modifySimpleReassignment(
+  tx: Transaction,
+  context: OperationContext,
+  range: IpRange,
+  changes: SimpleReassignmentChanges,
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const found = await netForTemplate(sp, range, 'reassign-simple');
+    if (!found.ok) return found;
+    const net = found.value;
+    const customer = net.customerHandle ? await findCustomer(sp, net.customerHandle) : undefined;
+    if (!customer)
+      return fail(problem('E_INTERNAL', `${net.handle} has no customer record; ask hostmaster staff`));
+    const customerName = (changes.customerName ?? customer.name).trim();
+    if (!customerName) return fail(problem('E_MISSING_FIELD', 'the customer name cannot be cleared'));
+    const privateResidence = changes.privateResidence ?? customer.privateResidence;
+    const address = checkAddress(
+      {
+        street: changes.street ?? customer.street,
+        city: changes.city ?? customer.city,
+        state: changes.state === null ? undefined : (changes.state ?? customer.state ?? undefined),
+        postalCode:
+          changes.postalCode === null ? undefined : (changes.postalCode ?? customer.postalCode ?? undefined),
+        country: changes.country ?? customer.country,
+      },
+      'customer',
+    );
+    if (!address.ok) return address;
+    const name =
+      changes.networkName === undefined
+        ? checkNetName(net.name)
+        : checkNetName(changes.networkName ?? netNameFromCustomer(customerName, privateResidence));
+    if (!name.ok) return name;
+    const originAs =
+      changes.originAs === undefined ? checkOriginAs(net.originAs) : checkOriginAs(changes.originAs ?? []);
+    if (!originAs.ok) return originAs;
+    const comments =
+      changes.publicComments === undefined ? net.publicComments : cleanList(changes.publicComments);
+
+    const [customerAfter] = await sp
+      .update(tables.customers)
+      .set({
+        name: customerName,
+        privateResidence,
+        street: [...address.value.street],
+        city: address.value.city,
+        state: address.value.state ?? null,
+        postalCode: address.value.postalCode ?? null,
+        country: address.value.country,
+        updatedAt: new Date(),
+      })
+      .where(eq(tables.customers.handle, customer.handle))
+      .returning();
+    const [netAfter] = await sp
+      .update(tables.nets)
+      .set({ name: name.value, originAs: originAs.value, publicComments: comments, updatedAt: new Date() })
+      .where(eq(tables.nets.handle, net.handle))
+      .returning();
+    await writeAudit(sp, context, {
+      action: 'modify',
+      objectType: 'customer',
+      objectHandle: customer.handle,
+      before: customer,
+      after: customerAfter,
+    });
+    await writeAudit(sp, context, {
+      action: 'modify',
+      objectType: 'net',
+      objectHandle: net.handle,
+      before: net,
+      after: netAfter,
+    });
+    const changed = Object.keys(changes).filter(
+      (k) => changes[k as keyof SimpleReassignmentChanges] !== undefined,
+    );
+    return ok({
+      status: 'applied',
+      handles: { net: net.handle, customer: customer.handle },
+      summary: [
+        `Net ${net.handle} (${formatRange(range)}) and customer ${customer.handle} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`,
+      ],
+    });
+  });
+}
+
+export function removeSimpleReassignment(
+  tx: Transaction,
+  context: OperationContext,
+  range: IpRange,
+): Promise<Result<Outcome>> {
+  return atomically(tx, async (sp) => {
+    const found = await netForTemplate(sp, range, 'reassign-simple');
+    if (!found.ok) return found;
+    const net = found.value;
+    await deleteNet(sp, context, net);
+    const customer = net.customerHandle ? await findCustomer(sp, net.customerHandle) : undefined;
+    return ok({
+      status: 'applied',
+      handles: { net: net.handle, ...(customer ? { customer: customer.handle } : {}) },
+      summary: [
+        `Net ${net.handle} (${formatRange(range)}) removed; the space returns to ${net.parentHandle ?? 'the registry'}.`,
+        ...(customer ? [`Customer ${customer.handle} (${customer.name}) is kept, not removed.`] : []),
+      ],
+    });
+  });
+}

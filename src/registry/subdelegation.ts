@@ -1,0 +1,206 @@
+/**
+ * Reallocate and Reassign-Detailed (IPv4 and IPv6): space handed to a downstream org, with its
+ * own resource POCs. The downstream org is named by Org ID; legacy version-4 forms may instead
+ * write out an org and POCs, which are then CREATED (never used to change existing ones: an
+ * existing org or POC is referenced by its handle and used exactly as it is).
+ */
+import { and, eq } from 'drizzle-orm';
+import { type Transaction, tables } from '../db/index.ts';
+import { formatRange } from '../ip/index.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { atomically } from './atomic.ts';
+import { findOrg, findPoc } from './lookups.ts';
+import { insertOrg } from './orgs.ts';
+import { insertNet, placeNewNet } from './placement.ts';
+import { insertPoc } from './pocs.ts';
+import {
+  checkHandle,
+  checkHostnames,
+  checkNetName,
+  checkOriginAs,
+  cleanList,
+  sizeNeedsReview,
+} from './rules.ts';
+import { reviewReasonForSize } from './simple-reassignment.ts';
+import type {
+  EmbeddedPocInput,
+  Net,
+  NetPocRole,
+  OperationContext,
+  OperationOptions,
+  Outcome,
+  PocReference,
+  SubdelegationInput,
+} from './types.ts';
+
+type SubdelegationType = 'reallocation' | 'detailed_reassignment';
+
+export function reallocate(
+  tx: Transaction,
+  context: OperationContext,
+  input: SubdelegationInput,
+  options: OperationOptions = {},
+): Promise<Result<Outcome>> {
+  return createSubdelegation(tx, context, input, options, 'reallocation');
+}
+
+export function reassignDetailed(
+  tx: Transaction,
+  context: OperationContext,
+  input: SubdelegationInput,
+  options: OperationOptions = {},
+): Promise<Result<Outcome>> {
+  return createSubdelegation(tx, context, input, options, 'detailed_reassignment');
+}
+
+function embeddedAsPoc(poc: EmbeddedPocInput) {
+  return {
+    contactType: poc.contactType,
+    lastName: poc.lastName,
+    firstName: poc.firstName,
+    companyName: poc.companyName,
+    address: poc.address,
+    officePhones: [poc.officePhone],
+    emails: [poc.email],
+    publicComments: [],
+  };
+}
+
+/** Resolves POC references; a POC written out twice in one template is created once. */
+class PocResolver {
+  private readonly created = new Map<string, string>();
+  readonly newHandles: string[] = [];
+
+  constructor(
+    private readonly tx: Transaction,
+    private readonly context: OperationContext,
+  ) {}
+
+  async resolve(ref: PocReference, what: string): Promise<Result<string, Problem>> {
+    if ('handle' in ref) {
+      const handle = checkHandle('poc', ref.handle);
+      if (!handle.ok) return handle;
+      const poc = await findPoc(this.tx, handle.value);
+      if (!poc) return fail(problem('E_OBJECT_NOT_FOUND', `${what} ${handle.value} does not exist`));
+      return ok(poc.handle);
+    }
+    const key = JSON.stringify(ref.create);
+    const known = this.created.get(key);
+    if (known) return ok(known);
+    const poc = await insertPoc(this.tx, this.context, embeddedAsPoc(ref.create));
+    if (!poc.ok) return fail({ ...poc.error, message: `${what}: ${poc.error.message}` });
+    this.created.set(key, poc.value.handle);
+    this.newHandles.push(poc.value.handle);
+    return ok(poc.value.handle);
+  }
+}
+
+async function holdsIpv6(tx: Transaction, orgHandle: string): Promise<boolean> {
+  const rows = await tx
+    .select({ handle: tables.nets.handle })
+    .from(tables.nets)
+    .where(and(eq(tables.nets.orgHandle, orgHandle), eq(tables.nets.version, 6)))
+    .limit(1);
+  return rows.length > 0;
+}
+
+function createSubdelegation(
+  tx: Transaction,
+  context: OperationContext,
+  input: SubdelegationInput,
+  options: OperationOptions,
+  type: SubdelegationType,
+): Promise<Result<Outcome>> {
+  const what = type === 'reallocation' ? 'reallocated' : 'reassigned';
+  return atomically(tx, async (sp) => {
+    const name = checkNetName(input.networkName);
+    if (!name.ok) return name;
+    const originAs = checkOriginAs(input.originAs);
+    if (!originAs.ok) return originAs;
+    const nameservers = checkHostnames(input.reverseNameservers);
+    if (!nameservers.ok) return nameservers;
+    const parent = await placeNewNet(sp, input.range, options);
+    if (!parent.ok) return parent;
+
+    let reviewReason: string | undefined;
+    if (sizeNeedsReview(input.range)) reviewReason = reviewReasonForSize(input.range);
+
+    const summary: string[] = [];
+    const handles: Record<string, string> = {};
+    const pocs = new PocResolver(sp, context);
+    let orgHandle: string;
+    const downstream = input.downstreamOrg;
+    if ('handle' in downstream) {
+      const checked = checkHandle('org', downstream.handle);
+      if (!checked.ok) return checked;
+      const org = await findOrg(sp, checked.value);
+      if (!org) return fail(problem('E_OBJECT_NOT_FOUND', `downstream org ${checked.value} does not exist`));
+      orgHandle = org.handle;
+      if (input.range.version === 6 && (await holdsIpv6(sp, orgHandle))) {
+        reviewReason ??= `${orgHandle} already holds IPv6 space; further IPv6 to the same org is reviewed by hostmaster staff`;
+      }
+    } else {
+      const embedded = downstream.create;
+      if ('create' in embedded.poc && embedded.poc.create.contactType === 'role') {
+        return fail(
+          problem(
+            'E_ROLE_NOT_ALLOWED',
+            "the new org's POC becomes its admin (voting) contact, which must be a person, not a role",
+          ),
+        );
+      }
+      const orgPoc = await pocs.resolve(embedded.poc, 'org POC');
+      if (!orgPoc.ok) return orgPoc;
+      const org = await insertOrg(sp, context, {
+        legalName: embedded.name,
+        address: embedded.address,
+        adminPoc: orgPoc.value,
+        techPocs: [orgPoc.value],
+        abusePocs: [],
+        nocPocs: [],
+        publicComments: [],
+      });
+      if (!org.ok) return org;
+      orgHandle = org.value.handle;
+      handles['org'] = orgHandle;
+      summary.push(`Org ${orgHandle} (${org.value.name}) created with admin and tech POC ${orgPoc.value}.`);
+    }
+
+    const netPocLinks: { role: NetPocRole; pocHandle: string }[] = [];
+    for (const { role, poc } of input.netPocs) {
+      const resolved = await pocs.resolve(poc, `${role} POC`);
+      if (!resolved.ok) return resolved;
+      if (!netPocLinks.some((l) => l.role === role && l.pocHandle === resolved.value)) {
+        netPocLinks.push({ role, pocHandle: resolved.value });
+      }
+    }
+
+    if (reviewReason && !options.staffApproved) return ok({ status: 'pending_review', reason: reviewReason });
+
+    const net: Net = await insertNet(sp, context, {
+      range: input.range,
+      type,
+      name: name.value,
+      parent: parent.value,
+      orgHandle,
+      customerHandle: null,
+      originAs: originAs.value,
+      reverseNameservers: nameservers.value,
+      publicComments: cleanList(input.publicComments),
+      pocs: netPocLinks,
+    });
+    pocs.newHandles.forEach((handle, i) => {
+      handles[i === 0 ? 'poc' : `poc${i + 1}`] = handle;
+    });
+    if (pocs.newHandles.length) summary.unshift(`POC(s) ${pocs.newHandles.join(', ')} created.`);
+    handles['net'] = net.handle;
+    handles['parentNet'] = parent.value.handle;
+    summary.push(
+      `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) ${what} to ${orgHandle} under ${parent.value.handle}` +
+        (netPocLinks.length
+          ? ` with ${netPocLinks.map((l) => `${l.role} POC ${l.pocHandle}`).join(', ')}.`
+          : '.'),
+    );
+    return ok({ status: 'applied', handles, summary });
+  });
+}

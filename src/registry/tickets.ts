@@ -1,0 +1,82 @@
+/**
+ * Ticket numbers `YYYYMMDD-X<7 digits>` (UTC day): unique, and increasing within a day. The
+ * per-day counter row is bumped with one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, whose
+ * row lock makes concurrent transactions take turns; a rolled-back transaction gives its
+ * number back, so numbers are issued only for work that was recorded.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { type Executor, queryRows, type Transaction, tables } from '../db/index.ts';
+import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import type { Ticket, TicketStatus } from './types.ts';
+
+export const TICKET_NUMBER = /^(\d{8})-X(\d{7})$/;
+
+export function ticketDay(now: Date): string {
+  return now.toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+export function formatTicketNumber(day: string, serial: number): string {
+  return `${day}-X${String(serial).padStart(7, '0')}`;
+}
+
+export interface NewTicket {
+  readonly submissionId?: string | null;
+  /** 1-based, as in the reply's "Template 2 of 3". */
+  readonly templateIndex?: number | null;
+  readonly status: TicketStatus;
+  readonly resolution?: string | null;
+  /** For tests; the database clock's day is not used so a ticket's day matches the reply's date. */
+  readonly now?: Date;
+}
+
+export async function issueTicket(tx: Transaction, ticket: NewTicket): Promise<string> {
+  const day = ticketDay(ticket.now ?? new Date());
+  const rows = await queryRows<{ last: number | string }>(
+    tx,
+    sql`INSERT INTO ticket_counters (day, last) VALUES (${day}, 1)
+        ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1
+        RETURNING last`,
+  );
+  const serial = Number(rows[0]?.last);
+  if (serial > 9_999_999) throw new Error(`ticket counter for ${day} is exhausted`);
+  const number = formatTicketNumber(day, serial);
+  const resolved = ticket.status !== 'pending_review';
+  await tx.insert(tables.tickets).values({
+    number,
+    submissionId: ticket.submissionId ?? null,
+    templateIndex: ticket.templateIndex ?? null,
+    status: ticket.status,
+    resolution: ticket.resolution ?? null,
+    ...(resolved ? { closedAt: ticket.now ?? new Date() } : {}),
+  });
+  return number;
+}
+
+export async function ticketByNumber(ex: Executor, number: string): Promise<Ticket | undefined> {
+  return (
+    await ex.select().from(tables.tickets).where(eq(tables.tickets.number, number.trim().toUpperCase()))
+  )[0];
+}
+
+/** Settles a ticket (e.g. a pending review that staff approved or refused). */
+export async function closeTicket(
+  tx: Transaction,
+  number: string,
+  outcome: { status: Exclude<TicketStatus, 'pending_review'>; resolution?: string },
+): Promise<Result<Ticket>> {
+  const ticket = await ticketByNumber(tx, number);
+  if (!ticket) return fail(problem('E_OBJECT_NOT_FOUND', `ticket ${number} does not exist`));
+  if (ticket.closedAt && ticket.status !== 'pending_review') {
+    return fail(problem('E_TICKET_CLOSED', `ticket ${ticket.number} is already closed (${ticket.status})`));
+  }
+  const [after] = await tx
+    .update(tables.tickets)
+    .set({
+      status: outcome.status,
+      resolution: outcome.resolution ?? ticket.resolution,
+      closedAt: new Date(),
+    })
+    .where(eq(tables.tickets.number, ticket.number))
+    .returning();
+  return ok(after!);
+}

@@ -1,0 +1,210 @@
+/**
+ * What the registry holds and what its operations take and give back. Inputs are plain values
+ * shaped like the template parser's requests (src/templates/requests.ts) so the worker can hand
+ * them over as they are; the registry imports nothing from the parser.
+ */
+import type { InferSelectModel } from 'drizzle-orm';
+import type { tables } from '../db/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import type { ErrorCode } from '../shared/errors.ts';
+
+export type Org = InferSelectModel<typeof tables.orgs>;
+export type Poc = InferSelectModel<typeof tables.pocs>;
+export type Customer = InferSelectModel<typeof tables.customers>;
+export type Net = InferSelectModel<typeof tables.nets>;
+export type Ticket = InferSelectModel<typeof tables.tickets>;
+export type { NetPocRole, NetType, OrgPocRole, PocPhone, TicketStatus } from '../db/schema.ts';
+
+/** Who asks for a change: written on every audit row. */
+export type Actor =
+  | { readonly kind: 'account'; readonly accountId: number }
+  | { readonly kind: 'staff'; readonly email: string }
+  | { readonly kind: 'system'; readonly name: string };
+
+/** Where a change comes from: the actor, and the ticket and submission it belongs to. */
+export interface OperationContext {
+  readonly actor: Actor;
+  readonly ticketNumber?: string;
+  readonly submissionId?: string;
+}
+
+export interface OperationOptions {
+  /** Staff override: rules named here are not enforced (e.g. `E_PREFIX_TOO_SMALL`). */
+  readonly waive?: readonly ErrorCode[];
+  /** Staff has reviewed the request: apply it even where a review would otherwise be required. */
+  readonly staffApproved?: boolean;
+}
+
+/**
+ * What an operation did. `pending_review` means nothing was written: the worker keeps the ticket
+ * open and the same request, called again with `staffApproved`, applies it.
+ */
+export type Outcome =
+  | {
+      readonly status: 'applied';
+      /** Handles created or changed, e.g. `{ net: 'NET-198-51-100-0-1', customer: 'C00000001' }`. */
+      readonly handles: Readonly<Record<string, string>>;
+      /** Sentences for the reply, one per thing done (or deliberately not done). */
+      readonly summary: readonly string[];
+    }
+  | { readonly status: 'pending_review'; readonly reason: string };
+
+export interface PostalAddress {
+  readonly street: readonly string[];
+  readonly city: string;
+  readonly state?: string | undefined;
+  readonly postalCode?: string | undefined;
+  /** ISO 3166-1 alpha-2. */
+  readonly country: string;
+}
+
+/* ---------- POCs ---------- */
+
+export interface PocInput {
+  readonly contactType: 'person' | 'role';
+  /** Last name, or the role's name for a role POC. */
+  readonly lastName: string;
+  readonly firstName?: string | undefined;
+  readonly middleName?: string | undefined;
+  readonly companyName?: string | undefined;
+  readonly address: PostalAddress;
+  readonly officePhones: readonly string[];
+  /** Extension of the first office phone. */
+  readonly officePhoneExtension?: string | undefined;
+  readonly emails: readonly string[];
+  readonly mobilePhone?: string | undefined;
+  readonly fax?: string | undefined;
+  readonly publicComments: readonly string[];
+}
+
+/** Modify patch: absent = unchanged, null = cleared (NONE). Contact type never changes. */
+export interface PocChanges {
+  readonly lastName?: string | null;
+  readonly firstName?: string | null;
+  readonly middleName?: string | null;
+  readonly companyName?: string | null;
+  readonly street?: readonly string[] | null;
+  readonly city?: string | null;
+  readonly state?: string | null;
+  readonly postalCode?: string | null;
+  readonly country?: string | null;
+  readonly officePhones?: readonly string[] | null;
+  readonly officePhoneExtension?: string | null;
+  readonly emails?: readonly string[] | null;
+  readonly mobilePhone?: string | null;
+  readonly fax?: string | null;
+  readonly publicComments?: readonly string[] | null;
+}
+
+/* ---------- Orgs ---------- */
+
+export interface OrgInput {
+  readonly legalName: string;
+  readonly doingBusinessAs?: string | undefined;
+  readonly taxId?: string | undefined;
+  readonly address: PostalAddress;
+  readonly adminPoc: string;
+  readonly techPocs: readonly string[];
+  readonly abusePocs: readonly string[];
+  readonly nocPocs: readonly string[];
+  /** `rwhois://host:port`. */
+  readonly referralServer?: string | undefined;
+  readonly publicComments: readonly string[];
+}
+
+export interface OrgChanges {
+  readonly legalName?: string | null;
+  readonly doingBusinessAs?: string | null;
+  readonly taxId?: string | null;
+  readonly street?: readonly string[] | null;
+  readonly city?: string | null;
+  readonly state?: string | null;
+  readonly postalCode?: string | null;
+  readonly country?: string | null;
+  readonly adminPoc?: string | null;
+  readonly techPocs?: readonly string[] | null;
+  readonly abusePocs?: readonly string[] | null;
+  readonly nocPocs?: readonly string[] | null;
+  readonly referralServer?: string | null;
+  readonly publicComments?: readonly string[] | null;
+}
+
+/* ---------- Simple reassignments ---------- */
+
+export interface SimpleCustomerInput {
+  readonly name: string;
+  /** A private residence: published as "Private Customer" / "Private Residence". */
+  readonly privateResidence: boolean;
+  readonly address: PostalAddress;
+}
+
+export interface SimpleReassignmentInput {
+  readonly range: IpRange;
+  /** Derived from the customer's name when absent. */
+  readonly networkName?: string | undefined;
+  readonly originAs: readonly number[];
+  readonly customer: SimpleCustomerInput;
+  readonly publicComments: readonly string[];
+}
+
+export interface SimpleReassignmentChanges {
+  readonly networkName?: string | null;
+  readonly originAs?: readonly number[] | null;
+  readonly customerName?: string;
+  readonly privateResidence?: boolean;
+  readonly street?: readonly string[];
+  readonly city?: string;
+  readonly state?: string | null;
+  readonly postalCode?: string | null;
+  readonly country?: string;
+  readonly publicComments?: readonly string[] | null;
+}
+
+/* ---------- Reallocations and detailed reassignments ---------- */
+
+/** A POC written out in a version-4 template: always created, never used to change an existing one. */
+export interface EmbeddedPocInput {
+  readonly contactType: 'person' | 'role';
+  readonly lastName: string;
+  readonly firstName?: string | undefined;
+  readonly companyName?: string | undefined;
+  readonly address: PostalAddress;
+  readonly officePhone: string;
+  readonly email: string;
+}
+
+/** An existing POC by handle, or one to create. Never both: a given handle is used as it is. */
+export type PocReference = { readonly handle: string } | { readonly create: EmbeddedPocInput };
+
+export interface EmbeddedOrgInput {
+  readonly name: string;
+  readonly address: PostalAddress;
+  /** Becomes the new org's admin and tech POC, so it must be a person. */
+  readonly poc: PocReference;
+}
+
+export type DownstreamOrgReference = { readonly handle: string } | { readonly create: EmbeddedOrgInput };
+
+export interface SubdelegationInput {
+  readonly range: IpRange;
+  readonly downstreamOrg: DownstreamOrgReference;
+  readonly networkName: string;
+  readonly originAs: readonly number[];
+  readonly justification?: string | undefined;
+  readonly reverseNameservers: readonly string[];
+  readonly netPocs: readonly { readonly role: 'tech' | 'abuse' | 'noc'; readonly poc: PocReference }[];
+  readonly publicComments: readonly string[];
+}
+
+/* ---------- Net-Mod ---------- */
+
+export interface NetChanges {
+  readonly networkName?: string;
+  readonly originAs?: readonly number[] | null;
+  /** Replaces the net's POC of that role; null removes it. */
+  readonly techPoc?: string | null;
+  readonly abusePoc?: string | null;
+  readonly nocPoc?: string | null;
+  readonly reverseNameservers?: readonly string[] | null;
+  readonly publicComments?: readonly string[] | null;
+}

@@ -1,0 +1,12 @@
+// `npm start`: gets what the daemon needs on embedded defaults, then runs `hostmasterd start`.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ensureNodeModules, ensureSystemPackages, root } from './ensure-deps.mjs';
+
+const needsRedis = !process.env.REDIS_URL;
+if ((needsRedis && !ensureSystemPackages(['redis-server'])) || !ensureNodeModules()) process.exit(1);
+const child = spawn(path.join(root, 'bin', 'hostmasterd'), ['start', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

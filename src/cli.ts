@@ -1,0 +1,77 @@
+/**
+ * The `hostmasterd` command. Each sub-command lives in src/commands/ and is loaded only when
+ * asked for, so `submit` (run by an MTA for every message) does not load the console.
+ */
+import { parseArgs } from 'node:util';
+import type { CommandDeps } from './commands/types.ts';
+import { type Config, loadConfig } from './config/index.ts';
+import { ProblemError } from './shared/errors.ts';
+
+const USAGE = `Usage: hostmasterd <command> [options]
+
+Commands:
+  start [--role ingress|worker|console]...   run the daemon (every role by default)
+  submit < message.eml                       accept one message from stdin (exit 0 accepted, 75 try again, 65 refused)
+  seed FILE.json                             load orgs, POCs, nets, accounts and API keys
+  demo                                       load the demo registry and print its API key
+  lint FILE...                               show what the daemon would make of mail or template files
+  staff add EMAIL                            create a console account (prints a one-time password)
+  migrate                                    bring the database schema up to date and exit
+  help                                       this text
+
+Configuration comes from the environment: see README.md.`;
+
+type CommandRunner = (
+  args: string[],
+  deps: CommandDeps & { stdin: NodeJS.ReadableStream },
+) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
+  start: async () => (await import('./commands/start.ts')).startCommand,
+  submit: async () => (await import('./commands/submit.ts')).submitCommand,
+  seed: async () => (await import('./commands/seed.ts')).seedCommand,
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  lint: async () => (await import('./commands/lint.ts')).lintCommand,
+  staff: async () => (await import('./commands/staff.ts')).staffCommand,
+  migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 64;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`hostmasterd: unknown command "${name}"\n\n${USAGE}\n`);
+    return 64;
+  }
+  let config: Config;
+  let args: string[];
+  try {
+    const parsed = parseArgs({
+      args: rest,
+      options: { role: { type: 'string', multiple: true } },
+      allowPositionals: true,
+      strict: name !== 'lint',
+    });
+    args = parsed.positionals;
+    config = loadConfig(process.env, { roles: parsed.values.role ?? [] });
+  } catch (error) {
+    process.stderr.write(`hostmasterd: ${(error as Error).message}\n`);
+    return 64;
+  }
+  const run = await load();
+  return await run(args, { config, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  // `start` keeps running until a signal; the others are done.
+  if (code !== -1) process.exitCode = code;
+} catch (error) {
+  const message = error instanceof ProblemError ? error.message : (error as Error).stack || String(error);
+  process.stderr.write(`hostmasterd: ${message}\n`);
+  process.exitCode = error instanceof ProblemError && error.problem.code === 'E_CONFIG' ? 64 : 1;
+}

@@ -3,7 +3,7 @@
  * may touch a resource. Errors: E_MULTIPLE_API_KEYS, E_INVALID_API_KEY, E_API_KEY_REQUIRED,
  * E_UNKNOWN_SENDER, E_AMBIGUOUS_SENDER, E_SENDER_NOT_VERIFIED, E_NOT_AUTHORIZED, E_NOT_FOUND.
  */
-export { apiKeyDigest, apiKeyHint } from './api-key-digest.ts';
+export { apiKeyHint } from './api-key-hint.ts';
 export {
   mayCreateOrg,
   mayCreatePoc,

@@ -4,11 +4,11 @@
  *
  * Sentences never contain a key: only `API-****-****-****-1A2B` forms.
  */
-import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { SenderAuthMode } from '../config/index.ts';
-import { type Executor, tables } from '../db/index.ts';
+import type { Executor } from '../db/index.ts';
+import { type Actor, findAccountByApiKey, findAccountsByEmail } from '../registry/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
-import { apiKeyDigest, apiKeyHint, digestsEqual } from './api-key-digest.ts';
+import { apiKeyHint } from './api-key-hint.ts';
 import type { SenderVerdict } from './sender-verdict.ts';
 
 export interface Requester {
@@ -32,32 +32,15 @@ export interface IdentifyInput {
 const USE_API_KEY =
   'Put your API key on the template\'s "00. API Key:" line (or in the Subject) and send it again.';
 
-/** The audit-log actor for a requester, e.g. `account:12`. */
-export function actorOf(requester: Requester): string {
-  return `account:${requester.accountId}`;
-}
-
-async function pocsOf(ex: Executor, accountId: number): Promise<string[]> {
-  const rows = await ex
-    .select({ handle: tables.accountPocs.pocHandle })
-    .from(tables.accountPocs)
-    .where(eq(tables.accountPocs.accountId, accountId))
-    .orderBy(asc(tables.accountPocs.pocHandle));
-  return rows.map((r) => r.handle);
+/** The registry's actor for a requester's changes (audit rows read `account:12`). */
+export function actorOf(requester: Requester): Actor {
+  return { kind: 'account', accountId: requester.accountId };
 }
 
 async function byApiKey(ex: Executor, key: string): Promise<Result<Requester, Problem>> {
-  const digest = apiKeyDigest(key);
-  const rows = await ex
-    .select({
-      accountId: tables.apiKeys.accountId,
-      digest: tables.apiKeys.digest,
-    })
-    .from(tables.apiKeys)
-    .where(and(eq(tables.apiKeys.digest, digest), isNull(tables.apiKeys.revokedAt)));
-  const found = rows.find((row) => digestsEqual(row.digest, digest));
-  if (!found) {
-    // Unknown and revoked keys get the same sentence: no hint which part was wrong.
+  // The registry tells malformed, unknown and revoked keys apart; the sender is not told which.
+  const found = await findAccountByApiKey(ex, key);
+  if (!found.ok) {
     return fail(
       problem(
         'E_INVALID_API_KEY',
@@ -66,8 +49,8 @@ async function byApiKey(ex: Executor, key: string): Promise<Result<Requester, Pr
     );
   }
   return ok({
-    accountId: found.accountId,
-    pocHandles: await pocsOf(ex, found.accountId),
+    accountId: found.value.id,
+    pocHandles: [...found.value.pocHandles],
     via: 'api-key',
     display: apiKeyHint(key),
   });
@@ -107,10 +90,7 @@ async function bySender(
       problem('E_UNKNOWN_SENDER', `The message has no From address and no API key. ${USE_API_KEY}`),
     );
   }
-  const accounts = await ex
-    .selectDistinct({ accountId: tables.accountEmails.accountId })
-    .from(tables.accountEmails)
-    .where(eq(tables.accountEmails.email, address));
+  const accounts = await findAccountsByEmail(ex, address);
   if (accounts.length === 0) {
     return fail(
       problem(
@@ -130,8 +110,8 @@ async function bySender(
   }
   const trusted = senderTrusted(address, verdict, mode);
   if (!trusted.ok) return trusted;
-  const accountId = accounts[0]!.accountId;
-  return ok({ accountId, pocHandles: await pocsOf(ex, accountId), via: 'sender', display: address });
+  const account = accounts[0]!;
+  return ok({ accountId: account.id, pocHandles: [...account.pocHandles], via: 'sender', display: address });
 }
 
 export async function identifyRequester(

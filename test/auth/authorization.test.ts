@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  actorOf,
   identifyRequester,
   mayCreateOrg,
   mayCreatePoc,
@@ -97,6 +98,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
         via: 'api-key',
         display: 'API-****-****-****-1A2B',
       });
+      expect(actorOf(requester)).toEqual({ kind: 'account', accountId: accounts.demo });
     });
 
     it('accepts the key in lower case, and the same key twice', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { apiKeyDigest, apiKeyHint, domainsAlign } from '../../src/auth/index.ts';
+import { apiKeyHint, domainsAlign } from '../../src/auth/index.ts';
+import { apiKeyDigest } from '../../src/registry/index.ts';
 
 describe('domainsAlign', () => {
   it.each([

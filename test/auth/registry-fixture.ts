@@ -11,9 +11,9 @@
  *
  * Accounts and what they speak for are in `ACCOUNTS`; keys in `KEYS` (one of them revoked).
  */
-import { apiKeyDigest } from '../../src/auth/index.ts';
 import { type Executor, type NetType, tables } from '../../src/db/index.ts';
 import { parseRange } from '../../src/ip/index.ts';
+import { apiKeyDigest } from '../../src/registry/index.ts';
 
 export const KEYS = {
   demo: 'API-1111-2222-3333-1A2B',

@@ -59,9 +59,11 @@ export function shouldReply(facts: IncomingMailFacts, ourAddresses: readonly str
   const envelope = firstAddress(facts.envelopeFrom) ?? facts.envelopeFrom?.trim();
   const from = firstAddress(facts.from);
   const replyTo = firstAddress(facts.replyTo);
-  const senders = [envelope, firstAddress(facts.returnPath), from].filter((a): a is string => !!a);
+  const senders = [envelope, firstAddress(facts.returnPath), from].filter(
+    (a): a is string => !!a && a.includes('@'),
+  );
 
-  const daemon = senders.find((a) => a.includes('@') && DAEMON_LOCAL_PARTS.has(localPart(a)));
+  const daemon = senders.find((a) => DAEMON_LOCAL_PARTS.has(localPart(a)));
   if (daemon) return no('mailer-daemon', `${daemon} is a mail system address: a bounce or a notice`);
   if (/^\s*multipart\/report\b/i.test(facts.contentType ?? '')) {
     return no('delivery-report', 'the message is a delivery or disposition report (multipart/report)');
@@ -83,7 +85,7 @@ export function shouldReply(facts: IncomingMailFacts, ourAddresses: readonly str
   const ours = candidates.find((a) => ourAddresses.some((o) => sameAddress(a, o)));
   if (ours) return no('our-own-address', `${ours} is our own address: answering it would loop`);
 
-  const to = replyTo ?? from ?? (envelope?.includes('@') ? envelope : undefined);
+  const to = replyTo ?? from ?? senders[0];
   if (!to) return no('no-address', 'neither Reply-To, From nor the envelope sender holds an address');
   return { reply: true, to };
 }

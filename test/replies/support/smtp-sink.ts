@@ -26,6 +26,8 @@ export interface SmtpSink {
 export interface SinkOptions {
   /** Called for each DATA with its 1-based number; return a code to refuse, undefined to accept. */
   readonly refuse?: (attempt: number) => { code: number; message: string } | undefined;
+  /** Wait this long before answering each DATA, like a busy relay. */
+  readonly delayMs?: number;
 }
 
 export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
@@ -41,7 +43,8 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
       const rcptTo = envelope.rcptTo.map((r) => r.address);
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
+      stream.on('end', async () => {
+        if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
         attempts++;
         const refusal = options.refuse?.(attempts);
         if (refusal) {

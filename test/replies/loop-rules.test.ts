@@ -1,0 +1,87 @@
+/**
+ * Whom hostmasterd answers. Every row is a kind of mail that lands in a hostmaster mailbox on an
+ * ordinary day: a customer, a billing system, a bounce, an out-of-office, a list, ourselves.
+ */
+import { describe, expect, it } from 'vitest';
+import { type IncomingMailFacts, type NoReplyReason, shouldReply } from '../../src/replies/index.ts';
+
+const OURS = ['hostmaster@registry.example', 'Hostmaster-Replies@Registry.Example'];
+const customer: IncomingMailFacts = {
+  envelopeFrom: 'bounces+42@isp.example',
+  from: 'Jane Doe <jane@isp.example>',
+};
+
+describe('mail we answer', () => {
+  const rows: [string, IncomingMailFacts, string][] = [
+    ['a customer: From', customer, 'jane@isp.example'],
+    [
+      'Reply-To wins over From',
+      { ...customer, replyTo: 'Billing <billing@isp.example>' },
+      'billing@isp.example',
+    ],
+    [
+      'the first of several Reply-To addresses',
+      { ...customer, replyTo: 'a@isp.example, b@isp.example' },
+      'a@isp.example',
+    ],
+    ['Auto-Submitted: no is a person', { ...customer, autoSubmitted: 'no' }, 'jane@isp.example'],
+    ['Precedence: first-class is not bulk', { ...customer, precedence: 'first-class' }, 'jane@isp.example'],
+    ['piped in without an envelope', { from: 'jane@isp.example' }, 'jane@isp.example'],
+    ['no From: the envelope sender', { envelopeFrom: 'jane@isp.example' }, 'jane@isp.example'],
+  ];
+  it.each(rows)('%s', (_name, facts, to) => {
+    expect(shouldReply(facts, OURS)).toEqual({ reply: true, to });
+  });
+});
+
+describe('mail we never answer', () => {
+  const rows: [string, IncomingMailFacts, NoReplyReason][] = [
+    ['a bounce: null envelope sender', { ...customer, envelopeFrom: '' }, 'null-sender'],
+    ['a bounce: envelope sender <>', { ...customer, envelopeFrom: '<>' }, 'null-sender'],
+    ['a bounce: Return-Path <>', { from: 'jane@isp.example', returnPath: '<>' }, 'null-sender'],
+    [
+      'MAILER-DAEMON',
+      { envelopeFrom: 'x@isp.example', from: 'Mail Delivery System <MAILER-DAEMON@mx.isp.example>' },
+      'mailer-daemon',
+    ],
+    [
+      'a postmaster bounce',
+      { envelopeFrom: 'postmaster@mx.isp.example', from: 'jane@isp.example' },
+      'mailer-daemon',
+    ],
+    [
+      'a delivery status notification',
+      { ...customer, contentType: 'multipart/report; report-type=delivery-status; boundary="x"' },
+      'delivery-report',
+    ],
+    ['an auto-reply', { ...customer, autoSubmitted: 'auto-replied' }, 'auto-submitted'],
+    [
+      'auto-generated mail',
+      { ...customer, autoSubmitted: 'Auto-Generated; owner-email="x@y"' },
+      'auto-submitted',
+    ],
+    ['Precedence: bulk', { ...customer, precedence: 'bulk' }, 'bulk-precedence'],
+    ['Precedence: list', { ...customer, precedence: 'List' }, 'bulk-precedence'],
+    ['Precedence: junk', { ...customer, precedence: ' junk ' }, 'bulk-precedence'],
+    ['a mailing list (List-Id)', { ...customer, listId: '<swip.lists.isp.example>' }, 'mailing-list'],
+    ['a list owner address', { ...customer, envelopeFrom: 'swip-request@lists.isp.example' }, 'mailing-list'],
+    [
+      'ourselves, in From',
+      { envelopeFrom: 'x@registry.example', from: 'hostmaster@registry.example' },
+      'our-own-address',
+    ],
+    [
+      'ourselves, in Reply-To (any case)',
+      { ...customer, replyTo: 'HOSTMASTER-REPLIES@registry.example' },
+      'our-own-address',
+    ],
+    ['ourselves, as envelope sender', { envelopeFrom: 'hostmaster@registry.example' }, 'our-own-address'],
+    ['nobody to answer', { envelopeFrom: 'not-an-address', from: 'undisclosed' }, 'no-address'],
+    ['nothing known at all', {}, 'no-address'],
+  ];
+  it.each(rows)('%s', (_name, facts, reason) => {
+    const decision = shouldReply(facts, OURS);
+    expect(decision).toMatchObject({ reply: false, reason });
+    expect(!decision.reply && decision.explanation.length).toBeGreaterThan(5);
+  });
+});

@@ -1,0 +1,336 @@
+/**
+ * The outbox on both databases: a reply written with the work it reports, sent after commit to a
+ * real SMTP server on loopback (or into the outbox folder), retried with backoff when the relay
+ * says "try later", left `failed` for staff when it never works, and never sent twice by two
+ * senders sharing one PostgreSQL database.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, openDatabase, queryRows, tables } from '../../src/db/index.ts';
+import {
+  composeReplies,
+  emlFileName,
+  enqueueOutbox,
+  loadReplyTexts,
+  type OutboxSender,
+  type OutboxSenderOptions,
+  type OutgoingMail,
+  parseReply,
+  retryFailedMail,
+  startOutboxSender,
+} from '../../src/replies/index.ts';
+import { claimDueMail } from '../../src/replies/outbox.ts';
+import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { FIXED_DATE, threeTemplates } from './support/reports.ts';
+import { type SinkOptions, type SmtpSink, startSmtpSink } from './support/smtp-sink.ts';
+
+const texts = loadReplyTexts();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function replyFor(
+  submissionId: string,
+  style: 'digest' | 'per-template' = 'digest',
+): Promise<OutgoingMail[]> {
+  return composeReplies(threeTemplates({ submissionId }), {
+    style,
+    from: 'hostmaster@registry.example',
+    hostname: 'registry.example',
+    texts,
+    date: FIXED_DATE,
+  });
+}
+
+async function receive(db: Database, id: string): Promise<void> {
+  const raw = Buffer.from(`Message-ID: <${id}@isp.example>\r\n\r\ntemplates\r\n`);
+  await db.insert(tables.submissions).values({ id, raw, rawSha256: id, sizeBytes: raw.length, via: 'smtp' });
+}
+
+async function rowsOf(db: Database) {
+  return db.select().from(tables.outbox).orderBy(tables.outbox.id);
+}
+
+describe.each(BACKENDS)('the outbox on %s', (backend) => {
+  let handle: TestDatabase;
+  let db: Database;
+  const senders: OutboxSender[] = [];
+  const sinks: SmtpSink[] = [];
+  let submissions = 0;
+
+  beforeAll(async () => {
+    handle = await openTestDatabase(backend);
+    db = handle.db;
+  });
+  afterEach(async () => {
+    for (const sender of senders.splice(0)) await sender.close();
+    for (const sink of sinks.splice(0)) await sink.close();
+    await db.delete(tables.outbox);
+  });
+  afterAll(async () => {
+    await handle.close();
+  });
+
+  async function submission(): Promise<string> {
+    const id = `S${backend}${++submissions}`;
+    await receive(db, id);
+    return id;
+  }
+
+  async function sink(refuse?: SinkOptions['refuse']): Promise<SmtpSink> {
+    const started = await startSmtpSink(refuse ? { refuse } : {});
+    sinks.push(started);
+    return started;
+  }
+
+  function sender(
+    options: Partial<OutboxSenderOptions> & Pick<OutboxSenderOptions, 'transport'>,
+  ): OutboxSender {
+    const started = startOutboxSender({ db, pollMs: 60_000, ...options });
+    senders.push(started);
+    return started;
+  }
+
+  it('enqueuing the same reply twice (a re-run job) keeps one row', async () => {
+    const id = await submission();
+    const mails = await replyFor(id);
+    expect(await db.transaction((tx) => enqueueOutbox(tx, mails, id))).toBe(1);
+    expect(await db.transaction((tx) => enqueueOutbox(tx, mails, id))).toBe(0);
+    const rows = await rowsOf(db);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      messageId: `<${id}.reply@registry.example>`,
+      submissionId: id,
+      kind: 'reply',
+      envelopeFrom: '',
+      recipients: ['billing@isp.example'],
+      state: 'pending',
+      attempts: 0,
+    });
+  });
+
+  it('writes in the caller transaction: a rolled-back job leaves no reply behind', async () => {
+    const id = await submission();
+    const mails = await replyFor(id, 'per-template');
+    await expect(
+      db.transaction(async (tx) => {
+        expect(await enqueueOutbox(tx, mails, id)).toBe(3);
+        throw new Error('apply failed');
+      }),
+    ).rejects.toThrow('apply failed');
+    expect(await rowsOf(db)).toEqual([]);
+  });
+
+  it('sends over SMTP from the null sender, and the relay gets the reply exactly as composed', async () => {
+    const relay = await sink();
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id), id);
+    await sender({ transport: { kind: 'smtp', url: relay.url } }).drain();
+
+    expect(relay.accepted).toHaveLength(1);
+    const [caught] = relay.accepted;
+    expect(caught?.mailFrom).toBe('');
+    expect(caught?.rcptTo).toEqual(['billing@isp.example']);
+    const reply = await parseReply(caught!.raw);
+    expect(reply.ok && reply.value.headers).toMatchObject({
+      messageId: `<${id}.reply@registry.example>`,
+      inReplyTo: '<billing-42@isp.example>',
+      autoSubmitted: 'auto-replied',
+      status: 'REJECTED',
+    });
+    expect(reply.ok && reply.value.blocks.map((b) => b.status)).toEqual([
+      'APPROVED',
+      'REJECTED',
+      'PENDING_REVIEW',
+    ]);
+    const [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'sent', attempts: 1, lastError: null });
+    expect(row?.sentAt).toBeInstanceOf(Date);
+  });
+
+  it('is woken by the worker after a commit, without waiting for the poll', async () => {
+    const relay = await sink();
+    const running = sender({ transport: { kind: 'smtp', url: relay.url } });
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id, 'per-template'), id);
+    running.wake();
+    await relay.waitFor(3);
+    expect(relay.accepted.map((m) => /^Message-ID: (.*)$/im.exec(m.raw)?.[1])).toEqual([
+      `<${id}.reply.1@registry.example>`,
+      `<${id}.reply.2@registry.example>`,
+      `<${id}.reply.3@registry.example>`,
+    ]);
+  });
+
+  it('writes <message-id>.eml files into the outbox folder on embedded defaults', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
+    try {
+      const id = await submission();
+      const mails = await replyFor(id, 'per-template');
+      await enqueueOutbox(db, mails, id);
+      await sender({ transport: { kind: 'folder', dir } }).drain();
+      expect(fs.readdirSync(dir).sort()).toEqual(mails.map((m) => emlFileName(m.messageId)).sort());
+      const file = path.join(dir, `${id}.reply.2@registry.example.eml`);
+      expect(fs.readFileSync(file, 'utf8')).toBe(mails[1]?.raw);
+      const parsed = await parseReply(fs.readFileSync(file));
+      expect(parsed.ok && parsed.value.blocks[0]?.status).toBe('REJECTED');
+      expect((await rowsOf(db)).map((r) => r.state)).toEqual(['sent', 'sent', 'sent']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('backs off when the relay says 451, then sends once it accepts', async () => {
+    const relay = await sink((attempt) =>
+      attempt === 1 ? { code: 451, message: 'try again later' } : undefined,
+    );
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id), id);
+    const running = sender({
+      transport: { kind: 'smtp', url: relay.url },
+      backoff: { baseMs: 400, maxMs: 1000 },
+    });
+
+    await running.drain();
+    let [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(row?.lastError).toContain('451');
+    expect(row!.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(100);
+
+    await running.drain(); // not due yet: nothing is tried
+    expect(relay.attempts).toBe(1);
+
+    await sleep(450);
+    await running.drain();
+    [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(relay.accepted).toHaveLength(1);
+  });
+
+  it('gives up after the last attempt and keeps the mail and its last error for staff', async () => {
+    const relay = await sink(() => ({ code: 451, message: 'mailbox busy' }));
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id), id);
+    const running = sender({
+      transport: { kind: 'smtp', url: relay.url },
+      maxAttempts: 3,
+      backoff: { baseMs: 20, maxMs: 40 },
+    });
+    for (let i = 0; i < 20 && (await rowsOf(db))[0]?.state === 'pending'; i++) {
+      await running.drain();
+      await sleep(50);
+    }
+    const [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'failed', attempts: 3 });
+    expect(row?.lastError).toContain('mailbox busy');
+    expect(row?.raw).toContain('Message-ID: <');
+    expect(relay.attempts).toBe(3);
+
+    // Staff fixed the relay: the same mail, with the same Message-ID, goes out.
+    const fixed = await sink();
+    expect(await retryFailedMail(db, row!.messageId)).toBe(true);
+    await sender({ transport: { kind: 'smtp', url: fixed.url } }).drain();
+    expect(fixed.accepted).toHaveLength(1);
+    expect((await rowsOf(db))[0]?.state).toBe('sent');
+  });
+
+  it('does not retry what the relay refuses for good (5xx)', async () => {
+    const relay = await sink(() => ({ code: 550, message: 'no such user here' }));
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id), id);
+    await sender({ transport: { kind: 'smtp', url: relay.url } }).drain();
+    const [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(row?.lastError).toContain('550');
+  });
+
+  it('retries when the relay is not even listening', async () => {
+    const relay = await sink();
+    const url = relay.url;
+    await relay.close();
+    sinks.pop();
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id), id);
+    await sender({ transport: { kind: 'smtp', url } }).drain();
+    const [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(row?.lastError).toMatch(/ECONNREFUSED|connect/i);
+  });
+
+  it('a sender that died mid-send loses nothing: after the lease another sends the same Message-ID', async () => {
+    const relay = await sink();
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id), id);
+    // What a killed process leaves behind: a claimed row nobody marks.
+    const [claimed] = await claimDueMail(db, 10, 300);
+    expect(claimed?.messageId).toBe(`<${id}.reply@registry.example>`);
+    const survivor = sender({ transport: { kind: 'smtp', url: relay.url } });
+    await survivor.drain();
+    expect(relay.accepted).toHaveLength(0); // still leased
+    await sleep(350);
+    await survivor.drain();
+    expect(relay.accepted.map((m) => /^Message-ID: (.*)$/im.exec(m.raw)?.[1])).toEqual([claimed?.messageId]);
+    expect((await rowsOf(db))[0]).toMatchObject({ state: 'sent', attempts: 2 });
+  });
+
+  it('close() lets the round in progress finish', async () => {
+    const relay = await sink();
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id, 'per-template'), id);
+    const running = startOutboxSender({ db, transport: { kind: 'smtp', url: relay.url }, pollMs: 60_000 });
+    running.wake();
+    await running.close();
+    const states = (await rowsOf(db)).map((r) => r.state);
+    expect(states.every((s) => s === 'sent' || s === 'pending')).toBe(true);
+    expect(relay.accepted).toHaveLength(states.filter((s) => s === 'sent').length);
+  });
+});
+
+describe('two senders on one PostgreSQL database', () => {
+  it('never send one row twice', async () => {
+    const first = await openTestDatabase('postgres');
+    const second = await openDatabase(first.target, { migrate: false });
+    // A slow relay, so both senders are busy at the same time.
+    const relay = await startSmtpSink({ delayMs: 10 });
+    const options = { transport: { kind: 'smtp', url: relay.url } as const, pollMs: 60_000, batchSize: 3 };
+    const sentBy = { a: [] as unknown[], b: [] as unknown[] };
+    const logger = (list: unknown[]) => ({
+      info: (fields: Record<string, unknown>) => list.push(fields['messageId']),
+      warn() {},
+      error() {},
+    });
+    const a = startOutboxSender({ db: first.db, ...options, logger: logger(sentBy.a) });
+    const b = startOutboxSender({ db: second.db, ...options, logger: logger(sentBy.b) });
+    try {
+      const ids: string[] = [];
+      for (let i = 1; i <= 12; i++) {
+        const id = `Sboth${i}`;
+        await receive(first.db, id);
+        await enqueueOutbox(first.db, await replyFor(id, 'per-template'), id);
+        ids.push(id);
+      }
+      await Promise.all([a.drain(), b.drain(), a.drain(), b.drain()]);
+      const sent = relay.accepted.map((m) => /^Message-ID: (.*)$/im.exec(m.raw)?.[1]);
+      expect(sent).toHaveLength(36);
+      expect(new Set(sent).size).toBe(36);
+      const states = await queryRows<{ state: string; n: string }>(
+        first.db,
+        sql`select state, count(*)::text as n from outbox group by state`,
+      );
+      expect(states).toEqual([{ state: 'sent', n: '36' }]);
+      const once = await first.db.select().from(tables.outbox).where(eq(tables.outbox.attempts, 1));
+      expect(once).toHaveLength(36);
+      // Both took part, and no Message-ID went out through both.
+      expect(sentBy.a.length).toBeGreaterThan(0);
+      expect(sentBy.b.length).toBeGreaterThan(0);
+      expect(sentBy.a.filter((m) => sentBy.b.includes(m))).toEqual([]);
+    } finally {
+      await a.close();
+      await b.close();
+      await relay.close();
+      await second.close();
+      await first.close();
+    }
+  });
+});

@@ -115,6 +115,28 @@ export class SubmissionQueue {
     return await withTimeout(this.queue.getJobCounts(), this.timeoutMs, 'counting jobs in Redis');
   }
 
+  /**
+   * Waits until the connection is up; fails at the first connection error or after the timeout.
+   * A short-lived producer (`submit`) calls it first, so an outage stores nothing at all.
+   */
+  async ready(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    let onReady = () => {};
+    let onError = (_error: Error) => {};
+    const promise = new Promise<void>((resolve, reject) => {
+      onReady = () => resolve();
+      onError = (error: Error) => reject(error);
+    });
+    this.redis.once('ready', onReady);
+    this.redis.once('error', onError);
+    try {
+      await withTimeout(promise, this.timeoutMs, `connecting to Redis (${this.where})`);
+    } finally {
+      this.redis.removeListener('ready', onReady);
+      this.redis.removeListener('error', onError);
+    }
+  }
+
   /** Cheap readiness check. */
   async ping(): Promise<void> {
     await withTimeout(this.redis.ping(), this.timeoutMs, 'pinging Redis');

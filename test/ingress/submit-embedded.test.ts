@@ -1,0 +1,101 @@
+/**
+ * `submit` on the embedded defaults (PGlite, private Redis), where only one process may open the
+ * database: while the daemon runs, the message is handed to its SMTP ingress; while it does not,
+ * it is committed to the database and the next start-up sweep queues it.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { eq } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT_ACCEPTED, submitCommand } from '../../src/commands/submit.ts';
+import { type Config, loadConfig } from '../../src/config/index.ts';
+import { openDatabase, tables } from '../../src/db/index.ts';
+import { startIngress, sweepOnce } from '../../src/ingress/index.ts';
+import { SubmissionQueue, startEmbeddedRedis } from '../../src/queue/index.ts';
+import { pgliteSnapshot } from '../support/databases.ts';
+import { type RedisServer, startRedis } from '../support/redis-server.ts';
+import { templateMail } from './helpers.ts';
+
+async function submit(
+  config: Config,
+  input: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const code = await submitCommand([], {
+    config,
+    stdout,
+    stderr,
+    stdin: Readable.from([Buffer.from(input)]),
+  });
+  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+describe('submit on the embedded defaults', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-submit-'));
+  let redis: RedisServer | undefined;
+  afterAll(async () => {
+    await redis?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('hands the message to the running daemon, or stores it for the next start when none runs', async () => {
+    const base = loadConfig({ DATA_DIR: dataDir, HOSTMASTER_ADDRESSES: 'hostmaster@rir.example' });
+
+    // The daemon: it holds the embedded database and listens for SMTP.
+    redis = await startRedis();
+    // A migrated snapshot: migrating a new PGlite directory costs seconds.
+    const daemonDb = await openDatabase(base.database, { migrate: false, pgliteSnapshot: pgliteSnapshot() });
+    const daemonQueue = new SubmissionQueue({ kind: 'url', url: redis.url });
+    const ingress = await startIngress({
+      config: { ...base, smtp: { ...base.smtp, port: 0 } },
+      db: daemonDb.db,
+      queue: daemonQueue,
+    });
+    const config: Config = { ...base, smtp: { ...base.smtp, port: ingress.port } };
+    let handedOver: string;
+    try {
+      const run = await submit(config, templateMail({ messageId: '<while-running@isp.example>' }));
+      expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
+      handedOver = run.stdout.trim();
+      expect(await daemonQueue.hasJob(handedOver)).toBe(true);
+    } finally {
+      await ingress.close();
+      await daemonQueue.close();
+      await daemonDb.close();
+    }
+
+    // No daemon: the message is committed; the embedded Redis is not running, so no job yet.
+    const run = await submit(config, templateMail({ messageId: '<while-stopped@isp.example>' }));
+    expect(run.code).toBe(EXIT_ACCEPTED);
+    expect(run.stderr).toMatch(/queues it when it starts/);
+    const stored = run.stdout.trim();
+
+    // The next start: embedded Redis, then the start-up sweep queues it.
+    if (base.redis.kind !== 'embedded') throw new Error('expected the embedded Redis');
+    const embedded = await startEmbeddedRedis(base.redis);
+    const db = await openDatabase(base.database, { migrate: false });
+    const queue = new SubmissionQueue(embedded);
+    try {
+      const rows = await db.db
+        .select({ id: tables.submissions.id, via: tables.submissions.via })
+        .from(tables.submissions)
+        .where(eq(tables.submissions.id, stored));
+      expect(rows).toEqual([{ id: stored, via: 'stdin' }]);
+      const swept = await sweepOnce({ db: db.db, queue, graceMs: 0 });
+      expect(swept.requeued).toContain(stored);
+      // (The handed-over one is swept too: its job lived in the daemon's Redis, not this one.)
+      expect(swept.requeued).toContain(handedOver);
+    } finally {
+      await queue.close();
+      await db.close();
+      await embedded.stop();
+    }
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * `hostmasterd submit < msg.eml`, as an MTA pipe runs it: exit 0 with the submission id printed
+ * when the message is stored and queued, 75 when the database or Redis is down (the MTA retries),
+ * 65 when the input is refused for good.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_ACCEPTED, EXIT_DATAERR, EXIT_TEMPFAIL, submitCommand } from '../../src/commands/submit.ts';
+import type { Config } from '../../src/config/index.ts';
+import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
+import { SubmissionQueue } from '../../src/queue/index.ts';
+import { createPostgresDatabase } from '../support/databases.ts';
+import { freePort } from '../support/postgres-server.ts';
+import { type RedisServer, startRedis } from '../support/redis-server.ts';
+import { templateMail, testConfig } from './helpers.ts';
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function submit(config: Config, input: string | Buffer, args: string[] = []): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const code = await submitCommand(args, {
+    config,
+    stdout,
+    stderr,
+    stdin: Readable.from([Buffer.from(input)]),
+  });
+  return { code, stdout: out, stderr: err };
+}
+
+describe('submit from stdin (PostgreSQL and a Redis server)', () => {
+  let redis: RedisServer;
+  let databaseUrl: string;
+  let database: DatabaseHandle;
+  let queue: SubmissionQueue;
+  let config: Config;
+
+  beforeAll(async () => {
+    [redis, databaseUrl] = await Promise.all([startRedis(), createPostgresDatabase()]);
+    database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { migrate: false });
+    queue = new SubmissionQueue({ kind: 'url', url: redis.url });
+    config = testConfig({
+      redisUrl: redis.url,
+      database: { kind: 'postgres', url: databaseUrl },
+      limits: { maxMessageBytes: 16 * 1024 },
+    });
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await database?.close();
+    await redis?.stop();
+  });
+
+  const row = async (id: string) =>
+    (await database.db.select().from(tables.submissions).where(eq(tables.submissions.id, id)))[0];
+
+  it('accepts a message: exit 0, the id on stdout, stored via stdin, job queued', async () => {
+    const raw = templateMail({ messageId: '<piped@isp.example>' });
+    const run = await submit(config, raw, ['bounce+123@isp.example', 'hostmaster@rir.example']);
+    expect(run.code).toBe(EXIT_ACCEPTED);
+    const id = run.stdout.trim();
+    expect(id).toMatch(/^S[0-9A-Z]{26}$/);
+    const stored = await row(id);
+    expect(stored?.via).toBe('stdin');
+    expect(stored?.raw.toString()).toBe(raw);
+    expect(stored?.envelopeFrom).toBe('bounce+123@isp.example');
+    expect(await queue.hasJob(id)).toBe(true);
+
+    const again = await submit(config, raw);
+    expect(again.code).toBe(EXIT_ACCEPTED);
+    expect(again.stdout.trim()).toBe(id);
+  });
+
+  it('drops the mbox "From " line some MTA pipes put first', async () => {
+    const raw = templateMail({ messageId: '<mbox@isp.example>' });
+    const run = await submit(config, `From noc@isp.example Mon Mar  2 10:00:00 2026\n${raw}`);
+    expect(run.code).toBe(EXIT_ACCEPTED);
+    expect((await row(run.stdout.trim()))?.raw.toString()).toBe(raw);
+  });
+
+  it('refuses for good (65) empty input, something that is not a mail, and a message over the limit', async () => {
+    const empty = await submit(config, '');
+    expect(empty.code).toBe(EXIT_DATAERR);
+    expect(empty.stderr).toMatch(/E_EMPTY_MESSAGE/);
+    const notMail = await submit(config, 'hello, please add my network\n');
+    expect(notMail.code).toBe(EXIT_DATAERR);
+    expect(notMail.stderr).toMatch(/E_NOT_A_MAIL/);
+    const big = await submit(config, templateMail({ body: 'x'.repeat(20 * 1024) }));
+    expect(big.code).toBe(EXIT_DATAERR);
+    expect(big.stderr).toMatch(/E_MESSAGE_TOO_LARGE/);
+  });
+
+  it('asks the MTA to try again (75) while Redis is down', async () => {
+    await redis.pause();
+    try {
+      const run = await submit(config, templateMail({ messageId: '<redis-down@isp.example>' }));
+      expect(run.code).toBe(EXIT_TEMPFAIL);
+      expect(run.stderr).toMatch(/try again later: E_QUEUE_UNAVAILABLE/);
+      expect(run.stdout).toBe('');
+    } finally {
+      await redis.resume();
+    }
+  });
+
+  it('asks the MTA to try again (75) while the database is unreachable', async () => {
+    const port = await freePort();
+    const down = {
+      ...config,
+      database: { kind: 'postgres' as const, url: `postgres://postgres@127.0.0.1:${port}/x` },
+    };
+    const run = await submit(down, templateMail());
+    expect(run.code).toBe(EXIT_TEMPFAIL);
+    expect(run.stderr).toMatch(/E_DATABASE_UNAVAILABLE/);
+  });
+
+  it.skipIf(!fs.existsSync(path.resolve('src/cli.ts')))(
+    'works as a real child process: hostmasterd submit < msg.eml',
+    async () => {
+      const raw = templateMail({ messageId: '<child-process@isp.example>' });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'submit'], {
+        env: {
+          PATH: process.env['PATH'],
+          DATA_DIR: config.dataDir,
+          DATABASE_URL: databaseUrl,
+          REDIS_URL: redis.url,
+          HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
+        },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      child.stdin.end(raw);
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      const id = stdout.trim();
+      expect((await row(id))?.messageId).toBe('<child-process@isp.example>');
+      expect(await queue.hasJob(id)).toBe(true);
+    },
+  );
+});

@@ -8,12 +8,12 @@ import { readFile } from 'node:fs/promises';
 import { formatRange } from '../ip/index.ts';
 import { extractMail } from '../mail/index.ts';
 import { formatProblem } from '../shared/errors.ts';
+import { redactKey } from '../shared/redact.ts';
 import {
   type DownstreamOrg,
   type ParsedTemplate,
   type PocReference,
   parseSubmission,
-  redactApiKey,
   redactApiKeys,
   type TemplateRequest,
 } from '../templates/index.ts';
@@ -75,7 +75,7 @@ export function describeRequest(r: TemplateRequest): string {
 function describeTemplate(t: ParsedTemplate, count: number): string[] {
   const where = t.endLine ? `lines ${t.headerLine}-${t.endLine}` : `line ${t.headerLine}`;
   const lines = [`  Template ${t.index} of ${count}: ${t.formAsWritten || '(no name)'} (${where})`];
-  if (t.apiKey) lines.push(`    API key: ${redactApiKey(t.apiKey)}`);
+  if (t.apiKey) lines.push(`    API key: ${redactKey(t.apiKey)}`);
   if (t.result.ok) lines.push(`    OK ${t.result.value.kind}: ${describeRequest(t.result.value)}`);
   else for (const p of t.result.error) lines.push(`    ${formatProblem(p)}`);
   return lines;

@@ -2,25 +2,28 @@
  * HTML-only mail: some clients send templates as HTML. mailparser's own conversion glues table
  * cells together, so we convert with html-to-text and settings that keep one line per line.
  */
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
+
+/** Compiled once: html-to-text's `convert` recompiles its options on every call. */
+const toText = compile({
+  wordwrap: false,
+  preserveNewlines: true,
+  selectors: [
+    { selector: 'a', options: { ignoreHref: true } },
+    { selector: 'img', format: 'skip' },
+    { selector: 'style', format: 'skip' },
+    { selector: 'script', format: 'skip' },
+    { selector: 'table', format: 'block' },
+    { selector: 'tr', format: 'block' },
+    { selector: 'td', format: 'inline' },
+    { selector: 'p', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
+    { selector: 'h1', options: { uppercase: false } },
+    { selector: 'h2', options: { uppercase: false } },
+    { selector: 'h3', options: { uppercase: false } },
+    { selector: 'blockquote', format: 'blockquote', options: { trimEmptyLines: true } },
+  ],
+});
 
 export function htmlToPlainText(html: string): string {
-  return convert(html, {
-    wordwrap: false,
-    preserveNewlines: true,
-    selectors: [
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'img', format: 'skip' },
-      { selector: 'style', format: 'skip' },
-      { selector: 'script', format: 'skip' },
-      { selector: 'table', format: 'block' },
-      { selector: 'tr', format: 'block' },
-      { selector: 'td', format: 'inline' },
-      { selector: 'p', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
-      { selector: 'h1', options: { uppercase: false } },
-      { selector: 'h2', options: { uppercase: false } },
-      { selector: 'h3', options: { uppercase: false } },
-      { selector: 'blockquote', format: 'blockquote', options: { trimEmptyLines: true } },
-    ],
-  });
+  return toText(html);
 }

@@ -104,11 +104,41 @@ function fieldRange(version: FormVersion): string {
   return `${live[0]?.number ?? ''}-${live[live.length - 1]?.number ?? ''}`;
 }
 
+/** Per version, built once: fields by number, by key, and by normalized label. */
+interface VersionIndex {
+  readonly byId: ReadonlyMap<string, FieldSpec>;
+  readonly byKey: ReadonlyMap<string, FieldSpec>;
+  readonly byLabel: ReadonlyMap<string, FieldSpec>;
+  readonly labelOf: ReadonlyMap<FieldSpec, string>;
+}
+const INDEX = new WeakMap<FormVersion, VersionIndex>();
+
+function indexOf(version: FormVersion): VersionIndex {
+  let index = INDEX.get(version);
+  if (!index) {
+    const byId = new Map<string, FieldSpec>();
+    const byLabel = new Map<string, FieldSpec>();
+    const labelOf = new Map<FieldSpec, string>();
+    for (const spec of version.fields) {
+      byId.set(fieldId(spec.number), spec);
+      labelOf.set(spec, normalizeLabel(spec.label));
+      if (!spec.retired) byLabel.set(normalizeLabel(spec.label), spec);
+    }
+    // Line 00 is accepted on every version: some billing systems add it to 4.x templates.
+    if (!byId.has('0')) byId.set('0', apiKeyField);
+    index = { byId, byKey: new Map(version.fields.map((f) => [f.key, f])), byLabel, labelOf };
+    INDEX.set(version, index);
+  }
+  return index;
+}
+
 /** A label that is exactly another field's label means the sender used another layout: say so. */
-function labelMismatch(spec: FieldSpec, label: string, version: FormVersion): FieldSpec | undefined {
+function labelMismatch(spec: FieldSpec, label: string, index: VersionIndex): FieldSpec | undefined {
   const written = normalizeLabel(label);
-  if (!written || written === normalizeLabel(spec.label)) return undefined;
-  return version.fields.find((f) => !f.retired && f !== spec && normalizeLabel(f.label) === written);
+  // The usual case, the field's own label, is a plain comparison (no hashing of a built string).
+  if (!written || written === index.labelOf.get(spec)) return undefined;
+  const match = index.byLabel.get(written);
+  return match && match !== spec && match.label !== spec.label ? match : undefined;
 }
 
 function parseBody(
@@ -117,10 +147,8 @@ function parseBody(
   version: FormVersion,
   problems: Problem[],
 ): { request?: TemplateRequest; apiKey?: ApiKey } {
-  const specs = new Map<string, FieldSpec>();
-  for (const spec of version.fields) specs.set(fieldId(spec.number), spec);
-  // Line 00 is accepted on every version: some billing systems add it to 4.x templates.
-  if (!specs.has('0')) specs.set('0', apiKeyField);
+  const index = indexOf(version);
+  const specs = index.byId;
 
   const read = readFields(block.body);
   problems.push(...read.problems);
@@ -137,7 +165,7 @@ function parseBody(
       );
       continue;
     }
-    const other = labelMismatch(spec, f.label, version);
+    const other = labelMismatch(spec, f.label, index);
     if (other) {
       problems.push(
         problem(
@@ -304,12 +332,7 @@ function parseBody(
   }
   if (problems.length > 0) return keyOnly;
 
-  const values = new FieldValues(
-    new Map(version.fields.map((s) => [s.key, s])),
-    slots,
-    problems,
-    block.headerLine,
-  );
+  const values = new FieldValues(index.byKey, slots, problems, block.headerLine);
   const request = form.build({ action, values });
   return problems.length === 0 && request ? { request, ...keyOnly } : keyOnly;
 }

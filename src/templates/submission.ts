@@ -3,7 +3,8 @@
  * per template. Each template stands alone: one bad template never hides the others.
  */
 import { type Problem, problem } from '../shared/errors.ts';
-import { findApiKeys, redactApiKey } from './api-key.ts';
+import { redactKey } from '../shared/redact.ts';
+import { findApiKeys } from './api-key.ts';
 import { FORMS } from './forms/index.ts';
 import { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';
 import type { ApiKey } from './requests.ts';
@@ -68,7 +69,7 @@ export function parseSubmission(input: SubmissionInput, options: SubmissionOptio
   const keys = new Set<string>(findApiKeys(input.subject ?? ''));
   for (const t of templates) if (t.apiKey) keys.add(t.apiKey);
   if (keys.size > 1) {
-    const shown = [...keys].map(redactApiKey).join(', ');
+    const shown = [...keys].map(redactKey).join(', ');
     return {
       ok: false,
       templatesFound: blocks.length,

@@ -24,7 +24,10 @@ export const apiKeyField = field('00', 'API Key', 'apiKey', 'apiKey');
 
 /** Drops undefined properties, so "not written" is an absent key, not `key: undefined`. */
 export function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  const source = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k in source) if (source[k] !== undefined) out[k] = source[k];
+  return out as T;
 }
 
 export interface AddressKeys {

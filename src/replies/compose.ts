@@ -5,7 +5,7 @@
  * written against it. A message refused as a whole gets one reply in either style.
  */
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { ReplyStyle } from '../config/index.ts';
+import type { Config, ReplyStyle } from '../config/index.ts';
 import { firstAddress } from './addresses.ts';
 import { digestBody, oneLine, singleBody } from './layout.ts';
 import { replyMessageId } from './message-id.ts';
@@ -27,6 +27,17 @@ export interface ComposeOptions {
   readonly texts: ReplyTexts;
   /** The Date header; now when left out. Fixed in tests so a mail is reproducible byte for byte. */
   readonly date?: Date;
+}
+
+/** The composer's options as the configuration sets them; our Message-IDs end in REPLY_FROM's domain. */
+export function composeOptionsFor(config: Config, texts: ReplyTexts): ComposeOptions {
+  const address = firstAddress(config.replies.from) ?? config.replies.from;
+  return {
+    style: config.replies.style,
+    from: config.replies.from,
+    hostname: address.slice(address.lastIndexOf('@') + 1) || 'localhost',
+    texts,
+  };
 }
 
 /** The headers every mail we send carries, and their meaning (docs/reply-format.md). */

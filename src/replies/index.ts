@@ -7,6 +7,7 @@ export type { ReplyStyle } from '../config/index.ts';
 export { addressesIn, firstAddress } from './addresses.ts';
 export {
   type ComposeOptions,
+  composeOptionsFor,
   composeReplies,
   HEADER_STATUS,
   HEADER_SUBMISSION,

@@ -4,8 +4,10 @@
  */
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
 import {
   type ComposeOptions,
+  composeOptionsFor,
   composeReplies,
   loadReplyTexts,
   type OutgoingMail,
@@ -302,4 +304,17 @@ describe('API keys never leave in a reply', () => {
       }
     });
   }
+});
+
+describe('options from the configuration', () => {
+  it('take style and From from the config, and the Message-ID domain from REPLY_FROM', async () => {
+    const config = loadConfig({
+      REPLY_FROM: 'Registry Hostmaster <hostmaster@registry.example>',
+      REPLY_STYLE: 'per-template',
+    });
+    const options = composeOptionsFor(config, texts);
+    expect(options).toMatchObject({ style: 'per-template', hostname: 'registry.example' });
+    const mails = await composeReplies(threeTemplates(), options);
+    expect(mails.map((m) => m.messageId)[0]).toBe('<S123.reply.1@registry.example>');
+  });
 });

@@ -190,7 +190,9 @@ export async function dismiss(
       );
       return ok(sentence);
     });
-    return outcome.ok ? { kind: 'ok', text: outcome.value } : { kind: 'error', text: outcome.error.message };
+    return outcome.ok
+      ? { kind: 'ok', text: outcome.value }
+      : { kind: 'error', text: capitalise(outcome.error.message) };
   } catch (error) {
     if (error instanceof AnswerRefused) {
       return {

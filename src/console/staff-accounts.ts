@@ -106,7 +106,7 @@ export async function signIn(
     return fail(
       problem(
         'E_LOCKED_OUT',
-        `too many failed sign-ins for this address: it is locked for ${minutes} minutes. Ask another staff member to reset the password if needed.`,
+        `too many failed sign-ins for this address: it is locked for ${minutes} minutes after the last attempt`,
       ),
     );
   }

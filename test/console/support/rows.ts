@@ -1,0 +1,166 @@
+/**
+ * Hand-inserted rows standing in for what ingress + worker write, until the daemon can produce
+ * them from a real SMTP submission (then `seedRejectedSubmission` becomes "send the mail and wait").
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database, StoredProblem } from '../../../src/db/index.ts';
+import { tables } from '../../../src/db/index.ts';
+
+export const DEMO_KEY = 'API-1A2B-3C4D-5E6F-7A8B';
+
+export async function seedDemoOrg(db: Database): Promise<void> {
+  await db
+    .insert(tables.orgs)
+    .values({
+      handle: 'DEMOISP-1',
+      name: 'Demo ISP',
+      city: 'Springfield',
+      country: 'US',
+      street: ['1 Main St'],
+    })
+    .onConflictDoNothing();
+  await db
+    .insert(tables.pocs)
+    .values({
+      handle: 'DEMO1-ARIN',
+      kind: 'person',
+      lastName: 'Operator',
+      firstName: 'Dana',
+      emails: ['noc@demo-isp.example'],
+    })
+    .onConflictDoNothing();
+  await db
+    .insert(tables.orgPocs)
+    .values({ orgHandle: 'DEMOISP-1', pocHandle: 'DEMO1-ARIN', role: 'tech' })
+    .onConflictDoNothing();
+}
+
+/** The registry "fix" staff make before reprocessing: the allocation the customer's SWIP needs. */
+export async function addDemoAllocation(db: Database): Promise<void> {
+  await db.insert(tables.nets).values({
+    handle: 'NET-198-51-100-0-1',
+    name: 'DEMO-ISP-NET',
+    version: 4,
+    startAddress: 0xc6336400n,
+    endAddress: 0xc63364ffn,
+    cidrs: ['198.51.100.0/24'],
+    type: 'direct_allocation',
+    orgHandle: 'DEMOISP-1',
+  });
+}
+
+export function simpleTemplate(range: string, name: string): string {
+  return [
+    'Template: ARIN-REASSIGN-SIMPLE-5.3',
+    `00. API Key: ${DEMO_KEY}`,
+    '01. Registration Action (N,M, or R): N',
+    `02. Network Name: ${name}`,
+    `03. IP Address and Prefix or Range: ${range}`,
+    '04. Origin AS:',
+    '05. Private (Yes or No): No',
+    '06. Customer Name: Example Bakery',
+    '07. Customer Address: 12 Flour Lane',
+    '08. Customer City: Springfield',
+    '09. Customer State/Province: IL',
+    '10. Customer Postal Code: 62701',
+    '11. Customer Country Code: US',
+    '12. Public Comments:',
+    'END OF TEMPLATE',
+  ].join('\n');
+}
+
+export interface SeededRejection {
+  readonly submissionId: string;
+  readonly rejectionId: number;
+}
+
+export interface RejectionSeed {
+  readonly from: string;
+  readonly subject: string;
+  readonly range: string;
+  readonly netName: string;
+  readonly error: StoredProblem;
+  /** A second, base64 part carrying the key: the raw view must hide it there too. */
+  readonly base64Attachment?: boolean;
+}
+
+/** A submission of one Reassign-Simple template that the pipeline refused, with its rejection row. */
+export async function seedRejectedSubmission(db: Database, seed: RejectionSeed): Promise<SeededRejection> {
+  const submissionId = `S${randomBytes(6).toString('hex')}`;
+  const template = simpleTemplate(seed.range, seed.netName);
+  const boundary = 'b-1';
+  const attachment = seed.base64Attachment
+    ? Buffer.from(`${template}\n`).toString('base64').replace(/.{76}/g, '$&\r\n')
+    : '';
+  const raw = Buffer.from(
+    [
+      `From: Billing <${seed.from}>`,
+      'To: hostmaster@localhost',
+      `Subject: ${seed.subject} ${DEMO_KEY}`,
+      `Message-ID: <${submissionId}@billing.example>`,
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      '',
+      `--${boundary}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      template,
+      ...(seed.base64Attachment
+        ? [
+            `--${boundary}`,
+            'Content-Type: text/plain; name="swip.txt"',
+            'Content-Transfer-Encoding: base64',
+            'Content-Disposition: attachment; filename="swip.txt"',
+            '',
+            attachment,
+          ]
+        : []),
+      `--${boundary}--`,
+      '',
+    ].join('\r\n'),
+  );
+  await db.insert(tables.submissions).values({
+    id: submissionId,
+    raw,
+    rawSha256: createHash('sha256').update(raw).digest('hex'),
+    messageId: `${submissionId}@billing.example`,
+    sizeBytes: raw.length,
+    envelopeFrom: seed.from,
+    envelopeTo: ['hostmaster@localhost'],
+    remoteAddress: '127.0.0.1',
+    heloName: 'billing.example',
+    via: 'smtp',
+    fromAddress: seed.from,
+    subject: `${seed.subject} ${DEMO_KEY}`,
+    state: 'done',
+    processedAt: new Date(),
+  });
+  await db.insert(tables.submissionTemplates).values({
+    submissionId,
+    templateIndex: 1,
+    form: 'ARIN-REASSIGN-SIMPLE',
+    formVersion: '5.3',
+    requestKind: 'reassign-simple.create',
+    request: {
+      action: 'N',
+      networkName: seed.netName,
+      range: seed.range,
+      customer: { name: 'Example Bakery' },
+    },
+    echo: template.replace(DEMO_KEY, 'API-****-****-****-7A8B'),
+    outcome: 'rejected',
+    errors: [seed.error],
+  });
+  const [rejection] = await db
+    .insert(tables.rejections)
+    .values({
+      submissionId,
+      templateIndex: 1,
+      reasonCode: seed.error.code,
+      reason: seed.error.message,
+      form: 'ARIN-REASSIGN-SIMPLE',
+      sender: seed.from,
+    })
+    .returning({ id: tables.rejections.id });
+  return { submissionId, rejectionId: rejection!.id };
+}

@@ -118,6 +118,36 @@ describe('extractMail', () => {
     expect(ours.ok && ours.value.automation.autoSubmitted).toBe(true);
   });
 
+  it('reads a template sent both in the body and as an attachment once', async () => {
+    const t =
+      'Template: ARIN-POC-5.1\n01. Registration Action: R\n02. Existing POC Handle: DEMO1-ARIN\nEND OF TEMPLATE';
+    const raw = [
+      'From: noc@demo-isp.example',
+      'Subject: dup',
+      'Content-Type: multipart/mixed; boundary=b',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      t,
+      '--b',
+      'Content-Type: text/plain; name=poc.txt',
+      'Content-Disposition: attachment; filename=poc.txt',
+      '',
+      t,
+      '--b--',
+      '',
+    ].join('\r\n');
+    const m = await extractMail(Buffer.from(raw));
+    expect(m.ok && m.value.blocks.length).toBe(1);
+  });
+
+  it('keeps an HTML blockquote quoted, so a quoted template stays ignored', async () => {
+    const html = '<p>Thanks</p><blockquote><p>Template: ARIN-POC-5.1</p><p>END OF TEMPLATE</p></blockquote>';
+    const m = await extractMail(Buffer.from(`From: a@b.example\nContent-Type: text/html\n\n${html}\n`));
+    expect(m.ok && m.value.text).toMatch(/^> Template: ARIN-POC-5\.1$/m);
+  });
+
   it('never throws on garbage', async () => {
     for (const raw of [
       '',

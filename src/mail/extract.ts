@@ -55,10 +55,16 @@ interface PendingBlock {
 function assemble(pending: readonly PendingBlock[]): { text: string; blocks: TextBlock[] } {
   const blocks: TextBlock[] = [];
   const parts: string[] = [];
+  const seen = new Set<string>();
   let line = 1;
   for (const p of pending) {
     const text = p.text.replace(/\n+$/, '');
     if (text.trim().length === 0) continue;
+    // Some clients put the same template in the body and in an attachment: read it once, or
+    // the worker would apply it twice.
+    const identity = text.trim();
+    if (seen.has(identity)) continue;
+    seen.add(identity);
     blocks.push({ ...p, text, firstLine: line });
     parts.push(text);
     line += text.split('\n').length + 1; // +1 for the blank separator line

@@ -1,0 +1,43 @@
+/**
+ * Every code the templates and mail rooms return, with what it means: for the reply texts,
+ * the staff console and the documentation. Kept beside the code that raises them.
+ */
+import type { ErrorCode } from '../shared/errors.ts';
+
+export const TEMPLATE_ERROR_CODES = {
+  // Message level (SubmissionParse.ok === false)
+  E_NO_TEMPLATE: 'no "Template: ..." block outside quoted (> ) lines',
+  E_TOO_MANY_TEMPLATES: 'more than 10 templates in one message; none is processed',
+  E_MULTIPLE_API_KEYS: 'two different API keys in the message (template lines 00 and Subject)',
+  // Template level
+  E_UNKNOWN_TEMPLATE: 'unknown form, or a major version we do not accept',
+  E_MISSING_END: 'the template has no END OF TEMPLATE line',
+  E_INVALID_TEMPLATE: 'the template could not be read (safety net; should not happen)',
+  // Field level (field and line set)
+  E_UNEXPECTED_LINE: 'a line inside the template that is neither a numbered field nor a continuation',
+  E_MALFORMED_LINE: 'a numbered line without ":" between label and value',
+  E_UNKNOWN_FIELD: 'a field number the form version does not have',
+  E_FIELD_MISMATCH: "the label is another field's label: probably another version's layout",
+  E_RETIRED_FIELD: 'data in a retired field (02-19 of 5.x detailed/reallocate forms)',
+  E_MISSING_FIELD: 'a field required for this registration action is blank',
+  E_UNEXPECTED_VALUE: 'a field that must be blank for this action is filled (e.g. the handle on N)',
+  E_TOO_MANY_VALUES: 'a single-valued field repeated or continued, or too many lines of a repeatable one',
+  E_TOO_LONG: 'a value longer than the field allows',
+  E_CANNOT_CLEAR: 'NONE on a required field',
+  E_NOTHING_TO_CHANGE: 'a modify that changes nothing',
+  E_AMBIGUOUS_VALUE: 'both a handle and the details of a new org/POC (version 4 embedded forms)',
+  E_INVALID_ACTION: 'a registration action the form does not take',
+  E_INVALID_API_KEY: 'line 00 is not API-XXXX-XXXX-XXXX-XXXX (4 to 8 groups)',
+  E_INVALID_IP: 'not an IP prefix or range, host bits set, or the wrong IP version for the form',
+  E_INVALID_ORIGIN_AS: 'not a list of AS numbers',
+  E_INVALID_COUNTRY: 'not an ISO 3166-1 alpha-2 country code',
+  E_INVALID_EMAIL: 'not an e-mail address',
+  E_INVALID_PHONE: 'not a phone number or extension',
+  E_INVALID_HANDLE: 'not a POC handle (JD123-ARIN) or Org ID (EXAMPLE-1)',
+  E_INVALID_VALUE:
+    'another malformed value (Yes/No, contact type, net POC type, host name, network name, referral server)',
+  // Mail room
+  E_BAD_MIME: 'the raw message could not be read as MIME',
+} as const satisfies Record<ErrorCode, string>;
+
+export type TemplateErrorCode = keyof typeof TEMPLATE_ERROR_CODES;

@@ -3,6 +3,8 @@
  * use. Every operation runs inside the caller's transaction, returns a Result (a broken rule is
  * a Problem value, never a throw), and writes an audit row for each change.
  */
+
+export { linkAccountPoc } from './account-links.ts';
 export {
   type Account,
   accountPocHandles,
@@ -20,7 +22,7 @@ export {
   type NewAccount,
   revokeApiKey,
 } from './accounts.ts';
-export { renderActor } from './audit.ts';
+export { renderActor, toAuditJson } from './audit.ts';
 export { DEMO_API_KEY, DEMO_SEED, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from './demo.ts';
 export {
   childrenOfNet,

@@ -202,8 +202,12 @@ export function modifyPoc(
   });
 }
 
-/** Where a POC is still used, in words (empty when it is free to go). */
-export async function pocUses(ex: Executor, handle: string): Promise<string[]> {
+/**
+ * Where a POC is still used, in words (empty when it is free to go). A link to the account that
+ * is asking does not count: an account may remove a POC it holds (a POC created through a
+ * template is linked to the account that created it), but not one other accounts rely on.
+ */
+export async function pocUses(ex: Executor, handle: string, exceptAccountId?: number): Promise<string[]> {
   const uses = [
     ...(await orgsOfPoc(ex, handle)).map((u) => `${u.role} POC of org ${u.orgHandle}`),
     ...(await netsOfPoc(ex, handle)).map((u) => `${u.role} POC of net ${u.netHandle}`),
@@ -212,7 +216,8 @@ export async function pocUses(ex: Executor, handle: string): Promise<string[]> {
     .select({ accountId: tables.accountPocs.accountId })
     .from(tables.accountPocs)
     .where(eq(tables.accountPocs.pocHandle, handle));
-  for (const a of accounts) uses.push(`linked to account ${a.accountId}`);
+  for (const a of accounts)
+    if (a.accountId !== exceptAccountId) uses.push(`linked to account ${a.accountId}`);
   return uses;
 }
 
@@ -226,7 +231,8 @@ export function removePoc(
     if (!checked.ok) return checked;
     const before = await findPoc(sp, checked.value);
     if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `POC ${checked.value} does not exist`));
-    const uses = await pocUses(sp, before.handle);
+    const asking = context.actor.kind === 'account' ? context.actor.accountId : undefined;
+    const uses = await pocUses(sp, before.handle, asking);
     if (uses.length > 0) {
       return fail(
         problem(

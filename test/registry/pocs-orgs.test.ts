@@ -8,8 +8,10 @@ import { tables } from '../../src/db/index.ts';
 import {
   createOrg,
   createPoc,
+  findAccountByName,
   findOrg,
   findPoc,
+  linkAccountPoc,
   modifyOrg,
   modifyPoc,
   orgPocs,
@@ -182,7 +184,9 @@ describe.each(BACKENDS)('POCs and orgs on %s', (kind) => {
       code: 'E_POC_IN_USE',
       message: expect.stringContaining('admin POC of org EXAMPLEN-1'),
     });
-    const demo = await run((tx) => removePoc(tx, customer, 'DEMO1-ARIN'));
+    const demo = await run((tx) =>
+      removePoc(tx, { actor: { kind: 'account', accountId: 999 } }, 'DEMO1-ARIN'),
+    );
     expect(!demo.ok && demo.error.message).toMatch(/admin POC of org DEMOISP-1.*linked to account \d+/);
     expect(await findPoc(database.db, 'DOEJO1-ARIN')).toBeDefined();
     // Free once nothing uses it.
@@ -195,6 +199,25 @@ describe.each(BACKENDS)('POCs and orgs on %s', (kind) => {
       .where(eq(tables.auditLog.objectHandle, 'NOC1-ARIN'));
     expect(removedAudit.map((a) => a.action)).toEqual(['create', 'remove']);
     expect(removedAudit[1]?.before).toMatchObject({ handle: 'NOC1-ARIN', kind: 'role' });
+  });
+
+  it('lets the account that holds a POC remove it, but not another account', async () => {
+    const demo = (await findAccountByName(database.db, 'demo-isp'))!;
+    const other = (await findAccountByName(database.db, 'other-isp'))!;
+    const asDemo = { actor: { kind: 'account' as const, accountId: demo.id } };
+    const asOther = { actor: { kind: 'account' as const, accountId: other.id } };
+    const handle = await run(async (tx) => {
+      const created = applied(await createPoc(tx, asDemo, { ...nocRole, lastName: 'Demo Hostmaster' }));
+      await linkAccountPoc(tx, asDemo, demo.id, created.handles['poc']!);
+      return created.handles['poc']!;
+    });
+    const byOther = await run((tx) => removePoc(tx, asOther, handle));
+    expect(!byOther.ok && byOther.error).toMatchObject({
+      code: 'E_POC_IN_USE',
+      message: expect.stringContaining(`linked to account ${demo.id}`),
+    });
+    applied(await run((tx) => removePoc(tx, asDemo, handle)));
+    expect(await findPoc(database.db, handle)).toBeUndefined();
   });
 
   it('refuses to remove an org that holds nets; removes one that holds nothing and keeps its POCs', async () => {

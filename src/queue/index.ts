@@ -2,7 +2,8 @@
  * The queue room: BullMQ on Redis between the ingress (producer) and the worker (consumer),
  * and the embedded redis-server the daemon runs when REDIS_URL is unset.
  */
-export { Queue } from 'bullmq';
+// Queue for the console's bull-board; UnrecoverableError for a processor to fail a job without retrying it.
+export { Queue, UnrecoverableError } from 'bullmq';
 export {
   type EmbeddedRedis,
   type EmbeddedRedisOptions,

@@ -94,6 +94,12 @@ describe('splitting', () => {
     expect(a!.formAsWritten).toBe('ARIN-FOOBAR-5.0');
   });
 
+  it('takes "Template: see attached" in a covering note for prose, not a template', () => {
+    const ts = templates(parseSubmission({ text: `Template: see attached\n\n${simple(SIMPLE_OK)}` }));
+    expect(ts).toHaveLength(1);
+    expect(ts[0]!.result.ok).toBe(true);
+  });
+
   it('accepts any minor version of a known major, and CRLF line ends', () => {
     const text = simple(SIMPLE_OK).replace('5.3', '5.0').replace(/\n/g, '\r\n');
     expect(request(text).kind).toBe('reassign-simple.create');

@@ -21,7 +21,11 @@ export interface TemplateBlock {
   readonly text: string;
 }
 
-const HEADER = /^\s*Template\s*:\s*(\S*)/i;
+/**
+ * `Template: NAME-X.Y`. The name must look like a form name (letters, a dash): "Template:
+ * attached" in a covering note is prose, not a template; `ARIN-FOOBAR-5.0` is one (unknown).
+ */
+const HEADER = /^\s*Template\s*:\s*([A-Za-z][\w.]*-[\w.-]*)/i;
 const END = /^\s*END\s+OF\s+TEMPLATE\b/i;
 const QUOTED = /^\s*>/;
 

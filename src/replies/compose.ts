@@ -27,6 +27,11 @@ export interface ComposeOptions {
   readonly texts: ReplyTexts;
   /** The Date header; now when left out. Fixed in tests so a mail is reproducible byte for byte. */
   readonly date?: Date;
+  /**
+   * Marks a later answer to the same submission (a staff reprocess or override: e.g. the job id),
+   * so it gets its own stable Message-ID instead of being taken for a resend of the first reply.
+   */
+  readonly tag?: string;
 }
 
 /** The composer's options as the configuration sets them; our Message-IDs end in REPLY_FROM's domain. */
@@ -130,7 +135,7 @@ export async function composeReplies(
     const status = request.refusal ? 'REJECTED' : worstStatus(templates.map((t) => t.status));
     return [
       await build(request, options, {
-        messageId: replyMessageId(request.submissionId, hostname),
+        messageId: replyMessageId(request.submissionId, hostname, options.tag ? { tag: options.tag } : {}),
         subject: subjectFor(request, texts, options.style, status),
         body: digestBody({ ...request, templates }, texts),
         headers: { [HEADER_STATUS]: status },
@@ -147,7 +152,10 @@ function buildSingle(
 ): Promise<OutgoingMail> {
   const ticket = report.ticket ? oneLine(report.ticket) : '';
   return build(request, options, {
-    messageId: replyMessageId(request.submissionId, options.hostname, report.index),
+    messageId: replyMessageId(request.submissionId, options.hostname, {
+      templateIndex: report.index,
+      ...(options.tag ? { tag: options.tag } : {}),
+    }),
     subject: subjectFor(request, options.texts, 'per-template', report.status),
     body: singleBody(request, report, options.texts),
     headers: {

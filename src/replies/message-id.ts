@@ -3,6 +3,7 @@
  * recognisable as the same message (and the outbox's unique index makes a re-run add nothing).
  *   digest or refusal      <S123.reply@host>
  *   per-template reply     <S123.reply.2@host>
+ *   a later answer         <S123.reply.<tag>@host>, <S123.reply.<tag>.2@host> (staff reprocess, override...)
  *   notification           <S123.notify.2.DEMO1-ARIN@host>
  */
 
@@ -23,9 +24,14 @@ function domain(hostname: string): string {
   return cleaned === '' ? 'localhost' : cleaned;
 }
 
-export function replyMessageId(submissionId: string, hostname: string, templateIndex?: number): string {
-  const suffix = templateIndex === undefined ? '' : `.${templateIndex}`;
-  return `<${atom(submissionId)}.reply${suffix}@${domain(hostname)}>`;
+export function replyMessageId(
+  submissionId: string,
+  hostname: string,
+  part: { readonly templateIndex?: number; readonly tag?: string } = {},
+): string {
+  const tag = part.tag ? `.${atom(part.tag)}` : '';
+  const index = part.templateIndex === undefined ? '' : `.${part.templateIndex}`;
+  return `<${atom(submissionId)}.reply${tag}${index}@${domain(hostname)}>`;
 }
 
 export function notificationMessageId(

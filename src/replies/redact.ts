@@ -1,19 +1,15 @@
 /**
  * The last guard before text leaves the daemon: every line we compose passes through here, so
  * an API key that slipped into an echo, a note, an error sentence or a Subject never reaches a
- * mailbox. Same rules as the template parser's redaction (the replies room may not import it):
- * a well-formed key keeps its last group, anything that merely starts like a key is hidden whole.
+ * mailbox. Well-formed keys (even glued to other text) keep their last group, as everywhere
+ * (shared/redact.ts); on top of that, anything that merely starts like a key (a mistyped key is
+ * still someone's secret, nearly) is hidden whole.
  */
+import { redactApiKey } from '../shared/redact.ts';
 
-const KEY_EXACT = /^API(?:-[0-9A-Fa-f]{4}){4,8}$/i;
 const KEY_LIKE = /\bAPI-[0-9A-Za-z-]{4,}/gi;
-
-function redactKey(key: string): string {
-  const groups = key.split('-').slice(1);
-  return ['API', ...groups.slice(0, -1).map(() => '****'), groups[groups.length - 1]].join('-');
-}
 
 /** `API-0123-4567-89AB-CDEF` -> `API-****-****-****-CDEF`; `API-oops-xyz` -> `[redacted]`. Idempotent. */
 export function redactApiKeys(text: string): string {
-  return text.replace(KEY_LIKE, (match) => (KEY_EXACT.test(match) ? redactKey(match) : '[redacted]'));
+  return redactApiKey(text).replace(KEY_LIKE, '[redacted]');
 }

@@ -14,6 +14,7 @@ import {
   type ParsedReply,
   parseReply,
   type ReplyRequest,
+  redactApiKeys,
 } from '../../src/replies/index.ts';
 import {
   approvedNet,
@@ -266,6 +267,19 @@ describe('stable Message-IDs', () => {
     expect(later.map((m) => m.messageId)).toEqual(first.map((m) => m.messageId));
   });
 
+  it('a later answer to the same submission (staff reprocess) is tagged, so it is not taken for a resend', async () => {
+    const first = await compose(threeTemplates(), perTemplate);
+    const later = await compose(threeTemplates(), { ...perTemplate, tag: 'reprocess.t2.1' });
+    expect(later.map((m) => m.messageId)).toEqual([
+      '<S123.reply.reprocess.t2.1.1@registry.example>',
+      '<S123.reply.reprocess.t2.1.2@registry.example>',
+      '<S123.reply.reprocess.t2.1.3@registry.example>',
+    ]);
+    expect(later.some((m) => first.some((f) => f.messageId === m.messageId))).toBe(false);
+    const [digestLater] = await compose(threeTemplates(), { ...digest, tag: 'override:7' });
+    expect(digestLater?.messageId).toBe('<S123.reply.override-7@registry.example>');
+  });
+
   it('keeps odd characters in a submission id out of the Message-ID syntax', async () => {
     const [mail] = await compose(threeTemplates({ submissionId: 'S 1<2>@x' }));
     expect(mail?.messageId).toBe('<S-1-2--x.reply@registry.example>');
@@ -316,5 +330,16 @@ describe('options from the configuration', () => {
     expect(options).toMatchObject({ style: 'per-template', hostname: 'registry.example' });
     const mails = await composeReplies(threeTemplates(), options);
     expect(mails.map((m) => m.messageId)[0]).toBe('<S123.reply.1@registry.example>');
+  });
+});
+
+describe('redaction on its own', () => {
+  it('keeps the last group of a key, hides key-like typos whole, and is idempotent', () => {
+    const text = `key ${KEY}, glued x${KEY}y, long API-0123-4567-89ab-cdef-0123-4567-89ab-fedc, typo API-12x4-nope`;
+    const once = redactApiKeys(text);
+    expect(once).toBe(
+      'key API-****-****-****-CDEF, glued xAPI-****-****-****-CDEFy, long API-****-****-****-****-****-****-****-FEDC, typo [redacted]',
+    );
+    expect(redactApiKeys(once)).toBe(once);
   });
 });

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { type Executor, type SubmissionState, tables } from '../db/index.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { redactApiKey } from '../shared/redact.ts';
 import { readMessageHead } from './message-head.ts';
 import { newSubmissionId } from './submission-id.ts';
 
@@ -68,7 +69,8 @@ export async function storeSubmission(
         heloName: message.heloName ?? null,
         via: message.via,
         fromAddress: fromAddress ?? null,
-        subject: subject ?? null,
+        // The console lists subjects: a key written there must not show (the raw bytes keep it).
+        subject: subject === undefined ? null : redactApiKey(subject),
       })
       .onConflictDoNothing({ target: [submissions.messageId, submissions.rawSha256] })
       .returning({ id: submissions.id, state: submissions.state });

@@ -41,7 +41,7 @@ describe.each(BACKENDS)('SMTP ingress on %s', (backend) => {
 
   it('accepts a template mail: 250 with the id, the raw bytes committed and the job in Redis', async () => {
     const raw = templateMail({
-      subject: 'New customer =?utf-8?q?M=C3=BCller?=',
+      subject: 'New customer =?utf-8?q?M=C3=BCller?= API-1111-2222-3333-ABCD',
       messageId: '<first@isp.example>',
     });
     const answer = await sendOverSmtp(ingress.port, raw, { from: 'Billing@ISP.example' });
@@ -55,7 +55,8 @@ describe.each(BACKENDS)('SMTP ingress on %s', (backend) => {
     expect(row!.raw.toString('utf8')).toBe(raw);
     expect(row!.messageId).toBe('<first@isp.example>');
     expect(row!.fromAddress).toBe('noc@isp.example');
-    expect(row!.subject).toBe('New customer Müller');
+    expect(row!.subject).toBe('New customer Müller API-****-****-****-ABCD');
+    expect(row!.raw.toString('utf8')).toContain('API-1111-2222-3333-ABCD');
     expect(row!.envelopeFrom).toBe('Billing@isp.example');
     expect(row!.envelopeTo).toEqual(['hostmaster@rir.example']);
     expect(row!.via).toBe('smtp');

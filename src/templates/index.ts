@@ -9,6 +9,7 @@ export { TEMPLATE_ERROR_CODES, type TemplateErrorCode } from './error-codes.ts';
 export { acceptedVersions, FORMS, findForm, findVersion } from './forms/index.ts';
 export { type ParsedTemplate, parseTemplateBlock, templateKind } from './parse-template.ts';
 export type * from './requests.ts';
+export { type JsonValue, toJsonValue } from './serialize.ts';
 export { type NumberedLine, splitTemplates, type TemplateBlock } from './split.ts';
 export {
   BLANK_FORMS_HINT,

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { formatRange } from '../ip/index.ts';
 import type { Problem } from '../shared/errors.ts';
-import { type ParsedTemplate, parseSubmission, type SubmissionParse, type TemplateRequest } from './index.ts';
+import {
+  type ParsedTemplate,
+  parseSubmission,
+  type SubmissionParse,
+  type TemplateRequest,
+  toJsonValue,
+} from './index.ts';
 
 const KEY = 'API-1234-5678-9ABC-DEF0';
 
@@ -234,6 +240,15 @@ describe('API keys', () => {
     expect(t.echo).not.toContain('1234');
     expect(JSON.stringify(t, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain('5678');
     expect(JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain('5678');
+  });
+
+  it('serializes a parse result for storage: ranges readable, no key', () => {
+    const t = templates(parseSubmission({ text: simple(SIMPLE_OK) }))[0]!;
+    const json = JSON.stringify(toJsonValue(t));
+    expect(json).toContain(
+      '"range":{"version":4,"start":"3325256720","end":"3325256735","text":"198.51.100.16/28"}',
+    );
+    expect(json).not.toContain('5678');
   });
 
   it('takes the key from the Subject for templates without line 00, and accepts 8-group keys', () => {

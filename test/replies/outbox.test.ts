@@ -189,19 +189,19 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     await enqueueOutbox(db, await replyFor(id), id);
     const running = sender({
       transport: { kind: 'smtp', url: relay.url },
-      backoff: { baseMs: 400, maxMs: 1000 },
+      backoff: { baseMs: 1000, maxMs: 5000 },
     });
 
     await running.drain();
     let [row] = await rowsOf(db);
     expect(row).toMatchObject({ state: 'pending', attempts: 1 });
     expect(row?.lastError).toContain('451');
-    expect(row!.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(100);
+    expect(row!.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(500);
 
     await running.drain(); // not due yet: nothing is tried
     expect(relay.attempts).toBe(1);
 
-    await sleep(450);
+    await sleep(1050);
     await running.drain();
     [row] = await rowsOf(db);
     expect(row).toMatchObject({ state: 'sent', attempts: 2 });
@@ -263,12 +263,12 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     const id = await submission();
     await enqueueOutbox(db, await replyFor(id), id);
     // What a killed process leaves behind: a claimed row nobody marks.
-    const [claimed] = await claimDueMail(db, 10, 300);
+    const [claimed] = await claimDueMail(db, 10, 800);
     expect(claimed?.messageId).toBe(`<${id}.reply@registry.example>`);
     const survivor = sender({ transport: { kind: 'smtp', url: relay.url } });
     await survivor.drain();
     expect(relay.accepted).toHaveLength(0); // still leased
-    await sleep(350);
+    await sleep(850);
     await survivor.drain();
     expect(relay.accepted.map((m) => /^Message-ID: (.*)$/im.exec(m.raw)?.[1])).toEqual([claimed?.messageId]);
     expect((await rowsOf(db))[0]).toMatchObject({ state: 'sent', attempts: 2 });

@@ -65,6 +65,19 @@ function copyEnvelope(session: SMTPServerSession): Envelope {
   return { mailFrom: mailFrom ? mailFrom.address : '', rcptTo: rcptTo.map((r) => r.address) };
 }
 
+/** STARTTLS only with the operator's own certificate: smtp-server's built-in one has a public key. */
+function readTlsFiles(config: Config): { key: Buffer; cert: Buffer } | undefined {
+  const { tlsKeyPath, tlsCertPath } = config.smtp;
+  if (!tlsKeyPath || !tlsCertPath) return undefined;
+  try {
+    return { key: fs.readFileSync(tlsKeyPath), cert: fs.readFileSync(tlsCertPath) };
+  } catch (error) {
+    throw new ProblemError(
+      problem('E_CONFIG', `SMTP_TLS_KEY/SMTP_TLS_CERT cannot be read: ${(error as Error).message}`),
+    );
+  }
+}
+
 export async function startIngress(deps: IngressDeps): Promise<Ingress> {
   const { config, db, queue } = deps;
   const logger = deps.logger ?? pino({ level: 'silent' });
@@ -74,10 +87,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
   /** Messages accepted on each open connection, by session id. */
   const acceptedOnConnection = new Map<string, number>();
 
-  const tls =
-    config.smtp.tlsKeyPath && config.smtp.tlsCertPath
-      ? { key: fs.readFileSync(config.smtp.tlsKeyPath), cert: fs.readFileSync(config.smtp.tlsCertPath) }
-      : undefined;
+  const tls = readTlsFiles(config);
 
   /** Runs a handler so that nothing it throws reaches smtp-server: a surprise answers 451 and is logged. */
   const guarded = (

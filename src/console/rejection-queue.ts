@@ -84,16 +84,13 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export async function listRejections(
-  db: Database,
-  filters: QueueFilters,
-  after?: string,
-): Promise<QueuePage> {
+/** The page query, unexecuted: `listRejections` runs it; tests EXPLAIN it. */
+export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: string) {
   const r = tables.rejections;
   const where = conditions(filters);
   const cursor = decodeCursor(after);
   if (cursor) where.push(sql`(${r.createdAt}, ${r.id}) < (${cursor.at}::timestamptz, ${cursor.id})`);
-  const rows = await db
+  return db
     .select({
       id: r.id,
       createdAt: r.createdAt,
@@ -112,14 +109,15 @@ export async function listRejections(
     .where(and(...where))
     .orderBy(desc(r.createdAt), desc(r.id))
     .limit(PAGE_SIZE + 1);
+}
+
+export async function listRejections(db: Database, filters: QueueFilters, after?: string): Promise<QueuePage> {
+  const rows = await rejectionPageQuery(db, filters, after);
   const page = rows.slice(0, PAGE_SIZE);
   const last = page[page.length - 1];
   return {
     // A billing system may put its API key in the Subject: never show it.
-    rows: page.map(({ cursorAt: _, ...row }) => ({
-      ...row,
-      subject: row.subject && redactApiKey(row.subject),
-    })),
+    rows: page.map(({ cursorAt: _, ...row }) => ({ ...row, subject: row.subject && redactApiKey(row.subject) })),
     next: rows.length > PAGE_SIZE && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : undefined,
   };
 }

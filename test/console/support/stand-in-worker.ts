@@ -20,7 +20,7 @@ export function standInStaffJobs(db: Database): SubmissionProcessor {
     const t = tables.submissionTemplates;
     const where = and(eq(t.submissionId, job.submissionId), eq(t.templateIndex, templateIndex));
     const [template] = await db.select().from(t).where(where);
-    if (!template || template.outcome !== 'rejected') return;
+    if (template?.outcome !== 'rejected') return;
     const request = template.request as { range: string; networkName: string };
     const rangeText =
       job.kind === 'edit-and-apply' ? (job.fieldValues['03'] ?? request.range) : request.range;

@@ -196,6 +196,7 @@ CREATE TABLE "submission_templates" (
 	"ticket_number" text,
 	"errors" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"handles" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"notes" text[] DEFAULT '{}'::text[] NOT NULL,
 	"applied_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "submission_templates_submission_id_template_index_pk" PRIMARY KEY("submission_id","template_index")
 );

@@ -1,4 +1,4 @@
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import type { ExtractTablesWithRelations, InferSelectModel, SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type * as schema from './schema.ts';
 
@@ -31,3 +31,5 @@ export async function queryRows<T extends Record<string, unknown>>(
   const result = (await executor.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }
+
+export type Submission = InferSelectModel<Schema['submissions']>;

@@ -313,6 +313,8 @@ export const submissionTemplates = pgTable(
     errors: jsonb('errors').$type<StoredProblem[]>().notNull().default([]),
     /** Handles created or changed, e.g. {net: 'NET-...', customer: 'C01234567'}. */
     handles: jsonb('handles').$type<Record<string, string>>().notNull().default({}),
+    /** What was done or deliberately not done, one sentence each, as told in the reply. */
+    notes: textList('notes'),
     appliedAt: timestamp('applied_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.submissionId, t.templateIndex] })],

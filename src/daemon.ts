@@ -1,0 +1,119 @@
+/**
+ * `hostmasterd start`: every role in one process on the embedded defaults, or the roles asked
+ * for (`--role ingress|worker|console`) against a shared PostgreSQL and Redis. Closing stops
+ * intake first, lets running jobs finish, then lets go of Redis and the database.
+ */
+import type { DnsResolver } from './auth/index.ts';
+import type { Config } from './config/index.ts';
+import { consoleQueueFrom, startConsole } from './console/index.ts';
+import { type DatabaseHandle, openDatabase } from './db/index.ts';
+import { startIngress, startSweeper } from './ingress/index.ts';
+import {
+  type EmbeddedRedis,
+  type RedisLocation,
+  SubmissionQueue,
+  startEmbeddedRedis,
+} from './queue/index.ts';
+import { loadReplyTexts, type OutboxSender, startOutboxSender } from './replies/index.ts';
+import type { Logger } from './shared/logger.ts';
+import { startWorker } from './worker/index.ts';
+
+export interface DaemonOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** DNS for sender checks; the system resolver when absent. */
+  readonly resolver?: DnsResolver;
+  /** Tests: take a dead worker's jobs over sooner. */
+  readonly stalledInterval?: number;
+  /** Tests: how often the outbox looks for due mail without being woken. */
+  readonly outboxPollMs?: number;
+  readonly sweepIntervalMs?: number;
+}
+
+export interface Daemon {
+  readonly smtpPort: number | undefined;
+  readonly consolePort: number | undefined;
+  readonly database: DatabaseHandle;
+  readonly queue: SubmissionQueue;
+  readonly redis: RedisLocation;
+  readonly outbox: OutboxSender | undefined;
+  close(): Promise<void>;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const { config, logger } = options;
+  const stops: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        logger.error({ err: error }, 'error while shutting down');
+      }
+    }
+  };
+  try {
+    let embedded: EmbeddedRedis | undefined;
+    if (config.redis.kind === 'embedded') {
+      embedded = await startEmbeddedRedis({
+        socketPath: config.redis.socketPath,
+        dir: config.redis.dir,
+        logger,
+      });
+      stops.push(() => embedded!.stop());
+    }
+    const redis: RedisLocation = embedded ?? config.redis;
+    const database = await openDatabase(config.database);
+    stops.push(() => database.close());
+    const queue = new SubmissionQueue(redis, { logger });
+    stops.push(() => queue.close());
+    const roles = new Set(config.roles);
+
+    let outbox: OutboxSender | undefined;
+    if (roles.has('worker')) {
+      const texts = loadReplyTexts();
+      outbox = startOutboxSender({
+        db: database.db,
+        transport: config.replies.transport,
+        logger,
+        ...(options.outboxPollMs ? { pollMs: options.outboxPollMs } : {}),
+      });
+      stops.push(() => outbox!.close());
+      const worker = startWorker({
+        config,
+        db: database.db,
+        redis,
+        logger,
+        texts,
+        wakeOutbox: () => outbox?.wake(),
+        ...(options.resolver ? { resolver: options.resolver } : {}),
+        ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
+      });
+      stops.push(() => worker.close());
+    }
+    let consolePort: number | undefined;
+    if (roles.has('console')) {
+      const running = await startConsole({ config, db: database.db, queue: consoleQueueFrom(queue), logger });
+      consolePort = running.port;
+      stops.push(() => running.close());
+    }
+    let smtpPort: number | undefined;
+    if (roles.has('ingress')) {
+      const sweeper = await startSweeper({
+        db: database.db,
+        queue,
+        logger,
+        ...(options.sweepIntervalMs ? { intervalMs: options.sweepIntervalMs } : {}),
+      });
+      stops.push(() => sweeper.stop());
+      const ingress = await startIngress({ config, db: database.db, queue, logger });
+      smtpPort = ingress.port;
+      stops.push(() => ingress.close());
+    }
+    logger.info({ roles: [...roles], smtpPort, consolePort, database: database.kind }, 'hostmasterd started');
+    return { smtpPort, consolePort, database, queue, redis, outbox, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

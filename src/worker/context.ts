@@ -1,0 +1,82 @@
+/**
+ * What the worker's steps share: configuration, the database, how replies and notices are
+ * composed and queued, and who to tell once a reply is committed.
+ */
+import os from 'node:os';
+import type { Logger } from 'pino';
+import type { DnsResolver } from '../auth/index.ts';
+import type { Config } from '../config/index.ts';
+import type { Database, Executor, TemplateOutcome } from '../db/index.ts';
+import {
+  composeNotification,
+  composeReplies,
+  enqueueOutbox,
+  type ReplyRequest,
+  type ReplyTexts,
+} from '../replies/index.ts';
+import type { NoticeSink } from './notices.ts';
+
+export interface WorkerMetrics {
+  templateHandled(form: string, outcome: TemplateOutcome): void;
+}
+
+export interface WorkerContext {
+  readonly config: Config;
+  readonly db: Database;
+  readonly logger: Logger;
+  /** DNS for DKIM/SPF checks; the system resolver when absent (tests pass a stub). */
+  readonly resolver?: DnsResolver;
+  readonly notices: NoticeSink;
+  enqueueReply(tx: Executor, request: ReplyRequest, tag?: string): Promise<void>;
+  /** Called after a reply was committed: wakes the outbox sender. */
+  afterCommit(): void;
+  readonly metrics?: WorkerMetrics;
+}
+
+export interface WorkerContextOptions {
+  readonly config: Config;
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly texts: ReplyTexts;
+  readonly resolver?: DnsResolver;
+  readonly wakeOutbox?: () => void;
+  readonly metrics?: WorkerMetrics;
+}
+
+/** The right-hand side of our Message-IDs: the domain of our reply address. */
+export function messageIdHost(config: Config): string {
+  const address = config.replies.from.replace(/^.*<([^>]+)>.*$/, '$1');
+  return address.split('@')[1] || os.hostname();
+}
+
+export function createWorkerContext(options: WorkerContextOptions): WorkerContext {
+  const { config, texts } = options;
+  const hostname = messageIdHost(config);
+  const from = config.replies.from;
+  return {
+    config,
+    db: options.db,
+    logger: options.logger,
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    notices: async (tx, notices) => {
+      const mails = await Promise.all(
+        notices
+          .filter((n) => n.to.length > 0)
+          .map((n) => composeNotification({ ...n, to: [...n.to] }, { from, hostname, texts })),
+      );
+      await enqueueOutbox(tx, mails);
+    },
+    enqueueReply: async (tx, request, tag) => {
+      const mails = await composeReplies(request, {
+        style: config.replies.style,
+        from,
+        hostname,
+        texts,
+        ...(tag ? { tag } : {}),
+      });
+      await enqueueOutbox(tx, mails, request.submissionId);
+    },
+    afterCommit: () => options.wakeOutbox?.(),
+  };
+}

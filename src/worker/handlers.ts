@@ -1,0 +1,147 @@
+/**
+ * One entry per request kind: who may ask for it (auth) and what it does (registry).
+ * The worker never sees form versions: the template parser already mapped every version of a
+ * form onto these request kinds.
+ */
+import {
+  mayCreateOrg,
+  mayCreatePoc,
+  mayManageNet,
+  mayManageOrg,
+  mayManagePoc,
+  mayReassignFrom,
+  mayRenameNet,
+  mayReturnNet,
+  type Requester,
+} from '../auth/index.ts';
+import type { Transaction } from '../db/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import {
+  createOrg,
+  createPoc,
+  createSimpleReassignment,
+  findNetsByRange,
+  findParentNet,
+  modifyNet,
+  modifyOrg,
+  modifyPoc,
+  modifySimpleReassignment,
+  type OperationContext,
+  type OperationOptions,
+  type Outcome,
+  reallocate,
+  reassignDetailed,
+  removeNet,
+  removeOrg,
+  removePoc,
+  removeSimpleReassignment,
+} from '../registry/index.ts';
+import { ok, type Problem, type Result } from '../shared/errors.ts';
+import type { RequestKind, TemplateRequest } from '../templates/index.ts';
+
+type Authority = Promise<Result<void, Problem>>;
+
+interface Handler<K extends RequestKind> {
+  authorize(tx: Transaction, requester: Requester, request: Extract<TemplateRequest, { kind: K }>): Authority;
+  apply(
+    tx: Transaction,
+    context: OperationContext,
+    request: Extract<TemplateRequest, { kind: K }>,
+    options: OperationOptions,
+  ): Promise<Result<Outcome>>;
+}
+
+type Handlers = { readonly [K in RequestKind]: Handler<K> };
+
+/**
+ * The net a template names by its range. When there is none, or several, the registry operation
+ * gives the precise error; authorization has nothing to check yet.
+ */
+async function mayManageNetAt(
+  tx: Transaction,
+  range: IpRange,
+  check: (handle: string) => Authority,
+): Authority {
+  const nets = await findNetsByRange(tx, range);
+  if (nets.length !== 1) return ok(undefined);
+  return check(nets[0]!.handle);
+}
+
+async function mayDelegateFrom(tx: Transaction, requester: Requester, range: IpRange): Authority {
+  const parent = await findParentNet(tx, range);
+  if (!parent) return ok(undefined);
+  return mayReassignFrom(tx, requester, parent.handle);
+}
+
+export const HANDLERS: Handlers = {
+  'poc.create': {
+    authorize: (tx, requester) => mayCreatePoc(tx, requester),
+    apply: (tx, context, request) => createPoc(tx, context, request),
+  },
+  'poc.modify': {
+    authorize: (tx, requester, request) => mayManagePoc(tx, requester, request.handle),
+    apply: (tx, context, request) => modifyPoc(tx, context, request.handle, request.changes),
+  },
+  'poc.remove': {
+    authorize: (tx, requester, request) => mayManagePoc(tx, requester, request.handle),
+    apply: (tx, context, request) => removePoc(tx, context, request.handle),
+  },
+  'org.create': {
+    authorize: (tx, requester) => mayCreateOrg(tx, requester),
+    apply: (tx, context, request) => createOrg(tx, context, request),
+  },
+  'org.modify': {
+    authorize: (tx, requester, request) => mayManageOrg(tx, requester, request.handle),
+    apply: (tx, context, request) => modifyOrg(tx, context, request.handle, request.changes),
+  },
+  'org.remove': {
+    authorize: (tx, requester, request) => mayManageOrg(tx, requester, request.handle),
+    apply: (tx, context, request) => removeOrg(tx, context, request.handle),
+  },
+  'reassign-simple.create': {
+    authorize: (tx, requester, request) => mayDelegateFrom(tx, requester, request.range),
+    apply: (tx, context, request, options) => createSimpleReassignment(tx, context, request, options),
+  },
+  'reassign-simple.modify': {
+    authorize: (tx, requester, request) =>
+      mayManageNetAt(tx, request.range, (net) => mayManageNet(tx, requester, net)),
+    apply: (tx, context, request) => modifySimpleReassignment(tx, context, request.range, request.changes),
+  },
+  'reassign-simple.remove': {
+    authorize: (tx, requester, request) =>
+      mayManageNetAt(tx, request.range, (net) => mayManageNet(tx, requester, net)),
+    apply: (tx, context, request) => removeSimpleReassignment(tx, context, request.range),
+  },
+  'reassign-detailed': {
+    authorize: (tx, requester, request) => mayDelegateFrom(tx, requester, request.range),
+    apply: (tx, context, request, options) => reassignDetailed(tx, context, request, options),
+  },
+  reallocate: {
+    authorize: (tx, requester, request) => mayDelegateFrom(tx, requester, request.range),
+    apply: (tx, context, request, options) => reallocate(tx, context, request, options),
+  },
+  'net.modify': {
+    authorize: (tx, requester, request) =>
+      mayManageNetAt(tx, request.range, (net) =>
+        request.changes.networkName !== undefined
+          ? mayRenameNet(tx, requester, net)
+          : mayManageNet(tx, requester, net),
+      ),
+    apply: (tx, context, request) => modifyNet(tx, context, request.range, request.changes),
+  },
+  'net.remove': {
+    authorize: async (tx, requester, request) => {
+      const nets = await findNetsByRange(tx, request.range);
+      const net = nets.length === 1 ? nets[0]! : undefined;
+      if (!net) return ok(undefined);
+      return net.type === 'direct_allocation'
+        ? mayReturnNet(tx, requester, net.handle)
+        : mayManageNet(tx, requester, net.handle);
+    },
+    apply: (tx, context, request, options) => removeNet(tx, context, request.range, options),
+  },
+};
+
+export function handlerFor<K extends RequestKind>(kind: K): Handler<K> {
+  return HANDLERS[kind] as unknown as Handler<K>;
+}

@@ -1,0 +1,69 @@
+/**
+ * The worker role: takes submission jobs from Redis and runs them through
+ * mail -> templates -> auth -> registry -> replies.
+ */
+import type { DnsResolver } from '../auth/index.ts';
+import type { Config } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
+import {
+  type RedisLocation,
+  type SubmissionJob,
+  type SubmissionWorker,
+  startSubmissionWorker,
+} from '../queue/index.ts';
+import type { ReplyTexts } from '../replies/index.ts';
+import type { Logger } from '../shared/logger.ts';
+import { createWorkerContext, type WorkerContext, type WorkerMetrics } from './context.ts';
+import { processSubmission } from './process-submission.ts';
+import { runStaffJob } from './staff-actions.ts';
+
+export { createWorkerContext, messageIdHost, type WorkerContext, type WorkerMetrics } from './context.ts';
+export { processSubmission, readSubmission } from './process-submission.ts';
+export { runStaffJob } from './staff-actions.ts';
+export { editTemplateText } from './template-edit.ts';
+
+export async function runJob(ctx: WorkerContext, job: SubmissionJob, jobId: string): Promise<void> {
+  if (job.kind === 'process') return processSubmission(ctx, job.submissionId);
+  return runStaffJob(ctx, job, jobId);
+}
+
+export interface WorkerOptions {
+  readonly config: Config;
+  readonly db: Database;
+  readonly redis: RedisLocation;
+  readonly logger: Logger;
+  readonly texts: ReplyTexts;
+  readonly resolver?: DnsResolver;
+  readonly wakeOutbox?: () => void;
+  readonly metrics?: WorkerMetrics & { jobFinished?(seconds: number, ok: boolean): void };
+  /** For crash tests: how soon a dead worker's job is taken over. */
+  readonly stalledInterval?: number;
+}
+
+export function startWorker(options: WorkerOptions): SubmissionWorker {
+  const ctx = createWorkerContext(options);
+  return startSubmissionWorker(
+    options.redis,
+    async (job, meta) => {
+      const started = process.hrtime.bigint();
+      try {
+        await runJob(ctx, job, meta.jobId);
+        options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, true);
+      } catch (error) {
+        options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, false);
+        options.logger.error(
+          { submissionId: job.submissionId, jobId: meta.jobId, attempt: meta.attemptsMade + 1, err: error },
+          'job failed; it will be retried',
+        );
+        throw error;
+      }
+    },
+    {
+      concurrency: options.config.workerConcurrency,
+      logger: options.logger,
+      ...(options.stalledInterval
+        ? { stalledInterval: options.stalledInterval, lockDuration: options.stalledInterval }
+        : {}),
+    },
+  );
+}

@@ -1,0 +1,86 @@
+/**
+ * When a change touches a POC's or an org's records, the contacts concerned hear of it, as
+ * registries do; the requester already gets the reply.
+ */
+import { eq, inArray } from 'drizzle-orm';
+import { type Transaction, tables } from '../db/index.ts';
+import { type Actor, linkAccountPoc } from '../registry/index.ts';
+import type { TemplateRequest } from '../templates/index.ts';
+
+export interface Notice {
+  readonly to: readonly string[];
+  readonly objectType: string;
+  readonly handle: string;
+  readonly summaryLines: readonly string[];
+  readonly ticket: string;
+  readonly submissionId: string;
+  readonly templateIndex: number;
+}
+
+/** Composes and enqueues notices in the template's transaction. */
+export type NoticeSink = (tx: Transaction, notices: readonly Notice[]) => Promise<void>;
+
+async function pocEmails(tx: Transaction, handles: readonly string[]): Promise<string[]> {
+  if (handles.length === 0) return [];
+  const rows = await tx
+    .select({ emails: tables.pocs.emails })
+    .from(tables.pocs)
+    .where(inArray(tables.pocs.handle, [...handles]));
+  return rows.flatMap((r) => r.emails);
+}
+
+async function orgContactEmails(tx: Transaction, orgHandle: string): Promise<string[]> {
+  const rows = await tx
+    .select({ poc: tables.orgPocs.pocHandle })
+    .from(tables.orgPocs)
+    .where(eq(tables.orgPocs.orgHandle, orgHandle));
+  return pocEmails(
+    tx,
+    rows.map((r) => r.poc),
+  );
+}
+
+export async function noticesFor(
+  tx: Transaction,
+  request: TemplateRequest,
+  handles: Readonly<Record<string, string>>,
+  where: { ticket: string; submissionId: string; index: number; summary: readonly string[] },
+): Promise<Notice[]> {
+  const base = {
+    ticket: where.ticket,
+    submissionId: where.submissionId,
+    templateIndex: where.index,
+    summaryLines: where.summary,
+  };
+  switch (request.kind) {
+    case 'poc.create':
+    case 'poc.modify': {
+      const handle = handles['poc'] ?? ('handle' in request ? request.handle : '');
+      return handle ? [{ ...base, to: await pocEmails(tx, [handle]), objectType: 'POC', handle }] : [];
+    }
+    case 'org.create':
+    case 'org.modify': {
+      const handle = handles['org'] ?? ('handle' in request ? request.handle : '');
+      return handle ? [{ ...base, to: await orgContactEmails(tx, handle), objectType: 'org', handle }] : [];
+    }
+    case 'reassign-detailed':
+    case 'reallocate': {
+      // The downstream org learns that space was delegated to it.
+      const org = handles['org'] ?? ('handle' in request.downstreamOrg ? request.downstreamOrg.handle : '');
+      return org ? [{ ...base, to: await orgContactEmails(tx, org), objectType: 'org', handle: org }] : [];
+    }
+    default:
+      return [];
+  }
+}
+
+export async function linkCreatedPoc(
+  tx: Transaction,
+  actor: Actor,
+  accountId: number,
+  pocHandle: string,
+  ticket: string,
+  submissionId: string,
+): Promise<void> {
+  await linkAccountPoc(tx, { actor, ticketNumber: ticket, submissionId }, accountId, pocHandle);
+}

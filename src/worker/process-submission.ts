@@ -1,0 +1,228 @@
+/**
+ * One submission, start to end: extract the mail, parse its templates, find who is asking, run
+ * each template in its own transaction, then commit the reply to the outbox. Every step can be
+ * re-run: templates already recorded are not run again, and the reply's Message-ID is stable.
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import { identifyRequester, type Requester, verifySender } from '../auth/index.ts';
+import { type Database, type Submission, type Transaction, tables } from '../db/index.ts';
+import { type ExtractedMail, extractMail } from '../mail/index.ts';
+import { type ReplyRequest, shouldReply } from '../replies/index.ts';
+import { type Problem, problem, type Result } from '../shared/errors.ts';
+import { type ParsedTemplate, parseSubmission } from '../templates/index.ts';
+import type { WorkerContext } from './context.ts';
+import { type TemplateResult, toReport } from './outcome.ts';
+import { runTemplate } from './run-template.ts';
+
+/** What the worker knows about a submission once its mail is read. */
+export interface ReadSubmission {
+  readonly submission: Submission;
+  readonly mail: ExtractedMail | undefined;
+  /** Who to answer, or undefined when we must not (bounce, auto-reply, list, ourselves). */
+  readonly replyTo: string | undefined;
+  readonly templates: readonly ParsedTemplate[];
+  /** The message refused as a whole: no template, too many, unreadable, unknown sender... */
+  readonly refusal: Problem | undefined;
+  readonly requester: Requester | undefined;
+}
+
+export async function loadSubmission(db: Database, id: string): Promise<Submission | undefined> {
+  const [row] = await db.select().from(tables.submissions).where(eq(tables.submissions.id, id));
+  return row;
+}
+
+export async function readSubmission(ctx: WorkerContext, submission: Submission): Promise<ReadSubmission> {
+  const extracted = await extractMail(submission.raw);
+  const base = { submission, templates: [] as ParsedTemplate[], requester: undefined };
+  if (!extracted.ok) {
+    return { ...base, mail: undefined, replyTo: fallbackReplyTo(ctx, submission), refusal: extracted.error };
+  }
+  const mail = extracted.value;
+  const decision = shouldReply(
+    {
+      envelopeFrom: submission.via === 'smtp' ? submission.envelopeFrom : undefined,
+      from: mail.headers.from?.address,
+      replyTo: mail.headers.replyTo?.address,
+      returnPath: mail.headers.returnPath,
+      autoSubmitted: mail.headers.autoSubmitted,
+      precedence: mail.headers.precedence,
+      listId: mail.headers.listId,
+      contentType: mail.headers.contentType,
+    },
+    ctx.config.hostmasterAddresses,
+  );
+  const replyTo = decision.reply ? decision.to : undefined;
+  const parsed = parseSubmission(
+    { subject: mail.headers.subject, text: mail.text },
+    { maxTemplates: ctx.config.limits.maxTemplatesPerMessage },
+  );
+  if (!parsed.ok) {
+    const refusal =
+      parsed.problem.code === 'E_NO_TEMPLATE' && mail.htmlOnly
+        ? problem(
+            'E_HTML_ONLY',
+            'this message has only an HTML part and no template could be read from it; templates must be sent as plain text',
+          )
+        : parsed.problem;
+    return { ...base, mail, replyTo, refusal };
+  }
+  const identity = await identify(ctx, submission, mail, parsed.apiKey);
+  if (!identity.ok) return { ...base, mail, replyTo, templates: parsed.templates, refusal: identity.error };
+  return {
+    submission,
+    mail,
+    replyTo,
+    templates: parsed.templates,
+    refusal: undefined,
+    requester: identity.value,
+  };
+}
+
+async function identify(
+  ctx: WorkerContext,
+  submission: Submission,
+  mail: ExtractedMail,
+  apiKey: string | undefined,
+): Promise<Result<Requester, Problem>> {
+  const needsSenderCheck = !apiKey && ctx.config.senderAuth === 'dkim';
+  const verdict = needsSenderCheck
+    ? await verifySender(submission.raw, {
+        envelopeFrom: submission.envelopeFrom || undefined,
+        remoteAddress: submission.remoteAddress ?? undefined,
+        heloName: submission.heloName ?? undefined,
+        ...(ctx.resolver ? { resolver: ctx.resolver } : {}),
+      })
+    : {
+        dkim: { result: 'none', domains: [] },
+        spf: { result: 'none' },
+        aligned: false,
+        temporary: false,
+        summary: '',
+      };
+  if (verdict.temporary) {
+    // DNS trouble is not the sender's fault: let the job retry later instead of refusing.
+    throw new TemporaryError(`sender verification could not finish: ${verdict.summary}`);
+  }
+  return identifyRequester(ctx.db, {
+    apiKeys: apiKey ? [apiKey] : [],
+    fromAddress: mail.headers.from?.address,
+    senderVerdict: verdict as Parameters<typeof identifyRequester>[1]['senderVerdict'],
+    mode: ctx.config.senderAuth,
+  });
+}
+
+export class TemporaryError extends Error {
+  override name = 'TemporaryError';
+}
+
+function fallbackReplyTo(ctx: WorkerContext, submission: Submission): string | undefined {
+  const candidate = submission.fromAddress || submission.envelopeFrom;
+  if (!candidate) return undefined;
+  const decision = shouldReply(
+    { envelopeFrom: submission.via === 'smtp' ? submission.envelopeFrom : undefined, from: candidate },
+    ctx.config.hostmasterAddresses,
+  );
+  return decision.reply ? decision.to : undefined;
+}
+
+/** Records a whole-message refusal for staff (once, however often the job runs). */
+async function recordRefusal(tx: Transaction, read: ReadSubmission, refusal: Problem): Promise<void> {
+  const { submission } = read;
+  const existing = await tx
+    .select({ id: tables.rejections.id })
+    .from(tables.rejections)
+    .where(and(eq(tables.rejections.submissionId, submission.id), isNull(tables.rejections.templateIndex)));
+  const values = {
+    reasonCode: refusal.code,
+    reason: refusal.message,
+    sender: read.mail?.headers.from?.address ?? submission.fromAddress ?? null,
+  };
+  if (existing.length === 0) {
+    await tx
+      .insert(tables.rejections)
+      .values({ submissionId: submission.id, templateIndex: null, ...values });
+  } else {
+    // Refused again after staff reprocessed it: back in the queue with today's reason.
+    await tx
+      .update(tables.rejections)
+      .set({ ...values, state: 'open', closedAt: null, closedBy: null })
+      .where(eq(tables.rejections.id, existing[0]!.id));
+  }
+  await tx
+    .update(tables.submissions)
+    .set({ refusalCode: refusal.code, refusalMessage: refusal.message })
+    .where(eq(tables.submissions.id, submission.id));
+}
+
+export function replyRequest(
+  read: ReadSubmission,
+  results: readonly TemplateResult[],
+  total: number,
+): ReplyRequest | undefined {
+  if (!read.replyTo) return undefined;
+  const headers = read.mail?.headers;
+  return {
+    submissionId: read.submission.id,
+    ...(headers?.messageId ? { originalMessageId: headers.messageId } : {}),
+    ...(headers?.references.length ? { originalReferences: headers.references } : {}),
+    originalSubject: headers?.subject ?? read.submission.subject ?? '',
+    to: read.replyTo,
+    ...(read.refusal ? { refusal: read.refusal } : {}),
+    templates: results.map((r) => toReport(r, total)),
+  };
+}
+
+export interface ProcessOptions {
+  /** Staff asked for this run: the reply gets its own Message-ID. */
+  readonly replyTag?: string;
+}
+
+export async function processSubmission(
+  ctx: WorkerContext,
+  submissionId: string,
+  options: ProcessOptions = {},
+): Promise<void> {
+  const submission = await loadSubmission(ctx.db, submissionId);
+  if (!submission) {
+    ctx.logger.warn({ submissionId }, 'job for a submission that does not exist');
+    return;
+  }
+  if (submission.state === 'done') return;
+  await ctx.db
+    .update(tables.submissions)
+    .set({ state: 'processing' })
+    .where(eq(tables.submissions.id, submissionId));
+  const read = await readSubmission(ctx, submission);
+  const results: TemplateResult[] = [];
+  if (!read.refusal && read.requester) {
+    for (const template of read.templates) {
+      const result = await runTemplate(ctx.db, {
+        submissionId,
+        template,
+        requester: read.requester,
+        sender: read.mail?.headers.from?.address,
+        notices: ctx.notices,
+      });
+      ctx.logger.info(
+        { submissionId, template: template.index, ticket: result.ticket, outcome: result.outcome },
+        'template handled',
+      );
+      ctx.metrics?.templateHandled(result.form, result.outcome);
+      results.push(result);
+    }
+  }
+  const reply = replyRequest(read, results, read.templates.length);
+  await ctx.db.transaction(async (tx) => {
+    if (read.refusal) await recordRefusal(tx, read, read.refusal);
+    if (reply) await ctx.enqueueReply(tx, reply, options.replyTag);
+    await tx
+      .update(tables.submissions)
+      .set({ state: 'done', processedAt: new Date() })
+      .where(eq(tables.submissions.id, submissionId));
+  });
+  ctx.logger.info(
+    { submissionId, templates: results.length, refusal: read.refusal?.code, replied: Boolean(reply) },
+    'submission processed',
+  );
+  ctx.afterCommit();
+}

@@ -1,0 +1,215 @@
+/**
+ * One template, one transaction: authorize, apply, ticket, audit (inside the registry
+ * operations), the `submission_templates` row that makes a re-run skip it, a rejection row for
+ * staff when it was refused or held for review, and notices to the contacts it touched.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { Requester } from '../auth/index.ts';
+import { type Database, type Executor, type TemplateOutcome, type Transaction, tables } from '../db/index.ts';
+import type { Actor, OperationOptions } from '../registry/index.ts';
+import { issueTicket, toAuditJson } from '../registry/index.ts';
+import type { ErrorCode, Problem } from '../shared/errors.ts';
+import { problem } from '../shared/errors.ts';
+import type { ParsedTemplate } from '../templates/index.ts';
+import { handlerFor } from './handlers.ts';
+import { linkCreatedPoc, type NoticeSink, noticesFor } from './notices.ts';
+import type { TemplateResult } from './outcome.ts';
+
+export const STAFF_REVIEW_CODE: ErrorCode = 'E_STAFF_REVIEW';
+
+export interface TemplateRun {
+  readonly submissionId: string;
+  readonly template: ParsedTemplate;
+  /** The identified requester, or why nobody could be identified. */
+  readonly requester: Requester;
+  readonly sender: string | undefined;
+  /** Staff actions: who acts (audit), which rules are waived, review already done. */
+  readonly staff?: { readonly email: string; readonly note: string };
+  readonly options?: OperationOptions;
+  readonly notices: NoticeSink;
+  /** Staff actions run a refused template again: its earlier result is replaced (never an approved one). */
+  readonly replace?: boolean;
+}
+
+export function formLabel(t: ParsedTemplate): string {
+  return t.form && t.version ? `${t.form}-${t.version}` : t.formAsWritten || 'unknown form';
+}
+
+export async function storedResult(
+  ex: Executor,
+  submissionId: string,
+  index: number,
+): Promise<TemplateResult | undefined> {
+  const [row] = await ex
+    .select()
+    .from(tables.submissionTemplates)
+    .where(
+      and(
+        eq(tables.submissionTemplates.submissionId, submissionId),
+        eq(tables.submissionTemplates.templateIndex, index),
+      ),
+    );
+  if (!row) return undefined;
+  return {
+    index: row.templateIndex,
+    form: row.formVersion ? `${row.form}-${row.formVersion}` : row.form,
+    outcome: row.outcome,
+    ticket: row.ticketNumber ?? '',
+    handles: row.handles,
+    errors: row.errors.map((e) => ({ ...e, code: e.code as ErrorCode })),
+    notes: row.notes,
+    echo: row.echo,
+  };
+}
+
+interface Decision {
+  readonly outcome: TemplateOutcome;
+  readonly handles: Readonly<Record<string, string>>;
+  readonly errors: readonly Problem[];
+  readonly notes: readonly string[];
+}
+
+async function decide(tx: Transaction, run: TemplateRun, ticket: string, actor: Actor): Promise<Decision> {
+  const { template } = run;
+  const rejected = (errors: readonly Problem[]): Decision => ({
+    outcome: 'rejected',
+    handles: {},
+    errors,
+    notes: [],
+  });
+  if (!template.result.ok) return rejected(template.result.error);
+  const request = template.result.value;
+  const handler = handlerFor(request.kind);
+  const waived = new Set(run.options?.waive ?? []);
+  if (!waived.has('E_NOT_AUTHORIZED')) {
+    const allowed = await handler.authorize(tx, run.requester, request as never);
+    if (!allowed.ok) return rejected([allowed.error]);
+  }
+  const applied = await handler.apply(
+    tx,
+    { actor, ticketNumber: ticket, submissionId: run.submissionId },
+    request as never,
+    run.options ?? {},
+  );
+  if (!applied.ok) return rejected([applied.error]);
+  if (applied.value.status === 'pending_review') {
+    return { outcome: 'pending_review', handles: {}, errors: [], notes: [applied.value.reason] };
+  }
+  return { outcome: 'approved', handles: applied.value.handles, errors: [], notes: applied.value.summary };
+}
+
+/**
+ * Runs one template unless it already ran (then returns what it did). A concurrent run of the
+ * same template loses on the primary key and its transaction rolls back whole.
+ */
+export async function runTemplate(db: Database, run: TemplateRun): Promise<TemplateResult> {
+  const { template, submissionId } = run;
+  if (!run.replace) {
+    const done = await storedResult(db, submissionId, template.index);
+    if (done) return done;
+  }
+  return db.transaction(async (tx) => {
+    if (run.replace) {
+      const previous = await storedResult(tx, submissionId, template.index);
+      if (previous?.outcome === 'approved') return previous;
+      await tx
+        .delete(tables.submissionTemplates)
+        .where(
+          and(
+            eq(tables.submissionTemplates.submissionId, submissionId),
+            eq(tables.submissionTemplates.templateIndex, template.index),
+          ),
+        );
+    }
+    const actor: Actor = run.staff
+      ? { kind: 'staff', email: run.staff.email }
+      : { kind: 'account', accountId: run.requester.accountId };
+    const ticket = await issueTicket(tx, {
+      submissionId,
+      templateIndex: template.index,
+      status: 'pending_review',
+    });
+    const decision = await decide(tx, run, ticket, actor);
+    const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
+    await tx
+      .update(tables.tickets)
+      .set({
+        status: decision.outcome,
+        resolution: resolution || null,
+        closedAt: decision.outcome === 'pending_review' ? null : new Date(),
+      })
+      .where(eq(tables.tickets.number, ticket));
+    const result: TemplateResult = {
+      index: template.index,
+      form: formLabel(template),
+      outcome: decision.outcome,
+      ticket,
+      handles: decision.handles,
+      errors: decision.errors,
+      notes: run.staff
+        ? [...decision.notes, `Approved by hostmaster staff: ${run.staff.note}`]
+        : decision.notes,
+      echo: template.echo,
+    };
+    await tx.insert(tables.submissionTemplates).values({
+      submissionId,
+      templateIndex: template.index,
+      form: template.form ?? template.formAsWritten,
+      formVersion: template.version ?? '',
+      requestKind: template.result.ok ? template.result.value.kind : null,
+      request: template.result.ok ? toAuditJson(template.result.value) : null,
+      echo: template.echo,
+      outcome: decision.outcome,
+      ticketNumber: ticket,
+      errors: decision.errors.map((e) => ({ ...e })),
+      handles: { ...decision.handles },
+      notes: [...result.notes],
+    });
+    if (decision.outcome !== 'approved') {
+      const first =
+        decision.errors[0] ?? problem(STAFF_REVIEW_CODE, decision.notes[0] ?? 'held for staff review');
+      await tx
+        .insert(tables.rejections)
+        .values({
+          submissionId,
+          templateIndex: template.index,
+          reasonCode: first.code,
+          reason: first.message,
+          form: formLabel(template),
+          sender: run.sender ?? null,
+        })
+        // Refused again after a staff action: the same reason is open again, with today's words.
+        .onConflictDoUpdate({
+          target: [
+            tables.rejections.submissionId,
+            tables.rejections.templateIndex,
+            tables.rejections.reasonCode,
+          ],
+          set: { state: 'open', reason: first.message, closedAt: null, closedBy: null },
+        });
+    }
+    if (decision.outcome === 'approved' && template.result.ok) {
+      const request = template.result.value;
+      if (request.kind === 'poc.create' && decision.handles['poc']) {
+        await linkCreatedPoc(
+          tx,
+          actor,
+          run.requester.accountId,
+          decision.handles['poc'],
+          ticket,
+          submissionId,
+        );
+      }
+      await run.notices(
+        tx,
+        await noticesFor(tx, request, decision.handles, {
+          ticket,
+          submissionId,
+          index: template.index,
+          summary: decision.notes,
+        }),
+      );
+    }
+    return result;
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * Staff actions from the console, run as jobs so every registry change takes the one worker
+ * path: reprocess refused templates (after the registry was fixed), override a waivable rule,
+ * or correct fields and apply. Each answers the customer with a reply of its own.
+ */
+import { eq } from 'drizzle-orm';
+import { tables } from '../db/index.ts';
+import type { EditAndApplyJob, OverrideJob, ReprocessJob } from '../queue/index.ts';
+import type { ErrorCode } from '../shared/errors.ts';
+import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
+import type { WorkerContext } from './context.ts';
+import type { TemplateResult } from './outcome.ts';
+import { loadSubmission, processSubmission, readSubmission, replyRequest } from './process-submission.ts';
+import { runTemplate, storedResult } from './run-template.ts';
+import { reparseEdited } from './template-edit.ts';
+
+export type StaffJob = ReprocessJob | OverrideJob | EditAndApplyJob;
+
+export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: string): Promise<void> {
+  const submission = await loadSubmission(ctx.db, job.submissionId);
+  if (!submission) throw new Error(`submission ${job.submissionId} does not exist`);
+
+  if (job.kind === 'reprocess' && submission.refusalCode) {
+    // The message was refused as a whole (e.g. unknown sender): staff fixed the cause; run it all again.
+    await ctx.db
+      .update(tables.submissions)
+      .set({ state: 'received', refusalCode: null, refusalMessage: null })
+      .where(eq(tables.submissions.id, submission.id));
+    await processSubmission(ctx, submission.id, { replyTag: tagFor(jobId) });
+    return;
+  }
+
+  const read = await readSubmission(ctx, submission);
+  if (!read.requester) {
+    throw new Error(
+      `the sender of ${submission.id} can no longer be identified: ${read.refusal?.message ?? 'unknown'}`,
+    );
+  }
+  const indexes = await targetIndexes(ctx, job, read.templates);
+  const results: TemplateResult[] = [];
+  for (const index of indexes) {
+    const template = templateFor(job, read.mail?.text ?? '', read.templates, index);
+    const waive = 'waive' in job ? (job.waive as ErrorCode[]) : [];
+    const result = await runTemplate(ctx.db, {
+      submissionId: submission.id,
+      template,
+      requester: read.requester,
+      sender: read.mail?.headers.from?.address,
+      staff: { email: job.staff, note: job.note },
+      options: { waive, staffApproved: job.kind !== 'reprocess' },
+      notices: ctx.notices,
+      replace: true,
+    });
+    ctx.logger.info(
+      {
+        submissionId: submission.id,
+        template: index,
+        ticket: result.ticket,
+        outcome: result.outcome,
+        staff: job.staff,
+      },
+      `staff ${job.kind}`,
+    );
+    results.push(result);
+  }
+  const reply = replyRequest(read, results, read.templates.length);
+  if (reply) {
+    await ctx.db.transaction(async (tx) => {
+      await ctx.enqueueReply(tx, reply, tagFor(jobId));
+    });
+    ctx.afterCommit();
+  }
+}
+
+/** A reply to a staff action needs its own stable Message-ID: one per job. */
+function tagFor(jobId: string): string {
+  return jobId.replace(/^[^.]*\./, '');
+}
+
+async function targetIndexes(
+  ctx: WorkerContext,
+  job: StaffJob,
+  templates: readonly ParsedTemplate[],
+): Promise<number[]> {
+  if (job.kind !== 'reprocess') return [job.templateIndex];
+  const asked = job.templateIndexes.length > 0 ? [...job.templateIndexes] : templates.map((t) => t.index);
+  const refused: number[] = [];
+  for (const index of asked) {
+    const stored = await storedResult(ctx.db, job.submissionId, index);
+    if (stored?.outcome !== 'approved') refused.push(index);
+  }
+  return refused;
+}
+
+function templateFor(
+  job: StaffJob,
+  text: string,
+  templates: readonly ParsedTemplate[],
+  index: number,
+): ParsedTemplate {
+  const template = templates[index - 1];
+  if (!template) throw new Error(`submission ${job.submissionId} has no template ${index}`);
+  if (job.kind !== 'edit-and-apply') return template;
+  const original = splitTemplates(text)[index - 1];
+  if (!original) throw new Error(`template ${index} could not be found again in the message`);
+  const edited = reparseEdited(original.text, index, job.fieldValues);
+  if (!edited.ok) throw new Error(edited.error.message);
+  return edited.value;
+}

@@ -111,13 +111,20 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
     .limit(PAGE_SIZE + 1);
 }
 
-export async function listRejections(db: Database, filters: QueueFilters, after?: string): Promise<QueuePage> {
+export async function listRejections(
+  db: Database,
+  filters: QueueFilters,
+  after?: string,
+): Promise<QueuePage> {
   const rows = await rejectionPageQuery(db, filters, after);
   const page = rows.slice(0, PAGE_SIZE);
   const last = page[page.length - 1];
   return {
     // A billing system may put its API key in the Subject: never show it.
-    rows: page.map(({ cursorAt: _, ...row }) => ({ ...row, subject: row.subject && redactApiKey(row.subject) })),
+    rows: page.map(({ cursorAt: _, ...row }) => ({
+      ...row,
+      subject: row.subject && redactApiKey(row.subject),
+    })),
     next: rows.length > PAGE_SIZE && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : undefined,
   };
 }

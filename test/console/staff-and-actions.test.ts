@@ -123,7 +123,13 @@ describe.each(BACKENDS)('staff on %s', (backend) => {
     ).toBe(true);
     for (let i = 0; i < 3; i++)
       await signIn(handle.db, 'bob@registry.example', `wrong ${i}`, '127.0.0.1', policy);
-    const locked = await signIn(handle.db, 'bob@registry.example', 'builder of many things', '127.0.0.1', policy);
+    const locked = await signIn(
+      handle.db,
+      'bob@registry.example',
+      'builder of many things',
+      '127.0.0.1',
+      policy,
+    );
     expect(locked).toMatchObject({ ok: false, error: { code: 'E_LOCKED_OUT' } });
     const attempts = await handle.db
       .select()

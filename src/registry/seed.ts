@@ -40,11 +40,18 @@ function refuse(path: string, message: string): never {
   throw new SeedFailure(problem('E_SEED_INVALID', `${path}: ${message}`));
 }
 
-/** Same values? (compared as the JSON an audit row would hold, so bigints and dates compare too). */
-function same(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return Object.keys(a).every(
-    (key) => JSON.stringify(toAuditJson(a[key])) === JSON.stringify(toAuditJson(b[key])),
+/** JSON with object keys sorted: jsonb columns give keys back in their own order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(toAuditJson(value), (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : inner,
   );
+}
+
+/** Same values? (compared as canonical JSON, so bigints, dates and jsonb compare too). */
+function same(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return Object.keys(a).every((key) => canonical(a[key]) === canonical(b[key]));
 }
 
 function emptyCounts(): SeedSummary {

@@ -112,6 +112,9 @@ describe('extractMail', () => {
     );
     expect(bounce.ok && bounce.value.automation.bounce).toBe(true);
     expect(bounce.ok && bounce.value.headers.returnPath).toBe('');
+    expect(bounce.ok && bounce.value.headers.date).toBeUndefined();
+    const badDate = await extractMail(Buffer.from('From: a@b.example\nDate: someday soon\n\nhi\n'));
+    expect(badDate.ok && badDate.value.headers.date).toBeUndefined();
     const ours = await extractMail(
       Buffer.from('From: hostmaster@localhost\nX-Hostmaster-Status: APPROVED\nSubject: Re: x\n\nhi\n'),
     );

@@ -47,8 +47,9 @@ export function readHeaders(parsed: ParsedMail): MailHeaders {
   const listId = firstOf(raw, 'list-id');
   const status = firstOf(raw, 'x-hostmaster-status');
   const suppress = firstOf(raw, 'x-auto-response-suppress');
-  const date =
-    parsed.date && !Number.isNaN(parsed.date.getTime()) && raw.has('date') ? parsed.date : undefined;
+  // mailparser puts "now" in place of a missing or unreadable Date: that would be a lie here.
+  const rawDate = firstOf(raw, 'date');
+  const date = rawDate !== undefined && !Number.isNaN(Date.parse(rawDate)) ? parsed.date : undefined;
   const headers: MailHeaders = {
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),

@@ -3,7 +3,6 @@
  * mail client would write it, and a real SMTP client (nodemailer) that reports the server's answer.
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -16,7 +15,8 @@ export function testConfig(options: {
   smtpPort?: number;
   dataDir?: string;
 }): Config {
-  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hm-ingress-'));
+  // With REDIS_URL and a database given, nothing is written under DATA_DIR: no directory is made.
+  const dataDir = options.dataDir ?? path.join(os.tmpdir(), 'hm-ingress-unused');
   const base = loadConfig({
     DATA_DIR: dataDir,
     REDIS_URL: options.redisUrl,

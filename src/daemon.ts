@@ -28,6 +28,8 @@ export interface DaemonOptions {
   /** Tests: how often the outbox looks for due mail without being woken. */
   readonly outboxPollMs?: number;
   readonly sweepIntervalMs?: number;
+  /** An already open database (tests clone a migrated one); opened from config.database otherwise. */
+  readonly database?: DatabaseHandle;
 }
 
 export interface Daemon {
@@ -63,8 +65,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       stops.push(() => embedded!.stop());
     }
     const redis: RedisLocation = embedded ?? config.redis;
-    const database = await openDatabase(config.database);
-    stops.push(() => database.close());
+    const database = options.database ?? (await openDatabase(config.database));
+    if (!options.database) stops.push(() => database.close());
     const queue = new SubmissionQueue(redis, { logger });
     stops.push(() => queue.close());
     const roles = new Set(config.roles);

@@ -2,15 +2,16 @@
  * What the worker's steps share: configuration, the database, how replies and notices are
  * composed and queued, and who to tell once a reply is committed.
  */
-import os from 'node:os';
 import type { Logger } from 'pino';
 import type { DnsResolver } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Database, Executor, TemplateOutcome } from '../db/index.ts';
 import {
   composeNotification,
+  composeOptionsFor,
   composeReplies,
   enqueueOutbox,
+  firstAddress,
   type ReplyRequest,
   type ReplyTexts,
 } from '../replies/index.ts';
@@ -27,6 +28,8 @@ export interface WorkerContext {
   /** DNS for DKIM/SPF checks; the system resolver when absent (tests pass a stub). */
   readonly resolver?: DnsResolver;
   readonly notices: NoticeSink;
+  /** Our own addresses (hostmaster and reply From): never answered. */
+  readonly ourAddresses: readonly string[];
   enqueueReply(tx: Executor, request: ReplyRequest, tag?: string): Promise<void>;
   /** Called after a reply was committed: wakes the outbox sender. */
   afterCommit(): void;
@@ -43,17 +46,18 @@ export interface WorkerContextOptions {
   readonly metrics?: WorkerMetrics;
 }
 
-/** The right-hand side of our Message-IDs: the domain of our reply address. */
-export function messageIdHost(config: Config): string {
-  const address = config.replies.from.replace(/^.*<([^>]+)>.*$/, '$1');
-  return address.split('@')[1] || os.hostname();
+/** Every address that is us: mail from any of them is a loop, never answered. */
+export function ourAddresses(config: Config): string[] {
+  const replyFrom = firstAddress(config.replies.from);
+  return [...config.hostmasterAddresses, ...(replyFrom ? [replyFrom.toLowerCase()] : [])];
 }
 
 export function createWorkerContext(options: WorkerContextOptions): WorkerContext {
   const { config, texts } = options;
-  const hostname = messageIdHost(config);
-  const from = config.replies.from;
+  const composeOptions = composeOptionsFor(config, texts);
+  const { hostname, from } = composeOptions;
   return {
+    ourAddresses: ourAddresses(config),
     config,
     db: options.db,
     logger: options.logger,
@@ -65,16 +69,10 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
           .filter((n) => n.to.length > 0)
           .map((n) => composeNotification({ ...n, to: [...n.to] }, { from, hostname, texts })),
       );
-      await enqueueOutbox(tx, mails);
+      await enqueueOutbox(tx, mails, notices[0]?.submissionId);
     },
     enqueueReply: async (tx, request, tag) => {
-      const mails = await composeReplies(request, {
-        style: config.replies.style,
-        from,
-        hostname,
-        texts,
-        ...(tag ? { tag } : {}),
-      });
+      const mails = await composeReplies(request, { ...composeOptions, ...(tag ? { tag } : {}) });
       await enqueueOutbox(tx, mails, request.submissionId);
     },
     afterCommit: () => options.wakeOutbox?.(),

@@ -17,7 +17,7 @@ import { createWorkerContext, type WorkerContext, type WorkerMetrics } from './c
 import { processSubmission } from './process-submission.ts';
 import { runStaffJob } from './staff-actions.ts';
 
-export { createWorkerContext, messageIdHost, type WorkerContext, type WorkerMetrics } from './context.ts';
+export { createWorkerContext, ourAddresses, type WorkerContext, type WorkerMetrics } from './context.ts';
 export { processSubmission, readSubmission } from './process-submission.ts';
 export { runStaffJob } from './staff-actions.ts';
 export { editTemplateText } from './template-edit.ts';

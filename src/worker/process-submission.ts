@@ -49,7 +49,7 @@ export async function readSubmission(ctx: WorkerContext, submission: Submission)
       listId: mail.headers.listId,
       contentType: mail.headers.contentType,
     },
-    ctx.config.hostmasterAddresses,
+    ctx.ourAddresses,
   );
   const replyTo = decision.reply ? decision.to : undefined;
   const parsed = parseSubmission(
@@ -120,7 +120,7 @@ function fallbackReplyTo(ctx: WorkerContext, submission: Submission): string | u
   if (!candidate) return undefined;
   const decision = shouldReply(
     { envelopeFrom: submission.via === 'smtp' ? submission.envelopeFrom : undefined, from: candidate },
-    ctx.config.hostmasterAddresses,
+    ctx.ourAddresses,
   );
   return decision.reply ? decision.to : undefined;
 }

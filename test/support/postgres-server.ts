@@ -75,7 +75,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     run('pg_ctl', ['-D', dataDir, '-o', options, '-w', '-t', '60', '-l', path.join(base, 'log'), 'start']);
   const stopServer = () => {
     try {
-      run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+      run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
     } catch {}
   };
   start();

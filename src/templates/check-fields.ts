@@ -1,0 +1,200 @@
+/**
+ * The steps from a template body to validated values, each adding every problem it finds:
+ * group lines by field, read the action (it decides what is required), check each field's
+ * values, then check required and must-be-blank fields for that action.
+ */
+import { type Problem, problem } from '../shared/errors.ts';
+import type { Action, FieldSpec, FormDefinition, FormVersion } from './definition.ts';
+import type { Slot } from './field-values.ts';
+import type { FieldLine } from './read-fields.ts';
+import type { NumberedLine } from './split.ts';
+import { checkValue, type Scalar } from './values.ts';
+import { labelMismatch, type VersionIndex } from './version-index.ts';
+
+export interface FieldGroup {
+  readonly spec: FieldSpec;
+  readonly lines: FieldLine[];
+}
+
+/** All non-empty values written for one field, continuation lines included. */
+export function rawValues(lines: readonly FieldLine[]): NumberedLine[] {
+  const out: NumberedLine[] = [];
+  for (const f of lines) {
+    if (f.value.length > 0) out.push({ text: f.value, line: f.line });
+    for (const c of f.continuations) out.push(c);
+  }
+  return out;
+}
+
+/** Field lines by semantic key; unknown numbers and other versions' labels reported. */
+export function groupFields(
+  fields: readonly FieldLine[],
+  form: FormDefinition,
+  version: FormVersion,
+  index: VersionIndex,
+  problems: Problem[],
+): Map<string, FieldGroup> {
+  const groups = new Map<string, FieldGroup>();
+  const layout = `${form.name}-${version.major}.x`;
+  for (const f of fields) {
+    const spec = index.byId.get(f.id);
+    if (!spec) {
+      const message = `there is no field ${f.number} on ${layout} (fields ${index.numbers})`;
+      problems.push(problem('E_UNKNOWN_FIELD', message, { field: f.number, line: f.line }));
+      continue;
+    }
+    const other = labelMismatch(spec, f.label, index);
+    if (other) {
+      const message = `field ${spec.number} is "${spec.label}" on ${layout}, but this line is labelled as field ${other.number} ("${other.label}"); check the template version`;
+      problems.push(problem('E_FIELD_MISMATCH', message, { field: f.number, line: f.line }));
+      continue;
+    }
+    const group = groups.get(spec.key);
+    if (group) group.lines.push(f);
+    else groups.set(spec.key, { spec, lines: [f] });
+  }
+  return groups;
+}
+
+/** The registration action; forms without one only create (`N`). Undefined when missing or wrong (reported). */
+export function readAction(
+  form: FormDefinition,
+  version: FormVersion,
+  groups: ReadonlyMap<string, FieldGroup>,
+  headerLine: number,
+  problems: Problem[],
+): Action | undefined {
+  if (!form.actionKey) return 'N';
+  const group = groups.get(form.actionKey);
+  const first = group ? rawValues(group.lines)[0] : undefined;
+  if (!group || !first) {
+    const spec = version.fields.find((f) => f.key === form.actionKey);
+    const where = { ...(spec ? { field: spec.number } : {}), line: group?.lines[0]?.line ?? headerLine };
+    problems.push(
+      problem(
+        'E_MISSING_FIELD',
+        `the registration action is missing: write ${form.actions.join(', ')}`,
+        where,
+      ),
+    );
+    return undefined;
+  }
+  const where = { field: group.spec.number, line: first.line };
+  const checked = checkValue('action', first.text);
+  if (!checked.ok) {
+    problems.push(
+      problem(checked.code, `${checked.message}; ${form.name} accepts ${form.actions.join(', ')}`, where),
+    );
+    return undefined;
+  }
+  const action = checked.value as Action;
+  if (!form.actions.includes(action)) {
+    problems.push(
+      problem(
+        'E_INVALID_ACTION',
+        `${form.name} does not accept action ${action}; it accepts ${form.actions.join(' or ')}`,
+        where,
+      ),
+    );
+    return undefined;
+  }
+  return action;
+}
+
+export interface CheckedFields {
+  readonly slots: Map<string, Slot>;
+  /** Written but refused (already reported), so not reported as missing too. */
+  readonly refused: Set<string>;
+}
+
+const isNone = (values: readonly NumberedLine[]) =>
+  values.length === 1 && values[0]!.text.toUpperCase() === 'NONE';
+
+/** Each field's values: count, NONE, retired, syntax. */
+export function checkFieldValues(
+  groups: ReadonlyMap<string, FieldGroup>,
+  form: FormDefinition,
+  version: FormVersion,
+  action: Action | undefined,
+  problems: Problem[],
+): CheckedFields {
+  const slots = new Map<string, Slot>();
+  const refused = new Set<string>();
+  for (const { spec, lines } of groups.values()) {
+    let values = rawValues(lines);
+    if (values.length === 0) continue;
+    const first = values[0]!;
+    if (spec.key === form.actionKey) {
+      if (action) slots.set(spec.key, { state: 'value', values: [action], line: first.line });
+      continue;
+    }
+    if (spec.retired) {
+      const message = `field ${spec.number} is retired on ${form.name}-${version.major}.x: the downstream org must already exist and be named by its Org ID in field 01`;
+      problems.push(problem('E_RETIRED_FIELD', message, { field: spec.number, line: first.line }));
+      continue;
+    }
+    // Free text may span lines: one value.
+    if (spec.kind === 'freeText') values = [{ text: values.map((v) => v.text).join('\n'), line: first.line }];
+    const max = spec.multi ?? 1;
+    if (values.length > max) {
+      const why = spec.multi
+        ? `at most ${max} values are allowed`
+        : 'it takes one value on one line (a repeated or continued line is not allowed)';
+      const message = `too many values for field ${spec.number} (${spec.label}): ${why}`;
+      problems.push(problem('E_TOO_MANY_VALUES', message, { field: spec.number, line: values[max]!.line }));
+      refused.add(spec.key);
+      continue;
+    }
+    if (isNone(values) && spec.kind !== 'apiKey') {
+      if (action !== 'M') continue; // NONE on a create means "nothing here"
+      if (spec.required?.includes('N') || spec.required?.includes('M')) {
+        const message = `field ${spec.number} (${spec.label}) is required and cannot be cleared with NONE`;
+        problems.push(problem('E_CANNOT_CLEAR', message, { field: spec.number, line: first.line }));
+        refused.add(spec.key);
+      } else slots.set(spec.key, { state: 'cleared', line: first.line });
+      continue;
+    }
+    const checkedValues: Scalar[] = [];
+    for (const v of values) {
+      const checked = checkValue(spec.kind, v.text, spec.maxLength);
+      if (checked.ok) checkedValues.push(checked.value);
+      else problems.push(problem(checked.code, checked.message, { field: spec.number, line: v.line }));
+    }
+    if (checkedValues.length === values.length)
+      slots.set(spec.key, { state: 'value', values: checkedValues, line: first.line });
+    else refused.add(spec.key);
+  }
+  return { slots, refused };
+}
+
+/** Fields required for the action but blank, and fields that must be blank but are filled. */
+export function checkRequired(
+  version: FormVersion,
+  form: FormDefinition,
+  action: Action,
+  groups: ReadonlyMap<string, FieldGroup>,
+  checked: CheckedFields,
+  headerLine: number,
+  problems: Problem[],
+): void {
+  for (const spec of version.fields) {
+    if (spec.retired) continue;
+    const given = checked.slots.get(spec.key)?.state === 'value';
+    const where = { field: spec.number, line: groups.get(spec.key)?.lines[0]?.line ?? headerLine };
+    if (spec.required?.includes(action) && !given && !checked.refused.has(spec.key)) {
+      const forAction = form.actionKey ? ` for action ${action}` : '';
+      problems.push(
+        problem('E_MISSING_FIELD', `field ${spec.number} (${spec.label}) is required${forAction}`, where),
+      );
+    }
+    if (spec.blankFor?.includes(action) && given) {
+      problems.push(
+        problem(
+          'E_UNEXPECTED_VALUE',
+          `field ${spec.number} (${spec.label}) must be blank for action ${action}`,
+          where,
+        ),
+      );
+    }
+  }
+}

@@ -181,6 +181,18 @@ describe('reading fields leniently', () => {
     expect(mismatch?.message).toMatch(/field 06/);
   });
 
+  it('caps lengths, and reports stray and colon-less lines', () => {
+    const ps = problems(
+      simple([
+        'stray words before any field',
+        ...SIMPLE_OK.filter((l) => !l.startsWith('06')),
+        `06. Customer Name: ${'x'.repeat(300)}`,
+        '12. Public Comments no colon here',
+      ]),
+    );
+    expect(codes(ps)).toEqual(['E_UNEXPECTED_LINE - 2', 'E_TOO_LONG 06 11', 'E_MALFORMED_LINE 12 12']);
+  });
+
   it('needs a state and postal code for US and Canadian addresses', () => {
     const ps = problems(simple(SIMPLE_OK.filter((l) => !l.startsWith('09'))));
     expect(codes(ps)).toEqual(['E_MISSING_FIELD 09 1']);
@@ -417,6 +429,20 @@ describe('other forms', () => {
     expect(codes(problems(text.replace('2001:db8:100::/40', '198.51.100.0/24')))).toEqual([
       'E_INVALID_IP 20 9',
     ]);
+  });
+
+  it('version 4 embedded forms: a handle and new details together are ambiguous', () => {
+    const ps = problems(
+      [
+        'Template: ARIN-REASSIGN-DETAILED-4.1',
+        '01. Downstream Org ID: OTHERISP-1',
+        '02. Org Name: Another Name',
+        '20. IP Address and Prefix or Range: 203.0.113.0/26',
+        '21. Network Name: OTHER-CUST',
+        'END OF TEMPLATE',
+      ].join('\n'),
+    );
+    expect(codes(ps)).toEqual(['E_AMBIGUOUS_VALUE 01 2']);
   });
 
   it('NET-MOD refuses action N and clears a POC with NONE', () => {

@@ -21,6 +21,14 @@ import {
 interface LintIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  /** Read for the file name `-` (e.g. `billing-export | hostmasterd lint -`). */
+  readonly stdin?: NodeJS.ReadableStream;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
 }
 
 /** A mail file starts with header lines (`Name: value`, folded lines) and names a mail header we know. */
@@ -81,10 +89,10 @@ function describeTemplate(t: ParsedTemplate, count: number): string[] {
   return lines;
 }
 
-async function lintFile(path: string, out: string[]): Promise<boolean> {
+async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStream): Promise<boolean> {
   let raw: Buffer;
   try {
-    raw = await readFile(path);
+    raw = path === '-' && stdin ? await readAll(stdin) : await readFile(path);
   } catch (err) {
     out.push(`${path}: cannot read: ${err instanceof Error ? err.message : String(err)}`);
     return false;
@@ -128,13 +136,15 @@ async function lintFile(path: string, out: string[]): Promise<boolean> {
 export async function lintCommand(args: string[], io: LintIo): Promise<number> {
   const files = args.filter((a) => a.length > 0);
   if (files.length === 0) {
-    io.stderr.write('Usage: hostmasterd lint FILE...   (mail files .eml or plain template text)\n');
+    io.stderr.write(
+      'Usage: hostmasterd lint FILE...   (mail files .eml or plain template text; - reads stdin)\n',
+    );
     return 2;
   }
   let allGood = true;
   for (const file of files) {
     const out: string[] = [];
-    const good = await lintFile(file, out);
+    const good = await lintFile(file, out, io.stdin);
     allGood &&= good;
     io.stdout.write(`${out.join('\n')}\n`);
   }

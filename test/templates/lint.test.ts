@@ -61,6 +61,21 @@ describe('hostmasterd lint', () => {
     expect((await lint()).code).toBe(2);
   });
 
+  it('reads stdin for -', async () => {
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const stdin = new PassThrough();
+    stdin.end(
+      'Template: ARIN-POC-5.1\n01. Registration Action: R\n02. Existing POC Handle: DEMO1-ARIN\nEND OF TEMPLATE\n',
+    );
+    const code = await lintCommand(['-'], { stdout, stderr: new PassThrough(), stdin });
+    expect(code).toBe(0);
+    expect(out).toContain('OK poc.remove: DEMO1-ARIN');
+  });
+
   it('tells mail from plain text', () => {
     expect(looksLikeMail('From: a@b.example\nSubject: x\n\nbody')).toBe(true);
     expect(looksLikeMail('Template: ARIN-POC-5.1\n01. Registration Action: N\n')).toBe(false);

@@ -209,7 +209,7 @@ describe('fuzz: templates', () => {
       ),
       { numRuns: 6000 },
     );
-  });
+  }, 120_000); // ~5 s alone; generous for a loaded CI machine running the whole suite
 
   it('mutated filled-in blank forms never throw', () => {
     fc.assert(
@@ -219,7 +219,7 @@ describe('fuzz: templates', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 120_000);
 });
 
 describe('fuzz: mail extraction', () => {
@@ -274,5 +274,5 @@ describe('fuzz: mail extraction', () => {
       ),
       { numRuns: 1500 },
     );
-  });
+  }, 120_000);
 });

@@ -1,70 +1,107 @@
 /**
- * A console on a loopback port with real parts behind it: a PostgreSQL database (cloned from the
- * migrated template), a real redis-server, the real SubmissionQueue and a BullMQ worker (running
- * the stand-in staff-job processor until src/worker lands).
+ * The whole daemon (`startDaemon`: SMTP ingress, worker, outbox sender, console) on loopback
+ * ports, with a PostgreSQL database cloned from the migrated template, a real redis-server, the
+ * demo registry loaded and one staff account. Mail goes in through real SMTP.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { eq, inArray } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
 import { type Config, loadConfig } from '../../../src/config/index.ts';
-import {
-  consoleQueueFrom,
-  createStaffUser,
-  type LockoutPolicy,
-  startConsole,
-} from '../../../src/console/index.ts';
-import { SubmissionQueue, type SubmissionWorker, startSubmissionWorker } from '../../../src/queue/index.ts';
-import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { createStaffUser } from '../../../src/console/index.ts';
+import { type Daemon, startDaemon } from '../../../src/daemon.ts';
+import { type Database, tables } from '../../../src/db/index.ts';
+import { DEMO_SEED, seedRegistry, validateSeed } from '../../../src/registry/index.ts';
+import { createLogger } from '../../../src/shared/logger.ts';
+import { createPostgresDatabase } from '../../support/databases.ts';
+import { freePort } from '../../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../../support/redis-server.ts';
-import { standInStaffJobs } from './stand-in-worker.ts';
 
 export const STAFF_EMAIL = 'alice@registry.example';
 export const STAFF_PASSWORD = 'correct horse battery';
 
 export interface ConsoleStack {
   readonly baseUrl: string;
-  readonly db: TestDatabase;
+  readonly db: Database;
   readonly config: Config;
+  /** Sends one message through the daemon's SMTP port. */
+  send(message: {
+    from: string;
+    subject: string;
+    text: string;
+    attachments?: { filename: string; content: string; contentTransferEncoding?: 'base64' }[];
+  }): Promise<string>;
+  /** Waits until the worker has filed a rejection for the message with this Message-ID. */
+  rejectionFor(messageId: string): Promise<{ submissionId: string; rejectionId: number; reasonCode: string }>;
   stop(): Promise<void>;
 }
 
-export async function startConsoleStack(
-  options: { lockout?: LockoutPolicy; withQueue?: boolean } = {},
-): Promise<ConsoleStack> {
-  const db = await openTestDatabase('postgres');
-  const config: Config = {
-    ...loadConfig({ DATABASE_URL: db.target.kind === 'postgres' ? db.target.url : undefined }),
-    console: { host: '127.0.0.1', port: 0 },
-  };
-  const created = await createStaffUser(db.db, STAFF_EMAIL, STAFF_PASSWORD, { oneTime: false });
-  if (!created.ok) throw new Error(created.error.message);
-
-  let redis: RedisServer | undefined;
-  let queue: SubmissionQueue | undefined;
-  let worker: SubmissionWorker | undefined;
-  if (options.withQueue !== false) {
-    redis = await startRedis();
-    const location = { kind: 'socket', socketPath: redis.socketPath } as const;
-    queue = new SubmissionQueue(location, { attempts: 1 });
-    worker = startSubmissionWorker(location, standInStaffJobs(db.db), {
-      concurrency: 2,
-      closeTimeoutMs: 2_000,
-    });
-  }
-  const running = await startConsole({
-    config,
-    db: db.db,
-    ...(queue ? { queue: consoleQueueFrom(queue) } : {}),
-    jobTimeoutMs: 15_000,
-    ...(options.lockout ? { lockout: options.lockout } : {}),
+export async function startConsoleStack(): Promise<ConsoleStack> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-console-'));
+  const [redis, databaseUrl, smtpPort] = await Promise.all([
+    startRedis(),
+    createPostgresDatabase(),
+    freePort(),
+  ]);
+  const base = loadConfig({
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis.url,
+    SMTP_PORT: String(smtpPort),
+    HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
+    LOG_LEVEL: 'silent',
   });
+  const config: Config = { ...base, console: { host: '127.0.0.1', port: 0 } };
+  let daemon: Daemon | undefined;
+  try {
+    daemon = await startDaemon({ config, logger: createLogger({ level: 'silent' }), outboxPollMs: 200 });
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
+  const db = daemon.database.db;
+  const seed = validateSeed(DEMO_SEED);
+  if (!seed.ok) throw new Error('the demo seed is invalid');
+  const seeded = await seedRegistry(db, seed.value);
+  if (!seeded.ok) throw new Error(seeded.error.message);
+  const staff = await createStaffUser(db, STAFF_EMAIL, STAFF_PASSWORD, { oneTime: false });
+  if (!staff.ok) throw new Error(staff.error.message);
+
+  const smtp = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: smtpPort,
+    secure: false,
+    ignoreTLS: true,
+  });
+  const running = daemon;
   return {
-    baseUrl: `http://127.0.0.1:${running.port}`,
+    baseUrl: `http://127.0.0.1:${running.consolePort}`,
     db,
     config,
+    send: async (message) => {
+      const info = await smtp.sendMail({ ...message, to: 'hostmaster@rir.example' });
+      return info.messageId.replace(/^<|>$/g, '');
+    },
+    rejectionFor: async (messageId) => {
+      const r = tables.rejections;
+      const s = tables.submissions;
+      for (let i = 0; i < 300; i++) {
+        const [row] = await db
+          .select({ submissionId: r.submissionId, rejectionId: r.id, reasonCode: r.reasonCode })
+          .from(r)
+          .innerJoin(s, eq(s.id, r.submissionId))
+          .where(inArray(s.messageId, [messageId, `<${messageId}>`]));
+        if (row) return row;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`no rejection was filed for ${messageId} within 30 s`);
+    },
     stop: async () => {
+      smtp.close();
       await running.close();
-      await worker?.close();
-      await queue?.close();
-      await redis?.stop();
-      await db.close();
+      await redis.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

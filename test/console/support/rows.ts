@@ -1,6 +1,6 @@
 /**
- * Hand-inserted rows standing in for what ingress + worker write, until the daemon can produce
- * them from a real SMTP submission (then `seedRejectedSubmission` becomes "send the mail and wait").
+ * Hand-inserted rows for the database-level tests (the dismissal race, refusals): a refused
+ * submission as ingress + worker store it. The browser test sends real mail instead.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database, StoredProblem } from '../../../src/db/index.ts';
@@ -8,51 +8,10 @@ import { tables } from '../../../src/db/index.ts';
 
 export const DEMO_KEY = 'API-1A2B-3C4D-5E6F-7A8B';
 
-export async function seedDemoOrg(db: Database): Promise<void> {
-  await db
-    .insert(tables.orgs)
-    .values({
-      handle: 'DEMOISP-1',
-      name: 'Demo ISP',
-      city: 'Springfield',
-      country: 'US',
-      street: ['1 Main St'],
-    })
-    .onConflictDoNothing();
-  await db
-    .insert(tables.pocs)
-    .values({
-      handle: 'DEMO1-ARIN',
-      kind: 'person',
-      lastName: 'Operator',
-      firstName: 'Dana',
-      emails: ['noc@demo-isp.example'],
-    })
-    .onConflictDoNothing();
-  await db
-    .insert(tables.orgPocs)
-    .values({ orgHandle: 'DEMOISP-1', pocHandle: 'DEMO1-ARIN', role: 'tech' })
-    .onConflictDoNothing();
-}
-
-/** The registry "fix" staff make before reprocessing: the allocation the customer's SWIP needs. */
-export async function addDemoAllocation(db: Database): Promise<void> {
-  await db.insert(tables.nets).values({
-    handle: 'NET-198-51-100-0-1',
-    name: 'DEMO-ISP-NET',
-    version: 4,
-    startAddress: 0xc6336400n,
-    endAddress: 0xc63364ffn,
-    cidrs: ['198.51.100.0/24'],
-    type: 'direct_allocation',
-    orgHandle: 'DEMOISP-1',
-  });
-}
-
-export function simpleTemplate(range: string, name: string): string {
+export function simpleTemplate(range: string, name: string, key: string = DEMO_KEY): string {
   return [
     'Template: ARIN-REASSIGN-SIMPLE-5.3',
-    `00. API Key: ${DEMO_KEY}`,
+    `00. API Key: ${key}`,
     '01. Registration Action (N,M, or R): N',
     `02. Network Name: ${name}`,
     `03. IP Address and Prefix or Range: ${range}`,

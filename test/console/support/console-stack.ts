@@ -16,7 +16,7 @@ import { DEMO_SEED, seedRegistry, validateSeed } from '../../../src/registry/ind
 import { createLogger } from '../../../src/shared/logger.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import { freePort } from '../../support/postgres-server.ts';
-import { type RedisServer, startRedis } from '../../support/redis-server.ts';
+import { startRedis } from '../../support/redis-server.ts';
 
 export const STAFF_EMAIL = 'alice@registry.example';
 export const STAFF_PASSWORD = 'correct horse battery';

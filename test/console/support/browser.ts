@@ -13,6 +13,11 @@ export interface TestBrowser {
 }
 
 export async function launchBrowser(options: { javaScript?: boolean } = {}): Promise<TestBrowser> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(
+      `Debian's chromium is not at ${CHROMIUM}: apt-get install -y chromium (never npx playwright install)`,
+    );
+  }
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -94,7 +94,7 @@ export function createSimpleReassignment(
     });
     return ok({
       status: 'applied',
-      handles: { net: net.handle, customer: customerHandle, parentNet: parent.value.handle },
+      handles: { net: net.handle, customer: customerHandle },
       summary: [
         `Customer ${customerHandle} (${customerName}${input.customer.privateResidence ? ', private residence' : ''}) created.`,
         `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) reassigned to ${customerHandle} under ${parent.value.handle}.`,

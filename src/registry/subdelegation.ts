@@ -194,7 +194,6 @@ function createSubdelegation(
     });
     if (pocs.newHandles.length) summary.unshift(`POC(s) ${pocs.newHandles.join(', ')} created.`);
     handles['net'] = net.handle;
-    handles['parentNet'] = parent.value.handle;
     summary.push(
       `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) ${what} to ${orgHandle} under ${parent.value.handle}` +
         (netPocLinks.length

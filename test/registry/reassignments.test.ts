@@ -59,7 +59,6 @@ describe.each(BACKENDS)('simple reassignments on %s', (kind) => {
     expect(outcome.handles).toEqual({
       net: 'NET-198-51-100-0-2',
       customer: 'C00000001',
-      parentNet: 'NET-198-51-100-0-1',
     });
     const [net] = await findNetsByRange(database.db, range('198.51.100.0/29'));
     expect(net).toMatchObject({

@@ -60,7 +60,10 @@ describe.each(BACKENDS)('reallocations, detailed reassignments and Net-Mod on %s
 
   it('reallocates part of an allocation to a downstream org, with its resource POCs', async () => {
     const outcome = applied(await run((tx) => reallocate(tx, customer, toOther('198.51.100.128/26'))));
-    expect(outcome.handles).toEqual({ net: 'NET-198-51-100-128-1', parentNet: 'NET-198-51-100-0-1' });
+    expect(outcome.handles).toEqual({ net: 'NET-198-51-100-128-1' });
+    expect((await findNetByHandle(database.db, 'NET-198-51-100-128-1'))?.parentHandle).toBe(
+      'NET-198-51-100-0-1',
+    );
     expect(await findNetByHandle(database.db, 'NET-198-51-100-128-1')).toMatchObject({
       type: 'reallocation',
       orgHandle: 'OTHERISP-1',
@@ -83,7 +86,9 @@ describe.each(BACKENDS)('reallocations, detailed reassignments and Net-Mod on %s
         }),
       ),
     );
-    expect(outcome.handles['parentNet']).toBe('NET-198-51-100-128-1');
+    expect((await findNetByHandle(database.db, outcome.handles['net']!))?.parentHandle).toBe(
+      'NET-198-51-100-128-1',
+    );
     expect((await findCustomer(database.db, outcome.handles['customer']!))?.parentOrgHandle).toBe(
       'OTHERISP-1',
     );

@@ -8,7 +8,7 @@ import { identifyRequester, type Requester, verifySender } from '../auth/index.t
 import { type Database, type Submission, type Transaction, tables } from '../db/index.ts';
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
 import { type ReplyRequest, shouldReply } from '../replies/index.ts';
-import { type Problem, problem, type Result } from '../shared/errors.ts';
+import { type ErrorCode, type Problem, problem, type Result } from '../shared/errors.ts';
 import { type ParsedTemplate, parseSubmission } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
@@ -20,6 +20,8 @@ export interface ReadSubmission {
   readonly mail: ExtractedMail | undefined;
   /** Who to answer, or undefined when we must not (bounce, auto-reply, list, ourselves). */
   readonly replyTo: string | undefined;
+  /** Why nobody is answered, when replyTo is undefined: staff see it, since the sender will not. */
+  readonly noReply?: string;
   readonly templates: readonly ParsedTemplate[];
   /** The message refused as a whole: no template, too many, unreadable, unknown sender... */
   readonly refusal: Problem | undefined;
@@ -35,7 +37,8 @@ export async function readSubmission(ctx: WorkerContext, submission: Submission)
   const extracted = await extractMail(submission.raw);
   const base = { submission, templates: [] as ParsedTemplate[], requester: undefined };
   if (!extracted.ok) {
-    return { ...base, mail: undefined, replyTo: fallbackReplyTo(ctx, submission), refusal: extracted.error };
+    const fallback = fallbackReplyTo(ctx, submission);
+    return { ...base, mail: undefined, ...fallback, refusal: extracted.error };
   }
   const mail = extracted.value;
   const decision = shouldReply(
@@ -52,6 +55,7 @@ export async function readSubmission(ctx: WorkerContext, submission: Submission)
     ctx.ourAddresses,
   );
   const replyTo = decision.reply ? decision.to : undefined;
+  const noReply = decision.reply ? undefined : decision.explanation;
   const parsed = parseSubmission(
     { subject: mail.headers.subject, text: mail.text },
     { maxTemplates: ctx.config.limits.maxTemplatesPerMessage },
@@ -64,14 +68,24 @@ export async function readSubmission(ctx: WorkerContext, submission: Submission)
             'this message has only an HTML part and no template could be read from it; templates must be sent as plain text',
           )
         : parsed.problem;
-    return { ...base, mail, replyTo, refusal };
+    return { ...base, mail, replyTo, ...(noReply ? { noReply } : {}), refusal };
   }
   const identity = await identify(ctx, submission, mail, parsed.apiKey);
-  if (!identity.ok) return { ...base, mail, replyTo, templates: parsed.templates, refusal: identity.error };
+  if (!identity.ok) {
+    return {
+      ...base,
+      mail,
+      replyTo,
+      ...(noReply ? { noReply } : {}),
+      templates: parsed.templates,
+      refusal: identity.error,
+    };
+  }
   return {
     submission,
     mail,
     replyTo,
+    ...(noReply ? { noReply } : {}),
     templates: parsed.templates,
     refusal: undefined,
     requester: identity.value,
@@ -115,17 +129,37 @@ export class TemporaryError extends Error {
   override name = 'TemporaryError';
 }
 
-function fallbackReplyTo(ctx: WorkerContext, submission: Submission): string | undefined {
+function fallbackReplyTo(
+  ctx: WorkerContext,
+  submission: Submission,
+): { replyTo: string | undefined; noReply?: string } {
   const candidate = submission.fromAddress || submission.envelopeFrom;
-  if (!candidate) return undefined;
+  if (!candidate) return { replyTo: undefined, noReply: 'the message names no sender to answer' };
   const decision = shouldReply(
     { envelopeFrom: submission.via === 'smtp' ? submission.envelopeFrom : undefined, from: candidate },
     ctx.ourAddresses,
   );
-  return decision.reply ? decision.to : undefined;
+  return decision.reply ? { replyTo: decision.to } : { replyTo: undefined, noReply: decision.explanation };
 }
 
-/** Records a whole-message refusal for staff (once, however often the job runs). */
+/** Mail we may not answer (bounce, auto-reply, list) still goes to staff: the sender hears nothing. */
+export const NOT_ANSWERED_CODE: ErrorCode = 'E_NOT_ANSWERED';
+
+function staffRecord(read: ReadSubmission): Problem | undefined {
+  const unanswered = read.replyTo ? undefined : (read.noReply ?? 'nobody to answer');
+  if (read.refusal) {
+    return unanswered
+      ? { ...read.refusal, message: `${read.refusal.message} (not answered: ${unanswered})` }
+      : read.refusal;
+  }
+  if (!unanswered) return undefined;
+  return problem(NOT_ANSWERED_CODE, `the templates were handled but no reply was sent: ${unanswered}`);
+}
+
+/**
+ * Records a whole-message refusal, or a message we may not answer, for staff (once, however
+ * often the job runs).
+ */
 async function recordRefusal(tx: Transaction, read: ReadSubmission, refusal: Problem): Promise<void> {
   const { submission } = read;
   const existing = await tx
@@ -148,10 +182,12 @@ async function recordRefusal(tx: Transaction, read: ReadSubmission, refusal: Pro
       .set({ ...values, state: 'open', closedAt: null, closedBy: null })
       .where(eq(tables.rejections.id, existing[0]!.id));
   }
-  await tx
-    .update(tables.submissions)
-    .set({ refusalCode: refusal.code, refusalMessage: refusal.message })
-    .where(eq(tables.submissions.id, submission.id));
+  if (read.refusal) {
+    await tx
+      .update(tables.submissions)
+      .set({ refusalCode: read.refusal.code, refusalMessage: read.refusal.message })
+      .where(eq(tables.submissions.id, submission.id));
+  }
 }
 
 export function replyRequest(
@@ -213,7 +249,8 @@ export async function processSubmission(
   }
   const reply = replyRequest(read, results, read.templates.length);
   await ctx.db.transaction(async (tx) => {
-    if (read.refusal) await recordRefusal(tx, read, read.refusal);
+    const forStaff = staffRecord(read);
+    if (forStaff) await recordRefusal(tx, read, forStaff);
     if (reply) await ctx.enqueueReply(tx, reply, options.replyTag);
     await tx
       .update(tables.submissions)

@@ -1,0 +1,296 @@
+/**
+ * Whole messages as they arrive in a real mailbox: batches with a mistake, too many templates,
+ * wrong keys, spoofed and DKIM-signed senders, duplicates, bounces and auto-replies, and work
+ * that waits for staff review.
+ */
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/db/index.ts';
+import { DEMO_API_KEY, OTHER_API_KEY, seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { BACKENDS } from '../support/databases.ts';
+import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
+import { mail, type Stack, startStack } from '../support/stack.ts';
+import { fillForm, simpleReassignment } from './support/forms.ts';
+import {
+  caughtFor,
+  netByName,
+  quietFor,
+  rejectionsOf,
+  replyFor,
+  templateRows,
+  ticketOf,
+} from './support/outcomes.ts';
+import { submit } from './support/session.ts';
+
+/** A bigger allocation, so a /20 reassignment (held for staff review) fits. */
+const LARGE_ALLOCATION = {
+  nets: [{ handle: 'NET-100-64-0-0-1', name: 'DEMO-ISP-LARGE', range: '100.64.0.0/16', org: 'DEMOISP-1' }],
+};
+
+describe.each(BACKENDS)('whole messages (%s)', (backend) => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ backend, resolver: stubResolver({ dkimDomains: ['demo-isp.example'] }) });
+    const doc = validateSeed(LARGE_ALLOCATION);
+    if (!doc.ok) throw new Error(doc.error.map((p) => p.message).join('; '));
+    const seeded = await seedRegistry(stack.database.db, doc.value);
+    if (!seeded.ok) throw new Error(seeded.error.message);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('3 templates with 1 bad: 2 applied, 1 rejected with code and field, one reply with 3 blocks', async () => {
+    const bad = simpleReassignment({ range: '198.51.100.8/29', name: 'DEMO-BATCH-BAD' }).replace(
+      /^11\. Customer Country Code:.*$/m,
+      '11. Customer Country Code: XX',
+    );
+    const { id, reply } = await submit(stack, [
+      simpleReassignment({ range: '198.51.100.0/29', name: 'DEMO-BATCH-1' }),
+      bad,
+      simpleReassignment({ range: '198.51.100.16/29', name: 'DEMO-BATCH-3' }),
+    ]);
+    expect(caughtFor(stack.sink, id).replies).toBe(1);
+    expect(reply.parsed.summary).toBe('hostmasterd processed 3 templates: 2 APPROVED, 1 REJECTED.');
+    expect(reply.parsed.headers?.status).toBe('REJECTED');
+    expect(reply.parsed.blocks.map((b) => [b.index, b.total, b.status])).toEqual([
+      [1, 3, 'APPROVED'],
+      [2, 3, 'REJECTED'],
+      [3, 3, 'APPROVED'],
+    ]);
+    const refused = reply.parsed.blocks[1]!;
+    expect(refused.errors).toEqual([expect.objectContaining({ code: 'E_INVALID_COUNTRY', field: '11' })]);
+    expect(refused.handles).toEqual([]);
+    expect(await netByName(stack.database.db, 'DEMO-BATCH-1')).toHaveLength(1);
+    expect(await netByName(stack.database.db, 'DEMO-BATCH-BAD')).toHaveLength(0);
+    expect(await netByName(stack.database.db, 'DEMO-BATCH-3')).toHaveLength(1);
+    expect((await templateRows(stack.database.db, id)).map((r) => r.outcome)).toEqual([
+      'approved',
+      'rejected',
+      'approved',
+    ]);
+    expect(await rejectionsOf(stack.database.db, id)).toEqual([
+      expect.objectContaining({ templateIndex: 2, reasonCode: 'E_INVALID_COUNTRY', state: 'open' }),
+    ]);
+    await quietFor(stack.sink, id, 300);
+  });
+
+  it('11 templates: the whole message is refused, one reply says how many and the limit, nothing applied', async () => {
+    const templates = Array.from({ length: 11 }, (_, i) =>
+      simpleReassignment({ range: `198.51.100.${128 + i * 8}/29`, name: `DEMO-ELEVEN-${i + 1}` }),
+    );
+    const { id, reply } = await submit(stack, templates);
+    expect(reply.parsed.status).toBe('REJECTED');
+    expect(reply.parsed.blocks).toEqual([]);
+    expect(reply.parsed.refusal?.code).toBe('E_TOO_MANY_TEMPLATES');
+    expect(reply.parsed.refusal?.message).toMatch(/\b11\b/);
+    expect(reply.parsed.refusal?.message).toMatch(/\b10\b/);
+    const [{ nets }] = (await stack.database.db
+      .select({ nets: count() })
+      .from(tables.nets)
+      .where(eq(tables.nets.name, 'DEMO-ELEVEN-1'))) as [{ nets: number }];
+    expect(nets).toBe(0);
+    expect(await templateRows(stack.database.db, id)).toEqual([]);
+    expect(await rejectionsOf(stack.database.db, id)).toEqual([
+      expect.objectContaining({ templateIndex: null, reasonCode: 'E_TOO_MANY_TEMPLATES' }),
+    ]);
+  });
+
+  it('a key nobody holds is refused, and the reply does not echo it', async () => {
+    const wrongKey = 'API-0BAD-0BAD-0BAD-0BAD';
+    const { id, reply } = await submit(
+      stack,
+      [simpleReassignment({ range: '198.51.100.24/29', name: 'DEMO-WRONGKEY', apiKey: wrongKey })],
+      { subject: 'SWIP' },
+    );
+    expect(reply.parsed.status).toBe('REJECTED');
+    expect(reply.parsed.refusal?.code).toBe('E_INVALID_API_KEY');
+    expect(reply.mail.raw).not.toContain(wrongKey);
+    expect(await netByName(stack.database.db, 'DEMO-WRONGKEY')).toHaveLength(0);
+    expect(await rejectionsOf(stack.database.db, id)).toEqual([
+      expect.objectContaining({ reasonCode: 'E_INVALID_API_KEY' }),
+    ]);
+  });
+
+  it("the right key of another org on the demo ISP's space: E_NOT_AUTHORIZED, nothing changed", async () => {
+    const { id, reply } = await submit(
+      stack,
+      [
+        simpleReassignment({ range: '198.51.100.32/29', name: 'DEMO-HIJACK', apiKey: OTHER_API_KEY }),
+        fillForm('ARIN-NET-MOD-5.3', {
+          '00': OTHER_API_KEY,
+          '01': 'M',
+          '02': '198.51.100.0/24',
+          '03': 'HIJACKED',
+        }),
+        fillForm('ARIN-POC-5.1', { '00': OTHER_API_KEY, '01': 'M', '02': 'DEMO1-ARIN', '09': 'Elsewhere' }),
+      ],
+      { subject: 'SWIP', from: 'Other ISP NOC <noc@other-isp.example>' },
+    );
+    expect(reply.mail.rcptTo).toEqual(['noc@other-isp.example']);
+    expect(reply.parsed.blocks.map((b) => [b.status, b.errors.map((e) => e.code)])).toEqual([
+      ['REJECTED', ['E_NOT_AUTHORIZED']],
+      ['REJECTED', ['E_NOT_AUTHORIZED']],
+      ['REJECTED', ['E_NOT_AUTHORIZED']],
+    ]);
+    expect(await netByName(stack.database.db, 'DEMO-HIJACK')).toHaveLength(0);
+    expect(await netByName(stack.database.db, 'HIJACKED')).toHaveLength(0);
+    const [poc] = await stack.database.db
+      .select({ city: tables.pocs.city })
+      .from(tables.pocs)
+      .where(eq(tables.pocs.handle, 'DEMO1-ARIN'));
+    expect(poc?.city).toBe('Springfield');
+    expect((await rejectionsOf(stack.database.db, id)).map((r) => r.reasonCode)).toEqual([
+      'E_NOT_AUTHORIZED',
+      'E_NOT_AUTHORIZED',
+      'E_NOT_AUTHORIZED',
+    ]);
+  });
+
+  it('a spoofed From without DKIM is refused; a signature by another domain does not help', async () => {
+    const body = simpleReassignment({ range: '198.51.100.40/29', name: 'DEMO-SPOOFED' });
+    const plain = await submit(stack, [body], { subject: 'SWIP' });
+    expect(plain.reply.parsed.refusal?.code).toBe('E_SENDER_NOT_VERIFIED');
+
+    const raw = mail({ body, subject: 'SWIP', messageId: '<spoof-2@attacker.example>' });
+    const signed = await dkimSignMessage(raw, 'attacker.example');
+    const id = await stack.send(signed);
+    const reply = await replyFor(stack.sink, id);
+    expect(reply.parsed.refusal?.code).toBe('E_SENDER_NOT_VERIFIED');
+    expect(await netByName(stack.database.db, 'DEMO-SPOOFED')).toHaveLength(0);
+  });
+
+  it('a From signed with DKIM by its own domain is trusted without a key', async () => {
+    const raw = mail({
+      body: simpleReassignment({ range: '198.51.100.48/29', name: 'DEMO-DKIM' }),
+      subject: 'SWIP',
+      messageId: '<dkim-1@demo-isp.example>',
+    });
+    const id = await stack.send(await dkimSignMessage(raw, 'demo-isp.example'));
+    const reply = await replyFor(stack.sink, id);
+    expect(reply.parsed.blocks.map((b) => b.status)).toEqual(['APPROVED']);
+    expect(await netByName(stack.database.db, 'DEMO-DKIM')).toHaveLength(1);
+  });
+
+  it('the same message delivered twice makes one submission and one reply', async () => {
+    const raw = mail({
+      body: simpleReassignment({ range: '198.51.100.56/29', name: 'DEMO-TWICE' }),
+      subject: `SWIP ${DEMO_API_KEY}`,
+      messageId: '<twice@demo-isp.example>',
+    });
+    const first = await stack.send(raw);
+    await replyFor(stack.sink, first);
+    const second = await stack.send(raw);
+    expect(second).toBe(first);
+    await quietFor(stack.sink, first);
+    expect(caughtFor(stack.sink, first).replies).toBe(1);
+    const rows = await stack.database.db
+      .select({ id: tables.submissions.id })
+      .from(tables.submissions)
+      .where(eq(tables.submissions.messageId, '<twice@demo-isp.example>'));
+    expect(rows).toEqual([{ id: first }]);
+    expect(await netByName(stack.database.db, 'DEMO-TWICE')).toHaveLength(1);
+  });
+
+  it('bounces and auto-replies are not answered but kept for staff', async () => {
+    const bounce = mail({
+      from: 'Mail Delivery System <MAILER-DAEMON@mx.demo-isp.example>',
+      subject: 'Undelivered Mail Returned to Sender',
+      body: 'This is the mail system at host mx.demo-isp.example.\n\nI am sorry to have to inform you that your message could not be delivered.\n',
+    });
+    const nullSender = await stack.send(bounce, { from: '' });
+    const daemon = await stack.send(bounce.replace('Message-ID: <', 'Message-ID: <d'), {
+      from: 'MAILER-DAEMON@mx.demo-isp.example',
+    });
+    const autoReply = await stack.send(
+      mail({
+        subject: `Automatic reply: SWIP ${DEMO_API_KEY}`,
+        headers: { 'Auto-Submitted': 'auto-generated' },
+        body: simpleReassignment({ range: '198.51.100.64/29', name: 'DEMO-AUTO' }),
+      }),
+    );
+    for (const id of [nullSender, daemon, autoReply]) await stack.processed(id);
+    await quietFor(stack.sink, autoReply, 600);
+    for (const id of [nullSender, daemon, autoReply]) {
+      expect(caughtFor(stack.sink, id)).toEqual({ replies: 0, notices: 0 });
+    }
+    const [bounceRow] = await rejectionsOf(stack.database.db, nullSender);
+    expect(bounceRow).toMatchObject({ templateIndex: null, reasonCode: 'E_NO_TEMPLATE', state: 'open' });
+    expect(bounceRow!.reason).toMatch(/not answered: .*bounce/);
+    expect(await rejectionsOf(stack.database.db, daemon)).toEqual([
+      expect.objectContaining({
+        reasonCode: 'E_NO_TEMPLATE',
+        reason: expect.stringMatching(/MAILER-DAEMON/i),
+      }),
+    ]);
+    expect(await rejectionsOf(stack.database.db, autoReply)).toEqual([
+      expect.objectContaining({
+        templateIndex: null,
+        reasonCode: 'E_NOT_ANSWERED',
+        reason: expect.stringContaining('Auto-Submitted'),
+      }),
+    ]);
+    const [submission] = await stack.database.db
+      .select({ raw: tables.submissions.raw })
+      .from(tables.submissions)
+      .where(eq(tables.submissions.id, nullSender));
+    expect(submission!.raw.toString('utf8')).toContain('could not be delivered');
+  });
+
+  it('an IPv4 reassignment of a /20 waits for staff: PENDING_REVIEW, ticket open, nothing applied', async () => {
+    const { id, reply } = await submit(stack, [
+      simpleReassignment({ range: '100.64.16.0/20', name: 'DEMO-BIG-CUSTOMER' }),
+    ]);
+    const [block] = reply.parsed.blocks;
+    expect(block!.status).toBe('PENDING_REVIEW');
+    expect(reply.parsed.headers?.status).toBe('PENDING_REVIEW');
+    expect(block!.ticket).toBeDefined();
+    expect(block!.notes.join(' ')).toMatch(/review/i);
+    const ticket = await ticketOf(stack.database.db, block!.ticket!);
+    expect(ticket).toMatchObject({ status: 'pending_review', closedAt: null });
+    expect(await netByName(stack.database.db, 'DEMO-BIG-CUSTOMER')).toHaveLength(0);
+    expect(await rejectionsOf(stack.database.db, id)).toEqual([
+      expect.objectContaining({ templateIndex: 1, reasonCode: 'E_STAFF_REVIEW', state: 'open' }),
+    ]);
+  });
+});
+
+describe('REPLY_STYLE=per-template (postgres)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ backend: 'postgres', env: { REPLY_STYLE: 'per-template' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('answers each template on its own, the way the registry processor did', async () => {
+    const raw = mail({
+      subject: `REASSIGN SIMPLE ${DEMO_API_KEY}`,
+      messageId: '<per-template@demo-isp.example>',
+      body: [
+        simpleReassignment({ range: '198.51.100.0/29', name: 'DEMO-PT-1' }),
+        simpleReassignment({ range: '203.0.113.0/29', name: 'DEMO-PT-2' }),
+      ].join('\n'),
+    });
+    const id = await stack.send(raw);
+    const { repliesFor } = await import('./support/outcomes.ts');
+    const replies = await repliesFor(stack.sink, id, 2);
+    const byIndex = [...replies].sort((a, b) => a.parsed.blocks[0]!.index - b.parsed.blocks[0]!.index);
+    const [first, second] = byIndex.map((r) => r.parsed);
+    expect(first!.headers?.subject).toBe('Re: REASSIGN SIMPLE API-****-****-****-0001 --APPROVED');
+    expect(first!.headers?.status).toBe('APPROVED');
+    expect(first!.summary).toBe('hostmasterd processed template 1 of 2: APPROVED.');
+    expect(first!.blocks).toHaveLength(1);
+    expect(second!.headers?.subject).toMatch(/^Re: REASSIGN SIMPLE .* --REJECTED$/);
+    expect(second!.headers?.status).toBe('REJECTED');
+    expect(second!.blocks[0]!.errors[0]!.code).toBe('E_NOT_AUTHORIZED');
+    for (const r of byIndex) {
+      expect(r.parsed.headers?.inReplyTo).toBe('<per-template@demo-isp.example>');
+      expect(r.mail.raw).not.toContain(DEMO_API_KEY);
+    }
+    expect(new Set(byIndex.map((r) => r.parsed.headers?.messageId)).size).toBe(2);
+    await quietFor(stack.sink, id, 300);
+  });
+});

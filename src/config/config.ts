@@ -59,6 +59,11 @@ export interface Config {
   readonly console: { readonly host: string; readonly port: number };
   readonly limits: Limits;
   readonly workerConcurrency: number;
+  /**
+   * How soon a job whose worker died (its lock lapsed) is taken over by another worker, ms.
+   * BullMQ's default is 30 s; crash tests set it low.
+   */
+  readonly workerStalledIntervalMs: number;
   readonly logLevel: string;
 }
 
@@ -215,6 +220,7 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       perConnectionMessages: readPositiveInt(env, 'RATE_PER_CONNECTION', 1000),
     },
     workerConcurrency: readPositiveInt(env, 'WORKER_CONCURRENCY', 4),
+    workerStalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000),
     logLevel: env['LOG_LEVEL'] || 'info',
   };
 }

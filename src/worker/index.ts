@@ -36,12 +36,15 @@ export interface WorkerOptions {
   readonly resolver?: DnsResolver;
   readonly wakeOutbox?: () => void;
   readonly metrics?: WorkerMetrics & { jobFinished?(seconds: number, ok: boolean): void };
-  /** For crash tests: how soon a dead worker's job is taken over. */
+  /** How soon a dead worker's job is taken over, ms; config.workerStalledIntervalMs when absent. */
   readonly stalledInterval?: number;
 }
 
 export function startWorker(options: WorkerOptions): SubmissionWorker {
   const ctx = createWorkerContext(options);
+  // A job's lock lasts as long as the stall check's period: a dead worker's job is re-run within
+  // about two periods, and a live worker renews its lock at half the period.
+  const stalledInterval = options.stalledInterval ?? options.config.workerStalledIntervalMs;
   return startSubmissionWorker(
     options.redis,
     async (job, meta) => {
@@ -61,9 +64,8 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
     {
       concurrency: options.config.workerConcurrency,
       logger: options.logger,
-      ...(options.stalledInterval
-        ? { stalledInterval: options.stalledInterval, lockDuration: options.stalledInterval }
-        : {}),
+      stalledInterval,
+      lockDuration: stalledInterval,
     },
   );
 }

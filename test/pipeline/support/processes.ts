@@ -1,0 +1,116 @@
+/**
+ * hostmasterd as operators run it: a separate process started with `hostmasterd <command>`,
+ * configured by environment only. The crash tests kill these with SIGKILL.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../support/postgres-server.ts';
+
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const LAUNCHER = path.join(REPO, 'bin', 'hostmasterd');
+
+export interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Environment for a hostmasterd process: no embedded servers, nothing on shared default ports. */
+export async function processEnv(env: Record<string, string>): Promise<Record<string, string>> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-proc-'));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  return {
+    ...base,
+    DATA_DIR: dataDir,
+    SMTP_PORT: String(await freePort()),
+    CONSOLE_PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+}
+
+/** Runs a short command (`submit`, `migrate`, `demo`) to its end. */
+export async function runCommand(
+  args: readonly string[],
+  env: Record<string, string>,
+  stdin?: string | Buffer,
+  timeoutMs = 30_000,
+): Promise<CommandResult> {
+  const child = spawn(process.execPath, [LAUNCHER, ...args], { cwd: REPO, env, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+  });
+  child.stdin.end(stdin ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+export interface DaemonProcess {
+  readonly child: ChildProcess;
+  /** Everything it wrote so far (logs at LOG_LEVEL), for failure messages. */
+  output(): string;
+  /** SIGKILL: no cleanup of any kind, like a power cut. */
+  kill9(): Promise<void>;
+  /** SIGTERM: graceful shutdown; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** `hostmasterd start --role <role>...`; resolves once it says it is running. */
+export async function startDaemonProcess(
+  roles: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<DaemonProcess> {
+  const args = ['start', ...roles.flatMap((r) => ['--role', r])];
+  const child = spawn(process.execPath, [LAUNCHER, ...args], { cwd: REPO, env, stdio: 'pipe' });
+  let output = '';
+  const collect = (c: Buffer) => {
+    output += c.toString('utf8');
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hostmasterd did not start:\n${output}`)), timeoutMs);
+    const check = () => {
+      if (output.includes('hostmasterd is running')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stderr.on('data', check);
+    child.stdout.on('data', check);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`hostmasterd exited with ${code} before it was running:\n${output}`));
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

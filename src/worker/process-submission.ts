@@ -190,6 +190,28 @@ async function recordRefusal(tx: Transaction, read: ReadSubmission, refusal: Pro
   }
 }
 
+async function closeWholeMessageRejection(
+  tx: Transaction,
+  submissionId: string,
+  staff: { readonly email: string; readonly note: string },
+): Promise<void> {
+  await tx
+    .update(tables.rejections)
+    .set({
+      state: 'reprocessed',
+      closedBy: `staff:${staff.email}`,
+      closedAt: new Date(),
+      staffNotes: staff.note,
+    })
+    .where(
+      and(
+        eq(tables.rejections.submissionId, submissionId),
+        isNull(tables.rejections.templateIndex),
+        eq(tables.rejections.state, 'open'),
+      ),
+    );
+}
+
 export function replyRequest(
   read: ReadSubmission,
   results: readonly TemplateResult[],
@@ -211,6 +233,8 @@ export function replyRequest(
 export interface ProcessOptions {
   /** Staff asked for this run: the reply gets its own Message-ID. */
   readonly replyTag?: string;
+  /** Staff reprocess a message refused as a whole: its rejection is closed when it passes now. */
+  readonly staff?: { readonly email: string; readonly note: string };
 }
 
 export async function processSubmission(
@@ -251,6 +275,7 @@ export async function processSubmission(
   await ctx.db.transaction(async (tx) => {
     const forStaff = staffRecord(read);
     if (forStaff) await recordRefusal(tx, read, forStaff);
+    else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     if (reply) await ctx.enqueueReply(tx, reply, options.replyTag);
     await tx
       .update(tables.submissions)

@@ -5,7 +5,14 @@
  */
 import { and, eq } from 'drizzle-orm';
 import type { Requester } from '../auth/index.ts';
-import { type Database, type Executor, type TemplateOutcome, type Transaction, tables } from '../db/index.ts';
+import {
+  type Database,
+  type Executor,
+  type RejectionState,
+  type TemplateOutcome,
+  type Transaction,
+  tables,
+} from '../db/index.ts';
 import type { Actor, OperationOptions } from '../registry/index.ts';
 import { issueTicket, toAuditJson } from '../registry/index.ts';
 import type { ErrorCode, Problem } from '../shared/errors.ts';
@@ -23,8 +30,15 @@ export interface TemplateRun {
   /** The identified requester, or why nobody could be identified. */
   readonly requester: Requester;
   readonly sender: string | undefined;
-  /** Staff actions: who acts (audit), which rules are waived, review already done. */
-  readonly staff?: { readonly email: string; readonly note: string };
+  /**
+   * Staff actions: who acts (audit), and what an open rejection of this template becomes once
+   * the template is approved (the console claims it first; a job queued any other way is closed here).
+   */
+  readonly staff?: {
+    readonly email: string;
+    readonly note: string;
+    readonly closesAs: Exclude<RejectionState, 'open'>;
+  };
   readonly options?: OperationOptions;
   readonly notices: NoticeSink;
   /** Staff actions run a refused template again: its earlier result is replaced (never an approved one). */
@@ -187,6 +201,23 @@ export async function runTemplate(db: Database, run: TemplateRun): Promise<Templ
           ],
           set: { state: 'open', reason: first.message, closedAt: null, closedBy: null },
         });
+    }
+    if (decision.outcome === 'approved' && run.staff) {
+      await tx
+        .update(tables.rejections)
+        .set({
+          state: run.staff.closesAs,
+          closedBy: `staff:${run.staff.email}`,
+          closedAt: new Date(),
+          staffNotes: run.staff.note,
+        })
+        .where(
+          and(
+            eq(tables.rejections.submissionId, submissionId),
+            eq(tables.rejections.templateIndex, template.index),
+            eq(tables.rejections.state, 'open'),
+          ),
+        );
     }
     if (decision.outcome === 'approved' && template.result.ok) {
       const request = template.result.value;

@@ -4,7 +4,7 @@
  * or correct fields and apply. Each answers the customer with a reply of its own.
  */
 import { eq } from 'drizzle-orm';
-import { tables } from '../db/index.ts';
+import { type RejectionState, tables } from '../db/index.ts';
 import type { EditAndApplyJob, OverrideJob, ReprocessJob } from '../queue/index.ts';
 import type { ErrorCode } from '../shared/errors.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
@@ -16,6 +16,13 @@ import { reparseEdited } from './template-edit.ts';
 
 export type StaffJob = ReprocessJob | OverrideJob | EditAndApplyJob;
 
+/** What a rejection becomes when the staff action approves its template (as the console names it). */
+const CLOSES_AS: Record<StaffJob['kind'], Exclude<RejectionState, 'open'>> = {
+  reprocess: 'reprocessed',
+  override: 'overridden',
+  'edit-and-apply': 'overridden',
+};
+
 export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: string): Promise<void> {
   const submission = await loadSubmission(ctx.db, job.submissionId);
   if (!submission) throw new Error(`submission ${job.submissionId} does not exist`);
@@ -26,7 +33,10 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
       .update(tables.submissions)
       .set({ state: 'received', refusalCode: null, refusalMessage: null })
       .where(eq(tables.submissions.id, submission.id));
-    await processSubmission(ctx, submission.id, { replyTag: tagFor(jobId) });
+    await processSubmission(ctx, submission.id, {
+      replyTag: tagFor(jobId),
+      staff: { email: job.staff, note: job.note },
+    });
     return;
   }
 
@@ -46,7 +56,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
       template,
       requester: read.requester,
       sender: read.mail?.headers.from?.address,
-      staff: { email: job.staff, note: job.note },
+      staff: { email: job.staff, note: job.note, closesAs: CLOSES_AS[job.kind] },
       options: { waive, staffApproved: job.kind !== 'reprocess' },
       notices: ctx.notices,
       replace: true,

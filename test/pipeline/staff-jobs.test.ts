@@ -1,0 +1,166 @@
+/**
+ * Staff actions as jobs through the real queue and worker: override a waivable rule, reprocess
+ * after the registry was fixed, correct a field and apply. Each answers the customer again,
+ * with a reply of its own (its own Message-ID, in the same thread), and closes the rejection.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/db/index.ts';
+import type { SubmissionJob } from '../../src/queue/index.ts';
+import { seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { BACKENDS } from '../support/databases.ts';
+import { type Stack, startStack } from '../support/stack.ts';
+import { fillForm, simpleReassignment } from './support/forms.ts';
+import { netByName, rejectionsOf, repliesFor, templateRows } from './support/outcomes.ts';
+import { submit } from './support/session.ts';
+
+const STAFF = { staff: 'alice@rir.example', note: 'checked with the customer by phone' };
+
+describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ backend });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  async function enqueue(job: SubmissionJob, nonce: string): Promise<void> {
+    const queued = await stack.daemon.queue.enqueue(job, { nonce });
+    if (!queued.ok) throw new Error(queued.error.message);
+  }
+
+  it('override: a /30 refused with E_PREFIX_TOO_SMALL is applied when staff waive the rule', async () => {
+    const { id, reply } = await submit(stack, [
+      simpleReassignment({ range: '198.51.100.4/30', name: 'DEMO-TINY' }),
+    ]);
+    expect(reply.parsed.blocks[0]!.errors.map((e) => e.code)).toEqual(['E_PREFIX_TOO_SMALL']);
+    const [rejection] = await rejectionsOf(stack.database.db, id);
+    expect(rejection).toMatchObject({ state: 'open', reasonCode: 'E_PREFIX_TOO_SMALL' });
+
+    await enqueue(
+      {
+        kind: 'override',
+        submissionId: id,
+        templateIndex: 1,
+        waive: ['E_PREFIX_TOO_SMALL'],
+        rejectionId: rejection!.id,
+        ...STAFF,
+      },
+      'o1',
+    );
+    const [first, second] = await repliesFor(stack.sink, id, 2);
+    expect(second!.parsed.headers?.messageId).not.toBe(first!.parsed.headers?.messageId);
+    expect(second!.parsed.headers?.messageId).toContain(id);
+    expect(second!.parsed.headers?.inReplyTo).toBe(first!.parsed.headers?.inReplyTo);
+    const [block] = second!.parsed.blocks;
+    expect(block).toMatchObject({ index: 1, status: 'APPROVED', errors: [] });
+    expect(block!.ticket).not.toBe(reply.parsed.blocks[0]!.ticket);
+    expect(block!.notes.join(' ')).toContain(STAFF.note);
+
+    expect(await netByName(stack.database.db, 'DEMO-TINY')).toHaveLength(1);
+    const [row] = await templateRows(stack.database.db, id);
+    expect(row).toMatchObject({ outcome: 'approved', ticketNumber: block!.ticket });
+    expect(await rejectionsOf(stack.database.db, id)).toEqual([
+      expect.objectContaining({
+        state: 'overridden',
+        closedBy: `staff:${STAFF.staff}`,
+        staffNotes: STAFF.note,
+      }),
+    ]);
+    const audit = await stack.database.db
+      .select({ actor: tables.auditLog.actor })
+      .from(tables.auditLog)
+      .where(eq(tables.auditLog.ticketNumber, block!.ticket!));
+    expect(audit.map((a) => a.actor)).toContain(`staff:${STAFF.staff}`);
+  });
+
+  it('reprocess: after the missing POC exists, only the refused template runs again', async () => {
+    const { id, reply } = await submit(stack, [
+      simpleReassignment({ range: '198.51.100.8/29', name: 'DEMO-REPROCESS-OK' }),
+      fillForm('ARIN-NET-MOD-5.3', { '01': 'M', '02': '198.51.100.0/24', '05': 'LATE1-ARIN' }),
+    ]);
+    expect(reply.parsed.blocks.map((b) => b.status)).toEqual(['APPROVED', 'REJECTED']);
+    const firstTicket = reply.parsed.blocks[0]!.ticket;
+
+    const doc = validateSeed({
+      pocs: [
+        {
+          handle: 'LATE1-ARIN',
+          type: 'person',
+          lastName: 'Late',
+          firstName: 'Lee',
+          city: 'Springfield',
+          country: 'US',
+          state: 'VA',
+          postalCode: '22150',
+          street: ['1 Example Way'],
+          emails: ['lee@demo-isp.example'],
+          officePhones: ['+1-555-0101'],
+        },
+      ],
+    });
+    if (!doc.ok) throw new Error(doc.error.map((p) => p.message).join('; '));
+    const seeded = await seedRegistry(stack.database.db, doc.value);
+    if (!seeded.ok) throw new Error(seeded.error.message);
+
+    await enqueue({ kind: 'reprocess', submissionId: id, templateIndexes: [], ...STAFF }, 'r1');
+    const [, again] = await repliesFor(stack.sink, id, 2);
+    expect(again!.parsed.blocks.map((b) => [b.index, b.status])).toEqual([[2, 'APPROVED']]);
+    const rows = await templateRows(stack.database.db, id);
+    expect(rows.map((r) => r.outcome)).toEqual(['approved', 'approved']);
+    expect(rows[0]!.ticketNumber).toBe(firstTicket);
+    expect(await netByName(stack.database.db, 'DEMO-REPROCESS-OK')).toHaveLength(1);
+    const pocs = await stack.database.db
+      .select()
+      .from(tables.netPocs)
+      .where(eq(tables.netPocs.netHandle, 'NET-198-51-100-0-1'));
+    expect(pocs).toEqual([expect.objectContaining({ role: 'tech', pocHandle: 'LATE1-ARIN' })]);
+    expect(await rejectionsOf(stack.database.db, id)).toEqual([
+      expect.objectContaining({ templateIndex: 2, state: 'reprocessed' }),
+    ]);
+  });
+
+  it('edit-and-apply: staff correct the range and the template is applied as corrected', async () => {
+    const { id, reply } = await submit(stack, [
+      simpleReassignment({ range: '198.51.101.0/29', name: 'DEMO-TYPO' }),
+    ]);
+    expect(reply.parsed.blocks[0]!.status).toBe('REJECTED');
+    const refusedCode = reply.parsed.blocks[0]!.errors[0]!.code;
+
+    await enqueue(
+      {
+        kind: 'edit-and-apply',
+        submissionId: id,
+        templateIndex: 1,
+        fieldValues: { '03': '198.51.100.200/29' },
+        waive: [],
+        ...STAFF,
+      },
+      'e1',
+    );
+    const [, corrected] = await repliesFor(stack.sink, id, 2);
+    expect(corrected!.parsed.blocks[0]).toMatchObject({ status: 'APPROVED', errors: [] });
+    expect(corrected!.parsed.blocks[0]!.handles).toContain('NET-198-51-100-200-1');
+    const [net] = await netByName(stack.database.db, 'DEMO-TYPO');
+    expect(net).toMatchObject({ handle: 'NET-198-51-100-200-1', parentHandle: 'NET-198-51-100-0-1' });
+    expect(await rejectionsOf(stack.database.db, id)).toEqual([
+      expect.objectContaining({ reasonCode: refusedCode, state: 'overridden' }),
+    ]);
+  });
+
+  it('a staff job on an already approved template changes nothing and applies nothing twice', async () => {
+    const { id } = await submit(stack, [
+      simpleReassignment({ range: '198.51.100.16/29', name: 'DEMO-ONCE' }),
+    ]);
+    await enqueue(
+      { kind: 'override', submissionId: id, templateIndex: 1, waive: ['E_PREFIX_TOO_SMALL'], ...STAFF },
+      'o2',
+    );
+    const [, again] = await repliesFor(stack.sink, id, 2);
+    expect(again!.parsed.blocks[0]!.status).toBe('APPROVED');
+    expect(await netByName(stack.database.db, 'DEMO-ONCE')).toHaveLength(1);
+    const rows = await templateRows(stack.database.db, id);
+    expect(rows).toHaveLength(1);
+  });
+});

@@ -9,6 +9,12 @@ import { consoleQueueFrom, startConsole } from './console/index.ts';
 import { type DatabaseHandle, openDatabase } from './db/index.ts';
 import { startIngress, startSweeper } from './ingress/index.ts';
 import {
+  createMetrics,
+  type DaemonMetrics,
+  type OpsRoutesOptions,
+  startOpsServer,
+} from './observability/index.ts';
+import {
   type EmbeddedRedis,
   type RedisLocation,
   SubmissionQueue,
@@ -30,6 +36,8 @@ export interface DaemonOptions {
   readonly sweepIntervalMs?: number;
   /** An already open database (tests clone a migrated one); opened from config.database otherwise. */
   readonly database?: DatabaseHandle;
+  /** Metrics to count into (tests read them); a fresh registry with process metrics otherwise. */
+  readonly metrics?: DaemonMetrics;
 }
 
 export interface Daemon {
@@ -39,6 +47,9 @@ export interface Daemon {
   readonly queue: SubmissionQueue;
   readonly redis: RedisLocation;
   readonly outbox: OutboxSender | undefined;
+  readonly metrics: DaemonMetrics;
+  /** Where /metrics, /healthz and /readyz answer: the console's port, or a bare ops server on it without the console role. */
+  readonly opsPort: number;
   close(): Promise<void>;
 }
 
@@ -70,6 +81,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const queue = new SubmissionQueue(redis, { logger });
     stops.push(() => queue.close());
     const roles = new Set(config.roles);
+    const metrics = options.metrics ?? createMetrics();
+    metrics.watchQueue(() => queue.counts());
+    const ops: OpsRoutesOptions = {
+      metrics,
+      roles: [...roles],
+      checks: [
+        { name: 'database', ping: () => database.ping() },
+        { name: 'redis', ping: () => queue.ping() },
+      ],
+    };
 
     let outbox: OutboxSender | undefined;
     if (roles.has('worker')) {
@@ -78,6 +99,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         db: database.db,
         transport: config.replies.transport,
         logger,
+        metrics: metrics.replies,
         ...(options.outboxPollMs ? { pollMs: options.outboxPollMs } : {}),
       });
       stops.push(() => outbox!.close());
@@ -87,6 +109,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         redis,
         logger,
         texts,
+        metrics: metrics.worker,
         wakeOutbox: () => outbox?.wake(),
         ...(options.resolver ? { resolver: options.resolver } : {}),
         ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
@@ -95,7 +118,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
     let consolePort: number | undefined;
     if (roles.has('console')) {
-      const running = await startConsole({ config, db: database.db, queue: consoleQueueFrom(queue), logger });
+      const running = await startConsole({
+        config,
+        db: database.db,
+        queue: consoleQueueFrom(queue),
+        logger,
+        ops,
+      });
       consolePort = running.port;
       stops.push(() => running.close());
     }
@@ -108,12 +137,32 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         ...(options.sweepIntervalMs ? { intervalMs: options.sweepIntervalMs } : {}),
       });
       stops.push(() => sweeper.stop());
-      const ingress = await startIngress({ config, db: database.db, queue, logger });
+      const ingress = await startIngress({
+        config,
+        db: database.db,
+        queue,
+        logger,
+        metrics: metrics.ingress,
+      });
       smtpPort = ingress.port;
       stops.push(() => ingress.close());
     }
-    logger.info({ roles: [...roles], smtpPort, consolePort, database: database.kind }, 'hostmasterd started');
-    return { smtpPort, consolePort, database, queue, redis, outbox, close: closeAll };
+    let opsPort = consolePort;
+    if (opsPort === undefined) {
+      // No console here: the same address still answers probes and scrapes (docs/operations.md).
+      const opsServer = await startOpsServer({
+        ...ops,
+        host: config.console.host,
+        port: config.console.port,
+      });
+      opsPort = opsServer.port;
+      stops.push(() => opsServer.close());
+    }
+    logger.info(
+      { roles: [...roles], smtpPort, consolePort, opsPort, database: database.kind },
+      'hostmasterd started',
+    );
+    return { smtpPort, consolePort, opsPort, database, queue, redis, outbox, metrics, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

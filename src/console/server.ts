@@ -16,6 +16,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
+import { OPS_PATHS, type OpsRoutesOptions, opsRoutes } from '../observability/index.ts';
 import type { ActionContext, ConsoleQueue } from './actions.ts';
 import { mountBullBoard } from './bull-board.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
@@ -44,6 +45,8 @@ export interface ConsoleOptions {
   /** How long an action waits for the worker (default 30 s). */
   readonly jobTimeoutMs?: number;
   readonly lockout?: LockoutPolicy;
+  /** /metrics, /healthz and /readyz on the console's port (no sign-in; see observability/). */
+  readonly ops?: OpsRoutesOptions;
 }
 
 export interface RunningConsole {
@@ -92,6 +95,8 @@ export async function buildConsole(
     reply.header('Referrer-Policy', 'same-origin');
     reply.header('X-Content-Type-Options', 'nosniff');
     const url = request.url.split('?')[0] ?? '/';
+    // Probes and scrapes must not need the database (the session look-up does).
+    if (options.ops && OPS_PATHS.has(url)) return;
     request.staff = (await findSession(db, request.cookies[SESSION_COOKIE])) ?? null;
     if (PUBLIC_PATHS.has(url)) return;
     if (!request.staff) {
@@ -174,6 +179,7 @@ export async function buildConsole(
     registerLookupRoutes(scope, page);
   });
   if (queue) await mountBullBoard(app, queue.bullQueue, '/queues');
+  if (options.ops) await app.register(opsRoutes, options.ops);
 
   return {
     app,

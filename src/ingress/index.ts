@@ -5,7 +5,7 @@
 export { type AcceptDeps, type Accepted, acceptMessage, isTemporary } from './accept.ts';
 export { headerBlock, type MessageHead, readMessageHead } from './message-head.ts';
 export { SenderRate, senderKey } from './sender-rate.ts';
-export { type Ingress, type IngressDeps, startIngress } from './smtp.ts';
+export { type Ingress, type IngressDeps, type IngressMetrics, startIngress } from './smtp.ts';
 export {
   type Envelope,
   type IncomingMessage,

@@ -23,11 +23,19 @@ import { readMessageHead } from './message-head.ts';
 import { SenderRate } from './sender-rate.ts';
 import type { Envelope } from './store.ts';
 
+/** Counters the daemon wires to Prometheus: the ingress only says what it answered and why. */
+export interface IngressMetrics {
+  messageAccepted(duplicate: boolean): void;
+  /** A refused command (MAIL FROM, RCPT TO or DATA): an E_ code for why, and the SMTP code sent. */
+  messageRefused(reason: string, smtpCode: number): void;
+}
+
 export interface IngressDeps {
   readonly config: Config;
   readonly db: Executor;
   readonly queue: SubmissionQueue;
   readonly logger?: Logger;
+  readonly metrics?: IngressMetrics;
 }
 
 export interface Ingress {
@@ -37,27 +45,32 @@ export interface Ingress {
   close(): Promise<void>;
 }
 
-/** An SMTP answer: the code and the text after it (enhanced status code first). */
-function reply(code: number, text: string): SMTPServerError {
-  const error: SMTPServerError = new Error(text);
+/** An SMTP answer: the code and the text after it (enhanced status code first), and why (for metrics). */
+function reply(code: number, text: string, reason: string): SMTPServerError & { reason: string } {
+  const error = Object.assign(new Error(text) as SMTPServerError, { reason });
   error.responseCode = code;
   return error;
 }
 
-const TRY_AGAIN = reply(451, '4.3.0 Temporary local problem; please try again later');
+const TRY_AGAIN = reply(451, '4.3.0 Temporary local problem; please try again later', 'E_INTERNAL');
 
 function answerFor(p: Problem): SMTPServerError {
   if (p.code === 'E_DATABASE_UNAVAILABLE') {
     return reply(
       451,
       '4.3.0 The registry database is unreachable; message not accepted, please try again later',
+      p.code,
     );
   }
   if (p.code === 'E_QUEUE_UNAVAILABLE') {
-    return reply(451, '4.3.0 The job queue is unreachable; message not accepted, please try again later');
+    return reply(
+      451,
+      '4.3.0 The job queue is unreachable; message not accepted, please try again later',
+      p.code,
+    );
   }
-  if (p.code === 'E_MESSAGE_TOO_LARGE') return reply(552, `5.3.4 ${p.message}`);
-  return reply(550, `5.6.0 ${p.message}`);
+  if (p.code === 'E_MESSAGE_TOO_LARGE') return reply(552, `5.3.4 ${p.message}`, p.code);
+  return reply(550, `5.6.0 ${p.message}`, p.code);
 }
 
 function copyEnvelope(session: SMTPServerSession): Envelope {
@@ -89,6 +102,11 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
 
   const tls = readTlsFiles(config);
 
+  const countRefusal = (error: SMTPServerError) => {
+    const reason = 'reason' in error && typeof error.reason === 'string' ? error.reason : 'E_OTHER';
+    deps.metrics?.messageRefused(reason, error.responseCode ?? 451);
+  };
+
   /** Runs a handler so that nothing it throws reaches smtp-server: a surprise answers 451 and is logged. */
   const guarded = (
     what: string,
@@ -99,8 +117,12 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     work().then(
       (message) => callback(null, message),
       (error: unknown) => {
-        if (error instanceof Error && 'responseCode' in error) return callback(error);
+        if (error instanceof Error && 'responseCode' in error) {
+          countRefusal(error as SMTPServerError);
+          return callback(error);
+        }
         logger.error({ session: session.id, err: (error as Error).message }, `smtp ${what} failed`);
+        countRefusal(TRY_AGAIN);
         callback(TRY_AGAIN);
       },
     );
@@ -118,6 +140,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     return reply(
       451,
       `4.7.1 ${verdict.sender} has sent ${verdict.count} messages in the last hour; the limit is ${rate.limitPerHour}, please try again later`,
+      'E_SENDER_RATE',
     );
   };
 
@@ -142,6 +165,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
           throw reply(
             451,
             `4.7.1 ${accepted} messages on one connection is the limit; please reconnect to send more`,
+            'E_CONNECTION_LIMIT',
           );
         }
         const over = await overRateAnswer([address.address]);
@@ -156,6 +180,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
           throw reply(
             550,
             `5.1.1 <${address.address}>: no such mailbox here; this server only accepts mail for ${[...mailboxes].join(', ')} (no relaying)`,
+            'E_UNKNOWN_RECIPIENT',
           );
         }
         return undefined;
@@ -180,18 +205,20 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
       });
       stream.on('error', (error) => {
         logger.warn({ session: session.id, err: error.message }, 'smtp DATA stream failed');
+        if (!answered) countRefusal(TRY_AGAIN);
         answer(TRY_AGAIN);
       });
       stream.on('end', () => {
         if (answered) return;
         if (stream.sizeExceeded) {
           logger.info({ session: session.id, bytes: stream.byteLength }, 'refused an oversized message');
-          answer(
-            reply(
-              552,
-              `5.3.4 The message is larger than the limit of ${limits.maxMessageBytes} bytes; nothing was stored`,
-            ),
+          const tooLarge = reply(
+            552,
+            `5.3.4 The message is larger than the limit of ${limits.maxMessageBytes} bytes; nothing was stored`,
+            'E_MESSAGE_TOO_LARGE',
           );
+          countRefusal(tooLarge);
+          answer(tooLarge);
           return;
         }
         guarded('DATA', session, answer, async () => {
@@ -215,6 +242,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
             throw answerFor(accepted.error);
           }
           const { id, duplicate } = accepted.value;
+          deps.metrics?.messageAccepted(duplicate);
           acceptedOnConnection.set(session.id, (acceptedOnConnection.get(session.id) ?? 0) + 1);
           // The message is safe; a lost count only makes the limit a little lenient.
           await rate.record(senders).catch((error: Error) => {

@@ -34,6 +34,7 @@ export {
   backoffDelay,
   DEFAULT_BACKOFF,
   type OutboxLogger,
+  type OutboxMetrics,
   type OutboxSender,
   type OutboxSenderOptions,
   startOutboxSender,

@@ -27,6 +27,13 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 60 * 60_000 };
 
+/** Counters the daemon wires to Prometheus. */
+export interface OutboxMetrics {
+  replySent(): void;
+  /** A delivery attempt failed; `final` when the mail is given up (left `failed` for staff). */
+  replyFailed(final: boolean): void;
+}
+
 export interface OutboxSenderOptions {
   readonly db: Database;
   readonly transport: ReplyTransport;
@@ -40,6 +47,7 @@ export interface OutboxSenderOptions {
   readonly batchSize?: number;
   /** How long a claimed row is ours before another sender may retry it (default 10 min; SMTP timeouts are far shorter). */
   readonly leaseMs?: number;
+  readonly metrics?: OutboxMetrics;
 }
 
 export interface OutboxSender {
@@ -78,10 +86,12 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
     const fields = { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients };
     if (outcome.ok) {
       await markSent(db, mail.id);
+      options.metrics?.replySent();
       logger.info({ ...fields, detail: outcome.detail }, 'reply sent');
       return;
     }
     const final = outcome.permanent || mail.attempts >= maxAttempts;
+    options.metrics?.replyFailed(final);
     if (final) {
       await markFailedAttempt(db, mail.id, outcome.error, { final: true });
       logger.error(

@@ -1,0 +1,165 @@
+/**
+ * The daemon's Prometheus metrics, one registry per process. The other rooms never import
+ * prom-client: each declares a small hook interface of its own (IngressMetrics, WorkerMetrics,
+ * OutboxMetrics) and the daemon hands them the matching part of `DaemonMetrics`, so counting
+ * stays a one-line call where the event happens.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What the SMTP ingress reports: every accepted message and every refused command, by reason. */
+export interface IngressCounters {
+  messageAccepted(duplicate: boolean): void;
+  messageRefused(reason: string, smtpCode: number): void;
+}
+
+/** What the worker reports: each template's form and outcome, and each job's duration. */
+export interface WorkerCounters {
+  templateHandled(form: string, outcome: string): void;
+  jobFinished(seconds: number, ok: boolean): void;
+}
+
+/** What the outbox sender reports: replies delivered and delivery attempts that failed. */
+export interface ReplyCounters {
+  replySent(): void;
+  replyFailed(final: boolean): void;
+}
+
+/** Job counts by BullMQ state (waiting, active, delayed, failed, ...), read on every scrape. */
+export type QueueCountsSource = () => Promise<Readonly<Record<string, number>>>;
+
+export interface DaemonMetrics {
+  readonly registry: Registry;
+  readonly ingress: IngressCounters;
+  readonly worker: WorkerCounters;
+  readonly replies: ReplyCounters;
+  /** Reads queue depth from BullMQ at each scrape (one source per process; the last one wins). */
+  watchQueue(source: QueueCountsSource): void;
+  /** The Prometheus text exposition of everything above. */
+  render(): Promise<string>;
+}
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, RSS, heap, event-loop lag): on by default. */
+  readonly processMetrics?: boolean;
+  /** Labels on every series, e.g. { roles: 'ingress,worker' }. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Longest a scrape waits for BullMQ's counts before reporting the queue unreachable (default 2 s). */
+  readonly queueTimeoutMs?: number;
+}
+
+/** Job durations: most jobs take tens of milliseconds, a DNS-bound DKIM check a few seconds. */
+const JOB_SECONDS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export const METRIC_PREFIX = 'hostmasterd_';
+
+export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
+  const registry = new Registry();
+  if (options.labels) registry.setDefaultLabels({ ...options.labels });
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const accepted = new Counter({
+    name: `${METRIC_PREFIX}messages_accepted_total`,
+    help: 'Messages accepted over SMTP (250), stored and queued; duplicate="true" for a re-delivery of a stored message.',
+    labelNames: ['duplicate'] as const,
+    registers,
+  });
+  const refused = new Counter({
+    name: `${METRIC_PREFIX}messages_refused_total`,
+    help: 'SMTP commands refused, by reason (an E_ code) and SMTP reply code (451 try again, 550/552 refused).',
+    labelNames: ['reason', 'code'] as const,
+    registers,
+  });
+  const templates = new Counter({
+    name: `${METRIC_PREFIX}templates_total`,
+    help: 'Templates handled by the worker, by form and outcome.',
+    labelNames: ['form', 'outcome'] as const,
+    registers,
+  });
+  const jobSeconds = new Histogram({
+    name: `${METRIC_PREFIX}job_duration_seconds`,
+    help: 'Time a worker spent on one queue job, by result (ok, or failed and to be retried).',
+    labelNames: ['result'] as const,
+    buckets: JOB_SECONDS_BUCKETS,
+    registers,
+  });
+  const repliesSent = new Counter({
+    name: `${METRIC_PREFIX}replies_sent_total`,
+    help: 'Reply and notice mails delivered from the outbox.',
+    registers,
+  });
+  const replyFailures = new Counter({
+    name: `${METRIC_PREFIX}reply_send_failures_total`,
+    help: 'Outbox delivery attempts that failed; final="true" when the mail was given up and left for staff.',
+    labelNames: ['final'] as const,
+    registers,
+  });
+
+  let queueSource: QueueCountsSource | undefined;
+  const queueTimeoutMs = options.queueTimeoutMs ?? 2_000;
+  /**
+   * One read of the counts per scrape, shared by both gauges (prom-client collects every metric
+   * at once, so each awaits the same promise); undefined when Redis did not answer in time.
+   */
+  let reading: Promise<Readonly<Record<string, number>> | undefined> | undefined;
+  const readQueue = () => {
+    if (!queueSource) return Promise.resolve(undefined);
+    reading ??= withDeadline(queueSource(), queueTimeoutMs)
+      .catch(() => undefined)
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
+  new Gauge({
+    name: `${METRIC_PREFIX}queue_up`,
+    help: '1 when this scrape could read the job counts from Redis, 0 when it could not.',
+    registers,
+    async collect() {
+      if (!queueSource) return;
+      this.set((await readQueue()) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}queue_jobs`,
+    help: 'Jobs in the submissions queue by state, read from BullMQ at scrape time.',
+    labelNames: ['state'] as const,
+    registers,
+    async collect() {
+      // A stale depth would look like a healthy queue: clear first, so an outage shows no series.
+      this.reset();
+      const counts = await readQueue();
+      for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
+    },
+  });
+
+  return {
+    registry,
+    ingress: {
+      messageAccepted: (duplicate) => accepted.inc({ duplicate: String(duplicate) }),
+      messageRefused: (reason, code) => refused.inc({ reason, code: String(code) }),
+    },
+    worker: {
+      templateHandled: (form, outcome) => templates.inc({ form, outcome }),
+      jobFinished: (seconds, ok) => jobSeconds.observe({ result: ok ? 'ok' : 'failed' }, seconds),
+    },
+    replies: {
+      replySent: () => repliesSent.inc(),
+      replyFailed: (final) => replyFailures.inc({ final: String(final) }),
+    },
+    watchQueue(source) {
+      queueSource = source;
+    },
+    render: () => registry.metrics(),
+  };
+}
+
+/** Rejects after `ms`; the timer never keeps the process alive. */
+export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

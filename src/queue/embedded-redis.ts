@@ -137,7 +137,11 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
 async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+  // An unref'd timer: once the child is gone, this wait must not keep the daemon alive 10 s more.
+  const done = await Promise.race([
+    exited.then(() => true),
+    sleep(10_000, undefined, { ref: false }).then(() => false),
+  ]);
   if (!done) {
     child.kill('SIGKILL');
     await exited;

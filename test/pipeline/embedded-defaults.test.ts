@@ -1,0 +1,98 @@
+/**
+ * The README's try-it, exactly as a newcomer runs it: `hostmasterd demo`, `hostmasterd start`
+ * on the embedded defaults (PGlite and a private redis-server under DATA_DIR, replies as .eml
+ * files in DATA_DIR/outbox), the example mail handed over with `hostmasterd submit` and sent
+ * over SMTP with nodemailer; the reply files hold the tickets. SIGTERM stops it cleanly.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_API_KEY } from '../../src/registry/index.ts';
+import { parseReply } from '../../src/replies/index.ts';
+import { type DaemonProcess, processEnv, runCommand, startDaemonProcess } from './support/processes.ts';
+
+const fixture = (name: string) =>
+  fs.readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url), 'utf8');
+
+async function replyFiles(dir: string, count: number, timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')) : [];
+    if (files.length >= count) return files.sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+    if (Date.now() > deadline) throw new Error(`${files.length} of ${count} reply files in ${dir}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('hostmasterd start on embedded defaults (the README example)', () => {
+  let env: Record<string, string>;
+  let daemon: DaemonProcess | undefined;
+
+  beforeAll(async () => {
+    // Nothing but a data directory and free ports: PGlite, redis-server and the outbox are embedded.
+    env = await processEnv({});
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'REPLY_SMTP_URL']) delete env[name];
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    if (env) fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
+  });
+
+  it('answers the example mail with a reply file holding its ticket, and stops on SIGTERM', async () => {
+    const demo = await runCommand(['demo'], env, undefined, 60_000);
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toContain(`API key: ${DEMO_API_KEY}`);
+
+    daemon = await startDaemonProcess([], env, 60_000);
+    const example = fixture('plain-reassign-simple-5.0.eml').replace(
+      /^Subject: .*$/m,
+      `Subject: SWIP ${DEMO_API_KEY}`,
+    );
+    const submitted = await runCommand(['submit'], env, example);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const outbox = path.join(env['DATA_DIR']!, 'outbox');
+    await replyFiles(outbox, 1);
+
+    // The next day the customer leaves: the 4.1 removal of the same net, over SMTP.
+
+    const client = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: Number(env['SMTP_PORT']),
+      secure: false,
+      ignoreTLS: true,
+    });
+    const legacy = fixture('legacy-reassign-simple-4.1.eml').replace(
+      /^Subject: .*$/m,
+      `Subject: REASSIGN SIMPLE ${DEMO_API_KEY}`,
+    );
+    const info = await client.sendMail({
+      envelope: { from: 'noc@demo-isp.example', to: ['hostmaster@localhost'] },
+      raw: legacy,
+    });
+    client.close();
+    expect(info.response).toMatch(/^250 /);
+
+    const files = await replyFiles(outbox, 2);
+    const replies = [];
+    for (const raw of files) {
+      expect(raw).not.toContain(DEMO_API_KEY);
+      const parsed = await parseReply(raw);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      replies.push(parsed.value);
+    }
+    const byForm = new Map(replies.map((r) => [r.blocks[0]?.form, r]));
+    for (const form of ['ARIN-REASSIGN-SIMPLE-5.0', 'ARIN-REASSIGN-SIMPLE-4.1']) {
+      const reply = byForm.get(form);
+      expect(reply?.blocks).toHaveLength(1);
+      expect(reply!.blocks[0]!.status).toBe('APPROVED');
+      expect(reply!.blocks[0]!.ticket).toMatch(/^\d{8}-X\d{7}$/);
+    }
+
+    const exit = await daemon.stop();
+    expect(exit, daemon.output()).toBe(0);
+    daemon = undefined;
+    // The private redis-server went with it.
+    expect(fs.existsSync(path.join(env['DATA_DIR']!, 'redis', 'redis.sock'))).toBe(false);
+  });
+});

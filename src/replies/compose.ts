@@ -117,7 +117,9 @@ async function build(
       [HEADER_SUBMISSION]: oneLine(request.submissionId),
       ...parts.headers,
     },
-    text: parts.body,
+    // CRLF already: nodemailer's quoted-printable wrapping only sees CRLF as a line end, and
+    // would otherwise break short lines in odd places for anyone reading the raw mail.
+    text: parts.body.replace(/\r?\n/g, '\r\n'),
     newline: 'win',
   });
   const raw = (await composer.compile().build()).toString('utf8');

@@ -82,7 +82,9 @@ export async function composeNotification(
       [HEADER_SUBMISSION]: values.submission,
       [HEADER_TICKET]: values.ticket,
     },
-    text: body,
+    // CRLF already: nodemailer's quoted-printable wrapping only sees CRLF as a line end, and
+    // would otherwise break short lines in odd places for anyone reading the raw mail.
+    text: body.replace(/\r?\n/g, '\r\n'),
     newline: 'win',
   });
   const raw = (await composer.compile().build()).toString('utf8');

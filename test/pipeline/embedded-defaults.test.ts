@@ -77,6 +77,9 @@ describe('hostmasterd start on embedded defaults (the README example)', () => {
     const replies = [];
     for (const raw of files) {
       expect(raw).not.toContain(DEMO_API_KEY);
+      // `cat data/outbox/*.eml` is readable: short lines are not broken by the transfer encoding.
+      expect(raw).toMatch(/^Submission: S[0-9A-Z]+\r?$/m);
+      expect(raw).toMatch(/^Status: APPROVED\r?$/m);
       const parsed = await parseReply(raw);
       if (!parsed.ok) throw new Error(parsed.error.message);
       replies.push(parsed.value);

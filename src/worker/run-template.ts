@@ -123,9 +123,13 @@ export async function runTemplate(db: Database, run: TemplateRun): Promise<Templ
     if (done) return done;
   }
   return db.transaction(async (tx) => {
+    let heldTicket: string | undefined;
     if (run.replace) {
       const previous = await storedResult(tx, submissionId, template.index);
       if (previous?.outcome === 'approved') return previous;
+      // Held for review: the customer was told that ticket stays open until staff decide, so the
+      // decision is recorded on it rather than on a new one.
+      if (previous?.outcome === 'pending_review' && previous.ticket) heldTicket = previous.ticket;
       await tx
         .delete(tables.submissionTemplates)
         .where(
@@ -138,11 +142,13 @@ export async function runTemplate(db: Database, run: TemplateRun): Promise<Templ
     const actor: Actor = run.staff
       ? { kind: 'staff', email: run.staff.email }
       : { kind: 'account', accountId: run.requester.accountId };
-    const ticket = await issueTicket(tx, {
-      submissionId,
-      templateIndex: template.index,
-      status: 'pending_review',
-    });
+    const ticket =
+      heldTicket ??
+      (await issueTicket(tx, {
+        submissionId,
+        templateIndex: template.index,
+        status: 'pending_review',
+      }));
     const decision = await decide(tx, run, ticket, actor);
     const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
     await tx

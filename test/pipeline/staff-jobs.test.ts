@@ -149,6 +149,42 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
     ]);
   });
 
+  it('approving work held for review closes the ticket the customer was given', async () => {
+    const doc = validateSeed({
+      nets: [
+        { handle: 'NET-100-64-0-0-1', name: 'DEMO-ISP-LARGE', range: '100.64.0.0/16', org: 'DEMOISP-1' },
+      ],
+    });
+    if (!doc.ok) throw new Error(doc.error.map((p) => p.message).join('; '));
+    const seeded = await seedRegistry(stack.database.db, doc.value);
+    if (!seeded.ok) throw new Error(seeded.error.message);
+
+    const { id, reply } = await submit(stack, [
+      simpleReassignment({ range: '100.64.32.0/20', name: 'DEMO-REVIEWED' }),
+    ]);
+    const held = reply.parsed.blocks[0]!;
+    expect(held.status).toBe('PENDING_REVIEW');
+    const [rejection] = await rejectionsOf(stack.database.db, id);
+    expect(rejection).toMatchObject({ reasonCode: 'E_STAFF_REVIEW', state: 'open' });
+
+    await enqueue(
+      { kind: 'override', submissionId: id, templateIndex: 1, waive: ['E_STAFF_REVIEW'], ...STAFF },
+      'review1',
+    );
+    const [, decided] = await repliesFor(stack.sink, id, 2);
+    expect(decided!.parsed.blocks[0]).toMatchObject({ status: 'APPROVED', ticket: held.ticket });
+    expect(await netByName(stack.database.db, 'DEMO-REVIEWED')).toHaveLength(1);
+    const [ticket] = await stack.database.db
+      .select()
+      .from(tables.tickets)
+      .where(eq(tables.tickets.submissionId, id));
+    expect(ticket).toMatchObject({ number: held.ticket, status: 'approved' });
+    expect(ticket!.closedAt).not.toBeNull();
+    expect(await rejectionsOf(stack.database.db, id)).toEqual([
+      expect.objectContaining({ reasonCode: 'E_STAFF_REVIEW', state: 'overridden' }),
+    ]);
+  });
+
   it('a staff job on an already approved template changes nothing and applies nothing twice', async () => {
     const { id } = await submit(stack, [
       simpleReassignment({ range: '198.51.100.16/29', name: 'DEMO-ONCE' }),

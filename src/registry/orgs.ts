@@ -2,12 +2,14 @@
  * ORG templates: create, modify, remove. An org's admin POC (its voting contact) must be a
  * person; every POC it names must exist; an org that still holds nets or customers stays.
  */
+
 import { and, eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { generateOrgHandle } from './handles.ts';
+import { lockRow } from './locks.ts';
 import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.ts';
 import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Org, OrgChanges, OrgInput, OrgPocRole, Outcome } from './types.ts';
@@ -163,6 +165,7 @@ export function modifyOrg(
   return atomically(tx, async (sp) => {
     const checked = checkHandle('org', handle);
     if (!checked.ok) return checked;
+    await lockRow(sp, 'org', checked.value);
     const before = await findOrg(sp, checked.value);
     if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `org ${checked.value} does not exist`));
     const links = await orgPocs(sp, before.handle);
@@ -219,6 +222,7 @@ export function removeOrg(
   return atomically(tx, async (sp) => {
     const checked = checkHandle('org', handle);
     if (!checked.ok) return checked;
+    await lockRow(sp, 'org', checked.value);
     const before = await findOrg(sp, checked.value);
     if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `org ${checked.value} does not exist`));
     const nets = await netsOfOrg(sp, before.handle);

@@ -8,7 +8,14 @@ import { formatCidr, formatRange, type IpRange, overlaps, rangeToCidrs } from '.
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { writeAudit } from './audit.ts';
 import { generateNetHandle } from './handles.ts';
-import { childrenOfNet, findContainingNets, findNetsByRange, findOverlappingNets } from './lookups.ts';
+import { lockRow } from './locks.ts';
+import {
+  childrenOfNet,
+  findContainingNets,
+  findNetByHandle,
+  findNetsByRange,
+  findOverlappingNets,
+} from './lookups.ts';
 import { checkPrefixSize } from './rules.ts';
 import type { Net, NetPocRole, NetType, OperationContext, OperationOptions } from './types.ts';
 
@@ -62,6 +69,8 @@ export async function placeNewNet(
       ),
     );
   }
+  // Children are created one at a time per parent, so two can never both miss each other.
+  await lockRow(ex, 'net', parent.handle);
   const sibling = (await childrenOfNet(ex, parent.handle)).find((child) => overlaps(netRange(child), range));
   if (sibling) {
     return fail(
@@ -148,7 +157,8 @@ export async function netForTemplate(
       ),
     );
   }
-  const net = found[0]!;
+  await lockRow(ex, 'net', found[0]!.handle);
+  const net = (await findNetByHandle(ex, found[0]!.handle)) ?? found[0]!;
   if (form === 'net-mod' && net.type === 'simple_reassignment') {
     return fail(
       problem(

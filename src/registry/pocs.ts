@@ -2,12 +2,14 @@
  * POC templates: create (N), modify (M), remove (R). A POC still tied to an org, a net or an
  * account is not removed; its contact type never changes.
  */
+
 import { eq } from 'drizzle-orm';
 import { type Executor, type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { generatePocHandle } from './handles.ts';
+import { lockRow } from './locks.ts';
 import { findPoc, netsOfPoc, orgsOfPoc } from './lookups.ts';
 import { checkAddress, checkEmails, checkHandle, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Outcome, Poc, PocChanges, PocInput, PocPhone } from './types.ts';
@@ -156,6 +158,7 @@ export function modifyPoc(
   return atomically(tx, async (sp) => {
     const checked = checkHandle('poc', handle);
     if (!checked.ok) return checked;
+    await lockRow(sp, 'poc', checked.value);
     const before = await findPoc(sp, checked.value);
     if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `POC ${checked.value} does not exist`));
     const current = pocAsInput(before);
@@ -229,6 +232,7 @@ export function removePoc(
   return atomically(tx, async (sp) => {
     const checked = checkHandle('poc', handle);
     if (!checked.ok) return checked;
+    await lockRow(sp, 'poc', checked.value);
     const before = await findPoc(sp, checked.value);
     if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `POC ${checked.value} does not exist`));
     const asking = context.actor.kind === 'account' ? context.actor.accountId : undefined;

@@ -2,6 +2,7 @@
  * Reassign-Simple: space handed to a customer (a `C........` record, no POCs of its own; it
  * inherits the upstream's). Removing the net keeps the customer record.
  */
+
 import { eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
@@ -10,6 +11,7 @@ import { fail, ok, problem, type Result } from '../shared/errors.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { generateCustomerHandle } from './handles.ts';
+import { lockRow } from './locks.ts';
 import { findCustomer } from './lookups.ts';
 import { deleteNet, insertNet, netForTemplate, placeNewNet } from './placement.ts';
 import {
@@ -113,6 +115,7 @@ export function modifySimpleReassignment(
     const found = await netForTemplate(sp, range, 'reassign-simple');
     if (!found.ok) return found;
     const net = found.value;
+    if (net.customerHandle) await lockRow(sp, 'customer', net.customerHandle);
     const customer = net.customerHandle ? await findCustomer(sp, net.customerHandle) : undefined;
     if (!customer)
       return fail(problem('E_INTERNAL', `${net.handle} has no customer record; ask hostmaster staff`));
@@ -198,6 +201,7 @@ export function removeSimpleReassignment(
     if (!found.ok) return found;
     const net = found.value;
     await deleteNet(sp, context, net);
+    if (net.customerHandle) await lockRow(sp, 'customer', net.customerHandle);
     const customer = net.customerHandle ? await findCustomer(sp, net.customerHandle) : undefined;
     return ok({
       status: 'applied',

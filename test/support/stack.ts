@@ -46,9 +46,23 @@ export interface Stack {
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
+  // Whatever was started is stopped again if a later step fails: no server outlives its test.
+  const started: Array<() => Promise<unknown>> = [];
+  try {
+    return await buildStack(options, started);
+  } catch (error) {
+    for (const stop of started.reverse()) await stop().catch(() => {});
+    throw error;
+  }
+}
+
+async function buildStack(options: StackOptions, started: Array<() => Promise<unknown>>): Promise<Stack> {
   const redis = await startRedis();
+  started.push(() => redis.stop());
   const sink = await startSmtpSink();
+  started.push(() => sink.close());
   const database = await openTestDatabase(options.backend);
+  started.push(() => database.close());
   if (options.demo !== false) {
     const doc = validateSeed(DEMO_SEED);
     if (!doc.ok) throw new Error(doc.error.map((p) => p.message).join('; '));
@@ -82,6 +96,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     outboxPollMs: 200,
     sweepIntervalMs: 1_000,
   });
+  started.push(() => daemon.close());
   const client = nodemailer.createTransport({
     host: '127.0.0.1',
     port: daemon.smtpPort!,

@@ -21,6 +21,7 @@ import type { ParsedTemplate } from '../templates/index.ts';
 import { handlerFor } from './handlers.ts';
 import { linkCreatedPoc, type NoticeSink, noticesFor } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
+import { pinToField } from './problem-fields.ts';
 
 export const STAFF_REVIEW_CODE: ErrorCode = 'E_STAFF_REVIEW';
 
@@ -105,7 +106,7 @@ async function decide(tx: Transaction, run: TemplateRun, ticket: string, actor: 
     request as never,
     run.options ?? {},
   );
-  if (!applied.ok) return rejected([applied.error]);
+  if (!applied.ok) return rejected([pinToField(template, applied.error)]);
   if (applied.value.status === 'pending_review') {
     return { outcome: 'pending_review', handles: {}, errors: [], notes: [applied.value.reason] };
   }

@@ -1,11 +1,18 @@
 /**
  * Staff actions from the console, run as jobs so every registry change takes the one worker
  * path: reprocess refused templates (after the registry was fixed), override a waivable rule,
- * or correct fields and apply. Each answers the customer with a reply of its own.
+ * or correct fields and apply. Each answers the customer with a reply of its own. A request that
+ * can never work (no such template, an edit that leaves no template) fails the job at once
+ * (UnrecoverableError), so the console shows why instead of waiting through retries.
  */
 import { eq } from 'drizzle-orm';
 import { type RejectionState, tables } from '../db/index.ts';
-import type { EditAndApplyJob, OverrideJob, ReprocessJob } from '../queue/index.ts';
+import {
+  type EditAndApplyJob,
+  type OverrideJob,
+  type ReprocessJob,
+  UnrecoverableError,
+} from '../queue/index.ts';
 import type { ErrorCode } from '../shared/errors.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
@@ -25,7 +32,7 @@ const CLOSES_AS: Record<StaffJob['kind'], Exclude<RejectionState, 'open'>> = {
 
 export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: string): Promise<void> {
   const submission = await loadSubmission(ctx.db, job.submissionId);
-  if (!submission) throw new Error(`submission ${job.submissionId} does not exist`);
+  if (!submission) throw new UnrecoverableError(`submission ${job.submissionId} does not exist`);
 
   if (job.kind === 'reprocess' && submission.refusalCode) {
     // The message was refused as a whole (e.g. unknown sender): staff fixed the cause; run it all again.
@@ -42,7 +49,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
 
   const read = await readSubmission(ctx, submission);
   if (!read.requester) {
-    throw new Error(
+    throw new UnrecoverableError(
       `the sender of ${submission.id} can no longer be identified: ${read.refusal?.message ?? 'unknown'}`,
     );
   }
@@ -109,11 +116,11 @@ function templateFor(
   index: number,
 ): ParsedTemplate {
   const template = templates[index - 1];
-  if (!template) throw new Error(`submission ${job.submissionId} has no template ${index}`);
+  if (!template) throw new UnrecoverableError(`submission ${job.submissionId} has no template ${index}`);
   if (job.kind !== 'edit-and-apply') return template;
   const original = splitTemplates(text)[index - 1];
-  if (!original) throw new Error(`template ${index} could not be found again in the message`);
+  if (!original) throw new UnrecoverableError(`template ${index} could not be found again in the message`);
   const edited = reparseEdited(original.text, index, job.fieldValues);
-  if (!edited.ok) throw new Error(edited.error.message);
+  if (!edited.ok) throw new UnrecoverableError(edited.error.message);
   return edited.value;
 }

@@ -1,12 +1,14 @@
 /**
  * Registry look-up for staff ("did my SWIP go through?"): nets by address, range or handle;
- * orgs, customers and POCs by handle, name or e-mail; and, for each thing found, the audit
- * trail that says which ticket and submission created or changed it.
+ * orgs, customers and POCs by handle, name or e-mail, through the registry's own indexed
+ * searches; and, for each thing found, the audit trail that says which ticket and submission
+ * created or changed it.
  */
-import { and, asc, desc, eq, gte, ilike, inArray, lte, or, sql } from 'drizzle-orm';
+import { desc, inArray } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { formatAddress, type IpRange, parseRange } from '../ip/index.ts';
+import { formatAddress, parseRange } from '../ip/index.ts';
+import { searchCustomers, searchNets, searchOrgs, searchPocs } from '../registry/index.ts';
 
 const LIMIT = 50;
 
@@ -29,19 +31,8 @@ export interface LookupResult {
   readonly history: readonly Row<typeof tables.auditLog>[];
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/** Nets overlapping the range, most specific first: for one address, every net that contains it. */
-async function netsByRange(db: Database, range: IpRange): Promise<Row<typeof tables.nets>[]> {
-  const n = tables.nets;
-  return await db
-    .select()
-    .from(n)
-    .where(and(eq(n.version, range.version), lte(n.startAddress, range.end), gte(n.endAddress, range.start)))
-    .orderBy(sql`${n.endAddress} - ${n.startAddress}`, asc(n.startAddress))
-    .limit(LIMIT);
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export async function lookup(db: Database, rawQuery: string): Promise<LookupResult> {
@@ -61,48 +52,17 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
       start === end
         ? `IPv${version} address ${formatAddress(version, start)}`
         : `IPv${version} range ${formatAddress(version, start)} - ${formatAddress(version, end)}`;
-    nets = await netsByRange(db, range.value);
+    // Most specific first: for one address, the customer's net before the allocation holding it.
+    nets = (await searchNets(db, query, LIMIT)).sort((a, b) =>
+      compareBig(a.endAddress - a.startAddress, b.endAddress - b.startAddress),
+    );
   } else {
-    readAs = 'a handle, name or e-mail address';
-    const upper = query.toUpperCase();
-    const like = `%${escapeLike(query)}%`;
-    const n = tables.nets;
-    const o = tables.orgs;
-    const c = tables.customers;
-    const p = tables.pocs;
+    readAs = 'the start of a handle or name, or an e-mail address';
     [nets, orgs, customers, pocs] = await Promise.all([
-      db
-        .select()
-        .from(n)
-        .where(or(eq(n.handle, upper), ilike(n.name, like)))
-        .orderBy(asc(n.handle))
-        .limit(LIMIT),
-      db
-        .select()
-        .from(o)
-        .where(or(eq(o.handle, upper), ilike(o.name, like)))
-        .orderBy(asc(o.handle))
-        .limit(LIMIT),
-      db
-        .select()
-        .from(c)
-        .where(or(eq(c.handle, upper), ilike(c.name, like)))
-        .orderBy(asc(c.handle))
-        .limit(LIMIT),
-      db
-        .select()
-        .from(p)
-        .where(
-          or(
-            eq(p.handle, upper),
-            ilike(p.lastName, like),
-            ilike(p.firstName, like),
-            ilike(p.company, like),
-            sql`exists (select 1 from unnest(${p.emails}) as e(address) where e.address ilike ${like})`,
-          ),
-        )
-        .orderBy(asc(p.handle))
-        .limit(LIMIT),
+      searchNets(db, query, LIMIT),
+      searchOrgs(db, query, LIMIT),
+      searchCustomers(db, query, LIMIT),
+      searchPocs(db, query, LIMIT),
     ]);
   }
 

@@ -40,6 +40,7 @@ export {
   netsOfPoc,
   orgPocs,
   orgsOfPoc,
+  searchCustomers,
   searchNets,
   searchOrgs,
   searchPocs,

@@ -265,3 +265,24 @@ export async function searchOrgs(ex: Executor, query: string, limit = SEARCH_LIM
     .orderBy(asc(orgs.handle))
     .limit(limit);
 }
+
+/** Customers by handle (prefix) or name (prefix, any case). */
+export async function searchCustomers(
+  ex: Executor,
+  query: string,
+  limit = SEARCH_LIMIT,
+): Promise<Customer[]> {
+  const text = query.trim();
+  if (!text) return [];
+  return ex
+    .select()
+    .from(customers)
+    .where(
+      or(
+        like(customers.handle, likePrefix(text.toUpperCase())),
+        like(sql`lower(${customers.name})`, likePrefix(text.toLowerCase())),
+      ),
+    )
+    .orderBy(asc(customers.handle))
+    .limit(limit);
+}

@@ -233,7 +233,7 @@ describe('the staff console in a browser', () => {
     expect(nets).toContain('198.51.100.128 - 198.51.100.135');
     expect(nets).toContain('DEMO-ISP'); // the covering allocation, listed after the reassignment
     expect(nets).toContain(toEdit.submissionId);
-    await page.fill('input[name=q]', 'noc@demo-isp');
+    await page.fill('input[name=q]', 'noc@demo-isp.example');
     await page.click('button:has-text("Search")');
     expect(await page.textContent('main')).toContain('DEMO1-ARIN');
   });

@@ -6,17 +6,19 @@
 import countries from 'i18n-iso-countries';
 import { formatRange, type IpRange, rangeSize } from '../ip/index.ts';
 import { type ErrorCode, fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import {
+  CUSTOMER_HANDLE,
+  HOSTNAME,
+  NET_HANDLE,
+  ORG_HANDLE,
+  POC_HANDLE,
+  REFERRAL_SERVER,
+} from '../shared/syntax.ts';
 import type { OperationOptions, PostalAddress } from './types.ts';
 
-export const POC_HANDLE = /^[A-Z]{1,20}\d{1,10}-ARIN$/;
-export const ORG_HANDLE = /^[A-Z0-9]{1,40}(?:-[A-Z0-9]{1,40})*-\d{1,10}$/;
-export const NET_HANDLE = /^NET6?-[0-9A-F]{1,4}(?:-[0-9A-F]{1,4}){1,16}$/;
-export const CUSTOMER_HANDLE = /^C\d{8}$/;
 const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 const NET_NAME = /^[A-Z0-9][A-Z0-9_-]{0,49}$/;
-const HOSTNAME = /^(?=.{1,253}\.?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$/;
-const REFERRAL = /^rwhois:\/\/[A-Za-z0-9.-]{1,253}(?::\d{1,5})?\/?$/i;
 
 export type HandleKind = 'poc' | 'org' | 'net' | 'customer';
 
@@ -103,7 +105,7 @@ export function checkOriginAs(raw: readonly number[]): Result<number[], Problem>
 
 export function checkReferralServer(raw: string): Result<string, Problem> {
   const value = raw.trim();
-  if (REFERRAL.test(value)) return ok(value);
+  if (REFERRAL_SERVER.test(value)) return ok(value);
   return fail(
     problem('E_INVALID_FIELD', `"${value}" is not a referral server (like rwhois://rwhois.example.net:4321)`),
   );
@@ -165,3 +167,5 @@ export function optionalText(value: string | null | undefined): string | null {
 export function cleanList(values: readonly string[] | null | undefined): string[] {
   return (values ?? []).map((v) => v.trim()).filter(Boolean);
 }
+
+export { CUSTOMER_HANDLE, NET_HANDLE, ORG_HANDLE, POC_HANDLE };

@@ -6,6 +6,7 @@
 import countries from 'i18n-iso-countries';
 import { type IpRange, parseRange } from '../ip/index.ts';
 import type { ErrorCode } from '../shared/errors.ts';
+import { HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from '../shared/syntax.ts';
 import { API_KEY_EXACT } from './api-key.ts';
 
 export type Scalar = string | boolean | IpRange | readonly number[];
@@ -44,15 +45,10 @@ export function quote(text: string): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
 }
 
-export const POC_HANDLE = /^[A-Z]{1,20}\d{1,10}-ARIN$/;
-export const ORG_HANDLE = /^[A-Z0-9]{1,40}(?:-[A-Z0-9]{1,40})*-\d{1,10}$/;
-export const NET_HANDLE = /^NET6?-[0-9A-F]{1,4}(?:-[0-9A-F]{1,4}){1,16}$/;
 const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 const PHONE = /^\+?[0-9][0-9 ().\-/]{3,30}(?:\s*(?:x|ext\.?)\s*\d{1,8})?$/i;
-const HOSTNAME = /^(?=.{1,253}\.?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$/;
 const NET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$/;
-const REFERRAL = /^rwhois:\/\/[A-Za-z0-9.-]{1,253}(?::\d{1,5})?\/?$/i;
 
 function checkRange(raw: string, want?: 4 | 6): Checked {
   const r = parseRange(raw);
@@ -148,7 +144,7 @@ const VALIDATORS: Record<FieldKind, (raw: string) => Checked> = {
     return bad('E_INVALID_VALUE', `${quote(raw)} is not a net POC type (T, AB or N)`);
   },
   referralServer: (raw) =>
-    REFERRAL.test(raw)
+    REFERRAL_SERVER.test(raw)
       ? good(raw)
       : bad('E_INVALID_VALUE', `${quote(raw)} is not a referral server (rwhois://host:port)`),
   hostname: (raw) =>
@@ -191,3 +187,5 @@ export function checkValue(kind: FieldKind, raw: string, maxLength = DEFAULT_MAX
   }
   return VALIDATORS[kind](raw);
 }
+
+export { NET_HANDLE, ORG_HANDLE, POC_HANDLE };

@@ -109,7 +109,9 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
     while (!closed) {
       const batch = await claimDueMail(db, batchSize, leaseMs);
       if (batch.length === 0) return;
-      for (const mail of batch) await deliverOne(mail);
+      // The batch goes out at once (the SMTP transport pools a few connections): one slow
+      // relay answer no longer holds up the mails behind it.
+      await Promise.all(batch.map((mail) => deliverOne(mail)));
     }
   }
 

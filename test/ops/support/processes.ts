@@ -32,6 +32,8 @@ export interface SpawnOptions {
   readonly env: Environment & { readonly CONSOLE_PORT: string };
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=...'] for profiling. */
   readonly nodeFlags?: readonly string[];
+  /** Drain stdout without keeping it (benchmarks: thousands of lines). */
+  readonly quiet?: boolean;
 }
 
 export function spawnRole(options: SpawnOptions): RoleProcess {
@@ -45,6 +47,7 @@ export function spawnRole(options: SpawnOptions): RoleProcess {
   let stderr = '';
   let partial = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    if (options.quiet) return;
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {

@@ -1,0 +1,149 @@
+/**
+ * `npm run bench`: the whole pipeline on loopback, end to end, against its two ceilings.
+ *
+ *   - baselines: a bare smtp-server that discards (the ingress ceiling) and raw BullMQ
+ *     add + no-op process on the same Redis (the queue ceiling);
+ *   - scenarios: PGlite (ingress + worker in one process, the embedded shape), PostgreSQL with
+ *     an ingress process and 1, then 2, worker processes. Each: a burst of N messages (1 to 10
+ *     templates each) for throughput, then a paced run at a fixed rate for latency.
+ *
+ * Prints a table with the ratios to the baselines and writes bench/results/latest.{json,md}
+ * (the latest run only). Sizes from the environment:
+ *   BENCH_MESSAGES (burst, default 200), BENCH_RATE (paced messages/s, 100), BENCH_SECONDS
+ * (paced duration, 3), BENCH_CONNECTIONS (client pool, 8), BENCH_WORKER_CONCURRENCY (daemon
+ *   default), BENCH_SCENARIOS (e.g. "postgres-1w,postgres-2w"), BENCH_CPU_PROF=1 (writes
+ *   .cpuprofile files of every daemon process to bench/tmp/prof/).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config/index.ts';
+import { ROOT } from '../test/ops/support/processes.ts';
+import { bulkPlan } from '../test/ops/support/traffic.ts';
+import { startRedis } from '../test/support/redis-server.ts';
+import { bareSmtpBaseline, bullmqBaseline } from './support/baselines.ts';
+import { startReplySink } from './support/load.ts';
+import { runScenario, type ScenarioResult, type ScenarioSpec } from './support/pipeline.ts';
+import { startBenchPostgres } from './support/postgres.ts';
+import { ownPeakRssMiB, round } from './support/stats.ts';
+
+const env = process.env;
+const int = (name: string, fallback: number) => {
+  const value = Number(env[name]);
+  return Number.isFinite(value) && value > 0 ? Math.round(value) : fallback;
+};
+
+const settings = {
+  burstMessages: int('BENCH_MESSAGES', 200),
+  pacedRate: int('BENCH_RATE', 100),
+  pacedSeconds: int('BENCH_SECONDS', 3),
+  connections: int('BENCH_CONNECTIONS', 8),
+  workerConcurrency: int('BENCH_WORKER_CONCURRENCY', loadConfig({}).workerConcurrency),
+};
+const ALL: readonly ScenarioSpec[] = [
+  { name: 'pglite-1w', backend: 'pglite', workers: 1 },
+  { name: 'postgres-1w', backend: 'postgres', workers: 1 },
+  { name: 'postgres-2w', backend: 'postgres', workers: 2 },
+];
+const wanted = (env['BENCH_SCENARIOS'] ?? '').split(',').filter(Boolean);
+const scenarios = wanted.length ? ALL.filter((s) => wanted.includes(s.name)) : ALL;
+const profDir = path.join(ROOT, 'bench/tmp/prof');
+const nodeFlags = env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const began = Date.now();
+
+log(`hostmasterd bench: ${JSON.stringify(settings)}`);
+const redis = await startRedis();
+const postgres = scenarios.some((s) => s.backend === 'postgres') ? await startBenchPostgres() : undefined;
+const sink = await startReplySink();
+const results: ScenarioResult[] = [];
+let baselines: {
+  smtp: Awaited<ReturnType<typeof bareSmtpBaseline>>;
+  queue: Awaited<ReturnType<typeof bullmqBaseline>>;
+};
+try {
+  log('baseline: bare smtp-server (discard)');
+  const sample = bulkPlan(settings.burstMessages, { run: 99 }).messages.map((m) => ({
+    messageId: m.messageId,
+    raw: m.raw,
+    templates: m.kinds.length,
+  }));
+  const smtp = await bareSmtpBaseline(sample, settings.connections);
+  log('baseline: raw BullMQ add + no-op process');
+  const queue = await bullmqBaseline(redis.url, Math.max(2_000, settings.burstMessages), {
+    concurrency: settings.workerConcurrency,
+    inFlight: settings.connections,
+  });
+  baselines = { smtp, queue };
+  for (const [i, spec] of scenarios.entries()) {
+    log(`scenario ${spec.name}`);
+    results.push(
+      await runScenario(spec, {
+        redisUrl: redis.url,
+        postgres,
+        sink,
+        runBase: 1 + i * 3,
+        ...settings,
+        nodeFlags,
+        log,
+      }),
+    );
+  }
+} finally {
+  await sink.close();
+  postgres?.stop();
+  await redis.stop();
+}
+
+const ratios = results.map((r) => ({
+  scenario: r.name,
+  acceptVsBareSmtp: round(r.burst.acceptedPerSecond / baselines.smtp.acceptedPerSecond, 3),
+  endToEndVsBareSmtp: round(r.burst.messagesPerSecond / baselines.smtp.acceptedPerSecond, 3),
+  endToEndVsBullmq: round(r.burst.messagesPerSecond / baselines.queue.jobsPerSecond, 3),
+}));
+const report = {
+  at: new Date().toISOString(),
+  seconds: round((Date.now() - began) / 1000),
+  machine: {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  },
+  settings,
+  baselines,
+  scenarios: results,
+  ratios,
+  benchProcessPeakRssMiB: ownPeakRssMiB(),
+};
+
+const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : String(n));
+const lines = [
+  `# hostmasterd benchmark (${report.at})`,
+  '',
+  `${report.machine.cpus} × ${report.machine.cpu}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}. ` +
+    `Burst ${settings.burstMessages} messages (1-10 templates, 5.5 on average), paced ${settings.pacedRate} msg/s for ${settings.pacedSeconds} s, ` +
+    `client pool ${settings.connections}, WORKER_CONCURRENCY ${settings.workerConcurrency}. PostgreSQL with fsync on.`,
+  '',
+  `Baselines: bare smtp-server ${baselines.smtp.acceptedPerSecond} msg/s; raw BullMQ ${baselines.queue.jobsPerSecond} jobs/s (concurrency ${baselines.queue.concurrency}).`,
+  '',
+  '| scenario | accepted msg/s | end-to-end msg/s | templates/s | burst p50 / p95 / p99 ms | paced msg/s | paced p50 / p95 / p99 ms | e2e ÷ bare SMTP | e2e ÷ BullMQ | peak RSS MiB |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...results.map((r, i) => {
+    const ratio = ratios[i]!;
+    const b = r.burst;
+    const p = r.paced;
+    return `| ${r.name} | ${fmt(b.acceptedPerSecond)} | ${fmt(b.messagesPerSecond)} | ${fmt(b.templatesPerSecond)} | ${fmt(b.latency.p50Ms)} / ${fmt(b.latency.p95Ms)} / ${fmt(b.latency.p99Ms)} | ${fmt(p.messagesPerSecond)} | ${fmt(p.latency.p50Ms)} / ${fmt(p.latency.p95Ms)} / ${fmt(p.latency.p99Ms)} | ${fmt(ratio.endToEndVsBareSmtp)} | ${fmt(ratio.endToEndVsBullmq)} | ${r.processes.map((x) => `${x.roles} ${fmt(x.peakRssMiB)}`).join(', ')} |`;
+  }),
+  '',
+  `Bare smtp-server process peak RSS ${fmt(baselines.smtp.peakRssMiB)} MiB; bench process (client, sink, BullMQ baseline) ${report.benchProcessPeakRssMiB} MiB. Whole run ${report.seconds} s.`,
+  '',
+];
+const markdown = lines.join('\n');
+const resultsDir = path.join(ROOT, 'bench/results');
+fs.rmSync(resultsDir, { recursive: true, force: true });
+fs.mkdirSync(resultsDir, { recursive: true });
+fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+fs.writeFileSync(path.join(resultsDir, 'latest.md'), markdown);
+process.stdout.write(`${markdown}\n`);

@@ -64,6 +64,26 @@ console.log(`${file}\nwall ${ms(total)}, busy ${pct(total - idle)}\n\nby package
 for (const [name, us] of [...pkgTotals].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`  ${pct(us)} ${ms(us)}  ${name}`);
 }
+// Inclusive time of our own functions (src/): a call's whole subtree, counted once per stack.
+const parent = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+const inclusive = new Map<string, number>();
+for (const [id, us] of selfUs) {
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const node = byId.get(at)!;
+    if (!/\/src\//.test(node.callFrame.url)) continue;
+    const key = `${node.callFrame.functionName || '(anonymous)'} ${where(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+  }
+}
+console.log('\nour functions (inclusive time):');
+for (const [name, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  console.log(`  ${pct(us)} ${ms(us)}  ${name}`);
+}
+
 console.log('\nby function (self time):');
 for (const [name, us] of [...fnTotals].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`  ${pct(us)} ${ms(us)}  ${name}`);

@@ -79,6 +79,9 @@ export async function startPostgres(): Promise<PostgresServer> {
     } catch {}
   };
   start();
+  // A test process that dies before stop() must not leave a server behind.
+  const stopOnExit = () => stopServer();
+  process.once('exit', stopOnExit);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
@@ -86,6 +89,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     pause: stopServer,
     resume: start,
     stop: () => {
+      process.removeListener('exit', stopOnExit);
       stopServer();
       fs.rmSync(base, { recursive: true, force: true });
     },

@@ -53,6 +53,10 @@ export async function startRedis(): Promise<RedisServer> {
       { stdio: 'ignore' },
     );
     const failed = new Promise<Error>((resolve) => started.once('error', resolve));
+    // If the test process dies before stop(), the server must not outlive it.
+    const killOnExit = () => started.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    started.once('exit', () => process.removeListener('exit', killOnExit));
     child = started;
     for (let i = 0; i < 200; i++) {
       const outcome = await Promise.race([answers(port), failed, sleep(50).then(() => false as const)]);

@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { OPS_PATHS, type OpsRoutesOptions, opsRoutes } from '../observability/index.ts';
+import { withTimeout } from '../queue/index.ts';
 import type { ActionContext, ConsoleQueue } from './actions.ts';
 import { mountBullBoard } from './bull-board.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
@@ -211,7 +212,8 @@ async function openQueueEvents(
   return {
     events,
     close: async () => {
-      await events.close();
+      // With Redis gone, QueueEvents.close() can wait forever for a reply: give it a few seconds.
+      await withTimeout(events.close(), 5_000, 'closing queue events').catch(() => {});
       duplicate?.disconnect();
     },
   };

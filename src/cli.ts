@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       args: rest,
       options: { role: { type: 'string', multiple: true } },
       allowPositionals: true,
-      strict: name !== 'lint',
+      strict: true,
     });
     args = parsed.positionals;
     config = loadConfig(process.env, { roles: parsed.values.role ?? [] });

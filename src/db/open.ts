@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -81,6 +82,8 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
   let client: PGlite;
   try {
     client = await PGlite.create({
+      // The nets' sibling exclusion constraint needs btree_gist (drizzle/0001_sibling_exclusion.sql).
+      extensions: { btree_gist },
       ...(inMemory ? {} : { dataDir }),
       ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
     });

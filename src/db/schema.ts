@@ -146,6 +146,11 @@ export const NET_TYPES = [
 ] as const;
 export type NetType = (typeof NET_TYPES)[number];
 
+/**
+ * Besides what is declared here, the constraint `nets_sibling_no_overlap` (children of one parent
+ * never overlap) lives in the hand-written migration drizzle/0001_sibling_exclusion.sql, since
+ * drizzle-kit cannot express EXCLUDE: keep that file when regenerating 0000_initial.
+ */
 export const nets = pgTable(
   'nets',
   {

@@ -4,15 +4,52 @@
  * be committed with it: each operation therefore runs inside a savepoint of the caller's
  * transaction (not a transaction of its own) and rolls back to it when it returns a failure or
  * a pending review.
+ *
+ * The database's own guard against overlapping sibling nets (an exclusion constraint, SQLSTATE
+ * 23P01) fires only when two requests race past the operation's friendlier check; it is answered
+ * here as the same `E_OVERLAP` refusal, after the savepoint has undone the operation, so the
+ * caller's transaction goes on to record it like any other refusal.
  */
 import type { Transaction } from '../db/index.ts';
-import type { Problem, Result } from '../shared/errors.ts';
+import { fail, type Problem, problem, type Result } from '../shared/errors.ts';
 import type { Outcome } from './types.ts';
 
 class RollBack extends Error {
   constructor(readonly result: Result<Outcome, Problem>) {
     super('rolled back to savepoint');
   }
+}
+
+export const SIBLING_OVERLAP_CONSTRAINT = 'nets_sibling_no_overlap';
+
+interface DatabaseErrorFields {
+  readonly code?: unknown;
+  readonly constraint?: unknown;
+  readonly detail?: unknown;
+  readonly cause?: unknown;
+}
+
+/** The driver's error behind drizzle's wrapper, when it is a sibling-overlap violation. */
+function siblingOverlap(error: unknown): DatabaseErrorFields | undefined {
+  for (let e = error as DatabaseErrorFields | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.code === '23P01' && (e.constraint === undefined || e.constraint === SIBLING_OVERLAP_CONSTRAINT)) {
+      return e;
+    }
+    e = typeof e.cause === 'object' && e.cause !== null ? (e.cause as DatabaseErrorFields) : undefined;
+  }
+  return undefined;
+}
+
+export function overlapRaceProblem(error: unknown): Problem | undefined {
+  const violation = siblingOverlap(error);
+  if (!violation) return undefined;
+  // detail: Key (parent_handle, numrange(...))=(NET-198-51-100-0-1, [..]) conflicts with existing key (...)
+  const parent =
+    typeof violation.detail === 'string' ? /\)=\(([^,]+),/.exec(violation.detail)?.[1] : undefined;
+  return problem(
+    'E_OVERLAP',
+    `the range overlaps a network that another request registered${parent ? ` under ${parent}` : ''} at the same moment; nothing was changed`,
+  );
 }
 
 export async function atomically(
@@ -27,6 +64,8 @@ export async function atomically(
     });
   } catch (error) {
     if (error instanceof RollBack) return error.result;
+    const overlap = overlapRaceProblem(error);
+    if (overlap) return fail(overlap);
     throw error;
   }
 }

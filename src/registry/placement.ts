@@ -69,8 +69,18 @@ export async function placeNewNet(
       ),
     );
   }
-  // Children are created one at a time per parent, so two can never both miss each other.
-  await lockRow(ex, 'net', parent.handle);
+  // Shared with every other new child of this parent, so they are created in parallel; a removal
+  // of the parent waits for them. Two overlapping children created at the same moment can both
+  // pass the check below; the exclusion constraint `nets_sibling_no_overlap` then refuses the
+  // second insert (mapped to E_OVERLAP by `atomically`). The check stays first: it names the sibling.
+  if (!(await lockRow(ex, 'net', parent.handle, 'key share'))) {
+    return fail(
+      problem(
+        'E_NOT_WITHIN_PARENT',
+        `${text} is not inside any network registered with us: ${parent.handle} was just removed`,
+      ),
+    );
+  }
   const sibling = (await childrenOfNet(ex, parent.handle)).find((child) => overlaps(netRange(child), range));
   if (sibling) {
     return fail(

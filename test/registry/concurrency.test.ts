@@ -1,11 +1,18 @@
 /**
  * Several workers apply templates at once against one PostgreSQL server. Two customers asking
- * for overlapping space at the same moment must not both get it, and two changes to one POC
- * must both survive.
+ * for overlapping space at the same moment must not both get it, space that does not overlap is
+ * given to both at once (no waiting on each other), and two changes to one POC must both survive.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimpleReassignment, findPoc, modifyPoc } from '../../src/registry/index.ts';
-import type { TestDatabase } from '../support/databases.ts';
+import { tables } from '../../src/db/index.ts';
+import {
+  createSimpleReassignment,
+  findPoc,
+  modifyPoc,
+  reassignDetailed,
+  type SubdelegationInput,
+} from '../../src/registry/index.ts';
+import { BACKENDS, type TestDatabase } from '../support/databases.ts';
 import { customer, homeAddress, inTransaction, openDemoDatabase, range } from './support.ts';
 
 describe('concurrent transactions on postgres', () => {
@@ -37,7 +44,10 @@ describe('concurrent transactions on postgres', () => {
     const lost = results.filter((r) => !r.ok);
     // /29 + /29 (the two halves of the /28) may both win; anything that overlaps a winner loses.
     expect(won.length).toBeGreaterThanOrEqual(1);
+    expect(lost.length).toBeGreaterThanOrEqual(1);
     for (const r of lost) expect(!r.ok && r.error.code).toBe('E_OVERLAP');
+    // All four checked before any committed, so the losers were refused by the database's guard.
+    expect(lost.some((r) => !r.ok && r.error.message.includes('at the same moment'))).toBe(true);
     const nets = await database.db.query.nets.findMany({
       where: (n, { eq }) => eq(n.parentHandle, 'NET-198-51-100-0-1'),
     });
@@ -48,6 +58,33 @@ describe('concurrent transactions on postgres', () => {
         expect(a[0] <= b[1] && b[0] <= a[1], `${nets[i]!.handle} overlaps ${nets[j]!.handle}`).toBe(false);
       }
     }
+  });
+
+  it('creates children of one parent that do not overlap in parallel, without one waiting for the other', async () => {
+    const detailed = (text: string): SubdelegationInput => ({
+      range: range(text),
+      downstreamOrg: { handle: 'OTHERISP-1' },
+      networkName: 'PARALLEL',
+      originAs: [],
+      reverseNameservers: [],
+      netPocs: [{ role: 'tech', poc: { handle: 'OTHER1-ARIN' } }],
+      publicComments: [],
+    });
+    const hold = 400;
+    const started = Date.now();
+    const results = await Promise.all(
+      ['198.51.100.64/28', '198.51.100.80/28', '198.51.100.96/28'].map((text) =>
+        inTransaction(database.db, async (tx) => {
+          const outcome = await reassignDetailed(tx, customer, detailed(text));
+          await new Promise((r) => setTimeout(r, hold));
+          return outcome;
+        }),
+      ),
+    );
+    const elapsed = Date.now() - started;
+    for (const r of results) expect(r.ok && r.value.status).toBe('applied');
+    // Taking turns would need at least 3 x 400 ms.
+    expect(elapsed).toBeLessThan(2 * hold);
   });
 
   it('keeps both of two simultaneous changes to one POC', async () => {
@@ -65,5 +102,49 @@ describe('concurrent transactions on postgres', () => {
     ]);
     const poc = await findPoc(database.db, 'DEMO1-ARIN');
     expect(poc).toMatchObject({ city: 'Reston', company: 'Demo ISP Holdings' });
+  });
+});
+
+describe.each(BACKENDS)('the database guard against overlapping siblings on %s', (kind) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await openDemoDatabase(kind);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const child = (handle: string, start: bigint, end: bigint, parentHandle: string | null) => ({
+    handle,
+    name: handle,
+    version: 4 as const,
+    startAddress: start,
+    endAddress: end,
+    cidrs: [],
+    type: 'simple_reassignment' as const,
+    parentHandle,
+  });
+  // 198.51.100.0 as a number.
+  const base = 3325256704n;
+
+  it('refuses a second child overlapping the first under the same parent, written past the registry', async () => {
+    await database.db.insert(tables.nets).values(child('GUARD-1', base, base + 7n, 'NET-198-51-100-0-1'));
+    const error = await database.db
+      .insert(tables.nets)
+      .values(child('GUARD-2', base + 4n, base + 11n, 'NET-198-51-100-0-1'))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const codes: unknown[] = [];
+    for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+      codes.push(e.code);
+    }
+    expect(codes).toContain('23P01');
+    // Adjacent space, and the same space under another parent (a child inside a child), are fine.
+    await database.db
+      .insert(tables.nets)
+      .values(child('GUARD-3', base + 8n, base + 15n, 'NET-198-51-100-0-1'));
+    await database.db.insert(tables.nets).values(child('GUARD-4', base, base + 7n, 'GUARD-1'));
   });
 });

@@ -249,7 +249,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
             logger.warn({ err: error.message }, 'could not count the sender');
           });
           logger.info(
-            { submission: id, duplicate, bytes: raw.length, from: head.value.fromAddress, remoteAddress },
+            { submissionId: id, duplicate, bytes: raw.length, from: head.value.fromAddress, remoteAddress },
             duplicate ? 'duplicate delivery of a stored submission' : 'submission accepted',
           );
           return `2.0.0 Accepted as ${id}`;

@@ -66,6 +66,7 @@ export {
 } from './simple-reassignment.ts';
 export { reallocate, reassignDetailed } from './subdelegation.ts';
 export {
+  allocateTicketNumber,
   closeTicket,
   formatTicketNumber,
   issueTicket,

@@ -1,8 +1,11 @@
 /**
- * Ticket numbers `YYYYMMDD-X<7 digits>` (UTC day): unique, and increasing within a day. The
- * per-day counter row is bumped with one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, whose
- * row lock makes concurrent transactions take turns; a rolled-back transaction gives its
- * number back, so numbers are issued only for work that was recorded.
+ * Ticket numbers `YYYYMMDD-X<7 digits>` (UTC day): unique, and increasing within a day in the
+ * order they were taken; NOT gap-free. The per-day counter row is bumped with one
+ * `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`. The worker takes the number in a statement
+ * of its own (`allocateTicketNumber(db)`, committed at once) and records the ticket inside the
+ * template's transaction (`issueTicket(tx, { number })`): bumped inside the transaction, the
+ * counter row stayed locked until commit and every template of every worker took turns on it.
+ * The price: a transaction that rolls back (a crash, a lost race) leaves its number unused.
  */
 import { eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows, type Transaction, tables } from '../db/index.ts';
@@ -20,6 +23,8 @@ export function formatTicketNumber(day: string, serial: number): string {
 }
 
 export interface NewTicket {
+  /** Taken beforehand with `allocateTicketNumber`; taken inside the caller's transaction when absent. */
+  readonly number?: string;
   readonly submissionId?: string | null;
   /** 1-based, as in the reply's "Template 2 of 3". */
   readonly templateIndex?: number | null;
@@ -29,17 +34,26 @@ export interface NewTicket {
   readonly now?: Date;
 }
 
-export async function issueTicket(tx: Transaction, ticket: NewTicket): Promise<string> {
-  const day = ticketDay(ticket.now ?? new Date());
+/**
+ * Takes the next number of `now`'s day. Pass the database, not a transaction, so the counter
+ * row's lock lasts one statement; given a transaction it lasts until that commits.
+ */
+export async function allocateTicketNumber(ex: Executor, now: Date = new Date()): Promise<string> {
+  const day = ticketDay(now);
   const rows = await queryRows<{ last: number | string }>(
-    tx,
+    ex,
     sql`INSERT INTO ticket_counters (day, last) VALUES (${day}, 1)
         ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1
         RETURNING last`,
   );
   const serial = Number(rows[0]?.last);
   if (serial > 9_999_999) throw new Error(`ticket counter for ${day} is exhausted`);
-  const number = formatTicketNumber(day, serial);
+  return formatTicketNumber(day, serial);
+}
+
+/** Records a ticket (its number taken now unless given) and returns its number. */
+export async function issueTicket(tx: Transaction, ticket: NewTicket): Promise<string> {
+  const number = ticket.number ?? (await allocateTicketNumber(tx, ticket.now));
   const resolved = ticket.status !== 'pending_review';
   await tx.insert(tables.tickets).values({
     number,

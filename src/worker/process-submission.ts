@@ -3,7 +3,7 @@
  * each template in its own transaction, then commit the reply to the outbox. Every step can be
  * re-run: templates already recorded are not run again, and the reply's Message-ID is stable.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, ne } from 'drizzle-orm';
 import { identifyRequester, type Requester, verifySender } from '../auth/index.ts';
 import { type Database, type Submission, type Transaction, tables } from '../db/index.ts';
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
@@ -26,6 +26,16 @@ export interface ReadSubmission {
   /** The message refused as a whole: no template, too many, unreadable, unknown sender... */
   readonly refusal: Problem | undefined;
   readonly requester: Requester | undefined;
+}
+
+/** The submission's state, its row locked until the transaction ends. */
+async function lockSubmissionState(tx: Transaction, id: string): Promise<Submission['state'] | undefined> {
+  const [row] = await tx
+    .select({ state: tables.submissions.state })
+    .from(tables.submissions)
+    .where(eq(tables.submissions.id, id))
+    .for('no key update');
+  return row?.state;
 }
 
 export async function loadSubmission(db: Database, id: string): Promise<Submission | undefined> {
@@ -251,7 +261,7 @@ export async function processSubmission(
   await ctx.db
     .update(tables.submissions)
     .set({ state: 'processing' })
-    .where(eq(tables.submissions.id, submissionId));
+    .where(and(eq(tables.submissions.id, submissionId), ne(tables.submissions.state, 'done')));
   const read = await readSubmission(ctx, submission);
   const results: TemplateResult[] = [];
   if (!read.refusal && read.requester) {
@@ -272,7 +282,11 @@ export async function processSubmission(
     }
   }
   const reply = replyRequest(read, results, read.templates.length);
-  await ctx.db.transaction(async (tx) => {
+  const finished = await ctx.db.transaction(async (tx) => {
+    // Another run of this submission (see runTemplate) may have finished it meanwhile: it
+    // recorded the same results and queued the same reply; doing it again would only add a second
+    // whole-message rejection for staff. The row lock makes the two runs' last steps take turns.
+    if ((await lockSubmissionState(tx, submissionId)) === 'done' && !options.staff) return false;
     const forStaff = staffRecord(read);
     if (forStaff) await recordRefusal(tx, read, forStaff);
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
@@ -281,7 +295,12 @@ export async function processSubmission(
       .update(tables.submissions)
       .set({ state: 'done', processedAt: new Date() })
       .where(eq(tables.submissions.id, submissionId));
+    return true;
   });
+  if (!finished) {
+    ctx.logger.info({ submissionId }, 'submission finished by another run of its job meanwhile');
+    return;
+  }
   ctx.logger.info(
     { submissionId, templates: results.length, refusal: read.refusal?.code, replied: Boolean(reply) },
     'submission processed',

@@ -14,7 +14,7 @@ import {
   tables,
 } from '../db/index.ts';
 import type { Actor, OperationOptions } from '../registry/index.ts';
-import { issueTicket, toAuditJson } from '../registry/index.ts';
+import { allocateTicketNumber, issueTicket, toAuditJson } from '../registry/index.ts';
 import type { ErrorCode, Problem } from '../shared/errors.ts';
 import { problem } from '../shared/errors.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
@@ -50,6 +50,21 @@ export function formLabel(t: ParsedTemplate): string {
   return t.form && t.version ? `${t.form}-${t.version}` : t.formAsWritten || 'unknown form';
 }
 
+type StoredRow = typeof tables.submissionTemplates.$inferSelect;
+
+function toTemplateResult(row: StoredRow): TemplateResult {
+  return {
+    index: row.templateIndex,
+    form: row.formVersion ? `${row.form}-${row.formVersion}` : row.form,
+    outcome: row.outcome,
+    ticket: row.ticketNumber ?? '',
+    handles: row.handles,
+    errors: row.errors.map((e) => ({ ...e, code: e.code as ErrorCode })),
+    notes: row.notes,
+    echo: row.echo,
+  };
+}
+
 export async function storedResult(
   ex: Executor,
   submissionId: string,
@@ -64,17 +79,35 @@ export async function storedResult(
         eq(tables.submissionTemplates.templateIndex, index),
       ),
     );
-  if (!row) return undefined;
-  return {
-    index: row.templateIndex,
-    form: row.formVersion ? `${row.form}-${row.formVersion}` : row.form,
-    outcome: row.outcome,
-    ticket: row.ticketNumber ?? '',
-    handles: row.handles,
-    errors: row.errors.map((e) => ({ ...e, code: e.code as ErrorCode })),
-    notes: row.notes,
-    echo: row.echo,
-  };
+  return row ? toTemplateResult(row) : undefined;
+}
+
+/**
+ * Locks the submission's row until the transaction ends and reads what this template already
+ * did, in one round trip. Two runs of one submission (a stalled job taken over while its first
+ * run still works, a duplicate job, a staff action) thereby take turns template by template: the
+ * second waits here, then finds the first one's result instead of applying the template again
+ * and failing on the primary key at the very end. `no key update` leaves the foreign-key checks
+ * of other transactions' outbox or rejection rows (key share) unblocked.
+ */
+async function lockAndReadStored(
+  tx: Transaction,
+  submissionId: string,
+  index: number,
+): Promise<TemplateResult | undefined> {
+  const [row] = await tx
+    .select({ stored: tables.submissionTemplates })
+    .from(tables.submissions)
+    .leftJoin(
+      tables.submissionTemplates,
+      and(
+        eq(tables.submissionTemplates.submissionId, tables.submissions.id),
+        eq(tables.submissionTemplates.templateIndex, index),
+      ),
+    )
+    .where(eq(tables.submissions.id, submissionId))
+    .for('no key update', { of: tables.submissions });
+  return row?.stored ? toTemplateResult(row.stored) : undefined;
 }
 
 interface Decision {
@@ -114,52 +147,62 @@ async function decide(tx: Transaction, run: TemplateRun, ticket: string, actor: 
 }
 
 /**
- * Runs one template unless it already ran (then returns what it did). A concurrent run of the
- * same template loses on the primary key and its transaction rolls back whole.
+ * Runs one template unless it already ran (then returns what it did).
+ *
+ * The ticket number is taken before the transaction, in a statement of its own (see
+ * registry/tickets.ts): taken inside, the day's counter row stayed locked until commit and every
+ * template of every worker took turns. A template found already recorded (a re-run) leaves that
+ * number unused; numbers are unique and increasing, not gap-free.
  */
 export async function runTemplate(db: Database, run: TemplateRun): Promise<TemplateResult> {
   const { template, submissionId } = run;
-  if (!run.replace) {
-    const done = await storedResult(db, submissionId, template.index);
-    if (done) return done;
-  }
+  // Staff runs may keep the ticket the customer already holds: they decide inside the transaction.
+  const fresh = run.replace ? undefined : await allocateTicketNumber(db);
   return db.transaction(async (tx) => {
+    const previous = await lockAndReadStored(tx, submissionId, template.index);
     let heldTicket: string | undefined;
+    if (previous && !run.replace) return previous;
     if (run.replace) {
-      const previous = await storedResult(tx, submissionId, template.index);
       if (previous?.outcome === 'approved') return previous;
       // Held for review: the customer was told that ticket stays open until staff decide, so the
       // decision is recorded on it rather than on a new one.
       if (previous?.outcome === 'pending_review' && previous.ticket) heldTicket = previous.ticket;
-      await tx
-        .delete(tables.submissionTemplates)
-        .where(
-          and(
-            eq(tables.submissionTemplates.submissionId, submissionId),
-            eq(tables.submissionTemplates.templateIndex, template.index),
-          ),
-        );
+      if (previous) {
+        await tx
+          .delete(tables.submissionTemplates)
+          .where(
+            and(
+              eq(tables.submissionTemplates.submissionId, submissionId),
+              eq(tables.submissionTemplates.templateIndex, template.index),
+            ),
+          );
+      }
     }
     const actor: Actor = run.staff
       ? { kind: 'staff', email: run.staff.email }
       : { kind: 'account', accountId: run.requester.accountId };
-    const ticket =
-      heldTicket ??
-      (await issueTicket(tx, {
-        submissionId,
-        templateIndex: template.index,
-        status: 'pending_review',
-      }));
+    const ticket = heldTicket ?? fresh ?? (await allocateTicketNumber(tx));
     const decision = await decide(tx, run, ticket, actor);
     const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
-    await tx
-      .update(tables.tickets)
-      .set({
+    if (heldTicket) {
+      await tx
+        .update(tables.tickets)
+        .set({
+          status: decision.outcome,
+          resolution: resolution || null,
+          closedAt: decision.outcome === 'pending_review' ? null : new Date(),
+        })
+        .where(eq(tables.tickets.number, ticket));
+    } else {
+      // Written once, with the decision: nothing reads the ticket row before the commit.
+      await issueTicket(tx, {
+        number: ticket,
+        submissionId,
+        templateIndex: template.index,
         status: decision.outcome,
         resolution: resolution || null,
-        closedAt: decision.outcome === 'pending_review' ? null : new Date(),
-      })
-      .where(eq(tables.tickets.number, ticket));
+      });
+    }
     const result: TemplateResult = {
       index: template.index,
       form: formLabel(template),

@@ -12,7 +12,8 @@
  *   BENCH_MESSAGES (burst, default 200), BENCH_RATE (paced messages/s, 100), BENCH_SECONDS
  * (paced duration, 3), BENCH_CONNECTIONS (client pool, 8), BENCH_WORKER_CONCURRENCY (daemon
  *   default), BENCH_SCENARIOS (e.g. "postgres-1w,postgres-2w"), BENCH_CPU_PROF=1 (writes
- *   .cpuprofile files of every daemon process to bench/tmp/prof/).
+ *   .cpuprofile files of every daemon process to bench/tmp/prof/), BENCH_PG_WAITS=1 (prints what
+ *   PostgreSQL's sessions waited on during each PostgreSQL scenario).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,7 @@ import { bulkPlan } from '../test/ops/support/traffic.ts';
 import { startRedis } from '../test/support/redis-server.ts';
 import { bareSmtpBaseline, bullmqBaseline } from './support/baselines.ts';
 import { startReplySink } from './support/load.ts';
+import { sampleWaits } from './support/pg-waits.ts';
 import { runScenario, type ScenarioResult, type ScenarioSpec } from './support/pipeline.ts';
 import { startBenchPostgres } from './support/postgres.ts';
 import { ownPeakRssMiB, round } from './support/stats.ts';
@@ -78,6 +80,10 @@ try {
   baselines = { smtp, queue };
   for (const [i, spec] of scenarios.entries()) {
     log(`scenario ${spec.name}`);
+    const waits =
+      env['BENCH_PG_WAITS'] && postgres && spec.backend === 'postgres'
+        ? await sampleWaits(postgres.url)
+        : undefined;
     results.push(
       await runScenario(spec, {
         redisUrl: redis.url,
@@ -89,6 +95,11 @@ try {
         log,
       }),
     );
+    if (waits) {
+      // Sessions per sample, by what they waited on: > 1 means several at once.
+      log(`PostgreSQL sessions by wait event (${spec.name}):`);
+      for (const w of await waits.stop()) log(`  ${w.share.toFixed(2)}  ${w.wait.padEnd(28)} ${w.query}`);
+    }
   }
 } finally {
   await sink.close();

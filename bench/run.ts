@@ -153,7 +153,7 @@ const lines = [
 ];
 const markdown = lines.join('\n');
 const resultsDir = path.join(ROOT, 'bench/results');
-fs.rmSync(resultsDir, { recursive: true, force: true });
+// Only the latest run is kept; hand-written notes beside it (before-after.md) stay.
 fs.mkdirSync(resultsDir, { recursive: true });
 fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 fs.writeFileSync(path.join(resultsDir, 'latest.md'), markdown);

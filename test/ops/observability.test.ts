@@ -235,7 +235,8 @@ describe('a worker-only process', () => {
       status: 'ok',
       roles: ['worker'],
     });
-    expect((await get(daemon.opsPort, '/readyz')).status).toBe(200);
+    // Ready once its Redis connection is up, which may take a moment after start.
+    await eventually(async () => expect((await get(daemon.opsPort, '/readyz')).status).toBe(200));
     const m = await Metrics.scrape(daemon.opsPort);
     expect(m.value('hostmasterd_queue_up')).toBe(1);
     expect((await get(daemon.opsPort, '/login')).status).toBe(404);

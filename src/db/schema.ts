@@ -1,6 +1,9 @@
 /**
  * The one schema, for PGlite and PostgreSQL alike. `drizzle-kit generate` turns changes into
- * the numbered SQL migrations under `drizzle/`, which both backends run unchanged.
+ * the numbered SQL migrations under `drizzle/`, which both backends run unchanged. Two are
+ * hand-written because drizzle-kit cannot express them, and must be kept when migrations are
+ * regenerated: 0001 (the exclusion constraint keeping sibling nets apart) and 0002 (the customer
+ * handle sequence).
  */
 import { sql } from 'drizzle-orm';
 import {

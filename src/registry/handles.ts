@@ -105,12 +105,16 @@ export async function generateNetHandle(tx: Transaction, range: IpRange): Promis
   );
 }
 
-/** `C` and eight digits. */
+/**
+ * `C` and eight digits, from a sequence (drizzle/0002): every simple reassignment makes one, and
+ * a counter row held to commit would make them all wait for each other. Unique and increasing,
+ * not gap-free; a number taken by a seed file is skipped.
+ */
 export async function generateCustomerHandle(tx: Transaction): Promise<string> {
-  return firstFree(
-    tx,
-    'customer',
-    (n) => `C${String(n).padStart(8, '0')}`,
-    async (h) => (await tx.select().from(tables.customers).where(eq(tables.customers.handle, h))).length > 0,
-  );
+  for (;;) {
+    const rows = await queryRows<{ n: string | number }>(tx, sql`SELECT nextval('customer_handle_seq') AS n`);
+    const handle = `C${String(Number(rows[0]?.n)).padStart(8, '0')}`;
+    const taken = await tx.select().from(tables.customers).where(eq(tables.customers.handle, handle));
+    if (taken.length === 0) return handle;
+  }
 }

@@ -146,6 +146,13 @@ async function decide(tx: Transaction, run: TemplateRun, ticket: string, actor: 
   return { outcome: 'approved', handles: applied.value.handles, errors: [], notes: applied.value.summary };
 }
 
+/** The staff note in the reply: a staff run that is refused or held again approved nothing. */
+function staffNote(outcome: TemplateOutcome, note: string): string {
+  return outcome === 'approved'
+    ? `Approved by hostmaster staff: ${note}`
+    : `Looked at again by hostmaster staff: ${note}`;
+}
+
 /**
  * Runs one template unless it already ran (then returns what it did).
  *
@@ -210,9 +217,7 @@ export async function runTemplate(db: Database, run: TemplateRun): Promise<Templ
       ticket,
       handles: decision.handles,
       errors: decision.errors,
-      notes: run.staff
-        ? [...decision.notes, `Approved by hostmaster staff: ${run.staff.note}`]
-        : decision.notes,
+      notes: run.staff ? [...decision.notes, staffNote(decision.outcome, run.staff.note)] : decision.notes,
       echo: template.echo,
     };
     await tx.insert(tables.submissionTemplates).values({

@@ -121,6 +121,26 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
     ]);
   });
 
+  it('reprocess that is refused again says so, and claims no staff approval', async () => {
+    const { id, reply } = await submit(stack, [
+      fillForm('ARIN-NET-MOD-5.3', { '01': 'M', '02': '198.51.100.0/24', '05': 'NEVER1-ARIN' }),
+    ]);
+    expect(reply.parsed.blocks[0]!.status).toBe('REJECTED');
+
+    await enqueue({ kind: 'reprocess', submissionId: id, templateIndexes: [], ...STAFF }, 'r-again');
+    const [, again] = await repliesFor(stack.sink, id, 2);
+    const [block] = again!.parsed.blocks;
+    expect(block).toMatchObject({ index: 1, status: 'REJECTED' });
+    expect(block!.errors.map((e) => e.code)).toEqual(['E_OBJECT_NOT_FOUND']);
+    expect(block!.notes.join(' ')).not.toMatch(/approved/i);
+    expect(block!.notes.join(' ')).toContain(STAFF.note);
+    const [row] = await templateRows(stack.database.db, id);
+    expect(row!.notes.join(' ')).not.toMatch(/approved/i);
+    expect(await rejectionsOf(stack.database.db, id)).toEqual([
+      expect.objectContaining({ templateIndex: 1, state: 'open' }),
+    ]);
+  });
+
   it('edit-and-apply: staff correct the range and the template is applied as corrected', async () => {
     const { id, reply } = await submit(stack, [
       simpleReassignment({ range: '198.51.101.0/29', name: 'DEMO-TYPO' }),

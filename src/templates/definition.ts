@@ -9,7 +9,6 @@ import type { TemplateRequest } from './requests.ts';
 import type { FieldKind } from './values.ts';
 
 export type Action = 'N' | 'M' | 'R';
-export const ALL_ACTIONS: readonly Action[] = ['N', 'M', 'R'];
 
 export interface FieldSpec {
   /** As printed on the form: `03`, or `5` on REASSIGN-SIMPLE-3.0. Matched by numeric value. */

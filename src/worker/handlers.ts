@@ -20,6 +20,7 @@ import {
   createOrg,
   createPoc,
   createSimpleReassignment,
+  findNetByHandle,
   findNetsByRange,
   findParentNet,
   modifyNet,
@@ -43,6 +44,12 @@ type Authority = Promise<Result<void, Problem>>;
 
 interface Handler<K extends RequestKind> {
   authorize(tx: Transaction, requester: Requester, request: Extract<TemplateRequest, { kind: K }>): Authority;
+  /**
+   * Checked again on what was actually written, before commit: a more specific net committed by
+   * someone else between `authorize` and the operation's own look-up would otherwise place the
+   * new net under a parent the requester was never checked against.
+   */
+  verify?(tx: Transaction, requester: Requester, handles: Readonly<Record<string, string>>): Authority;
   apply(
     tx: Transaction,
     context: OperationContext,
@@ -69,8 +76,23 @@ async function mayManageNetAt(
 
 async function mayDelegateFrom(tx: Transaction, requester: Requester, range: IpRange): Authority {
   const parent = await findParentNet(tx, range);
-  if (!parent) return ok(undefined);
+  // No parent, or one that cannot be divided (e.g. a resent reassignment finds itself): the
+  // registry answers precisely (E_NOT_WITHIN_PARENT, E_OVERLAP); nothing is written, and
+  // `verify` checks any parent that something is written under.
+  if (!parent || (parent.type !== 'direct_allocation' && parent.type !== 'reallocation'))
+    return ok(undefined);
   return mayReassignFrom(tx, requester, parent.handle);
+}
+
+/** The parent the new net really went under must be one the requester may sub-delegate from. */
+async function mayHaveDelegated(
+  tx: Transaction,
+  requester: Requester,
+  handles: Readonly<Record<string, string>>,
+): Authority {
+  const created = handles['net'] ? await findNetByHandle(tx, handles['net']) : undefined;
+  if (!created?.parentHandle) return ok(undefined);
+  return mayReassignFrom(tx, requester, created.parentHandle);
 }
 
 export const HANDLERS: Handlers = {
@@ -99,6 +121,7 @@ export const HANDLERS: Handlers = {
     apply: (tx, context, request) => removeOrg(tx, context, request.handle),
   },
   'reassign-simple.create': {
+    verify: mayHaveDelegated,
     authorize: (tx, requester, request) => mayDelegateFrom(tx, requester, request.range),
     apply: (tx, context, request, options) => createSimpleReassignment(tx, context, request, options),
   },
@@ -113,10 +136,12 @@ export const HANDLERS: Handlers = {
     apply: (tx, context, request) => removeSimpleReassignment(tx, context, request.range),
   },
   'reassign-detailed': {
+    verify: mayHaveDelegated,
     authorize: (tx, requester, request) => mayDelegateFrom(tx, requester, request.range),
     apply: (tx, context, request, options) => reassignDetailed(tx, context, request, options),
   },
   reallocate: {
+    verify: mayHaveDelegated,
     authorize: (tx, requester, request) => mayDelegateFrom(tx, requester, request.range),
     apply: (tx, context, request, options) => reallocate(tx, context, request, options),
   },

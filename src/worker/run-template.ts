@@ -110,6 +110,13 @@ async function lockAndReadStored(
   return row?.stored ? toTemplateResult(row.stored) : undefined;
 }
 
+/** Rolls the operation's savepoint back: what it wrote turned out to be outside the requester's authority. */
+class NotAuthorizedAfterAll extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+  }
+}
+
 interface Decision {
   readonly outcome: TemplateOutcome;
   readonly handles: Readonly<Record<string, string>>;
@@ -133,12 +140,22 @@ async function decide(tx: Transaction, run: TemplateRun, ticket: string, actor: 
     const allowed = await handler.authorize(tx, run.requester, request as never);
     if (!allowed.ok) return rejected([allowed.error]);
   }
-  const applied = await handler.apply(
-    tx,
-    { actor, ticketNumber: ticket, submissionId: run.submissionId },
-    request as never,
-    run.options ?? {},
-  );
+  const context = { actor, ticketNumber: ticket, submissionId: run.submissionId };
+  const verify = waived.has('E_NOT_AUTHORIZED') ? undefined : handler.verify;
+  let applied: Awaited<ReturnType<typeof handler.apply>>;
+  try {
+    applied = await tx.transaction(async (sp) => {
+      const result = await handler.apply(sp, context, request as never, run.options ?? {});
+      if (verify && result.ok && result.value.status === 'applied') {
+        const still = await verify(sp, run.requester, result.value.handles);
+        if (!still.ok) throw new NotAuthorizedAfterAll(still.error);
+      }
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof NotAuthorizedAfterAll) return rejected([error.problem]);
+    throw error;
+  }
   if (!applied.ok) return rejected([pinToField(template, applied.error)]);
   if (applied.value.status === 'pending_review') {
     return { outcome: 'pending_review', handles: {}, errors: [], notes: [applied.value.reason] };

@@ -55,6 +55,19 @@ describe.each(BACKENDS)('a simple reassignment by e-mail (%s)', (backend) => {
     expect(JSON.stringify(row)).not.toContain(DEMO_API_KEY);
   });
 
+  it('answers a resent reassignment with E_OVERLAP on field 03, naming the net that is there', async () => {
+    stack.sink.accepted.length = 0;
+    const raw = fixture('plain-reassign-simple-5.0.eml')
+      .replace(/^Subject: .*$/m, `Subject: REASSIGN SIMPLE ${DEMO_API_KEY}`)
+      .replace(/^Message-ID: .*$/m, 'Message-ID: <swip-0001-resent@demo-isp.example>');
+    await stack.send(raw);
+    const [reply] = await stack.replies(1);
+    const block = reply!.parsed.blocks[0]!;
+    expect(block.status).toBe('REJECTED');
+    expect(block.errors[0]).toMatchObject({ code: 'E_OVERLAP', field: '03' });
+    expect(block.errors[0]?.message).toContain('NET-198-51-100-64');
+  });
+
   it('refuses a sender with no key and no DKIM, and says how to fix it', async () => {
     stack.sink.accepted.length = 0;
     const body = fixture('plain-reassign-simple-5.0.eml')

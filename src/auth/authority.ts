@@ -40,7 +40,7 @@ function notAuthorized(message: string): Result<void, Problem> {
 }
 
 function notFound(what: string, handle: string): Result<void, Problem> {
-  return fail(problem('E_NOT_FOUND', `There is no ${what} ${handle} in the registry.`));
+  return fail(problem('E_OBJECT_NOT_FOUND', `There is no ${what} ${handle} in the registry.`));
 }
 
 async function loadNet(ex: Executor, handle: string): Promise<NetLevel | undefined> {

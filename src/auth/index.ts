@@ -1,7 +1,7 @@
 /**
  * auth: who is asking (an API key, or a verified sender address -> an account) and whether they
  * may touch a resource. Errors: E_MULTIPLE_API_KEYS, E_INVALID_API_KEY, E_API_KEY_REQUIRED,
- * E_UNKNOWN_SENDER, E_AMBIGUOUS_SENDER, E_SENDER_NOT_VERIFIED, E_NOT_AUTHORIZED, E_NOT_FOUND.
+ * E_UNKNOWN_SENDER, E_AMBIGUOUS_SENDER, E_SENDER_NOT_VERIFIED, E_NOT_AUTHORIZED, E_OBJECT_NOT_FOUND (the registry's code for the same thing).
  */
 export { apiKeyHint } from './api-key-hint.ts';
 export {

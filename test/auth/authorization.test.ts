@@ -315,7 +315,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
     });
 
     it('an unknown net is not found', async () => {
-      expectProblem(await mayManageNet(database.db, await as('demo'), 'NET-192-0-2-0-1'), 'E_NOT_FOUND');
+      expectProblem(await mayManageNet(database.db, await as('demo'), 'NET-192-0-2-0-1'), 'E_OBJECT_NOT_FOUND');
     });
   });
 
@@ -328,7 +328,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
         'E_NOT_AUTHORIZED',
       );
       expect(error.message).toContain('admin or tech POC of DEMOISP-1');
-      expectProblem(await mayManageOrg(database.db, await as('other'), 'NOSUCH-1'), 'E_NOT_FOUND');
+      expectProblem(await mayManageOrg(database.db, await as('other'), 'NOSUCH-1'), 'E_OBJECT_NOT_FOUND');
     });
 
     it('a POC is modified or removed only by an account linked to it', async () => {
@@ -340,7 +340,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       expect(error.message).toContain('not linked to DEMO1-ARIN');
       // Being tech of the same org does not make a colleague's POC yours.
       expectProblem(await mayManagePoc(database.db, await as('demoTech'), 'DEMO1-ARIN'), 'E_NOT_AUTHORIZED');
-      expectProblem(await mayManagePoc(database.db, await as('demo'), 'NOSUCH-ARIN'), 'E_NOT_FOUND');
+      expectProblem(await mayManagePoc(database.db, await as('demo'), 'NOSUCH-ARIN'), 'E_OBJECT_NOT_FOUND');
     });
 
     it('anyone identified may create POCs and orgs', async () => {

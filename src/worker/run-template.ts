@@ -17,6 +17,7 @@ import type { Actor, OperationOptions } from '../registry/index.ts';
 import { allocateTicketNumber, issueTicket, toAuditJson } from '../registry/index.ts';
 import type { ErrorCode, Problem } from '../shared/errors.ts';
 import { problem } from '../shared/errors.ts';
+import { redactApiKey } from '../shared/redact.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
 import { handlerFor } from './handlers.ts';
 import { linkCreatedPoc, type NoticeSink, noticesFor } from './notices.ts';
@@ -117,6 +118,22 @@ class NotAuthorizedAfterAll extends Error {
   }
 }
 
+/**
+ * A key typed into any field (a comment, a name) is quoted back by the parser and the registry;
+ * nothing stored or answered may carry it (DESIGN.md section 5), so it is hidden before storing.
+ */
+function withoutApiKeys(decision: Decision): Decision {
+  return {
+    ...decision,
+    errors: decision.errors.map((e) => ({ ...e, message: redactApiKey(e.message) })),
+    notes: decision.notes.map(redactApiKey),
+  };
+}
+
+function redactJson(value: unknown): unknown {
+  return JSON.parse(redactApiKey(JSON.stringify(value ?? null)));
+}
+
 interface Decision {
   readonly outcome: TemplateOutcome;
   readonly handles: Readonly<Record<string, string>>;
@@ -206,7 +223,7 @@ export async function runTemplate(db: Database, run: TemplateRun): Promise<Templ
       ? { kind: 'staff', email: run.staff.email }
       : { kind: 'account', accountId: run.requester.accountId };
     const ticket = heldTicket ?? fresh ?? (await allocateTicketNumber(tx));
-    const decision = await decide(tx, run, ticket, actor);
+    const decision = withoutApiKeys(await decide(tx, run, ticket, actor));
     const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
     if (heldTicket) {
       await tx
@@ -243,7 +260,7 @@ export async function runTemplate(db: Database, run: TemplateRun): Promise<Templ
       form: template.form ?? template.formAsWritten,
       formVersion: template.version ?? '',
       requestKind: template.result.ok ? template.result.value.kind : null,
-      request: template.result.ok ? toAuditJson(template.result.value) : null,
+      request: template.result.ok ? redactJson(toAuditJson(template.result.value)) : null,
       echo: template.echo,
       outcome: decision.outcome,
       ticketNumber: ticket,

@@ -80,7 +80,8 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
     );
     results.push(result);
   }
-  const reply = replyRequest(read, results, read.templates.length);
+  // Nothing left to do (e.g. a second reprocess of what the first already approved): no empty reply.
+  const reply = results.length > 0 ? replyRequest(read, results, read.templates.length) : undefined;
   if (reply) {
     await ctx.db.transaction(async (tx) => {
       await ctx.enqueueReply(tx, reply, tagFor(jobId));

@@ -13,6 +13,8 @@ import { withTimeout } from './timeout.ts';
 export interface JobMeta {
   /** Attempts already made before this one (0 on the first run). */
   readonly attemptsMade: number;
+  /** This is the job's last try: a temporary trouble now must end in an answer, not a retry. */
+  readonly lastAttempt: boolean;
   readonly jobId: string;
 }
 
@@ -62,7 +64,11 @@ export function startSubmissionWorker(
   const worker = new Worker<SubmissionJob>(
     SUBMISSIONS_QUEUE,
     async (job: Job<SubmissionJob>) => {
-      await processor(job.data, { attemptsMade: job.attemptsMade, jobId: job.id ?? '' });
+      await processor(job.data, {
+        attemptsMade: job.attemptsMade,
+        lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        jobId: job.id ?? '',
+      });
     },
     {
       connection,

@@ -22,8 +22,13 @@ export { processSubmission, readSubmission } from './process-submission.ts';
 export { runStaffJob } from './staff-actions.ts';
 export { editTemplateText } from './template-edit.ts';
 
-export async function runJob(ctx: WorkerContext, job: SubmissionJob, jobId: string): Promise<void> {
-  if (job.kind === 'process') return processSubmission(ctx, job.submissionId);
+export async function runJob(
+  ctx: WorkerContext,
+  job: SubmissionJob,
+  jobId: string,
+  lastAttempt = false,
+): Promise<void> {
+  if (job.kind === 'process') return processSubmission(ctx, job.submissionId, { lastAttempt });
   return runStaffJob(ctx, job, jobId);
 }
 
@@ -50,7 +55,7 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
     async (job, meta) => {
       const started = process.hrtime.bigint();
       try {
-        await runJob(ctx, job, meta.jobId);
+        await runJob(ctx, job, meta.jobId, meta.lastAttempt);
         options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, true);
       } catch (error) {
         options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, false);

@@ -8,7 +8,7 @@ import { identifyRequester, type Requester, verifySender } from '../auth/index.t
 import { type Database, type Submission, type Transaction, tables } from '../db/index.ts';
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
 import { type ReplyRequest, shouldReply } from '../replies/index.ts';
-import { type ErrorCode, type Problem, problem, type Result } from '../shared/errors.ts';
+import { type ErrorCode, fail, type Problem, problem, type Result } from '../shared/errors.ts';
 import { type ParsedTemplate, parseSubmission } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
@@ -43,7 +43,11 @@ export async function loadSubmission(db: Database, id: string): Promise<Submissi
   return row;
 }
 
-export async function readSubmission(ctx: WorkerContext, submission: Submission): Promise<ReadSubmission> {
+export async function readSubmission(
+  ctx: WorkerContext,
+  submission: Submission,
+  options: { readonly lastAttempt?: boolean } = {},
+): Promise<ReadSubmission> {
   const extracted = await extractMail(submission.raw);
   const base = { submission, templates: [] as ParsedTemplate[], requester: undefined };
   if (!extracted.ok) {
@@ -80,7 +84,7 @@ export async function readSubmission(ctx: WorkerContext, submission: Submission)
         : parsed.problem;
     return { ...base, mail, replyTo, ...(noReply ? { noReply } : {}), refusal };
   }
-  const identity = await identify(ctx, submission, mail, parsed.apiKey);
+  const identity = await identify(ctx, submission, mail, parsed.apiKey, options.lastAttempt ?? false);
   if (!identity.ok) {
     return {
       ...base,
@@ -107,6 +111,7 @@ async function identify(
   submission: Submission,
   mail: ExtractedMail,
   apiKey: string | undefined,
+  lastAttempt: boolean,
 ): Promise<Result<Requester, Problem>> {
   const needsSenderCheck = !apiKey && ctx.config.senderAuth === 'dkim';
   const verdict = needsSenderCheck
@@ -124,8 +129,15 @@ async function identify(
         summary: '',
       };
   if (verdict.temporary) {
-    // DNS trouble is not the sender's fault: let the job retry later instead of refusing.
-    throw new TemporaryError(`sender verification could not finish: ${verdict.summary}`);
+    // DNS trouble is not the sender's fault: retry later instead of refusing, until the last try,
+    // which answers (the sender must hear something) and tells them how not to depend on DNS.
+    if (!lastAttempt) throw new TemporaryError(`sender verification could not finish: ${verdict.summary}`);
+    return fail(
+      problem(
+        'E_SENDER_NOT_VERIFIED',
+        `we could not check the DKIM signature or SPF of your message after several tries over some minutes (${verdict.summary}); put your API key on the "00. API Key:" line or in the Subject and send it again`,
+      ),
+    );
   }
   return identifyRequester(ctx.db, {
     apiKeys: apiKey ? [apiKey] : [],
@@ -245,6 +257,8 @@ export interface ProcessOptions {
   readonly replyTag?: string;
   /** Staff reprocess a message refused as a whole: its rejection is closed when it passes now. */
   readonly staff?: { readonly email: string; readonly note: string };
+  /** The job's last try: temporary trouble (DNS for DKIM/SPF) is answered instead of retried. */
+  readonly lastAttempt?: boolean;
 }
 
 export async function processSubmission(
@@ -262,7 +276,7 @@ export async function processSubmission(
     .update(tables.submissions)
     .set({ state: 'processing' })
     .where(and(eq(tables.submissions.id, submissionId), ne(tables.submissions.state, 'done')));
-  const read = await readSubmission(ctx, submission);
+  const read = await readSubmission(ctx, submission, { lastAttempt: options.lastAttempt ?? false });
   const results: TemplateResult[] = [];
   if (!read.refusal && read.requester) {
     for (const template of read.templates) {

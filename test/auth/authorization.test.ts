@@ -315,7 +315,10 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
     });
 
     it('an unknown net is not found', async () => {
-      expectProblem(await mayManageNet(database.db, await as('demo'), 'NET-192-0-2-0-1'), 'E_OBJECT_NOT_FOUND');
+      expectProblem(
+        await mayManageNet(database.db, await as('demo'), 'NET-192-0-2-0-1'),
+        'E_OBJECT_NOT_FOUND',
+      );
     });
   });
 

@@ -20,3 +20,15 @@ export function redactKey(key: string): string {
 export function redactApiKey(text: string): string {
   return text.replace(API_KEY_PATTERN, (key) => redactKey(key));
 }
+
+/** Anything that merely starts like a key: a mistyped key is still nearly someone's secret. */
+const KEY_LIKE = /\bAPI-[0-9A-Za-z-]{4,}/gi;
+
+/**
+ * For text that leaves the daemon or is stored (echoes, replies, parse results): well-formed
+ * keys keep their last group (`redactApiKey`), and anything else shaped like a key is hidden
+ * whole as `[redacted]`. Idempotent.
+ */
+export function redactApiKeys(text: string): string {
+  return redactApiKey(text).replace(KEY_LIKE, '[redacted]');
+}

@@ -17,7 +17,7 @@ import type { Actor, OperationOptions } from '../registry/index.ts';
 import { allocateTicketNumber, issueTicket, toAuditJson } from '../registry/index.ts';
 import type { ErrorCode, Problem } from '../shared/errors.ts';
 import { problem } from '../shared/errors.ts';
-import { redactApiKey } from '../shared/redact.ts';
+import { redactApiKeys } from '../shared/redact.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
 import { handlerFor } from './handlers.ts';
 import { linkCreatedPoc, type NoticeSink, noticesFor } from './notices.ts';
@@ -125,13 +125,13 @@ class NotAuthorizedAfterAll extends Error {
 function withoutApiKeys(decision: Decision): Decision {
   return {
     ...decision,
-    errors: decision.errors.map((e) => ({ ...e, message: redactApiKey(e.message) })),
-    notes: decision.notes.map(redactApiKey),
+    errors: decision.errors.map((e) => ({ ...e, message: redactApiKeys(e.message) })),
+    notes: decision.notes.map(redactApiKeys),
   };
 }
 
 function redactJson(value: unknown): unknown {
-  return JSON.parse(redactApiKey(JSON.stringify(value ?? null)));
+  return JSON.parse(redactApiKeys(JSON.stringify(value ?? null)));
 }
 
 interface Decision {

@@ -5,15 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProblemError, problem } from '../shared/errors.ts';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isProcessAlive } from '../shared/process.ts';
 
 export function acquireDirectoryLock(dir: string): () => void {
   const lockPath = path.join(dir, '.hostmasterd.lock');
@@ -29,7 +21,7 @@ export function acquireDirectoryLock(dir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(fs.readFileSync(lockPath, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) {
         throw new ProblemError(
           problem(
             'E_DATABASE_LOCKED',

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ProblemError, problem } from '../shared/errors.ts';
+import { isProcessAlive } from '../shared/process.ts';
 
 export interface EmbeddedRedisOptions {
   readonly socketPath: string;
@@ -167,7 +168,7 @@ function keepTail(child: ChildProcess): () => string {
 async function takeOverLeftoverServer(dir: string, socketPath: string, logger?: Logger): Promise<void> {
   if (!fs.existsSync(socketPath) || !(await ping(socketPath))) return;
   const owner = readPid(path.join(dir, OWNER_FILE));
-  if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+  if (owner !== undefined && owner !== process.pid && isProcessAlive(owner)) {
     throw new ProblemError(
       problem(
         'E_REDIS_IN_USE',
@@ -176,7 +177,7 @@ async function takeOverLeftoverServer(dir: string, socketPath: string, logger?: 
     );
   }
   const leftover = readPid(path.join(dir, PID_FILE));
-  if (leftover === undefined || !isAlive(leftover)) {
+  if (leftover === undefined || !isProcessAlive(leftover)) {
     throw new ProblemError(
       problem(
         'E_REDIS_IN_USE',
@@ -186,8 +187,8 @@ async function takeOverLeftoverServer(dir: string, socketPath: string, logger?: 
   }
   logger?.warn({ pid: leftover, socketPath }, 'stopping a redis-server left behind by a previous run');
   process.kill(leftover, 'SIGTERM');
-  for (let i = 0; i < 100 && isAlive(leftover); i++) await sleep(100);
-  if (isAlive(leftover)) process.kill(leftover, 'SIGKILL');
+  for (let i = 0; i < 100 && isProcessAlive(leftover); i++) await sleep(100);
+  if (isProcessAlive(leftover)) process.kill(leftover, 'SIGKILL');
 }
 
 function readPid(file: string): number | undefined {
@@ -196,15 +197,6 @@ function readPid(file: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

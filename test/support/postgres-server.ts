@@ -45,7 +45,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresOptions {
+  /**
+   * Production settings (fsync, synchronous commit, full-page writes on), for benchmarks. Tests
+   * turn them off for speed, which would flatter every throughput figure.
+   */
+  readonly durable?: boolean;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const binDir = findPostgresBinDir();
   if (!binDir) {
     throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql');
@@ -68,11 +76,26 @@ export async function startPostgres(): Promise<PostgresServer> {
       throw new Error(`${command} failed: ${result.stderr || result.stdout}`);
     }
   };
-  run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
+  const noSync = options.durable ? [] : ['--no-sync'];
+  run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', ...noSync]);
   const port = await freePort();
-  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socketDir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const tuning = options.durable
+    ? '-c shared_buffers=256MB'
+    : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socketDir} -c max_connections=200 ${tuning}`;
   const start = () =>
-    run('pg_ctl', ['-D', dataDir, '-o', options, '-w', '-t', '60', '-l', path.join(base, 'log'), 'start']);
+    run('pg_ctl', [
+      '-D',
+      dataDir,
+      '-o',
+      serverOptions,
+      '-w',
+      '-t',
+      '60',
+      '-l',
+      path.join(base, 'log'),
+      'start',
+    ]);
   const stopServer = () => {
     try {
       run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);

@@ -29,6 +29,16 @@ export function netRange(net: Net): IpRange {
   return { version: net.version, start: net.startAddress, end: net.endAddress };
 }
 
+/** A range as the nets table stores it: bounds as numbers, and the covering CIDR list for display. */
+export function rangeColumns(range: IpRange) {
+  return {
+    version: range.version,
+    startAddress: range.start,
+    endAddress: range.end,
+    cidrs: rangeToCidrs(range).map(formatCidr),
+  };
+}
+
 export function describeNet(net: Net): string {
   return `${net.handle} (${formatRange(netRange(net))})`;
 }
@@ -135,10 +145,7 @@ export async function insertNet(tx: Transaction, context: OperationContext, net:
     .values({
       handle,
       name: net.name,
-      version: net.range.version,
-      startAddress: net.range.start,
-      endAddress: net.range.end,
-      cidrs: rangeToCidrs(net.range).map(formatCidr),
+      ...rangeColumns(net.range),
       type: net.type,
       parentHandle: net.parent?.handle ?? null,
       orgHandle: net.orgHandle,

@@ -6,7 +6,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { type Database, type Transaction, tables } from '../db/index.ts';
-import { contains, formatCidr, formatRange, overlaps, rangeToCidrs } from '../ip/index.ts';
+import { contains, formatRange, overlaps } from '../ip/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { createAccount, ensureApiKey, findAccountByName, updateAccount } from './accounts.ts';
 import { toAuditJson, writeAudit } from './audit.ts';
@@ -20,7 +20,7 @@ import {
   netPocs,
 } from './lookups.ts';
 import { orgValues, resolveOrgPocs, setOrgPocs } from './orgs.ts';
-import { canHoldSubdelegations, NET_TYPE_WORDS, netRange } from './placement.ts';
+import { canHoldSubdelegations, NET_TYPE_WORDS, netRange, rangeColumns } from './placement.ts';
 import { pocValues } from './pocs.ts';
 import type { CheckedNet, SeedDocument } from './seed-document.ts';
 import type { OperationContext } from './types.ts';
@@ -319,10 +319,7 @@ async function loadNet(
   }
   const values = {
     name: net.name,
-    version: net.range.version,
-    startAddress: net.range.start,
-    endAddress: net.range.end,
-    cidrs: rangeToCidrs(net.range).map(formatCidr),
+    ...rangeColumns(net.range),
     type: net.type,
     parentHandle: net.parentHandle,
     orgHandle: net.orgHandle,

@@ -2,31 +2,54 @@
  * Generated handles. Each kind has a counter row in `handle_counters`, bumped in the caller's
  * transaction (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`), so two transactions never get
  * the same number; a number already taken (e.g. a handle loaded from a seed file) is skipped.
+ *
+ * The bump and the "is it taken?" look-up are one statement (a data-modifying CTE): every
+ * statement is a round trip, and a simple reassignment generates two handles. So the handle is
+ * put together in SQL, from the text around the number: `prefix || n || suffix`.
  */
-import { eq, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import type { AnyPgTable, PgColumn } from 'drizzle-orm/pg-core';
 import { queryRows, type Transaction, tables } from '../db/index.ts';
 import { formatAddress, type IpRange } from '../ip/index.ts';
 
-export async function nextCounter(tx: Transaction, name: string): Promise<number> {
-  const rows = await queryRows<{ last: string | number }>(
-    tx,
-    sql`INSERT INTO handle_counters (name, last) VALUES (${name}, 1)
-        ON CONFLICT (name) DO UPDATE SET last = handle_counters.last + 1
-        RETURNING last`,
-  );
-  return Number(rows[0]?.last);
+/** A table whose objects are named by a `handle` column. */
+type HandleTable = AnyPgTable & { readonly handle: PgColumn };
+
+/** How a kind's handles look: the text before and after the counter's number. */
+interface HandleShape {
+  readonly counter: string;
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly table: HandleTable;
 }
 
-async function firstFree(
-  tx: Transaction,
-  counter: string,
-  format: (n: number) => string,
-  taken: (handle: string) => Promise<boolean>,
-): Promise<string> {
+/**
+ * Runs `numbered` (a statement giving one `handle`, taking a new number each time) until the
+ * handle it gives is not taken in `table`; the look-up rides along in the same statement.
+ */
+async function firstUntaken(tx: Transaction, numbered: SQL, table: HandleTable): Promise<string> {
   for (;;) {
-    const handle = format(await nextCounter(tx, counter));
-    if (!(await taken(handle))) return handle;
+    const [row] = await queryRows<{ handle: string; taken: boolean }>(
+      tx,
+      sql`WITH candidate AS (${numbered})
+          SELECT candidate.handle,
+                 EXISTS (SELECT 1 FROM ${table} WHERE ${table.handle} = candidate.handle) AS taken
+          FROM candidate`,
+    );
+    if (!row) throw new Error('handle generation returned no row');
+    if (!row.taken) return row.handle;
   }
+}
+
+/** The next free handle of this shape: bumps the counter until the handle it gives is not taken. */
+function firstFree(tx: Transaction, shape: HandleShape): Promise<string> {
+  return firstUntaken(
+    tx,
+    sql`INSERT INTO handle_counters (name, last) VALUES (${shape.counter}, 1)
+        ON CONFLICT (name) DO UPDATE SET last = handle_counters.last + 1
+        RETURNING ${shape.prefix}::text || last::text || ${shape.suffix}::text AS handle`,
+    shape.table,
+  );
 }
 
 /** Upper-case ASCII letters only (accents dropped: `Müller` -> `MULLER`). */
@@ -56,12 +79,7 @@ export async function generatePocHandle(
   firstName?: string | null,
 ): Promise<string> {
   const stem = pocHandleStem(kind, lastName, firstName);
-  return firstFree(
-    tx,
-    `poc:${stem}`,
-    (n) => `${stem}${n}-ARIN`,
-    async (h) => (await tx.select().from(tables.pocs).where(eq(tables.pocs.handle, h))).length > 0,
-  );
+  return firstFree(tx, { counter: `poc:${stem}`, prefix: stem, suffix: '-ARIN', table: tables.pocs });
 }
 
 /** `Acme Widgets, Inc.` -> `ACMEWIDG-1`. */
@@ -77,12 +95,7 @@ export function orgHandleStem(name: string): string {
 
 export async function generateOrgHandle(tx: Transaction, name: string): Promise<string> {
   const stem = orgHandleStem(name);
-  return firstFree(
-    tx,
-    `org:${stem}`,
-    (n) => `${stem}-${n}`,
-    async (h) => (await tx.select().from(tables.orgs).where(eq(tables.orgs.handle, h))).length > 0,
-  );
+  return firstFree(tx, { counter: `org:${stem}`, prefix: `${stem}-`, suffix: '', table: tables.orgs });
 }
 
 /** `NET-198-51-100-0` for 198.51.100.0, `NET6-2001-DB8` for 2001:db8:: (trailing zero groups dropped). */
@@ -97,24 +110,20 @@ export function netHandleStem(range: IpRange): string {
 
 export async function generateNetHandle(tx: Transaction, range: IpRange): Promise<string> {
   const stem = netHandleStem(range);
-  return firstFree(
-    tx,
-    `net:${stem}`,
-    (n) => `${stem}-${n}`,
-    async (h) => (await tx.select().from(tables.nets).where(eq(tables.nets.handle, h))).length > 0,
-  );
+  return firstFree(tx, { counter: `net:${stem}`, prefix: `${stem}-`, suffix: '', table: tables.nets });
 }
 
 /**
  * `C` and eight digits, from a sequence (drizzle/0002): every simple reassignment makes one, and
  * a counter row held to commit would make them all wait for each other. Unique and increasing,
- * not gap-free; a number taken by a seed file is skipped.
+ * not gap-free; a number taken by a seed file is skipped. (Past 99999999 the number just grows:
+ * `lpad` alone would cut it.)
  */
-export async function generateCustomerHandle(tx: Transaction): Promise<string> {
-  for (;;) {
-    const rows = await queryRows<{ n: string | number }>(tx, sql`SELECT nextval('customer_handle_seq') AS n`);
-    const handle = `C${String(Number(rows[0]?.n)).padStart(8, '0')}`;
-    const taken = await tx.select().from(tables.customers).where(eq(tables.customers.handle, handle));
-    if (taken.length === 0) return handle;
-  }
+export function generateCustomerHandle(tx: Transaction): Promise<string> {
+  return firstUntaken(
+    tx,
+    sql`SELECT 'C' || lpad(n::text, greatest(8, length(n::text)), '0') AS handle
+        FROM nextval('customer_handle_seq') AS n`,
+    tables.customers,
+  );
 }

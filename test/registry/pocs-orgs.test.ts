@@ -76,6 +76,28 @@ describe.each(BACKENDS)('POCs and orgs on %s', (kind) => {
     });
   });
 
+  it('skips a generated handle the seed already gave to another object (DEMO1-ARIN, DEMOISP-1)', async () => {
+    const role = applied(await run((tx) => createPoc(tx, customer, { ...nocRole, lastName: 'Demo' })));
+    expect(role.handles['poc']).toBe('DEMO2-ARIN');
+    const org = applied(
+      await run((tx) =>
+        createOrg(tx, customer, {
+          legalName: 'Demo ISP',
+          address: homeAddress,
+          adminPoc: 'DOEJO1-ARIN',
+          techPocs: ['DOEJO1-ARIN'],
+          abusePocs: [],
+          nocPocs: [],
+          publicComments: [],
+        }),
+      ),
+    );
+    expect(org.handles['org']).toBe('DEMOISP-2');
+    const removed = applied(await run((tx) => removeOrg(tx, customer, 'DEMOISP-2')));
+    expect(removed.handles['org']).toBe('DEMOISP-2');
+    applied(await run((tx) => removePoc(tx, customer, 'DEMO2-ARIN')));
+  });
+
   it('refuses incomplete POCs: a person without a first name, a role with one, no e-mail', async () => {
     const noFirst = await run((tx) => createPoc(tx, customer, { ...john, firstName: undefined }));
     expect(!noFirst.ok && noFirst.error.code).toBe('E_MISSING_FIELD');

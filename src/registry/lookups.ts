@@ -2,7 +2,8 @@
  * Reading the registry: by handle, by range, the relations between objects, and the simple
  * searches the staff console offers. All take an Executor (a connection or a transaction).
  */
-import { and, asc, eq, gte, inArray, like, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, like, lte, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { type Executor, tables } from '../db/index.ts';
 import { type IpRange, parseRange } from '../ip/index.ts';
 import { normalizeHandle } from './rules.ts';
@@ -18,9 +19,16 @@ export async function findNetByHandle(ex: Executor, handle: string): Promise<Net
   return rows[0];
 }
 
-/** Nets registered for exactly this range (usually one; more means the range is ambiguous). */
-export async function findNetsByRange(ex: Executor, range: IpRange): Promise<Net[]> {
-  return ex
+/**
+ * Nets registered for exactly this range (usually one; more means the range is ambiguous).
+ * `lock: 'update'` locks them in the same statement, in the order answered, for a change.
+ */
+export async function findNetsByRange(
+  ex: Executor,
+  range: IpRange,
+  options: { readonly lock?: 'update' } = {},
+): Promise<Net[]> {
+  const query = ex
     .select()
     .from(nets)
     .where(
@@ -31,6 +39,7 @@ export async function findNetsByRange(ex: Executor, range: IpRange): Promise<Net
       ),
     )
     .orderBy(asc(nets.createdAt), asc(nets.handle));
+  return options.lock ? query.for(options.lock) : query;
 }
 
 /** Every net that contains the range (itself included), the most specific first. */
@@ -51,9 +60,44 @@ export async function findContainingNets(ex: Executor, range: IpRange): Promise<
 /**
  * The smallest net that contains the range: a reassignment sits in the most specific net that
  * holds it. Of two nets with the same range (a whole block reallocated), the inner one wins.
+ * The same choice as `placeNewNet` makes, by the same query (`mostSpecificContaining`).
  */
 export async function findParentNet(ex: Executor, range: IpRange): Promise<Net | undefined> {
-  return (await findContainingNets(ex, range))[0];
+  const [row] = await ex
+    .select()
+    .from(nets)
+    .where(sql`${nets.handle} = (${mostSpecificContaining(ex, range)})`);
+  return row;
+}
+
+/**
+ * A subquery answering the handle of the most specific net containing `range`: the smallest,
+ * and of nets with the same range the inner one (the one without a same-range child; the
+ * handle decides between unrelated twins, which only a seed file can make).
+ */
+export function mostSpecificContaining(ex: Executor, range: IpRange): SQLWrapper {
+  const containing = alias(nets, 'containing');
+  const sameRange = 'same_range_child';
+  const sameRangeChild = alias(nets, sameRange);
+  return ex
+    .select({ handle: containing.handle })
+    .from(containing)
+    .where(
+      and(
+        eq(containing.version, range.version),
+        lte(containing.startAddress, range.start),
+        gte(containing.endAddress, range.end),
+      ),
+    )
+    .orderBy(
+      sql`${containing.endAddress} - ${containing.startAddress}`,
+      sql`exists (select 1 from ${nets} as ${sql.identifier(sameRange)}
+            where ${sameRangeChild.parentHandle} = ${containing.handle}
+            and ${sameRangeChild.startAddress} = ${containing.startAddress}
+            and ${sameRangeChild.endAddress} = ${containing.endAddress})`,
+      asc(containing.handle),
+    )
+    .limit(1);
 }
 
 function mostSpecificFirst(rows: Net[]): Net[] {

@@ -2,14 +2,19 @@
  * Where a new reassignment or reallocation goes, and which existing net a Net-Mod or
  * Reassign-Simple M/R template means. Shared by every net-creating operation.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { type Executor, type Transaction, tables } from '../db/index.ts';
 import { formatCidr, formatRange, type IpRange, rangeToCidrs } from '../ip/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { writeAudit } from './audit.ts';
 import { generateNetHandle } from './handles.ts';
-import { lockRow } from './locks.ts';
-import { findContainingNets, findNetByHandle, findNetsByRange, findOverlappingNets } from './lookups.ts';
+import {
+  findContainingNets,
+  findNetsByRange,
+  findOverlappingNets,
+  mostSpecificContaining,
+} from './lookups.ts';
 import { checkPrefixSize } from './rules.ts';
 import type { Net, NetPocRole, NetType, OperationContext, OperationOptions } from './types.ts';
 
@@ -21,8 +26,10 @@ export const NET_TYPE_WORDS: Record<NetType, string> = {
 };
 
 /** Only direct allocations and reallocations may be divided further. */
+const DIVISIBLE: NetType[] = ['direct_allocation', 'reallocation'];
+
 export function canHoldSubdelegations(net: Net): boolean {
-  return net.type === 'direct_allocation' || net.type === 'reallocation';
+  return DIVISIBLE.includes(net.type);
 }
 
 export function netRange(net: Net): IpRange {
@@ -46,6 +53,7 @@ export function describeNet(net: Net): string {
 /**
  * The parent a new subdelegation of `range` goes under: the most specific net containing it,
  * which must be a direct allocation or a reallocation, and whose children must not overlap it.
+ * One statement (see `parentForNewNet`); a second one only to explain a range outside every net.
  */
 export async function placeNewNet(
   ex: Executor,
@@ -55,8 +63,8 @@ export async function placeNewNet(
   const size = checkPrefixSize(range, options);
   if (!size.ok) return size;
   const text = formatRange(range);
-  const parent = (await findContainingNets(ex, range))[0];
-  if (!parent) {
+  const found = await parentForNewNet(ex, range);
+  if (!found) {
     const touching = await findOverlappingNets(ex, range);
     const hint = touching.length
       ? `; it overlaps ${touching.slice(0, 3).map(describeNet).join(', ')} but extends beyond it`
@@ -65,6 +73,7 @@ export async function placeNewNet(
       problem('E_NOT_WITHIN_PARENT', `${text} is not inside any network registered with us${hint}`),
     );
   }
+  const { parent, locked, sibling } = found;
   if (!canHoldSubdelegations(parent)) {
     return fail(
       problem(
@@ -73,11 +82,7 @@ export async function placeNewNet(
       ),
     );
   }
-  // Shared with every other new child of this parent, so they are created in parallel; a removal
-  // of the parent waits for them. Two overlapping children created at the same moment can both
-  // pass the check below; the exclusion constraint `nets_sibling_no_overlap` then refuses the
-  // second insert (mapped to E_OVERLAP by `atomically`). The check stays first: it names the sibling.
-  if (!(await lockRow(ex, 'net', parent.handle, 'key share'))) {
+  if (!locked) {
     return fail(
       problem(
         'E_NOT_WITHIN_PARENT',
@@ -85,7 +90,6 @@ export async function placeNewNet(
       ),
     );
   }
-  const sibling = await overlappingChild(ex, parent.handle, range);
   if (sibling) {
     return fail(
       problem(
@@ -97,30 +101,59 @@ export async function placeNewNet(
   return ok(parent);
 }
 
+interface ParentForNewNet {
+  /** The most specific net containing the range, as the statement's snapshot saw it. */
+  readonly parent: Net;
+  /** Whether the parent is still there with its key-share lock held (divisible parents only). */
+  readonly locked: boolean;
+  /** The first child of the parent overlapping the range, if any. */
+  readonly sibling: Net | undefined;
+}
+
 /**
- * The first child of `parentHandle` that overlaps `range`, asked of the database rather than
- * found among all children: an allocation with thousands of reassignments made every new one
- * read and decode all its siblings (the worker's main CPU cost in the benchmark). The condition
- * is the one of the exclusion constraint, so its GiST index answers it.
+ * Finds the parent, locks it and asks for an overlapping child, in one statement:
+ *
+ * - the parent: the most specific net containing the range (`mostSpecificContaining`, the
+ *   same choice as `findParentNet`), read from the statement's snapshot;
+ * - `locked`: that very row `FOR KEY SHARE` if it may be divided, shared with every other new
+ *   child of this parent, so they are created in parallel, while a removal of the parent waits
+ *   for them (and they for it). It is a lateral subquery on purpose: a lock on the ordered scan
+ *   itself would, after waiting for a removal, quietly skip to the next containing net (the
+ *   grandparent); here the snapshot's parent stays the answer, and an empty `locked` says it
+ *   was just removed;
+ * - `sibling`: the first child overlapping the range, asked of the database rather than found
+ *   among all children (an allocation with thousands of reassignments made every new one read
+ *   and decode all its siblings). The condition is that of the exclusion constraint
+ *   `nets_sibling_no_overlap`, so its GiST index answers it. Two overlapping children created
+ *   at the same moment can both pass this check; the constraint then refuses the second insert
+ *   (mapped to E_OVERLAP by `atomically`). The check stays: it names the sibling.
  */
-async function overlappingChild(
-  ex: Executor,
-  parentHandle: string,
-  range: IpRange,
-): Promise<Net | undefined> {
+async function parentForNewNet(ex: Executor, range: IpRange): Promise<ParentForNewNet | undefined> {
   const { nets } = tables;
+  const target = alias(nets, 'lock_target');
+  const locked = ex
+    .select({ handle: target.handle })
+    .from(target)
+    .where(and(eq(target.handle, nets.handle), inArray(target.type, DIVISIBLE)))
+    .for('key share')
+    .as('locked');
+  const child = alias(nets, 'child');
   const [row] = await ex
-    .select()
+    .select({ parent: nets, locked: locked.handle, sibling: child })
     .from(nets)
-    .where(
+    .leftJoinLateral(locked, sql`true`)
+    .leftJoin(
+      child,
       and(
-        eq(nets.parentHandle, parentHandle),
-        sql`numrange(${nets.startAddress}, ${nets.endAddress}, '[]') && numrange(${range.start.toString()}::numeric, ${range.end.toString()}::numeric, '[]')`,
+        eq(child.parentHandle, nets.handle),
+        sql`numrange(${child.startAddress}, ${child.endAddress}, '[]') && numrange(${range.start.toString()}::numeric, ${range.end.toString()}::numeric, '[]')`,
       ),
     )
-    .orderBy(asc(nets.startAddress))
+    .where(sql`${nets.handle} = (${mostSpecificContaining(ex, range)})`)
+    .orderBy(asc(child.startAddress))
     .limit(1);
-  return row;
+  if (!row) return undefined;
+  return { parent: row.parent, locked: row.locked !== null, sibling: row.sibling ?? undefined };
 }
 
 export interface NewNet {
@@ -171,8 +204,11 @@ export async function insertNet(tx: Transaction, context: OperationContext, net:
 }
 
 /**
- * The one net registered for exactly `range`, for a modify or remove. `form` says which
- * template is asking: Reassign-Simple may touch only simple reassignments, Net-Mod only the rest.
+ * The one net registered for exactly `range`, for a modify or remove, locked `FOR UPDATE` (one
+ * change at a time) in the statement that finds it: after waiting for another change, READ
+ * COMMITTED answers the row as that change left it, and a net removed meanwhile is not found.
+ * `form` says which template is asking: Reassign-Simple may touch only simple reassignments,
+ * Net-Mod only the rest.
  */
 export async function netForTemplate(
   ex: Executor,
@@ -180,7 +216,7 @@ export async function netForTemplate(
   form: 'reassign-simple' | 'net-mod',
 ): Promise<Result<Net, Problem>> {
   const text = formatRange(range);
-  const found = await findNetsByRange(ex, range);
+  const found = await findNetsByRange(ex, range, { lock: 'update' });
   if (found.length === 0) {
     const around = (await findContainingNets(ex, range))[0];
     const hint = around ? `; it lies inside ${describeNet(around)}` : '';
@@ -194,8 +230,7 @@ export async function netForTemplate(
       ),
     );
   }
-  await lockRow(ex, 'net', found[0]!.handle);
-  const net = (await findNetByHandle(ex, found[0]!.handle)) ?? found[0]!;
+  const net = found[0]!;
   if (form === 'net-mod' && net.type === 'simple_reassignment') {
     return fail(
       problem(

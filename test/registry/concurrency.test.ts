@@ -9,11 +9,13 @@ import {
   createSimpleReassignment,
   findPoc,
   modifyPoc,
+  reallocate,
   reassignDetailed,
+  removeNet,
   type SubdelegationInput,
 } from '../../src/registry/index.ts';
 import { BACKENDS, type TestDatabase } from '../support/databases.ts';
-import { customer, homeAddress, inTransaction, openDemoDatabase, range } from './support.ts';
+import { customer, homeAddress, inTransaction, openDemoDatabase, range, staff } from './support.ts';
 
 describe('concurrent transactions on postgres', () => {
   let database: TestDatabase;
@@ -85,6 +87,54 @@ describe('concurrent transactions on postgres', () => {
     for (const r of results) expect(r.ok && r.value.status).toBe('applied');
     // Taking turns would need at least 3 x 400 ms.
     expect(elapsed).toBeLessThan(2 * hold);
+  });
+
+  it('makes a new reassignment wait for the removal of its parent, then refuses it: the parent was just removed', async () => {
+    const downstream: SubdelegationInput = {
+      range: range('198.51.100.192/26'),
+      downstreamOrg: { handle: 'OTHERISP-1' },
+      networkName: 'GOING-AWAY',
+      originAs: [],
+      reverseNameservers: [],
+      netPocs: [{ role: 'tech', poc: { handle: 'OTHER1-ARIN' } }],
+      publicComments: [],
+    };
+    const made = await inTransaction(database.db, (tx) => reallocate(tx, customer, downstream));
+    expect(made.ok && made.value.status).toBe('applied');
+    let commitRemoval = () => {};
+    let removed = () => {};
+    const removalApplied = new Promise<void>((resolve) => {
+      removed = resolve;
+    });
+    const removal = inTransaction(database.db, async (tx) => {
+      const outcome = await removeNet(tx, staff, range('198.51.100.192/26'));
+      removed();
+      await new Promise<void>((resolve) => {
+        commitRemoval = resolve;
+      });
+      return outcome;
+    });
+    await removalApplied;
+    let settled = false;
+    const reassignment = inTransaction(database.db, (tx) =>
+      createSimpleReassignment(tx, customer, {
+        range: range('198.51.100.200/29'),
+        originAs: [],
+        customer: { name: 'Too Late', privateResidence: false, address: homeAddress },
+        publicComments: [],
+      }),
+    ).finally(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(settled).toBe(false);
+    commitRemoval();
+    expect((await removal).ok).toBe(true);
+    const refused = await reassignment;
+    expect(!refused.ok && refused.error).toEqual({
+      code: 'E_NOT_WITHIN_PARENT',
+      message: expect.stringContaining('NET-198-51-100-192-1 was just removed'),
+    });
   });
 
   it('keeps both of two simultaneous changes to one POC', async () => {

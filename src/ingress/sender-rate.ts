@@ -2,17 +2,64 @@
  * How many messages one sender address submitted in the last hour, kept in Redis so several
  * ingress processes share one count. A sliding window from two hourly buckets: the previous
  * hour's count weighs as much of it as still lies inside the last 60 minutes.
+ *
+ * Each question is one Lua script, so it costs one round trip for all the senders of a message
+ * and is atomic: `reserve` checks and counts in one step, so messages arriving together on
+ * several connections cannot all slip under the limit at once. A reserved count that ends in no
+ * acceptance (the database or the queue was down, the message was refused) is given back with
+ * `release`, so the limit counts accepted messages only.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { withTimeout } from '../queue/index.ts';
 
 const HOUR_MS = 3_600_000;
 const KEY_PREFIX = 'hostmasterd:sender-rate';
+/** A bucket lives through its own hour and the next (where it still weighs), plus a margin. */
+const BUCKET_TTL_MS = 2 * HOUR_MS + 60_000;
 
 export interface RateVerdict {
   readonly sender: string;
   readonly count: number;
 }
+
+/** What `reserve` counted: the buckets to give back if the message is not accepted after all. */
+export interface RateReservation {
+  readonly keys: readonly string[];
+}
+
+export type RateDecision =
+  | { readonly allowed: true; readonly reservation: RateReservation }
+  | { readonly allowed: false; readonly verdict: RateVerdict };
+
+/**
+ * KEYS: per sender, its current-hour bucket then its previous-hour bucket.
+ * ARGV: limit, weight of the previous hour (0..1), '1' to count the message when under the limit, TTL ms.
+ * Returns {index of the first sender at or over the limit (1-based; 0 = none), its count as text}.
+ */
+const CHECK_SCRIPT = `
+local limit = tonumber(ARGV[1])
+local weight = tonumber(ARGV[2])
+for i = 1, #KEYS, 2 do
+  local count = tonumber(redis.call('GET', KEYS[i]) or '0') + tonumber(redis.call('GET', KEYS[i + 1]) or '0') * weight
+  if count >= limit then return {(i + 1) / 2, tostring(count)} end
+end
+if ARGV[3] == '1' then
+  for i = 1, #KEYS, 2 do
+    redis.call('INCR', KEYS[i])
+    redis.call('PEXPIRE', KEYS[i], ARGV[4])
+  end
+end
+return {0, '0'}
+`;
+
+/** KEYS: buckets to take one message off (never below zero). */
+const RELEASE_SCRIPT = `
+for i = 1, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+end
+return 0
+`;
 
 export class SenderRate {
   constructor(
@@ -21,36 +68,47 @@ export class SenderRate {
     private readonly timeoutMs = 5_000,
   ) {}
 
-  /** The first sender at or over the limit, if any. Throws when Redis is unreachable. */
+  /** The first sender at or over the limit, if any; counts nothing. Throws when Redis is unreachable. */
   async overLimit(senders: readonly string[], now = Date.now()): Promise<RateVerdict | undefined> {
-    for (const sender of unique(senders)) {
-      const count = await this.count(sender, now);
-      if (count >= this.limitPerHour) return { sender, count: Math.floor(count) };
-    }
-    return undefined;
+    const decision = await this.check(senders, now, false);
+    return decision.allowed ? undefined : decision.verdict;
   }
 
-  /** Counts one accepted message for each sender. */
-  async record(senders: readonly string[], now = Date.now()): Promise<void> {
-    const hour = Math.floor(now / HOUR_MS);
-    const pipeline = this.redis.multi();
-    for (const sender of unique(senders)) {
-      const key = keyFor(sender, hour);
-      pipeline.incr(key);
-      pipeline.pexpire(key, 2 * HOUR_MS + 60_000);
-    }
-    await withTimeout(pipeline.exec(), this.timeoutMs, 'counting the sender');
+  /**
+   * Counts one message for each sender if none of them is at the limit; otherwise counts nothing
+   * and says who is over. Throws when Redis is unreachable.
+   */
+  async reserve(senders: readonly string[], now = Date.now()): Promise<RateDecision> {
+    return await this.check(senders, now, true);
   }
 
-  private async count(sender: string, now: number): Promise<number> {
-    const hour = Math.floor(now / HOUR_MS);
-    const [current, previous] = await withTimeout(
-      this.redis.mget(keyFor(sender, hour), keyFor(sender, hour - 1)),
+  /** Takes back a reservation whose message was not accepted. Throws when Redis is unreachable. */
+  async release(reservation: RateReservation): Promise<void> {
+    if (reservation.keys.length === 0) return;
+    await withTimeout(
+      runScript(this.redis, RELEASE_SCRIPT, reservation.keys, []),
       this.timeoutMs,
-      'reading the sender count',
+      'giving back a sender count',
     );
-    const intoHour = (now % HOUR_MS) / HOUR_MS;
-    return Number(current ?? 0) + Number(previous ?? 0) * (1 - intoHour);
+  }
+
+  private async check(senders: readonly string[], now: number, reserve: boolean): Promise<RateDecision> {
+    const hour = Math.floor(now / HOUR_MS);
+    const distinct = unique(senders);
+    const keys = distinct.flatMap((sender) => [keyFor(sender, hour), keyFor(sender, hour - 1)]);
+    const weight = 1 - (now % HOUR_MS) / HOUR_MS;
+    const args = [String(this.limitPerHour), String(weight), reserve ? '1' : '0', String(BUCKET_TTL_MS)];
+    const reply = await withTimeout(
+      runScript(this.redis, CHECK_SCRIPT, keys, args),
+      this.timeoutMs,
+      reserve ? 'counting the sender' : 'reading the sender count',
+    );
+    const [index, count] = reply as [number, string];
+    const sender = distinct[index - 1];
+    if (index > 0 && sender !== undefined) {
+      return { allowed: false, verdict: { sender, count: Math.floor(Number(count)) } };
+    }
+    return { allowed: true, reservation: { keys: reserve ? distinct.map((s) => keyFor(s, hour)) : [] } };
   }
 }
 
@@ -66,4 +124,26 @@ function keyFor(sender: string, hour: number): string {
 
 function unique(senders: readonly string[]): string[] {
   return [...new Set(senders.map(senderKey))];
+}
+
+const shas = new Map<string, string>();
+
+/** EVALSHA (the script text is sent once per Redis server, not per call), EVAL when Redis does not know it yet. */
+async function runScript(
+  redis: Redis,
+  script: string,
+  keys: readonly string[],
+  args: readonly string[],
+): Promise<unknown> {
+  let sha = shas.get(script);
+  if (sha === undefined) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shas.set(script, sha);
+  }
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return await redis.eval(script, keys.length, ...keys, ...args);
+  }
 }

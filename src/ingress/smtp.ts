@@ -20,7 +20,7 @@ import type { SubmissionQueue } from '../queue/index.ts';
 import { type Problem, ProblemError, problem } from '../shared/errors.ts';
 import { acceptMessage, isTemporary } from './accept.ts';
 import { readMessageHead } from './message-head.ts';
-import { SenderRate } from './sender-rate.ts';
+import { type RateDecision, type RateReservation, type RateVerdict, SenderRate } from './sender-rate.ts';
 import type { Envelope } from './store.ts';
 
 /** Counters the daemon wires to Prometheus: the ingress only says what it answered and why. */
@@ -128,20 +128,44 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     );
   };
 
-  const overRateAnswer = async (senders: readonly string[]): Promise<SMTPServerError | undefined> => {
-    let verdict: Awaited<ReturnType<SenderRate['overLimit']>>;
-    try {
-      verdict = await rate.overLimit(senders);
-    } catch {
-      return answerFor(problem('E_QUEUE_UNAVAILABLE', 'redis unreachable'));
-    }
-    if (!verdict) return undefined;
+  const rateAnswer = (verdict: RateVerdict): SMTPServerError => {
     logger.warn({ sender: verdict.sender, count: verdict.count }, 'sender over its hourly limit');
     return reply(
       451,
       `4.7.1 ${verdict.sender} has sent ${verdict.count} messages in the last hour; the limit is ${rate.limitPerHour}, please try again later`,
       'E_SENDER_RATE',
     );
+  };
+  const redisDown = () => answerFor(problem('E_QUEUE_UNAVAILABLE', 'redis unreachable'));
+
+  /** MAIL FROM: an early "over the limit" for the envelope sender, before the message is sent. Counts nothing. */
+  const overRateAnswer = async (senders: readonly string[]): Promise<SMTPServerError | undefined> => {
+    let verdict: RateVerdict | undefined;
+    try {
+      verdict = await rate.overLimit(senders);
+    } catch {
+      return redisDown();
+    }
+    return verdict ? rateAnswer(verdict) : undefined;
+  };
+
+  /** DATA: counts the message for its senders, or throws the SMTP answer (over the limit, Redis down). */
+  const reserveRate = async (senders: readonly string[]): Promise<RateReservation> => {
+    let decision: RateDecision;
+    try {
+      decision = await rate.reserve(senders);
+    } catch {
+      throw redisDown();
+    }
+    if (!decision.allowed) throw rateAnswer(decision.verdict);
+    return decision.reservation;
+  };
+
+  /** Gives a count back without delaying the answer; a lost release only makes the limit a little strict. */
+  const releaseRate = (reservation: RateReservation) => {
+    rate.release(reservation).catch((error: Error) => {
+      logger.warn({ err: error.message }, 'could not give back a sender count');
+    });
   };
 
   const server = new SMTPServer({
@@ -227,13 +251,21 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
           const head = await readMessageHead(raw, limits.maxMessageBytes);
           if (!head.ok) throw answerFor(head.error);
           const senders = [envelope.mailFrom, ...(head.value.fromAddress ? [head.value.fromAddress] : [])];
-          const over = await overRateAnswer(senders);
-          if (over) throw over;
-          const accepted = await acceptMessage(
-            { db, queue, maxBytes: limits.maxMessageBytes },
-            { raw, envelope, via: 'smtp', remoteAddress, heloName },
-          );
+          // Checked and counted in one step before storing: over the limit, nothing is stored.
+          const reservation = await reserveRate(senders);
+          let accepted: Awaited<ReturnType<typeof acceptMessage>>;
+          try {
+            accepted = await acceptMessage(
+              { db, queue, maxBytes: limits.maxMessageBytes },
+              { raw, envelope, via: 'smtp', remoteAddress, heloName, head: head.value },
+            );
+          } catch (error) {
+            releaseRate(reservation);
+            throw error;
+          }
           if (!accepted.ok) {
+            // Not accepted: the sender's count goes back to what it was (the limit counts accepted mail).
+            releaseRate(reservation);
             const log = isTemporary(accepted.error) ? logger.warn.bind(logger) : logger.info.bind(logger);
             log(
               { session: session.id, code: accepted.error.code, err: accepted.error.message },
@@ -244,10 +276,6 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
           const { id, duplicate } = accepted.value;
           deps.metrics?.messageAccepted(duplicate);
           acceptedOnConnection.set(session.id, (acceptedOnConnection.get(session.id) ?? 0) + 1);
-          // The message is safe; a lost count only makes the limit a little lenient.
-          await rate.record(senders).catch((error: Error) => {
-            logger.warn({ err: error.message }, 'could not count the sender');
-          });
           logger.info(
             { submissionId: id, duplicate, bytes: raw.length, from: head.value.fromAddress, remoteAddress },
             duplicate ? 'duplicate delivery of a stored submission' : 'submission accepted',

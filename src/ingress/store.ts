@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { type Executor, type SubmissionState, tables } from '../db/index.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
 import { redactApiKey } from '../shared/redact.ts';
-import { readMessageHead } from './message-head.ts';
+import { type MessageHead, readMessageHead } from './message-head.ts';
 import { newSubmissionId } from './submission-id.ts';
 
 export interface Envelope {
@@ -25,6 +25,8 @@ export interface IncomingMessage {
   readonly via: SubmissionVia;
   readonly remoteAddress?: string | undefined;
   readonly heloName?: string | undefined;
+  /** The head of `raw` when the caller has already read it (the SMTP ingress has): not parsed twice. */
+  readonly head?: MessageHead | undefined;
 }
 
 export interface StoredSubmission {
@@ -49,7 +51,11 @@ export async function storeSubmission(
   message: IncomingMessage,
   options: StoreOptions = {},
 ): Promise<Result<StoredSubmission>> {
-  const head = await readMessageHead(message.raw, options.maxBytes ?? Number.MAX_SAFE_INTEGER);
+  const maxBytes = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  const head =
+    message.head && message.raw.length <= maxBytes
+      ? ok(message.head)
+      : await readMessageHead(message.raw, maxBytes);
   if (!head.ok) return head;
   const { messageId, fromAddress, subject } = head.value;
   const rawSha256 = createHash('sha256').update(message.raw).digest('hex');

@@ -1,6 +1,7 @@
 /**
  * PostgreSQL goes down under a running ingress: senders are told 451 (their MTA keeps the
- * message and retries) and nothing is queued; when it is back, the retry is accepted.
+ * message and retries) and nothing is queued, nor counted against the sender's hourly limit;
+ * when it is back, the retry is accepted.
  * Uses a PostgreSQL server of its own, since stopping the shared one would break other tests.
  */
 import { eq, sql } from 'drizzle-orm';
@@ -23,7 +24,9 @@ describe('database outage', () => {
     [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
     database = await openDatabase({ kind: 'postgres', url: postgres.url });
     queue = new SubmissionQueue({ kind: 'url', url: redis.url }, { timeoutMs: 1_000 });
-    ingress = await startIngress({ config: testConfig({ redisUrl: redis.url }), db: database.db, queue });
+    // Two messages an hour for the sender: the 451s of the outage must not use them up.
+    const config = testConfig({ redisUrl: redis.url, limits: { perSenderPerHour: 2 } });
+    ingress = await startIngress({ config, db: database.db, queue });
   });
   afterAll(async () => {
     await ingress?.close();
@@ -42,14 +45,17 @@ describe('database outage', () => {
     await database.db.execute(sql`CHECKPOINT`);
     postgres.pause();
     try {
-      const answer = await sendOverSmtp(ingress.port, raw);
-      expect(answer.code).toBe(451);
-      expect(answer.text).toMatch(/^4\.3\.0 The registry database is unreachable/);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const answer = await sendOverSmtp(ingress.port, raw);
+        expect(answer.code).toBe(451);
+        expect(answer.text).toMatch(/^4\.3\.0 The registry database is unreachable/);
+      }
       expect((await queue.counts())['waiting']).toBe(1);
     } finally {
       postgres.resume();
     }
 
+    // The retry is the sender's second accepted message: within its limit of 2.
     const id = submissionIdOf(await sendOverSmtp(ingress.port, raw));
     const rows = await database.db
       .select({ id: tables.submissions.id })
@@ -57,5 +63,9 @@ describe('database outage', () => {
       .where(eq(tables.submissions.messageId, '<db-outage@isp.example>'));
     expect(rows).toEqual([{ id }]);
     expect(await queue.hasJob(id)).toBe(true);
+    // Accepted messages do count: a third is over the limit.
+    const third = await sendOverSmtp(ingress.port, templateMail());
+    expect(third.code).toBe(451);
+    expect(third.text).toMatch(/^4\.7\.1 .*limit is 2/);
   });
 });

@@ -15,9 +15,12 @@
  * - an org is managed by its admin or tech POCs; a POC only by accounts linked to it;
  * - anyone identified may create a POC or an org: creation takes nothing from anybody, and the
  *   new object is linked to the requester by the registry.
+ *
+ * Each check is one statement: the object with the requester's links to it (for a net, its
+ * whole parent chain with them, by a recursive query), then the rule is applied here.
  */
-import { and, eq, inArray } from 'drizzle-orm';
-import { type Executor, type NetType, type OrgPocRole, tables } from '../db/index.ts';
+import { sql } from 'drizzle-orm';
+import { type Executor, type NetType, type OrgPocRole, queryRows, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import type { Requester } from './requester.ts';
 
@@ -33,6 +36,12 @@ interface NetLevel {
   readonly orgHandle: string | null;
   readonly customerHandle: string | null;
   readonly parentHandle: string | null;
+  /** Whether the requester's account is linked to an admin POC of the level's org. */
+  readonly orgAdmin: boolean;
+  /** ... to a tech POC of the level's org. */
+  readonly orgTech: boolean;
+  /** ... to a tech POC of the level's net itself. */
+  readonly netTech: boolean;
 }
 
 function notAuthorized(message: string): Result<void, Problem> {
@@ -43,70 +52,68 @@ function notFound(what: string, handle: string): Result<void, Problem> {
   return fail(problem('E_OBJECT_NOT_FOUND', `There is no ${what} ${handle} in the registry.`));
 }
 
-async function loadNet(ex: Executor, handle: string): Promise<NetLevel | undefined> {
-  const [row] = await ex
-    .select({
-      handle: tables.nets.handle,
-      type: tables.nets.type,
-      orgHandle: tables.nets.orgHandle,
-      customerHandle: tables.nets.customerHandle,
-      parentHandle: tables.nets.parentHandle,
-    })
-    .from(tables.nets)
-    .where(eq(tables.nets.handle, handle));
-  return row;
-}
-
-/** The net and its ancestors, nearest first. */
-async function chainOf(ex: Executor, net: NetLevel): Promise<NetLevel[]> {
-  const chain = [net];
-  const seen = new Set([net.handle]);
-  let current = net;
-  while (current.parentHandle && chain.length < MAX_DEPTH && !seen.has(current.parentHandle)) {
-    const parent = await loadNet(ex, current.parentHandle);
-    if (!parent) break;
-    chain.push(parent);
-    seen.add(parent.handle);
-    current = parent;
-  }
-  return chain;
-}
-
-async function holdsOrgRole(
+/**
+ * The net and its ancestors (walking `parent_handle`, nearest first, at most `depth` levels), each
+ * with what the requester holds on it: ONE statement, whatever the rule needs of it. Every
+ * statement is a round trip in the worker's transaction, and a check used to take one per level
+ * and per role.
+ */
+async function chainOf(
   ex: Executor,
   requester: Requester,
-  orgHandle: string,
-  roles: readonly OrgPocRole[],
-): Promise<boolean> {
-  const rows = await ex
-    .select({ poc: tables.orgPocs.pocHandle })
-    .from(tables.orgPocs)
-    .innerJoin(tables.accountPocs, eq(tables.accountPocs.pocHandle, tables.orgPocs.pocHandle))
-    .where(
-      and(
-        eq(tables.accountPocs.accountId, requester.accountId),
-        eq(tables.orgPocs.orgHandle, orgHandle),
-        inArray(tables.orgPocs.role, [...roles]),
-      ),
-    )
-    .limit(1);
-  return rows.length > 0;
+  netHandle: string,
+  depth = MAX_DEPTH,
+): Promise<NetLevel[]> {
+  const { nets, orgPocs, netPocs, accountPocs } = tables;
+  const rows = await queryRows<{
+    handle: string;
+    type: NetType;
+    org_handle: string | null;
+    customer_handle: string | null;
+    parent_handle: string | null;
+    org_admin: boolean;
+    org_tech: boolean;
+    net_tech: boolean;
+  }>(
+    ex,
+    sql`WITH RECURSIVE chain AS (
+          SELECT ${nets.handle}, ${nets.type}, ${nets.orgHandle}, ${nets.customerHandle}, ${nets.parentHandle},
+                 1 AS level, ARRAY[${nets.handle}] AS seen
+          FROM ${nets} WHERE ${nets.handle} = ${netHandle}
+          UNION ALL
+          SELECT ${nets.handle}, ${nets.type}, ${nets.orgHandle}, ${nets.customerHandle}, ${nets.parentHandle},
+                 chain.level + 1, chain.seen || ${nets.handle}
+          FROM chain JOIN ${nets} ON ${nets.handle} = chain.parent_handle
+          WHERE chain.level < ${depth} AND NOT ${nets.handle} = ANY (chain.seen)
+        )
+        SELECT chain.handle, chain.type, chain.org_handle, chain.customer_handle, chain.parent_handle,
+          EXISTS (SELECT 1 FROM ${orgPocs} JOIN ${accountPocs} ON ${accountPocs.pocHandle} = ${orgPocs.pocHandle}
+                  WHERE ${accountPocs.accountId} = ${requester.accountId}
+                    AND ${orgPocs.orgHandle} = chain.org_handle AND ${orgPocs.role} = 'admin') AS org_admin,
+          EXISTS (SELECT 1 FROM ${orgPocs} JOIN ${accountPocs} ON ${accountPocs.pocHandle} = ${orgPocs.pocHandle}
+                  WHERE ${accountPocs.accountId} = ${requester.accountId}
+                    AND ${orgPocs.orgHandle} = chain.org_handle AND ${orgPocs.role} = 'tech') AS org_tech,
+          EXISTS (SELECT 1 FROM ${netPocs} JOIN ${accountPocs} ON ${accountPocs.pocHandle} = ${netPocs.pocHandle}
+                  WHERE ${accountPocs.accountId} = ${requester.accountId}
+                    AND ${netPocs.netHandle} = chain.handle AND ${netPocs.role} = 'tech') AS net_tech
+        FROM chain ORDER BY chain.level`,
+  );
+  return rows.map((r) => ({
+    handle: r.handle,
+    type: r.type,
+    orgHandle: r.org_handle,
+    customerHandle: r.customer_handle,
+    parentHandle: r.parent_handle,
+    orgAdmin: r.org_admin,
+    orgTech: r.org_tech,
+    netTech: r.net_tech,
+  }));
 }
 
-async function isNetTech(ex: Executor, requester: Requester, netHandle: string): Promise<boolean> {
-  const rows = await ex
-    .select({ poc: tables.netPocs.pocHandle })
-    .from(tables.netPocs)
-    .innerJoin(tables.accountPocs, eq(tables.accountPocs.pocHandle, tables.netPocs.pocHandle))
-    .where(
-      and(
-        eq(tables.accountPocs.accountId, requester.accountId),
-        eq(tables.netPocs.netHandle, netHandle),
-        eq(tables.netPocs.role, 'tech'),
-      ),
-    )
-    .limit(1);
-  return rows.length > 0;
+/** Whether the requester holds one of `roles` on the level's org (a level without an org: no). */
+function holdsOrgRole(level: NetLevel, roles: readonly OrgPocRole[]): boolean {
+  if (!level.orgHandle) return false;
+  return (roles.includes('admin') && level.orgAdmin) || (roles.includes('tech') && level.orgTech);
 }
 
 /** `DEMOISP-1, which holds NET-...` for each org-held level of a chain. */
@@ -142,15 +149,13 @@ function missingAuthority(
 
 /** Modify a net or remove a sub-delegation: authority over the net or any net above it. */
 export async function mayManageNet(ex: Executor, requester: Requester, netHandle: string): Authority {
-  const net = await loadNet(ex, netHandle);
-  if (!net) return notFound('net', netHandle);
-  const chain = await chainOf(ex, net);
-  for (const level of chain) {
-    if (level.orgHandle && (await holdsOrgRole(ex, requester, level.orgHandle, ['admin', 'tech']))) {
-      return ALLOWED;
-    }
-    if (await isNetTech(ex, requester, level.handle)) return ALLOWED;
-  }
+  const chain = await chainOf(ex, requester, netHandle);
+  return manageVerdict(chain, netHandle);
+}
+
+function manageVerdict(chain: readonly NetLevel[], netHandle: string): Result<void, Problem> {
+  if (chain.length === 0) return notFound('net', netHandle);
+  if (chain.some((level) => holdsOrgRole(level, ['admin', 'tech']) || level.netTech)) return ALLOWED;
   return notAuthorized(
     missingAuthority(
       chain,
@@ -166,15 +171,15 @@ export async function mayReassignFrom(
   requester: Requester,
   parentNetHandle: string,
 ): Authority {
-  const net = await loadNet(ex, parentNetHandle);
+  const [net] = await chainOf(ex, requester, parentNetHandle, 1);
   if (!net) return notFound('net', parentNetHandle);
   if (!net.orgHandle) {
     return notAuthorized(
       `${net.handle} is a simple reassignment to customer ${net.customerHandle ?? '(unknown)'}: space cannot be sub-delegated from it.`,
     );
   }
-  if (await holdsOrgRole(ex, requester, net.orgHandle, ['admin', 'tech'])) return ALLOWED;
-  if (await isNetTech(ex, requester, net.handle)) return ALLOWED;
+  if (holdsOrgRole(net, ['admin', 'tech'])) return ALLOWED;
+  if (net.netTech) return ALLOWED;
   return notAuthorized(missingAuthority([net], ['admin', 'tech'], [net.handle]));
 }
 
@@ -183,10 +188,11 @@ export async function mayReassignFrom(
  * resource, so it takes the org's admin or tech POC; other nets follow `mayManageNet`.
  */
 export async function mayRenameNet(ex: Executor, requester: Requester, netHandle: string): Authority {
-  const net = await loadNet(ex, netHandle);
+  const chain = await chainOf(ex, requester, netHandle);
+  const net = chain[0];
   if (!net) return notFound('net', netHandle);
-  if (net.type !== 'direct_allocation') return mayManageNet(ex, requester, netHandle);
-  if (net.orgHandle && (await holdsOrgRole(ex, requester, net.orgHandle, ['admin', 'tech']))) return ALLOWED;
+  if (net.type !== 'direct_allocation') return manageVerdict(chain, netHandle);
+  if (holdsOrgRole(net, ['admin', 'tech'])) return ALLOWED;
   return notAuthorized(
     `${missingAuthority([net], ['admin', 'tech'], [])} Renaming the direct allocation ${net.handle} needs the holding org's admin or tech POC.`,
   );
@@ -194,43 +200,40 @@ export async function mayRenameNet(ex: Executor, requester: Requester, netHandle
 
 /** Return a net (give the space back): an admin POC of the org that holds it, or of an upstream holder. */
 export async function mayReturnNet(ex: Executor, requester: Requester, netHandle: string): Authority {
-  const net = await loadNet(ex, netHandle);
-  if (!net) return notFound('net', netHandle);
-  const chain = await chainOf(ex, net);
-  for (const level of chain) {
-    if (level.orgHandle && (await holdsOrgRole(ex, requester, level.orgHandle, ['admin']))) return ALLOWED;
-  }
+  const chain = await chainOf(ex, requester, netHandle);
+  if (chain.length === 0) return notFound('net', netHandle);
+  if (chain.some((level) => holdsOrgRole(level, ['admin']))) return ALLOWED;
   return notAuthorized(`${missingAuthority(chain, ['admin'], [])} Returning a net needs an admin POC.`);
 }
 
 export async function mayManageOrg(ex: Executor, requester: Requester, orgHandle: string): Authority {
-  const [org] = await ex
-    .select({ handle: tables.orgs.handle })
-    .from(tables.orgs)
-    .where(eq(tables.orgs.handle, orgHandle));
+  const { orgs, orgPocs, accountPocs } = tables;
+  const [org] = await queryRows<{ handle: string; managed: boolean }>(
+    ex,
+    sql`SELECT ${orgs.handle},
+          EXISTS (SELECT 1 FROM ${orgPocs} JOIN ${accountPocs} ON ${accountPocs.pocHandle} = ${orgPocs.pocHandle}
+                  WHERE ${accountPocs.accountId} = ${requester.accountId} AND ${orgPocs.orgHandle} = ${orgs.handle}
+                    AND ${orgPocs.role} IN ('admin', 'tech')) AS managed
+        FROM ${orgs} WHERE ${orgs.handle} = ${orgHandle}`,
+  );
   if (!org) return notFound('org', orgHandle);
-  if (await holdsOrgRole(ex, requester, org.handle, ['admin', 'tech'])) return ALLOWED;
+  if (org.managed) return ALLOWED;
   return notAuthorized(`Your account is not linked to an admin or tech POC of ${org.handle}.`);
 }
 
 /** Modify or remove a POC: only an account linked to that very POC. */
 export async function mayManagePoc(ex: Executor, requester: Requester, pocHandle: string): Authority {
-  const [poc] = await ex
-    .select({ handle: tables.pocs.handle })
-    .from(tables.pocs)
-    .where(eq(tables.pocs.handle, pocHandle));
+  const { pocs, accountPocs } = tables;
+  const [poc] = await queryRows<{ handle: string; linked: boolean }>(
+    ex,
+    sql`SELECT ${pocs.handle},
+          EXISTS (SELECT 1 FROM ${accountPocs}
+                  WHERE ${accountPocs.accountId} = ${requester.accountId}
+                    AND ${accountPocs.pocHandle} = ${pocs.handle}) AS linked
+        FROM ${pocs} WHERE ${pocs.handle} = ${pocHandle}`,
+  );
   if (!poc) return notFound('POC', pocHandle);
-  const linked = await ex
-    .select({ poc: tables.accountPocs.pocHandle })
-    .from(tables.accountPocs)
-    .where(
-      and(
-        eq(tables.accountPocs.accountId, requester.accountId),
-        eq(tables.accountPocs.pocHandle, poc.handle),
-      ),
-    )
-    .limit(1);
-  if (linked.length > 0) return ALLOWED;
+  if (poc.linked) return ALLOWED;
   return notAuthorized(
     `Your account is not linked to ${poc.handle}; only an account linked to a POC may modify or remove it.`,
   );

@@ -4,9 +4,11 @@
  *
  * Sentences never contain a key: only `API-****-****-****-1A2B` forms.
  */
+import { timingSafeEqual } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { SenderAuthMode } from '../config/index.ts';
-import type { Executor } from '../db/index.ts';
-import { type Actor, findAccountByApiKey, findAccountsByEmail } from '../registry/index.ts';
+import { type Executor, queryRows, tables } from '../db/index.ts';
+import { type Actor, apiKeyDigest, isApiKey } from '../registry/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { apiKeyHint } from './api-key-hint.ts';
 import type { SenderVerdict } from './sender-verdict.ts';
@@ -37,10 +39,36 @@ export function actorOf(requester: Requester): Actor {
   return { kind: 'account', accountId: requester.accountId };
 }
 
+/** A stored key, whether it was revoked, its account and the account's POCs (sorted). */
+type KeyedAccount = { digest: string; revoked: boolean; account_id: number; poc_handles: string[] };
+
+/**
+ * The key's stored row with its account and the account's POCs, in one statement (the registry's
+ * `findAccountByApiKey` takes four: key, account, e-mail addresses, POCs; the requester needs
+ * no addresses). Looked up by digest, then the digests compared in constant time, as there.
+ */
+async function accountOfKey(ex: Executor, key: string): Promise<KeyedAccount | undefined> {
+  if (!isApiKey(key)) return undefined;
+  const digest = apiKeyDigest(key);
+  const { apiKeys, accounts, accountPocs } = tables;
+  const [row] = await queryRows<KeyedAccount>(
+    ex,
+    sql`SELECT ${apiKeys.digest}, ${apiKeys.revokedAt} IS NOT NULL AS revoked, ${accounts.id} AS account_id,
+          ARRAY(SELECT ${accountPocs.pocHandle} FROM ${accountPocs}
+                WHERE ${accountPocs.accountId} = ${accounts.id} ORDER BY ${accountPocs.pocHandle}) AS poc_handles
+        FROM ${apiKeys} JOIN ${accounts} ON ${accounts.id} = ${apiKeys.accountId}
+        WHERE ${apiKeys.digest} = ${digest}`,
+  );
+  const wanted = Buffer.from(digest, 'hex');
+  const stored = Buffer.from(row?.digest ?? '0'.repeat(64), 'hex');
+  if (!row || stored.length !== wanted.length || !timingSafeEqual(stored, wanted)) return undefined;
+  return row;
+}
+
 async function byApiKey(ex: Executor, key: string): Promise<Result<Requester, Problem>> {
-  // The registry tells malformed, unknown and revoked keys apart; the sender is not told which.
-  const found = await findAccountByApiKey(ex, key);
-  if (!found.ok) {
+  // Malformed, unknown and revoked keys are one answer: the sender is not told which.
+  const found = await accountOfKey(ex, key);
+  if (!found || found.revoked) {
     return fail(
       problem(
         'E_INVALID_API_KEY',
@@ -49,8 +77,8 @@ async function byApiKey(ex: Executor, key: string): Promise<Result<Requester, Pr
     );
   }
   return ok({
-    accountId: found.value.id,
-    pocHandles: [...found.value.pocHandles],
+    accountId: found.account_id,
+    pocHandles: [...found.poc_handles],
     via: 'api-key',
     display: apiKeyHint(key),
   });
@@ -73,6 +101,25 @@ function senderTrusted(address: string, verdict: SenderVerdict, mode: SenderAuth
   );
 }
 
+type AddressAccount = { id: number; poc_handles: string[] };
+
+/**
+ * The accounts listing this (lower-cased) address, each with its POCs, in one statement (the
+ * registry's `findAccountsByEmail` takes one, then three per account).
+ */
+async function accountsOfAddress(ex: Executor, address: string): Promise<AddressAccount[]> {
+  const { accountEmails, accountPocs } = tables;
+  return queryRows<AddressAccount>(
+    ex,
+    sql`SELECT ${accountEmails.accountId} AS id,
+          ARRAY(SELECT ${accountPocs.pocHandle} FROM ${accountPocs}
+                WHERE ${accountPocs.accountId} = ${accountEmails.accountId}
+                ORDER BY ${accountPocs.pocHandle}) AS poc_handles
+        FROM ${accountEmails} WHERE ${accountEmails.email} = ${address}
+        ORDER BY ${accountEmails.accountId}`,
+  );
+}
+
 async function bySender(
   ex: Executor,
   fromAddress: string | undefined,
@@ -90,7 +137,7 @@ async function bySender(
       problem('E_UNKNOWN_SENDER', `The message has no From address and no API key. ${USE_API_KEY}`),
     );
   }
-  const accounts = await findAccountsByEmail(ex, address);
+  const accounts = await accountsOfAddress(ex, address);
   if (accounts.length === 0) {
     return fail(
       problem(
@@ -111,7 +158,7 @@ async function bySender(
   const trusted = senderTrusted(address, verdict, mode);
   if (!trusted.ok) return trusted;
   const account = accounts[0]!;
-  return ok({ accountId: account.id, pocHandles: [...account.pocHandles], via: 'sender', display: address });
+  return ok({ accountId: account.id, pocHandles: [...account.poc_handles], via: 'sender', display: address });
 }
 
 export async function identifyRequester(

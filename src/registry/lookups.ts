@@ -11,6 +11,15 @@ import type { Customer, Net, NetPocRole, Org, OrgPocRole, Poc } from './types.ts
 
 const { nets, orgs, pocs, customers, orgPocs: orgPocsTable, netPocs: netPocsTable } = tables;
 
+/**
+ * For a change to an object: `lock: 'update'` locks its row in the statement that reads it (one
+ * round trip, not a lock and a read). After waiting for another change, READ COMMITTED answers
+ * the row as that change left it; an object removed meanwhile is not found.
+ */
+export interface LockOption {
+  readonly lock?: 'update';
+}
+
 export async function findNetByHandle(ex: Executor, handle: string): Promise<Net | undefined> {
   const rows = await ex
     .select()
@@ -26,7 +35,7 @@ export async function findNetByHandle(ex: Executor, handle: string): Promise<Net
 export async function findNetsByRange(
   ex: Executor,
   range: IpRange,
-  options: { readonly lock?: 'update' } = {},
+  options: LockOption = {},
 ): Promise<Net[]> {
   const query = ex
     .select()
@@ -142,31 +151,40 @@ export async function childrenOfNet(ex: Executor, netHandle: string): Promise<Ne
     .orderBy(asc(nets.startAddress));
 }
 
-export async function findOrg(ex: Executor, handle: string): Promise<Org | undefined> {
-  return (
-    await ex
-      .select()
-      .from(orgs)
-      .where(eq(orgs.handle, normalizeHandle(handle)))
-  )[0];
+export async function findOrg(
+  ex: Executor,
+  handle: string,
+  options: LockOption = {},
+): Promise<Org | undefined> {
+  const query = ex
+    .select()
+    .from(orgs)
+    .where(eq(orgs.handle, normalizeHandle(handle)));
+  return (options.lock ? await query.for(options.lock) : await query)[0];
 }
 
-export async function findPoc(ex: Executor, handle: string): Promise<Poc | undefined> {
-  return (
-    await ex
-      .select()
-      .from(pocs)
-      .where(eq(pocs.handle, normalizeHandle(handle)))
-  )[0];
+export async function findPoc(
+  ex: Executor,
+  handle: string,
+  options: LockOption = {},
+): Promise<Poc | undefined> {
+  const query = ex
+    .select()
+    .from(pocs)
+    .where(eq(pocs.handle, normalizeHandle(handle)));
+  return (options.lock ? await query.for(options.lock) : await query)[0];
 }
 
-export async function findCustomer(ex: Executor, handle: string): Promise<Customer | undefined> {
-  return (
-    await ex
-      .select()
-      .from(customers)
-      .where(eq(customers.handle, normalizeHandle(handle)))
-  )[0];
+export async function findCustomer(
+  ex: Executor,
+  handle: string,
+  options: LockOption = {},
+): Promise<Customer | undefined> {
+  const query = ex
+    .select()
+    .from(customers)
+    .where(eq(customers.handle, normalizeHandle(handle)));
+  return (options.lock ? await query.for(options.lock) : await query)[0];
 }
 
 export async function netsOfOrg(ex: Executor, orgHandle: string): Promise<Net[]> {

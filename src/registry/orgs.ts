@@ -9,7 +9,6 @@ import { fail, ok, type Problem, problem, type Result } from '../shared/errors.t
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { generateOrgHandle } from './handles.ts';
-import { lockRow } from './locks.ts';
 import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.ts';
 import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Org, OrgChanges, OrgInput, OrgPocRole, Outcome } from './types.ts';
@@ -165,8 +164,7 @@ export function modifyOrg(
   return atomically(tx, async (sp) => {
     const checked = checkHandle('org', handle);
     if (!checked.ok) return checked;
-    await lockRow(sp, 'org', checked.value);
-    const before = await findOrg(sp, checked.value);
+    const before = await findOrg(sp, checked.value, { lock: 'update' });
     if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `org ${checked.value} does not exist`));
     const links = await orgPocs(sp, before.handle);
     const ofRole = (role: OrgPocRole) => links.filter((l) => l.role === role).map((l) => l.pocHandle);
@@ -222,8 +220,7 @@ export function removeOrg(
   return atomically(tx, async (sp) => {
     const checked = checkHandle('org', handle);
     if (!checked.ok) return checked;
-    await lockRow(sp, 'org', checked.value);
-    const before = await findOrg(sp, checked.value);
+    const before = await findOrg(sp, checked.value, { lock: 'update' });
     if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `org ${checked.value} does not exist`));
     const nets = await netsOfOrg(sp, before.handle);
     const customers = await customersOfOrg(sp, before.handle);

@@ -9,7 +9,6 @@ import { fail, ok, type Problem, problem, type Result } from '../shared/errors.t
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { generatePocHandle } from './handles.ts';
-import { lockRow } from './locks.ts';
 import { findPoc, netsOfPoc, orgsOfPoc } from './lookups.ts';
 import { checkAddress, checkEmails, checkHandle, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Outcome, Poc, PocChanges, PocInput, PocPhone } from './types.ts';
@@ -158,8 +157,7 @@ export function modifyPoc(
   return atomically(tx, async (sp) => {
     const checked = checkHandle('poc', handle);
     if (!checked.ok) return checked;
-    await lockRow(sp, 'poc', checked.value);
-    const before = await findPoc(sp, checked.value);
+    const before = await findPoc(sp, checked.value, { lock: 'update' });
     if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `POC ${checked.value} does not exist`));
     const current = pocAsInput(before);
     const merged: PocInput = {
@@ -232,8 +230,7 @@ export function removePoc(
   return atomically(tx, async (sp) => {
     const checked = checkHandle('poc', handle);
     if (!checked.ok) return checked;
-    await lockRow(sp, 'poc', checked.value);
-    const before = await findPoc(sp, checked.value);
+    const before = await findPoc(sp, checked.value, { lock: 'update' });
     if (!before) return fail(problem('E_OBJECT_NOT_FOUND', `POC ${checked.value} does not exist`));
     const asking = context.actor.kind === 'account' ? context.actor.accountId : undefined;
     const uses = await pocUses(sp, before.handle, asking);

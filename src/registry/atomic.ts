@@ -12,10 +12,10 @@
  */
 import type { Transaction } from '../db/index.ts';
 import { fail, type Problem, problem, type Result } from '../shared/errors.ts';
-import type { Outcome } from './types.ts';
+import type { OperationOptions, Outcome } from './types.ts';
 
 class RollBack extends Error {
-  constructor(readonly result: Result<Outcome, Problem>) {
+  constructor(readonly result: Result<never, Problem> | Result<Outcome, Problem>) {
     super('rolled back to savepoint');
   }
 }
@@ -52,14 +52,24 @@ export function overlapRaceProblem(error: unknown): Problem | undefined {
   );
 }
 
+/**
+ * `confirm` (OperationOptions.confirm) runs last, inside the same savepoint: the caller's
+ * check of what was written costs no savepoint of its own.
+ */
 export async function atomically(
   tx: Transaction,
   work: (tx: Transaction) => Promise<Result<Outcome, Problem>>,
+  confirm?: OperationOptions['confirm'],
 ): Promise<Result<Outcome, Problem>> {
   try {
     return await tx.transaction(async (savepoint) => {
-      const result = await work(savepoint as unknown as Transaction);
+      const sp = savepoint as unknown as Transaction;
+      const result = await work(sp);
       if (!result.ok || result.value.status !== 'applied') throw new RollBack(result);
+      if (confirm) {
+        const confirmed = await confirm(sp, result.value);
+        if (!confirmed.ok) throw new RollBack(confirmed);
+      }
       return result;
     });
   } catch (error) {

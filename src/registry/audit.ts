@@ -44,12 +44,10 @@ export function toAuditJson(value: unknown): unknown {
   return value;
 }
 
-export async function writeAudit(
-  tx: Transaction,
-  context: OperationContext,
-  entry: AuditEntry,
-): Promise<void> {
-  await tx.insert(tables.auditLog).values({
+export type AuditRow = typeof tables.auditLog.$inferInsert;
+
+function auditRow(context: OperationContext, entry: AuditEntry): AuditRow {
+  return {
     actor: renderActor(context.actor),
     action: entry.action,
     objectType: entry.objectType,
@@ -59,5 +57,24 @@ export async function writeAudit(
     before: toAuditJson(entry.before),
     after: toAuditJson(entry.after),
     note: entry.note ?? null,
-  });
+  };
+}
+
+/**
+ * Written at once, or, when the context gathers them (`pendingAudit`), handed to the caller, who
+ * writes them in the same transaction once it knows the operation was kept.
+ */
+export async function writeAudit(
+  tx: Transaction,
+  context: OperationContext,
+  entry: AuditEntry,
+): Promise<void> {
+  const row = auditRow(context, entry);
+  if (context.pendingAudit) context.pendingAudit.push(row);
+  else await tx.insert(tables.auditLog).values(row);
+}
+
+/** Writes gathered audit rows in one statement. */
+export async function writeAuditRows(tx: Transaction, rows: readonly AuditRow[]): Promise<void> {
+  if (rows.length > 0) await tx.insert(tables.auditLog).values([...rows]);
 }

@@ -22,7 +22,7 @@ export {
   type NewAccount,
   revokeApiKey,
 } from './accounts.ts';
-export { renderActor, toAuditJson } from './audit.ts';
+export { type AuditRow, renderActor, toAuditJson, writeAuditRows } from './audit.ts';
 export { DEMO_API_KEY, DEMO_SEED, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from './demo.ts';
 export {
   childrenOfNet,
@@ -67,6 +67,7 @@ export {
 export { reallocate, reassignDetailed } from './subdelegation.ts';
 export {
   allocateTicketNumber,
+  allocateTicketNumbers,
   closeTicket,
   formatTicketNumber,
   issueTicket,

@@ -43,66 +43,71 @@ export function createSimpleReassignment(
   input: SimpleReassignmentInput,
   options: OperationOptions = {},
 ): Promise<Result<Outcome>> {
-  return atomically(tx, async (sp) => {
-    const customerName = input.customer.name.trim();
-    if (!customerName) return fail(problem('E_MISSING_FIELD', 'the customer name is required'));
-    const address = checkAddress(input.customer.address, 'customer');
-    if (!address.ok) return address;
-    const name = checkNetName(
-      input.networkName?.trim() || netNameFromCustomer(customerName, input.customer.privateResidence),
-    );
-    if (!name.ok) return name;
-    const originAs = checkOriginAs(input.originAs);
-    if (!originAs.ok) return originAs;
-    const parent = await placeNewNet(sp, input.range, options);
-    if (!parent.ok) return parent;
-    if (!parent.value.orgHandle) {
-      return fail(problem('E_INTERNAL', `${parent.value.handle} has no holding org; ask hostmaster staff`));
-    }
-    if (sizeNeedsReview(input.range) && !options.staffApproved) {
-      return ok({ status: 'pending_review', reason: reviewReasonForSize(input.range) });
-    }
-    const customerHandle = await generateCustomerHandle(sp);
-    const [customer] = await sp
-      .insert(tables.customers)
-      .values({
-        handle: customerHandle,
-        parentOrgHandle: parent.value.orgHandle,
-        name: customerName,
-        street: [...address.value.street],
-        city: address.value.city,
-        state: address.value.state ?? null,
-        postalCode: address.value.postalCode ?? null,
-        country: address.value.country,
-        privateResidence: input.customer.privateResidence,
-      })
-      .returning();
-    await writeAudit(sp, context, {
-      action: 'create',
-      objectType: 'customer',
-      objectHandle: customerHandle,
-      after: customer,
-    });
-    const net = await insertNet(sp, context, {
-      range: input.range,
-      type: 'simple_reassignment',
-      name: name.value,
-      parent: parent.value,
-      orgHandle: null,
-      customerHandle,
-      originAs: originAs.value,
-      reverseNameservers: [],
-      publicComments: cleanList(input.publicComments),
-    });
-    return ok({
-      status: 'applied',
-      handles: { net: net.handle, customer: customerHandle },
-      summary: [
-        `Customer ${customerHandle} (${customerName}${input.customer.privateResidence ? ', private residence' : ''}) created.`,
-        `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) reassigned to ${customerHandle} under ${parent.value.handle}.`,
-      ],
-    });
-  });
+  return atomically(
+    tx,
+    async (sp) => {
+      const customerName = input.customer.name.trim();
+      if (!customerName) return fail(problem('E_MISSING_FIELD', 'the customer name is required'));
+      const address = checkAddress(input.customer.address, 'customer');
+      if (!address.ok) return address;
+      const name = checkNetName(
+        input.networkName?.trim() || netNameFromCustomer(customerName, input.customer.privateResidence),
+      );
+      if (!name.ok) return name;
+      const originAs = checkOriginAs(input.originAs);
+      if (!originAs.ok) return originAs;
+      const parent = await placeNewNet(sp, input.range, options);
+      if (!parent.ok) return parent;
+      if (!parent.value.orgHandle) {
+        return fail(problem('E_INTERNAL', `${parent.value.handle} has no holding org; ask hostmaster staff`));
+      }
+      if (sizeNeedsReview(input.range) && !options.staffApproved) {
+        return ok({ status: 'pending_review', reason: reviewReasonForSize(input.range) });
+      }
+      const customerHandle = await generateCustomerHandle(sp);
+      const [customer] = await sp
+        .insert(tables.customers)
+        .values({
+          handle: customerHandle,
+          parentOrgHandle: parent.value.orgHandle,
+          name: customerName,
+          street: [...address.value.street],
+          city: address.value.city,
+          state: address.value.state ?? null,
+          postalCode: address.value.postalCode ?? null,
+          country: address.value.country,
+          privateResidence: input.customer.privateResidence,
+        })
+        .returning();
+      await writeAudit(sp, context, {
+        action: 'create',
+        objectType: 'customer',
+        objectHandle: customerHandle,
+        after: customer,
+      });
+      const net = await insertNet(sp, context, {
+        range: input.range,
+        type: 'simple_reassignment',
+        name: name.value,
+        parent: parent.value,
+        orgHandle: null,
+        customerHandle,
+        originAs: originAs.value,
+        reverseNameservers: [],
+        publicComments: cleanList(input.publicComments),
+      });
+      return ok({
+        status: 'applied',
+        handles: { net: net.handle, customer: customerHandle },
+        placedUnder: parent.value.handle,
+        summary: [
+          `Customer ${customerHandle} (${customerName}${input.customer.privateResidence ? ', private residence' : ''}) created.`,
+          `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) reassigned to ${customerHandle} under ${parent.value.handle}.`,
+        ],
+      });
+    },
+    options.confirm,
+  );
 }
 
 export function modifySimpleReassignment(

@@ -51,6 +51,28 @@ export async function allocateTicketNumber(ex: Executor, now: Date = new Date())
   return formatTicketNumber(day, serial);
 }
 
+/**
+ * Takes `count` consecutive numbers of `now`'s day in one statement (a message's templates, in
+ * order), with the same short lock as `allocateTicketNumber`.
+ */
+export async function allocateTicketNumbers(
+  ex: Executor,
+  count: number,
+  now: Date = new Date(),
+): Promise<string[]> {
+  if (count <= 0) return [];
+  const day = ticketDay(now);
+  const rows = await queryRows<{ last: number | string }>(
+    ex,
+    sql`INSERT INTO ticket_counters (day, last) VALUES (${day}, ${count})
+        ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + ${count}
+        RETURNING last`,
+  );
+  const last = Number(rows[0]?.last);
+  if (last > 9_999_999) throw new Error(`ticket counter for ${day} is exhausted`);
+  return Array.from({ length: count }, (_, i) => formatTicketNumber(day, last - count + 1 + i));
+}
+
 /** Records a ticket (its number taken now unless given) and returns its number. */
 export async function issueTicket(tx: Transaction, ticket: NewTicket): Promise<string> {
   const number = ticket.number ?? (await allocateTicketNumber(tx, ticket.now));

@@ -4,9 +4,10 @@
  * them over as they are; the registry imports nothing from the parser.
  */
 import type { InferSelectModel } from 'drizzle-orm';
-import type { tables } from '../db/index.ts';
+import type { Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
-import type { ErrorCode } from '../shared/errors.ts';
+import type { ErrorCode, Problem, Result } from '../shared/errors.ts';
+import type { AuditRow } from './audit.ts';
 
 export type Org = InferSelectModel<typeof tables.orgs>;
 export type Poc = InferSelectModel<typeof tables.pocs>;
@@ -26,6 +27,12 @@ export interface OperationContext {
   readonly actor: Actor;
   readonly ticketNumber?: string;
   readonly submissionId?: string;
+  /**
+   * Audit rows gathered instead of written one statement each. Only for a caller that runs the
+   * operation as a whole and keeps its rows only when the operation was applied: an operation
+   * that is refused rolls back to its savepoint, and its gathered rows must go with it.
+   */
+  readonly pendingAudit?: AuditRow[];
 }
 
 export interface OperationOptions {
@@ -33,21 +40,29 @@ export interface OperationOptions {
   readonly waive?: readonly ErrorCode[];
   /** Staff has reviewed the request: apply it even where a review would otherwise be required. */
   readonly staffApproved?: boolean;
+  /**
+   * A last check of what the operation wrote, run inside its savepoint just before it is kept:
+   * a failure undoes the operation and becomes its result (the worker re-checks authority on
+   * the parent a new net really went under).
+   */
+  readonly confirm?: (tx: Transaction, applied: AppliedOutcome) => Promise<Result<void, Problem>>;
 }
 
 /**
  * What an operation did. `pending_review` means nothing was written: the worker keeps the ticket
  * open and the same request, called again with `staffApproved`, applies it.
  */
-export type Outcome =
-  | {
-      readonly status: 'applied';
-      /** Handles created or changed, e.g. `{ net: 'NET-198-51-100-0-1', customer: 'C00000001' }`. */
-      readonly handles: Readonly<Record<string, string>>;
-      /** Sentences for the reply, one per thing done (or deliberately not done). */
-      readonly summary: readonly string[];
-    }
-  | { readonly status: 'pending_review'; readonly reason: string };
+export interface AppliedOutcome {
+  readonly status: 'applied';
+  /** Handles created or changed, e.g. `{ net: 'NET-198-51-100-0-1', customer: 'C00000001' }`. */
+  readonly handles: Readonly<Record<string, string>>;
+  /** Sentences for the reply, one per thing done (or deliberately not done). */
+  readonly summary: readonly string[];
+  /** A new net's parent, as found when it was placed: authority is owed to this one. */
+  readonly placedUnder?: string;
+}
+
+export type Outcome = AppliedOutcome | { readonly status: 'pending_review'; readonly reason: string };
 
 export interface PostalAddress {
   readonly street: readonly string[];

@@ -17,6 +17,7 @@ import {
 import type { Transaction } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import {
+  type AppliedOutcome,
   createOrg,
   createPoc,
   createSimpleReassignment,
@@ -42,14 +43,24 @@ import type { RequestKind, TemplateRequest } from '../templates/index.ts';
 
 type Authority = Promise<Result<void, Problem>>;
 
+/** What `authorize` checked: the parent a new net may be delegated from, when it found one. */
+export interface Grant {
+  readonly parent?: string;
+}
+
 interface Handler<K extends RequestKind> {
-  authorize(tx: Transaction, requester: Requester, request: Extract<TemplateRequest, { kind: K }>): Authority;
+  authorize(
+    tx: Transaction,
+    requester: Requester,
+    request: Extract<TemplateRequest, { kind: K }>,
+    // biome-ignore lint/suspicious/noConfusingVoidType: the auth room's checks answer Result<void>; only delegation adds a Grant
+  ): Promise<Result<Grant | void, Problem>>;
   /**
-   * Checked again on what was actually written, before commit: a more specific net committed by
-   * someone else between `authorize` and the operation's own look-up would otherwise place the
+   * Checked again on what was actually written, before it is kept: a more specific net committed
+   * by someone else between `authorize` and the operation's own look-up would otherwise place the
    * new net under a parent the requester was never checked against.
    */
-  verify?(tx: Transaction, requester: Requester, handles: Readonly<Record<string, string>>): Authority;
+  verify?(tx: Transaction, requester: Requester, applied: AppliedOutcome, grant: Grant): Authority;
   apply(
     tx: Transaction,
     context: OperationContext,
@@ -74,25 +85,35 @@ async function mayManageNetAt(
   return check(nets[0]!.handle);
 }
 
-async function mayDelegateFrom(tx: Transaction, requester: Requester, range: IpRange): Authority {
+async function mayDelegateFrom(
+  tx: Transaction,
+  requester: Requester,
+  range: IpRange,
+): Promise<Result<Grant, Problem>> {
   const parent = await findParentNet(tx, range);
   // No parent, or one that cannot be divided (e.g. a resent reassignment finds itself): the
   // registry answers precisely (E_NOT_WITHIN_PARENT, E_OVERLAP); nothing is written, and
   // `verify` checks any parent that something is written under.
-  if (!parent || (parent.type !== 'direct_allocation' && parent.type !== 'reallocation'))
-    return ok(undefined);
-  return mayReassignFrom(tx, requester, parent.handle);
+  if (!parent || (parent.type !== 'direct_allocation' && parent.type !== 'reallocation')) return ok({});
+  const allowed = await mayReassignFrom(tx, requester, parent.handle);
+  return allowed.ok ? ok({ parent: parent.handle }) : allowed;
 }
 
-/** The parent the new net really went under must be one the requester may sub-delegate from. */
+/**
+ * The parent the new net really went under must be one the requester may sub-delegate from.
+ * Almost always it is the one `authorize` just checked in this transaction: nothing to ask again.
+ */
 async function mayHaveDelegated(
   tx: Transaction,
   requester: Requester,
-  handles: Readonly<Record<string, string>>,
+  applied: AppliedOutcome,
+  grant: Grant,
 ): Authority {
-  const created = handles['net'] ? await findNetByHandle(tx, handles['net']) : undefined;
-  if (!created?.parentHandle) return ok(undefined);
-  return mayReassignFrom(tx, requester, created.parentHandle);
+  const created = applied.handles['net'];
+  const parent =
+    applied.placedUnder ?? (created ? (await findNetByHandle(tx, created))?.parentHandle : undefined);
+  if (!parent || parent === grant.parent) return ok(undefined);
+  return mayReassignFrom(tx, requester, parent);
 }
 
 export const HANDLERS: Handlers = {

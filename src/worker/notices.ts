@@ -4,7 +4,7 @@
  */
 import { eq, inArray } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
-import { type Actor, linkAccountPoc } from '../registry/index.ts';
+import { type Actor, type AuditRow, linkAccountPoc } from '../registry/index.ts';
 import type { TemplateRequest } from '../templates/index.ts';
 
 export interface Notice {
@@ -74,13 +74,18 @@ export async function noticesFor(
   }
 }
 
+/** Links a POC the requester just created to their account; its audit row joins `pendingAudit`. */
 export async function linkCreatedPoc(
   tx: Transaction,
   actor: Actor,
   accountId: number,
   pocHandle: string,
-  ticket: string,
-  submissionId: string,
+  where: { readonly ticket: string; readonly submissionId: string; readonly pendingAudit: AuditRow[] },
 ): Promise<void> {
-  await linkAccountPoc(tx, { actor, ticketNumber: ticket, submissionId }, accountId, pocHandle);
+  await linkAccountPoc(
+    tx,
+    { actor, ticketNumber: where.ticket, submissionId: where.submissionId, pendingAudit: where.pendingAudit },
+    accountId,
+    pocHandle,
+  );
 }

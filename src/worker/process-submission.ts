@@ -7,12 +7,13 @@ import { and, eq, isNull, ne } from 'drizzle-orm';
 import { identifyRequester, type Requester, verifySender } from '../auth/index.ts';
 import { type Database, type Submission, type Transaction, tables } from '../db/index.ts';
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
+import { allocateTicketNumbers } from '../registry/index.ts';
 import { type ReplyRequest, shouldReply } from '../replies/index.ts';
 import { type ErrorCode, fail, type Problem, problem, type Result } from '../shared/errors.ts';
 import { type ParsedTemplate, parseSubmission } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
-import { runTemplate } from './run-template.ts';
+import { applyTemplate, TemplateRecords, toTemplateResult } from './run-template.ts';
 
 /** What the worker knows about a submission once its mail is read. */
 export interface ReadSubmission {
@@ -28,14 +29,24 @@ export interface ReadSubmission {
   readonly requester: Requester | undefined;
 }
 
-/** The submission's state, its row locked until the transaction ends. */
-async function lockSubmissionState(tx: Transaction, id: string): Promise<Submission['state'] | undefined> {
-  const [row] = await tx
-    .select({ state: tables.submissions.state })
+/**
+ * The submission's state and what its templates already did, its row locked until the
+ * transaction ends (one round trip). `no key update` leaves the foreign-key checks of other
+ * transactions' outbox or rejection rows (key share) unblocked.
+ */
+async function lockSubmission(
+  tx: Transaction,
+  id: string,
+): Promise<{ state: Submission['state'] | undefined; stored: Map<number, TemplateResult> }> {
+  const rows = await tx
+    .select({ state: tables.submissions.state, stored: tables.submissionTemplates })
     .from(tables.submissions)
+    .leftJoin(tables.submissionTemplates, eq(tables.submissionTemplates.submissionId, tables.submissions.id))
     .where(eq(tables.submissions.id, id))
-    .for('no key update');
-  return row?.state;
+    .for('no key update', { of: tables.submissions });
+  const stored = new Map<number, TemplateResult>();
+  for (const row of rows) if (row.stored) stored.set(row.stored.templateIndex, toTemplateResult(row.stored));
+  return { state: rows[0]?.state, stored };
 }
 
 export async function loadSubmission(db: Database, id: string): Promise<Submission | undefined> {
@@ -261,6 +272,72 @@ export interface ProcessOptions {
   readonly lastAttempt?: boolean;
 }
 
+/**
+ * One transaction for the whole message: its templates (each operation in a savepoint of its
+ * own, so one refused template never undoes another), their tickets and rows, the rejections,
+ * the notices, the reply and the `done` mark commit together. A run that dies half-way leaves
+ * nothing, and the next run applies every template exactly once; a second run of the same
+ * submission waits on its row, then finds it done. Every statement and every commit costs, and
+ * a message holds up to ten templates: one commit per message instead of one per template.
+ */
+async function runMessage(
+  ctx: WorkerContext,
+  read: ReadSubmission,
+  options: ProcessOptions,
+): Promise<TemplateResult[] | undefined> {
+  const submissionId = read.submission.id;
+  const templates = !read.refusal && read.requester ? read.templates : [];
+  const tickets = await allocateTicketNumbers(ctx.db, templates.length);
+  return ctx.db.transaction(async (tx) => {
+    const locked = await lockSubmission(tx, submissionId);
+    // Another run of this submission may have finished it meanwhile: it recorded the same
+    // results and queued the same reply; doing it again would only add a second whole-message
+    // rejection for staff. The row lock makes the two runs take turns.
+    if (locked.state === 'done' && !options.staff) return undefined;
+    const records = new TemplateRecords();
+    const results: TemplateResult[] = [];
+    for (const [i, template] of templates.entries()) {
+      results.push(
+        await applyTemplate(
+          tx,
+          {
+            submissionId,
+            template,
+            requester: read.requester!,
+            sender: read.mail?.headers.from?.address,
+            notices: ctx.notices,
+          },
+          { previous: locked.stored.get(template.index), ticket: tickets[i] },
+          records,
+        ),
+      );
+    }
+    await records.write(tx, ctx.notices);
+    const forStaff = staffRecord(read);
+    if (forStaff) await recordRefusal(tx, read, forStaff);
+    else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
+    const reply = replyRequest(read, results, read.templates.length);
+    if (reply) await ctx.enqueueReply(tx, reply, options.replyTag);
+    await tx
+      .update(tables.submissions)
+      .set({ state: 'done', processedAt: new Date() })
+      .where(eq(tables.submissions.id, submissionId));
+    return results;
+  });
+}
+
+/** PostgreSQL's verdict on two transactions waiting for each other: one is undone, and may run again. */
+function isDeadlock(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === '40P01') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** How often a message undone by a deadlock is run again at once, before the job's own retries. */
+const DEADLOCK_RETRIES = 3;
+
 export async function processSubmission(
   ctx: WorkerContext,
   submissionId: string,
@@ -272,51 +349,45 @@ export async function processSubmission(
     return;
   }
   if (submission.state === 'done') return;
-  await ctx.db
-    .update(tables.submissions)
-    .set({ state: 'processing' })
-    .where(and(eq(tables.submissions.id, submissionId), ne(tables.submissions.state, 'done')));
+  if (submission.state !== 'processing') {
+    await ctx.db
+      .update(tables.submissions)
+      .set({ state: 'processing' })
+      .where(and(eq(tables.submissions.id, submissionId), ne(tables.submissions.state, 'done')));
+  }
   const read = await readSubmission(ctx, submission, { lastAttempt: options.lastAttempt ?? false });
-  const results: TemplateResult[] = [];
-  if (!read.refusal && read.requester) {
-    for (const template of read.templates) {
-      const result = await runTemplate(ctx.db, {
-        submissionId,
-        template,
-        requester: read.requester,
-        sender: read.mail?.headers.from?.address,
-        notices: ctx.notices,
-      });
-      ctx.logger.info(
-        { submissionId, template: template.index, ticket: result.ticket, outcome: result.outcome },
-        'template handled',
+  let results: TemplateResult[] | undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      results = await runMessage(ctx, read, options);
+      break;
+    } catch (error) {
+      // Two messages changing the same objects in opposite orders: PostgreSQL undid this one.
+      if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
+      ctx.logger.warn(
+        { submissionId, attempt: attempt + 1 },
+        'deadlock with another message; running it again',
       );
-      ctx.metrics?.templateHandled(result.form, result.outcome);
-      results.push(result);
     }
   }
-  const reply = replyRequest(read, results, read.templates.length);
-  const finished = await ctx.db.transaction(async (tx) => {
-    // Another run of this submission (see runTemplate) may have finished it meanwhile: it
-    // recorded the same results and queued the same reply; doing it again would only add a second
-    // whole-message rejection for staff. The row lock makes the two runs' last steps take turns.
-    if ((await lockSubmissionState(tx, submissionId)) === 'done' && !options.staff) return false;
-    const forStaff = staffRecord(read);
-    if (forStaff) await recordRefusal(tx, read, forStaff);
-    else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
-    if (reply) await ctx.enqueueReply(tx, reply, options.replyTag);
-    await tx
-      .update(tables.submissions)
-      .set({ state: 'done', processedAt: new Date() })
-      .where(eq(tables.submissions.id, submissionId));
-    return true;
-  });
-  if (!finished) {
+  if (!results) {
     ctx.logger.info({ submissionId }, 'submission finished by another run of its job meanwhile');
     return;
   }
+  for (const result of results) {
+    ctx.logger.info(
+      { submissionId, template: result.index, ticket: result.ticket, outcome: result.outcome },
+      'template handled',
+    );
+    ctx.metrics?.templateHandled(result.form, result.outcome);
+  }
   ctx.logger.info(
-    { submissionId, templates: results.length, refusal: read.refusal?.code, replied: Boolean(reply) },
+    {
+      submissionId,
+      templates: results.length,
+      refusal: read.refusal?.code,
+      replied: Boolean(read.replyTo),
+    },
     'submission processed',
   );
   ctx.afterCommit();

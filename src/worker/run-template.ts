@@ -3,7 +3,7 @@
  * operations), the `submission_templates` row that makes a re-run skip it, a rejection row for
  * staff when it was refused or held for review, and notices to the contacts it touched.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Requester } from '../auth/index.ts';
 import {
   type Database,
@@ -13,14 +13,14 @@ import {
   type Transaction,
   tables,
 } from '../db/index.ts';
-import type { Actor, OperationOptions } from '../registry/index.ts';
-import { allocateTicketNumber, issueTicket, toAuditJson } from '../registry/index.ts';
+import type { Actor, AuditRow, OperationOptions } from '../registry/index.ts';
+import { allocateTicketNumber, toAuditJson, writeAuditRows } from '../registry/index.ts';
 import type { ErrorCode, Problem } from '../shared/errors.ts';
 import { problem } from '../shared/errors.ts';
 import { redactApiKeys } from '../shared/redact.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
-import { handlerFor } from './handlers.ts';
-import { linkCreatedPoc, type NoticeSink, noticesFor } from './notices.ts';
+import { type Grant, handlerFor } from './handlers.ts';
+import { linkCreatedPoc, type Notice, type NoticeSink, noticesFor } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
 import { pinToField } from './problem-fields.ts';
 
@@ -53,7 +53,7 @@ export function formLabel(t: ParsedTemplate): string {
 
 type StoredRow = typeof tables.submissionTemplates.$inferSelect;
 
-function toTemplateResult(row: StoredRow): TemplateResult {
+export function toTemplateResult(row: StoredRow): TemplateResult {
   return {
     index: row.templateIndex,
     form: row.formVersion ? `${row.form}-${row.formVersion}` : row.form,
@@ -111,13 +111,6 @@ async function lockAndReadStored(
   return row?.stored ? toTemplateResult(row.stored) : undefined;
 }
 
-/** Rolls the operation's savepoint back: what it wrote turned out to be outside the requester's authority. */
-class NotAuthorizedAfterAll extends Error {
-  constructor(readonly problem: Problem) {
-    super(problem.message);
-  }
-}
-
 /**
  * A key typed into any field (a comment, a name) is quoted back by the parser and the registry;
  * nothing stored or answered may carry it (DESIGN.md section 5), so it is hidden before storing.
@@ -141,7 +134,13 @@ interface Decision {
   readonly notes: readonly string[];
 }
 
-async function decide(tx: Transaction, run: TemplateRun, ticket: string, actor: Actor): Promise<Decision> {
+async function decide(
+  tx: Transaction,
+  run: TemplateRun,
+  ticket: string,
+  actor: Actor,
+  records: TemplateRecords,
+): Promise<Decision> {
   const { template } = run;
   const rejected = (errors: readonly Problem[]): Decision => ({
     outcome: 'rejected',
@@ -153,30 +152,33 @@ async function decide(tx: Transaction, run: TemplateRun, ticket: string, actor: 
   const request = template.result.value;
   const handler = handlerFor(request.kind);
   const waived = new Set(run.options?.waive ?? []);
+  let grant: Grant = {};
   if (!waived.has('E_NOT_AUTHORIZED')) {
     const allowed = await handler.authorize(tx, run.requester, request as never);
     if (!allowed.ok) return rejected([allowed.error]);
+    grant = allowed.value ?? {};
   }
-  const context = { actor, ticketNumber: ticket, submissionId: run.submissionId };
+  // The operation's audit rows are kept only if the operation is (see OperationContext).
+  const pendingAudit: AuditRow[] = [];
+  const context = { actor, ticketNumber: ticket, submissionId: run.submissionId, pendingAudit };
   const verify = waived.has('E_NOT_AUTHORIZED') ? undefined : handler.verify;
-  let applied: Awaited<ReturnType<typeof handler.apply>>;
-  try {
-    applied = await tx.transaction(async (sp) => {
-      const result = await handler.apply(sp, context, request as never, run.options ?? {});
-      if (verify && result.ok && result.value.status === 'applied') {
-        const still = await verify(sp, run.requester, result.value.handles);
-        if (!still.ok) throw new NotAuthorizedAfterAll(still.error);
+  // Run by the registry inside the operation's own savepoint: a refusal undoes what was written.
+  let refusedAfterWrite: Problem | undefined;
+  const confirm: OperationOptions['confirm'] = verify
+    ? async (sp, applied) => {
+        const still = await verify(sp, run.requester, applied, grant);
+        if (!still.ok) refusedAfterWrite = still.error;
+        return still;
       }
-      return result;
-    });
-  } catch (error) {
-    if (error instanceof NotAuthorizedAfterAll) return rejected([error.problem]);
-    throw error;
-  }
+    : undefined;
+  const options: OperationOptions = { ...(run.options ?? {}), ...(confirm ? { confirm } : {}) };
+  const applied = await handler.apply(tx, context, request as never, options);
+  if (refusedAfterWrite) return rejected([refusedAfterWrite]);
   if (!applied.ok) return rejected([pinToField(template, applied.error)]);
   if (applied.value.status === 'pending_review') {
     return { outcome: 'pending_review', handles: {}, errors: [], notes: [applied.value.reason] };
   }
+  records.addAudit(pendingAudit);
   return { outcome: 'approved', handles: applied.value.handles, errors: [], notes: applied.value.summary };
 }
 
@@ -188,99 +190,43 @@ function staffNote(outcome: TemplateOutcome, note: string): string {
 }
 
 /**
- * Runs one template unless it already ran (then returns what it did).
- *
- * The ticket number is taken before the transaction, in a statement of its own (see
- * registry/tickets.ts): taken inside, the day's counter row stayed locked until commit and every
- * template of every worker took turns. A template found already recorded (a re-run) leaves that
- * number unused; numbers are unique and increasing, not gap-free.
+ * What templates leave besides their registry changes and the links later templates of the same
+ * message may lean on: the ticket, the `submission_templates` row, the rejection for staff, the
+ * notices. Nothing reads them before the commit, so a message's templates write them together,
+ * a few multi-row statements instead of several statements per template.
  */
-export async function runTemplate(db: Database, run: TemplateRun): Promise<TemplateResult> {
-  const { template, submissionId } = run;
-  // Staff runs may keep the ticket the customer already holds: they decide inside the transaction.
-  const fresh = run.replace ? undefined : await allocateTicketNumber(db);
-  return db.transaction(async (tx) => {
-    const previous = await lockAndReadStored(tx, submissionId, template.index);
-    let heldTicket: string | undefined;
-    if (previous && !run.replace) return previous;
-    if (run.replace) {
-      if (previous?.outcome === 'approved') return previous;
-      // Held for review: the customer was told that ticket stays open until staff decide, so the
-      // decision is recorded on it rather than on a new one.
-      if (previous?.outcome === 'pending_review' && previous.ticket) heldTicket = previous.ticket;
-      if (previous) {
-        await tx
-          .delete(tables.submissionTemplates)
-          .where(
-            and(
-              eq(tables.submissionTemplates.submissionId, submissionId),
-              eq(tables.submissionTemplates.templateIndex, template.index),
-            ),
-          );
-      }
-    }
-    const actor: Actor = run.staff
-      ? { kind: 'staff', email: run.staff.email }
-      : { kind: 'account', accountId: run.requester.accountId };
-    const ticket = heldTicket ?? fresh ?? (await allocateTicketNumber(tx));
-    const decision = withoutApiKeys(await decide(tx, run, ticket, actor));
-    const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
-    if (heldTicket) {
-      await tx
-        .update(tables.tickets)
-        .set({
-          status: decision.outcome,
-          resolution: resolution || null,
-          closedAt: decision.outcome === 'pending_review' ? null : new Date(),
-        })
-        .where(eq(tables.tickets.number, ticket));
-    } else {
-      // Written once, with the decision: nothing reads the ticket row before the commit.
-      await issueTicket(tx, {
-        number: ticket,
-        submissionId,
-        templateIndex: template.index,
-        status: decision.outcome,
-        resolution: resolution || null,
-      });
-    }
-    const result: TemplateResult = {
-      index: template.index,
-      form: formLabel(template),
-      outcome: decision.outcome,
-      ticket,
-      handles: decision.handles,
-      errors: decision.errors,
-      notes: run.staff ? [...decision.notes, staffNote(decision.outcome, run.staff.note)] : decision.notes,
-      echo: template.echo,
-    };
-    await tx.insert(tables.submissionTemplates).values({
-      submissionId,
-      templateIndex: template.index,
-      form: template.form ?? template.formAsWritten,
-      formVersion: template.version ?? '',
-      requestKind: template.result.ok ? template.result.value.kind : null,
-      request: template.result.ok ? redactJson(toAuditJson(template.result.value)) : null,
-      echo: template.echo,
-      outcome: decision.outcome,
-      ticketNumber: ticket,
-      errors: decision.errors.map((e) => ({ ...e })),
-      handles: { ...decision.handles },
-      notes: [...result.notes],
-    });
-    if (decision.outcome !== 'approved') {
-      const first =
-        decision.errors[0] ?? problem(STAFF_REVIEW_CODE, decision.notes[0] ?? 'held for staff review');
+export class TemplateRecords {
+  private readonly tickets: (typeof tables.tickets.$inferInsert)[] = [];
+  private readonly templates: (typeof tables.submissionTemplates.$inferInsert)[] = [];
+  private readonly rejections: (typeof tables.rejections.$inferInsert)[] = [];
+  private readonly notices: Notice[] = [];
+  private readonly audit: AuditRow[] = [];
+
+  addTicket(row: typeof tables.tickets.$inferInsert): void {
+    this.tickets.push(row);
+  }
+  addTemplate(row: typeof tables.submissionTemplates.$inferInsert): void {
+    this.templates.push(row);
+  }
+  addRejection(row: typeof tables.rejections.$inferInsert): void {
+    this.rejections.push(row);
+  }
+  addNotices(notices: readonly Notice[]): void {
+    this.notices.push(...notices);
+  }
+  addAudit(rows: readonly AuditRow[]): void {
+    this.audit.push(...rows);
+  }
+
+  /** Writes everything gathered, in the caller's transaction. */
+  async write(tx: Transaction, sink: NoticeSink): Promise<void> {
+    await writeAuditRows(tx, this.audit);
+    if (this.tickets.length > 0) await tx.insert(tables.tickets).values(this.tickets);
+    if (this.templates.length > 0) await tx.insert(tables.submissionTemplates).values(this.templates);
+    if (this.rejections.length > 0) {
       await tx
         .insert(tables.rejections)
-        .values({
-          submissionId,
-          templateIndex: template.index,
-          reasonCode: first.code,
-          reason: first.message,
-          form: formLabel(template),
-          sender: run.sender ?? null,
-        })
+        .values(this.rejections)
         // Refused again after a staff action: the same reason is open again, with today's words.
         .onConflictDoUpdate({
           target: [
@@ -288,48 +234,166 @@ export async function runTemplate(db: Database, run: TemplateRun): Promise<Templ
             tables.rejections.templateIndex,
             tables.rejections.reasonCode,
           ],
-          set: { state: 'open', reason: first.message, closedAt: null, closedBy: null },
+          set: { state: 'open', reason: sql`excluded.reason`, closedAt: null, closedBy: null },
         });
     }
-    if (decision.outcome === 'approved' && run.staff) {
+    if (this.notices.length > 0) await sink(tx, this.notices);
+  }
+}
+
+/** A template not recorded yet, or run again by staff: what it already did, and its ticket. */
+export interface TemplateSlot {
+  readonly previous: TemplateResult | undefined;
+  /** Taken before the transaction; absent for staff runs, which may keep the customer's ticket. */
+  readonly ticket: string | undefined;
+}
+
+/**
+ * Applies one template inside the caller's transaction (a message's, or a staff run's) unless it
+ * already ran, and gathers its records into `records`. The registry operation runs in a savepoint
+ * of its own, so a refused template leaves nothing behind but its ticket and its rejection.
+ */
+export async function applyTemplate(
+  tx: Transaction,
+  run: TemplateRun,
+  slot: TemplateSlot,
+  records: TemplateRecords,
+): Promise<TemplateResult> {
+  const { template, submissionId } = run;
+  const { previous } = slot;
+  if (previous && !run.replace) return previous;
+  let heldTicket: string | undefined;
+  if (run.replace) {
+    if (previous?.outcome === 'approved') return previous;
+    // Held for review: the customer was told that ticket stays open until staff decide, so the
+    // decision is recorded on it rather than on a new one.
+    if (previous?.outcome === 'pending_review' && previous.ticket) heldTicket = previous.ticket;
+    if (previous) {
       await tx
-        .update(tables.rejections)
-        .set({
-          state: run.staff.closesAs,
-          closedBy: `staff:${run.staff.email}`,
-          closedAt: new Date(),
-          staffNotes: run.staff.note,
-        })
+        .delete(tables.submissionTemplates)
         .where(
           and(
-            eq(tables.rejections.submissionId, submissionId),
-            eq(tables.rejections.templateIndex, template.index),
-            eq(tables.rejections.state, 'open'),
+            eq(tables.submissionTemplates.submissionId, submissionId),
+            eq(tables.submissionTemplates.templateIndex, template.index),
           ),
         );
     }
-    if (decision.outcome === 'approved' && template.result.ok) {
-      const request = template.result.value;
-      if (request.kind === 'poc.create' && decision.handles['poc']) {
-        await linkCreatedPoc(
-          tx,
-          actor,
-          run.requester.accountId,
-          decision.handles['poc'],
-          ticket,
-          submissionId,
-        );
-      }
-      await run.notices(
-        tx,
-        await noticesFor(tx, request, decision.handles, {
-          ticket,
-          submissionId,
-          index: template.index,
-          summary: decision.notes,
-        }),
+  }
+  const actor: Actor = run.staff
+    ? { kind: 'staff', email: run.staff.email }
+    : { kind: 'account', accountId: run.requester.accountId };
+  const ticket = heldTicket ?? slot.ticket ?? (await allocateTicketNumber(tx));
+  const decision = withoutApiKeys(await decide(tx, run, ticket, actor, records));
+  const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
+  if (heldTicket) {
+    await tx
+      .update(tables.tickets)
+      .set({
+        status: decision.outcome,
+        resolution: resolution || null,
+        closedAt: decision.outcome === 'pending_review' ? null : new Date(),
+      })
+      .where(eq(tables.tickets.number, ticket));
+  } else {
+    records.addTicket({
+      number: ticket,
+      submissionId,
+      templateIndex: template.index,
+      status: decision.outcome,
+      resolution: resolution || null,
+      ...(decision.outcome === 'pending_review' ? {} : { closedAt: new Date() }),
+    });
+  }
+  const result: TemplateResult = {
+    index: template.index,
+    form: formLabel(template),
+    outcome: decision.outcome,
+    ticket,
+    handles: decision.handles,
+    errors: decision.errors,
+    notes: run.staff ? [...decision.notes, staffNote(decision.outcome, run.staff.note)] : decision.notes,
+    echo: template.echo,
+  };
+  records.addTemplate({
+    submissionId,
+    templateIndex: template.index,
+    form: template.form ?? template.formAsWritten,
+    formVersion: template.version ?? '',
+    requestKind: template.result.ok ? template.result.value.kind : null,
+    request: template.result.ok ? redactJson(toAuditJson(template.result.value)) : null,
+    echo: template.echo,
+    outcome: decision.outcome,
+    ticketNumber: ticket,
+    errors: decision.errors.map((e) => ({ ...e })),
+    handles: { ...decision.handles },
+    notes: [...result.notes],
+  });
+  if (decision.outcome !== 'approved') {
+    const first =
+      decision.errors[0] ?? problem(STAFF_REVIEW_CODE, decision.notes[0] ?? 'held for staff review');
+    records.addRejection({
+      submissionId,
+      templateIndex: template.index,
+      reasonCode: first.code,
+      reason: first.message,
+      form: formLabel(template),
+      sender: run.sender ?? null,
+    });
+  }
+  if (decision.outcome === 'approved' && run.staff) {
+    await tx
+      .update(tables.rejections)
+      .set({
+        state: run.staff.closesAs,
+        closedBy: `staff:${run.staff.email}`,
+        closedAt: new Date(),
+        staffNotes: run.staff.note,
+      })
+      .where(
+        and(
+          eq(tables.rejections.submissionId, submissionId),
+          eq(tables.rejections.templateIndex, template.index),
+          eq(tables.rejections.state, 'open'),
+        ),
       );
+  }
+  if (decision.outcome === 'approved' && template.result.ok) {
+    const request = template.result.value;
+    if (request.kind === 'poc.create' && decision.handles['poc']) {
+      // At once, not with the records: a later template of the same message may manage this POC.
+      const linkAudit: AuditRow[] = [];
+      await linkCreatedPoc(tx, actor, run.requester.accountId, decision.handles['poc'], {
+        ticket,
+        submissionId,
+        pendingAudit: linkAudit,
+      });
+      records.addAudit(linkAudit);
     }
+    records.addNotices(
+      await noticesFor(tx, request, decision.handles, {
+        ticket,
+        submissionId,
+        index: template.index,
+        summary: decision.notes,
+      }),
+    );
+  }
+  return result;
+}
+
+/**
+ * Runs one template in a transaction of its own unless it already ran (then returns what it
+ * did): staff actions, which touch one template of a message at a time.
+ */
+export async function runTemplate(db: Database, run: TemplateRun): Promise<TemplateResult> {
+  const { template, submissionId } = run;
+  // Staff runs may keep the ticket the customer already holds: they decide inside the transaction.
+  const ticket = run.replace ? undefined : await allocateTicketNumber(db);
+  return db.transaction(async (tx) => {
+    const previous = await lockAndReadStored(tx, submissionId, template.index);
+    const records = new TemplateRecords();
+    const result = await applyTemplate(tx, run, { previous, ticket }, records);
+    await records.write(tx, run.notices);
     return result;
   });
 }

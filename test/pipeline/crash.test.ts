@@ -38,13 +38,20 @@ describe('crashes and outages (postgres, worker in its own process)', () => {
     await stack?.close();
   });
 
-  it('kill -9 in the middle of a 10-template job: after restart every template is applied once, one reply', async () => {
-    // Template 4 modifies DEMO1-ARIN. Holding that row makes the worker stop right there, with
-    // templates 1-3 committed and template 4's transaction open, so the kill lands mid-job every time.
+  it('kill -9 in the middle of a 10-template job: nothing half-done is kept; after restart every template is applied once, one reply', async () => {
+    // Template 4 modifies DEMO1-ARIN. Holding that row makes the worker stop right there, inside
+    // the message's transaction with templates 1-3 applied but not committed, so the kill lands
+    // mid-job every time.
     const blocker = new pg.Client({ connectionString: stack.databaseUrl });
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query("SELECT 1 FROM pocs WHERE handle = 'DEMO1-ARIN' FOR NO KEY UPDATE");
+    const workerWaitsOnTheLock = async () => {
+      const { rows } = await blocker.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+      );
+      return (rows[0] as { n: number }).n > 0;
+    };
 
     const templates = Array.from({ length: 10 }, (_, i) =>
       i === 3
@@ -61,18 +68,18 @@ describe('crashes and outages (postgres, worker in its own process)', () => {
     expect(sent.code).toBe(250);
     const id = sent.id!;
     try {
-      await waitUntil('templates 1-3 are committed', async () => {
-        return (await templateRows(stack.database.db, id)).length === 3;
-      });
-      // Give the worker time to reach the lock (it is blocked, not merely slow).
-      await new Promise((r) => setTimeout(r, 300));
-      expect(await templateRows(stack.database.db, id)).toHaveLength(3);
+      await waitUntil('the worker waits on the POC row in template 4', workerWaitsOnTheLock);
+      // One transaction per message: nothing of templates 1-3 is visible while the message runs.
+      expect(await templateRows(stack.database.db, id)).toHaveLength(0);
       await stack.worker!.kill9();
     } finally {
       await blocker.query('ROLLBACK');
       await blocker.end();
     }
     expect(caughtFor(stack.sink, id).replies).toBe(0);
+    // The kill undid the whole message: no net, ticket or template row of it was kept.
+    expect(await templateRows(stack.database.db, id)).toHaveLength(0);
+    expect(await netByName(stack.database.db, 'DEMO-CRASH-1')).toHaveLength(0);
 
     await stack.startWorker();
     const reply = await replyFor(stack.sink, id);

@@ -62,18 +62,53 @@ describe.each(BACKENDS)('authority over what was written (%s)', (backend) => {
     await database?.close();
   });
 
+  const applied = (handles: Record<string, string>, placedUnder?: string) => ({
+    status: 'applied' as const,
+    handles,
+    summary: [],
+    ...(placedUnder ? { placedUnder } : {}),
+  });
+
   it('refuses a new net that landed under a parent the requester may not sub-delegate from', async () => {
     const verify = HANDLERS['reassign-simple.create'].verify!;
+    // The check found OTHER ISP's /24; meanwhile DEMO's reallocation appeared and the net went there.
     const result = await database.db.transaction((tx) =>
-      verify(tx, other, { net: 'NET-203-0-113-136-1', customer: 'C00000001' }),
+      verify(
+        tx,
+        other,
+        applied({ net: 'NET-203-0-113-136-1', customer: 'C00000001' }, 'NET-203-0-113-128-1'),
+        { parent: 'NET-203-0-113-0-1' },
+      ),
     );
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe('E_NOT_AUTHORIZED');
   });
 
+  it('finds the parent from the new net when the registry did not say where it placed it', async () => {
+    const verify = HANDLERS['reassign-simple.create'].verify!;
+    const result = await database.db.transaction((tx) =>
+      verify(tx, other, applied({ net: 'NET-203-0-113-136-1' }), { parent: 'NET-203-0-113-0-1' }),
+    );
+    expect(result.ok).toBe(false);
+  });
+
   it('accepts it for the org that holds that parent', async () => {
     const verify = HANDLERS['reassign-simple.create'].verify!;
-    const result = await database.db.transaction((tx) => verify(tx, demo, { net: 'NET-203-0-113-136-1' }));
+    const result = await database.db.transaction((tx) =>
+      verify(tx, demo, applied({ net: 'NET-203-0-113-136-1' }, 'NET-203-0-113-128-1'), {}),
+    );
+    expect(result.ok).toBe(true);
+  });
+
+  it('does not ask again when the net went under the parent that was just checked', async () => {
+    const verify = HANDLERS['reassign-simple.create'].verify!;
+    // A grant for exactly that parent was given in the same transaction: nothing to re-check,
+    // even for a requester who would be refused there (the grant is what authorize decided).
+    const result = await database.db.transaction((tx) =>
+      verify(tx, other, applied({ net: 'NET-203-0-113-136-1' }, 'NET-203-0-113-128-1'), {
+        parent: 'NET-203-0-113-128-1',
+      }),
+    );
     expect(result.ok).toBe(true);
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * What one bulk message costs the database: a billing system's 10-template message (7 IPv6
+ * reassignments, 2 role POCs, 1 refused reassignment, as the benchmark sends) runs in ONE
+ * transaction, and the statements it sends stay under a ceiling. Counts, not times: every
+ * statement is a round trip, so their number is what a message costs. 247 statements and 12
+ * commits before the worker gathered its records; lower is welcome: then lower the ceiling.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
+import { storeSubmission } from '../../src/ingress/index.ts';
+import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { loadReplyTexts } from '../../src/replies/index.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { createWorkerContext, processSubmission } from '../../src/worker/index.ts';
+import { bulkPlan } from '../ops/support/traffic.ts';
+import { templateRows } from '../pipeline/support/outcomes.ts';
+import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
+
+const CEILING = 95;
+
+describe('statements per bulk message on postgres', () => {
+  let database: TestDatabase;
+  let statements: string[] | undefined;
+  const original = pg.Client.prototype.query;
+
+  beforeAll(async () => {
+    database = await openTestDatabase('postgres');
+    const doc = validateSeed(DEMO_SEED);
+    if (!doc.ok) throw new Error('demo seed');
+    const seeded = await seedRegistry(database.db, doc.value);
+    if (!seeded.ok) throw new Error(seeded.error.message);
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const query = args[0] as string | { text: string };
+      statements?.push((typeof query === 'string' ? query : query.text).trim().toLowerCase());
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+  });
+  afterAll(async () => {
+    pg.Client.prototype.query = original;
+    await database?.close();
+  });
+
+  it(`a 10-template message is one transaction of at most ${CEILING} statements`, async () => {
+    const ctx = createWorkerContext({
+      config: loadConfig({}),
+      db: database.db,
+      logger: silentLogger(),
+      texts: loadReplyTexts(),
+    });
+    const message = bulkPlan(10, { run: 41 }).messages[9]!;
+    expect(message.kinds).toHaveLength(10);
+    const stored = await storeSubmission(database.db, {
+      raw: Buffer.from(message.raw),
+      envelope: { mailFrom: 'noc@demo-isp.example', rcptTo: ['hostmaster@localhost'] },
+      via: 'smtp',
+      remoteAddress: '127.0.0.1',
+    });
+    if (!stored.ok) throw new Error(stored.error.message);
+
+    statements = [];
+    await processSubmission(ctx, stored.value.id);
+    const sent = statements;
+    statements = undefined;
+
+    const rows = await templateRows(database.db, stored.value.id);
+    expect(rows.map((r) => r.outcome)).toEqual(
+      message.kinds.map((k) => (k === 'not-ours' ? 'rejected' : 'approved')),
+    );
+    expect(sent.filter((s) => s === 'begin')).toHaveLength(1);
+    expect(sent.filter((s) => s === 'commit')).toHaveLength(1);
+    expect(sent.length).toBeLessThanOrEqual(CEILING);
+  });
+});

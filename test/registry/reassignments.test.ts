@@ -2,9 +2,9 @@
  * A downstream ISP's day with the registry: carving customers out of its allocation, the rules
  * that stop overlaps and stray ranges, private residences, and staff review of large blocks.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tables } from '../../src/db/index.ts';
+import { queryRows, tables } from '../../src/db/index.ts';
 import {
   createSimpleReassignment,
   customerWhoisLines,
@@ -231,5 +231,25 @@ describe.each(BACKENDS)('simple reassignments on %s', (kind) => {
     applied(await reassign('100.64.16.0/21'));
     applied(await reassign('100.64.0.0/20', {}, { staffApproved: true }));
     expect((await findParentNet(database.db, range('100.64.0.0/24')))?.type).toBe('simple_reassignment');
+  });
+
+  it('skips customer handles already taken (e.g. by a seed file) when numbering a new customer', async () => {
+    const [seq] = await queryRows<{ last_value: string | number; is_called: boolean }>(
+      database.db,
+      sql`SELECT last_value, is_called FROM customer_handle_seq`,
+    );
+    const next = Number(seq!.last_value) + (seq!.is_called ? 1 : 0);
+    const handle = (n: number) => `C${String(n).padStart(8, '0')}`;
+    await database.db.insert(tables.customers).values(
+      [next, next + 1].map((n) => ({
+        handle: handle(n),
+        parentOrgHandle: 'DEMOISP-1',
+        name: `Seeded ${n}`,
+        city: 'Centreville',
+        country: 'US',
+      })),
+    );
+    const outcome = applied(await reassign('198.51.100.248/29'));
+    expect(outcome.handles['customer']).toBe(handle(next + 2));
   });
 });

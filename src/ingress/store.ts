@@ -4,7 +4,7 @@
  * row through the unique index `submissions_dedup_idx` instead of making a second submission.
  */
 import { createHash } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { type Executor, type SubmissionState, tables } from '../db/index.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
 import { redactApiKey } from '../shared/redact.ts';
@@ -61,25 +61,22 @@ export async function storeSubmission(
   const rawSha256 = createHash('sha256').update(message.raw).digest('hex');
   const { submissions } = tables;
   try {
-    const inserted = await db
-      .insert(submissions)
-      .values({
-        id: newSubmissionId(),
-        raw: message.raw,
-        rawSha256,
-        messageId,
-        sizeBytes: message.raw.length,
-        envelopeFrom: message.envelope.mailFrom,
-        envelopeTo: [...message.envelope.rcptTo],
-        remoteAddress: message.remoteAddress ?? null,
-        heloName: message.heloName ?? null,
-        via: message.via,
-        fromAddress: fromAddress ?? null,
-        // The console lists subjects: a key written there must not show (the raw bytes keep it).
-        subject: subject === undefined ? null : redactApiKey(subject),
-      })
-      .onConflictDoNothing({ target: [submissions.messageId, submissions.rawSha256] })
-      .returning({ id: submissions.id, state: submissions.state });
+    const values: InsertValues = {
+      id: newSubmissionId(),
+      raw: message.raw,
+      rawSha256,
+      messageId,
+      sizeBytes: message.raw.length,
+      envelopeFrom: message.envelope.mailFrom,
+      envelopeTo: [...message.envelope.rcptTo],
+      remoteAddress: message.remoteAddress ?? null,
+      heloName: message.heloName ?? null,
+      via: message.via,
+      fromAddress: fromAddress ?? null,
+      // The console lists subjects: a key written there must not show (the raw bytes keep it).
+      subject: subject === undefined ? null : redactApiKey(subject),
+    };
+    const inserted = await insertFor(db).execute(values);
     const row = inserted[0];
     if (row) return ok({ id: row.id, duplicate: false, state: row.state, fromAddress });
     const [existing] = await db
@@ -93,6 +90,64 @@ export async function storeSubmission(
       problem('E_DATABASE_UNAVAILABLE', `the message could not be stored: ${describeError(error)}`),
     );
   }
+}
+
+/**
+ * The insert, built once per database handle: drizzle's query building and PostgreSQL's parse
+ * are not repeated for every message (a named statement, prepared once per pooled connection).
+ */
+function buildInsert(db: Executor) {
+  const { submissions } = tables;
+  const value = (name: keyof InsertValues) => sql.placeholder(name);
+  return db
+    .insert(submissions)
+    .values({
+      id: value('id'),
+      raw: value('raw'),
+      rawSha256: value('rawSha256'),
+      messageId: value('messageId'),
+      sizeBytes: value('sizeBytes'),
+      envelopeFrom: value('envelopeFrom'),
+      envelopeTo: value('envelopeTo'),
+      remoteAddress: value('remoteAddress'),
+      heloName: value('heloName'),
+      via: value('via'),
+      fromAddress: value('fromAddress'),
+      subject: value('subject'),
+    })
+    .onConflictDoNothing({ target: [submissions.messageId, submissions.rawSha256] })
+    .returning({ id: submissions.id, state: submissions.state })
+    .prepare('hostmasterd_store_submission');
+}
+
+/** What the prepared insert is given: every column it names, as the table types them. */
+type InsertValues = Required<
+  Pick<
+    typeof tables.submissions.$inferInsert,
+    | 'id'
+    | 'raw'
+    | 'rawSha256'
+    | 'messageId'
+    | 'sizeBytes'
+    | 'envelopeFrom'
+    | 'envelopeTo'
+    | 'remoteAddress'
+    | 'heloName'
+    | 'via'
+    | 'fromAddress'
+    | 'subject'
+  >
+>;
+
+const prepared = new WeakMap<Executor, ReturnType<typeof buildInsert>>();
+
+function insertFor(db: Executor): ReturnType<typeof buildInsert> {
+  let insert = prepared.get(db);
+  if (!insert) {
+    insert = buildInsert(db);
+    prepared.set(db, insert);
+  }
+  return insert;
 }
 
 /** Driver errors wrap the cause; the innermost message says what actually happened. */

@@ -2,54 +2,71 @@
  * Generated handles. Each kind has a counter row in `handle_counters`, bumped in the caller's
  * transaction (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`), so two transactions never get
  * the same number; a number already taken (e.g. a handle loaded from a seed file) is skipped.
+ * Customers number from a sequence instead (see `customerHandleSource`).
  *
- * The bump and the "is it taken?" look-up are one statement (a data-modifying CTE): every
- * statement is a round trip, and a simple reassignment generates two handles. So the handle is
- * put together in SQL, from the text around the number: `prefix || n || suffix`.
+ * Every statement is a round trip, and a simple reassignment creates two numbered objects; so
+ * the number is taken in the statement that inserts the object (`insertWithNewHandle`): the
+ * handle is put together in SQL, from the text around the number (`prefix || n || suffix`), and
+ * a taken handle makes the insert do nothing (`ON CONFLICT (handle) DO NOTHING`), which is
+ * answered by trying the next number.
  */
 import { type SQL, sql } from 'drizzle-orm';
-import type { AnyPgTable, PgColumn } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgInsertValue, PgTable, WithSubqueryWithSelection } from 'drizzle-orm/pg-core';
 import { queryRows, type Transaction, tables } from '../db/index.ts';
 import { formatAddress, type IpRange } from '../ip/index.ts';
 
-/** A table whose objects are named by a `handle` column. */
-type HandleTable = AnyPgTable & { readonly handle: PgColumn };
-
-/** How a kind's handles look: the text before and after the counter's number. */
-interface HandleShape {
-  readonly counter: string;
-  readonly prefix: string;
-  readonly suffix: string;
-  readonly table: HandleTable;
+/** Where a new object's handle comes from. */
+export interface HandleSource {
+  /**
+   * The counter bump, a data-modifying CTE: PostgreSQL runs those only at the top of a
+   * statement, so it heads the inserting statement and `handle` reads from it.
+   */
+  readonly counter?: WithSubqueryWithSelection<{ handle: SQL.Aliased<string> }, 'handle_counter'>;
+  /** The new handle, an SQL expression for the inserted row's `handle`. */
+  readonly handle: SQL;
 }
+
+/** Handles `prefix || n || suffix`, n from the counter row `counter`. */
+function counterSource(tx: Transaction, counter: string, prefix: string, suffix: string): HandleSource {
+  const bump = tx.$with('handle_counter').as(
+    tx
+      .insert(tables.handleCounters)
+      .values({ name: counter, last: 1 })
+      .onConflictDoUpdate({
+        target: tables.handleCounters.name,
+        set: { last: sql`${tables.handleCounters.last} + 1` },
+      })
+      .returning({
+        handle: sql<string>`${prefix}::text || ${tables.handleCounters.last}::text || ${suffix}::text`.as(
+          'handle',
+        ),
+      }),
+  );
+  return { counter: bump, handle: sql`(select ${bump.handle} from ${bump})` };
+}
+
+/** A table whose objects are named by a `handle` column. */
+type HandleTable = PgTable & { readonly handle: PgColumn };
 
 /**
- * Runs `numbered` (a statement giving one `handle`, taking a new number each time) until the
- * handle it gives is not taken in `table`; the look-up rides along in the same statement.
+ * Inserts a new object named from `source`, in one statement with the number it takes; a
+ * handle already taken makes it try the next number. Answers the inserted row.
  */
-async function firstUntaken(tx: Transaction, numbered: SQL, table: HandleTable): Promise<string> {
+export async function insertWithNewHandle<T extends HandleTable>(
+  tx: Transaction,
+  source: HandleSource,
+  table: T,
+  values: Omit<PgInsertValue<T>, 'handle'>,
+): Promise<T['$inferSelect']> {
+  const ex = source.counter ? tx.with(source.counter) : tx;
   for (;;) {
-    const [row] = await queryRows<{ handle: string; taken: boolean }>(
-      tx,
-      sql`WITH candidate AS (${numbered})
-          SELECT candidate.handle,
-                 EXISTS (SELECT 1 FROM ${table} WHERE ${table.handle} = candidate.handle) AS taken
-          FROM candidate`,
-    );
-    if (!row) throw new Error('handle generation returned no row');
-    if (!row.taken) return row.handle;
+    const rows = (await ex
+      .insert(table)
+      .values({ ...values, handle: source.handle } as PgInsertValue<T>)
+      .onConflictDoNothing({ target: table.handle })
+      .returning()) as T['$inferSelect'][];
+    if (rows[0]) return rows[0];
   }
-}
-
-/** The next free handle of this shape: bumps the counter until the handle it gives is not taken. */
-function firstFree(tx: Transaction, shape: HandleShape): Promise<string> {
-  return firstUntaken(
-    tx,
-    sql`INSERT INTO handle_counters (name, last) VALUES (${shape.counter}, 1)
-        ON CONFLICT (name) DO UPDATE SET last = handle_counters.last + 1
-        RETURNING ${shape.prefix}::text || last::text || ${shape.suffix}::text AS handle`,
-    shape.table,
-  );
 }
 
 /** Upper-case ASCII letters only (accents dropped: `Müller` -> `MULLER`). */
@@ -72,14 +89,15 @@ export function pocHandleStem(kind: 'person' | 'role', lastName: string, firstNa
   return stem.slice(0, 5) || 'ROLE';
 }
 
-export async function generatePocHandle(
+/** `DOEJO1-ARIN`, `DOEJO2-ARIN`, ... */
+export function pocHandleSource(
   tx: Transaction,
   kind: 'person' | 'role',
   lastName: string,
   firstName?: string | null,
-): Promise<string> {
+): HandleSource {
   const stem = pocHandleStem(kind, lastName, firstName);
-  return firstFree(tx, { counter: `poc:${stem}`, prefix: stem, suffix: '-ARIN', table: tables.pocs });
+  return counterSource(tx, `poc:${stem}`, stem, '-ARIN');
 }
 
 /** `Acme Widgets, Inc.` -> `ACMEWIDG-1`. */
@@ -93,9 +111,10 @@ export function orgHandleStem(name: string): string {
   return stem || 'ORG';
 }
 
-export async function generateOrgHandle(tx: Transaction, name: string): Promise<string> {
+/** `ACMEWIDG-1`, `ACMEWIDG-2`, ... */
+export function orgHandleSource(tx: Transaction, name: string): HandleSource {
   const stem = orgHandleStem(name);
-  return firstFree(tx, { counter: `org:${stem}`, prefix: `${stem}-`, suffix: '', table: tables.orgs });
+  return counterSource(tx, `org:${stem}`, `${stem}-`, '');
 }
 
 /** `NET-198-51-100-0` for 198.51.100.0, `NET6-2001-DB8` for 2001:db8:: (trailing zero groups dropped). */
@@ -108,22 +127,35 @@ export function netHandleStem(range: IpRange): string {
   return `NET6-${groups.join('-')}`;
 }
 
-export async function generateNetHandle(tx: Transaction, range: IpRange): Promise<string> {
+/** `NET-198-51-100-0-1`, `NET-198-51-100-0-2`, ... */
+export function netHandleSource(tx: Transaction, range: IpRange): HandleSource {
   const stem = netHandleStem(range);
-  return firstFree(tx, { counter: `net:${stem}`, prefix: `${stem}-`, suffix: '', table: tables.nets });
+  return counterSource(tx, `net:${stem}`, `${stem}-`, '');
 }
+
+/** `C` and the sequence's next number, eight digits or more (`lpad` alone would cut a ninth). */
+const CUSTOMER_HANDLE = sql`(select 'C' || lpad(n::text, greatest(8, length(n::text)), '0')
+  from nextval('customer_handle_seq') as n)`;
 
 /**
  * `C` and eight digits, from a sequence (drizzle/0002): every simple reassignment makes one, and
  * a counter row held to commit would make them all wait for each other. Unique and increasing,
- * not gap-free; a number taken by a seed file is skipped. (Past 99999999 the number just grows:
- * `lpad` alone would cut it.)
+ * not gap-free; a number taken by a seed file is skipped.
  */
-export function generateCustomerHandle(tx: Transaction): Promise<string> {
-  return firstUntaken(
-    tx,
-    sql`SELECT 'C' || lpad(n::text, greatest(8, length(n::text)), '0') AS handle
-        FROM nextval('customer_handle_seq') AS n`,
-    tables.customers,
-  );
+export const customerHandleSource: HandleSource = { handle: CUSTOMER_HANDLE };
+
+/**
+ * A customer handle not taken yet, in one statement (the number and the look-up), for a caller
+ * that cannot insert with `insertWithNewHandle(tx, customerHandleSource, ...)`.
+ */
+export async function generateCustomerHandle(tx: Transaction): Promise<string> {
+  const { customers } = tables;
+  for (;;) {
+    const [row] = await queryRows<{ handle: string; taken: boolean }>(
+      tx,
+      sql`select candidate.handle, exists (select 1 from ${customers} where ${customers.handle} = candidate.handle) as taken
+          from (select ${CUSTOMER_HANDLE} as handle) as candidate`,
+    );
+    if (row && !row.taken) return row.handle;
+  }
 }

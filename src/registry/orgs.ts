@@ -8,7 +8,7 @@ import { type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
-import { generateOrgHandle } from './handles.ts';
+import { insertWithNewHandle, orgHandleSource } from './handles.ts';
 import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.ts';
 import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Org, OrgChanges, OrgInput, OrgPocRole, Outcome } from './types.ts';
@@ -110,20 +110,22 @@ export async function insertOrg(
   if (!values.ok) return values;
   const assignment = await resolveOrgPocs(tx, input);
   if (!assignment.ok) return assignment;
-  let handle: string;
+  let row: Org;
   if (givenHandle) {
     const checked = checkHandle('org', givenHandle);
     if (!checked.ok) return checked;
     if (await findOrg(tx, checked.value))
       return fail(problem('E_DUPLICATE', `org ${checked.value} already exists`));
-    handle = checked.value;
+    row = (
+      await tx
+        .insert(tables.orgs)
+        .values({ handle: checked.value, ...values.value })
+        .returning()
+    )[0]!;
   } else {
-    handle = await generateOrgHandle(tx, values.value.name);
+    row = await insertWithNewHandle(tx, orgHandleSource(tx, values.value.name), tables.orgs, values.value);
   }
-  const [row] = await tx
-    .insert(tables.orgs)
-    .values({ handle, ...values.value })
-    .returning();
+  const handle = row.handle;
   await setOrgPocs(tx, handle, assignment.value);
   await writeAudit(tx, context, {
     action: 'create',
@@ -131,7 +133,7 @@ export async function insertOrg(
     objectHandle: handle,
     after: { ...row, pocs: assignment.value },
   });
-  return ok(row!);
+  return ok(row);
 }
 
 export function createOrg(

@@ -8,7 +8,7 @@ import { type Executor, type Transaction, tables } from '../db/index.ts';
 import { formatCidr, formatRange, type IpRange, rangeToCidrs } from '../ip/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { writeAudit } from './audit.ts';
-import { generateNetHandle } from './handles.ts';
+import { insertWithNewHandle, netHandleSource } from './handles.ts';
 import {
   findContainingNets,
   findNetsByRange,
@@ -172,22 +172,26 @@ export interface NewNet {
 }
 
 export async function insertNet(tx: Transaction, context: OperationContext, net: NewNet): Promise<Net> {
-  const handle = net.handle ?? (await generateNetHandle(tx, net.range));
-  const [row] = await tx
-    .insert(tables.nets)
-    .values({
-      handle,
-      name: net.name,
-      ...rangeColumns(net.range),
-      type: net.type,
-      parentHandle: net.parent?.handle ?? null,
-      orgHandle: net.orgHandle,
-      customerHandle: net.customerHandle,
-      originAs: [...net.originAs],
-      reverseNameservers: [...net.reverseNameservers],
-      publicComments: [...net.publicComments],
-    })
-    .returning();
+  const values = {
+    name: net.name,
+    ...rangeColumns(net.range),
+    type: net.type,
+    parentHandle: net.parent?.handle ?? null,
+    orgHandle: net.orgHandle,
+    customerHandle: net.customerHandle,
+    originAs: [...net.originAs],
+    reverseNameservers: [...net.reverseNameservers],
+    publicComments: [...net.publicComments],
+  };
+  const row = net.handle
+    ? (
+        await tx
+          .insert(tables.nets)
+          .values({ handle: net.handle, ...values })
+          .returning()
+      )[0]!
+    : await insertWithNewHandle(tx, netHandleSource(tx, net.range), tables.nets, values);
+  const handle = row.handle;
   const pocs = net.pocs ?? [];
   if (pocs.length > 0) {
     await tx
@@ -200,7 +204,7 @@ export async function insertNet(tx: Transaction, context: OperationContext, net:
     objectHandle: handle,
     after: { ...row, pocs },
   });
-  return row!;
+  return row;
 }
 
 /**

@@ -8,7 +8,7 @@ import { type Executor, type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
-import { generatePocHandle } from './handles.ts';
+import { insertWithNewHandle, pocHandleSource } from './handles.ts';
 import { findPoc, netsOfPoc, orgsOfPoc } from './lookups.ts';
 import { checkAddress, checkEmails, checkHandle, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Outcome, Poc, PocChanges, PocInput, PocPhone } from './types.ts';
@@ -77,23 +77,26 @@ export async function insertPoc(
 ): Promise<Result<Poc, Problem>> {
   const values = pocValues(input);
   if (!values.ok) return values;
-  let handle: string;
+  let row: Poc;
   if (givenHandle) {
     const checked = checkHandle('poc', givenHandle);
     if (!checked.ok) return checked;
     if (await findPoc(tx, checked.value)) {
       return fail(problem('E_DUPLICATE', `POC ${checked.value} already exists`));
     }
-    handle = checked.value;
+    row = (
+      await tx
+        .insert(tables.pocs)
+        .values({ handle: checked.value, ...values.value })
+        .returning()
+    )[0]!;
   } else {
-    handle = await generatePocHandle(tx, input.contactType, values.value.lastName, values.value.firstName);
+    const source = pocHandleSource(tx, input.contactType, values.value.lastName, values.value.firstName);
+    row = await insertWithNewHandle(tx, source, tables.pocs, values.value);
   }
-  const [row] = await tx
-    .insert(tables.pocs)
-    .values({ handle, ...values.value })
-    .returning();
+  const handle = row.handle;
   await writeAudit(tx, context, { action: 'create', objectType: 'poc', objectHandle: handle, after: row });
-  return ok(row!);
+  return ok(row);
 }
 
 function describePoc(poc: Poc): string {

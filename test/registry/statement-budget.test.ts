@@ -126,7 +126,7 @@ describe('statements per operation on postgres', () => {
     expect(refused.sent.length, listing(refused.sent)).toBe(1);
   });
 
-  it('creates a simple reassignment of a fresh IPv6 /56 in nine statements, savepoint included', async () => {
+  it('creates a simple reassignment of a fresh IPv6 /56 in eight statements, savepoint included', async () => {
     const { result, sent } = await counted(
       (tx): Promise<Result<Outcome>> =>
         createSimpleReassignment(tx, customer, {
@@ -138,8 +138,8 @@ describe('statements per operation on postgres', () => {
     );
     expect(result.ok && result.value.status).toBe('applied');
     // savepoint; parent + key-share lock + overlapping child; customer handle; customer; audit;
-    // net handle; net; audit; release.
-    expect(sent.length, listing(sent)).toBeLessThanOrEqual(9);
+    // net with its new handle; audit; release.
+    expect(sent.length, listing(sent)).toBeLessThanOrEqual(8);
     const parent = await counted((tx) => findParentNet(tx, range('2001:db8:180::/56')));
     expect(parent.result?.handle).toBe('NET6-2001-DB8-1');
     expect(parent.sent.length, listing(parent.sent)).toBe(1);

@@ -61,7 +61,15 @@ end
 return 0
 `;
 
+/** How long a sender Redis found at the limit is re-checked at MAIL FROM (its window slides meanwhile). */
+const SUSPECT_MS = HOUR_MS;
+/** Bounds the memory of such senders; the oldest are forgotten first. */
+const MAX_SUSPECTS = 10_000;
+
 export class SenderRate {
+  /** Senders Redis last found at the limit, with when that stops being worth a look (ms). */
+  private readonly suspects = new Map<string, number>();
+
   constructor(
     private readonly redis: Redis,
     readonly limitPerHour: number,
@@ -80,6 +88,14 @@ export class SenderRate {
    */
   async reserve(senders: readonly string[], now = Date.now()): Promise<RateDecision> {
     return await this.check(senders, now, true);
+  }
+
+  /**
+   * Whether a sender was found at the limit lately, by this process: only those are worth a
+   * look at MAIL FROM (the check that holds is `reserve`, at DATA). No Redis call.
+   */
+  recentlyOverLimit(senders: readonly string[], now = Date.now()): boolean {
+    return unique(senders).some((sender) => (this.suspects.get(sender) ?? 0) > now);
   }
 
   /** Takes back a reservation whose message was not accepted. Throws when Redis is unreachable. */
@@ -106,8 +122,12 @@ export class SenderRate {
     const [index, count] = reply as [number, string];
     const sender = distinct[index - 1];
     if (index > 0 && sender !== undefined) {
+      this.suspects.delete(sender);
+      this.suspects.set(sender, now + SUSPECT_MS);
+      if (this.suspects.size > MAX_SUSPECTS) this.suspects.delete(this.suspects.keys().next().value!);
       return { allowed: false, verdict: { sender, count: Math.floor(Number(count)) } };
     }
+    for (const each of distinct) this.suspects.delete(each);
     return { allowed: true, reservation: { keys: reserve ? distinct.map((s) => keyFor(s, hour)) : [] } };
   }
 }

@@ -138,7 +138,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
   };
   const redisDown = () => answerFor(problem('E_QUEUE_UNAVAILABLE', 'redis unreachable'));
 
-  /** MAIL FROM: an early "over the limit" for the envelope sender, before the message is sent. Counts nothing. */
+  /** MAIL FROM: an early "over the limit" for a sender lately at its limit, before the message is sent. Counts nothing. */
   const overRateAnswer = async (senders: readonly string[]): Promise<SMTPServerError | undefined> => {
     let verdict: RateVerdict | undefined;
     try {
@@ -192,8 +192,11 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
             'E_CONNECTION_LIMIT',
           );
         }
-        const over = await overRateAnswer([address.address]);
-        if (over) throw over;
+        // Only a sender lately found at its limit costs a Redis call here; DATA checks everyone.
+        if (rate.recentlyOverLimit([address.address])) {
+          const over = await overRateAnswer([address.address]);
+          if (over) throw over;
+        }
         return undefined;
       });
     },

@@ -58,6 +58,8 @@ export function templateMail(
 export interface SmtpAnswer {
   readonly code: number;
   readonly text: string;
+  /** The command a refusal answered ('MAIL FROM', 'RCPT TO', 'DATA'...), as nodemailer reports it. */
+  readonly command?: string;
 }
 
 /** Sends one message over real SMTP and returns the server's final answer, success or not. */
@@ -75,9 +77,13 @@ export async function sendOverSmtp(
     const response = String(info.response);
     return { code: Number(response.slice(0, 3)), text: response.slice(4) };
   } catch (error) {
-    const { responseCode, response } = error as { responseCode?: number; response?: string };
+    const { responseCode, response, command } = error as {
+      responseCode?: number;
+      response?: string;
+      command?: string;
+    };
     if (responseCode === undefined) throw error;
-    return { code: responseCode, text: String(response ?? '').slice(4) };
+    return { code: responseCode, text: String(response ?? '').slice(4), ...(command ? { command } : {}) };
   } finally {
     transport.close();
   }

@@ -86,6 +86,19 @@ describe('sender rate in Redis', () => {
     });
   });
 
+  it('remembers, without asking Redis, who was lately found at the limit, until a message of theirs fits again', async () => {
+    const rate = new SenderRate(redis, 1);
+    const sender = 'remembered@isp.example';
+    expect(rate.recentlyOverLimit([sender], T0)).toBe(false);
+    const first = await rate.reserve([sender], T0);
+    expect(allowed(await rate.reserve([sender], T0 + 1))).toBe(false);
+    expect(rate.recentlyOverLimit(['someone@isp.example', 'Remembered@ISP.example'], T0 + 2)).toBe(true);
+    if (!first.allowed) throw new Error('unreachable');
+    await rate.release(first.reservation);
+    expect(allowed(await rate.reserve([sender], T0 + 3))).toBe(true);
+    expect(rate.recentlyOverLimit([sender], T0 + 4)).toBe(false);
+  });
+
   it('never takes a count below zero', async () => {
     const rate = new SenderRate(redis, 1);
     const sender = 'released-twice@isp.example';

@@ -134,6 +134,11 @@ describe.each(BACKENDS)('SMTP ingress on %s', (backend) => {
     const refused = await sendOverSmtp(b.port, templateMail({ from }), { from });
     expect(refused.code).toBe(451);
     expect(refused.text).toMatch(/^4\.7\.1 .*limit is 2/);
+    expect(refused.command).toBe('DATA');
+    // Now b knows this sender is at its limit: the next try is refused before the message is sent.
+    const early = await sendOverSmtp(b.port, templateMail({ from }), { from });
+    expect(early).toMatchObject({ code: 451, command: 'MAIL FROM' });
+    expect(early.text).toMatch(/^4\.7\.1 .*limit is 2/);
     // The header From counts too: another envelope sender does not get around it.
     const viaHeader = await sendOverSmtp(a.port, templateMail({ from }), { from: 'relay@forwarder.example' });
     expect(viaHeader.code).toBe(451);

@@ -12,7 +12,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgInsertValue, PgTable, WithSubqueryWithSelection } from 'drizzle-orm/pg-core';
-import { queryRows, type Transaction, tables } from '../db/index.ts';
+import { type Transaction, tables } from '../db/index.ts';
 import { formatAddress, type IpRange } from '../ip/index.ts';
 
 /** Where a new object's handle comes from. */
@@ -143,19 +143,3 @@ const CUSTOMER_HANDLE = sql`(select 'C' || lpad(n::text, greatest(8, length(n::t
  * not gap-free; a number taken by a seed file is skipped.
  */
 export const customerHandleSource: HandleSource = { handle: CUSTOMER_HANDLE };
-
-/**
- * A customer handle not taken yet, in one statement (the number and the look-up), for a caller
- * that cannot insert with `insertWithNewHandle(tx, customerHandleSource, ...)`.
- */
-export async function generateCustomerHandle(tx: Transaction): Promise<string> {
-  const { customers } = tables;
-  for (;;) {
-    const [row] = await queryRows<{ handle: string; taken: boolean }>(
-      tx,
-      sql`select candidate.handle, exists (select 1 from ${customers} where ${customers.handle} = candidate.handle) as taken
-          from (select ${CUSTOMER_HANDLE} as handle) as candidate`,
-    );
-    if (row && !row.taken) return row.handle;
-  }
-}

@@ -10,8 +10,7 @@ import { formatRange, rangeSize } from '../ip/index.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
-import { generateCustomerHandle } from './handles.ts';
-import { lockRow } from './locks.ts';
+import { customerHandleSource, insertWithNewHandle } from './handles.ts';
 import { findCustomer } from './lookups.ts';
 import { deleteNet, insertNet, netForTemplate, placeNewNet } from './placement.ts';
 import {
@@ -64,21 +63,17 @@ export function createSimpleReassignment(
       if (sizeNeedsReview(input.range) && !options.staffApproved) {
         return ok({ status: 'pending_review', reason: reviewReasonForSize(input.range) });
       }
-      const customerHandle = await generateCustomerHandle(sp);
-      const [customer] = await sp
-        .insert(tables.customers)
-        .values({
-          handle: customerHandle,
-          parentOrgHandle: parent.value.orgHandle,
-          name: customerName,
-          street: [...address.value.street],
-          city: address.value.city,
-          state: address.value.state ?? null,
-          postalCode: address.value.postalCode ?? null,
-          country: address.value.country,
-          privateResidence: input.customer.privateResidence,
-        })
-        .returning();
+      const customer = await insertWithNewHandle(sp, customerHandleSource, tables.customers, {
+        parentOrgHandle: parent.value.orgHandle,
+        name: customerName,
+        street: [...address.value.street],
+        city: address.value.city,
+        state: address.value.state ?? null,
+        postalCode: address.value.postalCode ?? null,
+        country: address.value.country,
+        privateResidence: input.customer.privateResidence,
+      });
+      const customerHandle = customer.handle;
       await writeAudit(sp, context, {
         action: 'create',
         objectType: 'customer',
@@ -120,8 +115,9 @@ export function modifySimpleReassignment(
     const found = await netForTemplate(sp, range, 'reassign-simple');
     if (!found.ok) return found;
     const net = found.value;
-    if (net.customerHandle) await lockRow(sp, 'customer', net.customerHandle);
-    const customer = net.customerHandle ? await findCustomer(sp, net.customerHandle) : undefined;
+    const customer = net.customerHandle
+      ? await findCustomer(sp, net.customerHandle, { lock: 'update' })
+      : undefined;
     if (!customer)
       return fail(problem('E_INTERNAL', `${net.handle} has no customer record; ask hostmaster staff`));
     const customerName = (changes.customerName ?? customer.name).trim();
@@ -206,8 +202,9 @@ export function removeSimpleReassignment(
     if (!found.ok) return found;
     const net = found.value;
     await deleteNet(sp, context, net);
-    if (net.customerHandle) await lockRow(sp, 'customer', net.customerHandle);
-    const customer = net.customerHandle ? await findCustomer(sp, net.customerHandle) : undefined;
+    const customer = net.customerHandle
+      ? await findCustomer(sp, net.customerHandle, { lock: 'update' })
+      : undefined;
     return ok({
       status: 'applied',
       handles: { net: net.handle, ...(customer ? { customer: customer.handle } : {}) },

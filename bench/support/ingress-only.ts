@@ -6,6 +6,7 @@
  *   npx tsx bench/support/ingress-only.ts [--messages 600] [--connections 8] [--rounds 3]
  *       [--tree label=/path/to/a/checkout ...] [--node-flag --cpu-prof ...]
  *       [--profile DIR]   (a CPU profile of each measured run, not start-up)
+ *       [--pool-size N]   (the ingress's PostgreSQL pool; default: openDatabase's)
  *
  * Each `--tree` is a source tree (default: this one) whose `src/` the ingress is loaded from, so
  * two versions can be compared A/B, interleaved round by round on the same servers (the CPU is
@@ -144,7 +145,8 @@ async function serve(tree: string): Promise<void> {
     RATE_PER_CONNECTION: '100000000',
   });
   const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const database = await openDatabase(config.database);
+  const poolSize = Number(process.env['BENCH_POOL_SIZE'] ?? 0);
+  const database = await openDatabase(config.database, poolSize ? { poolSize } : {});
   const pool = (database.db as unknown as { $client: Record<string, unknown> }).$client;
   const poolQuery = pool['query'] as AnyFunction;
   pool['query'] = function (this: unknown, ...args: unknown[]) {
@@ -224,6 +226,8 @@ function startChild(tree: string, childEnv: Record<string, string>): Promise<Chi
   let env = childEnv;
   const flags = argValues('node-flag');
   const profileDir = argValues('profile')[0];
+  const poolSize = argValues('pool-size')[0];
+  if (poolSize) env = { ...env, BENCH_POOL_SIZE: poolSize };
   if (profileDir) env = { ...env, BENCH_PROFILE_DIR: path.resolve(profileDir) };
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', HERE, '--serve', tree], {
     cwd: ROOT,

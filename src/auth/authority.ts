@@ -19,8 +19,10 @@
  * Each check is one statement: the object with the requester's links to it (for a net, its
  * whole parent chain with them, by a recursive query), then the rule is applied here.
  */
-import { sql } from 'drizzle-orm';
+import { type SQLWrapper, sql } from 'drizzle-orm';
 import { type Executor, type NetType, type OrgPocRole, queryRows, tables } from '../db/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import { mostSpecificContaining } from '../registry/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import type { Requester } from './requester.ts';
 
@@ -61,7 +63,8 @@ function notFound(what: string, handle: string): Result<void, Problem> {
 async function chainOf(
   ex: Executor,
   requester: Requester,
-  netHandle: string,
+  /** The first level's handle, or a subquery answering it. */
+  netHandle: string | SQLWrapper,
   depth = MAX_DEPTH,
 ): Promise<NetLevel[]> {
   const { nets, orgPocs, netPocs, accountPocs } = tables;
@@ -173,6 +176,32 @@ export async function mayReassignFrom(
 ): Authority {
   const [net] = await chainOf(ex, requester, parentNetHandle, 1);
   if (!net) return notFound('net', parentNetHandle);
+  return reassignVerdict(net);
+}
+
+/** What a new net inside a range would go under, and whether the requester may sub-delegate from it. */
+export interface DelegationCheck {
+  /** The most specific net containing the range (the registry places a new net there); none: outside our space. */
+  readonly parent: { readonly handle: string; readonly type: NetType } | undefined;
+  /** `mayReassignFrom` on that parent. */
+  readonly verdict: Result<void, Problem>;
+}
+
+/**
+ * `findParentNet` and `mayReassignFrom` in one statement: the parent is chosen by the
+ * registry's own query (`mostSpecificContaining`), so it is the net `placeNewNet` will find.
+ */
+export async function mayDelegateWithin(
+  ex: Executor,
+  requester: Requester,
+  range: IpRange,
+): Promise<DelegationCheck> {
+  const [net] = await chainOf(ex, requester, sql`(${mostSpecificContaining(ex, range)})`, 1);
+  if (!net) return { parent: undefined, verdict: ALLOWED };
+  return { parent: { handle: net.handle, type: net.type }, verdict: reassignVerdict(net) };
+}
+
+function reassignVerdict(net: NetLevel): Result<void, Problem> {
   if (!net.orgHandle) {
     return notAuthorized(
       `${net.handle} is a simple reassignment to customer ${net.customerHandle ?? '(unknown)'}: space cannot be sub-delegated from it.`,

@@ -5,8 +5,10 @@
  */
 export { apiKeyHint } from './api-key-hint.ts';
 export {
+  type DelegationCheck,
   mayCreateOrg,
   mayCreatePoc,
+  mayDelegateWithin,
   mayManageNet,
   mayManageOrg,
   mayManagePoc,

@@ -35,6 +35,7 @@ export {
   findOverlappingNets,
   findParentNet,
   findPoc,
+  mostSpecificContaining,
   netPocs,
   netsOfOrg,
   netsOfPoc,

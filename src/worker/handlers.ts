@@ -6,6 +6,7 @@
 import {
   mayCreateOrg,
   mayCreatePoc,
+  mayDelegateWithin,
   mayManageNet,
   mayManageOrg,
   mayManagePoc,
@@ -23,7 +24,6 @@ import {
   createSimpleReassignment,
   findNetByHandle,
   findNetsByRange,
-  findParentNet,
   modifyNet,
   modifyOrg,
   modifyPoc,
@@ -90,13 +90,12 @@ async function mayDelegateFrom(
   requester: Requester,
   range: IpRange,
 ): Promise<Result<Grant, Problem>> {
-  const parent = await findParentNet(tx, range);
+  const { parent, verdict } = await mayDelegateWithin(tx, requester, range);
   // No parent, or one that cannot be divided (e.g. a resent reassignment finds itself): the
   // registry answers precisely (E_NOT_WITHIN_PARENT, E_OVERLAP); nothing is written, and
   // `verify` checks any parent that something is written under.
   if (!parent || (parent.type !== 'direct_allocation' && parent.type !== 'reallocation')) return ok({});
-  const allowed = await mayReassignFrom(tx, requester, parent.handle);
-  return allowed.ok ? ok({ parent: parent.handle }) : allowed;
+  return verdict.ok ? ok({ parent: parent.handle }) : verdict;
 }
 
 /**

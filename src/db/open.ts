@@ -17,6 +17,7 @@ import { ProblemError, problem } from '../shared/errors.ts';
 import type { Database, DatabaseHandle } from './database.ts';
 import { acquireDirectoryLock } from './lock.ts';
 import * as schema from './schema.ts';
+import { StatementCachingClient } from './statement-cache.ts';
 
 export const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
@@ -115,6 +116,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
 
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
+    Client: StatementCachingClient,
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,

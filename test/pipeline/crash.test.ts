@@ -46,8 +46,11 @@ describe('crashes and outages (postgres, worker in its own process)', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query("SELECT 1 FROM pocs WHERE handle = 'DEMO1-ARIN' FOR NO KEY UPDATE");
+    // Asked outside the blocker's transaction: inside one, pg_stat_activity is a snapshot taken once.
+    const watcher = new pg.Client({ connectionString: stack.databaseUrl });
+    await watcher.connect();
     const workerWaitsOnTheLock = async () => {
-      const { rows } = await blocker.query(
+      const { rows } = await watcher.query(
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
       );
       return (rows[0] as { n: number }).n > 0;
@@ -75,6 +78,7 @@ describe('crashes and outages (postgres, worker in its own process)', () => {
     } finally {
       await blocker.query('ROLLBACK');
       await blocker.end();
+      await watcher.end();
     }
     expect(caughtFor(stack.sink, id).replies).toBe(0);
     // The kill undid the whole message: no net, ticket or template row of it was kept.

@@ -1,7 +1,8 @@
 /**
- * One submission, start to end: extract the mail, parse its templates, find who is asking, run
- * each template in its own transaction, then commit the reply to the outbox. Every step can be
- * re-run: templates already recorded are not run again, and the reply's Message-ID is stable.
+ * One submission, start to end: extract the mail, parse its templates, find who is asking, then,
+ * in one transaction, run each template (its registry operation in a savepoint of its own) and
+ * commit their records with the reply in the outbox. Every step can be re-run: templates already
+ * recorded are not run again, and the reply's Message-ID is stable.
  */
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import { identifyRequester, type Requester, verifySender } from '../auth/index.ts';

@@ -1,7 +1,8 @@
 /**
- * One template, one transaction: authorize, apply, ticket, audit (inside the registry
- * operations), the `submission_templates` row that makes a re-run skip it, a rejection row for
- * staff when it was refused or held for review, and notices to the contacts it touched.
+ * One template inside the caller's transaction (a message's, or a staff run's): authorize,
+ * apply (the registry operation in its own savepoint), and the records it leaves: ticket, audit
+ * rows, the `submission_templates` row that makes a re-run skip it, a rejection row for staff
+ * when it was refused or held for review, and notices to the contacts it touched.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Requester } from '../auth/index.ts';

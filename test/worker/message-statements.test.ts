@@ -17,7 +17,7 @@ import { bulkPlan } from '../ops/support/traffic.ts';
 import { templateRows } from '../pipeline/support/outcomes.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
 
-const CEILING = 95;
+const CEILING = 70;
 
 describe('statements per bulk message on postgres', () => {
   let database: TestDatabase;

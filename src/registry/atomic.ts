@@ -10,15 +10,10 @@
  * here as the same `E_OVERLAP` refusal, after the savepoint has undone the operation, so the
  * caller's transaction goes on to record it like any other refusal.
  */
+import { sql } from 'drizzle-orm';
 import type { Transaction } from '../db/index.ts';
 import { fail, type Problem, problem, type Result } from '../shared/errors.ts';
 import type { OperationOptions, Outcome } from './types.ts';
-
-class RollBack extends Error {
-  constructor(readonly result: Result<never, Problem> | Result<Outcome, Problem>) {
-    super('rolled back to savepoint');
-  }
-}
 
 export const SIBLING_OVERLAP_CONSTRAINT = 'nets_sibling_no_overlap';
 
@@ -52,30 +47,43 @@ export function overlapRaceProblem(error: unknown): Problem | undefined {
   );
 }
 
+/** Savepoint names, unique within the process (so within any transaction). */
+let savepoints = 0;
+
 /**
  * `confirm` (OperationOptions.confirm) runs last, inside the same savepoint: the caller's
  * check of what was written costs no savepoint of its own.
+ *
+ * The savepoint is kept, not released, when the operation is: it ends with the transaction, and a
+ * RELEASE is a round trip per template for nothing (a message's transaction holds at most one
+ * per template).
  */
 export async function atomically(
   tx: Transaction,
   work: (tx: Transaction) => Promise<Result<Outcome, Problem>>,
   confirm?: OperationOptions['confirm'],
 ): Promise<Result<Outcome, Problem>> {
+  const name = sql.raw(`operation_${++savepoints}`);
+  const undo = () => tx.execute(sql`rollback to savepoint ${name}`);
+  await tx.execute(sql`savepoint ${name}`);
   try {
-    return await tx.transaction(async (savepoint) => {
-      const sp = savepoint as unknown as Transaction;
-      const result = await work(sp);
-      if (!result.ok || result.value.status !== 'applied') throw new RollBack(result);
-      if (confirm) {
-        const confirmed = await confirm(sp, result.value);
-        if (!confirmed.ok) throw new RollBack(confirmed);
-      }
+    const result = await work(tx);
+    if (!result.ok || result.value.status !== 'applied') {
+      await undo();
       return result;
-    });
+    }
+    if (confirm) {
+      const confirmed = await confirm(tx, result.value);
+      if (!confirmed.ok) {
+        await undo();
+        return confirmed;
+      }
+    }
+    return result;
   } catch (error) {
-    if (error instanceof RollBack) return error.result;
     const overlap = overlapRaceProblem(error);
-    if (overlap) return fail(overlap);
-    throw error;
+    if (!overlap) throw error;
+    await undo();
+    return fail(overlap);
   }
 }

@@ -17,7 +17,7 @@ import { bulkPlan } from '../ops/support/traffic.ts';
 import { templateRows } from '../pipeline/support/outcomes.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
 
-const CEILING = 70;
+const CEILING = 60;
 
 describe('statements per bulk message on postgres', () => {
   let database: TestDatabase;

@@ -14,6 +14,7 @@ import {
 import type { ReplyTexts } from '../replies/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createWorkerContext, type WorkerContext, type WorkerMetrics } from './context.ts';
+import { recordGaveUp } from './gave-up.ts';
 import { processSubmission } from './process-submission.ts';
 import { runStaffJob } from './staff-actions.ts';
 
@@ -59,10 +60,24 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
         options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, true);
       } catch (error) {
         options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, false);
-        options.logger.error(
-          { submissionId: job.submissionId, jobId: meta.jobId, attempt: meta.attemptsMade + 1, err: error },
-          'job failed; it will be retried',
-        );
+        const fields = {
+          submissionId: job.submissionId,
+          jobId: meta.jobId,
+          attempt: meta.attemptsMade + 1,
+          err: error,
+        };
+        if (meta.lastAttempt && job.kind === 'process') {
+          options.logger.error(fields, 'job failed on its last try; put in the rejection queue for staff');
+          await recordGaveUp(options.db, job.submissionId, meta.attemptsMade + 1, error).catch(
+            (failure: unknown) =>
+              options.logger.error(
+                { submissionId: job.submissionId, err: failure },
+                'could not put the failed job in the rejection queue; it stays failed in the queue',
+              ),
+          );
+        } else {
+          options.logger.error(fields, 'job failed; it will be retried');
+        }
         throw error;
       }
     },

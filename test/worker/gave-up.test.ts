@@ -1,0 +1,138 @@
+/**
+ * A job that fails every try (here: a table the worker needs is gone) must reach staff: its
+ * submission goes to the rejection queue with the error and is marked failed, nothing of it
+ * applied; once the cause is fixed, a staff reprocess runs it and the sender is answered.
+ */
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
+import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
+import { storeSubmission } from '../../src/ingress/index.ts';
+import { SubmissionQueue } from '../../src/queue/index.ts';
+import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { loadReplyTexts } from '../../src/replies/index.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { GAVE_UP_CODE } from '../../src/worker/gave-up.ts';
+import { createWorkerContext, runStaffJob, startWorker } from '../../src/worker/index.ts';
+import { simpleReassignment } from '../pipeline/support/forms.ts';
+import { netByName } from '../pipeline/support/outcomes.ts';
+import { createPostgresDatabase } from '../support/databases.ts';
+import { type RedisServer, startRedis } from '../support/redis-server.ts';
+import { mail } from '../support/stack.ts';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('a job that fails every try (postgres, real Redis)', () => {
+  let redis: RedisServer;
+  let database: DatabaseHandle;
+  let queue: SubmissionQueue;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    database = await openDatabase({ kind: 'postgres', url: await createPostgresDatabase() });
+    const doc = validateSeed(DEMO_SEED);
+    if (!doc.ok) throw new Error('demo seed');
+    const seeded = await seedRegistry(database.db, doc.value);
+    if (!seeded.ok) throw new Error(seeded.error.message);
+    queue = new SubmissionQueue({ kind: 'url', url: redis.url }, { backoffMs: 50, attempts: 2 });
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await database?.close();
+    await redis?.stop();
+  });
+
+  it('goes to the rejection queue, marked failed; a staff reprocess after the fix answers the sender', async () => {
+    const config = loadConfig({});
+    const stored = await storeSubmission(database.db, {
+      raw: Buffer.from(
+        mail({
+          subject: `SWIP ${DEMO_API_KEY}`,
+          body: simpleReassignment({ range: '198.51.100.64/29', name: 'DEMO-GAVE-UP' }),
+        }),
+      ),
+      envelope: { mailFrom: 'noc@demo-isp.example', rcptTo: ['hostmaster@localhost'] },
+      via: 'smtp',
+      remoteAddress: '127.0.0.1',
+    });
+    if (!stored.ok) throw new Error(stored.error.message);
+    const id = stored.value.id;
+
+    // The cause: a table every run needs is gone (a botched manual change, say).
+    await database.db.execute(sql`alter table submission_templates rename to submission_templates_away`);
+    const worker = startWorker({
+      config,
+      db: database.db,
+      redis: { kind: 'url', url: redis.url },
+      logger: silentLogger(),
+      texts: loadReplyTexts(),
+    });
+    try {
+      expect((await queue.enqueue({ kind: 'process', submissionId: id })).ok).toBe(true);
+      const rejection = await until('the message is in the rejection queue', async () => {
+        const [row] = await database.db
+          .select()
+          .from(tables.rejections)
+          .where(and(eq(tables.rejections.submissionId, id), isNull(tables.rejections.templateIndex)));
+        return row;
+      });
+      expect(rejection).toMatchObject({
+        reasonCode: GAVE_UP_CODE,
+        state: 'open',
+        sender: 'noc@demo-isp.example',
+      });
+      expect(rejection.reason).toContain('after 2 tries');
+      expect(rejection.reason).toContain('submission_templates');
+      const [submission] = await database.db
+        .select()
+        .from(tables.submissions)
+        .where(eq(tables.submissions.id, id));
+      expect(submission).toMatchObject({ state: 'failed', refusalCode: GAVE_UP_CODE });
+      expect(submission?.raw.length).toBeGreaterThan(0);
+      expect(await netByName(database.db, 'DEMO-GAVE-UP')).toHaveLength(0);
+    } finally {
+      await worker.close();
+      await database.db.execute(sql`alter table submission_templates_away rename to submission_templates`);
+    }
+
+    // Fixed: staff reprocess it from the console (the same job the console queues).
+    const ctx = createWorkerContext({
+      config,
+      db: database.db,
+      logger: silentLogger(),
+      texts: loadReplyTexts(),
+    });
+    await runStaffJob(
+      ctx,
+      {
+        kind: 'reprocess',
+        submissionId: id,
+        templateIndexes: [],
+        staff: 'alice@registry.example',
+        note: 'table restored',
+      },
+      `reprocess.${id}.1`,
+    );
+    expect(await netByName(database.db, 'DEMO-GAVE-UP')).toHaveLength(1);
+    const [done] = await database.db.select().from(tables.submissions).where(eq(tables.submissions.id, id));
+    expect(done).toMatchObject({ state: 'done', refusalCode: null });
+    const [closed] = await database.db
+      .select()
+      .from(tables.rejections)
+      .where(and(eq(tables.rejections.submissionId, id), isNull(tables.rejections.templateIndex)));
+    expect(closed).toMatchObject({ state: 'reprocessed', closedBy: 'staff:alice@registry.example' });
+    const replies = await database.db
+      .select({ id: tables.outbox.id })
+      .from(tables.outbox)
+      .where(and(eq(tables.outbox.submissionId, id), eq(tables.outbox.kind, 'reply')));
+    expect(replies).toHaveLength(1);
+  });
+});

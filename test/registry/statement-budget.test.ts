@@ -6,7 +6,6 @@
  * `pg.Client.prototype.query` in this process (a one-statement path is pinned at exactly one, which
  * also proves the counting works). Lower is welcome: then lower the ceiling.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   identifyRequester,
@@ -27,6 +26,7 @@ import {
 } from '../../src/registry/index.ts';
 import type { Problem, Result } from '../../src/shared/errors.ts';
 import type { TestDatabase } from '../support/databases.ts';
+import { recordStatements, type StatementRecorder } from '../support/statement-recorder.ts';
 import { customer, homeAddress, inTransaction, openDemoDatabase, range } from './support.ts';
 
 const ALIGNED: SenderVerdict = {
@@ -40,33 +40,20 @@ const ALIGNED: SenderVerdict = {
 
 describe('statements per operation on postgres', () => {
   let database: TestDatabase;
-  let statements: string[] | undefined;
-  const original = pg.Client.prototype.query;
+  let recorder: StatementRecorder;
 
   beforeAll(async () => {
     database = await openDemoDatabase('postgres');
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const query = args[0] as string | { text: string };
-      statements?.push(typeof query === 'string' ? query : query.text);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
+    recorder = recordStatements();
   });
   afterAll(async () => {
-    pg.Client.prototype.query = original;
+    recorder?.restore();
     await database?.close();
   });
 
   /** Runs `work` in a transaction and answers its result and the statements it sent (not BEGIN/COMMIT). */
   async function counted<T>(work: (tx: Transaction) => Promise<T>): Promise<{ result: T; sent: string[] }> {
-    return inTransaction(database.db, async (tx) => {
-      statements = [];
-      try {
-        const result = await work(tx);
-        return { result, sent: statements };
-      } finally {
-        statements = undefined;
-      }
-    });
+    return inTransaction(database.db, (tx) => recorder.during(() => work(tx)));
   }
 
   /** The statement texts, one line each, for a failure message that shows what was sent. */

@@ -21,6 +21,7 @@ import { problem } from '../shared/errors.ts';
 import { redactApiKeys } from '../shared/redact.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
 import { type Grant, handlerFor } from './handlers.ts';
+import { hideKeys, KEY_HIDDEN_NOTE } from './hide-keys.ts';
 import { linkCreatedPoc, type Notice, type NoticeSink, noticesFor } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
 import { pinToField } from './problem-fields.ts';
@@ -150,7 +151,7 @@ async function decide(
     notes: [],
   });
   if (!template.result.ok) return rejected(template.result.error);
-  const request = template.result.value;
+  const { value: request, changed: keyHidden } = hideKeys(template.result.value);
   const handler = handlerFor(request.kind);
   const waived = new Set(run.options?.waive ?? []);
   let grant: Grant = {};
@@ -180,7 +181,12 @@ async function decide(
     return { outcome: 'pending_review', handles: {}, errors: [], notes: [applied.value.reason] };
   }
   records.addAudit(pendingAudit);
-  return { outcome: 'approved', handles: applied.value.handles, errors: [], notes: applied.value.summary };
+  return {
+    outcome: 'approved',
+    handles: applied.value.handles,
+    errors: [],
+    notes: keyHidden ? [...applied.value.summary, KEY_HIDDEN_NOTE] : applied.value.summary,
+  };
 }
 
 /** The staff note in the reply: a staff run that is refused or held again approved nothing. */

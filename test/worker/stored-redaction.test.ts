@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { parseSubmission } from '../../src/templates/index.ts';
+import { KEY_HIDDEN_NOTE } from '../../src/worker/hide-keys.ts';
 import { runTemplate } from '../../src/worker/run-template.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
 
@@ -82,5 +83,49 @@ describe('what the worker stores for a template', () => {
       .from(tables.rejections)
       .where(eq(tables.rejections.submissionId, id));
     expect(JSON.stringify(rejections)).not.toContain(LEAKED);
+  });
+
+  it('writes no API key into the registry records it creates (they are public), and says so', async () => {
+    const id = 'Sredact3';
+    await database.db.insert(tables.submissions).values({
+      id,
+      raw: Buffer.from('x'),
+      rawSha256: id,
+      sizeBytes: 1,
+      via: 'stdin',
+    });
+    const parsed = parseSubmission({ text: text('198.51.100.208/29') });
+    if (!parsed.ok) throw new Error(parsed.problem.message);
+    const [account] = await database.db.select().from(tables.accountPocs);
+    const result = await runTemplate(database.db, {
+      submissionId: id,
+      template: parsed.templates[0]!,
+      requester: {
+        accountId: account!.accountId,
+        pocHandles: ['DEMO1-ARIN'],
+        via: 'api-key',
+        display: 'demo',
+      },
+      sender: 'noc@demo-isp.example',
+      notices: async () => {},
+    });
+    expect(result.outcome).toBe('approved');
+    expect(result.notes).toContain(KEY_HIDDEN_NOTE);
+    const [net] = await database.db
+      .select()
+      .from(tables.nets)
+      .where(eq(tables.nets.handle, result.handles['net']!));
+    const [customer] = await database.db
+      .select()
+      .from(tables.customers)
+      .where(eq(tables.customers.handle, result.handles['customer']!));
+    expect(net?.publicComments).toEqual(['our key is API-****-****-****-DEF0 oops']);
+    expect(customer?.name).toBe('Key Leak Co API-****-****-****-DEF0');
+    const audit = await database.db
+      .select()
+      .from(tables.auditLog)
+      .where(eq(tables.auditLog.submissionId, id));
+    expect(audit.length).toBeGreaterThan(0);
+    expect(JSON.stringify(audit)).not.toContain(LEAKED);
   });
 });

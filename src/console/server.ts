@@ -3,7 +3,6 @@
  * tokens on every form. Nothing but the sign-in page and the stylesheet is reachable without a
  * session; bull-board sits under /queues behind the same gate.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +24,7 @@ import { registerLookupRoutes } from './routes/lookup.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
 import { registerSubmissionRoutes } from './routes/submission.ts';
 import { findSession, SESSION_COOKIE, type SignedInStaff, takeFlash } from './sessions.ts';
+import { sharedSecret } from './shared-secret.ts';
 import { DEFAULT_LOCKOUT, type LockoutPolicy } from './staff-accounts.ts';
 
 declare module 'fastify' {
@@ -83,8 +83,8 @@ export async function buildConsole(
   const listening = queue ? await openQueueEvents(queue) : undefined;
   const events = listening?.events;
 
-  // A fresh secret per start signs the CSRF cookie: a restart only costs an open form a reload.
-  await app.register(fastifyCookie, { secret: randomBytes(32).toString('hex') });
+  // One secret for every console process signs the CSRF cookie (see shared-secret.ts).
+  await app.register(fastifyCookie, { secret: await sharedSecret(db, 'csrf-cookie') });
   await app.register(fastifyFormbody);
   await app.register(fastifyCsrf, {
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: 'auto' },

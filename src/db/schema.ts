@@ -487,3 +487,13 @@ export const staffLoginAttempts = pgTable(
   },
   (t) => [index('staff_login_attempts_email_idx').on(t.email, t.at)],
 );
+
+/**
+ * Secrets the console processes share, made once by whichever starts first: the key that signs
+ * the CSRF cookie, so a form stays valid across a restart and whichever console replica answers.
+ */
+export const consoleSecrets = pgTable('console_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

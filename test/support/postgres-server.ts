@@ -33,16 +33,47 @@ export function findPostgresBinDir(): string | undefined {
   );
 }
 
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
+/**
+ * Ports for servers the tests start are picked below the kernel's ephemeral range (32768-60999
+ * here): a port from that range (what `listen(0)` hands out) can be taken by any outgoing
+ * connection between the moment it is found free and the moment the server binds it, and under
+ * the full suite that happened. Random in the 12768 ports below that range, checked free by binding
+ * it, never the same twice in one process.
+ */
+const handedOut = new Set<number>();
+/** The first ephemeral port, as the kernel says (32768 when it does not say). */
+function ephemeralStart(): number {
+  try {
+    const first = Number(
+      fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    return Number.isInteger(first) && first > 0 ? first : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+const HIGH = Math.min(32_767, ephemeralStart() - 1);
+const LOW = Math.max(1_024, HIGH - 12_767);
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW + 1));
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port found in ${LOW}-${HIGH}`);
 }
 
 export interface PostgresOptions {

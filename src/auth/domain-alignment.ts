@@ -10,11 +10,19 @@
  * `a.example.com` and `b.example.com` do not align; that refuses a few legitimate setups
  * (which can use an API key) but never accepts a stranger.
  */
+import { domainToASCII } from 'node:url';
 
-/** Lower-cased, without a trailing dot; undefined when it is not a plausible domain name. */
+/**
+ * Lower-cased ASCII, without a trailing dot; undefined when it is not a plausible domain name.
+ * An internationalized name (`münchen.example`, as an SMTPUTF8 From may carry it) becomes its
+ * A-label form (`xn--mnchen-3ya.example`), the form DKIM's `d=` and DNS use, so the two compare.
+ */
 export function normalizeDomain(domain: string | undefined): string | undefined {
   if (!domain) return undefined;
-  const cleaned = domain.trim().toLowerCase().replace(/\.$/, '');
+  const trimmed = domain.trim();
+  // domainToASCII answers '' for what cannot be a domain name; ASCII names pass unchanged.
+  const ascii = /^[\x00-\x7f]*$/.test(trimmed) ? trimmed : domainToASCII(trimmed);
+  const cleaned = ascii.toLowerCase().replace(/\.$/, '');
   if (!/^[a-z0-9_](?:[a-z0-9_-]{0,62}\.)*[a-z0-9_-]{1,63}$/.test(cleaned)) return undefined;
   if (cleaned.split('.').some((label) => label === '' || label.length > 63)) return undefined;
   return cleaned;

@@ -16,6 +16,11 @@ describe('domainsAlign', () => {
     ['example', 'demo.example', false],
     ['', 'demo-isp.example', false],
     ['demo-isp.example', '', false],
+    // Internationalized names: DKIM signs with the A-label, the From may carry the U-label.
+    ['xn--mnchen-3ya.example', 'münchen.example', true],
+    ['mail.xn--mnchen-3ya.example', 'MÜNCHEN.example', true],
+    ['münchen.example', 'xn--mnchen-3ya.example', true],
+    ['xn--mnchen-3ya.example', 'munchen.example', false],
   ])('%s for %s: %s', (signer, from, expected) => {
     expect(domainsAlign(signer, from)).toBe(expected);
   });

@@ -1,11 +1,11 @@
 /**
  * Ticket numbers `YYYYMMDD-X<7 digits>` (UTC day): unique, and increasing within a day in the
  * order they were taken; NOT gap-free. The per-day counter row is bumped with one
- * `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`. The worker takes the number in a statement
- * of its own (`allocateTicketNumber(db)`, committed at once) and records the ticket inside the
- * template's transaction (`issueTicket(tx, { number })`): bumped inside the transaction, the
- * counter row stayed locked until commit and every template of every worker took turns on it.
- * The price: a transaction that rolls back (a crash, a lost race) leaves its number unused.
+ * `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`. The worker takes a message's numbers in a
+ * statement of its own (`allocateTicketNumbers(db, n)`, committed at once) and records the
+ * tickets inside the message's transaction: bumped inside the transaction, the counter row
+ * stayed locked until commit and every message of every worker took turns on it. The price: a
+ * transaction that rolls back (a crash, a lost race, a deadlock) leaves its numbers unused.
  */
 import { eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows, type Transaction, tables } from '../db/index.ts';
@@ -35,25 +35,9 @@ export interface NewTicket {
 }
 
 /**
- * Takes the next number of `now`'s day. Pass the database, not a transaction, so the counter
- * row's lock lasts one statement; given a transaction it lasts until that commits.
- */
-export async function allocateTicketNumber(ex: Executor, now: Date = new Date()): Promise<string> {
-  const day = ticketDay(now);
-  const rows = await queryRows<{ last: number | string }>(
-    ex,
-    sql`INSERT INTO ticket_counters (day, last) VALUES (${day}, 1)
-        ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1
-        RETURNING last`,
-  );
-  const serial = Number(rows[0]?.last);
-  if (serial > 9_999_999) throw new Error(`ticket counter for ${day} is exhausted`);
-  return formatTicketNumber(day, serial);
-}
-
-/**
  * Takes `count` consecutive numbers of `now`'s day in one statement (a message's templates, in
- * order), with the same short lock as `allocateTicketNumber`.
+ * order). Pass the database, not a transaction, so the counter row's lock lasts one statement;
+ * given a transaction it lasts until that commits.
  */
 export async function allocateTicketNumbers(
   ex: Executor,
@@ -71,6 +55,12 @@ export async function allocateTicketNumbers(
   const last = Number(rows[0]?.last);
   if (last > 9_999_999) throw new Error(`ticket counter for ${day} is exhausted`);
   return Array.from({ length: count }, (_, i) => formatTicketNumber(day, last - count + 1 + i));
+}
+
+/** Takes the next number of `now`'s day (see `allocateTicketNumbers`). */
+export async function allocateTicketNumber(ex: Executor, now: Date = new Date()): Promise<string> {
+  const [number] = await allocateTicketNumbers(ex, 1, now);
+  return number!;
 }
 
 /** Records a ticket (its number taken now unless given) and returns its number. */

@@ -14,7 +14,7 @@ import { type ErrorCode, fail, type Problem, problem, type Result } from '../sha
 import { type ParsedTemplate, parseSubmission } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
-import { applyTemplate, TemplateRecords, toTemplateResult } from './run-template.ts';
+import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
 
 /** What the worker knows about a submission once its mail is read. */
 export interface ReadSubmission {
@@ -28,26 +28,6 @@ export interface ReadSubmission {
   /** The message refused as a whole: no template, too many, unreadable, unknown sender... */
   readonly refusal: Problem | undefined;
   readonly requester: Requester | undefined;
-}
-
-/**
- * The submission's state and what its templates already did, its row locked until the
- * transaction ends (one round trip). `no key update` leaves the foreign-key checks of other
- * transactions' outbox or rejection rows (key share) unblocked.
- */
-async function lockSubmission(
-  tx: Transaction,
-  id: string,
-): Promise<{ state: Submission['state'] | undefined; stored: Map<number, TemplateResult> }> {
-  const rows = await tx
-    .select({ state: tables.submissions.state, stored: tables.submissionTemplates })
-    .from(tables.submissions)
-    .leftJoin(tables.submissionTemplates, eq(tables.submissionTemplates.submissionId, tables.submissions.id))
-    .where(eq(tables.submissions.id, id))
-    .for('no key update', { of: tables.submissions });
-  const stored = new Map<number, TemplateResult>();
-  for (const row of rows) if (row.stored) stored.set(row.stored.templateIndex, toTemplateResult(row.stored));
-  return { state: rows[0]?.state, stored };
 }
 
 export async function loadSubmission(db: Database, id: string): Promise<Submission | undefined> {

@@ -10,6 +10,7 @@ import {
   type Database,
   type Executor,
   type RejectionState,
+  type Submission,
   type TemplateOutcome,
   type Transaction,
   tables,
@@ -18,7 +19,6 @@ import type { Actor, AuditRow, OperationOptions } from '../registry/index.ts';
 import { allocateTicketNumber, toAuditJson, writeAuditRows } from '../registry/index.ts';
 import type { ErrorCode, Problem } from '../shared/errors.ts';
 import { problem } from '../shared/errors.ts';
-import { redactApiKeys } from '../shared/redact.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
 import { type Grant, handlerFor } from './handlers.ts';
 import { hideKeys, KEY_HIDDEN_NOTE } from './hide-keys.ts';
@@ -55,7 +55,7 @@ export function formLabel(t: ParsedTemplate): string {
 
 type StoredRow = typeof tables.submissionTemplates.$inferSelect;
 
-export function toTemplateResult(row: StoredRow): TemplateResult {
+function toTemplateResult(row: StoredRow): TemplateResult {
   return {
     index: row.templateIndex,
     form: row.formVersion ? `${row.form}-${row.formVersion}` : row.form,
@@ -86,47 +86,25 @@ export async function storedResult(
 }
 
 /**
- * Locks the submission's row until the transaction ends and reads what this template already
- * did, in one round trip. Two runs of one submission (a stalled job taken over while its first
- * run still works, a duplicate job, a staff action) thereby take turns template by template: the
- * second waits here, then finds the first one's result instead of applying the template again
- * and failing on the primary key at the very end. `no key update` leaves the foreign-key checks
- * of other transactions' outbox or rejection rows (key share) unblocked.
+ * The submission's state and what its templates already did, its row locked until the
+ * transaction ends (one round trip). Two runs of one submission (a stalled job taken over while
+ * its first run still works, a duplicate job, a staff action) thereby take turns: the second
+ * waits here, then finds the first one's results instead of applying the templates again. `no key update` leaves the foreign-key checks of other
+ * transactions' outbox or rejection rows (key share) unblocked.
  */
-async function lockAndReadStored(
+export async function lockSubmission(
   tx: Transaction,
-  submissionId: string,
-  index: number,
-): Promise<TemplateResult | undefined> {
-  const [row] = await tx
-    .select({ stored: tables.submissionTemplates })
+  id: string,
+): Promise<{ state: Submission['state'] | undefined; stored: Map<number, TemplateResult> }> {
+  const rows = await tx
+    .select({ state: tables.submissions.state, stored: tables.submissionTemplates })
     .from(tables.submissions)
-    .leftJoin(
-      tables.submissionTemplates,
-      and(
-        eq(tables.submissionTemplates.submissionId, tables.submissions.id),
-        eq(tables.submissionTemplates.templateIndex, index),
-      ),
-    )
-    .where(eq(tables.submissions.id, submissionId))
+    .leftJoin(tables.submissionTemplates, eq(tables.submissionTemplates.submissionId, tables.submissions.id))
+    .where(eq(tables.submissions.id, id))
     .for('no key update', { of: tables.submissions });
-  return row?.stored ? toTemplateResult(row.stored) : undefined;
-}
-
-/**
- * A key typed into any field (a comment, a name) is quoted back by the parser and the registry;
- * nothing stored or answered may carry it (DESIGN.md section 5), so it is hidden before storing.
- */
-function withoutApiKeys(decision: Decision): Decision {
-  return {
-    ...decision,
-    errors: decision.errors.map((e) => ({ ...e, message: redactApiKeys(e.message) })),
-    notes: decision.notes.map(redactApiKeys),
-  };
-}
-
-function redactJson(value: unknown): unknown {
-  return JSON.parse(redactApiKeys(JSON.stringify(value ?? null)));
+  const stored = new Map<number, TemplateResult>();
+  for (const row of rows) if (row.stored) stored.set(row.stored.templateIndex, toTemplateResult(row.stored));
+  return { state: rows[0]?.state, stored };
 }
 
 interface Decision {
@@ -290,7 +268,9 @@ export async function applyTemplate(
     ? { kind: 'staff', email: run.staff.email }
     : { kind: 'account', accountId: run.requester.accountId };
   const ticket = heldTicket ?? slot.ticket ?? (await allocateTicketNumber(tx));
-  const decision = withoutApiKeys(await decide(tx, run, ticket, actor, records));
+  // The parser and the registry quote fields back in errors and notes: a key typed into one must
+  // not be stored or answered (DESIGN.md section 5).
+  const decision = hideKeys(await decide(tx, run, ticket, actor, records)).value;
   const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
   if (heldTicket) {
     await tx
@@ -327,7 +307,7 @@ export async function applyTemplate(
     form: template.form ?? template.formAsWritten,
     formVersion: template.version ?? '',
     requestKind: template.result.ok ? template.result.value.kind : null,
-    request: template.result.ok ? redactJson(toAuditJson(template.result.value)) : null,
+    request: template.result.ok ? hideKeys(toAuditJson(template.result.value)).value : null,
     echo: template.echo,
     outcome: decision.outcome,
     ticketNumber: ticket,
@@ -397,7 +377,7 @@ export async function runTemplate(db: Database, run: TemplateRun): Promise<Templ
   // Staff runs may keep the ticket the customer already holds: they decide inside the transaction.
   const ticket = run.replace ? undefined : await allocateTicketNumber(db);
   return db.transaction(async (tx) => {
-    const previous = await lockAndReadStored(tx, submissionId, template.index);
+    const previous = (await lockSubmission(tx, submissionId)).stored.get(template.index);
     const records = new TemplateRecords();
     const result = await applyTemplate(tx, run, { previous, ticket }, records);
     await records.write(tx, run.notices);

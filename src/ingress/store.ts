@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { type Executor, type SubmissionState, tables } from '../db/index.ts';
-import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { describeError, fail, ok, problem, type Result } from '../shared/errors.ts';
 import { redactApiKey } from '../shared/redact.ts';
 import { type MessageHead, readMessageHead } from './message-head.ts';
 import { newSubmissionId } from './submission-id.ts';
@@ -148,15 +148,4 @@ function insertFor(db: Executor): ReturnType<typeof buildInsert> {
     prepared.set(db, insert);
   }
   return insert;
-}
-
-/** Driver errors wrap the cause; the innermost message says what actually happened. */
-export function describeError(error: unknown): string {
-  let current: unknown = error;
-  let message = String(error);
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current.message) message = current.message;
-    current = current.cause;
-  }
-  return message.split('\n')[0] ?? message;
 }

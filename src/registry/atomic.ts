@@ -12,27 +12,23 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Transaction } from '../db/index.ts';
-import { fail, type Problem, problem, type Result } from '../shared/errors.ts';
+import {
+  type DriverErrorFields,
+  errorChain,
+  fail,
+  type Problem,
+  problem,
+  type Result,
+} from '../shared/errors.ts';
 import type { OperationOptions, Outcome } from './types.ts';
 
 export const SIBLING_OVERLAP_CONSTRAINT = 'nets_sibling_no_overlap';
 
-interface DatabaseErrorFields {
-  readonly code?: unknown;
-  readonly constraint?: unknown;
-  readonly detail?: unknown;
-  readonly cause?: unknown;
-}
-
 /** The driver's error behind drizzle's wrapper, when it is a sibling-overlap violation. */
-function siblingOverlap(error: unknown): DatabaseErrorFields | undefined {
-  for (let e = error as DatabaseErrorFields | undefined, depth = 0; e && depth < 5; depth++) {
-    if (e.code === '23P01' && (e.constraint === undefined || e.constraint === SIBLING_OVERLAP_CONSTRAINT)) {
-      return e;
-    }
-    e = typeof e.cause === 'object' && e.cause !== null ? (e.cause as DatabaseErrorFields) : undefined;
-  }
-  return undefined;
+function siblingOverlap(error: unknown): DriverErrorFields | undefined {
+  return errorChain(error).find(
+    (e) => e.code === '23P01' && (e.constraint === undefined || e.constraint === SIBLING_OVERLAP_CONSTRAINT),
+  );
 }
 
 export function overlapRaceProblem(error: unknown): Problem | undefined {

@@ -44,3 +44,31 @@ export class ProblemError extends Error {
     this.name = 'ProblemError';
   }
 }
+
+/** What a driver error carries: PostgreSQL's SQLSTATE, constraint and detail, and its cause. */
+export interface DriverErrorFields {
+  readonly message?: unknown;
+  readonly code?: unknown;
+  readonly constraint?: unknown;
+  readonly detail?: unknown;
+  readonly cause?: unknown;
+}
+
+/** An error and the causes it wraps (drizzle wraps the driver's), outermost first, at most 5. */
+export function errorChain(error: unknown): DriverErrorFields[] {
+  const chain: DriverErrorFields[] = [];
+  for (let e = error; e !== null && typeof e === 'object' && chain.length < 5; ) {
+    chain.push(e as DriverErrorFields);
+    e = (e as DriverErrorFields).cause;
+  }
+  return chain;
+}
+
+/** Driver errors wrap the cause; the innermost message says what actually happened. */
+export function describeError(error: unknown): string {
+  const messages = errorChain(error)
+    .map((e) => e.message)
+    .filter((m): m is string => typeof m === 'string' && m !== '');
+  const message = messages[messages.length - 1] ?? String(error);
+  return message.split('\n')[0] ?? message;
+}

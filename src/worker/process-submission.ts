@@ -4,17 +4,18 @@
  * commit their records with the reply in the outbox. Every step can be re-run: templates already
  * recorded are not run again, and the reply's Message-ID is stable.
  */
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { identifyRequester, type Requester, verifySender } from '../auth/index.ts';
 import { type Database, type Submission, type Transaction, tables } from '../db/index.ts';
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
 import { allocateTicketNumbers } from '../registry/index.ts';
 import { type ReplyRequest, shouldReply } from '../replies/index.ts';
-import { type ErrorCode, fail, type Problem, problem, type Result } from '../shared/errors.ts';
+import { type ErrorCode, errorChain, fail, type Problem, problem, type Result } from '../shared/errors.ts';
 import { type ParsedTemplate, parseSubmission } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
+import { closeWholeMessageRejection, openWholeMessageRejection } from './whole-message-rejection.ts';
 
 /** What the worker knows about a submission once its mail is read. */
 export interface ReadSubmission {
@@ -176,54 +177,14 @@ function staffRecord(read: ReadSubmission): Problem | undefined {
  */
 async function recordRefusal(tx: Transaction, read: ReadSubmission, refusal: Problem): Promise<void> {
   const { submission } = read;
-  const existing = await tx
-    .select({ id: tables.rejections.id })
-    .from(tables.rejections)
-    .where(and(eq(tables.rejections.submissionId, submission.id), isNull(tables.rejections.templateIndex)));
-  const values = {
-    reasonCode: refusal.code,
-    reason: refusal.message,
-    sender: read.mail?.headers.from?.address ?? submission.fromAddress ?? null,
-  };
-  if (existing.length === 0) {
-    await tx
-      .insert(tables.rejections)
-      .values({ submissionId: submission.id, templateIndex: null, ...values });
-  } else {
-    // Refused again after staff reprocessed it: back in the queue with today's reason.
-    await tx
-      .update(tables.rejections)
-      .set({ ...values, state: 'open', closedAt: null, closedBy: null })
-      .where(eq(tables.rejections.id, existing[0]!.id));
-  }
+  const sender = read.mail?.headers.from?.address ?? submission.fromAddress ?? null;
+  await openWholeMessageRejection(tx, submission.id, refusal, sender);
   if (read.refusal) {
     await tx
       .update(tables.submissions)
       .set({ refusalCode: read.refusal.code, refusalMessage: read.refusal.message })
       .where(eq(tables.submissions.id, submission.id));
   }
-}
-
-async function closeWholeMessageRejection(
-  tx: Transaction,
-  submissionId: string,
-  staff: { readonly email: string; readonly note: string },
-): Promise<void> {
-  await tx
-    .update(tables.rejections)
-    .set({
-      state: 'reprocessed',
-      closedBy: `staff:${staff.email}`,
-      closedAt: new Date(),
-      staffNotes: staff.note,
-    })
-    .where(
-      and(
-        eq(tables.rejections.submissionId, submissionId),
-        isNull(tables.rejections.templateIndex),
-        eq(tables.rejections.state, 'open'),
-      ),
-    );
 }
 
 export function replyRequest(
@@ -309,11 +270,7 @@ async function runMessage(
 
 /** PostgreSQL's verdict on two transactions waiting for each other: one is undone, and may run again. */
 function isDeadlock(error: unknown): boolean {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    if ((e as { code?: unknown }).code === '40P01') return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return errorChain(error).some((e) => e.code === '40P01');
 }
 
 /** How often a message undone by a deadlock is run again at once, before the job's own retries. */

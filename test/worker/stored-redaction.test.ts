@@ -40,11 +40,8 @@ describe('what the worker stores for a template', () => {
     await database?.close();
   });
 
-  it.each([
-    ['applied', '198.51.100.200/29', 1],
-    ['refused', '192.0.2.0/29', 2],
-  ])('holds no API key when the template is %s', async (_what, range, n) => {
-    const id = `Sredact${n}`;
+  /** Runs the key-leaking template for `range` as a stored submission `id` of the demo account. */
+  async function runLeakyTemplate(id: string, range: string) {
     await database.db.insert(tables.submissions).values({
       id,
       raw: Buffer.from('x'),
@@ -55,7 +52,7 @@ describe('what the worker stores for a template', () => {
     const parsed = parseSubmission({ text: text(range) });
     if (!parsed.ok) throw new Error(parsed.problem.message);
     const [account] = await database.db.select().from(tables.accountPocs);
-    await runTemplate(database.db, {
+    return runTemplate(database.db, {
       submissionId: id,
       template: parsed.templates[0]!,
       requester: {
@@ -67,6 +64,14 @@ describe('what the worker stores for a template', () => {
       sender: 'noc@demo-isp.example',
       notices: async () => {},
     });
+  }
+
+  it.each([
+    ['applied', '198.51.100.200/29', 1],
+    ['refused', '192.0.2.0/29', 2],
+  ])('holds no API key when the template is %s', async (_what, range, n) => {
+    const id = `Sredact${n}`;
+    await runLeakyTemplate(id, range);
     const rows = await database.db
       .select()
       .from(tables.submissionTemplates)
@@ -87,28 +92,7 @@ describe('what the worker stores for a template', () => {
 
   it('writes no API key into the registry records it creates (they are public), and says so', async () => {
     const id = 'Sredact3';
-    await database.db.insert(tables.submissions).values({
-      id,
-      raw: Buffer.from('x'),
-      rawSha256: id,
-      sizeBytes: 1,
-      via: 'stdin',
-    });
-    const parsed = parseSubmission({ text: text('198.51.100.208/29') });
-    if (!parsed.ok) throw new Error(parsed.problem.message);
-    const [account] = await database.db.select().from(tables.accountPocs);
-    const result = await runTemplate(database.db, {
-      submissionId: id,
-      template: parsed.templates[0]!,
-      requester: {
-        accountId: account!.accountId,
-        pocHandles: ['DEMO1-ARIN'],
-        via: 'api-key',
-        display: 'demo',
-      },
-      sender: 'noc@demo-isp.example',
-      notices: async () => {},
-    });
+    const result = await runLeakyTemplate(id, '198.51.100.208/29');
     expect(result.outcome).toBe('approved');
     expect(result.notes).toContain(KEY_HIDDEN_NOTE);
     const [net] = await database.db

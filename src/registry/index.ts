@@ -72,6 +72,7 @@ export {
   closeTicket,
   formatTicketNumber,
   issueTicket,
+  issueTickets,
   type NewTicket,
   TICKET_NUMBER,
   ticketByNumber,

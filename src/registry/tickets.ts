@@ -66,16 +66,26 @@ export async function allocateTicketNumber(ex: Executor, now: Date = new Date())
 /** Records a ticket (its number taken now unless given) and returns its number. */
 export async function issueTicket(tx: Transaction, ticket: NewTicket): Promise<string> {
   const number = ticket.number ?? (await allocateTicketNumber(tx, ticket.now));
-  const resolved = ticket.status !== 'pending_review';
-  await tx.insert(tables.tickets).values({
-    number,
-    submissionId: ticket.submissionId ?? null,
-    templateIndex: ticket.templateIndex ?? null,
-    status: ticket.status,
-    resolution: ticket.resolution ?? null,
-    ...(resolved ? { closedAt: ticket.now ?? new Date() } : {}),
-  });
+  await issueTickets(tx, [{ ...ticket, number }]);
   return number;
+}
+
+/** Records tickets whose numbers were taken beforehand, in one statement (a message's). */
+export async function issueTickets(
+  tx: Transaction,
+  tickets: ReadonlyArray<NewTicket & { readonly number: string }>,
+): Promise<void> {
+  if (tickets.length === 0) return;
+  await tx.insert(tables.tickets).values(
+    tickets.map((ticket) => ({
+      number: ticket.number,
+      submissionId: ticket.submissionId ?? null,
+      templateIndex: ticket.templateIndex ?? null,
+      status: ticket.status,
+      resolution: ticket.resolution ?? null,
+      ...(ticket.status === 'pending_review' ? {} : { closedAt: ticket.now ?? new Date() }),
+    })),
+  );
 }
 
 export async function ticketByNumber(ex: Executor, number: string): Promise<Ticket | undefined> {

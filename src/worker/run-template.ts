@@ -15,8 +15,8 @@ import {
   type Transaction,
   tables,
 } from '../db/index.ts';
-import type { Actor, AuditRow, OperationOptions } from '../registry/index.ts';
-import { allocateTicketNumber, toAuditJson, writeAuditRows } from '../registry/index.ts';
+import type { Actor, AuditRow, NewTicket, OperationOptions } from '../registry/index.ts';
+import { allocateTicketNumber, issueTickets, toAuditJson, writeAuditRows } from '../registry/index.ts';
 import type { ErrorCode, Problem } from '../shared/errors.ts';
 import { problem } from '../shared/errors.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
@@ -181,13 +181,13 @@ function staffNote(outcome: TemplateOutcome, note: string): string {
  * a few multi-row statements instead of several statements per template.
  */
 export class TemplateRecords {
-  private readonly tickets: (typeof tables.tickets.$inferInsert)[] = [];
+  private readonly tickets: (NewTicket & { readonly number: string })[] = [];
   private readonly templates: (typeof tables.submissionTemplates.$inferInsert)[] = [];
   private readonly rejections: (typeof tables.rejections.$inferInsert)[] = [];
   private readonly notices: Notice[] = [];
   private readonly audit: AuditRow[] = [];
 
-  addTicket(row: typeof tables.tickets.$inferInsert): void {
+  addTicket(row: NewTicket & { readonly number: string }): void {
     this.tickets.push(row);
   }
   addTemplate(row: typeof tables.submissionTemplates.$inferInsert): void {
@@ -206,7 +206,7 @@ export class TemplateRecords {
   /** Writes everything gathered, in the caller's transaction. */
   async write(tx: Transaction, sink: NoticeSink): Promise<void> {
     await writeAuditRows(tx, this.audit);
-    if (this.tickets.length > 0) await tx.insert(tables.tickets).values(this.tickets);
+    await issueTickets(tx, this.tickets);
     if (this.templates.length > 0) await tx.insert(tables.submissionTemplates).values(this.templates);
     if (this.rejections.length > 0) {
       await tx
@@ -288,7 +288,6 @@ export async function applyTemplate(
       templateIndex: template.index,
       status: decision.outcome,
       resolution: resolution || null,
-      ...(decision.outcome === 'pending_review' ? {} : { closedAt: new Date() }),
     });
   }
   const result: TemplateResult = {

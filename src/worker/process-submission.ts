@@ -247,7 +247,6 @@ async function runMessage(
             template,
             requester: read.requester!,
             sender: read.mail?.headers.from?.address,
-            notices: ctx.notices,
           },
           { previous: locked.stored.get(template.index), ticket: tickets[i] },
           records,

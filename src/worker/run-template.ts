@@ -44,7 +44,6 @@ export interface TemplateRun {
     readonly closesAs: Exclude<RejectionState, 'open'>;
   };
   readonly options?: OperationOptions;
-  readonly notices: NoticeSink;
   /** Staff actions run a refused template again: its earlier result is replaced (never an approved one). */
   readonly replace?: boolean;
 }
@@ -371,7 +370,11 @@ export async function applyTemplate(
  * Runs one template in a transaction of its own unless it already ran (then returns what it
  * did): staff actions, which touch one template of a message at a time.
  */
-export async function runTemplate(db: Database, run: TemplateRun): Promise<TemplateResult> {
+export async function runTemplate(
+  db: Database,
+  run: TemplateRun,
+  notices: NoticeSink,
+): Promise<TemplateResult> {
   const { template, submissionId } = run;
   // Staff runs may keep the ticket the customer already holds: they decide inside the transaction.
   const ticket = run.replace ? undefined : await allocateTicketNumber(db);
@@ -379,7 +382,7 @@ export async function runTemplate(db: Database, run: TemplateRun): Promise<Templ
     const previous = (await lockSubmission(tx, submissionId)).stored.get(template.index);
     const records = new TemplateRecords();
     const result = await applyTemplate(tx, run, { previous, ticket }, records);
-    await records.write(tx, run.notices);
+    await records.write(tx, notices);
     return result;
   });
 }

@@ -58,16 +58,19 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
   for (const index of indexes) {
     const template = templateFor(job, read.mail?.text ?? '', read.templates, index);
     const waive = 'waive' in job ? (job.waive as ErrorCode[]) : [];
-    const result = await runTemplate(ctx.db, {
-      submissionId: submission.id,
-      template,
-      requester: read.requester,
-      sender: read.mail?.headers.from?.address,
-      staff: { email: job.staff, note: job.note, closesAs: CLOSES_AS[job.kind] },
-      options: { waive, staffApproved: job.kind !== 'reprocess' },
-      notices: ctx.notices,
-      replace: true,
-    });
+    const result = await runTemplate(
+      ctx.db,
+      {
+        submissionId: submission.id,
+        template,
+        requester: read.requester,
+        sender: read.mail?.headers.from?.address,
+        staff: { email: job.staff, note: job.note, closesAs: CLOSES_AS[job.kind] },
+        options: { waive, staffApproved: job.kind !== 'reprocess' },
+        replace: true,
+      },
+      ctx.notices,
+    );
     ctx.logger.info(
       {
         submissionId: submission.id,

@@ -52,18 +52,21 @@ describe('what the worker stores for a template', () => {
     const parsed = parseSubmission({ text: text(range) });
     if (!parsed.ok) throw new Error(parsed.problem.message);
     const [account] = await database.db.select().from(tables.accountPocs);
-    return runTemplate(database.db, {
-      submissionId: id,
-      template: parsed.templates[0]!,
-      requester: {
-        accountId: account!.accountId,
-        pocHandles: ['DEMO1-ARIN'],
-        via: 'api-key',
-        display: 'demo',
+    return runTemplate(
+      database.db,
+      {
+        submissionId: id,
+        template: parsed.templates[0]!,
+        requester: {
+          accountId: account!.accountId,
+          pocHandles: ['DEMO1-ARIN'],
+          via: 'api-key',
+          display: 'demo',
+        },
+        sender: 'noc@demo-isp.example',
       },
-      sender: 'noc@demo-isp.example',
-      notices: async () => {},
-    });
+      async () => {},
+    );
   }
 
   it.each([

@@ -68,12 +68,11 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
         };
         if (meta.lastAttempt && job.kind === 'process') {
           options.logger.error(fields, 'job failed on its last try; put in the rejection queue for staff');
-          await recordGaveUp(options.db, job.submissionId, meta.attemptsMade + 1, error).catch(
-            (failure: unknown) =>
-              options.logger.error(
-                { submissionId: job.submissionId, err: failure },
-                'could not put the failed job in the rejection queue; it stays failed in the queue',
-              ),
+          await recordGaveUp(ctx, job.submissionId, meta.attemptsMade + 1, error).catch((failure: unknown) =>
+            options.logger.error(
+              { submissionId: job.submissionId, err: failure },
+              'could not put the failed job in the rejection queue; it stays failed in the queue',
+            ),
           );
         } else {
           options.logger.error(fields, 'job failed; it will be retried');

@@ -144,7 +144,7 @@ export class TemporaryError extends Error {
   override name = 'TemporaryError';
 }
 
-function fallbackReplyTo(
+export function fallbackReplyTo(
   ctx: WorkerContext,
   submission: Submission,
 ): { replyTo: string | undefined; noReply?: string } {

@@ -1,7 +1,8 @@
 /**
  * A job that fails every try (here: a table the worker needs is gone) must reach staff: its
  * submission goes to the rejection queue with the error and is marked failed, nothing of it
- * applied; once the cause is fixed, a staff reprocess runs it and the sender is answered.
+ * applied, and the sender hears so; once the cause is fixed, a staff reprocess runs it and the
+ * sender gets the real answer.
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts
 import { storeSubmission } from '../../src/ingress/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
-import { loadReplyTexts } from '../../src/replies/index.ts';
+import { loadReplyTexts, parseReply } from '../../src/replies/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { GAVE_UP_CODE } from '../../src/worker/gave-up.ts';
 import { createWorkerContext, runStaffJob, startWorker } from '../../src/worker/index.ts';
@@ -50,7 +51,7 @@ describe('a job that fails every try (postgres, real Redis)', () => {
     await redis?.stop();
   });
 
-  it('goes to the rejection queue, marked failed; a staff reprocess after the fix answers the sender', async () => {
+  it('goes to the rejection queue, marked failed; the sender is told; a staff reprocess after the fix answers for real', async () => {
     const config = loadConfig({});
     const stored = await storeSubmission(database.db, {
       raw: Buffer.from(
@@ -98,6 +99,17 @@ describe('a job that fails every try (postgres, real Redis)', () => {
       expect(submission).toMatchObject({ state: 'failed', refusalCode: GAVE_UP_CODE });
       expect(submission?.raw.length).toBeGreaterThan(0);
       expect(await netByName(database.db, 'DEMO-GAVE-UP')).toHaveLength(0);
+      // The sender is told at once: nothing applied, staff will process it; no internal detail.
+      const [told] = await database.db
+        .select()
+        .from(tables.outbox)
+        .where(and(eq(tables.outbox.submissionId, id), eq(tables.outbox.kind, 'reply')));
+      expect(told?.recipients).toEqual(['noc@demo-isp.example']);
+      const parsed = await parseReply(told!.raw);
+      if (!parsed.ok) throw new Error('the reply does not parse');
+      expect(parsed.value.refusal?.code).toBe(GAVE_UP_CODE);
+      expect(parsed.value.refusal?.message).toMatch(/nothing in it was applied/);
+      expect(parsed.value.refusal?.message).not.toContain('submission_templates');
     } finally {
       await worker.close();
       await database.db.execute(sql`alter table submission_templates_away rename to submission_templates`);
@@ -133,6 +145,7 @@ describe('a job that fails every try (postgres, real Redis)', () => {
       .select({ id: tables.outbox.id })
       .from(tables.outbox)
       .where(and(eq(tables.outbox.submissionId, id), eq(tables.outbox.kind, 'reply')));
-    expect(replies).toHaveLength(1);
+    // The first said staff would process it; this one is the real answer, with its own Message-ID.
+    expect(replies).toHaveLength(2);
   });
 });

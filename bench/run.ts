@@ -13,7 +13,8 @@
  * (paced duration, 3), BENCH_CONNECTIONS (client pool, 8), BENCH_WORKER_CONCURRENCY (daemon
  *   default), BENCH_SCENARIOS (e.g. "postgres-1w,postgres-2w"), BENCH_CPU_PROF=1 (writes
  *   .cpuprofile files of every daemon process to bench/tmp/prof/), BENCH_PG_WAITS=1 (prints what
- *   PostgreSQL's sessions waited on during each PostgreSQL scenario).
+ *   PostgreSQL's sessions waited on during each PostgreSQL scenario), BENCH_PG_STATEMENTS=1
+ *   (prints the statements PostgreSQL spent the most time on, from pg_stat_statements).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { bulkPlan } from '../test/ops/support/traffic.ts';
 import { startRedis } from '../test/support/redis-server.ts';
 import { bareSmtpBaseline, bullmqBaseline } from './support/baselines.ts';
 import { startReplySink } from './support/load.ts';
+import { collectStatementStats } from './support/pg-statements.ts';
 import { sampleWaits } from './support/pg-waits.ts';
 import { runScenario, type ScenarioResult, type ScenarioSpec } from './support/pipeline.ts';
 import { startBenchPostgres } from './support/postgres.ts';
@@ -57,7 +59,9 @@ const began = Date.now();
 
 log(`hostmasterd bench: ${JSON.stringify(settings)}`);
 const redis = await startRedis();
-const postgres = scenarios.some((s) => s.backend === 'postgres') ? await startBenchPostgres() : undefined;
+const postgres = scenarios.some((s) => s.backend === 'postgres')
+  ? await startBenchPostgres({ statementStats: Boolean(env['BENCH_PG_STATEMENTS']) })
+  : undefined;
 const sink = await startReplySink();
 const results: ScenarioResult[] = [];
 let baselines: {
@@ -84,6 +88,10 @@ try {
       env['BENCH_PG_WAITS'] && postgres && spec.backend === 'postgres'
         ? await sampleWaits(postgres.url)
         : undefined;
+    const statements =
+      env['BENCH_PG_STATEMENTS'] && postgres && spec.backend === 'postgres'
+        ? await collectStatementStats(postgres.url)
+        : undefined;
     results.push(
       await runScenario(spec, {
         redisUrl: redis.url,
@@ -99,6 +107,14 @@ try {
       // Sessions per sample, by what they waited on: > 1 means several at once.
       log(`PostgreSQL sessions by wait event (${spec.name}):`);
       for (const w of await waits.stop()) log(`  ${w.share.toFixed(2)}  ${w.wait.padEnd(28)} ${w.query}`);
+    }
+    if (statements) {
+      log(`PostgreSQL statements by server time (${spec.name}): calls, total ms, mean ms`);
+      for (const s of await statements.stop()) {
+        log(
+          `  ${String(s.calls).padStart(7)} ${s.totalMs.toFixed(0).padStart(7)} ${s.meanMs.toFixed(3).padStart(7)}  ${s.query}`,
+        );
+      }
     }
   }
 } finally {

@@ -14,8 +14,11 @@ export interface BenchPostgres {
   stop(): void;
 }
 
-export async function startBenchPostgres(): Promise<BenchPostgres> {
-  const server = await startPostgres({ durable: true });
+export async function startBenchPostgres(options: { statementStats?: boolean } = {}): Promise<BenchPostgres> {
+  const server = await startPostgres({
+    durable: true,
+    settings: options.statementStats ? ['shared_preload_libraries=pg_stat_statements'] : [],
+  });
   return {
     url: server.url,
     async createDatabase(name) {

@@ -82,6 +82,8 @@ export interface PostgresOptions {
    * turn them off for speed, which would flatter every throughput figure.
    */
   readonly durable?: boolean;
+  /** More server settings, `name=value` each (the benchmark's pg_stat_statements). */
+  readonly settings?: readonly string[];
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
@@ -113,7 +115,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const tuning = options.durable
     ? '-c shared_buffers=256MB'
     : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
-  const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socketDir} -c max_connections=200 ${tuning}`;
+  const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socketDir} -c max_connections=200 ${tuning}${(options.settings ?? []).map((s) => ` -c ${s}`).join('')}`;
   const start = () =>
     run('pg_ctl', [
       '-D',

@@ -176,6 +176,9 @@ export const nets = pgTable(
   },
   (t) => [
     index('nets_range_idx').on(t.version, t.startAddress, t.endAddress),
+    // Containment and overlap (`@>`, `&&`) without walking every net below the address: a
+    // b-tree on (start, end) answers "start <= x" by scanning all lower nets.
+    index('nets_span_idx').using('gist', t.version, sql`numrange(${t.startAddress}, ${t.endAddress}, '[]')`),
     index('nets_parent_idx').on(t.parentHandle),
     index('nets_org_idx').on(t.orgHandle),
     index('nets_customer_idx').on(t.customerHandle),

@@ -2,8 +2,8 @@
  * Reading the registry: by handle, by range, the relations between objects, and the simple
  * searches the staff console offers. All take an Executor (a connection or a transaction).
  */
-import { and, asc, eq, gte, inArray, like, lte, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { and, asc, eq, inArray, like, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { alias, type PgColumn } from 'drizzle-orm/pg-core';
 import { type Executor, tables } from '../db/index.ts';
 import { type IpRange, parseRange } from '../ip/index.ts';
 import { normalizeHandle } from './rules.ts';
@@ -18,6 +18,35 @@ const { nets, orgs, pocs, customers, orgPocs: orgPocsTable, netPocs: netPocsTabl
  */
 export interface LockOption {
   readonly lock?: 'update';
+}
+
+/** The nets table or an alias of it: what the span conditions below read. */
+interface NetSpan {
+  readonly version: PgColumn;
+  readonly startAddress: PgColumn;
+  readonly endAddress: PgColumn;
+}
+
+/** A range as the numeric interval the GiST index `nets_span_idx` is built on. */
+export function rangeInterval(range: IpRange): SQL {
+  return sql`numrange(${range.start.toString()}::numeric, ${range.end.toString()}::numeric, '[]')`;
+}
+
+function span(t: NetSpan): SQL {
+  return sql`numrange(${t.startAddress}, ${t.endAddress}, '[]')`;
+}
+
+/**
+ * The net holds the whole range. Written as interval containment so that `nets_span_idx`
+ * answers it: `start <= x AND end >= y` on a b-tree reads every net that starts lower.
+ */
+export function spanContains(t: NetSpan, range: IpRange): SQL {
+  return sql`${t.version} = ${range.version} and ${span(t)} @> ${rangeInterval(range)}`;
+}
+
+/** The net shares at least one address with the range (by `nets_span_idx`, as above). */
+export function spanOverlaps(t: NetSpan, range: IpRange): SQL {
+  return sql`${t.version} = ${range.version} and ${span(t)} && ${rangeInterval(range)}`;
 }
 
 export async function findNetByHandle(ex: Executor, handle: string): Promise<Net | undefined> {
@@ -53,16 +82,7 @@ export async function findNetsByRange(
 
 /** Every net that contains the range (itself included), the most specific first. */
 export async function findContainingNets(ex: Executor, range: IpRange): Promise<Net[]> {
-  const rows = await ex
-    .select()
-    .from(nets)
-    .where(
-      and(
-        eq(nets.version, range.version),
-        lte(nets.startAddress, range.start),
-        gte(nets.endAddress, range.end),
-      ),
-    );
+  const rows = await ex.select().from(nets).where(spanContains(nets, range));
   return mostSpecificFirst(rows);
 }
 
@@ -91,17 +111,16 @@ export function mostSpecificContaining(ex: Executor, range: IpRange): SQLWrapper
   return ex
     .select({ handle: containing.handle })
     .from(containing)
-    .where(
-      and(
-        eq(containing.version, range.version),
-        lte(containing.startAddress, range.start),
-        gte(containing.endAddress, range.end),
-      ),
-    )
+    .where(spanContains(containing, range))
     .orderBy(
       sql`${containing.endAddress} - ${containing.startAddress}`,
+      // Of the parent's children, at most one holds the parent's first address (siblings never
+      // overlap): the sibling exclusion's GiST finds it in one probe, where "parent = x and
+      // start = y" alone may visit every child of the parent.
       sql`exists (select 1 from ${nets} as ${sql.identifier(sameRange)}
             where ${sameRangeChild.parentHandle} = ${containing.handle}
+            and numrange(${sameRangeChild.startAddress}, ${sameRangeChild.endAddress}, '[]')
+              && numrange(${containing.startAddress}, ${containing.startAddress}, '[]')
             and ${sameRangeChild.startAddress} = ${containing.startAddress}
             and ${sameRangeChild.endAddress} = ${containing.endAddress})`,
       asc(containing.handle),
@@ -133,13 +152,7 @@ export async function findOverlappingNets(ex: Executor, range: IpRange): Promise
   return ex
     .select()
     .from(nets)
-    .where(
-      and(
-        eq(nets.version, range.version),
-        lte(nets.startAddress, range.end),
-        gte(nets.endAddress, range.start),
-      ),
-    )
+    .where(spanOverlaps(nets, range))
     .orderBy(asc(nets.startAddress), asc(nets.endAddress));
 }
 

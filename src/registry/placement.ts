@@ -14,6 +14,7 @@ import {
   findNetsByRange,
   findOverlappingNets,
   mostSpecificContaining,
+  rangeInterval,
 } from './lookups.ts';
 import { checkPrefixSize } from './rules.ts';
 import type { Net, NetPocRole, NetType, OperationContext, OperationOptions } from './types.ts';
@@ -146,7 +147,7 @@ async function parentForNewNet(ex: Executor, range: IpRange): Promise<ParentForN
       child,
       and(
         eq(child.parentHandle, nets.handle),
-        sql`numrange(${child.startAddress}, ${child.endAddress}, '[]') && numrange(${range.start.toString()}::numeric, ${range.end.toString()}::numeric, '[]')`,
+        sql`numrange(${child.startAddress}, ${child.endAddress}, '[]') && ${rangeInterval(range)}`,
       ),
     )
     .where(sql`${nets.handle} = (${mostSpecificContaining(ex, range)})`)

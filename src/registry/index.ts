@@ -24,6 +24,7 @@ export {
 } from './accounts.ts';
 export { type AuditRow, renderActor, toAuditJson, writeAuditRows } from './audit.ts';
 export { DEMO_API_KEY, DEMO_SEED, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from './demo.ts';
+export { HandleReservations, type PocNaming, reservePocHandles } from './handles.ts';
 export {
   childrenOfNet,
   customersOfOrg,

@@ -91,7 +91,8 @@ export async function insertPoc(
         .returning()
     )[0]!;
   } else {
-    const source = pocHandleSource(tx, input.contactType, values.value.lastName, values.value.firstName);
+    const naming = { contactType: input.contactType, ...values.value };
+    const source = pocHandleSource(tx, naming, context.reservedHandles);
     row = await insertWithNewHandle(tx, source, tables.pocs, values.value);
   }
   const handle = row.handle;

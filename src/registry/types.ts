@@ -8,6 +8,7 @@ import type { Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import type { ErrorCode, Problem, Result } from '../shared/errors.ts';
 import type { AuditRow } from './audit.ts';
+import type { HandleReservations } from './handles.ts';
 
 export type Org = InferSelectModel<typeof tables.orgs>;
 export type Poc = InferSelectModel<typeof tables.pocs>;
@@ -33,6 +34,8 @@ export interface OperationContext {
    * that is refused rolls back to its savepoint, and its gathered rows must go with it.
    */
   readonly pendingAudit?: AuditRow[];
+  /** Numbers reserved for new POCs before the transaction (see `reservePocHandles`). */
+  readonly reservedHandles?: HandleReservations;
 }
 
 export interface OperationOptions {

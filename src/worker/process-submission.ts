@@ -8,7 +8,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import { identifyRequester, type Requester, verifySender } from '../auth/index.ts';
 import { type Database, type Submission, type Transaction, tables } from '../db/index.ts';
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
-import { allocateTicketNumbers } from '../registry/index.ts';
+import { allocateTicketNumbers, type PocNaming, reservePocHandles } from '../registry/index.ts';
 import { type ReplyRequest, shouldReply } from '../replies/index.ts';
 import { type ErrorCode, errorChain, fail, type Problem, problem, type Result } from '../shared/errors.ts';
 import { type ParsedTemplate, parseSubmission } from '../templates/index.ts';
@@ -230,6 +230,7 @@ async function runMessage(
   const submissionId = read.submission.id;
   const templates = !read.refusal && read.requester ? read.templates : [];
   const tickets = await allocateTicketNumbers(ctx.db, templates.length);
+  const reservedHandles = await reservePocHandles(ctx.db, newPocs(templates));
   return ctx.db.transaction(async (tx) => {
     const locked = await lockSubmission(tx, submissionId);
     // Another run of this submission may have finished it meanwhile: it recorded the same
@@ -248,7 +249,7 @@ async function runMessage(
             requester: read.requester!,
             sender: read.mail?.headers.from?.address,
           },
-          { previous: locked.stored.get(template.index), ticket: tickets[i] },
+          { previous: locked.stored.get(template.index), ticket: tickets[i], reservedHandles },
           records,
         ),
       );
@@ -265,6 +266,13 @@ async function runMessage(
       .where(eq(tables.submissions.id, submissionId));
     return results;
   });
+}
+
+/** The POCs a message asks to create, for their handle numbers to be reserved ahead. */
+function newPocs(templates: readonly ParsedTemplate[]): PocNaming[] {
+  return templates.flatMap((t) =>
+    t.result.ok && t.result.value.kind === 'poc.create' ? [t.result.value] : [],
+  );
 }
 
 /** PostgreSQL's verdict on two transactions waiting for each other: one is undone, and may run again. */

@@ -15,7 +15,7 @@ import {
   type Transaction,
   tables,
 } from '../db/index.ts';
-import type { Actor, AuditRow, NewTicket, OperationOptions } from '../registry/index.ts';
+import type { Actor, AuditRow, HandleReservations, NewTicket, OperationOptions } from '../registry/index.ts';
 import { allocateTicketNumber, issueTickets, toAuditJson, writeAuditRows } from '../registry/index.ts';
 import type { ErrorCode, Problem } from '../shared/errors.ts';
 import { problem } from '../shared/errors.ts';
@@ -119,6 +119,7 @@ async function decide(
   ticket: string,
   actor: Actor,
   records: TemplateRecords,
+  reservedHandles: HandleReservations | undefined,
 ): Promise<Decision> {
   const { template } = run;
   const rejected = (errors: readonly Problem[]): Decision => ({
@@ -139,7 +140,13 @@ async function decide(
   }
   // The operation's audit rows are kept only if the operation is (see OperationContext).
   const pendingAudit: AuditRow[] = [];
-  const context = { actor, ticketNumber: ticket, submissionId: run.submissionId, pendingAudit };
+  const context = {
+    actor,
+    ticketNumber: ticket,
+    submissionId: run.submissionId,
+    pendingAudit,
+    reservedHandles,
+  };
   const verify = waived.has('E_NOT_AUTHORIZED') ? undefined : handler.verify;
   // Run by the registry inside the operation's own savepoint: a refusal undoes what was written.
   let refusedAfterWrite: Problem | undefined;
@@ -230,6 +237,8 @@ export interface TemplateSlot {
   readonly previous: TemplateResult | undefined;
   /** Taken before the transaction; absent for staff runs, which may keep the customer's ticket. */
   readonly ticket: string | undefined;
+  /** Numbers of the message's new POCs, taken before the transaction (message runs only). */
+  readonly reservedHandles?: HandleReservations;
 }
 
 /**
@@ -269,7 +278,7 @@ export async function applyTemplate(
   const ticket = heldTicket ?? slot.ticket ?? (await allocateTicketNumber(tx));
   // The parser and the registry quote fields back in errors and notes: a key typed into one must
   // not be stored or answered (DESIGN.md section 5).
-  const decision = hideKeys(await decide(tx, run, ticket, actor, records)).value;
+  const decision = hideKeys(await decide(tx, run, ticket, actor, records, slot.reservedHandles)).value;
   const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
   if (heldTicket) {
     await tx

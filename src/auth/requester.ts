@@ -15,8 +15,6 @@ import type { SenderVerdict } from './sender-verdict.ts';
 
 export interface Requester {
   readonly accountId: number;
-  /** The POCs the account speaks for, sorted. */
-  readonly pocHandles: readonly string[];
   readonly via: 'api-key' | 'sender';
   /** How to name the requester to humans: the redacted key (`API-****-****-****-1A2B`) or the address. */
   readonly display: string;
@@ -39,23 +37,22 @@ export function actorOf(requester: Requester): Actor {
   return { kind: 'account', accountId: requester.accountId };
 }
 
-/** A stored key, whether it was revoked, its account and the account's POCs (sorted). */
-type KeyedAccount = { digest: string; revoked: boolean; account_id: number; poc_handles: string[] };
+/** A stored key, whether it was revoked, and its account. */
+type KeyedAccount = { digest: string; revoked: boolean; account_id: number };
 
 /**
- * The key's stored row with its account and the account's POCs, in one statement (the registry's
- * `findAccountByApiKey` takes four: key, account, e-mail addresses, POCs; the requester needs
- * no addresses). Looked up by digest, then the digests compared in constant time, as there.
+ * The key's stored row with its account, in one statement (the registry's `findAccountByApiKey`
+ * takes four: key, account, e-mail addresses, POCs). Not the account's POCs: authority checks
+ * probe them per object (src/auth/authority.ts), and a billing system's account holds thousands.
+ * Looked up by digest, then the digests compared in constant time, as there.
  */
 async function accountOfKey(ex: Executor, key: string): Promise<KeyedAccount | undefined> {
   if (!isApiKey(key)) return undefined;
   const digest = apiKeyDigest(key);
-  const { apiKeys, accounts, accountPocs } = tables;
+  const { apiKeys, accounts } = tables;
   const [row] = await queryRows<KeyedAccount>(
     ex,
-    sql`SELECT ${apiKeys.digest}, ${apiKeys.revokedAt} IS NOT NULL AS revoked, ${accounts.id} AS account_id,
-          ARRAY(SELECT ${accountPocs.pocHandle} FROM ${accountPocs}
-                WHERE ${accountPocs.accountId} = ${accounts.id} ORDER BY ${accountPocs.pocHandle}) AS poc_handles
+    sql`SELECT ${apiKeys.digest}, ${apiKeys.revokedAt} IS NOT NULL AS revoked, ${accounts.id} AS account_id
         FROM ${apiKeys} JOIN ${accounts} ON ${accounts.id} = ${apiKeys.accountId}
         WHERE ${apiKeys.digest} = ${digest}`,
   );
@@ -78,7 +75,6 @@ async function byApiKey(ex: Executor, key: string): Promise<Result<Requester, Pr
   }
   return ok({
     accountId: found.account_id,
-    pocHandles: [...found.poc_handles],
     via: 'api-key',
     display: apiKeyHint(key),
   });
@@ -101,20 +97,14 @@ function senderTrusted(address: string, verdict: SenderVerdict, mode: SenderAuth
   );
 }
 
-type AddressAccount = { id: number; poc_handles: string[] };
+type AddressAccount = { id: number };
 
-/**
- * The accounts listing this (lower-cased) address, each with its POCs, in one statement (the
- * registry's `findAccountsByEmail` takes one, then three per account).
- */
+/** The accounts listing this (lower-cased) address (the registry's `findAccountsByEmail` also reads their details). */
 async function accountsOfAddress(ex: Executor, address: string): Promise<AddressAccount[]> {
-  const { accountEmails, accountPocs } = tables;
+  const { accountEmails } = tables;
   return queryRows<AddressAccount>(
     ex,
-    sql`SELECT ${accountEmails.accountId} AS id,
-          ARRAY(SELECT ${accountPocs.pocHandle} FROM ${accountPocs}
-                WHERE ${accountPocs.accountId} = ${accountEmails.accountId}
-                ORDER BY ${accountPocs.pocHandle}) AS poc_handles
+    sql`SELECT ${accountEmails.accountId} AS id
         FROM ${accountEmails} WHERE ${accountEmails.email} = ${address}
         ORDER BY ${accountEmails.accountId}`,
   );
@@ -158,7 +148,7 @@ async function bySender(
   const trusted = senderTrusted(address, verdict, mode);
   if (!trusted.ok) return trusted;
   const account = accounts[0]!;
-  return ok({ accountId: account.id, pocHandles: [...account.poc_handles], via: 'sender', display: address });
+  return ok({ accountId: account.id, via: 'sender', display: address });
 }
 
 export async function identifyRequester(

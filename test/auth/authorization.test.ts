@@ -94,7 +94,6 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       const requester = expectOk(await identify([KEYS.demo]));
       expect(requester).toEqual({
         accountId: accounts.demo,
-        pocHandles: ['DEMO1-ARIN'],
         via: 'api-key',
         display: 'API-****-****-****-1A2B',
       });
@@ -152,7 +151,6 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       const requester = expectOk(await identify([], { mode: 'any', fromAddress: 'NOC@Demo-ISP.example' }));
       expect(requester).toEqual({
         accountId: accounts.demo,
-        pocHandles: ['DEMO1-ARIN'],
         via: 'sender',
         display: 'noc@demo-isp.example',
       });

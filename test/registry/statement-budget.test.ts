@@ -72,7 +72,7 @@ describe('statements per operation on postgres', () => {
     const byKey = await counted((tx) =>
       identifyRequester(tx, { apiKeys: [DEMO_API_KEY], senderVerdict: ALIGNED, mode: 'dkim' }),
     );
-    expect(byKey.result.ok && byKey.result.value.pocHandles).toEqual(['DEMO1-ARIN']);
+    expect(byKey.result.ok && byKey.result.value.via).toBe('api-key');
     expect(byKey.sent.length, listing(byKey.sent)).toBe(1);
     const bySender = await counted((tx) =>
       identifyRequester(tx, { apiKeys: [], fromAddress: DEMO_SENDER, senderVerdict: ALIGNED, mode: 'dkim' }),

@@ -25,13 +25,11 @@ describe.each(BACKENDS)('authority over what was written (%s)', (backend) => {
     const accountOf = (poc: string) => accounts.find((a) => a.pocHandle === poc)!.accountId;
     other = {
       accountId: accountOf('OTHER1-ARIN'),
-      pocHandles: ['OTHER1-ARIN'],
       via: 'api-key',
       display: 'other',
     };
     demo = {
       accountId: accountOf('DEMO1-ARIN'),
-      pocHandles: ['DEMO1-ARIN'],
       via: 'api-key',
       display: 'demo',
     };

@@ -59,7 +59,6 @@ describe('what the worker stores for a template', () => {
         template: parsed.templates[0]!,
         requester: {
           accountId: account!.accountId,
-          pocHandles: ['DEMO1-ARIN'],
           via: 'api-key',
           display: 'demo',
         },

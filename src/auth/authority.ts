@@ -20,9 +20,14 @@
  * whole parent chain with them, by a recursive query), then the rule is applied here.
  */
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
-import { type Executor, type NetType, type OrgPocRole, queryRows, tables } from '../db/index.ts';
+import { type Executor, type NetType, type OrgPocRole, preparedSql, queryRows, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
-import { mostSpecificContaining } from '../registry/index.ts';
+import {
+  mostSpecificContaining,
+  RANGE_PLACEHOLDERS,
+  type RangeValues,
+  rangeValues,
+} from '../registry/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import type { Requester } from './requester.ts';
 
@@ -60,57 +65,66 @@ function notFound(what: string, handle: string): Result<void, Problem> {
  * start from the account's side, and a billing system's account holds thousands of POCs while
  * an org or a net names a handful (seen at 1.3 ms a check, statistics lagging a growing table).
  */
-function heldBy(requester: Requester, pocHandle: SQLWrapper): SQL {
+function heldBy(account: SQLWrapper | number, pocHandle: SQLWrapper): SQL {
   const { accountPocs } = tables;
   return sql`coalesce((SELECT true FROM ${accountPocs}
-    WHERE ${accountPocs.accountId} = ${requester.accountId} AND ${accountPocs.pocHandle} = ${pocHandle}), false)`;
+    WHERE ${accountPocs.accountId} = ${account} AND ${accountPocs.pocHandle} = ${pocHandle}), false)`;
 }
+
+const ACCOUNT = sql.placeholder('account');
 
 /**
  * The net and its ancestors (walking `parent_handle`, nearest first, at most `depth` levels), each
  * with what the requester holds on it: ONE statement, whatever the rule needs of it. Every
  * statement is a round trip in the worker's transaction, and a check used to take one per level
- * and per role.
+ * and per role. Built once (src/db/prepared.ts): the first level is found by handle, or as the
+ * registry's parent of a new range (`mostSpecificContaining`).
  */
-async function chainOf(
-  ex: Executor,
-  requester: Requester,
-  /** The first level's handle, or a subquery answering it. */
-  netHandle: string | SQLWrapper,
-  depth = MAX_DEPTH,
-): Promise<NetLevel[]> {
+function chainStatement(firstLevel: SQLWrapper): SQL {
   const { nets, orgPocs, netPocs } = tables;
-  const rows = await queryRows<{
-    handle: string;
-    type: NetType;
-    org_handle: string | null;
-    customer_handle: string | null;
-    parent_handle: string | null;
-    org_admin: boolean;
-    org_tech: boolean;
-    net_tech: boolean;
-  }>(
-    ex,
-    sql`WITH RECURSIVE chain AS (
+  return sql`WITH RECURSIVE chain AS (
           SELECT ${nets.handle}, ${nets.type}, ${nets.orgHandle}, ${nets.customerHandle}, ${nets.parentHandle},
                  1 AS level, ARRAY[${nets.handle}] AS seen
-          FROM ${nets} WHERE ${nets.handle} = ${netHandle}
+          FROM ${nets} WHERE ${nets.handle} = ${firstLevel}
           UNION ALL
           SELECT ${nets.handle}, ${nets.type}, ${nets.orgHandle}, ${nets.customerHandle}, ${nets.parentHandle},
                  chain.level + 1, chain.seen || ${nets.handle}
           FROM chain JOIN ${nets} ON ${nets.handle} = chain.parent_handle
-          WHERE chain.level < ${depth} AND NOT ${nets.handle} = ANY (chain.seen)
+          WHERE chain.level < ${sql.placeholder('depth')} AND NOT ${nets.handle} = ANY (chain.seen)
         )
         SELECT chain.handle, chain.type, chain.org_handle, chain.customer_handle, chain.parent_handle,
           EXISTS (SELECT 1 FROM ${orgPocs} WHERE ${orgPocs.orgHandle} = chain.org_handle
-                    AND ${orgPocs.role} = 'admin' AND ${heldBy(requester, orgPocs.pocHandle)}) AS org_admin,
+                    AND ${orgPocs.role} = 'admin' AND ${heldBy(ACCOUNT, orgPocs.pocHandle)}) AS org_admin,
           EXISTS (SELECT 1 FROM ${orgPocs} WHERE ${orgPocs.orgHandle} = chain.org_handle
-                    AND ${orgPocs.role} = 'tech' AND ${heldBy(requester, orgPocs.pocHandle)}) AS org_tech,
+                    AND ${orgPocs.role} = 'tech' AND ${heldBy(ACCOUNT, orgPocs.pocHandle)}) AS org_tech,
           EXISTS (SELECT 1 FROM ${netPocs} WHERE ${netPocs.netHandle} = chain.handle
-                    AND ${netPocs.role} = 'tech' AND ${heldBy(requester, netPocs.pocHandle)}) AS net_tech
-        FROM chain ORDER BY chain.level`,
-  );
-  return rows.map((r) => ({
+                    AND ${netPocs.role} = 'tech' AND ${heldBy(ACCOUNT, netPocs.pocHandle)}) AS net_tech
+        FROM chain ORDER BY chain.level`;
+}
+
+interface ChainRow extends Record<string, unknown> {
+  handle: string;
+  type: NetType;
+  org_handle: string | null;
+  customer_handle: string | null;
+  parent_handle: string | null;
+  org_admin: boolean;
+  org_tech: boolean;
+  net_tech: boolean;
+}
+
+const chainFromHandle = preparedSql<{ account: number; depth: number; net: string }, ChainRow>(
+  'auth_chain_from_handle',
+  () => chainStatement(sql.placeholder('net')),
+);
+
+const chainFromNewRange = preparedSql<{ account: number; depth: number } & RangeValues, ChainRow>(
+  'auth_chain_from_new_range',
+  (ex) => chainStatement(sql`(${mostSpecificContaining(ex, RANGE_PLACEHOLDERS)})`),
+);
+
+function toLevel(r: ChainRow): NetLevel {
+  return {
     handle: r.handle,
     type: r.type,
     orgHandle: r.org_handle,
@@ -119,7 +133,17 @@ async function chainOf(
     orgAdmin: r.org_admin,
     orgTech: r.org_tech,
     netTech: r.net_tech,
-  }));
+  };
+}
+
+async function chainOf(
+  ex: Executor,
+  requester: Requester,
+  netHandle: string,
+  depth = MAX_DEPTH,
+): Promise<NetLevel[]> {
+  const rows = await chainFromHandle(ex, { account: requester.accountId, depth, net: netHandle });
+  return rows.map(toLevel);
 }
 
 /** Whether the requester holds one of `roles` on the level's org (a level without an org: no). */
@@ -205,7 +229,8 @@ export async function mayDelegateWithin(
   requester: Requester,
   range: IpRange,
 ): Promise<DelegationCheck> {
-  const [net] = await chainOf(ex, requester, sql`(${mostSpecificContaining(ex, range)})`, 1);
+  const rows = await chainFromNewRange(ex, { account: requester.accountId, depth: 1, ...rangeValues(range) });
+  const net = rows[0] && toLevel(rows[0]);
   if (!net) return { parent: undefined, verdict: ALLOWED };
   return { parent: { handle: net.handle, type: net.type }, verdict: reassignVerdict(net) };
 }
@@ -250,7 +275,7 @@ export async function mayManageOrg(ex: Executor, requester: Requester, orgHandle
     ex,
     sql`SELECT ${orgs.handle},
           EXISTS (SELECT 1 FROM ${orgPocs} WHERE ${orgPocs.orgHandle} = ${orgs.handle}
-                    AND ${orgPocs.role} IN ('admin', 'tech') AND ${heldBy(requester, orgPocs.pocHandle)}) AS managed
+                    AND ${orgPocs.role} IN ('admin', 'tech') AND ${heldBy(requester.accountId, orgPocs.pocHandle)}) AS managed
         FROM ${orgs} WHERE ${orgs.handle} = ${orgHandle}`,
   );
   if (!org) return notFound('org', orgHandle);

@@ -1,4 +1,5 @@
 export * from './database.ts';
 export { MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from './open.ts';
+export { type Preparable, preparedQuery, preparedSql } from './prepared.ts';
 export type * from './schema.ts';
 export * as tables from './schema.ts';

@@ -17,9 +17,16 @@
  * for that statement only), and `insertPoc` uses them. Unique and increasing per stem as before,
  * not gap-free: a refused or undone template leaves its number unused.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgInsertValue, PgTable, WithSubqueryWithSelection } from 'drizzle-orm/pg-core';
-import { type Executor, queryRows, type Transaction, tables } from '../db/index.ts';
+import {
+  type Executor,
+  type Preparable,
+  preparedQuery,
+  queryRows,
+  type Transaction,
+  tables,
+} from '../db/index.ts';
 import { formatAddress, type IpRange } from '../ip/index.ts';
 
 /** Where a new object's handle comes from. */
@@ -36,14 +43,23 @@ export interface HandleSource {
 }
 
 /** A counter row and the text around its numbers: `poc:NOC` makes `NOC7-ARIN`. */
-interface NumberedHandle {
+export interface NumberedHandle {
   readonly counter: string;
   readonly prefix: string;
   readonly suffix: string;
 }
 
+/** The same, as values or as placeholders of a statement built once. */
+type NumberedHandleOperands = { readonly [K in keyof NumberedHandle]: string | Placeholder };
+
+const NUMBERING_PLACEHOLDERS: NumberedHandleOperands = {
+  counter: sql.placeholder('counter'),
+  prefix: sql.placeholder('prefix'),
+  suffix: sql.placeholder('suffix'),
+};
+
 /** Handles `prefix || n || suffix`, n from the counter row `counter`. */
-function counterSource(tx: Transaction, { counter, prefix, suffix }: NumberedHandle): HandleSource {
+function counterSource(tx: Executor, { counter, prefix, suffix }: NumberedHandleOperands): HandleSource {
   const bump = tx.$with('handle_counter').as(
     tx
       .insert(tables.handleCounters)
@@ -91,6 +107,44 @@ export async function insertWithNewHandle<T extends HandleTable>(
       .returning()) as T['$inferSelect'][];
     if (rows[0]) return rows[0];
   }
+}
+
+type Row<T extends HandleTable> = T['$inferSelect'];
+type InsertColumn<T extends HandleTable> = keyof T['$inferInsert'] & string;
+
+/** A value for each of `C`, null where there is nothing (never left out). */
+export type ColumnValues<T extends HandleTable, C extends readonly InsertColumn<T>[]> = {
+  [K in C[number]]: Exclude<T['$inferInsert'][K], undefined>;
+};
+
+/**
+ * `insertWithNewHandle` for the objects every reassignment makes (a net, a customer), as a
+ * statement built once (src/db/prepared.ts): the columns are placeholders, and so are the
+ * counter's name and the text around the number. `columns` are the ones every call fills; the
+ * others keep their defaults.
+ */
+export function numberedInsert<T extends HandleTable, const C extends readonly InsertColumn<T>[]>(
+  label: string,
+  table: T,
+  columns: C,
+  numbered: 'counter' | 'customer-sequence',
+): (tx: Transaction, values: ColumnValues<T, C>, numbering?: NumberedHandle) => Promise<Row<T>> {
+  const statement = preparedQuery<Record<string, unknown>, Row<T>[]>(label, (ex) => {
+    const source = numbered === 'counter' ? counterSource(ex, NUMBERING_PLACEHOLDERS) : customerHandleSource;
+    const base = source.counter ? ex.with(source.counter) : ex;
+    const values = Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)]));
+    return base
+      .insert(table)
+      .values({ ...values, handle: source.handle } as PgInsertValue<T>)
+      .onConflictDoNothing({ target: table.handle })
+      .returning() as unknown as Preparable<Row<T>[]>;
+  });
+  return async (tx, values, numbering) => {
+    for (;;) {
+      const [row] = await statement(tx, { ...values, ...numbering });
+      if (row) return row;
+    }
+  };
 }
 
 /** Upper-case ASCII letters only (accents dropped: `Müller` -> `MULLER`). */
@@ -226,9 +280,9 @@ export function netHandleStem(range: IpRange): string {
 }
 
 /** `NET-198-51-100-0-1`, `NET-198-51-100-0-2`, ... */
-export function netHandleSource(tx: Transaction, range: IpRange): HandleSource {
+export function netNumbering(range: IpRange): NumberedHandle {
   const stem = netHandleStem(range);
-  return counterSource(tx, { counter: `net:${stem}`, prefix: `${stem}-`, suffix: '' });
+  return { counter: `net:${stem}`, prefix: `${stem}-`, suffix: '' };
 }
 
 /** `C` and the sequence's next number, eight digits or more (`lpad` alone would cut a ninth). */
@@ -240,4 +294,4 @@ const CUSTOMER_HANDLE = sql`(select 'C' || lpad(n::text, greatest(8, length(n::t
  * a counter row held to commit would make them all wait for each other. Unique and increasing,
  * not gap-free; a number taken by a seed file is skipped.
  */
-export const customerHandleSource: HandleSource = { handle: CUSTOMER_HANDLE };
+const customerHandleSource: HandleSource = { handle: CUSTOMER_HANDLE };

@@ -27,9 +27,36 @@ interface NetSpan {
   readonly endAddress: PgColumn;
 }
 
+/**
+ * A range as statement operands: its values, or placeholders in a statement built once
+ * (src/db/prepared.ts; filled from `rangeValues`).
+ */
+export interface RangeOperands {
+  readonly version: number | SQLWrapper;
+  readonly start: string | SQLWrapper;
+  readonly end: string | SQLWrapper;
+}
+
+/** What `RANGE_PLACEHOLDERS` are filled with. */
+export interface RangeValues {
+  readonly version: number;
+  readonly start: string;
+  readonly end: string;
+}
+
+export function rangeValues(range: IpRange): RangeValues {
+  return { version: range.version, start: range.start.toString(), end: range.end.toString() };
+}
+
+export const RANGE_PLACEHOLDERS: RangeOperands = {
+  version: sql.placeholder('version'),
+  start: sql.placeholder('start'),
+  end: sql.placeholder('end'),
+};
+
 /** A range as the numeric interval the GiST index `nets_span_idx` is built on. */
-export function rangeInterval(range: IpRange): SQL {
-  return sql`numrange(${range.start.toString()}::numeric, ${range.end.toString()}::numeric, '[]')`;
+export function rangeInterval(range: RangeOperands): SQL {
+  return sql`numrange(${range.start}::numeric, ${range.end}::numeric, '[]')`;
 }
 
 function span(t: NetSpan): SQL {
@@ -40,12 +67,12 @@ function span(t: NetSpan): SQL {
  * The net holds the whole range. Written as interval containment so that `nets_span_idx`
  * answers it: `start <= x AND end >= y` on a b-tree reads every net that starts lower.
  */
-export function spanContains(t: NetSpan, range: IpRange): SQL {
+export function spanContains(t: NetSpan, range: RangeOperands): SQL {
   return sql`${t.version} = ${range.version} and ${span(t)} @> ${rangeInterval(range)}`;
 }
 
 /** The net shares at least one address with the range (by `nets_span_idx`, as above). */
-export function spanOverlaps(t: NetSpan, range: IpRange): SQL {
+export function spanOverlaps(t: NetSpan, range: RangeOperands): SQL {
   return sql`${t.version} = ${range.version} and ${span(t)} && ${rangeInterval(range)}`;
 }
 
@@ -82,7 +109,10 @@ export async function findNetsByRange(
 
 /** Every net that contains the range (itself included), the most specific first. */
 export async function findContainingNets(ex: Executor, range: IpRange): Promise<Net[]> {
-  const rows = await ex.select().from(nets).where(spanContains(nets, range));
+  const rows = await ex
+    .select()
+    .from(nets)
+    .where(spanContains(nets, rangeValues(range)));
   return mostSpecificFirst(rows);
 }
 
@@ -95,7 +125,7 @@ export async function findParentNet(ex: Executor, range: IpRange): Promise<Net |
   const [row] = await ex
     .select()
     .from(nets)
-    .where(sql`${nets.handle} = (${mostSpecificContaining(ex, range)})`);
+    .where(sql`${nets.handle} = (${mostSpecificContaining(ex, rangeValues(range))})`);
   return row;
 }
 
@@ -104,7 +134,7 @@ export async function findParentNet(ex: Executor, range: IpRange): Promise<Net |
  * and of nets with the same range the inner one (the one without a same-range child; the
  * handle decides between unrelated twins, which only a seed file can make).
  */
-export function mostSpecificContaining(ex: Executor, range: IpRange): SQLWrapper {
+export function mostSpecificContaining(ex: Executor, range: RangeOperands): SQLWrapper {
   const containing = alias(nets, 'containing');
   const sameRange = 'same_range_child';
   const sameRangeChild = alias(nets, sameRange);
@@ -152,7 +182,7 @@ export async function findOverlappingNets(ex: Executor, range: IpRange): Promise
   return ex
     .select()
     .from(nets)
-    .where(spanOverlaps(nets, range))
+    .where(spanOverlaps(nets, rangeValues(range)))
     .orderBy(asc(nets.startAddress), asc(nets.endAddress));
 }
 

@@ -4,17 +4,19 @@
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { type Executor, type Transaction, tables } from '../db/index.ts';
+import { type Executor, preparedQuery, type Transaction, tables } from '../db/index.ts';
 import { formatCidr, formatRange, type IpRange, rangeToCidrs } from '../ip/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { writeAudit } from './audit.ts';
-import { insertWithNewHandle, netHandleSource } from './handles.ts';
+import { netNumbering, numberedInsert } from './handles.ts';
 import {
   findContainingNets,
   findNetsByRange,
   findOverlappingNets,
   mostSpecificContaining,
+  RANGE_PLACEHOLDERS,
   rangeInterval,
+  rangeValues,
 } from './lookups.ts';
 import { checkPrefixSize } from './rules.ts';
 import type { Net, NetPocRole, NetType, OperationContext, OperationOptions } from './types.ts';
@@ -129,7 +131,7 @@ interface ParentForNewNet {
  *   at the same moment can both pass this check; the constraint then refuses the second insert
  *   (mapped to E_OVERLAP by `atomically`). The check stays: it names the sibling.
  */
-async function parentForNewNet(ex: Executor, range: IpRange): Promise<ParentForNewNet | undefined> {
+const parentForNewNetStatement = preparedQuery('registry_parent_for_new_net', (ex: Executor) => {
   const { nets } = tables;
   const target = alias(nets, 'lock_target');
   const locked = ex
@@ -139,7 +141,7 @@ async function parentForNewNet(ex: Executor, range: IpRange): Promise<ParentForN
     .for('key share')
     .as('locked');
   const child = alias(nets, 'child');
-  const [row] = await ex
+  return ex
     .select({ parent: nets, locked: locked.handle, sibling: child })
     .from(nets)
     .leftJoinLateral(locked, sql`true`)
@@ -147,12 +149,16 @@ async function parentForNewNet(ex: Executor, range: IpRange): Promise<ParentForN
       child,
       and(
         eq(child.parentHandle, nets.handle),
-        sql`numrange(${child.startAddress}, ${child.endAddress}, '[]') && ${rangeInterval(range)}`,
+        sql`numrange(${child.startAddress}, ${child.endAddress}, '[]') && ${rangeInterval(RANGE_PLACEHOLDERS)}`,
       ),
     )
-    .where(sql`${nets.handle} = (${mostSpecificContaining(ex, range)})`)
+    .where(sql`${nets.handle} = (${mostSpecificContaining(ex, RANGE_PLACEHOLDERS)})`)
     .orderBy(asc(child.startAddress))
     .limit(1);
+});
+
+async function parentForNewNet(ex: Executor, range: IpRange): Promise<ParentForNewNet | undefined> {
+  const [row] = await parentForNewNetStatement(ex, rangeValues(range));
   if (!row) return undefined;
   return { parent: row.parent, locked: row.locked !== null, sibling: row.sibling ?? undefined };
 }
@@ -172,8 +178,28 @@ export interface NewNet {
   readonly handle?: string;
 }
 
+const insertNumberedNet = numberedInsert(
+  'registry_insert_numbered_net',
+  tables.nets,
+  [
+    'name',
+    'version',
+    'startAddress',
+    'endAddress',
+    'cidrs',
+    'type',
+    'parentHandle',
+    'orgHandle',
+    'customerHandle',
+    'originAs',
+    'reverseNameservers',
+    'publicComments',
+  ],
+  'counter',
+);
+
 export async function insertNet(tx: Transaction, context: OperationContext, net: NewNet): Promise<Net> {
-  const values = {
+  const values: Parameters<typeof insertNumberedNet>[1] = {
     name: net.name,
     ...rangeColumns(net.range),
     type: net.type,
@@ -191,7 +217,7 @@ export async function insertNet(tx: Transaction, context: OperationContext, net:
           .values({ handle: net.handle, ...values })
           .returning()
       )[0]!
-    : await insertWithNewHandle(tx, netHandleSource(tx, net.range), tables.nets, values);
+    : await insertNumberedNet(tx, values, netNumbering(net.range));
   const handle = row.handle;
   const pocs = net.pocs ?? [];
   if (pocs.length > 0) {

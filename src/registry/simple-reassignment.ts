@@ -10,7 +10,7 @@ import { formatRange, rangeSize } from '../ip/index.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
-import { customerHandleSource, insertWithNewHandle } from './handles.ts';
+import { numberedInsert } from './handles.ts';
 import { findCustomer } from './lookups.ts';
 import { deleteNet, insertNet, netForTemplate, placeNewNet } from './placement.ts';
 import {
@@ -35,6 +35,13 @@ export function reviewReasonForSize(range: IpRange): string {
     `they are applied (${formatRange(range)} is ${rangeSize(range)} addresses)`
   );
 }
+
+const insertNumberedCustomer = numberedInsert(
+  'registry_insert_numbered_customer',
+  tables.customers,
+  ['parentOrgHandle', 'name', 'street', 'city', 'state', 'postalCode', 'country', 'privateResidence'],
+  'customer-sequence',
+);
 
 export function createSimpleReassignment(
   tx: Transaction,
@@ -63,7 +70,7 @@ export function createSimpleReassignment(
       if (sizeNeedsReview(input.range) && !options.staffApproved) {
         return ok({ status: 'pending_review', reason: reviewReasonForSize(input.range) });
       }
-      const customer = await insertWithNewHandle(sp, customerHandleSource, tables.customers, {
+      const customer = await insertNumberedCustomer(sp, {
         parentOrgHandle: parent.value.orgHandle,
         name: customerName,
         street: [...address.value.street],

@@ -109,10 +109,10 @@ try {
       for (const w of await waits.stop()) log(`  ${w.share.toFixed(2)}  ${w.wait.padEnd(28)} ${w.query}`);
     }
     if (statements) {
-      log(`PostgreSQL statements by server time (${spec.name}): calls, total ms, mean ms`);
+      log(`PostgreSQL statements by server time (${spec.name}): calls, total ms (planning), mean ms`);
       for (const s of await statements.stop()) {
         log(
-          `  ${String(s.calls).padStart(7)} ${s.totalMs.toFixed(0).padStart(7)} ${s.meanMs.toFixed(3).padStart(7)}  ${s.query}`,
+          `  ${String(s.calls).padStart(7)} ${s.totalMs.toFixed(0).padStart(7)} (${s.planMs.toFixed(0).padStart(5)}) ${s.meanMs.toFixed(3).padStart(7)}  ${s.query}`,
         );
       }
     }

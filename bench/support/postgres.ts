@@ -17,7 +17,9 @@ export interface BenchPostgres {
 export async function startBenchPostgres(options: { statementStats?: boolean } = {}): Promise<BenchPostgres> {
   const server = await startPostgres({
     durable: true,
-    settings: options.statementStats ? ['shared_preload_libraries=pg_stat_statements'] : [],
+    settings: options.statementStats
+      ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track_planning=on']
+      : [],
   });
   return {
     url: server.url,

@@ -101,6 +101,7 @@ try {
         ...settings,
         nodeFlags,
         log,
+        redisPid: redis.pid,
       }),
     );
     if (waits) {
@@ -162,6 +163,16 @@ const lines = [
     const b = r.burst;
     const p = r.paced;
     return `| ${r.name} | ${fmt(b.acceptedPerSecond)} | ${fmt(b.messagesPerSecond)} | ${fmt(b.templatesPerSecond)} | ${fmt(b.latency.p50Ms)} / ${fmt(b.latency.p95Ms)} / ${fmt(b.latency.p99Ms)} | ${fmt(p.messagesPerSecond)} | ${fmt(p.latency.p50Ms)} / ${fmt(p.latency.p95Ms)} / ${fmt(p.latency.p99Ms)} | ${fmt(ratio.endToEndVsBareSmtp)} | ${fmt(ratio.endToEndVsBullmq)} | ${r.processes.map((x) => `${x.roles} ${fmt(x.peakRssMiB)}`).join(', ')} |`;
+  }),
+  '',
+  'CPU milliseconds per message during the burst, by process (user + system time from /proc; the cores are shared, so their sum bounds msg/s):',
+  '',
+  '| scenario | CPU ms per message | total |',
+  '|---|---|---|',
+  ...results.map((r) => {
+    const spent = Object.entries(r.burst.cpuMsPerMessage);
+    const total = round(spent.reduce((sum, [, ms]) => sum + ms, 0));
+    return `| ${r.name} | ${spent.map(([name, ms]) => `${name} ${ms}`).join(', ')} | ${total} |`;
   }),
   '',
   `Bare smtp-server process peak RSS ${fmt(baselines.smtp.peakRssMiB)} MiB; bench process (client, sink, BullMQ baseline) ${report.benchProcessPeakRssMiB} MiB. Whole run ${report.seconds} s.`,

@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { LAUNCHER, ROOT, type RoleProcess, spawnRole } from '../../test/ops/support/processes.ts';
 import { bulkPlan } from '../../test/ops/support/traffic.ts';
 import { freePort } from '../../test/support/postgres-server.ts';
+import { type CpuGroup, countCpu, postmasterPid, withChildren } from './cpu.ts';
 import { type OutgoingMessage, type ReplySink, sendAll, type Timing } from './load.ts';
 import type { BenchPostgres } from './postgres.ts';
 import { type Latency, latency, peakRssMiB, round } from './stats.ts';
@@ -40,6 +41,8 @@ export interface PhaseResult {
   readonly latency: Latency;
   /** Offered rate (paced runs). */
   readonly offeredPerSecond?: number;
+  /** CPU milliseconds per message, by process group (ingress, worker, postgres, redis, bench). */
+  readonly cpuMsPerMessage: Readonly<Record<string, number>>;
 }
 
 export interface ScenarioResult {
@@ -66,6 +69,8 @@ export interface ScenarioContext {
   /** Extra node flags for the daemon processes (e.g. --cpu-prof). */
   readonly nodeFlags: readonly string[];
   readonly log: (line: string) => void;
+  /** The Redis server's process, for its CPU time. */
+  readonly redisPid: () => number | undefined;
 }
 
 function toOutgoing(run: number, count: number): OutgoingMessage[] {
@@ -95,7 +100,9 @@ async function phase(
   smtpPort: number,
   messages: readonly OutgoingMessage[],
   rate: number | undefined,
+  cpuGroups: readonly CpuGroup[],
 ): Promise<PhaseResult> {
+  const cpu = countCpu(cpuGroups);
   const start = performance.now();
   const timings: Timing[] = await sendAll(messages, {
     port: smtpPort,
@@ -110,6 +117,7 @@ async function phase(
   );
   const replied = accepted.map((t) => ({ ...t, replied: ctx.sink.replies.get(t.messageId)! }));
   const lastReply = Math.max(...replied.map((t) => t.replied));
+  const cpuMsPerMessage = cpu.stop(accepted.length);
   const templates = accepted.reduce((sum, t) => sum + t.templates, 0);
   return {
     messages: messages.length,
@@ -120,6 +128,7 @@ async function phase(
     templatesPerSecond: round((templates * 1000) / (lastReply - start)),
     latency: latency(replied.map((t) => t.replied - (t.endOfData ?? t.accepted ?? t.sent ?? 0))),
     ...(rate ? { offeredPerSecond: rate } : {}),
+    cpuMsPerMessage,
   };
 }
 
@@ -165,14 +174,42 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
       for (let i = 0; i < spec.workers; i++) await launch(['worker']);
     }
     await Promise.all(processes.map((p) => p.ready(60_000)));
+    const postgresDataDir = spec.backend === 'postgres' ? ctx.postgres?.dataDir : undefined;
+    const cpuGroups: CpuGroup[] = [
+      ...processes.map((p, i) => ({
+        name:
+          processes.filter((q) => q.roles.join('+') === p.roles.join('+')).length > 1
+            ? `${p.roles.join('+')}#${i}`
+            : p.roles.join('+'),
+        pids: () => (p.child.pid === undefined ? [] : [p.child.pid]),
+      })),
+      ...(postgresDataDir
+        ? [{ name: 'postgres', pids: withChildren(() => postmasterPid(postgresDataDir)) }]
+        : []),
+      { name: 'redis', pids: () => [ctx.redisPid()].filter((pid) => pid !== undefined) },
+      // The load generator and the reply sink run in this process.
+      { name: 'bench', pids: () => [process.pid] },
+    ];
 
     ctx.log(`  ${spec.name}: warm-up`);
-    await phase(ctx, smtpPort, toOutgoing(ctx.runBase, 30), undefined);
+    await phase(ctx, smtpPort, toOutgoing(ctx.runBase, 30), undefined, cpuGroups);
     ctx.log(`  ${spec.name}: burst of ${ctx.burstMessages} messages`);
-    const burst = await phase(ctx, smtpPort, toOutgoing(ctx.runBase + 1, ctx.burstMessages), undefined);
+    const burst = await phase(
+      ctx,
+      smtpPort,
+      toOutgoing(ctx.runBase + 1, ctx.burstMessages),
+      undefined,
+      cpuGroups,
+    );
     const pacedCount = Math.round(ctx.pacedRate * ctx.pacedSeconds);
     ctx.log(`  ${spec.name}: ${pacedCount} messages paced at ${ctx.pacedRate}/s`);
-    const paced = await phase(ctx, smtpPort, toOutgoing(ctx.runBase + 2, pacedCount), ctx.pacedRate);
+    const paced = await phase(
+      ctx,
+      smtpPort,
+      toOutgoing(ctx.runBase + 2, pacedCount),
+      ctx.pacedRate,
+      cpuGroups,
+    );
     return {
       name: spec.name,
       backend: spec.backend,

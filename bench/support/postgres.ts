@@ -9,6 +9,8 @@ import { startPostgres } from '../../test/support/postgres-server.ts';
 export interface BenchPostgres {
   /** Admin URL (database `postgres`). */
   readonly url: string;
+  /** The server's data directory (its postmaster.pid names the server process). */
+  readonly dataDir: string;
   /** A new empty database; returns its URL. */
   createDatabase(name: string): Promise<string>;
   stop(): void;
@@ -23,6 +25,7 @@ export async function startBenchPostgres(options: { statementStats?: boolean } =
   });
   return {
     url: server.url,
+    dataDir: server.dataDir,
     async createDatabase(name) {
       const admin = new pg.Client({ connectionString: server.url });
       await admin.connect();

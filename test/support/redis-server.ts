@@ -21,6 +21,8 @@ export interface RedisServer {
   pause(): Promise<void>;
   /** Starts it again on the same port and socket, with the data it had. */
   resume(): Promise<void>;
+  /** The server's process id while it runs (the benchmark counts its CPU time). */
+  pid(): number | undefined;
 }
 
 export async function startRedis(): Promise<RedisServer> {
@@ -90,6 +92,7 @@ export async function startRedis(): Promise<RedisServer> {
     socketPath,
     pause: halt,
     resume: start,
+    pid: () => child?.pid,
     stop: async () => {
       await halt();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -3,3 +3,4 @@ export { MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from './open.ts';
 export { type Preparable, preparedQuery, preparedSql } from './prepared.ts';
 export type * from './schema.ts';
 export * as tables from './schema.ts';
+export { type TogetherWrite, type WithWrites, writeTogether } from './write-together.ts';

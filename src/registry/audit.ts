@@ -2,7 +2,7 @@
  * Every change to the registry leaves one audit row: who, what, which object, from which ticket
  * and submission, and the object before and after.
  */
-import { type Transaction, tables } from '../db/index.ts';
+import { type TogetherWrite, type Transaction, tables, writeTogether } from '../db/index.ts';
 import type { Actor, OperationContext } from './types.ts';
 
 /** `account:12`, `staff:alice@registry.example`, or the system component's name (e.g. `seed`). */
@@ -74,7 +74,14 @@ export async function writeAudit(
   else await tx.insert(tables.auditLog).values(row);
 }
 
+/** Gathered audit rows as one insert, to send with other writes (`writeTogether`); none: undefined. */
+export function auditRowsWrite(rows: readonly AuditRow[]): TogetherWrite | undefined {
+  if (rows.length === 0) return undefined;
+  return (ex) => ex.insert(tables.auditLog).values([...rows]);
+}
+
 /** Writes gathered audit rows in one statement. */
 export async function writeAuditRows(tx: Transaction, rows: readonly AuditRow[]): Promise<void> {
-  if (rows.length > 0) await tx.insert(tables.auditLog).values([...rows]);
+  const write = auditRowsWrite(rows);
+  if (write) await writeTogether(tx, [write]);
 }

@@ -22,7 +22,7 @@ export {
   type NewAccount,
   revokeApiKey,
 } from './accounts.ts';
-export { type AuditRow, renderActor, toAuditJson, writeAuditRows } from './audit.ts';
+export { type AuditRow, auditRowsWrite, renderActor, toAuditJson, writeAuditRows } from './audit.ts';
 export { DEMO_API_KEY, DEMO_SEED, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from './demo.ts';
 export { HandleReservations, type PocNaming, reservePocHandles } from './handles.ts';
 export {
@@ -81,5 +81,6 @@ export {
   type NewTicket,
   TICKET_NUMBER,
   ticketByNumber,
+  ticketsWrite,
 } from './tickets.ts';
 export type * from './types.ts';

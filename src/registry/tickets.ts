@@ -8,7 +8,14 @@
  * transaction that rolls back (a crash, a lost race, a deadlock) leaves its numbers unused.
  */
 import { eq, sql } from 'drizzle-orm';
-import { type Executor, queryRows, type Transaction, tables } from '../db/index.ts';
+import {
+  type Executor,
+  queryRows,
+  type TogetherWrite,
+  type Transaction,
+  tables,
+  writeTogether,
+} from '../db/index.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
 import type { Ticket, TicketStatus } from './types.ts';
 
@@ -70,22 +77,31 @@ export async function issueTicket(tx: Transaction, ticket: NewTicket): Promise<s
   return number;
 }
 
-/** Records tickets whose numbers were taken beforehand, in one statement (a message's). */
+/** Tickets whose numbers were taken beforehand, as one insert to send with other writes; none: undefined. */
+export function ticketsWrite(
+  tickets: ReadonlyArray<NewTicket & { readonly number: string }>,
+): TogetherWrite | undefined {
+  if (tickets.length === 0) return undefined;
+  return (ex) =>
+    ex.insert(tables.tickets).values(
+      tickets.map((ticket) => ({
+        number: ticket.number,
+        submissionId: ticket.submissionId ?? null,
+        templateIndex: ticket.templateIndex ?? null,
+        status: ticket.status,
+        resolution: ticket.resolution ?? null,
+        ...(ticket.status === 'pending_review' ? {} : { closedAt: ticket.now ?? new Date() }),
+      })),
+    );
+}
+
+/** Records tickets whose numbers were taken beforehand, in one statement. */
 export async function issueTickets(
   tx: Transaction,
   tickets: ReadonlyArray<NewTicket & { readonly number: string }>,
 ): Promise<void> {
-  if (tickets.length === 0) return;
-  await tx.insert(tables.tickets).values(
-    tickets.map((ticket) => ({
-      number: ticket.number,
-      submissionId: ticket.submissionId ?? null,
-      templateIndex: ticket.templateIndex ?? null,
-      status: ticket.status,
-      resolution: ticket.resolution ?? null,
-      ...(ticket.status === 'pending_review' ? {} : { closedAt: ticket.now ?? new Date() }),
-    })),
-  );
+  const write = ticketsWrite(tickets);
+  if (write) await writeTogether(tx, [write]);
 }
 
 export async function ticketByNumber(ex: Executor, number: string): Promise<Ticket | undefined> {

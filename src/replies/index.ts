@@ -17,7 +17,7 @@ export {
 export { type IncomingMailFacts, type NoReplyReason, type ReplyDecision, shouldReply } from './loop-rules.ts';
 export { notificationMessageId, replyMessageId } from './message-id.ts';
 export { composeNotification, type NotificationRequest, type NotifyOptions } from './notify.ts';
-export { type ClaimedMail, enqueueOutbox, retryFailedMail } from './outbox.ts';
+export { type ClaimedMail, enqueueOutbox, outboxWrite, retryFailedMail } from './outbox.ts';
 export {
   type ParsedBlock,
   type ParsedProblem,

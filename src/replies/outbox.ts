@@ -5,8 +5,21 @@
  * database never take the same row at once.
  */
 import { sql } from 'drizzle-orm';
-import { type Executor, queryRows, tables } from '../db/index.ts';
+import { type Executor, queryRows, type TogetherWrite, tables } from '../db/index.ts';
 import type { OutgoingMail } from './types.ts';
+
+function outboxRows(mails: readonly OutgoingMail[], submissionId: string | undefined) {
+  return mails
+    .filter((m) => m.recipients.length > 0)
+    .map((m) => ({
+      messageId: m.messageId,
+      submissionId: submissionId ?? null,
+      kind: m.kind,
+      envelopeFrom: m.envelopeFrom,
+      recipients: [...m.recipients],
+      raw: m.raw,
+    }));
+}
 
 /**
  * Inserts mails in the caller's transaction. A mail whose Message-ID is already there is
@@ -18,16 +31,7 @@ export async function enqueueOutbox(
   mails: readonly OutgoingMail[],
   submissionId?: string,
 ): Promise<number> {
-  const rows = mails
-    .filter((m) => m.recipients.length > 0)
-    .map((m) => ({
-      messageId: m.messageId,
-      submissionId: submissionId ?? null,
-      kind: m.kind,
-      envelopeFrom: m.envelopeFrom,
-      recipients: [...m.recipients],
-      raw: m.raw,
-    }));
+  const rows = outboxRows(mails, submissionId);
   if (rows.length === 0) return 0;
   const added = await tx
     .insert(tables.outbox)
@@ -35,6 +39,17 @@ export async function enqueueOutbox(
     .onConflictDoNothing({ target: tables.outbox.messageId })
     .returning({ id: tables.outbox.id });
   return added.length;
+}
+
+/** `enqueueOutbox` as one insert to send with other writes (`writeTogether`); nothing to send: undefined. */
+export function outboxWrite(
+  mails: readonly OutgoingMail[],
+  submissionId: string | undefined,
+): TogetherWrite | undefined {
+  const rows = outboxRows(mails, submissionId);
+  if (rows.length === 0) return undefined;
+  return (ex) =>
+    ex.insert(tables.outbox).values(rows).onConflictDoNothing({ target: tables.outbox.messageId });
 }
 
 /** A row taken for sending; `attempts` already counts this attempt. */

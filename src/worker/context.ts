@@ -12,10 +12,11 @@ import {
   composeReplies,
   enqueueOutbox,
   firstAddress,
+  type OutgoingMail,
   type ReplyRequest,
   type ReplyTexts,
 } from '../replies/index.ts';
-import type { NoticeSink } from './notices.ts';
+import type { NoticeComposer } from './notices.ts';
 
 export interface WorkerMetrics {
   templateHandled(form: string, outcome: TemplateOutcome): void;
@@ -27,9 +28,11 @@ export interface WorkerContext {
   readonly logger: Logger;
   /** DNS for DKIM/SPF checks; the system resolver when absent (tests pass a stub). */
   readonly resolver?: DnsResolver;
-  readonly notices: NoticeSink;
+  readonly composeNotices: NoticeComposer;
   /** Our own addresses (hostmaster and reply From): never answered. */
   readonly ourAddresses: readonly string[];
+  /** The reply's mail, to queue with the message's other writes. */
+  composeReply(request: ReplyRequest, tag?: string): Promise<OutgoingMail[]>;
   enqueueReply(tx: Executor, request: ReplyRequest, tag?: string): Promise<void>;
   /** Called after a reply was committed: wakes the outbox sender. */
   afterCommit(): void;
@@ -63,14 +66,13 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
     logger: options.logger,
     ...(options.resolver ? { resolver: options.resolver } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
-    notices: async (tx, notices) => {
-      const mails = await Promise.all(
+    composeNotices: (notices) =>
+      Promise.all(
         notices
           .filter((n) => n.to.length > 0)
           .map((n) => composeNotification({ ...n, to: [...n.to] }, { from, hostname, texts })),
-      );
-      await enqueueOutbox(tx, mails, notices[0]?.submissionId);
-    },
+      ),
+    composeReply: (request, tag) => composeReplies(request, { ...composeOptions, ...(tag ? { tag } : {}) }),
     enqueueReply: async (tx, request, tag) => {
       const mails = await composeReplies(request, { ...composeOptions, ...(tag ? { tag } : {}) });
       await enqueueOutbox(tx, mails, request.submissionId);

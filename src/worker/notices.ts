@@ -5,6 +5,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import { type Actor, type AuditRow, linkAccountPoc } from '../registry/index.ts';
+import type { OutgoingMail } from '../replies/index.ts';
 import type { TemplateRequest } from '../templates/index.ts';
 
 export interface Notice {
@@ -17,8 +18,8 @@ export interface Notice {
   readonly templateIndex: number;
 }
 
-/** Composes and enqueues notices in the template's transaction. */
-export type NoticeSink = (tx: Transaction, notices: readonly Notice[]) => Promise<void>;
+/** Composes notices into mail (queued with the other writes of the transaction). */
+export type NoticeComposer = (notices: readonly Notice[]) => Promise<OutgoingMail[]>;
 
 async function pocEmails(tx: Transaction, handles: readonly string[]): Promise<string[]> {
   if (handles.length === 0) return [];

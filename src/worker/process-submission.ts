@@ -254,16 +254,20 @@ async function runMessage(
         ),
       );
     }
-    await records.write(tx, ctx.notices);
     const forStaff = staffRecord(read);
     if (forStaff) await recordRefusal(tx, read, forStaff);
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     const reply = replyRequest(read, results, read.templates.length);
-    if (reply) await ctx.enqueueReply(tx, reply, options.replyTag);
-    await tx
-      .update(tables.submissions)
-      .set({ state: 'done', processedAt: new Date() })
-      .where(eq(tables.submissions.id, submissionId));
+    // The records, the notices, the reply and the `done` mark: one statement.
+    await records.write(tx, ctx.composeNotices, {
+      submissionId,
+      mails: reply ? await ctx.composeReply(reply, options.replyTag) : [],
+      last: (ex) =>
+        ex
+          .update(tables.submissions)
+          .set({ state: 'done', processedAt: new Date() })
+          .where(eq(tables.submissions.id, submissionId)),
+    });
     return results;
   });
 }

@@ -12,17 +12,21 @@ import {
   type RejectionState,
   type Submission,
   type TemplateOutcome,
+  type TogetherWrite,
   type Transaction,
   tables,
+  type WithWrites,
+  writeTogether,
 } from '../db/index.ts';
 import type { Actor, AuditRow, HandleReservations, NewTicket, OperationOptions } from '../registry/index.ts';
-import { allocateTicketNumber, issueTickets, toAuditJson, writeAuditRows } from '../registry/index.ts';
+import { allocateTicketNumber, auditRowsWrite, ticketsWrite, toAuditJson } from '../registry/index.ts';
+import { type OutgoingMail, outboxWrite } from '../replies/index.ts';
 import type { ErrorCode, Problem } from '../shared/errors.ts';
 import { problem } from '../shared/errors.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
 import { type Grant, handlerFor } from './handlers.ts';
 import { hideKeys, KEY_HIDDEN_NOTE } from './hide-keys.ts';
-import { linkCreatedPoc, type Notice, type NoticeSink, noticesFor } from './notices.ts';
+import { linkCreatedPoc, type Notice, type NoticeComposer, noticesFor } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
 import { pinToField } from './problem-fields.ts';
 
@@ -209,26 +213,52 @@ export class TemplateRecords {
     this.audit.push(...rows);
   }
 
-  /** Writes everything gathered, in the caller's transaction. */
-  async write(tx: Transaction, sink: NoticeSink): Promise<void> {
-    await writeAuditRows(tx, this.audit);
-    await issueTickets(tx, this.tickets);
-    if (this.templates.length > 0) await tx.insert(tables.submissionTemplates).values(this.templates);
-    if (this.rejections.length > 0) {
-      await tx
-        .insert(tables.rejections)
-        .values(this.rejections)
-        // Refused again after a staff action: the same reason is open again, with today's words.
-        .onConflictDoUpdate({
-          target: [
-            tables.rejections.submissionId,
-            tables.rejections.templateIndex,
-            tables.rejections.reasonCode,
-          ],
-          set: { state: 'open', reason: sql`excluded.reason`, closedAt: null, closedBy: null },
-        });
-    }
-    if (this.notices.length > 0) await sink(tx, this.notices);
+  /**
+   * Writes everything gathered, with the notices' mail, in the caller's transaction: one
+   * statement (`writeTogether`), ending with the caller's own mail (the reply) and last write
+   * (the message's `done` mark), if any.
+   */
+  async write(
+    tx: Transaction,
+    composeNotices: NoticeComposer,
+    end: {
+      readonly submissionId?: string;
+      readonly mails?: readonly OutgoingMail[];
+      readonly last?: TogetherWrite;
+    } = {},
+  ): Promise<void> {
+    const noticeMails = this.notices.length > 0 ? await composeNotices(this.notices) : [];
+    const submissionId = end.submissionId ?? this.notices[0]?.submissionId;
+    const templates = this.templates;
+    const rejections = this.rejections;
+    const writes = [
+      auditRowsWrite(this.audit),
+      ticketsWrite(this.tickets),
+      templates.length > 0
+        ? (ex: WithWrites) => ex.insert(tables.submissionTemplates).values(templates)
+        : undefined,
+      rejections.length > 0
+        ? (ex: WithWrites) =>
+            ex
+              .insert(tables.rejections)
+              .values(rejections)
+              // Refused again after a staff action: the same reason is open again, with today's words.
+              .onConflictDoUpdate({
+                target: [
+                  tables.rejections.submissionId,
+                  tables.rejections.templateIndex,
+                  tables.rejections.reasonCode,
+                ],
+                set: { state: 'open', reason: sql`excluded.reason`, closedAt: null, closedBy: null },
+              })
+        : undefined,
+      outboxWrite([...noticeMails, ...(end.mails ?? [])], submissionId),
+      end.last,
+    ];
+    await writeTogether(
+      tx,
+      writes.filter((w): w is TogetherWrite => w !== undefined),
+    );
   }
 }
 
@@ -382,7 +412,7 @@ export async function applyTemplate(
 export async function runTemplate(
   db: Database,
   run: TemplateRun,
-  notices: NoticeSink,
+  composeNotices: NoticeComposer,
 ): Promise<TemplateResult> {
   const { template, submissionId } = run;
   // Staff runs may keep the ticket the customer already holds: they decide inside the transaction.
@@ -391,7 +421,7 @@ export async function runTemplate(
     const previous = (await lockSubmission(tx, submissionId)).stored.get(template.index);
     const records = new TemplateRecords();
     const result = await applyTemplate(tx, run, { previous, ticket }, records);
-    await records.write(tx, notices);
+    await records.write(tx, composeNotices);
     return result;
   });
 }

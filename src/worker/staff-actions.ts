@@ -69,7 +69,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
         options: { waive, staffApproved: job.kind !== 'reprocess' },
         replace: true,
       },
-      ctx.notices,
+      ctx.composeNotices,
     );
     ctx.logger.info(
       {

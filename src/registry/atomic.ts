@@ -16,11 +16,12 @@ import {
   type DriverErrorFields,
   errorChain,
   fail,
+  ok,
   type Problem,
   problem,
   type Result,
 } from '../shared/errors.ts';
-import type { OperationOptions, Outcome } from './types.ts';
+import type { AppliedOutcome, OperationOptions, Outcome } from './types.ts';
 
 export const SIBLING_OVERLAP_CONSTRAINT = 'nets_sibling_no_overlap';
 
@@ -82,4 +83,50 @@ export async function atomically(
     await undo();
     return fail(overlap);
   }
+}
+
+/**
+ * Thrown by an operation run without a savepoint (`OperationOptions.withoutSavepoint`) that has
+ * written and must now be undone (`confirm` refused): only undoing the caller's whole
+ * transaction can, and the caller runs it again with savepoints.
+ */
+export class SavepointNeeded extends Error {
+  constructor(reason: string) {
+    super(`an operation must be undone after writing (${reason}); run the transaction again with savepoints`);
+    this.name = 'SavepointNeeded';
+  }
+}
+
+/** What `plan` found: what to write, or why staff must look first (nothing written either way). */
+export type Plan<P> =
+  | { readonly status: 'planned'; readonly plan: P }
+  | Extract<Outcome, { status: 'pending_review' }>;
+
+/**
+ * An operation in two steps: `plan` reads, checks and may refuse or hold for review, and
+ * writes nothing; `write` applies the plan and cannot refuse (its failures are exceptions). With
+ * a savepoint (the default) it is `atomically` as ever. Without one (`withoutSavepoint`), a
+ * refusal has nothing to undo; an exception aborts the caller's transaction, and a `confirm`
+ * that refuses after the write throws `SavepointNeeded`: the caller runs everything again with
+ * savepoints, where both become ordinary refusals.
+ */
+export async function planThenWrite<P>(
+  tx: Transaction,
+  plan: (tx: Transaction) => Promise<Result<Plan<P>, Problem>>,
+  write: (tx: Transaction, plan: P) => Promise<AppliedOutcome>,
+  options: OperationOptions,
+): Promise<Result<Outcome, Problem>> {
+  const run = async (ex: Transaction): Promise<Result<Outcome, Problem>> => {
+    const planned = await plan(ex);
+    if (!planned.ok) return planned;
+    if (planned.value.status === 'pending_review') return ok(planned.value);
+    return ok(await write(ex, planned.value.plan));
+  };
+  if (!options.withoutSavepoint) return atomically(tx, run, options.confirm);
+  const result = await run(tx);
+  if (result.ok && result.value.status === 'applied' && options.confirm) {
+    const confirmed = await options.confirm(tx, result.value);
+    if (!confirmed.ok) throw new SavepointNeeded(confirmed.error.code);
+  }
+  return result;
 }

@@ -8,7 +8,7 @@ import { type Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange, rangeSize } from '../ip/index.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
-import { atomically } from './atomic.ts';
+import { atomically, type Plan, planThenWrite } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { numberedInsert } from './handles.ts';
 import { findCustomer } from './lookups.ts';
@@ -22,6 +22,8 @@ import {
   sizeNeedsReview,
 } from './rules.ts';
 import type {
+  AppliedOutcome,
+  Net,
   OperationContext,
   OperationOptions,
   Outcome,
@@ -43,72 +45,115 @@ const insertNumberedCustomer = numberedInsert(
   'customer-sequence',
 );
 
+/** What a simple reassignment will write, once every check has passed. */
+interface SimpleReassignmentPlan {
+  readonly parent: Net & { readonly orgHandle: string };
+  readonly customerName: string;
+  readonly address: Exclude<ReturnType<typeof checkAddress>, { ok: false }>['value'];
+  readonly netName: string;
+  readonly originAs: readonly number[];
+}
+
+/** Every check, and the placement under the parent (which locks it): nothing written. */
+async function planSimpleReassignment(
+  tx: Transaction,
+  input: SimpleReassignmentInput,
+  options: OperationOptions,
+): Promise<Result<Plan<SimpleReassignmentPlan>>> {
+  const customerName = input.customer.name.trim();
+  if (!customerName) return fail(problem('E_MISSING_FIELD', 'the customer name is required'));
+  const address = checkAddress(input.customer.address, 'customer');
+  if (!address.ok) return address;
+  const name = checkNetName(
+    input.networkName?.trim() || netNameFromCustomer(customerName, input.customer.privateResidence),
+  );
+  if (!name.ok) return name;
+  const originAs = checkOriginAs(input.originAs);
+  if (!originAs.ok) return originAs;
+  const parent = await placeNewNet(tx, input.range, options);
+  if (!parent.ok) return parent;
+  const orgHandle = parent.value.orgHandle;
+  if (!orgHandle) {
+    return fail(problem('E_INTERNAL', `${parent.value.handle} has no holding org; ask hostmaster staff`));
+  }
+  if (sizeNeedsReview(input.range) && !options.staffApproved) {
+    return ok({ status: 'pending_review', reason: reviewReasonForSize(input.range) });
+  }
+  return ok({
+    status: 'planned',
+    plan: {
+      parent: { ...parent.value, orgHandle },
+      customerName,
+      address: address.value,
+      netName: name.value,
+      originAs: originAs.value,
+    },
+  });
+}
+
+/** The customer and the net: no refusal from here on (failures are exceptions). */
+async function writeSimpleReassignment(
+  tx: Transaction,
+  context: OperationContext,
+  input: SimpleReassignmentInput,
+  plan: SimpleReassignmentPlan,
+): Promise<AppliedOutcome> {
+  const { parent, customerName, address } = plan;
+  const customer = await insertNumberedCustomer(tx, {
+    parentOrgHandle: parent.orgHandle,
+    name: customerName,
+    street: [...address.street],
+    city: address.city,
+    state: address.state ?? null,
+    postalCode: address.postalCode ?? null,
+    country: address.country,
+    privateResidence: input.customer.privateResidence,
+  });
+  const customerHandle = customer.handle;
+  await writeAudit(tx, context, {
+    action: 'create',
+    objectType: 'customer',
+    objectHandle: customerHandle,
+    after: customer,
+  });
+  const net = await insertNet(tx, context, {
+    range: input.range,
+    type: 'simple_reassignment',
+    name: plan.netName,
+    parent,
+    orgHandle: null,
+    customerHandle,
+    originAs: plan.originAs,
+    reverseNameservers: [],
+    publicComments: cleanList(input.publicComments),
+  });
+  return {
+    status: 'applied',
+    handles: { net: net.handle, customer: customerHandle },
+    placedUnder: parent.handle,
+    summary: [
+      `Customer ${customerHandle} (${customerName}${input.customer.privateResidence ? ', private residence' : ''}) created.`,
+      `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) reassigned to ${customerHandle} under ${parent.handle}.`,
+    ],
+  };
+}
+
+/**
+ * A new simple reassignment: a customer record and a net under the most specific net holding
+ * the range. Refuses only before it writes (`planThenWrite`), so a message's transaction runs it
+ * without a savepoint.
+ */
 export function createSimpleReassignment(
   tx: Transaction,
   context: OperationContext,
   input: SimpleReassignmentInput,
   options: OperationOptions = {},
 ): Promise<Result<Outcome>> {
-  return atomically(
+  return planThenWrite(
     tx,
-    async (sp) => {
-      const customerName = input.customer.name.trim();
-      if (!customerName) return fail(problem('E_MISSING_FIELD', 'the customer name is required'));
-      const address = checkAddress(input.customer.address, 'customer');
-      if (!address.ok) return address;
-      const name = checkNetName(
-        input.networkName?.trim() || netNameFromCustomer(customerName, input.customer.privateResidence),
-      );
-      if (!name.ok) return name;
-      const originAs = checkOriginAs(input.originAs);
-      if (!originAs.ok) return originAs;
-      const parent = await placeNewNet(sp, input.range, options);
-      if (!parent.ok) return parent;
-      if (!parent.value.orgHandle) {
-        return fail(problem('E_INTERNAL', `${parent.value.handle} has no holding org; ask hostmaster staff`));
-      }
-      if (sizeNeedsReview(input.range) && !options.staffApproved) {
-        return ok({ status: 'pending_review', reason: reviewReasonForSize(input.range) });
-      }
-      const customer = await insertNumberedCustomer(sp, {
-        parentOrgHandle: parent.value.orgHandle,
-        name: customerName,
-        street: [...address.value.street],
-        city: address.value.city,
-        state: address.value.state ?? null,
-        postalCode: address.value.postalCode ?? null,
-        country: address.value.country,
-        privateResidence: input.customer.privateResidence,
-      });
-      const customerHandle = customer.handle;
-      await writeAudit(sp, context, {
-        action: 'create',
-        objectType: 'customer',
-        objectHandle: customerHandle,
-        after: customer,
-      });
-      const net = await insertNet(sp, context, {
-        range: input.range,
-        type: 'simple_reassignment',
-        name: name.value,
-        parent: parent.value,
-        orgHandle: null,
-        customerHandle,
-        originAs: originAs.value,
-        reverseNameservers: [],
-        publicComments: cleanList(input.publicComments),
-      });
-      return ok({
-        status: 'applied',
-        handles: { net: net.handle, customer: customerHandle },
-        placedUnder: parent.value.handle,
-        summary: [
-          `Customer ${customerHandle} (${customerName}${input.customer.privateResidence ? ', private residence' : ''}) created.`,
-          `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) reassigned to ${customerHandle} under ${parent.value.handle}.`,
-        ],
-      });
-    },
-    options.confirm,
+    (ex) => planSimpleReassignment(ex, input, options),
+    (ex, plan) => writeSimpleReassignment(ex, context, input, plan),
+    options,
   );
 }
 

@@ -49,6 +49,14 @@ export interface OperationOptions {
    * the parent a new net really went under).
    */
   readonly confirm?: (tx: Transaction, applied: AppliedOutcome) => Promise<Result<void, Problem>>;
+  /**
+   * No savepoint for operations that refuse only before they write (`planThenWrite`): the
+   * caller runs its whole transaction again, with savepoints, if it fails or if `confirm`
+   * refuses after the write (`SavepointNeeded`). A message's transaction sets it: a savepoint is
+   * a round trip per template, and almost every operation either applies or refuses before
+   * writing anything.
+   */
+  readonly withoutSavepoint?: boolean;
 }
 
 /**

@@ -10,7 +10,15 @@ import { type Database, type Submission, type Transaction, tables } from '../db/
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
 import { allocateTicketNumbers, type PocNaming, reservePocHandles } from '../registry/index.ts';
 import { type ReplyRequest, shouldReply } from '../replies/index.ts';
-import { type ErrorCode, errorChain, fail, type Problem, problem, type Result } from '../shared/errors.ts';
+import {
+  describeError,
+  type ErrorCode,
+  errorChain,
+  fail,
+  type Problem,
+  problem,
+  type Result,
+} from '../shared/errors.ts';
 import { type ParsedTemplate, parseSubmission } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
@@ -226,6 +234,7 @@ async function runMessage(
   ctx: WorkerContext,
   read: ReadSubmission,
   options: ProcessOptions,
+  savepoints: boolean,
 ): Promise<TemplateResult[] | undefined> {
   const submissionId = read.submission.id;
   const templates = !read.refusal && read.requester ? read.templates : [];
@@ -249,7 +258,12 @@ async function runMessage(
             requester: read.requester!,
             sender: read.mail?.headers.from?.address,
           },
-          { previous: locked.stored.get(template.index), ticket: tickets[i], reservedHandles },
+          {
+            previous: locked.stored.get(template.index),
+            ticket: tickets[i],
+            reservedHandles,
+            withoutSavepoint: !savepoints,
+          },
           records,
         ),
       );
@@ -306,16 +320,28 @@ export async function processSubmission(
   }
   const read = await readSubmission(ctx, submission, { lastAttempt: options.lastAttempt ?? false });
   let results: TemplateResult[] | undefined;
+  // First without a savepoint per template where an operation cannot leave half a change behind
+  // (it refuses only before writing); if anything fails, the transaction is undone and the
+  // message runs again with savepoints, where a failed operation is undone alone.
+  let savepoints = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      results = await runMessage(ctx, read, options);
+      results = await runMessage(ctx, read, options, savepoints);
       break;
     } catch (error) {
       // Two messages changing the same objects in opposite orders: PostgreSQL undid this one.
-      if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
-      ctx.logger.warn(
-        { submissionId, attempt: attempt + 1 },
-        'deadlock with another message; running it again',
+      if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) {
+        ctx.logger.warn(
+          { submissionId, attempt: attempt + 1 },
+          'deadlock with another message; running it again',
+        );
+        continue;
+      }
+      if (savepoints) throw error;
+      savepoints = true;
+      ctx.logger.info(
+        { submissionId, error: describeError(error) },
+        'undone without savepoints; running the message again with a savepoint per template',
       );
     }
   }

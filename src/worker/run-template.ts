@@ -123,7 +123,7 @@ async function decide(
   ticket: string,
   actor: Actor,
   records: TemplateRecords,
-  reservedHandles: HandleReservations | undefined,
+  slot: TemplateSlot,
 ): Promise<Decision> {
   const { template } = run;
   const rejected = (errors: readonly Problem[]): Decision => ({
@@ -149,7 +149,7 @@ async function decide(
     ticketNumber: ticket,
     submissionId: run.submissionId,
     pendingAudit,
-    reservedHandles,
+    reservedHandles: slot.reservedHandles,
   };
   const verify = waived.has('E_NOT_AUTHORIZED') ? undefined : handler.verify;
   // Run by the registry inside the operation's own savepoint: a refusal undoes what was written.
@@ -161,7 +161,11 @@ async function decide(
         return still;
       }
     : undefined;
-  const options: OperationOptions = { ...(run.options ?? {}), ...(confirm ? { confirm } : {}) };
+  const options: OperationOptions = {
+    ...(run.options ?? {}),
+    ...(confirm ? { confirm } : {}),
+    ...(slot.withoutSavepoint ? { withoutSavepoint: true } : {}),
+  };
   const applied = await handler.apply(tx, context, request as never, options);
   if (refusedAfterWrite) return rejected([refusedAfterWrite]);
   if (!applied.ok) return rejected([pinToField(template, applied.error)]);
@@ -269,6 +273,11 @@ export interface TemplateSlot {
   readonly ticket: string | undefined;
   /** Numbers of the message's new POCs, taken before the transaction (message runs only). */
   readonly reservedHandles?: HandleReservations;
+  /**
+   * Operations that refuse only before writing take no savepoint (OperationOptions
+   * .withoutSavepoint): a message's first run, which is run again with savepoints if it fails.
+   */
+  readonly withoutSavepoint?: boolean;
 }
 
 /**
@@ -308,7 +317,7 @@ export async function applyTemplate(
   const ticket = heldTicket ?? slot.ticket ?? (await allocateTicketNumber(tx));
   // The parser and the registry quote fields back in errors and notes: a key typed into one must
   // not be stored or answered (DESIGN.md section 5).
-  const decision = hideKeys(await decide(tx, run, ticket, actor, records, slot.reservedHandles)).value;
+  const decision = hideKeys(await decide(tx, run, ticket, actor, records, slot)).value;
   const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
   if (heldTicket) {
     await tx

@@ -123,6 +123,12 @@ export async function rejectionsOf(db: Executor, submissionId: string) {
     .orderBy(asc(tables.rejections.id));
 }
 
+/** How many customer records carry this name (a refused template must leave none behind). */
+export async function customersNamed(db: Executor, name: string): Promise<number> {
+  const rows = await db.select().from(tables.customers).where(eq(tables.customers.name, name));
+  return rows.length;
+}
+
 export async function netByName(db: Executor, name: string) {
   return db.select().from(tables.nets).where(eq(tables.nets.name, name));
 }

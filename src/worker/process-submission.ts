@@ -224,7 +224,8 @@ export interface ProcessOptions {
 
 /**
  * One transaction for the whole message: its templates (each operation in a savepoint of its
- * own, so one refused template never undoes another), their tickets and rows, the rejections,
+ * own, so one refused template never undoes another; with `savepoints` false, operations that
+ * refuse only before writing take none, see processSubmission), their tickets and rows, the rejections,
  * the notices, the reply and the `done` mark commit together. A run that dies half-way leaves
  * nothing, and the next run applies every template exactly once; a second run of the same
  * submission waits on its row, then finds it done. Every statement and every commit costs, and

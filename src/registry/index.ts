@@ -58,6 +58,7 @@ export { describeNet, netRange } from './placement.ts';
 export { createPoc, modifyPoc, pocUses, removePoc } from './pocs.ts';
 export { customerWhoisLines, type PublicCustomer, publicCustomer } from './presentation.ts';
 export {
+  checkEmails,
   checkHandle,
   type HandleKind,
   normalizeHandle,

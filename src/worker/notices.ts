@@ -4,7 +4,7 @@
  */
 import { eq, inArray } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
-import { type Actor, type AuditRow, linkAccountPoc } from '../registry/index.ts';
+import { type Actor, type AuditRow, checkEmails, linkAccountPoc } from '../registry/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
 import type { TemplateRequest } from '../templates/index.ts';
 
@@ -54,9 +54,14 @@ export async function noticesFor(
     summaryLines: where.summary,
   };
   switch (request.kind) {
-    case 'poc.create':
+    case 'poc.create': {
+      // The addresses just stored, as the registry stored them: no need to read them back.
+      const handle = handles['poc'];
+      const stored = checkEmails(request.emails);
+      return handle && stored.ok ? [{ ...base, to: stored.value, objectType: 'POC', handle }] : [];
+    }
     case 'poc.modify': {
-      const handle = handles['poc'] ?? ('handle' in request ? request.handle : '');
+      const handle = handles['poc'] ?? request.handle;
       return handle ? [{ ...base, to: await pocEmails(tx, [handle]), objectType: 'POC', handle }] : [];
     }
     case 'org.create':

@@ -55,7 +55,7 @@ describe.each(BACKENDS)('each form, mailed in and applied (%s)', (backend) => {
   it('POC N creates two contacts, answers with their handles and links them to the account', async () => {
     const { id, reply } = await submit(stack, [
       fillForm('ARIN-POC-5.1', person('Rivera', 'Ana', 'ana.rivera@demo-isp.example')),
-      fillForm('ARIN-POC-4.1', person('Chen', 'Bo', 'bo.chen@demo-isp.example')),
+      fillForm('ARIN-POC-4.1', person('Chen', 'Bo', ' Bo.Chen@Demo-ISP.example')),
     ]);
     expect(reply.parsed.summary).toBe('hostmasterd processed 2 templates: 2 APPROVED.');
     expect(reply.parsed.blocks.map((b) => [b.form, b.status])).toEqual([
@@ -70,6 +70,15 @@ describe.each(BACKENDS)('each form, mailed in and applied (%s)', (backend) => {
     }
     handles['ana'] = reply.parsed.blocks[0]!.handles[0]!;
     handles['bo'] = reply.parsed.blocks[1]!.handles[0]!;
+    // Each new contact is told at its address, as stored (trimmed, lower-cased).
+    const notices = await noticesFor(stack.sink, id, 2);
+    expect(notices.map((n) => n.to).sort()).toEqual([
+      ['ana.rivera@demo-isp.example'],
+      ['bo.chen@demo-isp.example'],
+    ]);
+    expect((await pocByHandle(stack.database.db, handles['bo']!))?.emails).toEqual([
+      'bo.chen@demo-isp.example',
+    ]);
     expect(await pocByHandle(stack.database.db, handles['ana']!)).toMatchObject({
       kind: 'person',
       lastName: 'Rivera',

@@ -5,7 +5,7 @@
  * Customers number from a sequence instead (see `customerHandleSource`).
  *
  * Every statement is a round trip, and a simple reassignment creates two numbered objects; so
- * the number is taken in the statement that inserts the object (`insertWithNewHandle`): the
+ * the number is taken in the statement that inserts the object (`numberedInsert`): the
  * handle is put together in SQL, from the text around the number (`prefix || n || suffix`), and
  * a taken handle makes the insert do nothing (`ON CONFLICT (handle) DO NOTHING`), which is
  * answered by trying the next number.
@@ -30,7 +30,7 @@ import {
 import { formatAddress, type IpRange } from '../ip/index.ts';
 
 /** Where a new object's handle comes from. */
-export interface HandleSource {
+interface HandleSource {
   /**
    * The counter bump, a data-modifying CTE: PostgreSQL runs those only at the top of a
    * statement, so it heads the inserting statement and `handle` reads from it.
@@ -38,8 +38,6 @@ export interface HandleSource {
   readonly counter?: WithSubqueryWithSelection<{ handle: SQL.Aliased<string> }, 'handle_counter'>;
   /** The new handle, an SQL expression for the inserted row's `handle`. */
   readonly handle: SQL;
-  /** A handle numbered before the transaction: tried first, the counter only if it is taken. */
-  readonly reserved?: string;
 }
 
 /** A counter row and the text around its numbers: `poc:NOC` makes `NOC7-ARIN`. */
@@ -80,37 +78,27 @@ function counterSource(tx: Executor, { counter, prefix, suffix }: NumberedHandle
 /** A table whose objects are named by a `handle` column. */
 type HandleTable = PgTable & { readonly handle: PgColumn };
 
-/**
- * Inserts a new object named from `source`, in one statement with the number it takes; a
- * handle already taken makes it try the next number. Answers the inserted row.
- */
-export async function insertWithNewHandle<T extends HandleTable>(
-  tx: Transaction,
-  source: HandleSource,
-  table: T,
-  values: Omit<PgInsertValue<T>, 'handle'>,
-): Promise<T['$inferSelect']> {
-  if (source.reserved) {
-    const [row] = (await tx
-      .insert(table)
-      .values({ ...values, handle: source.reserved } as PgInsertValue<T>)
-      .onConflictDoNothing({ target: table.handle })
-      .returning()) as T['$inferSelect'][];
-    if (row) return row;
-  }
-  const ex = source.counter ? tx.with(source.counter) : tx;
-  for (;;) {
-    const rows = (await ex
-      .insert(table)
-      .values({ ...values, handle: source.handle } as PgInsertValue<T>)
-      .onConflictDoNothing({ target: table.handle })
-      .returning()) as T['$inferSelect'][];
-    if (rows[0]) return rows[0];
-  }
-}
-
 type Row<T extends HandleTable> = T['$inferSelect'];
 type InsertColumn<T extends HandleTable> = keyof T['$inferInsert'] & string;
+
+/**
+ * Inserts an object under a handle the caller has (from a seed file, or reserved before the
+ * transaction). Answers the row, or undefined when the handle is already taken: one statement,
+ * no look-up first.
+ */
+export async function insertWithGivenHandle<T extends HandleTable>(
+  tx: Transaction,
+  table: T,
+  handle: string,
+  values: Omit<PgInsertValue<T>, 'handle'>,
+): Promise<Row<T> | undefined> {
+  const [row] = (await tx
+    .insert(table)
+    .values({ ...values, handle } as PgInsertValue<T>)
+    .onConflictDoNothing({ target: table.handle })
+    .returning()) as Row<T>[];
+  return row;
+}
 
 /** A value for each of `C`, null where there is nothing (never left out). */
 export type ColumnValues<T extends HandleTable, C extends readonly InsertColumn<T>[]> = {
@@ -118,10 +106,11 @@ export type ColumnValues<T extends HandleTable, C extends readonly InsertColumn<
 };
 
 /**
- * `insertWithNewHandle` for the objects every reassignment makes (a net, a customer), as a
- * statement built once (src/db/prepared.ts): the columns are placeholders, and so are the
- * counter's name and the text around the number. `columns` are the ones every call fills; the
- * others keep their defaults.
+ * Inserts a new object with a generated handle, in one statement with the number it takes (a
+ * handle already taken makes it try the next number), built once (src/db/prepared.ts): the
+ * columns are placeholders, and so are the counter's name and the text around the number.
+ * `columns` are the ones every call fills; the others keep their defaults. `counter` objects
+ * (nets, POCs, orgs) need their `numbering`; customers number from their sequence.
  */
 export function numberedInsert<T extends HandleTable, const C extends readonly InsertColumn<T>[]>(
   label: string,
@@ -174,21 +163,10 @@ export interface PocNaming {
   readonly firstName?: string | null;
 }
 
-function pocNumbering(poc: PocNaming): NumberedHandle {
+/** `DOEJO1-ARIN`, `DOEJO2-ARIN`, ... (a reserved number first: `HandleReservations`). */
+export function pocNumbering(poc: PocNaming): NumberedHandle {
   const stem = pocHandleStem(poc.contactType, poc.lastName, poc.firstName);
   return { counter: `poc:${stem}`, prefix: stem, suffix: '-ARIN' };
-}
-
-/** `DOEJO1-ARIN`, `DOEJO2-ARIN`, ...: a reserved number if there is one for the stem. */
-export function pocHandleSource(
-  tx: Transaction,
-  poc: PocNaming,
-  reserved: HandleReservations | undefined,
-): HandleSource {
-  const numbering = pocNumbering(poc);
-  const source = counterSource(tx, numbering);
-  const handle = reserved?.take(numbering);
-  return handle ? { ...source, reserved: handle } : source;
 }
 
 /**
@@ -264,9 +242,9 @@ export function orgHandleStem(name: string): string {
 }
 
 /** `ACMEWIDG-1`, `ACMEWIDG-2`, ... */
-export function orgHandleSource(tx: Transaction, name: string): HandleSource {
+export function orgNumbering(name: string): NumberedHandle {
   const stem = orgHandleStem(name);
-  return counterSource(tx, { counter: `org:${stem}`, prefix: `${stem}-`, suffix: '' });
+  return { counter: `org:${stem}`, prefix: `${stem}-`, suffix: '' };
 }
 
 /** `NET-198-51-100-0` for 198.51.100.0, `NET6-2001-DB8` for 2001:db8:: (trailing zero groups dropped). */

@@ -8,12 +8,30 @@ import { type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
-import { insertWithNewHandle, orgHandleSource } from './handles.ts';
+import { numberedInsert, orgNumbering } from './handles.ts';
 import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.ts';
 import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Org, OrgChanges, OrgInput, OrgPocRole, Outcome } from './types.ts';
 
-type OrgValues = Omit<typeof tables.orgs.$inferInsert, 'handle'>;
+const insertNumberedOrg = numberedInsert(
+  'registry_insert_numbered_org',
+  tables.orgs,
+  [
+    'name',
+    'dba',
+    'taxId',
+    'street',
+    'city',
+    'state',
+    'postalCode',
+    'country',
+    'referralServer',
+    'publicComments',
+  ],
+  'counter',
+);
+
+type OrgValues = Parameters<typeof insertNumberedOrg>[1];
 export type OrgPocAssignment = ReadonlyArray<{ readonly role: OrgPocRole; readonly pocHandle: string }>;
 
 export function orgValues(input: OrgInput): Result<OrgValues, Problem> {
@@ -104,27 +122,12 @@ export async function insertOrg(
   tx: Transaction,
   context: OperationContext,
   input: OrgInput,
-  givenHandle?: string,
 ): Promise<Result<Org, Problem>> {
   const values = orgValues(input);
   if (!values.ok) return values;
   const assignment = await resolveOrgPocs(tx, input);
   if (!assignment.ok) return assignment;
-  let row: Org;
-  if (givenHandle) {
-    const checked = checkHandle('org', givenHandle);
-    if (!checked.ok) return checked;
-    if (await findOrg(tx, checked.value))
-      return fail(problem('E_DUPLICATE', `org ${checked.value} already exists`));
-    row = (
-      await tx
-        .insert(tables.orgs)
-        .values({ handle: checked.value, ...values.value })
-        .returning()
-    )[0]!;
-  } else {
-    row = await insertWithNewHandle(tx, orgHandleSource(tx, values.value.name), tables.orgs, values.value);
-  }
+  const row = await insertNumberedOrg(tx, values.value, orgNumbering(values.value.name));
   const handle = row.handle;
   await setOrgPocs(tx, handle, assignment.value);
   await writeAudit(tx, context, {

@@ -174,8 +174,6 @@ export interface NewNet {
   readonly reverseNameservers: readonly string[];
   readonly publicComments: readonly string[];
   readonly pocs?: ReadonlyArray<{ readonly role: NetPocRole; readonly pocHandle: string }>;
-  /** A handle from a seed file; generated when absent. */
-  readonly handle?: string;
 }
 
 const insertNumberedNet = numberedInsert(
@@ -210,14 +208,7 @@ export async function insertNet(tx: Transaction, context: OperationContext, net:
     reverseNameservers: [...net.reverseNameservers],
     publicComments: [...net.publicComments],
   };
-  const row = net.handle
-    ? (
-        await tx
-          .insert(tables.nets)
-          .values({ handle: net.handle, ...values })
-          .returning()
-      )[0]!
-    : await insertNumberedNet(tx, values, netNumbering(net.range));
+  const row = await insertNumberedNet(tx, values, netNumbering(net.range));
   const handle = row.handle;
   const pocs = net.pocs ?? [];
   if (pocs.length > 0) {

@@ -8,12 +8,33 @@ import { type Executor, type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
-import { insertWithNewHandle, pocHandleSource } from './handles.ts';
+import { insertWithGivenHandle, numberedInsert, pocNumbering } from './handles.ts';
 import { findPoc, netsOfPoc, orgsOfPoc } from './lookups.ts';
 import { checkAddress, checkEmails, checkHandle, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Outcome, Poc, PocChanges, PocInput, PocPhone } from './types.ts';
 
-type PocValues = Omit<typeof tables.pocs.$inferInsert, 'handle'>;
+const insertNumberedPoc = numberedInsert(
+  'registry_insert_numbered_poc',
+  tables.pocs,
+  [
+    'kind',
+    'lastName',
+    'firstName',
+    'middleName',
+    'company',
+    'street',
+    'city',
+    'state',
+    'postalCode',
+    'country',
+    'phones',
+    'emails',
+    'publicComments',
+  ],
+  'counter',
+);
+
+type PocValues = Parameters<typeof insertNumberedPoc>[1];
 
 /** Checks a POC as a whole and turns it into column values. */
 export function pocValues(input: PocInput): Result<PocValues, Problem> {
@@ -73,28 +94,15 @@ export async function insertPoc(
   tx: Transaction,
   context: OperationContext,
   input: PocInput,
-  givenHandle?: string,
 ): Promise<Result<Poc, Problem>> {
   const values = pocValues(input);
   if (!values.ok) return values;
-  let row: Poc;
-  if (givenHandle) {
-    const checked = checkHandle('poc', givenHandle);
-    if (!checked.ok) return checked;
-    if (await findPoc(tx, checked.value)) {
-      return fail(problem('E_DUPLICATE', `POC ${checked.value} already exists`));
-    }
-    row = (
-      await tx
-        .insert(tables.pocs)
-        .values({ handle: checked.value, ...values.value })
-        .returning()
-    )[0]!;
-  } else {
-    const naming = { contactType: input.contactType, ...values.value };
-    const source = pocHandleSource(tx, naming, context.reservedHandles);
-    row = await insertWithNewHandle(tx, source, tables.pocs, values.value);
-  }
+  const numbering = pocNumbering({ contactType: input.contactType, ...values.value });
+  // A number reserved before the message's transaction, unless someone took that handle since.
+  const reserved = context.reservedHandles?.take(numbering);
+  const row: Poc =
+    (reserved && (await insertWithGivenHandle(tx, tables.pocs, reserved, values.value))) ||
+    (await insertNumberedPoc(tx, values.value, numbering));
   const handle = row.handle;
   await writeAudit(tx, context, { action: 'create', objectType: 'poc', objectHandle: handle, after: row });
   return ok(row);

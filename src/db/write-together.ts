@@ -38,5 +38,6 @@ export async function writeTogether(tx: Transaction, writes: readonly TogetherWr
   const ctes = writes
     .slice(0, -1)
     .map((write, i) => tx.$with(`write_${i + 1}`).as(write(tx).returning(WRITTEN)));
+  // `tx.with(...)` offers the same insert/update/delete builders as the transaction, typed apart.
   await last(ctes.length > 0 ? (tx.with(...ctes) as unknown as WithWrites) : tx);
 }

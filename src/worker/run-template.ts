@@ -152,7 +152,8 @@ async function decide(
     reservedHandles: slot.reservedHandles,
   };
   const verify = waived.has('E_NOT_AUTHORIZED') ? undefined : handler.verify;
-  // Run by the registry inside the operation's own savepoint: a refusal undoes what was written.
+  // Run by the registry after the write, inside the operation's own savepoint: a refusal undoes
+  // what was written (without a savepoint it throws, and the message runs again with them).
   let refusedAfterWrite: Problem | undefined;
   const confirm: OperationOptions['confirm'] = verify
     ? async (sp, applied) => {

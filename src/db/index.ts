@@ -1,3 +1,10 @@
+export {
+  type ColumnKey,
+  columnNames,
+  columnPlaceholders,
+  decodePrefixed,
+  prefixedSelection,
+} from './columns.ts';
 export * from './database.ts';
 export { MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from './open.ts';
 export { type Preparable, preparedQuery, preparedSql } from './prepared.ts';

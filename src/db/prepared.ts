@@ -69,10 +69,6 @@ function boundTo<R>(built: BuiltQuery<R>, ex: Executor): BuiltQuery<R> {
   return bound;
 }
 
-/**
- * A query builder's statement, built once: `build` makes it with placeholders (it is called
- * once, with the first executor). Answers what the builder answers (mapped rows).
- */
 /** One built query per driver: keyed by the session's class. */
 class BuiltPerDriver<R> {
   private readonly built = new Map<unknown, BuiltQuery<R>>();

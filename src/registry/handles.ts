@@ -2,7 +2,7 @@
  * Generated handles. Each kind has a counter row in `handle_counters`, bumped in the caller's
  * transaction (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`), so two transactions never get
  * the same number; a number already taken (e.g. a handle loaded from a seed file) is skipped.
- * Customers number from a sequence instead (see `customerHandleSource`).
+ * Customers number from a sequence instead (see `NEW_CUSTOMER_HANDLE`).
  *
  * Every statement is a round trip, and a simple reassignment creates two numbered objects; so
  * the number is taken in the statement that inserts the object (`numberedInsert`): the
@@ -35,7 +35,7 @@ interface HandleSource {
    * The counter bump, a data-modifying CTE: PostgreSQL runs those only at the top of a
    * statement, so it heads the inserting statement and `handle` reads from it.
    */
-  readonly counter?: WithSubqueryWithSelection<{ handle: SQL.Aliased<string> }, 'handle_counter'>;
+  readonly counter: WithSubqueryWithSelection<{ handle: SQL.Aliased<string> }, 'handle_counter'>;
   /** The new handle, an SQL expression for the inserted row's `handle`. */
   readonly handle: SQL;
 }
@@ -50,28 +50,31 @@ export interface NumberedHandle {
 /** The same, as values or as placeholders of a statement built once. */
 type NumberedHandleOperands = { readonly [K in keyof NumberedHandle]: string | Placeholder };
 
-const NUMBERING_PLACEHOLDERS: NumberedHandleOperands = {
+export const NUMBERING_PLACEHOLDERS: NumberedHandleOperands = {
   counter: sql.placeholder('counter'),
   prefix: sql.placeholder('prefix'),
   suffix: sql.placeholder('suffix'),
 };
 
+/** The counter row's bump, answering the new handle `prefix || n || suffix` as `handle`. */
+export function counterBump(tx: Executor, { counter, prefix, suffix }: NumberedHandleOperands) {
+  return tx
+    .insert(tables.handleCounters)
+    .values({ name: counter, last: 1 })
+    .onConflictDoUpdate({
+      target: tables.handleCounters.name,
+      set: { last: sql`${tables.handleCounters.last} + 1` },
+    })
+    .returning({
+      handle: sql<string>`${prefix}::text || ${tables.handleCounters.last}::text || ${suffix}::text`.as(
+        'handle',
+      ),
+    });
+}
+
 /** Handles `prefix || n || suffix`, n from the counter row `counter`. */
-function counterSource(tx: Executor, { counter, prefix, suffix }: NumberedHandleOperands): HandleSource {
-  const bump = tx.$with('handle_counter').as(
-    tx
-      .insert(tables.handleCounters)
-      .values({ name: counter, last: 1 })
-      .onConflictDoUpdate({
-        target: tables.handleCounters.name,
-        set: { last: sql`${tables.handleCounters.last} + 1` },
-      })
-      .returning({
-        handle: sql<string>`${prefix}::text || ${tables.handleCounters.last}::text || ${suffix}::text`.as(
-          'handle',
-        ),
-      }),
-  );
+function counterSource(tx: Executor, operands: NumberedHandleOperands): HandleSource {
+  const bump = tx.$with('handle_counter').as(counterBump(tx, operands));
   return { counter: bump, handle: sql`(select ${bump.handle} from ${bump})` };
 }
 
@@ -109,18 +112,17 @@ export type ColumnValues<T extends HandleTable, C extends readonly InsertColumn<
  * Inserts a new object with a generated handle, in one statement with the number it takes (a
  * handle already taken makes it try the next number), built once (src/db/prepared.ts): the
  * columns are placeholders, and so are the counter's name and the text around the number.
- * `columns` are the ones every call fills; the others keep their defaults. `counter` objects
- * (nets, POCs, orgs) need their `numbering`; customers number from their sequence.
+ * `columns` are the ones every call fills; the others keep their defaults. Nets, POCs and
+ * orgs number this way; customers from their sequence (`NEW_CUSTOMER_HANDLE`).
  */
 export function numberedInsert<T extends HandleTable, const C extends readonly InsertColumn<T>[]>(
   label: string,
   table: T,
   columns: C,
-  numbered: 'counter' | 'customer-sequence',
-): (tx: Transaction, values: ColumnValues<T, C>, numbering?: NumberedHandle) => Promise<Row<T>> {
+): (tx: Transaction, values: ColumnValues<T, C>, numbering: NumberedHandle) => Promise<Row<T>> {
   const statement = preparedQuery<Record<string, unknown>, Row<T>[]>(label, (ex) => {
-    const source = numbered === 'counter' ? counterSource(ex, NUMBERING_PLACEHOLDERS) : customerHandleSource;
-    const base = source.counter ? ex.with(source.counter) : ex;
+    const source = counterSource(ex, NUMBERING_PLACEHOLDERS);
+    const base = ex.with(source.counter);
     const values = Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)]));
     return base
       .insert(table)
@@ -263,13 +265,11 @@ export function netNumbering(range: IpRange): NumberedHandle {
   return { counter: `net:${stem}`, prefix: `${stem}-`, suffix: '' };
 }
 
-/** `C` and the sequence's next number, eight digits or more (`lpad` alone would cut a ninth). */
-const CUSTOMER_HANDLE = sql`(select 'C' || lpad(n::text, greatest(8, length(n::text)), '0')
-  from nextval('customer_handle_seq') as n)`;
-
 /**
- * `C` and eight digits, from a sequence (drizzle/0002): every simple reassignment makes one, and
- * a counter row held to commit would make them all wait for each other. Unique and increasing,
- * not gap-free; a number taken by a seed file is skipped.
+ * `C` and the sequence's next number, eight digits or more (`lpad` alone would cut a ninth), from
+ * a sequence (drizzle/0002): every simple reassignment makes one, and a counter row held to
+ * commit would make them all wait for each other. Unique and increasing, not gap-free; a number
+ * taken by a seed file is skipped (the insert does nothing and is tried again).
  */
-const customerHandleSource: HandleSource = { handle: CUSTOMER_HANDLE };
+export const NEW_CUSTOMER_HANDLE = sql<string>`(select 'C' || lpad(n::text, greatest(8, length(n::text)), '0')
+  from nextval('customer_handle_seq') as n)`;

@@ -25,7 +25,7 @@ export {
 export { SavepointNeeded } from './atomic.ts';
 export { type AuditRow, auditRowsWrite, renderActor, toAuditJson, writeAuditRows } from './audit.ts';
 export { DEMO_API_KEY, DEMO_SEED, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from './demo.ts';
-export { HandleReservations, type PocNaming, reservePocHandles } from './handles.ts';
+export { HandleReservations, netNumbering, type PocNaming, reservePocHandles } from './handles.ts';
 export {
   childrenOfNet,
   customersOfOrg,

@@ -13,23 +13,18 @@ import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.
 import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Org, OrgChanges, OrgInput, OrgPocRole, Outcome } from './types.ts';
 
-const insertNumberedOrg = numberedInsert(
-  'registry_insert_numbered_org',
-  tables.orgs,
-  [
-    'name',
-    'dba',
-    'taxId',
-    'street',
-    'city',
-    'state',
-    'postalCode',
-    'country',
-    'referralServer',
-    'publicComments',
-  ],
-  'counter',
-);
+const insertNumberedOrg = numberedInsert('registry_insert_numbered_org', tables.orgs, [
+  'name',
+  'dba',
+  'taxId',
+  'street',
+  'city',
+  'state',
+  'postalCode',
+  'country',
+  'referralServer',
+  'publicComments',
+]);
 
 type OrgValues = Parameters<typeof insertNumberedOrg>[1];
 export type OrgPocAssignment = ReadonlyArray<{ readonly role: OrgPocRole; readonly pocHandle: string }>;

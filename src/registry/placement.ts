@@ -176,38 +176,37 @@ export interface NewNet {
   readonly pocs?: ReadonlyArray<{ readonly role: NetPocRole; readonly pocHandle: string }>;
 }
 
-const insertNumberedNet = numberedInsert(
-  'registry_insert_numbered_net',
-  tables.nets,
-  [
-    'name',
-    'version',
-    'startAddress',
-    'endAddress',
-    'cidrs',
-    'type',
-    'parentHandle',
-    'orgHandle',
-    'customerHandle',
-    'originAs',
-    'reverseNameservers',
-    'publicComments',
-  ],
-  'counter',
-);
+const insertNumberedNet = numberedInsert('registry_insert_numbered_net', tables.nets, [
+  'name',
+  'version',
+  'startAddress',
+  'endAddress',
+  'cidrs',
+  'type',
+  'parentHandle',
+  'orgHandle',
+  'customerHandle',
+  'originAs',
+  'reverseNameservers',
+  'publicComments',
+]);
 
-export async function insertNet(tx: Transaction, context: OperationContext, net: NewNet): Promise<Net> {
-  const values: Parameters<typeof insertNumberedNet>[1] = {
+/** The new net's columns but its handle and customer, as `insertNumberedNet` takes them. */
+export function newNetColumns(net: NewNet) {
+  return {
     name: net.name,
     ...rangeColumns(net.range),
     type: net.type,
     parentHandle: net.parent?.handle ?? null,
     orgHandle: net.orgHandle,
-    customerHandle: net.customerHandle,
     originAs: [...net.originAs],
     reverseNameservers: [...net.reverseNameservers],
     publicComments: [...net.publicComments],
   };
+}
+
+export async function insertNet(tx: Transaction, context: OperationContext, net: NewNet): Promise<Net> {
+  const values = { ...newNetColumns(net), customerHandle: net.customerHandle };
   const row = await insertNumberedNet(tx, values, netNumbering(net.range));
   const handle = row.handle;
   const pocs = net.pocs ?? [];
@@ -216,13 +215,22 @@ export async function insertNet(tx: Transaction, context: OperationContext, net:
       .insert(tables.netPocs)
       .values(pocs.map((p) => ({ netHandle: handle, pocHandle: p.pocHandle, role: p.role })));
   }
+  await auditNewNet(tx, context, row, pocs);
+  return row;
+}
+
+export async function auditNewNet(
+  tx: Transaction,
+  context: OperationContext,
+  row: Net,
+  pocs: NonNullable<NewNet['pocs']>,
+): Promise<void> {
   await writeAudit(tx, context, {
     action: 'create',
     objectType: 'net',
-    objectHandle: handle,
+    objectHandle: row.handle,
     after: { ...row, pocs },
   });
-  return row;
 }
 
 /**

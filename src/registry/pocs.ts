@@ -13,26 +13,21 @@ import { findPoc, netsOfPoc, orgsOfPoc } from './lookups.ts';
 import { checkAddress, checkEmails, checkHandle, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Outcome, Poc, PocChanges, PocInput, PocPhone } from './types.ts';
 
-const insertNumberedPoc = numberedInsert(
-  'registry_insert_numbered_poc',
-  tables.pocs,
-  [
-    'kind',
-    'lastName',
-    'firstName',
-    'middleName',
-    'company',
-    'street',
-    'city',
-    'state',
-    'postalCode',
-    'country',
-    'phones',
-    'emails',
-    'publicComments',
-  ],
-  'counter',
-);
+const insertNumberedPoc = numberedInsert('registry_insert_numbered_poc', tables.pocs, [
+  'kind',
+  'lastName',
+  'firstName',
+  'middleName',
+  'company',
+  'street',
+  'city',
+  'state',
+  'postalCode',
+  'country',
+  'phones',
+  'emails',
+  'publicComments',
+]);
 
 type PocValues = Parameters<typeof insertNumberedPoc>[1];
 

@@ -10,9 +10,9 @@ import { formatRange, rangeSize } from '../ip/index.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
 import { atomically, type Plan, planThenWrite } from './atomic.ts';
 import { writeAudit } from './audit.ts';
-import { numberedInsert } from './handles.ts';
+import { insertCustomerAndNet } from './customer-and-net.ts';
 import { findCustomer } from './lookups.ts';
-import { deleteNet, insertNet, netForTemplate, placeNewNet } from './placement.ts';
+import { deleteNet, netForTemplate, placeNewNet } from './placement.ts';
 import {
   checkAddress,
   checkNetName,
@@ -37,13 +37,6 @@ export function reviewReasonForSize(range: IpRange): string {
     `they are applied (${formatRange(range)} is ${rangeSize(range)} addresses)`
   );
 }
-
-const insertNumberedCustomer = numberedInsert(
-  'registry_insert_numbered_customer',
-  tables.customers,
-  ['parentOrgHandle', 'name', 'street', 'city', 'state', 'postalCode', 'country', 'privateResidence'],
-  'customer-sequence',
-);
 
 /** What a simple reassignment will write, once every check has passed. */
 interface SimpleReassignmentPlan {
@@ -99,34 +92,31 @@ async function writeSimpleReassignment(
   plan: SimpleReassignmentPlan,
 ): Promise<AppliedOutcome> {
   const { parent, customerName, address } = plan;
-  const customer = await insertNumberedCustomer(tx, {
-    parentOrgHandle: parent.orgHandle,
-    name: customerName,
-    street: [...address.street],
-    city: address.city,
-    state: address.state ?? null,
-    postalCode: address.postalCode ?? null,
-    country: address.country,
-    privateResidence: input.customer.privateResidence,
-  });
+  const { customer, net } = await insertCustomerAndNet(
+    tx,
+    context,
+    {
+      parentOrgHandle: parent.orgHandle,
+      name: customerName,
+      street: [...address.street],
+      city: address.city,
+      state: address.state ?? null,
+      postalCode: address.postalCode ?? null,
+      country: address.country,
+      privateResidence: input.customer.privateResidence,
+    },
+    {
+      range: input.range,
+      type: 'simple_reassignment',
+      name: plan.netName,
+      parent,
+      orgHandle: null,
+      originAs: plan.originAs,
+      reverseNameservers: [],
+      publicComments: cleanList(input.publicComments),
+    },
+  );
   const customerHandle = customer.handle;
-  await writeAudit(tx, context, {
-    action: 'create',
-    objectType: 'customer',
-    objectHandle: customerHandle,
-    after: customer,
-  });
-  const net = await insertNet(tx, context, {
-    range: input.range,
-    type: 'simple_reassignment',
-    name: plan.netName,
-    parent,
-    orgHandle: null,
-    customerHandle,
-    originAs: plan.originAs,
-    reverseNameservers: [],
-    publicComments: cleanList(input.publicComments),
-  });
   return {
     status: 'applied',
     handles: { net: net.handle, customer: customerHandle },

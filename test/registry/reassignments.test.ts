@@ -16,7 +16,9 @@ import {
   modifySimpleReassignment,
   publicCustomer,
   removeSimpleReassignment,
+  netNumbering,
   seedRegistry,
+  toAuditJson,
   validateSeed,
 } from '../../src/registry/index.ts';
 import { BACKENDS, type TestDatabase } from '../support/databases.ts';
@@ -88,6 +90,11 @@ describe.each(BACKENDS)('simple reassignments on %s', (kind) => {
     );
     const netAudit = audit.find((a) => a.objectType === 'net');
     expect(netAudit?.after).toMatchObject({ startAddress: String(0xc6336400), name: 'ACME-1' });
+    // Both rows come back from the statement that inserts them (decoded by hand, src/db/columns.ts):
+    // the audit holds exactly what the database holds, every column.
+    const customerAudit = audit.find((a) => a.objectType === 'customer');
+    expect(customerAudit?.after).toEqual(toAuditJson(await findCustomer(database.db, 'C00000001')));
+    expect(netAudit?.after).toEqual(toAuditJson({ ...net, pocs: [] }));
   });
 
   it('refuses a range that overlaps a sibling, naming the net it overlaps', async () => {
@@ -251,5 +258,33 @@ describe.each(BACKENDS)('simple reassignments on %s', (kind) => {
     );
     const outcome = applied(await reassign('198.51.100.248/29'));
     expect(outcome.handles['customer']).toBe(handle(next + 2));
+  });
+
+  it('skips a net handle already taken, keeping the one new customer it was inserted with', async () => {
+    const target = range('198.51.100.224/29');
+    const { counter, prefix } = netNumbering(target);
+    const [bumped] = await queryRows<{ last: string | number }>(
+      database.db,
+      sql`INSERT INTO handle_counters (name, last) VALUES (${counter}, 1)
+          ON CONFLICT (name) DO UPDATE SET last = handle_counters.last + 1 RETURNING last`,
+    );
+    const taken = `${prefix}${Number(bumped!.last) + 1}`;
+    // A net loaded under that handle for other space (as a seed file may have).
+    await database.db.insert(tables.nets).values({
+      handle: taken,
+      name: 'LOADED-ELSEWHERE',
+      version: 4,
+      startAddress: 0xc0000200n,
+      endAddress: 0xc00002ffn,
+      cidrs: ['192.0.2.0/24'],
+      type: 'direct_allocation',
+      orgHandle: 'DEMOISP-1',
+    });
+    const customersBefore = (await database.db.select().from(tables.customers)).length;
+    const outcome = applied(await reassign('198.51.100.224/29'));
+    expect(outcome.handles['net']).toBe(`${prefix}${Number(bumped!.last) + 2}`);
+    expect((await database.db.select().from(tables.customers)).length).toBe(customersBefore + 1);
+    const [net] = await findNetsByRange(database.db, target);
+    expect(net?.customerHandle).toBe(outcome.handles['customer']);
   });
 });

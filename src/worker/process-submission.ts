@@ -44,6 +44,19 @@ export async function loadSubmission(db: Database, id: string): Promise<Submissi
   return row;
 }
 
+/**
+ * Marks the submission `processing` (for staff: a crash leaves it so, visibly) and answers it, in
+ * one statement; a submission already `done` is answered as it is.
+ */
+async function startProcessing(db: Database, id: string): Promise<Submission | undefined> {
+  const [row] = await db
+    .update(tables.submissions)
+    .set({ state: 'processing' })
+    .where(and(eq(tables.submissions.id, id), ne(tables.submissions.state, 'done')))
+    .returning();
+  return row ?? loadSubmission(db, id);
+}
+
 export async function readSubmission(
   ctx: WorkerContext,
   submission: Submission,
@@ -307,18 +320,12 @@ export async function processSubmission(
   submissionId: string,
   options: ProcessOptions = {},
 ): Promise<void> {
-  const submission = await loadSubmission(ctx.db, submissionId);
+  const submission = await startProcessing(ctx.db, submissionId);
   if (!submission) {
     ctx.logger.warn({ submissionId }, 'job for a submission that does not exist');
     return;
   }
   if (submission.state === 'done') return;
-  if (submission.state !== 'processing') {
-    await ctx.db
-      .update(tables.submissions)
-      .set({ state: 'processing' })
-      .where(and(eq(tables.submissions.id, submissionId), ne(tables.submissions.state, 'done')));
-  }
   const read = await readSubmission(ctx, submission, { lastAttempt: options.lastAttempt ?? false });
   let results: TemplateResult[] | undefined;
   // First without a savepoint per template where an operation cannot leave half a change behind

@@ -112,10 +112,13 @@ export async function claimDueMail(db: Executor, limit: number, leaseMs: number)
     .sort((a, b) => Number(a.id) - Number(b.id));
 }
 
-export async function markSent(db: Executor, id: string): Promise<void> {
+/** Marks delivered mails sent: one statement for a round's deliveries. */
+export async function markSent(db: Executor, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  // An array literal, not an array: drizzle spreads an array into a list of parameters.
   await db.execute(
     sql`update outbox set state = 'sent', sent_at = now(), last_error = null
-        where id = ${id} and state = 'pending'`,
+        where id = any(${`{${ids.join(',')}}`}::bigint[]) and state = 'pending'`,
   );
 }
 

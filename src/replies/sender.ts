@@ -81,15 +81,11 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   let chain: Promise<void> = Promise.resolve();
   let queued = 0;
 
-  async function deliverOne(mail: ClaimedMail): Promise<void> {
+  /** Delivers one mail; a failure is recorded here, a success is answered for `round` to mark. */
+  async function deliverOne(mail: ClaimedMail): Promise<string | undefined> {
     const outcome = await delivery.deliver(mail);
+    if (outcome.ok) return outcome.detail;
     const fields = { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients };
-    if (outcome.ok) {
-      await markSent(db, mail.id);
-      options.metrics?.replySent();
-      logger.info({ ...fields, detail: outcome.detail }, 'reply sent');
-      return;
-    }
     const final = outcome.permanent || mail.attempts >= maxAttempts;
     options.metrics?.replyFailed(final);
     if (final) {
@@ -98,28 +94,50 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
         { ...fields, error: outcome.error },
         'reply failed for good; kept in the outbox for staff',
       );
-      return;
+      return undefined;
     }
     const retryInMs = backoffDelay(mail.attempts, backoff);
     await markFailedAttempt(db, mail.id, outcome.error, { final: false, retryInMs });
     logger.warn({ ...fields, error: outcome.error, retryInMs }, 'reply not sent; will retry');
+    return undefined;
   }
 
-  async function round(): Promise<void> {
+  /**
+   * Claims and sends due mail. A background round stops at a batch that was not full: what
+   * became due since is woken for (`wake`) or polled; `drain` goes on until nothing is due.
+   */
+  async function round(untilEmpty: boolean): Promise<void> {
     while (!closed) {
       const batch = await claimDueMail(db, batchSize, leaseMs);
       if (batch.length === 0) return;
       // The batch goes out at once (the SMTP transport pools a few connections): one slow
       // relay answer no longer holds up the mails behind it.
-      await Promise.all(batch.map((mail) => deliverOne(mail)));
+      const details = await Promise.all(batch.map((mail) => deliverOne(mail)));
+      const sent = batch.flatMap((mail, i) =>
+        details[i] === undefined ? [] : [{ mail, detail: details[i] }],
+      );
+      // One statement marks the batch's deliveries (a crash before it: they are sent again,
+      // with the same Message-IDs, as after any crash between delivery and mark).
+      await markSent(
+        db,
+        sent.map(({ mail }) => mail.id),
+      );
+      for (const { mail, detail } of sent) {
+        options.metrics?.replySent();
+        logger.info(
+          { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients, detail },
+          'reply sent',
+        );
+      }
+      if (!untilEmpty && batch.length < batchSize) return;
     }
   }
 
-  function schedule(): Promise<void> {
+  function schedule(untilEmpty: boolean): Promise<void> {
     queued++;
     const next = chain.then(() => {
       queued--;
-      return round();
+      return round(untilEmpty);
     });
     chain = next.catch(() => {});
     return next;
@@ -128,7 +146,7 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   function background(): void {
     // A round already waiting will see whatever is due by the time it starts.
     if (closed || queued > 0) return;
-    schedule().catch((error: unknown) => {
+    schedule(false).catch((error: unknown) => {
       logger.error({ error: (error as Error).message }, 'outbox round failed; will retry');
     });
   }
@@ -139,7 +157,7 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
 
   return {
     wake: background,
-    drain: () => (closed ? chain : schedule()),
+    drain: () => (closed ? chain : schedule(true)),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,14 +1,14 @@
 /**
- * Reply mails for one submission, built with nodemailer's MailComposer: no network, no clock
- * unless `date` is left out. `digest` (default) answers once with every block; `per-template`
- * answers once per template, the way the registry's own processor did, for billing systems
- * written against it. A message refused as a whole gets one reply in either style.
+ * Reply mails for one submission, rendered by mime.ts (nodemailer's MailComposer without its
+ * streams): no network, no clock unless `date` is left out. `digest` (default) answers once with
+ * every block; `per-template` answers once per template, the way the registry's own processor did,
+ * for billing systems written against it. A message refused as a whole gets one reply in either style.
  */
-import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config, ReplyStyle } from '../config/index.ts';
 import { firstAddress } from './addresses.ts';
 import { digestBody, oneLine, singleBody } from './layout.ts';
 import { replyMessageId } from './message-id.ts';
+import { renderTextMail, type TextMailHeaders } from './mime.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import {
   type OutgoingMail,
@@ -94,16 +94,12 @@ interface MailParts {
   readonly messageId: string;
   readonly subject: string;
   readonly body: string;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: TextMailHeaders;
 }
 
-async function build(
-  request: ReplyRequest,
-  options: ComposeOptions,
-  parts: MailParts,
-): Promise<OutgoingMail> {
+function build(request: ReplyRequest, options: ComposeOptions, parts: MailParts): OutgoingMail {
   const recipient = firstAddress(request.to) ?? request.to.trim();
-  const composer = new MailComposer({
+  const raw = renderTextMail({
     from: options.from,
     to: request.to,
     subject: parts.subject,
@@ -120,13 +116,14 @@ async function build(
     // CRLF already: nodemailer's quoted-printable wrapping only sees CRLF as a line end, and
     // would otherwise break short lines in odd places for anyone reading the raw mail.
     text: parts.body.replace(/\r?\n/g, '\r\n'),
-    newline: 'win',
   });
-  const raw = (await composer.compile().build()).toString('utf8');
   return { messageId: parts.messageId, kind: 'reply', envelopeFrom: '', recipients: [recipient], raw };
 }
 
-/** The reply mails answering one submission: one in `digest` style or for a refusal, else one per template. */
+/**
+ * The reply mails answering one submission: one in `digest` style or for a refusal, else one per
+ * template. Synchronous work; a Promise still, as the worker's context expects one.
+ */
 export async function composeReplies(
   request: ReplyRequest,
   options: ComposeOptions,
@@ -136,7 +133,7 @@ export async function composeReplies(
   if (options.style === 'digest' || request.refusal || templates.length === 0) {
     const status = request.refusal ? 'REJECTED' : worstStatus(templates.map((t) => t.status));
     return [
-      await build(request, options, {
+      build(request, options, {
         messageId: replyMessageId(request.submissionId, hostname, options.tag ? { tag: options.tag } : {}),
         subject: subjectFor(request, texts, options.style, status),
         body: digestBody({ ...request, templates }, texts),
@@ -144,14 +141,10 @@ export async function composeReplies(
       }),
     ];
   }
-  return Promise.all(templates.map((report) => buildSingle(request, report, options)));
+  return templates.map((report) => buildSingle(request, report, options));
 }
 
-function buildSingle(
-  request: ReplyRequest,
-  report: TemplateReport,
-  options: ComposeOptions,
-): Promise<OutgoingMail> {
+function buildSingle(request: ReplyRequest, report: TemplateReport, options: ComposeOptions): OutgoingMail {
   const ticket = report.ticket ? oneLine(report.ticket) : '';
   return build(request, options, {
     messageId: replyMessageId(request.submissionId, options.hostname, {

@@ -2,11 +2,11 @@
  * The short notice a registry sends to the points of contact of a record when a change touches
  * it (a POC modified, an org's contacts changed...). It goes through the same outbox as replies.
  */
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { addressesIn } from './addresses.ts';
 import { HEADER_SUBMISSION, HEADER_TICKET } from './compose.ts';
 import { oneLine } from './layout.ts';
 import { notificationMessageId } from './message-id.ts';
+import { renderTextMail } from './mime.ts';
 import { redactApiKeys } from './redact.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import type { OutgoingMail } from './types.ts';
@@ -46,6 +46,7 @@ function uniqueAddresses(values: readonly string[]): string[] {
   return out;
 }
 
+/** Synchronous work; a Promise still, as the worker's context expects one. */
 export async function composeNotification(
   request: NotificationRequest,
   options: NotifyOptions,
@@ -69,7 +70,7 @@ export async function composeNotification(
     request.handle,
     options.hostname,
   );
-  const composer = new MailComposer({
+  const raw = renderTextMail({
     from: options.from,
     to: recipients,
     subject: oneLine(fill(options.texts.phrases['subject.notification'], values)),
@@ -85,8 +86,6 @@ export async function composeNotification(
     // CRLF already: nodemailer's quoted-printable wrapping only sees CRLF as a line end, and
     // would otherwise break short lines in odd places for anyone reading the raw mail.
     text: body.replace(/\r?\n/g, '\r\n'),
-    newline: 'win',
   });
-  const raw = (await composer.compile().build()).toString('utf8');
   return { messageId, kind: 'notification', envelopeFrom: '', recipients, raw };
 }

@@ -10,4 +10,10 @@ export { MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from './open.ts';
 export { type Preparable, preparedQuery, preparedSql } from './prepared.ts';
 export type * from './schema.ts';
 export * as tables from './schema.ts';
-export { type TogetherWrite, type WithWrites, writeTogether } from './write-together.ts';
+export {
+  insertRows,
+  type RowValues,
+  type TogetherWrite,
+  updateRows,
+  writeTogether,
+} from './write-together.ts';

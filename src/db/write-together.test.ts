@@ -6,11 +6,18 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../../test/support/databases.ts';
 import { recordStatements } from '../../test/support/statement-recorder.ts';
-import { queryRows, tables, writeTogether } from './index.ts';
+import { insertRows, queryRows, tables, updateRows, writeTogether } from './index.ts';
 
 const { orgs, handleCounters } = tables;
 
-const newOrg = (handle: string) => ({ handle, name: handle, street: [], city: 'Reston', country: 'US' });
+const ORG_COLUMNS = ['handle', 'name', 'street', 'city', 'country'] as const;
+const newOrg = (handle: string) => ({
+  handle,
+  name: handle,
+  street: [] as string[],
+  city: 'Reston',
+  country: 'US',
+});
 
 describe.each(BACKENDS)('writes sent together, on %s', (kind) => {
   let database: TestDatabase;
@@ -22,14 +29,16 @@ describe.each(BACKENDS)('writes sent together, on %s', (kind) => {
   });
 
   it('sends every write, the last one with the others as its CTEs, as one statement', async () => {
+    await database.db.insert(orgs).values(newOrg('EARLIER-0'));
     const recorder = recordStatements();
     try {
       const { sent } = await recorder.during(() =>
         database.db.transaction(async (tx) => {
           await writeTogether(tx, [
-            (ex) => ex.insert(orgs).values([newOrg('TOGETHER-1'), newOrg('TOGETHER-2')]),
-            (ex) => ex.insert(handleCounters).values({ name: 'together', last: 7 }),
-            (ex) => ex.update(orgs).set({ city: 'Herndon' }).where(eq(orgs.handle, 'DEMOISP-1')),
+            insertRows(orgs, ORG_COLUMNS, [newOrg('TOGETHER-1'), newOrg('TOGETHER-2')]),
+            insertRows(handleCounters, ['name', 'last'], [{ name: 'together', last: 7 }]),
+            insertRows(handleCounters, ['name', 'last'], []),
+            updateRows(orgs, 'handle', ['handle', 'city'], [{ handle: 'EARLIER-0', city: 'Herndon' }]),
           ]);
         }),
       );
@@ -48,6 +57,75 @@ describe.each(BACKENDS)('writes sent together, on %s', (kind) => {
       .from(handleCounters)
       .where(eq(handleCounters.name, 'together'));
     expect(counter?.last).toBe(7);
+    const [updated] = await database.db.select().from(orgs).where(eq(orgs.handle, 'EARLIER-0'));
+    expect(updated?.city).toBe('Herndon');
+  });
+
+  it('sends one text for any number of rows, and each value arrives as its column type', async () => {
+    const { auditLog } = tables;
+    const columns = [
+      'actor',
+      'action',
+      'objectType',
+      'objectHandle',
+      'ticketNumber',
+      'submissionId',
+      'before',
+      'after',
+      'note',
+    ] as const;
+    const row = (handle: string, before: unknown, note: string | null) => ({
+      actor: 'account:1',
+      action: 'create',
+      objectType: 'net',
+      objectHandle: handle,
+      ticketNumber: null,
+      submissionId: null,
+      before,
+      after: { list: ['a,b', '{c}', 'd"e', 'Zoë 東京 🙂'], n: 1, nested: { x: null } },
+      note,
+    });
+    const recorder = recordStatements();
+    try {
+      const { sent } = await recorder.during(async () => {
+        await database.db.transaction(async (tx) => {
+          await writeTogether(tx, [insertRows(auditLog, columns, [row('JSON-1', null, 'line\r\nbreak')])]);
+        });
+        await database.db.transaction(async (tx) => {
+          await writeTogether(tx, [
+            insertRows(auditLog, columns, [
+              row('JSON-2', { was: 'x' }, 'lone \ud800 surrogate'),
+              row('JSON-3', null, null),
+            ]),
+          ]);
+        });
+      });
+      if (kind === 'postgres') {
+        const texts = sent.filter((s) => !/^(begin|commit)$/i.test(s));
+        expect(texts).toHaveLength(2);
+        expect(texts[0]).toBe(texts[1]);
+      }
+    } finally {
+      recorder.restore();
+    }
+    const rows = await database.db
+      .select()
+      .from(auditLog)
+      .where(sql`${auditLog.objectHandle} like 'JSON-%'`)
+      .orderBy(auditLog.id);
+    // In the order given, the jsonb `null` as SQL NULL, text as sent (a lone surrogate as U+FFFD, as a parameter would be).
+    expect(rows.map((r) => [r.objectHandle, r.before, r.note])).toEqual([
+      ['JSON-1', null, 'line\r\nbreak'],
+      ['JSON-2', { was: 'x' }, 'lone \ufffd surrogate'],
+      ['JSON-3', null, null],
+    ]);
+    expect(rows[0]?.after).toEqual({ list: ['a,b', '{c}', 'd"e', 'Zoë 東京 🙂'], n: 1, nested: { x: null } });
+    expect(rows[0]?.at).toBeInstanceOf(Date);
+    const [counted] = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from ${auditLog} where ${auditLog.objectHandle} like 'JSON-%' and ${auditLog.before} is null`,
+    );
+    expect(counted?.n).toBe(2);
   });
 
   it('is undone with the transaction, and sends nothing for no writes', async () => {
@@ -55,8 +133,8 @@ describe.each(BACKENDS)('writes sent together, on %s', (kind) => {
       database.db.transaction(async (tx) => {
         await writeTogether(tx, []);
         await writeTogether(tx, [
-          (ex) => ex.insert(orgs).values(newOrg('TOGETHER-3')),
-          (ex) => ex.insert(orgs).values(newOrg('TOGETHER-4')),
+          insertRows(orgs, ORG_COLUMNS, [newOrg('TOGETHER-3')]),
+          insertRows(orgs, ORG_COLUMNS, [newOrg('TOGETHER-4')]),
         ]);
         throw new Error('roll back');
       }),

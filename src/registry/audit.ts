@@ -2,7 +2,14 @@
  * Every change to the registry leaves one audit row: who, what, which object, from which ticket
  * and submission, and the object before and after.
  */
-import { type TogetherWrite, type Transaction, tables, writeTogether } from '../db/index.ts';
+import {
+  insertRows,
+  type RowValues,
+  type TogetherWrite,
+  type Transaction,
+  tables,
+  writeTogether,
+} from '../db/index.ts';
 import type { Actor, OperationContext } from './types.ts';
 
 /** `account:12`, `staff:alice@registry.example`, or the system component's name (e.g. `seed`). */
@@ -44,7 +51,20 @@ export function toAuditJson(value: unknown): unknown {
   return value;
 }
 
-export type AuditRow = typeof tables.auditLog.$inferInsert;
+const AUDIT_COLUMNS = [
+  'actor',
+  'action',
+  'objectType',
+  'objectHandle',
+  'ticketNumber',
+  'submissionId',
+  'before',
+  'after',
+  'note',
+] as const;
+
+/** An audit row as written: every column but the id and the time. */
+export type AuditRow = RowValues<typeof tables.auditLog, typeof AUDIT_COLUMNS>;
 
 function auditRow(context: OperationContext, entry: AuditEntry): AuditRow {
   return {
@@ -74,14 +94,12 @@ export async function writeAudit(
   else await tx.insert(tables.auditLog).values(row);
 }
 
-/** Gathered audit rows as one insert, to send with other writes (`writeTogether`); none: undefined. */
-export function auditRowsWrite(rows: readonly AuditRow[]): TogetherWrite | undefined {
-  if (rows.length === 0) return undefined;
-  return (ex) => ex.insert(tables.auditLog).values([...rows]);
+/** Gathered audit rows as one insert, to send with other writes (`writeTogether`); none is fine. */
+export function auditRowsWrite(rows: readonly AuditRow[]): TogetherWrite {
+  return insertRows(tables.auditLog, AUDIT_COLUMNS, rows);
 }
 
 /** Writes gathered audit rows in one statement. */
 export async function writeAuditRows(tx: Transaction, rows: readonly AuditRow[]): Promise<void> {
-  const write = auditRowsWrite(rows);
-  if (write) await writeTogether(tx, [write]);
+  if (rows.length > 0) await writeTogether(tx, [auditRowsWrite(rows)]);
 }

@@ -10,6 +10,7 @@
 import { eq, sql } from 'drizzle-orm';
 import {
   type Executor,
+  insertRows,
   queryRows,
   type TogetherWrite,
   type Transaction,
@@ -77,22 +78,29 @@ export async function issueTicket(tx: Transaction, ticket: NewTicket): Promise<s
   return number;
 }
 
-/** Tickets whose numbers were taken beforehand, as one insert to send with other writes; none: undefined. */
-export function ticketsWrite(
-  tickets: ReadonlyArray<NewTicket & { readonly number: string }>,
-): TogetherWrite | undefined {
-  if (tickets.length === 0) return undefined;
-  return (ex) =>
-    ex.insert(tables.tickets).values(
-      tickets.map((ticket) => ({
-        number: ticket.number,
-        submissionId: ticket.submissionId ?? null,
-        templateIndex: ticket.templateIndex ?? null,
-        status: ticket.status,
-        resolution: ticket.resolution ?? null,
-        ...(ticket.status === 'pending_review' ? {} : { closedAt: ticket.now ?? new Date() }),
-      })),
-    );
+const TICKET_COLUMNS = [
+  'number',
+  'submissionId',
+  'templateIndex',
+  'status',
+  'resolution',
+  'closedAt',
+] as const;
+
+/** Tickets whose numbers were taken beforehand, as one insert to send with other writes (none is fine). */
+export function ticketsWrite(tickets: ReadonlyArray<NewTicket & { readonly number: string }>): TogetherWrite {
+  return insertRows(
+    tables.tickets,
+    TICKET_COLUMNS,
+    tickets.map((ticket) => ({
+      number: ticket.number,
+      submissionId: ticket.submissionId ?? null,
+      templateIndex: ticket.templateIndex ?? null,
+      status: ticket.status,
+      resolution: ticket.resolution ?? null,
+      closedAt: ticket.status === 'pending_review' ? null : (ticket.now ?? new Date()),
+    })),
+  );
 }
 
 /** Records tickets whose numbers were taken beforehand, in one statement. */
@@ -100,8 +108,7 @@ export async function issueTickets(
   tx: Transaction,
   tickets: ReadonlyArray<NewTicket & { readonly number: string }>,
 ): Promise<void> {
-  const write = ticketsWrite(tickets);
-  if (write) await writeTogether(tx, [write]);
+  if (tickets.length > 0) await writeTogether(tx, [ticketsWrite(tickets)]);
 }
 
 export async function ticketByNumber(ex: Executor, number: string): Promise<Ticket | undefined> {

@@ -5,7 +5,7 @@
  * database never take the same row at once.
  */
 import { sql } from 'drizzle-orm';
-import { type Executor, queryRows, type TogetherWrite, tables } from '../db/index.ts';
+import { type Executor, insertRows, queryRows, type TogetherWrite, tables } from '../db/index.ts';
 import type { OutgoingMail } from './types.ts';
 
 function outboxRows(mails: readonly OutgoingMail[], submissionId: string | undefined) {
@@ -41,15 +41,15 @@ export async function enqueueOutbox(
   return added.length;
 }
 
-/** `enqueueOutbox` as one insert to send with other writes (`writeTogether`); nothing to send: undefined. */
-export function outboxWrite(
-  mails: readonly OutgoingMail[],
-  submissionId: string | undefined,
-): TogetherWrite | undefined {
-  const rows = outboxRows(mails, submissionId);
-  if (rows.length === 0) return undefined;
-  return (ex) =>
-    ex.insert(tables.outbox).values(rows).onConflictDoNothing({ target: tables.outbox.messageId });
+const OUTBOX_COLUMNS = ['messageId', 'submissionId', 'kind', 'envelopeFrom', 'recipients', 'raw'] as const;
+/** A re-run job's reply is already there: skipped (see `enqueueOutbox`). */
+const SAME_MESSAGE_ID = sql`ON CONFLICT (message_id) DO NOTHING`;
+
+/** `enqueueOutbox` as one insert to send with other writes (`writeTogether`); nothing to send is fine. */
+export function outboxWrite(mails: readonly OutgoingMail[], submissionId: string | undefined): TogetherWrite {
+  return insertRows(tables.outbox, OUTBOX_COLUMNS, outboxRows(mails, submissionId), {
+    onConflict: SAME_MESSAGE_ID,
+  });
 }
 
 /** A row taken for sending; `attempts` already counts this attempt. */

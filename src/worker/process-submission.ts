@@ -6,7 +6,7 @@
  */
 import { and, eq, ne } from 'drizzle-orm';
 import { identifyRequester, type Requester, verifySender } from '../auth/index.ts';
-import { type Database, type Submission, type Transaction, tables } from '../db/index.ts';
+import { type Database, type Submission, type Transaction, tables, updateRows } from '../db/index.ts';
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
 import { allocateTicketNumbers, type PocNaming, reservePocHandles } from '../registry/index.ts';
 import { type ReplyRequest, shouldReply } from '../replies/index.ts';
@@ -290,15 +290,15 @@ async function runMessage(
     await records.write(tx, ctx.composeNotices, {
       submissionId,
       mails: reply ? await ctx.composeReply(reply, options.replyTag) : [],
-      last: (ex) =>
-        ex
-          .update(tables.submissions)
-          .set({ state: 'done', processedAt: new Date() })
-          .where(eq(tables.submissions.id, submissionId)),
+      last: updateRows(tables.submissions, 'id', DONE_COLUMNS, [
+        { id: submissionId, state: 'done', processedAt: new Date() },
+      ]),
     });
     return results;
   });
 }
+
+const DONE_COLUMNS = ['id', 'state', 'processedAt'] as const;
 
 /** The POCs a message asks to create, for their handle numbers to be reserved ahead. */
 function newPocs(templates: readonly ParsedTemplate[]): PocNaming[] {

@@ -9,13 +9,14 @@ import type { Requester } from '../auth/index.ts';
 import {
   type Database,
   type Executor,
+  insertRows,
   type RejectionState,
+  type RowValues,
   type Submission,
   type TemplateOutcome,
   type TogetherWrite,
   type Transaction,
   tables,
-  type WithWrites,
   writeTogether,
 } from '../db/index.ts';
 import type { Actor, AuditRow, HandleReservations, NewTicket, OperationOptions } from '../registry/index.ts';
@@ -189,6 +190,35 @@ function staffNote(outcome: TemplateOutcome, note: string): string {
     : `Looked at again by hostmaster staff: ${note}`;
 }
 
+const TEMPLATE_COLUMNS = [
+  'submissionId',
+  'templateIndex',
+  'form',
+  'formVersion',
+  'requestKind',
+  'request',
+  'echo',
+  'outcome',
+  'ticketNumber',
+  'errors',
+  'handles',
+  'notes',
+] as const;
+type TemplateRow = RowValues<typeof tables.submissionTemplates, typeof TEMPLATE_COLUMNS>;
+
+const REJECTION_COLUMNS = [
+  'submissionId',
+  'templateIndex',
+  'reasonCode',
+  'reason',
+  'form',
+  'sender',
+] as const;
+type RejectionRow = RowValues<typeof tables.rejections, typeof REJECTION_COLUMNS>;
+/** Refused again after a staff action: the same reason is open again, with today's words. */
+const OPEN_AGAIN = sql`ON CONFLICT (submission_id, template_index, reason_code)
+  DO UPDATE SET state = 'open', reason = excluded.reason, closed_at = NULL, closed_by = NULL`;
+
 /**
  * What templates leave besides their registry changes and the links later templates of the same
  * message may lean on: the ticket, the `submission_templates` row, the rejection for staff, the
@@ -197,18 +227,18 @@ function staffNote(outcome: TemplateOutcome, note: string): string {
  */
 export class TemplateRecords {
   private readonly tickets: (NewTicket & { readonly number: string })[] = [];
-  private readonly templates: (typeof tables.submissionTemplates.$inferInsert)[] = [];
-  private readonly rejections: (typeof tables.rejections.$inferInsert)[] = [];
+  private readonly templates: TemplateRow[] = [];
+  private readonly rejections: RejectionRow[] = [];
   private readonly notices: Notice[] = [];
   private readonly audit: AuditRow[] = [];
 
   addTicket(row: NewTicket & { readonly number: string }): void {
     this.tickets.push(row);
   }
-  addTemplate(row: typeof tables.submissionTemplates.$inferInsert): void {
+  addTemplate(row: TemplateRow): void {
     this.templates.push(row);
   }
-  addRejection(row: typeof tables.rejections.$inferInsert): void {
+  addRejection(row: RejectionRow): void {
     this.rejections.push(row);
   }
   addNotices(notices: readonly Notice[]): void {
@@ -234,36 +264,16 @@ export class TemplateRecords {
   ): Promise<void> {
     const noticeMails = this.notices.length > 0 ? await composeNotices(this.notices) : [];
     const submissionId = end.submissionId ?? this.notices[0]?.submissionId;
-    const templates = this.templates;
-    const rejections = this.rejections;
-    const writes = [
+    // Every write, with rows or none, so that the statement's text is always the same (built
+    // once, prepared by the server); see src/db/write-together.ts.
+    await writeTogether(tx, [
       auditRowsWrite(this.audit),
       ticketsWrite(this.tickets),
-      templates.length > 0
-        ? (ex: WithWrites) => ex.insert(tables.submissionTemplates).values(templates)
-        : undefined,
-      rejections.length > 0
-        ? (ex: WithWrites) =>
-            ex
-              .insert(tables.rejections)
-              .values(rejections)
-              // Refused again after a staff action: the same reason is open again, with today's words.
-              .onConflictDoUpdate({
-                target: [
-                  tables.rejections.submissionId,
-                  tables.rejections.templateIndex,
-                  tables.rejections.reasonCode,
-                ],
-                set: { state: 'open', reason: sql`excluded.reason`, closedAt: null, closedBy: null },
-              })
-        : undefined,
+      insertRows(tables.submissionTemplates, TEMPLATE_COLUMNS, this.templates),
+      insertRows(tables.rejections, REJECTION_COLUMNS, this.rejections, { onConflict: OPEN_AGAIN }),
       outboxWrite([...noticeMails, ...(end.mails ?? [])], submissionId),
-      end.last,
-    ];
-    await writeTogether(
-      tx,
-      writes.filter((w): w is TogetherWrite => w !== undefined),
-    );
+      ...(end.last ? [end.last] : []),
+    ]);
   }
 }
 

@@ -17,17 +17,13 @@
  *   new object is linked to the requester by the registry.
  *
  * Each check is one statement: the object with the requester's links to it (for a net, its
- * whole parent chain with them, by a recursive query), then the rule is applied here.
+ * whole parent chain with them, by a recursive query), then the rule is applied here. A new
+ * net's parent is the exception: the registry reads the links (`holderFlags`) in the statement
+ * that places and locks the net's parent, and applies `delegationVerdict` from here to them.
  */
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { type Executor, type NetType, type OrgPocRole, preparedSql, queryRows, tables } from '../db/index.ts';
-import type { IpRange } from '../ip/index.ts';
-import {
-  mostSpecificContaining,
-  RANGE_PLACEHOLDERS,
-  type RangeValues,
-  rangeValues,
-} from '../registry/index.ts';
+import { type DelegatingParent, heldBy, holderFlags } from '../registry/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import type { Requester } from './requester.ts';
 
@@ -37,18 +33,9 @@ const ALLOWED: Result<void, Problem> = ok(undefined);
 /** Parent chains are short (allocation -> reallocation -> reassignment); this only stops a corrupt cycle. */
 const MAX_DEPTH = 16;
 
-interface NetLevel {
-  readonly handle: string;
-  readonly type: NetType;
-  readonly orgHandle: string | null;
-  readonly customerHandle: string | null;
+/** A net of a chain with what the requester holds on it (the registry's `DelegatingParent` and its parent). */
+interface NetLevel extends DelegatingParent {
   readonly parentHandle: string | null;
-  /** Whether the requester's account is linked to an admin POC of the level's org. */
-  readonly orgAdmin: boolean;
-  /** ... to a tech POC of the level's org. */
-  readonly orgTech: boolean;
-  /** ... to a tech POC of the level's net itself. */
-  readonly netTech: boolean;
 }
 
 function notAuthorized(message: string): Result<void, Problem> {
@@ -59,29 +46,17 @@ function notFound(what: string, handle: string): Result<void, Problem> {
   return fail(problem('E_OBJECT_NOT_FOUND', `There is no ${what} ${handle} in the registry.`));
 }
 
-/**
- * The requester's account holds this POC: one probe of `account_pocs`' primary key per POC of
- * the org or net. A scalar subquery on purpose: written as a join or an EXISTS, the planner may
- * start from the account's side, and a billing system's account holds thousands of POCs while
- * an org or a net names a handful (seen at 1.3 ms a check, statistics lagging a growing table).
- */
-function heldBy(account: SQLWrapper | number, pocHandle: SQLWrapper): SQL {
-  const { accountPocs } = tables;
-  return sql`coalesce((SELECT true FROM ${accountPocs}
-    WHERE ${accountPocs.accountId} = ${account} AND ${accountPocs.pocHandle} = ${pocHandle}), false)`;
-}
-
 const ACCOUNT = sql.placeholder('account');
 
 /**
  * The net and its ancestors (walking `parent_handle`, nearest first, at most `depth` levels), each
  * with what the requester holds on it: ONE statement, whatever the rule needs of it. Every
  * statement is a round trip in the worker's transaction, and a check used to take one per level
- * and per role. Built once (src/db/prepared.ts): the first level is found by handle, or as the
- * registry's parent of a new range (`mostSpecificContaining`).
+ * and per role. Built once (src/db/prepared.ts).
  */
 function chainStatement(firstLevel: SQLWrapper): SQL {
-  const { nets, orgPocs, netPocs } = tables;
+  const { nets } = tables;
+  const flags = holderFlags(ACCOUNT, sql`chain.org_handle`, sql`chain.handle`);
   return sql`WITH RECURSIVE chain AS (
           SELECT ${nets.handle}, ${nets.type}, ${nets.orgHandle}, ${nets.customerHandle}, ${nets.parentHandle},
                  1 AS level, ARRAY[${nets.handle}] AS seen
@@ -93,12 +68,7 @@ function chainStatement(firstLevel: SQLWrapper): SQL {
           WHERE chain.level < ${sql.placeholder('depth')} AND NOT ${nets.handle} = ANY (chain.seen)
         )
         SELECT chain.handle, chain.type, chain.org_handle, chain.customer_handle, chain.parent_handle,
-          EXISTS (SELECT 1 FROM ${orgPocs} WHERE ${orgPocs.orgHandle} = chain.org_handle
-                    AND ${orgPocs.role} = 'admin' AND ${heldBy(ACCOUNT, orgPocs.pocHandle)}) AS org_admin,
-          EXISTS (SELECT 1 FROM ${orgPocs} WHERE ${orgPocs.orgHandle} = chain.org_handle
-                    AND ${orgPocs.role} = 'tech' AND ${heldBy(ACCOUNT, orgPocs.pocHandle)}) AS org_tech,
-          EXISTS (SELECT 1 FROM ${netPocs} WHERE ${netPocs.netHandle} = chain.handle
-                    AND ${netPocs.role} = 'tech' AND ${heldBy(ACCOUNT, netPocs.pocHandle)}) AS net_tech
+          ${flags.orgAdmin} AS org_admin, ${flags.orgTech} AS org_tech, ${flags.netTech} AS net_tech
         FROM chain ORDER BY chain.level`;
 }
 
@@ -116,11 +86,6 @@ interface ChainRow extends Record<string, unknown> {
 const chainFromHandle = preparedSql<{ account: number; depth: number; net: string }, ChainRow>(
   'auth_chain_from_handle',
   () => chainStatement(sql.placeholder('net')),
-);
-
-const chainFromNewRange = preparedSql<{ account: number; depth: number } & RangeValues, ChainRow>(
-  'auth_chain_from_new_range',
-  (ex) => chainStatement(sql`(${mostSpecificContaining(ex, RANGE_PLACEHOLDERS)})`),
 );
 
 function toLevel(r: ChainRow): NetLevel {
@@ -147,13 +112,13 @@ async function chainOf(
 }
 
 /** Whether the requester holds one of `roles` on the level's org (a level without an org: no). */
-function holdsOrgRole(level: NetLevel, roles: readonly OrgPocRole[]): boolean {
+function holdsOrgRole(level: DelegatingParent, roles: readonly OrgPocRole[]): boolean {
   if (!level.orgHandle) return false;
   return (roles.includes('admin') && level.orgAdmin) || (roles.includes('tech') && level.orgTech);
 }
 
 /** `DEMOISP-1, which holds NET-...` for each org-held level of a chain. */
-function holders(chain: readonly NetLevel[]): string[] {
+function holders(chain: readonly DelegatingParent[]): string[] {
   return chain.flatMap((level, depth) =>
     level.orgHandle
       ? [`${level.orgHandle}, which holds ${depth === 0 ? '' : 'the parent net '}${level.handle}`]
@@ -166,7 +131,7 @@ function roleWords(roles: readonly OrgPocRole[]): string {
 }
 
 function missingAuthority(
-  chain: readonly NetLevel[],
+  chain: readonly DelegatingParent[],
   roles: readonly OrgPocRole[],
   netTech: readonly string[],
 ): string {
@@ -209,33 +174,15 @@ export async function mayReassignFrom(
 ): Authority {
   const [net] = await chainOf(ex, requester, parentNetHandle, 1);
   if (!net) return notFound('net', parentNetHandle);
-  return reassignVerdict(net);
-}
-
-/** What a new net inside a range would go under, and whether the requester may sub-delegate from it. */
-export interface DelegationCheck {
-  /** The most specific net containing the range (the registry places a new net there); none: outside our space. */
-  readonly parent: { readonly handle: string; readonly type: NetType } | undefined;
-  /** `mayReassignFrom` on that parent. */
-  readonly verdict: Result<void, Problem>;
+  return delegationVerdict(net);
 }
 
 /**
- * `findParentNet` and `mayReassignFrom` in one statement: the parent is chosen by the
- * registry's own query (`mostSpecificContaining`), so it is the net `placeNewNet` will find.
+ * Sub-delegate from this net: only its holding org's admin or tech POC, or its own tech POC. A
+ * pure rule on what the requester holds: the registry applies it to the parent it places a new
+ * net under (`OperationOptions.delegation`), read in the statement that locks that parent.
  */
-export async function mayDelegateWithin(
-  ex: Executor,
-  requester: Requester,
-  range: IpRange,
-): Promise<DelegationCheck> {
-  const rows = await chainFromNewRange(ex, { account: requester.accountId, depth: 1, ...rangeValues(range) });
-  const net = rows[0] && toLevel(rows[0]);
-  if (!net) return { parent: undefined, verdict: ALLOWED };
-  return { parent: { handle: net.handle, type: net.type }, verdict: reassignVerdict(net) };
-}
-
-function reassignVerdict(net: NetLevel): Result<void, Problem> {
+export function delegationVerdict(net: DelegatingParent): Result<void, Problem> {
   if (!net.orgHandle) {
     return notAuthorized(
       `${net.handle} is a simple reassignment to customer ${net.customerHandle ?? '(unknown)'}: space cannot be sub-delegated from it.`,

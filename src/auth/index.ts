@@ -5,10 +5,9 @@
  */
 export { apiKeyHint } from './api-key-hint.ts';
 export {
-  type DelegationCheck,
+  delegationVerdict,
   mayCreateOrg,
   mayCreatePoc,
-  mayDelegateWithin,
   mayManageNet,
   mayManageOrg,
   mayManagePoc,

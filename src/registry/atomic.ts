@@ -48,9 +48,6 @@ export function overlapRaceProblem(error: unknown): Problem | undefined {
 let savepoints = 0;
 
 /**
- * `confirm` (OperationOptions.confirm) runs last, inside the same savepoint: the caller's
- * check of what was written costs no savepoint of its own.
- *
  * The savepoint is kept, not released, when the operation is: it ends with the transaction, and a
  * RELEASE is a round trip per template for nothing (a message's transaction holds at most one
  * per template).
@@ -58,7 +55,6 @@ let savepoints = 0;
 export async function atomically(
   tx: Transaction,
   work: (tx: Transaction) => Promise<Result<Outcome, Problem>>,
-  confirm?: OperationOptions['confirm'],
 ): Promise<Result<Outcome, Problem>> {
   const name = sql.raw(`operation_${++savepoints}`);
   const undo = () => tx.execute(sql`rollback to savepoint ${name}`);
@@ -69,31 +65,12 @@ export async function atomically(
       await undo();
       return result;
     }
-    if (confirm) {
-      const confirmed = await confirm(tx, result.value);
-      if (!confirmed.ok) {
-        await undo();
-        return confirmed;
-      }
-    }
     return result;
   } catch (error) {
     const overlap = overlapRaceProblem(error);
     if (!overlap) throw error;
     await undo();
     return fail(overlap);
-  }
-}
-
-/**
- * Thrown by an operation run without a savepoint (`OperationOptions.withoutSavepoint`) that has
- * written and must now be undone (`confirm` refused): only undoing the caller's whole
- * transaction can, and the caller runs it again with savepoints.
- */
-export class SavepointNeeded extends Error {
-  constructor(reason: string) {
-    super(`an operation must be undone after writing (${reason}); run the transaction again with savepoints`);
-    this.name = 'SavepointNeeded';
   }
 }
 
@@ -106,9 +83,9 @@ export type Plan<P> =
  * An operation in two steps: `plan` reads, checks and may refuse or hold for review, and
  * writes nothing; `write` applies the plan and cannot refuse (its failures are exceptions). With
  * a savepoint (the default) it is `atomically` as ever. Without one (`withoutSavepoint`), a
- * refusal has nothing to undo; an exception aborts the caller's transaction, and a `confirm`
- * that refuses after the write throws `SavepointNeeded`: the caller runs everything again with
- * savepoints, where both become ordinary refusals.
+ * refusal has nothing to undo; an exception aborts the caller's transaction, and the caller
+ * runs everything again with savepoints, where it becomes an ordinary refusal (a sibling
+ * inserted by another request at the same moment: E_OVERLAP).
  */
 export async function planThenWrite<P>(
   tx: Transaction,
@@ -122,11 +99,6 @@ export async function planThenWrite<P>(
     if (planned.value.status === 'pending_review') return ok(planned.value);
     return ok(await write(ex, planned.value.plan));
   };
-  if (!options.withoutSavepoint) return atomically(tx, run, options.confirm);
-  const result = await run(tx);
-  if (result.ok && result.value.status === 'applied' && options.confirm) {
-    const confirmed = await options.confirm(tx, result.value);
-    if (!confirmed.ok) throw new SavepointNeeded(confirmed.error.code);
-  }
-  return result;
+  if (!options.withoutSavepoint) return atomically(tx, run);
+  return run(tx);
 }

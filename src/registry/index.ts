@@ -22,10 +22,10 @@ export {
   type NewAccount,
   revokeApiKey,
 } from './accounts.ts';
-export { SavepointNeeded } from './atomic.ts';
 export { type AuditRow, auditRowsWrite, renderActor, toAuditJson, writeAuditRows } from './audit.ts';
 export { DEMO_API_KEY, DEMO_SEED, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from './demo.ts';
 export { HandleReservations, netNumbering, type PocNaming, reservePocHandles } from './handles.ts';
+export { type HolderFlags, heldBy, holderFlags } from './holders.ts';
 export {
   childrenOfNet,
   customersOfOrg,

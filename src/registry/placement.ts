@@ -9,6 +9,7 @@ import { formatCidr, formatRange, type IpRange, rangeToCidrs } from '../ip/index
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { writeAudit } from './audit.ts';
 import { netNumbering, numberedInsert } from './handles.ts';
+import { holderFlags } from './holders.ts';
 import {
   findContainingNets,
   findNetsByRange,
@@ -19,7 +20,14 @@ import {
   rangeValues,
 } from './lookups.ts';
 import { checkPrefixSize } from './rules.ts';
-import type { Net, NetPocRole, NetType, OperationContext, OperationOptions } from './types.ts';
+import type {
+  DelegatingParent,
+  Net,
+  NetPocRole,
+  NetType,
+  OperationContext,
+  OperationOptions,
+} from './types.ts';
 
 export const NET_TYPE_WORDS: Record<NetType, string> = {
   direct_allocation: 'a direct allocation',
@@ -66,7 +74,7 @@ export async function placeNewNet(
   const size = checkPrefixSize(range, options);
   if (!size.ok) return size;
   const text = formatRange(range);
-  const found = await parentForNewNet(ex, range);
+  const found = await parentForNewNet(ex, range, options.delegation?.accountId ?? null);
   if (!found) {
     const touching = await findOverlappingNets(ex, range);
     const hint = touching.length
@@ -84,6 +92,11 @@ export async function placeNewNet(
         `${text} overlaps ${describeNet(parent)}, ${NET_TYPE_WORDS[parent.type]}, which cannot be divided further`,
       ),
     );
+  }
+  // Before anything about the parent's children: they are not the requester's to know about.
+  if (options.delegation) {
+    const allowed = options.delegation.verdict({ ...parent, ...found.held });
+    if (!allowed.ok) return allowed;
   }
   if (!locked) {
     return fail(
@@ -107,6 +120,8 @@ export async function placeNewNet(
 interface ParentForNewNet {
   /** The most specific net containing the range, as the statement's snapshot saw it. */
   readonly parent: Net;
+  /** What the requesting account holds on it (all false without an account). */
+  readonly held: Pick<DelegatingParent, 'orgAdmin' | 'orgTech' | 'netTech'>;
   /** Whether the parent is still there with its key-share lock held (divisible parents only). */
   readonly locked: boolean;
   /** The first child of the parent overlapping the range, if any. */
@@ -129,7 +144,9 @@ interface ParentForNewNet {
  *   and decode all its siblings). The condition is that of the exclusion constraint
  *   `nets_sibling_no_overlap`, so its GiST index answers it. Two overlapping children created
  *   at the same moment can both pass this check; the constraint then refuses the second insert
- *   (mapped to E_OVERLAP by `atomically`). The check stays: it names the sibling.
+ *   (mapped to E_OVERLAP by `atomically`). The check stays: it names the sibling;
+ * - what the requesting account holds on the parent (`holderFlags`), for the delegation check:
+ *   the authority is read in the statement that locks the parent it is owed to.
  */
 const parentForNewNetStatement = preparedQuery('registry_parent_for_new_net', (ex: Executor) => {
   const { nets } = tables;
@@ -141,8 +158,16 @@ const parentForNewNetStatement = preparedQuery('registry_parent_for_new_net', (e
     .for('key share')
     .as('locked');
   const child = alias(nets, 'child');
+  const held = holderFlags(sql.placeholder('account'), nets.orgHandle, nets.handle);
   return ex
-    .select({ parent: nets, locked: locked.handle, sibling: child })
+    .select({
+      parent: nets,
+      locked: locked.handle,
+      sibling: child,
+      orgAdmin: held.orgAdmin,
+      orgTech: held.orgTech,
+      netTech: held.netTech,
+    })
     .from(nets)
     .leftJoinLateral(locked, sql`true`)
     .leftJoin(
@@ -157,10 +182,19 @@ const parentForNewNetStatement = preparedQuery('registry_parent_for_new_net', (e
     .limit(1);
 });
 
-async function parentForNewNet(ex: Executor, range: IpRange): Promise<ParentForNewNet | undefined> {
-  const [row] = await parentForNewNetStatement(ex, rangeValues(range));
+async function parentForNewNet(
+  ex: Executor,
+  range: IpRange,
+  account: number | null,
+): Promise<ParentForNewNet | undefined> {
+  const [row] = await parentForNewNetStatement(ex, { ...rangeValues(range), account });
   if (!row) return undefined;
-  return { parent: row.parent, locked: row.locked !== null, sibling: row.sibling ?? undefined };
+  return {
+    parent: row.parent,
+    held: { orgAdmin: row.orgAdmin, orgTech: row.orgTech, netTech: row.netTech },
+    locked: row.locked !== null,
+    sibling: row.sibling ?? undefined,
+  };
 }
 
 export interface NewNet {

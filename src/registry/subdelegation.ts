@@ -112,100 +112,94 @@ function createSubdelegation(
   type: SubdelegationType,
 ): Promise<Result<Outcome>> {
   const what = type === 'reallocation' ? 'reallocated' : 'reassigned';
-  return atomically(
-    tx,
-    async (sp) => {
-      const name = checkNetName(input.networkName);
-      if (!name.ok) return name;
-      const originAs = checkOriginAs(input.originAs);
-      if (!originAs.ok) return originAs;
-      const nameservers = checkHostnames(input.reverseNameservers);
-      if (!nameservers.ok) return nameservers;
-      const parent = await placeNewNet(sp, input.range, options);
-      if (!parent.ok) return parent;
+  return atomically(tx, async (sp) => {
+    const name = checkNetName(input.networkName);
+    if (!name.ok) return name;
+    const originAs = checkOriginAs(input.originAs);
+    if (!originAs.ok) return originAs;
+    const nameservers = checkHostnames(input.reverseNameservers);
+    if (!nameservers.ok) return nameservers;
+    const parent = await placeNewNet(sp, input.range, options);
+    if (!parent.ok) return parent;
 
-      let reviewReason: string | undefined;
-      if (sizeNeedsReview(input.range)) reviewReason = reviewReasonForSize(input.range);
+    let reviewReason: string | undefined;
+    if (sizeNeedsReview(input.range)) reviewReason = reviewReasonForSize(input.range);
 
-      const summary: string[] = [];
-      const handles: Record<string, string> = {};
-      const pocs = new PocResolver(sp, context);
-      let orgHandle: string;
-      const downstream = input.downstreamOrg;
-      if ('handle' in downstream) {
-        const checked = checkHandle('org', downstream.handle);
-        if (!checked.ok) return checked;
-        const org = await findOrg(sp, checked.value);
-        if (!org)
-          return fail(problem('E_OBJECT_NOT_FOUND', `downstream org ${checked.value} does not exist`));
-        orgHandle = org.handle;
-        if (input.range.version === 6 && (await holdsIpv6(sp, orgHandle))) {
-          reviewReason ??= `${orgHandle} already holds IPv6 space; further IPv6 to the same org is reviewed by hostmaster staff`;
-        }
-      } else {
-        const embedded = downstream.create;
-        if ('create' in embedded.poc && embedded.poc.create.contactType === 'role') {
-          return fail(
-            problem(
-              'E_ROLE_NOT_ALLOWED',
-              "the new org's POC becomes its admin (voting) contact, which must be a person, not a role",
-            ),
-          );
-        }
-        const orgPoc = await pocs.resolve(embedded.poc, 'org POC');
-        if (!orgPoc.ok) return orgPoc;
-        const org = await insertOrg(sp, context, {
-          legalName: embedded.name,
-          address: embedded.address,
-          adminPoc: orgPoc.value,
-          techPocs: [orgPoc.value],
-          abusePocs: [],
-          nocPocs: [],
-          publicComments: [],
-        });
-        if (!org.ok) return org;
-        orgHandle = org.value.handle;
-        handles['org'] = orgHandle;
-        summary.push(`Org ${orgHandle} (${org.value.name}) created with admin and tech POC ${orgPoc.value}.`);
+    const summary: string[] = [];
+    const handles: Record<string, string> = {};
+    const pocs = new PocResolver(sp, context);
+    let orgHandle: string;
+    const downstream = input.downstreamOrg;
+    if ('handle' in downstream) {
+      const checked = checkHandle('org', downstream.handle);
+      if (!checked.ok) return checked;
+      const org = await findOrg(sp, checked.value);
+      if (!org) return fail(problem('E_OBJECT_NOT_FOUND', `downstream org ${checked.value} does not exist`));
+      orgHandle = org.handle;
+      if (input.range.version === 6 && (await holdsIpv6(sp, orgHandle))) {
+        reviewReason ??= `${orgHandle} already holds IPv6 space; further IPv6 to the same org is reviewed by hostmaster staff`;
       }
-
-      const netPocLinks: { role: NetPocRole; pocHandle: string }[] = [];
-      for (const { role, poc } of input.netPocs) {
-        const resolved = await pocs.resolve(poc, `${role} POC`);
-        if (!resolved.ok) return resolved;
-        if (!netPocLinks.some((l) => l.role === role && l.pocHandle === resolved.value)) {
-          netPocLinks.push({ role, pocHandle: resolved.value });
-        }
+    } else {
+      const embedded = downstream.create;
+      if ('create' in embedded.poc && embedded.poc.create.contactType === 'role') {
+        return fail(
+          problem(
+            'E_ROLE_NOT_ALLOWED',
+            "the new org's POC becomes its admin (voting) contact, which must be a person, not a role",
+          ),
+        );
       }
-
-      if (reviewReason && !options.staffApproved)
-        return ok({ status: 'pending_review', reason: reviewReason });
-
-      const net: Net = await insertNet(sp, context, {
-        range: input.range,
-        type,
-        name: name.value,
-        parent: parent.value,
-        orgHandle,
-        customerHandle: null,
-        originAs: originAs.value,
-        reverseNameservers: nameservers.value,
-        publicComments: cleanList(input.publicComments),
-        pocs: netPocLinks,
+      const orgPoc = await pocs.resolve(embedded.poc, 'org POC');
+      if (!orgPoc.ok) return orgPoc;
+      const org = await insertOrg(sp, context, {
+        legalName: embedded.name,
+        address: embedded.address,
+        adminPoc: orgPoc.value,
+        techPocs: [orgPoc.value],
+        abusePocs: [],
+        nocPocs: [],
+        publicComments: [],
       });
-      pocs.newHandles.forEach((handle, i) => {
-        handles[i === 0 ? 'poc' : `poc${i + 1}`] = handle;
-      });
-      if (pocs.newHandles.length) summary.unshift(`POC(s) ${pocs.newHandles.join(', ')} created.`);
-      handles['net'] = net.handle;
-      summary.push(
-        `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) ${what} to ${orgHandle} under ${parent.value.handle}` +
-          (netPocLinks.length
-            ? ` with ${netPocLinks.map((l) => `${l.role} POC ${l.pocHandle}`).join(', ')}.`
-            : '.'),
-      );
-      return ok({ status: 'applied', handles, summary, placedUnder: parent.value.handle });
-    },
-    options.confirm,
-  );
+      if (!org.ok) return org;
+      orgHandle = org.value.handle;
+      handles['org'] = orgHandle;
+      summary.push(`Org ${orgHandle} (${org.value.name}) created with admin and tech POC ${orgPoc.value}.`);
+    }
+
+    const netPocLinks: { role: NetPocRole; pocHandle: string }[] = [];
+    for (const { role, poc } of input.netPocs) {
+      const resolved = await pocs.resolve(poc, `${role} POC`);
+      if (!resolved.ok) return resolved;
+      if (!netPocLinks.some((l) => l.role === role && l.pocHandle === resolved.value)) {
+        netPocLinks.push({ role, pocHandle: resolved.value });
+      }
+    }
+
+    if (reviewReason && !options.staffApproved) return ok({ status: 'pending_review', reason: reviewReason });
+
+    const net: Net = await insertNet(sp, context, {
+      range: input.range,
+      type,
+      name: name.value,
+      parent: parent.value,
+      orgHandle,
+      customerHandle: null,
+      originAs: originAs.value,
+      reverseNameservers: nameservers.value,
+      publicComments: cleanList(input.publicComments),
+      pocs: netPocLinks,
+    });
+    pocs.newHandles.forEach((handle, i) => {
+      handles[i === 0 ? 'poc' : `poc${i + 1}`] = handle;
+    });
+    if (pocs.newHandles.length) summary.unshift(`POC(s) ${pocs.newHandles.join(', ')} created.`);
+    handles['net'] = net.handle;
+    summary.push(
+      `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) ${what} to ${orgHandle} under ${parent.value.handle}` +
+        (netPocLinks.length
+          ? ` with ${netPocLinks.map((l) => `${l.role} POC ${l.pocHandle}`).join(', ')}.`
+          : '.'),
+    );
+    return ok({ status: 'applied', handles, summary, placedUnder: parent.value.handle });
+  });
 }

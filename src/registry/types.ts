@@ -4,7 +4,7 @@
  * them over as they are; the registry imports nothing from the parser.
  */
 import type { InferSelectModel } from 'drizzle-orm';
-import type { Transaction, tables } from '../db/index.ts';
+import type { NetType, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import type { ErrorCode, Problem, Result } from '../shared/errors.ts';
 import type { AuditRow } from './audit.ts';
@@ -44,19 +44,37 @@ export interface OperationOptions {
   /** Staff has reviewed the request: apply it even where a review would otherwise be required. */
   readonly staffApproved?: boolean;
   /**
-   * A last check of what the operation wrote, run inside its savepoint just before it is kept:
-   * a failure undoes the operation and becomes its result (the worker re-checks authority on
-   * the parent a new net really went under).
-   */
-  readonly confirm?: (tx: Transaction, applied: AppliedOutcome) => Promise<Result<void, Problem>>;
-  /**
    * No savepoint for operations that refuse only before they write (`planThenWrite`): the
-   * caller runs its whole transaction again, with savepoints, if it fails or if `confirm`
-   * refuses after the write (`SavepointNeeded`). A message's transaction sets it: a savepoint is
+   * caller runs its whole transaction again, with savepoints, if it fails after writing. A
+   * message's transaction sets it: a savepoint is
    * a round trip per template, and almost every operation either applies or refuses before
    * writing anything.
    */
   readonly withoutSavepoint?: boolean;
+  /**
+   * A new net's parent must be one the requester may sub-delegate from: checked by the registry
+   * on the parent it places the net under, read and locked by the same statement (one round
+   * trip, and no parent slipping in between a check and the placement). Left out: no check
+   * (staff runs that waive it, the seed, the console's own tools).
+   */
+  readonly delegation?: DelegationAuthority;
+}
+
+/** A new net's parent with what the requesting account holds on it (`holderFlags`). */
+export interface DelegatingParent {
+  readonly handle: string;
+  readonly type: NetType;
+  readonly orgHandle: string | null;
+  readonly customerHandle: string | null;
+  readonly orgAdmin: boolean;
+  readonly orgTech: boolean;
+  readonly netTech: boolean;
+}
+
+/** Whose authority a new net's parent is checked against, and the rule (src/auth's). */
+export interface DelegationAuthority {
+  readonly accountId: number;
+  verdict(parent: DelegatingParent): Result<void, Problem>;
 }
 
 /**

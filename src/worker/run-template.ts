@@ -5,7 +5,7 @@
  * when it was refused or held for review, and notices to the contacts it touched.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Requester } from '../auth/index.ts';
+import { delegationVerdict, type Requester } from '../auth/index.ts';
 import {
   type Database,
   type Executor,
@@ -19,13 +19,20 @@ import {
   tables,
   writeTogether,
 } from '../db/index.ts';
-import type { Actor, AuditRow, HandleReservations, NewTicket, OperationOptions } from '../registry/index.ts';
+import type {
+  Actor,
+  AuditRow,
+  DelegationAuthority,
+  HandleReservations,
+  NewTicket,
+  OperationOptions,
+} from '../registry/index.ts';
 import { allocateTicketNumber, auditRowsWrite, ticketsWrite, toAuditJson } from '../registry/index.ts';
 import { type OutgoingMail, outboxWrite } from '../replies/index.ts';
 import type { ErrorCode, Problem } from '../shared/errors.ts';
 import { problem } from '../shared/errors.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
-import { type Grant, handlerFor } from './handlers.ts';
+import { handlerFor } from './handlers.ts';
 import { hideKeys, KEY_HIDDEN_NOTE } from './hide-keys.ts';
 import { linkCreatedPoc, type Notice, type NoticeComposer, noticesFor } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
@@ -137,11 +144,16 @@ async function decide(
   const { value: request, changed: keyHidden } = hideKeys(template.result.value);
   const handler = handlerFor(request.kind);
   const waived = new Set(run.options?.waive ?? []);
-  let grant: Grant = {};
+  // Authority over a new net's parent is checked by the registry, on the parent it places the
+  // net under (the statement that locks it); every other kind is checked here, before anything.
+  let delegation: DelegationAuthority | undefined;
   if (!waived.has('E_NOT_AUTHORIZED')) {
-    const allowed = await handler.authorize(tx, run.requester, request as never);
-    if (!allowed.ok) return rejected([allowed.error]);
-    grant = allowed.value ?? {};
+    if (handler.checks === 'at-placement') {
+      delegation = { accountId: run.requester.accountId, verdict: delegationVerdict };
+    } else {
+      const allowed = await handler.authorize(tx, run.requester, request as never);
+      if (!allowed.ok) return rejected([allowed.error]);
+    }
   }
   // The operation's audit rows are kept only if the operation is (see OperationContext).
   const pendingAudit: AuditRow[] = [];
@@ -152,24 +164,12 @@ async function decide(
     pendingAudit,
     reservedHandles: slot.reservedHandles,
   };
-  const verify = waived.has('E_NOT_AUTHORIZED') ? undefined : handler.verify;
-  // Run by the registry after the write, inside the operation's own savepoint: a refusal undoes
-  // what was written (without a savepoint it throws, and the message runs again with them).
-  let refusedAfterWrite: Problem | undefined;
-  const confirm: OperationOptions['confirm'] = verify
-    ? async (sp, applied) => {
-        const still = await verify(sp, run.requester, applied, grant);
-        if (!still.ok) refusedAfterWrite = still.error;
-        return still;
-      }
-    : undefined;
   const options: OperationOptions = {
     ...(run.options ?? {}),
-    ...(confirm ? { confirm } : {}),
+    ...(delegation ? { delegation } : {}),
     ...(slot.withoutSavepoint ? { withoutSavepoint: true } : {}),
   };
   const applied = await handler.apply(tx, context, request as never, options);
-  if (refusedAfterWrite) return rejected([refusedAfterWrite]);
   if (!applied.ok) return rejected([pinToField(template, applied.error)]);
   if (applied.value.status === 'pending_review') {
     return { outcome: 'pending_review', handles: {}, errors: [], notes: [applied.value.reason] };

@@ -1,11 +1,10 @@
 /**
  * Without a savepoint (OperationOptions.withoutSavepoint, as a message's transaction runs it), a
- * simple reassignment that is refused has written nothing, and one that must be undone after
- * writing (its `confirm` refuses) says so by throwing SavepointNeeded instead of leaving half a
- * change in the caller's transaction.
+ * simple reassignment that is refused has written nothing: every refusal, authority over the
+ * parent included, comes before its one write.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimpleReassignment, SavepointNeeded } from '../../src/registry/index.ts';
+import { createSimpleReassignment } from '../../src/registry/index.ts';
 import { fail, problem } from '../../src/shared/errors.ts';
 import { customersNamed as customersNamedIn } from '../pipeline/support/outcomes.ts';
 import { BACKENDS, type TestDatabase } from '../support/databases.ts';
@@ -67,25 +66,24 @@ describe.each(BACKENDS)('a simple reassignment without a savepoint, on %s', (kin
     }
   });
 
-  it('throws SavepointNeeded when its confirm refuses after the write', async () => {
-    await expect(
-      inTransaction(database.db, (tx) =>
-        createSimpleReassignment(
-          tx,
-          customer,
-          {
-            range: range('198.51.100.8/29'),
-            originAs: [],
-            customer: customerNamed('Third'),
-            publicComments: [],
-          },
-          {
-            withoutSavepoint: true,
-            confirm: async () => fail(problem('E_NOT_AUTHORIZED', 'not under this parent')),
-          },
-        ),
+  it('refuses a requester without authority over the parent before writing anything', async () => {
+    const result = await inTransaction(database.db, (tx) =>
+      createSimpleReassignment(
+        tx,
+        customer,
+        {
+          range: range('198.51.100.8/29'),
+          originAs: [],
+          customer: customerNamed('Third'),
+          publicComments: [],
+        },
+        {
+          withoutSavepoint: true,
+          delegation: { accountId: -1, verdict: () => fail(problem('E_NOT_AUTHORIZED', 'not yours')) },
+        },
       ),
-    ).rejects.toThrow(SavepointNeeded);
+    );
+    expect(!result.ok && result.error.code).toBe('E_NOT_AUTHORIZED');
     expect(await customersNamed('Third')).toBe(0);
   });
 });

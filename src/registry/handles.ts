@@ -14,7 +14,7 @@
  * and POC stems are shared by every ISP (`NOC`, `ABUSE`): messages creating role POCs took
  * turns on one row (9 ms of waiting per POC under load). So the worker reserves the numbers of a
  * message's new POCs before its transaction (`reservePocHandles`, one statement, the lock held
- * for that statement only), and `insertPoc` uses them. Unique and increasing per stem as before,
+ * for that statement only), and a new POC takes them (new-poc.ts). Unique and increasing per stem as before,
  * not gap-free: a refused or undone template leaves its number unused.
  */
 import { type Placeholder, type SQL, sql } from 'drizzle-orm';
@@ -83,25 +83,6 @@ type HandleTable = PgTable & { readonly handle: PgColumn };
 
 type Row<T extends HandleTable> = T['$inferSelect'];
 type InsertColumn<T extends HandleTable> = keyof T['$inferInsert'] & string;
-
-/**
- * Inserts an object under a handle the caller has (from a seed file, or reserved before the
- * transaction). Answers the row, or undefined when the handle is already taken: one statement,
- * no look-up first.
- */
-export async function insertWithGivenHandle<T extends HandleTable>(
-  tx: Transaction,
-  table: T,
-  handle: string,
-  values: Omit<PgInsertValue<T>, 'handle'>,
-): Promise<Row<T> | undefined> {
-  const [row] = (await tx
-    .insert(table)
-    .values({ ...values, handle } as PgInsertValue<T>)
-    .onConflictDoNothing({ target: table.handle })
-    .returning()) as Row<T>[];
-  return row;
-}
 
 /** A value for each of `C`, null where there is nothing (never left out). */
 export type ColumnValues<T extends HandleTable, C extends readonly InsertColumn<T>[]> = {

@@ -4,7 +4,6 @@
  * a Problem value, never a throw), and writes an audit row for each change.
  */
 
-export { linkAccountPoc } from './account-links.ts';
 export {
   type Account,
   accountPocHandles,

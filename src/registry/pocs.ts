@@ -6,30 +6,23 @@
 import { eq } from 'drizzle-orm';
 import { type Executor, type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
-import { atomically } from './atomic.ts';
+import { atomically, planThenWrite } from './atomic.ts';
 import { writeAudit } from './audit.ts';
-import { insertWithGivenHandle, numberedInsert, pocNumbering } from './handles.ts';
+import { pocNumbering } from './handles.ts';
 import { findPoc, netsOfPoc, orgsOfPoc } from './lookups.ts';
+import { insertPocAndLink, type PocColumns } from './new-poc.ts';
 import { checkAddress, checkEmails, checkHandle, cleanList, optionalText } from './rules.ts';
-import type { OperationContext, Outcome, Poc, PocChanges, PocInput, PocPhone } from './types.ts';
+import type {
+  OperationContext,
+  OperationOptions,
+  Outcome,
+  Poc,
+  PocChanges,
+  PocInput,
+  PocPhone,
+} from './types.ts';
 
-const insertNumberedPoc = numberedInsert('registry_insert_numbered_poc', tables.pocs, [
-  'kind',
-  'lastName',
-  'firstName',
-  'middleName',
-  'company',
-  'street',
-  'city',
-  'state',
-  'postalCode',
-  'country',
-  'phones',
-  'emails',
-  'publicComments',
-]);
-
-type PocValues = Parameters<typeof insertNumberedPoc>[1];
+type PocValues = PocColumns;
 
 /** Checks a POC as a whole and turns it into column values. */
 export function pocValues(input: PocInput): Result<PocValues, Problem> {
@@ -84,7 +77,10 @@ export function pocValues(input: PocInput): Result<PocValues, Problem> {
   });
 }
 
-/** Creates a POC without a savepoint of its own (for operations that create several things). */
+/**
+ * Creates a POC without a savepoint of its own (for operations that create several things),
+ * linked to no account.
+ */
 export async function insertPoc(
   tx: Transaction,
   context: OperationContext,
@@ -93,14 +89,7 @@ export async function insertPoc(
   const values = pocValues(input);
   if (!values.ok) return values;
   const numbering = pocNumbering({ contactType: input.contactType, ...values.value });
-  // A number reserved before the message's transaction, unless someone took that handle since.
-  const reserved = context.reservedHandles?.take(numbering);
-  const row: Poc =
-    (reserved && (await insertWithGivenHandle(tx, tables.pocs, reserved, values.value))) ||
-    (await insertNumberedPoc(tx, values.value, numbering));
-  const handle = row.handle;
-  await writeAudit(tx, context, { action: 'create', objectType: 'poc', objectHandle: handle, after: row });
-  return ok(row);
+  return ok(await insertPocAndLink(tx, context, values.value, numbering, undefined));
 }
 
 function describePoc(poc: Poc): string {
@@ -108,20 +97,34 @@ function describePoc(poc: Poc): string {
   return `${poc.handle} (${poc.kind}: ${name})`;
 }
 
+/**
+ * A POC template's N: the POC, linked to the requesting account (`context.requesterAccount`),
+ * which may then modify or remove it. Every refusal comes before the one write.
+ */
 export function createPoc(
   tx: Transaction,
   context: OperationContext,
   input: PocInput,
+  options: OperationOptions = {},
 ): Promise<Result<Outcome>> {
-  return atomically(tx, async (sp) => {
-    const created = await insertPoc(sp, context, input);
-    if (!created.ok) return created;
-    return ok({
-      status: 'applied',
-      handles: { poc: created.value.handle },
-      summary: [`POC ${describePoc(created.value)} created.`],
-    });
-  });
+  return planThenWrite(
+    tx,
+    async () => {
+      const values = pocValues(input);
+      if (!values.ok) return values;
+      return ok({ status: 'planned' as const, plan: values.value });
+    },
+    async (ex, values) => {
+      const numbering = pocNumbering({ contactType: input.contactType, ...values });
+      const poc = await insertPocAndLink(ex, context, values, numbering, context.requesterAccount);
+      return {
+        status: 'applied',
+        handles: { poc: poc.handle },
+        summary: [`POC ${describePoc(poc)} created.`],
+      };
+    },
+    options,
+  );
 }
 
 /** The stored POC as the input it could have been created from, to re-check it after a change. */

@@ -36,6 +36,11 @@ export interface OperationContext {
   readonly pendingAudit?: AuditRow[];
   /** Numbers reserved for new POCs before the transaction (see `reservePocHandles`). */
   readonly reservedHandles?: HandleReservations;
+  /**
+   * The account the request came from: a POC it creates (`createPoc`) is linked to it, so it
+   * may later modify or remove it. Left out (the seed, staff tools): no link.
+   */
+  readonly requesterAccount?: number;
 }
 
 export interface OperationOptions {

@@ -4,7 +4,7 @@
  */
 import { eq, inArray } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
-import { type Actor, type AuditRow, checkEmails, linkAccountPoc } from '../registry/index.ts';
+import { checkEmails } from '../registry/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
 import type { TemplateRequest } from '../templates/index.ts';
 
@@ -78,20 +78,4 @@ export async function noticesFor(
     default:
       return [];
   }
-}
-
-/** Links a POC the requester just created to their account; its audit row joins `pendingAudit`. */
-export async function linkCreatedPoc(
-  tx: Transaction,
-  actor: Actor,
-  accountId: number,
-  pocHandle: string,
-  where: { readonly ticket: string; readonly submissionId: string; readonly pendingAudit: AuditRow[] },
-): Promise<void> {
-  await linkAccountPoc(
-    tx,
-    { actor, ticketNumber: where.ticket, submissionId: where.submissionId, pendingAudit: where.pendingAudit },
-    accountId,
-    pocHandle,
-  );
 }

@@ -34,7 +34,7 @@ import { problem } from '../shared/errors.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
 import { handlerFor } from './handlers.ts';
 import { hideKeys, KEY_HIDDEN_NOTE } from './hide-keys.ts';
-import { linkCreatedPoc, type Notice, type NoticeComposer, noticesFor } from './notices.ts';
+import { type Notice, type NoticeComposer, noticesFor } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
 import { pinToField } from './problem-fields.ts';
 
@@ -163,6 +163,8 @@ async function decide(
     submissionId: run.submissionId,
     pendingAudit,
     reservedHandles: slot.reservedHandles,
+    // A POC created here is linked to the requester's account (staff runs too: it is theirs).
+    requesterAccount: run.requester.accountId,
   };
   const options: OperationOptions = {
     ...(run.options ?? {}),
@@ -403,16 +405,6 @@ export async function applyTemplate(
   }
   if (decision.outcome === 'approved' && template.result.ok) {
     const request = template.result.value;
-    if (request.kind === 'poc.create' && decision.handles['poc']) {
-      // At once, not with the records: a later template of the same message may manage this POC.
-      const linkAudit: AuditRow[] = [];
-      await linkCreatedPoc(tx, actor, run.requester.accountId, decision.handles['poc'], {
-        ticket,
-        submissionId,
-        pendingAudit: linkAudit,
-      });
-      records.addAudit(linkAudit);
-    }
     records.addNotices(
       await noticesFor(tx, request, decision.handles, {
         ticket,

@@ -2,7 +2,7 @@
  * POC and ORG templates: handles generated the registry's way, persons and roles, voting
  * contacts, and removals refused while something still depends on the object.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import {
@@ -11,7 +11,6 @@ import {
   findAccountByName,
   findOrg,
   findPoc,
-  linkAccountPoc,
   modifyOrg,
   modifyPoc,
   orgPocs,
@@ -226,13 +225,23 @@ describe.each(BACKENDS)('POCs and orgs on %s', (kind) => {
   it('lets the account that holds a POC remove it, but not another account', async () => {
     const demo = (await findAccountByName(database.db, 'demo-isp'))!;
     const other = (await findAccountByName(database.db, 'other-isp'))!;
-    const asDemo = { actor: { kind: 'account' as const, accountId: demo.id } };
+    const asDemo = { actor: { kind: 'account' as const, accountId: demo.id }, requesterAccount: demo.id };
     const asOther = { actor: { kind: 'account' as const, accountId: other.id } };
+    // Created by demo's request: linked to demo's account in the same statement, and audited so.
     const handle = await run(async (tx) => {
       const created = applied(await createPoc(tx, asDemo, { ...nocRole, lastName: 'Demo Hostmaster' }));
-      await linkAccountPoc(tx, asDemo, demo.id, created.handles['poc']!);
       return created.handles['poc']!;
     });
+    const links = await database.db
+      .select()
+      .from(tables.accountPocs)
+      .where(eq(tables.accountPocs.pocHandle, handle));
+    expect(links.map((l) => l.accountId)).toEqual([demo.id]);
+    const linkAudit = await database.db
+      .select()
+      .from(tables.auditLog)
+      .where(and(eq(tables.auditLog.action, 'link'), eq(tables.auditLog.objectHandle, String(demo.id))));
+    expect(linkAudit.map((a) => a.after)).toContainEqual({ pocHandle: handle });
     const byOther = await run((tx) => removePoc(tx, asOther, handle));
     expect(!byOther.ok && byOther.error).toMatchObject({
       code: 'E_POC_IN_USE',

@@ -1,0 +1,114 @@
+/**
+ * A POC created through a template belongs to the account that created it, as on the
+ * registry's web site: that account may later modify or remove it. The POC and its link to the
+ * account go in as ONE statement (data-modifying CTEs; the link is made from the inserted row,
+ * so no POC means no link): a template creating a POC was three round trips (a savepoint, the
+ * insert, the link) and is now one.
+ *
+ * The handle is the one reserved for the message (`reservePocHandles`) or the stem's counter's
+ * next number. A handle already taken (by a seed file) makes the insert, and so the link, do
+ * nothing: a reserved handle then falls back to the counter, and a counted one tries the next.
+ */
+import { type SQL, sql } from 'drizzle-orm';
+import {
+  columnNames,
+  columnPlaceholders,
+  decodePrefixed,
+  type Executor,
+  prefixedSelection,
+  preparedSql,
+  type Transaction,
+  tables,
+} from '../db/index.ts';
+import { writeAudit } from './audit.ts';
+import { counterBump, NUMBERING_PLACEHOLDERS, type NumberedHandle } from './handles.ts';
+import type { OperationContext, Poc } from './types.ts';
+
+export const POC_COLUMNS = [
+  'kind',
+  'lastName',
+  'firstName',
+  'middleName',
+  'company',
+  'street',
+  'city',
+  'state',
+  'postalCode',
+  'country',
+  'phones',
+  'emails',
+  'publicComments',
+] as const;
+
+export type PocColumns = { [K in (typeof POC_COLUMNS)[number]]: Poc[K] };
+
+/** The statement, its handle given by `handle` (SQL heading it with any CTE it needs). */
+function pocAndLink(head: SQL, handle: SQL): SQL {
+  const { pocs, accountPocs } = tables;
+  const values = columnPlaceholders(pocs, POC_COLUMNS, 'p_');
+  return sql`WITH ${head}
+    new_poc AS (
+      INSERT INTO ${pocs} (${sql.identifier(pocs.handle.name)}, ${columnNames(pocs, POC_COLUMNS)})
+      VALUES (${handle}, ${sql.join(values, sql`, `)})
+      ON CONFLICT (${sql.identifier(pocs.handle.name)}) DO NOTHING
+      RETURNING *
+    ),
+    link AS (
+      INSERT INTO ${accountPocs} (${sql.identifier(accountPocs.accountId.name)}, ${sql.identifier(accountPocs.pocHandle.name)})
+      SELECT ${sql.placeholder('account')}::integer, new_poc.handle FROM new_poc
+      WHERE ${sql.placeholder('account')}::integer IS NOT NULL
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    )
+    SELECT ${prefixedSelection(pocs, 'new_poc', 'p_')}, EXISTS (SELECT 1 FROM link) AS linked FROM new_poc`;
+}
+
+type Row = Record<string, unknown>;
+
+const withGivenHandle = preparedSql<Row, Row>('registry_insert_poc_and_link_given', () =>
+  pocAndLink(sql``, sql`${sql.placeholder('handle')}::text`),
+);
+
+const withNumberedHandle = preparedSql<Row, Row>('registry_insert_poc_and_link_numbered', (ex: Executor) =>
+  pocAndLink(
+    sql`handle_counter AS ${counterBump(ex, NUMBERING_PLACEHOLDERS)},`,
+    sql`(SELECT handle FROM handle_counter)`,
+  ),
+);
+
+/**
+ * Inserts the POC (audited) and, when `account` is given, links it to that account (audited as
+ * a link), in one statement.
+ */
+export async function insertPocAndLink(
+  tx: Transaction,
+  context: OperationContext,
+  columns: PocColumns,
+  numbering: NumberedHandle,
+  account: number | undefined,
+): Promise<Poc> {
+  const values = {
+    ...Object.fromEntries(Object.entries(columns).map(([key, value]) => [`p_${key}`, value])),
+    account: account ?? null,
+  };
+  const reserved = context.reservedHandles?.take(numbering);
+  let row = reserved ? (await withGivenHandle(tx, { ...values, handle: reserved }))[0] : undefined;
+  while (!row) [row] = await withNumberedHandle(tx, { ...values, ...numbering });
+  const poc = decodePrefixed(tables.pocs, row, 'p_')!;
+  await writeAudit(tx, context, {
+    action: 'create',
+    objectType: 'poc',
+    objectHandle: poc.handle,
+    after: poc,
+  });
+  if (row['linked'] === true && account !== undefined) {
+    await writeAudit(tx, context, {
+      action: 'link',
+      objectType: 'account',
+      objectHandle: String(account),
+      after: { pocHandle: poc.handle },
+      note: `POC ${poc.handle} linked to the account that created it`,
+    });
+  }
+  return poc;
+}

@@ -23,7 +23,13 @@
  */
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { type Executor, type NetType, type OrgPocRole, preparedSql, queryRows, tables } from '../db/index.ts';
-import { type DelegatingParent, heldBy, holderFlags } from '../registry/index.ts';
+import {
+  type DelegatingParent,
+  type DelegationAuthority,
+  type DelegationGrants,
+  heldBy,
+  holderFlags,
+} from '../registry/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import type { Requester } from './requester.ts';
 
@@ -178,19 +184,33 @@ export async function mayReassignFrom(
 }
 
 /**
- * Sub-delegate from this net: only its holding org's admin or tech POC, or its own tech POC. A
- * pure rule on what the requester holds: the registry applies it to the parent it places a new
- * net under (`OperationOptions.delegation`), read in the statement that locks that parent.
+ * Which of the requester's links to a net let them sub-delegate from it: an admin or tech POC of
+ * its holding org, or its own tech POC (and only from a net an org holds). Data, so that the
+ * registry's placement statement can decide with the same rule whether to write (see
+ * `delegationAuthority`).
  */
+export const DELEGATION_GRANTS: DelegationGrants = { orgAdmin: true, orgTech: true, netTech: true };
+
+/** Sub-delegate from this net: the rule above, with the reason when refused. */
 export function delegationVerdict(net: DelegatingParent): Result<void, Problem> {
   if (!net.orgHandle) {
     return notAuthorized(
       `${net.handle} is a simple reassignment to customer ${net.customerHandle ?? '(unknown)'}: space cannot be sub-delegated from it.`,
     );
   }
-  if (holdsOrgRole(net, ['admin', 'tech'])) return ALLOWED;
-  if (net.netTech) return ALLOWED;
+  const g = DELEGATION_GRANTS;
+  if ((g.orgAdmin && net.orgAdmin) || (g.orgTech && net.orgTech) || (g.netTech && net.netTech))
+    return ALLOWED;
   return notAuthorized(missingAuthority([net], ['admin', 'tech'], [net.handle]));
+}
+
+/**
+ * The requester's authority over a new net's parent, for the registry to check where it places
+ * the net (`OperationOptions.delegation`): read and locked by one statement, with no window for
+ * a more specific net to slip in between a check and the placement.
+ */
+export function delegationAuthority(accountId: number): DelegationAuthority {
+  return { accountId, grants: DELEGATION_GRANTS, verdict: delegationVerdict };
 }
 
 /**

@@ -5,6 +5,8 @@
  */
 export { apiKeyHint } from './api-key-hint.ts';
 export {
+  DELEGATION_GRANTS,
+  delegationAuthority,
   delegationVerdict,
   mayCreateOrg,
   mayCreatePoc,

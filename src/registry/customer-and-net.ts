@@ -1,18 +1,25 @@
 /**
- * A simple reassignment's two new objects, the customer and the net reassigned to it, inserted
- * by ONE statement. Every statement is a round trip in the worker's transaction, and simple
- * reassignments are most of what billing systems send: this was two statements each.
+ * A simple reassignment in ONE statement: where the net goes, whether the requester may put it
+ * there, and, only when every check passes, the customer and the net. Simple reassignments are
+ * most of what billing systems send, and every statement is a round trip in the worker's
+ * transaction: this was four (the requester's authority, the placement, the customer, the net).
  *
- * The statement: the net's counter bump, the customer insert and the net insert are
- * data-modifying CTEs; the net is inserted `SELECT ... FROM new_customer`, so no customer means
- * no net. Both rows come back typed (src/db/columns.ts). A handle already taken (by a seed file)
- * makes its insert do nothing:
- * - the customer's: nothing was written (the net needs the customer), and the statement is sent
- *   again with the next numbers;
- * - the net's alone: the customer stays, and the net is inserted the usual way (`insertNet`,
- *   which tries the next number).
+ * The statement's CTEs:
+ * - `placement`: the parent (the most specific net containing the range), its key-share lock,
+ *   its first child overlapping the range, and the requester's links to it (`holderFlags`), as
+ *   `parentForNewNet` reads them (src/registry/placement.ts says why each is read so);
+ * - `go`: that row, only if the parent is locked (so it exists and may be divided), no child
+ *   overlaps, it has a holding org, the caller may write (no staff review pending) and the
+ *   requester's links grant the delegation (src/auth's rule as data, `DelegationGrants`);
+ * - the net's counter bump, the customer and the net, each `SELECT ... FROM` what precedes it:
+ *   nothing of them runs without `go`.
+ * The answer is the placement row with the new customer and net, if written. Whatever was
+ * refused is explained from the same row, by the same function as any placement
+ * (`placementVerdict`); a handle already taken (by a seed file) makes its insert do nothing:
+ * a customer's, and the statement is sent again; a net's alone, and the customer stays and the
+ * net goes in the usual way (`insertNet`).
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import {
   columnNames,
   columnPlaceholders,
@@ -23,13 +30,15 @@ import {
   type Transaction,
   tables,
 } from '../db/index.ts';
+import type { IpRange } from '../ip/index.ts';
 import { writeAudit } from './audit.ts';
-import { counterBump, NEW_CUSTOMER_HANDLE, NUMBERING_PLACEHOLDERS, netNumbering } from './handles.ts';
-import { auditNewNet, insertNet, type NewNet, newNetColumns } from './placement.ts';
-import type { Customer, Net, OperationContext } from './types.ts';
+import { NEW_CUSTOMER_HANDLE, netNumbering } from './handles.ts';
+import { holderFlags } from './holders.ts';
+import { mostSpecificContaining, RANGE_PLACEHOLDERS, rangeInterval, rangeValues } from './lookups.ts';
+import { auditNewNet, insertNet, type NewNet, newNetColumns, type ParentForNewNet } from './placement.ts';
+import type { Customer, DelegationAuthority, Net, OperationContext } from './types.ts';
 
 const CUSTOMER_COLUMNS = [
-  'parentOrgHandle',
   'name',
   'street',
   'city',
@@ -46,80 +55,158 @@ const NET_COLUMNS = [
   'endAddress',
   'cidrs',
   'type',
-  'parentHandle',
   'orgHandle',
   'originAs',
   'reverseNameservers',
   'publicComments',
 ] as const;
 
+/** The customer's columns; its upstream org is the parent's holder, found by the statement. */
 export type NewCustomer = { [K in (typeof CUSTOMER_COLUMNS)[number]]: Customer[K] };
 
-/** The customer's and the net's values: placeholders named `c_<key>` and `n_<key>`. */
-function prefixed<T extends Record<string, unknown>>(prefix: string, values: T): Record<string, unknown> {
+const DIVISIBLE = sql`('direct_allocation', 'reallocation')`;
+
+function statement(ex: Executor): SQL {
+  const { nets, customers, handleCounters } = tables;
+  const id = sql.identifier;
+  const flags = holderFlags(sql.placeholder('account'), sql`parent.org_handle`, sql`parent.handle`);
+  const grant = (flag: string) => sql`(${sql.placeholder(`grant_${flag}`)}::boolean AND ${sql.raw(flag)})`;
+  return sql`WITH placement AS (
+      SELECT ${prefixedSelection(nets, 'parent', 'p_')}, locked.handle AS locked,
+        ${prefixedSelection(nets, 'child', 's_')},
+        ${flags.orgAdmin} AS org_admin, ${flags.orgTech} AS org_tech, ${flags.netTech} AS net_tech
+      FROM ${nets} AS parent
+      LEFT JOIN LATERAL (
+        SELECT lock_target.handle FROM ${nets} AS lock_target
+        WHERE lock_target.handle = parent.handle AND lock_target.type IN ${DIVISIBLE}
+        FOR KEY SHARE
+      ) AS locked ON true
+      LEFT JOIN ${nets} AS child ON child.parent_handle = parent.handle
+        AND numrange(child.start_address, child.end_address, '[]') && ${rangeInterval(RANGE_PLACEHOLDERS)}
+      WHERE parent.handle = (${mostSpecificContaining(ex, RANGE_PLACEHOLDERS)})
+      ORDER BY child.start_address
+      LIMIT 1
+    ),
+    go AS (
+      SELECT p_handle, p_org_handle FROM placement
+      WHERE locked IS NOT NULL AND s_handle IS NULL AND p_org_handle IS NOT NULL
+        AND ${sql.placeholder('write')}::boolean
+        AND (NOT ${sql.placeholder('check')}::boolean
+             OR ${grant('org_admin')} OR ${grant('org_tech')} OR ${grant('net_tech')})
+    ),
+    handle_counter AS (
+      INSERT INTO ${handleCounters} (name, last) SELECT ${sql.placeholder('counter')}::text, 1 FROM go
+      ON CONFLICT (name) DO UPDATE SET last = ${handleCounters}.last + 1
+      RETURNING ${sql.placeholder('prefix')}::text || last::text || ${sql.placeholder('suffix')}::text AS handle
+    ),
+    new_customer AS (
+      INSERT INTO ${customers} (${id(customers.handle.name)}, ${id(customers.parentOrgHandle.name)}, ${columnNames(customers, CUSTOMER_COLUMNS)})
+      SELECT ${NEW_CUSTOMER_HANDLE}, go.p_org_handle, ${sql.join(columnPlaceholders(customers, CUSTOMER_COLUMNS, 'c_'), sql`, `)}
+      FROM go
+      ON CONFLICT (${id(customers.handle.name)}) DO NOTHING
+      RETURNING *
+    ),
+    new_net AS (
+      INSERT INTO ${nets} (${id(nets.handle.name)}, ${id(nets.customerHandle.name)}, ${id(nets.parentHandle.name)}, ${columnNames(nets, NET_COLUMNS)})
+      SELECT (SELECT handle FROM handle_counter), new_customer.handle, go.p_handle,
+        ${sql.join(columnPlaceholders(nets, NET_COLUMNS, 'n_'), sql`, `)}
+      FROM new_customer, go
+      ON CONFLICT (${id(nets.handle.name)}) DO NOTHING
+      RETURNING *
+    )
+    SELECT placement.*, ${prefixedSelection(customers, 'new_customer', 'c_')}, ${prefixedSelection(nets, 'new_net', 'n_')}
+    FROM placement LEFT JOIN new_customer ON true LEFT JOIN new_net ON true`;
+}
+
+const placeAndInsert = preparedSql<Record<string, unknown>, Record<string, unknown>>(
+  'registry_place_customer_and_net',
+  statement,
+);
+
+/** What the statement found and did. */
+export interface PlacedReassignment {
+  /** Where the net goes, as `placementVerdict` judges it; undefined: no net contains the range. */
+  readonly found: ParentForNewNet | undefined;
+  /** The new customer, when every check passed and its handle was free. */
+  readonly customer: Customer | undefined;
+  /** The new net under it, when its handle was free too. */
+  readonly net: Net | undefined;
+}
+
+export interface ReassignmentWrite {
+  readonly range: IpRange;
+  readonly customer: NewCustomer;
+  /** The net as `insertNet` takes it, but for what the statement decides (parent, customer). */
+  readonly net: Omit<NewNet, 'range' | 'parent' | 'customerHandle' | 'pocs'>;
+  /** False: place (and lock) only, write nothing (the request waits for staff review). */
+  readonly write: boolean;
+  readonly delegation: DelegationAuthority | undefined;
+}
+
+function prefixed(prefix: string, values: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [prefix + key, value]));
 }
 
-const insertCustomerAndNetStatement = preparedSql<Record<string, unknown>, Record<string, unknown>>(
-  'registry_insert_customer_and_net',
-  (ex: Executor) => {
-    const { customers, nets } = tables;
-    const customerValues = columnPlaceholders(customers, CUSTOMER_COLUMNS, 'c_');
-    const netValues = columnPlaceholders(nets, NET_COLUMNS, 'n_');
-    return sql`WITH handle_counter AS ${counterBump(ex, NUMBERING_PLACEHOLDERS)},
-      new_customer AS (
-        INSERT INTO ${customers} (${sql.identifier(customers.handle.name)}, ${columnNames(customers, CUSTOMER_COLUMNS)})
-        VALUES (${NEW_CUSTOMER_HANDLE}, ${sql.join(customerValues, sql`, `)})
-        ON CONFLICT (${sql.identifier(customers.handle.name)}) DO NOTHING
-        RETURNING *
-      ),
-      new_net AS (
-        INSERT INTO ${nets} (${sql.identifier(nets.handle.name)}, ${sql.identifier(nets.customerHandle.name)}, ${columnNames(nets, NET_COLUMNS)})
-        SELECT (SELECT handle FROM handle_counter), new_customer.handle, ${sql.join(netValues, sql`, `)}
-        FROM new_customer
-        ON CONFLICT (${sql.identifier(nets.handle.name)}) DO NOTHING
-        RETURNING *
-      )
-      SELECT ${prefixedSelection(customers, 'new_customer', 'c_')}, ${prefixedSelection(nets, 'new_net', 'n_')}
-      FROM new_customer LEFT JOIN new_net ON true`;
-  },
-);
+/** Sends the statement once (the caller decides what a refusal or a taken handle means). */
+export async function placeCustomerAndNet(
+  tx: Transaction,
+  request: ReassignmentWrite,
+): Promise<PlacedReassignment> {
+  const { range, delegation } = request;
+  const grants = delegation?.grants ?? { orgAdmin: false, orgTech: false, netTech: false };
+  const [row] = await placeAndInsert(tx, {
+    ...rangeValues(range),
+    ...netNumbering(range),
+    account: delegation?.accountId ?? null,
+    check: delegation !== undefined,
+    grant_org_admin: grants.orgAdmin,
+    grant_org_tech: grants.orgTech,
+    grant_net_tech: grants.netTech,
+    write: request.write,
+    ...prefixed('c_', request.customer),
+    ...prefixed('n_', newNetColumns({ ...request.net, range, parent: null, customerHandle: null })),
+  });
+  const parent = row && decodePrefixed(tables.nets, row, 'p_');
+  if (!row || !parent) return { found: undefined, customer: undefined, net: undefined };
+  return {
+    found: {
+      parent,
+      held: {
+        orgAdmin: row['org_admin'] === true,
+        orgTech: row['org_tech'] === true,
+        netTech: row['net_tech'] === true,
+      },
+      locked: row['locked'] !== null,
+      sibling: decodePrefixed(tables.nets, row, 's_'),
+    },
+    customer: decodePrefixed(tables.customers, row, 'c_'),
+    net: decodePrefixed(tables.nets, row, 'n_'),
+  };
+}
 
-/**
- * Inserts the customer and the net reassigned to it (`net.customerHandle` is the new customer's),
- * with their audit rows. `net` is the net as `insertNet` takes it, without POCs (a simple
- * reassignment has none).
- */
-export async function insertCustomerAndNet(
+/** Audits the new customer and net, inserting the net the usual way if its handle was taken. */
+export async function completeReassignment(
   tx: Transaction,
   context: OperationContext,
-  customer: NewCustomer,
-  net: Omit<NewNet, 'customerHandle' | 'pocs'>,
-): Promise<{ customer: Customer; net: Net }> {
-  const numbering = netNumbering(net.range);
-  const values = {
-    ...numbering,
-    ...prefixed('c_', customer),
-    ...prefixed('n_', newNetColumns({ ...net, customerHandle: null })),
-  };
-  for (;;) {
-    const [row] = await insertCustomerAndNetStatement(tx, values);
-    const inserted = row && decodePrefixed(tables.customers, row, 'c_');
-    if (!row || !inserted) continue;
-    await writeAudit(tx, context, {
-      action: 'create',
-      objectType: 'customer',
-      objectHandle: inserted.handle,
-      after: inserted,
-    });
-    const newNet = decodePrefixed(tables.nets, row, 'n_');
-    if (newNet) {
-      await auditNewNet(tx, context, newNet, []);
-      return { customer: inserted, net: newNet };
-    }
-    return {
-      customer: inserted,
-      net: await insertNet(tx, context, { ...net, customerHandle: inserted.handle }),
-    };
+  request: ReassignmentWrite,
+  parent: Net,
+  customer: Customer,
+  net: Net | undefined,
+): Promise<Net> {
+  await writeAudit(tx, context, {
+    action: 'create',
+    objectType: 'customer',
+    objectHandle: customer.handle,
+    after: customer,
+  });
+  if (net) {
+    await auditNewNet(tx, context, net, []);
+    return net;
   }
+  return insertNet(tx, context, {
+    ...request.net,
+    range: request.range,
+    parent,
+    customerHandle: customer.handle,
+  });
 }

@@ -73,17 +73,36 @@ export async function placeNewNet(
 ): Promise<Result<Net, Problem>> {
   const size = checkPrefixSize(range, options);
   if (!size.ok) return size;
-  const text = formatRange(range);
   const found = await parentForNewNet(ex, range, options.delegation?.accountId ?? null);
-  if (!found) {
-    const touching = await findOverlappingNets(ex, range);
-    const hint = touching.length
-      ? `; it overlaps ${touching.slice(0, 3).map(describeNet).join(', ')} but extends beyond it`
-      : '';
-    return fail(
-      problem('E_NOT_WITHIN_PARENT', `${text} is not inside any network registered with us${hint}`),
-    );
-  }
+  return found ? placementVerdict(range, found, options) : outsideEveryNet(ex, range);
+}
+
+/** E_NOT_WITHIN_PARENT for a range no net contains, naming the nets it straddles (one more look-up). */
+export async function outsideEveryNet(ex: Executor, range: IpRange): Promise<Result<never, Problem>> {
+  const touching = await findOverlappingNets(ex, range);
+  const hint = touching.length
+    ? `; it overlaps ${touching.slice(0, 3).map(describeNet).join(', ')} but extends beyond it`
+    : '';
+  return fail(
+    problem(
+      'E_NOT_WITHIN_PARENT',
+      `${formatRange(range)} is not inside any network registered with us${hint}`,
+    ),
+  );
+}
+
+/**
+ * What the placement statement found, judged: the parent, or why not. The order is the answer's:
+ * a parent that cannot be divided, then the requester's authority over it (before anything about
+ * its children: they are not the requester's to know about), then a parent removed meanwhile,
+ * then an overlapping sibling.
+ */
+export function placementVerdict(
+  range: IpRange,
+  found: ParentForNewNet,
+  options: OperationOptions,
+): Result<Net, Problem> {
+  const text = formatRange(range);
   const { parent, locked, sibling } = found;
   if (!canHoldSubdelegations(parent)) {
     return fail(
@@ -93,7 +112,6 @@ export async function placeNewNet(
       ),
     );
   }
-  // Before anything about the parent's children: they are not the requester's to know about.
   if (options.delegation) {
     const allowed = options.delegation.verdict({ ...parent, ...found.held });
     if (!allowed.ok) return allowed;
@@ -117,7 +135,7 @@ export async function placeNewNet(
   return ok(parent);
 }
 
-interface ParentForNewNet {
+export interface ParentForNewNet {
   /** The most specific net containing the range, as the statement's snapshot saw it. */
   readonly parent: Net;
   /** What the requesting account holds on it (all false without an account). */

@@ -8,21 +8,23 @@ import { type Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange, rangeSize } from '../ip/index.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
-import { atomically, type Plan, planThenWrite } from './atomic.ts';
+import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
-import { insertCustomerAndNet } from './customer-and-net.ts';
+import { completeReassignment, placeCustomerAndNet, type ReassignmentWrite } from './customer-and-net.ts';
 import { findCustomer } from './lookups.ts';
-import { deleteNet, netForTemplate, placeNewNet } from './placement.ts';
+import { deleteNet, netForTemplate, outsideEveryNet, placementVerdict } from './placement.ts';
 import {
   checkAddress,
   checkNetName,
   checkOriginAs,
+  checkPrefixSize,
   cleanList,
   netNameFromCustomer,
   sizeNeedsReview,
 } from './rules.ts';
 import type {
   AppliedOutcome,
+  Customer,
   Net,
   OperationContext,
   OperationOptions,
@@ -38,21 +40,11 @@ export function reviewReasonForSize(range: IpRange): string {
   );
 }
 
-/** What a simple reassignment will write, once every check has passed. */
-interface SimpleReassignmentPlan {
-  readonly parent: Net & { readonly orgHandle: string };
-  readonly customerName: string;
-  readonly address: Exclude<ReturnType<typeof checkAddress>, { ok: false }>['value'];
-  readonly netName: string;
-  readonly originAs: readonly number[];
-}
-
-/** Every check, and the placement under the parent (which locks it): nothing written. */
-async function planSimpleReassignment(
-  tx: Transaction,
+/** The request's own checks (no database): what the statement will write, or why not. */
+function checkedRequest(
   input: SimpleReassignmentInput,
   options: OperationOptions,
-): Promise<Result<Plan<SimpleReassignmentPlan>>> {
+): Result<Omit<ReassignmentWrite, 'write' | 'delegation'>> {
   const customerName = input.customer.name.trim();
   if (!customerName) return fail(problem('E_MISSING_FIELD', 'the customer name is required'));
   const address = checkAddress(input.customer.address, 'customer');
@@ -63,75 +55,34 @@ async function planSimpleReassignment(
   if (!name.ok) return name;
   const originAs = checkOriginAs(input.originAs);
   if (!originAs.ok) return originAs;
-  const parent = await placeNewNet(tx, input.range, options);
-  if (!parent.ok) return parent;
-  const orgHandle = parent.value.orgHandle;
-  if (!orgHandle) {
-    return fail(problem('E_INTERNAL', `${parent.value.handle} has no holding org; ask hostmaster staff`));
-  }
-  if (sizeNeedsReview(input.range) && !options.staffApproved) {
-    return ok({ status: 'pending_review', reason: reviewReasonForSize(input.range) });
-  }
+  const size = checkPrefixSize(input.range, options);
+  if (!size.ok) return size;
   return ok({
-    status: 'planned',
-    plan: {
-      parent: { ...parent.value, orgHandle },
-      customerName,
-      address: address.value,
-      netName: name.value,
+    range: input.range,
+    customer: {
+      name: customerName,
+      street: [...address.value.street],
+      city: address.value.city,
+      state: address.value.state ?? null,
+      postalCode: address.value.postalCode ?? null,
+      country: address.value.country,
+      privateResidence: input.customer.privateResidence,
+    },
+    net: {
+      type: 'simple_reassignment',
+      name: name.value,
+      orgHandle: null,
       originAs: originAs.value,
+      reverseNameservers: [],
+      publicComments: cleanList(input.publicComments),
     },
   });
 }
 
-/** The customer and the net: no refusal from here on (failures are exceptions). */
-async function writeSimpleReassignment(
-  tx: Transaction,
-  context: OperationContext,
-  input: SimpleReassignmentInput,
-  plan: SimpleReassignmentPlan,
-): Promise<AppliedOutcome> {
-  const { parent, customerName, address } = plan;
-  const { customer, net } = await insertCustomerAndNet(
-    tx,
-    context,
-    {
-      parentOrgHandle: parent.orgHandle,
-      name: customerName,
-      street: [...address.street],
-      city: address.city,
-      state: address.state ?? null,
-      postalCode: address.postalCode ?? null,
-      country: address.country,
-      privateResidence: input.customer.privateResidence,
-    },
-    {
-      range: input.range,
-      type: 'simple_reassignment',
-      name: plan.netName,
-      parent,
-      orgHandle: null,
-      originAs: plan.originAs,
-      reverseNameservers: [],
-      publicComments: cleanList(input.publicComments),
-    },
-  );
-  const customerHandle = customer.handle;
-  return {
-    status: 'applied',
-    handles: { net: net.handle, customer: customerHandle },
-    placedUnder: parent.handle,
-    summary: [
-      `Customer ${customerHandle} (${customerName}${input.customer.privateResidence ? ', private residence' : ''}) created.`,
-      `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) reassigned to ${customerHandle} under ${parent.handle}.`,
-    ],
-  };
-}
-
 /**
  * A new simple reassignment: a customer record and a net under the most specific net holding
- * the range. Refuses only before it writes (`planThenWrite`), so a message's transaction runs it
- * without a savepoint.
+ * the range, in one statement that writes only when every check passes (customer-and-net.ts):
+ * it refuses only before it writes, so a message's transaction runs it without a savepoint.
  */
 export function createSimpleReassignment(
   tx: Transaction,
@@ -139,12 +90,53 @@ export function createSimpleReassignment(
   input: SimpleReassignmentInput,
   options: OperationOptions = {},
 ): Promise<Result<Outcome>> {
-  return planThenWrite(
-    tx,
-    (ex) => planSimpleReassignment(ex, input, options),
-    (ex, plan) => writeSimpleReassignment(ex, context, input, plan),
-    options,
-  );
+  const run = async (ex: Transaction): Promise<Result<Outcome>> => {
+    const checked = checkedRequest(input, options);
+    if (!checked.ok) return checked;
+    const review = sizeNeedsReview(input.range) && !options.staffApproved;
+    const request: ReassignmentWrite = { ...checked.value, write: !review, delegation: options.delegation };
+    for (;;) {
+      const placed = await placeCustomerAndNet(ex, request);
+      if (!placed.found) return outsideEveryNet(ex, input.range);
+      const verdict = placementVerdict(input.range, placed.found, options);
+      const parent = verdict.ok ? verdict.value : undefined;
+      const refusal: Result<Outcome> | undefined = !verdict.ok
+        ? verdict
+        : !parent?.orgHandle
+          ? fail(problem('E_INTERNAL', `${parent?.handle} has no holding org; ask hostmaster staff`))
+          : review
+            ? ok({ status: 'pending_review', reason: reviewReasonForSize(input.range) })
+            : undefined;
+      if (refusal) {
+        // The statement writes under the same conditions; a write here would be a bug in one of them.
+        if (placed.customer)
+          throw new Error(`simple reassignment written though refused: ${JSON.stringify(refusal)}`);
+        return refusal;
+      }
+      // A customer handle taken (by a seed file): nothing was written; again, with the next number.
+      if (!placed.customer || !parent) continue;
+      const net = await completeReassignment(ex, context, request, parent, placed.customer, placed.net);
+      return ok(appliedOutcome(input, placed.customer, net, parent));
+    }
+  };
+  return options.withoutSavepoint ? run(tx) : atomically(tx, run);
+}
+
+function appliedOutcome(
+  input: SimpleReassignmentInput,
+  customer: Customer,
+  net: Net,
+  parent: Net,
+): AppliedOutcome {
+  return {
+    status: 'applied',
+    handles: { net: net.handle, customer: customer.handle },
+    placedUnder: parent.handle,
+    summary: [
+      `Customer ${customer.handle} (${customer.name}${input.customer.privateResidence ? ', private residence' : ''}) created.`,
+      `Net ${net.handle} (${formatRange(input.range)}, ${net.name}) reassigned to ${customer.handle} under ${parent.handle}.`,
+    ],
+  };
 }
 
 export function modifySimpleReassignment(

@@ -76,9 +76,16 @@ export interface DelegatingParent {
   readonly netTech: boolean;
 }
 
-/** Whose authority a new net's parent is checked against, and the rule (src/auth's). */
+/** Which of the requester's links to a net let them sub-delegate from it (src/auth's rule, as data). */
+export type DelegationGrants = Readonly<Record<'orgAdmin' | 'orgTech' | 'netTech', boolean>>;
+
+/**
+ * Whose authority a new net's parent is checked against, and the rule (src/auth's): `verdict`
+ * says why not; `grants` is the same rule as data, for a statement that writes only when it holds.
+ */
 export interface DelegationAuthority {
   readonly accountId: number;
+  readonly grants: DelegationGrants;
   verdict(parent: DelegatingParent): Result<void, Problem>;
 }
 

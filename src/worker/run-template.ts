@@ -5,7 +5,7 @@
  * when it was refused or held for review, and notices to the contacts it touched.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import { delegationVerdict, type Requester } from '../auth/index.ts';
+import { delegationAuthority, type Requester } from '../auth/index.ts';
 import {
   type Database,
   type Executor,
@@ -149,7 +149,7 @@ async function decide(
   let delegation: DelegationAuthority | undefined;
   if (!waived.has('E_NOT_AUTHORIZED')) {
     if (handler.checks === 'at-placement') {
-      delegation = { accountId: run.requester.accountId, verdict: delegationVerdict };
+      delegation = delegationAuthority(run.requester.accountId);
     } else {
       const allowed = await handler.authorize(tx, run.requester, request as never);
       if (!allowed.ok) return rejected([allowed.error]);

@@ -2,9 +2,12 @@
  * Who is asking and what they may touch, on both database backends, against a small registry
  * (see registry-fixture.ts). Sender verdicts come from verifySender on real signed mail.
  */
+
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   actorOf,
+  delegationAuthority,
   identifyRequester,
   mayCreateOrg,
   mayCreatePoc,
@@ -19,6 +22,8 @@ import {
   verifySender,
 } from '../../src/auth/index.ts';
 import { tables } from '../../src/db/index.ts';
+import { parseRange } from '../../src/ip/index.ts';
+import { createSimpleReassignment } from '../../src/registry/index.ts';
 import type { Problem, Result } from '../../src/shared/errors.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
@@ -38,6 +43,24 @@ const UNVERIFIED: SenderVerdict = {
   aligned: false,
   temporary: false,
   summary: 'dkim=none (not signed); spf=none; not aligned',
+};
+
+/** Ends a transaction with what happened in it (nothing of it is kept). */
+class RolledBack extends Error {
+  constructor(
+    readonly result: Result<unknown, Problem>,
+    readonly written: number,
+  ) {
+    super('rolled back');
+  }
+}
+
+const ADDRESS = {
+  street: ['1 Main St'],
+  city: 'Springfield',
+  state: 'VA',
+  postalCode: '22150',
+  country: 'US',
 };
 
 function expectProblem<T>(result: Result<T, Problem>, code: string): Problem {
@@ -318,6 +341,60 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
         'E_OBJECT_NOT_FOUND',
       );
     });
+  });
+
+  describe('authority over a new net, decided by the placement statement', () => {
+    // The statement that places a new simple reassignment writes only when the requester's
+    // links grant the delegation (auth's rule as data, DELEGATION_GRANTS); the reply's reason
+    // comes from delegationVerdict. They must agree, for every kind of link, on every parent.
+    const parents = [
+      { handle: NETS.demoAllocation, free: ['198.51.100.64/29', '198.51.100.72/29', '198.51.100.80/29'] },
+      {
+        handle: NETS.downReallocation,
+        free: ['198.51.100.192/29', '198.51.100.200/29', '198.51.100.208/29'],
+      },
+      { handle: NETS.otherAllocation, free: ['203.0.113.64/29', '203.0.113.72/29', '203.0.113.80/29'] },
+    ];
+    const everyone: (keyof FixtureAccounts)[] = ['demo', 'other', 'demoTech', 'netTech', 'down'];
+
+    it.each(everyone)(
+      'writes for %s exactly where mayReassignFrom allows it, and nothing elsewhere',
+      async (who) => {
+        const requester = await as(who);
+        for (const [i, parent] of parents.entries()) {
+          const expected = await mayReassignFrom(database.db, requester, parent.handle);
+          const text = parent.free[everyone.indexOf(who) % parent.free.length]!;
+          const range = parseRange(text);
+          if (!range.ok) throw new Error(text);
+          const outcome = await database.db
+            .transaction(async (tx) => {
+              const result = await createSimpleReassignment(
+                tx,
+                { actor: actorOf(requester) },
+                {
+                  range: range.value,
+                  originAs: [],
+                  customer: { name: `Placed ${who} ${i}`, privateResidence: false, address: ADDRESS },
+                  publicComments: [],
+                },
+                { delegation: delegationAuthority(requester.accountId), withoutSavepoint: true },
+              );
+              const written = await tx
+                .select()
+                .from(tables.customers)
+                .where(eq(tables.customers.name, `Placed ${who} ${i}`));
+              throw new RolledBack(result, written.length);
+            })
+            .catch((e: unknown) => {
+              if (e instanceof RolledBack) return e;
+              throw e;
+            });
+          expect(outcome.result.ok, `${who} under ${parent.handle}`).toBe(expected.ok);
+          expect(outcome.written, `${who} under ${parent.handle}`).toBe(expected.ok ? 1 : 0);
+          if (!expected.ok && !outcome.result.ok) expect(outcome.result.error).toEqual(expected.error);
+        }
+      },
+    );
   });
 
   describe('authority over orgs and POCs', () => {

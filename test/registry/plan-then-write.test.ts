@@ -79,7 +79,11 @@ describe.each(BACKENDS)('a simple reassignment without a savepoint, on %s', (kin
         },
         {
           withoutSavepoint: true,
-          delegation: { accountId: -1, verdict: () => fail(problem('E_NOT_AUTHORIZED', 'not yours')) },
+          delegation: {
+            accountId: -1,
+            grants: { orgAdmin: false, orgTech: false, netTech: false },
+            verdict: () => fail(problem('E_NOT_AUTHORIZED', 'not yours')),
+          },
         },
       ),
     );

@@ -5,7 +5,7 @@
  * someone else in between can slip a requester into space they don't hold.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { delegationVerdict } from '../../src/auth/index.ts';
+import { delegationAuthority } from '../../src/auth/index.ts';
 import { tables } from '../../src/db/index.ts';
 import {
   createSimpleReassignment,
@@ -59,9 +59,7 @@ describe.each(BACKENDS)('authority over a new net, checked where it is placed (%
     await database?.close();
   });
 
-  const asAccount = (accountId: number): OperationOptions => ({
-    delegation: { accountId, verdict: delegationVerdict },
-  });
+  const asAccount = (accountId: number): OperationOptions => ({ delegation: delegationAuthority(accountId) });
   const reassign = (text: string, options: OperationOptions) =>
     inTransaction(database.db, (tx) =>
       createSimpleReassignment(

@@ -28,6 +28,7 @@ import {
   tables,
 } from '../db/index.ts';
 import { formatAddress, type IpRange } from '../ip/index.ts';
+import { allocateTicketNumbers, ticketCounterBump } from './tickets.ts';
 
 /** Where a new object's handle comes from. */
 interface HandleSource {
@@ -173,16 +174,14 @@ export class HandleReservations {
 
 const NO_RESERVATIONS = new HandleReservations(new Map());
 
-/**
- * Reserves the numbers of POCs a message will create, in one statement on `ex` (the database,
- * not the message's transaction: the counter rows are locked for this statement only). Counters
- * are bumped in name order, so two reservations never wait for each other in a circle.
- */
-export async function reservePocHandles(
-  ex: Executor,
-  pocs: readonly PocNaming[],
-): Promise<HandleReservations> {
-  if (pocs.length === 0) return NO_RESERVATIONS;
+/** The counters a message's new POCs bump, and by how much, in name order. */
+interface PocCounterBump {
+  readonly wanted: ReadonlyMap<string, number>;
+  /** `INSERT ... RETURNING name, last`: the counters bumped, in name order (never in a circle). */
+  readonly statement: SQL;
+}
+
+function pocCounterBump(pocs: readonly PocNaming[]): PocCounterBump {
   const wanted = new Map<string, number>();
   for (const poc of pocs) {
     const { counter } = pocNumbering(poc);
@@ -192,15 +191,19 @@ export async function reservePocHandles(
   const counts = names.map((name) => wanted.get(name)!);
   // Array literals, not arrays: drizzle spreads an array into a list of parameters. The names
   // are `poc:` and A-Z stems (pocHandleStem), nothing to escape in a literal.
-  const rows = await queryRows<{ name: string; last: string | number }>(
-    ex,
-    sql`INSERT INTO ${tables.handleCounters} (name, last)
-          SELECT name, n FROM unnest(${`{${names.map((n) => JSON.stringify(n)).join(',')}}`}::text[],
-                                     ${`{${counts.join(',')}}`}::int[]) WITH ORDINALITY AS t(name, n, i)
-          ORDER BY i
-        ON CONFLICT (name) DO UPDATE SET last = ${tables.handleCounters}.last + excluded.last
-        RETURNING name, last`,
-  );
+  const statement = sql`INSERT INTO ${tables.handleCounters} (name, last)
+      SELECT name, n FROM unnest(${`{${names.map((n) => JSON.stringify(n)).join(',')}}`}::text[],
+                                 ${`{${counts.join(',')}}`}::int[]) WITH ORDINALITY AS t(name, n, i)
+      ORDER BY i
+    ON CONFLICT (name) DO UPDATE SET last = ${tables.handleCounters}.last + excluded.last
+    RETURNING name, last`;
+  return { wanted, statement };
+}
+
+function reservationsFrom(
+  wanted: ReadonlyMap<string, number>,
+  rows: readonly { readonly name: string; readonly last: string | number }[],
+): HandleReservations {
   const numbers = new Map<string, number[]>();
   for (const row of rows) {
     const count = wanted.get(row.name)!;
@@ -211,6 +214,59 @@ export async function reservePocHandles(
     );
   }
   return new HandleReservations(numbers);
+}
+
+/**
+ * Reserves the numbers of POCs a message will create, in one statement on `ex` (the database,
+ * not the message's transaction: the counter rows are locked for this statement only). Counters
+ * are bumped in name order, so two reservations never wait for each other in a circle.
+ */
+export async function reservePocHandles(
+  ex: Executor,
+  pocs: readonly PocNaming[],
+): Promise<HandleReservations> {
+  if (pocs.length === 0) return NO_RESERVATIONS;
+  const bump = pocCounterBump(pocs);
+  return reservationsFrom(
+    bump.wanted,
+    await queryRows<{ name: string; last: string | number }>(ex, bump.statement),
+  );
+}
+
+/**
+ * A message's numbers, taken before its transaction in ONE statement: its templates' ticket
+ * numbers (tickets.ts) and its new POCs' handle numbers. Each is a round trip of its own
+ * otherwise. The day's ticket counter is bumped first, then the POC counters in name order, as
+ * either does alone: two of these never wait for each other in a circle.
+ */
+export async function takeMessageNumbers(
+  ex: Executor,
+  ticketCount: number,
+  pocs: readonly PocNaming[],
+  now: Date = new Date(),
+): Promise<{ readonly tickets: string[]; readonly handles: HandleReservations }> {
+  if (pocs.length === 0 || ticketCount <= 0) {
+    return {
+      tickets: await allocateTicketNumbers(ex, ticketCount, now),
+      handles: await reservePocHandles(ex, pocs),
+    };
+  }
+  const tickets = ticketCounterBump(ticketCount, now);
+  const handles = pocCounterBump(pocs);
+  const rows = await queryRows<{ name: string | null; last: string | number }>(
+    ex,
+    sql`WITH tickets AS (${tickets.statement}), handles AS (${handles.statement})
+        SELECT NULL::text AS name, last::bigint AS last FROM tickets
+        UNION ALL SELECT name, last::bigint FROM handles`,
+  );
+  const ticketRow = rows.find((r) => r.name === null);
+  return {
+    tickets: tickets.numbers(ticketRow?.last),
+    handles: reservationsFrom(
+      handles.wanted,
+      rows.flatMap((r) => (r.name === null ? [] : [{ name: r.name, last: r.last }])),
+    ),
+  };
 }
 
 /** `Acme Widgets, Inc.` -> `ACMEWIDG-1`. */

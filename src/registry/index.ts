@@ -23,7 +23,13 @@ export {
 } from './accounts.ts';
 export { type AuditRow, auditRowsWrite, renderActor, toAuditJson, writeAuditRows } from './audit.ts';
 export { DEMO_API_KEY, DEMO_SEED, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from './demo.ts';
-export { HandleReservations, netNumbering, type PocNaming, reservePocHandles } from './handles.ts';
+export {
+  HandleReservations,
+  netNumbering,
+  type PocNaming,
+  reservePocHandles,
+  takeMessageNumbers,
+} from './handles.ts';
 export { type HolderFlags, heldBy, holderFlags } from './holders.ts';
 export {
   childrenOfNet,

@@ -7,7 +7,7 @@
  * stayed locked until commit and every message of every worker took turns on it. The price: a
  * transaction that rolls back (a crash, a lost race, a deadlock) leaves its numbers unused.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import {
   type Executor,
   insertRows,
@@ -53,16 +53,28 @@ export async function allocateTicketNumbers(
   now: Date = new Date(),
 ): Promise<string[]> {
   if (count <= 0) return [];
+  const bump = ticketCounterBump(count, now);
+  const rows = await queryRows<{ last: number | string }>(ex, bump.statement);
+  return bump.numbers(rows[0]?.last);
+}
+
+/** The day's counter bumped by `count` (`RETURNING last`), and the numbers that makes. */
+export function ticketCounterBump(
+  count: number,
+  now: Date,
+): { readonly statement: SQL; numbers(last: number | string | undefined): string[] } {
   const day = ticketDay(now);
-  const rows = await queryRows<{ last: number | string }>(
-    ex,
-    sql`INSERT INTO ticket_counters (day, last) VALUES (${day}, ${count})
+  return {
+    statement: sql`INSERT INTO ticket_counters (day, last) VALUES (${day}, ${count})
         ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + ${count}
         RETURNING last`,
-  );
-  const last = Number(rows[0]?.last);
-  if (last > 9_999_999) throw new Error(`ticket counter for ${day} is exhausted`);
-  return Array.from({ length: count }, (_, i) => formatTicketNumber(day, last - count + 1 + i));
+    numbers(lastValue) {
+      const last = Number(lastValue);
+      if (!Number.isInteger(last)) throw new Error(`ticket counter for ${day} answered no number`);
+      if (last > 9_999_999) throw new Error(`ticket counter for ${day} is exhausted`);
+      return Array.from({ length: count }, (_, i) => formatTicketNumber(day, last - count + 1 + i));
+    },
+  };
 }
 
 /** Takes the next number of `now`'s day (see `allocateTicketNumbers`). */

@@ -8,7 +8,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import { identifyRequester, type Requester, verifySender } from '../auth/index.ts';
 import { type Database, type Submission, type Transaction, tables, updateRows } from '../db/index.ts';
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
-import { allocateTicketNumbers, type PocNaming, reservePocHandles } from '../registry/index.ts';
+import { type PocNaming, takeMessageNumbers } from '../registry/index.ts';
 import { type ReplyRequest, shouldReply } from '../replies/index.ts';
 import {
   describeError,
@@ -252,8 +252,11 @@ async function runMessage(
 ): Promise<TemplateResult[] | undefined> {
   const submissionId = read.submission.id;
   const templates = !read.refusal && read.requester ? read.templates : [];
-  const tickets = await allocateTicketNumbers(ctx.db, templates.length);
-  const reservedHandles = await reservePocHandles(ctx.db, newPocs(templates));
+  const { tickets, handles: reservedHandles } = await takeMessageNumbers(
+    ctx.db,
+    templates.length,
+    newPocs(templates),
+  );
   return ctx.db.transaction(async (tx) => {
     const locked = await lockSubmission(tx, submissionId);
     // Another run of this submission may have finished it meanwhile: it recorded the same

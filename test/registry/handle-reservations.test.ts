@@ -8,8 +8,15 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, tables } from '../../src/db/index.ts';
-import { createPoc, type PocInput, reservePocHandles } from '../../src/registry/index.ts';
+import {
+  allocateTicketNumbers,
+  createPoc,
+  type PocInput,
+  reservePocHandles,
+  takeMessageNumbers,
+} from '../../src/registry/index.ts';
 import { BACKENDS, type TestDatabase } from '../support/databases.ts';
+import { recordStatements } from '../support/statement-recorder.ts';
 import { applied, customer, homeAddress, inTransaction, openDemoDatabase } from './support.ts';
 
 const role = (lastName: string): PocInput => ({
@@ -45,6 +52,29 @@ describe.each(BACKENDS)('POC handle reservations on %s', (kind) => {
     });
     // Three reserved (NOC1, NOC2, ABUSE1); the fourth NOC was not, and bumps the counter itself.
     expect(handles).toEqual(['NOC1-ARIN', 'NOC2-ARIN', 'ABUSE1-ARIN', 'NOC3-ARIN']);
+  });
+
+  it("takes a message's ticket numbers and POC numbers in one statement", async () => {
+    const before = await allocateTicketNumbers(database.db, 1);
+    const recorder = recordStatements();
+    try {
+      const { result, sent } = await recorder.during(() =>
+        takeMessageNumbers(database.db, 3, [role('Peering'), role('Peering')]),
+      );
+      // PGlite does not go through pg: only PostgreSQL's statements are counted.
+      if (kind === 'postgres') expect(sent).toHaveLength(1);
+      const serial = (ticket: string) => Number(ticket.slice(-7));
+      expect(result.tickets.map(serial)).toEqual([1, 2, 3].map((i) => serial(before[0]!) + i));
+      expect(result.handles.take({ counter: 'poc:PEERI', prefix: 'PEERI', suffix: '-ARIN' })).toBe(
+        'PEERI1-ARIN',
+      );
+      expect(result.handles.take({ counter: 'poc:PEERI', prefix: 'PEERI', suffix: '-ARIN' })).toBe(
+        'PEERI2-ARIN',
+      );
+      expect(result.handles.take({ counter: 'poc:PEERI', prefix: 'PEERI', suffix: '-ARIN' })).toBeUndefined();
+    } finally {
+      recorder.restore();
+    }
   });
 
   it('falls back to the counter when the reserved handle is already taken', async () => {

@@ -7,6 +7,8 @@
  * Everything that decides bytes is still nodemailer's: `compile()` builds the node, the node's
  * `buildHeaders()` encodes and folds the headers, `getTransferEncoding()` picks 7bit,
  * quoted-printable or base64, and the `qp` / `base64` modules' `encode` and `wrap` encode the body.
+ * Except: for the common case (plain ASCII headers and addresses, any body) mime-headers.ts writes
+ * the header block and picks the transfer encoding itself, without building the node at all.
  * What is copied from nodemailer 10.6 (dist/esm/mime-node/index.js `stream()` and
  * `createReadStream()`, mime-node/last-newline.js, mime-node/le-windows.js, qp/index.js `Encoder`)
  * and may drift on an upgrade; test/replies/mime.test.ts holds it to the real `build()`:
@@ -20,6 +22,7 @@
 import * as base64 from 'nodemailer/lib/base64';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import * as qp from 'nodemailer/lib/qp';
+import { fastHeaders } from './mime-headers.ts';
 
 /**
  * Extra header fields: `X-*` and `Auto-Submitted` only. nodemailer would keep the part text/plain
@@ -61,6 +64,9 @@ function mailComposerOptions(mail: TextMail): MailComposer.Options {
 
 /** The raw message, CRLF line ends: byte for byte what `compile().build()` gives for the same mail. */
 export function renderTextMail(mail: TextMail): string {
+  // The common case skips MailComposer/MimeNode entirely (mime-headers.ts says why and what it mirrors).
+  const fast = fastHeaders(mail);
+  if (fast !== undefined) return finish(fast.headers, mail.text, fast.transferEncoding);
   const node = new MailComposer(mailComposerOptions(mail)).compile();
   // stream() asks for the encoding before buildHeaders() writes it into the headers; same here.
   const transferEncoding = node.getTransferEncoding();
@@ -72,6 +78,11 @@ export function renderTextMail(mail: TextMail): string {
       `renderTextMail: nodemailer built ${node.contentType ?? 'an unknown part'}, not one text/plain`,
     );
   }
+  return finish(headers, content, transferEncoding);
+}
+
+/** Headers, a blank line, the encoded body, then what the stream's transforms do to the whole. */
+function finish(headers: string, content: string, transferEncoding: string | false): string {
   const out = `${headers}\r\n\r\n${encodeBody(content, transferEncoding)}`;
   return crlf(wellFormed(out + lastNewline(out)));
 }

@@ -3,7 +3,10 @@
  * mails and must give the very same bytes. The oracle is the old way, kept only here:
  * `new MailComposer({..., newline: 'win'}).compile().build()`. Held to it: a corpus of hand-picked
  * shapes, every mail composeReplies and composeNotification write for the shapes their own tests
- * use, and a few hundred seeded random bodies and subjects.
+ * use, and a few hundred seeded random bodies and subjects. renderTextMail writes the usual mail's
+ * headers itself (src/replies/mime-headers.ts) and leaves the rest to nodemailer: the tests at the
+ * end check that the usual mails do take that path, and hold both paths to build() with seeded
+ * random mails at the edges between them.
  */
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it, vi } from 'vitest';
@@ -16,6 +19,7 @@ import {
   type ReplyRequest,
 } from '../../src/replies/index.ts';
 import { renderTextMail, type TextMail, type TextMailHeaders } from '../../src/replies/mime.ts';
+import { fastHeaders, transferEncodingOf } from '../../src/replies/mime-headers.ts';
 import {
   approvedNet,
   FIXED_DATE,
@@ -433,4 +437,285 @@ describe('every notice notify.ts writes', () => {
       await expectComposedSameBytes(async () => [await composeNotification(request, options)]);
     });
   }
+});
+
+/** A 10-template digest, the largest reply the worker writes in the usual run. */
+const tenTemplates = threeTemplates({
+  templates: Array.from({ length: 10 }, (_, i) => ({
+    ...(i % 3 === 1 ? rejectedNet : approvedNet),
+    index: i + 1,
+    total: 10,
+    ticket: `20261122-X00000${50 + i}`,
+  })),
+});
+
+describe('the fast path (mime-headers.ts) is what renders the usual mails', () => {
+  /** Composes, checks every mail against build(), and says how many of them fastHeaders wrote. */
+  async function fastCount(compose: () => Promise<readonly { raw: string }[]>): Promise<[number, number]> {
+    const before = rendered.mock.calls.length;
+    await expectComposedSameBytes(compose);
+    const inputs = rendered.mock.calls.slice(before).map(([input]) => input);
+    return [inputs.filter((input) => fastHeaders(input) !== undefined).length, inputs.length];
+  }
+
+  const usual: readonly (readonly [string, ReplyRequest])[] = [
+    ['three templates', threeTemplates()],
+    ['ten templates', tenTemplates],
+    ['one approved', threeTemplates({ templates: [{ ...approvedNet, total: 1 }] })],
+    ['no template and no refusal', threeTemplates({ templates: [] })],
+    ['refused: no template', refused('E_NO_TEMPLATE', 'no template was found in this message')],
+    ['refused: too many', refused('E_TOO_MANY_TEMPLATES', 'this message holds 11 templates; at most 10')],
+    ['answer to a reply', threeTemplates({ originalSubject: 'RE: Re: SWIP batch 42 --REJECTED' })],
+    ['no threading', { ...threeTemplates(), originalMessageId: undefined, originalReferences: undefined }],
+  ];
+  for (const [name, request] of usual) {
+    it(`replies: ${name}`, async () => {
+      for (const options of [digest, perTemplate, { ...perTemplate, tag: 'reprocess.t2.1' }]) {
+        const [fast, all] = await fastCount(() => composeReplies(request, options));
+        expect(all).toBeGreaterThan(0);
+        expect(fast).toBe(all);
+      }
+    });
+  }
+
+  it('notices', async () => {
+    const request: NotificationRequest = {
+      to: ['noc@demo-isp.example', 'Jane <NOC@demo-isp.example>', 'tech@demo-isp.example'],
+      ticket: '20261122-X0000044',
+      submissionId: 'S123',
+      templateIndex: 2,
+      objectType: 'POC',
+      handle: 'DEMO1-ARIN',
+      summaryLines: ['office phone changed to +1-555-0100'],
+    };
+    const options = {
+      from: 'hostmaster@registry.example',
+      hostname: 'registry.example',
+      texts,
+      date: FIXED_DATE,
+    };
+    expect(await fastCount(async () => [await composeNotification(request, options)])).toEqual([1, 1]);
+  });
+
+  it('leaves to nodemailer what it does not write itself', async () => {
+    const fallBack: readonly Partial<TextMail>[] = [
+      { subject: 'Re: SWIP für Zoë' },
+      { subject: 'say "hi"' },
+      { subject: 'a =?utf-8?q?x?= b' },
+      { subject: 'bell\x07' },
+      { subject: 'two\r\nlines' },
+      { to: '"Smith, John" <john@isp.example>' },
+      { to: 'J. Smith <john@isp.example>' },
+      { to: 'Two  Spaces <a@isp.example>' },
+      { to: 'user@jõgeva.ee' },
+      { to: 'user@ISP.example' },
+      { to: 'user@xn--jgeva-dua.ee' },
+      { to: 'user@10.0.0.1' },
+      { to: 'a@b.example, c@d.example' },
+      { to: [] },
+      { from: '' },
+      { messageId: '' },
+      { messageId: '<zoë@isp.example>' },
+      { inReplyTo: 'tab\there' },
+      { references: ['<a@b> <c@d>'] },
+      { references: [''] },
+      { headers: { 'X-Hostmaster-Id': 'x' } },
+      { headers: { 'X-lower': 'x' } },
+      { headers: { 'X-Note': 'say "hi"' } },
+    ];
+    for (const changes of fallBack) {
+      const mail = { ...base, ...changes };
+      expect(fastHeaders(mail), JSON.stringify(changes)).toBeUndefined();
+      // No Message-ID: nodemailer makes one up at random, so only the choice can be compared.
+      if (mail.messageId !== '') await expectSameBytes(mail);
+    }
+  });
+});
+
+describe('seeded random mails at the edges of the fast path', () => {
+  const random = prng(20261125);
+  const int = (n: number): number => Math.floor(random() * n);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+  const WORDS = [
+    'Re:',
+    'SWIP',
+    'batch',
+    '42',
+    'NET-198-51-100-0-1',
+    '--REJECTED',
+    'a',
+    'x_y',
+    'S123',
+    '(1/3)',
+  ];
+  // Whitespace the fast path keeps (foldLines folds at it).
+  const SPACES = [' ', ' ', ' ', ' ', ' ', ' ', '  ', '\t', ' \t'];
+  const ODD = [
+    '"',
+    ',',
+    '=?',
+    '?=',
+    '=',
+    '\t',
+    '  ',
+    ';',
+    ':',
+    '<',
+    '>',
+    '.',
+    '\\',
+    '(',
+    'é',
+    '登',
+    '\x01',
+    '\x7f',
+  ];
+
+  /** ASCII words, single spaces, at about `length` characters; now and then one odd piece in it. */
+  function words(length: number, odd: number): string {
+    let out = pick(WORDS);
+    while (out.length < length) out += `${random() < odd ? pick(ODD) : pick(SPACES)}${pick(WORDS)}`;
+    return out.slice(0, length);
+  }
+  const subjectLength = (): number =>
+    pick([int(20), 55 + int(30), 55 + int(30), 985 + int(20), 985 + int(20), 140 + int(200)]);
+  // Each piece is one the fast path takes, or now and then (`rare`) one it leaves to nodemailer.
+  const rare = (): boolean => random() < 0.012;
+  const name = (): string =>
+    rare()
+      ? pick([words(5 + int(30), 0.3), 'Two  Spaces', ' Lead', 'Zoë', 'J. Smith', '"Smith, John"'])
+      : pick([
+          '',
+          'Billing System',
+          'Jane',
+          'X_1 y_2 z_3',
+          words(5 + int(30), 0)
+            .replace(/[^\w ]/g, '')
+            .replace(/ +/g, ' ')
+            .trim(),
+          `${'Long Name '.repeat(1 + int(10))}End`,
+        ]);
+  const address = (): string =>
+    !rare()
+      ? pick([
+          'billing@isp.example',
+          'NOC@demo-isp.example',
+          'first.last+tag@mail.isp.example',
+          `${'l'.repeat(1 + int(70))}@${'d'.repeat(1 + int(60))}.example`,
+          'a@localhost',
+          `x@${'sub.'.repeat(1 + int(80))}example`,
+        ])
+      : pick([
+          'user@ISP.Example',
+          'user@jõgeva.ee',
+          'zoë@isp.example',
+          'user@xn--jgeva-dua.ee',
+          'user@1.2.3.4',
+          'a..b@isp.example',
+          '"quoted"@isp.example',
+        ]);
+  const mailbox = (): string => {
+    const n = name();
+    const a = address();
+    return n === '' ? a : `${n} <${a}>`;
+  };
+  const id = (): string =>
+    rare()
+      ? pick(['<a b@isp.example>', '<zoë@isp.example>', '', 'tab\tid'])
+      : pick([
+          `<${words(5 + int(40), 0).replace(/\s+/g, '.')}@isp.example>`,
+          `${words(5 + int(20), 0).replace(/\s+/g, '-')}@isp.example`,
+          `<${'r'.repeat(60 + int(40))}@isp.example>`,
+          `<${'r'.repeat(60 + int(40))}@isp.example`,
+          `<x@y.example>`,
+        ]);
+  const headerValue = (): string =>
+    rare()
+      ? pick([words(60 + int(40), 0.2), 'see =?utf-8?q?x?= here', 'say "hi"', 'Zoë'])
+      : pick([
+          '',
+          '   ',
+          'All',
+          words(1 + int(60), 0),
+          words(55 + int(30), 0),
+          words(900 + int(200), 0),
+          `a\tb  c   d${' '.repeat(int(3))}`,
+          '\tleading tab',
+          'x = y ?= z',
+        ]);
+
+  const LINES = [75, 76, 77, 997, 998, 999, 1000];
+  const EOLS = ['\r\n', '\r\n', '\r\n', '\n', '\r'];
+  /** Mostly ASCII lines at the 76 and 998 line limits, with the characters the encoders look at. */
+  function body(): string {
+    const eol = random() < 0.8 ? '\r\n' : pick(EOLS);
+    const lines: string[] = [];
+    const count = int(30);
+    for (let i = 0; i < count; i++) {
+      const length = random() < 0.5 ? pick(LINES) : int(80);
+      let line = random() < 0.7 ? words(length, 0.02).replace(/[^\x20-\x7e]/g, 'q') : 'x'.repeat(length);
+      if (random() < 0.1) line = `.${line.slice(1)}`;
+      if (random() < 0.1) line = `From ${line}`.slice(0, Math.max(length, 5));
+      if (random() < 0.1) line = `${line}${' '.repeat(1 + int(3))}`;
+      if (random() < 0.1) line = line.replace(/ /g, '=');
+      if (random() < 0.05) line = `${'9'.repeat(length)}`;
+      lines.push(line);
+    }
+    let text = lines.join(random() < 0.9 ? eol : pick(EOLS));
+    // No letters at all: base64 once a line is too long (nothing for `_getTextEncoding` to count).
+    if (random() < 0.05) text = text.replace(/[A-Za-z]/g, '7');
+    if (random() < 0.5) text += eol;
+    if (random() < 0.15) {
+      const at = int(text.length + 1);
+      text = `${text.slice(0, at)}${pick(['é', '€', '🎉', '\x00', '\x1b', '\u2028'])}${text.slice(at)}`;
+    }
+    return text;
+  }
+
+  it('give the same bytes as build(), most of them through the fast path', async () => {
+    let fast = 0;
+    const encodings = new Map<string, number>();
+    for (let i = 0; i < 1200; i++) {
+      const references = random() < 0.2 ? undefined : Array.from({ length: int(40) }, id);
+      const mail: TextMail = {
+        from: random() < 0.7 ? base.from : mailbox(),
+        to: random() < 0.5 ? mailbox() : Array.from({ length: 1 + int(8) }, mailbox),
+        subject: random() < 0.1 ? '' : words(subjectLength(), rare() ? 0.05 : 0),
+        // Never empty: nodemailer would make one up at random.
+        messageId: random() < 0.7 ? `<S${i}.reply@registry.example>` : id() || '<x@y.example>',
+        date:
+          random() < 0.9 ? new Date(Date.UTC(2026, 10, 22) + int(4e11) - 2e11) : new Date(int(4e14) - 3e14),
+        ...(random() < 0.2 ? {} : { inReplyTo: random() < 0.5 ? '<billing-42@isp.example>' : id() }),
+        ...(references === undefined ? {} : { references }),
+        headers:
+          random() < 0.5
+            ? base.headers
+            : {
+                'Auto-Submitted': 'auto-replied',
+                'X-Hostmaster-Note': headerValue(),
+                [`X-${pick(['Hostmaster-Status', 'A', 'B1', 'Hostmaster-Ticket'])}`]: headerValue(),
+              },
+        text: body(),
+      };
+      if (fastHeaders(mail) !== undefined) fast++;
+      const raw = await expectSameBytes(mail);
+      const encoding = transferEncoding(raw);
+      encodings.set(encoding, (encodings.get(encoding) ?? 0) + 1);
+    }
+    // Both paths, and every transfer encoding, come up often.
+    expect(fast).toBeGreaterThan(600);
+    expect(fast).toBeLessThan(1150);
+    for (const encoding of ['7bit', 'quoted-printable', 'base64', 'none']) {
+      expect(encodings.get(encoding) ?? 0, encoding).toBeGreaterThan(10);
+    }
+  });
+
+  it('transferEncodingOf agrees with getTransferEncoding() on bodies of every kind', () => {
+    const kinds = [body, () => randomText(random, 120), () => randomText(random, 12)];
+    for (let i = 0; i < 1500; i++) {
+      const text = pick(kinds)();
+      const node = new MailComposer({ text }).compile();
+      expect(transferEncodingOf(text), JSON.stringify(text)).toBe(node.getTransferEncoding());
+    }
+  });
 });

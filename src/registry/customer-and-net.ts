@@ -62,7 +62,7 @@ const NET_COLUMNS = [
 ] as const;
 
 /** The customer's columns; its upstream org is the parent's holder, found by the statement. */
-export type NewCustomer = { [K in (typeof CUSTOMER_COLUMNS)[number]]: Customer[K] };
+type NewCustomer = { [K in (typeof CUSTOMER_COLUMNS)[number]]: Customer[K] };
 
 const DIVISIBLE = sql`('direct_allocation', 'reallocation')`;
 
@@ -124,7 +124,7 @@ const placeAndInsert = preparedSql<Record<string, unknown>, Record<string, unkno
 );
 
 /** What the statement found and did. */
-export interface PlacedReassignment {
+interface PlacedReassignment {
   /** Where the net goes, as `placementVerdict` judges it; undefined: no net contains the range. */
   readonly found: ParentForNewNet | undefined;
   /** The new customer, when every check passed and its handle was free. */

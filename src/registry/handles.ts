@@ -13,9 +13,10 @@
  * A counter row bumped inside a message's transaction stays locked until that message commits,
  * and POC stems are shared by every ISP (`NOC`, `ABUSE`): messages creating role POCs took
  * turns on one row (9 ms of waiting per POC under load). So the worker reserves the numbers of a
- * message's new POCs before its transaction (`reservePocHandles`, one statement, the lock held
- * for that statement only), and a new POC takes them (new-poc.ts). Unique and increasing per stem as before,
- * not gap-free: a refused or undone template leaves its number unused.
+ * message's new POCs before its transaction, with its ticket numbers (`takeMessageNumbers`, one
+ * statement, the locks held for that statement only), and a new POC takes them (new-poc.ts).
+ * Unique and increasing per stem as before, not gap-free: a refused or undone template leaves its
+ * number unused.
  */
 import { type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgInsertValue, PgTable, WithSubqueryWithSelection } from 'drizzle-orm/pg-core';

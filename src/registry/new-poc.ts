@@ -5,7 +5,7 @@
  * so no POC means no link): a template creating a POC was three round trips (a savepoint, the
  * insert, the link) and is now one.
  *
- * The handle is the one reserved for the message (`reservePocHandles`) or the stem's counter's
+ * The handle is the one reserved for the message (`takeMessageNumbers`) or the stem's counter's
  * next number. A handle already taken (by a seed file) makes the insert, and so the link, do
  * nothing: a reserved handle then falls back to the counter, and a counted one tries the next.
  */
@@ -24,7 +24,7 @@ import { writeAudit } from './audit.ts';
 import { counterBump, NUMBERING_PLACEHOLDERS, type NumberedHandle } from './handles.ts';
 import type { OperationContext, Poc } from './types.ts';
 
-export const POC_COLUMNS = [
+const POC_COLUMNS = [
   'kind',
   'lastName',
   'firstName',

@@ -34,7 +34,7 @@ export interface OperationContext {
    * that is refused rolls back to its savepoint, and its gathered rows must go with it.
    */
   readonly pendingAudit?: AuditRow[];
-  /** Numbers reserved for new POCs before the transaction (see `reservePocHandles`). */
+  /** Numbers reserved for new POCs before the transaction (see `takeMessageNumbers`). */
   readonly reservedHandles?: HandleReservations;
   /**
    * The account the request came from: a POC it creates (`createPoc`) is linked to it, so it

@@ -69,3 +69,11 @@ export function decodePrefixed<T extends PgTable>(
     }),
   ) as T['$inferSelect'];
 }
+
+/** `{ name: 'x' }` as `{ c_name: 'x' }`: values for placeholders named by `columnPlaceholders(..., prefix)`. */
+export function prefixedValues(
+  prefix: string,
+  values: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [prefix + key, value]));
+}

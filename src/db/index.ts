@@ -4,6 +4,7 @@ export {
   columnPlaceholders,
   decodePrefixed,
   prefixedSelection,
+  prefixedValues,
 } from './columns.ts';
 export * from './database.ts';
 export { MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from './open.ts';

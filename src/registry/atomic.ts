@@ -16,12 +16,11 @@ import {
   type DriverErrorFields,
   errorChain,
   fail,
-  ok,
   type Problem,
   problem,
   type Result,
 } from '../shared/errors.ts';
-import type { AppliedOutcome, OperationOptions, Outcome } from './types.ts';
+import type { Outcome } from './types.ts';
 
 export const SIBLING_OVERLAP_CONSTRAINT = 'nets_sibling_no_overlap';
 
@@ -72,33 +71,4 @@ export async function atomically(
     await undo();
     return fail(overlap);
   }
-}
-
-/** What `plan` found: what to write, or why staff must look first (nothing written either way). */
-export type Plan<P> =
-  | { readonly status: 'planned'; readonly plan: P }
-  | Extract<Outcome, { status: 'pending_review' }>;
-
-/**
- * An operation in two steps: `plan` reads, checks and may refuse or hold for review, and
- * writes nothing; `write` applies the plan and cannot refuse (its failures are exceptions). With
- * a savepoint (the default) it is `atomically` as ever. Without one (`withoutSavepoint`), a
- * refusal has nothing to undo; an exception aborts the caller's transaction, and the caller
- * runs everything again with savepoints, where it becomes an ordinary refusal (a sibling
- * inserted by another request at the same moment: E_OVERLAP).
- */
-export async function planThenWrite<P>(
-  tx: Transaction,
-  plan: (tx: Transaction) => Promise<Result<Plan<P>, Problem>>,
-  write: (tx: Transaction, plan: P) => Promise<AppliedOutcome>,
-  options: OperationOptions,
-): Promise<Result<Outcome, Problem>> {
-  const run = async (ex: Transaction): Promise<Result<Outcome, Problem>> => {
-    const planned = await plan(ex);
-    if (!planned.ok) return planned;
-    if (planned.value.status === 'pending_review') return ok(planned.value);
-    return ok(await write(ex, planned.value.plan));
-  };
-  if (!options.withoutSavepoint) return atomically(tx, run);
-  return run(tx);
 }

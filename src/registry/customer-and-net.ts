@@ -26,16 +26,24 @@ import {
   decodePrefixed,
   type Executor,
   prefixedSelection,
+  prefixedValues,
   preparedSql,
   type Transaction,
   tables,
 } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { writeAudit } from './audit.ts';
-import { NEW_CUSTOMER_HANDLE, netNumbering } from './handles.ts';
-import { holderFlags } from './holders.ts';
-import { mostSpecificContaining, RANGE_PLACEHOLDERS, rangeInterval, rangeValues } from './lookups.ts';
-import { auditNewNet, insertNet, type NewNet, newNetColumns, type ParentForNewNet } from './placement.ts';
+import { counterBump, NEW_CUSTOMER_HANDLE, NUMBERING_PLACEHOLDERS, netNumbering } from './handles.ts';
+import {
+  auditNewNet,
+  insertNet,
+  type NewNet,
+  newNetColumns,
+  type ParentForNewNet,
+  placementOf,
+  placementSelect,
+  placementValues,
+} from './placement.ts';
 import type { Customer, DelegationAuthority, Net, OperationContext } from './types.ts';
 
 const CUSTOMER_COLUMNS = [
@@ -64,29 +72,11 @@ const NET_COLUMNS = [
 /** The customer's columns; its upstream org is the parent's holder, found by the statement. */
 type NewCustomer = { [K in (typeof CUSTOMER_COLUMNS)[number]]: Customer[K] };
 
-const DIVISIBLE = sql`('direct_allocation', 'reallocation')`;
-
 function statement(ex: Executor): SQL {
-  const { nets, customers, handleCounters } = tables;
+  const { nets, customers } = tables;
   const id = sql.identifier;
-  const flags = holderFlags(sql.placeholder('account'), sql`parent.org_handle`, sql`parent.handle`);
   const grant = (flag: string) => sql`(${sql.placeholder(`grant_${flag}`)}::boolean AND ${sql.raw(flag)})`;
-  return sql`WITH placement AS (
-      SELECT ${prefixedSelection(nets, 'parent', 'p_')}, locked.handle AS locked,
-        ${prefixedSelection(nets, 'child', 's_')},
-        ${flags.orgAdmin} AS org_admin, ${flags.orgTech} AS org_tech, ${flags.netTech} AS net_tech
-      FROM ${nets} AS parent
-      LEFT JOIN LATERAL (
-        SELECT lock_target.handle FROM ${nets} AS lock_target
-        WHERE lock_target.handle = parent.handle AND lock_target.type IN ${DIVISIBLE}
-        FOR KEY SHARE
-      ) AS locked ON true
-      LEFT JOIN ${nets} AS child ON child.parent_handle = parent.handle
-        AND numrange(child.start_address, child.end_address, '[]') && ${rangeInterval(RANGE_PLACEHOLDERS)}
-      WHERE parent.handle = (${mostSpecificContaining(ex, RANGE_PLACEHOLDERS)})
-      ORDER BY child.start_address
-      LIMIT 1
-    ),
+  return sql`WITH placement AS (${placementSelect(ex)}),
     go AS (
       SELECT p_handle, p_org_handle FROM placement
       WHERE locked IS NOT NULL AND s_handle IS NULL AND p_org_handle IS NOT NULL
@@ -94,11 +84,7 @@ function statement(ex: Executor): SQL {
         AND (NOT ${sql.placeholder('check')}::boolean
              OR ${grant('org_admin')} OR ${grant('org_tech')} OR ${grant('net_tech')})
     ),
-    handle_counter AS (
-      INSERT INTO ${handleCounters} (name, last) SELECT ${sql.placeholder('counter')}::text, 1 FROM go
-      ON CONFLICT (name) DO UPDATE SET last = ${handleCounters}.last + 1
-      RETURNING ${sql.placeholder('prefix')}::text || last::text || ${sql.placeholder('suffix')}::text AS handle
-    ),
+    handle_counter AS ${counterBump(ex, NUMBERING_PLACEHOLDERS, sql`go`)},
     new_customer AS (
       INSERT INTO ${customers} (${id(customers.handle.name)}, ${id(customers.parentOrgHandle.name)}, ${columnNames(customers, CUSTOMER_COLUMNS)})
       SELECT ${NEW_CUSTOMER_HANDLE}, go.p_org_handle, ${sql.join(columnPlaceholders(customers, CUSTOMER_COLUMNS, 'c_'), sql`, `)}
@@ -143,10 +129,6 @@ export interface ReassignmentWrite {
   readonly delegation: DelegationAuthority | undefined;
 }
 
-function prefixed(prefix: string, values: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [prefix + key, value]));
-}
-
 /** Sends the statement once (the caller decides what a refusal or a taken handle means). */
 export async function placeCustomerAndNet(
   tx: Transaction,
@@ -155,30 +137,20 @@ export async function placeCustomerAndNet(
   const { range, delegation } = request;
   const grants = delegation?.grants ?? { orgAdmin: false, orgTech: false, netTech: false };
   const [row] = await placeAndInsert(tx, {
-    ...rangeValues(range),
+    ...placementValues(range, delegation?.accountId ?? null),
     ...netNumbering(range),
-    account: delegation?.accountId ?? null,
     check: delegation !== undefined,
     grant_org_admin: grants.orgAdmin,
     grant_org_tech: grants.orgTech,
     grant_net_tech: grants.netTech,
     write: request.write,
-    ...prefixed('c_', request.customer),
-    ...prefixed('n_', newNetColumns({ ...request.net, range, parent: null, customerHandle: null })),
+    ...prefixedValues('c_', request.customer),
+    ...prefixedValues('n_', newNetColumns({ ...request.net, range, parent: null, customerHandle: null })),
   });
-  const parent = row && decodePrefixed(tables.nets, row, 'p_');
-  if (!row || !parent) return { found: undefined, customer: undefined, net: undefined };
+  const found = placementOf(row);
+  if (!row || !found) return { found: undefined, customer: undefined, net: undefined };
   return {
-    found: {
-      parent,
-      held: {
-        orgAdmin: row['org_admin'] === true,
-        orgTech: row['org_tech'] === true,
-        netTech: row['net_tech'] === true,
-      },
-      locked: row['locked'] !== null,
-      sibling: decodePrefixed(tables.nets, row, 's_'),
-    },
+    found,
     customer: decodePrefixed(tables.customers, row, 'c_'),
     net: decodePrefixed(tables.nets, row, 'n_'),
   };

@@ -21,10 +21,12 @@
 import { type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgInsertValue, PgTable, WithSubqueryWithSelection } from 'drizzle-orm/pg-core';
 import {
+  type ColumnKey,
   type Executor,
   type Preparable,
   preparedQuery,
   queryRows,
+  type RowValues,
   type Transaction,
   tables,
 } from '../db/index.ts';
@@ -58,19 +60,25 @@ export const NUMBERING_PLACEHOLDERS: NumberedHandleOperands = {
   suffix: sql.placeholder('suffix'),
 };
 
-/** The counter row's bump, answering the new handle `prefix || n || suffix` as `handle`. */
-export function counterBump(tx: Executor, { counter, prefix, suffix }: NumberedHandleOperands) {
-  return tx
-    .insert(tables.handleCounters)
-    .values({ name: counter, last: 1 })
-    .onConflictDoUpdate({
-      target: tables.handleCounters.name,
-      set: { last: sql`${tables.handleCounters.last} + 1` },
-    })
+/**
+ * The counter row's bump, answering the new handle `prefix || n || suffix` as `handle`. With
+ * `onlyFor` (a relation of the caller's statement), bumped once per row of it: none, no bump.
+ */
+export function counterBump(
+  tx: Executor,
+  { counter, prefix, suffix }: NumberedHandleOperands,
+  onlyFor?: SQL,
+) {
+  const { handleCounters } = tables;
+  const insert = tx.insert(handleCounters);
+  return (
+    onlyFor
+      ? insert.select(sql`SELECT ${counter}::text, 1::bigint FROM ${onlyFor}`)
+      : insert.values({ name: counter, last: 1 })
+  )
+    .onConflictDoUpdate({ target: handleCounters.name, set: { last: sql`${handleCounters.last} + 1` } })
     .returning({
-      handle: sql<string>`${prefix}::text || ${tables.handleCounters.last}::text || ${suffix}::text`.as(
-        'handle',
-      ),
+      handle: sql<string>`${prefix}::text || ${handleCounters.last}::text || ${suffix}::text`.as('handle'),
     });
 }
 
@@ -84,13 +92,6 @@ function counterSource(tx: Executor, operands: NumberedHandleOperands): HandleSo
 type HandleTable = PgTable & { readonly handle: PgColumn };
 
 type Row<T extends HandleTable> = T['$inferSelect'];
-type InsertColumn<T extends HandleTable> = keyof T['$inferInsert'] & string;
-
-/** A value for each of `C`, null where there is nothing (never left out). */
-export type ColumnValues<T extends HandleTable, C extends readonly InsertColumn<T>[]> = {
-  [K in C[number]]: Exclude<T['$inferInsert'][K], undefined>;
-};
-
 /**
  * Inserts a new object with a generated handle, in one statement with the number it takes (a
  * handle already taken makes it try the next number), built once (src/db/prepared.ts): the
@@ -98,11 +99,11 @@ export type ColumnValues<T extends HandleTable, C extends readonly InsertColumn<
  * `columns` are the ones every call fills; the others keep their defaults. Nets, POCs and
  * orgs number this way; customers from their sequence (`NEW_CUSTOMER_HANDLE`).
  */
-export function numberedInsert<T extends HandleTable, const C extends readonly InsertColumn<T>[]>(
+export function numberedInsert<T extends HandleTable, const C extends readonly ColumnKey<T>[]>(
   label: string,
   table: T,
   columns: C,
-): (tx: Transaction, values: ColumnValues<T, C>, numbering: NumberedHandle) => Promise<Row<T>> {
+): (tx: Transaction, values: RowValues<T, C>, numbering: NumberedHandle) => Promise<Row<T>> {
   const statement = preparedQuery<Record<string, unknown>, Row<T>[]>(label, (ex) => {
     const source = counterSource(ex, NUMBERING_PLACEHOLDERS);
     const base = ex.with(source.counter);

@@ -16,6 +16,7 @@ import {
   decodePrefixed,
   type Executor,
   prefixedSelection,
+  prefixedValues,
   preparedSql,
   type Transaction,
   tables,
@@ -88,7 +89,7 @@ export async function insertPocAndLink(
   account: number | undefined,
 ): Promise<Poc> {
   const values = {
-    ...Object.fromEntries(Object.entries(columns).map(([key, value]) => [`p_${key}`, value])),
+    ...prefixedValues('p_', columns),
     account: account ?? null,
   };
   const reserved = context.reservedHandles?.take(numbering);

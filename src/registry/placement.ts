@@ -2,9 +2,15 @@
  * Where a new reassignment or reallocation goes, and which existing net a Net-Mod or
  * Reassign-Simple M/R template means. Shared by every net-creating operation.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
-import { type Executor, preparedQuery, type Transaction, tables } from '../db/index.ts';
+import { eq, type SQL, sql } from 'drizzle-orm';
+import {
+  decodePrefixed,
+  type Executor,
+  prefixedSelection,
+  preparedSql,
+  type Transaction,
+  tables,
+} from '../db/index.ts';
 import { formatCidr, formatRange, type IpRange, rangeToCidrs } from '../ip/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { writeAudit } from './audit.ts';
@@ -165,54 +171,64 @@ export interface ParentForNewNet {
  *   (mapped to E_OVERLAP by `atomically`). The check stays: it names the sibling;
  * - what the requesting account holds on the parent (`holderFlags`), for the delegation check:
  *   the authority is read in the statement that locks the parent it is owed to.
+ *
+ * Its columns: the parent as `p_*`, `locked`, the child as `s_*`, and `org_admin`, `org_tech`,
+ * `net_tech`. One text, sent alone (`parentForNewNet`) and as the first CTE of a simple
+ * reassignment's statement (customer-and-net.ts); `placementOf` reads either's row.
  */
-const parentForNewNetStatement = preparedQuery('registry_parent_for_new_net', (ex: Executor) => {
+export function placementSelect(ex: Executor): SQL {
   const { nets } = tables;
-  const target = alias(nets, 'lock_target');
-  const locked = ex
-    .select({ handle: target.handle })
-    .from(target)
-    .where(and(eq(target.handle, nets.handle), inArray(target.type, DIVISIBLE)))
-    .for('key share')
-    .as('locked');
-  const child = alias(nets, 'child');
-  const held = holderFlags(sql.placeholder('account'), nets.orgHandle, nets.handle);
-  return ex
-    .select({
-      parent: nets,
-      locked: locked.handle,
-      sibling: child,
-      orgAdmin: held.orgAdmin,
-      orgTech: held.orgTech,
-      netTech: held.netTech,
-    })
-    .from(nets)
-    .leftJoinLateral(locked, sql`true`)
-    .leftJoin(
-      child,
-      and(
-        eq(child.parentHandle, nets.handle),
-        sql`numrange(${child.startAddress}, ${child.endAddress}, '[]') && ${rangeInterval(RANGE_PLACEHOLDERS)}`,
-      ),
-    )
-    .where(sql`${nets.handle} = (${mostSpecificContaining(ex, RANGE_PLACEHOLDERS)})`)
-    .orderBy(asc(child.startAddress))
-    .limit(1);
-});
+  const flags = holderFlags(sql.placeholder('account'), sql`parent.org_handle`, sql`parent.handle`);
+  const divisible = sql.raw(DIVISIBLE.map((type) => `'${type}'`).join(', '));
+  return sql`SELECT ${prefixedSelection(nets, 'parent', 'p_')}, locked.handle AS locked,
+      ${prefixedSelection(nets, 'child', 's_')},
+      ${flags.orgAdmin} AS org_admin, ${flags.orgTech} AS org_tech, ${flags.netTech} AS net_tech
+    FROM ${nets} AS parent
+    LEFT JOIN LATERAL (
+      SELECT lock_target.handle FROM ${nets} AS lock_target
+      WHERE lock_target.handle = parent.handle AND lock_target.type IN (${divisible})
+      FOR KEY SHARE
+    ) AS locked ON true
+    LEFT JOIN ${nets} AS child ON child.parent_handle = parent.handle
+      AND numrange(child.start_address, child.end_address, '[]') && ${rangeInterval(RANGE_PLACEHOLDERS)}
+    WHERE parent.handle = (${mostSpecificContaining(ex, RANGE_PLACEHOLDERS)})
+    ORDER BY child.start_address
+    LIMIT 1`;
+}
+
+/** The values of `placementSelect`'s placeholders. */
+export function placementValues(range: IpRange, account: number | null): Record<string, unknown> {
+  return { ...rangeValues(range), account };
+}
+
+/** A row of `placementSelect` (or of a statement selecting its columns), read back. */
+export function placementOf(row: Record<string, unknown> | undefined): ParentForNewNet | undefined {
+  const parent = row && decodePrefixed(tables.nets, row, 'p_');
+  if (!row || !parent) return undefined;
+  return {
+    parent,
+    held: {
+      orgAdmin: row['org_admin'] === true,
+      orgTech: row['org_tech'] === true,
+      netTech: row['net_tech'] === true,
+    },
+    locked: row['locked'] !== null,
+    sibling: decodePrefixed(tables.nets, row, 's_'),
+  };
+}
+
+const parentForNewNetStatement = preparedSql<Record<string, unknown>, Record<string, unknown>>(
+  'registry_parent_for_new_net',
+  placementSelect,
+);
 
 async function parentForNewNet(
   ex: Executor,
   range: IpRange,
   account: number | null,
 ): Promise<ParentForNewNet | undefined> {
-  const [row] = await parentForNewNetStatement(ex, { ...rangeValues(range), account });
-  if (!row) return undefined;
-  return {
-    parent: row.parent,
-    held: { orgAdmin: row.orgAdmin, orgTech: row.orgTech, netTech: row.netTech },
-    locked: row.locked !== null,
-    sibling: row.sibling ?? undefined,
-  };
+  const [row] = await parentForNewNetStatement(ex, placementValues(range, account));
+  return placementOf(row);
 }
 
 export interface NewNet {

@@ -6,21 +6,13 @@
 import { eq } from 'drizzle-orm';
 import { type Executor, type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
-import { atomically, planThenWrite } from './atomic.ts';
+import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { pocNumbering } from './handles.ts';
 import { findPoc, netsOfPoc, orgsOfPoc } from './lookups.ts';
 import { insertPocAndLink, type PocColumns } from './new-poc.ts';
 import { checkAddress, checkEmails, checkHandle, cleanList, optionalText } from './rules.ts';
-import type {
-  OperationContext,
-  OperationOptions,
-  Outcome,
-  Poc,
-  PocChanges,
-  PocInput,
-  PocPhone,
-} from './types.ts';
+import type { OperationContext, Outcome, Poc, PocChanges, PocInput, PocPhone } from './types.ts';
 
 type PocValues = PocColumns;
 
@@ -99,32 +91,24 @@ function describePoc(poc: Poc): string {
 
 /**
  * A POC template's N: the POC, linked to the requesting account (`context.requesterAccount`),
- * which may then modify or remove it. Every refusal comes before the one write.
+ * which may then modify or remove it. Every refusal comes before its one statement, so it needs
+ * no savepoint: a failure of that statement is an exception, which aborts the caller's
+ * transaction as a failure inside a savepoint would.
  */
-export function createPoc(
+export async function createPoc(
   tx: Transaction,
   context: OperationContext,
   input: PocInput,
-  options: OperationOptions = {},
 ): Promise<Result<Outcome>> {
-  return planThenWrite(
-    tx,
-    async () => {
-      const values = pocValues(input);
-      if (!values.ok) return values;
-      return ok({ status: 'planned' as const, plan: values.value });
-    },
-    async (ex, values) => {
-      const numbering = pocNumbering({ contactType: input.contactType, ...values });
-      const poc = await insertPocAndLink(ex, context, values, numbering, context.requesterAccount);
-      return {
-        status: 'applied',
-        handles: { poc: poc.handle },
-        summary: [`POC ${describePoc(poc)} created.`],
-      };
-    },
-    options,
-  );
+  const values = pocValues(input);
+  if (!values.ok) return values;
+  const numbering = pocNumbering({ contactType: input.contactType, ...values.value });
+  const poc = await insertPocAndLink(tx, context, values.value, numbering, context.requesterAccount);
+  return ok({
+    status: 'applied',
+    handles: { poc: poc.handle },
+    summary: [`POC ${describePoc(poc)} created.`],
+  });
 }
 
 /** The stored POC as the input it could have been created from, to re-check it after a change. */

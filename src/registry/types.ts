@@ -49,11 +49,10 @@ export interface OperationOptions {
   /** Staff has reviewed the request: apply it even where a review would otherwise be required. */
   readonly staffApproved?: boolean;
   /**
-   * No savepoint for operations that refuse only before they write (`planThenWrite`): the
-   * caller runs its whole transaction again, with savepoints, if it fails after writing. A
-   * message's transaction sets it: a savepoint is
-   * a round trip per template, and almost every operation either applies or refuses before
-   * writing anything.
+   * No savepoint for a simple reassignment, which refuses only before it writes (one statement
+   * that writes when every check passes): the caller runs its whole transaction again, with
+   * savepoints, if that statement fails (a sibling inserted by another request at the same
+   * moment). A message's transaction sets it: a savepoint is a round trip per template.
    */
   readonly withoutSavepoint?: boolean;
   /**
@@ -99,7 +98,7 @@ export interface AppliedOutcome {
   readonly handles: Readonly<Record<string, string>>;
   /** Sentences for the reply, one per thing done (or deliberately not done). */
   readonly summary: readonly string[];
-  /** A new net's parent, as found when it was placed: authority is owed to this one. */
+  /** A new net's parent, as found when it was placed (the reply's summary names it too). */
   readonly placedUnder?: string;
 }
 

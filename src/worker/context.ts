@@ -59,6 +59,8 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
   const { config, texts } = options;
   const composeOptions = composeOptionsFor(config, texts);
   const { hostname, from } = composeOptions;
+  const composeReply = (request: ReplyRequest, tag?: string) =>
+    composeReplies(request, { ...composeOptions, ...(tag ? { tag } : {}) });
   return {
     ourAddresses: ourAddresses(config),
     config,
@@ -72,10 +74,9 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
           .filter((n) => n.to.length > 0)
           .map((n) => composeNotification({ ...n, to: [...n.to] }, { from, hostname, texts })),
       ),
-    composeReply: (request, tag) => composeReplies(request, { ...composeOptions, ...(tag ? { tag } : {}) }),
+    composeReply,
     enqueueReply: async (tx, request, tag) => {
-      const mails = await composeReplies(request, { ...composeOptions, ...(tag ? { tag } : {}) });
-      await enqueueOutbox(tx, mails, request.submissionId);
+      await enqueueOutbox(tx, await composeReply(request, tag), request.submissionId);
     },
     afterCommit: () => options.wakeOutbox?.(),
   };

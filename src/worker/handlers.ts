@@ -87,7 +87,7 @@ export const HANDLERS: Handlers = {
   'poc.create': {
     checks: 'first',
     authorize: (tx, requester) => mayCreatePoc(tx, requester),
-    apply: (tx, context, request, options) => createPoc(tx, context, request, options),
+    apply: (tx, context, request) => createPoc(tx, context, request),
   },
   'poc.modify': {
     checks: 'first',

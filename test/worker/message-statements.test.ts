@@ -5,7 +5,7 @@
  * statement is a round trip, so their number is what a message costs. 247 statements and 12
  * commits before the worker gathered its records, 58 before its last writes went out as one
  * statement (`writeTogether`), 53 before its simple reassignments stopped taking a savepoint
- * each (`planThenWrite`), 46 before a new POC's notice stopped reading back its addresses, 44
+ * each (a plan, then a write), 46 before a new POC's notice stopped reading back its addresses, 44
  * before a simple reassignment's customer and net went in as one statement, 37 before the
  * `processing` mark answered the submission, 36 before a new net's parent was checked for
  * authority by the statement that places it, 29 before a new POC and its link to the account

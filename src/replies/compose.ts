@@ -1,6 +1,6 @@
 /**
- * Reply mails for one submission, rendered by mime.ts (nodemailer's MailComposer without its
- * streams): no network, no clock unless `date` is left out. `digest` (default) answers once with
+ * Reply mails for one submission, rendered by mime.ts (byte for byte what nodemailer's
+ * MailComposer would write, without its streams): no network, no clock unless `date` is left out. `digest` (default) answers once with
  * every block; `per-template` answers once per template, the way the registry's own processor did,
  * for billing systems written against it. A message refused as a whole gets one reply in either style.
  */

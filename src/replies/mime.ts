@@ -4,11 +4,12 @@
  * transforms and a few setImmediate hops: most of a reply's composing cost (CPU numbers in the
  * commit that brought this file). `renderTextMail` produces the same string synchronously.
  *
- * Everything that decides bytes is still nodemailer's: `compile()` builds the node, the node's
- * `buildHeaders()` encodes and folds the headers, `getTransferEncoding()` picks 7bit,
- * quoted-printable or base64, and the `qp` / `base64` modules' `encode` and `wrap` encode the body.
- * Except: for the common case (plain ASCII headers and addresses, any body) mime-headers.ts writes
- * the header block and picks the transfer encoding itself, without building the node at all.
+ * The usual mail (plain ASCII headers and addresses, any body) takes the fast path: mime-headers.ts
+ * writes the header block (folded by nodemailer's own `foldLines`) and picks the transfer
+ * encoding as nodemailer would, without building a node. Any other mail is built by nodemailer:
+ * `compile()` builds the node, its `buildHeaders()` encodes and folds the headers, and
+ * `getTransferEncoding()` picks 7bit, quoted-printable or base64. Either way the body is encoded by
+ * nodemailer's `qp` / `base64` modules' `encode` and `wrap`.
  * What is copied from nodemailer 10.6 (dist/esm/mime-node/index.js `stream()` and
  * `createReadStream()`, mime-node/last-newline.js, mime-node/le-windows.js, qp/index.js `Encoder`)
  * and may drift on an upgrade; test/replies/mime.test.ts holds it to the real `build()`:

@@ -9,6 +9,7 @@
  */
 import type { ReplyTransport } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
+import { describeError } from '../shared/errors.ts';
 import { type ClaimedMail, claimDueMail, markFailedAttempt, markSent } from './outbox.ts';
 import { type MailDelivery, openMailDelivery } from './transport.ts';
 
@@ -81,24 +82,39 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   let chain: Promise<void> = Promise.resolve();
   let queued = 0;
 
-  /** Delivers one mail; a failure is recorded here, a success is answered for `round` to mark. */
-  async function deliverOne(mail: ClaimedMail): Promise<string | undefined> {
+  /** A delivered mail, for `round` to mark sent with the rest of its batch. */
+  interface Delivered {
+    readonly mail: ClaimedMail;
+    readonly detail: string;
+  }
+
+  /**
+   * Delivers one mail. A failure is recorded here; if even that fails (the database), it is only
+   * logged: the row stays claimed and is tried again after the lease, and the batch's deliveries
+   * are still marked.
+   */
+  async function deliverOne(mail: ClaimedMail): Promise<Delivered | undefined> {
     const outcome = await delivery.deliver(mail);
-    if (outcome.ok) return outcome.detail;
+    if (outcome.ok) return { mail, detail: outcome.detail };
     const fields = { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients };
     const final = outcome.permanent || mail.attempts >= maxAttempts;
     options.metrics?.replyFailed(final);
-    if (final) {
-      await markFailedAttempt(db, mail.id, outcome.error, { final: true });
+    const retryInMs = backoffDelay(mail.attempts, backoff);
+    try {
+      await markFailedAttempt(db, mail.id, outcome.error, final ? { final } : { final, retryInMs });
+    } catch (error) {
+      logger.error(
+        { ...fields, error: describeError(error) },
+        'could not record a failed delivery; retried after the lease',
+      );
+      return undefined;
+    }
+    if (final)
       logger.error(
         { ...fields, error: outcome.error },
         'reply failed for good; kept in the outbox for staff',
       );
-      return undefined;
-    }
-    const retryInMs = backoffDelay(mail.attempts, backoff);
-    await markFailedAttempt(db, mail.id, outcome.error, { final: false, retryInMs });
-    logger.warn({ ...fields, error: outcome.error, retryInMs }, 'reply not sent; will retry');
+    else logger.warn({ ...fields, error: outcome.error, retryInMs }, 'reply not sent; will retry');
     return undefined;
   }
 
@@ -112,9 +128,8 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
       if (batch.length === 0) return;
       // The batch goes out at once (the SMTP transport pools a few connections): one slow
       // relay answer no longer holds up the mails behind it.
-      const details = await Promise.all(batch.map((mail) => deliverOne(mail)));
-      const sent = batch.flatMap((mail, i) =>
-        details[i] === undefined ? [] : [{ mail, detail: details[i] }],
+      const sent = (await Promise.all(batch.map((mail) => deliverOne(mail)))).filter(
+        (d): d is Delivered => d !== undefined,
       );
       // One statement marks the batch's deliveries (a crash before it: they are sent again,
       // with the same Message-IDs, as after any crash between delivery and mark).

@@ -37,6 +37,20 @@ vi.mock('../../src/replies/mime.ts', async (importOriginal) => {
 });
 const rendered = vi.mocked(renderTextMail);
 
+// Counts nodemailer MailComposers built, so a test can see that renderTextMail really skipped
+// nodemailer for a mail fastHeaders takes (the oracle below builds its own, counted apart).
+const composers = vi.hoisted(() => ({ built: 0 }));
+vi.mock('nodemailer/lib/mail-composer', async (importOriginal) => {
+  const real = (await importOriginal<{ default: typeof MailComposer }>()).default;
+  class CountedComposer extends real {
+    constructor(...args: ConstructorParameters<typeof MailComposer>) {
+      super(...args);
+      composers.built++;
+    }
+  }
+  return { default: CountedComposer };
+});
+
 /** The old way, field for field as compose.ts and notify.ts called it before mime.ts. */
 async function built(mail: TextMail): Promise<string> {
   const composer = new MailComposer({
@@ -453,9 +467,18 @@ describe('the fast path (mime-headers.ts) is what renders the usual mails', () =
   /** Composes, checks every mail against build(), and says how many of them fastHeaders wrote. */
   async function fastCount(compose: () => Promise<readonly { raw: string }[]>): Promise<[number, number]> {
     const before = rendered.mock.calls.length;
-    await expectComposedSameBytes(compose);
+    let builtWhileComposing = 0;
+    await expectComposedSameBytes(async () => {
+      const start = composers.built;
+      const mails = await compose();
+      builtWhileComposing = composers.built - start;
+      return mails;
+    });
     const inputs = rendered.mock.calls.slice(before).map(([input]) => input);
-    return [inputs.filter((input) => fastHeaders(input) !== undefined).length, inputs.length];
+    const fast = inputs.filter((input) => fastHeaders(input) !== undefined).length;
+    // renderTextMail itself took the fast path: nodemailer built a composer only for the others.
+    expect(builtWhileComposing).toBe(inputs.length - fast);
+    return [fast, inputs.length];
   }
 
   const usual: readonly (readonly [string, ReplyRequest])[] = [

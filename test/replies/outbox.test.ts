@@ -235,6 +235,33 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     expect((await rowsOf(db))[0]?.state).toBe('sent');
   });
 
+  it('a woken round goes on while its batches are full, so a backlog is not left for the poll', async () => {
+    const relay = await sink();
+    const running = sender({ transport: { kind: 'smtp', url: relay.url }, batchSize: 2 });
+    const ids = [await submission(), await submission()];
+    for (const id of ids) await enqueueOutbox(db, await replyFor(id, 'per-template'), id);
+    running.wake();
+    // Six mails, batches of two: three full batches and an empty claim, from one wake.
+    await relay.waitFor(6);
+    await running.drain();
+    expect((await rowsOf(db)).map((r) => r.state)).toEqual(Array(6).fill('sent'));
+  });
+
+  it('marks the delivered mails of a batch sent and the refused one failed', async () => {
+    // The relay refuses the second DATA for good and takes the others.
+    const relay = await sink((attempt) =>
+      attempt === 2 ? { code: 550, message: 'no such user' } : undefined,
+    );
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id, 'per-template'), id);
+    await sender({ transport: { kind: 'smtp', url: relay.url }, batchSize: 3 }).drain();
+    const rows = await rowsOf(db);
+    expect(rows.map((r) => r.state).sort()).toEqual(['failed', 'sent', 'sent']);
+    expect(relay.accepted).toHaveLength(2);
+    expect(rows.find((r) => r.state === 'failed')?.lastError).toContain('550');
+    expect(rows.filter((r) => r.state === 'sent').every((r) => r.sentAt instanceof Date)).toBe(true);
+  });
+
   it('does not retry what the relay refuses for good (5xx)', async () => {
     const relay = await sink(() => ({ code: 550, message: 'no such user here' }));
     const id = await submission();

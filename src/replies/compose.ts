@@ -8,7 +8,7 @@ import type { Config, ReplyStyle } from '../config/index.ts';
 import { firstAddress } from './addresses.ts';
 import { digestBody, oneLine, singleBody } from './layout.ts';
 import { replyMessageId } from './message-id.ts';
-import { renderTextMail, type TextMailHeaders } from './mime.ts';
+import { crlfLines, renderTextMail, type TextMailHeaders } from './mime.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import {
   type OutgoingMail,
@@ -113,9 +113,7 @@ function build(request: ReplyRequest, options: ComposeOptions, parts: MailParts)
       [HEADER_SUBMISSION]: oneLine(request.submissionId),
       ...parts.headers,
     },
-    // CRLF already: nodemailer's quoted-printable wrapping only sees CRLF as a line end, and
-    // would otherwise break short lines in odd places for anyone reading the raw mail.
-    text: parts.body.replace(/\r?\n/g, '\r\n'),
+    text: crlfLines(parts.body),
   });
   return { messageId: parts.messageId, kind: 'reply', envelopeFrom: '', recipients: [recipient], raw };
 }

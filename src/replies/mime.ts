@@ -44,8 +44,16 @@ export interface TextMail {
   readonly inReplyTo?: string;
   readonly references?: readonly string[];
   readonly headers?: TextMailHeaders;
-  /** The body; CRLF line ends keep nodemailer's quoted-printable wrapping from breaking short lines oddly. */
+  /** The body, with CRLF line ends (`crlfLines`). */
   readonly text: string;
+}
+
+/**
+ * A body's lines ended with CRLF: nodemailer's quoted-printable wrapping only sees CRLF as a line
+ * end, and would otherwise break short lines in odd places for anyone reading the raw mail.
+ */
+export function crlfLines(text: string): string {
+  return text.replace(/\r?\n/g, '\r\n');
 }
 
 function mailComposerOptions(mail: TextMail): MailComposer.Options {

@@ -6,7 +6,7 @@ import { addressesIn } from './addresses.ts';
 import { HEADER_SUBMISSION, HEADER_TICKET } from './compose.ts';
 import { oneLine } from './layout.ts';
 import { notificationMessageId } from './message-id.ts';
-import { renderTextMail } from './mime.ts';
+import { crlfLines, renderTextMail } from './mime.ts';
 import { redactApiKeys } from './redact.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import type { OutgoingMail } from './types.ts';
@@ -83,9 +83,7 @@ export async function composeNotification(
       [HEADER_SUBMISSION]: values.submission,
       [HEADER_TICKET]: values.ticket,
     },
-    // CRLF already: nodemailer's quoted-printable wrapping only sees CRLF as a line end, and
-    // would otherwise break short lines in odd places for anyone reading the raw mail.
-    text: body.replace(/\r?\n/g, '\r\n'),
+    text: crlfLines(body),
   });
   return { messageId, kind: 'notification', envelopeFrom: '', recipients, raw };
 }

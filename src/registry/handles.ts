@@ -31,7 +31,6 @@ import {
   tables,
 } from '../db/index.ts';
 import { formatAddress, type IpRange } from '../ip/index.ts';
-import { allocateTicketNumbers, ticketCounterBump } from './tickets.ts';
 
 /** Where a new object's handle comes from. */
 interface HandleSource {
@@ -177,13 +176,13 @@ export class HandleReservations {
 const NO_RESERVATIONS = new HandleReservations(new Map());
 
 /** The counters a message's new POCs bump, and by how much, in name order. */
-interface PocCounterBump {
+export interface PocCounterBump {
   readonly wanted: ReadonlyMap<string, number>;
   /** `INSERT ... RETURNING name, last`: the counters bumped, in name order (never in a circle). */
   readonly statement: SQL;
 }
 
-function pocCounterBump(pocs: readonly PocNaming[]): PocCounterBump {
+export function pocCounterBump(pocs: readonly PocNaming[]): PocCounterBump {
   const wanted = new Map<string, number>();
   for (const poc of pocs) {
     const { counter } = pocNumbering(poc);
@@ -202,7 +201,7 @@ function pocCounterBump(pocs: readonly PocNaming[]): PocCounterBump {
   return { wanted, statement };
 }
 
-function reservationsFrom(
+export function reservationsFrom(
   wanted: ReadonlyMap<string, number>,
   rows: readonly { readonly name: string; readonly last: string | number }[],
 ): HandleReservations {
@@ -233,42 +232,6 @@ export async function reservePocHandles(
     bump.wanted,
     await queryRows<{ name: string; last: string | number }>(ex, bump.statement),
   );
-}
-
-/**
- * A message's numbers, taken before its transaction in ONE statement: its templates' ticket
- * numbers (tickets.ts) and its new POCs' handle numbers. Each is a round trip of its own
- * otherwise. The day's ticket counter is bumped first, then the POC counters in name order, as
- * either does alone: two of these never wait for each other in a circle.
- */
-export async function takeMessageNumbers(
-  ex: Executor,
-  ticketCount: number,
-  pocs: readonly PocNaming[],
-  now: Date = new Date(),
-): Promise<{ readonly tickets: string[]; readonly handles: HandleReservations }> {
-  if (pocs.length === 0 || ticketCount <= 0) {
-    return {
-      tickets: await allocateTicketNumbers(ex, ticketCount, now),
-      handles: await reservePocHandles(ex, pocs),
-    };
-  }
-  const tickets = ticketCounterBump(ticketCount, now);
-  const handles = pocCounterBump(pocs);
-  const rows = await queryRows<{ name: string | null; last: string | number }>(
-    ex,
-    sql`WITH tickets AS (${tickets.statement}), handles AS (${handles.statement})
-        SELECT NULL::text AS name, last::bigint AS last FROM tickets
-        UNION ALL SELECT name, last::bigint FROM handles`,
-  );
-  const ticketRow = rows.find((r) => r.name === null);
-  return {
-    tickets: tickets.numbers(ticketRow?.last),
-    handles: reservationsFrom(
-      handles.wanted,
-      rows.flatMap((r) => (r.name === null ? [] : [{ name: r.name, last: r.last }])),
-    ),
-  };
 }
 
 /** `Acme Widgets, Inc.` -> `ACMEWIDG-1`. */

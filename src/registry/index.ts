@@ -28,7 +28,6 @@ export {
   netNumbering,
   type PocNaming,
   reservePocHandles,
-  takeMessageNumbers,
 } from './handles.ts';
 export { type HolderFlags, heldBy, holderFlags } from './holders.ts';
 export {
@@ -57,6 +56,7 @@ export {
   searchOrgs,
   searchPocs,
 } from './lookups.ts';
+export { takeMessageNumbers } from './message-numbers.ts';
 export { modifyNet, removeNet } from './net-mod.ts';
 export { createOrg, modifyOrg, removeOrg } from './orgs.ts';
 export { describeNet, netRange } from './placement.ts';

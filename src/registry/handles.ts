@@ -176,7 +176,7 @@ export class HandleReservations {
 const NO_RESERVATIONS = new HandleReservations(new Map());
 
 /** The counters a message's new POCs bump, and by how much, in name order. */
-export interface PocCounterBump {
+interface PocCounterBump {
   readonly wanted: ReadonlyMap<string, number>;
   /** `INSERT ... RETURNING name, last`: the counters bumped, in name order (never in a circle). */
   readonly statement: SQL;

@@ -112,6 +112,31 @@ export async function claimDueMail(db: Executor, limit: number, leaseMs: number)
     .sort((a, b) => Number(a.id) - Number(b.id));
 }
 
+/**
+ * Pushes the lease of rows still being delivered another `leaseMs` ahead, so a slow batch keeps
+ * them. A row is matched by its id AND the attempt count its claim gave it: a row this sender
+ * already lost (its lease ran out and another sender claimed it, counting one more attempt)
+ * is left alone. Returns how many rows were still ours.
+ */
+export async function extendLease(
+  db: Executor,
+  claims: readonly Pick<ClaimedMail, 'id' | 'attempts'>[],
+  leaseMs: number,
+): Promise<number> {
+  if (claims.length === 0) return 0;
+  const ids = `{${claims.map((c) => c.id).join(',')}}`;
+  const attempts = `{${claims.map((c) => c.attempts).join(',')}}`;
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`update outbox
+        set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond'
+        from unnest(${ids}::bigint[], ${attempts}::integer[]) as claim(id, attempts)
+        where outbox.id = claim.id and outbox.attempts = claim.attempts and outbox.state = 'pending'
+        returning outbox.id`,
+  );
+  return rows.length;
+}
+
 /** Marks delivered mails sent: one statement for a round's deliveries. */
 export async function markSent(db: Executor, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;

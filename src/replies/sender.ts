@@ -5,12 +5,14 @@
  *
  * Delivery is at-least-once: a process killed after the relay took a mail but before the row is
  * marked sends it once more after the lease, with the SAME Message-ID, so the receiving side can
- * recognise the resend. A mail is never dropped: a row leaves `pending` only as `sent` or `failed`.
+ * recognise the resend. A live sender renews the lease of a batch that is slow to go out, so a
+ * slow relay alone never makes a second sender deliver the same rows. A mail is never dropped:
+ * a row leaves `pending` only as `sent` or `failed`.
  */
 import type { ReplyTransport } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { describeError } from '../shared/errors.ts';
-import { type ClaimedMail, claimDueMail, markFailedAttempt, markSent } from './outbox.ts';
+import { type ClaimedMail, claimDueMail, extendLease, markFailedAttempt, markSent } from './outbox.ts';
 import { type MailDelivery, openMailDelivery } from './transport.ts';
 
 /** The part of a pino logger the sender uses. */
@@ -46,7 +48,11 @@ export interface OutboxSenderOptions {
   readonly backoff?: BackoffPolicy;
   /** Rows claimed per round trip (default 20). */
   readonly batchSize?: number;
-  /** How long a claimed row is ours before another sender may retry it (default 10 min; SMTP timeouts are far shorter). */
+  /**
+   * How long a claimed row is ours before another sender may retry it (default 10 min). A batch
+   * still out after a third of it renews the lease of its rows, so only a sender that stopped
+   * (killed, frozen, cut off from the database) lets its rows go to another.
+   */
   readonly leaseMs?: number;
   readonly metrics?: OutboxMetrics;
 }
@@ -88,14 +94,57 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
     readonly detail: string;
   }
 
+  /** The rows of a batch in delivery, whose lease is renewed while the batch is out. */
+  interface Lease {
+    /** This row is done with (its failure is about to be recorded): renew it no more. */
+    release(id: string): Promise<void>;
+    stop(): Promise<void>;
+  }
+
+  function keepLeased(batch: readonly ClaimedMail[]): Lease {
+    const held = new Map(batch.map((mail) => [mail.id, mail]));
+    let renewing: Promise<void> = Promise.resolve();
+    const renew = async () => {
+      if (held.size === 0) return;
+      const claims = [...held.values()];
+      try {
+        const kept = await extendLease(db, claims, leaseMs);
+        if (kept < claims.length)
+          logger.warn(
+            { lost: claims.length - kept, batch: claims.length },
+            'lease of replies in delivery ran out before it was renewed; another sender may send them again, with the same Message-IDs',
+          );
+      } catch (error) {
+        logger.warn({ error: describeError(error) }, 'could not renew the lease of replies in delivery');
+      }
+    };
+    const timer = setInterval(() => {
+      renewing = renewing.then(renew);
+    }, leaseMs / 3);
+    timer.unref();
+    return {
+      async release(id) {
+        held.delete(id);
+        // A renewal already sent may still name this row: let it land before the failure's own
+        // next attempt is written, or it would push that attempt out to a whole lease.
+        await renewing;
+      },
+      async stop() {
+        clearInterval(timer);
+        await renewing;
+      },
+    };
+  }
+
   /**
    * Delivers one mail. A failure is recorded here; if even that fails (the database), it is only
    * logged: the row stays claimed and is tried again after the lease, and the batch's deliveries
    * are still marked.
    */
-  async function deliverOne(mail: ClaimedMail): Promise<Delivered | undefined> {
+  async function deliverOne(mail: ClaimedMail, lease: Lease): Promise<Delivered | undefined> {
     const outcome = await delivery.deliver(mail);
     if (outcome.ok) return { mail, detail: outcome.detail };
+    await lease.release(mail.id);
     const fields = { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients };
     const final = outcome.permanent || mail.attempts >= maxAttempts;
     options.metrics?.replyFailed(final);
@@ -128,9 +177,15 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
       if (batch.length === 0) return;
       // The batch goes out at once (the SMTP transport pools a few connections): one slow
       // relay answer no longer holds up the mails behind it.
-      const sent = (await Promise.all(batch.map((mail) => deliverOne(mail)))).filter(
-        (d): d is Delivered => d !== undefined,
-      );
+      const lease = keepLeased(batch);
+      let sent: Delivered[];
+      try {
+        sent = (await Promise.all(batch.map((mail) => deliverOne(mail, lease)))).filter(
+          (d): d is Delivered => d !== undefined,
+        );
+      } finally {
+        await lease.stop();
+      }
       // One statement marks the batch's deliveries (a crash before it: they are sent again,
       // with the same Message-IDs, as after any crash between delivery and mark).
       await markSent(

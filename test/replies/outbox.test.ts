@@ -22,7 +22,7 @@ import {
   retryFailedMail,
   startOutboxSender,
 } from '../../src/replies/index.ts';
-import { claimDueMail } from '../../src/replies/outbox.ts';
+import { claimDueMail, extendLease } from '../../src/replies/outbox.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { FIXED_DATE, threeTemplates } from './support/reports.ts';
 import { type SinkOptions, type SmtpSink, startSmtpSink } from './support/smtp-sink.ts';
@@ -299,6 +299,80 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     await survivor.drain();
     expect(relay.accepted.map((m) => /^Message-ID: (.*)$/im.exec(m.raw)?.[1])).toEqual([claimed?.messageId]);
     expect((await rowsOf(db))[0]).toMatchObject({ state: 'sent', attempts: 2 });
+  });
+
+  it('a batch slower than the lease keeps its rows: a second sender never sends them again', async () => {
+    // Each mail takes 250 ms at the relay and a batch of 8 goes over 4 connections: about
+    // 500 ms, well past a 300 ms lease. The batch's sender renews its lease while it waits.
+    const relay = await startSmtpSink({ delayMs: 250 });
+    sinks.push(relay);
+    for (let i = 0; i < 4; i++) {
+      const id = await submission();
+      await enqueueOutbox(db, await replyFor(id, 'per-template'), id);
+    }
+    const rows = await rowsOf(db);
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    const options = { transport: { kind: 'smtp', url: relay.url } as const, leaseMs: 300, batchSize: 8 };
+    const slow = sender(options);
+    const other = sender(options);
+    const first = slow.drain();
+    // The other sender looks again and again while the first batch is out.
+    const looking = (async () => {
+      for (let i = 0; i < 12; i++) {
+        await sleep(60);
+        await other.drain();
+      }
+    })();
+    await Promise.all([first, looking]);
+    await other.drain();
+    const sent = relay.accepted.map((m) => /^Message-ID: (.*)$/im.exec(m.raw)?.[1]);
+    expect(sent).toHaveLength(rows.length);
+    expect(new Set(sent).size).toBe(rows.length);
+    const after = await rowsOf(db);
+    expect(after.map((r) => [r.state, r.attempts])).toEqual(after.map(() => ['sent', 1]));
+  });
+
+  it('in a slow batch, a mail the relay defers keeps its backoff; renewing the others does not push it out', async () => {
+    // Every mail takes 400 ms at the relay, which defers the first it answers: the lease
+    // (300 ms) is renewed while the others are still out, after that failure was recorded.
+    const relay = await startSmtpSink({
+      delayMs: 400,
+      refuse: (attempt) => (attempt === 1 ? { code: 451, message: 'try again later' } : undefined),
+    });
+    sinks.push(relay);
+    for (let i = 0; i < 3; i++) {
+      const id = await submission();
+      await enqueueOutbox(db, await replyFor(id, 'per-template'), id);
+    }
+    const running = sender({
+      transport: { kind: 'smtp', url: relay.url },
+      leaseMs: 300,
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+    });
+    const started = Date.now();
+    await running.drain();
+    const rows = await rowsOf(db);
+    const deferred = rows.filter((r) => r.lastError !== null);
+    expect(deferred).toHaveLength(1);
+    expect(deferred[0]).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(deferred[0]!.lastError).toContain('451');
+    // 60 s of backoff from its failure, not a 300 ms lease renewed after it.
+    expect(deferred[0]!.nextAttemptAt.getTime() - started).toBeGreaterThan(50_000);
+    expect(rows.filter((r) => r.state === 'sent')).toHaveLength(rows.length - 1);
+    expect(relay.accepted).toHaveLength(rows.length - 1);
+  });
+
+  it('renewing a lease leaves a row that another sender has claimed since', async () => {
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id), id);
+    const [mine] = await claimDueMail(db, 10, 1);
+    await sleep(20);
+    const [theirs] = await claimDueMail(db, 10, 60_000);
+    expect(theirs).toMatchObject({ id: mine?.id, attempts: 2 });
+    expect(await extendLease(db, [mine!], 120_000)).toBe(0);
+    const [row] = await rowsOf(db);
+    expect(row!.nextAttemptAt.getTime() - Date.now()).toBeLessThan(61_000);
+    expect(await extendLease(db, [theirs!], 120_000)).toBe(1);
   });
 
   it('close() lets the round in progress finish', async () => {

@@ -8,7 +8,8 @@ export const TEMPLATE_ERROR_CODES = {
   // Message level (SubmissionParse.ok === false)
   E_NO_TEMPLATE: 'no "Template: ..." block outside quoted (> ) lines',
   E_TOO_MANY_TEMPLATES: 'more than 10 templates in one message; none is processed',
-  E_MULTIPLE_API_KEYS: 'two different API keys in the message (template lines 00 and Subject)',
+  E_MULTIPLE_API_KEYS:
+    "two different API keys in the message (any template's line 00, readable or not, and the Subject)",
   // Template level
   E_UNKNOWN_TEMPLATE: 'unknown form, or a major version we do not accept',
   E_MISSING_END: 'the template has no END OF TEMPLATE line',

@@ -277,6 +277,48 @@ describe('API keys', () => {
     expect(r.problem.message).not.toContain('AAAA-BBBB');
   });
 
+  it('counts a key in a template that cannot be read: two 00 lines, an unknown form', () => {
+    const other = 'API-AAAA-BBBB-CCCC-DDDD';
+    const keyless = simple(SIMPLE_OK.slice(1));
+    const twoLines = parseSubmission({
+      text: `${simple([`00. API Key: ${other}`, ...SIMPLE_OK])}\n${keyless}`,
+    });
+    expect(!twoLines.ok && twoLines.problem.code).toBe('E_MULTIPLE_API_KEYS');
+    if (!twoLines.ok) expect(twoLines.problem.message).not.toMatch(/AAAA-BBBB|1234-5678/);
+
+    const unknown = [
+      'Template: ARIN-FOOBAR-5.0',
+      `00. API Key: ${other}`,
+      '01. Something: x',
+      'END OF TEMPLATE',
+    ].join('\n');
+    const withSubject = parseSubmission({ subject: `SWIP ${KEY}`, text: `${unknown}\n${keyless}` });
+    expect(!withSubject.ok && withSubject.problem.code).toBe('E_MULTIPLE_API_KEYS');
+    // Its only key: the message's key, for the templates that carry none.
+    const alone = parseSubmission({ text: `${unknown}\n${keyless}` });
+    expect(alone.ok && alone.apiKey).toBe(other);
+    expect(templates(alone).map((t) => [t.result.ok, t.apiKey])).toEqual([
+      [false, other],
+      [true, other],
+    ]);
+  });
+
+  it('reads line 00 as senders write it: 0., lower case, the key on the next line; not comments', () => {
+    const keyOf = (line00: string[]) => {
+      const r = parseSubmission({ text: simple([...line00, ...SIMPLE_OK.slice(1)]) });
+      return r.ok ? r.apiKey : r.problem.code;
+    };
+    expect(keyOf(['0. api key: api-aaaa-bbbb-cccc-dddd'])).toBe('API-AAAA-BBBB-CCCC-DDDD');
+    expect(keyOf(['00. API Key:', `  ${KEY}`, '00. API Key: API-AAAA-BBBB-CCCC-DDDD'])).toBe(
+      'E_MULTIPLE_API_KEYS',
+    );
+    expect(keyOf([`00. API Key: ${KEY}`, '** 00. API Key: API-AAAA-BBBB-CCCC-DDDD'])).toBe(KEY);
+    // The same key twice is one key: the template is refused for its repeated line, nothing more.
+    const twice = [`00. API Key: ${KEY}`, `00. API Key: ${KEY.toLowerCase()}`];
+    expect(keyOf(twice)).toBe(KEY);
+    expect(codes(problems(simple([...twice, ...SIMPLE_OK.slice(1)])))).toEqual(['E_TOO_MANY_VALUES 00 3']);
+  });
+
   it('reports a malformed key without repeating it', () => {
     const ps = problems(simple([...SIMPLE_OK.slice(1), '00. API Key: API-12-34']));
     expect(codes(ps)).toEqual(['E_INVALID_API_KEY 00 10']);

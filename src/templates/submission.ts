@@ -4,7 +4,7 @@
  */
 import { type Problem, problem } from '../shared/errors.ts';
 import { redactKey } from '../shared/redact.ts';
-import { findApiKeys } from './api-key.ts';
+import { findApiKeys, findKeyLineKeys } from './api-key.ts';
 import { FORMS } from './forms/index.ts';
 import { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';
 import type { ApiKey } from './requests.ts';
@@ -27,7 +27,7 @@ export type SubmissionParse =
       readonly ok: true;
       readonly templates: readonly ParsedTemplate[];
       /**
-       * The one API key of the message (template line 00 or Subject), only for authorization.
+       * The one API key of the message (any template's line 00, or the Subject), only for authorization.
        * Not enumerable: it never reaches JSON or storage by accident.
        */
       readonly apiKey?: ApiKey;
@@ -65,9 +65,11 @@ export function parseSubmission(input: SubmissionInput, options: SubmissionOptio
       ),
     };
   }
-  const templates = blocks.map((block, i) => parseTemplateBlock(block, i + 1));
+  // Every key counts, also one in a template that cannot be read: otherwise a second key would
+  // go unnoticed and the message's other templates would run as someone else (the one key, or
+  // the sender address).
   const keys = new Set<string>(findApiKeys(input.subject ?? ''));
-  for (const t of templates) if (t.apiKey) keys.add(t.apiKey);
+  for (const block of blocks) for (const key of findKeyLineKeys(block.body)) keys.add(key);
   if (keys.size > 1) {
     const shown = [...keys].map(redactKey).join(', ');
     return {
@@ -79,6 +81,7 @@ export function parseSubmission(input: SubmissionInput, options: SubmissionOptio
       ),
     };
   }
+  const templates = blocks.map((block, i) => parseTemplateBlock(block, i + 1));
   const result: SubmissionParse = { ok: true, templates };
   const key = [...keys][0];
   if (key) {

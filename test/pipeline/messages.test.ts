@@ -27,6 +27,13 @@ const LARGE_ALLOCATION = {
   nets: [{ handle: 'NET-100-64-0-0-1', name: 'DEMO-ISP-LARGE', range: '100.64.0.0/16', org: 'DEMOISP-1' }],
 };
 
+/** A form we do not know, with the other ISP's key on its line 00. */
+const FOOBAR_WITH_OTHER_KEY = [
+  'Template: ARIN-FOOBAR-5.0',
+  `00. API Key: ${OTHER_API_KEY}`,
+  'END OF TEMPLATE',
+].join('\n');
+
 describe.each(BACKENDS)('whole messages (%s)', (backend) => {
   let stack: Stack;
 
@@ -171,6 +178,43 @@ describe.each(BACKENDS)('whole messages (%s)', (backend) => {
     const reply = await replyFor(stack.sink, id);
     expect(reply.parsed.blocks.map((b) => b.status)).toEqual(['APPROVED']);
     expect(await netByName(stack.database.db, 'DEMO-DKIM')).toHaveLength(1);
+  });
+
+  it('a second key on a line 00 refuses the whole message, even in a template that cannot be read', async () => {
+    // The demo ISP's key is in the Subject; the other ISP's key is on a second line 00 of a
+    // Net-Mod (a template refused for that line alone), or on line 00 of a form we do not know.
+    const reassignment = simpleReassignment({ range: '198.51.100.72/29', name: 'DEMO-TWO-KEYS' });
+    const twoLines = fillForm('ARIN-NET-MOD-5.3', {
+      '00': [DEMO_API_KEY, OTHER_API_KEY],
+      '01': 'M',
+      '02': '198.51.100.0/24',
+      '08': 'two keys',
+    });
+    for (const other of [twoLines, FOOBAR_WITH_OTHER_KEY]) {
+      const { id, reply } = await submit(stack, [other, reassignment]);
+      expect(reply.parsed.refusal?.code).toBe('E_MULTIPLE_API_KEYS');
+      expect(reply.parsed.blocks).toEqual([]);
+      expect(reply.mail.raw).not.toContain(OTHER_API_KEY);
+      expect(reply.mail.raw).not.toContain(DEMO_API_KEY);
+      expect(await templateRows(stack.database.db, id)).toEqual([]);
+    }
+    expect(await netByName(stack.database.db, 'DEMO-TWO-KEYS')).toHaveLength(0);
+  });
+
+  it('the one key of a message speaks for it even on a form we do not know, not the DKIM-signed sender', async () => {
+    const raw = mail({
+      body: `${FOOBAR_WITH_OTHER_KEY}\n\n${simpleReassignment({ range: '198.51.100.80/29', name: 'DEMO-FOOBAR-KEY' })}`,
+      subject: 'SWIP',
+      messageId: '<foobar-key@demo-isp.example>',
+    });
+    const id = await stack.send(await dkimSignMessage(raw, 'demo-isp.example'));
+    const reply = await replyFor(stack.sink, id);
+    expect(reply.parsed.blocks.map((b) => [b.status, b.errors.map((e) => e.code)])).toEqual([
+      ['REJECTED', ['E_UNKNOWN_TEMPLATE']],
+      ['REJECTED', ['E_NOT_AUTHORIZED']],
+    ]);
+    expect(reply.mail.raw).not.toContain(OTHER_API_KEY);
+    expect(await netByName(stack.database.db, 'DEMO-FOOBAR-KEY')).toHaveLength(0);
   });
 
   it('the same message delivered twice makes one submission and one reply', async () => {

@@ -11,8 +11,13 @@
  *   which have no POCs of their own);
  * - sub-delegating from a net needs an admin or tech POC of its holding org, or its tech POC;
  * - renaming a direct allocation needs the org's admin or tech POC (its tech POC alone is not enough);
- * - returning a net needs an admin POC of the org that holds it (or of an upstream holder);
- * - an org is managed by its admin or tech POCs; a POC only by accounts linked to it;
+ *   resending the name it already has is no renaming;
+ * - removing a net is either its holder giving it back (a return: an admin POC of the holding
+ *   org) or an upstream taking back what it sub-delegated (whoever may sub-delegate from a net
+ *   above it); the net's own tech POC, or the holder's tech POC, may modify it but not remove it;
+ * - an org is managed by its admin or tech POCs, but only an admin POC may name another admin
+ *   (the voting contact, which alone may return the org's nets) or remove the org; a POC only by
+ *   accounts linked to it;
  * - anyone identified may create a POC or an org: creation takes nothing from anybody, and the
  *   new object is linked to the requester by the registry.
  *
@@ -41,6 +46,7 @@ const MAX_DEPTH = 16;
 
 /** A net of a chain with what the requester holds on it (the registry's `DelegatingParent` and its parent). */
 interface NetLevel extends DelegatingParent {
+  readonly name: string;
   readonly parentHandle: string | null;
 }
 
@@ -64,22 +70,23 @@ function chainStatement(firstLevel: SQLWrapper): SQL {
   const { nets } = tables;
   const flags = holderFlags(ACCOUNT, sql`chain.org_handle`, sql`chain.handle`);
   return sql`WITH RECURSIVE chain AS (
-          SELECT ${nets.handle}, ${nets.type}, ${nets.orgHandle}, ${nets.customerHandle}, ${nets.parentHandle},
+          SELECT ${nets.handle}, ${nets.name}, ${nets.type}, ${nets.orgHandle}, ${nets.customerHandle}, ${nets.parentHandle},
                  1 AS level, ARRAY[${nets.handle}] AS seen
           FROM ${nets} WHERE ${nets.handle} = ${firstLevel}
           UNION ALL
-          SELECT ${nets.handle}, ${nets.type}, ${nets.orgHandle}, ${nets.customerHandle}, ${nets.parentHandle},
+          SELECT ${nets.handle}, ${nets.name}, ${nets.type}, ${nets.orgHandle}, ${nets.customerHandle}, ${nets.parentHandle},
                  chain.level + 1, chain.seen || ${nets.handle}
           FROM chain JOIN ${nets} ON ${nets.handle} = chain.parent_handle
           WHERE chain.level < ${sql.placeholder('depth')} AND NOT ${nets.handle} = ANY (chain.seen)
         )
-        SELECT chain.handle, chain.type, chain.org_handle, chain.customer_handle, chain.parent_handle,
+        SELECT chain.handle, chain.name, chain.type, chain.org_handle, chain.customer_handle, chain.parent_handle,
           ${flags.orgAdmin} AS org_admin, ${flags.orgTech} AS org_tech, ${flags.netTech} AS net_tech
         FROM chain ORDER BY chain.level`;
 }
 
 interface ChainRow extends Record<string, unknown> {
   handle: string;
+  name: string;
   type: NetType;
   org_handle: string | null;
   customer_handle: string | null;
@@ -97,6 +104,7 @@ const chainFromHandle = preparedSql<{ account: number; depth: number; net: strin
 function toLevel(r: ChainRow): NetLevel {
   return {
     handle: r.handle,
+    name: r.name,
     type: r.type,
     orgHandle: r.org_handle,
     customerHandle: r.customer_handle,
@@ -136,15 +144,25 @@ function roleWords(roles: readonly OrgPocRole[]): string {
   return roles.length === 1 ? `an ${roles[0]} POC` : 'an admin or tech POC';
 }
 
+/** Who would have authority: `an admin or tech POC of X, which holds NET-…`, `a tech POC of NET-…`. */
+function authorityParts(
+  chain: readonly DelegatingParent[],
+  roles: readonly OrgPocRole[],
+  netTech: readonly string[],
+): string[] {
+  const orgs = holders(chain);
+  const parts: string[] = [];
+  if (orgs.length > 0) parts.push(`${roleWords(roles)} of ${orgs.join(', or of ')}`);
+  if (netTech.length > 0) parts.push(`a tech POC of ${netTech.join(' or ')}`);
+  return parts;
+}
+
 function missingAuthority(
   chain: readonly DelegatingParent[],
   roles: readonly OrgPocRole[],
   netTech: readonly string[],
 ): string {
-  const orgs = holders(chain);
-  const parts: string[] = [];
-  if (orgs.length > 0) parts.push(`${roleWords(roles)} of ${orgs.join(', or of ')}`);
-  if (netTech.length > 0) parts.push(`a tech POC of ${netTech.join(' or ')}`);
+  const parts = authorityParts(chain, roles, netTech);
   const first = chain[0];
   const customer =
     first && !first.orgHandle && first.customerHandle
@@ -215,39 +233,120 @@ export function delegationAuthority(accountId: number): DelegationAuthority {
 
 /**
  * Change a net's name. A direct allocation's name is the registry's record of the org's
- * resource, so it takes the org's admin or tech POC; other nets follow `mayManageNet`.
+ * resource, so it takes the org's admin or tech POC; other nets follow `mayManageNet`. A form
+ * that resends the name the net already has (billing systems send every field) renames nothing.
  */
-export async function mayRenameNet(ex: Executor, requester: Requester, netHandle: string): Authority {
+export async function mayRenameNet(
+  ex: Executor,
+  requester: Requester,
+  netHandle: string,
+  newName: string,
+): Authority {
   const chain = await chainOf(ex, requester, netHandle);
   const net = chain[0];
   if (!net) return notFound('net', netHandle);
-  if (net.type !== 'direct_allocation') return manageVerdict(chain, netHandle);
+  if (net.type !== 'direct_allocation' || sameNetName(newName, net.name))
+    return manageVerdict(chain, netHandle);
   if (holdsOrgRole(net, ['admin', 'tech'])) return ALLOWED;
   return notAuthorized(
     `${missingAuthority([net], ['admin', 'tech'], [])} Renaming the direct allocation ${net.handle} needs the holding org's admin or tech POC.`,
   );
 }
 
-/** Return a net (give the space back): an admin POC of the org that holds it, or of an upstream holder. */
-export async function mayReturnNet(ex: Executor, requester: Requester, netHandle: string): Authority {
-  const chain = await chainOf(ex, requester, netHandle);
-  if (chain.length === 0) return notFound('net', netHandle);
-  if (chain.some((level) => holdsOrgRole(level, ['admin']))) return ALLOWED;
-  return notAuthorized(`${missingAuthority(chain, ['admin'], [])} Returning a net needs an admin POC.`);
+/** Net names are compared as the registry keeps them: trimmed, upper-cased (`checkNetName`). */
+function sameNetName(given: string, stored: string): boolean {
+  return given.trim().toUpperCase() === stored.trim().toUpperCase();
 }
 
-export async function mayManageOrg(ex: Executor, requester: Requester, orgHandle: string): Authority {
+/**
+ * Remove a net. From its holder that is a return, which needs an admin POC of the holding org;
+ * from an upstream it takes back what the upstream sub-delegated, which needs what
+ * sub-delegating from a net above it needs (an admin or tech POC of that net's org, or its tech
+ * POC). A direct allocation has no upstream: only its org's admin POC (and the registry's staff).
+ */
+export async function mayRemoveNet(ex: Executor, requester: Requester, netHandle: string): Authority {
+  const chain = await chainOf(ex, requester, netHandle);
+  const [net, ...above] = chain;
+  if (!net) return notFound('net', netHandle);
+  if (holdsOrgRole(net, ['admin'])) return ALLOWED;
+  if (above.some((level) => delegationVerdict(level).ok)) return ALLOWED;
+  const ways = [
+    ...(net.orgHandle ? [`an admin POC of ${net.orgHandle}, which holds it (to return it)`] : []),
+    ...(above.length > 0
+      ? [
+          `${authorityParts(
+            above,
+            ['admin', 'tech'],
+            above.map((l) => l.handle),
+          ).join(', or ')} (to take back what was sub-delegated)`,
+        ]
+      : []),
+  ];
+  return notAuthorized(
+    `Removing ${net.handle} needs ${ways.join(', or ')}; your account is linked to none of them.`,
+  );
+}
+
+interface OrgStanding {
+  readonly handle: string;
+  /** The requester is linked to an admin POC of the org. */
+  readonly admin: boolean;
+  readonly tech: boolean;
+  /** The org's admin POC(s) now. */
+  readonly adminPocs: readonly string[];
+}
+
+/** The org with what the requester holds on it: one statement. */
+async function orgStanding(
+  ex: Executor,
+  requester: Requester,
+  orgHandle: string,
+): Promise<OrgStanding | undefined> {
   const { orgs, orgPocs } = tables;
-  const [org] = await queryRows<{ handle: string; managed: boolean }>(
+  const linked = (role: OrgPocRole) =>
+    sql`EXISTS (SELECT 1 FROM ${orgPocs} WHERE ${orgPocs.orgHandle} = ${orgs.handle}
+          AND ${orgPocs.role} = ${role} AND ${heldBy(requester.accountId, orgPocs.pocHandle)})`;
+  const [org] = await queryRows<{
+    handle: string;
+    admin: boolean;
+    tech: boolean;
+    admin_pocs: string[] | null;
+  }>(
     ex,
-    sql`SELECT ${orgs.handle},
-          EXISTS (SELECT 1 FROM ${orgPocs} WHERE ${orgPocs.orgHandle} = ${orgs.handle}
-                    AND ${orgPocs.role} IN ('admin', 'tech') AND ${heldBy(requester.accountId, orgPocs.pocHandle)}) AS managed
+    sql`SELECT ${orgs.handle}, ${linked('admin')} AS admin, ${linked('tech')} AS tech,
+          ARRAY(SELECT ${orgPocs.pocHandle} FROM ${orgPocs}
+                WHERE ${orgPocs.orgHandle} = ${orgs.handle} AND ${orgPocs.role} = 'admin') AS admin_pocs
         FROM ${orgs} WHERE ${orgs.handle} = ${orgHandle}`,
   );
+  if (!org) return undefined;
+  return { handle: org.handle, admin: org.admin, tech: org.tech, adminPocs: org.admin_pocs ?? [] };
+}
+
+/** Modify an org: its admin or tech POCs; naming another admin POC takes an admin POC. */
+export async function mayManageOrg(
+  ex: Executor,
+  requester: Requester,
+  orgHandle: string,
+  newAdminPoc?: string | null,
+): Authority {
+  const org = await orgStanding(ex, requester, orgHandle);
   if (!org) return notFound('org', orgHandle);
-  if (org.managed) return ALLOWED;
-  return notAuthorized(`Your account is not linked to an admin or tech POC of ${org.handle}.`);
+  if (!org.admin && !org.tech)
+    return notAuthorized(`Your account is not linked to an admin or tech POC of ${org.handle}.`);
+  const givenAdmin = newAdminPoc?.trim().toUpperCase();
+  // A billing system resends the whole form: the admin it already has is no change.
+  if (org.admin || !givenAdmin || org.adminPocs.includes(givenAdmin)) return ALLOWED;
+  return notAuthorized(
+    `Your account is linked to a tech POC of ${org.handle}, not to its admin POC; only the admin POC may name another admin POC (the org's voting contact).`,
+  );
+}
+
+/** Remove an org: only its admin POC. */
+export async function mayRemoveOrg(ex: Executor, requester: Requester, orgHandle: string): Authority {
+  const org = await orgStanding(ex, requester, orgHandle);
+  if (!org) return notFound('org', orgHandle);
+  if (org.admin) return ALLOWED;
+  return notAuthorized(`Removing ${org.handle} needs its admin POC; your account is not linked to it.`);
 }
 
 /** Modify or remove a POC: only an account linked to that very POC. */

@@ -14,8 +14,9 @@ export {
   mayManageOrg,
   mayManagePoc,
   mayReassignFrom,
+  mayRemoveNet,
+  mayRemoveOrg,
   mayRenameNet,
-  mayReturnNet,
 } from './authority.ts';
 export { createSystemResolver, type DnsResolver, type SystemResolverOptions } from './dns-resolver.ts';
 export { domainsAlign } from './domain-alignment.ts';

@@ -9,8 +9,9 @@ import {
   mayManageNet,
   mayManageOrg,
   mayManagePoc,
+  mayRemoveNet,
+  mayRemoveOrg,
   mayRenameNet,
-  mayReturnNet,
   type Requester,
 } from '../auth/index.ts';
 import type { Transaction } from '../db/index.ts';
@@ -106,12 +107,13 @@ export const HANDLERS: Handlers = {
   },
   'org.modify': {
     checks: 'first',
-    authorize: (tx, requester, request) => mayManageOrg(tx, requester, request.handle),
+    authorize: (tx, requester, request) =>
+      mayManageOrg(tx, requester, request.handle, request.changes.adminPoc),
     apply: (tx, context, request) => modifyOrg(tx, context, request.handle, request.changes),
   },
   'org.remove': {
     checks: 'first',
-    authorize: (tx, requester, request) => mayManageOrg(tx, requester, request.handle),
+    authorize: (tx, requester, request) => mayRemoveOrg(tx, requester, request.handle),
     apply: (tx, context, request) => removeOrg(tx, context, request.handle),
   },
   'reassign-simple.create': {
@@ -127,7 +129,7 @@ export const HANDLERS: Handlers = {
   'reassign-simple.remove': {
     checks: 'first',
     authorize: (tx, requester, request) =>
-      mayManageNetAt(tx, request.range, (net) => mayManageNet(tx, requester, net)),
+      mayManageNetAt(tx, request.range, (net) => mayRemoveNet(tx, requester, net)),
     apply: (tx, context, request) => removeSimpleReassignment(tx, context, request.range),
   },
   'reassign-detailed': {
@@ -143,7 +145,7 @@ export const HANDLERS: Handlers = {
     authorize: (tx, requester, request) =>
       mayManageNetAt(tx, request.range, (net) =>
         request.changes.networkName !== undefined
-          ? mayRenameNet(tx, requester, net)
+          ? mayRenameNet(tx, requester, net, request.changes.networkName)
           : mayManageNet(tx, requester, net),
       ),
     apply: (tx, context, request) => modifyNet(tx, context, request.range, request.changes),
@@ -154,9 +156,7 @@ export const HANDLERS: Handlers = {
       const nets = await findNetsByRange(tx, request.range);
       const net = nets.length === 1 ? nets[0]! : undefined;
       if (!net) return ok(undefined);
-      return net.type === 'direct_allocation'
-        ? mayReturnNet(tx, requester, net.handle)
-        : mayManageNet(tx, requester, net.handle);
+      return mayRemoveNet(tx, requester, net.handle);
     },
     apply: (tx, context, request, options) => removeNet(tx, context, request.range, options),
   },

@@ -15,8 +15,9 @@ import {
   mayManageOrg,
   mayManagePoc,
   mayReassignFrom,
+  mayRemoveNet,
+  mayRemoveOrg,
   mayRenameNet,
-  mayReturnNet,
   type Requester,
   type SenderVerdict,
   verifySender,
@@ -102,6 +103,8 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       demoTech: 'tech@demo-isp.example',
       netTech: 'ops@contractor.example',
       down: 'noc@downstream.example',
+      downTech: 'tech@downstream.example',
+      downNetTech: 'ops@downstream-contractor.example',
     };
     const key = byKey[who];
     const result = key
@@ -205,6 +208,9 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
         await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
       );
       expect(requester).toMatchObject({ accountId: accounts.demo, via: 'sender' });
+      // The signatures that vouched for it go with it: the worker uses them up.
+      expect(requester.dkimSignatures).toEqual(verdict.alignedSignatures);
+      expect(requester.dkimSignatures).toHaveLength(1);
     });
 
     it('dkim: a spoofed From without DKIM is refused, and told to use an API key', async () => {
@@ -239,6 +245,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
         await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
       );
       expect(requester.accountId).toBe(accounts.demo);
+      expect(requester.dkimSignatures).toBeUndefined();
     });
 
     it('dkim: a verdict about another address of the same domain does not carry over', async () => {
@@ -257,8 +264,8 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       const demo = await as('demo');
       expectOk(await mayManageNet(database.db, demo, NETS.demoAllocation));
       expectOk(await mayReassignFrom(database.db, demo, NETS.demoAllocation));
-      expectOk(await mayRenameNet(database.db, demo, NETS.demoAllocation));
-      expectOk(await mayReturnNet(database.db, demo, NETS.demoAllocation));
+      expectOk(await mayRenameNet(database.db, demo, NETS.demoAllocation, 'NEW-NAME'));
+      expectOk(await mayRemoveNet(database.db, demo, NETS.demoAllocation));
     });
 
     it('right key, wrong org: refused, with what is missing', async () => {
@@ -275,7 +282,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
         'E_NOT_AUTHORIZED',
       );
       expect(reassign.message).toContain('DEMOISP-1, which holds NET-198-51-100-0-1');
-      expectProblem(await mayReturnNet(database.db, other, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayRemoveNet(database.db, other, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
       expectOk(await mayManageNet(database.db, other, NETS.otherAllocation));
     });
 
@@ -317,22 +324,68 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       expectOk(await mayReassignFrom(database.db, netTech, NETS.demoAllocation));
       expectOk(await mayManageNet(database.db, netTech, NETS.demoReassignment));
       const rename = expectProblem(
-        await mayRenameNet(database.db, netTech, NETS.demoAllocation),
+        await mayRenameNet(database.db, netTech, NETS.demoAllocation, 'NEW-NAME'),
         'E_NOT_AUTHORIZED',
       );
       expect(rename.message).toContain("needs the holding org's admin or tech POC");
-      expectProblem(await mayReturnNet(database.db, netTech, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayRemoveNet(database.db, netTech, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
       expectProblem(await mayManageOrg(database.db, netTech, 'DEMOISP-1'), 'E_NOT_AUTHORIZED');
     });
 
     it('the org’s tech POC renames the allocation, but only an admin POC returns it', async () => {
       const demoTech = await as('demoTech');
-      expectOk(await mayRenameNet(database.db, demoTech, NETS.demoAllocation));
+      expectOk(await mayRenameNet(database.db, demoTech, NETS.demoAllocation, 'NEW-NAME'));
       const error = expectProblem(
-        await mayReturnNet(database.db, demoTech, NETS.demoAllocation),
+        await mayRemoveNet(database.db, demoTech, NETS.demoAllocation),
         'E_NOT_AUTHORIZED',
       );
       expect(error.message).toContain('an admin POC of DEMOISP-1');
+    });
+
+    it('resending a direct allocation’s own name is no renaming: its net tech POC may send it', async () => {
+      const netTech = await as('netTech');
+      expectOk(await mayRenameNet(database.db, netTech, NETS.demoAllocation, ' net-198-51-100-0-1 '));
+      expectProblem(
+        await mayRenameNet(database.db, netTech, NETS.demoAllocation, 'NET-198-51-100-0-9'),
+        'E_NOT_AUTHORIZED',
+      );
+      // ...and to someone with no say over the net, the same name still gives none.
+      expectProblem(
+        await mayRenameNet(database.db, await as('other'), NETS.demoAllocation, NETS.demoAllocation),
+        'E_NOT_AUTHORIZED',
+      );
+    });
+
+    it('a reallocation is returned by its holder’s admin POC, or taken back by its upstream; its tech POCs only modify it', async () => {
+      // Returning: the holder's admin.
+      expectOk(await mayRemoveNet(database.db, await as('down'), NETS.downReallocation));
+      // Taking back what was sub-delegated: the upstream's admin or tech POC, or the parent net's tech POC.
+      expectOk(await mayRemoveNet(database.db, await as('demo'), NETS.downReallocation));
+      expectOk(await mayRemoveNet(database.db, await as('demoTech'), NETS.downReallocation));
+      expectOk(await mayRemoveNet(database.db, await as('netTech'), NETS.downReallocation));
+      // The holder's tech POC and the net's own tech POC manage it, but do not remove it.
+      for (const who of ['downTech', 'downNetTech'] as const) {
+        const requester = await as(who);
+        expectOk(await mayManageNet(database.db, requester, NETS.downReallocation));
+        const error = expectProblem(
+          await mayRemoveNet(database.db, requester, NETS.downReallocation),
+          'E_NOT_AUTHORIZED',
+        );
+        expect(error.message).toBe(
+          'Removing NET-198-51-100-128-1 needs an admin POC of DOWNSTREAM-1, which holds it (to return it), or an admin or tech POC of DEMOISP-1, which holds NET-198-51-100-0-1, or a tech POC of NET-198-51-100-0-1 (to take back what was sub-delegated); your account is linked to none of them.',
+        );
+      }
+      expectProblem(
+        await mayRemoveNet(database.db, await as('other'), NETS.downReallocation),
+        'E_NOT_AUTHORIZED',
+      );
+      // What the downstream reassigned to its customer, the downstream's tech POCs may take back.
+      expectOk(await mayRemoveNet(database.db, await as('downTech'), NETS.downReassignment));
+      expectOk(await mayRemoveNet(database.db, await as('downNetTech'), NETS.downReassignment));
+      expectProblem(
+        await mayRemoveNet(database.db, await as('other'), NETS.downReassignment),
+        'E_NOT_AUTHORIZED',
+      );
     });
 
     it('an unknown net is not found', async () => {
@@ -355,7 +408,15 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       },
       { handle: NETS.otherAllocation, free: ['203.0.113.64/29', '203.0.113.72/29', '203.0.113.80/29'] },
     ];
-    const everyone: (keyof FixtureAccounts)[] = ['demo', 'other', 'demoTech', 'netTech', 'down'];
+    const everyone: (keyof FixtureAccounts)[] = [
+      'demo',
+      'other',
+      'demoTech',
+      'netTech',
+      'down',
+      'downTech',
+      'downNetTech',
+    ];
 
     it.each(everyone)(
       'writes for %s exactly where mayReassignFrom allows it, and nothing elsewhere',
@@ -407,6 +468,28 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       );
       expect(error.message).toContain('admin or tech POC of DEMOISP-1');
       expectProblem(await mayManageOrg(database.db, await as('other'), 'NOSUCH-1'), 'E_OBJECT_NOT_FOUND');
+    });
+
+    it('only an org’s admin POC names another admin POC or removes the org', async () => {
+      const downTech = await as('downTech');
+      const down = await as('down');
+      expectOk(await mayManageOrg(database.db, downTech, 'DOWNSTREAM-1'));
+      // A billing system resends the whole form: the admin the org has is no change.
+      expectOk(await mayManageOrg(database.db, downTech, 'DOWNSTREAM-1', 'down1-arin'));
+      const error = expectProblem(
+        await mayManageOrg(database.db, downTech, 'DOWNSTREAM-1', 'DOWNTECH1-ARIN'),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(error.message).toContain('only the admin POC may name another admin POC');
+      expectOk(await mayManageOrg(database.db, down, 'DOWNSTREAM-1', 'DOWNTECH1-ARIN'));
+      expectProblem(await mayRemoveOrg(database.db, downTech, 'DOWNSTREAM-1'), 'E_NOT_AUTHORIZED');
+      expectOk(await mayRemoveOrg(database.db, down, 'DOWNSTREAM-1'));
+      expectProblem(await mayRemoveOrg(database.db, down, 'NOSUCH-1'), 'E_OBJECT_NOT_FOUND');
+      // Someone with no say over the org is refused whatever the admin named.
+      expectProblem(
+        await mayManageOrg(database.db, await as('other'), 'DOWNSTREAM-1', 'DOWN1-ARIN'),
+        'E_NOT_AUTHORIZED',
+      );
     });
 
     it('a POC is modified or removed only by an account linked to it', async () => {

@@ -4,7 +4,8 @@
  *   DEMOISP-1 (admin+tech DEMO1-ARIN; tech only DEMOTECH-ARIN)
  *     NET-198-51-100-0-1     198.51.100.0/24   direct allocation, net tech NETTECH-ARIN
  *       NET-198-51-100-0-2   198.51.100.0/28   simple reassignment to customer C00000001
- *       NET-198-51-100-128-1 198.51.100.128/25 reallocation to DOWNSTREAM-1 (admin+tech DOWN1-ARIN)
+ *       NET-198-51-100-128-1 198.51.100.128/25 reallocation to DOWNSTREAM-1 (admin+tech DOWN1-ARIN;
+ *                                              tech only DOWNTECH1-ARIN), net tech DOWNNET1-ARIN
  *         NET-198-51-100-160-1 198.51.100.160/29 simple reassignment by DOWNSTREAM-1 to C00000002
  *   OTHERISP-1 (admin+tech OTHER1-ARIN)
  *     NET-203-0-113-0-1      203.0.113.0/24    direct allocation
@@ -36,6 +37,10 @@ export interface FixtureAccounts {
   readonly demoTech: number;
   readonly netTech: number;
   readonly down: number;
+  /** Tech (not admin) of DOWNSTREAM-1. */
+  readonly downTech: number;
+  /** Tech POC of the reallocation itself, a contractor of the downstream. */
+  readonly downNetTech: number;
 }
 
 function org(handle: string, name: string) {
@@ -95,6 +100,8 @@ export async function seedAuthRegistry(ex: Executor): Promise<FixtureAccounts> {
       person('NETTECH-ARIN', 'Contractor', 'ops@contractor.example'),
       person('OTHER1-ARIN', 'Other', 'noc@other-isp.example'),
       person('DOWN1-ARIN', 'Down', 'noc@downstream.example'),
+      person('DOWNTECH1-ARIN', 'Downtech', 'tech@downstream.example'),
+      person('DOWNNET1-ARIN', 'Downnet', 'ops@downstream-contractor.example'),
     ]);
   await ex.insert(tables.orgPocs).values([
     { orgHandle: 'DEMOISP-1', pocHandle: 'DEMO1-ARIN', role: 'admin' },
@@ -105,6 +112,7 @@ export async function seedAuthRegistry(ex: Executor): Promise<FixtureAccounts> {
     { orgHandle: 'OTHERISP-1', pocHandle: 'OTHER1-ARIN', role: 'tech' },
     { orgHandle: 'DOWNSTREAM-1', pocHandle: 'DOWN1-ARIN', role: 'admin' },
     { orgHandle: 'DOWNSTREAM-1', pocHandle: 'DOWN1-ARIN', role: 'tech' },
+    { orgHandle: 'DOWNSTREAM-1', pocHandle: 'DOWNTECH1-ARIN', role: 'tech' },
   ]);
   await ex.insert(tables.customers).values([
     {
@@ -149,9 +157,10 @@ export async function seedAuthRegistry(ex: Executor): Promise<FixtureAccounts> {
       ),
       net(NETS.otherAllocation, '203.0.113.0/24', 'direct_allocation', { org: 'OTHERISP-1' }, null),
     ]);
-  await ex
-    .insert(tables.netPocs)
-    .values([{ netHandle: NETS.demoAllocation, pocHandle: 'NETTECH-ARIN', role: 'tech' }]);
+  await ex.insert(tables.netPocs).values([
+    { netHandle: NETS.demoAllocation, pocHandle: 'NETTECH-ARIN', role: 'tech' },
+    { netHandle: NETS.downReallocation, pocHandle: 'DOWNNET1-ARIN', role: 'tech' },
+  ]);
 
   const accounts: FixtureAccounts = {
     demo: await account(
@@ -169,6 +178,13 @@ export async function seedAuthRegistry(ex: Executor): Promise<FixtureAccounts> {
     demoTech: await account(ex, 'Demo ISP tech', ['tech@demo-isp.example'], ['DEMOTECH-ARIN']),
     netTech: await account(ex, 'Contractor', ['ops@contractor.example'], ['NETTECH-ARIN']),
     down: await account(ex, 'Downstream NOC', ['noc@downstream.example'], ['DOWN1-ARIN']),
+    downTech: await account(ex, 'Downstream tech', ['tech@downstream.example'], ['DOWNTECH1-ARIN']),
+    downNetTech: await account(
+      ex,
+      'Downstream contractor',
+      ['ops@downstream-contractor.example'],
+      ['DOWNNET1-ARIN'],
+    ),
   };
   const key = (accountId: number, raw: string, revokedAt: Date | null = null) => ({
     accountId,

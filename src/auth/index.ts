@@ -1,7 +1,8 @@
 /**
  * auth: who is asking (an API key, or a verified sender address -> an account) and whether they
  * may touch a resource. Errors: E_MULTIPLE_API_KEYS, E_INVALID_API_KEY, E_API_KEY_REQUIRED,
- * E_UNKNOWN_SENDER, E_AMBIGUOUS_SENDER, E_SENDER_NOT_VERIFIED, E_NOT_AUTHORIZED, E_OBJECT_NOT_FOUND (the registry's code for the same thing).
+ * E_UNKNOWN_SENDER, E_AMBIGUOUS_SENDER, E_SENDER_NOT_VERIFIED, E_REPLAYED_SIGNATURE (a DKIM signature
+ * an earlier message already used: the worker finds it, this room words it), E_NOT_AUTHORIZED, E_OBJECT_NOT_FOUND (the registry's code for the same thing).
  */
 export { apiKeyHint } from './api-key-hint.ts';
 export {
@@ -20,11 +21,19 @@ export {
 } from './authority.ts';
 export { createSystemResolver, type DnsResolver, type SystemResolverOptions } from './dns-resolver.ts';
 export { domainsAlign } from './domain-alignment.ts';
-export { actorOf, type IdentifyInput, identifyRequester, type Requester } from './requester.ts';
+export {
+  actorOf,
+  type EarlierUse,
+  type IdentifyInput,
+  identifyRequester,
+  type Requester,
+  replayedSignature,
+} from './requester.ts';
 export {
   AUTH_RESULTS,
   type AuthResult,
   type SenderVerdict,
+  signatureIdentity,
   type VerifySenderOptions,
   verifySender,
 } from './sender-verdict.ts';

@@ -18,6 +18,11 @@ export interface Requester {
   readonly via: 'api-key' | 'sender';
   /** How to name the requester to humans: the redacted key (`API-****-****-****-1A2B`) or the address. */
   readonly display: string;
+  /**
+   * Trusted by its sender because of these DKIM signatures (SenderVerdict.alignedSignatures):
+   * the message uses them up, and another message carrying one of them is a replay.
+   */
+  readonly dkimSignatures?: readonly string[];
 }
 
 export interface IdentifyInput {
@@ -97,6 +102,31 @@ function senderTrusted(address: string, verdict: SenderVerdict, mode: SenderAuth
   );
 }
 
+/** The earlier message that already used a DKIM signature: its submission ('' when no longer kept) and tickets. */
+export interface EarlierUse {
+  readonly submissionId: string;
+  readonly tickets: readonly string[];
+}
+
+/**
+ * A message trusted by a DKIM signature that an earlier message already used: a copy of that
+ * message sent again (by its sender's mail system, or by anyone who got hold of it). Its
+ * templates are not applied a second time.
+ */
+export function replayedSignature(earlier: EarlierUse): Problem {
+  const which = earlier.submissionId
+    ? `an earlier message (submission ${earlier.submissionId})`
+    : 'an earlier message';
+  const tickets =
+    earlier.tickets.length === 0
+      ? ''
+      : ` Its templates were handled under ticket${earlier.tickets.length > 1 ? 's' : ''} ${earlier.tickets.join(', ')}.`;
+  return problem(
+    'E_REPLAYED_SIGNATURE',
+    `The DKIM signature of this message was already used by ${which}, so this message is a copy of it and nothing in it was processed; nothing in the registry changed.${tickets} To make changes, send a new message (it gets a fresh signature), or put your API key on the template's "00. API Key:" line (or in the Subject).`,
+  );
+}
+
 type AddressAccount = { id: number };
 
 /** The accounts listing this (lower-cased) address (the registry's `findAccountsByEmail` also reads their details). */
@@ -148,7 +178,13 @@ async function bySender(
   const trusted = senderTrusted(address, verdict, mode);
   if (!trusted.ok) return trusted;
   const account = accounts[0]!;
-  return ok({ accountId: account.id, via: 'sender', display: address });
+  const signatures = mode === 'dkim' ? (verdict.alignedSignatures ?? []) : [];
+  return ok({
+    accountId: account.id,
+    via: 'sender',
+    display: address,
+    ...(signatures.length > 0 ? { dkimSignatures: signatures } : {}),
+  });
 }
 
 export async function identifyRequester(

@@ -6,6 +6,7 @@
  *
  * Never throws: garbage in gives a verdict of none/fail with a summary that says why.
  */
+import { createHash } from 'node:crypto';
 import { authenticate, type DKIMResult, dkimVerify, type SPFResult } from 'mailauth';
 import { createSystemResolver, type DnsResolver } from './dns-resolver.ts';
 import { domainOfAddress, domainsAlign } from './domain-alignment.ts';
@@ -40,6 +41,14 @@ export interface SenderVerdict {
   /** A passing DKIM domain or an SPF-passing envelope domain aligns with From (see domain-alignment.ts). */
   readonly aligned: boolean;
   readonly alignedBy?: 'dkim' | 'spf';
+  /**
+   * Aligned by DKIM: the identities (`signatureIdentity`) of the passing signatures aligned with
+   * From, the ones that vouch for the sender. Anyone holding a copy of the message can send it
+   * again with other headers or another envelope and the signatures still pass, so a message
+   * authorized by them uses them up (the worker remembers them; a second message carrying one
+   * is a replay). Absent unless `alignedBy` is `dkim`.
+   */
+  readonly alignedSignatures?: readonly string[];
   /** Nothing aligned and a DNS lookup failed for now: sending again later may succeed. */
   readonly temporary: boolean;
   /** One line for logs, replies and staff, e.g. `dkim=pass (demo-isp.example); spf=none; aligned by dkim`. */
@@ -70,6 +79,19 @@ interface SignatureReading {
   readonly domain: string;
   readonly result: AuthResult;
   readonly why?: string;
+  /** `signatureIdentity` of a passing signature. */
+  readonly identity?: string;
+}
+
+/**
+ * A signature, the same however the message around it is changed: SHA-256 of the signing domain
+ * and the signature's bytes (`b=` decoded, as the verifier decodes it to check them, so that
+ * folding it otherwise or writing its last base64 digit another way makes no new signature).
+ * Hex, 64 digits.
+ */
+export function signatureIdentity(signingDomain: string, b: string): string {
+  const bytes = Buffer.from(b.replace(/\s+/g, ''), 'base64');
+  return createHash('sha256').update(`${signingDomain.toLowerCase()}\0`).update(bytes).digest('hex');
 }
 
 /**
@@ -83,6 +105,8 @@ function readSignature(row: DKIMResult): SignatureReading {
   if (result !== 'pass')
     return { domain, result, ...(row.status?.comment ? { why: row.status.comment } : {}) };
   const details = row as DKIMResult & {
+    /** The `b=` value as written (mailauth 4 sets it; its typings leave it out). */
+    signature?: string;
     signingHeaders?: { keys?: string };
     canonBodyLengthLimited?: boolean;
     canonBodyLength?: number;
@@ -96,7 +120,9 @@ function readSignature(row: DKIMResult): SignatureReading {
   ) {
     return { domain, result: 'policy', why: 'signature covers only part of the body (l=)' };
   }
-  return { domain, result: 'pass' };
+  // A signature that passed has a `b=`: without it there is nothing to verify.
+  if (!details.signature) return { domain, result: 'permerror', why: 'signature has no b= value' };
+  return { domain, result: 'pass', identity: signatureIdentity(domain, details.signature) };
 }
 
 /** The overall DKIM result when nothing acceptable passed: the most telling of the failures. */
@@ -182,6 +208,11 @@ function judge({ headerFrom, signatures, spf }: Checked): SenderVerdict {
   const spfDomain = spf?.domain && spf.domain !== '-' ? spf.domain.toLowerCase() : undefined;
 
   const dkimAligned = passing.some((d) => domainsAlign(d, fromDomain));
+  const alignedSignatures = unique(
+    readings.flatMap((r) =>
+      r.result === 'pass' && r.identity && domainsAlign(r.domain, fromDomain) ? [r.identity] : [],
+    ),
+  );
   const spfAligned = spfResult === 'pass' && domainsAlign(spfDomain, fromDomain);
   const aligned = Boolean(fromDomain) && (dkimAligned || spfAligned);
   const alignedBy = dkimAligned ? 'dkim' : spfAligned ? 'spf' : undefined;
@@ -213,6 +244,7 @@ function judge({ headerFrom, signatures, spf }: Checked): SenderVerdict {
     spf: { result: spfResult, ...(spfDomain ? { domain: spfDomain } : {}) },
     aligned,
     ...(alignedBy ? { alignedBy } : {}),
+    ...(aligned && alignedBy === 'dkim' ? { alignedSignatures } : {}),
     temporary,
     summary: `${fromPart}; ${dkimPart}; ${spfPart}; ${verdictPart}`,
   };

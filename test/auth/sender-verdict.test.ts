@@ -5,7 +5,7 @@
 import dgram from 'node:dgram';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSystemResolver, verifySender } from '../../src/auth/index.ts';
+import { createSystemResolver, signatureIdentity, verifySender } from '../../src/auth/index.ts';
 import { dkimSignMessage, failingResolver, stubResolver } from '../support/dkim.ts';
 import { message } from './mail.ts';
 
@@ -226,5 +226,66 @@ describe('createSystemResolver', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(verdict.dkim.result).toBe('temperror');
     expect(verdict.temporary).toBe(true);
+  });
+});
+
+describe('the signatures that vouch for the sender', () => {
+  const resolver = stubResolver({
+    dkimDomains: ['demo-isp.example', 'esp.example'],
+    spf: { 'demo-isp.example': 'v=spf1 ip4:192.0.2.10 -all' },
+  });
+
+  it('are named the same however the message around them is changed, and differ for a new message', async () => {
+    const signed = await dkimSignMessage(message(), 'demo-isp.example');
+    const verdict = await verifySender(signed, { ...MX, envelopeFrom: 'noc@demo-isp.example', resolver });
+    expect(verdict.alignedBy).toBe('dkim');
+    expect(verdict.alignedSignatures).toHaveLength(1);
+    expect(verdict.alignedSignatures![0]).toMatch(/^[0-9a-f]{64}$/);
+
+    // Sent again, one hop further, from another host and envelope: the same signature.
+    const relayed = Buffer.concat([
+      Buffer.from('Received: from relay.elsewhere.example by mx.elsewhere.example; Wed, 25 Nov 2026\r\n'),
+      signed,
+    ]);
+    const again = await verifySender(relayed, {
+      remoteAddress: '203.0.113.9',
+      envelopeFrom: 'bounces@elsewhere.example',
+      resolver,
+    });
+    expect(again.aligned).toBe(true);
+    expect(again.alignedSignatures).toEqual(verdict.alignedSignatures);
+
+    // A new message of the same sender carries a new signature.
+    const fresh = await dkimSignMessage(message({ subject: 'Another POC update' }), 'demo-isp.example');
+    const other = await verifySender(fresh, { ...MX, resolver });
+    expect(other.alignedSignatures).toHaveLength(1);
+    expect(other.alignedSignatures).not.toEqual(verdict.alignedSignatures);
+  });
+
+  it('are only those aligned with From: a mail provider signing beside the sender does not count', async () => {
+    const ownSigned = await dkimSignMessage(message(), 'demo-isp.example');
+    const both = await dkimSignMessage(ownSigned, 'esp.example');
+    const verdict = await verifySender(both, { ...MX, resolver });
+    expect(verdict.dkim.domains).toEqual(['esp.example', 'demo-isp.example']);
+    const own = await verifySender(ownSigned, { ...MX, resolver });
+    expect(own.alignedSignatures).toHaveLength(1);
+    expect(verdict.alignedSignatures).toEqual(own.alignedSignatures);
+  });
+
+  it('are absent when no signature vouches for the sender (SPF alone, or nothing)', async () => {
+    const bySpf = await verifySender(message(), { ...MX, envelopeFrom: 'noc@demo-isp.example', resolver });
+    expect(bySpf.alignedBy).toBe('spf');
+    expect(bySpf.alignedSignatures).toBeUndefined();
+    const byOthers = await verifySender(await dkimSignMessage(message(), 'esp.example'), { ...MX, resolver });
+    expect(byOthers.aligned).toBe(false);
+    expect(byOthers.alignedSignatures).toBeUndefined();
+  });
+
+  it('a signature is its domain and its bytes: not how b= is folded, nor the domain letter case', () => {
+    const b = 'dGhlIHNpZ25hdHVyZSBieXRlcw==';
+    const id = signatureIdentity('demo-isp.example', b);
+    expect(signatureIdentity('Demo-ISP.example', `${b.slice(0, 10)}\r\n\t ${b.slice(10)}`)).toBe(id);
+    expect(signatureIdentity('other-isp.example', b)).not.toBe(id);
+    expect(signatureIdentity('demo-isp.example', 'b3RoZXIgYnl0ZXM=')).not.toBe(id);
   });
 });

@@ -293,6 +293,21 @@ export const submissions = pgTable(
   ],
 );
 
+/**
+ * DKIM signatures that authorized a message by its sender (SENDER_AUTH=dkim): a copy of a signed
+ * message sent again with other headers or envelope still passes, and must not apply its
+ * templates a second time. Recorded in the transaction that applies the message's changes; the
+ * primary key makes two copies processed at once take turns, and the second finds the first.
+ * Kept when the submission goes (`set null`): the signature stays used.
+ */
+export const usedDkimSignatures = pgTable('used_dkim_signatures', {
+  /** `signatureIdentity` (src/auth/sender-verdict.ts): SHA-256 hex of signing domain and signature. */
+  signature: text('signature').primaryKey(),
+  /** The submission that first used it. */
+  submissionId: text('submission_id').references(() => submissions.id, { onDelete: 'set null' }),
+  usedAt: timestamp('used_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const TEMPLATE_OUTCOMES = ['approved', 'rejected', 'pending_review'] as const;
 export type TemplateOutcome = (typeof TEMPLATE_OUTCOMES)[number];
 

@@ -335,15 +335,19 @@ export async function processSubmission(
   // (it refuses only before writing); if anything fails, the transaction is undone and the
   // message runs again with savepoints, where a failed operation is undone alone.
   let savepoints = false;
-  for (let attempt = 0; ; attempt++) {
+  // Deadlocks are counted on their own: the one run again with savepoints is not a deadlock
+  // retry, and counting it with them would leave a message so re-run one deadlock retry fewer.
+  let deadlocks = 0;
+  for (;;) {
     try {
       results = await runMessage(ctx, read, options, savepoints);
       break;
     } catch (error) {
       // Two messages changing the same objects in opposite orders: PostgreSQL undid this one.
-      if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) {
+      if (isDeadlock(error) && deadlocks < DEADLOCK_RETRIES) {
+        deadlocks++;
         ctx.logger.warn(
-          { submissionId, attempt: attempt + 1 },
+          { submissionId, attempt: deadlocks },
           'deadlock with another message; running it again',
         );
         continue;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
+import { watchLockWaits } from '../support/lock-waits.ts';
 import { mail } from '../support/stack.ts';
 import { fillForm, simpleReassignment } from './support/forms.ts';
 import { caughtFor, netByName, quietFor, replyFor, templateRows } from './support/outcomes.ts';
@@ -46,15 +47,8 @@ describe('crashes and outages (postgres, worker in its own process)', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query("SELECT 1 FROM pocs WHERE handle = 'DEMO1-ARIN' FOR NO KEY UPDATE");
-    // Asked outside the blocker's transaction: inside one, pg_stat_activity is a snapshot taken once.
-    const watcher = new pg.Client({ connectionString: stack.databaseUrl });
-    await watcher.connect();
-    const workerWaitsOnTheLock = async () => {
-      const { rows } = await watcher.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
-      );
-      return (rows[0] as { n: number }).n > 0;
-    };
+    const locks = await watchLockWaits(stack.databaseUrl);
+    const workerWaitsOnTheLock = async () => (await locks.waiting()) > 0;
 
     const templates = Array.from({ length: 10 }, (_, i) =>
       i === 3
@@ -78,7 +72,7 @@ describe('crashes and outages (postgres, worker in its own process)', () => {
     } finally {
       await blocker.query('ROLLBACK');
       await blocker.end();
-      await watcher.end();
+      await locks.end();
     }
     expect(caughtFor(stack.sink, id).replies).toBe(0);
     // The kill undid the whole message: no net, ticket or template row of it was kept.

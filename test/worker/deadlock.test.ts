@@ -17,9 +17,10 @@ import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/r
 import { loadReplyTexts } from '../../src/replies/index.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { createWorkerContext, processSubmission, type WorkerContext } from '../../src/worker/index.ts';
-import { fillForm } from '../pipeline/support/forms.ts';
+import { fillForm, newRolePoc } from '../pipeline/support/forms.ts';
 import { templateRows } from '../pipeline/support/outcomes.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
+import { watchLockWaits } from '../support/lock-waits.ts';
 import { mail } from '../support/stack.ts';
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -78,21 +79,7 @@ describe('two messages that deadlock (postgres)', () => {
     // Three role POCs of the demo account, made the way customers make them.
     const made = await submit(
       ['X', 'Y', 'Z']
-        .map((tag) =>
-          fillForm('ARIN-POC-5.1', {
-            '01': 'N',
-            '03': 'R',
-            '04': `Deadlock Role ${tag}`,
-            '07': 'Demo ISP',
-            '08': '1 Demo Plaza',
-            '09': 'Herndon',
-            '10': 'VA',
-            '11': '20170',
-            '12': 'US',
-            '13': '+1-703-555-0100',
-            '15': `role-${tag.toLowerCase()}@demo-isp.example`,
-          }),
-        )
+        .map((tag) => newRolePoc(`Deadlock Role ${tag}`, `role-${tag.toLowerCase()}@demo-isp.example`))
         .join('\n'),
     );
     await processSubmission(ctx, made);
@@ -109,15 +96,8 @@ describe('two messages that deadlock (postgres)', () => {
 
     const blocker = new pg.Client({ connectionString: url });
     await blocker.connect();
-    // Asked outside the blocker's transaction: inside one, pg_stat_activity is a snapshot taken once.
-    const watcher = new pg.Client({ connectionString: url });
-    await watcher.connect();
-    const waiting = async (n: number) => {
-      const { rows } = await watcher.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
-      );
-      return (rows[0] as { n: number }).n >= n;
-    };
+    const locks = await watchLockWaits(url);
+    const waiting = async (n: number) => (await locks.waiting()) >= n;
     let runs: Promise<void>[];
     try {
       await blocker.query('BEGIN');
@@ -146,7 +126,7 @@ describe('two messages that deadlock (postgres)', () => {
     } finally {
       await blocker.query('ROLLBACK');
       await blocker.end();
-      await watcher.end();
+      await locks.end();
     }
     await Promise.all(runs);
 

@@ -69,3 +69,20 @@ export function simpleReassignment(options: {
   }
   return fillForm(`ARIN-REASSIGN-SIMPLE-${options.version ?? '5.3'}`, values);
 }
+
+/** A role POC of Demo ISP, as its NOC creates one (POC-5.1, action N). */
+export function newRolePoc(name: string, email: string): string {
+  return fillForm('ARIN-POC-5.1', {
+    '01': 'N',
+    '03': 'R',
+    '04': name,
+    '07': 'Demo ISP',
+    '08': '1 Demo Plaza',
+    '09': 'Herndon',
+    '10': 'VA',
+    '11': '20170',
+    '12': 'US',
+    '13': '+1-703-555-0100',
+    '15': email,
+  });
+}

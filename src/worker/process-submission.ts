@@ -4,9 +4,22 @@
  * commit their records with the reply in the outbox. Every step can be re-run: templates already
  * recorded are not run again, and the reply's Message-ID is stable.
  */
-import { and, eq, ne } from 'drizzle-orm';
-import { identifyRequester, type Requester, verifySender } from '../auth/index.ts';
-import { type Database, type Submission, type Transaction, tables, updateRows } from '../db/index.ts';
+import { and, asc, eq, ne } from 'drizzle-orm';
+import {
+  type EarlierUse,
+  identifyRequester,
+  type Requester,
+  replayedSignature,
+  verifySender,
+} from '../auth/index.ts';
+import {
+  type Database,
+  type Executor,
+  type Submission,
+  type Transaction,
+  tables,
+  updateRows,
+} from '../db/index.ts';
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
 import { type PocNaming, takeMessageNumbers } from '../registry/index.ts';
 import { type ReplyRequest, shouldReply } from '../replies/index.ts';
@@ -235,6 +248,24 @@ export interface ProcessOptions {
   readonly lastAttempt?: boolean;
 }
 
+/** The earlier message that used a DKIM signature first, with its tickets (read only for a replay). */
+async function earlierUse(ex: Executor, submissionId: string): Promise<EarlierUse> {
+  if (!submissionId) return { submissionId, tickets: [] };
+  const rows = await ex
+    .select({ number: tables.tickets.number })
+    .from(tables.tickets)
+    .where(eq(tables.tickets.submissionId, submissionId))
+    .orderBy(asc(tables.tickets.templateIndex));
+  return { submissionId, tickets: rows.map((r) => r.number) };
+}
+
+/** What a run of the message did: its templates' results, and the message as finally judged. */
+interface MessageRun {
+  readonly results: TemplateResult[];
+  /** `read`, or, when its DKIM signature turned out to be a replay, the message refused for it. */
+  readonly read: ReadSubmission;
+}
+
 /**
  * One transaction for the whole message: its templates (each operation in a savepoint of its
  * own, so one refused template never undoes another; with `savepoints` false, operations that
@@ -243,36 +274,51 @@ export interface ProcessOptions {
  * nothing, and the next run applies every template exactly once; a second run of the same
  * submission waits on its row, then finds it done. Every statement and every commit costs, and
  * a message holds up to ten templates: one commit per message instead of one per template.
+ *
+ * A message trusted by its DKIM signature records the signature in the same transaction (with
+ * the lock on its row, see lockSubmission); a signature another message already used refuses
+ * the whole message (E_REPLAYED_SIGNATURE), and none of its templates is run.
  */
 async function runMessage(
   ctx: WorkerContext,
   read: ReadSubmission,
   options: ProcessOptions,
   savepoints: boolean,
-): Promise<TemplateResult[] | undefined> {
+): Promise<MessageRun | undefined> {
   const submissionId = read.submission.id;
   const templates = !read.refusal && read.requester ? read.templates : [];
+  const signatures = templates.length > 0 ? (read.requester?.dkimSignatures ?? []) : [];
   const { tickets, handles: reservedHandles } = await takeMessageNumbers(
     ctx.db,
     templates.length,
     newPocs(templates),
   );
   return ctx.db.transaction(async (tx) => {
-    const locked = await lockSubmission(tx, submissionId);
+    const locked = await lockSubmission(tx, submissionId, signatures);
     // Another run of this submission may have finished it meanwhile: it recorded the same
     // results and queued the same reply; doing it again would only add a second whole-message
     // rejection for staff. The row lock makes the two runs take turns.
     if (locked.state === 'done' && !options.staff) return undefined;
+    // A replay is refused as a whole, like a sender who cannot be trusted: the ticket and POC
+    // numbers taken above are left unused (numbers are unique, not gap-free).
+    const judged: ReadSubmission =
+      locked.signatureUsedBy === undefined
+        ? read
+        : {
+            ...read,
+            refusal: replayedSignature(await earlierUse(tx, locked.signatureUsedBy)),
+            requester: undefined,
+          };
     const records = new TemplateRecords();
     const results: TemplateResult[] = [];
-    for (const [i, template] of templates.entries()) {
+    for (const [i, template] of (judged.requester ? templates : []).entries()) {
       results.push(
         await applyTemplate(
           tx,
           {
             submissionId,
             template,
-            requester: read.requester!,
+            requester: judged.requester!,
             sender: read.mail?.headers.from?.address,
           },
           {
@@ -285,10 +331,10 @@ async function runMessage(
         ),
       );
     }
-    const forStaff = staffRecord(read);
-    if (forStaff) await recordRefusal(tx, read, forStaff);
+    const forStaff = staffRecord(judged);
+    if (forStaff) await recordRefusal(tx, judged, forStaff);
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
-    const reply = replyRequest(read, results, read.templates.length);
+    const reply = replyRequest(judged, results, judged.templates.length);
     // The records, the notices, the reply and the `done` mark: one statement.
     await records.write(tx, ctx.composeNotices, {
       submissionId,
@@ -297,7 +343,7 @@ async function runMessage(
         { id: submissionId, state: 'done', processedAt: new Date() },
       ]),
     });
-    return results;
+    return { results, read: judged };
   });
 }
 
@@ -330,7 +376,7 @@ export async function processSubmission(
   }
   if (submission.state === 'done') return;
   const read = await readSubmission(ctx, submission, { lastAttempt: options.lastAttempt ?? false });
-  let results: TemplateResult[] | undefined;
+  let run: MessageRun | undefined;
   // First without a savepoint per template where an operation cannot leave half a change behind
   // (it refuses only before writing); if anything fails, the transaction is undone and the
   // message runs again with savepoints, where a failed operation is undone alone.
@@ -340,7 +386,7 @@ export async function processSubmission(
   let deadlocks = 0;
   for (;;) {
     try {
-      results = await runMessage(ctx, read, options, savepoints);
+      run = await runMessage(ctx, read, options, savepoints);
       break;
     } catch (error) {
       // Two messages changing the same objects in opposite orders: PostgreSQL undid this one.
@@ -360,10 +406,11 @@ export async function processSubmission(
       );
     }
   }
-  if (!results) {
+  if (!run) {
     ctx.logger.info({ submissionId }, 'submission finished by another run of its job meanwhile');
     return;
   }
+  const { results } = run;
   for (const result of results) {
     ctx.logger.info(
       { submissionId, template: result.index, ticket: result.ticket, outcome: result.outcome },
@@ -375,8 +422,8 @@ export async function processSubmission(
     {
       submissionId,
       templates: results.length,
-      refusal: read.refusal?.code,
-      replied: Boolean(read.replyTo),
+      refusal: run.read.refusal?.code,
+      replied: Boolean(run.read.replyTo),
     },
     'submission processed',
   );

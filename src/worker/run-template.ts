@@ -97,25 +97,75 @@ export async function storedResult(
 }
 
 /**
+ * `WITH claim AS (INSERT INTO used_dkim_signatures ...)`: records the signatures as used by the
+ * submission, answering for each who used it first (see lockSubmission).
+ */
+function signatureClaim(tx: Transaction, id: string, signatures: readonly string[]) {
+  const { usedDkimSignatures } = tables;
+  return tx.$with('claim').as(
+    tx
+      .insert(usedDkimSignatures)
+      .values(signatures.map((signature) => ({ signature, submissionId: id })))
+      .onConflictDoUpdate({
+        target: usedDkimSignatures.signature,
+        set: { signature: sql`excluded.signature` },
+      })
+      .returning({ submissionId: usedDkimSignatures.submissionId }),
+  );
+}
+
+/** What `lockSubmission` answers. */
+export interface LockedSubmission {
+  readonly state: Submission['state'] | undefined;
+  readonly stored: Map<number, TemplateResult>;
+  /**
+   * One of the DKIM signatures it was asked to record was already used by another message: that
+   * submission's id ('' when that submission is no longer kept). Absent when every signature is
+   * this submission's.
+   */
+  readonly signatureUsedBy?: string;
+}
+
+/**
  * The submission's state and what its templates already did, its row locked until the
  * transaction ends (one round trip). Two runs of one submission (a stalled job taken over while
  * its first run still works, a duplicate job, a staff action) thereby take turns: the second
  * waits here, then finds the first one's results instead of applying the templates again. `no key update` leaves the foreign-key checks of other
  * transactions' outbox or rejection rows (key share) unblocked.
+ *
+ * Given the DKIM signatures that authorized the message (`Requester.dkimSignatures`), the same
+ * statement records them as used by this submission (`used_dkim_signatures`), so they are
+ * recorded if and only if the message's changes commit. A signature already recorded answers
+ * who recorded it: this submission (another run of it, which committed first) or another
+ * (`signatureUsedBy`: a replay). Two copies run at once take turns on the signature's key: the
+ * second waits until the first commits, then finds it (`ON CONFLICT DO UPDATE` locks and returns
+ * the committed row, where `DO NOTHING` would return nothing), or inserts it when the first was
+ * undone.
  */
 export async function lockSubmission(
   tx: Transaction,
   id: string,
-): Promise<{ state: Submission['state'] | undefined; stored: Map<number, TemplateResult> }> {
-  const rows = await tx
-    .select({ state: tables.submissions.state, stored: tables.submissionTemplates })
-    .from(tables.submissions)
-    .leftJoin(tables.submissionTemplates, eq(tables.submissionTemplates.submissionId, tables.submissions.id))
-    .where(eq(tables.submissions.id, id))
-    .for('no key update', { of: tables.submissions });
+  signatures: readonly string[] = [],
+): Promise<LockedSubmission> {
+  const { submissions, submissionTemplates } = tables;
+  const claim = signatures.length > 0 ? signatureClaim(tx, id, signatures) : undefined;
+  const rows = await (claim ? tx.with(claim) : tx)
+    .select({
+      state: submissions.state,
+      stored: submissionTemplates,
+      usedBy: claim
+        ? sql<string | null>`(SELECT coalesce(${claim.submissionId}, '') FROM ${claim}
+            WHERE ${claim.submissionId} IS DISTINCT FROM ${id} ORDER BY 1 LIMIT 1)`
+        : sql<string | null>`NULL::text`,
+    })
+    .from(submissions)
+    .leftJoin(submissionTemplates, eq(submissionTemplates.submissionId, submissions.id))
+    .where(eq(submissions.id, id))
+    .for('no key update', { of: submissions });
   const stored = new Map<number, TemplateResult>();
   for (const row of rows) if (row.stored) stored.set(row.stored.templateIndex, toTemplateResult(row.stored));
-  return { state: rows[0]?.state, stored };
+  const usedBy = rows[0]?.usedBy ?? null;
+  return { state: rows[0]?.state, stored, ...(usedBy !== null ? { signatureUsedBy: usedBy } : {}) };
 }
 
 interface Decision {

@@ -58,7 +58,11 @@ export function describeRequest(r: TemplateRequest): string {
   switch (r.kind) {
     case 'poc.create':
       return `${r.contactType} "${[r.firstName, r.lastName].filter(Boolean).join(' ')}", ${r.address.city} ${r.address.country}, e-mail ${r.emails.join(' ')}`;
-    case 'poc.modify':
+    case 'poc.modify': {
+      const { contactType, ...changes } = r.changes;
+      const type = contactType ? ` (contact type ${contactType} as sent; a POC's type never changes)` : '';
+      return `${r.handle}: ${changed(changes)}${type}`;
+    }
     case 'org.modify':
       return `${r.handle}: ${changed(r.changes)}`;
     case 'poc.remove':

@@ -142,11 +142,16 @@ function pick<T>(change: T | null | undefined, current: T): T | undefined {
   return change === null ? undefined : change;
 }
 
+/** What the reply says when a modify asks for another contact type than the POC has. */
+function contactTypeKept(poc: Poc, asked: 'person' | 'role'): string {
+  return `Contact type not changed: POC ${poc.handle} stays a ${poc.kind} POC, as the contact type of an existing POC cannot be changed (you asked for a ${asked} POC). To have a ${asked} POC instead, create one (POC template, action N) and put its handle where ${poc.handle} is used.`;
+}
+
 export function modifyPoc(
   tx: Transaction,
   context: OperationContext,
   handle: string,
-  changes: PocChanges,
+  { contactType: askedType, ...changes }: PocChanges,
 ): Promise<Result<Outcome>> {
   return atomically(tx, async (sp) => {
     const checked = checkHandle('poc', handle);
@@ -188,12 +193,13 @@ export function modifyPoc(
       before,
       after,
     });
-    const changed = Object.keys(changes).filter((k) => changes[k as keyof PocChanges] !== undefined);
-    return ok({
-      status: 'applied',
-      handles: { poc: before.handle },
-      summary: [`POC ${describePoc(after!)} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`],
-    });
+    const changed = Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined);
+    const summary = [
+      `POC ${describePoc(after!)} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`,
+    ];
+    // The same type resent (billing systems resend the whole form) is not worth a word.
+    if (askedType && askedType !== before.kind) summary.push(contactTypeKept(before, askedType));
+    return ok({ status: 'applied', handles: { poc: before.handle }, summary });
   });
 }
 

@@ -134,6 +134,8 @@ export interface PocInput {
 
 /** Modify patch: absent = unchanged, null = cleared (NONE). Contact type never changes. */
 export interface PocChanges {
+  /** The type the sender wrote, never applied: another than the stored one is answered with a note. */
+  readonly contactType?: 'person' | 'role';
   readonly lastName?: string | null;
   readonly firstName?: string | null;
   readonly middleName?: string | null;

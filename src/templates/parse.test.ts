@@ -230,6 +230,25 @@ describe('modify and NONE', () => {
     ]);
   });
 
+  it('POC M: a resent contact type is no change, but goes along for the registry to compare', () => {
+    const pocModify = (lines: string[]) =>
+      [
+        'Template: ARIN-POC-5.1',
+        '01. Registration Action: M',
+        '02. Existing POC Handle: DEMO1-ARIN',
+        ...lines,
+        'END OF TEMPLATE',
+      ].join('\n');
+    expect(request(pocModify(['03. Contact Type (P or R): R', '09. City: Reston']))).toEqual({
+      kind: 'poc.modify',
+      handle: 'DEMO1-ARIN',
+      changes: { contactType: 'role', city: 'Reston' },
+    });
+    const [onlyType] = problems(pocModify(['03. Contact Type (P or R): R']));
+    expect(onlyType).toMatchObject({ code: 'E_NOTHING_TO_CHANGE', field: '01' });
+    expect(onlyType!.message).toMatch(/contact type on line 03 cannot be changed.*create a new POC/);
+  });
+
   it('removes by range, ignoring the rest', () => {
     const r = request(
       simple([

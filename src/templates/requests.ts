@@ -62,6 +62,11 @@ export interface PocModify {
   readonly kind: 'poc.modify';
   readonly handle: PocHandle;
   readonly changes: Patch<Omit<PocFields, 'contactType' | 'address'>> & {
+    /**
+     * The contact type as resent on line 03. Never applied (a POC's type cannot change): the
+     * registry compares it with the stored type and, when they differ, says so in the reply.
+     */
+    readonly contactType?: ContactType;
     readonly street?: readonly string[] | null;
     readonly city?: string | null;
     readonly state?: string | null;

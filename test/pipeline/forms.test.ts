@@ -127,6 +127,40 @@ describe.each(BACKENDS)('each form, mailed in and applied (%s)', (backend) => {
     expect(notice!.autoSubmitted).toBe('auto-generated');
   });
 
+  it('POC M with the contact type resent: the same type is no change; another is not made, and the reply says why', async () => {
+    const ana = handles['ana']!;
+    const modify = (values: Record<string, string>) =>
+      fillForm('ARIN-POC-5.1', { '01': 'M', '02': ana, ...values });
+    const { reply } = await submit(stack, [
+      // A billing system resending the whole form, type included.
+      modify({ '03': 'P', '18': 'Reachable 24/7' }),
+      // Someone hoping to turn Ana's contact into a role account.
+      modify({ '03': 'R', '18': 'Now a role' }),
+      modify({ '03': 'R' }),
+    ]);
+    const [same, other, onlyType] = reply.parsed.blocks;
+    expect(same).toMatchObject({ status: 'APPROVED', errors: [] });
+    expect(same!.notes).toEqual([`POC ${ana} (person: Ana Rivera) modified (publicComments).`]);
+    expect(other).toMatchObject({ status: 'APPROVED', errors: [] });
+    expect(other!.notes).toEqual([
+      `POC ${ana} (person: Ana Rivera) modified (publicComments).`,
+      expect.stringMatching(
+        new RegExp(
+          `^Contact type not changed: POC ${ana} stays a person POC, .* create one \\(POC template, action N\\)`,
+        ),
+      ),
+    ]);
+    expect(onlyType).toMatchObject({
+      status: 'REJECTED',
+      errors: [expect.objectContaining({ code: 'E_NOTHING_TO_CHANGE' })],
+    });
+    expect(onlyType!.errors[0]!.message).toMatch(/contact type on line 03 cannot be changed/);
+    expect(await pocByHandle(stack.database.db, ana)).toMatchObject({
+      kind: 'person',
+      publicComments: ['Now a role'],
+    });
+  });
+
   it('ORG N creates an org with the new contacts; ORG M changes it; ORG R removes another', async () => {
     const org = (name: string) =>
       fillForm('ARIN-ORG-5.2', {

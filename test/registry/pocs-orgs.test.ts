@@ -136,6 +136,23 @@ describe.each(BACKENDS)('POCs and orgs on %s', (kind) => {
     expect(!unknown.ok && unknown.error.code).toBe('E_OBJECT_NOT_FOUND');
   });
 
+  it('never changes a contact type: the same one resent is no news, another one is noted in the answer', async () => {
+    const same = applied(
+      await run((tx) => modifyPoc(tx, customer, 'DOEJO2-ARIN', { contactType: 'person', city: 'Reston' })),
+    );
+    expect(same.summary).toEqual(['POC DOEJO2-ARIN (person: John Doe) modified (city).']);
+    const other = applied(
+      await run((tx) => modifyPoc(tx, customer, 'DOEJO2-ARIN', { contactType: 'role', city: 'Herndon' })),
+    );
+    expect(other.summary).toEqual([
+      'POC DOEJO2-ARIN (person: John Doe) modified (city).',
+      expect.stringMatching(
+        /^Contact type not changed: POC DOEJO2-ARIN stays a person POC, .* cannot be changed .* create one \(POC template, action N\)/,
+      ),
+    ]);
+    expect(await findPoc(database.db, 'DOEJO2-ARIN')).toMatchObject({ kind: 'person', city: 'Herndon' });
+  });
+
   it('creates an org whose admin is a person; a role cannot be the admin (voting) contact', async () => {
     const asRole = await run((tx) =>
       createOrg(tx, customer, {

@@ -89,13 +89,21 @@ export function addressPatch(values: FieldValues, keys: AddressKeys = ADDRESS_KE
   };
 }
 
-/** A modify that changes nothing is almost always a sender's mistake: say so. */
-export function requireSomeChange(values: FieldValues, changes: object, where: string): boolean {
+/**
+ * A modify that changes nothing is almost always a sender's mistake: say so, with `why` when the
+ * form knows what the sender may have hoped for.
+ */
+export function requireSomeChange(
+  values: FieldValues,
+  changes: object,
+  where: string,
+  why?: string,
+): boolean {
   if (Object.keys(changes).length > 0) return true;
   values.report(
     where,
     'E_NOTHING_TO_CHANGE',
-    'this modify request changes nothing: fill in the fields to change',
+    `this modify request changes nothing: fill in the fields to change${why ? ` (${why})` : ''}`,
   );
   return false;
 }

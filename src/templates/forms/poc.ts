@@ -38,6 +38,9 @@ const POC_FIELDS: readonly FieldSpec[] = [
   field('18', 'Public Comments', 'publicComments', 'text', { multi: 50 }),
 ];
 
+const CONTACT_TYPE_FIXED =
+  'the contact type on line 03 cannot be changed: for a POC of the other type, create a new POC (action N)';
+
 export const pocForm: FormDefinition = {
   name: 'ARIN-POC',
   title: 'create, modify or remove a point of contact (POC)',
@@ -53,7 +56,7 @@ export const pocForm: FormDefinition = {
       return remove;
     }
     if (action === 'M') {
-      const changes = compact({
+      const fieldChanges = compact({
         lastName: values.str('lastName'),
         firstName: values.patch('firstName', values.str('firstName')),
         middleName: values.patch('middleName', values.str('middleName')),
@@ -69,8 +72,13 @@ export const pocForm: FormDefinition = {
           values.given('publicComments') ? values.strs('publicComments') : undefined,
         ),
       });
-      // The contact type of an existing POC cannot change; billing systems resend it anyway, so it is ignored.
-      if (!requireSomeChange(values, changes, 'action')) return undefined;
+      // The contact type of an existing POC cannot change, and billing systems resend the whole
+      // form: a resent type is no change, but goes along for the registry to compare with the
+      // stored one (the same: nothing to say; another: the reply says it was not changed).
+      const contactType = values.str('contactType') as ContactType | undefined;
+      const why = contactType ? CONTACT_TYPE_FIXED : undefined;
+      if (!requireSomeChange(values, fieldChanges, 'action', why)) return undefined;
+      const changes = contactType ? { ...fieldChanges, contactType } : fieldChanges;
       const modify: PocModify = { kind: 'poc.modify', handle: values.str('handle') as PocHandle, changes };
       return modify;
     }

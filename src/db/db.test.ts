@@ -59,7 +59,7 @@ describe.each(BACKENDS)('database on %s', (kind) => {
     const raw = Buffer.from([0xff, 0x00, 0xe9, 0x0d, 0x0a]);
     await database.db
       .insert(tables.submissions)
-      .values({ id: 's1', raw, rawSha256: 'x', sizeBytes: 5, via: 'stdin' });
+      .values({ id: 's1', raw, rawSha256: 'x', deliverySha256: 'x', sizeBytes: 5, via: 'stdin' });
     const [sub] = await database.db.select().from(tables.submissions);
     expect(Buffer.compare(sub!.raw, raw)).toBe(0);
   });

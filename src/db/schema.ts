@@ -267,8 +267,14 @@ export const submissions = pgTable(
   {
     id: text('id').primaryKey(),
     raw: bytea('raw').notNull(),
-    /** SHA-256 of the raw bytes: with the Message-ID it recognises a second delivery of one message. */
+    /** SHA-256 of the raw bytes as received. */
     rawSha256: text('raw_sha256').notNull(),
+    /**
+     * SHA-256 of the raw bytes without the trace fields relays put on top (src/ingress's
+     * `deliveryDigest`): with the Message-ID it recognises a second delivery of one message, also
+     * when it came by another path.
+     */
+    deliverySha256: text('delivery_sha256').notNull(),
     messageId: text('message_id').notNull().default(''),
     sizeBytes: integer('size_bytes').notNull(),
     envelopeFrom: text('envelope_from').notNull().default(''),
@@ -286,7 +292,7 @@ export const submissions = pgTable(
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex('submissions_dedup_idx').on(t.messageId, t.rawSha256),
+    uniqueIndex('submissions_delivery_idx').on(t.messageId, t.deliverySha256),
     index('submissions_state_idx').on(t.state, t.receivedAt),
     index('submissions_from_idx').on(t.fromAddress),
     index('submissions_received_idx').on(t.receivedAt),

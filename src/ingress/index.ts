@@ -3,6 +3,7 @@
  * database and queued; the sweeper re-queues any committed submission whose job went missing.
  */
 export { type AcceptDeps, type Accepted, acceptMessage, isTemporary } from './accept.ts';
+export { deliveryDigest } from './delivery-digest.ts';
 export { headerBlock, type MessageHead, readMessageHead } from './message-head.ts';
 export { SenderRate, senderKey } from './sender-rate.ts';
 export { type Ingress, type IngressDeps, type IngressMetrics, startIngress } from './smtp.ts';

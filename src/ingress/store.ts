@@ -1,13 +1,15 @@
 /**
  * Commits a received message to `submissions`, exactly as received. A second delivery of the
- * same message (same Message-ID and same bytes: MTAs resend after a lost 250) finds the first
- * row through the unique index `submissions_dedup_idx` instead of making a second submission.
+ * same message (same Message-ID and the same bytes below the trace fields relays put on top:
+ * an MTA resending after a lost 250, or the message arriving by a second path) finds the first
+ * row through the unique index `submissions_delivery_idx` instead of making a second submission.
  */
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { type Executor, type SubmissionState, tables } from '../db/index.ts';
 import { describeError, fail, ok, problem, type Result } from '../shared/errors.ts';
 import { redactApiKey } from '../shared/redact.ts';
+import { deliveryDigest } from './delivery-digest.ts';
 import { type MessageHead, readMessageHead } from './message-head.ts';
 import { newSubmissionId } from './submission-id.ts';
 
@@ -59,12 +61,14 @@ export async function storeSubmission(
   if (!head.ok) return head;
   const { messageId, fromAddress, subject } = head.value;
   const rawSha256 = createHash('sha256').update(message.raw).digest('hex');
+  const deliverySha256 = deliveryDigest(message.raw);
   const { submissions } = tables;
   try {
     const values: InsertValues = {
       id: newSubmissionId(),
       raw: message.raw,
       rawSha256,
+      deliverySha256,
       messageId,
       sizeBytes: message.raw.length,
       envelopeFrom: message.envelope.mailFrom,
@@ -82,7 +86,7 @@ export async function storeSubmission(
     const [existing] = await db
       .select({ id: submissions.id, state: submissions.state })
       .from(submissions)
-      .where(and(eq(submissions.messageId, messageId), eq(submissions.rawSha256, rawSha256)));
+      .where(and(eq(submissions.messageId, messageId), eq(submissions.deliverySha256, deliverySha256)));
     if (!existing) throw new Error('the duplicate row vanished between insert and select');
     return ok({ id: existing.id, duplicate: true, state: existing.state, fromAddress });
   } catch (error) {
@@ -105,6 +109,7 @@ function buildInsert(db: Executor) {
       id: value('id'),
       raw: value('raw'),
       rawSha256: value('rawSha256'),
+      deliverySha256: value('deliverySha256'),
       messageId: value('messageId'),
       sizeBytes: value('sizeBytes'),
       envelopeFrom: value('envelopeFrom'),
@@ -115,7 +120,7 @@ function buildInsert(db: Executor) {
       fromAddress: value('fromAddress'),
       subject: value('subject'),
     })
-    .onConflictDoNothing({ target: [submissions.messageId, submissions.rawSha256] })
+    .onConflictDoNothing({ target: [submissions.messageId, submissions.deliverySha256] })
     .returning({ id: submissions.id, state: submissions.state })
     .prepare('hostmasterd_store_submission');
 }
@@ -127,6 +132,7 @@ type InsertValues = Required<
     | 'id'
     | 'raw'
     | 'rawSha256'
+    | 'deliverySha256'
     | 'messageId'
     | 'sizeBytes'
     | 'envelopeFrom'

@@ -20,6 +20,7 @@ async function insertSubmission(db: Database, id: string): Promise<void> {
     id,
     raw: Buffer.from('Subject: x\r\n\r\nbody'),
     rawSha256: id,
+    deliverySha256: id,
     sizeBytes: 17,
     via: 'smtp',
     subject: 'SWIP API-1111-2222-3333-4444',

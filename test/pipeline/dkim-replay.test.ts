@@ -1,9 +1,11 @@
 /**
  * A DKIM signature authorizes one message. Demo ISP's NOC mails its changes without an API key,
  * signed by its domain; anyone who gets a copy of that mail (a mailing list archive, a forwarded
- * thread, a mail server that delivers it again by another route) can send it once more with a
- * Received header on top or another envelope: the bytes differ, so the ingress takes it as a new
- * message, and the signature still passes. Its templates must not be applied a second time.
+ * thread) can send it once more, re-sent (Resent-From and Resent-Date on top, RFC 5322 3.6.6)
+ * or with another envelope: the bytes below the trace fields differ, so the ingress takes it as a
+ * new message (a copy that differs only in trace fields, as after a second route, is a duplicate
+ * delivery and never gets that far), and the signature still passes. Its templates must not be
+ * applied a second time.
  */
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,9 +42,12 @@ async function registryCounts(db: Database): Promise<Record<string, number>> {
   return out;
 }
 
-const RECEIVED =
+/** What someone re-sending a copy puts on top of it (and the relays that carried it after them). */
+const RESENT =
   'Received: from relay.elsewhere.example (relay.elsewhere.example [203.0.113.9])\r\n' +
-  '\tby mx.elsewhere.example with ESMTP id 4Xk; Wed, 25 Nov 2026 11:00:00 +0000\r\n';
+  '\tby mx.elsewhere.example with ESMTP id 4Xk; Wed, 25 Nov 2026 11:00:00 +0000\r\n' +
+  'Resent-From: <someone@elsewhere.example>\r\n' +
+  'Resent-Date: Wed, 25 Nov 2026 10:59:58 +0000\r\n';
 
 describe.each(BACKENDS)('a DKIM-signed message sent again (%s)', (backend) => {
   let stack: Stack;
@@ -54,7 +59,7 @@ describe.each(BACKENDS)('a DKIM-signed message sent again (%s)', (backend) => {
     await stack?.close();
   });
 
-  it('is applied once; a copy with another Received header and envelope is refused as a replay, nothing changed', async () => {
+  it('is applied once; a re-sent copy with another envelope is refused as a replay, nothing changed', async () => {
     const db = stack.database.db;
     const signed = await dkimSignMessage(
       mail({
@@ -82,7 +87,7 @@ describe.each(BACKENDS)('a DKIM-signed message sent again (%s)', (backend) => {
     const before = await registryCounts(db);
 
     // The same signed bytes, one hop further and from another envelope sender.
-    const copy = Buffer.concat([Buffer.from(RECEIVED), signed]);
+    const copy = Buffer.concat([Buffer.from(RESENT), signed]);
     const second = await stack.send(copy, { from: 'bounces@elsewhere.example' });
     expect(second).not.toBe(first);
     const refused = await replyFor(stack.sink, second);
@@ -127,7 +132,7 @@ describe.each(BACKENDS)('a DKIM-signed message sent again (%s)', (backend) => {
     const first = await stack.send(signed);
     expect((await replyFor(stack.sink, first)).parsed.blocks.map((b) => b.status)).toEqual(['APPROVED']);
     // A copy of it speaks with the same key, as before: the key answers for it, not the signature.
-    const second = await stack.send(Buffer.concat([Buffer.from(RECEIVED), signed]));
+    const second = await stack.send(Buffer.concat([Buffer.from(RESENT), signed]));
     const again = await replyFor(stack.sink, second);
     expect(again.parsed.refusal).toBeUndefined();
     expect(again.parsed.blocks.map((b) => b.status)).toEqual(['APPROVED']);

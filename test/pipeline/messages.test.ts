@@ -10,7 +10,7 @@ import { DEMO_API_KEY, OTHER_API_KEY, seedRegistry, validateSeed } from '../../s
 import { BACKENDS } from '../support/databases.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
-import { fillForm, simpleReassignment } from './support/forms.ts';
+import { fillForm, newRolePoc, simpleReassignment } from './support/forms.ts';
 import {
   caughtFor,
   netByName,
@@ -235,6 +235,33 @@ describe.each(BACKENDS)('whole messages (%s)', (backend) => {
       .where(eq(tables.submissions.messageId, '<twice@demo-isp.example>'));
     expect(rows).toEqual([{ id: first }]);
     expect(await netByName(stack.database.db, 'DEMO-TWICE')).toHaveLength(1);
+  });
+
+  it('one message that came by two paths (a backup MX added its trace fields) is handled once', async () => {
+    const raw = mail({
+      body: newRolePoc('Two Paths NOC', 'two-paths@demo-isp.example'),
+      subject: `POC ${DEMO_API_KEY}`,
+      messageId: '<two-paths@demo-isp.example>',
+    });
+    const first = await stack.send(raw);
+    await replyFor(stack.sink, first);
+    const relayed = [
+      'Received: from mx1.demo-isp.example by backup-mx.rir.example; Wed, 25 Nov 2026 11:02:10 +0000',
+      'Delivered-To: hostmaster@rir.example',
+      raw,
+    ].join('\r\n');
+    const second = await stack.send(relayed, { from: 'noc@demo-isp.example' });
+    expect(second).toBe(first);
+    await quietFor(stack.sink, first);
+    expect(caughtFor(stack.sink, first).replies).toBe(1);
+    const roles = await stack.database.db
+      .select({ handle: tables.pocs.handle })
+      .from(tables.pocs)
+      .where(eq(tables.pocs.lastName, 'Two Paths NOC'));
+    expect(roles).toHaveLength(1);
+    // What the sender wrote differs: another message, handled on its own.
+    const corrected = raw.replace('Two Paths NOC', 'Two Paths NOC B');
+    expect(await stack.send(corrected)).not.toBe(first);
   });
 
   it('bounces and auto-replies are not answered but kept for staff', async () => {

@@ -45,7 +45,9 @@ async function replyFor(
 
 async function receive(db: Database, id: string): Promise<void> {
   const raw = Buffer.from(`Message-ID: <${id}@isp.example>\r\n\r\ntemplates\r\n`);
-  await db.insert(tables.submissions).values({ id, raw, rawSha256: id, sizeBytes: raw.length, via: 'smtp' });
+  await db
+    .insert(tables.submissions)
+    .values({ id, raw, rawSha256: id, deliverySha256: id, sizeBytes: raw.length, via: 'smtp' });
 }
 
 async function rowsOf(db: Database) {

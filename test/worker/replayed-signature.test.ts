@@ -49,10 +49,13 @@ async function signedMessage(tag: string): Promise<Buffer> {
   );
 }
 
-/** The message one hop further: another Received header on top, the signature untouched. */
-function relayed(raw: Buffer, hop: string): Buffer {
+/**
+ * The message re-sent by someone else (RFC 5322 resent fields on top), the signature untouched.
+ * (A copy that differs only in trace fields is a duplicate delivery, which the ingress absorbs.)
+ */
+function resent(raw: Buffer, by: string): Buffer {
   return Buffer.concat([
-    Buffer.from(`Received: from ${hop} by mx.elsewhere.example; Wed, 25 Nov 2026 11:00:00 +0000\r\n`),
+    Buffer.from(`Resent-From: <replay@${by}>\r\nResent-Date: Wed, 25 Nov 2026 11:00:00 +0000\r\n`),
     raw,
   ]);
 }
@@ -165,8 +168,8 @@ describe('two runs at once (postgres)', () => {
 
   it('two copies of one signed message, run by two workers at once: one applied, the other refused', async () => {
     const signed = await signedMessage('TWINS');
-    const one = await store(database.db, relayed(signed, 'relay-a.example'));
-    const two = await store(database.db, relayed(signed, 'relay-b.example'));
+    const one = await store(database.db, resent(signed, 'relay-a.example'));
+    const two = await store(database.db, resent(signed, 'relay-b.example'));
     expect(one).not.toBe(two);
 
     await bothAtOnce(() => [processSubmission(ctx, one), processSubmission(workerContext(database.db), two)]);

@@ -46,6 +46,7 @@ describe('what the worker stores for a template', () => {
       id,
       raw: Buffer.from('x'),
       rawSha256: id,
+      deliverySha256: id,
       sizeBytes: 1,
       via: 'stdin',
     });

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database, StoredProblem } from '../../../src/db/index.ts';
 import { tables } from '../../../src/db/index.ts';
+import { deliveryDigest } from '../../../src/ingress/index.ts';
 
 export const DEMO_KEY = 'API-1A2B-3C4D-5E6F-7A8B';
 
@@ -82,6 +83,7 @@ export async function seedRejectedSubmission(db: Database, seed: RejectionSeed):
     id: submissionId,
     raw,
     rawSha256: createHash('sha256').update(raw).digest('hex'),
+    deliverySha256: deliveryDigest(raw),
     messageId: `${submissionId}@billing.example`,
     sizeBytes: raw.length,
     envelopeFrom: seed.from,

@@ -64,20 +64,35 @@ export function blockLines(report: TemplateReport, texts: ReplyTexts): string[] 
   return lines;
 }
 
+/**
+ * How much of a template is quoted back. Templates are a few kilobytes; a sender who sends
+ * megabytes (a runaway line, a pasted log) is told so, not mailed the megabytes back.
+ */
+export const ECHO_LIMITS = { lineCharacters: 1_000, lines: 500 } as const;
+
 /** The submitted template, quoted with "> " so a reply to our reply is never taken for a submission. */
 export function echoLines(report: TemplateReport, texts: ReplyTexts): string[] {
-  const body = report.echo.replace(/\r\n?/g, '\n').replace(/\s+$/, '');
+  // trimEnd, not /\s+$/: a regex anchored only at the end retries from every whitespace run,
+  // quadratic on a body of many blank lines (a few hundred kilobytes froze the worker).
+  const body = report.echo.replace(/\r\n?/g, '\n').trimEnd();
   if (body.trim() === '') return [];
   const heading = fill(texts.phrases['echo.heading'], {
     index: report.index,
     total: report.total,
     form: oneLine(report.form),
   });
-  const quoted = body.split('\n').map((line) => {
-    const clean = redactApiKeys(line.replace(/\s+$/, ''));
-    return clean === '' ? '>' : `> ${clean}`;
+  const lines = body.split('\n');
+  const shown = lines.slice(0, ECHO_LIMITS.lines).map((line) => {
+    // Redacted before it is cut: a key across the cut must not show its first groups.
+    const whole = redactApiKeys(line.trimEnd());
+    const cut = whole.length - ECHO_LIMITS.lineCharacters;
+    const clean = cut > 0 ? whole.slice(0, ECHO_LIMITS.lineCharacters) : whole;
+    const quoted = clean === '' ? '>' : `> ${clean}`;
+    return cut > 0 ? `${quoted} ${fill(texts.phrases['echo.line-cut'], { count: cut })}` : quoted;
   });
-  return [heading, ...quoted];
+  const left = lines.length - shown.length;
+  if (left > 0) shown.push(`> ${fill(texts.phrases['echo.lines-cut'], { count: left })}`);
+  return [heading, ...shown];
 }
 
 function proseFor(statuses: readonly TemplateStatus[], texts: ReplyTexts): string[] {

@@ -121,7 +121,7 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
   };
 
   for (let i = first + 1; i < lines.length; i++) {
-    const line = lines[i]!.replace(/\s+$/, '');
+    const line = lines[i]!.trimEnd();
     const lineNo = i + 1;
     const start = blockStart.exec(line);
     if (start) {

@@ -35,6 +35,8 @@ export const PHRASE_KEYS = [
   'subject.no-subject',
   'subject.notification',
   'echo.heading',
+  'echo.line-cut',
+  'echo.lines-cut',
 ] as const;
 export type PhraseKey = (typeof PHRASE_KEYS)[number];
 
@@ -115,6 +117,8 @@ const PHRASE_PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
   'subject.no-subject': ['submission'],
   'subject.notification': ['objectType', 'handle', 'ticket', 'submission'],
   'echo.heading': ['index', 'total', 'form'],
+  'echo.line-cut': ['count'],
+  'echo.lines-cut': ['count'],
 };
 const INCLUDES = ['plain-text-reminder', 'blank-forms'];
 const PROSE_PLACEHOLDERS: Readonly<Record<ProseKey, readonly string[]>> = {

@@ -125,6 +125,45 @@ describe('a digest reply to three templates, one approved, one rejected, one hel
     expect(body.split('\n').filter((l) => l.startsWith('Template:'))).toEqual([]);
   });
 
+  it('quotes a runaway template in part: a long line cut, the lines past the limit counted, a key across the cut still hidden', async () => {
+    const [first, ...others] = threeTemplates().templates;
+    const runaway = [
+      'Template: ARIN-REASSIGN-SIMPLE-5.0',
+      `09. Public Comments: ${'x'.repeat(974)}${KEY} and 5,000,000 characters more`,
+      ...Array.from({ length: 700 }, (_, i) => `** pasted log line ${i}`),
+      '',
+      '',
+    ].join('\n');
+    const request = { ...threeTemplates(), templates: [{ ...first!, echo: runaway }, ...others] };
+    const [mail] = (await compose(request)) as [OutgoingMail];
+    const body = await bodyOf(mail);
+    const quoted = body.split('\n').filter((l) => l.startsWith('>'));
+    const long = quoted.find((l) => l.startsWith('> 09.'))!;
+    expect(long).toMatch(/^> 09\. Public Comments: x{974}API-\* \[\d+ more characters not shown\]$/);
+    expect(body).not.toContain(KEY.slice(0, 9));
+    expect(quoted).toContain('> ** pasted log line 497');
+    expect(quoted).not.toContain('> ** pasted log line 498');
+    expect(quoted).toContain('> [202 more lines not shown]');
+    // The reply parser still reads every block.
+    expect((await parsed(mail)).blocks).toHaveLength(3);
+  });
+
+  it('quotes a body of many blank lines in linear time (no regex anchored only at its end)', async () => {
+    const [first, ...others] = threeTemplates().templates;
+    const timeFor = async (echo: string) => {
+      const request = { ...threeTemplates(), templates: [{ ...first!, echo }, ...others] };
+      const started = performance.now();
+      await compose(request);
+      return performance.now() - started;
+    };
+    const size = 400_000;
+    await timeFor('warm up\n'.repeat(10));
+    // The same number of characters: ordinary text against blank lines with one character after.
+    const ordinary = await timeFor(`${'a'.repeat(size - 1)}\n`);
+    const blank = await timeFor(`${'\n'.repeat(size)}x`);
+    expect(blank).toBeLessThan(Math.max(ordinary, 5) * 20);
+  });
+
   it('explains what REJECTED and PENDING_REVIEW mean and reminds that templates are plain text', async () => {
     const body = await bodyOf(((await compose(threeTemplates())) as [OutgoingMail])[0]);
     expect(body).toContain(texts.prose.pendingReview);

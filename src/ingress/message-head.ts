@@ -14,6 +14,25 @@ export interface MessageHead {
   readonly subject: string | undefined;
 }
 
+/**
+ * A header value as the database can keep it: PostgreSQL text holds no NUL (a header may, and a
+ * decoded encoded-word may carry one), and an index entry holds at most about 2.7 KB (the
+ * Message-ID is indexed; RFC 6532 lets it be non-ASCII, so 998 characters can be 3 KB).
+ * Without this a stray byte made every try fail and the sender's MTA hear "try again" for days.
+ */
+export function storableHeaderValue(value: string, maxBytes = 998): string {
+  const clean = value.replaceAll('\0', '').toWellFormed();
+  if (Buffer.byteLength(clean) <= maxBytes) return clean;
+  let bytes = 0;
+  let end = 0;
+  for (const character of clean) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > maxBytes) break;
+    end += character.length;
+  }
+  return clean.slice(0, end);
+}
+
 /** A header field line: a name of printable characters except ':', then ':'. */
 const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+:/;
 /** Headers longer than this are not a mail we want (and would be costly to parse). */
@@ -58,9 +77,9 @@ export async function readMessageHead(raw: Buffer, maxBytes: number): Promise<Re
     });
     const from = parsed.from?.value.find((a) => a.address)?.address?.toLowerCase();
     return ok({
-      messageId: (parsed.messageId ?? '').trim().slice(0, 998),
-      fromAddress: from,
-      subject: parsed.subject?.slice(0, 998),
+      messageId: storableHeaderValue((parsed.messageId ?? '').trim()),
+      fromAddress: from === undefined ? undefined : storableHeaderValue(from),
+      subject: parsed.subject === undefined ? undefined : storableHeaderValue(parsed.subject),
     });
   } catch (error) {
     return fail(problem('E_NOT_A_MAIL', `the message headers cannot be read: ${(error as Error).message}`));

@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { type Executor, type SubmissionState, tables } from '../db/index.ts';
-import { describeError, fail, ok, problem, type Result } from '../shared/errors.ts';
+import { describeError, errorChain, fail, ok, problem, type Result } from '../shared/errors.ts';
 import { redactApiKey } from '../shared/redact.ts';
 import { deliveryDigest } from './delivery-digest.ts';
-import { type MessageHead, readMessageHead } from './message-head.ts';
+import { type MessageHead, readMessageHead, storableHeaderValue } from './message-head.ts';
 import { newSubmissionId } from './submission-id.ts';
 
 export interface Envelope {
@@ -45,7 +45,7 @@ export interface StoreOptions {
 }
 
 /**
- * Errors: E_EMPTY_MESSAGE, E_NOT_A_MAIL, E_MESSAGE_TOO_LARGE (permanent), E_DATABASE_UNAVAILABLE
+ * Errors: E_EMPTY_MESSAGE, E_NOT_A_MAIL, E_MESSAGE_TOO_LARGE, E_UNSTORABLE_MESSAGE (permanent), E_DATABASE_UNAVAILABLE
  * (temporary: nothing was stored, or a row was stored that the sweeper will queue).
  */
 export async function storeSubmission(
@@ -71,10 +71,10 @@ export async function storeSubmission(
       deliverySha256,
       messageId,
       sizeBytes: message.raw.length,
-      envelopeFrom: message.envelope.mailFrom,
-      envelopeTo: [...message.envelope.rcptTo],
+      envelopeFrom: storableHeaderValue(message.envelope.mailFrom),
+      envelopeTo: message.envelope.rcptTo.map((to) => storableHeaderValue(to)),
       remoteAddress: message.remoteAddress ?? null,
-      heloName: message.heloName ?? null,
+      heloName: message.heloName === undefined ? null : storableHeaderValue(message.heloName),
       via: message.via,
       fromAddress: fromAddress ?? null,
       // The console lists subjects: a key written there must not show (the raw bytes keep it).
@@ -90,10 +90,29 @@ export async function storeSubmission(
     if (!existing) throw new Error('the duplicate row vanished between insert and select');
     return ok({ id: existing.id, duplicate: true, state: existing.state, fromAddress });
   } catch (error) {
+    // What the database refuses as data (SQLSTATE class 22, or 54 for a value over a limit) is
+    // refused again on every try: the sender must hear so (5xx, its MTA bounces it with our
+    // reason), not "try again" until its MTA gives up days later. The head values are cleaned
+    // before they are stored (storableHeaderValue), so this is for what nobody foresaw.
+    if (isDataRefusal(error)) {
+      return fail(
+        problem(
+          'E_UNSTORABLE_MESSAGE',
+          `the message could not be stored as it is (${describeError(error)}); it was not accepted, please write to the hostmaster by other means`,
+        ),
+      );
+    }
     return fail(
       problem('E_DATABASE_UNAVAILABLE', `the message could not be stored: ${describeError(error)}`),
     );
   }
+}
+
+/** A database error that the same values would get again: SQLSTATE class 22 (data exception) or 54 (over a limit). */
+export function isDataRefusal(error: unknown): boolean {
+  return errorChain(error).some(
+    (e) => typeof e.code === 'string' && (e.code.startsWith('22') || e.code.startsWith('54')),
+  );
 }
 
 /**

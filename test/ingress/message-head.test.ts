@@ -1,6 +1,11 @@
 /** The cheap, pure parts of the ingress: reading a message's head, submission ids, Redis URLs. */
 import { describe, expect, it } from 'vitest';
-import { newSubmissionId, readMessageHead, SUBMISSION_ID_PATTERN } from '../../src/ingress/index.ts';
+import {
+  newSubmissionId,
+  readMessageHead,
+  SUBMISSION_ID_PATTERN,
+  storableHeaderValue,
+} from '../../src/ingress/index.ts';
 import { parseRedisUrl, redisOptionsFor } from '../../src/queue/index.ts';
 
 describe('reading the head of a message', () => {
@@ -27,6 +32,27 @@ describe('reading the head of a message', () => {
         subject: 'Netz für Kunde API-1111-2222-3333-4444',
       },
     });
+  });
+
+  it('keeps NUL out of what it reads, and a long non-ASCII Message-ID within what an index holds', async () => {
+    const longId = `<${'é'.repeat(950)}@isp.example>`;
+    const raw = Buffer.from(
+      [
+        `From: =?utf-8?B?${Buffer.from('Nul\u0000 Name').toString('base64')}?= <noc@isp.example>`,
+        `Subject: =?utf-8?B?${Buffer.from('SWIP \u0000 batch').toString('base64')}?=`,
+        `Message-ID: ${longId}`,
+        '',
+        'body',
+      ].join('\r\n'),
+    );
+    const head = await readMessageHead(raw, 1_000_000);
+    if (!head.ok) throw new Error(head.error.message);
+    expect(head.value.subject).toBe('SWIP  batch');
+    expect(Buffer.byteLength(head.value.messageId)).toBeLessThanOrEqual(998);
+    expect(longId.startsWith(head.value.messageId)).toBe(true);
+    expect(storableHeaderValue('a\u0000b\ud800c')).toBe('ab\ufffdc');
+    // Cut at a character, never inside one.
+    expect(storableHeaderValue('ééé', 5)).toBe('éé');
   });
 
   it('copes with bare LF line ends and a message without Message-ID or From', async () => {

@@ -3,10 +3,11 @@
  * and both database backends. What it is told must match what is durable: 250 with an id means
  * a row in `submissions` and a job in Redis; anything else means nothing was kept.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { type Ingress, SUBMISSION_ID_PATTERN, startIngress } from '../../src/ingress/index.ts';
+import { isDataRefusal } from '../../src/ingress/store.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
@@ -115,6 +116,45 @@ describe.each(BACKENDS)('SMTP ingress on %s', (backend) => {
     await database.db.update(tables.submissions).set({ state: 'done' }).where(eq(tables.submissions.id, id));
     expect(submissionIdOf(await sendOverSmtp(ingress.port, raw))).toBe(id);
     expect(await queue.hasJob(id)).toBe(false);
+  });
+
+  it('stores a message whose head holds NUL bytes or a Message-ID too long for the index (never 451 forever)', async () => {
+    const nulSubject = templateMail({ subject: 'SWIP\u0000 batch', messageId: '<nul-subject@isp.example>' });
+    const encodedNul = templateMail({
+      subject: `=?utf-8?B?${Buffer.from('SWIP \u0000 batch').toString('base64')}?=`,
+      messageId: '<nul\u0000id@isp.example>',
+    });
+    const longId = `<${'é'.repeat(950)}@isp.example>`;
+    const longMessageId = templateMail({ messageId: longId });
+    const ids: string[] = [];
+    for (const raw of [nulSubject, encodedNul, longMessageId]) {
+      const answer = await sendOverSmtp(ingress.port, raw);
+      expect(answer.code, answer.text).toBe(250);
+      ids.push(submissionIdOf(answer));
+      const [row] = await rowsFor(ids.at(-1)!);
+      // The record is the bytes as received; only the columns beside them are cleaned.
+      expect(row!.raw.toString('utf8')).toBe(raw);
+      expect(row!.subject ?? '').not.toContain('\u0000');
+      expect(row!.messageId).not.toContain('\u0000');
+    }
+    const [long] = await rowsFor(ids[2]!);
+    expect(longId.startsWith(long!.messageId)).toBe(true);
+    // The long one is still recognised when it comes again.
+    expect(submissionIdOf(await sendOverSmtp(ingress.port, longMessageId))).toBe(ids[2]);
+  });
+
+  it('tells a refusal of the data (sent again, refused again) from an outage', async () => {
+    const refusedAs = async (statement: ReturnType<typeof sql>) =>
+      database.db.execute(statement).then(
+        () => 'accepted',
+        (error: unknown) => (isDataRefusal(error) ? 'data refused' : 'other'),
+      );
+    expect(await refusedAs(sql`select ${'a\u0000b'}::text`)).toBe('data refused');
+    expect(await refusedAs(sql`select 'x'::integer`)).toBe('data refused');
+    expect(await refusedAs(sql`select * from no_such_table`)).toBe('other');
+    expect(isDataRefusal(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(
+      false,
+    );
   });
 
   it('refuses what is not a mail at all with a permanent 550 5.6.0', async () => {

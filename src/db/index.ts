@@ -6,6 +6,7 @@ export {
   prefixedSelection,
   prefixedValues,
 } from './columns.ts';
+export { isDataRefusal } from './data-refusal.ts';
 export * from './database.ts';
 export { MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from './open.ts';
 export { type Preparable, preparedQuery, preparedSql } from './prepared.ts';

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import { type Executor, type SubmissionState, tables } from '../db/index.ts';
-import { describeError, errorChain, fail, ok, problem, type Result } from '../shared/errors.ts';
+import { type Executor, isDataRefusal, type SubmissionState, tables } from '../db/index.ts';
+import { describeError, fail, ok, problem, type Result } from '../shared/errors.ts';
 import { redactApiKey } from '../shared/redact.ts';
 import { deliveryDigest } from './delivery-digest.ts';
 import { type MessageHead, readMessageHead, storableHeaderValue } from './message-head.ts';
@@ -106,13 +106,6 @@ export async function storeSubmission(
       problem('E_DATABASE_UNAVAILABLE', `the message could not be stored: ${describeError(error)}`),
     );
   }
-}
-
-/** A database error that the same values would get again: SQLSTATE class 22 (data exception) or 54 (over a limit). */
-export function isDataRefusal(error: unknown): boolean {
-  return errorChain(error).some(
-    (e) => typeof e.code === 'string' && (e.code.startsWith('22') || e.code.startsWith('54')),
-  );
 }
 
 /**

@@ -4,14 +4,16 @@
  */
 import type { DnsResolver } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
-import type { Database } from '../db/index.ts';
+import { type Database, isDataRefusal } from '../db/index.ts';
 import {
   type RedisLocation,
   type SubmissionJob,
   type SubmissionWorker,
   startSubmissionWorker,
+  UnrecoverableError,
 } from '../queue/index.ts';
 import type { ReplyTexts } from '../replies/index.ts';
+import { describeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createWorkerContext, type WorkerContext, type WorkerMetrics } from './context.ts';
 import { recordGaveUp } from './gave-up.ts';
@@ -66,14 +68,23 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
           attempt: meta.attemptsMade + 1,
           err: error,
         };
-        if (meta.lastAttempt && job.kind === 'process') {
-          options.logger.error(fields, 'job failed on its last try; put in the rejection queue for staff');
+        // Values the database refuses as data are refused again on every try: give up now, so
+        // the sender hears within seconds, not after the backoff's minutes of retries.
+        const hopeless = isDataRefusal(error);
+        if ((meta.lastAttempt || hopeless) && job.kind === 'process') {
+          options.logger.error(
+            fields,
+            hopeless
+              ? 'job failed on data the database refuses; not retried, put in the rejection queue for staff'
+              : 'job failed on its last try; put in the rejection queue for staff',
+          );
           await recordGaveUp(ctx, job.submissionId, meta.attemptsMade + 1, error).catch((failure: unknown) =>
             options.logger.error(
               { submissionId: job.submissionId, err: failure },
               'could not put the failed job in the rejection queue; it stays failed in the queue',
             ),
           );
+          if (hopeless) throw new UnrecoverableError(describeError(error));
         } else {
           options.logger.error(fields, 'job failed; it will be retried');
         }

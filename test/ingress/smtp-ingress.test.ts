@@ -5,9 +5,8 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tables } from '../../src/db/index.ts';
+import { isDataRefusal, tables } from '../../src/db/index.ts';
 import { type Ingress, SUBMISSION_ID_PATTERN, startIngress } from '../../src/ingress/index.ts';
-import { isDataRefusal } from '../../src/ingress/store.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';

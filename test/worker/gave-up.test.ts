@@ -148,4 +148,65 @@ describe('a job that fails every try (postgres, real Redis)', () => {
     // The first said staff would process it; this one is the real answer, with its own Message-ID.
     expect(replies).toHaveLength(2);
   });
+
+  it('is not retried when the database refuses its data: given up on the first try, the sender told at once', async () => {
+    // Whatever values the database refuses (SQLSTATE class 22) it refuses on every try; a
+    // trigger stands in for a value nobody foresaw.
+    await database.db.execute(sql`create function refuse_net() returns trigger language plpgsql as $$
+      begin raise exception 'this value cannot be stored' using errcode = '22P05'; end $$`);
+    await database.db.execute(
+      sql`create trigger refuse_net before insert on nets for each row execute function refuse_net()`,
+    );
+    const patient = new SubmissionQueue({ kind: 'url', url: redis.url }, { backoffMs: 60_000, attempts: 5 });
+    const stored = await storeSubmission(database.db, {
+      raw: Buffer.from(
+        mail({
+          subject: `SWIP ${DEMO_API_KEY}`,
+          messageId: '<refused-data@demo-isp.example>',
+          body: simpleReassignment({ range: '198.51.100.72/29', name: 'DEMO-REFUSED-DATA' }),
+        }),
+      ),
+      envelope: { mailFrom: 'noc@demo-isp.example', rcptTo: ['hostmaster@localhost'] },
+      via: 'smtp',
+      remoteAddress: '127.0.0.1',
+    });
+    if (!stored.ok) throw new Error(stored.error.message);
+    const id = stored.value.id;
+    const worker = startWorker({
+      config: loadConfig({}),
+      db: database.db,
+      redis: { kind: 'url', url: redis.url },
+      logger: silentLogger(),
+      texts: loadReplyTexts(),
+    });
+    try {
+      expect((await patient.enqueue({ kind: 'process', submissionId: id })).ok).toBe(true);
+      // Five tries a minute apart would take minutes; it is in the rejection queue after one.
+      const rejection = await until('the message is in the rejection queue', async () => {
+        const [row] = await database.db
+          .select()
+          .from(tables.rejections)
+          .where(and(eq(tables.rejections.submissionId, id), isNull(tables.rejections.templateIndex)));
+        return row;
+      });
+      expect(rejection.reason).toContain('after 1 try');
+      expect(rejection.reason).toContain('this value cannot be stored');
+      const [told] = await database.db
+        .select()
+        .from(tables.outbox)
+        .where(and(eq(tables.outbox.submissionId, id), eq(tables.outbox.kind, 'reply')));
+      expect(told?.recipients).toEqual(['noc@demo-isp.example']);
+      const job = await until('the job has failed for good', async () => {
+        const found = await patient.queue.getJob(id);
+        return found && (await found.getState()) === 'failed' ? found : undefined;
+      });
+      expect(job.attemptsMade).toBe(1);
+      expect(await netByName(database.db, 'DEMO-REFUSED-DATA')).toHaveLength(0);
+    } finally {
+      await worker.close();
+      await patient.close();
+      await database.db.execute(sql`drop trigger refuse_net on nets`);
+      await database.db.execute(sql`drop function refuse_net`);
+    }
+  });
 });

@@ -10,11 +10,18 @@ export interface IncomingMailFacts {
   /** SMTP MAIL FROM; '' or '<>' is the null sender of a bounce. Undefined when unknown (piped in). */
   readonly envelopeFrom?: string;
   readonly from?: string;
+  /** Every Reply-To address (several fields joined by ', '): the first is answered, all are checked. */
   readonly replyTo?: string;
   readonly returnPath?: string;
   readonly autoSubmitted?: string;
   readonly precedence?: string;
   readonly listId?: string;
+  /** The names of the message's `List-*` header fields (`List-Post`, `List-Unsubscribe`...). */
+  readonly listFields?: readonly string[];
+  /** `X-Loop` values: robots, ourselves among them, mark the mail they send with their address. */
+  readonly xLoop?: readonly string[];
+  /** `X-Hostmaster-Status`, which only our own replies carry. */
+  readonly hostmasterStatus?: string;
   /** `multipart/report` is a delivery or disposition notification. */
   readonly contentType?: string;
 }
@@ -27,6 +34,7 @@ export type NoReplyReason =
   | 'bulk-precedence'
   | 'mailing-list'
   | 'our-own-address'
+  | 'our-own-reply'
   | 'no-address';
 
 export type ReplyDecision =
@@ -36,6 +44,17 @@ export type ReplyDecision =
 /** Senders that are machines reporting on mail, never people sending templates. */
 const DAEMON_LOCAL_PARTS = new Set(['mailer-daemon', 'postmaster', 'mail-daemon', 'mailerdaemon']);
 
+/** List-Id (RFC 2919) and the list fields of RFC 2369: any of them marks mail a list sent. */
+const LIST_FIELDS = new Set([
+  'list-id',
+  'list-help',
+  'list-subscribe',
+  'list-unsubscribe',
+  'list-post',
+  'list-owner',
+  'list-archive',
+]);
+
 function isNullPath(value: string | undefined): boolean {
   return value !== undefined && /^\s*<?\s*>?\s*$/.test(value);
 }
@@ -43,6 +62,23 @@ function isNullPath(value: string | undefined): boolean {
 function isListAddress(address: string): boolean {
   const local = localPart(address);
   return local.startsWith('owner-') || local.endsWith('-request') || local.endsWith('-owner');
+}
+
+/**
+ * The first word of a structured header value, lower-cased, with RFC 5322 comments left out:
+ * `Bulk (newsletter)` -> `bulk`, `auto-replied; owner-email="x@y"` -> `auto-replied`.
+ */
+function firstWord(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let text = value;
+  for (let previous = ''; previous !== text; ) {
+    previous = text;
+    text = text.replace(/\([^()]*\)/g, ' ');
+  }
+  return text
+    .split(/[\s;,]+/)
+    .find((w) => w !== '')
+    ?.toLowerCase();
 }
 
 const no = (reason: NoReplyReason, explanation: string): ReplyDecision => ({
@@ -56,36 +92,47 @@ export function shouldReply(facts: IncomingMailFacts, ourAddresses: readonly str
   if (isNullPath(facts.envelopeFrom)) return no('null-sender', 'the envelope sender is empty (<>): a bounce');
   if (isNullPath(facts.returnPath)) return no('null-sender', 'Return-Path is <>: a bounce');
 
+  const isOurs = (a: string) => ourAddresses.some((o) => sameAddress(a, o));
+  if (facts.hostmasterStatus !== undefined) {
+    return no('our-own-reply', 'it carries X-Hostmaster-Status: one of our own replies came back');
+  }
+  const loop = (facts.xLoop ?? []).flatMap(addressesIn).find(isOurs);
+  if (loop) return no('our-own-address', `X-Loop names ${loop}, our own address: it already passed us`);
+
   const envelope = firstAddress(facts.envelopeFrom) ?? facts.envelopeFrom?.trim();
   const from = firstAddress(facts.from);
-  const replyTo = firstAddress(facts.replyTo);
+  const replyTos = addressesIn(facts.replyTo);
   const senders = [envelope, firstAddress(facts.returnPath), from].filter(
     (a): a is string => !!a && a.includes('@'),
   );
+  const to = replyTos[0] ?? from ?? senders[0];
+  // Every address the mail came from or asks answers to, the one we would answer among them:
+  // a bounce address, a list's robot or ourselves in any of them, and nobody is answered.
+  const addresses = [...senders, ...replyTos];
 
-  const daemon = senders.find((a) => DAEMON_LOCAL_PARTS.has(localPart(a)));
+  const daemon = addresses.find((a) => DAEMON_LOCAL_PARTS.has(localPart(a)));
   if (daemon) return no('mailer-daemon', `${daemon} is a mail system address: a bounce or a notice`);
   if (/^\s*multipart\/report\b/i.test(facts.contentType ?? '')) {
     return no('delivery-report', 'the message is a delivery or disposition report (multipart/report)');
   }
 
-  const autoSubmitted = facts.autoSubmitted?.split(';')[0]?.trim().toLowerCase();
+  const autoSubmitted = firstWord(facts.autoSubmitted);
   if (autoSubmitted && autoSubmitted !== 'no') {
     return no('auto-submitted', `Auto-Submitted: ${autoSubmitted}: answering automatic mail makes loops`);
   }
-  const precedence = facts.precedence?.trim().toLowerCase();
+  const precedence = firstWord(facts.precedence);
   if (precedence === 'bulk' || precedence === 'list' || precedence === 'junk') {
     return no('bulk-precedence', `Precedence: ${precedence}`);
   }
   if (facts.listId?.trim()) return no('mailing-list', 'the message came through a mailing list (List-Id)');
-  const list = senders.find(isListAddress);
+  const listField = facts.listFields?.find((name) => LIST_FIELDS.has(name.trim().toLowerCase()));
+  if (listField) return no('mailing-list', `the message came through a mailing list (${listField})`);
+  const list = addresses.find(isListAddress);
   if (list) return no('mailing-list', `${list} is a mailing list's address`);
 
-  const candidates = [...senders, ...addressesIn(facts.replyTo)];
-  const ours = candidates.find((a) => ourAddresses.some((o) => sameAddress(a, o)));
+  const ours = addresses.find(isOurs);
   if (ours) return no('our-own-address', `${ours} is our own address: answering it would loop`);
 
-  const to = replyTo ?? from ?? senders[0];
   if (!to) return no('no-address', 'neither Reply-To, From nor the envelope sender holds an address');
   return { reply: true, to };
 }

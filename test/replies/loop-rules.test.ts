@@ -26,6 +26,21 @@ describe('mail we answer', () => {
     ],
     ['Auto-Submitted: no is a person', { ...customer, autoSubmitted: 'no' }, 'jane@isp.example'],
     ['Precedence: first-class is not bulk', { ...customer, precedence: 'first-class' }, 'jane@isp.example'],
+    [
+      'Auto-Submitted: no, with a comment',
+      { ...customer, autoSubmitted: 'No (sent by a person)' },
+      'jane@isp.example',
+    ],
+    [
+      "another robot's X-Loop (the customer's ticket system)",
+      { ...customer, xLoop: ['tickets@isp.example'] },
+      'jane@isp.example',
+    ],
+    [
+      'a List- field that is not a list field (List-Unsubscribe-Post alone)',
+      { ...customer, listFields: ['List-Unsubscribe-Post'] },
+      'jane@isp.example',
+    ],
     ['piped in without an envelope', { from: 'jane@isp.example' }, 'jane@isp.example'],
     ['no From: the envelope sender', { envelopeFrom: 'jane@isp.example' }, 'jane@isp.example'],
   ];
@@ -63,7 +78,45 @@ describe('mail we never answer', () => {
     ['Precedence: bulk', { ...customer, precedence: 'bulk' }, 'bulk-precedence'],
     ['Precedence: list', { ...customer, precedence: 'List' }, 'bulk-precedence'],
     ['Precedence: junk', { ...customer, precedence: ' junk ' }, 'bulk-precedence'],
+    ['Precedence: bulk, with a comment', { ...customer, precedence: 'bulk (newsletter)' }, 'bulk-precedence'],
+    ['Precedence: a comment first', { ...customer, precedence: '(digest) LIST' }, 'bulk-precedence'],
     ['a mailing list (List-Id)', { ...customer, listId: '<swip.lists.isp.example>' }, 'mailing-list'],
+    ['a mailing list with List-Post only', { ...customer, listFields: ['List-Post'] }, 'mailing-list'],
+    [
+      'a mailing list with List-Unsubscribe only (any case)',
+      { ...customer, listFields: ['list-unsubscribe'] },
+      'mailing-list',
+    ],
+    [
+      'a mailing list with List-Archive and List-Help',
+      { ...customer, listFields: ['List-Archive', 'List-Help'] },
+      'mailing-list',
+    ],
+    [
+      'Reply-To a mailer-daemon: the reply would go to a bounce address',
+      { ...customer, replyTo: 'MAILER-DAEMON@mx.isp.example' },
+      'mailer-daemon',
+    ],
+    [
+      'Reply-To a list request address',
+      { ...customer, replyTo: 'NOC list <noc-list-request@isp.example>' },
+      'mailing-list',
+    ],
+    [
+      'a second Reply-To address is a list owner',
+      { ...customer, replyTo: 'billing@isp.example, owner-noc@lists.isp.example' },
+      'mailing-list',
+    ],
+    [
+      'X-Loop naming our mailbox',
+      { ...customer, xLoop: ['rt@isp.example', 'Hostmaster@Registry.Example'] },
+      'our-own-address',
+    ],
+    [
+      'one of our own replies back, Auto-Submitted stripped on the way',
+      { ...customer, hostmasterStatus: 'REJECTED' },
+      'our-own-reply',
+    ],
     ['a list owner address', { ...customer, envelopeFrom: 'swip-request@lists.isp.example' }, 'mailing-list'],
     [
       'ourselves, in From',

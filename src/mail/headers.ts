@@ -101,3 +101,72 @@ export function automationSignals(h: MailHeaders): AutomationSignals {
     reasons.push(`Precedence: ${h.precedence}`);
   return { bounce, autoSubmitted, mailingList, reasons };
 }
+
+/**
+ * The fields of a header block (everything above the first empty line), unfolded, by lower-case
+ * name, in order. A plain parse, no MIME: it reads the head of a message whose body mailparser
+ * cannot (too many parts, broken boundaries), so whom to answer is still decided on its headers.
+ */
+function headerFields(head: Buffer | string): Map<string, string[]> {
+  const text = typeof head === 'string' ? head : head.toString('utf8');
+  const fields = new Map<string, string[]>();
+  let current: { name: string; value: string } | undefined;
+  const flush = () => {
+    if (!current) return;
+    const list = fields.get(current.name) ?? [];
+    list.push(current.value.trim());
+    fields.set(current.name, list);
+    current = undefined;
+  };
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '') break;
+    if (/^[ \t]/.test(line)) {
+      if (current) current.value += ` ${line.trim()}`;
+      continue;
+    }
+    flush();
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    current = { name: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1) };
+  }
+  flush();
+  return fields;
+}
+
+/**
+ * What decides whether a message may be answered (RFC 3834), as written in its header block
+ * (see headerFields); the names are the reply rules' facts (src/replies/loop-rules.ts). Every
+ * Reply-To field is kept (joined by ', '), every List-* field named, and both loop marks read:
+ * X-Loop, and X-Hostmaster-Status, which only our own replies carry.
+ */
+export function readReplyHeaders(head: Buffer | string) {
+  const fields = headerFields(head);
+  const first = (name: string) => fields.get(name)?.[0];
+  const replyTo = fields.get('reply-to')?.join(', ');
+  const [from, returnPath, autoSubmitted, precedence, listId, hostmasterStatus, contentType] = [
+    'from',
+    'return-path',
+    'auto-submitted',
+    'precedence',
+    'list-id',
+    'x-hostmaster-status',
+    'content-type',
+  ].map(first);
+  return {
+    ...(from !== undefined ? { from } : {}),
+    ...(replyTo !== undefined ? { replyTo } : {}),
+    ...(returnPath !== undefined ? { returnPath } : {}),
+    ...(autoSubmitted !== undefined ? { autoSubmitted } : {}),
+    ...(precedence !== undefined ? { precedence } : {}),
+    ...(listId !== undefined ? { listId } : {}),
+    // `list-unsubscribe` -> `List-Unsubscribe`, as staff know the field.
+    listFields: [...fields.keys()]
+      .filter((name) => name.startsWith('list-'))
+      .map((name) => name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase())),
+    xLoop: fields.get('x-loop') ?? [],
+    ...(hostmasterStatus !== undefined ? { hostmasterStatus } : {}),
+    ...(contentType !== undefined ? { contentType } : {}),
+  };
+}
+
+export type ReplyHeaders = ReturnType<typeof readReplyHeaders>;

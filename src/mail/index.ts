@@ -3,7 +3,7 @@
  * Error codes: E_BAD_MIME.
  */
 export { extractMail } from './extract.ts';
-export { automationSignals } from './headers.ts';
+export { automationSignals, type ReplyHeaders, readReplyHeaders } from './headers.ts';
 export { stripCleartextSignature } from './pgp.ts';
 export type {
   AutomationSignals,

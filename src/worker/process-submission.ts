@@ -20,9 +20,10 @@ import {
   tables,
   updateRows,
 } from '../db/index.ts';
-import { type ExtractedMail, extractMail } from '../mail/index.ts';
+import { headerBlock } from '../ingress/index.ts';
+import { type ExtractedMail, extractMail, readReplyHeaders } from '../mail/index.ts';
 import { type PocNaming, takeMessageNumbers } from '../registry/index.ts';
-import { type ReplyRequest, shouldReply } from '../replies/index.ts';
+import { type ReplyDecision, type ReplyRequest, shouldReply } from '../replies/index.ts';
 import {
   describeError,
   type ErrorCode,
@@ -78,23 +79,12 @@ export async function readSubmission(
   const extracted = await extractMail(submission.raw);
   const base = { submission, templates: [] as ParsedTemplate[], requester: undefined };
   if (!extracted.ok) {
+    // The body could not be read; the headers still say whether the sender is a person.
     const fallback = fallbackReplyTo(ctx, submission);
     return { ...base, mail: undefined, ...fallback, refusal: extracted.error };
   }
   const mail = extracted.value;
-  const decision = shouldReply(
-    {
-      envelopeFrom: submission.via === 'smtp' ? submission.envelopeFrom : undefined,
-      from: mail.headers.from?.address,
-      replyTo: mail.headers.replyTo?.address,
-      returnPath: mail.headers.returnPath,
-      autoSubmitted: mail.headers.autoSubmitted,
-      precedence: mail.headers.precedence,
-      listId: mail.headers.listId,
-      contentType: mail.headers.contentType,
-    },
-    ctx.ourAddresses,
-  );
+  const decision = replyDecision(ctx, submission);
   const replyTo = decision.reply ? decision.to : undefined;
   const noReply = decision.reply ? undefined : decision.explanation;
   const parsed = parseSubmission(
@@ -178,16 +168,32 @@ export class TemporaryError extends Error {
   override name = 'TemporaryError';
 }
 
+/**
+ * Whom to answer, from the header block of the stored message alone (src/mail's plain header
+ * parse, no MIME): every rule of shouldReply (bounces, Auto-Submitted, lists, X-Loop naming us,
+ * our own replies come back, Reply-To to a daemon or a list) holds whether the body can be read
+ * or not, and even when reading it is what failed.
+ */
+function replyDecision(ctx: WorkerContext, submission: Submission): ReplyDecision {
+  const envelopeFrom = submission.via === 'smtp' ? submission.envelopeFrom : undefined;
+  const head = readReplyHeaders(headerBlock(submission.raw));
+  return shouldReply(
+    {
+      ...head,
+      // A head without From: the one the ingress stored (it read the same head).
+      ...(head.from === undefined && submission.fromAddress ? { from: submission.fromAddress } : {}),
+      ...(envelopeFrom !== undefined ? { envelopeFrom } : {}),
+    },
+    ctx.ourAddresses,
+  );
+}
+
+/** Whom to answer when the mail itself cannot be read (see replyDecision), or why nobody. */
 export function fallbackReplyTo(
   ctx: WorkerContext,
   submission: Submission,
 ): { replyTo: string | undefined; noReply?: string } {
-  const candidate = submission.fromAddress || submission.envelopeFrom;
-  if (!candidate) return { replyTo: undefined, noReply: 'the message names no sender to answer' };
-  const decision = shouldReply(
-    { envelopeFrom: submission.via === 'smtp' ? submission.envelopeFrom : undefined, from: candidate },
-    ctx.ourAddresses,
-  );
+  const decision = replyDecision(ctx, submission);
   return decision.reply ? { replyTo: decision.to } : { replyTo: undefined, noReply: decision.explanation };
 }
 

@@ -309,6 +309,120 @@ describe.each(BACKENDS)('whole messages (%s)', (backend) => {
     expect(submission!.raw.toString('utf8')).toContain('could not be delivered');
   });
 
+  it('mail that reads like a person but is a loop, a list or bulk is applied and kept for staff, never answered', async () => {
+    const cases: { name: string; headers: Record<string, string>; reason: RegExp }[] = [
+      // A robot that marks its mail with the address it came through: ours.
+      { name: 'DEMO-XLOOP', headers: { 'X-Loop': 'hostmaster@localhost' }, reason: /X-Loop names/ },
+      // One of our own replies, sent back by a forwarder that dropped Auto-Submitted.
+      {
+        name: 'DEMO-OWN-REPLY',
+        headers: {
+          'X-Hostmaster-Status': 'APPROVED',
+          'X-Hostmaster-Submission': 'S0000000000000000000000000',
+        },
+        reason: /X-Hostmaster-Status/,
+      },
+      // A list without List-Id: only its RFC 2369 fields say so.
+      {
+        name: 'DEMO-LIST-POST',
+        headers: {
+          'List-Post': '<mailto:noc-list@demo-isp.example>',
+          'List-Unsubscribe': '<mailto:noc-list-request@demo-isp.example>',
+        },
+        reason: /mailing list \(List-Post\)/,
+      },
+      { name: 'DEMO-BULK', headers: { Precedence: 'Bulk (newsletter)' }, reason: /Precedence: bulk/ },
+      // A reply would go to a bounce address, or to the list's robot.
+      {
+        name: 'DEMO-RT-DAEMON',
+        headers: { 'Reply-To': 'MAILER-DAEMON@mx.demo-isp.example' },
+        reason: /MAILER-DAEMON@mx\.demo-isp\.example is a mail system address/,
+      },
+      {
+        name: 'DEMO-RT-LIST',
+        headers: { 'Reply-To': 'NOC list <noc-list-request@demo-isp.example>' },
+        reason: /noc-list-request@demo-isp\.example is a mailing list's address/,
+      },
+    ];
+    const sent: { id: string; raw: string; name: string; reason: RegExp }[] = [];
+    for (const [i, c] of cases.entries()) {
+      const raw = mail({
+        subject: `SWIP ${DEMO_API_KEY}`,
+        headers: c.headers,
+        body: simpleReassignment({ range: `198.51.100.${88 + 8 * i}/29`, name: c.name }),
+      });
+      sent.push({ id: await stack.send(raw), raw, name: c.name, reason: c.reason });
+    }
+    for (const { id } of sent) await stack.processed(id);
+    await quietFor(stack.sink, sent.at(-1)!.id, 600);
+    for (const { id, raw, name, reason } of sent) {
+      expect(caughtFor(stack.sink, id), name).toEqual({ replies: 0, notices: 0 });
+      expect(await netByName(stack.database.db, name), name).toHaveLength(1);
+      expect(await rejectionsOf(stack.database.db, id), name).toEqual([
+        expect.objectContaining({ templateIndex: null, reasonCode: 'E_NOT_ANSWERED', state: 'open' }),
+      ]);
+      const [row] = await rejectionsOf(stack.database.db, id);
+      expect(row!.reason, name).toMatch(reason);
+      const [stored] = await stack.database.db
+        .select({ raw: tables.submissions.raw })
+        .from(tables.submissions)
+        .where(eq(tables.submissions.id, id));
+      expect(stored!.raw.toString('utf8'), name).toBe(raw);
+    }
+  });
+
+  it('mail whose MIME cannot be read is answered only if it comes from a person', async () => {
+    // 1,200 parts: mailparser gives up ("Max allowed child nodes exceeded"), E_BAD_MIME.
+    const unreadable = (headers: readonly string[]) =>
+      [
+        ...headers,
+        `Message-ID: <many-parts-${Math.random().toString(36).slice(2)}@demo-isp.example>`,
+        'To: hostmaster@localhost',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b\r\nContent-Type: text/plain\r\n\r\nx\r\n'.repeat(1200) + '--b--\r\n',
+      ].join('\r\n');
+    const autoReply = await stack.send(
+      unreadable([
+        'From: Demo ISP NOC <noc@demo-isp.example>',
+        'Subject: Automatic reply: SWIP',
+        'Auto-Submitted: auto-replied',
+      ]),
+    );
+    const digest = await stack.send(
+      unreadable([
+        'From: noc-list@demo-isp.example',
+        'Subject: noc-list digest, Vol 12, Issue 3',
+        'List-Id: <noc-list.demo-isp.example>',
+        'Precedence: list',
+      ]),
+      { from: 'noc-list-bounces@demo-isp.example' },
+    );
+    const person = await stack.send(
+      unreadable(['From: Demo ISP NOC <noc@demo-isp.example>', 'Subject: SWIP, 1200 attachments']),
+    );
+    const reply = await replyFor(stack.sink, person);
+    expect(reply.mail.rcptTo).toEqual(['noc@demo-isp.example']);
+    expect(reply.parsed.headers?.status).toBe('REJECTED');
+    for (const id of [autoReply, digest]) await stack.processed(id);
+    await quietFor(stack.sink, digest, 600);
+    expect(caughtFor(stack.sink, autoReply)).toEqual({ replies: 0, notices: 0 });
+    expect(caughtFor(stack.sink, digest)).toEqual({ replies: 0, notices: 0 });
+    expect(await rejectionsOf(stack.database.db, autoReply)).toEqual([
+      expect.objectContaining({
+        reasonCode: 'E_BAD_MIME',
+        reason: expect.stringMatching(/not answered: Auto-Submitted: auto-replied/),
+      }),
+    ]);
+    expect(await rejectionsOf(stack.database.db, digest)).toEqual([
+      expect.objectContaining({
+        reasonCode: 'E_BAD_MIME',
+        reason: expect.stringMatching(/not answered: Precedence: list/),
+      }),
+    ]);
+  });
+
   it('an IPv4 reassignment of a /20 waits for staff: PENDING_REVIEW, ticket open, nothing applied', async () => {
     const { id, reply } = await submit(stack, [
       simpleReassignment({ range: '100.64.16.0/20', name: 'DEMO-BIG-CUSTOMER' }),

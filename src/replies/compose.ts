@@ -9,6 +9,7 @@ import { firstAddress } from './addresses.ts';
 import { digestBody, oneLine, singleBody } from './layout.ts';
 import { replyMessageId } from './message-id.ts';
 import { crlfLines, renderTextMail, type TextMailHeaders } from './mime.ts';
+import { redactApiKeys } from './redact.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import {
   type OutgoingMail,
@@ -79,13 +80,22 @@ function subjectFor(
   return oneLine(fill(texts.phrases[key], { subject: base, status }));
 }
 
+/** A message id that holds an API key (or anything shaped like one) is left out of our headers. */
+const holdsKey = (id: string) => redactApiKeys(id) !== id;
+
+/**
+ * In-Reply-To and References: the original's id after its own references, each once. Ids that
+ * hold an API key are left out (a billing system may build them from its key): a redacted id
+ * would thread nothing, and the key itself must not leave in a reply (DESIGN.md section 5).
+ */
 function threading(request: ReplyRequest): { inReplyTo?: string; references?: string[] } {
   const original = request.originalMessageId?.trim();
+  const inReplyTo = original && !holdsKey(original) ? original : undefined;
   const references = [...(request.originalReferences ?? []), ...(original ? [original] : [])]
     .map((r) => r.trim())
-    .filter((r, i, all) => r !== '' && all.indexOf(r) === i);
+    .filter((r, i, all) => r !== '' && all.indexOf(r) === i && !holdsKey(r));
   return {
-    ...(original ? { inReplyTo: original } : {}),
+    ...(inReplyTo ? { inReplyTo } : {}),
     ...(references.length ? { references } : {}),
   };
 }

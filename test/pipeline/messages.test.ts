@@ -423,6 +423,25 @@ describe.each(BACKENDS)('whole messages (%s)', (backend) => {
     ]);
   });
 
+  it('a Message-ID built from an API key is not echoed in the threading headers', async () => {
+    const keyed = `<${DEMO_API_KEY}.1764064800@billing.demo-isp.example>`;
+    const id = await stack.send(
+      mail({
+        subject: `SWIP ${DEMO_API_KEY}`,
+        messageId: keyed,
+        headers: {
+          References: `<thread-7@billing.demo-isp.example> <${DEMO_API_KEY}.1@billing.demo-isp.example>`,
+        },
+        body: simpleReassignment({ range: '198.51.100.136/29', name: 'DEMO-KEYED-ID' }),
+      }),
+    );
+    const reply = await replyFor(stack.sink, id);
+    expect(reply.parsed.blocks.map((b) => b.status)).toEqual(['APPROVED']);
+    expect(reply.mail.raw).not.toContain(DEMO_API_KEY);
+    expect(reply.mail.raw).not.toMatch(/^In-Reply-To:/im);
+    expect(reply.parsed.headers?.references).toEqual(['<thread-7@billing.demo-isp.example>']);
+  });
+
   it('an IPv4 reassignment of a /20 waits for staff: PENDING_REVIEW, ticket open, nothing applied', async () => {
     const { id, reply } = await submit(stack, [
       simpleReassignment({ range: '100.64.16.0/20', name: 'DEMO-BIG-CUSTOMER' }),

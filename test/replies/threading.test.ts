@@ -1,0 +1,50 @@
+/**
+ * A reply threads under the message it answers (In-Reply-To, References), but a billing system
+ * that builds its Message-IDs from its API key must not get the key back in our headers.
+ */
+import { describe, expect, it } from 'vitest';
+import { composeReplies, loadReplyTexts, parseReply } from '../../src/replies/index.ts';
+import { FIXED_DATE, KEY, threeTemplates } from './support/reports.ts';
+
+const options = {
+  style: 'digest' as const,
+  from: 'Hostmaster <hostmaster@registry.example>',
+  hostname: 'registry.example',
+  texts: loadReplyTexts(),
+  date: FIXED_DATE,
+};
+
+async function threadingOf(originalMessageId: string, originalReferences: string[]) {
+  const [mail] = await composeReplies(threeTemplates({ originalMessageId, originalReferences }), options);
+  const reply = await parseReply(mail!.raw);
+  if (!reply.ok) throw new Error(reply.error.message);
+  return {
+    raw: mail!.raw,
+    inReplyTo: reply.value.headers?.inReplyTo,
+    references: reply.value.headers?.references,
+  };
+}
+
+describe('threading headers', () => {
+  it('a Message-ID holding a key is left out of In-Reply-To and References; the rest of the thread stays', async () => {
+    const { raw, inReplyTo, references } = await threadingOf(`<${KEY}.42@billing.isp.example>`, [
+      '<thread-1@isp.example>',
+      `<${KEY.toLowerCase()}-7@billing.isp.example>`,
+      '<API-12x4-typo@billing.isp.example>',
+      '<thread-2@isp.example>',
+    ]);
+    expect(raw.toUpperCase()).not.toContain(KEY);
+    // Not even redacted: no header of the reply names the ids at all.
+    expect(raw.split('\r\n\r\n')[0]).not.toMatch(/API-|billing\.isp\.example/i);
+    expect(inReplyTo).toBeUndefined();
+    expect(references).toEqual(['<thread-1@isp.example>', '<thread-2@isp.example>']);
+  });
+
+  it('ids without a key thread as before', async () => {
+    const { inReplyTo, references } = await threadingOf('<billing-42@isp.example>', [
+      '<thread-1@isp.example>',
+    ]);
+    expect(inReplyTo).toBe('<billing-42@isp.example>');
+    expect(references).toEqual(['<thread-1@isp.example>', '<billing-42@isp.example>']);
+  });
+});

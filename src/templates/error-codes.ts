@@ -7,6 +7,8 @@ import type { ErrorCode } from '../shared/errors.ts';
 export const TEMPLATE_ERROR_CODES = {
   // Message level (SubmissionParse.ok === false)
   E_NO_TEMPLATE: 'no "Template: ..." block outside quoted (> ) lines',
+  E_FORWARDED_TEMPLATE:
+    'no template in the message itself, only inside a forwarded message (message/rfc822), which is not read',
   E_TOO_MANY_TEMPLATES: 'more than 10 templates in one message; none is processed',
   E_MULTIPLE_API_KEYS:
     "two different API keys in the message (any template's line 00, readable or not, and the Subject)",
@@ -24,6 +26,10 @@ export const TEMPLATE_ERROR_CODES = {
   E_UNEXPECTED_VALUE: 'a field that must be blank for this action is filled (e.g. the handle on N)',
   E_TOO_MANY_VALUES: 'a single-valued field repeated or continued, or too many lines of a repeatable one',
   E_TOO_LONG: 'a value longer than the field allows',
+  E_CONTROL_CHARACTER:
+    'a value holding a control character (NUL, ESC, ...; the echo shows it as its symbol, e.g. ␀)',
+  E_UNREADABLE_CHARACTER:
+    'a value holding U+FFFD: bytes that did not fit the character set the message declared',
   E_CANNOT_CLEAR: 'NONE on a required field',
   E_NOTHING_TO_CHANGE: 'a modify that changes nothing',
   E_AMBIGUOUS_VALUE: 'both a handle and the details of a new org/POC (version 4 embedded forms)',

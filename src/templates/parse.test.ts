@@ -60,6 +60,23 @@ describe('splitting', () => {
     expect(!r.ok && r.problem.code).toBe('E_NO_TEMPLATE');
   });
 
+  it('says so when the only templates sit in a forwarded message, which is not read', () => {
+    const r = parseSubmission({
+      text: 'Please register the range below for Acme.',
+      forwarded: [`Hi, could you register this?\n\n${simple(SIMPLE_OK)}`, 'no template here'],
+    });
+    expect(!r.ok && r.problem.code).toBe('E_FORWARDED_TEMPLATE');
+    expect(!r.ok && r.problem.message).toMatch(
+      /^the only template in this message is inside a forwarded message/,
+    );
+    // A forward beside a template of the sender's own changes nothing: the own one is read, alone.
+    const own = parseSubmission({ text: simple(SIMPLE_OK), forwarded: [simple(SIMPLE_OK)] });
+    expect(templates(own)).toHaveLength(1);
+    // A forward without templates leaves the usual answer.
+    const none = parseSubmission({ text: 'hello', forwarded: ['no template here'] });
+    expect(!none.ok && none.problem.code).toBe('E_NO_TEMPLATE');
+  });
+
   it('accepts ten templates and refuses eleven, saying how many and the limit', () => {
     const one = simple(SIMPLE_OK);
     expect(templates(parseSubmission({ text: Array(10).fill(one).join('\n\n') }))).toHaveLength(10);
@@ -191,6 +208,33 @@ describe('reading fields leniently', () => {
       ]),
     );
     expect(codes(ps)).toEqual(['E_UNEXPECTED_LINE - 2', 'E_TOO_LONG 06 11', 'E_MALFORMED_LINE 12 12']);
+  });
+
+  it('refuses a value holding a control character or U+FFFD, naming the character and where it is', () => {
+    const ps = problems(
+      simple([
+        ...SIMPLE_OK.filter((l) => !/^0[678]/.test(l)),
+        // As the mail room hands a NUL on (its picture), a raw ESC, and a Latin-1 byte read as UTF-8.
+        '06. Customer Name: Jos\uFFFD M\uFFFDller GmbH',
+        '07. Customer Address: 1 Main St\u001b[0m',
+        '08. Customer City: Spring\u2400field',
+      ]),
+    );
+    expect(codes(ps)).toEqual([
+      'E_UNREADABLE_CHARACTER 06 8',
+      'E_CONTROL_CHARACTER 07 9',
+      'E_CONTROL_CHARACTER 08 10',
+    ]);
+    expect(ps.map((p) => p.message)).toEqual([
+      'the value holds a character that could not be read (shown as \uFFFD) after "Jos": its bytes did not fit the character set the message declared; retype it, and have your mail program send UTF-8',
+      'the value holds the control character ESC (U+001B) after "1 Main St", which no field may hold; retype the value without it',
+      'the value holds the control character NUL (U+0000, shown as \u2400) after "Spring", which no field may hold; retype the value without it',
+    ]);
+  });
+
+  it('keeps tabs, and lines continued', () => {
+    const r = request(simple([...SIMPLE_OK, '12. Public Comments: first\tline', 'second line']));
+    expect(r.kind === 'reassign-simple.create' && r.publicComments).toEqual(['first\tline', 'second line']);
   });
 
   it('needs a state and postal code for US and Canadian addresses', () => {
@@ -519,5 +563,37 @@ describe('other forms', () => {
       kind: 'net.modify',
       changes: { abusePoc: null },
     });
+  });
+});
+
+/** Best of three runs, in milliseconds (at least 1): one slow run must not decide a ratio. */
+function fastest(run: () => unknown): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    run();
+    best = Math.min(best, performance.now() - started);
+  }
+  return Math.max(best, 1);
+}
+
+describe('lines shaped to be slow stay linear', () => {
+  // An end-anchored `\s+$`, or `\s*` before a lookahead, retries from every position of a run of
+  // spaces. Each shape is timed against an ordinary line of the same size, never a fixed limit.
+  const MB = 1_000_000;
+  const withLine = (line: string) => simple([...SIMPLE_OK, line]);
+
+  it.each([
+    ['a value after a megabyte of spaces', `12. Public Comments:${' '.repeat(MB)}x`],
+    ['a megabyte of spaces and no value', `12. Public Comments:${' '.repeat(MB)}`],
+    ['a field number, then a megabyte of spaces and no label', `12.${' '.repeat(MB)}`],
+    ['a megabyte of spaces before a number', `${' '.repeat(MB)}12. Public Comments: x`],
+    ['a megabyte of tabs and spaces after Template:', `Template:${' \t'.repeat(MB / 2)}`],
+    ['a continuation line of a megabyte of spaces then a value', `${' '.repeat(MB)}more`],
+  ])('%s', (_, line) => {
+    const ordinary = `12. Public Comments: ${'word '.repeat(MB / 5)}`;
+    const slow = fastest(() => parseSubmission({ text: withLine(line) }));
+    const base = fastest(() => parseSubmission({ text: withLine(ordinary) }));
+    expect(slow).toBeLessThan(base * 20);
   });
 });

@@ -15,6 +15,11 @@ export const MAX_TEMPLATES_PER_MESSAGE = 10;
 export interface SubmissionInput {
   readonly subject?: string;
   readonly text: string;
+  /**
+   * The texts of messages forwarded inside this one (`ExtractedMail.forwarded`). Never read for
+   * templates; only so that a message whose templates all sit in a forward hears exactly that.
+   */
+  readonly forwarded?: readonly string[];
 }
 
 export interface SubmissionOptions {
@@ -34,7 +39,7 @@ export type SubmissionParse =
     }
   | {
       readonly ok: false;
-      /** E_NO_TEMPLATE, E_TOO_MANY_TEMPLATES or E_MULTIPLE_API_KEYS. */
+      /** E_NO_TEMPLATE, E_FORWARDED_TEMPLATE, E_TOO_MANY_TEMPLATES or E_MULTIPLE_API_KEYS. */
       readonly problem: Problem;
       readonly templatesFound: number;
     };
@@ -51,10 +56,30 @@ function noTemplate(): Problem {
   );
 }
 
+/**
+ * Templates only inside a forwarded message. They are not applied, and the sender is told so
+ * rather than "no template was found": a forwarded message was written by someone else, and
+ * applying its templates would lend them the forwarder's key or DKIM-verified address (a
+ * customer's mail forwarded by a colleague, an old submission forwarded again, a bounce of our
+ * own reply quoting the templates). Whoever means the changes sends the templates themselves.
+ */
+function forwardedOnly(forwarded: readonly string[]): Problem | undefined {
+  const found = forwarded.reduce((n, text) => n + splitTemplates(text).length, 0);
+  if (found === 0) return undefined;
+  const [it, them] = found === 1 ? ['the only template', 'it'] : [`all ${found} templates`, 'them'];
+  return problem(
+    'E_FORWARDED_TEMPLATE',
+    `${it} in this message ${found === 1 ? 'is' : 'are'} inside a forwarded message (a message/rfc822 attachment), and forwarded messages are not read for templates: what someone else wrote is not applied on your authority. Copy the filled-in ${found === 1 ? 'template' : 'templates'} into the body of your own message (or attach ${them} as a .txt file) and send that.`,
+  );
+}
+
 export function parseSubmission(input: SubmissionInput, options: SubmissionOptions = {}): SubmissionParse {
   const limit = options.maxTemplates ?? MAX_TEMPLATES_PER_MESSAGE;
   const blocks = splitTemplates(input.text);
-  if (blocks.length === 0) return { ok: false, problem: noTemplate(), templatesFound: 0 };
+  if (blocks.length === 0) {
+    const refusal = forwardedOnly(input.forwarded ?? []) ?? noTemplate();
+    return { ok: false, problem: refusal, templatesFound: 0 };
+  }
   if (blocks.length > limit) {
     return {
       ok: false,

@@ -181,7 +181,51 @@ export const DEFAULT_MAX_LENGTH: Record<FieldKind, number> = {
   netName: 50,
 };
 
+/**
+ * Characters no value may hold: C0 and C1 controls but TAB and LF (free text spans lines), DEL,
+ * their stand-ins from the Control Pictures block (the mail room shows a control character as one,
+ * `␀` for NUL) and U+FFFD, which a decoder leaves where bytes did not fit the charset. Stored,
+ * they would be garbage in whois, or (NUL) make every try of the job fail in PostgreSQL.
+ */
+const UNFIT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2400-\u2421\uFFFD]/;
+
+const CONTROL_NAMES = (
+  'NUL SOH STX ETX EOT ENQ ACK BEL BS TAB LF VT FF CR SO SI ' +
+  'DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US'
+).split(' ');
+
+/** `NUL (U+0000, shown as ␀)`, `ESC (U+001B)`, `U+0085`. */
+function controlName(code: number, shownAs: string | undefined): string {
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}${shownAs ? `, shown as ${shownAs}` : ''}`;
+  const name = code < 0x20 ? CONTROL_NAMES[code] : code === 0x7f ? 'DEL' : undefined;
+  return name ? `${name} (${hex})` : hex;
+}
+
+/** Undefined when the value holds none of UNFIT; else the sentence that refuses it. */
+function unfitCharacter(raw: string): Checked | undefined {
+  const at = raw.search(UNFIT);
+  if (at < 0) return undefined;
+  const code = raw.charCodeAt(at);
+  const before = raw.slice(Math.max(0, at - 20), at);
+  const where = before.trim() ? `after ${quote(before)}` : 'at the start of the value';
+  if (code === 0xfffd) {
+    return bad(
+      'E_UNREADABLE_CHARACTER',
+      `the value holds a character that could not be read (shown as \uFFFD) ${where}: its bytes did not fit the character set the message declared; retype it, and have your mail program send UTF-8`,
+    );
+  }
+  // The mail room hands control characters on as their pictures (U+2400 + code, DEL U+2421).
+  const control = code >= 0x2400 && code <= 0x2421 ? (code === 0x2421 ? 0x7f : code - 0x2400) : code;
+  const shown = code >= 0x2400 ? String.fromCharCode(code) : undefined;
+  return bad(
+    'E_CONTROL_CHARACTER',
+    `the value holds the control character ${controlName(control, shown)} ${where}, which no field may hold; retype the value without it`,
+  );
+}
+
 export function checkValue(kind: FieldKind, raw: string, maxLength = DEFAULT_MAX_LENGTH[kind]): Checked {
+  const unfit = unfitCharacter(raw);
+  if (unfit) return unfit;
   if (raw.length > maxLength) {
     return bad('E_TOO_LONG', `the value is ${raw.length} characters long; at most ${maxLength} are allowed`);
   }

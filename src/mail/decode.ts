@@ -72,3 +72,10 @@ export function decodeText(bytes: Uint8Array, charset?: string): string {
 export function normalizeNewlines(text: string): string {
   return text.replace(/\r\n?/g, '\n');
 }
+
+/** The text without its trailing line feeds. An index loop: `/\n+$/` is quadratic on a run of them. */
+export function trimTrailingNewlines(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  return end === text.length ? text : text.slice(0, end);
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { trimTrailingNewlines } from './decode.ts';
 import { type ExtractedMail, extractMail, stripCleartextSignature } from './index.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/mail');
@@ -162,6 +163,45 @@ describe('extractMail', () => {
       expect(typeof r.ok).toBe('boolean');
     }
   });
+});
+
+/** Best of three runs, in milliseconds: one slow run (GC, a busy machine) must not decide a ratio. */
+async function fastest(run: () => unknown): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await run();
+    best = Math.min(best, performance.now() - started);
+  }
+  return Math.max(best, 1);
+}
+
+describe('bodies shaped to be slow stay linear', () => {
+  // A regex like /\n+$/ retries from every position of a run: 400 KB of blank lines froze the worker
+  // for 40 s. Each shape is timed against an ordinary input of the same size, never a fixed limit.
+  const MB = 1_000_000;
+
+  it('trims the line feed after 100,000 line feeds and one character in one pass', async () => {
+    // Small enough that the old regex failed in seconds rather than minutes (it blocks the test).
+    const bad = `${'\n'.repeat(MB / 10)}x\n`;
+    const ordinary = 'a line of text\n'.repeat(MB / 10 / 15);
+    const slow = await fastest(() => trimTrailingNewlines(bad));
+    // The baseline: one linear pass over as many ordinary characters.
+    const base = await fastest(() => ordinary.split('\n').length);
+    expect(trimTrailingNewlines(bad)).toBe(`${'\n'.repeat(MB / 10)}x`);
+    expect(slow).toBeLessThan(base * 20);
+  });
+
+  it('extracts a body of a million blank lines then one character like an ordinary body', async () => {
+    const head = 'From: noc@demo-isp.example\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n';
+    const bad = Buffer.from(`${head}${'\r\n'.repeat(MB / 2)}x\r\n`);
+    const ordinary = Buffer.from(`${head}${'a line of text\r\n'.repeat(MB / 16)}`);
+    const slow = await fastest(() => extractMail(bad));
+    const base = await fastest(() => extractMail(ordinary));
+    const m = await extractMail(bad);
+    expect(m.ok && m.value.text).toBe(`${'\n'.repeat(MB / 2)}x`);
+    expect(slow).toBeLessThan(base * 20);
+  }, 60_000);
 });
 
 describe('stripCleartextSignature', () => {

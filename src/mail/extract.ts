@@ -5,7 +5,7 @@
  */
 import { type Attachment, simpleParser } from 'mailparser';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
-import { decodeText, looksLikeText, normalizeNewlines } from './decode.ts';
+import { decodeText, looksLikeText, normalizeNewlines, trimTrailingNewlines } from './decode.ts';
 import { automationSignals, readHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
 import { stripCleartextSignature } from './pgp.ts';
@@ -58,7 +58,7 @@ function assemble(pending: readonly PendingBlock[]): { text: string; blocks: Tex
   const seen = new Set<string>();
   let line = 1;
   for (const p of pending) {
-    const text = p.text.replace(/\n+$/, '');
+    const text = trimTrailingNewlines(p.text);
     if (text.trim().length === 0) continue;
     // Some clients put the same template in the body and in an attachment: read it once, or
     // the worker would apply it twice.

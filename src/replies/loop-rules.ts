@@ -44,16 +44,13 @@ export type ReplyDecision =
 /** Senders that are machines reporting on mail, never people sending templates. */
 const DAEMON_LOCAL_PARTS = new Set(['mailer-daemon', 'postmaster', 'mail-daemon', 'mailerdaemon']);
 
-/** List-Id (RFC 2919) and the list fields of RFC 2369: any of them marks mail a list sent. */
-const LIST_FIELDS = new Set([
-  'list-id',
-  'list-help',
-  'list-subscribe',
-  'list-unsubscribe',
-  'list-post',
-  'list-owner',
-  'list-archive',
-]);
+/**
+ * List-Id (RFC 2919) and the RFC 2369 fields only a list has: its posting address, owner and
+ * archive. Not List-Unsubscribe, List-Subscribe or List-Help alone: sending services add those to
+ * every mail they carry (bulk-sender rules demand List-Unsubscribe), a billing system's
+ * templates included, and that system must still get its answers.
+ */
+const LIST_FIELDS = new Set(['list-id', 'list-post', 'list-owner', 'list-archive']);
 
 function isNullPath(value: string | undefined): boolean {
   return value !== undefined && /^\s*<?\s*>?\s*$/.test(value);

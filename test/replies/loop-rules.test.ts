@@ -41,6 +41,14 @@ describe('mail we answer', () => {
       { ...customer, listFields: ['List-Unsubscribe-Post'] },
       'jane@isp.example',
     ],
+    [
+      "a billing system's mail through a sending service that adds List-Unsubscribe and List-Help",
+      {
+        ...customer,
+        listFields: ['List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Help', 'List-Subscribe'],
+      },
+      'jane@isp.example',
+    ],
     ['piped in without an envelope', { from: 'jane@isp.example' }, 'jane@isp.example'],
     ['no From: the envelope sender', { envelopeFrom: 'jane@isp.example' }, 'jane@isp.example'],
   ];
@@ -83,8 +91,8 @@ describe('mail we never answer', () => {
     ['a mailing list (List-Id)', { ...customer, listId: '<swip.lists.isp.example>' }, 'mailing-list'],
     ['a mailing list with List-Post only', { ...customer, listFields: ['List-Post'] }, 'mailing-list'],
     [
-      'a mailing list with List-Unsubscribe only (any case)',
-      { ...customer, listFields: ['list-unsubscribe'] },
+      'a mailing list with List-Owner only (any case)',
+      { ...customer, listFields: ['list-owner'] },
       'mailing-list',
     ],
     [

@@ -5,8 +5,10 @@
  * API keys are only ever shown redacted.
  */
 import { readFile } from 'node:fs/promises';
+import { headerBlock } from '../ingress/index.ts';
 import { formatRange } from '../ip/index.ts';
-import { extractMail } from '../mail/index.ts';
+import { extractMail, readReplyHeaders } from '../mail/index.ts';
+import { shouldReply } from '../replies/index.ts';
 import { formatProblem } from '../shared/errors.ts';
 import { redactKey } from '../shared/redact.ts';
 import {
@@ -120,10 +122,10 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
     out.push(
       `${path}: mail from ${h.from?.address ?? '(none)'}, subject ${JSON.stringify(redactApiKeys(subject))}${extras.length ? `, ${extras.join(', ')}` : ''}`,
     );
-    if (mail.value.automation.reasons.length)
-      out.push(
-        `  note: automated mail (${mail.value.automation.reasons.join(', ')}); the daemon would not reply`,
-      );
+    // The worker's own rule, on the same header block it reads (our addresses aside: lint has
+    // no configuration), so lint never promises an answer the daemon would not send.
+    const decision = shouldReply(readReplyHeaders(headerBlock(raw)), []);
+    if (!decision.reply) out.push(`  note: the daemon would not reply: ${decision.explanation}`);
   } else {
     text = asText.replace(/\r\n?/g, '\n');
     out.push(`${path}: plain text`);

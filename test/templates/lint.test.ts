@@ -36,6 +36,25 @@ describe('hostmasterd lint', () => {
     expect(r.out).toContain('OK reassign-simple.create: 198.51.100.160/28 to "Old Timer Services"');
   });
 
+  it("says when the daemon would not answer, by the worker's own rule (a list, an auto-reply)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lint-reply-'));
+    const file = join(dir, 'list.eml');
+    const template =
+      'Template: ARIN-POC-5.1\r\n01. Registration Action: R\r\n02. Existing POC Handle: DEMO1-ARIN\r\nEND OF TEMPLATE\r\n';
+    writeFileSync(
+      file,
+      `From: noc@isp.example\r\nList-Post: <mailto:swip@lists.isp.example>\r\nSubject: POC\r\n\r\n${template}`,
+    );
+    expect((await lint(file)).out).toContain(
+      'note: the daemon would not reply: the message came through a mailing list (List-Post)',
+    );
+    writeFileSync(
+      file,
+      `From: noc@isp.example\r\nList-Unsubscribe: <mailto:u@esp.example>\r\nSubject: POC\r\n\r\n${template}`,
+    );
+    expect((await lint(file)).out).not.toContain('would not reply');
+  });
+
   it('exits 1 and prints each error as E_CODE field NN line N: sentence', async () => {
     const r = await lint(join(FIXTURES, 'errors-reassign-simple.eml'));
     expect(r.code).toBe(1);

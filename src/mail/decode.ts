@@ -44,6 +44,11 @@ function decodeAs(bytes: Uint8Array, charset: string | undefined): string | unde
   }
 }
 
+/** A label `decodeText` decodes by itself (not by the UTF-8-else-Windows-1252 guess). */
+export function isKnownCharset(charset: string): boolean {
+  return decodeAs(new Uint8Array(0), charset) !== undefined;
+}
+
 /** Text-like: no NUL byte and few control characters besides tab/CR/LF/FF. */
 export function looksLikeText(bytes: Uint8Array): boolean {
   const sample = bytes.subarray(0, 8192);
@@ -78,4 +83,20 @@ export function trimTrailingNewlines(text: string): string {
   let end = text.length;
   while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
   return end === text.length ? text : text.slice(0, end);
+}
+
+/** C0 controls but TAB, LF and CR, and DEL: no template value or header we keep may hold one. */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+
+/**
+ * Each control character -> its symbol from Unicode's Control Pictures block (NUL -> U+2400 "␀",
+ * DEL -> U+2421 "␡"). Nothing after the mail room receives a control character (PostgreSQL refuses
+ * NUL in text, so a NUL that got through failed every try of the job), yet the sender's echo and
+ * the staff console still show where it was, and the templates room refuses a value holding one
+ * with a specific error instead of storing it silently cleaned.
+ */
+export function replaceControlCharacters(text: string): string {
+  return text.replace(CONTROL, (c) =>
+    String.fromCharCode(c === '\u007F' ? 0x2421 : 0x2400 + c.charCodeAt(0)),
+  );
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseSubmission } from '../templates/index.ts';
 import { trimTrailingNewlines } from './decode.ts';
 import { type ExtractedMail, extractMail, stripCleartextSignature } from './index.ts';
 
@@ -162,6 +163,79 @@ describe('extractMail', () => {
       const r = await extractMail(Buffer.from(raw));
       expect(typeof r.ok).toBe('boolean');
     }
+  });
+});
+
+describe('what old mail programs and billing systems send', () => {
+  it('reads an 8-bit Latin-1 body without a charset as an attachment is read (not as U+FFFD)', async () => {
+    const m = await extract('latin1-no-charset.eml');
+    expect(m.text).toContain('06. Customer Name: José Müller GmbH\n');
+    expect(m.text).toContain('Mit freundlichen Grüßen,');
+    expect(m.text).not.toContain('\uFFFD');
+  });
+
+  it('reads an 8-bit body with a charset label nobody knows the same way', async () => {
+    const m = await extract('unknown-charset-8bit.eml');
+    expect(m.text).toContain('06. Customer Name: Café René SARL\n');
+  });
+
+  it('guesses part by part: a base64 Latin-1 part without a charset beside a UTF-8 one', async () => {
+    const latin1 = Buffer.from('06. Customer Name: Jos\u00e9 M\u00fcller GmbH\r\n', 'latin1').toString(
+      'base64',
+    );
+    const raw = Buffer.concat([
+      Buffer.from(
+        'From: noc@demo-isp.example\r\nContent-Type: multipart/mixed; boundary="p"\r\n\r\n' +
+          '--p\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n',
+      ),
+      Buffer.from('Gr\u00fc\u00dfe aus M\u00fcnchen\r\n', 'utf8'),
+      Buffer.from(
+        '--p\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n' +
+          `${latin1}\r\n--p--\r\n`,
+      ),
+    ]);
+    const m = await extractMail(raw);
+    expect(m.ok && m.value.text).toBe('Grüße aus München\n06. Customer Name: José Müller GmbH');
+  });
+
+  it('keeps a UTF-8 body without a charset as UTF-8', async () => {
+    const raw =
+      'From: a@b.example\nContent-Transfer-Encoding: 8bit\n\n06. Customer Name: Jos\u00e9 M\u00fcller GmbH\n';
+    const m = await extractMail(Buffer.from(raw, 'utf8'));
+    expect(m.ok && m.value.text).toBe('06. Customer Name: José Müller GmbH');
+  });
+
+  it('leaves U+FFFD where a declared charset does not fit, and the template refuses that value', async () => {
+    // The same mail, but the program claimed UTF-8: which bytes were meant is anyone's guess.
+    const raw = readFileSync(join(FIXTURES, 'latin1-no-charset.eml'), 'latin1').replace(
+      'Content-Type: text/plain\r\n',
+      'Content-Type: text/plain; charset=utf-8\r\n',
+    );
+    const m = await extractMail(Buffer.from(raw, 'latin1'));
+    if (!m.ok) throw new Error(m.error.message);
+    const parsed = parseSubmission({ text: m.value.text });
+    const errors = parsed.ok && !parsed.templates[0]!.result.ok ? parsed.templates[0]!.result.error : [];
+    expect(errors).toEqual([expect.objectContaining({ code: 'E_UNREADABLE_CHARACTER', field: '06' })]);
+  });
+
+  it('hands on no control character: a NUL in a value or the Subject shows as ␀, and the value is refused', async () => {
+    const m = await extract('nul-in-value.eml');
+    expect(m.text).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/);
+    expect(m.text).toContain('08. Customer City: Spring\u2400field\n');
+    expect(m.headers.subject).toBe('REASSIGN SIMPLE export\u2400');
+    const parsed = parseSubmission({ subject: m.headers.subject, text: m.text });
+    expect(parsed.ok && parsed.templates[0]!.result).toEqual({
+      ok: false,
+      error: [
+        {
+          code: 'E_CONTROL_CHARACTER',
+          field: '08',
+          line: 13,
+          message:
+            'the value holds the control character NUL (U+0000, shown as \u2400) after "Spring", which no field may hold; retype the value without it',
+        },
+      ],
+    });
   });
 });
 

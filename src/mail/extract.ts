@@ -1,15 +1,24 @@
 /**
  * Raw MIME -> the text blocks a human or a billing system meant: the text/plain body, text
  * attachments (also `application/octet-stream` that is really text), or the HTML converted
- * when there is no plain text. Never throws: garbage in, a Problem out.
+ * when there is no plain text. Never throws: garbage in, a Problem out. What it hands on holds
+ * no control character but TAB and LF (each other one becomes its Control Pictures symbol, NUL
+ * `␀`).
  */
-import { type Attachment, simpleParser } from 'mailparser';
+import { type Attachment, type ParsedMail, simpleParser } from 'mailparser';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
-import { decodeText, looksLikeText, normalizeNewlines, trimTrailingNewlines } from './decode.ts';
+import { labelUnlabelledText } from './charset.ts';
+import {
+  decodeText,
+  looksLikeText,
+  normalizeNewlines,
+  replaceControlCharacters,
+  trimTrailingNewlines,
+} from './decode.ts';
 import { automationSignals, readHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
 import { stripCleartextSignature } from './pgp.ts';
-import type { ExtractedMail, TextBlock, TextSource } from './types.ts';
+import type { ExtractedMail, MailHeaders, TextBlock, TextSource } from './types.ts';
 
 /** Attachments bigger than this are not templates (ten filled forms are a few KiB). */
 const MAX_TEXT_ATTACHMENT = 1024 * 1024;
@@ -72,29 +81,84 @@ function assemble(pending: readonly PendingBlock[]): { text: string; blocks: Tex
   return { text: parts.join('\n\n'), blocks };
 }
 
-export async function extractMail(raw: Buffer): Promise<Result<ExtractedMail>> {
-  let parsed: Awaited<ReturnType<typeof simpleParser>>;
+const PARSER_OPTIONS = {
+  skipHtmlToText: true,
+  skipTextToHtml: true,
+  skipImageLinks: true,
+  skipTextLinks: true,
+} as const;
+
+/** U+FFFD in what mailparser decoded: a body part's bytes may need the Windows-1252 guess. */
+function hasReplacementCharacter(parsed: ParsedMail): boolean {
+  const has = (v: unknown) => typeof v === 'string' && v.includes('\uFFFD');
+  return has(parsed.text) || has(parsed.html);
+}
+
+async function parse(raw: Buffer): Promise<ParsedMail> {
+  const parsed = await simpleParser(raw, PARSER_OPTIONS);
+  if (!hasReplacementCharacter(parsed)) return parsed;
+  let relabelled: Buffer;
   try {
-    parsed = await simpleParser(raw, {
-      skipHtmlToText: true,
-      skipTextToHtml: true,
-      skipImageLinks: true,
-      skipTextLinks: true,
-    });
+    relabelled = await labelUnlabelledText(raw);
+  } catch {
+    return parsed; // mailparser read it: keep its reading (the templates room refuses U+FFFD in values)
+  }
+  return relabelled === raw ? parsed : simpleParser(relabelled, PARSER_OPTIONS);
+}
+
+/** Header values as they go on: no control characters either (a NUL in a Subject is as fatal). */
+function cleanHeaders(h: MailHeaders): MailHeaders {
+  const c = replaceControlCharacters;
+  const address = <T extends { address: string; name: string }>(a: T): T => ({
+    ...a,
+    address: c(a.address),
+    name: c(a.name),
+  });
+  return {
+    ...h,
+    to: h.to.map(address),
+    cc: h.cc.map(address),
+    subject: c(h.subject),
+    references: h.references.map(c),
+    xLoop: h.xLoop.map(c),
+    contentType: c(h.contentType),
+    ...(h.from ? { from: address(h.from) } : {}),
+    ...(h.replyTo ? { replyTo: address(h.replyTo) } : {}),
+    ...(h.messageId !== undefined ? { messageId: c(h.messageId) } : {}),
+    ...(h.inReplyTo !== undefined ? { inReplyTo: c(h.inReplyTo) } : {}),
+    ...(h.autoSubmitted !== undefined ? { autoSubmitted: c(h.autoSubmitted) } : {}),
+    ...(h.precedence !== undefined ? { precedence: c(h.precedence) } : {}),
+    ...(h.listId !== undefined ? { listId: c(h.listId) } : {}),
+    ...(h.returnPath !== undefined ? { returnPath: c(h.returnPath) } : {}),
+    ...(h.xHostmasterStatus !== undefined ? { xHostmasterStatus: c(h.xHostmasterStatus) } : {}),
+    ...(h.xAutoResponseSuppress !== undefined ? { xAutoResponseSuppress: c(h.xAutoResponseSuppress) } : {}),
+  };
+}
+
+export async function extractMail(raw: Buffer): Promise<Result<ExtractedMail>> {
+  let parsed: ParsedMail;
+  try {
+    parsed = await parse(raw);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return fail(problem('E_BAD_MIME', `the message could not be read as MIME: ${why.slice(0, 200)}`));
   }
   try {
-    const headers = readHeaders(parsed);
+    const headers = cleanHeaders(readHeaders(parsed));
     const pending: PendingBlock[] = [];
     let pgpSigned = false;
     let htmlOnly = false;
 
     const addText = (source: TextSource, contentType: string, text: string, filename?: string) => {
-      const unsigned = stripCleartextSignature(normalizeNewlines(text));
+      const unsigned = stripCleartextSignature(normalizeNewlines(replaceControlCharacters(text)));
       pgpSigned ||= unsigned.signed;
-      pending.push({ source, contentType, text: unsigned.text, ...(filename ? { filename } : {}) });
+      const name = filename ? { filename: replaceControlCharacters(filename) } : {};
+      pending.push({
+        source,
+        contentType: replaceControlCharacters(contentType),
+        text: unsigned.text,
+        ...name,
+      });
     };
 
     if (typeof parsed.text === 'string' && parsed.text.trim().length > 0) {
@@ -121,7 +185,14 @@ export async function extractMail(raw: Buffer): Promise<Result<ExtractedMail>> {
     if (headers.contentType === 'multipart/signed') pgpSigned = true;
 
     const { text, blocks } = assemble(pending);
-    return ok({ headers, text, blocks, pgpSigned, htmlOnly, automation: automationSignals(headers) });
+    return ok({
+      headers,
+      text,
+      blocks,
+      pgpSigned,
+      htmlOnly,
+      automation: automationSignals(headers),
+    });
   } catch (err) {
     // mailparser hands back odd shapes for odd input; whatever breaks here is still the sender's MIME.
     const why = err instanceof Error ? err.message : String(err);

@@ -5,7 +5,9 @@
  * answered with exactly the outcome each one deserves.
  */
 import fs from 'node:fs';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { rejectionsOf, replyFor } from './support/outcomes.ts';
@@ -17,6 +19,8 @@ interface Case {
   readonly refusal?: string;
   /** Error codes of the first block, when it was refused. */
   readonly errors?: readonly string[];
+  /** The customer name the registry holds afterwards, as the sender wrote it. */
+  readonly customer?: string;
 }
 
 const CASES: readonly Case[] = [
@@ -27,6 +31,25 @@ const CASES: readonly Case[] = [
   { fixture: 'pgp-signed', blocks: [['ARIN-REASSIGN-SIMPLE-5.3', 'APPROVED']] },
   { fixture: 'quoted-printable-soft-breaks', blocks: [['ARIN-REASSIGN-SIMPLE-5.3', 'APPROVED']] },
   { fixture: 'poc-5.0-role', blocks: [['ARIN-POC-5.0', 'APPROVED']] },
+  // 8-bit Latin-1 with no charset, or a label nobody knows: read as attachments are (UTF-8, else
+  // Windows-1252), so the names are stored as written, not as U+FFFD.
+  {
+    fixture: 'latin1-no-charset',
+    blocks: [['ARIN-REASSIGN-SIMPLE-5.3', 'APPROVED']],
+    customer: 'José Müller GmbH',
+  },
+  {
+    fixture: 'unknown-charset-8bit',
+    blocks: [['ARIN-REASSIGN-SIMPLE-5.3', 'APPROVED']],
+    customer: 'Café René SARL',
+  },
+  // A NUL pasted into a value (and the Subject): that field is refused by name, at once, instead
+  // of the job failing in PostgreSQL on every try.
+  {
+    fixture: 'nul-in-value',
+    blocks: [['ARIN-REASSIGN-SIMPLE-5.3', 'REJECTED']],
+    errors: ['E_CONTROL_CHARACTER'],
+  },
   // HTML only: the template is still read from the HTML part and applied.
   { fixture: 'html-only-poc-modify', blocks: [['ARIN-POC-5.1', 'APPROVED']] },
   {
@@ -61,15 +84,23 @@ describe('the mail corpus, end to end (postgres)', () => {
   });
 
   it.each(CASES)('$fixture', async (c) => {
+    // Bytes kept as they are (latin1 maps each byte to one character and back): some are not UTF-8.
     const raw = fs
-      .readFileSync(new URL(`../fixtures/mail/${c.fixture}.eml`, import.meta.url), 'utf8')
+      .readFileSync(new URL(`../fixtures/mail/${c.fixture}.eml`, import.meta.url), 'latin1')
       .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`);
-    const id = await stack.send(raw);
+    const id = await stack.send(Buffer.from(raw, 'latin1'));
     const { parsed } = await replyFor(stack.sink, id);
     expect(parsed.refusal?.code).toBe(c.refusal);
     expect(parsed.blocks.map((b) => [b.form, b.status])).toEqual(c.blocks);
     if (c.errors) expect(parsed.blocks[0]!.errors.map((e) => e.code)).toEqual(c.errors);
     const refused = c.refusal !== undefined || c.blocks.some(([, status]) => status === 'REJECTED');
     expect((await rejectionsOf(stack.database.db, id)).length > 0).toBe(refused);
+    if (c.customer) {
+      const stored = await stack.database.db
+        .select({ name: tables.customers.name })
+        .from(tables.customers)
+        .where(eq(tables.customers.name, c.customer));
+      expect(stored).toHaveLength(1);
+    }
   });
 });

@@ -1,0 +1,82 @@
+/**
+ * Body parts without a usable charset. mailparser decodes a body part with no charset label (or
+ * `us-ascii`) as UTF-8 and one with a label it does not know as UTF-8 too, so Latin-1 bytes
+ * (`José`) came out as U+FFFD and went into the registry as `Jos�`. Attachments never had the
+ * problem: `decodeText` reads bytes that are not UTF-8 as Windows-1252. This gives body parts the
+ * same rule: a text part whose label is missing, ASCII or unknown, and whose bytes are not UTF-8,
+ * is labelled windows-1252 before mailparser reads the message. Only the copy parsed here is
+ * relabelled; the raw message is kept as it came.
+ */
+import { Splitter, type SplitterChunk } from '@zone-eu/mailsplit';
+import { isKnownCharset } from './decode.ts';
+
+/** Labels mailparser reads as UTF-8 without decoding (its own list); 8-bit bytes in them are a guess. */
+const READ_AS_UTF8 = new Set(['ascii', 'usascii']);
+
+function needsGuess(charset: string | false): boolean {
+  if (!charset) return true;
+  if (READ_AS_UTF8.has(charset.toLowerCase().replace(/[^a-z0-9]+/g, ''))) return true;
+  return !isKnownCharset(charset);
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The transfer-decoded (base64, quoted-printable) bytes of one part's body. */
+async function contentOf(
+  node: Extract<SplitterChunk, { type: 'node' }>,
+  body: readonly Buffer[],
+): Promise<Buffer> {
+  const decoder = node.getDecoder();
+  const out: Buffer[] = [];
+  decoder.on('data', (chunk: Buffer) => out.push(chunk));
+  const done = new Promise<void>((resolve, reject) => {
+    decoder.once('end', resolve);
+    decoder.once('error', reject);
+  });
+  for (const chunk of body) decoder.write(chunk);
+  decoder.end();
+  await done;
+  return Buffer.concat(out);
+}
+
+async function split(raw: Buffer): Promise<SplitterChunk[]> {
+  const chunks: SplitterChunk[] = [];
+  const splitter = new Splitter();
+  splitter.end(raw);
+  for await (const chunk of splitter) chunks.push(chunk as SplitterChunk);
+  return chunks;
+}
+
+/**
+ * The message with every text part whose bytes need the Windows-1252 guess labelled so, or the
+ * message itself when no part does. Throws on MIME the splitter cannot read (the caller then keeps
+ * mailparser's reading, and the templates room refuses any value left holding U+FFFD).
+ */
+export async function labelUnlabelledText(raw: Buffer): Promise<Buffer> {
+  const chunks = await split(raw);
+  let relabelled = false;
+  for (let i = 0; i < chunks.length; i++) {
+    const node = chunks[i]!;
+    if (node.type !== 'node' || node.multipart) continue;
+    const type = node.contentType || (node.root ? 'text/plain' : '');
+    if (!type.startsWith('text/') || !needsGuess(node.charset)) continue;
+    const body: Buffer[] = [];
+    for (let j = i + 1; j < chunks.length; j++) {
+      const c = chunks[j]!;
+      if (c.type === 'node') break;
+      if (c.type === 'body') body.push(c.value);
+    }
+    if (isUtf8(await contentOf(node, body))) continue;
+    node.setCharset('windows-1252');
+    relabelled = true;
+  }
+  if (!relabelled) return raw;
+  return Buffer.concat(chunks.map((c) => (c.type === 'node' ? c.getHeaders() : c.value)));
+}

@@ -48,7 +48,8 @@ async function contentOf(
 
 async function split(raw: Buffer): Promise<SplitterChunk[]> {
   const chunks: SplitterChunk[] = [];
-  const splitter = new Splitter();
+  // As extractMail parses: a forwarded message is one part, relabelled (if at all) when it is read.
+  const splitter = new Splitter({ ignoreEmbedded: true });
   splitter.end(raw);
   for await (const chunk of splitter) chunks.push(chunk as SplitterChunk);
   return chunks;

@@ -237,6 +237,26 @@ describe('what old mail programs and billing systems send', () => {
       ],
     });
   });
+
+  it('does not read a forwarded message for templates, but keeps it so the sender can be told', async () => {
+    const m = await extract('forwarded-template.eml');
+    expect(m.text).toBe('Hi hostmaster, Acme asked for the range below; please register it.\n\nDemo ISP NOC');
+    expect(m.forwarded).toHaveLength(1);
+    expect(m.forwarded[0]).toMatchObject({ subject: 'our new range', from: 'it@acme-widgets.example' });
+    expect(m.forwarded[0]!.text).toContain('Template: ARIN-REASSIGN-SIMPLE-5.3\n');
+    const parsed = parseSubmission({ text: m.text, forwarded: m.forwarded.map((f) => f.text) });
+    expect(!parsed.ok && parsed.problem.code).toBe('E_FORWARDED_TEMPLATE');
+  });
+
+  it('does not paste an inline forwarded message into the body either', async () => {
+    const raw = readFileSync(join(FIXTURES, 'forwarded-template.eml'), 'latin1').replace(
+      'Content-Disposition: attachment; filename="our new range.eml"',
+      'Content-Disposition: inline',
+    );
+    const m = await extractMail(Buffer.from(raw, 'latin1'));
+    expect(m.ok && m.value.text).not.toContain('Template:');
+    expect(m.ok && m.value.forwarded.length).toBe(1);
+  });
 });
 
 /** Best of three runs, in milliseconds: one slow run (GC, a busy machine) must not decide a ratio. */

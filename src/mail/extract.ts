@@ -3,7 +3,7 @@
  * attachments (also `application/octet-stream` that is really text), or the HTML converted
  * when there is no plain text. Never throws: garbage in, a Problem out. What it hands on holds
  * no control character but TAB and LF (each other one becomes its Control Pictures symbol, NUL
- * `␀`).
+ * `␀`), and forwarded messages (`message/rfc822`) are kept apart from the sender's own text.
  */
 import { type Attachment, type ParsedMail, simpleParser } from 'mailparser';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
@@ -18,7 +18,7 @@ import {
 import { automationSignals, readHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
 import { stripCleartextSignature } from './pgp.ts';
-import type { ExtractedMail, MailHeaders, TextBlock, TextSource } from './types.ts';
+import type { ExtractedMail, ForwardedMessage, MailHeaders, TextBlock, TextSource } from './types.ts';
 
 /** Attachments bigger than this are not templates (ten filled forms are a few KiB). */
 const MAX_TEXT_ATTACHMENT = 1024 * 1024;
@@ -35,12 +35,17 @@ function charsetOf(att: Attachment): string | undefined {
   return undefined;
 }
 
-type AttachmentVerdict = 'text' | 'html' | 'signature' | 'skip';
+type AttachmentVerdict = 'text' | 'html' | 'signature' | 'forwarded' | 'skip';
+
+/** A forward of a forward of a forward is read that deep for templates to point at, no deeper. */
+const MAX_FORWARD_DEPTH = 3;
 
 function classify(att: Attachment): AttachmentVerdict {
   const type = att.contentType.toLowerCase();
   const name = att.filename ?? '';
   if (type === 'application/pgp-signature') return 'signature';
+  // A forwarded message is not read for templates: see ExtractedMail.forwarded.
+  if (type === 'message/rfc822' || type === 'message/global') return 'forwarded';
   if (att.size > MAX_TEXT_ATTACHMENT) return 'skip';
   if (type === 'text/html') return 'html';
   if (type === 'text/plain') return 'text';
@@ -86,6 +91,9 @@ const PARSER_OPTIONS = {
   skipTextToHtml: true,
   skipImageLinks: true,
   skipTextLinks: true,
+  // A message/rfc822 part stays one attachment, inline or not: its text is someone else's
+  // message, never mixed into the sender's own (mailparser would paste an inline one's text in).
+  ignoreEmbedded: true,
 } as const;
 
 /** U+FFFD in what mailparser decoded: a body part's bytes may need the Windows-1252 guess. */
@@ -135,7 +143,11 @@ function cleanHeaders(h: MailHeaders): MailHeaders {
   };
 }
 
-export async function extractMail(raw: Buffer): Promise<Result<ExtractedMail>> {
+export function extractMail(raw: Buffer): Promise<Result<ExtractedMail>> {
+  return extract(raw, 0);
+}
+
+async function extract(raw: Buffer, depth: number): Promise<Result<ExtractedMail>> {
   let parsed: ParsedMail;
   try {
     parsed = await parse(raw);
@@ -146,6 +158,7 @@ export async function extractMail(raw: Buffer): Promise<Result<ExtractedMail>> {
   try {
     const headers = cleanHeaders(readHeaders(parsed));
     const pending: PendingBlock[] = [];
+    const forwarded: ForwardedMessage[] = [];
     let pgpSigned = false;
     let htmlOnly = false;
 
@@ -181,6 +194,14 @@ export async function extractMail(raw: Buffer): Promise<Result<ExtractedMail>> {
           att.filename,
         );
       }
+      if (verdict === 'forwarded' && depth < MAX_FORWARD_DEPTH) {
+        const inner = await extract(att.content, depth + 1);
+        if (inner.ok) {
+          const { from, subject } = inner.value.headers;
+          forwarded.push({ subject, ...(from ? { from: from.address } : {}), text: inner.value.text });
+          forwarded.push(...inner.value.forwarded);
+        }
+      }
     }
     if (headers.contentType === 'multipart/signed') pgpSigned = true;
 
@@ -189,6 +210,7 @@ export async function extractMail(raw: Buffer): Promise<Result<ExtractedMail>> {
       headers,
       text,
       blocks,
+      forwarded,
       pgpSigned,
       htmlOnly,
       automation: automationSignals(headers),

@@ -55,11 +55,29 @@ export interface TextBlock {
   readonly firstLine: number;
 }
 
+/** A message forwarded as a `message/rfc822` part: read, but not for templates (see ExtractedMail.forwarded). */
+export interface ForwardedMessage {
+  readonly subject: string;
+  /** The forwarded message's From address, lower-cased. */
+  readonly from?: string;
+  /** Its text, read as the outer message's is (LF line ends, no control characters). */
+  readonly text: string;
+}
+
 export interface ExtractedMail {
   readonly headers: MailHeaders;
   /** Every block, LF line ends, joined by a blank line: what the template parser reads. */
   readonly text: string;
   readonly blocks: readonly TextBlock[];
+  /**
+   * Messages forwarded as `message/rfc822` parts (nested ones too, up to three deep), never part
+   * of `text`. Their templates are not applied: a forwarded message was written, and its templates
+   * authorized, by someone else (another customer, a colleague without the key, a billing system
+   * whose mail was already processed), and the forwarder's key or DKIM signature must not lend
+   * them its authority. They are kept so that a message whose only templates sit in a forward is
+   * told exactly that (E_FORWARDED_TEMPLATE) instead of "no template was found".
+   */
+  readonly forwarded: readonly ForwardedMessage[];
   /** A PGP cleartext-signed body or a PGP/MIME signature was seen (not verified here). */
   readonly pgpSigned: boolean;
   /** The message had no text/plain part and was read from its HTML. */

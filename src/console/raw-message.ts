@@ -1,73 +1,313 @@
 /**
- * Showing a stored message to staff without showing its API keys. Pure: bytes in, text out.
- * Keys are hidden in the readable text and also inside base64 parts, where a plain text
- * search would miss them.
+ * Showing a stored message to staff without showing its API keys (DESIGN.md section 5). Pure:
+ * bytes in, text out; the stored bytes stay the record, only this view is redacted.
+ *
+ * A key must not be readable in any form a person could decode with little effort, so the
+ * message is walked as MIME (multipart parts, message/rfc822 inside, to any sane depth) and each
+ * header and each part is read in every such form:
+ * - a part: its transfer encoding undone as declared, and also as quoted-printable or base64
+ *   when it looks so; each result read in its declared charset, as UTF-8 and, when NUL bytes
+ *   hint at a wide charset, as UTF-16 in both byte orders;
+ * - a header: as written, with its RFC 2047 encoded-words decoded (in their charsets, and as
+ *   UTF-8 and UTF-16 in case the label lies), with its RFC 2231 parameters joined and decoded.
+ * Each reading is searched by key-hiding.ts, which also sees keys through escapes (`=2D`, soft
+ * line breaks, `%2D`, `&#45;`), invisible characters, look-alikes, base64 and encoded-words
+ * inside text. What holds no key is shown exactly as received. A key that can be redacted
+ * where it stands, leaving no reading that holds one, is redacted there (the message stays as
+ * received around it). Otherwise the header or part is shown decoded, redacted, between
+ * markers, so staff can still read it. A part that held a key even so is not shown at all: the
+ * last guard, which the decoders here leave nothing to catch.
  */
-import { redactApiKey } from '../shared/redact.ts';
+import { type HiddenText, hideKeys, holdsKey, redactKeysAsRead } from './key-hiding.ts';
+import {
+  decodeEncodedWords,
+  encodedWordReadings,
+  findEncodedWords,
+  looksLikeBase64,
+  parseStructured,
+  readings,
+  type TransferEncoding,
+  transferDecode,
+  transferEncodingOf,
+} from './mime-decoding.ts';
 
 export interface Header {
   readonly name: string;
   readonly value: string;
 }
 
-/** Splits at the first empty line. */
-function splitMessage(text: string): { head: string; body: string } {
-  const match = /\r?\n\r?\n/.exec(text);
-  if (!match) return { head: text, body: '' };
-  return { head: text.slice(0, match.index), body: text.slice(match.index + match[0].length) };
+/** MIME inside MIME beyond this is shown as one part (still read in every form above). */
+const MAX_NESTING = 24;
+
+const WITHHELD_PART = '[part not shown: it holds an API key in a form the console cannot redact]';
+const WITHHELD_HEADER = '[not shown: it holds an API key in a form the console cannot redact]';
+
+// The message is handled as a latin1 string ("bin"): one character per byte, so bytes are kept
+// exactly until a piece is shown, and shown pieces are read as UTF-8 (as the page always did).
+const display = (bin: string): string => Buffer.from(bin, 'latin1').toString('utf8');
+const bytesOf = (bin: string): Buffer => Buffer.from(bin, 'latin1');
+const binOf = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+
+interface Field {
+  /** The field name, or undefined for a line in the header section that is not a field. */
+  readonly name: string | undefined;
+  /** The field's lines as received, folding and line ends included. */
+  readonly bin: string;
 }
 
-/** The header section, unfolded, with API keys redacted (a key may sit in the Subject). */
-export function readHeaders(raw: Buffer): Header[] {
-  const { head } = splitMessage(raw.toString('utf8'));
-  const headers: Header[] = [];
-  for (const line of head.split(/\r?\n/)) {
-    const last = headers[headers.length - 1];
+interface Entity {
+  readonly fields: readonly Field[];
+  /** The empty line that ends the header section ('' when there is none). */
+  readonly separator: string;
+  readonly body: string;
+}
+
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
+function splitEntity(bin: string): Entity {
+  const fields: { name: string | undefined; bin: string }[] = [];
+  let at = 0;
+  while (at < bin.length) {
+    const newline = bin.indexOf('\n', at);
+    const end = newline < 0 ? bin.length : newline + 1;
+    const line = bin.slice(at, end);
+    if (line === '\n' || line === '\r\n') {
+      return { fields, separator: line, body: bin.slice(end) };
+    }
+    const last = fields[fields.length - 1];
     if (/^[ \t]/.test(line) && last) {
-      headers[headers.length - 1] = { name: last.name, value: `${last.value} ${line.trim()}` };
+      last.bin += line;
+    } else {
+      const colon = line.indexOf(':');
+      const name = colon > 0 ? line.slice(0, colon).trim() : '';
+      fields.push({ name: FIELD_NAME.test(name) ? name : undefined, bin: line });
+    }
+    at = end;
+  }
+  return { fields, separator: '', body: '' };
+}
+
+function fieldValue(fields: readonly Field[], name: string): string | undefined {
+  const field = fields.find((f) => f.name?.toLowerCase() === name);
+  return field ? unfold(display(field.bin).slice(field.bin.indexOf(':') + 1)) : undefined;
+}
+
+/** A field's value on one line: folding undone, each line trimmed and joined by a space. */
+function unfold(value: string): string {
+  return value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .join(' ');
+}
+
+function lineEndOf(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers
+
+/** A header value in every form a reader could decode it to (see the file comment). */
+function headerReadings(value: string): string[] {
+  const out = [value];
+  const runs = findEncodedWords(value);
+  if (runs.length > 0) {
+    const variants = runs.map(encodedWordReadings);
+    const count = Math.max(...variants.map((v) => v.length));
+    for (let i = 0; i < count; i++) {
+      let text = '';
+      let at = 0;
+      for (const [k, run] of runs.entries()) {
+        const v = variants[k]!;
+        text += value.slice(at, run.start) + v[Math.min(i, v.length - 1)]!.text;
+        at = run.end;
+      }
+      out.push(text + value.slice(at));
+    }
+  }
+  if (value.includes('=')) {
+    const structured = parseStructured(value);
+    if (structured.parameters.size > 0) {
+      const parameters = [...structured.parameters].map(([name, v]) => `${name}="${v}"`);
+      out.push([structured.value, ...parameters].join('; '));
+    }
+  }
+  return out;
+}
+
+/** The decoded value of a header that holds a key, redacted (the reading that shows the key). */
+function decodedHeaderValue(value: string): string {
+  const all = headerReadings(value);
+  const chosen = all.slice(1).find(holdsKey) ?? decodeEncodedWords(value);
+  const shown = hideKeys(chosen).text;
+  return holdsKey(shown) ? WITHHELD_HEADER : shown;
+}
+
+interface FieldView {
+  /** The field in the raw view: as received, or decoded after a marker line. */
+  readonly lines: string;
+  /** Its value for the header table. */
+  readonly value: string;
+}
+
+function valueAfterColon(text: string): string {
+  return unfold(text.slice(text.indexOf(':') + 1));
+}
+
+function viewField(field: Field): FieldView {
+  const shown = display(field.bin);
+  const hidden: HiddenText = hideKeys(shown);
+  if (field.name === undefined) return { lines: hidden.text, value: '' };
+  if (!hidden.decoded && !headerReadings(valueAfterColon(hidden.text)).some(holdsKey)) {
+    return { lines: hidden.text, value: valueAfterColon(hidden.text) };
+  }
+  const value = decodedHeaderValue(valueAfterColon(shown));
+  const eol = lineEndOf(shown);
+  return {
+    lines: `[header shown decoded: it contained an API key, redacted]${eol}${hideKeys(field.name).text}: ${value}${eol}`,
+    value,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bodies
+
+/** The transfer decodings a reader could apply to this body: the declared one and the obvious. */
+function transfersFor(declared: TransferEncoding, text: string): TransferEncoding[] {
+  const all: TransferEncoding[] = [declared, 'identity'];
+  const base64 = looksLikeBase64(text);
+  if (base64) all.push('base64');
+  else if (/=(?:[0-9A-Fa-f]{2}|[ \t]*\r?\n)/.test(text)) all.push('quoted-printable');
+  return [...new Set(all)];
+}
+
+/** The first reading of the body (transfer decoding, then charset) that holds a key. */
+function revealingReading(
+  bytes: Buffer,
+  transfer: TransferEncoding,
+  charset: string | undefined,
+  skip?: string,
+): { transfer: TransferEncoding; label: string; text: string } | undefined {
+  for (const t of transfersFor(transfer, bytes.toString('latin1'))) {
+    for (const r of readings(transferDecode(bytes, t), charset)) {
+      if (t === 'identity' && r.text === skip) continue;
+      if (holdsKey(r.text)) return { transfer: t, label: r.label, text: r.text };
+    }
+  }
+  return undefined;
+}
+
+function describeReading(transfer: TransferEncoding, label: string): string {
+  const encoding = transfer === 'identity' ? 'text' : transfer;
+  return label === 'UTF-8' ? encoding : `${encoding} (${label})`;
+}
+
+function decodedBlock(what: string, text: string, eol: string): string {
+  return (
+    `[${what} part shown decoded: it contained an API key, redacted below]${eol}` +
+    `${text.replace(/\r?\n$/, '')}${eol}[end of decoded part]${eol}`
+  );
+}
+
+/** A part that is not MIME inside: as received when no reading holds a key, see the file comment. */
+function renderLeaf(bin: string, transfer: TransferEncoding, charset: string | undefined): string {
+  const shown = display(bin);
+  // Among the readings is the part as shown (identity, UTF-8): none holding a key, none to hide.
+  const found = revealingReading(bytesOf(bin), transfer, charset);
+  if (!found) return shown;
+  const inPlace = hideKeys(shown).text;
+  // Redacted where it stands only if it reads as text there: not UTF-16 with its NUL bytes.
+  const readable = !inPlace.includes('\u0000');
+  if (readable && !revealingReading(bytesOf(binOf(inPlace)), transfer, charset, inPlace)) return inPlace;
+  const decoded = hideKeys(found.text).text;
+  if (!holdsKey(decoded))
+    return decodedBlock(describeReading(found.transfer, found.label), decoded, lineEndOf(bin));
+  return `${WITHHELD_PART}${lineEndOf(bin)}`;
+}
+
+/**
+ * MIME under a transfer encoding (a base64 message/rfc822 part): as received when neither the
+ * body nor what it decodes to holds a key; else decoded, walked, between markers. What is
+ * inside is walked once (walking it twice per level would double the work at every level).
+ */
+function renderWrapped(bin: string, transfer: TransferEncoding, inner: (bin: string) => string): string {
+  const unwrapped = transferDecode(bytesOf(bin), transfer).toString('latin1');
+  const walked = inner(unwrapped);
+  if (walked === display(unwrapped) && !revealingReading(bytesOf(bin), transfer, undefined))
+    return display(bin);
+  return holdsKey(walked)
+    ? `${WITHHELD_PART}${lineEndOf(bin)}`
+    : decodedBlock(transfer, walked, lineEndOf(bin));
+}
+
+function renderMultipart(body: string, boundary: string, depth: number, childType: string): string {
+  const delimiter = `--${boundary}`;
+  let out = '';
+  let segment = '';
+  let inPart = false;
+  let closed = false;
+  const flush = () => {
+    out +=
+      inPart && !closed
+        ? renderEntity(segment, depth + 1, childType)
+        : renderLeaf(segment, 'identity', undefined);
+    segment = '';
+  };
+  let at = 0;
+  while (at < body.length) {
+    const newline = body.indexOf('\n', at);
+    const end = newline < 0 ? body.length : newline + 1;
+    const line = body.slice(at, end);
+    at = end;
+    const bare = line.replace(/[ \t\r\n]+$/, '');
+    if (!closed && (bare === delimiter || bare === `${delimiter}--`)) {
+      flush();
+      out += hideKeys(display(line)).text;
+      if (bare === delimiter) inPart = true;
+      else closed = true;
       continue;
     }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    headers.push({ name: line.slice(0, colon).trim(), value: redactApiKey(line.slice(colon + 1).trim()) });
+    segment += line;
+  }
+  flush();
+  return out;
+}
+
+function renderEntity(bin: string, depth: number, defaultType: string): string {
+  const entity = splitEntity(bin);
+  let out = entity.fields.map((f) => viewField(f).lines).join('') + entity.separator;
+  const contentType = parseStructured(fieldValue(entity.fields, 'content-type') ?? defaultType);
+  const type = contentType.value.toLowerCase();
+  const transfer = transferEncodingOf(fieldValue(entity.fields, 'content-transfer-encoding'));
+  const boundary = contentType.parameters.get('boundary');
+  const charset = contentType.parameters.get('charset');
+  if (depth < MAX_NESTING && type.startsWith('multipart/') && boundary) {
+    const childType = type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
+    const inner = (b: string) => renderMultipart(b, boundary, depth, childType);
+    out += transfer === 'identity' ? inner(entity.body) : renderWrapped(entity.body, transfer, inner);
+  } else if (depth < MAX_NESTING && /^message\/(rfc822|global|news)$/.test(type)) {
+    const inner = (b: string) => renderEntity(b, depth + 1, 'text/plain');
+    out += transfer === 'identity' ? inner(entity.body) : renderWrapped(entity.body, transfer, inner);
+  } else {
+    out += renderLeaf(entity.body, transfer, charset);
+  }
+  return out;
+}
+
+/** The top-level header fields, unfolded, API keys hidden (decoded where a key needs it). */
+export function readHeaders(raw: Buffer): Header[] {
+  const headers: Header[] = [];
+  for (const field of splitEntity(raw.toString('latin1')).fields) {
+    if (field.name === undefined) continue;
+    headers.push({ name: hideKeys(field.name).text, value: viewField(field).value });
   }
   return headers;
 }
 
-const BASE64_LINE = /^[A-Za-z0-9+/]{8,}={0,2}\r?$/;
-
-/**
- * The whole message as text with every API key redacted. A run of base64 lines whose decoded
- * text holds a key is replaced by that text, redacted and marked, since no one can check a
- * key by eye inside base64 anyway.
- */
+/** The whole message as text with every API key hidden in every form (see the file comment). */
 export function redactRawMessage(raw: Buffer): string {
-  const lines = raw.toString('utf8').split('\n');
-  const out: string[] = [];
-  let run: string[] = [];
-  const flush = () => {
-    if (run.length === 0) return;
-    const decoded = Buffer.from(run.join(''), 'base64').toString('utf8');
-    const redacted = redactApiKey(decoded);
-    if (redacted !== decoded) {
-      out.push(
-        '[base64 part shown decoded: it contained an API key, redacted below]',
-        ...redacted.split(/\r?\n/),
-      );
-      out.push('[end of decoded part]');
-    } else {
-      out.push(...run);
-    }
-    run = [];
-  };
-  for (const line of lines) {
-    if (BASE64_LINE.test(line)) {
-      run.push(line);
-      continue;
-    }
-    flush();
-    out.push(line);
-  }
-  flush();
-  return redactApiKey(out.join('\n'));
+  const shown = renderEntity(raw.toString('latin1'), 0, 'text/plain');
+  // Across the pieces: a key spread over a header and the body after it, say.
+  return redactKeysAsRead(shown);
 }

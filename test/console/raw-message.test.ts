@@ -1,4 +1,8 @@
-/** What staff see of a stored message: headers unfolded, every API key hidden, even inside base64. */
+/**
+ * What staff see of a stored message: headers unfolded, every API key hidden in every form a
+ * reader could decode (encoded-words, quoted-printable, base64 of any charset, nested messages),
+ * the rest still readable, and a message without keys shown exactly as received.
+ */
 import { describe, expect, it } from 'vitest';
 import {
   generateOneTimePassword,
@@ -7,6 +11,7 @@ import {
   verifyPassword,
 } from '../../src/console/passwords.ts';
 import { readHeaders, redactRawMessage } from '../../src/console/raw-message.ts';
+import { HIDDEN_KEY, HIDDEN_KEY_REDACTED, hiddenKeyCases, revealsHiddenKey } from './support/hidden-keys.ts';
 
 const KEY = 'API-0A1B-2C3D-4E5F-6071';
 const LONG_KEY = 'API-0A1B-2C3D-4E5F-6071-8293-A4B5-C6D7-E8F9';
@@ -50,6 +55,117 @@ describe('a stored message shown to staff', () => {
     expect(shown).toContain('[base64 part shown decoded: it contained an API key, redacted below]');
     expect(shown).toContain('00. API Key: API-****-****-****-6071');
     expect(shown).toContain(Buffer.from('harmless picture bytes').toString('base64'));
+  });
+});
+
+describe('a key in any form a reader could decode', () => {
+  for (const c of hiddenKeyCases()) {
+    it(`is hidden: ${c.name}`, () => {
+      // The case is a real one: read as received, the key can be put together.
+      expect(revealsHiddenKey(c.raw.toString('utf8'))).toBe(true);
+      const shown = redactRawMessage(c.raw);
+      const headers = readHeaders(c.raw);
+      expect(revealsHiddenKey(shown), shown).toBe(false);
+      for (const h of headers) expect(revealsHiddenKey(`${h.name}: ${h.value}`), h.value).toBe(false);
+      const everything = [shown, ...headers.map((h) => `${h.name}: ${h.value}`)].join('\n');
+      for (const text of c.readable) expect(everything).toContain(text);
+      expect(everything).toContain('From: Billing <billing@isp.example>');
+    });
+  }
+
+  it('shows a header that needed decoding decoded, marked, and in the header table', () => {
+    const raw = hiddenKeyCases()[0]!.raw;
+    expect(readHeaders(raw)).toContainEqual({ name: 'Subject', value: `SWIP batch ${HIDDEN_KEY_REDACTED}` });
+    expect(redactRawMessage(raw)).toContain(
+      `[header shown decoded: it contained an API key, redacted]\r\nSubject: SWIP batch ${HIDDEN_KEY_REDACTED}\r\n`,
+    );
+  });
+
+  it('redacts a quoted-printable key where it stands, so the part still reads as received', () => {
+    const soft = hiddenKeyCases().find((c) => c.name.includes('soft line break'))!;
+    const shown = redactRawMessage(soft.raw);
+    expect(shown).toContain(`00. API Key: ${HIDDEN_KEY_REDACTED}\r\n01. Registration Action`);
+    expect(shown).not.toContain('shown decoded');
+  });
+
+  it('shows a UTF-16 part decoded between markers, naming its charset', () => {
+    const wide = hiddenKeyCases().find((c) => c.name.includes('UTF-16LE text part'))!;
+    const shown = redactRawMessage(wide.raw);
+    expect(shown).toContain(
+      '[base64 (UTF-16LE) part shown decoded: it contained an API key, redacted below]',
+    );
+    expect(shown).toContain(`00. API Key: ${HIDDEN_KEY_REDACTED}`);
+    expect(shown).toContain('[end of decoded part]');
+  });
+
+  it('hides the long eight-group form inside an encoded-word too', () => {
+    const raw = Buffer.from(
+      `Subject: =?utf-8?B?${Buffer.from(`batch ${LONG_KEY}`).toString('base64')}?=\r\n\r\nbody\r\n`,
+    );
+    expect(readHeaders(raw)).toContainEqual({
+      name: 'Subject',
+      value: 'batch API-****-****-****-****-****-****-****-E8F9',
+    });
+  });
+
+  it('shows a message without keys exactly as received, encodings and all', () => {
+    const raw = Buffer.from(
+      [
+        'From: ISP <noc@isp.example>',
+        `Subject: =?utf-8?B?${Buffer.from('Réassignation SWIP').toString('base64')}?=`,
+        'Content-Type: multipart/mixed; boundary="x"',
+        '',
+        '--x',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Price: 10 =E2=82=AC, a long line that goes on and on and on and on and on and =',
+        'on.',
+        '--x',
+        'Content-Type: text/plain; charset=utf-16',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('\ufeffHello from a UTF-16 part', 'utf16le').toString('base64'),
+        '--x',
+        'Content-Type: image/png',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('harmless picture bytes, quite a few of them').toString('base64'),
+        '--x--',
+        '',
+      ].join('\r\n'),
+    );
+    expect(redactRawMessage(raw)).toBe(raw.toString('utf8'));
+    expect(readHeaders(raw).find((h) => h.name === 'Subject')?.value).toMatch(/^=\?utf-8\?B\?/);
+  });
+
+  it('reads a 10 MB message with a large attachment in reasonable time', () => {
+    const noise = Buffer.alloc(7 * 1024 * 1024);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    const raw = Buffer.from(
+      [
+        'Subject: big',
+        'Content-Type: multipart/mixed; boundary="x"',
+        '',
+        '--x',
+        '',
+        `00. API Key: ${HIDDEN_KEY}`,
+        '--x',
+        'Content-Type: application/pdf',
+        'Content-Transfer-Encoding: base64',
+        '',
+        noise.toString('base64').replace(/.{76}/g, '$&\r\n'),
+        '--x--',
+        '',
+      ].join('\r\n'),
+    );
+    const started = Date.now();
+    const shown = redactRawMessage(raw);
+    const took = Date.now() - started;
+    expect(shown).toContain(`00. API Key: ${HIDDEN_KEY_REDACTED}`);
+    expect(shown).not.toContain(HIDDEN_KEY);
+    expect(shown).toContain(noise.subarray(0, 57).toString('base64'));
+    expect(took).toBeLessThan(15_000);
   });
 });
 

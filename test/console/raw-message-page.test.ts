@@ -1,0 +1,110 @@
+/**
+ * The submission page as the console serves it over HTTP (PostgreSQL, a signed-in staff
+ * member): a stored message that hides an API key in any form a reader could decode shows no
+ * key in the page's HTML, headers table and raw view alike, stays readable, and its stored bytes
+ * are left as they came.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
+import { createStaffUser, type RunningConsole, startConsole } from '../../src/console/index.ts';
+import { tables } from '../../src/db/index.ts';
+import { deliveryDigest } from '../../src/ingress/index.ts';
+import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { type HiddenKeyCase, hiddenKeyCases, revealsHiddenKey } from './support/hidden-keys.ts';
+
+const EMAIL = 'carol@registry.example';
+const PASSWORD = 'a long enough passphrase';
+
+/** Signs in through the login form; answers a GET that carries the session. */
+async function signIn(baseUrl: string): Promise<(path: string) => Promise<{ status: number; body: string }>> {
+  const form = await fetch(`${baseUrl}/login`);
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const jar = form.headers.getSetCookie().map((c) => c.split(';')[0]);
+  const res = await fetch(`${baseUrl}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: jar.join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, email: EMAIL, password: PASSWORD }),
+  });
+  expect(res.status).toBe(303);
+  const cookie = [...jar, ...res.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ');
+  return async (path) => {
+    const page = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
+    return { status: page.status, body: await page.text() };
+  };
+}
+
+async function store(handle: TestDatabase, c: HiddenKeyCase): Promise<string> {
+  const id = `S${randomBytes(6).toString('hex')}`;
+  await handle.db.insert(tables.submissions).values({
+    id,
+    raw: c.raw,
+    rawSha256: createHash('sha256').update(c.raw).digest('hex'),
+    deliverySha256: deliveryDigest(c.raw),
+    messageId: `${id}@isp.example`,
+    sizeBytes: c.raw.length,
+    envelopeFrom: 'billing@isp.example',
+    envelopeTo: ['hostmaster@localhost'],
+    via: 'smtp',
+    fromAddress: 'billing@isp.example',
+    subject: 'SWIP',
+    state: 'done',
+    processedAt: new Date(),
+  });
+  return id;
+}
+
+/** The page as a reader sees its text: tags gone, the escapes eta writes undone. */
+function pageText(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, '')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+describe('the submission page over HTTP, keys hidden in every decodable form (PostgreSQL)', () => {
+  let handle: TestDatabase;
+  let running: RunningConsole;
+  let get: (path: string) => Promise<{ status: number; body: string }>;
+  beforeAll(async () => {
+    handle = await openTestDatabase('postgres');
+    const staff = await createStaffUser(handle.db, EMAIL, PASSWORD, { oneTime: false });
+    if (!staff.ok) throw new Error(staff.error.message);
+    const base = loadConfig({ DATABASE_URL: handle.target.kind === 'postgres' ? handle.target.url : '' });
+    running = await startConsole({
+      config: { ...base, console: { host: '127.0.0.1', port: 0 } },
+      db: handle.db,
+    });
+    get = await signIn(`http://127.0.0.1:${running.port}`);
+  });
+  afterAll(async () => {
+    await running?.close();
+    await handle?.close();
+  });
+
+  for (const c of hiddenKeyCases()) {
+    it(c.name, async () => {
+      const id = await store(handle, c);
+      const page = await get(`/submissions/${id}`);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<pre class="raw">');
+      expect(revealsHiddenKey(page.body), 'the HTML as served').toBe(false);
+      const text = pageText(page.body);
+      expect(revealsHiddenKey(text), 'the page as read').toBe(false);
+      for (const readable of c.readable) expect(text).toContain(readable);
+      expect(text).toContain('From: Billing <billing@isp.example>');
+      // The record is kept as it came: only the view is redacted.
+      const [row] = await handle.db
+        .select({ raw: tables.submissions.raw })
+        .from(tables.submissions)
+        .where(eq(tables.submissions.id, id));
+      expect(Buffer.compare(row!.raw, c.raw)).toBe(0);
+      expect(revealsHiddenKey(row!.raw.toString('utf8'))).toBe(true);
+    });
+  }
+});

@@ -88,7 +88,8 @@ export async function readSubmission(
   const replyTo = decision.reply ? decision.to : undefined;
   const noReply = decision.reply ? undefined : decision.explanation;
   const parsed = parseSubmission(
-    { subject: mail.headers.subject, text: mail.text },
+    // Forwarded messages are never read for templates; they only let a refusal say why.
+    { subject: mail.headers.subject, text: mail.text, forwarded: mail.forwarded.map((f) => f.text) },
     { maxTemplates: ctx.config.limits.maxTemplatesPerMessage },
   );
   if (!parsed.ok) {

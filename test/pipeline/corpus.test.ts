@@ -70,6 +70,9 @@ const CASES: readonly Case[] = [
   },
   // A reply that quotes one of ours: quoted templates are never processed again.
   { fixture: 'reply-quoting-template', blocks: [], refusal: 'E_NO_TEMPLATE' },
+  // Templates only inside a forwarded message (Forward As Attachment): not applied on the
+  // forwarder's authority, and the sender is told exactly that.
+  { fixture: 'forwarded-template', blocks: [], refusal: 'E_FORWARDED_TEMPLATE' },
   // The attachment carries another key than the Subject: two keys, refused as a whole.
   { fixture: 'attachment-txt-base64', blocks: [], refusal: 'E_MULTIPLE_API_KEYS' },
 ];

@@ -105,6 +105,7 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
   }
   let subject = '';
   let text: string;
+  let forwarded: string[] = [];
   const asText = raw.toString('utf8');
   if (looksLikeMail(asText)) {
     const mail = await extractMail(raw);
@@ -115,6 +116,7 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
     const h = mail.value.headers;
     subject = h.subject;
     text = mail.value.text;
+    forwarded = mail.value.forwarded.map((f) => f.text);
     const extras = [
       mail.value.htmlOnly ? 'read from HTML' : '',
       mail.value.pgpSigned ? 'PGP-signed (not verified)' : '',
@@ -130,7 +132,7 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
     text = asText.replace(/\r\n?/g, '\n');
     out.push(`${path}: plain text`);
   }
-  const parse = parseSubmission({ subject, text });
+  const parse = parseSubmission({ subject, text, forwarded });
   if (!parse.ok) {
     out.push(`  ${formatProblem(parse.problem)}`);
     return false;

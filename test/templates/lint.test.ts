@@ -55,6 +55,12 @@ describe('hostmasterd lint', () => {
     expect((await lint(file)).out).not.toContain('would not reply');
   });
 
+  it('tells that templates inside a forwarded message are not read, as the daemon answers', async () => {
+    const r = await lint(join(FIXTURES, 'forwarded-template.eml'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('E_FORWARDED_TEMPLATE');
+  });
+
   it('exits 1 and prints each error as E_CODE field NN line N: sentence', async () => {
     const r = await lint(join(FIXTURES, 'errors-reassign-simple.eml'));
     expect(r.code).toBe(1);

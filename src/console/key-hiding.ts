@@ -8,10 +8,12 @@
  *   UTF-32 text read as bytes), control pictures, zero-width and other invisible characters;
  * - in look-alike characters: fullwidth or mathematical letters (NFKC), other dashes, Cyrillic
  *   or Greek capitals that look like A B C E I P;
- * - inside base64 (lines, or one long word) of UTF-8 or UTF-16 text, or inside RFC 2047
- *   encoded-words, nested to a few levels.
- * The first three are redacted where they stand (`API-****-****-****-0001`); base64 and
- * encoded-words holding a key are replaced by their decoded text, redacted and marked.
+ * - split by HTML tags or comments a browser would not show;
+ * - inside base64 (lines, or one long word) of UTF-8 or UTF-16 text, RFC 2047 encoded-words
+ *   or uuencoded blocks, nested to a few levels.
+ * The first four are redacted where they stand (`API-****-****-****-0001`); base64,
+ * encoded-words and uuencoded blocks holding a key are replaced by their decoded text,
+ * redacted and marked.
  */
 import { API_KEY_PATTERN, redactKey } from '../shared/redact.ts';
 import {
@@ -127,6 +129,11 @@ function escapeAt(text: string, i: number): { length: number; code: number } | u
     const point = m[1] ? Number(m[1]) : Number.parseInt(m[2]!, 16);
     return point <= 0x10ffff ? { length: m[0].length, code: point } : undefined;
   }
+  if (c === 0x3c /* < */) {
+    // An HTML tag or comment inside a key (`API-5EC2<b>-E7A9</b>`): a browser would not show it.
+    const tag = /^<(?:!--[\s\S]{0,200}?--|\/?[A-Za-z][^<>]{0,200})>/.exec(text.slice(i, i + 210));
+    return tag ? { length: tag[0].length, code: SKIP } : undefined;
+  }
   if (c === 0x5c /* \ */) {
     const m = /^\\(?:u\{?([0-9A-Fa-f]{4,6})\}?|x([0-9A-Fa-f]{2}))/.exec(text.slice(i, i + 10));
     if (!m) return undefined;
@@ -142,6 +149,9 @@ function escapeAt(text: string, i: number): { length: number; code: number } | u
  * folded), keys are found in that reading, and each one's span in the text is replaced by its
  * redacted form.
  */
+/** = % & < \\ */
+const ESCAPE_STARTS = new Set([0x3d, 0x25, 0x26, 0x3c, 0x5c]);
+
 export function redactKeysAsRead(text: string): string {
   // One character of the reading per character (or escape) of the text that is not skipped,
   // with where it starts in the text and how long it is there. Typed arrays: a 10 MB message
@@ -153,8 +163,7 @@ export function redactKeysAsRead(text: string): string {
   for (let i = 0; i < text.length; ) {
     const unit = text.charCodeAt(i);
     // Escapes start with one of = % & \ only; other characters are looked up.
-    const escaped =
-      unit === 0x3d || unit === 0x25 || unit === 0x26 || unit === 0x5c ? escapeAt(text, i) : undefined;
+    const escaped = ESCAPE_STARTS.has(unit) ? escapeAt(text, i) : undefined;
     let length: number;
     let cls: number;
     if (escaped) {
@@ -228,60 +237,74 @@ function describe(label: string): string {
   return label === 'UTF-8' || label === 'declared' ? 'base64' : `base64 (${label})`;
 }
 
+/** Whether a base64 line leaves the quanta after it aligned (its length a multiple of 4). */
+const whole = (line: string) => line.trim().length % 4 === 0;
+
+/** The first reading of the run's base64, at an alignment that shows a key, hidden. */
+function base64Holding(run: readonly string[], depth: number): { label: string; text: string } | undefined {
+  const compact = run.join('').replace(/\s+/g, '');
+  if (compact.length < MIN_BASE64_KEY) return undefined;
+  let found = firstHolding(readingsOfBase64(compact), depth);
+  // A run that does not add up to whole base64 quanta, or a short one, may start with a word
+  // that only looks like base64: try the other alignments too (a long, whole one is a body).
+  if (compact.length % 4 !== 0 || compact.length < 4096) {
+    for (let shift = 1; shift < 4 && !found; shift++) {
+      found = firstHolding(readingsOfBase64(compact.slice(shift)), depth);
+    }
+  }
+  return found;
+}
+
 /**
- * Runs of base64 lines whose decoded text holds a key -> that text, hidden, between markers. A
- * line of a length base64 lines never have (not a multiple of 4) ends its run, so a word that
- * looks like base64 before a block does not shift the block's decoding.
+ * Runs of base64 lines whose decoded text holds a key -> that text, hidden, between markers.
+ * A run is read whole; when it holds no key and a line inside it has a length base64 lines do
+ * not have (not a multiple of 4: a word before a block, a block of another encoder), each
+ * stretch up to such a line is read on its own too.
  */
 function hideBase64Lines(text: string, depth: number): HiddenText {
   const lines = text.split('\n');
   const out: string[] = [];
-  let run: string[] = [];
   let decoded = false;
-  const flush = () => {
-    if (run.length === 0) return;
-    const joined = run.join('');
-    const compact = joined.replace(/\s+/g, '');
-    if (compact.length < MIN_BASE64_KEY) {
-      out.push(run.join('\n'));
-      run = [];
-      return;
-    }
-    let found = firstHolding(readingsOfBase64(compact), depth);
-    // A run that does not add up to whole base64 quanta, or a short one, may start with a word
-    // that only looks like base64: try the other alignments too (a long, whole one is a body).
-    if (compact.length % 4 !== 0 || compact.length < 4096) {
-      for (let shift = 1; shift < 4 && !found; shift++)
-        found = firstHolding(readingsOfBase64(compact.slice(shift)), depth);
-    }
-    if (found) {
-      const eol = run[0]!.endsWith('\r') ? '\r' : '';
-      const body = found.text
-        .replace(/\r?\n$/, '')
-        .split(/\r?\n/)
-        .map((l) => l + eol)
-        .join('\n');
-      out.push(
-        `[${describe(found.label)} part shown decoded: it contained an API key, redacted below]${eol}`,
-        body,
-        `[end of decoded part]${eol}`,
-      );
-      decoded = true;
-    } else {
-      out.push(run.join('\n'));
-    }
-    run = [];
+  const show = (run: readonly string[], found: { label: string; text: string }) => {
+    const eol = run[0]!.endsWith('\r') ? '\r' : '';
+    const body = found.text
+      .replace(/\r?\n$/, '')
+      .split(/\r?\n/)
+      .map((l) => l + eol)
+      .join('\n');
+    out.push(
+      `[${describe(found.label)} part shown decoded: it contained an API key, redacted below]${eol}`,
+      body,
+      `[end of decoded part]${eol}`,
+    );
+    decoded = true;
   };
+  const flush = (run: string[]) => {
+    if (run.length === 0) return;
+    const found = base64Holding(run, depth);
+    if (found) return show(run, found);
+    if (run.slice(0, -1).every(whole)) return out.push(run.join('\n'));
+    let start = 0;
+    for (let i = 0; i < run.length; i++) {
+      if (i < run.length - 1 && whole(run[i]!)) continue;
+      const stretch = run.slice(start, i + 1);
+      const inStretch = base64Holding(stretch, depth);
+      if (inStretch) show(stretch, inStretch);
+      else out.push(stretch.join('\n'));
+      start = i + 1;
+    }
+  };
+  let run: string[] = [];
   for (const line of lines) {
     if (BASE64_LINE.test(line)) {
       run.push(line);
-      if (line.trim().length % 4 !== 0) flush();
       continue;
     }
-    flush();
+    flush(run);
+    run = [];
     out.push(line);
   }
-  flush();
+  flush(run);
   return { text: decoded ? out.join('\n') : text, decoded };
 }
 
@@ -321,15 +344,79 @@ function hideInlineEncodings(text: string, depth: number): HiddenText {
 /** No form of a key is shorter than the key (`API-` and four groups of four). */
 const SHORTEST_KEY = 23;
 
+/** A uuencoded block (`begin 644 name` ... `end`), as mail clients of old attached files. */
+const UUENCODED = /^begin [0-7]{3,4} [^\r\n]*\r?\n((?:[^\r\n]*\r?\n){0,200000}?)end[ \t]*\r?$/gm;
+
+function uudecode(block: string): Buffer {
+  const bytes: number[] = [];
+  for (const line of block.split(/\r?\n/)) {
+    if (line.length === 0) continue;
+    const count = (line.charCodeAt(0) - 32) & 63;
+    const start = bytes.length;
+    for (let i = 1; i < line.length && bytes.length - start < count; i += 4) {
+      const q = [0, 1, 2, 3].map((k) => ((line.charCodeAt(i + k) || 32) - 32) & 63);
+      bytes.push((q[0]! << 2) | (q[1]! >> 4), ((q[1]! & 15) << 4) | (q[2]! >> 2), ((q[2]! & 3) << 6) | q[3]!);
+    }
+    bytes.length = Math.min(bytes.length, start + count);
+  }
+  return Buffer.from(bytes);
+}
+
+/** uuencoded blocks whose decoded text holds a key -> that text, hidden, between markers. */
+function hideUuencoded(text: string, depth: number): HiddenText {
+  let decoded = false;
+  const out = text.replace(UUENCODED, (block, body: string) => {
+    const found = firstHolding(readings(uudecode(body)), depth);
+    if (!found) return block;
+    decoded = true;
+    const eol = block.includes('\r\n') ? '\r\n' : '\n';
+    return `[uuencoded part shown decoded: it contained an API key, redacted below]${eol}${found.text.replace(/\r?\n$/, '')}${eol}[end of decoded part]`;
+  });
+  return { text: decoded ? out : text, decoded };
+}
+
+/**
+ * Long texts already searched while one message is shown, by depth: a base64 body is read once
+ * as its transfer encoding and again as base64 lines, and its readings are the same texts.
+ */
+let memo: Map<string, HiddenText>[] | undefined;
+const MEMO_MIN_LENGTH = 65536;
+
+/** Runs `fn` with long texts searched once (see `memo`); the memo is dropped afterwards. */
+export function searchingOnce<T>(fn: () => T): T {
+  const outer = memo;
+  memo = outer ?? [];
+  try {
+    return fn();
+  } finally {
+    memo = outer;
+  }
+}
+
 function hideKeysAt(text: string, depth: number): HiddenText {
   if (text.length < SHORTEST_KEY) return { text, decoded: false };
+  if (!memo || text.length < MEMO_MIN_LENGTH) return searchAt(text, depth);
+  // A search that went deeper (a smaller depth) hides at least as much: it serves too.
+  for (let d = 0; d <= depth; d++) {
+    const known = memo[d]?.get(text);
+    if (known) return known;
+  }
+  const found = searchAt(text, depth);
+  const level = memo[depth] ?? new Map<string, HiddenText>();
+  memo[depth] = level;
+  level.set(text, found);
+  return found;
+}
+
+function searchAt(text: string, depth: number): HiddenText {
   let decoded = false;
   let current = text;
   if (depth < MAX_DEPTH) {
-    const lines = hideBase64Lines(current, depth);
+    const uu = hideUuencoded(current, depth);
+    const lines = hideBase64Lines(uu.text, depth);
     const inline = hideInlineEncodings(lines.text, depth);
     current = inline.text;
-    decoded = lines.decoded || inline.decoded;
+    decoded = uu.decoded || lines.decoded || inline.decoded;
   }
   return { text: redactKeysAsRead(current), decoded };
 }

@@ -18,7 +18,7 @@
  * markers, so staff can still read it. A part that held a key even so is not shown at all: the
  * last guard, which the decoders here leave nothing to catch.
  */
-import { type HiddenText, hideKeys, holdsKey, redactKeysAsRead } from './key-hiding.ts';
+import { type HiddenText, hideKeys, holdsKey, redactKeysAsRead, searchingOnce } from './key-hiding.ts';
 import {
   decodeEncodedWords,
   encodedWordReadings,
@@ -297,17 +297,19 @@ function renderEntity(bin: string, depth: number, defaultType: string): string {
 
 /** The top-level header fields, unfolded, API keys hidden (decoded where a key needs it). */
 export function readHeaders(raw: Buffer): Header[] {
-  const headers: Header[] = [];
-  for (const field of splitEntity(raw.toString('latin1')).fields) {
-    if (field.name === undefined) continue;
-    headers.push({ name: hideKeys(field.name).text, value: viewField(field).value });
-  }
-  return headers;
+  return searchingOnce(() => {
+    const headers: Header[] = [];
+    for (const field of splitEntity(raw.toString('latin1')).fields) {
+      if (field.name === undefined) continue;
+      headers.push({ name: hideKeys(field.name).text, value: viewField(field).value });
+    }
+    return headers;
+  });
 }
 
 /** The whole message as text with every API key hidden in every form (see the file comment). */
 export function redactRawMessage(raw: Buffer): string {
-  const shown = renderEntity(raw.toString('latin1'), 0, 'text/plain');
+  const shown = searchingOnce(() => renderEntity(raw.toString('latin1'), 0, 'text/plain'));
   // Across the pieces: a key spread over a header and the body after it, say.
   return redactKeysAsRead(shown);
 }

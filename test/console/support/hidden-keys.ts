@@ -57,6 +57,42 @@ function multipart(
   return Buffer.concat(chunks);
 }
 
+/** uuencode's lines (each up to 45 bytes, backquote for zero), for the body of a begin/end block. */
+function uuencode(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  const char = (n: number) => (n === 0 ? '`' : String.fromCharCode(n + 32));
+  let out = '';
+  for (let at = 0; at < bytes.length; at += 45) {
+    const line = bytes.subarray(at, at + 45);
+    out += char(line.length);
+    for (let i = 0; i < line.length; i += 3) {
+      const [a = 0, b = 0, c = 0] = line.subarray(i, i + 3);
+      out += char(a >> 2) + char(((a & 3) << 4) | (b >> 4)) + char(((b & 15) << 2) | (c >> 6)) + char(c & 63);
+    }
+    out += '\r\n';
+  }
+  return out;
+}
+
+function uudecode(block: string): Buffer {
+  const bytes: number[] = [];
+  for (const line of block.split(/\r?\n/)) {
+    const count = (line.charCodeAt(0) - 32) & 63;
+    const row: number[] = [];
+    for (let i = 1; i < line.length; i += 4) {
+      const [a, b, c, d] = [0, 1, 2, 3].map((k) => ((line.charCodeAt(i + k) || 32) - 32) & 63) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      row.push((a << 2) | (b >> 4), ((b & 15) << 4) | (c >> 2), ((c & 3) << 6) | d);
+    }
+    bytes.push(...row.slice(0, count));
+  }
+  return Buffer.from(bytes);
+}
+
 const template = (name: string) => crlf(simpleTemplate('198.51.100.0/29', name, HIDDEN_KEY));
 
 export function hiddenKeyCases(): HiddenKeyCase[] {
@@ -261,6 +297,34 @@ export function hiddenKeyCases(): HiddenKeyCase[] {
       readable: ['(for your records)', 'https://portal.example/?key=', 'Springfield office'],
     },
     {
+      name: 'base64 pasted into a text part with 75-character lines',
+      raw: message(
+        ['Subject: SWIP', 'Content-Type: text/plain'],
+        `Please find our form below, encoded:\r\n${b64(template('NET-PASTED')).replace(/.{75}/g, '$&\r\n')}\r\nSpringfield office\r\n`,
+      ),
+      readable: [
+        'Please find our form below, encoded:',
+        '02. Network Name: NET-PASTED',
+        'Springfield office',
+      ],
+    },
+    {
+      name: 'a key split by HTML tags and a comment',
+      raw: message(
+        ['Subject: SWIP', 'Content-Type: text/html; charset=utf-8'],
+        `<p>Key: API-${k1}<b>-${k2}</b><!-- x -->-${k3}<span>-${k4}</span></p><p>Springfield office</p>`,
+      ),
+      readable: ['Springfield office'],
+    },
+    {
+      name: 'a uuencoded block',
+      raw: message(
+        ['Subject: SWIP', 'Content-Type: text/plain'],
+        `Our form:\r\n\r\nbegin 644 swip.txt\r\n${uuencode(template('NET-UU'))}\`\r\nend\r\n\r\nSpringfield office\r\n`,
+      ),
+      readable: ['Our form:', '02. Network Name: NET-UU', 'Springfield office'],
+    },
+    {
       name: 'a key in the preamble (quoted-printable style) and in the epilogue',
       raw: message(
         ['Subject: SWIP', 'Content-Type: multipart/mixed; boundary="b"'],
@@ -337,7 +401,18 @@ export function readableForms(text: string, depth = 0): string[] {
   const qp = hexBytes(html.replace(/=\r?\n/g, ''), /=([0-9A-F]{2})/gi);
   // RFC 2231 sections joined (`; filename*1*=` dropped), then percent-decoded.
   const sections = html.replace(/"?;\s*[A-Za-z-]+\*\d+\*?="?/g, '');
-  const forms = [html, qp, hexBytes(sections, /%([0-9A-F]{2})/gi), utf7(html), ...encodedWords(html)];
+  const uu = [...html.matchAll(/^begin \d+ .*\r?\n([\s\S]*?)^end/gm)].map((m) =>
+    uudecode(m[1]!).toString('utf8'),
+  );
+  const forms = [
+    html,
+    qp,
+    html.replace(/<[^>]*>/g, ''),
+    hexBytes(sections, /%([0-9A-F]{2})/gi),
+    utf7(html),
+    ...encodedWords(html),
+    ...uu,
+  ];
   if (depth < 2) {
     for (const f of [...base64Runs(html)]) forms.push(...readableForms(f, depth + 1));
   }

@@ -106,7 +106,7 @@ const NAMED_DASHES: Readonly<Record<string, number>> = {
 };
 
 /** An escape at `i` a reader undoes at sight: its length and the character it stands for (or SKIP). */
-function escapeAt(text: string, i: number): { length: number; code: number } | undefined {
+function escapeAt(text: string, i: number, skipTags: boolean): { length: number; code: number } | undefined {
   const c = text.charCodeAt(i);
   if (c === 0x3d /* = */) {
     const soft = /^=[ \t]*\r?\n/.exec(text.slice(i, i + 40));
@@ -130,6 +130,7 @@ function escapeAt(text: string, i: number): { length: number; code: number } | u
     return point <= 0x10ffff ? { length: m[0].length, code: point } : undefined;
   }
   if (c === 0x3c /* < */) {
+    if (!skipTags) return undefined;
     // An HTML tag or comment inside a key (`API-5EC2<b>-E7A9</b>`): a browser would not show it.
     const tag = /^<(?:!--[\s\S]{0,200}?--|\/?[A-Za-z][^<>]{0,200})>/.exec(text.slice(i, i + 210));
     return tag ? { length: tag[0].length, code: SKIP } : undefined;
@@ -152,7 +153,16 @@ function escapeAt(text: string, i: number): { length: number; code: number } | u
 /** = % & < \\ */
 const ESCAPE_STARTS = new Set([0x3d, 0x25, 0x26, 0x3c, 0x5c]);
 
+/**
+ * Read twice: once with what looks like an HTML tag skipped (a key split by tags), once with it
+ * read as text, since `<API-5EC2-E7A9-1D4B-77C3>` (a key in angle brackets, a Message-ID made
+ * of one) looks like a tag too and would otherwise be skipped whole, key and all.
+ */
 export function redactKeysAsRead(text: string): string {
+  return redactKeysReading(redactKeysReading(text, true), false);
+}
+
+function redactKeysReading(text: string, skipTags: boolean): string {
   // One character of the reading per character (or escape) of the text that is not skipped,
   // with where it starts in the text and how long it is there. Typed arrays: a 10 MB message
   // is read this way several times.
@@ -163,7 +173,7 @@ export function redactKeysAsRead(text: string): string {
   for (let i = 0; i < text.length; ) {
     const unit = text.charCodeAt(i);
     // Escapes start with one of = % & \ only; other characters are looked up.
-    const escaped = ESCAPE_STARTS.has(unit) ? escapeAt(text, i) : undefined;
+    const escaped = ESCAPE_STARTS.has(unit) ? escapeAt(text, i, skipTags) : undefined;
     let length: number;
     let cls: number;
     if (escaped) {

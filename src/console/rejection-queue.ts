@@ -5,7 +5,7 @@
 import { and, desc, eq, gte, ilike, lt, type SQL, sql } from 'drizzle-orm';
 import type { Database, RejectionState } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { redactApiKey } from '../shared/redact.ts';
+import { hideKeys } from './key-hiding.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -120,10 +120,13 @@ export async function listRejections(
   const page = rows.slice(0, PAGE_SIZE);
   const last = page[page.length - 1];
   return {
-    // A billing system may put its API key in the Subject: never show it.
+    // A billing system may put its API key in the Subject (or anywhere a sender writes):
+    // hidden in every form the submission page hides it in.
     rows: page.map(({ cursorAt: _, ...row }) => ({
       ...row,
-      subject: row.subject && redactApiKey(row.subject),
+      reason: hideKeys(row.reason).text,
+      sender: row.sender && hideKeys(row.sender).text,
+      subject: row.subject && hideKeys(row.subject).text,
     })),
     next: rows.length > PAGE_SIZE && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : undefined,
   };

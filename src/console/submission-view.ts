@@ -5,7 +5,7 @@
 import { and, asc, eq, or } from 'drizzle-orm';
 import type { Database, StoredProblem } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { redactApiKey } from '../shared/redact.ts';
+import { hideKeys } from './key-hiding.ts';
 import { type Header, readHeaders, redactRawMessage } from './raw-message.ts';
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
@@ -78,9 +78,17 @@ export async function loadSubmission(db: Database, id: string): Promise<Submissi
       .orderBy(asc(tables.auditLog.at), asc(tables.auditLog.id)),
   ]);
   return {
+    // Every text a sender wrote or that quotes them goes through hideKeys: a key written into a
+    // Message-ID, an envelope address or an escaped form is hidden as in the raw view.
     submission: {
       ...submission,
-      subject: submission.subject === null ? null : redactApiKey(submission.subject),
+      messageId: hidden(submission.messageId),
+      subject: nullableHidden(submission.subject),
+      envelopeFrom: hidden(submission.envelopeFrom),
+      envelopeTo: submission.envelopeTo.map(hidden),
+      fromAddress: nullableHidden(submission.fromAddress),
+      heloName: nullableHidden(submission.heloName),
+      refusalMessage: nullableHidden(submission.refusalMessage),
     },
     headers: readHeaders(raw),
     raw: redactRawMessage(raw),
@@ -89,8 +97,8 @@ export async function loadSubmission(db: Database, id: string): Promise<Submissi
       form: row.form,
       formVersion: row.formVersion,
       requestKind: row.requestKind,
-      requestJson: row.request === null ? null : redactApiKey(JSON.stringify(row.request, null, 2)),
-      echo: redactApiKey(row.echo),
+      requestJson: row.request === null ? null : hidden(JSON.stringify(row.request, null, 2)),
+      echo: hidden(row.echo),
       outcome: row.outcome,
       ticketNumber: row.ticketNumber,
       errors: row.errors,
@@ -107,9 +115,13 @@ export async function loadSubmission(db: Database, id: string): Promise<Submissi
       lastError: r.lastError,
       createdAt: r.createdAt,
       sentAt: r.sentAt,
-      raw: redactApiKey(r.raw),
+      // Our replies are MIME too (quoted-printable, base64): read as the raw view reads mail.
+      raw: redactRawMessage(Buffer.from(r.raw)),
     })),
-    rejections,
-    audit: audit.map((a) => ({ ...a, note: a.note === null ? null : redactApiKey(a.note) })),
+    rejections: rejections.map((r) => ({ ...r, reason: hidden(r.reason), sender: nullableHidden(r.sender) })),
+    audit: audit.map((a) => ({ ...a, note: nullableHidden(a.note) })),
   };
 }
+
+const hidden = (text: string): string => hideKeys(text).text;
+const nullableHidden = (text: string | null): string | null => (text === null ? null : hidden(text));

@@ -12,7 +12,7 @@ import { createStaffUser, type RunningConsole, startConsole } from '../../src/co
 import { tables } from '../../src/db/index.ts';
 import { deliveryDigest } from '../../src/ingress/index.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { type HiddenKeyCase, hiddenKeyCases, revealsHiddenKey } from './support/hidden-keys.ts';
+import { HIDDEN_KEY, type HiddenKeyCase, hiddenKeyCases, revealsHiddenKey } from './support/hidden-keys.ts';
 
 const EMAIL = 'carol@registry.example';
 const PASSWORD = 'a long enough passphrase';
@@ -85,6 +85,41 @@ describe('the submission page over HTTP, keys hidden in every decodable form (Po
   afterAll(async () => {
     await running?.close();
     await handle?.close();
+  });
+
+  it('a key in the columns beside the raw bytes (Message-ID, envelope, subject, echo, rejection) is hidden too', async () => {
+    const [c] = hiddenKeyCases();
+    const id = await store(handle, c!);
+    const [, k1 = '', k2 = '', k3 = '', k4 = ''] = HIDDEN_KEY.split('-');
+    await handle.db
+      .update(tables.submissions)
+      .set({
+        messageId: `<${HIDDEN_KEY}@isp.example>`,
+        envelopeFrom: `${HIDDEN_KEY}@isp.example`,
+        subject: `SWIP API=2D${k1}=2D${k2}=2D${k3}=2D${k4}`,
+        refusalMessage: `refused: ${HIDDEN_KEY}`,
+      })
+      .where(eq(tables.submissions.id, id));
+    await handle.db.insert(tables.submissionTemplates).values({
+      submissionId: id,
+      templateIndex: 1,
+      form: 'ARIN-NET-MOD-5.3',
+      formVersion: '5.3',
+      echo: `Template: ARIN-NET-MOD-5.3\n00. API Key: ${HIDDEN_KEY.toLowerCase()}\nEND OF TEMPLATE`,
+      outcome: 'rejected',
+      errors: [],
+      handles: {},
+    });
+    await handle.db.insert(tables.rejections).values({
+      submissionId: id,
+      reasonCode: 'E_NOT_AUTHORIZED',
+      reason: `the key ${HIDDEN_KEY} is not linked`,
+      sender: `${HIDDEN_KEY}@isp.example`,
+    });
+    const page = await get(`/submissions/${id}`);
+    expect(page.status).toBe(200);
+    expect(revealsHiddenKey(page.body), 'the HTML as served').toBe(false);
+    expect(revealsHiddenKey(pageText(page.body)), 'the page as read').toBe(false);
   });
 
   for (const c of hiddenKeyCases()) {

@@ -139,33 +139,39 @@ describe('a key in any form a reader could decode', () => {
     expect(readHeaders(raw).find((h) => h.name === 'Subject')?.value).toMatch(/^=\?utf-8\?B\?/);
   });
 
-  it('reads a 10 MB message with a large attachment in reasonable time', () => {
+  it('reads a 10 MB message with a large attachment as fast with a key to hide as without one', () => {
     const noise = Buffer.alloc(7 * 1024 * 1024);
     for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-    const raw = Buffer.from(
-      [
-        'Subject: big',
-        'Content-Type: multipart/mixed; boundary="x"',
-        '',
-        '--x',
-        '',
-        `00. API Key: ${HIDDEN_KEY}`,
-        '--x',
-        'Content-Type: application/pdf',
-        'Content-Transfer-Encoding: base64',
-        '',
-        noise.toString('base64').replace(/.{76}/g, '$&\r\n'),
-        '--x--',
-        '',
-      ].join('\r\n'),
-    );
-    const started = Date.now();
-    const shown = redactRawMessage(raw);
-    const took = Date.now() - started;
+    const message = (keyLine: string) =>
+      Buffer.from(
+        [
+          'Subject: big',
+          'Content-Type: multipart/mixed; boundary="x"',
+          '',
+          '--x',
+          '',
+          keyLine,
+          '--x',
+          'Content-Type: application/pdf',
+          'Content-Transfer-Encoding: base64',
+          '',
+          noise.toString('base64').replace(/.{76}/g, '$&\r\n'),
+          '--x--',
+          '',
+        ].join('\r\n'),
+      );
+    const timed = (raw: Buffer) => {
+      const started = performance.now();
+      const shown = redactRawMessage(raw);
+      return { shown, took: performance.now() - started };
+    };
+    // The baseline: the same message with nothing to hide, measured in the same run.
+    const plain = timed(message('00. API Key:'));
+    const { shown, took } = timed(message(`00. API Key: ${HIDDEN_KEY}`));
     expect(shown).toContain(`00. API Key: ${HIDDEN_KEY_REDACTED}`);
     expect(shown).not.toContain(HIDDEN_KEY);
     expect(shown).toContain(noise.subarray(0, 57).toString('base64'));
-    expect(took).toBeLessThan(15_000);
+    expect(took).toBeLessThan(Math.max(plain.took, 50) * 5);
   });
 });
 

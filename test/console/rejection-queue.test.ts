@@ -2,7 +2,7 @@
  * The queue's paging: keyset on (created_at, id), so rows sharing a timestamp are neither lost
  * nor repeated, and a deep page of 100,000 rejections is read through the index like page one.
  */
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -97,6 +97,25 @@ describe.each(BACKENDS)('rejection queue on %s', (backend) => {
       { reasonCode: 'E_NO_PARENT_NET', count: 90 },
       { reasonCode: 'E_PREFIX_TOO_SMALL', count: 90 },
     ]);
+  });
+
+  it('hides a key in any form in the subject, the reason and the sender it lists', async () => {
+    await insertSubmission(handle.db, 'S-keys');
+    await handle.db
+      .update(tables.submissions)
+      .set({ subject: 'SWIP API=2D1111=2D2222=2D3333=2D4444' })
+      .where(eq(tables.submissions.id, 'S-keys'));
+    await handle.db.insert(tables.rejections).values({
+      submissionId: 'S-keys',
+      reasonCode: 'E_KEYS_HIDDEN',
+      reason: 'refused: <API-1111-2222-3333-4444>',
+      sender: 'API-1111-2222-3333-4444@cust.example',
+    });
+    const page = await listRejections(handle.db, { state: 'open', reasonCode: 'E_KEYS_HIDDEN' });
+    expect(page.rows).toHaveLength(1);
+    const shown = JSON.stringify(page.rows[0]);
+    expect(shown).not.toMatch(/1111.?2222|2222.?3333/);
+    expect(shown).toContain('API-****-****-****-4444');
   });
 
   it('ignores a cursor that is not one of ours', async () => {

@@ -337,6 +337,15 @@ export function hiddenKeyCases(): HiddenKeyCase[] {
       ),
       readable: ['preamble', 'epilogue', 'Springfield office'],
     },
+    {
+      // It looks like an HTML tag (which the reading skips, for keys split by tags).
+      name: 'a key in angle brackets, in the body and as the Message-ID',
+      raw: message(
+        [`Message-ID: <${HIDDEN_KEY}@isp.example>`, 'Subject: SWIP', 'Content-Type: text/plain'],
+        `00. API Key: <${HIDDEN_KEY}>\r\nSpringfield office\r\n`,
+      ),
+      readable: [`00. API Key: <${HIDDEN_KEY_REDACTED}>`, 'Springfield office'],
+    },
   ];
 }
 

@@ -6,7 +6,7 @@
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
+import { type Config, loadConfig } from '../../src/config/index.ts';
 import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
 import { storeSubmission } from '../../src/ingress/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
@@ -51,6 +51,25 @@ describe('a job that fails every try (postgres, real Redis)', () => {
     await redis?.stop();
   });
 
+  /** The whole-message rejection of a submission, once the worker has put it in the queue. */
+  const inRejectionQueue = (id: string) =>
+    until('the message is in the rejection queue', async () => {
+      const [row] = await database.db
+        .select()
+        .from(tables.rejections)
+        .where(and(eq(tables.rejections.submissionId, id), isNull(tables.rejections.templateIndex)));
+      return row;
+    });
+
+  const startTestWorker = (config: Config) =>
+    startWorker({
+      config,
+      db: database.db,
+      redis: { kind: 'url', url: redis.url },
+      logger: silentLogger(),
+      texts: loadReplyTexts(),
+    });
+
   it('goes to the rejection queue, marked failed; the sender is told; a staff reprocess after the fix answers for real', async () => {
     const config = loadConfig({});
     const stored = await storeSubmission(database.db, {
@@ -69,22 +88,10 @@ describe('a job that fails every try (postgres, real Redis)', () => {
 
     // The cause: a table every run needs is gone (a botched manual change, say).
     await database.db.execute(sql`alter table submission_templates rename to submission_templates_away`);
-    const worker = startWorker({
-      config,
-      db: database.db,
-      redis: { kind: 'url', url: redis.url },
-      logger: silentLogger(),
-      texts: loadReplyTexts(),
-    });
+    const worker = startTestWorker(config);
     try {
       expect((await queue.enqueue({ kind: 'process', submissionId: id })).ok).toBe(true);
-      const rejection = await until('the message is in the rejection queue', async () => {
-        const [row] = await database.db
-          .select()
-          .from(tables.rejections)
-          .where(and(eq(tables.rejections.submissionId, id), isNull(tables.rejections.templateIndex)));
-        return row;
-      });
+      const rejection = await inRejectionQueue(id);
       expect(rejection).toMatchObject({
         reasonCode: GAVE_UP_CODE,
         state: 'open',
@@ -172,23 +179,11 @@ describe('a job that fails every try (postgres, real Redis)', () => {
     });
     if (!stored.ok) throw new Error(stored.error.message);
     const id = stored.value.id;
-    const worker = startWorker({
-      config: loadConfig({}),
-      db: database.db,
-      redis: { kind: 'url', url: redis.url },
-      logger: silentLogger(),
-      texts: loadReplyTexts(),
-    });
+    const worker = startTestWorker(loadConfig({}));
     try {
       expect((await patient.enqueue({ kind: 'process', submissionId: id })).ok).toBe(true);
       // Five tries a minute apart would take minutes; it is in the rejection queue after one.
-      const rejection = await until('the message is in the rejection queue', async () => {
-        const [row] = await database.db
-          .select()
-          .from(tables.rejections)
-          .where(and(eq(tables.rejections.submissionId, id), isNull(tables.rejections.templateIndex)));
-        return row;
-      });
+      const rejection = await inRejectionQueue(id);
       expect(rejection.reason).toContain('after 1 try');
       expect(rejection.reason).toContain('this value cannot be stored');
       const [told] = await database.db

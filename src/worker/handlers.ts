@@ -71,8 +71,10 @@ type Handler<K extends RequestKind> = CheckedFirst<K> | CheckedAtPlacement<K>;
 type Handlers = { readonly [K in RequestKind]: Handler<K> };
 
 /**
- * The net a template names by its range. When there is none, or several, the registry operation
- * gives the precise error; authorization has nothing to check yet.
+ * The net a template names by its range. When there is none, the registry operation gives the
+ * precise error. When several nets share the range (a whole block reallocated), the requester
+ * must have the authority over one of them before hearing which they are (the registry's
+ * E_AMBIGUOUS_RANGE names them); else the refusal is the first one's.
  */
 async function mayManageNetAt(
   tx: Transaction,
@@ -80,8 +82,13 @@ async function mayManageNetAt(
   check: (handle: string) => Authority,
 ): Authority {
   const nets = await findNetsByRange(tx, range);
-  if (nets.length !== 1) return ok(undefined);
-  return check(nets[0]!.handle);
+  let refusal: Result<void, Problem> = ok(undefined);
+  for (const [i, net] of nets.entries()) {
+    const verdict = await check(net.handle);
+    if (verdict.ok) return verdict;
+    if (i === 0) refusal = verdict;
+  }
+  return refusal;
 }
 
 export const HANDLERS: Handlers = {
@@ -152,12 +159,8 @@ export const HANDLERS: Handlers = {
   },
   'net.remove': {
     checks: 'first',
-    authorize: async (tx, requester, request) => {
-      const nets = await findNetsByRange(tx, request.range);
-      const net = nets.length === 1 ? nets[0]! : undefined;
-      if (!net) return ok(undefined);
-      return mayRemoveNet(tx, requester, net.handle);
-    },
+    authorize: (tx, requester, request) =>
+      mayManageNetAt(tx, request.range, (net) => mayRemoveNet(tx, requester, net)),
     apply: (tx, context, request, options) => removeNet(tx, context, request.range, options),
   },
 };

@@ -5,8 +5,10 @@
  * system that resends every field (the net's own name, the org's own admin) is not refused for
  * a change it does not make.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
+import { tables } from '../../src/db/index.ts';
 import { storeSubmission } from '../../src/ingress/index.ts';
 import { loadReplyTexts } from '../../src/replies/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
@@ -104,5 +106,31 @@ describe('returns and admin POCs, through the worker', () => {
     );
     expect(renamed.outcome).toBe('rejected');
     expect(JSON.stringify(renamed.errors)).toContain('Renaming the direct allocation');
+  });
+
+  it('two nets sharing a range: someone with no say over either is refused, not told which they are', async () => {
+    // OTHER ISP reallocated its whole /24 to DOWNSTREAM-1: two nets with the same range.
+    const [other] = await database.db
+      .select()
+      .from(tables.nets)
+      .where(eq(tables.nets.handle, NETS.otherAllocation));
+    await database.db.insert(tables.nets).values({
+      ...other!,
+      handle: 'NET-203-0-113-0-2',
+      name: 'WHOLE-BLOCK',
+      type: 'reallocation',
+      parentHandle: NETS.otherAllocation,
+      orgHandle: 'DOWNSTREAM-1',
+    });
+    const modify = fillForm('ARIN-NET-MOD-5.3', { '01': 'M', '02': '203.0.113.0/24', '08': 'Hello' });
+    const stranger = await send('noc@demo-isp.example', modify);
+    expect(stranger.outcome).toBe('rejected');
+    expect(JSON.stringify(stranger.errors)).toContain('E_NOT_AUTHORIZED');
+    expect(JSON.stringify(stranger.errors)).not.toContain('NET-203-0-113-0-2');
+    // The holder of one of them hears that the range is ambiguous, and which nets share it.
+    const holder = await send('noc@downstream.example', modify);
+    expect(holder.outcome).toBe('rejected');
+    expect(JSON.stringify(holder.errors)).toContain('E_AMBIGUOUS_RANGE');
+    expect(JSON.stringify(holder.errors)).toContain('NET-203-0-113-0-2');
   });
 });

@@ -4,12 +4,37 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import { hideKeys } from './key-hiding.ts';
+
+/** Every string inside a job's data or result, with keys hidden as on the console's own pages. */
+export function withKeysHidden(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return hideKeys(value).text;
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => withKeysHidden(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, inner]) => [
+      key,
+      withKeysHidden(inner, depth + 1),
+    ]),
+  );
+}
+
+/**
+ * The queue as bull-board shows it. Job data can hold what staff typed (an edited template with
+ * its key line, a note): shown with keys hidden, like every other page of the console.
+ */
+export function dashboardAdapter(queue: Queue): BullMQAdapter {
+  const adapter = new BullMQAdapter(queue);
+  adapter.setFormatter('data', (data: unknown) => withKeysHidden(data));
+  adapter.setFormatter('returnValue', (value: unknown) => withKeysHidden(value));
+  return adapter;
+}
 
 export async function mountBullBoard(app: FastifyInstance, queue: Queue, basePath: string): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(basePath);
   createBullBoard({
-    queues: [new BullMQAdapter(queue)],
+    queues: [dashboardAdapter(queue)],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'hostmasterd queues' } },
   });

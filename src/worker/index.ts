@@ -15,6 +15,7 @@ import {
 import type { ReplyTexts } from '../replies/index.ts';
 import { describeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { redactApiKeys } from '../shared/redact.ts';
 import { createWorkerContext, type WorkerContext, type WorkerMetrics } from './context.ts';
 import { recordGaveUp } from './gave-up.ts';
 import { processSubmission } from './process-submission.ts';
@@ -84,11 +85,11 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
               'could not put the failed job in the rejection queue; it stays failed in the queue',
             ),
           );
-          if (hopeless) throw new UnrecoverableError(describeError(error));
+          if (hopeless) throw new UnrecoverableError(redactApiKeys(describeError(error)));
         } else {
           options.logger.error(fields, 'job failed; it will be retried');
         }
-        throw error;
+        throw withKeysRedacted(error);
       }
     },
     {
@@ -98,4 +99,15 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
       lockDuration: stalledInterval,
     },
   );
+}
+
+/**
+ * BullMQ keeps a failed job's error message and stack in Redis, and bull-board shows them to
+ * staff: a key quoted in an error (a driver echoing a value, say) is redacted there too.
+ */
+function withKeysRedacted(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  error.message = redactApiKeys(error.message);
+  if (error.stack) error.stack = redactApiKeys(error.stack);
+  return error;
 }

@@ -160,7 +160,7 @@ describe('a job that fails every try (postgres, real Redis)', () => {
     // Whatever values the database refuses (SQLSTATE class 22) it refuses on every try; a
     // trigger stands in for a value nobody foresaw.
     await database.db.execute(sql`create function refuse_net() returns trigger language plpgsql as $$
-      begin raise exception 'this value cannot be stored' using errcode = '22P05'; end $$`);
+      begin raise exception 'this value cannot be stored: API-1111-2222-3333-4444' using errcode = '22P05'; end $$`);
     await database.db.execute(
       sql`create trigger refuse_net before insert on nets for each row execute function refuse_net()`,
     );
@@ -196,6 +196,9 @@ describe('a job that fails every try (postgres, real Redis)', () => {
         return found && (await found.getState()) === 'failed' ? found : undefined;
       });
       expect(job.attemptsMade).toBe(1);
+      // What Redis keeps of the error (bull-board shows it to staff) has the key redacted.
+      expect(job.failedReason).toContain('API-****-****-****-4444');
+      expect(JSON.stringify([job.failedReason, job.stacktrace])).not.toContain('1111-2222');
       expect(await netByName(database.db, 'DEMO-REFUSED-DATA')).toHaveLength(0);
     } finally {
       await worker.close();

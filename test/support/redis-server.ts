@@ -60,7 +60,9 @@ export async function startRedis(): Promise<RedisServer> {
     process.once('exit', killOnExit);
     started.once('exit', () => process.removeListener('exit', killOnExit));
     child = started;
-    for (let i = 0; i < 200; i++) {
+    // Up to 30 s: with every test file starting servers at once on two cores, a fresh
+    // redis-server was once not even logging after 10 s.
+    for (let i = 0; i < 600; i++) {
       const outcome = await Promise.race([answers(port), failed, sleep(50).then(() => false as const)]);
       if (outcome instanceof Error) throw new Error(`redis-server could not start: ${outcome.message}`);
       if (outcome === true) return;

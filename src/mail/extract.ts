@@ -15,7 +15,7 @@ import {
   replaceControlCharacters,
   trimTrailingNewlines,
 } from './decode.ts';
-import { automationSignals, readHeaders } from './headers.ts';
+import { readHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
 import { stripCleartextSignature } from './pgp.ts';
 import type { ExtractedMail, ForwardedMessage, MailHeaders, TextBlock, TextSource } from './types.ts';
@@ -128,18 +128,11 @@ function cleanHeaders(h: MailHeaders): MailHeaders {
     cc: h.cc.map(address),
     subject: c(h.subject),
     references: h.references.map(c),
-    xLoop: h.xLoop.map(c),
     contentType: c(h.contentType),
     ...(h.from ? { from: address(h.from) } : {}),
     ...(h.replyTo ? { replyTo: address(h.replyTo) } : {}),
     ...(h.messageId !== undefined ? { messageId: c(h.messageId) } : {}),
     ...(h.inReplyTo !== undefined ? { inReplyTo: c(h.inReplyTo) } : {}),
-    ...(h.autoSubmitted !== undefined ? { autoSubmitted: c(h.autoSubmitted) } : {}),
-    ...(h.precedence !== undefined ? { precedence: c(h.precedence) } : {}),
-    ...(h.listId !== undefined ? { listId: c(h.listId) } : {}),
-    ...(h.returnPath !== undefined ? { returnPath: c(h.returnPath) } : {}),
-    ...(h.xHostmasterStatus !== undefined ? { xHostmasterStatus: c(h.xHostmasterStatus) } : {}),
-    ...(h.xAutoResponseSuppress !== undefined ? { xAutoResponseSuppress: c(h.xAutoResponseSuppress) } : {}),
   };
 }
 
@@ -213,7 +206,6 @@ async function extract(raw: Buffer, depth: number): Promise<Result<ExtractedMail
       forwarded,
       pgpSigned,
       htmlOnly,
-      automation: automationSignals(headers),
     });
   } catch (err) {
     // mailparser hands back odd shapes for odd input; whatever breaks here is still the sender's MIME.

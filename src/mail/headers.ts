@@ -1,6 +1,6 @@
-/** The headers that matter, read from mailparser's result; plus automation (loop) signals. */
+/** The headers that matter, read from mailparser's result; and the header block's reply facts. */
 import type { AddressObject, ParsedMail } from 'mailparser';
-import type { AutomationSignals, MailAddress, MailHeaders } from './types.ts';
+import type { MailAddress, MailHeaders } from './types.ts';
 
 function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
@@ -40,13 +40,7 @@ export function readHeaders(parsed: ParsedMail): MailHeaders {
   const raw = rawHeaders(parsed);
   const from = addresses(parsed.from)[0];
   const replyTo = addresses(parsed.replyTo)[0];
-  const returnPathRaw = firstOf(raw, 'return-path');
-  const returnPath =
-    returnPathRaw === undefined ? undefined : returnPathRaw.replace(/^<|>$/g, '').trim().toLowerCase();
   const lower = (v: string | undefined) => v?.toLowerCase();
-  const listId = firstOf(raw, 'list-id');
-  const status = firstOf(raw, 'x-hostmaster-status');
-  const suppress = firstOf(raw, 'x-auto-response-suppress');
   // mailparser puts "now" in place of a missing or unreadable Date: that would be a lie here.
   const rawDate = firstOf(raw, 'date');
   const date = rawDate !== undefined && !Number.isNaN(Date.parse(rawDate)) ? parsed.date : undefined;
@@ -55,51 +49,14 @@ export function readHeaders(parsed: ParsedMail): MailHeaders {
     cc: addresses(parsed.cc),
     subject: parsed.subject ?? '',
     references: messageIds(parsed.references),
-    xLoop: raw.get('x-loop') ?? [],
     contentType: lower(firstOf(raw, 'content-type')?.split(';')[0]?.trim()) ?? 'text/plain',
     ...(from ? { from } : {}),
     ...(replyTo ? { replyTo } : {}),
     ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
     ...(date ? { date } : {}),
     ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
-    ...(raw.has('auto-submitted')
-      ? { autoSubmitted: lower(firstOf(raw, 'auto-submitted')?.split(';')[0]?.trim()) }
-      : {}),
-    ...(raw.has('precedence') ? { precedence: lower(firstOf(raw, 'precedence')) } : {}),
-    ...(listId !== undefined ? { listId } : {}),
-    ...(returnPath !== undefined ? { returnPath } : {}),
-    ...(status !== undefined ? { xHostmasterStatus: status } : {}),
-    ...(suppress !== undefined ? { xAutoResponseSuppress: suppress } : {}),
   };
   return headers;
-}
-
-/** RFC 3834 and common practice: what marks a message we must never answer automatically. */
-export function automationSignals(h: MailHeaders): AutomationSignals {
-  const reasons: string[] = [];
-  const fromLocal = h.from?.address.split('@')[0] ?? '';
-  const bounce =
-    h.returnPath === '' ||
-    h.contentType === 'multipart/report' ||
-    /^(mailer-daemon|postmaster)$/i.test(fromLocal) ||
-    h.from === undefined;
-  if (h.returnPath === '') reasons.push('empty Return-Path (a bounce)');
-  if (h.contentType === 'multipart/report') reasons.push('delivery report');
-  if (/^(mailer-daemon|postmaster)$/i.test(fromLocal)) reasons.push(`From ${fromLocal}`);
-  if (h.from === undefined) reasons.push('no From address');
-  const autoSubmitted =
-    (h.autoSubmitted !== undefined && h.autoSubmitted !== 'no') ||
-    h.xHostmasterStatus !== undefined ||
-    h.xLoop.length > 0;
-  if (h.autoSubmitted !== undefined && h.autoSubmitted !== 'no')
-    reasons.push(`Auto-Submitted: ${h.autoSubmitted}`);
-  if (h.xHostmasterStatus !== undefined) reasons.push('X-Hostmaster-Status (one of our own replies)');
-  if (h.xLoop.length > 0) reasons.push('X-Loop');
-  const mailingList = h.listId !== undefined || ['bulk', 'list', 'junk'].includes(h.precedence ?? '');
-  if (h.listId !== undefined) reasons.push('List-Id');
-  if (h.precedence && ['bulk', 'list', 'junk'].includes(h.precedence))
-    reasons.push(`Precedence: ${h.precedence}`);
-  return { bounce, autoSubmitted, mailingList, reasons };
 }
 
 /**

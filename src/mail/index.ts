@@ -3,10 +3,9 @@
  * Error codes: E_BAD_MIME.
  */
 export { extractMail } from './extract.ts';
-export { automationSignals, type ReplyHeaders, readReplyHeaders } from './headers.ts';
+export { type ReplyHeaders, readReplyHeaders } from './headers.ts';
 export { stripCleartextSignature } from './pgp.ts';
 export type {
-  AutomationSignals,
   ExtractedMail,
   MailAddress,
   MailHeaders,

@@ -6,7 +6,10 @@ export interface MailAddress {
   readonly name: string;
 }
 
-/** The headers that matter for replying, threading, authorization and loop detection. */
+/**
+ * The headers that matter for replying, threading and authorization. Whether to answer at all is
+ * decided on the header block alone (`readReplyHeaders`, the reply rules' facts).
+ */
 export interface MailHeaders {
   readonly from?: MailAddress;
   readonly replyTo?: MailAddress;
@@ -18,30 +21,8 @@ export interface MailHeaders {
   readonly date?: Date;
   readonly inReplyTo?: string;
   readonly references: readonly string[];
-  /** `Auto-Submitted` value, lower-cased (`no`, `auto-replied`, `auto-generated`). */
-  readonly autoSubmitted?: string;
-  /** `Precedence` value, lower-cased (`bulk`, `list`, `junk`). */
-  readonly precedence?: string;
-  readonly listId?: string;
-  /** The envelope sender the MTA recorded; empty string for `<>` (a bounce). */
-  readonly returnPath?: string;
-  /** `X-Loop` values (other robots mark their mail with it). */
-  readonly xLoop: readonly string[];
-  /** `X-Hostmaster-Status`: set on our own replies, so seeing it means a loop. */
-  readonly xHostmasterStatus?: string;
-  /** `X-Auto-Response-Suppress` (Microsoft's "do not auto-reply" marker). */
-  readonly xAutoResponseSuppress?: string;
-  /** Top-level Content-Type (`multipart/report` means a delivery report). */
+  /** Top-level Content-Type, lower-cased, without parameters (`multipart/signed`...). */
   readonly contentType: string;
-}
-
-/** Why a message looks automated; the worker decides what to do (never reply to these). */
-export interface AutomationSignals {
-  readonly bounce: boolean;
-  readonly autoSubmitted: boolean;
-  readonly mailingList: boolean;
-  /** One short reason per signal, for logs and the staff console. */
-  readonly reasons: readonly string[];
 }
 
 export type TextSource = 'body' | 'attachment' | 'html';
@@ -82,5 +63,4 @@ export interface ExtractedMail {
   readonly pgpSigned: boolean;
   /** The message had no text/plain part and was read from its HTML. */
   readonly htmlOnly: boolean;
-  readonly automation: AutomationSignals;
 }

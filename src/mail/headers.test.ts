@@ -2,6 +2,7 @@
  * The headers that decide whether a message is answered, read from its header block alone: what
  * the worker uses for every message, and the only thing it can read of one whose MIME is broken.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readReplyHeaders } from './index.ts';
 
@@ -46,5 +47,10 @@ describe('readReplyHeaders', () => {
       listFields: ['List-Id'],
       xLoop: [],
     });
+  });
+
+  it('reads the auto-reply in the corpus as one (Auto-Submitted, Precedence)', () => {
+    const raw = readFileSync(new URL('../../test/fixtures/mail/auto-reply.eml', import.meta.url));
+    expect(readReplyHeaders(raw)).toMatchObject({ autoSubmitted: 'auto-replied', precedence: 'bulk' });
   });
 });

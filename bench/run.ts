@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: the whole pipeline on loopback, end to end, against its two ceilings.
  *
- *   - baselines: a bare smtp-server that discards (the ingress ceiling) and raw BullMQ
- *     add + no-op process on the same Redis (the queue ceiling);
+ *   - baselines: a bare smtp-server that discards (the ingress ceiling), the mail floor (an
+ *     smtp-server that answers every message with one reply over SMTP and does nothing else:
+ *     what any design that takes mail and answers mail pays) and raw BullMQ add + no-op process
+ *     on the same Redis (the queue ceiling);
  *   - scenarios: PGlite (ingress + worker in one process, the embedded shape), PostgreSQL with
  *     an ingress process and 1, then 2, worker processes. Each: a burst of N messages (1 to 10
  *     templates each) for throughput, then a paced run at a fixed rate for latency.
@@ -14,7 +16,8 @@
  *   default), BENCH_SCENARIOS (e.g. "postgres-1w,postgres-2w"), BENCH_CPU_PROF=1 (writes
  *   .cpuprofile files of every daemon process to bench/tmp/prof/), BENCH_PG_WAITS=1 (prints what
  *   PostgreSQL's sessions waited on during each PostgreSQL scenario), BENCH_PG_STATEMENTS=1
- *   (prints the statements PostgreSQL spent the most time on, from pg_stat_statements).
+ *   (prints the statements PostgreSQL spent the most time on, from pg_stat_statements),
+ *   BENCH_PG_SOCKET=1 (the daemons reach PostgreSQL over its unix socket, not loopback TCP).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +26,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { ROOT } from '../test/ops/support/processes.ts';
 import { bulkPlan } from '../test/ops/support/traffic.ts';
 import { startRedis } from '../test/support/redis-server.ts';
-import { bareSmtpBaseline, bullmqBaseline } from './support/baselines.ts';
+import { bareSmtpBaseline, bullmqBaseline, relaySmtpBaseline } from './support/baselines.ts';
 import { startReplySink } from './support/load.ts';
 import { collectStatementStats } from './support/pg-statements.ts';
 import { sampleWaits } from './support/pg-waits.ts';
@@ -55,33 +58,42 @@ const profDir = path.join(ROOT, 'bench/tmp/prof');
 const nodeFlags = env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const toOutgoing = (plan: ReturnType<typeof bulkPlan>) =>
+  plan.messages.map((m) => ({ messageId: m.messageId, raw: m.raw, templates: m.kinds.length }));
 const began = Date.now();
 
 log(`hostmasterd bench: ${JSON.stringify(settings)}`);
 const redis = await startRedis();
 const postgres = scenarios.some((s) => s.backend === 'postgres')
-  ? await startBenchPostgres({ statementStats: Boolean(env['BENCH_PG_STATEMENTS']) })
+  ? await startBenchPostgres({
+      statementStats: Boolean(env['BENCH_PG_STATEMENTS']),
+      unixSocket: Boolean(env['BENCH_PG_SOCKET']),
+    })
   : undefined;
 const sink = await startReplySink();
 const results: ScenarioResult[] = [];
 let baselines: {
   smtp: Awaited<ReturnType<typeof bareSmtpBaseline>>;
+  mailFloor: Awaited<ReturnType<typeof relaySmtpBaseline>>;
   queue: Awaited<ReturnType<typeof bullmqBaseline>>;
 };
 try {
   log('baseline: bare smtp-server (discard)');
-  const sample = bulkPlan(settings.burstMessages, { run: 99 }).messages.map((m) => ({
-    messageId: m.messageId,
-    raw: m.raw,
-    templates: m.kinds.length,
-  }));
+  const sample = toOutgoing(bulkPlan(settings.burstMessages, { run: 99 }));
   const smtp = await bareSmtpBaseline(sample, settings.connections);
+  log('baseline: the mail floor (smtp-server answering each message over SMTP, nothing between)');
+  const mailFloor = await relaySmtpBaseline(
+    toOutgoing(bulkPlan(30, { run: 97 })),
+    toOutgoing(bulkPlan(settings.burstMessages, { run: 98 })),
+    settings.connections,
+    sink,
+  );
   log('baseline: raw BullMQ add + no-op process');
   const queue = await bullmqBaseline(redis.url, Math.max(2_000, settings.burstMessages), {
     concurrency: settings.workerConcurrency,
     inFlight: settings.connections,
   });
-  baselines = { smtp, queue };
+  baselines = { smtp, mailFloor, queue };
   for (const [i, spec] of scenarios.entries()) {
     log(`scenario ${spec.name}`);
     const waits =
@@ -128,6 +140,7 @@ const ratios = results.map((r) => ({
   scenario: r.name,
   acceptVsBareSmtp: round(r.burst.acceptedPerSecond / baselines.smtp.acceptedPerSecond, 3),
   endToEndVsBareSmtp: round(r.burst.messagesPerSecond / baselines.smtp.acceptedPerSecond, 3),
+  endToEndVsMailFloor: round(r.burst.messagesPerSecond / baselines.mailFloor.messagesPerSecond, 3),
   endToEndVsBullmq: round(r.burst.messagesPerSecond / baselines.queue.jobsPerSecond, 3),
 }));
 const report = {
@@ -143,6 +156,7 @@ const report = {
   baselines,
   scenarios: results,
   ratios,
+  mailFloorVsBareSmtp: round(baselines.mailFloor.messagesPerSecond / baselines.smtp.acceptedPerSecond, 3),
   benchProcessPeakRssMiB: ownPeakRssMiB(),
 };
 
@@ -154,25 +168,31 @@ const lines = [
     `Burst ${settings.burstMessages} messages (1-10 templates, 5.5 on average), paced ${settings.pacedRate} msg/s for ${settings.pacedSeconds} s, ` +
     `client pool ${settings.connections}, WORKER_CONCURRENCY ${settings.workerConcurrency}. PostgreSQL with fsync on.`,
   '',
-  `Baselines: bare smtp-server ${baselines.smtp.acceptedPerSecond} msg/s; raw BullMQ ${baselines.queue.jobsPerSecond} jobs/s (concurrency ${baselines.queue.concurrency}).`,
+  `Baselines: bare smtp-server ${baselines.smtp.acceptedPerSecond} msg/s accepted; ` +
+    `mail floor ${baselines.mailFloor.messagesPerSecond} msg/s answered (${report.mailFloorVsBareSmtp} of the bare smtp-server: SMTP in and one reply out over SMTP, no parsing, no database, no queue); ` +
+    `raw BullMQ ${baselines.queue.jobsPerSecond} jobs/s (concurrency ${baselines.queue.concurrency}).`,
   '',
-  '| scenario | accepted msg/s | end-to-end msg/s | templates/s | burst p50 / p95 / p99 ms | paced msg/s | paced p50 / p95 / p99 ms | e2e ÷ bare SMTP | e2e ÷ BullMQ | peak RSS MiB |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| scenario | accepted msg/s | end-to-end msg/s | templates/s | burst p50 / p95 / p99 ms | paced msg/s | paced p50 / p95 / p99 ms | e2e ÷ bare SMTP | e2e ÷ mail floor | e2e ÷ BullMQ | peak RSS MiB |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...results.map((r, i) => {
     const ratio = ratios[i]!;
     const b = r.burst;
     const p = r.paced;
-    return `| ${r.name} | ${fmt(b.acceptedPerSecond)} | ${fmt(b.messagesPerSecond)} | ${fmt(b.templatesPerSecond)} | ${fmt(b.latency.p50Ms)} / ${fmt(b.latency.p95Ms)} / ${fmt(b.latency.p99Ms)} | ${fmt(p.messagesPerSecond)} | ${fmt(p.latency.p50Ms)} / ${fmt(p.latency.p95Ms)} / ${fmt(p.latency.p99Ms)} | ${fmt(ratio.endToEndVsBareSmtp)} | ${fmt(ratio.endToEndVsBullmq)} | ${r.processes.map((x) => `${x.roles} ${fmt(x.peakRssMiB)}`).join(', ')} |`;
+    return `| ${r.name} | ${fmt(b.acceptedPerSecond)} | ${fmt(b.messagesPerSecond)} | ${fmt(b.templatesPerSecond)} | ${fmt(b.latency.p50Ms)} / ${fmt(b.latency.p95Ms)} / ${fmt(b.latency.p99Ms)} | ${fmt(p.messagesPerSecond)} | ${fmt(p.latency.p50Ms)} / ${fmt(p.latency.p95Ms)} / ${fmt(p.latency.p99Ms)} | ${fmt(ratio.endToEndVsBareSmtp)} | ${fmt(ratio.endToEndVsMailFloor)} | ${fmt(ratio.endToEndVsBullmq)} | ${r.processes.map((x) => `${x.roles} ${fmt(x.peakRssMiB)}`).join(', ')} |`;
   }),
   '',
   'CPU milliseconds per message during the burst, by process (user + system time from /proc; the cores are shared, so their sum bounds msg/s):',
   '',
   '| scenario | CPU ms per message | total |',
   '|---|---|---|',
-  ...results.map((r) => {
-    const spent = Object.entries(r.burst.cpuMsPerMessage);
+  ...[
+    { name: 'bare smtp-server (baseline)', cpu: baselines.smtp.cpuMsPerMessage },
+    { name: 'mail floor (baseline)', cpu: baselines.mailFloor.cpuMsPerMessage },
+    ...results.map((r) => ({ name: r.name, cpu: r.burst.cpuMsPerMessage })),
+  ].map(({ name, cpu }) => {
+    const spent = Object.entries(cpu);
     const total = round(spent.reduce((sum, [, ms]) => sum + ms, 0));
-    return `| ${r.name} | ${spent.map(([name, ms]) => `${name} ${ms}`).join(', ')} | ${total} |`;
+    return `| ${name} | ${spent.map(([group, ms]) => `${group} ${ms}`).join(', ')} | ${total} |`;
   }),
   '',
   `Bare smtp-server process peak RSS ${fmt(baselines.smtp.peakRssMiB)} MiB; bench process (client, sink, BullMQ baseline) ${report.benchProcessPeakRssMiB} MiB. Whole run ${report.seconds} s.`,

@@ -16,7 +16,9 @@ export interface BenchPostgres {
   stop(): void;
 }
 
-export async function startBenchPostgres(options: { statementStats?: boolean } = {}): Promise<BenchPostgres> {
+export async function startBenchPostgres(
+  options: { statementStats?: boolean; unixSocket?: boolean } = {},
+): Promise<BenchPostgres> {
   const server = await startPostgres({
     durable: true,
     settings: options.statementStats
@@ -35,7 +37,8 @@ export async function startBenchPostgres(options: { statementStats?: boolean } =
       } finally {
         await admin.end();
       }
-      return server.url.replace(/\/postgres$/, `/${name}`);
+      const url = server.url.replace(/\/postgres$/, `/${name}`);
+      return options.unixSocket ? `${url}?host=${encodeURIComponent(server.socketDir)}` : url;
     },
     stop: () => server.stop(),
   };

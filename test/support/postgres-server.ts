@@ -12,6 +12,8 @@ export interface PostgresServer {
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Where its unix socket is (`.s.PGSQL.<port>`), for clients on this machine. */
+  readonly socketDir: string;
   stop(): void;
   /** Stops it without removing its files, so it can be started again (outage tests). */
   pause(): void;
@@ -142,6 +144,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
+    socketDir,
     pause: stopServer,
     resume: start,
     stop: () => {

@@ -12,12 +12,13 @@
  * Prints a table with the ratios to the baselines and writes bench/results/latest.{json,md}
  * (the latest run only). Sizes from the environment:
  *   BENCH_MESSAGES (burst, default 200), BENCH_RATE (paced messages/s, 100), BENCH_SECONDS
- * (paced duration, 3), BENCH_CONNECTIONS (client pool, 8), BENCH_WORKER_CONCURRENCY (daemon
+ * (paced duration, 10), BENCH_CONNECTIONS (client pool, 8), BENCH_WORKER_CONCURRENCY (daemon
  *   default), BENCH_SCENARIOS (e.g. "postgres-1w,postgres-2w"), BENCH_CPU_PROF=1 (writes
  *   .cpuprofile files of every daemon process to bench/tmp/prof/), BENCH_PG_WAITS=1 (prints what
  *   PostgreSQL's sessions waited on during each PostgreSQL scenario), BENCH_PG_STATEMENTS=1
  *   (prints the statements PostgreSQL spent the most time on, from pg_stat_statements),
- *   BENCH_PG_SOCKET=1 (the daemons reach PostgreSQL over its unix socket, not loopback TCP).
+ *   BENCH_PG_SOCKET=1 (the daemons reach PostgreSQL over its unix socket, not loopback TCP),
+ *   BENCH_NODE_FLAGS (more node flags for the daemon processes, e.g. "--max-semi-space-size=64").
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,7 +44,9 @@ const int = (name: string, fallback: number) => {
 const settings = {
   burstMessages: int('BENCH_MESSAGES', 200),
   pacedRate: int('BENCH_RATE', 100),
-  pacedSeconds: int('BENCH_SECONDS', 3),
+  // Long enough that a rate above what the pipeline can carry shows as a growing queue, not as
+  // the few hundred milliseconds a 3 s run could hide it in.
+  pacedSeconds: int('BENCH_SECONDS', 10),
   connections: int('BENCH_CONNECTIONS', 8),
   workerConcurrency: int('BENCH_WORKER_CONCURRENCY', loadConfig({}).workerConcurrency),
 };
@@ -55,7 +58,10 @@ const ALL: readonly ScenarioSpec[] = [
 const wanted = (env['BENCH_SCENARIOS'] ?? '').split(',').filter(Boolean);
 const scenarios = wanted.length ? ALL.filter((s) => wanted.includes(s.name)) : ALL;
 const profDir = path.join(ROOT, 'bench/tmp/prof');
-const nodeFlags = env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+const nodeFlags = [
+  ...(env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+  ...(env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean),
+];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const toOutgoing = (plan: ReturnType<typeof bulkPlan>) =>

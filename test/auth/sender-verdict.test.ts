@@ -4,7 +4,7 @@
  */
 import dgram from 'node:dgram';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSystemResolver, signatureIdentity, verifySender } from '../../src/auth/index.ts';
 import { dkimSignMessage, failingResolver, stubResolver } from '../support/dkim.ts';
 import { message } from './mail.ts';
@@ -26,6 +26,24 @@ describe('verifySender', () => {
       aligned: true,
       alignedBy: 'dkim',
       temporary: false,
+    });
+    expect(verdict.summary).toContain('dkim=pass (demo-isp.example)');
+  });
+
+  it('the test signer signs the t= it writes, even across a half second', async () => {
+    // mailauth rounds Date.now() for t= each time it formats the header: the clock read while
+    // signing says x.4999 s, the one read while writing says x.5 s (a flaky "bad signature").
+    const readings = [1_796_561_940_499, 1_796_561_940_500];
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => readings.shift() ?? 1_796_561_940_500);
+    let signed: Buffer;
+    try {
+      signed = await dkimSignMessage(message(), 'demo-isp.example');
+    } finally {
+      now.mockRestore();
+    }
+    const verdict = await verifySender(signed, {
+      ...MX,
+      resolver: stubResolver({ dkimDomains: ['demo-isp.example'] }),
     });
     expect(verdict.summary).toContain('dkim=pass (demo-isp.example)');
   });

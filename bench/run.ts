@@ -25,13 +25,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { ROOT } from '../test/ops/support/processes.ts';
-import { bulkPlan } from '../test/ops/support/traffic.ts';
 import { startRedis } from '../test/support/redis-server.ts';
 import { bareSmtpBaseline, bullmqBaseline, relaySmtpBaseline } from './support/baselines.ts';
 import { startReplySink } from './support/load.ts';
 import { collectStatementStats } from './support/pg-statements.ts';
 import { sampleWaits } from './support/pg-waits.ts';
-import { runScenario, type ScenarioResult, type ScenarioSpec } from './support/pipeline.ts';
+import { runScenario, type ScenarioResult, type ScenarioSpec, toOutgoing } from './support/pipeline.ts';
 import { startBenchPostgres } from './support/postgres.ts';
 import { ownPeakRssMiB, round } from './support/stats.ts';
 
@@ -64,8 +63,6 @@ const nodeFlags = [
 ];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const toOutgoing = (plan: ReturnType<typeof bulkPlan>) =>
-  plan.messages.map((m) => ({ messageId: m.messageId, raw: m.raw, templates: m.kinds.length }));
 const began = Date.now();
 
 log(`hostmasterd bench: ${JSON.stringify(settings)}`);
@@ -85,12 +82,12 @@ let baselines: {
 };
 try {
   log('baseline: bare smtp-server (discard)');
-  const sample = toOutgoing(bulkPlan(settings.burstMessages, { run: 99 }));
+  const sample = toOutgoing(99, settings.burstMessages);
   const smtp = await bareSmtpBaseline(sample, settings.connections);
   log('baseline: the mail floor (smtp-server answering each message over SMTP, nothing between)');
   const mailFloor = await relaySmtpBaseline(
-    toOutgoing(bulkPlan(30, { run: 97 })),
-    toOutgoing(bulkPlan(settings.burstMessages, { run: 98 })),
+    toOutgoing(97, 30),
+    toOutgoing(98, settings.burstMessages),
     settings.connections,
     sink,
   );

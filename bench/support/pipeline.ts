@@ -73,7 +73,8 @@ export interface ScenarioContext {
   readonly redisPid: () => number | undefined;
 }
 
-function toOutgoing(run: number, count: number): OutgoingMessage[] {
+/** `count` bulk messages of run `run` (test/ops/support/traffic.ts), as the client sends them. */
+export function toOutgoing(run: number, count: number): OutgoingMessage[] {
   return bulkPlan(count, { run }).messages.map((m) => ({
     messageId: m.messageId,
     raw: m.raw,

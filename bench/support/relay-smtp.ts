@@ -1,8 +1,8 @@
 /**
  * The mail floor: what "SMTP in, one reply out over SMTP" costs with nothing in between. An
  * `smtp-server` that reads each message like our ingress and, once it has answered 250, sends a
- * reply (a small text mail threaded with In-Reply-To, like ours) to the reply sink through a
- * pooled nodemailer transport, like our outbox. No parsing, no database, no queue: any design
+ * reply (a small text mail threaded with In-Reply-To, like ours, rendered up front and handed
+ * over raw) to the reply sink through a pooled nodemailer transport, like our outbox. No parsing, no database, no queue: any design
  * that accepts by SMTP and answers by SMTP pays at least this. Run as its own process by
  * bench/support/baselines.ts; prints `PORT <n>` once listening and runs until SIGTERM.
  *
@@ -39,18 +39,26 @@ const server = new SMTPServer({
     stream.on('end', () => {
       callback(null, '2.0.0 Accepted');
       const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(head)?.[1];
-      const n = ++sent;
+      const to = from || 'postmaster@localhost';
+      // Rendered up front and handed over as raw bytes, the way our outbox sends its replies.
+      const raw = [
+        'From: hostmaster@localhost',
+        `To: ${to}`,
+        'Subject: Re: templates',
+        `Message-ID: <relay-${++sent}@localhost>`,
+        ...(messageId ? [`In-Reply-To: ${messageId}`, `References: ${messageId}`] : []),
+        'Auto-Submitted: auto-replied',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=us-ascii',
+        '',
+        'Summary: relayed',
+        '',
+        'Template 1 of 1: RELAY',
+        'Status: APPROVED',
+        '',
+      ].join('\r\n');
       transport
-        .sendMail({
-          envelope: { from: '', to: [from || 'postmaster@localhost'] },
-          from: 'hostmaster@localhost',
-          to: from || 'postmaster@localhost',
-          subject: 'Re: templates',
-          messageId: `<relay-${n}@localhost>`,
-          ...(messageId ? { inReplyTo: messageId, references: [messageId] } : {}),
-          headers: { 'Auto-Submitted': 'auto-replied' },
-          text: 'Summary: relayed\n\nTemplate 1 of 1: RELAY\nStatus: APPROVED\n',
-        })
+        .sendMail({ envelope: { from: '', to: [to] }, raw })
         .catch((error: Error) => process.stderr.write(`relay: ${error.message}\n`));
     });
   },

@@ -41,7 +41,7 @@ export async function dkimSignMessage(
     // Without a signTime, mailauth 4.13.3 reads the clock for t= twice, once for the header it
     // signs and once for the header it writes (Math.round(Date.now() / 1000) each time): a
     // signature made across a half second carries another t= than it signed, and fails as a
-    // "bad signature" (about one test run in five failed so).
+    // "bad signature" (one run in five to twelve of the authorization tests failed so).
     signTime: new Date(),
     signingDomain: domain,
     selector: options.selector ?? TEST_DKIM_SELECTOR,

@@ -114,6 +114,27 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
   };
 }
 
+/**
+ * Every client of a pool keeps an 'error' listener for its whole life. pg-pool listens on a
+ * client only while it is idle and removes that listener when it hands the client out, and a
+ * transaction holds its client for a whole message: a connection lost then (a restart, a
+ * failover, a network reset, pg_terminate_backend, idle_in_transaction_session_timeout) was
+ * emitted as an 'error' nobody heard, and Node ended the process. With this listener the event is
+ * harmless: the same failure reaches whoever uses the client as a rejected query (pg fails every
+ * query of a broken connection, and the next one refuses it as not queryable), the caller's
+ * transaction is undone, and the pool drops the client when it is released.
+ */
+function keepErrorListener(pool: pg.Pool): void {
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+  // An idle client's error is also re-emitted by the pool; heard here so it ends no process.
+  pool.on('error', () => {});
+}
+
+/** Readiness gets its own connection: behind a pool whose connections all hold a message's transaction, it would report a busy database as down. */
+const PROBE_TIMEOUT_MS = 2_000;
+
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
     Client: StatementCachingClient,
@@ -122,20 +143,27 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // A dropped server connection must surface as a failed query, never as an uncaught error.
-  pool.on('error', () => {});
+  keepErrorListener(pool);
+  const probe = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+    query_timeout: PROBE_TIMEOUT_MS,
+    idleTimeoutMillis: 60_000,
+  });
+  keepErrorListener(probe);
   const db = drizzlePg({ client: pool, schema }) as unknown as Database;
   let closed = false;
   return {
     db,
     kind: 'postgres',
     ping: async () => {
-      await pool.query('select 1');
+      await probe.query('select 1');
     },
     close: async () => {
       if (closed) return;
       closed = true;
-      await pool.end();
+      await Promise.all([pool.end(), probe.end()]);
     },
   };
 }

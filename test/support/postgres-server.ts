@@ -2,7 +2,7 @@
  * A throwaway PostgreSQL server on a temp directory and a free loopback port,
  * started with the machine's own initdb/pg_ctl (as the `postgres` user when we are root).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -18,6 +18,13 @@ export interface PostgresServer {
   /** Stops it without removing its files, so it can be started again (outage tests). */
   pause(): void;
   resume(): void;
+  /**
+   * `pg_ctl restart -m <mode>`: `fast` ends every session (each is told "terminating connection
+   * due to administrator command") and checkpoints; `immediate` drops them without a word, as a
+   * crash or a failover does, and the server recovers from its WAL. Resolves once it accepts
+   * connections again; the caller's event loop runs meanwhile (its SMTP sink, its senders).
+   */
+  restart(mode: 'fast' | 'immediate'): Promise<void>;
 }
 
 export function findPostgresBinDir(): string | undefined {
@@ -131,6 +138,39 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       path.join(base, 'log'),
       'start',
     ]);
+  const runAsync = (command: string, args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const full = path.join(binDir, command);
+      const child = asRoot
+        ? spawn('runuser', ['-u', 'postgres', '--', full, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(full, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+      });
+      child.once('error', reject);
+      child.once('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`${command} failed: ${output}`)),
+      );
+    });
+  const restart = (mode: 'fast' | 'immediate') =>
+    runAsync('pg_ctl', [
+      '-D',
+      dataDir,
+      '-m',
+      mode,
+      '-o',
+      serverOptions,
+      '-w',
+      '-t',
+      '60',
+      '-l',
+      path.join(base, 'log'),
+      'restart',
+    ]);
   const stopServer = () => {
     try {
       run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
@@ -147,6 +187,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     socketDir,
     pause: stopServer,
     resume: start,
+    restart,
     stop: () => {
       process.removeListener('exit', stopOnExit);
       stopServer();

@@ -16,8 +16,8 @@ import type { DatabaseTarget } from '../config/index.ts';
 import { ProblemError, problem } from '../shared/errors.ts';
 import type { Database, DatabaseHandle } from './database.ts';
 import { acquireDirectoryLock } from './lock.ts';
+import { keepErrorListener, PooledClient } from './lost-connection.ts';
 import * as schema from './schema.ts';
-import { StatementCachingClient } from './statement-cache.ts';
 
 export const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
@@ -114,30 +114,12 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
   };
 }
 
-/**
- * Every client of a pool keeps an 'error' listener for its whole life. pg-pool listens on a
- * client only while it is idle and removes that listener when it hands the client out, and a
- * transaction holds its client for a whole message: a connection lost then (a restart, a
- * failover, a network reset, pg_terminate_backend, idle_in_transaction_session_timeout) was
- * emitted as an 'error' nobody heard, and Node ended the process. With this listener the event is
- * harmless: the same failure reaches whoever uses the client as a rejected query (pg fails every
- * query of a broken connection, and the next one refuses it as not queryable), the caller's
- * transaction is undone, and the pool drops the client when it is released.
- */
-function keepErrorListener(pool: pg.Pool): void {
-  pool.on('connect', (client) => {
-    client.on('error', () => {});
-  });
-  // An idle client's error is also re-emitted by the pool; heard here so it ends no process.
-  pool.on('error', () => {});
-}
-
 /** Readiness gets its own connection: behind a pool whose connections all hold a message's transaction, it would report a busy database as down. */
 const PROBE_TIMEOUT_MS = 2_000;
 
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
-    Client: StatementCachingClient,
+    Client: PooledClient,
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,

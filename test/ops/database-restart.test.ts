@@ -3,8 +3,8 @@
  * "terminating connection due to administrator command") and immediate (sessions dropped
  * without a word, as a crash or a failover does), and worker sessions terminated in the middle
  * of a message's transaction (what a DBA's pg_terminate_backend or idle_in_transaction_session_timeout
- * does). The daemon runs as an operator scales it out: an ingress process and two worker
- * processes on a PostgreSQL server of this test's own and a redis-server. No process exits; a
+ * does). The daemon runs as an operator scales it out: an ingress process, a console process
+ * and two worker processes on a PostgreSQL server of this test's own and a redis-server. No process exits; a
  * lost connection is a failed attempt of that job, retried; every accepted message is applied
  * once and answered once. While the server is down, /readyz says so, and it says ready once the
  * server is back.
@@ -82,6 +82,10 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
         roles: ['ingress'],
         env: { ...shared, SMTP_PORT: String(smtpPort), CONSOLE_PORT: String(await freePort()) },
       }),
+    );
+    // The console holds connections of the same kind (sessions, the rejection queue): it must ride the faults out too.
+    processes.push(
+      spawnRole({ roles: ['console'], env: { ...shared, CONSOLE_PORT: String(await freePort()) } }),
     );
     for (let i = 0; i < 2; i++) {
       const worker = spawnRole({

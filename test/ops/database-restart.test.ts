@@ -319,4 +319,45 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
       `readiness: not ready ${downAfter.toFixed(1)} s after the stop, ready ${upAfter.toFixed(1)} s after the start`,
     );
   }, 120_000);
+  it('/readyz says not ready while the database hangs (answers nothing), within the probe deadline', async () => {
+    for (const p of processes) expect((await getJson(p.opsPort, '/readyz')).status).toBe(200);
+    postgres.freeze();
+    const frozen = Date.now();
+    let downAfter: number[] = [];
+    try {
+      // Each process asked at once: the time until each says so, not the sum of their deadlines.
+      downAfter = await Promise.all(
+        processes.map(async (p) => {
+          const answer = await eventually(
+            async () => {
+              const { status, json } = await getJson(p.opsPort, '/readyz');
+              expect(status).toBe(503);
+              return json as { checks: Record<string, { status: string; error?: string }> };
+            },
+            30_000,
+            100,
+          );
+          expect(answer.checks['database']?.status).toBe('down');
+          expect(answer.checks['redis']?.status).toBe('up');
+          return (Date.now() - frozen) / 1000;
+        }),
+      );
+      expectAllAlive();
+    } finally {
+      postgres.thaw();
+    }
+    const thawed = Date.now();
+    for (const p of processes) {
+      await eventually(
+        async () => expect((await getJson(p.opsPort, '/readyz')).status).toBe(200),
+        30_000,
+        100,
+      );
+    }
+    const upAfter = (Date.now() - thawed) / 1000;
+    expectAllAlive();
+    console.info(
+      `readiness (hung server): not ready ${downAfter.map((t) => t.toFixed(1)).join('/')} s after the freeze, ready ${upAfter.toFixed(1)} s after the thaw`,
+    );
+  }, 120_000);
 });

@@ -25,6 +25,12 @@ export interface PostgresServer {
    * connections again; the caller's event loop runs meanwhile (its SMTP sink, its senders).
    */
   restart(mode: 'fast' | 'immediate'): Promise<void>;
+  /**
+   * SIGSTOP to the server and every process of it: connections stay open and nothing answers,
+   * as when a server hangs or the network between drops packets without a reset. thaw() resumes it.
+   */
+  freeze(): void;
+  thaw(): void;
 }
 
 export function findPostgresBinDir(): string | undefined {
@@ -171,10 +177,41 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       path.join(base, 'log'),
       'restart',
     ]);
+  let frozen = false;
   const stopServer = () => {
+    // A frozen server would not hear pg_ctl's stop.
+    if (frozen) {
+      frozen = false;
+      signalServer('SIGCONT');
+    }
     try {
       run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
     } catch {}
+  };
+  /** The postmaster (first line of postmaster.pid) and its children (backends, background workers). */
+  const serverPids = (): number[] => {
+    const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = fs
+      .readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((entry) => {
+        try {
+          const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+          // Field 4 (after the parenthesised command name) is the parent pid.
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    return [postmaster, ...children];
+  };
+  const signalServer = (signal: NodeJS.Signals) => {
+    for (const pid of serverPids()) {
+      try {
+        process.kill(pid, signal);
+      } catch {}
+    }
   };
   start();
   // A test process that dies before stop() must not leave a server behind.
@@ -188,6 +225,14 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     pause: stopServer,
     resume: start,
     restart,
+    freeze: () => {
+      frozen = true;
+      signalServer('SIGSTOP');
+    },
+    thaw: () => {
+      frozen = false;
+      signalServer('SIGCONT');
+    },
     stop: () => {
       process.removeListener('exit', stopOnExit);
       stopServer();

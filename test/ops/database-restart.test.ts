@@ -24,9 +24,10 @@ import { freePort, type PostgresServer, startPostgres } from '../support/postgre
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 import { eventually, getJson } from './support/ops-http.ts';
 import { type RoleProcess, spawnRole } from './support/processes.ts';
-import { type BulkMessage, bulkPlan } from './support/traffic.ts';
+import { type BulkMessage, bulkPlan, EXPECTED_OUTCOME } from './support/traffic.ts';
 
-const MESSAGES = 60;
+/** At most this many messages; the senders stop a little after the last fault. */
+const MAX_MESSAGES = 2_000;
 /** Each message's templates: 1 to 4, so a message's transaction is long enough to be cut in two. */
 const templatesIn = (i: number) => (i % 4) + 1;
 
@@ -138,7 +139,9 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
       pocs: await count(database, sql`select count(*) as n from pocs`),
       tickets: await count(database, sql`select count(*) as n from tickets`),
     };
-    const plan = bulkPlan(MESSAGES, { run: 11, templatesIn });
+    // More than will be sent: the senders keep the load up until every fault has been dealt, so
+    // each lands in the middle of it however fast this machine is, and then stop.
+    const plan = bulkPlan(MAX_MESSAGES, { run: 11, templatesIn });
     const client = nodemailer.createTransport({
       host: '127.0.0.1',
       port: smtpPort,
@@ -168,12 +171,13 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
       }
     };
     let next = 0;
+    let faultsDealt = false;
     const senders = Array.from({ length: 4 }, async () => {
-      while (next < plan.messages.length) {
+      while (!faultsDealt && next < plan.messages.length) {
         const message = plan.messages[next++]!;
         await deliver(message);
-        // A steady flow rather than one burst, so the faults land in the middle of it.
-        await sleep(100);
+        // A steady flow rather than one burst.
+        await sleep(200);
       }
     });
     const sending = Promise.all(senders);
@@ -184,7 +188,7 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
       session.on('error', () => {});
       await session.connect();
       try {
-        return (await session.query<{ pid: number }>(text)).rows;
+        return (await session.query<{ pid: number; state: string }>(text)).rows;
       } finally {
         await session.end().catch(() => {});
       }
@@ -195,29 +199,48 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
     figures['fast'] = await secondsUntilJobsFlow();
     expectAllAlive();
 
-    await eventually(async () => expect(await doneCount()).toBeGreaterThanOrEqual(20), 120_000, 100);
+    const doneAfterFast = await doneCount();
+    await eventually(
+      async () => expect(await doneCount()).toBeGreaterThanOrEqual(doneAfterFast + 10),
+      120_000,
+      100,
+    );
     figures['immediateRestart'] = await timed(() => postgres.restart('immediate'));
     figures['immediate'] = await secondsUntilJobsFlow();
     expectAllAlive();
 
     // Sessions cut in the middle of a message's transaction (between two of its statements, where
     // the connection is checked out of the pool and waiting on the worker), several times over.
-    let terminated = 0;
-    for (let round = 0; round < 40 && terminated < 6; round++) {
+    // Also in the middle of a statement ('active'), the other way a session is cut.
+    const terminated = { 'idle in transaction': 0, active: 0 };
+    for (let round = 0; round < 400 && terminated['idle in transaction'] < 4; round++) {
       const cut = await admin(
-        `select pid from pg_stat_activity where datname = current_database()
-           and pid <> pg_backend_pid() and state = 'idle in transaction'`,
+        `select pid, state from pg_stat_activity where datname = current_database()
+           and pid <> pg_backend_pid() and state in ('idle in transaction', 'active')`,
       );
-      for (const { pid } of cut) await admin(`select pg_terminate_backend(${pid})`);
-      terminated += cut.length;
-      await sleep(50);
+      for (const { pid, state } of cut) {
+        await admin(`select pg_terminate_backend(${pid})`);
+        terminated[state as keyof typeof terminated]++;
+      }
+      await sleep(25);
     }
-    expect(terminated).toBeGreaterThan(0);
+    expect(terminated['idle in transaction']).toBeGreaterThan(0);
     expectAllAlive();
 
+    // A little more load after the last fault, then the senders stop.
+    const sentBeforeLast = next;
+    await eventually(
+      async () => expect(acceptedIds.size).toBeGreaterThanOrEqual(sentBeforeLast + 8),
+      120_000,
+    );
+    faultsDealt = true;
     await sending;
     client.close();
+    const sent = plan.messages.slice(0, next);
+    const MESSAGES = sent.length;
     expect(acceptedIds.size).toBe(MESSAGES);
+    const templates = sent.reduce((sum, m) => sum + m.kinds.length, 0);
+    const approved = sent.flatMap((m) => m.kinds).filter((k) => EXPECTED_OUTCOME[k] === 'approved').length;
 
     // Nothing stranded: every job finished, none left failed for good.
     await eventually(
@@ -238,18 +261,18 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
     // Give a would-be second reply time to show up before counting.
     await sleep(3_000);
     const answered = replies().map((m) => /^In-Reply-To: (.*)$/im.exec(m.raw)?.[1]?.trim());
-    expect(answered.sort()).toEqual(plan.messages.map((m) => m.messageId).sort());
+    expect(answered.sort()).toEqual(sent.map((m) => m.messageId).sort());
     expectAllAlive();
 
     const db = database;
     expect(await count(db, sql`select count(*) as n from submissions`)).toBe(MESSAGES);
     expect(await doneCount()).toBe(MESSAGES);
-    expect(await count(db, sql`select count(*) as n from submission_templates`)).toBe(plan.templates);
+    expect(await count(db, sql`select count(*) as n from submission_templates`)).toBe(templates);
     expect(
       await count(db, sql`select count(*) as n from submission_templates where outcome = 'approved'`),
-    ).toBe(plan.approved);
-    expect((await count(db, sql`select count(*) as n from tickets`)) - before.tickets).toBe(plan.templates);
-    const kinds = plan.messages.flatMap((m) => m.kinds);
+    ).toBe(approved);
+    expect((await count(db, sql`select count(*) as n from tickets`)) - before.tickets).toBe(templates);
+    const kinds = sent.flatMap((m) => m.kinds);
     expect((await count(db, sql`select count(*) as n from nets`)) - before.nets).toBe(
       kinds.filter((k) => k === 'reassign-v6').length,
     );
@@ -276,8 +299,9 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
     console.info(
       `database faults: a fast restart took ${figures['fastRestart']?.toFixed(1)} s and jobs flowed again ` +
         `${figures['fast']?.toFixed(1)} s after it; an immediate one ${figures['immediateRestart']?.toFixed(1)} s, ` +
-        `jobs again ${figures['immediate']?.toFixed(1)} s after; ${terminated} sessions terminated ` +
-        `mid-transaction; ${retried.length} attempts failed and were retried; ${refusedTemporarily} SMTP tries refused 451`,
+        `jobs again ${figures['immediate']?.toFixed(1)} s after; ${terminated['idle in transaction']} sessions terminated idle in transaction and ` +
+        `${terminated.active} during a statement; ${MESSAGES} messages; ` +
+        `${retried.length} attempts failed and were retried; ${refusedTemporarily} SMTP tries refused 451`,
     );
   }, 600_000);
 

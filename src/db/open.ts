@@ -16,8 +16,8 @@ import type { DatabaseTarget } from '../config/index.ts';
 import { ProblemError, problem } from '../shared/errors.ts';
 import type { Database, DatabaseHandle } from './database.ts';
 import { acquireDirectoryLock } from './lock.ts';
+import { keepErrorListener, PooledClient } from './lost-connection.ts';
 import * as schema from './schema.ts';
-import { StatementCachingClient } from './statement-cache.ts';
 
 export const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
@@ -114,28 +114,38 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
   };
 }
 
+/** Readiness gets its own connection: behind a pool whose connections all hold a message's transaction, it would report a busy database as down. */
+const PROBE_TIMEOUT_MS = 2_000;
+
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
-    Client: StatementCachingClient,
+    Client: PooledClient,
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // A dropped server connection must surface as a failed query, never as an uncaught error.
-  pool.on('error', () => {});
+  keepErrorListener(pool);
+  const probe = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+    query_timeout: PROBE_TIMEOUT_MS,
+    idleTimeoutMillis: 60_000,
+  });
+  keepErrorListener(probe);
   const db = drizzlePg({ client: pool, schema }) as unknown as Database;
   let closed = false;
   return {
     db,
     kind: 'postgres',
     ping: async () => {
-      await pool.query('select 1');
+      await probe.query('select 1');
     },
     close: async () => {
       if (closed) return;
       closed = true;
-      await pool.end();
+      await Promise.all([pool.end(), probe.end()]);
     },
   };
 }

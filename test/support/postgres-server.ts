@@ -2,7 +2,7 @@
  * A throwaway PostgreSQL server on a temp directory and a free loopback port,
  * started with the machine's own initdb/pg_ctl (as the `postgres` user when we are root).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -18,6 +18,19 @@ export interface PostgresServer {
   /** Stops it without removing its files, so it can be started again (outage tests). */
   pause(): void;
   resume(): void;
+  /**
+   * `pg_ctl restart -m <mode>`: `fast` ends every session (each is told "terminating connection
+   * due to administrator command") and checkpoints; `immediate` drops them without a word, as a
+   * crash or a failover does, and the server recovers from its WAL. Resolves once it accepts
+   * connections again; the caller's event loop runs meanwhile (its SMTP sink, its senders).
+   */
+  restart(mode: 'fast' | 'immediate'): Promise<void>;
+  /**
+   * SIGSTOP to the server and every process of it: connections stay open and nothing answers,
+   * as when a server hangs or the network between drops packets without a reset. thaw() resumes it.
+   */
+  freeze(): void;
+  thaw(): void;
 }
 
 export function findPostgresBinDir(): string | undefined {
@@ -131,10 +144,74 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       path.join(base, 'log'),
       'start',
     ]);
+  const runAsync = (command: string, args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const full = path.join(binDir, command);
+      const child = asRoot
+        ? spawn('runuser', ['-u', 'postgres', '--', full, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(full, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+      });
+      child.once('error', reject);
+      child.once('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`${command} failed: ${output}`)),
+      );
+    });
+  const restart = (mode: 'fast' | 'immediate') =>
+    runAsync('pg_ctl', [
+      '-D',
+      dataDir,
+      '-m',
+      mode,
+      '-o',
+      serverOptions,
+      '-w',
+      '-t',
+      '60',
+      '-l',
+      path.join(base, 'log'),
+      'restart',
+    ]);
+  let frozen = false;
   const stopServer = () => {
+    // A frozen server would not hear pg_ctl's stop.
+    if (frozen) {
+      frozen = false;
+      signalServer('SIGCONT');
+    }
     try {
       run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
     } catch {}
+  };
+  /** The postmaster (first line of postmaster.pid) and its children (backends, background workers). */
+  const serverPids = (): number[] => {
+    const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = fs
+      .readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((entry) => {
+        try {
+          const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+          // Field 4 (after the parenthesised command name) is the parent pid.
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    return [postmaster, ...children];
+  };
+  const signalServer = (signal: NodeJS.Signals) => {
+    for (const pid of serverPids()) {
+      try {
+        process.kill(pid, signal);
+      } catch {}
+    }
   };
   start();
   // A test process that dies before stop() must not leave a server behind.
@@ -147,6 +224,15 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     socketDir,
     pause: stopServer,
     resume: start,
+    restart,
+    freeze: () => {
+      frozen = true;
+      signalServer('SIGSTOP');
+    },
+    thaw: () => {
+      frozen = false;
+      signalServer('SIGCONT');
+    },
     stop: () => {
       process.removeListener('exit', stopOnExit);
       stopServer();

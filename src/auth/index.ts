@@ -20,6 +20,7 @@ export {
   mayRenameNet,
 } from './authority.ts';
 export { createSystemResolver, type DnsResolver, type SystemResolverOptions } from './dns-resolver.ts';
+export { createSharedResolver, type SharedResolverOptions } from './dns-sharing.ts';
 export { domainsAlign } from './domain-alignment.ts';
 export {
   actorOf,

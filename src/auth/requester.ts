@@ -23,6 +23,12 @@ export interface Requester {
    * the message uses them up, and another message carrying one of them is a replay.
    */
   readonly dkimSignatures?: readonly string[];
+  /**
+   * The message's From is one of the account's addresses (always, for a sender-trusted
+   * requester). A key holder writing from its own address is answered as authenticated; under
+   * any other From it is not, since From and Reply-To may name anyone (docs/reply-format.md).
+   */
+  readonly fromIsAccountAddress: boolean;
 }
 
 export interface IdentifyInput {
@@ -42,8 +48,8 @@ export function actorOf(requester: Requester): Actor {
   return { kind: 'account', accountId: requester.accountId };
 }
 
-/** A stored key, whether it was revoked, and its account. */
-type KeyedAccount = { digest: string; revoked: boolean; account_id: number };
+/** A stored key, whether it was revoked, its account, and whether the account lists From. */
+type KeyedAccount = { digest: string; revoked: boolean; account_id: number; from_listed: boolean };
 
 /**
  * The key's stored row with its account, in one statement (the registry's `findAccountByApiKey`
@@ -51,13 +57,20 @@ type KeyedAccount = { digest: string; revoked: boolean; account_id: number };
  * probe them per object (src/auth/authority.ts), and a billing system's account holds thousands.
  * Looked up by digest, then the digests compared in constant time, as there.
  */
-async function accountOfKey(ex: Executor, key: string): Promise<KeyedAccount | undefined> {
+async function accountOfKey(
+  ex: Executor,
+  key: string,
+  fromAddress: string | undefined,
+): Promise<KeyedAccount | undefined> {
   if (!isApiKey(key)) return undefined;
   const digest = apiKeyDigest(key);
-  const { apiKeys, accounts } = tables;
+  const { apiKeys, accounts, accountEmails } = tables;
+  const from = fromAddress?.trim().toLowerCase() ?? '';
   const [row] = await queryRows<KeyedAccount>(
     ex,
-    sql`SELECT ${apiKeys.digest}, ${apiKeys.revokedAt} IS NOT NULL AS revoked, ${accounts.id} AS account_id
+    sql`SELECT ${apiKeys.digest}, ${apiKeys.revokedAt} IS NOT NULL AS revoked, ${accounts.id} AS account_id,
+          EXISTS (SELECT 1 FROM ${accountEmails}
+                  WHERE ${accountEmails.accountId} = ${accounts.id} AND ${accountEmails.email} = ${from}) AS from_listed
         FROM ${apiKeys} JOIN ${accounts} ON ${accounts.id} = ${apiKeys.accountId}
         WHERE ${apiKeys.digest} = ${digest}`,
   );
@@ -67,9 +80,13 @@ async function accountOfKey(ex: Executor, key: string): Promise<KeyedAccount | u
   return row;
 }
 
-async function byApiKey(ex: Executor, key: string): Promise<Result<Requester, Problem>> {
+async function byApiKey(
+  ex: Executor,
+  key: string,
+  fromAddress: string | undefined,
+): Promise<Result<Requester, Problem>> {
   // Malformed, unknown and revoked keys are one answer: the sender is not told which.
-  const found = await accountOfKey(ex, key);
+  const found = await accountOfKey(ex, key, fromAddress);
   if (!found || found.revoked) {
     return fail(
       problem(
@@ -82,6 +99,7 @@ async function byApiKey(ex: Executor, key: string): Promise<Result<Requester, Pr
     accountId: found.account_id,
     via: 'api-key',
     display: apiKeyHint(key),
+    fromIsAccountAddress: found.from_listed === true,
   });
 }
 
@@ -183,6 +201,7 @@ async function bySender(
     accountId: account.id,
     via: 'sender',
     display: address,
+    fromIsAccountAddress: true,
     ...(signatures.length > 0 ? { dkimSignatures: signatures } : {}),
   });
 }
@@ -201,6 +220,6 @@ export async function identifyRequester(
     );
   }
   const key = keys[0];
-  if (key) return byApiKey(ex, key);
+  if (key) return byApiKey(ex, key, input.fromAddress);
   return bySender(ex, input.fromAddress, input.senderVerdict, input.mode);
 }

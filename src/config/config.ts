@@ -36,6 +36,19 @@ export interface Limits {
   readonly perSenderPerHour: number;
   /** Messages one SMTP connection may submit before it is asked to reconnect. */
   readonly perConnectionMessages: number;
+  /**
+   * Mails (replies, notices) one address may get from us per rolling hour, counted in Redis
+   * across processes; a requester's own proven address answering its own mail is not counted.
+   */
+  readonly repliesPerRecipientPerHour: number;
+}
+
+/** DNS for mail authentication (SPF, DKIM keys): its own time and places, never a worker's. */
+export interface DnsLimits {
+  /** How long one message's SPF and DKIM checks may take in all, ms; then the sender is unverified. */
+  readonly budgetMs: number;
+  /** DNS questions one worker process has in flight at once. */
+  readonly concurrency: number;
 }
 
 export interface Config {
@@ -56,6 +69,7 @@ export interface Config {
     readonly style: ReplyStyle;
   };
   readonly senderAuth: SenderAuthMode;
+  readonly dns: DnsLimits;
   readonly console: { readonly host: string; readonly port: number };
   readonly limits: Limits;
   readonly workerConcurrency: number;
@@ -210,6 +224,10 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       style: readChoice(env, 'REPLY_STYLE', REPLY_STYLES, 'digest'),
     },
     senderAuth: readChoice(env, 'SENDER_AUTH', SENDER_AUTH_MODES, 'dkim'),
+    dns: {
+      budgetMs: readPositiveInt(env, 'DNS_BUDGET_MS', 2_000),
+      concurrency: readPositiveInt(env, 'DNS_CONCURRENCY', 8),
+    },
     console: { host: env['CONSOLE_HOST'] || '127.0.0.1', port: readPort(env, 'CONSOLE_PORT', 8080) },
     limits: {
       maxMessageBytes: readPositiveInt(env, 'MAX_MESSAGE_BYTES', 10 * 1024 * 1024),
@@ -218,6 +236,7 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       maxConnections: readPositiveInt(env, 'MAX_CONNECTIONS', 100),
       perSenderPerHour: readPositiveInt(env, 'RATE_PER_SENDER_PER_HOUR', 5000),
       perConnectionMessages: readPositiveInt(env, 'RATE_PER_CONNECTION', 1000),
+      repliesPerRecipientPerHour: readPositiveInt(env, 'REPLY_LIMIT_PER_RECIPIENT_PER_HOUR', 20),
     },
     workerConcurrency: readPositiveInt(env, 'WORKER_CONCURRENCY', 4),
     workerStalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000),

@@ -12,6 +12,7 @@ export {
 } from './embedded-redis.ts';
 export * from './jobs.ts';
 export { describeRedis, parseRedisUrl, type RedisLocation, redisOptionsFor } from './redis-options.ts';
+export { runRedisScript } from './redis-script.ts';
 export {
   type EnqueueOptions,
   type JobCounts,

@@ -74,7 +74,7 @@ function subjectFor(
   status: TemplateStatus,
 ): string {
   const base =
-    baseSubject(request.originalSubject) ||
+    (request.withoutOriginalText ? '' : baseSubject(request.originalSubject)) ||
     fill(texts.phrases['subject.no-subject'], { submission: oneLine(request.submissionId) });
   const key = style === 'per-template' ? 'subject.per-template' : 'subject.digest';
   return oneLine(fill(texts.phrases[key], { subject: base, status }));
@@ -86,9 +86,11 @@ const holdsKey = (id: string) => redactApiKeys(id) !== id;
 /**
  * In-Reply-To and References: the original's id after its own references, each once. Ids that
  * hold an API key are left out (a billing system may build them from its key): a redacted id
- * would thread nothing, and the key itself must not leave in a reply (DESIGN.md section 5).
+ * would thread nothing, and the key itself must not leave in a reply: it would sit in every
+ * mailbox and archive the reply reaches.
  */
 function threading(request: ReplyRequest): { inReplyTo?: string; references?: string[] } {
+  if (request.withoutOriginalText) return {};
   const original = request.originalMessageId?.trim();
   const inReplyTo = original && !holdsKey(original) ? original : undefined;
   const references = [...(request.originalReferences ?? []), ...(original ? [original] : [])]
@@ -137,7 +139,9 @@ export async function composeReplies(
   options: ComposeOptions,
 ): Promise<OutgoingMail[]> {
   const { texts, hostname } = options;
-  const templates = [...request.templates].sort((a, b) => a.index - b.index);
+  const templates = [...request.templates]
+    .sort((a, b) => a.index - b.index)
+    .map((t) => (request.withoutOriginalText ? { ...t, echo: '' } : t));
   if (options.style === 'digest' || request.refusal || templates.length === 0) {
     const status = request.refusal ? 'REJECTED' : worstStatus(templates.map((t) => t.status));
     return [

@@ -4,7 +4,7 @@
  * The reply format is a contract: docs/reply-format.md.
  */
 export type { ReplyStyle } from '../config/index.ts';
-export { addressesIn, firstAddress } from './addresses.ts';
+export { addressesIn, firstAddress, mailboxKey, sameAddress } from './addresses.ts';
 export {
   type ComposeOptions,
   composeOptionsFor,
@@ -14,7 +14,13 @@ export {
   HEADER_TEMPLATE,
   HEADER_TICKET,
 } from './compose.ts';
-export { type IncomingMailFacts, type NoReplyReason, type ReplyDecision, shouldReply } from './loop-rules.ts';
+export {
+  type IncomingMailFacts,
+  type NoReplyReason,
+  type ReplyDecision,
+  shouldReply,
+  whyNotAnswerable,
+} from './loop-rules.ts';
 export { notificationMessageId, replyMessageId } from './message-id.ts';
 export { composeNotification, type NotificationRequest, type NotifyOptions } from './notify.ts';
 export { type ClaimedMail, enqueueOutbox, outboxWrite, retryFailedMail } from './outbox.ts';
@@ -29,6 +35,7 @@ export {
   parseReplyText,
 } from './parse.ts';
 export { redactApiKeys } from './redact.ts';
+export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
 export {
   type BackoffPolicy,
   backoffDelay,

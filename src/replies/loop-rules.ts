@@ -3,7 +3,8 @@
  * lists makes mail loops and backscatter (RFC 3834 section 2); these rules decide before any
  * reply is composed. Pure: header values in, a decision out.
  */
-import { addressesIn, firstAddress, localPart, sameAddress } from './addresses.ts';
+import { domainToASCII } from 'node:url';
+import { addressesIn, domainPart, firstAddress, localPart, sameAddress } from './addresses.ts';
 
 /** What we know of an incoming message. Header values as written (display names allowed). */
 export interface IncomingMailFacts {
@@ -35,14 +36,68 @@ export type NoReplyReason =
   | 'mailing-list'
   | 'our-own-address'
   | 'our-own-reply'
+  | 'no-reply-address'
+  | 'unanswerable-address'
+  | 'unverified-sender'
+  | 'reply-limit'
   | 'no-address';
 
 export type ReplyDecision =
   | { readonly reply: true; readonly to: string }
   | { readonly reply: false; readonly reason: NoReplyReason; readonly explanation: string };
 
-/** Senders that are machines reporting on mail, never people sending templates. */
-const DAEMON_LOCAL_PARTS = new Set(['mailer-daemon', 'postmaster', 'mail-daemon', 'mailerdaemon']);
+/**
+ * Senders that are machines reporting on mail, never people sending templates. Not postmaster:
+ * RFC 5321 makes it a person's mailbox (bounces from it come from the null sender or as
+ * multipart/report, and are caught as such).
+ */
+const DAEMON_LOCAL_PARTS = new Set(['mailer-daemon', 'mail-daemon', 'mailerdaemon']);
+
+/** The local part without a `+tag`, lower-cased: `MAILER-DAEMON+x` -> `mailer-daemon`. */
+const untagged = (address: string) => localPart(address).replace(/\+.*$/, '');
+
+/**
+ * Local parts that say nobody reads them (`nobody`, `noreply`, `no-reply-billing`,
+ * `do_not_reply`...), compared without separators: a reply there is read by no one, or bounces.
+ */
+function isNoReplyAddress(address: string): boolean {
+  const bare = untagged(address).replace(/[-_.]/g, '');
+  return bare === 'nobody' || /^(?:no|donot)(?:reply|replies|respond|response)/.test(bare);
+}
+
+/** Domains that are nobody's on the Internet (RFC 2606, RFC 6761, the usual local names). */
+const RESERVED_DOMAIN = /(?:^|\.)(?:localhost|localdomain|local|invalid|home\.arpa)$/;
+const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Why a reply to this address could reach nobody, or undefined when it may be sent: an address
+ * literal (`a@[127.0.0.1]`), a domain written with a trailing dot (`x@localhost.`: RFC 5321's
+ * syntax has none, and resolvers read it as the root-anchored name), a one-label or local name
+ * (`nobody@localhost`, `x@host.localdomain`), a domain that is not a host name at all.
+ */
+export function unanswerableAddress(address: string): string | undefined {
+  const domain = domainPart(address);
+  if (!address.includes('@') || domain === '') return `${address} has no domain`;
+  if (domain.startsWith('[')) return `${address} names an IP address, not a mail domain`;
+  if (domain.endsWith('.')) return `${address} ends its domain in a dot, which no mail address does`;
+  if (!domain.includes('.')) return `${address} has a one-label domain, not one on the Internet`;
+  if (RESERVED_DOMAIN.test(domain)) return `${address} is in a domain reserved for local use`;
+  // Internationalized names arrive as UTF-8 (SMTPUTF8): they are host names in their A-label form.
+  const ascii = /^[\x00-\x7f]*$/.test(domain) ? domain : domainToASCII(domain);
+  if (!DOMAIN.test(ascii)) return `${address} does not have a valid domain`;
+  return undefined;
+}
+
+/** Whether an answer to this address is read by someone: not a no-reply box, not undeliverable. */
+export function whyNotAnswerable(
+  address: string,
+): { reason: NoReplyReason; explanation: string } | undefined {
+  if (isNoReplyAddress(address)) {
+    return { reason: 'no-reply-address', explanation: `${address} says it reads no replies` };
+  }
+  const unanswerable = unanswerableAddress(address);
+  return unanswerable ? { reason: 'unanswerable-address', explanation: unanswerable } : undefined;
+}
 
 /**
  * List-Id (RFC 2919) and the RFC 2369 fields only a list has: its posting address, owner and
@@ -57,7 +112,7 @@ function isNullPath(value: string | undefined): boolean {
 }
 
 function isListAddress(address: string): boolean {
-  const local = localPart(address);
+  const local = untagged(address);
   return local.startsWith('owner-') || local.endsWith('-request') || local.endsWith('-owner');
 }
 
@@ -107,7 +162,7 @@ export function shouldReply(facts: IncomingMailFacts, ourAddresses: readonly str
   // a bounce address, a list's robot or ourselves in any of them, and nobody is answered.
   const addresses = [...senders, ...replyTos];
 
-  const daemon = addresses.find((a) => DAEMON_LOCAL_PARTS.has(localPart(a)));
+  const daemon = addresses.find((a) => DAEMON_LOCAL_PARTS.has(untagged(a)));
   if (daemon) return no('mailer-daemon', `${daemon} is a mail system address: a bounce or a notice`);
   if (/^\s*multipart\/report\b/i.test(facts.contentType ?? '')) {
     return no('delivery-report', 'the message is a delivery or disposition report (multipart/report)');
@@ -131,5 +186,7 @@ export function shouldReply(facts: IncomingMailFacts, ourAddresses: readonly str
   if (ours) return no('our-own-address', `${ours} is our own address: answering it would loop`);
 
   if (!to) return no('no-address', 'neither Reply-To, From nor the envelope sender holds an address');
+  const unreadable = whyNotAnswerable(to);
+  if (unreadable) return no(unreadable.reason, unreadable.explanation);
   return { reply: true, to };
 }

@@ -4,7 +4,7 @@
  */
 import type { Problem } from '../shared/errors.ts';
 
-/** The outcome of one template, as written in replies (DESIGN.md section 6). */
+/** The outcome of one template, as written in replies (docs/reply-format.md, `Status:`). */
 export type TemplateStatus = 'APPROVED' | 'REJECTED' | 'PENDING_REVIEW';
 
 export const TEMPLATE_STATUSES: readonly TemplateStatus[] = ['APPROVED', 'PENDING_REVIEW', 'REJECTED'];
@@ -35,8 +35,13 @@ export interface ReplyRequest {
   readonly originalMessageId?: string;
   readonly originalReferences?: readonly string[];
   readonly originalSubject?: string;
-  /** Who we answer: Reply-To, else From (see `shouldReply`). */
+  /** Who we answer: Reply-To, else From (see `shouldReply`), or the verified address alone. */
   readonly to: string;
+  /**
+   * The sender did not prove who they are: nothing they wrote goes back out (no Subject, no
+   * threading ids, no echo of templates), since whoever gets the reply may not be who wrote it.
+   */
+  readonly withoutOriginalText?: boolean;
   /** The message refused as a whole: no template, too many, unknown sender... */
   readonly refusal?: Problem;
   readonly templates: readonly TemplateReport[];

@@ -3,7 +3,7 @@
  * composed and queued, and who to tell once a reply is committed.
  */
 import type { Logger } from 'pino';
-import type { DnsResolver } from '../auth/index.ts';
+import { createSharedResolver, createSystemResolver, type DnsResolver } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Database, Executor, TemplateOutcome } from '../db/index.ts';
 import {
@@ -13,8 +13,10 @@ import {
   enqueueOutbox,
   firstAddress,
   type OutgoingMail,
+  type RecipientReplyLimit,
   type ReplyRequest,
   type ReplyTexts,
+  sameAddress,
 } from '../replies/index.ts';
 import type { NoticeComposer } from './notices.ts';
 
@@ -26,17 +28,38 @@ export interface WorkerContext {
   readonly config: Config;
   readonly db: Database;
   readonly logger: Logger;
-  /** DNS for DKIM/SPF checks; the system resolver when absent (tests pass a stub). */
-  readonly resolver?: DnsResolver;
+  /**
+   * DNS for DKIM/SPF checks, shared by the process's messages (cached, one question asked once,
+   * DNS_CONCURRENCY in flight; see src/auth/dns-sharing.ts) over the system resolver or a test's.
+   */
+  readonly resolver: DnsResolver;
   readonly composeNotices: NoticeComposer;
   /** Our own addresses (hostmaster and reply From): never answered. */
   readonly ourAddresses: readonly string[];
   /** The reply's mail, to queue with the message's other writes. */
   composeReply(request: ReplyRequest, tag?: string): Promise<OutgoingMail[]>;
-  enqueueReply(tx: Executor, request: ReplyRequest, tag?: string): Promise<void>;
+  /** Composes, limits (see limitMail) and queues a reply; says why a mail was held back, if one was. */
+  enqueueReply(
+    tx: Executor,
+    request: ReplyRequest,
+    tag?: string,
+    exempt?: string,
+  ): Promise<readonly string[]>;
+  /**
+   * The mails that may go: each recipient but `exempt` (the requester's own proven address)
+   * is counted against REPLY_LIMIT_PER_RECIPIENT_PER_HOUR across processes; a mail past it is
+   * held back and said why.
+   */
+  limitMail(mails: readonly OutgoingMail[], exempt?: string): Promise<LimitedMail>;
   /** Called after a reply was committed: wakes the outbox sender. */
   afterCommit(): void;
   readonly metrics?: WorkerMetrics;
+}
+
+export interface LimitedMail {
+  readonly sent: readonly OutgoingMail[];
+  /** Why each mail held back was held, one sentence each. */
+  readonly held: readonly string[];
 }
 
 export interface WorkerContextOptions {
@@ -45,6 +68,8 @@ export interface WorkerContextOptions {
   readonly logger: Logger;
   readonly texts: ReplyTexts;
   readonly resolver?: DnsResolver;
+  /** The per-recipient count in Redis; without it (a test's bare context) nothing is limited. */
+  readonly replyLimit?: RecipientReplyLimit;
   readonly wakeOutbox?: () => void;
   readonly metrics?: WorkerMetrics;
 }
@@ -61,22 +86,50 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
   const { hostname, from } = composeOptions;
   const composeReply = (request: ReplyRequest, tag?: string) =>
     composeReplies(request, { ...composeOptions, ...(tag ? { tag } : {}) });
+  const limitMail = async (mails: readonly OutgoingMail[], exempt?: string): Promise<LimitedMail> => {
+    const limit = options.replyLimit;
+    if (!limit) return { sent: mails, held: [] };
+    const sent: OutgoingMail[] = [];
+    const held: string[] = [];
+    for (const mail of mails) {
+      const counted = mail.recipients.filter((r) => !(exempt && sameAddress(r, exempt)));
+      const verdicts = await Promise.all(counted.map((r) => limit.admit(r, mail.messageId)));
+      const over = verdicts.find((v) => !v.admitted);
+      if (over && !over.admitted) {
+        held.push(
+          `reply limit: ${over.recipient} already got ${over.count} mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is ${limit.perHour})`,
+        );
+      } else sent.push(mail);
+    }
+    return { sent, held };
+  };
   return {
     ourAddresses: ourAddresses(config),
     config,
     db: options.db,
     logger: options.logger,
-    ...(options.resolver ? { resolver: options.resolver } : {}),
+    // Answers are shared for the process's life: one context per worker process.
+    resolver: createSharedResolver(
+      options.resolver ?? createSystemResolver({ timeoutMs: config.dns.budgetMs }),
+      { concurrency: config.dns.concurrency, lookupTimeoutMs: config.dns.budgetMs },
+    ),
     ...(options.metrics ? { metrics: options.metrics } : {}),
-    composeNotices: (notices) =>
-      Promise.all(
+    composeNotices: async (notices, exempt) => {
+      const mails = await Promise.all(
         notices
           .filter((n) => n.to.length > 0)
           .map((n) => composeNotification({ ...n, to: [...n.to] }, { from, hostname, texts })),
-      ),
+      );
+      const { sent, held } = await limitMail(mails, exempt);
+      for (const why of held) options.logger.warn({ why }, 'notice not sent');
+      return [...sent];
+    },
     composeReply,
-    enqueueReply: async (tx, request, tag) => {
-      await enqueueOutbox(tx, await composeReply(request, tag), request.submissionId);
+    limitMail,
+    enqueueReply: async (tx, request, tag, exempt) => {
+      const { sent, held } = await limitMail(await composeReply(request, tag), exempt);
+      await enqueueOutbox(tx, sent, request.submissionId);
+      return held;
     },
     afterCommit: () => options.wakeOutbox?.(),
   };

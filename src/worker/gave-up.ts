@@ -13,8 +13,9 @@ import { tables } from '../db/index.ts';
 import { describeError, type ErrorCode, problem } from '../shared/errors.ts';
 import { redactApiKeys } from '../shared/redact.ts';
 import type { WorkerContext } from './context.ts';
-import { fallbackReplyTo } from './process-submission.ts';
+import { readSubmission, senderCheckFor } from './process-submission.ts';
 import { openWholeMessageRejection } from './whole-message-rejection.ts';
+import { type Addressing, whomToAnswer } from './whom-to-answer.ts';
 
 export const GAVE_UP_CODE: ErrorCode = 'E_PROCESSING_FAILED';
 
@@ -22,13 +23,46 @@ export const GAVE_UP_CODE: ErrorCode = 'E_PROCESSING_FAILED';
 const SENDER_TEXT =
   'your message could not be processed because of a problem on our side; nothing in it was applied. Hostmaster staff have been told and will process it; you will get another reply then. There is no need to send it again.';
 
+/**
+ * Whom to tell, by the same rules as every answer (src/worker/whom-to-answer.ts): the message is
+ * read again for its key; when reading it is what fails, from the stored envelope and head
+ * alone, where only a sender verified by DKIM or SPF is answered. When even that cannot be
+ * decided, nobody.
+ */
+async function addressingOf(ctx: WorkerContext, submissionId: string): Promise<Addressing> {
+  const [submission] = await ctx.db
+    .select()
+    .from(tables.submissions)
+    .where(eq(tables.submissions.id, submissionId));
+  if (!submission) return { replyTo: undefined, noReply: 'the submission is gone', authenticated: false };
+  try {
+    return await readSubmission(ctx, submission);
+  } catch {
+    // Reading it is what failed: the head and the envelope still decide.
+  }
+  try {
+    return await whomToAnswer(ctx, submission, undefined, senderCheckFor(ctx, submission));
+  } catch (error) {
+    return {
+      replyTo: undefined,
+      noReply: `could not decide whom to answer (${describeError(error)})`,
+      authenticated: false,
+    };
+  }
+}
+
 export async function recordGaveUp(
   ctx: WorkerContext,
   submissionId: string,
   tries: number,
   error: unknown,
 ): Promise<void> {
-  const reason = `the worker could not process this message after ${tries} ${tries === 1 ? 'try' : 'tries'} (last error: ${redactApiKeys(describeError(error))}); nothing of it was applied and the sender was told staff will process it. Reprocess it once the cause is fixed.`;
+  // Decided before the transaction: it may wait on DNS for its budget.
+  const addressing = await addressingOf(ctx, submissionId);
+  const told = addressing.replyTo
+    ? 'the sender was told staff will process it'
+    : `the sender was not answered (${addressing.noReply ?? 'nobody to answer'})`;
+  const reason = `the worker could not process this message after ${tries} ${tries === 1 ? 'try' : 'tries'} (last error: ${redactApiKeys(describeError(error))}); nothing of it was applied and ${told}. Reprocess it once the cause is fixed.`;
   const answered = await ctx.db.transaction(async (tx) => {
     const [submission] = await tx
       .update(tables.submissions)
@@ -42,22 +76,23 @@ export async function recordGaveUp(
       problem(GAVE_UP_CODE, reason),
       submission.fromAddress ?? null,
     );
-    // From the stored envelope and head only: reading the mail again may be what failed.
-    const { replyTo } = fallbackReplyTo(ctx, submission);
+    const { replyTo } = addressing;
     if (!replyTo) return false;
-    await ctx.enqueueReply(
+    const held = await ctx.enqueueReply(
       tx,
       {
         submissionId,
         ...(submission.messageId ? { originalMessageId: submission.messageId } : {}),
         originalSubject: submission.subject ?? '',
         to: replyTo,
+        ...(addressing.authenticated ? {} : { withoutOriginalText: true }),
         refusal: problem(GAVE_UP_CODE, SENDER_TEXT),
         templates: [],
       },
       'gave-up',
+      addressing.ownAddress,
     );
-    return true;
+    return held.length === 0;
   });
   if (answered) ctx.afterCommit();
 }

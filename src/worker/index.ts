@@ -2,17 +2,20 @@
  * The worker role: takes submission jobs from Redis and runs them through
  * mail -> templates -> auth -> registry -> replies.
  */
+
+import { Redis } from 'ioredis';
 import type { DnsResolver } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
 import { type Database, isDataRefusal } from '../db/index.ts';
 import {
   type RedisLocation,
+  redisOptionsFor,
   type SubmissionJob,
   type SubmissionWorker,
   startSubmissionWorker,
   UnrecoverableError,
 } from '../queue/index.ts';
-import type { ReplyTexts } from '../replies/index.ts';
+import { RecipientReplyLimit, type ReplyTexts } from '../replies/index.ts';
 import { describeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { redactApiKeys } from '../shared/redact.ts';
@@ -26,13 +29,8 @@ export { processSubmission, readSubmission } from './process-submission.ts';
 export { runStaffJob } from './staff-actions.ts';
 export { editTemplateText } from './template-edit.ts';
 
-export async function runJob(
-  ctx: WorkerContext,
-  job: SubmissionJob,
-  jobId: string,
-  lastAttempt = false,
-): Promise<void> {
-  if (job.kind === 'process') return processSubmission(ctx, job.submissionId, { lastAttempt });
+export async function runJob(ctx: WorkerContext, job: SubmissionJob, jobId: string): Promise<void> {
+  if (job.kind === 'process') return processSubmission(ctx, job.submissionId);
   return runStaffJob(ctx, job, jobId);
 }
 
@@ -50,16 +48,23 @@ export interface WorkerOptions {
 }
 
 export function startWorker(options: WorkerOptions): SubmissionWorker {
-  const ctx = createWorkerContext(options);
+  // The per-recipient reply count lives in Redis, shared by every worker process. Commands fail
+  // fast while Redis is gone (the job fails and is retried) instead of queueing without end.
+  const counts = new Redis({ ...redisOptionsFor(options.redis), maxRetriesPerRequest: 1 });
+  counts.on('error', (err) => options.logger.debug({ err: err.message }, 'reply counts: redis error'));
+  const ctx = createWorkerContext({
+    ...options,
+    replyLimit: new RecipientReplyLimit(counts, options.config.limits.repliesPerRecipientPerHour),
+  });
   // A job's lock lasts as long as the stall check's period: a dead worker's job is re-run within
   // about two periods, and a live worker renews its lock at half the period.
   const stalledInterval = options.stalledInterval ?? options.config.workerStalledIntervalMs;
-  return startSubmissionWorker(
+  const worker = startSubmissionWorker(
     options.redis,
     async (job, meta) => {
       const started = process.hrtime.bigint();
       try {
-        await runJob(ctx, job, meta.jobId, meta.lastAttempt);
+        await runJob(ctx, job, meta.jobId);
         options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, true);
       } catch (error) {
         options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, false);
@@ -99,6 +104,13 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
       lockDuration: stalledInterval,
     },
   );
+  return {
+    worker: worker.worker,
+    close: async () => {
+      await worker.close();
+      counts.disconnect();
+    },
+  };
 }
 
 /**

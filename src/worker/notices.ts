@@ -18,8 +18,11 @@ export interface Notice {
   readonly templateIndex: number;
 }
 
-/** Composes notices into mail (queued with the other writes of the transaction). */
-export type NoticeComposer = (notices: readonly Notice[]) => Promise<OutgoingMail[]>;
+/**
+ * Composes notices into mail (queued with the other writes of the transaction). Notices count
+ * against their recipients' reply limit, but for `exempt`: the requester's own proven address.
+ */
+export type NoticeComposer = (notices: readonly Notice[], exempt?: string) => Promise<OutgoingMail[]>;
 
 async function pocEmails(tx: Transaction, handles: readonly string[]): Promise<string[]> {
   if (handles.length === 0) return [];

@@ -10,6 +10,7 @@ import {
   identifyRequester,
   type Requester,
   replayedSignature,
+  type SenderVerdict,
   verifySender,
 } from '../auth/index.ts';
 import {
@@ -20,33 +21,28 @@ import {
   tables,
   updateRows,
 } from '../db/index.ts';
-import { headerBlock } from '../ingress/index.ts';
-import { type ExtractedMail, extractMail, readReplyHeaders } from '../mail/index.ts';
+import { type ExtractedMail, extractMail } from '../mail/index.ts';
 import { type PocNaming, takeMessageNumbers } from '../registry/index.ts';
-import { type ReplyDecision, type ReplyRequest, shouldReply } from '../replies/index.ts';
+import type { ReplyRequest } from '../replies/index.ts';
 import {
   describeError,
   type ErrorCode,
   errorChain,
-  fail,
   type Problem,
   problem,
   type Result,
 } from '../shared/errors.ts';
-import { type ParsedTemplate, parseSubmission } from '../templates/index.ts';
+import { findApiKeys, type ParsedTemplate, parseSubmission } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
 import { closeWholeMessageRejection, openWholeMessageRejection } from './whole-message-rejection.ts';
+import { type Addressing, type SenderCheck, verdictOnce, whomToAnswer } from './whom-to-answer.ts';
 
 /** What the worker knows about a submission once its mail is read. */
-export interface ReadSubmission {
+export interface ReadSubmission extends Addressing {
   readonly submission: Submission;
   readonly mail: ExtractedMail | undefined;
-  /** Who to answer, or undefined when we must not (bounce, auto-reply, list, ourselves). */
-  readonly replyTo: string | undefined;
-  /** Why nobody is answered, when replyTo is undefined: staff see it, since the sender will not. */
-  readonly noReply?: string;
   readonly templates: readonly ParsedTemplate[];
   /** The message refused as a whole: no template, too many, unreadable, unknown sender... */
   readonly refusal: Problem | undefined;
@@ -71,22 +67,33 @@ async function startProcessing(db: Database, id: string): Promise<Submission | u
   return row ?? loadSubmission(db, id);
 }
 
-export async function readSubmission(
-  ctx: WorkerContext,
-  submission: Submission,
-  options: { readonly lastAttempt?: boolean } = {},
-): Promise<ReadSubmission> {
+/**
+ * The sender's DKIM/SPF verdict within the DNS budget (DNS_BUDGET_MS), asked at most once and
+ * only when something depends on it. DNS that does not answer in time leaves the sender
+ * unverified (temperror): the message is decided now, never retried for DNS.
+ */
+export function senderCheckFor(ctx: WorkerContext, submission: Submission): SenderCheck {
+  return verdictOnce(() =>
+    verifySender(submission.raw, {
+      envelopeFrom: submission.envelopeFrom || undefined,
+      remoteAddress: submission.remoteAddress ?? undefined,
+      heloName: submission.heloName ?? undefined,
+      resolver: ctx.resolver,
+      deadlineMs: ctx.config.dns.budgetMs,
+    }),
+  );
+}
+
+export async function readSubmission(ctx: WorkerContext, submission: Submission): Promise<ReadSubmission> {
+  const senderCheck = senderCheckFor(ctx, submission);
   const extracted = await extractMail(submission.raw);
   const base = { submission, templates: [] as ParsedTemplate[], requester: undefined };
   if (!extracted.ok) {
     // The body could not be read; the headers still say whether the sender is a person.
-    const fallback = fallbackReplyTo(ctx, submission);
-    return { ...base, mail: undefined, ...fallback, refusal: extracted.error };
+    const addressing = await whomToAnswer(ctx, submission, undefined, senderCheck);
+    return { ...base, mail: undefined, ...addressing, refusal: extracted.error };
   }
   const mail = extracted.value;
-  const decision = replyDecision(ctx, submission);
-  const replyTo = decision.reply ? decision.to : undefined;
-  const noReply = decision.reply ? undefined : decision.explanation;
   const parsed = parseSubmission(
     // Forwarded messages are never read for templates; they only let a refusal say why.
     { subject: mail.headers.subject, text: mail.text, forwarded: mail.forwarded.map((f) => f.text) },
@@ -100,102 +107,61 @@ export async function readSubmission(
             'this message has only an HTML part and no template could be read from it; templates must be sent as plain text',
           )
         : parsed.problem;
-    return { ...base, mail, replyTo, ...(noReply ? { noReply } : {}), refusal };
+    const addressing = await whomToAnswer(ctx, submission, await keyHolder(ctx, mail), senderCheck);
+    return { ...base, mail, ...addressing, refusal };
   }
-  const identity = await identify(ctx, submission, mail, parsed.apiKey, options.lastAttempt ?? false);
+  const identity = await identify(ctx, mail, parsed.apiKey, senderCheck);
+  const requester = identity.ok ? identity.value : undefined;
+  const addressing = await whomToAnswer(ctx, submission, requester, senderCheck);
   if (!identity.ok) {
-    return {
-      ...base,
-      mail,
-      replyTo,
-      ...(noReply ? { noReply } : {}),
-      templates: parsed.templates,
-      refusal: identity.error,
-    };
+    return { ...base, mail, ...addressing, templates: parsed.templates, refusal: identity.error };
   }
-  return {
-    submission,
-    mail,
-    replyTo,
-    ...(noReply ? { noReply } : {}),
-    templates: parsed.templates,
-    refusal: undefined,
-    requester: identity.value,
-  };
-}
-
-async function identify(
-  ctx: WorkerContext,
-  submission: Submission,
-  mail: ExtractedMail,
-  apiKey: string | undefined,
-  lastAttempt: boolean,
-): Promise<Result<Requester, Problem>> {
-  const needsSenderCheck = !apiKey && ctx.config.senderAuth === 'dkim';
-  const verdict = needsSenderCheck
-    ? await verifySender(submission.raw, {
-        envelopeFrom: submission.envelopeFrom || undefined,
-        remoteAddress: submission.remoteAddress ?? undefined,
-        heloName: submission.heloName ?? undefined,
-        ...(ctx.resolver ? { resolver: ctx.resolver } : {}),
-      })
-    : {
-        dkim: { result: 'none', domains: [] },
-        spf: { result: 'none' },
-        aligned: false,
-        temporary: false,
-        summary: '',
-      };
-  if (verdict.temporary) {
-    // DNS trouble is not the sender's fault: retry later instead of refusing, until the last try,
-    // which answers (the sender must hear something) and tells them how not to depend on DNS.
-    if (!lastAttempt) throw new TemporaryError(`sender verification could not finish: ${verdict.summary}`);
-    return fail(
-      problem(
-        'E_SENDER_NOT_VERIFIED',
-        `we could not check the DKIM signature or SPF of your message after several tries over some minutes (${verdict.summary}); put your API key on the "00. API Key:" line or in the Subject and send it again`,
-      ),
-    );
-  }
-  return identifyRequester(ctx.db, {
-    apiKeys: apiKey ? [apiKey] : [],
-    fromAddress: mail.headers.from?.address,
-    senderVerdict: verdict as Parameters<typeof identifyRequester>[1]['senderVerdict'],
-    mode: ctx.config.senderAuth,
-  });
-}
-
-export class TemporaryError extends Error {
-  override name = 'TemporaryError';
+  return { submission, mail, ...addressing, templates: parsed.templates, refusal: undefined, requester };
 }
 
 /**
- * Whom to answer, from the header block of the stored message alone (src/mail's plain header
- * parse, no MIME): every rule of shouldReply (bounces, Auto-Submitted, lists, X-Loop naming us,
- * our own replies come back, Reply-To to a daemon or a list) holds whether the body can be read
- * or not, and even when reading it is what failed.
+ * Who holds the one key of a message refused before it was read for a requester (no template,
+ * too many, two keys...): not to apply anything, only so a key holder writing from its account's
+ * address is answered as such. Several keys, or none valid: nobody.
  */
-function replyDecision(ctx: WorkerContext, submission: Submission): ReplyDecision {
-  const envelopeFrom = submission.via === 'smtp' ? submission.envelopeFrom : undefined;
-  const head = readReplyHeaders(headerBlock(submission.raw));
-  return shouldReply(
-    {
-      ...head,
-      // A head without From: the one the ingress stored (it read the same head).
-      ...(head.from === undefined && submission.fromAddress ? { from: submission.fromAddress } : {}),
-      ...(envelopeFrom !== undefined ? { envelopeFrom } : {}),
-    },
-    ctx.ourAddresses,
+async function keyHolder(ctx: WorkerContext, mail: ExtractedMail): Promise<Requester | undefined> {
+  const keys = new Set(
+    [...findApiKeys(mail.headers.subject), ...findApiKeys(mail.text)].map((k) => k.toUpperCase()),
   );
+  if (keys.size !== 1) return undefined;
+  const found = await identifyRequester(ctx.db, {
+    apiKeys: [...keys],
+    ...(mail.headers.from ? { fromAddress: mail.headers.from.address } : {}),
+    senderVerdict: NOT_CHECKED,
+    mode: ctx.config.senderAuth,
+  });
+  return found.ok ? found.value : undefined;
 }
 
-/** Whom to answer when the mail itself cannot be read (see replyDecision), or why nobody. */
-export function fallbackReplyTo(
+/** No DKIM/SPF check at all: the verdict identifyRequester gets when a key decides or no check is wanted. */
+const NOT_CHECKED: SenderVerdict = {
+  dkim: { result: 'none', domains: [] },
+  spf: { result: 'none' },
+  aligned: false,
+  temporary: false,
+  summary: '',
+};
+
+async function identify(
   ctx: WorkerContext,
-  submission: Submission,
-): { replyTo: string | undefined; noReply?: string } {
-  const decision = replyDecision(ctx, submission);
-  return decision.reply ? { replyTo: decision.to } : { replyTo: undefined, noReply: decision.explanation };
+  mail: ExtractedMail,
+  apiKey: string | undefined,
+  senderCheck: SenderCheck,
+): Promise<Result<Requester, Problem>> {
+  // A key decides alone: no DNS for it. A sender whose DNS did not answer within the budget is
+  // unverified (identifyRequester says so: E_SENDER_NOT_VERIFIED, "could not be checked").
+  const needsSenderCheck = !apiKey && ctx.config.senderAuth === 'dkim';
+  return identifyRequester(ctx.db, {
+    apiKeys: apiKey ? [apiKey] : [],
+    fromAddress: mail.headers.from?.address,
+    senderVerdict: needsSenderCheck ? await senderCheck() : NOT_CHECKED,
+    mode: ctx.config.senderAuth,
+  });
 }
 
 /** Mail we may not answer (bounce, auto-reply, list) still goes to staff: the sender hears nothing. */
@@ -241,6 +207,7 @@ export function replyRequest(
     ...(headers?.references.length ? { originalReferences: headers.references } : {}),
     originalSubject: headers?.subject ?? read.submission.subject ?? '',
     to: read.replyTo,
+    ...(read.authenticated ? {} : { withoutOriginalText: true }),
     ...(read.refusal ? { refusal: read.refusal } : {}),
     templates: results.map((r) => toReport(r, total)),
   };
@@ -251,8 +218,6 @@ export interface ProcessOptions {
   readonly replyTag?: string;
   /** Staff reprocess a message refused as a whole: its rejection is closed when it passes now. */
   readonly staff?: { readonly email: string; readonly note: string };
-  /** The job's last try: temporary trouble (DNS for DKIM/SPF) is answered instead of retried. */
-  readonly lastAttempt?: boolean;
 }
 
 /** The earlier message that used a DKIM signature first, with its tickets (read only for a replay). */
@@ -315,6 +280,9 @@ async function runMessage(
             ...read,
             refusal: replayedSignature(await earlierUse(tx, locked.signatureUsedBy)),
             requester: undefined,
+            // Anyone may send a signed message again with headers of their own (a Reply-To the
+            // signature does not cover): only the address the signature vouches for is answered.
+            ...repliedAsUnauthenticated(read),
           };
     const records = new TemplateRecords();
     const results: TemplateResult[] = [];
@@ -338,23 +306,38 @@ async function runMessage(
         ),
       );
     }
-    const forStaff = staffRecord(judged);
-    if (forStaff) await recordRefusal(tx, judged, forStaff);
-    else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     const reply = replyRequest(judged, results, judged.templates.length);
+    const { sent, held } = reply
+      ? await ctx.limitMail(await ctx.composeReply(reply, options.replyTag), judged.ownAddress)
+      : { sent: [], held: [] };
+    const answered: ReadSubmission =
+      held.length === 0 || sent.length > 0
+        ? judged
+        : { ...judged, replyTo: undefined, noReply: held.join('; ') };
+    const forStaff = staffRecord(answered);
+    if (forStaff) await recordRefusal(tx, answered, forStaff);
+    else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     // The records, the notices, the reply and the `done` mark: one statement.
-    await records.write(tx, ctx.composeNotices, {
+    await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
       submissionId,
-      mails: reply ? await ctx.composeReply(reply, options.replyTag) : [],
+      mails: sent,
       last: updateRows(tables.submissions, 'id', DONE_COLUMNS, [
         { id: submissionId, state: 'done', processedAt: new Date() },
       ]),
     });
-    return { results, read: judged };
+    return { results, read: answered };
   });
 }
 
 const DONE_COLUMNS = ['id', 'state', 'processedAt'] as const;
+
+/** The addressing of a message no longer trusted: its proven address alone, nothing quoted. */
+function repliedAsUnauthenticated(read: ReadSubmission): Addressing {
+  const replyTo = read.authenticated ? read.ownAddress : read.replyTo;
+  return replyTo
+    ? { replyTo, authenticated: false }
+    : { replyTo: undefined, noReply: read.noReply ?? 'unverified sender', authenticated: false };
+}
 
 /** The POCs a message asks to create, for their handle numbers to be reserved ahead. */
 function newPocs(templates: readonly ParsedTemplate[]): PocNaming[] {
@@ -382,7 +365,7 @@ export async function processSubmission(
     return;
   }
   if (submission.state === 'done') return;
-  const read = await readSubmission(ctx, submission, { lastAttempt: options.lastAttempt ?? false });
+  const read = await readSubmission(ctx, submission);
   let run: MessageRun | undefined;
   // First without a savepoint per template where an operation cannot leave half a change behind
   // (it refuses only before writing); if anything fails, the transaction is undone and the

@@ -69,7 +69,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
         options: { waive, staffApproved: job.kind !== 'reprocess' },
         replace: true,
       },
-      ctx.composeNotices,
+      (notices) => ctx.composeNotices(notices, read.ownAddress),
     );
     ctx.logger.info(
       {
@@ -87,7 +87,9 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
   const reply = results.length > 0 ? replyRequest(read, results, read.templates.length) : undefined;
   if (reply) {
     await ctx.db.transaction(async (tx) => {
-      await ctx.enqueueReply(tx, reply, tagFor(jobId));
+      const held = await ctx.enqueueReply(tx, reply, tagFor(jobId), read.ownAddress);
+      for (const why of held)
+        ctx.logger.warn({ submissionId: submission.id, why }, "staff action's reply not sent");
     });
     ctx.afterCommit();
   }

@@ -122,6 +122,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
         accountId: accounts.demo,
         via: 'api-key',
         display: 'API-****-****-****-1A2B',
+        fromIsAccountAddress: false,
       });
       expect(actorOf(requester)).toEqual({ kind: 'account', accountId: accounts.demo });
     });
@@ -179,6 +180,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
         accountId: accounts.demo,
         via: 'sender',
         display: 'noc@demo-isp.example',
+        fromIsAccountAddress: true,
       });
     });
 

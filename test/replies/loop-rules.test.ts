@@ -50,6 +50,17 @@ describe('mail we answer', () => {
       'jane@isp.example',
     ],
     ['piped in without an envelope', { from: 'jane@isp.example' }, 'jane@isp.example'],
+    [
+      'postmaster is a person (RFC 5321)',
+      { envelopeFrom: 'postmaster@isp.example', from: 'Postmaster <postmaster@isp.example>' },
+      'postmaster@isp.example',
+    ],
+    ['a +tag in a customer address', { from: 'jane+swip@isp.example' }, 'jane+swip@isp.example'],
+    [
+      'a nobody@ envelope sender (a web server) with a person in From',
+      { envelopeFrom: 'nobody@www.isp.example', from: 'jane@isp.example' },
+      'jane@isp.example',
+    ],
     ['no From: the envelope sender', { envelopeFrom: 'jane@isp.example' }, 'jane@isp.example'],
   ];
   it.each(rows)('%s', (_name, facts, to) => {
@@ -68,8 +79,8 @@ describe('mail we never answer', () => {
       'mailer-daemon',
     ],
     [
-      'a postmaster bounce',
-      { envelopeFrom: 'postmaster@mx.isp.example', from: 'jane@isp.example' },
+      'MAILER-DAEMON with a +tag',
+      { envelopeFrom: 'Mailer-Daemon+x@mx.isp.example', from: 'jane@isp.example' },
       'mailer-daemon',
     ],
     [
@@ -137,6 +148,29 @@ describe('mail we never answer', () => {
       'our-own-address',
     ],
     ['ourselves, as envelope sender', { envelopeFrom: 'hostmaster@registry.example' }, 'our-own-address'],
+    ['ourselves with a trailing dot', { from: 'hostmaster@registry.example.' }, 'our-own-address'],
+    [
+      'ourselves with dots, a +tag and capitals',
+      { from: 'Host.Master+loop@REGISTRY.Example' },
+      'our-own-address',
+    ],
+    ['ourselves in brackets', { from: 'hostmaster@[registry.example]' }, 'our-own-address'],
+    ['an IP-literal domain', { from: 'a@[127.0.0.1]' }, 'unanswerable-address'],
+    ['an IPv6-literal domain', { from: 'a@[IPv6:::1]' }, 'unanswerable-address'],
+    ['a trailing-dot domain', { from: 'jane@isp.example.' }, 'unanswerable-address'],
+    ['a one-label domain', { from: 'jane@isp' }, 'unanswerable-address'],
+    ['localhost', { from: 'jane@localhost' }, 'unanswerable-address'],
+    ['localhost with a trailing dot', { from: 'jane@localhost.' }, 'unanswerable-address'],
+    ['a .localdomain host', { from: 'root@box.localdomain' }, 'unanswerable-address'],
+    ['a .localhost name', { from: 'jane@app.localhost' }, 'unanswerable-address'],
+    ['an .invalid domain', { from: 'jane@isp.invalid' }, 'unanswerable-address'],
+    ['a domain with an underscore label', { from: 'jane@bad_host.isp.example' }, 'unanswerable-address'],
+    ['nobody@localhost', { from: 'nobody@localhost' }, 'no-reply-address'],
+    ['nobody@ a real domain', { from: 'Nobody <nobody@isp.example>' }, 'no-reply-address'],
+    ['noreply', { from: 'noreply@isp.example' }, 'no-reply-address'],
+    ['No_Reply with a suffix and a tag', { from: 'No_Reply-Billing+7@isp.example' }, 'no-reply-address'],
+    ['do-not-reply', { from: 'do-not-reply@isp.example' }, 'no-reply-address'],
+    ['Reply-To donotreply', { ...customer, replyTo: 'DoNotReply@isp.example' }, 'no-reply-address'],
     ['nobody to answer', { envelopeFrom: 'not-an-address', from: 'undisclosed' }, 'no-address'],
     ['nothing known at all', {}, 'no-address'],
   ];

@@ -72,6 +72,8 @@ export interface DnsZone {
   readonly txt?: Readonly<Record<string, string>>;
   /** A records by name (for SPF `a` mechanisms). */
   readonly a?: Readonly<Record<string, readonly string[]>>;
+  /** Domains whose name servers never answer: a question for them or below them never settles. */
+  readonly silent?: readonly string[];
 }
 
 export type StubResolver = DnsResolver & { readonly questions: string[] };
@@ -93,6 +95,9 @@ export function stubResolver(zone: DnsZone = {}): StubResolver {
   const resolve = async (name: string, rrtype: string): Promise<string[][] | string[]> => {
     const key = name.toLowerCase().replace(/\.$/, '');
     questions.push(`${rrtype} ${key}`);
+    if ((zone.silent ?? []).some((d) => key === d.toLowerCase() || key.endsWith(`.${d.toLowerCase()}`))) {
+      return new Promise<never>(() => {});
+    }
     if (rrtype === 'TXT') {
       const record = txt.get(key);
       // Real TXT answers come in 255-byte chunks; mailauth joins them.

@@ -62,6 +62,7 @@ describe('what the worker stores for a template', () => {
           accountId: account!.accountId,
           via: 'api-key',
           display: 'demo',
+          fromIsAccountAddress: true,
         },
         sender: 'noc@demo-isp.example',
       },

@@ -2,6 +2,7 @@
  * A customer's day against a running stack: write templates, mail them, read the answer.
  */
 import { DEMO_API_KEY } from '../../../src/registry/index.ts';
+import { dkimSignMessage } from '../../support/dkim.ts';
 import { mail, type Stack } from '../../support/stack.ts';
 import { type Reply, replyFor } from './outcomes.ts';
 
@@ -16,7 +17,14 @@ export interface Sent {
 export async function submit(
   stack: Stack,
   templates: readonly string[],
-  options: { subject?: string; from?: string; headers?: Record<string, string>; envelopeFrom?: string } = {},
+  options: {
+    subject?: string;
+    from?: string;
+    headers?: Record<string, string>;
+    envelopeFrom?: string;
+    /** Sign the message with the test DKIM key of this domain (a verified From, without a key). */
+    dkim?: string;
+  } = {},
 ): Promise<Sent> {
   counter++;
   const body = `Hello hostmaster,\n\nPlease process the following.\n\n${templates.join('\n')}\nThanks,\nDemo ISP NOC\n`;
@@ -27,6 +35,10 @@ export async function submit(
     ...(options.from ? { from: options.from } : {}),
     ...(options.headers ? { headers: options.headers } : {}),
   });
-  const id = await stack.send(raw, options.envelopeFrom !== undefined ? { from: options.envelopeFrom } : {});
+  const signed = options.dkim ? await dkimSignMessage(raw, options.dkim) : raw;
+  const id = await stack.send(
+    signed,
+    options.envelopeFrom !== undefined ? { from: options.envelopeFrom } : {},
+  );
   return { id, reply: await replyFor(stack.sink, id) };
 }

@@ -296,15 +296,28 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       expect(error.message).toContain('reassigned to customer C00000001');
     });
 
-    it('a reallocation is managed by its holder and by the upstream, all the way down', async () => {
+    it('a reallocation and what lies in it are managed by its holder; its upstream may only take it back', async () => {
       const down = await as('down');
       const demo = await as('demo');
       expectOk(await mayManageNet(database.db, down, NETS.downReallocation));
       expectOk(await mayReassignFrom(database.db, down, NETS.downReallocation));
       expectOk(await mayManageNet(database.db, down, NETS.downReassignment));
-      expectOk(await mayManageNet(database.db, demo, NETS.downReallocation));
-      expectOk(await mayManageNet(database.db, demo, NETS.downReassignment));
-      // ...but the downstream has no say over its upstream's space.
+      // The upstream neither changes the reallocation's records nor what the downstream put in it.
+      const records = expectProblem(
+        await mayManageNet(database.db, demo, NETS.downReallocation),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(records.message).toContain('may take it back (remove it) but not change it');
+      const inside = expectProblem(
+        await mayManageNet(database.db, demo, NETS.downReassignment),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(inside.message).toContain(
+        'NET-198-51-100-160-1 lies in a reallocation NET-198-51-100-128-1, held by DOWNSTREAM-1',
+      );
+      expectOk(await mayRemoveNet(database.db, demo, NETS.downReallocation));
+      expectProblem(await mayRemoveNet(database.db, demo, NETS.downReassignment), 'E_NOT_AUTHORIZED');
+      // ...and the downstream has no say over its upstream's space.
       expectProblem(await mayManageNet(database.db, down, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
       expectProblem(await mayReassignFrom(database.db, down, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
       expectProblem(await mayManageNet(database.db, down, NETS.demoReassignment), 'E_NOT_AUTHORIZED');

@@ -140,6 +140,36 @@ async function accountsOfAddress(ex: Executor, address: string): Promise<Address
   );
 }
 
+/**
+ * A refusal with a sentence for staff alone (`forStaff`): what the sender must not learn, such as
+ * whether an address has an account here. The worker answers with `forSender` of it and shows
+ * the rest to staff.
+ */
+export interface StaffNotedProblem extends Problem {
+  readonly forStaff: string;
+}
+
+/** What the sender is told of a refusal: its code, sentence and place, nothing meant for staff. */
+export function forSender(refusal: Problem): Problem {
+  const { code, message, field, line } = refusal;
+  return {
+    code,
+    message,
+    ...(field !== undefined ? { field } : {}),
+    ...(line !== undefined ? { line } : {}),
+  };
+}
+
+/** The staff-only sentence of a refusal, if it has one. */
+export function staffNoteOf(refusal: Problem): string | undefined {
+  return 'forStaff' in refusal && typeof refusal.forStaff === 'string' ? refusal.forStaff : undefined;
+}
+
+function addressStanding(address: string, accounts: readonly AddressAccount[]): string {
+  if (accounts.length === 0) return `${address} belongs to no registry account`;
+  return `${address} belongs to registry account${accounts.length > 1 ? 's' : ''} ${accounts.map((a) => a.id).join(', ')}`;
+}
+
 async function bySender(
   ex: Executor,
   fromAddress: string | undefined,
@@ -158,6 +188,18 @@ async function bySender(
     );
   }
   const accounts = await accountsOfAddress(ex, address);
+  // Whether the sender really sent it comes first, and its answer is the same whether the address
+  // has an account, none or several: anyone may put any From on a message, and a different
+  // answer would tell them which addresses are ours to try. Only a sender who proved the address
+  // is theirs hears about its accounts (in `any` mode the address alone is proof enough).
+  const trusted = senderTrusted(address, verdict, mode);
+  if (!trusted.ok) {
+    const refusal: StaffNotedProblem = {
+      ...trusted.error,
+      forStaff: addressStanding(address, accounts),
+    };
+    return fail(refusal);
+  }
   if (accounts.length === 0) {
     return fail(
       problem(
@@ -175,8 +217,6 @@ async function bySender(
       ),
     );
   }
-  const trusted = senderTrusted(address, verdict, mode);
-  if (!trusted.ok) return trusted;
   const account = accounts[0]!;
   const signatures = mode === 'dkim' ? (verdict.alignedSignatures ?? []) : [];
   return ok({

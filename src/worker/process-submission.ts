@@ -7,9 +7,11 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import {
   type EarlierUse,
+  forSender,
   identifyRequester,
   type Requester,
   replayedSignature,
+  staffNoteOf,
   verifySender,
 } from '../auth/index.ts';
 import {
@@ -50,6 +52,8 @@ export interface ReadSubmission {
   readonly templates: readonly ParsedTemplate[];
   /** The message refused as a whole: no template, too many, unreadable, unknown sender... */
   readonly refusal: Problem | undefined;
+  /** What staff alone may read about the refusal (whether the From address has an account). */
+  readonly staffNote?: string;
   readonly requester: Requester | undefined;
 }
 
@@ -104,13 +108,15 @@ export async function readSubmission(
   }
   const identity = await identify(ctx, submission, mail, parsed.apiKey, options.lastAttempt ?? false);
   if (!identity.ok) {
+    const staffNote = staffNoteOf(identity.error);
     return {
       ...base,
       mail,
       replyTo,
       ...(noReply ? { noReply } : {}),
       templates: parsed.templates,
-      refusal: identity.error,
+      refusal: forSender(identity.error),
+      ...(staffNote ? { staffNote } : {}),
     };
   }
   return {
@@ -204,8 +210,12 @@ export const NOT_ANSWERED_CODE: ErrorCode = 'E_NOT_ANSWERED';
 function staffRecord(read: ReadSubmission): Problem | undefined {
   const unanswered = read.replyTo ? undefined : (read.noReply ?? 'nobody to answer');
   if (read.refusal) {
-    return unanswered
-      ? { ...read.refusal, message: `${read.refusal.message} (not answered: ${unanswered})` }
+    const notes = [
+      ...(unanswered ? [`not answered: ${unanswered}`] : []),
+      ...(read.staffNote ? [`for staff: ${read.staffNote}`] : []),
+    ];
+    return notes.length > 0
+      ? { ...read.refusal, message: `${read.refusal.message} (${notes.join('; ')})` }
       : read.refusal;
   }
   if (!unanswered) return undefined;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   actorOf,
   delegationAuthority,
+  forSender,
   identifyRequester,
   mayCreateOrg,
   mayCreatePoc,
@@ -20,6 +21,7 @@ import {
   mayRenameNet,
   type Requester,
   type SenderVerdict,
+  staffNoteOf,
   verifySender,
 } from '../../src/auth/index.ts';
 import { tables } from '../../src/db/index.ts';
@@ -182,16 +184,55 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       });
     });
 
-    it('an address of no account is unknown, whatever the mode', async () => {
-      for (const mode of ['any', 'dkim'] as const) {
-        const error = expectProblem(
-          await identify([], { mode, fromAddress: 'stranger@elsewhere.example' }),
-          'E_UNKNOWN_SENDER',
-        );
-        expect(error.message).toContain('stranger@elsewhere.example');
-        expect(error.message).toContain('API key');
-      }
+    it('an address of no account is unknown, to a sender who proved it is theirs', async () => {
+      const error = expectProblem(
+        await identify([], { mode: 'any', fromAddress: 'stranger@elsewhere.example' }),
+        'E_UNKNOWN_SENDER',
+      );
+      expect(error.message).toContain('stranger@elsewhere.example');
+      expect(error.message).toContain('API key');
       expectProblem(await identify([], { mode: 'any' }), 'E_UNKNOWN_SENDER');
+      const signed = await dkimSignMessage(
+        message({ from: 'stranger@demo-isp.example' }),
+        'demo-isp.example',
+      );
+      const verdict = await verifySender(signed, { ...MX, resolver });
+      expectProblem(
+        await identify([], { fromAddress: 'stranger@demo-isp.example', senderVerdict: verdict }),
+        'E_UNKNOWN_SENDER',
+      );
+    });
+
+    it('dkim: an unverified sender hears the same whether its address has an account, none or two', async () => {
+      const answers = [];
+      for (const address of [
+        'noc@demo-isp.example',
+        'stranger@demo-isp.example',
+        'shared@demo-isp.example',
+      ]) {
+        const error = expectProblem(
+          await identify([], { fromAddress: address, senderVerdict: UNVERIFIED }),
+          'E_SENDER_NOT_VERIFIED',
+        );
+        answers.push(forSender(error));
+        expect(forSender(error)).toEqual({ code: error.code, message: error.message });
+        expect(error.message).not.toMatch(/account/);
+        expect(staffNoteOf(error)).toMatch(new RegExp(`^${address.replace('.', '\\.')} belongs to`));
+      }
+      const [registered, unknown, shared] = answers.map((p) => ({
+        ...p,
+        message: p.message.replace(/^Mail from \S+/, 'Mail from X'),
+      }));
+      expect(unknown).toEqual(registered);
+      expect(shared).toEqual(registered);
+      expect(
+        staffNoteOf(
+          expectProblem(
+            await identify([], { fromAddress: 'stranger@demo-isp.example', senderVerdict: UNVERIFIED }),
+            'E_SENDER_NOT_VERIFIED',
+          ),
+        ),
+      ).toBe('stranger@demo-isp.example belongs to no registry account');
     });
 
     it('an address on two accounts must use a key', async () => {

@@ -5,7 +5,9 @@
  * proved the address is theirs: an unverified one hears E_SENDER_NOT_VERIFIED whatever accounts
  * the address has, and staff read the difference in `forStaff`), E_REPLAYED_SIGNATURE (a DKIM
  * signature an earlier message already used: the worker finds it, this room words it),
- * E_NOT_AUTHORIZED, E_OBJECT_NOT_FOUND (the registry's code for the same thing).
+ * E_NOT_ADDRESSED_TO_US (a DKIM-signed message whose signed To/Cc name none of our addresses:
+ * written to someone else, sent on to us; signed-recipients.ts), E_NOT_AUTHORIZED,
+ * E_OBJECT_NOT_FOUND (the registry's code for the same thing).
  */
 export { apiKeyHint } from './api-key-hint.ts';
 export {

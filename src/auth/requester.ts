@@ -91,6 +91,14 @@ function senderTrusted(address: string, verdict: SenderVerdict, mode: SenderAuth
   // and a message with two From headers could otherwise show each of them a different one.
   if (verdict.aligned && verdict.fromAddress === address) return ok(undefined);
   const domain = address.slice(address.lastIndexOf('@') + 1);
+  if (verdict.signedForOthers) {
+    return fail(
+      problem(
+        'E_NOT_ADDRESSED_TO_US',
+        `Mail from ${address} carries a valid DKIM signature of ${domain}, but the To and Cc it signed name none of our hostmaster addresses: the message was written to someone else and sent on to us, and a signed message authorizes changes only when it was addressed to us (${verdict.summary}). Send it to us directly (our address in To or Cc), or: ${USE_API_KEY}`,
+      ),
+    );
+  }
   const why = verdict.temporary
     ? `its DKIM signature or SPF record could not be checked right now (${verdict.summary})`
     : `it carries no passing DKIM signature of ${domain}, and SPF did not pass for an envelope sender aligned with ${domain} (${verdict.summary})`;

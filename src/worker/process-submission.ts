@@ -143,6 +143,8 @@ async function identify(
         envelopeFrom: submission.envelopeFrom || undefined,
         remoteAddress: submission.remoteAddress ?? undefined,
         heloName: submission.heloName ?? undefined,
+        // A signature vouches only for mail written to us (src/auth/signed-recipients.ts).
+        ourAddresses: ctx.ourAddresses,
         ...(ctx.resolver ? { resolver: ctx.resolver } : {}),
       })
     : {

@@ -265,6 +265,32 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       expect(error.message).toContain('00. API Key:');
     });
 
+    it('dkim: a signature made for mail to someone else is refused E_NOT_ADDRESSED_TO_US', async () => {
+      const signed = await dkimSignMessage(message({ to: 'colleague@demo-isp.example' }), 'demo-isp.example');
+      const verdict = await verifySender(signed, { ...MX, resolver, ourAddresses: ['hostmaster@localhost'] });
+      const error = expectProblem(
+        await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
+        'E_NOT_ADDRESSED_TO_US',
+      );
+      expect(error.message).toContain('name none of our hostmaster addresses');
+      expect(error.message).toContain('00. API Key:');
+      // The same answer for an address with no account: nothing about accounts is told.
+      const stranger = await dkimSignMessage(
+        message({ from: 'stranger@demo-isp.example', to: 'colleague@demo-isp.example' }),
+        'demo-isp.example',
+      );
+      const strangerVerdict = await verifySender(stranger, {
+        ...MX,
+        resolver,
+        ourAddresses: ['hostmaster@localhost'],
+      });
+      const other = expectProblem(
+        await identify([], { fromAddress: 'stranger@demo-isp.example', senderVerdict: strangerVerdict }),
+        'E_NOT_ADDRESSED_TO_US',
+      );
+      expect(other.message.replace('stranger@', 'noc@')).toBe(error.message);
+    });
+
     it('dkim: a valid signature by an unrelated domain is refused (not aligned)', async () => {
       const signed = await dkimSignMessage(message(), 'spoofer.example');
       const verdict = await verifySender(signed, { ...MX, resolver });

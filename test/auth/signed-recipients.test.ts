@@ -40,6 +40,16 @@ describe('signed recipients', () => {
         'Subject: to: hostmaster@localhost',
       ]),
     ).toEqual(['hostmaster@localhost', 'colleague@demo-isp.example', 'a@x.example', 'b@x.example']);
+    // Our address as a display name or a comment is no recipient.
+    for (const to of [
+      '"hostmaster@localhost" <colleague@demo-isp.example>',
+      'hostmaster@localhost <colleague@demo-isp.example>',
+      'colleague@demo-isp.example (hostmaster@localhost)',
+      '<colleague@demo-isp.example> hostmaster@localhost',
+    ]) {
+      expect(signedRecipients([`To: ${to}`]), to).toEqual(['colleague@demo-isp.example']);
+    }
+    expect(signedRecipients(['To: undisclosed-recipients:;', 'Resent-To: hostmaster@localhost'])).toEqual([]);
     expect(addressedToUs(['hostmaster@localhost'], ['HOSTMASTER@localhost'])).toBe(true);
     expect(addressedToUs(['colleague@demo-isp.example'], OURS)).toBe(false);
   });

@@ -45,3 +45,4 @@ export {
   type VerifySenderOptions,
   verifySender,
 } from './sender-verdict.ts';
+export { addressedToUs, signedRecipients } from './signed-recipients.ts';

@@ -4,8 +4,7 @@
  * token, as the trust review found) authorizes nothing. Real signatures, verified by verifySender.
  */
 import { describe, expect, it } from 'vitest';
-import { type SenderVerdict, verifySender } from '../../src/auth/index.ts';
-import { addressedToUs, signedRecipients } from '../../src/auth/signed-recipients.ts';
+import { addressedToUs, type SenderVerdict, signedRecipients, verifySender } from '../../src/auth/index.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { message } from './mail.ts';
 

@@ -4,17 +4,23 @@
  * (`org_pocs`) and nets (`net_pocs`). Every check reads the links inside the caller's executor,
  * so run it in the same transaction as the change it guards.
  *
- * The rules (DESIGN.md section 4, TEMPLATES.md):
- * - a net is managed by an admin or tech POC of the org that holds it, or by its own tech POC;
- *   and, walking up `parent_handle`, by whoever may sub-delegate from each parent (an upstream
- *   may manage what it reassigned or reallocated, including simple reassignments to customers,
- *   which have no POCs of their own);
+ * The rules:
+ * - a net is managed by whoever manages the space it lies in: an allocation or a reallocation is
+ *   managed by its holder (an admin or tech POC of the org that holds it, or its own tech POC);
+ *   a reassignment (detailed, or simple to a customer with no POCs of its own) by its holder and
+ *   by the holder of the nearest allocation or reallocation enclosing it, who registered it.
+ *   Nothing reaches further up: the upstream of a reallocation has no say over what the
+ *   downstream registered inside it, nor over the reallocation's records (its POCs would give it
+ *   that say through the back door), since the downstream holds them;
  * - sub-delegating from a net needs an admin or tech POC of its holding org, or its tech POC;
  * - renaming a direct allocation needs the org's admin or tech POC (its tech POC alone is not enough);
  *   resending the name it already has is no renaming;
  * - removing a net is either its holder giving it back (a return: an admin POC of the holding
- *   org) or an upstream taking back what it sub-delegated (whoever may sub-delegate from a net
- *   above it); the net's own tech POC, or the holder's tech POC, may modify it but not remove it;
+ *   org) or its upstream taking back what it sub-delegated (whoever may sub-delegate from the
+ *   nearest allocation or reallocation enclosing it, the one it was carved from); the upstream of
+ *   a reallocation may so take back the reallocation itself (with what lies in it: staff review
+ *   that, see the registry's removeNet), never a net inside it on its own; the net's own tech
+ *   POC, or the holder's tech POC, may modify it but not remove it;
  * - an org is managed by its admin or tech POCs, but only an admin POC may name another admin
  *   (the voting contact, which alone may return the org's nets) or remove the org; a POC only by
  *   accounts linked to it;
@@ -34,6 +40,7 @@ import {
   type DelegationGrants,
   heldBy,
   holderFlags,
+  NET_TYPE_WORDS,
 } from '../registry/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import type { Requester } from './requester.ts';
@@ -172,7 +179,47 @@ function missingAuthority(
   return `Your account is not linked to ${parts.join(', nor to ')}${customer}.`;
 }
 
-/** Modify a net or remove a sub-delegation: authority over the net or any net above it. */
+/** Nets that are space an org manages itself, and may divide further (the registry's placement rule). */
+const MANAGED_SPACE: readonly NetType[] = ['direct_allocation', 'reallocation'];
+
+/**
+ * The net a reassignment was carved from: the nearest allocation or reallocation above it (`above`
+ * nearest first). Its holder registered the reassignment and manages it; nobody above that does.
+ */
+function enclosingSpace(above: readonly NetLevel[]): NetLevel | undefined {
+  return above.find((level) => MANAGED_SPACE.includes(level.type));
+}
+
+/** The levels whose holders manage the net: itself, and for a reassignment the space it lies in. */
+function managingLevels(chain: readonly NetLevel[]): NetLevel[] {
+  const [net, ...above] = chain;
+  if (!net) return [];
+  if (MANAGED_SPACE.includes(net.type)) return [net];
+  const space = enclosingSpace(above);
+  return space ? [net, space] : [net];
+}
+
+function managesLevel(level: NetLevel): boolean {
+  return holdsOrgRole(level, ['admin', 'tech']) || level.netTech;
+}
+
+/**
+ * Why someone with authority further up is refused, when they are: they hold space above the one
+ * that manages the net, which reaches no further than that space's own reassignments.
+ */
+function beyondReach(chain: readonly NetLevel[], managing: readonly NetLevel[]): string {
+  const top = managing[managing.length - 1];
+  if (!top) return '';
+  const further = chain.slice(chain.indexOf(top) + 1);
+  if (!further.some((level) => delegationVerdict(level).ok)) return '';
+  const net = chain[0]!;
+  if (top === net) {
+    return ` ${net.handle} is ${NET_TYPE_WORDS[net.type]} held by ${net.orgHandle ?? 'another org'}, which manages it and what it registers in it; the upstream that handed it out may take it back (remove it) but not change it or what lies in it.`;
+  }
+  return ` ${net.handle} lies in ${NET_TYPE_WORDS[top.type]} ${top.handle}, held by ${top.orgHandle ?? 'another org'}: what is registered there is managed by the holder of ${top.handle}, not by the upstream that handed ${top.handle} out.`;
+}
+
+/** Modify a net: its holder, and for a reassignment the holder of the space it lies in. */
 export async function mayManageNet(ex: Executor, requester: Requester, netHandle: string): Authority {
   const chain = await chainOf(ex, requester, netHandle);
   return manageVerdict(chain, netHandle);
@@ -180,13 +227,14 @@ export async function mayManageNet(ex: Executor, requester: Requester, netHandle
 
 function manageVerdict(chain: readonly NetLevel[], netHandle: string): Result<void, Problem> {
   if (chain.length === 0) return notFound('net', netHandle);
-  if (chain.some((level) => holdsOrgRole(level, ['admin', 'tech']) || level.netTech)) return ALLOWED;
+  const managing = managingLevels(chain);
+  if (managing.some(managesLevel)) return ALLOWED;
   return notAuthorized(
     missingAuthority(
-      chain,
+      managing,
       ['admin', 'tech'],
-      chain.map((l) => l.handle),
-    ),
+      managing.map((l) => l.handle),
+    ) + beyondReach(chain, managing),
   );
 }
 
@@ -260,30 +308,30 @@ function sameNetName(given: string, stored: string): boolean {
 
 /**
  * Remove a net. From its holder that is a return, which needs an admin POC of the holding org;
- * from an upstream it takes back what the upstream sub-delegated, which needs what
- * sub-delegating from a net above it needs (an admin or tech POC of that net's org, or its tech
- * POC). A direct allocation has no upstream: only its org's admin POC (and the registry's staff).
+ * from its upstream it takes back what the upstream sub-delegated, which needs what
+ * sub-delegating from the space it was carved from needs (an admin or tech POC of the org holding
+ * the nearest allocation or reallocation above it, or that net's tech POC). Nobody further up:
+ * the upstream of a reallocation takes back the reallocation, not a net its downstream registered
+ * in it. A direct allocation has no upstream: only its org's admin POC (and the registry's staff).
  */
 export async function mayRemoveNet(ex: Executor, requester: Requester, netHandle: string): Authority {
   const chain = await chainOf(ex, requester, netHandle);
   const [net, ...above] = chain;
   if (!net) return notFound('net', netHandle);
   if (holdsOrgRole(net, ['admin'])) return ALLOWED;
-  if (above.some((level) => delegationVerdict(level).ok)) return ALLOWED;
+  const space = enclosingSpace(above);
+  if (space && delegationVerdict(space).ok) return ALLOWED;
   const ways = [
     ...(net.orgHandle ? [`an admin POC of ${net.orgHandle}, which holds it (to return it)`] : []),
-    ...(above.length > 0
+    ...(space
       ? [
-          `${authorityParts(
-            above,
-            ['admin', 'tech'],
-            above.map((l) => l.handle),
-          ).join(', or ')} (to take back what was sub-delegated)`,
+          `${authorityParts([space], ['admin', 'tech'], [space.handle]).join(', or ')} (to take back what was sub-delegated)`,
         ]
       : []),
   ];
+  const why = space ? beyondReach(chain, [net, space]) : '';
   return notAuthorized(
-    `Removing ${net.handle} needs ${ways.join(', or ')}; your account is linked to none of them.`,
+    `Removing ${net.handle} needs ${ways.join(', or ')}; your account is linked to none of them.${why}`,
   );
 }
 

@@ -1,8 +1,13 @@
 /**
  * auth: who is asking (an API key, or a verified sender address -> an account) and whether they
  * may touch a resource. Errors: E_MULTIPLE_API_KEYS, E_INVALID_API_KEY, E_API_KEY_REQUIRED,
- * E_UNKNOWN_SENDER, E_AMBIGUOUS_SENDER, E_SENDER_NOT_VERIFIED, E_REPLAYED_SIGNATURE (a DKIM signature
- * an earlier message already used: the worker finds it, this room words it), E_NOT_AUTHORIZED, E_OBJECT_NOT_FOUND (the registry's code for the same thing).
+ * E_SENDER_NOT_VERIFIED, E_UNKNOWN_SENDER and E_AMBIGUOUS_SENDER (these two only to a sender who
+ * proved the address is theirs: an unverified one hears E_SENDER_NOT_VERIFIED whatever accounts
+ * the address has, and staff read the difference in `forStaff`), E_REPLAYED_SIGNATURE (a DKIM
+ * signature an earlier message already used: the worker finds it, this room words it),
+ * E_NOT_ADDRESSED_TO_US (a DKIM-signed message whose signed To/Cc name none of our addresses:
+ * written to someone else, sent on to us; signed-recipients.ts), E_NOT_AUTHORIZED,
+ * E_OBJECT_NOT_FOUND (the registry's code for the same thing).
  */
 export { apiKeyHint } from './api-key-hint.ts';
 export {
@@ -25,10 +30,13 @@ export { domainsAlign } from './domain-alignment.ts';
 export {
   actorOf,
   type EarlierUse,
+  forSender,
   type IdentifyInput,
   identifyRequester,
   type Requester,
   replayedSignature,
+  type StaffNotedProblem,
+  staffNoteOf,
 } from './requester.ts';
 export {
   AUTH_RESULTS,
@@ -38,3 +46,4 @@ export {
   type VerifySenderOptions,
   verifySender,
 } from './sender-verdict.ts';
+export { addressedToUs, signedRecipients } from './signed-recipients.ts';

@@ -109,6 +109,14 @@ function senderTrusted(address: string, verdict: SenderVerdict, mode: SenderAuth
   // and a message with two From headers could otherwise show each of them a different one.
   if (verdict.aligned && verdict.fromAddress === address) return ok(undefined);
   const domain = address.slice(address.lastIndexOf('@') + 1);
+  if (verdict.signedForOthers) {
+    return fail(
+      problem(
+        'E_NOT_ADDRESSED_TO_US',
+        `Mail from ${address} carries a valid DKIM signature of ${domain}, but the To and Cc it signed name none of our hostmaster addresses: the message was written to someone else and sent on to us, and a signed message authorizes changes only when it was addressed to us (${verdict.summary}). Send it to us directly (our address in To or Cc), or: ${USE_API_KEY}`,
+      ),
+    );
+  }
   const why = verdict.temporary
     ? `its DKIM signature or SPF record could not be checked right now (${verdict.summary})`
     : `it carries no passing DKIM signature of ${domain}, and SPF did not pass for an envelope sender aligned with ${domain} (${verdict.summary})`;
@@ -158,6 +166,36 @@ async function accountsOfAddress(ex: Executor, address: string): Promise<Address
   );
 }
 
+/**
+ * A refusal with a sentence for staff alone (`forStaff`): what the sender must not learn, such as
+ * whether an address has an account here. The worker answers with `forSender` of it and shows
+ * the rest to staff.
+ */
+export interface StaffNotedProblem extends Problem {
+  readonly forStaff: string;
+}
+
+/** What the sender is told of a refusal: its code, sentence and place, nothing meant for staff. */
+export function forSender(refusal: Problem): Problem {
+  const { code, message, field, line } = refusal;
+  return {
+    code,
+    message,
+    ...(field !== undefined ? { field } : {}),
+    ...(line !== undefined ? { line } : {}),
+  };
+}
+
+/** The staff-only sentence of a refusal, if it has one. */
+export function staffNoteOf(refusal: Problem): string | undefined {
+  return 'forStaff' in refusal && typeof refusal.forStaff === 'string' ? refusal.forStaff : undefined;
+}
+
+function addressStanding(address: string, accounts: readonly AddressAccount[]): string {
+  if (accounts.length === 0) return `${address} belongs to no registry account`;
+  return `${address} belongs to registry account${accounts.length > 1 ? 's' : ''} ${accounts.map((a) => a.id).join(', ')}`;
+}
+
 async function bySender(
   ex: Executor,
   fromAddress: string | undefined,
@@ -176,6 +214,18 @@ async function bySender(
     );
   }
   const accounts = await accountsOfAddress(ex, address);
+  // Whether the sender really sent it comes first, and its answer is the same whether the address
+  // has an account, none or several: anyone may put any From on a message, and a different
+  // answer would tell them which addresses are ours to try. Only a sender who proved the address
+  // is theirs hears about its accounts (in `any` mode the address alone is proof enough).
+  const trusted = senderTrusted(address, verdict, mode);
+  if (!trusted.ok) {
+    const refusal: StaffNotedProblem = {
+      ...trusted.error,
+      forStaff: addressStanding(address, accounts),
+    };
+    return fail(refusal);
+  }
   if (accounts.length === 0) {
     return fail(
       problem(
@@ -193,8 +243,6 @@ async function bySender(
       ),
     );
   }
-  const trusted = senderTrusted(address, verdict, mode);
-  if (!trusted.ok) return trusted;
   const account = accounts[0]!;
   const signatures = mode === 'dkim' ? (verdict.alignedSignatures ?? []) : [];
   return ok({

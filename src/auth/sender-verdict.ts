@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { authenticate, type DKIMResult, dkimVerify, type SPFResult } from 'mailauth';
 import { createSystemResolver, type DnsResolver } from './dns-resolver.ts';
 import { domainOfAddress, domainsAlign } from './domain-alignment.ts';
+import { addressedToUs, signedRecipients } from './signed-recipients.ts';
 
 export const AUTH_RESULTS = [
   'pass',
@@ -49,6 +50,12 @@ export interface SenderVerdict {
    * is a replay). Absent unless `alignedBy` is `dkim`.
    */
   readonly alignedSignatures?: readonly string[];
+  /**
+   * Not aligned, and a signature aligned with From would have vouched for the sender but the To
+   * and Cc it signed name none of our addresses (`VerifySenderOptions.ourAddresses`): the message
+   * was written to someone else and sent on to us (see signed-recipients.ts).
+   */
+  readonly signedForOthers?: boolean;
   /** Nothing aligned and a DNS lookup failed for now: sending again later may succeed. */
   readonly temporary: boolean;
   /** One line for logs, replies and staff, e.g. `dkim=pass (demo-isp.example); spf=none; aligned by dkim`. */
@@ -65,6 +72,11 @@ export interface VerifySenderOptions {
   readonly resolver?: DnsResolver;
   /** The whole check gives up after this long and reports temperror (default 15 s). */
   readonly deadlineMs?: number;
+  /**
+   * Our addresses: a DKIM signature vouches only when the To or Cc it signed names one of them.
+   * Without them, recipients are not looked at (a verdict about the sender alone).
+   */
+  readonly ourAddresses?: readonly string[];
   /** The verifying host's name in mailauth's reports (default `hostmasterd`). */
   readonly mta?: string;
 }
@@ -81,6 +93,8 @@ interface SignatureReading {
   readonly why?: string;
   /** `signatureIdentity` of a passing signature. */
   readonly identity?: string;
+  /** Valid, but the To and Cc it signed name none of our addresses. */
+  readonly signedForOthers?: boolean;
 }
 
 /**
@@ -99,7 +113,7 @@ export function signatureIdentity(signingDomain: string, b: string): string {
  * (else anyone could put their From above a signed message) and the whole body (an `l=` limit
  * lets anyone append templates below the signed part).
  */
-function readSignature(row: DKIMResult): SignatureReading {
+function readSignature(row: DKIMResult, ourAddresses: readonly string[] | undefined): SignatureReading {
   const domain = (row.signingDomain ?? '').toLowerCase();
   const result = normalizeResult(row.status?.result);
   if (result !== 'pass')
@@ -107,7 +121,7 @@ function readSignature(row: DKIMResult): SignatureReading {
   const details = row as DKIMResult & {
     /** The `b=` value as written (mailauth 4 sets it; its typings leave it out). */
     signature?: string;
-    signingHeaders?: { keys?: string };
+    signingHeaders?: { keys?: string; headers?: string[] };
     canonBodyLengthLimited?: boolean;
     canonBodyLength?: number;
     canonBodyLengthTotal?: number;
@@ -119,6 +133,14 @@ function readSignature(row: DKIMResult): SignatureReading {
     (details.canonBodyLength ?? 0) < (details.canonBodyLengthTotal ?? 0)
   ) {
     return { domain, result: 'policy', why: 'signature covers only part of the body (l=)' };
+  }
+  if (ourAddresses && !addressedToUs(signedRecipients(details.signingHeaders?.headers ?? []), ourAddresses)) {
+    return {
+      domain,
+      result: 'policy',
+      why: 'signed To/Cc name none of our addresses',
+      signedForOthers: true,
+    };
   }
   // A signature that passed has a `b=`: without it there is nothing to verify.
   if (!details.signature) return { domain, result: 'permerror', why: 'signature has no b= value' };
@@ -190,17 +212,19 @@ export async function verifySender(raw: Buffer, options: VerifySenderOptions = {
       summary: `mail authentication could not run (${why}); not aligned`,
     };
   }
-  return judge(checked);
+  return judge(checked, options.ourAddresses);
 }
 
-function judge({ headerFrom, signatures, spf }: Checked): SenderVerdict {
+function judge({ headerFrom, signatures, spf }: Checked, ourAddresses?: readonly string[]): SenderVerdict {
   // Several From addresses (or several From headers) are ambiguous: whoever reads the first may
   // not be whom the signature vouched for. Such mail is never trusted by its sender address.
   const fromAddresses = unique(headerFrom.map((a) => a.trim().toLowerCase()));
   const fromAddress = fromAddresses.length === 1 ? fromAddresses[0] : undefined;
   const fromDomain = domainOfAddress(fromAddress);
 
-  const readings = signatures.filter((row) => row.signingDomain).map(readSignature);
+  const readings = signatures
+    .filter((row) => row.signingDomain)
+    .map((row) => readSignature(row, ourAddresses));
   const passing = unique(readings.filter((r) => r.result === 'pass').map((r) => r.domain));
   const dkimResult = overallDkim(readings);
 
@@ -217,6 +241,8 @@ function judge({ headerFrom, signatures, spf }: Checked): SenderVerdict {
   const aligned = Boolean(fromDomain) && (dkimAligned || spfAligned);
   const alignedBy = dkimAligned ? 'dkim' : spfAligned ? 'spf' : undefined;
   const temporary = !aligned && (dkimResult === 'temperror' || spfResult === 'temperror');
+  const signedForOthers =
+    !aligned && readings.some((r) => r.signedForOthers && domainsAlign(r.domain, fromDomain));
 
   const dkimPart =
     readings.length === 0
@@ -245,6 +271,7 @@ function judge({ headerFrom, signatures, spf }: Checked): SenderVerdict {
     aligned,
     ...(alignedBy ? { alignedBy } : {}),
     ...(aligned && alignedBy === 'dkim' ? { alignedSignatures } : {}),
+    ...(signedForOthers ? { signedForOthers } : {}),
     temporary,
     summary: `${fromPart}; ${dkimPart}; ${spfPart}; ${verdictPart}`,
   };

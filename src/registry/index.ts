@@ -59,7 +59,7 @@ export {
 export { takeMessageNumbers } from './message-numbers.ts';
 export { modifyNet, removeNet } from './net-mod.ts';
 export { createOrg, modifyOrg, removeOrg } from './orgs.ts';
-export { describeNet, netRange } from './placement.ts';
+export { describeNet, NET_TYPE_WORDS, netRange } from './placement.ts';
 export { createPoc, modifyPoc, pocUses, removePoc } from './pocs.ts';
 export { customerWhoisLines, type PublicCustomer, publicCustomer } from './presentation.ts';
 export {

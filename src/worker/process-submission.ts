@@ -7,10 +7,12 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import {
   type EarlierUse,
+  forSender,
   identifyRequester,
   type Requester,
   replayedSignature,
   type SenderVerdict,
+  staffNoteOf,
   verifySender,
 } from '../auth/index.ts';
 import {
@@ -46,6 +48,8 @@ export interface ReadSubmission extends Addressing {
   readonly templates: readonly ParsedTemplate[];
   /** The message refused as a whole: no template, too many, unreadable, unknown sender... */
   readonly refusal: Problem | undefined;
+  /** What staff alone may read about the refusal (whether the From address has an account). */
+  readonly staffNote?: string;
   readonly requester: Requester | undefined;
 }
 
@@ -80,6 +84,8 @@ export function senderCheckFor(ctx: WorkerContext, submission: Submission): Send
       heloName: submission.heloName ?? undefined,
       resolver: ctx.resolver,
       deadlineMs: ctx.config.dns.budgetMs,
+      // A signature vouches only for mail written to us (src/auth/signed-recipients.ts).
+      ourAddresses: ctx.ourAddresses,
     }),
   );
 }
@@ -114,7 +120,15 @@ export async function readSubmission(ctx: WorkerContext, submission: Submission)
   const requester = identity.ok ? identity.value : undefined;
   const addressing = await whomToAnswer(ctx, submission, requester, senderCheck);
   if (!identity.ok) {
-    return { ...base, mail, ...addressing, templates: parsed.templates, refusal: identity.error };
+    const staffNote = staffNoteOf(identity.error);
+    return {
+      ...base,
+      mail,
+      ...addressing,
+      templates: parsed.templates,
+      refusal: forSender(identity.error),
+      ...(staffNote ? { staffNote } : {}),
+    };
   }
   return { submission, mail, ...addressing, templates: parsed.templates, refusal: undefined, requester };
 }
@@ -170,8 +184,12 @@ export const NOT_ANSWERED_CODE: ErrorCode = 'E_NOT_ANSWERED';
 function staffRecord(read: ReadSubmission): Problem | undefined {
   const unanswered = read.replyTo ? undefined : (read.noReply ?? 'nobody to answer');
   if (read.refusal) {
-    return unanswered
-      ? { ...read.refusal, message: `${read.refusal.message} (not answered: ${unanswered})` }
+    const notes = [
+      ...(unanswered ? [`not answered: ${unanswered}`] : []),
+      ...(read.staffNote ? [`for staff: ${read.staffNote}`] : []),
+    ];
+    return notes.length > 0
+      ? { ...read.refusal, message: `${read.refusal.message} (${notes.join('; ')})` }
       : read.refusal;
   }
   if (!unanswered) return undefined;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   actorOf,
   delegationAuthority,
+  forSender,
   identifyRequester,
   mayCreateOrg,
   mayCreatePoc,
@@ -20,6 +21,7 @@ import {
   mayRenameNet,
   type Requester,
   type SenderVerdict,
+  staffNoteOf,
   verifySender,
 } from '../../src/auth/index.ts';
 import { tables } from '../../src/db/index.ts';
@@ -184,16 +186,55 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       });
     });
 
-    it('an address of no account is unknown, whatever the mode', async () => {
-      for (const mode of ['any', 'dkim'] as const) {
-        const error = expectProblem(
-          await identify([], { mode, fromAddress: 'stranger@elsewhere.example' }),
-          'E_UNKNOWN_SENDER',
-        );
-        expect(error.message).toContain('stranger@elsewhere.example');
-        expect(error.message).toContain('API key');
-      }
+    it('an address of no account is unknown, to a sender who proved it is theirs', async () => {
+      const error = expectProblem(
+        await identify([], { mode: 'any', fromAddress: 'stranger@elsewhere.example' }),
+        'E_UNKNOWN_SENDER',
+      );
+      expect(error.message).toContain('stranger@elsewhere.example');
+      expect(error.message).toContain('API key');
       expectProblem(await identify([], { mode: 'any' }), 'E_UNKNOWN_SENDER');
+      const signed = await dkimSignMessage(
+        message({ from: 'stranger@demo-isp.example' }),
+        'demo-isp.example',
+      );
+      const verdict = await verifySender(signed, { ...MX, resolver });
+      expectProblem(
+        await identify([], { fromAddress: 'stranger@demo-isp.example', senderVerdict: verdict }),
+        'E_UNKNOWN_SENDER',
+      );
+    });
+
+    it('dkim: an unverified sender hears the same whether its address has an account, none or two', async () => {
+      const answers = [];
+      for (const address of [
+        'noc@demo-isp.example',
+        'stranger@demo-isp.example',
+        'shared@demo-isp.example',
+      ]) {
+        const error = expectProblem(
+          await identify([], { fromAddress: address, senderVerdict: UNVERIFIED }),
+          'E_SENDER_NOT_VERIFIED',
+        );
+        answers.push(forSender(error));
+        expect(forSender(error)).toEqual({ code: error.code, message: error.message });
+        expect(error.message).not.toMatch(/account/);
+        expect(staffNoteOf(error)).toMatch(new RegExp(`^${address.replace('.', '\\.')} belongs to`));
+      }
+      const [registered, unknown, shared] = answers.map((p) => ({
+        ...p,
+        message: p.message.replace(/^Mail from \S+/, 'Mail from X'),
+      }));
+      expect(unknown).toEqual(registered);
+      expect(shared).toEqual(registered);
+      expect(
+        staffNoteOf(
+          expectProblem(
+            await identify([], { fromAddress: 'stranger@demo-isp.example', senderVerdict: UNVERIFIED }),
+            'E_SENDER_NOT_VERIFIED',
+          ),
+        ),
+      ).toBe('stranger@demo-isp.example belongs to no registry account');
     });
 
     it('an address on two accounts must use a key', async () => {
@@ -224,6 +265,32 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       expect(error.message).toContain('noc@demo-isp.example');
       expect(error.message).toContain('DKIM');
       expect(error.message).toContain('00. API Key:');
+    });
+
+    it('dkim: a signature made for mail to someone else is refused E_NOT_ADDRESSED_TO_US', async () => {
+      const signed = await dkimSignMessage(message({ to: 'colleague@demo-isp.example' }), 'demo-isp.example');
+      const verdict = await verifySender(signed, { ...MX, resolver, ourAddresses: ['hostmaster@localhost'] });
+      const error = expectProblem(
+        await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
+        'E_NOT_ADDRESSED_TO_US',
+      );
+      expect(error.message).toContain('name none of our hostmaster addresses');
+      expect(error.message).toContain('00. API Key:');
+      // The same answer for an address with no account: nothing about accounts is told.
+      const stranger = await dkimSignMessage(
+        message({ from: 'stranger@demo-isp.example', to: 'colleague@demo-isp.example' }),
+        'demo-isp.example',
+      );
+      const strangerVerdict = await verifySender(stranger, {
+        ...MX,
+        resolver,
+        ourAddresses: ['hostmaster@localhost'],
+      });
+      const other = expectProblem(
+        await identify([], { fromAddress: 'stranger@demo-isp.example', senderVerdict: strangerVerdict }),
+        'E_NOT_ADDRESSED_TO_US',
+      );
+      expect(other.message.replace('stranger@', 'noc@')).toBe(error.message);
     });
 
     it('dkim: a valid signature by an unrelated domain is refused (not aligned)', async () => {
@@ -298,15 +365,28 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       expect(error.message).toContain('reassigned to customer C00000001');
     });
 
-    it('a reallocation is managed by its holder and by the upstream, all the way down', async () => {
+    it('a reallocation and what lies in it are managed by its holder; its upstream may only take it back', async () => {
       const down = await as('down');
       const demo = await as('demo');
       expectOk(await mayManageNet(database.db, down, NETS.downReallocation));
       expectOk(await mayReassignFrom(database.db, down, NETS.downReallocation));
       expectOk(await mayManageNet(database.db, down, NETS.downReassignment));
-      expectOk(await mayManageNet(database.db, demo, NETS.downReallocation));
-      expectOk(await mayManageNet(database.db, demo, NETS.downReassignment));
-      // ...but the downstream has no say over its upstream's space.
+      // The upstream neither changes the reallocation's records nor what the downstream put in it.
+      const records = expectProblem(
+        await mayManageNet(database.db, demo, NETS.downReallocation),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(records.message).toContain('may take it back (remove it) but not change it');
+      const inside = expectProblem(
+        await mayManageNet(database.db, demo, NETS.downReassignment),
+        'E_NOT_AUTHORIZED',
+      );
+      expect(inside.message).toContain(
+        'NET-198-51-100-160-1 lies in a reallocation NET-198-51-100-128-1, held by DOWNSTREAM-1',
+      );
+      expectOk(await mayRemoveNet(database.db, demo, NETS.downReallocation));
+      expectProblem(await mayRemoveNet(database.db, demo, NETS.downReassignment), 'E_NOT_AUTHORIZED');
+      // ...and the downstream has no say over its upstream's space.
       expectProblem(await mayManageNet(database.db, down, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
       expectProblem(await mayReassignFrom(database.db, down, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
       expectProblem(await mayManageNet(database.db, down, NETS.demoReassignment), 'E_NOT_AUTHORIZED');

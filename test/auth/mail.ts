@@ -3,6 +3,9 @@ export interface MessageParts {
   readonly from?: string | readonly string[];
   readonly subject?: string;
   readonly body?: string;
+  /** The To line's value (default `hostmaster@localhost`). */
+  readonly to?: string;
+  readonly cc?: string;
 }
 
 export const POC_TEMPLATE = [
@@ -18,7 +21,8 @@ export function message(parts: MessageParts = {}): Buffer {
   const froms = parts.from === undefined ? ['NOC <noc@demo-isp.example>'] : [parts.from].flat();
   const lines = [
     ...froms.map((f) => `From: ${f}`),
-    'To: hostmaster@localhost',
+    `To: ${parts.to ?? 'hostmaster@localhost'}`,
+    ...(parts.cc ? [`Cc: ${parts.cc}`] : []),
     `Subject: ${parts.subject ?? 'POC update'}`,
     'Message-ID: <20251125.1@demo-isp.example>',
     'Date: Tue, 25 Nov 2025 09:00:00 +0000',

@@ -43,15 +43,15 @@ export interface FixtureAccounts {
   readonly downNetTech: number;
 }
 
-function org(handle: string, name: string) {
+export function org(handle: string, name: string) {
   return { handle, name, city: 'Centreville', country: 'US' };
 }
 
-function person(handle: string, lastName: string, email: string) {
+export function person(handle: string, lastName: string, email: string) {
   return { handle, kind: 'person' as const, lastName, emails: [email] };
 }
 
-function net(
+export function net(
   handle: string,
   cidr: string,
   type: NetType,
@@ -74,7 +74,7 @@ function net(
   };
 }
 
-async function account(ex: Executor, name: string, emails: string[], pocs: string[]): Promise<number> {
+export async function account(ex: Executor, name: string, emails: string[], pocs: string[]): Promise<number> {
   const [row] = await ex.insert(tables.accounts).values({ name }).returning({ id: tables.accounts.id });
   const id = row!.id;
   if (emails.length > 0)

@@ -192,7 +192,7 @@ async function extract(raw: Buffer, depth: number): Promise<Result<ExtractedMail
         if (inner.ok) {
           const { from, subject } = inner.value.headers;
           forwarded.push({ subject, ...(from ? { from: from.address } : {}), text: inner.value.text });
-          forwarded.push(...inner.value.forwarded);
+          for (const deeper of inner.value.forwarded) forwarded.push(deeper);
         }
       }
     }

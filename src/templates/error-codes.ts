@@ -16,6 +16,8 @@ export const TEMPLATE_ERROR_CODES = {
   E_UNKNOWN_TEMPLATE: 'unknown form, or a major version we do not accept',
   E_MISSING_END: 'the template has no END OF TEMPLATE line',
   E_INVALID_TEMPLATE: 'the template could not be read (safety net; should not happen)',
+  E_TOO_MANY_PROBLEMS:
+    'the last problem listed for a template with more than 100: counts those not listed (only the first 100 by line are)',
   // Field level (field and line set)
   E_UNEXPECTED_LINE: 'a line inside the template that is neither a numbered field nor a continuation',
   E_MALFORMED_LINE: 'a numbered line without ":" between label and value',

@@ -36,6 +36,8 @@ export interface Limits {
   readonly perSenderPerHour: number;
   /** Messages one SMTP connection may submit before it is asked to reconnect. */
   readonly perConnectionMessages: number;
+  /** How long reading one message (MIME and templates, in a thread) may take: E_MESSAGE_TOO_COMPLEX past it. */
+  readonly readTimeLimitMs: number;
 }
 
 export interface Config {
@@ -218,6 +220,7 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       maxConnections: readPositiveInt(env, 'MAX_CONNECTIONS', 100),
       perSenderPerHour: readPositiveInt(env, 'RATE_PER_SENDER_PER_HOUR', 5000),
       perConnectionMessages: readPositiveInt(env, 'RATE_PER_CONNECTION', 1000),
+      readTimeLimitMs: readPositiveInt(env, 'READ_TIME_LIMIT_MS', 30_000),
     },
     workerConcurrency: readPositiveInt(env, 'WORKER_CONCURRENCY', 4),
     workerStalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000),

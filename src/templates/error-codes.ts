@@ -47,6 +47,8 @@ export const TEMPLATE_ERROR_CODES = {
     'another malformed value (Yes/No, contact type, net POC type, host name, network name, referral server)',
   // Mail room
   E_BAD_MIME: 'the raw message could not be read as MIME',
+  E_MESSAGE_TOO_COMPLEX:
+    'reading the message took more than READ_TIME_LIMIT_MS (30 s) or 512 MB in its thread, which was stopped',
   E_HTML_TOO_COMPLEX:
     'nothing to read but HTML past the limits (1,000,000 characters, 20,000 tags, 256 levels of nesting); not parsed',
 } as const satisfies Record<ErrorCode, string>;

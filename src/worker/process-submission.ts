@@ -21,7 +21,8 @@ import {
   updateRows,
 } from '../db/index.ts';
 import { headerBlock } from '../ingress/index.ts';
-import { type ExtractedMail, extractMail, readReplyHeaders } from '../mail/index.ts';
+import { type ExtractedMail, readReplyHeaders } from '../mail/index.ts';
+import { readOffThread } from '../reading/index.ts';
 import { type PocNaming, takeMessageNumbers } from '../registry/index.ts';
 import { type ReplyDecision, type ReplyRequest, shouldReply } from '../replies/index.ts';
 import {
@@ -33,7 +34,7 @@ import {
   problem,
   type Result,
 } from '../shared/errors.ts';
-import { type ParsedTemplate, parseSubmission } from '../templates/index.ts';
+import type { ParsedTemplate } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
@@ -76,22 +77,21 @@ export async function readSubmission(
   submission: Submission,
   options: { readonly lastAttempt?: boolean } = {},
 ): Promise<ReadSubmission> {
-  const extracted = await extractMail(submission.raw);
+  // MIME and templates are read in a thread, within a time budget: never on this event loop.
+  const reading = await readOffThread(submission.raw, {
+    maxTemplates: ctx.config.limits.maxTemplatesPerMessage,
+    timeLimitMs: ctx.config.limits.readTimeLimitMs,
+  });
   const base = { submission, templates: [] as ParsedTemplate[], requester: undefined };
-  if (!extracted.ok) {
+  if (!reading.ok) {
     // The body could not be read; the headers still say whether the sender is a person.
     const fallback = fallbackReplyTo(ctx, submission);
-    return { ...base, mail: undefined, ...fallback, refusal: extracted.error };
+    return { ...base, mail: undefined, ...fallback, refusal: reading.problem };
   }
-  const mail = extracted.value;
+  const { mail, parsed } = reading;
   const decision = replyDecision(ctx, submission);
   const replyTo = decision.reply ? decision.to : undefined;
   const noReply = decision.reply ? undefined : decision.explanation;
-  const parsed = parseSubmission(
-    // Forwarded messages are never read for templates; they only let a refusal say why.
-    { subject: mail.headers.subject, text: mail.text, forwarded: mail.forwarded.map((f) => f.text) },
-    { maxTemplates: ctx.config.limits.maxTemplatesPerMessage },
-  );
   if (!parsed.ok) {
     const refusal =
       parsed.problem.code === 'E_NO_TEMPLATE' && mail.htmlOnly

@@ -11,25 +11,30 @@ import { type Problem, problem } from '../shared/errors.ts';
 export interface HtmlLimits {
   /** Characters of HTML; a filled template is a few KiB even in the heaviest client's HTML. */
   readonly maxChars: number;
-  /** Start tags; a client's HTML spends about four per line of text. */
+  /** Start and end tags; a client's HTML spends about eight per line of text. */
   readonly maxTags: number;
   /** Elements open inside each other; mail clients nest tables a few dozen deep at most. */
   readonly maxDepth: number;
 }
 
 /** About 0.1 s of conversion at the worst this machine measured, far above any real template. */
-export const HTML_LIMITS: HtmlLimits = { maxChars: 1_000_000, maxTags: 20_000, maxDepth: 256 };
+export const HTML_LIMITS: HtmlLimits = { maxChars: 1_000_000, maxTags: 40_000, maxDepth: 256 };
 
-/** Elements that never hold others, so they open nothing. */
+/** Elements that never hold others, so they open nothing (htmlparser2's list). */
 const VOID = new Set([
   'area',
   'base',
+  'basefont',
   'br',
   'col',
+  'command',
   'embed',
+  'frame',
   'hr',
   'img',
   'input',
+  'isindex',
+  'keygen',
   'link',
   'meta',
   'param',
@@ -37,27 +42,63 @@ const VOID = new Set([
   'track',
   'wbr',
 ]);
+
+const P = ['p'];
+const FORM = ['input', 'option', 'optgroup', 'select', 'button', 'datalist', 'textarea'];
 /**
- * Elements whose next sibling of their kind closes them (`<p>a<p>b`, `<li>`, table cells and
- * rows): HTML parsers do not nest them, so they are counted as tags but not as depth. Nesting
- * built with them needs other elements between (`<li><ul><li>`), and those count.
+ * An element that closes the open ones named, while they are the innermost (`<p>a<p>b`, `<li>`,
+ * table cells and rows): htmlparser2's table, so that nesting is counted as it will be built.
  */
-const SELF_CLOSING_SIBLINGS = new Set([
-  'p',
-  'li',
-  'dt',
-  'dd',
-  'option',
-  'optgroup',
-  'tr',
-  'td',
-  'th',
-  'thead',
-  'tbody',
-  'tfoot',
-  'rt',
-  'rp',
-]);
+const OPENING_CLOSES = new Map<string, ReadonlySet<string>>(
+  Object.entries({
+    tr: ['tr', 'th', 'td'],
+    th: ['th'],
+    td: ['thead', 'th', 'td'],
+    body: ['head', 'link', 'script'],
+    li: ['li'],
+    option: ['option'],
+    optgroup: ['optgroup', 'option'],
+    dd: ['dd', 'dt'],
+    dt: ['dd', 'dt'],
+    rt: ['rt', 'rp'],
+    rp: ['rt', 'rp'],
+    tbody: ['thead', 'tbody'],
+    tfoot: ['thead', 'tbody'],
+    ...Object.fromEntries(FORM.filter((t) => !['option', 'optgroup'].includes(t)).map((t) => [t, FORM])),
+    ...Object.fromEntries(
+      [
+        'p',
+        'h1',
+        'h2',
+        'h3',
+        'h4',
+        'h5',
+        'h6',
+        'address',
+        'article',
+        'aside',
+        'blockquote',
+        'details',
+        'div',
+        'dl',
+        'fieldset',
+        'figcaption',
+        'figure',
+        'footer',
+        'form',
+        'header',
+        'hr',
+        'main',
+        'nav',
+        'ol',
+        'pre',
+        'section',
+        'table',
+        'ul',
+      ].map((t) => [t, P]),
+    ),
+  }).map(([name, closes]) => [name, new Set(closes)]),
+);
 
 export interface HtmlComplexity {
   readonly chars: number;
@@ -67,13 +108,18 @@ export interface HtmlComplexity {
 }
 
 const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-const isNameChar = (c: number) => isLetter(c) || (c >= 48 && c <= 57) || c === 45 || c === 58;
+/** Where a tag name ends for the tokenizer: whitespace, "/" or ">". */
+const endsName = (c: number) =>
+  c === 32 || c === 9 || c === 10 || c === 12 || c === 13 || c === 47 || c === 62;
 
 /**
- * Counts tags and nesting, stopping once a limit is passed (the counts then say which). An end
- * tag closes its element and whatever is still open inside it, as parsers do with `</div>`
- * after an unclosed `<font>`; one that matches nothing open is ignored. The open elements are
- * never more than maxDepth + 1, so closing costs a bounded search.
+ * Counts tags and nesting as htmlparser2 builds it, stopping once a limit is passed (the counts
+ * then say which). A start tag first closes the innermost elements it implies closed; void
+ * elements open nothing, but `<div/>` opens a div (HTML ignores the slash); an end tag closes
+ * its element and whatever is still open inside it, and one that matches nothing open is
+ * ignored. Text that the tokenizer reads as text (inside <script>, a quoted ">") may be counted
+ * as tags here: counting more is safe. The open elements are never more than maxDepth + 1, so
+ * each step costs a bounded search.
  */
 export function measureHtml(html: string, limits: HtmlLimits = HTML_LIMITS): HtmlComplexity {
   if (html.length > limits.maxChars) return { chars: html.length, tags: 0, depth: 0 };
@@ -88,19 +134,22 @@ export function measureHtml(html: string, limits: HtmlLimits = HTML_LIMITS): Htm
       // A comment ends at -->, a declaration or CDATA at >.
       end = html.startsWith('<!--', i) ? html.indexOf('-->', i + 4) : html.indexOf('>', i + 2);
     } else if (next === 47 /* / */ && isLetter(html.charCodeAt(i + 2))) {
+      tags++;
       const at = open.lastIndexOf(tagName(html, i + 2));
       if (at >= 0) open.length = at;
+      if (tags > limits.maxTags) break;
       end = html.indexOf('>', i + 2);
     } else if (isLetter(next)) {
       tags++;
       const name = tagName(html, i + 1);
-      end = html.indexOf('>', i + 1);
-      const selfClosed = end > 0 && html.charCodeAt(end - 1) === 47; /* /> */
-      if (!VOID.has(name) && !SELF_CLOSING_SIBLINGS.has(name) && !selfClosed) {
+      const closes = OPENING_CLOSES.get(name);
+      while (closes && open.length > 0 && closes.has(open[open.length - 1]!)) open.pop();
+      if (!VOID.has(name)) {
         open.push(name);
         if (open.length > deepest) deepest = open.length;
       }
       if (tags > limits.maxTags || deepest > limits.maxDepth) break;
+      end = html.indexOf('>', i + 1);
     } else {
       end = i + 1; // a lone "<" in text
     }
@@ -112,7 +161,7 @@ export function measureHtml(html: string, limits: HtmlLimits = HTML_LIMITS): Htm
 
 function tagName(html: string, from: number): string {
   let to = from;
-  while (to < html.length && to - from < 16 && isNameChar(html.charCodeAt(to))) to++;
+  while (to < html.length && !endsName(html.charCodeAt(to))) to++;
   return html.slice(from, to).toLowerCase();
 }
 

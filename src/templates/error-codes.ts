@@ -50,7 +50,7 @@ export const TEMPLATE_ERROR_CODES = {
   E_MESSAGE_TOO_COMPLEX:
     'reading the message took more than READ_TIME_LIMIT_MS (30 s) or 512 MB in its thread, which was stopped',
   E_HTML_TOO_COMPLEX:
-    'nothing to read but HTML past the limits (1,000,000 characters, 20,000 tags, 256 levels of nesting); not parsed',
+    'nothing to read but HTML past the limits (1,000,000 characters, 40,000 tags, 256 levels of nesting); not parsed',
 } as const satisfies Record<ErrorCode, string>;
 
 export type TemplateErrorCode = keyof typeof TEMPLATE_ERROR_CODES;

@@ -51,6 +51,20 @@ describe('problems per template are capped', () => {
     expect(few.listed().map((p) => p.message)).toEqual(['b', 'a']);
   });
 
+  it('thousands of different keys are refused in one line naming five of them', () => {
+    const keys = Array.from(
+      { length: 5000 },
+      (_, i) => `API-${i.toString(16).padStart(4, '0')}-0000-0000-0001`,
+    );
+    const parsed = parseSubmission({ subject: keys.join(' '), text: templateWithProblems(1) });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.problem.code).toBe('E_MULTIPLE_API_KEYS');
+    expect(parsed.problem.message).toContain('carries 5000 different API keys (');
+    expect(parsed.problem.message).toContain(' and 4995 more); use one key per message');
+    expect(parsed.problem.message.length).toBeLessThan(300);
+  });
+
   it('a small template keeps every problem, without the closing line', () => {
     const parsed = parseSubmission({ text: templateWithProblems(3) });
     if (!parsed.ok) throw new Error('expected templates');

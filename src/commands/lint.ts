@@ -137,7 +137,8 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
     out.push(`  ${formatProblem(parse.problem)}`);
     return false;
   }
-  for (const t of parse.templates) out.push(...describeTemplate(t, parse.templates.length));
+  for (const t of parse.templates)
+    for (const line of describeTemplate(t, parse.templates.length)) out.push(line);
   return parse.templates.every((t) => t.result.ok);
 }
 

@@ -41,6 +41,8 @@ export interface Limits {
    * across processes; a requester's own proven address answering its own mail is not counted.
    */
   readonly repliesPerRecipientPerHour: number;
+  /** How long reading one message (MIME and templates, in a thread) may take: E_MESSAGE_TOO_COMPLEX past it. */
+  readonly readTimeLimitMs: number;
 }
 
 /** DNS for mail authentication (SPF, DKIM keys): its own time and places, never a worker's. */
@@ -237,6 +239,7 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       perSenderPerHour: readPositiveInt(env, 'RATE_PER_SENDER_PER_HOUR', 5000),
       perConnectionMessages: readPositiveInt(env, 'RATE_PER_CONNECTION', 1000),
       repliesPerRecipientPerHour: readPositiveInt(env, 'REPLY_LIMIT_PER_RECIPIENT_PER_HOUR', 20),
+      readTimeLimitMs: readPositiveInt(env, 'READ_TIME_LIMIT_MS', 30_000),
     },
     workerConcurrency: readPositiveInt(env, 'WORKER_CONCURRENCY', 4),
     workerStalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000),

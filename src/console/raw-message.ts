@@ -114,7 +114,7 @@ function headerReadings(value: string): string[] {
   const runs = findEncodedWords(value);
   if (runs.length > 0) {
     const variants = runs.map(encodedWordReadings);
-    const count = Math.max(...variants.map((v) => v.length));
+    const count = variants.reduce((most, v) => Math.max(most, v.length), 0);
     for (let i = 0; i < count; i++) {
       let text = '';
       let at = 0;

@@ -6,7 +6,7 @@
  * `␀`), and forwarded messages (`message/rfc822`) are kept apart from the sender's own text.
  */
 import { type Attachment, type ParsedMail, simpleParser } from 'mailparser';
-import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { labelUnlabelledText } from './charset.ts';
 import {
   decodeText,
@@ -154,6 +154,8 @@ async function extract(raw: Buffer, depth: number): Promise<Result<ExtractedMail
     const forwarded: ForwardedMessage[] = [];
     let pgpSigned = false;
     let htmlOnly = false;
+    // HTML too large or nested to read: the message is refused for it only if nothing else is readable.
+    let htmlRefused: Problem | undefined;
 
     const addText = (source: TextSource, contentType: string, text: string, filename?: string) => {
       const unsigned = stripCleartextSignature(normalizeNewlines(replaceControlCharacters(text)));
@@ -171,7 +173,9 @@ async function extract(raw: Buffer, depth: number): Promise<Result<ExtractedMail
       addText('body', 'text/plain', parsed.text);
     } else if (typeof parsed.html === 'string' && parsed.html.trim().length > 0) {
       htmlOnly = true;
-      addText('html', 'text/html', htmlToPlainText(parsed.html));
+      const html = htmlToPlainText(parsed.html);
+      if (html.ok) addText('html', 'text/html', html.value);
+      else htmlRefused = html.error;
     }
 
     for (const att of parsed.attachments ?? []) {
@@ -180,25 +184,23 @@ async function extract(raw: Buffer, depth: number): Promise<Result<ExtractedMail
       if (verdict === 'text')
         addText('attachment', att.contentType, decodeText(att.content, charsetOf(att)), att.filename);
       if (verdict === 'html') {
-        addText(
-          'attachment',
-          att.contentType,
-          htmlToPlainText(decodeText(att.content, charsetOf(att))),
-          att.filename,
-        );
+        const html = htmlToPlainText(decodeText(att.content, charsetOf(att)));
+        if (html.ok) addText('attachment', att.contentType, html.value, att.filename);
+        else htmlRefused ??= html.error;
       }
       if (verdict === 'forwarded' && depth < MAX_FORWARD_DEPTH) {
         const inner = await extract(att.content, depth + 1);
         if (inner.ok) {
           const { from, subject } = inner.value.headers;
           forwarded.push({ subject, ...(from ? { from: from.address } : {}), text: inner.value.text });
-          forwarded.push(...inner.value.forwarded);
+          for (const deeper of inner.value.forwarded) forwarded.push(deeper);
         }
       }
     }
     if (headers.contentType === 'multipart/signed') pgpSigned = true;
 
     const { text, blocks } = assemble(pending);
+    if (blocks.length === 0 && htmlRefused) return fail(htmlRefused);
     return ok({
       headers,
       text,

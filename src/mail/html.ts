@@ -1,8 +1,11 @@
 /**
  * HTML-only mail: some clients send templates as HTML. mailparser's own conversion glues table
  * cells together, so we convert with html-to-text and settings that keep one line per line.
+ * HTML past the limits of html-limits.ts is refused before any parser sees it.
  */
 import { compile } from 'html-to-text';
+import { fail, ok, type Result } from '../shared/errors.ts';
+import { checkHtml } from './html-limits.ts';
 
 /** Compiled once: html-to-text's `convert` recompiles its options on every call. */
 const toText = compile({
@@ -24,6 +27,8 @@ const toText = compile({
   ],
 });
 
-export function htmlToPlainText(html: string): string {
-  return toText(html);
+/** The text of an HTML part, or E_HTML_TOO_COMPLEX when it is too large or nested to read. */
+export function htmlToPlainText(html: string): Result<string> {
+  const refused = checkHtml(html);
+  return refused ? fail(refused) : ok(toText(html));
 }

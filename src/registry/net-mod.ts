@@ -97,7 +97,8 @@ export function modifyNet(
 /** The net and everything below it, the deepest first (so children go before their parents). */
 async function subtree(tx: Transaction, net: Net): Promise<Net[]> {
   const below: Net[] = [];
-  for (const child of await childrenOfNet(tx, net.handle)) below.push(...(await subtree(tx, child)));
+  for (const child of await childrenOfNet(tx, net.handle))
+    for (const descendant of await subtree(tx, child)) below.push(descendant);
   below.push(net);
   return below;
 }

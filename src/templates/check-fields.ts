@@ -3,9 +3,10 @@
  * group lines by field, read the action (it decides what is required), check each field's
  * values, then check required and must-be-blank fields for that action.
  */
-import { type Problem, problem } from '../shared/errors.ts';
+import { problem } from '../shared/errors.ts';
 import type { Action, FieldSpec, FormDefinition, FormVersion } from './definition.ts';
 import type { Slot } from './field-values.ts';
+import type { ProblemSink } from './problem-list.ts';
 import type { FieldLine } from './read-fields.ts';
 import type { NumberedLine } from './split.ts';
 import { checkValue, type Scalar } from './values.ts';
@@ -32,7 +33,7 @@ export function groupFields(
   form: FormDefinition,
   version: FormVersion,
   index: VersionIndex,
-  problems: Problem[],
+  problems: ProblemSink,
 ): Map<string, FieldGroup> {
   const groups = new Map<string, FieldGroup>();
   const layout = `${form.name}-${version.major}.x`;
@@ -62,7 +63,7 @@ export function readAction(
   version: FormVersion,
   groups: ReadonlyMap<string, FieldGroup>,
   headerLine: number,
-  problems: Problem[],
+  problems: ProblemSink,
 ): Action | undefined {
   if (!form.actionKey) return 'N';
   const group = groups.get(form.actionKey);
@@ -116,7 +117,7 @@ export function checkFieldValues(
   form: FormDefinition,
   version: FormVersion,
   action: Action | undefined,
-  problems: Problem[],
+  problems: ProblemSink,
 ): CheckedFields {
   const slots = new Map<string, Slot>();
   const refused = new Set<string>();
@@ -175,7 +176,7 @@ export function checkRequired(
   groups: ReadonlyMap<string, FieldGroup>,
   checked: CheckedFields,
   headerLine: number,
-  problems: Problem[],
+  problems: ProblemSink,
 ): void {
   for (const spec of version.fields) {
     if (spec.retired) continue;

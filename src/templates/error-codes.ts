@@ -16,6 +16,8 @@ export const TEMPLATE_ERROR_CODES = {
   E_UNKNOWN_TEMPLATE: 'unknown form, or a major version we do not accept',
   E_MISSING_END: 'the template has no END OF TEMPLATE line',
   E_INVALID_TEMPLATE: 'the template could not be read (safety net; should not happen)',
+  E_TOO_MANY_PROBLEMS:
+    'the last problem listed for a template with more than 100: counts those not listed (only the first 100 by line are)',
   // Field level (field and line set)
   E_UNEXPECTED_LINE: 'a line inside the template that is neither a numbered field nor a continuation',
   E_MALFORMED_LINE: 'a numbered line without ":" between label and value',
@@ -45,6 +47,10 @@ export const TEMPLATE_ERROR_CODES = {
     'another malformed value (Yes/No, contact type, net POC type, host name, network name, referral server)',
   // Mail room
   E_BAD_MIME: 'the raw message could not be read as MIME',
+  E_MESSAGE_TOO_COMPLEX:
+    'reading the message took more than READ_TIME_LIMIT_MS (30 s) or 512 MB in its thread, which was stopped',
+  E_HTML_TOO_COMPLEX:
+    'nothing to read but HTML past the limits (1,000,000 characters, 40,000 tags, 256 levels of nesting); not parsed',
 } as const satisfies Record<ErrorCode, string>;
 
 export type TemplateErrorCode = keyof typeof TEMPLATE_ERROR_CODES;

@@ -3,8 +3,9 @@
  * `build` functions and a way for them to report cross-field problems at the right field/line.
  */
 import type { IpRange } from '../ip/index.ts';
-import { type ErrorCode, type Problem, problem } from '../shared/errors.ts';
+import { type ErrorCode, problem } from '../shared/errors.ts';
 import type { FieldSpec } from './definition.ts';
+import type { ProblemSink } from './problem-list.ts';
 import type { Scalar } from './values.ts';
 
 export type Slot =
@@ -20,7 +21,7 @@ export class FieldValues {
   constructor(
     private readonly specs: ReadonlyMap<string, FieldSpec>,
     private readonly slots: ReadonlyMap<string, Slot>,
-    private readonly problems: Problem[],
+    private readonly problems: ProblemSink,
     /** Where to point an error about a field that is not in the template at all. */
     private readonly headerLine: number,
   ) {}

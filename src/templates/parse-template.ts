@@ -1,12 +1,14 @@
 /**
  * One template block -> the typed request, or every problem in it (not only the first), each
- * with the field number as the sender wrote it and the line in the whole message text.
+ * with the field number as the sender wrote it and the line in the whole message text; past
+ * MAX_PROBLEMS_LISTED, the first ones by line and one line counting the rest (problem-list.ts).
  */
 import { type Problem, problem, type Result } from '../shared/errors.ts';
 import { redactApiKeys } from './api-key.ts';
 import { checkFieldValues, checkRequired, groupFields, readAction } from './check-fields.ts';
 import type { FormDefinition, FormVersion } from './definition.ts';
 import { FieldValues } from './field-values.ts';
+import { ProblemList } from './problem-list.ts';
 import { readFields } from './read-fields.ts';
 import type { ApiKey, RequestKind, TemplateRequest } from './requests.ts';
 import { resolveForm } from './resolve-form.ts';
@@ -43,12 +45,11 @@ function parseBody(
   block: TemplateBlock,
   form: FormDefinition,
   version: FormVersion,
-  problems: Problem[],
+  problems: ProblemList,
 ): { request?: TemplateRequest; apiKey?: ApiKey } {
   const index = indexOf(version);
-  const read = readFields(block.body);
-  problems.push(...read.problems);
-  const groups = groupFields(read.fields, form, version, index, problems);
+  const fields = readFields(block.body, problems);
+  const groups = groupFields(fields, form, version, index, problems);
   const action = readAction(form, version, groups, block.headerLine, problems);
   const checked = checkFieldValues(groups, form, version, action, problems);
 
@@ -65,7 +66,7 @@ function parseBody(
 }
 
 export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedTemplate {
-  const problems: Problem[] = [];
+  const problems = new ProblemList();
   const resolved = resolveForm(block.header, block.headerLine);
   let request: TemplateRequest | undefined;
   let apiKey: ApiKey | undefined;
@@ -92,9 +93,8 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
       );
     }
   }
-  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   // Values are quoted in messages: a key pasted into a wrong field must not leak through them.
-  const safeProblems = problems.map((p) => ({ ...p, message: redactApiKeys(p.message) }));
+  const safeProblems = problems.listed().map((p) => ({ ...p, message: redactApiKeys(p.message) }));
   const form = resolved.form?.name;
   const version = resolved.written;
   const parsed: ParsedTemplate = {

@@ -3,7 +3,8 @@
  * parenthetical, no space after the colon, tabs): the NUMBER identifies a field; the label is
  * kept only for a loose sanity check. Unlabelled lines continue the previous field.
  */
-import { type Problem, problem } from '../shared/errors.ts';
+import { problem } from '../shared/errors.ts';
+import type { ProblemSink } from './problem-list.ts';
 import type { NumberedLine } from './split.ts';
 
 export interface FieldLine {
@@ -34,14 +35,9 @@ function labelEnd(text: string): number {
   return text.indexOf(':');
 }
 
-export interface ReadResult {
-  readonly fields: FieldLine[];
-  readonly problems: Problem[];
-}
-
-export function readFields(body: readonly NumberedLine[]): ReadResult {
+/** The field lines of a body; lines that are no field are reported into `problems`. */
+export function readFields(body: readonly NumberedLine[], problems: ProblemSink): FieldLine[] {
   const fields: FieldLine[] = [];
-  const problems: Problem[] = [];
   let current: FieldLine | undefined;
   for (const { text, line } of body) {
     const trimmed = text.trim();
@@ -82,7 +78,7 @@ export function readFields(body: readonly NumberedLine[]): ReadResult {
     };
     fields.push(current);
   }
-  return { fields, problems };
+  return fields;
 }
 
 /** Lower-case, no parenthetical, letters and digits only: `Customer  Name (Blah)` -> `customername`. */

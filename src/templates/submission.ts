@@ -11,6 +11,8 @@ import type { ApiKey } from './requests.ts';
 import { splitTemplates } from './split.ts';
 
 export const MAX_TEMPLATES_PER_MESSAGE = 10;
+/** Keys named in E_MULTIPLE_API_KEYS (redacted); the rest are counted. */
+const SHOWN_KEYS = 5;
 
 export interface SubmissionInput {
   readonly subject?: string;
@@ -96,7 +98,10 @@ export function parseSubmission(input: SubmissionInput, options: SubmissionOptio
   const keys = new Set<string>(findApiKeys(input.subject ?? ''));
   for (const block of blocks) for (const key of findKeyLineKeys(block.body)) keys.add(key);
   if (keys.size > 1) {
-    const shown = [...keys].map(redactKey).join(', ');
+    // A few are enough to recognise; a message can carry thousands, and the reply stays one line.
+    const all = [...keys];
+    const more = all.length - SHOWN_KEYS;
+    const shown = `${all.slice(0, SHOWN_KEYS).map(redactKey).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
     return {
       ok: false,
       templatesFound: blocks.length,

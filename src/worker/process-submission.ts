@@ -23,7 +23,8 @@ import {
   tables,
   updateRows,
 } from '../db/index.ts';
-import { type ExtractedMail, extractMail } from '../mail/index.ts';
+import type { ExtractedMail } from '../mail/index.ts';
+import { readOffThread } from '../reading/index.ts';
 import { type PocNaming, takeMessageNumbers } from '../registry/index.ts';
 import type { ReplyRequest } from '../replies/index.ts';
 import {
@@ -34,7 +35,7 @@ import {
   problem,
   type Result,
 } from '../shared/errors.ts';
-import { findApiKeys, type ParsedTemplate, parseSubmission } from '../templates/index.ts';
+import { findApiKeys, type ParsedTemplate } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
@@ -92,19 +93,18 @@ export function senderCheckFor(ctx: WorkerContext, submission: Submission): Send
 
 export async function readSubmission(ctx: WorkerContext, submission: Submission): Promise<ReadSubmission> {
   const senderCheck = senderCheckFor(ctx, submission);
-  const extracted = await extractMail(submission.raw);
+  // MIME and templates are read in a thread, within a time budget: never on this event loop.
+  const reading = await readOffThread(submission.raw, {
+    maxTemplates: ctx.config.limits.maxTemplatesPerMessage,
+    timeLimitMs: ctx.config.limits.readTimeLimitMs,
+  });
   const base = { submission, templates: [] as ParsedTemplate[], requester: undefined };
-  if (!extracted.ok) {
+  if (!reading.ok) {
     // The body could not be read; the headers still say whether the sender is a person.
     const addressing = await whomToAnswer(ctx, submission, undefined, senderCheck);
-    return { ...base, mail: undefined, ...addressing, refusal: extracted.error };
+    return { ...base, mail: undefined, ...addressing, refusal: reading.problem };
   }
-  const mail = extracted.value;
-  const parsed = parseSubmission(
-    // Forwarded messages are never read for templates; they only let a refusal say why.
-    { subject: mail.headers.subject, text: mail.text, forwarded: mail.forwarded.map((f) => f.text) },
-    { maxTemplates: ctx.config.limits.maxTemplatesPerMessage },
-  );
+  const { mail, parsed } = reading;
   if (!parsed.ok) {
     const refusal =
       parsed.problem.code === 'E_NO_TEMPLATE' && mail.htmlOnly

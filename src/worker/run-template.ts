@@ -294,10 +294,10 @@ export class TemplateRecords {
     this.rejections.push(row);
   }
   addNotices(notices: readonly Notice[]): void {
-    this.notices.push(...notices);
+    for (const notice of notices) this.notices.push(notice);
   }
   addAudit(rows: readonly AuditRow[]): void {
-    this.audit.push(...rows);
+    for (const row of rows) this.audit.push(row);
   }
 
   /**

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Problem } from '../../src/shared/errors.ts';
 import {
   type Action,
   type FieldSpec,
@@ -89,9 +90,10 @@ describe('blank forms in templates/', () => {
           const block = blocks[0]!;
           expect(block.header).toBe(name.replace(/\.txt$/, ''));
           expect(block.endLine).toBeDefined();
-          const read = readFields(block.body);
-          expect(read.problems).toEqual([]);
-          const printed = read.fields.map((f) => `${f.number}. ${f.label}`);
+          const problems: Problem[] = [];
+          const fields = readFields(block.body, problems);
+          expect(problems).toEqual([]);
+          const printed = fields.map((f) => `${f.number}. ${f.label}`);
           const defined = version.fields
             .filter((f) => !f.retired)
             .flatMap((f) =>

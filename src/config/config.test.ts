@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from './index.ts';
 
 describe('loadConfig', () => {
-  it('gives the embedded defaults of DESIGN.md section 6', () => {
+  it('gives the embedded defaults (the configuration table of README.md)', () => {
     const c = loadConfig({}, {}, '/srv/h');
     expect(c.roles).toEqual(['ingress', 'worker', 'console']);
     expect(c.smtp).toMatchObject({ host: '127.0.0.1', port: 2525 });

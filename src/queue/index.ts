@@ -15,10 +15,12 @@ export { describeRedis, parseRedisUrl, type RedisLocation, redisOptionsFor } fro
 export {
   type EnqueueOptions,
   type JobCounts,
+  type JobState,
   SubmissionQueue,
   type SubmissionQueueOptions,
 } from './submission-queue.ts';
 export {
+  type FailedForGood,
   type JobMeta,
   type SubmissionProcessor,
   type SubmissionWorker,

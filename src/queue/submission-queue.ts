@@ -133,12 +133,22 @@ export class SubmissionQueue {
     return describeFailure(job);
   }
 
-  /** Runs a failed job again from a fresh count of tries; false when it is not (or no longer) failed. */
+  /**
+   * Runs a failed job again from a fresh count of tries; false when it is not (or no longer)
+   * failed, e.g. another sweeper retried it first.
+   */
   async retryFailed(jobId: string): Promise<boolean> {
     const job = await withTimeout(this.queue.getJob(jobId), this.timeoutMs, 'looking up a job in Redis');
     if (!job || (await job.getState()) !== 'failed') return false;
-    await withTimeout(job.retry('failed'), this.timeoutMs, 'retrying a failed job');
-    return true;
+    try {
+      await withTimeout(job.retry('failed'), this.timeoutMs, 'retrying a failed job');
+      return true;
+    } catch (error) {
+      // BullMQ refuses to retry a job that left 'failed' meanwhile; anything else is Redis trouble.
+      if ((await withTimeout(job.getState(), this.timeoutMs, 'reading a job state in Redis')) !== 'failed')
+        return false;
+      throw error;
+    }
   }
 
   async counts(): Promise<JobCounts> {

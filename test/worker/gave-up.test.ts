@@ -327,7 +327,12 @@ describe('a job that fails every try (postgres, real Redis)', () => {
     } finally {
       await broken.close();
     }
-    expect((await sweepOnce({ db: database.db, queue, graceMs: 0 })).givenUp).toEqual([id]);
+    // Two sweepers racing to run it again: one does, the other finds it no longer failed.
+    const sweeps = await Promise.all([
+      sweepOnce({ db: database.db, queue, graceMs: 0 }),
+      sweepOnce({ db: database.db, queue, graceMs: 0 }),
+    ]);
+    expect(sweeps.flatMap((s) => s.givenUp)).toContain(id);
     const worker = startTestWorker(loadConfig({}));
     try {
       const rejection = await inRejectionQueue(id);

@@ -100,6 +100,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         transport: config.replies.transport,
         logger,
         metrics: metrics.replies,
+        leaseMs: config.outboxLeaseMs,
         ...(options.outboxPollMs ? { pollMs: options.outboxPollMs } : {}),
       });
       stops.push(() => outbox!.close());

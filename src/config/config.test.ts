@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from './index.ts';
 
 describe('loadConfig', () => {
-  it('gives the embedded defaults of DESIGN.md section 6', () => {
+  it('gives the embedded defaults (the configuration table of README.md)', () => {
     const c = loadConfig({}, {}, '/srv/h');
     expect(c.roles).toEqual(['ingress', 'worker', 'console']);
     expect(c.smtp).toMatchObject({ host: '127.0.0.1', port: 2525 });
@@ -15,6 +15,8 @@ describe('loadConfig', () => {
     expect(c.console.port).toBe(8080);
     expect(c.limits.maxTemplatesPerMessage).toBe(10);
     expect(c.senderAuth).toBe('dkim');
+    expect(c.workerMaxStalledCount).toBe(1);
+    expect(c.outboxLeaseMs).toBe(30_000);
   });
 
   it('reads every variable', () => {
@@ -30,6 +32,8 @@ describe('loadConfig', () => {
         REPLY_STYLE: 'per-template',
         CONSOLE_PORT: '9000',
         DATA_DIR: '/var/lib/h',
+        WORKER_MAX_STALLED_COUNT: '3',
+        OUTBOX_LEASE_MS: '45000',
       },
       { roles: ['worker', 'worker', 'console'] },
     );
@@ -44,6 +48,8 @@ describe('loadConfig', () => {
       style: 'per-template',
     });
     expect(c.dataDir).toBe('/var/lib/h');
+    expect(c.workerMaxStalledCount).toBe(3);
+    expect(c.outboxLeaseMs).toBe(45_000);
   });
 
   it.each([
@@ -55,6 +61,8 @@ describe('loadConfig', () => {
     [{ REPLY_STYLE: 'fancy' }, {}, /REPLY_STYLE: "fancy" is not one of digest, per-template/],
     [{ HOSTMASTER_ADDRESSES: 'nobody' }, {}, /HOSTMASTER_ADDRESSES: "nobody"/],
     [{}, { roles: ['mailer'] }, /--role: "mailer" is not a role/],
+    [{ OUTBOX_LEASE_MS: '500' }, {}, /OUTBOX_LEASE_MS: "500" is too small \(at least 1000\)/],
+    [{ WORKER_MAX_STALLED_COUNT: '0' }, {}, /WORKER_MAX_STALLED_COUNT: "0" is not a positive whole number/],
   ])('refuses %o %o with one sentence naming the variable', (env, flags, pattern) => {
     let message = '';
     try {

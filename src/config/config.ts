@@ -80,6 +80,19 @@ export interface Config {
    * BullMQ's default is 30 s; crash tests set it low.
    */
   readonly workerStalledIntervalMs: number;
+  /**
+   * How many times a job may be taken over after its worker died before it is given up
+   * (E_PROCESSING_FAILED in the rejection queue, the sender told). A message that took down its
+   * worker that often is more likely the cause than the victim; staff look at it instead of a
+   * further worker dying on it.
+   */
+  readonly workerMaxStalledCount: number;
+  /**
+   * How long an outbox row claimed by a sender stays its own without a renewal, ms. A live
+   * sender renews the rows it holds every third of it; a dead one's rows are due again this
+   * long after its last renewal.
+   */
+  readonly outboxLeaseMs: number;
   readonly logLevel: string;
 }
 
@@ -109,6 +122,12 @@ function readPositiveInt(env: Environment, variable: string, fallback: number): 
     throw configError(variable, `"${raw}" is not a positive whole number`);
   }
   return Number(raw);
+}
+
+function readAtLeast(env: Environment, variable: string, fallback: number, least: number): number {
+  const value = readPositiveInt(env, variable, fallback);
+  if (value < least) throw configError(variable, `"${value}" is too small (at least ${least})`);
+  return value;
 }
 
 function readChoice<T extends string>(
@@ -243,6 +262,8 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
     },
     workerConcurrency: readPositiveInt(env, 'WORKER_CONCURRENCY', 4),
     workerStalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000),
+    workerMaxStalledCount: readPositiveInt(env, 'WORKER_MAX_STALLED_COUNT', 1),
+    outboxLeaseMs: readAtLeast(env, 'OUTBOX_LEASE_MS', 30_000, 1_000),
     logLevel: env['LOG_LEVEL'] || 'info',
   };
 }

@@ -1,14 +1,18 @@
 /**
- * Repairs the one half-done state the ingress can leave: a submission committed to the
- * database whose job never reached Redis (Redis failed between the two, or Redis lost its last
- * second of writes). At start-up and then periodically it re-adds the job of every submission
- * still `received` (or `processing`) that has no job in Redis; the job id is the submission id,
- * so adding one that exists is harmless.
+ * Repairs the half-done states a submission can be left in. At start-up and then periodically,
+ * for every submission still `received` or `processing`:
+ * - its job is missing (Redis failed between the ingress's commit and its add, lost its last
+ *   second of writes, or the job was removed): the job is added again; the job id is the
+ *   submission id, so adding one that exists is harmless;
+ * - its job failed for good and nothing recorded it (the worker died as the job failed, or the
+ *   database was down for the last try and for the worker's 'failed' event): a `give-up` job is
+ *   queued, and the worker puts the message in the rejection queue as E_PROCESSING_FAILED and
+ *   tells the sender. A give-up job that itself failed for good is run again.
  */
 import { and, asc, inArray, lt } from 'drizzle-orm';
 import pino, { type Logger } from 'pino';
 import { type Executor, tables } from '../db/index.ts';
-import type { SubmissionQueue } from '../queue/index.ts';
+import { type GiveUpJob, jobIdFor, type SubmissionJob, type SubmissionQueue } from '../queue/index.ts';
 
 export interface SweeperDeps {
   readonly db: Executor;
@@ -25,6 +29,8 @@ export interface SweeperDeps {
 export interface SweepResult {
   readonly checked: number;
   readonly requeued: readonly string[];
+  /** Submissions whose failed job was handed to the worker to give up on. */
+  readonly givenUp: readonly string[];
 }
 
 export interface Sweeper {
@@ -46,13 +52,40 @@ export async function sweepOnce(deps: SweeperDeps): Promise<SweepResult> {
     .orderBy(asc(submissions.receivedAt))
     .limit(deps.batchSize ?? 1_000);
   const requeued: string[] = [];
+  const givenUp: string[] = [];
   for (const { id } of rows) {
-    if (await deps.queue.hasJob(id)) continue;
-    const added = await deps.queue.enqueue({ kind: 'process', submissionId: id });
-    if (!added.ok) throw new Error(added.error.message);
-    requeued.push(id);
+    const state = await deps.queue.jobState(id);
+    if (state === 'missing') {
+      await add(deps.queue, { kind: 'process', submissionId: id });
+      requeued.push(id);
+    } else if (state === 'failed' && (await handOnFailure(deps.queue, id))) {
+      givenUp.push(id);
+    }
   }
-  return { checked: rows.length, requeued };
+  return { checked: rows.length, requeued, givenUp };
+}
+
+async function add(queue: SubmissionQueue, job: SubmissionJob): Promise<void> {
+  const added = await queue.enqueue(job);
+  if (!added.ok) throw new Error(added.error.message);
+}
+
+/**
+ * The job of a submission still unhandled has failed for good: queue its give-up, or run a
+ * give-up that failed (the database still down) again. The worker gives up only if nothing
+ * recorded the failure meanwhile (see src/worker/gave-up.ts), so this may hand it on freely.
+ */
+async function handOnFailure(queue: SubmissionQueue, submissionId: string): Promise<boolean> {
+  const failure = await queue.failure(submissionId);
+  if (!failure) return false;
+  const giveUp: GiveUpJob = { kind: 'give-up', submissionId, ...failure };
+  const giveUpState = await queue.jobState(jobIdFor(giveUp));
+  if (giveUpState === 'missing') {
+    await add(queue, giveUp);
+    return true;
+  }
+  if (giveUpState === 'failed') return queue.retryFailed(jobIdFor(giveUp));
+  return false;
 }
 
 export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
@@ -65,6 +98,12 @@ export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
           logger.warn(
             { submissions: result.requeued },
             'sweeper re-queued submissions whose job was missing',
+          );
+        }
+        if (result.givenUp.length > 0) {
+          logger.warn(
+            { submissions: result.givenUp },
+            'sweeper handed on submissions whose job failed with no outcome recorded, to be given up',
           );
         }
         return result;

@@ -16,10 +16,12 @@ export { runRedisScript } from './redis-script.ts';
 export {
   type EnqueueOptions,
   type JobCounts,
+  type JobState,
   SubmissionQueue,
   type SubmissionQueueOptions,
 } from './submission-queue.ts';
 export {
+  type FailedForGood,
   type JobMeta,
   type SubmissionProcessor,
   type SubmissionWorker,

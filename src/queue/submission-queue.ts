@@ -2,13 +2,13 @@
  * The producer side of the "submissions" queue: the ingress, `submit`, the sweeper and the
  * console add jobs here. Its connection never queues commands while Redis is away
  * (`enableOfflineQueue: false`) and every call is raced against a timer, so a caller learns
- * "Redis is unreachable" in seconds and can answer 451 instead of hanging (ECOSYSTEM.md).
+ * "Redis is unreachable" in seconds and can answer 451 instead of hanging.
  */
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
-import { jobIdFor, SUBMISSIONS_QUEUE, type SubmissionJob } from './jobs.ts';
+import { describeFailure, type JobFailure, jobIdFor, SUBMISSIONS_QUEUE, type SubmissionJob } from './jobs.ts';
 import { describeRedis, type RedisLocation, redisOptionsFor } from './redis-options.ts';
 import { withTimeout } from './timeout.ts';
 
@@ -30,6 +30,8 @@ export interface EnqueueOptions {
 }
 
 export type JobCounts = Readonly<Record<string, number>>;
+
+export type JobState = Exclude<Awaited<ReturnType<Queue['getJobState']>>, 'unknown'> | 'missing';
 
 export class SubmissionQueue {
   /** The BullMQ queue itself, for the console's bull-board. */
@@ -109,6 +111,44 @@ export class SubmissionQueue {
   async hasJob(jobId: string): Promise<boolean> {
     const job = await withTimeout(this.queue.getJob(jobId), this.timeoutMs, 'looking up a job in Redis');
     return job !== undefined && job !== null;
+  }
+
+  /**
+   * Where a job stands: 'missing' when Redis has no such job (never added, trimmed, or lost with
+   * Redis's last writes), else BullMQ's state ('waiting', 'active', 'delayed', 'failed', ...).
+   */
+  async jobState(jobId: string): Promise<JobState> {
+    const state = await withTimeout(
+      this.queue.getJobState(jobId),
+      this.timeoutMs,
+      'reading a job state in Redis',
+    );
+    return state === 'unknown' ? 'missing' : state;
+  }
+
+  /** A failed job's failure, for whoever has to record it: tries made and the last error. */
+  async failure(jobId: string): Promise<JobFailure | undefined> {
+    const job = await withTimeout(this.queue.getJob(jobId), this.timeoutMs, 'looking up a job in Redis');
+    if (!job?.finishedOn || job.failedReason === undefined) return undefined;
+    return describeFailure(job);
+  }
+
+  /**
+   * Runs a failed job again from a fresh count of tries; false when it is not (or no longer)
+   * failed, e.g. another sweeper retried it first.
+   */
+  async retryFailed(jobId: string): Promise<boolean> {
+    const job = await withTimeout(this.queue.getJob(jobId), this.timeoutMs, 'looking up a job in Redis');
+    if (!job || (await job.getState()) !== 'failed') return false;
+    try {
+      await withTimeout(job.retry('failed'), this.timeoutMs, 'retrying a failed job');
+      return true;
+    } catch (error) {
+      // BullMQ refuses to retry a job that left 'failed' meanwhile; anything else is Redis trouble.
+      if ((await withTimeout(job.getState(), this.timeoutMs, 'reading a job state in Redis')) !== 'failed')
+        return false;
+      throw error;
+    }
   }
 
   async counts(): Promise<JobCounts> {

@@ -1,12 +1,12 @@
 /**
  * The consumer side: runs a processor for each job of the "submissions" queue. The processor is
  * the worker room's business; this file only owns the BullMQ plumbing and a shutdown that
- * cannot hang (ECOSYSTEM.md: `worker.close()` can wait forever while Redis is unreachable).
+ * cannot hang (BullMQ's `worker.close()` can wait forever while Redis is unreachable).
  */
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { SUBMISSIONS_QUEUE, type SubmissionJob } from './jobs.ts';
+import { describeFailure, type JobFailure, SUBMISSIONS_QUEUE, type SubmissionJob } from './jobs.ts';
 import { describeRedis, type RedisLocation, redisOptionsFor } from './redis-options.ts';
 import { withTimeout } from './timeout.ts';
 
@@ -21,12 +21,19 @@ export interface JobMeta {
 /** Throw to fail this attempt: BullMQ retries with backoff until the job's attempts are used up. */
 export type SubmissionProcessor = (job: SubmissionJob, meta: JobMeta) => Promise<void>;
 
+/**
+ * Called once a job has failed for good, in every way one can: its last try threw, the processor
+ * gave up (UnrecoverableError), or BullMQ failed it for stalling too often without running it.
+ */
+export type FailedForGood = (job: SubmissionJob, failure: JobFailure, jobId: string) => Promise<void>;
+
 export interface SubmissionWorkerOptions {
   readonly concurrency: number;
   /** How often stalled jobs (their worker died) are looked for, ms (BullMQ default 30 s). */
   readonly stalledInterval?: number;
-  /** Stalls allowed before a job is failed (default 1). */
+  /** Stalls allowed before a job is failed without being run again (default 1). */
   readonly maxStalledCount?: number;
+  readonly onFailedForGood?: FailedForGood;
   /** How long a job's lock lasts without renewal, ms (default 30 s). */
   readonly lockDuration?: number;
   /** How long close() lets running jobs finish before it drops them (they are then re-run as stalled). */
@@ -79,11 +86,30 @@ export function startSubmissionWorker(
     },
   );
   worker.on('error', onError);
+  /** Failures being recorded: close() lets them finish. */
+  const recordings = new Set<Promise<unknown>>();
   worker.on('failed', (job, error) => {
     logger?.warn(
       { jobId: job?.id, kind: job?.data.kind, attemptsMade: job?.attemptsMade, err: error.message },
       'submission job attempt failed',
     );
+    // finishedOn is set only when the job went to 'failed' (a retry leaves it unset).
+    if (!job?.finishedOn || !options.onFailedForGood) return;
+    const failure = describeFailure({
+      attemptsStarted: job.attemptsStarted,
+      attemptsMade: job.attemptsMade,
+      failedReason: job.failedReason ?? error.message,
+    });
+    const recording = options
+      .onFailedForGood(job.data, failure, job.id ?? '')
+      .catch((failed: unknown) =>
+        logger?.error(
+          { jobId: job.id, err: (failed as Error).message },
+          'could not record a job failed for good; the sweeper will',
+        ),
+      )
+      .finally(() => recordings.delete(recording));
+    recordings.add(recording);
   });
 
   let closing: Promise<void> | undefined;
@@ -98,6 +124,7 @@ export function startSubmissionWorker(
           logger?.warn({ err: (error as Error).message }, 'worker did not close in time; forcing it');
           await withTimeout(worker.close(true), 2_000, 'force-closing the worker').catch(() => {});
         }
+        await withTimeout(Promise.all(recordings), timeoutMs, 'recording failed jobs').catch(() => {});
         connection.disconnect();
       })();
       return closing;

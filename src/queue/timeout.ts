@@ -1,6 +1,6 @@
 /**
- * Redis calls can wait forever while the server is gone (ECOSYSTEM.md: `queue.add()` and
- * `worker.close()` both can). Every call on a path that answers a customer is raced against a timer.
+ * Redis calls can wait forever while the server is gone (BullMQ's `queue.add()` and
+ * `worker.close()` both can: ioredis holds a command until it reconnects). Every call on a path that answers a customer is raced against a timer.
  */
 export class TimeoutError extends Error {
   constructor(what: string, ms: number) {

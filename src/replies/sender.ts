@@ -3,11 +3,18 @@
  * the failure and backs off (30 s, 1 min, 2 min ... capped at 1 h) until `maxAttempts`, when the
  * row is left `failed` with its last error for staff.
  *
+ * A claimed row belongs to its sender for a lease (OUTBOX_LEASE_MS, 30 s by default), which the
+ * sender renews every third of it for as long as it holds the row: through a slow relay and
+ * through retries of the mark. The lease is the sender's heartbeat: a sender that stopped
+ * renewing (killed, frozen, cut off from the database) lets its rows go to another sender one
+ * lease after its last renewal, so a dead worker's replies go out within a lease and a poll.
+ *
  * Delivery is at-least-once: a process killed after the relay took a mail but before the row is
  * marked sends it once more after the lease, with the SAME Message-ID, so the receiving side can
- * recognise the resend. A live sender renews the lease of a batch that is slow to go out, so a
- * slow relay alone never makes a second sender deliver the same rows. A mail is never dropped:
- * a row leaves `pending` only as `sent` or `failed`.
+ * recognise the resend. That window (the relay's 250 to the mark's commit) is all that is left:
+ * a mark that fails on a database blip is retried, with backoff, while the lease holds, so a
+ * blip shorter than the lease sends nothing twice. A mail is never dropped: a row leaves
+ * `pending` only as `sent` or `failed`.
  */
 import type { ReplyTransport } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
@@ -30,6 +37,9 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 60 * 60_000 };
 
+/** A claim's lease without renewal (OUTBOX_LEASE_MS): how long a dead sender's rows wait for another. */
+export const DEFAULT_LEASE_MS = 30_000;
+
 /** Counters the daemon wires to Prometheus. */
 export interface OutboxMetrics {
   replySent(): void;
@@ -49,11 +59,13 @@ export interface OutboxSenderOptions {
   /** Rows claimed per round trip (default 20). */
   readonly batchSize?: number;
   /**
-   * How long a claimed row is ours before another sender may retry it (default 10 min). A batch
-   * still out after a third of it renews the lease of its rows, so only a sender that stopped
-   * (killed, frozen, cut off from the database) lets its rows go to another.
+   * How long a claimed row is ours before another sender may retry it (default 30 s). The rows
+   * of a batch are renewed every third of it until they are marked, so only a sender that
+   * stopped (killed, frozen, cut off from the database) lets its rows go to another.
    */
   readonly leaseMs?: number;
+  /** First wait before a failed mark is tried again (default 250 ms; doubled each time, at most 5 s). */
+  readonly markRetryMs?: number;
   readonly metrics?: OutboxMetrics;
 }
 
@@ -80,7 +92,8 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   const maxAttempts = options.maxAttempts ?? 10;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const batchSize = options.batchSize ?? 20;
-  const leaseMs = options.leaseMs ?? 10 * 60_000;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const markRetryMs = options.markRetryMs ?? 250;
   const delivery: MailDelivery = openMailDelivery(options.transport);
 
   let closed = false;
@@ -168,6 +181,38 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   }
 
   /**
+   * Marks delivered rows sent, trying again with backoff while the database is away. Past the
+   * lease another sender may have taken the rows and the mark can no longer prevent a second
+   * delivery: then it is left to the lease, logged with the Message-IDs that may go twice.
+   */
+  async function markDelivered(mails: readonly ClaimedMail[]): Promise<void> {
+    if (mails.length === 0) return;
+    const ids = mails.map((mail) => mail.id);
+    const giveUpAt = Date.now() + leaseMs;
+    for (let wait = markRetryMs, tries = 1; ; wait = Math.min(wait * 2, 5_000), tries++) {
+      try {
+        await markSent(db, ids);
+        if (tries > 1)
+          logger.info({ tries, mails: ids.length }, 'delivered replies marked sent after a retry');
+        return;
+      } catch (error) {
+        if (Date.now() + wait >= giveUpAt || (closed && tries > 1)) {
+          logger.error(
+            { error: describeError(error), messageIds: mails.map((mail) => mail.messageId) },
+            'could not mark delivered replies sent; they will be sent again after the lease, with the same Message-IDs',
+          );
+          throw error;
+        }
+        logger.warn(
+          { error: describeError(error), tries, retryInMs: wait },
+          'could not mark delivered replies sent; trying again',
+        );
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  /**
    * Claims and sends due mail. A background round stops at a batch that was not full: what
    * became due since is woken for (`wake`) or polled; `drain` goes on until nothing is due.
    */
@@ -183,15 +228,13 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
         sent = (await Promise.all(batch.map((mail) => deliverOne(mail, lease)))).filter(
           (d): d is Delivered => d !== undefined,
         );
+        // One statement marks the batch's deliveries, still under the lease (a crash before it:
+        // they are sent again, with the same Message-IDs, as after any crash between delivery
+        // and mark).
+        await markDelivered(sent.map(({ mail }) => mail));
       } finally {
         await lease.stop();
       }
-      // One statement marks the batch's deliveries (a crash before it: they are sent again,
-      // with the same Message-IDs, as after any crash between delivery and mark).
-      await markSent(
-        db,
-        sent.map(({ mail }) => mail.id),
-      );
       for (const { mail, detail } of sent) {
         options.metrics?.replySent();
         logger.info(

@@ -86,7 +86,8 @@ function smtpDelivery(url: string): MailDelivery {
     pool: true,
     maxConnections: SMTP_POOL_CONNECTIONS,
     maxMessages: 1000,
-    // Well inside the sender's lease, so a hung relay cannot make two senders deliver at once.
+    // A hung relay is given up on after these; meanwhile the sender renews its rows' lease, so
+    // no other sender delivers them (only a sender that stopped renewing loses them).
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 60_000,

@@ -1,14 +1,19 @@
 /**
- * A job that used up all its tries (a bug, a broken database, an outage longer than the backoff)
- * must not sit unseen in Redis with its submission half-way: the message is in the database, but
- * staff would only find it in the queue's dashboard. The last failed try therefore puts it in the
- * rejection queue, as a whole-message rejection with the error, marks the submission `failed`
- * (the sweeper leaves failed submissions alone), and tells the sender that nothing was applied
- * and staff will process it. Staff reprocess it from the console once the cause is fixed; the
- * sender then gets the real reply (a Message-ID of its own). Best effort: when the database itself is the
- * cause, this fails too and the job stays failed in Redis, as before.
+ * A job that failed for good (its tries used up by a bug, a broken database or an outage longer
+ * than the backoff; its workers killed under it more than WORKER_MAX_STALLED_COUNT times) must
+ * not sit unseen in Redis with its submission half-way: the message is in the database, but
+ * staff would only find it in the queue's dashboard. It is put in the rejection queue, as a
+ * whole-message rejection with the error, its submission marked `failed`, and the sender told
+ * that nothing was applied and staff will process it. Staff reprocess it from the console once
+ * the cause is fixed; the sender then gets the real reply (a Message-ID of its own).
+ *
+ * Several paths get here for one failure: the last try itself, the worker's 'failed' event (the
+ * only one for a job failed for stalling, which BullMQ fails without running it), and the
+ * sweeper (a `give-up` job) when neither could write, the database being down or the worker
+ * killed. Only a submission still `received` or `processing` is given up, under its row lock, so
+ * they record one rejection and one reply between them, and never undo a finished message.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { tables } from '../db/index.ts';
 import { describeError, type ErrorCode, problem } from '../shared/errors.ts';
 import { redactApiKeys } from '../shared/redact.ts';
@@ -51,25 +56,51 @@ async function addressingOf(ctx: WorkerContext, submissionId: string): Promise<A
   }
 }
 
+export interface GaveUpOptions {
+  /**
+   * The sweeper's give-up: only when no whole-message rejection exists. A job failed long ago
+   * stays failed in Redis, and once staff reprocess its message (state `received` again, while
+   * the staff job runs) that old failure must not be given up on a second time; it was recorded
+   * with the rejection staff acted on.
+   */
+  readonly unlessRejected?: boolean;
+}
+
+/** Returns whether this call gave the submission up (false: already handled, by another path). */
 export async function recordGaveUp(
   ctx: WorkerContext,
   submissionId: string,
   tries: number,
   error: unknown,
-): Promise<void> {
+  options: GaveUpOptions = {},
+): Promise<boolean> {
   // Decided before the transaction: it may wait on DNS for its budget.
   const addressing = await addressingOf(ctx, submissionId);
   const told = addressing.replyTo
     ? 'the sender was told staff will process it'
     : `the sender was not answered (${addressing.noReply ?? 'nobody to answer'})`;
   const reason = `the worker could not process this message after ${tries} ${tries === 1 ? 'try' : 'tries'} (last error: ${redactApiKeys(describeError(error))}); nothing of it was applied and ${told}. Reprocess it once the cause is fixed.`;
-  const answered = await ctx.db.transaction(async (tx) => {
+  const outcome = await ctx.db.transaction(async (tx) => {
+    if (options.unlessRejected) {
+      const [rejected] = await tx
+        .select({ id: tables.rejections.id })
+        .from(tables.rejections)
+        .where(and(eq(tables.rejections.submissionId, submissionId), isNull(tables.rejections.templateIndex)))
+        .limit(1);
+      if (rejected) return 'left';
+    }
+    // A second path waits here on the first one's row lock, then finds the state changed.
     const [submission] = await tx
       .update(tables.submissions)
       .set({ state: 'failed', refusalCode: GAVE_UP_CODE, refusalMessage: reason })
-      .where(eq(tables.submissions.id, submissionId))
+      .where(
+        and(
+          eq(tables.submissions.id, submissionId),
+          inArray(tables.submissions.state, ['received', 'processing']),
+        ),
+      )
       .returning();
-    if (!submission) return false;
+    if (!submission) return 'left';
     await openWholeMessageRejection(
       tx,
       submissionId,
@@ -77,7 +108,7 @@ export async function recordGaveUp(
       submission.fromAddress ?? null,
     );
     const { replyTo } = addressing;
-    if (!replyTo) return false;
+    if (!replyTo) return 'given up';
     const held = await ctx.enqueueReply(
       tx,
       {
@@ -92,7 +123,8 @@ export async function recordGaveUp(
       'gave-up',
       addressing.ownAddress,
     );
-    return held.length === 0;
+    return held.length === 0 ? 'answered' : 'given up';
   });
-  if (answered) ctx.afterCommit();
+  if (outcome === 'answered') ctx.afterCommit();
+  return outcome !== 'left';
 }

@@ -31,6 +31,18 @@ export { editTemplateText } from './template-edit.ts';
 
 export async function runJob(ctx: WorkerContext, job: SubmissionJob, jobId: string): Promise<void> {
   if (job.kind === 'process') return processSubmission(ctx, job.submissionId);
+  if (job.kind === 'give-up') {
+    const gaveUp = await recordGaveUp(ctx, job.submissionId, job.tries, new Error(job.cause), {
+      unlessRejected: true,
+    });
+    ctx.logger[gaveUp ? 'error' : 'info'](
+      { submissionId: job.submissionId, tries: job.tries, cause: job.cause },
+      gaveUp
+        ? 'a job failed for good without its outcome recorded; put in the rejection queue for staff'
+        : 'a failed job was already recorded; nothing to give up',
+    );
+    return;
+  }
   return runStaffJob(ctx, job, jobId);
 }
 
@@ -102,6 +114,19 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
       logger: options.logger,
       stalledInterval,
       lockDuration: stalledInterval,
+      maxStalledCount: options.config.workerMaxStalledCount,
+      // Every way a 'process' job can fail for good ends here, including the one where no try of
+      // ours ran: BullMQ fails a job stalled too often when a worker next takes it. The last try
+      // usually recorded it already; then this finds the submission handled and does nothing.
+      onFailedForGood: async (job, failure, jobId) => {
+        if (job.kind !== 'process') return;
+        const gaveUp = await recordGaveUp(ctx, job.submissionId, failure.tries, new Error(failure.cause));
+        if (gaveUp)
+          options.logger.error(
+            { submissionId: job.submissionId, jobId, tries: failure.tries, err: failure.cause },
+            'job failed for good; put in the rejection queue for staff',
+          );
+      },
     },
   );
   return {

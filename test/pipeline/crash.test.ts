@@ -12,7 +12,7 @@ import { createPostgresDatabase } from '../support/databases.ts';
 import { watchLockWaits } from '../support/lock-waits.ts';
 import { mail } from '../support/stack.ts';
 import { fillForm, simpleReassignment } from './support/forms.ts';
-import { caughtFor, netByName, quietFor, replyFor, templateRows } from './support/outcomes.ts';
+import { caughtFor, netByName, quietFor, rejectionsOf, replyFor, templateRows } from './support/outcomes.ts';
 import { type SplitStack, startSplitStack } from './support/split-stack.ts';
 
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -153,4 +153,69 @@ describe('crashes and outages (postgres, worker in its own process)', () => {
     expect(await netByName(stack.database.db, 'DEMO-QUEUED')).toHaveLength(1);
     expect(await netByName(stack.database.db, 'DEMO-RETRIED')).toHaveLength(1);
   });
+
+  it('a job whose worker is killed under it twice ends in the rejection queue as E_PROCESSING_FAILED, with one reply', async () => {
+    // BullMQ takes a stalled job over once (WORKER_MAX_STALLED_COUNT=1, the default); at the
+    // second stall it fails the job when a worker next takes it, without running it. That
+    // failure is the one no try of ours sees: it used to leave the submission `processing` for good.
+    const blocker = new pg.Client({ connectionString: stack.databaseUrl });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query("SELECT 1 FROM pocs WHERE handle = 'DEMO1-ARIN' FOR NO KEY UPDATE");
+    const locks = await watchLockWaits(stack.databaseUrl);
+    let id: string;
+    try {
+      const sent = await stack.send(
+        mail({
+          subject: `SWIP ${DEMO_API_KEY}`,
+          messageId: '<stalled-twice@demo-isp.example>',
+          body: [
+            simpleReassignment({ range: '198.51.100.160/29', name: 'DEMO-STALLED' }),
+            fillForm('ARIN-POC-5.1', { '01': 'M', '02': 'DEMO1-ARIN', '13': '+1-555-0143' }),
+          ].join('\n'),
+        }),
+      );
+      expect(sent.code).toBe(250);
+      id = sent.id!;
+      // A killed worker's session stays in the lock queue until the lock is granted (PostgreSQL
+      // notices a vanished client only then), so each new worker adds one waiter.
+      for (let kills = 1; kills <= 2; kills++) {
+        if (kills === 2) await stack.startWorker();
+        await waitUntil(
+          `worker ${kills} waits on the POC row`,
+          async () => (await locks.waiting()) >= kills,
+          60_000,
+        );
+        await stack.worker!.kill9();
+      }
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+      await locks.end();
+    }
+
+    await stack.startWorker();
+    const reply = await replyFor(stack.sink, id);
+    expect(reply.parsed.refusal?.code).toBe('E_PROCESSING_FAILED');
+    expect(reply.parsed.refusal?.message).toMatch(/nothing in it was applied/);
+    const rejections = await rejectionsOf(stack.database.db, id);
+    expect(rejections).toHaveLength(1);
+    expect(rejections[0]).toMatchObject({
+      reasonCode: 'E_PROCESSING_FAILED',
+      templateIndex: null,
+      state: 'open',
+    });
+    expect(rejections[0]!.reason).toMatch(/after 2 tries .*stopped \(killed or crashed\)/);
+    const [submission] = await stack.database.db
+      .select({ state: tables.submissions.state, refusalCode: tables.submissions.refusalCode })
+      .from(tables.submissions)
+      .where(eq(tables.submissions.id, id));
+    expect(submission).toEqual({ state: 'failed', refusalCode: 'E_PROCESSING_FAILED' });
+    expect(await templateRows(stack.database.db, id)).toHaveLength(0);
+    expect(await netByName(stack.database.db, 'DEMO-STALLED')).toHaveLength(0);
+    // The sweeper (every second here) finds it handled: no second rejection, no second reply.
+    await quietFor(stack.sink, id, 3_000);
+    expect(caughtFor(stack.sink, id).replies).toBe(1);
+    expect(await rejectionsOf(stack.database.db, id)).toHaveLength(1);
+  }, 180_000);
 });

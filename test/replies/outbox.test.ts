@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows, tables } from '../../src/db/index.ts';
 import {
@@ -302,6 +303,48 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     expect(relay.accepted.map((m) => /^Message-ID: (.*)$/im.exec(m.raw)?.[1])).toEqual([claimed?.messageId]);
     expect((await rowsOf(db))[0]).toMatchObject({ state: 'sent', attempts: 2 });
   });
+
+  it.runIf(backend === 'postgres')(
+    'a database blip between the relay taking a mail and its mark: the mark is retried, the mail goes once',
+    async () => {
+      const url = handle.target.kind === 'postgres' ? handle.target.url : '';
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      const database = (await admin.query('select current_database() as name')).rows[0].name as string;
+      // Every session of the database starts again read-only: what a failover leaves for a few seconds.
+      const readOnly = async (on: boolean) => {
+        await admin.query(
+          `alter database ${database} ${on ? 'set default_transaction_read_only = on' : 'reset default_transaction_read_only'}`,
+        );
+        await admin.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+        );
+      };
+      try {
+        const relay = await startSmtpSink({ hold: () => readOnly(true).then(() => undefined) });
+        sinks.push(relay);
+        const id = await submission();
+        await enqueueOutbox(db, await replyFor(id), id);
+        const leaseMs = 4_000;
+        const options = { transport: { kind: 'smtp', url: relay.url } as const, leaseMs, pollMs: 100 };
+        const first = sender(options);
+        const second = sender(options);
+        await relay.waitFor(1, 20_000);
+        // The blip lasts a quarter of a lease; both senders keep polling through it.
+        await sleep(leaseMs / 4);
+        await readOnly(false);
+        // Past the lease twice over: a mark that was not retried would have let the row go again.
+        await sleep(leaseMs * 2);
+        await first.drain();
+        await second.drain();
+        expect(relay.accepted).toHaveLength(1);
+        expect(await rowsOf(db)).toMatchObject([{ state: 'sent', attempts: 1 }]);
+      } finally {
+        await readOnly(false);
+        await admin.end();
+      }
+    },
+  );
 
   it('a batch slower than the lease keeps its rows: a second sender never sends them again', async () => {
     // Each mail takes 250 ms at the relay and a batch of 8 goes over 4 connections: about

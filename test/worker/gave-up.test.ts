@@ -8,12 +8,12 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/index.ts';
 import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
-import { storeSubmission } from '../../src/ingress/index.ts';
-import { SubmissionQueue } from '../../src/queue/index.ts';
+import { storeSubmission, sweepOnce } from '../../src/ingress/index.ts';
+import { SubmissionQueue, startSubmissionWorker } from '../../src/queue/index.ts';
 import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { loadReplyTexts, parseReply } from '../../src/replies/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { GAVE_UP_CODE } from '../../src/worker/gave-up.ts';
+import { GAVE_UP_CODE, recordGaveUp } from '../../src/worker/gave-up.ts';
 import { createWorkerContext, runStaffJob, startWorker } from '../../src/worker/index.ts';
 import { simpleReassignment } from '../pipeline/support/forms.ts';
 import { netByName } from '../pipeline/support/outcomes.ts';
@@ -206,5 +206,172 @@ describe('a job that fails every try (postgres, real Redis)', () => {
       await database.db.execute(sql`drop trigger refuse_net on nets`);
       await database.db.execute(sql`drop function refuse_net`);
     }
+  });
+
+  /** A stored submission, as the ingress leaves it. */
+  const store = async (messageId: string, name: string, range: string) => {
+    const stored = await storeSubmission(database.db, {
+      raw: Buffer.from(
+        mail({ subject: `SWIP ${DEMO_API_KEY}`, messageId, body: simpleReassignment({ range, name }) }),
+      ),
+      envelope: { mailFrom: 'noc@demo-isp.example', rcptTo: ['hostmaster@localhost'] },
+      via: 'smtp',
+      remoteAddress: '127.0.0.1',
+    });
+    if (!stored.ok) throw new Error(stored.error.message);
+    return stored.value.id;
+  };
+
+  /**
+   * Its 'process' job failed for good with nothing recorded: what a worker killed as the job
+   * failed, or a database down for the last try and the 'failed' event, leaves behind.
+   */
+  const failWithoutRecord = async (id: string) => {
+    await database.db
+      .update(tables.submissions)
+      .set({ state: 'processing' })
+      .where(eq(tables.submissions.id, id));
+    const once = new SubmissionQueue({ kind: 'url', url: redis.url }, { attempts: 1 });
+    const dying = startSubmissionWorker(
+      { kind: 'url', url: redis.url },
+      async () => {
+        throw new Error('connection terminated unexpectedly');
+      },
+      { concurrency: 1 },
+    );
+    try {
+      expect((await once.enqueue({ kind: 'process', submissionId: id })).ok).toBe(true);
+      await until('the job failed', async () => ((await once.jobState(id)) === 'failed' ? true : undefined));
+    } finally {
+      await dying.close();
+      await once.close();
+    }
+  };
+
+  const repliesTo = (id: string) =>
+    database.db
+      .select({ id: tables.outbox.id })
+      .from(tables.outbox)
+      .where(and(eq(tables.outbox.submissionId, id), eq(tables.outbox.kind, 'reply')));
+
+  it('a job failed with nothing recorded: the sweeper hands it on, the worker gives it up once, however many paths race', async () => {
+    const id = await store('<failed-unrecorded@demo-isp.example>', 'DEMO-UNRECORDED', '198.51.100.80/29');
+    await failWithoutRecord(id);
+
+    // Two sweepers racing hand it on once; a sweep after that finds the give-up already queued.
+    const sweeps = await Promise.all([
+      sweepOnce({ db: database.db, queue, graceMs: 0 }),
+      sweepOnce({ db: database.db, queue, graceMs: 0 }),
+    ]);
+    expect(sweeps.flatMap((s) => s.givenUp).filter((g) => g === id).length).toBeGreaterThanOrEqual(1);
+    expect((await sweepOnce({ db: database.db, queue, graceMs: 0 })).givenUp).not.toContain(id);
+    const giveUp = await queue.queue.getJob(`${id}.give-up`);
+    expect(giveUp?.data).toMatchObject({ kind: 'give-up', submissionId: id, tries: 1 });
+
+    // The worker runs the give-up while the failed job's own 'failed' path (late) runs too.
+    const config = loadConfig({});
+    const ctx = createWorkerContext({
+      config,
+      db: database.db,
+      logger: silentLogger(),
+      texts: loadReplyTexts(),
+    });
+    const worker = startTestWorker(config);
+    try {
+      const late = await Promise.all([
+        recordGaveUp(ctx, id, 1, new Error('connection terminated unexpectedly')),
+        recordGaveUp(ctx, id, 1, new Error('connection terminated unexpectedly')),
+      ]);
+      const rejection = await inRejectionQueue(id);
+      expect(rejection).toMatchObject({ reasonCode: GAVE_UP_CODE, state: 'open' });
+      expect(rejection.reason).toContain('connection terminated unexpectedly');
+      await until('the give-up job ran', async () =>
+        (await queue.jobState(`${id}.give-up`)) === 'completed' ? true : undefined,
+      );
+      expect(late.filter(Boolean).length).toBeLessThanOrEqual(1);
+    } finally {
+      await worker.close();
+    }
+    const rejections = await database.db
+      .select()
+      .from(tables.rejections)
+      .where(eq(tables.rejections.submissionId, id));
+    expect(rejections).toHaveLength(1);
+    expect(await repliesTo(id)).toHaveLength(1);
+    const [submission] = await database.db
+      .select()
+      .from(tables.submissions)
+      .where(eq(tables.submissions.id, id));
+    expect(submission).toMatchObject({ state: 'failed', refusalCode: GAVE_UP_CODE });
+    // Handled: later sweeps leave it alone.
+    expect((await sweepOnce({ db: database.db, queue, graceMs: 0 })).givenUp).not.toContain(id);
+  });
+
+  it('a give-up that failed (the database still down) is run again by the next sweep', async () => {
+    const id = await store('<give-up-retried@demo-isp.example>', 'DEMO-GIVE-UP-RETRIED', '198.51.100.88/29');
+    await failWithoutRecord(id);
+    expect((await sweepOnce({ db: database.db, queue, graceMs: 0 })).givenUp).toEqual([id]);
+    // The give-up's one try fails, as with the database away.
+    const broken = startSubmissionWorker(
+      { kind: 'url', url: redis.url },
+      async () => {
+        throw new Error('the database is down');
+      },
+      { concurrency: 1 },
+    );
+    try {
+      // This file's queue gives a job two tries, 50 ms apart.
+      await until('the give-up failed', async () =>
+        (await queue.jobState(`${id}.give-up`)) === 'failed' ? true : undefined,
+      );
+    } finally {
+      await broken.close();
+    }
+    // Two sweepers racing to run it again: one does, the other finds it no longer failed.
+    const sweeps = await Promise.all([
+      sweepOnce({ db: database.db, queue, graceMs: 0 }),
+      sweepOnce({ db: database.db, queue, graceMs: 0 }),
+    ]);
+    expect(sweeps.flatMap((s) => s.givenUp)).toContain(id);
+    const worker = startTestWorker(loadConfig({}));
+    try {
+      const rejection = await inRejectionQueue(id);
+      expect(rejection.reasonCode).toBe(GAVE_UP_CODE);
+    } finally {
+      await worker.close();
+    }
+    expect(await repliesTo(id)).toHaveLength(1);
+  });
+
+  it('an old failure is not given up again while staff reprocess the message', async () => {
+    const id = await store('<reprocessing@demo-isp.example>', 'DEMO-REPROCESSING', '198.51.100.96/29');
+    await failWithoutRecord(id);
+    const config = loadConfig({});
+    const ctx = createWorkerContext({
+      config,
+      db: database.db,
+      logger: silentLogger(),
+      texts: loadReplyTexts(),
+    });
+    expect(await recordGaveUp(ctx, id, 1, new Error('connection terminated unexpectedly'))).toBe(true);
+    // Staff reprocess it: the staff job sets it `received` again and runs it; meanwhile the old
+    // failed job is still in Redis.
+    await database.db
+      .update(tables.submissions)
+      .set({ state: 'processing', refusalCode: null, refusalMessage: null })
+      .where(eq(tables.submissions.id, id));
+    expect((await sweepOnce({ db: database.db, queue, graceMs: 0 })).givenUp).toEqual([id]);
+    expect(
+      await recordGaveUp(ctx, id, 1, new Error('connection terminated unexpectedly'), {
+        unlessRejected: true,
+      }),
+    ).toBe(false);
+    const [submission] = await database.db
+      .select()
+      .from(tables.submissions)
+      .where(eq(tables.submissions.id, id));
+    expect(submission?.state).toBe('processing');
+    expect(await repliesTo(id)).toHaveLength(1);
+    await queue.queue.getJob(`${id}.give-up`).then((job) => job?.remove());
   });
 });

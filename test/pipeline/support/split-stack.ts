@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config/index.ts';
 import { type Daemon, startDaemon } from '../../../src/daemon.ts';
 import { type DatabaseHandle, openDatabase } from '../../../src/db/index.ts';
 import { silentLogger } from '../../../src/shared/logger.ts';
-import { type SmtpSink, startSmtpSink } from '../../replies/support/smtp-sink.ts';
+import { type SinkOptions, type SmtpSink, startSmtpSink } from '../../replies/support/smtp-sink.ts';
 import { type RedisServer, startRedis } from '../../support/redis-server.ts';
 import { sendExpectingAnswer } from './outcomes.ts';
 import { type DaemonProcess, processEnv, startDaemonProcess } from './processes.ts';
@@ -32,8 +32,18 @@ export interface SplitStack {
 /** How soon a killed worker's job is taken over in these tests (production: 30 s). */
 export const TEST_STALLED_INTERVAL_MS = 1_000;
 
-export async function startSplitStack(databaseUrl: string): Promise<SplitStack> {
-  const [redis, sink] = await Promise.all([startRedis(), startSmtpSink()]);
+export interface SplitStackOptions {
+  /** How the reply sink behaves (e.g. holds a DATA while the test kills the worker). */
+  readonly sink?: SinkOptions;
+  /** More environment for the worker processes (e.g. OUTBOX_LEASE_MS). */
+  readonly workerEnv?: Readonly<Record<string, string>>;
+}
+
+export async function startSplitStack(
+  databaseUrl: string,
+  options: SplitStackOptions = {},
+): Promise<SplitStack> {
+  const [redis, sink] = await Promise.all([startRedis(), startSmtpSink(options.sink)]);
   const database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { migrate: false });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-split-'));
   const config = loadConfig(
@@ -52,6 +62,7 @@ export async function startSplitStack(databaseUrl: string): Promise<SplitStack> 
     REPLY_SMTP_URL: sink.url,
     WORKER_STALLED_INTERVAL_MS: String(TEST_STALLED_INTERVAL_MS),
     WORKER_CONCURRENCY: '2',
+    ...options.workerEnv,
   });
   const stack: SplitStack = {
     databaseUrl,

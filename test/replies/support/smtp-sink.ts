@@ -28,6 +28,11 @@ export interface SinkOptions {
   readonly refuse?: (attempt: number) => { code: number; message: string } | undefined;
   /** Wait this long before answering each DATA, like a busy relay. */
   readonly delayMs?: number;
+  /**
+   * Awaited after the whole DATA arrived, before it is answered: a test does its harm in between.
+   * A code it returns refuses the message, as `refuse` does.
+   */
+  readonly hold?: (raw: string) => Promise<{ code: number; message: string } | undefined>;
 }
 
 export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
@@ -45,8 +50,9 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', async () => {
         if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+        const held = await options.hold?.(Buffer.concat(chunks).toString('utf8'));
         attempts++;
-        const refusal = options.refuse?.(attempts);
+        const refusal = held ?? options.refuse?.(attempts);
         if (refusal) {
           const error: SMTPServerError = new Error(refusal.message);
           error.responseCode = refusal.code;

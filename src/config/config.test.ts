@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from './index.ts';
 
 describe('loadConfig', () => {
-  it('gives the embedded defaults of DESIGN.md section 6', () => {
+  it('gives the embedded defaults of the README configuration table', () => {
     const c = loadConfig({}, {}, '/srv/h');
     expect(c.roles).toEqual(['ingress', 'worker', 'console']);
     expect(c.smtp).toMatchObject({ host: '127.0.0.1', port: 2525 });
@@ -15,6 +15,8 @@ describe('loadConfig', () => {
     expect(c.console.port).toBe(8080);
     expect(c.limits.maxTemplatesPerMessage).toBe(10);
     expect(c.senderAuth).toBe('dkim');
+    expect(c.limits.repliesPerRecipientPerHour).toBe(20);
+    expect(c.dns).toEqual({ budgetMs: 2000, concurrency: 8 });
   });
 
   it('reads every variable', () => {
@@ -30,6 +32,9 @@ describe('loadConfig', () => {
         REPLY_STYLE: 'per-template',
         CONSOLE_PORT: '9000',
         DATA_DIR: '/var/lib/h',
+        REPLY_LIMIT_PER_RECIPIENT_PER_HOUR: '5',
+        DNS_BUDGET_MS: '750',
+        DNS_CONCURRENCY: '3',
       },
       { roles: ['worker', 'worker', 'console'] },
     );
@@ -44,6 +49,8 @@ describe('loadConfig', () => {
       style: 'per-template',
     });
     expect(c.dataDir).toBe('/var/lib/h');
+    expect(c.limits.repliesPerRecipientPerHour).toBe(5);
+    expect(c.dns).toEqual({ budgetMs: 750, concurrency: 3 });
   });
 
   it.each([
@@ -55,6 +62,8 @@ describe('loadConfig', () => {
     [{ REPLY_STYLE: 'fancy' }, {}, /REPLY_STYLE: "fancy" is not one of digest, per-template/],
     [{ HOSTMASTER_ADDRESSES: 'nobody' }, {}, /HOSTMASTER_ADDRESSES: "nobody"/],
     [{}, { roles: ['mailer'] }, /--role: "mailer" is not a role/],
+    [{ DNS_BUDGET_MS: '0' }, {}, /DNS_BUDGET_MS: "0" is not a positive whole number/],
+    [{ REPLY_LIMIT_PER_RECIPIENT_PER_HOUR: 'many' }, {}, /REPLY_LIMIT_PER_RECIPIENT_PER_HOUR/],
   ])('refuses %o %o with one sentence naming the variable', (env, flags, pattern) => {
     let message = '';
     try {

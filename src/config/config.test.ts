@@ -17,6 +17,8 @@ describe('loadConfig', () => {
     expect(c.senderAuth).toBe('dkim');
     expect(c.workerMaxStalledCount).toBe(1);
     expect(c.outboxLeaseMs).toBe(30_000);
+    expect(c.limits.repliesPerRecipientPerHour).toBe(20);
+    expect(c.dns).toEqual({ budgetMs: 2000, concurrency: 8 });
   });
 
   it('reads every variable', () => {
@@ -34,6 +36,9 @@ describe('loadConfig', () => {
         DATA_DIR: '/var/lib/h',
         WORKER_MAX_STALLED_COUNT: '3',
         OUTBOX_LEASE_MS: '45000',
+        REPLY_LIMIT_PER_RECIPIENT_PER_HOUR: '5',
+        DNS_BUDGET_MS: '750',
+        DNS_CONCURRENCY: '3',
       },
       { roles: ['worker', 'worker', 'console'] },
     );
@@ -50,6 +55,8 @@ describe('loadConfig', () => {
     expect(c.dataDir).toBe('/var/lib/h');
     expect(c.workerMaxStalledCount).toBe(3);
     expect(c.outboxLeaseMs).toBe(45_000);
+    expect(c.limits.repliesPerRecipientPerHour).toBe(5);
+    expect(c.dns).toEqual({ budgetMs: 750, concurrency: 3 });
   });
 
   it.each([
@@ -63,6 +70,8 @@ describe('loadConfig', () => {
     [{}, { roles: ['mailer'] }, /--role: "mailer" is not a role/],
     [{ OUTBOX_LEASE_MS: '500' }, {}, /OUTBOX_LEASE_MS: "500" is too small \(at least 1000\)/],
     [{ WORKER_MAX_STALLED_COUNT: '0' }, {}, /WORKER_MAX_STALLED_COUNT: "0" is not a positive whole number/],
+    [{ DNS_BUDGET_MS: '0' }, {}, /DNS_BUDGET_MS: "0" is not a positive whole number/],
+    [{ REPLY_LIMIT_PER_RECIPIENT_PER_HOUR: 'many' }, {}, /REPLY_LIMIT_PER_RECIPIENT_PER_HOUR/],
   ])('refuses %o %o with one sentence naming the variable', (env, flags, pattern) => {
     let message = '';
     try {

@@ -54,8 +54,8 @@ describe('whom a refusal reaches (postgres, real SMTP)', () => {
     for (const id of ids) {
       expect(caughtFor(stack.sink, id)).toEqual({ replies: 0, notices: 0 });
       const [rejection] = await rejectionsOf(stack.database.db, id);
-      // No account has these addresses (and none was verified): refused, and kept for staff.
-      expect(rejection?.reasonCode).toBe('E_UNKNOWN_SENDER');
+      // None of these senders proved its address: refused alike, and kept for staff.
+      expect(rejection?.reasonCode).toBe('E_SENDER_NOT_VERIFIED');
       expect(rejection?.reason).toMatch(/not answered: unverified sender/);
     }
     expect(mailsTo('victim@victim.example')).toEqual([]);
@@ -84,7 +84,8 @@ describe('whom a refusal reaches (postgres, real SMTP)', () => {
     const id = await stack.send(raw, { from: 'bounces@spf-isp.example' });
     const reply = await replyFor(stack.sink, id);
     expect(reply.mail.rcptTo).toEqual(['bounces@spf-isp.example']);
-    expect(reply.parsed.refusal?.code).toBe('E_UNKNOWN_SENDER');
+    // The From was not proved (SPF is not aligned with it): whether it has an account is not said.
+    expect(reply.parsed.refusal?.code).toBe('E_SENDER_NOT_VERIFIED');
     expect(reply.mail.raw).not.toContain('Cheap pills');
     expect(mailsTo('ceo@victim.example')).toEqual([]);
   });

@@ -2,21 +2,31 @@
  * A DKIM signature is no bearer token. Demo ISP's NOC signs a message to a colleague holding a
  * template; the colleague (or anyone the mail reached) sends those very bytes to us. The
  * signature passes, but the To and Cc it signed name no address of ours: refused as a whole,
- * E_NOT_ADDRESSED_TO_US, nothing applied. SMTP in, reply out, the registry read afterwards.
+ * E_NOT_ADDRESSED_TO_US, nothing applied. The refusal reaches the one who sent it to us only when
+ * its envelope passes SPF (the signature proves nothing about them); else nobody, and staff see it.
+ * SMTP in, reply out, the registry read afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/databases.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
 import { simpleReassignment } from './support/forms.ts';
-import { netByName, rejectionsOf, replyFor, templateRows } from './support/outcomes.ts';
+import { caughtFor, netByName, rejectionsOf, replyFor, templateRows } from './support/outcomes.ts';
 
-const THIRD_PARTY = { from: 'someone@elsewhere.example', to: ['hostmaster@localhost'] };
+/** A relay whose SPF passes for the test's SMTP client (127.0.0.1). */
+const THIRD_PARTY = { from: 'forwarder@relay.example', to: ['hostmaster@localhost'] };
+const UNVERIFIED_THIRD_PARTY = { from: 'someone@elsewhere.example', to: ['hostmaster@localhost'] };
 
 describe.each(BACKENDS)('a DKIM-signed message written to someone else, sent to us (%s)', (backend) => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ backend, resolver: stubResolver({ dkimDomains: ['demo-isp.example'] }) });
+    stack = await startStack({
+      backend,
+      resolver: stubResolver({
+        dkimDomains: ['demo-isp.example'],
+        spf: { 'relay.example': 'v=spf1 ip4:127.0.0.1 -all' },
+      }),
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -38,6 +48,7 @@ describe.each(BACKENDS)('a DKIM-signed message written to someone else, sent to 
     for (const raw of [toColleague, withOurTo]) {
       const id = await stack.send(raw, THIRD_PARTY);
       const reply = await replyFor(stack.sink, id);
+      expect(reply.mail.rcptTo).toEqual(['forwarder@relay.example']);
       expect(reply.parsed.summary).toBe('hostmasterd refused your message: E_NOT_ADDRESSED_TO_US.');
       expect(reply.parsed.refusal?.code).toBe('E_NOT_ADDRESSED_TO_US');
       expect(reply.parsed.refusal?.message).toContain('name none of our hostmaster addresses');
@@ -48,6 +59,19 @@ describe.each(BACKENDS)('a DKIM-signed message written to someone else, sent to 
       expect(rejection?.reason).toContain('for staff: noc@demo-isp.example belongs to registry account');
     }
     expect(await netByName(stack.database.db, 'DEMO-BEARER')).toEqual([]);
+  });
+
+  it('sent on by someone who proves nothing: refused, nobody is mailed, staff see why', async () => {
+    const id = await stack.send(
+      await signedTo('Colleague <colleague@demo-isp.example>', 'DEMO-BEARER-2', 'bearer-2'),
+      UNVERIFIED_THIRD_PARTY,
+    );
+    await stack.processed(id, 60_000);
+    expect(caughtFor(stack.sink, id)).toEqual({ replies: 0, notices: 0 });
+    const [rejection] = await rejectionsOf(stack.database.db, id);
+    expect(rejection?.reasonCode).toBe('E_NOT_ADDRESSED_TO_US');
+    expect(rejection?.reason).toMatch(/not answered/);
+    expect(await netByName(stack.database.db, 'DEMO-BEARER-2')).toEqual([]);
   });
 
   it('the same message signed to us is applied', async () => {

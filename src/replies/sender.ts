@@ -1,8 +1,7 @@
 /**
  * The loop that empties the outbox: claims due rows, delivers them, marks each sent as the relay
- * takes it, or records
- * the failure and backs off (30 s, 1 min, 2 min ... capped at 1 h) until `maxAttempts`, when the
- * row is left `failed` with its last error for staff.
+ * takes it, or records the failure and backs off (30 s, 1 min, 2 min ... capped at 1 h) until
+ * `maxAttempts`, when the row is left `failed` with its last error for staff.
  *
  * A claimed row belongs to its sender for a lease (OUTBOX_LEASE_MS, 30 s by default), which the
  * sender renews every third of it for as long as it holds the row: through a slow relay and

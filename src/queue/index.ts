@@ -15,7 +15,7 @@ export { describeRedis, parseRedisUrl, type RedisLocation, redisOptionsFor } fro
 export {
   type EnqueueOptions,
   type JobCounts,
-  type JobState,
+  type JobOutcome,
   SubmissionQueue,
   type SubmissionQueueOptions,
 } from './submission-queue.ts';

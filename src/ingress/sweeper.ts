@@ -54,11 +54,11 @@ export async function sweepOnce(deps: SweeperDeps): Promise<SweepResult> {
   const requeued: string[] = [];
   const givenUp: string[] = [];
   for (const { id } of rows) {
-    const state = await deps.queue.jobState(id);
-    if (state === 'missing') {
+    const outcome = await deps.queue.jobOutcome(id);
+    if (outcome === 'missing') {
       await add(deps.queue, { kind: 'process', submissionId: id });
       requeued.push(id);
-    } else if (state === 'failed' && (await handOnFailure(deps.queue, id))) {
+    } else if (outcome === 'failed' && (await handOnFailure(deps.queue, id))) {
       givenUp.push(id);
     }
   }
@@ -79,12 +79,12 @@ async function handOnFailure(queue: SubmissionQueue, submissionId: string): Prom
   const failure = await queue.failure(submissionId);
   if (!failure) return false;
   const giveUp: GiveUpJob = { kind: 'give-up', submissionId, ...failure };
-  const giveUpState = await queue.jobState(jobIdFor(giveUp));
-  if (giveUpState === 'missing') {
+  const giveUpOutcome = await queue.jobOutcome(jobIdFor(giveUp));
+  if (giveUpOutcome === 'missing') {
     await add(queue, giveUp);
     return true;
   }
-  if (giveUpState === 'failed') return queue.retryFailed(jobIdFor(giveUp));
+  if (giveUpOutcome === 'failed') return queue.retryFailed(jobIdFor(giveUp));
   return false;
 }
 

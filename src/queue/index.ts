@@ -16,7 +16,7 @@ export { runRedisScript } from './redis-script.ts';
 export {
   type EnqueueOptions,
   type JobCounts,
-  type JobState,
+  type JobOutcome,
   SubmissionQueue,
   type SubmissionQueueOptions,
 } from './submission-queue.ts';

@@ -31,7 +31,7 @@ export interface EnqueueOptions {
 
 export type JobCounts = Readonly<Record<string, number>>;
 
-export type JobState = Exclude<Awaited<ReturnType<Queue['getJobState']>>, 'unknown'> | 'missing';
+export type JobOutcome = 'missing' | 'unfinished' | 'completed' | 'failed';
 
 export class SubmissionQueue {
   /** The BullMQ queue itself, for the console's bull-board. */
@@ -114,16 +114,22 @@ export class SubmissionQueue {
   }
 
   /**
-   * Where a job stands: 'missing' when Redis has no such job (never added, trimmed, or lost with
-   * Redis's last writes), else BullMQ's state ('waiting', 'active', 'delayed', 'failed', ...).
+   * How a job ended: 'missing' when Redis has no such job (never added, trimmed, or lost with
+   * Redis's last writes), 'unfinished' while it waits, runs or waits for a retry. Read from the
+   * job's own hash and the failed set, not with BullMQ's getJobState, which scans the waiting
+   * list: the sweeper asks this of up to a thousand submissions at a time, behind a backlog.
    */
-  async jobState(jobId: string): Promise<JobState> {
-    const state = await withTimeout(
-      this.queue.getJobState(jobId),
+  async jobOutcome(jobId: string): Promise<JobOutcome> {
+    return await withTimeout(
+      (async () => {
+        const job = await this.queue.getJob(jobId);
+        if (!job) return 'missing';
+        if (!job.finishedOn) return 'unfinished';
+        return (await job.isFailed()) ? 'failed' : 'completed';
+      })(),
       this.timeoutMs,
-      'reading a job state in Redis',
+      'reading how a job ended in Redis',
     );
-    return state === 'unknown' ? 'missing' : state;
   }
 
   /** A failed job's failure, for whoever has to record it: tries made and the last error. */
@@ -139,13 +145,13 @@ export class SubmissionQueue {
    */
   async retryFailed(jobId: string): Promise<boolean> {
     const job = await withTimeout(this.queue.getJob(jobId), this.timeoutMs, 'looking up a job in Redis');
-    if (!job || (await job.getState()) !== 'failed') return false;
+    if (!job || !(await job.isFailed())) return false;
     try {
       await withTimeout(job.retry('failed'), this.timeoutMs, 'retrying a failed job');
       return true;
     } catch (error) {
       // BullMQ refuses to retry a job that left 'failed' meanwhile; anything else is Redis trouble.
-      if ((await withTimeout(job.getState(), this.timeoutMs, 'reading a job state in Redis')) !== 'failed')
+      if (!(await withTimeout(job.isFailed(), this.timeoutMs, 'reading how a job ended in Redis')))
         return false;
       throw error;
     }

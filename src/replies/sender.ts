@@ -1,7 +1,7 @@
 /**
- * The loop that empties the outbox: claims due rows, delivers them, marks them sent, or records
- * the failure and backs off (30 s, 1 min, 2 min ... capped at 1 h) until `maxAttempts`, when the
- * row is left `failed` with its last error for staff.
+ * The loop that empties the outbox: claims due rows, delivers them, marks each sent as the relay
+ * takes it, or records the failure and backs off (30 s, 1 min, 2 min ... capped at 1 h) until
+ * `maxAttempts`, when the row is left `failed` with its last error for staff.
  *
  * A claimed row belongs to its sender for a lease (OUTBOX_LEASE_MS, 30 s by default), which the
  * sender renews every third of it for as long as it holds the row: through a slow relay and
@@ -213,6 +213,46 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   }
 
   /**
+   * Marks each mail sent as soon as the relay took it, still under the lease: a crash between the
+   * relay's 250 and the mark sends it again (same Message-ID), so that window is kept to one
+   * statement instead of the rest of the batch's deliveries. Mails the relay takes while a mark
+   * is out go together in the next one, so a batch costs a few statements, not one per mail.
+   */
+  function markAsDelivered(): { add(mail: ClaimedMail): void; done(): Promise<void> } {
+    const waiting: ClaimedMail[] = [];
+    let marking: Promise<void> | undefined;
+    let failure: unknown;
+    const markWaiting = async () => {
+      while (waiting.length > 0) {
+        const mails = waiting.splice(0);
+        if (failure !== undefined) {
+          logger.error(
+            { messageIds: mails.map((mail) => mail.messageId) },
+            'delivered replies not marked sent (the database is away); they will be sent again after the lease, with the same Message-IDs',
+          );
+          continue;
+        }
+        try {
+          await markDelivered(mails);
+        } catch (error) {
+          failure = error;
+        }
+      }
+      marking = undefined;
+    };
+    return {
+      add(mail) {
+        waiting.push(mail);
+        marking ??= markWaiting();
+      },
+      async done() {
+        await marking;
+        if (failure !== undefined) throw failure;
+      },
+    };
+  }
+
+  /**
    * Claims and sends due mail. A background round stops at a batch that was not full: what
    * became due since is woken for (`wake`) or polled; `drain` goes on until nothing is due.
    */
@@ -223,15 +263,19 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
       // The batch goes out at once (the SMTP transport pools a few connections): one slow
       // relay answer no longer holds up the mails behind it.
       const lease = keepLeased(batch);
+      const marks = markAsDelivered();
       let sent: Delivered[];
       try {
-        sent = (await Promise.all(batch.map((mail) => deliverOne(mail, lease)))).filter(
-          (d): d is Delivered => d !== undefined,
-        );
-        // One statement marks the batch's deliveries, still under the lease (a crash before it:
-        // they are sent again, with the same Message-IDs, as after any crash between delivery
-        // and mark).
-        await markDelivered(sent.map(({ mail }) => mail));
+        sent = (
+          await Promise.all(
+            batch.map(async (mail) => {
+              const delivered = await deliverOne(mail, lease);
+              if (delivered) marks.add(delivered.mail);
+              return delivered;
+            }),
+          )
+        ).filter((d): d is Delivered => d !== undefined);
+        await marks.done();
       } finally {
         await lease.stop();
       }

@@ -250,6 +250,43 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     expect((await rowsOf(db)).map((r) => r.state)).toEqual(Array(6).fill('sent'));
   });
 
+  it('marks a mail sent as soon as the relay took it, not when the rest of its batch is out', async () => {
+    // A crash between the relay's 250 and the mark sends a mail twice: that window is one
+    // statement per mail, not the slowest delivery of its batch.
+    let release!: () => void;
+    const slowDelivery = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let seen = 0;
+    const relay = await startSmtpSink({
+      hold: async () => {
+        seen++;
+        if (seen === 2) await slowDelivery;
+        return undefined;
+      },
+    });
+    sinks.push(relay);
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id, 'per-template'), id);
+    const draining = sender({ transport: { kind: 'smtp', url: relay.url }, batchSize: 3 }).drain();
+    try {
+      // Two of the three are taken while the other waits at the relay: both are already marked.
+      const deadline = Date.now() + 20_000;
+      let states: string[] = [];
+      for (;;) {
+        states = (await rowsOf(db)).map((r) => r.state);
+        if (states.filter((state) => state === 'sent').length >= 2 || Date.now() > deadline) break;
+        await sleep(25);
+      }
+      expect(states.sort()).toEqual(['pending', 'sent', 'sent']);
+      expect(relay.accepted).toHaveLength(2);
+    } finally {
+      release();
+      await draining;
+    }
+    expect((await rowsOf(db)).map((r) => r.state)).toEqual(['sent', 'sent', 'sent']);
+  });
+
   it('marks the delivered mails of a batch sent and the refused one failed', async () => {
     // The relay refuses the second DATA for good and takes the others.
     const relay = await sink((attempt) =>

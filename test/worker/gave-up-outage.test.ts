@@ -84,7 +84,7 @@ describe('an outage longer than the retry schedule (own PostgreSQL server, real 
       try {
         expect((await queue.enqueue({ kind: 'process', submissionId: id })).ok).toBe(true);
         await until('the job failed for good', async () =>
-          (await queue.jobState(id)) === 'failed' ? true : undefined,
+          (await queue.jobOutcome(id)) === 'failed' ? true : undefined,
         );
       } finally {
         postgres.resume();

@@ -241,7 +241,9 @@ describe('a job that fails every try (postgres, real Redis)', () => {
     );
     try {
       expect((await once.enqueue({ kind: 'process', submissionId: id })).ok).toBe(true);
-      await until('the job failed', async () => ((await once.jobState(id)) === 'failed' ? true : undefined));
+      await until('the job failed', async () =>
+        (await once.jobOutcome(id)) === 'failed' ? true : undefined,
+      );
     } finally {
       await dying.close();
       await once.close();
@@ -286,7 +288,7 @@ describe('a job that fails every try (postgres, real Redis)', () => {
       expect(rejection).toMatchObject({ reasonCode: GAVE_UP_CODE, state: 'open' });
       expect(rejection.reason).toContain('connection terminated unexpectedly');
       await until('the give-up job ran', async () =>
-        (await queue.jobState(`${id}.give-up`)) === 'completed' ? true : undefined,
+        (await queue.jobOutcome(`${id}.give-up`)) === 'completed' ? true : undefined,
       );
       expect(late.filter(Boolean).length).toBeLessThanOrEqual(1);
     } finally {
@@ -322,7 +324,7 @@ describe('a job that fails every try (postgres, real Redis)', () => {
     try {
       // This file's queue gives a job two tries, 50 ms apart.
       await until('the give-up failed', async () =>
-        (await queue.jobState(`${id}.give-up`)) === 'failed' ? true : undefined,
+        (await queue.jobOutcome(`${id}.give-up`)) === 'failed' ? true : undefined,
       );
     } finally {
       await broken.close();

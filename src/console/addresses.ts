@@ -87,3 +87,9 @@ export function addressHtml(raw: string | null | undefined, empty = '—'): stri
   if (!shown.warning) return address;
   return `${address} <mark class="homograph" title="${escapeHtml(shown.warning)}">⚠ ${escapeHtml(shown.warning)}</mark>`;
 }
+
+/** An audit actor (`staff:<email>`, `account:12`, `system`) with a staff address shown as addresses are. */
+export function actorHtml(actor: string): string {
+  const staff = /^staff:(.*)$/s.exec(actor);
+  return staff ? `staff:${addressHtml(staff[1])}` : escapeHtml(actor);
+}

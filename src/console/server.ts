@@ -18,7 +18,7 @@ import type { Database } from '../db/index.ts';
 import { OPS_PATHS, type OpsRoutesOptions, opsRoutes } from '../observability/index.ts';
 import { withTimeout } from '../queue/index.ts';
 import type { ActionContext, ConsoleQueue } from './actions.ts';
-import { addressHtml } from './addresses.ts';
+import { actorHtml, addressHtml } from './addresses.ts';
 import { changesTheQueue, mountBullBoard } from './bull-board.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerLookupRoutes } from './routes/lookup.ts';
@@ -215,6 +215,7 @@ export async function buildConsole(
         path: request.url,
         when: formatWhen,
         address: addressHtml,
+        actor: actorHtml,
       });
       return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(html);
     },

@@ -443,8 +443,9 @@ describe('sign-in throttling (item 8)', () => {
   });
 
   /**
-   * Signs in until it works, waiting as told; each wait must be within the address's cap (4 s on
-   * the replica), and a few tries must do.
+   * Signs in until it works, waiting as told; after the first (which may be left from the flood,
+   * whose waits the main console set under the default cap) each wait must be within the
+   * replica's cap for the address (4 s), and a few tries must do.
    */
   async function signInPatiently(client: ConsoleClient): Promise<void> {
     for (let tries = 0; ; tries++) {
@@ -454,7 +455,9 @@ describe('sign-in throttling (item 8)', () => {
       expect(tries).toBeLessThan(15);
       const wait = Number(response.headers.get('retry-after'));
       expect(wait).toBeGreaterThan(0);
-      expect(wait).toBeLessThanOrEqual(4);
+      expect(wait).toBeLessThanOrEqual(
+        tries === 0 ? DEFAULT_SIGN_IN_THROTTLE.perAddress.maxDelayMs / 1000 : 4,
+      );
       await new Promise((resolve) => setTimeout(resolve, wait * 1000));
     }
   }
@@ -512,8 +515,9 @@ describe('sign-in throttling (item 8)', () => {
       attacking = false;
       await attack;
     }
-    // The attacker's own address is made to wait: it got almost nothing checked meanwhile.
-    expect(attackerChecked).toBeLessThanOrEqual(2);
+    // The attacker's own address is made to wait (doubling from where the flood left it): only a
+    // few of its guesses every 50 ms were checked meanwhile.
+    expect(attackerChecked).toBeLessThanOrEqual(5);
   }, 120_000);
 
   it('counts per client address across accounts: one address guessing many accounts is slowed too', async () => {

@@ -1,5 +1,6 @@
 /**
- * Slowing down password guessing, per account address and per client IP. Each attempt is counted
+ * Slowing down password guessing, per account address and per client IP (an IPv6 client by its
+ * /64). Each attempt is counted
  * BEFORE its password is checked, in one atomic step that also says whether the key must wait:
  * of 100 parallel guesses only the few the policy lets through reach scrypt. Past the free
  * attempts, each further one makes the key wait longer (doubling, capped), and an attempt made
@@ -11,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { formatAddress, parseAddress } from '../ip/index.ts';
 
 export interface BackoffPolicy {
   /** Attempts without a success that go ahead at once. */
@@ -123,7 +125,23 @@ export interface SignInThrottle {
 }
 
 const addressKey = (email: string) => `address:${email}`;
-const clientKey = (ip: string) => `client:${ip}`;
+const clientKey = (ip: string) => `client:${clientNetwork(ip)}`;
+
+const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+
+/**
+ * What the per-client count is kept for: an IPv4 address as it is (also when written IPv4-mapped),
+ * an IPv6 address by its /64, since one subscriber is handed a whole /64 and could otherwise take
+ * a fresh address for every guess.
+ */
+export function clientNetwork(ip: string): string {
+  const mapped = IPV4_MAPPED.exec(ip);
+  const parsed = parseAddress(mapped?.[1] ?? ip);
+  if (!parsed) return ip;
+  if (parsed.version === 4) return formatAddress(4, parsed.value);
+  const prefix = (parsed.value >> 64n) << 64n;
+  return `${formatAddress(6, prefix)}/64`;
+}
 
 export function signInThrottle(
   counter: AttemptCounter,

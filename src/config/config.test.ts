@@ -12,7 +12,7 @@ describe('loadConfig', () => {
     expect(c.redis.kind).toBe('embedded');
     expect(c.replies.transport).toEqual({ kind: 'folder', dir: '/srv/h/data/outbox' });
     expect(c.replies.style).toBe('digest');
-    expect(c.console.port).toBe(8080);
+    expect(c.console).toEqual({ host: '127.0.0.1', port: 8080, trustProxy: [], secureCookies: 'auto' });
     expect(c.limits.maxTemplatesPerMessage).toBe(10);
     expect(c.senderAuth).toBe('dkim');
     expect(c.workerMaxStalledCount).toBe(1);
@@ -81,5 +81,27 @@ describe('loadConfig', () => {
     }
     expect(message).toMatch(/^E_CONFIG: /);
     expect(message).toMatch(pattern);
+  });
+
+  it('reads the proxies the console trusts and when its cookies are Secure, refusing to trust anyone', () => {
+    const c = loadConfig({
+      CONSOLE_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1',
+      CONSOLE_SECURE_COOKIES: 'Always',
+    });
+    expect(c.console).toMatchObject({
+      trustProxy: ['127.0.0.1', '10.0.0.0/8', '::1'],
+      secureCookies: 'always',
+    });
+    for (const value of ['true', '1', '2']) {
+      expect(() => loadConfig({ CONSOLE_TRUST_PROXY: value })).toThrow(
+        /E_CONFIG: CONSOLE_TRUST_PROXY: "\w+" would believe X-Forwarded-\* from whoever connects/,
+      );
+    }
+    expect(() => loadConfig({ CONSOLE_TRUST_PROXY: 'proxy.example' })).toThrow(
+      'CONSOLE_TRUST_PROXY: "proxy.example" is not an IP address or CIDR range',
+    );
+    expect(() => loadConfig({ CONSOLE_SECURE_COOKIES: 'yes' })).toThrow(
+      'CONSOLE_SECURE_COOKIES: "yes" is not one of auto, always, never',
+    );
   });
 });

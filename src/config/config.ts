@@ -14,6 +14,17 @@ export type ReplyStyle = (typeof REPLY_STYLES)[number];
 export const SENDER_AUTH_MODES = ['dkim', 'any', 'off'] as const;
 export type SenderAuthMode = (typeof SENDER_AUTH_MODES)[number];
 
+export const SECURE_COOKIE_MODES = ['auto', 'always', 'never'] as const;
+/** When the console's cookies carry `Secure`: `auto` = when the request came over HTTPS. */
+export type SecureCookieMode = (typeof SECURE_COOKIE_MODES)[number];
+
+/**
+ * The proxies in front of the console whose X-Forwarded-For and X-Forwarded-Proto are believed
+ * (addresses or CIDR ranges, as fastify's `trustProxy` takes them); empty: none, the socket's
+ * peer is the client.
+ */
+export type TrustProxy = readonly string[];
+
 export type DatabaseTarget =
   | { readonly kind: 'pglite'; readonly dataDir: string }
   | { readonly kind: 'postgres'; readonly url: string };
@@ -72,7 +83,12 @@ export interface Config {
   };
   readonly senderAuth: SenderAuthMode;
   readonly dns: DnsLimits;
-  readonly console: { readonly host: string; readonly port: number };
+  readonly console: {
+    readonly host: string;
+    readonly port: number;
+    readonly trustProxy: TrustProxy;
+    readonly secureCookies: SecureCookieMode;
+  };
   readonly limits: Limits;
   readonly workerConcurrency: number;
   /**
@@ -141,6 +157,28 @@ function readChoice<T extends string>(
   const found = choices.find((c) => c === raw.trim().toLowerCase());
   if (!found) throw configError(variable, `"${raw}" is not one of ${choices.join(', ')}`);
   return found;
+}
+
+function readTrustProxy(env: Environment, variable: string): TrustProxy {
+  const raw = (env[variable] ?? '').trim();
+  if (raw === '') return [];
+  if (/^(true|\d+)$/i.test(raw)) {
+    // Trusting every hop, or a count of them, lets a client write its own address and scheme.
+    throw configError(
+      variable,
+      `"${raw}" would believe X-Forwarded-* from whoever connects; list the proxies' addresses (e.g. 127.0.0.1,10.0.0.0/8)`,
+    );
+  }
+  const list = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of list) {
+    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry)) {
+      throw configError(variable, `"${entry}" is not an IP address or CIDR range`);
+    }
+  }
+  return list;
 }
 
 function readUrl(env: Environment, variable: string, protocols: readonly string[]): string | undefined {
@@ -249,7 +287,12 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       budgetMs: readPositiveInt(env, 'DNS_BUDGET_MS', 2_000),
       concurrency: readPositiveInt(env, 'DNS_CONCURRENCY', 8),
     },
-    console: { host: env['CONSOLE_HOST'] || '127.0.0.1', port: readPort(env, 'CONSOLE_PORT', 8080) },
+    console: {
+      host: env['CONSOLE_HOST'] || '127.0.0.1',
+      port: readPort(env, 'CONSOLE_PORT', 8080),
+      trustProxy: readTrustProxy(env, 'CONSOLE_TRUST_PROXY'),
+      secureCookies: readChoice(env, 'CONSOLE_SECURE_COOKIES', SECURE_COOKIE_MODES, 'auto'),
+    },
     limits: {
       maxMessageBytes: readPositiveInt(env, 'MAX_MESSAGE_BYTES', 10 * 1024 * 1024),
       maxRecipients: readPositiveInt(env, 'MAX_RECIPIENTS', 10),

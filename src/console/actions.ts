@@ -10,12 +10,23 @@
 import { randomBytes } from 'node:crypto';
 import { Job, type Queue, type QueueEvents } from 'bullmq';
 import { and, eq, gte, inArray, ne, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import type { Database, RejectionState, Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import type { SubmissionJob, SubmissionQueue } from '../queue/index.ts';
+import {
+  jobIdFor,
+  STAFF_JOB_SECRET,
+  type StaffJob,
+  type SubmissionJob,
+  type SubmissionQueue,
+  signStaffJob,
+  type UnsignedStaffJob,
+} from '../queue/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { showAddress } from './addresses.ts';
 import type { Flash } from './sessions.ts';
+import { sharedSecret } from './shared-secret.ts';
 import type { StaffUser } from './staff-accounts.ts';
 import { answerRecipient, queueStaffAnswer } from './staff-answer.ts';
 
@@ -23,6 +34,8 @@ import { answerRecipient, queueStaffAnswer } from './staff-answer.ts';
 export interface ConsoleQueue {
   /** The BullMQ queue of `SUBMISSIONS_QUEUE`: for bull-board and for waiting on jobs. */
   readonly bullQueue: Queue;
+  /** The queue's Redis connection: the sign-in counters live there, shared by every console. */
+  readonly redis: Redis;
   /** Adds the job under `jobIdFor(job, nonce)`; a Problem when Redis is unreachable. */
   enqueue(
     job: SubmissionJob,
@@ -31,7 +44,11 @@ export interface ConsoleQueue {
 }
 
 export function consoleQueueFrom(queue: SubmissionQueue): ConsoleQueue {
-  return { bullQueue: queue.queue, enqueue: (job, options) => queue.enqueue(job, options) };
+  return {
+    bullQueue: queue.queue,
+    redis: queue.redis,
+    enqueue: (job, options) => queue.enqueue(job, options),
+  };
 }
 
 export interface ActionContext {
@@ -178,7 +195,8 @@ export async function dismiss(
           originalMessageId: submission.messageId,
           text: answerText,
         });
-        sentence += ` Your answer to ${to.value} is in the outbox.`;
+        const shown = showAddress(to.value);
+        sentence += ` Your answer to ${shown.text}${shown.warning ? ` (⚠ ${shown.warning})` : ''} is in the outbox.`;
       }
       await audit(
         tx,
@@ -210,12 +228,21 @@ class AnswerRefused extends Error {
   }
 }
 
+/**
+ * A staff job with the console's proof for the job id it is queued under: the worker runs no
+ * staff job without it (see src/worker/staff-job-check.ts). The key is shared by every console
+ * (and the worker) through the database.
+ */
+export async function signedStaffJob(db: Database, job: UnsignedStaffJob, jobId: string): Promise<StaffJob> {
+  return signStaffJob(job, jobId, await sharedSecret(db, STAFF_JOB_SECRET));
+}
+
 function jobFor(
   action: JobAction,
   rejection: RejectionRow,
   staff: StaffUser,
   note: string,
-): Result<SubmissionJob> {
+): Result<UnsignedStaffJob> {
   const base = { staff: staff.email, note, submissionId: rejection.submissionId, rejectionId: rejection.id };
   if (action.kind === 'reprocess') {
     return ok({
@@ -300,8 +327,10 @@ export async function runJobAction(
   const rejection = claimed.value;
 
   // A fresh nonce per action: after a reopen, the next action on the same template is a new job.
+  const nonce = `r${rejection.id}-${randomBytes(4).toString('hex')}`;
+  const signed = await signedStaffJob(ctx.db, job.value, jobIdFor(job.value, nonce));
   const queued = await queue
-    .enqueue(job.value, { nonce: `r${rejection.id}-${randomBytes(4).toString('hex')}` })
+    .enqueue(signed, { nonce })
     .catch((error: Error) => fail(problem('E_QUEUE_UNAVAILABLE', error.message)));
   if (!queued.ok) {
     await reopen(

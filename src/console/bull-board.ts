@@ -20,14 +20,26 @@ export function withKeysHidden(value: unknown, depth = 0): unknown {
 }
 
 /**
- * The queue as bull-board shows it. Job data can hold what staff typed (an edited template with
- * its key line, a note): shown with keys hidden, like every other page of the console.
+ * The queue as bull-board shows it: read-only, for every staff member. Its buttons (add, retry,
+ * clean, empty, obliterate, pause, edit data) would act on the queue outside the console's
+ * actions: a job added there could name any staff member and waive any rule. Job data can hold
+ * what staff typed (an edited template with its key line, a note): shown with keys hidden, like
+ * every other page of the console.
  */
 export function dashboardAdapter(queue: Queue): BullMQAdapter {
-  const adapter = new BullMQAdapter(queue);
+  const adapter = new BullMQAdapter(queue, { readOnlyMode: true });
   adapter.setFormatter('data', (data: unknown) => withKeysHidden(data));
   adapter.setFormatter('returnValue', (value: unknown) => withKeysHidden(value));
   return adapter;
+}
+
+/**
+ * Whether a request to the dashboard could change something. Read-only mode hides the buttons
+ * and bull-board refuses most such calls itself; the console refuses every one before bull-board
+ * sees it, so a route a later bull-board adds is closed too.
+ */
+export function changesTheQueue(method: string): boolean {
+  return method !== 'GET' && method !== 'HEAD';
 }
 
 export async function mountBullBoard(app: FastifyInstance, queue: Queue, basePath: string): Promise<void> {

@@ -3,7 +3,12 @@
  * actions (reprocess, override, edit and apply through the worker; dismiss here), registry
  * look-up, and bull-board under /queues.
  */
-export { type ConsoleQueue, consoleQueueFrom } from './actions.ts';
+export { type ConsoleQueue, consoleQueueFrom, signedStaffJob } from './actions.ts';
 export { generateOneTimePassword, MIN_PASSWORD_LENGTH } from './passwords.ts';
 export { type ConsoleLogger, type ConsoleOptions, type RunningConsole, startConsole } from './server.ts';
-export { createStaffUser, type LockoutPolicy, type StaffUser } from './staff-accounts.ts';
+export {
+  type BackoffPolicy,
+  DEFAULT_SIGN_IN_THROTTLE,
+  type SignInThrottlePolicy,
+} from './sign-in-throttle.ts';
+export { createStaffUser, type StaffUser } from './staff-accounts.ts';

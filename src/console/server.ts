@@ -18,14 +18,22 @@ import type { Database } from '../db/index.ts';
 import { OPS_PATHS, type OpsRoutesOptions, opsRoutes } from '../observability/index.ts';
 import { withTimeout } from '../queue/index.ts';
 import type { ActionContext, ConsoleQueue } from './actions.ts';
-import { mountBullBoard } from './bull-board.ts';
+import { actorHtml, addressHtml } from './addresses.ts';
+import { changesTheQueue, mountBullBoard } from './bull-board.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerLookupRoutes } from './routes/lookup.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
 import { registerSubmissionRoutes } from './routes/submission.ts';
+import { CONSOLE_POLICY, dashboardPolicy, FIXED_HEADERS } from './security-headers.ts';
 import { findSession, SESSION_COOKIE, type SignedInStaff, takeFlash } from './sessions.ts';
 import { sharedSecret } from './shared-secret.ts';
-import { DEFAULT_LOCKOUT, type LockoutPolicy } from './staff-accounts.ts';
+import {
+  memoryAttemptCounter,
+  redisAttemptCounter,
+  type SignInThrottle,
+  type SignInThrottlePolicy,
+  signInThrottle,
+} from './sign-in-throttle.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,7 +53,8 @@ export interface ConsoleOptions {
   readonly logger?: ConsoleLogger;
   /** How long an action waits for the worker (default 30 s). */
   readonly jobTimeoutMs?: number;
-  readonly lockout?: LockoutPolicy;
+  /** How sign-in attempts are slowed down (DEFAULT_SIGN_IN_THROTTLE when absent). */
+  readonly signInThrottle?: SignInThrottlePolicy;
   /** /metrics, /healthz and /readyz on the console's port (no sign-in; see observability/). */
   readonly ops?: OpsRoutesOptions;
 }
@@ -58,6 +67,13 @@ export interface RunningConsole {
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const STYLESHEET = fs.readFileSync(path.join(HERE, 'console.css'));
 
+const isDashboard = (url: string) => url === '/queues' || url.startsWith('/queues/');
+
+/** What a CSRF token is bound to: the session (by its digest), or no session. */
+function csrfBinding(staff: SignedInStaff | null): string {
+  return staff ? staff.tokenDigest : 'signed-out';
+}
+
 /** Paths a visitor without a session may reach. */
 const PUBLIC_PATHS = new Set(['/login', '/console.css']);
 
@@ -65,7 +81,10 @@ export interface PageContext {
   readonly db: Database;
   readonly config: Config;
   readonly actions: ActionContext;
-  readonly lockout: LockoutPolicy;
+  readonly throttle: SignInThrottle;
+  readonly logger: ConsoleLogger | undefined;
+  /** `Secure` for the console's cookies, as CONSOLE_SECURE_COOKIES decides. */
+  readonly cookieOptions: { readonly secure: boolean | 'auto' };
   render(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -78,7 +97,16 @@ export async function buildConsole(
   options: ConsoleOptions,
 ): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const { config, db, queue } = options;
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const trustProxy = config.console.trustProxy;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 256 * 1024,
+    // request.ip (the sign-in throttle's client) and request.protocol (Secure cookies) come from
+    // X-Forwarded-* only when those proxies are named: otherwise any client could choose them.
+    trustProxy: trustProxy.length > 0 ? [...trustProxy] : false,
+  });
+  const secure = { auto: 'auto', always: true, never: false } as const;
+  const cookieOptions = { secure: secure[config.console.secureCookies] };
   const eta = new Eta({ views: path.join(HERE, 'views'), autoEscape: true, cache: true });
   const listening = queue ? await openQueueEvents(queue) : undefined;
   const events = listening?.events;
@@ -86,15 +114,17 @@ export async function buildConsole(
   // One secret for every console process signs the CSRF cookie (see shared-secret.ts).
   await app.register(fastifyCookie, { secret: await sharedSecret(db, 'csrf-cookie') });
   await app.register(fastifyFormbody);
+  // A token is bound to the session it was shown in (its digest, or 'signed-out'): a token from
+  // another session, or from the sign-in page before this session began, is refused.
   await app.register(fastifyCsrf, {
-    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: 'auto' },
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', ...cookieOptions },
+    csrfOpts: { hmacKey: await sharedSecret(db, 'csrf-session-binding') },
+    getUserInfo: (request) => csrfBinding(request.staff),
   });
   app.decorateRequest('staff', null);
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'same-origin');
-    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.headers(FIXED_HEADERS);
     const url = request.url.split('?')[0] ?? '/';
     // Probes and scrapes must not need the database (the session look-up does).
     if (options.ops && OPS_PATHS.has(url)) return;
@@ -109,6 +139,23 @@ export async function buildConsole(
     if (request.staff.mustChangePassword && url !== '/password' && url !== '/logout') {
       return reply.redirect('/password', 303);
     }
+    if (isDashboard(url) && changesTheQueue(request.method)) {
+      return reply
+        .code(405)
+        .send({ error: 'E_READ_ONLY: the queue dashboard is read-only; act on rejections in the console' });
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
+    const dashboard = isDashboard(request.url.split('?')[0] ?? '/');
+    reply.header(
+      'Content-Security-Policy',
+      dashboard ? dashboardPolicy(html && typeof payload === 'string' ? payload : undefined) : CONSOLE_POLICY,
+    );
+    // Over HTTPS (directly or as a trusted proxy says), the browser is told to stay on it.
+    if (request.protocol === 'https') reply.header('Strict-Transport-Security', 'max-age=31536000');
+    return payload;
   });
 
   app.setErrorHandler(async (error: Error & { code?: string; statusCode?: number }, request, reply) => {
@@ -151,17 +198,24 @@ export async function buildConsole(
     db,
     config,
     actions,
-    lockout: options.lockout ?? DEFAULT_LOCKOUT,
+    throttle: signInThrottle(
+      queue ? redisAttemptCounter(queue.redis) : memoryAttemptCounter(),
+      options.signInThrottle,
+    ),
+    cookieOptions,
+    logger: options.logger,
     render: async (request, reply, view, data) => {
       const flash = request.staff ? await takeFlash(db, request.staff.tokenDigest) : undefined;
       const html = await eta.renderAsync(view, {
         ...data,
         staff: request.staff,
-        csrf: reply.generateCsrf(),
+        csrf: reply.generateCsrf({ userInfo: csrfBinding(request.staff) }),
         flash,
         hasQueue: queue !== undefined,
         path: request.url,
         when: formatWhen,
+        address: addressHtml,
+        actor: actorHtml,
       });
       return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(html);
     },

@@ -1,26 +1,19 @@
 /**
- * Staff accounts and signing in: who they are, their password, and the lock-out that makes
- * guessing passwords slow. Every attempt is recorded, known address or not.
+ * Staff accounts and signing in: who they are, their password, and the throttle that makes
+ * guessing passwords slow (sign-in-throttle.ts). Every attempt is recorded, known address or not.
  */
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { DECOY_HASH, hashPassword, passwordWeakness, verifyPassword } from './passwords.ts';
+import type { SignInThrottle } from './sign-in-throttle.ts';
 
 export interface StaffUser {
   readonly id: number;
   readonly email: string;
   readonly mustChangePassword: boolean;
 }
-
-export interface LockoutPolicy {
-  /** Failures within `windowMs` (since the last success) that lock an address out. */
-  readonly maxFailures: number;
-  readonly windowMs: number;
-}
-
-export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, windowMs: 15 * 60_000 };
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
 
@@ -72,43 +65,35 @@ export async function changePassword(
   return ok({ ...user, mustChangePassword: false });
 }
 
-/** Failures since the last success within the window: how close the address is to lock-out. */
-async function recentFailures(db: Database, email: string, policy: LockoutPolicy): Promise<number> {
-  const since = new Date(Date.now() - policy.windowMs);
-  const a = tables.staffLoginAttempts;
-  const [row] = await db
-    .select({
-      failures: sql<number>`count(*) filter (where not ${a.succeeded} and ${a.at} > coalesce(
-        (select max(s.at) from staff_login_attempts s where s.email = ${email} and s.succeeded), 'epoch'))`.mapWith(
-        Number,
-      ),
-    })
-    .from(a)
-    .where(and(eq(a.email, email), gt(a.at, since)));
-  return row?.failures ?? 0;
+/** Why a sign-in was refused; a throttled one also says when to try again. */
+export interface SignInRefusal extends Problem {
+  readonly retryAfterSeconds?: number;
 }
 
 /**
- * Checks an address and password. A locked-out address is refused even with the right
- * password, and says so; a wrong password and an unknown address get the same answer.
+ * Checks an address and password. An attempt the throttle makes wait is refused before its
+ * password is checked, and says how long to wait; a wrong password and an unknown address get
+ * the same answer. Every attempt is recorded, known address or not.
  */
 export async function signIn(
   db: Database,
   rawEmail: string,
   password: string,
   remoteAddress: string,
-  policy: LockoutPolicy = DEFAULT_LOCKOUT,
-): Promise<Result<StaffUser, Problem>> {
+  throttle: SignInThrottle,
+): Promise<Result<StaffUser, SignInRefusal>> {
   const email = normaliseEmail(rawEmail).slice(0, 320);
-  if ((await recentFailures(db, email, policy)) >= policy.maxFailures) {
+  const waitMs = await throttle.admit(email, remoteAddress);
+  if (waitMs > 0) {
     await db.insert(tables.staffLoginAttempts).values({ email, succeeded: false, remoteAddress });
-    const minutes = Math.round(policy.windowMs / 60_000);
-    return fail(
-      problem(
-        'E_LOCKED_OUT',
-        `too many failed sign-ins for this address: it is locked for ${minutes} minutes after the last attempt`,
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    return fail({
+      ...problem(
+        'E_SIGN_IN_THROTTLED',
+        `too many failed sign-ins for this address or from your network: wait ${seconds} s and try again (this try was not checked)`,
       ),
-    );
+      retryAfterSeconds: seconds,
+    });
   }
   const [row] = await db.select().from(tables.staffUsers).where(eq(tables.staffUsers.email, email));
   const usable = row !== undefined && row.disabledAt === null;
@@ -116,5 +101,6 @@ export async function signIn(
   const succeeded = usable && matches;
   await db.insert(tables.staffLoginAttempts).values({ email, succeeded, remoteAddress });
   if (!succeeded) return fail(problem('E_SIGN_IN_FAILED', 'that e-mail address and password do not match'));
+  await throttle.succeeded(email, remoteAddress);
   return ok({ id: row.id, email: row.email, mustChangePassword: row.mustChangePassword });
 }

@@ -3,7 +3,12 @@
  * same submission twice is a no-op while the job exists). Staff actions from the console are
  * jobs too, so every change to the registry goes through the one worker path.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
 export const SUBMISSIONS_QUEUE = 'submissions';
+
+/** The name, in the database's console_secrets, of the key the console signs staff jobs with. */
+export const STAFF_JOB_SECRET = 'staff-jobs';
 
 /** Process a received submission: extract, parse, authorize, apply, reply. */
 export interface ProcessSubmissionJob {
@@ -15,6 +20,14 @@ export interface StaffIdentity {
   /** The staff member's e-mail address, as signed in to the console. */
   readonly staff: string;
   readonly note: string;
+  /**
+   * HMAC-SHA256 (hex) of the job id and the rest of the job under the console's staff-job key:
+   * proof that the console's own action path made it, for this job id only (a copy queued again
+   * under another id is refused). Anyone who can write to Redis (or reach bull-board) can add a
+   * job; only the console and the worker read the key (from the database), so no staff job runs
+   * without it.
+   */
+  readonly proof: string;
 }
 
 /**
@@ -62,8 +75,6 @@ export interface GiveUpJob {
   readonly cause: string;
 }
 
-export type SubmissionJob = ProcessSubmissionJob | ReprocessJob | OverrideJob | EditAndApplyJob | GiveUpJob;
-
 /** What BullMQ writes on a job failed because its workers died under it more than `maxStalledCount` times. */
 export const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
 
@@ -94,8 +105,47 @@ export function describeFailure(job: FailedJobFacts): JobFailure {
   return { tries: Math.max(job.attemptsMade, 1), cause: job.failedReason };
 }
 
+export type StaffJob = ReprocessJob | OverrideJob | EditAndApplyJob;
+export type SubmissionJob = ProcessSubmissionJob | GiveUpJob | StaffJob;
+
+/** A staff job before the console signs it. */
+export type UnsignedStaffJob =
+  | Omit<ReprocessJob, 'proof'>
+  | Omit<OverrideJob, 'proof'>
+  | Omit<EditAndApplyJob, 'proof'>;
+
+/** JSON with keys sorted at every depth: the same job always reads as the same bytes. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, inner]) => inner !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function proofOf(job: object, jobId: string, secret: string): string {
+  const { proof: _, ...signed } = job as { proof?: unknown };
+  return createHmac('sha256', secret)
+    .update(`${jobId}\n${canonicalJson(signed)}`)
+    .digest('hex');
+}
+
+/** The job as queued under `jobId`, with the console's proof. */
+export function signStaffJob(job: UnsignedStaffJob, jobId: string, secret: string): StaffJob {
+  return { ...job, proof: proofOf(job, jobId, secret) } as StaffJob;
+}
+
+/** Whether the job carries the proof the console would have given exactly this job under this id. */
+export function hasValidProof(job: StaffJob, jobId: string, secret: string): boolean {
+  if (typeof job.proof !== 'string' || !/^[0-9a-f]{64}$/.test(job.proof)) return false;
+  return timingSafeEqual(Buffer.from(job.proof, 'hex'), Buffer.from(proofOf(job, jobId, secret), 'hex'));
+}
+
 /** BullMQ job ids must not contain ':' nor be integers. */
-export function jobIdFor(job: SubmissionJob, nonce: string | number = 0): string {
+export function jobIdFor(job: SubmissionJob | UnsignedStaffJob, nonce: string | number = 0): string {
   if (job.kind === 'process') return job.submissionId;
   // One give-up per submission: the sweeper adding it again finds it there.
   if (job.kind === 'give-up') return `${job.submissionId}.give-up`;

@@ -7,21 +7,17 @@
  */
 import { eq } from 'drizzle-orm';
 import { type RejectionState, tables } from '../db/index.ts';
-import {
-  type EditAndApplyJob,
-  type OverrideJob,
-  type ReprocessJob,
-  UnrecoverableError,
-} from '../queue/index.ts';
-import type { ErrorCode } from '../shared/errors.ts';
+import { type StaffJob, UnrecoverableError } from '../queue/index.ts';
+import { type ErrorCode, formatProblem } from '../shared/errors.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import type { TemplateResult } from './outcome.ts';
 import { loadSubmission, processSubmission, readSubmission, replyRequest } from './process-submission.ts';
 import { runTemplate, storedResult } from './run-template.ts';
+import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
 import { reparseEdited } from './template-edit.ts';
 
-export type StaffJob = ReprocessJob | OverrideJob | EditAndApplyJob;
+export type { StaffJob } from '../queue/index.ts';
 
 /** What a rejection becomes when the staff action approves its template (as the console names it). */
 const CLOSES_AS: Record<StaffJob['kind'], Exclude<RejectionState, 'open'>> = {
@@ -31,6 +27,13 @@ const CLOSES_AS: Record<StaffJob['kind'], Exclude<RejectionState, 'open'>> = {
 };
 
 export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: string): Promise<void> {
+  const checked = await checkStaffJob(ctx.db, job, jobId);
+  if (!checked.ok) {
+    const why = formatProblem(checked.error);
+    await auditRefusedStaffJob(ctx.db, job, jobId, why);
+    ctx.logger.error({ jobId, claimedStaff: job.staff, kind: job.kind }, why);
+    throw new UnrecoverableError(why);
+  }
   const submission = await loadSubmission(ctx.db, job.submissionId);
   if (!submission) throw new UnrecoverableError(`submission ${job.submissionId} does not exist`);
 

@@ -77,7 +77,7 @@ describe('the submission page over HTTP, keys hidden in every decodable form (Po
     if (!staff.ok) throw new Error(staff.error.message);
     const base = loadConfig({ DATABASE_URL: handle.target.kind === 'postgres' ? handle.target.url : '' });
     running = await startConsole({
-      config: { ...base, console: { host: '127.0.0.1', port: 0 } },
+      config: { ...base, console: { ...base.console, host: '127.0.0.1', port: 0 } },
       db: handle.db,
     });
     get = await signIn(`http://127.0.0.1:${running.port}`);

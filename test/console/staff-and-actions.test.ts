@@ -8,10 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staffCommand } from '../../src/commands/staff.ts';
 import { type Config, loadConfig } from '../../src/config/index.ts';
 import { dismiss } from '../../src/console/actions.ts';
+import {
+  DEFAULT_SIGN_IN_THROTTLE,
+  memoryAttemptCounter,
+  signInThrottle,
+} from '../../src/console/sign-in-throttle.ts';
 import { createStaffUser, type StaffUser, signIn } from '../../src/console/staff-accounts.ts';
 import { tables } from '../../src/db/index.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { seedRejectedSubmission } from './support/rows.ts';
+
+const freshThrottle = () => signInThrottle(memoryAttemptCounter());
 
 function output(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
@@ -42,7 +49,7 @@ describe('hostmasterd staff add (PostgreSQL, as an operator runs it)', () => {
     expect(code).toBe(0);
     const otp = /one-time password: (\S+)/.exec(out.text())?.[1];
     expect(otp).toBeDefined();
-    const signedIn = await signIn(handle.db, 'dana@registry.example', otp!, '127.0.0.1');
+    const signedIn = await signIn(handle.db, 'dana@registry.example', otp!, '127.0.0.1', freshThrottle());
     expect(signedIn).toMatchObject({ ok: true, value: { mustChangePassword: true } });
 
     const piped = await staffCommand(['add', 'erin@registry.example'], {
@@ -53,7 +60,7 @@ describe('hostmasterd staff add (PostgreSQL, as an operator runs it)', () => {
     });
     expect(piped).toBe(0);
     expect(
-      await signIn(handle.db, 'erin@registry.example', 'a chosen passphrase', '127.0.0.1'),
+      await signIn(handle.db, 'erin@registry.example', 'a chosen passphrase', '127.0.0.1', freshThrottle()),
     ).toMatchObject({
       ok: true,
       value: { mustChangePassword: false },
@@ -111,31 +118,38 @@ describe.each(BACKENDS)('staff on %s', (backend) => {
   });
   afterAll(async () => handle?.close());
 
-  it('answers a wrong password and an unknown address alike, and locks out after the limit', async () => {
-    const policy = { maxFailures: 3, windowMs: 60_000 };
-    const unknown = await signIn(handle.db, 'nobody@registry.example', 'whatever', '127.0.0.1', policy);
-    const wrong = await signIn(handle.db, 'bob@registry.example', 'whatever', '127.0.0.1', policy);
+  it('answers a wrong password and an unknown address alike, and makes an address wait past its free tries', async () => {
+    const throttle = signInThrottle(memoryAttemptCounter(), {
+      ...DEFAULT_SIGN_IN_THROTTLE,
+      perAddress: { freeAttempts: 3, firstDelayMs: 60_000, maxDelayMs: 60_000, forgetAfterMs: 60_000 },
+    });
+    const unknown = await signIn(handle.db, 'nobody@registry.example', 'whatever', '127.0.0.1', throttle);
+    const wrong = await signIn(handle.db, 'bob@registry.example', 'whatever', '127.0.0.1', throttle);
     expect(unknown).toEqual(wrong);
     expect(wrong).toMatchObject({ ok: false, error: { code: 'E_SIGN_IN_FAILED' } });
     // A success clears the count.
     expect(
-      (await signIn(handle.db, 'BOB@registry.example', 'builder of many things', '127.0.0.1', policy)).ok,
+      (await signIn(handle.db, 'BOB@registry.example', 'builder of many things', '127.0.0.1', throttle)).ok,
     ).toBe(true);
-    for (let i = 0; i < 3; i++)
-      await signIn(handle.db, 'bob@registry.example', `wrong ${i}`, '127.0.0.1', policy);
-    const locked = await signIn(
+    // Three free tries, and the fourth makes the address wait.
+    for (let i = 0; i < 4; i++)
+      await signIn(handle.db, 'bob@registry.example', `wrong ${i}`, '127.0.0.1', throttle);
+    const waiting = await signIn(
       handle.db,
       'bob@registry.example',
       'builder of many things',
       '127.0.0.1',
-      policy,
+      throttle,
     );
-    expect(locked).toMatchObject({ ok: false, error: { code: 'E_LOCKED_OUT' } });
+    expect(waiting).toMatchObject({ ok: false, error: { code: 'E_SIGN_IN_THROTTLED' } });
+    const wait = waiting.ok ? 0 : (waiting.error.retryAfterSeconds ?? 0);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60);
     const attempts = await handle.db
       .select()
       .from(tables.staffLoginAttempts)
       .where(eq(tables.staffLoginAttempts.email, 'bob@registry.example'));
-    expect(attempts).toHaveLength(6);
+    expect(attempts).toHaveLength(7);
   });
 
   it('lets one of two racing staff dismiss a rejection and tells the other who did', async () => {

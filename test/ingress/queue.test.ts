@@ -69,6 +69,8 @@ describe('submission queue', () => {
         templateIndexes: [2],
         staff: 'staff@rir.example',
         note: 'org fixed',
+        // The queue carries it as given; only the worker checks it (test/worker/forged-staff-jobs.test.ts).
+        proof: '0'.repeat(64),
       };
       expect(await queue.enqueue(reprocess, { nonce: 'n1' })).toEqual({
         ok: true,

@@ -5,8 +5,9 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStaffUser, signedStaffJob } from '../../src/console/index.ts';
 import { tables } from '../../src/db/index.ts';
-import type { SubmissionJob } from '../../src/queue/index.ts';
+import { jobIdFor, type UnsignedStaffJob } from '../../src/queue/index.ts';
 import { seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
@@ -20,13 +21,19 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ backend });
+    const staff = await createStaffUser(stack.database.db, STAFF.staff, 'a long staff passphrase', {
+      oneTime: false,
+    });
+    if (!staff.ok) throw new Error(staff.error.message);
   });
   afterAll(async () => {
     await stack?.close();
   });
 
-  async function enqueue(job: SubmissionJob, nonce: string): Promise<void> {
-    const queued = await stack.daemon.queue.enqueue(job, { nonce });
+  /** Signed as the console signs its actions (the worker runs no staff job without it). */
+  async function enqueue(job: UnsignedStaffJob, nonce: string): Promise<void> {
+    const signed = await signedStaffJob(stack.database.db, job, jobIdFor(job, nonce));
+    const queued = await stack.daemon.queue.enqueue(signed, { nonce });
     if (!queued.ok) throw new Error(queued.error.message);
   }
 

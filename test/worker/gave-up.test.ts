@@ -7,6 +7,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/index.ts';
+import { createStaffUser, signedStaffJob } from '../../src/console/index.ts';
 import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
 import { storeSubmission, sweepOnce } from '../../src/ingress/index.ts';
 import { SubmissionQueue, startSubmissionWorker } from '../../src/queue/index.ts';
@@ -129,17 +130,19 @@ describe('a job that fails every try (postgres, real Redis)', () => {
       logger: silentLogger(),
       texts: loadReplyTexts(),
     });
-    await runStaffJob(
-      ctx,
-      {
-        kind: 'reprocess',
-        submissionId: id,
-        templateIndexes: [],
-        staff: 'alice@registry.example',
-        note: 'table restored',
-      },
-      `reprocess.${id}.1`,
-    );
+    const staff = await createStaffUser(database.db, 'alice@registry.example', 'a long staff passphrase', {
+      oneTime: false,
+    });
+    if (!staff.ok) throw new Error(staff.error.message);
+    const jobId = `reprocess.${id}.1`;
+    const reprocess = {
+      kind: 'reprocess',
+      submissionId: id,
+      templateIndexes: [],
+      staff: 'alice@registry.example',
+      note: 'table restored',
+    } as const;
+    await runStaffJob(ctx, await signedStaffJob(database.db, reprocess, jobId), jobId);
     expect(await netByName(database.db, 'DEMO-GAVE-UP')).toHaveLength(1);
     const [done] = await database.db.select().from(tables.submissions).where(eq(tables.submissions.id, id));
     expect(done).toMatchObject({ state: 'done', refusalCode: null });

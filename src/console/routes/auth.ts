@@ -3,13 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { PageContext } from '../server.ts';
 import { closeSession, openSession, SESSION_COOKIE, setFlash } from '../sessions.ts';
 import { changePassword, signIn } from '../staff-accounts.ts';
-import { field, safeNext } from './form.ts';
-
-const COOKIE_OPTIONS = { httpOnly: true, sameSite: 'strict', path: '/', secure: 'auto' } as const;
+import { AFTER_SIGN_IN, field, safeNext } from './form.ts';
 
 export function registerAuthRoutes(app: FastifyInstance, page: PageContext): void {
+  const cookieOptions = { ...page.cookieOptions, httpOnly: true, sameSite: 'strict', path: '/' } as const;
+
   app.get('/login', async (request, reply) => {
-    if (request.staff) return reply.redirect('/', 303);
+    if (request.staff) return reply.redirect(AFTER_SIGN_IN, 303);
     return await page.render(request, reply, 'login', {
       title: 'Sign in',
       next: safeNext(field(request.query, 'next')),
@@ -21,10 +21,30 @@ export function registerAuthRoutes(app: FastifyInstance, page: PageContext): voi
   app.post('/login', async (request, reply) => {
     const email = field(request.body, 'email');
     const next = safeNext(field(request.body, 'next'));
-    const result = await signIn(page.db, email, field(request.body, 'password'), request.ip, page.lockout);
+    const result = await signIn(
+      page.db,
+      email,
+      field(request.body, 'password'),
+      request.ip,
+      page.throttle,
+    ).catch((error: Error) => {
+      // No counting, no checking: a password is never tried without the throttle's say.
+      page.logger?.error({ err: error }, 'sign-in throttle unavailable');
+      return undefined;
+    });
+    if (!result) {
+      return await page.render(request, reply.code(503), 'login', {
+        title: 'Sign in',
+        next,
+        email,
+        error:
+          'Signing in is unavailable: the console cannot reach Redis, where sign-in attempts are counted. Try again in a minute.',
+      });
+    }
     if (!result.ok) {
-      const status = result.error.code === 'E_LOCKED_OUT' ? 429 : 401;
-      return await page.render(request, reply.code(status), 'login', {
+      const wait = result.error.retryAfterSeconds;
+      if (wait !== undefined) reply.header('Retry-After', String(wait));
+      return await page.render(request, reply.code(wait !== undefined ? 429 : 401), 'login', {
         title: 'Sign in',
         next,
         email,
@@ -32,13 +52,13 @@ export function registerAuthRoutes(app: FastifyInstance, page: PageContext): voi
       });
     }
     const token = await openSession(page.db, result.value);
-    reply.setCookie(SESSION_COOKIE, token, { ...COOKIE_OPTIONS, maxAge: 12 * 3600 });
+    reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: 12 * 3600 });
     return reply.redirect(result.value.mustChangePassword ? '/password' : next, 303);
   });
 
   app.post('/logout', async (request, reply) => {
     if (request.staff) await closeSession(page.db, request.staff.tokenDigest);
-    reply.clearCookie(SESSION_COOKIE, COOKIE_OPTIONS);
+    reply.clearCookie(SESSION_COOKIE, cookieOptions);
     return reply.redirect('/login', 303);
   });
 

@@ -52,7 +52,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
     LOG_LEVEL: 'silent',
   });
-  const config: Config = { ...base, console: { host: '127.0.0.1', port: 0 } };
+  const config: Config = { ...base, console: { ...base.console, host: '127.0.0.1', port: 0 } };
   let daemon: Daemon | undefined;
   try {
     daemon = await startDaemon({ config, logger: createLogger({ level: 'silent' }), outboxPollMs: 200 });

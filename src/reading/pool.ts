@@ -41,6 +41,8 @@ interface Thread {
 }
 
 const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
+/** A thread loads tsx and the parsers (a second or so on a busy machine); one that never gets there fails its messages. */
+const START_LIMIT_MS = 60_000;
 
 const seconds = (ms: number) => `${(ms / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s`;
 
@@ -109,6 +111,9 @@ export class ReadingPool {
     });
     const thread: Thread = { worker, ready: false };
     this.threads.add(thread);
+    thread.timer = setTimeout(() => {
+      void this.end(thread, new Error(`a reading thread did not start within ${seconds(START_LIMIT_MS)}`));
+    }, START_LIMIT_MS).unref();
     worker.on('message', (answer: ThreadAnswer) => this.answer(thread, answer));
     worker.on('error', (error: Error & { code?: string }) => {
       const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
@@ -121,6 +126,7 @@ export class ReadingPool {
 
   private answer(thread: Thread, answer: ThreadAnswer): void {
     if ('ready' in answer) {
+      clearTimeout(thread.timer);
       thread.ready = true;
       thread.worker.unref();
       this.dispatch();

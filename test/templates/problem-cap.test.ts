@@ -74,6 +74,22 @@ describe('problems per template are capped', () => {
     expect(result.error.filter((p) => p.code === 'E_UNEXPECTED_LINE')).toHaveLength(3);
   });
 
+  it('costs time in proportion to the problems found, listed or not', () => {
+    const cpuMs = (text: string) => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 3; i++) {
+        const before = process.cpuUsage();
+        parseSubmission({ text });
+        const used = process.cpuUsage(before);
+        best = Math.min(best, (used.user + used.system) / 1000);
+      }
+      return best;
+    };
+    const small = cpuMs(templateWithProblems(7_750));
+    const large = cpuMs(templateWithProblems(124_000)); // 16 times the lines
+    expect(large / Math.max(small, 1)).toBeLessThan(16 * 3);
+  });
+
   it('lint prints the capped list (it threw on the spread of every line)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lint-cap-'));
     const file = join(dir, 'many.txt');

@@ -47,9 +47,9 @@ export interface Limits {
   readonly idleTimeoutMs: number;
   /** The slowest a message may arrive during DATA, bytes per second over each 30 s; slower is cut with 421. */
   readonly minDataBytesPerSecond: number;
-  /** Messages received and stored at the same time (DATA phases); others wait their turn briefly, then hear 421. */
+  /** Large messages (over 256 KiB) held in memory at once while received and stored; others wait briefly, then hear 421. */
   readonly maxConcurrentData: number;
-  /** Refused commands (unknown recipients, syntax and sequence errors) before a connection is closed with 421. */
+  /** Refused commands (4xx/5xx: unknown recipients, syntax and sequence errors) before a connection is closed with 421. */
   readonly maxRefusedCommands: number;
 }
 

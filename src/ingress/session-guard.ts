@@ -1,6 +1,9 @@
 /**
  * What keeps one client from holding the SMTP ingress: a cap on connections per client address,
  * a deadline on the whole session, a deadline on each command, and a cap on refused commands.
+ * The cap on all sessions is counted here too, over admitted sessions only: smtp-server's
+ * maxClients also counted connections from a flooding address in the 100 ms before they are
+ * refused, so a burst of them turned everyone else away.
  *
  * smtp-server's own idle timeout restarts on every byte, so a client sending one byte every
  * 25 s kept a connection for ever, and a hundred such connections kept every other sender at
@@ -21,6 +24,8 @@ import { clientKey } from './client-key.ts';
 type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;
 
 export interface SessionGuardOptions {
+  /** Sessions at once from everyone (smtp-server's maxClients also counted connections about to be refused). */
+  readonly maxConnections: number;
   readonly maxConnectionsPerClient: number;
   readonly sessionTimeoutMs: number;
   readonly idleTimeoutMs: number;
@@ -45,9 +50,13 @@ interface Guarded {
   ended: boolean;
 }
 
-/** A reply that refuses what the client asked (5xx; 452 is too many recipients). */
+/**
+ * A reply that refuses what the client asked, for good (5xx) or for now (4xx: a client asking
+ * again and again after "over the limit, try later" is not waiting as it was told). 421 ends the
+ * session anyway.
+ */
 function isRefusal(code: number): boolean {
-  return code >= 500 || code === 452;
+  return code >= 450 && code !== 421;
 }
 
 export function smtpError(code: number, text: string, reason: string): SMTPServerError & { reason: string } {
@@ -76,6 +85,15 @@ export class SessionGuards {
         421,
         `4.7.0 ${open} connections from ${key} are open, the limit; please try again later`,
         'E_TOO_MANY_CONNECTIONS',
+      );
+    }
+    if (this.sessions.size >= this.options.maxConnections) {
+      this.options.logger.warn({ open: this.sessions.size }, 'smtp connection refused: the ingress is full');
+      this.options.onRefusal?.('E_INGRESS_FULL', 421);
+      return smtpError(
+        421,
+        '4.7.0 Too many connected clients; please try again in a moment',
+        'E_INGRESS_FULL',
       );
     }
     const connection = this.connectionOf(session);

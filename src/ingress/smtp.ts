@@ -19,8 +19,9 @@ import type { Executor } from '../db/index.ts';
 import type { SubmissionQueue } from '../queue/index.ts';
 import { type Problem, ProblemError, problem } from '../shared/errors.ts';
 import { acceptMessage, isTemporary } from './accept.ts';
-import { DataGate, type Release } from './data-gate.ts';
-import { MessageBuffer } from './message-buffer.ts';
+import { DataGate } from './data-gate.ts';
+import { receiveMessage } from './data-receiver.ts';
+import type { ReceivedMessage } from './message-buffer.ts';
 import { readMessageHead } from './message-head.ts';
 import { type RateDecision, type RateReservation, type RateVerdict, SenderRate } from './sender-rate.ts';
 import { SessionGuards, smtpError } from './session-guard.ts';
@@ -51,6 +52,8 @@ export interface Ingress {
 /** An SMTP answer: the code and the text after it (enhanced status code first), and why (for metrics). */
 const reply = smtpError;
 
+/** Up to this size a message is received without waiting for one of the places for large messages. */
+const SMALL_MESSAGE_BYTES = 256 * 1024;
 /** From this size on a message is written to the database in turn with other large ones. */
 const LARGE_MESSAGE_BYTES = 1024 * 1024;
 /** The longest a large message waits for its turn to be written before the sender hears 451. */
@@ -172,7 +175,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     });
   };
 
-  /** Messages in their DATA phase at once; the rest wait briefly, unread, then hear 421. */
+  /** Messages over SMALL_MESSAGE_BYTES in memory at once; the rest wait briefly, unread, then hear 421. */
   const dataGate = new DataGate(limits.maxConcurrentData);
   // A place must come before smtp-server's own idle timeout would cut the waiting client.
   const dataWaitMs = Math.max(1, Math.floor(limits.idleTimeoutMs / 2));
@@ -189,7 +192,6 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     name: config.hostmasterAddresses[0]?.split('@')[1] || 'hostmasterd',
     banner: 'hostmasterd ESMTP: registration templates for the hostmaster mailbox only',
     size: limits.maxMessageBytes,
-    maxClients: limits.maxConnections,
     maxRecipients: limits.maxRecipients,
     disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     hideSTARTTLS: !tls,
@@ -241,75 +243,9 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
       const envelope = copyEnvelope(session);
       const remoteAddress = session.remoteAddress;
       const heloName = session.hostNameAppearsAs || undefined;
-      const message = new MessageBuffer();
-      const gone = new AbortController();
-      let release: Release | undefined;
-      let paceTimer: NodeJS.Timeout | undefined;
-      let answered = false;
-      const finish = () => {
-        if (paceTimer) clearInterval(paceTimer);
-        paceTimer = undefined;
-        release?.();
-        release = undefined;
-      };
-      const answer = (error?: Error | null, text?: string) => {
-        if (answered) return;
-        answered = true;
-        finish();
-        callback(error ?? null, text);
-      };
-      stream.on('error', (error) => {
-        gone.abort();
-        message.drop();
-        logger.warn({ session: session.id, err: error.message }, 'smtp DATA stream failed');
-        if (!answered) countRefusal(TRY_AGAIN);
-        answer(TRY_AGAIN);
-      });
 
-      /** Reads the message once this DATA phase holds a place. */
-      const receive = () => {
-        let windowBytes = 0;
-        const minimum = (limits.minDataBytesPerSecond * dataRateWindowMs) / 1000;
-        paceTimer = setInterval(() => {
-          if (windowBytes < minimum && !stream.readableEnded) {
-            message.drop();
-            finish();
-            guards.cut(
-              session,
-              `4.4.2 The message arrived slower than ${limits.minDataBytesPerSecond} bytes per second; closing connection, please try again`,
-              'E_DATA_TOO_SLOW',
-            );
-          }
-          windowBytes = 0;
-        }, dataRateWindowMs);
-        paceTimer.unref();
-        // Past the size limit keep reading (the client must finish DATA to hear our 552) but store nothing.
-        stream.on('data', (chunk: Buffer) => {
-          windowBytes += chunk.length;
-          if (!stream.sizeExceeded) message.add(chunk);
-        });
-        stream.on('end', () => {
-          if (paceTimer) clearInterval(paceTimer);
-          paceTimer = undefined;
-          if (answered) return;
-          if (stream.sizeExceeded) {
-            message.drop();
-            logger.info({ session: session.id, bytes: stream.byteLength }, 'refused an oversized message');
-            const tooLarge = reply(
-              552,
-              `5.3.4 The message is larger than the limit of ${limits.maxMessageBytes} bytes; nothing was stored`,
-              'E_MESSAGE_TOO_LARGE',
-            );
-            countRefusal(tooLarge);
-            answer(tooLarge);
-            return;
-          }
-          guarded('DATA', session, answer, () => store(message));
-        });
-      };
-
-      const store = async (received: MessageBuffer): Promise<string> => {
-        const { raw, rawSha256 } = received.finish();
+      const store = async (message: ReceivedMessage): Promise<string> => {
+        const { raw, rawSha256 } = message;
         const head = await readMessageHead(raw, limits.maxMessageBytes);
         if (!head.ok) throw answerFor(head.error);
         const senders = [envelope.mailFrom, ...(head.value.fromAddress ? [head.value.fromAddress] : [])];
@@ -353,26 +289,62 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
         return `2.0.0 Accepted as ${id}`;
       };
 
-      // The stream stays unread while this waits: TCP holds the sender back, nothing piles up here.
-      guards
-        .working(session, () => dataGate.enter(dataWaitMs, gone.signal))
-        .then((place) => {
-          if (answered || gone.signal.aborted) {
-            place?.();
+      receiveMessage(stream, {
+        gate: dataGate,
+        smallBytes: SMALL_MESSAGE_BYTES,
+        placeWaitMs: dataWaitMs,
+        minBytesPerSecond: limits.minDataBytesPerSecond,
+        paceWindowMs: dataRateWindowMs,
+        waitingForUs: (work) => guards.working(session, work),
+      }).then((reception) => {
+        switch (reception.kind) {
+          case 'message':
+            guarded('DATA', session, callback, async () => {
+              try {
+                return await store(reception.message);
+              } finally {
+                reception.release();
+              }
+            });
+            return;
+          case 'too-large': {
+            logger.info({ session: session.id, bytes: reception.bytes }, 'refused an oversized message');
+            const tooLarge = reply(
+              552,
+              `5.3.4 The message is larger than the limit of ${limits.maxMessageBytes} bytes; nothing was stored`,
+              'E_MESSAGE_TOO_LARGE',
+            );
+            countRefusal(tooLarge);
+            callback(tooLarge);
             return;
           }
-          if (!place) {
-            logger.warn({ session: session.id, waiting: dataGate.waiting }, 'no place for a message in time');
+          case 'too-slow':
             guards.cut(
               session,
-              '4.3.2 Too many messages are arriving at once; please try again in a few minutes',
+              `4.4.2 The message arrived slower than ${limits.minDataBytesPerSecond} bytes per second; closing connection, please try again`,
+              'E_DATA_TOO_SLOW',
+            );
+            callback(TRY_AGAIN);
+            return;
+          case 'no-place':
+            logger.warn(
+              { session: session.id, waiting: dataGate.waiting },
+              'no place for a large message in time',
+            );
+            guards.cut(
+              session,
+              '4.3.2 Too many large messages are arriving at once; please try again in a few minutes',
               'E_INGRESS_BUSY',
             );
+            callback(TRY_AGAIN);
             return;
-          }
-          release = place;
-          receive();
-        });
+          case 'failed':
+            logger.warn({ session: session.id, err: reception.error.message }, 'smtp DATA stream failed');
+            countRefusal(TRY_AGAIN);
+            callback(TRY_AGAIN);
+            return;
+        }
+      });
     },
 
     onClose(session) {
@@ -381,6 +353,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     },
   });
   const guards = new SessionGuards(server, {
+    maxConnections: limits.maxConnections,
     maxConnectionsPerClient: limits.maxConnectionsPerClient,
     sessionTimeoutMs: limits.sessionTimeoutMs,
     idleTimeoutMs: limits.idleTimeoutMs,

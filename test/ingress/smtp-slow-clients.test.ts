@@ -5,7 +5,9 @@
  * from other loopback addresses (all of 127/8 is local on Linux), are served as usual.
  */
 import net from 'node:net';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/db/index.ts';
 import { clientKey } from '../../src/ingress/client-key.ts';
 import { type Ingress, startIngress } from '../../src/ingress/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
@@ -91,6 +93,7 @@ describe('SMTP clients that try to hold the ingress', { timeout: 90_000 }, () =>
         idleTimeoutMs: 3_000,
         minDataBytesPerSecond: 1024,
         maxRefusedCommands: 5,
+        maxConcurrentData: 1,
       },
     });
     ingress = await startIngress({ config, db: database.db, queue });
@@ -131,6 +134,43 @@ describe('SMTP clients that try to hold the ingress', { timeout: 90_000 }, () =>
     after.destroy();
   });
 
+  it('keeps serving others through a burst of connections from one address', async () => {
+    // More connections at once than the server takes in all: before they are refused (after
+    // smtp-server's 100 ms wait for early talkers) they must not count against anyone else.
+    const burst = Array.from({ length: 100 }, () => connect(ingress.port, '127.0.0.8'));
+    const normal = await sendOverSmtp(ingress.port, templateMail(), {}, '127.0.0.9');
+    expect(normal.code).toBe(250);
+    for (const client of burst) client.destroy();
+  });
+
+  it('serves small messages while large ones wait for a place, and tells a large one to retry', async () => {
+    // The one place for a large message is held by a client sending one at a legal pace.
+    const holder = connect(ingress.port, '127.0.0.10');
+    await holder.waitFor(/^220 /);
+    holder.write(
+      'EHLO big.example\r\nMAIL FROM:<noc@isp.example>\r\nRCPT TO:<hostmaster@rir.example>\r\nDATA\r\n',
+    );
+    await holder.waitFor(/354 [^\r\n]*\r\n/);
+    holder.write(templateMail({ body: 'x'.repeat(76).concat('\r\n').repeat(4000) }).replace(/\r\n$/, ''));
+    const pace = setInterval(() => holder.write(`${'y'.repeat(998)}\r\n`), 300);
+    try {
+      // A template (small) goes through at once.
+      expect((await sendOverSmtp(ingress.port, templateMail(), {}, '127.0.0.11')).code).toBe(250);
+      // Another large message waits for the place, then is told to try again.
+      const large = await sendOverSmtp(
+        ingress.port,
+        templateMail({ body: 'z'.repeat(76).concat('\r\n').repeat(6000) }),
+        {},
+        '127.0.0.12',
+      );
+      expect(large.code).toBe(421);
+      expect(large.text).toMatch(/^4\.3\.2 Too many large messages are arriving at once/);
+    } finally {
+      clearInterval(pace);
+      holder.destroy();
+    }
+  });
+
   it('ends a session at its deadline however busy the client keeps it', async () => {
     const client = connect(ingress.port, '127.0.0.4');
     await client.waitFor(/^220 /);
@@ -156,11 +196,16 @@ describe('SMTP clients that try to hold the ingress', { timeout: 90_000 }, () =>
       'EHLO slow.example\r\nMAIL FROM:<noc@isp.example>\r\nRCPT TO:<hostmaster@rir.example>\r\nDATA\r\n',
     );
     await client.waitFor(/354 [^\r\n]*\r\n/);
-    trickle(client, templateMail(), 300);
+    trickle(client, `${templateMail({ messageId: '<trickled@isp.example>' })}.\r\n`, 300);
     await client.waitFor(
       /421 4\.4\.2 The message arrived slower than 1024 bytes per second; closing connection/,
     );
     await client.closed;
+    const stored = await database.db
+      .select({ id: tables.submissions.id })
+      .from(tables.submissions)
+      .where(eq(tables.submissions.messageId, '<trickled@isp.example>'));
+    expect(stored).toEqual([]);
   });
 
   it('closes a connection after the configured number of refused recipients, with 421', async () => {

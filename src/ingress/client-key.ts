@@ -7,7 +7,9 @@ import { formatAddress, parseAddress } from '../ip/index.ts';
 
 const IPV6_SITE = (1n << 64n) - 1n;
 
-export function clientKey(remoteAddress: string): string {
+export function clientKey(remoteAddress: string | undefined): string {
+  // A socket closed before it was accepted has no address left: all such count as one client.
+  if (!remoteAddress) return 'unknown';
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress);
   const parsed = parseAddress(mapped ? mapped[1]! : remoteAddress);
   if (!parsed) return remoteAddress;

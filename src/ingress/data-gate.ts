@@ -1,9 +1,9 @@
 /**
- * How many messages the ingress receives and stores at once. Each message in its DATA phase is
- * held in memory whole (up to the size limit) and then written to the database, which on the
- * embedded PGlite does one statement at a time: thirty at once held over a gigabyte and starved
- * the event loop /healthz shares. A message past the limit waits, unread (TCP pushes back on its
- * sender), until a place frees or the wait is over.
+ * A fixed number of places, given in turn: how many large messages the ingress holds in memory
+ * at once, and how many it writes to the embedded database at once. A message held whole costs
+ * its size (thirty 10 MB messages at once held over a gigabyte), and PGlite blocks the event loop
+ * /healthz shares for each statement. Whoever waits for a place waits in order, and gives up after
+ * a time or when its connection goes away.
  */
 
 /** Gives the place back; calling it again does nothing. */

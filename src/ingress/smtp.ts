@@ -61,6 +61,9 @@ const STORE_WAIT_MS = 60_000;
 
 const TRY_AGAIN = reply(451, '4.3.0 Temporary local problem; please try again later', 'E_INTERNAL');
 
+/** A connection refused for a reason of ours: the client comes back later. */
+const TRY_LATER = reply(421, '4.3.0 Temporary local problem; please try again later', 'E_INTERNAL');
+
 function answerFor(p: Problem): SMTPServerError {
   if (p.code === 'E_DATABASE_UNAVAILABLE') {
     return reply(
@@ -202,7 +205,14 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     socketTimeout: limits.idleTimeoutMs,
 
     onConnect(session, callback) {
-      const refusal = guards.admit(session);
+      // Thrown here it would surface in a timer of smtp-server's and end the process.
+      let refusal: SMTPServerError | undefined;
+      try {
+        refusal = guards.admit(session);
+      } catch (error) {
+        logger.error({ session: session.id, err: (error as Error).message }, 'smtp connection check failed');
+        refusal = TRY_LATER;
+      }
       callback(refusal ?? null);
     },
 

@@ -250,5 +250,6 @@ describe('SMTP clients that try to hold the ingress', { timeout: 90_000 }, () =>
     expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
     expect(clientKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
     expect(clientKey('2001:db8:1:3::1')).not.toBe(clientKey('2001:db8:1:2::1'));
+    expect(clientKey(undefined)).toBe('unknown');
   });
 });

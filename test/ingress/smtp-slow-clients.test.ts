@@ -5,7 +5,7 @@
  * from other loopback addresses (all of 127/8 is local on Linux), are served as usual.
  */
 import net from 'node:net';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { clientKey } from '../../src/ingress/client-key.ts';
@@ -187,6 +187,40 @@ describe('SMTP clients that try to hold the ingress', { timeout: 90_000 }, () =>
       clearInterval(timer);
     }
     expect(client.heard().match(/250 /g)?.length).toBeGreaterThan(2);
+  });
+
+  it('at the session deadline, answers the message it is storing first, then closes', async () => {
+    // The submissions table is locked, so storing waits; the deadline (8 s) passes meanwhile.
+    let unlock = () => {};
+    const unlocked = new Promise<void>((resolve) => {
+      unlock = resolve;
+    });
+    let locked = () => {};
+    const lockTaken = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = database.db.transaction(async (tx) => {
+      await tx.execute(sql`LOCK TABLE submissions IN EXCLUSIVE MODE`);
+      locked();
+      await unlocked;
+    });
+    await lockTaken;
+    const client = connect(ingress.port, '127.0.0.13');
+    try {
+      await client.waitFor(/^220 /);
+      client.write(
+        'EHLO late.example\r\nMAIL FROM:<noc@isp.example>\r\nRCPT TO:<hostmaster@rir.example>\r\nDATA\r\n',
+      );
+      await client.waitFor(/354 [^\r\n]*\r\n/);
+      client.write(`${templateMail()}.\r\n`);
+      await new Promise((resolve) => setTimeout(resolve, 9_500));
+      expect(client.heard()).not.toMatch(/421 /);
+    } finally {
+      unlock();
+      await holder;
+    }
+    await client.waitFor(/250 2\.0\.0 Accepted as S\w+\r\n421 4\.4\.2 This session has lasted 8 s/);
+    await client.closed;
   });
 
   it('cuts a message trickled during DATA and stores nothing of it', async () => {

@@ -54,6 +54,21 @@ export interface Limits {
   readonly repliesPerRecipientPerHour: number;
   /** How long reading one message (MIME and templates, in a thread) may take: E_MESSAGE_TOO_COMPLEX past it. */
   readonly readTimeLimitMs: number;
+  /** Open SMTP connections from one client address (an IPv6 client: its /64); more are refused 421. */
+  readonly maxConnectionsPerClient: number;
+  /** The longest an SMTP session may last, ms, however busy the client keeps it; then 421. */
+  readonly sessionTimeoutMs: number;
+  /**
+   * How long the client may take over each command, counted from our last reply, ms (and how long
+   * a connection may sit silent): a client trickling a byte now and then does not reset it.
+   */
+  readonly idleTimeoutMs: number;
+  /** The slowest a message may arrive during DATA, bytes per second over each 30 s; slower is cut with 421. */
+  readonly minDataBytesPerSecond: number;
+  /** Large messages (over 256 KiB) held in memory at once while received and stored; others wait briefly, then hear 421. */
+  readonly maxConcurrentData: number;
+  /** Refused commands (4xx/5xx: unknown recipients, syntax and sequence errors) before a connection is closed with 421. */
+  readonly maxRefusedCommands: number;
 }
 
 /** DNS for mail authentication (SPF, DKIM keys): its own time and places, never a worker's. */
@@ -302,6 +317,12 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       perConnectionMessages: readPositiveInt(env, 'RATE_PER_CONNECTION', 1000),
       repliesPerRecipientPerHour: readPositiveInt(env, 'REPLY_LIMIT_PER_RECIPIENT_PER_HOUR', 20),
       readTimeLimitMs: readPositiveInt(env, 'READ_TIME_LIMIT_MS', 30_000),
+      maxConnectionsPerClient: readPositiveInt(env, 'SMTP_MAX_CONNECTIONS_PER_CLIENT', 10),
+      sessionTimeoutMs: readPositiveInt(env, 'SMTP_SESSION_TIMEOUT_MS', 10 * 60_000),
+      idleTimeoutMs: readPositiveInt(env, 'SMTP_IDLE_TIMEOUT_MS', 60_000),
+      minDataBytesPerSecond: readPositiveInt(env, 'SMTP_MIN_DATA_RATE', 8 * 1024),
+      maxConcurrentData: readPositiveInt(env, 'SMTP_MAX_CONCURRENT_DATA', 4),
+      maxRefusedCommands: readPositiveInt(env, 'SMTP_MAX_REFUSED_COMMANDS', 20),
     },
     workerConcurrency: readPositiveInt(env, 'WORKER_CONCURRENCY', 4),
     workerStalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000),

@@ -46,9 +46,18 @@ export function headerBlock(raw: Buffer): Buffer {
   return ends.length === 0 ? raw : raw.subarray(0, Math.min(...ends));
 }
 
+/** Whether the bytes hold anything but white space; stops at the first that is not (no copy of a large message). */
+function isBlank(raw: Buffer): boolean {
+  for (const byte of raw) {
+    // What String.prototype.trim drops among single bytes: TAB, LF, VT, FF, CR, space, NBSP (latin1).
+    if (!(byte === 0x20 || (byte >= 0x09 && byte <= 0x0d) || byte === 0xa0)) return false;
+  }
+  return true;
+}
+
 /** E_EMPTY_MESSAGE / E_NOT_A_MAIL / E_MESSAGE_TOO_LARGE are permanent: sending again will not help. */
 export async function readMessageHead(raw: Buffer, maxBytes: number): Promise<Result<MessageHead>> {
-  if (raw.length === 0 || raw.toString('latin1').trim() === '') {
+  if (raw.length === 0 || isBlank(raw)) {
     return fail(problem('E_EMPTY_MESSAGE', 'the message is empty'));
   }
   if (raw.length > maxBytes) {

@@ -19,8 +19,12 @@ import type { Executor } from '../db/index.ts';
 import type { SubmissionQueue } from '../queue/index.ts';
 import { type Problem, ProblemError, problem } from '../shared/errors.ts';
 import { acceptMessage, isTemporary } from './accept.ts';
+import { DataGate } from './data-gate.ts';
+import { receiveMessage } from './data-receiver.ts';
+import type { ReceivedMessage } from './message-buffer.ts';
 import { readMessageHead } from './message-head.ts';
 import { type RateDecision, type RateReservation, type RateVerdict, SenderRate } from './sender-rate.ts';
+import { SessionGuards, smtpError } from './session-guard.ts';
 import type { Envelope } from './store.ts';
 
 /** Counters the daemon wires to Prometheus: the ingress only says what it answered and why. */
@@ -46,13 +50,19 @@ export interface Ingress {
 }
 
 /** An SMTP answer: the code and the text after it (enhanced status code first), and why (for metrics). */
-function reply(code: number, text: string, reason: string): SMTPServerError & { reason: string } {
-  const error = Object.assign(new Error(text) as SMTPServerError, { reason });
-  error.responseCode = code;
-  return error;
-}
+const reply = smtpError;
+
+/** Up to this size a message is received without waiting for one of the places for large messages. */
+const SMALL_MESSAGE_BYTES = 256 * 1024;
+/** From this size on a message is written to the database in turn with other large ones. */
+const LARGE_MESSAGE_BYTES = 1024 * 1024;
+/** The longest a large message waits for its turn to be written before the sender hears 451. */
+const STORE_WAIT_MS = 60_000;
 
 const TRY_AGAIN = reply(451, '4.3.0 Temporary local problem; please try again later', 'E_INTERNAL');
+
+/** A connection refused for a reason of ours: the client comes back later. */
+const TRY_LATER = reply(421, '4.3.0 Temporary local problem; please try again later', 'E_INTERNAL');
 
 function answerFor(p: Problem): SMTPServerError {
   if (p.code === 'E_DATABASE_UNAVAILABLE') {
@@ -114,7 +124,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     callback: (error?: Error | null, message?: string) => void,
     work: () => Promise<string | undefined>,
   ) => {
-    work().then(
+    guards.working(session, work).then(
       (message) => callback(null, message),
       (error: unknown) => {
         if (error instanceof Error && 'responseCode' in error) {
@@ -168,11 +178,23 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     });
   };
 
+  /** Messages over SMALL_MESSAGE_BYTES in memory at once; the rest wait briefly, unread, then hear 421. */
+  const dataGate = new DataGate(limits.maxConcurrentData);
+  // A place must come before smtp-server's own idle timeout would cut the waiting client.
+  const dataWaitMs = Math.max(1, Math.floor(limits.idleTimeoutMs / 2));
+  // The pace of DATA is judged over this window: long enough for a pause, short enough for a trickle.
+  const dataRateWindowMs = Math.min(30_000, limits.idleTimeoutMs);
+
+  // The embedded database works on this thread and blocks it for the whole statement (a second
+  // or more for a 10 MB message); statements queued behind each other ran back to back and
+  // /healthz waited for all of them. Large messages are written one at a time (on PostgreSQL,
+  // as many as DATA allows), with a turn of the event loop between them.
+  const largeStoreGate = new DataGate(config.database.kind === 'pglite' ? 1 : limits.maxConcurrentData);
+
   const server = new SMTPServer({
     name: config.hostmasterAddresses[0]?.split('@')[1] || 'hostmasterd',
     banner: 'hostmasterd ESMTP: registration templates for the hostmaster mailbox only',
     size: limits.maxMessageBytes,
-    maxClients: limits.maxConnections,
     maxRecipients: limits.maxRecipients,
     disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     hideSTARTTLS: !tls,
@@ -180,7 +202,19 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     disableReverseLookup: true,
     logger: false,
     closeTimeout: 10_000,
-    socketTimeout: 120_000,
+    socketTimeout: limits.idleTimeoutMs,
+
+    onConnect(session, callback) {
+      // Thrown here it would surface in a timer of smtp-server's and end the process.
+      let refusal: SMTPServerError | undefined;
+      try {
+        refusal = guards.admit(session);
+      } catch (error) {
+        logger.error({ session: session.id, err: (error as Error).message }, 'smtp connection check failed');
+        refusal = TRY_LATER;
+      }
+      callback(refusal ?? null);
+    },
 
     onMailFrom(address, session, callback) {
       guarded('MAIL FROM', session, callback, async () => {
@@ -219,78 +253,123 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
       const envelope = copyEnvelope(session);
       const remoteAddress = session.remoteAddress;
       const heloName = session.hostNameAppearsAs || undefined;
-      const chunks: Buffer[] = [];
-      let answered = false;
-      const answer = (error?: Error | null, message?: string) => {
-        if (answered) return;
-        answered = true;
-        callback(error ?? null, message);
-      };
-      // Past the size limit keep reading (the client must finish DATA to hear our 552) but store nothing.
-      stream.on('data', (chunk: Buffer) => {
-        if (!stream.sizeExceeded) chunks.push(chunk);
-      });
-      stream.on('error', (error) => {
-        logger.warn({ session: session.id, err: error.message }, 'smtp DATA stream failed');
-        if (!answered) countRefusal(TRY_AGAIN);
-        answer(TRY_AGAIN);
-      });
-      stream.on('end', () => {
-        if (answered) return;
-        if (stream.sizeExceeded) {
-          logger.info({ session: session.id, bytes: stream.byteLength }, 'refused an oversized message');
-          const tooLarge = reply(
-            552,
-            `5.3.4 The message is larger than the limit of ${limits.maxMessageBytes} bytes; nothing was stored`,
-            'E_MESSAGE_TOO_LARGE',
-          );
-          countRefusal(tooLarge);
-          answer(tooLarge);
-          return;
+
+      const store = async (message: ReceivedMessage): Promise<string> => {
+        const { raw, rawSha256 } = message;
+        const head = await readMessageHead(raw, limits.maxMessageBytes);
+        if (!head.ok) throw answerFor(head.error);
+        const senders = [envelope.mailFrom, ...(head.value.fromAddress ? [head.value.fromAddress] : [])];
+        // Checked and counted in one step before storing: over the limit, nothing is stored.
+        const reservation = await reserveRate(senders);
+        let accepted: Awaited<ReturnType<typeof acceptMessage>>;
+        const storing =
+          raw.length >= LARGE_MESSAGE_BYTES ? await largeStoreGate.enter(STORE_WAIT_MS) : () => {};
+        if (!storing) {
+          releaseRate(reservation);
+          throw TRY_AGAIN;
         }
-        guarded('DATA', session, answer, async () => {
-          const raw = Buffer.concat(chunks);
-          chunks.length = 0;
-          const head = await readMessageHead(raw, limits.maxMessageBytes);
-          if (!head.ok) throw answerFor(head.error);
-          const senders = [envelope.mailFrom, ...(head.value.fromAddress ? [head.value.fromAddress] : [])];
-          // Checked and counted in one step before storing: over the limit, nothing is stored.
-          const reservation = await reserveRate(senders);
-          let accepted: Awaited<ReturnType<typeof acceptMessage>>;
-          try {
-            accepted = await acceptMessage(
-              { db, queue, maxBytes: limits.maxMessageBytes },
-              { raw, envelope, via: 'smtp', remoteAddress, heloName, head: head.value },
-            );
-          } catch (error) {
-            releaseRate(reservation);
-            throw error;
-          }
-          if (!accepted.ok) {
-            // Not accepted: the sender's count goes back to what it was (the limit counts accepted mail).
-            releaseRate(reservation);
-            const log = isTemporary(accepted.error) ? logger.warn.bind(logger) : logger.info.bind(logger);
-            log(
-              { session: session.id, code: accepted.error.code, err: accepted.error.message },
-              'message not accepted',
-            );
-            throw answerFor(accepted.error);
-          }
-          const { id, duplicate } = accepted.value;
-          deps.metrics?.messageAccepted(duplicate);
-          acceptedOnConnection.set(session.id, (acceptedOnConnection.get(session.id) ?? 0) + 1);
-          logger.info(
-            { submissionId: id, duplicate, bytes: raw.length, from: head.value.fromAddress, remoteAddress },
-            duplicate ? 'duplicate delivery of a stored submission' : 'submission accepted',
+        try {
+          accepted = await acceptMessage(
+            { db, queue, maxBytes: limits.maxMessageBytes },
+            { raw, rawSha256, envelope, via: 'smtp', remoteAddress, heloName, head: head.value },
           );
-          return `2.0.0 Accepted as ${id}`;
-        });
+        } catch (error) {
+          releaseRate(reservation);
+          throw error;
+        } finally {
+          storing();
+        }
+        if (!accepted.ok) {
+          // Not accepted: the sender's count goes back to what it was (the limit counts accepted mail).
+          releaseRate(reservation);
+          const log = isTemporary(accepted.error) ? logger.warn.bind(logger) : logger.info.bind(logger);
+          log(
+            { session: session.id, code: accepted.error.code, err: accepted.error.message },
+            'message not accepted',
+          );
+          throw answerFor(accepted.error);
+        }
+        const { id, duplicate } = accepted.value;
+        deps.metrics?.messageAccepted(duplicate);
+        acceptedOnConnection.set(session.id, (acceptedOnConnection.get(session.id) ?? 0) + 1);
+        logger.info(
+          { submissionId: id, duplicate, bytes: raw.length, from: head.value.fromAddress, remoteAddress },
+          duplicate ? 'duplicate delivery of a stored submission' : 'submission accepted',
+        );
+        return `2.0.0 Accepted as ${id}`;
+      };
+
+      receiveMessage(stream, {
+        gate: dataGate,
+        smallBytes: SMALL_MESSAGE_BYTES,
+        placeWaitMs: dataWaitMs,
+        minBytesPerSecond: limits.minDataBytesPerSecond,
+        paceWindowMs: dataRateWindowMs,
+        waitingForUs: (work) => guards.working(session, work),
+      }).then((reception) => {
+        switch (reception.kind) {
+          case 'message':
+            guarded('DATA', session, callback, async () => {
+              try {
+                return await store(reception.message);
+              } finally {
+                reception.release();
+              }
+            });
+            return;
+          case 'too-large': {
+            logger.info({ session: session.id, bytes: reception.bytes }, 'refused an oversized message');
+            const tooLarge = reply(
+              552,
+              `5.3.4 The message is larger than the limit of ${limits.maxMessageBytes} bytes; nothing was stored`,
+              'E_MESSAGE_TOO_LARGE',
+            );
+            countRefusal(tooLarge);
+            callback(tooLarge);
+            return;
+          }
+          case 'too-slow':
+            guards.cut(
+              session,
+              `4.4.2 The message arrived slower than ${limits.minDataBytesPerSecond} bytes per second; closing connection, please try again`,
+              'E_DATA_TOO_SLOW',
+            );
+            callback(TRY_AGAIN);
+            return;
+          case 'no-place':
+            logger.warn(
+              { session: session.id, waiting: dataGate.waiting },
+              'no place for a large message in time',
+            );
+            guards.cut(
+              session,
+              '4.3.2 Too many large messages are arriving at once; please try again in a few minutes',
+              'E_INGRESS_BUSY',
+            );
+            callback(TRY_AGAIN);
+            return;
+          case 'failed':
+            logger.warn({ session: session.id, err: reception.error.message }, 'smtp DATA stream failed');
+            countRefusal(TRY_AGAIN);
+            callback(TRY_AGAIN);
+            return;
+        }
       });
     },
 
     onClose(session) {
       acceptedOnConnection.delete(session.id);
+      guards.release(session);
     },
+  });
+  const guards = new SessionGuards(server, {
+    maxConnections: limits.maxConnections,
+    maxConnectionsPerClient: limits.maxConnectionsPerClient,
+    sessionTimeoutMs: limits.sessionTimeoutMs,
+    idleTimeoutMs: limits.idleTimeoutMs,
+    maxRefusedCommands: limits.maxRefusedCommands,
+    logger,
+    onRefusal: (reason, code) => deps.metrics?.messageRefused(reason, code),
   });
   server.on('error', (error) => logger.error({ err: error.message }, 'smtp server error'));
 

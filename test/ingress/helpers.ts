@@ -67,8 +67,16 @@ export async function sendOverSmtp(
   port: number,
   raw: string | Buffer,
   envelope: { from?: string; to?: string[] } = {},
+  /** The loopback address to send from (all of 127/8 is local on Linux): another client to the server. */
+  localAddress?: string,
 ): Promise<SmtpAnswer> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    ...(localAddress ? { localAddress } : {}),
+  });
   try {
     const info = await transport.sendMail({
       envelope: { from: envelope.from ?? 'noc@isp.example', to: envelope.to ?? ['hostmaster@rir.example'] },

@@ -15,6 +15,7 @@ import type { Database, RejectionState, Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import type { SubmissionJob, SubmissionQueue } from '../queue/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { hideKeys } from './key-hiding.ts';
 import type { Flash } from './sessions.ts';
 import type { StaffUser } from './staff-accounts.ts';
 import { answerRecipient, queueStaffAnswer } from './staff-answer.ts';
@@ -178,7 +179,7 @@ export async function dismiss(
           originalMessageId: submission.messageId,
           text: answerText,
         });
-        sentence += ` Your answer to ${to.value} is in the outbox.`;
+        sentence += ` Your answer to ${hideKeys(to.value).text} is in the outbox.`;
       }
       await audit(
         tx,

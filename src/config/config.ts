@@ -56,7 +56,15 @@ export interface Config {
     readonly style: ReplyStyle;
   };
   readonly senderAuth: SenderAuthMode;
-  readonly console: { readonly host: string; readonly port: number };
+  readonly console: {
+    readonly host: string;
+    readonly port: number;
+    /**
+     * METRICS_TOKEN: when set, /metrics answers whoever sends `Authorization: Bearer <token>`;
+     * unset, it answers loopback clients only (the console port may be reachable from further).
+     */
+    readonly metricsToken?: string;
+  };
   readonly limits: Limits;
   readonly workerConcurrency: number;
   /**
@@ -75,6 +83,18 @@ export interface Flags {
 
 function configError(variable: string, message: string): ProblemError {
   return new ProblemError(problem('E_CONFIG', `${variable}: ${message}`));
+}
+
+/** A bearer token a scraper can guess is no protection: long, and nothing a header could not carry. */
+const METRICS_TOKEN = /^[\x21-\x7e]{24,512}$/;
+
+function readMetricsToken(env: Environment): { metricsToken?: string } {
+  const raw = env['METRICS_TOKEN'];
+  if (raw === undefined || raw === '') return {};
+  if (!METRICS_TOKEN.test(raw)) {
+    throw configError('METRICS_TOKEN', 'is not 24 to 512 printable characters without blanks');
+  }
+  return { metricsToken: raw };
 }
 
 function readPort(env: Environment, variable: string, fallback: number): number {
@@ -210,7 +230,11 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       style: readChoice(env, 'REPLY_STYLE', REPLY_STYLES, 'digest'),
     },
     senderAuth: readChoice(env, 'SENDER_AUTH', SENDER_AUTH_MODES, 'dkim'),
-    console: { host: env['CONSOLE_HOST'] || '127.0.0.1', port: readPort(env, 'CONSOLE_PORT', 8080) },
+    console: {
+      host: env['CONSOLE_HOST'] || '127.0.0.1',
+      port: readPort(env, 'CONSOLE_PORT', 8080),
+      ...readMetricsToken(env),
+    },
     limits: {
       maxMessageBytes: readPositiveInt(env, 'MAX_MESSAGE_BYTES', 10 * 1024 * 1024),
       maxRecipients: readPositiveInt(env, 'MAX_RECIPIENTS', 10),

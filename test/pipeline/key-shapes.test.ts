@@ -1,17 +1,20 @@
 /**
  * An API key written in any shape a customer types it in (no prefix, blanks, underscores, a
- * colon, no separator, AP1, en-dashes) reaches no reply, no reply header and no console page:
- * each shape goes in over SMTP in the Subject, the body, line 00, the Template: line and the
- * Reply-To address; the reply is parsed and read whole (headers and decoded body), the console
- * is read over HTTP by a signed-in staff member.
+ * colon, no separator, AP1, en-dashes) reaches no reply, no reply header, no console page and no
+ * metric: each shape goes in over SMTP in the Subject, the body, line 00, the Template: line and
+ * the Reply-To address; the reply is parsed and read whole (headers and decoded body), the
+ * console is read over HTTP by a signed-in staff member, /metrics is scraped. Metric labels come
+ * from a closed set: 50 messages naming junk forms add no series.
  */
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffUser } from '../../src/console/index.ts';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
+import { formVersionNames } from '../../src/templates/index.ts';
 import { pageText, type SignedInGet, signIn } from '../console/support/sign-in.ts';
+import { get as getOps, parseExposition } from '../ops/support/ops-http.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
-import { simpleReassignment } from './support/forms.ts';
+import { fillForm, simpleReassignment } from './support/forms.ts';
 import { replyFor } from './support/outcomes.ts';
 
 /** The key of the reviewer's report; its first three groups must never show again. */
@@ -113,4 +116,62 @@ describe('a key in any shape is hidden in replies, the console and metrics (Post
       expect(revealsKey(pageText(queue.body)), 'the rejection queue').toBe(false);
     }, 120_000);
   }
+
+  it('counts the templates under closed form labels; /metrics shows no key', async () => {
+    const scraped = await getOps(stack.daemon.opsPort!, '/metrics');
+    expect(scraped.status).toBe(200);
+    expect(revealsKey(scraped.body)).toBe(false);
+    const known = new Set([...formVersionNames(), 'unknown']);
+    const forms = parseExposition(scraped.body)
+      .filter((s) => s.name === 'hostmasterd_templates_total')
+      .map((s) => s.labels['form'] ?? '');
+    expect(forms.length).toBeGreaterThan(0);
+    for (const form of forms) expect(known).toContain(form);
+  });
+});
+
+describe('junk form names make no new series (PostgreSQL)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ backend: 'postgres' });
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const junk = (i: number, k: number) =>
+    fillForm('ARIN-REASSIGN-SIMPLE-5.3', { '01': 'N', '03': `198.51.100.${i % 32}/32` }).replace(
+      'ARIN-REASSIGN-SIMPLE-5.3',
+      `ARIN-JUNK-${i}-${k}-${'X'.repeat(40)}-5.0`,
+    );
+
+  it('50 messages of junk forms: a bounded number of series, a bounded /metrics', async () => {
+    // Our own series only: the process metrics come and go with the runtime (GC kinds).
+    const series = async () => {
+      const scraped = await getOps(stack.daemon.opsPort!, '/metrics');
+      expect(scraped.status).toBe(200);
+      const ours = scraped.body.split('\n').filter((line) => line.startsWith('hostmasterd_'));
+      return {
+        body: scraped.body,
+        count: parseExposition(scraped.body).filter((s) => s.name.startsWith('hostmasterd_')).length,
+        bytes: ours.join('\n').length,
+      };
+    };
+    const send = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const id = await stack.send(
+          mail({ subject: `SWIP junk ${i} ${DEMO_API_KEY}`, body: `${junk(i, 0)}\n${junk(i, 1)}\n` }),
+        );
+        await stack.processed(id, 60_000);
+      }
+    };
+    await send(0, 5);
+    const few = await series();
+    await send(5, 50);
+    const many = await series();
+    expect(many.body).not.toContain('ARIN-JUNK');
+    // Ten times the messages, the same series (counts grow, names do not).
+    expect(many.count).toBe(few.count);
+    expect(many.bytes).toBeLessThan(few.bytes * 1.1);
+  }, 600_000);
 });

@@ -22,6 +22,9 @@ const KEY_SHAPES: readonly [string, string][] = [
   ['a colon-separated run after API', 'API:7F3A:9C2E:B41D:58E6'],
   ['eight groups', 'API-7F3A-9C2E-B41D-58E6-0000-1111-2222-3333'],
   ['folded over two lines', 'API-7F3A-9C2E\r\n -B41D-58E6'],
+  ['partly glued after API', 'API7F3A9C2E-B41D-58E6'],
+  ['glued to the word before', 'key7F3A-9C2E-B41D-58E6'],
+  ['glued to the word after', '7F3A-9C2E-B41D-58E6please'],
 ];
 
 describe('the key recogniser: what a person reads as a key is hidden', () => {

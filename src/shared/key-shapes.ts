@@ -13,14 +13,15 @@
  * - Without the prefix, the groups must be separated (`7F3A-9C2E-B41D-58E6`,
  *   `7F3A 9C2E B41D 58E6`, `7F3A_9C2E_...`): sixteen hex digits in one word are a Message-ID, a
  *   hash, a serial number far more often than a key. The run must stand alone: not inside a
- *   longer word (a UUID's `e29b-41d4-a716-446655440000` is not one), and not part of a net
+ *   longer run of hex digits (a UUID's `e29b-41d4-a716-446655440000` is not one), and not part of a net
  *   handle (`NET6-2001-0DB8-0000-0000-1`: the registry spells addresses in its handles). Glued
  *   to other words it is a key: `ARIN-POC-7F3A-9C2E-B41D-58E6-5.0` on a Template line,
  *   `key-7F3A-...`.
  * - Without the prefix, groups separated by colons only are an IPv6 address or prefix
  *   (`2001:0DB8:0000:0000` is a /64 written out), never a key. `API:2001:0DB8:...` is a key.
  * - Every gap between the groups of one key reads alike (blanks aside: a key folded over two
- *   lines is one key), so a key followed by a number on the next line does not swallow it.
+ *   lines is one key; after `API`, glued groups go with any separator), so a key followed by a
+ *   number on the next line does not swallow it.
  * Dates (`2026-12-07`), phone numbers (`+1-703-227-9840`) and IPv4 addresses have no run of four
  * 4-digit groups and are never keys; four groups of four decimal digits (a card number) are
  * hidden like a key: nothing tells them apart, and hiding one costs nothing.
@@ -46,8 +47,8 @@ const MAX_GAP = 4;
 const SEPARATORS = new Set([...'-_:./\\|=#, ']);
 /** `API` and its look-alikes as read (upper-cased: `l` reads `L`). */
 const PREFIX = /AP[I1L|!]/g;
-/** Where an unprefixed key may start: four hex digits, not inside a longer word, then a separator. */
-const GROUP_START = /(?<![0-9A-Z])[0-9A-F]{4}(?=[-_:./\\|=#, ])/g;
+/** Where an unprefixed key may start: four hex digits, not inside a longer hex word, then a separator. */
+const GROUP_START = /(?<![0-9A-F])[0-9A-F]{4}(?=[-_:./\\|=#, ])/g;
 
 const PLAIN_ASCII = /^[\t\n\v\f\r\x20-\x7e]*$/;
 const HEX_RUN = /[0-9A-Fa-f]{4}/;
@@ -93,9 +94,10 @@ function groupsFrom(text: string, at: number, glued: boolean): Run {
       const gap = gapAt(text, i);
       if (gap === 0 && !glued) break;
       const k = gapKind(text.slice(i, i + gap));
-      if (kind !== undefined && k !== kind) break;
+      // Glued groups (a prefixed key typed partly without separators) go with any separator.
+      if (kind !== undefined && k !== kind && !(glued && (k === '' || kind === ''))) break;
       if (!hexGroupAt(text, i + gap)) break;
-      kind = k;
+      if (kind === undefined || kind === '') kind = k;
       next = i + gap;
     } else if (!hexGroupAt(text, i)) break;
     groups.push(text.slice(next, next + 4));
@@ -135,8 +137,8 @@ function spansInReading(read: string): ReadSpan[] {
     if (m.index < coveredUntil) continue;
     const run = groupsFrom(read, m.index, false);
     let { groups, end } = run;
-    // The last group must end its word too: `...-4466` of `446655440000` is not a group.
-    if (isAlnum(read.charCodeAt(end))) {
+    // The last group must end its hex word too: `...-4466` of `446655440000` is not a group.
+    if (isHex(read.charCodeAt(end))) {
       groups = groups.slice(0, -1);
       end = lastEnd(read, m.index, groups.length);
     }

@@ -25,6 +25,7 @@ const KEY_SHAPES: readonly [string, string][] = [
   ['partly glued after API', 'API7F3A9C2E-B41D-58E6'],
   ['glued to the word before', 'key7F3A-9C2E-B41D-58E6'],
   ['glued to the word after', '7F3A-9C2E-B41D-58E6please'],
+  ['blanks inside the prefix and a group', 'A P I-7F3A-9C2E-B4 1D-58E6'],
 ];
 
 describe('the key recogniser: what a person reads as a key is hidden', () => {
@@ -47,6 +48,12 @@ describe('the key recogniser: what a person reads as a key is hidden', () => {
     const text = 'Re: SWIP key 7F3A 9C2E B41D 58E6 -- thanks, Jane';
     expect(redactKeyShapes(text)).toBe('Re: SWIP key API-****-****-****-58E6 -- thanks, Jane');
     expect(redactKeyShapes(redactKeyShapes(text))).toBe(redactKeyShapes(text));
+  });
+
+  it('after API, O reads 0 and l or I read 1, as the eye reads them', () => {
+    expect(redactKeyShapes('API-DE7O-OOOO-OlOO-OOOl')).toBe('API-****-****-****-0001');
+    // Without API, words of such letters stay words.
+    expect(redactKeyShapes('FOOD COOL BOLD FILE')).toBe('FOOD COOL BOLD FILE');
   });
 
   it('a key followed by a number on the next line does not swallow it', () => {

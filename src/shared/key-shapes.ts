@@ -6,10 +6,11 @@
  * en-dashes, so the text is first read as a person reads it (key-reading.ts).
  *
  * The rules, chosen so that real data is not damaged:
- * - With the prefix (`API`, `AP1`, `APl`, then up to four separators: `API-`, `API `, `API_`,
- *   `API:`, `API`), the groups may be separated by anything in SEPARATORS or by nothing
- *   (`API7F3A9C2EB41D58E6`). The prefix needs no word boundary: a key glued to other text is
- *   still a key.
+ * - With the prefix (`API`, `AP1`, `APl`, `A P I`, then up to four separators: `API-`, `API `,
+ *   `API_`, `API:`, `API`), the groups may be separated by anything in SEPARATORS or by nothing
+ *   (`API7F3A9C2EB41D58E6`), and are read as the eye reads them: `O` as 0, `l` `I` as 1, a blank
+ *   inside a group stepped over. The prefix needs no word boundary: a key glued to other text
+ *   is still a key.
  * - Without the prefix, the groups must be separated (`7F3A-9C2E-B41D-58E6`,
  *   `7F3A 9C2E B41D 58E6`, `7F3A_9C2E_...`): sixteen hex digits in one word are a Message-ID, a
  *   hash, a serial number far more often than a key. The run must stand alone: not inside a
@@ -46,20 +47,36 @@ const MAX_GAP = 4;
 /** Characters that may stand between the groups of a key, as read (dashes read `-`). */
 const SEPARATORS = new Set([...'-_:./\\|=#, ']);
 /** `API` and its look-alikes as read (upper-cased: `l` reads `L`). */
-const PREFIX = /AP[I1L|!]/g;
+const PREFIX = /A ?P ?[I1L|!]/g;
 /** Where an unprefixed key may start: four hex digits, not inside a longer hex word, then a separator. */
 const GROUP_START = /(?<![0-9A-F])[0-9A-F]{4}(?=[-_:./\\|=#, ])/g;
 
 const PLAIN_ASCII = /^[\t\n\v\f\r\x20-\x7e]*$/;
-const HEX_RUN = /[0-9A-Fa-f]{4}/;
+/** Every key has one of these: four hex digits in a row, or `API` (whose groups may be lenient). */
+const HEX_RUN = /[0-9A-Fa-f]{4}|a ?p ?[i1l|!]/i;
 
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46);
 const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a);
 
-function hexGroupAt(text: string, at: number): boolean {
-  if (at + 4 > text.length) return false;
-  for (let k = 0; k < 4; k++) if (!isHex(text.charCodeAt(at + k))) return false;
-  return true;
+/** Look-alikes a person reads as digits inside a key written after `API`: `O` 0, `I` `L` `|` 1. */
+const DIGIT_ALIKES: Readonly<Record<string, string>> = { O: '0', I: '1', L: '1', '|': '1' };
+
+/**
+ * The group of four hex digits at `at`: its digits and where it ends, or undefined. `lenient`
+ * (after `API`) reads digit look-alikes and steps over blanks inside the group
+ * (`API-5EC2-E7 A9-...`), as the eye does.
+ */
+function hexGroupAt(text: string, at: number, lenient = false): { digits: string; end: number } | undefined {
+  let digits = '';
+  let i = at;
+  while (digits.length < 4 && i < text.length) {
+    const c = text.charAt(i);
+    if (isHex(c.charCodeAt(0))) digits += c;
+    else if (lenient && DIGIT_ALIKES[c]) digits += DIGIT_ALIKES[c];
+    else if (!(lenient && c === ' ' && digits.length > 0)) return undefined;
+    i++;
+  }
+  return digits.length === 4 ? { digits, end: i } : undefined;
 }
 
 /** How many separator characters start at `at` (at most MAX_GAP). */
@@ -96,12 +113,14 @@ function groupsFrom(text: string, at: number, glued: boolean): Run {
       const k = gapKind(text.slice(i, i + gap));
       // Glued groups (a prefixed key typed partly without separators) go with any separator.
       if (kind !== undefined && k !== kind && !(glued && (k === '' || kind === ''))) break;
-      if (!hexGroupAt(text, i + gap)) break;
+      if (!hexGroupAt(text, i + gap, glued)) break;
       if (kind === undefined || kind === '') kind = k;
       next = i + gap;
-    } else if (!hexGroupAt(text, i)) break;
-    groups.push(text.slice(next, next + 4));
-    i = next + 4;
+    }
+    const group = hexGroupAt(text, next, glued);
+    if (!group) break;
+    groups.push(group.digits);
+    i = group.end;
     end = i;
   }
   return { end, groups, kind: kind ?? '' };
@@ -120,7 +139,7 @@ function spansInReading(read: string): ReadSpan[] {
   let coveredUntil = 0;
   for (const m of read.matchAll(PREFIX)) {
     if (m.index < coveredUntil) continue;
-    const afterPrefix = m.index + 3;
+    const afterPrefix = m.index + m[0].length;
     const run = groupsFrom(read, afterPrefix + gapAt(read, afterPrefix), true);
     if (run.groups.length < MIN_GROUPS) continue;
     prefixed.push({ start: m.index, end: run.end, groups: run.groups, prefixed: true });
@@ -156,7 +175,7 @@ function spansInReading(read: string): ReadSpan[] {
   return all;
 }
 
-/** Where the `count`-th group of the run starting at `at` ends. */
+/** Where the `count`-th group of the unprefixed run starting at `at` ends (its groups are strict). */
 function lastEnd(read: string, at: number, count: number): number {
   let i = at + 4;
   for (let g = 1; g < count; g++) i += gapAt(read, i) + 4;
@@ -183,7 +202,7 @@ export function findKeySpans(text: string, options: ReadOptions = {}): KeySpan[]
   // Nothing shorter than four groups of four can be a key: skip the reading for short texts.
   if (text.length < 16) return [];
   // Plain ASCII without escapes to undo reads as itself, upper-cased, blanks as spaces: most
-  // reply lines and log strings. Without four hex digits in a row it holds no key at all.
+  // reply lines and log strings. Without four hex digits in a row or `API` it holds no key.
   if (!options.escapes && PLAIN_ASCII.test(text)) {
     if (!HEX_RUN.test(text)) return [];
     return spansInReading(text.toUpperCase().replace(/[\t\n\v\f\r]/g, ' ')).map((s) => ({ ...s }));

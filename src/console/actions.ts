@@ -198,7 +198,7 @@ export async function dismiss(
     if (error instanceof AnswerRefused) {
       return {
         kind: 'error',
-        text: `Not dismissed: ${error.problem.message}. Dismiss without an answer, or answer by hand.`,
+        text: `Not dismissed: ${hideKeys(error.problem.message).text}. Dismiss without an answer, or answer by hand.`,
       };
     }
     throw error;

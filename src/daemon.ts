@@ -22,6 +22,7 @@ import {
 } from './queue/index.ts';
 import { loadReplyTexts, type OutboxSender, startOutboxSender } from './replies/index.ts';
 import type { Logger } from './shared/logger.ts';
+import { formVersionNames } from './templates/index.ts';
 import { startWorker } from './worker/index.ts';
 
 export interface DaemonOptions {
@@ -81,10 +82,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const queue = new SubmissionQueue(redis, { logger });
     stops.push(() => queue.close());
     const roles = new Set(config.roles);
-    const metrics = options.metrics ?? createMetrics();
+    // The form label's closed set: the forms and versions we accept (anything else is `unknown`).
+    const metrics = options.metrics ?? createMetrics({ knownForms: formVersionNames() });
     metrics.watchQueue(() => queue.counts());
     const ops: OpsRoutesOptions = {
       metrics,
+      ...(config.console.metricsToken === undefined ? {} : { metricsToken: config.console.metricsToken }),
       roles: [...roles],
       checks: [
         { name: 'database', ping: () => database.ping() },

@@ -103,6 +103,11 @@ export interface Config {
     readonly port: number;
     readonly trustProxy: TrustProxy;
     readonly secureCookies: SecureCookieMode;
+    /**
+     * METRICS_TOKEN: when set, /metrics answers whoever sends `Authorization: Bearer <token>`;
+     * unset, it answers loopback clients only (the console port may be reachable from further).
+     */
+    readonly metricsToken?: string;
   };
   readonly limits: Limits;
   readonly workerConcurrency: number;
@@ -135,6 +140,18 @@ export interface Flags {
 
 function configError(variable: string, message: string): ProblemError {
   return new ProblemError(problem('E_CONFIG', `${variable}: ${message}`));
+}
+
+/** A bearer token a scraper can guess is no protection: long, and nothing a header could not carry. */
+const METRICS_TOKEN = /^[\x21-\x7e]{24,512}$/;
+
+function readMetricsToken(env: Environment): { metricsToken?: string } {
+  const raw = env['METRICS_TOKEN'];
+  if (raw === undefined || raw === '') return {};
+  if (!METRICS_TOKEN.test(raw)) {
+    throw configError('METRICS_TOKEN', 'is not 24 to 512 printable characters without blanks');
+  }
+  return { metricsToken: raw };
 }
 
 function readPort(env: Environment, variable: string, fallback: number): number {
@@ -307,6 +324,7 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       port: readPort(env, 'CONSOLE_PORT', 8080),
       trustProxy: readTrustProxy(env, 'CONSOLE_TRUST_PROXY'),
       secureCookies: readChoice(env, 'CONSOLE_SECURE_COOKIES', SECURE_COOKIE_MODES, 'auto'),
+      ...readMetricsToken(env),
     },
     limits: {
       maxMessageBytes: readPositiveInt(env, 'MAX_MESSAGE_BYTES', 10 * 1024 * 1024),

@@ -25,6 +25,7 @@ import {
 } from '../queue/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { showAddress } from './addresses.ts';
+import { hideKeys } from './key-hiding.ts';
 import type { Flash } from './sessions.ts';
 import { sharedSecret } from './shared-secret.ts';
 import type { StaffUser } from './staff-accounts.ts';
@@ -195,7 +196,7 @@ export async function dismiss(
           originalMessageId: submission.messageId,
           text: answerText,
         });
-        const shown = showAddress(to.value);
+        const shown = showAddress(hideKeys(to.value).text);
         sentence += ` Your answer to ${shown.text}${shown.warning ? ` (⚠ ${shown.warning})` : ''} is in the outbox.`;
       }
       await audit(
@@ -215,7 +216,7 @@ export async function dismiss(
     if (error instanceof AnswerRefused) {
       return {
         kind: 'error',
-        text: `Not dismissed: ${error.problem.message}. Dismiss without an answer, or answer by hand.`,
+        text: `Not dismissed: ${hideKeys(error.problem.message).text}. Dismiss without an answer, or answer by hand.`,
       };
     }
     throw error;

@@ -1,7 +1,8 @@
 /**
  * API keys out of text shown to staff, in every form a person could read back without effort
- * (DESIGN.md section 5: the console shows keys redacted). `redactApiKey` finds a key as it is
- * written; a key can also be:
+ * (the console shows keys redacted: staff screens are shared and screenshotted). Any shape of a
+ * key (with or without `API`, any separator, look-alikes: src/shared/key-shapes.ts) is found;
+ * a key can also be:
  * - spelled with escapes a reader undoes at sight: quoted-printable (`=2D`, a soft line break
  *   inside the key), percent (`%2D`), HTML (`&#45;`), `\u002D`;
  * - broken by what does not show or is skipped by eye: blanks, line breaks, NUL bytes (UTF-16 or
@@ -15,7 +16,7 @@
  * encoded-words and uuencoded blocks holding a key are replaced by their decoded text,
  * redacted and marked.
  */
-import { API_KEY_PATTERN, redactKey } from '../shared/redact.ts';
+import { redactKeyShapes } from '../shared/key-shapes.ts';
 import {
   decodeBase64,
   encodedWordReadings,
@@ -33,177 +34,14 @@ export interface HiddenText {
 /** How deep encodings inside decoded text are followed (base64 of base64 of ...). */
 const MAX_DEPTH = 6;
 
-// ---------------------------------------------------------------------------------------------
-// Characters as a reader sees them
-
-const SKIP = -1;
-const OTHER = -2;
-const DASH = 0x2d;
-
-/** Look-alikes NFKC does not fold: Cyrillic and Greek capitals and small letters. */
-const LOOK_ALIKES = new Map<number, string>([
-  ...[...'\u0410\u0430\u0412\u0421\u0441\u0415\u0435\u0406\u0456\u04C0\u0420\u0440'].map(
-    (c, i): [number, string] => [c.charCodeAt(0), 'AABCCEEIIIPP'.charAt(i)],
-  ),
-  ...[...'\u0391\u0392\u0395\u0399\u03A1\u03F9'].map((c, i): [number, string] => [
-    c.charCodeAt(0),
-    'ABEIPC'.charAt(i),
-  ]),
-]);
-
-const INVISIBLE = /^[\p{Cc}\p{Cf}\p{Z}\p{M}\p{Default_Ignorable_Code_Point}]+$/u;
-const DASHLIKE = /^[\p{Pd}\u2212\u2043\u02D7\u2796]$/u;
-
-/** What one character is to a reader: a key character (upper case), nothing, or something else. */
-function classify(char: string, code: number): number {
-  if (code < 0x80) {
-    if ((code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || code === DASH) return code;
-    if (code >= 0x61 && code <= 0x7a) return code - 0x20;
-    if (code <= 0x20 || code === 0x7f) return SKIP;
-    return OTHER;
-  }
-  if (code >= 0x2400 && code <= 0x243f) return SKIP; // control pictures (␀ for a NUL)
-  if (INVISIBLE.test(char)) return SKIP;
-  if (DASHLIKE.test(char)) return DASH;
-  const alike = LOOK_ALIKES.get(code);
-  if (alike) return alike.charCodeAt(0);
-  const folded = char.normalize('NFKC');
-  if (folded.length === 1 && folded.charCodeAt(0) < 0x80 && folded !== char) {
-    const c = classify(folded, folded.charCodeAt(0));
-    return c === SKIP ? OTHER : c;
-  }
-  return OTHER;
-}
-
-let bmpTable: Int16Array | undefined;
-const astral = new Map<number, number>();
-
-function classOf(code: number): number {
-  if (code < 0x10000) {
-    if (!bmpTable) {
-      bmpTable = new Int16Array(0x10000);
-      for (let c = 0; c < 0x10000; c++) {
-        bmpTable[c] = c >= 0xd800 && c <= 0xdfff ? OTHER : classify(String.fromCharCode(c), c);
-      }
-    }
-    return bmpTable[code]!;
-  }
-  let c = astral.get(code);
-  if (c === undefined) {
-    c = classify(String.fromCodePoint(code), code);
-    astral.set(code, c);
-  }
-  return c;
-}
-
-const NAMED_DASHES: Readonly<Record<string, number>> = {
-  hyphen: DASH,
-  dash: DASH,
-  minus: DASH,
-  ndash: DASH,
-  mdash: DASH,
-  horbar: DASH,
-};
-
-/** An escape at `i` a reader undoes at sight: its length and the character it stands for (or SKIP). */
-function escapeAt(text: string, i: number, skipTags: boolean): { length: number; code: number } | undefined {
-  const c = text.charCodeAt(i);
-  if (c === 0x3d /* = */) {
-    const soft = /^=[ \t]*\r?\n/.exec(text.slice(i, i + 40));
-    if (soft) return { length: soft[0].length, code: SKIP };
-    const hex = /^=([0-9A-Fa-f]{2})/.exec(text.slice(i, i + 3));
-    if (hex) return { length: 3, code: Number.parseInt(hex[1]!, 16) };
-    return undefined;
-  }
-  if (c === 0x25 /* % */) {
-    const hex = /^%([0-9A-Fa-f]{2})/.exec(text.slice(i, i + 3));
-    return hex ? { length: 3, code: Number.parseInt(hex[1]!, 16) } : undefined;
-  }
-  if (c === 0x26 /* & */) {
-    const m = /^&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z]{2,8}));?/.exec(text.slice(i, i + 12));
-    if (!m) return undefined;
-    if (m[3]) {
-      const named = NAMED_DASHES[m[3].toLowerCase()];
-      return named === undefined ? undefined : { length: m[0].length, code: named };
-    }
-    const point = m[1] ? Number(m[1]) : Number.parseInt(m[2]!, 16);
-    return point <= 0x10ffff ? { length: m[0].length, code: point } : undefined;
-  }
-  if (c === 0x3c /* < */) {
-    if (!skipTags) return undefined;
-    // An HTML tag or comment inside a key (`API-5EC2<b>-E7A9</b>`): a browser would not show it.
-    const tag = /^<(?:!--[\s\S]{0,200}?--|\/?[A-Za-z][^<>]{0,200})>/.exec(text.slice(i, i + 210));
-    return tag ? { length: tag[0].length, code: SKIP } : undefined;
-  }
-  if (c === 0x5c /* \ */) {
-    const m = /^\\(?:u\{?([0-9A-Fa-f]{4,6})\}?|x([0-9A-Fa-f]{2}))/.exec(text.slice(i, i + 10));
-    if (!m) return undefined;
-    const point = Number.parseInt(m[1] ?? m[2]!, 16);
-    return point <= 0x10ffff ? { length: m[0].length, code: point } : undefined;
-  }
-  return undefined;
-}
-
-/**
- * Every key in the text, however spelled (see the file comment), redacted where it stands: the
- * text is read as a reader would (escapes undone, invisible characters dropped, look-alikes
- * folded), keys are found in that reading, and each one's span in the text is replaced by its
- * redacted form.
- */
-/** = % & < \\ */
-const ESCAPE_STARTS = new Set([0x3d, 0x25, 0x26, 0x3c, 0x5c]);
-
 /**
  * Read twice: once with what looks like an HTML tag skipped (a key split by tags), once with it
  * read as text, since `<API-5EC2-E7A9-1D4B-77C3>` (a key in angle brackets, a Message-ID made
- * of one) looks like a tag too and would otherwise be skipped whole, key and all.
+ * of one) looks like a tag too and would otherwise be skipped whole, key and all. The reading
+ * and the shapes a key may take are the project's one recogniser (src/shared/key-shapes.ts).
  */
 export function redactKeysAsRead(text: string): string {
-  return redactKeysReading(redactKeysReading(text, true), false);
-}
-
-function redactKeysReading(text: string, skipTags: boolean): string {
-  // One character of the reading per character (or escape) of the text that is not skipped,
-  // with where it starts in the text and how long it is there. Typed arrays: a 10 MB message
-  // is read this way several times.
-  const read = new Uint16Array(text.length);
-  const starts = new Int32Array(text.length);
-  const lengths = new Uint8Array(text.length);
-  let n = 0;
-  for (let i = 0; i < text.length; ) {
-    const unit = text.charCodeAt(i);
-    // Escapes start with one of = % & \ only; other characters are looked up.
-    const escaped = ESCAPE_STARTS.has(unit) ? escapeAt(text, i, skipTags) : undefined;
-    let length: number;
-    let cls: number;
-    if (escaped) {
-      length = escaped.length;
-      cls = escaped.code === SKIP ? SKIP : classOf(escaped.code);
-    } else if (unit >= 0xd800 && unit <= 0xdbff) {
-      const code = text.codePointAt(i)!;
-      length = code > 0xffff ? 2 : 1;
-      cls = classOf(code);
-    } else {
-      length = 1;
-      cls = classOf(unit);
-    }
-    if (cls !== SKIP) {
-      read[n] = cls === OTHER ? 0x7e : cls;
-      starts[n] = i;
-      lengths[n] = length;
-      n++;
-    }
-    i += length;
-  }
-  const reading = new TextDecoder('utf-16le').decode(read.subarray(0, n));
-  let out = '';
-  let at = 0;
-  for (const match of reading.matchAll(API_KEY_PATTERN)) {
-    const last = match.index + match[0].length - 1;
-    out += text.slice(at, starts[match.index]!) + redactKey(match[0]);
-    at = starts[last]! + lengths[last]!;
-  }
-  return at === 0 ? text : out + text.slice(at);
+  return redactKeyShapes(redactKeyShapes(text, { escapes: true, skipTags: true }), { escapes: true });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,4 +277,22 @@ export function hideKeys(text: string): HiddenText {
 /** Whether the text shows a key in any of those forms. */
 export function holdsKey(text: string): boolean {
   return hideKeysAt(text, 0).text !== text;
+}
+
+/**
+ * Every string inside a row or view (plain objects and arrays, walked; dates and numbers left
+ * as they are) with keys hidden: a page shows every column, and any column a sender's text
+ * reached (a form name read off the Template line, a recipient taken from Reply-To, a delivery
+ * error quoting an address) can hold a key.
+ */
+export function hideKeysIn<T>(value: T): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return hideKeys(v).text;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
 }

@@ -9,6 +9,7 @@ import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { formatAddress, parseRange } from '../ip/index.ts';
 import { searchCustomers, searchNets, searchOrgs, searchPocs } from '../registry/index.ts';
+import { hideKeysIn } from './key-hiding.ts';
 
 const LIMIT = 50;
 
@@ -86,7 +87,9 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
           .where(inArray(tables.auditLog.objectHandle, handles))
           .orderBy(desc(tables.auditLog.at), desc(tables.auditLog.id))
           .limit(200);
-  return {
+  // Registry records are public, and the worker hides keys before storing; rows written before
+  // it knew every shape of a key (or by hand) are hidden on the page all the same.
+  return hideKeysIn({
     query,
     readAs,
     nets: nets.map((net) => ({
@@ -100,5 +103,5 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
     customers,
     pocs,
     history,
-  };
+  });
 }

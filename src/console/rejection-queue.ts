@@ -5,7 +5,7 @@
 import { and, desc, eq, gte, ilike, lt, type SQL, sql } from 'drizzle-orm';
 import type { Database, RejectionState } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { hideKeys } from './key-hiding.ts';
+import { hideKeysIn } from './key-hiding.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -122,12 +122,8 @@ export async function listRejections(
   return {
     // A billing system may put its API key in the Subject (or anywhere a sender writes):
     // hidden in every form the submission page hides it in.
-    rows: page.map(({ cursorAt: _, ...row }) => ({
-      ...row,
-      reason: hideKeys(row.reason).text,
-      sender: row.sender && hideKeys(row.sender).text,
-      subject: row.subject && hideKeys(row.subject).text,
-    })),
+    // Every column: the form name is read off the sender's Template line too.
+    rows: page.map(({ cursorAt: _, ...row }) => hideKeysIn(row)),
     next: rows.length > PAGE_SIZE && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : undefined,
   };
 }

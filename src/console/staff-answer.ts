@@ -6,8 +6,8 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config/index.ts';
 import type { Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
+import { headerRecipients, holdsKey, redactApiKeys } from '../replies/redact.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
-import { redactApiKey } from '../shared/redact.ts';
 
 export interface StaffAnswer {
   readonly submissionId: string;
@@ -51,18 +51,20 @@ export async function queueStaffAnswer(
   const host = addressOf(from).split('@')[1] ?? 'localhost';
   // Stable, like every outbox Message-ID: a retried dismissal adds no second answer.
   const messageId = `<${answer.submissionId}.staff.${answer.rejectionId}@${host}>`;
-  const original = answer.originalMessageId
-    ? `<${answer.originalMessageId.replace(/^<|>$/g, '')}>`
-    : undefined;
-  // A billing system may put its API key in the Subject: never echo it.
+  // A billing system may build its Message-IDs, Subjects or addresses from its key, and staff
+  // may paste one into the answer: no header or line of ours carries it.
+  const original =
+    answer.originalMessageId && !holdsKey(answer.originalMessageId)
+      ? `<${answer.originalMessageId.replace(/^<|>$/g, '')}>`
+      : undefined;
   const subject = answer.originalSubject
-    ? `Re: ${redactApiKey(answer.originalSubject).replace(/^(re:\s*)+/i, '')}`
+    ? `Re: ${redactApiKeys(answer.originalSubject).replace(/^(re:\s*)+/i, '')}`
     : 'Your submission';
   const raw = await new MailComposer({
     from,
-    to: answer.to,
+    to: headerRecipients(answer.to),
     subject,
-    text: answer.text,
+    text: redactApiKeys(answer.text),
     messageId,
     newline: 'win',
     ...(original ? { inReplyTo: original, references: original } : {}),

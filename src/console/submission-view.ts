@@ -5,7 +5,7 @@
 import { and, asc, eq, or } from 'drizzle-orm';
 import type { Database, StoredProblem } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { hideKeys } from './key-hiding.ts';
+import { hideKeysIn } from './key-hiding.ts';
 import { type Header, readHeaders, redactRawMessage } from './raw-message.ts';
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
@@ -80,48 +80,42 @@ export async function loadSubmission(db: Database, id: string): Promise<Submissi
   return {
     // Every text a sender wrote or that quotes them goes through hideKeys: a key written into a
     // Message-ID, an envelope address or an escaped form is hidden as in the raw view.
-    submission: {
-      ...submission,
-      messageId: hidden(submission.messageId),
-      subject: nullableHidden(submission.subject),
-      envelopeFrom: hidden(submission.envelopeFrom),
-      envelopeTo: submission.envelopeTo.map(hidden),
-      fromAddress: nullableHidden(submission.fromAddress),
-      heloName: nullableHidden(submission.heloName),
-      refusalMessage: nullableHidden(submission.refusalMessage),
-    },
+    submission: hideKeysIn(submission),
     headers: readHeaders(raw),
     raw: redactRawMessage(raw),
-    templates: templates.map((row) => ({
-      index: row.templateIndex,
-      form: row.form,
-      formVersion: row.formVersion,
-      requestKind: row.requestKind,
-      requestJson: row.request === null ? null : hidden(JSON.stringify(row.request, null, 2)),
-      echo: hidden(row.echo),
-      outcome: row.outcome,
-      ticketNumber: row.ticketNumber,
-      errors: row.errors,
-      handles: row.handles,
-      appliedAt: row.appliedAt,
-    })),
-    tickets,
+    // The rest, every column: a form name read off the Template line, a recipient taken from
+    // Reply-To, a delivery error or audit note quoting either can hold a key.
+    templates: hideKeysIn(
+      templates.map((row) => ({
+        index: row.templateIndex,
+        form: row.form,
+        formVersion: row.formVersion,
+        requestKind: row.requestKind,
+        requestJson: row.request === null ? null : JSON.stringify(row.request, null, 2),
+        echo: row.echo,
+        outcome: row.outcome,
+        ticketNumber: row.ticketNumber,
+        errors: row.errors,
+        handles: row.handles,
+        appliedAt: row.appliedAt,
+      })),
+    ),
+    tickets: hideKeysIn(tickets),
     replies: replies.map((r) => ({
-      messageId: r.messageId,
-      kind: r.kind,
-      recipients: r.recipients,
-      state: r.state,
-      attempts: r.attempts,
-      lastError: r.lastError,
-      createdAt: r.createdAt,
-      sentAt: r.sentAt,
+      ...hideKeysIn({
+        messageId: r.messageId,
+        kind: r.kind,
+        recipients: r.recipients,
+        state: r.state,
+        attempts: r.attempts,
+        lastError: r.lastError,
+        createdAt: r.createdAt,
+        sentAt: r.sentAt,
+      }),
       // Our replies are MIME too (quoted-printable, base64): read as the raw view reads mail.
       raw: redactRawMessage(Buffer.from(r.raw)),
     })),
-    rejections: rejections.map((r) => ({ ...r, reason: hidden(r.reason), sender: nullableHidden(r.sender) })),
-    audit: audit.map((a) => ({ ...a, note: nullableHidden(a.note) })),
+    rejections: hideKeysIn(rejections),
+    audit: hideKeysIn(audit),
   };
 }
-
-const hidden = (text: string): string => hideKeys(text).text;
-const nullableHidden = (text: string | null): string | null => (text === null ? null : hidden(text));

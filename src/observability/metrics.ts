@@ -45,6 +45,38 @@ export interface MetricsOptions {
   readonly labels?: Readonly<Record<string, string>>;
   /** Longest a scrape waits for BullMQ's counts before reporting the queue unreachable (default 2 s). */
   readonly queueTimeoutMs?: number;
+  /**
+   * The `form` label values there may be (`ARIN-POC-5.0`, ...; the daemon lists every form and
+   * version we accept): any other form a sender names is counted as `unknown`.
+   */
+  readonly knownForms?: readonly string[];
+}
+
+/**
+ * Label values come from a closed set: a label holding what a sender wrote (a form name off the
+ * Template line) would be a new series per message (50 junk form names made 500 series and
+ * /metrics 12 times larger) and shows whatever was written there, an API key included.
+ */
+export const UNKNOWN_LABEL = 'unknown';
+export const TEMPLATE_OUTCOME_LABELS = ['approved', 'rejected', 'pending_review'] as const;
+/** BullMQ's job states (Queue#getJobCounts). */
+export const QUEUE_STATE_LABELS = [
+  'active',
+  'completed',
+  'delayed',
+  'failed',
+  'paused',
+  'prioritized',
+  'waiting',
+  'waiting-children',
+] as const;
+/** Refusal reasons are our own `E_` codes; more distinct ones than this are counted as E_OTHER. */
+const MAX_REFUSAL_REASONS = 64;
+const REFUSAL_REASON = /^E_[A-Z0-9_]{1,48}$/;
+const SMTP_CODE = /^[45]\d\d$/;
+
+function closed(value: string, allowed: ReadonlySet<string>): string {
+  return allowed.has(value) ? value : UNKNOWN_LABEL;
 }
 
 /** Job durations: most jobs take tens of milliseconds, a DNS-bound DKIM check a few seconds. */
@@ -95,6 +127,18 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     registers,
   });
 
+  const forms = new Set(options.knownForms ?? []);
+  const outcomes: ReadonlySet<string> = new Set(TEMPLATE_OUTCOME_LABELS);
+  const states: ReadonlySet<string> = new Set(QUEUE_STATE_LABELS);
+  const reasons = new Set<string>();
+  const refusalReason = (reason: string): string => {
+    if (!REFUSAL_REASON.test(reason)) return 'E_OTHER';
+    if (!reasons.has(reason) && reasons.size >= MAX_REFUSAL_REASONS) return 'E_OTHER';
+    reasons.add(reason);
+    return reason;
+  };
+  const smtpCode = (code: number): string => (SMTP_CODE.test(String(code)) ? String(code) : UNKNOWN_LABEL);
+
   let queueSource: QueueCountsSource | undefined;
   const queueTimeoutMs = options.queueTimeoutMs ?? 2_000;
   /**
@@ -129,7 +173,9 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
       // A stale depth would look like a healthy queue: clear first, so an outage shows no series.
       this.reset();
       const counts = await readQueue();
-      for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
+      for (const [state, count] of Object.entries(counts ?? {})) {
+        if (states.has(state)) this.set({ state }, count);
+      }
     },
   });
 
@@ -137,10 +183,11 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     registry,
     ingress: {
       messageAccepted: (duplicate) => accepted.inc({ duplicate: String(duplicate) }),
-      messageRefused: (reason, code) => refused.inc({ reason, code: String(code) }),
+      messageRefused: (reason, code) => refused.inc({ reason: refusalReason(reason), code: smtpCode(code) }),
     },
     worker: {
-      templateHandled: (form, outcome) => templates.inc({ form, outcome }),
+      templateHandled: (form, outcome) =>
+        templates.inc({ form: closed(form, forms), outcome: closed(outcome, outcomes) }),
       jobFinished: (seconds, ok) => jobSeconds.observe({ result: ok ? 'ok' : 'failed' }, seconds),
     },
     replies: {

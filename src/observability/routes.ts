@@ -1,10 +1,14 @@
 /**
  * The operations endpoints as a fastify plugin: `/metrics` (Prometheus text), `/healthz`
  * (process up) and `/readyz` (database and Redis reachable; 503 naming what is down). They
- * carry no registry data and no secrets, so they need no sign-in: the console lets OPS_PATHS
+ * carry no registry data and no secrets and need no staff sign-in: the console lets OPS_PATHS
  * through before it looks for a session (which would need the database /healthz must not need).
+ * /metrics still tells more than a probe needs (traffic, refusal reasons, queue depth), and the
+ * console port is often reachable from further than the scraper: it answers loopback clients,
+ * or, once the operator sets METRICS_TOKEN, whoever presents it as a bearer token.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { checkReadiness, liveness, type ReadinessCheck } from './health.ts';
 import type { DaemonMetrics } from './metrics.ts';
 
@@ -17,6 +21,34 @@ export interface OpsRoutesOptions {
   readonly roles: readonly string[];
   /** How long /readyz waits for each ping (default 2 s). */
   readonly readinessTimeoutMs?: number;
+  /** METRICS_TOKEN: /metrics then answers `Authorization: Bearer <token>` only, from anywhere. */
+  readonly metricsToken?: string;
+}
+
+/** The peer itself, not X-Forwarded-For (which a client writes): 127.0.0.0/8, ::1, IPv4-mapped. */
+export function isLoopbackPeer(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+function presentsToken(request: FastifyRequest, token: string): boolean {
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
+  return m !== null && timingSafeEqual(digest(m[1]!), digest(token));
+}
+
+/** Why a scrape is refused, or undefined when it may read /metrics. */
+function metricsRefusal(request: FastifyRequest, token: string | undefined): string | undefined {
+  if (token !== undefined) {
+    return presentsToken(request, token)
+      ? undefined
+      : 'E_NOT_AUTHORIZED: /metrics needs "Authorization: Bearer <METRICS_TOKEN>"';
+  }
+  return isLoopbackPeer(request.socket.remoteAddress)
+    ? undefined
+    : 'E_NOT_AUTHORIZED: /metrics answers loopback clients only; set METRICS_TOKEN to let a scraper elsewhere in with it';
 }
 
 export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, options) => {
@@ -32,7 +64,16 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, optio
       .send({ status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks });
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    const refusal = metricsRefusal(request, options.metricsToken);
+    if (refusal) {
+      return reply
+        .code(options.metricsToken === undefined ? 403 : 401)
+        .header('Cache-Control', 'no-store')
+        .header('WWW-Authenticate', 'Bearer realm="metrics"')
+        .type('text/plain; charset=utf-8')
+        .send(`${refusal}\n`);
+    }
     const body = await options.metrics.render();
     return reply.type(options.metrics.registry.contentType).header('Cache-Control', 'no-store').send(body);
   });

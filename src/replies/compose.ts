@@ -9,7 +9,7 @@ import { firstAddress } from './addresses.ts';
 import { digestBody, oneLine, singleBody } from './layout.ts';
 import { replyMessageId } from './message-id.ts';
 import { crlfLines, renderTextMail, type TextMailHeaders } from './mime.ts';
-import { redactApiKeys } from './redact.ts';
+import { holdsKey, keyFreeHeaders } from './redact.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import {
   type OutgoingMail,
@@ -80,9 +80,6 @@ function subjectFor(
   return oneLine(fill(texts.phrases[key], { subject: base, status }));
 }
 
-/** A message id that holds an API key (or anything shaped like one) is left out of our headers. */
-const holdsKey = (id: string) => redactApiKeys(id) !== id;
-
 /**
  * In-Reply-To and References: the original's id after its own references, each once. Ids that
  * hold an API key are left out (a billing system may build them from its key): a redacted id
@@ -111,22 +108,25 @@ interface MailParts {
 
 function build(request: ReplyRequest, options: ComposeOptions, parts: MailParts): OutgoingMail {
   const recipient = firstAddress(request.to) ?? request.to.trim();
-  const raw = renderTextMail({
-    from: options.from,
-    to: request.to,
-    subject: parts.subject,
-    messageId: parts.messageId,
-    date: options.date ?? new Date(),
-    ...threading(request),
-    headers: {
-      'Auto-Submitted': 'auto-replied',
-      // Asks Exchange-style servers not to answer our answer with an out-of-office note.
-      'X-Auto-Response-Suppress': 'All',
-      [HEADER_SUBMISSION]: oneLine(request.submissionId),
-      ...parts.headers,
-    },
-    text: crlfLines(parts.body),
-  });
+  // keyFreeHeaders: a key in the Subject or in a Reply-To address stays out of our headers.
+  const raw = renderTextMail(
+    keyFreeHeaders({
+      from: options.from,
+      to: request.to,
+      subject: parts.subject,
+      messageId: parts.messageId,
+      date: options.date ?? new Date(),
+      ...threading(request),
+      headers: {
+        'Auto-Submitted': 'auto-replied',
+        // Asks Exchange-style servers not to answer our answer with an out-of-office note.
+        'X-Auto-Response-Suppress': 'All',
+        [HEADER_SUBMISSION]: oneLine(request.submissionId),
+        ...parts.headers,
+      },
+      text: crlfLines(parts.body),
+    }),
+  );
   return { messageId: parts.messageId, kind: 'reply', envelopeFrom: '', recipients: [recipient], raw };
 }
 

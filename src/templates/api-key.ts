@@ -3,12 +3,30 @@
  * A key authorizes; it must never be echoed, logged or stored in clear, so everything that
  * leaves this module as text goes through `redactApiKeys`.
  */
+import { findKeySpans, redactedKey } from '../shared/key-shapes.ts';
 import type { NumberedLine } from './split.ts';
 
 export { redactApiKeys } from '../shared/redact.ts';
 
 /** Exactly a key, nothing around it. */
 export const API_KEY_EXACT = /^API(?:-[0-9A-Fa-f]{4}){4,8}$/i;
+
+/** How a key must be written, spelled out for people (no hex digit in it, so no redaction eats it). */
+export const API_KEY_FORMAT =
+  'API-XXXX-XXXX-XXXX-XXXX: "API", then 4 to 8 groups of 4 hex digits (0-9, A-F), each after a hyphen';
+
+/**
+ * Why a line 00 value is not a key, in words that never repeat it: a key written in another
+ * shape (`7F3A-9C2E-B41D-58E6`, `API 7F3A 9C2E ...`, `AP1-...`) is named by its redacted form,
+ * so the sender can tell which key we mean, and told how it must look.
+ */
+export function malformedKeyMessage(raw: string): string {
+  const [shape] = findKeySpans(raw);
+  const seen = shape
+    ? `the API key is malformed: ${redactedKey(shape.groups)} (shown redacted) is not written as a key is`
+    : 'the API key is malformed';
+  return `${seen}; write it as ${API_KEY_FORMAT}`;
+}
 /** A key inside other text (a Subject, a template line). */
 const API_KEY_ANYWHERE = /\bAPI(?:-[0-9A-Fa-f]{4}){4,8}\b/gi;
 /** Keys written in a Subject line (some billing systems append the key there). Upper-cased, unique. */

@@ -36,7 +36,8 @@ export const TEMPLATE_ERROR_CODES = {
   E_NOTHING_TO_CHANGE: 'a modify that changes nothing',
   E_AMBIGUOUS_VALUE: 'both a handle and the details of a new org/POC (version 4 embedded forms)',
   E_INVALID_ACTION: 'a registration action the form does not take',
-  E_INVALID_API_KEY: 'line 00 is not API-XXXX-XXXX-XXXX-XXXX (4 to 8 groups)',
+  E_INVALID_API_KEY:
+    'line 00 is not API-XXXX-XXXX-XXXX-XXXX (4 to 8 groups); a key in another shape is named redacted',
   E_INVALID_IP: 'not an IP prefix or range, host bits set, or the wrong IP version for the form',
   E_INVALID_ORIGIN_AS: 'not a list of AS numbers',
   E_INVALID_COUNTRY: 'not an ISO 3166-1 alpha-2 country code',

@@ -6,7 +6,7 @@ export { findApiKeys, redactApiKeys } from './api-key.ts';
 export type { Action, FieldSpec, FormDefinition, FormVersion } from './definition.ts';
 export { fieldId, versionLabel } from './definition.ts';
 export { TEMPLATE_ERROR_CODES, type TemplateErrorCode } from './error-codes.ts';
-export { acceptedVersions, FORMS, findForm, findVersion } from './forms/index.ts';
+export { acceptedVersions, FORMS, findForm, findVersion, formVersionNames } from './forms/index.ts';
 export { type ParsedTemplate, parseTemplateBlock, templateKind } from './parse-template.ts';
 export type * from './requests.ts';
 export { type JsonValue, toJsonValue } from './serialize.ts';

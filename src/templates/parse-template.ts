@@ -99,7 +99,8 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
   const version = resolved.written;
   const parsed: ParsedTemplate = {
     index,
-    formAsWritten: block.header,
+    // The Template: line is the sender's text too (`ARIN-API-<key>-5.0`): it names rows, replies, metrics.
+    formAsWritten: redactApiKeys(block.header),
     ...(form ? { form } : {}),
     ...(version ? { version } : {}),
     headerLine: block.headerLine,

@@ -7,7 +7,7 @@ import countries from 'i18n-iso-countries';
 import { type IpRange, parseRange } from '../ip/index.ts';
 import type { ErrorCode } from '../shared/errors.ts';
 import { HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from '../shared/syntax.ts';
-import { API_KEY_EXACT } from './api-key.ts';
+import { API_KEY_EXACT, malformedKeyMessage } from './api-key.ts';
 
 export type Scalar = string | boolean | IpRange | readonly number[];
 
@@ -79,12 +79,7 @@ export function parseOriginAs(raw: string): Checked {
 
 const VALIDATORS: Record<FieldKind, (raw: string) => Checked> = {
   apiKey: (raw) =>
-    API_KEY_EXACT.test(raw)
-      ? good(raw.toUpperCase())
-      : bad(
-          'E_INVALID_API_KEY',
-          'the API key is not of the form API-XXXX-XXXX-XXXX-XXXX (4 to 8 groups of 4 hex digits)',
-        ),
+    API_KEY_EXACT.test(raw) ? good(raw.toUpperCase()) : bad('E_INVALID_API_KEY', malformedKeyMessage(raw)),
   action: (raw) => {
     const m = /^(N|M|R|NEW|MODIFY|REMOVE)$/i.exec(raw);
     return m

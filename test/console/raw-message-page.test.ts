@@ -13,28 +13,10 @@ import { tables } from '../../src/db/index.ts';
 import { deliveryDigest } from '../../src/ingress/index.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { HIDDEN_KEY, type HiddenKeyCase, hiddenKeyCases, revealsHiddenKey } from './support/hidden-keys.ts';
+import { pageText, type SignedInGet, signIn } from './support/sign-in.ts';
 
 const EMAIL = 'carol@registry.example';
 const PASSWORD = 'a long enough passphrase';
-
-/** Signs in through the login form; answers a GET that carries the session. */
-async function signIn(baseUrl: string): Promise<(path: string) => Promise<{ status: number; body: string }>> {
-  const form = await fetch(`${baseUrl}/login`);
-  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-  const jar = form.headers.getSetCookie().map((c) => c.split(';')[0]);
-  const res = await fetch(`${baseUrl}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: jar.join('; '), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, email: EMAIL, password: PASSWORD }),
-  });
-  expect(res.status).toBe(303);
-  const cookie = [...jar, ...res.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ');
-  return async (path) => {
-    const page = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
-    return { status: page.status, body: await page.text() };
-  };
-}
 
 async function store(handle: TestDatabase, c: HiddenKeyCase): Promise<string> {
   const id = `S${randomBytes(6).toString('hex')}`;
@@ -56,21 +38,10 @@ async function store(handle: TestDatabase, c: HiddenKeyCase): Promise<string> {
   return id;
 }
 
-/** The page as a reader sees its text: tags gone, the escapes eta writes undone. */
-function pageText(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, '')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
 describe('the submission page over HTTP, keys hidden in every decodable form (PostgreSQL)', () => {
   let handle: TestDatabase;
   let running: RunningConsole;
-  let get: (path: string) => Promise<{ status: number; body: string }>;
+  let get: SignedInGet;
   beforeAll(async () => {
     handle = await openTestDatabase('postgres');
     const staff = await createStaffUser(handle.db, EMAIL, PASSWORD, { oneTime: false });
@@ -80,7 +51,7 @@ describe('the submission page over HTTP, keys hidden in every decodable form (Po
       config: { ...base, console: { ...base.console, host: '127.0.0.1', port: 0 } },
       db: handle.db,
     });
-    get = await signIn(`http://127.0.0.1:${running.port}`);
+    get = await signIn(`http://127.0.0.1:${running.port}`, EMAIL, PASSWORD);
   });
   afterAll(async () => {
     await running?.close();

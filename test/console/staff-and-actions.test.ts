@@ -184,6 +184,38 @@ describe.each(BACKENDS)('staff on %s', (backend) => {
     expect(answers).toHaveLength(audit[0]!.actor === 'staff:bob@registry.example' ? 1 : 0);
   });
 
+  it('answers a sender whose address and subject hold a key without showing it in the answer or the sentence', async () => {
+    const shaped = 'API_7F3A_9C2E_B41D_58E6@cust.example';
+    const seeded = await seedRejectedSubmission(handle.db, {
+      from: shaped,
+      subject: 'SWIP key 7F3A 9C2E B41D 58E6',
+      range: '198.51.100.0/29',
+      netName: 'SHAPED',
+      error: { code: 'E_NO_PARENT_NET', message: 'no parent' },
+    });
+    const ctx = { db: handle.db, config, queue: undefined, events: undefined, jobTimeoutMs: 1_000 };
+    const done = await dismiss(ctx, alice, seeded.rejectionId, {
+      note: 'answered',
+      answer: 'Your key AP1-7F3A-9C2E-B41D-58E6 goes on line 00.',
+    });
+    expect(done.kind).toBe('ok');
+    const secret = (text: string) =>
+      text
+        .toUpperCase()
+        .replace(/[^0-9A-F]/g, '')
+        .includes('7F3A9C2EB41D');
+    expect(secret(done.text), done.text).toBe(false);
+    const [answer] = await handle.db
+      .select()
+      .from(tables.outbox)
+      .where(eq(tables.outbox.submissionId, seeded.submissionId));
+    // Delivered to the address as written; no header or line of the mail shows the key.
+    expect(answer?.recipients).toEqual([shaped.toLowerCase()]);
+    expect(secret(answer!.raw), answer!.raw).toBe(false);
+    expect(answer!.raw).toMatch(/^To: "?undisclosed-recipients"?:;/m);
+    expect(answer!.raw).toContain('API-****-****-****-58E6');
+  });
+
   it('keeps a rejection open when the answer cannot be sent, and needs a note', async () => {
     const seeded = await seedRejectedSubmission(handle.db, {
       from: 'hostmaster@localhost',

@@ -20,11 +20,14 @@ const fixture = (name: string) =>
 const head = (subject: string, id: string) =>
   `From: noc@demo-isp.example\r\nTo: hostmaster@localhost\r\nSubject: ${subject}\r\nMessage-ID: <${id}@demo-isp.example>\r\nMIME-Version: 1.0\r\n`;
 
-/** 80,000 nested <div> (880,000 characters) around a template, and no text/plain part. */
+/**
+ * 80,000 nested <div> (880,000 characters) around a template, and no text/plain part. Keyed in the
+ * Subject, from the key's account address: only a sender who proved who they are is answered.
+ */
 function deepHtml(): string {
   const n = 80_000;
   const template = 'Template: ARIN-POC-5.1<br>01. Registration Action: R<br>END OF TEMPLATE';
-  return `${head('deep html', 'deep')}Content-Type: text/html; charset=utf-8\r\n\r\n${'<div>'.repeat(n)}${template}${'</div>'.repeat(n)}\r\n`;
+  return `${head(`deep html ${DEMO_API_KEY}`, 'deep')}Content-Type: text/html; charset=utf-8\r\n\r\n${'<div>'.repeat(n)}${template}${'</div>'.repeat(n)}\r\n`;
 }
 
 /** A keyed POC template whose body is 124,000 lines that are no field. */
@@ -108,7 +111,7 @@ describe('bounded reading on the embedded defaults (every role in one process)',
     clearInterval(asking);
     const bySubject = new Map(answered.map((r) => [r.headers?.subject ?? '', r]));
 
-    const html = bySubject.get('Re: deep html');
+    const html = [...bySubject.entries()].find(([s]) => s.startsWith('Re: deep html'))?.[1];
     expect(html?.refusal?.code, daemon.output()).toBe('E_HTML_TOO_COMPLEX');
     expect(html?.refusal?.message).toContain('nested more than 256 deep');
 

@@ -42,3 +42,17 @@ export function findVersion(form: FormDefinition, major: number): FormVersion | 
 export function acceptedVersions(form: FormDefinition): string {
   return form.versions.map((v) => `${v.major}.x`).join(', ');
 }
+
+/**
+ * Every `form-version` name a template we accept may be counted under (`ARIN-POC-5`,
+ * `ARIN-POC-5.0`, ... up to the minor we publish): the closed set of the metrics' `form`
+ * label. A minor beyond the published one is accepted too but counted as `unknown`.
+ */
+export function formVersionNames(): string[] {
+  return FORMS.flatMap((form) =>
+    form.versions.flatMap((v) => [
+      `${form.name}-${v.major}`,
+      ...Array.from({ length: v.latestMinor + 1 }, (_, minor) => `${form.name}-${v.major}.${minor}`),
+    ]),
+  );
+}

@@ -1,0 +1,240 @@
+/**
+ * The one recogniser of API keys as a person would read them, used by everything that shows,
+ * sends, stores a copy of or counts text (replies and their headers, the console, logs, metrics
+ * labels, queue job data). A key is 4 to 8 groups of 4 hex digits; customers write it with or
+ * without `API`, with any separator or none, in look-alike letters (`AP1`, Cyrillic `А`), with
+ * en-dashes, so the text is first read as a person reads it (key-reading.ts).
+ *
+ * The rules, chosen so that real data is not damaged:
+ * - With the prefix (`API`, `AP1`, `APl`, `A P I`, then up to four separators: `API-`, `API `,
+ *   `API_`, `API:`, `API`), the groups may be separated by anything in SEPARATORS or by nothing
+ *   (`API7F3A9C2EB41D58E6`), and are read as the eye reads them: `O` as 0, `l` `I` as 1, a blank
+ *   inside a group stepped over. The prefix needs no word boundary: a key glued to other text
+ *   is still a key.
+ * - Without the prefix, the groups must be separated (`7F3A-9C2E-B41D-58E6`,
+ *   `7F3A 9C2E B41D 58E6`, `7F3A_9C2E_...`): sixteen hex digits in one word are a Message-ID, a
+ *   hash, a serial number far more often than a key. The run must stand alone: not inside a
+ *   longer run of hex digits (a UUID's `e29b-41d4-a716-446655440000` is not one), and not part of a net
+ *   handle (`NET6-2001-0DB8-0000-0000-1`: the registry spells addresses in its handles). Glued
+ *   to other words it is a key: `ARIN-POC-7F3A-9C2E-B41D-58E6-5.0` on a Template line,
+ *   `key-7F3A-...`.
+ * - Without the prefix, groups separated by colons only are an IPv6 address or prefix
+ *   (`2001:0DB8:0000:0000` is a /64 written out), never a key. `API:2001:0DB8:...` is a key.
+ * - Every gap between the groups of one key reads alike (blanks aside: a key folded over two
+ *   lines is one key; after `API`, glued groups go with any separator), so a key followed by a
+ *   number on the next line does not swallow it.
+ * Dates (`2026-12-07`), phone numbers (`+1-703-227-9840`) and IPv4 addresses have no run of four
+ * 4-digit groups and are never keys; four groups of four decimal digits (a card number) are
+ * hidden like a key: nothing tells them apart, and hiding one costs nothing.
+ */
+import { type ReadOptions, readAsPerson } from './key-reading.ts';
+
+export type { ReadOptions } from './key-reading.ts';
+
+/** One key in a text: where it stands and its groups (upper-case hex). */
+export interface KeySpan {
+  readonly start: number;
+  readonly end: number;
+  readonly groups: readonly string[];
+  /** Whether it was written with `API` (or a look-alike) before it. */
+  readonly prefixed: boolean;
+}
+
+const MIN_GROUPS = 4;
+const MAX_GROUPS = 8;
+/** The most separator characters between two groups (`-\r\n ` when a key is folded). */
+const MAX_GAP = 4;
+/** Characters that may stand between the groups of a key, as read (dashes read `-`). */
+const SEPARATORS = new Set([...'-_:./\\|=#, ']);
+/** `API` and its look-alikes as read (upper-cased: `l` reads `L`). */
+const PREFIX = /A ?P ?[I1L|!]/g;
+/** Where an unprefixed key may start: four hex digits, not inside a longer hex word, then a separator. */
+const GROUP_START = /(?<![0-9A-F])[0-9A-F]{4}(?=[-_:./\\|=#, ])/g;
+
+const PLAIN_ASCII = /^[\t\n\v\f\r\x20-\x7e]*$/;
+/** Every key has one of these: four hex digits in a row, or `API` (whose groups may be lenient). */
+const HEX_RUN = /[0-9A-Fa-f]{4}|a ?p ?[i1l|!]/i;
+
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46);
+const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a);
+
+/** Look-alikes a person reads as digits inside a key written after `API`: `O` 0, `I` `L` `|` 1. */
+const DIGIT_ALIKES: Readonly<Record<string, string>> = { O: '0', I: '1', L: '1', '|': '1' };
+
+/**
+ * The group of four hex digits at `at`: its digits and where it ends, or undefined. `lenient`
+ * (after `API`) reads digit look-alikes and steps over blanks inside the group
+ * (`API-5EC2-E7 A9-...`), as the eye does.
+ */
+function hexGroupAt(text: string, at: number, lenient = false): { digits: string; end: number } | undefined {
+  let digits = '';
+  let i = at;
+  while (digits.length < 4 && i < text.length) {
+    const c = text.charAt(i);
+    if (isHex(c.charCodeAt(0))) digits += c;
+    else if (lenient && DIGIT_ALIKES[c]) digits += DIGIT_ALIKES[c];
+    else if (!(lenient && c === ' ' && digits.length > 0)) return undefined;
+    i++;
+  }
+  return digits.length === 4 ? { digits, end: i } : undefined;
+}
+
+/** How many separator characters start at `at` (at most MAX_GAP). */
+function gapAt(text: string, at: number): number {
+  let n = 0;
+  while (n < MAX_GAP && at + n < text.length && SEPARATORS.has(text.charAt(at + n))) n++;
+  return n;
+}
+
+/** What a gap is, blanks aside (`-\r\n ` is `-`); blanks alone are ` `. */
+function gapKind(gap: string): string {
+  const kind = gap.replace(/ /g, '');
+  return kind === '' && gap !== '' ? ' ' : kind;
+}
+
+interface Run {
+  readonly end: number;
+  readonly groups: string[];
+  /** The kind of the gaps between the groups ('' when they are glued). */
+  readonly kind: string;
+}
+
+/** Up to eight groups from `at`, every gap alike; gaps may be empty only when `glued` allows. */
+function groupsFrom(text: string, at: number, glued: boolean): Run {
+  const groups: string[] = [];
+  let kind: string | undefined;
+  let i = at;
+  let end = at;
+  while (groups.length < MAX_GROUPS) {
+    let next = i;
+    if (groups.length > 0) {
+      const gap = gapAt(text, i);
+      if (gap === 0 && !glued) break;
+      const k = gapKind(text.slice(i, i + gap));
+      // Glued groups (a prefixed key typed partly without separators) go with any separator.
+      if (kind !== undefined && k !== kind && !(glued && (k === '' || kind === ''))) break;
+      if (!hexGroupAt(text, i + gap, glued)) break;
+      if (kind === undefined || kind === '') kind = k;
+      next = i + gap;
+    }
+    const group = hexGroupAt(text, next, glued);
+    if (!group) break;
+    groups.push(group.digits);
+    i = group.end;
+    end = i;
+  }
+  return { end, groups, kind: kind ?? '' };
+}
+
+interface ReadSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly groups: readonly string[];
+  readonly prefixed: boolean;
+}
+
+/** Keys in a reading, as [start, end) of the reading, in order, none overlapping. */
+function spansInReading(read: string): ReadSpan[] {
+  const prefixed: ReadSpan[] = [];
+  let coveredUntil = 0;
+  for (const m of read.matchAll(PREFIX)) {
+    if (m.index < coveredUntil) continue;
+    const afterPrefix = m.index + m[0].length;
+    const run = groupsFrom(read, afterPrefix + gapAt(read, afterPrefix), true);
+    if (run.groups.length < MIN_GROUPS) continue;
+    prefixed.push({ start: m.index, end: run.end, groups: run.groups, prefixed: true });
+    coveredUntil = run.end;
+  }
+  const all: ReadSpan[] = [];
+  let p = 0;
+  coveredUntil = 0;
+  for (const m of read.matchAll(GROUP_START)) {
+    while (p < prefixed.length && prefixed[p]!.start <= m.index) {
+      coveredUntil = Math.max(coveredUntil, prefixed[p]!.end);
+      all.push(prefixed[p++]!);
+    }
+    if (m.index < coveredUntil) continue;
+    const run = groupsFrom(read, m.index, false);
+    let { groups, end } = run;
+    // The last group must end its hex word too: `...-4466` of `446655440000` is not a group.
+    if (isHex(read.charCodeAt(end))) {
+      groups = groups.slice(0, -1);
+      end = lastEnd(read, m.index, groups.length);
+    }
+    if (groups.length < MIN_GROUPS) continue;
+    if (run.kind === ':') continue; // an IPv6 address or prefix
+    const handleEnd = netHandleEnd(read, m.index);
+    if (handleEnd >= 0) {
+      coveredUntil = handleEnd;
+      continue;
+    }
+    all.push({ start: m.index, end, groups, prefixed: false });
+    coveredUntil = end;
+  }
+  all.push(...prefixed.slice(p));
+  return all;
+}
+
+/** Where the `count`-th group of the unprefixed run starting at `at` ends (its groups are strict). */
+function lastEnd(read: string, at: number, count: number): number {
+  let i = at + 4;
+  for (let g = 1; g < count; g++) i += gapAt(read, i) + 4;
+  return i;
+}
+
+/**
+ * The end of the net handle (`NET-...`, `NET6-2001-0DB8-0000-0000-1`: the registry's handles
+ * spell an address in hex groups) that the run starting at `start` belongs to, or -1 when it
+ * belongs to none.
+ */
+function netHandleEnd(read: string, start: number): number {
+  if (read.charAt(start - 1) !== '-') return -1;
+  let from = start - 1;
+  while (from > 0 && (isAlnum(read.charCodeAt(from - 1)) || read.charAt(from - 1) === '-')) from--;
+  if (!/^NET6?-/.test(read.slice(from, from + 5))) return -1;
+  let end = start;
+  while (end < read.length && (isAlnum(read.charCodeAt(end)) || read.charAt(end) === '-')) end++;
+  return end;
+}
+
+/** Every key in `text`, as a person would read it (see the file comment), in order. */
+export function findKeySpans(text: string, options: ReadOptions = {}): KeySpan[] {
+  // Nothing shorter than four groups of four can be a key: skip the reading for short texts.
+  if (text.length < 16) return [];
+  // Plain ASCII without escapes to undo reads as itself, upper-cased, blanks as spaces: most
+  // reply lines and log strings. Without four hex digits in a row or `API` it holds no key.
+  if (!options.escapes && PLAIN_ASCII.test(text)) {
+    if (!HEX_RUN.test(text)) return [];
+    return spansInReading(text.toUpperCase().replace(/[\t\n\v\f\r]/g, ' ')).map((s) => ({ ...s }));
+  }
+  const reading = readAsPerson(text, options);
+  return spansInReading(reading.text).map((s) => ({
+    start: reading.starts[s.start]!,
+    end: reading.starts[s.end - 1]! + reading.lengths[s.end - 1]!,
+    groups: s.groups,
+    prefixed: s.prefixed,
+  }));
+}
+
+/** A key's groups -> `API-****-****-****-58E6`: enough to tell keys apart, useless to an attacker. */
+export function redactedKey(groups: readonly string[]): string {
+  return ['API', ...groups.slice(0, -1).map(() => '****'), groups[groups.length - 1] ?? ''].join('-');
+}
+
+/** `text` with every key replaced by its redacted form where it stands. */
+export function redactKeyShapes(text: string, options: ReadOptions = {}): string {
+  const spans = findKeySpans(text, options);
+  if (spans.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const span of spans) {
+    out += text.slice(at, span.start) + redactedKey(span.groups);
+    at = span.end;
+  }
+  return out + text.slice(at);
+}
+
+/** Whether `text` holds anything a person would read as a key. */
+export function holdsKeyShape(text: string, options: ReadOptions = {}): boolean {
+  return findKeySpans(text, options).length > 0;
+}

@@ -92,14 +92,21 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
     const sent: OutgoingMail[] = [];
     const held: string[] = [];
     for (const mail of mails) {
-      const counted = mail.recipients.filter((r) => !(exempt && sameAddress(r, exempt)));
-      const verdicts = await Promise.all(counted.map((r) => limit.admit(r, mail.messageId)));
-      const over = verdicts.find((v) => !v.admitted);
-      if (over && !over.admitted) {
-        held.push(
-          `reply limit: ${over.recipient} already got ${over.count} mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is ${limit.perHour})`,
-        );
-      } else sent.push(mail);
+      // Each recipient on its own: a notice to several contacts still reaches those under the limit.
+      const kept: string[] = [];
+      for (const recipient of mail.recipients) {
+        const verdict =
+          exempt && sameAddress(recipient, exempt)
+            ? { admitted: true as const }
+            : await limit.admit(recipient, mail.messageId);
+        if (verdict.admitted) kept.push(recipient);
+        else
+          held.push(
+            `reply limit: ${verdict.recipient} already got ${verdict.count} mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is ${limit.perHour})`,
+          );
+      }
+      if (kept.length === mail.recipients.length) sent.push(mail);
+      else if (kept.length > 0) sent.push({ ...mail, recipients: kept });
     }
     return { sent, held };
   };

@@ -20,6 +20,7 @@ export {
   type SubmissionQueueOptions,
 } from './submission-queue.ts';
 export {
+  DeferJob,
   type JobMeta,
   type SubmissionProcessor,
   type SubmissionWorker,

@@ -18,6 +18,7 @@ import {
   type ReplyTexts,
   sameAddress,
 } from '../replies/index.ts';
+import { DnsWaits } from './dns-waits.ts';
 import type { NoticeComposer } from './notices.ts';
 
 export interface WorkerMetrics {
@@ -33,6 +34,8 @@ export interface WorkerContext {
    * DNS_CONCURRENCY in flight; see src/auth/dns-sharing.ts) over the system resolver or a test's.
    */
   readonly resolver: DnsResolver;
+  /** The process's jobs waiting on DNS: at least one slot is kept for jobs that need none. */
+  readonly dnsWaits: DnsWaits;
   readonly composeNotices: NoticeComposer;
   /** Our own addresses (hostmaster and reply From): never answered. */
   readonly ourAddresses: readonly string[];
@@ -120,6 +123,7 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
       options.resolver ?? createSystemResolver({ timeoutMs: config.dns.budgetMs }),
       { concurrency: config.dns.concurrency, lookupTimeoutMs: config.dns.budgetMs },
     ),
+    dnsWaits: new DnsWaits(Math.max(1, config.workerConcurrency - 1), config.dns.budgetMs + 250),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     composeNotices: async (notices, exempt) => {
       const mails = await Promise.all(

@@ -72,20 +72,29 @@ async function startProcessing(db: Database, id: string): Promise<Submission | u
  * only when something depends on it. DNS that does not answer in time leaves the sender
  * unverified (temperror): the message is decided now, never retried for DNS.
  */
-export function senderCheckFor(ctx: WorkerContext, submission: Submission): SenderCheck {
-  return verdictOnce(() =>
-    verifySender(submission.raw, {
+export function senderCheckFor(
+  ctx: WorkerContext,
+  submission: Submission,
+  options: { readonly deferrable?: boolean } = {},
+): SenderCheck {
+  return verdictOnce(() => {
+    const verdict = verifySender(submission.raw, {
       envelopeFrom: submission.envelopeFrom || undefined,
       remoteAddress: submission.remoteAddress ?? undefined,
       heloName: submission.heloName ?? undefined,
       resolver: ctx.resolver,
       deadlineMs: ctx.config.dns.budgetMs,
-    }),
-  );
+    });
+    return options.deferrable ? ctx.dnsWaits.waitOrDefer(verdict) : ctx.dnsWaits.wait(verdict);
+  });
 }
 
-export async function readSubmission(ctx: WorkerContext, submission: Submission): Promise<ReadSubmission> {
-  const senderCheck = senderCheckFor(ctx, submission);
+export async function readSubmission(
+  ctx: WorkerContext,
+  submission: Submission,
+  options: { readonly deferrable?: boolean } = {},
+): Promise<ReadSubmission> {
+  const senderCheck = senderCheckFor(ctx, submission, options);
   const extracted = await extractMail(submission.raw);
   const base = { submission, templates: [] as ParsedTemplate[], requester: undefined };
   if (!extracted.ok) {
@@ -218,6 +227,11 @@ export interface ProcessOptions {
   readonly replyTag?: string;
   /** Staff reprocess a message refused as a whole: its rejection is closed when it passes now. */
   readonly staff?: { readonly email: string; readonly note: string };
+  /**
+   * A queue job that may be put off once: when its sender check would wait on DNS while other
+   * jobs of this process already do, it goes back to the queue (DeferJob) and frees its slot.
+   */
+  readonly deferrable?: boolean;
 }
 
 /** The earlier message that used a DKIM signature first, with its tickets (read only for a replay). */
@@ -365,7 +379,7 @@ export async function processSubmission(
     return;
   }
   if (submission.state === 'done') return;
-  const read = await readSubmission(ctx, submission);
+  const read = await readSubmission(ctx, submission, { deferrable: options.deferrable ?? false });
   let run: MessageRun | undefined;
   // First without a savepoint per template where an operation cannot leave half a change behind
   // (it refuses only before writing); if anything fails, the transaction is undone and the

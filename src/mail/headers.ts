@@ -100,7 +100,7 @@ export function readReplyHeaders(head: Buffer | string) {
   const fields = headerFields(head);
   const first = (name: string) => fields.get(name)?.[0];
   const replyTo = fields.get('reply-to')?.join(', ');
-  const [from, returnPath, autoSubmitted, precedence, listId, hostmasterStatus, contentType] = [
+  const [from, returnPath, autoSubmitted, precedence, listId, hostmasterStatus, contentType, subject] = [
     'from',
     'return-path',
     'auto-submitted',
@@ -108,6 +108,7 @@ export function readReplyHeaders(head: Buffer | string) {
     'list-id',
     'x-hostmaster-status',
     'content-type',
+    'subject',
   ].map(first);
   return {
     ...(from !== undefined ? { from } : {}),
@@ -123,6 +124,7 @@ export function readReplyHeaders(head: Buffer | string) {
     xLoop: fields.get('x-loop') ?? [],
     ...(hostmasterStatus !== undefined ? { hostmasterStatus } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
+    ...(subject !== undefined ? { subject } : {}),
   };
 }
 

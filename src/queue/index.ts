@@ -21,6 +21,7 @@ export {
   type SubmissionQueueOptions,
 } from './submission-queue.ts';
 export {
+  DeferJob,
   type FailedForGood,
   type JobMeta,
   type SubmissionProcessor,

@@ -3,7 +3,7 @@
  * the worker room's business; this file only owns the BullMQ plumbing and a shutdown that
  * cannot hang (BullMQ's `worker.close()` can wait forever while Redis is unreachable).
  */
-import { type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { describeFailure, type JobFailure, SUBMISSIONS_QUEUE, type SubmissionJob } from './jobs.ts';
@@ -16,6 +16,22 @@ export interface JobMeta {
   /** This is the job's last try: a temporary trouble now must end in an answer, not a retry. */
   readonly lastAttempt: boolean;
   readonly jobId: string;
+  /** The processor may put this run off once with DeferJob (false when it already did). */
+  readonly deferrable: boolean;
+}
+
+/**
+ * Thrown by a processor that would only wait (for DNS, say): the job goes back to the queue for
+ * `delayMs` without using up a try, and its worker slot is free for other jobs meanwhile.
+ */
+export class DeferJob extends Error {
+  override name = 'DeferJob';
+  constructor(
+    readonly delayMs: number,
+    why: string,
+  ) {
+    super(why);
+  }
 }
 
 /** Throw to fail this attempt: BullMQ retries with backoff until the job's attempts are used up. */
@@ -70,12 +86,20 @@ export function startSubmissionWorker(
 
   const worker = new Worker<SubmissionJob>(
     SUBMISSIONS_QUEUE,
-    async (job: Job<SubmissionJob>) => {
-      await processor(job.data, {
-        attemptsMade: job.attemptsMade,
-        lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
-        jobId: job.id ?? '',
-      });
+    async (job: Job<SubmissionJob>, token?: string) => {
+      try {
+        await processor(job.data, {
+          attemptsMade: job.attemptsMade,
+          lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+          jobId: job.id ?? '',
+          // A put-off run starts again without counting a try: at most one deferral per try.
+          deferrable: (job.attemptsStarted ?? 1) - job.attemptsMade <= 1,
+        });
+      } catch (error) {
+        if (!(error instanceof DeferJob) || !token) throw error;
+        await job.moveToDelayed(Date.now() + error.delayMs, token);
+        throw new DelayedError(error.message);
+      }
     },
     {
       connection,

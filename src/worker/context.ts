@@ -18,6 +18,7 @@ import {
   type ReplyTexts,
   sameAddress,
 } from '../replies/index.ts';
+import { DnsWaits } from './dns-waits.ts';
 import type { NoticeComposer } from './notices.ts';
 
 export interface WorkerMetrics {
@@ -33,6 +34,8 @@ export interface WorkerContext {
    * DNS_CONCURRENCY in flight; see src/auth/dns-sharing.ts) over the system resolver or a test's.
    */
   readonly resolver: DnsResolver;
+  /** The process's jobs waiting on DNS: at least one slot is kept for jobs that need none. */
+  readonly dnsWaits: DnsWaits;
   readonly composeNotices: NoticeComposer;
   /** Our own addresses (hostmaster and reply From): never answered. */
   readonly ourAddresses: readonly string[];
@@ -92,14 +95,21 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
     const sent: OutgoingMail[] = [];
     const held: string[] = [];
     for (const mail of mails) {
-      const counted = mail.recipients.filter((r) => !(exempt && sameAddress(r, exempt)));
-      const verdicts = await Promise.all(counted.map((r) => limit.admit(r, mail.messageId)));
-      const over = verdicts.find((v) => !v.admitted);
-      if (over && !over.admitted) {
-        held.push(
-          `reply limit: ${over.recipient} already got ${over.count} mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is ${limit.perHour})`,
-        );
-      } else sent.push(mail);
+      // Each recipient on its own: a notice to several contacts still reaches those under the limit.
+      const kept: string[] = [];
+      for (const recipient of mail.recipients) {
+        const verdict =
+          exempt && sameAddress(recipient, exempt)
+            ? { admitted: true as const }
+            : await limit.admit(recipient, mail.messageId);
+        if (verdict.admitted) kept.push(recipient);
+        else
+          held.push(
+            `reply limit: ${verdict.recipient} already got ${verdict.count} mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is ${limit.perHour})`,
+          );
+      }
+      if (kept.length === mail.recipients.length) sent.push(mail);
+      else if (kept.length > 0) sent.push({ ...mail, recipients: kept });
     }
     return { sent, held };
   };
@@ -113,6 +123,7 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
       options.resolver ?? createSystemResolver({ timeoutMs: config.dns.budgetMs }),
       { concurrency: config.dns.concurrency, lookupTimeoutMs: config.dns.budgetMs },
     ),
+    dnsWaits: new DnsWaits(Math.max(1, config.workerConcurrency - 1), config.dns.budgetMs + 250),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     composeNotices: async (notices, exempt) => {
       const mails = await Promise.all(

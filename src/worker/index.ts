@@ -8,6 +8,7 @@ import type { DnsResolver } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
 import { type Database, isDataRefusal } from '../db/index.ts';
 import {
+  DeferJob,
   type RedisLocation,
   redisOptionsFor,
   type SubmissionJob,
@@ -29,8 +30,13 @@ export { processSubmission, readSubmission } from './process-submission.ts';
 export { runStaffJob } from './staff-actions.ts';
 export { editTemplateText } from './template-edit.ts';
 
-export async function runJob(ctx: WorkerContext, job: SubmissionJob, jobId: string): Promise<void> {
-  if (job.kind === 'process') return processSubmission(ctx, job.submissionId);
+export async function runJob(
+  ctx: WorkerContext,
+  job: SubmissionJob,
+  jobId: string,
+  deferrable = false,
+): Promise<void> {
+  if (job.kind === 'process') return processSubmission(ctx, job.submissionId, { deferrable });
   if (job.kind === 'give-up') {
     const gaveUp = await recordGaveUp(ctx, job.submissionId, job.tries, new Error(job.cause), {
       unlessRejected: true,
@@ -76,9 +82,14 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
     async (job, meta) => {
       const started = process.hrtime.bigint();
       try {
-        await runJob(ctx, job, meta.jobId);
+        await runJob(ctx, job, meta.jobId, meta.deferrable);
         options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, true);
       } catch (error) {
+        // Put off while DNS answers, not failed: the queue runs it again without counting a try.
+        if (error instanceof DeferJob) {
+          options.logger.debug({ submissionId: job.submissionId, why: error.message }, 'job put off');
+          throw error;
+        }
         options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, false);
         const fields = {
           submissionId: job.submissionId,

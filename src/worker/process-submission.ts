@@ -23,10 +23,11 @@ import {
   tables,
   updateRows,
 } from '../db/index.ts';
-import type { ExtractedMail } from '../mail/index.ts';
+import { headerBlock } from '../ingress/index.ts';
+import { type ExtractedMail, readReplyHeaders } from '../mail/index.ts';
 import { readOffThread } from '../reading/index.ts';
 import { type PocNaming, takeMessageNumbers } from '../registry/index.ts';
-import type { ReplyRequest } from '../replies/index.ts';
+import { firstAddress, type ReplyRequest } from '../replies/index.ts';
 import {
   describeError,
   type ErrorCode,
@@ -77,9 +78,13 @@ async function startProcessing(db: Database, id: string): Promise<Submission | u
  * only when something depends on it. DNS that does not answer in time leaves the sender
  * unverified (temperror): the message is decided now, never retried for DNS.
  */
-export function senderCheckFor(ctx: WorkerContext, submission: Submission): SenderCheck {
-  return verdictOnce(() =>
-    verifySender(submission.raw, {
+export function senderCheckFor(
+  ctx: WorkerContext,
+  submission: Submission,
+  options: { readonly deferrable?: boolean } = {},
+): SenderCheck {
+  return verdictOnce(() => {
+    const verdict = verifySender(submission.raw, {
       envelopeFrom: submission.envelopeFrom || undefined,
       remoteAddress: submission.remoteAddress ?? undefined,
       heloName: submission.heloName ?? undefined,
@@ -87,12 +92,17 @@ export function senderCheckFor(ctx: WorkerContext, submission: Submission): Send
       deadlineMs: ctx.config.dns.budgetMs,
       // A signature vouches only for mail written to us (src/auth/signed-recipients.ts).
       ourAddresses: ctx.ourAddresses,
-    }),
-  );
+    });
+    return options.deferrable ? ctx.dnsWaits.waitOrDefer(verdict) : ctx.dnsWaits.wait(verdict);
+  });
 }
 
-export async function readSubmission(ctx: WorkerContext, submission: Submission): Promise<ReadSubmission> {
-  const senderCheck = senderCheckFor(ctx, submission);
+export async function readSubmission(
+  ctx: WorkerContext,
+  submission: Submission,
+  options: { readonly deferrable?: boolean } = {},
+): Promise<ReadSubmission> {
+  const senderCheck = senderCheckFor(ctx, submission, options);
   // MIME and templates are read in a thread, within a time budget: never on this event loop.
   const reading = await readOffThread(submission.raw, {
     maxTemplates: ctx.config.limits.maxTemplatesPerMessage,
@@ -100,8 +110,15 @@ export async function readSubmission(ctx: WorkerContext, submission: Submission)
   });
   const base = { submission, templates: [] as ParsedTemplate[], requester: undefined };
   if (!reading.ok) {
-    // The body could not be read; the headers still say whether the sender is a person.
-    const addressing = await whomToAnswer(ctx, submission, undefined, senderCheck);
+    // The body could not be read; the headers still say whether the sender is a person, and a
+    // key in the Subject still says whether they are a key holder writing from its address.
+    const head = readReplyHeaders(headerBlock(submission.raw));
+    const holder = await keyHolder(ctx, {
+      subject: head.subject,
+      text: '',
+      from: firstAddress(head.from) ?? submission.fromAddress ?? undefined,
+    });
+    const addressing = await whomToAnswer(ctx, submission, holder, senderCheck);
     return { ...base, mail: undefined, ...addressing, refusal: reading.problem };
   }
   const { mail, parsed } = reading;
@@ -113,7 +130,12 @@ export async function readSubmission(ctx: WorkerContext, submission: Submission)
             'this message has only an HTML part and no template could be read from it; templates must be sent as plain text',
           )
         : parsed.problem;
-    const addressing = await whomToAnswer(ctx, submission, await keyHolder(ctx, mail), senderCheck);
+    const holder = await keyHolder(ctx, {
+      subject: mail.headers.subject,
+      text: mail.text,
+      from: mail.headers.from?.address,
+    });
+    const addressing = await whomToAnswer(ctx, submission, holder, senderCheck);
     return { ...base, mail, ...addressing, refusal };
   }
   const identity = await identify(ctx, mail, parsed.apiKey, senderCheck);
@@ -138,14 +160,17 @@ export async function readSubmission(ctx: WorkerContext, submission: Submission)
  * too many, two keys...): not to apply anything, only so a key holder writing from its account's
  * address is answered as such. Several keys, or none valid: nobody.
  */
-async function keyHolder(ctx: WorkerContext, mail: ExtractedMail): Promise<Requester | undefined> {
+async function keyHolder(
+  ctx: WorkerContext,
+  mail: { readonly subject: string | undefined; readonly text: string; readonly from: string | undefined },
+): Promise<Requester | undefined> {
   const keys = new Set(
-    [...findApiKeys(mail.headers.subject), ...findApiKeys(mail.text)].map((k) => k.toUpperCase()),
+    [...findApiKeys(mail.subject ?? ''), ...findApiKeys(mail.text)].map((k) => k.toUpperCase()),
   );
   if (keys.size !== 1) return undefined;
   const found = await identifyRequester(ctx.db, {
     apiKeys: [...keys],
-    ...(mail.headers.from ? { fromAddress: mail.headers.from.address } : {}),
+    ...(mail.from ? { fromAddress: mail.from } : {}),
     senderVerdict: NOT_CHECKED,
     mode: ctx.config.senderAuth,
   });
@@ -236,6 +261,11 @@ export interface ProcessOptions {
   readonly replyTag?: string;
   /** Staff reprocess a message refused as a whole: its rejection is closed when it passes now. */
   readonly staff?: { readonly email: string; readonly note: string };
+  /**
+   * A queue job that may be put off once: when its sender check would wait on DNS while other
+   * jobs of this process already do, it goes back to the queue (DeferJob) and frees its slot.
+   */
+  readonly deferrable?: boolean;
 }
 
 /** The earlier message that used a DKIM signature first, with its tickets (read only for a replay). */
@@ -383,7 +413,7 @@ export async function processSubmission(
     return;
   }
   if (submission.state === 'done') return;
-  const read = await readSubmission(ctx, submission);
+  const read = await readSubmission(ctx, submission, { deferrable: options.deferrable ?? false });
   let run: MessageRun | undefined;
   // First without a savepoint per template where an operation cannot leave half a change behind
   // (it refuses only before writing); if anything fails, the transaction is undone and the

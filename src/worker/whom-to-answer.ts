@@ -20,7 +20,7 @@ import type { Submission } from '../db/index.ts';
 import { headerBlock } from '../ingress/index.ts';
 import { readReplyHeaders } from '../mail/index.ts';
 import {
-  firstAddress,
+  addressesIn,
   type ReplyDecision,
   sameAddress,
   shouldReply,
@@ -66,10 +66,23 @@ export function replyDecision(ctx: WorkerContext, submission: Submission): Reply
   );
 }
 
-/** The single From address of the stored head, lower-cased. */
+/**
+ * The single From address of the stored head, lower-cased; undefined when the head has several
+ * From fields or addresses (whoever reads the first may not be whom a key or signature vouched
+ * for, so such a From is never taken as proven).
+ */
 function fromAddressOf(submission: Submission): string | undefined {
-  const head = readReplyHeaders(headerBlock(submission.raw));
-  return (firstAddress(head.from) ?? submission.fromAddress ?? undefined)?.trim().toLowerCase();
+  const head = headerBlock(submission.raw)
+    .toString('utf8')
+    .replace(/\r?\n[ \t]+/g, ' ');
+  const fields = head.split(/\r?\n/).filter((line) => /^from[ \t]*:/i.test(line));
+  const addresses = new Set(
+    fields
+      .flatMap((line) => addressesIn(line.slice(line.indexOf(':') + 1)))
+      .map((a) => a.trim().toLowerCase()),
+  );
+  if (fields.length === 0) return submission.fromAddress?.trim().toLowerCase() || undefined;
+  return addresses.size === 1 ? [...addresses][0] : undefined;
 }
 
 /** The From address, when the requester is proven to be its owner; else undefined. */

@@ -117,6 +117,18 @@ describe('whom a refusal reaches (postgres, real SMTP)', () => {
     expect(whole?.reason).toMatch(/unverified sender/);
   });
 
+  it('a valid key with two From fields: neither is taken as proven, nobody is mailed', async () => {
+    const raw = mail({
+      subject: `SWIP ${DEMO_API_KEY}`,
+      body: POC_CHANGE,
+      headers: { From: 'victim@victim.example' },
+    });
+    const id = await stack.send(raw);
+    await stack.processed(id, 60_000);
+    expect(caughtFor(stack.sink, id)).toEqual({ replies: 0, notices: 0 });
+    expect(mailsTo('victim@victim.example')).toEqual([]);
+  });
+
   it('a key holder naming a third party (any +tag or case) in Reply-To: at most the limit an hour reach it', async () => {
     const ids: string[] = [];
     for (let i = 0; i < LIMIT + 2; i++) {

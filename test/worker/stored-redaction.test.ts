@@ -1,6 +1,6 @@
 /**
  * A key typed into a free-text field is quoted back by the parser; what the worker stores for
- * the template (the request, errors, notes) must not carry it (DESIGN.md section 5).
+ * the template (the request, errors, notes) must not carry it: staff pages and exports show them.
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * `hostmasterd demo`: load the fixed demo registry (DESIGN.md section 6) and print the demo API
+ * `hostmasterd demo`: load the fixed demo registry (docs/architecture.md section 6) and print the demo API
  * key and the sender address it is bound to. Running it again changes nothing.
  */
 import {

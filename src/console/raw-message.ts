@@ -1,5 +1,5 @@
 /**
- * Showing a stored message to staff without showing its API keys (DESIGN.md section 5). Pure:
+ * Showing a stored message to staff without showing its API keys (docs/architecture.md section 5). Pure:
  * bytes in, text out; the stored bytes stay the record, only this view is redacted.
  *
  * A key must not be readable in any form a person could decode with little effort, so the

@@ -1,6 +1,6 @@
 /**
  * The demo registry. FIXED: outside acceptance tests rely on every handle, address and key here
- * (DESIGN.md section 6). Change it only when an issue asks.
+ * (docs/architecture.md section 6). Change it only when an issue asks.
  */
 import type { SeedFile } from './seed-document.ts';
 

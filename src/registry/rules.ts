@@ -125,7 +125,7 @@ export function checkAddress(address: PostalAddress, what: string): Result<Posta
 }
 
 /**
- * Smallest block we register. DESIGN.md: IPv4 /29 or larger and IPv6 /56 or shorter must be
+ * Smallest block we register (docs/architecture.md section 4): IPv4 /29 or larger and IPv6 /56 or shorter must be
  * reported; smaller ones may be refused. We refuse IPv4 smaller than a /29 (fewer than 8
  * addresses) and IPv6 longer than a /64 (a /64 is the smallest routable IPv6 subnet, so /57-/64
  * are accepted though not required). Staff may waive it (`waive: ['E_PREFIX_TOO_SMALL']`).

@@ -1,5 +1,5 @@
 /**
- * The body of a reply, as text. This is the machine-readable CONTRACT of DESIGN.md section 6,
+ * The body of a reply, as text. This is the machine-readable CONTRACT of docs/architecture.md section 6,
  * written down in docs/reply-format.md; `parse.ts` reads exactly what this writes.
  *
  *   <summary line>

@@ -71,7 +71,7 @@ export interface ReplyLabels {
   readonly submission: string;
 }
 
-/** The labels of the contract (DESIGN.md section 6); the shipped `phrases.txt` must agree. */
+/** The labels of the contract (docs/architecture.md section 6); the shipped `phrases.txt` must agree. */
 export const CONTRACT_LABELS: ReplyLabels = {
   template: 'Template',
   of: 'of',

@@ -379,7 +379,7 @@ export async function applyTemplate(
     : { kind: 'account', accountId: run.requester.accountId };
   const ticket = heldTicket ?? slot.ticket ?? (await allocateTicketNumber(tx));
   // The parser and the registry quote fields back in errors and notes: a key typed into one must
-  // not be stored or answered (DESIGN.md section 5).
+  // not be stored or answered (docs/architecture.md section 5).
   const decision = hideKeys(await decide(tx, run, ticket, actor, records, slot)).value;
   const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
   if (heldTicket) {

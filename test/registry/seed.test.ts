@@ -228,7 +228,7 @@ describe.each(BACKENDS)('seeding on %s', (kind) => {
     expect(await findNetByHandle(database.db, 'NET-10-0-0-0-1')).toBeUndefined();
   });
 
-  it('loads the demo registry as DESIGN.md section 6 fixes it', async () => {
+  it('loads the demo registry as docs/architecture.md section 6 fixes it', async () => {
     const demo = validateSeed(DEMO_SEED);
     if (!demo.ok) throw new Error('demo invalid');
     expect((await seedRegistry(database.db, demo.value)).ok).toBe(true);

@@ -20,7 +20,13 @@ describe.each(BACKENDS)('an upstream and its downstream’s records, by e-mail (
   let stack: Stack;
   const handles: Record<string, string> = {};
   let messages = 0;
-  const as = (key: string) => ({ subject: `SWIP ${++messages} ${key}` });
+  // Each key writes from its own account's address: a key under someone else's From is not answered.
+  const as = (key: string) => ({
+    subject: `SWIP ${++messages} ${key}`,
+    ...(key === OTHER_API_KEY
+      ? { from: 'Other ISP NOC <noc@other-isp.example>', envelopeFrom: 'noc@other-isp.example' }
+      : {}),
+  });
 
   beforeAll(async () => {
     stack = await startStack({ backend });

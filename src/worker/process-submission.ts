@@ -235,7 +235,12 @@ export interface ProcessOptions {
   /** Staff asked for this run: the reply gets its own Message-ID. */
   readonly replyTag?: string;
   /** Staff reprocess a message refused as a whole: its rejection is closed when it passes now. */
-  readonly staff?: { readonly email: string; readonly note: string };
+  readonly staff?: {
+    readonly email: string;
+    readonly note: string;
+    /** The code the message was refused with before staff asked: refused so again, nobody is written to. */
+    readonly refusedBefore?: string;
+  };
 }
 
 /** The earlier message that used a DKIM signature first, with its tickets (read only for a replay). */
@@ -324,7 +329,11 @@ async function runMessage(
         ),
       );
     }
-    const reply = replyRequest(judged, results, judged.templates.length);
+    // A staff reprocess that ends as the message began (refused for the same reason) tells the
+    // sender nothing new: no second refusal mail; the console tells staff it is still refused.
+    const unchanged =
+      options.staff?.refusedBefore !== undefined && judged.refusal?.code === options.staff.refusedBefore;
+    const reply = unchanged ? undefined : replyRequest(judged, results, judged.templates.length);
     const { sent, held } = reply
       ? await ctx.limitMail(await ctx.composeReply(reply, options.replyTag), judged.ownAddress)
       : { sent: [], held: [] };

@@ -360,9 +360,10 @@ export async function applyTemplate(
   let heldTicket: string | undefined;
   if (run.replace) {
     if (previous?.outcome === 'approved') return previous;
-    // Held for review: the customer was told that ticket stays open until staff decide, so the
-    // decision is recorded on it rather than on a new one.
-    if (previous?.outcome === 'pending_review' && previous.ticket) heldTicket = previous.ticket;
+    // The customer already holds a ticket for this template (held for review, or refused): a
+    // staff decision is recorded on it rather than on a new one, so one template keeps one
+    // ticket however often staff look at it (docs/reply-format.md, "Answers after a staff action").
+    if (previous?.ticket) heldTicket = previous.ticket;
     if (previous) {
       await tx
         .delete(tables.submissionTemplates)

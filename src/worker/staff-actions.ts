@@ -12,7 +12,13 @@ import { type ErrorCode, formatProblem } from '../shared/errors.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import type { TemplateResult } from './outcome.ts';
-import { loadSubmission, processSubmission, readSubmission, replyRequest } from './process-submission.ts';
+import {
+  loadSubmission,
+  processSubmission,
+  type ReadSubmission,
+  readSubmission,
+  replyRequest,
+} from './process-submission.ts';
 import { runTemplate, storedResult } from './run-template.ts';
 import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
 import { reparseEdited } from './template-edit.ts';
@@ -45,7 +51,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
       .where(eq(tables.submissions.id, submission.id));
     await processSubmission(ctx, submission.id, {
       replyTag: tagFor(jobId),
-      staff: { email: job.staff, note: job.note },
+      staff: { email: job.staff, note: job.note, refusedBefore: submission.refusalCode },
     });
     return;
   }
@@ -57,6 +63,8 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
     );
   }
   const indexes = await targetIndexes(ctx, job, read.templates);
+  const before = new Map<number, TemplateResult['outcome'] | undefined>();
+  for (const index of indexes) before.set(index, (await storedResult(ctx.db, submission.id, index))?.outcome);
   const results: TemplateResult[] = [];
   for (const index of indexes) {
     const template = templateFor(job, read.mail?.text ?? '', read.templates, index);
@@ -86,18 +94,36 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
     );
     results.push(result);
   }
-  // Nothing left to do (e.g. a second reprocess of what the first already approved): no empty reply.
-  const reply = results.length > 0 ? replyRequest(read, results, read.templates.length) : undefined;
-  if (reply) {
-    await ctx.db.transaction(async (tx) => {
-      const held = await ctx.enqueueReply(tx, reply, tagFor(jobId), read.ownAddress);
-      for (const why of held)
-        ctx.logger.warn({ submissionId: submission.id, why }, "staff action's reply not sent");
-    });
-    ctx.afterCommit();
+  // The customer hears from us again only when the outcome changed: an edit still refused, a
+  // waiver that did not apply or a second reprocess of what is already approved is staff's
+  // business (the console says so), not a new REJECTED mail with the same words.
+  const changed = results.filter((r) => r.outcome !== before.get(r.index));
+  if (changed.length === 0) {
+    ctx.logger.info(
+      { submissionId: submission.id, staff: job.staff, kind: job.kind },
+      'staff action changed no outcome; the customer is not written to',
+    );
+    return;
   }
+  await answerAfterStaff(ctx, read, results, jobId);
 }
 
+/** The reply to a staff action that changed an outcome. */
+async function answerAfterStaff(
+  ctx: WorkerContext,
+  read: ReadSubmission,
+  results: readonly TemplateResult[],
+  jobId: string,
+): Promise<void> {
+  const reply = replyRequest(read, results, read.templates.length);
+  if (!reply) return;
+  await ctx.db.transaction(async (tx) => {
+    const held = await ctx.enqueueReply(tx, reply, tagFor(jobId), read.ownAddress);
+    for (const why of held)
+      ctx.logger.warn({ submissionId: read.submission.id, why }, "staff action's reply not sent");
+  });
+  ctx.afterCommit();
+}
 /** A reply to a staff action needs its own stable Message-ID: one per job. */
 function tagFor(jobId: string): string {
   return jobId.replace(/^[^.]*\./, '');

@@ -80,6 +80,35 @@ type RejectionRow = (typeof tables.rejections)['$inferSelect'];
 
 const MAX_NOTE = 4000;
 
+/**
+ * The refusals staff can waive, and where each waiver is honoured: the smallest prefix
+ * (src/registry/rules.ts, checkPrefixSize), the requester's authority over the object
+ * (src/worker/run-template.ts, decide), and the hold for review (an override runs with
+ * `staffApproved`). Nothing else reads a waiver: offering any other code (a handle that does not
+ * exist, a form we do not know) would promise an approval the worker cannot give.
+ */
+export const WAIVABLE_CODES: readonly string[] = ['E_PREFIX_TOO_SMALL', 'E_NOT_AUTHORIZED', 'E_STAFF_REVIEW'];
+
+/** The codes of a refusal (its own and its template's errors) that a waiver can lift, in that order. */
+export function waivableCodes(reasonCode: string, errors: readonly { code: string }[]): string[] {
+  return [...new Set([reasonCode, ...errors.map((e) => e.code)])].filter((code) =>
+    WAIVABLE_CODES.includes(code),
+  );
+}
+
+function checkWaivers(waive: readonly string[]): Result<readonly string[]> {
+  const unknown = waive.filter((code) => !WAIVABLE_CODES.includes(code));
+  if (unknown.length > 0) {
+    return fail(
+      problem(
+        'E_NOT_WAIVABLE',
+        `${unknown.join(', ')} cannot be waived (only ${WAIVABLE_CODES.join(', ')} can): edit the template, reprocess it or reject it instead`,
+      ),
+    );
+  }
+  return ok(waive);
+}
+
 const actor = (staff: StaffUser) => `staff:${staff.email}`;
 
 function checkNote(note: string): Result<string> {
@@ -88,6 +117,14 @@ function checkNote(note: string): Result<string> {
     return fail(problem('E_NOTE_REQUIRED', 'write a note: it goes to the audit log with your name'));
   if (trimmed.length > MAX_NOTE)
     return fail(problem('E_NOTE_TOO_LONG', `keep the note under ${MAX_NOTE} characters`));
+  return ok(trimmed);
+}
+
+/** The optional message to the sender: mailed as written, so as bounded as the note. */
+function checkMessage(message: string): Result<string> {
+  const trimmed = message.trim();
+  if (trimmed.length > MAX_NOTE)
+    return fail(problem('E_NOTE_TOO_LONG', `keep the message to the sender under ${MAX_NOTE} characters`));
   return ok(trimmed);
 }
 
@@ -242,8 +279,15 @@ function jobFor(
   rejection: RejectionRow,
   staff: StaffUser,
   note: string,
+  message: string,
 ): Result<UnsignedStaffJob> {
-  const base = { staff: staff.email, note, submissionId: rejection.submissionId, rejectionId: rejection.id };
+  const base = {
+    staff: staff.email,
+    note,
+    ...(message ? { message } : {}),
+    submissionId: rejection.submissionId,
+    rejectionId: rejection.id,
+  };
   if (action.kind === 'reprocess') {
     return ok({
       ...base,
@@ -259,6 +303,8 @@ function jobFor(
       ),
     );
   }
+  const waivers = checkWaivers(action.waive);
+  if (!waivers.ok) return waivers;
   if (action.kind === 'override') {
     if (action.waive.length === 0)
       return fail(problem('E_NOTHING_WAIVED', 'tick at least one rule to waive'));
@@ -297,10 +343,12 @@ export async function runJobAction(
   staff: StaffUser,
   rejectionId: number,
   action: JobAction,
-  rawNote: string,
+  input: { readonly note: string; readonly message: string },
 ): Promise<Flash> {
-  const note = checkNote(rawNote);
+  const note = checkNote(input.note);
   if (!note.ok) return { kind: 'error', text: note.error.message };
+  const message = checkMessage(input.message);
+  if (!message.ok) return { kind: 'error', text: message.error.message };
   const { queue } = ctx;
   if (!queue || !ctx.events) {
     return {
@@ -313,14 +361,17 @@ export async function runJobAction(
     .from(tables.rejections)
     .where(eq(tables.rejections.id, rejectionId));
   if (!current) return { kind: 'error', text: `Rejection ${rejectionId} does not exist.` };
-  const job = jobFor(action, current, staff, note.value);
+  const job = jobFor(action, current, staff, note.value, message.value);
   if (!job.ok) return { kind: 'error', text: `Nothing done: ${job.error.message}.` };
 
   const startedAt = new Date();
   const claimed = await ctx.db.transaction(async (tx) => {
     const result = await claim(tx, staff, rejectionId, CLAIMED_STATE[action.kind], note.value);
     if (result.ok)
-      await audit(tx, staff, result.value, `console.${action.kind}`, note.value, jobDetails(action));
+      await audit(tx, staff, result.value, `console.${action.kind}`, note.value, {
+        ...jobDetails(action),
+        ...(message.value ? { messageToSender: message.value } : {}),
+      });
     return result;
   });
   if (!claimed.ok) return { kind: 'error', text: capitalise(claimed.error.message) };
@@ -360,7 +411,7 @@ export async function runJobAction(
   return await describeOutcome(ctx, staff, rejection, action, startedAt);
 }
 
-function jobDetails(action: JobAction): unknown {
+function jobDetails(action: JobAction): Record<string, unknown> | null {
   if (action.kind === 'override') return { waive: action.waive };
   if (action.kind === 'edit-and-apply') return { fieldValues: action.fieldValues, waive: action.waive };
   return null;

@@ -19,7 +19,10 @@ export interface ProcessSubmissionJob {
 export interface StaffIdentity {
   /** The staff member's e-mail address, as signed in to the console. */
   readonly staff: string;
+  /** For the audit log and the rejection's notes: never mailed. */
   readonly note: string;
+  /** What staff chose to tell the sender: the one staff text a reply carries (absent: none). */
+  readonly message?: string;
   /**
    * HMAC-SHA256 (hex) of the job id and the rest of the job under the console's staff-job key:
    * proof that the console's own action path made it, for this job id only (a copy queued again

@@ -76,7 +76,12 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
         template,
         requester: read.requester,
         sender: read.mail?.headers.from?.address,
-        staff: { email: job.staff, note: job.note, closesAs: CLOSES_AS[job.kind] },
+        staff: {
+          email: job.staff,
+          note: job.note,
+          ...(job.message ? { message: job.message } : {}),
+          closesAs: CLOSES_AS[job.kind],
+        },
         options: { waive, staffApproved: job.kind !== 'reprocess' },
         replace: true,
       },

@@ -16,6 +16,7 @@ import { caughtFor, netByName, rejectionsOf, repliesFor, templateRows } from './
 import { submit } from './support/session.ts';
 
 const STAFF = { staff: 'alice@rir.example', note: 'checked with the customer by phone' };
+const MESSAGE = 'A /30 is accepted for point-to-point links.';
 
 describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
   let stack: Stack;
@@ -75,6 +76,7 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
         waive: ['E_PREFIX_TOO_SMALL'],
         rejectionId: rejection!.id,
         ...STAFF,
+        message: MESSAGE,
       },
       'o1',
     );
@@ -86,7 +88,10 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
     expect(block).toMatchObject({ index: 1, status: 'APPROVED', errors: [] });
     // One template keeps one ticket: the staff decision is recorded on the customer's.
     expect(block!.ticket).toBe(reply.parsed.blocks[0]!.ticket);
-    expect(block!.notes.join(' ')).toContain(STAFF.note);
+    // The audit note stays with staff; the message to the sender is what the reply carries.
+    expect(second!.mail.raw).not.toContain(STAFF.note);
+    expect(block!.notes).toContain('Approved by hostmaster staff.');
+    expect(block!.notes).toContain(`Message from hostmaster staff: ${MESSAGE}`);
 
     expect(await netByName(stack.database.db, 'DEMO-TINY')).toHaveLength(1);
     const [row] = await templateRows(stack.database.db, id);

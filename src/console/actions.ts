@@ -67,14 +67,19 @@ export type JobAction =
       readonly kind: 'edit-and-apply';
       readonly fieldValues: Readonly<Record<string, string>>;
       readonly waive: readonly string[];
-    };
+    }
+  | { readonly kind: 'reject'; readonly reason: string };
 
 const CLAIMED_STATE: Record<JobAction['kind'] | 'dismiss', Exclude<RejectionState, 'open'>> = {
   reprocess: 'reprocessed',
   override: 'overridden',
   'edit-and-apply': 'overridden',
   dismiss: 'dismissed',
+  reject: 'rejected',
 };
+
+/** Work held for review: its sender was told a ticket stays open until staff decide. */
+const HELD_FOR_REVIEW = 'E_STAFF_REVIEW';
 
 type RejectionRow = (typeof tables.rejections)['$inferSelect'];
 
@@ -208,6 +213,15 @@ export async function dismiss(
       const claimed = await claim(tx, staff, rejectionId, 'dismissed', note.value);
       if (!claimed.ok) return claimed;
       const rejection = claimed.value;
+      if (rejection.reasonCode === HELD_FOR_REVIEW && rejection.templateIndex !== null) {
+        // Its sender holds an open ticket and was promised a decision: dismissing would leave both.
+        throw new AnswerRefused(
+          problem(
+            'E_ANSWER_REQUIRED',
+            'work held for review ends in an answer to its sender: approve it (override) or reject it with a reason',
+          ),
+        );
+      }
       let sentence = `Rejection ${rejectionId} dismissed.`;
       let answerId: string | undefined;
       if (answerText) {
@@ -249,6 +263,9 @@ export async function dismiss(
       ? { kind: 'ok', text: outcome.value }
       : { kind: 'error', text: capitalise(outcome.error.message) };
   } catch (error) {
+    if (error instanceof AnswerRefused && error.problem.code === 'E_ANSWER_REQUIRED') {
+      return { kind: 'error', text: `Not dismissed: ${error.problem.message}.` };
+    }
     if (error instanceof AnswerRefused) {
       return {
         kind: 'error',
@@ -302,6 +319,21 @@ function jobFor(
         'this rejection refused the whole message, not one template: reprocess or dismiss it instead',
       ),
     );
+  }
+  if (action.kind === 'reject') {
+    if (rejection.reasonCode !== HELD_FOR_REVIEW) {
+      return fail(
+        problem(
+          'E_NOT_HELD',
+          `only work held for review can be rejected with a reason; this was refused with ${rejection.reasonCode} and its sender has been told so`,
+        ),
+      );
+    }
+    const reason = action.reason.trim();
+    if (!reason) return fail(problem('E_REASON_REQUIRED', 'write the reason: it is mailed to the sender'));
+    if (reason.length > MAX_NOTE)
+      return fail(problem('E_NOTE_TOO_LONG', `keep the reason under ${MAX_NOTE} characters`));
+    return ok({ ...base, kind: 'reject', templateIndex: rejection.templateIndex, reason });
   }
   const waivers = checkWaivers(action.waive);
   if (!waivers.ok) return waivers;
@@ -414,6 +446,7 @@ export async function runJobAction(
 function jobDetails(action: JobAction): Record<string, unknown> | null {
   if (action.kind === 'override') return { waive: action.waive };
   if (action.kind === 'edit-and-apply') return { fieldValues: action.fieldValues, waive: action.waive };
+  if (action.kind === 'reject') return { reason: action.reason.trim() };
   return null;
 }
 
@@ -476,6 +509,15 @@ async function describeOutcome(
       ? ` Reply ${replies.map((r) => `${r.messageId} (${r.state})`).join(', ')} to the customer.`
       : ' No new reply was queued.';
 
+  if (action.kind === 'reject') {
+    const [row] = templates;
+    if (row?.outcome === 'rejected') {
+      return {
+        kind: 'ok',
+        text: `Rejected: template ${row.templateIndex}${row.ticketNumber ? `, ticket ${row.ticketNumber} closed` : ''}.${replyText}`,
+      };
+    }
+  }
   const applied = templates.filter((row) => row.outcome !== 'rejected');
   const wholeMessageRefused = rejection.templateIndex === null && submission?.refusalCode;
   if (applied.length > 0 && !wholeMessageRefused) {

@@ -65,6 +65,19 @@ export interface EditAndApplyJob extends StaffIdentity {
 }
 
 /**
+ * Decide work held for review against the sender: the template ends REJECTED on the ticket the
+ * sender already holds (closed), and the sender is mailed staff's reason.
+ */
+export interface RejectJob extends StaffIdentity {
+  readonly kind: 'reject';
+  readonly submissionId: string;
+  readonly templateIndex: number;
+  /** Why, in staff's words, for the sender: the reply's `Error: E_REJECTED_BY_STAFF: <reason>`. */
+  readonly reason: string;
+  readonly rejectionId?: number;
+}
+
+/**
  * Give up on a submission whose 'process' job failed for good without its outcome being recorded
  * (the worker died as it failed, or the database was down for the job's last try): the sweeper
  * queues it, the worker puts the message in the rejection queue and tells the sender.
@@ -108,14 +121,15 @@ export function describeFailure(job: FailedJobFacts): JobFailure {
   return { tries: Math.max(job.attemptsMade, 1), cause: job.failedReason };
 }
 
-export type StaffJob = ReprocessJob | OverrideJob | EditAndApplyJob;
+export type StaffJob = ReprocessJob | OverrideJob | EditAndApplyJob | RejectJob;
 export type SubmissionJob = ProcessSubmissionJob | GiveUpJob | StaffJob;
 
 /** A staff job before the console signs it. */
 export type UnsignedStaffJob =
   | Omit<ReprocessJob, 'proof'>
   | Omit<OverrideJob, 'proof'>
-  | Omit<EditAndApplyJob, 'proof'>;
+  | Omit<EditAndApplyJob, 'proof'>
+  | Omit<RejectJob, 'proof'>;
 
 /** JSON with keys sorted at every depth: the same job always reads as the same bytes. */
 function canonicalJson(value: unknown): string {

@@ -5,10 +5,10 @@
  * can never work (no such template, an edit that leaves no template) fails the job at once
  * (UnrecoverableError), so the console shows why instead of waiting through retries.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { type RejectionState, tables } from '../db/index.ts';
-import { type StaffJob, UnrecoverableError } from '../queue/index.ts';
-import { type ErrorCode, formatProblem } from '../shared/errors.ts';
+import { type RejectJob, type StaffJob, UnrecoverableError } from '../queue/index.ts';
+import { type ErrorCode, formatProblem, problem } from '../shared/errors.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import type { TemplateResult } from './outcome.ts';
@@ -19,7 +19,7 @@ import {
   readSubmission,
   replyRequest,
 } from './process-submission.ts';
-import { runTemplate, storedResult } from './run-template.ts';
+import { lockSubmission, runTemplate, storedResult } from './run-template.ts';
 import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
 import { reparseEdited } from './template-edit.ts';
 
@@ -30,7 +30,11 @@ const CLOSES_AS: Record<StaffJob['kind'], Exclude<RejectionState, 'open'>> = {
   reprocess: 'reprocessed',
   override: 'overridden',
   'edit-and-apply': 'overridden',
+  reject: 'rejected',
 };
+
+/** The error a template rejected by staff carries in the reply, with staff's reason as its sentence. */
+export const REJECTED_BY_STAFF_CODE: ErrorCode = 'E_REJECTED_BY_STAFF';
 
 export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: string): Promise<void> {
   const checked = await checkStaffJob(ctx.db, job, jobId);
@@ -57,6 +61,10 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
   }
 
   const read = await readSubmission(ctx, submission);
+  if (job.kind === 'reject') {
+    await rejectHeld(ctx, job, read, jobId);
+    return;
+  }
   if (!read.requester) {
     throw new UnrecoverableError(
       `the sender of ${submission.id} can no longer be identified: ${read.refusal?.message ?? 'unknown'}`,
@@ -111,6 +119,50 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
     return;
   }
   await answerAfterStaff(ctx, read, results, jobId);
+}
+
+/**
+ * Staff decide a template held for review against the sender: it ends REJECTED on the ticket the
+ * sender was given (closed now, with the reason as its resolution), the rejection is closed as
+ * `rejected`, and the sender is mailed a REJECTED block carrying the reason. Only a held template
+ * can be rejected so: anything else would take back what was applied, or refuse twice.
+ */
+async function rejectHeld(ctx: WorkerContext, job: RejectJob, read: ReadSubmission, jobId: string) {
+  const { submissionId, templateIndex } = job;
+  const reason = job.reason.trim();
+  const decided = await ctx.db.transaction(async (tx): Promise<TemplateResult | undefined> => {
+    const held = (await lockSubmission(tx, submissionId)).stored.get(templateIndex);
+    if (held?.outcome !== 'pending_review') return undefined;
+    const errors = [problem(REJECTED_BY_STAFF_CODE, reason)];
+    const notes = ['Rejected by hostmaster staff after review.'];
+    const t = tables.submissionTemplates;
+    await tx
+      .update(t)
+      .set({ outcome: 'rejected', errors: errors.map((e) => ({ ...e })), notes })
+      .where(and(eq(t.submissionId, submissionId), eq(t.templateIndex, templateIndex)));
+    if (held.ticket) {
+      await tx
+        .update(tables.tickets)
+        .set({ status: 'rejected', resolution: reason, closedAt: new Date() })
+        .where(eq(tables.tickets.number, held.ticket));
+    }
+    const r = tables.rejections;
+    await tx
+      .update(r)
+      .set({ state: 'rejected', closedBy: `staff:${job.staff}`, closedAt: new Date(), staffNotes: job.note })
+      .where(and(eq(r.submissionId, submissionId), eq(r.templateIndex, templateIndex), eq(r.state, 'open')));
+    return { ...held, outcome: 'rejected', errors, notes };
+  });
+  if (!decided) {
+    throw new UnrecoverableError(
+      `template ${templateIndex} of ${submissionId} is not held for review: there is nothing to reject, and nothing was done`,
+    );
+  }
+  ctx.logger.info(
+    { submissionId, template: templateIndex, ticket: decided.ticket, staff: job.staff },
+    'staff reject',
+  );
+  await answerAfterStaff(ctx, read, [decided], jobId);
 }
 
 /** The reply to a staff action that changed an outcome. */

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffUser } from '../../src/console/index.ts';
@@ -231,7 +231,8 @@ describe('the staff console in a browser', () => {
     const replies = await stack.db
       .select()
       .from(tables.outbox)
-      .where(eq(tables.outbox.submissionId, tooSmall.submissionId));
+      .where(eq(tables.outbox.submissionId, tooSmall.submissionId))
+      .orderBy(asc(tables.outbox.id));
     expect(replies).toHaveLength(2);
     const parsed = await parseReply(replies[1]!.raw);
     if (!parsed.ok) throw new Error(parsed.error.message);
@@ -241,6 +242,68 @@ describe('the staff console in a browser', () => {
       expect(mail.raw).not.toContain('CFO');
       expect(mail.raw).not.toContain('policy 4.2');
     }
+  });
+
+  it('ends work held for review in an answer: no dismissal, a rejection with a reason the sender can parse', async () => {
+    await stack.db.insert(tables.nets).values({
+      handle: 'NET-100-66-0-0-1',
+      name: 'DEMO-ISP-BIG',
+      version: 4,
+      startAddress: 0x64420000n,
+      endAddress: 0x6442ffffn,
+      cidrs: ['100.66.0.0/16'],
+      type: 'direct_allocation',
+      orgHandle: 'DEMOISP-1',
+    });
+    const held = await swip(stack, '100.66.16.0/20', 'BIG-CUSTOMER');
+    expect(held.reasonCode).toBe('E_STAFF_REVIEW');
+    await page.goto(`${stack.baseUrl}/submissions/${held.submissionId}`);
+    const article = `#rejection-${held.rejectionId}`;
+    expect(await page.locator(`${article} summary:has-text("Dismiss")`).count()).toBe(0);
+    // A dismissal posted anyway leaves the item open: its sender was promised a decision.
+    const csrf = await page.getAttribute(`${article} input[name=_csrf] >> nth=0`, 'value');
+    await page.request.post(`${stack.baseUrl}/rejections/${held.rejectionId}/dismiss`, {
+      form: { _csrf: csrf ?? '', note: 'too big, ignore' },
+      maxRedirects: 0,
+    });
+    await page.reload();
+    expect(await page.textContent('.flash')).toContain(
+      'Not dismissed: work held for review ends in an answer',
+    );
+
+    const reason = 'A /20 for one customer needs a utilisation plan first.';
+    const flash = await act(page, held.rejectionId, 'Reject with a reason', async (form) => {
+      await page.fill(`${form} textarea[name=reason]`, reason);
+      await page.fill(`${form} textarea[name=note]`, 'Second /20 this month for this customer.');
+    });
+    expect(flash).toMatch(
+      /^Rejected: template 1, ticket \d{8}-X\d+ closed\. Reply <[^>]+> \((pending|sent)\)/,
+    );
+    const replies = await stack.db
+      .select()
+      .from(tables.outbox)
+      .where(eq(tables.outbox.submissionId, held.submissionId))
+      .orderBy(asc(tables.outbox.id));
+    expect(replies).toHaveLength(2);
+    const [first, second] = await Promise.all(replies.map((r) => parseReply(r.raw)));
+    if (!first?.ok || !second?.ok) throw new Error('a reply does not parse');
+    expect(second.value.blocks[0]).toMatchObject({
+      status: 'REJECTED',
+      ticket: first.value.blocks[0]!.ticket,
+      errors: [{ code: 'E_REJECTED_BY_STAFF', message: reason }],
+    });
+    expect(replies[1]!.raw).not.toContain('Second /20');
+    const [ticket] = await stack.db
+      .select()
+      .from(tables.tickets)
+      .where(eq(tables.tickets.submissionId, held.submissionId));
+    expect(ticket).toMatchObject({ status: 'rejected' });
+    expect(ticket!.closedAt).not.toBeNull();
+    const [rejection] = await stack.db
+      .select()
+      .from(tables.rejections)
+      .where(eq(tables.rejections.id, held.rejectionId));
+    expect(rejection).toMatchObject({ state: 'rejected', closedBy: `staff:${STAFF_EMAIL}` });
   });
 
   it('offers no override for a refusal no waiver can lift, and refuses one posted anyway', async () => {

@@ -281,6 +281,59 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
     ]);
   });
 
+  it('rejecting work held for review mails a parseable REJECTED with the reason, on the same ticket, closed', async () => {
+    const doc = validateSeed({
+      nets: [
+        { handle: 'NET-100-65-0-0-1', name: 'DEMO-ISP-LARGE-2', range: '100.65.0.0/16', org: 'DEMOISP-1' },
+      ],
+    });
+    if (!doc.ok) throw new Error(doc.error.map((p) => p.message).join('; '));
+    const seeded = await seedRegistry(stack.database.db, doc.value);
+    if (!seeded.ok) throw new Error(seeded.error.message);
+    const { id, reply } = await submit(stack, [
+      simpleReassignment({ range: '100.65.32.0/20', name: 'DEMO-TOO-BIG' }),
+    ]);
+    const held = reply.parsed.blocks[0]!;
+    expect(held.status).toBe('PENDING_REVIEW');
+    const reason = 'A /20 for one customer needs a utilisation plan; send it and submit again.';
+
+    await enqueue({ kind: 'reject', submissionId: id, templateIndex: 1, reason, ...STAFF }, 'reject1');
+    const [, decided] = await repliesFor(stack.sink, id, 2);
+    expect(decided!.parsed.status).toBe('REJECTED');
+    expect(decided!.parsed.headers?.status).toBe('REJECTED');
+    expect(decided!.parsed.blocks[0]).toMatchObject({
+      index: 1,
+      status: 'REJECTED',
+      ticket: held.ticket,
+      errors: [{ code: 'E_REJECTED_BY_STAFF', message: reason }],
+    });
+    expect(decided!.mail.raw).not.toContain(STAFF.note);
+    expect(await netByName(stack.database.db, 'DEMO-TOO-BIG')).toHaveLength(0);
+    const tickets = await stack.database.db
+      .select()
+      .from(tables.tickets)
+      .where(eq(tables.tickets.submissionId, id));
+    expect(tickets).toEqual([
+      expect.objectContaining({ number: held.ticket, status: 'rejected', resolution: reason }),
+    ]);
+    expect(tickets[0]!.closedAt).not.toBeNull();
+    expect(await rejectionsOf(stack.database.db, id)).toEqual([
+      expect.objectContaining({
+        reasonCode: 'E_STAFF_REVIEW',
+        state: 'rejected',
+        closedBy: `staff:${STAFF.staff}`,
+      }),
+    ]);
+
+    // A second reject (or one of a template not held) has nothing to decide: it fails, mails nothing.
+    const again = await enqueue(
+      { kind: 'reject', submissionId: id, templateIndex: 1, reason, ...STAFF },
+      'reject2',
+    );
+    await expect(finished(again)).rejects.toThrow(/failed/);
+    expect(await outboxReplies(id)).toHaveLength(2);
+  });
+
   it('a staff job on an already approved template changes nothing, applies nothing twice and mails nothing', async () => {
     const { id } = await submit(stack, [
       simpleReassignment({ range: '198.51.100.16/29', name: 'DEMO-ONCE' }),

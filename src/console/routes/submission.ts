@@ -80,6 +80,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
 
   jobRoute('reprocess', () => ({ kind: 'reprocess' }));
   jobRoute('override', (body) => ({ kind: 'override', waive: fields(body, 'waive') }));
+  jobRoute('reject', (body) => ({ kind: 'reject', reason: field(body, 'reason') }));
   jobRoute('edit', (body) => {
     const read = readEdits(body);
     if ('error' in read) return read;

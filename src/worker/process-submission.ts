@@ -240,6 +240,8 @@ export interface ProcessOptions {
     readonly note: string;
     /** The code the message was refused with before staff asked: refused so again, nobody is written to. */
     readonly refusedBefore?: string;
+    /** The reply the sender already has, which this run's answers replace. */
+    readonly supersedes?: string | undefined;
   };
 }
 
@@ -333,7 +335,9 @@ async function runMessage(
     // sender nothing new: no second refusal mail; the console tells staff it is still refused.
     const unchanged =
       options.staff?.refusedBefore !== undefined && judged.refusal?.code === options.staff.refusedBefore;
-    const reply = unchanged ? undefined : replyRequest(judged, results, judged.templates.length);
+    const answer = unchanged ? undefined : replyRequest(judged, results, judged.templates.length);
+    const supersedes = options.staff?.supersedes;
+    const reply = answer && supersedes ? { ...answer, supersedes } : answer;
     const { sent, held } = reply
       ? await ctx.limitMail(await ctx.composeReply(reply, options.replyTag), judged.ownAddress)
       : { sent: [], held: [] };

@@ -5,7 +5,7 @@
  * can never work (no such template, an edit that leaves no template) fails the job at once
  * (UnrecoverableError), so the console shows why instead of waiting through retries.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { type RejectionState, tables } from '../db/index.ts';
 import { type RejectJob, type StaffJob, UnrecoverableError } from '../queue/index.ts';
 import { type ErrorCode, formatProblem, problem } from '../shared/errors.ts';
@@ -55,7 +55,12 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
       .where(eq(tables.submissions.id, submission.id));
     await processSubmission(ctx, submission.id, {
       replyTag: tagFor(jobId),
-      staff: { email: job.staff, note: job.note, refusedBefore: submission.refusalCode },
+      staff: {
+        email: job.staff,
+        note: job.note,
+        refusedBefore: submission.refusalCode,
+        supersedes: await lastReply(ctx, submission.id),
+      },
     });
     return;
   }
@@ -165,15 +170,24 @@ async function rejectHeld(ctx: WorkerContext, job: RejectJob, read: ReadSubmissi
   await answerAfterStaff(ctx, read, [decided], jobId);
 }
 
-/** The reply to a staff action that changed an outcome. */
+/**
+ * The reply to a staff action that changed an outcome, read by machines like the first: it names
+ * the reply it replaces (`Supersedes:`), and in digest style it holds a block for every template
+ * of the message (those staff did not touch as they stand), so its summary counts what its blocks
+ * say. Per-template style answers only the templates staff decided, each with its own summary.
+ */
 async function answerAfterStaff(
   ctx: WorkerContext,
   read: ReadSubmission,
-  results: readonly TemplateResult[],
+  decided: readonly TemplateResult[],
   jobId: string,
 ): Promise<void> {
-  const reply = replyRequest(read, results, read.templates.length);
-  if (!reply) return;
+  const results =
+    ctx.config.replies.style === 'digest' ? await wholeMessage(ctx, read, decided) : [...decided];
+  const request = replyRequest(read, results, read.templates.length);
+  if (!request) return;
+  const supersedes = await lastReply(ctx, read.submission.id);
+  const reply = supersedes ? { ...request, supersedes } : request;
   await ctx.db.transaction(async (tx) => {
     const held = await ctx.enqueueReply(tx, reply, tagFor(jobId), read.ownAddress);
     for (const why of held)
@@ -181,6 +195,34 @@ async function answerAfterStaff(
   });
   ctx.afterCommit();
 }
+/** Every template of the message as it stands now: the ones staff decided, the others as stored. */
+async function wholeMessage(
+  ctx: WorkerContext,
+  read: ReadSubmission,
+  decided: readonly TemplateResult[],
+): Promise<TemplateResult[]> {
+  const byIndex = new Map(decided.map((r) => [r.index, r]));
+  const all: TemplateResult[] = [];
+  for (const template of read.templates) {
+    const result =
+      byIndex.get(template.index) ?? (await storedResult(ctx.db, read.submission.id, template.index));
+    if (result) all.push(result);
+  }
+  return all;
+}
+
+/** The Message-ID of the last reply (not a contact notice, not a staff letter) sent for the submission. */
+async function lastReply(ctx: WorkerContext, submissionId: string): Promise<string | undefined> {
+  const o = tables.outbox;
+  const [row] = await ctx.db
+    .select({ messageId: o.messageId })
+    .from(o)
+    .where(and(eq(o.submissionId, submissionId), eq(o.kind, 'reply')))
+    .orderBy(desc(o.id))
+    .limit(1);
+  return row?.messageId;
+}
+
 /** A reply to a staff action needs its own stable Message-ID: one per job. */
 function tagFor(jobId: string): string {
   return jobId.replace(/^[^.]*\./, '');

@@ -82,6 +82,8 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
     );
     const [first, second] = await repliesFor(stack.sink, id, 2);
     expect(second!.parsed.headers?.messageId).not.toBe(first!.parsed.headers?.messageId);
+    expect(second!.parsed.supersedes).toBe(first!.parsed.headers?.messageId);
+    expect(second!.parsed.summary).toBe('hostmasterd processed 1 template: 1 APPROVED.');
     expect(second!.parsed.headers?.messageId).toContain(id);
     expect(second!.parsed.headers?.inReplyTo).toBe(first!.parsed.headers?.inReplyTo);
     const [block] = second!.parsed.blocks;
@@ -140,8 +142,18 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
     if (!seeded.ok) throw new Error(seeded.error.message);
 
     await enqueue({ kind: 'reprocess', submissionId: id, templateIndexes: [], ...STAFF }, 'r1');
-    const [, again] = await repliesFor(stack.sink, id, 2);
-    expect(again!.parsed.blocks.map((b) => [b.index, b.status])).toEqual([[2, 'APPROVED']]);
+    const [first, again] = await repliesFor(stack.sink, id, 2);
+    // Read by machine like the first: every template of the message, a summary that counts them,
+    // the same tickets, and the reply it replaces named in the body and the header.
+    expect(again!.parsed.blocks.map((b) => [b.index, b.total, b.status])).toEqual([
+      [1, 2, 'APPROVED'],
+      [2, 2, 'APPROVED'],
+    ]);
+    expect(again!.parsed.summary).toBe('hostmasterd processed 2 templates: 2 APPROVED.');
+    expect(again!.parsed.blocks.map((b) => b.ticket)).toEqual(first!.parsed.blocks.map((b) => b.ticket));
+    expect(again!.parsed.supersedes).toBe(first!.parsed.headers?.messageId);
+    expect(again!.parsed.headers?.supersedes).toBe(first!.parsed.headers?.messageId);
+    expect(first!.parsed.supersedes).toBeUndefined();
     const rows = await templateRows(stack.database.db, id);
     expect(rows.map((r) => r.outcome)).toEqual(['approved', 'approved']);
     expect(rows[0]!.ticketNumber).toBe(firstTicket);

@@ -6,7 +6,7 @@
  * (UnrecoverableError), so the console shows why instead of waiting through retries.
  */
 import { and, desc, eq } from 'drizzle-orm';
-import { type RejectionState, tables } from '../db/index.ts';
+import { type Executor, type RejectionState, tables } from '../db/index.ts';
 import { type RejectJob, type StaffJob, UnrecoverableError } from '../queue/index.ts';
 import { type ErrorCode, formatProblem, problem } from '../shared/errors.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
@@ -19,7 +19,7 @@ import {
   readSubmission,
   replyRequest,
 } from './process-submission.ts';
-import { lockSubmission, runTemplate, storedResult } from './run-template.ts';
+import { applyTemplate, lockSubmission, storedResult, TemplateRecords } from './run-template.ts';
 import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
 import { reparseEdited } from './template-edit.ts';
 
@@ -59,7 +59,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
         email: job.staff,
         note: job.note,
         refusedBefore: submission.refusalCode,
-        supersedes: await lastReply(ctx, submission.id),
+        supersedes: await lastReply(ctx.db, submission.id),
       },
     });
     return;
@@ -76,54 +76,63 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
     );
   }
   const indexes = await targetIndexes(ctx, job, read.templates);
-  const before = new Map<number, TemplateResult['outcome'] | undefined>();
-  for (const index of indexes) before.set(index, (await storedResult(ctx.db, submission.id, index))?.outcome);
-  const results: TemplateResult[] = [];
-  for (const index of indexes) {
-    const template = templateFor(job, read.mail?.text ?? '', read.templates, index);
-    const waive = 'waive' in job ? (job.waive as ErrorCode[]) : [];
-    const result = await runTemplate(
-      ctx.db,
-      {
-        submissionId: submission.id,
-        template,
-        requester: read.requester,
-        sender: read.mail?.headers.from?.address,
-        staff: {
-          email: job.staff,
-          note: job.note,
-          ...(job.message ? { message: job.message } : {}),
-          closesAs: CLOSES_AS[job.kind],
+  const requester = read.requester;
+  // The templates, their records and the reply commit together: a worker killed in between
+  // leaves nothing, and the job run again finds the outcome unchanged only once the customer's
+  // answer is in the outbox too.
+  const answered = await ctx.db.transaction(async (tx) => {
+    const locked = await lockSubmission(tx, submission.id);
+    const records = new TemplateRecords();
+    const results: TemplateResult[] = [];
+    for (const index of indexes) {
+      const template = templateFor(job, read.mail?.text ?? '', read.templates, index);
+      const waive = 'waive' in job ? (job.waive as ErrorCode[]) : [];
+      const result = await applyTemplate(
+        tx,
+        {
+          submissionId: submission.id,
+          template,
+          requester,
+          sender: read.mail?.headers.from?.address,
+          staff: {
+            email: job.staff,
+            note: job.note,
+            ...(job.message ? { message: job.message } : {}),
+            closesAs: CLOSES_AS[job.kind],
+          },
+          options: { waive, staffApproved: job.kind !== 'reprocess' },
+          replace: true,
         },
-        options: { waive, staffApproved: job.kind !== 'reprocess' },
-        replace: true,
-      },
-      (notices) => ctx.composeNotices(notices, read.ownAddress),
-    );
-    ctx.logger.info(
-      {
-        submissionId: submission.id,
-        template: index,
-        ticket: result.ticket,
-        outcome: result.outcome,
-        staff: job.staff,
-      },
-      `staff ${job.kind}`,
-    );
-    results.push(result);
-  }
-  // The customer hears from us again only when the outcome changed: an edit still refused, a
-  // waiver that did not apply or a second reprocess of what is already approved is staff's
-  // business (the console says so), not a new REJECTED mail with the same words.
-  const changed = results.filter((r) => r.outcome !== before.get(r.index));
-  if (changed.length === 0) {
-    ctx.logger.info(
-      { submissionId: submission.id, staff: job.staff, kind: job.kind },
-      'staff action changed no outcome; the customer is not written to',
-    );
-    return;
-  }
-  await answerAfterStaff(ctx, read, results, jobId);
+        { previous: locked.stored.get(index), ticket: undefined },
+        records,
+      );
+      ctx.logger.info(
+        {
+          submissionId: submission.id,
+          template: index,
+          ticket: result.ticket,
+          outcome: result.outcome,
+          staff: job.staff,
+        },
+        `staff ${job.kind}`,
+      );
+      results.push(result);
+    }
+    await records.write(tx, (notices) => ctx.composeNotices(notices, read.ownAddress));
+    // The customer hears from us again only when the outcome changed: an edit still refused, a
+    // waiver that did not apply or a second reprocess of what is already approved is staff's
+    // business (the console says so), not a new REJECTED mail with the same words.
+    const changed = results.filter((r) => r.outcome !== locked.stored.get(r.index)?.outcome);
+    if (changed.length === 0) {
+      ctx.logger.info(
+        { submissionId: submission.id, staff: job.staff, kind: job.kind },
+        'staff action changed no outcome; the customer is not written to',
+      );
+      return false;
+    }
+    return await answerAfterStaff(ctx, tx, read, results, jobId);
+  });
+  if (answered) ctx.afterCommit();
 }
 
 /**
@@ -135,6 +144,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
 async function rejectHeld(ctx: WorkerContext, job: RejectJob, read: ReadSubmission, jobId: string) {
   const { submissionId, templateIndex } = job;
   const reason = job.reason.trim();
+  // The decision and its answer commit together (see runStaffJob).
   const decided = await ctx.db.transaction(async (tx): Promise<TemplateResult | undefined> => {
     const held = (await lockSubmission(tx, submissionId)).stored.get(templateIndex);
     if (held?.outcome !== 'pending_review') return undefined;
@@ -156,7 +166,9 @@ async function rejectHeld(ctx: WorkerContext, job: RejectJob, read: ReadSubmissi
       .update(r)
       .set({ state: 'rejected', closedBy: `staff:${job.staff}`, closedAt: new Date(), staffNotes: job.note })
       .where(and(eq(r.submissionId, submissionId), eq(r.templateIndex, templateIndex), eq(r.state, 'open')));
-    return { ...held, outcome: 'rejected', errors, notes };
+    const result: TemplateResult = { ...held, outcome: 'rejected', errors, notes };
+    await answerAfterStaff(ctx, tx, read, [result], jobId);
+    return result;
   });
   if (!decided) {
     throw new UnrecoverableError(
@@ -167,7 +179,7 @@ async function rejectHeld(ctx: WorkerContext, job: RejectJob, read: ReadSubmissi
     { submissionId, template: templateIndex, ticket: decided.ticket, staff: job.staff },
     'staff reject',
   );
-  await answerAfterStaff(ctx, read, [decided], jobId);
+  ctx.afterCommit();
 }
 
 /**
@@ -178,26 +190,26 @@ async function rejectHeld(ctx: WorkerContext, job: RejectJob, read: ReadSubmissi
  */
 async function answerAfterStaff(
   ctx: WorkerContext,
+  tx: Executor,
   read: ReadSubmission,
   decided: readonly TemplateResult[],
   jobId: string,
-): Promise<void> {
+): Promise<boolean> {
   const results =
-    ctx.config.replies.style === 'digest' ? await wholeMessage(ctx, read, decided) : [...decided];
+    ctx.config.replies.style === 'digest' ? await wholeMessage(tx, read, decided) : [...decided];
   const request = replyRequest(read, results, read.templates.length);
-  if (!request) return;
-  const supersedes = await lastReply(ctx, read.submission.id);
+  if (!request) return false;
+  const supersedes = await lastReply(tx, read.submission.id);
   const reply = supersedes ? { ...request, supersedes } : request;
-  await ctx.db.transaction(async (tx) => {
-    const held = await ctx.enqueueReply(tx, reply, tagFor(jobId), read.ownAddress);
-    for (const why of held)
-      ctx.logger.warn({ submissionId: read.submission.id, why }, "staff action's reply not sent");
-  });
-  ctx.afterCommit();
+  const held = await ctx.enqueueReply(tx, reply, tagFor(jobId), read.ownAddress);
+  for (const why of held)
+    ctx.logger.warn({ submissionId: read.submission.id, why }, "staff action's reply not sent");
+  return true;
 }
+
 /** Every template of the message as it stands now: the ones staff decided, the others as stored. */
 async function wholeMessage(
-  ctx: WorkerContext,
+  ex: Executor,
   read: ReadSubmission,
   decided: readonly TemplateResult[],
 ): Promise<TemplateResult[]> {
@@ -205,16 +217,16 @@ async function wholeMessage(
   const all: TemplateResult[] = [];
   for (const template of read.templates) {
     const result =
-      byIndex.get(template.index) ?? (await storedResult(ctx.db, read.submission.id, template.index));
+      byIndex.get(template.index) ?? (await storedResult(ex, read.submission.id, template.index));
     if (result) all.push(result);
   }
   return all;
 }
 
 /** The Message-ID of the last reply (not a contact notice, not a staff letter) sent for the submission. */
-async function lastReply(ctx: WorkerContext, submissionId: string): Promise<string | undefined> {
+async function lastReply(ex: Executor, submissionId: string): Promise<string | undefined> {
   const o = tables.outbox;
-  const [row] = await ctx.db
+  const [row] = await ex
     .select({ messageId: o.messageId })
     .from(o)
     .where(and(eq(o.submissionId, submissionId), eq(o.kind, 'reply')))

@@ -9,6 +9,9 @@ import { createStaffUser, signedStaffJob } from '../../src/console/index.ts';
 import { tables } from '../../src/db/index.ts';
 import { jobIdFor, type UnsignedStaffJob } from '../../src/queue/index.ts';
 import { seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { loadReplyTexts } from '../../src/replies/index.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { createWorkerContext, runStaffJob } from '../../src/worker/index.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { fillForm, simpleReassignment } from './support/forms.ts';
@@ -344,6 +347,42 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
     );
     await expect(finished(again)).rejects.toThrow(/failed/);
     expect(await outboxReplies(id)).toHaveLength(2);
+  });
+
+  it("a worker that dies before the staff action's answer is queued leaves nothing applied; run again, it answers", async () => {
+    const { id } = await submit(stack, [
+      simpleReassignment({ range: '198.51.100.36/30', name: 'DEMO-CRASH' }),
+    ]);
+    const before = await outboxReplies(id);
+    const ctx = createWorkerContext({
+      config: stack.config,
+      db: stack.database.db,
+      logger: silentLogger(),
+      texts: loadReplyTexts(),
+    });
+    const job: UnsignedStaffJob = {
+      kind: 'override',
+      submissionId: id,
+      templateIndex: 1,
+      waive: ['E_PREFIX_TOO_SMALL'],
+      ...STAFF,
+    };
+    const jobId = jobIdFor(job, 'crash');
+    const signed = await signedStaffJob(stack.database.db, job, jobId);
+    const dying = {
+      ...ctx,
+      enqueueReply: async () => {
+        throw new Error('worker killed while queuing the answer');
+      },
+    };
+    await expect(runStaffJob(dying, signed, jobId)).rejects.toThrow(/killed/);
+    expect(await netByName(stack.database.db, 'DEMO-CRASH')).toHaveLength(0);
+    expect((await templateRows(stack.database.db, id))[0]).toMatchObject({ outcome: 'rejected' });
+
+    await runStaffJob(ctx, signed, jobId);
+    expect(await netByName(stack.database.db, 'DEMO-CRASH')).toHaveLength(1);
+    const after = await outboxReplies(id);
+    expect(after).toHaveLength(before.length + 1);
   });
 
   it('a staff job on an already approved template changes nothing, applies nothing twice and mails nothing', async () => {

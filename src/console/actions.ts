@@ -3,9 +3,9 @@
  * UPDATE (`... where state = 'open' returning`): of two staff racing, one wins and the other
  * is told who was first. The claim and its audit row commit together.
  *
- * Reprocess, override and edit-and-apply change the registry, so they are jobs for the worker
- * (the one path that applies and answers the customer); the console waits for the job and
- * then reads what it did from the database. Dismiss changes no registry data and is done here.
+ * Reprocess, override, edit-and-apply and reject change the registry or answer the customer,
+ * so they are jobs for the worker (the one path that applies and answers the customer); the
+ * console waits for the job and then reads what it did from the database. Dismiss changes no registry data and is done here.
  */
 import { randomBytes } from 'node:crypto';
 import { Job, type Queue, type QueueEvents } from 'bullmq';

@@ -1,7 +1,8 @@
 /**
  * Staff actions from the console, run as jobs so every registry change takes the one worker
  * path: reprocess refused templates (after the registry was fixed), override a waivable rule,
- * or correct fields and apply. Each answers the customer with a reply of its own. A request that
+ * correct fields and apply, or reject work held for review with a reason. Each answers the
+ * customer with a reply of its own when, and only when, it changed an outcome. A request that
  * can never work (no such template, an edit that leaves no template) fails the job at once
  * (UnrecoverableError), so the console shows why instead of waiting through retries.
  */

@@ -3,9 +3,9 @@
  * UPDATE (`... where state = 'open' returning`): of two staff racing, one wins and the other
  * is told who was first. The claim and its audit row commit together.
  *
- * Reprocess, override and edit-and-apply change the registry, so they are jobs for the worker
- * (the one path that applies and answers the customer); the console waits for the job and
- * then reads what it did from the database. Dismiss changes no registry data and is done here.
+ * Reprocess, override, edit-and-apply and reject change the registry or answer the customer,
+ * so they are jobs for the worker (the one path that applies and answers the customer); the
+ * console waits for the job and then reads what it did from the database. Dismiss changes no registry data and is done here.
  */
 import { randomBytes } from 'node:crypto';
 import { Job, type Queue, type QueueEvents } from 'bullmq';
@@ -68,18 +68,52 @@ export type JobAction =
       readonly kind: 'edit-and-apply';
       readonly fieldValues: Readonly<Record<string, string>>;
       readonly waive: readonly string[];
-    };
+    }
+  | { readonly kind: 'reject'; readonly reason: string };
 
 const CLAIMED_STATE: Record<JobAction['kind'] | 'dismiss', Exclude<RejectionState, 'open'>> = {
   reprocess: 'reprocessed',
   override: 'overridden',
   'edit-and-apply': 'overridden',
   dismiss: 'dismissed',
+  reject: 'rejected',
 };
+
+/** Work held for review: its sender was told a ticket stays open until staff decide. */
+const HELD_FOR_REVIEW = 'E_STAFF_REVIEW';
 
 type RejectionRow = (typeof tables.rejections)['$inferSelect'];
 
 const MAX_NOTE = 4000;
+
+/**
+ * The refusals staff can waive, and where each waiver is honoured: the smallest prefix
+ * (src/registry/rules.ts, checkPrefixSize), the requester's authority over the object
+ * (src/worker/run-template.ts, decide), and the hold for review (an override runs with
+ * `staffApproved`). Nothing else reads a waiver: offering any other code (a handle that does not
+ * exist, a form we do not know) would promise an approval the worker cannot give.
+ */
+export const WAIVABLE_CODES: readonly string[] = ['E_PREFIX_TOO_SMALL', 'E_NOT_AUTHORIZED', 'E_STAFF_REVIEW'];
+
+/** The codes of a refusal (its own and its template's errors) that a waiver can lift, in that order. */
+export function waivableCodes(reasonCode: string, errors: readonly { code: string }[]): string[] {
+  return [...new Set([reasonCode, ...errors.map((e) => e.code)])].filter((code) =>
+    WAIVABLE_CODES.includes(code),
+  );
+}
+
+function checkWaivers(waive: readonly string[]): Result<readonly string[]> {
+  const unknown = waive.filter((code) => !WAIVABLE_CODES.includes(code));
+  if (unknown.length > 0) {
+    return fail(
+      problem(
+        'E_NOT_WAIVABLE',
+        `${unknown.join(', ')} cannot be waived (only ${WAIVABLE_CODES.join(', ')} can): edit the template, reprocess it or reject it instead`,
+      ),
+    );
+  }
+  return ok(waive);
+}
 
 const actor = (staff: StaffUser) => `staff:${staff.email}`;
 
@@ -89,6 +123,14 @@ function checkNote(note: string): Result<string> {
     return fail(problem('E_NOTE_REQUIRED', 'write a note: it goes to the audit log with your name'));
   if (trimmed.length > MAX_NOTE)
     return fail(problem('E_NOTE_TOO_LONG', `keep the note under ${MAX_NOTE} characters`));
+  return ok(trimmed);
+}
+
+/** The optional message to the sender: mailed as written, so as bounded as the note. */
+function checkMessage(message: string): Result<string> {
+  const trimmed = message.trim();
+  if (trimmed.length > MAX_NOTE)
+    return fail(problem('E_NOTE_TOO_LONG', `keep the message to the sender under ${MAX_NOTE} characters`));
   return ok(trimmed);
 }
 
@@ -172,6 +214,15 @@ export async function dismiss(
       const claimed = await claim(tx, staff, rejectionId, 'dismissed', note.value);
       if (!claimed.ok) return claimed;
       const rejection = claimed.value;
+      if (rejection.reasonCode === HELD_FOR_REVIEW && rejection.templateIndex !== null) {
+        // Its sender holds an open ticket and was promised a decision: dismissing would leave both.
+        throw new AnswerRefused(
+          problem(
+            'E_ANSWER_REQUIRED',
+            'work held for review ends in an answer to its sender: approve it (override) or reject it with a reason',
+          ),
+        );
+      }
       let sentence = `Rejection ${rejectionId} dismissed.`;
       let answerId: string | undefined;
       if (answerText) {
@@ -213,6 +264,9 @@ export async function dismiss(
       ? { kind: 'ok', text: outcome.value }
       : { kind: 'error', text: capitalise(outcome.error.message) };
   } catch (error) {
+    if (error instanceof AnswerRefused && error.problem.code === 'E_ANSWER_REQUIRED') {
+      return { kind: 'error', text: `Not dismissed: ${error.problem.message}.` };
+    }
     if (error instanceof AnswerRefused) {
       return {
         kind: 'error',
@@ -243,8 +297,15 @@ function jobFor(
   rejection: RejectionRow,
   staff: StaffUser,
   note: string,
+  message: string,
 ): Result<UnsignedStaffJob> {
-  const base = { staff: staff.email, note, submissionId: rejection.submissionId, rejectionId: rejection.id };
+  const base = {
+    staff: staff.email,
+    note,
+    ...(message ? { message } : {}),
+    submissionId: rejection.submissionId,
+    rejectionId: rejection.id,
+  };
   if (action.kind === 'reprocess') {
     return ok({
       ...base,
@@ -260,6 +321,23 @@ function jobFor(
       ),
     );
   }
+  if (action.kind === 'reject') {
+    if (rejection.reasonCode !== HELD_FOR_REVIEW) {
+      return fail(
+        problem(
+          'E_NOT_HELD',
+          `only work held for review can be rejected with a reason; this was refused with ${rejection.reasonCode} and its sender has been told so`,
+        ),
+      );
+    }
+    const reason = action.reason.trim();
+    if (!reason) return fail(problem('E_REASON_REQUIRED', 'write the reason: it is mailed to the sender'));
+    if (reason.length > MAX_NOTE)
+      return fail(problem('E_NOTE_TOO_LONG', `keep the reason under ${MAX_NOTE} characters`));
+    return ok({ ...base, kind: 'reject', templateIndex: rejection.templateIndex, reason });
+  }
+  const waivers = checkWaivers(action.waive);
+  if (!waivers.ok) return waivers;
   if (action.kind === 'override') {
     if (action.waive.length === 0)
       return fail(problem('E_NOTHING_WAIVED', 'tick at least one rule to waive'));
@@ -298,10 +376,12 @@ export async function runJobAction(
   staff: StaffUser,
   rejectionId: number,
   action: JobAction,
-  rawNote: string,
+  input: { readonly note: string; readonly message: string },
 ): Promise<Flash> {
-  const note = checkNote(rawNote);
+  const note = checkNote(input.note);
   if (!note.ok) return { kind: 'error', text: note.error.message };
+  const message = checkMessage(input.message);
+  if (!message.ok) return { kind: 'error', text: message.error.message };
   const { queue } = ctx;
   if (!queue || !ctx.events) {
     return {
@@ -314,14 +394,17 @@ export async function runJobAction(
     .from(tables.rejections)
     .where(eq(tables.rejections.id, rejectionId));
   if (!current) return { kind: 'error', text: `Rejection ${rejectionId} does not exist.` };
-  const job = jobFor(action, current, staff, note.value);
+  const job = jobFor(action, current, staff, note.value, message.value);
   if (!job.ok) return { kind: 'error', text: `Nothing done: ${job.error.message}.` };
 
   const startedAt = new Date();
   const claimed = await ctx.db.transaction(async (tx) => {
     const result = await claim(tx, staff, rejectionId, CLAIMED_STATE[action.kind], note.value);
     if (result.ok)
-      await audit(tx, staff, result.value, `console.${action.kind}`, note.value, jobDetails(action));
+      await audit(tx, staff, result.value, `console.${action.kind}`, note.value, {
+        ...jobDetails(action),
+        ...(message.value ? { messageToSender: message.value } : {}),
+      });
     return result;
   });
   if (!claimed.ok) return { kind: 'error', text: capitalise(claimed.error.message) };
@@ -361,9 +444,10 @@ export async function runJobAction(
   return await describeOutcome(ctx, staff, rejection, action, startedAt);
 }
 
-function jobDetails(action: JobAction): unknown {
+function jobDetails(action: JobAction): Record<string, unknown> | null {
   if (action.kind === 'override') return { waive: action.waive };
   if (action.kind === 'edit-and-apply') return { fieldValues: action.fieldValues, waive: action.waive };
+  if (action.kind === 'reject') return { reason: action.reason.trim() };
   return null;
 }
 
@@ -426,6 +510,15 @@ async function describeOutcome(
       ? ` Reply ${replies.map((r) => `${r.messageId} (${r.state})`).join(', ')} to the customer.`
       : ' No new reply was queued.';
 
+  if (action.kind === 'reject') {
+    const [row] = templates;
+    if (row?.outcome === 'rejected') {
+      return {
+        kind: 'ok',
+        text: `Rejected: template ${row.templateIndex}${row.ticketNumber ? `, ticket ${row.ticketNumber} closed` : ''}.${replyText}`,
+      };
+    }
+  }
   const applied = templates.filter((row) => row.outcome !== 'rejected');
   const wholeMessageRefused = rejection.templateIndex === null && submission?.refusalCode;
   if (applied.length > 0 && !wholeMessageRefused) {

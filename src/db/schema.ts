@@ -381,7 +381,7 @@ export const handleCounters = pgTable('handle_counters', {
   last: bigint('last', { mode: 'number' }).notNull(),
 });
 
-export const REJECTION_STATES = ['open', 'reprocessed', 'overridden', 'dismissed'] as const;
+export const REJECTION_STATES = ['open', 'reprocessed', 'overridden', 'dismissed', 'rejected'] as const;
 export type RejectionState = (typeof REJECTION_STATES)[number];
 
 export const rejections = pgTable(

@@ -19,7 +19,10 @@ export interface ProcessSubmissionJob {
 export interface StaffIdentity {
   /** The staff member's e-mail address, as signed in to the console. */
   readonly staff: string;
+  /** For the audit log and the rejection's notes: never mailed. */
   readonly note: string;
+  /** What staff chose to tell the sender: the one staff text a reply carries (absent: none). */
+  readonly message?: string;
   /**
    * HMAC-SHA256 (hex) of the job id and the rest of the job under the console's staff-job key:
    * proof that the console's own action path made it, for this job id only (a copy queued again
@@ -58,6 +61,19 @@ export interface EditAndApplyJob extends StaffIdentity {
   readonly templateIndex: number;
   readonly fieldValues: Readonly<Record<string, string>>;
   readonly waive: readonly string[];
+  readonly rejectionId?: number;
+}
+
+/**
+ * Decide work held for review against the sender: the template ends REJECTED on the ticket the
+ * sender already holds (closed), and the sender is mailed staff's reason.
+ */
+export interface RejectJob extends StaffIdentity {
+  readonly kind: 'reject';
+  readonly submissionId: string;
+  readonly templateIndex: number;
+  /** Why, in staff's words, for the sender: the reply's `Error: E_REJECTED_BY_STAFF: <reason>`. */
+  readonly reason: string;
   readonly rejectionId?: number;
 }
 
@@ -105,14 +121,15 @@ export function describeFailure(job: FailedJobFacts): JobFailure {
   return { tries: Math.max(job.attemptsMade, 1), cause: job.failedReason };
 }
 
-export type StaffJob = ReprocessJob | OverrideJob | EditAndApplyJob;
+export type StaffJob = ReprocessJob | OverrideJob | EditAndApplyJob | RejectJob;
 export type SubmissionJob = ProcessSubmissionJob | GiveUpJob | StaffJob;
 
 /** A staff job before the console signs it. */
 export type UnsignedStaffJob =
   | Omit<ReprocessJob, 'proof'>
   | Omit<OverrideJob, 'proof'>
-  | Omit<EditAndApplyJob, 'proof'>;
+  | Omit<EditAndApplyJob, 'proof'>
+  | Omit<RejectJob, 'proof'>;
 
 /** JSON with keys sorted at every depth: the same job always reads as the same bytes. */
 function canonicalJson(value: unknown): string {

@@ -51,6 +51,8 @@ export const HEADER_STATUS = 'X-Hostmaster-Status';
 export const HEADER_SUBMISSION = 'X-Hostmaster-Submission';
 export const HEADER_TICKET = 'X-Hostmaster-Ticket';
 export const HEADER_TEMPLATE = 'X-Hostmaster-Template';
+/** A later answer after a staff action: the Message-ID of the reply it replaces (RFC 2156's name). */
+export const HEADER_SUPERSEDES = 'Supersedes';
 
 const STATUS_SUFFIX = / --(?:APPROVED|REJECTED|PENDING_REVIEW)$/;
 
@@ -122,6 +124,7 @@ function build(request: ReplyRequest, options: ComposeOptions, parts: MailParts)
         // Asks Exchange-style servers not to answer our answer with an out-of-office note.
         'X-Auto-Response-Suppress': 'All',
         [HEADER_SUBMISSION]: oneLine(request.submissionId),
+        ...(request.supersedes ? { [HEADER_SUPERSEDES]: oneLine(request.supersedes) } : {}),
         ...parts.headers,
       },
       text: crlfLines(parts.body),

@@ -4,6 +4,7 @@
  *
  *   <summary line>
  *   Submission: S123
+ *   [Supersedes: <S123.reply@host>]                   (a later answer, after a staff action)
  *   [Refused: E_CODE: sentence]                       (a message refused as a whole)
  *
  *   Template 2 of 3: ARIN-REASSIGN-SIMPLE-5.0         (one block per template, blank line after)
@@ -111,8 +112,15 @@ function expand(text: string, texts: ReplyTexts, values: Readonly<Record<string,
   });
 }
 
+/**
+ * The label of the line naming the reply a later answer replaces. Not rewordable in
+ * `phrases.txt`: its value is a Message-ID, read by machines only, like the header of that name.
+ */
+export const SUPERSEDES_LABEL = 'Supersedes';
+
 function header(summary: string, request: ReplyRequest, texts: ReplyTexts): string[] {
   const lines = [summary, `${texts.phrases['label.submission']}: ${oneLine(request.submissionId)}`];
+  if (request.supersedes) lines.push(`${SUPERSEDES_LABEL}: ${oneLine(request.supersedes)}`);
   if (request.refusal) lines.push(`${texts.phrases['label.refused']}: ${problemLine(request.refusal)}`);
   return lines;
 }

@@ -6,6 +6,7 @@
  */
 import { simpleParser } from 'mailparser';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { SUPERSEDES_LABEL } from './layout.ts';
 import { CONTRACT_LABELS, type ReplyLabels } from './texts.ts';
 import { TEMPLATE_STATUSES, type TemplateStatus, worstStatus } from './types.ts';
 
@@ -36,6 +37,8 @@ export interface ParsedReplyHeaders {
   readonly status?: TemplateStatus;
   readonly autoSubmitted?: string;
   readonly submissionId?: string;
+  /** The `Supersedes` header: the Message-ID of the reply this one replaces. */
+  readonly supersedes?: string;
 }
 
 export interface ParsedReply {
@@ -44,6 +47,8 @@ export interface ParsedReply {
   /** REJECTED for a refusal, else the worst status of the blocks. */
   readonly status: TemplateStatus;
   readonly submissionId?: string;
+  /** A later answer after a staff action: the Message-ID of the reply it replaces. */
+  readonly supersedes?: string;
   readonly refusal?: ParsedProblem;
   readonly blocks: readonly ParsedBlock[];
   readonly headers?: ParsedReplyHeaders;
@@ -108,6 +113,7 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
 
   const blocks: ParsedBlock[] = [];
   let submissionId: string | undefined;
+  let supersedes: string | undefined;
   let refusal: ParsedProblem | undefined;
   let open: OpenBlock | undefined;
 
@@ -147,6 +153,7 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
     if (!open) {
       // Outside blocks only the header lines mean something; prose and quoted echoes are for humans.
       if (match?.[1] === labels.submission && blocks.length === 0) submissionId = match[2]!.trim();
+      if (match?.[1] === SUPERSEDES_LABEL && blocks.length === 0) supersedes = match[2]!.trim();
       if (match?.[1] === labels.refused && blocks.length === 0) {
         refusal = parseProblemLine(match[2]!);
         if (!refusal)
@@ -185,6 +192,7 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
     summary,
     status,
     ...(submissionId !== undefined ? { submissionId } : {}),
+    ...(supersedes ? { supersedes } : {}),
     ...(refusal ? { refusal } : {}),
     blocks,
   });
@@ -216,6 +224,7 @@ export async function parseReply(
   const status = headerText(mail.headers.get('x-hostmaster-status'))?.trim();
   const autoSubmitted = headerText(mail.headers.get('auto-submitted'))?.trim();
   const submissionId = headerText(mail.headers.get('x-hostmaster-submission'))?.trim();
+  const supersedes = headerText(mail.headers.get('supersedes'))?.trim();
   const references = mail.references === undefined ? [] : [mail.references].flat();
   const headers: ParsedReplyHeaders = {
     ...(mail.messageId ? { messageId: mail.messageId } : {}),
@@ -225,6 +234,7 @@ export async function parseReply(
     ...(status && isStatus(status) ? { status } : {}),
     ...(autoSubmitted ? { autoSubmitted } : {}),
     ...(submissionId ? { submissionId } : {}),
+    ...(supersedes ? { supersedes } : {}),
   };
   return ok({ ...body.value, headers });
 }

@@ -44,6 +44,11 @@ export interface ReplyRequest {
   readonly withoutOriginalText?: boolean;
   /** The message refused as a whole: no template, too many, unknown sender... */
   readonly refusal?: Problem;
+  /**
+   * A later answer after a staff action: the Message-ID (with brackets) of the last reply we
+   * sent for this submission, which this one replaces (`Supersedes:` line and header).
+   */
+  readonly supersedes?: string;
   readonly templates: readonly TemplateReport[];
 }
 

@@ -260,7 +260,14 @@ export interface ProcessOptions {
   /** Staff asked for this run: the reply gets its own Message-ID. */
   readonly replyTag?: string;
   /** Staff reprocess a message refused as a whole: its rejection is closed when it passes now. */
-  readonly staff?: { readonly email: string; readonly note: string };
+  readonly staff?: {
+    readonly email: string;
+    readonly note: string;
+    /** The code the message was refused with before staff asked: refused so again, nobody is written to. */
+    readonly refusedBefore?: string;
+    /** The reply the sender already has, which this run's answers replace. */
+    readonly supersedes?: string | undefined;
+  };
   /**
    * A queue job that may be put off once: when its sender check would wait on DNS while other
    * jobs of this process already do, it goes back to the queue (DeferJob) and frees its slot.
@@ -354,7 +361,13 @@ async function runMessage(
         ),
       );
     }
-    const reply = replyRequest(judged, results, judged.templates.length);
+    // A staff reprocess that ends as the message began (refused for the same reason) tells the
+    // sender nothing new: no second refusal mail; the console tells staff it is still refused.
+    const unchanged =
+      options.staff?.refusedBefore !== undefined && judged.refusal?.code === options.staff.refusedBefore;
+    const answer = unchanged ? undefined : replyRequest(judged, results, judged.templates.length);
+    const supersedes = options.staff?.supersedes;
+    const reply = answer && supersedes ? { ...answer, supersedes } : answer;
     const { sent, held } = reply
       ? await ctx.limitMail(await ctx.composeReply(reply, options.replyTag), judged.ownAddress)
       : { sent: [], held: [] };

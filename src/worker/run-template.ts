@@ -52,7 +52,10 @@ export interface TemplateRun {
    */
   readonly staff?: {
     readonly email: string;
+    /** For the audit log only: never mailed. */
     readonly note: string;
+    /** What staff typed for the sender, if anything: the reply's only staff words. */
+    readonly message?: string;
     readonly closesAs: Exclude<RejectionState, 'open'>;
   };
   readonly options?: OperationOptions;
@@ -235,11 +238,16 @@ async function decide(
   };
 }
 
-/** The staff note in the reply: a staff run that is refused or held again approved nothing. */
-function staffNote(outcome: TemplateOutcome, note: string): string {
-  return outcome === 'approved'
-    ? `Approved by hostmaster staff: ${note}`
-    : `Looked at again by hostmaster staff: ${note}`;
+/**
+ * What a reply says of a staff run: who decided (a run refused or held again approved nothing),
+ * and the message staff wrote for the sender, if any. The note staff wrote for the audit log is
+ * never among them: it may name other customers, phone calls, suspicions.
+ */
+function staffNotes(outcome: TemplateOutcome, message: string | undefined): string[] {
+  const decided =
+    outcome === 'approved' ? 'Approved by hostmaster staff.' : 'Looked at again by hostmaster staff.';
+  const text = message?.trim();
+  return text ? [decided, `Message from hostmaster staff: ${text}`] : [decided];
 }
 
 const TEMPLATE_COLUMNS = [
@@ -360,9 +368,10 @@ export async function applyTemplate(
   let heldTicket: string | undefined;
   if (run.replace) {
     if (previous?.outcome === 'approved') return previous;
-    // Held for review: the customer was told that ticket stays open until staff decide, so the
-    // decision is recorded on it rather than on a new one.
-    if (previous?.outcome === 'pending_review' && previous.ticket) heldTicket = previous.ticket;
+    // The customer already holds a ticket for this template (held for review, or refused): a
+    // staff decision is recorded on it rather than on a new one, so one template keeps one
+    // ticket however often staff look at it (docs/reply-format.md, "Answers after a staff action").
+    if (previous?.ticket) heldTicket = previous.ticket;
     if (previous) {
       await tx
         .delete(tables.submissionTemplates)
@@ -407,7 +416,9 @@ export async function applyTemplate(
     ticket,
     handles: decision.handles,
     errors: decision.errors,
-    notes: run.staff ? [...decision.notes, staffNote(decision.outcome, run.staff.note)] : decision.notes,
+    notes: run.staff
+      ? [...decision.notes, ...staffNotes(decision.outcome, run.staff.message)]
+      : decision.notes,
     echo: template.echo,
   };
   records.addTemplate({

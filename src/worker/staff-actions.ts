@@ -1,19 +1,26 @@
 /**
  * Staff actions from the console, run as jobs so every registry change takes the one worker
  * path: reprocess refused templates (after the registry was fixed), override a waivable rule,
- * or correct fields and apply. Each answers the customer with a reply of its own. A request that
+ * correct fields and apply, or reject work held for review with a reason. Each answers the
+ * customer with a reply of its own when, and only when, it changed an outcome. A request that
  * can never work (no such template, an edit that leaves no template) fails the job at once
  * (UnrecoverableError), so the console shows why instead of waiting through retries.
  */
-import { eq } from 'drizzle-orm';
-import { type RejectionState, tables } from '../db/index.ts';
-import { type StaffJob, UnrecoverableError } from '../queue/index.ts';
-import { type ErrorCode, formatProblem } from '../shared/errors.ts';
+import { and, desc, eq } from 'drizzle-orm';
+import { type Executor, type RejectionState, tables } from '../db/index.ts';
+import { type RejectJob, type StaffJob, UnrecoverableError } from '../queue/index.ts';
+import { type ErrorCode, formatProblem, problem } from '../shared/errors.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import type { TemplateResult } from './outcome.ts';
-import { loadSubmission, processSubmission, readSubmission, replyRequest } from './process-submission.ts';
-import { runTemplate, storedResult } from './run-template.ts';
+import {
+  loadSubmission,
+  processSubmission,
+  type ReadSubmission,
+  readSubmission,
+  replyRequest,
+} from './process-submission.ts';
+import { applyTemplate, lockSubmission, storedResult, TemplateRecords } from './run-template.ts';
 import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
 import { reparseEdited } from './template-edit.ts';
 
@@ -24,7 +31,11 @@ const CLOSES_AS: Record<StaffJob['kind'], Exclude<RejectionState, 'open'>> = {
   reprocess: 'reprocessed',
   override: 'overridden',
   'edit-and-apply': 'overridden',
+  reject: 'rejected',
 };
+
+/** The error a template rejected by staff carries in the reply, with staff's reason as its sentence. */
+export const REJECTED_BY_STAFF_CODE: ErrorCode = 'E_REJECTED_BY_STAFF';
 
 export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: string): Promise<void> {
   const checked = await checkStaffJob(ctx.db, job, jobId);
@@ -45,57 +56,184 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
       .where(eq(tables.submissions.id, submission.id));
     await processSubmission(ctx, submission.id, {
       replyTag: tagFor(jobId),
-      staff: { email: job.staff, note: job.note },
+      staff: {
+        email: job.staff,
+        note: job.note,
+        refusedBefore: submission.refusalCode,
+        supersedes: await lastReply(ctx.db, submission.id),
+      },
     });
     return;
   }
 
   const read = await readSubmission(ctx, submission);
+  if (job.kind === 'reject') {
+    await rejectHeld(ctx, job, read, jobId);
+    return;
+  }
   if (!read.requester) {
     throw new UnrecoverableError(
       `the sender of ${submission.id} can no longer be identified: ${read.refusal?.message ?? 'unknown'}`,
     );
   }
   const indexes = await targetIndexes(ctx, job, read.templates);
-  const results: TemplateResult[] = [];
-  for (const index of indexes) {
-    const template = templateFor(job, read.mail?.text ?? '', read.templates, index);
-    const waive = 'waive' in job ? (job.waive as ErrorCode[]) : [];
-    const result = await runTemplate(
-      ctx.db,
-      {
-        submissionId: submission.id,
-        template,
-        requester: read.requester,
-        sender: read.mail?.headers.from?.address,
-        staff: { email: job.staff, note: job.note, closesAs: CLOSES_AS[job.kind] },
-        options: { waive, staffApproved: job.kind !== 'reprocess' },
-        replace: true,
-      },
-      (notices) => ctx.composeNotices(notices, read.ownAddress),
+  const requester = read.requester;
+  // The templates, their records and the reply commit together: a worker killed in between
+  // leaves nothing, and the job run again finds the outcome unchanged only once the customer's
+  // answer is in the outbox too.
+  const answered = await ctx.db.transaction(async (tx) => {
+    const locked = await lockSubmission(tx, submission.id);
+    const records = new TemplateRecords();
+    const results: TemplateResult[] = [];
+    for (const index of indexes) {
+      const template = templateFor(job, read.mail?.text ?? '', read.templates, index);
+      const waive = 'waive' in job ? (job.waive as ErrorCode[]) : [];
+      const result = await applyTemplate(
+        tx,
+        {
+          submissionId: submission.id,
+          template,
+          requester,
+          sender: read.mail?.headers.from?.address,
+          staff: {
+            email: job.staff,
+            note: job.note,
+            ...(job.message ? { message: job.message } : {}),
+            closesAs: CLOSES_AS[job.kind],
+          },
+          options: { waive, staffApproved: job.kind !== 'reprocess' },
+          replace: true,
+        },
+        { previous: locked.stored.get(index), ticket: undefined },
+        records,
+      );
+      ctx.logger.info(
+        {
+          submissionId: submission.id,
+          template: index,
+          ticket: result.ticket,
+          outcome: result.outcome,
+          staff: job.staff,
+        },
+        `staff ${job.kind}`,
+      );
+      results.push(result);
+    }
+    await records.write(tx, (notices) => ctx.composeNotices(notices, read.ownAddress));
+    // The customer hears from us again only when the outcome changed: an edit still refused, a
+    // waiver that did not apply or a second reprocess of what is already approved is staff's
+    // business (the console says so), not a new REJECTED mail with the same words.
+    const changed = results.filter((r) => r.outcome !== locked.stored.get(r.index)?.outcome);
+    if (changed.length === 0) {
+      ctx.logger.info(
+        { submissionId: submission.id, staff: job.staff, kind: job.kind },
+        'staff action changed no outcome; the customer is not written to',
+      );
+      return false;
+    }
+    return await answerAfterStaff(ctx, tx, read, results, jobId);
+  });
+  if (answered) ctx.afterCommit();
+}
+
+/**
+ * Staff decide a template held for review against the sender: it ends REJECTED on the ticket the
+ * sender was given (closed now, with the reason as its resolution), the rejection is closed as
+ * `rejected`, and the sender is mailed a REJECTED block carrying the reason. Only a held template
+ * can be rejected so: anything else would take back what was applied, or refuse twice.
+ */
+async function rejectHeld(ctx: WorkerContext, job: RejectJob, read: ReadSubmission, jobId: string) {
+  const { submissionId, templateIndex } = job;
+  const reason = job.reason.trim();
+  // The decision and its answer commit together (see runStaffJob).
+  const decided = await ctx.db.transaction(async (tx): Promise<TemplateResult | undefined> => {
+    const held = (await lockSubmission(tx, submissionId)).stored.get(templateIndex);
+    if (held?.outcome !== 'pending_review') return undefined;
+    const errors = [problem(REJECTED_BY_STAFF_CODE, reason)];
+    const notes = ['Rejected by hostmaster staff after review.'];
+    const t = tables.submissionTemplates;
+    await tx
+      .update(t)
+      .set({ outcome: 'rejected', errors: errors.map((e) => ({ ...e })), notes })
+      .where(and(eq(t.submissionId, submissionId), eq(t.templateIndex, templateIndex)));
+    if (held.ticket) {
+      await tx
+        .update(tables.tickets)
+        .set({ status: 'rejected', resolution: reason, closedAt: new Date() })
+        .where(eq(tables.tickets.number, held.ticket));
+    }
+    const r = tables.rejections;
+    await tx
+      .update(r)
+      .set({ state: 'rejected', closedBy: `staff:${job.staff}`, closedAt: new Date(), staffNotes: job.note })
+      .where(and(eq(r.submissionId, submissionId), eq(r.templateIndex, templateIndex), eq(r.state, 'open')));
+    const result: TemplateResult = { ...held, outcome: 'rejected', errors, notes };
+    await answerAfterStaff(ctx, tx, read, [result], jobId);
+    return result;
+  });
+  if (!decided) {
+    throw new UnrecoverableError(
+      `template ${templateIndex} of ${submissionId} is not held for review: there is nothing to reject, and nothing was done`,
     );
-    ctx.logger.info(
-      {
-        submissionId: submission.id,
-        template: index,
-        ticket: result.ticket,
-        outcome: result.outcome,
-        staff: job.staff,
-      },
-      `staff ${job.kind}`,
-    );
-    results.push(result);
   }
-  // Nothing left to do (e.g. a second reprocess of what the first already approved): no empty reply.
-  const reply = results.length > 0 ? replyRequest(read, results, read.templates.length) : undefined;
-  if (reply) {
-    await ctx.db.transaction(async (tx) => {
-      const held = await ctx.enqueueReply(tx, reply, tagFor(jobId), read.ownAddress);
-      for (const why of held)
-        ctx.logger.warn({ submissionId: submission.id, why }, "staff action's reply not sent");
-    });
-    ctx.afterCommit();
+  ctx.logger.info(
+    { submissionId, template: templateIndex, ticket: decided.ticket, staff: job.staff },
+    'staff reject',
+  );
+  ctx.afterCommit();
+}
+
+/**
+ * The reply to a staff action that changed an outcome, read by machines like the first: it names
+ * the reply it replaces (`Supersedes:`), and in digest style it holds a block for every template
+ * of the message (those staff did not touch as they stand), so its summary counts what its blocks
+ * say. Per-template style answers only the templates staff decided, each with its own summary.
+ */
+async function answerAfterStaff(
+  ctx: WorkerContext,
+  tx: Executor,
+  read: ReadSubmission,
+  decided: readonly TemplateResult[],
+  jobId: string,
+): Promise<boolean> {
+  const results =
+    ctx.config.replies.style === 'digest' ? await wholeMessage(tx, read, decided) : [...decided];
+  const request = replyRequest(read, results, read.templates.length);
+  if (!request) return false;
+  const supersedes = await lastReply(tx, read.submission.id);
+  const reply = supersedes ? { ...request, supersedes } : request;
+  const held = await ctx.enqueueReply(tx, reply, tagFor(jobId), read.ownAddress);
+  for (const why of held)
+    ctx.logger.warn({ submissionId: read.submission.id, why }, "staff action's reply not sent");
+  return true;
+}
+
+/** Every template of the message as it stands now: the ones staff decided, the others as stored. */
+async function wholeMessage(
+  ex: Executor,
+  read: ReadSubmission,
+  decided: readonly TemplateResult[],
+): Promise<TemplateResult[]> {
+  const byIndex = new Map(decided.map((r) => [r.index, r]));
+  const all: TemplateResult[] = [];
+  for (const template of read.templates) {
+    const result =
+      byIndex.get(template.index) ?? (await storedResult(ex, read.submission.id, template.index));
+    if (result) all.push(result);
   }
+  return all;
+}
+
+/** The Message-ID of the last reply (not a contact notice, not a staff letter) sent for the submission. */
+async function lastReply(ex: Executor, submissionId: string): Promise<string | undefined> {
+  const o = tables.outbox;
+  const [row] = await ex
+    .select({ messageId: o.messageId })
+    .from(o)
+    .where(and(eq(o.submissionId, submissionId), eq(o.kind, 'reply')))
+    .orderBy(desc(o.id))
+    .limit(1);
+  return row?.messageId;
 }
 
 /** A reply to a staff action needs its own stable Message-ID: one per job. */

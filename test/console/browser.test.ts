@@ -9,12 +9,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffUser } from '../../src/console/index.ts';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
+import { parseReply } from '../../src/replies/index.ts';
 import { ARTIFACTS, launchBrowser, type TestBrowser } from './support/browser.ts';
 import {
   type ConsoleStack,
@@ -38,6 +39,7 @@ let tooSmall: Filed;
 let toEdit: Filed;
 let toDismiss: Filed;
 let forCsrf: Filed;
+let unwaivable: Filed;
 
 /** A customer's SWIP as their billing system mails it. */
 async function swip(stackRef: ConsoleStack, range: string, netName: string, attach = false): Promise<Filed> {
@@ -60,13 +62,15 @@ async function swip(stackRef: ConsoleStack, range: string, netName: string, atta
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startConsoleStack(), launchBrowser({ javaScript: false })]);
   // Outside every net the demo ISP holds, until staff add its allocation.
-  [noParent, tooSmall, toEdit, toDismiss, forCsrf] = await Promise.all([
+  [noParent, tooSmall, toEdit, toDismiss, forCsrf, unwaivable] = await Promise.all([
     swip(stack, '192.0.2.8/29', 'BAKERY-NET', true),
     swip(stack, '198.51.100.64/30', 'P2P-LINK'),
     swip(stack, '198.51.100.128/30', 'TYPO-NET'),
     // Held by OTHERISP-1: not the demo ISP's to reassign.
     swip(stack, '203.0.113.0/29', 'NOT-OURS'),
     swip(stack, '203.0.113.8/29', 'NOT-OURS-EITHER'),
+    // Inside no net anyone holds: no waiver can place it.
+    swip(stack, '100.64.9.0/29', 'NOWHERE-NET'),
   ]);
   page = await browser.context.newPage();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -129,11 +133,12 @@ describe('the staff console in a browser', () => {
 
   it('finds the rejection in the queue by reason and shows its submission', async () => {
     await page.goto(`${stack.baseUrl}/rejections`);
-    expect(await page.textContent('.reasons')).toMatch(/E_NOT_WITHIN_PARENT\s*1/);
+    // BAKERY-NET and NOWHERE-NET.
+    expect(await page.textContent('.reasons')).toMatch(/E_NOT_WITHIN_PARENT\s*2/);
     expect(await page.textContent('.reasons')).toMatch(/E_PREFIX_TOO_SMALL\s*2/);
     await page.click('.reasons a:has-text("E_NOT_WITHIN_PARENT")');
     const rows = page.locator('table.queue tbody tr');
-    expect(await rows.count()).toBe(1);
+    expect(await rows.count()).toBe(2);
     expect(await rows.first().textContent()).toContain(DEMO_SENDER);
     expect(await page.content()).not.toContain(DEMO_API_KEY);
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-queue.png'), fullPage: true });
@@ -194,11 +199,19 @@ describe('the staff console in a browser', () => {
     expect(eml.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('approves a /30 with an override of the rule it broke', async () => {
+  it('approves a /30 with an override of the rule it broke; the sender reads the message, never the audit note', async () => {
     await page.goto(`${stack.baseUrl}/submissions/${tooSmall.submissionId}`);
+    const auditNote = 'Point-to-point link, /30 accepted by policy 4.2. Their CFO was rude on the phone.';
+    const message = 'We accepted the /30 for your point-to-point link this once.';
     const flash = await act(page, tooSmall.rejectionId, 'Approve with override', async (form) => {
       expect(await page.isChecked(`${form} input[value=E_PREFIX_TOO_SMALL]`)).toBe(true);
-      await page.fill(`${form} textarea[name=note]`, 'Point-to-point link, /30 accepted by policy 4.2.');
+      // Only the rules a waiver can lift are offered.
+      expect(await page.locator(`${form} input[name=waive]`).evaluateAll((boxes) => boxes.length)).toBe(1);
+      expect(await page.textContent(`${form}`)).toMatch(
+        /Note for the audit log \(staff only, never mailed\)/,
+      );
+      await page.fill(`${form} textarea[name=note]`, auditNote);
+      await page.fill(`${form} textarea[name=message]`, message);
     });
     expect(flash).toMatch(/^Done \(override\): template 1 APPROVED, ticket .*NET-198-51-100-64-/);
     const [audit] = await stack.db
@@ -210,7 +223,113 @@ describe('the staff console in a browser', () => {
           eq(tables.auditLog.objectHandle, String(tooSmall.rejectionId)),
         ),
       );
-    expect(audit).toMatchObject({ actor: `staff:${STAFF_EMAIL}`, after: { waive: ['E_PREFIX_TOO_SMALL'] } });
+    expect(audit).toMatchObject({
+      actor: `staff:${STAFF_EMAIL}`,
+      note: auditNote,
+      after: { waive: ['E_PREFIX_TOO_SMALL'], messageToSender: message },
+    });
+    const replies = await stack.db
+      .select()
+      .from(tables.outbox)
+      .where(eq(tables.outbox.submissionId, tooSmall.submissionId))
+      .orderBy(asc(tables.outbox.id));
+    expect(replies).toHaveLength(2);
+    const parsed = await parseReply(replies[1]!.raw);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    expect(parsed.value.blocks[0]!.status).toBe('APPROVED');
+    expect(parsed.value.blocks[0]!.notes).toContain(`Message from hostmaster staff: ${message}`);
+    for (const mail of replies) {
+      expect(mail.raw).not.toContain('CFO');
+      expect(mail.raw).not.toContain('policy 4.2');
+    }
+  });
+
+  it('ends work held for review in an answer: no dismissal, a rejection with a reason the sender can parse', async () => {
+    await stack.db.insert(tables.nets).values({
+      handle: 'NET-100-66-0-0-1',
+      name: 'DEMO-ISP-BIG',
+      version: 4,
+      startAddress: 0x64420000n,
+      endAddress: 0x6442ffffn,
+      cidrs: ['100.66.0.0/16'],
+      type: 'direct_allocation',
+      orgHandle: 'DEMOISP-1',
+    });
+    const held = await swip(stack, '100.66.16.0/20', 'BIG-CUSTOMER');
+    expect(held.reasonCode).toBe('E_STAFF_REVIEW');
+    await page.goto(`${stack.baseUrl}/submissions/${held.submissionId}`);
+    const article = `#rejection-${held.rejectionId}`;
+    expect(await page.locator(`${article} summary:has-text("Dismiss")`).count()).toBe(0);
+    // A dismissal posted anyway leaves the item open: its sender was promised a decision.
+    const csrf = await page.getAttribute(`${article} input[name=_csrf] >> nth=0`, 'value');
+    await page.request.post(`${stack.baseUrl}/rejections/${held.rejectionId}/dismiss`, {
+      form: { _csrf: csrf ?? '', note: 'too big, ignore' },
+      maxRedirects: 0,
+    });
+    await page.reload();
+    expect(await page.textContent('.flash')).toContain(
+      'Not dismissed: work held for review ends in an answer',
+    );
+
+    const reason = 'A /20 for one customer needs a utilisation plan first.';
+    const flash = await act(page, held.rejectionId, 'Reject with a reason', async (form) => {
+      await page.fill(`${form} textarea[name=reason]`, reason);
+      await page.fill(`${form} textarea[name=note]`, 'Second /20 this month for this customer.');
+    });
+    expect(flash).toMatch(
+      /^Rejected: template 1, ticket \d{8}-X\d+ closed\. Reply <[^>]+> \((pending|sent)\)/,
+    );
+    const replies = await stack.db
+      .select()
+      .from(tables.outbox)
+      .where(eq(tables.outbox.submissionId, held.submissionId))
+      .orderBy(asc(tables.outbox.id));
+    expect(replies).toHaveLength(2);
+    const [first, second] = await Promise.all(replies.map((r) => parseReply(r.raw)));
+    if (!first?.ok || !second?.ok) throw new Error('a reply does not parse');
+    expect(second.value.blocks[0]).toMatchObject({
+      status: 'REJECTED',
+      ticket: first.value.blocks[0]!.ticket,
+      errors: [{ code: 'E_REJECTED_BY_STAFF', message: reason }],
+    });
+    expect(replies[1]!.raw).not.toContain('Second /20');
+    const [ticket] = await stack.db
+      .select()
+      .from(tables.tickets)
+      .where(eq(tables.tickets.submissionId, held.submissionId));
+    expect(ticket).toMatchObject({ status: 'rejected' });
+    expect(ticket!.closedAt).not.toBeNull();
+    const [rejection] = await stack.db
+      .select()
+      .from(tables.rejections)
+      .where(eq(tables.rejections.id, held.rejectionId));
+    expect(rejection).toMatchObject({ state: 'rejected', closedBy: `staff:${STAFF_EMAIL}` });
+  });
+
+  it('offers no override for a refusal no waiver can lift, and refuses one posted anyway', async () => {
+    await page.goto(`${stack.baseUrl}/submissions/${unwaivable.submissionId}`);
+    const article = `#rejection-${unwaivable.rejectionId}`;
+    expect(await page.locator(`${article} summary:has-text("Approve with override")`).count()).toBe(0);
+    expect(await page.textContent(article)).toContain('No rule of this refusal can be waived');
+    expect(await page.locator(`${article} input[name=waive]`).count()).toBe(0);
+    const csrf = await page.getAttribute(`${article} input[name=_csrf] >> nth=0`, 'value');
+    const posted = await page.request.post(`${stack.baseUrl}/rejections/${unwaivable.rejectionId}/override`, {
+      form: { _csrf: csrf ?? '', note: 'forcing it', waive: unwaivable.reasonCode },
+      maxRedirects: 0,
+    });
+    expect(posted.status()).toBe(303);
+    await page.reload();
+    expect(await page.textContent('.flash')).toContain('cannot be waived');
+    const [rejection] = await stack.db
+      .select()
+      .from(tables.rejections)
+      .where(eq(tables.rejections.id, unwaivable.rejectionId));
+    expect(rejection!.state).toBe('open');
+    const replies = await stack.db
+      .select()
+      .from(tables.outbox)
+      .where(eq(tables.outbox.submissionId, unwaivable.submissionId));
+    expect(replies).toHaveLength(1);
   });
 
   it('corrects a field and applies the template', async () => {

@@ -209,3 +209,26 @@ describe('reading the body text alone', () => {
     expect(parseProblemLine('not a problem')).toBeUndefined();
   });
 });
+
+describe('a later answer after a staff action', () => {
+  it('names the reply it replaces in a Supersedes line and header, in both styles; a first reply names none', async () => {
+    const request: ReplyRequest = {
+      ...threeTemplates(),
+      supersedes: '<S123.reply@registry.example>',
+    };
+    for (const style of ['digest', 'per-template'] as const) {
+      for (const mail of await composeReplies(request, { ...options, style })) {
+        const parsed = await parseReply(mail.raw);
+        if (!parsed.ok) throw new Error(parsed.error.message);
+        expect(parsed.value.supersedes).toBe('<S123.reply@registry.example>');
+        expect(parsed.value.headers?.supersedes).toBe('<S123.reply@registry.example>');
+        expect(parsed.value.submissionId).toBe(request.submissionId);
+      }
+    }
+    const [first] = await composeReplies(threeTemplates(), { ...options, style: 'digest' });
+    const parsed = await parseReply(first!.raw);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    expect(parsed.value.supersedes).toBeUndefined();
+    expect(parsed.value.headers?.supersedes).toBeUndefined();
+  });
+});

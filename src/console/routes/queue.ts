@@ -54,7 +54,7 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
     return await page.render(request, reply, 'queue', {
       title: 'Rejection queue',
       filters,
-      states: ['open', 'reprocessed', 'overridden', 'dismissed', 'all'],
+      states: ['open', 'reprocessed', 'overridden', 'dismissed', 'rejected', 'all'],
       rows: result.rows,
       counts,
       total: counts.reduce((sum, c) => sum + c.count, 0),

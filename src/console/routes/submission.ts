@@ -2,18 +2,13 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tables } from '../../db/index.ts';
-import { dismiss, type JobAction, parseFieldNumber, runJobAction } from '../actions.ts';
+import { dismiss, type JobAction, parseFieldNumber, runJobAction, waivableCodes } from '../actions.ts';
 import type { PageContext } from '../server.ts';
 import { type Flash, setFlash } from '../sessions.ts';
 import { loadSubmission } from '../submission-view.ts';
 import { field, fields } from './form.ts';
 
 type IdParams = { Params: { id: string } };
-
-/** Codes a staff member may tick to waive: the rejection's own and every error of its template. */
-export function waivableCodes(reasonCode: string, errors: readonly { code: string }[]): string[] {
-  return [...new Set([reasonCode, ...errors.map((e) => e.code)])];
-}
 
 function readEdits(body: unknown): Result {
   const numbers = fields(body, 'field');
@@ -76,18 +71,16 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
       act(request, reply, async (rejectionId) => {
         const action = toAction(request.body);
         if ('error' in action) return { kind: 'error', text: `Nothing done: ${action.error}.` };
-        return await runJobAction(
-          page.actions,
-          request.staff!,
-          rejectionId,
-          action,
-          field(request.body, 'note'),
-        );
+        return await runJobAction(page.actions, request.staff!, rejectionId, action, {
+          note: field(request.body, 'note'),
+          message: field(request.body, 'message'),
+        });
       }),
     );
 
   jobRoute('reprocess', () => ({ kind: 'reprocess' }));
   jobRoute('override', (body) => ({ kind: 'override', waive: fields(body, 'waive') }));
+  jobRoute('reject', (body) => ({ kind: 'reject', reason: field(body, 'reason') }));
   jobRoute('edit', (body) => {
     const read = readEdits(body);
     if ('error' in read) return read;

@@ -10,7 +10,7 @@ import type { ProblemSink } from './problem-list.ts';
 import type { FieldLine } from './read-fields.ts';
 import type { NumberedLine } from './split.ts';
 import { checkValue, type Scalar } from './values.ts';
-import { labelMismatch, type VersionIndex } from './version-index.ts';
+import { labelledField, type VersionIndex } from './version-index.ts';
 
 export interface FieldGroup {
   readonly spec: FieldSpec;
@@ -27,7 +27,17 @@ export function rawValues(lines: readonly FieldLine[]): NumberedLine[] {
   return out;
 }
 
-/** Field lines by semantic key; unknown numbers and other versions' labels reported. */
+/**
+ * The field a line is: by its label when the label is one of the version's (the number is then
+ * only a hint, as ARIN's own processor reads templates: 5.0-era forms number Public Comments 37
+ * and clients still send 4.1 numbering under a 5.x header), else by its number; a line whose
+ * label and number are both unknown is reported.
+ */
+export function fieldOf(f: FieldLine, index: VersionIndex): FieldSpec | undefined {
+  return labelledField(f.label, index) ?? index.byId.get(f.id);
+}
+
+/** Field lines by semantic key; lines that are no field of the version reported. */
 export function groupFields(
   fields: readonly FieldLine[],
   form: FormDefinition,
@@ -38,16 +48,11 @@ export function groupFields(
   const groups = new Map<string, FieldGroup>();
   const layout = `${form.name}-${version.major}.x`;
   for (const f of fields) {
-    const spec = index.byId.get(f.id);
+    const spec = fieldOf(f, index);
     if (!spec) {
-      const message = `there is no field ${f.number} on ${layout} (fields ${index.numbers})`;
+      const label = f.label ? ` and no field labelled ${JSON.stringify(f.label.slice(0, 60))}` : '';
+      const message = `there is no field ${f.number} on ${layout} (fields ${index.numbers})${label}`;
       problems.push(problem('E_UNKNOWN_FIELD', message, { field: f.number, line: f.line }));
-      continue;
-    }
-    const other = labelMismatch(spec, f.label, index);
-    if (other) {
-      const message = `field ${spec.number} is "${spec.label}" on ${layout}, but this line is labelled as field ${other.number} ("${other.label}"); check the template version`;
-      problems.push(problem('E_FIELD_MISMATCH', message, { field: f.number, line: f.line }));
       continue;
     }
     const group = groups.get(spec.key);
@@ -106,6 +111,8 @@ export interface CheckedFields {
   readonly slots: Map<string, Slot>;
   /** Written but refused (already reported), so not reported as missing too. */
   readonly refused: Set<string>;
+  /** What the reply says about lines deliberately left unread (`Note:` lines). */
+  readonly notes: string[];
 }
 
 const isNone = (values: readonly NumberedLine[]) =>
@@ -121,12 +128,17 @@ export function checkFieldValues(
 ): CheckedFields {
   const slots = new Map<string, Slot>();
   const refused = new Set<string>();
+  const skipped: FieldSpec[] = [];
   for (const { spec, lines } of groups.values()) {
     let values = rawValues(lines);
     if (values.length === 0) continue;
     const first = values[0]!;
     if (spec.key === form.actionKey) {
       if (action) slots.set(spec.key, { state: 'value', values: [action], line: first.line });
+      continue;
+    }
+    if (spec.skippedWhen && given(groups.get(spec.skippedWhen))) {
+      skipped.push(spec);
       continue;
     }
     if (spec.retired) {
@@ -165,7 +177,18 @@ export function checkFieldValues(
       slots.set(spec.key, { state: 'value', values: checkedValues, line: first.line });
     else refused.add(spec.key);
   }
-  return { slots, refused };
+  return { slots, refused, notes: skipped.length > 0 ? [skippedNote(skipped, groups)] : [] };
+}
+
+const given = (group: FieldGroup | undefined) => group !== undefined && rawValues(group.lines).length > 0;
+
+/** One sentence for every skipped line, by the fields the form skips to. */
+function skippedNote(skipped: readonly FieldSpec[], groups: ReadonlyMap<string, FieldGroup>): string {
+  const numbers = skipped.map((s) => s.number).sort();
+  const span =
+    numbers.length > 1 ? `fields ${numbers[0]}-${numbers[numbers.length - 1]}` : `field ${numbers[0]}`;
+  const by = groups.get(skipped[0]!.skippedWhen!)!.spec;
+  return `${span} not read: field ${by.number} (${by.label}) is given, and the form skips them then`;
 }
 
 /** Fields required for the action but blank, and fields that must be blank but are filled. */

@@ -33,6 +33,8 @@ export interface ParsedTemplate {
    * JSON.stringify and of anything stored from this object.
    */
   readonly apiKey?: ApiKey;
+  /** What reading deliberately left aside, one sentence each, for `Note:` lines of the reply. */
+  readonly notes: readonly string[];
   readonly result: Result<TemplateRequest, readonly Problem[]>;
 }
 
@@ -46,7 +48,7 @@ function parseBody(
   form: FormDefinition,
   version: FormVersion,
   problems: ProblemList,
-): { request?: TemplateRequest; apiKey?: ApiKey } {
+): { request?: TemplateRequest; apiKey?: ApiKey; notes: readonly string[] } {
   const index = indexOf(version);
   const fields = readFields(block.body, problems);
   const groups = groupFields(fields, form, version, index, problems);
@@ -55,7 +57,7 @@ function parseBody(
 
   const keySlot = checked.slots.get('apiKey');
   const key = keySlot?.state === 'value' ? keySlot.values[0] : undefined;
-  const keyOnly = typeof key === 'string' ? { apiKey: key as ApiKey } : {};
+  const keyOnly = { ...(typeof key === 'string' ? { apiKey: key as ApiKey } : {}), notes: checked.notes };
   if (!action) return keyOnly;
 
   checkRequired(version, form, action, groups, checked, block.headerLine, problems);
@@ -70,6 +72,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
   const resolved = resolveForm(block.header, block.headerLine);
   let request: TemplateRequest | undefined;
   let apiKey: ApiKey | undefined;
+  let notes: readonly string[] = [];
   if ('problem' in resolved) {
     problems.push(resolved.problem);
   } else if (block.endLine === undefined) {
@@ -84,6 +87,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     const parsed = parseBody(block, resolved.form, resolved.version, problems);
     request = parsed.request;
     apiKey = parsed.apiKey;
+    notes = parsed.notes;
     if (!request && problems.length === 0) {
       // Safety net: a build that gives up must have said why; never fail silently.
       problems.push(
@@ -105,6 +109,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     headerLine: block.headerLine,
     ...(block.endLine !== undefined ? { endLine: block.endLine } : {}),
     echo: redactApiKeys(block.text),
+    notes,
     result:
       request && safeProblems.length === 0
         ? { ok: true, value: request }

@@ -56,6 +56,8 @@ export interface PocFields {
 
 export interface PocCreate extends PocFields {
   readonly kind: 'poc.create';
+  /** A note to the hostmaster (line 19): kept with the ticket for staff, not in the registry. */
+  readonly additionalInfo?: string;
 }
 
 export interface PocModify {
@@ -73,11 +75,13 @@ export interface PocModify {
     readonly postalCode?: string | null;
     readonly country?: CountryCode | null;
   };
+  readonly additionalInfo?: string;
 }
 
 export interface PocRemove {
   readonly kind: 'poc.remove';
   readonly handle: PocHandle;
+  readonly additionalInfo?: string;
 }
 
 /* ---------- ORG ---------- */

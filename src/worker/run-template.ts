@@ -407,7 +407,12 @@ export async function applyTemplate(
     ticket,
     handles: decision.handles,
     errors: decision.errors,
-    notes: run.staff ? [...decision.notes, staffNote(decision.outcome, run.staff.note)] : decision.notes,
+    // What reading left aside (e.g. 02-19 skipped for an Org ID) comes first: it was decided first.
+    notes: [
+      ...template.notes,
+      ...decision.notes,
+      ...(run.staff ? [staffNote(decision.outcome, run.staff.note)] : []),
+    ],
     echo: template.echo,
   };
   records.addTemplate({

@@ -36,6 +36,8 @@ const POC_FIELDS: readonly FieldSpec[] = [
   field('16', 'Mobile', 'mobilePhone', 'phone'),
   field('17', 'Fax', 'fax', 'phone'),
   field('18', 'Public Comments', 'publicComments', 'text', { multi: 50 }),
+  // ARIN's POC model carries it (clients send it, empty or filled): a note to the hostmaster.
+  field('19', 'Additional Information', 'additionalInfo', 'freeText'),
 ];
 
 const CONTACT_TYPE_FIXED =
@@ -52,7 +54,11 @@ export const pocForm: FormDefinition = {
   ],
   build: ({ action, values }) => {
     if (action === 'R') {
-      const remove: PocRemove = { kind: 'poc.remove', handle: values.str('handle') as PocHandle };
+      const remove: PocRemove = compact({
+        kind: 'poc.remove',
+        handle: values.str('handle') as PocHandle,
+        additionalInfo: values.str('additionalInfo'),
+      });
       return remove;
     }
     if (action === 'M') {
@@ -79,7 +85,12 @@ export const pocForm: FormDefinition = {
       const why = contactType ? CONTACT_TYPE_FIXED : undefined;
       if (!requireSomeChange(values, fieldChanges, 'action', why)) return undefined;
       const changes = contactType ? { ...fieldChanges, contactType } : fieldChanges;
-      const modify: PocModify = { kind: 'poc.modify', handle: values.str('handle') as PocHandle, changes };
+      const modify: PocModify = compact({
+        kind: 'poc.modify',
+        handle: values.str('handle') as PocHandle,
+        changes,
+        additionalInfo: values.str('additionalInfo'),
+      });
       return modify;
     }
     const contactType = values.str('contactType') as ContactType;
@@ -102,6 +113,7 @@ export const pocForm: FormDefinition = {
       mobilePhone: values.str('mobilePhone'),
       fax: values.str('fax'),
       publicComments: values.strs('publicComments'),
+      additionalInfo: values.str('additionalInfo'),
     });
     return create;
   },

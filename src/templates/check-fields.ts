@@ -174,7 +174,12 @@ export function checkFieldValues(
       else problems.push(problem(checked.code, checked.message, { field: spec.number, line: v.line }));
     }
     if (checkedValues.length === values.length)
-      slots.set(spec.key, { state: 'value', values: checkedValues, line: first.line });
+      slots.set(spec.key, {
+        state: 'value',
+        values: checkedValues,
+        line: first.line,
+        lines: values.map((v) => v.line),
+      });
     else refused.add(spec.key);
   }
   return { slots, refused, notes: skipped.length > 0 ? [skippedNote(skipped, groups)] : [] };

@@ -9,7 +9,13 @@ import type { ProblemSink } from './problem-list.ts';
 import type { Scalar } from './values.ts';
 
 export type Slot =
-  | { readonly state: 'value'; readonly values: readonly Scalar[]; readonly line: number }
+  | {
+      readonly state: 'value';
+      readonly values: readonly Scalar[];
+      readonly line: number;
+      /** The line of each value, when it has one of its own (a repeatable field). */
+      readonly lines?: readonly number[];
+    }
   /** The sender wrote NONE on a modify. */
   | { readonly state: 'cleared'; readonly line: number };
 
@@ -78,6 +84,13 @@ export class FieldValues {
 
   numberOf(key: string): string | undefined {
     return this.specs.get(key)?.number;
+  }
+
+  /** The line of each value of a repeatable field, in order. */
+  linesOf(key: string): readonly number[] {
+    const slot = this.slots.get(key);
+    if (slot?.state !== 'value') return [];
+    return slot.lines ?? slot.values.map(() => slot.line);
   }
 
   lineOf(key: string): number {

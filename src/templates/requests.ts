@@ -47,7 +47,10 @@ export interface PocFields {
   readonly companyName?: string;
   readonly address: PostalAddress;
   readonly officePhones: readonly string[];
+  /** Extension of the first office phone (seeds; templates give `officePhoneExtensions`). */
   readonly officePhoneExtension?: string;
+  /** Extension of each office phone, by position (null: that phone has none). */
+  readonly officePhoneExtensions?: readonly (string | null)[];
   readonly emails: readonly string[];
   readonly mobilePhone?: string;
   readonly fax?: string;

@@ -88,6 +88,21 @@ describe.each(BACKENDS)('what third-party clients send, end to end (%s)', (backe
     for (const code of c.errors ?? []) expect(linted.out).toContain(code);
   });
 
+  it("keeps each office phone's extension with its phone", async () => {
+    const raw = fs
+      .readFileSync(fixture('poc-5.1-two-phones-extensions'), 'latin1')
+      .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`);
+    const id = await stack.send(Buffer.from(raw, 'latin1'));
+    const { parsed } = await replyFor(stack.sink, id);
+    expect(parsed.blocks[0]).toMatchObject({ status: 'APPROVED', errors: [] });
+    const poc = await pocByHandle(stack.database.db, parsed.blocks[0]!.handles[0]!);
+    expect(poc!.phones).toEqual([
+      { number: '+1-703-555-0120', kind: 'office', extension: '210' },
+      { number: '+1-703-555-0130', kind: 'office', extension: '330' },
+    ]);
+    expect((await lint(fixture('poc-5.1-two-phones-extensions').pathname)).code).toBe(0);
+  });
+
   it("keeps a POC's filled Additional Information (line 19) with the ticket, for staff", async () => {
     const raw = fs
       .readFileSync(fixture('poc-5.1-additional-information'), 'latin1')

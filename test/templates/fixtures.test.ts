@@ -146,7 +146,7 @@ describe('mail fixtures -> typed requests', () => {
         country: 'CA',
       },
       officePhones: ['+1 514 555 0123'],
-      officePhoneExtension: '42',
+      officePhoneExtensions: ['42'],
       emails: ['jerome.dupre@demo-isp.example'],
       publicComments: [],
     });

@@ -267,8 +267,14 @@ describe('a message refused as a whole', () => {
     const body = await bodyOf(
       (await compose(refused('E_HTML_ONLY', 'the message has only an HTML part')))[0]!,
     );
-    expect(body).toContain('Templates must be sent as plain text, not HTML');
+    expect(body).toContain('Templates are best sent as plain text');
     expect(body).toContain(texts.prose.blankForms);
+  });
+
+  it('the reminder on every refusal does not contradict what we do: HTML-only mail is read', async () => {
+    const body = await bodyOf((await compose(refused('E_NO_TEMPLATE', 'no template was found')))[0]!);
+    expect(body).toContain('We read HTML-only mail too');
+    expect(body).not.toMatch(/not processed|cannot be read/);
   });
 
   it('too many templates: says to split them, and no template is echoed', async () => {

@@ -6,8 +6,10 @@
 import { problem } from '../shared/errors.ts';
 import type { Action, FieldSpec, FormDefinition, FormVersion } from './definition.ts';
 import type { Slot } from './field-values.ts';
-import type { ProblemSink } from './problem-list.ts';
+import { nearest } from './nearest.ts';
+import { MAX_PROBLEMS_LISTED, type ProblemSink } from './problem-list.ts';
 import type { FieldLine } from './read-fields.ts';
+import { normalizeLabel } from './read-fields.ts';
 import type { NumberedLine } from './split.ts';
 import { checkValue, type Scalar } from './values.ts';
 import { labelledField, type VersionIndex } from './version-index.ts';
@@ -37,6 +39,10 @@ export function fieldOf(f: FieldLine, index: VersionIndex): FieldSpec | undefine
   return labelledField(f.label, index) ?? index.byId.get(f.id);
 }
 
+function nearestLabel(label: string, index: VersionIndex): FieldSpec | undefined {
+  return nearest(normalizeLabel(label), index.byLabel);
+}
+
 /** Field lines by semantic key; lines that are no field of the version reported. */
 export function groupFields(
   fields: readonly FieldLine[],
@@ -51,7 +57,10 @@ export function groupFields(
     const spec = fieldOf(f, index);
     if (!spec) {
       const label = f.label ? ` and no field labelled ${JSON.stringify(f.label.slice(0, 60))}` : '';
-      const message = `there is no field ${f.number} on ${layout} (fields ${index.numbers})${label}`;
+      // Past the listed problems a suggestion would never be read: not worth the comparisons.
+      const near = problems.length < MAX_PROBLEMS_LISTED ? nearestLabel(f.label, index) : undefined;
+      const meant = near ? `; did you mean ${near.number}. ${near.label}?` : '';
+      const message = `there is no field ${f.number} on ${layout} (fields ${index.numbers})${label}${meant}`;
       problems.push(problem('E_UNKNOWN_FIELD', message, { field: f.number, line: f.line }));
       continue;
     }
@@ -168,19 +177,25 @@ export function checkFieldValues(
       continue;
     }
     const checkedValues: Scalar[] = [];
+    const meantValues: Scalar[] = [];
     for (const v of values) {
       const checked = checkValue(spec.kind, v.text, spec.maxLength);
-      if (checked.ok) checkedValues.push(checked.value);
-      else problems.push(problem(checked.code, checked.message, { field: spec.number, line: v.line }));
+      if (checked.ok) {
+        checkedValues.push(checked.value);
+        meantValues.push(checked.value);
+      } else {
+        problems.push(problem(checked.code, checked.message, { field: spec.number, line: v.line }));
+        if (checked.meant !== undefined) meantValues.push(checked.meant);
+      }
     }
+    const valueLines = values.map((v) => v.line);
     if (checkedValues.length === values.length)
-      slots.set(spec.key, {
-        state: 'value',
-        values: checkedValues,
-        line: first.line,
-        lines: values.map((v) => v.line),
-      });
-    else refused.add(spec.key);
+      slots.set(spec.key, { state: 'value', values: checkedValues, line: first.line, lines: valueLines });
+    else {
+      refused.add(spec.key);
+      if (meantValues.length === values.length)
+        slots.set(spec.key, { state: 'meant', values: meantValues, line: first.line });
+    }
   }
   return { slots, refused, notes: skipped.length > 0 ? [skippedNote(skipped, groups)] : [] };
 }

@@ -16,6 +16,11 @@ export type Slot =
       /** The line of each value, when it has one of its own (a repeatable field). */
       readonly lines?: readonly number[];
     }
+  /**
+   * Refused, but what the sender evidently meant (`USA`: `US`): checks that depend on it run
+   * with it; it never makes a request (the refusal is already reported).
+   */
+  | { readonly state: 'meant'; readonly values: readonly Scalar[]; readonly line: number }
   /** The sender wrote NONE on a modify. */
   | { readonly state: 'cleared'; readonly line: number };
 
@@ -48,7 +53,7 @@ export class FieldValues {
 
   private first(key: string): Scalar | undefined {
     const slot = this.slots.get(key);
-    return slot?.state === 'value' ? slot.values[0] : undefined;
+    return slot?.state === 'value' || slot?.state === 'meant' ? slot.values[0] : undefined;
   }
 
   str(key: string): string | undefined {

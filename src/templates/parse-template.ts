@@ -5,10 +5,17 @@
  */
 import { type Problem, problem, type Result } from '../shared/errors.ts';
 import { redactApiKeys } from './api-key.ts';
-import { checkFieldValues, checkRequired, groupFields, readAction } from './check-fields.ts';
+import {
+  type CheckedFields,
+  checkFieldValues,
+  checkRequired,
+  type FieldGroup,
+  groupFields,
+  readAction,
+} from './check-fields.ts';
 import type { FormDefinition, FormVersion } from './definition.ts';
 import { FieldValues } from './field-values.ts';
-import { ProblemList } from './problem-list.ts';
+import { ProblemList, type ProblemSink } from './problem-list.ts';
 import { readFields } from './read-fields.ts';
 import type { ApiKey, RequestKind, TemplateRequest } from './requests.ts';
 import { resolveForm } from './resolve-form.ts';
@@ -42,6 +49,32 @@ export function templateKind(t: ParsedTemplate): RequestKind | undefined {
   return t.result.ok ? t.result.value.kind : undefined;
 }
 
+/** Numbers of the fields written but refused (already reported). */
+function fieldsInError(groups: ReadonlyMap<string, FieldGroup>, checked: CheckedFields): Set<string> {
+  const numbers = new Set<string>();
+  for (const key of checked.refused) {
+    const group = groups.get(key);
+    if (group) numbers.add(group.spec.number);
+  }
+  return numbers;
+}
+
+/** The cross-field problems worth adding once some fields are already refused. */
+class FollowUps implements ProblemSink {
+  constructor(
+    private readonly problems: ProblemSink,
+    private readonly refusedFields: ReadonlySet<string>,
+  ) {}
+  get length(): number {
+    return this.problems.length;
+  }
+  push(p: Problem): void {
+    if (p.code === 'E_NOTHING_TO_CHANGE') return;
+    if (p.field !== undefined && this.refusedFields.has(p.field)) return;
+    this.problems.push(p);
+  }
+}
+
 /** Runs the steps over a well-formed block; problems collected, request built only if there are none. */
 function parseBody(
   block: TemplateBlock,
@@ -61,8 +94,13 @@ function parseBody(
   if (!action) return keyOnly;
 
   checkRequired(version, form, action, groups, checked, block.headerLine, problems);
-  if (problems.length > 0) return keyOnly;
-  const values = new FieldValues(index.byKey, checked.slots, problems, block.headerLine);
+  // The cross-field rules run even when fields were refused, so the first reply names every
+  // problem that does not hang on another (a missing city and a missing postal code together;
+  // with `USA` for a country, the state a US address needs). What they would say again about a
+  // field already refused, or "nothing to change" when the changes were refused, is left out.
+  const earlier = problems.length;
+  const sink = earlier === 0 ? problems : new FollowUps(problems, fieldsInError(groups, checked));
+  const values = new FieldValues(index.byKey, checked.slots, sink, block.headerLine);
   const request = form.build({ action, values });
   return problems.length === 0 && request ? { request, ...keyOnly } : keyOnly;
 }

@@ -88,6 +88,35 @@ describe.each(BACKENDS)('what third-party clients send, end to end (%s)', (backe
     for (const code of c.errors ?? []) expect(linted.out).toContain(code);
   });
 
+  it('answers every problem of hand-typed templates at once, with what the sender meant', async () => {
+    const raw = fs
+      .readFileSync(fixture('hand-typed-mistakes'), 'latin1')
+      .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`);
+    const id = await stack.send(Buffer.from(raw, 'latin1'));
+    const { parsed } = await replyFor(stack.sink, id);
+    expect(parsed.blocks.map((b) => b.status)).toEqual(['REJECTED', 'REJECTED', 'REJECTED']);
+    const [form, simple, poc] = parsed.blocks.map((b) =>
+      b.errors.map((e) => `${e.code} ${e.field ?? '-'}: ${e.message}`),
+    );
+    expect(form![0]).toContain('(did you mean ARIN-REASSIGN-SIMPLE-5.0?)');
+    // The missing city, what a US address needs, the country and the misspelled label: one reply.
+    expect(simple).toEqual([
+      'E_MISSING_FIELD 08: field 08 (Customer City) is required for action N',
+      'E_MISSING_FIELD 09: a state or province is required for an address in US',
+      'E_MISSING_FIELD 10: a postal code is required for an address in US',
+      'E_INVALID_COUNTRY 11: "USA" is not an ISO 3166 two-letter country code; did you mean US?',
+      'E_UNKNOWN_FIELD 38: there is no field 38 on ARIN-REASSIGN-SIMPLE-5.x (fields 00-12) and no field labelled "Public Coments"; did you mean 12. Public Comments?',
+    ]);
+    // A country name longer than the field is a wrong country, not a too long value.
+    expect(poc).toEqual([
+      'E_INVALID_COUNTRY 12: "United Kingdom" is not an ISO 3166 two-letter country code; did you mean GB?',
+    ]);
+    const linted = await lint(fixture('hand-typed-mistakes').pathname);
+    expect(linted.code).toBe(1);
+    for (const line of [...form!, ...simple!, ...poc!])
+      expect(linted.out).toContain(line.split(': ').slice(1).join(': ').slice(0, 80));
+  });
+
   it("keeps each office phone's extension with its phone", async () => {
     const raw = fs
       .readFileSync(fixture('poc-5.1-two-phones-extensions'), 'latin1')

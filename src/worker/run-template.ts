@@ -202,7 +202,7 @@ async function decide(
       delegation = delegationAuthority(run.requester.accountId);
     } else {
       const allowed = await handler.authorize(tx, run.requester, request as never);
-      if (!allowed.ok) return rejected([allowed.error]);
+      if (!allowed.ok) return rejected([pinToField(template, allowed.error)]);
     }
   }
   // The operation's audit rows are kept only if the operation is (see OperationContext).

@@ -12,7 +12,9 @@ import { lintCommand } from '../../src/commands/lint.ts';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
+import { fillForm } from './support/forms.ts';
 import { netByName, pocByHandle, rejectionsOf, replyFor, templateRows } from './support/outcomes.ts';
+import { submit } from './support/session.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/mail/${name}.eml`, import.meta.url);
 
@@ -115,6 +117,20 @@ describe.each(BACKENDS)('what third-party clients send, end to end (%s)', (backe
     expect(linted.code).toBe(1);
     for (const line of [...form!, ...simple!, ...poc!])
       expect(linted.out).toContain(line.split(': ').slice(1).join(': ').slice(0, 80));
+  });
+
+  it('names the field an authority or not-found refusal is about', async () => {
+    const { reply } = await submit(stack, [
+      fillForm('ARIN-POC-5.1', { '01': 'R', '02': 'NOSUCH9-ARIN' }),
+      fillForm('ARIN-NET-MOD-5.3', { '01': 'M', '02': '203.0.113.0/24', '03': 'NOT-OURS' }),
+    ]);
+    const [poc, net] = reply.parsed.blocks;
+    expect(poc!.errors.map((e) => [e.code, e.field])).toEqual([
+      [expect.stringMatching(/^E_(OBJECT_NOT_FOUND|NOT_AUTHORIZED)$/), '02'],
+    ]);
+    expect(net!.errors.map((e) => [e.code, e.field])).toEqual([
+      [expect.stringMatching(/^E_(OBJECT_NOT_FOUND|NOT_AUTHORIZED)$/), '02'],
+    ]);
   });
 
   it("keeps each office phone's extension with its phone", async () => {

@@ -1,6 +1,6 @@
 /**
  * One template block -> the typed request, or every problem in it (not only the first), each
- * with the field number as the sender wrote it and the line in the whole message text; past
+ * with the field number as the sender wrote it and the line counted from the `Template:` line; past
  * MAX_PROBLEMS_LISTED, the first ones by line and one line counting the rest (problem-list.ts).
  */
 import { type Problem, problem, type Result } from '../shared/errors.ts';
@@ -115,11 +115,9 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     problems.push(resolved.problem);
   } else if (block.endLine === undefined) {
     problems.push(
-      problem(
-        'E_MISSING_END',
-        `the template that starts on line ${block.headerLine} has no "END OF TEMPLATE" line; add it after the last field`,
-        { line: block.headerLine },
-      ),
+      problem('E_MISSING_END', 'the template has no "END OF TEMPLATE" line; add it after the last field', {
+        line: block.headerLine,
+      }),
     );
   } else {
     const parsed = parseBody(block, resolved.form, resolved.version, problems);
@@ -136,7 +134,13 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     }
   }
   // Values are quoted in messages: a key pasted into a wrong field must not leak through them.
-  const safeProblems = problems.listed().map((p) => ({ ...p, message: redactApiKeys(p.message) }));
+  // Lines count from the template's own `Template:` line (1), as the echo numbers them: what a
+  // sender finds in the reply, whatever came before the template in the message.
+  const safeProblems = problems.listed().map((p) => ({
+    ...p,
+    message: redactApiKeys(p.message),
+    ...(p.line !== undefined ? { line: p.line - block.headerLine + 1 } : {}),
+  }));
   const form = resolved.form?.name;
   const version = resolved.written;
   const parsed: ParsedTemplate = {

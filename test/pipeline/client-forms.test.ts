@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintCommand } from '../../src/commands/lint.ts';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
@@ -95,7 +96,8 @@ describe.each(BACKENDS)('what third-party clients send, end to end (%s)', (backe
       .readFileSync(fixture('hand-typed-mistakes'), 'latin1')
       .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`);
     const id = await stack.send(Buffer.from(raw, 'latin1'));
-    const { parsed } = await replyFor(stack.sink, id);
+    const reply = await replyFor(stack.sink, id);
+    const { parsed } = reply;
     expect(parsed.blocks.map((b) => b.status)).toEqual(['REJECTED', 'REJECTED', 'REJECTED']);
     const [form, simple, poc] = parsed.blocks.map((b) =>
       b.errors.map((e) => `${e.code} ${e.field ?? '-'}: ${e.message}`),
@@ -113,6 +115,17 @@ describe.each(BACKENDS)('what third-party clients send, end to end (%s)', (backe
     expect(poc).toEqual([
       'E_INVALID_COUNTRY 12: "United Kingdom" is not an ISO 3166 two-letter country code; did you mean GB?',
     ]);
+    // Lines count from each template's Template: line, as its echo numbers them, and every error
+    // with a line quotes it under itself.
+    expect(parsed.blocks[1]!.errors.map((e) => e.line)).toEqual([1, 1, 1, 6, 7]);
+    const body = (await simpleParser(reply.mail.raw)).text ?? '';
+    expect(body).toContain(
+      [
+        'Error: E_INVALID_COUNTRY field 11 line 6: "USA" is not an ISO 3166 two-letter country code; did you mean US?',
+        '  > 6 | 11. Customer Country Code: USA',
+      ].join('\n'),
+    );
+    expect(body).toContain('> 6 | 11. Customer Country Code: USA\n> 7 | 38. Public Coments: new customer');
     const linted = await lint(fixture('hand-typed-mistakes').pathname);
     expect(linted.code).toBe(1);
     for (const line of [...form!, ...simple!, ...poc!])

@@ -200,7 +200,11 @@ export function checkFieldValues(
   return { slots, refused, notes: skipped.length > 0 ? [skippedNote(skipped, groups)] : [] };
 }
 
-const given = (group: FieldGroup | undefined) => group !== undefined && rawValues(group.lines).length > 0;
+/** A value written, NONE aside (`NONE` for an Org ID names no org, so nothing is skipped for it). */
+const given = (group: FieldGroup | undefined) => {
+  const values = group ? rawValues(group.lines) : [];
+  return values.length > 0 && !isNone(values);
+};
 
 /** One sentence for every skipped line, by the fields the form skips to. */
 function skippedNote(skipped: readonly FieldSpec[], groups: ReadonlyMap<string, FieldGroup>): string {

@@ -14,6 +14,32 @@ for (const lang of LANGUAGES) countries.registerLocale(require(`i18n-iso-countri
 /** Longer than any country name or alias: not looked up. */
 const MAX_NAME = 60;
 
+/** `Côte d'Ivoire` -> `cotedivoire`: case, accents, spaces and punctuation aside. */
+function nameKey(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '');
+}
+
+let byName: Map<string, string> | undefined;
+
+/** Every name and alias in every language, once (the library's own lookup scans them all per call). */
+function namesIndex(): Map<string, string> {
+  if (byName) return byName;
+  byName = new Map();
+  for (const lang of LANGUAGES) {
+    for (const [alpha2, names] of Object.entries(countries.getNames(lang, { select: 'all' }))) {
+      for (const name of names) {
+        const key = nameKey(name);
+        if (key && !byName.has(key)) byName.set(key, alpha2);
+      }
+    }
+  }
+  return byName;
+}
+
 export function suggestCountry(raw: string): string | undefined {
   const text = raw.trim();
   if (text.length === 0 || text.length > MAX_NAME) return undefined;
@@ -24,9 +50,5 @@ export function suggestCountry(raw: string): string | undefined {
     const alpha2 = countries.alpha3ToAlpha2(letters);
     if (alpha2) return alpha2;
   }
-  for (const lang of LANGUAGES) {
-    const alpha2 = countries.getSimpleAlpha2Code(text, lang) ?? countries.getAlpha2Code(text, lang);
-    if (alpha2) return alpha2;
-  }
-  return undefined;
+  return namesIndex().get(nameKey(text));
 }

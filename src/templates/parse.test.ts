@@ -501,6 +501,16 @@ describe('other forms', () => {
     expect(t!.notes).toEqual([
       'field 02 not read: field 01 (Downstream Org ID) is given, and the form skips them then',
     ]);
+    // NONE names no org: nothing is skipped for it.
+    const none = [
+      ...base.filter((l) => !l.startsWith('01')),
+      '01. Downstream Org ID: NONE',
+      '02. Org Name: X',
+    ];
+    expect(codes(problems([...none, 'END OF TEMPLATE'].join('\n')))).toEqual([
+      'E_MISSING_FIELD 01 5',
+      'E_RETIRED_FIELD 02 6',
+    ]);
     const noOrg = base.filter((l) => !l.startsWith('01'));
     expect(codes(problems([...noOrg, '02. Org Name: New Org', 'END OF TEMPLATE'].join('\n')))).toEqual([
       'E_MISSING_FIELD 01 1',

@@ -91,7 +91,12 @@ function describeTemplate(t: ParsedTemplate, count: number): string[] {
   const lines = [`  Template ${t.index} of ${count}: ${t.formAsWritten || '(no name)'} (${where})`];
   if (t.apiKey) lines.push(`    API key: ${redactKey(t.apiKey)}`);
   if (t.result.ok) lines.push(`    OK ${t.result.value.kind}: ${describeRequest(t.result.value)}`);
-  else for (const p of t.result.error) lines.push(`    ${formatProblem(p)}`);
+  else {
+    lines.push('    (error lines count from its Template: line, as the reply numbers them)');
+    for (const p of t.result.error) lines.push(`    ${formatProblem(p)}`);
+  }
+  // The same sentences the daemon's reply gives on its `Note:` lines.
+  for (const note of t.notes) lines.push(`    Note: ${note}`);
   return lines;
 }
 

@@ -42,12 +42,17 @@ export function pocValues(input: PocInput): Result<PocValues, Problem> {
   if (!emails.ok) return emails;
   const office = cleanList(input.officePhones);
   if (office.length === 0) return fail(problem('E_MISSING_FIELD', 'a POC needs an office phone number'));
-  const extension = optionalText(input.officePhoneExtension);
-  const phones: PocPhone[] = office.map((number, i) => ({
-    number,
-    kind: 'office',
-    ...(i === 0 && extension ? { extension } : {}),
-  }));
+  const first = optionalText(input.officePhoneExtension);
+  const extensionOf = (i: number) =>
+    input.officePhoneExtensions
+      ? optionalText(input.officePhoneExtensions[i] ?? undefined)
+      : i === 0
+        ? first
+        : undefined;
+  const phones: PocPhone[] = office.map((number, i) => {
+    const extension = extensionOf(i);
+    return { number, kind: 'office', ...(extension ? { extension } : {}) };
+  });
   const mobile = optionalText(input.mobilePhone);
   if (mobile) phones.push({ number: mobile, kind: 'mobile' });
   const fax = optionalText(input.fax);
@@ -129,6 +134,7 @@ function pocAsInput(poc: Poc): PocInput {
     },
     officePhones: office.map((p) => p.number),
     officePhoneExtension: office[0]?.extension,
+    officePhoneExtensions: office.map((p) => p.extension ?? null),
     emails: poc.emails,
     mobilePhone: poc.phones.find((p) => p.kind === 'mobile')?.number,
     fax: poc.phones.find((p) => p.kind === 'fax')?.number,
@@ -174,6 +180,13 @@ export function modifyPoc(
       },
       officePhones: pick(changes.officePhones, current.officePhones) ?? [],
       officePhoneExtension: pick(changes.officePhoneExtension, current.officePhoneExtension),
+      // Per-phone extensions as sent; one first-phone extension alone replaces the stored ones.
+      officePhoneExtensions:
+        changes.officePhoneExtensions !== undefined
+          ? (changes.officePhoneExtensions ?? [])
+          : changes.officePhoneExtension !== undefined
+            ? undefined
+            : current.officePhoneExtensions,
       emails: pick(changes.emails, current.emails) ?? [],
       mobilePhone: pick(changes.mobilePhone, current.mobilePhone),
       fax: pick(changes.fax, current.fax),

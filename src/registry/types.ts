@@ -126,6 +126,8 @@ export interface PocInput {
   readonly officePhones: readonly string[];
   /** Extension of the first office phone. */
   readonly officePhoneExtension?: string | undefined;
+  /** Extension of each office phone, by position (null: none); when given, it wins over the one above. */
+  readonly officePhoneExtensions?: readonly (string | null)[] | undefined;
   readonly emails: readonly string[];
   readonly mobilePhone?: string | undefined;
   readonly fax?: string | undefined;
@@ -147,6 +149,7 @@ export interface PocChanges {
   readonly country?: string | null;
   readonly officePhones?: readonly string[] | null;
   readonly officePhoneExtension?: string | null;
+  readonly officePhoneExtensions?: readonly (string | null)[] | null;
   readonly emails?: readonly string[] | null;
   readonly mobilePhone?: string | null;
   readonly fax?: string | null;

@@ -1,5 +1,5 @@
 /**
- * The body of a reply, as text. This is the machine-readable CONTRACT of docs/architecture.md section 6,
+ * The body of a reply, as text. This is the machine-readable contract billing systems parse,
  * written down in docs/reply-format.md; `parse.ts` reads exactly what this writes.
  *
  *   <summary line>
@@ -11,11 +11,12 @@
  *   Ticket: 20261122-X0000042
  *   Status: APPROVED
  *   Handle: NET-198-51-100-0-1
- *   Error: E_CODE field 03: human sentence
+ *   Error: E_CODE field 03 line 4: human sentence   (lines count from the Template: line)
+ *     > 4 | 03. IP Address and Prefix or Range: ... (the line it is about, from the echo)
  *   Note: ...
  *
  *   Template 2 as we received it (API key redacted):
- *   > Template: ARIN-REASSIGN-SIMPLE-5.0             (the echo, quoted so it is never re-processed)
+ *   > 1 | Template: ARIN-REASSIGN-SIMPLE-5.0         (the echo, numbered, quoted so it is never re-processed)
  *
  *   <prose: what REJECTED / PENDING_REVIEW mean, or why the message was refused>
  *   <footer>
@@ -57,7 +58,14 @@ export function blockLines(report: TemplateReport, texts: ReplyTexts): string[] 
     const value = oneLine(handle);
     if (value) lines.push(`${p['label.handle']}: ${value}`);
   }
-  for (const error of report.errors) lines.push(`${p['label.error']}: ${problemLine(error)}`);
+  const echoed = echoedLines(report);
+  for (const error of report.errors) {
+    lines.push(`${p['label.error']}: ${problemLine(error)}`);
+    // The line it is about, as received, so the sender need not count: quoted, never a label.
+    const quoted = error.line === undefined ? undefined : echoed[error.line - 1];
+    if (quoted !== undefined && quoted.trim() !== '')
+      lines.push(`  ${numberedQuote(error.line!, quoted, 1, texts)}`);
+  }
   for (const note of report.notes) {
     const value = oneLine(note);
     if (value) lines.push(`${p['label.note']}: ${value}`);
@@ -71,7 +79,27 @@ export function blockLines(report: TemplateReport, texts: ReplyTexts): string[] 
  */
 export const ECHO_LIMITS = { lineCharacters: 1_000, lines: 500 } as const;
 
-/** The submitted template, quoted with "> " so a reply to our reply is never taken for a submission. */
+/** The echo's lines; line 1 is the template's `Template:` line, as problems count them. */
+function echoedLines(report: TemplateReport): string[] {
+  const body = report.echo.replace(/\r\n?/g, '\n').trimEnd();
+  return body.trim() === '' ? [] : body.split('\n');
+}
+
+/** `> 7 | text`, the number right-aligned to the template's last line, the text cut and key-free. */
+function numberedQuote(line: number, text: string, lineCount: number, texts?: ReplyTexts): string {
+  // Redacted before it is cut: a key across the cut must not show its first groups.
+  const whole = redactApiKeys(text.trimEnd());
+  const cut = whole.length - ECHO_LIMITS.lineCharacters;
+  const clean = cut > 0 ? whole.slice(0, ECHO_LIMITS.lineCharacters) : whole;
+  const number = String(line).padStart(String(lineCount).length, ' ');
+  const quoted = clean === '' ? `> ${number} |` : `> ${number} | ${clean}`;
+  return cut > 0 && texts ? `${quoted} ${fill(texts.phrases['echo.line-cut'], { count: cut })}` : quoted;
+}
+
+/**
+ * The submitted template, quoted with "> " so a reply to our reply is never taken for a
+ * submission, each line numbered as the Error lines count (the `Template:` line is 1).
+ */
 export function echoLines(report: TemplateReport, texts: ReplyTexts): string[] {
   // trimEnd, not /\s+$/: a regex anchored only at the end retries from every whitespace run,
   // quadratic on a body of many blank lines (a few hundred kilobytes froze the worker).
@@ -83,14 +111,8 @@ export function echoLines(report: TemplateReport, texts: ReplyTexts): string[] {
     form: oneLine(report.form),
   });
   const lines = body.split('\n');
-  const shown = lines.slice(0, ECHO_LIMITS.lines).map((line) => {
-    // Redacted before it is cut: a key across the cut must not show its first groups.
-    const whole = redactApiKeys(line.trimEnd());
-    const cut = whole.length - ECHO_LIMITS.lineCharacters;
-    const clean = cut > 0 ? whole.slice(0, ECHO_LIMITS.lineCharacters) : whole;
-    const quoted = clean === '' ? '>' : `> ${clean}`;
-    return cut > 0 ? `${quoted} ${fill(texts.phrases['echo.line-cut'], { count: cut })}` : quoted;
-  });
+  const width = Math.min(lines.length, ECHO_LIMITS.lines);
+  const shown = lines.slice(0, ECHO_LIMITS.lines).map((line, i) => numberedQuote(i + 1, line, width, texts));
   const left = lines.length - shown.length;
   if (left > 0) shown.push(`> ${fill(texts.phrases['echo.lines-cut'], { count: left })}`);
   return [heading, ...shown];

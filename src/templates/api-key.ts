@@ -4,6 +4,7 @@
  * leaves this module as text goes through `redactApiKeys`.
  */
 import { findKeySpans, redactedKey } from '../shared/key-shapes.ts';
+import { isComment } from './read-fields.ts';
 import type { NumberedLine } from './split.ts';
 
 export { redactApiKeys } from '../shared/redact.ts';
@@ -49,7 +50,7 @@ export function findKeyLineKeys(body: readonly NumberedLine[]): string[] {
   let onKeyLine = false;
   for (const { text } of body) {
     const trimmed = text.trim();
-    if (trimmed.length === 0 || trimmed.startsWith('**')) continue;
+    if (trimmed.length === 0 || isComment(trimmed)) continue;
     if (KEY_LINE.test(text)) onKeyLine = true;
     else if (NUMBERED_LINE.test(text)) onKeyLine = false;
     if (onKeyLine) for (const key of findApiKeys(text)) keys.add(key);

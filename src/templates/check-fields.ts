@@ -6,11 +6,13 @@
 import { problem } from '../shared/errors.ts';
 import type { Action, FieldSpec, FormDefinition, FormVersion } from './definition.ts';
 import type { Slot } from './field-values.ts';
-import type { ProblemSink } from './problem-list.ts';
+import { nearest } from './nearest.ts';
+import { MAX_PROBLEMS_LISTED, type ProblemSink } from './problem-list.ts';
 import type { FieldLine } from './read-fields.ts';
+import { normalizeLabel } from './read-fields.ts';
 import type { NumberedLine } from './split.ts';
 import { checkValue, type Scalar } from './values.ts';
-import { labelMismatch, type VersionIndex } from './version-index.ts';
+import { labelledField, type VersionIndex } from './version-index.ts';
 
 export interface FieldGroup {
   readonly spec: FieldSpec;
@@ -27,7 +29,21 @@ export function rawValues(lines: readonly FieldLine[]): NumberedLine[] {
   return out;
 }
 
-/** Field lines by semantic key; unknown numbers and other versions' labels reported. */
+/**
+ * The field a line is: by its label when the label is one of the version's (the number is then
+ * only a hint, as ARIN's own processor reads templates: 5.0-era forms number Public Comments 37
+ * and clients still send 4.1 numbering under a 5.x header), else by its number; a line whose
+ * label and number are both unknown is reported.
+ */
+export function fieldOf(f: FieldLine, index: VersionIndex): FieldSpec | undefined {
+  return labelledField(f.label, index) ?? index.byId.get(f.id);
+}
+
+function nearestLabel(label: string, index: VersionIndex): FieldSpec | undefined {
+  return nearest(normalizeLabel(label), index.byLabel);
+}
+
+/** Field lines by semantic key; lines that are no field of the version reported. */
 export function groupFields(
   fields: readonly FieldLine[],
   form: FormDefinition,
@@ -38,16 +54,14 @@ export function groupFields(
   const groups = new Map<string, FieldGroup>();
   const layout = `${form.name}-${version.major}.x`;
   for (const f of fields) {
-    const spec = index.byId.get(f.id);
+    const spec = fieldOf(f, index);
     if (!spec) {
-      const message = `there is no field ${f.number} on ${layout} (fields ${index.numbers})`;
+      const label = f.label ? ` and no field labelled ${JSON.stringify(f.label.slice(0, 60))}` : '';
+      // Past the listed problems a suggestion would never be read: not worth the comparisons.
+      const near = problems.length < MAX_PROBLEMS_LISTED ? nearestLabel(f.label, index) : undefined;
+      const meant = near ? `; did you mean ${near.number}. ${near.label}?` : '';
+      const message = `there is no field ${f.number} on ${layout} (fields ${index.numbers})${label}${meant}`;
       problems.push(problem('E_UNKNOWN_FIELD', message, { field: f.number, line: f.line }));
-      continue;
-    }
-    const other = labelMismatch(spec, f.label, index);
-    if (other) {
-      const message = `field ${spec.number} is "${spec.label}" on ${layout}, but this line is labelled as field ${other.number} ("${other.label}"); check the template version`;
-      problems.push(problem('E_FIELD_MISMATCH', message, { field: f.number, line: f.line }));
       continue;
     }
     const group = groups.get(spec.key);
@@ -106,6 +120,8 @@ export interface CheckedFields {
   readonly slots: Map<string, Slot>;
   /** Written but refused (already reported), so not reported as missing too. */
   readonly refused: Set<string>;
+  /** What the reply says about lines deliberately left unread (`Note:` lines). */
+  readonly notes: string[];
 }
 
 const isNone = (values: readonly NumberedLine[]) =>
@@ -121,12 +137,17 @@ export function checkFieldValues(
 ): CheckedFields {
   const slots = new Map<string, Slot>();
   const refused = new Set<string>();
+  const skipped: FieldSpec[] = [];
   for (const { spec, lines } of groups.values()) {
     let values = rawValues(lines);
     if (values.length === 0) continue;
     const first = values[0]!;
     if (spec.key === form.actionKey) {
       if (action) slots.set(spec.key, { state: 'value', values: [action], line: first.line });
+      continue;
+    }
+    if (spec.skippedWhen && given(groups.get(spec.skippedWhen))) {
+      skipped.push(spec);
       continue;
     }
     if (spec.retired) {
@@ -156,16 +177,42 @@ export function checkFieldValues(
       continue;
     }
     const checkedValues: Scalar[] = [];
+    const meantValues: Scalar[] = [];
     for (const v of values) {
       const checked = checkValue(spec.kind, v.text, spec.maxLength);
-      if (checked.ok) checkedValues.push(checked.value);
-      else problems.push(problem(checked.code, checked.message, { field: spec.number, line: v.line }));
+      if (checked.ok) {
+        checkedValues.push(checked.value);
+        meantValues.push(checked.value);
+      } else {
+        problems.push(problem(checked.code, checked.message, { field: spec.number, line: v.line }));
+        if (checked.meant !== undefined) meantValues.push(checked.meant);
+      }
     }
+    const valueLines = values.map((v) => v.line);
     if (checkedValues.length === values.length)
-      slots.set(spec.key, { state: 'value', values: checkedValues, line: first.line });
-    else refused.add(spec.key);
+      slots.set(spec.key, { state: 'value', values: checkedValues, line: first.line, lines: valueLines });
+    else {
+      refused.add(spec.key);
+      if (meantValues.length === values.length)
+        slots.set(spec.key, { state: 'meant', values: meantValues, line: first.line });
+    }
   }
-  return { slots, refused };
+  return { slots, refused, notes: skipped.length > 0 ? [skippedNote(skipped, groups)] : [] };
+}
+
+/** A value written, NONE aside (`NONE` for an Org ID names no org, so nothing is skipped for it). */
+const given = (group: FieldGroup | undefined) => {
+  const values = group ? rawValues(group.lines) : [];
+  return values.length > 0 && !isNone(values);
+};
+
+/** One sentence for every skipped line, by the fields the form skips to. */
+function skippedNote(skipped: readonly FieldSpec[], groups: ReadonlyMap<string, FieldGroup>): string {
+  const numbers = skipped.map((s) => s.number).sort();
+  const span =
+    numbers.length > 1 ? `fields ${numbers[0]}-${numbers[numbers.length - 1]}` : `field ${numbers[0]}`;
+  const by = groups.get(skipped[0]!.skippedWhen!)!.spec;
+  return `${span} not read: field ${by.number} (${by.label}) is given, and the form skips them then`;
 }
 
 /** Fields required for the action but blank, and fields that must be blank but are filled. */

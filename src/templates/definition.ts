@@ -28,6 +28,12 @@ export interface FieldSpec {
   readonly blankFor?: readonly Action[];
   /** Retired fields are known (so a filled one gets a precise error) but not on the blank form. */
   readonly retired?: boolean;
+  /**
+   * Key of the field that, when given, makes the form skip this one (REASSIGN-DETAILED 5.x: "if
+   * Downstream Org ID is provided skip to line 20"): a filled one is then left unread, with one
+   * note in the reply, instead of refused.
+   */
+  readonly skippedWhen?: string;
   readonly maxLength?: number;
   /** How the blank form prints a repeatable field's lines, e.g. `['5a', '5b']` on REASSIGN-SIMPLE-3.0. */
   readonly printedAs?: readonly string[];

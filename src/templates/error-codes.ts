@@ -21,9 +21,10 @@ export const TEMPLATE_ERROR_CODES = {
   // Field level (field and line set)
   E_UNEXPECTED_LINE: 'a line inside the template that is neither a numbered field nor a continuation',
   E_MALFORMED_LINE: 'a numbered line without ":" between label and value',
-  E_UNKNOWN_FIELD: 'a field number the form version does not have',
-  E_FIELD_MISMATCH: "the label is another field's label: probably another version's layout",
-  E_RETIRED_FIELD: 'data in a retired field (02-19 of 5.x detailed/reallocate forms)',
+  E_UNKNOWN_FIELD:
+    "a line whose label is none of the form version's and whose number it does not have (a known label is read as its field, whatever its number)",
+  E_RETIRED_FIELD:
+    'data in a retired field (02-19 of 5.x detailed/reallocate forms) when field 01 names no Org ID (with one, they are skipped)',
   E_MISSING_FIELD: 'a field required for this registration action is blank',
   E_UNEXPECTED_VALUE: 'a field that must be blank for this action is filled (e.g. the handle on N)',
   E_TOO_MANY_VALUES: 'a single-valued field repeated or continued, or too many lines of a repeatable one',
@@ -34,7 +35,8 @@ export const TEMPLATE_ERROR_CODES = {
     'a value holding U+FFFD: bytes that did not fit the character set the message declared',
   E_CANNOT_CLEAR: 'NONE on a required field',
   E_NOTHING_TO_CHANGE: 'a modify that changes nothing',
-  E_AMBIGUOUS_VALUE: 'both a handle and the details of a new org/POC (version 4 embedded forms)',
+  E_AMBIGUOUS_VALUE:
+    'both a handle and the details of a new net POC (version 4 embedded forms; with a Downstream Org ID, the org lines 02-19 are skipped, not refused)',
   E_INVALID_ACTION: 'a registration action the form does not take',
   E_INVALID_API_KEY:
     'line 00 is not API-XXXX-XXXX-XXXX-XXXX (4 to 8 groups); a key in another shape is named redacted',

@@ -9,7 +9,18 @@ import type { ProblemSink } from './problem-list.ts';
 import type { Scalar } from './values.ts';
 
 export type Slot =
-  | { readonly state: 'value'; readonly values: readonly Scalar[]; readonly line: number }
+  | {
+      readonly state: 'value';
+      readonly values: readonly Scalar[];
+      readonly line: number;
+      /** The line of each value, when it has one of its own (a repeatable field). */
+      readonly lines?: readonly number[];
+    }
+  /**
+   * Refused, but what the sender evidently meant (`USA`: `US`): checks that depend on it run
+   * with it; it never makes a request (the refusal is already reported).
+   */
+  | { readonly state: 'meant'; readonly values: readonly Scalar[]; readonly line: number }
   /** The sender wrote NONE on a modify. */
   | { readonly state: 'cleared'; readonly line: number };
 
@@ -42,7 +53,7 @@ export class FieldValues {
 
   private first(key: string): Scalar | undefined {
     const slot = this.slots.get(key);
-    return slot?.state === 'value' ? slot.values[0] : undefined;
+    return slot?.state === 'value' || slot?.state === 'meant' ? slot.values[0] : undefined;
   }
 
   str(key: string): string | undefined {
@@ -78,6 +89,13 @@ export class FieldValues {
 
   numberOf(key: string): string | undefined {
     return this.specs.get(key)?.number;
+  }
+
+  /** The line of each value of a repeatable field, in order. */
+  linesOf(key: string): readonly number[] {
+    const slot = this.slots.get(key);
+    if (slot?.state !== 'value') return [];
+    return slot.lines ?? slot.values.map(() => slot.line);
   }
 
   lineOf(key: string): number {

@@ -7,6 +7,7 @@ export type { Action, FieldSpec, FormDefinition, FormVersion } from './definitio
 export { fieldId, versionLabel } from './definition.ts';
 export { TEMPLATE_ERROR_CODES, type TemplateErrorCode } from './error-codes.ts';
 export { acceptedVersions, FORMS, findForm, findVersion, formVersionNames } from './forms/index.ts';
+export { fieldMentioned } from './mentioned-field.ts';
 export { type ParsedTemplate, parseTemplateBlock, templateKind } from './parse-template.ts';
 export type * from './requests.ts';
 export { type JsonValue, toJsonValue } from './serialize.ts';

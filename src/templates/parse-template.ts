@@ -1,14 +1,21 @@
 /**
  * One template block -> the typed request, or every problem in it (not only the first), each
- * with the field number as the sender wrote it and the line in the whole message text; past
+ * with the field number as the sender wrote it and the line counted from the `Template:` line; past
  * MAX_PROBLEMS_LISTED, the first ones by line and one line counting the rest (problem-list.ts).
  */
 import { type Problem, problem, type Result } from '../shared/errors.ts';
 import { redactApiKeys } from './api-key.ts';
-import { checkFieldValues, checkRequired, groupFields, readAction } from './check-fields.ts';
+import {
+  type CheckedFields,
+  checkFieldValues,
+  checkRequired,
+  type FieldGroup,
+  groupFields,
+  readAction,
+} from './check-fields.ts';
 import type { FormDefinition, FormVersion } from './definition.ts';
 import { FieldValues } from './field-values.ts';
-import { ProblemList } from './problem-list.ts';
+import { ProblemList, type ProblemSink } from './problem-list.ts';
 import { readFields } from './read-fields.ts';
 import type { ApiKey, RequestKind, TemplateRequest } from './requests.ts';
 import { resolveForm } from './resolve-form.ts';
@@ -33,11 +40,39 @@ export interface ParsedTemplate {
    * JSON.stringify and of anything stored from this object.
    */
   readonly apiKey?: ApiKey;
+  /** What reading deliberately left aside, one sentence each, for `Note:` lines of the reply. */
+  readonly notes: readonly string[];
   readonly result: Result<TemplateRequest, readonly Problem[]>;
 }
 
 export function templateKind(t: ParsedTemplate): RequestKind | undefined {
   return t.result.ok ? t.result.value.kind : undefined;
+}
+
+/** Numbers of the fields written but refused (already reported). */
+function fieldsInError(groups: ReadonlyMap<string, FieldGroup>, checked: CheckedFields): Set<string> {
+  const numbers = new Set<string>();
+  for (const key of checked.refused) {
+    const group = groups.get(key);
+    if (group) numbers.add(group.spec.number);
+  }
+  return numbers;
+}
+
+/** The cross-field problems worth adding once some fields are already refused. */
+class FollowUps implements ProblemSink {
+  constructor(
+    private readonly problems: ProblemSink,
+    private readonly refusedFields: ReadonlySet<string>,
+  ) {}
+  get length(): number {
+    return this.problems.length;
+  }
+  push(p: Problem): void {
+    if (p.code === 'E_NOTHING_TO_CHANGE') return;
+    if (p.field !== undefined && this.refusedFields.has(p.field)) return;
+    this.problems.push(p);
+  }
 }
 
 /** Runs the steps over a well-formed block; problems collected, request built only if there are none. */
@@ -46,7 +81,7 @@ function parseBody(
   form: FormDefinition,
   version: FormVersion,
   problems: ProblemList,
-): { request?: TemplateRequest; apiKey?: ApiKey } {
+): { request?: TemplateRequest; apiKey?: ApiKey; notes: readonly string[] } {
   const index = indexOf(version);
   const fields = readFields(block.body, problems);
   const groups = groupFields(fields, form, version, index, problems);
@@ -55,12 +90,17 @@ function parseBody(
 
   const keySlot = checked.slots.get('apiKey');
   const key = keySlot?.state === 'value' ? keySlot.values[0] : undefined;
-  const keyOnly = typeof key === 'string' ? { apiKey: key as ApiKey } : {};
+  const keyOnly = { ...(typeof key === 'string' ? { apiKey: key as ApiKey } : {}), notes: checked.notes };
   if (!action) return keyOnly;
 
   checkRequired(version, form, action, groups, checked, block.headerLine, problems);
-  if (problems.length > 0) return keyOnly;
-  const values = new FieldValues(index.byKey, checked.slots, problems, block.headerLine);
+  // The cross-field rules run even when fields were refused, so the first reply names every
+  // problem that does not hang on another (a missing city and a missing postal code together;
+  // with `USA` for a country, the state a US address needs). What they would say again about a
+  // field already refused, or "nothing to change" when the changes were refused, is left out.
+  const earlier = problems.length;
+  const sink = earlier === 0 ? problems : new FollowUps(problems, fieldsInError(groups, checked));
+  const values = new FieldValues(index.byKey, checked.slots, sink, block.headerLine);
   const request = form.build({ action, values });
   return problems.length === 0 && request ? { request, ...keyOnly } : keyOnly;
 }
@@ -70,20 +110,20 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
   const resolved = resolveForm(block.header, block.headerLine);
   let request: TemplateRequest | undefined;
   let apiKey: ApiKey | undefined;
+  let notes: readonly string[] = [];
   if ('problem' in resolved) {
     problems.push(resolved.problem);
   } else if (block.endLine === undefined) {
     problems.push(
-      problem(
-        'E_MISSING_END',
-        `the template that starts on line ${block.headerLine} has no "END OF TEMPLATE" line; add it after the last field`,
-        { line: block.headerLine },
-      ),
+      problem('E_MISSING_END', 'the template has no "END OF TEMPLATE" line; add it after the last field', {
+        line: block.headerLine,
+      }),
     );
   } else {
     const parsed = parseBody(block, resolved.form, resolved.version, problems);
     request = parsed.request;
     apiKey = parsed.apiKey;
+    notes = parsed.notes;
     if (!request && problems.length === 0) {
       // Safety net: a build that gives up must have said why; never fail silently.
       problems.push(
@@ -94,7 +134,13 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     }
   }
   // Values are quoted in messages: a key pasted into a wrong field must not leak through them.
-  const safeProblems = problems.listed().map((p) => ({ ...p, message: redactApiKeys(p.message) }));
+  // Lines count from the template's own `Template:` line (1), as the echo numbers them: what a
+  // sender finds in the reply, whatever came before the template in the message.
+  const safeProblems = problems.listed().map((p) => ({
+    ...p,
+    message: redactApiKeys(p.message),
+    ...(p.line !== undefined ? { line: p.line - block.headerLine + 1 } : {}),
+  }));
   const form = resolved.form?.name;
   const version = resolved.written;
   const parsed: ParsedTemplate = {
@@ -106,6 +152,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     headerLine: block.headerLine,
     ...(block.endLine !== undefined ? { endLine: block.endLine } : {}),
     echo: redactApiKeys(block.text),
+    notes,
     result:
       request && safeProblems.length === 0
         ? { ok: true, value: request }

@@ -190,12 +190,16 @@ describe('reading fields leniently', () => {
     expect(codes(problems(simple(['02. Network Name: X'])))).toEqual(['E_MISSING_FIELD 01 1']);
   });
 
-  it("spots a field written in another version's layout by its label", () => {
+  it("reads a field by its label, whatever its number, as ARIN's processor does", () => {
     // 4.1 numbering under a 5.x header: 05 is Private on 5.x, Customer Name on 4.1.
-    const ps = problems(simple(['01. Registration Action: N', '05. Customer Name: Example']));
-    const mismatch = ps.find((p) => p.code === 'E_FIELD_MISMATCH');
-    expect(mismatch).toMatchObject({ field: '05', line: 3 });
-    expect(mismatch?.message).toMatch(/field 06/);
+    const r = request(
+      simple([...SIMPLE_OK.filter((l) => !l.startsWith('06')), '05. Customer Name: Example']),
+    );
+    expect(r.kind === 'reassign-simple.create' && r.customer.name).toBe('Example');
+    // Neither the number nor the label is the form's: that line is refused, naming both.
+    const ps = problems(simple([...SIMPLE_OK, '37. Remarks: x']));
+    expect(codes(ps)).toEqual(['E_UNKNOWN_FIELD 37 11']);
+    expect(ps[0]!.message).toContain('no field labelled "Remarks"');
   });
 
   it('caps lengths, and reports stray and colon-less lines', () => {
@@ -470,7 +474,7 @@ describe('other forms', () => {
     });
   });
 
-  it('REASSIGN-DETAILED 5.x names an existing org and refuses retired fields', () => {
+  it('REASSIGN-DETAILED 5.x names an existing org; 02-19 are skipped with it, refused without it', () => {
     const base = [
       'Template: ARIN-REASSIGN-DETAILED-5.4',
       '01. Downstream Org ID: OTHERISP-1',
@@ -488,8 +492,29 @@ describe('other forms', () => {
       netPocs: [],
       publicComments: [],
     });
-    expect(codes(problems([...base, '02. Org Name: New Org', 'END OF TEMPLATE'].join('\n')))).toEqual([
+    // "If Downstream Org ID is provided skip to line 20": the handle is used, one note says so.
+    const skipped = parseSubmission({
+      text: [...base, '02. Org Name: New Org', 'END OF TEMPLATE'].join('\n'),
+    });
+    const [t] = templates(skipped);
+    expect(t!.result.ok).toBe(true);
+    expect(t!.notes).toEqual([
+      'field 02 not read: field 01 (Downstream Org ID) is given, and the form skips them then',
+    ]);
+    // NONE names no org: nothing is skipped for it.
+    const none = [
+      ...base.filter((l) => !l.startsWith('01')),
+      '01. Downstream Org ID: NONE',
+      '02. Org Name: X',
+    ];
+    expect(codes(problems([...none, 'END OF TEMPLATE'].join('\n')))).toEqual([
+      'E_MISSING_FIELD 01 5',
       'E_RETIRED_FIELD 02 6',
+    ]);
+    const noOrg = base.filter((l) => !l.startsWith('01'));
+    expect(codes(problems([...noOrg, '02. Org Name: New Org', 'END OF TEMPLATE'].join('\n')))).toEqual([
+      'E_MISSING_FIELD 01 1',
+      'E_RETIRED_FIELD 02 5',
     ]);
   });
 
@@ -536,18 +561,29 @@ describe('other forms', () => {
     ]);
   });
 
-  it('version 4 embedded forms: a handle and new details together are ambiguous', () => {
-    const ps = problems(
-      [
-        'Template: ARIN-REASSIGN-DETAILED-4.1',
-        '01. Downstream Org ID: OTHERISP-1',
-        '02. Org Name: Another Name',
-        '20. IP Address and Prefix or Range: 203.0.113.0/26',
-        '21. Network Name: OTHER-CUST',
-        'END OF TEMPLATE',
-      ].join('\n'),
+  it('version 4 embedded forms: with the Downstream Org ID, the org details are skipped, as the form says', () => {
+    const [t] = templates(
+      parseSubmission({
+        text: [
+          'Template: ARIN-REASSIGN-DETAILED-4.1',
+          '01. Downstream Org ID: OTHERISP-1',
+          '02. Org Name: Another Name',
+          '07. Org Country Code: USA',
+          '08. Org POC Handle: DEMO1-ARIN',
+          '20. IP Address and Prefix or Range: 203.0.113.0/26',
+          '21. Network Name: OTHER-CUST',
+          'END OF TEMPLATE',
+        ].join('\n'),
+      }),
     );
-    expect(codes(ps)).toEqual(['E_AMBIGUOUS_VALUE 01 2']);
+    expect(
+      t!.result.ok && t!.result.value.kind === 'reassign-detailed' && t!.result.value.downstreamOrg,
+    ).toEqual({
+      handle: 'OTHERISP-1',
+    });
+    expect(t!.notes).toEqual([
+      'fields 02-08 not read: field 01 (Downstream Org ID) is given, and the form skips them then',
+    ]);
   });
 
   it('NET-MOD refuses action N and clears a POC with NONE', () => {

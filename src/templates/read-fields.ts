@@ -22,6 +22,20 @@ export interface FieldLine {
 /** `03.` / `5a.` then a label (starting with a letter or a parenthesis) or directly the colon; `10.0.0.0` is not a field. */
 const FIELD_START = /^\s*(\d{1,3})([a-zA-Z]?)\s*\.\s*(?=[A-Za-z(:'"])/;
 
+/** A row of `-`, `=`, `*` or `#` (spaces between allowed): a rule under a banner, as ARIN printed its forms. */
+const RULE = /^[-=*#][-=*#\s]*$/;
+
+/**
+ * Comment and banner lines of ARIN's forms: `#` lines (the 2002 forms open with `## As of June
+ * 2002` and a row of `#`; Perl clients still send them), `**` notes, and rules of `-` or `=`.
+ */
+export function isComment(trimmed: string): boolean {
+  const c = trimmed.charCodeAt(0);
+  if (c === 35 /* # */) return true;
+  if (c === 42 /* * */) return trimmed.charCodeAt(1) === 42 || RULE.test(trimmed);
+  return (c === 45 /* - */ || c === 61) /* = */ && trimmed.length > 1 && RULE.test(trimmed);
+}
+
 /** Index of the first `:` outside parentheses (`Referral Server (rwhois://host:port):`). */
 function labelEnd(text: string): number {
   let depth = 0;
@@ -41,7 +55,7 @@ export function readFields(body: readonly NumberedLine[], problems: ProblemSink)
   let current: FieldLine | undefined;
   for (const { text, line } of body) {
     const trimmed = text.trim();
-    if (trimmed.length === 0 || trimmed.startsWith('**')) continue;
+    if (trimmed.length === 0 || isComment(trimmed)) continue;
     const start = FIELD_START.exec(text);
     if (!start) {
       if (current) current.continuations.push({ text: trimmed, line });

@@ -47,7 +47,10 @@ export interface PocFields {
   readonly companyName?: string;
   readonly address: PostalAddress;
   readonly officePhones: readonly string[];
+  /** Extension of the first office phone (seeds; templates give `officePhoneExtensions`). */
   readonly officePhoneExtension?: string;
+  /** Extension of each office phone, by position (null: that phone has none). */
+  readonly officePhoneExtensions?: readonly (string | null)[];
   readonly emails: readonly string[];
   readonly mobilePhone?: string;
   readonly fax?: string;
@@ -56,6 +59,8 @@ export interface PocFields {
 
 export interface PocCreate extends PocFields {
   readonly kind: 'poc.create';
+  /** A note to the hostmaster (line 19): kept with the ticket for staff, not in the registry. */
+  readonly additionalInfo?: string;
 }
 
 export interface PocModify {
@@ -73,11 +78,13 @@ export interface PocModify {
     readonly postalCode?: string | null;
     readonly country?: CountryCode | null;
   };
+  readonly additionalInfo?: string;
 }
 
 export interface PocRemove {
   readonly kind: 'poc.remove';
   readonly handle: PocHandle;
+  readonly additionalInfo?: string;
 }
 
 /* ---------- ORG ---------- */

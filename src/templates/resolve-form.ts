@@ -2,6 +2,7 @@
 import { type Problem, problem } from '../shared/errors.ts';
 import type { FormDefinition, FormVersion } from './definition.ts';
 import { acceptedVersions, FORMS, findForm, findVersion } from './forms/index.ts';
+import { nearest } from './nearest.ts';
 
 const HEADER_NAME = /^(.+?)-(\d{1,3})(?:\.(\d{1,3}))?$/;
 
@@ -25,7 +26,15 @@ export function resolveForm(header: string, line: number): ResolvedForm {
   const written = `${m[2]}${m[3] !== undefined ? `.${m[3]}` : ''}`;
   const form = findForm(m[1]!);
   if (!form) {
-    const message = `"${m[1]!.slice(0, 60)}" is not a form we know; we accept ${allFormNames()}`;
+    const near = nearest(
+      m[1]!.toUpperCase(),
+      FORMS.flatMap((f) => [
+        [f.name.toUpperCase(), f] as const,
+        [f.name.toUpperCase().replace(/^ARIN-/, ''), f] as const,
+      ]),
+    );
+    const meant = near ? ` (did you mean ${near.name}-${written}?)` : '';
+    const message = `"${m[1]!.slice(0, 60)}" is not a form we know${meant}; we accept ${allFormNames()}`;
     return { problem: problem('E_UNKNOWN_TEMPLATE', message, { line }), written };
   }
   const version = findVersion(form, Number(m[2]));

@@ -1,7 +1,8 @@
 /**
  * Finds the `Template: NAME-X.Y` ... `END OF TEMPLATE` blocks in a message's text.
  * Quoted lines (`> ...`) are ignored entirely: a template quoted in a reply is not a submission.
- * Line numbers are 1-based in the whole text so a human can find them in what they sent.
+ * Line numbers here are 1-based in the whole text; parse-template.ts turns problems' lines into
+ * lines counted from each template's `Template:` line, as replies number the echo.
  */
 
 export interface NumberedLine {

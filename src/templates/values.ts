@@ -8,12 +8,22 @@ import { type IpRange, parseRange } from '../ip/index.ts';
 import type { ErrorCode } from '../shared/errors.ts';
 import { HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from '../shared/syntax.ts';
 import { API_KEY_EXACT, malformedKeyMessage } from './api-key.ts';
+import { suggestCountry } from './country-suggestion.ts';
 
 export type Scalar = string | boolean | IpRange | readonly number[];
 
 export type Checked =
   | { readonly ok: true; readonly value: Scalar }
-  | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly code: ErrorCode;
+      readonly message: string;
+      /**
+       * What the sender evidently meant (`USA` -> `US`): refused all the same, but the checks that
+       * depend on it (a US address needs a state) run with it, so one reply names every problem.
+       */
+      readonly meant?: Scalar;
+    };
 
 export type FieldKind =
   | 'apiKey'
@@ -98,12 +108,11 @@ const VALIDATORS: Record<FieldKind, (raw: string) => Checked> = {
       : bad('E_INVALID_HANDLE', `${quote(raw)} is not an Org ID (like EXAMPLE-1)`),
   country: (raw) => {
     const code = raw.toUpperCase();
-    return /^[A-Z]{2}$/.test(code) && countries.isValid(code)
-      ? good(code)
-      : bad(
-          'E_INVALID_COUNTRY',
-          `${quote(raw)} is not an ISO 3166 two-letter country code (like US, CA, DE)`,
-        );
+    if (/^[A-Z]{2}$/.test(code) && countries.isValid(code)) return good(code);
+    const meant = suggestCountry(raw);
+    const hint = meant ? `; did you mean ${meant}?` : ' (like US, CA, DE)';
+    const message = `${quote(raw)} is not an ISO 3166 two-letter country code${hint}`;
+    return { ...bad('E_INVALID_COUNTRY', message), ...(meant ? { meant } : {}) };
   },
   email: (raw) =>
     EMAIL.test(raw) && raw.length <= 254
@@ -221,7 +230,8 @@ function unfitCharacter(raw: string): Checked | undefined {
 export function checkValue(kind: FieldKind, raw: string, maxLength = DEFAULT_MAX_LENGTH[kind]): Checked {
   const unfit = unfitCharacter(raw);
   if (unfit) return unfit;
-  if (raw.length > maxLength) {
+  // A country written as its name is a wrong country (with a suggestion), not a too long value.
+  if (raw.length > maxLength && kind !== 'country') {
     return bad('E_TOO_LONG', `the value is ${raw.length} characters long; at most ${maxLength} are allowed`);
   }
   return VALIDATORS[kind](raw);

@@ -9,7 +9,6 @@ export interface VersionIndex {
   readonly byId: ReadonlyMap<string, FieldSpec>;
   readonly byKey: ReadonlyMap<string, FieldSpec>;
   readonly byLabel: ReadonlyMap<string, FieldSpec>;
-  readonly labelOf: ReadonlyMap<FieldSpec, string>;
   /** `00-18`, for messages. */
   readonly numbers: string;
 }
@@ -21,29 +20,24 @@ export function indexOf(version: FormVersion): VersionIndex {
   if (cached) return cached;
   const byId = new Map<string, FieldSpec>();
   const byLabel = new Map<string, FieldSpec>();
-  const labelOf = new Map<FieldSpec, string>();
   for (const spec of version.fields) {
     byId.set(fieldId(spec.number), spec);
-    labelOf.set(spec, normalizeLabel(spec.label));
     if (!spec.retired) byLabel.set(normalizeLabel(spec.label), spec);
   }
   // Line 00 is accepted on every version: some billing systems add it to 4.x templates.
-  if (!byId.has('0')) byId.set('0', apiKeyField);
+  if (!byId.has('0')) {
+    byId.set('0', apiKeyField);
+    byLabel.set(normalizeLabel(apiKeyField.label), apiKeyField);
+  }
   const live = version.fields.filter((f) => !f.retired);
   const numbers = `${live[0]?.number ?? ''}-${live[live.length - 1]?.number ?? ''}`;
-  const index = { byId, byKey: new Map(version.fields.map((f) => [f.key, f])), byLabel, labelOf, numbers };
+  const index = { byId, byKey: new Map(version.fields.map((f) => [f.key, f])), byLabel, numbers };
   INDEX.set(version, index);
   return index;
 }
 
-/**
- * Labels are compared loosely, but a label that is exactly ANOTHER field's label means the
- * sender used another version's layout (e.g. 4.1 numbering under a 5.x header): that field.
- */
-export function labelMismatch(spec: FieldSpec, label: string, index: VersionIndex): FieldSpec | undefined {
+/** The live field whose label this is, compared loosely (case, spacing, parentheticals). */
+export function labelledField(label: string, index: VersionIndex): FieldSpec | undefined {
   const written = normalizeLabel(label);
-  // The usual case, the field's own label, is a plain comparison (no hashing of a built string).
-  if (!written || written === index.labelOf.get(spec)) return undefined;
-  const match = index.byLabel.get(written);
-  return match && match !== spec && match.label !== spec.label ? match : undefined;
+  return written ? index.byLabel.get(written) : undefined;
 }

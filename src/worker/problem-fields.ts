@@ -4,7 +4,7 @@
  * form and version the sender used (`Error: E_OVERLAP field 03: ...`).
  */
 import type { Problem } from '../shared/errors.ts';
-import { findForm, findVersion, type ParsedTemplate } from '../templates/index.ts';
+import { fieldMentioned, findForm, findVersion, type ParsedTemplate } from '../templates/index.ts';
 
 /** Which semantic field of a form a registry code is about. */
 const FIELD_KEY_OF_CODE: Readonly<Record<string, string>> = {
@@ -24,9 +24,21 @@ export function fieldNumberOf(template: ParsedTemplate, key: string): string | u
   return version?.fields.find((f) => f.key === key && !f.retired)?.number;
 }
 
+/**
+ * Codes about whichever object the sentence names (a POC, an org, a net): the field whose value
+ * it quotes, else the object the request is about (its handle, or its range).
+ */
+const NAMED_OBJECT_CODES: ReadonlySet<string> = new Set(['E_NOT_AUTHORIZED', 'E_OBJECT_NOT_FOUND']);
+
+function subjectKey(template: ParsedTemplate): string {
+  const kind = template.result.ok ? template.result.value.kind : '';
+  return /^(poc|org)\./.test(kind) ? 'handle' : 'range';
+}
+
 export function pinToField(template: ParsedTemplate, p: Problem): Problem {
   if (p.field) return p;
-  const key = FIELD_KEY_OF_CODE[p.code];
-  const field = key ? fieldNumberOf(template, key) : undefined;
+  const field = NAMED_OBJECT_CODES.has(p.code)
+    ? (fieldMentioned(template, p.message) ?? fieldNumberOf(template, subjectKey(template)))
+    : FIELD_KEY_OF_CODE[p.code] && fieldNumberOf(template, FIELD_KEY_OF_CODE[p.code]!);
   return field ? { ...p, field } : p;
 }

@@ -205,7 +205,7 @@ async function decide(
       delegation = delegationAuthority(run.requester.accountId);
     } else {
       const allowed = await handler.authorize(tx, run.requester, request as never);
-      if (!allowed.ok) return rejected([allowed.error]);
+      if (!allowed.ok) return rejected([pinToField(template, allowed.error)]);
     }
   }
   // The operation's audit rows are kept only if the operation is (see OperationContext).
@@ -416,9 +416,12 @@ export async function applyTemplate(
     ticket,
     handles: decision.handles,
     errors: decision.errors,
-    notes: run.staff
-      ? [...decision.notes, ...staffNotes(decision.outcome, run.staff.message)]
-      : decision.notes,
+    // What reading left aside (e.g. 02-19 skipped for an Org ID) comes first: it was decided first.
+    notes: [
+      ...template.notes,
+      ...decision.notes,
+      ...(run.staff ? staffNotes(decision.outcome, run.staff.message) : []),
+    ],
     echo: template.echo,
   };
   records.addTemplate({

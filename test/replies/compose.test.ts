@@ -110,17 +110,16 @@ describe('a digest reply to three templates, one approved, one rejected, one hel
     ]);
   });
 
-  it('quotes each submitted template with ">" under its block, key redacted', async () => {
+  it('quotes each submitted template with ">" under its block, lines numbered, key redacted', async () => {
     const [mail] = (await compose(threeTemplates())) as [OutgoingMail];
     const body = await bodyOf(mail);
-    expect(body).toContain(
-      [
-        'Template 2 as we received it (API key redacted):',
-        '> Template: ARIN-REASSIGN-SIMPLE-5.0',
-        `> 00. API Key: ${REDACTED_KEY}`,
-        '> 01. Registration Action: N',
-      ].join('\n'),
-    );
+    const lines = body.split('\n');
+    const heading = lines.indexOf('Template 2 as we received it (API key redacted):');
+    expect(lines.slice(heading + 1, heading + 4).map((l) => l.replace(/^> +/, '> '))).toEqual([
+      '> 1 | Template: ARIN-REASSIGN-SIMPLE-5.0',
+      `> 2 | 00. API Key: ${REDACTED_KEY}`,
+      '> 3 | 01. Registration Action: N',
+    ]);
     // No unquoted "Template:" line: replying to our reply must never resubmit the templates.
     expect(body.split('\n').filter((l) => l.startsWith('Template:'))).toEqual([]);
   });
@@ -138,11 +137,11 @@ describe('a digest reply to three templates, one approved, one rejected, one hel
     const [mail] = (await compose(request)) as [OutgoingMail];
     const body = await bodyOf(mail);
     const quoted = body.split('\n').filter((l) => l.startsWith('>'));
-    const long = quoted.find((l) => l.startsWith('> 09.'))!;
-    expect(long).toMatch(/^> 09\. Public Comments: x{974}API-\* \[\d+ more characters not shown\]$/);
+    const long = quoted.find((l) => l.startsWith('>   2 | 09.'))!;
+    expect(long).toMatch(/^> {3}2 \| 09\. Public Comments: x{974}API-\* \[\d+ more characters not shown\]$/);
     expect(body).not.toContain(KEY.slice(0, 9));
-    expect(quoted).toContain('> ** pasted log line 497');
-    expect(quoted).not.toContain('> ** pasted log line 498');
+    expect(quoted).toContain('> 500 | ** pasted log line 497');
+    expect(quoted.some((l) => l.endsWith('pasted log line 498'))).toBe(false);
     expect(quoted).toContain('> [202 more lines not shown]');
     // The reply parser still reads every block.
     expect((await parsed(mail)).blocks).toHaveLength(3);
@@ -267,8 +266,14 @@ describe('a message refused as a whole', () => {
     const body = await bodyOf(
       (await compose(refused('E_HTML_ONLY', 'the message has only an HTML part')))[0]!,
     );
-    expect(body).toContain('Templates must be sent as plain text, not HTML');
+    expect(body).toContain('Templates are best sent as plain text');
     expect(body).toContain(texts.prose.blankForms);
+  });
+
+  it('the reminder on every refusal does not contradict what we do: HTML-only mail is read', async () => {
+    const body = await bodyOf((await compose(refused('E_NO_TEMPLATE', 'no template was found')))[0]!);
+    expect(body).toContain('We read HTML-only mail too');
+    expect(body).not.toMatch(/not processed|cannot be read/);
   });
 
   it('too many templates: says to split them, and no template is echoed', async () => {
@@ -352,7 +357,9 @@ describe('API keys never leave in a reply', () => {
           expect(flat).not.toContain(secret);
           expect(text).not.toContain(secret);
         }
-        expect(text).toContain(`> 00. API Key: ${REDACTED_KEY}`);
+        expect(
+          text.split('\n').some((l) => /^> +\d+ \| /.test(l) && l.endsWith(`00. API Key: ${REDACTED_KEY}`)),
+        ).toBe(true);
         expect((await parsed(mail)).headers?.subject).toContain(REDACTED_KEY);
       }
     });

@@ -146,7 +146,7 @@ describe('mail fixtures -> typed requests', () => {
         country: 'CA',
       },
       officePhones: ['+1 514 555 0123'],
-      officePhoneExtension: '42',
+      officePhoneExtensions: ['42'],
       emails: ['jerome.dupre@demo-isp.example'],
       publicComments: [],
     });
@@ -272,16 +272,16 @@ describe('mail fixtures -> typed requests', () => {
     });
   });
 
-  it('a template full of mistakes: every error, with field and line in the extracted text', async () => {
+  it('a template full of mistakes: every error, with field and line counted from its Template: line', async () => {
     const t = await only('errors-reassign-simple.eml');
     expect(t.result.ok).toBe(false);
     if (t.result.ok) return;
     expect(t.result.error.map((p) => [p.code, p.field, p.line])).toEqual([
-      ['E_MISSING_FIELD', '08', 3],
-      ['E_INVALID_IP', '03', 5],
-      ['E_INVALID_ORIGIN_AS', '04', 6],
-      ['E_TOO_MANY_VALUES', '06', 8],
-      ['E_INVALID_COUNTRY', '11', 10],
+      ['E_MISSING_FIELD', '08', 1],
+      ['E_INVALID_IP', '03', 3],
+      ['E_INVALID_ORIGIN_AS', '04', 4],
+      ['E_TOO_MANY_VALUES', '06', 6],
+      ['E_INVALID_COUNTRY', '11', 8],
     ]);
   });
 

@@ -64,8 +64,8 @@ describe('hostmasterd lint', () => {
   it('exits 1 and prints each error as E_CODE field NN line N: sentence', async () => {
     const r = await lint(join(FIXTURES, 'errors-reassign-simple.eml'));
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^ {4}E_INVALID_IP field 03 line 5: /m);
-    expect(r.out).toMatch(/^ {4}E_INVALID_COUNTRY field 11 line 10: /m);
+    expect(r.out).toMatch(/^ {4}E_INVALID_IP field 03 line 3: /m);
+    expect(r.out).toMatch(/^ {4}E_INVALID_COUNTRY field 11 line 8: /m);
   });
 
   it('reads plain template text, message-level refusals and unreadable files', async () => {

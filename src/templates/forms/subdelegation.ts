@@ -25,7 +25,13 @@ function retiredFields(): FieldSpec[] {
   const specs: FieldSpec[] = [];
   for (let n = 2; n <= 19; n++) {
     const number = String(n).padStart(2, '0');
-    specs.push(field(number, 'Retired', `retired${number}`, 'text', { retired: true, multi: 50 }));
+    specs.push(
+      field(number, 'Retired', `retired${number}`, 'text', {
+        retired: true,
+        multi: 50,
+        skippedWhen: 'orgHandle',
+      }),
+    );
   }
   return specs;
 }
@@ -85,13 +91,16 @@ function version4(family: IpFamily): FieldSpec[] {
     field('01', 'Downstream Org ID', 'orgHandle', 'orgHandle', {
       hint: 'or leave blank to create the org below',
     }),
-    field('02', 'Org Name', 'orgName', 'text'),
-    field('03', 'Org Address', 'orgStreet', 'text', { multi: 10 }),
-    field('04', 'Org City', 'orgCity', 'text'),
-    field('05', 'Org State/Province', 'orgState', 'text'),
-    field('06', 'Org Postal Code', 'orgPostalCode', 'text', { maxLength: 20 }),
-    field('07', 'Org Country Code', 'orgCountry', 'country'),
-    ...embeddedPocFields(8, 'Org POC', 'orgPoc'),
+    // The form: "if Downstream Org ID is provided skip to line 20" (ARIN's transformer does).
+    ...[
+      field('02', 'Org Name', 'orgName', 'text'),
+      field('03', 'Org Address', 'orgStreet', 'text', { multi: 10 }),
+      field('04', 'Org City', 'orgCity', 'text'),
+      field('05', 'Org State/Province', 'orgState', 'text'),
+      field('06', 'Org Postal Code', 'orgPostalCode', 'text', { maxLength: 20 }),
+      field('07', 'Org Country Code', 'orgCountry', 'country'),
+      ...embeddedPocFields(8, 'Org POC', 'orgPoc'),
+    ].map((spec) => ({ ...spec, skippedWhen: 'orgHandle' })),
     field(
       '20',
       family === 6 ? 'IPv6 Address and Prefix or Range' : 'IP Address and Prefix or Range',
@@ -197,18 +206,9 @@ const ORG_DETAIL_KEYS = [
 function downstreamOrg(values: FieldValues): DownstreamOrg | undefined {
   const handle = values.str('orgHandle') as OrgHandle | undefined;
   if (!values.has('orgName')) return handle ? { handle } : undefined; // version 5: required check already ran
+  // With a handle, 02-19 are skipped before they reach here (skippedWhen), as the form says.
+  if (handle) return { handle };
   const detailGiven = ORG_DETAIL_KEYS.some((k) => values.given(k));
-  if (handle) {
-    if (detailGiven) {
-      values.report(
-        'orgHandle',
-        'E_AMBIGUOUS_VALUE',
-        'give either the Downstream Org ID or the details of a new org (02-19), not both',
-      );
-      return undefined;
-    }
-    return { handle };
-  }
   if (!detailGiven) {
     values.report(
       'orgHandle',

@@ -1,0 +1,179 @@
+/**
+ * The forms third-party clients send (issue 15), each a fixture of test/fixtures/mail mailed over
+ * SMTP to the whole daemon on both backends: ARIN's own numbering (37/38 on 5.0-era forms),
+ * lines ARIN's forms carry and ours did not (POC 19), the 2002 banner lines, a detailed form
+ * with the Org ID and 02-19 filled. Each is answered as ARIN's processor would, and
+ * `hostmasterd lint` says the same as the daemon.
+ */
+import fs from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lintCommand } from '../../src/commands/lint.ts';
+import { DEMO_API_KEY } from '../../src/registry/index.ts';
+import { BACKENDS } from '../support/databases.ts';
+import { type Stack, startStack } from '../support/stack.ts';
+import { fillForm } from './support/forms.ts';
+import { netByName, pocByHandle, rejectionsOf, replyFor, templateRows } from './support/outcomes.ts';
+import { submit } from './support/session.ts';
+
+const fixture = (name: string) => new URL(`../fixtures/mail/${name}.eml`, import.meta.url);
+
+interface Case {
+  readonly fixture: string;
+  readonly form: string;
+  readonly status: 'APPROVED' | 'REJECTED';
+  readonly errors?: readonly string[];
+  readonly notes?: readonly string[];
+  /** The net the registry holds afterwards, by name. */
+  readonly net?: string;
+}
+
+const CLIENT_CASES: readonly Case[] = [
+  {
+    fixture: 'reallocate-5.0-fields-37-38',
+    form: 'ARIN-REALLOCATE-5.0',
+    status: 'APPROVED',
+    net: 'DEMO-REALLOC-37',
+  },
+  { fixture: 'poc-5.1-additional-information', form: 'ARIN-POC-5.1', status: 'APPROVED' },
+  {
+    fixture: 'reassign-simple-3.0-banner',
+    form: 'ARIN-REASSIGN-SIMPLE-3.0',
+    status: 'APPROVED',
+    net: 'DEMO-BANNER-1',
+  },
+  {
+    fixture: 'reassign-detailed-5.0-org-id-and-details',
+    form: 'ARIN-REASSIGN-DETAILED-5.0',
+    status: 'APPROVED',
+    notes: ['fields 02-08 not read: field 01 (Downstream Org ID) is given, and the form skips them then'],
+    net: 'DEMO-DETAILED-SKIP',
+  },
+];
+
+async function lint(file: string): Promise<{ code: number; out: string }> {
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  const code = await lintCommand([file], { stdout, stderr: new PassThrough() });
+  return { code, out };
+}
+
+describe.each(BACKENDS)('what third-party clients send, end to end (%s)', (backend) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ backend });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it.each(CLIENT_CASES)('$fixture', async (c) => {
+    const raw = fs
+      .readFileSync(fixture(c.fixture), 'latin1')
+      .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`);
+    const id = await stack.send(Buffer.from(raw, 'latin1'));
+    const { parsed } = await replyFor(stack.sink, id);
+    const [block] = parsed.blocks;
+    expect(block).toMatchObject({ form: c.form, status: c.status });
+    expect(block!.errors.map((e) => e.code)).toEqual(c.errors ?? []);
+    for (const note of c.notes ?? []) expect(block!.notes).toContain(note);
+    expect((await rejectionsOf(stack.database.db, id)).length > 0).toBe(c.status === 'REJECTED');
+    if (c.net) expect(await netByName(stack.database.db, c.net)).toHaveLength(1);
+
+    // lint reads the file as the daemon did: OK exactly when the template was read, the same notes.
+    const linted = await lint(fixture(c.fixture).pathname);
+    expect(linted.code).toBe(c.status === 'APPROVED' || !c.errors?.length ? 0 : 1);
+    for (const note of c.notes ?? []) expect(linted.out).toContain(`Note: ${note}`);
+    for (const code of c.errors ?? []) expect(linted.out).toContain(code);
+  });
+
+  it('answers every problem of hand-typed templates at once, with what the sender meant', async () => {
+    const raw = fs
+      .readFileSync(fixture('hand-typed-mistakes'), 'latin1')
+      .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`);
+    const id = await stack.send(Buffer.from(raw, 'latin1'));
+    const reply = await replyFor(stack.sink, id);
+    const { parsed } = reply;
+    expect(parsed.blocks.map((b) => b.status)).toEqual(['REJECTED', 'REJECTED', 'REJECTED']);
+    const [form, simple, poc] = parsed.blocks.map((b) =>
+      b.errors.map((e) => `${e.code} ${e.field ?? '-'}: ${e.message}`),
+    );
+    expect(form![0]).toContain('(did you mean ARIN-REASSIGN-SIMPLE-5.0?)');
+    // The missing city, what a US address needs, the country and the misspelled label: one reply.
+    expect(simple).toEqual([
+      'E_MISSING_FIELD 08: field 08 (Customer City) is required for action N',
+      'E_MISSING_FIELD 09: a state or province is required for an address in US',
+      'E_MISSING_FIELD 10: a postal code is required for an address in US',
+      'E_INVALID_COUNTRY 11: "USA" is not an ISO 3166 two-letter country code; did you mean US?',
+      'E_UNKNOWN_FIELD 38: there is no field 38 on ARIN-REASSIGN-SIMPLE-5.x (fields 00-12) and no field labelled "Public Coments"; did you mean 12. Public Comments?',
+    ]);
+    // A country name longer than the field is a wrong country, not a too long value.
+    expect(poc).toEqual([
+      'E_INVALID_COUNTRY 12: "United Kingdom" is not an ISO 3166 two-letter country code; did you mean GB?',
+    ]);
+    // Lines count from each template's Template: line, as its echo numbers them, and every error
+    // with a line quotes it under itself.
+    expect(parsed.blocks[1]!.errors.map((e) => e.line)).toEqual([1, 1, 1, 6, 7]);
+    const body = (await simpleParser(reply.mail.raw)).text ?? '';
+    expect(body).toContain(
+      [
+        'Error: E_INVALID_COUNTRY field 11 line 6: "USA" is not an ISO 3166 two-letter country code; did you mean US?',
+        '  > 6 | 11. Customer Country Code: USA',
+      ].join('\n'),
+    );
+    expect(body).toContain('> 6 | 11. Customer Country Code: USA\n> 7 | 38. Public Coments: new customer');
+    const linted = await lint(fixture('hand-typed-mistakes').pathname);
+    expect(linted.code).toBe(1);
+    for (const line of [...form!, ...simple!, ...poc!])
+      expect(linted.out).toContain(line.split(': ').slice(1).join(': ').slice(0, 80));
+  });
+
+  it('names the field an authority or not-found refusal is about', async () => {
+    const { reply } = await submit(stack, [
+      fillForm('ARIN-POC-5.1', { '01': 'R', '02': 'NOSUCH9-ARIN' }),
+      fillForm('ARIN-NET-MOD-5.3', { '01': 'M', '02': '203.0.113.0/24', '03': 'NOT-OURS' }),
+    ]);
+    const [poc, net] = reply.parsed.blocks;
+    expect(poc!.errors.map((e) => [e.code, e.field])).toEqual([
+      [expect.stringMatching(/^E_(OBJECT_NOT_FOUND|NOT_AUTHORIZED)$/), '02'],
+    ]);
+    expect(net!.errors.map((e) => [e.code, e.field])).toEqual([
+      [expect.stringMatching(/^E_(OBJECT_NOT_FOUND|NOT_AUTHORIZED)$/), '02'],
+    ]);
+  });
+
+  it("keeps each office phone's extension with its phone", async () => {
+    const raw = fs
+      .readFileSync(fixture('poc-5.1-two-phones-extensions'), 'latin1')
+      .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`);
+    const id = await stack.send(Buffer.from(raw, 'latin1'));
+    const { parsed } = await replyFor(stack.sink, id);
+    expect(parsed.blocks[0]).toMatchObject({ status: 'APPROVED', errors: [] });
+    const poc = await pocByHandle(stack.database.db, parsed.blocks[0]!.handles[0]!);
+    expect(poc!.phones).toEqual([
+      { number: '+1-703-555-0120', kind: 'office', extension: '210' },
+      { number: '+1-703-555-0130', kind: 'office', extension: '330' },
+    ]);
+    expect((await lint(fixture('poc-5.1-two-phones-extensions').pathname)).code).toBe(0);
+  });
+
+  it("keeps a POC's filled Additional Information (line 19) with the ticket, for staff", async () => {
+    const raw = fs
+      .readFileSync(fixture('poc-5.1-additional-information'), 'latin1')
+      .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`)
+      .replace('Demo ISP Peering', 'Demo ISP Transit');
+    const id = await stack.send(Buffer.from(raw, 'latin1'));
+    const { parsed } = await replyFor(stack.sink, id);
+    const handle = parsed.blocks[0]!.handles[0]!;
+    expect(await pocByHandle(stack.database.db, handle)).toMatchObject({ lastName: 'Demo ISP Transit' });
+    const [row] = await templateRows(stack.database.db, id);
+    expect(row!.request).toMatchObject({
+      kind: 'poc.create',
+      additionalInfo: 'Please link this role to our peering nets next week.',
+    });
+  });
+});

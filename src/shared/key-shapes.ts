@@ -172,8 +172,11 @@ function spansInReading(read: string): ReadSpan[] {
     const firstGroup = afterPrefix + gapAt(read, afterPrefix);
     const run = runFrom(read, firstGroup, true, (r) => r.groups.length >= MIN_GROUPS);
     if (run.groups.length < MIN_GROUPS) continue;
-    // `key` alone is a word of the sentence (`our key 7F3A...`): it stays, the key goes.
-    const start = m[0] === 'KEY' ? firstGroup : m.index;
+    // `key` alone is a word of the sentence (`our key 7F3A...`): it stays, the key goes; and
+    // what follows it with colons alone is an IPv6 address (`key 2001:0db8:...`), as without it.
+    const keyWord = m[0] === 'KEY';
+    if (keyWord && run.kinds.size > 0 && [...run.kinds].every(isColons)) continue;
+    const start = keyWord ? firstGroup : m.index;
     prefixed.push({ start, end: run.end, groups: run.groups, prefixed: true });
     coveredUntil = run.end;
   }

@@ -8,6 +8,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffUser } from '../../src/console/index.ts';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
+import { redactKeyShapes } from '../../src/shared/key-shapes.ts';
 import { pageText, type SignedInGet, signIn } from '../console/support/sign-in.ts';
 import { simpleReassignment } from '../pipeline/support/forms.ts';
 import { replyFor } from '../pipeline/support/outcomes.ts';
@@ -32,6 +33,23 @@ function revealsKey(text: string): boolean {
     .replace(/[^0-9A-F]/g, '')
     .includes(SECRET_GROUPS);
 }
+
+describe('trust review: the wider recogniser leaves addresses and handles as written', () => {
+  it('keeps IPv6 addresses, ranges and handles, with or without the word key before them', () => {
+    for (const text of [
+      '2001:0db8:0000:0000 - 2001:0db8:ffff:ffff',
+      '2001:0db8::abcd:1234',
+      '2001:0db8:abcd:1234::/64 and 2001:0db8:abcd:1235::/64',
+      'Net range 2001:0DB8:0000:0000:0000:0000:0000:0000-2001:0DB8:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF',
+      'fe80::1234:5678:9abc:def0%eth0',
+      'NET6-2001-0DB8-0000-0000-1',
+      'the key 2001:0db8:0000:0001 route',
+      'phone +1-703-227-9840, 2026-12-07, 550e8400-e29b-41d4-a716-446655440000',
+    ]) {
+      expect(redactKeyShapes(text), text).toBe(text);
+    }
+  });
+});
 
 describe('trust review: keys in shapes the first recogniser missed (PGlite)', () => {
   let stack: Stack;

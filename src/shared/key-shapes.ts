@@ -109,6 +109,8 @@ interface Run {
   readonly kind: string;
   /** Every kind of gap met (more than one only when `mixed`). */
   readonly kinds: ReadonlySet<string>;
+  /** Whether the run stopped at a gap of another kind (read mixed, it might go on). */
+  readonly stoppedAtOtherKind: boolean;
 }
 
 /**
@@ -121,6 +123,7 @@ function groupsFrom(text: string, at: number, glued: boolean, mixed = false): Ru
   let kind: string | undefined;
   let i = at;
   let end = at;
+  let stoppedAtOtherKind = false;
   while (groups.length < MAX_GROUPS) {
     let next = i;
     if (groups.length > 0) {
@@ -128,7 +131,10 @@ function groupsFrom(text: string, at: number, glued: boolean, mixed = false): Ru
       if (gap === 0 && !glued) break;
       const k = gapKind(text.slice(i, i + gap));
       // Glued groups (a prefixed key typed partly without separators) go with any separator.
-      if (!mixed && kind !== undefined && k !== kind && !(glued && (k === '' || kind === ''))) break;
+      if (!mixed && kind !== undefined && k !== kind && !(glued && (k === '' || kind === ''))) {
+        stoppedAtOtherKind = true;
+        break;
+      }
       if (!hexGroupAt(text, i + gap, glued)) break;
       kinds.add(k);
       if (kind === undefined || kind === '') kind = k;
@@ -140,7 +146,7 @@ function groupsFrom(text: string, at: number, glued: boolean, mixed = false): Ru
     i = group.end;
     end = i;
   }
-  return { end, groups, kind: kind ?? '', kinds };
+  return { end, groups, kind: kind ?? '', kinds, stoppedAtOtherKind };
 }
 
 /**
@@ -149,7 +155,7 @@ function groupsFrom(text: string, at: number, glued: boolean, mixed = false): Ru
  */
 function runFrom(text: string, at: number, glued: boolean, enough: (run: Run) => boolean): Run {
   const alike = groupsFrom(text, at, glued);
-  return enough(alike) ? alike : groupsFrom(text, at, glued, true);
+  return enough(alike) || !alike.stoppedAtOtherKind ? alike : groupsFrom(text, at, glued, true);
 }
 
 /** Colons alone between groups: an IPv6 address or prefix (`2001:0db8::abcd:1234`). */

@@ -189,8 +189,11 @@ function hideInlineEncodings(text: string, depth: number): HiddenText {
   return { text: out + text.slice(at), decoded: true };
 }
 
-/** No form of a key is shorter than the key (`API-` and four groups of four). */
-const SHORTEST_KEY = 23;
+/**
+ * No form of a key is shorter than four groups of four with three separators
+ * (`7F3A-9C2E-B41D-58E6`) or glued after `API` (`API7F3A9C2EB41D58E6`): 19 characters.
+ */
+const SHORTEST_KEY = 19;
 
 /** A uuencoded block (`begin 644 name` ... `end`), as mail clients of old attached files. */
 const UUENCODED = /^begin [0-7]{3,4} [^\r\n]*\r?\n((?:[^\r\n]*\r?\n){0,200000}?)end[ \t]*\r?$/gm;

@@ -69,6 +69,13 @@ const STYLESHEET = fs.readFileSync(path.join(HERE, 'console.css'));
 
 const isDashboard = (url: string) => url === '/queues' || url.startsWith('/queues/');
 
+/**
+ * Whether a request reaches bull-board: by the route it matched as well as by its path as
+ * written, since the router decodes the path (`/%71ueues/api/...` is bull-board's route too).
+ */
+const reachesDashboard = (request: FastifyRequest) =>
+  isDashboard(request.url.split('?')[0] ?? '/') || isDashboard(request.routeOptions.url ?? '');
+
 /** What a CSRF token is bound to: the session (by its digest), or no session. */
 function csrfBinding(staff: SignedInStaff | null): string {
   return staff ? staff.tokenDigest : 'signed-out';
@@ -139,7 +146,7 @@ export async function buildConsole(
     if (request.staff.mustChangePassword && url !== '/password' && url !== '/logout') {
       return reply.redirect('/password', 303);
     }
-    if (isDashboard(url) && changesTheQueue(request.method)) {
+    if (reachesDashboard(request) && changesTheQueue(request.method)) {
       return reply
         .code(405)
         .send({ error: 'E_READ_ONLY: the queue dashboard is read-only; act on rejections in the console' });
@@ -148,7 +155,7 @@ export async function buildConsole(
 
   app.addHook('onSend', async (request, reply, payload) => {
     const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
-    const dashboard = isDashboard(request.url.split('?')[0] ?? '/');
+    const dashboard = reachesDashboard(request);
     reply.header(
       'Content-Security-Policy',
       dashboard ? dashboardPolicy(html && typeof payload === 'string' ? payload : undefined) : CONSOLE_POLICY,

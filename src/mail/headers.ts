@@ -96,10 +96,17 @@ function headerFields(head: Buffer | string): Map<string, string[]> {
  * Reply-To field is kept (joined by ', '), every List-* field named, and both loop marks read:
  * X-Loop, and X-Hostmaster-Status, which only our own replies carry.
  */
+/** Fields vacation programs put on their automatic replies (loop-rules.ts reads them). */
+const AUTO_REPLY_FIELDS = ['x-autoreply', 'x-autorespond'] as const;
+
 export function readReplyHeaders(head: Buffer | string) {
   const fields = headerFields(head);
   const first = (name: string) => fields.get(name)?.[0];
   const replyTo = fields.get('reply-to')?.join(', ');
+  // Auto-responders that write no Auto-Submitted mark their mail with these instead.
+  const autoReplyMarks = AUTO_REPLY_FIELDS.flatMap((name) =>
+    (fields.get(name) ?? []).map((value) => ({ name, value })),
+  );
   const [from, returnPath, autoSubmitted, precedence, listId, hostmasterStatus, contentType, subject] = [
     'from',
     'return-path',
@@ -122,6 +129,7 @@ export function readReplyHeaders(head: Buffer | string) {
       .filter((name) => name.startsWith('list-'))
       .map((name) => name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase())),
     xLoop: fields.get('x-loop') ?? [],
+    ...(autoReplyMarks.length > 0 ? { autoReplyMarks } : {}),
     ...(hostmasterStatus !== undefined ? { hostmasterStatus } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
     ...(subject !== undefined ? { subject } : {}),

@@ -4,8 +4,8 @@
  * carry no registry data and no secrets and need no staff sign-in: the console lets OPS_PATHS
  * through before it looks for a session (which would need the database /healthz must not need).
  * /metrics still tells more than a probe needs (traffic, refusal reasons, queue depth), and the
- * console port is often reachable from further than the scraper: it answers loopback clients,
- * or, once the operator sets METRICS_TOKEN, whoever presents it as a bearer token.
+ * console port is often reachable from further than the scraper: it answers loopback clients
+ * (a request relayed by a proxy on this machine is not one), or, once the operator sets METRICS_TOKEN, whoever presents it as a bearer token.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -32,6 +32,17 @@ export function isLoopbackPeer(address: string | undefined): boolean {
   return v4.startsWith('127.') || address === '::1';
 }
 
+/**
+ * Headers a proxy adds for the client it relays. A reverse proxy on this machine (the console
+ * behind nginx, CONSOLE_TRUST_PROXY=127.0.0.1) connects from loopback for every client: a
+ * request naming another client came through one, and is not a scrape from this machine.
+ */
+const RELAY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host'] as const;
+
+function relayed(request: FastifyRequest): boolean {
+  return RELAY_HEADERS.some((name) => request.headers[name] !== undefined);
+}
+
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 function presentsToken(request: FastifyRequest, token: string): boolean {
@@ -46,7 +57,7 @@ function metricsRefusal(request: FastifyRequest, token: string | undefined): str
       ? undefined
       : 'E_NOT_AUTHORIZED: /metrics needs "Authorization: Bearer <METRICS_TOKEN>"';
   }
-  return isLoopbackPeer(request.socket.remoteAddress)
+  return isLoopbackPeer(request.socket.remoteAddress) && !relayed(request)
     ? undefined
     : 'E_NOT_AUTHORIZED: /metrics answers loopback clients only; set METRICS_TOKEN to let a scraper elsewhere in with it';
 }

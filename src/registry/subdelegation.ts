@@ -104,6 +104,34 @@ async function holdsIpv6(tx: Transaction, orgHandle: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+/** Of `pocHandles`, those that are none of the org's POCs (any role). */
+async function pocsOutsideOrg(
+  tx: Transaction,
+  orgHandle: string,
+  pocHandles: readonly string[],
+): Promise<string[]> {
+  if (pocHandles.length === 0) return [];
+  const rows = await tx
+    .select({ pocHandle: tables.orgPocs.pocHandle })
+    .from(tables.orgPocs)
+    .where(eq(tables.orgPocs.orgHandle, orgHandle));
+  const ours = new Set(rows.map((r) => r.pocHandle));
+  return [...new Set(pocHandles.filter((h) => !ours.has(h)))];
+}
+
+/**
+ * A reallocation is managed by its holder and by its own tech POC, and so is everything the
+ * downstream registers in it. A POC the upstream names on it (its own, or one the form creates,
+ * which is linked to the upstream's account) would keep the upstream that say over the
+ * downstream's space: the net's POCs of a reallocation to an existing org are that org's POCs.
+ */
+function foreignReallocationPocs(orgHandle: string, foreign: readonly string[]): Problem {
+  return problem(
+    'E_NOT_AUTHORIZED',
+    `A reallocation to ${orgHandle} may name only ${orgHandle}'s own POCs as its net POCs, and ${foreign.join(', ')} ${foreign.length > 1 ? 'are' : 'is'} not one of them: a POC named here would manage the reallocation and what ${orgHandle} registers in it. Leave the Net POC fields blank (${orgHandle} adds its POCs with a Net-Mod), or name a POC of ${orgHandle}.`,
+  );
+}
+
 function createSubdelegation(
   tx: Transaction,
   context: OperationContext,
@@ -173,6 +201,15 @@ function createSubdelegation(
       if (!netPocLinks.some((l) => l.role === role && l.pocHandle === resolved.value)) {
         netPocLinks.push({ role, pocHandle: resolved.value });
       }
+    }
+
+    if (type === 'reallocation' && 'handle' in downstream) {
+      const foreign = await pocsOutsideOrg(
+        sp,
+        orgHandle,
+        netPocLinks.map((l) => l.pocHandle),
+      );
+      if (foreign.length > 0) return fail(foreignReallocationPocs(orgHandle, foreign));
     }
 
     if (reviewReason && !options.staffApproved) return ok({ status: 'pending_review', reason: reviewReason });

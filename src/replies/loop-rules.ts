@@ -21,6 +21,13 @@ export interface IncomingMailFacts {
   readonly listFields?: readonly string[];
   /** `X-Loop` values: robots, ourselves among them, mark the mail they send with their address. */
   readonly xLoop?: readonly string[];
+  /**
+   * `X-Autoreply` and `X-Autorespond` fields (names lower-cased): auto-responders that write no
+   * Auto-Submitted mark their replies with these. Not `X-Auto-Response-Suppress`: it asks that
+   * nothing answer the message automatically, and billing systems put it on every mail they send,
+   * templates included (Exchange's own out-of-office replies carry Auto-Submitted).
+   */
+  readonly autoReplyMarks?: readonly { readonly name: string; readonly value: string }[];
   /** `X-Hostmaster-Status`, which only our own replies carry. */
   readonly hostmasterStatus?: string;
   /** `multipart/report` is a delivery or disposition notification. */
@@ -139,6 +146,15 @@ const no = (reason: NoReplyReason, explanation: string): ReplyDecision => ({
   explanation,
 });
 
+/**
+ * Whether a field marks the message as an automatic reply: `X-Autoreply` or `X-Autorespond`
+ * with any value but `no`.
+ */
+function marksAutoReply(mark: { readonly name: string; readonly value: string }): boolean {
+  const value = mark.value.trim().toLowerCase();
+  return value !== 'no' && value !== 'false' && value !== '0';
+}
+
 /** Answer Reply-To (its first address), else From, else the envelope sender; or say why not. */
 export function shouldReply(facts: IncomingMailFacts, ourAddresses: readonly string[]): ReplyDecision {
   if (isNullPath(facts.envelopeFrom)) return no('null-sender', 'the envelope sender is empty (<>): a bounce');
@@ -172,7 +188,17 @@ export function shouldReply(facts: IncomingMailFacts, ourAddresses: readonly str
   if (autoSubmitted && autoSubmitted !== 'no') {
     return no('auto-submitted', `Auto-Submitted: ${autoSubmitted}: answering automatic mail makes loops`);
   }
+  const autoReply = (facts.autoReplyMarks ?? []).find(marksAutoReply);
+  if (autoReply) {
+    return no(
+      'auto-submitted',
+      `${autoReply.name}: ${autoReply.value.trim()}: answering automatic mail makes loops`,
+    );
+  }
   const precedence = firstWord(facts.precedence);
+  if (precedence === 'auto_reply') {
+    return no('auto-submitted', 'Precedence: auto_reply: answering automatic mail makes loops');
+  }
   if (precedence === 'bulk' || precedence === 'list' || precedence === 'junk') {
     return no('bulk-precedence', `Precedence: ${precedence}`);
   }

@@ -7,8 +7,8 @@
  *
  * The rules, chosen so that real data is not damaged:
  * - With the prefix (`API`, `AP1`, `APl`, `A P I`, then up to four separators: `API-`, `API `,
- *   `API_`, `API:`, `API`), the groups may be separated by anything in SEPARATORS or by nothing
- *   (`API7F3A9C2EB41D58E6`), and are read as the eye reads them: `O` as 0, `l` `I` as 1, a blank
+ *   `API_`, `API:`, `API`; `API KEY`, `KEY`), the groups may be separated by a blank or any
+ *   ASCII punctuation, or by nothing (`API7F3A9C2EB41D58E6`), and are read as the eye reads them: `O` as 0, `l` `I` as 1, a blank
  *   inside a group stepped over. The prefix needs no word boundary: a key glued to other text
  *   is still a key.
  * - Without the prefix, the groups must be separated (`7F3A-9C2E-B41D-58E6`,
@@ -20,9 +20,11 @@
  *   `key-7F3A-...`.
  * - Without the prefix, groups separated by colons only are an IPv6 address or prefix
  *   (`2001:0DB8:0000:0000` is a /64 written out), never a key. `API:2001:0DB8:...` is a key.
- * - Every gap between the groups of one key reads alike (blanks aside: a key folded over two
- *   lines is one key; after `API`, glued groups go with any separator), so a key followed by a
- *   number on the next line does not swallow it.
+ * - The gaps between the groups of one key read alike where four groups do (blanks aside: a
+ *   key folded over two lines is one key; after `API`, glued groups go with any separator), so
+ *   a key followed by a number on the next line does not swallow it. Where they do not, mixed
+ *   gaps make one key too (`7F3A-9C2E B41D_58E6`), unless one of them is colons alone (an IPv6
+ *   address with `::`).
  * Dates (`2026-12-07`), phone numbers (`+1-703-227-9840`) and IPv4 addresses have no run of four
  * 4-digit groups and are never keys; four groups of four decimal digits (a card number) are
  * hidden like a key: nothing tells them apart, and hiding one costs nothing.
@@ -44,16 +46,24 @@ const MIN_GROUPS = 4;
 const MAX_GROUPS = 8;
 /** The most separator characters between two groups (`-\r\n ` when a key is folded). */
 const MAX_GAP = 4;
-/** Characters that may stand between the groups of a key, as read (dashes read `-`). */
-const SEPARATORS = new Set([...'-_:./\\|=#, ']);
-/** `API` and its look-alikes as read (upper-cased: `l` reads `L`). */
-const PREFIX = /A ?P ?[I1L|!]/g;
+/**
+ * Characters that may stand between the groups of a key, as read (dashes read `-`, any other
+ * non-ASCII character `~`): a blank or any ASCII punctuation. A person reads `7F3A+9C2E+...`,
+ * `7F3A;9C2E;...`, `(7F3A)(9C2E)...` or a key quoted over two lines (`-\n> `) as a key too.
+ */
+const SEPARATOR_CLASS = '[ !-/:-@[-`{-~]';
+const SEPARATOR = new RegExp(`^${SEPARATOR_CLASS}$`);
+/**
+ * `API` and its look-alikes as read (upper-cased: `l` reads `L`), with `KEY` after it or alone
+ * (`API-KEY:7F3A9C2EB41D58E6`, `key 7f3a9c2eb41d58e6`): what follows is read as a key.
+ */
+const PREFIX = /A ?P ?[I1L|!](?:[-_ ]?KEY)?|(?<![A-Z])KEY(?![A-Z])/g;
 /** Where an unprefixed key may start: four hex digits, not inside a longer hex word, then a separator. */
-const GROUP_START = /(?<![0-9A-F])[0-9A-F]{4}(?=[-_:./\\|=#, ])/g;
+const GROUP_START = new RegExp(`(?<![0-9A-F])[0-9A-F]{4}(?=${SEPARATOR_CLASS})`, 'g');
 
 const PLAIN_ASCII = /^[\t\n\v\f\r\x20-\x7e]*$/;
 /** Every key has one of these: four hex digits in a row, or `API` (whose groups may be lenient). */
-const HEX_RUN = /[0-9A-Fa-f]{4}|a ?p ?[i1l|!]/i;
+const HEX_RUN = /[0-9A-Fa-f]{4}|a ?p ?[i1l|!]|key/i;
 
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46);
 const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a);
@@ -82,7 +92,7 @@ function hexGroupAt(text: string, at: number, lenient = false): { digits: string
 /** How many separator characters start at `at` (at most MAX_GAP). */
 function gapAt(text: string, at: number): number {
   let n = 0;
-  while (n < MAX_GAP && at + n < text.length && SEPARATORS.has(text.charAt(at + n))) n++;
+  while (n < MAX_GAP && at + n < text.length && SEPARATOR.test(text.charAt(at + n))) n++;
   return n;
 }
 
@@ -97,14 +107,23 @@ interface Run {
   readonly groups: string[];
   /** The kind of the gaps between the groups ('' when they are glued). */
   readonly kind: string;
+  /** Every kind of gap met (more than one only when `mixed`). */
+  readonly kinds: ReadonlySet<string>;
+  /** Whether the run stopped at a gap of another kind (read mixed, it might go on). */
+  readonly stoppedAtOtherKind: boolean;
 }
 
-/** Up to eight groups from `at`, every gap alike; gaps may be empty only when `glued` allows. */
-function groupsFrom(text: string, at: number, glued: boolean): Run {
+/**
+ * Up to eight groups from `at`, every gap alike unless `mixed`; gaps may be empty only when
+ * `glued` allows.
+ */
+function groupsFrom(text: string, at: number, glued: boolean, mixed = false): Run {
   const groups: string[] = [];
+  const kinds = new Set<string>();
   let kind: string | undefined;
   let i = at;
   let end = at;
+  let stoppedAtOtherKind = false;
   while (groups.length < MAX_GROUPS) {
     let next = i;
     if (groups.length > 0) {
@@ -112,8 +131,12 @@ function groupsFrom(text: string, at: number, glued: boolean): Run {
       if (gap === 0 && !glued) break;
       const k = gapKind(text.slice(i, i + gap));
       // Glued groups (a prefixed key typed partly without separators) go with any separator.
-      if (kind !== undefined && k !== kind && !(glued && (k === '' || kind === ''))) break;
+      if (!mixed && kind !== undefined && k !== kind && !(glued && (k === '' || kind === ''))) {
+        stoppedAtOtherKind = true;
+        break;
+      }
       if (!hexGroupAt(text, i + gap, glued)) break;
+      kinds.add(k);
       if (kind === undefined || kind === '') kind = k;
       next = i + gap;
     }
@@ -123,8 +146,20 @@ function groupsFrom(text: string, at: number, glued: boolean): Run {
     i = group.end;
     end = i;
   }
-  return { end, groups, kind: kind ?? '' };
+  return { end, groups, kind: kind ?? '', kinds, stoppedAtOtherKind };
 }
+
+/**
+ * The run from `at`: its gaps alike when four groups are (so a key followed by a number on the
+ * next line does not swallow it), else its gaps mixed (`7F3A-9C2E B41D_58E6` reads as one key).
+ */
+function runFrom(text: string, at: number, glued: boolean, enough: (run: Run) => boolean): Run {
+  const alike = groupsFrom(text, at, glued);
+  return enough(alike) || !alike.stoppedAtOtherKind ? alike : groupsFrom(text, at, glued, true);
+}
+
+/** Colons alone between groups: an IPv6 address or prefix (`2001:0db8::abcd:1234`). */
+const isColons = (kind: string) => /^:+$/.test(kind);
 
 interface ReadSpan {
   readonly start: number;
@@ -140,9 +175,15 @@ function spansInReading(read: string): ReadSpan[] {
   for (const m of read.matchAll(PREFIX)) {
     if (m.index < coveredUntil) continue;
     const afterPrefix = m.index + m[0].length;
-    const run = groupsFrom(read, afterPrefix + gapAt(read, afterPrefix), true);
+    const firstGroup = afterPrefix + gapAt(read, afterPrefix);
+    const run = runFrom(read, firstGroup, true, (r) => r.groups.length >= MIN_GROUPS);
     if (run.groups.length < MIN_GROUPS) continue;
-    prefixed.push({ start: m.index, end: run.end, groups: run.groups, prefixed: true });
+    // `key` alone is a word of the sentence (`our key 7F3A...`): it stays, the key goes; and
+    // what follows it with colons alone is an IPv6 address (`key 2001:0db8:...`), as without it.
+    const keyWord = m[0] === 'KEY';
+    if (keyWord && run.kinds.size > 0 && [...run.kinds].every(isColons)) continue;
+    const start = keyWord ? firstGroup : m.index;
+    prefixed.push({ start, end: run.end, groups: run.groups, prefixed: true });
     coveredUntil = run.end;
   }
   const all: ReadSpan[] = [];
@@ -154,15 +195,11 @@ function spansInReading(read: string): ReadSpan[] {
       all.push(prefixed[p++]!);
     }
     if (m.index < coveredUntil) continue;
-    const run = groupsFrom(read, m.index, false);
-    let { groups, end } = run;
-    // The last group must end its hex word too: `...-4466` of `446655440000` is not a group.
-    if (isHex(read.charCodeAt(end))) {
-      groups = groups.slice(0, -1);
-      end = lastEnd(read, m.index, groups.length);
-    }
+    const run = runFrom(read, m.index, false, (r) => wholeGroups(read, r).length >= MIN_GROUPS);
+    const groups = wholeGroups(read, run);
     if (groups.length < MIN_GROUPS) continue;
-    if (run.kind === ':') continue; // an IPv6 address or prefix
+    if ([...run.kinds].some(isColons)) continue; // an IPv6 address or prefix
+    const end = lastEnd(read, m.index, groups.length);
     const handleEnd = netHandleEnd(read, m.index);
     if (handleEnd >= 0) {
       coveredUntil = handleEnd;
@@ -173,6 +210,11 @@ function spansInReading(read: string): ReadSpan[] {
   }
   all.push(...prefixed.slice(p));
   return all;
+}
+
+/** The run's groups that end their hex word: `...-4466` of `446655440000` is not a group. */
+function wholeGroups(read: string, run: Run): string[] {
+  return isHex(read.charCodeAt(run.end)) ? run.groups.slice(0, -1) : run.groups;
 }
 
 /** Where the `count`-th group of the unprefixed run starting at `at` ends (its groups are strict). */

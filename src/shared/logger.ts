@@ -5,14 +5,26 @@
 import pino, { type Logger } from 'pino';
 import { redactApiKey } from './redact.ts';
 
+/** Deeper than this, an object is written as its scrubbed JSON text (a bound on the walk, not on the scrubbing). */
+const MAX_DEPTH = 4;
+
 function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactApiKey(value);
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return { type: value.name, message: redactApiKey(value.message) };
+  if (depth > MAX_DEPTH) return redactApiKey(jsonText(value));
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) out[key] = scrub(inner, depth + 1);
+  for (const [key, inner] of Object.entries(value)) out[redactApiKey(key)] = scrub(inner, depth + 1);
   return out;
+}
+
+function jsonText(value: object): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '[unserialisable]';
+  }
 }
 
 export function createLogger(options: {

@@ -96,14 +96,15 @@ function additionalInformation(
   headerLine: number,
 ): { text: string; note: string } | undefined {
   const slot = checked.slots.get(ADDITIONAL_INFO_KEY);
-  const spec = groups.get(ADDITIONAL_INFO_KEY)?.spec;
-  if (slot?.state !== 'value' || !spec) return undefined;
+  const group = groups.get(ADDITIONAL_INFO_KEY);
+  if (slot?.state !== 'value' || !group) return undefined;
   const text = slot.values.map(String).join('\n').trim();
   if (text === '') return undefined;
   const line = slot.line - headerLine + 1;
   return {
     text: redactApiKeys(text),
-    note: `field ${spec.number} (${spec.label}, line ${line}) passed to hostmaster staff with this template's ticket; it is not published`,
+    // The number as the sender wrote it (a 5.0-era REALLOCATE's 38 is our 24), as errors name it.
+    note: `field ${group.lines[0]?.number ?? group.spec.number} (${group.spec.label}, line ${line}) passed to hostmaster staff with this template's ticket; it is not published`,
   };
 }
 

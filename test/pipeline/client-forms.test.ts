@@ -35,6 +35,8 @@ interface Case {
   readonly notes?: readonly string[];
   /** The net the registry holds afterwards, by name. */
   readonly net?: string;
+  /** What the ticket keeps for staff from the Additional Information line. */
+  readonly additionalInfo?: string;
 }
 
 /** The reply's note on a filled Additional Information line (field as printed, line from Template:). */
@@ -70,13 +72,17 @@ const CLIENT_CASES: readonly Case[] = [
     fixture: 'reallocate-5.0-fields-37-38',
     form: 'ARIN-REALLOCATE-5.0',
     status: 'APPROVED',
+    // 38 is 5.0's number for what 5.4 prints as 24: the note names it as written.
+    notes: [staffNote('38', 10)],
     net: 'DEMO-REALLOC-37',
+    additionalInfo: 'Customer contract 2026-117',
   },
   {
     fixture: 'poc-5.1-additional-information',
     form: 'ARIN-POC-5.1',
     status: 'APPROVED',
     notes: [staffNote('19', 16)],
+    additionalInfo: 'Please link this role to our peering nets next week.',
   },
   {
     fixture: 'reassign-simple-3.0-banner',
@@ -124,6 +130,8 @@ describe.each(BACKENDS)('what third-party clients send, end to end (%s)', (backe
     for (const note of c.notes ?? []) expect(block!.notes).toContain(note);
     expect((await rejectionsOf(stack.database.db, id)).length > 0).toBe(c.status === 'REJECTED');
     if (c.net) expect(await netByName(stack.database.db, c.net)).toHaveLength(1);
+    const ticket = await ticketOf(stack.database.db, block!.ticket!);
+    expect(ticket!.additionalInfo).toBe(c.additionalInfo ?? null);
 
     // lint reads the file as the daemon did: OK exactly when the template was read, the same notes.
     const linted = await lint(fixture(c.fixture).pathname);

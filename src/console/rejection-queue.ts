@@ -31,6 +31,8 @@ export interface QueueRow {
   readonly sender: string | null;
   readonly state: RejectionState;
   readonly subject: string | null;
+  /** The template's Additional Information (on its ticket): the sender's note to staff. */
+  readonly additionalInfo: string | null;
 }
 
 export interface QueuePage {
@@ -87,6 +89,7 @@ function escapeLike(text: string): string {
 /** The page query, unexecuted: `listRejections` runs it; tests EXPLAIN it. */
 export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: string) {
   const r = tables.rejections;
+  const t = tables.tickets;
   const where = conditions(filters);
   const cursor = decodeCursor(after);
   if (cursor) where.push(sql`(${r.createdAt}, ${r.id}) < (${cursor.at}::timestamptz, ${cursor.id})`);
@@ -103,6 +106,10 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
       sender: r.sender,
       state: r.state,
       subject: tables.submissions.subject,
+      // One template keeps one ticket; per row of the page, by the tickets' (submission, index) index.
+      additionalInfo: sql<string | null>`(SELECT ${t.additionalInfo} FROM ${t}
+        WHERE ${t.submissionId} = ${r.submissionId} AND ${t.templateIndex} = ${r.templateIndex}
+        ORDER BY ${t.number} DESC LIMIT 1)`,
     })
     .from(r)
     .innerJoin(tables.submissions, eq(tables.submissions.id, r.submissionId))

@@ -363,6 +363,11 @@ export const tickets = pgTable(
     templateIndex: integer('template_index'),
     status: text('status', { enum: TICKET_STATUSES }).notNull(),
     resolution: text('resolution'),
+    /**
+     * The template's Additional Information, a note to the hostmaster (API keys redacted): staff
+     * read it with the ticket whether or not the template was applied. Null when not filled.
+     */
+    additionalInfo: text('additional_info'),
     createdAt: createdAt(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
   },

@@ -38,6 +38,8 @@ export interface NewTicket {
   readonly templateIndex?: number | null;
   readonly status: TicketStatus;
   readonly resolution?: string | null;
+  /** The template's Additional Information, for staff (keys already redacted). */
+  readonly additionalInfo?: string | null;
   /** For tests; the database clock's day is not used so a ticket's day matches the reply's date. */
   readonly now?: Date;
 }
@@ -96,6 +98,7 @@ const TICKET_COLUMNS = [
   'templateIndex',
   'status',
   'resolution',
+  'additionalInfo',
   'closedAt',
 ] as const;
 
@@ -110,6 +113,7 @@ export function ticketsWrite(tickets: ReadonlyArray<NewTicket & { readonly numbe
       templateIndex: ticket.templateIndex ?? null,
       status: ticket.status,
       resolution: ticket.resolution ?? null,
+      additionalInfo: ticket.additionalInfo ?? null,
       closedAt: ticket.status === 'pending_review' ? null : (ticket.now ?? new Date()),
     })),
   );

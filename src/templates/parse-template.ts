@@ -42,6 +42,12 @@ export interface ParsedTemplate {
   readonly apiKey?: ApiKey;
   /** What reading deliberately left aside, one sentence each, for `Note:` lines of the reply. */
   readonly notes: readonly string[];
+  /**
+   * The form's Additional Information, API keys redacted: a note to the hostmaster, kept on the
+   * ticket for staff whether or not the template is applied (a refused template's note is what
+   * staff read when they work the refusal). Read even when other fields are refused.
+   */
+  readonly additionalInfo?: string;
   readonly result: Result<TemplateRequest, readonly Problem[]>;
 }
 
@@ -75,13 +81,40 @@ class FollowUps implements ProblemSink {
   }
 }
 
+/** The key every form's Additional Information line is read into (see forms/). */
+const ADDITIONAL_INFO_KEY = 'additionalInfo';
+
+/**
+ * A filled Additional Information line: its text for the ticket, and the reply's note saying
+ * where it went (ARIN's forms carried it as a note to the hostmaster; it is never published).
+ * Blank or NONE is no note. Taken whatever else the template got wrong: staff read it beside the
+ * refusal too.
+ */
+function additionalInformation(
+  groups: ReadonlyMap<string, FieldGroup>,
+  checked: CheckedFields,
+  headerLine: number,
+): { text: string; note: string } | undefined {
+  const slot = checked.slots.get(ADDITIONAL_INFO_KEY);
+  const group = groups.get(ADDITIONAL_INFO_KEY);
+  if (slot?.state !== 'value' || !group) return undefined;
+  const text = slot.values.map(String).join('\n').trim();
+  if (text === '') return undefined;
+  const line = slot.line - headerLine + 1;
+  return {
+    text: redactApiKeys(text),
+    // The number as the sender wrote it (a 5.0-era REALLOCATE's 38 is our 24), as errors name it.
+    note: `field ${group.lines[0]?.number ?? group.spec.number} (${group.spec.label}, line ${line}) passed to hostmaster staff with this template's ticket; it is not published`,
+  };
+}
+
 /** Runs the steps over a well-formed block; problems collected, request built only if there are none. */
 function parseBody(
   block: TemplateBlock,
   form: FormDefinition,
   version: FormVersion,
   problems: ProblemList,
-): { request?: TemplateRequest; apiKey?: ApiKey; notes: readonly string[] } {
+): { request?: TemplateRequest; apiKey?: ApiKey; notes: readonly string[]; additionalInfo?: string } {
   const index = indexOf(version);
   const fields = readFields(block.body, problems);
   const groups = groupFields(fields, form, version, index, problems);
@@ -90,7 +123,12 @@ function parseBody(
 
   const keySlot = checked.slots.get('apiKey');
   const key = keySlot?.state === 'value' ? keySlot.values[0] : undefined;
-  const keyOnly = { ...(typeof key === 'string' ? { apiKey: key as ApiKey } : {}), notes: checked.notes };
+  const forStaff = additionalInformation(groups, checked, block.headerLine);
+  const keyOnly = {
+    ...(typeof key === 'string' ? { apiKey: key as ApiKey } : {}),
+    ...(forStaff ? { additionalInfo: forStaff.text } : {}),
+    notes: forStaff ? [...checked.notes, forStaff.note] : checked.notes,
+  };
   if (!action) return keyOnly;
 
   checkRequired(version, form, action, groups, checked, block.headerLine, problems);
@@ -111,6 +149,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
   let request: TemplateRequest | undefined;
   let apiKey: ApiKey | undefined;
   let notes: readonly string[] = [];
+  let additionalInfo: string | undefined;
   if ('problem' in resolved) {
     problems.push(resolved.problem);
   } else if (block.endLine === undefined) {
@@ -124,6 +163,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     request = parsed.request;
     apiKey = parsed.apiKey;
     notes = parsed.notes;
+    additionalInfo = parsed.additionalInfo;
     if (!request && problems.length === 0) {
       // Safety net: a build that gives up must have said why; never fail silently.
       problems.push(
@@ -153,6 +193,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     ...(block.endLine !== undefined ? { endLine: block.endLine } : {}),
     echo: redactApiKeys(block.text),
     notes,
+    ...(additionalInfo !== undefined ? { additionalInfo } : {}),
     result:
       request && safeProblems.length === 0
         ? { ok: true, value: request }

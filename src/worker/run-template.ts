@@ -2,7 +2,8 @@
  * One template inside the caller's transaction (a message's, or a staff run's): authorize,
  * apply (the registry operation in its own savepoint), and the records it leaves: ticket, audit
  * rows, the `submission_templates` row that makes a re-run skip it, a rejection row for staff
- * when it was refused or held for review, and notices to the contacts it touched.
+ * when it was refused or held for review, and notices to the contacts it touched. The ticket
+ * carries the template's Additional Information (a note to the hostmaster), applied or not.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { delegationAuthority, type Requester } from '../auth/index.ts';
@@ -397,6 +398,8 @@ export async function applyTemplate(
       .set({
         status: decision.outcome,
         resolution: resolution || null,
+        // The customer's note stays on the ticket; a staff edit that fills the line adds its own.
+        ...(template.additionalInfo ? { additionalInfo: template.additionalInfo } : {}),
         closedAt: decision.outcome === 'pending_review' ? null : new Date(),
       })
       .where(eq(tables.tickets.number, ticket));
@@ -407,6 +410,7 @@ export async function applyTemplate(
       templateIndex: template.index,
       status: decision.outcome,
       resolution: resolution || null,
+      additionalInfo: template.additionalInfo ?? null,
     });
   }
   const result: TemplateResult = {

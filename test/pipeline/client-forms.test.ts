@@ -10,11 +10,19 @@ import { PassThrough } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintCommand } from '../../src/commands/lint.ts';
+import { listRejections } from '../../src/console/rejection-queue.ts';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { fillForm } from './support/forms.ts';
-import { netByName, pocByHandle, rejectionsOf, replyFor, templateRows } from './support/outcomes.ts';
+import {
+  netByName,
+  pocByHandle,
+  rejectionsOf,
+  replyFor,
+  templateRows,
+  ticketOf,
+} from './support/outcomes.ts';
 import { submit } from './support/session.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/mail/${name}.eml`, import.meta.url);
@@ -27,16 +35,55 @@ interface Case {
   readonly notes?: readonly string[];
   /** The net the registry holds afterwards, by name. */
   readonly net?: string;
+  /** What the ticket keeps for staff from the Additional Information line. */
+  readonly additionalInfo?: string;
 }
+
+/** The reply's note on a filled Additional Information line (field as printed, line from Template:). */
+function staffNote(field: string, line: number): string {
+  return `field ${field} (Additional Information, line ${line}) passed to hostmaster staff with this template's ticket; it is not published`;
+}
+
+/** Every form ARIN printed with an Additional Information line, and that line's number. */
+const ADDITIONAL_INFO_FIELDS: ReadonlyArray<readonly [form: string, field: string]> = [
+  ['ARIN-POC-5.1', '19'],
+  ['ARIN-ORG-5.2', '17'],
+  ['ARIN-NET-MOD-5.3', '09'],
+  ['ARIN-IPv6-NET-MOD-5.3', '09'],
+  ['ARIN-REASSIGN-DETAILED-5.4', '24'],
+  ['ARIN-REALLOCATE-5.4', '24'],
+  ['ARIN-IPv6-REASSIGN-5.4', '25'],
+  ['ARIN-IPv6-REALLOCATE-5.4', '25'],
+  ['ARIN-REASSIGN-SIMPLE-5.3', '13'],
+  ['ARIN-POC-4.1', '19'],
+  ['ARIN-ORG-4.1', '17'],
+  ['ARIN-NET-MOD-4.1', '10'],
+  ['ARIN-IPv6-NET-MOD-4.1', '10'],
+  ['ARIN-REASSIGN-DETAILED-4.1', '38'],
+  ['ARIN-REALLOCATE-4.1', '38'],
+  ['ARIN-IPv6-REASSIGN-4.1', '38'],
+  ['ARIN-IPv6-REALLOCATE-4.1', '38'],
+  ['ARIN-REASSIGN-SIMPLE-4.1', '12'],
+  ['ARIN-REASSIGN-SIMPLE-3.0', '11'],
+];
 
 const CLIENT_CASES: readonly Case[] = [
   {
     fixture: 'reallocate-5.0-fields-37-38',
     form: 'ARIN-REALLOCATE-5.0',
     status: 'APPROVED',
+    // 38 is 5.0's number for what 5.4 prints as 24: the note names it as written.
+    notes: [staffNote('38', 10)],
     net: 'DEMO-REALLOC-37',
+    additionalInfo: 'Customer contract 2026-117',
   },
-  { fixture: 'poc-5.1-additional-information', form: 'ARIN-POC-5.1', status: 'APPROVED' },
+  {
+    fixture: 'poc-5.1-additional-information',
+    form: 'ARIN-POC-5.1',
+    status: 'APPROVED',
+    notes: [staffNote('19', 16)],
+    additionalInfo: 'Please link this role to our peering nets next week.',
+  },
   {
     fixture: 'reassign-simple-3.0-banner',
     form: 'ARIN-REASSIGN-SIMPLE-3.0',
@@ -83,6 +130,8 @@ describe.each(BACKENDS)('what third-party clients send, end to end (%s)', (backe
     for (const note of c.notes ?? []) expect(block!.notes).toContain(note);
     expect((await rejectionsOf(stack.database.db, id)).length > 0).toBe(c.status === 'REJECTED');
     if (c.net) expect(await netByName(stack.database.db, c.net)).toHaveLength(1);
+    const ticket = await ticketOf(stack.database.db, block!.ticket!);
+    expect(ticket!.additionalInfo).toBe(c.additionalInfo ?? null);
 
     // lint reads the file as the daemon did: OK exactly when the template was read, the same notes.
     const linted = await lint(fixture(c.fixture).pathname);
@@ -109,7 +158,7 @@ describe.each(BACKENDS)('what third-party clients send, end to end (%s)', (backe
       'E_MISSING_FIELD 09: a state or province is required for an address in US',
       'E_MISSING_FIELD 10: a postal code is required for an address in US',
       'E_INVALID_COUNTRY 11: "USA" is not an ISO 3166 two-letter country code; did you mean US?',
-      'E_UNKNOWN_FIELD 38: there is no field 38 on ARIN-REASSIGN-SIMPLE-5.x (fields 00-12) and no field labelled "Public Coments"; did you mean 12. Public Comments?',
+      'E_UNKNOWN_FIELD 38: there is no field 38 on ARIN-REASSIGN-SIMPLE-5.x (fields 00-13) and no field labelled "Public Coments"; did you mean 12. Public Comments?',
     ]);
     // A country name longer than the field is a wrong country, not a too long value.
     expect(poc).toEqual([
@@ -175,5 +224,54 @@ describe.each(BACKENDS)('what third-party clients send, end to end (%s)', (backe
       kind: 'poc.create',
       additionalInfo: 'Please link this role to our peering nets next week.',
     });
+    // On the ticket staff work from, and the sender is told it went there.
+    const ticket = await ticketOf(stack.database.db, parsed.blocks[0]!.ticket!);
+    expect(ticket!.additionalInfo).toBe('Please link this role to our peering nets next week.');
+    expect(parsed.blocks[0]!.notes).toContain(staffNote('19', 16));
   });
+
+  it.each([0, 10])(
+    "puts every form's Additional Information on the ticket and in the rejection queue, applied or refused (forms %i+)",
+    async (from) => {
+      const forms = ADDITIONAL_INFO_FIELDS.slice(from, from + 10);
+      // Only the Action and the note are filled: most are refused for what they lack, never for the note.
+      const templates = forms.map(([form, field], i) =>
+        fillForm(form, {
+          '01': /NET-MOD|POC|ORG/.test(form) ? 'M' : '',
+          [field]:
+            i === 1
+              ? 'NONE'
+              : [`Note ${i} for staff on ${form}:`, 'call us before you apply it. API-1111-2222-3333-4444'],
+        }),
+      );
+      const { id, reply } = await submit(stack, templates);
+      const blocks = reply.parsed.blocks;
+      expect(blocks.map((b) => b.form)).toEqual(forms.map(([form]) => form));
+      const queue = (await listRejections(stack.database.db, { state: 'all' })).rows.filter(
+        (r) => r.submissionId === id,
+      );
+      for (const [i, [form, field]] of forms.entries()) {
+        const block = blocks[i]!;
+        // The line is a field of every form, blank, NONE or filled: never refused itself.
+        for (const e of block.errors) {
+          expect(e.code, `${form}: ${e.message}`).not.toBe('E_UNKNOWN_FIELD');
+          expect(e.field, `${form}: ${e.message}`).not.toBe(field);
+        }
+        const ticket = await ticketOf(stack.database.db, block.ticket!);
+        const line =
+          templates[i]!.split('\n').findIndex((l) => l.startsWith(`${field}. Additional Information:`)) + 1;
+        if (i === 1) {
+          expect(ticket!.additionalInfo, form).toBeNull();
+          expect(block.notes.join(' '), form).not.toContain('Additional Information');
+          continue;
+        }
+        const text = `Note ${i} for staff on ${form}:\ncall us before you apply it. API-****-****-****-4444`;
+        expect(ticket!.additionalInfo, form).toBe(text);
+        expect(block.notes, form).toContain(staffNote(field, line));
+        if (block.status === 'REJECTED') {
+          expect(queue.find((r) => r.templateIndex === i + 1)?.additionalInfo, form).toBe(text);
+        }
+      }
+    },
+  );
 });

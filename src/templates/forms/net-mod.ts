@@ -1,6 +1,7 @@
 /**
  * ARIN-NET-MOD and ARIN-IPv6-NET-MOD: modify (M) or remove (R) a net found by its range.
- * Version 4 also carries reverse name servers and additional information.
+ * Version 4 also carries reverse name servers. Both carry Additional Information, a note to the
+ * hostmaster kept on the ticket (ARIN printed it on 4.x and 5.x alike).
  */
 import type { FieldSpec, FormDefinition } from '../definition.ts';
 import type { NetModify, NetRemove, PocHandle } from '../requests.ts';
@@ -30,6 +31,7 @@ function version5(family: IpFamily): FieldSpec[] {
     field('06', 'Abuse POC Handle', 'abusePoc', 'pocHandle'),
     field('07', 'NOC POC Handle', 'nocPoc', 'pocHandle'),
     field('08', 'Public Comments', 'publicComments', 'text', { multi: 50 }),
+    field('09', 'Additional Information', 'additionalInfo', 'freeText'),
   ];
 }
 

@@ -34,6 +34,7 @@ const V5: readonly FieldSpec[] = [
   field('10', 'Customer Postal Code', 'postalCode', 'text', { maxLength: 20 }),
   field('11', 'Customer Country Code', 'country', 'country', { required: NEW }),
   field('12', 'Public Comments', 'publicComments', 'text', { multi: 50 }),
+  field('13', 'Additional Information', 'additionalInfo', 'freeText'),
 ];
 
 const V4: readonly FieldSpec[] = [
@@ -48,6 +49,7 @@ const V4: readonly FieldSpec[] = [
   field('09', 'Customer Postal Code', 'postalCode', 'text', { maxLength: 20 }),
   field('10', 'Customer Country Code', 'country', 'country', { required: NEW }),
   field('11', 'Public Comments', 'publicComments', 'text', { multi: 50 }),
+  field('12', 'Additional Information', 'additionalInfo', 'freeText'),
 ];
 
 const V3: readonly FieldSpec[] = [
@@ -61,6 +63,7 @@ const V3: readonly FieldSpec[] = [
   field('8', 'Customer Postal Code', 'postalCode', 'text', { maxLength: 20 }),
   field('9', 'Customer Country Code', 'country', 'country', { required: NEW }),
   field('10', 'Public Comments', 'publicComments', 'text', { multi: 50 }),
+  field('11', 'Additional Information', 'additionalInfo', 'freeText'),
 ];
 
 export const reassignSimpleForm: FormDefinition = {

@@ -41,7 +41,13 @@ import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
 import { closeWholeMessageRejection, openWholeMessageRejection } from './whole-message-rejection.ts';
-import { type Addressing, type SenderCheck, verdictOnce, whomToAnswer } from './whom-to-answer.ts';
+import {
+  type Addressing,
+  answerRecord,
+  type SenderCheck,
+  verdictOnce,
+  whomToAnswer,
+} from './whom-to-answer.ts';
 
 /** What the worker knows about a submission once its mail is read. */
 export interface ReadSubmission extends Addressing {
@@ -383,14 +389,15 @@ async function runMessage(
       submissionId,
       mails: sent,
       last: updateRows(tables.submissions, 'id', DONE_COLUMNS, [
-        { id: submissionId, state: 'done', processedAt: new Date() },
+        // Whom the rules answer, as decided before the limit: the console's staff answers follow it.
+        { id: submissionId, state: 'done', processedAt: new Date(), ...answerRecord(judged) },
       ]),
     });
     return { results, read: answered };
   });
 }
 
-const DONE_COLUMNS = ['id', 'state', 'processedAt'] as const;
+const DONE_COLUMNS = ['id', 'state', 'processedAt', 'answerTo', 'answerTrust', 'answerWithheld'] as const;
 
 /** The addressing of a message no longer trusted: its proven address alone, nothing quoted. */
 function repliedAsUnauthenticated(read: ReadSubmission): Addressing {

@@ -243,7 +243,17 @@ export async function dismiss(
         const to = target.value.to;
         const messageId = staffAnswerMessageId(ctx.config, submission.id, rejectionId);
         const limit = ctx.replyLimit;
-        const admission = limit ? await limit.admit(to, messageId) : { admitted: true as const };
+        const admission = limit
+          ? await limit.admit(to, messageId).catch((error: Error) => {
+              // Uncounted, the answer could exceed the limit: it waits until Redis is back.
+              throw new AnswerRefused(
+                problem(
+                  'E_QUEUE_UNAVAILABLE',
+                  `the per-recipient reply count in Redis could not be read (${error.message})`,
+                ),
+              );
+            })
+          : { admitted: true as const };
         if (!admission.admitted) {
           throw new AnswerRefused(
             problem(

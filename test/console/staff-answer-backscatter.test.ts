@@ -138,4 +138,28 @@ describe('staff answers follow the backscatter rules (postgres, real SMTP, conso
     );
     expect(await staffMails(second.id)).toEqual([]);
   });
+
+  it('with Redis down the answer cannot be counted: it is refused, the rejection stays open, and goes once Redis is back', async () => {
+    const { id, rejectionId } = await refused(
+      mail({ from: 'kim@spf-isp.example', subject: 'outage', body: POC_CHANGE }),
+      'kim@spf-isp.example',
+    );
+    await stack.redis.pause();
+    try {
+      const { flash } = await dismissWithAnswer(id, rejectionId, 'Answer during the outage.');
+      expect(flash).toMatch(/^Not dismissed: the per-recipient reply count in Redis could not be read/);
+      expect(await staffMails(id)).toEqual([]);
+    } finally {
+      await stack.redis.resume();
+    }
+    let flash = '';
+    for (let i = 0; i < 60 && !flash.includes('is in the outbox'); i++) {
+      flash = (await dismissWithAnswer(id, rejectionId, 'Answer after the outage.')).flash;
+      if (!flash.includes('is in the outbox')) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(flash).toBe(
+      `Rejection ${rejectionId} dismissed. Your answer to kim@spf-isp.example is in the outbox.`,
+    );
+    expect(await staffMails(id)).toHaveLength(1);
+  }, 120_000);
 });

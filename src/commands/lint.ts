@@ -100,6 +100,24 @@ function describeTemplate(t: ParsedTemplate, count: number): string[] {
   return lines;
 }
 
+/**
+ * Whom the worker would answer (src/worker/whom-to-answer.ts), as far as lint can tell offline:
+ * it checks no key against the registry and asks no DNS, so it says on what the answer depends
+ * and never promises one. A forged From or Reply-To must not be told it will be answered there.
+ */
+function whomTheDaemonAnswers(hasKey: boolean, from: string | undefined): string[] {
+  const verifiedOnly =
+    'only at an address SPF or DKIM verifies (From when DKIM or SPF aligns it, else an envelope sender whose SPF passes), never at Reply-To, without your Subject or text; with no such address, nobody is answered';
+  const offline =
+    'lint is offline: it checks no key and no DNS, so it cannot say whether an answer will come';
+  if (!hasKey) {
+    return [`  note: no API key: the daemon answers ${verifiedOnly}. ${offline}.`];
+  }
+  return [
+    `  note: with a valid key whose account lists ${from ? redactApiKeys(from) : 'the From address'}, the daemon answers at Reply-To, else From; otherwise ${verifiedOnly}. ${offline}.`,
+  ];
+}
+
 async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStream): Promise<boolean> {
   let raw: Buffer;
   try {
@@ -111,6 +129,8 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
   let subject = '';
   let text: string;
   let forwarded: string[] = [];
+  /** For mail the loop rules let us answer: whom the daemon would answer, once the key is known. */
+  let answerNote: ((apiKey: string | undefined) => string[]) | undefined;
   const asText = raw.toString('utf8');
   if (looksLikeMail(asText)) {
     const mail = await extractMail(raw);
@@ -133,11 +153,13 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
     // no configuration), so lint never promises an answer the daemon would not send.
     const decision = shouldReply(readReplyHeaders(headerBlock(raw)), []);
     if (!decision.reply) out.push(`  note: the daemon would not reply: ${decision.explanation}`);
+    else answerNote = (apiKey) => whomTheDaemonAnswers(apiKey !== undefined, h.from?.address);
   } else {
     text = asText.replace(/\r\n?/g, '\n');
     out.push(`${path}: plain text`);
   }
   const parse = parseSubmission({ subject, text, forwarded });
+  if (answerNote) out.push(...answerNote(parse.ok ? parse.apiKey : undefined));
   if (!parse.ok) {
     out.push(`  ${formatProblem(parse.problem)}`);
     return false;

@@ -23,13 +23,14 @@ import {
   signStaffJob,
   type UnsignedStaffJob,
 } from '../queue/index.ts';
+import type { RecipientReplyLimit } from '../replies/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import { showAddress } from './addresses.ts';
 import { hideKeys } from './key-hiding.ts';
 import type { Flash } from './sessions.ts';
 import { sharedSecret } from './shared-secret.ts';
 import type { StaffUser } from './staff-accounts.ts';
-import { answerRecipient, queueStaffAnswer } from './staff-answer.ts';
+import { queueStaffAnswer, staffAnswerMessageId, staffAnswerTarget } from './staff-answer.ts';
 
 /** The part of the submission queue the console needs; `consoleQueueFrom` adapts a `SubmissionQueue`. */
 export interface ConsoleQueue {
@@ -59,6 +60,11 @@ export interface ActionContext {
   readonly events: QueueEvents | undefined;
   /** How long the console waits for the worker before telling staff to look again later. */
   readonly jobTimeoutMs: number;
+  /**
+   * The worker's per-recipient count in Redis: a staff answer counts as a reply. Without it (a
+   * console without the job queue, a test's bare context) nothing is counted.
+   */
+  readonly replyLimit?: RecipientReplyLimit;
 }
 
 export type JobAction =
@@ -230,24 +236,42 @@ export async function dismiss(
           .select()
           .from(tables.submissions)
           .where(eq(tables.submissions.id, rejection.submissionId));
-        const to = answerRecipient(
-          ctx.config,
-          submission?.fromAddress ?? null,
-          submission?.envelopeFrom ?? '',
-        );
-        if (!to.ok || !submission) {
-          // Roll back the dismissal: staff asked for an answer and must know it cannot go.
-          throw new AnswerRefused(to.ok ? problem('E_NOT_FOUND', 'the submission is gone') : to.error);
+        if (!submission) throw new AnswerRefused(problem('E_NOT_FOUND', 'the submission is gone'));
+        const target = staffAnswerTarget(ctx.config, submission);
+        // Roll back the dismissal: staff asked for an answer and must know it cannot go.
+        if (!target.ok) throw new AnswerRefused(target.error);
+        const to = target.value.to;
+        const messageId = staffAnswerMessageId(ctx.config, submission.id, rejectionId);
+        const limit = ctx.replyLimit;
+        const admission = limit
+          ? await limit.admit(to, messageId).catch((error: Error) => {
+              // Uncounted, the answer could exceed the limit: it waits until Redis is back.
+              throw new AnswerRefused(
+                problem(
+                  'E_QUEUE_UNAVAILABLE',
+                  `the per-recipient reply count in Redis could not be read (${error.message})`,
+                ),
+              );
+            })
+          : { admitted: true as const };
+        if (!admission.admitted) {
+          throw new AnswerRefused(
+            problem(
+              'E_REPLY_LIMIT',
+              `${to} already got ${admission.count} mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is ${limit?.perHour})`,
+            ),
+          );
         }
         answerId = await queueStaffAnswer(tx, ctx.config, {
           submissionId: submission.id,
           rejectionId,
-          to: to.value,
+          to,
+          authenticated: target.value.trust === 'authenticated',
           originalSubject: submission.subject,
           originalMessageId: submission.messageId,
           text: answerText,
         });
-        const shown = showAddress(hideKeys(to.value).text);
+        const shown = showAddress(hideKeys(to).text);
         sentence += ` Your answer to ${shown.text}${shown.warning ? ` (⚠ ${shown.warning})` : ''} is in the outbox.`;
       }
       await audit(

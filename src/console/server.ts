@@ -17,6 +17,7 @@ import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { OPS_PATHS, type OpsRoutesOptions, opsRoutes } from '../observability/index.ts';
 import { withTimeout } from '../queue/index.ts';
+import { RecipientReplyLimit } from '../replies/index.ts';
 import type { ActionContext, ConsoleQueue } from './actions.ts';
 import { actorHtml, addressHtml } from './addresses.ts';
 import { changesTheQueue, mountBullBoard } from './bull-board.ts';
@@ -200,6 +201,9 @@ export async function buildConsole(
     queue,
     events,
     jobTimeoutMs: options.jobTimeoutMs ?? 30_000,
+    ...(queue
+      ? { replyLimit: new RecipientReplyLimit(queue.redis, config.limits.repliesPerRecipientPerHour) }
+      : {}),
   };
   const page: PageContext = {
     db,

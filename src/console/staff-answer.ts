@@ -4,7 +4,7 @@
  */
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config/index.ts';
-import type { Transaction } from '../db/index.ts';
+import type { AnswerTrust, Submission, Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { headerRecipients, holdsKey, redactApiKeys } from '../replies/redact.ts';
 import { fail, ok, problem, type Result } from '../shared/errors.ts';
@@ -12,24 +12,55 @@ import { fail, ok, problem, type Result } from '../shared/errors.ts';
 export interface StaffAnswer {
   readonly submissionId: string;
   readonly rejectionId: number;
-  /** Who the customer wrote as (From, else the envelope sender). */
+  /** Whom the worker's rules answer (see staffAnswerTarget). */
   readonly to: string;
+  /**
+   * The sender proved who they are: their Subject is quoted and the answer threads to their
+   * message. Otherwise an attacker's Subject or Message-ID is not carried to a verified third
+   * party (a forged From aligned by nobody never gets this far: nobody is answered).
+   */
+  readonly authenticated: boolean;
   readonly originalSubject: string | null;
   readonly originalMessageId: string;
   readonly text: string;
 }
 
+/** Where a staff answer to a submission would go, as the worker decided for its own answers. */
+export interface StaffAnswerTarget {
+  readonly to: string;
+  readonly trust: Exclude<AnswerTrust, 'none'>;
+}
+
+type AnsweredSubmission = Pick<Submission, 'answerTo' | 'answerTrust' | 'answerWithheld'>;
+
 function addressOf(mailbox: string): string {
   return (/<([^>]+)>/.exec(mailbox)?.[1] ?? mailbox).trim().toLowerCase();
 }
 
-/** Refuses to write to nobody, to a bounce address, or to ourselves (a mail loop). */
-export function answerRecipient(
-  config: Config,
-  fromAddress: string | null,
-  envelopeFrom: string,
-): Result<string> {
-  const to = addressOf(fromAddress || envelopeFrom || '');
+/**
+ * The worker's own decision (src/worker/whom-to-answer.ts, recorded on the submission row): a
+ * staff answer goes where a reply would, so a forged From or Reply-To naming a victim does not
+ * make staff mail the victim either. The console asks no DNS: a submission the worker has not
+ * decided for is answered by nobody. Our own and bounce addresses are refused again as a guard.
+ */
+export function staffAnswerTarget(config: Config, submission: AnsweredSubmission): Result<StaffAnswerTarget> {
+  if (submission.answerTrust === null) {
+    return fail(
+      problem(
+        'E_NO_RECIPIENT',
+        'the worker has not decided whom this message may be answered at (no verified sender address is recorded)',
+      ),
+    );
+  }
+  if (submission.answerTrust === 'none' || !submission.answerTo) {
+    return fail(
+      problem(
+        'E_NO_RECIPIENT',
+        `the sender may not be answered: ${submission.answerWithheld ?? 'no verified sender address'}`,
+      ),
+    );
+  }
+  const to = addressOf(submission.answerTo);
   if (!to.includes('@')) {
     return fail(problem('E_NO_RECIPIENT', 'the submission has no sender address to answer'));
   }
@@ -39,7 +70,13 @@ export function answerRecipient(
   if (/^(mailer-daemon|postmaster)@/i.test(to)) {
     return fail(problem('E_NO_RECIPIENT', `the sender ${to} is a bounce address`));
   }
-  return ok(to);
+  return ok({ to, trust: submission.answerTrust });
+}
+
+/** The stable Message-ID of a staff answer: a retried dismissal adds no second answer (nor a second count). */
+export function staffAnswerMessageId(config: Config, submissionId: string, rejectionId: number): string {
+  const host = addressOf(config.replies.from).split('@')[1] ?? 'localhost';
+  return `<${submissionId}.staff.${rejectionId}@${host}>`;
 }
 
 export async function queueStaffAnswer(
@@ -48,18 +85,18 @@ export async function queueStaffAnswer(
   answer: StaffAnswer,
 ): Promise<string> {
   const from = config.replies.from;
-  const host = addressOf(from).split('@')[1] ?? 'localhost';
   // Stable, like every outbox Message-ID: a retried dismissal adds no second answer.
-  const messageId = `<${answer.submissionId}.staff.${answer.rejectionId}@${host}>`;
+  const messageId = staffAnswerMessageId(config, answer.submissionId, answer.rejectionId);
   // A billing system may build its Message-IDs, Subjects or addresses from its key, and staff
   // may paste one into the answer: no header or line of ours carries it.
   const original =
-    answer.originalMessageId && !holdsKey(answer.originalMessageId)
+    answer.authenticated && answer.originalMessageId && !holdsKey(answer.originalMessageId)
       ? `<${answer.originalMessageId.replace(/^<|>$/g, '')}>`
       : undefined;
-  const subject = answer.originalSubject
-    ? `Re: ${redactApiKeys(answer.originalSubject).replace(/^(re:\s*)+/i, '')}`
-    : 'Your submission';
+  const subject =
+    answer.authenticated && answer.originalSubject
+      ? `Re: ${redactApiKeys(answer.originalSubject).replace(/^(re:\s*)+/i, '')}`
+      : `Re: your message ${answer.submissionId}`;
   const raw = await new MailComposer({
     from,
     to: headerRecipients(answer.to),

@@ -262,6 +262,15 @@ export const apiKeys = pgTable(
 export const SUBMISSION_STATES = ['received', 'processing', 'done', 'failed'] as const;
 export type SubmissionState = (typeof SUBMISSION_STATES)[number];
 
+/**
+ * How far a submission's sender is trusted for an answer: `authenticated` (a key whose account
+ * lists the From, or a DKIM/SPF-aligned From: Reply-To honoured, their text may be quoted),
+ * `verified` (not authenticated, but this address passed SPF or DKIM alignment: answered without
+ * quoting them), `none` (nobody may be answered).
+ */
+export const ANSWER_TRUST = ['authenticated', 'verified', 'none'] as const;
+export type AnswerTrust = (typeof ANSWER_TRUST)[number];
+
 export const submissions = pgTable(
   'submissions',
   {
@@ -288,6 +297,14 @@ export const submissions = pgTable(
     /** Set when the whole message was refused (no template, too many, unknown sender...). */
     refusalCode: text('refusal_code'),
     refusalMessage: text('refusal_message'),
+    /**
+     * Whom the worker's rules answer (src/worker/whom-to-answer.ts), recorded where it decides so
+     * the console's staff answers follow the same rules without asking DNS again: the address,
+     * how far the sender is trusted, and why nobody is answered. Null trust: not decided yet.
+     */
+    answerTo: text('answer_to'),
+    answerTrust: text('answer_trust', { enum: ANSWER_TRUST }),
+    answerWithheld: text('answer_withheld'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },

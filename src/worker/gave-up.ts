@@ -20,7 +20,7 @@ import { redactApiKeys } from '../shared/redact.ts';
 import type { WorkerContext } from './context.ts';
 import { readSubmission, senderCheckFor } from './process-submission.ts';
 import { openWholeMessageRejection } from './whole-message-rejection.ts';
-import { type Addressing, whomToAnswer } from './whom-to-answer.ts';
+import { type Addressing, answerRecord, whomToAnswer } from './whom-to-answer.ts';
 
 export const GAVE_UP_CODE: ErrorCode = 'E_PROCESSING_FAILED';
 
@@ -92,7 +92,12 @@ export async function recordGaveUp(
     // A second path waits here on the first one's row lock, then finds the state changed.
     const [submission] = await tx
       .update(tables.submissions)
-      .set({ state: 'failed', refusalCode: GAVE_UP_CODE, refusalMessage: reason })
+      .set({
+        state: 'failed',
+        refusalCode: GAVE_UP_CODE,
+        refusalMessage: reason,
+        ...answerRecord(addressing),
+      })
       .where(
         and(
           eq(tables.submissions.id, submissionId),

@@ -27,7 +27,7 @@ import { headerBlock } from '../ingress/index.ts';
 import { type ExtractedMail, readReplyHeaders } from '../mail/index.ts';
 import { readOffThread } from '../reading/index.ts';
 import { type PocNaming, takeMessageNumbers } from '../registry/index.ts';
-import { firstAddress, type ReplyRequest } from '../replies/index.ts';
+import { firstAddress, type OutgoingMail, type ReplyRequest } from '../replies/index.ts';
 import {
   describeError,
   type ErrorCode,
@@ -41,7 +41,13 @@ import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
 import { closeWholeMessageRejection, openWholeMessageRejection } from './whole-message-rejection.ts';
-import { type Addressing, type SenderCheck, verdictOnce, whomToAnswer } from './whom-to-answer.ts';
+import {
+  type Addressing,
+  answerRecord,
+  type SenderCheck,
+  verdictOnce,
+  whomToAnswer,
+} from './whom-to-answer.ts';
 
 /** What the worker knows about a submission once its mail is read. */
 export interface ReadSubmission extends Addressing {
@@ -206,7 +212,28 @@ async function identify(
 /** Mail we may not answer (bounce, auto-reply, list) still goes to staff: the sender hears nothing. */
 export const NOT_ANSWERED_CODE: ErrorCode = 'E_NOT_ANSWERED';
 
-function staffRecord(read: ReadSubmission): Problem | undefined {
+/**
+ * Per-template replies of which the limit held only some: which templates' senders heard nothing
+ * and why, for staff (a held digest is `not answered`, see staffRecord). Undefined when none was held.
+ */
+function partlyHeld(
+  reply: ReplyRequest,
+  mails: readonly OutgoingMail[],
+  sent: readonly OutgoingMail[],
+  held: readonly string[],
+): string | undefined {
+  if (held.length === 0 || mails.length < 2) return undefined;
+  // One mail per template, in template order (composeReplies).
+  const indexes = reply.templates.map((t) => t.index).sort((a, b) => a - b);
+  const unsent = mails.flatMap((mail, i) =>
+    sent.some((s) => s.messageId === mail.messageId) ? [] : [indexes[i] ?? i + 1],
+  );
+  if (unsent.length === 0) return undefined;
+  const which = unsent.length === 1 ? `template ${unsent[0]}` : `templates ${unsent.join(', ')}`;
+  return `the replies for ${which} (of ${mails.length}) were not sent: ${[...new Set(held)].join('; ')}`;
+}
+
+function staffRecord(read: ReadSubmission, partly?: string): Problem | undefined {
   const unanswered = read.replyTo ? undefined : (read.noReply ?? 'nobody to answer');
   if (read.refusal) {
     const notes = [
@@ -217,7 +244,9 @@ function staffRecord(read: ReadSubmission): Problem | undefined {
       ? { ...read.refusal, message: `${read.refusal.message} (${notes.join('; ')})` }
       : read.refusal;
   }
-  if (!unanswered) return undefined;
+  if (!unanswered) {
+    return partly ? problem(NOT_ANSWERED_CODE, `the templates were handled but ${partly}`) : undefined;
+  }
   return problem(NOT_ANSWERED_CODE, `the templates were handled but no reply was sent: ${unanswered}`);
 }
 
@@ -368,14 +397,16 @@ async function runMessage(
     const answer = unchanged ? undefined : replyRequest(judged, results, judged.templates.length);
     const supersedes = options.staff?.supersedes;
     const reply = answer && supersedes ? { ...answer, supersedes } : answer;
-    const { sent, held } = reply
-      ? await ctx.limitMail(await ctx.composeReply(reply, options.replyTag), judged.ownAddress)
-      : { sent: [], held: [] };
+    const mails = reply ? await ctx.composeReply(reply, options.replyTag) : [];
+    const { sent, held } = await ctx.limitMail(mails, judged.ownAddress);
     const answered: ReadSubmission =
       held.length === 0 || sent.length > 0
         ? judged
         : { ...judged, replyTo: undefined, noReply: held.join('; ') };
-    const forStaff = staffRecord(answered);
+    const forStaff = staffRecord(
+      answered,
+      reply && sent.length > 0 ? partlyHeld(reply, mails, sent, held) : undefined,
+    );
     if (forStaff) await recordRefusal(tx, answered, forStaff);
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     // The records, the notices, the reply and the `done` mark: one statement.
@@ -383,14 +414,15 @@ async function runMessage(
       submissionId,
       mails: sent,
       last: updateRows(tables.submissions, 'id', DONE_COLUMNS, [
-        { id: submissionId, state: 'done', processedAt: new Date() },
+        // Whom the rules answer, as decided before the limit: the console's staff answers follow it.
+        { id: submissionId, state: 'done', processedAt: new Date(), ...answerRecord(judged) },
       ]),
     });
     return { results, read: answered };
   });
 }
 
-const DONE_COLUMNS = ['id', 'state', 'processedAt'] as const;
+const DONE_COLUMNS = ['id', 'state', 'processedAt', 'answerTo', 'answerTrust', 'answerWithheld'] as const;
 
 /** The addressing of a message no longer trusted: its proven address alone, nothing quoted. */
 function repliedAsUnauthenticated(read: ReadSubmission): Addressing {

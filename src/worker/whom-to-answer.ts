@@ -16,7 +16,7 @@
  * address never waits on DNS.
  */
 import type { Requester, SenderVerdict } from '../auth/index.ts';
-import type { Submission } from '../db/index.ts';
+import type { AnswerTrust, Submission } from '../db/index.ts';
 import { headerBlock } from '../ingress/index.ts';
 import { readReplyHeaders } from '../mail/index.ts';
 import {
@@ -134,4 +134,30 @@ export async function whomToAnswer(
     return { replyTo: undefined, noReply: `${verified} is our own address`, authenticated: false };
   }
   return { replyTo: verified, authenticated: false };
+}
+
+/** What the submission row keeps of an addressing, for the console's staff answers. */
+export interface AnswerRecord {
+  readonly answerTo: string | null;
+  readonly answerTrust: AnswerTrust;
+  readonly answerWithheld: string | null;
+}
+
+/**
+ * The addressing as the rules decided it, before the per-recipient limit: a reply the limit held
+ * this hour still has a verified address, which a staff answer may use later (and is counted too).
+ */
+export function answerRecord(addressing: Addressing): AnswerRecord {
+  if (!addressing.replyTo) {
+    return {
+      answerTo: null,
+      answerTrust: 'none',
+      answerWithheld: addressing.noReply ?? 'nobody to answer',
+    };
+  }
+  return {
+    answerTo: addressing.replyTo,
+    answerTrust: addressing.authenticated ? 'authenticated' : 'verified',
+    answerWithheld: null,
+  };
 }

@@ -163,3 +163,37 @@ describe('whom a refusal reaches (postgres, real SMTP)', () => {
     for (const id of ids) await replyFor(stack.sink, id);
   });
 });
+
+describe('per-template replies held in part by the limit (postgres, real SMTP)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      backend: 'postgres',
+      env: { REPLY_LIMIT_PER_RECIPIENT_PER_HOUR: '2', REPLY_STYLE: 'per-template' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('staff are told which templates went unanswered and why', async () => {
+    const raw = mail({
+      subject: `SWIP ${DEMO_API_KEY}`,
+      body: [POC_CHANGE, POC_CHANGE, POC_CHANGE].join('\n'),
+      headers: { 'Reply-To': 'third@victim.example' },
+    });
+    const id = await stack.send(raw);
+    await stack.processed(id, 60_000);
+    const whole = (await rejectionsOf(stack.database.db, id)).find((r) => r.templateIndex === null);
+    expect(whole?.reasonCode).toBe('E_NOT_ANSWERED');
+    expect(whole?.reason).toBe(
+      'the templates were handled but the replies for template 3 (of 3) were not sent: reply limit: third@victim.example already got 2 mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is 2)',
+    );
+    // The two under the limit still went out.
+    for (let i = 0; i < 600 && caughtFor(stack.sink, id).replies < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(caughtFor(stack.sink, id).replies).toBe(2);
+  });
+});

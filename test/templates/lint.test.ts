@@ -55,6 +55,39 @@ describe('hostmasterd lint', () => {
     expect((await lint(file)).out).not.toContain('would not reply');
   });
 
+  it('never promises an answer to a sender it cannot verify offline: only an SPF/DKIM-verified address is answered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lint-whom-'));
+    const file = join(dir, 'forged.eml');
+    const template =
+      'Template: ARIN-POC-5.1\r\n01. Registration Action: R\r\n02. Existing POC Handle: DEMO1-ARIN\r\nEND OF TEMPLATE\r\n';
+    writeFileSync(
+      file,
+      `From: victim@victim.example\r\nReply-To: victim@victim.example\r\nSubject: POC\r\n\r\n${template}`,
+    );
+    const keyless = (await lint(file)).out;
+    expect(keyless).toContain(
+      'note: no API key: the daemon answers only at an address SPF or DKIM verifies (From when DKIM or SPF aligns it, else an envelope sender whose SPF passes), never at Reply-To, without your Subject or text; with no such address, nobody is answered. lint is offline: it checks no key and no DNS, so it cannot say whether an answer will come.',
+    );
+    writeFileSync(
+      file,
+      `From: noc@isp.example\r\nReply-To: billing@isp.example\r\nSubject: POC API-1A2B-3C4D-5E6F-7A8B\r\n\r\n${template}`,
+    );
+    const keyed = (await lint(file)).out;
+    expect(keyed).toContain(
+      'note: with a valid key whose account lists noc@isp.example, the daemon answers at Reply-To, else From; otherwise only at an address SPF or DKIM verifies',
+    );
+    expect(keyed).toContain('it checks no key and no DNS');
+    expect(keyed).not.toContain('1A2B');
+    // Mail the loop rules refuse says that alone: no promise of any answer.
+    writeFileSync(
+      file,
+      `From: noc@isp.example\r\nAuto-Submitted: auto-replied\r\nSubject: POC\r\n\r\n${template}`,
+    );
+    const auto = (await lint(file)).out;
+    expect(auto).toContain('note: the daemon would not reply');
+    expect(auto).not.toContain('the daemon answers');
+  });
+
   it('tells that templates inside a forwarded message are not read, as the daemon answers', async () => {
     const r = await lint(join(FIXTURES, 'forwarded-template.eml'));
     expect(r.code).toBe(1);

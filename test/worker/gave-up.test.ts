@@ -104,7 +104,14 @@ describe('a job that fails every try (postgres, real Redis)', () => {
         .select()
         .from(tables.submissions)
         .where(eq(tables.submissions.id, id));
-      expect(submission).toMatchObject({ state: 'failed', refusalCode: GAVE_UP_CODE });
+      // Whom it answers is recorded with the give-up: a staff answer from the console goes there too.
+      expect(submission).toMatchObject({
+        state: 'failed',
+        refusalCode: GAVE_UP_CODE,
+        answerTo: 'noc@demo-isp.example',
+        answerTrust: 'authenticated',
+        answerWithheld: null,
+      });
       expect(submission?.raw.length).toBeGreaterThan(0);
       expect(await netByName(database.db, 'DEMO-GAVE-UP')).toHaveLength(0);
       // The sender is told at once: nothing applied, staff will process it; no internal detail.

@@ -95,6 +95,9 @@ export async function seedRejectedSubmission(db: Database, seed: RejectionSeed):
     subject: `${seed.subject} ${DEMO_KEY}`,
     state: 'done',
     processedAt: new Date(),
+    // As the worker records it for a keyed message from its account's address.
+    answerTo: seed.from.toLowerCase(),
+    answerTrust: 'authenticated',
   });
   await db.insert(tables.submissionTemplates).values({
     submissionId,

@@ -11,7 +11,7 @@ import { EXIT_ACCEPTED, EXIT_DATAERR, EXIT_TEMPFAIL, submitCommand } from '../..
 import type { Config } from '../../src/config/index.ts';
 import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
-import { REPO } from '../pipeline/support/processes.ts';
+import { REPO, submissionId } from '../pipeline/support/processes.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { freePort } from '../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
@@ -73,7 +73,7 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
     const raw = templateMail({ messageId: '<piped@isp.example>' });
     const run = await submit(config, raw, ['bounce+123@isp.example', 'hostmaster@rir.example']);
     expect(run.code).toBe(EXIT_ACCEPTED);
-    const id = run.stdout.trim();
+    const id = submissionId(run.stdout);
     expect(id).toMatch(/^S[0-9A-Z]{26}$/);
     const stored = await row(id);
     expect(stored?.via).toBe('stdin');
@@ -83,14 +83,14 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
 
     const again = await submit(config, raw);
     expect(again.code).toBe(EXIT_ACCEPTED);
-    expect(again.stdout.trim()).toBe(id);
+    expect(submissionId(again.stdout)).toBe(id);
   });
 
   it('drops the mbox "From " line some MTA pipes put first', async () => {
     const raw = templateMail({ messageId: '<mbox@isp.example>' });
     const run = await submit(config, `From noc@isp.example Mon Mar  2 10:00:00 2026\n${raw}`);
     expect(run.code).toBe(EXIT_ACCEPTED);
-    expect((await row(run.stdout.trim()))?.raw.toString()).toBe(raw);
+    expect((await row(submissionId(run.stdout)))?.raw.toString()).toBe(raw);
   });
 
   it('refuses for good (65) empty input, something that is not a mail, and a message over the limit', async () => {
@@ -153,7 +153,7 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
     child.stdin.end(raw);
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    const id = stdout.trim();
+    const id = submissionId(stdout);
     expect((await row(id))?.messageId).toBe('<child-process@isp.example>');
     expect(await queue.hasJob(id)).toBe(true);
   });

@@ -29,7 +29,7 @@ export function formatHumanLine(json: string): string {
   const when = time.toISOString().replace('T', ' ').replace('Z', '');
   const level =
     typeof entry['level'] === 'number' ? (LEVEL_LABELS[entry['level']] ?? `L${entry['level']}`) : '';
-  const message = typeof entry['msg'] === 'string' ? entry['msg'] : '';
+  const message = typeof entry['msg'] === 'string' ? escapeControls(entry['msg']) : '';
   const fields = Object.entries(entry)
     .filter(([key]) => !OMITTED.has(key))
     .map(([key, value]) => `${key}=${fieldText(value)}`);
@@ -37,8 +37,21 @@ export function formatHumanLine(json: string): string {
 }
 
 function fieldText(value: unknown): string {
-  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
-  return JSON.stringify(value) ?? String(value);
+  const text =
+    typeof value === 'string' && /^[^\s"=]+$/.test(value) ? value : (JSON.stringify(value) ?? String(value));
+  return escapeControls(text);
+}
+
+/**
+ * Mail puts sender-chosen text in log lines (subjects, addresses): a newline would forge a line
+ * and an escape sequence would drive the operator's terminal, so control characters (C0, DEL,
+ * C1) are shown as \u escapes.
+ */
+function escapeControls(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A pino destination that writes each JSON line to `out` as a human line. */

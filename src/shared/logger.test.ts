@@ -71,4 +71,17 @@ describe('log lines', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines[0]).toContain('API-****-****-****-58E6');
   });
+
+  it('shows control characters in human lines as escapes: no forged line, no terminal escape sequence', async () => {
+    const { out, lines } = capture();
+    createLogger({ level: 'info', destination: out, human: true }).info(
+      { subject: 'x\u001b[2Jy', from: 'a\nb', c1: '\u009b31m' },
+      'mail from\n2026-01-01 00:00:00.000 INFO  forged',
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(lines[0]).toContain('mail from\\u000a2026-01-01');
+    expect(lines[0]).toContain('subject=x\\u001b[2Jy');
+  });
 });

@@ -26,17 +26,30 @@ export async function outboxCommand(_args: string[], deps: CommandDeps): Promise
   const mail = await simpleParser(await fs.readFile(latest), { skipHtmlToText: true, skipTextLinks: true });
   const header = (name: string, value: string | undefined) => (value ? `${name}: ${value}\n` : '');
   deps.stdout.write(
-    [
-      header('File', latest),
-      header('From', mail.from?.text),
-      header('To', Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : mail.to?.text),
-      header('Date', mail.date?.toISOString()),
-      header('Subject', mail.subject),
-      '\n',
-      (mail.text ?? '').replace(/\r\n/g, '\n').replace(/\n*$/, '\n'),
-    ].join(''),
+    printable(
+      [
+        header('File', latest),
+        header('From', mail.from?.text),
+        header('To', Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : mail.to?.text),
+        header('Date', mail.date?.toISOString()),
+        header('Subject', mail.subject),
+        '\n',
+        (mail.text ?? '').replace(/\r\n/g, '\n').replace(/\n*$/, '\n'),
+      ].join(''),
+    ),
   );
   return 0;
+}
+
+/**
+ * A reply echoes what the sender wrote: control characters other than newline and tab are shown
+ * as \u escapes so that no escape sequence reaches the reader's terminal.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** The newest `.eml` by modification time (file names are Message-IDs, not in time order). */

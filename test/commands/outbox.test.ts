@@ -51,7 +51,7 @@ describe('hostmasterd outbox', () => {
       path.join(dir, 'S10.reply@rir.example.eml'),
       reply(
         'S10',
-        `Submission: S10\r\nNote: a long line broken by the encoding ${'x'.repeat(60)}=\r\nyz caf=C3=A9\r\n`,
+        `Submission: S10\r\nNote: a long line broken by the encoding ${'x'.repeat(60)}=\r\nyz caf=C3=A9\r\nbell=07 esc=1B[2J\r\n`,
       ),
     );
     const run = await outbox({ DATA_DIR: dataDir });
@@ -59,6 +59,7 @@ describe('hostmasterd outbox', () => {
     expect(run.stdout).toContain('Subject: Re: SWIP [S10]\n');
     expect(run.stdout).toContain(`Note: a long line broken by the encoding ${'x'.repeat(60)}yz café\n`);
     expect(run.stdout).not.toContain('S9');
+    expect(run.stdout).toContain('bell\\u0007 esc\\u001b[2J');
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

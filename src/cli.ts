@@ -15,6 +15,7 @@ Commands:
   seed FILE.json                             load orgs, POCs, nets, accounts and API keys
   demo                                       load the demo registry and print its API key
   lint FILE...                               show what the daemon would make of mail or template files
+  outbox                                     print the latest reply in DATA_DIR/outbox, decoded
   staff add EMAIL                            create a console account (prints a one-time password)
   migrate                                    bring the database schema up to date and exit
   help                                       this text
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
   seed: async () => (await import('./commands/seed.ts')).seedCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   lint: async () => (await import('./commands/lint.ts')).lintCommand,
+  outbox: async () => (await import('./commands/outbox.ts')).outboxCommand,
   staff: async () => (await import('./commands/staff.ts')).staffCommand,
   migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
 };

@@ -4,7 +4,9 @@ import type { CommandDeps } from './types.ts';
 
 /** Runs until SIGTERM or SIGINT, then shuts down gracefully (a second signal forces the exit). */
 export async function startCommand(_args: string[], deps: CommandDeps): Promise<number> {
-  const logger = createLogger({ level: deps.config.logLevel, destination: deps.stdout });
+  // A person at a terminal reads lines; a service manager or collector gets JSON.
+  const human = (deps.stdout as { isTTY?: boolean }).isTTY === true;
+  const logger = createLogger({ level: deps.config.logLevel, destination: deps.stdout, human });
   const daemon = await startDaemon({ config: deps.config, logger });
   const parts = [
     daemon.smtpPort !== undefined ? `SMTP on ${deps.config.smtp.host}:${daemon.smtpPort}` : '',

@@ -1,7 +1,7 @@
 /**
  * `hostmasterd submit [ENVELOPE_SENDER [RECIPIENT...]] < message.eml`: one message from stdin,
  * for an MTA pipe (e.g. Postfix `pipe ... argv=hostmasterd submit ${sender} ${recipient}`).
- * Exit 0: accepted, the submission id is printed. 75 (EX_TEMPFAIL): not accepted, try again
+ * Exit 0: accepted, `Submission: <id>` is printed. 75 (EX_TEMPFAIL): not accepted, try again
  * (the MTA keeps the message). 65 (EX_DATAERR): refused for good (empty, not a mail, too large).
  *
  * Where the message goes, given that only one process may open the embedded PGlite database:
@@ -40,7 +40,8 @@ export async function submitCommand(args: string[], deps: SubmitDeps): Promise<n
     return EXIT_TEMPFAIL;
   };
   const accepted = (id: string, note = '') => {
-    deps.stdout.write(`${id}\n`);
+    // Labelled as the reply labels it, so the two can be matched by eye or by script.
+    deps.stdout.write(`Submission: ${id}\n`);
     if (note) say(note);
     return EXIT_ACCEPTED;
   };

@@ -18,6 +18,7 @@ import type { Database } from '../db/index.ts';
 import { OPS_PATHS, type OpsRoutesOptions, opsRoutes } from '../observability/index.ts';
 import { withTimeout } from '../queue/index.ts';
 import { RecipientReplyLimit } from '../replies/index.ts';
+import { listenFailure } from '../shared/index.ts';
 import type { ActionContext, ConsoleQueue } from './actions.ts';
 import { actorHtml, addressHtml } from './addresses.ts';
 import { changesTheQueue, mountBullBoard } from './bull-board.ts';
@@ -295,10 +296,24 @@ function formatWhen(date: Date | string): string {
 
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   const built = await buildConsole(options);
-  const address = await built.app.listen({
-    host: options.config.console.host,
-    port: options.config.console.port,
-  });
+  const { host, port: wanted } = options.config.console;
+  let address: string;
+  try {
+    address = await built.app.listen({ host, port: wanted });
+  } catch (error) {
+    // Let go of what the console opened (its Redis connections): otherwise the process never exits.
+    await built.close();
+    throw listenFailure(
+      {
+        code: 'E_CONSOLE_LISTEN',
+        what: 'the staff console',
+        host,
+        port: wanted,
+        variables: 'CONSOLE_HOST/CONSOLE_PORT',
+      },
+      error,
+    );
+  }
   const port = Number(new URL(address).port);
   options.logger?.info({ port }, 'staff console listening');
   return { port, close: built.close };

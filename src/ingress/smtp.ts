@@ -18,6 +18,7 @@ import type { Config } from '../config/index.ts';
 import type { Executor } from '../db/index.ts';
 import type { SubmissionQueue } from '../queue/index.ts';
 import { type Problem, ProblemError, problem } from '../shared/errors.ts';
+import { listenFailure } from '../shared/index.ts';
 import { acceptMessage, isTemporary } from './accept.ts';
 import { DataGate } from './data-gate.ts';
 import { receiveMessage } from './data-receiver.ts';
@@ -376,11 +377,15 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
   const port = await new Promise<number>((resolve, reject) => {
     const onError = (error: Error) => {
       reject(
-        new ProblemError(
-          problem(
-            'E_SMTP_LISTEN',
-            `cannot listen on ${config.smtp.host}:${config.smtp.port}: ${error.message}`,
-          ),
+        listenFailure(
+          {
+            code: 'E_SMTP_LISTEN',
+            what: 'SMTP',
+            host: config.smtp.host,
+            port: config.smtp.port,
+            variables: 'SMTP_HOST/SMTP_PORT',
+          },
+          error,
         ),
       );
     };

@@ -4,6 +4,7 @@
  * deployment is scraped and probed the same way, on CONSOLE_HOST:CONSOLE_PORT.
  */
 import Fastify from 'fastify';
+import { listenFailure } from '../shared/index.ts';
 import { type OpsRoutesOptions, opsRoutes } from './routes.ts';
 
 export interface OpsServerOptions extends OpsRoutesOptions {
@@ -31,6 +32,15 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     return { port: Number(new URL(address).port), close: () => app.close() };
   } catch (error) {
     await app.close();
-    throw error;
+    throw listenFailure(
+      {
+        code: 'E_OPS_LISTEN',
+        what: 'the operations endpoints (/metrics, /healthz, /readyz)',
+        host,
+        port,
+        variables: 'CONSOLE_HOST/CONSOLE_PORT',
+      },
+      error,
+    );
   }
 }

@@ -116,7 +116,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   // If the daemon exits without stop() (an uncaught error), the child must not outlive it.
   const onExit = () => child.kill('SIGTERM');
   process.once('exit', onExit);
-  options.logger?.info({ socketPath, pid: child.pid }, 'embedded redis-server started');
+  options.logger?.info({ socketPath, redisPid: child.pid }, 'embedded redis-server started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -185,7 +185,7 @@ async function takeOverLeftoverServer(dir: string, socketPath: string, logger?: 
       ),
     );
   }
-  logger?.warn({ pid: leftover, socketPath }, 'stopping a redis-server left behind by a previous run');
+  logger?.warn({ redisPid: leftover, socketPath }, 'stopping a redis-server left behind by a previous run');
   process.kill(leftover, 'SIGTERM');
   for (let i = 0; i < 100 && isProcessAlive(leftover); i++) await sleep(100);
   if (isProcessAlive(leftover)) process.kill(leftover, 'SIGKILL');

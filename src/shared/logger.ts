@@ -3,6 +3,7 @@
  * redaction, whoever wrote the line.
  */
 import pino, { type Logger } from 'pino';
+import { humanDestination } from './human-log.ts';
 import { redactApiKey } from './redact.ts';
 
 /** Deeper than this, an object is written as its scrubbed JSON text (a bound on the walk, not on the scrubbing). */
@@ -27,22 +28,44 @@ function jsonText(value: object): string {
   }
 }
 
+/**
+ * Keys every line already has (pino's own and our base). pino does not merge a field of the same
+ * name, it writes the key twice, and JSON readers keep one at random: such a field is renamed
+ * `pid_`, `name_`...
+ */
+const LINE_KEYS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'name']);
+
+function withoutLineKeys(fields: unknown): unknown {
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return fields;
+  if (!Object.keys(fields).some((key) => LINE_KEYS.has(key))) return fields;
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [LINE_KEYS.has(key) ? `${key}_` : key, value]),
+  );
+}
+
 export function createLogger(options: {
   level: string;
   name?: string;
   destination?: NodeJS.WritableStream;
+  /** Human lines (time, level label, message, fields) instead of JSON: for a person at a terminal. */
+  human?: boolean;
 }): Logger {
+  const out = options.destination ?? process.stdout;
   return pino(
     {
       level: options.level,
       base: { name: options.name ?? 'hostmasterd', pid: process.pid },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((a) => scrub(a)) as Parameters<typeof method>);
+          const scrubbed = args.map((a) => scrub(a));
+          if (scrubbed.length > 1 || typeof scrubbed[0] === 'object') {
+            scrubbed[0] = withoutLineKeys(scrubbed[0]);
+          }
+          method.apply(this, scrubbed as Parameters<typeof method>);
         },
       },
     },
-    options.destination ?? process.stdout,
+    options.human ? humanDestination(out) : out,
   );
 }
 

@@ -4,8 +4,6 @@
  * 65 when the input is refused for good.
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +11,7 @@ import { EXIT_ACCEPTED, EXIT_DATAERR, EXIT_TEMPFAIL, submitCommand } from '../..
 import type { Config } from '../../src/config/index.ts';
 import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
+import { REPO, submissionId } from '../pipeline/support/processes.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { freePort } from '../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
@@ -74,7 +73,7 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
     const raw = templateMail({ messageId: '<piped@isp.example>' });
     const run = await submit(config, raw, ['bounce+123@isp.example', 'hostmaster@rir.example']);
     expect(run.code).toBe(EXIT_ACCEPTED);
-    const id = run.stdout.trim();
+    const id = submissionId(run.stdout);
     expect(id).toMatch(/^S[0-9A-Z]{26}$/);
     const stored = await row(id);
     expect(stored?.via).toBe('stdin');
@@ -84,14 +83,14 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
 
     const again = await submit(config, raw);
     expect(again.code).toBe(EXIT_ACCEPTED);
-    expect(again.stdout.trim()).toBe(id);
+    expect(submissionId(again.stdout)).toBe(id);
   });
 
   it('drops the mbox "From " line some MTA pipes put first', async () => {
     const raw = templateMail({ messageId: '<mbox@isp.example>' });
     const run = await submit(config, `From noc@isp.example Mon Mar  2 10:00:00 2026\n${raw}`);
     expect(run.code).toBe(EXIT_ACCEPTED);
-    expect((await row(run.stdout.trim()))?.raw.toString()).toBe(raw);
+    expect((await row(submissionId(run.stdout)))?.raw.toString()).toBe(raw);
   });
 
   it('refuses for good (65) empty input, something that is not a mail, and a message over the limit', async () => {
@@ -129,34 +128,33 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
     expect(run.stderr).toMatch(/E_DATABASE_UNAVAILABLE/);
   });
 
-  it.skipIf(!fs.existsSync(path.resolve('src/cli.ts')))(
-    'works as a real child process: hostmasterd submit < msg.eml',
-    async () => {
-      const raw = templateMail({ messageId: '<child-process@isp.example>' });
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'submit'], {
-        env: {
-          PATH: process.env['PATH'],
-          DATA_DIR: config.dataDir,
-          DATABASE_URL: databaseUrl,
-          REDIS_URL: redis.url,
-          HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.stdin.end(raw);
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-      const id = stdout.trim();
-      expect((await row(id))?.messageId).toBe('<child-process@isp.example>');
-      expect(await queue.hasJob(id)).toBe(true);
-    },
-  );
+  it('works as a real child process: hostmasterd submit < msg.eml', async () => {
+    const raw = templateMail({ messageId: '<child-process@isp.example>' });
+    // From whatever directory the tests run in: the repository is found from this file.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'submit'], {
+      cwd: REPO,
+      env: {
+        PATH: process.env['PATH'],
+        DATA_DIR: config.dataDir,
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redis.url,
+        HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.stdin.end(raw);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const id = submissionId(stdout);
+    expect((await row(id))?.messageId).toBe('<child-process@isp.example>');
+    expect(await queue.hasJob(id)).toBe(true);
+  });
 });

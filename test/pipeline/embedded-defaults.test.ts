@@ -2,7 +2,8 @@
  * The README's try-it, exactly as a newcomer runs it: `hostmasterd demo`, `hostmasterd start`
  * on the embedded defaults (PGlite and a private redis-server under DATA_DIR, replies as .eml
  * files in DATA_DIR/outbox), the example mail handed over with `hostmasterd submit` and sent
- * over SMTP with nodemailer; the reply files hold the tickets. SIGTERM stops it cleanly.
+ * over SMTP with nodemailer; the reply files hold the tickets and `hostmasterd outbox` shows the
+ * latest decoded. SIGTERM stops it cleanly.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,13 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { parseReply } from '../../src/replies/index.ts';
-import { type DaemonProcess, processEnv, runCommand, startDaemonProcess } from './support/processes.ts';
+import {
+  type DaemonProcess,
+  processEnv,
+  runCommand,
+  startDaemonProcess,
+  submissionId,
+} from './support/processes.ts';
 
 const fixture = (name: string) =>
   fs.readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url), 'utf8');
@@ -45,14 +52,29 @@ describe('hostmasterd start on embedded defaults (the README example)', () => {
     expect(demo.stdout).toContain(`API key: ${DEMO_API_KEY}`);
 
     daemon = await startDaemonProcess([], env, 60_000);
-    const example = fixture('plain-reassign-simple-5.0.eml').replace(
+    // The form templates/ publishes today, as the README sends it.
+    const example = fixture('reassign-simple-5.3.eml').replace(
       /^Subject: .*$/m,
       `Subject: SWIP ${DEMO_API_KEY}`,
     );
     const submitted = await runCommand(['submit'], env, example);
     expect(submitted.code, submitted.stderr).toBe(0);
+    const submission = submissionId(submitted.stdout);
+    expect(submitted.stdout).toBe(`Submission: ${submission}\n`);
     const outbox = path.join(env['DATA_DIR']!, 'outbox');
     await replyFiles(outbox, 1);
+
+    // `hostmasterd outbox` prints that one reply decoded: headers, then the text as mail shows it.
+    const shown = await runCommand(['outbox'], env);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(
+      /^File: .*\.eml\nFrom: .+\nTo: .*noc@demo-isp\.example.*\nDate: .+\nSubject: .+\n\n/,
+    );
+    expect(shown.stdout).toContain(`Submission: ${submission}\n`);
+    expect(shown.stdout).toMatch(/^Template .*: ARIN-REASSIGN-SIMPLE-5\.3$/m);
+    expect(shown.stdout).toMatch(/^Status: APPROVED$/m);
+    expect(shown.stdout).not.toMatch(/=\r?\n|=[0-9A-F]{2}/);
+    expect(shown.stdout).not.toContain(DEMO_API_KEY);
 
     // The next day the customer leaves: the 4.1 removal of the same net, over SMTP.
 
@@ -85,7 +107,7 @@ describe('hostmasterd start on embedded defaults (the README example)', () => {
       replies.push(parsed.value);
     }
     const byForm = new Map(replies.map((r) => [r.blocks[0]?.form, r]));
-    for (const form of ['ARIN-REASSIGN-SIMPLE-5.0', 'ARIN-REASSIGN-SIMPLE-4.1']) {
+    for (const form of ['ARIN-REASSIGN-SIMPLE-5.3', 'ARIN-REASSIGN-SIMPLE-4.1']) {
       const reply = byForm.get(form);
       expect(reply?.blocks).toHaveLength(1);
       expect(reply!.blocks[0]!.status).toBe('APPROVED');

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { netByName, replyFor } from './support/outcomes.ts';
-import { processEnv, runCommand } from './support/processes.ts';
+import { processEnv, runCommand, submissionId } from './support/processes.ts';
 
 const fixture = (name: string) =>
   fs.readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url), 'utf8');
@@ -32,7 +32,7 @@ describe('hostmasterd submit, piped from an MTA (postgres)', () => {
     const raw = fixture('mta-pipe-reassign-simple.eml').replace('SWIP-KEY', DEMO_API_KEY);
     const result = await runCommand(['submit', 'noc@demo-isp.example', 'hostmaster@localhost'], env, raw);
     expect(result.code, result.stderr).toBe(0);
-    const id = result.stdout.trim();
+    const id = submissionId(result.stdout);
     expect(id).toMatch(/^S[0-9A-Z]+$/);
 
     const reply = await replyFor(stack.sink, id);
@@ -46,7 +46,7 @@ describe('hostmasterd submit, piped from an MTA (postgres)', () => {
     // The MTA delivers the same message again (it did not see our exit code): nothing new.
     const again = await runCommand(['submit', 'noc@demo-isp.example', 'hostmaster@localhost'], env, raw);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout.trim()).toBe(id);
+    expect(submissionId(again.stdout)).toBe(id);
   });
 
   it('exits 65 for something that is not a mail at all', async () => {

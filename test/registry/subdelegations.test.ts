@@ -2,7 +2,7 @@
  * Reallocations and detailed reassignments to downstream orgs, the legacy forms that create the
  * org and POCs they carry, Net-Mod changes and removals, and the staff-review cases.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import {
   childrenOfNet,
@@ -51,15 +51,32 @@ describe.each(BACKENDS)('reallocations, detailed reassignments and Net-Mod on %s
   const count = async (table: typeof tables.pocs | typeof tables.orgs | typeof tables.nets) =>
     (await database.db.select().from(table)).length;
 
-  beforeAll(async () => {
+  // Each test starts from the demo registry alone, so any one of them runs (and fails) on its own.
+  beforeEach(async () => {
     database = await openDemoDatabase(kind);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await database?.close();
   });
 
+  /** The demo ISP reallocates 198.51.100.128/26 to OTHERISP-1 (NET-198-51-100-128-1). */
+  const reallocateToOther = async () =>
+    applied(await run((tx) => reallocate(tx, customer, toOther('198.51.100.128/26'))));
+  /** A simple reassignment to a customer inside that reallocation. */
+  const reassignInsideReallocation = async () =>
+    applied(
+      await run((tx) =>
+        createSimpleReassignment(tx, customer, {
+          range: range('198.51.100.128/29'),
+          originAs: [],
+          customer: { name: 'Downstream Customer', privateResidence: false, address: homeAddress },
+          publicComments: [],
+        }),
+      ),
+    );
+
   it('reallocates part of an allocation to a downstream org, with its resource POCs', async () => {
-    const outcome = applied(await run((tx) => reallocate(tx, customer, toOther('198.51.100.128/26'))));
+    const outcome = await reallocateToOther();
     expect(outcome.handles).toEqual({ net: 'NET-198-51-100-128-1' });
     expect((await findNetByHandle(database.db, 'NET-198-51-100-128-1'))?.parentHandle).toBe(
       'NET-198-51-100-0-1',
@@ -76,16 +93,8 @@ describe.each(BACKENDS)('reallocations, detailed reassignments and Net-Mod on %s
   });
 
   it('places a customer in the most specific net: a reassignment inside a reallocation hangs below the reallocation', async () => {
-    const outcome = applied(
-      await run((tx) =>
-        createSimpleReassignment(tx, customer, {
-          range: range('198.51.100.128/29'),
-          originAs: [],
-          customer: { name: 'Downstream Customer', privateResidence: false, address: homeAddress },
-          publicComments: [],
-        }),
-      ),
-    );
+    await reallocateToOther();
+    const outcome = await reassignInsideReallocation();
     expect((await findNetByHandle(database.db, outcome.handles['net']!))?.parentHandle).toBe(
       'NET-198-51-100-128-1',
     );
@@ -222,26 +231,13 @@ describe.each(BACKENDS)('reallocations, detailed reassignments and Net-Mod on %s
   });
 
   it('refuses IPv6 longer than a /64 but accepts a /60 (to an org holding no IPv6 yet)', async () => {
-    const tooSmall = await run((tx) =>
-      reassignDetailed(
-        tx,
-        customer,
-        toOther('2001:db8:ffff::/65', { downstreamOrg: { handle: 'WIDGETWO-1' } }),
-      ),
-    );
+    const tooSmall = await run((tx) => reassignDetailed(tx, customer, toOther('2001:db8:ffff::/65')));
     expect(!tooSmall.ok && tooSmall.error.code).toBe('E_PREFIX_TOO_SMALL');
-    applied(
-      await run((tx) =>
-        reassignDetailed(
-          tx,
-          customer,
-          toOther('2001:db8:ffff::/60', { downstreamOrg: { handle: 'WIDGETWO-1' } }),
-        ),
-      ),
-    );
+    applied(await run((tx) => reassignDetailed(tx, customer, toOther('2001:db8:ffff::/60'))));
   });
 
   it("modifies a net's name, POCs and reverse name servers; a POC that does not exist changes nothing", async () => {
+    await reallocateToOther();
     const net = range('198.51.100.128/26');
     const refused = await run((tx) =>
       modifyNet(tx, customer, net, { networkName: 'RENAMED', techPoc: 'GHOST1-ARIN' }),
@@ -279,6 +275,8 @@ describe.each(BACKENDS)('reallocations, detailed reassignments and Net-Mod on %s
   });
 
   it('sends removal of a net that still has children to staff review; once approved, removes the subtree and keeps customers', async () => {
+    await reallocateToOther();
+    await reassignInsideReallocation();
     const net = range('198.51.100.128/26');
     const children = await childrenOfNet(database.db, 'NET-198-51-100-128-1');
     expect(children).toHaveLength(1);

@@ -114,3 +114,10 @@ export async function startDaemonProcess(
     },
   };
 }
+
+/** The id in `hostmasterd submit`'s `Submission: <id>` line; throws when there is none. */
+export function submissionId(stdout: string): string {
+  const match = /^Submission: (\S+)$/m.exec(stdout);
+  if (!match) throw new Error(`no "Submission: <id>" line in: ${JSON.stringify(stdout)}`);
+  return match[1]!;
+}

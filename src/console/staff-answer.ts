@@ -6,8 +6,8 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config/index.ts';
 import type { AnswerTrust, Submission, Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { headerRecipients, holdsKey, redactApiKeys } from '../replies/redact.ts';
-import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { headerRecipients, holdsKey } from '../replies/index.ts';
+import { fail, ok, problem, type Result, redactApiKeys } from '../shared/index.ts';
 
 export interface StaffAnswer {
   readonly submissionId: string;

@@ -34,7 +34,7 @@ export {
   parseReply,
   parseReplyText,
 } from './parse.ts';
-export { redactApiKeys } from './redact.ts';
+export { headerRecipients, holdsKey } from './redact.ts';
 export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
 export {
   type BackoffPolicy,

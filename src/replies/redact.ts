@@ -4,10 +4,8 @@
  * `keyFreeHeaders`, so an API key that slipped into an echo, a note, an error sentence, a
  * Subject, a Message-ID or an address never reaches a mailbox.
  */
-import { redactApiKeys } from '../shared/redact.ts';
+import { redactApiKeys } from '../shared/index.ts';
 import type { TextMail } from './mime.ts';
-
-export { redactApiKeys } from '../shared/redact.ts';
 
 /** Whether a header value holds anything a person would read as a key (or the start of one). */
 export const holdsKey = (value: string): boolean => redactApiKeys(value) !== value;

@@ -8,7 +8,7 @@ import { redactApiKeys } from '../shared/index.ts';
 import type { TextMail } from './mime.ts';
 
 /** Whether a header value holds anything a person would read as a key (or the start of one). */
-export const holdsKey = (value: string): boolean => redactApiKeys(value) !== value;
+export const headerHoldsKey = (value: string): boolean => redactApiKeys(value) !== value;
 
 /**
  * What the To header says when an address holds a key (`API-7F3A-...@isp.example` in a
@@ -21,7 +21,7 @@ export const UNDISCLOSED_RECIPIENTS = 'undisclosed-recipients:;';
 /** The To header for these recipients: themselves, or UNDISCLOSED_RECIPIENTS if any holds a key. */
 export function headerRecipients<T extends string | readonly string[]>(to: T): T | string {
   const all: readonly string[] = typeof to === 'string' ? [to] : to;
-  return all.some(holdsKey) ? UNDISCLOSED_RECIPIENTS : to;
+  return all.some(headerHoldsKey) ? UNDISCLOSED_RECIPIENTS : to;
 }
 
 /**
@@ -33,13 +33,13 @@ export function keyFreeHeaders(mail: TextMail): TextMail {
   const headers = mail.headers
     ? Object.fromEntries(Object.entries(mail.headers).map(([name, value]) => [name, redactApiKeys(value)]))
     : undefined;
-  const references = mail.references?.filter((id) => !holdsKey(id));
+  const references = mail.references?.filter((id) => !headerHoldsKey(id));
   const { inReplyTo: _, references: __, headers: ___, ...rest } = mail;
   return {
     ...rest,
     to: headerRecipients(mail.to),
     subject: redactApiKeys(mail.subject),
-    ...(mail.inReplyTo !== undefined && !holdsKey(mail.inReplyTo) ? { inReplyTo: mail.inReplyTo } : {}),
+    ...(mail.inReplyTo !== undefined && !headerHoldsKey(mail.inReplyTo) ? { inReplyTo: mail.inReplyTo } : {}),
     ...(references?.length ? { references } : {}),
     ...(headers ? { headers } : {}),
   };

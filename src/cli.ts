@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { CommandDeps } from './commands/types.ts';
 import { type Config, loadConfig } from './config/index.ts';
-import { ProblemError } from './shared/errors.ts';
+import { ProblemError } from './shared/index.ts';
 
 const USAGE = `Usage: hostmasterd <command> [options]
 

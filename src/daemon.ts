@@ -21,7 +21,7 @@ import {
   startEmbeddedRedis,
 } from './queue/index.ts';
 import { loadReplyTexts, type OutboxSender, startOutboxSender } from './replies/index.ts';
-import type { Logger } from './shared/logger.ts';
+import type { Logger } from './shared/index.ts';
 import { formVersionNames } from './templates/index.ts';
 import { startWorker } from './worker/index.ts';
 

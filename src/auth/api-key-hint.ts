@@ -3,7 +3,7 @@
  * redacted form (shared/redact.ts) for a well-formed key; a malformed one is not shown at all,
  * since it may be a real key with a typo. (Digests live in one place: registry's `apiKeyDigest`.)
  */
-import { redactKey } from '../shared/redact.ts';
+import { redactKey } from '../shared/index.ts';
 
 export function apiKeyHint(key: string): string {
   const trimmed = key.trim();

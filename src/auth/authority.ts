@@ -42,7 +42,7 @@ import {
   holderFlags,
   NET_TYPE_WORDS,
 } from '../registry/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import type { Requester } from './requester.ts';
 
 type Authority = Promise<Result<void, Problem>>;

@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import type { SenderAuthMode } from '../config/index.ts';
 import { type Executor, queryRows, tables } from '../db/index.ts';
 import { type Actor, apiKeyDigest, isApiKey } from '../registry/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { apiKeyHint } from './api-key-hint.ts';
 import type { SenderVerdict } from './sender-verdict.ts';
 

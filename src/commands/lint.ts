@@ -5,18 +5,15 @@
  * API keys are only ever shown redacted.
  */
 import { readFile } from 'node:fs/promises';
-import { headerBlock } from '../ingress/index.ts';
 import { formatRange } from '../ip/index.ts';
-import { extractMail, readReplyHeaders } from '../mail/index.ts';
+import { extractMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
 import { shouldReply } from '../replies/index.ts';
-import { formatProblem } from '../shared/errors.ts';
-import { redactKey } from '../shared/redact.ts';
+import { formatProblem, redactApiKeys, redactKey } from '../shared/index.ts';
 import {
   type DownstreamOrg,
   type ParsedTemplate,
   type PocReference,
   parseSubmission,
-  redactApiKeys,
   type TemplateRequest,
 } from '../templates/index.ts';
 
@@ -35,7 +32,10 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 
 /** A mail file starts with header lines (`Name: value`, folded lines) and names a mail header we know. */
 export function looksLikeMail(text: string): boolean {
-  const head = text.replace(/\r\n/g, '\n').split('\n\n', 1)[0] ?? '';
+  const head = headerBlock(Buffer.from(text, 'utf8'))
+    .toString('utf8')
+    .replace(/\r\n/g, '\n')
+    .replace(/\r$/, '');
   const lines = head.split('\n').filter((l) => l.length > 0);
   if (lines.length === 0) return false;
   const allHeaders = lines.every((l) => /^[\x21-\x39\x3b-\x7e]+:/.test(l) || /^[ \t]/.test(l));

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { type DatabaseHandle, openDatabase } from '../db/index.ts';
 import { parseSeed, type SeedDocument, type SeedSummary, seedRegistry } from '../registry/index.ts';
-import { formatProblem, ProblemError } from '../shared/errors.ts';
+import { formatProblem, ProblemError } from '../shared/index.ts';
 import type { CommandDeps } from './types.ts';
 
 export const EX_USAGE = 64;

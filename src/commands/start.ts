@@ -1,5 +1,5 @@
 import { startDaemon } from '../daemon.ts';
-import { createLogger } from '../shared/logger.ts';
+import { createLogger } from '../shared/index.ts';
 import type { CommandDeps } from './types.ts';
 
 /** Runs until SIGTERM or SIGINT, then shuts down gracefully (a second signal forces the exit). */

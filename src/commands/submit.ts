@@ -19,7 +19,7 @@ import nodemailer from 'nodemailer';
 import { type DatabaseHandle, openDatabase } from '../db/index.ts';
 import { acceptMessage, isTemporary, readMessageHead, storeSubmission } from '../ingress/index.ts';
 import { pingRedisSocket, SubmissionQueue } from '../queue/index.ts';
-import { formatProblem, type Problem, ProblemError } from '../shared/errors.ts';
+import { formatProblem, type Problem, ProblemError } from '../shared/index.ts';
 import type { CommandDeps } from './types.ts';
 
 export const EXIT_ACCEPTED = 0;

@@ -3,7 +3,7 @@
  * No other module reads process.env: they are handed a Config.
  */
 import path from 'node:path';
-import { ProblemError, problem } from '../shared/errors.ts';
+import { ProblemError, problem } from '../shared/index.ts';
 
 export const ROLES = ['ingress', 'worker', 'console'] as const;
 export type Role = (typeof ROLES)[number];

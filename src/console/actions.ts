@@ -24,7 +24,7 @@ import {
   type UnsignedStaffJob,
 } from '../queue/index.ts';
 import type { RecipientReplyLimit } from '../replies/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { showAddress } from './addresses.ts';
 import { hideKeys } from './key-hiding.ts';
 import type { Flash } from './sessions.ts';

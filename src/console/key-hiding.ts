@@ -16,7 +16,7 @@
  * encoded-words and uuencoded blocks holding a key are replaced by their decoded text,
  * redacted and marked.
  */
-import { redactKeyShapes } from '../shared/key-shapes.ts';
+import { redactKeyShapes } from '../shared/index.ts';
 import {
   decodeBase64,
   encodedWordReadings,

@@ -5,7 +5,7 @@
  * TextDecoder lacks. Liberal on purpose: they undo what a person could undo, not only what the
  * RFCs allow. Pure, bytes or text in, text out; nothing here throws on bad input.
  */
-import { decodeText, decodeWindows1252 } from '../mail/decode.ts';
+import { decodeText, guessCharset } from '../mail/index.ts';
 
 /** One way of reading bytes as text, and its name for the page (`UTF-16LE`). */
 export interface Reading {
@@ -74,7 +74,7 @@ export function looksLikeBase64(text: string): boolean {
 /** `Content-Transfer-Encoding` -> the decoding it asks for; anything unknown is taken as is. */
 export type TransferEncoding = 'identity' | 'quoted-printable' | 'base64';
 
-export function transferEncodingOf(value: string | undefined): TransferEncoding {
+export function parseTransferEncoding(value: string | undefined): TransferEncoding {
   const name = (value ?? '')
     .replace(/\([^)]*\)/g, '')
     .trim()
@@ -110,32 +110,6 @@ function decodeUtf7(bytes: Uint8Array): string {
       const wide = decodeBase64(shifted);
       return new TextDecoder('utf-16be').decode(wide.subarray(0, wide.length - (wide.length % 2)));
     });
-}
-
-let high1252: string | undefined;
-/** What Windows-1252 makes of 0x80-0x9F (decode.ts's table). */
-function windows1252High(): string {
-  high1252 ??= decodeWindows1252(Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i));
-  return high1252;
-}
-
-/**
- * `decodeText`'s guess for bytes without a label (UTF-8 if they are, else Windows-1252), at the
- * speed a multi-megabyte attachment needs: Latin-1 with 0x80-0x9F mapped.
- */
-function guessUtf8OrWindows1252(bytes: Uint8Array): Reading {
-  try {
-    return {
-      label: 'UTF-8',
-      text: new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, ''),
-    };
-  } catch {
-    const high = windows1252High();
-    const text = Buffer.from(bytes)
-      .toString('latin1')
-      .replace(/[\x80-\x9f]/g, (c) => high.charAt(c.charCodeAt(0) - 0x80));
-    return { label: 'WINDOWS-1252', text };
-  }
 }
 
 /** The charset the bytes name by their byte order mark, if any (it wins over any label). */
@@ -197,7 +171,7 @@ export function decodeCharset(bytes: Uint8Array, charset?: string): Reading {
     case '': {
       const order = wideByteOrder(bytes);
       if (order) return { label: order, text: decodeText(bytes, order.toLowerCase()) };
-      return guessUtf8OrWindows1252(bytes);
+      return guessCharset(bytes);
     }
     default:
       return { label: label.toUpperCase(), text: decodeText(bytes, label) };

@@ -25,10 +25,10 @@ import {
   findEncodedWords,
   looksLikeBase64,
   parseStructured,
+  parseTransferEncoding,
   readings,
   type TransferEncoding,
   transferDecode,
-  transferEncodingOf,
 } from './mime-decoding.ts';
 
 export interface Header {
@@ -279,7 +279,7 @@ function renderEntity(bin: string, depth: number, defaultType: string): string {
   let out = entity.fields.map((f) => viewField(f).lines).join('') + entity.separator;
   const contentType = parseStructured(fieldValue(entity.fields, 'content-type') ?? defaultType);
   const type = contentType.value.toLowerCase();
-  const transfer = transferEncodingOf(fieldValue(entity.fields, 'content-transfer-encoding'));
+  const transfer = parseTransferEncoding(fieldValue(entity.fields, 'content-transfer-encoding'));
   const boundary = contentType.parameters.get('boundary');
   const charset = contentType.parameters.get('charset');
   if (depth < MAX_NESTING && type.startsWith('multipart/') && boundary) {
@@ -296,7 +296,7 @@ function renderEntity(bin: string, depth: number, defaultType: string): string {
 }
 
 /** The top-level header fields, unfolded, API keys hidden (decoded where a key needs it). */
-export function readHeaders(raw: Buffer): Header[] {
+export function readRawHeaderFields(raw: Buffer): Header[] {
   return searchingOnce(() => {
     const headers: Header[] = [];
     for (const field of splitEntity(raw.toString('latin1')).fields) {

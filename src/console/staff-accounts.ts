@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { DECOY_HASH, hashPassword, passwordWeakness, verifyPassword } from './passwords.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 

@@ -6,7 +6,7 @@ import { and, asc, eq, or } from 'drizzle-orm';
 import type { Database, StoredProblem } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { hideKeysIn } from './key-hiding.ts';
-import { type Header, readHeaders, redactRawMessage } from './raw-message.ts';
+import { type Header, readRawHeaderFields, redactRawMessage } from './raw-message.ts';
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
 
@@ -48,7 +48,7 @@ export interface SubmissionView {
   readonly audit: readonly Row<typeof tables.auditLog>[];
 }
 
-export async function loadSubmission(db: Database, id: string): Promise<SubmissionView | undefined> {
+export async function loadSubmissionView(db: Database, id: string): Promise<SubmissionView | undefined> {
   const [found] = await db.select().from(tables.submissions).where(eq(tables.submissions.id, id));
   if (!found) return undefined;
   const { raw, ...submission } = found;
@@ -81,7 +81,7 @@ export async function loadSubmission(db: Database, id: string): Promise<Submissi
     // Every text a sender wrote or that quotes them goes through hideKeys: a key written into a
     // Message-ID, an envelope address or an escaped form is hidden as in the raw view.
     submission: hideKeysIn(submission),
-    headers: readHeaders(raw),
+    headers: readRawHeaderFields(raw),
     raw: redactRawMessage(raw),
     // The rest, every column: a form name read off the Template line, a recipient taken from
     // Reply-To, a delivery error or audit note quoting either can hold a key.

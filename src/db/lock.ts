@@ -4,8 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ProblemError, problem } from '../shared/errors.ts';
-import { isProcessAlive } from '../shared/process.ts';
+import { isProcessAlive, ProblemError, problem } from '../shared/index.ts';
 
 export function acquireDirectoryLock(dir: string): () => void {
   const lockPath = path.join(dir, '.hostmasterd.lock');

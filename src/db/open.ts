@@ -13,7 +13,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/index.ts';
-import { ProblemError, problem } from '../shared/errors.ts';
+import { ProblemError, problem } from '../shared/index.ts';
 import type { Database, DatabaseHandle } from './database.ts';
 import { acquireDirectoryLock } from './lock.ts';
 import { keepErrorListener, PooledClient } from './lost-connection.ts';

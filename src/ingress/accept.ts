@@ -5,7 +5,7 @@
 import type { Executor } from '../db/index.ts';
 import type { SubmissionQueue } from '../queue/index.ts';
 import { withTimeout } from '../queue/index.ts';
-import { type ErrorCode, fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { type ErrorCode, fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { type IncomingMessage, type StoredSubmission, storeSubmission } from './store.ts';
 
 export interface AcceptDeps {

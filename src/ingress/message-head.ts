@@ -4,7 +4,8 @@
  * which may be megabytes), and nothing here decides anything about templates.
  */
 import { simpleParser } from 'mailparser';
-import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { headerBlock } from '../mail/index.ts';
+import { fail, ok, problem, type Result } from '../shared/index.ts';
 
 export interface MessageHead {
   /** As written, angle brackets included; '' when the message has none. */
@@ -37,14 +38,6 @@ export function storableHeaderValue(value: string, maxBytes = 998): string {
 const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+:/;
 /** Headers longer than this are not a mail we want (and would be costly to parse). */
 const MAX_HEADER_BYTES = 256 * 1024;
-
-/** The header block: everything before the first empty line (the whole message if there is none). */
-export function headerBlock(raw: Buffer): Buffer {
-  const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
-  const ends = [crlf, lf].filter((i) => i >= 0);
-  return ends.length === 0 ? raw : raw.subarray(0, Math.min(...ends));
-}
 
 /** Whether the bytes hold anything but white space; stops at the first that is not (no copy of a large message). */
 function isBlank(raw: Buffer): boolean {

@@ -17,8 +17,7 @@ import {
 import type { Config } from '../config/index.ts';
 import type { Executor } from '../db/index.ts';
 import type { SubmissionQueue } from '../queue/index.ts';
-import { type Problem, ProblemError, problem } from '../shared/errors.ts';
-import { listenFailure } from '../shared/index.ts';
+import { listenFailure, type Problem, ProblemError, problem } from '../shared/index.ts';
 import { acceptMessage, isTemporary } from './accept.ts';
 import { DataGate } from './data-gate.ts';
 import { receiveMessage } from './data-receiver.ts';

@@ -7,8 +7,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { type Executor, isDataRefusal, type SubmissionState, tables } from '../db/index.ts';
-import { describeError, fail, ok, problem, type Result } from '../shared/errors.ts';
-import { redactApiKey } from '../shared/redact.ts';
+import { describeError, fail, ok, problem, type Result, redactApiKey } from '../shared/index.ts';
 import { deliveryDigest } from './delivery-digest.ts';
 import { type MessageHead, readMessageHead, storableHeaderValue } from './message-head.ts';
 import { newSubmissionId } from './submission-id.ts';

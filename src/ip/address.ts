@@ -2,7 +2,7 @@
  * IP address arithmetic on numbers (bigint), never on strings.
  * Pure: used by the template parser (syntax) and the registry (containment, overlap).
  */
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 
 export type IpVersion = 4 | 6;
 

@@ -8,7 +8,7 @@
  * relabelled; the raw message is kept as it came.
  */
 import { Splitter, type SplitterChunk } from '@zone-eu/mailsplit';
-import { isKnownCharset } from './decode.ts';
+import { guessCharset, isKnownCharset } from './decode.ts';
 
 /** Labels mailparser reads as UTF-8 without decoding (its own list); 8-bit bytes in them are a guess. */
 const READ_AS_UTF8 = new Set(['ascii', 'usascii']);
@@ -19,14 +19,7 @@ function needsGuess(charset: string | false): boolean {
   return !isKnownCharset(charset);
 }
 
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const isUtf8 = (bytes: Buffer): boolean => guessCharset(bytes).label === 'UTF-8';
 
 /** The transfer-decoded (base64, quoted-printable) bytes of one part's body. */
 async function contentOf(

@@ -6,7 +6,7 @@
  * `␀`), and forwarded messages (`message/rfc822`) are kept apart from the sender's own text.
  */
 import { type Attachment, type ParsedMail, simpleParser } from 'mailparser';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { labelUnlabelledText } from './charset.ts';
 import {
   decodeText,
@@ -15,7 +15,7 @@ import {
   replaceControlCharacters,
   trimTrailingNewlines,
 } from './decode.ts';
-import { readHeaders } from './headers.ts';
+import { readMailHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
 import { stripCleartextSignature } from './pgp.ts';
 import type { ExtractedMail, ForwardedMessage, MailHeaders, TextBlock, TextSource } from './types.ts';
@@ -149,7 +149,7 @@ async function extract(raw: Buffer, depth: number): Promise<Result<ExtractedMail
     return fail(problem('E_BAD_MIME', `the message could not be read as MIME: ${why.slice(0, 200)}`));
   }
   try {
-    const headers = cleanHeaders(readHeaders(parsed));
+    const headers = cleanHeaders(readMailHeaders(parsed));
     const pending: PendingBlock[] = [];
     const forwarded: ForwardedMessage[] = [];
     let pgpSigned = false;

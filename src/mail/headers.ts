@@ -36,7 +36,7 @@ function messageIds(value: string | string[] | undefined): string[] {
   return text.match(/<[^<>\s]+>/g) ?? text.split(/\s+/).filter(Boolean);
 }
 
-export function readHeaders(parsed: ParsedMail): MailHeaders {
+export function readMailHeaders(parsed: ParsedMail): MailHeaders {
   const raw = rawHeaders(parsed);
   const from = addresses(parsed.from)[0];
   const replyTo = addresses(parsed.replyTo)[0];

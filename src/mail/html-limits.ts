@@ -6,7 +6,7 @@
  * more. This scan is one pass over the characters, with no tree and no tokenizer, and stops at
  * the first limit passed.
  */
-import { type Problem, problem } from '../shared/errors.ts';
+import { type Problem, problem } from '../shared/index.ts';
 
 export interface HtmlLimits {
   /** Characters of HTML; a filled template is a few KiB even in the heaviest client's HTML. */

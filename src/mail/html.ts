@@ -4,7 +4,7 @@
  * HTML past the limits of html-limits.ts is refused before any parser sees it.
  */
 import { compile } from 'html-to-text';
-import { fail, ok, type Result } from '../shared/errors.ts';
+import { fail, ok, type Result } from '../shared/index.ts';
 import { checkHtml } from './html-limits.ts';
 
 /** Compiled once: html-to-text's `convert` recompiles its options on every call. */

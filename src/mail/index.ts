@@ -2,7 +2,10 @@
  * Mail: raw MIME -> text blocks and the headers that matter. Pure (no I/O).
  * Error codes: E_BAD_MIME, E_HTML_TOO_COMPLEX (HTML past HTML_LIMITS, and nothing else to read).
  */
+
+export { type CharsetGuess, decodeText, guessCharset } from './decode.ts';
 export { extractMail } from './extract.ts';
+export { headerBlock } from './header-block.ts';
 export { type ReplyHeaders, readReplyHeaders } from './headers.ts';
 export { HTML_LIMITS, type HtmlLimits } from './html-limits.ts';
 export { stripCleartextSignature } from './pgp.ts';

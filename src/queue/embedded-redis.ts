@@ -11,8 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { ProblemError, problem } from '../shared/errors.ts';
-import { isProcessAlive } from '../shared/process.ts';
+import { isProcessAlive, ProblemError, problem } from '../shared/index.ts';
 
 export interface EmbeddedRedisOptions {
   readonly socketPath: string;

@@ -4,7 +4,7 @@
  */
 import type { RedisOptions } from 'ioredis';
 import type { RedisTarget } from '../config/index.ts';
-import { ProblemError, problem } from '../shared/errors.ts';
+import { ProblemError, problem } from '../shared/index.ts';
 
 /** Where Redis is: the configured target, or a running embedded server (only its socket matters). */
 export type RedisLocation = RedisTarget | { readonly kind: 'socket'; readonly socketPath: string };

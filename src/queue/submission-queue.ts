@@ -7,7 +7,7 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, problem, type Result } from '../shared/index.ts';
 import { describeFailure, type JobFailure, jobIdFor, SUBMISSIONS_QUEUE, type SubmissionJob } from './jobs.ts';
 import { describeRedis, type RedisLocation, redisOptionsFor } from './redis-options.ts';
 import { withTimeout } from './timeout.ts';

@@ -6,7 +6,7 @@
  * instead of holding a thread (or the process) for as long as its parse would take.
  */
 import { Worker } from 'node:worker_threads';
-import { type Problem, problem } from '../shared/errors.ts';
+import { type Problem, problem } from '../shared/index.ts';
 import type { MessageReading, ReadOptions } from './read-message.ts';
 import type { ReadRequest } from './thread.ts';
 import { fromWire, type WireReading } from './wire.ts';

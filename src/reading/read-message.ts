@@ -3,7 +3,7 @@
  * part of a job, pure, so that it can run in a thread of its own (pool.ts) or in place (lint).
  */
 import { type ExtractedMail, extractMail } from '../mail/index.ts';
-import type { Problem } from '../shared/errors.ts';
+import type { Problem } from '../shared/index.ts';
 import { parseSubmission, type SubmissionParse } from '../templates/index.ts';
 
 export interface ReadOptions {

@@ -6,8 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { type Executor, type Transaction, tables } from '../db/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
-import { redactKey } from '../shared/redact.ts';
+import { fail, ok, type Problem, problem, type Result, redactKey } from '../shared/index.ts';
 import { writeAudit } from './audit.ts';
 import { findPoc } from './lookups.ts';
 import { checkEmails, checkHandle } from './rules.ts';

@@ -19,7 +19,7 @@ import {
   type Problem,
   problem,
   type Result,
-} from '../shared/errors.ts';
+} from '../shared/index.ts';
 import type { Outcome } from './types.ts';
 
 export const SIBLING_OVERLAP_CONSTRAINT = 'nets_sibling_no_overlap';

@@ -7,7 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange } from '../ip/index.ts';
-import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, problem, type Result } from '../shared/index.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { childrenOfNet, findPoc, netPocs } from './lookups.ts';

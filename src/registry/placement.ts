@@ -12,7 +12,7 @@ import {
   tables,
 } from '../db/index.ts';
 import { formatCidr, formatRange, type IpRange, rangeToCidrs } from '../ip/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { writeAudit } from './audit.ts';
 import { netNumbering, numberedInsert } from './handles.ts';
 import { holderFlags } from './holders.ts';

@@ -5,7 +5,7 @@
 
 import { eq } from 'drizzle-orm';
 import { type Executor, type Transaction, tables } from '../db/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { pocNumbering } from './handles.ts';

@@ -5,15 +5,20 @@
  */
 import countries from 'i18n-iso-countries';
 import { formatRange, type IpRange, rangeSize } from '../ip/index.ts';
-import { type ErrorCode, fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
 import {
   CUSTOMER_HANDLE,
+  type ErrorCode,
+  fail,
   HOSTNAME,
   NET_HANDLE,
   ORG_HANDLE,
+  ok,
   POC_HANDLE,
+  type Problem,
+  problem,
   REFERRAL_SERVER,
-} from '../shared/syntax.ts';
+  type Result,
+} from '../shared/index.ts';
 import type { OperationOptions, PostalAddress } from './types.ts';
 
 const EMAIL =

@@ -4,7 +4,7 @@
  * ISO 3166 alpha-2 code`). Pure: no database. Format documented in docs/seed-format.md.
  */
 import { type IpRange, parseRange } from '../ip/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { API_KEY_SHAPE, normalizeApiKey } from './accounts.ts';
 import { orgValues } from './orgs.ts';
 import { pocValues } from './pocs.ts';

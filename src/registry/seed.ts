@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { type Database, type Transaction, tables } from '../db/index.ts';
 import { contains, formatRange, overlaps } from '../ip/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { createAccount, ensureApiKey, findAccountByName, updateAccount } from './accounts.ts';
 import { toAuditJson, writeAudit } from './audit.ts';
 import {

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange, rangeSize } from '../ip/index.ts';
-import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, problem, type Result } from '../shared/index.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { completeReassignment, placeCustomerAndNet, type ReassignmentWrite } from './customer-and-net.ts';

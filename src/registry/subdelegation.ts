@@ -7,7 +7,7 @@
 import { and, eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import { formatRange } from '../ip/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { atomically } from './atomic.ts';
 import { findOrg, findPoc } from './lookups.ts';
 import { insertOrg } from './orgs.ts';

@@ -17,7 +17,7 @@ import {
   tables,
   writeTogether,
 } from '../db/index.ts';
-import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, problem, type Result } from '../shared/index.ts';
 import type { Ticket, TicketStatus } from './types.ts';
 
 export const TICKET_NUMBER = /^(\d{8})-X(\d{7})$/;

@@ -6,7 +6,7 @@
 import type { InferSelectModel } from 'drizzle-orm';
 import type { NetType, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
-import type { ErrorCode, Problem, Result } from '../shared/errors.ts';
+import type { ErrorCode, Problem, Result } from '../shared/index.ts';
 import type { AuditRow } from './audit.ts';
 import type { HandleReservations } from './handles.ts';
 
@@ -15,7 +15,7 @@ export type Poc = InferSelectModel<typeof tables.pocs>;
 export type Customer = InferSelectModel<typeof tables.customers>;
 export type Net = InferSelectModel<typeof tables.nets>;
 export type Ticket = InferSelectModel<typeof tables.tickets>;
-export type { NetPocRole, NetType, OrgPocRole, PocPhone, TicketStatus } from '../db/schema.ts';
+export type { NetPocRole, NetType, OrgPocRole, PocPhone, TicketStatus } from '../db/index.ts';
 
 /** Who asks for a change: written on every audit row. */
 export type Actor =

@@ -9,7 +9,7 @@ import { firstAddress } from './addresses.ts';
 import { digestBody, oneLine, singleBody } from './layout.ts';
 import { replyMessageId } from './message-id.ts';
 import { crlfLines, renderTextMail, type TextMailHeaders } from './mime.ts';
-import { holdsKey, keyFreeHeaders } from './redact.ts';
+import { headerHoldsKey, keyFreeHeaders } from './redact.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import {
   type OutgoingMail,
@@ -91,10 +91,10 @@ function subjectFor(
 function threading(request: ReplyRequest): { inReplyTo?: string; references?: string[] } {
   if (request.withoutOriginalText) return {};
   const original = request.originalMessageId?.trim();
-  const inReplyTo = original && !holdsKey(original) ? original : undefined;
+  const inReplyTo = original && !headerHoldsKey(original) ? original : undefined;
   const references = [...(request.originalReferences ?? []), ...(original ? [original] : [])]
     .map((r) => r.trim())
-    .filter((r, i, all) => r !== '' && all.indexOf(r) === i && !holdsKey(r));
+    .filter((r, i, all) => r !== '' && all.indexOf(r) === i && !headerHoldsKey(r));
   return {
     ...(inReplyTo ? { inReplyTo } : {}),
     ...(references.length ? { references } : {}),

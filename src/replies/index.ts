@@ -34,7 +34,7 @@ export {
   parseReply,
   parseReplyText,
 } from './parse.ts';
-export { redactApiKeys } from './redact.ts';
+export { headerHoldsKey, headerRecipients } from './redact.ts';
 export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
 export {
   type BackoffPolicy,

@@ -21,8 +21,7 @@
  *   <prose: what REJECTED / PENDING_REVIEW mean, or why the message was refused>
  *   <footer>
  */
-import { formatProblem, type Problem } from '../shared/errors.ts';
-import { redactApiKeys } from './redact.ts';
+import { formatProblem, type Problem, redactApiKeys } from '../shared/index.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import { type ReplyRequest, TEMPLATE_STATUSES, type TemplateReport, type TemplateStatus } from './types.ts';
 

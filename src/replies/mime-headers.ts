@@ -15,7 +15,7 @@
  *    over 0x7e and no '=?'; message ids get their angle brackets; an address without a name,
  *    or with a name of word characters (`_encodeAddressName`), is written as given;
  *  - mime-node `setContent()` + `getTransferEncoding()` + `_getTextEncoding()`, mime-funcs
- *    `isPlainText` / `hasLongerLines(…, 76)`: see transferEncodingOf.
+ *    `isPlainText` / `hasLongerLines(…, 76)`: see chooseTransferEncoding.
  *
  * Anything else returns undefined and renderTextMail takes nodemailer's path, which stays the
  * reference: test/replies/mime.test.ts holds both to the real `build()`.
@@ -93,7 +93,7 @@ export function fastHeaders(mail: TextMail): FastHeaders | undefined {
   if (references) fields.push('References', references.map(bracketed).join(' '));
   if (subject) fields.push('Subject', subject);
   fields.push('Message-ID', bracketed(messageId), 'Date', dateValue(date));
-  const transferEncoding = transferEncodingOf(text);
+  const transferEncoding = chooseTransferEncoding(text);
   if (transferEncoding) fields.push('Content-Transfer-Encoding', transferEncoding);
   fields.push('MIME-Version', '1.0', 'Content-Type', text ? 'text/plain; charset=utf-8' : 'text/plain');
 
@@ -116,7 +116,7 @@ const LETTER = /[A-Za-z]/;
  * (quoted-printable) when the characters `isPlainText` rejects are fewer than the ASCII letters, B
  * (base64) otherwise. Native regexps for the usual ASCII body, the counting loop only for the rest.
  */
-export function transferEncodingOf(text: string): TransferEncoding {
+export function chooseTransferEncoding(text: string): TransferEncoding {
   if (text === '') return false;
   if (!NOT_PLAIN.test(text)) {
     if (text.length <= 128 * 1024 && !LONGER_LINE.test(text)) return '7bit';

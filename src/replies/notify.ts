@@ -2,12 +2,14 @@
  * The short notice a registry sends to the points of contact of a record when a change touches
  * it (a POC modified, an org's contacts changed...). It goes through the same outbox as replies.
  */
+
+import { redactApiKeys } from '../shared/index.ts';
 import { addressesIn } from './addresses.ts';
 import { HEADER_SUBMISSION, HEADER_TICKET } from './compose.ts';
 import { oneLine } from './layout.ts';
 import { notificationMessageId } from './message-id.ts';
 import { crlfLines, renderTextMail } from './mime.ts';
-import { keyFreeHeaders, redactApiKeys } from './redact.ts';
+import { keyFreeHeaders } from './redact.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import type { OutgoingMail } from './types.ts';
 

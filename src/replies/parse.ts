@@ -5,7 +5,7 @@
  * lines we may add later inside a block).
  */
 import { simpleParser } from 'mailparser';
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { SUPERSEDES_LABEL } from './layout.ts';
 import { CONTRACT_LABELS, type ReplyLabels } from './texts.ts';
 import { TEMPLATE_STATUSES, type TemplateStatus, worstStatus } from './types.ts';

@@ -4,13 +4,11 @@
  * `keyFreeHeaders`, so an API key that slipped into an echo, a note, an error sentence, a
  * Subject, a Message-ID or an address never reaches a mailbox.
  */
-import { redactApiKeys } from '../shared/redact.ts';
+import { redactApiKeys } from '../shared/index.ts';
 import type { TextMail } from './mime.ts';
 
-export { redactApiKeys } from '../shared/redact.ts';
-
 /** Whether a header value holds anything a person would read as a key (or the start of one). */
-export const holdsKey = (value: string): boolean => redactApiKeys(value) !== value;
+export const headerHoldsKey = (value: string): boolean => redactApiKeys(value) !== value;
 
 /**
  * What the To header says when an address holds a key (`API-7F3A-...@isp.example` in a
@@ -23,7 +21,7 @@ export const UNDISCLOSED_RECIPIENTS = 'undisclosed-recipients:;';
 /** The To header for these recipients: themselves, or UNDISCLOSED_RECIPIENTS if any holds a key. */
 export function headerRecipients<T extends string | readonly string[]>(to: T): T | string {
   const all: readonly string[] = typeof to === 'string' ? [to] : to;
-  return all.some(holdsKey) ? UNDISCLOSED_RECIPIENTS : to;
+  return all.some(headerHoldsKey) ? UNDISCLOSED_RECIPIENTS : to;
 }
 
 /**
@@ -35,13 +33,13 @@ export function keyFreeHeaders(mail: TextMail): TextMail {
   const headers = mail.headers
     ? Object.fromEntries(Object.entries(mail.headers).map(([name, value]) => [name, redactApiKeys(value)]))
     : undefined;
-  const references = mail.references?.filter((id) => !holdsKey(id));
+  const references = mail.references?.filter((id) => !headerHoldsKey(id));
   const { inReplyTo: _, references: __, headers: ___, ...rest } = mail;
   return {
     ...rest,
     to: headerRecipients(mail.to),
     subject: redactApiKeys(mail.subject),
-    ...(mail.inReplyTo !== undefined && !holdsKey(mail.inReplyTo) ? { inReplyTo: mail.inReplyTo } : {}),
+    ...(mail.inReplyTo !== undefined && !headerHoldsKey(mail.inReplyTo) ? { inReplyTo: mail.inReplyTo } : {}),
     ...(references?.length ? { references } : {}),
     ...(headers ? { headers } : {}),
   };

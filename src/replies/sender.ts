@@ -18,7 +18,7 @@
  */
 import type { ReplyTransport } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
-import { describeError } from '../shared/errors.ts';
+import { describeError } from '../shared/index.ts';
 import { type ClaimedMail, claimDueMail, extendLease, markFailedAttempt, markSent } from './outbox.ts';
 import { type MailDelivery, openMailDelivery } from './transport.ts';
 

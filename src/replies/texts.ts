@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fail, ok, type Problem, ProblemError, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, ProblemError, problem, type Result } from '../shared/index.ts';
 
 /** Where the texts shipped with hostmasterd live. */
 export const REPLY_TEXTS_DIR = path.resolve(

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { ReplyTransport } from '../config/index.ts';
-import { redactApiKeys } from './redact.ts';
+import { redactApiKeys } from '../shared/index.ts';
 
 export interface MailToDeliver {
   readonly messageId: string;

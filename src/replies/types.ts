@@ -2,7 +2,7 @@
  * What the worker hands to the replies room, and what the room hands to the outbox.
  * These are values only: no database, no network.
  */
-import type { Problem } from '../shared/errors.ts';
+import type { Problem } from '../shared/index.ts';
 
 /** The outcome of one template, as written in replies (docs/reply-format.md, `Status:`). */
 export type TemplateStatus = 'APPROVED' | 'REJECTED' | 'PENDING_REVIEW';

@@ -1,2 +1,12 @@
+/**
+ * The shared room's face: errors as values, API key recognition and redaction, the shapes of
+ * registry identifiers, logging and process checks. Other rooms import only from here.
+ */
 export * from './errors.ts';
+export { type Reading as KeyReading, type ReadOptions, readAsPerson } from './key-reading.ts';
+export { findKeySpans, holdsKeyShape, type KeySpan, redactedKey, redactKeyShapes } from './key-shapes.ts';
 export * from './listen.ts';
+export { createLogger, type Logger, silentLogger } from './logger.ts';
+export { isProcessAlive } from './process.ts';
+export { redactApiKey, redactApiKeys, redactKey } from './redact.ts';
+export { CUSTOMER_HANDLE, HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from './syntax.ts';

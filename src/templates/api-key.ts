@@ -3,11 +3,9 @@
  * A key authorizes; it must never be echoed, logged or stored in clear, so everything that
  * leaves this module as text goes through `redactApiKeys`.
  */
-import { findKeySpans, redactedKey } from '../shared/key-shapes.ts';
+import { findKeySpans, redactedKey } from '../shared/index.ts';
 import { isComment } from './read-fields.ts';
 import type { NumberedLine } from './split.ts';
-
-export { redactApiKeys } from '../shared/redact.ts';
 
 /** Exactly a key, nothing around it. */
 export const API_KEY_EXACT = /^API(?:-[0-9A-Fa-f]{4}){4,8}$/i;

@@ -3,7 +3,7 @@
  * group lines by field, read the action (it decides what is required), check each field's
  * values, then check required and must-be-blank fields for that action.
  */
-import { problem } from '../shared/errors.ts';
+import { problem } from '../shared/index.ts';
 import type { Action, FieldSpec, FormDefinition, FormVersion } from './definition.ts';
 import type { Slot } from './field-values.ts';
 import { nearest } from './nearest.ts';

@@ -2,7 +2,7 @@
  * Every code the templates and mail rooms return, with what it means: for the reply texts,
  * the staff console and the documentation. Kept beside the code that raises them.
  */
-import type { ErrorCode } from '../shared/errors.ts';
+import type { ErrorCode } from '../shared/index.ts';
 
 export const TEMPLATE_ERROR_CODES = {
   // Message level (SubmissionParse.ok === false)

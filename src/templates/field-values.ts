@@ -3,7 +3,7 @@
  * `build` functions and a way for them to report cross-field problems at the right field/line.
  */
 import type { IpRange } from '../ip/index.ts';
-import { type ErrorCode, problem } from '../shared/errors.ts';
+import { type ErrorCode, problem } from '../shared/index.ts';
 import type { FieldSpec } from './definition.ts';
 import type { ProblemSink } from './problem-list.ts';
 import type { Scalar } from './values.ts';

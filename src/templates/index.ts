@@ -2,7 +2,7 @@
  * Templates: message text -> at most ten typed requests, or line-numbered problems.
  * Pure: no I/O. The worker uses `parseSubmission`; `lint` and tests use the rest.
  */
-export { findApiKeys, redactApiKeys } from './api-key.ts';
+export { findApiKeys } from './api-key.ts';
 export type { Action, FieldSpec, FormDefinition, FormVersion } from './definition.ts';
 export { fieldId, versionLabel } from './definition.ts';
 export { TEMPLATE_ERROR_CODES, type TemplateErrorCode } from './error-codes.ts';

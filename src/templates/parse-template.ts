@@ -3,8 +3,7 @@
  * with the field number as the sender wrote it and the line counted from the `Template:` line; past
  * MAX_PROBLEMS_LISTED, the first ones by line and one line counting the rest (problem-list.ts).
  */
-import { type Problem, problem, type Result } from '../shared/errors.ts';
-import { redactApiKeys } from './api-key.ts';
+import { type Problem, problem, type Result, redactApiKeys } from '../shared/index.ts';
 import {
   type CheckedFields,
   checkFieldValues,

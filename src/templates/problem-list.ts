@@ -4,7 +4,7 @@
  * first ones by line and count the rest in one closing problem. Keeping only those first ones
  * while collecting holds memory to the listed few, however many are found.
  */
-import { type Problem, problem } from '../shared/errors.ts';
+import { type Problem, problem } from '../shared/index.ts';
 
 /** Problems listed per template; the rest are counted in one E_TOO_MANY_PROBLEMS line. */
 export const MAX_PROBLEMS_LISTED = 100;

@@ -3,7 +3,7 @@
  * parenthetical, no space after the colon, tabs): the NUMBER identifies a field; the label is
  * kept only for a loose sanity check. Unlabelled lines continue the previous field.
  */
-import { problem } from '../shared/errors.ts';
+import { problem } from '../shared/index.ts';
 import type { ProblemSink } from './problem-list.ts';
 import type { NumberedLine } from './split.ts';
 

@@ -1,5 +1,5 @@
 /** `Template: ARIN-REASSIGN-SIMPLE-5.3` -> the form definition and the version's layout. */
-import { type Problem, problem } from '../shared/errors.ts';
+import { type Problem, problem } from '../shared/index.ts';
 import type { FormDefinition, FormVersion } from './definition.ts';
 import { acceptedVersions, FORMS, findForm, findVersion } from './forms/index.ts';
 import { nearest } from './nearest.ts';

@@ -2,8 +2,7 @@
  * A whole message's text (plus its Subject) -> either one message-level refusal or one outcome
  * per template. Each template stands alone: one bad template never hides the others.
  */
-import { type Problem, problem } from '../shared/errors.ts';
-import { redactKey } from '../shared/redact.ts';
+import { type Problem, problem, redactKey } from '../shared/index.ts';
 import { findApiKeys, findKeyLineKeys } from './api-key.ts';
 import { FORMS } from './forms/index.ts';
 import { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';

@@ -5,8 +5,8 @@
  */
 import countries from 'i18n-iso-countries';
 import { type IpRange, parseRange } from '../ip/index.ts';
-import type { ErrorCode } from '../shared/errors.ts';
-import { HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from '../shared/syntax.ts';
+import type { ErrorCode } from '../shared/index.ts';
+import { HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from '../shared/index.ts';
 import { API_KEY_EXACT, malformedKeyMessage } from './api-key.ts';
 import { suggestCountry } from './country-suggestion.ts';
 

@@ -15,8 +15,7 @@
  */
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { tables } from '../db/index.ts';
-import { describeError, type ErrorCode, problem } from '../shared/errors.ts';
-import { redactApiKeys } from '../shared/redact.ts';
+import { describeError, type ErrorCode, problem, redactApiKeys } from '../shared/index.ts';
 import type { WorkerContext } from './context.ts';
 import { readSubmission, senderCheckFor } from './process-submission.ts';
 import { openWholeMessageRejection } from './whole-message-rejection.ts';

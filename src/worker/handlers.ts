@@ -35,7 +35,7 @@ import {
   removePoc,
   removeSimpleReassignment,
 } from '../registry/index.ts';
-import { ok, type Problem, type Result } from '../shared/errors.ts';
+import { ok, type Problem, type Result } from '../shared/index.ts';
 import type { RequestKind, TemplateRequest } from '../templates/index.ts';
 
 type Authority = Promise<Result<void, Problem>>;

@@ -4,13 +4,13 @@
  * of a request is passed through the redaction before the registry sees it; ranges, numbers and
  * flags are left as they are.
  */
-import { redactApiKeys } from '../shared/redact.ts';
+import { redactApiKeys } from '../shared/index.ts';
 
 export const KEY_HIDDEN_NOTE =
   'An API key written in the text of this template was hidden before anything was stored: registry records are public. Put your key only on the "00. API Key:" line or in the Subject.';
 
 /** The value with every string redacted, and whether anything changed. */
-export function hideKeys<T>(value: T): { readonly value: T; readonly changed: boolean } {
+export function hideKeysBeforeStoring<T>(value: T): { readonly value: T; readonly changed: boolean } {
   let changed = false;
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') {

@@ -17,9 +17,8 @@ import {
   UnrecoverableError,
 } from '../queue/index.ts';
 import { RecipientReplyLimit, type ReplyTexts } from '../replies/index.ts';
-import { describeError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
-import { redactApiKeys } from '../shared/redact.ts';
+import type { Logger } from '../shared/index.ts';
+import { describeError, redactApiKeys } from '../shared/index.ts';
 import { createWorkerContext, type WorkerContext, type WorkerMetrics } from './context.ts';
 import { recordGaveUp } from './gave-up.ts';
 import { processSubmission } from './process-submission.ts';

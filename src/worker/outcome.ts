@@ -3,7 +3,7 @@
  */
 import type { TemplateOutcome } from '../db/index.ts';
 import type { TemplateReport, TemplateStatus } from '../replies/index.ts';
-import type { Problem } from '../shared/errors.ts';
+import type { Problem } from '../shared/index.ts';
 
 export interface TemplateResult {
   readonly index: number;

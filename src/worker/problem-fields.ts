@@ -3,7 +3,7 @@
  * broken by a template's range or handle is pinned to the field number that carried it in the
  * form and version the sender used (`Error: E_OVERLAP field 03: ...`).
  */
-import type { Problem } from '../shared/errors.ts';
+import type { Problem } from '../shared/index.ts';
 import { fieldMentioned, findForm, findVersion, type ParsedTemplate } from '../templates/index.ts';
 
 /** Which semantic field of a form a registry code is about. */

@@ -23,8 +23,7 @@ import {
   tables,
   updateRows,
 } from '../db/index.ts';
-import { headerBlock } from '../ingress/index.ts';
-import { type ExtractedMail, readReplyHeaders } from '../mail/index.ts';
+import { type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
 import { readOffThread } from '../reading/index.ts';
 import { type PocNaming, takeMessageNumbers } from '../registry/index.ts';
 import { firstAddress, type OutgoingMail, type ReplyRequest } from '../replies/index.ts';
@@ -35,7 +34,7 @@ import {
   type Problem,
   problem,
   type Result,
-} from '../shared/errors.ts';
+} from '../shared/index.ts';
 import { findApiKeys, type ParsedTemplate } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { type TemplateResult, toReport } from './outcome.ts';

@@ -30,11 +30,11 @@ import type {
 } from '../registry/index.ts';
 import { allocateTicketNumber, auditRowsWrite, ticketsWrite, toAuditJson } from '../registry/index.ts';
 import { type OutgoingMail, outboxWrite } from '../replies/index.ts';
-import type { ErrorCode, Problem } from '../shared/errors.ts';
-import { problem } from '../shared/errors.ts';
+import type { ErrorCode, Problem } from '../shared/index.ts';
+import { problem } from '../shared/index.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
 import { handlerFor } from './handlers.ts';
-import { hideKeys, KEY_HIDDEN_NOTE } from './hide-keys.ts';
+import { hideKeysBeforeStoring, KEY_HIDDEN_NOTE } from './hide-keys.ts';
 import { type Notice, type NoticeComposer, noticesFor } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
 import { pinToField } from './problem-fields.ts';
@@ -195,7 +195,7 @@ async function decide(
     notes: [],
   });
   if (!template.result.ok) return rejected(template.result.error);
-  const { value: request, changed: keyHidden } = hideKeys(template.result.value);
+  const { value: request, changed: keyHidden } = hideKeysBeforeStoring(template.result.value);
   const handler = handlerFor(request.kind);
   const waived = new Set(run.options?.waive ?? []);
   // Authority over a new net's parent is checked by the registry, on the parent it places the
@@ -390,7 +390,7 @@ export async function applyTemplate(
   const ticket = heldTicket ?? slot.ticket ?? (await allocateTicketNumber(tx));
   // The parser and the registry quote fields back in errors and notes: a key typed into one must
   // not be stored or answered (docs/architecture.md section 5).
-  const decision = hideKeys(await decide(tx, run, ticket, actor, records, slot)).value;
+  const decision = hideKeysBeforeStoring(await decide(tx, run, ticket, actor, records, slot)).value;
   const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
   if (heldTicket) {
     await tx
@@ -434,7 +434,7 @@ export async function applyTemplate(
     form: template.form ?? template.formAsWritten,
     formVersion: template.version ?? '',
     requestKind: template.result.ok ? template.result.value.kind : null,
-    request: template.result.ok ? hideKeys(toAuditJson(template.result.value)).value : null,
+    request: template.result.ok ? hideKeysBeforeStoring(toAuditJson(template.result.value)).value : null,
     echo: template.echo,
     outcome: decision.outcome,
     ticketNumber: ticket,

@@ -9,7 +9,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { type Executor, type RejectionState, tables } from '../db/index.ts';
 import { type RejectJob, type StaffJob, UnrecoverableError } from '../queue/index.ts';
-import { type ErrorCode, formatProblem, problem } from '../shared/errors.ts';
+import { type ErrorCode, formatProblem, problem } from '../shared/index.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import type { TemplateResult } from './outcome.ts';

@@ -7,7 +7,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { type Database, tables } from '../db/index.ts';
 import { hasValidProof, STAFF_JOB_SECRET, type StaffJob } from '../queue/index.ts';
-import { fail, ok, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, problem, type Result } from '../shared/index.ts';
 
 export async function checkStaffJob(db: Database, job: StaffJob, jobId: string): Promise<Result<void>> {
   const [secret] = await db

@@ -3,7 +3,7 @@
  * exactly as if the sender had written it so. Pure.
  */
 
-import { fail, ok, type Problem, problem, type Result } from '../shared/errors.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { type ParsedTemplate, parseTemplateBlock, splitTemplates } from '../templates/index.ts';
 
 const FIELD_LINE = /^(\s*)(\d{1,2}[a-z]?)(\.\s*[^:\n]*:)(.*)$/i;

@@ -4,7 +4,7 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { type Executor, tables } from '../db/index.ts';
-import type { Problem } from '../shared/errors.ts';
+import type { Problem } from '../shared/index.ts';
 
 function wholeMessage(submissionId: string) {
   return and(eq(tables.rejections.submissionId, submissionId), isNull(tables.rejections.templateIndex));

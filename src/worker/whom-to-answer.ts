@@ -17,8 +17,7 @@
  */
 import type { Requester, SenderVerdict } from '../auth/index.ts';
 import type { AnswerTrust, Submission } from '../db/index.ts';
-import { headerBlock } from '../ingress/index.ts';
-import { readReplyHeaders } from '../mail/index.ts';
+import { headerBlock, readReplyHeaders } from '../mail/index.ts';
 import {
   addressesIn,
   type ReplyDecision,

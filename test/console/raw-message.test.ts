@@ -10,7 +10,7 @@ import {
   passwordWeakness,
   verifyPassword,
 } from '../../src/console/passwords.ts';
-import { readHeaders, redactRawMessage } from '../../src/console/raw-message.ts';
+import { readRawHeaderFields, redactRawMessage } from '../../src/console/raw-message.ts';
 import { HIDDEN_KEY, HIDDEN_KEY_REDACTED, hiddenKeyCases, revealsHiddenKey } from './support/hidden-keys.ts';
 
 const KEY = 'API-0A1B-2C3D-4E5F-6071';
@@ -42,7 +42,7 @@ describe('a stored message shown to staff', () => {
   );
 
   it('unfolds headers and hides a key in the Subject', () => {
-    expect(readHeaders(raw)).toContainEqual({
+    expect(readRawHeaderFields(raw)).toContainEqual({
       name: 'Subject',
       value: 'SWIP API-****-****-****-6071 (folded)',
     });
@@ -64,7 +64,7 @@ describe('a key in any form a reader could decode', () => {
       // The case is a real one: read as received, the key can be put together.
       expect(revealsHiddenKey(c.raw.toString('utf8'))).toBe(true);
       const shown = redactRawMessage(c.raw);
-      const headers = readHeaders(c.raw);
+      const headers = readRawHeaderFields(c.raw);
       expect(revealsHiddenKey(shown), shown).toBe(false);
       for (const h of headers) expect(revealsHiddenKey(`${h.name}: ${h.value}`), h.value).toBe(false);
       const everything = [shown, ...headers.map((h) => `${h.name}: ${h.value}`)].join('\n');
@@ -75,7 +75,10 @@ describe('a key in any form a reader could decode', () => {
 
   it('shows a header that needed decoding decoded, marked, and in the header table', () => {
     const raw = hiddenKeyCases()[0]!.raw;
-    expect(readHeaders(raw)).toContainEqual({ name: 'Subject', value: `SWIP batch ${HIDDEN_KEY_REDACTED}` });
+    expect(readRawHeaderFields(raw)).toContainEqual({
+      name: 'Subject',
+      value: `SWIP batch ${HIDDEN_KEY_REDACTED}`,
+    });
     expect(redactRawMessage(raw)).toContain(
       `[header shown decoded: it contained an API key, redacted]\r\nSubject: SWIP batch ${HIDDEN_KEY_REDACTED}\r\n`,
     );
@@ -102,7 +105,7 @@ describe('a key in any form a reader could decode', () => {
     const raw = Buffer.from(
       `Subject: =?utf-8?B?${Buffer.from(`batch ${LONG_KEY}`).toString('base64')}?=\r\n\r\nbody\r\n`,
     );
-    expect(readHeaders(raw)).toContainEqual({
+    expect(readRawHeaderFields(raw)).toContainEqual({
       name: 'Subject',
       value: 'batch API-****-****-****-****-****-****-****-E8F9',
     });
@@ -136,7 +139,7 @@ describe('a key in any form a reader could decode', () => {
       ].join('\r\n'),
     );
     expect(redactRawMessage(raw)).toBe(raw.toString('utf8'));
-    expect(readHeaders(raw).find((h) => h.name === 'Subject')?.value).toMatch(/^=\?utf-8\?B\?/);
+    expect(readRawHeaderFields(raw).find((h) => h.name === 'Subject')?.value).toMatch(/^=\?utf-8\?B\?/);
   });
 
   it('reads a 10 MB message with a large attachment as fast with a key to hide as without one', () => {

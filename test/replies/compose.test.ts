@@ -14,8 +14,8 @@ import {
   type ParsedReply,
   parseReply,
   type ReplyRequest,
-  redactApiKeys,
 } from '../../src/replies/index.ts';
+import { redactApiKeys } from '../../src/shared/index.ts';
 import {
   approvedNet,
   FIXED_DATE,

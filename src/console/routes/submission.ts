@@ -5,7 +5,7 @@ import { tables } from '../../db/index.ts';
 import { dismiss, type JobAction, parseFieldNumber, runJobAction, waivableCodes } from '../actions.ts';
 import type { PageContext } from '../server.ts';
 import { type Flash, setFlash } from '../sessions.ts';
-import { loadSubmission } from '../submission-view.ts';
+import { loadSubmissionView } from '../submission-view.ts';
 import { field, fields } from './form.ts';
 
 type IdParams = { Params: { id: string } };
@@ -26,7 +26,7 @@ type Result = { edits: Record<string, string> } | { error: string };
 
 export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext): void {
   app.get<IdParams>('/submissions/:id', async (request, reply) => {
-    const view = await loadSubmission(page.db, request.params.id);
+    const view = await loadSubmissionView(page.db, request.params.id);
     if (!view) {
       return await page.render(request, reply.code(404), 'error', {
         title: 'No such submission',

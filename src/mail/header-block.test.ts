@@ -1,0 +1,48 @@
+/**
+ * The one header split: it ends the header block where mailparser does, so the worker's choice
+ * of whom to answer (read from the block) and the mail it reads (from mailparser) agree on which
+ * lines are headers, whatever the line endings.
+ */
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { headerBlock, readReplyHeaders } from './index.ts';
+
+const LINE_ENDS = ['\n', '\r\n'] as const;
+
+/** Every way of writing `From`, `Subject`, an empty line and a body line that looks like a header. */
+function variants(): { readonly name: string; readonly raw: Buffer }[] {
+  const out: { name: string; raw: Buffer }[] = [];
+  for (const afterHeaders of LINE_ENDS) {
+    for (const emptyLine of LINE_ENDS) {
+      for (const inBody of LINE_ENDS) {
+        const raw = `From: isp@demo-isp.example${afterHeaders}Subject: s${afterHeaders}${emptyLine}Reply-To: victim@elsewhere.example${inBody}${inBody}body${inBody}`;
+        out.push({ name: JSON.stringify({ afterHeaders, emptyLine, inBody }), raw: Buffer.from(raw) });
+      }
+    }
+  }
+  return out;
+}
+
+describe('headerBlock', () => {
+  it('keeps what it kept: CRLF and LF messages end at their first empty line', () => {
+    expect(headerBlock(Buffer.from('A: 1\r\nB: 2\r\n\r\nbody')).toString()).toBe('A: 1\r\nB: 2');
+    expect(headerBlock(Buffer.from('A: 1\nB: 2\n\nbody')).toString()).toBe('A: 1\nB: 2');
+    expect(headerBlock(Buffer.from('A: 1\nB: 2')).toString()).toBe('A: 1\nB: 2');
+  });
+
+  it('ends at an empty line after a mixed line end ("\\n\\r\\n", "\\r\\n\\n"), as mailparser does', () => {
+    expect(headerBlock(Buffer.from('A: 1\n\r\nReply-To: x@y.example\n\nbody')).toString()).toBe('A: 1');
+    expect(headerBlock(Buffer.from('A: 1\r\n\nReply-To: x@y.example\n\nbody')).toString()).toBe('A: 1');
+    expect(headerBlock(Buffer.from('\r\nReply-To: x@y.example\n\nbody')).toString()).toBe('');
+  });
+
+  it('never reads a body line as a header that mailparser reads as body', async () => {
+    for (const { name, raw } of variants()) {
+      const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true });
+      const fromBlock = readReplyHeaders(headerBlock(raw));
+      expect(parsed.headers.has('reply-to'), name).toBe(false);
+      expect(fromBlock.replyTo, name).toBeUndefined();
+      expect(fromBlock.from, name).toContain('isp@demo-isp.example');
+    }
+  });
+});

@@ -37,6 +37,13 @@ async function submit(
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
 
+/** `submit` prints `Submission: <id>`, the label our replies carry. */
+function submissionIdOf(stdout: string): string {
+  const match = /^Submission: (\S+)$/m.exec(stdout);
+  if (!match?.[1]) throw new Error(`submit printed no submission id: ${stdout}`);
+  return match[1];
+}
+
 describe('submit on the embedded defaults', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-submit-'));
   let redis: RedisServer | undefined;
@@ -63,7 +70,7 @@ describe('submit on the embedded defaults', () => {
     try {
       const run = await submit(config, templateMail({ messageId: '<while-running@isp.example>' }));
       expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
-      handedOver = run.stdout.trim();
+      handedOver = submissionIdOf(run.stdout);
       expect(await daemonQueue.hasJob(handedOver)).toBe(true);
     } finally {
       await ingress.close();
@@ -75,7 +82,7 @@ describe('submit on the embedded defaults', () => {
     const run = await submit(config, templateMail({ messageId: '<while-stopped@isp.example>' }));
     expect(run.code).toBe(EXIT_ACCEPTED);
     expect(run.stderr).toMatch(/queues it when it starts/);
-    const stored = run.stdout.trim();
+    const stored = submissionIdOf(run.stdout);
 
     // The next start: embedded Redis, then the start-up sweep queues it.
     if (base.redis.kind !== 'embedded') throw new Error('expected the embedded Redis');

@@ -2,17 +2,29 @@
  * The staff queue: rejections newest first, filtered, paged by keyset on (created_at, id) so a
  * deep page costs what page one costs, however many rows there are.
  */
-import { and, desc, eq, gte, ilike, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database, RejectionState } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { hideKeysIn } from './key-hiding.ts';
 
 export const PAGE_SIZE = 50;
 
+export const QUEUE_SORTS = ['newest', 'oldest', 'sender', 'reason'] as const;
+export type QueueSort = (typeof QUEUE_SORTS)[number];
+
 export interface QueueFilters {
   readonly state: RejectionState | 'all';
+  /** Part of the reason code, any case: `e_overlap`, `OVERLAP` and `E_OVERLAP` all find E_OVERLAP. */
   readonly reasonCode?: string;
+  /** Part of the form name, any case: `reassign` finds ARIN-REASSIGN-SIMPLE. */
   readonly form?: string;
+  /**
+   * Free text, any case, part of: the subject, the sender, the reason, the submission id, the
+   * connecting IP, a range or handle the template named or was given, a ticket number.
+   */
+  readonly search?: string;
+  /** Newest first unless told otherwise. */
+  readonly sort?: QueueSort;
   /** Part of the sender address, any case. */
   readonly sender?: string;
   /** Inclusive days, `YYYY-MM-DD` (UTC). */
@@ -45,10 +57,13 @@ interface Cursor {
   /** created_at as PostgreSQL printed it: keeps the microseconds a JS Date would drop. */
   readonly at: string;
   readonly id: number;
+  /** The sort key of the row (sender or reason code) when sorted by one. */
+  readonly key?: string;
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
+  const value = cursor.key === undefined ? [cursor.at, cursor.id] : [cursor.at, cursor.id, cursor.key];
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
 export function decodeCursor(raw: string | undefined): Cursor | undefined {
@@ -58,7 +73,9 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
     if (!Array.isArray(value) || typeof value[0] !== 'string' || !Number.isSafeInteger(value[1]))
       return undefined;
     if (Number.isNaN(Date.parse(value[0]))) return undefined;
-    return { at: value[0], id: value[1] as number };
+    if (value.length > 2 && typeof value[2] !== 'string') return undefined;
+    const key = typeof value[2] === 'string' ? { key: value[2] } : {};
+    return { at: value[0], id: value[1] as number, ...key };
   } catch {
     return undefined;
   }
@@ -70,9 +87,10 @@ function conditions(filters: QueueFilters): SQL[] {
   const r = tables.rejections;
   const where: SQL[] = [];
   if (filters.state !== 'all') where.push(eq(r.state, filters.state));
-  if (filters.reasonCode) where.push(eq(r.reasonCode, filters.reasonCode));
-  if (filters.form) where.push(ilike(r.form, `${escapeLike(filters.form)}%`));
+  if (filters.reasonCode) where.push(ilike(r.reasonCode, `%${escapeLike(filters.reasonCode)}%`));
+  if (filters.form) where.push(ilike(r.form, `%${escapeLike(filters.form)}%`));
   if (filters.sender) where.push(ilike(r.sender, `%${escapeLike(filters.sender)}%`));
+  if (filters.search) where.push(searchCondition(filters.search));
   if (filters.fromDay && DAY.test(filters.fromDay)) {
     where.push(gte(r.createdAt, sql`${`${filters.fromDay}T00:00:00Z`}::timestamptz`));
   }
@@ -80,6 +98,37 @@ function conditions(filters: QueueFilters): SQL[] {
     where.push(lt(r.createdAt, sql`${`${filters.toDay}T00:00:00Z`}::timestamptz + interval '1 day'`));
   }
   return where;
+}
+
+/**
+ * Text staff see with API keys hidden (subject, sender, reason) is searched with anything shaped
+ * like a key taken out: else a search would tell, a character at a time, the key the page hides.
+ * Four groups of four hex digits (or sixteen in a row), separated or not, after `API` or not.
+ */
+const KEY_SHAPE = '(api[^0-9a-z]{0,3})?[0-9a-f]{4}([^0-9a-z]{0,3}[0-9a-f]{4}){3}';
+
+function withoutKeys(column: SQL): SQL {
+  return sql`regexp_replace(coalesce(${column}, ''), ${KEY_SHAPE}, ' ', 'gi')`;
+}
+
+function searchCondition(search: string): SQL {
+  const r = tables.rejections;
+  const s = tables.submissions;
+  const st = tables.submissionTemplates;
+  const t = tables.tickets;
+  const pattern = `%${escapeLike(search)}%`;
+  return or(
+    sql`${withoutKeys(sql`${s.subject}`)} ilike ${pattern}`,
+    sql`${withoutKeys(sql`${r.sender}`)} ilike ${pattern}`,
+    sql`${withoutKeys(sql`${r.reason}`)} ilike ${pattern}`,
+    ilike(r.submissionId, pattern),
+    ilike(s.remoteAddress, pattern),
+    // The ranges, nets and handles a template named (its request) or was given (its handles).
+    sql`exists (select 1 from ${st} where ${st.submissionId} = ${r.submissionId}
+      and (${st.request}::text ilike ${pattern} or ${st.handles}::text ilike ${pattern}
+        or ${st.ticketNumber} ilike ${pattern}))`,
+    sql`exists (select 1 from ${t} where ${t.submissionId} = ${r.submissionId} and ${t.number} ilike ${pattern})`,
+  ) as SQL;
 }
 
 function escapeLike(text: string): string {
@@ -91,13 +140,30 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
   const r = tables.rejections;
   const t = tables.tickets;
   const where = conditions(filters);
+  const sort = filters.sort ?? 'newest';
+  const key = sortKey(sort);
   const cursor = decodeCursor(after);
-  if (cursor) where.push(sql`(${r.createdAt}, ${r.id}) < (${cursor.at}::timestamptz, ${cursor.id})`);
+  if (cursor) {
+    if (sort === 'newest') {
+      where.push(sql`(${r.createdAt}, ${r.id}) < (${cursor.at}::timestamptz, ${cursor.id})`);
+    } else if (key === undefined) {
+      where.push(sql`(${r.createdAt}, ${r.id}) > (${cursor.at}::timestamptz, ${cursor.id})`);
+    } else {
+      where.push(
+        sql`(${key}, ${r.createdAt}, ${r.id}) > (${cursor.key ?? ''}, ${cursor.at}::timestamptz, ${cursor.id})`,
+      );
+    }
+  }
+  const order =
+    sort === 'newest'
+      ? [desc(r.createdAt), desc(r.id)]
+      : [...(key === undefined ? [] : [asc(key)]), asc(r.createdAt), asc(r.id)];
   return db
     .select({
       id: r.id,
       createdAt: r.createdAt,
       cursorAt: sql<string>`${r.createdAt}::text`,
+      cursorKey: sql<string>`${key ?? sql`''`}`,
       submissionId: r.submissionId,
       templateIndex: r.templateIndex,
       reasonCode: r.reasonCode,
@@ -114,7 +180,7 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
     .from(r)
     .innerJoin(tables.submissions, eq(tables.submissions.id, r.submissionId))
     .where(and(...where))
-    .orderBy(desc(r.createdAt), desc(r.id))
+    .orderBy(...order)
     .limit(PAGE_SIZE + 1);
 }
 
@@ -130,9 +196,24 @@ export async function listRejections(
     // A billing system may put its API key in the Subject (or anywhere a sender writes):
     // hidden in every form the submission page hides it in.
     // Every column: the form name is read off the sender's Template line too.
-    rows: page.map(({ cursorAt: _, ...row }) => hideKeysIn(row)),
-    next: rows.length > PAGE_SIZE && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : undefined,
+    rows: page.map(({ cursorAt: _, cursorKey: __, ...row }) => hideKeysIn(row)),
+    next:
+      rows.length > PAGE_SIZE && last
+        ? encodeCursor({
+            at: last.cursorAt,
+            id: last.id,
+            ...(sortKey(filters.sort ?? 'newest') === undefined ? {} : { key: last.cursorKey }),
+          })
+        : undefined,
   };
+}
+
+/** The column a sort orders by before age; none for the two orders by age. */
+function sortKey(sort: QueueSort): SQL | undefined {
+  const r = tables.rejections;
+  if (sort === 'sender') return sql`lower(coalesce(${r.sender}, ''))`;
+  if (sort === 'reason') return sql`${r.reasonCode}`;
+  return undefined;
 }
 
 export interface ReasonCount {
@@ -140,13 +221,17 @@ export interface ReasonCount {
   readonly count: number;
 }
 
-/** How many rejections per reason code, in the chosen state: the queue's summary and its filter links. */
-export async function countByReason(db: Database, state: QueueFilters['state']): Promise<ReasonCount[]> {
+/**
+ * How many rejections per reason code match the filters (the reason filter too: the counts say
+ * what the filters found): the queue's summary and its filter links.
+ */
+export async function countByReason(db: Database, filters: QueueFilters): Promise<ReasonCount[]> {
   const r = tables.rejections;
   return await db
     .select({ reasonCode: r.reasonCode, count: sql<number>`count(*)`.mapWith(Number) })
     .from(r)
-    .where(state === 'all' ? undefined : eq(r.state, state))
+    .innerJoin(tables.submissions, eq(tables.submissions.id, r.submissionId))
+    .where(and(...conditions(filters)))
     .groupBy(r.reasonCode)
     .orderBy(desc(sql`count(*)`), r.reasonCode);
 }

@@ -51,6 +51,15 @@ function filterQuery(filters: QueueFilters, extra: Record<string, string> = {}):
   return text ? `?${text}` : '';
 }
 
+/** How long a rejection has waited, in the one unit a reader takes in at a glance: `40 min`, `5 h`, `3 d`. */
+export function ageOf(at: Date, now: Date): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - at.getTime()) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+}
+
 export function registerQueueRoutes(app: FastifyInstance, page: PageContext): void {
   app.get('/', async (_request, reply) => reply.redirect('/rejections', 303));
 
@@ -76,6 +85,7 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
       total: matching.reduce((sum, c) => sum + c.count, 0),
       totalAllReasons: counts.reduce((sum, c) => sum + c.count, 0),
       sorts: QUEUE_SORTS,
+      age: (at: Date) => ageOf(at, new Date()),
       sortLink: (sort: QueueSort) => `/rejections${filterQuery({ ...filters, sort })}`,
       isFirstPage: !after,
       firstPageLink: `/rejections${filterQuery(filters)}`,

@@ -22,6 +22,7 @@ import type { ActionContext, ConsoleQueue } from './actions.ts';
 import { actorHtml, addressHtml } from './addresses.ts';
 import { changesTheQueue, mountBullBoard } from './bull-board.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
+import { registerBulkRoutes } from './routes/bulk.ts';
 import { registerLookupRoutes } from './routes/lookup.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
 import { registerSubmissionRoutes } from './routes/submission.ts';
@@ -67,6 +68,7 @@ export interface RunningConsole {
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const STYLESHEET = fs.readFileSync(path.join(HERE, 'console.css'));
+const QUEUE_KEYS = fs.readFileSync(path.join(HERE, 'queue-keys.js'));
 
 const isDashboard = (url: string) => url === '/queues' || url.startsWith('/queues/');
 
@@ -83,7 +85,7 @@ function csrfBinding(staff: SignedInStaff | null): string {
 }
 
 /** Paths a visitor without a session may reach. */
-const PUBLIC_PATHS = new Set(['/login', '/console.css']);
+const PUBLIC_PATHS = new Set(['/login', '/console.css', '/queue-keys.js']);
 
 export interface PageContext {
   readonly db: Database;
@@ -194,6 +196,9 @@ export async function buildConsole(
   app.get('/console.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('Cache-Control', 'max-age=300').send(STYLESHEET),
   );
+  app.get('/queue-keys.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'max-age=300').send(QUEUE_KEYS),
+  );
 
   const actions: ActionContext = {
     db,
@@ -242,6 +247,7 @@ export async function buildConsole(
     registerAuthRoutes(scope, page);
     registerQueueRoutes(scope, page);
     registerSubmissionRoutes(scope, page);
+    registerBulkRoutes(scope, page);
     registerLookupRoutes(scope, page);
   });
   if (queue) await mountBullBoard(app, queue.bullQueue, '/queues');

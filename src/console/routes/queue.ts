@@ -11,7 +11,7 @@ import {
 import type { PageContext } from '../server.ts';
 import { field } from './form.ts';
 
-function readFilters(query: unknown): QueueFilters {
+export function readFilters(query: unknown): QueueFilters {
   const rawState = field(query, 'state') || 'open';
   const state: QueueFilters['state'] =
     rawState === 'all'
@@ -35,8 +35,17 @@ function optional<K extends string>(key: K, value: string | undefined): Partial<
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }
 
+/**
+ * The queue's filters a page or form carried along (a query string), rebuilt from what they
+ * mean: only filters come back out, never another place to go.
+ */
+export function keptFilters(raw: string): string {
+  const query = raw.startsWith('?') ? raw.slice(1) : '';
+  return filterQuery(readFilters(Object.fromEntries(new URLSearchParams(query))));
+}
+
 /** The query string of the current filters, for paging and reason links. */
-function filterQuery(filters: QueueFilters, extra: Record<string, string> = {}): string {
+export function filterQuery(filters: QueueFilters, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
   if (filters.state !== 'open') params.set('state', filters.state);
   if (filters.reasonCode) params.set('reason', filters.reasonCode);
@@ -86,6 +95,8 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
       totalAllReasons: counts.reduce((sum, c) => sum + c.count, 0),
       sorts: QUEUE_SORTS,
       age: (at: Date) => ageOf(at, new Date()),
+      back: filterQuery(filters),
+      nextItemLink: `/rejections/next${filterQuery(filters)}`,
       sortLink: (sort: QueueSort) => `/rejections${filterQuery({ ...filters, sort })}`,
       isFirstPage: !after,
       firstPageLink: `/rejections${filterQuery(filters)}`,

@@ -25,6 +25,7 @@ import { registerAuthRoutes } from './routes/auth.ts';
 import { registerBulkRoutes } from './routes/bulk.ts';
 import { registerLookupRoutes } from './routes/lookup.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
+import { registerStaffRoutes } from './routes/staff.ts';
 import { registerSubmissionRoutes } from './routes/submission.ts';
 import { CONSOLE_POLICY, dashboardPolicy, FIXED_HEADERS } from './security-headers.ts';
 import { findSession, SESSION_COOKIE, type SignedInStaff, takeFlash } from './sessions.ts';
@@ -248,6 +249,7 @@ export async function buildConsole(
     registerQueueRoutes(scope, page);
     registerSubmissionRoutes(scope, page);
     registerBulkRoutes(scope, page);
+    registerStaffRoutes(scope, page);
     registerLookupRoutes(scope, page);
   });
   if (queue) await mountBullBoard(app, queue.bullQueue, '/queues');

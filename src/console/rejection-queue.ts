@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, gte, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database, RejectionState } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { hideKeysIn } from './key-hiding.ts';
+import { hideKeys, hideKeysIn } from './key-hiding.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -101,26 +101,44 @@ function conditions(filters: QueueFilters): SQL[] {
 }
 
 /**
- * Text staff see with API keys hidden (subject, sender, reason) is searched with anything shaped
- * like a key taken out: else a search would tell, a character at a time, the key the page hides.
- * Four groups of four hex digits (or sixteen in a row), separated or not, after `API` or not.
+ * Text staff see with API keys hidden (subject, sender, reason) must not find a row by its key:
+ * else a search would tell, a character at a time, the key the page hides. In SQL that text is
+ * searched with escapes undone (`=2D`, `%2D`) and anything shaped like a key taken out (four
+ * groups of four hex digits, separated or not, after `API` or not); a row found only there is
+ * listed (and counted) only when its text as shown (keys hidden in every form the console
+ * knows, key-hiding.ts) holds the search too.
  */
 const KEY_SHAPE = '(api[^0-9a-z]{0,3})?[0-9a-f]{4}([^0-9a-z]{0,3}[0-9a-f]{4}){3}';
 
 function withoutKeys(column: SQL): SQL {
-  return sql`regexp_replace(coalesce(${column}, ''), ${KEY_SHAPE}, ' ', 'gi')`;
+  const unescaped = sql`regexp_replace(coalesce(${column}, ''), '[=%][0-9a-f]{2}', '-', 'gi')`;
+  return sql`regexp_replace(${unescaped}, ${KEY_SHAPE}, ' ', 'gi')`;
 }
 
-function searchCondition(search: string): SQL {
+function likePattern(search: string): string {
+  return `%${escapeLike(search)}%`;
+}
+
+/** The search in what staff see with keys hidden. */
+function textMatch(search: string): SQL {
   const r = tables.rejections;
   const s = tables.submissions;
-  const st = tables.submissionTemplates;
-  const t = tables.tickets;
-  const pattern = `%${escapeLike(search)}%`;
+  const pattern = likePattern(search);
   return or(
     sql`${withoutKeys(sql`${s.subject}`)} ilike ${pattern}`,
     sql`${withoutKeys(sql`${r.sender}`)} ilike ${pattern}`,
     sql`${withoutKeys(sql`${r.reason}`)} ilike ${pattern}`,
+  ) as SQL;
+}
+
+/** The search in what holds no key: ids, the connecting IP, ranges, handles, tickets. */
+function elsewhereMatch(search: string): SQL {
+  const r = tables.rejections;
+  const s = tables.submissions;
+  const st = tables.submissionTemplates;
+  const t = tables.tickets;
+  const pattern = likePattern(search);
+  return or(
     ilike(r.submissionId, pattern),
     ilike(s.remoteAddress, pattern),
     // The ranges, nets and handles a template named (its request) or was given (its handles).
@@ -129,6 +147,22 @@ function searchCondition(search: string): SQL {
         or ${st.ticketNumber} ilike ${pattern}))`,
     sql`exists (select 1 from ${t} where ${t.submissionId} = ${r.submissionId} and ${t.number} ilike ${pattern})`,
   ) as SQL;
+}
+
+function searchCondition(search: string): SQL {
+  return or(textMatch(search), elsewhereMatch(search)) as SQL;
+}
+
+/** Whether a row found by the search in SQL holds it where staff can see it, keys hidden. */
+function foundAsShown(
+  search: string,
+  row: { matchedElsewhere: boolean; subject: string | null; sender: string | null; reason: string },
+): boolean {
+  if (row.matchedElsewhere) return true;
+  const wanted = search.toLowerCase();
+  return [row.subject, row.sender, row.reason].some(
+    (text) => text !== null && hideKeys(text).text.toLowerCase().includes(wanted),
+  );
 }
 
 function escapeLike(text: string): string {
@@ -172,6 +206,7 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
       sender: r.sender,
       state: r.state,
       subject: tables.submissions.subject,
+      matchedElsewhere: filters.search ? sql<boolean>`${elsewhereMatch(filters.search)}` : sql<boolean>`true`,
       // One template keeps one ticket; per row of the page, by the tickets' (submission, index) index.
       additionalInfo: sql<string | null>`(SELECT ${t.additionalInfo} FROM ${t}
         WHERE ${t.submissionId} = ${r.submissionId} AND ${t.templateIndex} = ${r.templateIndex}
@@ -196,7 +231,9 @@ export async function listRejections(
     // A billing system may put its API key in the Subject (or anywhere a sender writes):
     // hidden in every form the submission page hides it in.
     // Every column: the form name is read off the sender's Template line too.
-    rows: page.map(({ cursorAt: _, cursorKey: __, ...row }) => hideKeysIn(row)),
+    rows: page
+      .filter((row) => !filters.search || foundAsShown(filters.search, row))
+      .map(({ cursorAt: _, cursorKey: __, matchedElsewhere: ___, ...row }) => hideKeysIn(row)),
     next:
       rows.length > PAGE_SIZE && last
         ? encodeCursor({
@@ -227,6 +264,10 @@ export interface ReasonCount {
  */
 export async function countByReason(db: Database, filters: QueueFilters): Promise<ReasonCount[]> {
   const r = tables.rejections;
+  if (filters.search) {
+    const counted = await countSearchAsShown(db, filters, filters.search);
+    if (counted) return counted;
+  }
   return await db
     .select({ reasonCode: r.reasonCode, count: sql<number>`count(*)`.mapWith(Number) })
     .from(r)
@@ -234,4 +275,40 @@ export async function countByReason(db: Database, filters: QueueFilters): Promis
     .where(and(...conditions(filters)))
     .groupBy(r.reasonCode)
     .orderBy(desc(sql`count(*)`), r.reasonCode);
+}
+
+/** How many rows a search counts as shown, read one by one: up to this many found in SQL. */
+const SEARCH_COUNT_LIMIT = 5_000;
+
+/**
+ * The counts of a search, each row checked as the page checks it (`foundAsShown`), so a count
+ * tells no more than the rows do. Undefined past SEARCH_COUNT_LIMIT rows: then counted in SQL,
+ * where keys are taken out by shape only.
+ */
+async function countSearchAsShown(
+  db: Database,
+  filters: QueueFilters,
+  search: string,
+): Promise<ReasonCount[] | undefined> {
+  const r = tables.rejections;
+  const rows = await db
+    .select({
+      reasonCode: r.reasonCode,
+      subject: tables.submissions.subject,
+      sender: r.sender,
+      reason: r.reason,
+      matchedElsewhere: sql<boolean>`${elsewhereMatch(search)}`,
+    })
+    .from(r)
+    .innerJoin(tables.submissions, eq(tables.submissions.id, r.submissionId))
+    .where(and(...conditions(filters)))
+    .limit(SEARCH_COUNT_LIMIT + 1);
+  if (rows.length > SEARCH_COUNT_LIMIT) return undefined;
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    if (foundAsShown(search, row)) counts.set(row.reasonCode, (counts.get(row.reasonCode) ?? 0) + 1);
+  }
+  return [...counts]
+    .map(([reasonCode, count]) => ({ reasonCode, count }))
+    .sort((a, b) => b.count - a.count || (a.reasonCode < b.reasonCode ? -1 : 1));
 }

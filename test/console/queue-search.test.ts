@@ -4,6 +4,7 @@
  * filters match as a person types them; the counts follow the filters; rows sort by age, sender
  * or reason. Over HTTP against the whole daemon. A search never tells a hidden API key.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import {
@@ -113,5 +114,21 @@ describe('searching, filtering and sorting the rejection queue (PostgreSQL)', ()
       const counts = pageText((await get(`/rejections?q=${encodeURIComponent(part)}`)).body);
       expect(counts).toMatch(/Rejection queue\s+0 open/);
     }
+  });
+
+  it('does not find a row by a key written with escapes or in base64, nor count it', async () => {
+    const base64 = Buffer.from(`our key ${DEMO_KEY} thanks`).toString('base64');
+    await stack.db
+      .update(tables.submissions)
+      .set({ subject: `SWIP API=2D1A2B=2D3C4D=2D5E6F=2D7A8B and ${base64}` })
+      .where(eq(tables.submissions.id, gamma.submissionId));
+    for (const part of ['3C4D=2D5E6F', '3C4D', base64.slice(8, 24), base64.slice(12, 20)]) {
+      expect(await listed(`q=${encodeURIComponent(part)}`)).toEqual([]);
+      const text = pageText((await get(`/rejections?q=${encodeURIComponent(part)}`)).body);
+      expect(text).toMatch(/Rejection queue\s+0 open/);
+      expect(text).not.toContain('E_PREFIX_TOO_SMALL');
+    }
+    // What the page shows is still found.
+    expect(await listed('q=swip')).toContain(gamma.rejectionId);
   });
 });

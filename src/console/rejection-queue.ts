@@ -57,13 +57,10 @@ interface Cursor {
   /** created_at as PostgreSQL printed it: keeps the microseconds a JS Date would drop. */
   readonly at: string;
   readonly id: number;
-  /** The sort key of the row (sender or reason code) when sorted by one. */
-  readonly key?: string;
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  const value = cursor.key === undefined ? [cursor.at, cursor.id] : [cursor.at, cursor.id, cursor.key];
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
+  return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
 }
 
 export function decodeCursor(raw: string | undefined): Cursor | undefined {
@@ -73,9 +70,7 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
     if (!Array.isArray(value) || typeof value[0] !== 'string' || !Number.isSafeInteger(value[1]))
       return undefined;
     if (Number.isNaN(Date.parse(value[0]))) return undefined;
-    if (value.length > 2 && typeof value[2] !== 'string') return undefined;
-    const key = typeof value[2] === 'string' ? { key: value[2] } : {};
-    return { at: value[0], id: value[1] as number, ...key };
+    return { at: value[0], id: value[1] as number };
   } catch {
     return undefined;
   }
@@ -89,7 +84,8 @@ function conditions(filters: QueueFilters): SQL[] {
   if (filters.state !== 'all') where.push(eq(r.state, filters.state));
   if (filters.reasonCode) where.push(ilike(r.reasonCode, `%${escapeLike(filters.reasonCode)}%`));
   if (filters.form) where.push(ilike(r.form, `%${escapeLike(filters.form)}%`));
-  if (filters.sender) where.push(ilike(r.sender, `%${escapeLike(filters.sender)}%`));
+  // The sender shows with keys hidden: filtered so, like the search.
+  if (filters.sender) where.push(sql`${withoutKeys(sql`${r.sender}`)} ilike ${likePattern(filters.sender)}`);
   if (filters.search) where.push(searchCondition(filters.search));
   if (filters.fromDay && DAY.test(filters.fromDay)) {
     where.push(gte(r.createdAt, sql`${`${filters.fromDay}T00:00:00Z`}::timestamptz`));
@@ -184,7 +180,7 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
       where.push(sql`(${r.createdAt}, ${r.id}) > (${cursor.at}::timestamptz, ${cursor.id})`);
     } else {
       where.push(
-        sql`(${key}, ${r.createdAt}, ${r.id}) > (${cursor.key ?? ''}, ${cursor.at}::timestamptz, ${cursor.id})`,
+        sql`(${key}, ${r.createdAt}, ${r.id}) > (${cursorKeyOf(sort, cursor.id)}, ${cursor.at}::timestamptz, ${cursor.id})`,
       );
     }
   }
@@ -197,7 +193,6 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
       id: r.id,
       createdAt: r.createdAt,
       cursorAt: sql<string>`${r.createdAt}::text`,
-      cursorKey: sql<string>`${key ?? sql`''`}`,
       submissionId: r.submissionId,
       templateIndex: r.templateIndex,
       reasonCode: r.reasonCode,
@@ -233,16 +228,19 @@ export async function listRejections(
     // Every column: the form name is read off the sender's Template line too.
     rows: page
       .filter((row) => !filters.search || foundAsShown(filters.search, row))
-      .map(({ cursorAt: _, cursorKey: __, matchedElsewhere: ___, ...row }) => hideKeysIn(row)),
-    next:
-      rows.length > PAGE_SIZE && last
-        ? encodeCursor({
-            at: last.cursorAt,
-            id: last.id,
-            ...(sortKey(filters.sort ?? 'newest') === undefined ? {} : { key: last.cursorKey }),
-          })
-        : undefined,
+      .map(({ cursorAt: _, matchedElsewhere: __, ...row }) => hideKeysIn(row)),
+    next: rows.length > PAGE_SIZE && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : undefined,
   };
+}
+
+/**
+ * The sort key of the cursor's row, read from the row: the cursor (a link on the page) carries
+ * no sender address, which could hold a key the page hides.
+ */
+function cursorKeyOf(sort: QueueSort, id: number): SQL {
+  if (sort === 'sender')
+    return sql`(select lower(coalesce(c.sender, '')) from rejections c where c.id = ${id})`;
+  return sql`(select c.reason_code from rejections c where c.id = ${id})`;
 }
 
 /** The column a sort orders by before age; none for the two orders by age. */

@@ -1,14 +1,24 @@
 /**
  * `hostmasterd staff add EMAIL`: creates a console account. With a password piped on stdin
  * (first line), that is the password; otherwise a one-time password is printed, and the first
- * sign-in must replace it.
+ * sign-in must replace it. `staff list` prints the accounts; `staff remove EMAIL` ends one (its
+ * sessions too; the audit log keeps its name).
  */
-import { createStaffUser, generateOneTimePassword } from '../console/index.ts';
+import {
+  createStaffUser,
+  generateOneTimePassword,
+  listStaffAccounts,
+  removeStaffAccount,
+  type StaffAccount,
+} from '../console/index.ts';
 import { openDatabase } from '../db/index.ts';
 import type { CommandDeps } from './types.ts';
 
-const USAGE =
-  'usage: hostmasterd staff add EMAIL   (pipe a password on stdin to set it, else one is printed)';
+const USAGE = [
+  'usage: hostmasterd staff add EMAIL      (pipe a password on stdin to set it, else one is printed)',
+  '       hostmasterd staff list',
+  '       hostmasterd staff remove EMAIL',
+].join('\n');
 
 /** How long to wait for a piped password before deciding nothing is coming. */
 const STDIN_WAIT_MS = 10_000;
@@ -44,6 +54,8 @@ export async function staffCommand(
   deps: CommandDeps & { stdin: NodeJS.ReadableStream },
 ): Promise<number> {
   const [verb, email, ...extra] = args;
+  if (verb === 'list' && !email) return await listCommand(deps);
+  if (verb === 'remove' && email && extra.length === 0) return await removeCommand(email, deps);
   if (verb !== 'add' || !email || extra.length > 0) {
     deps.stderr.write(`${USAGE}\n`);
     return 64;
@@ -62,6 +74,44 @@ export async function staffCommand(
     if (oneTime) {
       deps.stdout.write(`one-time password: ${password}\n(it must be replaced at the first sign-in)\n`);
     }
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** One line per account, tab-separated for scripts: address, state, created (UTC). */
+export function describeAccount(account: StaffAccount): string {
+  const state = account.removedAt
+    ? `removed ${account.removedAt.toISOString()}`
+    : account.mustChangePassword
+      ? 'active (one-time password not yet replaced)'
+      : 'active';
+  return `${account.email}\t${state}\tcreated ${account.createdAt.toISOString()}`;
+}
+
+async function listCommand(deps: CommandDeps): Promise<number> {
+  const handle = await openDatabase(deps.config.database);
+  try {
+    const accounts = await listStaffAccounts(handle.db);
+    if (accounts.length === 0) deps.stdout.write('no staff accounts (hostmasterd staff add EMAIL)\n');
+    for (const account of accounts) deps.stdout.write(`${describeAccount(account)}\n`);
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function removeCommand(email: string, deps: CommandDeps): Promise<number> {
+  const handle = await openDatabase(deps.config.database);
+  try {
+    const removed = await removeStaffAccount(handle.db, email);
+    if (!removed.ok) {
+      deps.stderr.write(`hostmasterd staff: ${removed.error.code}: ${removed.error.message}\n`);
+      // EX_NOUSER for an address nobody has; an account removed before is no error to retry.
+      return removed.error.code === 'E_STAFF_UNKNOWN' ? 67 : 0;
+    }
+    deps.stdout.write(`staff account removed: ${removed.value.email} (its sessions are ended)\n`);
     return 0;
   } finally {
     await handle.close();

@@ -48,7 +48,13 @@ export async function mountBullBoard(app: FastifyInstance, queue: Queue, basePat
   createBullBoard({
     queues: [dashboardAdapter(queue)],
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'hostmasterd queues' } },
+    // bull-board is a page of its own: its menu leads back to the console.
+    options: {
+      uiConfig: {
+        boardTitle: 'hostmasterd queues',
+        miscLinks: [{ text: 'Back to the staff console', url: '/rejections' }],
+      },
+    },
   });
   await app.register(serverAdapter.registerPlugin(), { prefix: basePath });
 }

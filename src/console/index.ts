@@ -11,4 +11,10 @@ export {
   DEFAULT_SIGN_IN_THROTTLE,
   type SignInThrottlePolicy,
 } from './sign-in-throttle.ts';
-export { createStaffUser, type StaffUser } from './staff-accounts.ts';
+export {
+  createStaffUser,
+  listStaffAccounts,
+  removeStaffAccount,
+  type StaffAccount,
+  type StaffUser,
+} from './staff-accounts.ts';

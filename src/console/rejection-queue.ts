@@ -2,17 +2,29 @@
  * The staff queue: rejections newest first, filtered, paged by keyset on (created_at, id) so a
  * deep page costs what page one costs, however many rows there are.
  */
-import { and, desc, eq, gte, ilike, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database, RejectionState } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { hideKeysIn } from './key-hiding.ts';
+import { hideKeys, hideKeysIn } from './key-hiding.ts';
 
 export const PAGE_SIZE = 50;
 
+export const QUEUE_SORTS = ['newest', 'oldest', 'sender', 'reason'] as const;
+export type QueueSort = (typeof QUEUE_SORTS)[number];
+
 export interface QueueFilters {
   readonly state: RejectionState | 'all';
+  /** Part of the reason code, any case: `e_overlap`, `OVERLAP` and `E_OVERLAP` all find E_OVERLAP. */
   readonly reasonCode?: string;
+  /** Part of the form name, any case: `reassign` finds ARIN-REASSIGN-SIMPLE. */
   readonly form?: string;
+  /**
+   * Free text, any case, part of: the subject, the sender, the reason, the submission id, the
+   * connecting IP, a range or handle the template named or was given, a ticket number.
+   */
+  readonly search?: string;
+  /** Newest first unless told otherwise. */
+  readonly sort?: QueueSort;
   /** Part of the sender address, any case. */
   readonly sender?: string;
   /** Inclusive days, `YYYY-MM-DD` (UTC). */
@@ -70,9 +82,11 @@ function conditions(filters: QueueFilters): SQL[] {
   const r = tables.rejections;
   const where: SQL[] = [];
   if (filters.state !== 'all') where.push(eq(r.state, filters.state));
-  if (filters.reasonCode) where.push(eq(r.reasonCode, filters.reasonCode));
-  if (filters.form) where.push(ilike(r.form, `${escapeLike(filters.form)}%`));
-  if (filters.sender) where.push(ilike(r.sender, `%${escapeLike(filters.sender)}%`));
+  if (filters.reasonCode) where.push(ilike(r.reasonCode, `%${escapeLike(filters.reasonCode)}%`));
+  if (filters.form) where.push(ilike(r.form, `%${escapeLike(filters.form)}%`));
+  // The sender shows with keys hidden: filtered so, like the search.
+  if (filters.sender) where.push(sql`${withoutKeys(sql`${r.sender}`)} ilike ${likePattern(filters.sender)}`);
+  if (filters.search) where.push(searchCondition(filters.search));
   if (filters.fromDay && DAY.test(filters.fromDay)) {
     where.push(gte(r.createdAt, sql`${`${filters.fromDay}T00:00:00Z`}::timestamptz`));
   }
@@ -80,6 +94,71 @@ function conditions(filters: QueueFilters): SQL[] {
     where.push(lt(r.createdAt, sql`${`${filters.toDay}T00:00:00Z`}::timestamptz + interval '1 day'`));
   }
   return where;
+}
+
+/**
+ * Text staff see with API keys hidden (subject, sender, reason) must not find a row by its key:
+ * else a search would tell, a character at a time, the key the page hides. In SQL that text is
+ * searched with escapes undone (`=2D`, `%2D`) and anything shaped like a key taken out (four
+ * groups of four hex digits, separated or not, after `API` or not); a row found only there is
+ * listed (and counted) only when its text as shown (keys hidden in every form the console
+ * knows, key-hiding.ts) holds the search too.
+ */
+const KEY_SHAPE = '(api[^0-9a-z]{0,3})?[0-9a-f]{4}([^0-9a-z]{0,3}[0-9a-f]{4}){3}';
+
+function withoutKeys(column: SQL): SQL {
+  const unescaped = sql`regexp_replace(coalesce(${column}, ''), '[=%][0-9a-f]{2}', '-', 'gi')`;
+  return sql`regexp_replace(${unescaped}, ${KEY_SHAPE}, ' ', 'gi')`;
+}
+
+function likePattern(search: string): string {
+  return `%${escapeLike(search)}%`;
+}
+
+/** The search in what staff see with keys hidden. */
+function textMatch(search: string): SQL {
+  const r = tables.rejections;
+  const s = tables.submissions;
+  const pattern = likePattern(search);
+  return or(
+    sql`${withoutKeys(sql`${s.subject}`)} ilike ${pattern}`,
+    sql`${withoutKeys(sql`${r.sender}`)} ilike ${pattern}`,
+    sql`${withoutKeys(sql`${r.reason}`)} ilike ${pattern}`,
+  ) as SQL;
+}
+
+/** The search in what holds no key: ids, the connecting IP, ranges, handles, tickets. */
+function elsewhereMatch(search: string): SQL {
+  const r = tables.rejections;
+  const s = tables.submissions;
+  const st = tables.submissionTemplates;
+  const t = tables.tickets;
+  const pattern = likePattern(search);
+  return or(
+    ilike(r.submissionId, pattern),
+    ilike(s.remoteAddress, pattern),
+    // The ranges, nets and handles a template named (its request) or was given (its handles).
+    sql`exists (select 1 from ${st} where ${st.submissionId} = ${r.submissionId}
+      and (${st.request}::text ilike ${pattern} or ${st.handles}::text ilike ${pattern}
+        or ${st.ticketNumber} ilike ${pattern}))`,
+    sql`exists (select 1 from ${t} where ${t.submissionId} = ${r.submissionId} and ${t.number} ilike ${pattern})`,
+  ) as SQL;
+}
+
+function searchCondition(search: string): SQL {
+  return or(textMatch(search), elsewhereMatch(search)) as SQL;
+}
+
+/** Whether a row found by the search in SQL holds it where staff can see it, keys hidden. */
+function foundAsShown(
+  search: string,
+  row: { matchedElsewhere: boolean; subject: string | null; sender: string | null; reason: string },
+): boolean {
+  if (row.matchedElsewhere) return true;
+  const wanted = search.toLowerCase();
+  return [row.subject, row.sender, row.reason].some(
+    (text) => text !== null && hideKeys(text).text.toLowerCase().includes(wanted),
+  );
 }
 
 function escapeLike(text: string): string {
@@ -91,8 +170,24 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
   const r = tables.rejections;
   const t = tables.tickets;
   const where = conditions(filters);
+  const sort = filters.sort ?? 'newest';
+  const key = sortKey(sort);
   const cursor = decodeCursor(after);
-  if (cursor) where.push(sql`(${r.createdAt}, ${r.id}) < (${cursor.at}::timestamptz, ${cursor.id})`);
+  if (cursor) {
+    if (sort === 'newest') {
+      where.push(sql`(${r.createdAt}, ${r.id}) < (${cursor.at}::timestamptz, ${cursor.id})`);
+    } else if (key === undefined) {
+      where.push(sql`(${r.createdAt}, ${r.id}) > (${cursor.at}::timestamptz, ${cursor.id})`);
+    } else {
+      where.push(
+        sql`(${key}, ${r.createdAt}, ${r.id}) > (${cursorKeyOf(sort, cursor.id)}, ${cursor.at}::timestamptz, ${cursor.id})`,
+      );
+    }
+  }
+  const order =
+    sort === 'newest'
+      ? [desc(r.createdAt), desc(r.id)]
+      : [...(key === undefined ? [] : [asc(key)]), asc(r.createdAt), asc(r.id)];
   return db
     .select({
       id: r.id,
@@ -106,6 +201,7 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
       sender: r.sender,
       state: r.state,
       subject: tables.submissions.subject,
+      matchedElsewhere: filters.search ? sql<boolean>`${elsewhereMatch(filters.search)}` : sql<boolean>`true`,
       // One template keeps one ticket; per row of the page, by the tickets' (submission, index) index.
       additionalInfo: sql<string | null>`(SELECT ${t.additionalInfo} FROM ${t}
         WHERE ${t.submissionId} = ${r.submissionId} AND ${t.templateIndex} = ${r.templateIndex}
@@ -114,7 +210,7 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
     .from(r)
     .innerJoin(tables.submissions, eq(tables.submissions.id, r.submissionId))
     .where(and(...where))
-    .orderBy(desc(r.createdAt), desc(r.id))
+    .orderBy(...order)
     .limit(PAGE_SIZE + 1);
 }
 
@@ -130,9 +226,29 @@ export async function listRejections(
     // A billing system may put its API key in the Subject (or anywhere a sender writes):
     // hidden in every form the submission page hides it in.
     // Every column: the form name is read off the sender's Template line too.
-    rows: page.map(({ cursorAt: _, ...row }) => hideKeysIn(row)),
+    rows: page
+      .filter((row) => !filters.search || foundAsShown(filters.search, row))
+      .map(({ cursorAt: _, matchedElsewhere: __, ...row }) => hideKeysIn(row)),
     next: rows.length > PAGE_SIZE && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : undefined,
   };
+}
+
+/**
+ * The sort key of the cursor's row, read from the row: the cursor (a link on the page) carries
+ * no sender address, which could hold a key the page hides.
+ */
+function cursorKeyOf(sort: QueueSort, id: number): SQL {
+  if (sort === 'sender')
+    return sql`(select lower(coalesce(c.sender, '')) from rejections c where c.id = ${id})`;
+  return sql`(select c.reason_code from rejections c where c.id = ${id})`;
+}
+
+/** The column a sort orders by before age; none for the two orders by age. */
+function sortKey(sort: QueueSort): SQL | undefined {
+  const r = tables.rejections;
+  if (sort === 'sender') return sql`lower(coalesce(${r.sender}, ''))`;
+  if (sort === 'reason') return sql`${r.reasonCode}`;
+  return undefined;
 }
 
 export interface ReasonCount {
@@ -140,13 +256,57 @@ export interface ReasonCount {
   readonly count: number;
 }
 
-/** How many rejections per reason code, in the chosen state: the queue's summary and its filter links. */
-export async function countByReason(db: Database, state: QueueFilters['state']): Promise<ReasonCount[]> {
+/**
+ * How many rejections per reason code match the filters (the reason filter too: the counts say
+ * what the filters found): the queue's summary and its filter links.
+ */
+export async function countByReason(db: Database, filters: QueueFilters): Promise<ReasonCount[]> {
   const r = tables.rejections;
+  if (filters.search) {
+    const counted = await countSearchAsShown(db, filters, filters.search);
+    if (counted) return counted;
+  }
   return await db
     .select({ reasonCode: r.reasonCode, count: sql<number>`count(*)`.mapWith(Number) })
     .from(r)
-    .where(state === 'all' ? undefined : eq(r.state, state))
+    .innerJoin(tables.submissions, eq(tables.submissions.id, r.submissionId))
+    .where(and(...conditions(filters)))
     .groupBy(r.reasonCode)
     .orderBy(desc(sql`count(*)`), r.reasonCode);
+}
+
+/** How many rows a search counts as shown, read one by one: up to this many found in SQL. */
+const SEARCH_COUNT_LIMIT = 5_000;
+
+/**
+ * The counts of a search, each row checked as the page checks it (`foundAsShown`), so a count
+ * tells no more than the rows do. Undefined past SEARCH_COUNT_LIMIT rows: then counted in SQL,
+ * where keys are taken out by shape only.
+ */
+async function countSearchAsShown(
+  db: Database,
+  filters: QueueFilters,
+  search: string,
+): Promise<ReasonCount[] | undefined> {
+  const r = tables.rejections;
+  const rows = await db
+    .select({
+      reasonCode: r.reasonCode,
+      subject: tables.submissions.subject,
+      sender: r.sender,
+      reason: r.reason,
+      matchedElsewhere: sql<boolean>`${elsewhereMatch(search)}`,
+    })
+    .from(r)
+    .innerJoin(tables.submissions, eq(tables.submissions.id, r.submissionId))
+    .where(and(...conditions(filters)))
+    .limit(SEARCH_COUNT_LIMIT + 1);
+  if (rows.length > SEARCH_COUNT_LIMIT) return undefined;
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    if (foundAsShown(search, row)) counts.set(row.reasonCode, (counts.get(row.reasonCode) ?? 0) + 1);
+  }
+  return [...counts]
+    .map(([reasonCode, count]) => ({ reasonCode, count }))
+    .sort((a, b) => b.count - a.count || (a.reasonCode < b.reasonCode ? -1 : 1));
 }

@@ -1,6 +1,7 @@
 /**
- * The headers every console response carries. The console's own pages need nothing inline: no
- * script at all, styles from /console.css. bull-board (under /queues) runs its own scripts from
+ * The headers every console response carries. The console's own pages need nothing inline: one
+ * optional script from /queue-keys.js (keyboard shortcuts; every flow works without it), styles
+ * from /console.css. bull-board (under /queues) runs its own scripts from
  * its static folder and has inline styles: its pages allow scripts from here and those styles
  * by their hashes, computed from the page as sent.
  */
@@ -12,6 +13,8 @@ const COMMON = ["frame-ancestors 'none'", "form-action 'self'", "object-src 'non
 export const CONSOLE_POLICY = [
   "default-src 'none'",
   "style-src 'self'",
+  // One served file, /queue-keys.js (the queue's keyboard shortcuts); never inline.
+  "script-src 'self'",
   "img-src 'self'",
   "base-uri 'none'",
   ...COMMON,

@@ -23,8 +23,10 @@ import type { ActionContext, ConsoleQueue } from './actions.ts';
 import { actorHtml, addressHtml } from './addresses.ts';
 import { changesTheQueue, mountBullBoard } from './bull-board.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
+import { registerBulkRoutes } from './routes/bulk.ts';
 import { registerLookupRoutes } from './routes/lookup.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
+import { registerStaffRoutes } from './routes/staff.ts';
 import { registerSubmissionRoutes } from './routes/submission.ts';
 import { CONSOLE_POLICY, dashboardPolicy, FIXED_HEADERS } from './security-headers.ts';
 import { findSession, SESSION_COOKIE, type SignedInStaff, takeFlash } from './sessions.ts';
@@ -68,6 +70,7 @@ export interface RunningConsole {
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const STYLESHEET = fs.readFileSync(path.join(HERE, 'console.css'));
+const QUEUE_KEYS = fs.readFileSync(path.join(HERE, 'queue-keys.js'));
 
 const isDashboard = (url: string) => url === '/queues' || url.startsWith('/queues/');
 
@@ -84,7 +87,7 @@ function csrfBinding(staff: SignedInStaff | null): string {
 }
 
 /** Paths a visitor without a session may reach. */
-const PUBLIC_PATHS = new Set(['/login', '/console.css']);
+const PUBLIC_PATHS = new Set(['/login', '/console.css', '/queue-keys.js']);
 
 export interface PageContext {
   readonly db: Database;
@@ -195,6 +198,9 @@ export async function buildConsole(
   app.get('/console.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('Cache-Control', 'max-age=300').send(STYLESHEET),
   );
+  app.get('/queue-keys.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'max-age=300').send(QUEUE_KEYS),
+  );
 
   const actions: ActionContext = {
     db,
@@ -243,6 +249,8 @@ export async function buildConsole(
     registerAuthRoutes(scope, page);
     registerQueueRoutes(scope, page);
     registerSubmissionRoutes(scope, page);
+    registerBulkRoutes(scope, page);
+    registerStaffRoutes(scope, page);
     registerLookupRoutes(scope, page);
   });
   if (queue) await mountBullBoard(app, queue.bullQueue, '/queues');

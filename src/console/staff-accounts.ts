@@ -2,7 +2,7 @@
  * Staff accounts and signing in: who they are, their password, and the throttle that makes
  * guessing passwords slow (sign-in-throttle.ts). Every attempt is recorded, known address or not.
  */
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
@@ -42,6 +42,58 @@ export async function createStaffUser(
   const row = inserted[0];
   if (!row) return fail(problem('E_STAFF_EXISTS', `a staff account for ${email} already exists`));
   return ok({ id: row.id, email: row.email, mustChangePassword: row.mustChangePassword });
+}
+
+export interface StaffAccount extends StaffUser {
+  readonly createdAt: Date;
+  /** When the account was removed (it can no longer sign in, nor sign staff jobs); null while active. */
+  readonly removedAt: Date | null;
+}
+
+/** Every staff account, removed ones too (their names stay in the audit log), by address. */
+export async function listStaffAccounts(db: Database): Promise<StaffAccount[]> {
+  const u = tables.staffUsers;
+  const rows = await db.select().from(u).orderBy(asc(u.email));
+  return rows.map((row) => ({
+    id: row.id,
+    email: row.email,
+    mustChangePassword: row.mustChangePassword,
+    createdAt: row.createdAt,
+    removedAt: row.disabledAt,
+  }));
+}
+
+/**
+ * Removes a staff account: it can no longer sign in, its sessions end now, and the worker runs
+ * no staff job it signed from then on. The row stays, disabled, so the audit log's `staff:<email>`
+ * still names someone the registry knew.
+ */
+export async function removeStaffAccount(db: Database, rawEmail: string): Promise<Result<StaffAccount>> {
+  const email = normaliseEmail(rawEmail);
+  const u = tables.staffUsers;
+  return await db.transaction(async (tx) => {
+    const [removed] = await tx
+      .update(u)
+      .set({ disabledAt: new Date() })
+      .where(and(eq(u.email, email), isNull(u.disabledAt)))
+      .returning();
+    if (!removed) {
+      const [known] = await tx.select().from(u).where(eq(u.email, email));
+      return fail(
+        known
+          ? problem('E_STAFF_REMOVED', `the staff account ${email} was already removed`)
+          : problem('E_STAFF_UNKNOWN', `there is no staff account for ${email}`),
+      );
+    }
+    await tx.delete(tables.staffSessions).where(eq(tables.staffSessions.staffUserId, removed.id));
+    return ok({
+      id: removed.id,
+      email: removed.email,
+      mustChangePassword: removed.mustChangePassword,
+      createdAt: removed.createdAt,
+      removedAt: removed.disabledAt,
+    });
+  });
 }
 
 export async function changePassword(

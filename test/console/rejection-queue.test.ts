@@ -92,7 +92,7 @@ describe.each(BACKENDS)('rejection queue on %s', (backend) => {
       toDay: '2026-11-01',
     });
     expect(oneDay.rows).toHaveLength(PAGE_SIZE);
-    expect(await countByReason(handle.db, 'open')).toEqual([
+    expect(await countByReason(handle.db, { state: 'open' })).toEqual([
       { reasonCode: 'E_NOT_AUTHORIZED', count: 90 },
       { reasonCode: 'E_NO_PARENT_NET', count: 90 },
       { reasonCode: 'E_PREFIX_TOO_SMALL', count: 90 },
@@ -116,6 +116,30 @@ describe.each(BACKENDS)('rejection queue on %s', (backend) => {
     const shown = JSON.stringify(page.rows[0]);
     expect(shown).not.toMatch(/1111.?2222|2222.?3333/);
     expect(shown).toContain('API-****-****-****-4444');
+  });
+
+  it('pages through every open row exactly once sorted by sender, by reason and oldest first', async () => {
+    const open = (await countByReason(handle.db, { state: 'open' })).reduce((n, c) => n + c.count, 0);
+    for (const sort of ['sender', 'reason', 'oldest'] as const) {
+      const seen: number[] = [];
+      let after: string | undefined;
+      let previousKey = '';
+      do {
+        const page = await listRejections(handle.db, { state: 'open', sort }, after);
+        for (const row of page.rows) {
+          const key =
+            sort === 'sender' ? (row.sender ?? '').toLowerCase() : sort === 'reason' ? row.reasonCode : '';
+          expect(key >= previousKey).toBe(true);
+          previousKey = key;
+          seen.push(row.id);
+        }
+        // The cursor (a link on the page) carries the row's time and id, never its sender.
+        if (page.next) expect(Buffer.from(page.next, 'base64url').toString()).toMatch(/^\["[^"]+",\d+\]$/);
+        after = page.next;
+      } while (after);
+      expect(new Set(seen).size).toBe(open);
+      expect(seen).toHaveLength(open);
+    }
   });
 
   it('ignores a cursor that is not one of ours', async () => {

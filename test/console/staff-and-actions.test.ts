@@ -88,7 +88,8 @@ describe('hostmasterd staff add (PostgreSQL, as an operator runs it)', () => {
     ).toBe(65);
     expect(weak.text()).toContain('E_WEAK_PASSWORD: a password needs at least 12 characters');
     expect(
-      await staffCommand(['remove', 'x'], {
+      // Not a verb of ours (staff add, list and remove are): usage.
+      await staffCommand(['delete', 'x'], {
         config,
         stdout: output().stream,
         stderr: output().stream,

@@ -1,22 +1,31 @@
 /** The rejection queue page. */
 import type { FastifyInstance } from 'fastify';
 import { type RejectionState, tables } from '../../db/index.ts';
-import { countByReason, listRejections, type QueueFilters } from '../rejection-queue.ts';
+import {
+  countByReason,
+  listRejections,
+  QUEUE_SORTS,
+  type QueueFilters,
+  type QueueSort,
+} from '../rejection-queue.ts';
 import type { PageContext } from '../server.ts';
 import { field } from './form.ts';
 
-function readFilters(query: unknown): QueueFilters {
+export function readFilters(query: unknown): QueueFilters {
   const rawState = field(query, 'state') || 'open';
   const state: QueueFilters['state'] =
     rawState === 'all'
       ? 'all'
       : (tables.REJECTION_STATES.find((s) => s === rawState) ?? ('open' satisfies RejectionState));
   const text = (name: string) => field(query, name).trim().slice(0, 200) || undefined;
+  const sort = QUEUE_SORTS.find((s) => s === field(query, 'sort'));
   return {
+    ...(sort === undefined || sort === 'newest' ? {} : { sort }),
     state,
     ...optional('reasonCode', text('reason')),
     ...optional('form', text('form')),
     ...optional('sender', text('sender')),
+    ...optional('search', text('q')),
     ...optional('fromDay', text('from')),
     ...optional('toDay', text('to')),
   };
@@ -26,18 +35,38 @@ function optional<K extends string>(key: K, value: string | undefined): Partial<
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }
 
+/**
+ * The queue's filters a page or form carried along (a query string), rebuilt from what they
+ * mean: only filters come back out, never another place to go.
+ */
+export function keptFilters(raw: string): string {
+  const query = raw.startsWith('?') ? raw.slice(1) : '';
+  return filterQuery(readFilters(Object.fromEntries(new URLSearchParams(query))));
+}
+
 /** The query string of the current filters, for paging and reason links. */
-function filterQuery(filters: QueueFilters, extra: Record<string, string> = {}): string {
+export function filterQuery(filters: QueueFilters, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
   if (filters.state !== 'open') params.set('state', filters.state);
   if (filters.reasonCode) params.set('reason', filters.reasonCode);
   if (filters.form) params.set('form', filters.form);
   if (filters.sender) params.set('sender', filters.sender);
+  if (filters.search) params.set('q', filters.search);
+  if (filters.sort && filters.sort !== 'newest') params.set('sort', filters.sort);
   if (filters.fromDay) params.set('from', filters.fromDay);
   if (filters.toDay) params.set('to', filters.toDay);
   for (const [k, v] of Object.entries(extra)) params.set(k, v);
   const text = params.toString();
   return text ? `?${text}` : '';
+}
+
+/** How long a rejection has waited, in the one unit a reader takes in at a glance: `40 min`, `5 h`, `3 d`. */
+export function ageOf(at: Date, now: Date): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - at.getTime()) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
 }
 
 export function registerQueueRoutes(app: FastifyInstance, page: PageContext): void {
@@ -46,18 +75,29 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
   app.get('/rejections', async (request, reply) => {
     const filters = readFilters(request.query);
     const after = field(request.query, 'after') || undefined;
+    const { reasonCode: _, ...withoutReason } = filters;
     const [result, counts] = await Promise.all([
       listRejections(page.db, filters, after),
-      countByReason(page.db, filters.state),
+      // Per reason under every other filter, so staff can move between reasons of one search.
+      countByReason(page.db, withoutReason),
     ]);
-    const { reasonCode: _, ...withoutReason } = filters;
+    const reasonPart = filters.reasonCode?.toUpperCase();
+    const matching = reasonPart
+      ? counts.filter((c) => c.reasonCode.toUpperCase().includes(reasonPart))
+      : counts;
     return await page.render(request, reply, 'queue', {
       title: 'Rejection queue',
       filters,
       states: ['open', 'reprocessed', 'overridden', 'dismissed', 'rejected', 'all'],
       rows: result.rows,
       counts,
-      total: counts.reduce((sum, c) => sum + c.count, 0),
+      total: matching.reduce((sum, c) => sum + c.count, 0),
+      totalAllReasons: counts.reduce((sum, c) => sum + c.count, 0),
+      sorts: QUEUE_SORTS,
+      age: (at: Date) => ageOf(at, new Date()),
+      back: filterQuery(filters),
+      nextItemLink: `/rejections/next${filterQuery(filters)}`,
+      sortLink: (sort: QueueSort) => `/rejections${filterQuery({ ...filters, sort })}`,
       isFirstPage: !after,
       firstPageLink: `/rejections${filterQuery(filters)}`,
       nextLink: result.next ? `/rejections${filterQuery(filters, { after: result.next })}` : undefined,

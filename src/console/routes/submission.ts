@@ -7,6 +7,7 @@ import type { PageContext } from '../server.ts';
 import { type Flash, setFlash } from '../sessions.ts';
 import { loadSubmissionView } from '../submission-view.ts';
 import { field, fields } from './form.ts';
+import { keptFilters } from './queue.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -33,8 +34,14 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
         message: `There is no submission ${request.params.id}.`,
       });
     }
+    // Come from the queue: its filters ride along, for "next item" and through every action.
+    const queue = field(request.query, 'queue');
+    const kept = queue ? keptFilters(queue) : '';
+    const skip = `skip=${encodeURIComponent(view.submission.id)}`;
     return await page.render(request, reply, 'submission', {
       title: `Submission ${view.submission.id}`,
+      queue: queue ? kept || '?' : '',
+      nextItemLink: queue ? `/rejections/next${kept ? `${kept}&` : '?'}${skip}` : undefined,
       view,
       waivableCodes,
     });
@@ -63,7 +70,12 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
     }
     const flash = await run(id);
     await setFlash(page.db, staff.tokenDigest, flash);
-    return reply.redirect(`/submissions/${encodeURIComponent(rejection.submissionId)}#rejection-${id}`, 303);
+    const queue = field(request.body, 'queue');
+    const kept = queue ? `?queue=${encodeURIComponent(keptFilters(queue) || '?')}` : '';
+    return reply.redirect(
+      `/submissions/${encodeURIComponent(rejection.submissionId)}${kept}#rejection-${id}`,
+      303,
+    );
   };
 
   const jobRoute = (path: string, toAction: (body: unknown) => JobAction | { error: string }) =>

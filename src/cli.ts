@@ -17,6 +17,8 @@ Commands:
   lint FILE...                               show what the daemon would make of mail or template files
   outbox                                     print the latest reply in DATA_DIR/outbox, decoded
   staff add EMAIL                            create a console account (prints a one-time password)
+  staff list                                 list the console accounts, one a line
+  staff remove EMAIL                         disable a console account and end its sessions
   migrate                                    bring the database schema up to date and exit
   help                                       this text
 

@@ -9,9 +9,8 @@
  * acceptance (the database or the queue was down, the message was refused) is given back with
  * `release`, so the limit counts accepted messages only.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { withTimeout } from '../queue/index.ts';
+import { runRedisScript, withTimeout } from '../queue/index.ts';
 
 const HOUR_MS = 3_600_000;
 const KEY_PREFIX = 'hostmasterd:sender-rate';
@@ -102,7 +101,7 @@ export class SenderRate {
   async release(reservation: RateReservation): Promise<void> {
     if (reservation.keys.length === 0) return;
     await withTimeout(
-      runScript(this.redis, RELEASE_SCRIPT, reservation.keys, []),
+      runRedisScript(this.redis, RELEASE_SCRIPT, reservation.keys, []),
       this.timeoutMs,
       'giving back a sender count',
     );
@@ -115,7 +114,7 @@ export class SenderRate {
     const weight = 1 - (now % HOUR_MS) / HOUR_MS;
     const args = [String(this.limitPerHour), String(weight), reserve ? '1' : '0', String(BUCKET_TTL_MS)];
     const reply = await withTimeout(
-      runScript(this.redis, CHECK_SCRIPT, keys, args),
+      runRedisScript(this.redis, CHECK_SCRIPT, keys, args),
       this.timeoutMs,
       reserve ? 'counting the sender' : 'reading the sender count',
     );
@@ -144,26 +143,4 @@ function keyFor(sender: string, hour: number): string {
 
 function unique(senders: readonly string[]): string[] {
   return [...new Set(senders.map(senderKey))];
-}
-
-const shas = new Map<string, string>();
-
-/** EVALSHA (the script text is sent once per Redis server, not per call), EVAL when Redis does not know it yet. */
-async function runScript(
-  redis: Redis,
-  script: string,
-  keys: readonly string[],
-  args: readonly string[],
-): Promise<unknown> {
-  let sha = shas.get(script);
-  if (sha === undefined) {
-    sha = createHash('sha1').update(script).digest('hex');
-    shas.set(script, sha);
-  }
-  try {
-    return await redis.evalsha(sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return await redis.eval(script, keys.length, ...keys, ...args);
-  }
 }

@@ -136,7 +136,7 @@ describe('rooms', () => {
     const file = join(SRC, 'worker', 'example.ts');
     const text = [
       "import { a } from '../mail/decode.ts';",
-      "import type { B } from '../shared/errors.ts';",
+      "import type { B } from '../db/schema.ts';",
       "export { c } from '../ingress/index.ts';",
       'import {\n  d,\n  e,\n} from "../templates/index.ts";',
       "const f = await import('../registry/index.ts');",
@@ -147,7 +147,7 @@ describe('rooms', () => {
     ].join('\n');
     expect(relativeImports(file, text).map((i) => i.target)).toEqual([
       'mail/decode.ts',
-      'shared/errors.ts',
+      'db/schema.ts',
       'ingress/index.ts',
       'templates/index.ts',
       'registry/index.ts',

@@ -8,7 +8,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../../test/support/databases.ts';
-import { describeError } from '../shared/errors.ts';
+import { describeError } from '../shared/index.ts';
 import { type DatabaseHandle, openDatabase, queryRows } from './index.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

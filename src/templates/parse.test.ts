@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatRange } from '../ip/index.ts';
-import type { Problem } from '../shared/errors.ts';
+import type { Problem } from '../shared/index.ts';
 import {
   type ParsedTemplate,
   parseSubmission,

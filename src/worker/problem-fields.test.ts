@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { problem } from '../shared/errors.ts';
+import { problem } from '../shared/index.ts';
 import { parseSubmission } from '../templates/index.ts';
 import { pinToField } from './problem-fields.ts';
 

@@ -14,6 +14,7 @@ import { type Config, loadConfig } from '../../src/config/index.ts';
 import { openDatabase, tables } from '../../src/db/index.ts';
 import { startIngress, sweepOnce } from '../../src/ingress/index.ts';
 import { SubmissionQueue, startEmbeddedRedis } from '../../src/queue/index.ts';
+import { submissionId } from '../pipeline/support/processes.ts';
 import { pgliteSnapshot } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 import { templateMail } from './helpers.ts';
@@ -35,13 +36,6 @@ async function submit(
     stdin: Readable.from([Buffer.from(input)]),
   });
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
-
-/** `submit` prints `Submission: <id>`, the label our replies carry. */
-function submissionIdOf(stdout: string): string {
-  const match = /^Submission: (\S+)$/m.exec(stdout);
-  if (!match?.[1]) throw new Error(`submit printed no submission id: ${stdout}`);
-  return match[1];
 }
 
 describe('submit on the embedded defaults', () => {
@@ -70,7 +64,7 @@ describe('submit on the embedded defaults', () => {
     try {
       const run = await submit(config, templateMail({ messageId: '<while-running@isp.example>' }));
       expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
-      handedOver = submissionIdOf(run.stdout);
+      handedOver = submissionId(run.stdout);
       expect(await daemonQueue.hasJob(handedOver)).toBe(true);
     } finally {
       await ingress.close();
@@ -82,7 +76,7 @@ describe('submit on the embedded defaults', () => {
     const run = await submit(config, templateMail({ messageId: '<while-stopped@isp.example>' }));
     expect(run.code).toBe(EXIT_ACCEPTED);
     expect(run.stderr).toMatch(/queues it when it starts/);
-    const stored = submissionIdOf(run.stdout);
+    const stored = submissionId(run.stdout);
 
     // The next start: embedded Redis, then the start-up sweep queues it.
     if (base.redis.kind !== 'embedded') throw new Error('expected the embedded Redis');

@@ -12,7 +12,13 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { type ParsedReply, parseReply } from '../../src/replies/index.ts';
-import { type DaemonProcess, processEnv, runCommand, startDaemonProcess } from './support/processes.ts';
+import {
+  type DaemonProcess,
+  outboxFiles,
+  processEnv,
+  runCommand,
+  startDaemonProcess,
+} from './support/processes.ts';
 
 const fixture = (name: string) =>
   fs.readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url), 'utf8');
@@ -36,22 +42,14 @@ function manyProblems(): string {
   return `${head(`many problems ${DEMO_API_KEY}`, 'many')}Content-Type: text/plain; charset=utf-8\r\n\r\nTemplate: ARIN-POC-5.1\r\n${junk}\r\n01. Registration Action: R\r\n02. Existing POC Handle: DEMO1-ARIN\r\nEND OF TEMPLATE\r\n`;
 }
 
-async function replies(dir: string, count: number, timeoutMs = 180_000): Promise<ParsedReply[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')) : [];
-    if (files.length >= count) {
-      const parsed: ParsedReply[] = [];
-      for (const f of files) {
-        const reply = await parseReply(fs.readFileSync(path.join(dir, f), 'utf8'));
-        if (!reply.ok) throw new Error(reply.error.message);
-        parsed.push(reply.value);
-      }
-      return parsed;
-    }
-    if (Date.now() > deadline) throw new Error(`${files.length} of ${count} reply files in ${dir}`);
-    await new Promise((r) => setTimeout(r, 200));
+async function replies(dir: string, count: number): Promise<ParsedReply[]> {
+  const parsed: ParsedReply[] = [];
+  for (const raw of await outboxFiles(dir, count, 180_000)) {
+    const reply = await parseReply(raw);
+    if (!reply.ok) throw new Error(reply.error.message);
+    parsed.push(reply.value);
   }
+  return parsed;
 }
 
 describe('bounded reading on the embedded defaults (every role in one process)', () => {

@@ -13,6 +13,7 @@ import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { parseReply } from '../../src/replies/index.ts';
 import {
   type DaemonProcess,
+  outboxFiles,
   processEnv,
   runCommand,
   startDaemonProcess,
@@ -21,16 +22,6 @@ import {
 
 const fixture = (name: string) =>
   fs.readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url), 'utf8');
-
-async function replyFiles(dir: string, count: number, timeoutMs = 30_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')) : [];
-    if (files.length >= count) return files.sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
-    if (Date.now() > deadline) throw new Error(`${files.length} of ${count} reply files in ${dir}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('hostmasterd start on embedded defaults (the README example)', () => {
   let env: Record<string, string>;
@@ -62,7 +53,7 @@ describe('hostmasterd start on embedded defaults (the README example)', () => {
     const submission = submissionId(submitted.stdout);
     expect(submitted.stdout).toBe(`Submission: ${submission}\n`);
     const outbox = path.join(env['DATA_DIR']!, 'outbox');
-    await replyFiles(outbox, 1);
+    await outboxFiles(outbox, 1);
 
     // `hostmasterd outbox` prints that one reply decoded: headers, then the text as mail shows it.
     const shown = await runCommand(['outbox'], env);
@@ -95,7 +86,7 @@ describe('hostmasterd start on embedded defaults (the README example)', () => {
     client.close();
     expect(info.response).toMatch(/^250 /);
 
-    const files = await replyFiles(outbox, 2);
+    const files = await outboxFiles(outbox, 2);
     const replies = [];
     for (const raw of files) {
       expect(raw).not.toContain(DEMO_API_KEY);

@@ -121,3 +121,14 @@ export function submissionId(stdout: string): string {
   if (!match) throw new Error(`no "Submission: <id>" line in: ${JSON.stringify(stdout)}`);
   return match[1]!;
 }
+
+/** Waits until DATA_DIR/outbox holds `count` reply files (the embedded defaults' replies) and reads them, sorted. */
+export async function outboxFiles(dir: string, count: number, timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')) : [];
+    if (files.length >= count) return files.sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+    if (Date.now() > deadline) throw new Error(`${files.length} of ${count} reply files in ${dir}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -12,7 +12,14 @@ describe('loadConfig', () => {
     expect(c.redis.kind).toBe('embedded');
     expect(c.replies.transport).toEqual({ kind: 'folder', dir: '/srv/h/data/outbox' });
     expect(c.replies.style).toBe('digest');
-    expect(c.console).toEqual({ host: '127.0.0.1', port: 8080, trustProxy: [], secureCookies: 'auto' });
+    expect(c.console).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      trustProxy: [],
+      secureCookies: 'auto',
+      signInFirstWaitMs: 1_000,
+      signInMaxWaitMs: 300_000,
+    });
     expect(c.limits.maxTemplatesPerMessage).toBe(10);
     expect(c.senderAuth).toBe('dkim');
     expect(c.workerMaxStalledCount).toBe(1);

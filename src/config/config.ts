@@ -103,6 +103,10 @@ export interface Config {
     readonly port: number;
     readonly trustProxy: TrustProxy;
     readonly secureCookies: SecureCookieMode;
+    /** The first wait after too many failed sign-ins, ms; each further failure doubles it. */
+    readonly signInFirstWaitMs: number;
+    /** The longest wait for one address, ms; a network (many addresses) waits up to three times as long. */
+    readonly signInMaxWaitMs: number;
     /**
      * METRICS_TOKEN: when set, /metrics answers whoever sends `Authorization: Bearer <token>`;
      * unset, it answers loopback clients only (the console port may be reachable from further).
@@ -324,6 +328,8 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       port: readPort(env, 'CONSOLE_PORT', 8080),
       trustProxy: readTrustProxy(env, 'CONSOLE_TRUST_PROXY'),
       secureCookies: readChoice(env, 'CONSOLE_SECURE_COOKIES', SECURE_COOKIE_MODES, 'auto'),
+      signInFirstWaitMs: readPositiveInt(env, 'CONSOLE_SIGN_IN_FIRST_WAIT_MS', 1_000),
+      signInMaxWaitMs: readPositiveInt(env, 'CONSOLE_SIGN_IN_MAX_WAIT_MS', 5 * 60_000),
       ...readMetricsToken(env),
     },
     limits: {

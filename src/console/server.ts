@@ -37,6 +37,7 @@ import {
   type SignInThrottle,
   type SignInThrottlePolicy,
   signInThrottle,
+  signInThrottlePolicy,
 } from './sign-in-throttle.ts';
 
 declare module 'fastify' {
@@ -218,7 +219,11 @@ export async function buildConsole(
     actions,
     throttle: signInThrottle(
       queue ? redisAttemptCounter(queue.redis) : memoryAttemptCounter(),
-      options.signInThrottle,
+      options.signInThrottle ??
+        signInThrottlePolicy({
+          firstWaitMs: config.console.signInFirstWaitMs,
+          maxWaitMs: config.console.signInMaxWaitMs,
+        }),
     ),
     cookieOptions,
     logger: options.logger,

@@ -39,6 +39,22 @@ export const DEFAULT_SIGN_IN_THROTTLE: SignInThrottlePolicy = {
   perClient: { freeAttempts: 20, firstDelayMs: 1_000, maxDelayMs: 15 * 60_000, forgetAfterMs: 3600_000 },
 };
 
+/**
+ * The default policy with the configured waits (CONSOLE_SIGN_IN_FIRST_WAIT_MS, _MAX_WAIT_MS): a
+ * network's cap is three times an address's, as in the default.
+ */
+export function signInThrottlePolicy(waits: {
+  firstWaitMs: number;
+  maxWaitMs: number;
+}): SignInThrottlePolicy {
+  const { perAddress, perClient } = DEFAULT_SIGN_IN_THROTTLE;
+  const firstDelayMs = Math.min(waits.firstWaitMs, waits.maxWaitMs);
+  return {
+    perAddress: { ...perAddress, firstDelayMs, maxDelayMs: waits.maxWaitMs },
+    perClient: { ...perClient, firstDelayMs, maxDelayMs: 3 * waits.maxWaitMs },
+  };
+}
+
 export interface AttemptCounter {
   /** Counts one attempt for the key; 0 when it may go ahead, else the ms until the key may try again. */
   reserve(key: string, policy: BackoffPolicy): Promise<number>;

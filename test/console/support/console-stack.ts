@@ -51,6 +51,9 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     SMTP_PORT: String(smtpPort),
     HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
     LOG_LEVEL: 'silent',
+    // A real back-off, capped at a wait a test can sit out yet long enough to outlast a sign-in.
+    CONSOLE_SIGN_IN_FIRST_WAIT_MS: '3000',
+    CONSOLE_SIGN_IN_MAX_WAIT_MS: '3000',
   });
   const config: Config = { ...base, console: { ...base.console, host: '127.0.0.1', port: 0 } };
   let daemon: Daemon | undefined;

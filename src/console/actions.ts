@@ -24,7 +24,7 @@ import {
   type UnsignedStaffJob,
 } from '../queue/index.ts';
 import type { RecipientReplyLimit } from '../replies/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
+import { type ErrorCode, fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { showAddress } from './addresses.ts';
 import { hideKeys } from './key-hiding.ts';
 import type { Flash } from './sessions.ts';
@@ -86,7 +86,7 @@ const CLAIMED_STATE: Record<JobAction['kind'] | 'dismiss', Exclude<RejectionStat
 };
 
 /** Work held for review: its sender was told a ticket stays open until staff decide. */
-const HELD_FOR_REVIEW = 'E_STAFF_REVIEW';
+const HELD_FOR_REVIEW: ErrorCode = 'E_STAFF_REVIEW';
 
 type RejectionRow = (typeof tables.rejections)['$inferSelect'];
 
@@ -99,17 +99,22 @@ const MAX_NOTE = 4000;
  * `staffApproved`). Nothing else reads a waiver: offering any other code (a handle that does not
  * exist, a form we do not know) would promise an approval the worker cannot give.
  */
-export const WAIVABLE_CODES: readonly string[] = ['E_PREFIX_TOO_SMALL', 'E_NOT_AUTHORIZED', 'E_STAFF_REVIEW'];
+export const WAIVABLE_CODES: readonly ErrorCode[] = [
+  'E_PREFIX_TOO_SMALL',
+  'E_NOT_AUTHORIZED',
+  'E_STAFF_REVIEW',
+];
+
+/** Codes come from rows and forms as text; this one is a code a waiver can lift. */
+const isWaivable = (code: string): code is ErrorCode => (WAIVABLE_CODES as readonly string[]).includes(code);
 
 /** The codes of a refusal (its own and its template's errors) that a waiver can lift, in that order. */
-export function waivableCodes(reasonCode: string, errors: readonly { code: string }[]): string[] {
-  return [...new Set([reasonCode, ...errors.map((e) => e.code)])].filter((code) =>
-    WAIVABLE_CODES.includes(code),
-  );
+export function waivableCodes(reasonCode: string, errors: readonly { code: string }[]): ErrorCode[] {
+  return [...new Set([reasonCode, ...errors.map((e) => e.code)])].filter(isWaivable);
 }
 
 function checkWaivers(waive: readonly string[]): Result<readonly string[]> {
-  const unknown = waive.filter((code) => !WAIVABLE_CODES.includes(code));
+  const unknown = waive.filter((code) => !isWaivable(code));
   if (unknown.length > 0) {
     return fail(
       problem(

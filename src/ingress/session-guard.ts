@@ -19,6 +19,7 @@
  */
 import type { Logger } from 'pino';
 import type { SMTPServer, SMTPServerError, SMTPServerSession } from 'smtp-server';
+import type { ErrorCode } from '../shared/index.ts';
 import { clientKey } from './client-key.ts';
 
 type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;
@@ -32,7 +33,7 @@ export interface SessionGuardOptions {
   readonly maxRefusedCommands: number;
   readonly logger: Logger;
   /** Counts each connection the guard refuses or cuts, with why (an E_ code) and the SMTP code. */
-  readonly onRefusal?: (reason: string, smtpCode: number) => void;
+  readonly onRefusal?: (reason: ErrorCode, smtpCode: number) => void;
 }
 
 interface Guarded {
@@ -59,7 +60,11 @@ function isRefusal(code: number): boolean {
   return code >= 450 && code !== 421;
 }
 
-export function smtpError(code: number, text: string, reason: string): SMTPServerError & { reason: string } {
+export function smtpError(
+  code: number,
+  text: string,
+  reason: ErrorCode,
+): SMTPServerError & { reason: ErrorCode } {
   const error = Object.assign(new Error(text) as SMTPServerError, { reason });
   error.responseCode = code;
   return error;
@@ -129,7 +134,7 @@ export class SessionGuards {
   }
 
   /** Answers 421 with `text` and closes the session now (a message too slow, no room for it). */
-  cut(session: SMTPServerSession, text: string, reason: string): void {
+  cut(session: SMTPServerSession, text: string, reason: ErrorCode): void {
     const state = this.sessions.get(session.id);
     if (state) this.end(state, text, reason);
   }
@@ -229,7 +234,7 @@ export class SessionGuards {
     return `4.4.2 This session has lasted ${seconds(this.options.sessionTimeoutMs)}, the limit; please reconnect to send more`;
   }
 
-  private end(state: Guarded, text: string, reason: string): void {
+  private end(state: Guarded, text: string, reason: ErrorCode): void {
     if (state.ended) return;
     state.ended = true;
     this.stopClocks(state);

@@ -137,12 +137,6 @@ export function rangeToCidrs(range: IpRange): Cidr[] {
   return result;
 }
 
-/** The single CIDR equal to the range, or undefined when it is not one block. */
-export function rangeAsCidr(range: IpRange): Cidr | undefined {
-  const cidrs = rangeToCidrs(range);
-  return cidrs.length === 1 ? cidrs[0] : undefined;
-}
-
 export function rangeSize(range: IpRange): bigint {
   return range.end - range.start + 1n;
 }

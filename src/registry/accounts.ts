@@ -4,7 +4,7 @@
  * Keys are long random values, so a fast hash is enough (no password-style KDF needed).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import { type Executor, type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result, redactKey } from '../shared/index.ts';
 import { writeAudit } from './audit.ts';
@@ -287,21 +287,4 @@ export async function accountPocHandles(ex: Executor, accountId: number): Promis
     .where(eq(tables.accountPocs.accountId, accountId))
     .orderBy(asc(tables.accountPocs.pocHandle));
   return rows.map((r) => r.pocHandle);
-}
-
-/** The redacted display forms of an account's keys, for the console. */
-export async function apiKeysOfAccount(
-  ex: Executor,
-  accountId: number,
-): Promise<{ id: number; display: string; createdAt: Date; revokedAt: Date | null }[]> {
-  return ex
-    .select({
-      id: tables.apiKeys.id,
-      display: tables.apiKeys.display,
-      createdAt: tables.apiKeys.createdAt,
-      revokedAt: tables.apiKeys.revokedAt,
-    })
-    .from(tables.apiKeys)
-    .where(inArray(tables.apiKeys.accountId, [accountId]))
-    .orderBy(asc(tables.apiKeys.id));
 }

@@ -2,14 +2,7 @@
  * Every change to the registry leaves one audit row: who, what, which object, from which ticket
  * and submission, and the object before and after.
  */
-import {
-  insertRows,
-  type RowValues,
-  type TogetherWrite,
-  type Transaction,
-  tables,
-  writeTogether,
-} from '../db/index.ts';
+import { insertRows, type RowValues, type TogetherWrite, type Transaction, tables } from '../db/index.ts';
 import type { Actor, OperationContext } from './types.ts';
 
 /** `account:12`, `staff:alice@registry.example`, or the system component's name (e.g. `seed`). */
@@ -97,9 +90,4 @@ export async function writeAudit(
 /** Gathered audit rows as one insert, to send with other writes (`writeTogether`); none is fine. */
 export function auditRowsWrite(rows: readonly AuditRow[]): TogetherWrite {
   return insertRows(tables.auditLog, AUDIT_COLUMNS, rows);
-}
-
-/** Writes gathered audit rows in one statement. */
-export async function writeAuditRows(tx: Transaction, rows: readonly AuditRow[]): Promise<void> {
-  if (rows.length > 0) await writeTogether(tx, [auditRowsWrite(rows)]);
 }

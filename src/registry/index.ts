@@ -8,7 +8,6 @@ export {
   type Account,
   accountPocHandles,
   apiKeyDigest,
-  apiKeysOfAccount,
   createAccount,
   findAccountByApiKey,
   findAccountByName,
@@ -21,7 +20,7 @@ export {
   type NewAccount,
   revokeApiKey,
 } from './accounts.ts';
-export { type AuditRow, auditRowsWrite, renderActor, toAuditJson, writeAuditRows } from './audit.ts';
+export { type AuditRow, auditRowsWrite, renderActor, toAuditJson } from './audit.ts';
 export { DEMO_API_KEY, DEMO_SEED, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from './demo.ts';
 export {
   HandleReservations,
@@ -70,7 +69,7 @@ export {
   REVIEW_IPV4_SIZE,
   SMALLEST_BLOCK,
 } from './rules.ts';
-export { applySeed, type SeedCounts, type SeedSummary, seedRegistry } from './seed.ts';
+export { type SeedCounts, type SeedSummary, seedRegistry } from './seed.ts';
 export { parseSeed, type SeedDocument, type SeedFile, validateSeed } from './seed-document.ts';
 export {
   createSimpleReassignment,

@@ -108,19 +108,6 @@ function parentsFirst(nets: readonly CheckedNet[]): CheckedNet[] {
   return ordered;
 }
 
-export async function applySeed(
-  tx: Transaction,
-  doc: SeedDocument,
-  context: OperationContext = SEED_CONTEXT,
-): Promise<Result<SeedSummary, Problem>> {
-  try {
-    return ok(await load(tx, doc, context));
-  } catch (error) {
-    if (error instanceof SeedFailure) return fail(error.problem);
-    throw error;
-  }
-}
-
 /** Opens the one transaction, loads the document, and rolls everything back if any of it is refused. */
 export async function seedRegistry(
   db: Database,

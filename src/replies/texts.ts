@@ -7,7 +7,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fail, ok, type Problem, ProblemError, problem, type Result } from '../shared/index.ts';
+import {
+  ERROR_CODES,
+  type ErrorCodeEntry,
+  fail,
+  ok,
+  type Problem,
+  ProblemError,
+  problem,
+  type Result,
+} from '../shared/index.ts';
 
 /** Where the texts shipped with hostmasterd live. */
 export const REPLY_TEXTS_DIR = path.resolve(
@@ -54,7 +63,7 @@ export type ProseKey = keyof typeof PROSE_FILES;
 export interface ReplyTexts {
   readonly phrases: Readonly<Record<PhraseKey, string>>;
   readonly prose: Readonly<Record<ProseKey, string>>;
-  /** Explanation of a whole-message refusal, by Problem code; `default` for any other code. */
+  /** Explanation of a whole-message refusal, by Problem code (the catalogue's `refusal` files); `default` for any other code. */
   readonly refusals: Readonly<Record<string, string>>;
 }
 
@@ -180,6 +189,46 @@ function readText(dir: string, file: string): Result<string> {
   }
 }
 
+/** The refusal files the error catalogue names, by code, and `default` for every other code. */
+const REFUSAL_FILES: ReadonlyMap<string, string> = new Map([
+  ['default', 'default.txt'],
+  ...Object.entries(ERROR_CODES).flatMap(([code, entry]: [string, ErrorCodeEntry]) =>
+    entry.refusal ? [[code, entry.refusal] as const] : [],
+  ),
+]);
+
+/**
+ * Every refusal text the catalogue names, and default.txt: a missing one stops the start. A file
+ * nobody names would never be read (a misspelt code, a code removed), so it stops the start too.
+ */
+function readRefusals(dir: string): Result<Record<string, string>> {
+  let present: string[];
+  try {
+    present = fs.readdirSync(path.join(dir, 'refusals')).filter((f) => f.endsWith('.txt'));
+  } catch (error) {
+    return fail(textsProblem(path.join(dir, 'refusals'), (error as Error).message));
+  }
+  const named = new Set(REFUSAL_FILES.values());
+  const stray = present.sort().find((file) => !named.has(file));
+  if (stray) {
+    return fail(
+      textsProblem(
+        `refusals/${stray}`,
+        'no code of the error catalogue (src/shared/error-codes.ts) names this file, so it would never be sent',
+      ),
+    );
+  }
+  const refusals: Record<string, string> = {};
+  for (const [code, file] of REFUSAL_FILES) {
+    const text = readText(dir, `refusals/${file}`);
+    if (!text.ok) return text;
+    const bad = checkPlaceholders(`refusals/${file}`, text.value, REFUSAL_PLACEHOLDERS);
+    if (bad) return fail(bad);
+    refusals[code] = text.value;
+  }
+  return ok(refusals);
+}
+
 /** Reads and checks every text; the first problem found, as a value. */
 export function readReplyTexts(dir: string = REPLY_TEXTS_DIR): Result<ReplyTexts> {
   const phrasesText = readText(dir, 'phrases.txt');
@@ -196,26 +245,9 @@ export function readReplyTexts(dir: string = REPLY_TEXTS_DIR): Result<ReplyTexts
     prose[key] = text.value;
   }
 
-  const refusals: Record<string, string> = {};
-  let refusalFiles: string[];
-  try {
-    refusalFiles = fs.readdirSync(path.join(dir, 'refusals')).filter((f) => f.endsWith('.txt'));
-  } catch (error) {
-    return fail(textsProblem(path.join(dir, 'refusals'), (error as Error).message));
-  }
-  for (const file of refusalFiles.sort()) {
-    const code = file.slice(0, -'.txt'.length);
-    if (code !== 'default' && !/^E_[A-Z0-9_]+$/.test(code)) {
-      return fail(textsProblem(`refusals/${file}`, 'is named neither default.txt nor after a code (E_...)'));
-    }
-    const text = readText(dir, `refusals/${file}`);
-    if (!text.ok) return text;
-    const bad = checkPlaceholders(`refusals/${file}`, text.value, REFUSAL_PLACEHOLDERS);
-    if (bad) return fail(bad);
-    refusals[code] = text.value;
-  }
-  if (!refusals['default']) return fail(textsProblem('refusals/default.txt', 'is missing'));
-  return ok({ phrases: phrases.value, prose: prose as Record<ProseKey, string>, refusals });
+  const refusals = readRefusals(dir);
+  if (!refusals.ok) return refusals;
+  return ok({ phrases: phrases.value, prose: prose as Record<ProseKey, string>, refusals: refusals.value });
 }
 
 /** Start-up form: throws a ProblemError (E_REPLY_TEXTS) naming the file and line at fault. */

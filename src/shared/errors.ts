@@ -1,8 +1,8 @@
 /**
  * Errors are values: a stable machine code and a sentence a human can act on.
- * Codes are upper-case `E_` identifiers; each room documents the ones it returns.
+ * Every code is an entry of the one catalogue, error-codes.ts.
  */
-export type ErrorCode = `E_${Uppercase<string>}`;
+import type { ErrorCode } from './error-codes.ts';
 
 export interface Problem {
   readonly code: ErrorCode;

@@ -275,8 +275,3 @@ export function redactKeyShapes(text: string, options: ReadOptions = {}): string
   }
   return out + text.slice(at);
 }
-
-/** Whether `text` holds anything a person would read as a key. */
-export function holdsKeyShape(text: string, options: ReadOptions = {}): boolean {
-  return findKeySpans(text, options).length > 0;
-}

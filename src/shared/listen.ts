@@ -3,7 +3,8 @@
  * address, what the system said in plain words, and which variable moves it. Every listener the
  * daemon opens fails this same way, so `hostmasterd start` prints one line and exits 1.
  */
-import { type ErrorCode, ProblemError, problem } from './errors.ts';
+import type { ErrorCode } from './error-codes.ts';
+import { ProblemError, problem } from './errors.ts';
 
 export interface Listener {
   /** The listener's refusal code, e.g. E_SMTP_LISTEN. */

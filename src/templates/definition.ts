@@ -68,7 +68,3 @@ export interface FormDefinition {
 export function fieldId(number: string): string {
   return String(Number.parseInt(number, 10));
 }
-
-export function versionLabel(form: FormDefinition, version: FormVersion): string {
-  return `${form.name}-${version.major}.${version.latestMinor}`;
-}

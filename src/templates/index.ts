@@ -4,11 +4,10 @@
  */
 export { findApiKeys } from './api-key.ts';
 export type { Action, FieldSpec, FormDefinition, FormVersion } from './definition.ts';
-export { fieldId, versionLabel } from './definition.ts';
-export { TEMPLATE_ERROR_CODES, type TemplateErrorCode } from './error-codes.ts';
+export { fieldId } from './definition.ts';
 export { acceptedVersions, FORMS, findForm, findVersion, formVersionNames } from './forms/index.ts';
 export { fieldMentioned } from './mentioned-field.ts';
-export { type ParsedTemplate, parseTemplateBlock, templateKind } from './parse-template.ts';
+export { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';
 export type * from './requests.ts';
 export { type JsonValue, toJsonValue } from './serialize.ts';
 export { type NumberedLine, splitTemplates, type TemplateBlock } from './split.ts';

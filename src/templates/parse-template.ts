@@ -16,7 +16,7 @@ import type { FormDefinition, FormVersion } from './definition.ts';
 import { FieldValues } from './field-values.ts';
 import { ProblemList, type ProblemSink } from './problem-list.ts';
 import { readFields } from './read-fields.ts';
-import type { ApiKey, RequestKind, TemplateRequest } from './requests.ts';
+import type { ApiKey, TemplateRequest } from './requests.ts';
 import { resolveForm } from './resolve-form.ts';
 import type { TemplateBlock } from './split.ts';
 import { indexOf } from './version-index.ts';
@@ -48,10 +48,6 @@ export interface ParsedTemplate {
    */
   readonly additionalInfo?: string;
   readonly result: Result<TemplateRequest, readonly Problem[]>;
-}
-
-export function templateKind(t: ParsedTemplate): RequestKind | undefined {
-  return t.result.ok ? t.result.value.kind : undefined;
 }
 
 /** Numbers of the fields written but refused (already reported). */

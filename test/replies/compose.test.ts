@@ -15,7 +15,7 @@ import {
   parseReply,
   type ReplyRequest,
 } from '../../src/replies/index.ts';
-import { redactApiKeys } from '../../src/shared/index.ts';
+import { type ErrorCode, redactApiKeys } from '../../src/shared/index.ts';
 import {
   approvedNet,
   FIXED_DATE,
@@ -97,7 +97,7 @@ describe('a digest reply to three templates, one approved, one rejected, one hel
         'Template 2 of 3: ARIN-REASSIGN-SIMPLE-5.0',
         'Ticket: 20261122-X0000042',
         'Status: REJECTED',
-        'Error: E_OUTSIDE_PARENT field 03 line 5: 203.0.113.0/29 is not inside a network your organization holds',
+        'Error: E_NOT_WITHIN_PARENT field 03 line 5: 203.0.113.0/29 is not inside a network your organization holds',
         '',
       ].join('\n'),
     );
@@ -217,7 +217,7 @@ describe('per-template replies, the way the registry processor answered', () => 
         inReplyTo: '<billing-42@isp.example>',
       });
     }
-    expect(replies[1]?.blocks[0]?.errors[0]?.code).toBe('E_OUTSIDE_PARENT');
+    expect(replies[1]?.blocks[0]?.errors[0]?.code).toBe('E_NOT_WITHIN_PARENT');
   });
 
   it('carries the same block words as the digest', async () => {
@@ -238,7 +238,7 @@ describe('per-template replies, the way the registry processor answered', () => 
 });
 
 describe('a message refused as a whole', () => {
-  const refused = (code: `E_${Uppercase<string>}`, message: string): ReplyRequest =>
+  const refused = (code: ErrorCode, message: string): ReplyRequest =>
     threeTemplates({ templates: [], refusal: { code, message } });
 
   it('no template: says why and how to get blank forms', async () => {
@@ -285,8 +285,8 @@ describe('a message refused as a whole', () => {
   });
 
   it('a code without its own text gets the general explanation', async () => {
-    const body = await bodyOf((await compose(refused('E_SOMETHING_NEW', 'a reason')))[0]!);
-    expect(body).toContain('Refused: E_SOMETHING_NEW: a reason');
+    const body = await bodyOf((await compose(refused('E_BAD_MIME', 'a reason')))[0]!);
+    expect(body).toContain('Refused: E_BAD_MIME: a reason');
     expect(body).toContain('Nothing in your message was processed');
   });
 

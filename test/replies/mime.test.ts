@@ -20,6 +20,7 @@ import {
 } from '../../src/replies/index.ts';
 import { renderTextMail, type TextMail, type TextMailHeaders } from '../../src/replies/mime.ts';
 import { chooseTransferEncoding, fastHeaders } from '../../src/replies/mime-headers.ts';
+import type { ErrorCode } from '../../src/shared/index.ts';
 import {
   approvedNet,
   FIXED_DATE,
@@ -334,7 +335,7 @@ const digest: ComposeOptions = {
 };
 const perTemplate: ComposeOptions = { ...digest, style: 'per-template' };
 
-const refused = (code: `E_${Uppercase<string>}`, message: string): ReplyRequest =>
+const refused = (code: ErrorCode, message: string): ReplyRequest =>
   threeTemplates({ templates: [], refusal: { code, message } });
 
 const awkwardEcho = [
@@ -361,7 +362,7 @@ const requests: readonly (readonly [string, ReplyRequest])[] = [
   ['refused: no template', refused('E_NO_TEMPLATE', 'no template was found in this message')],
   ['refused: HTML only', refused('E_HTML_ONLY', 'the message has only an HTML part')],
   ['refused: too many', refused('E_TOO_MANY_TEMPLATES', 'this message holds 11 templates; at most 10')],
-  ['refused: a code without its own text', refused('E_SOMETHING_NEW', 'a reason')],
+  ['refused: a code without its own text', refused('E_BAD_MIME', 'a reason')],
   ['refused, no subject', { ...refused('E_NO_TEMPLATE', 'none'), originalSubject: undefined }],
   ['odd submission id', threeTemplates({ submissionId: 'S 1<2>@x' })],
   ['answer to a reply', threeTemplates({ originalSubject: 'RE: Re: SWIP batch 42 --REJECTED' })],
@@ -375,7 +376,9 @@ const requests: readonly (readonly [string, ReplyRequest])[] = [
           ...rejectedNet,
           total: 2,
           notes: ['Zoë Müller is kept', '登记处 note 🎉', `trailing spaces   `],
-          errors: [{ code: 'E_BAD_NAME', field: '06', message: 'the name “Zoë” is fine; 登记 is not' }],
+          errors: [
+            { code: 'E_INVALID_NET_NAME', field: '06', message: 'the name “Zoë” is fine; 登记 is not' },
+          ],
           echo: awkwardEcho,
         },
         { ...approvedNet, index: 2, total: 2, echo: awkwardEcho.replace(/\n/g, '\r\n') },

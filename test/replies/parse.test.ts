@@ -15,6 +15,7 @@ import {
   type TemplateReport,
   type TemplateStatus,
 } from '../../src/replies/index.ts';
+import { ERROR_CODES, type ErrorCode } from '../../src/shared/index.ts';
 import { FIXED_DATE, threeTemplates } from './support/reports.ts';
 
 const texts = loadReplyTexts();
@@ -43,7 +44,7 @@ const report = (index: number, total: number): fc.Arbitrary<TemplateReport> =>
     ),
     errors: fc.array(
       fc.record({
-        code: fc.stringMatching(/^E_[A-Z][A-Z_]{0,20}$/) as fc.Arbitrary<`E_${Uppercase<string>}`>,
+        code: fc.constantFrom(...(Object.keys(ERROR_CODES) as ErrorCode[])),
         message: words.filter((s) => flat(s) !== ''),
         field: fc.option(fc.stringMatching(/^\d{2}[a-z]?$/), { nil: undefined }),
         line: fc.option(fc.integer({ min: 1, max: 500 }), { nil: undefined }),

@@ -68,6 +68,23 @@ describe('a reworded text with a mistake', () => {
     });
   });
 
+  it('a refusal file named after a code the catalogue does not have stops the start (a misspelt code)', () => {
+    const dir = copyOfShippedTexts();
+    fs.renameSync(
+      path.join(dir, 'refusals', 'E_NO_TEMPLATE.txt'),
+      path.join(dir, 'refusals', 'E_NO_TEMPLATES.txt'),
+    );
+    expect(() => loadReplyTexts(dir)).toThrow(
+      /E_REPLY_TEXTS: refusals\/E_NO_TEMPLATES\.txt: no code of the error catalogue .* names this file/,
+    );
+  });
+
+  it('a refusal file the catalogue names is required', () => {
+    const dir = copyOfShippedTexts();
+    fs.rmSync(path.join(dir, 'refusals', 'E_HTML_ONLY.txt'));
+    expect(() => loadReplyTexts(dir)).toThrow(/E_REPLY_TEXTS: .*refusals\/E_HTML_ONLY\.txt/);
+  });
+
   it('phrases: unknown, repeated, empty and missing keys, labels with a colon', () => {
     const shipped = fs.readFileSync(path.join(REPLY_TEXTS_DIR, 'phrases.txt'), 'utf8');
     expect(parsePhrases(`${shipped}\nlabel.tiket = Ticket\n`)).toMatchObject({

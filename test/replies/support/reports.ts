@@ -37,7 +37,7 @@ export const rejectedNet: TemplateReport = {
   handles: {},
   errors: [
     {
-      code: 'E_OUTSIDE_PARENT',
+      code: 'E_NOT_WITHIN_PARENT',
       field: '03',
       line: 5,
       message: '203.0.113.0/29 is not inside a network your organization holds',

@@ -4,6 +4,7 @@
  * intake first, lets running jobs finish, then lets go of Redis and the database.
  */
 import type { DnsResolver } from './auth/index.ts';
+import { commandSocketPath, serveCommandSocket } from './commands/database-channel.ts';
 import type { Config } from './config/index.ts';
 import { consoleQueueFrom, startConsole } from './console/index.ts';
 import { type DatabaseHandle, openDatabase } from './db/index.ts';
@@ -79,6 +80,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const redis: RedisLocation = embedded ?? config.redis;
     const database = options.database ?? (await openDatabase(config.database));
     if (!options.database) stops.push(() => database.close());
+    if (!options.database && database.kind === 'pglite') {
+      // This process owns the embedded database: `seed`, `demo` and `staff` come here meanwhile.
+      const socket = await serveCommandSocket({
+        db: database.db,
+        socketPath: commandSocketPath(config),
+        logger,
+      });
+      stops.push(() => socket.close());
+    }
     const queue = new SubmissionQueue(redis, { logger });
     stops.push(() => queue.close());
     const roles = new Set(config.roles);

@@ -19,7 +19,7 @@ export async function demoCommand(_args: string[], deps: CommandDeps): Promise<n
     for (const p of doc.error) deps.stderr.write(`hostmasterd demo: ${p.message}\n`);
     return 1;
   }
-  const code = await loadSeed(doc.value, 'the demo registry', deps, 'demo');
+  const code = await loadSeed(DEMO_SEED, 'the demo registry', deps, 'demo');
   if (code !== 0) return code;
   deps.stdout.write(
     [

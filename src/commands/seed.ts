@@ -5,9 +5,9 @@
  * 64 usage, 1 anything else (e.g. the database cannot be opened).
  */
 import fs from 'node:fs';
-import { type DatabaseHandle, openDatabase } from '../db/index.ts';
-import { parseSeed, type SeedDocument, type SeedSummary, seedRegistry } from '../registry/index.ts';
+import { parseSeed, type SeedSummary } from '../registry/index.ts';
 import { formatProblem, ProblemError } from '../shared/index.ts';
+import { onDatabase } from './database-channel.ts';
 import type { CommandDeps } from './types.ts';
 
 export const EX_USAGE = 64;
@@ -32,41 +32,33 @@ export async function seedCommand(args: string[], deps: CommandDeps): Promise<nu
     deps.stderr.write(`hostmasterd seed: ${file}: nothing was loaded (${doc.error.length} problem(s))\n`);
     return EX_DATAERR;
   }
-  return loadSeed(doc.value, file, deps, 'seed');
+  return loadSeed(JSON.parse(text), file, deps, 'seed');
 }
 
-/** Opens the configured database (running migrations), loads the document, prints what changed. */
+/**
+ * Loads a seed file's JSON value into the configured database (a running daemon's, when it owns
+ * the embedded one), prints what changed.
+ */
 export async function loadSeed(
-  doc: SeedDocument,
+  file: unknown,
   label: string,
   deps: CommandDeps,
   command: string,
 ): Promise<number> {
-  let handle: DatabaseHandle;
   try {
-    handle = await openDatabase(deps.config.database);
-  } catch (error) {
-    const message = error instanceof ProblemError ? formatProblem(error.problem) : (error as Error).message;
-    deps.stderr.write(`hostmasterd ${command}: ${message}\n`);
-    return 1;
-  }
-  try {
-    const result = await seedRegistry(handle.db, doc);
+    const { result, where } = await onDatabase(deps.config, 'seed', { file });
     if (!result.ok) {
       deps.stderr.write(`hostmasterd ${command}: ${label}: ${result.error.message}\n`);
       deps.stderr.write(`hostmasterd ${command}: ${label}: nothing was loaded\n`);
       return EX_DATAERR;
     }
-    deps.stdout.write(
-      `Loaded ${label} into the ${handle.kind === 'pglite' ? 'embedded' : 'PostgreSQL'} database:\n`,
-    );
+    deps.stdout.write(`Loaded ${label} into ${where}:\n`);
     deps.stdout.write(summaryLines(result.value).join('\n') + '\n');
     return 0;
   } catch (error) {
-    deps.stderr.write(`hostmasterd ${command}: ${(error as Error).message}\n`);
+    const message = error instanceof ProblemError ? formatProblem(error.problem) : (error as Error).message;
+    deps.stderr.write(`hostmasterd ${command}: ${message}\n`);
     return 1;
-  } finally {
-    await handle.close();
   }
 }
 

@@ -4,14 +4,9 @@
  * sign-in must replace it. `staff list` prints the accounts; `staff remove EMAIL` ends one (its
  * sessions too; the audit log keeps its name).
  */
-import {
-  createStaffUser,
-  generateOneTimePassword,
-  listStaffAccounts,
-  removeStaffAccount,
-  type StaffAccount,
-} from '../console/index.ts';
-import { openDatabase } from '../db/index.ts';
+import { generateOneTimePassword } from '../console/index.ts';
+import { onDatabase } from './database-channel.ts';
+import type { StaffAccountLine } from './database-operations.ts';
 import type { CommandDeps } from './types.ts';
 
 const USAGE = [
@@ -63,57 +58,46 @@ export async function staffCommand(
   const piped = await readFirstLine(deps.stdin);
   const oneTime = piped === '';
   const password = oneTime ? generateOneTimePassword() : piped;
-  const handle = await openDatabase(deps.config.database);
-  try {
-    const created = await createStaffUser(handle.db, email, password, { oneTime });
-    if (!created.ok) {
-      deps.stderr.write(`hostmasterd staff: ${created.error.code}: ${created.error.message}\n`);
-      return created.error.code === 'E_STAFF_EXISTS' ? 73 : 65;
-    }
-    deps.stdout.write(`staff account created: ${created.value.email}\n`);
-    if (oneTime) {
-      deps.stdout.write(`one-time password: ${password}\n(it must be replaced at the first sign-in)\n`);
-    }
-    return 0;
-  } finally {
-    await handle.close();
+  const { result: created } = await onDatabase(deps.config, 'staff-add', { email, password, oneTime });
+  if (!created.ok) {
+    deps.stderr.write(`hostmasterd staff: ${created.error.code}: ${created.error.message}\n`);
+    return created.error.code === 'E_STAFF_EXISTS' ? 73 : 65;
   }
+  deps.stdout.write(`staff account created: ${created.value.email}\n`);
+  if (oneTime) {
+    deps.stdout.write(`one-time password: ${password}\n(it must be replaced at the first sign-in)\n`);
+  }
+  return 0;
 }
 
 /** One line per account, tab-separated for scripts: address, state, created (UTC). */
-export function describeAccount(account: StaffAccount): string {
+export function describeAccount(account: StaffAccountLine): string {
   const state = account.removedAt
-    ? `removed ${account.removedAt.toISOString()}`
+    ? `removed ${account.removedAt}`
     : account.mustChangePassword
       ? 'active (one-time password not yet replaced)'
       : 'active';
-  return `${account.email}\t${state}\tcreated ${account.createdAt.toISOString()}`;
+  return `${account.email}\t${state}\tcreated ${account.createdAt}`;
 }
 
 async function listCommand(deps: CommandDeps): Promise<number> {
-  const handle = await openDatabase(deps.config.database);
-  try {
-    const accounts = await listStaffAccounts(handle.db);
-    if (accounts.length === 0) deps.stdout.write('no staff accounts (hostmasterd staff add EMAIL)\n');
-    for (const account of accounts) deps.stdout.write(`${describeAccount(account)}\n`);
-    return 0;
-  } finally {
-    await handle.close();
+  const { result: accounts } = await onDatabase(deps.config, 'staff-list', {});
+  if (!accounts.ok) {
+    deps.stderr.write(`hostmasterd staff: ${accounts.error.code}: ${accounts.error.message}\n`);
+    return 1;
   }
+  if (accounts.value.length === 0) deps.stdout.write('no staff accounts (hostmasterd staff add EMAIL)\n');
+  for (const account of accounts.value) deps.stdout.write(`${describeAccount(account)}\n`);
+  return 0;
 }
 
 async function removeCommand(email: string, deps: CommandDeps): Promise<number> {
-  const handle = await openDatabase(deps.config.database);
-  try {
-    const removed = await removeStaffAccount(handle.db, email);
-    if (!removed.ok) {
-      deps.stderr.write(`hostmasterd staff: ${removed.error.code}: ${removed.error.message}\n`);
-      // EX_NOUSER for an address nobody has; an account removed before is no error to retry.
-      return removed.error.code === 'E_STAFF_UNKNOWN' ? 67 : 0;
-    }
-    deps.stdout.write(`staff account removed: ${removed.value.email} (its sessions are ended)\n`);
-    return 0;
-  } finally {
-    await handle.close();
+  const { result: removed } = await onDatabase(deps.config, 'staff-remove', { email });
+  if (!removed.ok) {
+    deps.stderr.write(`hostmasterd staff: ${removed.error.code}: ${removed.error.message}\n`);
+    // EX_NOUSER for an address nobody has; an account removed before is no error to retry.
+    return removed.error.code === 'E_STAFF_UNKNOWN' ? 67 : 0;
   }
+  deps.stdout.write(`staff account removed: ${removed.value.email} (its sessions are ended)\n`);
+  return 0;
 }

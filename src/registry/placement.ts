@@ -231,6 +231,34 @@ async function parentForNewNet(
   return placementOf(row);
 }
 
+/**
+ * A seed file's net under the parent it names, judged by the same rule and statement as a
+ * template's new net (no account, no prefix-size rule: a seed states what exists): the range must
+ * go where `placeNewNet` would put it, under exactly that parent. A range no net holds is outside
+ * the parent; one the rule puts elsewhere (a child of the parent, or another net) is not the
+ * parent's to hold directly.
+ */
+export async function placeSeededNet(
+  ex: Executor,
+  range: IpRange,
+  parent: Net,
+): Promise<Result<Net, Problem>> {
+  const text = formatRange(range);
+  const found = await parentForNewNet(ex, range, null);
+  if (!found) {
+    return fail(problem('E_NOT_WITHIN_PARENT', `${text} is not inside its parent ${describeNet(parent)}`));
+  }
+  if (found.parent.handle !== parent.handle) {
+    return fail(
+      problem(
+        'E_NOT_WITHIN_PARENT',
+        `${text} lies in ${describeNet(found.parent)}, not directly in its parent ${describeNet(parent)}`,
+      ),
+    );
+  }
+  return placementVerdict(range, found, {});
+}
+
 export interface NewNet {
   readonly range: IpRange;
   readonly type: NetType;

@@ -6,21 +6,13 @@
  */
 import { eq } from 'drizzle-orm';
 import { type Database, type Transaction, tables } from '../db/index.ts';
-import { contains, formatRange, overlaps } from '../ip/index.ts';
+import { formatRange, type IpRange } from '../ip/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { createAccount, ensureApiKey, findAccountByName, updateAccount } from './accounts.ts';
 import { toAuditJson, writeAudit } from './audit.ts';
-import {
-  childrenOfNet,
-  findCustomer,
-  findNetByHandle,
-  findOrg,
-  findOverlappingNets,
-  findPoc,
-  netPocs,
-} from './lookups.ts';
+import { findCustomer, findNetByHandle, findOrg, findOverlappingNets, findPoc, netPocs } from './lookups.ts';
 import { orgValues, resolveOrgPocs, setOrgPocs } from './orgs.ts';
-import { canHoldSubdelegations, NET_TYPE_WORDS, netRange, rangeColumns } from './placement.ts';
+import { netRange, placeSeededNet, rangeColumns } from './placement.ts';
 import { pocValues } from './pocs.ts';
 import type { CheckedNet, SeedDocument } from './seed-document.ts';
 import type { OperationContext } from './types.ts';
@@ -253,6 +245,41 @@ async function load(tx: Transaction, doc: SeedDocument, context: OperationContex
   return counts;
 }
 
+function sameRange(a: IpRange, b: IpRange): boolean {
+  return a.version === b.version && a.start === b.start && a.end === b.end;
+}
+
+/**
+ * Where the file puts a net must be where the registry would: under its parent by the registry's
+ * own placement rule (`placeSeededNet`), or, a direct allocation, clear of every other one. A net
+ * already stored keeps its range and parent (it was placed then; moving it could strand its
+ * children outside it), so only a new net is placed.
+ */
+async function checkPlacement(tx: Transaction, net: CheckedNet): Promise<void> {
+  const stored = await findNetByHandle(tx, net.handle);
+  if (stored) {
+    if (!sameRange(netRange(stored), net.range) || stored.parentHandle !== net.parentHandle) {
+      const before = `${formatRange(netRange(stored))} under ${stored.parentHandle ?? 'no parent'}`;
+      refuse(
+        `${net.path}.range`,
+        `${net.handle} is registered as ${before}; a net's range and parent cannot change by seed`,
+      );
+    }
+    return;
+  }
+  if (net.parentHandle) {
+    const parent = await findNetByHandle(tx, net.parentHandle);
+    if (!parent)
+      refuse(`${net.path}.parent`, `net ${net.parentHandle} is neither in the file nor in the registry`);
+    const placed = await placeSeededNet(tx, net.range, parent);
+    if (!placed.ok) refuse(`${net.path}.range`, placed.error.message);
+    return;
+  }
+  const other = (await findOverlappingNets(tx, net.range)).find((n) => n.parentHandle === null);
+  if (other)
+    refuse(`${net.path}.range`, `${formatRange(net.range)} overlaps direct allocation ${other.handle}`);
+}
+
 async function loadNet(
   tx: Transaction,
   context: OperationContext,
@@ -273,37 +300,7 @@ async function loadNet(
       );
     }
   }
-  if (net.parentHandle) {
-    const parent = await findNetByHandle(tx, net.parentHandle);
-    if (!parent)
-      refuse(`${where}.parent`, `net ${net.parentHandle} is neither in the file nor in the registry`);
-    if (!canHoldSubdelegations(parent)) {
-      refuse(
-        `${where}.parent`,
-        `${parent.handle} is ${NET_TYPE_WORDS[parent.type]} and cannot be divided further`,
-      );
-    }
-    if (!contains(netRange(parent), net.range)) {
-      refuse(
-        `${where}.range`,
-        `${formatRange(net.range)} is not inside its parent ${parent.handle} (${formatRange(netRange(parent))})`,
-      );
-    }
-    const sibling = (await childrenOfNet(tx, parent.handle)).find(
-      (child) => child.handle !== net.handle && overlaps(netRange(child), net.range),
-    );
-    if (sibling)
-      refuse(
-        `${where}.range`,
-        `${formatRange(net.range)} overlaps ${sibling.handle} (${formatRange(netRange(sibling))})`,
-      );
-  } else {
-    const other = (await findOverlappingNets(tx, net.range)).find(
-      (n) => n.handle !== net.handle && n.parentHandle === null,
-    );
-    if (other)
-      refuse(`${where}.range`, `${formatRange(net.range)} overlaps direct allocation ${other.handle}`);
-  }
+  await checkPlacement(tx, net);
   const values = {
     name: net.name,
     ...rangeColumns(net.range),

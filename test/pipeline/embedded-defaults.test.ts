@@ -1,8 +1,8 @@
 /**
- * The README's try-it, exactly as a newcomer runs it: `hostmasterd demo`, `hostmasterd start`
- * on the embedded defaults (PGlite and a private redis-server under DATA_DIR, replies as .eml
- * files in DATA_DIR/outbox), the example mail handed over with `hostmasterd submit` and sent
- * over SMTP with nodemailer; the reply files hold the tickets and `hostmasterd outbox` shows the
+ * The README's try-it, exactly as a newcomer runs it: `hostmasterd start` on the embedded
+ * defaults (PGlite and a private redis-server under DATA_DIR, replies as .eml files in
+ * DATA_DIR/outbox), `hostmasterd demo` beside it, the example mail handed over with
+ * `hostmasterd submit` and sent over SMTP with nodemailer; the reply files hold the tickets and `hostmasterd outbox` shows the
  * latest decoded. SIGTERM stops it cleanly.
  */
 import fs from 'node:fs';
@@ -38,11 +38,12 @@ describe('hostmasterd start on embedded defaults (the README example)', () => {
   });
 
   it('answers the example mail with a reply file holding its ticket, and stops on SIGTERM', async () => {
+    daemon = await startDaemonProcess([], env, 60_000);
+    // In a second terminal, with the daemon running (it loads the registry for the command).
     const demo = await runCommand(['demo'], env, undefined, 60_000);
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stdout).toContain(`API key: ${DEMO_API_KEY}`);
 
-    daemon = await startDaemonProcess([], env, 60_000);
     // The form templates/ publishes today, as the README sends it.
     const example = fixture('reassign-simple-5.3.eml').replace(
       /^Subject: .*$/m,

@@ -228,6 +228,47 @@ describe.each(BACKENDS)('seeding on %s', (kind) => {
     expect(await findNetByHandle(database.db, 'NET-10-0-0-0-1')).toBeUndefined();
   });
 
+  it("places a file's nets by the registry's own rule: under the parent the rule picks, never moved", async () => {
+    const net = (handle: string, range: string, type: string, parent: string) => ({
+      handle,
+      name: `SEEDED-${handle}`,
+      range,
+      type,
+      parent,
+      org: 'CASCADE-1',
+    });
+    const load = async (nets: unknown[]) => {
+      const checked = validateSeed({ nets });
+      if (!checked.ok) throw new Error(checked.error.map((p) => p.message).join());
+      const result = await seedRegistry(database.db, checked.value);
+      return result.ok ? 'loaded' : result.error.message;
+    };
+    const example = parseSeed(fixtureText);
+    if (!example.ok) throw new Error('fixture invalid');
+    expect((await seedRegistry(database.db, example.value)).ok).toBe(true);
+    const reallocation = net('NET-192-0-0-0-2', '192.0.0.0/20', 'reallocation', 'NET-192-0-0-0-1');
+    const reassignment = net('NET-192-0-16-0-1', '192.0.16.0/24', 'detailed_reassignment', 'NET-192-0-0-0-1');
+    expect(await load([reallocation, reassignment])).toBe('loaded');
+    expect(await load([reallocation, reassignment])).toBe('loaded');
+    const before = await counts();
+
+    expect(await load([net('NET-192-0-1-0-1', '192.0.1.0/24', 'reallocation', 'NET-192-0-0-0-1')])).toBe(
+      'nets[0].range: 192.0.1.0/24 lies in NET-192-0-0-0-2 (192.0.0.0/20), not directly in its parent NET-192-0-0-0-1 (192.0.0.0/16)',
+    );
+    expect(await load([net('NET-192-0-0-0-3', '192.0.0.0/19', 'reallocation', 'NET-192-0-0-0-1')])).toBe(
+      'nets[0].range: 192.0.0.0/19 overlaps NET-192-0-0-0-2 (192.0.0.0/20), a reallocation already registered under NET-192-0-0-0-1',
+    );
+    expect(
+      await load([net('NET-192-0-16-0-2', '192.0.16.0/26', 'detailed_reassignment', 'NET-192-0-16-0-1')]),
+    ).toBe(
+      'nets[0].range: 192.0.16.0/26 overlaps NET-192-0-16-0-1 (192.0.16.0/24), a detailed reassignment, which cannot be divided further',
+    );
+    expect(await load([{ ...reallocation, range: '192.0.0.0/21' }])).toBe(
+      "nets[0].range: NET-192-0-0-0-2 is registered as 192.0.0.0/20 under NET-192-0-0-0-1; a net's range and parent cannot change by seed",
+    );
+    expect(await counts()).toEqual(before);
+  });
+
   it('loads the demo registry as docs/architecture.md section 6 fixes it', async () => {
     const demo = validateSeed(DEMO_SEED);
     if (!demo.ok) throw new Error('demo invalid');

@@ -1,0 +1,96 @@
+/**
+ * What `seed`, `demo` and `staff` do to the database, as operations that take JSON and answer
+ * JSON: the command runs one on the database it opens itself, or, when a running daemon owns
+ * the embedded database, asks the daemon to run it (database-channel.ts). Either way the same
+ * code decides, and the command prints the same answer.
+ */
+import { createStaffUser, listStaffAccounts, removeStaffAccount } from '../console/index.ts';
+import type { Database } from '../db/index.ts';
+import { type SeedSummary, seedRegistry, validateSeed } from '../registry/index.ts';
+import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
+
+/** A staff account as it travels: times as ISO 8601 text. */
+export interface StaffAccountLine {
+  readonly email: string;
+  readonly mustChangePassword: boolean;
+  readonly createdAt: string;
+  readonly removedAt: string | null;
+}
+
+export interface OperationInputs {
+  /** A seed file's JSON value (checked again here: it may come from another process). */
+  readonly seed: { readonly file: unknown };
+  readonly 'staff-add': { readonly email: string; readonly password: string; readonly oneTime: boolean };
+  readonly 'staff-list': Record<string, never>;
+  readonly 'staff-remove': { readonly email: string };
+}
+
+export interface OperationOutputs {
+  readonly seed: SeedSummary;
+  readonly 'staff-add': { readonly email: string };
+  readonly 'staff-list': readonly StaffAccountLine[];
+  readonly 'staff-remove': { readonly email: string };
+}
+
+export type OperationName = keyof OperationInputs;
+
+type Operation<N extends OperationName> = (
+  db: Database,
+  input: unknown,
+) => Promise<Result<OperationOutputs[N]>>;
+
+function badInput(name: OperationName, what: string): Result<never> {
+  return fail(problem('E_BAD_REQUEST', `${name}: ${what}`));
+}
+
+function record(input: unknown): Record<string, unknown> {
+  return input !== null && typeof input === 'object' && !Array.isArray(input)
+    ? (input as Record<string, unknown>)
+    : {};
+}
+
+const seed: Operation<'seed'> = async (db, input) => {
+  const checked = validateSeed(record(input)['file']);
+  if (!checked.ok) {
+    const messages = checked.error.map((p: Problem) => p.message).join('; ');
+    return fail(problem('E_SEED_INVALID', messages));
+  }
+  return await seedRegistry(db, checked.value);
+};
+
+const staffAdd: Operation<'staff-add'> = async (db, input) => {
+  const { email, password, oneTime } = record(input);
+  if (typeof email !== 'string' || typeof password !== 'string' || typeof oneTime !== 'boolean') {
+    return badInput('staff-add', 'needs email and password (text) and oneTime (true or false)');
+  }
+  const created = await createStaffUser(db, email, password, { oneTime });
+  return created.ok ? ok({ email: created.value.email }) : created;
+};
+
+const staffList: Operation<'staff-list'> = async (db) =>
+  ok(
+    (await listStaffAccounts(db)).map((account) => ({
+      email: account.email,
+      mustChangePassword: account.mustChangePassword,
+      createdAt: account.createdAt.toISOString(),
+      removedAt: account.removedAt?.toISOString() ?? null,
+    })),
+  );
+
+const staffRemove: Operation<'staff-remove'> = async (db, input) => {
+  const { email } = record(input);
+  if (typeof email !== 'string') return badInput('staff-remove', 'needs email (text)');
+  const removed = await removeStaffAccount(db, email);
+  return removed.ok ? ok({ email: removed.value.email }) : removed;
+};
+
+export const DATABASE_OPERATIONS: { readonly [N in OperationName]: Operation<N> } = {
+  seed,
+  'staff-add': staffAdd,
+  'staff-list': staffList,
+  'staff-remove': staffRemove,
+};
+
+export function isOperationName(name: string): name is OperationName {
+  return Object.hasOwn(DATABASE_OPERATIONS, name);
+}

@@ -1,0 +1,150 @@
+/**
+ * On the embedded defaults the daemon owns PGlite, and `demo`, `seed` and `staff` work while it
+ * runs, as the README's first steps run them: the daemon does their work, asked on its command
+ * socket under DATA_DIR/control, which only its own user can reach. What the commands load is
+ * what the running daemon then uses (the demo key is answered, the staff account signs in).
+ * Everything else still refuses the locked database.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_API_KEY } from '../../src/registry/index.ts';
+import { parseReply } from '../../src/replies/index.ts';
+import { signIn } from '../console/support/sign-in.ts';
+import {
+  type DaemonProcess,
+  outboxFiles,
+  processEnv,
+  REPO,
+  runCommand,
+  startDaemonProcess,
+} from './support/processes.ts';
+
+const NOBODY = 65_534;
+
+/** Whether a process of user `uid` may connect to the unix socket (root runs the tests). */
+async function connectsAs(uid: number, socketPath: string): Promise<string> {
+  const script = `require('node:net').connect(${JSON.stringify(socketPath)})
+    .on('connect', () => { console.log('connected'); process.exit(0); })
+    .on('error', (e) => { console.log(e.code); process.exit(0); });`;
+  const child = spawn(process.execPath, ['-e', script], { uid, gid: uid, stdio: 'pipe', cwd: '/' });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
+  return out.trim();
+}
+
+describe('seed, demo and staff against a running daemon on embedded defaults', () => {
+  let env: Record<string, string>;
+  let daemon: DaemonProcess | undefined;
+
+  beforeAll(async () => {
+    env = await processEnv({});
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'REPLY_SMTP_URL']) delete env[name];
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    if (env) fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
+  });
+
+  it('loads the demo registry, a seed file and staff accounts into the running daemon, which uses them at once', async () => {
+    daemon = await startDaemonProcess([], env, 60_000);
+
+    const demo = await runCommand(['demo'], env, undefined, 60_000);
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toContain(
+      'Loaded the demo registry into the embedded database, through the running hostmasterd:',
+    );
+    expect(demo.stdout).toContain(`API key: ${DEMO_API_KEY}`);
+
+    const seedFile = path.join(REPO, 'test/fixtures/registry.json');
+    const seeded = await runCommand(['seed', seedFile], env, undefined, 60_000);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect(seeded.stdout).toContain('nets: 2 created, 0 modified, 0 unchanged');
+    const again = await runCommand(['seed', seedFile], env, undefined, 60_000);
+    expect(again.stdout).toContain('nets: 0 created, 0 modified, 2 unchanged');
+    // A file the registry refuses is refused as before: exit 65, the path named, nothing loaded.
+    const badFile = path.join(env['DATA_DIR']!, 'outside.json');
+    fs.writeFileSync(
+      badFile,
+      JSON.stringify({
+        nets: [
+          {
+            handle: 'NET-10-0-0-0-1',
+            name: 'SUB',
+            range: '10.0.0.0/24',
+            type: 'reallocation',
+            parent: 'NET-192-0-0-0-1',
+            org: 'CASCADE-1',
+          },
+        ],
+      }),
+    );
+    const refused = await runCommand(['seed', badFile], env, undefined, 60_000);
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toContain('nets[0].range: 10.0.0.0/24 is not inside its parent NET-192-0-0-0-1');
+
+    const added = await runCommand(
+      ['staff', 'add', 'Gina@Registry.example'],
+      env,
+      'a long enough passphrase\n',
+    );
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toBe('staff account created: gina@registry.example\n');
+    const listed = await runCommand(['staff', 'list'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^gina@registry\.example\tactive\tcreated \S+$/m);
+    const consoleUrl = `http://127.0.0.1:${env['CONSOLE_PORT']}`;
+    const gina = await signIn(consoleUrl, 'gina@registry.example', 'a long enough passphrase');
+    expect((await gina('/rejections')).status).toBe(200);
+    const removed = await runCommand(['staff', 'remove', 'gina@registry.example'], env);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect((await gina('/rejections')).status).not.toBe(200);
+    expect((await runCommand(['staff', 'remove', 'nobody@registry.example'], env)).code).toBe(67);
+
+    // The demo key loaded a moment ago is the running daemon's: its mail is answered APPROVED.
+    const client = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: Number(env['SMTP_PORT']),
+      secure: false,
+      ignoreTLS: true,
+    });
+    const example = fs
+      .readFileSync(path.join(REPO, 'test/fixtures/mail/reassign-simple-5.3.eml'), 'utf8')
+      .replace(/^Subject: .*$/m, `Subject: SWIP ${DEMO_API_KEY}`);
+    await client.sendMail({
+      envelope: { from: 'noc@demo-isp.example', to: ['hostmaster@localhost'] },
+      raw: example,
+    });
+    client.close();
+    const [reply] = await outboxFiles(path.join(env['DATA_DIR']!, 'outbox'), 1, 120_000);
+    const parsed = await parseReply(reply!);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    expect(parsed.value.blocks[0]?.status).toBe('APPROVED');
+
+    // The rest keeps the lock: a second owner would corrupt PGlite.
+    const migrate = await runCommand(['migrate'], env);
+    expect(migrate.code).not.toBe(0);
+    expect(migrate.stderr).toContain('E_DATABASE_LOCKED');
+  }, 300_000); // each step waits on its process or file; a busy machine may take minutes
+
+  it("keeps the command socket the daemon's user's alone: another user cannot connect", async () => {
+    daemon ??= await startDaemonProcess([], env, 60_000);
+    const socketPath = path.join(env['DATA_DIR']!, 'control', 'commands.sock');
+    expect(fs.statSync(path.dirname(socketPath)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(socketPath).mode & 0o777).toBe(0o600);
+    if (process.getuid?.() === 0) expect(await connectsAs(NOBODY, socketPath)).toBe('EACCES');
+
+    const exit = await daemon.stop();
+    expect(exit, daemon.output()).toBe(0);
+    daemon = undefined;
+    expect(fs.existsSync(socketPath)).toBe(false);
+    // With the daemon gone the commands open the database themselves, as before.
+    const listed = await runCommand(['staff', 'list'], env, undefined, 60_000);
+    expect(listed.code, listed.stderr).toBe(0);
+  }, 180_000);
+});

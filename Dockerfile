@@ -1,17 +1,27 @@
 # hostmasterd: one image for every role (ingress, worker, console); the role is the command.
 #   docker build -t hostmasterd .
 #   docker run --env-file .env hostmasterd start --role worker
-# See docs/operations.md. TypeScript runs through tsx (a runtime dependency) via bin/hostmasterd,
-# so there is no compile step: the image holds the sources and the production node_modules.
+# See docs/operations.md. The image runs compiled JavaScript (dist/, with source maps naming src/
+# lines) and ships neither the TypeScript sources' toolchain (typescript, tsx, esbuild) nor the tests.
 
-# --- stage 1: production dependencies only, from the lock file ---------------------------------
+# --- stage 1: compile src/ to dist/ with the whole toolchain, from the lock file ---------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/
+COPY src ./src
+RUN node scripts/build.mjs
+
+# --- stage 2: production dependencies only, from the lock file ---------------------------------
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm ci: exactly the lock file; --omit=dev: no vitest, biome, drizzle-kit, typescript.
+# npm ci: exactly the lock file; --omit=dev: no vitest, biome, drizzle-kit, typescript, tsx.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-# --- stage 2: the runtime -----------------------------------------------------------------------
+# --- stage 3: the runtime -----------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     # Inside a container the daemon listens on every interface; publish ports to limit reach.
@@ -24,11 +34,11 @@ WORKDIR /app
 # The node image's unprivileged user (uid 1000) owns nothing but the data directory.
 RUN mkdir -p /data && chown node:node /data
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 COPY package.json package-lock.json ./
 COPY bin ./bin
 COPY drizzle ./drizzle
 COPY templates ./templates
-COPY src ./src
 USER node
 VOLUME ["/data"]
 EXPOSE 2525 8080

@@ -51,10 +51,33 @@ export function ensureSystemPackages(names) {
   return true;
 }
 
+/**
+ * Whether node_modules holds every package of the lock file at its version, read from npm's own
+ * record of what it installed (node_modules/.package-lock.json). A lock file that is newer but
+ * names the same packages (a checkout, a merge, a package moved between dependencies and
+ * devDependencies) needs no `npm ci`. Optional packages (other platforms' binaries) may be absent.
+ */
+function installedMatchesLock(marker, lock) {
+  try {
+    const installed = JSON.parse(fs.readFileSync(marker, 'utf8')).packages ?? {};
+    const wanted = JSON.parse(fs.readFileSync(lock, 'utf8')).packages ?? {};
+    return Object.entries(wanted).every(
+      ([where, pkg]) =>
+        where === '' ||
+        pkg.link ||
+        installed[where]?.version === pkg.version ||
+        (pkg.optional && !installed[where]),
+    );
+  } catch {
+    return false;
+  }
+}
+
 export function ensureNodeModules() {
   const marker = path.join(root, 'node_modules', '.package-lock.json');
   const lock = path.join(root, 'package-lock.json');
   if (fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs - 1000) return true;
+  if (installedMatchesLock(marker, lock)) return true;
   process.stderr.write('installing npm dependencies (npm ci)\n');
   return run('npm', ['ci', '--no-audit', '--no-fund']);
 }

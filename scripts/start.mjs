@@ -1,10 +1,17 @@
-// `npm start`: gets what the daemon needs on embedded defaults, then runs `hostmasterd start`.
+// `npm start`: gets what the daemon needs on embedded defaults, compiles src/ to dist/ when the
+// sources changed, then runs `hostmasterd start`.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { ensureBuilt } from './build.mjs';
 import { ensureNodeModules, ensureSystemPackages, root } from './ensure-deps.mjs';
 
 const needsRedis = !process.env.REDIS_URL;
 if ((needsRedis && !ensureSystemPackages(['redis-server'])) || !ensureNodeModules()) process.exit(1);
+const buildFailure = ensureBuilt();
+if (buildFailure) {
+  process.stderr.write(`npm start: could not compile src/ to dist/: ${buildFailure}\n`);
+  process.exit(1);
+}
 const child = spawn(path.join(root, 'bin', 'hostmasterd'), ['start', ...process.argv.slice(2)], {
   stdio: 'inherit',
 });

@@ -40,8 +40,14 @@ interface Thread {
   timer?: NodeJS.Timeout;
 }
 
-const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
-/** A thread loads tsx and the parsers (a second or so on a busy machine); one that never gets there fails its messages. */
+/**
+ * Compiled (dist/, what bin/hostmasterd runs) a thread starts from the compiled module itself;
+ * run from the sources (tests, tsx) it starts from an entry that registers tsx first.
+ */
+const ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./thread-entry.mjs', import.meta.url)
+  : new URL('./thread.js', import.meta.url);
+/** A thread loads the parsers (a second or so through tsx on a busy machine); one that never gets there fails its messages. */
 const START_LIMIT_MS = 60_000;
 
 const seconds = (ms: number) => `${(ms / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s`;
@@ -108,6 +114,9 @@ export class ReadingPool {
   private start(): void {
     const worker = new Worker(ENTRY, {
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb },
+      // Source maps turned on by bin/hostmasterd are the process's, not a thread's: pass them on
+      // so a thread's stack traces name src/ lines too.
+      ...(process.sourceMapsEnabled ? { execArgv: [...process.execArgv, '--enable-source-maps'] } : {}),
     });
     const thread: Thread = { worker, ready: false };
     this.threads.add(thread);

@@ -270,20 +270,35 @@ describe('Dockerfile', () => {
     }
     expect(imported.size).toBeGreaterThan(5);
     for (const name of imported) expect(Object.keys(pkg.dependencies), name).toContain(name);
-    // The launcher runs TypeScript through tsx: a runtime dependency, not a dev one.
-    expect(Object.keys(pkg.dependencies)).toContain('tsx');
+    // The image runs compiled JavaScript: the TypeScript toolchain is only for building it.
+    for (const tool of ['tsx', 'typescript', 'esbuild'])
+      expect(Object.keys(pkg.dependencies)).not.toContain(tool);
   });
 
-  it('.dockerignore keeps secrets, tests and local data out of the image but not the sources', () => {
+  it('compiles in its first stage and ships dist/ without the sources or the toolchain', () => {
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    expect(stages[0]).toMatch(/^\S+ AS build/);
+    expect(stages[0]).toContain('RUN node scripts/build.mjs');
+    const runtime = stages.at(-1) ?? '';
+    expect(runtime).toContain('COPY --from=build /app/dist ./dist');
+    expect(runtime).toMatch(/COPY --from=deps \/app\/node_modules/);
+    expect(runtime).not.toMatch(/^COPY src\b/m);
+    expect(runtime).not.toMatch(/^COPY --from=build \/app\/node_modules/m);
+  });
+
+  it('.dockerignore keeps secrets, tests, local data and local builds out of the image but not the sources', () => {
     const ignored = read('.dockerignore')
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    for (const entry of ['.env', 'node_modules', 'data', 'test', '.git', 'src/**/*.test.ts']) {
+    for (const entry of ['.env', 'node_modules', 'data', 'test', '.git', 'src/**/*.test.ts', 'dist']) {
       expect(ignored).toContain(entry);
     }
     for (const kept of ['src', 'bin', 'drizzle', 'templates', 'package.json', 'package-lock.json']) {
       expect(ignored).not.toContain(kept);
     }
+    // The build stage compiles with scripts/build.mjs and the tsconfig files.
+    expect(ignored).toContain('!scripts/build.mjs');
+    for (const kept of ['tsconfig.json', 'tsconfig.build.json']) expect(ignored).not.toContain(kept);
   });
 });

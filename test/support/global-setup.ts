@@ -1,5 +1,6 @@
 /**
- * Once per test run: one throwaway PostgreSQL server with a migrated template database that each
+ * Once per test run: dist/ compiled when src/ changed (tests run bin/hostmasterd, which runs the
+ * compiled CLI; building here once spares every spawned process the check's build), one throwaway PostgreSQL server with a migrated template database that each
  * test clones (CREATE DATABASE ... TEMPLATE), and one migrated PGlite snapshot that each test loads.
  * Migrating a PGlite database costs seconds and hundreds of MB; loading a snapshot is cheap.
  */
@@ -7,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { ensureBuilt } from '../../scripts/build.mjs';
 import { openDatabase } from '../../src/db/index.ts';
 import { type PostgresServer, startPostgres } from './postgres-server.ts';
 
@@ -23,6 +25,8 @@ let server: PostgresServer | undefined;
 let snapshotDir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  const buildFailure = ensureBuilt({ quiet: true });
+  if (buildFailure) throw new Error(`could not compile src/ to dist/: ${buildFailure}`);
   server = await startPostgres();
   const templateUrl = server.url.replace(/\/postgres$/, `/${TEMPLATE_DATABASE}`);
   const { default: pg } = await import('pg');

@@ -41,7 +41,19 @@ export async function runCommand(
   stdin?: string | Buffer,
   timeoutMs = 30_000,
 ): Promise<CommandResult> {
-  const child = spawn(process.execPath, [LAUNCHER, ...args], { cwd: REPO, env, stdio: 'pipe' });
+  return await runCommandIn(REPO, args, env, stdin, timeoutMs);
+}
+
+/** `runCommand` with the launcher of another copy of the repository (`repo/bin/hostmasterd`). */
+export async function runCommandIn(
+  repo: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  stdin?: string | Buffer,
+  timeoutMs = 30_000,
+): Promise<CommandResult> {
+  const launcher = path.join(repo, 'bin', 'hostmasterd');
+  const child = spawn(process.execPath, [launcher, ...args], { cwd: repo, env, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => {

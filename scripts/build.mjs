@@ -1,0 +1,150 @@
+// `npm run build`, and what bin/hostmasterd, `npm start` and `npm test` call when dist/ is older
+// than src/: compiles src/ to dist/ with tsc, without its type check (`npm run typecheck` is that),
+// so a build is about a second. The daemon and the CLI then run plain JavaScript: no TypeScript
+// is compiled while `hostmasterd submit` starts, once per message piped in by an MTA.
+//
+// - Source maps point at src/ (bin/hostmasterd turns them on), so stack traces name src/ lines.
+// - The console's files that are not TypeScript (views, stylesheet, script) are copied beside
+//   the compiled modules, which find them next to themselves as the sources do.
+// - dist/ has the same depth as src/, so paths from a module to the repository (drizzle/,
+//   templates/) are the same compiled or not.
+// - Several processes may find dist/ stale at once (tests, an MTA's parallel pipes): one builds
+//   under a lock while the others wait; the build goes to a directory of its own that replaces
+//   dist/ whole, so no process ever reads a half-written module.
+// Plain JavaScript: it runs before anything is compiled.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = path.join(root, 'dist');
+const SRC = path.join(root, 'src');
+const STAMP = path.join(DIST, '.sources');
+const LOCK = path.join(root, '.dist-lock');
+/** A lock older than this was left by a build that died (a build takes a few seconds). */
+const LOCK_STALE_MS = 120_000;
+/** What else decides the output besides src/. */
+const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json'];
+
+const isSource = (name) => !name.endsWith('.test.ts');
+
+/**
+ * What the sources look like: the newest modification time among src/'s files and folders (a
+ * folder's changes when a file is added, removed or renamed) and the build's settings, and how
+ * many there are. dist/ is current when it was built from sources that looked the same.
+ */
+export function sourcesSignature() {
+  let newest = 0;
+  let count = 0;
+  const visit = (dir) => {
+    newest = Math.max(newest, fs.statSync(dir).mtimeMs);
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(file);
+      else if (isSource(entry.name)) {
+        newest = Math.max(newest, fs.statSync(file).mtimeMs);
+        count++;
+      }
+    }
+  };
+  visit(SRC);
+  for (const name of BUILD_INPUTS) newest = Math.max(newest, fs.statSync(path.join(root, name)).mtimeMs);
+  return `${newest}:${count}`;
+}
+
+/** Whether dist/ is missing or was built from sources that have changed since. */
+export function isStale() {
+  try {
+    return fs.readFileSync(STAMP, 'utf8') !== sourcesSignature();
+  } catch {
+    return true;
+  }
+}
+
+function copyAssets(from, to) {
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) copyAssets(source, target);
+    else if (!entry.name.endsWith('.ts') && !entry.name.endsWith('.md')) {
+      fs.mkdirSync(to, { recursive: true });
+      fs.copyFileSync(source, target);
+    }
+  }
+}
+
+/** Compiles into a fresh directory and puts it in dist/'s place. Answers an error sentence or undefined. */
+function compile() {
+  const signature = sourcesSignature();
+  const out = path.join(root, `.dist-build-${process.pid}`);
+  fs.rmSync(out, { recursive: true, force: true });
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  if (!fs.existsSync(tsc)) {
+    return 'the TypeScript compiler is not installed (node_modules/typescript): run npm ci, then npm run build';
+  }
+  const run = spawnSync(
+    process.execPath,
+    [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', out],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (run.status !== 0) {
+    fs.rmSync(out, { recursive: true, force: true });
+    return `tsc failed (${run.status ?? run.signal}):\n${run.stdout}${run.stderr}`;
+  }
+  copyAssets(SRC, out);
+  fs.writeFileSync(path.join(out, '.sources'), signature);
+  const old = path.join(root, `.dist-old-${process.pid}`);
+  if (fs.existsSync(DIST)) fs.renameSync(DIST, old);
+  fs.renameSync(out, DIST);
+  fs.rmSync(old, { recursive: true, force: true });
+  return undefined;
+}
+
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function takeLock() {
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK);
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    try {
+      if (Date.now() - fs.statSync(LOCK).mtimeMs > LOCK_STALE_MS)
+        fs.rmSync(LOCK, { recursive: true, force: true });
+    } catch {
+      // Gone in between: try again.
+    }
+    sleep(100);
+  }
+}
+
+/**
+ * Builds dist/ when it is stale; answers undefined when dist/ is current (built now or before),
+ * else why it could not be built.
+ */
+export function ensureBuilt({ quiet = false } = {}) {
+  if (!isStale()) return undefined;
+  takeLock();
+  try {
+    // Another process may have built while this one waited for the lock.
+    if (!isStale()) return undefined;
+    if (!quiet)
+      process.stderr.write('hostmasterd: compiling src/ to dist/ (dist/ is missing or older than src/)\n');
+    return compile();
+  } finally {
+    fs.rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const force = process.argv.includes('--force');
+  if (force) fs.rmSync(STAMP, { force: true });
+  const failure = ensureBuilt({ quiet: true });
+  if (failure) {
+    process.stderr.write(`npm run build: ${failure}\n`);
+    process.exit(1);
+  }
+}

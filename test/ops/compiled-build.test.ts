@@ -1,0 +1,128 @@
+/**
+ * bin/hostmasterd runs the compiled CLI (dist/), compiling it first when src/ changed, in a copy
+ * of the repository made for each test (the repository's own dist/ serves the other tests):
+ * a fresh clone runs with nothing built, an edit is compiled before the next command, stack
+ * traces name src/ lines, parallel commands compile once, the image's shape (dist/ without src/)
+ * runs without looking for sources, and without a compiler the sources still run, said so.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { processEnv, REPO, runCommandIn } from '../pipeline/support/processes.ts';
+
+const COPIED = ['bin', 'src', 'drizzle', 'templates', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const COMPILING = /compiling src\/ to dist\//g;
+const clones: string[] = [];
+
+/** A clone as git would give it: sources, no dist/, the repository's node_modules. */
+function freshClone(nodeModules = path.join(REPO, 'node_modules')): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-clone-'));
+  clones.push(dir);
+  for (const name of COPIED) fs.cpSync(path.join(REPO, name), path.join(dir, name), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'scripts'));
+  fs.copyFileSync(path.join(REPO, 'scripts/build.mjs'), path.join(dir, 'scripts/build.mjs'));
+  fs.symlinkSync(fs.realpathSync(nodeModules), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of clones.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the compiled build', () => {
+  it('compiles a fresh clone on its first command, and not again while src/ is unchanged', async () => {
+    const clone = freshClone();
+    const env = await processEnv({});
+    const first = await runCommandIn(clone, ['help'], env, undefined, 120_000);
+    expect(first.stderr.match(COMPILING)?.length).toBe(1);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Usage: hostmasterd');
+    expect(fs.existsSync(path.join(clone, 'dist/cli.js'))).toBe(true);
+    expect(fs.existsSync(path.join(clone, 'dist/cli.js.map'))).toBe(true);
+    // What the console reads beside its modules is copied; no test file is compiled.
+    expect(fs.existsSync(path.join(clone, 'dist/console/views/layout.eta'))).toBe(true);
+    expect(fs.existsSync(path.join(clone, 'dist/console/console.css'))).toBe(true);
+    expect(
+      fs.readdirSync(path.join(clone, 'dist'), { recursive: true }).filter((f) => /\.test\./.test(String(f))),
+    ).toEqual([]);
+
+    const second = await runCommandIn(clone, ['help'], env, undefined, 60_000);
+    expect(second.code).toBe(0);
+    expect(second.stderr).not.toMatch(COMPILING);
+  });
+
+  it('compiles an edit before the next command, and its stack trace names the src/ line', async () => {
+    const clone = freshClone();
+    const env = await processEnv({});
+    expect((await runCommandIn(clone, ['help'], env, undefined, 120_000)).code).toBe(0);
+
+    const file = path.join(clone, 'src/commands/outbox.ts');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('export async function outboxCommand(')) + 1;
+    lines.splice(at, 0, "  throw new Error('an edit made after the first build');");
+    fs.writeFileSync(file, lines.join('\n'));
+
+    const edited = await runCommandIn(clone, ['outbox'], env, undefined, 120_000);
+    expect(edited.stderr.match(COMPILING)?.length).toBe(1);
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain('an edit made after the first build');
+    // Line numbers count from 1: the inserted line is line at + 1; the column is the `new`'s.
+    expect(edited.stderr).toContain(`${path.join(clone, 'src/commands/outbox.ts')}:${at + 1}:9`);
+    expect(edited.stderr).not.toContain('dist/commands/outbox.js');
+  });
+
+  it('a new source file makes dist/ stale too, and a file removed from src/ leaves dist/', async () => {
+    const clone = freshClone();
+    const env = await processEnv({});
+    expect((await runCommandIn(clone, ['help'], env, undefined, 120_000)).code).toBe(0);
+    fs.writeFileSync(path.join(clone, 'src/shared/added.ts'), 'export const added = 1;\n');
+    const added = await runCommandIn(clone, ['help'], env, undefined, 120_000);
+    expect(added.stderr.match(COMPILING)?.length).toBe(1);
+    expect(fs.existsSync(path.join(clone, 'dist/shared/added.js'))).toBe(true);
+    fs.rmSync(path.join(clone, 'src/shared/added.ts'));
+    const removed = await runCommandIn(clone, ['help'], env, undefined, 120_000);
+    expect(removed.stderr.match(COMPILING)?.length).toBe(1);
+    expect(fs.existsSync(path.join(clone, 'dist/shared/added.js'))).toBe(false);
+  });
+
+  it('commands started together on a stale clone compile once and all run', async () => {
+    const clone = freshClone();
+    const env = await processEnv({});
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () => runCommandIn(clone, ['help'], env, undefined, 180_000)),
+    );
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(runs.every((r) => r.stdout.includes('Usage: hostmasterd'))).toBe(true);
+    expect(runs.reduce((n, r) => n + (r.stderr.match(COMPILING)?.length ?? 0), 0)).toBe(1);
+    expect(fs.readdirSync(clone).filter((f) => f.startsWith('.dist-'))).toEqual([]);
+  });
+
+  it('the image shape (dist/ without src/ or scripts/) runs dist/ without looking for sources', async () => {
+    const clone = freshClone();
+    const env = await processEnv({});
+    expect((await runCommandIn(clone, ['help'], env, undefined, 120_000)).code).toBe(0);
+    fs.rmSync(path.join(clone, 'src'), { recursive: true });
+    fs.rmSync(path.join(clone, 'scripts'), { recursive: true });
+    const image = await runCommandIn(clone, ['help'], env, undefined, 60_000);
+    expect(image.code).toBe(0);
+    expect(image.stdout).toContain('Usage: hostmasterd');
+    expect(image.stderr).toBe('');
+  });
+
+  it('without a TypeScript compiler it says so and runs the sources through tsx', async () => {
+    // node_modules without typescript: every other package linked from the repository's.
+    const modules = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-modules-'));
+    clones.push(modules);
+    const real = fs.realpathSync(path.join(REPO, 'node_modules'));
+    for (const name of fs.readdirSync(real)) {
+      if (name !== 'typescript') fs.symlinkSync(path.join(real, name), path.join(modules, name));
+    }
+    const clone = freshClone(modules);
+    const run = await runCommandIn(clone, ['help'], await processEnv({}), undefined, 120_000);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: hostmasterd');
+    expect(run.stderr).toContain('could not compile src/ to dist/: the TypeScript compiler is not installed');
+    expect(run.stderr).toContain('running the sources through tsx instead');
+  });
+});

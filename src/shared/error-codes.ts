@@ -450,6 +450,16 @@ export const ERROR_CODES = {
     stage: 'operator',
     meaning: 'the embedded database is in use by another process (PGlite has one owner)',
   },
+  E_COMMAND_SOCKET: {
+    stage: 'operator',
+    meaning:
+      "the embedded daemon's command socket (for seed, demo and staff while it runs) is not this user's own socket",
+  },
+  E_BAD_REQUEST: {
+    stage: 'operator',
+    meaning:
+      "a request on the embedded daemon's command socket was not one the CLI sends (unknown, too large, not JSON)",
+  },
   E_REDIS_MISSING: { stage: 'operator', meaning: 'redis-server is not installed and REDIS_URL is not set' },
   E_REDIS_FAILED: { stage: 'operator', meaning: 'the embedded redis-server did not start' },
   E_REDIS_IN_USE: {

@@ -28,7 +28,7 @@ export type ErrorStage =
   | 'console'
   /** The operator at a terminal: start-up, configuration and the CLI. */
   | 'operator'
-  /** `parseReply`, the client that reads our replies back (tests and billing systems). */
+  /** `parseReply` (test/support/reply-reader.ts), which reads our replies back as a billing system does. */
   | 'reply-reader';
 
 /**

@@ -29,9 +29,9 @@ export { type ClaimedMail, enqueueOutbox, outboxWrite, retryFailedMail } from '.
 export { headerHoldsKey, headerRecipients } from './redact.ts';
 export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
 export {
-  type BackoffPolicy,
   backoffDelay,
   DEFAULT_BACKOFF,
+  type OutboxBackoff,
   type OutboxLogger,
   type OutboxMetrics,
   type OutboxSender,

@@ -21,7 +21,7 @@ const STAGE_HEADINGS: Readonly<Record<ErrorStage, string>> = {
   smtp: 'The SMTP answer to the sending server (no mail)',
   console: 'The staff console',
   operator: 'Start-up, configuration and the CLI (on the terminal)',
-  'reply-reader': 'Reading our replies back (`parseReply`)',
+  'reply-reader': 'Reading our replies back (`parseReply` in test/support/reply-reader.ts)',
 };
 
 const FIELD_WORDS: Readonly<Record<NonNullable<ErrorCodeEntry['field']>, string>> = {

@@ -7,8 +7,8 @@ export { type ConsoleQueue, consoleQueueFrom, signedStaffJob } from './actions.t
 export { generateOneTimePassword, MIN_PASSWORD_LENGTH } from './passwords.ts';
 export { type ConsoleLogger, type ConsoleOptions, type RunningConsole, startConsole } from './server.ts';
 export {
-  type BackoffPolicy,
   DEFAULT_SIGN_IN_THROTTLE,
+  type SignInBackoff,
   type SignInThrottlePolicy,
 } from './sign-in-throttle.ts';
 export {

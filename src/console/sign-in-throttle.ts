@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { formatAddress, parseAddress } from '../ip/index.ts';
 
-export interface BackoffPolicy {
+export interface SignInBackoff {
   /** Attempts without a success that go ahead at once. */
   readonly freeAttempts: number;
   /** The wait after the first attempt past the free ones; each further attempt doubles it. */
@@ -25,8 +25,8 @@ export interface BackoffPolicy {
 }
 
 export interface SignInThrottlePolicy {
-  readonly perAddress: BackoffPolicy;
-  readonly perClient: BackoffPolicy;
+  readonly perAddress: SignInBackoff;
+  readonly perClient: SignInBackoff;
 }
 
 /**
@@ -57,12 +57,12 @@ export function signInThrottlePolicy(waits: {
 
 export interface AttemptCounter {
   /** Counts one attempt for the key; 0 when it may go ahead, else the ms until the key may try again. */
-  reserve(key: string, policy: BackoffPolicy): Promise<number>;
+  reserve(key: string, policy: SignInBackoff): Promise<number>;
   clear(keys: readonly string[]): Promise<void>;
 }
 
 /** The wait set after the n-th counted attempt. */
-export function delayAfter(attempts: number, policy: BackoffPolicy): number {
+export function delayAfter(attempts: number, policy: SignInBackoff): number {
   if (attempts <= policy.freeAttempts) return 0;
   const doublings = Math.min(attempts - policy.freeAttempts - 1, 40);
   return Math.min(policy.firstDelayMs * 2 ** doublings, policy.maxDelayMs);

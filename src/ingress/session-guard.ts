@@ -74,8 +74,9 @@ export class SessionGuards {
   private readonly sessions = new Map<string, Guarded>();
   private readonly perClient = new Map<string, number>();
 
+  /** `connections`: the server's open connections (smtp-server's public set), read when a session starts. */
   constructor(
-    private readonly server: SMTPServer,
+    private readonly connections: () => SMTPServer['connections'],
     private readonly options: SessionGuardOptions,
   ) {}
 
@@ -157,7 +158,7 @@ export class SessionGuards {
   }
 
   private connectionOf(session: SMTPServerSession): Connection | undefined {
-    for (const connection of this.server.connections) {
+    for (const connection of this.connections()) {
       if (connection.session === session) return connection;
     }
     return undefined;

@@ -5,10 +5,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { ReadingPool, type ReadingPoolOptions } from './pool.ts';
-import type { MessageReading, ReadOptions } from './read-message.ts';
+import type { MessageReading, MessageReadOptions } from './read-message.ts';
 
 export { ReadingPool, type ReadingPoolOptions } from './pool.ts';
-export { type MessageReading, type ReadOptions, readMessage } from './read-message.ts';
+export { type MessageReading, type MessageReadOptions, readMessage } from './read-message.ts';
 
 /** The heap one reading thread may use: a 10 MiB message reads in well under half of it. */
 export const READING_MEMORY_LIMIT_MB = 512;
@@ -23,7 +23,7 @@ const pools = new Map<number, ReadingPool>();
  */
 export function readOffThread(
   raw: Buffer,
-  options: ReadOptions & { readonly timeLimitMs: number },
+  options: MessageReadOptions & { readonly timeLimitMs: number },
 ): Promise<MessageReading> {
   let pool = pools.get(options.timeLimitMs);
   if (!pool) {

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { type Problem, problem } from '../shared/index.ts';
-import type { MessageReading, ReadOptions } from './read-message.ts';
+import type { MessageReading, MessageReadOptions } from './read-message.ts';
 import type { ReadRequest } from './thread.ts';
 import { fromWire, type WireReading } from './wire.ts';
 
@@ -28,7 +28,7 @@ type ThreadAnswer =
 interface Task {
   readonly id: number;
   readonly raw: Buffer;
-  readonly options: ReadOptions;
+  readonly options: MessageReadOptions;
   resolve(reading: MessageReading): void;
   reject(error: Error): void;
 }
@@ -74,7 +74,7 @@ export class ReadingPool {
 
   constructor(private readonly options: ReadingPoolOptions) {}
 
-  read(raw: Buffer, options: ReadOptions): Promise<MessageReading> {
+  read(raw: Buffer, options: MessageReadOptions): Promise<MessageReading> {
     if (this.closed) return Promise.reject(new Error('the reading threads are closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, raw, options, resolve, reject });

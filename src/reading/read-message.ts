@@ -6,7 +6,7 @@ import { type ExtractedMail, extractMail } from '../mail/index.ts';
 import type { Problem } from '../shared/index.ts';
 import { parseSubmission, type SubmissionParse } from '../templates/index.ts';
 
-export interface ReadOptions {
+export interface MessageReadOptions {
   readonly maxTemplates: number;
 }
 
@@ -15,7 +15,7 @@ export type MessageReading =
   /** The message could not be read (E_BAD_MIME, E_HTML_TOO_COMPLEX, E_MESSAGE_TOO_COMPLEX). */
   | { readonly ok: false; readonly problem: Problem };
 
-export async function readMessage(raw: Buffer, options: ReadOptions): Promise<MessageReading> {
+export async function readMessage(raw: Buffer, options: MessageReadOptions): Promise<MessageReading> {
   const extracted = await extractMail(raw);
   if (!extracted.ok) return { ok: false, problem: extracted.error };
   const mail = extracted.value;

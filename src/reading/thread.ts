@@ -1,12 +1,12 @@
 /** The code of a reading thread: reads each message it is handed and posts the reading back. */
 import { parentPort } from 'node:worker_threads';
-import { type ReadOptions, readMessage } from './read-message.ts';
+import { type MessageReadOptions, readMessage } from './read-message.ts';
 import { toWire } from './wire.ts';
 
 export interface ReadRequest {
   readonly id: number;
   readonly raw: Uint8Array;
-  readonly options: ReadOptions;
+  readonly options: MessageReadOptions;
 }
 
 const port = parentPort;

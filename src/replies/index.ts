@@ -1,6 +1,6 @@
 /**
  * Replies room: composing the mails that answer a submission (texts from templates/replies/),
- * reading them back, deciding whom not to answer, and sending through the outbox table.
+ * deciding whom not to answer, and sending through the outbox table.
  * The reply format is a contract: docs/reply-format.md.
  */
 export type { ReplyStyle } from '../config/index.ts';
@@ -14,6 +14,8 @@ export {
   HEADER_TEMPLATE,
   HEADER_TICKET,
 } from './compose.ts';
+/** The line of a later answer naming the reply it replaces: written by the composer, read by clients. */
+export { SUPERSEDES_LABEL } from './layout.ts';
 export {
   type IncomingMailFacts,
   type NoReplyReason,
@@ -24,22 +26,12 @@ export {
 export { notificationMessageId, replyMessageId } from './message-id.ts';
 export { composeNotification, type NotificationRequest, type NotifyOptions } from './notify.ts';
 export { type ClaimedMail, enqueueOutbox, outboxWrite, retryFailedMail } from './outbox.ts';
-export {
-  type ParsedBlock,
-  type ParsedProblem,
-  type ParsedReply,
-  type ParsedReplyHeaders,
-  type ParseReplyOptions,
-  parseProblemLine,
-  parseReply,
-  parseReplyText,
-} from './parse.ts';
 export { headerHoldsKey, headerRecipients } from './redact.ts';
 export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
 export {
-  type BackoffPolicy,
   backoffDelay,
   DEFAULT_BACKOFF,
+  type OutboxBackoff,
   type OutboxLogger,
   type OutboxMetrics,
   type OutboxSender,

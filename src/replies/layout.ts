@@ -1,6 +1,6 @@
 /**
  * The body of a reply, as text. This is the machine-readable contract billing systems parse,
- * written down in docs/reply-format.md; `parse.ts` reads exactly what this writes.
+ * written down in docs/reply-format.md; test/support/reply-reader.ts reads exactly what this writes.
  *
  *   <summary line>
  *   Submission: S123

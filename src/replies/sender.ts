@@ -29,13 +29,13 @@ export interface OutboxLogger {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
-export interface BackoffPolicy {
+export interface OutboxBackoff {
   /** Wait after the first failed attempt; doubled after each further one. */
   readonly baseMs: number;
   readonly maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 60 * 60_000 };
+export const DEFAULT_BACKOFF: OutboxBackoff = { baseMs: 30_000, maxMs: 60 * 60_000 };
 
 /** A claim's lease without renewal (OUTBOX_LEASE_MS): how long a dead sender's rows wait for another. */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -55,7 +55,7 @@ export interface OutboxSenderOptions {
   readonly pollMs?: number;
   /** Attempts before a mail is left `failed` (default 10: about 4 hours of retries). */
   readonly maxAttempts?: number;
-  readonly backoff?: BackoffPolicy;
+  readonly backoff?: OutboxBackoff;
   /** Rows claimed per round trip (default 20). */
   readonly batchSize?: number;
   /**
@@ -79,7 +79,7 @@ export interface OutboxSender {
 }
 
 /** Wait before the next try, after `attempts` failed ones: base × 2^(attempts-1), capped. */
-export function backoffDelay(attempts: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+export function backoffDelay(attempts: number, policy: OutboxBackoff = DEFAULT_BACKOFF): number {
   const exponent = Math.min(Math.max(attempts - 1, 0), 30);
   return Math.min(policy.baseMs * 2 ** exponent, policy.maxMs);
 }

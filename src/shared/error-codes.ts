@@ -1,9 +1,15 @@
 /**
  * The one error catalogue: every code hostmasterd gives, what it means, the stage that raises it,
  * the template field it is about and the file that explains it when it refuses a whole message.
- * `ErrorCode` is a key of this table, so a code that is not here does not compile; adding a code
- * is adding its entry. docs/error-codes.md is written from it (`npm run docs:error-codes`) and a
- * test fails when the two differ.
+ * `ErrorCode` is a key of this table, so a code that is not here does not compile.
+ *
+ * Adding a code is adding its entry, in the section of its stage: `stage` and `meaning` always;
+ * `field: 'range' | 'handle' | 'named'` for a registry rule the reply should pin to a field of the
+ * sender's form (`'line'` when the raiser sets the field itself); `refusal: 'E_CODE.txt'` when a
+ * message refused as a whole with it gets its own explanation, written in
+ * templates/replies/refusals/E_CODE.txt (others get default.txt). Then `npm run docs:error-codes`
+ * rewrites docs/error-codes.md; test/architecture/error-codes.test.ts fails while it differs, or
+ * while a source, view, reply text or document names a code that has no entry.
  */
 
 /** Where a code is raised, and so who hears it and how. */
@@ -28,7 +34,7 @@ export type ErrorStage =
   | 'console'
   /** The operator at a terminal: start-up, configuration and the CLI. */
   | 'operator'
-  /** `parseReply`, the client that reads our replies back (tests and billing systems). */
+  /** `parseReply` (test/support/reply-reader.ts), which reads our replies back as a billing system does. */
   | 'reply-reader';
 
 /**

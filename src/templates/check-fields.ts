@@ -151,7 +151,7 @@ export function checkFieldValues(
       continue;
     }
     if (spec.retired) {
-      const message = `field ${spec.number} is retired on ${form.name}-${version.major}.x: the downstream org must already exist and be named by its Org ID in field 01`;
+      const message = `field ${spec.number} is retired on ${form.name}-${version.major}.x: ${spec.retired}`;
       problems.push(problem('E_RETIRED_FIELD', message, { field: spec.number, line: first.line }));
       continue;
     }

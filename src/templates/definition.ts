@@ -26,8 +26,11 @@ export interface FieldSpec {
   readonly required?: readonly Action[];
   /** The value must be blank for these actions (e.g. the handle when creating). */
   readonly blankFor?: readonly Action[];
-  /** Retired fields are known (so a filled one gets a precise error) but not on the blank form. */
-  readonly retired?: boolean;
+  /**
+   * A retired field, and why, as the refusal of a filled one says it: retired fields are known (so
+   * a filled one gets a precise error) but not on the blank form.
+   */
+  readonly retired?: string;
   /**
    * Key of the field that, when given, makes the form skip this one (REASSIGN-DETAILED 5.x: "if
    * Downstream Org ID is provided skip to line 20"): a filled one is then left unread, with one
@@ -39,6 +42,11 @@ export interface FieldSpec {
   readonly printedAs?: readonly string[];
 }
 
+/**
+ * One version of a form, declared: its fields and, for a form whose versions differ in more than
+ * their fields, what else differs (a form's own extension of this, handed to its `build`). A new
+ * version is one more entry in the form's `versions`.
+ */
 export interface FormVersion {
   readonly major: number;
   /** The minor we publish as a blank form; any minor of this major is accepted. */
@@ -46,12 +54,14 @@ export interface FormVersion {
   readonly fields: readonly FieldSpec[];
 }
 
-export interface BuildContext {
+export interface BuildContext<V extends FormVersion = FormVersion> {
   readonly action: Action;
   readonly values: FieldValues;
+  /** The version the sender used, one of the form's `versions`. */
+  readonly version: V;
 }
 
-export interface FormDefinition {
+export interface FormDefinition<V extends FormVersion = FormVersion> {
   /** `ARIN-REASSIGN-SIMPLE`, as on the `Template:` line. */
   readonly name: string;
   /** Short description for the blank form and error messages. */
@@ -59,9 +69,13 @@ export interface FormDefinition {
   /** Key of the registration action field; absent when the form only creates. */
   readonly actionKey?: string;
   readonly actions: readonly Action[];
-  readonly versions: readonly FormVersion[];
-  /** Turns validated values into the request; reports cross-field problems through `values`. */
-  readonly build: (ctx: BuildContext) => TemplateRequest | undefined;
+  readonly versions: readonly V[];
+  /**
+   * Turns validated values into the request; reports cross-field problems through `values`.
+   * Written as a method so a form of richer versions is still a `FormDefinition`: it is only
+   * ever called with one of its own `versions`.
+   */
+  build(ctx: BuildContext<V>): TemplateRequest | undefined;
 }
 
 /** `03` -> `3`, `5a` -> `5`: the identity of a field number. */

@@ -37,11 +37,6 @@ export class FieldValues {
     private readonly headerLine: number,
   ) {}
 
-  /** The form version has this field at all. */
-  has(key: string): boolean {
-    return this.specs.has(key);
-  }
-
   /** A value (or NONE) was written. */
   given(key: string): boolean {
     return this.slots.has(key);

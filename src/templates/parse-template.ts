@@ -134,7 +134,7 @@ function parseBody(
   const earlier = problems.length;
   const sink = earlier === 0 ? problems : new FollowUps(problems, fieldsInError(groups, checked));
   const values = new FieldValues(index.byKey, checked.slots, sink, block.headerLine);
-  const request = form.build({ action, values });
+  const request = form.build({ action, values, version });
   return problems.length === 0 && request ? { request, ...keyOnly } : keyOnly;
 }
 

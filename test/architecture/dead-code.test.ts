@@ -44,7 +44,9 @@ describe('exports', () => {
     for (const file of files.filter((f) => relative(REPO, f).startsWith('src/'))) {
       if (READ_WHOLE.has(relative(REPO, file))) continue;
       const text = readFileSync(file, 'utf8');
-      for (const [, name] of text.matchAll(/^export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([\w$]+)/gm)) {
+      for (const [, name] of text.matchAll(
+        /^export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([\w$]+)/gm,
+      )) {
         if ((counts.get(name!) ?? 0) < 2) unused.push(`${relative(REPO, file)}: ${name}`);
       }
     }

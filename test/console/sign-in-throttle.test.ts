@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  type BackoffPolicy,
   clientNetwork,
   delayAfter,
   memoryAttemptCounter,
+  type SignInBackoff,
   signInThrottle,
 } from '../../src/console/sign-in-throttle.ts';
 
-const POLICY: BackoffPolicy = {
+const POLICY: SignInBackoff = {
   freeAttempts: 3,
   firstDelayMs: 1_000,
   maxDelayMs: 8_000,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
-import { type ParsedReply, parseReply } from '../../src/replies/index.ts';
+import { type ParsedReply, parseReply } from '../support/reply-reader.ts';
 import {
   type DaemonProcess,
   outboxFiles,

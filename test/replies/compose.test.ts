@@ -11,11 +11,10 @@ import {
   composeReplies,
   loadReplyTexts,
   type OutgoingMail,
-  type ParsedReply,
-  parseReply,
   type ReplyRequest,
 } from '../../src/replies/index.ts';
 import { type ErrorCode, redactApiKeys } from '../../src/shared/index.ts';
+import { type ParsedReply, parseReply } from '../support/reply-reader.ts';
 import {
   approvedNet,
   FIXED_DATE,

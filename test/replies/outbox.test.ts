@@ -19,12 +19,12 @@ import {
   type OutboxSender,
   type OutboxSenderOptions,
   type OutgoingMail,
-  parseReply,
   retryFailedMail,
   startOutboxSender,
 } from '../../src/replies/index.ts';
 import { claimDueMail, extendLease } from '../../src/replies/outbox.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { parseReply } from '../support/reply-reader.ts';
 import { FIXED_DATE, threeTemplates } from './support/reports.ts';
 import { type SinkOptions, type SmtpSink, startSmtpSink } from './support/smtp-sink.ts';
 

@@ -8,14 +8,12 @@ import { describe, expect, it } from 'vitest';
 import {
   composeReplies,
   loadReplyTexts,
-  parseProblemLine,
-  parseReply,
-  parseReplyText,
   type ReplyRequest,
   type TemplateReport,
   type TemplateStatus,
 } from '../../src/replies/index.ts';
 import { ERROR_CODES, type ErrorCode } from '../../src/shared/index.ts';
+import { parseProblemLine, parseReply, parseReplyText } from '../support/reply-reader.ts';
 import { FIXED_DATE, threeTemplates } from './support/reports.ts';
 
 const texts = loadReplyTexts();

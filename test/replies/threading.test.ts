@@ -3,7 +3,8 @@
  * that builds its Message-IDs from its API key must not get the key back in our headers.
  */
 import { describe, expect, it } from 'vitest';
-import { composeReplies, loadReplyTexts, parseReply } from '../../src/replies/index.ts';
+import { composeReplies, loadReplyTexts } from '../../src/replies/index.ts';
+import { parseReply } from '../support/reply-reader.ts';
 import { FIXED_DATE, KEY, threeTemplates } from './support/reports.ts';
 
 const options = {

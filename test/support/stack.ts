@@ -9,12 +9,12 @@ import { type Config, type Environment, loadConfig } from '../../src/config/inde
 import { type Daemon, startDaemon } from '../../src/daemon.ts';
 import type { BackendKind, DatabaseHandle } from '../../src/db/index.ts';
 import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
-import { type ParsedReply, parseReply } from '../../src/replies/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { type CaughtMail, type SmtpSink, startSmtpSink } from '../replies/support/smtp-sink.ts';
 import { openTestDatabase } from './databases.ts';
 import { stubResolver } from './dkim.ts';
 import { type RedisServer, startRedis } from './redis-server.ts';
+import { type ParsedReply, parseReply } from './reply-reader.ts';
 
 export interface StackOptions {
   readonly backend: BackendKind;

@@ -12,13 +12,14 @@ import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts
 import { storeSubmission, sweepOnce } from '../../src/ingress/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
-import { loadReplyTexts, parseReply } from '../../src/replies/index.ts';
+import { loadReplyTexts } from '../../src/replies/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { GAVE_UP_CODE } from '../../src/worker/gave-up.ts';
 import { startWorker } from '../../src/worker/index.ts';
 import { simpleReassignment } from '../pipeline/support/forms.ts';
 import { type PostgresServer, startPostgres } from '../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
+import { parseReply } from '../support/reply-reader.ts';
 import { mail } from '../support/stack.ts';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {

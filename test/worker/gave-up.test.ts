@@ -12,7 +12,7 @@ import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts
 import { storeSubmission, sweepOnce } from '../../src/ingress/index.ts';
 import { SubmissionQueue, startSubmissionWorker } from '../../src/queue/index.ts';
 import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
-import { loadReplyTexts, parseReply } from '../../src/replies/index.ts';
+import { loadReplyTexts } from '../../src/replies/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { GAVE_UP_CODE, recordGaveUp } from '../../src/worker/gave-up.ts';
 import { createWorkerContext, runStaffJob, startWorker } from '../../src/worker/index.ts';
@@ -20,6 +20,7 @@ import { simpleReassignment } from '../pipeline/support/forms.ts';
 import { netByName } from '../pipeline/support/outcomes.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
+import { parseReply } from '../support/reply-reader.ts';
 import { mail } from '../support/stack.ts';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {

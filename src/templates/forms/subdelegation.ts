@@ -1,9 +1,10 @@
 /**
  * ARIN-REASSIGN-DETAILED, ARIN-REALLOCATE, ARIN-IPv6-REASSIGN, ARIN-IPv6-REALLOCATE: one
  * layout family, built by one factory. Version 4 embeds the downstream org and POCs to create;
- * version 5 names an existing org and retires fields 02-19 (data there is refused).
+ * version 5 names an existing org and retires fields 02-19 (data there is refused). What differs
+ * is declared on each version (`SubdelegationVersion`), not guessed from the fields present.
  */
-import type { FieldSpec, FormDefinition } from '../definition.ts';
+import type { FieldSpec, FormDefinition, FormVersion } from '../definition.ts';
 import type { FieldValues } from '../field-values.ts';
 import type {
   ContactType,
@@ -27,7 +28,7 @@ function retiredFields(): FieldSpec[] {
     const number = String(n).padStart(2, '0');
     specs.push(
       field(number, 'Retired', `retired${number}`, 'text', {
-        retired: true,
+        retired: 'the downstream org must already exist and be named by its Org ID in field 01',
         multi: 50,
         skippedWhen: 'orgHandle',
       }),
@@ -203,9 +204,15 @@ const ORG_DETAIL_KEYS = [
   ...POC_DETAIL_SUFFIXES.map((s) => `orgPoc${s}`),
 ];
 
-function downstreamOrg(values: FieldValues): DownstreamOrg | undefined {
+/** Version 5: the downstream org exists and is named by its Org ID (field 01, required). */
+function namedOrg(values: FieldValues): DownstreamOrg | undefined {
   const handle = values.str('orgHandle') as OrgHandle | undefined;
-  if (!values.has('orgName')) return handle ? { handle } : undefined; // version 5: required check already ran
+  return handle ? { handle } : undefined;
+}
+
+/** Version 4: the downstream org named by its Org ID, or written out in 02-19 to be created. */
+function namedOrWrittenOrg(values: FieldValues): DownstreamOrg | undefined {
+  const handle = values.str('orgHandle') as OrgHandle | undefined;
   // With a handle, 02-19 are skipped before they reach here (skippedWhen), as the form says.
   if (handle) return { handle };
   const detailGiven = ORG_DETAIL_KEYS.some((k) => values.given(k));
@@ -234,8 +241,13 @@ function downstreamOrg(values: FieldValues): DownstreamOrg | undefined {
   return { create: { name, address, poc } };
 }
 
-function netPocs(values: FieldValues): NetPoc[] | undefined {
-  if (!values.has('netPocType')) return [];
+/** Version 5: no net POC; the net takes the downstream org's. */
+function noNetPocs(): NetPoc[] {
+  return [];
+}
+
+/** Version 4: one optional net POC (24-36), by handle or written out to be created. */
+function embeddedNetPoc(values: FieldValues): NetPoc[] | undefined {
   const anyGiven =
     values.given('netPocType') ||
     values.given('netPocHandle') ||
@@ -250,24 +262,40 @@ function netPocs(values: FieldValues): NetPoc[] | undefined {
   return poc ? [{ role, poc }] : undefined;
 }
 
+/** A version of the family: its fields, and how it names the downstream org and the net's POCs. */
+interface SubdelegationVersion extends FormVersion {
+  readonly downstreamOrg: (values: FieldValues) => DownstreamOrg | undefined;
+  readonly netPocs: (values: FieldValues) => NetPoc[] | undefined;
+}
+
+function subdelegationVersions(family: IpFamily): SubdelegationVersion[] {
+  return [
+    {
+      major: 4,
+      latestMinor: 1,
+      fields: version4(family),
+      downstreamOrg: namedOrWrittenOrg,
+      netPocs: embeddedNetPoc,
+    },
+    { major: 5, latestMinor: 4, fields: version5(family), downstreamOrg: namedOrg, netPocs: noNetPocs },
+  ];
+}
+
 function subdelegationForm(
   name: string,
   kind: 'reassign-detailed' | 'reallocate',
   family: IpFamily,
   title: string,
-): FormDefinition {
+): FormDefinition<SubdelegationVersion> {
   return {
     name,
     title,
     actions: ['N'],
-    versions: [
-      { major: 4, latestMinor: 1, fields: version4(family) },
-      { major: 5, latestMinor: 4, fields: version5(family) },
-    ],
-    build: ({ values }) => {
+    versions: subdelegationVersions(family),
+    build: ({ values, version }) => {
       const range = values.range('range');
-      const org = downstreamOrg(values);
-      const pocs = netPocs(values);
+      const org = version.downstreamOrg(values);
+      const pocs = version.netPocs(values);
       const networkName = values.str('networkName');
       if (!range || !org || !pocs || !networkName) return undefined;
       const request: ReassignDetailed | Reallocate = compact({

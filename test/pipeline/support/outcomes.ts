@@ -6,8 +6,8 @@ import { and, asc, eq } from 'drizzle-orm';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { type Executor, tables } from '../../../src/db/index.ts';
-import { type ParsedReply, parseReply } from '../../../src/replies/index.ts';
 import type { CaughtMail, SmtpSink } from '../../replies/support/smtp-sink.ts';
+import { type ParsedReply, parseReply } from '../../support/reply-reader.ts';
 
 export interface Reply {
   readonly mail: CaughtMail;

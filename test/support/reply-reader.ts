@@ -1,14 +1,20 @@
 /**
- * Reads our own replies back into values: what billing systems do with them, and what the
- * tests use to check what was sent. It reads exactly the shape `layout.ts` writes
- * (docs/reply-format.md) and tolerates what mail transport does to text (CRLF, quoted-printable,
- * lines we may add later inside a block).
+ * Reads our replies back into values, as a billing system does: the tests check what was sent
+ * through it. The daemon never reads a reply, so this lives with the tests. It reads exactly the
+ * shape src/replies/layout.ts writes (docs/reply-format.md) and tolerates what mail transport
+ * does to text (CRLF, quoted-printable, lines we may add later inside a block); a billing system
+ * may take it as a model.
  */
 import { simpleParser } from 'mailparser';
-import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
-import { SUPERSEDES_LABEL } from './layout.ts';
-import { CONTRACT_LABELS, type ReplyLabels } from './texts.ts';
-import { TEMPLATE_STATUSES, type TemplateStatus, worstStatus } from './types.ts';
+import {
+  CONTRACT_LABELS,
+  type ReplyLabels,
+  SUPERSEDES_LABEL,
+  TEMPLATE_STATUSES,
+  type TemplateStatus,
+  worstStatus,
+} from '../../src/replies/index.ts';
+import { fail, ok, type Problem, problem, type Result } from '../../src/shared/index.ts';
 
 export interface ParsedProblem {
   readonly code: string;

@@ -24,8 +24,9 @@ import {
   type UnsignedStaffJob,
 } from '../queue/index.ts';
 import type { RecipientReplyLimit } from '../replies/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
+import { fail, ok, type Problem, problem, type Result, redactApiKeys } from '../shared/index.ts';
 import { showAddress } from './addresses.ts';
+import { checkEdit } from './edit-check.ts';
 import { hideKeys } from './key-hiding.ts';
 import type { Flash } from './sessions.ts';
 import { sharedSecret } from './shared-secret.ts';
@@ -72,7 +73,10 @@ export type JobAction =
   | { readonly kind: 'override'; readonly waive: readonly string[] }
   | {
       readonly kind: 'edit-and-apply';
-      readonly fieldValues: Readonly<Record<string, string>>;
+      /** The whole template as staff corrected it, keys hidden as the page showed them. */
+      readonly text: string;
+      /** The version staff edited (1: the customer's). */
+      readonly basedOnVersion: number;
       readonly waive: readonly string[];
     }
   | { readonly kind: 'reject'; readonly reason: string };
@@ -147,6 +151,7 @@ async function audit(
   action: string,
   note: string,
   after: unknown = null,
+  before: unknown = null,
 ): Promise<void> {
   await tx.insert(tables.auditLog).values({
     actor: actor(staff),
@@ -155,6 +160,7 @@ async function audit(
     objectHandle: String(rejection.id),
     submissionId: rejection.submissionId,
     note,
+    before,
     after,
   });
 }
@@ -372,23 +378,14 @@ function jobFor(
       waive: [...action.waive],
     });
   }
-  if (Object.keys(action.fieldValues).length === 0) {
-    return fail(problem('E_NOTHING_EDITED', 'give at least one field number and its corrected value'));
-  }
   return ok({
     ...base,
     kind: 'edit-and-apply',
     templateIndex: rejection.templateIndex,
-    fieldValues: { ...action.fieldValues },
+    text: action.text,
+    basedOnVersion: action.basedOnVersion,
     waive: [...action.waive],
   });
-}
-
-/** Field numbers as written on forms: `03`, `5a`. */
-export function parseFieldNumber(raw: string): string | undefined {
-  const m = /^\s*(\d{1,2})([a-z]?)\s*\.?\s*$/i.exec(raw);
-  if (!m) return undefined;
-  return `${m[1]!.padStart(2, '0')}${m[2]!.toLowerCase()}`;
 }
 
 /**
@@ -420,15 +417,31 @@ export async function runJobAction(
   if (!current) return { kind: 'error', text: `Rejection ${rejectionId} does not exist.` };
   const job = jobFor(action, current, staff, note.value, message.value);
   if (!job.ok) return { kind: 'error', text: `Nothing done: ${job.error.message}.` };
+  // An edit's audit row holds the text it replaces beside the new one (old -> new).
+  let before: unknown = null;
+  if (action.kind === 'edit-and-apply' && current.templateIndex !== null) {
+    const checked = await checkEdit(
+      ctx.db,
+      { submissionId: current.submissionId, templateIndex: current.templateIndex },
+      action,
+    );
+    if (!checked.ok) return { kind: 'error', text: `Nothing done: ${checked.error.message}.` };
+    before = { version: checked.value.current.version, text: checked.value.current.text };
+  }
 
   const startedAt = new Date();
   const claimed = await ctx.db.transaction(async (tx) => {
     const result = await claim(tx, staff, rejectionId, CLAIMED_STATE[action.kind], note.value);
     if (result.ok)
-      await audit(tx, staff, result.value, `console.${action.kind}`, note.value, {
-        ...jobDetails(action),
-        ...(message.value ? { messageToSender: message.value } : {}),
-      });
+      await audit(
+        tx,
+        staff,
+        result.value,
+        `console.${action.kind}`,
+        note.value,
+        { ...jobDetails(action), ...(message.value ? { messageToSender: message.value } : {}) },
+        before,
+      );
     return result;
   });
   if (!claimed.ok) return { kind: 'error', text: capitalise(claimed.error.message) };
@@ -470,7 +483,9 @@ export async function runJobAction(
 
 function jobDetails(action: JobAction): Record<string, unknown> | null {
   if (action.kind === 'override') return { waive: action.waive };
-  if (action.kind === 'edit-and-apply') return { fieldValues: action.fieldValues, waive: action.waive };
+  if (action.kind === 'edit-and-apply') {
+    return { version: action.basedOnVersion + 1, text: redactApiKeys(action.text), waive: action.waive };
+  }
   if (action.kind === 'reject') return { reason: action.reason.trim() };
   return null;
 }

@@ -7,6 +7,7 @@ import type { Database, StoredProblem } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { hideKeysIn } from './key-hiding.ts';
 import { type Header, readRawHeaderFields, redactRawMessage } from './raw-message.ts';
+import { type TemplateVersionView, versionsOfSubmission } from './template-versions.ts';
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
 
@@ -46,6 +47,8 @@ export interface SubmissionView {
   readonly replies: readonly ReplyView[];
   readonly rejections: readonly Row<typeof tables.rejections>[];
   readonly audit: readonly Row<typeof tables.auditLog>[];
+  /** Each template's texts: version 1 as the customer sent it, then staff edits. */
+  readonly versions: ReadonlyMap<number, readonly TemplateVersionView[]>;
 }
 
 export async function loadSubmissionView(db: Database, id: string): Promise<SubmissionView | undefined> {
@@ -77,7 +80,14 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
       )
       .orderBy(asc(tables.auditLog.at), asc(tables.auditLog.id)),
   ]);
+  const versions = await versionsOfSubmission(
+    db,
+    id,
+    submission.receivedAt,
+    new Map(templates.map((row) => [row.templateIndex, row.echo])),
+  );
   return {
+    versions,
     // Every text a sender wrote or that quotes them goes through hideKeys: a key written into a
     // Message-ID, an envelope address or an escaped form is hidden as in the raw view.
     submission: hideKeysIn(submission),

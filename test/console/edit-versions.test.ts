@@ -193,4 +193,35 @@ describe('editing a refused template in the console', () => {
       );
     expect(audit.map((a) => a.action)).toEqual(['console.edit-and-apply', 'console.edit-and-apply']);
   });
+
+  it('shows an edit refused again for another reason as not applied, with the refusal, not OVERRIDDEN', async () => {
+    const messageId = await stack.send({
+      from: `Demo ISP billing <${DEMO_SENDER}>`,
+      subject: 'REASSIGN SIMPLE 198.51.100.64/30',
+      text: `${simpleTemplate('198.51.100.64/30', 'P2P-LINK', DEMO_API_KEY)}\n`,
+    });
+    const p2p = await stack.rejectionFor(messageId);
+    const at = `/submissions/${p2p.submissionId}`;
+    const text = editorText((await client.get(at)).body).replace('198.51.100.64/30', '192.0.2.8/29');
+    const posted = await client.post(`/rejections/${p2p.rejectionId}/edit`, {
+      step: 'apply',
+      basedOn: '1',
+      text,
+      note: 'moved to the range on the invoice',
+    });
+    expect(posted.headers.get('location')).toBe(`${at}#rejection-${p2p.rejectionId}`);
+    const page = (await client.get(at)).body;
+    const article = /<article class="rejection" id="rejection-(\d+)">([\s\S]*?)<\/article>/g;
+    const articles = new Map([...page.matchAll(article)].map((m) => [Number(m[1]), m[2]!]));
+    const edited = articles.get(p2p.rejectionId)!;
+    expect(edited).toContain('<span class="state rejected">not applied</span>');
+    expect(edited).not.toContain('state overridden');
+    const reopened = [...articles.keys()].find((id) => id !== p2p.rejectionId)!;
+    expect(pageText(edited)).toMatch(
+      new RegExp(
+        `The staff action did not apply: template 1 is rejected, E_\\w+: .*It is queued again as rejection #${reopened}\\.`,
+      ),
+    );
+    expect(articles.get(reopened)).toContain('<span class="state open">open</span>');
+  });
 });

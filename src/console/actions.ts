@@ -127,7 +127,7 @@ function checkWaivers(waive: readonly string[]): Result<readonly string[]> {
 
 const actor = (staff: StaffUser) => `staff:${staff.email}`;
 
-function checkNote(note: string): Result<string> {
+export function checkNote(note: string): Result<string> {
   const trimmed = note.trim();
   if (!trimmed)
     return fail(problem('E_NOTE_REQUIRED', 'write a note: it goes to the audit log with your name'));
@@ -137,7 +137,7 @@ function checkNote(note: string): Result<string> {
 }
 
 /** The optional message to the sender: mailed as written, so as bounded as the note. */
-function checkMessage(message: string): Result<string> {
+export function checkMessage(message: string): Result<string> {
   const trimmed = message.trim();
   if (trimmed.length > MAX_NOTE)
     return fail(problem('E_NOTE_TOO_LONG', `keep the message to the sender under ${MAX_NOTE} characters`));
@@ -238,47 +238,9 @@ export async function dismiss(
       let sentence = `Rejection ${rejectionId} dismissed.`;
       let answerId: string | undefined;
       if (answerText) {
-        const [submission] = await tx
-          .select()
-          .from(tables.submissions)
-          .where(eq(tables.submissions.id, rejection.submissionId));
-        if (!submission) throw new AnswerRefused(problem('E_NOT_FOUND', 'the submission is gone'));
-        const target = staffAnswerTarget(ctx.config, submission);
-        // Roll back the dismissal: staff asked for an answer and must know it cannot go.
-        if (!target.ok) throw new AnswerRefused(target.error);
-        const to = target.value.to;
-        const messageId = staffAnswerMessageId(ctx.config, submission.id, rejectionId);
-        const limit = ctx.replyLimit;
-        const admission = limit
-          ? await limit.admit(to, messageId).catch((error: Error) => {
-              // Uncounted, the answer could exceed the limit: it waits until Redis is back.
-              throw new AnswerRefused(
-                problem(
-                  'E_QUEUE_UNAVAILABLE',
-                  `the per-recipient reply count in Redis could not be read (${error.message})`,
-                ),
-              );
-            })
-          : { admitted: true as const };
-        if (!admission.admitted) {
-          throw new AnswerRefused(
-            problem(
-              'E_REPLY_LIMIT',
-              `${to} already got ${admission.count} mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is ${limit?.perHour})`,
-            ),
-          );
-        }
-        answerId = await queueStaffAnswer(tx, ctx.config, {
-          submissionId: submission.id,
-          rejectionId,
-          to,
-          authenticated: target.value.trust === 'authenticated',
-          originalSubject: submission.subject,
-          originalMessageId: submission.messageId,
-          text: answerText,
-        });
-        const shown = showAddress(hideKeys(to).text);
-        sentence += ` Your answer to ${shown.text}${shown.warning ? ` (⚠ ${shown.warning})` : ''} is in the outbox.`;
+        const answered = await answerSender(ctx, tx, rejection, answerText);
+        answerId = answered.messageId;
+        sentence += ` ${answered.sentence}`;
       }
       await audit(
         tx,
@@ -307,7 +269,66 @@ export async function dismiss(
   }
 }
 
-class AnswerRefused extends Error {
+/**
+ * Puts staff's written answer to a rejection's sender in the outbox, in the caller's transaction:
+ * only where the worker's own reply would go, counted in the per-recipient limit. Throws
+ * AnswerRefused (the caller rolls back what the answer was to explain) when it cannot go.
+ */
+export async function answerSender(
+  ctx: ActionContext,
+  tx: Transaction,
+  rejection: { readonly id: number; readonly submissionId: string },
+  text: string,
+  label?: string,
+): Promise<{ readonly messageId: string; readonly sentence: string }> {
+  const rejectionId = rejection.id;
+  const [submission] = await tx
+    .select()
+    .from(tables.submissions)
+    .where(eq(tables.submissions.id, rejection.submissionId));
+  if (!submission) throw new AnswerRefused(problem('E_NOT_FOUND', 'the submission is gone'));
+  const target = staffAnswerTarget(ctx.config, submission);
+  if (!target.ok) throw new AnswerRefused(target.error);
+  const to = target.value.to;
+  const messageId = staffAnswerMessageId(ctx.config, submission.id, rejectionId, label);
+  const limit = ctx.replyLimit;
+  const admission = limit
+    ? await limit.admit(to, messageId).catch((error: Error) => {
+        // Uncounted, the answer could exceed the limit: it waits until Redis is back.
+        throw new AnswerRefused(
+          problem(
+            'E_QUEUE_UNAVAILABLE',
+            `the per-recipient reply count in Redis could not be read (${error.message})`,
+          ),
+        );
+      })
+    : { admitted: true as const };
+  if (!admission.admitted) {
+    throw new AnswerRefused(
+      problem(
+        'E_REPLY_LIMIT',
+        `${to} already got ${admission.count} mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is ${limit?.perHour})`,
+      ),
+    );
+  }
+  await queueStaffAnswer(tx, ctx.config, {
+    submissionId: submission.id,
+    rejectionId,
+    to,
+    authenticated: target.value.trust === 'authenticated',
+    originalSubject: submission.subject,
+    originalMessageId: submission.messageId,
+    text,
+    ...(label ? { label } : {}),
+  });
+  const shown = showAddress(hideKeys(to).text);
+  return {
+    messageId,
+    sentence: `Your answer to ${shown.text}${shown.warning ? ` (⚠ ${shown.warning})` : ''} is in the outbox.`,
+  };
+}
+
+export class AnswerRefused extends Error {
   constructor(readonly problem: Problem) {
     super(problem.message);
   }

@@ -6,7 +6,7 @@
  * when; an edit written on an old version is refused; only the edit that changed the outcome
  * mails the customer.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
@@ -223,5 +223,47 @@ describe('editing a refused template in the console', () => {
       ),
     );
     expect(articles.get(reopened)).toContain('<span class="state open">open</span>');
+  });
+
+  it('audits every change old -> new, customers by their account name and address, handles as links', async () => {
+    const page = (await submissionPage()).body;
+    const rows = [...page.matchAll(/<tr id="audit-(\d+)">([\s\S]*?)<\/tr>/g)].map((m) => m[2]!);
+    // The edit that applied: the text it replaced and the new one, as the lines that changed.
+    const applied = rows.filter((r) => r.includes('console.edit-and-apply')).at(-1)!;
+    expect(pageText(applied)).toContain('- 03. IP Address and Prefix or Range: 198.51.100.128/30');
+    expect(pageText(applied)).toContain('+ 03. IP Address and Prefix or Range: 198.51.100.128/29');
+    // The net staff's edit created: a link to its look-up, and its values.
+    const created = rows.find((r) => r.includes('<code>create</code>') && r.includes('net <a'))!;
+    expect(created).toMatch(
+      /<a href="\/lookup\?q=NET-198-51-100-128-\d+"><code>NET-198-51-100-128-\d+<\/code><\/a>/,
+    );
+    expect(pageText(created)).toContain('name: — → BAKERY-NET');
+    expect(pageText(created)).toContain(`staff:${STAFF_EMAIL}`);
+
+    // A customer's own change: by account name and address, never `account:1`.
+    const messageId = await stack.send({
+      from: `Demo ISP billing <${DEMO_SENDER}>`,
+      subject: 'REASSIGN SIMPLE 198.51.100.192/29',
+      text: `${simpleTemplate('198.51.100.192/29', 'GOOD-NET', DEMO_API_KEY)}\n`,
+    });
+    let own: { submissionId: string | null }[] = [];
+    for (let i = 0; i < 300 && own.length === 0; i++) {
+      own = await stack.db
+        .select({ submissionId: tables.auditLog.submissionId })
+        .from(tables.auditLog)
+        .innerJoin(tables.submissions, eq(tables.submissions.id, tables.auditLog.submissionId))
+        .where(inArray(tables.submissions.messageId, [messageId, `<${messageId}>`]));
+      if (own.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    const customerPage = pageText((await client.get(`/submissions/${own[0]!.submissionId}`)).body);
+    expect(customerPage).toContain('account demo-isp (noc@demo-isp.example)');
+    expect(customerPage).not.toContain('account:');
+    expect(customerPage).toContain('name: — → GOOD-NET');
+    // The look-up's history reads alike.
+    const lookup = (await client.get('/lookup?q=GOOD-NET')).body;
+    expect(pageText(lookup)).toContain('account demo-isp (noc@demo-isp.example)');
+    expect(lookup).toMatch(
+      /<a href="\/lookup\?q=NET-198-51-100-192-\d+"><code>NET-198-51-100-192-\d+<\/code><\/a>/,
+    );
   });
 });

@@ -8,6 +8,7 @@ import type { PageContext } from '../server.ts';
 import { type Flash, setFlash } from '../sessions.ts';
 import { loadSubmissionView } from '../submission-view.ts';
 import { diffLines } from '../text-diff.ts';
+import { undoStaffAction } from '../undo.ts';
 import { field, fields } from './form.ts';
 import { keptFilters } from './queue.ts';
 
@@ -155,6 +156,26 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
       waive: fields(request.body, 'waive'),
     });
   };
+
+  /** Undo of a staff action from its audit row: back to the rejection it reopened, or explains why not. */
+  app.post<IdParams>('/audit/:id/undo', async (request, reply) => {
+    const staff = request.staff!;
+    const id = Number(request.params.id);
+    const undone = Number.isSafeInteger(id)
+      ? await undoStaffAction(page.actions, staff, id, {
+          note: field(request.body, 'note'),
+          message: field(request.body, 'message'),
+        })
+      : { flash: { kind: 'error' as const, text: `Audit row ${request.params.id} does not exist.` } };
+    await setFlash(page.db, staff.tokenDigest, undone.flash);
+    if (!undone.submissionId) return reply.redirect('/rejections', 303);
+    const queue = field(request.body, 'queue');
+    const kept = queue ? `?queue=${encodeURIComponent(keptFilters(queue) || '?')}` : '';
+    return reply.redirect(
+      `/submissions/${encodeURIComponent(undone.submissionId)}${kept}#rejection-${undone.rejectionId}`,
+      303,
+    );
+  });
 
   app.post<IdParams>('/rejections/:id/dismiss', async (request, reply) =>
     act(request, reply, (rejectionId) =>

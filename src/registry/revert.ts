@@ -74,9 +74,13 @@ function linksOf(json: Json | undefined): Link[] | undefined {
 
 const linkKey = (l: Link) => `${l.role} ${l.pocHandle}`;
 
-/** The object as it stands, in the audit row's JSON form (with its links when it has some). */
+/**
+ * The object as it stands, in the audit row's JSON form (with its links when it has some),
+ * locked: a change to it committing meanwhile (a customer's modify holds the row) is waited for
+ * and then seen, here and by the later-change check after it, instead of being overwritten.
+ */
 async function currentJson(tx: Transaction, kind: ObjectTable, handle: string): Promise<Json | undefined> {
-  const [row] = await tx.select().from(kind.table).where(eq(kind.handle, handle));
+  const [row] = await tx.select().from(kind.table).where(eq(kind.handle, handle)).for('update');
   if (!row) return undefined;
   const json = toAuditJson(row) as Json;
   if (!kind.links) return json;
@@ -145,6 +149,10 @@ async function revertOne(
   change: AuditedChange,
   taken: readonly number[],
 ): Promise<Result<void, Problem>> {
+  const kind = OBJECTS[change.objectType];
+  const handle = change.objectHandle;
+  // Lock first, then look for later changes: see currentJson.
+  const now = kind ? await currentJson(tx, kind, handle) : undefined;
   const later = await laterChange(tx, change, taken);
   if (later) return fail(later);
   const note = `undo of audit #${change.id}`;
@@ -173,7 +181,6 @@ async function revertOne(
     return ok(undefined);
   }
 
-  const kind = OBJECTS[change.objectType];
   if (!kind || !inverse || change.action === 'link' || change.action === 'unlink') {
     return fail(
       problem(
@@ -182,8 +189,6 @@ async function revertOne(
       ),
     );
   }
-  const handle = change.objectHandle;
-  const now = await currentJson(tx, kind, handle);
   const before = asJson(change.before);
   const after = asJson(change.after);
 
@@ -270,6 +275,9 @@ export async function revertChanges(
           `a record made since still points at what this action created (${(error as Error).message.split('\n')[0]})`,
         ),
       );
+    }
+    if (code === '23505' || code === '23P01') {
+      return fail(conflict('what this action removed has been registered again since'));
     }
     throw error;
   }

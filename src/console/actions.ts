@@ -24,8 +24,9 @@ import {
   type UnsignedStaffJob,
 } from '../queue/index.ts';
 import type { RecipientReplyLimit } from '../replies/index.ts';
-import { type ErrorCode, fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
+import { type ErrorCode, fail, ok, type Problem, problem, type Result, redactApiKeys } from '../shared/index.ts';
 import { showAddress } from './addresses.ts';
+import { checkEdit } from './edit-check.ts';
 import { hideKeys } from './key-hiding.ts';
 import type { Flash } from './sessions.ts';
 import { sharedSecret } from './shared-secret.ts';
@@ -72,7 +73,10 @@ export type JobAction =
   | { readonly kind: 'override'; readonly waive: readonly string[] }
   | {
       readonly kind: 'edit-and-apply';
-      readonly fieldValues: Readonly<Record<string, string>>;
+      /** The whole template as staff corrected it, keys hidden as the page showed them. */
+      readonly text: string;
+      /** The version staff edited (1: the customer's). */
+      readonly basedOnVersion: number;
       readonly waive: readonly string[];
     }
   | { readonly kind: 'reject'; readonly reason: string };
@@ -128,7 +132,7 @@ function checkWaivers(waive: readonly string[]): Result<readonly string[]> {
 
 const actor = (staff: StaffUser) => `staff:${staff.email}`;
 
-function checkNote(note: string): Result<string> {
+export function checkNote(note: string): Result<string> {
   const trimmed = note.trim();
   if (!trimmed)
     return fail(problem('E_NOTE_REQUIRED', 'write a note: it goes to the audit log with your name'));
@@ -138,7 +142,7 @@ function checkNote(note: string): Result<string> {
 }
 
 /** The optional message to the sender: mailed as written, so as bounded as the note. */
-function checkMessage(message: string): Result<string> {
+export function checkMessage(message: string): Result<string> {
   const trimmed = message.trim();
   if (trimmed.length > MAX_NOTE)
     return fail(problem('E_NOTE_TOO_LONG', `keep the message to the sender under ${MAX_NOTE} characters`));
@@ -152,6 +156,7 @@ async function audit(
   action: string,
   note: string,
   after: unknown = null,
+  before: unknown = null,
 ): Promise<void> {
   await tx.insert(tables.auditLog).values({
     actor: actor(staff),
@@ -160,6 +165,7 @@ async function audit(
     objectHandle: String(rejection.id),
     submissionId: rejection.submissionId,
     note,
+    before,
     after,
   });
 }
@@ -237,47 +243,9 @@ export async function dismiss(
       let sentence = `Rejection ${rejectionId} dismissed.`;
       let answerId: string | undefined;
       if (answerText) {
-        const [submission] = await tx
-          .select()
-          .from(tables.submissions)
-          .where(eq(tables.submissions.id, rejection.submissionId));
-        if (!submission) throw new AnswerRefused(problem('E_NOT_FOUND', 'the submission is gone'));
-        const target = staffAnswerTarget(ctx.config, submission);
-        // Roll back the dismissal: staff asked for an answer and must know it cannot go.
-        if (!target.ok) throw new AnswerRefused(target.error);
-        const to = target.value.to;
-        const messageId = staffAnswerMessageId(ctx.config, submission.id, rejectionId);
-        const limit = ctx.replyLimit;
-        const admission = limit
-          ? await limit.admit(to, messageId).catch((error: Error) => {
-              // Uncounted, the answer could exceed the limit: it waits until Redis is back.
-              throw new AnswerRefused(
-                problem(
-                  'E_QUEUE_UNAVAILABLE',
-                  `the per-recipient reply count in Redis could not be read (${error.message})`,
-                ),
-              );
-            })
-          : { admitted: true as const };
-        if (!admission.admitted) {
-          throw new AnswerRefused(
-            problem(
-              'E_REPLY_LIMIT',
-              `${to} already got ${admission.count} mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is ${limit?.perHour})`,
-            ),
-          );
-        }
-        answerId = await queueStaffAnswer(tx, ctx.config, {
-          submissionId: submission.id,
-          rejectionId,
-          to,
-          authenticated: target.value.trust === 'authenticated',
-          originalSubject: submission.subject,
-          originalMessageId: submission.messageId,
-          text: answerText,
-        });
-        const shown = showAddress(hideKeys(to).text);
-        sentence += ` Your answer to ${shown.text}${shown.warning ? ` (⚠ ${shown.warning})` : ''} is in the outbox.`;
+        const answered = await answerSender(ctx, tx, rejection, answerText);
+        answerId = answered.messageId;
+        sentence += ` ${answered.sentence}`;
       }
       await audit(
         tx,
@@ -306,7 +274,66 @@ export async function dismiss(
   }
 }
 
-class AnswerRefused extends Error {
+/**
+ * Puts staff's written answer to a rejection's sender in the outbox, in the caller's transaction:
+ * only where the worker's own reply would go, counted in the per-recipient limit. Throws
+ * AnswerRefused (the caller rolls back what the answer was to explain) when it cannot go.
+ */
+export async function answerSender(
+  ctx: ActionContext,
+  tx: Transaction,
+  rejection: { readonly id: number; readonly submissionId: string },
+  text: string,
+  label?: string,
+): Promise<{ readonly messageId: string; readonly sentence: string }> {
+  const rejectionId = rejection.id;
+  const [submission] = await tx
+    .select()
+    .from(tables.submissions)
+    .where(eq(tables.submissions.id, rejection.submissionId));
+  if (!submission) throw new AnswerRefused(problem('E_NOT_FOUND', 'the submission is gone'));
+  const target = staffAnswerTarget(ctx.config, submission);
+  if (!target.ok) throw new AnswerRefused(target.error);
+  const to = target.value.to;
+  const messageId = staffAnswerMessageId(ctx.config, submission.id, rejectionId, label);
+  const limit = ctx.replyLimit;
+  const admission = limit
+    ? await limit.admit(to, messageId).catch((error: Error) => {
+        // Uncounted, the answer could exceed the limit: it waits until Redis is back.
+        throw new AnswerRefused(
+          problem(
+            'E_QUEUE_UNAVAILABLE',
+            `the per-recipient reply count in Redis could not be read (${error.message})`,
+          ),
+        );
+      })
+    : { admitted: true as const };
+  if (!admission.admitted) {
+    throw new AnswerRefused(
+      problem(
+        'E_REPLY_LIMIT',
+        `${to} already got ${admission.count} mails from us in the last hour (REPLY_LIMIT_PER_RECIPIENT_PER_HOUR is ${limit?.perHour})`,
+      ),
+    );
+  }
+  await queueStaffAnswer(tx, ctx.config, {
+    submissionId: submission.id,
+    rejectionId,
+    to,
+    authenticated: target.value.trust === 'authenticated',
+    originalSubject: submission.subject,
+    originalMessageId: submission.messageId,
+    text,
+    ...(label ? { label } : {}),
+  });
+  const shown = showAddress(hideKeys(to).text);
+  return {
+    messageId,
+    sentence: `Your answer to ${shown.text}${shown.warning ? ` (⚠ ${shown.warning})` : ''} is in the outbox.`,
+  };
+}
+
+export class AnswerRefused extends Error {
   constructor(readonly problem: Problem) {
     super(problem.message);
   }
@@ -377,23 +404,14 @@ function jobFor(
       waive: [...action.waive],
     });
   }
-  if (Object.keys(action.fieldValues).length === 0) {
-    return fail(problem('E_NOTHING_EDITED', 'give at least one field number and its corrected value'));
-  }
   return ok({
     ...base,
     kind: 'edit-and-apply',
     templateIndex: rejection.templateIndex,
-    fieldValues: { ...action.fieldValues },
+    text: action.text,
+    basedOnVersion: action.basedOnVersion,
     waive: [...action.waive],
   });
-}
-
-/** Field numbers as written on forms: `03`, `5a`. */
-export function parseFieldNumber(raw: string): string | undefined {
-  const m = /^\s*(\d{1,2})([a-z]?)\s*\.?\s*$/i.exec(raw);
-  if (!m) return undefined;
-  return `${m[1]!.padStart(2, '0')}${m[2]!.toLowerCase()}`;
 }
 
 /**
@@ -425,15 +443,31 @@ export async function runJobAction(
   if (!current) return { kind: 'error', text: `Rejection ${rejectionId} does not exist.` };
   const job = jobFor(action, current, staff, note.value, message.value);
   if (!job.ok) return { kind: 'error', text: `Nothing done: ${job.error.message}.` };
+  // An edit's audit row holds the text it replaces beside the new one (old -> new).
+  let before: unknown = null;
+  if (action.kind === 'edit-and-apply' && current.templateIndex !== null) {
+    const checked = await checkEdit(
+      ctx.db,
+      { submissionId: current.submissionId, templateIndex: current.templateIndex },
+      action,
+    );
+    if (!checked.ok) return { kind: 'error', text: `Nothing done: ${checked.error.message}.` };
+    before = { version: checked.value.current.version, text: checked.value.current.text };
+  }
 
   const startedAt = new Date();
   const claimed = await ctx.db.transaction(async (tx) => {
     const result = await claim(tx, staff, rejectionId, CLAIMED_STATE[action.kind], note.value);
     if (result.ok)
-      await audit(tx, staff, result.value, `console.${action.kind}`, note.value, {
-        ...jobDetails(action),
-        ...(message.value ? { messageToSender: message.value } : {}),
-      });
+      await audit(
+        tx,
+        staff,
+        result.value,
+        `console.${action.kind}`,
+        note.value,
+        { ...jobDetails(action), ...(message.value ? { messageToSender: message.value } : {}) },
+        before,
+      );
     return result;
   });
   if (!claimed.ok) return { kind: 'error', text: capitalise(claimed.error.message) };
@@ -475,7 +509,9 @@ export async function runJobAction(
 
 function jobDetails(action: JobAction): Record<string, unknown> | null {
   if (action.kind === 'override') return { waive: action.waive };
-  if (action.kind === 'edit-and-apply') return { fieldValues: action.fieldValues, waive: action.waive };
+  if (action.kind === 'edit-and-apply') {
+    return { version: action.basedOnVersion + 1, text: redactApiKeys(action.text), waive: action.waive };
+  }
   if (action.kind === 'reject') return { reason: action.reason.trim() };
   return null;
 }

@@ -88,8 +88,19 @@ export function addressHtml(raw: string | null | undefined, empty = '—'): stri
   return `${address} <mark class="homograph" title="${escapeHtml(shown.warning)}">⚠ ${escapeHtml(shown.warning)}</mark>`;
 }
 
-/** An audit actor (`staff:<email>`, `account:12`, `system`) with a staff address shown as addresses are. */
-export function actorHtml(actor: string): string {
+/**
+ * An audit actor (`staff:<email>`, `account:12`, `system`) with a staff address shown as
+ * addresses are; an account, when its name is known, by its name and addresses.
+ */
+export function actorHtml(
+  actor: string,
+  account?: { readonly name: string; readonly emails: readonly string[] },
+): string {
   const staff = /^staff:(.*)$/s.exec(actor);
-  return staff ? `staff:${addressHtml(staff[1])}` : escapeHtml(actor);
+  if (staff) return `staff:${addressHtml(staff[1])}`;
+  if (account) {
+    const emails = account.emails.map((e) => addressHtml(e)).join(', ');
+    return `account <span class="account-name">${escapeHtml(account.name)}</span>${emails ? ` (${emails})` : ''}`;
+  }
+  return escapeHtml(actor);
 }

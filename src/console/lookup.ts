@@ -9,6 +9,7 @@ import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { formatAddress, parseRange } from '../ip/index.ts';
 import { searchCustomers, searchNets, searchOrgs, searchPocs } from '../registry/index.ts';
+import { type AuditEntryView, auditEntries } from './audit-view.ts';
 import { hideKeysIn } from './key-hiding.ts';
 
 const LIMIT = 50;
@@ -29,7 +30,7 @@ export interface LookupResult {
   readonly orgs: readonly Row<typeof tables.orgs>[];
   readonly customers: readonly Row<typeof tables.customers>[];
   readonly pocs: readonly Row<typeof tables.pocs>[];
-  readonly history: readonly Row<typeof tables.auditLog>[];
+  readonly history: readonly AuditEntryView[];
 }
 
 function compareBig(a: bigint, b: bigint): number {
@@ -89,6 +90,7 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
           .limit(200);
   // Registry records are public, and the worker hides keys before storing; rows written before
   // it knew every shape of a key (or by hand) are hidden on the page all the same.
+  const shownHistory = await auditEntries(db, history);
   return hideKeysIn({
     query,
     readAs,
@@ -102,6 +104,6 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
     orgs,
     customers,
     pocs,
-    history,
+    history: shownHistory,
   });
 }

@@ -23,6 +23,8 @@ export interface StaffAnswer {
   readonly originalSubject: string | null;
   readonly originalMessageId: string;
   readonly text: string;
+  /** Tells apart a second answer on one rejection (an undo's): part of its Message-ID. */
+  readonly label?: string;
 }
 
 /** Where a staff answer to a submission would go, as the worker decided for its own answers. */
@@ -74,9 +76,14 @@ export function staffAnswerTarget(config: Config, submission: AnsweredSubmission
 }
 
 /** The stable Message-ID of a staff answer: a retried dismissal adds no second answer (nor a second count). */
-export function staffAnswerMessageId(config: Config, submissionId: string, rejectionId: number): string {
+export function staffAnswerMessageId(
+  config: Config,
+  submissionId: string,
+  rejectionId: number,
+  label?: string,
+): string {
   const host = addressOf(config.replies.from).split('@')[1] ?? 'localhost';
-  return `<${submissionId}.staff.${rejectionId}@${host}>`;
+  return `<${submissionId}.staff.${rejectionId}${label ? `.${label}` : ''}@${host}>`;
 }
 
 export async function queueStaffAnswer(
@@ -86,7 +93,7 @@ export async function queueStaffAnswer(
 ): Promise<string> {
   const from = config.replies.from;
   // Stable, like every outbox Message-ID: a retried dismissal adds no second answer.
-  const messageId = staffAnswerMessageId(config, answer.submissionId, answer.rejectionId);
+  const messageId = staffAnswerMessageId(config, answer.submissionId, answer.rejectionId, answer.label);
   // A billing system may build its Message-IDs, Subjects or addresses from its key, and staff
   // may paste one into the answer: no header or line of ours carries it.
   const original =

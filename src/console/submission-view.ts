@@ -5,8 +5,11 @@
 import { and, asc, eq, or } from 'drizzle-orm';
 import type { Database, StoredProblem } from '../db/index.ts';
 import { tables } from '../db/index.ts';
+import { type AuditEntryView, auditEntries } from './audit-view.ts';
 import { hideKeysIn } from './key-hiding.ts';
 import { type Header, readRawHeaderFields, redactRawMessage } from './raw-message.ts';
+import { type TemplateVersionView, versionsOfSubmission } from './template-versions.ts';
+import { UNDOABLE_ACTIONS } from './undo.ts';
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
 
@@ -45,7 +48,9 @@ export interface SubmissionView {
   readonly tickets: readonly Row<typeof tables.tickets>[];
   readonly replies: readonly ReplyView[];
   readonly rejections: readonly Row<typeof tables.rejections>[];
-  readonly audit: readonly Row<typeof tables.auditLog>[];
+  readonly audit: readonly AuditEntryView[];
+  /** Each template's texts: version 1 as the customer sent it, then staff edits. */
+  readonly versions: ReadonlyMap<number, readonly TemplateVersionView[]>;
 }
 
 export async function loadSubmissionView(db: Database, id: string): Promise<SubmissionView | undefined> {
@@ -77,7 +82,14 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
       )
       .orderBy(asc(tables.auditLog.at), asc(tables.auditLog.id)),
   ]);
+  const versions = await versionsOfSubmission(
+    db,
+    id,
+    submission.receivedAt,
+    new Map(templates.map((row) => [row.templateIndex, row.echo])),
+  );
   return {
+    versions,
     // Every text a sender wrote or that quotes them goes through hideKeys: a key written into a
     // Message-ID, an envelope address or an escaped form is hidden as in the raw view.
     submission: hideKeysIn(submission),
@@ -116,6 +128,30 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
       raw: redactRawMessage(Buffer.from(r.raw)),
     })),
     rejections: hideKeysIn(rejections),
-    audit: hideKeysIn(audit),
+    audit: undoableMarked(await auditEntries(db, audit), rejections, templates),
   };
+}
+
+/**
+ * Marks the audit rows an undo is offered on: the last console action on a rejection, an
+ * override or an edit, that left it overridden with its template approved, not undone yet.
+ * (The undo checks all of it again under the submission's lock.)
+ */
+function undoableMarked(
+  entries: AuditEntryView[],
+  rejections: readonly Row<typeof tables.rejections>[],
+  templates: readonly Row<typeof tables.submissionTemplates>[],
+): AuditEntryView[] {
+  const lastAction = new Map<string, number>();
+  for (const e of entries) {
+    if (e.row.objectType === 'rejection' && e.row.action.startsWith('console.'))
+      lastAction.set(e.row.objectHandle, e.row.id);
+  }
+  return entries.map((e) => {
+    if (!UNDOABLE_ACTIONS.includes(e.row.action) || lastAction.get(e.row.objectHandle) !== e.row.id) return e;
+    const rejection = rejections.find((r) => String(r.id) === e.row.objectHandle);
+    const template = templates.find((t) => t.templateIndex === rejection?.templateIndex);
+    const undoable = rejection?.state === 'overridden' && template?.outcome === 'approved';
+    return undoable ? { ...e, undoable } : e;
+  });
 }

@@ -369,6 +369,30 @@ export const submissionTemplates = pgTable(
   (t) => [primaryKey({ columns: [t.submissionId, t.templateIndex] })],
 );
 
+/**
+ * The texts a template has had: version 1 as the customer sent it, then one per staff edit, each
+ * built on the one before (API keys hidden, as in the echo). Written by the worker with the edit
+ * it applies, so a version exists exactly when its edit was run; none at all until the first edit.
+ */
+export const templateVersions = pgTable(
+  'template_versions',
+  {
+    submissionId: text('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    templateIndex: integer('template_index').notNull(),
+    version: integer('version').notNull(),
+    /** The whole template, `Template:` line to END OF TEMPLATE, API keys redacted. */
+    text: text('text').notNull(),
+    /** `customer` for version 1, `staff:<email>` for an edit. */
+    author: text('author').notNull(),
+    /** The staff job that wrote it: a job run again after its commit finds its own version. */
+    jobId: text('job_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.submissionId, t.templateIndex, t.version] })],
+);
+
 export const TICKET_STATUSES = ['approved', 'rejected', 'pending_review', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 

@@ -54,12 +54,17 @@ export interface OverrideJob extends StaffIdentity {
   readonly rejectionId?: number;
 }
 
-/** Correct fields of a refused template (by field number, e.g. {'03': '198.51.100.0/29'}), then apply it. */
+/**
+ * Replace the whole text of a refused template (form line to END OF TEMPLATE) by staff's corrected
+ * text, then apply it. The text is written on the version staff saw (`basedOnVersion`, 1 for the
+ * customer's): if another edit came first, the job is refused rather than losing that edit.
+ */
 export interface EditAndApplyJob extends StaffIdentity {
   readonly kind: 'edit-and-apply';
   readonly submissionId: string;
   readonly templateIndex: number;
-  readonly fieldValues: Readonly<Record<string, string>>;
+  readonly text: string;
+  readonly basedOnVersion: number;
   readonly waive: readonly string[];
   readonly rejectionId?: number;
 }

@@ -389,6 +389,14 @@ export const ERROR_CODES = {
     stage: 'console',
     meaning: 'the rejection was closed already (by whom and when is said); nothing was done',
   },
+  E_UNDO_CONFLICT: {
+    stage: 'console',
+    meaning: 'a staff change cannot be undone because the registry object changed after it (undo never overwrites a later change)',
+  },
+  E_UNDO_UNSUPPORTED: {
+    stage: 'console',
+    meaning: 'the audit row does not hold what an undo would need to restore',
+  },
   E_NOTE_REQUIRED: { stage: 'console', meaning: 'an action that goes to the audit log needs a note' },
   E_NOTE_TOO_LONG: { stage: 'console', meaning: 'a note, reason or message longer than the console takes' },
   E_REASON_REQUIRED: {

@@ -27,7 +27,7 @@ import { runStaffJob } from './staff-actions.ts';
 export { createWorkerContext, ourAddresses, type WorkerContext, type WorkerMetrics } from './context.ts';
 export { processSubmission, readSubmission } from './process-submission.ts';
 export { runStaffJob } from './staff-actions.ts';
-export { editTemplateText } from './template-edit.ts';
+export { reparseEditedText, restoreHiddenKeys } from './template-edit.ts';
 
 export async function runJob(
   ctx: WorkerContext,

@@ -8,7 +8,7 @@
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { type Executor, type RejectionState, tables } from '../db/index.ts';
-import { type RejectJob, type StaffJob, UnrecoverableError } from '../queue/index.ts';
+import { type EditAndApplyJob, type RejectJob, type StaffJob, UnrecoverableError } from '../queue/index.ts';
 import { type ErrorCode, formatProblem, problem } from '../shared/index.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
@@ -22,7 +22,8 @@ import {
 } from './process-submission.ts';
 import { applyTemplate, lockSubmission, storedResult, TemplateRecords } from './run-template.ts';
 import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
-import { reparseEdited } from './template-edit.ts';
+import { reparseEditedText } from './template-edit.ts';
+import { latestVersion, recordEdit } from './template-versions.ts';
 
 export type { StaffJob } from '../queue/index.ts';
 
@@ -86,7 +87,10 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
     const records = new TemplateRecords();
     const results: TemplateResult[] = [];
     for (const index of indexes) {
-      const template = templateFor(job, read.mail?.text ?? '', read.templates, index);
+      const template =
+        job.kind === 'edit-and-apply'
+          ? await editedTemplate(tx, job, read, jobId)
+          : templateFor(job, read.templates, index);
       const waive = 'waive' in job ? (job.waive as ErrorCode[]) : [];
       const result = await applyTemplate(
         tx,
@@ -256,18 +260,54 @@ async function targetIndexes(
   return refused;
 }
 
-function templateFor(
-  job: StaffJob,
-  text: string,
-  templates: readonly ParsedTemplate[],
-  index: number,
-): ParsedTemplate {
+function templateFor(job: StaffJob, templates: readonly ParsedTemplate[], index: number): ParsedTemplate {
   const template = templates[index - 1];
   if (!template) throw new UnrecoverableError(`submission ${job.submissionId} has no template ${index}`);
-  if (job.kind !== 'edit-and-apply') return template;
-  const original = splitTemplates(text)[index - 1];
+  return template;
+}
+
+/**
+ * Staff's text for the template, parsed as if the sender had written it, recorded as the next
+ * version. It must be written on the version that is current: an edit made meanwhile by someone
+ * else is not overwritten (E_EDIT_CONFLICT, nothing applied). A job run again after its edit
+ * committed finds its own version and goes on without a second one.
+ */
+async function editedTemplate(
+  tx: Executor,
+  job: EditAndApplyJob,
+  read: ReadSubmission,
+  jobId: string,
+): Promise<ParsedTemplate> {
+  const index = job.templateIndex;
+  const customer = templateFor(job, read.templates, index);
+  const original = splitTemplates(read.mail?.text ?? '')[index - 1];
   if (!original) throw new UnrecoverableError(`template ${index} could not be found again in the message`);
-  const edited = reparseEdited(original.text, index, job.fieldValues);
-  if (!edited.ok) throw new UnrecoverableError(edited.error.message);
+  const latest = await latestVersion(tx, job.submissionId, index);
+  const current = latest?.version ?? 1;
+  const ownRun = latest?.jobId === jobId;
+  if (!ownRun && job.basedOnVersion !== current) {
+    const by = latest ? latest.author.replace(/^staff:/, '') : 'the customer';
+    throw new UnrecoverableError(
+      formatProblem(
+        problem(
+          'E_EDIT_CONFLICT',
+          `template ${index} is at version ${current} (by ${by}), not the version ${job.basedOnVersion} this edit was written on; nothing was applied: reload the page and edit the current text`,
+        ),
+      ),
+    );
+  }
+  const edited = reparseEditedText(job.text, original.text, index);
+  if (!edited.ok) throw new UnrecoverableError(formatProblem(edited.error));
+  if (!ownRun) {
+    await recordEdit(tx, {
+      submissionId: job.submissionId,
+      index,
+      customerEcho: customer.echo,
+      editedEcho: edited.value.echo,
+      after: current,
+      staff: job.staff,
+      jobId,
+    });
+  }
   return edited.value;
 }

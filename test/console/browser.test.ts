@@ -332,13 +332,20 @@ describe('the staff console in a browser', () => {
     expect(replies).toHaveLength(1);
   });
 
-  it('corrects a field and applies the template', async () => {
+  it('corrects the template text, shows the change, and applies it once confirmed', async () => {
     await page.goto(`${stack.baseUrl}/submissions/${toEdit.submissionId}`);
-    const flash = await act(page, toEdit.rejectionId, 'Edit and apply', async (form) => {
-      await page.fill(`${form} input[name=field] >> nth=0`, '3');
-      await page.fill(`${form} input[name=value] >> nth=0`, '198.51.100.128/29');
-      await page.fill(`${form} textarea[name=note]`, 'Customer confirmed by phone: a /29 was meant.');
-    });
+    const article = `#rejection-${toEdit.rejectionId}`;
+    await page.click(`${article} summary:has-text("Edit and apply")`);
+    const form = `${article} details[open] form`;
+    const text = await page.inputValue(`${form} textarea[name=text]`);
+    await page.fill(`${form} textarea[name=text]`, text.replace('198.51.100.128/30', '198.51.100.128/29'));
+    await page.fill(`${form} textarea[name=note]`, 'Customer confirmed by phone: a /29 was meant.');
+    await page.click(`${form} button[type=submit]`);
+    expect(await page.textContent('#against-customer')).toContain(
+      '+ 03. IP Address and Prefix or Range: 198.51.100.128/29',
+    );
+    await page.click('form.confirm-edit button[value=apply]');
+    const flash = (await page.textContent('.flash')) ?? '';
     expect(flash).toMatch(/^Done \(edit-and-apply\): template 1 APPROVED, ticket .*NET-198-51-100-128-/);
   });
 

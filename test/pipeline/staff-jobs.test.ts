@@ -211,7 +211,9 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
             kind: 'edit-and-apply',
             submissionId: id,
             templateIndex: 1,
-            fieldValues: { '03': fieldValue },
+            // Each edit is written on the one before: version 1 is the customer's.
+            text: simpleReassignment({ range: fieldValue, name: 'DEMO-STILL-WRONG' }),
+            basedOnVersion: i + 1,
             waive: [],
             ...STAFF,
           },
@@ -230,6 +232,41 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
     expect(
       await stack.database.db.select().from(tables.tickets).where(eq(tables.tickets.submissionId, id)),
     ).toHaveLength(1);
+
+    // The edits are versions, each on the one before; the customer's text is version 1.
+    const versions = async () =>
+      await stack.database.db
+        .select()
+        .from(tables.templateVersions)
+        .where(eq(tables.templateVersions.submissionId, id))
+        .orderBy(tables.templateVersions.version);
+    const written = await versions();
+    expect(written.map((v) => [v.version, v.author])).toEqual([
+      [1, 'customer'],
+      [2, `staff:${STAFF.staff}`],
+      [3, `staff:${STAFF.staff}`],
+      [4, `staff:${STAFF.staff}`],
+    ]);
+    expect(written[0]!.text).toContain('198.51.102.0/29');
+    expect(written[3]!.text).toContain('198.51.105.0/29');
+    // An edit written on version 2 while version 4 is current is refused whole: no version, no run.
+    const stale = await enqueue(
+      {
+        kind: 'edit-and-apply',
+        submissionId: id,
+        templateIndex: 1,
+        text: simpleReassignment({ range: '198.51.100.240/29', name: 'DEMO-STILL-WRONG' }),
+        basedOnVersion: 2,
+        waive: [],
+        ...STAFF,
+      },
+      'stale',
+    );
+    await expect(finished(stale)).rejects.toThrow(/failed/);
+    const job = await stack.daemon.queue.queue.getJob(stale);
+    expect(job?.failedReason).toMatch(/^E_EDIT_CONFLICT: template 1 is at version 4 /);
+    expect(await versions()).toHaveLength(4);
+    expect(await outboxReplies(id)).toEqual(before);
   });
 
   it('edit-and-apply: staff correct the range and the template is applied as corrected', async () => {
@@ -244,7 +281,8 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
         kind: 'edit-and-apply',
         submissionId: id,
         templateIndex: 1,
-        fieldValues: { '03': '198.51.100.200/29' },
+        text: simpleReassignment({ range: '198.51.100.200/29', name: 'DEMO-TYPO' }),
+        basedOnVersion: 1,
         waive: [],
         ...STAFF,
       },

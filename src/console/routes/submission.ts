@@ -2,28 +2,26 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tables } from '../../db/index.ts';
-import { dismiss, type JobAction, parseFieldNumber, runJobAction, waivableCodes } from '../actions.ts';
+import { dismiss, type JobAction, runJobAction, waivableCodes } from '../actions.ts';
+import { checkEdit } from '../edit-check.ts';
 import type { PageContext } from '../server.ts';
 import { type Flash, setFlash } from '../sessions.ts';
 import { loadSubmissionView } from '../submission-view.ts';
+import { diffLines } from '../text-diff.ts';
+import { undoStaffAction } from '../undo.ts';
 import { field, fields } from './form.ts';
 import { keptFilters } from './queue.ts';
 
 type IdParams = { Params: { id: string } };
 
-function readEdits(body: unknown): Result {
-  const numbers = fields(body, 'field');
-  const values = fields(body, 'value');
-  const edits: Record<string, string> = {};
-  for (const [i, rawNumber] of numbers.entries()) {
-    if (!rawNumber.trim()) continue;
-    const number = parseFieldNumber(rawNumber);
-    if (!number) return { error: `"${rawNumber}" is not a field number (write it as on the form, e.g. 03)` };
-    edits[number] = (values[i] ?? '').trim();
+/** The edit as posted: the whole text, and the version it was written on. */
+function readEdit(body: unknown): { text: string; basedOnVersion: number } | { error: string } {
+  const basedOnVersion = Number(field(body, 'basedOn'));
+  if (!Number.isSafeInteger(basedOnVersion) || basedOnVersion < 1) {
+    return { error: 'the form did not say which version it edits: reload the page' };
   }
-  return { edits };
+  return { text: field(body, 'text'), basedOnVersion };
 }
-type Result = { edits: Record<string, string> } | { error: string };
 
 export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext): void {
   app.get<IdParams>('/submissions/:id', async (request, reply) => {
@@ -93,10 +91,90 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
   jobRoute('reprocess', () => ({ kind: 'reprocess' }));
   jobRoute('override', (body) => ({ kind: 'override', waive: fields(body, 'waive') }));
   jobRoute('reject', (body) => ({ kind: 'reject', reason: field(body, 'reason') }));
-  jobRoute('edit', (body) => {
-    const read = readEdits(body);
-    if ('error' in read) return read;
-    return { kind: 'edit-and-apply', fieldValues: read.edits, waive: fields(body, 'waive') };
+  /**
+   * An edit is shown before it is applied: the changes against what the customer sent and
+   * against the current version, then a confirm button that posts the same text with
+   * `step=apply`. Nothing is claimed or queued until then.
+   */
+  app.post<IdParams>('/rejections/:id/edit', async (request, reply) => {
+    if (field(request.body, 'step') === 'apply') {
+      return act(request, reply, async (rejectionId) => {
+        const edit = readEdit(request.body);
+        if ('error' in edit) return { kind: 'error', text: `Nothing done: ${edit.error}.` };
+        return await runJobAction(
+          page.actions,
+          request.staff!,
+          rejectionId,
+          { kind: 'edit-and-apply', ...edit, waive: fields(request.body, 'waive') },
+          { note: field(request.body, 'note'), message: field(request.body, 'message') },
+        );
+      });
+    }
+    return await previewEdit(request, reply);
+  });
+
+  const previewEdit = async (request: FastifyRequest<IdParams>, reply: FastifyReply) => {
+    const id = Number(request.params.id);
+    const [rejection] = Number.isSafeInteger(id)
+      ? await page.db.select().from(tables.rejections).where(eq(tables.rejections.id, id))
+      : [];
+    const edit = readEdit(request.body);
+    const checked =
+      rejection && rejection.templateIndex !== null && !('error' in edit)
+        ? await checkEdit(
+            page.db,
+            { submissionId: rejection.submissionId, templateIndex: rejection.templateIndex },
+            edit,
+          )
+        : undefined;
+    if (!rejection || !checked?.ok || 'error' in edit) {
+      // Back where the form was, saying why; the act() path explains a missing rejection alike.
+      return act(request, reply, async () => ({
+        kind: 'error',
+        text: `Nothing to show: ${
+          'error' in edit
+            ? edit.error
+            : checked && !checked.ok
+              ? checked.error.message
+              : 'this rejection refused the whole message; there is no template to edit'
+        }.`,
+      }));
+    }
+    const { customer, current } = checked.value;
+    const queue = field(request.body, 'queue');
+    return await page.render(request, reply, 'edit-preview', {
+      title: `Edit of template ${rejection.templateIndex}`,
+      rejection,
+      queue,
+      text: edit.text,
+      basedOn: edit.basedOnVersion,
+      againstCustomer: diffLines(customer.text, edit.text),
+      againstCurrent: current.version > 1 ? diffLines(current.text, edit.text) : undefined,
+      current,
+      note: field(request.body, 'note'),
+      message: field(request.body, 'message'),
+      waive: fields(request.body, 'waive'),
+    });
+  };
+
+  /** Undo of a staff action from its audit row: back to the rejection it reopened, or explains why not. */
+  app.post<IdParams>('/audit/:id/undo', async (request, reply) => {
+    const staff = request.staff!;
+    const id = Number(request.params.id);
+    const undone = Number.isSafeInteger(id)
+      ? await undoStaffAction(page.actions, staff, id, {
+          note: field(request.body, 'note'),
+          message: field(request.body, 'message'),
+        })
+      : { flash: { kind: 'error' as const, text: `Audit row ${request.params.id} does not exist.` } };
+    await setFlash(page.db, staff.tokenDigest, undone.flash);
+    if (!undone.submissionId) return reply.redirect('/rejections', 303);
+    const queue = field(request.body, 'queue');
+    const kept = queue ? `?queue=${encodeURIComponent(keptFilters(queue) || '?')}` : '';
+    return reply.redirect(
+      `/submissions/${encodeURIComponent(undone.submissionId)}${kept}#rejection-${undone.rejectionId}`,
+      303,
+    );
   });
 
   app.post<IdParams>('/rejections/:id/dismiss', async (request, reply) =>

@@ -1,0 +1,248 @@
+/**
+ * Undo of a staff action from its audit row, through the whole daemon: a /30 approved by
+ * override is taken back (net and customer removed, template refused again, rejection open, one
+ * audit row per step, nobody mailed unless staff wrote a message); an undo is not done twice;
+ * a change the customer made since is never overwritten (E_UNDO_CONFLICT, nothing changed); an
+ * undo with a message mails it through the outbox to the sender the worker answers.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/db/index.ts';
+import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
+import {
+  type ConsoleStack,
+  STAFF_EMAIL,
+  STAFF_PASSWORD,
+  startConsoleStack,
+} from './support/console-stack.ts';
+import { ConsoleClient } from './support/http-client.ts';
+import { simpleTemplate } from './support/rows.ts';
+import { pageText } from './support/sign-in.ts';
+
+let stack: ConsoleStack;
+let client: ConsoleClient;
+
+beforeAll(async () => {
+  stack = await startConsoleStack();
+  client = new ConsoleClient(stack.baseUrl);
+  expect((await client.signIn(STAFF_EMAIL, STAFF_PASSWORD)).status).toBe(303);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function swip(text: string, subject: string) {
+  const messageId = await stack.send({
+    from: `Demo ISP billing <${DEMO_SENDER}>`,
+    subject,
+    text: `${text}\n`,
+  });
+  return { messageId, filed: () => stack.rejectionFor(messageId) };
+}
+
+/** Posts a form of a submission page (its CSRF token) and reads the banner the redirect leads to. */
+async function act(submissionId: string, path: string, form: Record<string, string>): Promise<string> {
+  await client.get(`/submissions/${submissionId}`);
+  const posted = await client.post(path, form);
+  expect(posted.status).toBe(303);
+  const page = await client.get(posted.headers.get('location')!);
+  return pageText(/<p class="flash [^"]*"[^>]*>([\s\S]*?)<\/p>/.exec(page.body)?.[1] ?? '');
+}
+
+const outboxOf = async (submissionId: string) =>
+  await stack.db
+    .select({
+      kind: tables.outbox.kind,
+      messageId: tables.outbox.messageId,
+      raw: tables.outbox.raw,
+      to: tables.outbox.recipients,
+    })
+    .from(tables.outbox)
+    .where(eq(tables.outbox.submissionId, submissionId));
+
+/** The audit row of the last console action on a rejection. */
+async function actionRow(rejectionId: number, action: string): Promise<number> {
+  const rows = await stack.db
+    .select({ id: tables.auditLog.id })
+    .from(tables.auditLog)
+    .where(
+      and(
+        eq(tables.auditLog.objectType, 'rejection'),
+        eq(tables.auditLog.objectHandle, String(rejectionId)),
+        eq(tables.auditLog.action, action),
+      ),
+    )
+    .orderBy(tables.auditLog.id);
+  return rows.at(-1)!.id;
+}
+
+const netNamed = async (name: string) =>
+  await stack.db.select().from(tables.nets).where(eq(tables.nets.name, name));
+
+describe('undo of a staff action', () => {
+  let filed: { submissionId: string; rejectionId: number };
+
+  it('takes back an override: net and customer removed, template refused, rejection open, nobody mailed', async () => {
+    filed = await (await swip(simpleTemplate('198.51.100.64/30', 'P2P-LINK', DEMO_API_KEY), 'p2p')).filed();
+    const approved = await act(filed.submissionId, `/rejections/${filed.rejectionId}/override`, {
+      waive: 'E_PREFIX_TOO_SMALL',
+      note: 'a /30 for a link is fine',
+    });
+    expect(approved).toMatch(/^Done \(override\): template 1 APPROVED/);
+    const [net] = await netNamed('P2P-LINK');
+    expect(net).toBeDefined();
+    const mailsBefore = await outboxOf(filed.submissionId);
+    const override = await actionRow(filed.rejectionId, 'console.override');
+
+    const page = (await client.get(`/submissions/${filed.submissionId}`)).body;
+    expect(page).toContain(`action="/audit/${override}/undo"`);
+    const undone = await act(filed.submissionId, `/audit/${override}/undo`, {
+      note: 'wrong customer: the link is theirs',
+      message: '',
+    });
+    expect(undone).toContain(`Undone: audit row ${override} (override); taken back: `);
+    expect(undone).toContain(`net ${net!.handle}`);
+    expect(undone).toContain(`customer ${net!.customerHandle}`);
+    expect(undone).toContain(`Rejection ${filed.rejectionId} is open again. The sender was not written to.`);
+
+    expect(await netNamed('P2P-LINK')).toHaveLength(0);
+    expect(
+      await stack.db.select().from(tables.customers).where(eq(tables.customers.handle, net!.customerHandle!)),
+    ).toHaveLength(0);
+    const [template] = await stack.db
+      .select()
+      .from(tables.submissionTemplates)
+      .where(eq(tables.submissionTemplates.submissionId, filed.submissionId));
+    expect(template).toMatchObject({
+      outcome: 'rejected',
+      errors: [expect.objectContaining({ code: 'E_PREFIX_TOO_SMALL' })],
+    });
+    const [rejection] = await stack.db
+      .select()
+      .from(tables.rejections)
+      .where(eq(tables.rejections.id, filed.rejectionId));
+    expect(rejection).toMatchObject({ state: 'open', closedBy: null });
+    const [ticket] = await stack.db
+      .select()
+      .from(tables.tickets)
+      .where(eq(tables.tickets.number, template!.ticketNumber!));
+    expect(ticket).toMatchObject({ status: 'rejected', resolution: 'Undone by hostmaster staff.' });
+    expect(await outboxOf(filed.submissionId)).toEqual(mailsBefore);
+
+    const audit = await stack.db
+      .select({
+        action: tables.auditLog.action,
+        type: tables.auditLog.objectType,
+        note: tables.auditLog.note,
+        actor: tables.auditLog.actor,
+        after: tables.auditLog.after,
+      })
+      .from(tables.auditLog)
+      .where(
+        and(
+          eq(tables.auditLog.submissionId, filed.submissionId),
+          inArray(tables.auditLog.action, ['remove', 'console.undo']),
+        ),
+      );
+    expect(audit).toEqual([
+      {
+        action: 'remove',
+        type: 'net',
+        note: expect.stringMatching(/^undo of audit #\d+$/),
+        actor: `staff:${STAFF_EMAIL}`,
+        after: null,
+      },
+      {
+        action: 'remove',
+        type: 'customer',
+        note: expect.stringMatching(/^undo of audit #\d+$/),
+        actor: `staff:${STAFF_EMAIL}`,
+        after: null,
+      },
+      {
+        action: 'console.undo',
+        type: 'rejection',
+        note: 'wrong customer: the link is theirs',
+        actor: `staff:${STAFF_EMAIL}`,
+        after: { state: 'open', outcome: 'rejected', undoes: String(override) },
+      },
+    ]);
+
+    const again = await act(filed.submissionId, `/audit/${override}/undo`, { note: 'again' });
+    expect(again).toMatch(
+      new RegExp(
+        `^Not undone: E_ALREADY_UNDONE: audit row ${override} was undone by ${STAFF_EMAIL} at .* UTC\\. Nothing was changed\\.$`,
+      ),
+    );
+  });
+
+  it('refuses to undo what the customer changed since, and changes nothing', async () => {
+    const approved = await act(filed.submissionId, `/rejections/${filed.rejectionId}/override`, {
+      waive: 'E_PREFIX_TOO_SMALL',
+      note: 'it was theirs after all',
+    });
+    expect(approved).toMatch(/^Done \(override\): template 1 APPROVED/);
+    const override = await actionRow(filed.rejectionId, 'console.override');
+    const [net] = await netNamed('P2P-LINK');
+    // The customer renames the net since (a Reassign-Simple modify, applied by the worker).
+    const modify = simpleTemplate('198.51.100.64/30', 'P2P-RENAMED', DEMO_API_KEY).replace(
+      '01. Registration Action (N,M, or R): N',
+      '01. Registration Action (N,M, or R): M',
+    );
+    await swip(modify, 'rename');
+    for (let i = 0; i < 300 && (await netNamed('P2P-RENAMED')).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await netNamed('P2P-RENAMED')).toHaveLength(1);
+    const mailsBefore = await outboxOf(filed.submissionId);
+
+    const refused = await act(filed.submissionId, `/audit/${override}/undo`, {
+      note: 'undo it',
+      message: 'We took it back.',
+    });
+    expect(refused).toMatch(
+      new RegExp(
+        `^Not undone: E_UNDO_CONFLICT: net ${net!.handle} was changed after this action \\(modify by account:\\d+ at .* UTC, ticket \\S+, audit #\\d+\\)\\. Nothing was changed\\.$`,
+      ),
+    );
+    expect(await netNamed('P2P-RENAMED')).toHaveLength(1);
+    const [rejection] = await stack.db
+      .select()
+      .from(tables.rejections)
+      .where(eq(tables.rejections.id, filed.rejectionId));
+    expect(rejection!.state).toBe('overridden');
+    expect(await outboxOf(filed.submissionId)).toEqual(mailsBefore);
+  });
+
+  it('undoes an edit and mails the message staff wrote, through the outbox, to the sender', async () => {
+    const edited = await (
+      await swip(simpleTemplate('198.51.100.96/30', 'EDIT-LINK', DEMO_API_KEY), 'edit')
+    ).filed();
+    const page = (await client.get(`/submissions/${edited.submissionId}`)).body;
+    const text = pageText(/<textarea name="text"[^>]*>([\s\S]*?)<\/textarea>/.exec(page)![1]!).replace(
+      '/30',
+      '/29',
+    );
+    const applied = await act(edited.submissionId, `/rejections/${edited.rejectionId}/edit`, {
+      step: 'apply',
+      basedOn: '1',
+      text,
+      note: 'a /29 was meant',
+    });
+    expect(applied).toMatch(/^Done \(edit-and-apply\): template 1 APPROVED/);
+    const edit = await actionRow(edited.rejectionId, 'console.edit-and-apply');
+    const before = await outboxOf(edited.submissionId);
+    const undone = await act(edited.submissionId, `/audit/${edit}/undo`, {
+      note: 'the customer withdrew it by phone',
+      message: 'As agreed on the phone, 198.51.100.96/29 is not registered.',
+    });
+    expect(undone).toContain('Your answer to noc@demo-isp.example is in the outbox.');
+    expect(await netNamed('EDIT-LINK')).toHaveLength(0);
+    const after = await outboxOf(edited.submissionId);
+    const added = after.filter((m) => !before.some((b) => b.messageId === m.messageId));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatchObject({ kind: 'staff', to: [DEMO_SENDER] });
+    expect(added[0]!.messageId).toContain(`.staff.${edited.rejectionId}.undo-${edit}@`);
+    expect(added[0]!.raw).toContain('As agreed on the phone, 198.51.100.96/29 is not registered.');
+  });
+});

@@ -4,6 +4,7 @@
  * The reply format is a contract: docs/reply-format.md.
  */
 export type { ReplyStyle } from '../config/index.ts';
+export { type AcknowledgementRequest, composeAcknowledgement, RECEIVED_STATUS } from './acknowledge.ts';
 export { addressesIn, firstAddress, mailboxKey, sameAddress } from './addresses.ts';
 export {
   type ComposeOptions,
@@ -33,6 +34,7 @@ export {
   parseProblemLine,
   parseReply,
   parseReplyText,
+  type ReplyStatus,
 } from './parse.ts';
 export { headerHoldsKey, headerRecipients } from './redact.ts';
 export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';

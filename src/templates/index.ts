@@ -12,6 +12,7 @@ export { type ParsedTemplate, parseTemplateBlock, templateKind } from './parse-t
 export type * from './requests.ts';
 export { type JsonValue, toJsonValue } from './serialize.ts';
 export { type NumberedLine, splitTemplates, type TemplateBlock } from './split.ts';
+export { rangeSubject, requestSubjects } from './subjects.ts';
 export {
   BLANK_FORMS_HINT,
   MAX_TEMPLATES_PER_MESSAGE,

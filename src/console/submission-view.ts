@@ -46,6 +46,11 @@ export interface SubmissionView {
   readonly replies: readonly ReplyView[];
   readonly rejections: readonly Row<typeof tables.rejections>[];
   readonly audit: readonly Row<typeof tables.auditLog>[];
+  /** What this message answers of our mail, and the messages that answer this one's. */
+  readonly links: {
+    readonly answers: readonly Row<typeof tables.messageLinks>[];
+    readonly answeredBy: readonly Row<typeof tables.messageLinks>[];
+  };
 }
 
 export async function loadSubmissionView(db: Database, id: string): Promise<SubmissionView | undefined> {
@@ -53,7 +58,8 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
   if (!found) return undefined;
   const { raw, ...submission } = found;
   const t = tables.submissionTemplates;
-  const [templates, tickets, replies, rejections, audit] = await Promise.all([
+  const ml = tables.messageLinks;
+  const [templates, tickets, replies, rejections, audit, answers, answeredBy] = await Promise.all([
     db.select().from(t).where(eq(t.submissionId, id)).orderBy(asc(t.templateIndex)),
     db
       .select()
@@ -76,6 +82,8 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
         ),
       )
       .orderBy(asc(tables.auditLog.at), asc(tables.auditLog.id)),
+    db.select().from(ml).where(eq(ml.submissionId, id)).orderBy(asc(ml.id)),
+    db.select().from(ml).where(eq(ml.answersSubmissionId, id)).orderBy(asc(ml.id)),
   ]);
   return {
     // Every text a sender wrote or that quotes them goes through hideKeys: a key written into a
@@ -117,5 +125,7 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
     })),
     rejections: hideKeysIn(rejections),
     audit: hideKeysIn(audit),
+    // A Message-ID of ours the sender named holds no key; theirs may, and is hidden like every header.
+    links: { answers: hideKeysIn(answers), answeredBy: hideKeysIn(answeredBy) },
   };
 }

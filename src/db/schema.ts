@@ -435,6 +435,16 @@ export const REJECTION_STATES = [
 ] as const;
 export type RejectionState = (typeof REJECTION_STATES)[number];
 
+/**
+ * Reason codes of queue rows that wait for a staff decision rather than a fix, shown in the
+ * console's triage tab: work held for review (its sender holds an open ticket until staff
+ * approve or reject it), and a message without a template that answers our mail (a question, a
+ * complaint: staff read it and answer).
+ */
+export const STAFF_REVIEW_REASON = 'E_STAFF_REVIEW';
+export const ANSWER_TO_US_REASON = 'E_ANSWER_TO_OUR_MAIL';
+export const DECISION_REASONS = [STAFF_REVIEW_REASON, ANSWER_TO_US_REASON] as const;
+
 export const rejections = pgTable(
   'rejections',
   {

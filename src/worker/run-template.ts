@@ -179,6 +179,8 @@ interface Decision {
   readonly handles: Readonly<Record<string, string>>;
   readonly errors: readonly Problem[];
   readonly notes: readonly string[];
+  /** An applied operation's audit rows: the notices tell contacts old -> new from them. */
+  readonly audit?: readonly AuditRow[];
 }
 
 async function decide(
@@ -238,6 +240,7 @@ async function decide(
     handles: applied.value.handles,
     errors: [],
     notes: keyHidden ? [...applied.value.summary, KEY_HIDDEN_NOTE] : applied.value.summary,
+    audit: pendingAudit,
   };
 }
 
@@ -496,6 +499,7 @@ export async function applyTemplate(
         submissionId,
         index: template.index,
         summary: decision.notes,
+        audit: decision.audit ?? [],
       }),
     );
   }

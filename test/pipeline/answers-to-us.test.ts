@@ -13,7 +13,7 @@ import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
-import { newRolePoc, simpleReassignment } from './support/forms.ts';
+import { fillForm, newRolePoc, simpleReassignment } from './support/forms.ts';
 import { noticesFor, quietFor, rejectionsOf, replyFor } from './support/outcomes.ts';
 import { submit } from './support/session.ts';
 
@@ -111,6 +111,19 @@ describe.each(BACKENDS)('answers to our mail (%s)', (backend) => {
     expect(await linksOf(stack, complaint)).toEqual([
       expect.objectContaining({ answersSubmissionId: id, ticketNumber: ticket, senderWasRecipient: true }),
     ]);
+  });
+
+  it('a change notice says what changed, old -> new, and reaches the address that was replaced too', async () => {
+    const created = await submit(stack, [newRolePoc('Moving NOC', 'old@contact.example')]);
+    const handle = created.reply.parsed.blocks[0]!.handles[0]!;
+    const { id } = await submit(stack, [
+      fillForm('ARIN-POC-5.1', { '01': 'M', '02': handle, '09': 'Reston', '15': 'new@contact.example' }),
+    ]);
+    const [notice] = await noticesFor(stack.sink, id);
+    expect([...notice!.to].sort()).toEqual(['new@contact.example', 'old@contact.example']);
+    expect(notice!.text).toContain('city: Herndon -> Reston');
+    expect(notice!.text).toContain('emails: old@contact.example -> new@contact.example');
+    expect(notice!.text).not.toContain('updated at');
   });
 
   it('a ticket number quoted in the Subject by someone we never wrote to is linked, and staff read that', async () => {

@@ -43,7 +43,7 @@ export async function recordAnswerToUs(
   await recordLinks(tx, submission.id, answered);
   const headers = read.mail?.headers;
   const mails =
-    options.acknowledge && read.replyTo
+    options.acknowledge && read.replyTo && !answered.answersAcknowledgement
       ? [
           ctx.composeAcknowledgement({
             submissionId: submission.id,
@@ -56,10 +56,16 @@ export async function recordAnswerToUs(
           }),
         ]
       : [];
-  const { sent, held } = await ctx.limitMail(mails, read.ownAddress);
+  // Counted for every recipient, the requester's own address too: an acknowledgement answers no
+  // request, and a limit is the last guard against a conversation with a machine.
+  const { sent, held } = await ctx.limitMail(mails);
   const answeredRead: ReadSubmission =
     held.length > 0 && sent.length === 0 ? { ...read, replyTo: undefined, noReply: held.join('; ') } : read;
-  const unanswered = answeredRead.replyTo ? undefined : (answeredRead.noReply ?? 'nobody to answer');
+  const unanswered = answered.answersAcknowledgement
+    ? 'it answers our acknowledgement, which is not acknowledged again'
+    : answeredRead.replyTo
+      ? undefined
+      : (answeredRead.noReply ?? 'nobody to answer');
   const reason = `${describeAnswer(answered)}${unanswered ? ` (not answered: ${unanswered})` : ''}`;
   const sender = headers?.from?.address ?? submission.fromAddress ?? null;
   await openWholeMessageRejection(tx, submission.id, problem(ANSWER_TO_US_CODE, reason), sender);

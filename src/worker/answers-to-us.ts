@@ -11,7 +11,7 @@
 import { and, inArray } from 'drizzle-orm';
 import { type Executor, type MessageLinkWay, tables } from '../db/index.ts';
 import type { ExtractedMail } from '../mail/index.ts';
-import { sameAddress } from '../replies/index.ts';
+import { HEADER_STATUS, RECEIVED_STATUS, sameAddress } from '../replies/index.ts';
 import { redactApiKeys } from '../shared/index.ts';
 
 /** Outbox kinds whose answers are questions for staff. */
@@ -44,6 +44,11 @@ export interface AnsweredMail {
   readonly submissions: readonly string[];
   /** The sender's own words (quoted lines left out), on one line, keys redacted, cut short. */
   readonly excerpt: string;
+  /**
+   * It answers one of our acknowledgements: it goes to staff, but is not acknowledged again, so
+   * that a responder that marks nothing cannot keep a conversation of acknowledgements going.
+   */
+  readonly answersAcknowledgement: boolean;
 }
 
 /** The lines the sender wrote: up to the first quote header, without quoted (`>`) lines. */
@@ -70,9 +75,19 @@ function excerptOf(words: readonly string[]): string {
 
 /** The ticket our mail was about, from its X-Hostmaster-Ticket (per-template replies, notices). */
 function ticketOfOurMail(raw: string): string | undefined {
-  const head = raw.slice(0, Math.max(0, raw.search(/\r?\n\r?\n/))) || raw.slice(0, 16_384);
-  const field = /^X-Hostmaster-Ticket:[ \t]*(.*)$/im.exec(head.replace(/\r?\n[ \t]+/g, ' '));
+  const field = /^X-Hostmaster-Ticket:[ \t]*(.*)$/im.exec(headOf(raw));
   return field ? ticketsIn(field[1]!)[0] : undefined;
+}
+
+/** Our mail's header block, unfolded. */
+function headOf(raw: string): string {
+  const end = raw.search(/\r?\n\r?\n/);
+  return (end < 0 ? raw.slice(0, 16_384) : raw.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+}
+
+/** One of our acknowledgements (X-Hostmaster-Status: RECEIVED). */
+function isAcknowledgement(raw: string): boolean {
+  return new RegExp(`^${HEADER_STATUS}:[ \t]*${RECEIVED_STATUS}[ \t]*$`, 'im').test(headOf(raw));
 }
 
 type OurMail = { messageId: string; submissionId: string | null; recipients: string[]; raw: string };
@@ -184,6 +199,7 @@ export async function findAnsweredMail(ex: Executor, mail: ExtractedMail): Promi
     tickets: [...new Set(links.flatMap((l) => (l.ticketNumber ? [l.ticketNumber] : [])))],
     submissions: [...new Set(links.flatMap((l) => (l.answersSubmissionId ? [l.answersSubmissionId] : [])))],
     excerpt: excerptOf(words),
+    answersAcknowledgement: ours.some((m) => isAcknowledgement(m.raw)),
   };
 }
 

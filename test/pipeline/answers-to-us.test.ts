@@ -196,7 +196,7 @@ describe.each(BACKENDS)('answers to our mail (%s)', (backend) => {
     ]);
   });
 
-  it('an answer to our acknowledgement is about what the acknowledged message was about', async () => {
+  it('an answer to our acknowledgement is about what the acknowledged message was about, and is not acknowledged again', async () => {
     const question = mail({
       subject: `Re: SWIP ${DEMO_API_KEY}`,
       headers: { 'In-Reply-To': first.messageId },
@@ -210,8 +210,12 @@ describe.each(BACKENDS)('answers to our mail (%s)', (backend) => {
       body: 'Any news?\n',
     });
     const againId = await stack.send(await dkimSignMessage(again, 'demo-isp.example'));
-    const second = await replyFor(stack.sink, againId);
-    expect(second.parsed.status).toBe('RECEIVED');
-    expect(second.parsed.tickets).toEqual([first.ticket]);
+    await stack.processed(againId);
+    const [row] = await rejectionsOf(stack.database.db, againId);
+    expect(row!.reasonCode).toBe('E_ANSWER_TO_OUR_MAIL');
+    expect(row!.reason).toContain(first.ticket);
+    expect(row!.reason).toContain('it answers our acknowledgement');
+    // A responder that marks nothing answering our acknowledgement gets no second one: no loop.
+    await quietFor(stack.sink, againId);
   });
 });

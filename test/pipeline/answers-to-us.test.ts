@@ -14,7 +14,7 @@ import { BACKENDS } from '../support/databases.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
 import { fillForm, newRolePoc, simpleReassignment } from './support/forms.ts';
-import { noticesFor, quietFor, rejectionsOf, replyFor } from './support/outcomes.ts';
+import { noticesFor, quietFor, rejectionsOf, repliesFor, replyFor } from './support/outcomes.ts';
 import { submit } from './support/session.ts';
 
 async function linksOf(stack: Stack, submissionId: string) {
@@ -217,5 +217,39 @@ describe.each(BACKENDS)('answers to our mail (%s)', (backend) => {
     expect(row!.reason).toContain('it answers our acknowledgement');
     // A responder that marks nothing answering our acknowledgement gets no second one: no loop.
     await quietFor(stack.sink, againId);
+  });
+});
+
+describe('answers to our per-template replies (pglite, REPLY_STYLE=per-template)', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      backend: 'pglite',
+      env: { REPLY_STYLE: 'per-template' },
+      resolver: stubResolver({ dkimDomains: ['demo-isp.example'] }),
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it("a reply to the reply of template 2 of 2 is about that template's ticket alone, acknowledged in one mail", async () => {
+    const { id } = await submit(stack, [
+      simpleReassignment({ range: '198.51.100.96/29', name: 'PER-TEMPLATE-1' }),
+      simpleReassignment({ range: '198.51.100.104/29', name: 'PER-TEMPLATE-2' }),
+    ]);
+    const replies = await repliesFor(stack.sink, id, 2);
+    const second = replies.find((r) => r.parsed.blocks[0]?.index === 2)!;
+    const raw = mail({
+      subject: `Re: PER-TEMPLATE-2 ${DEMO_API_KEY}`,
+      headers: { 'In-Reply-To': second.parsed.headers!.messageId! },
+      body: 'Please tell us more about this one.\n',
+    });
+    const answer = await stack.send(await dkimSignMessage(raw, 'demo-isp.example'));
+    const [ack] = await repliesFor(stack.sink, answer, 1);
+    expect(ack!.parsed.status).toBe('RECEIVED');
+    expect(ack!.parsed.tickets).toEqual([second.parsed.blocks[0]!.ticket]);
+    await quietFor(stack.sink, answer);
   });
 });

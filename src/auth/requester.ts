@@ -29,6 +29,8 @@ export interface Requester {
    * any other From it is not, since From and Reply-To may name anyone (docs/reply-format.md).
    */
   readonly fromIsAccountAddress: boolean;
+  /** The stored key that identified the requester (`api_keys.id`); absent for a sender-trusted one. */
+  readonly apiKeyId?: number;
 }
 
 export interface IdentifyInput {
@@ -49,7 +51,13 @@ export function actorOf(requester: Requester): Actor {
 }
 
 /** A stored key, whether it was revoked, its account, and whether the account lists From. */
-type KeyedAccount = { digest: string; revoked: boolean; account_id: number; from_listed: boolean };
+type KeyedAccount = {
+  digest: string;
+  key_id: number;
+  revoked: boolean;
+  account_id: number;
+  from_listed: boolean;
+};
 
 /**
  * The key's stored row with its account, in one statement (the registry's `findAccountByApiKey`
@@ -68,7 +76,7 @@ async function accountOfKey(
   const from = fromAddress?.trim().toLowerCase() ?? '';
   const [row] = await queryRows<KeyedAccount>(
     ex,
-    sql`SELECT ${apiKeys.digest}, ${apiKeys.revokedAt} IS NOT NULL AS revoked, ${accounts.id} AS account_id,
+    sql`SELECT ${apiKeys.digest}, ${apiKeys.id} AS key_id, ${apiKeys.revokedAt} IS NOT NULL AS revoked, ${accounts.id} AS account_id,
           EXISTS (SELECT 1 FROM ${accountEmails}
                   WHERE ${accountEmails.accountId} = ${accounts.id} AND ${accountEmails.email} = ${from}) AS from_listed
         FROM ${apiKeys} JOIN ${accounts} ON ${accounts.id} = ${apiKeys.accountId}
@@ -100,6 +108,7 @@ async function byApiKey(
     via: 'api-key',
     display: apiKeyHint(key),
     fromIsAccountAddress: found.from_listed === true,
+    apiKeyId: found.key_id,
   });
 }
 

@@ -24,7 +24,15 @@ import {
   type UnsignedStaffJob,
 } from '../queue/index.ts';
 import type { RecipientReplyLimit } from '../replies/index.ts';
-import { type ErrorCode, fail, ok, type Problem, problem, type Result, redactApiKeys } from '../shared/index.ts';
+import {
+  type ErrorCode,
+  fail,
+  ok,
+  type Problem,
+  problem,
+  type Result,
+  redactApiKeys,
+} from '../shared/index.ts';
 import { showAddress } from './addresses.ts';
 import { checkEdit } from './edit-check.ts';
 import { hideKeys } from './key-hiding.ts';

@@ -2,7 +2,7 @@
  * The staff queue: rejections newest first, filtered, paged by keyset on (created_at, id) so a
  * deep page costs what page one costs, however many rows there are.
  */
-import { and, asc, desc, eq, gte, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database, RejectionState } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { hideKeys, hideKeysIn } from './key-hiding.ts';
@@ -12,8 +12,14 @@ export const PAGE_SIZE = 50;
 export const QUEUE_SORTS = ['newest', 'oldest', 'sender', 'reason'] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 
+/** The queue's tabs: every row, or only those waiting for a decision (tables.DECISION_REASONS). */
+export const QUEUE_VIEWS = ['all', 'triage'] as const;
+export type QueueView = (typeof QUEUE_VIEWS)[number];
+
 export interface QueueFilters {
   readonly state: RejectionState | 'all';
+  /** `triage`: work held for review and answers to our mail, the items that need a decision. */
+  readonly view?: QueueView;
   /** Part of the reason code, any case: `e_overlap`, `OVERLAP` and `E_OVERLAP` all find E_OVERLAP. */
   readonly reasonCode?: string;
   /** Part of the form name, any case: `reassign` finds ARIN-REASSIGN-SIMPLE. */
@@ -45,6 +51,8 @@ export interface QueueRow {
   readonly subject: string | null;
   /** The template's Additional Information (on its ticket): the sender's note to staff. */
   readonly additionalInfo: string | null;
+  /** State `superseded`: the submission whose approval closed it. */
+  readonly supersededBy: string | null;
 }
 
 export interface QueuePage {
@@ -82,6 +90,7 @@ function conditions(filters: QueueFilters): SQL[] {
   const r = tables.rejections;
   const where: SQL[] = [];
   if (filters.state !== 'all') where.push(eq(r.state, filters.state));
+  if (filters.view === 'triage') where.push(inArray(r.reasonCode, [...tables.DECISION_REASONS]));
   if (filters.reasonCode) where.push(ilike(r.reasonCode, `%${escapeLike(filters.reasonCode)}%`));
   if (filters.form) where.push(ilike(r.form, `%${escapeLike(filters.form)}%`));
   // The sender shows with keys hidden: filtered so, like the search.
@@ -200,6 +209,7 @@ export function rejectionPageQuery(db: Database, filters: QueueFilters, after?: 
       form: r.form,
       sender: r.sender,
       state: r.state,
+      supersededBy: r.supersededBy,
       subject: tables.submissions.subject,
       matchedElsewhere: filters.search ? sql<boolean>`${elsewhereMatch(filters.search)}` : sql<boolean>`true`,
       // One template keeps one ticket; per row of the page, by the tickets' (submission, index) index.

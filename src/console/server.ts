@@ -22,6 +22,7 @@ import { listenFailure } from '../shared/index.ts';
 import type { ActionContext, ConsoleQueue } from './actions.ts';
 import { actorHtml, addressHtml } from './addresses.ts';
 import { changesTheQueue, mountBullBoard } from './bull-board.ts';
+import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerBulkRoutes } from './routes/bulk.ts';
 import { registerLookupRoutes } from './routes/lookup.ts';
@@ -256,6 +257,7 @@ export async function buildConsole(
     registerSubmissionRoutes(scope, page);
     registerBulkRoutes(scope, page);
     registerStaffRoutes(scope, page);
+    registerAccountRoutes(scope, page);
     registerLookupRoutes(scope, page);
   });
   if (queue) await mountBullBoard(app, queue.bullQueue, '/queues');

@@ -51,6 +51,11 @@ export interface SubmissionView {
   readonly audit: readonly AuditEntryView[];
   /** Each template's texts: version 1 as the customer sent it, then staff edits. */
   readonly versions: ReadonlyMap<number, readonly TemplateVersionView[]>;
+  /** What this message answers of our mail, and the messages that answer this one's. */
+  readonly links: {
+    readonly answers: readonly Row<typeof tables.messageLinks>[];
+    readonly answeredBy: readonly Row<typeof tables.messageLinks>[];
+  };
 }
 
 export async function loadSubmissionView(db: Database, id: string): Promise<SubmissionView | undefined> {
@@ -58,7 +63,8 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
   if (!found) return undefined;
   const { raw, ...submission } = found;
   const t = tables.submissionTemplates;
-  const [templates, tickets, replies, rejections, audit] = await Promise.all([
+  const ml = tables.messageLinks;
+  const [templates, tickets, replies, rejections, audit, answers, answeredBy] = await Promise.all([
     db.select().from(t).where(eq(t.submissionId, id)).orderBy(asc(t.templateIndex)),
     db
       .select()
@@ -81,6 +87,8 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
         ),
       )
       .orderBy(asc(tables.auditLog.at), asc(tables.auditLog.id)),
+    db.select().from(ml).where(eq(ml.submissionId, id)).orderBy(asc(ml.id)),
+    db.select().from(ml).where(eq(ml.answersSubmissionId, id)).orderBy(asc(ml.id)),
   ]);
   const versions = await versionsOfSubmission(
     db,
@@ -129,6 +137,8 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
     })),
     rejections: hideKeysIn(rejections),
     audit: undoableMarked(await auditEntries(db, audit), rejections, templates),
+    // A Message-ID of ours the sender named holds no key; theirs may, and is hidden like every header.
+    links: { answers: hideKeysIn(answers), answeredBy: hideKeysIn(answeredBy) },
   };
 }
 

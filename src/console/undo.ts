@@ -10,7 +10,7 @@ import { and, asc, desc, eq, gt, inArray, like, sql } from 'drizzle-orm';
 import type { Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { type AuditedChange, revertChanges } from '../registry/index.ts';
-import { ok, type Problem, problem, type Result } from '../shared/index.ts';
+import { type ErrorCode, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { type ActionContext, AnswerRefused, answerSender, checkMessage, checkNote } from './actions.ts';
 import { hideKeys } from './key-hiding.ts';
 import type { Flash } from './sessions.ts';
@@ -28,7 +28,7 @@ class UndoRefused extends Error {
   }
 }
 
-const refuse = (code: `E_${Uppercase<string>}`, message: string): never => {
+const refuse = (code: ErrorCode, message: string): never => {
   throw new UndoRefused(problem(code, message));
 };
 

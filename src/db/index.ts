@@ -15,6 +15,8 @@ export * as tables from './schema.ts';
 export {
   insertRows,
   type RowValues,
+  type StatementWrite,
+  statementRows,
   type TogetherWrite,
   updateRows,
   writeTogether,

@@ -305,6 +305,13 @@ export const submissions = pgTable(
     answerTo: text('answer_to'),
     answerTrust: text('answer_trust', { enum: ANSWER_TRUST }),
     answerWithheld: text('answer_withheld'),
+    /**
+     * Who the message spoke for, once the worker identified it: the account, and the API key it
+     * carried (null when the sender's address alone identified it). The console's usage per
+     * account and key counts from these.
+     */
+    accountId: integer('account_id'),
+    apiKeyId: integer('api_key_id'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },
@@ -313,6 +320,8 @@ export const submissions = pgTable(
     index('submissions_state_idx').on(t.state, t.receivedAt),
     index('submissions_from_idx').on(t.fromAddress),
     index('submissions_received_idx').on(t.receivedAt),
+    index('submissions_account_idx').on(t.accountId, t.receivedAt),
+    index('submissions_api_key_idx').on(t.apiKeyId, t.receivedAt),
   ],
 );
 
@@ -364,9 +373,18 @@ export const submissionTemplates = pgTable(
     handles: jsonb('handles').$type<Record<string, string>>().notNull().default({}),
     /** What was done or deliberately not done, one sentence each, as told in the reply. */
     notes: textList('notes'),
+    /**
+     * What the template is about, as keys a later template is compared by (`range:4:...`,
+     * `poc:HANDLE`...; src/templates/subjects.ts): an approval closes earlier rejections of the
+     * same account about the same thing (src/worker/superseded.ts).
+     */
+    subjects: textList('subjects'),
     appliedAt: timestamp('applied_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.submissionId, t.templateIndex] })],
+  (t) => [
+    primaryKey({ columns: [t.submissionId, t.templateIndex] }),
+    index('submission_templates_subjects_idx').using('gin', t.subjects),
+  ],
 );
 
 /**
@@ -427,8 +445,29 @@ export const handleCounters = pgTable('handle_counters', {
   last: bigint('last', { mode: 'number' }).notNull(),
 });
 
-export const REJECTION_STATES = ['open', 'reprocessed', 'overridden', 'dismissed', 'rejected'] as const;
+/**
+ * `superseded`: closed by the system, not by staff, when a later template of the same account
+ * about the same range or handle was approved (`superseded_by` names its submission).
+ */
+export const REJECTION_STATES = [
+  'open',
+  'reprocessed',
+  'overridden',
+  'dismissed',
+  'rejected',
+  'superseded',
+] as const;
 export type RejectionState = (typeof REJECTION_STATES)[number];
+
+/**
+ * Reason codes of queue rows that wait for a staff decision rather than a fix, shown in the
+ * console's triage tab: work held for review (its sender holds an open ticket until staff
+ * approve or reject it), and a message without a template that answers our mail (a question, a
+ * complaint: staff read it and answer).
+ */
+export const STAFF_REVIEW_REASON = 'E_STAFF_REVIEW';
+export const ANSWER_TO_US_REASON = 'E_ANSWER_TO_OUR_MAIL';
+export const DECISION_REASONS = [STAFF_REVIEW_REASON, ANSWER_TO_US_REASON] as const;
 
 export const rejections = pgTable(
   'rejections',
@@ -446,6 +485,8 @@ export const rejections = pgTable(
     state: text('state', { enum: REJECTION_STATES }).notNull().default('open'),
     staffNotes: text('staff_notes'),
     closedBy: text('closed_by'),
+    /** State `superseded`: the submission whose approved template closed this rejection. */
+    supersededBy: text('superseded_by'),
     createdAt: createdAt(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
   },
@@ -455,6 +496,46 @@ export const rejections = pgTable(
     index('rejections_reason_idx').on(t.state, t.reasonCode, t.createdAt, t.id),
     index('rejections_submission_idx').on(t.submissionId),
     uniqueIndex('rejections_template_idx').on(t.submissionId, t.templateIndex, t.reasonCode),
+  ],
+);
+
+export const MESSAGE_LINK_WAYS = [
+  'in-reply-to',
+  'references',
+  'ticket-in-subject',
+  'ticket-in-body',
+] as const;
+export type MessageLinkWay = (typeof MESSAGE_LINK_WAYS)[number];
+
+/**
+ * A message that answers mail we sent (one of our replies or notices), or names one of our
+ * tickets: which submission and ticket it answers, and how we know. A message without a
+ * template so linked is a question or complaint for staff (src/worker/answers-to-us.ts).
+ */
+export const messageLinks = pgTable(
+  'message_links',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    submissionId: text('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    /** The submission our answered mail was about. */
+    answersSubmissionId: text('answers_submission_id'),
+    ticketNumber: text('ticket_number'),
+    /** The Message-ID of ours it names (In-Reply-To or References), when it names one. */
+    ourMessageId: text('our_message_id'),
+    way: text('way', { enum: MESSAGE_LINK_WAYS }).notNull(),
+    /**
+     * The sender's address was among the recipients of our mail about that submission: a
+     * ticket number anyone may type, this says the writer was told about it by us.
+     */
+    senderWasRecipient: boolean('sender_was_recipient').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('message_links_submission_idx').on(t.submissionId),
+    index('message_links_answers_idx').on(t.answersSubmissionId),
+    index('message_links_ticket_idx').on(t.ticketNumber),
   ],
 );
 

@@ -28,9 +28,20 @@ export type RowValues<T extends PgTable, C extends readonly ColumnKey<T>[]> = {
   readonly [K in C[number]]: Exclude<T['$inferInsert'][K], undefined>;
 };
 
+/**
+ * A write no insert or update by key expresses (an update joining other tables, say): its
+ * statement is built once by `build`, given the rows as one JSON parameter (`$n::json`), and told
+ * apart from other statements by `name`. Made once, as a module constant, like conflict clauses.
+ * It must be one INSERT, UPDATE or DELETE without RETURNING (one is added when it runs as a CTE).
+ */
+export interface StatementWrite {
+  readonly name: string;
+  build(rows: SQL): SQL;
+}
+
 /** Rows to insert, or to update by key. Columns not named keep their defaults (inserts) or values (updates). */
 export interface TogetherWrite {
-  readonly kind: 'insert' | 'update';
+  readonly kind: 'insert' | 'update' | 'statement';
   readonly table: PgTable;
   /** Column keys (not database names), in the order of the rows' values. */
   readonly columns: readonly string[];
@@ -41,7 +52,18 @@ export interface TogetherWrite {
    * (a module constant): the built statement is kept by the clause's identity.
    */
   readonly onConflict?: SQL;
+  /** Kind `statement`: the statement (see StatementWrite); its rows are sent as they are. */
+  readonly statement?: StatementWrite;
   readonly rows: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** Runs `statement` over `rows` (each a JSON object the statement unpacks). */
+export function statementRows(
+  table: PgTable,
+  statement: StatementWrite,
+  rows: readonly Readonly<Record<string, unknown>>[],
+): TogetherWrite {
+  return { kind: 'statement', table, columns: [], statement, rows };
 }
 
 /** Inserts `rows` (each giving every column of `columns`). */
@@ -88,6 +110,9 @@ function unpacked(write: TogetherWrite, placeholder: string): SQL {
 function writeSql(write: TogetherWrite, placeholder: string, asCte: boolean): SQL {
   const columns = columnsOf(write.table);
   const returning = asCte ? sql` RETURNING 1` : sql``;
+  if (write.kind === 'statement') {
+    return sql`${write.statement!.build(sql`${sql.placeholder(placeholder)}::json`)}${returning}`;
+  }
   if (write.kind === 'insert') {
     const names = sql.join(
       write.columns.map((key) => sql.identifier(columns[key]!.name)),
@@ -130,6 +155,7 @@ function shapeOf(writes: readonly TogetherWrite[]): string {
         w.key ?? '',
         w.columns.join(','),
         w.onConflict ? conflictId(w.onConflict) : '',
+        w.statement?.name ?? '',
       ].join(' '),
     )
     .join(';');
@@ -158,6 +184,11 @@ function statementFor(writes: readonly TogetherWrite[]): Statement {
 
 /** A JSON array of the rows, keyed by column name. Lone surrogates become U+FFFD, as when a string is sent as a parameter. */
 function rowsJson(write: TogetherWrite): string {
+  if (write.kind === 'statement') {
+    return JSON.stringify(write.rows, (_key, value: unknown) =>
+      typeof value === 'string' ? value.toWellFormed() : value,
+    );
+  }
   const columns = columnsOf(write.table);
   const names = write.columns.map((key) => columns[key]!.name);
   const rows = write.rows.map((row) =>

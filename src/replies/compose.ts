@@ -11,13 +11,7 @@ import { replyMessageId } from './message-id.ts';
 import { crlfLines, renderTextMail, type TextMailHeaders } from './mime.ts';
 import { headerHoldsKey, keyFreeHeaders } from './redact.ts';
 import { fill, type ReplyTexts } from './texts.ts';
-import {
-  type OutgoingMail,
-  type ReplyRequest,
-  type TemplateReport,
-  type TemplateStatus,
-  worstStatus,
-} from './types.ts';
+import { type OutgoingMail, type ReplyRequest, type TemplateReport, worstStatus } from './types.ts';
 
 export interface ComposeOptions {
   readonly style: ReplyStyle;
@@ -69,12 +63,7 @@ export function baseSubject(original: string | undefined): string {
   }
 }
 
-function subjectFor(
-  request: ReplyRequest,
-  texts: ReplyTexts,
-  style: ReplyStyle,
-  status: TemplateStatus,
-): string {
+function subjectFor(request: ReplyRequest, texts: ReplyTexts, style: ReplyStyle, status: string): string {
   const base =
     (request.withoutOriginalText ? '' : baseSubject(request.originalSubject)) ||
     fill(texts.phrases['subject.no-subject'], { submission: oneLine(request.submissionId) });
@@ -157,6 +146,27 @@ export async function composeReplies(
     ];
   }
   return templates.map((report) => buildSingle(request, report, options));
+}
+
+/**
+ * A reply of another shape than template blocks (an acknowledgement): the headers, Subject
+ * (`Re: <subject>`, as a digest's), threading and Message-ID every reply to the submission has.
+ */
+export function composeOtherReply(
+  request: ReplyRequest,
+  options: ComposeOptions,
+  parts: { readonly body: string; readonly headers: Readonly<Record<string, string>> },
+): OutgoingMail {
+  return build(request, options, {
+    messageId: replyMessageId(
+      request.submissionId,
+      options.hostname,
+      options.tag ? { tag: options.tag } : {},
+    ),
+    subject: subjectFor(request, options.texts, 'digest', ''),
+    body: parts.body,
+    headers: parts.headers,
+  });
 }
 
 function buildSingle(request: ReplyRequest, report: TemplateReport, options: ComposeOptions): OutgoingMail {

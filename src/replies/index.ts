@@ -4,6 +4,7 @@
  * The reply format is a contract: docs/reply-format.md.
  */
 export type { ReplyStyle } from '../config/index.ts';
+export { type AcknowledgementRequest, composeAcknowledgement, RECEIVED_STATUS } from './acknowledge.ts';
 export { addressesIn, firstAddress, mailboxKey, sameAddress } from './addresses.ts';
 export {
   type ComposeOptions,

@@ -38,6 +38,7 @@ export const PHRASE_KEYS = [
   'summary.many',
   'summary.single',
   'summary.refused',
+  'summary.received',
   'counts.none',
   'subject.digest',
   'subject.per-template',
@@ -57,6 +58,7 @@ const PROSE_FILES = {
   pendingReview: 'pending-review.txt',
   footer: 'footer.txt',
   notification: 'notification.txt',
+  received: 'received.txt',
 } as const;
 export type ProseKey = keyof typeof PROSE_FILES;
 
@@ -137,6 +139,7 @@ const PROSE_PLACEHOLDERS: Readonly<Record<ProseKey, readonly string[]>> = {
   pendingReview: [],
   footer: ['submission'],
   notification: ['objectType', 'handle', 'ticket', 'submission', 'summary'],
+  received: [],
 };
 const REFUSAL_PLACEHOLDERS = [...INCLUDES, 'code', 'submission'];
 

@@ -313,6 +313,11 @@ export const ERROR_CODES = {
   },
 
   // ── worker: the job as a whole ───────────────────────────────────────────────────────────
+  E_ANSWER_TO_OUR_MAIL: {
+    stage: 'worker',
+    meaning:
+      'a message without a template that answers mail we sent (a question, a complaint about a change): held for staff, its sender acknowledged once',
+  },
   E_STAFF_REVIEW: {
     stage: 'worker',
     meaning:
@@ -389,9 +394,18 @@ export const ERROR_CODES = {
     stage: 'console',
     meaning: 'the rejection was closed already (by whom and when is said); nothing was done',
   },
+  E_EDIT_CONFLICT: {
+    stage: 'console',
+    meaning: 'a staff edit was written on an older version of the template than the current one',
+  },
+  E_EDIT_TOO_LONG: { stage: 'console', meaning: 'a staff edit is longer than a template may be' },
+  E_NOT_UNDOABLE: { stage: 'console', meaning: 'only an override or an edit can be undone' },
+  E_ALREADY_UNDONE: { stage: 'console', meaning: 'the staff action was undone already' },
+  E_NOTHING_TO_UNDO: { stage: 'console', meaning: 'the staff action applied nothing that still stands' },
   E_UNDO_CONFLICT: {
     stage: 'console',
-    meaning: 'a staff change cannot be undone because the registry object changed after it (undo never overwrites a later change)',
+    meaning:
+      'a staff change cannot be undone because the registry object changed after it (undo never overwrites a later change)',
   },
   E_UNDO_UNSUPPORTED: {
     stage: 'console',

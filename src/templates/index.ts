@@ -11,6 +11,7 @@ export { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';
 export type * from './requests.ts';
 export { type JsonValue, toJsonValue } from './serialize.ts';
 export { type NumberedLine, splitTemplates, type TemplateBlock } from './split.ts';
+export { rangeSubject, requestSubjects } from './subjects.ts';
 export {
   BLANK_FORMS_HINT,
   MAX_TEMPLATES_PER_MESSAGE,

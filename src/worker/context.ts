@@ -7,6 +7,8 @@ import { createSharedResolver, createSystemResolver, type DnsResolver } from '..
 import type { Config } from '../config/index.ts';
 import type { Database, Executor, TemplateOutcome } from '../db/index.ts';
 import {
+  type AcknowledgementRequest,
+  composeAcknowledgement,
   composeNotification,
   composeOptionsFor,
   composeReplies,
@@ -39,6 +41,8 @@ export interface WorkerContext {
   readonly composeNotices: NoticeComposer;
   /** Our own addresses (hostmaster and reply From): never answered. */
   readonly ourAddresses: readonly string[];
+  /** The acknowledgement of an answer to our mail (RECEIVED), to queue with the message's other writes. */
+  composeAcknowledgement(request: AcknowledgementRequest): OutgoingMail;
   /** The reply's mail, to queue with the message's other writes. */
   composeReply(request: ReplyRequest, tag?: string): Promise<OutgoingMail[]>;
   /** Composes, limits (see limitMail) and queues a reply; says why a mail was held back, if one was. */
@@ -136,6 +140,7 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
       return [...sent];
     },
     composeReply,
+    composeAcknowledgement: (request) => composeAcknowledgement(request, composeOptions),
     limitMail,
     enqueueReply: async (tx, request, tag, exempt) => {
       const { sent, held } = await limitMail(await composeReply(request, tag), exempt);

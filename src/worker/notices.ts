@@ -4,9 +4,10 @@
  */
 import { eq, inArray } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
-import { checkEmails } from '../registry/index.ts';
+import { type AuditRow, checkEmails } from '../registry/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
 import type { TemplateRequest } from '../templates/index.ts';
+import { emailsBefore, recordChangeLines } from './change-lines.ts';
 
 export interface Notice {
   readonly to: readonly string[];
@@ -48,7 +49,14 @@ export async function noticesFor(
   tx: Transaction,
   request: TemplateRequest,
   handles: Readonly<Record<string, string>>,
-  where: { ticket: string; submissionId: string; index: number; summary: readonly string[] },
+  where: {
+    ticket: string;
+    submissionId: string;
+    index: number;
+    summary: readonly string[];
+    /** The operation's audit rows: a modification is told field by field, old -> new. */
+    audit?: readonly AuditRow[];
+  },
 ): Promise<Notice[]> {
   const base = {
     ticket: where.ticket,
@@ -56,6 +64,10 @@ export async function noticesFor(
     templateIndex: where.index,
     summaryLines: where.summary,
   };
+  const told = (objectType: 'poc' | 'org', handle: string) => ({
+    ...base,
+    summaryLines: [...where.summary, ...recordChangeLines(where.audit ?? [], objectType, handle)],
+  });
   switch (request.kind) {
     case 'poc.create': {
       // The addresses just stored, as the registry stored them: no need to read them back.
@@ -65,12 +77,17 @@ export async function noticesFor(
     }
     case 'poc.modify': {
       const handle = handles['poc'] ?? request.handle;
-      return handle ? [{ ...base, to: await pocEmails(tx, [handle]), objectType: 'POC', handle }] : [];
+      if (!handle) return [];
+      // The addresses as they are now and as they were: a changed address hears of it too.
+      const to = [...(await pocEmails(tx, [handle])), ...emailsBefore(where.audit ?? [], handle)];
+      return [{ ...told('poc', handle), to, objectType: 'POC', handle }];
     }
     case 'org.create':
     case 'org.modify': {
       const handle = handles['org'] ?? ('handle' in request ? request.handle : '');
-      return handle ? [{ ...base, to: await orgContactEmails(tx, handle), objectType: 'org', handle }] : [];
+      return handle
+        ? [{ ...told('org', handle), to: await orgContactEmails(tx, handle), objectType: 'org', handle }]
+        : [];
     }
     case 'reassign-detailed':
     case 'reallocate': {

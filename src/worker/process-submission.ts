@@ -19,9 +19,11 @@ import {
   type Database,
   type Executor,
   type Submission,
+  type TogetherWrite,
   type Transaction,
   tables,
   updateRows,
+  writeTogether,
 } from '../db/index.ts';
 import { type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
 import { readOffThread } from '../reading/index.ts';
@@ -36,7 +38,10 @@ import {
   type Result,
 } from '../shared/index.ts';
 import { findApiKeys, type ParsedTemplate } from '../templates/index.ts';
+import { recordAnswerToUs, recordLinks } from './answer-record.ts';
+import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
 import type { WorkerContext } from './context.ts';
+import { messageKind } from './message-kind.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
 import { closeWholeMessageRejection, openWholeMessageRejection } from './whole-message-rejection.ts';
@@ -58,6 +63,10 @@ export interface ReadSubmission extends Addressing {
   /** What staff alone may read about the refusal (whether the From address has an account). */
   readonly staffNote?: string;
   readonly requester: Requester | undefined;
+  /** Who holds the one key of a message refused before it was read for a requester (usage only). */
+  readonly keyHolder?: Requester;
+  /** The mail of ours it answers (replies, notices, tickets named), when it answers any. */
+  readonly answered?: AnsweredMail;
 }
 
 export async function loadSubmission(db: Database, id: string): Promise<Submission | undefined> {
@@ -124,7 +133,7 @@ export async function readSubmission(
       from: firstAddress(head.from) ?? submission.fromAddress ?? undefined,
     });
     const addressing = await whomToAnswer(ctx, submission, holder, senderCheck);
-    return { ...base, mail: undefined, ...addressing, refusal: reading.problem };
+    return { ...base, mail: undefined, ...addressing, refusal: reading.problem, ...known(holder) };
   }
   const { mail, parsed } = reading;
   if (!parsed.ok) {
@@ -141,8 +150,23 @@ export async function readSubmission(
       from: mail.headers.from?.address,
     });
     const addressing = await whomToAnswer(ctx, submission, holder, senderCheck);
-    return { ...base, mail, ...addressing, refusal };
+    if (parsed.problem.code === 'E_NO_TEMPLATE') {
+      const kind = await messageKind(ctx, { submission, mail, holdsTemplates: false });
+      if (kind.kind === 'answer-to-us') {
+        return {
+          ...base,
+          mail,
+          ...addressing,
+          refusal: undefined,
+          ...known(holder),
+          answered: kind.answered,
+        };
+      }
+    }
+    return { ...base, mail, ...addressing, refusal, ...known(holder) };
   }
+  // Templates are processed as ever; one that answers our mail is linked to what it answers.
+  const answered = await findAnsweredMail(ctx.db, mail);
   const identity = await identify(ctx, mail, parsed.apiKey, senderCheck);
   const requester = identity.ok ? identity.value : undefined;
   const addressing = await whomToAnswer(ctx, submission, requester, senderCheck);
@@ -155,9 +179,22 @@ export async function readSubmission(
       templates: parsed.templates,
       refusal: forSender(identity.error),
       ...(staffNote ? { staffNote } : {}),
+      ...(answered ? { answered } : {}),
     };
   }
-  return { submission, mail, ...addressing, templates: parsed.templates, refusal: undefined, requester };
+  return {
+    submission,
+    mail,
+    ...addressing,
+    templates: parsed.templates,
+    refusal: undefined,
+    requester,
+    ...(answered ? { answered } : {}),
+  };
+}
+
+function known(holder: Requester | undefined): { keyHolder?: Requester } {
+  return holder ? { keyHolder: holder } : {};
 }
 
 /**
@@ -367,6 +404,13 @@ async function runMessage(
             // signature does not cover): only the address the signature vouches for is answered.
             ...repliedAsUnauthenticated(read),
           };
+    if (judged.answered && judged.templates.length === 0 && !judged.refusal) {
+      // A staff reprocess finds it an answer again: staff have it, the sender had its acknowledgement.
+      const read = await recordAnswerToUs(ctx, tx, judged, judged.answered, { acknowledge: !options.staff });
+      await writeTogether(tx, [doneMark(judged)]);
+      return { results: [], read };
+    }
+    if (judged.answered) await recordLinks(tx, submissionId, judged.answered);
     const records = new TemplateRecords();
     const results: TemplateResult[] = [];
     for (const [i, template] of (judged.requester ? templates : []).entries()) {
@@ -412,16 +456,43 @@ async function runMessage(
     await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
       submissionId,
       mails: sent,
-      last: updateRows(tables.submissions, 'id', DONE_COLUMNS, [
-        // Whom the rules answer, as decided before the limit: the console's staff answers follow it.
-        { id: submissionId, state: 'done', processedAt: new Date(), ...answerRecord(judged) },
-      ]),
+      last: doneMark(judged),
     });
     return { results, read: answered };
   });
 }
 
-const DONE_COLUMNS = ['id', 'state', 'processedAt', 'answerTo', 'answerTrust', 'answerWithheld'] as const;
+const DONE_COLUMNS = [
+  'id',
+  'state',
+  'processedAt',
+  'answerTo',
+  'answerTrust',
+  'answerWithheld',
+  'accountId',
+  'apiKeyId',
+] as const;
+
+/**
+ * The `done` mark, with whom the rules answer as decided before the limit (the console's staff
+ * answers follow it) and whom the message spoke for (the console's usage per account and key).
+ */
+function doneMark(read: ReadSubmission): TogetherWrite {
+  return updateRows(tables.submissions, 'id', DONE_COLUMNS, [
+    {
+      id: read.submission.id,
+      state: 'done',
+      processedAt: new Date(),
+      ...answerRecord(read),
+      ...speaker(read.requester ?? read.keyHolder),
+    },
+  ]);
+}
+
+/** Whom the message spoke for, for the console's usage per account and key. */
+function speaker(requester: Requester | undefined): { accountId: number | null; apiKeyId: number | null } {
+  return { accountId: requester?.accountId ?? null, apiKeyId: requester?.apiKeyId ?? null };
+}
 
 /** The addressing of a message no longer trusted: its proven address alone, nothing quoted. */
 function repliedAsUnauthenticated(read: ReadSubmission): Addressing {

@@ -32,14 +32,16 @@ import { allocateTicketNumber, auditRowsWrite, ticketsWrite, toAuditJson } from 
 import { type OutgoingMail, outboxWrite } from '../replies/index.ts';
 import type { ErrorCode, Problem } from '../shared/index.ts';
 import { problem } from '../shared/index.ts';
-import type { ParsedTemplate } from '../templates/index.ts';
+import { type ParsedTemplate, requestSubjects } from '../templates/index.ts';
+import { STAFF_REVIEW_CODE } from './decision-codes.ts';
 import { handlerFor } from './handlers.ts';
 import { hideKeysBeforeStoring, KEY_HIDDEN_NOTE } from './hide-keys.ts';
 import { type Notice, type NoticeComposer, noticesFor } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
 import { pinToField } from './problem-fields.ts';
+import { type Approval, supersedeWrite } from './superseded.ts';
 
-export const STAFF_REVIEW_CODE: ErrorCode = 'E_STAFF_REVIEW';
+export { STAFF_REVIEW_CODE } from './decision-codes.ts';
 
 export interface TemplateRun {
   readonly submissionId: string;
@@ -177,6 +179,8 @@ interface Decision {
   readonly handles: Readonly<Record<string, string>>;
   readonly errors: readonly Problem[];
   readonly notes: readonly string[];
+  /** An applied operation's audit rows: the notices tell contacts old -> new from them. */
+  readonly audit?: readonly AuditRow[];
 }
 
 async function decide(
@@ -236,6 +240,7 @@ async function decide(
     handles: applied.value.handles,
     errors: [],
     notes: keyHidden ? [...applied.value.summary, KEY_HIDDEN_NOTE] : applied.value.summary,
+    audit: pendingAudit,
   };
 }
 
@@ -264,6 +269,7 @@ const TEMPLATE_COLUMNS = [
   'errors',
   'handles',
   'notes',
+  'subjects',
 ] as const;
 type TemplateRow = RowValues<typeof tables.submissionTemplates, typeof TEMPLATE_COLUMNS>;
 
@@ -292,6 +298,7 @@ export class TemplateRecords {
   private readonly rejections: RejectionRow[] = [];
   private readonly notices: Notice[] = [];
   private readonly audit: AuditRow[] = [];
+  private readonly approvals: Approval[] = [];
 
   addTicket(row: NewTicket & { readonly number: string }): void {
     this.tickets.push(row);
@@ -307,6 +314,10 @@ export class TemplateRecords {
   }
   addAudit(rows: readonly AuditRow[]): void {
     for (const row of rows) this.audit.push(row);
+  }
+  /** An approved template: earlier refusals of its account about the same thing close (superseded.ts). */
+  addApproval(approval: Approval): void {
+    this.approvals.push(approval);
   }
 
   /**
@@ -333,6 +344,7 @@ export class TemplateRecords {
       insertRows(tables.submissionTemplates, TEMPLATE_COLUMNS, this.templates),
       insertRows(tables.rejections, REJECTION_COLUMNS, this.rejections, { onConflict: OPEN_AGAIN }),
       outboxWrite([...noticeMails, ...(end.mails ?? [])], submissionId),
+      supersedeWrite(this.approvals),
       ...(end.last ? [end.last] : []),
     ]);
   }
@@ -441,6 +453,7 @@ export async function applyTemplate(
     errors: decision.errors.map((e) => ({ ...e })),
     handles: { ...decision.handles },
     notes: [...result.notes],
+    subjects: template.result.ok ? requestSubjects(template.result.value) : [],
   });
   if (decision.outcome !== 'approved') {
     const first =
@@ -473,12 +486,20 @@ export async function applyTemplate(
   }
   if (decision.outcome === 'approved' && template.result.ok) {
     const request = template.result.value;
+    records.addApproval({
+      account_id: run.requester.accountId,
+      submission_id: submissionId,
+      template_index: template.index,
+      ticket,
+      subjects: requestSubjects(request),
+    });
     records.addNotices(
       await noticesFor(tx, request, decision.handles, {
         ticket,
         submissionId,
         index: template.index,
         summary: decision.notes,
+        audit: decision.audit ?? [],
       }),
     );
   }

@@ -11,8 +11,8 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
-import { parseReply } from '../../src/replies/index.ts';
 import { signIn } from '../console/support/sign-in.ts';
+import { parseReply } from '../support/reply-reader.ts';
 import {
   type DaemonProcess,
   outboxFiles,

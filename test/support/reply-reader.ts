@@ -8,6 +8,7 @@
 import { simpleParser } from 'mailparser';
 import {
   CONTRACT_LABELS,
+  RECEIVED_STATUS,
   type ReplyLabels,
   SUPERSEDES_LABEL,
   TEMPLATE_STATUSES,
@@ -15,6 +16,9 @@ import {
   worstStatus,
 } from '../../src/replies/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../../src/shared/index.ts';
+
+/** A reply's status: its templates' worst, or RECEIVED for an answer to our mail passed to staff. */
+export type ReplyStatus = TemplateStatus | typeof RECEIVED_STATUS;
 
 export interface ParsedProblem {
   readonly code: string;
@@ -40,7 +44,7 @@ export interface ParsedReplyHeaders {
   readonly inReplyTo?: string;
   readonly references: readonly string[];
   readonly subject?: string;
-  readonly status?: TemplateStatus;
+  readonly status?: ReplyStatus;
   readonly autoSubmitted?: string;
   readonly submissionId?: string;
   /** The `Supersedes` header: the Message-ID of the reply this one replaces. */
@@ -50,8 +54,10 @@ export interface ParsedReplyHeaders {
 export interface ParsedReply {
   /** The first line, as written. */
   readonly summary: string;
-  /** REJECTED for a refusal, else the worst status of the blocks. */
-  readonly status: TemplateStatus;
+  /** REJECTED for a refusal, RECEIVED for an acknowledgement, else the worst status of the blocks. */
+  readonly status: ReplyStatus;
+  /** An acknowledgement (RECEIVED): the tickets the message we received answers. */
+  readonly tickets?: readonly string[];
   readonly submissionId?: string;
   /** A later answer after a staff action: the Message-ID of the reply it replaces. */
   readonly supersedes?: string;
@@ -89,6 +95,10 @@ function isStatus(value: string): value is TemplateStatus {
   return (TEMPLATE_STATUSES as readonly string[]).includes(value);
 }
 
+function isReplyStatus(value: string): value is ReplyStatus {
+  return isStatus(value) || value === RECEIVED_STATUS;
+}
+
 interface OpenBlock {
   index: number;
   total: number;
@@ -121,6 +131,8 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
   let submissionId: string | undefined;
   let supersedes: string | undefined;
   let refusal: ParsedProblem | undefined;
+  let received = false;
+  const tickets: string[] = [];
   let open: OpenBlock | undefined;
 
   const close = (): Problem | undefined => {
@@ -160,6 +172,10 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
       // Outside blocks only the header lines mean something; prose and quoted echoes are for humans.
       if (match?.[1] === labels.submission && blocks.length === 0) submissionId = match[2]!.trim();
       if (match?.[1] === SUPERSEDES_LABEL && blocks.length === 0) supersedes = match[2]!.trim();
+      // An acknowledgement's lines: `Status: RECEIVED` and a `Ticket:` line per ticket, no block.
+      if (match?.[1] === labels.status && blocks.length === 0 && match[2]!.trim() === RECEIVED_STATUS)
+        received = true;
+      if (match?.[1] === labels.ticket && blocks.length === 0) tickets.push(match[2]!.trim());
       if (match?.[1] === labels.refused && blocks.length === 0) {
         refusal = parseProblemLine(match[2]!);
         if (!refusal)
@@ -193,10 +209,15 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
       ),
     );
   }
-  const status = refusal ? 'REJECTED' : worstStatus(blocks.map((b) => b.status));
+  const status: ReplyStatus = refusal
+    ? 'REJECTED'
+    : received && blocks.length === 0
+      ? RECEIVED_STATUS
+      : worstStatus(blocks.map((b) => b.status));
   return ok({
     summary,
     status,
+    ...(status === RECEIVED_STATUS ? { tickets } : {}),
     ...(submissionId !== undefined ? { submissionId } : {}),
     ...(supersedes ? { supersedes } : {}),
     ...(refusal ? { refusal } : {}),
@@ -237,7 +258,7 @@ export async function parseReply(
     ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
     references,
     ...(mail.subject !== undefined ? { subject: mail.subject } : {}),
-    ...(status && isStatus(status) ? { status } : {}),
+    ...(status && isReplyStatus(status) ? { status } : {}),
     ...(autoSubmitted ? { autoSubmitted } : {}),
     ...(submissionId ? { submissionId } : {}),
     ...(supersedes ? { supersedes } : {}),

@@ -5,6 +5,7 @@ import {
   countByReason,
   listRejections,
   QUEUE_SORTS,
+  QUEUE_VIEWS,
   type QueueFilters,
   type QueueSort,
 } from '../rejection-queue.ts';
@@ -19,8 +20,10 @@ export function readFilters(query: unknown): QueueFilters {
       : (tables.REJECTION_STATES.find((s) => s === rawState) ?? ('open' satisfies RejectionState));
   const text = (name: string) => field(query, name).trim().slice(0, 200) || undefined;
   const sort = QUEUE_SORTS.find((s) => s === field(query, 'sort'));
+  const view = QUEUE_VIEWS.find((v) => v === field(query, 'view'));
   return {
     ...(sort === undefined || sort === 'newest' ? {} : { sort }),
+    ...(view === 'triage' ? { view } : {}),
     state,
     ...optional('reasonCode', text('reason')),
     ...optional('form', text('form')),
@@ -47,6 +50,7 @@ export function keptFilters(raw: string): string {
 /** The query string of the current filters, for paging and reason links. */
 export function filterQuery(filters: QueueFilters, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
+  if (filters.view === 'triage') params.set('view', filters.view);
   if (filters.state !== 'open') params.set('state', filters.state);
   if (filters.reasonCode) params.set('reason', filters.reasonCode);
   if (filters.form) params.set('form', filters.form);
@@ -76,19 +80,25 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
     const filters = readFilters(request.query);
     const after = field(request.query, 'after') || undefined;
     const { reasonCode: _, ...withoutReason } = filters;
-    const [result, counts] = await Promise.all([
+    const { view: _view, ...everyView } = withoutReason;
+    const [result, counts, decisions] = await Promise.all([
       listRejections(page.db, filters, after),
       // Per reason under every other filter, so staff can move between reasons of one search.
       countByReason(page.db, withoutReason),
+      // The triage tab's count, under the other filters, whichever tab is shown.
+      countByReason(page.db, { ...everyView, view: 'triage' }),
     ]);
     const reasonPart = filters.reasonCode?.toUpperCase();
     const matching = reasonPart
       ? counts.filter((c) => c.reasonCode.toUpperCase().includes(reasonPart))
       : counts;
     return await page.render(request, reply, 'queue', {
-      title: 'Rejection queue',
+      title: filters.view === 'triage' ? 'Needs a decision' : 'Rejection queue',
       filters,
-      states: ['open', 'reprocessed', 'overridden', 'dismissed', 'rejected', 'all'],
+      states: [...tables.REJECTION_STATES, 'all'],
+      decisionCount: decisions.reduce((sum, c) => sum + c.count, 0),
+      allTabLink: `/rejections${filterQuery({ ...filters, view: 'all' })}`,
+      triageTabLink: `/rejections${filterQuery({ ...withoutReason, view: 'triage' })}`,
       rows: result.rows,
       counts,
       total: matching.reduce((sum, c) => sum + c.count, 0),

@@ -70,6 +70,7 @@ export function caughtFor(sink: SmtpSink, submissionId: string): { replies: numb
 }
 
 export interface Notice {
+  readonly messageId: string | undefined;
   readonly to: readonly string[];
   readonly subject: string;
   readonly text: string;
@@ -90,6 +91,7 @@ export async function noticesFor(
     mails.map(async (mail) => {
       const parsed = await simpleParser(mail.raw);
       return {
+        messageId: header(mail.raw, 'Message-ID'),
         to: mail.rcptTo,
         subject: parsed.subject ?? '',
         text: parsed.text ?? '',

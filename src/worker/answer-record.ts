@@ -1,0 +1,74 @@
+/**
+ * What the worker records for a message that answers our mail (answers-to-us.ts): its links to
+ * the tickets and submissions it answers, and, when it holds no template, a row for staff
+ * (E_ANSWER_TO_OUR_MAIL, shown in the console's triage tab) and one acknowledgement to the sender
+ * (RECEIVED), under the same rules as every answer: whom we may answer (whom-to-answer.ts: no
+ * bounce, auto-reply or list, a forged sender answered only at an address that proved itself)
+ * and the per-recipient limit.
+ */
+import { eq } from 'drizzle-orm';
+import { type Transaction, tables } from '../db/index.ts';
+import { enqueueOutbox } from '../replies/index.ts';
+import { problem } from '../shared/index.ts';
+import { type AnsweredMail, describeAnswer } from './answers-to-us.ts';
+import type { WorkerContext } from './context.ts';
+import { ANSWER_TO_US_CODE } from './decision-codes.ts';
+import type { ReadSubmission } from './process-submission.ts';
+import { openWholeMessageRejection } from './whole-message-rejection.ts';
+
+/** Links the message to what it answers (replacing the links of an earlier run). */
+export async function recordLinks(
+  tx: Transaction,
+  submissionId: string,
+  answered: AnsweredMail,
+): Promise<void> {
+  await tx.delete(tables.messageLinks).where(eq(tables.messageLinks.submissionId, submissionId));
+  if (answered.links.length === 0) return;
+  await tx.insert(tables.messageLinks).values(answered.links.map((link) => ({ submissionId, ...link })));
+}
+
+/**
+ * Links the message, opens its row for staff, and queues the acknowledgement (unless told not
+ * to: a staff reprocess, whose sender already had one). Returns the message as answered: a
+ * held acknowledgement leaves nobody answered, and staff read why.
+ */
+export async function recordAnswerToUs(
+  ctx: WorkerContext,
+  tx: Transaction,
+  read: ReadSubmission,
+  answered: AnsweredMail,
+  options: { readonly acknowledge: boolean },
+): Promise<ReadSubmission> {
+  const { submission } = read;
+  await recordLinks(tx, submission.id, answered);
+  const headers = read.mail?.headers;
+  const mails =
+    options.acknowledge && read.replyTo && !answered.answersAcknowledgement
+      ? [
+          ctx.composeAcknowledgement({
+            submissionId: submission.id,
+            ...(headers?.messageId ? { originalMessageId: headers.messageId } : {}),
+            ...(headers?.references.length ? { originalReferences: headers.references } : {}),
+            originalSubject: headers?.subject ?? submission.subject ?? '',
+            to: read.replyTo,
+            ...(read.authenticated ? {} : { withoutOriginalText: true }),
+            tickets: answered.tickets,
+          }),
+        ]
+      : [];
+  // Counted for every recipient, the requester's own address too: an acknowledgement answers no
+  // request, and a limit is the last guard against a conversation with a machine.
+  const { sent, held } = await ctx.limitMail(mails);
+  const answeredRead: ReadSubmission =
+    held.length > 0 && sent.length === 0 ? { ...read, replyTo: undefined, noReply: held.join('; ') } : read;
+  const unanswered = answered.answersAcknowledgement
+    ? 'it answers our acknowledgement, which is not acknowledged again'
+    : answeredRead.replyTo
+      ? undefined
+      : (answeredRead.noReply ?? 'nobody to answer');
+  const reason = `${describeAnswer(answered)}${unanswered ? ` (not answered: ${unanswered})` : ''}`;
+  const sender = headers?.from?.address ?? submission.fromAddress ?? null;
+  await openWholeMessageRejection(tx, submission.id, problem(ANSWER_TO_US_CODE, reason), sender);
+  await enqueueOutbox(tx, sent, submission.id);
+  return answeredRead;
+}

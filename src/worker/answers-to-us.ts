@@ -1,0 +1,217 @@
+/**
+ * Recognises mail that answers mail we sent: a reply to one of our replies, notices or staff
+ * answers (In-Reply-To or References naming a Message-ID in our outbox), or a message quoting one
+ * of our ticket numbers in its Subject or in its own (unquoted) text. Such a message without a
+ * template is a question or complaint for staff ("I did NOT make this change!"), not a template
+ * we failed to find; one with templates is processed as any other, and linked all the same.
+ *
+ * Only mail of the kinds in ANSWERABLE_KINDS counts: an answer to mail of another kind (a POC
+ * validation request, say) is recognised by its own rule in message-kind.ts, before this one.
+ */
+import { and, inArray } from 'drizzle-orm';
+import { type Executor, type MessageLinkWay, tables } from '../db/index.ts';
+import type { ExtractedMail } from '../mail/index.ts';
+import { HEADER_STATUS, RECEIVED_STATUS, sameAddress } from '../replies/index.ts';
+import { redactApiKeys } from '../shared/index.ts';
+
+/** Outbox kinds whose answers are questions for staff. */
+const ANSWERABLE_KINDS = ['reply', 'notification', 'staff'] as const;
+
+/** `20261122-X0000041`, as our tickets are numbered (src/registry/tickets.ts). */
+const TICKET_NUMBER = /\b(\d{8}-X\d{7})\b/g;
+
+/** At most this many ids or ticket numbers are looked up per message: a reply names a few. */
+const MAX_LOOKUPS = 20;
+
+/** How much of the sender's own words the queue row shows staff. */
+const EXCERPT_CHARACTERS = 300;
+
+export interface MessageLink {
+  /** The submission our answered mail was about (or the ticket named belongs to). */
+  readonly answersSubmissionId: string | null;
+  readonly ticketNumber: string | null;
+  readonly ourMessageId: string | null;
+  readonly way: MessageLinkWay;
+  /** The sender's From was a recipient of our mail about that submission. */
+  readonly senderWasRecipient: boolean;
+}
+
+export interface AnsweredMail {
+  readonly links: readonly MessageLink[];
+  /** The tickets the message answers, each once, in the order found: the acknowledgement names them. */
+  readonly tickets: readonly string[];
+  /** The submissions the message answers, each once. */
+  readonly submissions: readonly string[];
+  /** The sender's own words (quoted lines left out), on one line, keys redacted, cut short. */
+  readonly excerpt: string;
+  /**
+   * It answers one of our acknowledgements: it goes to staff, but is not acknowledged again, so
+   * that a responder that marks nothing cannot keep a conversation of acknowledgements going.
+   */
+  readonly answersAcknowledgement: boolean;
+}
+
+/** The lines the sender wrote: up to the first quote header, without quoted (`>`) lines. */
+export function ownWords(text: string): string[] {
+  const lines: string[] = [];
+  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
+    const trimmed = line.trim();
+    if (/^-{2,}\s*(original message|forwarded message)/i.test(trimmed)) break;
+    if (/^on .{0,200}wrote:$/i.test(trimmed)) break;
+    if (trimmed.startsWith('>')) continue;
+    lines.push(line);
+  }
+  return lines;
+}
+
+export function ticketsIn(text: string): string[] {
+  return [...new Set([...text.matchAll(TICKET_NUMBER)].map((m) => m[1]!))].slice(0, MAX_LOOKUPS);
+}
+
+function excerptOf(words: readonly string[]): string {
+  const text = redactApiKeys(words.join(' ').replace(/\s+/g, ' ').trim());
+  return text.length > EXCERPT_CHARACTERS ? `${text.slice(0, EXCERPT_CHARACTERS)}...` : text;
+}
+
+/** The ticket our mail was about, from its X-Hostmaster-Ticket (per-template replies, notices). */
+function ticketOfOurMail(raw: string): string | undefined {
+  const field = /^X-Hostmaster-Ticket:[ \t]*(.*)$/im.exec(headOf(raw));
+  return field ? ticketsIn(field[1]!)[0] : undefined;
+}
+
+/** Our mail's header block, unfolded. */
+function headOf(raw: string): string {
+  const end = raw.search(/\r?\n\r?\n/);
+  return (end < 0 ? raw.slice(0, 16_384) : raw.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+}
+
+/** One of our acknowledgements (X-Hostmaster-Status: RECEIVED). */
+function isAcknowledgement(raw: string): boolean {
+  return new RegExp(`^${HEADER_STATUS}:[ \t]*${RECEIVED_STATUS}[ \t]*$`, 'im').test(headOf(raw));
+}
+
+type OurMail = { messageId: string; submissionId: string | null; recipients: string[]; raw: string };
+type TicketRow = { number: string; submissionId: string | null };
+
+/**
+ * What the message answers, or undefined when it names nothing of ours. Asks the database only
+ * when the message names a Message-ID or a ticket number at all.
+ */
+export async function findAnsweredMail(ex: Executor, mail: ExtractedMail): Promise<AnsweredMail | undefined> {
+  const { headers } = mail;
+  const sender = headers.from?.address;
+  const inReplyTo = headers.inReplyTo?.trim();
+  const ids = [...new Set([...(inReplyTo ? [inReplyTo] : []), ...headers.references.map((r) => r.trim())])]
+    .filter((id) => id !== '')
+    .slice(0, MAX_LOOKUPS);
+  const words = ownWords(mail.text);
+  const inSubject = ticketsIn(headers.subject);
+  const inBody = ticketsIn(words.join('\n')).filter((t) => !inSubject.includes(t));
+  if (ids.length === 0 && inSubject.length === 0 && inBody.length === 0) return undefined;
+
+  const o = tables.outbox;
+  const ours: OurMail[] =
+    ids.length === 0
+      ? []
+      : await ex
+          .select({
+            messageId: o.messageId,
+            submissionId: o.submissionId,
+            recipients: o.recipients,
+            raw: o.raw,
+          })
+          .from(o)
+          .where(and(inArray(o.messageId, ids), inArray(o.kind, [...ANSWERABLE_KINDS])));
+  const typed = [...inSubject, ...inBody];
+  const t = tables.tickets;
+  const typedTickets: TicketRow[] =
+    typed.length === 0
+      ? []
+      : await ex
+          .select({ number: t.number, submissionId: t.submissionId })
+          .from(t)
+          .where(inArray(t.number, typed));
+  if (ours.length === 0 && typedTickets.length === 0) return undefined;
+
+  // Who we wrote to about each submission named: a ticket number anyone can type, a recipient was told by us.
+  const named = [
+    ...new Set([...ours, ...typedTickets].flatMap((r) => (r.submissionId ? [r.submissionId] : []))),
+  ];
+  const [ourMailsAbout, ticketsOfAnswered, linksOfAnswered] = await Promise.all([
+    ex
+      .select({ submissionId: o.submissionId, recipients: o.recipients })
+      .from(o)
+      .where(and(inArray(o.submissionId, named), inArray(o.kind, [...ANSWERABLE_KINDS]))),
+    ex
+      .select({ number: t.number, submissionId: t.submissionId })
+      .from(t)
+      .where(inArray(t.submissionId, named)),
+    // An answer to our acknowledgement of an earlier answer is about what that one was about.
+    ex
+      .select({
+        submissionId: tables.messageLinks.submissionId,
+        ticketNumber: tables.messageLinks.ticketNumber,
+      })
+      .from(tables.messageLinks)
+      .where(inArray(tables.messageLinks.submissionId, named)),
+  ]);
+  const recipientOf = (submissionId: string | null) =>
+    sender !== undefined &&
+    submissionId !== null &&
+    ourMailsAbout.some(
+      (m) => m.submissionId === submissionId && m.recipients.some((r) => sameAddress(r, sender)),
+    );
+
+  const links: MessageLink[] = [];
+  for (const our of ours) {
+    const way: MessageLinkWay = our.messageId === inReplyTo ? 'in-reply-to' : 'references';
+    const own = ticketOfOurMail(our.raw);
+    const tickets = own
+      ? [own]
+      : [
+          ...ticketsOfAnswered.filter((r) => r.submissionId === our.submissionId).map((r) => r.number),
+          ...linksOfAnswered.flatMap((l) =>
+            l.submissionId === our.submissionId && l.ticketNumber ? [l.ticketNumber] : [],
+          ),
+        ];
+    const base = {
+      answersSubmissionId: our.submissionId,
+      ourMessageId: our.messageId,
+      way,
+      senderWasRecipient: sender !== undefined && our.recipients.some((r) => sameAddress(r, sender)),
+    };
+    if (tickets.length === 0) links.push({ ...base, ticketNumber: null });
+    for (const ticket of new Set(tickets)) links.push({ ...base, ticketNumber: ticket });
+  }
+  // A ticket our answered mail already named (a notice's Subject quoted back) is linked once.
+  const linked = new Set(links.map((l) => l.ticketNumber));
+  for (const row of typedTickets.filter((r) => !linked.has(r.number))) {
+    links.push({
+      answersSubmissionId: row.submissionId,
+      ticketNumber: row.number,
+      ourMessageId: null,
+      way: inSubject.includes(row.number) ? 'ticket-in-subject' : 'ticket-in-body',
+      senderWasRecipient: recipientOf(row.submissionId),
+    });
+  }
+  return {
+    links,
+    tickets: [...new Set(links.flatMap((l) => (l.ticketNumber ? [l.ticketNumber] : [])))],
+    submissions: [...new Set(links.flatMap((l) => (l.answersSubmissionId ? [l.answersSubmissionId] : [])))],
+    excerpt: excerptOf(words),
+    answersAcknowledgement: ours.some((m) => isAcknowledgement(m.raw)),
+  };
+}
+
+/** The sentence staff read in the queue: what it answers, how we know, and the sender's words. */
+export function describeAnswer(answered: AnsweredMail): string {
+  const about = answered.tickets.length > 0 ? `ticket ${answered.tickets.join(', ')}` : 'our mail';
+  const submissions =
+    answered.submissions.length > 0 ? ` (submission ${answered.submissions.join(', ')})` : '';
+  const ways = [...new Set(answered.links.map((l) => l.way))].join(', ');
+  const stranger = answered.links.every((l) => !l.senderWasRecipient)
+    ? '; the sender was not among the recipients of our mail about it'
+    : '';
+  const words = answered.excerpt ? `: "${answered.excerpt}"` : ' (no text of its own)';
+  return `a message without a template answering ${about}${submissions}, linked by ${ways}${stranger}${words}`;
+}

@@ -1,0 +1,52 @@
+/**
+ * What kind of mail a message is, decided once, in one ordered table: the first rule that
+ * recognises the message decides, and a message no rule recognises is what it always was (its
+ * templates, or a refusal such as E_NO_TEMPLATE). A new kind of mail we handle (an answer to a
+ * validation request, a request for help...) is one more line in KIND_RULES, placed before the
+ * rules it must win over, and one more member of MessageKind.
+ */
+import type { Submission } from '../db/index.ts';
+import type { ExtractedMail } from '../mail/index.ts';
+import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
+import type { WorkerContext } from './context.ts';
+import { replyDecision } from './whom-to-answer.ts';
+
+export interface MessageFacts {
+  readonly submission: Submission;
+  readonly mail: ExtractedMail;
+  /** Templates could be read from the message (the parser found at least one). */
+  readonly holdsTemplates: boolean;
+}
+
+export type MessageKind =
+  /** Templates to process, or a message refused as a whole as before (no template, too many...). */
+  | { readonly kind: 'templates' }
+  /** No template, but an answer to mail we sent: a question or complaint for staff. */
+  | { readonly kind: 'answer-to-us'; readonly answered: AnsweredMail };
+
+interface KindRule {
+  readonly name: string;
+  recognise(ctx: WorkerContext, facts: MessageFacts): Promise<MessageKind | undefined>;
+}
+
+const answerToUs: KindRule = {
+  name: 'answer to our mail',
+  async recognise(ctx, facts) {
+    // Templates are processed as ever; machines (bounces, auto-replies, lists) are no questions:
+    // they stay what they were, refused and not answered, so nothing answers a machine.
+    if (facts.holdsTemplates || !replyDecision(ctx, facts.submission).reply) return undefined;
+    const answered = await findAnsweredMail(ctx.db, facts.mail);
+    return answered ? { kind: 'answer-to-us', answered } : undefined;
+  },
+};
+
+/** In order: the first rule that recognises a message decides its kind. */
+const KIND_RULES: readonly KindRule[] = [answerToUs];
+
+export async function messageKind(ctx: WorkerContext, facts: MessageFacts): Promise<MessageKind> {
+  for (const rule of KIND_RULES) {
+    const kind = await rule.recognise(ctx, facts);
+    if (kind) return kind;
+  }
+  return { kind: 'templates' };
+}

@@ -19,7 +19,7 @@
  */
 import type { Logger } from 'pino';
 import type { SMTPServer, SMTPServerError, SMTPServerSession } from 'smtp-server';
-import { clientKey } from './client-key.ts';
+import { clientKey } from '../ip/index.ts';
 
 type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;
 

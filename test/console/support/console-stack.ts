@@ -52,7 +52,11 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
     LOG_LEVEL: 'silent',
   });
-  const config: Config = { ...base, console: { ...base.console, host: '127.0.0.1', port: 0 } };
+  const config: Config = {
+    ...base,
+    console: { ...base.console, host: '127.0.0.1', port: 0 },
+    public: { ...base.public, whoisPort: 0, rdapPort: 0 },
+  };
   let daemon: Daemon | undefined;
   try {
     daemon = await startDaemon({ config, logger: createLogger({ level: 'silent' }), outboxPollMs: 200 });

@@ -106,7 +106,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
     let outbox: OutboxSender | undefined;
     if (roles.has('worker')) {
-      const texts = loadReplyTexts();
+      const texts = loadReplyTexts(undefined, { publicUrl: config.public.url });
       outbox = startOutboxSender({
         db: database.db,
         transport: config.replies.transport,

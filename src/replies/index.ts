@@ -54,6 +54,7 @@ export {
   type ProseKey,
   REPLY_TEXTS_DIR,
   type ReplyLabels,
+  type ReplyTextOptions,
   type ReplyTexts,
   readReplyTexts,
 } from './texts.ts';

@@ -29,6 +29,9 @@ ENV NODE_ENV=production \
     SMTP_PORT=2525 \
     CONSOLE_HOST=0.0.0.0 \
     CONSOLE_PORT=8080 \
+    PUBLIC_HOST=0.0.0.0 \
+    WHOIS_PORT=4343 \
+    RDAP_PORT=8081 \
     DATA_DIR=/data
 WORKDIR /app
 # The node image's unprivileged user (uid 1000) owns nothing but the data directory.
@@ -41,7 +44,7 @@ COPY drizzle ./drizzle
 COPY templates ./templates
 USER node
 VOLUME ["/data"]
-EXPOSE 2525 8080
+EXPOSE 2525 8080 4343 8081
 # Liveness: the process answers on the console port (every role serves /healthz there).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.CONSOLE_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -31,6 +31,8 @@ const SYSTEM_PACKAGES = {
   'redis-server': () => hasCommand('redis-server'),
   postgresql: postgresPresent,
   chromium: () => fs.existsSync('/usr/bin/chromium'),
+  // Debian's whois client: the public WHOIS tests ask through it.
+  whois: () => fs.existsSync('/usr/bin/whois'),
 };
 
 export function ensureSystemPackages(names) {

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { ensureNodeModules, ensureSystemPackages, root } from './ensure-deps.mjs';
 
-if (!ensureSystemPackages(['redis-server', 'postgresql', 'chromium']) || !ensureNodeModules())
+if (!ensureSystemPackages(['redis-server', 'postgresql', 'chromium', 'whois']) || !ensureNodeModules())
   process.exit(1);
 
 const run = (args) => spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' }).status ?? 1;

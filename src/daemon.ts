@@ -1,6 +1,6 @@
 /**
  * `hostmasterd start`: every role in one process on the embedded defaults, or the roles asked
- * for (`--role ingress|worker|console`) against a shared PostgreSQL and Redis. Closing stops
+ * for (`--role ingress|worker|console|public`) against a shared PostgreSQL and Redis. Closing stops
  * intake first, lets running jobs finish, then lets go of Redis and the database.
  */
 import type { DnsResolver } from './auth/index.ts';
@@ -15,6 +15,7 @@ import {
   type OpsRoutesOptions,
   startOpsServer,
 } from './observability/index.ts';
+import { PUBLIC_PROTOCOLS, QUERY_KINDS, QUERY_OUTCOMES, startPublicServices } from './public/index.ts';
 import {
   type EmbeddedRedis,
   type RedisLocation,
@@ -45,6 +46,9 @@ export interface DaemonOptions {
 export interface Daemon {
   readonly smtpPort: number | undefined;
   readonly consolePort: number | undefined;
+  /** The public role's WHOIS and RDAP listeners. */
+  readonly whoisPort: number | undefined;
+  readonly rdapPort: number | undefined;
   readonly database: DatabaseHandle;
   readonly queue: SubmissionQueue;
   readonly redis: RedisLocation;
@@ -93,7 +97,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stops.push(() => queue.close());
     const roles = new Set(config.roles);
     // The form label's closed set: the forms and versions we accept (anything else is `unknown`).
-    const metrics = options.metrics ?? createMetrics({ knownForms: formVersionNames() });
+    const metrics =
+      options.metrics ??
+      createMetrics({
+        knownForms: formVersionNames(),
+        publicLabels: { protocols: PUBLIC_PROTOCOLS, kinds: QUERY_KINDS, outcomes: QUERY_OUTCOMES },
+      });
     metrics.watchQueue(() => queue.counts());
     const ops: OpsRoutesOptions = {
       metrics,
@@ -107,7 +116,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
     let outbox: OutboxSender | undefined;
     if (roles.has('worker')) {
-      const texts = loadReplyTexts();
+      const texts = loadReplyTexts(undefined, { publicUrl: config.public.url });
       outbox = startOutboxSender({
         db: database.db,
         transport: config.replies.transport,
@@ -142,6 +151,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       consolePort = running.port;
       stops.push(() => running.close());
     }
+    let whoisPort: number | undefined;
+    let rdapPort: number | undefined;
+    if (roles.has('public')) {
+      const running = await startPublicServices({
+        settings: config.public,
+        db: database.db,
+        redis,
+        logger,
+        metrics: metrics.public,
+      });
+      whoisPort = running.whoisPort;
+      rdapPort = running.rdapPort;
+      stops.push(() => running.close());
+    }
     let smtpPort: number | undefined;
     if (roles.has('ingress')) {
       const sweeper = await startSweeper({
@@ -173,10 +196,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       stops.push(() => opsServer.close());
     }
     logger.info(
-      { roles: [...roles], smtpPort, consolePort, opsPort, database: database.kind },
+      { roles: [...roles], smtpPort, consolePort, whoisPort, rdapPort, opsPort, database: database.kind },
       'hostmasterd started',
     );
-    return { smtpPort, consolePort, opsPort, database, queue, redis, outbox, metrics, close: closeAll };
+    return {
+      smtpPort,
+      consolePort,
+      whoisPort,
+      rdapPort,
+      opsPort,
+      database,
+      queue,
+      redis,
+      outbox,
+      metrics,
+      close: closeAll,
+    };
   } catch (error) {
     await closeAll();
     throw error;

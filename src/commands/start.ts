@@ -13,6 +13,8 @@ export async function startCommand(_args: string[], deps: CommandDeps): Promise<
     daemon.consolePort !== undefined
       ? `console on http://${deps.config.console.host}:${daemon.consolePort}/`
       : '',
+    daemon.whoisPort !== undefined ? `WHOIS on ${deps.config.public.host}:${daemon.whoisPort}` : '',
+    daemon.rdapPort !== undefined ? `RDAP on http://${deps.config.public.host}:${daemon.rdapPort}/rdap/` : '',
   ].filter(Boolean);
   deps.stderr.write(`hostmasterd is running (${deps.config.roles.join(', ')}): ${parts.join(', ')}\n`);
   return await new Promise<number>((resolve) => {

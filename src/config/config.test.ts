@@ -5,7 +5,14 @@ import { loadConfig } from './index.ts';
 describe('loadConfig', () => {
   it('gives the embedded defaults (the configuration table of README.md)', () => {
     const c = loadConfig({}, {}, '/srv/h');
-    expect(c.roles).toEqual(['ingress', 'worker', 'console']);
+    expect(c.roles).toEqual(['ingress', 'worker', 'console', 'public']);
+    expect(c.public).toEqual({
+      host: '127.0.0.1',
+      whoisPort: 4343,
+      rdapPort: 8081,
+      url: undefined,
+      queriesPerMinute: 300,
+    });
     expect(c.smtp).toMatchObject({ host: '127.0.0.1', port: 2525 });
     expect(c.hostmasterAddresses).toEqual(['hostmaster@localhost']);
     expect(c.database).toEqual({ kind: 'pglite', dataDir: path.join('/srv/h/data', 'pglite') });

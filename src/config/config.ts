@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { ProblemError, problem } from '../shared/index.ts';
 
-export const ROLES = ['ingress', 'worker', 'console'] as const;
+export const ROLES = ['ingress', 'worker', 'console', 'public'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const REPLY_STYLES = ['digest', 'per-template'] as const;
@@ -79,6 +79,24 @@ export interface DnsLimits {
   readonly concurrency: number;
 }
 
+/** Where the public WHOIS and RDAP answer, and how much one client may ask. */
+export interface PublicService {
+  /** The address both public listeners bind to. */
+  readonly host: string;
+  /** RFC 3912 WHOIS over TCP (43 in production; 4343 needs no privileges). */
+  readonly whoisPort: number;
+  /** The public HTTP listener: RDAP under /rdap/, the blank forms under /templates/. */
+  readonly rdapPort: number;
+  /**
+   * How the world reaches the public HTTP listener (e.g. https://whois.registry.example), without
+   * a trailing slash: RDAP links, WHOIS `Ref:` lines and replies that mention the blank forms use
+   * it. Unset: links are made from the address the client used, and replies name no URL.
+   */
+  readonly url: string | undefined;
+  /** WHOIS and RDAP queries one client address (an IPv6 client: its /64) may make per minute, counted in Redis. */
+  readonly queriesPerMinute: number;
+}
+
 export interface Config {
   readonly roles: readonly Role[];
   readonly dataDir: string;
@@ -113,6 +131,8 @@ export interface Config {
      */
     readonly metricsToken?: string;
   };
+  /** The `public` role: WHOIS over TCP and RDAP (with the blank forms) over HTTP, for anyone. */
+  readonly public: PublicService;
   readonly limits: Limits;
   readonly workerConcurrency: number;
   /**
@@ -331,6 +351,13 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       signInFirstWaitMs: readPositiveInt(env, 'CONSOLE_SIGN_IN_FIRST_WAIT_MS', 1_000),
       signInMaxWaitMs: readPositiveInt(env, 'CONSOLE_SIGN_IN_MAX_WAIT_MS', 5 * 60_000),
       ...readMetricsToken(env),
+    },
+    public: {
+      host: env['PUBLIC_HOST'] || '127.0.0.1',
+      whoisPort: readPort(env, 'WHOIS_PORT', 4343),
+      rdapPort: readPort(env, 'RDAP_PORT', 8081),
+      url: readUrl(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+      queriesPerMinute: readPositiveInt(env, 'PUBLIC_QUERIES_PER_MINUTE', 300),
     },
     limits: {
       maxMessageBytes: readPositiveInt(env, 'MAX_MESSAGE_BYTES', 10 * 1024 * 1024),

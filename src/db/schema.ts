@@ -59,7 +59,13 @@ export const orgs = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('orgs_name_idx').on(sql`lower(${t.name})`)],
+  (t) => [
+    index('orgs_name_idx').on(sql`lower(${t.name})`),
+    // Public searches by prefix (LIKE 'demo%'): a default b-tree serves LIKE only in the C
+    // collation; text_pattern_ops serves it in any.
+    index('orgs_name_pattern_idx').on(sql`lower(${t.name}) text_pattern_ops`),
+    index('orgs_handle_pattern_idx').on(t.handle.op('text_pattern_ops')),
+  ],
 );
 
 export type PhoneKind = 'office' | 'mobile' | 'fax';
@@ -93,6 +99,12 @@ export const pocs = pgTable(
   (t) => [
     index('pocs_last_name_idx').on(sql`lower(${t.lastName})`),
     index('pocs_emails_idx').using('gin', t.emails),
+    index('pocs_last_name_pattern_idx').on(sql`lower(${t.lastName}) text_pattern_ops`),
+    // `First Last`, as the public search by name reads it (src/public/directory.ts pocFullName).
+    index('pocs_full_name_pattern_idx').on(
+      sql`lower(coalesce(${t.firstName} || ' ', '') || ${t.lastName}) text_pattern_ops`,
+    ),
+    index('pocs_handle_pattern_idx').on(t.handle.op('text_pattern_ops')),
   ],
 );
 
@@ -138,6 +150,11 @@ export const customers = pgTable(
   (t) => [
     index('customers_parent_org_idx').on(t.parentOrgHandle),
     index('customers_name_idx').on(sql`lower(${t.name})`),
+    // Private customers are never found by name in public: they are not in this index either.
+    index('customers_public_name_pattern_idx')
+      .on(sql`lower(${t.name}) text_pattern_ops`)
+      .where(sql`${t.privateResidence} = false`),
+    index('customers_handle_pattern_idx').on(t.handle.op('text_pattern_ops')),
   ],
 );
 

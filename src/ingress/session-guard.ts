@@ -19,8 +19,8 @@
  */
 import type { Logger } from 'pino';
 import type { SMTPServer, SMTPServerError, SMTPServerSession } from 'smtp-server';
+import { clientKey } from '../ip/index.ts';
 import type { ErrorCode } from '../shared/index.ts';
-import { clientKey } from './client-key.ts';
 
 type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;
 

@@ -17,6 +17,7 @@ export {
   type IngressCounters,
   METRIC_PREFIX,
   type MetricsOptions,
+  type PublicCounters,
   type QueueCountsSource,
   type ReplyCounters,
   type WorkerCounters,

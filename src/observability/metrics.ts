@@ -24,6 +24,11 @@ export interface ReplyCounters {
   replyFailed(final: boolean): void;
 }
 
+/** What the public WHOIS and RDAP services report: each query by protocol, kind and outcome. */
+export interface PublicCounters {
+  queryAnswered(protocol: string, kind: string, outcome: string): void;
+}
+
 /** Job counts by BullMQ state (waiting, active, delayed, failed, ...), read on every scrape. */
 export type QueueCountsSource = () => Promise<Readonly<Record<string, number>>>;
 
@@ -32,6 +37,7 @@ export interface DaemonMetrics {
   readonly ingress: IngressCounters;
   readonly worker: WorkerCounters;
   readonly replies: ReplyCounters;
+  readonly public: PublicCounters;
   /** Reads queue depth from BullMQ at each scrape (one source per process; the last one wins). */
   watchQueue(source: QueueCountsSource): void;
   /** The Prometheus text exposition of everything above. */
@@ -50,6 +56,12 @@ export interface MetricsOptions {
    * version we accept): any other form a sender names is counted as `unknown`.
    */
   readonly knownForms?: readonly string[];
+  /** The public services' label values (src/public's closed lists); anything else is `unknown`. */
+  readonly publicLabels?: {
+    readonly protocols: readonly string[];
+    readonly kinds: readonly string[];
+    readonly outcomes: readonly string[];
+  };
 }
 
 /**
@@ -127,6 +139,16 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     registers,
   });
 
+  const publicQueries = new Counter({
+    name: `${METRIC_PREFIX}public_queries_total`,
+    help: 'WHOIS and RDAP queries answered, by protocol, kind (net, org, poc, customer, entity, search, help, templates, other) and outcome (found, not_found, bad_query, rate_limited, error).',
+    labelNames: ['protocol', 'kind', 'outcome'] as const,
+    registers,
+  });
+  const publicProtocols = new Set(options.publicLabels?.protocols ?? []);
+  const publicKinds = new Set(options.publicLabels?.kinds ?? []);
+  const publicOutcomes = new Set(options.publicLabels?.outcomes ?? []);
+
   const forms = new Set(options.knownForms ?? []);
   const outcomes: ReadonlySet<string> = new Set(TEMPLATE_OUTCOME_LABELS);
   const states: ReadonlySet<string> = new Set(QUEUE_STATE_LABELS);
@@ -193,6 +215,14 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     replies: {
       replySent: () => repliesSent.inc(),
       replyFailed: (final) => replyFailures.inc({ final: String(final) }),
+    },
+    public: {
+      queryAnswered: (protocol, kind, outcome) =>
+        publicQueries.inc({
+          protocol: closed(protocol, publicProtocols),
+          kind: closed(kind, publicKinds),
+          outcome: closed(outcome, publicOutcomes),
+        }),
     },
     watchQueue(source) {
       queueSource = source;

@@ -47,6 +47,7 @@ export {
   type ProseKey,
   REPLY_TEXTS_DIR,
   type ReplyLabels,
+  type ReplyTextOptions,
   type ReplyTexts,
   readReplyTexts,
 } from './texts.ts';

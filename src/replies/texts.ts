@@ -134,7 +134,8 @@ const PHRASE_PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
 const INCLUDES = ['plain-text-reminder', 'blank-forms'];
 const PROSE_PLACEHOLDERS: Readonly<Record<ProseKey, readonly string[]>> = {
   plainTextReminder: [],
-  blankForms: [],
+  // Where the blank forms are: `at <PUBLIC_URL>/templates/`, or the folder when no URL is set.
+  blankForms: ['forms-location'],
   rejected: INCLUDES,
   pendingReview: [],
   footer: ['submission'],
@@ -253,9 +254,24 @@ export function readReplyTexts(dir: string = REPLY_TEXTS_DIR): Result<ReplyTexts
   return ok({ phrases: phrases.value, prose: prose as Record<ProseKey, string>, refusals: refusals.value });
 }
 
+export interface ReplyTextOptions {
+  /**
+   * PUBLIC_URL: where the public HTTP listener is reached. Replies that mention the blank forms
+   * then give `<url>/templates/`; without it, the templates/ folder of this service.
+   */
+  readonly publicUrl?: string | undefined;
+}
+
 /** Start-up form: throws a ProblemError (E_REPLY_TEXTS) naming the file and line at fault. */
-export function loadReplyTexts(dir: string = REPLY_TEXTS_DIR): ReplyTexts {
+export function loadReplyTexts(dir: string = REPLY_TEXTS_DIR, options: ReplyTextOptions = {}): ReplyTexts {
   const texts = readReplyTexts(dir);
   if (!texts.ok) throw new ProblemError(texts.error);
-  return texts.value;
+  const formsLocation = options.publicUrl
+    ? `at ${options.publicUrl.replace(/\/+$/, '')}/templates/`
+    : 'in the templates/ folder of this service';
+  const prose = texts.value.prose;
+  return {
+    ...texts.value,
+    prose: { ...prose, blankForms: fill(prose.blankForms, { 'forms-location': formsLocation }) },
+  };
 }

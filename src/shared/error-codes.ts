@@ -470,6 +470,14 @@ export const ERROR_CODES = {
   },
   E_SMTP_LISTEN: { stage: 'operator', meaning: 'the SMTP address is taken or forbidden; exit 1' },
   E_CONSOLE_LISTEN: { stage: 'operator', meaning: "the console's address is taken or forbidden; exit 1" },
+  E_WHOIS_LISTEN: {
+    stage: 'operator',
+    meaning: 'the public WHOIS address (PUBLIC_HOST, WHOIS_PORT) is taken; exit 1',
+  },
+  E_RDAP_LISTEN: {
+    stage: 'operator',
+    meaning: 'the public HTTP address of RDAP and the blank forms (PUBLIC_HOST, RDAP_PORT) is taken; exit 1',
+  },
   E_OPS_LISTEN: {
     stage: 'operator',
     meaning: 'the address of /metrics, /healthz and /readyz (a process without the console) is taken; exit 1',

@@ -27,6 +27,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
   queue: ['config', 'shared'],
   replies: ['db', 'queue', 'config', 'shared'],
   ingress: ['db', 'queue', 'config', 'mail', 'ip', 'shared'],
+  public: ['registry', 'db', 'queue', 'ip', 'config', 'shared'],
   worker: [
     'mail',
     'reading',
@@ -61,6 +62,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
     'ip',
     'mail',
     'observability',
+    'public',
     'queue',
     'registry',
     'replies',

@@ -1,6 +1,7 @@
 /**
  * `hostmasterd start` when an address it must listen on is taken: every listener (SMTP, the staff
- * console, the operations endpoints of a process without the console) fails the same way, with
+ * console, the operations endpoints of a process without the console, public WHOIS and RDAP)
+ * fails the same way, with
  * one sentence on stderr naming the address and the variable to change, and exit code 1. Before,
  * a taken console port printed a stack trace and the process never exited.
  */
@@ -37,6 +38,18 @@ describe('hostmasterd start with a port already taken', () => {
       roles: ['--role', 'worker'],
       variable: 'CONSOLE_PORT',
       code: 'E_OPS_LISTEN',
+    },
+    {
+      listener: 'the public WHOIS service',
+      roles: ['--role', 'public'],
+      variable: 'WHOIS_PORT',
+      code: 'E_WHOIS_LISTEN',
+    },
+    {
+      listener: 'the public RDAP service',
+      roles: ['--role', 'public'],
+      variable: 'RDAP_PORT',
+      code: 'E_RDAP_LISTEN',
     },
   ] as const;
 

@@ -97,7 +97,7 @@ function containerPorts(service: Service): number[] {
 describe('docker-compose.yml', () => {
   it('has the stores, the one-shot migration and one service per role', () => {
     expect(Object.keys(COMPOSE.services).sort()).toEqual(
-      ['console', 'ingress', 'migrate', 'postgres', 'redis', 'worker'].sort(),
+      ['console', 'ingress', 'migrate', 'postgres', 'public', 'redis', 'worker'].sort(),
     );
     const roles = DAEMONS.flatMap(([, s]) => rolesOf(s));
     expect(roles.sort()).toEqual([...ROLES].sort());
@@ -133,6 +133,7 @@ describe('docker-compose.yml', () => {
       // Reachable from the other containers, not only from inside its own.
       expect(config.smtp.host).toBe('0.0.0.0');
       expect(config.console.host).toBe('0.0.0.0');
+      expect(config.public.host).toBe('0.0.0.0');
       expect(config.hostmasterAddresses).toEqual(['hostmaster@registry.example']);
     }
   });
@@ -144,7 +145,7 @@ describe('docker-compose.yml', () => {
     expect(() => interpolateDeep(RAW, withoutRelay)).toThrow(/REPLY_SMTP_URL/);
   });
 
-  it('publishes SMTP on the ingress and the console on the console, at the ports the config listens on', () => {
+  it('publishes SMTP on the ingress, the console on the console, WHOIS (on 43) and RDAP on the public role, at the ports the config listens on', () => {
     const ingress = COMPOSE.services['ingress']!;
     const consoleService = COMPOSE.services['console']!;
     expect(containerPorts(ingress)).toEqual([configOf(ingress).smtp.port]);
@@ -152,6 +153,10 @@ describe('docker-compose.yml', () => {
     expect(COMPOSE.services['worker']!.ports).toBeUndefined();
     expect(ingress.ports).toEqual([`${DOT_ENV['SMTP_PUBLISH_PORT']}:2525`]);
     expect(consoleService.ports).toEqual([`${DOT_ENV['CONSOLE_PUBLISH']}:8080`]);
+    const publicService = COMPOSE.services['public']!;
+    const publicConfig = configOf(publicService).public;
+    expect(containerPorts(publicService)).toEqual([publicConfig.whoisPort, publicConfig.rdapPort]);
+    expect(publicService.ports).toEqual([`43:${publicConfig.whoisPort}`, `${DOT_ENV['RDAP_PUBLISH']}:8081`]);
   });
 
   it('checks the health of every long-running service, the daemons on /readyz at CONSOLE_PORT', () => {
@@ -245,6 +250,8 @@ describe('Dockerfile', () => {
     const config = loadConfig(env, {}, '/app');
     expect(of('EXPOSE').join(' ')).toContain(`${config.smtp.port}`);
     expect(of('EXPOSE').join(' ')).toContain(`${config.console.port}`);
+    expect(of('EXPOSE').join(' ')).toContain(`${config.public.whoisPort}`);
+    expect(of('EXPOSE').join(' ')).toContain(`${config.public.rdapPort}`);
     const probe = /\/(\w+)'\)/.exec(of('HEALTHCHECK').join(' '));
     expect(OPS_PATHS.has(`/${probe?.[1]}`)).toBe(true);
   });

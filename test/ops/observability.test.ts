@@ -44,6 +44,8 @@ describe('a daemon with every role, watched by Prometheus', () => {
     const config = loadConfig({
       SMTP_PORT: String(await freePort()),
       CONSOLE_PORT: String(await freePort()),
+      WHOIS_PORT: String(await freePort()),
+      RDAP_PORT: String(await freePort()),
       REDIS_URL: redis.url,
       REPLY_SMTP_URL: sink.url,
       DATA_DIR: '/nonexistent',
@@ -74,7 +76,7 @@ describe('a daemon with every role, watched by Prometheus', () => {
     expect(daemon.opsPort).toBe(daemon.consolePort);
     const health = await getJson(daemon.opsPort, '/healthz');
     expect(health.status).toBe(200);
-    expect(health.json).toMatchObject({ status: 'ok', roles: ['ingress', 'worker', 'console'] });
+    expect(health.json).toMatchObject({ status: 'ok', roles: ['ingress', 'worker', 'console', 'public'] });
     const ready = await getJson(daemon.opsPort, '/readyz');
     expect(ready).toEqual({
       status: 200,

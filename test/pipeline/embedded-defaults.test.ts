@@ -2,14 +2,16 @@
  * The README's try-it, exactly as a newcomer runs it: `hostmasterd start` on the embedded
  * defaults (PGlite and a private redis-server under DATA_DIR, replies as .eml files in
  * DATA_DIR/outbox), `hostmasterd demo` beside it, the example mail handed over with
- * `hostmasterd submit` and sent over SMTP with nodemailer; the reply files hold the tickets and `hostmasterd outbox` shows the
- * latest decoded. SIGTERM stops it cleanly.
+ * `hostmasterd submit` and sent over SMTP with nodemailer; the reply files hold the tickets and
+ * `hostmasterd outbox` shows the latest decoded; the README's whois and RDAP lookups find the new
+ * net. SIGTERM stops it cleanly.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
+import { whois, whoisValues } from '../public/support/clients.ts';
 import { parseReply } from '../support/reply-reader.ts';
 import {
   type DaemonProcess,
@@ -67,6 +69,16 @@ describe('hostmasterd start on embedded defaults (the README example)', () => {
     expect(shown.stdout).toMatch(/^Status: APPROVED$/m);
     expect(shown.stdout).not.toMatch(/=\r?\n|=[0-9A-F]{2}/);
     expect(shown.stdout).not.toContain(DEMO_API_KEY);
+
+    // The README's lookups: the new reassignment in WHOIS and in RDAP, from the same process.
+    const looked = await whois(Number(env['WHOIS_PORT']), 'n + 198.51.100.70');
+    expect(whoisValues(looked, 'NetHandle')).toEqual([
+      'NET-198-51-100-0-1',
+      expect.stringMatching(/^NET-198-51-100-64-/),
+    ]);
+    expect(whoisValues(looked, 'CustName')).toEqual(['Acme Widgets Inc']);
+    const rdap = await fetch(`http://127.0.0.1:${env['RDAP_PORT']}/rdap/ip/198.51.100.70`);
+    expect(await rdap.json()).toMatchObject({ objectClassName: 'ip network', startAddress: '198.51.100.64' });
 
     // The next day the customer leaves: the 4.1 removal of the same net, over SMTP.
 

@@ -87,6 +87,7 @@ async function buildStack(options: StackOptions, started: Array<() => Promise<un
     ...config,
     smtp: { ...config.smtp, port: 0 },
     console: { ...config.console, port: 0 },
+    public: { ...config.public, whoisPort: 0, rdapPort: 0 },
   };
   const daemon = await startDaemon({
     config: testConfig,

@@ -55,7 +55,11 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     CONSOLE_SIGN_IN_FIRST_WAIT_MS: '3000',
     CONSOLE_SIGN_IN_MAX_WAIT_MS: '3000',
   });
-  const config: Config = { ...base, console: { ...base.console, host: '127.0.0.1', port: 0 } };
+  const config: Config = {
+    ...base,
+    console: { ...base.console, host: '127.0.0.1', port: 0 },
+    public: { ...base.public, whoisPort: 0, rdapPort: 0 },
+  };
   let daemon: Daemon | undefined;
   try {
     daemon = await startDaemon({ config, logger: createLogger({ level: 'silent' }), outboxPollMs: 200 });

@@ -29,6 +29,8 @@ export async function processEnv(env: Record<string, string>): Promise<Record<st
     DATA_DIR: dataDir,
     SMTP_PORT: String(await freePort()),
     CONSOLE_PORT: String(await freePort()),
+    WHOIS_PORT: String(await freePort()),
+    RDAP_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
     ...env,
   };

@@ -1,9 +1,9 @@
 /**
- * Which connections count as one client for the per-client connection limit: an IPv4 address, or
+ * Which clients count as one, for per-client limits (SMTP connections, public queries): an IPv4 address, or
  * an IPv6 client's /64 (one site is handed a whole /64 and can connect from any address in it,
  * so counting single IPv6 addresses would let it open connections without end).
  */
-import { formatAddress, parseAddress } from '../ip/index.ts';
+import { formatAddress, parseAddress } from './address.ts';
 
 const IPV6_SITE = (1n << 64n) - 1n;
 

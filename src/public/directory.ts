@@ -1,0 +1,370 @@
+/**
+ * The lookup layer of the public services: read-only queries on the registry's tables, each
+ * answered from an index (test/public/indexes.test.ts reads their plans), and privacy applied
+ * here, in the one place objects become their public views (views.ts): a private customer is
+ * `Private Customer` without a street, a POC's e-mail address that is also a registry account's
+ * is left out (such an address authorizes mail by its sender; publishing it would tell anyone
+ * which From addresses are ours), and tax IDs, accounts, API keys and staff are never read.
+ */
+import { and, asc, eq, inArray, like, or, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { type Executor, tables } from '../db/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import {
+  type Customer,
+  findContainingNets,
+  findCustomer,
+  findNetByHandle,
+  findOrg,
+  findPoc,
+  type Net,
+  type Org,
+  type Poc,
+  publicCustomer,
+} from '../registry/index.ts';
+import {
+  type NetMatch,
+  type PocLink,
+  type PublicCustomerRecord,
+  type PublicEntity,
+  type PublicNet,
+  type PublicOrg,
+  type PublicPoc,
+  ROLE_OF,
+} from './views.ts';
+
+const { orgs, pocs, customers, nets, orgPocs, netPocs, accountEmails } = tables;
+
+/** The most a search answers; the answer says when there were more. */
+export const SEARCH_LIMIT = 50;
+
+/** An address, a range or a CIDR: the most specific net holding all of it, and its parents. */
+export async function netsForRange(ex: Executor, range: IpRange): Promise<NetMatch | undefined> {
+  const containing = await findContainingNets(ex, range);
+  const [first, ...rest] = containing;
+  if (!first) return undefined;
+  const shown = await publicNets(ex, [first, ...rest]);
+  return { net: shown[0]!, parents: shown.slice(1) };
+}
+
+/** A net by its handle, with its parents. */
+export async function netByHandle(ex: Executor, handle: string): Promise<NetMatch | undefined> {
+  const net = await findNetByHandle(ex, handle);
+  if (!net) return undefined;
+  const chain = await findContainingNets(ex, {
+    version: net.version,
+    start: net.startAddress,
+    end: net.endAddress,
+  });
+  // The chain holds the net and everything around it; of same-range twins keep those above it.
+  const at = chain.findIndex((n) => n.handle === net.handle);
+  const parents = chain.slice(at + 1);
+  const shown = await publicNets(ex, [net, ...parents]);
+  return { net: shown[0]!, parents: shown.slice(1) };
+}
+
+export async function orgByHandle(ex: Executor, handle: string): Promise<PublicOrg | undefined> {
+  const org = await findOrg(ex, handle);
+  return org ? publicOrg(ex, org) : undefined;
+}
+
+export async function pocByHandle(ex: Executor, handle: string): Promise<PublicPoc | undefined> {
+  const poc = await findPoc(ex, handle);
+  if (!poc) return undefined;
+  const [shown] = await publicPocs(ex, [poc]);
+  return shown;
+}
+
+export async function customerByHandle(
+  ex: Executor,
+  handle: string,
+): Promise<PublicCustomerRecord | undefined> {
+  const customer = await findCustomer(ex, handle);
+  if (!customer) return undefined;
+  const upstream = await findOrg(ex, customer.parentOrgHandle);
+  return publicCustomerRecord(customer, upstream);
+}
+
+/** The nets an org holds, in address order (at most SEARCH_LIMIT + 1, so a caller can tell there were more). */
+export async function netsOfOrg(ex: Executor, orgHandle: string): Promise<PublicNet[]> {
+  const rows = await ex
+    .select()
+    .from(nets)
+    .where(eq(nets.orgHandle, orgHandle))
+    .orderBy(asc(nets.version), asc(nets.startAddress))
+    .limit(SEARCH_LIMIT + 1);
+  return publicNets(ex, rows);
+}
+
+/** What an entity search looks for: a name or a handle, exact or (ending in `*`) a prefix; any case. */
+export interface EntitySearch {
+  readonly by: 'name' | 'handle';
+  readonly text: string;
+  readonly prefix: boolean;
+}
+
+export interface SearchAnswer {
+  readonly entities: readonly PublicEntity[];
+  /** More matched than SEARCH_LIMIT. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Orgs, POCs and customers by name or handle. A private customer is never found by name: its
+ * name is not published, so a search must not confirm it either.
+ */
+export async function searchEntities(ex: Executor, search: EntitySearch): Promise<SearchAnswer> {
+  const limit = SEARCH_LIMIT + 1;
+  const lower = search.text.toLowerCase();
+  const upper = search.text.toUpperCase();
+  const matchLower = (column: SQL): SQL =>
+    search.prefix ? like(column, likePrefix(lower)) : sql`${column} = ${lower}`;
+  const matchHandle = (column: PgColumn): SQL =>
+    search.prefix ? like(column, likePrefix(upper)) : eq(column, upper);
+  const [orgRows, pocRows, customerRows] =
+    search.by === 'handle'
+      ? await Promise.all([
+          ex.select().from(orgs).where(matchHandle(orgs.handle)).orderBy(asc(orgs.handle)).limit(limit),
+          ex.select().from(pocs).where(matchHandle(pocs.handle)).orderBy(asc(pocs.handle)).limit(limit),
+          ex
+            .select()
+            .from(customers)
+            .where(matchHandle(customers.handle))
+            .orderBy(asc(customers.handle))
+            .limit(limit),
+        ])
+      : await Promise.all([
+          ex
+            .select()
+            .from(orgs)
+            .where(matchLower(sql`lower(${orgs.name})`))
+            .orderBy(asc(orgs.handle))
+            .limit(limit),
+          ex
+            .select()
+            .from(pocs)
+            .where(or(matchLower(sql`lower(${pocs.lastName})`), matchLower(pocFullName())))
+            .orderBy(asc(pocs.handle))
+            .limit(limit),
+          ex
+            .select()
+            .from(customers)
+            // A literal `false`, not a parameter: the partial index's predicate must match in every plan.
+            .where(and(sql`${customers.privateResidence} = false`, matchLower(sql`lower(${customers.name})`)))
+            .orderBy(asc(customers.handle))
+            .limit(limit),
+        ]);
+  const upstreams = await orgsByHandle(
+    ex,
+    customerRows.map((c) => c.parentOrgHandle),
+  );
+  const found: PublicEntity[] = [
+    ...(await Promise.all(orgRows.slice(0, limit).map((o) => publicOrg(ex, o)))),
+    ...(await publicPocs(ex, pocRows)),
+    ...customerRows.map((c) => publicCustomerRecord(c, upstreams.get(c.parentOrgHandle))),
+  ];
+  return { entities: found.slice(0, SEARCH_LIMIT), truncated: found.length > SEARCH_LIMIT };
+}
+
+/** `First Last` (or the role's name), lower-cased: the expression `pocs_full_name_pattern_idx` is built on. */
+export function pocFullName(): SQL {
+  return sql`lower(coalesce(${pocs.firstName} || ' ', '') || ${pocs.lastName})`;
+}
+
+/** `50%_off` must match literally in a LIKE pattern. */
+function likePrefix(text: string): string {
+  return `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/* ---------- rows to public views ---------- */
+
+async function orgsByHandle(ex: Executor, handles: readonly string[]): Promise<Map<string, Org>> {
+  const wanted = [...new Set(handles)];
+  if (wanted.length === 0) return new Map();
+  const rows = await ex.select().from(orgs).where(inArray(orgs.handle, wanted));
+  return new Map(rows.map((o) => [o.handle, o]));
+}
+
+async function publicOrg(ex: Executor, org: Org): Promise<PublicOrg> {
+  const links = await ex
+    .select({ pocHandle: orgPocs.pocHandle, role: orgPocs.role })
+    .from(orgPocs)
+    .where(eq(orgPocs.orgHandle, org.handle))
+    .orderBy(asc(orgPocs.role), asc(orgPocs.pocHandle));
+  return {
+    kind: 'org',
+    handle: org.handle,
+    name: org.name,
+    street: org.street,
+    city: org.city,
+    state: org.state,
+    postalCode: org.postalCode,
+    country: org.country,
+    referralServer: org.referralServer,
+    comments: org.publicComments,
+    registered: org.createdAt,
+    updated: org.updatedAt,
+    pocs: (await pocLinks(ex, links)).map((l) => l.shown),
+  };
+}
+
+/** Each link with its POC as published (a link to a POC that is gone is left out). */
+async function pocLinks<L extends { pocHandle: string; role: keyof typeof ROLE_OF }>(
+  ex: Executor,
+  links: readonly L[],
+): Promise<Array<{ link: L; shown: PocLink }>> {
+  if (links.length === 0) return [];
+  const rows = await ex
+    .select()
+    .from(pocs)
+    .where(
+      inArray(
+        pocs.handle,
+        links.map((l) => l.pocHandle),
+      ),
+    );
+  const shown = new Map((await publicPocs(ex, rows)).map((p) => [p.handle, p]));
+  return links.flatMap((link) => {
+    const poc = shown.get(link.pocHandle);
+    return poc ? [{ link, shown: { role: ROLE_OF[link.role], poc } }] : [];
+  });
+}
+
+/** POCs as published: without the addresses that are also a registry account's. */
+async function publicPocs(ex: Executor, rows: readonly Poc[]): Promise<PublicPoc[]> {
+  const addresses = [...new Set(rows.flatMap((p) => p.emails.map((e) => e.toLowerCase())))];
+  const accountAddresses =
+    addresses.length === 0
+      ? new Set<string>()
+      : new Set(
+          (
+            await ex
+              .selectDistinct({ email: accountEmails.email })
+              .from(accountEmails)
+              .where(inArray(accountEmails.email, addresses))
+          ).map((r) => r.email),
+        );
+  return rows.map((poc) => ({
+    kind: 'poc',
+    handle: poc.handle,
+    contactType: poc.kind,
+    name: poc.kind === 'person' && poc.firstName ? `${poc.lastName}, ${poc.firstName}` : poc.lastName,
+    fullName: poc.kind === 'person' && poc.firstName ? `${poc.firstName} ${poc.lastName}` : poc.lastName,
+    company: poc.company,
+    street: poc.street,
+    city: poc.city,
+    state: poc.state,
+    postalCode: poc.postalCode,
+    country: poc.country,
+    phones: poc.phones,
+    emails: poc.emails.filter((e) => !accountAddresses.has(e.toLowerCase())),
+    comments: poc.publicComments,
+    registered: poc.createdAt,
+    updated: poc.updatedAt,
+  }));
+}
+
+function publicCustomerRecord(customer: Customer, upstream: Org | undefined): PublicCustomerRecord {
+  const shown = publicCustomer(customer, upstream);
+  return {
+    kind: 'customer',
+    handle: shown.handle,
+    name: shown.name,
+    isPrivate: customer.privateResidence,
+    street: shown.street,
+    city: shown.city,
+    state: shown.state,
+    postalCode: shown.postalCode,
+    country: shown.country,
+    upstream: { handle: customer.parentOrgHandle, name: upstream?.name ?? customer.parentOrgHandle },
+    // A private customer's comments are its own words about itself: not published either.
+    comments: customer.privateResidence ? [] : customer.publicComments,
+    registered: customer.createdAt,
+    updated: customer.updatedAt,
+  };
+}
+
+/** Nets with their holders, parents' names and POCs, a few statements for the whole list. */
+async function publicNets(ex: Executor, rows: readonly Net[]): Promise<PublicNet[]> {
+  if (rows.length === 0) return [];
+  const orgHandles = rows.flatMap((n) => (n.orgHandle ? [n.orgHandle] : []));
+  const customerHandles = [...new Set(rows.flatMap((n) => (n.customerHandle ? [n.customerHandle] : [])))];
+  const parentHandles = [...new Set(rows.flatMap((n) => (n.parentHandle ? [n.parentHandle] : [])))];
+  const [customerRows, parentRows, linkRows] = await Promise.all([
+    customerHandles.length === 0
+      ? Promise.resolve([])
+      : ex.select().from(customers).where(inArray(customers.handle, customerHandles)),
+    parentHandles.length === 0
+      ? Promise.resolve([])
+      : ex
+          .select({ handle: nets.handle, name: nets.name })
+          .from(nets)
+          .where(inArray(nets.handle, parentHandles)),
+    ex
+      .select({ netHandle: netPocs.netHandle, pocHandle: netPocs.pocHandle, role: netPocs.role })
+      .from(netPocs)
+      .where(
+        inArray(
+          netPocs.netHandle,
+          rows.map((n) => n.handle),
+        ),
+      )
+      .orderBy(asc(netPocs.role), asc(netPocs.pocHandle)),
+  ]);
+  const customerOf = new Map(customerRows.map((c) => [c.handle, c]));
+  const upstreamHandles = [...new Set(customerRows.map((c) => c.parentOrgHandle))];
+  const [orgOf, upstreamLinkRows] = await Promise.all([
+    orgsByHandle(ex, [...orgHandles, ...upstreamHandles]),
+    // A simple reassignment has no POCs of its own: its customer is answered for by the
+    // upstream's POCs (src/registry/README.md), so those are the net's contacts.
+    upstreamHandles.length === 0
+      ? Promise.resolve([])
+      : ex
+          .select({ orgHandle: orgPocs.orgHandle, pocHandle: orgPocs.pocHandle, role: orgPocs.role })
+          .from(orgPocs)
+          .where(inArray(orgPocs.orgHandle, upstreamHandles))
+          .orderBy(asc(orgPocs.role), asc(orgPocs.pocHandle)),
+  ]);
+  const parentName = new Map(parentRows.map((p) => [p.handle, p.name]));
+  const [links, upstreamLinks] = await Promise.all([pocLinks(ex, linkRows), pocLinks(ex, upstreamLinkRows)]);
+  return rows.map((net) => {
+    const org = net.orgHandle ? orgOf.get(net.orgHandle) : undefined;
+    const customer = net.customerHandle ? customerOf.get(net.customerHandle) : undefined;
+    const shownCustomer = customer
+      ? publicCustomerRecord(customer, orgOf.get(customer.parentOrgHandle))
+      : undefined;
+    const holder = org
+      ? { kind: 'org' as const, handle: org.handle, name: org.name, country: org.country }
+      : shownCustomer
+        ? {
+            kind: 'customer' as const,
+            handle: shownCustomer.handle,
+            name: shownCustomer.name,
+            country: shownCustomer.country,
+          }
+        : undefined;
+    const ownLinks = links.filter((l) => l.link.netHandle === net.handle).map((l) => l.shown);
+    const inherited = customer
+      ? upstreamLinks.filter((l) => l.link.orgHandle === customer.parentOrgHandle).map((l) => l.shown)
+      : [];
+    return {
+      kind: 'net',
+      handle: net.handle,
+      name: net.name,
+      version: net.version,
+      start: net.startAddress,
+      end: net.endAddress,
+      type: net.type,
+      parent: net.parentHandle
+        ? { handle: net.parentHandle, name: parentName.get(net.parentHandle) ?? net.parentHandle }
+        : undefined,
+      originAs: net.originAs,
+      holder,
+      referralServer: org?.referralServer ?? null,
+      comments: net.publicComments,
+      registered: net.createdAt,
+      updated: net.updatedAt,
+      pocs: ownLinks.length > 0 ? ownLinks : inherited,
+    };
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * The public room: what anyone may look up. WHOIS over TCP (RFC 3912) and RDAP over HTTP
+ * (RFC 9082/9083, under /rdap/), both answered from the registry's tables as templates left
+ * them, with the blank forms under /templates/ on the same HTTP listener. Read-only: nothing
+ * here writes to the registry. The `public` role of `hostmasterd start` runs it.
+ */
+import type { FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
+import type { PublicService } from '../config/index.ts';
+import type { Executor } from '../db/index.ts';
+import { type RedisLocation, redisOptionsFor } from '../queue/index.ts';
+import type { Logger } from '../shared/index.ts';
+import { type PublicHttpServer, type PublicRoute, startPublicHttp } from './http-server.ts';
+import type { PublicMetrics } from './metrics.ts';
+import { type QueryLimiter, redisQueryLimiter } from './query-limit.ts';
+import type { RdapContext } from './rdap.ts';
+import { rdapRoutes } from './rdap-routes.ts';
+import { templatesRoutes } from './templates-routes.ts';
+import { startWhoisServer, type WhoisServer } from './whois-server.ts';
+
+export {
+  customerByHandle,
+  type EntitySearch,
+  netByHandle,
+  netsForRange,
+  netsOfOrg,
+  orgByHandle,
+  pocByHandle,
+  SEARCH_LIMIT,
+  searchEntities,
+} from './directory.ts';
+export type { PublicHttpServer, PublicRoute } from './http-server.ts';
+export {
+  PUBLIC_PROTOCOLS,
+  type PublicMetrics,
+  type PublicProtocol,
+  QUERY_KINDS,
+  QUERY_OUTCOMES,
+  type QueryKind,
+  type QueryOutcome,
+} from './metrics.ts';
+export type { QueryLimiter } from './query-limit.ts';
+export type * from './views.ts';
+export { answerWhois } from './whois.ts';
+
+export interface PublicOptions {
+  readonly settings: PublicService;
+  readonly db: Executor;
+  readonly redis: RedisLocation;
+  readonly logger: Logger;
+  readonly metrics: PublicMetrics;
+  /** More pages on the public HTTP listener (each a plugin under its prefix). */
+  readonly extraRoutes?: readonly PublicRoute[];
+  /** Tests: count queries elsewhere (or not at all). */
+  readonly limiter?: QueryLimiter;
+}
+
+export interface PublicServices {
+  readonly whoisPort: number;
+  readonly rdapPort: number;
+  close(): Promise<void>;
+}
+
+/** A host as a URL writes it: an IPv6 address in brackets. */
+function urlHost(address: string): string {
+  const plain = address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+  return plain.includes(':') ? `[${plain}]` : plain;
+}
+
+/** A Host header is the client's to write: used in links only when it is a plain host[:port]. */
+const PLAIN_HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+export async function startPublicServices(options: PublicOptions): Promise<PublicServices> {
+  const { settings, db, logger, metrics } = options;
+  const stops: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+  try {
+    let limiter = options.limiter;
+    if (!limiter) {
+      const redis = new Redis({ ...redisOptionsFor(options.redis), maxRetriesPerRequest: 1 });
+      redis.on('error', () => {
+        // ioredis reconnects by itself; an unanswered count lets the query through (query-limit.ts).
+      });
+      stops.push(async () => redis.disconnect());
+      limiter = redisQueryLimiter(redis, settings.queriesPerMinute);
+    }
+    const publicUrl = settings.url;
+    let rdapPort = settings.rdapPort;
+    const port43 = (local: string | undefined) =>
+      publicUrl ? new URL(publicUrl).hostname : (local ?? settings.host).replace(/^::ffff:/i, '');
+    const context = (request: FastifyRequest): RdapContext => {
+      const host = request.headers.host;
+      const base =
+        publicUrl ??
+        `http://${host && PLAIN_HOST.test(host) ? host : `${urlHost(request.socket.localAddress ?? settings.host)}:${rdapPort}`}`;
+      return { base: `${base}/rdap`, port43: port43(request.socket.localAddress) };
+    };
+    const http: PublicHttpServer = await startPublicHttp({
+      host: settings.host,
+      port: settings.rdapPort,
+      routes: [
+        { prefix: '/rdap', register: (app) => rdapRoutes(app, { db, limiter, metrics, context }) },
+        { register: (app) => templatesRoutes(app, { metrics }) },
+        ...(options.extraRoutes ?? []),
+      ],
+    });
+    stops.push(() => http.close());
+    rdapPort = http.port;
+    const whois: WhoisServer = await startWhoisServer({
+      host: settings.host,
+      port: settings.whoisPort,
+      db,
+      limiter,
+      metrics,
+      logger,
+      rdapBase: (local) => `${publicUrl ?? `http://${urlHost(local ?? settings.host)}:${rdapPort}`}/rdap`,
+    });
+    stops.push(() => whois.close());
+    return { whoisPort: whois.port, rdapPort: http.port, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * RDAP queries (RFC 9082) under /rdap/ of the public HTTP listener: /ip/{address},
+ * /ip/{prefix}/{length}, /entity/{handle}, /entities?fn= and ?handle=, /help. Every answer is
+ * `application/rdap+json`, open to any origin (CORS), and HEAD works as GET without a body.
+ * Errors are RFC 9083 error objects with the status they name.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Executor } from '../db/index.ts';
+import { parseRange } from '../ip/index.ts';
+import { CUSTOMER_HANDLE, ORG_HANDLE, POC_HANDLE } from '../shared/index.ts';
+import { type EntitySearch, netsForRange, netsOfOrg, searchEntities } from './directory.ts';
+import type { PublicMetrics, QueryKind, QueryOutcome } from './metrics.ts';
+import { limitSentence, type QueryLimiter } from './query-limit.ts';
+import {
+  entityObject,
+  errorObject,
+  type JsonObject,
+  netObject,
+  RDAP_CONFORMANCE,
+  RDAP_HELP,
+  RDAP_MEDIA_TYPE,
+  type RdapContext,
+  TERMS_NOTICE,
+  topLevel,
+} from './rdap.ts';
+import { entityByHandle } from './whois.ts';
+
+export interface RdapRoutesOptions {
+  readonly db: Executor;
+  readonly limiter: QueryLimiter;
+  readonly metrics: PublicMetrics;
+  /** Where RDAP answers for this request (PUBLIC_URL's /rdap, or the address the client used). */
+  context(request: FastifyRequest): RdapContext;
+}
+
+/** RFC 9082 leaves the length of a search pattern to the server: this keeps "a*" from listing everyone. */
+const MIN_SEARCH_CHARACTERS = 2;
+
+export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOptions): Promise<void> {
+  const { db, limiter, metrics } = options;
+
+  const send = (
+    reply: FastifyReply,
+    status: number,
+    body: JsonObject,
+    kind: QueryKind,
+    outcome: QueryOutcome,
+  ) => {
+    metrics.queryAnswered('rdap', kind, outcome);
+    return reply.code(status).type(RDAP_MEDIA_TYPE).send(JSON.stringify(body));
+  };
+  const problem = (
+    reply: FastifyReply,
+    status: number,
+    title: string,
+    description: string,
+    kind: QueryKind,
+  ) =>
+    send(
+      reply,
+      status,
+      errorObject(status, title, description),
+      kind,
+      status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : status >= 500 ? 'error' : 'bad_query',
+    );
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+    if (request.method === 'OPTIONS') return;
+    const allowance = await limiter.admit(request.socket.remoteAddress);
+    if (!allowance.allowed) {
+      reply.header('retry-after', String(allowance.retryAfterSeconds));
+      return problem(reply, 429, 'Too Many Requests', `${limitSentence(allowance)}.`, 'other');
+    }
+  });
+  app.setErrorHandler((error, request, reply) => {
+    request.log.error({ err: error }, 'RDAP query failed');
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return problem(
+        reply,
+        status,
+        'Bad Request',
+        error instanceof Error ? error.message : 'a bad request',
+        'other',
+      );
+    }
+    return problem(
+      reply,
+      500,
+      'Internal Server Error',
+      'The registry could not answer just now; try again shortly.',
+      'other',
+    );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    problem(
+      reply,
+      404,
+      'Not Found',
+      `Nothing is served at ${request.url.split('?')[0]}; see /rdap/help.`,
+      'other',
+    ),
+  );
+  app.options('/*', async (_request, reply) =>
+    reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET, HEAD, OPTIONS')
+      .header('access-control-allow-headers', 'Accept, Content-Type')
+      .send(),
+  );
+
+  app.get('/help', async (_request, reply) => send(reply, 200, RDAP_HELP, 'help', 'found'));
+
+  const ipQuery = async (request: FastifyRequest, reply: FastifyReply, text: string) => {
+    const range = parseRange(text);
+    if (!range.ok || /[\s-]/.test(text)) {
+      return problem(
+        reply,
+        400,
+        'Bad Request',
+        `"${text}" is not an IP address or prefix (192.0.2.1, 192.0.2.0/24)`,
+        'net',
+      );
+    }
+    const match = await netsForRange(db, range.value);
+    if (!match) return problem(reply, 404, 'Not Found', `No network holds ${text}.`, 'net');
+    const context = options.context(request);
+    const holder = match.net.holder
+      ? await entityByHandle(db, match.net.holder.kind, match.net.holder.handle)
+      : undefined;
+    const body = netObject(match.net, context, {
+      ...(holder ? { holder } : {}),
+      ...(match.parents[0] ? { parent: match.parents[0] } : {}),
+    });
+    return send(reply, 200, topLevel(body), 'net', 'found');
+  };
+  app.get<{ Params: { address: string } }>('/ip/:address', (request, reply) =>
+    ipQuery(request, reply, request.params.address),
+  );
+  app.get<{ Params: { prefix: string; length: string } }>('/ip/:prefix/:length', (request, reply) =>
+    ipQuery(request, reply, `${request.params.prefix}/${request.params.length}`),
+  );
+
+  app.get<{ Params: { handle: string } }>('/entity/:handle', async (request, reply) => {
+    const handle = request.params.handle.toUpperCase();
+    const kind = POC_HANDLE.test(handle)
+      ? 'poc'
+      : CUSTOMER_HANDLE.test(handle)
+        ? 'customer'
+        : ORG_HANDLE.test(handle)
+          ? 'org'
+          : undefined;
+    const entity = kind ? await entityByHandle(db, kind, handle) : undefined;
+    if (!kind || !entity)
+      return problem(reply, 404, 'Not Found', `No entity has the handle ${request.params.handle}.`, 'entity');
+    const context = options.context(request);
+    const nets = entity.kind === 'org' ? await netsOfOrg(db, entity.handle) : [];
+    return send(reply, 200, topLevel(entityObject(entity, context, nets.slice(0, 50))), kind, 'found');
+  });
+
+  app.get<{ Querystring: { fn?: string; handle?: string } }>('/entities', async (request, reply) => {
+    const { fn, handle } = request.query;
+    const asked = fn ?? handle;
+    if (asked === undefined || (fn !== undefined && handle !== undefined)) {
+      return problem(reply, 400, 'Bad Request', 'Search with one of fn= (a name) or handle=.', 'search');
+    }
+    const search = searchPattern(fn !== undefined ? 'name' : 'handle', asked);
+    if (!search.ok) return problem(reply, 400, 'Bad Request', search.reason, 'search');
+    const found = await searchEntities(db, search.value);
+    const context = options.context(request);
+    const notices = found.truncated
+      ? [
+          {
+            title: 'Search Policy',
+            type: 'result set truncated due to excessive load',
+            description: ['Only the first results are listed; narrow the search.'],
+          },
+        ]
+      : [];
+    return send(
+      reply,
+      200,
+      {
+        rdapConformance: [...RDAP_CONFORMANCE],
+        notices: [TERMS_NOTICE, ...notices],
+        entitySearchResults: found.entities.map((e) => entityObject(e, context)),
+      },
+      'search',
+      found.entities.length > 0 ? 'found' : 'not_found',
+    );
+  });
+
+  for (const unsupported of [
+    '/autnum/*',
+    '/domain/*',
+    '/nameserver/*',
+    '/domains',
+    '/nameservers',
+    '/ips',
+    '/autnums',
+  ]) {
+    app.get(unsupported, async (_request, reply) =>
+      problem(
+        reply,
+        501,
+        'Not Implemented',
+        'Only IP networks and entities are registered here; see /rdap/help.',
+        'other',
+      ),
+    );
+  }
+}
+
+type Pattern = { ok: true; value: EntitySearch } | { ok: false; reason: string };
+
+/** RFC 9082 section 4.1 partial matching: a `*` at the end only. */
+export function searchPattern(by: 'name' | 'handle', raw: string): Pattern {
+  const text = raw.trim();
+  const prefix = text.endsWith('*');
+  const body = prefix ? text.slice(0, -1) : text;
+  if (body.includes('*')) return { ok: false, reason: 'A * may only end a search pattern (Demo*).' };
+  if (body.length < MIN_SEARCH_CHARACTERS) {
+    return {
+      ok: false,
+      reason: `A search needs at least ${MIN_SEARCH_CHARACTERS} characters besides the *.`,
+    };
+  }
+  if (body.length > 200) return { ok: false, reason: 'A search pattern is at most 200 characters.' };
+  return { ok: true, value: { by, text: body, prefix } };
+}

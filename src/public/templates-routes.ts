@@ -1,0 +1,55 @@
+/**
+ * The blank forms over HTTP: /templates/ lists every form we accept (the files of `templates/`,
+ * which the parser's definitions are tested against), /templates/NAME.txt serves one. Only the
+ * names found in that folder at start are served: a path is never built from what was asked.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { PublicMetrics } from './metrics.ts';
+
+export const BLANK_FORMS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
+
+export interface TemplatesRoutesOptions {
+  readonly metrics: PublicMetrics;
+  /** The folder of blank forms (tests may point elsewhere). */
+  readonly dir?: string;
+}
+
+/** The blank forms by file name, read once. */
+export function readBlankForms(dir: string = BLANK_FORMS_DIR): ReadonlyMap<string, string> {
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && /^ARIN-[A-Za-z0-9.-]+\.txt$/.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+  return new Map(names.map((name) => [name, readFileSync(path.join(dir, name), 'utf8')]));
+}
+
+export async function templatesRoutes(app: FastifyInstance, options: TemplatesRoutesOptions): Promise<void> {
+  const forms = readBlankForms(options.dir);
+  const listing = [
+    'Blank registration templates: fill one in, keep everything from the "Template:" line to',
+    '"END OF TEMPLATE", and mail it to the hostmaster address (up to 10 in one message).',
+    '',
+    ...forms.keys(),
+    '',
+  ].join('\n');
+  app.get('/templates', async (_request, reply) => reply.redirect('/templates/', 301));
+  app.get('/templates/', async (_request, reply) => {
+    options.metrics.queryAnswered('rdap', 'templates', 'found');
+    return reply.type('text/plain; charset=utf-8').header('access-control-allow-origin', '*').send(listing);
+  });
+  app.get<{ Params: { name: string } }>('/templates/:name', async (request, reply) => {
+    const form = forms.get(request.params.name);
+    if (form === undefined) {
+      options.metrics.queryAnswered('rdap', 'templates', 'not_found');
+      return reply
+        .code(404)
+        .type('text/plain; charset=utf-8')
+        .send(`No blank form is called ${JSON.stringify(request.params.name)}; the list is at /templates/\n`);
+    }
+    options.metrics.queryAnswered('rdap', 'templates', 'found');
+    return reply.type('text/plain; charset=utf-8').header('access-control-allow-origin', '*').send(form);
+  });
+}

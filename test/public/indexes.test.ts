@@ -1,0 +1,153 @@
+/**
+ * Every statement a public lookup sends is answered from an index, never by reading a table
+ * through: each is recorded with its parameters as sent and EXPLAINed by PostgreSQL, on a
+ * registry of some thousands of rows per table, with sequential scans priced out
+ * (`enable_seqscan = off`), so a Seq Scan left in a plan, or an index read whole without a
+ * condition, means no index can serve the statement.
+ */
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DatabaseHandle, openDatabase } from '../../src/db/index.ts';
+import { parseRange } from '../../src/ip/index.ts';
+import {
+  customerByHandle,
+  netByHandle,
+  netsForRange,
+  netsOfOrg,
+  orgByHandle,
+  pocByHandle,
+  searchEntities,
+} from '../../src/public/index.ts';
+import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { createPostgresDatabase } from '../support/databases.ts';
+import {
+  recordStatements,
+  type SentStatement,
+  type StatementRecorder,
+} from '../support/statement-recorder.ts';
+import { lookupSeed } from './support/clients.ts';
+
+/** Rows of each kind beside the seeds: enough that a plan's choices are those of a registry. */
+const BULK = 4_000;
+
+interface PlanNode {
+  readonly 'Node Type': string;
+  readonly 'Relation Name'?: string;
+  readonly 'Index Name'?: string;
+  readonly 'Index Cond'?: string;
+  readonly Plans?: readonly PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+describe('public lookups on PostgreSQL', () => {
+  let url: string;
+  let database: DatabaseHandle;
+  let recorder: StatementRecorder;
+  let explainer: pg.Client;
+
+  beforeAll(async () => {
+    url = await createPostgresDatabase();
+    database = await openDatabase({ kind: 'postgres', url }, { migrate: false });
+    for (const file of [DEMO_SEED, lookupSeed('rwhois://rwhois.referral.example:4321')]) {
+      const doc = validateSeed(file);
+      if (!doc.ok) throw new Error(doc.error.map((p) => p.message).join('; '));
+      const seeded = await seedRegistry(database.db, doc.value);
+      if (!seeded.ok) throw new Error(seeded.error.message);
+    }
+    // Bulk: orgs, person POCs linked to them, customers (a third private), accounts, and per org
+    // a /28 of 10.0.0.0/8 as a direct allocation with a simple reassignment inside it.
+    await database.db.execute(sql`
+      insert into orgs (handle, name, city, country)
+        select 'BULK' || i || '-1', 'Bulk Org ' || i, 'Town', 'US' from generate_series(1, ${sql.raw(String(BULK))}) i;
+      insert into pocs (handle, kind, last_name, first_name, emails)
+        select 'BULK' || i || '-ARIN', 'person', 'Surname' || i, 'Given' || i, array['p' || i || '@bulk.example']
+        from generate_series(1, ${sql.raw(String(BULK))}) i;
+      insert into org_pocs (org_handle, poc_handle, role)
+        select 'BULK' || i || '-1', 'BULK' || i || '-ARIN', 'tech' from generate_series(1, ${sql.raw(String(BULK))}) i;
+      insert into customers (handle, parent_org_handle, name, city, country, private_residence)
+        select 'C' || (90000000 + i), 'BULK' || i || '-1', 'Bulk Customer ' || i, 'Town', 'US', i % 3 = 0
+        from generate_series(1, ${sql.raw(String(BULK))}) i;
+      insert into nets (handle, name, version, start_address, end_address, type, org_handle)
+        select 'NET-10-BULK-' || i, 'BULK-' || i, 4, 167772160 + i * 16, 167772160 + i * 16 + 15,
+               'direct_allocation', 'BULK' || i || '-1'
+        from generate_series(1, ${sql.raw(String(BULK))}) i;
+      insert into nets (handle, name, version, start_address, end_address, type, parent_handle, customer_handle)
+        select 'NET-10-BULK-' || i || '-C', 'BULK-C-' || i, 4, 167772160 + i * 16, 167772160 + i * 16 + 7,
+               'simple_reassignment', 'NET-10-BULK-' || i, 'C' || (90000000 + i)
+        from generate_series(1, ${sql.raw(String(BULK))}) i;
+      insert into accounts (name) select 'bulk-' || i from generate_series(1, ${sql.raw(String(BULK))}) i;
+      insert into account_emails (account_id, email)
+        select id, name || '@accounts.example' from accounts where name like 'bulk-%';
+      insert into net_pocs (net_handle, poc_handle, role)
+        select 'NET-10-BULK-' || i, 'BULK' || i || '-ARIN', 'abuse' from generate_series(1, ${sql.raw(String(BULK))}) i;
+    `);
+    await database.db.execute(sql`analyze`);
+    recorder = recordStatements();
+    explainer = new pg.Client({ connectionString: url });
+    await explainer.connect();
+    await explainer.query('set enable_seqscan = off');
+  }, 180_000);
+
+  afterAll(async () => {
+    recorder?.restore();
+    await explainer?.end();
+    await database?.close();
+  });
+
+  const range = (text: string) => {
+    const parsed = parseRange(text);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    return parsed.value;
+  };
+
+  const lookups: ReadonlyArray<readonly [string, (db: DatabaseHandle['db']) => Promise<unknown>]> = [
+    ['an IPv4 address', (db) => netsForRange(db, range('10.0.1.3'))],
+    ["a private customer's address", (db) => netsForRange(db, range('198.51.100.20'))],
+    ['an IPv6 prefix', (db) => netsForRange(db, range('2001:db8:100::/48'))],
+    ['a net by handle', (db) => netByHandle(db, 'NET-198-51-100-192-1')],
+    ['an org', (db) => orgByHandle(db, 'BULK77-1')],
+    ["an org's nets", (db) => netsOfOrg(db, 'DEMOISP-1')],
+    ['a POC', (db) => pocByHandle(db, 'DEMO1-ARIN')],
+    ['a customer', (db) => customerByHandle(db, 'C00000101')],
+    ['names by prefix', (db) => searchEntities(db, { by: 'name', text: 'Bulk Org 12', prefix: true })],
+    [
+      'a POC by full name',
+      (db) => searchEntities(db, { by: 'name', text: 'given12 surname12', prefix: false }),
+    ],
+    ['customers by name', (db) => searchEntities(db, { by: 'name', text: 'bulk customer 4', prefix: true })],
+    ['handles by prefix', (db) => searchEntities(db, { by: 'handle', text: 'BULK12', prefix: true })],
+    ['a handle exactly', (db) => searchEntities(db, { by: 'handle', text: 'OTHERISP-1', prefix: false })],
+  ];
+
+  it.each(lookups)('answers %s from indexes', async (_what, lookup) => {
+    const { result, sent } = await recorder.withValues(() => lookup(database.db));
+    expect(result).toBeTruthy();
+    expect(sent.length).toBeGreaterThan(0);
+    for (const statement of sent) {
+      const plan = await explain(statement);
+      // A Seq Scan reads the table through; an index scan without a condition reads the whole
+      // index in order (what the planner does when sequential scans are priced out): both
+      // visit every row.
+      const readsEverything = nodes(plan).filter(
+        (n) =>
+          n['Node Type'] === 'Seq Scan' || (/Index/.test(n['Node Type']) && n['Index Cond'] === undefined),
+      );
+      expect(
+        readsEverything.map((n) => `${n['Node Type']} ${n['Relation Name'] ?? n['Index Name'] ?? ''}`),
+        statement.text,
+      ).toEqual([]);
+    }
+  });
+
+  async function explain(statement: SentStatement): Promise<PlanNode> {
+    const { rows } = await explainer.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+      `explain (format json) ${statement.text}`,
+      [...statement.values],
+    );
+    return rows[0]!['QUERY PLAN'][0].Plan;
+  }
+});

@@ -16,6 +16,8 @@ export interface IngressCounters {
 export interface WorkerCounters {
   templateHandled(form: string, outcome: string): void;
   jobFinished(seconds: number, ok: boolean): void;
+  /** The annual POC validation: a mail queued (`sent`), `answered`, `expired` unanswered, `bounced`. */
+  validationEvent(event: string): void;
 }
 
 /** What the outbox sender reports: replies delivered and delivery attempts that failed. */
@@ -60,6 +62,8 @@ export interface MetricsOptions {
 export const UNKNOWN_LABEL = 'unknown';
 export const TEMPLATE_OUTCOME_LABELS = ['approved', 'rejected', 'pending_review'] as const;
 /** BullMQ's job states (Queue#getJobCounts). */
+/** The validation room's events (src/validation/metrics.ts names the same four). */
+export const VALIDATION_EVENT_LABELS = ['sent', 'answered', 'expired', 'bounced'] as const;
 export const QUEUE_STATE_LABELS = [
   'active',
   'completed',
@@ -127,6 +131,14 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     registers,
   });
 
+  const validations = new Counter({
+    name: `${METRIC_PREFIX}poc_validations_total`,
+    help: 'Annual POC validation: mails queued (event="sent"), answered (by mail, page, template or staff), expired unanswered after 60 days, bounced (an address flagged).',
+    labelNames: ['event'] as const,
+    registers,
+  });
+  const validationEvents: ReadonlySet<string> = new Set(VALIDATION_EVENT_LABELS);
+
   const forms = new Set(options.knownForms ?? []);
   const outcomes: ReadonlySet<string> = new Set(TEMPLATE_OUTCOME_LABELS);
   const states: ReadonlySet<string> = new Set(QUEUE_STATE_LABELS);
@@ -189,6 +201,7 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
       templateHandled: (form, outcome) =>
         templates.inc({ form: closed(form, forms), outcome: closed(outcome, outcomes) }),
       jobFinished: (seconds, ok) => jobSeconds.observe({ result: ok ? 'ok' : 'failed' }, seconds),
+      validationEvent: (event) => validations.inc({ event: closed(event, validationEvents) }),
     },
     replies: {
       replySent: () => repliesSent.inc(),

@@ -14,6 +14,7 @@ export {
   HEADER_TEMPLATE,
   HEADER_TICKET,
 } from './compose.ts';
+export { oneLine } from './layout.ts';
 export {
   type IncomingMailFacts,
   type NoReplyReason,
@@ -22,6 +23,7 @@ export {
   whyNotAnswerable,
 } from './loop-rules.ts';
 export { notificationMessageId, replyMessageId } from './message-id.ts';
+export { crlfLines, renderTextMail, type TextMail, type TextMailHeaders } from './mime.ts';
 export { composeNotification, type NotificationRequest, type NotifyOptions } from './notify.ts';
 export { type ClaimedMail, enqueueOutbox, outboxWrite, retryFailedMail } from './outbox.ts';
 export {
@@ -34,7 +36,7 @@ export {
   parseReply,
   parseReplyText,
 } from './parse.ts';
-export { headerHoldsKey, headerRecipients } from './redact.ts';
+export { headerHoldsKey, headerRecipients, keyFreeHeaders } from './redact.ts';
 export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
 export {
   type BackoffPolicy,

@@ -33,6 +33,7 @@ import { type OutgoingMail, outboxWrite } from '../replies/index.ts';
 import type { ErrorCode, Problem } from '../shared/index.ts';
 import { problem } from '../shared/index.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
+import { validatedByTemplate, validationGate } from '../validation/index.ts';
 import { handlerFor } from './handlers.ts';
 import { hideKeysBeforeStoring, KEY_HIDDEN_NOTE } from './hide-keys.ts';
 import { type Notice, type NoticeComposer, noticesFor } from './notices.ts';
@@ -208,6 +209,9 @@ async function decide(
       const allowed = await handler.authorize(tx, run.requester, request as never);
       if (!allowed.ok) return rejected([pinToField(template, allowed.error)]);
     }
+    // An account whose every POC went invalid may only fix or validate those POCs (src/validation).
+    const held = await validationGate(tx, run.requester.accountId, request);
+    if (held) return rejected([pinToField(template, held)]);
   }
   // The operation's audit rows are kept only if the operation is (see OperationContext).
   const pendingAudit: AuditRow[] = [];
@@ -231,6 +235,13 @@ async function decide(
     return { outcome: 'pending_review', handles: {}, errors: [], notes: [applied.value.reason] };
   }
   records.addAudit(pendingAudit);
+  if (request.kind === 'poc.modify') {
+    await validatedByTemplate(tx, request.handle, {
+      accountId: run.requester.accountId,
+      submissionId: run.submissionId,
+      ticketNumber: ticket,
+    });
+  }
   return {
     outcome: 'approved',
     handles: applied.value.handles,

@@ -27,6 +27,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
   queue: ['config', 'shared'],
   replies: ['db', 'queue', 'config', 'shared'],
   ingress: ['db', 'queue', 'config', 'mail', 'ip', 'shared'],
+  validation: ['db', 'replies', 'queue', 'config', 'shared'],
   worker: [
     'mail',
     'reading',
@@ -34,6 +35,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
     'auth',
     'registry',
     'replies',
+    'validation',
     'db',
     'queue',
     'config',
@@ -50,6 +52,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
     'ip',
     'config',
     'observability',
+    'validation',
     'shared',
   ],
   commands: [
@@ -66,6 +69,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
     'replies',
     'shared',
     'templates',
+    'validation',
     'worker',
   ],
 };

@@ -26,6 +26,7 @@ export {
   validationMessageIdsIn,
 } from './mail.ts';
 export { VALIDATION_EVENTS, type ValidationCounters, type ValidationEvent } from './metrics.ts';
+export { type ValidationPageOptions, validationPage } from './page.ts';
 export { affirms, type MailFacts, recogniseValidationMail, type ValidationMail } from './recognise.ts';
 export {
   bounceAddressOf,

@@ -46,3 +46,11 @@ export {
   VALIDITY_DAYS,
 } from './rules.ts';
 export { startValidationSchedule, VALIDATION_QUEUE, type ValidationSchedule } from './schedule.ts';
+export {
+  markValidatedByStaff,
+  type PocListed,
+  type PocValidationRecord,
+  type ValidationOverview,
+  validationHistory,
+  validationOverview,
+} from './staff.ts';

@@ -29,8 +29,13 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
   let stack: Stack;
   /** A year and a day after the demo registry was loaded: every POC is due. */
   const asOf = new Date(Date.now() + 366 * DAY);
-  const round = () =>
-    runValidationRound({ db: stack.database.db, config: stack.config, logger: silentLogger() }, asOf);
+  const deps = () => ({
+    db: stack.database.db,
+    config: stack.config,
+    logger: silentLogger(),
+    metrics: stack.daemon.metrics.worker,
+  });
+  const round = () => runValidationRound(deps(), asOf);
 
   beforeAll(async () => {
     stack = await startStack({
@@ -62,10 +67,13 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     const stop = new AbortController();
     const first = await runValidationRound(
       {
-        db: stack.database.db,
-        config: stack.config,
-        logger: silentLogger(),
-        metrics: { validationEvent: () => stop.abort() },
+        ...deps(),
+        metrics: {
+          validationEvent: (event: string) => {
+            stack.daemon.metrics.worker.validationEvent(event);
+            stop.abort();
+          },
+        },
       },
       asOf,
       { signal: stop.signal },
@@ -163,10 +171,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
   }, 120_000);
 
   it('61 days on: unanswered POCs are invalid, their account is refused E_POC_UNVALIDATED, a POC template (M) fixes it', async () => {
-    const later = await runValidationRound(
-      { db: stack.database.db, config: stack.config, logger: silentLogger() },
-      new Date(asOf.getTime() + 61 * DAY),
-    );
+    const later = await runValidationRound(deps(), new Date(asOf.getTime() + 61 * DAY));
     expect(later.expired).toContain('OTHER1-ARIN');
     expect(later.expired).not.toContain('DEMO1-ARIN');
     expect(later.mailed).toEqual([]);
@@ -220,4 +225,18 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
       refused: { code: 'E_VALIDATION_EXPIRED' },
     });
   }, 180_000);
+
+  it('counts mails sent, answered, expired and bounced on /metrics, under a closed label set', async () => {
+    const text = await stack.daemon.metrics.render();
+    const value = (event: string) =>
+      Number(
+        new RegExp(`^hostmasterd_poc_validations_total\\{event="${event}"\\} (\\d+)$`, 'm').exec(text)?.[1] ??
+          0,
+      );
+    expect([value('sent'), value('answered'), value('expired'), value('bounced')]).toEqual([6, 1, 5, 1]);
+    const labels = [...text.matchAll(/^hostmasterd_poc_validations_total\{event="([^"]+)"\}/gm)].map(
+      (m) => m[1],
+    );
+    expect(new Set(labels)).toEqual(new Set(['sent', 'answered', 'expired', 'bounced']));
+  });
 });

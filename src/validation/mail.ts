@@ -122,8 +122,10 @@ export function composeValidationMail(input: ValidationMailInput): string {
   const body = [
     `Annual POC validation (NRPM 3.6): POC ${poc.handle}`,
     '',
-    'Every year we ask each point of contact to confirm that its WHOIS record is',
-    'correct and complete. This is the record as WHOIS shows it:',
+    // No line of ours starts with a word an answer is read by (recognise.ts), should a mail
+    // program quote it without `>`.
+    'Every year we ask each point of contact to confirm that its WHOIS',
+    'record is correct and complete. This is the record as WHOIS shows it:',
     '',
     ...pocLines(poc).map((l) => `  ${l}`),
     '',

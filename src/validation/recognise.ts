@@ -51,15 +51,17 @@ export function recogniseValidationMail(facts: MailFacts): ValidationMail | unde
   return { kind: 'answer', tokens, messageIds, affirms: affirms(facts.text) };
 }
 
-/** The sender's own lines: above the quoted mail, not quoted, before a signature. */
+/** The sender's own lines: not quoted, before a signature or a quote without `>`. */
 export function ownLines(text: string): string[] {
   const out: string[] = [];
   for (const line of text.replace(/\r\n/g, '\n').split('\n')) {
     const trimmed = line.trim();
     if (trimmed === '--' || trimmed === '-- ') break;
-    // "On Mon, ... wrote:", "-----Original Message-----": the quoted mail starts here.
-    if (/^(On .*wrote:|-{2,}\s*Original Message\s*-{2,}|-{2,}\s*Forwarded message)/i.test(trimmed)) break;
-    if (trimmed.startsWith('>')) continue;
+    // Quoted without `>` (Outlook's "-----Original Message-----" or its From:/Sent: block, a
+    // forward): what follows is our mail, whose words must not be read as the answer.
+    if (/^(-{2,}\s*Original Message\s*-{2,}|-{2,}\s*Forwarded message|From:\s.*@)/i.test(trimmed)) break;
+    // "On Mon, ... wrote:" introduces `>` lines, skipped below; an answer written under them counts.
+    if (trimmed.startsWith('>') || /^On .*wrote:$/i.test(trimmed)) continue;
     if (trimmed !== '') out.push(trimmed);
   }
   return out;

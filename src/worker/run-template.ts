@@ -209,8 +209,9 @@ async function decide(
       const allowed = await handler.authorize(tx, run.requester, request as never);
       if (!allowed.ok) return rejected([pinToField(template, allowed.error)]);
     }
-    // An account whose every POC went invalid may only fix or validate those POCs (src/validation).
-    const held = await validationGate(tx, run.requester.accountId, request);
+    // An account whose every POC went invalid may only fix or validate those POCs (src/validation),
+    // until a POC template M earlier in the same message validated one.
+    const held = records.validatedPoc ? undefined : await validationGate(tx, run.requester, request);
     if (held) return rejected([pinToField(template, held)]);
   }
   // The operation's audit rows are kept only if the operation is (see OperationContext).
@@ -236,6 +237,7 @@ async function decide(
   }
   records.addAudit(pendingAudit);
   if (request.kind === 'poc.modify') {
+    records.validatedPoc = true;
     await validatedByTemplate(tx, request.handle, {
       accountId: run.requester.accountId,
       submissionId: run.submissionId,
@@ -303,6 +305,8 @@ export class TemplateRecords {
   private readonly rejections: RejectionRow[] = [];
   private readonly notices: Notice[] = [];
   private readonly audit: AuditRow[] = [];
+  /** A POC template M of this message was applied: its POC is valid now (src/validation's hold lifts). */
+  validatedPoc = false;
 
   addTicket(row: NewTicket & { readonly number: string }): void {
     this.tickets.push(row);

@@ -11,8 +11,11 @@ import { type RoundDeps, runValidationRound } from './round.ts';
 
 export const VALIDATION_QUEUE = 'validation';
 const SCHEDULER_ID = 'daily-validation-round';
+const RETRY_MS = 60_000;
 
 export interface ValidationSchedule {
+  /** Resolves once the schedule is set (or removed) in Redis. */
+  readonly scheduled: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,25 +33,41 @@ export async function startValidationSchedule(
   }
   const queue = new Queue(VALIDATION_QUEUE, { connection: queueConnection });
   const runAt = deps.config.validation.runAt;
-  if (runAt) {
-    await queue.upsertJobScheduler(
-      SCHEDULER_ID,
-      { pattern: `${runAt.minute} ${runAt.hour} * * *`, tz: 'UTC' },
-      {
-        name: 'round',
-        data: {},
-        opts: {
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 60_000 },
-          removeOnComplete: 30,
-          removeOnFail: 30,
+  const schedule = () =>
+    runAt
+      ? queue.upsertJobScheduler(
+          SCHEDULER_ID,
+          { pattern: `${runAt.minute} ${runAt.hour} * * *`, tz: 'UTC' },
+          {
+            name: 'round',
+            data: {},
+            opts: {
+              attempts: 5,
+              backoff: { type: 'exponential', delay: 60_000 },
+              removeOnComplete: 30,
+              removeOnFail: 30,
+            },
+          },
+        )
+      : // VALIDATION_RUN_AT=off: a schedule an earlier start left behind is taken away.
+        queue.removeJobScheduler(SCHEDULER_ID);
+  // Redis may be away when the worker starts (it starts all the same, and mail waits): the
+  // schedule is set once Redis answers, tried again every RETRY_MS until then.
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+  const scheduled = new Promise<void>((resolve) => {
+    const attempt = () => {
+      schedule().then(
+        () => resolve(),
+        (err: unknown) => {
+          if (closed) return resolve();
+          deps.logger.warn({ err: (err as Error).message }, 'validation schedule not set yet; trying again');
+          retry = setTimeout(attempt, RETRY_MS);
         },
-      },
-    );
-  } else {
-    // VALIDATION_RUN_AT=off: a schedule an earlier start left behind is taken away.
-    await queue.removeJobScheduler(SCHEDULER_ID);
-  }
+      );
+    };
+    attempt();
+  });
   const closing = new AbortController();
   const worker = new Worker(
     VALIDATION_QUEUE,
@@ -62,7 +81,10 @@ export async function startValidationSchedule(
     deps.logger.error({ err: err.message }, 'validation round failed; it will be tried again'),
   );
   return {
+    scheduled,
     async close() {
+      closed = true;
+      clearTimeout(retry);
       // A round under way stops between two POCs; tomorrow's run (or the CLI) resumes it.
       closing.abort();
       await worker.close();

@@ -50,6 +50,7 @@ describe('the daily validation round', () => {
         await startValidationSchedule(location, { db: database.db, config, logger: silentLogger() }),
       );
     }
+    await Promise.all(schedules.map((s) => s.scheduled));
     const queue = new Queue(VALIDATION_QUEUE, { connection: { url: redis.url } });
     const events = new QueueEvents(VALIDATION_QUEUE, { connection: { url: redis.url } });
     try {
@@ -86,6 +87,7 @@ describe('the daily validation round', () => {
         { db: database.db, config, logger: silentLogger() },
       ),
     );
+    await schedules[schedules.length - 1]!.scheduled;
     const queue = new Queue(VALIDATION_QUEUE, { connection: { url: redis.url } });
     try {
       expect(await queue.getJobSchedulers()).toEqual([]);

@@ -19,6 +19,7 @@ Commands:
   staff add EMAIL                            create a console account (prints a one-time password)
   staff list                                 list the console accounts, one a line
   staff remove EMAIL                         disable a console account and end its sessions
+  validation run [--as-of YYYY-MM-DD]        run one round of the annual POC validation (mails every due POC once)
   migrate                                    bring the database schema up to date and exit
   help                                       this text
 
@@ -26,7 +27,7 @@ Configuration comes from the environment: see README.md.`;
 
 type CommandRunner = (
   args: string[],
-  deps: CommandDeps & { stdin: NodeJS.ReadableStream },
+  deps: CommandDeps & { stdin: NodeJS.ReadableStream; asOf?: string | undefined },
 ) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
   outbox: async () => (await import('./commands/outbox.ts')).outboxCommand,
   staff: async () => (await import('./commands/staff.ts')).staffCommand,
   migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
+  validation: async () => (await import('./commands/validation.ts')).validationCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -53,21 +55,30 @@ export async function main(argv: string[]): Promise<number> {
   }
   let config: Config;
   let args: string[];
+  let asOf: string | undefined;
   try {
     const parsed = parseArgs({
       args: rest,
-      options: { role: { type: 'string', multiple: true } },
+      options: { role: { type: 'string', multiple: true }, 'as-of': { type: 'string' } },
       allowPositionals: true,
       strict: true,
     });
     args = parsed.positionals;
+    asOf = parsed.values['as-of'];
+    if (asOf !== undefined && name !== 'validation') throw new Error(`--as-of is for "validation run" only`);
     config = loadConfig(process.env, { roles: parsed.values.role ?? [] });
   } catch (error) {
     process.stderr.write(`hostmasterd: ${(error as Error).message}\n`);
     return 64;
   }
   const run = await load();
-  return await run(args, { config, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+  return await run(args, {
+    config,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    ...(asOf === undefined ? {} : { asOf }),
+  });
 }
 
 try {

@@ -25,6 +25,7 @@ import {
 import { loadReplyTexts, type OutboxSender, startOutboxSender } from './replies/index.ts';
 import type { Logger } from './shared/index.ts';
 import { formVersionNames } from './templates/index.ts';
+import { startValidationSchedule } from './validation/index.ts';
 import { startWorker } from './worker/index.ts';
 
 export interface DaemonOptions {
@@ -138,6 +139,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
       });
       stops.push(() => worker.close());
+      const schedule = await startValidationSchedule(redis, {
+        db: database.db,
+        config,
+        logger,
+        metrics: metrics.worker,
+      });
+      stops.push(() => schedule.close());
     }
     let consolePort: number | undefined;
     if (roles.has('console')) {

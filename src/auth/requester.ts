@@ -5,7 +5,7 @@
  * Sentences never contain a key: only `API-****-****-****-1A2B` forms.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { SenderAuthMode } from '../config/index.ts';
 import { type Executor, queryRows, tables } from '../db/index.ts';
 import { type Actor, apiKeyDigest, isApiKey } from '../registry/index.ts';
@@ -31,6 +31,11 @@ export interface Requester {
   readonly fromIsAccountAddress: boolean;
   /** The stored key that identified the requester (`api_keys.id`); absent for a sender-trusted one. */
   readonly apiKeyId?: number;
+  /**
+   * Every POC linked to the account is invalid (src/validation): its templates are refused
+   * E_POC_UNVALIDATED but for a POC template M of those POCs.
+   */
+  readonly pocsUnvalidated?: boolean;
 }
 
 export interface IdentifyInput {
@@ -57,7 +62,20 @@ type KeyedAccount = {
   revoked: boolean;
   account_id: number;
   from_listed: boolean;
+  pocs_unvalidated: boolean;
 };
+
+/**
+ * Whether every POC linked to the account is invalid (its annual validation unanswered; see
+ * src/validation): read by the statement that finds the account, so holding its templates costs
+ * no statement of its own.
+ */
+function pocsUnvalidated(accountId: SQL): SQL {
+  const { accountPocs, pocs } = tables;
+  return sql`(EXISTS (SELECT 1 FROM ${accountPocs} WHERE ${accountPocs.accountId} = ${accountId})
+    AND NOT EXISTS (SELECT 1 FROM ${accountPocs} JOIN ${pocs} ON ${pocs.handle} = ${accountPocs.pocHandle}
+                    WHERE ${accountPocs.accountId} = ${accountId} AND ${pocs.validationState} <> 'invalid'))`;
+}
 
 /**
  * The key's stored row with its account, in one statement (the registry's `findAccountByApiKey`
@@ -78,7 +96,8 @@ async function accountOfKey(
     ex,
     sql`SELECT ${apiKeys.digest}, ${apiKeys.id} AS key_id, ${apiKeys.revokedAt} IS NOT NULL AS revoked, ${accounts.id} AS account_id,
           EXISTS (SELECT 1 FROM ${accountEmails}
-                  WHERE ${accountEmails.accountId} = ${accounts.id} AND ${accountEmails.email} = ${from}) AS from_listed
+                  WHERE ${accountEmails.accountId} = ${accounts.id} AND ${accountEmails.email} = ${from}) AS from_listed,
+          ${pocsUnvalidated(sql`${accounts.id}`)} AS pocs_unvalidated
         FROM ${apiKeys} JOIN ${accounts} ON ${accounts.id} = ${apiKeys.accountId}
         WHERE ${apiKeys.digest} = ${digest}`,
   );
@@ -109,6 +128,7 @@ async function byApiKey(
     display: apiKeyHint(key),
     fromIsAccountAddress: found.from_listed === true,
     apiKeyId: found.key_id,
+    ...(found.pocs_unvalidated === true ? { pocsUnvalidated: true } : {}),
   });
 }
 
@@ -162,14 +182,14 @@ export function replayedSignature(earlier: EarlierUse): Problem {
   );
 }
 
-type AddressAccount = { id: number };
+type AddressAccount = { id: number; pocs_unvalidated: boolean };
 
 /** The accounts listing this (lower-cased) address (the registry's `findAccountsByEmail` also reads their details). */
 async function accountsOfAddress(ex: Executor, address: string): Promise<AddressAccount[]> {
   const { accountEmails } = tables;
   return queryRows<AddressAccount>(
     ex,
-    sql`SELECT ${accountEmails.accountId} AS id
+    sql`SELECT ${accountEmails.accountId} AS id, ${pocsUnvalidated(sql`${accountEmails.accountId}`)} AS pocs_unvalidated
         FROM ${accountEmails} WHERE ${accountEmails.email} = ${address}
         ORDER BY ${accountEmails.accountId}`,
   );
@@ -260,6 +280,7 @@ async function bySender(
     display: address,
     fromIsAccountAddress: true,
     ...(signatures.length > 0 ? { dkimSignatures: signatures } : {}),
+    ...(account.pocs_unvalidated === true ? { pocsUnvalidated: true } : {}),
   });
 }
 

@@ -153,7 +153,29 @@ export interface Config {
    * long after its last renewal.
    */
   readonly outboxLeaseMs: number;
+  /** The annual POC validation (src/validation). */
+  readonly validation: ValidationSettings;
   readonly logLevel: string;
+}
+
+export interface ValidationSettings {
+  /** Validation mails the outbox sends per hour at most (a round's mails are spread out so). */
+  readonly mailsPerHour: number;
+  /** When the worker role runs the daily round, `HH:MM` UTC; undefined: never (VALIDATION_RUN_AT=off). */
+  readonly runAt: { readonly hour: number; readonly minute: number } | undefined;
+  /** The base URL the public `/validate/TOKEN` page is served under; undefined: no link in the mail. */
+  readonly publicUrl: string | undefined;
+}
+
+function readRunAt(env: Environment, variable: string): ValidationSettings['runAt'] {
+  const raw = (env[variable] ?? '').trim().toLowerCase();
+  if (raw === '') return { hour: 3, minute: 0 };
+  if (raw === 'off') return undefined;
+  const match = /^(\d{1,2}):(\d{2})$/.exec(raw);
+  if (!match || Number(match[1]) > 23 || Number(match[2]) > 59) {
+    throw configError(variable, `"${raw}" is not a time of day HH:MM (UTC) or off`);
+  }
+  return { hour: Number(match[1]), minute: Number(match[2]) };
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -379,6 +401,11 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
     workerStalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000),
     workerMaxStalledCount: readPositiveInt(env, 'WORKER_MAX_STALLED_COUNT', 1),
     outboxLeaseMs: readAtLeast(env, 'OUTBOX_LEASE_MS', 30_000, 1_000),
+    validation: {
+      mailsPerHour: readPositiveInt(env, 'VALIDATION_MAILS_PER_HOUR', 600),
+      runAt: readRunAt(env, 'VALIDATION_RUN_AT'),
+      publicUrl: readUrl(env, 'VALIDATION_PUBLIC_URL', ['https:', 'http:']),
+    },
     logLevel: env['LOG_LEVEL'] || 'info',
   };
 }

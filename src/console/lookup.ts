@@ -9,6 +9,7 @@ import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { formatAddress, parseRange } from '../ip/index.ts';
 import { searchCustomers, searchNets, searchOrgs, searchPocs } from '../registry/index.ts';
+import { type PocValidationRecord, validationHistory } from '../validation/index.ts';
 import { type AuditEntryView, auditEntries } from './audit-view.ts';
 import { hideKeysIn } from './key-hiding.ts';
 
@@ -31,6 +32,8 @@ export interface LookupResult {
   readonly customers: readonly Row<typeof tables.customers>[];
   readonly pocs: readonly Row<typeof tables.pocs>[];
   readonly history: readonly AuditEntryView[];
+  /** Each POC found: its annual validation state and the mails that asked it (src/validation). */
+  readonly validation: Readonly<Record<string, PocValidationRecord>>;
 }
 
 function compareBig(a: bigint, b: bigint): number {
@@ -39,7 +42,7 @@ function compareBig(a: bigint, b: bigint): number {
 
 export async function lookup(db: Database, rawQuery: string): Promise<LookupResult> {
   const query = rawQuery.trim().slice(0, 200);
-  const empty = { query, nets: [], orgs: [], customers: [], pocs: [], history: [] };
+  const empty = { query, nets: [], orgs: [], customers: [], pocs: [], history: [], validation: {} };
   if (!query) return { ...empty, readAs: '' };
 
   const range = parseRange(query);
@@ -88,10 +91,17 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
           .where(inArray(tables.auditLog.objectHandle, handles))
           .orderBy(desc(tables.auditLog.at), desc(tables.auditLog.id))
           .limit(200);
+  const validation = Object.fromEntries(
+    await validationHistory(
+      db,
+      pocs.map((p) => p.handle),
+    ),
+  );
   // Registry records are public, and the worker hides keys before storing; rows written before
   // it knew every shape of a key (or by hand) are hidden on the page all the same.
   const shownHistory = await auditEntries(db, history);
   return hideKeysIn({
+    validation,
     query,
     readAs,
     nets: nets.map((net) => ({

@@ -29,6 +29,7 @@ import { registerLookupRoutes } from './routes/lookup.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
 import { registerStaffRoutes } from './routes/staff.ts';
 import { registerSubmissionRoutes } from './routes/submission.ts';
+import { registerValidationRoutes } from './routes/validation.ts';
 import { CONSOLE_POLICY, dashboardPolicy, FIXED_HEADERS } from './security-headers.ts';
 import { findSession, SESSION_COOKIE, type SignedInStaff, takeFlash } from './sessions.ts';
 import { sharedSecret } from './shared-secret.ts';
@@ -259,6 +260,7 @@ export async function buildConsole(
     registerStaffRoutes(scope, page);
     registerAccountRoutes(scope, page);
     registerLookupRoutes(scope, page);
+    registerValidationRoutes(scope, page);
   });
   if (queue) await mountBullBoard(app, queue.bullQueue, '/queues');
   if (options.ops) await app.register(opsRoutes, options.ops);

@@ -75,6 +75,9 @@ export interface PocPhone {
   readonly kind: PhoneKind;
 }
 
+export const POC_VALIDATION_STATES = ['valid', 'pending', 'invalid'] as const;
+export type PocValidationState = (typeof POC_VALIDATION_STATES)[number];
+
 export const pocs = pgTable(
   'pocs',
   {
@@ -93,11 +96,19 @@ export const pocs = pgTable(
     emails: textList('emails'),
     publicComments: textList('public_comments'),
     validatedAt: timestamp('validated_at', { withTimezone: true }),
+    /**
+     * The annual validation (src/validation): `valid`, `pending` (a validation mail awaits its
+     * answer) or `invalid` (unanswered for 60 days, or every address bounced).
+     */
+    validationState: text('validation_state', { enum: POC_VALIDATION_STATES }).notNull().default('valid'),
+    /** Addresses of `emails` that proved unreachable (a validation mail bounced, or went unanswered). */
+    invalidEmails: textList('invalid_emails'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('pocs_last_name_idx').on(sql`lower(${t.lastName})`),
+    index('pocs_validation_state_idx').on(t.validationState),
     index('pocs_emails_idx').using('gin', t.emails),
     index('pocs_last_name_pattern_idx').on(sql`lower(${t.lastName}) text_pattern_ops`),
     // `First Last`, as the public search by name reads it (src/public/directory.ts pocFullName).
@@ -579,6 +590,48 @@ export const auditLog = pgTable(
   ],
 );
 
+export const VALIDATION_REQUEST_STATES = ['pending', 'validated', 'expired', 'bounced'] as const;
+export type ValidationRequestState = (typeof VALIDATION_REQUEST_STATES)[number];
+export const VALIDATION_ANSWERS = ['mail', 'web', 'template', 'staff'] as const;
+export type ValidationAnswerKind = (typeof VALIDATION_ANSWERS)[number];
+
+/**
+ * One validation mail: a POC asked, in one round (the UTC day it was sent), to confirm its
+ * record. The row and its outbox mail are written in one transaction, and (round, POC) is unique,
+ * so a round run again or resumed mails nobody twice. The one-time token is kept only as its
+ * SHA-256 digest.
+ */
+export const pocValidations = pgTable(
+  'poc_validations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** The round's day, `YYYY-MM-DD` (UTC). */
+    round: text('round').notNull(),
+    pocHandle: text('poc_handle')
+      .notNull()
+      .references(() => pocs.handle, { onDelete: 'cascade' }),
+    /** The validation mail's Message-ID, with brackets: answers name it in In-Reply-To/References. */
+    messageId: text('message_id').notNull(),
+    tokenDigest: text('token_digest').notNull(),
+    recipients: textList('recipients'),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull(),
+    /** The answer is due before this; the token expires with it. */
+    deadline: timestamp('deadline', { withTimezone: true }).notNull(),
+    state: text('state', { enum: VALIDATION_REQUEST_STATES }).notNull().default('pending'),
+    answeredAt: timestamp('answered_at', { withTimezone: true }),
+    answeredBy: text('answered_by', { enum: VALIDATION_ANSWERS }),
+    /** The submission that answered (mail or template), when one did. */
+    answerSubmissionId: text('answer_submission_id'),
+  },
+  (t) => [
+    uniqueIndex('poc_validations_round_poc_idx').on(t.round, t.pocHandle),
+    uniqueIndex('poc_validations_message_id_idx').on(t.messageId),
+    uniqueIndex('poc_validations_token_idx').on(t.tokenDigest),
+    index('poc_validations_poc_idx').on(t.pocHandle, t.sentAt),
+    index('poc_validations_due_idx').on(t.state, t.deadline),
+  ],
+);
+
 export const OUTBOX_STATES = ['pending', 'sent', 'failed'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
 
@@ -590,7 +643,7 @@ export const outbox = pgTable(
     /** Stable per reply (`<submission>.<part>@host`): a resend is recognisable, a re-run adds no second row. */
     messageId: text('message_id').notNull(),
     submissionId: text('submission_id').references(() => submissions.id, { onDelete: 'set null' }),
-    kind: text('kind', { enum: ['reply', 'notification', 'staff'] }).notNull(),
+    kind: text('kind', { enum: ['reply', 'notification', 'staff', 'validation'] }).notNull(),
     envelopeFrom: text('envelope_from').notNull().default(''),
     recipients: textList('recipients'),
     /** The complete RFC 5322 message, ready to send. */

@@ -16,6 +16,8 @@ export interface IngressCounters {
 export interface WorkerCounters {
   templateHandled(form: string, outcome: string): void;
   jobFinished(seconds: number, ok: boolean): void;
+  /** The annual POC validation: a mail queued (`sent`), `answered`, `expired` unanswered, `bounced`. */
+  validationEvent(event: string): void;
 }
 
 /** What the outbox sender reports: replies delivered and delivery attempts that failed. */
@@ -72,6 +74,8 @@ export interface MetricsOptions {
 export const UNKNOWN_LABEL = 'unknown';
 export const TEMPLATE_OUTCOME_LABELS = ['approved', 'rejected', 'pending_review'] as const;
 /** BullMQ's job states (Queue#getJobCounts). */
+/** The validation room's events (src/validation/metrics.ts names the same four). */
+export const VALIDATION_EVENT_LABELS = ['sent', 'answered', 'expired', 'bounced'] as const;
 export const QUEUE_STATE_LABELS = [
   'active',
   'completed',
@@ -148,6 +152,13 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
   const publicProtocols = new Set(options.publicLabels?.protocols ?? []);
   const publicKinds = new Set(options.publicLabels?.kinds ?? []);
   const publicOutcomes = new Set(options.publicLabels?.outcomes ?? []);
+  const validations = new Counter({
+    name: `${METRIC_PREFIX}poc_validations_total`,
+    help: 'Annual POC validation: mails queued (event="sent"), answered (by mail, page, template or staff), expired unanswered after 60 days, bounced (an address flagged).',
+    labelNames: ['event'] as const,
+    registers,
+  });
+  const validationEvents: ReadonlySet<string> = new Set(VALIDATION_EVENT_LABELS);
 
   const forms = new Set(options.knownForms ?? []);
   const outcomes: ReadonlySet<string> = new Set(TEMPLATE_OUTCOME_LABELS);
@@ -211,6 +222,7 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
       templateHandled: (form, outcome) =>
         templates.inc({ form: closed(form, forms), outcome: closed(outcome, outcomes) }),
       jobFinished: (seconds, ok) => jobSeconds.observe({ result: ok ? 'ok' : 'failed' }, seconds),
+      validationEvent: (event) => validations.inc({ event: closed(event, validationEvents) }),
     },
     replies: {
       replySent: () => repliesSent.inc(),

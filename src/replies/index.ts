@@ -16,7 +16,7 @@ export {
   HEADER_TICKET,
 } from './compose.ts';
 /** The line of a later answer naming the reply it replaces: written by the composer, read by clients. */
-export { SUPERSEDES_LABEL } from './layout.ts';
+export { oneLine, SUPERSEDES_LABEL } from './layout.ts';
 export {
   type IncomingMailFacts,
   type NoReplyReason,
@@ -25,9 +25,10 @@ export {
   whyNotAnswerable,
 } from './loop-rules.ts';
 export { notificationMessageId, replyMessageId } from './message-id.ts';
+export { crlfLines, renderTextMail, type TextMail, type TextMailHeaders } from './mime.ts';
 export { composeNotification, type NotificationRequest, type NotifyOptions } from './notify.ts';
 export { type ClaimedMail, enqueueOutbox, outboxWrite, retryFailedMail } from './outbox.ts';
-export { headerHoldsKey, headerRecipients } from './redact.ts';
+export { headerHoldsKey, headerRecipients, keyFreeHeaders } from './redact.ts';
 export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
 export {
   backoffDelay,

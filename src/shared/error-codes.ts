@@ -318,6 +318,24 @@ export const ERROR_CODES = {
     meaning:
       'a message without a template that answers mail we sent (a question, a complaint about a change): held for staff, its sender acknowledged once',
   },
+  E_POC_UNVALIDATED: {
+    stage: 'auth',
+    meaning:
+      "every POC linked to the requester's account is invalid (its annual validation went unanswered for 60 days): only a POC template M of one of them is processed",
+  },
+  E_VALIDATION_USED: {
+    stage: 'worker',
+    meaning: 'a POC validation token that was used already (it works once)',
+  },
+  E_VALIDATION_EXPIRED: {
+    stage: 'worker',
+    meaning: "a POC validation answer after its round's answer period: a POC template M validates instead",
+  },
+  E_VALIDATION_UNKNOWN: { stage: 'worker', meaning: 'a POC validation token or link we did not issue' },
+  E_VALIDATION_UNCLEAR: {
+    stage: 'worker',
+    meaning: 'an answer to a POC validation mail that does not say the record is correct: held for staff',
+  },
   E_STAFF_REVIEW: {
     stage: 'worker',
     meaning:

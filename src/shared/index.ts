@@ -11,3 +11,9 @@ export { createLogger, type Logger, silentLogger } from './logger.ts';
 export { isProcessAlive } from './process.ts';
 export { redactApiKey, redactApiKeys, redactKey } from './redact.ts';
 export { CUSTOMER_HANDLE, HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from './syntax.ts';
+export {
+  findValidationTokens,
+  REDACTED_VALIDATION_TOKEN,
+  redactValidationTokens,
+  VALIDATION_TOKEN,
+} from './validation-token.ts';

@@ -20,6 +20,25 @@ describe('createLogger', () => {
   });
 });
 
+describe('validation tokens', () => {
+  it('are scrubbed from messages, fields (a URL too), field names and errors', async () => {
+    const out = new PassThrough();
+    const lines: string[] = [];
+    out.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+    const logger = createLogger({ level: 'info', destination: out });
+    const token = 'VT-ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    logger.info(
+      { url: `/validate/${token}`, [token]: 1, nested: { deep: [token.toLowerCase()] } },
+      `got ${token}`,
+    );
+    logger.error({ err: new Error(`token ${token} used`) }, 'failed');
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = lines.join('');
+    expect(text).toContain('VT-[redacted]');
+    expect(text.toUpperCase()).not.toContain('ABCDEFGHIJKLMNOPQRSTUVWXYZ');
+  });
+});
+
 describe('log lines', () => {
   const capture = () => {
     const out = new PassThrough();

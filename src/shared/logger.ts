@@ -1,10 +1,16 @@
 /**
- * Structured logs (pino). Every string that reaches a log line passes through the API key
- * redaction, whoever wrote the line.
+ * Structured logs (pino). Every string that reaches a log line passes through the API key and
+ * validation token redaction, whoever wrote the line.
  */
 import pino, { type Logger } from 'pino';
 import { humanDestination } from './human-log.ts';
-import { redactApiKey } from './redact.ts';
+import { redactApiKey as redactKeysOnly } from './redact.ts';
+import { redactValidationTokens } from './validation-token.ts';
+
+/** Both secrets a line could carry: API keys, and the one-time tokens of validation mails. */
+function redactApiKey(text: string): string {
+  return redactValidationTokens(redactKeysOnly(text));
+}
 
 /** Deeper than this, an object is written as its scrubbed JSON text (a bound on the walk, not on the scrubbing). */
 const MAX_DEPTH = 4;

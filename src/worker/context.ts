@@ -20,11 +20,14 @@ import {
   type ReplyTexts,
   sameAddress,
 } from '../replies/index.ts';
+import type { ValidationEvent } from '../validation/index.ts';
 import { DnsWaits } from './dns-waits.ts';
 import type { NoticeComposer } from './notices.ts';
 
 export interface WorkerMetrics {
   templateHandled(form: string, outcome: TemplateOutcome): void;
+  /** A validation answered or bounced (src/validation). */
+  validationEvent?(event: ValidationEvent): void;
 }
 
 export interface WorkerContext {

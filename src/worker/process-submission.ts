@@ -44,6 +44,7 @@ import type { WorkerContext } from './context.ts';
 import { messageKind } from './message-kind.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
+import { handleValidationMail } from './validation-mail.ts';
 import { closeWholeMessageRejection, openWholeMessageRejection } from './whole-message-rejection.ts';
 import {
   type Addressing,
@@ -529,6 +530,8 @@ export async function processSubmission(
   }
   if (submission.state === 'done') return;
   const read = await readSubmission(ctx, submission, { deferrable: options.deferrable ?? false });
+  // A reply to a validation mail (or its bounce) is an answer, not a message without a template.
+  if (!options.staff && (await handleValidationMail(ctx, read))) return;
   let run: MessageRun | undefined;
   // First without a savepoint per template where an operation cannot leave half a change behind
   // (it refuses only before writing); if anything fails, the transaction is undone and the

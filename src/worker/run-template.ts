@@ -33,6 +33,7 @@ import { type OutgoingMail, outboxWrite } from '../replies/index.ts';
 import type { ErrorCode, Problem } from '../shared/index.ts';
 import { problem } from '../shared/index.ts';
 import { type ParsedTemplate, requestSubjects } from '../templates/index.ts';
+import { validatedByTemplate, validationGate } from '../validation/index.ts';
 import { STAFF_REVIEW_CODE } from './decision-codes.ts';
 import { handlerFor } from './handlers.ts';
 import { hideKeysBeforeStoring, KEY_HIDDEN_NOTE } from './hide-keys.ts';
@@ -212,6 +213,10 @@ async function decide(
       const allowed = await handler.authorize(tx, run.requester, request as never);
       if (!allowed.ok) return rejected([pinToField(template, allowed.error)]);
     }
+    // An account whose every POC went invalid may only fix or validate those POCs (src/validation),
+    // until a POC template M earlier in the same message validated one.
+    const held = records.validatedPoc ? undefined : await validationGate(tx, run.requester, request);
+    if (held) return rejected([pinToField(template, held)]);
   }
   // The operation's audit rows are kept only if the operation is (see OperationContext).
   const pendingAudit: AuditRow[] = [];
@@ -235,6 +240,14 @@ async function decide(
     return { outcome: 'pending_review', handles: {}, errors: [], notes: [applied.value.reason] };
   }
   records.addAudit(pendingAudit);
+  if (request.kind === 'poc.modify') {
+    records.validatedPoc = true;
+    await validatedByTemplate(tx, request.handle, {
+      accountId: run.requester.accountId,
+      submissionId: run.submissionId,
+      ticketNumber: ticket,
+    });
+  }
   return {
     outcome: 'approved',
     handles: applied.value.handles,
@@ -299,6 +312,8 @@ export class TemplateRecords {
   private readonly notices: Notice[] = [];
   private readonly audit: AuditRow[] = [];
   private readonly approvals: Approval[] = [];
+  /** A POC template M of this message was applied: its POC is valid now (src/validation's hold lifts). */
+  validatedPoc = false;
 
   addTicket(row: NewTicket & { readonly number: string }): void {
     this.tickets.push(row);

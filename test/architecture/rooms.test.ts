@@ -28,6 +28,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
   replies: ['db', 'queue', 'config', 'shared'],
   ingress: ['db', 'queue', 'config', 'mail', 'ip', 'shared'],
   public: ['registry', 'db', 'queue', 'ip', 'config', 'shared'],
+  validation: ['db', 'replies', 'queue', 'config', 'shared'],
   worker: [
     'mail',
     'reading',
@@ -35,6 +36,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
     'auth',
     'registry',
     'replies',
+    'validation',
     'db',
     'queue',
     'config',
@@ -51,6 +53,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
     'ip',
     'config',
     'observability',
+    'validation',
     'shared',
   ],
   commands: [
@@ -68,6 +71,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
     'replies',
     'shared',
     'templates',
+    'validation',
     'worker',
   ],
 };

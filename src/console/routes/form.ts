@@ -22,6 +22,7 @@ export const AFTER_SIGN_IN = '/rejections';
 const PAGES_TO_RETURN_TO: readonly RegExp[] = [
   /^\/rejections$/,
   /^\/lookup$/,
+  /^\/validation$/,
   new RegExp(`^/submissions/${SUBMISSION_ID_PATTERN.source.replace(/^\^|\$$/g, '')}$`),
   /^\/queues(?:\/queue\/[A-Za-z0-9_-]{1,100})?$/,
 ];

@@ -1,0 +1,273 @@
+/**
+ * What an answer does to the registry: a validation reply or the public page's button validates
+ * the POC its token (or the validation mail it names) belongs to, once, before the answer period
+ * ends; a delivery report flags the addresses that bounced; a POC template applied, or staff,
+ * validate a POC whatever round it is in. Each runs on the caller's transaction.
+ */
+import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { type Executor, tables, type ValidationAnswerKind } from '../db/index.ts';
+import { type Problem, problem } from '../shared/index.ts';
+import type { ValidationMail } from './recognise.ts';
+import { addDays, VALIDITY_DAYS } from './rules.ts';
+import { tokenDigest } from './token.ts';
+
+type Request = typeof tables.pocValidations.$inferSelect;
+
+export type AnswerVerdict =
+  | {
+      readonly ok: true;
+      readonly handle: string;
+      readonly validUntil: Date;
+      /** The POC's addresses: the answer may go to one of them. */
+      readonly pocEmails: readonly string[];
+      readonly messageId: string;
+    }
+  | {
+      readonly ok: false;
+      readonly problem: Problem;
+      readonly handle?: string;
+      readonly pocEmails?: readonly string[];
+    };
+
+/** The request a token or a validation Message-ID names, a token's first. */
+async function findRequest(
+  ex: Executor,
+  tokens: readonly string[],
+  messageIds: readonly string[],
+): Promise<{ request: Request; byToken: boolean } | undefined> {
+  const { pocValidations } = tables;
+  const digests = tokens.map(tokenDigest);
+  const conditions = [
+    ...(digests.length > 0 ? [inArray(pocValidations.tokenDigest, digests)] : []),
+    ...(messageIds.length > 0 ? [inArray(pocValidations.messageId, [...messageIds])] : []),
+  ];
+  if (conditions.length === 0) return undefined;
+  const rows = await ex
+    .select()
+    .from(pocValidations)
+    .where(or(...conditions))
+    .orderBy(desc(pocValidations.sentAt))
+    .for('update');
+  const byToken = rows.find((r) => digests.includes(r.tokenDigest));
+  const request = byToken ?? rows[0];
+  return request ? { request, byToken: byToken !== undefined } : undefined;
+}
+
+async function pocEmails(ex: Executor, handle: string): Promise<string[]> {
+  const [row] = await ex
+    .select({ emails: tables.pocs.emails })
+    .from(tables.pocs)
+    .where(eq(tables.pocs.handle, handle));
+  return row?.emails ?? [];
+}
+
+/** Whether the request may still be answered now; the problem when it may not. */
+function stillOpen(request: Request, now: Date): Problem | undefined {
+  if (request.state === 'validated') {
+    return problem(
+      'E_VALIDATION_USED',
+      `POC ${request.pocHandle} was already validated with this validation mail (${request.answeredAt?.toISOString().slice(0, 10) ?? 'earlier'}); its token works once. Nothing more is needed`,
+    );
+  }
+  if (request.state === 'expired' || request.deadline <= now) {
+    return problem(
+      'E_VALIDATION_EXPIRED',
+      `the answer period of this validation mail for POC ${request.pocHandle} ended on ${request.deadline.toISOString().slice(0, 10)}; send a POC template (ARIN-POC, action M) for ${request.pocHandle} with its correct details, which is applied and validates it`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * A reply to a validation mail. Undefined when it names no validation we know and quotes no
+ * token (a stray reference: the worker handles the mail as any other).
+ */
+export async function answerByMail(
+  tx: Executor,
+  mail: Extract<ValidationMail, { kind: 'answer' }>,
+  where: { readonly submissionId: string; readonly now: Date },
+): Promise<AnswerVerdict | undefined> {
+  const found = await findRequest(tx, mail.tokens, mail.messageIds);
+  if (!found) {
+    if (mail.tokens.length === 0) return undefined;
+    return {
+      ok: false,
+      problem: problem(
+        'E_VALIDATION_UNKNOWN',
+        'the validation token in your message is not one we issued (mistyped, or from another registry); reply to the validation mail itself, keeping its Validation-Token line',
+      ),
+    };
+  }
+  const { request } = found;
+  const emails = await pocEmails(tx, request.pocHandle);
+  const closed = stillOpen(request, where.now);
+  if (closed) return { ok: false, problem: closed, handle: request.pocHandle, pocEmails: emails };
+  if (!mail.affirms) {
+    return {
+      ok: false,
+      handle: request.pocHandle,
+      pocEmails: emails,
+      problem: problem(
+        'E_VALIDATION_UNCLEAR',
+        `your answer does not say that the record of POC ${request.pocHandle} is correct, so it is not validated; hostmaster staff will read it. If it is correct, reply to the validation mail with CORRECT on a line of its own; if something changed, send a POC template (ARIN-POC, action M) with the correct details`,
+      ),
+    };
+  }
+  const validUntil = await validatePoc(tx, request.pocHandle, {
+    via: 'mail',
+    actor: 'system',
+    now: where.now,
+    submissionId: where.submissionId,
+    requestId: request.id,
+  });
+  return { ok: true, handle: request.pocHandle, validUntil, pocEmails: emails, messageId: request.messageId };
+}
+
+/** The public page: what a token is for (GET shows it) before anyone presses the button. */
+export async function requestForToken(
+  ex: Executor,
+  token: string,
+  now: Date,
+): Promise<{ ok: true; handle: string } | { ok: false; problem: Problem }> {
+  const [request] = await ex
+    .select()
+    .from(tables.pocValidations)
+    .where(eq(tables.pocValidations.tokenDigest, tokenDigest(token)));
+  if (!request) {
+    return {
+      ok: false,
+      problem: problem(
+        'E_VALIDATION_UNKNOWN',
+        'this validation link is not one we issued; check that it was copied whole',
+      ),
+    };
+  }
+  const closed = stillOpen(request, now);
+  return closed ? { ok: false, problem: closed } : { ok: true, handle: request.pocHandle };
+}
+
+/** The public page's button: validates once, like a reply saying CORRECT. */
+export async function answerByToken(tx: Executor, token: string, now: Date): Promise<AnswerVerdict> {
+  const found = await findRequest(tx, [token], []);
+  if (!found) {
+    return {
+      ok: false,
+      problem: problem(
+        'E_VALIDATION_UNKNOWN',
+        'this validation link is not one we issued; check that it was copied whole',
+      ),
+    };
+  }
+  const { request } = found;
+  const closed = stillOpen(request, now);
+  if (closed) return { ok: false, problem: closed, handle: request.pocHandle };
+  const validUntil = await validatePoc(tx, request.pocHandle, {
+    via: 'web',
+    actor: 'system',
+    now,
+    requestId: request.id,
+  });
+  return { ok: true, handle: request.pocHandle, validUntil, pocEmails: [], messageId: request.messageId };
+}
+
+export interface Validation {
+  readonly via: ValidationAnswerKind;
+  /** For the audit log: `system`, `account:12`, `staff:alice@registry.example`. */
+  readonly actor: string;
+  readonly now: Date;
+  readonly submissionId?: string;
+  readonly ticketNumber?: string;
+  /** The request answered; absent: every open request of the POC is answered by this. */
+  readonly requestId?: number;
+  readonly note?: string;
+}
+
+/**
+ * Marks the POC validated now: valid, its flagged addresses cleared (its record was just
+ * confirmed or corrected), its open requests answered, one audit row. Returns when it is due again.
+ */
+export async function validatePoc(ex: Executor, handle: string, v: Validation): Promise<Date> {
+  const { pocs, pocValidations } = tables;
+  await ex
+    .update(pocs)
+    .set({ validationState: 'valid', validatedAt: v.now, invalidEmails: sql`'{}'::text[]` })
+    .where(eq(pocs.handle, handle));
+  await ex
+    .update(pocValidations)
+    .set({
+      state: 'validated',
+      answeredAt: v.now,
+      answeredBy: v.via,
+      answerSubmissionId: v.submissionId ?? null,
+    })
+    .where(
+      and(
+        eq(pocValidations.pocHandle, handle),
+        inArray(pocValidations.state, ['pending', 'bounced']),
+        ...(v.requestId === undefined ? [] : [eq(pocValidations.id, v.requestId)]),
+      ),
+    );
+  await ex.insert(tables.auditLog).values({
+    actor: v.actor,
+    action: 'poc.validated',
+    objectType: 'poc',
+    objectHandle: handle,
+    ticketNumber: v.ticketNumber ?? null,
+    submissionId: v.submissionId ?? null,
+    after: { via: v.via },
+    note: v.note ?? null,
+  });
+  return addDays(v.now, VALIDITY_DAYS);
+}
+
+export interface BounceVerdict {
+  readonly handle: string;
+  /** The POC's addresses the report flagged now. */
+  readonly flagged: readonly string[];
+  /** Every address of the POC is flagged: the POC is invalid at once. */
+  readonly invalid: boolean;
+}
+
+/**
+ * A delivery report for a validation mail: each address it says failed for good, if it is one of
+ * that POC's, is flagged invalid at once; with none left, the POC is invalid too.
+ */
+export async function recordBounce(
+  tx: Executor,
+  mail: Extract<ValidationMail, { kind: 'bounce' }>,
+  where: { readonly submissionId: string },
+): Promise<BounceVerdict[]> {
+  const { pocValidations, pocs } = tables;
+  const requests = await tx
+    .select()
+    .from(pocValidations)
+    .where(inArray(pocValidations.messageId, [...mail.messageIds]));
+  const verdicts: BounceVerdict[] = [];
+  for (const request of requests) {
+    const [poc] = await tx.select().from(pocs).where(eq(pocs.handle, request.pocHandle)).for('update');
+    if (!poc) continue;
+    const failed = new Set(mail.failed);
+    const flagged = poc.emails.filter((e) => failed.has(e.toLowerCase()) && !poc.invalidEmails.includes(e));
+    if (flagged.length === 0) continue;
+    const allFlagged = [...poc.invalidEmails, ...flagged];
+    const invalid = poc.emails.every((e) => allFlagged.includes(e));
+    await tx
+      .update(pocs)
+      .set({ invalidEmails: allFlagged, ...(invalid ? { validationState: 'invalid' as const } : {}) })
+      .where(eq(pocs.handle, poc.handle));
+    if (invalid && request.state === 'pending') {
+      await tx.update(pocValidations).set({ state: 'bounced' }).where(eq(pocValidations.id, request.id));
+    }
+    await tx.insert(tables.auditLog).values({
+      actor: 'system',
+      action: invalid ? 'poc.invalidated' : 'poc.address-invalid',
+      objectType: 'poc',
+      objectHandle: poc.handle,
+      submissionId: where.submissionId,
+      after: { invalidEmails: allFlagged },
+      note: `validation mail bounced for ${flagged.join(', ')}`,
+    });
+    verdicts.push({ handle: poc.handle, flagged, invalid });
+  }
+  return verdicts;
+}

@@ -1,0 +1,96 @@
+/**
+ * The daily round in the worker role: a BullMQ job scheduler on its own queue (`validation`).
+ * Every worker process upserts the same scheduler, and BullMQ makes one job per day of it,
+ * which one worker takes: one round a day however many workers run. A round that fails (the
+ * database away) is tried again; it resumes without mailing anyone twice (round.ts).
+ */
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type RedisLocation, redisOptionsFor } from '../queue/index.ts';
+import { type RoundDeps, runValidationRound } from './round.ts';
+
+export const VALIDATION_QUEUE = 'validation';
+const SCHEDULER_ID = 'daily-validation-round';
+const RETRY_MS = 60_000;
+
+export interface ValidationSchedule {
+  /** Resolves once the schedule is set (or removed) in Redis. */
+  readonly scheduled: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startValidationSchedule(
+  redis: RedisLocation,
+  deps: RoundDeps,
+): Promise<ValidationSchedule> {
+  const options = redisOptionsFor(redis);
+  const queueConnection = new Redis({ ...options, maxRetriesPerRequest: 1 });
+  const workerConnection = new Redis({ ...options, maxRetriesPerRequest: null });
+  for (const connection of [queueConnection, workerConnection]) {
+    connection.on('error', (err) =>
+      deps.logger.debug({ err: err.message }, 'validation schedule: redis error'),
+    );
+  }
+  const queue = new Queue(VALIDATION_QUEUE, { connection: queueConnection });
+  const runAt = deps.config.validation.runAt;
+  const schedule = () =>
+    runAt
+      ? queue.upsertJobScheduler(
+          SCHEDULER_ID,
+          { pattern: `${runAt.minute} ${runAt.hour} * * *`, tz: 'UTC' },
+          {
+            name: 'round',
+            data: {},
+            opts: {
+              attempts: 5,
+              backoff: { type: 'exponential', delay: 60_000 },
+              removeOnComplete: 30,
+              removeOnFail: 30,
+            },
+          },
+        )
+      : // VALIDATION_RUN_AT=off: a schedule an earlier start left behind is taken away.
+        queue.removeJobScheduler(SCHEDULER_ID);
+  // Redis may be away when the worker starts (it starts all the same, and mail waits): the
+  // schedule is set once Redis answers, tried again every RETRY_MS until then.
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+  const scheduled = new Promise<void>((resolve) => {
+    const attempt = () => {
+      schedule().then(
+        () => resolve(),
+        (err: unknown) => {
+          if (closed) return resolve();
+          deps.logger.warn({ err: (err as Error).message }, 'validation schedule not set yet; trying again');
+          retry = setTimeout(attempt, RETRY_MS);
+        },
+      );
+    };
+    attempt();
+  });
+  const closing = new AbortController();
+  const worker = new Worker(
+    VALIDATION_QUEUE,
+    async () => {
+      const report = await runValidationRound(deps, new Date(), { signal: closing.signal });
+      return { round: report.round, mailed: report.mailed.length, expired: report.expired.length };
+    },
+    { connection: workerConnection, concurrency: 1 },
+  );
+  worker.on('failed', (_job, err) =>
+    deps.logger.error({ err: err.message }, 'validation round failed; it will be tried again'),
+  );
+  return {
+    scheduled,
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      // A round under way stops between two POCs; tomorrow's run (or the CLI) resumes it.
+      closing.abort();
+      await worker.close();
+      await queue.close();
+      queueConnection.disconnect();
+      workerConnection.disconnect();
+    },
+  };
+}

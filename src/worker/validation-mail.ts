@@ -1,0 +1,155 @@
+/**
+ * Mail about a POC validation (src/validation's recogniser): a reply to a validation mail, or a
+ * delivery report for one. Decided before the message is taken for a submission of templates,
+ * so "CORRECT" under a quoted validation mail is an answer, not a message without a template.
+ * A message that also holds templates is run as any other (a POC template M validates its POC
+ * when applied, see run-template.ts).
+ */
+import { eq } from 'drizzle-orm';
+import { type Submission, type Transaction, tables } from '../db/index.ts';
+import { enqueueOutbox, replyMessageId, sameAddress } from '../replies/index.ts';
+import {
+  answerByMail,
+  composeValidationAnswer,
+  hostnameOf,
+  recogniseValidationMail,
+  recordBounce,
+  type ValidationMail,
+} from '../validation/index.ts';
+import type { WorkerContext } from './context.ts';
+import type { ReadSubmission } from './process-submission.ts';
+import { lockSubmission } from './run-template.ts';
+import { openWholeMessageRejection } from './whole-message-rejection.ts';
+import { answerRecord, replyDecision } from './whom-to-answer.ts';
+
+/** Machine mail that quotes a validation mail is no answer from the POC. */
+const AUTOMATIC = new Set([
+  'null-sender',
+  'mailer-daemon',
+  'delivery-report',
+  'auto-submitted',
+  'bulk-precedence',
+  'mailing-list',
+  'our-own-address',
+  'our-own-reply',
+]);
+
+export function validationMailOf(ctx: WorkerContext, read: ReadSubmission): ValidationMail | undefined {
+  if (!read.mail || read.templates.length > 0) return undefined;
+  const decision = replyDecision(ctx, read.submission);
+  const { headers } = read.mail;
+  return recogniseValidationMail({
+    inReplyTo: headers.inReplyTo,
+    references: headers.references,
+    contentType: headers.contentType,
+    text: read.mail.text,
+    raw: read.submission.raw.toString('latin1'),
+    automatic: !decision.reply && AUTOMATIC.has(decision.reason),
+  });
+}
+
+/**
+ * Handles the message if it is about a validation; false when it is not (or names a validation
+ * we do not know and quotes no token): the caller then runs it as any other mail.
+ */
+export async function handleValidationMail(ctx: WorkerContext, read: ReadSubmission): Promise<boolean> {
+  const recognised = validationMailOf(ctx, read);
+  if (!recognised) return false;
+  const { submission } = read;
+  const handled = await ctx.db.transaction(async (tx) => {
+    const locked = await lockSubmission(tx, submission.id);
+    if (locked.state === 'done') return true;
+    if (recognised.kind === 'bounce') {
+      const verdicts = await recordBounce(tx, recognised, { submissionId: submission.id });
+      for (const v of verdicts) {
+        ctx.logger.info(
+          { submissionId: submission.id, poc: v.handle, flagged: v.flagged.length, invalid: v.invalid },
+          'validation mail bounced',
+        );
+        ctx.metrics?.validationEvent?.('bounced');
+      }
+      await markDone(tx, submission, read);
+      return true;
+    }
+    const now = new Date();
+    const verdict = await answerByMail(tx, recognised, { submissionId: submission.id, now });
+    if (!verdict) return false;
+    const to = answerAddress(ctx, read, verdict.pocEmails ?? []);
+    const raw = to
+      ? composeValidationAnswer({
+          submissionId: submission.id,
+          to,
+          messageId: replyMessageId(submission.id, hostnameOf(ctx.config)),
+          ...(read.mail?.headers.messageId ? { inReplyTo: read.mail.headers.messageId } : {}),
+          ...(verdict.handle ? { handle: verdict.handle } : {}),
+          outcome: verdict.ok
+            ? { validated: true, validUntil: verdict.validUntil }
+            : { validated: false, problem: verdict.problem },
+          from: ctx.config.replies.from,
+          date: now,
+        })
+      : undefined;
+    const mail = raw
+      ? {
+          messageId: replyMessageId(submission.id, hostnameOf(ctx.config)),
+          kind: 'reply' as const,
+          envelopeFrom: '' as const,
+          recipients: [to!],
+          raw,
+        }
+      : undefined;
+    const { sent, held } = mail ? await ctx.limitMail([mail], read.ownAddress) : { sent: [], held: [] };
+    if (sent.length > 0) {
+      await enqueueOutbox(tx, sent, submission.id);
+    }
+    if (!verdict.ok) {
+      const unanswered =
+        sent.length > 0 ? '' : ` (not answered: ${held[0] ?? read.noReply ?? 'nobody to answer'})`;
+      await openWholeMessageRejection(
+        tx,
+        submission.id,
+        { ...verdict.problem, message: `${verdict.problem.message}${unanswered}` },
+        read.mail?.headers.from?.address ?? submission.fromAddress ?? null,
+      );
+    } else ctx.metrics?.validationEvent?.('answered');
+    ctx.logger.info(
+      {
+        submissionId: submission.id,
+        poc: verdict.handle,
+        validated: verdict.ok,
+        code: verdict.ok ? undefined : verdict.problem.code,
+        answered: sent.length > 0,
+      },
+      'validation answer handled',
+    );
+    await markDone(tx, submission, read);
+    return true;
+  });
+  if (handled) ctx.afterCommit();
+  return handled;
+}
+
+/**
+ * Whom the answer goes to: the sender when it writes from one of the POC's own addresses (a
+ * registered address, and it holds the mail's token or Message-ID: no backscatter), else whom
+ * the usual rules answer (docs/reply-format.md, "Whom we answer"); never mail that may not be
+ * answered at all.
+ */
+function answerAddress(
+  ctx: WorkerContext,
+  read: ReadSubmission,
+  pocEmails: readonly string[],
+): string | undefined {
+  const decision = replyDecision(ctx, read.submission);
+  if (!decision.reply) return undefined;
+  const from = read.mail?.headers.from?.address;
+  if (from && pocEmails.some((e) => sameAddress(e, from))) return from;
+  return read.replyTo;
+}
+
+async function markDone(tx: Transaction, submission: Submission, read: ReadSubmission): Promise<void> {
+  await tx
+    .update(tables.submissions)
+    .set({ state: 'done', processedAt: new Date(), ...answerRecord(read) })
+    .where(eq(tables.submissions.id, submission.id));
+}

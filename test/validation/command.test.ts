@@ -1,0 +1,29 @@
+/**
+ * `hostmasterd validation run [--as-of DATE]` from a clone, on the embedded database: a round
+ * mails the demo registry's POCs a year on, and run again the same day mails nobody twice.
+ */
+import { describe, expect, it } from 'vitest';
+import { processEnv, runCommand } from '../pipeline/support/processes.ts';
+
+describe('hostmasterd validation run', () => {
+  it('runs a round as of a date, and resumes it instead of mailing twice', async () => {
+    const env = await processEnv({});
+    expect((await runCommand(['demo'], env, undefined, 120_000)).code).toBe(0);
+    const day = new Date(Date.now() + 366 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+    const first = await runCommand(['validation', 'run', '--as-of', day], env, undefined, 120_000);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`Validation round ${day}`);
+    expect(first.stdout).toContain('mailed now: 2 (DEMO1-ARIN, OTHER1-ARIN)');
+    const again = await runCommand(['validation', 'run', '--as-of', day], env, undefined, 120_000);
+    expect(again.stdout).toContain('mailed now: 0');
+    expect(again.stdout).toContain('already mailed in this round: 2');
+    // Not due yet today: nobody is mailed.
+    const today = await runCommand(['validation', 'run'], env, undefined, 120_000);
+    expect(today.stdout).toContain('mailed now: 0');
+    const wrong = await runCommand(['validation', 'run', '--as-of', 'next tuesday'], env);
+    expect(wrong.code).toBe(64);
+    expect(wrong.stderr).toContain('is not a date');
+    expect((await runCommand(['seed', 'x.json', '--as-of', day], env)).code).toBe(64);
+  }, 300_000);
+});

@@ -1,0 +1,242 @@
+/**
+ * The annual POC validation end to end, over SMTP, with the clock passed in (`asOf`): a round
+ * mails every due POC once (not again when run again, raced or resumed after a stop); a reply
+ * saying CORRECT validates; a token works once; 61 days on, an unanswered POC is invalid, its
+ * account's templates are refused E_POC_UNVALIDATED and a POC template (M) fixes it; a delivery
+ * report marks the address invalid at once.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/db/index.ts';
+import { OTHER_API_KEY } from '../../src/registry/index.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { runValidationRound } from '../../src/validation/index.ts';
+import { fillForm } from '../pipeline/support/forms.ts';
+import { submit } from '../pipeline/support/session.ts';
+import { BACKENDS } from '../support/databases.ts';
+import { type Stack, startStack } from '../support/stack.ts';
+import {
+  deliveryReport,
+  replyTo,
+  validationAnswerFor,
+  validationMails,
+  waitForValidationMails,
+} from './support.ts';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
+  let stack: Stack;
+  /** A year and a day after the demo registry was loaded: every POC is due. */
+  const asOf = new Date(Date.now() + 366 * DAY);
+  const deps = () => ({
+    db: stack.database.db,
+    config: stack.config,
+    logger: silentLogger(),
+    metrics: stack.daemon.metrics.worker,
+  });
+  const round = () => runValidationRound(deps(), asOf);
+
+  beforeAll(async () => {
+    stack = await startStack({
+      backend,
+      env: {
+        VALIDATION_MAILS_PER_HOUR: '3600000',
+        VALIDATION_RUN_AT: 'off',
+        VALIDATION_PUBLIC_URL: 'https://whois.registry.example',
+      },
+    });
+    // A POC of the demo ISP whose mailbox is gone (its mail will bounce), and three more to stop a round among.
+    await stack.database.db.insert(tables.pocs).values([
+      { handle: 'GONE1-ARIN', kind: 'role', lastName: 'Gone NOC', emails: ['gone@demo-isp.example'] },
+      ...['A', 'B', 'C'].map((x) => ({
+        handle: `ROLE${x}1-ARIN`,
+        kind: 'role' as const,
+        lastName: `Role ${x}`,
+        emails: [`role-${x.toLowerCase()}@demo-isp.example`],
+      })),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('a round mails every due POC once, to all its addresses, and not again when run again, raced or resumed', async () => {
+    // Stopped after its first mail (the daemon shutting down), then run twice at once: the
+    // stopped round is resumed, the two runs race, and still each POC gets one mail.
+    const stop = new AbortController();
+    const first = await runValidationRound(
+      {
+        ...deps(),
+        metrics: {
+          validationEvent: (event: string) => {
+            stack.daemon.metrics.worker.validationEvent(event);
+            stop.abort();
+          },
+        },
+      },
+      asOf,
+      { signal: stop.signal },
+    );
+    expect(first.stopped).toBe(true);
+    expect(first.mailed).toHaveLength(1);
+    const [a, b] = await Promise.all([round(), round()]);
+    expect(first.mailed.length + a!.mailed.length + b!.mailed.length).toBe(6);
+    const again = await round();
+    expect(again.mailed).toEqual([]);
+    expect(again.alreadyMailed).toBe(6);
+
+    const mails = await waitForValidationMails(stack.sink, 6);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const all = await validationMails(stack.sink);
+    expect(all.map((m) => m.handle).sort()).toEqual([
+      'DEMO1-ARIN',
+      'GONE1-ARIN',
+      'OTHER1-ARIN',
+      'ROLEA1-ARIN',
+      'ROLEB1-ARIN',
+      'ROLEC1-ARIN',
+    ]);
+    const demo = mails.find((m) => m.handle === 'DEMO1-ARIN')!;
+    expect(demo.mail.rcptTo).toEqual(['noc@demo-isp.example']);
+    // Not the null sender: its bounce must come back to us.
+    expect(demo.mail.mailFrom).toBe('hostmaster@localhost');
+    expect(demo.messageId).toMatch(/^<validation\.\d{4}-\d{2}-\d{2}\.DEMO1-ARIN\.[A-Za-z0-9-]+@localhost>$/);
+    expect(demo.token).toMatch(/^VT-[A-Z2-7]{26}$/);
+    expect(demo.text).toContain('POC Handle: DEMO1-ARIN');
+    expect(demo.text).toContain('Org DEMOISP-1 (Demo ISP): admin, tech');
+    expect(demo.text).toContain('Net NET-198-51-100-0-1 (DEMO-ISP-V4, 198.51.100.0/24)');
+    expect(demo.text).toContain(`https://whois.registry.example/validate/${demo.token}`);
+    const [row] = await stack.database.db
+      .select()
+      .from(tables.pocs)
+      .where(eq(tables.pocs.handle, 'DEMO1-ARIN'));
+    expect(row?.validationState).toBe('pending');
+  }, 180_000);
+
+  it('a reply saying CORRECT validates the POC; the same token a second time is refused', async () => {
+    const demo = (await validationMails(stack.sink)).find((m) => m.handle === 'DEMO1-ARIN')!;
+    const id = await stack.send(replyTo(demo, 'Correct, thank you.'));
+    const { mail, answer } = await validationAnswerFor(stack.sink, id);
+    expect(answer).toMatchObject({ status: 'VALIDATED', handle: 'DEMO1-ARIN', submission: id });
+    expect(mail.rcptTo).toEqual(['noc@demo-isp.example']);
+    expect(mail.raw).toMatch(/^X-Hostmaster-Status: VALIDATED$/m);
+    const [row] = await stack.database.db
+      .select()
+      .from(tables.pocs)
+      .where(eq(tables.pocs.handle, 'DEMO1-ARIN'));
+    expect(row?.validationState).toBe('valid');
+    expect(row?.validatedAt).not.toBeNull();
+
+    // The token alone (no thread), quoted by someone else: single use.
+    const again = await stack.send(replyTo(demo, 'yes, correct', { threaded: false }));
+    const second = await validationAnswerFor(stack.sink, again);
+    expect(second.answer).toMatchObject({ status: 'REJECTED', refused: { code: 'E_VALIDATION_USED' } });
+  }, 120_000);
+
+  it('an answer that does not say the record is correct validates nothing and goes to staff', async () => {
+    const role = (await validationMails(stack.sink)).find((m) => m.handle === 'ROLEA1-ARIN')!;
+    const id = await stack.send(replyTo(role, 'The phone number is wrong, we moved.'));
+    const { answer } = await validationAnswerFor(stack.sink, id);
+    expect(answer).toMatchObject({ status: 'REJECTED', refused: { code: 'E_VALIDATION_UNCLEAR' } });
+    const rejections = await stack.database.db
+      .select()
+      .from(tables.rejections)
+      .where(eq(tables.rejections.submissionId, id));
+    expect(rejections.map((r) => r.reasonCode)).toEqual(['E_VALIDATION_UNCLEAR']);
+    const [row] = await stack.database.db
+      .select()
+      .from(tables.pocs)
+      .where(eq(tables.pocs.handle, 'ROLEA1-ARIN'));
+    expect(row?.validationState).toBe('pending');
+  }, 120_000);
+
+  it('a delivery report for the validation mail marks the address invalid at once', async () => {
+    const gone = (await validationMails(stack.sink)).find((m) => m.handle === 'GONE1-ARIN')!;
+    const id = await stack.send(deliveryReport(gone, 'gone@demo-isp.example'), { from: '' });
+    await stack.processed(id, 60_000);
+    const [row] = await stack.database.db
+      .select()
+      .from(tables.pocs)
+      .where(eq(tables.pocs.handle, 'GONE1-ARIN'));
+    expect(row?.invalidEmails).toEqual(['gone@demo-isp.example']);
+    // Its only address: the POC is invalid too, without waiting 60 days.
+    expect(row?.validationState).toBe('invalid');
+    // A report is not answered, and not a rejection for staff.
+    const rejections = await stack.database.db
+      .select()
+      .from(tables.rejections)
+      .where(eq(tables.rejections.submissionId, id));
+    expect(rejections).toEqual([]);
+  }, 120_000);
+
+  it('61 days on: unanswered POCs are invalid, their account is refused E_POC_UNVALIDATED, a POC template (M) fixes it', async () => {
+    const later = await runValidationRound(deps(), new Date(asOf.getTime() + 61 * DAY));
+    expect(later.expired).toContain('OTHER1-ARIN');
+    expect(later.expired).not.toContain('DEMO1-ARIN');
+    expect(later.mailed).toEqual([]);
+    const [other] = await stack.database.db
+      .select()
+      .from(tables.pocs)
+      .where(eq(tables.pocs.handle, 'OTHER1-ARIN'));
+    expect(other?.validationState).toBe('invalid');
+    expect(other?.invalidEmails).toEqual(['noc@other-isp.example']);
+
+    const net = fillForm('ARIN-NET-MOD-5.3', {
+      '01': 'M',
+      '02': '203.0.113.0/24',
+      '03': 'OTHER-ISP-RENAMED',
+    });
+    const refused = await submit(stack, [net], {
+      subject: `net ${OTHER_API_KEY}`,
+      from: 'Other NOC <noc@other-isp.example>',
+      envelopeFrom: 'noc@other-isp.example',
+    });
+    expect(refused.reply.parsed.blocks[0]?.status).toBe('REJECTED');
+    expect(refused.reply.parsed.blocks[0]?.errors[0]?.code).toBe('E_POC_UNVALIDATED');
+    expect(refused.reply.parsed.blocks[0]?.errors[0]?.message).toMatch(/POC template \(ARIN-POC, action M\)/);
+
+    const fix = fillForm('ARIN-POC-5.1', { '01': 'M', '02': 'OTHER1-ARIN', '13': '+1-555-0299' });
+    const fixed = await submit(stack, [fix], {
+      subject: `poc ${OTHER_API_KEY}`,
+      from: 'Other NOC <noc@other-isp.example>',
+      envelopeFrom: 'noc@other-isp.example',
+    });
+    expect(fixed.reply.parsed.blocks[0]?.status).toBe('APPROVED');
+    const [valid] = await stack.database.db
+      .select()
+      .from(tables.pocs)
+      .where(eq(tables.pocs.handle, 'OTHER1-ARIN'));
+    expect(valid?.validationState).toBe('valid');
+    expect(valid?.invalidEmails).toEqual([]);
+
+    const after = await submit(stack, [net], {
+      subject: `net again ${OTHER_API_KEY}`,
+      from: 'Other NOC <noc@other-isp.example>',
+      envelopeFrom: 'noc@other-isp.example',
+    });
+    expect(after.reply.parsed.blocks[0]?.status).toBe('APPROVED');
+
+    // The expired token no longer validates anything.
+    const otherMail = (await validationMails(stack.sink)).find((m) => m.handle === 'OTHER1-ARIN')!;
+    const late = await stack.send(replyTo(otherMail, 'CORRECT'));
+    expect((await validationAnswerFor(stack.sink, late)).answer).toMatchObject({
+      status: 'REJECTED',
+      refused: { code: 'E_VALIDATION_EXPIRED' },
+    });
+  }, 180_000);
+
+  it('counts mails sent, answered, expired and bounced on /metrics, under a closed label set', async () => {
+    const text = await stack.daemon.metrics.render();
+    const value = (event: string) =>
+      Number(
+        new RegExp(`^hostmasterd_poc_validations_total\\{event="${event}"\\} (\\d+)$`, 'm').exec(text)?.[1] ??
+          0,
+      );
+    expect([value('sent'), value('answered'), value('expired'), value('bounced')]).toEqual([6, 1, 5, 1]);
+    const labels = [...text.matchAll(/^hostmasterd_poc_validations_total\{event="([^"]+)"\}/gm)].map(
+      (m) => m[1],
+    );
+    expect(new Set(labels)).toEqual(new Set(['sent', 'answered', 'expired', 'bounced']));
+  });
+});

@@ -7,17 +7,19 @@
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import pino, { type Logger } from 'pino';
-import {
-  SMTPServer,
-  type SMTPServerDataStream,
-  type SMTPServerError,
-  type SMTPServerSession,
-} from 'smtp-server';
+import type { Logger } from 'pino';
+import type { SMTPServerDataStream, SMTPServerError, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/index.ts';
 import type { Executor } from '../db/index.ts';
 import type { SubmissionQueue } from '../queue/index.ts';
-import { listenFailure, type Problem, ProblemError, problem } from '../shared/index.ts';
+import {
+  lazyPackage,
+  listenFailure,
+  type Problem,
+  ProblemError,
+  problem,
+  silentLogger,
+} from '../shared/index.ts';
 import { acceptMessage, isTemporary } from './accept.ts';
 import { DataGate } from './data-gate.ts';
 import { receiveMessage } from './data-receiver.ts';
@@ -26,6 +28,9 @@ import { readMessageHead } from './message-head.ts';
 import { type RateDecision, type RateReservation, type RateVerdict, SenderRate } from './sender-rate.ts';
 import { SessionGuards, smtpError } from './session-guard.ts';
 import type { Envelope } from './store.ts';
+
+/** Loaded when the ingress starts: `submit` uses this room but serves no SMTP. */
+const smtpServer = lazyPackage<typeof import('smtp-server')>('smtp-server');
 
 /** Counters the daemon wires to Prometheus: the ingress only says what it answered and why. */
 export interface IngressMetrics {
@@ -103,7 +108,7 @@ function readTlsFiles(config: Config): { key: Buffer; cert: Buffer } | undefined
 
 export async function startIngress(deps: IngressDeps): Promise<Ingress> {
   const { config, db, queue } = deps;
-  const logger = deps.logger ?? pino({ level: 'silent' });
+  const logger = deps.logger ?? silentLogger();
   const limits = config.limits;
   const mailboxes = new Set(config.hostmasterAddresses.map((a) => a.toLowerCase()));
   const rate = new SenderRate(queue.redis, limits.perSenderPerHour);
@@ -191,6 +196,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
   // as many as DATA allows), with a turn of the event loop between them.
   const largeStoreGate = new DataGate(config.database.kind === 'pglite' ? 1 : limits.maxConcurrentData);
 
+  const { SMTPServer } = smtpServer();
   const server = new SMTPServer({
     name: config.hostmasterAddresses[0]?.split('@')[1] || 'hostmasterd',
     banner: 'hostmasterd ESMTP: registration templates for the hostmaster mailbox only',

@@ -4,10 +4,13 @@
  * (docs/reply-format.md) and tolerates what mail transport does to text (CRLF, quoted-printable,
  * lines we may add later inside a block).
  */
-import { simpleParser } from 'mailparser';
-import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
+import { fail, lazyPackage, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { SUPERSEDES_LABEL } from './layout.ts';
 import { CONTRACT_LABELS, type ReplyLabels } from './texts.ts';
+
+/** Loaded when a reply is read, not when the room is imported (see shared's lazyPackage). */
+const mailparser = lazyPackage<typeof import('mailparser')>('mailparser');
+
 import { TEMPLATE_STATUSES, type TemplateStatus, worstStatus } from './types.ts';
 
 export interface ParsedProblem {
@@ -218,7 +221,11 @@ export async function parseReply(
 ): Promise<Result<ParsedReply>> {
   const asText = typeof input === 'string' ? input : input.toString('utf8');
   if (!looksLikeMessage(asText)) return parseReplyText(asText, options);
-  const mail = await simpleParser(input, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+  const mail = await mailparser().simpleParser(input, {
+    skipHtmlToText: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+  });
   const body = parseReplyText(mail.text ?? '', options);
   if (!body.ok) return body;
   const status = headerText(mail.headers.get('x-hostmaster-status'))?.trim();

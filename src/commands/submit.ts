@@ -15,12 +15,14 @@
  * is the same case: the row is committed and the daemon's sweeper queues it when it starts.
  * With REDIS_URL set, an unreachable Redis is an outage: exit 75, as SMTP would answer 451.
  */
-import nodemailer from 'nodemailer';
 import { type DatabaseHandle, openDatabase } from '../db/index.ts';
 import { acceptMessage, isTemporary, readMessageHead, storeSubmission } from '../ingress/index.ts';
 import { pingRedisSocket, SubmissionQueue } from '../queue/index.ts';
-import { formatProblem, type Problem, ProblemError } from '../shared/index.ts';
+import { formatProblem, lazyPackage, type Problem, ProblemError } from '../shared/index.ts';
 import type { CommandDeps } from './types.ts';
+
+/** Only for handing a message to a running daemon's SMTP ingress (see shared's lazyPackage). */
+const nodemailer = lazyPackage<typeof import('nodemailer')>('nodemailer');
 
 export const EXIT_ACCEPTED = 0;
 export const EXIT_DATAERR = 65;
@@ -129,7 +131,7 @@ async function handToDaemon(
   answers: Answers,
 ): Promise<number> {
   const host = loopbackFor(deps.config.smtp.host);
-  const transport = nodemailer.createTransport({
+  const transport = nodemailer().createTransport({
     host,
     port: deps.config.smtp.port,
     secure: false,

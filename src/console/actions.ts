@@ -8,7 +8,7 @@
  * console waits for the job and then reads what it did from the database. Dismiss changes no registry data and is done here.
  */
 import { randomBytes } from 'node:crypto';
-import { Job, type Queue, type QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import { and, eq, gte, inArray, ne, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
@@ -16,6 +16,7 @@ import type { Database, RejectionState, Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import {
   jobIdFor,
+  loadBullmq,
   STAFF_JOB_SECRET,
   type StaffJob,
   type SubmissionJob,
@@ -532,7 +533,7 @@ async function waitForJob(
   jobId: string,
   timeoutMs: number,
 ): Promise<JobEnd> {
-  const job = await Job.fromId(queue, jobId);
+  const job = await loadBullmq().Job.fromId(queue, jobId);
   if (!job) return { state: 'failed', reason: `job ${jobId} vanished from the queue` };
   try {
     await job.waitUntilFinished(events, timeoutMs);

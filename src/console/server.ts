@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { OPS_PATHS, type OpsRoutesOptions, opsRoutes } from '../observability/index.ts';
-import { withTimeout } from '../queue/index.ts';
+import { loadBullmq, withTimeout } from '../queue/index.ts';
 import { RecipientReplyLimit } from '../replies/index.ts';
 import { listenFailure } from '../shared/index.ts';
 import type { ActionContext, ConsoleQueue } from './actions.ts';
@@ -286,6 +286,7 @@ async function openQueueEvents(
     ? base.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true })
     : undefined;
   duplicate?.on('error', () => {});
+  const { QueueEvents } = loadBullmq();
   const events = new QueueEvents(queue.bullQueue.name, {
     connection: duplicate ?? base,
     ...(queue.bullQueue.opts.prefix ? { prefix: queue.bullQueue.opts.prefix } : {}),

@@ -5,19 +5,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
 import type { DatabaseTarget } from '../config/index.ts';
-import { ProblemError, problem } from '../shared/index.ts';
+import { lazyPackage, ProblemError, problem } from '../shared/index.ts';
 import type { Database, DatabaseHandle } from './database.ts';
 import { acquireDirectoryLock } from './lock.ts';
-import { keepErrorListener, PooledClient } from './lost-connection.ts';
 import * as schema from './schema.ts';
+
+// Each backend's driver loads when that backend opens: PGlite's WebAssembly and the pg driver
+// are not both needed, and a command that opens no database (lint) needs neither.
+const pg = lazyPackage<typeof import('pg')>('pg');
+const pgliteDrivers = async () => ({
+  ...(await import('@electric-sql/pglite')),
+  ...(await import('@electric-sql/pglite/contrib/btree_gist')),
+  drizzle: (await import('drizzle-orm/pglite')).drizzle,
+  migrate: (await import('drizzle-orm/pglite/migrator')).migrate,
+});
+const postgresDrivers = async () => ({
+  drizzle: (await import('drizzle-orm/node-postgres')).drizzle,
+  migrate: (await import('drizzle-orm/node-postgres/migrator')).migrate,
+});
 
 const BYTEA_OID = 17;
 
@@ -56,6 +63,7 @@ export async function openDatabase(
       : await openPostgres(target.url, options);
   if (target.kind === 'pglite' && options.migrate !== false) {
     try {
+      const { migrate: migratePglite } = await pgliteDrivers();
       await migratePglite(handle.db as unknown as Parameters<typeof migratePglite>[0], {
         migrationsFolder: MIGRATIONS_FOLDER,
       });
@@ -69,7 +77,9 @@ export async function openDatabase(
 
 /** Several processes may start together against one server: a session advisory lock makes them take turns. */
 async function migratePostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  const { drizzle: drizzlePg, migrate: migratePg } = await postgresDrivers();
+  const { Client } = pg();
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -94,6 +104,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     releaseLock = acquireDirectoryLock(dataDir);
   }
   let client: PGlite;
+  const { PGlite, btree_gist, drizzle: drizzlePglite } = await pgliteDrivers();
   try {
     client = await PGlite.create({
       // The nets' sibling exclusion constraint needs btree_gist (drizzle/0001_sibling_exclusion.sql).
@@ -136,7 +147,10 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
 const PROBE_TIMEOUT_MS = 2_000;
 
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({
+  const { drizzle: drizzlePg } = await postgresDrivers();
+  const { keepErrorListener, PooledClient } = await import('./lost-connection.ts');
+  const { Pool } = pg();
+  const pool = new Pool({
     Client: PooledClient,
     connectionString: url,
     max: options.poolSize ?? 10,
@@ -144,7 +158,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     idleTimeoutMillis: 30_000,
   });
   keepErrorListener(pool);
-  const probe = new pg.Pool({
+  const probe = new Pool({
     connectionString: url,
     max: 1,
     connectionTimeoutMillis: PROBE_TIMEOUT_MS,

@@ -3,9 +3,11 @@
  * its Message-ID, From address and Subject. Only the header block is parsed (never the body,
  * which may be megabytes), and nothing here decides anything about templates.
  */
-import { simpleParser } from 'mailparser';
 import { headerBlock } from '../mail/index.ts';
-import { fail, ok, problem, type Result } from '../shared/index.ts';
+import { fail, lazyPackage, ok, problem, type Result } from '../shared/index.ts';
+
+/** Loaded on first use (see shared's lazyPackage), as the worker's reading loads it. */
+const mailparser = lazyPackage<typeof import('mailparser')>('mailparser');
 
 export interface MessageHead {
   /** As written, angle brackets included; '' when the message has none. */
@@ -72,7 +74,7 @@ export async function readMessageHead(raw: Buffer, maxBytes: number): Promise<Re
     );
   }
   try {
-    const parsed = await simpleParser(Buffer.concat([head, Buffer.from('\r\n\r\n')]), {
+    const parsed = await mailparser().simpleParser(Buffer.concat([head, Buffer.from('\r\n\r\n')]), {
       skipHtmlToText: true,
       skipTextToHtml: true,
       skipImageLinks: true,

@@ -11,12 +11,12 @@
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import pino, { type Logger } from 'pino';
-import { SMTPServer } from 'smtp-server';
+import type { Logger } from 'pino';
+import type { SMTPServer } from 'smtp-server';
 import type { Config } from '../config/index.ts';
 import type { Executor } from '../db/index.ts';
 import type { SubmissionQueue } from '../queue/index.ts';
-import { listenFailure, ProblemError, problem } from '../shared/index.ts';
+import { lazyPackage, listenFailure, ProblemError, problem, silentLogger } from '../shared/index.ts';
 import { SenderRate } from './sender-rate.ts';
 import { SessionGuards } from './session-guard.ts';
 import { closeHandler, connectHandler } from './smtp-connection.ts';
@@ -26,6 +26,9 @@ import type { IngressMetrics, SmtpPhaseContext } from './smtp-phase.ts';
 import { SenderRateAnswers } from './smtp-sender-rate.ts';
 
 export type { IngressMetrics } from './smtp-phase.ts';
+
+/** Loaded when the ingress starts: `submit` uses this room but serves no SMTP. */
+const smtpServer = lazyPackage<typeof import('smtp-server')>('smtp-server');
 
 export interface IngressDeps {
   readonly config: Config;
@@ -82,7 +85,7 @@ function listen(server: SMTPServer, config: Config): Promise<number> {
 
 export async function startIngress(deps: IngressDeps): Promise<Ingress> {
   const { config } = deps;
-  const logger = deps.logger ?? pino({ level: 'silent' });
+  const logger = deps.logger ?? silentLogger();
   const limits = config.limits;
   const tls = readTlsFiles(config);
 
@@ -107,7 +110,7 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     acceptedOnConnection: new Map(),
   };
 
-  const server: SMTPServer = new SMTPServer({
+  const server: SMTPServer = new (smtpServer().SMTPServer)({
     name: config.hostmasterAddresses[0]?.split('@')[1] || 'hostmasterd',
     banner: 'hostmasterd ESMTP: registration templates for the hostmaster mailbox only',
     size: limits.maxMessageBytes,

@@ -10,9 +10,10 @@
  *   tells the sender. A give-up job that itself failed for good is run again.
  */
 import { and, asc, inArray, lt } from 'drizzle-orm';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type Executor, tables } from '../db/index.ts';
 import { type GiveUpJob, jobIdFor, type SubmissionJob, type SubmissionQueue } from '../queue/index.ts';
+import { silentLogger } from '../shared/index.ts';
 
 export interface SweeperDeps {
   readonly db: Executor;
@@ -89,7 +90,7 @@ async function handOnFailure(queue: SubmissionQueue, submissionId: string): Prom
 }
 
 export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
-  const logger = deps.logger ?? pino({ level: 'silent' });
+  const logger = deps.logger ?? silentLogger();
   let running: Promise<SweepResult> | undefined;
   const sweep = () => {
     running ??= sweepOnce(deps)

@@ -7,8 +7,12 @@
  * is labelled windows-1252 before mailparser reads the message. Only the copy parsed here is
  * relabelled; the raw message is kept as it came.
  */
-import { Splitter, type SplitterChunk } from '@zone-eu/mailsplit';
+import type { SplitterChunk } from '@zone-eu/mailsplit';
+import { lazyPackage } from '../shared/index.ts';
 import { guessCharset, isKnownCharset } from './decode.ts';
+
+/** Loaded on first use, as mailparser (which loads it too) is: see extract.ts. */
+const mailsplit = lazyPackage<typeof import('@zone-eu/mailsplit')>('@zone-eu/mailsplit');
 
 /** Labels mailparser reads as UTF-8 without decoding (its own list); 8-bit bytes in them are a guess. */
 const READ_AS_UTF8 = new Set(['ascii', 'usascii']);
@@ -42,6 +46,7 @@ async function contentOf(
 async function split(raw: Buffer): Promise<SplitterChunk[]> {
   const chunks: SplitterChunk[] = [];
   // As extractMail parses: a forwarded message is one part, relabelled (if at all) when it is read.
+  const { Splitter } = mailsplit();
   const splitter = new Splitter({ ignoreEmbedded: true });
   splitter.end(raw);
   for await (const chunk of splitter) chunks.push(chunk as SplitterChunk);

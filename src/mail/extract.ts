@@ -5,8 +5,8 @@
  * no control character but TAB and LF (each other one becomes its Control Pictures symbol, NUL
  * `␀`), and forwarded messages (`message/rfc822`) are kept apart from the sender's own text.
  */
-import { type Attachment, type ParsedMail, simpleParser } from 'mailparser';
-import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
+import type { Attachment, ParsedMail } from 'mailparser';
+import { fail, lazyPackage, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { labelUnlabelledText } from './charset.ts';
 import {
   decodeText,
@@ -102,7 +102,11 @@ function hasReplacementCharacter(parsed: ParsedMail): boolean {
   return has(parsed.text) || has(parsed.html);
 }
 
+/** Loaded on first use (shared's lazyPackage): `lint` on plain template text needs no MIME parser. */
+const mailparser = lazyPackage<typeof import('mailparser')>('mailparser');
+
 async function parse(raw: Buffer): Promise<ParsedMail> {
+  const { simpleParser } = mailparser();
   const parsed = await simpleParser(raw, PARSER_OPTIONS);
   if (!hasReplacementCharacter(parsed)) return parsed;
   let relabelled: Buffer;

@@ -3,12 +3,19 @@
  * cells together, so we convert with html-to-text and settings that keep one line per line.
  * HTML past the limits of html-limits.ts is refused before any parser sees it.
  */
-import { compile } from 'html-to-text';
-import { fail, ok, type Result } from '../shared/index.ts';
+import type { HtmlToTextOptions } from 'html-to-text';
+import { fail, lazyPackage, ok, type Result } from '../shared/index.ts';
 import { checkHtml } from './html-limits.ts';
 
-/** Compiled once: html-to-text's `convert` recompiles its options on every call. */
-const toText = compile({
+const htmlToText = lazyPackage<typeof import('html-to-text')>('html-to-text');
+let compiled: ((html: string) => string) | undefined;
+/** Compiled once, on the first HTML part: html-to-text's `convert` recompiles its options on every call. */
+const toText = (html: string): string => {
+  compiled ??= htmlToText().compile(HTML_TO_TEXT);
+  return compiled(html);
+};
+
+const HTML_TO_TEXT: HtmlToTextOptions = {
   wordwrap: false,
   preserveNewlines: true,
   selectors: [
@@ -25,7 +32,7 @@ const toText = compile({
     { selector: 'h3', options: { uppercase: false } },
     { selector: 'blockquote', format: 'blockquote', options: { trimEmptyLines: true } },
   ],
-});
+};
 
 /** The text of an HTML part, or E_HTML_TOO_COMPLEX when it is too large or nested to read. */
 export function htmlToPlainText(html: string): Result<string> {

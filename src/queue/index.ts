@@ -2,8 +2,8 @@
  * The queue room: BullMQ on Redis between the ingress (producer) and the worker (consumer),
  * and the embedded redis-server the daemon runs when REDIS_URL is unset.
  */
-// Queue for the console's bull-board; UnrecoverableError for a processor to fail a job without retrying it.
-export { Queue, UnrecoverableError } from 'bullmq';
+// Queue for the console's bull-board.
+export type { Queue } from 'bullmq';
 export {
   type EmbeddedRedis,
   type EmbeddedRedisOptions,
@@ -11,6 +11,8 @@ export {
   startEmbeddedRedis,
 } from './embedded-redis.ts';
 export * from './jobs.ts';
+// BullMQ itself for the console (Job, QueueEvents): one copy, loaded on first use.
+export { bullmq as loadBullmq } from './packages.ts';
 export { describeRedis, parseRedisUrl, type RedisLocation, redisOptionsFor } from './redis-options.ts';
 export { runRedisScript } from './redis-script.ts';
 export {
@@ -28,5 +30,6 @@ export {
   type SubmissionWorker,
   type SubmissionWorkerOptions,
   startSubmissionWorker,
+  UnrecoverableError,
 } from './submission-worker.ts';
 export { TimeoutError, withTimeout } from './timeout.ts';

@@ -4,11 +4,12 @@
  * (`enableOfflineQueue: false`) and every call is raced against a timer, so a caller learns
  * "Redis is unreachable" in seconds and can answer 451 instead of hanging.
  */
-import { type JobsOptions, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { fail, ok, problem, type Result } from '../shared/index.ts';
 import { describeFailure, type JobFailure, jobIdFor, SUBMISSIONS_QUEUE, type SubmissionJob } from './jobs.ts';
+import { bullmq, ioredis } from './packages.ts';
 import { describeRedis, type RedisLocation, redisOptionsFor } from './redis-options.ts';
 import { withTimeout } from './timeout.ts';
 
@@ -49,6 +50,8 @@ export class SubmissionQueue {
     this.where = describeRedis(redisOptions);
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.logger = options.logger;
+    const { Redis } = ioredis();
+    const { Queue } = bullmq();
     this.redis = new Redis({
       ...redisOptions,
       enableOfflineQueue: false,

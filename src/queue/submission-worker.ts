@@ -3,10 +3,10 @@
  * the worker room's business; this file only owns the BullMQ plumbing and a shutdown that
  * cannot hang (BullMQ's `worker.close()` can wait forever while Redis is unreachable).
  */
-import { DelayedError, type Job, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { describeFailure, type JobFailure, SUBMISSIONS_QUEUE, type SubmissionJob } from './jobs.ts';
+import { bullmq, ioredis } from './packages.ts';
 import { describeRedis, type RedisLocation, redisOptionsFor } from './redis-options.ts';
 import { withTimeout } from './timeout.ts';
 
@@ -57,6 +57,14 @@ export interface SubmissionWorkerOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * Thrown by a processor to fail its job without retrying it. BullMQ knows its own by name as well
+ * as by class, so this one needs no BullMQ loaded to be thrown (the worker's helpers throw it).
+ */
+export class UnrecoverableError extends Error {
+  override name = 'UnrecoverableError';
+}
+
 export interface SubmissionWorker {
   readonly worker: Worker<SubmissionJob>;
   /** Stop taking jobs, let running ones finish (up to closeTimeoutMs), then disconnect. */
@@ -72,6 +80,7 @@ export function startSubmissionWorker(
   const where = describeRedis(redisOptions);
   const logger = options.logger;
   // Workers must wait for Redis rather than fail commands (BullMQ requires this).
+  const { Redis } = ioredis();
   const connection = new Redis({ ...redisOptions, maxRetriesPerRequest: null });
   let lastError = '';
   const onError = (error: Error) => {
@@ -84,7 +93,8 @@ export function startSubmissionWorker(
     lastError = '';
   });
 
-  const worker = new Worker<SubmissionJob>(
+  const { DelayedError, Worker: BullWorker } = bullmq();
+  const worker = new BullWorker<SubmissionJob>(
     SUBMISSIONS_QUEUE,
     async (job: Job<SubmissionJob>, token?: string) => {
       try {

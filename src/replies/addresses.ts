@@ -1,12 +1,16 @@
 /** Reading addresses out of header values (`"Jane" <jane@isp.example>`, lists, groups). */
-import addressparser from 'nodemailer/lib/addressparser';
+import type addressparserType from 'nodemailer/lib/addressparser';
+import { lazyPackage } from '../shared/index.ts';
+
+/** Loaded on first use (see shared's lazyPackage), like the rest of nodemailer. */
+const addressparser = lazyPackage<typeof addressparserType>('nodemailer/lib/addressparser');
 
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
 
 /** Every mailbox address in a header value, in order, as written (groups flattened). */
 export function addressesIn(value: string | undefined): string[] {
   if (!value) return [];
-  return addressparser(value, { flatten: true })
+  return addressparser()(value, { flatten: true })
     .map((m) => m.address.trim())
     .filter((a) => ADDRESS.test(a));
 }

@@ -20,8 +20,12 @@
  * Anything else returns undefined and renderTextMail takes nodemailer's path, which stays the
  * reference: test/replies/mime.test.ts holds both to the real `build()`.
  */
-import { foldLines } from 'nodemailer/lib/mime-funcs';
+import type * as MimeFuncs from 'nodemailer/lib/mime-funcs';
+import { lazyPackage } from '../shared/index.ts';
 import type { TextMail } from './mime.ts';
+
+/** Loaded when the first reply is rendered (see shared's lazyPackage). */
+const mimeFuncs = lazyPackage<typeof MimeFuncs>('nodemailer/lib/mime-funcs');
 
 type TransferEncoding = '7bit' | 'quoted-printable' | 'base64' | false;
 
@@ -100,7 +104,7 @@ export function fastHeaders(mail: TextMail): FastHeaders | undefined {
   const lines: string[] = [];
   for (let i = 0; i < fields.length; i += 2) {
     const value = fields[i + 1] ?? '';
-    if (value.trim()) lines.push(foldLines(`${fields[i]}: ${value}`, 76));
+    if (value.trim()) lines.push(mimeFuncs().foldLines(`${fields[i]}: ${value}`, 76));
   }
   return { headers: lines.join('\r\n'), transferEncoding };
 }

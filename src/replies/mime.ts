@@ -20,10 +20,16 @@
  *  - LeWindows (`newline: 'win'`): every LF not after a CR becomes CRLF;
  *  - the stream's Buffers: a lone UTF-16 surrogate comes out as U+FFFD.
  */
-import * as base64 from 'nodemailer/lib/base64';
-import MailComposer from 'nodemailer/lib/mail-composer';
-import * as qp from 'nodemailer/lib/qp';
+import type * as Base64 from 'nodemailer/lib/base64';
+import type MailComposer from 'nodemailer/lib/mail-composer';
+import type * as Qp from 'nodemailer/lib/qp';
+import { lazyPackage } from '../shared/index.ts';
 import { fastHeaders } from './mime-headers.ts';
+
+// nodemailer's parts, loaded when the first reply is rendered (see shared's lazyPackage).
+const base64 = lazyPackage<typeof Base64>('nodemailer/lib/base64');
+const mailComposer = lazyPackage<typeof MailComposer>('nodemailer/lib/mail-composer');
+const qp = lazyPackage<typeof Qp>('nodemailer/lib/qp');
 
 /**
  * Extra header fields: `X-*` and `Auto-Submitted` only. nodemailer would keep the part text/plain
@@ -76,7 +82,8 @@ export function renderTextMail(mail: TextMail): string {
   // The common case skips MailComposer/MimeNode entirely (mime-headers.ts says why and what it mirrors).
   const fast = fastHeaders(mail);
   if (fast !== undefined) return finish(fast.headers, mail.text, fast.transferEncoding);
-  const node = new MailComposer(mailComposerOptions(mail)).compile();
+  const Composer = mailComposer();
+  const node = new Composer(mailComposerOptions(mail)).compile();
   // stream() asks for the encoding before buildHeaders() writes it into the headers; same here.
   const transferEncoding = node.getTransferEncoding();
   const headers = node.buildHeaders();
@@ -98,7 +105,7 @@ function finish(headers: string, content: string, transferEncoding: string | fal
 
 function encodeBody(content: string, transferEncoding: string | false): string {
   if (content === '') return '';
-  if (transferEncoding === 'base64') return base64.wrap(base64.encode(content), 76);
+  if (transferEncoding === 'base64') return base64().wrap(base64().encode(content), 76);
   if (transferEncoding === 'quoted-printable') return quotedPrintable(Buffer.from(content, 'utf8'));
   return content;
 }
@@ -122,7 +129,7 @@ function quotedPrintable(bytes: Buffer): string {
 function encodeSlices(bytes: Buffer, state: { done: string; line: string }): void {
   for (let start = 0; start < bytes.length; start += SLICE_BYTES) {
     const end = Math.min(start + SLICE_BYTES, bytes.length);
-    const wrapped = qp.wrap(state.line + encodeSlice(bytes.subarray(start, end), bytes[end]), LINE_LENGTH);
+    const wrapped = qp().wrap(state.line + encodeSlice(bytes.subarray(start, end), bytes[end]), LINE_LENGTH);
     const lastLf = wrapped.lastIndexOf('\n');
     state.line = wrapped.slice(lastLf + 1);
     state.done += wrapped.slice(0, lastLf + 1);
@@ -134,7 +141,7 @@ function encodeSlices(bytes: Buffer, state: { done: string; line: string }): voi
  * encoder, knowing the byte that follows, keeps it literal unless a line break (or nothing) follows.
  */
 function encodeSlice(slice: Buffer, next: number | undefined): string {
-  const encoded = qp.encode(slice);
+  const encoded = qp().encode(slice);
   const last = slice[slice.length - 1];
   if (last !== undefined && isBlank(last) && next !== undefined && next !== 0x0a && next !== 0x0d) {
     return encoded.slice(0, -3) + String.fromCharCode(last);

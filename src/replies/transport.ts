@@ -6,9 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
 import type { ReplyTransport } from '../config/index.ts';
-import { redactApiKeys } from '../shared/index.ts';
+import { lazyPackage, redactApiKeys } from '../shared/index.ts';
+
+/** Loaded when a transport is made, not when the room is imported (see shared's lazyPackage). */
+const nodemailer = lazyPackage<typeof import('nodemailer')>('nodemailer');
 
 export interface MailToDeliver {
   readonly messageId: string;
@@ -79,7 +81,7 @@ function smtpError(error: unknown): { permanent: boolean; error: string } {
 export const SMTP_POOL_CONNECTIONS = 4;
 
 function smtpDelivery(url: string): MailDelivery {
-  const transporter = nodemailer.createTransport({
+  const transporter = nodemailer().createTransport({
     url,
     // Reuse connections: a fresh connection per mail cost ~100 ms on loopback (bench/results),
     // which capped replies at ~10/s; the pool sends a batch over a few open connections.

@@ -2,7 +2,12 @@
  * Structured logs (pino). Every string that reaches a log line passes through the API key and
  * validation token redaction, whoever wrote the line.
  */
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { lazyPackage } from './lazy-package.ts';
+
+/** Loaded when a logger is made: `lint` and `submit` make none. */
+const pino = lazyPackage<typeof import('pino')>('pino');
+
 import { humanDestination } from './human-log.ts';
 import { redactApiKey as redactKeysOnly } from './redact.ts';
 import { redactValidationTokens } from './validation-token.ts';
@@ -57,7 +62,7 @@ export function createLogger(options: {
   human?: boolean;
 }): Logger {
   const out = options.destination ?? process.stdout;
-  return pino(
+  return pino().pino(
     {
       level: options.level,
       base: { name: options.name ?? 'hostmasterd', pid: process.pid },
@@ -76,7 +81,7 @@ export function createLogger(options: {
 }
 
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return pino().pino({ level: 'silent' });
 }
 
 export type { Logger };

@@ -4,12 +4,11 @@
  * i18n-iso-countries (its names and aliases in the languages senders write in), not a hand list.
  */
 import { createRequire } from 'node:module';
-import countries from 'i18n-iso-countries';
+import { countryCodes } from './country-codes.ts';
 
 const require = createRequire(import.meta.url);
 /** The languages operators write country names in (the registry's region and its neighbours). */
 const LANGUAGES = ['en', 'fr', 'es', 'de', 'pt', 'it', 'nl'] as const;
-for (const lang of LANGUAGES) countries.registerLocale(require(`i18n-iso-countries/langs/${lang}.json`));
 
 /** Longer than any country name or alias: not looked up. */
 const MAX_NAME = 60;
@@ -29,7 +28,10 @@ let byName: Map<string, string> | undefined;
 function namesIndex(): Map<string, string> {
   if (byName) return byName;
   byName = new Map();
+  const countries = countryCodes();
   for (const lang of LANGUAGES) {
+    // Registered here, the first time a name is looked up: only these languages are read.
+    countries.registerLocale(require(`i18n-iso-countries/langs/${lang}.json`));
     for (const [alpha2, names] of Object.entries(countries.getNames(lang, { select: 'all' }))) {
       for (const name of names) {
         const key = nameKey(name);
@@ -45,9 +47,9 @@ export function suggestCountry(raw: string): string | undefined {
   if (text.length === 0 || text.length > MAX_NAME) return undefined;
   // `U.S.`, `u s a`: the letters alone.
   const letters = text.replace(/[.\s]/g, '').toUpperCase();
-  if (/^[A-Z]{2}$/.test(letters) && countries.isValid(letters)) return letters;
+  if (/^[A-Z]{2}$/.test(letters) && countryCodes().isValid(letters)) return letters;
   if (/^[A-Z]{3}$/.test(letters)) {
-    const alpha2 = countries.alpha3ToAlpha2(letters);
+    const alpha2 = countryCodes().alpha3ToAlpha2(letters);
     if (alpha2) return alpha2;
   }
   return namesIndex().get(nameKey(text));

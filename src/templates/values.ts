@@ -3,11 +3,11 @@
  * and returns the typed value or a code and a sentence (the caller adds field and line).
  * Registry rules (does the handle exist, is the range ours) are not checked here.
  */
-import countries from 'i18n-iso-countries';
 import { type IpRange, parseRange } from '../ip/index.ts';
 import type { ErrorCode } from '../shared/index.ts';
 import { HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from '../shared/index.ts';
 import { API_KEY_EXACT, malformedKeyMessage } from './api-key.ts';
+import { countryCodes } from './country-codes.ts';
 import { suggestCountry } from './country-suggestion.ts';
 
 export type Scalar = string | boolean | IpRange | readonly number[];
@@ -108,7 +108,7 @@ const VALIDATORS: Record<FieldKind, (raw: string) => Checked> = {
       : bad('E_INVALID_HANDLE', `${quote(raw)} is not an Org ID (like EXAMPLE-1)`),
   country: (raw) => {
     const code = raw.toUpperCase();
-    if (/^[A-Z]{2}$/.test(code) && countries.isValid(code)) return good(code);
+    if (/^[A-Z]{2}$/.test(code) && countryCodes().isValid(code)) return good(code);
     const meant = suggestCountry(raw);
     const hint = meant ? `; did you mean ${meant}?` : ' (like US, CA, DE)';
     const message = `${quote(raw)} is not an ISO 3166 two-letter country code${hint}`;

@@ -245,7 +245,11 @@ export async function parseReply(
 ): Promise<Result<ParsedReply>> {
   const asText = typeof input === 'string' ? input : input.toString('utf8');
   if (!looksLikeMessage(asText)) return parseReplyText(asText, options);
-  const mail = await simpleParser(input, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+  const mail = await simpleParser(input, {
+    skipHtmlToText: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+  });
   const body = parseReplyText(mail.text ?? '', options);
   if (!body.ok) return body;
   const status = headerText(mail.headers.get('x-hostmaster-status'))?.trim();

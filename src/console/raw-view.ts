@@ -2,8 +2,9 @@
  * Showing a stored message with its API keys hidden (raw-message.ts) reads it in every form a
  * person could decode: seconds of CPU for a 10 MB message. That work runs in a thread of its
  * own, so the console's event loop keeps answering other staff, health checks and scrapes
- * meanwhile; one thread, taking the messages in turn, with a time limit per page, after which
- * the thread is ended (a new one takes the next) and the page says the message is not shown.
+ * meanwhile; one thread, taking the messages in turn, with a time limit per page and a heap
+ * limit, past which the thread is ended (a new one takes the next) and the page says the message
+ * is not shown.
  */
 import { Worker } from 'node:worker_threads';
 import type { RawView } from './raw-message.ts';
@@ -23,11 +24,11 @@ interface Task {
   reject(error: Error): void;
 }
 
-const notShown = (raws: readonly Buffer[]): RawView[] =>
-  raws.map(() => ({
-    headers: [],
-    raw: `[the message is not shown: finding every API key in it took more than ${TIME_LIMIT_MS / 1000} s]\n`,
-  }));
+/** The thread's heap: a 10 MB message is shown in well under half of it. */
+const MEMORY_LIMIT_MB = 512;
+
+const notShown = (raws: readonly Buffer[], why: string): RawView[] =>
+  raws.map(() => ({ headers: [], raw: `[the message is not shown: finding every API key in it ${why}]\n` }));
 
 class RawViewThread {
   private worker: Worker | undefined;
@@ -53,13 +54,16 @@ class RawViewThread {
     const task = this.waiting.shift();
     if (!task) return;
     this.current = task;
-    this.timer = setTimeout(() => this.end(undefined, notShown(task.raws)), TIME_LIMIT_MS);
+    this.timer = setTimeout(
+      () => this.end(undefined, notShown(task.raws, `took more than ${TIME_LIMIT_MS / 1000} s`)),
+      TIME_LIMIT_MS,
+    );
     this.worker.ref();
     this.worker.postMessage({ id: task.id, raws: task.raws } satisfies RawViewRequest);
   }
 
   private start(): void {
-    const worker = new Worker(ENTRY);
+    const worker = new Worker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: MEMORY_LIMIT_MB } });
     this.worker = worker;
     this.ready = false;
     this.timer = setTimeout(
@@ -70,8 +74,12 @@ class RawViewThread {
     worker.on('message', (answer: RawViewAnswer) => {
       if (this.worker === worker) this.answer(answer);
     });
-    worker.on('error', (error: Error) => {
-      if (this.worker === worker) this.end(error);
+    worker.on('error', (error: Error & { code?: string }) => {
+      if (this.worker !== worker) return;
+      const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY' && this.current;
+      if (outOfMemory)
+        this.end(undefined, notShown(this.current!.raws, `needed more than ${MEMORY_LIMIT_MB} MB`));
+      else this.end(error);
     });
     worker.on('exit', () => {
       if (this.worker === worker) this.end(new Error("the raw view's thread stopped"));

@@ -23,7 +23,12 @@ export interface Reading {
  * added, the line end); an `=` that starts neither is kept as it is (libqp, read byte for byte).
  */
 export function decodeQuotedPrintable(input: Uint8Array): Buffer {
-  return decodeQp(Buffer.from(input).toString('latin1'));
+  // libqp knows the soft break before LF and CRLF; a reader sees one before a lone CR too.
+  return decodeQp(
+    Buffer.from(input)
+      .toString('latin1')
+      .replace(/=[ \t]*\r(?!\n)/g, ''),
+  );
 }
 
 /**
@@ -226,8 +231,13 @@ export interface StructuredValue {
   readonly parameters: ReadonlyMap<string, string>;
 }
 
-/** libmime's reading: quoted strings, RFC 2231 sections joined and decoded in their charset. */
+/** libmime's reading: quoted strings, RFC 2231 sections joined and decoded in their charset, then encoded-words. */
 export function parseStructured(header: string): StructuredValue {
   const parsed = libmime.parseHeaderValue(header);
-  return { value: parsed.value || '', parameters: new Map(Object.entries(parsed.params)) };
+  // libmime decodes the words of RFC 2231 sections only; a reader decodes them in any value.
+  const parameters = Object.entries(parsed.params).map(([name, value]): [string, string] => [
+    name,
+    decodeEncodedWords(value),
+  ]);
+  return { value: parsed.value || '', parameters: new Map(parameters) };
 }

@@ -116,6 +116,31 @@ describe('a key in any form a reader could decode', () => {
     });
   });
 
+  it('reads what the mail libraries leave: a soft break before a lone CR, an encoded-word in a quoted parameter', () => {
+    const [head, tail] = [HIDDEN_KEY.slice(0, 9), HIDDEN_KEY.slice(9)];
+    const word = `=?utf-16le?B?${Buffer.from(HIDDEN_KEY, 'utf16le').toString('base64')}?=`;
+    const raw = Buffer.from(
+      [
+        'From: Billing <billing@isp.example>',
+        'Content-Type: multipart/mixed; boundary="x"',
+        '',
+        '--x',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        `00. API Key: ${head}=\r${tail}`,
+        '--x',
+        `Content-Disposition: attachment; filename="${word}"`,
+        '',
+        'see the name',
+        '--x--',
+        '',
+      ].join('\r\n'),
+    );
+    const shown = redactRawMessage(raw);
+    expect(revealsHiddenKey(shown), shown).toBe(false);
+    expect(shown).toContain('see the name');
+  });
+
   it('shows a message without keys exactly as received, encodings and all', () => {
     const raw = Buffer.from(
       [

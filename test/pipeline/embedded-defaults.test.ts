@@ -2,8 +2,8 @@
  * The README's try-it, exactly as a newcomer runs it: `hostmasterd start` on the embedded
  * defaults (PGlite and a private redis-server under DATA_DIR, replies as .eml files in
  * DATA_DIR/outbox), `hostmasterd demo` beside it, the example mail handed over with
- * `hostmasterd submit` and sent over SMTP with nodemailer; the reply files hold the tickets and `hostmasterd outbox` shows the
- * latest decoded. SIGTERM stops it cleanly.
+ * `hostmasterd submit` and sent over SMTP with nodemailer; the reply files hold the tickets and
+ * `hostmasterd outbox` shows the latest decoded. SIGTERM stops it cleanly.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,10 +1,15 @@
 /**
- * The decoders the console's raw view needs to see what a reader of a stored message could see
- * (raw-message.ts, key-hiding.ts): quoted-printable, base64, RFC 2047 encoded-words, RFC 2231
- * parameters and charsets, including the wide ones (UTF-16, UTF-32) and UTF-7 that Node's
- * TextDecoder lacks. Liberal on purpose: they undo what a person could undo, not only what the
- * RFCs allow. Pure, bytes or text in, text out; nothing here throws on bad input.
+ * What the console's raw view needs to see what a reader of a stored message could see
+ * (raw-message.ts, key-hiding.ts): the readings of bytes as text (declared charset, UTF-8,
+ * UTF-16 either way), encoded-words found anywhere, structured header values. The decoding is
+ * the mail libraries' (libqp for quoted-printable, libmime for RFC 2047 words and RFC 2231
+ * parameters, iconv-lite for UTF-7, UTF-16 and UTF-32, which Node's TextDecoder lacks); what is
+ * ours is being liberal: finding what a person could undo, not only what the RFCs allow. Pure,
+ * bytes or text in, text out; nothing here throws on bad input.
  */
+import iconv from 'iconv-lite';
+import libmime from 'libmime';
+import { decode as decodeQp } from 'libqp';
 import { decodeText, guessCharset } from '../mail/index.ts';
 
 /** One way of reading bytes as text, and its name for the page (`UTF-16LE`). */
@@ -13,44 +18,17 @@ export interface Reading {
   readonly text: string;
 }
 
-function hexValue(byte: number | undefined): number {
-  if (byte === undefined) return -1;
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  if (byte >= 0x41 && byte <= 0x46) return byte - 0x37;
-  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57;
-  return -1;
-}
-
 /**
  * Quoted-printable -> bytes: `=XX` in either case, soft line breaks (`=`, blanks a relay may have
- * added, the line end); an `=` that starts neither is kept as it is.
+ * added, the line end); an `=` that starts neither is kept as it is (libqp, read byte for byte).
  */
 export function decodeQuotedPrintable(input: Uint8Array): Buffer {
-  const out = Buffer.alloc(input.length);
-  let n = 0;
-  for (let i = 0; i < input.length; i++) {
-    const byte = input[i]!;
-    if (byte !== 0x3d) {
-      out[n++] = byte;
-      continue;
-    }
-    let j = i + 1;
-    while (input[j] === 0x20 || input[j] === 0x09) j++;
-    if (j >= input.length || input[j] === 0x0a || input[j] === 0x0d) {
-      if (input[j] === 0x0d && input[j + 1] === 0x0a) j++;
-      i = j;
-      continue;
-    }
-    const high = hexValue(input[i + 1]);
-    const low = hexValue(input[i + 2]);
-    if (high >= 0 && low >= 0) {
-      out[n++] = high * 16 + low;
-      i += 2;
-      continue;
-    }
-    out[n++] = byte;
-  }
-  return out.subarray(0, n);
+  // libqp knows the soft break before LF and CRLF; a reader sees one before a lone CR too.
+  return decodeQp(
+    Buffer.from(input)
+      .toString('latin1')
+      .replace(/=[ \t]*\r(?!\n)/g, ''),
+  );
 }
 
 /**
@@ -88,28 +66,6 @@ export function transferDecode(bytes: Buffer, encoding: TransferEncoding): Buffe
   if (encoding === 'quoted-printable') return decodeQuotedPrintable(bytes);
   if (encoding === 'base64') return decodeBase64(bytes.toString('latin1'));
   return bytes;
-}
-
-function decodeUtf32(bytes: Uint8Array, littleEndian: boolean): string {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const parts: string[] = [];
-  for (let i = 0; i + 3 < bytes.length; i += 4) {
-    const point = view.getUint32(i, littleEndian);
-    const valid = point <= 0x10ffff && (point < 0xd800 || point > 0xdfff);
-    parts.push(valid ? String.fromCodePoint(point) : '\uFFFD');
-  }
-  return parts.join('').replace(/^\uFEFF/, '');
-}
-
-/** UTF-7 (RFC 2152): `+` base64 of UTF-16BE `-`, `+-` for a plus sign, the rest as ASCII. */
-function decodeUtf7(bytes: Uint8Array): string {
-  return Buffer.from(bytes)
-    .toString('latin1')
-    .replace(/\+([A-Za-z0-9+/]*)-?/g, (whole, shifted: string) => {
-      if (shifted === '') return whole === '+-' ? '+' : whole;
-      const wide = decodeBase64(shifted);
-      return new TextDecoder('utf-16be').decode(wide.subarray(0, wide.length - (wide.length % 2)));
-    });
 }
 
 /** The charset the bytes name by their byte order mark, if any (it wins over any label). */
@@ -154,14 +110,14 @@ export function decodeCharset(bytes: Uint8Array, charset?: string): Reading {
   const label = bom ?? canonicalLabel(charset ?? '');
   switch (label.replace(/[^a-z0-9]/gi, '').toLowerCase()) {
     case 'utf32le':
-      return { label: 'UTF-32LE', text: decodeUtf32(bytes, true) };
+      return { label: 'UTF-32LE', text: iconv.decode(Buffer.from(bytes), 'utf-32le') };
     case 'utf32':
     case 'utf32be':
     case 'ucs4':
-      return { label: 'UTF-32BE', text: decodeUtf32(bytes, false) };
+      return { label: 'UTF-32BE', text: iconv.decode(Buffer.from(bytes), 'utf-32be') };
     case 'utf7':
     case 'unicode11utf7':
-      return { label: 'UTF-7', text: decodeUtf7(bytes) };
+      return { label: 'UTF-7', text: iconv.decode(Buffer.from(bytes), 'utf-7') };
     case 'utf16':
     case 'ucs2':
     case 'unicode': {
@@ -215,9 +171,9 @@ export interface EncodedWordRun {
 /** Liberal: also inside words and quoted strings, and with a language tag (`utf-8*en`). */
 const ENCODED_WORD = /=\?([^?\s*]+)(?:\*[^?\s]*)?\?([BbQq])\?([^?\s]*)\?=/g;
 
+/** An encoded-word's bytes, as libmime decodes its B or Q text (read as Latin-1: byte for byte). */
 function wordBytes(encoding: string, payload: string): Buffer {
-  if (encoding.toUpperCase() === 'B') return decodeBase64(payload);
-  return decodeQuotedPrintable(Buffer.from(payload.replace(/_/g, ' '), 'utf8'));
+  return Buffer.from(libmime.decodeWord('iso-8859-1', encoding, payload), 'latin1');
 }
 
 export function findEncodedWords(text: string): EncodedWordRun[] {
@@ -268,52 +224,6 @@ export function decodeEncodedWords(text: string): string {
   return out + text.slice(at);
 }
 
-/** Splits at `;` outside quoted strings. */
-function splitParameters(value: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (c === '\\' && quoted && i + 1 < value.length) {
-      current += c + value[i + 1];
-      i++;
-      continue;
-    }
-    if (c === '"') quoted = !quoted;
-    if (c === ';' && !quoted) {
-      parts.push(current);
-      current = '';
-      continue;
-    }
-    current += c;
-  }
-  parts.push(current);
-  return parts;
-}
-
-function unquote(value: string): string {
-  const v = value.trim();
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1).replace(/\\(.)/g, '$1');
-  return v;
-}
-
-function percentDecode(value: string): Buffer {
-  const bytes: number[] = [];
-  const raw = Buffer.from(value, 'utf8');
-  for (let i = 0; i < raw.length; i++) {
-    const high = raw[i] === 0x25 ? hexValue(raw[i + 1]) : -1;
-    const low = high >= 0 ? hexValue(raw[i + 2]) : -1;
-    if (low >= 0) {
-      bytes.push(high * 16 + low);
-      i += 2;
-    } else {
-      bytes.push(raw[i]!);
-    }
-  }
-  return Buffer.from(bytes);
-}
-
 /** A structured header value (`Content-Type`, `Content-Disposition`): its first word and its parameters. */
 export interface StructuredValue {
   readonly value: string;
@@ -321,42 +231,13 @@ export interface StructuredValue {
   readonly parameters: ReadonlyMap<string, string>;
 }
 
+/** libmime's reading: quoted strings, RFC 2231 sections joined and decoded in their charset, then encoded-words. */
 export function parseStructured(header: string): StructuredValue {
-  const [first = '', ...rest] = splitParameters(header);
-  const plain = new Map<string, string>();
-  const sections = new Map<string, { index: number; extended: boolean; text: string }[]>();
-  for (const part of rest) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const key = part.slice(0, eq).trim().toLowerCase();
-    const text = unquote(part.slice(eq + 1));
-    // `name*` (extended), `name*0` (a section), `name*0*` (an extended section).
-    const m = /^([^*]+)\*(\d+)?(\*)?$/.exec(key);
-    if (!m) {
-      plain.set(key, decodeEncodedWords(text));
-      continue;
-    }
-    const name = m[1]!;
-    const list = sections.get(name) ?? [];
-    list.push({ index: Number(m[2] ?? 0), extended: m[2] === undefined || m[3] === '*', text });
-    sections.set(name, list);
-  }
-  for (const [name, list] of sections) {
-    list.sort((a, b) => a.index - b.index);
-    let charset = 'utf-8';
-    const bytes: Buffer[] = [];
-    for (const [i, s] of list.entries()) {
-      let text = s.text;
-      if (s.extended && i === 0) {
-        const m = /^([^']*)'[^']*'(.*)$/s.exec(text);
-        if (m) {
-          charset = m[1] || charset;
-          text = m[2]!;
-        }
-      }
-      bytes.push(s.extended ? percentDecode(text) : Buffer.from(text, 'utf8'));
-    }
-    plain.set(name, decodeCharset(Buffer.concat(bytes), charset).text);
-  }
-  return { value: first.trim(), parameters: plain };
+  const parsed = libmime.parseHeaderValue(header);
+  // libmime decodes the words of RFC 2231 sections only; a reader decodes them in any value.
+  const parameters = Object.entries(parsed.params).map(([name, value]): [string, string] => [
+    name,
+    decodeEncodedWords(value),
+  ]);
+  return { value: parsed.value || '', parameters: new Map(parameters) };
 }

@@ -313,3 +313,50 @@ export function redactRawMessage(raw: Buffer): string {
   // Across the pieces: a key spread over a header and the body after it, say.
   return redactKeysAsRead(shown);
 }
+
+/** What the submission page shows of a stored message: its header table and its text. */
+export interface RawView {
+  readonly headers: readonly Header[];
+  readonly raw: string;
+}
+
+/**
+ * The page shows this much of a message's text. Every key is hidden in the whole message first
+ * (a key's pieces may lie far apart); then the text is cut, so the page, the browser and the
+ * console's event loop (which escapes it into HTML) carry a bounded load, whatever was sent.
+ */
+export const RAW_VIEW_MAX_CHARACTERS = 1024 * 1024;
+
+/** The message as the page shows it: headers and text, keys hidden, the text bounded. */
+export function showRawMessage(raw: Buffer): RawView {
+  const headers = boundedHeaders(readRawHeaderFields(raw));
+  const text = redactRawMessage(raw);
+  if (text.length <= RAW_VIEW_MAX_CHARACTERS) return { headers, raw: text };
+  const cut = text.lastIndexOf('\n', RAW_VIEW_MAX_CHARACTERS) + 1 || RAW_VIEW_MAX_CHARACTERS;
+  // The cut cannot show a key the whole did not, but a reading of a piece is not a reading of
+  // the whole (base64 realigned): the piece is searched once more.
+  const shown = searchingOnce(() => hideKeys(text.slice(0, cut)).text);
+  const rest = (text.length - cut).toLocaleString('en-US');
+  return {
+    headers,
+    raw: `${shown}[the rest of the message (${rest} characters) is not shown here; the templates above were read from all of it]\n`,
+  };
+}
+
+/** The header table within the same bound: fields in order until it is reached, then a note. */
+function boundedHeaders(all: readonly Header[]): Header[] {
+  const shown: Header[] = [];
+  let size = 0;
+  for (const header of all) {
+    size += header.name.length + header.value.length;
+    if (size > RAW_VIEW_MAX_CHARACTERS) {
+      const rest = (all.length - shown.length).toLocaleString('en-US');
+      return [
+        ...shown,
+        { name: '[not shown]', value: `${rest} more header fields (the table shows the first)` },
+      ];
+    }
+    shown.push(header);
+  }
+  return shown;
+}

@@ -7,7 +7,8 @@ import type { Database, StoredProblem } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { type AuditEntryView, auditEntries } from './audit-view.ts';
 import { hideKeysIn } from './key-hiding.ts';
-import { type Header, readRawHeaderFields, redactRawMessage } from './raw-message.ts';
+import type { Header } from './raw-message.ts';
+import { showRawMessages } from './raw-view.ts';
 import { type TemplateVersionView, versionsOfSubmission } from './template-versions.ts';
 import { UNDOABLE_ACTIONS } from './undo.ts';
 
@@ -96,13 +97,16 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
     submission.receivedAt,
     new Map(templates.map((row) => [row.templateIndex, row.echo])),
   );
+  // The message and our replies (MIME too: quoted-printable, base64) read as the raw view reads
+  // mail, in its thread.
+  const [shown, ...repliesShown] = await showRawMessages([raw, ...replies.map((r) => Buffer.from(r.raw))]);
   return {
     versions,
     // Every text a sender wrote or that quotes them goes through hideKeys: a key written into a
     // Message-ID, an envelope address or an escaped form is hidden as in the raw view.
     submission: hideKeysIn(submission),
-    headers: readRawHeaderFields(raw),
-    raw: redactRawMessage(raw),
+    headers: shown!.headers,
+    raw: shown!.raw,
     // The rest, every column: a form name read off the Template line, a recipient taken from
     // Reply-To, a delivery error or audit note quoting either can hold a key.
     templates: hideKeysIn(
@@ -121,7 +125,7 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
       })),
     ),
     tickets: hideKeysIn(tickets),
-    replies: replies.map((r) => ({
+    replies: replies.map((r, i) => ({
       ...hideKeysIn({
         messageId: r.messageId,
         kind: r.kind,
@@ -132,8 +136,7 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
         createdAt: r.createdAt,
         sentAt: r.sentAt,
       }),
-      // Our replies are MIME too (quoted-printable, base64): read as the raw view reads mail.
-      raw: redactRawMessage(Buffer.from(r.raw)),
+      raw: repliesShown[i]!.raw,
     })),
     rejections: hideKeysIn(rejections),
     audit: undoableMarked(await auditEntries(db, audit), rejections, templates),

@@ -4,39 +4,18 @@
  * key in the page's HTML, headers table and raw view alike, stays readable, and its stored bytes
  * are left as they came.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStaffUser, type RunningConsole, startConsole } from '../../src/console/index.ts';
 import { tables } from '../../src/db/index.ts';
-import { deliveryDigest } from '../../src/ingress/index.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { HIDDEN_KEY, type HiddenKeyCase, hiddenKeyCases, revealsHiddenKey } from './support/hidden-keys.ts';
+import { HIDDEN_KEY, HIDDEN_KEY_REDACTED, hiddenKeyCases, revealsHiddenKey } from './support/hidden-keys.ts';
+import { storeRawSubmission } from './support/rows.ts';
 import { pageText, type SignedInGet, signIn } from './support/sign-in.ts';
 
 const EMAIL = 'carol@registry.example';
 const PASSWORD = 'a long enough passphrase';
-
-async function store(handle: TestDatabase, c: HiddenKeyCase): Promise<string> {
-  const id = `S${randomBytes(6).toString('hex')}`;
-  await handle.db.insert(tables.submissions).values({
-    id,
-    raw: c.raw,
-    rawSha256: createHash('sha256').update(c.raw).digest('hex'),
-    deliverySha256: deliveryDigest(c.raw),
-    messageId: `${id}@isp.example`,
-    sizeBytes: c.raw.length,
-    envelopeFrom: 'billing@isp.example',
-    envelopeTo: ['hostmaster@localhost'],
-    via: 'smtp',
-    fromAddress: 'billing@isp.example',
-    subject: 'SWIP',
-    state: 'done',
-    processedAt: new Date(),
-  });
-  return id;
-}
 
 describe('the submission page over HTTP, keys hidden in every decodable form (PostgreSQL)', () => {
   let handle: TestDatabase;
@@ -60,7 +39,7 @@ describe('the submission page over HTTP, keys hidden in every decodable form (Po
 
   it('a key in the columns beside the raw bytes (Message-ID, envelope, subject, echo, rejection) is hidden too', async () => {
     const [c] = hiddenKeyCases();
-    const id = await store(handle, c!);
+    const id = await storeRawSubmission(handle.db, c!.raw);
     const [, k1 = '', k2 = '', k3 = '', k4 = ''] = HIDDEN_KEY.split('-');
     await handle.db
       .update(tables.submissions)
@@ -95,7 +74,7 @@ describe('the submission page over HTTP, keys hidden in every decodable form (Po
 
   for (const c of hiddenKeyCases()) {
     it(c.name, async () => {
-      const id = await store(handle, c);
+      const id = await storeRawSubmission(handle.db, c.raw);
       const page = await get(`/submissions/${id}`);
       expect(page.status).toBe(200);
       expect(page.body).toContain('<pre class="raw">');
@@ -113,4 +92,70 @@ describe('the submission page over HTTP, keys hidden in every decodable form (Po
       expect(revealsHiddenKey(row!.raw.toString('utf8'))).toBe(true);
     });
   }
+
+  it('stays responsive while it shows a 10 MB message, and shows a bounded part of it', async () => {
+    // A text part holding a key, then a base64 attachment: small, and 28 times the size.
+    const noise = (size: number) => {
+      const bytes = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) bytes[i] = (i * 2654435761) >>> 24;
+      return bytes;
+    };
+    const message = (attachmentBytes: number) =>
+      Buffer.from(
+        [
+          'From: Billing <billing@isp.example>',
+          'Subject: big',
+          'Content-Type: multipart/mixed; boundary="x"',
+          '',
+          '--x',
+          '',
+          `00. API Key: ${HIDDEN_KEY}`,
+          '--x',
+          'Content-Type: application/pdf',
+          'Content-Transfer-Encoding: base64',
+          '',
+          noise(attachmentBytes).toString('base64').replace(/.{76}/g, '$&\r\n'),
+          '--x--',
+          '',
+        ].join('\r\n'),
+      );
+    /** The longest the event loop went without running a 5 ms timer while `work` ran. */
+    const longestStall = async (work: () => Promise<unknown>): Promise<number> => {
+      let last = performance.now();
+      let longest = 0;
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+      }, 5);
+      try {
+        await work();
+      } finally {
+        clearInterval(ticker);
+      }
+      return Math.max(longest, performance.now() - last);
+    };
+    const small = await storeRawSubmission(handle.db, message(256 * 1024));
+    const large = await storeRawSubmission(handle.db, message(7 * 1024 * 1024));
+    // Warm-up: the first page a console shows loads what it needs once.
+    const smallPage = (await get(`/submissions/${small}`)).body;
+    // The baseline: reading the same stored row in this process, which any page showing it does.
+    const readingStall = await longestStall(() =>
+      handle.db.select().from(tables.submissions).where(eq(tables.submissions.id, large)),
+    );
+    let largePage = '';
+    const pageStall = await longestStall(async () => {
+      largePage = (await get(`/submissions/${large}`)).body;
+    });
+    console.log(
+      `longest event-loop stall with a 10 MB message: reading its row ${readingStall.toFixed(0)} ms, showing its page ${pageStall.toFixed(0)} ms`,
+    );
+    for (const page of [smallPage, largePage]) {
+      expect(pageText(page)).toContain(`00. API Key: ${HIDDEN_KEY_REDACTED}`);
+      expect(revealsHiddenKey(page)).toBe(false);
+    }
+    expect(pageText(largePage)).toMatch(/\[the rest of the message \([\d,]+ characters\) is not shown here/);
+    expect(largePage.length).toBeLessThan(smallPage.length * 4);
+    expect(pageStall).toBeLessThan(Math.max(readingStall, 250) * 4);
+  }, 300_000);
 });

@@ -10,7 +10,12 @@ import {
   passwordWeakness,
   verifyPassword,
 } from '../../src/console/passwords.ts';
-import { readRawHeaderFields, redactRawMessage } from '../../src/console/raw-message.ts';
+import {
+  RAW_VIEW_MAX_CHARACTERS,
+  readRawHeaderFields,
+  redactRawMessage,
+  showRawMessage,
+} from '../../src/console/raw-message.ts';
 import { HIDDEN_KEY, HIDDEN_KEY_REDACTED, hiddenKeyCases, revealsHiddenKey } from './support/hidden-keys.ts';
 
 const KEY = 'API-0A1B-2C3D-4E5F-6071';
@@ -111,6 +116,31 @@ describe('a key in any form a reader could decode', () => {
     });
   });
 
+  it('reads what the mail libraries leave: a soft break before a lone CR, an encoded-word in a quoted parameter', () => {
+    const [head, tail] = [HIDDEN_KEY.slice(0, 9), HIDDEN_KEY.slice(9)];
+    const word = `=?utf-16le?B?${Buffer.from(HIDDEN_KEY, 'utf16le').toString('base64')}?=`;
+    const raw = Buffer.from(
+      [
+        'From: Billing <billing@isp.example>',
+        'Content-Type: multipart/mixed; boundary="x"',
+        '',
+        '--x',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        `00. API Key: ${head}=\r${tail}`,
+        '--x',
+        `Content-Disposition: attachment; filename="${word}"`,
+        '',
+        'see the name',
+        '--x--',
+        '',
+      ].join('\r\n'),
+    );
+    const shown = redactRawMessage(raw);
+    expect(revealsHiddenKey(shown), shown).toBe(false);
+    expect(shown).toContain('see the name');
+  });
+
   it('shows a message without keys exactly as received, encodings and all', () => {
     const raw = Buffer.from(
       [
@@ -176,6 +206,44 @@ describe('a key in any form a reader could decode', () => {
     expect(shown).toContain(noise.subarray(0, 57).toString('base64'));
     expect(took).toBeLessThan(Math.max(plain.took, 50) * 5);
   }, 120_000);
+});
+
+describe("the page's share of a large message", () => {
+  it('is bounded: the header table and the text stop at the limit and say so, keys hidden in the whole first', () => {
+    // Short words: text whose every word could be base64 takes the search far longer (not the point here).
+    const fields = Array.from(
+      { length: 16_000 },
+      (_, i) => `X-Filler-${i}: ${'a few short words '.repeat(3)}`,
+    );
+    const raw = Buffer.from(
+      [
+        `Subject: SWIP ${HIDDEN_KEY}`,
+        ...fields,
+        '',
+        `00. API Key: ${HIDDEN_KEY}`,
+        ...Array.from({ length: 15_000 }, (_, i) => `line ${i} ${'with a few short words '.repeat(3)}`),
+        `00. API Key: ${HIDDEN_KEY}`,
+        '',
+      ].join('\r\n'),
+    );
+    const view = showRawMessage(raw);
+    expect(view.headers[0]).toEqual({ name: 'Subject', value: `SWIP ${HIDDEN_KEY_REDACTED}` });
+    const tableSize = view.headers.reduce((n, h) => n + h.name.length + h.value.length, 0);
+    expect(tableSize).toBeLessThanOrEqual(RAW_VIEW_MAX_CHARACTERS + 100);
+    expect(view.headers.at(-1)?.value).toMatch(/^[\d,]+ more header fields/);
+    expect(view.raw.length).toBeLessThanOrEqual(RAW_VIEW_MAX_CHARACTERS + 200);
+    expect(view.raw).toMatch(/\[the rest of the message \([\d,]+ characters\) is not shown here/);
+    expect(revealsHiddenKey(view.raw)).toBe(false);
+    expect(revealsHiddenKey(view.headers.map((h) => `${h.name}: ${h.value}`).join('\n'))).toBe(false);
+  }, 120_000);
+
+  it('is the whole message, as before, when it fits', () => {
+    const raw = Buffer.from(`Subject: hello\r\n\r\n00. API Key: ${HIDDEN_KEY}\r\n`);
+    expect(showRawMessage(raw)).toEqual({
+      headers: [{ name: 'Subject', value: 'hello' }],
+      raw: `Subject: hello\r\n\r\n00. API Key: ${HIDDEN_KEY_REDACTED}\r\n`,
+    });
+  });
 });
 
 describe('staff passwords', () => {

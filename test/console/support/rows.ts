@@ -128,3 +128,24 @@ export async function seedRejectedSubmission(db: Database, seed: RejectionSeed):
     .returning({ id: tables.rejections.id });
   return { submissionId, rejectionId: rejection!.id };
 }
+
+/** A stored message as the ingress keeps it (done, nothing else about it), for the pages that show it. */
+export async function storeRawSubmission(db: Database, raw: Buffer): Promise<string> {
+  const id = `S${randomBytes(6).toString('hex')}`;
+  await db.insert(tables.submissions).values({
+    id,
+    raw,
+    rawSha256: createHash('sha256').update(raw).digest('hex'),
+    deliverySha256: deliveryDigest(raw),
+    messageId: `${id}@isp.example`,
+    sizeBytes: raw.length,
+    envelopeFrom: 'billing@isp.example',
+    envelopeTo: ['hostmaster@localhost'],
+    via: 'smtp',
+    fromAddress: 'billing@isp.example',
+    subject: 'SWIP',
+    state: 'done',
+    processedAt: new Date(),
+  });
+  return id;
+}

@@ -90,7 +90,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
       const template =
         job.kind === 'edit-and-apply'
           ? await editedTemplate(tx, job, read, jobId)
-          : templateFor(job, read.templates, index);
+          : await currentTemplate(tx, job, read, index);
       const waive = 'waive' in job ? (job.waive as ErrorCode[]) : [];
       const result = await applyTemplate(
         tx,
@@ -264,6 +264,26 @@ function templateFor(job: StaffJob, templates: readonly ParsedTemplate[], index:
   const template = templates[index - 1];
   if (!template) throw new UnrecoverableError(`submission ${job.submissionId} has no template ${index}`);
   return template;
+}
+
+/**
+ * The template as it stands: the customer's, or after staff edits the last version, so an
+ * override or a reprocess after an edit runs the edited text, not what the edit corrected.
+ */
+async function currentTemplate(
+  tx: Executor,
+  job: StaffJob,
+  read: ReadSubmission,
+  index: number,
+): Promise<ParsedTemplate> {
+  const customer = templateFor(job, read.templates, index);
+  const latest = await latestVersion(tx, job.submissionId, index);
+  if (!latest) return customer;
+  const original = splitTemplates(read.mail?.text ?? '')[index - 1];
+  if (!original) throw new UnrecoverableError(`template ${index} could not be found again in the message`);
+  const current = reparseEditedText(latest.text, original.text, index);
+  if (!current.ok) throw new UnrecoverableError(formatProblem(current.error));
+  return current.value;
 }
 
 /**

@@ -7,6 +7,8 @@ import { type Executor, tables } from '../db/index.ts';
 
 export interface TemplateVersion {
   readonly version: number;
+  /** The whole template, keys hidden. */
+  readonly text: string;
   readonly author: string;
   readonly jobId: string | null;
 }
@@ -19,7 +21,7 @@ export async function latestVersion(
 ): Promise<TemplateVersion | undefined> {
   const v = tables.templateVersions;
   const [row] = await ex
-    .select({ version: v.version, author: v.author, jobId: v.jobId })
+    .select({ version: v.version, text: v.text, author: v.author, jobId: v.jobId })
     .from(v)
     .where(and(eq(v.submissionId, submissionId), eq(v.templateIndex, index)))
     .orderBy(desc(v.version))

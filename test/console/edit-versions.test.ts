@@ -266,4 +266,35 @@ describe('editing a refused template in the console', () => {
       /<a href="\/lookup\?q=NET-198-51-100-192-\d+"><code>NET-198-51-100-192-\d+<\/code><\/a>/,
     );
   });
+
+  it('runs an override after an edit on the edited text, not on what the customer sent', async () => {
+    const messageId = await stack.send({
+      from: `Demo ISP billing <${DEMO_SENDER}>`,
+      subject: 'REASSIGN SIMPLE 198.51.100.240/30',
+      text: `${simpleTemplate('198.51.100.240/30', 'CUSTOMER-NAME', DEMO_API_KEY)}\n`,
+    });
+    const link = await stack.rejectionFor(messageId);
+    const at = `/submissions/${link.submissionId}`;
+    const text = editorText((await client.get(at)).body).replace('CUSTOMER-NAME', 'STAFF-NAME');
+    await client.post(`/rejections/${link.rejectionId}/edit`, {
+      step: 'apply',
+      basedOn: '1',
+      text,
+      note: 'the name the customer meant',
+    });
+    expect(pageText((await client.get(at)).body)).toContain(
+      'Still refused after edit-and-apply: E_PREFIX_TOO_SMALL',
+    );
+    await client.post(`/rejections/${link.rejectionId}/override`, {
+      waive: 'E_PREFIX_TOO_SMALL',
+      note: 'a /30 for a link is fine',
+    });
+    expect(pageText((await client.get(at)).body)).toMatch(/Done \(override\): template 1 APPROVED/);
+    expect(await stack.db.select().from(tables.nets).where(eq(tables.nets.name, 'STAFF-NAME'))).toHaveLength(
+      1,
+    );
+    expect(
+      await stack.db.select().from(tables.nets).where(eq(tables.nets.name, 'CUSTOMER-NAME')),
+    ).toHaveLength(0);
+  });
 });

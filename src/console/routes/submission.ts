@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tables } from '../../db/index.ts';
 import { dismiss, type JobAction, runJobAction, waivableCodes } from '../actions.ts';
 import { checkEdit } from '../edit-check.ts';
+import { hideKeys } from '../key-hiding.ts';
 import type { PageContext } from '../server.ts';
 import { type Flash, setFlash } from '../sessions.ts';
 import { loadSubmissionView } from '../submission-view.ts';
@@ -148,8 +149,9 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
       queue,
       text: edit.text,
       basedOn: edit.basedOnVersion,
-      againstCustomer: diffLines(customer.text, edit.text),
-      againstCurrent: current.version > 1 ? diffLines(current.text, edit.text) : undefined,
+      // Staff's text is shown with keys hidden like the customer's (a key pasted in is not echoed).
+      againstCustomer: diffLines(customer.text, hideKeys(edit.text).text),
+      againstCurrent: current.version > 1 ? diffLines(current.text, hideKeys(edit.text).text) : undefined,
       current,
       note: field(request.body, 'note'),
       message: field(request.body, 'message'),

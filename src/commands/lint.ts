@@ -16,6 +16,7 @@ import {
   parseSubmission,
   type TemplateRequest,
 } from '../templates/index.ts';
+import { namedOfOurs } from '../worker/index.ts';
 
 interface LintIo {
   readonly stdout: NodeJS.WritableStream;
@@ -129,6 +130,8 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
   let subject = '';
   let text: string;
   let forwarded: string[] = [];
+  /** Without a template: what the mail names of ours (In-Reply-To, References, ticket numbers). */
+  let answerHint: string | undefined;
   /** For mail the loop rules let us answer: whom the daemon would answer, once the key is known. */
   let answerNote: ((apiKey: string | undefined) => string[]) | undefined;
   const asText = raw.toString('utf8');
@@ -142,6 +145,14 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
     subject = h.subject;
     text = mail.value.text;
     forwarded = mail.value.forwarded.map((f) => f.text);
+    const named = namedOfOurs(mail.value);
+    if (named.messageIds > 0 || named.tickets.length > 0) {
+      const what = [
+        ...(named.messageIds > 0 ? [`${named.messageIds} Message-ID(s) in In-Reply-To/References`] : []),
+        ...(named.tickets.length > 0 ? [`ticket ${named.tickets.join(', ')}`] : []),
+      ].join(' and ');
+      answerHint = `  note: it names ${what}: when they are ours (lint is offline and cannot check), the daemon takes a message without a template for an answer to our mail, passes it to staff and acknowledges it (RECEIVED) instead of refusing it`;
+    }
     const extras = [
       mail.value.htmlOnly ? 'read from HTML' : '',
       mail.value.pgpSigned ? 'PGP-signed (not verified)' : '',
@@ -162,6 +173,7 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
   if (answerNote) out.push(...answerNote(parse.ok ? parse.apiKey : undefined));
   if (!parse.ok) {
     out.push(`  ${formatProblem(parse.problem)}`);
+    if (parse.problem.code === 'E_NO_TEMPLATE' && answerHint) out.push(answerHint);
     return false;
   }
   for (const t of parse.templates)

@@ -73,6 +73,23 @@ function excerptOf(words: readonly string[]): string {
   return text.length > EXCERPT_CHARACTERS ? `${text.slice(0, EXCERPT_CHARACTERS)}...` : text;
 }
 
+/**
+ * What a message names that could make it an answer to our mail, without asking the database:
+ * the Message-IDs it answers and the ticket numbers in its Subject and own words (lint says so
+ * offline; the worker checks them against the outbox and the tickets).
+ */
+export function namedOfOurs(mail: {
+  readonly headers: Pick<ExtractedMail['headers'], 'inReplyTo' | 'references' | 'subject'>;
+  readonly text: string;
+}): { readonly messageIds: number; readonly tickets: readonly string[] } {
+  const ids = new Set([mail.headers.inReplyTo ?? '', ...mail.headers.references].map((r) => r.trim()));
+  ids.delete('');
+  const tickets = [
+    ...new Set([...ticketsIn(mail.headers.subject), ...ticketsIn(ownWords(mail.text).join('\n'))]),
+  ];
+  return { messageIds: ids.size, tickets };
+}
+
 /** The ticket our mail was about, from its X-Hostmaster-Ticket (per-template replies, notices). */
 function ticketOfOurMail(raw: string): string | undefined {
   const field = /^X-Hostmaster-Ticket:[ \t]*(.*)$/im.exec(headOf(raw));

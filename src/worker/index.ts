@@ -24,6 +24,7 @@ import { recordGaveUp } from './gave-up.ts';
 import { processSubmission } from './process-submission.ts';
 import { runStaffJob } from './staff-actions.ts';
 
+export { namedOfOurs } from './answers-to-us.ts';
 export { createWorkerContext, ourAddresses, type WorkerContext, type WorkerMetrics } from './context.ts';
 export { processSubmission, readSubmission } from './process-submission.ts';
 export { runStaffJob } from './staff-actions.ts';

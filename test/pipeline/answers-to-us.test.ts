@@ -253,3 +253,37 @@ describe('answers to our per-template replies (pglite, REPLY_STYLE=per-template)
     await quietFor(stack.sink, answer);
   });
 });
+
+describe('acknowledgements and the per-recipient limit (pglite, REPLY_LIMIT_PER_RECIPIENT_PER_HOUR=2)', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      backend: 'pglite',
+      env: { REPLY_LIMIT_PER_RECIPIENT_PER_HOUR: '2' },
+      resolver: stubResolver({ dkimDomains: ['demo-isp.example'] }),
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it("counts acknowledgements for the requester's own address too: past the limit staff get the answer, nobody is mailed", async () => {
+    const { reply } = await submit(stack, [
+      simpleReassignment({ range: '198.51.100.112/29', name: 'LIMITED-1' }),
+    ]);
+    const ticket = reply.parsed.blocks[0]!.ticket!;
+    const answers: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const raw = mail({ subject: `Re: ticket ${ticket} ${DEMO_API_KEY}`, body: `Question ${n}.\n` });
+      answers.push(await stack.send(await dkimSignMessage(raw, 'demo-isp.example')));
+      await stack.processed(answers[n - 1]!);
+    }
+    for (const id of answers.slice(0, 2))
+      expect((await replyFor(stack.sink, id)).parsed.status).toBe('RECEIVED');
+    const [held] = await rejectionsOf(stack.database.db, answers[2]!);
+    expect(held!.reasonCode).toBe('E_ANSWER_TO_OUR_MAIL');
+    expect(held!.reason).toContain('not answered: reply limit');
+    await quietFor(stack.sink, answers[2]!);
+  });
+});

@@ -88,6 +88,30 @@ describe('hostmasterd lint', () => {
     expect(auto).not.toContain('the daemon answers');
   });
 
+  it('says a message without a template that names our mail or a ticket is taken for an answer to our mail, not refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lint-answer-'));
+    const file = join(dir, 'answer.eml');
+    writeFileSync(
+      file,
+      [
+        'From: noc@demo-isp.example',
+        'To: hostmaster@localhost',
+        'Subject: Re: ticket 20261207-X0000042',
+        'In-Reply-To: <S01.reply@registry.example>',
+        '',
+        'I did NOT make this change!',
+        '',
+      ].join('\r\n'),
+    );
+    const r = await lint(file);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('E_NO_TEMPLATE');
+    expect(r.out).toContain(
+      'note: it names 1 Message-ID(s) in In-Reply-To/References and ticket 20261207-X0000042: when they are ours',
+    );
+    expect(r.out).toContain('acknowledges it (RECEIVED)');
+  });
+
   it('tells that templates inside a forwarded message are not read, as the daemon answers', async () => {
     const r = await lint(join(FIXTURES, 'forwarded-template.eml'));
     expect(r.code).toBe(1);

@@ -22,6 +22,7 @@ const STAGE_HEADINGS: Readonly<Record<ErrorStage, string>> = {
   console: 'The staff console',
   operator: 'Start-up, configuration and the CLI (on the terminal)',
   'reply-reader': 'Reading our replies back (`parseReply` in test/support/reply-reader.ts)',
+  public: 'Public WHOIS and RDAP (in the answer to the query)',
 };
 
 const FIELD_WORDS: Readonly<Record<NonNullable<ErrorCodeEntry['field']>, string>> = {

@@ -35,7 +35,9 @@ export type ErrorStage =
   /** The operator at a terminal: start-up, configuration and the CLI. */
   | 'operator'
   /** `parseReply` (test/support/reply-reader.ts), which reads our replies back as a billing system does. */
-  | 'reply-reader';
+  | 'reply-reader'
+  /** The public role's WHOIS and RDAP answers to anyone looking the registry up. */
+  | 'public';
 
 /**
  * The template field a code is about, so the reply can say `field 03` in the sender's own
@@ -488,6 +490,11 @@ export const ERROR_CODES = {
   },
   E_SMTP_LISTEN: { stage: 'operator', meaning: 'the SMTP address is taken or forbidden; exit 1' },
   E_CONSOLE_LISTEN: { stage: 'operator', meaning: "the console's address is taken or forbidden; exit 1" },
+  E_QUERY_RATE: {
+    stage: 'public',
+    meaning:
+      'a WHOIS or RDAP client past its per-minute query limit (PUBLIC_QUERIES_PER_MINUTE): RDAP 429, a WHOIS comment line',
+  },
   E_WHOIS_LISTEN: {
     stage: 'operator',
     meaning: 'the public WHOIS address (PUBLIC_HOST, WHOIS_PORT) is taken; exit 1',

@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
-import { parseReply } from '../../src/replies/index.ts';
+import { parseReply } from '../support/reply-reader.ts';
 import { ARTIFACTS, launchBrowser, type TestBrowser } from './support/browser.ts';
 import {
   type ConsoleStack,

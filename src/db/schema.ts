@@ -305,6 +305,11 @@ export const submissions = pgTable(
     answerTo: text('answer_to'),
     answerTrust: text('answer_trust', { enum: ANSWER_TRUST }),
     answerWithheld: text('answer_withheld'),
+    /**
+     * How the sender asked for a dry run (`the Subject says DRY-RUN`...); null: a real run. A dry
+     * run's changes were undone: it left no ticket, rejection or notice, only this mark and its reply.
+     */
+    dryRun: text('dry_run'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },

@@ -105,7 +105,10 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
   const { config, db, queue } = deps;
   const logger = deps.logger ?? pino({ level: 'silent' });
   const limits = config.limits;
-  const mailboxes = new Set(config.hostmasterAddresses.map((a) => a.toLowerCase()));
+  // Mail to a dry-run address is taken like any: the worker runs it and rolls it back.
+  const mailboxes = new Set(
+    [...config.hostmasterAddresses, ...config.dryRunAddresses].map((a) => a.toLowerCase()),
+  );
   const rate = new SenderRate(queue.redis, limits.perSenderPerHour);
   /** Messages accepted on each open connection, by session id. */
   const acceptedOnConnection = new Map<string, number>();

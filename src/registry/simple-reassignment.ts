@@ -94,7 +94,12 @@ export function createSimpleReassignment(
     const checked = checkedRequest(input, options);
     if (!checked.ok) return checked;
     const review = sizeNeedsReview(input.range) && !options.staffApproved;
-    const request: ReassignmentWrite = { ...checked.value, write: !review, delegation: options.delegation };
+    const request: ReassignmentWrite = {
+      ...checked.value,
+      write: !review,
+      delegation: options.delegation,
+      dryRun: options.dryRun,
+    };
     for (;;) {
       const placed = await placeCustomerAndNet(ex, request);
       if (!placed.found) return outsideEveryNet(ex, input.range);

@@ -5,10 +5,12 @@
  */
 export type { ReplyStyle } from '../config/index.ts';
 export { addressesIn, firstAddress, mailboxKey, sameAddress } from './addresses.ts';
+export { BLANK_FORMS_DIR, readBlankForms } from './blank-forms.ts';
 export {
   type ComposeOptions,
   composeOptionsFor,
   composeReplies,
+  HEADER_DRY_RUN,
   HEADER_STATUS,
   HEADER_SUBMISSION,
   HEADER_TEMPLATE,
@@ -59,11 +61,16 @@ export {
 } from './texts.ts';
 export { emlFileName } from './transport.ts';
 export {
+  type BlankForm,
   type OutgoingKind,
   type OutgoingMail,
   type ReplyRequest,
+  SERVICE_STATUSES,
+  type ServiceAnswer,
+  type ServiceStatus,
   TEMPLATE_STATUSES,
   type TemplateReport,
   type TemplateStatus,
+  type UnknownFormName,
   worstStatus,
 } from './types.ts';

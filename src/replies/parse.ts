@@ -6,9 +6,16 @@
  */
 import { simpleParser } from 'mailparser';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
-import { SUPERSEDES_LABEL } from './layout.ts';
+import { DRY_RUN_LABEL, SUPERSEDES_LABEL } from './layout.ts';
+import { FORM_LABEL, UNKNOWN_FORM_LABEL } from './services.ts';
 import { CONTRACT_LABELS, type ReplyLabels } from './texts.ts';
-import { TEMPLATE_STATUSES, type TemplateStatus, worstStatus } from './types.ts';
+import {
+  SERVICE_STATUSES,
+  type ServiceStatus,
+  TEMPLATE_STATUSES,
+  type TemplateStatus,
+  worstStatus,
+} from './types.ts';
 
 export interface ParsedProblem {
   readonly code: string;
@@ -39,6 +46,12 @@ export interface ParsedReplyHeaders {
   readonly submissionId?: string;
   /** The `Supersedes` header: the Message-ID of the reply this one replaces. */
   readonly supersedes?: string;
+  /** `X-Hostmaster-Status: HELP` or `FORMS`: a service answered, not the template processor. */
+  readonly service?: ServiceStatus;
+  /** `X-Hostmaster-Dry-Run: yes`. */
+  readonly dryRun?: boolean;
+  /** Text attachments (blank forms), by file name. */
+  readonly attachments: readonly { readonly filename: string; readonly text: string }[];
 }
 
 export interface ParsedReply {
@@ -50,6 +63,12 @@ export interface ParsedReply {
   /** A later answer after a staff action: the Message-ID of the reply it replaces. */
   readonly supersedes?: string;
   readonly refusal?: ParsedProblem;
+  /** `Dry-run: yes`: nothing was changed; the statuses say what a real run would have done. */
+  readonly dryRun?: boolean;
+  /** The blank forms a forms answer says it attached (`Form:` lines). */
+  readonly forms?: readonly string[];
+  /** Names asked for that are no form of ours, with the nearest names (`Unknown-form:` lines). */
+  readonly unknownForms?: readonly { readonly asked: string; readonly nearest: readonly string[] }[];
   readonly blocks: readonly ParsedBlock[];
   readonly headers?: ParsedReplyHeaders;
 }
@@ -114,6 +133,9 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
   const blocks: ParsedBlock[] = [];
   let submissionId: string | undefined;
   let supersedes: string | undefined;
+  let dryRun = false;
+  const forms: string[] = [];
+  const unknownForms: { asked: string; nearest: string[] }[] = [];
   let refusal: ParsedProblem | undefined;
   let open: OpenBlock | undefined;
 
@@ -154,6 +176,16 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
       // Outside blocks only the header lines mean something; prose and quoted echoes are for humans.
       if (match?.[1] === labels.submission && blocks.length === 0) submissionId = match[2]!.trim();
       if (match?.[1] === SUPERSEDES_LABEL && blocks.length === 0) supersedes = match[2]!.trim();
+      if (match?.[1] === DRY_RUN_LABEL && blocks.length === 0)
+        dryRun = match[2]!.trim().toLowerCase() === 'yes';
+      if (match?.[1] === FORM_LABEL && blocks.length === 0) forms.push(match[2]!.trim());
+      if (match?.[1] === UNKNOWN_FORM_LABEL && blocks.length === 0) {
+        const [asked = '', nearest = ''] = match[2]!.split(/;\s*nearest:\s*/);
+        unknownForms.push({
+          asked: asked.trim(),
+          nearest: nearest.trim() === 'none' ? [] : nearest.split(/,\s*/).filter(Boolean),
+        });
+      }
       if (match?.[1] === labels.refused && blocks.length === 0) {
         refusal = parseProblemLine(match[2]!);
         if (!refusal)
@@ -194,6 +226,9 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
     ...(submissionId !== undefined ? { submissionId } : {}),
     ...(supersedes ? { supersedes } : {}),
     ...(refusal ? { refusal } : {}),
+    ...(dryRun ? { dryRun } : {}),
+    ...(forms.length > 0 ? { forms } : {}),
+    ...(unknownForms.length > 0 ? { unknownForms } : {}),
     blocks,
   });
 }
@@ -225,6 +260,11 @@ export async function parseReply(
   const autoSubmitted = headerText(mail.headers.get('auto-submitted'))?.trim();
   const submissionId = headerText(mail.headers.get('x-hostmaster-submission'))?.trim();
   const supersedes = headerText(mail.headers.get('supersedes'))?.trim();
+  const dryRun = headerText(mail.headers.get('x-hostmaster-dry-run'))?.trim().toLowerCase() === 'yes';
+  const service = Object.values(SERVICE_STATUSES).find((s) => s === status);
+  const attachments = mail.attachments
+    .filter((a) => a.contentType === 'text/plain')
+    .map((a) => ({ filename: a.filename ?? '', text: a.content.toString('utf8') }));
   const references = mail.references === undefined ? [] : [mail.references].flat();
   const headers: ParsedReplyHeaders = {
     ...(mail.messageId ? { messageId: mail.messageId } : {}),
@@ -235,6 +275,9 @@ export async function parseReply(
     ...(autoSubmitted ? { autoSubmitted } : {}),
     ...(submissionId ? { submissionId } : {}),
     ...(supersedes ? { supersedes } : {}),
+    ...(service ? { service } : {}),
+    ...(dryRun ? { dryRun } : {}),
+    attachments,
   };
   return ok({ ...body.value, headers });
 }

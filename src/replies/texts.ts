@@ -30,6 +30,9 @@ export const PHRASE_KEYS = [
   'summary.single',
   'summary.refused',
   'counts.none',
+  'summary.help',
+  'summary.forms',
+  'summary.no-forms',
   'subject.digest',
   'subject.per-template',
   'subject.no-subject',
@@ -48,6 +51,8 @@ const PROSE_FILES = {
   pendingReview: 'pending-review.txt',
   footer: 'footer.txt',
   notification: 'notification.txt',
+  help: 'help.txt',
+  forms: 'forms.txt',
 } as const;
 export type ProseKey = keyof typeof PROSE_FILES;
 
@@ -112,6 +117,8 @@ const PHRASE_PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
   'summary.many': ['count', 'counts'],
   'summary.single': ['index', 'total', 'status'],
   'summary.refused': ['code'],
+  'summary.forms': ['count', 'forms'],
+  'summary.no-forms': ['asked'],
   'subject.digest': ['subject'],
   'subject.per-template': ['subject', 'status'],
   'subject.no-subject': ['submission'],
@@ -128,6 +135,8 @@ const PROSE_PLACEHOLDERS: Readonly<Record<ProseKey, readonly string[]>> = {
   pendingReview: [],
   footer: ['submission'],
   notification: ['objectType', 'handle', 'ticket', 'submission', 'summary'],
+  help: ['forms', 'where-forms', 'max-templates', 'dry-run'],
+  forms: [],
 };
 const REFUSAL_PLACEHOLDERS = [...INCLUDES, 'code', 'submission'];
 

@@ -8,6 +8,7 @@ export { fieldId, versionLabel } from './definition.ts';
 export { TEMPLATE_ERROR_CODES, type TemplateErrorCode } from './error-codes.ts';
 export { acceptedVersions, FORMS, findForm, findVersion, formVersionNames } from './forms/index.ts';
 export { fieldMentioned } from './mentioned-field.ts';
+export { editDistance } from './nearest.ts';
 export { type ParsedTemplate, parseTemplateBlock, templateKind } from './parse-template.ts';
 export type * from './requests.ts';
 export { type JsonValue, toJsonValue } from './serialize.ts';

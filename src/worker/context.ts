@@ -7,6 +7,7 @@ import { createSharedResolver, createSystemResolver, type DnsResolver } from '..
 import type { Config } from '../config/index.ts';
 import type { Database, Executor, TemplateOutcome } from '../db/index.ts';
 import {
+  type BlankForm,
   composeNotification,
   composeOptionsFor,
   composeReplies,
@@ -16,6 +17,7 @@ import {
   type RecipientReplyLimit,
   type ReplyRequest,
   type ReplyTexts,
+  readBlankForms,
   sameAddress,
 } from '../replies/index.ts';
 import { DnsWaits } from './dns-waits.ts';
@@ -37,6 +39,8 @@ export interface WorkerContext {
   /** The process's jobs waiting on DNS: at least one slot is kept for jobs that need none. */
   readonly dnsWaits: DnsWaits;
   readonly composeNotices: NoticeComposer;
+  /** The blank forms we publish (templates/), sent to whoever asks for them by mail. */
+  readonly blankForms: ReadonlyMap<string, BlankForm>;
   /** Our own addresses (hostmaster and reply From): never answered. */
   readonly ourAddresses: readonly string[];
   /** The reply's mail, to queue with the message's other writes. */
@@ -80,7 +84,11 @@ export interface WorkerContextOptions {
 /** Every address that is us: mail from any of them is a loop, never answered. */
 export function ourAddresses(config: Config): string[] {
   const replyFrom = firstAddress(config.replies.from);
-  return [...config.hostmasterAddresses, ...(replyFrom ? [replyFrom.toLowerCase()] : [])];
+  return [
+    ...config.hostmasterAddresses,
+    ...config.dryRunAddresses,
+    ...(replyFrom ? [replyFrom.toLowerCase()] : []),
+  ];
 }
 
 export function createWorkerContext(options: WorkerContextOptions): WorkerContext {
@@ -114,6 +122,7 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
     return { sent, held };
   };
   return {
+    blankForms: readBlankForms(),
     ourAddresses: ourAddresses(config),
     config,
     db: options.db,

@@ -113,6 +113,11 @@ export interface AppliedOutcome {
   readonly summary: readonly string[];
   /** A new net's parent, as found when it was placed (the reply's summary names it too). */
   readonly placedUnder?: string;
+  /**
+   * A resend of what the requester already registered (registry/resend.ts): nothing was written,
+   * the handles are the existing ones; no notice goes out.
+   */
+  readonly unchanged?: true;
 }
 
 export type Outcome = AppliedOutcome | { readonly status: 'pending_review'; readonly reason: string };

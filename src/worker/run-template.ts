@@ -173,6 +173,8 @@ export async function lockSubmission(
 }
 
 interface Decision {
+  /** A resend of what the requester already holds: approved, nothing written, nobody notified. */
+  readonly unchanged?: boolean;
   readonly outcome: TemplateOutcome;
   readonly handles: Readonly<Record<string, string>>;
   readonly errors: readonly Problem[];
@@ -232,6 +234,7 @@ async function decide(
   }
   records.addAudit(pendingAudit);
   return {
+    ...(applied.value.unchanged ? { unchanged: true } : {}),
     outcome: 'approved',
     handles: applied.value.handles,
     errors: [],
@@ -471,7 +474,7 @@ export async function applyTemplate(
         ),
       );
   }
-  if (decision.outcome === 'approved' && template.result.ok) {
+  if (decision.outcome === 'approved' && template.result.ok && !decision.unchanged) {
     const request = template.result.value;
     records.addNotices(
       await noticesFor(tx, request, decision.handles, {

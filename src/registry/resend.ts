@@ -15,7 +15,7 @@
  * - and the requester may still sub-delegate from the net's parent today (the same authority a
  *   new registration would need).
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange } from '../ip/index.ts';
@@ -51,7 +51,8 @@ async function createdBy(ex: Executor, net: Net, account: number | undefined): P
         eq(auditLog.objectHandle, net.handle),
         eq(auditLog.action, 'create'),
       ),
-    );
+    )
+    .orderBy(asc(auditLog.id));
   // The net's latest creation counts: a handle removed and registered again by another is theirs.
   return rows.length > 0 && rows.at(-1)!.actor === `account:${account}`;
 }

@@ -4,7 +4,8 @@
  * statuses a real run would get and `Dry-run: yes`, and leaves the registry, tickets, notices,
  * the rejection queue, the sequences and counters and the reply counts in Redis as they were;
  * the submission is kept, marked. The same message sent for real afterwards is applied, numbered
- * as if the dry run never happened.
+ * as if the dry run never happened. A DKIM signature that authorized a dry run is used up: the
+ * same signed mail with its (unsigned) dry-run mark taken off is refused, not applied.
  */
 import { eq, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
@@ -14,6 +15,7 @@ import { type Executor, queryRows, tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { pageText, type SignedInGet, signIn } from '../console/support/sign-in.ts';
 import { BACKENDS } from '../support/databases.ts';
+import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
 import { fillForm, simpleReassignment } from './support/forms.ts';
 import { quietFor, type Reply, repliesFor } from './support/outcomes.ts';
@@ -189,5 +191,41 @@ describe.each(CASES)('dry runs (%s, %s replies)', (backend, style) => {
       errors: [expect.objectContaining({ code: 'E_OVERLAP' })],
     });
     expect(await footprint(stack.database.db)).toEqual(before);
+  });
+});
+
+describe.each(BACKENDS)('a dry run authorized by DKIM (%s)', (backend) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ backend, resolver: stubResolver({ dkimDomains: ['demo-isp.example'] }) });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('uses up its signature: the same signed mail without the dry-run mark is refused, never applied', async () => {
+    const signedMail = await dkimSignMessage(
+      mail({
+        subject: 'SWIP',
+        body: simpleReassignment({ range: '198.51.100.200/29', name: 'DEMO-DKIM-DRY' }),
+        messageId: `<dkim-dry${Date.now()}@demo-isp.example>`,
+      }),
+      'demo-isp.example',
+    );
+    // The mark is put on top, outside the signature: whoever relays the mail can take it off.
+    const dry = await stack.send(Buffer.concat([Buffer.from('X-Hostmaster-Dry-Run: yes\r\n'), signedMail]));
+    const [answer] = await repliesFor(stack.sink, dry);
+    expect(answer!.parsed.dryRun).toBe(true);
+    expect(answer!.parsed.blocks[0]?.status).toBe('APPROVED');
+
+    const replayed = await stack.send(signedMail);
+    const [refusal] = await repliesFor(stack.sink, replayed);
+    expect(refusal!.parsed.dryRun).toBeUndefined();
+    expect(refusal!.parsed.refusal?.code).toBe('E_REPLAYED_SIGNATURE');
+    const nets = await stack.database.db
+      .select()
+      .from(tables.nets)
+      .where(eq(tables.nets.name, 'DEMO-DKIM-DRY'));
+    expect(nets).toEqual([]);
   });
 });

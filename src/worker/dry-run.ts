@@ -7,8 +7,12 @@
  * sequence (read, not taken: OperationOptions.dryRun), notices (never composed, so never counted
  * against anyone's reply limit), metrics (not counted).
  */
+import type { Requester } from '../auth/index.ts';
+import type { Database } from '../db/index.ts';
 import type { DryRunNumbers } from '../registry/index.ts';
+import type { ParsedTemplate } from '../templates/index.ts';
 import type { TemplateResult } from './outcome.ts';
+import { applyTemplate, TemplateRecords } from './run-template.ts';
 
 /** The ticket a dry run's templates carry inside the undone transaction: never stored, never answered. */
 export const DRY_RUN_TICKET = 'DRY-RUN';
@@ -42,3 +46,42 @@ export function dryRunResult(result: TemplateResult): TemplateResult {
   const kept = result.outcome === 'approved' ? [] : result.notes;
   return { ...result, ticket: '', handles: {}, notes: [...kept, OUTCOME_NOTE[result.outcome]] };
 }
+
+/**
+ * Templates tried against the registry and undone (`hostmasterd lint --against-registry`): each
+ * through the worker's own steps (authorization, the registry operation, later templates seeing
+ * what earlier ones would have done) in one transaction that is rolled back; no submission, no
+ * reply. Their results as a dry run answers them.
+ */
+export async function tryTemplates(
+  db: Database,
+  templates: readonly ParsedTemplate[],
+  requester: Requester,
+  sender: string | undefined,
+): Promise<TemplateResult[]> {
+  let results: TemplateResult[] = [];
+  const numbers = dryRunNumbers();
+  try {
+    await db.transaction(async (tx) => {
+      const records = new TemplateRecords();
+      for (const template of templates) {
+        results.push(
+          await applyTemplate(
+            tx,
+            { submissionId: LINT_SUBMISSION, template, requester, sender, options: { dryRun: numbers } },
+            { previous: undefined, ticket: DRY_RUN_TICKET },
+            records,
+          ),
+        );
+      }
+      throw new DryRunUndo();
+    });
+  } catch (error) {
+    if (!(error instanceof DryRunUndo)) throw error;
+  }
+  results = results.map(dryRunResult);
+  return results;
+}
+
+/** The submission a lint run's templates belong to inside its undone transaction: none. */
+const LINT_SUBMISSION = 'lint';

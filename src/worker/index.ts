@@ -25,6 +25,8 @@ import { processSubmission } from './process-submission.ts';
 import { runStaffJob } from './staff-actions.ts';
 
 export { createWorkerContext, ourAddresses, type WorkerContext, type WorkerMetrics } from './context.ts';
+export { tryTemplates } from './dry-run.ts';
+export type { TemplateResult } from './outcome.ts';
 export { processSubmission, readSubmission } from './process-submission.ts';
 export { runStaffJob } from './staff-actions.ts';
 export { editTemplateText } from './template-edit.ts';

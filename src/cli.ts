@@ -14,7 +14,8 @@ Commands:
   submit < message.eml                       accept one message from stdin (exit 0 accepted, 75 try again, 65 refused)
   seed FILE.json                             load orgs, POCs, nets, accounts and API keys
   demo                                       load the demo registry and print its API key
-  lint FILE...                               show what the daemon would make of mail or template files
+  lint [--against-registry] FILE...          show what the daemon would make of mail or template files
+                                             (--against-registry: a dry run against the local database)
   outbox                                     print the latest reply in DATA_DIR/outbox, decoded
   staff add EMAIL                            create a console account (prints a one-time password)
   staff list                                 list the console accounts, one a line
@@ -59,11 +60,18 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const parsed = parseArgs({
       args: rest,
-      options: { role: { type: 'string', multiple: true }, 'as-of': { type: 'string' } },
+      options: {
+        role: { type: 'string', multiple: true },
+        'as-of': { type: 'string' },
+        'against-registry': { type: 'boolean' },
+      },
       allowPositionals: true,
       strict: true,
     });
-    args = parsed.positionals;
+    // lint's flag rides with its files: the commands are handed their positional arguments.
+    args = parsed.values['against-registry']
+      ? ['--against-registry', ...parsed.positionals]
+      : parsed.positionals;
     asOf = parsed.values['as-of'];
     if (asOf !== undefined && name !== 'validation') throw new Error(`--as-of is for "validation run" only`);
     config = loadConfig(process.env, { roles: parsed.values.role ?? [] });

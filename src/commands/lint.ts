@@ -3,12 +3,21 @@
  * text, offline, so a billing system can check its output before sending. Exit 0 when every
  * template of every file parses, 1 otherwise (or when a file cannot be read), 2 without files.
  * API keys are only ever shown redacted.
+ *
+ * `--against-registry`: also a dry run against the local database (DATABASE_URL, or the PGlite
+ * under DATA_DIR while no daemon holds it): the requester found by the key (or, without one, the
+ * account of the From address, taken at its word: lint asks no DNS), every template through the
+ * registry's rules in a transaction that is rolled back, and the Status each would get. Exit 1
+ * also when one would be REJECTED.
  */
 import { readFile } from 'node:fs/promises';
+import { identifyRequester } from '../auth/index.ts';
+import type { Config } from '../config/index.ts';
+import { type DatabaseHandle, openDatabase } from '../db/index.ts';
 import { formatRange } from '../ip/index.ts';
 import { extractMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
 import { shouldReply } from '../replies/index.ts';
-import { formatProblem, redactApiKeys, redactKey } from '../shared/index.ts';
+import { formatProblem, ProblemError, redactApiKeys, redactKey } from '../shared/index.ts';
 import {
   type DownstreamOrg,
   type ParsedTemplate,
@@ -16,13 +25,65 @@ import {
   parseSubmission,
   type TemplateRequest,
 } from '../templates/index.ts';
-import { namedOfOurs } from '../worker/index.ts';
+import { namedOfOurs, type TemplateResult, tryTemplates } from '../worker/index.ts';
 
 interface LintIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   /** Read for the file name `-` (e.g. `billing-export | hostmasterd lint -`). */
   readonly stdin?: NodeJS.ReadableStream;
+  /** Where the local database is, for `--against-registry`. */
+  readonly config?: Config;
+}
+
+/** The flag that asks for a dry run against the local database. */
+export const AGAINST_REGISTRY = '--against-registry';
+
+/** What `--against-registry` tries the parsed templates against. */
+type RegistryTry = (
+  parsed: { readonly templates: readonly ParsedTemplate[]; readonly apiKey: string | undefined },
+  from: string | undefined,
+) => Promise<{ readonly lines: string[]; readonly good: boolean }>;
+
+const STATUS: Record<TemplateResult['outcome'], string> = {
+  approved: 'APPROVED',
+  rejected: 'REJECTED',
+  pending_review: 'PENDING_REVIEW',
+};
+
+/** The dry run of a file's templates against the database (see the head of this file). */
+function registryTry(handle: DatabaseHandle): RegistryTry {
+  return async (parsed, from) => {
+    const lines: string[] = [];
+    // Without a key, the daemon trusts the From address only as far as DKIM or SPF verify it,
+    // which lint cannot ask: it takes the address at its word, and says so.
+    const requester = await identifyRequester(handle.db, {
+      apiKeys: parsed.apiKey ? [parsed.apiKey] : [],
+      ...(from ? { fromAddress: from } : {}),
+      senderVerdict: {
+        dkim: { result: 'none', domains: [] },
+        spf: { result: 'none' },
+        aligned: false,
+        temporary: false,
+        summary: '',
+      },
+      mode: 'any',
+    });
+    if (!requester.ok) {
+      lines.push(`  against the registry: nobody to authorize it: ${formatProblem(requester.error)}`);
+      return { lines, good: false };
+    }
+    lines.push(
+      `  against the registry (dry run, rolled back): requester ${redactApiKeys(requester.value.display)}${parsed.apiKey ? '' : ' (the From address taken at its word: the daemon needs DKIM or SPF to verify it)'}`,
+    );
+    const results = await tryTemplates(handle.db, parsed.templates, requester.value, from);
+    for (const r of results) {
+      lines.push(`  Template ${r.index}: would be ${STATUS[r.outcome]}`);
+      for (const p of r.errors) lines.push(`    Error: ${redactApiKeys(formatProblem(p))}`);
+      for (const note of r.notes) lines.push(`    Note: ${redactApiKeys(note)}`);
+    }
+    return { lines, good: results.every((r) => r.outcome !== 'rejected') };
+  };
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -119,7 +180,12 @@ function whomTheDaemonAnswers(hasKey: boolean, from: string | undefined): string
   ];
 }
 
-async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStream): Promise<boolean> {
+async function lintFile(
+  path: string,
+  out: string[],
+  stdin?: NodeJS.ReadableStream,
+  tryAgainst?: RegistryTry,
+): Promise<boolean> {
   let raw: Buffer;
   try {
     raw = path === '-' && stdin ? await readAll(stdin) : await readFile(path);
@@ -132,6 +198,7 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
   let forwarded: string[] = [];
   /** Without a template: what the mail names of ours (In-Reply-To, References, ticket numbers). */
   let answerHint: string | undefined;
+  let from: string | undefined;
   /** For mail the loop rules let us answer: whom the daemon would answer, once the key is known. */
   let answerNote: ((apiKey: string | undefined) => string[]) | undefined;
   const asText = raw.toString('utf8');
@@ -143,6 +210,7 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
     }
     const h = mail.value.headers;
     subject = h.subject;
+    from = h.from?.address;
     text = mail.value.text;
     forwarded = mail.value.forwarded.map((f) => f.text);
     const named = namedOfOurs(mail.value);
@@ -178,23 +246,42 @@ async function lintFile(path: string, out: string[], stdin?: NodeJS.ReadableStre
   }
   for (const t of parse.templates)
     for (const line of describeTemplate(t, parse.templates.length)) out.push(line);
-  return parse.templates.every((t) => t.result.ok);
+  const parsed = parse.templates.every((t) => t.result.ok);
+  if (!tryAgainst) return parsed;
+  const tried = await tryAgainst({ templates: parse.templates, apiKey: parse.apiKey }, from);
+  out.push(...tried.lines);
+  return parsed && tried.good;
 }
 
 export async function lintCommand(args: string[], io: LintIo): Promise<number> {
-  const files = args.filter((a) => a.length > 0);
-  if (files.length === 0) {
+  const against = args.includes(AGAINST_REGISTRY);
+  const files = args.filter((a) => a.length > 0 && a !== AGAINST_REGISTRY);
+  if (files.length === 0 || (against && !io.config)) {
     io.stderr.write(
-      'Usage: hostmasterd lint FILE...   (mail files .eml or plain template text; - reads stdin)\n',
+      `Usage: hostmasterd lint [${AGAINST_REGISTRY}] FILE...   (mail files .eml or plain template text; - reads stdin)\n`,
     );
     return 2;
   }
-  let allGood = true;
-  for (const file of files) {
-    const out: string[] = [];
-    const good = await lintFile(file, out, io.stdin);
-    allGood &&= good;
-    io.stdout.write(`${out.join('\n')}\n`);
+  let handle: DatabaseHandle | undefined;
+  if (against && io.config) {
+    try {
+      handle = await openDatabase(io.config.database);
+    } catch (error) {
+      const message = error instanceof ProblemError ? formatProblem(error.problem) : (error as Error).message;
+      io.stderr.write(`hostmasterd lint: ${AGAINST_REGISTRY}: ${message}\n`);
+      return 1;
+    }
   }
-  return allGood ? 0 : 1;
+  try {
+    let allGood = true;
+    for (const file of files) {
+      const out: string[] = [];
+      const good = await lintFile(file, out, io.stdin, handle ? registryTry(handle) : undefined);
+      allGood &&= good;
+      io.stdout.write(`${out.join('\n')}\n`);
+    }
+    return allGood ? 0 : 1;
+  } finally {
+    await handle?.close();
+  }
 }

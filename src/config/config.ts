@@ -107,6 +107,16 @@ export interface Config {
     readonly tlsCertPath: string | undefined;
   };
   readonly hostmasterAddresses: readonly string[];
+  /**
+   * DRY_RUN_ADDRESS: addresses of ours whose mail is processed as a dry run (every rule, rolled
+   * back, answered with `Dry-run: yes`); accepted by the ingress beside the hostmaster addresses.
+   */
+  readonly dryRunAddresses: readonly string[];
+  /**
+   * PUBLIC_URL: where the registry's public pages are (e.g. https://registry.example); replies
+   * name `${PUBLIC_URL}/templates/` as the place of the blank forms. No trailing slash.
+   */
+  readonly publicUrl?: string;
   readonly database: DatabaseTarget;
   readonly redis: RedisTarget;
   readonly replies: {
@@ -320,6 +330,17 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
   const redisUrl = readUrl(env, 'REDIS_URL', ['redis:', 'rediss:', 'unix:']);
   const replyUrl = readUrl(env, 'REPLY_SMTP_URL', ['smtp:', 'smtps:']);
   const hostmasterAddresses = readAddresses(env, 'HOSTMASTER_ADDRESSES', 'hostmaster@localhost');
+  const dryRunAddresses = (env['DRY_RUN_ADDRESS'] ?? '').trim()
+    ? readAddresses(env, 'DRY_RUN_ADDRESS', '')
+    : [];
+  const overlap = dryRunAddresses.find((a) => hostmasterAddresses.includes(a));
+  if (overlap) {
+    throw configError(
+      'DRY_RUN_ADDRESS',
+      `"${overlap}" is also in HOSTMASTER_ADDRESSES: mail to it would change the registry; give the dry runs an address of their own`,
+    );
+  }
+  const publicUrl = readUrl(env, 'PUBLIC_URL', ['https:', 'http:'])?.replace(/\/+$/, '');
   const replyFrom = (env['REPLY_FROM'] || hostmasterAddresses[0]!).trim();
   if (!EMAIL.test(replyFrom.replace(/^.*<(.+)>$/, '$1'))) {
     throw configError('REPLY_FROM', `"${replyFrom}" is not an e-mail address`);
@@ -343,6 +364,8 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       tlsCertPath,
     },
     hostmasterAddresses,
+    dryRunAddresses,
+    ...(publicUrl ? { publicUrl } : {}),
     database: databaseUrl
       ? { kind: 'postgres', url: databaseUrl }
       : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },

@@ -340,6 +340,11 @@ export const submissions = pgTable(
      */
     accountId: integer('account_id'),
     apiKeyId: integer('api_key_id'),
+    /**
+     * How the sender asked for a dry run (`the Subject says DRY-RUN`...); null: a real run. A dry
+     * run's changes were undone: it left no ticket, rejection or notice, only this mark and its reply.
+     */
+    dryRun: text('dry_run'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },

@@ -26,9 +26,12 @@ export function mailFromHandler(ctx: SmtpPhaseContext) {
   };
 }
 
-/** onRcptTo: only the hostmaster addresses; nothing is relayed. */
+/** onRcptTo: only the hostmaster addresses (and the dry-run ones); nothing is relayed. */
 export function rcptToHandler(ctx: SmtpPhaseContext) {
-  const mailboxes = new Set(ctx.config.hostmasterAddresses.map((a) => a.toLowerCase()));
+  // Mail to a dry-run address is taken like any: the worker runs it and rolls it back.
+  const mailboxes = new Set(
+    [...ctx.config.hostmasterAddresses, ...ctx.config.dryRunAddresses].map((a) => a.toLowerCase()),
+  );
   return (address: SMTPServerAddress, session: SMTPServerSession, callback: SmtpCallback): void => {
     guarded(ctx, 'RCPT TO', session, callback, async () => {
       if (!mailboxes.has(address.address.toLowerCase())) {

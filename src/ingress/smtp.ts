@@ -135,7 +135,9 @@ export async function startIngress(deps: IngressDeps): Promise<Ingress> {
     {
       host: config.smtp.host,
       port,
-      mailboxes: [...new Set(config.hostmasterAddresses.map((a) => a.toLowerCase()))],
+      mailboxes: [
+        ...new Set([...config.hostmasterAddresses, ...config.dryRunAddresses].map((a) => a.toLowerCase())),
+      ],
     },
     'smtp ingress listening',
   );

@@ -64,7 +64,7 @@ export function readMailHeaders(parsed: ParsedMail): MailHeaders {
  * name, in order. A plain parse, no MIME: it reads the head of a message whose body mailparser
  * cannot (too many parts, broken boundaries), so whom to answer is still decided on its headers.
  */
-function headerFields(head: Buffer | string): Map<string, string[]> {
+export function headerFields(head: Buffer | string): Map<string, string[]> {
   const text = typeof head === 'string' ? head : head.toString('utf8');
   const fields = new Map<string, string[]>();
   let current: { name: string; value: string } | undefined;

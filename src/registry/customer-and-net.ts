@@ -33,7 +33,13 @@ import {
 } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { writeAudit } from './audit.ts';
-import { counterBump, NEW_CUSTOMER_HANDLE, NUMBERING_PLACEHOLDERS, netNumbering } from './handles.ts';
+import {
+  counterBump,
+  DRY_RUN_CUSTOMER_HANDLE,
+  NEW_CUSTOMER_HANDLE,
+  NUMBERING_PLACEHOLDERS,
+  netNumbering,
+} from './handles.ts';
 import {
   auditNewNet,
   insertNet,
@@ -44,7 +50,7 @@ import {
   placementSelect,
   placementValues,
 } from './placement.ts';
-import type { Customer, DelegationAuthority, Net, OperationContext } from './types.ts';
+import type { Customer, DelegationAuthority, DryRunNumbers, Net, OperationContext } from './types.ts';
 
 const CUSTOMER_COLUMNS = [
   'name',
@@ -72,7 +78,7 @@ const NET_COLUMNS = [
 /** The customer's columns; its upstream org is the parent's holder, found by the statement. */
 type NewCustomer = { [K in (typeof CUSTOMER_COLUMNS)[number]]: Customer[K] };
 
-function statement(ex: Executor): SQL {
+function statement(ex: Executor, customerHandle: SQL): SQL {
   const { nets, customers } = tables;
   const id = sql.identifier;
   const grant = (flag: string) => sql`(${sql.placeholder(`grant_${flag}`)}::boolean AND ${sql.raw(flag)})`;
@@ -87,7 +93,7 @@ function statement(ex: Executor): SQL {
     handle_counter AS ${counterBump(ex, NUMBERING_PLACEHOLDERS, sql`go`)},
     new_customer AS (
       INSERT INTO ${customers} (${id(customers.handle.name)}, ${id(customers.parentOrgHandle.name)}, ${columnNames(customers, CUSTOMER_COLUMNS)})
-      SELECT ${NEW_CUSTOMER_HANDLE}, go.p_org_handle, ${sql.join(columnPlaceholders(customers, CUSTOMER_COLUMNS, 'c_'), sql`, `)}
+      SELECT ${customerHandle}, go.p_org_handle, ${sql.join(columnPlaceholders(customers, CUSTOMER_COLUMNS, 'c_'), sql`, `)}
       FROM go
       ON CONFLICT (${id(customers.handle.name)}) DO NOTHING
       RETURNING *
@@ -106,7 +112,13 @@ function statement(ex: Executor): SQL {
 
 const placeAndInsert = preparedSql<Record<string, unknown>, Record<string, unknown>>(
   'registry_place_customer_and_net',
-  statement,
+  (ex) => statement(ex, NEW_CUSTOMER_HANDLE),
+);
+
+/** The same for a dry run: the customer's number read from the sequence, not taken (handles.ts). */
+const placeAndInsertDry = preparedSql<Record<string, unknown>, Record<string, unknown>>(
+  'registry_place_customer_and_net_dry',
+  (ex) => statement(ex, DRY_RUN_CUSTOMER_HANDLE),
 );
 
 /** What the statement found and did. */
@@ -127,6 +139,8 @@ export interface ReassignmentWrite {
   /** False: place (and lock) only, write nothing (the request waits for staff review). */
   readonly write: boolean;
   readonly delegation: DelegationAuthority | undefined;
+  /** A dry run (OperationOptions.dryRun): nothing may be taken outside the transaction. */
+  readonly dryRun?: DryRunNumbers | undefined;
 }
 
 /** Sends the statement once (the caller decides what a refusal or a taken handle means). */
@@ -136,7 +150,7 @@ export async function placeCustomerAndNet(
 ): Promise<PlacedReassignment> {
   const { range, delegation } = request;
   const grants = delegation?.grants ?? { orgAdmin: false, orgTech: false, netTech: false };
-  const [row] = await placeAndInsert(tx, {
+  const values = {
     ...placementValues(range, delegation?.accountId ?? null),
     ...netNumbering(range),
     check: delegation !== undefined,
@@ -146,7 +160,10 @@ export async function placeCustomerAndNet(
     write: request.write,
     ...prefixedValues('c_', request.customer),
     ...prefixedValues('n_', newNetColumns({ ...request.net, range, parent: null, customerHandle: null })),
-  });
+  };
+  const [row] = request.dryRun
+    ? await placeAndInsertDry(tx, { ...values, dry_customer: request.dryRun.nextCustomer() })
+    : await placeAndInsert(tx, values);
   const found = placementOf(row);
   if (!row || !found) return { found: undefined, customer: undefined, net: undefined };
   return {

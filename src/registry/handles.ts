@@ -275,3 +275,12 @@ export function netNumbering(range: IpRange): NumberedHandle {
  */
 export const NEW_CUSTOMER_HANDLE = sql<string>`(select 'C' || lpad(n::text, greatest(8, length(n::text)), '0')
   from nextval('customer_handle_seq') as n)`;
+
+/**
+ * A dry run's customer handle: the sequence's next numbers read, not taken (`nextval` is never
+ * undone by a rollback, and a dry run must leave no trace), offset by the placeholder
+ * `dry_customer` (1, 2... within the run). The handle is never shown: a dry run issues none.
+ */
+export const DRY_RUN_CUSTOMER_HANDLE = sql<string>`(select 'C' || lpad(n::text, greatest(8, length(n::text)), '0')
+  from (select last_value - (case when is_called then 0 else 1 end) + ${sql.placeholder('dry_customer')}::bigint as n
+        from customer_handle_seq) as peek)`;

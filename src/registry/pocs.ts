@@ -11,6 +11,7 @@ import { writeAudit } from './audit.ts';
 import { pocNumbering } from './handles.ts';
 import { findPoc, netsOfPoc, orgsOfPoc } from './lookups.ts';
 import { insertPocAndLink, type PocColumns } from './new-poc.ts';
+import { resentPoc } from './resend.ts';
 import { checkAddress, checkEmails, checkHandle, cleanList, optionalText } from './rules.ts';
 import type { OperationContext, Outcome, Poc, PocChanges, PocInput, PocPhone } from './types.ts';
 
@@ -107,6 +108,9 @@ export async function createPoc(
 ): Promise<Result<Outcome>> {
   const values = pocValues(input);
   if (!values.ok) return values;
+  // The account's own POC sent again (a lost reply): answered with the handle it already holds.
+  const resent = await resentPoc(tx, context, values.value);
+  if (resent) return ok(resent);
   const numbering = pocNumbering({ contactType: input.contactType, ...values.value });
   const poc = await insertPocAndLink(tx, context, values.value, numbering, context.requesterAccount);
   return ok({

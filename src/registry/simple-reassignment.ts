@@ -12,7 +12,14 @@ import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { completeReassignment, placeCustomerAndNet, type ReassignmentWrite } from './customer-and-net.ts';
 import { findCustomer } from './lookups.ts';
-import { deleteNet, netForTemplate, outsideEveryNet, placementVerdict } from './placement.ts';
+import {
+  deleteNet,
+  netForTemplate,
+  outsideEveryNet,
+  type ParentForNewNet,
+  placementVerdict,
+} from './placement.ts';
+import { resentSimpleReassignment } from './resend.ts';
 import {
   checkAddress,
   checkNetName,
@@ -94,7 +101,12 @@ export function createSimpleReassignment(
     const checked = checkedRequest(input, options);
     if (!checked.ok) return checked;
     const review = sizeNeedsReview(input.range) && !options.staffApproved;
-    const request: ReassignmentWrite = { ...checked.value, write: !review, delegation: options.delegation };
+    const request: ReassignmentWrite = {
+      ...checked.value,
+      write: !review,
+      delegation: options.delegation,
+      dryRun: options.dryRun,
+    };
     for (;;) {
       const placed = await placeCustomerAndNet(ex, request);
       if (!placed.found) return outsideEveryNet(ex, input.range);
@@ -111,6 +123,17 @@ export function createSimpleReassignment(
         // The statement writes under the same conditions; a write here would be a bug in one of them.
         if (placed.customer)
           throw new Error(`simple reassignment written though refused: ${JSON.stringify(refusal)}`);
+        // The requester's own registration sent again (a lost reply): answered with what it holds.
+        if (!refusal.ok && refusal.error.code === 'E_OVERLAP') {
+          const resent = await resentSimpleReassignment(
+            ex,
+            context,
+            { range: input.range, customer: checked.value.customer, net: checked.value.net },
+            sameRangeNet(placed.found, input.range),
+            options.delegation,
+          );
+          if (resent) return ok(resent);
+        }
         return refusal;
       }
       // A customer handle taken (by a seed file): nothing was written; again, with the next number.
@@ -120,6 +143,15 @@ export function createSimpleReassignment(
     }
   };
   return options.withoutSavepoint ? run(tx) : atomically(tx, run);
+}
+
+/** The net in the way with exactly this range: the range's own net, or the overlapping child. */
+function sameRangeNet(found: ParentForNewNet, range: IpRange): Net | undefined {
+  const same = (net: Net | undefined) =>
+    net && net.version === range.version && net.startAddress === range.start && net.endAddress === range.end
+      ? net
+      : undefined;
+  return same(found.parent) ?? same(found.sibling);
 }
 
 function appliedOutcome(

@@ -62,6 +62,19 @@ export interface OperationOptions {
    * (staff runs that waive it, the seed, the console's own tools).
    */
   readonly delegation?: DelegationAuthority;
+  /**
+   * A dry run: the caller undoes the transaction, so nothing may be taken outside it. Customer
+   * handles come from a sequence, whose numbers a rollback does not give back: a dry run's
+   * customers are numbered after the sequence's last number without taking one (`next` counts
+   * them within the run, so two customers of one dry run do not collide).
+   */
+  readonly dryRun?: DryRunNumbers;
+}
+
+/** What a dry run numbers on its own (OperationOptions.dryRun). */
+export interface DryRunNumbers {
+  /** 1 for the run's first customer, 2 for the next... */
+  nextCustomer(): number;
 }
 
 /** A new net's parent with what the requesting account holds on it (`holderFlags`). */
@@ -100,6 +113,11 @@ export interface AppliedOutcome {
   readonly summary: readonly string[];
   /** A new net's parent, as found when it was placed (the reply's summary names it too). */
   readonly placedUnder?: string;
+  /**
+   * A resend of what the requester already registered (registry/resend.ts): nothing was written,
+   * the handles are the existing ones; no notice goes out.
+   */
+  readonly unchanged?: true;
 }
 
 export type Outcome = AppliedOutcome | { readonly status: 'pending_review'; readonly reason: string };

@@ -8,10 +8,23 @@ import type { Config, ReplyStyle } from '../config/index.ts';
 import { firstAddress } from './addresses.ts';
 import { digestBody, oneLine, singleBody } from './layout.ts';
 import { replyMessageId } from './message-id.ts';
-import { crlfLines, renderTextMail, type TextMailHeaders } from './mime.ts';
+import {
+  crlfLines,
+  renderMailWithAttachments,
+  renderTextMail,
+  type TextMail,
+  type TextMailHeaders,
+} from './mime.ts';
 import { headerHoldsKey, keyFreeHeaders } from './redact.ts';
+import { serviceBody, serviceStatus } from './services.ts';
 import { fill, type ReplyTexts } from './texts.ts';
-import { type OutgoingMail, type ReplyRequest, type TemplateReport, worstStatus } from './types.ts';
+import {
+  type OutgoingMail,
+  type ReplyRequest,
+  type TemplateReport,
+  type TemplateStatus,
+  worstStatus,
+} from './types.ts';
 
 export interface ComposeOptions {
   readonly style: ReplyStyle;
@@ -45,6 +58,8 @@ export const HEADER_STATUS = 'X-Hostmaster-Status';
 export const HEADER_SUBMISSION = 'X-Hostmaster-Submission';
 export const HEADER_TICKET = 'X-Hostmaster-Ticket';
 export const HEADER_TEMPLATE = 'X-Hostmaster-Template';
+/** A dry run's answer: every rule was run, nothing was kept (docs/reply-format.md, "Dry runs"). */
+export const HEADER_DRY_RUN = 'X-Hostmaster-Dry-Run';
 /** A later answer after a staff action: the Message-ID of the reply it replaces (RFC 2156's name). */
 export const HEADER_SUPERSEDES = 'Supersedes';
 
@@ -63,7 +78,12 @@ export function baseSubject(original: string | undefined): string {
   }
 }
 
-function subjectFor(request: ReplyRequest, texts: ReplyTexts, style: ReplyStyle, status: string): string {
+function subjectFor(
+  request: ReplyRequest,
+  texts: ReplyTexts,
+  style: ReplyStyle,
+  status: TemplateStatus | string,
+): string {
   const base =
     (request.withoutOriginalText ? '' : baseSubject(request.originalSubject)) ||
     fill(texts.phrases['subject.no-subject'], { submission: oneLine(request.submissionId) });
@@ -99,26 +119,55 @@ interface MailParts {
 
 function build(request: ReplyRequest, options: ComposeOptions, parts: MailParts): OutgoingMail {
   const recipient = firstAddress(request.to) ?? request.to.trim();
+  const raw = renderTextMail(textMail(request, options, parts));
+  return { messageId: parts.messageId, kind: 'reply', envelopeFrom: '', recipients: [recipient], raw };
+}
+
+function textMail(request: ReplyRequest, options: ComposeOptions, parts: MailParts): TextMail {
   // keyFreeHeaders: a key in the Subject or in a Reply-To address stays out of our headers.
-  const raw = renderTextMail(
-    keyFreeHeaders({
-      from: options.from,
-      to: request.to,
-      subject: parts.subject,
-      messageId: parts.messageId,
-      date: options.date ?? new Date(),
-      ...threading(request),
-      headers: {
-        'Auto-Submitted': 'auto-replied',
-        // Asks Exchange-style servers not to answer our answer with an out-of-office note.
-        'X-Auto-Response-Suppress': 'All',
-        [HEADER_SUBMISSION]: oneLine(request.submissionId),
-        ...(request.supersedes ? { [HEADER_SUPERSEDES]: oneLine(request.supersedes) } : {}),
-        ...parts.headers,
-      },
-      text: crlfLines(parts.body),
-    }),
-  );
+  return keyFreeHeaders({
+    from: options.from,
+    to: request.to,
+    subject: parts.subject,
+    messageId: parts.messageId,
+    date: options.date ?? new Date(),
+    ...threading(request),
+    headers: {
+      'Auto-Submitted': 'auto-replied',
+      // Asks Exchange-style servers not to answer our answer with an out-of-office note.
+      'X-Auto-Response-Suppress': 'All',
+      [HEADER_SUBMISSION]: oneLine(request.submissionId),
+      ...(request.supersedes ? { [HEADER_SUPERSEDES]: oneLine(request.supersedes) } : {}),
+      ...(request.dryRun ? { [HEADER_DRY_RUN]: 'yes' } : {}),
+      ...parts.headers,
+    },
+    text: crlfLines(parts.body),
+  });
+}
+
+/** The answer to HELP or to a request for blank forms: one mail in either style, forms attached. */
+async function buildService(request: ReplyRequest, options: ComposeOptions): Promise<OutgoingMail> {
+  const answer = request.service!;
+  const status = serviceStatus(answer);
+  const parts: MailParts = {
+    messageId: replyMessageId(
+      request.submissionId,
+      options.hostname,
+      options.tag ? { tag: options.tag } : {},
+    ),
+    subject: subjectFor(request, options.texts, 'digest', status),
+    body: serviceBody(request, answer, options.texts),
+    headers: { [HEADER_STATUS]: status },
+  };
+  const recipient = firstAddress(request.to) ?? request.to.trim();
+  const mail = textMail(request, options, parts);
+  const raw =
+    answer.kind === 'forms' && answer.attached.length > 0
+      ? await renderMailWithAttachments(
+          mail,
+          answer.attached.map((form) => ({ filename: `${form.name}.txt`, text: form.text })),
+        )
+      : renderTextMail(mail);
   return { messageId: parts.messageId, kind: 'reply', envelopeFrom: '', recipients: [recipient], raw };
 }
 
@@ -131,6 +180,7 @@ export async function composeReplies(
   options: ComposeOptions,
 ): Promise<OutgoingMail[]> {
   const { texts, hostname } = options;
+  if (request.service) return [await buildService(request, options)];
   const templates = [...request.templates]
     .sort((a, b) => a.index - b.index)
     .map((t) => (request.withoutOriginalText ? { ...t, echo: '' } : t));

@@ -6,17 +6,19 @@
 export type { ReplyStyle } from '../config/index.ts';
 export { type AcknowledgementRequest, composeAcknowledgement, RECEIVED_STATUS } from './acknowledge.ts';
 export { addressesIn, firstAddress, mailboxKey, sameAddress } from './addresses.ts';
+export { BLANK_FORMS_DIR, readBlankForms } from './blank-forms.ts';
 export {
   type ComposeOptions,
   composeOptionsFor,
   composeReplies,
+  HEADER_DRY_RUN,
   HEADER_STATUS,
   HEADER_SUBMISSION,
   HEADER_TEMPLATE,
   HEADER_TICKET,
 } from './compose.ts';
 /** The line of a later answer naming the reply it replaces: written by the composer, read by clients. */
-export { oneLine, SUPERSEDES_LABEL } from './layout.ts';
+export { DRY_RUN_LABEL, oneLine, SUPERSEDES_LABEL } from './layout.ts';
 export {
   type IncomingMailFacts,
   type NoReplyReason,
@@ -40,6 +42,7 @@ export {
   type OutboxSenderOptions,
   startOutboxSender,
 } from './sender.ts';
+export { FORM_LABEL, UNKNOWN_FORM_LABEL } from './services.ts';
 export {
   CONTRACT_LABELS,
   labelsOf,
@@ -54,11 +57,16 @@ export {
 } from './texts.ts';
 export { emlFileName } from './transport.ts';
 export {
+  type BlankForm,
   type OutgoingKind,
   type OutgoingMail,
   type ReplyRequest,
+  SERVICE_STATUSES,
+  type ServiceAnswer,
+  type ServiceStatus,
   TEMPLATE_STATUSES,
   type TemplateReport,
   type TemplateStatus,
+  type UnknownFormName,
   worstStatus,
 } from './types.ts';

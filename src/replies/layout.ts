@@ -139,9 +139,13 @@ function expand(text: string, texts: ReplyTexts, values: Readonly<Record<string,
  */
 export const SUPERSEDES_LABEL = 'Supersedes';
 
+/** The line of a dry run's answer (`Dry-run: yes`); read by machines, not rewordable. */
+export const DRY_RUN_LABEL = 'Dry-run';
+
 function header(summary: string, request: ReplyRequest, texts: ReplyTexts): string[] {
   const lines = [summary, `${texts.phrases['label.submission']}: ${oneLine(request.submissionId)}`];
   if (request.supersedes) lines.push(`${SUPERSEDES_LABEL}: ${oneLine(request.supersedes)}`);
+  if (request.dryRun) lines.push(`${DRY_RUN_LABEL}: yes`);
   if (request.refusal) lines.push(`${texts.phrases['label.refused']}: ${problemLine(request.refusal)}`);
   return lines;
 }

@@ -162,3 +162,32 @@ function crlf(out: string): string {
 function wellFormed(out: string): string {
   return /[\ud800-\udfff]/.test(out) ? Buffer.from(out, 'utf8').toString('utf8') : out;
 }
+
+/** A text/plain file attached to a mail (blank forms sent by mail). */
+export interface TextAttachment {
+  readonly filename: string;
+  /** LF or CRLF line ends; sent with CRLF. */
+  readonly text: string;
+}
+
+/**
+ * A text mail with text/plain attachments (multipart/mixed), built by nodemailer itself: rare
+ * mail (blank forms asked for by mail), so its streams' cost does not matter here.
+ */
+export function renderMailWithAttachments(
+  mail: TextMail,
+  attachments: readonly TextAttachment[],
+): Promise<string> {
+  const Composer = mailComposer();
+  const composer = new Composer({
+    ...mailComposerOptions(mail),
+    attachments: attachments.map((a) => ({
+      filename: a.filename,
+      content: crlfLines(a.text),
+      contentType: 'text/plain; charset=utf-8',
+    })),
+  });
+  return new Promise((resolve, reject) => {
+    composer.compile().build((error, message) => (error ? reject(error) : resolve(message.toString('utf8'))));
+  });
+}

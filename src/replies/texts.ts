@@ -40,6 +40,9 @@ export const PHRASE_KEYS = [
   'summary.refused',
   'summary.received',
   'counts.none',
+  'summary.help',
+  'summary.forms',
+  'summary.no-forms',
   'subject.digest',
   'subject.per-template',
   'subject.no-subject',
@@ -59,6 +62,8 @@ const PROSE_FILES = {
   footer: 'footer.txt',
   notification: 'notification.txt',
   received: 'received.txt',
+  help: 'help.txt',
+  forms: 'forms.txt',
 } as const;
 export type ProseKey = keyof typeof PROSE_FILES;
 
@@ -123,6 +128,8 @@ const PHRASE_PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
   'summary.many': ['count', 'counts'],
   'summary.single': ['index', 'total', 'status'],
   'summary.refused': ['code'],
+  'summary.forms': ['count', 'forms'],
+  'summary.no-forms': ['asked'],
   'subject.digest': ['subject'],
   'subject.per-template': ['subject', 'status'],
   'subject.no-subject': ['submission'],
@@ -141,6 +148,8 @@ const PROSE_PLACEHOLDERS: Readonly<Record<ProseKey, readonly string[]>> = {
   footer: ['submission'],
   notification: ['objectType', 'handle', 'ticket', 'submission', 'summary'],
   received: [],
+  help: ['forms', 'where-forms', 'max-templates', 'dry-run'],
+  forms: [],
 };
 const REFUSAL_PLACEHOLDERS = [...INCLUDES, 'code', 'submission'];
 

@@ -49,8 +49,50 @@ export interface ReplyRequest {
    * sent for this submission, which this one replaces (`Supersedes:` line and header).
    */
   readonly supersedes?: string;
+  /**
+   * A dry run (DRY-RUN in the Subject, `X-Hostmaster-Dry-Run: yes`, or mail to DRY_RUN_ADDRESS):
+   * every rule was run and undone; the reply says so (`Dry-run: yes`, line and header).
+   */
+  readonly dryRun?: boolean;
+  /** Not templates but a service of the mailbox: the guide (HELP), or blank forms. */
+  readonly service?: ServiceAnswer;
   readonly templates: readonly TemplateReport[];
 }
+
+/** One blank form, as published in templates/ (`ARIN-POC-5.1`, and its text). */
+export interface BlankForm {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** A form name asked for that we do not have, and the names nearest to it. */
+export interface UnknownFormName {
+  readonly asked: string;
+  readonly nearest: readonly string[];
+}
+
+/** What a service request is answered with (docs/reply-format.md, "Help and blank forms"). */
+export type ServiceAnswer =
+  | {
+      readonly kind: 'help';
+      /** The current version of every form we accept, e.g. `ARIN-POC-5.1`. */
+      readonly forms: readonly string[];
+      /** `${PUBLIC_URL}/templates/`, when a public URL is configured. */
+      readonly formsUrl?: string;
+      readonly maxTemplates: number;
+      readonly dryRunAddresses: readonly string[];
+    }
+  | {
+      readonly kind: 'forms';
+      readonly attached: readonly BlankForm[];
+      readonly unknown: readonly UnknownFormName[];
+      /** Every form we accept, named when none of the names asked for was one. */
+      readonly forms: readonly string[];
+    };
+
+/** The X-Hostmaster-Status of a service's answer: not a template's status. */
+export const SERVICE_STATUSES = { help: 'HELP', forms: 'FORMS' } as const;
+export type ServiceStatus = (typeof SERVICE_STATUSES)[keyof typeof SERVICE_STATUSES];
 
 export type OutgoingKind = 'reply' | 'notification';
 

@@ -7,6 +7,7 @@ export type { Action, FieldSpec, FormDefinition, FormVersion } from './definitio
 export { fieldId } from './definition.ts';
 export { acceptedVersions, FORMS, findForm, findVersion, formVersionNames } from './forms/index.ts';
 export { fieldMentioned } from './mentioned-field.ts';
+export { editDistance } from './nearest.ts';
 export { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';
 export type * from './requests.ts';
 export { type JsonValue, toJsonValue } from './serialize.ts';

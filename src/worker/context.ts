@@ -8,6 +8,7 @@ import type { Config } from '../config/index.ts';
 import type { Database, Executor, TemplateOutcome } from '../db/index.ts';
 import {
   type AcknowledgementRequest,
+  type BlankForm,
   composeAcknowledgement,
   composeNotification,
   composeOptionsFor,
@@ -18,6 +19,7 @@ import {
   type RecipientReplyLimit,
   type ReplyRequest,
   type ReplyTexts,
+  readBlankForms,
   sameAddress,
 } from '../replies/index.ts';
 import type { ValidationEvent } from '../validation/index.ts';
@@ -42,6 +44,8 @@ export interface WorkerContext {
   /** The process's jobs waiting on DNS: at least one slot is kept for jobs that need none. */
   readonly dnsWaits: DnsWaits;
   readonly composeNotices: NoticeComposer;
+  /** The blank forms we publish (templates/), sent to whoever asks for them by mail. */
+  readonly blankForms: ReadonlyMap<string, BlankForm>;
   /** Our own addresses (hostmaster and reply From): never answered. */
   readonly ourAddresses: readonly string[];
   /** The acknowledgement of an answer to our mail (RECEIVED), to queue with the message's other writes. */
@@ -87,7 +91,11 @@ export interface WorkerContextOptions {
 /** Every address that is us: mail from any of them is a loop, never answered. */
 export function ourAddresses(config: Config): string[] {
   const replyFrom = firstAddress(config.replies.from);
-  return [...config.hostmasterAddresses, ...(replyFrom ? [replyFrom.toLowerCase()] : [])];
+  return [
+    ...config.hostmasterAddresses,
+    ...config.dryRunAddresses,
+    ...(replyFrom ? [replyFrom.toLowerCase()] : []),
+  ];
 }
 
 export function createWorkerContext(options: WorkerContextOptions): WorkerContext {
@@ -121,6 +129,7 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
     return { sent, held };
   };
   return {
+    blankForms: readBlankForms(),
     ourAddresses: ourAddresses(config),
     config,
     db: options.db,

@@ -26,6 +26,8 @@ import { runStaffJob } from './staff-actions.ts';
 
 export { namedOfOurs } from './answers-to-us.ts';
 export { createWorkerContext, ourAddresses, type WorkerContext, type WorkerMetrics } from './context.ts';
+export { tryTemplates } from './dry-run.ts';
+export type { TemplateResult } from './outcome.ts';
 export { processSubmission, readSubmission } from './process-submission.ts';
 export { runStaffJob } from './staff-actions.ts';
 export { reparseEditedText, restoreHiddenKeys } from './template-edit.ts';

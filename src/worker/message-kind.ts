@@ -7,8 +7,10 @@
  */
 import type { Submission } from '../db/index.ts';
 import type { ExtractedMail } from '../mail/index.ts';
+import type { ServiceAnswer } from '../replies/index.ts';
 import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
 import type { WorkerContext } from './context.ts';
+import { serviceRequested } from './mail-services.ts';
 import { replyDecision } from './whom-to-answer.ts';
 
 export interface MessageFacts {
@@ -16,13 +18,17 @@ export interface MessageFacts {
   readonly mail: ExtractedMail;
   /** Templates could be read from the message (the parser found at least one). */
   readonly holdsTemplates: boolean;
+  /** The sender asked for a dry run: nothing may be left for staff. */
+  readonly dryRun: boolean;
 }
 
 export type MessageKind =
   /** Templates to process, or a message refused as a whole as before (no template, too many...). */
   | { readonly kind: 'templates' }
   /** No template, but an answer to mail we sent: a question or complaint for staff. */
-  | { readonly kind: 'answer-to-us'; readonly answered: AnsweredMail };
+  | { readonly kind: 'answer-to-us'; readonly answered: AnsweredMail }
+  /** No template, but a request for a service of the mailbox: the guide (HELP) or blank forms. */
+  | { readonly kind: 'service'; readonly service: ServiceAnswer };
 
 interface KindRule {
   readonly name: string;
@@ -34,14 +40,27 @@ const answerToUs: KindRule = {
   async recognise(ctx, facts) {
     // Templates are processed as ever; machines (bounces, auto-replies, lists) are no questions:
     // they stay what they were, refused and not answered, so nothing answers a machine.
-    if (facts.holdsTemplates || !replyDecision(ctx, facts.submission).reply) return undefined;
+    if (facts.holdsTemplates || facts.dryRun || !replyDecision(ctx, facts.submission).reply) return undefined;
     const answered = await findAnsweredMail(ctx.db, facts.mail);
     return answered ? { kind: 'answer-to-us', answered } : undefined;
   },
 };
 
-/** In order: the first rule that recognises a message decides its kind. */
-const KIND_RULES: readonly KindRule[] = [answerToUs];
+const mailboxService: KindRule = {
+  name: 'a service of the mailbox (HELP, blank forms)',
+  async recognise(ctx, facts) {
+    if (facts.holdsTemplates) return undefined;
+    const service = serviceRequested(facts.mail, ctx.config, ctx.blankForms);
+    return service ? { kind: 'service', service } : undefined;
+  },
+};
+
+/**
+ * In order: the first rule that recognises a message decides its kind. (Answers to a POC
+ * validation mail are recognised before any of these, see validation-mail.ts: they are neither
+ * questions for staff nor requests for a service.)
+ */
+const KIND_RULES: readonly KindRule[] = [mailboxService, answerToUs];
 
 export async function messageKind(ctx: WorkerContext, facts: MessageFacts): Promise<MessageKind> {
   for (const rule of KIND_RULES) {

@@ -25,10 +25,21 @@ import {
   updateRows,
   writeTogether,
 } from '../db/index.ts';
-import { type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
+import { dryRunRequest, type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
 import { readOffThread } from '../reading/index.ts';
-import { type PocNaming, takeMessageNumbers } from '../registry/index.ts';
-import { firstAddress, type OutgoingMail, type ReplyRequest } from '../replies/index.ts';
+import {
+  type DryRunNumbers,
+  type HandleReservations,
+  type PocNaming,
+  takeMessageNumbers,
+} from '../registry/index.ts';
+import {
+  firstAddress,
+  type OutgoingMail,
+  outboxWrite,
+  type ReplyRequest,
+  type ServiceAnswer,
+} from '../replies/index.ts';
 import {
   describeError,
   type ErrorCode,
@@ -41,6 +52,7 @@ import { findApiKeys, type ParsedTemplate } from '../templates/index.ts';
 import { recordAnswerToUs, recordLinks } from './answer-record.ts';
 import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
 import type { WorkerContext } from './context.ts';
+import { DRY_RUN_TICKET, DryRunUndo, dryRunNumbers, dryRunResult } from './dry-run.ts';
 import { messageKind } from './message-kind.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
@@ -68,6 +80,10 @@ export interface ReadSubmission extends Addressing {
   readonly keyHolder?: Requester;
   /** The mail of ours it answers (replies, notices, tickets named), when it answers any. */
   readonly answered?: AnsweredMail;
+  /** A message without templates asking for a service of the mailbox (HELP, blank forms). */
+  readonly service?: ServiceAnswer;
+  /** How the sender asked for a dry run (src/mail/dry-run.ts); undefined: a real run. */
+  readonly dryRun?: string;
 }
 
 export async function loadSubmission(db: Database, id: string): Promise<Submission | undefined> {
@@ -123,7 +139,17 @@ export async function readSubmission(
     maxTemplates: ctx.config.limits.maxTemplatesPerMessage,
     timeLimitMs: ctx.config.limits.readTimeLimitMs,
   });
-  const base = { submission, templates: [] as ParsedTemplate[], requester: undefined };
+  const dryRun = dryRunRequest({
+    head: headerBlock(submission.raw),
+    envelopeTo: submission.envelopeTo,
+    dryRunAddresses: ctx.config.dryRunAddresses,
+  });
+  const base = {
+    submission,
+    templates: [] as ParsedTemplate[],
+    requester: undefined,
+    ...(dryRun ? { dryRun } : {}),
+  };
   if (!reading.ok) {
     // The body could not be read; the headers still say whether the sender is a person, and a
     // key in the Subject still says whether they are a key holder writing from its address.
@@ -152,7 +178,17 @@ export async function readSubmission(
     });
     const addressing = await whomToAnswer(ctx, submission, holder, senderCheck);
     if (parsed.problem.code === 'E_NO_TEMPLATE') {
-      const kind = await messageKind(ctx, { submission, mail, holdsTemplates: false });
+      // No template: a question the mailbox answers (the guide, blank forms), or an answer to our
+      // mail for staff (never in a dry run, which leaves nothing for staff to do).
+      const kind = await messageKind(ctx, {
+        submission,
+        mail,
+        holdsTemplates: false,
+        dryRun: dryRun !== undefined,
+      });
+      if (kind.kind === 'service') {
+        return { ...base, mail, ...addressing, refusal: undefined, service: kind.service, ...known(holder) };
+      }
       if (kind.kind === 'answer-to-us') {
         return {
           ...base,
@@ -184,7 +220,7 @@ export async function readSubmission(
     };
   }
   return {
-    submission,
+    ...base,
     mail,
     ...addressing,
     templates: parsed.templates,
@@ -284,6 +320,10 @@ function staffRecord(read: ReadSubmission, partly?: string): Problem | undefined
   if (!unanswered) {
     return partly ? problem(NOT_ANSWERED_CODE, `the templates were handled but ${partly}`) : undefined;
   }
+  if (read.service) {
+    const asked = read.service.kind === 'help' ? 'help' : 'blank forms';
+    return problem(NOT_ANSWERED_CODE, `the message asked for ${asked}; no reply was sent: ${unanswered}`);
+  }
   return problem(NOT_ANSWERED_CODE, `the templates were handled but no reply was sent: ${unanswered}`);
 }
 
@@ -318,7 +358,9 @@ export function replyRequest(
     to: read.replyTo,
     ...(read.authenticated ? {} : { withoutOriginalText: true }),
     ...(read.refusal ? { refusal: read.refusal } : {}),
-    templates: results.map((r) => toReport(r, total)),
+    ...(read.service ? { service: read.service } : {}),
+    ...(read.dryRun ? { dryRun: true } : {}),
+    templates: results.map((r) => toReport(read.dryRun ? dryRunResult(r) : r, total)),
   };
 }
 
@@ -381,30 +423,24 @@ async function runMessage(
   const submissionId = read.submission.id;
   const templates = !read.refusal && read.requester ? read.templates : [];
   const signatures = templates.length > 0 ? (read.requester?.dkimSignatures ?? []) : [];
+  if (read.dryRun !== undefined) return runDryMessage(ctx, read, templates, signatures, savepoints);
   const { tickets, handles: reservedHandles } = await takeMessageNumbers(
     ctx.db,
     templates.length,
     newPocs(templates),
   );
   return ctx.db.transaction(async (tx) => {
-    const locked = await lockSubmission(tx, submissionId, signatures);
+    const decided = await decideTemplates(tx, read, templates, signatures, {
+      tickets,
+      reservedHandles,
+      savepoints,
+      staff: options.staff !== undefined,
+    });
     // Another run of this submission may have finished it meanwhile: it recorded the same
     // results and queued the same reply; doing it again would only add a second whole-message
     // rejection for staff. The row lock makes the two runs take turns.
-    if (locked.state === 'done' && !options.staff) return undefined;
-    // A replay is refused as a whole, like a sender who cannot be trusted: the ticket and POC
-    // numbers taken above are left unused (numbers are unique, not gap-free).
-    const judged: ReadSubmission =
-      locked.signatureUsedBy === undefined
-        ? read
-        : {
-            ...read,
-            refusal: replayedSignature(await earlierUse(tx, locked.signatureUsedBy)),
-            requester: undefined,
-            // Anyone may send a signed message again with headers of their own (a Reply-To the
-            // signature does not cover): only the address the signature vouches for is answered.
-            ...repliedAsUnauthenticated(read),
-          };
+    if (!decided) return undefined;
+    const { judged, results, records } = decided;
     if (judged.answered && judged.templates.length === 0 && !judged.refusal) {
       // A staff reprocess finds it an answer again: staff have it, the sender had its acknowledgement.
       const read = await recordAnswerToUs(ctx, tx, judged, judged.answered, { acknowledge: !options.staff });
@@ -412,28 +448,6 @@ async function runMessage(
       return { results: [], read };
     }
     if (judged.answered) await recordLinks(tx, submissionId, judged.answered);
-    const records = new TemplateRecords();
-    const results: TemplateResult[] = [];
-    for (const [i, template] of (judged.requester ? templates : []).entries()) {
-      results.push(
-        await applyTemplate(
-          tx,
-          {
-            submissionId,
-            template,
-            requester: judged.requester!,
-            sender: read.mail?.headers.from?.address,
-          },
-          {
-            previous: locked.stored.get(template.index),
-            ticket: tickets[i],
-            reservedHandles,
-            withoutSavepoint: !savepoints,
-          },
-          records,
-        ),
-      );
-    }
     // A staff reprocess that ends as the message began (refused for the same reason) tells the
     // sender nothing new: no second refusal mail; the console tells staff it is still refused.
     const unchanged =
@@ -494,6 +508,137 @@ function doneMark(read: ReadSubmission): TogetherWrite {
 function speaker(requester: Requester | undefined): { accountId: number | null; apiKeyId: number | null } {
   return { accountId: requester?.accountId ?? null, apiKeyId: requester?.apiKeyId ?? null };
 }
+
+/** What the message's templates did inside a transaction, before anything of them is written. */
+interface Decided {
+  readonly judged: ReadSubmission;
+  readonly results: TemplateResult[];
+  readonly records: TemplateRecords;
+}
+
+/**
+ * Locks the submission (recording its DKIM signatures, see lockSubmission) and runs its
+ * templates in the caller's transaction, gathering their records; undefined when another run
+ * already finished it. A signature another message already used refuses the whole message.
+ */
+async function decideTemplates(
+  tx: Transaction,
+  read: ReadSubmission,
+  templates: readonly ParsedTemplate[],
+  signatures: readonly string[],
+  slots: {
+    readonly tickets: readonly string[];
+    readonly reservedHandles: HandleReservations | undefined;
+    readonly savepoints: boolean;
+    readonly staff: boolean;
+    readonly dryRun?: DryRunNumbers;
+  },
+): Promise<Decided | undefined> {
+  const submissionId = read.submission.id;
+  const locked = await lockSubmission(tx, submissionId, signatures);
+  if (locked.state === 'done' && !slots.staff) return undefined;
+  // A replay is refused as a whole, like a sender who cannot be trusted: the ticket and POC
+  // numbers taken before are left unused (numbers are unique, not gap-free).
+  const judged: ReadSubmission =
+    locked.signatureUsedBy === undefined
+      ? read
+      : {
+          ...read,
+          refusal: replayedSignature(await earlierUse(tx, locked.signatureUsedBy)),
+          requester: undefined,
+          // Anyone may send a signed message again with headers of their own (a Reply-To the
+          // signature does not cover): only the address the signature vouches for is answered.
+          ...repliedAsUnauthenticated(read),
+        };
+  const records = new TemplateRecords();
+  const results: TemplateResult[] = [];
+  for (const [i, template] of (judged.requester ? templates : []).entries()) {
+    results.push(
+      await applyTemplate(
+        tx,
+        {
+          submissionId,
+          template,
+          requester: judged.requester!,
+          sender: read.mail?.headers.from?.address,
+          ...(slots.dryRun ? { options: { dryRun: slots.dryRun } } : {}),
+        },
+        {
+          previous: locked.stored.get(template.index),
+          ticket: slots.dryRun ? DRY_RUN_TICKET : slots.tickets[i],
+          ...(slots.reservedHandles ? { reservedHandles: slots.reservedHandles } : {}),
+          withoutSavepoint: !slots.savepoints,
+        },
+        records,
+      ),
+    );
+  }
+  return { judged, results, records };
+}
+
+/**
+ * A dry run (src/worker/dry-run.ts): the templates run in a transaction that is undone, then a
+ * second one records what is kept: the reply, the `done` mark with the dry run's mark, and the
+ * DKIM signatures that authorized it (a signature authorizes one message: the same signed mail
+ * without its dry-run mark must not be applied for real afterwards). No ticket, rejection,
+ * notice or submission_templates row: staff see the submission, marked, and its reply.
+ */
+async function runDryMessage(
+  ctx: WorkerContext,
+  read: ReadSubmission,
+  templates: readonly ParsedTemplate[],
+  signatures: readonly string[],
+  savepoints: boolean,
+): Promise<MessageRun | undefined> {
+  const submissionId = read.submission.id;
+  let decided: Decided | undefined;
+  try {
+    await ctx.db.transaction(async (tx) => {
+      decided = await decideTemplates(tx, read, templates, signatures, {
+        tickets: [],
+        reservedHandles: undefined,
+        savepoints,
+        staff: false,
+        dryRun: dryRunNumbers(),
+      });
+      throw new DryRunUndo();
+    });
+  } catch (error) {
+    if (!(error instanceof DryRunUndo)) throw error;
+  }
+  if (!decided) return undefined;
+  const { judged, results } = decided;
+  return ctx.db.transaction(async (tx) => {
+    const locked = await lockSubmission(tx, submissionId, judged.requester ? signatures : []);
+    if (locked.state === 'done') return undefined;
+    const reply = replyRequest(judged, results, judged.templates.length);
+    const mails = reply ? await ctx.composeReply(reply) : [];
+    const { sent, held } = await ctx.limitMail(mails, judged.ownAddress);
+    const answered: ReadSubmission =
+      held.length === 0 || sent.length > 0
+        ? judged
+        : { ...judged, replyTo: undefined, noReply: held.join('; ') };
+    await writeTogether(tx, [
+      outboxWrite(sent, submissionId),
+      updateRows(tables.submissions, 'id', DRY_RUN_DONE_COLUMNS, [
+        {
+          id: submissionId,
+          state: 'done',
+          processedAt: new Date(),
+          ...answerRecord(judged),
+          ...speaker(judged.requester ?? judged.keyHolder),
+          dryRun: read.dryRun ?? 'dry run',
+          refusalCode: judged.refusal?.code ?? null,
+          refusalMessage: judged.refusal?.message ?? null,
+        },
+      ]),
+    ]);
+    return { results, read: answered };
+  });
+}
+
+/** A dry run's mark, and its refusal (a dry run leaves no rejection row to say it). */
+const DRY_RUN_DONE_COLUMNS = [...DONE_COLUMNS, 'dryRun', 'refusalCode', 'refusalMessage'] as const;
 
 /** The addressing of a message no longer trusted: its proven address alone, nothing quoted. */
 function repliedAsUnauthenticated(read: ReadSubmission): Addressing {
@@ -572,7 +717,8 @@ export async function processSubmission(
       { submissionId, template: result.index, ticket: result.ticket, outcome: result.outcome },
       'template handled',
     );
-    ctx.metrics?.templateHandled(result.form, result.outcome);
+    // A dry run handled nothing: the counts are of what the registry did.
+    if (!run.read.dryRun) ctx.metrics?.templateHandled(result.form, result.outcome);
   }
   ctx.logger.info(
     {

@@ -176,6 +176,8 @@ export async function lockSubmission(
 }
 
 interface Decision {
+  /** A resend of what the requester already holds: approved, nothing written, nobody notified. */
+  readonly unchanged?: boolean;
   readonly outcome: TemplateOutcome;
   readonly handles: Readonly<Record<string, string>>;
   readonly errors: readonly Problem[];
@@ -249,6 +251,7 @@ async function decide(
     });
   }
   return {
+    ...(applied.value.unchanged ? { unchanged: true } : {}),
     outcome: 'approved',
     handles: applied.value.handles,
     errors: [],
@@ -499,7 +502,7 @@ export async function applyTemplate(
         ),
       );
   }
-  if (decision.outcome === 'approved' && template.result.ok) {
+  if (decision.outcome === 'approved' && template.result.ok && !decision.unchanged) {
     const request = template.result.value;
     records.addApproval({
       account_id: run.requester.accountId,

@@ -55,12 +55,24 @@ describe.each(BACKENDS)('a simple reassignment by e-mail (%s)', (backend) => {
     expect(JSON.stringify(row)).not.toContain(DEMO_API_KEY);
   });
 
-  it('answers a resent reassignment with E_OVERLAP on field 03, naming the net that is there', async () => {
+  it('answers the same reassignment sent again APPROVED with the net it holds; other data over it is E_OVERLAP on field 03', async () => {
     stack.sink.accepted.length = 0;
-    const raw = fixture('plain-reassign-simple-5.0.eml')
+    const resent = fixture('plain-reassign-simple-5.0.eml')
       .replace(/^Subject: .*$/m, `Subject: REASSIGN SIMPLE ${DEMO_API_KEY}`)
       .replace(/^Message-ID: .*$/m, 'Message-ID: <swip-0001-resent@demo-isp.example>');
-    await stack.send(raw);
+    await stack.send(resent);
+    const [again] = await stack.replies(1);
+    const same = again!.parsed.blocks[0]!;
+    expect(same.status).toBe('APPROVED');
+    const net = same.handles.find((h) => h.startsWith('NET-198-51-100-64'));
+    expect(same.notes[0]).toContain(`already registered as ${net}, nothing changed`);
+
+    stack.sink.accepted.length = 0;
+    await stack.send(
+      resent
+        .replace('Customer Name: Acme Widgets Inc', 'Customer Name: Another Customer Inc')
+        .replace(/^Message-ID: .*$/m, 'Message-ID: <swip-0001-other@demo-isp.example>'),
+    );
     const [reply] = await stack.replies(1);
     const block = reply!.parsed.blocks[0]!;
     expect(block.status).toBe('REJECTED');

@@ -8,11 +8,16 @@
 import { simpleParser } from 'mailparser';
 import {
   CONTRACT_LABELS,
+  DRY_RUN_LABEL,
+  FORM_LABEL,
   RECEIVED_STATUS,
   type ReplyLabels,
+  SERVICE_STATUSES,
+  type ServiceStatus,
   SUPERSEDES_LABEL,
   TEMPLATE_STATUSES,
   type TemplateStatus,
+  UNKNOWN_FORM_LABEL,
   worstStatus,
 } from '../../src/replies/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../../src/shared/index.ts';
@@ -49,6 +54,12 @@ export interface ParsedReplyHeaders {
   readonly submissionId?: string;
   /** The `Supersedes` header: the Message-ID of the reply this one replaces. */
   readonly supersedes?: string;
+  /** `X-Hostmaster-Status: HELP` or `FORMS`: a service answered, not the template processor. */
+  readonly service?: ServiceStatus;
+  /** `X-Hostmaster-Dry-Run: yes`. */
+  readonly dryRun?: boolean;
+  /** Text attachments (blank forms), by file name. */
+  readonly attachments: readonly { readonly filename: string; readonly text: string }[];
 }
 
 export interface ParsedReply {
@@ -62,6 +73,12 @@ export interface ParsedReply {
   /** A later answer after a staff action: the Message-ID of the reply it replaces. */
   readonly supersedes?: string;
   readonly refusal?: ParsedProblem;
+  /** `Dry-run: yes`: nothing was changed; the statuses say what a real run would have done. */
+  readonly dryRun?: boolean;
+  /** The blank forms a forms answer says it attached (`Form:` lines). */
+  readonly forms?: readonly string[];
+  /** Names asked for that are no form of ours, with the nearest names (`Unknown-form:` lines). */
+  readonly unknownForms?: readonly { readonly asked: string; readonly nearest: readonly string[] }[];
   readonly blocks: readonly ParsedBlock[];
   readonly headers?: ParsedReplyHeaders;
 }
@@ -130,6 +147,9 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
   const blocks: ParsedBlock[] = [];
   let submissionId: string | undefined;
   let supersedes: string | undefined;
+  let dryRun = false;
+  const forms: string[] = [];
+  const unknownForms: { asked: string; nearest: string[] }[] = [];
   let refusal: ParsedProblem | undefined;
   let received = false;
   const tickets: string[] = [];
@@ -176,6 +196,16 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
       if (match?.[1] === labels.status && blocks.length === 0 && match[2]!.trim() === RECEIVED_STATUS)
         received = true;
       if (match?.[1] === labels.ticket && blocks.length === 0) tickets.push(match[2]!.trim());
+      if (match?.[1] === DRY_RUN_LABEL && blocks.length === 0)
+        dryRun = match[2]!.trim().toLowerCase() === 'yes';
+      if (match?.[1] === FORM_LABEL && blocks.length === 0) forms.push(match[2]!.trim());
+      if (match?.[1] === UNKNOWN_FORM_LABEL && blocks.length === 0) {
+        const [asked = '', nearest = ''] = match[2]!.split(/;\s*nearest:\s*/);
+        unknownForms.push({
+          asked: asked.trim(),
+          nearest: nearest.trim() === 'none' ? [] : nearest.split(/,\s*/).filter(Boolean),
+        });
+      }
       if (match?.[1] === labels.refused && blocks.length === 0) {
         refusal = parseProblemLine(match[2]!);
         if (!refusal)
@@ -221,6 +251,9 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
     ...(submissionId !== undefined ? { submissionId } : {}),
     ...(supersedes ? { supersedes } : {}),
     ...(refusal ? { refusal } : {}),
+    ...(dryRun ? { dryRun } : {}),
+    ...(forms.length > 0 ? { forms } : {}),
+    ...(unknownForms.length > 0 ? { unknownForms } : {}),
     blocks,
   });
 }
@@ -256,6 +289,11 @@ export async function parseReply(
   const autoSubmitted = headerText(mail.headers.get('auto-submitted'))?.trim();
   const submissionId = headerText(mail.headers.get('x-hostmaster-submission'))?.trim();
   const supersedes = headerText(mail.headers.get('supersedes'))?.trim();
+  const dryRun = headerText(mail.headers.get('x-hostmaster-dry-run'))?.trim().toLowerCase() === 'yes';
+  const service = Object.values(SERVICE_STATUSES).find((s) => s === status);
+  const attachments = mail.attachments
+    .filter((a) => a.contentType === 'text/plain')
+    .map((a) => ({ filename: a.filename ?? '', text: a.content.toString('utf8') }));
   const references = mail.references === undefined ? [] : [mail.references].flat();
   const headers: ParsedReplyHeaders = {
     ...(mail.messageId ? { messageId: mail.messageId } : {}),
@@ -266,6 +304,9 @@ export async function parseReply(
     ...(autoSubmitted ? { autoSubmitted } : {}),
     ...(submissionId ? { submissionId } : {}),
     ...(supersedes ? { supersedes } : {}),
+    ...(service ? { service } : {}),
+    ...(dryRun ? { dryRun } : {}),
+    attachments,
   };
   return ok({ ...body.value, headers });
 }

@@ -1,0 +1,223 @@
+/**
+ * Safe resends: a billing system that lost our reply sends the same template again. What it
+ * asked for is already there, registered by it: the answer is APPROVED with what it holds, not
+ * E_OVERLAP (which its billing would record as a failure). Nothing is written, no notice sent.
+ *
+ * "The same" is strict, so that a resend can never stand for a change nor for someone else's
+ * registration:
+ * - the same range, exactly, already a net of the same kind;
+ * - the same data, field by field, as this request would have written it (after the same
+ *   cleaning: the net's name, origin ASes and comments; the customer's name, address, country,
+ *   private residence). Anything different is a different request, refused E_OVERLAP as before;
+ * - registered by the same requester: the net's creation is audited to the requesting account;
+ *   a template of someone else's, sent again by anyone else (with their own key or address), is
+ *   E_OVERLAP, so nobody learns another's handles by resending a template;
+ * - and the requester may still sub-delegate from the net's parent today (the same authority a
+ *   new registration would need).
+ */
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { type Executor, queryRows, tables } from '../db/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import { formatRange } from '../ip/index.ts';
+import { holderFlags } from './holders.ts';
+import { findCustomer } from './lookups.ts';
+import type { AppliedOutcome, Customer, DelegationAuthority, Net, OperationContext, Poc } from './types.ts';
+
+/** The note of an answer to a resend: what the sender already holds, and that nothing changed. */
+export function alreadyRegisteredNote(handle: string): string {
+  return `already registered as ${handle}, nothing changed`;
+}
+
+function sameList<T>(a: readonly T[] | null | undefined, b: readonly T[] | null | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+function sameRange(net: Net, range: IpRange): boolean {
+  return net.version === range.version && net.startAddress === range.start && net.endAddress === range.end;
+}
+
+/** Whether the net's creation is audited to this account (`account:<id>`, as audit.ts writes it). */
+async function createdBy(ex: Executor, net: Net, account: number | undefined): Promise<boolean> {
+  if (account === undefined) return false;
+  const { auditLog } = tables;
+  const rows = await ex
+    .select({ actor: auditLog.actor })
+    .from(auditLog)
+    .where(
+      and(
+        eq(auditLog.objectType, 'net'),
+        eq(auditLog.objectHandle, net.handle),
+        eq(auditLog.action, 'create'),
+      ),
+    )
+    .orderBy(asc(auditLog.id));
+  // The net's latest creation counts: a handle removed and registered again by another is theirs.
+  return rows.length > 0 && rows.at(-1)!.actor === `account:${account}`;
+}
+
+/** Whether the requester may still sub-delegate from the net's parent (the check a new net passes). */
+async function stillAuthorized(
+  ex: Executor,
+  net: Net,
+  delegation: DelegationAuthority | undefined,
+): Promise<boolean> {
+  if (!delegation) return true;
+  if (!net.parentHandle) return false;
+  const { nets } = tables;
+  const flags = holderFlags(delegation.accountId, nets.orgHandle, nets.handle);
+  const [parent] = await queryRows<{
+    handle: string;
+    type: Net['type'];
+    org_handle: string | null;
+    customer_handle: string | null;
+    org_admin: boolean;
+    org_tech: boolean;
+    net_tech: boolean;
+  }>(
+    ex,
+    sql`SELECT ${nets.handle} AS handle, ${nets.type} AS type, ${nets.orgHandle} AS org_handle,
+          ${nets.customerHandle} AS customer_handle, ${flags.orgAdmin} AS org_admin,
+          ${flags.orgTech} AS org_tech, ${flags.netTech} AS net_tech
+        FROM ${nets} WHERE ${nets.handle} = ${net.parentHandle}`,
+  );
+  if (!parent) return false;
+  return delegation.verdict({
+    handle: parent.handle,
+    type: parent.type,
+    orgHandle: parent.org_handle,
+    customerHandle: parent.customer_handle,
+    orgAdmin: parent.org_admin,
+    orgTech: parent.org_tech,
+    netTech: parent.net_tech,
+  }).ok;
+}
+
+/** What a Reassign-Simple N would write (simple-reassignment.ts's checked request). */
+export interface SimpleRegistration {
+  readonly range: IpRange;
+  readonly customer: Pick<
+    Customer,
+    'name' | 'street' | 'city' | 'state' | 'postalCode' | 'country' | 'privateResidence'
+  >;
+  readonly net: {
+    readonly name: string;
+    readonly originAs: readonly number[];
+    readonly publicComments: readonly string[];
+  };
+}
+
+/**
+ * The answer to a Reassign-Simple N that is a resend of the requester's own registration (see
+ * above), or undefined: then it overlaps and is refused as before. `existing` is the net in the
+ * way: the placement found it as the range's most specific net (a simple reassignment cannot be
+ * divided) or as the overlapping child.
+ */
+export async function resentSimpleReassignment(
+  ex: Executor,
+  context: OperationContext,
+  request: SimpleRegistration,
+  existing: Net | undefined,
+  delegation: DelegationAuthority | undefined,
+): Promise<AppliedOutcome | undefined> {
+  if (existing?.type !== 'simple_reassignment' || !sameRange(existing, request.range)) return undefined;
+  if (!existing.customerHandle) return undefined;
+  const same =
+    existing.name === request.net.name &&
+    sameList(existing.originAs, request.net.originAs) &&
+    sameList(existing.publicComments, request.net.publicComments);
+  if (!same) return undefined;
+  const customer = await findCustomer(ex, existing.customerHandle);
+  const c = request.customer;
+  if (
+    !customer ||
+    customer.name !== c.name ||
+    !sameList(customer.street, c.street) ||
+    customer.city !== c.city ||
+    (customer.state ?? null) !== (c.state ?? null) ||
+    (customer.postalCode ?? null) !== (c.postalCode ?? null) ||
+    customer.country !== c.country ||
+    customer.privateResidence !== c.privateResidence
+  )
+    return undefined;
+  if (!(await createdBy(ex, existing, context.requesterAccount))) return undefined;
+  if (!(await stillAuthorized(ex, existing, delegation))) return undefined;
+  return {
+    status: 'applied',
+    unchanged: true,
+    handles: { net: existing.handle, customer: customer.handle },
+    summary: [
+      `${alreadyRegisteredNote(existing.handle)}: ${formatRange(request.range)} (${existing.name}) is reassigned to ${customer.handle} under ${existing.parentHandle}.`,
+    ],
+  };
+}
+
+/** The columns a POC N writes (new-poc.ts's PocColumns), compared whole. */
+type PocData = Pick<
+  Poc,
+  | 'kind'
+  | 'lastName'
+  | 'firstName'
+  | 'middleName'
+  | 'company'
+  | 'street'
+  | 'city'
+  | 'state'
+  | 'postalCode'
+  | 'country'
+  | 'phones'
+  | 'emails'
+  | 'publicComments'
+>;
+
+function pocKey(poc: PocData): string {
+  return JSON.stringify([
+    poc.kind,
+    poc.lastName,
+    poc.firstName ?? null,
+    poc.middleName ?? null,
+    poc.company ?? null,
+    poc.street,
+    poc.city ?? null,
+    poc.state ?? null,
+    poc.postalCode ?? null,
+    poc.country ?? null,
+    poc.phones.map((p) => [p.kind, p.number, p.extension ?? null]),
+    poc.emails.map((e) => e.toLowerCase()),
+    poc.publicComments,
+  ]);
+}
+
+/**
+ * The answer to a POC N that repeats a POC the requesting account already holds (linked to it in
+ * `account_pocs`), with every value the template would write the same (name, company, address,
+ * phones, e-mails, comments; e-mail addresses in any case): the existing handle, nothing written.
+ * A POC of another account, or any value different, is a new POC as before.
+ */
+export async function resentPoc(
+  ex: Executor,
+  context: OperationContext,
+  data: PocData,
+): Promise<AppliedOutcome | undefined> {
+  const account = context.requesterAccount;
+  if (account === undefined) return undefined;
+  const { pocs, accountPocs } = tables;
+  const candidates = await ex
+    .select({ poc: pocs })
+    .from(pocs)
+    .innerJoin(accountPocs, eq(accountPocs.pocHandle, pocs.handle))
+    .where(
+      and(eq(accountPocs.accountId, account), eq(pocs.lastName, data.lastName), eq(pocs.kind, data.kind)),
+    )
+    .orderBy(pocs.handle);
+  const wanted = pocKey(data);
+  const found = candidates.find((c) => pocKey(c.poc) === wanted)?.poc;
+  if (!found) return undefined;
+  return {
+    status: 'applied',
+    unchanged: true,
+    handles: { poc: found.handle },
+    summary: [`${alreadyRegisteredNote(found.handle)}: your account already holds this POC.`],
+  };
+}

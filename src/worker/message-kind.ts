@@ -4,6 +4,10 @@
  * templates, or a refusal such as E_NO_TEMPLATE). A new kind of mail we handle (an answer to a
  * validation request, a request for help...) is one more line in KIND_RULES, placed before the
  * rules it must win over, and one more member of MessageKind.
+ *
+ * readSubmission asks it for every message whose text holds no template (the parser's
+ * E_NO_TEMPLATE, HTML-only mail included), before refusing it. A rule about mail that does hold
+ * templates (a dry run, say) gets `holdsTemplates: true` once readSubmission asks for those too.
  */
 import type { Submission } from '../db/index.ts';
 import type { ExtractedMail } from '../mail/index.ts';

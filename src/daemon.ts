@@ -87,12 +87,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (!options.database) stops.push(() => database.close());
     if (!options.database && database.kind === 'pglite') {
       // This process owns the embedded database: `seed`, `demo` and `staff` come here meanwhile.
-      const socket = await serveCommandSocket({
-        db: database.db,
-        socketPath: commandSocketPath(config),
-        logger,
-      });
-      stops.push(() => socket.close());
+      // A convenience, not a duty: without it (DATA_DIR/control a link, or too long a path for a
+      // socket) they refuse the locked database as before, and the daemon runs.
+      const socketPath = commandSocketPath(config);
+      const socket = await serveCommandSocket({ db: database.db, socketPath, logger }).catch(
+        (error: unknown) => {
+          logger.warn(
+            { err: error, socketPath },
+            'no command socket: seed, demo and staff refuse the embedded database while this process runs',
+          );
+          return undefined;
+        },
+      );
+      if (socket) stops.push(() => socket.close());
     }
     const queue = new SubmissionQueue(redis, { logger });
     stops.push(() => queue.close());

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,5 +147,24 @@ describe('seed, demo and staff against a running daemon on embedded defaults', (
     // With the daemon gone the commands open the database themselves, as before.
     const listed = await runCommand(['staff', 'list'], env, undefined, 60_000);
     expect(listed.code, listed.stderr).toBe(0);
+  }, 180_000);
+
+  it('opens no command socket where it cannot keep it private, and runs anyway: the commands refuse as before', async () => {
+    const linked = await processEnv({});
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'REPLY_SMTP_URL']) delete linked[name];
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-elsewhere-'));
+    fs.symlinkSync(elsewhere, path.join(linked['DATA_DIR']!, 'control'));
+    const other = await startDaemonProcess([], linked, 60_000);
+    try {
+      expect(other.output()).toContain('no command socket');
+      expect(fs.readdirSync(elsewhere)).toEqual([]);
+      const demo = await runCommand(['demo'], linked, undefined, 60_000);
+      expect(demo.code).toBe(1);
+      expect(demo.stderr).toContain('E_DAEMON_UNREACHABLE');
+    } finally {
+      expect(await other.stop()).toBe(0);
+      fs.rmSync(linked['DATA_DIR']!, { recursive: true, force: true });
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
   }, 180_000);
 });

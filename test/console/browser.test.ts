@@ -454,7 +454,7 @@ describe('the staff console in a browser', () => {
       /^Too many failed sign-ins for this address or from your network: wait (\d+) s and try again \(this try was not checked\)\.$/,
     );
     // The wait is bounded: after it, the right password gets in. The stack caps the back-off at
-    // 3 s (CONSOLE_SIGN_IN_MAX_WAIT_MS), so the test sits out a few seconds, not doublings.
+    // 10 s (CONSOLE_SIGN_IN_MAX_WAIT_MS), so the test sits out one wait, not doublings.
     for (let tries = 0; new URL(p.url()).pathname === '/login'; tries++) {
       expect(tries).toBeLessThan(10);
       const seconds = Number(/wait (\d+) s/.exec((await p.textContent('.flash.error')) ?? '')?.[1] ?? 1);

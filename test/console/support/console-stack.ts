@@ -51,9 +51,10 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     SMTP_PORT: String(smtpPort),
     HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
     LOG_LEVEL: 'silent',
-    // A real back-off, capped at a wait a test can sit out yet long enough to outlast a sign-in.
-    CONSOLE_SIGN_IN_FIRST_WAIT_MS: '3000',
-    CONSOLE_SIGN_IN_MAX_WAIT_MS: '3000',
+    // A real back-off, capped at a wait a test can sit out yet long enough to outlast a sign-in
+    // on a machine at a load of 20 (a browser's form post then takes seconds).
+    CONSOLE_SIGN_IN_FIRST_WAIT_MS: '10000',
+    CONSOLE_SIGN_IN_MAX_WAIT_MS: '10000',
   });
   const config: Config = {
     ...base,

@@ -153,7 +153,9 @@ async function revertOne(
   const handle = change.objectHandle;
   // Lock first, then look for later changes: see currentJson.
   const now = kind ? await currentJson(tx, kind, handle) : undefined;
-  const later = await laterChange(tx, change, taken);
+  // An account collects links of many POCs: only the link itself is taken back (a later link of
+  // another POC is no later change of this one); the POC's own rows answer for the POC.
+  const later = kind ? await laterChange(tx, change, taken) : undefined;
   if (later) return fail(later);
   const note = `undo of audit #${change.id}`;
   const inverse = INVERSE[change.action];

@@ -139,8 +139,19 @@ async function laterChange(
   if (!later) return undefined;
   const when = later.at.toISOString().slice(0, 19).replace('T', ' ');
   return conflict(
-    `${change.objectType} ${change.objectHandle} was changed after this action (${later.action} by ${later.actor} at ${when} UTC${later.ticket ? `, ticket ${later.ticket}` : ''}, audit #${later.id})`,
+    `${change.objectType} ${change.objectHandle} was changed after this action (${later.action} by ${await actorName(tx, later.actor)} at ${when} UTC${later.ticket ? `, ticket ${later.ticket}` : ''}, audit #${later.id})`,
   );
+}
+
+/** `account:12` as `account demo-isp`, so staff read whose change stands in the way. */
+async function actorName(tx: Transaction, actor: string): Promise<string> {
+  const id = /^account:(\d+)$/.exec(actor)?.[1];
+  if (id === undefined) return actor;
+  const [account] = await tx
+    .select({ name: tables.accounts.name })
+    .from(tables.accounts)
+    .where(eq(tables.accounts.id, Number(id)));
+  return account ? `account ${account.name}` : actor;
 }
 
 async function revertOne(

@@ -202,7 +202,7 @@ describe('undo of a staff action', () => {
     });
     expect(refused).toMatch(
       new RegExp(
-        `^Not undone: E_UNDO_CONFLICT: net ${net!.handle} was changed after this action \\(modify by account:\\d+ at .* UTC, ticket \\S+, audit #\\d+\\)\\. Nothing was changed\\.$`,
+        `^Not undone: E_UNDO_CONFLICT: net ${net!.handle} was changed after this action \\(modify by account demo-isp at .* UTC, ticket \\S+, audit #\\d+\\)\\. Nothing was changed\\.$`,
       ),
     );
     expect(await netNamed('P2P-RENAMED')).toHaveLength(1);

@@ -100,7 +100,7 @@ describe.each(BACKENDS)('undo of registry changes on %s', (kind) => {
     expect(refused.ok).toBe(false);
     expect(!refused.ok && refused.error.code).toBe('E_UNDO_CONFLICT');
     expect(!refused.ok && refused.error.message).toMatch(
-      new RegExp(`^poc ${handle} was changed after this action \\(modify by account:1 at .* UTC`),
+      new RegExp(`^poc ${handle} was changed after this action \\(modify by account demo-isp at .* UTC`),
     );
     // All or none: the link, taken back first, is there again.
     expect(await findPoc(database.db, handle)).toMatchObject({ company: 'Changed Later Inc' });

@@ -222,7 +222,8 @@ async function reopen(db: Database, staff: StaffUser, rejection: RejectionRow, w
       })
       .where(and(eq(r.id, rejection.id), ne(r.state, 'open'), eq(r.closedBy, actor(staff))))
       .returning();
-    if (row) await audit(tx, staff, rejection, 'console.reopen', why);
+    if (row)
+      await audit(tx, staff, rejection, 'console.reopen', why, { state: 'open' }, { state: rejection.state });
   });
 }
 
@@ -262,7 +263,8 @@ export async function dismiss(
         rejection,
         'console.dismiss',
         note.value,
-        answerId ? { answer: answerId } : null,
+        { state: 'dismissed', ...(answerId ? { answer: answerId } : {}) },
+        { state: 'open' },
       );
       return ok(sentence);
     });
@@ -452,8 +454,9 @@ export async function runJobAction(
   if (!current) return { kind: 'error', text: `Rejection ${rejectionId} does not exist.` };
   const job = jobFor(action, current, staff, note.value, message.value);
   if (!job.ok) return { kind: 'error', text: `Nothing done: ${job.error.message}.` };
-  // An edit's audit row holds the text it replaces beside the new one (old -> new).
-  let before: unknown = null;
+  // The audit row says what the action changed, old -> new: the rejection's state, and for an
+  // edit the text it replaced beside the new one.
+  let before: Record<string, unknown> = { state: 'open' };
   if (action.kind === 'edit-and-apply' && current.templateIndex !== null) {
     const checked = await checkEdit(
       ctx.db,
@@ -461,7 +464,7 @@ export async function runJobAction(
       action,
     );
     if (!checked.ok) return { kind: 'error', text: `Nothing done: ${checked.error.message}.` };
-    before = { version: checked.value.current.version, text: checked.value.current.text };
+    before = { ...before, version: checked.value.current.version, text: checked.value.current.text };
   }
 
   const startedAt = new Date();
@@ -474,7 +477,11 @@ export async function runJobAction(
         result.value,
         `console.${action.kind}`,
         note.value,
-        { ...jobDetails(action), ...(message.value ? { messageToSender: message.value } : {}) },
+        {
+          state: CLAIMED_STATE[action.kind],
+          ...jobDetails(action),
+          ...(message.value ? { messageToSender: message.value } : {}),
+        },
         before,
       );
     return result;

@@ -19,6 +19,9 @@ import type { StaffUser } from './staff-accounts.ts';
 /** Console actions whose registry changes can be taken back. */
 export const UNDOABLE_ACTIONS: readonly string[] = ['console.override', 'console.edit-and-apply'];
 
+/** Work held for review (the worker's STAFF_REVIEW_CODE): undone, it is held again. */
+const HELD_FOR_REVIEW = 'E_STAFF_REVIEW';
+
 /** Registry objects an applied template changes (what revert.ts can take back). */
 const REGISTRY_OBJECTS = ['net', 'org', 'customer', 'poc', 'account'];
 
@@ -149,19 +152,34 @@ export async function undoStaffAction(
       );
       if (!reverted.ok) throw new UndoRefused(reverted.error);
 
-      const refusal = { code: rejection!.reasonCode, message: rejection!.reason };
+      // Work held for review goes back to being held (its sender still awaits a decision: approve
+      // or reject with a reason); anything else is refused again for the reason it was.
+      const heldAgain = rejection!.reasonCode === HELD_FOR_REVIEW;
+      const undoneNote = 'Undone by hostmaster staff: what was applied was taken back.';
       await tx
         .update(t)
-        .set({
-          outcome: 'rejected',
-          errors: [refusal],
-          handles: {},
-          notes: [`Undone by hostmaster staff: what was applied was taken back.`],
-        })
+        .set(
+          heldAgain
+            ? { outcome: 'pending_review', errors: [], handles: {}, notes: [rejection!.reason, undoneNote] }
+            : {
+                outcome: 'rejected',
+                errors: [{ code: rejection!.reasonCode, message: rejection!.reason }],
+                handles: {},
+                notes: [undoneNote],
+              },
+        )
         .where(and(eq(t.submissionId, where.submissionId), eq(t.templateIndex, index)));
       await tx
         .update(tables.tickets)
-        .set({ status: 'rejected', resolution: 'Undone by hostmaster staff.', closedAt: new Date() })
+        .set(
+          heldAgain
+            ? {
+                status: 'pending_review',
+                resolution: 'Undone by hostmaster staff; held for review again.',
+                closedAt: null,
+              }
+            : { status: 'rejected', resolution: 'Undone by hostmaster staff.', closedAt: new Date() },
+        )
         .where(eq(tables.tickets.number, ticket));
       await tx
         .update(r)
@@ -186,7 +204,7 @@ export async function undoStaffAction(
         before: { state: 'overridden', outcome: 'approved', handles: template!.handles },
         after: {
           state: 'open',
-          outcome: 'rejected',
+          outcome: heldAgain ? 'pending_review' : 'rejected',
           undoes: String(auditId),
           ...(answered ? { answer: answered.messageId } : {}),
         },

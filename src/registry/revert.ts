@@ -139,8 +139,19 @@ async function laterChange(
   if (!later) return undefined;
   const when = later.at.toISOString().slice(0, 19).replace('T', ' ');
   return conflict(
-    `${change.objectType} ${change.objectHandle} was changed after this action (${later.action} by ${later.actor} at ${when} UTC${later.ticket ? `, ticket ${later.ticket}` : ''}, audit #${later.id})`,
+    `${change.objectType} ${change.objectHandle} was changed after this action (${later.action} by ${await actorName(tx, later.actor)} at ${when} UTC${later.ticket ? `, ticket ${later.ticket}` : ''}, audit #${later.id})`,
   );
+}
+
+/** `account:12` as `account demo-isp`, so staff read whose change stands in the way. */
+async function actorName(tx: Transaction, actor: string): Promise<string> {
+  const id = /^account:(\d+)$/.exec(actor)?.[1];
+  if (id === undefined) return actor;
+  const [account] = await tx
+    .select({ name: tables.accounts.name })
+    .from(tables.accounts)
+    .where(eq(tables.accounts.id, Number(id)));
+  return account ? `account ${account.name}` : actor;
 }
 
 async function revertOne(
@@ -153,7 +164,9 @@ async function revertOne(
   const handle = change.objectHandle;
   // Lock first, then look for later changes: see currentJson.
   const now = kind ? await currentJson(tx, kind, handle) : undefined;
-  const later = await laterChange(tx, change, taken);
+  // An account collects links of many POCs: only the link itself is taken back (a later link of
+  // another POC is no later change of this one); the POC's own rows answer for the POC.
+  const later = kind ? await laterChange(tx, change, taken) : undefined;
   if (later) return fail(later);
   const note = `undo of audit #${change.id}`;
   const inverse = INVERSE[change.action];

@@ -114,6 +114,17 @@ describe('editing a refused template in the console', () => {
     expect(current).toContain('02. Network Name: BAKERY-NET');
     expect(page.body).toContain('name="basedOn" value="2"');
 
+    // A page from before the first edit (version 1) is refused: the edit would lose version 2.
+    const stale = await client.post(`/rejections/${filed.rejectionId}/edit`, {
+      step: 'preview',
+      basedOn: '1',
+      text: current.replace('BAKERY-NET', 'OTHER-NET'),
+      note: 'from an old tab',
+    });
+    expect(stale.status).toBe(303);
+    expect(pageText((await submissionPage()).body)).toContain(
+      `Nothing to show: the template is at version 2 (by ${STAFF_EMAIL}), not version 1 that this edit was written on`,
+    );
     // Blank lines after END are no change: nothing is claimed.
     const same = await edit({ basedOn: '2', text: `${current}\n\n`, note: 'no change' });
     expect(same).toContain('Nothing done: the text is the same as the current version');
@@ -177,8 +188,9 @@ describe('editing a refused template in the console', () => {
       note: 'late',
     });
     expect(stale.status).toBe(303);
+    // Closed meanwhile (the edit on version 2 was approved): nothing to preview.
     expect(pageText((await submissionPage()).body)).toContain(
-      `Nothing to show: the template is at version 3 (by ${STAFF_EMAIL}), not version 1 that this edit was written on`,
+      `Nothing to show: rejection ${filed.rejectionId} is already overridden; reload the page to see the current state.`,
     );
     const applied = await edit({ basedOn: '1', text: 'Template: X-1.0\nEND OF TEMPLATE', note: 'late' });
     expect(applied).toContain('Nothing done: the template is at version 3');

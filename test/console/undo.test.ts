@@ -202,7 +202,7 @@ describe('undo of a staff action', () => {
     });
     expect(refused).toMatch(
       new RegExp(
-        `^Not undone: E_UNDO_CONFLICT: net ${net!.handle} was changed after this action \\(modify by account:\\d+ at .* UTC, ticket \\S+, audit #\\d+\\)\\. Nothing was changed\\.$`,
+        `^Not undone: E_UNDO_CONFLICT: net ${net!.handle} was changed after this action \\(modify by account demo-isp at .* UTC, ticket \\S+, audit #\\d+\\)\\. Nothing was changed\\.$`,
       ),
     );
     expect(await netNamed('P2P-RENAMED')).toHaveLength(1);
@@ -244,5 +244,53 @@ describe('undo of a staff action', () => {
     expect(added[0]).toMatchObject({ kind: 'staff', to: [DEMO_SENDER] });
     expect(added[0]!.messageId).toContain(`.staff.${edited.rejectionId}.undo-${edit}@`);
     expect(added[0]!.raw).toContain('As agreed on the phone, 198.51.100.96/29 is not registered.');
+  });
+
+  it('puts work held for review back on hold, so it can still be rejected with a reason', async () => {
+    await stack.db.insert(tables.nets).values({
+      handle: 'NET-100-66-0-0-1',
+      name: 'DEMO-ISP-BIG',
+      version: 4,
+      startAddress: 0x64420000n,
+      endAddress: 0x6442ffffn,
+      cidrs: ['100.66.0.0/16'],
+      type: 'direct_allocation',
+      orgHandle: 'DEMOISP-1',
+    });
+    const held = await (
+      await swip(simpleTemplate('100.66.16.0/20', 'BIG-CUSTOMER', DEMO_API_KEY), 'big')
+    ).filed();
+    expect(held.reasonCode).toBe('E_STAFF_REVIEW');
+    const approved = await act(held.submissionId, `/rejections/${held.rejectionId}/override`, {
+      waive: 'E_STAFF_REVIEW',
+      note: 'plan on file',
+    });
+    expect(approved).toMatch(/^Done \(override\): template 1 APPROVED/);
+    const override = await actionRow(held.rejectionId, 'console.override');
+    const undone = await act(held.submissionId, `/audit/${override}/undo`, {
+      note: 'the plan was for another customer',
+    });
+    expect(undone).toContain(`Rejection ${held.rejectionId} is open again.`);
+    const [template] = await stack.db
+      .select()
+      .from(tables.submissionTemplates)
+      .where(eq(tables.submissionTemplates.submissionId, held.submissionId));
+    expect(template!.outcome).toBe('pending_review');
+    const [ticket] = await stack.db
+      .select()
+      .from(tables.tickets)
+      .where(eq(tables.tickets.number, template!.ticketNumber!));
+    expect(ticket).toMatchObject({ status: 'pending_review', closedAt: null });
+    const rejected = await act(held.submissionId, `/rejections/${held.rejectionId}/reject`, {
+      reason: 'A /20 for one customer needs a usage plan for that customer.',
+      note: 'rejected after the undo',
+    });
+    expect(rejected).toMatch(/^Rejected: template 1, ticket \S+ closed\./);
+  });
+
+  it('records each console action as old -> new state on its audit row', async () => {
+    const page = pageText((await client.get(`/submissions/${filed.submissionId}`)).body);
+    expect(page).toContain('state: open → overridden');
+    expect(page).toMatch(/state: overridden → open/);
   });
 });

@@ -121,7 +121,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
       : [];
     const edit = readEdit(request.body);
     const checked =
-      rejection && rejection.templateIndex !== null && !('error' in edit)
+      rejection && rejection.state === 'open' && rejection.templateIndex !== null && !('error' in edit)
         ? await checkEdit(
             page.db,
             { submissionId: rejection.submissionId, templateIndex: rejection.templateIndex },
@@ -137,12 +137,16 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
             ? edit.error
             : checked && !checked.ok
               ? checked.error.message
-              : 'this rejection refused the whole message; there is no template to edit'
+              : rejection && rejection.state !== 'open'
+                ? `rejection ${rejection.id} is already ${rejection.state}; reload the page to see the current state`
+                : 'this rejection refused the whole message; there is no template to edit'
         }.`,
       }));
     }
     const { customer, current } = checked.value;
-    const queue = field(request.body, 'queue');
+    // As every action keeps them: the queue's filters rebuilt, nothing passed through as posted.
+    const posted = field(request.body, 'queue');
+    const queue = posted ? keptFilters(posted) || '?' : '';
     return await page.render(request, reply, 'edit-preview', {
       title: `Edit of template ${rejection.templateIndex}`,
       rejection,

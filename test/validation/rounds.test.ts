@@ -185,6 +185,30 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     expect(mailed).toEqual([]);
   }, 120_000);
 
+  it('a guessed validation Message-ID (its random part wrong) neither validates nor flags anything', async () => {
+    const other = (await validationMails(stack.sink)).find((m) => m.handle === 'OTHER1-ARIN')!;
+    const guessed = other.messageId.replace(/\.[A-Za-z0-9-]+@/, '.guessed@');
+    expect(guessed).not.toBe(other.messageId);
+    const forgedAnswer = await stack.send(
+      replyTo({ ...other, messageId: guessed }, 'CORRECT', { quote: false }),
+      { from: 'noc@other-isp.example' },
+    );
+    const forgedReport = await stack.send(
+      deliveryReport({ ...other, messageId: guessed }, 'noc@other-isp.example'),
+      {
+        from: '',
+      },
+    );
+    await stack.processed(forgedAnswer, 60_000);
+    await stack.processed(forgedReport, 60_000);
+    const [row] = await stack.database.db
+      .select()
+      .from(tables.pocs)
+      .where(eq(tables.pocs.handle, 'OTHER1-ARIN'));
+    expect(row?.validationState).toBe('pending');
+    expect(row?.invalidEmails).toEqual([]);
+  }, 120_000);
+
   it('a delivery report for the validation mail marks the address invalid at once', async () => {
     const gone = (await validationMails(stack.sink)).find((m) => m.handle === 'GONE1-ARIN')!;
     const id = await stack.send(deliveryReport(gone, 'gone@demo-isp.example'), { from: '' });

@@ -16,7 +16,7 @@
  * encoded-words and uuencoded blocks holding a key are replaced by their decoded text,
  * redacted and marked.
  */
-import { redactKeyShapes } from '../shared/index.ts';
+import { redactKeyShapes, redactValidationTokens } from '../shared/index.ts';
 import {
   decodeBase64,
   encodedWordReadings,
@@ -269,7 +269,8 @@ function searchAt(text: string, depth: number): HiddenText {
     current = inline.text;
     decoded = uu.decoded || lines.decoded || inline.decoded;
   }
-  return { text: redactKeysAsRead(current), decoded };
+  // A validation token quoted in an answer is a secret too: staff need not see it to read the answer.
+  return { text: redactValidationTokens(redactKeysAsRead(current)), decoded };
 }
 
 /** The text with every key hidden, in every form the file comment lists. */

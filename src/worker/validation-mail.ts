@@ -74,13 +74,17 @@ export async function handleValidationMail(ctx: WorkerContext, read: ReadSubmiss
     const now = new Date();
     const verdict = await answerByMail(tx, recognised, { submissionId: submission.id, now });
     if (!verdict) return false;
-    const to = answerAddress(ctx, read, verdict.pocEmails ?? []);
+    const { to, pocOwn } = answerAddress(ctx, read, verdict.pocEmails ?? []);
     const raw = to
       ? composeValidationAnswer({
           submissionId: submission.id,
           to,
           messageId: replyMessageId(submission.id, hostnameOf(ctx.config)),
-          ...(read.mail?.headers.messageId ? { inReplyTo: read.mail.headers.messageId } : {}),
+          // Threaded only for a sender who proved who they are, or the POC's own address (it
+          // holds the mail): nothing an unproven sender wrote goes out (docs/reply-format.md).
+          ...(read.mail?.headers.messageId && (read.authenticated || pocOwn)
+            ? { inReplyTo: read.mail.headers.messageId }
+            : {}),
           ...(verdict.handle ? { handle: verdict.handle } : {}),
           outcome: verdict.ok
             ? { validated: true, validUntil: verdict.validUntil }
@@ -139,12 +143,12 @@ function answerAddress(
   ctx: WorkerContext,
   read: ReadSubmission,
   pocEmails: readonly string[],
-): string | undefined {
+): { readonly to: string | undefined; readonly pocOwn: boolean } {
   const decision = replyDecision(ctx, read.submission);
-  if (!decision.reply) return undefined;
+  if (!decision.reply) return { to: undefined, pocOwn: false };
   const from = read.mail?.headers.from?.address;
-  if (from && pocEmails.some((e) => sameAddress(e, from))) return from;
-  return read.replyTo;
+  if (from && pocEmails.some((e) => sameAddress(e, from))) return { to: from, pocOwn: true };
+  return { to: read.replyTo, pocOwn: false };
 }
 
 async function markDone(tx: Transaction, submission: Submission, read: ReadSubmission): Promise<void> {

@@ -91,4 +91,29 @@ describe('POC validation in the console', () => {
     ]);
     expect(counts((await client.get('/validation')).body)).toEqual({ due: 0, pending: 0, invalid: 1 });
   }, 120_000);
+
+  it('an answer quoting a validation token: staff read it without the token (submission page and queue)', async () => {
+    // A fresh round a year on mails OTHER1-ARIN (DEMO1-ARIN was validated above); its token is in the outbox.
+    const deps = { db: stack.db, config: stack.config, logger: silentLogger() };
+    await runValidationRound(deps, new Date(Date.now() + 800 * DAY));
+    const rows = await stack.db.select().from(tables.outbox).where(eq(tables.outbox.kind, 'validation'));
+    const token = rows
+      .map((r) => /Validation-Token: (VT-[A-Z2-7]{26})/.exec(r.raw)?.[1])
+      .filter((t): t is string => t !== undefined)
+      .at(-1)!;
+    expect(token).toMatch(/^VT-/);
+    const messageId = await stack.send({
+      from: 'noc@other-isp.example',
+      subject: 'Re: annual validation',
+      text: `The street changed, we moved.\n\n> Validation-Token: ${token}\n`,
+    });
+    const { submissionId, reasonCode } = await stack.rejectionFor(messageId);
+    expect(reasonCode).toBe('E_VALIDATION_UNCLEAR');
+    const page = await client.get(`/submissions/${submissionId}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('VT-[redacted]');
+    expect(page.body.toUpperCase()).not.toContain(token.slice(3));
+    const queue = await client.get('/rejections');
+    expect(queue.body.toUpperCase()).not.toContain(token.slice(3));
+  }, 120_000);
 });

@@ -115,6 +115,14 @@ describe('the public validation page', () => {
     expect(await stateOf('OTHER1-ARIN')).toBe('pending');
   });
 
+  it('the round paced its mails through the outbox: one every 3600/VALIDATION_MAILS_PER_HOUR seconds (600: 6 s)', async () => {
+    const rows = await database.db.select().from(tables.outbox).where(eq(tables.outbox.kind, 'validation'));
+    const due = rows.map((r) => r.nextAttemptAt.getTime()).sort((a, b) => a - b);
+    expect(due).toHaveLength(2);
+    expect(due[1]! - due[0]!).toBe(6_000);
+    expect(rows.every((r) => r.envelopeFrom === 'hostmaster@localhost')).toBe(true);
+  });
+
   it('no log line carries a token', async () => {
     await new Promise((r) => setImmediate(r));
     const text = logLines.join('');

@@ -29,11 +29,6 @@ export function tokenDigest(token: string): string {
   return createHash('sha256').update(token.trim().toUpperCase()).digest('hex');
 }
 
-/** The tokens a text holds (quoted lines too: a reply quotes the mail that carried it). */
-export function tokensIn(text: string): string[] {
-  return findValidationTokens(text);
-}
-
 /** A short random part for a validation mail's Message-ID: not guessable, so it proves receipt. */
 export function messageIdNonce(): string {
   return randomBytes(9)

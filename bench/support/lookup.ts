@@ -231,6 +231,7 @@ export async function runLookupScenario(settings: LookupSettings, ctx: LookupCon
       () => rdapQuery(rdapPort, randomAddress(orgs)),
       found,
       () => role.child.pid,
+      postgresCpu,
     );
     ctx.log('  lookup: RDAP, the constant');
     const rdapConstant = await measure(

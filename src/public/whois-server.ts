@@ -49,11 +49,19 @@ export async function startWhoisServer(options: WhoisServerOptions): Promise<Who
     sockets.add(socket);
     const client = clientKey(socket.remoteAddress);
     perClient.set(client, (perClient.get(client) ?? 0) + 1);
-    socket.on('close', () => {
-      sockets.delete(socket);
+    // A connection counts against its client while it waits for the line or the answer: once
+    // answered it is closing, and a client asking again at once must not find it still counted.
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
       const left = (perClient.get(client) ?? 1) - 1;
       if (left > 0) perClient.set(client, left);
       else perClient.delete(client);
+    };
+    socket.on('close', () => {
+      sockets.delete(socket);
+      release();
     });
     socket.on('error', () => socket.destroy());
     const chunks: Buffer[] = [];
@@ -68,6 +76,7 @@ export async function startWhoisServer(options: WhoisServerOptions): Promise<Who
     function finish(text: string) {
       answered = true;
       clearTimeout(deadline);
+      release();
       // Whatever else the client sends is read and dropped: closing with unread bytes would
       // reset the connection, and the client might never read the answer.
       socket.removeAllListeners('data');

@@ -19,6 +19,11 @@
  *   (prints the statements PostgreSQL spent the most time on, from pg_stat_statements),
  *   BENCH_PG_SOCKET=1 (the daemons reach PostgreSQL over its unix socket, not loopback TCP),
  *   BENCH_NODE_FLAGS (more node flags for the daemon processes, e.g. "--max-semi-space-size=64").
+ *
+ * The lookup scenario (`lookup` in BENCH_SCENARIOS; alone, the pipeline and its baselines are
+ * skipped and the other sections of latest.md are kept): the public role's RDAP and WHOIS
+ * queries/s on a registry of BENCH_LOOKUP_NETS nets (100,000) beside the same servers answering
+ * a constant, BENCH_LOOKUP_SECONDS (5) per row, BENCH_LOOKUP_CONCURRENCY (8) in flight.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +33,7 @@ import { ROOT } from '../test/ops/support/processes.ts';
 import { startRedis } from '../test/support/redis-server.ts';
 import { bareSmtpBaseline, bullmqBaseline, relaySmtpBaseline } from './support/baselines.ts';
 import { startReplySink } from './support/load.ts';
+import { type LookupResult, lookupMarkdown, runLookupScenario } from './support/lookup.ts';
 import { collectStatementStats } from './support/pg-statements.ts';
 import { sampleWaits } from './support/pg-waits.ts';
 import { runScenario, type ScenarioResult, type ScenarioSpec, toOutgoing } from './support/pipeline.ts';
@@ -56,6 +62,12 @@ const ALL: readonly ScenarioSpec[] = [
 ];
 const wanted = (env['BENCH_SCENARIOS'] ?? '').split(',').filter(Boolean);
 const scenarios = wanted.length ? ALL.filter((s) => wanted.includes(s.name)) : ALL;
+const lookupWanted = wanted.length === 0 || wanted.includes('lookup');
+const lookupSettings = {
+  nets: Math.max(5, Math.round(int('BENCH_LOOKUP_NETS', 100_000) / 5) * 5),
+  seconds: int('BENCH_LOOKUP_SECONDS', 5),
+  concurrency: int('BENCH_LOOKUP_CONCURRENCY', 8),
+};
 const profDir = path.join(ROOT, 'bench/tmp/prof');
 const nodeFlags = [
   ...(env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
@@ -67,20 +79,36 @@ const began = Date.now();
 
 log(`hostmasterd bench: ${JSON.stringify(settings)}`);
 const redis = await startRedis();
-const postgres = scenarios.some((s) => s.backend === 'postgres')
-  ? await startBenchPostgres({
-      statementStats: Boolean(env['BENCH_PG_STATEMENTS']),
-      unixSocket: Boolean(env['BENCH_PG_SOCKET']),
-    })
-  : undefined;
+const postgres =
+  scenarios.some((s) => s.backend === 'postgres') || lookupWanted
+    ? await startBenchPostgres({
+        statementStats: Boolean(env['BENCH_PG_STATEMENTS']),
+        unixSocket: Boolean(env['BENCH_PG_SOCKET']),
+      })
+    : undefined;
 const sink = await startReplySink();
 const results: ScenarioResult[] = [];
-let baselines: {
-  smtp: Awaited<ReturnType<typeof bareSmtpBaseline>>;
-  mailFloor: Awaited<ReturnType<typeof relaySmtpBaseline>>;
-  queue: Awaited<ReturnType<typeof bullmqBaseline>>;
-};
+let baselines:
+  | {
+      smtp: Awaited<ReturnType<typeof bareSmtpBaseline>>;
+      mailFloor: Awaited<ReturnType<typeof relaySmtpBaseline>>;
+      queue: Awaited<ReturnType<typeof bullmqBaseline>>;
+    }
+  | undefined;
+let lookup: LookupResult | undefined;
 try {
+  if (lookupWanted && postgres) {
+    log('scenario lookup');
+    lookup = await runLookupScenario(lookupSettings, { postgres, redisUrl: redis.url, log });
+  }
+  if (scenarios.length > 0) await runPipeline();
+} finally {
+  await sink.close();
+  postgres?.stop();
+  await redis.stop();
+}
+
+async function runPipeline(): Promise<void> {
   log('baseline: bare smtp-server (discard)');
   const sample = toOutgoing(99, settings.burstMessages);
   const smtp = await bareSmtpBaseline(sample, settings.connections);
@@ -133,78 +161,97 @@ try {
       }
     }
   }
-} finally {
-  await sink.close();
-  postgres?.stop();
-  await redis.stop();
 }
 
-const ratios = results.map((r) => ({
-  scenario: r.name,
-  acceptVsBareSmtp: round(r.burst.acceptedPerSecond / baselines.smtp.acceptedPerSecond, 3),
-  endToEndVsBareSmtp: round(r.burst.messagesPerSecond / baselines.smtp.acceptedPerSecond, 3),
-  endToEndVsMailFloor: round(r.burst.messagesPerSecond / baselines.mailFloor.messagesPerSecond, 3),
-  endToEndVsBullmq: round(r.burst.messagesPerSecond / baselines.queue.jobsPerSecond, 3),
-}));
-const report = {
-  at: new Date().toISOString(),
-  seconds: round((Date.now() - began) / 1000),
-  machine: {
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    memoryGiB: round(os.totalmem() / 2 ** 30),
-    node: process.version,
-  },
-  settings,
-  baselines,
-  scenarios: results,
-  ratios,
-  mailFloorVsBareSmtp: round(baselines.mailFloor.messagesPerSecond / baselines.smtp.acceptedPerSecond, 3),
-  benchProcessPeakRssMiB: ownPeakRssMiB(),
-};
+type Baselines = NonNullable<typeof baselines>;
 
-const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : String(n));
-const lines = [
-  `# hostmasterd benchmark (${report.at})`,
-  '',
-  `${report.machine.cpus} × ${report.machine.cpu}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}. ` +
-    `Burst ${settings.burstMessages} messages (1-10 templates, 5.5 on average), paced ${settings.pacedRate} msg/s for ${settings.pacedSeconds} s, ` +
-    `client pool ${settings.connections}, WORKER_CONCURRENCY ${settings.workerConcurrency}. PostgreSQL with fsync on.`,
-  '',
-  `Baselines: bare smtp-server ${baselines.smtp.acceptedPerSecond} msg/s accepted; ` +
-    `mail floor ${baselines.mailFloor.messagesPerSecond} msg/s answered (${report.mailFloorVsBareSmtp} of the bare smtp-server: SMTP in and one reply out over SMTP, no parsing, no database, no queue); ` +
-    `raw BullMQ ${baselines.queue.jobsPerSecond} jobs/s (concurrency ${baselines.queue.concurrency}).`,
-  '',
-  '| scenario | accepted msg/s | end-to-end msg/s | templates/s | burst p50 / p95 / p99 ms | paced msg/s | paced p50 / p95 / p99 ms | e2e ÷ bare SMTP | e2e ÷ mail floor | e2e ÷ BullMQ | peak RSS MiB |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
-  ...results.map((r, i) => {
-    const ratio = ratios[i]!;
-    const b = r.burst;
-    const p = r.paced;
-    return `| ${r.name} | ${fmt(b.acceptedPerSecond)} | ${fmt(b.messagesPerSecond)} | ${fmt(b.templatesPerSecond)} | ${fmt(b.latency.p50Ms)} / ${fmt(b.latency.p95Ms)} / ${fmt(b.latency.p99Ms)} | ${fmt(p.messagesPerSecond)} | ${fmt(p.latency.p50Ms)} / ${fmt(p.latency.p95Ms)} / ${fmt(p.latency.p99Ms)} | ${fmt(ratio.endToEndVsBareSmtp)} | ${fmt(ratio.endToEndVsMailFloor)} | ${fmt(ratio.endToEndVsBullmq)} | ${r.processes.map((x) => `${x.roles} ${fmt(x.peakRssMiB)}`).join(', ')} |`;
-  }),
-  '',
-  'CPU milliseconds per message during the burst, by process (user + system time from /proc; the cores are shared, so their sum bounds msg/s):',
-  '',
-  '| scenario | CPU ms per message | total |',
-  '|---|---|---|',
-  ...[
-    { name: 'bare smtp-server (baseline)', cpu: baselines.smtp.cpuMsPerMessage },
-    { name: 'mail floor (baseline)', cpu: baselines.mailFloor.cpuMsPerMessage },
-    ...results.map((r) => ({ name: r.name, cpu: r.burst.cpuMsPerMessage })),
-  ].map(({ name, cpu }) => {
-    const spent = Object.entries(cpu);
-    const total = round(spent.reduce((sum, [, ms]) => sum + ms, 0));
-    return `| ${name} | ${spent.map(([group, ms]) => `${group} ${ms}`).join(', ')} | ${total} |`;
-  }),
-  '',
-  `Bare smtp-server process peak RSS ${fmt(baselines.smtp.peakRssMiB)} MiB; bench process (client, sink, BullMQ baseline) ${report.benchProcessPeakRssMiB} MiB. Whole run ${report.seconds} s.`,
-  '',
-];
-const markdown = lines.join('\n');
+/** The pipeline's report: its JSON and its markdown lines. */
+function pipelineReport(baselines: Baselines): { report: Record<string, unknown>; lines: string[] } {
+  const ratios = results.map((r) => ({
+    scenario: r.name,
+    acceptVsBareSmtp: round(r.burst.acceptedPerSecond / baselines.smtp.acceptedPerSecond, 3),
+    endToEndVsBareSmtp: round(r.burst.messagesPerSecond / baselines.smtp.acceptedPerSecond, 3),
+    endToEndVsMailFloor: round(r.burst.messagesPerSecond / baselines.mailFloor.messagesPerSecond, 3),
+    endToEndVsBullmq: round(r.burst.messagesPerSecond / baselines.queue.jobsPerSecond, 3),
+  }));
+  const report = {
+    at: new Date().toISOString(),
+    seconds: round((Date.now() - began) / 1000),
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      memoryGiB: round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    settings,
+    baselines,
+    scenarios: results,
+    ratios,
+    mailFloorVsBareSmtp: round(baselines.mailFloor.messagesPerSecond / baselines.smtp.acceptedPerSecond, 3),
+    benchProcessPeakRssMiB: ownPeakRssMiB(),
+  };
+
+  const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : String(n));
+  const lines = [
+    `# hostmasterd benchmark (${report.at})`,
+    '',
+    `${report.machine.cpus} × ${report.machine.cpu}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}. ` +
+      `Burst ${settings.burstMessages} messages (1-10 templates, 5.5 on average), paced ${settings.pacedRate} msg/s for ${settings.pacedSeconds} s, ` +
+      `client pool ${settings.connections}, WORKER_CONCURRENCY ${settings.workerConcurrency}. PostgreSQL with fsync on.`,
+    '',
+    `Baselines: bare smtp-server ${baselines.smtp.acceptedPerSecond} msg/s accepted; ` +
+      `mail floor ${baselines.mailFloor.messagesPerSecond} msg/s answered (${report.mailFloorVsBareSmtp} of the bare smtp-server: SMTP in and one reply out over SMTP, no parsing, no database, no queue); ` +
+      `raw BullMQ ${baselines.queue.jobsPerSecond} jobs/s (concurrency ${baselines.queue.concurrency}).`,
+    '',
+    '| scenario | accepted msg/s | end-to-end msg/s | templates/s | burst p50 / p95 / p99 ms | paced msg/s | paced p50 / p95 / p99 ms | e2e ÷ bare SMTP | e2e ÷ mail floor | e2e ÷ BullMQ | peak RSS MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...results.map((r, i) => {
+      const ratio = ratios[i]!;
+      const b = r.burst;
+      const p = r.paced;
+      return `| ${r.name} | ${fmt(b.acceptedPerSecond)} | ${fmt(b.messagesPerSecond)} | ${fmt(b.templatesPerSecond)} | ${fmt(b.latency.p50Ms)} / ${fmt(b.latency.p95Ms)} / ${fmt(b.latency.p99Ms)} | ${fmt(p.messagesPerSecond)} | ${fmt(p.latency.p50Ms)} / ${fmt(p.latency.p95Ms)} / ${fmt(p.latency.p99Ms)} | ${fmt(ratio.endToEndVsBareSmtp)} | ${fmt(ratio.endToEndVsMailFloor)} | ${fmt(ratio.endToEndVsBullmq)} | ${r.processes.map((x) => `${x.roles} ${fmt(x.peakRssMiB)}`).join(', ')} |`;
+    }),
+    '',
+    'CPU milliseconds per message during the burst, by process (user + system time from /proc; the cores are shared, so their sum bounds msg/s):',
+    '',
+    '| scenario | CPU ms per message | total |',
+    '|---|---|---|',
+    ...[
+      { name: 'bare smtp-server (baseline)', cpu: baselines.smtp.cpuMsPerMessage },
+      { name: 'mail floor (baseline)', cpu: baselines.mailFloor.cpuMsPerMessage },
+      ...results.map((r) => ({ name: r.name, cpu: r.burst.cpuMsPerMessage })),
+    ].map(({ name, cpu }) => {
+      const spent = Object.entries(cpu);
+      const total = round(spent.reduce((sum, [, ms]) => sum + ms, 0));
+      return `| ${name} | ${spent.map(([group, ms]) => `${group} ${ms}`).join(', ')} | ${total} |`;
+    }),
+    '',
+    `Bare smtp-server process peak RSS ${fmt(baselines.smtp.peakRssMiB)} MiB; bench process (client, sink, BullMQ baseline) ${report.benchProcessPeakRssMiB} MiB. Whole run ${report.seconds} s.`,
+    '',
+  ];
+  return { report, lines };
+}
+
 const resultsDir = path.join(ROOT, 'bench/results');
-// Only the latest run is kept; hand-written notes beside it (before-after.md) stay.
 fs.mkdirSync(resultsDir, { recursive: true });
-fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-fs.writeFileSync(path.join(resultsDir, 'latest.md'), markdown);
+const jsonFile = path.join(resultsDir, 'latest.json');
+const markdownFile = path.join(resultsDir, 'latest.md');
+const lookupLines = lookup ? lookupMarkdown(lookup, new Date().toISOString()) : [];
+let markdown: string;
+if (baselines) {
+  // Only the latest run is kept; hand-written notes beside it (before-after.md) stay.
+  const { report, lines } = pipelineReport(baselines);
+  markdown = [...lines, ...lookupLines].join('\n');
+  fs.writeFileSync(jsonFile, `${JSON.stringify({ ...report, ...(lookup ? { lookup } : {}) }, null, 2)}\n`);
+} else {
+  // The lookup scenario alone: the last full run's pipeline sections stay, its lookup section is replaced.
+  const previous = fs.existsSync(markdownFile) ? fs.readFileSync(markdownFile, 'utf8') : '';
+  const kept = previous.split(/^## Lookups /m)[0]!.trimEnd();
+  markdown = [...(kept ? [kept, ''] : []), ...lookupLines].join('\n');
+  const previousJson = fs.existsSync(jsonFile)
+    ? (JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as object)
+    : {};
+  fs.writeFileSync(jsonFile, `${JSON.stringify({ ...previousJson, lookup }, null, 2)}\n`);
+}
+fs.writeFileSync(markdownFile, markdown);
 process.stdout.write(`${markdown}\n`);

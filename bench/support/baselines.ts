@@ -22,7 +22,7 @@ export interface SmtpBaseline {
 }
 
 /** Starts one of the bench's own servers as a child process and waits for its `PORT <n>` line. */
-async function spawnBenchServer(script: string, args: readonly string[]) {
+export async function spawnBenchServer(script: string, args: readonly string[]) {
   const tsx = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
   const child = spawn(process.execPath, [tsx, path.join(ROOT, script), ...args], {
     cwd: ROOT,

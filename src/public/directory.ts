@@ -16,8 +16,8 @@ import {
   findCustomer,
   findNetByHandle,
   findOrg,
-  findPoc,
   type Net,
+  normalizeHandle,
   type Org,
   type Poc,
   publicCustomer,
@@ -69,9 +69,7 @@ export async function orgByHandle(ex: Executor, handle: string): Promise<PublicO
 }
 
 export async function pocByHandle(ex: Executor, handle: string): Promise<PublicPoc | undefined> {
-  const poc = await findPoc(ex, handle);
-  if (!poc) return undefined;
-  const [shown] = await publicPocs(ex, [poc]);
+  const [shown] = await publicPocsByHandle(ex, [normalizeHandle(handle)]);
   return shown;
 }
 
@@ -125,7 +123,12 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
     search.by === 'handle'
       ? await Promise.all([
           ex.select().from(orgs).where(matchHandle(orgs.handle)).orderBy(asc(orgs.handle)).limit(limit),
-          ex.select().from(pocs).where(matchHandle(pocs.handle)).orderBy(asc(pocs.handle)).limit(limit),
+          ex
+            .select(POC_SELECTION)
+            .from(pocs)
+            .where(matchHandle(pocs.handle))
+            .orderBy(asc(pocs.handle))
+            .limit(limit),
           ex
             .select()
             .from(customers)
@@ -141,7 +144,7 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
             .orderBy(asc(orgs.handle))
             .limit(limit),
           ex
-            .select()
+            .select(POC_SELECTION)
             .from(pocs)
             .where(or(matchLower(sql`lower(${pocs.lastName})`), matchLower(pocFullName())))
             .orderBy(asc(pocs.handle))
@@ -160,7 +163,7 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
   );
   const found: PublicEntity[] = [
     ...(await Promise.all(orgRows.slice(0, limit).map((o) => publicOrg(ex, o)))),
-    ...(await publicPocs(ex, pocRows)),
+    ...pocRows.map(publicPoc),
     ...customerRows.map((c) => publicCustomerRecord(c, upstreams.get(c.parentOrgHandle))),
   ];
   return { entities: found.slice(0, SEARCH_LIMIT), truncated: found.length > SEARCH_LIMIT };
@@ -214,37 +217,43 @@ async function pocLinks<L extends { pocHandle: string; role: keyof typeof ROLE_O
   links: readonly L[],
 ): Promise<Array<{ link: L; shown: PocLink }>> {
   if (links.length === 0) return [];
-  const rows = await ex
-    .select()
-    .from(pocs)
-    .where(
-      inArray(
-        pocs.handle,
-        links.map((l) => l.pocHandle),
-      ),
-    );
-  const shown = new Map((await publicPocs(ex, rows)).map((p) => [p.handle, p]));
+  const found = await publicPocsByHandle(
+    ex,
+    links.map((l) => l.pocHandle),
+  );
+  const shown = new Map(found.map((p) => [p.handle, p]));
   return links.flatMap((link) => {
     const poc = shown.get(link.pocHandle);
     return poc ? [{ link, shown: { role: ROLE_OF[link.role], poc } }] : [];
   });
 }
 
-/** POCs as published: without the addresses that are also a registry account's. */
-async function publicPocs(ex: Executor, rows: readonly Poc[]): Promise<PublicPoc[]> {
-  const addresses = [...new Set(rows.flatMap((p) => p.emails.map((e) => e.toLowerCase())))];
-  const accountAddresses =
-    addresses.length === 0
-      ? new Set<string>()
-      : new Set(
-          (
-            await ex
-              .selectDistinct({ email: accountEmails.email })
-              .from(accountEmails)
-              .where(inArray(accountEmails.email, addresses))
-          ).map((r) => r.email),
-        );
-  return rows.map((poc) => ({
+/**
+ * A POC row with its e-mail addresses as published: those that are also a registry account's
+ * address left out, in the same statement (one probe of `account_emails_email_idx` per address).
+ */
+const POC_SELECTION = {
+  poc: pocs,
+  publicEmails: sql<string[]>`array(select address from unnest(${pocs.emails}) as address
+    where not exists (select 1 from ${accountEmails} where ${accountEmails.email} = lower(address)))`,
+};
+
+interface PocRow {
+  readonly poc: Poc;
+  readonly publicEmails: readonly string[];
+}
+
+async function publicPocsByHandle(ex: Executor, handles: readonly string[]): Promise<PublicPoc[]> {
+  if (handles.length === 0) return [];
+  const rows = await ex
+    .select(POC_SELECTION)
+    .from(pocs)
+    .where(inArray(pocs.handle, [...new Set(handles)]));
+  return rows.map(publicPoc);
+}
+
+function publicPoc({ poc, publicEmails }: PocRow): PublicPoc {
+  return {
     kind: 'poc',
     handle: poc.handle,
     contactType: poc.kind,
@@ -257,11 +266,11 @@ async function publicPocs(ex: Executor, rows: readonly Poc[]): Promise<PublicPoc
     postalCode: poc.postalCode,
     country: poc.country,
     phones: poc.phones,
-    emails: poc.emails.filter((e) => !accountAddresses.has(e.toLowerCase())),
+    emails: publicEmails,
     comments: poc.publicComments,
     registered: poc.createdAt,
     updated: poc.updatedAt,
-  }));
+  };
 }
 
 function publicCustomerRecord(customer: Customer, upstream: Org | undefined): PublicCustomerRecord {
@@ -289,7 +298,11 @@ async function publicNets(ex: Executor, rows: readonly Net[]): Promise<PublicNet
   if (rows.length === 0) return [];
   const orgHandles = rows.flatMap((n) => (n.orgHandle ? [n.orgHandle] : []));
   const customerHandles = [...new Set(rows.flatMap((n) => (n.customerHandle ? [n.customerHandle] : [])))];
-  const parentHandles = [...new Set(rows.flatMap((n) => (n.parentHandle ? [n.parentHandle] : [])))];
+  const given = new Map(rows.map((n) => [n.handle, n.name]));
+  // A chain of containing nets holds its own parents: only the others are read.
+  const parentHandles = [
+    ...new Set(rows.flatMap((n) => (n.parentHandle && !given.has(n.parentHandle) ? [n.parentHandle] : []))),
+  ];
   const [customerRows, parentRows, linkRows] = await Promise.all([
     customerHandles.length === 0
       ? Promise.resolve([])
@@ -325,7 +338,7 @@ async function publicNets(ex: Executor, rows: readonly Net[]): Promise<PublicNet
           .where(inArray(orgPocs.orgHandle, upstreamHandles))
           .orderBy(asc(orgPocs.role), asc(orgPocs.pocHandle)),
   ]);
-  const parentName = new Map(parentRows.map((p) => [p.handle, p.name]));
+  const parentName = new Map([...given, ...parentRows.map((p): [string, string] => [p.handle, p.name])]);
   const [links, upstreamLinks] = await Promise.all([pocLinks(ex, linkRows), pocLinks(ex, upstreamLinkRows)]);
   return rows.map((net) => {
     const org = net.orgHandle ? orgOf.get(net.orgHandle) : undefined;

@@ -24,8 +24,14 @@ export interface PublicHttpServer {
 }
 
 export async function startPublicHttp(options: PublicHttpOptions): Promise<PublicHttpServer> {
-  // Nothing here is behind a sign-in; a query is a URL, never a body.
-  const app = Fastify({ logger: false, bodyLimit: 1024, routerOptions: { maxParamLength: 256 } });
+  // Nothing here is behind a sign-in; a query is a URL, never a body. A request must arrive
+  // whole within 10 s (Node's default is 300 s: long enough for slow clients to hold sockets).
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024,
+    requestTimeout: 10_000,
+    routerOptions: { maxParamLength: 256 },
+  });
   for (const route of options.routes) {
     await app.register(async (scope) => route.register(scope), route.prefix ? { prefix: route.prefix } : {});
   }

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import type { Executor } from '../db/index.ts';
+import { clientKey } from '../ip/index.ts';
 import { type Logger, listenFailure } from '../shared/index.ts';
 import type { PublicMetrics } from './metrics.ts';
 import { limitSentence, type QueryLimiter } from './query-limit.ts';
@@ -33,34 +34,76 @@ export interface WhoisServer {
 
 /** Connections open at once, all clients together; more are closed at once. */
 const MAX_CONNECTIONS = 256;
+/**
+ * Connections one client (an IPv4 address, an IPv6 client's /64) may hold open at once: a query
+ * takes milliseconds, so more is a client holding places, not asking.
+ */
+const MAX_CONNECTIONS_PER_CLIENT = 10;
 
 export async function startWhoisServer(options: WhoisServerOptions): Promise<WhoisServer> {
   const { db, limiter, metrics, logger } = options;
   const lineTimeoutMs = options.lineTimeoutMs ?? 10_000;
   const sockets = new Set<net.Socket>();
+  const perClient = new Map<string, number>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    let received = '';
-    let answered = false;
-    const finish = (text: string) => {
-      answered = true;
-      socket.removeAllListeners('data');
-      socket.setTimeout(0);
-      socket.end(text);
+    const client = clientKey(socket.remoteAddress);
+    perClient.set(client, (perClient.get(client) ?? 0) + 1);
+    // A connection counts against its client while it waits for the line or the answer: once
+    // answered it is closing, and a client asking again at once must not find it still counted.
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
     };
-    socket.setTimeout(lineTimeoutMs, () => {
-      if (!answered) finish(whoisText([], `No query line within ${Math.round(lineTimeoutMs / 1000)} s.`));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      release();
     });
+    socket.on('error', () => socket.destroy());
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let answered = false;
+    // From the connection, not from the last byte: a client trickling its line a byte at a
+    // time must not hold the place for longer than one whole line may take.
+    const deadline = setTimeout(() => {
+      if (!answered) finish(whoisText([], `No query line within ${Math.round(lineTimeoutMs / 1000)} s.`));
+    }, lineTimeoutMs);
+    deadline.unref();
+    function finish(text: string) {
+      answered = true;
+      clearTimeout(deadline);
+      release();
+      // Whatever else the client sends is read and dropped: closing with unread bytes would
+      // reset the connection, and the client might never read the answer.
+      socket.removeAllListeners('data');
+      socket.on('data', () => {});
+      socket.end(text);
+    }
+    if ((perClient.get(client) ?? 0) > MAX_CONNECTIONS_PER_CLIENT) {
+      metrics.queryAnswered('whois', 'other', 'rate_limited');
+      finish(
+        whoisText(
+          [],
+          `E_QUERY_RATE: more than ${MAX_CONNECTIONS_PER_CLIENT} connections at once from your address.`,
+        ),
+      );
+      return;
+    }
     socket.on('data', (chunk: Buffer) => {
       if (answered) return;
-      received += chunk.toString('latin1');
-      const end = received.search(/\r?\n/);
-      if (end < 0 && received.length <= MAX_QUERY_LENGTH + 2) return;
-      const line = end < 0 ? received : received.slice(0, end);
+      chunks.push(chunk);
+      received += chunk.length;
+      const text = Buffer.concat(chunks).toString('utf8');
+      const end = text.search(/\r?\n/);
+      if (end < 0 && received <= MAX_QUERY_LENGTH * 4 + 2) return;
+      const line = end < 0 ? text : text.slice(0, end);
       answered = true;
       socket.removeAllListeners('data');
+      socket.on('data', () => {});
       answer(line, socket.remoteAddress, socket.localAddress).then(finish, (error: unknown) => {
         logger.error({ err: error }, 'WHOIS query failed');
         metrics.queryAnswered('whois', 'other', 'error');

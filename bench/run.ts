@@ -18,15 +18,23 @@
  *   PostgreSQL's sessions waited on during each PostgreSQL scenario), BENCH_PG_STATEMENTS=1
  *   (prints the statements PostgreSQL spent the most time on, from pg_stat_statements),
  *   BENCH_PG_SOCKET=1 (the daemons reach PostgreSQL over its unix socket, not loopback TCP),
- *   BENCH_NODE_FLAGS (more node flags for the daemon processes, e.g. "--max-semi-space-size=64").
+ *   BENCH_NODE_FLAGS (more node flags for the daemon processes, e.g. "--max-semi-space-size=64"),
+ *   BENCH_CLI_RUNS (runs of each CLI cold-start case, default 9; 0 skips them; "cli" in
+ *   BENCH_SCENARIOS runs them alone with the baselines).
+ *
+ * The daemons run compiled (bin/hostmasterd runs dist/): dist/ is built first when src/ changed.
  */
+
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureBuilt } from '../scripts/build.mjs';
 import { loadConfig } from '../src/config/index.ts';
 import { ROOT } from '../test/ops/support/processes.ts';
 import { startRedis } from '../test/support/redis-server.ts';
 import { bareSmtpBaseline, bullmqBaseline, relaySmtpBaseline } from './support/baselines.ts';
+import { type CliStartResult, measureCliStart } from './support/cli-start.ts';
 import { startReplySink } from './support/load.ts';
 import { collectStatementStats } from './support/pg-statements.ts';
 import { sampleWaits } from './support/pg-waits.ts';
@@ -56,6 +64,7 @@ const ALL: readonly ScenarioSpec[] = [
 ];
 const wanted = (env['BENCH_SCENARIOS'] ?? '').split(',').filter(Boolean);
 const scenarios = wanted.length ? ALL.filter((s) => wanted.includes(s.name)) : ALL;
+const cliRuns = wanted.length && !wanted.includes('cli') ? 0 : Number(env['BENCH_CLI_RUNS'] ?? 9);
 const profDir = path.join(ROOT, 'bench/tmp/prof');
 const nodeFlags = [
   ...(env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
@@ -66,15 +75,19 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const began = Date.now();
 
 log(`hostmasterd bench: ${JSON.stringify(settings)}`);
+const buildFailure = ensureBuilt();
+if (buildFailure) throw new Error(`could not compile src/ to dist/: ${buildFailure}`);
 const redis = await startRedis();
-const postgres = scenarios.some((s) => s.backend === 'postgres')
-  ? await startBenchPostgres({
-      statementStats: Boolean(env['BENCH_PG_STATEMENTS']),
-      unixSocket: Boolean(env['BENCH_PG_SOCKET']),
-    })
-  : undefined;
+const postgres =
+  scenarios.some((s) => s.backend === 'postgres') || cliRuns > 0
+    ? await startBenchPostgres({
+        statementStats: Boolean(env['BENCH_PG_STATEMENTS']),
+        unixSocket: Boolean(env['BENCH_PG_SOCKET']),
+      })
+    : undefined;
 const sink = await startReplySink();
 const results: ScenarioResult[] = [];
+let cliStart: CliStartResult | undefined;
 let baselines: {
   smtp: Awaited<ReturnType<typeof bareSmtpBaseline>>;
   mailFloor: Awaited<ReturnType<typeof relaySmtpBaseline>>;
@@ -97,6 +110,21 @@ try {
     inFlight: settings.connections,
   });
   baselines = { smtp, mailFloor, queue };
+  if (cliRuns > 0 && postgres) {
+    log(`CLI cold start (${cliRuns} runs each, median)`);
+    const databaseUrl = await postgres.createDatabase('bench_cli');
+    const migrated = spawnSync(process.execPath, [path.join(ROOT, 'bin/hostmasterd'), 'migrate'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      encoding: 'utf8',
+    });
+    if (migrated.status !== 0) throw new Error(`hostmasterd migrate failed: ${migrated.stderr}`);
+    cliStart = await measureCliStart({
+      runs: cliRuns,
+      daemonSmtp: sink,
+      postgres: { databaseUrl, redisUrl: redis.url },
+      log,
+    });
+  }
   for (const [i, spec] of scenarios.entries()) {
     log(`scenario ${spec.name}`);
     const waits =
@@ -159,6 +187,7 @@ const report = {
   baselines,
   scenarios: results,
   ratios,
+  cliStart,
   mailFloorVsBareSmtp: round(baselines.mailFloor.messagesPerSecond / baselines.smtp.acceptedPerSecond, 3),
   benchProcessPeakRssMiB: ownPeakRssMiB(),
 };
@@ -198,6 +227,16 @@ const lines = [
     return `| ${name} | ${spent.map(([group, ms]) => `${group} ${ms}`).join(', ')} | ${total} |`;
   }),
   '',
+  ...(cliStart
+    ? [
+        `CLI cold start: CPU of one command (user + system of the child, start-up to teardown, as its parent shell counts it), median of ${cliStart.runs} interleaved runs, against a bare \`node -e ''\` (${cliStart.bareNodeCpuMs} ms) in the same run. Target: submit and lint at most 5x.`,
+        '',
+        '| command | CPU ms | ÷ bare node | peak RSS MiB |',
+        '|---|---|---|---|',
+        ...cliStart.commands.map((c) => `| ${c.name} | ${c.cpuMs} | ${c.vsBareNode} | ${c.peakRssMiB} |`),
+        '',
+      ]
+    : []),
   `Bare smtp-server process peak RSS ${fmt(baselines.smtp.peakRssMiB)} MiB; bench process (client, sink, BullMQ baseline) ${report.benchProcessPeakRssMiB} MiB. Whole run ${report.seconds} s.`,
   '',
 ];

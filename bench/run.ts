@@ -18,20 +18,28 @@
  *   PostgreSQL's sessions waited on during each PostgreSQL scenario), BENCH_PG_STATEMENTS=1
  *   (prints the statements PostgreSQL spent the most time on, from pg_stat_statements),
  *   BENCH_PG_SOCKET=1 (the daemons reach PostgreSQL over its unix socket, not loopback TCP),
- *   BENCH_NODE_FLAGS (more node flags for the daemon processes, e.g. "--max-semi-space-size=64").
+ *   BENCH_NODE_FLAGS (more node flags for the daemon processes, e.g. "--max-semi-space-size=64"),
+ *   BENCH_CLI_RUNS (runs of each CLI cold-start case, default 9; 0 skips them; "cli" in
+ *   BENCH_SCENARIOS runs them alone with the baselines).
  *
  * The lookup scenario (`lookup` in BENCH_SCENARIOS; alone, the pipeline and its baselines are
  * skipped and the other sections of latest.md are kept): the public role's RDAP and WHOIS
  * queries/s on a registry of BENCH_LOOKUP_NETS nets (100,000) beside the same servers answering
  * a constant, BENCH_LOOKUP_SECONDS (5) per row, BENCH_LOOKUP_CONCURRENCY (8) in flight.
+ *
+ * The daemons run compiled (bin/hostmasterd runs dist/): dist/ is built first when src/ changed.
  */
+
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureBuilt } from '../scripts/build.mjs';
 import { loadConfig } from '../src/config/index.ts';
 import { ROOT } from '../test/ops/support/processes.ts';
 import { startRedis } from '../test/support/redis-server.ts';
 import { bareSmtpBaseline, bullmqBaseline, relaySmtpBaseline } from './support/baselines.ts';
+import { type CliStartResult, measureCliStart } from './support/cli-start.ts';
 import { startReplySink } from './support/load.ts';
 import { type LookupResult, lookupMarkdown, runLookupScenario } from './support/lookup.ts';
 import { collectStatementStats } from './support/pg-statements.ts';
@@ -68,6 +76,7 @@ const lookupSettings = {
   seconds: int('BENCH_LOOKUP_SECONDS', 5),
   concurrency: int('BENCH_LOOKUP_CONCURRENCY', 8),
 };
+const cliRuns = wanted.length && !wanted.includes('cli') ? 0 : Number(env['BENCH_CLI_RUNS'] ?? 9);
 const profDir = path.join(ROOT, 'bench/tmp/prof');
 const nodeFlags = [
   ...(env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
@@ -78,9 +87,11 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const began = Date.now();
 
 log(`hostmasterd bench: ${JSON.stringify(settings)}`);
+const buildFailure = ensureBuilt();
+if (buildFailure) throw new Error(`could not compile src/ to dist/: ${buildFailure}`);
 const redis = await startRedis();
 const postgres =
-  scenarios.some((s) => s.backend === 'postgres') || lookupWanted
+  scenarios.some((s) => s.backend === 'postgres') || lookupWanted || cliRuns > 0
     ? await startBenchPostgres({
         statementStats: Boolean(env['BENCH_PG_STATEMENTS']),
         unixSocket: Boolean(env['BENCH_PG_SOCKET']),
@@ -96,12 +107,13 @@ let baselines:
     }
   | undefined;
 let lookup: LookupResult | undefined;
+let cliStart: CliStartResult | undefined;
 try {
   if (lookupWanted && postgres) {
     log('scenario lookup');
     lookup = await runLookupScenario(lookupSettings, { postgres, redisUrl: redis.url, log });
   }
-  if (scenarios.length > 0) await runPipeline();
+  if (scenarios.length > 0 || cliRuns > 0) await runPipeline();
 } finally {
   await sink.close();
   postgres?.stop();
@@ -125,6 +137,21 @@ async function runPipeline(): Promise<void> {
     inFlight: settings.connections,
   });
   baselines = { smtp, mailFloor, queue };
+  if (cliRuns > 0 && postgres) {
+    log(`CLI cold start (${cliRuns} runs each, median)`);
+    const databaseUrl = await postgres.createDatabase('bench_cli');
+    const migrated = spawnSync(process.execPath, [path.join(ROOT, 'bin/hostmasterd'), 'migrate'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      encoding: 'utf8',
+    });
+    if (migrated.status !== 0) throw new Error(`hostmasterd migrate failed: ${migrated.stderr}`);
+    cliStart = await measureCliStart({
+      runs: cliRuns,
+      daemonSmtp: sink,
+      postgres: { databaseUrl, redisUrl: redis.url },
+      log,
+    });
+  }
   for (const [i, spec] of scenarios.entries()) {
     log(`scenario ${spec.name}`);
     const waits =
@@ -187,6 +214,7 @@ function pipelineReport(baselines: Baselines): { report: Record<string, unknown>
     baselines,
     scenarios: results,
     ratios,
+    cliStart,
     mailFloorVsBareSmtp: round(baselines.mailFloor.messagesPerSecond / baselines.smtp.acceptedPerSecond, 3),
     benchProcessPeakRssMiB: ownPeakRssMiB(),
   };
@@ -226,6 +254,16 @@ function pipelineReport(baselines: Baselines): { report: Record<string, unknown>
       return `| ${name} | ${spent.map(([group, ms]) => `${group} ${ms}`).join(', ')} | ${total} |`;
     }),
     '',
+    ...(cliStart
+      ? [
+          `CLI cold start: CPU of one command (user + system of the child, start-up to teardown, as its parent shell counts it), median of ${cliStart.runs} interleaved runs, against a bare \`node -e ''\` (${cliStart.bareNodeCpuMs} ms) in the same run. Target: submit and lint at most 5x.`,
+          '',
+          '| command | CPU ms | ÷ bare node | peak RSS MiB |',
+          '|---|---|---|---|',
+          ...cliStart.commands.map((c) => `| ${c.name} | ${c.cpuMs} | ${c.vsBareNode} | ${c.peakRssMiB} |`),
+          '',
+        ]
+      : []),
     `Bare smtp-server process peak RSS ${fmt(baselines.smtp.peakRssMiB)} MiB; bench process (client, sink, BullMQ baseline) ${report.benchProcessPeakRssMiB} MiB. Whole run ${report.seconds} s.`,
     '',
   ];

@@ -30,27 +30,32 @@ const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json'];
 const isSource = (name) => !name.endsWith('.test.ts');
 
 /**
- * What the sources look like: the newest modification time among src/'s files and folders (a
- * folder's changes when a file is added, removed or renamed) and the build's settings, and how
- * many there are. dist/ is current when it was built from sources that looked the same.
+ * What the sources look like: how many files src/ and the build's settings hold, and the sums of
+ * their modification times and sizes (a folder's time changes when a file is added, removed or
+ * renamed). Sums, not the newest time: a file put back with an older time (a restored backup,
+ * `cp -p`) changes them too. dist/ is current when it was built from sources that looked the same.
  */
 export function sourcesSignature() {
-  let newest = 0;
   let count = 0;
+  let times = 0;
+  let sizes = 0;
+  const add = (file) => {
+    const stat = fs.statSync(file);
+    count++;
+    times += stat.mtimeMs;
+    sizes += stat.size;
+  };
   const visit = (dir) => {
-    newest = Math.max(newest, fs.statSync(dir).mtimeMs);
+    add(dir);
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) visit(file);
-      else if (isSource(entry.name)) {
-        newest = Math.max(newest, fs.statSync(file).mtimeMs);
-        count++;
-      }
+      else if (isSource(entry.name)) add(file);
     }
   };
   visit(SRC);
-  for (const name of BUILD_INPUTS) newest = Math.max(newest, fs.statSync(path.join(root, name)).mtimeMs);
-  return `${newest}:${count}`;
+  for (const name of BUILD_INPUTS) add(path.join(root, name));
+  return `${count}:${times}:${sizes}`;
 }
 
 /** Whether dist/ is missing or was built from sources that have changed since. */
@@ -127,13 +132,20 @@ function takeLock() {
  */
 export function ensureBuilt({ quiet = false } = {}) {
   if (!isStale()) return undefined;
-  takeLock();
+  try {
+    takeLock();
+  } catch (error) {
+    // A checkout this user may not write to (installed read-only): say why, run what we can.
+    return `cannot write beside ${DIST}: ${error.message}`;
+  }
   try {
     // Another process may have built while this one waited for the lock.
     if (!isStale()) return undefined;
     if (!quiet)
       process.stderr.write('hostmasterd: compiling src/ to dist/ (dist/ is missing or older than src/)\n');
     return compile();
+  } catch (error) {
+    return `the build failed: ${error.message}`;
   } finally {
     fs.rmSync(LOCK, { recursive: true, force: true });
   }

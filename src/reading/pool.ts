@@ -41,12 +41,12 @@ interface Thread {
 }
 
 /**
- * Compiled (dist/, what bin/hostmasterd runs) a thread starts from the compiled module itself;
- * run from the sources (tests, tsx) it starts from an entry that registers tsx first.
+ * Compiled (dist/, what bin/hostmasterd runs) a thread starts from thread-main (source maps on,
+ * then the thread); run from the sources (tests, tsx) from an entry that registers tsx first.
  */
 const ENTRY = import.meta.url.endsWith('.ts')
   ? new URL('./thread-entry.mjs', import.meta.url)
-  : new URL('./thread.js', import.meta.url);
+  : new URL('./thread-main.js', import.meta.url);
 /** A thread loads the parsers (a second or so through tsx on a busy machine); one that never gets there fails its messages. */
 const START_LIMIT_MS = 60_000;
 
@@ -114,9 +114,6 @@ export class ReadingPool {
   private start(): void {
     const worker = new Worker(ENTRY, {
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb },
-      // Source maps turned on by bin/hostmasterd are the process's, not a thread's: pass them on
-      // so a thread's stack traces name src/ lines too.
-      ...(process.sourceMapsEnabled ? { execArgv: [...process.execArgv, '--enable-source-maps'] } : {}),
     });
     const thread: Thread = { worker, ready: false };
     this.threads.add(thread);

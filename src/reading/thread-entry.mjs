@@ -1,5 +1,6 @@
-// A reading thread's entry: threads do not share the loader hooks of the thread that starts
-// them, so tsx is registered here as bin/hostmasterd does, then the TypeScript is loaded.
+// A reading thread's entry when the sources run through tsx (tests; bin/hostmasterd without a
+// compiler): threads do not share the loader hooks of the thread that starts them, so tsx is
+// registered here, then the TypeScript is loaded. Compiled, threads start from thread-main.js.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -125,6 +125,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
         via: 'api-key',
         display: 'API-****-****-****-1A2B',
         fromIsAccountAddress: false,
+        apiKeyId: expect.any(Number),
       });
       expect(actorOf(requester)).toEqual({ kind: 'account', accountId: accounts.demo });
     });

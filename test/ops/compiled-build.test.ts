@@ -52,7 +52,7 @@ describe('the compiled build', () => {
     expect(second.stderr).not.toMatch(COMPILING);
   });
 
-  it('compiles an edit before the next command, and its stack trace names the src/ line', async () => {
+  it('compiles an edit before the next command (even one with an older time), and its stack trace names the src/ line', async () => {
     const clone = freshClone();
     const env = await processEnv({});
     expect((await runCommandIn(clone, ['help'], env, undefined, 120_000)).code).toBe(0);
@@ -61,7 +61,11 @@ describe('the compiled build', () => {
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     const at = lines.findIndex((l) => l.startsWith('export async function outboxCommand(')) + 1;
     lines.splice(at, 0, "  throw new Error('an edit made after the first build');");
+    const before = fs.statSync(file).mtime;
     fs.writeFileSync(file, lines.join('\n'));
+    // As a restored backup or `cp -p` leaves it: older than the build.
+    const dayEarlier = new Date(before.getTime() - 86_400_000);
+    fs.utimesSync(file, dayEarlier, dayEarlier);
 
     const edited = await runCommandIn(clone, ['outbox'], env, undefined, 120_000);
     expect(edited.stderr.match(COMPILING)?.length).toBe(1);

@@ -1,0 +1,125 @@
+/**
+ * A CLI command loads only the packages it runs (an MTA starts `submit` once per message, a
+ * billing system runs `lint` per export): `lint` opens no database, queue, SMTP server or logger,
+ * and `submit` handing a message to the running daemon (embedded defaults) loads no database
+ * driver, no queue and no SMTP server. What each process loaded is recorded from inside it: every
+ * module it resolves (ESM) and every CommonJS file it required, written out as it exits.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
+import { openDatabase } from '../../src/db/index.ts';
+import { startIngress } from '../../src/ingress/index.ts';
+import { SubmissionQueue } from '../../src/queue/index.ts';
+import { templateMail } from '../ingress/helpers.ts';
+import { processEnv, REPO, runCommand, submissionId } from '../pipeline/support/processes.ts';
+import { pgliteSnapshot } from '../support/databases.ts';
+import { type RedisServer, startRedis } from '../support/redis-server.ts';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-loading-'));
+const HOOKS = path.join(work, 'hooks.mjs');
+const RECORDER = path.join(work, 'record.mjs');
+fs.writeFileSync(
+  HOOKS,
+  `import fs from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  fs.appendFileSync(process.env.HM_LOADED, resolved.url + '\\n');
+  return resolved;
+}
+`,
+);
+fs.writeFileSync(
+  RECORDER,
+  `import fs from 'node:fs';
+import { createRequire, register } from 'node:module';
+register(${JSON.stringify(`file://${HOOKS}`)});
+const require = createRequire(import.meta.url);
+process.on('exit', () => fs.appendFileSync(process.env.HM_LOADED, Object.keys(require.cache).join('\\n') + '\\n'));
+`,
+);
+
+/** The npm packages a finished run of `hostmasterd ARGS` loaded, by name. */
+async function packagesLoaded(
+  name: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<{ packages: Set<string>; files: string[]; stdout: string; code: number | null }> {
+  const log = path.join(work, `${name}.log`);
+  const run = await runCommand(
+    args,
+    { ...env, HM_LOADED: log, NODE_OPTIONS: `--import ${RECORDER}` },
+    stdin,
+    120_000,
+  );
+  expect(run.stderr).toBe('');
+  const files = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  const packages = new Set(
+    files
+      .map((line) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(line)?.[1])
+      .filter((p): p is string => p !== undefined),
+  );
+  return { packages, files, stdout: run.stdout, code: run.code };
+}
+
+const NEVER_FOR_A_COMMAND = ['fastify', '@bull-board/api', 'prom-client', 'mailauth', 'smtp-server'];
+const DATABASE_AND_QUEUE = ['@electric-sql/pglite', 'pg', 'bullmq', 'ioredis'];
+
+describe('what a CLI command loads', () => {
+  let redis: RedisServer | undefined;
+  afterAll(async () => {
+    await redis?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('lint reads a message with the mail parser and the templates, and nothing that serves or stores', async () => {
+    const env = await processEnv({});
+    const file = path.join(REPO, 'test/fixtures/mail/crlf-net-mod-5.0.eml');
+    const { packages, files, stdout, code } = await packagesLoaded('lint', ['lint', file], env);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Template 1 of 1: ARIN-NET-MOD-5.0');
+    expect(packages).toContain('mailparser');
+    for (const heavy of [...NEVER_FOR_A_COMMAND, ...DATABASE_AND_QUEUE, 'pino']) {
+      expect(packages, heavy).not.toContain(heavy);
+    }
+    // Of nodemailer, only its address parser (whom the daemon would answer): no transport, no composer.
+    const nodemailer = files.filter((f) => /\/node_modules\/nodemailer\//.test(f));
+    expect(nodemailer.filter((f) => !f.endsWith('/addressparser/index.js'))).toEqual([]);
+  });
+
+  it('submit hands the message to the running daemon without loading a database driver or a queue', async () => {
+    const dataDir = path.join(work, 'data');
+    const base = loadConfig({ DATA_DIR: dataDir, HOSTMASTER_ADDRESSES: 'hostmaster@rir.example' });
+    // The daemon: it holds the embedded database and listens for SMTP.
+    redis = await startRedis();
+    const daemonDb = await openDatabase(base.database, { migrate: false, pgliteSnapshot: pgliteSnapshot() });
+    const daemonQueue = new SubmissionQueue({ kind: 'url', url: redis.url });
+    const ingress = await startIngress({
+      config: { ...base, smtp: { ...base.smtp, port: 0 } },
+      db: daemonDb.db,
+      queue: daemonQueue,
+    });
+    try {
+      const env = await processEnv({
+        DATA_DIR: dataDir,
+        HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
+        SMTP_PORT: String(ingress.port),
+      });
+      const mail = templateMail({ messageId: '<loading@isp.example>' });
+      const { packages, stdout, code } = await packagesLoaded('submit', ['submit'], env, mail);
+      expect(code).toBe(0);
+      expect(await daemonQueue.hasJob(submissionId(stdout))).toBe(true);
+      expect(packages).toContain('nodemailer');
+      for (const heavy of [...NEVER_FOR_A_COMMAND, ...DATABASE_AND_QUEUE, 'pino']) {
+        expect(packages, heavy).not.toContain(heavy);
+      }
+    } finally {
+      await ingress.close();
+      await daemonQueue.close();
+      await daemonDb.close();
+    }
+  });
+});

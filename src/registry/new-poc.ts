@@ -9,7 +9,7 @@
  * next number. A handle already taken (by a seed file) makes the insert, and so the link, do
  * nothing: a reserved handle then falls back to the counter, and a counted one tries the next.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { getTableColumns, type SQL, sql } from 'drizzle-orm';
 import {
   columnNames,
   columnPlaceholders,
@@ -43,14 +43,30 @@ const POC_COLUMNS = [
 
 export type PocColumns = { [K in (typeof POC_COLUMNS)[number]]: Poc[K] };
 
-/** The statement, its handle given by `handle` (SQL heading it with any CTE it needs). */
+/**
+ * The statement, its handle given by `handle` (SQL heading it with any CTE it needs). A POC equal
+ * in every column to one the account already holds is not inserted again: the statement answers
+ * that one (`resent`), a billing system's POC N sent again after a lost reply (registry/resend.ts).
+ * The check rides in the same statement: a POC N stays one round trip.
+ */
 function pocAndLink(head: SQL, handle: SQL): SQL {
   const { pocs, accountPocs } = tables;
   const values = columnPlaceholders(pocs, POC_COLUMNS, 'p_');
+  const columns = getTableColumns(pocs);
+  const same = POC_COLUMNS.map(
+    (key, i) => sql`held.${sql.identifier(columns[key].name)} IS NOT DISTINCT FROM ${values[i]!}`,
+  );
   return sql`WITH ${head}
+    existing AS (
+      SELECT held.* FROM ${pocs} AS held
+      JOIN ${accountPocs} ON ${accountPocs.pocHandle} = held.${sql.identifier(pocs.handle.name)}
+      WHERE ${accountPocs.accountId} = ${sql.placeholder('account')}::integer AND ${sql.join(same, sql` AND `)}
+      ORDER BY held.${sql.identifier(pocs.handle.name)} LIMIT 1
+    ),
     new_poc AS (
       INSERT INTO ${pocs} (${sql.identifier(pocs.handle.name)}, ${columnNames(pocs, POC_COLUMNS)})
-      VALUES (${handle}, ${sql.join(values, sql`, `)})
+      SELECT ${handle}, ${sql.join(values, sql`, `)}
+      WHERE NOT EXISTS (SELECT 1 FROM existing)
       ON CONFLICT (${sql.identifier(pocs.handle.name)}) DO NOTHING
       RETURNING *
     ),
@@ -61,7 +77,9 @@ function pocAndLink(head: SQL, handle: SQL): SQL {
       ON CONFLICT DO NOTHING
       RETURNING 1
     )
-    SELECT ${prefixedSelection(pocs, 'new_poc', 'p_')}, EXISTS (SELECT 1 FROM link) AS linked FROM new_poc`;
+    SELECT ${prefixedSelection(pocs, 'new_poc', 'p_')}, EXISTS (SELECT 1 FROM link) AS linked, false AS resent FROM new_poc
+    UNION ALL
+    SELECT ${prefixedSelection(pocs, 'existing', 'p_')}, false AS linked, true AS resent FROM existing`;
 }
 
 type Row = Record<string, unknown>;
@@ -79,7 +97,8 @@ const withNumberedHandle = preparedSql<Row, Row>('registry_insert_poc_and_link_n
 
 /**
  * Inserts the POC (audited) and, when `account` is given, links it to that account (audited as
- * a link), in one statement.
+ * a link), in one statement; or, when the account already holds a POC equal to it in every
+ * column, answers that one (`resent`: nothing written, nothing audited).
  */
 export async function insertPocAndLink(
   tx: Transaction,
@@ -87,7 +106,7 @@ export async function insertPocAndLink(
   columns: PocColumns,
   numbering: NumberedHandle,
   account: number | undefined,
-): Promise<Poc> {
+): Promise<Poc & { readonly resent?: true }> {
   const values = {
     ...prefixedValues('p_', columns),
     account: account ?? null,
@@ -96,6 +115,7 @@ export async function insertPocAndLink(
   let row = reserved ? (await withGivenHandle(tx, { ...values, handle: reserved }))[0] : undefined;
   while (!row) [row] = await withNumberedHandle(tx, { ...values, ...numbering });
   const poc = decodePrefixed(tables.pocs, row, 'p_')!;
+  if (row['resent'] === true) return { ...poc, resent: true };
   await writeAudit(tx, context, {
     action: 'create',
     objectType: 'poc',

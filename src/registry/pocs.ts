@@ -108,11 +108,10 @@ export async function createPoc(
 ): Promise<Result<Outcome>> {
   const values = pocValues(input);
   if (!values.ok) return values;
-  // The account's own POC sent again (a lost reply): answered with the handle it already holds.
-  const resent = await resentPoc(tx, context, values.value);
-  if (resent) return ok(resent);
   const numbering = pocNumbering({ contactType: input.contactType, ...values.value });
   const poc = await insertPocAndLink(tx, context, values.value, numbering, context.requesterAccount);
+  // The account's own POC sent again (a lost reply): answered with the handle it already holds.
+  if (poc.resent) return ok(resentPoc(poc.handle));
   return ok({
     status: 'applied',
     handles: { poc: poc.handle },

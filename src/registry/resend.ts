@@ -21,7 +21,7 @@ import type { IpRange } from '../ip/index.ts';
 import { formatRange } from '../ip/index.ts';
 import { holderFlags } from './holders.ts';
 import { findCustomer } from './lookups.ts';
-import type { AppliedOutcome, Customer, DelegationAuthority, Net, OperationContext, Poc } from './types.ts';
+import type { AppliedOutcome, Customer, DelegationAuthority, Net, OperationContext } from './types.ts';
 
 /** The note of an answer to a resend: what the sender already holds, and that nothing changed. */
 export function alreadyRegisteredNote(handle: string): string {
@@ -153,71 +153,18 @@ export async function resentSimpleReassignment(
   };
 }
 
-/** The columns a POC N writes (new-poc.ts's PocColumns), compared whole. */
-type PocData = Pick<
-  Poc,
-  | 'kind'
-  | 'lastName'
-  | 'firstName'
-  | 'middleName'
-  | 'company'
-  | 'street'
-  | 'city'
-  | 'state'
-  | 'postalCode'
-  | 'country'
-  | 'phones'
-  | 'emails'
-  | 'publicComments'
->;
-
-function pocKey(poc: PocData): string {
-  return JSON.stringify([
-    poc.kind,
-    poc.lastName,
-    poc.firstName ?? null,
-    poc.middleName ?? null,
-    poc.company ?? null,
-    poc.street,
-    poc.city ?? null,
-    poc.state ?? null,
-    poc.postalCode ?? null,
-    poc.country ?? null,
-    poc.phones.map((p) => [p.kind, p.number, p.extension ?? null]),
-    poc.emails.map((e) => e.toLowerCase()),
-    poc.publicComments,
-  ]);
-}
-
 /**
  * The answer to a POC N that repeats a POC the requesting account already holds (linked to it in
- * `account_pocs`), with every value the template would write the same (name, company, address,
- * phones, e-mails, comments; e-mail addresses in any case): the existing handle, nothing written.
- * A POC of another account, or any value different, is a new POC as before.
+ * `account_pocs`), equal in every column the template writes (contact type, names, company,
+ * address, phones, e-mails, comments): the existing handle, nothing written. The check is part of
+ * the statement that inserts a POC (new-poc.ts), so it costs no round trip. A POC of another
+ * account, or any value different, is a new POC as before.
  */
-export async function resentPoc(
-  ex: Executor,
-  context: OperationContext,
-  data: PocData,
-): Promise<AppliedOutcome | undefined> {
-  const account = context.requesterAccount;
-  if (account === undefined) return undefined;
-  const { pocs, accountPocs } = tables;
-  const candidates = await ex
-    .select({ poc: pocs })
-    .from(pocs)
-    .innerJoin(accountPocs, eq(accountPocs.pocHandle, pocs.handle))
-    .where(
-      and(eq(accountPocs.accountId, account), eq(pocs.lastName, data.lastName), eq(pocs.kind, data.kind)),
-    )
-    .orderBy(pocs.handle);
-  const wanted = pocKey(data);
-  const found = candidates.find((c) => pocKey(c.poc) === wanted)?.poc;
-  if (!found) return undefined;
+export function resentPoc(handle: string): AppliedOutcome {
   return {
     status: 'applied',
     unchanged: true,
-    handles: { poc: found.handle },
-    summary: [`${alreadyRegisteredNote(found.handle)}: your account already holds this POC.`],
+    handles: { poc: handle },
+    summary: [`${alreadyRegisteredNote(handle)}: your account already holds this POC.`],
   };
 }

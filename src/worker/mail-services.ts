@@ -80,6 +80,8 @@ export function serviceRequested(
       if (!found) unknown.push({ asked, nearest: nearestNames(asked, blanks) });
       else if (!attached.includes(found)) attached.push(found);
     }
+    // "Templates for Acme" with the templates forgotten: no template, not a request for forms.
+    if (forms.loose && attached.length === 0) return undefined;
     return { kind: 'forms', attached, unknown, forms: current };
   }
   if (isHelpRequest({ subject: mail.headers.subject, text: mail.text })) {

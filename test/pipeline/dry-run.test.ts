@@ -85,12 +85,21 @@ describe.each(CASES)('dry runs (%s, %s replies)', (backend, style) => {
     await stack?.close();
   });
 
+  /** hostmasterd_templates_total, summed over its series: what the registry handled. */
+  async function templatesCounted(): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${stack.daemon.consolePort}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith('hostmasterd_templates_total{'))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+  }
+
   let n = 0;
-  const templates = (third: number) => [
+  const templates = (third: number, customer = `Dry Customer ${third}`) => [
     simpleReassignment({
       range: `198.51.100.${64 + third * 8}/29`,
       name: `DEMO-DRY-${third}`,
-      customer: `Dry Customer ${third}`,
+      customer,
     }),
     fillForm('ARIN-POC-5.1', { '01': 'M', '02': 'DEMO1-ARIN', '13': `+1-555-01${40 + third}` }),
     // Refused by a registry rule: outside every net of ours.
@@ -101,11 +110,12 @@ describe.each(CASES)('dry runs (%s, %s replies)', (backend, style) => {
     headers?: Readonly<Record<string, string>>;
     to?: readonly string[];
     third: number;
+    customer?: string;
   }) {
     n++;
     const raw = mail({
       subject: options.subject ?? `SWIP ${DEMO_API_KEY}`,
-      body: `Hello,\n\n${templates(options.third).join('\n')}\nThanks\n`,
+      body: `Hello,\n\n${templates(options.third, options.customer).join('\n')}\nThanks\n`,
       messageId: `<dry${Date.now()}.${n}@demo-isp.example>`,
       ...(options.headers ? { headers: { ...options.headers } } : {}),
     });
@@ -141,11 +151,13 @@ describe.each(CASES)('dry runs (%s, %s replies)', (backend, style) => {
   ] as const)('asked by %s: the would-be statuses, and nothing changed anywhere', async (_, how, mark) => {
     const before = await footprint(stack.database.db);
     const rateKeys = (await redis.keys('*reply-rate*')).length;
+    const counted = await templatesCounted();
     const { id, replies } = await send({ ...how, third: 1 });
     expectDryAnswer(replies);
     await quietFor(stack.sink, id);
     expect(await footprint(stack.database.db)).toEqual(before);
     expect((await redis.keys('*reply-rate*')).length).toBe(rateKeys);
+    expect(await templatesCounted()).toBe(counted);
     const [row] = await stack.database.db
       .select()
       .from(tables.submissions)
@@ -161,6 +173,7 @@ describe.each(CASES)('dry runs (%s, %s replies)', (backend, style) => {
 
   it('the same templates sent for real afterwards are applied, numbered as if no dry run happened', async () => {
     const before = await footprint(stack.database.db);
+    const counted = await templatesCounted();
     const { id, replies } = await send({ third: 1 });
     const blocks = replies.flatMap((r) => r.parsed.blocks);
     expect(blocks.map((b) => b.status)).toEqual(['APPROVED', 'APPROVED', 'REJECTED']);
@@ -169,8 +182,9 @@ describe.each(CASES)('dry runs (%s, %s replies)', (backend, style) => {
     expect(after.nets).toBe(before.nets + 1);
     expect(after.tickets).toBe(before.tickets + 3);
     expect(after.rejections).toBe(before.rejections + 1);
-    // What the dry runs did not send: the POC's change notice.
+    // What the dry runs did not send, nor count: the POC's change notice, the templates.
     expect(after.notices).toBeGreaterThan(before.notices);
+    expect(await templatesCounted()).toBe(counted + 3);
     // The first customer a dry run would have numbered is the one this real run got.
     const customer = blocks[0]!.handles.find((h) => h.startsWith('C'));
     const expected = Number(before.customerSequence!.last) + (before.customerSequence!.called ? 1 : 0);
@@ -182,11 +196,15 @@ describe.each(CASES)('dry runs (%s, %s replies)', (backend, style) => {
     expect(row?.dryRun).toBeNull();
   });
 
-  it('a dry run of what is now taken says what a real run would: E_OVERLAP, nothing changed', async () => {
+  it('a dry run over what is now taken says what a real run would: the resend APPROVED, another customer E_OVERLAP', async () => {
     const before = await footprint(stack.database.db);
-    const { replies } = await send({ subject: `dry-run ${DEMO_API_KEY}`, third: 1 });
-    const blocks = replies.flatMap((r) => r.parsed.blocks);
-    expect(blocks[0]).toMatchObject({
+    const same = await send({ subject: `dry-run ${DEMO_API_KEY}`, third: 1 });
+    expect(same.replies.flatMap((r) => r.parsed.blocks)[0]).toMatchObject({
+      status: 'APPROVED',
+      handles: [],
+    });
+    const other = await send({ subject: `dry-run ${DEMO_API_KEY}`, third: 1, customer: 'Someone Else Ltd' });
+    expect(other.replies.flatMap((r) => r.parsed.blocks)[0]).toMatchObject({
       status: 'REJECTED',
       errors: [expect.objectContaining({ code: 'E_OVERLAP' })],
     });

@@ -10,7 +10,7 @@ import { BACKENDS } from '../support/databases.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
 import { simpleReassignment } from './support/forms.ts';
-import { rejectionsOf, replyFor } from './support/outcomes.ts';
+import { quietFor, rejectionsOf, replyFor } from './support/outcomes.ts';
 
 const blank = (name: string) =>
   fs.readFileSync(new URL(`../../templates/${name}.txt`, import.meta.url), 'utf8').replace(/\r\n/g, '\n');
@@ -22,6 +22,32 @@ async function signed(stack: Stack, subject: string, body: string): Promise<stri
   const raw = mail({ subject, body, messageId: `<svc${Date.now()}.${counter}@demo-isp.example>` });
   return stack.send(await dkimSignMessage(raw, 'demo-isp.example'));
 }
+
+describe('the mailbox services in per-template style', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      backend: 'postgres',
+      resolver: stubResolver({ dkimDomains: ['demo-isp.example'] }),
+      env: { REPLY_STYLE: 'per-template' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('answers HELP and a forms request with one mail each, as in digest style', async () => {
+    const help = await signed(stack, 'HELP', '\n');
+    const guide = await replyFor(stack.sink, help);
+    expect(guide.parsed.headers?.service).toBe('HELP');
+    // Without PUBLIC_URL the guide points to the forms by mail only.
+    expect(guide.mail.raw).not.toContain('/templates/');
+    const forms = await signed(stack, 'form ARIN-ORG', '\n');
+    const sent = await replyFor(stack.sink, forms);
+    expect(sent.parsed.headers?.attachments.map((a) => a.filename)).toEqual(['ARIN-ORG-5.2.txt']);
+    await quietFor(stack.sink, forms);
+  });
+});
 
 describe.each(BACKENDS)('the mailbox services (%s)', (backend) => {
   let stack: Stack;
@@ -131,6 +157,13 @@ describe.each(BACKENDS)('the mailbox services (%s)', (backend) => {
     expect(nothing.parsed.summary).toBe('hostmasterd has no blank form named (not shown).');
     expect(nothing.mail.raw).not.toContain('WHATEVER');
     expect(nothing.mail.raw).toContain('ARIN-REASSIGN-SIMPLE-5.3');
+  });
+
+  it('"Templates for <customer>" with the templates forgotten is E_NO_TEMPLATE, not a request for forms', async () => {
+    const id = await signed(stack, 'Templates for Acme Widgets', 'See attached.\n');
+    const reply = await replyFor(stack.sink, id);
+    expect(reply.parsed.headers?.service).toBeUndefined();
+    expect(reply.parsed.refusal?.code).toBe('E_NO_TEMPLATE');
   });
 
   it('processes a template under a Subject "help" or "forms" as a template, not a service', async () => {

@@ -42,10 +42,14 @@ const poc = (phone: string) =>
     '15': 'robin@demo-isp.example',
   });
 
-describe.each(BACKENDS)('safe resends (%s)', (backend) => {
+const CASES = BACKENDS.flatMap((backend) =>
+  (['digest', 'per-template'] as const).map((style) => [backend, style] as const),
+);
+
+describe.each(CASES)('safe resends (%s, %s replies)', (backend, style) => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ backend });
+    stack = await startStack({ backend, env: { REPLY_STYLE: style } });
     const doc = validateSeed({
       accounts: [
         { name: 'demo-billing', emails: [BILLING_SENDER], pocs: ['DEMO1-ARIN'], apiKeys: [BILLING_KEY] },

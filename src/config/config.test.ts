@@ -97,6 +97,22 @@ describe('loadConfig', () => {
     expect(message).toMatch(pattern);
   });
 
+  it('reads DRY_RUN_ADDRESS (never one of the hostmaster addresses) and PUBLIC_URL (a web URL)', () => {
+    const config = loadConfig({
+      DRY_RUN_ADDRESS: 'Hostmaster-Test@Registry.Example',
+      PUBLIC_URL: 'https://registry.example/',
+    });
+    expect(config.dryRunAddresses).toEqual(['hostmaster-test@registry.example']);
+    expect(config.publicUrl).toBe('https://registry.example');
+    expect(loadConfig({}).dryRunAddresses).toEqual([]);
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(() => loadConfig({ DRY_RUN_ADDRESS: 'hostmaster@localhost' })).toThrow(
+      /DRY_RUN_ADDRESS: "hostmaster@localhost" is also in HOSTMASTER_ADDRESSES/,
+    );
+    expect(() => loadConfig({ DRY_RUN_ADDRESS: 'not an address' })).toThrow(/DRY_RUN_ADDRESS/);
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://registry.example' })).toThrow(/PUBLIC_URL/);
+  });
+
   it('reads the proxies the console trusts and when its cookies are Secure, refusing to trust anyone', () => {
     const c = loadConfig({
       CONSOLE_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1',

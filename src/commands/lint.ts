@@ -11,11 +11,10 @@
  * also when one would be REJECTED.
  */
 import { readFile } from 'node:fs/promises';
-import { identifyRequester } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
 import { type DatabaseHandle, openDatabase } from '../db/index.ts';
 import { formatRange } from '../ip/index.ts';
-import { extractMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
+import { extractMail, headerBlock, namedOfOurs, readReplyHeaders } from '../mail/index.ts';
 import { shouldReply } from '../replies/index.ts';
 import { formatProblem, ProblemError, redactApiKeys, redactKey } from '../shared/index.ts';
 import {
@@ -25,7 +24,9 @@ import {
   parseSubmission,
   type TemplateRequest,
 } from '../templates/index.ts';
-import { namedOfOurs, type TemplateResult, tryTemplates } from '../worker/index.ts';
+// The registry's dry run loads authorization and the worker only when asked for (--against-registry):
+// a plain lint reads one file and loads nothing that stores or serves.
+import type { TemplateResult } from '../worker/index.ts';
 
 interface LintIo {
   readonly stdout: NodeJS.WritableStream;
@@ -57,6 +58,8 @@ function registryTry(handle: DatabaseHandle): RegistryTry {
     const lines: string[] = [];
     // Without a key, the daemon trusts the From address only as far as DKIM or SPF verify it,
     // which lint cannot ask: it takes the address at its word, and says so.
+    const { identifyRequester } = await import('../auth/index.ts');
+    const { tryTemplates } = await import('../worker/index.ts');
     const requester = await identifyRequester(handle.db, {
       apiKeys: parsed.apiKey ? [parsed.apiKey] : [],
       ...(from ? { fromAddress: from } : {}),

@@ -3,6 +3,7 @@
  * Error codes: E_BAD_MIME, E_HTML_TOO_COMPLEX (HTML past HTML_LIMITS, and nothing else to read).
  */
 
+export { MAX_LOOKUPS, namedOfOurs, ownWords, ticketsIn } from './answer-hints.ts';
 export { type CharsetGuess, decodeText, guessCharset } from './decode.ts';
 export { type DryRunFacts, dryRunRequest } from './dry-run.ts';
 export { extractMail } from './extract.ts';

@@ -10,18 +10,12 @@
  */
 import { and, inArray } from 'drizzle-orm';
 import { type Executor, type MessageLinkWay, tables } from '../db/index.ts';
-import type { ExtractedMail } from '../mail/index.ts';
+import { type ExtractedMail, MAX_LOOKUPS, ownWords, ticketsIn } from '../mail/index.ts';
 import { HEADER_STATUS, RECEIVED_STATUS, sameAddress } from '../replies/index.ts';
 import { redactApiKeys } from '../shared/index.ts';
 
 /** Outbox kinds whose answers are questions for staff. */
 const ANSWERABLE_KINDS = ['reply', 'notification', 'staff'] as const;
-
-/** `20261122-X0000041`, as our tickets are numbered (src/registry/tickets.ts). */
-const TICKET_NUMBER = /\b(\d{8}-X\d{7})\b/g;
-
-/** At most this many ids or ticket numbers are looked up per message: a reply names a few. */
-const MAX_LOOKUPS = 20;
 
 /** How much of the sender's own words the queue row shows staff. */
 const EXCERPT_CHARACTERS = 300;
@@ -51,43 +45,9 @@ export interface AnsweredMail {
   readonly answersAcknowledgement: boolean;
 }
 
-/** The lines the sender wrote: up to the first quote header, without quoted (`>`) lines. */
-export function ownWords(text: string): string[] {
-  const lines: string[] = [];
-  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
-    const trimmed = line.trim();
-    if (/^-{2,}\s*(original message|forwarded message)/i.test(trimmed)) break;
-    if (/^on .{0,200}wrote:$/i.test(trimmed)) break;
-    if (trimmed.startsWith('>')) continue;
-    lines.push(line);
-  }
-  return lines;
-}
-
-export function ticketsIn(text: string): string[] {
-  return [...new Set([...text.matchAll(TICKET_NUMBER)].map((m) => m[1]!))].slice(0, MAX_LOOKUPS);
-}
-
 function excerptOf(words: readonly string[]): string {
   const text = redactApiKeys(words.join(' ').replace(/\s+/g, ' ').trim());
   return text.length > EXCERPT_CHARACTERS ? `${text.slice(0, EXCERPT_CHARACTERS)}...` : text;
-}
-
-/**
- * What a message names that could make it an answer to our mail, without asking the database:
- * the Message-IDs it answers and the ticket numbers in its Subject and own words (lint says so
- * offline; the worker checks them against the outbox and the tickets).
- */
-export function namedOfOurs(mail: {
-  readonly headers: Pick<ExtractedMail['headers'], 'inReplyTo' | 'references' | 'subject'>;
-  readonly text: string;
-}): { readonly messageIds: number; readonly tickets: readonly string[] } {
-  const ids = new Set([mail.headers.inReplyTo ?? '', ...mail.headers.references].map((r) => r.trim()));
-  ids.delete('');
-  const tickets = [
-    ...new Set([...ticketsIn(mail.headers.subject), ...ticketsIn(ownWords(mail.text).join('\n'))]),
-  ];
-  return { messageIds: ids.size, tickets };
 }
 
 /** The ticket our mail was about, from its X-Hostmaster-Ticket (per-template replies, notices). */

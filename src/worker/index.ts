@@ -24,7 +24,6 @@ import { recordGaveUp } from './gave-up.ts';
 import { processSubmission } from './process-submission.ts';
 import { runStaffJob } from './staff-actions.ts';
 
-export { namedOfOurs } from './answers-to-us.ts';
 export { createWorkerContext, ourAddresses, type WorkerContext, type WorkerMetrics } from './context.ts';
 export { tryTemplates } from './dry-run.ts';
 export type { TemplateResult } from './outcome.ts';

@@ -98,11 +98,12 @@ describe('crashes and outages (postgres, worker in its own process)', () => {
     for (const i of [1, 2, 3, 5, 6, 7, 8, 9, 10]) {
       expect(await netByName(stack.database.db, `DEMO-CRASH-${i}`)).toHaveLength(1);
     }
+    // The POC's change, and (a POC template M that is applied validates its POC) its validation.
     const pocChanges = await stack.database.db
-      .select({ id: tables.auditLog.id })
+      .select({ action: tables.auditLog.action })
       .from(tables.auditLog)
       .where(sql`${tables.auditLog.submissionId} = ${id} and ${tables.auditLog.objectType} = 'poc'`);
-    expect(pocChanges).toHaveLength(1);
+    expect(pocChanges.map((c) => c.action).sort()).toEqual(['modify', 'poc.validated']);
     await quietFor(stack.sink, id, 1_500);
     expect(caughtFor(stack.sink, id).replies).toBe(1);
   });

@@ -111,7 +111,16 @@ let cliStart: CliStartResult | undefined;
 try {
   if (lookupWanted && postgres) {
     log('scenario lookup');
+    const statements = env['BENCH_PG_STATEMENTS'] ? await collectStatementStats(postgres.url) : undefined;
     lookup = await runLookupScenario(lookupSettings, { postgres, redisUrl: redis.url, log });
+    if (statements) {
+      log('PostgreSQL statements by server time (lookup): calls, total ms (planning), mean ms');
+      for (const s of await statements.stop()) {
+        log(
+          `  ${String(s.calls).padStart(7)} ${s.totalMs.toFixed(0).padStart(7)} (${s.planMs.toFixed(0).padStart(5)}) ${s.meanMs.toFixed(3).padStart(7)}  ${s.query}`,
+        );
+      }
+    }
   }
   if (scenarios.length > 0 || cliRuns > 0) await runPipeline();
 } finally {

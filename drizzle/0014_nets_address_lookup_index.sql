@@ -1,0 +1,1 @@
+CREATE INDEX "nets_top_span_idx" ON "nets" USING gist ("version",numrange("start_address", "end_address", '[]')) WHERE "nets"."parent_handle" is null;

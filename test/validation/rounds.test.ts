@@ -43,7 +43,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
       env: {
         VALIDATION_MAILS_PER_HOUR: '3600000',
         VALIDATION_RUN_AT: 'off',
-        VALIDATION_PUBLIC_URL: 'https://whois.registry.example',
+        PUBLIC_URL: 'https://whois.registry.example',
       },
     });
     // A POC of the demo ISP whose mailbox is gone (its mail will bounce), and three more to stop a round among.
@@ -107,6 +107,11 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     expect(demo.text).toContain('Org DEMOISP-1 (Demo ISP): admin, tech');
     expect(demo.text).toContain('Net NET-198-51-100-0-1 (DEMO-ISP-V4, 198.51.100.0/24)');
     expect(demo.text).toContain(`https://whois.registry.example/validate/${demo.token}`);
+    // That link's page, on the running public role (PUBLIC_URL is what a proxy in front shows):
+    // opening it asks to confirm and changes nothing.
+    const page = await fetch(`http://127.0.0.1:${stack.daemon.rdapPort}/validate/${demo.token}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<form method="post" action="VT-[A-Z2-7]{26}"><button type="submit">/);
     const [row] = await stack.database.db
       .select()
       .from(tables.pocs)

@@ -3,7 +3,10 @@
  * mails every due POC once (not again when run again, raced or resumed after a stop); a reply
  * saying CORRECT validates; a token works once; 61 days on, an unanswered POC is invalid, its
  * account's templates are refused E_POC_UNVALIDATED and a POC template (M) fixes it; a delivery
- * report marks the address invalid at once.
+ * report marks the address invalid at once. What anyone sees through the public role: an invalid
+ * POC is `Unvalidated` beside its handle in WHOIS (Debian's client) on its own block and on the
+ * org's and net's contact lines, and carries a remark in RDAP (the rdap package) wherever it
+ * appears; the link of its next mail validates it on the public role's `/validate/TOKEN` page.
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +16,7 @@ import { silentLogger } from '../../src/shared/logger.ts';
 import { runValidationRound } from '../../src/validation/index.ts';
 import { fillForm } from '../pipeline/support/forms.ts';
 import { submit } from '../pipeline/support/session.ts';
+import { type RdapObject, rdapClient, whois, whoisValues } from '../public/support/clients.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import {
@@ -25,6 +29,16 @@ import {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/** Every entity inside an RDAP object (a net's, its registrant's, an org's contacts) with this handle. */
+function appearancesOf(object: RdapObject, handle: string): RdapObject[] {
+  const inside = (object['entities'] as RdapObject[] | undefined) ?? [];
+  return inside.flatMap((e) => [...(e['handle'] === handle ? [e] : []), ...appearancesOf(e, handle)]);
+}
+
+function remarkTitles(entity: RdapObject): string[] {
+  return ((entity['remarks'] as RdapObject[] | undefined) ?? []).map((r) => String(r['title']));
+}
+
 describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
   let stack: Stack;
   /** A year and a day after the demo registry was loaded: every POC is due. */
@@ -36,6 +50,29 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     metrics: stack.daemon.metrics.worker,
   });
   const round = () => runValidationRound(deps(), asOf);
+
+  /**
+   * A POC as the public role shows it, through clients written by others: its handle as WHOIS
+   * prints it on its own block, its org's contact lines and (with `+`) its net's, and each of
+   * its appearances in RDAP (itself, inside its org, inside its net) by its remarks' titles.
+   */
+  async function shownPoc(handle: string, org: string | undefined, address: string) {
+    const port = stack.daemon.whoisPort!;
+    const rdap = rdapClient(stack.daemon.rdapPort!);
+    const mine = (values: string[]) => values.filter((v) => v.startsWith(handle));
+    return {
+      whois: [
+        ...mine(whoisValues(await whois(port, `p ${handle}`), 'Handle')),
+        ...(org ? mine(whoisValues(await whois(port, `o ${org}`), 'Org[A-Za-z]+Handle')) : []),
+        ...mine(whoisValues(await whois(port, `n + ${address}`), '(?:Org|Net)[A-Za-z]+Handle')),
+      ],
+      rdap: [
+        await rdap.entity(handle),
+        ...(org ? appearancesOf(await rdap.entity(org), handle) : []),
+        ...appearancesOf(await rdap.ip(address), handle),
+      ].map(remarkTitles),
+    };
+  }
 
   beforeAll(async () => {
     stack = await startStack({
@@ -55,6 +92,11 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
         lastName: `Role ${x}`,
         emails: [`role-${x.toLowerCase()}@demo-isp.example`],
       })),
+    ]);
+    // Contacts of nets too: OTHER1 answers abuse for its net, ROLEB1 is the demo net's NOC.
+    await stack.database.db.insert(tables.netPocs).values([
+      { netHandle: 'NET-203-0-113-0-1', pocHandle: 'OTHER1-ARIN', role: 'abuse' },
+      { netHandle: 'NET-198-51-100-0-1', pocHandle: 'ROLEB1-ARIN', role: 'noc' },
     ]);
   }, 120_000);
   afterAll(async () => {
@@ -245,6 +287,25 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     expect(other?.validationState).toBe('invalid');
     expect(other?.invalidEmails).toEqual(['noc@other-isp.example']);
 
+    // The public sees it at once: beside the handle on the POC's block, the org's admin and tech
+    // lines and the net's abuse line; an RDAP remark on each of its four appearances. A POC that
+    // answered (DEMO1) is shown plain.
+    const unvalidated = 'OTHER1-ARIN (Unvalidated)';
+    expect(await shownPoc('OTHER1-ARIN', 'OTHERISP-1', '203.0.113.5')).toEqual({
+      whois: [unvalidated, unvalidated, unvalidated, unvalidated, unvalidated, unvalidated],
+      rdap: [['Unvalidated POC'], ['Unvalidated POC'], ['Unvalidated POC'], ['Unvalidated POC']],
+    });
+    const remark = (
+      (await rdapClient(stack.daemon.rdapPort!).entity('OTHER1-ARIN'))['remarks'] as RdapObject[]
+    )[0];
+    expect(remark?.['description']).toEqual([
+      expect.stringMatching(/annual validation \(NRPM 3\.6\) within 60 days/),
+    ]);
+    expect(await shownPoc('DEMO1-ARIN', 'DEMOISP-1', '198.51.100.5')).toEqual({
+      whois: ['DEMO1-ARIN', 'DEMO1-ARIN', 'DEMO1-ARIN', 'DEMO1-ARIN', 'DEMO1-ARIN'],
+      rdap: [[], [], []],
+    });
+
     const net = fillForm('ARIN-NET-MOD-5.3', {
       '01': 'M',
       '02': '203.0.113.0/24',
@@ -272,6 +333,10 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
       .where(eq(tables.pocs.handle, 'OTHER1-ARIN'));
     expect(valid?.validationState).toBe('valid');
     expect(valid?.invalidEmails).toEqual([]);
+    expect(await shownPoc('OTHER1-ARIN', 'OTHERISP-1', '203.0.113.5')).toEqual({
+      whois: ['OTHER1-ARIN', 'OTHER1-ARIN', 'OTHER1-ARIN', 'OTHER1-ARIN', 'OTHER1-ARIN', 'OTHER1-ARIN'],
+      rdap: [[], [], [], []],
+    });
 
     const after = await submit(stack, [net], {
       subject: `net again ${OTHER_API_KEY}`,

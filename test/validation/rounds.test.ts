@@ -354,6 +354,66 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     });
   }, 180_000);
 
+  it("a year on, an invalid POC's next mail links its page on the public role: GET asks, POST validates, and WHOIS no longer says Unvalidated", async () => {
+    // ROLEB1 (the demo net's NOC) never answered: invalid since the 61st day, and asked again a
+    // year after its last mail, as is every other POC (GONE1 too: its flagged address is tried again).
+    const yearOn = new Date(asOf.getTime() + 366 * DAY);
+    const before = await validationMails(stack.sink);
+    const next = await runValidationRound(deps(), yearOn);
+    expect([...next.mailed].sort()).toEqual([
+      'DEMO1-ARIN',
+      'GONE1-ARIN',
+      'OTHER1-ARIN',
+      'ROLEA1-ARIN',
+      'ROLEB1-ARIN',
+      'ROLEC1-ARIN',
+    ]);
+    const mails = await waitForValidationMails(stack.sink, before.length + next.mailed.length);
+    const earlier = new Set(before.map((m) => m.messageId));
+    const mail = mails.find((m) => m.handle === 'ROLEB1-ARIN' && !earlier.has(m.messageId))!;
+    const unvalidated = 'ROLEB1-ARIN (Unvalidated)';
+    expect(await shownPoc('ROLEB1-ARIN', undefined, '198.51.100.5')).toEqual({
+      whois: [unvalidated, unvalidated],
+      rdap: [['Unvalidated POC'], ['Unvalidated POC']],
+    });
+
+    // The mail's link is PUBLIC_URL's; the same path on the public role's listener serves it.
+    const link = new RegExp(`https://whois\\.registry\\.example(/validate/${mail.token})`).exec(mail.text);
+    expect(link).not.toBeNull();
+    const pageUrl = `http://127.0.0.1:${stack.daemon.rdapPort}${link![1]}`;
+    const page = await fetch(pageUrl);
+    expect(page.status).toBe(200);
+    const form = /<form method="post" action="([^"]+)"><button type="submit">([^<]+)<\/button>/.exec(
+      await page.text(),
+    );
+    expect(form?.[2]).toBe('The record of ROLEB1-ARIN is correct');
+    // Opening the page changed nothing.
+    expect((await shownPoc('ROLEB1-ARIN', undefined, '198.51.100.5')).whois).toEqual([
+      unvalidated,
+      unvalidated,
+    ]);
+
+    // The button: the form's own action, as a browser posts it.
+    const press = () =>
+      fetch(new URL(form![1]!, pageUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '',
+      });
+    const pressed = await press();
+    expect(pressed.status).toBe(200);
+    expect(pressed.headers.get('x-hostmaster-status')).toBe('VALIDATED');
+    expect(await pressed.text()).toContain('POC <b>ROLEB1-ARIN</b> is validated until');
+    expect(await shownPoc('ROLEB1-ARIN', undefined, '198.51.100.5')).toEqual({
+      whois: ['ROLEB1-ARIN', 'ROLEB1-ARIN'],
+      rdap: [[], []],
+    });
+    // Once.
+    const again = await press();
+    expect(again.status).toBe(409);
+    expect(again.headers.get('x-hostmaster-status')).toBe('REJECTED');
+  }, 180_000);
+
   it('counts mails sent, answered, expired and bounced on /metrics, under a closed label set', async () => {
     const text = await stack.daemon.metrics.render();
     const value = (event: string) =>
@@ -361,7 +421,8 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
         new RegExp(`^hostmasterd_poc_validations_total\\{event="${event}"\\} (\\d+)$`, 'm').exec(text)?.[1] ??
           0,
       );
-    expect([value('sent'), value('answered'), value('expired'), value('bounced')]).toEqual([6, 2, 4, 1]);
+    // 6 mails, then 6 a year on; answered by mail twice and once on the public role's page.
+    expect([value('sent'), value('answered'), value('expired'), value('bounced')]).toEqual([12, 3, 4, 1]);
     const labels = [...text.matchAll(/^hostmasterd_poc_validations_total\{event="([^"]+)"\}/gm)].map(
       (m) => m[1],
     );

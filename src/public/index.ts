@@ -15,7 +15,7 @@ import type { Logger } from '../shared/index.ts';
 import { type ValidationCounters, validationPage } from '../validation/index.ts';
 import { type PublicHttpServer, startPublicHttp } from './http-server.ts';
 import type { PublicMetrics } from './metrics.ts';
-import { type QueryLimiter, redisQueryLimiter } from './query-limit.ts';
+import { limitSentence, type QueryLimiter, redisQueryLimiter } from './query-limit.ts';
 import type { RdapContext } from './rdap.ts';
 import { rdapRoutes } from './rdap-routes.ts';
 import { templatesRoutes } from './templates-routes.ts';
@@ -65,12 +65,27 @@ export interface PublicServices {
   close(): Promise<void>;
 }
 
-/** The validation room's `/validate/TOKEN` page: the link `${PUBLIC_URL}/validate/TOKEN` of its mail. */
+/**
+ * The validation room's `/validate/TOKEN` page: the link `${PUBLIC_URL}/validate/TOKEN` of its
+ * mail. Each request is counted with the client's lookups: a token cannot be guessed (130 bits),
+ * but every request reads the database, as a lookup does.
+ */
 async function validationRoutes(
   app: FastifyInstance,
   db: Database,
+  limiter: QueryLimiter,
   metrics: ValidationCounters | undefined,
 ): Promise<void> {
+  app.addHook('onRequest', async (request, reply) => {
+    const allowance = await limiter.admit(request.socket.remoteAddress);
+    if (!allowance.allowed) {
+      return reply
+        .code(429)
+        .header('retry-after', String(allowance.retryAfterSeconds))
+        .type('text/plain; charset=utf-8')
+        .send(`${limitSentence(allowance)}.\n`);
+    }
+  });
   await app.register(validationPage, { db, ...(metrics ? { metrics } : {}) });
 }
 
@@ -116,7 +131,7 @@ export async function startPublicServices(options: PublicOptions): Promise<Publi
       routes: [
         { prefix: '/rdap', register: (app) => rdapRoutes(app, { db, limiter, metrics, context }) },
         { register: (app) => templatesRoutes(app, { metrics }) },
-        { register: (app) => validationRoutes(app, db, options.validationMetrics) },
+        { register: (app) => validationRoutes(app, db, limiter, options.validationMetrics) },
       ],
     });
     stops.push(() => http.close());

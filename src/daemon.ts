@@ -175,6 +175,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         redis,
         logger,
         metrics: metrics.public,
+        validationMetrics: metrics.worker,
       });
       whoisPort = running.whoisPort;
       rdapPort = running.rdapPort;

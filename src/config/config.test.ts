@@ -135,26 +135,21 @@ describe('loadConfig', () => {
     );
   });
 
-  it('reads the POC validation settings: daily at 03:00 UTC, 600 mails an hour, no public link by default', () => {
-    expect(loadConfig({}).validation).toEqual({
-      mailsPerHour: 600,
-      runAt: { hour: 3, minute: 0 },
-      publicUrl: undefined,
-    });
-    const c = loadConfig({
-      VALIDATION_RUN_AT: '23:05',
-      VALIDATION_MAILS_PER_HOUR: '60',
-      VALIDATION_PUBLIC_URL: 'https://whois.registry.example',
-    });
-    expect(c.validation).toEqual({
-      mailsPerHour: 60,
-      runAt: { hour: 23, minute: 5 },
-      publicUrl: 'https://whois.registry.example',
-    });
+  it('reads the POC validation settings: daily at 03:00 UTC, 600 mails an hour', () => {
+    expect(loadConfig({}).validation).toEqual({ mailsPerHour: 600, runAt: { hour: 3, minute: 0 } });
+    const c = loadConfig({ VALIDATION_RUN_AT: '23:05', VALIDATION_MAILS_PER_HOUR: '60' });
+    expect(c.validation).toEqual({ mailsPerHour: 60, runAt: { hour: 23, minute: 5 } });
     expect(loadConfig({ VALIDATION_RUN_AT: 'OFF' }).validation.runAt).toBeUndefined();
     expect(() => loadConfig({ VALIDATION_RUN_AT: '24:00' })).toThrow(
       'VALIDATION_RUN_AT: "24:00" is not a time of day HH:MM (UTC) or off',
     );
-    expect(() => loadConfig({ VALIDATION_PUBLIC_URL: 'whois.example' })).toThrow(/VALIDATION_PUBLIC_URL/);
+  });
+
+  it('reads one public base URL, PUBLIC_URL, for RDAP links, the blank forms and the validation link', () => {
+    expect(loadConfig({}).public.url).toBeUndefined();
+    expect(loadConfig({ PUBLIC_URL: 'https://whois.registry.example/' }).public.url).toBe(
+      'https://whois.registry.example',
+    );
+    expect(() => loadConfig({ PUBLIC_URL: 'whois.example' })).toThrow(/PUBLIC_URL/);
   });
 });

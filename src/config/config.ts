@@ -89,8 +89,9 @@ export interface PublicService {
   readonly rdapPort: number;
   /**
    * How the world reaches the public HTTP listener (e.g. https://whois.registry.example), without
-   * a trailing slash: RDAP links, WHOIS `Ref:` lines and replies that mention the blank forms use
-   * it. Unset: links are made from the address the client used, and replies name no URL.
+   * a trailing slash: RDAP links, WHOIS `Ref:` lines, replies that mention the blank forms and the
+   * validation mail's `/validate/TOKEN` link use it. Unset: links are made from the address the
+   * client used, and mails name no URL.
    */
   readonly url: string | undefined;
   /** WHOIS and RDAP queries one client address (an IPv6 client: its /64) may make per minute, counted in Redis. */
@@ -112,11 +113,6 @@ export interface Config {
    * back, answered with `Dry-run: yes`); accepted by the ingress beside the hostmaster addresses.
    */
   readonly dryRunAddresses: readonly string[];
-  /**
-   * PUBLIC_URL: where the registry's public pages are (e.g. https://registry.example); replies
-   * name `${PUBLIC_URL}/templates/` as the place of the blank forms. No trailing slash.
-   */
-  readonly publicUrl?: string;
   readonly database: DatabaseTarget;
   readonly redis: RedisTarget;
   readonly replies: {
@@ -173,8 +169,6 @@ export interface ValidationSettings {
   readonly mailsPerHour: number;
   /** When the worker role runs the daily round, `HH:MM` UTC; undefined: never (VALIDATION_RUN_AT=off). */
   readonly runAt: { readonly hour: number; readonly minute: number } | undefined;
-  /** The base URL the public `/validate/TOKEN` page is served under; undefined: no link in the mail. */
-  readonly publicUrl: string | undefined;
 }
 
 function readRunAt(env: Environment, variable: string): ValidationSettings['runAt'] {
@@ -340,7 +334,6 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       `"${overlap}" is also in HOSTMASTER_ADDRESSES: mail to it would change the registry; give the dry runs an address of their own`,
     );
   }
-  const publicUrl = readUrl(env, 'PUBLIC_URL', ['https:', 'http:'])?.replace(/\/+$/, '');
   const replyFrom = (env['REPLY_FROM'] || hostmasterAddresses[0]!).trim();
   if (!EMAIL.test(replyFrom.replace(/^.*<(.+)>$/, '$1'))) {
     throw configError('REPLY_FROM', `"${replyFrom}" is not an e-mail address`);
@@ -365,7 +358,6 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
     },
     hostmasterAddresses,
     dryRunAddresses,
-    ...(publicUrl ? { publicUrl } : {}),
     database: databaseUrl
       ? { kind: 'postgres', url: databaseUrl }
       : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
@@ -427,7 +419,6 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
     validation: {
       mailsPerHour: readPositiveInt(env, 'VALIDATION_MAILS_PER_HOUR', 600),
       runAt: readRunAt(env, 'VALIDATION_RUN_AT'),
-      publicUrl: readUrl(env, 'VALIDATION_PUBLIC_URL', ['https:', 'http:']),
     },
     logLevel: env['LOG_LEVEL'] || 'info',
   };

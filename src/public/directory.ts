@@ -22,6 +22,7 @@ import {
   publicCustomer,
   rangeValues,
 } from '../registry/index.ts';
+import { pocDisplayState } from '../validation/index.ts';
 import {
   type NetMatch,
   type PocLink,
@@ -302,6 +303,8 @@ function publicPoc({ poc, publicEmails }: PocRow): PublicPoc {
     comments: poc.publicComments,
     registered: poc.createdAt,
     updated: poc.updatedAt,
+    // Read with the row (POC_SELECTION takes every column): no statement of its own.
+    validation: pocDisplayState(poc.validationState),
   };
 }
 

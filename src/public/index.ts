@@ -1,18 +1,21 @@
 /**
  * The public room: what anyone may look up. WHOIS over TCP (RFC 3912) and RDAP over HTTP
  * (RFC 9082/9083, under /rdap/), both answered from the registry's tables as templates left
- * them, with the blank forms under /templates/ on the same HTTP listener. Read-only: nothing
- * here writes to the registry. The `public` role of `hostmasterd start` runs it.
+ * them, with the blank forms under /templates/ and a POC's validation link (/validate/TOKEN, the
+ * validation room's page) on the same HTTP listener. Lookups write nothing; the validation page's
+ * confirm button is the one thing here that changes the registry. The `public` role of
+ * `hostmasterd start` runs it.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import type { PublicService } from '../config/index.ts';
-import type { Executor } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 import { type RedisLocation, redisOptionsFor } from '../queue/index.ts';
 import type { Logger } from '../shared/index.ts';
-import { type PublicHttpServer, type PublicRoute, startPublicHttp } from './http-server.ts';
+import { type ValidationCounters, validationPage } from '../validation/index.ts';
+import { type PublicHttpServer, startPublicHttp } from './http-server.ts';
 import type { PublicMetrics } from './metrics.ts';
-import { type QueryLimiter, redisQueryLimiter } from './query-limit.ts';
+import { limitSentence, type QueryLimiter, redisQueryLimiter } from './query-limit.ts';
 import type { RdapContext } from './rdap.ts';
 import { rdapRoutes } from './rdap-routes.ts';
 import { templatesRoutes } from './templates-routes.ts';
@@ -45,12 +48,13 @@ export { answerWhois } from './whois.ts';
 
 export interface PublicOptions {
   readonly settings: PublicService;
-  readonly db: Executor;
+  /** Lookups only read it; the validation page's POST validates a POC in a transaction of its own. */
+  readonly db: Database;
   readonly redis: RedisLocation;
   readonly logger: Logger;
   readonly metrics: PublicMetrics;
-  /** More pages on the public HTTP listener (each a plugin under its prefix). */
-  readonly extraRoutes?: readonly PublicRoute[];
+  /** Counts the validation page's answers (`answered`, as the worker counts answers by mail). */
+  readonly validationMetrics?: ValidationCounters;
   /** Tests: count queries elsewhere (or not at all). */
   readonly limiter?: QueryLimiter;
 }
@@ -59,6 +63,30 @@ export interface PublicServices {
   readonly whoisPort: number;
   readonly rdapPort: number;
   close(): Promise<void>;
+}
+
+/**
+ * The validation room's `/validate/TOKEN` page: the link `${PUBLIC_URL}/validate/TOKEN` of its
+ * mail. Each request is counted with the client's lookups: a token cannot be guessed (130 bits),
+ * but every request reads the database, as a lookup does.
+ */
+async function validationRoutes(
+  app: FastifyInstance,
+  db: Database,
+  limiter: QueryLimiter,
+  metrics: ValidationCounters | undefined,
+): Promise<void> {
+  app.addHook('onRequest', async (request, reply) => {
+    const allowance = await limiter.admit(request.socket.remoteAddress);
+    if (!allowance.allowed) {
+      return reply
+        .code(429)
+        .header('retry-after', String(allowance.retryAfterSeconds))
+        .type('text/plain; charset=utf-8')
+        .send(`${limitSentence(allowance)}.\n`);
+    }
+  });
+  await app.register(validationPage, { db, ...(metrics ? { metrics } : {}) });
 }
 
 /** A host as a URL writes it: an IPv6 address in brackets. */
@@ -103,7 +131,7 @@ export async function startPublicServices(options: PublicOptions): Promise<Publi
       routes: [
         { prefix: '/rdap', register: (app) => rdapRoutes(app, { db, limiter, metrics, context }) },
         { register: (app) => templatesRoutes(app, { metrics }) },
-        ...(options.extraRoutes ?? []),
+        { register: (app) => validationRoutes(app, db, limiter, options.validationMetrics) },
       ],
     });
     stops.push(() => http.close());

@@ -51,6 +51,15 @@ function remarks(lines: readonly string[]): JsonObject[] {
   return lines.length === 0 ? [] : [{ title: 'Comments', description: [...lines] }];
 }
 
+/** An entity's remarks: its comments and, for a POC whose annual validation lapsed, saying so. */
+function entityRemarks(entity: PublicEntity): JsonObject[] {
+  const lapsed = entity.kind === 'poc' ? entity.validation.remark : undefined;
+  return [
+    ...remarks(entity.comments),
+    ...(lapsed ? [{ title: lapsed.title, description: [lapsed.description] }] : []),
+  ];
+}
+
 function adr(where: PostalLines): Json[] {
   return [
     'adr',
@@ -91,6 +100,7 @@ function entityBase(
   context: RdapContext,
   roles: readonly string[],
 ): Record<string, Json> {
+  const shownRemarks = entityRemarks(entity);
   return {
     objectClassName: 'entity',
     handle: entity.handle,
@@ -98,7 +108,7 @@ function entityBase(
     ...(roles.length > 0 ? { roles: [...roles] } : {}),
     links: [link(context, 'self', `/entity/${entity.handle}`, `/entity/${entity.handle}`)],
     events: events(entity.registered, entity.updated),
-    ...(entity.comments.length > 0 ? { remarks: remarks(entity.comments) } : {}),
+    ...(shownRemarks.length > 0 ? { remarks: shownRemarks } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { IpVersion } from '../ip/index.ts';
 import type { NetType, OrgPocRole, PocPhone } from '../registry/index.ts';
+import type { PocDisplayState } from '../validation/index.ts';
 
 export interface PostalLines {
   readonly street: readonly string[];
@@ -31,7 +32,7 @@ export interface PocLink {
 
 /**
  * A POC as published. The one place a POC is shaped for the public: WHOIS and RDAP both format
- * this, so a later state (e.g. whether the POC confirmed its data) is added here once.
+ * this, wherever the POC appears (its own answer, an org's or a net's contacts).
  */
 export interface PublicPoc extends PostalLines {
   readonly kind: 'poc';
@@ -48,6 +49,11 @@ export interface PublicPoc extends PostalLines {
   readonly comments: readonly string[];
   readonly registered: Date;
   readonly updated: Date;
+  /**
+   * Its annual validation as the public sees it (the validation room's `pocDisplayState`): once
+   * the POC is invalid, `Unvalidated` beside its handle in WHOIS and a remark in RDAP.
+   */
+  readonly validation: PocDisplayState;
 }
 
 export interface PublicOrg extends PostalLines {

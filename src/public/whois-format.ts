@@ -117,10 +117,15 @@ function phoneText(phone: PocPhone): string {
   return `${phone.number}${phone.extension ? ` x${phone.extension}` : ''} (${kind})`;
 }
 
+/** A POC's handle as ARIN prints it: `X-ARIN (Unvalidated)` once its annual validation lapsed. */
+function pocHandle(poc: PublicPoc): string {
+  return poc.validation.label ? `${poc.handle} (${poc.validation.label})` : poc.handle;
+}
+
 export function pocBlock(poc: PublicPoc, links: WhoisLinks): string[] {
   return [
     field('Name', poc.name),
-    field('Handle', poc.handle),
+    field('Handle', pocHandle(poc)),
     ...(poc.company ? [field('Company', poc.company)] : []),
     ...addressLines(poc),
     field('RegDate', day(poc.registered)),
@@ -144,7 +149,7 @@ export function pocLinkBlocks(owner: 'Org' | 'Net', pocs: readonly PocLink[], li
   return pocs.map(({ role, poc }) => {
     const label = `${owner}${ROLE_PREFIX[role]}`;
     return [
-      field(`${label}Handle`, poc.handle),
+      field(`${label}Handle`, pocHandle(poc)),
       field(`${label}Name`, poc.name),
       ...poc.phones.slice(0, 1).map((phone) => field(`${label}Phone`, phone.number)),
       ...poc.emails.map((email) => field(`${label}Email`, email)),

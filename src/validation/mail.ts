@@ -75,7 +75,7 @@ export interface ValidationMailInput {
   readonly token: string;
   readonly messageId: string;
   readonly recipients: readonly string[];
-  /** Where the public `/validate/TOKEN` page is (VALIDATION_PUBLIC_URL), if it is served. */
+  /** Where the public role's HTTP listener is reached (PUBLIC_URL): the mail links `/validate/TOKEN` there. */
   readonly publicUrl?: string;
   readonly from: string;
   readonly date: Date;

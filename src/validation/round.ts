@@ -199,7 +199,7 @@ async function mailOne(
       token,
       messageId,
       recipients,
-      ...(config.validation.publicUrl ? { publicUrl: config.validation.publicUrl } : {}),
+      ...(config.public.url ? { publicUrl: config.public.url } : {}),
       from: config.replies.from,
       date: new Date(),
     });

@@ -88,7 +88,7 @@ export function serviceRequested(
     return {
       kind: 'help',
       forms: currentFormNames(),
-      ...(config.publicUrl ? { formsUrl: `${config.publicUrl}/templates/` } : {}),
+      ...(config.public.url ? { formsUrl: `${config.public.url}/templates/` } : {}),
       maxTemplates: config.limits.maxTemplatesPerMessage,
       dryRunAddresses: config.dryRunAddresses,
     };

@@ -27,7 +27,7 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
   queue: ['config', 'shared'],
   replies: ['db', 'queue', 'config', 'shared'],
   ingress: ['db', 'queue', 'config', 'mail', 'ip', 'shared'],
-  public: ['registry', 'db', 'queue', 'ip', 'config', 'shared'],
+  public: ['registry', 'validation', 'db', 'queue', 'ip', 'config', 'shared'],
   validation: ['db', 'replies', 'queue', 'config', 'shared'],
   worker: [
     'mail',

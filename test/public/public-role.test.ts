@@ -2,12 +2,17 @@
  * `hostmasterd start --role public` as an operator runs it: two processes on one PostgreSQL and
  * one Redis. Each is ready when both answer, counts its queries by protocol, kind and outcome,
  * and the per-client query limit is one count in Redis for both (RDAP 429 with Retry-After, a
- * WHOIS line saying so). With Redis gone, lookups are still answered (uncounted) and /readyz says
- * what is down.
+ * WHOIS line saying so; the validation page counts with them). With Redis gone, lookups are still
+ * answered (uncounted) and /readyz says what is down. The validation mail's link works on a
+ * public process of its own, and its answer counts on that process's /metrics.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase } from '../../src/db/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
 import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { runValidationRound } from '../../src/validation/index.ts';
 import { eventually, getJson, Metrics } from '../ops/support/ops-http.ts';
 import { type RoleProcess, spawnRole } from '../ops/support/processes.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
@@ -83,6 +88,7 @@ describe('the public role in processes of its own', () => {
     // The limit counts per minute; a run that crosses a minute's end starts again in the next.
     let refusedRdap: Awaited<ReturnType<typeof rdap>> | undefined;
     let refusedWhois = '';
+    let refusedPage: Response | undefined;
     for (let attempt = 0; attempt < 3 && refusedRdap === undefined; attempt++) {
       const minute = Math.floor(Date.now() / 60_000);
       const answers: string[] = [];
@@ -91,7 +97,9 @@ describe('the public role in processes of its own', () => {
         answers.push(JSON.stringify((await rdap(b.rdapPort, '/ip/198.51.100.1')).body));
       const overRdap = await rdap(a.rdapPort, '/ip/198.51.100.1');
       const overWhois = await whois(b.whoisPort, '198.51.100.1');
+      const overPage = await fetch(`http://127.0.0.1:${a.rdapPort}/validate/VT-${'A'.repeat(26)}`);
       if (Math.floor(Date.now() / 60_000) !== minute) continue;
+      refusedPage = overPage;
       for (const answer of answers) expect(answer).toContain('NET-198-51-100-0-1');
       refusedRdap = overRdap;
       refusedWhois = overWhois;
@@ -103,6 +111,9 @@ describe('the public role in processes of its own', () => {
       /^# E_QUERY_RATE: more than 6 queries a minute from your address; try again in \d+ s\.$/m,
     );
     expect(whoisValues(refusedWhois, 'NetHandle')).toEqual([]);
+    expect(refusedPage?.status).toBe(429);
+    expect(Number(refusedPage!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refusedPage!.text()).toMatch(/^E_QUERY_RATE: more than 6 queries a minute/);
 
     const [ma, mb] = await Promise.all(processes.map((p) => Metrics.scrape(p.process.opsPort)));
     const name = 'hostmasterd_public_queries_total';
@@ -135,5 +146,34 @@ describe('the public role in processes of its own', () => {
     }
     const answer = await fetch(`http://127.0.0.1:${a.rdapPort}/rdap/entity/DEMOISP-1`);
     expect(answer.status).toBe(200);
+  }, 120_000);
+
+  it("serves the validation mail's link in a public process of its own (Redis down: the page needs only the database) and counts the answer on its /metrics", async () => {
+    const [a] = processes as [PublicProcess];
+    const asOf = new Date(Date.now() + 366 * 24 * 60 * 60 * 1000);
+    const config = loadConfig({ PUBLIC_URL: 'https://whois.registry.example' });
+    await runValidationRound({ db: database.db, config, logger: silentLogger() }, asOf);
+    const [row] = await database.db
+      .select({ raw: tables.outbox.raw })
+      .from(tables.outbox)
+      .where(eq(tables.outbox.kind, 'validation'))
+      .limit(1);
+    const path = /https:\/\/whois\.registry\.example(\/validate\/VT-[A-Z2-7]{26})/.exec(
+      // quoted-printable: soft line breaks out
+      row!.raw.replace(/=\r?\n/g, ''),
+    )?.[1];
+    expect(path).toBeDefined();
+    const page = await fetch(`http://127.0.0.1:${a.rdapPort}${path}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<button type="submit">');
+    const pressed = await fetch(`http://127.0.0.1:${a.rdapPort}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    expect(pressed.status).toBe(200);
+    expect(pressed.headers.get('x-hostmaster-status')).toBe('VALIDATED');
+    const metrics = await Metrics.scrape(a.process.opsPort);
+    expect(metrics.value('hostmasterd_poc_validations_total', { event: 'answered' })).toBe(1);
   }, 120_000);
 });

@@ -34,7 +34,7 @@ describe('the public validation page', () => {
     const doc = validateSeed(DEMO_SEED);
     if (!doc.ok) throw new Error('demo seed');
     await seedRegistry(database.db, doc.value);
-    const config = loadConfig({ VALIDATION_PUBLIC_URL: 'https://whois.registry.example' });
+    const config = loadConfig({ PUBLIC_URL: 'https://whois.registry.example' });
     await runValidationRound({ db: database.db, config, logger: silentLogger() }, asOf);
     // The token exists only in the mail: read it from the outbox as the POC would from its inbox.
     for (const row of await database.db

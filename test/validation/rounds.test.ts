@@ -3,7 +3,10 @@
  * mails every due POC once (not again when run again, raced or resumed after a stop); a reply
  * saying CORRECT validates; a token works once; 61 days on, an unanswered POC is invalid, its
  * account's templates are refused E_POC_UNVALIDATED and a POC template (M) fixes it; a delivery
- * report marks the address invalid at once.
+ * report marks the address invalid at once. What anyone sees through the public role: an invalid
+ * POC is `Unvalidated` beside its handle in WHOIS (Debian's client) on its own block and on the
+ * org's and net's contact lines, and carries a remark in RDAP (the rdap package) wherever it
+ * appears; the link of its next mail validates it on the public role's `/validate/TOKEN` page.
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +16,7 @@ import { silentLogger } from '../../src/shared/logger.ts';
 import { runValidationRound } from '../../src/validation/index.ts';
 import { fillForm } from '../pipeline/support/forms.ts';
 import { submit } from '../pipeline/support/session.ts';
+import { type RdapObject, rdapClient, whois, whoisValues } from '../public/support/clients.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import {
@@ -24,6 +28,16 @@ import {
 } from './support.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
+
+/** Every entity inside an RDAP object (a net's, its registrant's, an org's contacts) with this handle. */
+function appearancesOf(object: RdapObject, handle: string): RdapObject[] {
+  const inside = (object['entities'] as RdapObject[] | undefined) ?? [];
+  return inside.flatMap((e) => [...(e['handle'] === handle ? [e] : []), ...appearancesOf(e, handle)]);
+}
+
+function remarkTitles(entity: RdapObject): string[] {
+  return ((entity['remarks'] as RdapObject[] | undefined) ?? []).map((r) => String(r['title']));
+}
 
 describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
   let stack: Stack;
@@ -37,13 +51,36 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
   });
   const round = () => runValidationRound(deps(), asOf);
 
+  /**
+   * A POC as the public role shows it, through clients written by others: its handle as WHOIS
+   * prints it on its own block, its org's contact lines and (with `+`) its net's, and each of
+   * its appearances in RDAP (itself, inside its org, inside its net) by its remarks' titles.
+   */
+  async function shownPoc(handle: string, org: string | undefined, address: string) {
+    const port = stack.daemon.whoisPort!;
+    const rdap = rdapClient(stack.daemon.rdapPort!);
+    const mine = (values: string[]) => values.filter((v) => v.startsWith(handle));
+    return {
+      whois: [
+        ...mine(whoisValues(await whois(port, `p ${handle}`), 'Handle')),
+        ...(org ? mine(whoisValues(await whois(port, `o ${org}`), 'Org[A-Za-z]+Handle')) : []),
+        ...mine(whoisValues(await whois(port, `n + ${address}`), '(?:Org|Net)[A-Za-z]+Handle')),
+      ],
+      rdap: [
+        await rdap.entity(handle),
+        ...(org ? appearancesOf(await rdap.entity(org), handle) : []),
+        ...appearancesOf(await rdap.ip(address), handle),
+      ].map(remarkTitles),
+    };
+  }
+
   beforeAll(async () => {
     stack = await startStack({
       backend,
       env: {
         VALIDATION_MAILS_PER_HOUR: '3600000',
         VALIDATION_RUN_AT: 'off',
-        VALIDATION_PUBLIC_URL: 'https://whois.registry.example',
+        PUBLIC_URL: 'https://whois.registry.example',
       },
     });
     // A POC of the demo ISP whose mailbox is gone (its mail will bounce), and three more to stop a round among.
@@ -55,6 +92,11 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
         lastName: `Role ${x}`,
         emails: [`role-${x.toLowerCase()}@demo-isp.example`],
       })),
+    ]);
+    // Contacts of nets too: OTHER1 answers abuse for its net, ROLEB1 is the demo net's NOC.
+    await stack.database.db.insert(tables.netPocs).values([
+      { netHandle: 'NET-203-0-113-0-1', pocHandle: 'OTHER1-ARIN', role: 'abuse' },
+      { netHandle: 'NET-198-51-100-0-1', pocHandle: 'ROLEB1-ARIN', role: 'noc' },
     ]);
   }, 120_000);
   afterAll(async () => {
@@ -107,6 +149,11 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     expect(demo.text).toContain('Org DEMOISP-1 (Demo ISP): admin, tech');
     expect(demo.text).toContain('Net NET-198-51-100-0-1 (DEMO-ISP-V4, 198.51.100.0/24)');
     expect(demo.text).toContain(`https://whois.registry.example/validate/${demo.token}`);
+    // That link's page, on the running public role (PUBLIC_URL is what a proxy in front shows):
+    // opening it asks to confirm and changes nothing.
+    const page = await fetch(`http://127.0.0.1:${stack.daemon.rdapPort}/validate/${demo.token}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<form method="post" action="VT-[A-Z2-7]{26}"><button type="submit">/);
     const [row] = await stack.database.db
       .select()
       .from(tables.pocs)
@@ -240,6 +287,25 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     expect(other?.validationState).toBe('invalid');
     expect(other?.invalidEmails).toEqual(['noc@other-isp.example']);
 
+    // The public sees it at once: beside the handle on the POC's block, the org's admin and tech
+    // lines and the net's abuse line; an RDAP remark on each of its four appearances. A POC that
+    // answered (DEMO1) is shown plain.
+    const unvalidated = 'OTHER1-ARIN (Unvalidated)';
+    expect(await shownPoc('OTHER1-ARIN', 'OTHERISP-1', '203.0.113.5')).toEqual({
+      whois: [unvalidated, unvalidated, unvalidated, unvalidated, unvalidated, unvalidated],
+      rdap: [['Unvalidated POC'], ['Unvalidated POC'], ['Unvalidated POC'], ['Unvalidated POC']],
+    });
+    const remark = (
+      (await rdapClient(stack.daemon.rdapPort!).entity('OTHER1-ARIN'))['remarks'] as RdapObject[]
+    )[0];
+    expect(remark?.['description']).toEqual([
+      expect.stringMatching(/annual validation \(NRPM 3\.6\) within 60 days/),
+    ]);
+    expect(await shownPoc('DEMO1-ARIN', 'DEMOISP-1', '198.51.100.5')).toEqual({
+      whois: ['DEMO1-ARIN', 'DEMO1-ARIN', 'DEMO1-ARIN', 'DEMO1-ARIN', 'DEMO1-ARIN'],
+      rdap: [[], [], []],
+    });
+
     const net = fillForm('ARIN-NET-MOD-5.3', {
       '01': 'M',
       '02': '203.0.113.0/24',
@@ -267,6 +333,10 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
       .where(eq(tables.pocs.handle, 'OTHER1-ARIN'));
     expect(valid?.validationState).toBe('valid');
     expect(valid?.invalidEmails).toEqual([]);
+    expect(await shownPoc('OTHER1-ARIN', 'OTHERISP-1', '203.0.113.5')).toEqual({
+      whois: ['OTHER1-ARIN', 'OTHER1-ARIN', 'OTHER1-ARIN', 'OTHER1-ARIN', 'OTHER1-ARIN', 'OTHER1-ARIN'],
+      rdap: [[], [], [], []],
+    });
 
     const after = await submit(stack, [net], {
       subject: `net again ${OTHER_API_KEY}`,
@@ -284,6 +354,66 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     });
   }, 180_000);
 
+  it("a year on, an invalid POC's next mail links its page on the public role: GET asks, POST validates, and WHOIS no longer says Unvalidated", async () => {
+    // ROLEB1 (the demo net's NOC) never answered: invalid since the 61st day, and asked again a
+    // year after its last mail, as is every other POC (GONE1 too: its flagged address is tried again).
+    const yearOn = new Date(asOf.getTime() + 366 * DAY);
+    const before = await validationMails(stack.sink);
+    const next = await runValidationRound(deps(), yearOn);
+    expect([...next.mailed].sort()).toEqual([
+      'DEMO1-ARIN',
+      'GONE1-ARIN',
+      'OTHER1-ARIN',
+      'ROLEA1-ARIN',
+      'ROLEB1-ARIN',
+      'ROLEC1-ARIN',
+    ]);
+    const mails = await waitForValidationMails(stack.sink, before.length + next.mailed.length);
+    const earlier = new Set(before.map((m) => m.messageId));
+    const mail = mails.find((m) => m.handle === 'ROLEB1-ARIN' && !earlier.has(m.messageId))!;
+    const unvalidated = 'ROLEB1-ARIN (Unvalidated)';
+    expect(await shownPoc('ROLEB1-ARIN', undefined, '198.51.100.5')).toEqual({
+      whois: [unvalidated, unvalidated],
+      rdap: [['Unvalidated POC'], ['Unvalidated POC']],
+    });
+
+    // The mail's link is PUBLIC_URL's; the same path on the public role's listener serves it.
+    const link = new RegExp(`https://whois\\.registry\\.example(/validate/${mail.token})`).exec(mail.text);
+    expect(link).not.toBeNull();
+    const pageUrl = `http://127.0.0.1:${stack.daemon.rdapPort}${link![1]}`;
+    const page = await fetch(pageUrl);
+    expect(page.status).toBe(200);
+    const form = /<form method="post" action="([^"]+)"><button type="submit">([^<]+)<\/button>/.exec(
+      await page.text(),
+    );
+    expect(form?.[2]).toBe('The record of ROLEB1-ARIN is correct');
+    // Opening the page changed nothing.
+    expect((await shownPoc('ROLEB1-ARIN', undefined, '198.51.100.5')).whois).toEqual([
+      unvalidated,
+      unvalidated,
+    ]);
+
+    // The button: the form's own action, as a browser posts it.
+    const press = () =>
+      fetch(new URL(form![1]!, pageUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '',
+      });
+    const pressed = await press();
+    expect(pressed.status).toBe(200);
+    expect(pressed.headers.get('x-hostmaster-status')).toBe('VALIDATED');
+    expect(await pressed.text()).toContain('POC <b>ROLEB1-ARIN</b> is validated until');
+    expect(await shownPoc('ROLEB1-ARIN', undefined, '198.51.100.5')).toEqual({
+      whois: ['ROLEB1-ARIN', 'ROLEB1-ARIN'],
+      rdap: [[], []],
+    });
+    // Once.
+    const again = await press();
+    expect(again.status).toBe(409);
+    expect(again.headers.get('x-hostmaster-status')).toBe('REJECTED');
+  }, 180_000);
+
   it('counts mails sent, answered, expired and bounced on /metrics, under a closed label set', async () => {
     const text = await stack.daemon.metrics.render();
     const value = (event: string) =>
@@ -291,7 +421,8 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
         new RegExp(`^hostmasterd_poc_validations_total\\{event="${event}"\\} (\\d+)$`, 'm').exec(text)?.[1] ??
           0,
       );
-    expect([value('sent'), value('answered'), value('expired'), value('bounced')]).toEqual([6, 2, 4, 1]);
+    // 6 mails, then 6 a year on; answered by mail twice and once on the public role's page.
+    expect([value('sent'), value('answered'), value('expired'), value('bounced')]).toEqual([12, 3, 4, 1]);
     const labels = [...text.matchAll(/^hostmasterd_poc_validations_total\{event="([^"]+)"\}/gm)].map(
       (m) => m[1],
     );

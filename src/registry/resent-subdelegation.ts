@@ -22,7 +22,7 @@ import { inArray } from 'drizzle-orm';
 import { type Executor, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange } from '../ip/index.ts';
-import { findOrg, netPocs, orgPocs } from './lookups.ts';
+import { findNetsByRange, findOrg, netPocs, orgPocs } from './lookups.ts';
 import { orgValues } from './orgs.ts';
 import type { ParentForNewNet } from './placement.ts';
 import { pocValues } from './pocs.ts';
@@ -198,11 +198,46 @@ function sameNetPocs(
   return unmatched.length === 0;
 }
 
+function sameNetData(net: Net, request: SubdelegationRegistration): boolean {
+  return (
+    net.type === request.type &&
+    net.orgHandle !== null &&
+    net.name === request.net.name &&
+    sameList(net.originAs, request.net.originAs) &&
+    sameList(net.reverseNameservers, request.net.reverseNameservers) &&
+    sameList(net.publicComments, request.net.publicComments)
+  );
+}
+
+/** Whether `net` (of the range, with the same net data) is the requester's own registration of it. */
+async function isResendOf(
+  ex: Executor,
+  context: OperationContext,
+  request: SubdelegationRegistration,
+  net: Net & { orgHandle: string },
+  delegation: DelegationAuthority | undefined,
+): Promise<boolean> {
+  if (!(await createdBy(ex, net, context.requesterAccount))) return false;
+  const links = await netPocs(ex, net.handle);
+  const contacts = 'create' in request.downstreamOrg ? await orgPocs(ex, net.orgHandle) : [];
+  const pocs = new WrittenOutPocs(
+    await storedPocs(
+      ex,
+      [...links, ...contacts].map((l) => l.pocHandle),
+    ),
+  );
+  if (!(await sameOrg(ex, context, net.orgHandle, request.downstreamOrg, contacts, pocs))) return false;
+  if (!sameNetPocs(links, request.netPocs, pocs)) return false;
+  return stillAuthorized(ex, net, delegation);
+}
+
 /**
  * The answer to a Reallocate or Reassign-Detailed N that is a resend of the requester's own
  * registration, or undefined: then the form goes on and is refused (or placed) as before.
  * `found` is what the placement statement found: a net of the same range is the most specific
- * net containing the range, so it is `found.parent`.
+ * net containing the range, so it is `found.parent`. Nets of one range may be nested (a
+ * reallocation divided whole, by its holder); the placement sees the innermost, while the
+ * requester's may be any of them: the others are read only when the innermost is not it.
  */
 export async function resentSubdelegation(
   ex: Executor,
@@ -211,35 +246,25 @@ export async function resentSubdelegation(
   found: ParentForNewNet | undefined,
   delegation: DelegationAuthority | undefined,
 ): Promise<AppliedOutcome | undefined> {
-  const existing: Net | undefined = found?.parent;
-  if (!existing || existing.type !== request.type || !sameRange(existing, request.range)) return undefined;
-  if (!existing.orgHandle) return undefined;
-  const same =
-    existing.name === request.net.name &&
-    sameList(existing.originAs, request.net.originAs) &&
-    sameList(existing.reverseNameservers, request.net.reverseNameservers) &&
-    sameList(existing.publicComments, request.net.publicComments);
-  if (!same) return undefined;
-  if (!(await createdBy(ex, existing, context.requesterAccount))) return undefined;
-  const links = await netPocs(ex, existing.handle);
-  const contacts = 'create' in request.downstreamOrg ? await orgPocs(ex, existing.orgHandle) : [];
-  const pocs = new WrittenOutPocs(
-    await storedPocs(
-      ex,
-      [...links, ...contacts].map((l) => l.pocHandle),
-    ),
-  );
-  if (!(await sameOrg(ex, context, existing.orgHandle, request.downstreamOrg, contacts, pocs)))
-    return undefined;
-  if (!sameNetPocs(links, request.netPocs, pocs)) return undefined;
-  if (!(await stillAuthorized(ex, existing, delegation))) return undefined;
-  const what = request.type === 'reallocation' ? 'reallocated' : 'reassigned';
-  return {
-    status: 'applied',
-    unchanged: true,
-    handles: { net: existing.handle, org: existing.orgHandle },
-    summary: [
-      `${alreadyRegisteredNote(existing.handle)}: ${formatRange(request.range)} (${existing.name}) is ${what} to ${existing.orgHandle} under ${existing.parentHandle}.`,
-    ],
+  const innermost: Net | undefined = found?.parent;
+  if (!innermost || !sameRange(innermost, request.range)) return undefined;
+  const candidates = async function* () {
+    yield innermost;
+    for (const net of await findNetsByRange(ex, request.range))
+      if (net.handle !== innermost.handle) yield net;
   };
+  for await (const net of candidates()) {
+    if (!sameNetData(net, request) || net.orgHandle === null) continue;
+    if (!(await isResendOf(ex, context, request, { ...net, orgHandle: net.orgHandle }, delegation))) continue;
+    const what = request.type === 'reallocation' ? 'reallocated' : 'reassigned';
+    return {
+      status: 'applied',
+      unchanged: true,
+      handles: { net: net.handle, org: net.orgHandle },
+      summary: [
+        `${alreadyRegisteredNote(net.handle)}: ${formatRange(request.range)} (${net.name}) is ${what} to ${net.orgHandle} under ${net.parentHandle}.`,
+      ],
+    };
+  }
+  return undefined;
 }

@@ -266,7 +266,8 @@ describe.each(CASES)('safe resends (%s, %s replies)', (backend, style) => {
         RESELLER,
         'Other',
       ),
-      otherOrg: toOrg('ARIN-IPv6-REALLOCATE-5.4', '2001:db8:20::/48', 'DEMO-V6-REALLOC-RESEND', 'OTHERISP-1'),
+      // An org holding IPv6 already (its own direct allocation): a new net there is reviewed.
+      otherOrg: toOrg('ARIN-IPv6-REALLOCATE-5.4', '2001:db8:20::/48', 'DEMO-V6-REALLOC-RESEND', 'DEMOISP-1'),
       // Not a resend, the reseller's reallocation is the requester's to divide: what differs is a
       // new net inside it, as before (reviewed: the reseller already holds IPv6 space). So for the
       // billing account, which holds the same POC: the same template is a new net, not a resend.
@@ -338,6 +339,13 @@ describe.each(CASES)('safe resends (%s, %s replies)', (backend, style) => {
         subject: `SWIP ${OTHER_API_KEY}`,
         from: `Other ISP <${OTHER_SENDER}>`,
       });
+
+      // And the requester's resend is still one, also where another's net of the same range now
+      // lies inside the requester's (the other ISP reallocating its reallocation whole).
+      const last = (await submit(stack, [form.first])).reply.parsed.blocks[0]!;
+      expect(last).toMatchObject({ status: 'APPROVED', errors: [] });
+      expect(last.handles).toContain(net);
+      expect(last.notes.join(' ')).toContain(`already registered as ${net}, nothing changed`);
     },
   );
 });

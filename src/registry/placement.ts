@@ -77,10 +77,23 @@ export async function placeNewNet(
   range: IpRange,
   options: OperationOptions,
 ): Promise<Result<Net, Problem>> {
+  return (await placeNewNetFound(ex, range, options)).verdict;
+}
+
+/**
+ * `placeNewNet`, with what its statement found beside the verdict: a refusal may be a resend
+ * of the net found (registry/resent-subdelegation.ts), which only that row can tell.
+ */
+export async function placeNewNetFound(
+  ex: Executor,
+  range: IpRange,
+  options: OperationOptions,
+): Promise<{ readonly verdict: Result<Net, Problem>; readonly found?: ParentForNewNet }> {
   const size = checkPrefixSize(range, options);
-  if (!size.ok) return size;
+  if (!size.ok) return { verdict: size };
   const found = await parentForNewNet(ex, range, options.delegation?.accountId ?? null);
-  return found ? placementVerdict(range, found, options) : outsideEveryNet(ex, range);
+  if (!found) return { verdict: await outsideEveryNet(ex, range) };
+  return { verdict: placementVerdict(range, found, options), found };
 }
 
 /** E_NOT_WITHIN_PARENT for a range no net contains, naming the nets it straddles (one more look-up). */

@@ -28,18 +28,23 @@ export function alreadyRegisteredNote(handle: string): string {
   return `already registered as ${handle}, nothing changed`;
 }
 
-function sameList<T>(a: readonly T[] | null | undefined, b: readonly T[] | null | undefined): boolean {
+export function sameList<T>(a: readonly T[] | null | undefined, b: readonly T[] | null | undefined): boolean {
   const x = a ?? [];
   const y = b ?? [];
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-function sameRange(net: Net, range: IpRange): boolean {
+export function sameRange(net: Net, range: IpRange): boolean {
   return net.version === range.version && net.startAddress === range.start && net.endAddress === range.end;
 }
 
-/** Whether the net's creation is audited to this account (`account:<id>`, as audit.ts writes it). */
-async function createdBy(ex: Executor, net: Net, account: number | undefined): Promise<boolean> {
+/** Whether the object's creation is audited to this account (`account:<id>`, as audit.ts writes it). */
+export async function createdBy(
+  ex: Executor,
+  object: { readonly handle: string },
+  account: number | undefined,
+  objectType: 'net' | 'org' = 'net',
+): Promise<boolean> {
   if (account === undefined) return false;
   const { auditLog } = tables;
   const rows = await ex
@@ -47,18 +52,18 @@ async function createdBy(ex: Executor, net: Net, account: number | undefined): P
     .from(auditLog)
     .where(
       and(
-        eq(auditLog.objectType, 'net'),
-        eq(auditLog.objectHandle, net.handle),
+        eq(auditLog.objectType, objectType),
+        eq(auditLog.objectHandle, object.handle),
         eq(auditLog.action, 'create'),
       ),
     )
     .orderBy(asc(auditLog.id));
-  // The net's latest creation counts: a handle removed and registered again by another is theirs.
+  // The latest creation counts: a handle removed and registered again by another is theirs.
   return rows.length > 0 && rows.at(-1)!.actor === `account:${account}`;
 }
 
 /** Whether the requester may still sub-delegate from the net's parent (the check a new net passes). */
-async function stillAuthorized(
+export async function stillAuthorized(
   ex: Executor,
   net: Net,
   delegation: DelegationAuthority | undefined,

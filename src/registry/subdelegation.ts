@@ -11,8 +11,9 @@ import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts
 import { atomically } from './atomic.ts';
 import { findOrg, findPoc } from './lookups.ts';
 import { insertOrg } from './orgs.ts';
-import { insertNet, placeNewNet } from './placement.ts';
+import { insertNet, placeNewNetFound } from './placement.ts';
 import { insertPoc } from './pocs.ts';
+import { embeddedAsPoc, resentSubdelegation } from './resent-subdelegation.ts';
 import {
   checkHandle,
   checkHostnames,
@@ -23,7 +24,6 @@ import {
 } from './rules.ts';
 import { reviewReasonForSize } from './simple-reassignment.ts';
 import type {
-  EmbeddedPocInput,
   Net,
   NetPocRole,
   OperationContext,
@@ -51,19 +51,6 @@ export function reassignDetailed(
   options: OperationOptions = {},
 ): Promise<Result<Outcome>> {
   return createSubdelegation(tx, context, input, options, 'detailed_reassignment');
-}
-
-function embeddedAsPoc(poc: EmbeddedPocInput) {
-  return {
-    contactType: poc.contactType,
-    lastName: poc.lastName,
-    firstName: poc.firstName,
-    companyName: poc.companyName,
-    address: poc.address,
-    officePhones: [poc.officePhone],
-    emails: [poc.email],
-    publicComments: [],
-  };
 }
 
 /** Resolves POC references; a POC written out twice in one template is created once. */
@@ -147,7 +134,30 @@ function createSubdelegation(
     if (!originAs.ok) return originAs;
     const nameservers = checkHostnames(input.reverseNameservers);
     if (!nameservers.ok) return nameservers;
-    const parent = await placeNewNet(sp, input.range, options);
+    const placement = await placeNewNetFound(sp, input.range, options);
+    // The requester's own registration sent again (a lost reply): answered with what it holds.
+    // Asked before the verdict: a reallocation of the very range would otherwise be nested in
+    // the one it repeats, where the requester holds it, and refused elsewhere.
+    const resent = await resentSubdelegation(
+      sp,
+      context,
+      {
+        type,
+        range: input.range,
+        net: {
+          name: name.value,
+          originAs: originAs.value,
+          reverseNameservers: nameservers.value,
+          publicComments: cleanList(input.publicComments),
+        },
+        downstreamOrg: input.downstreamOrg,
+        netPocs: input.netPocs,
+      },
+      placement.found,
+      options.delegation,
+    );
+    if (resent) return ok(resent);
+    const parent = placement.verdict;
     if (!parent.ok) return parent;
 
     let reviewReason: string | undefined;

@@ -9,7 +9,13 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Executor, queryRows, tables } from '../../src/db/index.ts';
-import { OTHER_API_KEY, OTHER_SENDER, seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import {
+  DEMO_API_KEY,
+  OTHER_API_KEY,
+  OTHER_SENDER,
+  seedRegistry,
+  validateSeed,
+} from '../../src/registry/index.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { fillForm, simpleReassignment } from './support/forms.ts';
@@ -42,6 +48,64 @@ const poc = (phone: string) =>
     '15': 'robin@demo-isp.example',
   });
 
+/** A downstream org the demo ISP administers itself: a reallocation to it is the ISP's to divide. */
+const RESELLER = 'RESELLER-1';
+
+/** A Reassign-Detailed or Reallocate 5.4 to an org named by its ID (IPv4 and IPv6 forms). */
+const toOrg = (form: string, range: string, name: string, org: string, comment = 'Resent by billing') =>
+  fillForm(form, {
+    '01': org,
+    '20': range,
+    '21': name,
+    '22': 'AS64500',
+    [form.includes('IPv6') ? '24' : '23']: comment,
+  });
+
+/** A 4.1 form that writes out the org it hands the space to, its POC, and a net POC of its own. */
+const writtenOut = (form: string, range: string, phone = '+1-555-0150') =>
+  fillForm(form, {
+    '02': 'Embedded Resale Co',
+    '03': '5 Embedded Street',
+    '04': 'Reston',
+    '05': 'VA',
+    '06': '20190',
+    '07': 'US',
+    '09': 'P',
+    '10': 'Okafor',
+    '11': 'Chidi',
+    '12': 'Embedded Resale Co',
+    '13': '5 Embedded Street',
+    '14': 'Reston',
+    '15': 'VA',
+    '16': '20190',
+    '17': 'US',
+    '18': phone,
+    '19': 'noc@embedded-resale.example',
+    '20': range,
+    '21': 'DEMO-EMBEDDED-RESALE',
+    '24': 'AB',
+    '26': 'R',
+    '27': 'Embedded Abuse',
+    '29': 'Embedded Resale Co',
+    '30': '5 Embedded Street',
+    '31': 'Reston',
+    '32': 'VA',
+    '33': '20190',
+    '34': 'US',
+    '35': '+1-555-0151',
+    '36': 'abuse@embedded-resale.example',
+  });
+
+async function footprint(db: Executor) {
+  return {
+    nets: await count(db, 'nets'),
+    orgs: await count(db, 'orgs'),
+    pocs: await count(db, 'pocs'),
+    audit: await count(db, 'audit_log'),
+    notices: await count(db, `outbox WHERE kind = 'notification'`),
+  };
+}
+
 const CASES = BACKENDS.flatMap((backend) =>
   (['digest', 'per-template'] as const).map((style) => [backend, style] as const),
 );
@@ -51,6 +115,18 @@ describe.each(CASES)('safe resends (%s, %s replies)', (backend, style) => {
   beforeAll(async () => {
     stack = await startStack({ backend, env: { REPLY_STYLE: style } });
     const doc = validateSeed({
+      orgs: [
+        {
+          handle: RESELLER,
+          name: 'Demo Reseller',
+          street: ['1 Example Way'],
+          city: 'Springfield',
+          state: 'VA',
+          postalCode: '22150',
+          country: 'US',
+          pocs: { admin: 'DEMO1-ARIN', tech: ['DEMO1-ARIN'] },
+        },
+      ],
       accounts: [
         { name: 'demo-billing', emails: [BILLING_SENDER], pocs: ['DEMO1-ARIN'], apiKeys: [BILLING_KEY] },
       ],
@@ -145,4 +221,131 @@ describe.each(CASES)('safe resends (%s, %s replies)', (backend, style) => {
     expect(otherAccount.reply.parsed.blocks[0]!.handles[0]).not.toBe(handle);
     expect(await count(db, 'pocs')).toBe(pocs + 2);
   });
+
+  // Each form: the first registration, its resend, and what is not a resend (refused as before).
+  const SUBDELEGATIONS = [
+    {
+      what: 'Reassign-Detailed 5.4 (IPv4)',
+      first: toOrg('ARIN-REASSIGN-DETAILED-5.4', '198.51.100.0/28', 'DEMO-DETAILED-RESEND', 'OTHERISP-1'),
+      otherData: toOrg(
+        'ARIN-REASSIGN-DETAILED-5.4',
+        '198.51.100.0/28',
+        'DEMO-DETAILED-RESEND',
+        'OTHERISP-1',
+        'Another comment',
+      ),
+      otherOrg: toOrg('ARIN-REASSIGN-DETAILED-5.4', '198.51.100.0/28', 'DEMO-DETAILED-RESEND', RESELLER),
+      refused: 'E_OVERLAP',
+      others: ['E_OVERLAP', 'E_OVERLAP'],
+    },
+    {
+      what: 'IPv6-Reassign 5.4',
+      first: toOrg('ARIN-IPv6-REASSIGN-5.4', '2001:db8:10::/48', 'DEMO-V6-DETAILED-RESEND', 'OTHERISP-1'),
+      otherData: toOrg('ARIN-IPv6-REASSIGN-5.4', '2001:db8:10::/48', 'DEMO-V6-OTHER-NAME', 'OTHERISP-1'),
+      otherOrg: toOrg('ARIN-IPv6-REASSIGN-5.4', '2001:db8:10::/48', 'DEMO-V6-DETAILED-RESEND', RESELLER),
+      refused: 'E_OVERLAP',
+      others: ['E_OVERLAP', 'E_OVERLAP'],
+    },
+    {
+      what: 'Reallocate 5.4 (IPv4) to an org the requester does not administer',
+      first: toOrg('ARIN-REALLOCATE-5.4', '198.51.100.64/27', 'DEMO-REALLOC-RESEND', 'OTHERISP-1'),
+      otherData: toOrg('ARIN-REALLOCATE-5.4', '198.51.100.64/27', 'DEMO-REALLOC-OTHER', 'OTHERISP-1'),
+      otherOrg: toOrg('ARIN-REALLOCATE-5.4', '198.51.100.64/27', 'DEMO-REALLOC-RESEND', RESELLER),
+      // The reallocation is the other ISP's now: the requester may not divide it, and the other
+      // ISP's own template of the range is a new reallocation inside its own, as before.
+      refused: 'E_NOT_AUTHORIZED',
+      others: ['E_NOT_AUTHORIZED', 'APPROVED'],
+    },
+    {
+      what: 'IPv6-Reallocate 5.4 to an org the requester administers',
+      first: toOrg('ARIN-IPv6-REALLOCATE-5.4', '2001:db8:20::/48', 'DEMO-V6-REALLOC-RESEND', RESELLER),
+      otherData: toOrg(
+        'ARIN-IPv6-REALLOCATE-5.4',
+        '2001:db8:20::/48',
+        'DEMO-V6-REALLOC-RESEND',
+        RESELLER,
+        'Other',
+      ),
+      // An org holding IPv6 already (its own direct allocation): a new net there is reviewed.
+      otherOrg: toOrg('ARIN-IPv6-REALLOCATE-5.4', '2001:db8:20::/48', 'DEMO-V6-REALLOC-RESEND', 'DEMOISP-1'),
+      // Not a resend, the reseller's reallocation is the requester's to divide: what differs is a
+      // new net inside it, as before (reviewed: the reseller already holds IPv6 space). So for the
+      // billing account, which holds the same POC: the same template is a new net, not a resend.
+      refused: 'PENDING_REVIEW',
+      others: ['PENDING_REVIEW', 'E_NOT_AUTHORIZED'],
+    },
+    {
+      what: 'Reassign-Detailed 4.1 writing out its org and POCs',
+      first: writtenOut('ARIN-REASSIGN-DETAILED-4.1', '198.51.100.16/28'),
+      otherData: writtenOut('ARIN-REASSIGN-DETAILED-4.1', '198.51.100.16/28', '+1-555-0159'),
+      otherOrg: undefined,
+      refused: 'E_OVERLAP',
+      others: ['E_OVERLAP', 'E_OVERLAP'],
+    },
+    {
+      what: 'Reallocate 4.1 writing out its org and POCs',
+      first: writtenOut('ARIN-REALLOCATE-4.1', '198.51.100.32/28'),
+      otherData: writtenOut('ARIN-REALLOCATE-4.1', '198.51.100.32/28', '+1-555-0159'),
+      otherOrg: undefined,
+      refused: 'E_NOT_AUTHORIZED',
+      others: ['E_NOT_AUTHORIZED', 'E_NOT_AUTHORIZED'],
+    },
+  ] as const;
+
+  it.each(SUBDELEGATIONS)(
+    '$what sent again: APPROVED with its net and org, nothing changed; else as before',
+    async (form) => {
+      const db = stack.database.db;
+      const first = (await submit(stack, [form.first])).reply.parsed.blocks[0]!;
+      expect(first).toMatchObject({ status: 'APPROVED', errors: [] });
+      const net = first.handles.find((h) => h.startsWith('NET'))!;
+      const [row] = await db.select().from(tables.nets).where(eq(tables.nets.handle, net));
+      const before = await footprint(db);
+
+      const again = await submit(stack, [form.first]);
+      const resent = again.reply.parsed.blocks[0]!;
+      expect(resent).toMatchObject({ status: 'APPROVED', errors: [] });
+      expect([...resent.handles].sort()).toEqual([net, row!.orgHandle!].sort());
+      expect(resent.notes.some((n) => n.startsWith(`already registered as ${net}, nothing changed`))).toBe(
+        true,
+      );
+      await quietFor(stack.sink, again.id);
+      expect(await footprint(db)).toEqual(before);
+
+      // A dry run of the resend says what the real run said.
+      const dry = await submit(stack, [form.first], { subject: `SWIP DRY-RUN ${DEMO_API_KEY}` });
+      expect(dry.reply.parsed.blocks[0]).toMatchObject({ status: 'APPROVED', errors: [] });
+
+      // What is not a resend is answered as before: refused (with no handle of the registration),
+      // held for review, or a new net of its own.
+      const notAResend = async (text: string, expected: string, from?: { subject: string; from: string }) => {
+        const block = (await submit(stack, [text], from)).reply.parsed.blocks[0]!;
+        expect(block.notes.join(' ')).not.toContain('already registered');
+        expect(block.handles).not.toContain(net);
+        if (expected.startsWith('E_')) {
+          expect(block).toMatchObject({ status: 'REJECTED', handles: [] });
+          expect(block.errors[0]?.code).toBe(expected);
+        } else {
+          expect(block.status).toBe(expected);
+        }
+      };
+      await notAResend(form.otherData, form.refused);
+      if (form.otherOrg) await notAResend(form.otherOrg, form.refused);
+      await notAResend(form.first, form.others[0], {
+        subject: `SWIP ${BILLING_KEY}`,
+        from: `Demo Billing <${BILLING_SENDER}>`,
+      });
+      await notAResend(form.first, form.others[1], {
+        subject: `SWIP ${OTHER_API_KEY}`,
+        from: `Other ISP <${OTHER_SENDER}>`,
+      });
+
+      // And the requester's resend is still one, also where another's net of the same range now
+      // lies inside the requester's (the other ISP reallocating its reallocation whole).
+      const last = (await submit(stack, [form.first])).reply.parsed.blocks[0]!;
+      expect(last).toMatchObject({ status: 'APPROVED', errors: [] });
+      expect(last.handles).toContain(net);
+      expect(last.notes.join(' ')).toContain(`already registered as ${net}, nothing changed`);
+    },
+  );
 });

@@ -103,9 +103,9 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://registry.example/',
     });
     expect(config.dryRunAddresses).toEqual(['hostmaster-test@registry.example']);
-    expect(config.publicUrl).toBe('https://registry.example');
+    expect(config.public.url).toBe('https://registry.example');
     expect(loadConfig({}).dryRunAddresses).toEqual([]);
-    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(loadConfig({}).public.url).toBeUndefined();
     expect(() => loadConfig({ DRY_RUN_ADDRESS: 'hostmaster@localhost' })).toThrow(
       /DRY_RUN_ADDRESS: "hostmaster@localhost" is also in HOSTMASTER_ADDRESSES/,
     );

@@ -4,7 +4,6 @@
  * in every log line).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { findValidationTokens } from '../shared/index.ts';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 

@@ -92,7 +92,9 @@ async function waitFor(check: () => Promise<boolean>, ms = 15_000): Promise<void
 async function signIn(p: Page, email: string, password: string): Promise<void> {
   await p.fill('input[name=email]', email);
   await p.fill('input[name=password]', password);
-  await p.click('button:has-text("Sign in")');
+  // The next step reads the URL and the flash: only once the page the form led to has loaded
+  // (on a busy machine a click's navigation can still be under way when it returns).
+  await Promise.all([p.waitForEvent('load'), p.click('button:has-text("Sign in")')]);
 }
 
 async function act(

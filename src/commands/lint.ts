@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/index.ts';
 import { type DatabaseHandle, openDatabase } from '../db/index.ts';
 import { formatRange } from '../ip/index.ts';
-import { extractMail, headerBlock, namedOfOurs, readReplyHeaders } from '../mail/index.ts';
+import { extractMail, headerBlock, headerFieldLines, namedOfOurs, readReplyHeaders } from '../mail/index.ts';
 import { shouldReply } from '../replies/index.ts';
 import { formatProblem, ProblemError, redactApiKeys, redactKey } from '../shared/index.ts';
 import {
@@ -97,16 +97,16 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 
 /** A mail file starts with header lines (`Name: value`, folded lines) and names a mail header we know. */
 export function looksLikeMail(text: string): boolean {
-  const head = headerBlock(Buffer.from(text, 'utf8'))
-    .toString('utf8')
-    .replace(/\r\n/g, '\n')
-    .replace(/\r$/, '');
-  const lines = head.split('\n').filter((l) => l.length > 0);
-  if (lines.length === 0) return false;
-  const allHeaders = lines.every((l) => /^[\x21-\x39\x3b-\x7e]+:/.test(l) || /^[ \t]/.test(l));
+  const fields = headerFieldLines(text);
+  const allHeaders = fields.every(
+    (f) => /^[\x21-\x39\x3b-\x7e]+:/.test(f.lines) || /^[ \t]/.test(f.lines) || f.lines === '\r',
+  );
   return (
+    fields.length > 0 &&
     allHeaders &&
-    /^(from|subject|message-id|mime-version|content-type|received|return-path|date):/im.test(head)
+    /^(from|subject|message-id|mime-version|content-type|received|return-path|date):/im.test(
+      headerBlock(text),
+    )
   );
 }
 

@@ -18,6 +18,7 @@
  * markers, so staff can still read it. A part that held a key even so is not shown at all: the
  * last guard, which the decoders here leave nothing to catch.
  */
+import { headerFieldLines, headerSection, unfoldedValue } from '../mail/index.ts';
 import { type HiddenText, hideKeys, holdsKey, redactKeysAsRead, searchingOnce } from './key-hiding.ts';
 import {
   decodeEncodedWords,
@@ -64,41 +65,24 @@ interface Entity {
 
 const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 
+/** The entity split where the mail room splits every header block (mailsplit's rule). */
 function splitEntity(bin: string): Entity {
-  const fields: { name: string | undefined; bin: string }[] = [];
-  let at = 0;
-  while (at < bin.length) {
-    const newline = bin.indexOf('\n', at);
-    const end = newline < 0 ? bin.length : newline + 1;
-    const line = bin.slice(at, end);
-    if (line === '\n' || line === '\r\n') {
-      return { fields, separator: line, body: bin.slice(end) };
-    }
-    const last = fields[fields.length - 1];
-    if (/^[ \t]/.test(line) && last) {
-      last.bin += line;
-    } else {
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon).trim() : '';
-      fields.push({ name: FIELD_NAME.test(name) ? name : undefined, bin: line });
-    }
-    at = end;
-  }
-  return { fields, separator: '', body: '' };
+  const { fieldsEnd, bodyStart } = headerSection(bin);
+  const fields = headerFieldLines(bin).map(({ name, lines }) => ({
+    name: name !== undefined && FIELD_NAME.test(name) ? name : undefined,
+    bin: lines,
+  }));
+  return { fields, separator: bin.slice(fieldsEnd, bodyStart), body: bin.slice(bodyStart) };
+}
+
+/** A field's value on one line, as shown (read as UTF-8). */
+function shownValue(field: Field): string {
+  return unfoldedValue({ name: field.name, lines: display(field.bin) });
 }
 
 function fieldValue(fields: readonly Field[], name: string): string | undefined {
   const field = fields.find((f) => f.name?.toLowerCase() === name);
-  return field ? unfold(display(field.bin).slice(field.bin.indexOf(':') + 1)) : undefined;
-}
-
-/** A field's value on one line: folding undone, each line trimmed and joined by a space. */
-function unfold(value: string): string {
-  return value
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0)
-    .join(' ');
+  return field ? shownValue(field) : undefined;
 }
 
 function lineEndOf(text: string): string {
@@ -152,7 +136,7 @@ interface FieldView {
 }
 
 function valueAfterColon(text: string): string {
-  return unfold(text.slice(text.indexOf(':') + 1));
+  return unfoldedValue({ name: undefined, lines: text });
 }
 
 function viewField(field: Field): FieldView {

@@ -1,5 +1,6 @@
 /** The headers that matter, read from mailparser's result; and the header block's reply facts. */
 import type { AddressObject, ParsedMail } from 'mailparser';
+import { headerFieldLines, unfoldedValue } from './header-block.ts';
 import type { MailAddress, MailHeaders } from './types.ts';
 
 function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
@@ -65,28 +66,14 @@ export function readMailHeaders(parsed: ParsedMail): MailHeaders {
  * cannot (too many parts, broken boundaries), so whom to answer is still decided on its headers.
  */
 export function headerFields(head: Buffer | string): Map<string, string[]> {
-  const text = typeof head === 'string' ? head : head.toString('utf8');
   const fields = new Map<string, string[]>();
-  let current: { name: string; value: string } | undefined;
-  const flush = () => {
-    if (!current) return;
-    const list = fields.get(current.name) ?? [];
-    list.push(current.value.trim());
-    fields.set(current.name, list);
-    current = undefined;
-  };
-  for (const line of text.split(/\r?\n/)) {
-    if (line === '') break;
-    if (/^[ \t]/.test(line)) {
-      if (current) current.value += ` ${line.trim()}`;
-      continue;
-    }
-    flush();
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    current = { name: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1) };
+  for (const field of headerFieldLines(typeof head === 'string' ? head : head.toString('utf8'))) {
+    if (field.name === undefined) continue;
+    const name = field.name.toLowerCase();
+    const values = fields.get(name) ?? [];
+    values.push(unfoldedValue(field));
+    fields.set(name, values);
   }
-  flush();
   return fields;
 }
 

@@ -8,8 +8,15 @@ export { type CharsetGuess, decodeText, guessCharset } from './decode.ts';
 export { type DryRunFacts, dryRunRequest } from './dry-run.ts';
 export { extractMail } from './extract.ts';
 export { type FormsRequest, readFormsRequest } from './forms-request.ts';
-export { headerBlock } from './header-block.ts';
-export { type ReplyHeaders, readReplyHeaders } from './headers.ts';
+export {
+  type HeaderFieldLines,
+  type HeaderSection,
+  headerBlock,
+  headerFieldLines,
+  headerSection,
+  unfoldedValue,
+} from './header-block.ts';
+export { headerFields, type ReplyHeaders, readReplyHeaders } from './headers.ts';
 export { isHelpRequest } from './help-request.ts';
 export { HTML_LIMITS, type HtmlLimits } from './html-limits.ts';
 export { stripCleartextSignature } from './pgp.ts';

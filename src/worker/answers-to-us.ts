@@ -10,7 +10,14 @@
  */
 import { and, inArray } from 'drizzle-orm';
 import { type Executor, type MessageLinkWay, tables } from '../db/index.ts';
-import { type ExtractedMail, MAX_LOOKUPS, ownWords, ticketsIn } from '../mail/index.ts';
+import {
+  type ExtractedMail,
+  headerBlock,
+  headerFields,
+  MAX_LOOKUPS,
+  ownWords,
+  ticketsIn,
+} from '../mail/index.ts';
 import { HEADER_STATUS, RECEIVED_STATUS, sameAddress } from '../replies/index.ts';
 import { redactApiKeys } from '../shared/index.ts';
 
@@ -52,19 +59,14 @@ function excerptOf(words: readonly string[]): string {
 
 /** The ticket our mail was about, from its X-Hostmaster-Ticket (per-template replies, notices). */
 function ticketOfOurMail(raw: string): string | undefined {
-  const field = /^X-Hostmaster-Ticket:[ \t]*(.*)$/im.exec(headOf(raw));
-  return field ? ticketsIn(field[1]!)[0] : undefined;
-}
-
-/** Our mail's header block, unfolded. */
-function headOf(raw: string): string {
-  const end = raw.search(/\r?\n\r?\n/);
-  return (end < 0 ? raw.slice(0, 16_384) : raw.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  const field = headerFields(headerBlock(raw)).get('x-hostmaster-ticket')?.[0];
+  return field === undefined ? undefined : ticketsIn(field)[0];
 }
 
 /** One of our acknowledgements (X-Hostmaster-Status: RECEIVED). */
 function isAcknowledgement(raw: string): boolean {
-  return new RegExp(`^${HEADER_STATUS}:[ \t]*${RECEIVED_STATUS}[ \t]*$`, 'im').test(headOf(raw));
+  const status = headerFields(headerBlock(raw)).get(HEADER_STATUS.toLowerCase()) ?? [];
+  return status.some((value) => value.toUpperCase() === RECEIVED_STATUS.toUpperCase());
 }
 
 type OurMail = { messageId: string; submissionId: string | null; recipients: string[]; raw: string };

@@ -17,7 +17,7 @@
  */
 import type { Requester, SenderVerdict } from '../auth/index.ts';
 import type { AnswerTrust, Submission } from '../db/index.ts';
-import { headerBlock, readReplyHeaders } from '../mail/index.ts';
+import { headerBlock, headerFields, readReplyHeaders } from '../mail/index.ts';
 import {
   addressesIn,
   type ReplyDecision,
@@ -71,15 +71,8 @@ export function replyDecision(ctx: WorkerContext, submission: Submission): Reply
  * for, so such a From is never taken as proven).
  */
 function fromAddressOf(submission: Submission): string | undefined {
-  const head = headerBlock(submission.raw)
-    .toString('utf8')
-    .replace(/\r?\n[ \t]+/g, ' ');
-  const fields = head.split(/\r?\n/).filter((line) => /^from[ \t]*:/i.test(line));
-  const addresses = new Set(
-    fields
-      .flatMap((line) => addressesIn(line.slice(line.indexOf(':') + 1)))
-      .map((a) => a.trim().toLowerCase()),
-  );
+  const fields = headerFields(headerBlock(submission.raw)).get('from') ?? [];
+  const addresses = new Set(fields.flatMap((value) => addressesIn(value)).map((a) => a.trim().toLowerCase()));
   if (fields.length === 0) return submission.fromAddress?.trim().toLowerCase() || undefined;
   return addresses.size === 1 ? [...addresses][0] : undefined;
 }

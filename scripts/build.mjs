@@ -29,8 +29,9 @@ const STAMP = path.join(DIST, '.sources');
 const LOCK = path.join(root, '.dist-lock');
 /** A lock older than this was left by a build that died (a build takes a few seconds). */
 const LOCK_STALE_MS = 120_000;
-/** What else decides the output besides src/. */
-const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json'];
+/** What else decides the output besides src/ (this file too: a build that changed what it makes, as
+ * when it began to bundle, rebuilds a dist/ that is current by its sources). */
+const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
 
 const isSource = (name) => !name.endsWith('.test.ts');
 

@@ -92,7 +92,7 @@ describe('the compiled build', () => {
     expect(lint.stderr).not.toContain('/dist/');
   });
 
-  it('a new source file makes dist/ stale too, and a file removed from src/ leaves dist/', async () => {
+  it('a new source file or a changed build makes dist/ stale too, and a file removed from src/ leaves dist/', async () => {
     const clone = freshClone();
     const env = await processEnv({});
     expect((await runCommandIn(clone, ['help'], env, undefined, 120_000)).code).toBe(0);
@@ -104,6 +104,10 @@ describe('the compiled build', () => {
     const removed = await runCommandIn(clone, ['help'], env, undefined, 120_000);
     expect(removed.stderr.match(COMPILING)?.length).toBe(1);
     expect(fs.existsSync(path.join(clone, 'dist/shared/added.js'))).toBe(false);
+    // A changed build (as when it began to make dist/bundle/) rebuilds a dist/ current by its sources.
+    fs.appendFileSync(path.join(clone, 'scripts/build.mjs'), '// changed\n');
+    const rebuilt = await runCommandIn(clone, ['help'], env, undefined, 120_000);
+    expect(rebuilt.stderr.match(COMPILING)?.length).toBe(1);
   });
 
   it('commands started together on a stale clone compile once and all run', async () => {

@@ -5,3 +5,5 @@ export declare function sourcesSignature(): string;
 export declare function isStale(): boolean;
 /** Builds dist/ when stale; undefined when dist/ is current, else why it could not be built. */
 export declare function ensureBuilt(options?: { quiet?: boolean }): string | undefined;
+/** The folder of dist/ holding the bundled CLI (lint and submit run it). */
+export declare const BUNDLE_DIR: string;

@@ -14,18 +14,24 @@
 // Plain JavaScript: it runs before anything is compiled.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = path.join(root, 'dist');
+/** The bundled CLI, for the commands run once per message. */
+export const BUNDLE_DIR = 'bundle';
+/** The packages bundled with our modules: many small ESM files, no files read beside them. */
+const BUNDLED_PACKAGES = new Set(['drizzle-orm']);
 const SRC = path.join(root, 'src');
 const STAMP = path.join(DIST, '.sources');
 const LOCK = path.join(root, '.dist-lock');
 /** A lock older than this was left by a build that died (a build takes a few seconds). */
 const LOCK_STALE_MS = 120_000;
-/** What else decides the output besides src/. */
-const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json'];
+/** What else decides the output besides src/ (this file too: a build that changed what it makes, as
+ * when it began to bundle, rebuilds a dist/ that is current by its sources). */
+const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
 
 const isSource = (name) => !name.endsWith('.test.ts');
 
@@ -79,6 +85,43 @@ function copyAssets(from, to) {
   }
 }
 
+/** esbuild, when installed (it comes with tsx); undefined without it. */
+function esbuildOrNothing() {
+  try {
+    return createRequire(path.join(root, 'package.json'))('esbuild');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bundles src/cli.ts into out/bundle/. Answers an error sentence or undefined (also without esbuild). */
+function bundleCli(out) {
+  const esbuild = esbuildOrNothing();
+  if (!esbuild) return undefined;
+  const { dependencies = {} } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const external = Object.keys(dependencies)
+    .filter((name) => !BUNDLED_PACKAGES.has(name))
+    .flatMap((name) => [name, `${name}/*`]);
+  try {
+    esbuild.buildSync({
+      absWorkingDir: root,
+      entryPoints: [path.join(SRC, 'cli.ts')],
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      outdir: path.join(out, BUNDLE_DIR),
+      sourcemap: true,
+      external,
+      logLevel: 'silent',
+    });
+    return undefined;
+  } catch (error) {
+    return `esbuild failed: ${error.message}`;
+  }
+}
+
 /** Compiles into a fresh directory and puts it in dist/'s place. Answers an error sentence or undefined. */
 function compile() {
   const signature = sourcesSignature();
@@ -98,6 +141,11 @@ function compile() {
     return `tsc failed (${run.status ?? run.signal}):\n${run.stdout}${run.stderr}`;
   }
   copyAssets(SRC, out);
+  const bundleFailure = bundleCli(out);
+  if (bundleFailure) {
+    fs.rmSync(out, { recursive: true, force: true });
+    return bundleFailure;
+  }
   fs.writeFileSync(path.join(out, '.sources'), signature);
   const old = path.join(root, `.dist-old-${process.pid}`);
   if (fs.existsSync(DIST)) fs.renameSync(DIST, old);

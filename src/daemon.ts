@@ -15,6 +15,7 @@ import {
   type OpsRoutesOptions,
   startOpsServer,
 } from './observability/index.ts';
+import { type OutboxSender, startOutboxSender } from './outbox/index.ts';
 import { PUBLIC_PROTOCOLS, QUERY_KINDS, QUERY_OUTCOMES, startPublicServices } from './public/index.ts';
 import {
   type EmbeddedRedis,
@@ -22,7 +23,7 @@ import {
   SubmissionQueue,
   startEmbeddedRedis,
 } from './queue/index.ts';
-import { loadReplyTexts, type OutboxSender, startOutboxSender } from './replies/index.ts';
+import { loadReplyTexts } from './replies/index.ts';
 import type { Logger } from './shared/index.ts';
 import { formVersionNames } from './templates/index.ts';
 import { startValidationSchedule } from './validation/index.ts';

@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/index.ts';
-import { type DatabaseHandle, openDatabase } from '../db/index.ts';
+import type { DatabaseHandle } from '../db/index.ts';
 import { formatRange } from '../ip/index.ts';
 import { extractMail, headerBlock, headerFieldLines, namedOfOurs, readReplyHeaders } from '../mail/index.ts';
 import { shouldReply } from '../replies/index.ts';
@@ -24,8 +24,8 @@ import {
   parseSubmission,
   type TemplateRequest,
 } from '../templates/index.ts';
-// The registry's dry run loads authorization and the worker only when asked for (--against-registry):
-// a plain lint reads one file and loads nothing that stores or serves.
+// The registry's dry run loads the database, authorization and the worker only when asked for
+// (--against-registry): a plain lint reads one file and loads nothing that stores or serves.
 import type { TemplateResult } from '../worker/index.ts';
 
 interface LintIo {
@@ -268,6 +268,7 @@ export async function lintCommand(args: string[], io: LintIo): Promise<number> {
   let handle: DatabaseHandle | undefined;
   if (against && io.config) {
     try {
+      const { openDatabase } = await import('../db/index.ts');
       handle = await openDatabase(io.config.database);
     } catch (error) {
       const message = error instanceof ProblemError ? formatProblem(error.problem) : (error as Error).message;

@@ -1,7 +1,8 @@
 /**
- * Replies room: composing the mails that answer a submission (texts from templates/replies/),
- * deciding whom not to answer, and sending through the outbox table.
- * The reply format is a contract: docs/reply-format.md.
+ * Replies room: composing the mails that answer a submission (texts from templates/replies/) and
+ * deciding whom not to answer; pure of storage, so `hostmasterd lint` reads it without the
+ * database. They are sent through the outbox room (src/outbox/). The reply format is a contract:
+ * docs/reply-format.md.
  */
 export type { ReplyStyle } from '../config/index.ts';
 export { type AcknowledgementRequest, composeAcknowledgement, RECEIVED_STATUS } from './acknowledge.ts';
@@ -29,19 +30,8 @@ export {
 export { notificationMessageId, replyMessageId } from './message-id.ts';
 export { crlfLines, renderTextMail, type TextMail, type TextMailHeaders } from './mime.ts';
 export { composeNotification, type NotificationRequest, type NotifyOptions } from './notify.ts';
-export { type ClaimedMail, enqueueOutbox, outboxWrite, retryFailedMail } from './outbox.ts';
 export { headerHoldsKey, headerRecipients, keyFreeHeaders } from './redact.ts';
 export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
-export {
-  backoffDelay,
-  DEFAULT_BACKOFF,
-  type OutboxBackoff,
-  type OutboxLogger,
-  type OutboxMetrics,
-  type OutboxSender,
-  type OutboxSenderOptions,
-  startOutboxSender,
-} from './sender.ts';
 export { FORM_LABEL, UNKNOWN_FORM_LABEL } from './services.ts';
 export {
   CONTRACT_LABELS,
@@ -55,7 +45,6 @@ export {
   type ReplyTexts,
   readReplyTexts,
 } from './texts.ts';
-export { emlFileName } from './transport.ts';
 export {
   type BlankForm,
   type OutgoingKind,

@@ -8,7 +8,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
-import { enqueueOutbox } from '../replies/index.ts';
+import { enqueueOutbox } from '../outbox/index.ts';
 import { problem } from '../shared/index.ts';
 import { type AnsweredMail, describeAnswer } from './answers-to-us.ts';
 import type { WorkerContext } from './context.ts';

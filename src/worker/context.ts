@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { createSharedResolver, createSystemResolver, type DnsResolver } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Database, Executor, TemplateOutcome } from '../db/index.ts';
+import { enqueueOutbox } from '../outbox/index.ts';
 import {
   type AcknowledgementRequest,
   type BlankForm,
@@ -13,7 +14,6 @@ import {
   composeNotification,
   composeOptionsFor,
   composeReplies,
-  enqueueOutbox,
   firstAddress,
   type OutgoingMail,
   type RecipientReplyLimit,

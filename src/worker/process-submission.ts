@@ -26,6 +26,7 @@ import {
   writeTogether,
 } from '../db/index.ts';
 import { dryRunRequest, type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
+import { outboxWrite } from '../outbox/index.ts';
 import { readOffThread } from '../reading/index.ts';
 import {
   type DryRunNumbers,
@@ -33,13 +34,7 @@ import {
   type PocNaming,
   takeMessageNumbers,
 } from '../registry/index.ts';
-import {
-  firstAddress,
-  type OutgoingMail,
-  outboxWrite,
-  type ReplyRequest,
-  type ServiceAnswer,
-} from '../replies/index.ts';
+import { firstAddress, type OutgoingMail, type ReplyRequest, type ServiceAnswer } from '../replies/index.ts';
 import {
   describeError,
   type ErrorCode,

@@ -20,6 +20,7 @@ import {
   tables,
   writeTogether,
 } from '../db/index.ts';
+import { outboxWrite } from '../outbox/index.ts';
 import type {
   Actor,
   AuditRow,
@@ -29,7 +30,7 @@ import type {
   OperationOptions,
 } from '../registry/index.ts';
 import { allocateTicketNumber, auditRowsWrite, ticketsWrite, toAuditJson } from '../registry/index.ts';
-import { type OutgoingMail, outboxWrite } from '../replies/index.ts';
+import type { OutgoingMail } from '../replies/index.ts';
 import type { ErrorCode, Problem } from '../shared/index.ts';
 import { problem } from '../shared/index.ts';
 import { type ParsedTemplate, requestSubjects } from '../templates/index.ts';

@@ -7,7 +7,8 @@
  */
 import { eq } from 'drizzle-orm';
 import { type Submission, type Transaction, tables } from '../db/index.ts';
-import { enqueueOutbox, replyMessageId, sameAddress } from '../replies/index.ts';
+import { enqueueOutbox } from '../outbox/index.ts';
+import { replyMessageId, sameAddress } from '../replies/index.ts';
 import {
   answerByMail,
   composeValidationAnswer,

@@ -3,7 +3,8 @@
  * billing system runs `lint` per export): `lint` opens no database, queue, SMTP server or logger,
  * and `submit` handing a message to the running daemon (embedded defaults) loads no database
  * driver, no queue and no SMTP server. What each process loaded is recorded from inside it: every
- * module it resolves (ESM) and every CommonJS file it required, written out as it exits.
+ * module it resolves (ESM) and every CommonJS file it required, written out as it exits. Both run
+ * the bundled CLI (dist/bundle/, one file and its lazily loaded parts), not dist/'s ~90 modules.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,6 +41,25 @@ const require = createRequire(import.meta.url);
 process.on('exit', () => fs.appendFileSync(process.env.HM_LOADED, Object.keys(require.cache).join('\\n') + '\\n'));
 `,
 );
+
+const DIST = `${path.join(REPO, 'dist')}/`;
+const BUNDLE = `${path.join(REPO, 'dist', 'bundle')}/`;
+
+/** Our modules a run loaded from dist/, outside the bundle: none for a bundled command. */
+const unbundled = (files: readonly string[]) => files.filter((f) => f.includes(DIST) && !f.includes(BUNDLE));
+
+/** The packages esbuild put into the bundle files a run loaded (it marks each file it inlines). */
+const bundledPackages = (files: readonly string[]) =>
+  new Set(
+    files
+      .filter((f) => f.includes(BUNDLE))
+      .flatMap((f) => [
+        ...fs
+          .readFileSync(new URL(f), 'utf8')
+          .matchAll(/^\/\/ (?:\S*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm),
+      ])
+      .map((m) => m[1]),
+  );
 
 /** The npm packages a finished run of `hostmasterd ARGS` loaded, by name. */
 async function packagesLoaded(
@@ -82,7 +102,11 @@ describe('what a CLI command loads', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('Template 1 of 1: ARIN-NET-MOD-5.0');
     expect(packages).toContain('mailparser');
-    for (const heavy of [...NEVER_FOR_A_COMMAND, ...DATABASE_AND_QUEUE, 'pino']) {
+    expect(files.some((f) => f.endsWith('/dist/bundle/cli.js'))).toBe(true);
+    expect(unbundled(files)).toEqual([]);
+    // drizzle-orm is bundled for submit; lint reaches no module of the database room that loads it.
+    expect(bundledPackages(files)).toEqual(new Set());
+    for (const heavy of [...NEVER_FOR_A_COMMAND, ...DATABASE_AND_QUEUE, 'pino', 'drizzle-orm']) {
       expect(packages, heavy).not.toContain(heavy);
     }
     // Of nodemailer, only its address parser (whom the daemon would answer): no transport, no composer.
@@ -109,10 +133,15 @@ describe('what a CLI command loads', () => {
         SMTP_PORT: String(ingress.port),
       });
       const mail = templateMail({ messageId: '<loading@isp.example>' });
-      const { packages, stdout, code } = await packagesLoaded('submit', ['submit'], env, mail);
+      const { packages, files, stdout, code } = await packagesLoaded('submit', ['submit'], env, mail);
       expect(code).toBe(0);
       expect(await daemonQueue.hasJob(submissionId(stdout))).toBe(true);
       expect(packages).toContain('nodemailer');
+      expect(files.some((f) => f.endsWith('/dist/bundle/cli.js'))).toBe(true);
+      expect(unbundled(files)).toEqual([]);
+      // submit asks the database room whether the daemon holds the embedded database: the bundled
+      // drizzle-orm comes with it (and shows that bundledPackages sees what a bundle inlines).
+      expect(bundledPackages(files)).toContain('drizzle-orm');
       for (const heavy of [...NEVER_FOR_A_COMMAND, ...DATABASE_AND_QUEUE, 'pino']) {
         expect(packages, heavy).not.toContain(heavy);
       }

@@ -4,6 +4,7 @@
  * a fresh clone runs with nothing built, an edit is compiled before the next command, stack
  * traces name src/ lines, parallel commands compile once, the image's shape (dist/ without src/)
  * runs without looking for sources, and without a compiler the sources still run, said so.
+ * lint and submit run the bundle the same build makes (dist/bundle/), or dist/ without esbuild.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,6 +41,8 @@ describe('the compiled build', () => {
     expect(first.stdout).toContain('Usage: hostmasterd');
     expect(fs.existsSync(path.join(clone, 'dist/cli.js'))).toBe(true);
     expect(fs.existsSync(path.join(clone, 'dist/cli.js.map'))).toBe(true);
+    expect(fs.existsSync(path.join(clone, 'dist/bundle/cli.js'))).toBe(true);
+    expect(fs.existsSync(path.join(clone, 'dist/bundle/cli.js.map'))).toBe(true);
     // What the console reads beside its modules is copied; no test file is compiled.
     expect(fs.existsSync(path.join(clone, 'dist/console/views/layout.eta'))).toBe(true);
     expect(fs.existsSync(path.join(clone, 'dist/console/console.css'))).toBe(true);
@@ -74,9 +77,22 @@ describe('the compiled build', () => {
     // Line numbers count from 1: the inserted line is line at + 1; the column is the `new`'s.
     expect(edited.stderr).toContain(`${path.join(clone, 'src/commands/outbox.ts')}:${at + 1}:9`);
     expect(edited.stderr).not.toContain('dist/commands/outbox.js');
+
+    // lint runs the bundle, rebuilt by the same check; its stack trace names the src/ line too.
+    const lintFile = path.join(clone, 'src/commands/lint.ts');
+    const lintLines = fs.readFileSync(lintFile, 'utf8').split('\n');
+    const lintAt = lintLines.findIndex((l) => l.startsWith('export async function lintCommand(')) + 1;
+    lintLines.splice(lintAt, 0, "  throw new Error('an edit to lint');");
+    fs.writeFileSync(lintFile, lintLines.join('\n'));
+    const lint = await runCommandIn(clone, ['lint', 'no-such-file'], env, undefined, 120_000);
+    expect(lint.stderr.match(COMPILING)?.length).toBe(1);
+    expect(lint.code).toBe(1);
+    expect(lint.stderr).toContain('an edit to lint');
+    expect(lint.stderr).toContain(`${lintFile}:${lintAt + 1}:`);
+    expect(lint.stderr).not.toContain('/dist/');
   });
 
-  it('a new source file makes dist/ stale too, and a file removed from src/ leaves dist/', async () => {
+  it('a new source file or a changed build makes dist/ stale too, and a file removed from src/ leaves dist/', async () => {
     const clone = freshClone();
     const env = await processEnv({});
     expect((await runCommandIn(clone, ['help'], env, undefined, 120_000)).code).toBe(0);
@@ -88,6 +104,10 @@ describe('the compiled build', () => {
     const removed = await runCommandIn(clone, ['help'], env, undefined, 120_000);
     expect(removed.stderr.match(COMPILING)?.length).toBe(1);
     expect(fs.existsSync(path.join(clone, 'dist/shared/added.js'))).toBe(false);
+    // A changed build (as when it began to make dist/bundle/) rebuilds a dist/ current by its sources.
+    fs.appendFileSync(path.join(clone, 'scripts/build.mjs'), '// changed\n');
+    const rebuilt = await runCommandIn(clone, ['help'], env, undefined, 120_000);
+    expect(rebuilt.stderr.match(COMPILING)?.length).toBe(1);
   });
 
   it('commands started together on a stale clone compile once and all run', async () => {
@@ -112,6 +132,30 @@ describe('the compiled build', () => {
     expect(image.code).toBe(0);
     expect(image.stdout).toContain('Usage: hostmasterd');
     expect(image.stderr).toBe('');
+    // The bundled lint finds the reply texts and forms beside the repository as dist/ does.
+    const form = path.join(clone, 'form.txt');
+    fs.copyFileSync(path.join(REPO, 'test/fixtures/mail/crlf-net-mod-5.0.eml'), form);
+    const lint = await runCommandIn(clone, ['lint', form], env, undefined, 60_000);
+    expect(lint.stderr).toBe('');
+    expect(lint.code).toBe(0);
+    expect(lint.stdout).toContain('Template 1 of 1: ARIN-NET-MOD-5.0');
+  });
+
+  it('without esbuild it makes no bundle, and lint runs dist/', async () => {
+    const modules = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-modules-'));
+    clones.push(modules);
+    const real = fs.realpathSync(path.join(REPO, 'node_modules'));
+    for (const name of fs.readdirSync(real)) {
+      if (name !== 'esbuild') fs.symlinkSync(path.join(real, name), path.join(modules, name));
+    }
+    const clone = freshClone(modules);
+    const file = path.join(REPO, 'test/fixtures/mail/crlf-net-mod-5.0.eml');
+    const run = await runCommandIn(clone, ['lint', file], await processEnv({}), undefined, 120_000);
+    expect(run.stderr.match(COMPILING)?.length).toBe(1);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Template 1 of 1: ARIN-NET-MOD-5.0');
+    expect(fs.existsSync(path.join(clone, 'dist/cli.js'))).toBe(true);
+    expect(fs.existsSync(path.join(clone, 'dist/bundle'))).toBe(false);
   });
 
   it('without a TypeScript compiler it says so and runs the sources through tsx', async () => {

@@ -12,17 +12,15 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows, tables } from '../../src/db/index.ts';
 import {
-  composeReplies,
   emlFileName,
   enqueueOutbox,
-  loadReplyTexts,
   type OutboxSender,
   type OutboxSenderOptions,
-  type OutgoingMail,
   retryFailedMail,
   startOutboxSender,
-} from '../../src/replies/index.ts';
-import { claimDueMail, extendLease } from '../../src/replies/outbox.ts';
+} from '../../src/outbox/index.ts';
+import { claimDueMail, extendLease } from '../../src/outbox/outbox.ts';
+import { composeReplies, loadReplyTexts, type OutgoingMail } from '../../src/replies/index.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { parseReply } from '../support/reply-reader.ts';
 import { FIXED_DATE, threeTemplates } from './support/reports.ts';

@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { type Executor, insertRows, queryRows, type TogetherWrite, tables } from '../db/index.ts';
-import type { OutgoingMail } from './types.ts';
+import type { OutgoingMail } from '../replies/index.ts';
 
 function outboxRows(mails: readonly OutgoingMail[], submissionId: string | undefined) {
   return mails

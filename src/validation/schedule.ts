@@ -6,12 +6,14 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { type RedisLocation, redisOptionsFor } from '../queue/index.ts';
+import { type RedisLocation, redisOptionsFor, withTimeout } from '../queue/index.ts';
 import { type RoundDeps, runValidationRound } from './round.ts';
 
 export const VALIDATION_QUEUE = 'validation';
 const SCHEDULER_ID = 'daily-validation-round';
 const RETRY_MS = 60_000;
+/** How long close() lets a round under way stop between two POCs before it is dropped. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 export interface ValidationSchedule {
   /** Resolves once the schedule is set (or removed) in Redis. */
@@ -87,8 +89,14 @@ export async function startValidationSchedule(
       clearTimeout(retry);
       // A round under way stops between two POCs; tomorrow's run (or the CLI) resumes it.
       closing.abort();
-      await worker.close();
-      await queue.close();
+      // BullMQ's close() can wait forever once Redis went away and came back (or is still away):
+      // as the submission worker does, a bounded graceful close, then a forced one.
+      try {
+        await withTimeout(worker.close(), CLOSE_TIMEOUT_MS, 'closing the validation worker');
+      } catch {
+        await withTimeout(worker.close(true), 2_000, 'force-closing the validation worker').catch(() => {});
+      }
+      await withTimeout(queue.close(), 2_000, 'closing the validation queue').catch(() => {});
       queueConnection.disconnect();
       workerConnection.disconnect();
     },

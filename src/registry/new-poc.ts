@@ -25,7 +25,8 @@ import { writeAudit } from './audit.ts';
 import { counterBump, NUMBERING_PLACEHOLDERS, type NumberedHandle } from './handles.ts';
 import type { OperationContext, Poc } from './types.ts';
 
-const POC_COLUMNS = [
+/** What a POC row holds beside its handle: written by a new POC, compared by a resend. */
+export const POC_COLUMNS = [
   'kind',
   'lastName',
   'firstName',

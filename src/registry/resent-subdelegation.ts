@@ -23,6 +23,7 @@ import { type Executor, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange } from '../ip/index.ts';
 import { findNetsByRange, findOrg, netPocs, orgPocs } from './lookups.ts';
+import { POC_COLUMNS } from './new-poc.ts';
 import { orgValues } from './orgs.ts';
 import type { ParentForNewNet } from './placement.ts';
 import { pocValues } from './pocs.ts';
@@ -68,27 +69,11 @@ export function embeddedAsPoc(poc: EmbeddedPocInput): PocInput {
   };
 }
 
-const POC_FIELDS = [
-  'kind',
-  'lastName',
-  'firstName',
-  'middleName',
-  'company',
-  'street',
-  'city',
-  'state',
-  'postalCode',
-  'country',
-  'phones',
-  'emails',
-  'publicComments',
-] as const;
-
 function pocWritesAs(poc: Poc, create: EmbeddedPocInput): boolean {
   const values = pocValues(embeddedAsPoc(create));
   if (!values.ok) return false;
   // Deep equality, not text: the phones come back from jsonb with their keys in its order.
-  return POC_FIELDS.every((key) => isDeepStrictEqual(poc[key] ?? null, values.value[key] ?? null));
+  return POC_COLUMNS.every((key) => isDeepStrictEqual(poc[key] ?? null, values.value[key] ?? null));
 }
 
 /**

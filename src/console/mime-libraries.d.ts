@@ -7,6 +7,8 @@ declare module 'libmime' {
   }
   const libmime: {
     decodeWord(charset: string, encoding: string, text: string): string;
+    /** Every RFC 2047 encoded-word of a header value, decoded (the mail room's dry-run mark reads it). */
+    decodeWords(text: string): string;
     parseHeaderValue(value: string): ParsedHeaderValue;
   };
   export default libmime;

@@ -4,10 +4,18 @@
  * the dry-run addresses (DRY_RUN_ADDRESS). Each way counts alone, and any of them wins over the
  * others: mail meant as a test must never change the registry because one mark of it was lost.
  */
+import type Libmime from 'libmime';
+import { lazyPackage } from '../shared/index.ts';
 import { headerFields } from './headers.ts';
 
-/** `DRY-RUN`, `dry run`, `DRYRUN`, `[dry_run]`, as a word of the Subject. */
-const DRY_RUN_WORD = /(?:^|[^a-z0-9])dry[-_ ]?run(?:$|[^a-z0-9])/i;
+const libmime = lazyPackage<typeof Libmime>('libmime');
+
+/**
+ * `DRY-RUN`, `dry run`, `DRYRUN`, `[dry_run]`, `DRY- RUN` (folded), as a word of the Subject; any
+ * dash a mail program may type (hyphens, en dash, minus, full-width) counts as the hyphen.
+ */
+const DRY_RUN_WORD = /(?:^|[^a-z0-9])dry[-_\s]*run(?:$|[^a-z0-9])/i;
+const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g;
 /** The header's yes; any other value (no, false) asks for nothing. */
 const YES = /^(?:yes|true|1|on)$/i;
 
@@ -23,8 +31,10 @@ export interface DryRunFacts {
 /** How the dry run was asked for, for staff; undefined: not a dry run. */
 export function dryRunRequest(facts: DryRunFacts): string | undefined {
   const fields = headerFields(facts.head);
-  const subject = fields.get('subject')?.[0] ?? '';
-  if (DRY_RUN_WORD.test(subject)) return 'the Subject says DRY-RUN';
+  // Every Subject field, as a reader sees it: mail programs encode the whole Subject (RFC 2047)
+  // as soon as it holds one non-ASCII letter, and a second Subject may be the one shown.
+  if ((fields.get('subject') ?? []).some((subject) => DRY_RUN_WORD.test(readable(subject))))
+    return 'the Subject says DRY-RUN';
   if ((fields.get('x-hostmaster-dry-run') ?? []).some((value) => YES.test(value.trim())))
     return 'X-Hostmaster-Dry-Run: yes';
   if (facts.dryRunAddresses.length === 0) return undefined;
@@ -36,6 +46,17 @@ export function dryRunRequest(facts: DryRunFacts): string | undefined {
     .flatMap((value) => value.match(/[^\s<>,;:"()]+@[^\s<>,;:"()]+/g) ?? [])
     .find((a) => ours.has(bare(a)));
   return written ? `addressed to the dry-run address ${bare(written)}` : undefined;
+}
+
+/** A Subject's encoded-words decoded (an undecodable one stays as written), dashes made plain. */
+function readable(subject: string): string {
+  let text = subject;
+  try {
+    text = libmime().decodeWords(subject);
+  } catch {
+    // As written: the raw text is still searched.
+  }
+  return `${subject} ${text}`.replace(DASHES, '-');
 }
 
 function bare(address: string): string {

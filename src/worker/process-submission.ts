@@ -671,7 +671,8 @@ export async function processSubmission(
   if (submission.state === 'done') return;
   const read = await readSubmission(ctx, submission, { deferrable: options.deferrable ?? false });
   // A reply to a validation mail (or its bounce) is an answer, not a message without a template.
-  if (!options.staff && (await handleValidationMail(ctx, read))) return;
+  // A dry run validates and flags nothing: it goes the dry run's way (a message without a template).
+  if (!options.staff && read.dryRun === undefined && (await handleValidationMail(ctx, read))) return;
   let run: MessageRun | undefined;
   // First without a savepoint per template where an operation cannot leave half a change behind
   // (it refuses only before writing); if anything fails, the transaction is undone and the

@@ -159,10 +159,10 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
     return send(reply, 200, topLevel(entityObject(entity, context, nets.slice(0, 50))), kind, 'found');
   });
 
-  app.get<{ Querystring: { fn?: string; handle?: string } }>('/entities', async (request, reply) => {
+  app.get<{ Querystring: { fn?: unknown; handle?: unknown } }>('/entities', async (request, reply) => {
     const { fn, handle } = request.query;
     const asked = fn ?? handle;
-    if (asked === undefined || (fn !== undefined && handle !== undefined)) {
+    if (typeof asked !== 'string' || (fn !== undefined && handle !== undefined)) {
       return problem(reply, 400, 'Bad Request', 'Search with one of fn= (a name) or handle=.', 'search');
     }
     const search = searchPattern(fn !== undefined ? 'name' : 'handle', asked);
@@ -214,9 +214,14 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
 
 type Pattern = { ok: true; value: EntitySearch } | { ok: false; reason: string };
 
+/** NUL and its kin reach no statement: PostgreSQL refuses them, which would read as our failure. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /** RFC 9082 section 4.1 partial matching: a `*` at the end only. */
 export function searchPattern(by: 'name' | 'handle', raw: string): Pattern {
   const text = raw.trim();
+  if (CONTROL_CHARACTER.test(text))
+    return { ok: false, reason: 'A search pattern holds no control characters.' };
   const prefix = text.endsWith('*');
   const body = prefix ? text.slice(0, -1) : text;
   if (body.includes('*')) return { ok: false, reason: 'A * may only end a search pattern (Demo*).' };

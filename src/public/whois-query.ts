@@ -42,6 +42,9 @@ export function parseWhoisQuery(line: string): WhoisQuery {
     return { kind: 'bad', reason: `a query is at most ${MAX_QUERY_LENGTH} characters` };
   }
   if (text === '') return { kind: 'bad', reason: 'the query is empty; send ? for help' };
+  // NUL and its kin reach no statement: PostgreSQL refuses them, which would read as our failure.
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text))
+    return { kind: 'bad', reason: 'a query holds no control characters' };
   if (text === '?' || /^help$/i.test(text)) return { kind: 'help' };
   const words = text.split(/\s+/);
   let flag: ObjectFlag | undefined;

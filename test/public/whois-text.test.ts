@@ -73,3 +73,15 @@ describe('WHOIS lines', () => {
     expect(oneLine('plain')).toBe('plain');
   });
 });
+
+describe('queries holding control characters', () => {
+  it('are bad queries in WHOIS and RDAP searches, never a statement PostgreSQL refuses', async () => {
+    const { searchPattern } = await import('../../src/public/rdap-routes.ts');
+    expect(parseWhoisQuery('C00000101\u0000').kind).toBe('bad');
+    expect(parseWhoisQuery('DEMO\u0007ISP').kind).toBe('bad');
+    expect(parseWhoisQuery('DEMO1-ARIN').kind).not.toBe('bad');
+    expect(searchPattern('name', 'ab\u0000').ok).toBe(false);
+    expect(searchPattern('handle', 'AB\u0000*').ok).toBe(false);
+    expect(searchPattern('name', 'Demo*').ok).toBe(true);
+  });
+});

@@ -409,7 +409,9 @@ async function publicNets(ex: Executor, rows: readonly Net[]): Promise<PublicNet
       originAs: net.originAs,
       holder,
       referralServer: org?.referralServer ?? null,
-      comments: net.publicComments,
+      // A private customer's net: its comments are the upstream's words about that person (a home
+      // address, a name), so they are not published, as the customer's own are not.
+      comments: customer?.privateResidence ? [] : net.publicComments,
       registered: net.createdAt,
       updated: net.updatedAt,
       pocs: ownLinks.length > 0 ? ownLinks : inherited,

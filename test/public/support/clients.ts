@@ -152,6 +152,8 @@ export function lookupSeed(referralServer: string): SeedFile {
         type: 'simple_reassignment',
         parent: 'NET-198-51-100-0-1',
         customer: 'C00000101',
+        // The upstream's words about the person: never published while the customer is private.
+        comments: ['Home of Jane Hiddenname, 12 Secret Lane'],
       },
       {
         handle: 'NET-198-51-100-32-1',

@@ -76,9 +76,17 @@ type TicketRow = { number: string; submissionId: string | null };
  * What the message answers, or undefined when it names nothing of ours. Asks the database only
  * when the message names a Message-ID or a ticket number at all.
  */
-export async function findAnsweredMail(ex: Executor, mail: ExtractedMail): Promise<AnsweredMail | undefined> {
+export async function findAnsweredMail(
+  ex: Executor,
+  mail: ExtractedMail,
+  /**
+   * The sender's address as proven (DKIM, SPF, or a key holder's own): whether the sender was
+   * among the recipients of our mail is judged by it, never by a From anyone can write.
+   */
+  provenSender: string | undefined,
+): Promise<AnsweredMail | undefined> {
   const { headers } = mail;
-  const sender = headers.from?.address;
+  const sender = provenSender;
   const inReplyTo = headers.inReplyTo?.trim();
   const ids = [...new Set([...(inReplyTo ? [inReplyTo] : []), ...headers.references.map((r) => r.trim())])]
     .filter((id) => id !== '')

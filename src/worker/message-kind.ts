@@ -24,6 +24,8 @@ export interface MessageFacts {
   readonly holdsTemplates: boolean;
   /** The sender asked for a dry run: nothing may be left for staff. */
   readonly dryRun: boolean;
+  /** The sender's address as proven (whom we answer), if any: never the bare From. */
+  readonly provenSender: string | undefined;
 }
 
 export type MessageKind =
@@ -45,7 +47,7 @@ const answerToUs: KindRule = {
     // Templates are processed as ever; machines (bounces, auto-replies, lists) are no questions:
     // they stay what they were, refused and not answered, so nothing answers a machine.
     if (facts.holdsTemplates || facts.dryRun || !replyDecision(ctx, facts.submission).reply) return undefined;
-    const answered = await findAnsweredMail(ctx.db, facts.mail);
+    const answered = await findAnsweredMail(ctx.db, facts.mail, facts.provenSender);
     return answered ? { kind: 'answer-to-us', answered } : undefined;
   },
 };

@@ -180,6 +180,7 @@ export async function readSubmission(
         mail,
         holdsTemplates: false,
         dryRun: dryRun !== undefined,
+        provenSender: addressing.ownAddress ?? addressing.replyTo,
       });
       if (kind.kind === 'service') {
         return { ...base, mail, ...addressing, refusal: undefined, service: kind.service, ...known(holder) };
@@ -197,11 +198,11 @@ export async function readSubmission(
     }
     return { ...base, mail, ...addressing, refusal, ...known(holder) };
   }
-  // Templates are processed as ever; one that answers our mail is linked to what it answers.
-  const answered = await findAnsweredMail(ctx.db, mail);
   const identity = await identify(ctx, mail, parsed.apiKey, senderCheck);
   const requester = identity.ok ? identity.value : undefined;
   const addressing = await whomToAnswer(ctx, submission, requester, senderCheck);
+  // Templates are processed as ever; one that answers our mail is linked to what it answers.
+  const answered = await findAnsweredMail(ctx.db, mail, addressing.ownAddress ?? addressing.replyTo);
   if (!identity.ok) {
     const staffNote = staffNoteOf(identity.error);
     return {

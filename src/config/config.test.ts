@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       rdapPort: 8081,
       url: undefined,
       queriesPerMinute: 300,
+      trustProxy: [],
     });
     expect(c.smtp).toMatchObject({ host: '127.0.0.1', port: 2525 });
     expect(c.hostmasterAddresses).toEqual(['hostmaster@localhost']);

@@ -96,6 +96,11 @@ export interface PublicService {
   readonly url: string | undefined;
   /** WHOIS and RDAP queries one client address (an IPv6 client: its /64) may make per minute, counted in Redis. */
   readonly queriesPerMinute: number;
+  /**
+   * The proxies in front of the public HTTP listener whose X-Forwarded-For is believed (addresses
+   * or CIDR ranges); empty: none, the socket's peer is the client the query limit counts.
+   */
+  readonly trustProxy: TrustProxy;
 }
 
 export interface Config {
@@ -395,6 +400,7 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       rdapPort: readPort(env, 'RDAP_PORT', 8081),
       url: readUrl(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
       queriesPerMinute: readPositiveInt(env, 'PUBLIC_QUERIES_PER_MINUTE', 300),
+      trustProxy: readTrustProxy(env, 'PUBLIC_TRUST_PROXY'),
     },
     limits: {
       maxMessageBytes: readPositiveInt(env, 'MAX_MESSAGE_BYTES', 10 * 1024 * 1024),

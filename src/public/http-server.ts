@@ -16,6 +16,8 @@ export interface PublicHttpOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly routes: readonly PublicRoute[];
+  /** Proxies whose X-Forwarded-For names the client (`request.ip`); empty: the socket's peer. */
+  readonly trustProxy: readonly string[];
 }
 
 export interface PublicHttpServer {
@@ -30,6 +32,7 @@ export async function startPublicHttp(options: PublicHttpOptions): Promise<Publi
     logger: false,
     bodyLimit: 1024,
     requestTimeout: 10_000,
+    trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     routerOptions: { maxParamLength: 256 },
   });
   for (const route of options.routes) {

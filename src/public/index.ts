@@ -77,7 +77,7 @@ async function validationRoutes(
   metrics: ValidationCounters | undefined,
 ): Promise<void> {
   app.addHook('onRequest', async (request, reply) => {
-    const allowance = await limiter.admit(request.socket.remoteAddress);
+    const allowance = await limiter.admit(request.ip);
     if (!allowance.allowed) {
       return reply
         .code(429)
@@ -128,6 +128,7 @@ export async function startPublicServices(options: PublicOptions): Promise<Publi
     const http: PublicHttpServer = await startPublicHttp({
       host: settings.host,
       port: settings.rdapPort,
+      trustProxy: settings.trustProxy,
       routes: [
         { prefix: '/rdap', register: (app) => rdapRoutes(app, { db, limiter, metrics, context }) },
         { register: (app) => templatesRoutes(app, { metrics }) },

@@ -67,7 +67,7 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
   app.addHook('onRequest', async (request, reply) => {
     reply.header('access-control-allow-origin', '*');
     if (request.method === 'OPTIONS') return;
-    const allowance = await limiter.admit(request.socket.remoteAddress);
+    const allowance = await limiter.admit(request.ip);
     if (!allowance.allowed) {
       reply.header('retry-after', String(allowance.retryAfterSeconds));
       return problem(reply, 429, 'Too Many Requests', `${limitSentence(allowance)}.`, 'other');

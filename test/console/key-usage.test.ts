@@ -22,19 +22,6 @@ describe('usage per account and API key (PostgreSQL)', () => {
   let demoKeyId: number;
   let otherKeyId: number;
 
-  async function processed(messageId: string): Promise<string> {
-    const s = tables.submissions;
-    for (let i = 0; i < 600; i++) {
-      const [row] = await stack.db
-        .select({ id: s.id, state: s.state })
-        .from(s)
-        .where(eq(s.messageId, `<${messageId}>`));
-      if (row?.state === 'done') return row.id;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${messageId} was not processed within 60 s`);
-  }
-
   /** The cells of a table row, as text. */
   function cells(html: string, rowId: string): string[] {
     const row = new RegExp(`<tr id="${rowId}">([\\s\\S]*?)</tr>`).exec(html)?.[1];
@@ -52,19 +39,23 @@ describe('usage per account and API key (PostgreSQL)', () => {
     const send = (subject: string, text: string) =>
       stack.send({ from: 'noc@demo-isp.example', subject, text });
     const demo = (range: string, name: string) => simpleReassignment({ range, name, apiKey: DEMO_API_KEY });
-    const old = await processed(await send(`SWIP ${DEMO_API_KEY}`, demo('198.51.100.160/29', 'USAGE-OLD')));
+    const old = await stack.processed(
+      await send(`SWIP ${DEMO_API_KEY}`, demo('198.51.100.160/29', 'USAGE-OLD')),
+    );
     // Forty days ago: outside the counts, still the key's use.
     await stack.db
       .update(tables.submissions)
       .set({ receivedAt: new Date(Date.now() - 40 * 24 * 3600 * 1000) })
       .where(eq(tables.submissions.id, old));
-    await processed(await send(`SWIP ${DEMO_API_KEY}`, demo('198.51.100.168/29', 'USAGE-1')));
+    await stack.processed(await send(`SWIP ${DEMO_API_KEY}`, demo('198.51.100.168/29', 'USAGE-1')));
     const bad = demo('198.51.100.176/29', 'USAGE-BAD').replace(
       /^11\. Customer Country Code:.*$/m,
       '11. Customer Country Code: XX',
     );
-    await processed(await send(`SWIP ${DEMO_API_KEY}`, `${demo('198.51.100.184/29', 'USAGE-2')}\n${bad}`));
-    await processed(await send(`Hello ${DEMO_API_KEY}`, 'No template here, sorry.\n'));
+    await stack.processed(
+      await send(`SWIP ${DEMO_API_KEY}`, `${demo('198.51.100.184/29', 'USAGE-2')}\n${bad}`),
+    );
+    await stack.processed(await send(`Hello ${DEMO_API_KEY}`, 'No template here, sorry.\n'));
     get = await signIn(stack.baseUrl, STAFF_EMAIL, STAFF_PASSWORD);
   }, 240_000);
   afterAll(async () => {

@@ -26,19 +26,6 @@ describe('triage: decisions in their own tab, superseded refusals closed (Postgr
   const rows = {} as Record<'overlap' | 'othersRefusal' | 'complaint' | 'held', number>;
   let approvalTicket: string;
 
-  async function submissionOf(messageId: string): Promise<string> {
-    const s = tables.submissions;
-    for (let i = 0; i < 600; i++) {
-      const [row] = await stack.db
-        .select({ id: s.id, state: s.state })
-        .from(s)
-        .where(eq(s.messageId, `<${messageId}>`));
-      if (row?.state === 'done') return row.id;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${messageId} was not processed within 60 s`);
-  }
-
   async function sendTemplate(text: string, key: string, from = 'noc@demo-isp.example'): Promise<string> {
     return stack.send({ from, subject: `SWIP ${key}`, text: `${text}\n` });
   }
@@ -62,7 +49,7 @@ describe('triage: decisions in their own tab, superseded refusals closed (Postgr
 
     const demo = (options: Parameters<typeof simpleReassignment>[0]) =>
       simpleReassignment({ ...options, apiKey: DEMO_API_KEY });
-    await submissionOf(await sendTemplate(demo({ range: RANGE, name: 'CUST-A' }), DEMO_API_KEY));
+    await stack.processed(await sendTemplate(demo({ range: RANGE, name: 'CUST-A' }), DEMO_API_KEY));
     [ids.overlap, rows.overlap] = await refused(
       await sendTemplate(demo({ range: RANGE, name: 'CUST-B' }), DEMO_API_KEY),
       'E_OVERLAP',
@@ -74,9 +61,9 @@ describe('triage: decisions in their own tab, superseded refusals closed (Postgr
       'E_OVERLAP',
     );
     // A removal approved about the range does not make the refused registration moot...
-    await submissionOf(await sendTemplate(demo({ range: RANGE, action: 'R' }), DEMO_API_KEY));
+    await stack.processed(await sendTemplate(demo({ range: RANGE, action: 'R' }), DEMO_API_KEY));
     // ...the registration approved at last does.
-    ids.approval = await submissionOf(
+    ids.approval = await stack.processed(
       await sendTemplate(demo({ range: RANGE, name: 'CUST-B' }), DEMO_API_KEY),
     );
     const [ticket] = await stack.db

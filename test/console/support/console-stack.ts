@@ -32,6 +32,8 @@ export interface ConsoleStack {
     text: string;
     attachments?: { filename: string; content: string; contentTransferEncoding?: 'base64' }[];
   }): Promise<string>;
+  /** Waits until the worker has processed the message with this Message-ID; its submission id. */
+  processed(messageId: string): Promise<string>;
   /** Waits until the worker has filed a rejection for the message with this Message-ID. */
   rejectionFor(messageId: string): Promise<{ submissionId: string; rejectionId: number; reasonCode: string }>;
   stop(): Promise<void>;
@@ -90,6 +92,18 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     send: async (message) => {
       const info = await smtp.sendMail({ ...message, to: 'hostmaster@rir.example' });
       return info.messageId.replace(/^<|>$/g, '');
+    },
+    processed: async (messageId) => {
+      const s = tables.submissions;
+      for (let i = 0; i < 600; i++) {
+        const [row] = await db
+          .select({ id: s.id, state: s.state })
+          .from(s)
+          .where(inArray(s.messageId, [messageId, `<${messageId}>`]));
+        if (row?.state === 'done') return row.id;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`${messageId} was not processed within 60 s`);
     },
     rejectionFor: async (messageId) => {
       const r = tables.rejections;

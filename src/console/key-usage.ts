@@ -5,8 +5,9 @@
  * a message identified by its sender's address alone counts under the account without a key).
  * A key is shown by its last group only (`API-****-****-****-0001`), as everywhere in the console.
  */
-import { asc, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, count, gt, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
 import { type Database, queryRows, tables } from '../db/index.ts';
+import { escapeLike } from './rejection-queue.ts';
 
 /** How far back the counts reach. */
 export const USAGE_DAYS = 30;
@@ -62,6 +63,15 @@ type CountRow = {
   last_at: Date | string | null;
 };
 
+type KeyRow = {
+  id: number;
+  account_id: number;
+  display: string;
+  created_at: Date | string;
+  revoked_at: Date | string | null;
+  last_at: Date | string | null;
+};
+
 function countsOf(row: CountRow | undefined): UsageCounts {
   if (!row) return NONE;
   return {
@@ -79,14 +89,91 @@ function dateOf(value: Date | string | null | undefined): Date | null {
   return value instanceof Date ? value : new Date(value);
 }
 
-export async function loadKeyUsage(db: Database, now: Date = new Date()): Promise<AccountUsage[]> {
+/** Accounts shown on one page of `/accounts`. */
+export const ACCOUNTS_PER_PAGE = 50;
+
+export interface UsageQuery {
+  /** Part of an account's name or of one of its addresses (any case). */
+  readonly search?: string;
+  /** The last account name of the previous page: this page starts after it. */
+  readonly after?: string;
+  readonly limit?: number;
+}
+
+export interface UsagePage {
+  readonly accounts: readonly AccountUsage[];
+  /** How many accounts match the search, on every page. */
+  readonly matching: number;
+  /** The cursor of the next page, when there is one. */
+  readonly next?: string;
+}
+
+/**
+ * One page of accounts, by name. Every count is asked for the page's accounts only, through the
+ * submissions' per-account and per-key indexes: a registry with thousands of accounts and a
+ * billing system's thousands of messages a night pays for the fifty rows it shows.
+ */
+export async function loadKeyUsage(
+  db: Database,
+  query: UsageQuery = {},
+  now: Date = new Date(),
+): Promise<UsagePage> {
+  const a = tables.accounts;
+  const ae = tables.accountEmails;
+  const limit = query.limit ?? ACCOUNTS_PER_PAGE;
+  const search = query.search?.trim();
+  const matches = search
+    ? or(
+        ilike(a.name, `%${escapeLike(search)}%`),
+        sql`EXISTS (SELECT 1 FROM ${ae} WHERE ${ae.accountId} = ${a.id} AND ${ae.email} ILIKE ${`%${escapeLike(search)}%`})`,
+      )
+    : undefined;
+  const [page, [total]] = await Promise.all([
+    db
+      .select()
+      .from(a)
+      .where(and(matches, query.after === undefined ? undefined : gt(a.name, query.after)))
+      .orderBy(asc(a.name))
+      .limit(limit + 1),
+    db.select({ n: count() }).from(a).where(matches),
+  ]);
+  const accounts = page.slice(0, limit);
+  const next = page.length > limit ? accounts.at(-1)?.name : undefined;
+  const usage = await usageOf(db, accounts, now);
+  return { accounts: usage, matching: total?.n ?? 0, ...(next === undefined ? {} : { next }) };
+}
+
+async function usageOf(
+  db: Database,
+  accounts: readonly (typeof tables.accounts.$inferSelect)[],
+  now: Date,
+): Promise<AccountUsage[]> {
+  if (accounts.length === 0) return [];
+  const ids = accounts.map((account) => account.id);
   const s = tables.submissions;
   const st = tables.submissionTemplates;
   const since = new Date(now.getTime() - USAGE_DAYS * 24 * 60 * 60 * 1000);
-  const [accounts, emails, keys, counts, lastUse] = await Promise.all([
-    db.select().from(tables.accounts).orderBy(asc(tables.accounts.name)),
-    db.select().from(tables.accountEmails).orderBy(asc(tables.accountEmails.email)),
-    db.select().from(tables.apiKeys).orderBy(asc(tables.apiKeys.id)),
+  const idList = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  const [emails, keys, counts, lastWithoutKey] = await Promise.all([
+    db
+      .select()
+      .from(tables.accountEmails)
+      .where(inArray(tables.accountEmails.accountId, ids))
+      .orderBy(asc(tables.accountEmails.email)),
+    // Each key with when it was last used, however long ago (the per-key index, newest first).
+    // Written out with table aliases: drizzle leaves a selection's columns unqualified, and an
+    // unqualified "id" inside the subquery would be the submission's.
+    queryRows<KeyRow>(
+      db,
+      sql`SELECT k.id, k.account_id, k.display, k.created_at, k.revoked_at,
+            (SELECT max(u.received_at) FROM ${s} u WHERE u.api_key_id = k.id) AS last_at
+          FROM ${tables.apiKeys} k
+          WHERE k.account_id IN (${idList})
+          ORDER BY k.id`,
+    ),
     // Per message first (its templates counted by outcome), then per account and key.
     queryRows<CountRow>(
       db,
@@ -103,39 +190,36 @@ export async function loadKeyUsage(db: Database, now: Date = new Date()): Promis
                   (SELECT count(*) FROM ${st} WHERE ${st.submissionId} = ${s.id} AND ${st.outcome} = 'rejected') AS rejected,
                   (SELECT count(*) FROM ${st} WHERE ${st.submissionId} = ${s.id} AND ${st.outcome} = 'pending_review') AS pending_review
                 FROM ${s}
-                WHERE ${s.accountId} IS NOT NULL AND ${s.receivedAt} >= ${since.toISOString()}::timestamptz) m
+                WHERE ${s.accountId} IN (${idList}) AND ${s.receivedAt} >= ${since.toISOString()}::timestamptz) m
           GROUP BY m.account_id, m.api_key_id`,
     ),
-    // When each key (and each account without one) was last used, however long ago.
+    // When each account last sent mail identified by its address alone.
     db
-      .select({
-        accountId: s.accountId,
-        apiKeyId: s.apiKeyId,
-        lastAt: sql<Date | string>`max(${s.receivedAt})`,
-      })
+      .select({ accountId: s.accountId, lastAt: sql<Date | string>`max(${s.receivedAt})` })
       .from(s)
-      .where(isNotNull(s.accountId))
-      .groupBy(s.accountId, s.apiKeyId),
+      .where(and(inArray(s.accountId, ids), isNull(s.apiKeyId)))
+      .groupBy(s.accountId),
   ]);
   return accounts.map((account) => {
     const mine = counts.filter((c) => Number(c.account_id) === account.id);
-    const last = lastUse.filter((l) => l.accountId === account.id);
     return {
       accountId: account.id,
       name: account.name,
       emails: emails.filter((e) => e.accountId === account.id).map((e) => e.email),
       keys: keys
-        .filter((k) => k.accountId === account.id)
-        .map((k) => ({
-          keyId: k.id,
-          shown: keyShownAs(k.display),
-          createdAt: k.createdAt,
-          revokedAt: k.revokedAt,
-          lastUsedAt: dateOf(last.find((l) => l.apiKeyId === k.id)?.lastAt),
-          counts: countsOf(mine.find((c) => c.api_key_id !== null && Number(c.api_key_id) === k.id)),
+        .filter((key) => Number(key.account_id) === account.id)
+        .map((key) => ({
+          keyId: Number(key.id),
+          shown: keyShownAs(key.display),
+          createdAt: dateOf(key.created_at) ?? new Date(0),
+          revokedAt: dateOf(key.revoked_at),
+          lastUsedAt: dateOf(key.last_at),
+          counts: countsOf(
+            mine.find((c) => c.api_key_id !== null && Number(c.api_key_id) === Number(key.id)),
+          ),
         })),
       withoutKey: countsOf(mine.find((c) => c.api_key_id === null)),
-      lastWithoutKeyAt: dateOf(last.find((l) => l.apiKeyId === null)?.lastAt),
+      lastWithoutKeyAt: dateOf(lastWithoutKey.find((l) => l.accountId === account.id)?.lastAt),
     };
   });
 }

@@ -170,7 +170,8 @@ function foundAsShown(
   );
 }
 
-function escapeLike(text: string): string {
+/** A text matched literally inside a LIKE pattern. */
+export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 

@@ -84,4 +84,41 @@ describe('usage per account and API key (PostgreSQL)', () => {
     expect(page.body).not.toContain('DE70');
     expect(page.body).not.toContain(DEMO_API_KEY);
   });
+
+  it('pages a registry of many accounts fifty at a time, by name, and finds one by part of its name or address', async () => {
+    const many = Array.from({ length: 120 }, (_, i) => `zz-paging-${String(i).padStart(3, '0')}`);
+    const rows = await stack.db
+      .insert(tables.accounts)
+      .values(many.map((name) => ({ name })))
+      .returning();
+    await stack.db
+      .insert(tables.accountEmails)
+      .values(rows.map((r, i) => ({ accountId: r.id, email: `billing_${i}@isp-${i}.example` })));
+    const names = (html: string) =>
+      [...html.matchAll(/scope="rowgroup">(zz-paging-\d+)</g)].map((m) => m[1]!);
+
+    const shown: string[] = [];
+    let link: string | undefined = '/accounts?q=zz-paging';
+    let pages = 0;
+    while (link) {
+      const page = await get(link);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('120 accounts matching');
+      shown.push(...names(page.body));
+      link = /<a href="([^"]+)" rel="next">/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
+      pages += 1;
+    }
+    expect(pages).toBe(3);
+    expect(shown).toEqual(many);
+
+    // An address's part (with LIKE's own characters taken literally), in any case.
+    const found = await get('/accounts?q=BILLING_7%40ISP-7.');
+    expect(names(found.body)).toEqual(['zz-paging-007']);
+    expect(found.body).toContain('1 account matching');
+    expect(names((await get('/accounts?q=billing%25')).body)).toEqual([]);
+    // The first page without a search still starts with the seeded accounts, counted.
+    const first = await get('/accounts');
+    expect(first.body).toMatch(/\d+ accounts</);
+    expect(first.body).toContain(`id="key-${demoKeyId}"`);
+  });
 });

@@ -87,11 +87,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const database = options.database ?? (await openDatabase(config.database));
     if (!options.database) stops.push(() => database.close());
     if (!options.database && database.kind === 'pglite') {
-      // This process owns the embedded database: `seed`, `demo` and `staff` come here meanwhile.
+      // This process owns the embedded database: `seed`, `demo`, `staff` and `validation run`
+      // come here meanwhile.
       // A convenience, not a duty: without it (DATA_DIR/control a link, or too long a path for a
       // socket) they refuse the locked database as before, and the daemon runs.
       const socketPath = commandSocketPath(config);
-      const socket = await serveCommandSocket({ db: database.db, socketPath, logger }).catch(
+      const socket = await serveCommandSocket({ db: database.db, config, socketPath, logger }).catch(
         (error: unknown) => {
           logger.warn(
             { err: error, socketPath },

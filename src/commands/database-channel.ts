@@ -1,6 +1,6 @@
 /**
  * The embedded database (PGlite) has one owner, the process holding its lock: while a daemon
- * runs, `seed`, `demo` and `staff` cannot open it. So the daemon that owns it takes their work
+ * runs, `seed`, `demo`, `staff` and `validation run` cannot open it. So the daemon that owns it takes their work
  * (database-operations.ts) on a unix socket of its own, DATA_DIR/control/commands.sock: HTTP,
  * `POST /operations/<name>` with a JSON body, a Result as JSON in answer. The socket lies in a
  * directory only the daemon's user may enter, so the file permissions are the authentication,
@@ -12,10 +12,19 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from '../config/index.ts';
 import { type Database, openDatabase } from '../db/index.ts';
-import { fail, type Logger, type Problem, ProblemError, problem, type Result } from '../shared/index.ts';
+import {
+  fail,
+  type Logger,
+  type Problem,
+  ProblemError,
+  problem,
+  type Result,
+  silentLogger,
+} from '../shared/index.ts';
 import {
   DATABASE_OPERATIONS,
   isOperationName,
+  type OperationContext,
   type OperationInputs,
   type OperationName,
   type OperationOutputs,
@@ -45,6 +54,7 @@ export async function onDatabase<N extends OperationName>(
   config: Config,
   name: N,
   input: OperationInputs[N],
+  logger: Logger = silentLogger(),
 ): Promise<OperationAnswer<N>> {
   let handle: Awaited<ReturnType<typeof openDatabase>>;
   try {
@@ -58,7 +68,7 @@ export async function onDatabase<N extends OperationName>(
     };
   }
   try {
-    const result = await DATABASE_OPERATIONS[name](handle.db, input);
+    const result = await DATABASE_OPERATIONS[name]({ db: handle.db, config, logger }, input);
     return { result, where: handle.kind === 'pglite' ? 'the embedded database' : 'the PostgreSQL database' };
   } finally {
     await handle.close();
@@ -145,14 +155,15 @@ export interface CommandSocket {
  */
 export async function serveCommandSocket(options: {
   readonly db: Database;
+  readonly config: Config;
   readonly socketPath: string;
   readonly logger: Logger;
 }): Promise<CommandSocket> {
-  const { db, socketPath, logger } = options;
+  const { db, config, socketPath, logger } = options;
   privateDirectory(path.dirname(socketPath));
   removeStaleSocket(socketPath);
   const server = http.createServer((request, response) => {
-    answer(db, logger, request).then(
+    answer({ db, config, logger }, request).then(
       ({ status, body }) => {
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(JSON.stringify(body));
@@ -185,8 +196,7 @@ export async function serveCommandSocket(options: {
 }
 
 async function answer(
-  db: Database,
-  logger: Logger,
+  context: OperationContext,
   request: http.IncomingMessage,
 ): Promise<{ status: number; body: Result<unknown> }> {
   const name = /^\/operations\/([a-z-]+)$/.exec(request.url ?? '')?.[1] ?? '';
@@ -207,8 +217,8 @@ async function answer(
   } catch {
     return { status: 400, body: fail(problem('E_BAD_REQUEST', 'the request is not JSON')) };
   }
-  logger.info({ operation: name }, 'running a command for the command line');
-  return { status: 200, body: await DATABASE_OPERATIONS[name](db, input) };
+  context.logger.info({ operation: name }, 'running a command for the command line');
+  return { status: 200, body: await DATABASE_OPERATIONS[name](context, input) };
 }
 
 /** The body as text, or undefined once it passes the limit (the rest is read and dropped). */

@@ -1,13 +1,22 @@
 /**
- * What `seed`, `demo` and `staff` do to the database, as operations that take JSON and answer
+ * What `seed`, `demo`, `staff` and `validation run` do to the database, as operations that take JSON and answer
  * JSON: the command runs one on the database it opens itself, or, when a running daemon owns
  * the embedded database, asks the daemon to run it (database-channel.ts). Either way the same
  * code decides, and the command prints the same answer.
  */
+
+import type { Config } from '../config/index.ts';
 import { createStaffUser, listStaffAccounts, removeStaffAccount } from '../console/index.ts';
 import type { Database } from '../db/index.ts';
 import { type SeedSummary, seedRegistry, validateSeed } from '../registry/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
+import { fail, type Logger, ok, type Problem, problem, type Result } from '../shared/index.ts';
+
+/** Where an operation runs: the database, and the settings and log of the process running it. */
+export interface OperationContext {
+  readonly db: Database;
+  readonly config: Config;
+  readonly logger: Logger;
+}
 
 /** A staff account as it travels: times as ISO 8601 text. */
 export interface StaffAccountLine {
@@ -23,6 +32,16 @@ export interface OperationInputs {
   readonly 'staff-add': { readonly email: string; readonly password: string; readonly oneTime: boolean };
   readonly 'staff-list': Record<string, never>;
   readonly 'staff-remove': { readonly email: string };
+  /** The round's day as an ISO time. */
+  readonly 'validation-run': { readonly asOf: string };
+}
+
+/** A validation round's report as it travels (what `validation run` prints). */
+export interface ValidationRunLine {
+  readonly round: string;
+  readonly expired: readonly string[];
+  readonly mailed: readonly string[];
+  readonly alreadyMailed: number;
 }
 
 export interface OperationOutputs {
@@ -30,12 +49,13 @@ export interface OperationOutputs {
   readonly 'staff-add': { readonly email: string };
   readonly 'staff-list': readonly StaffAccountLine[];
   readonly 'staff-remove': { readonly email: string };
+  readonly 'validation-run': ValidationRunLine;
 }
 
 export type OperationName = keyof OperationInputs;
 
 type Operation<N extends OperationName> = (
-  db: Database,
+  context: OperationContext,
   input: unknown,
 ) => Promise<Result<OperationOutputs[N]>>;
 
@@ -49,7 +69,7 @@ function record(input: unknown): Record<string, unknown> {
     : {};
 }
 
-const seed: Operation<'seed'> = async (db, input) => {
+const seed: Operation<'seed'> = async ({ db }, input) => {
   const checked = validateSeed(record(input)['file']);
   if (!checked.ok) {
     const messages = checked.error.map((p: Problem) => p.message).join('; ');
@@ -58,7 +78,7 @@ const seed: Operation<'seed'> = async (db, input) => {
   return await seedRegistry(db, checked.value);
 };
 
-const staffAdd: Operation<'staff-add'> = async (db, input) => {
+const staffAdd: Operation<'staff-add'> = async ({ db }, input) => {
   const { email, password, oneTime } = record(input);
   if (typeof email !== 'string' || typeof password !== 'string' || typeof oneTime !== 'boolean') {
     return badInput('staff-add', 'needs email and password (text) and oneTime (true or false)');
@@ -67,7 +87,7 @@ const staffAdd: Operation<'staff-add'> = async (db, input) => {
   return created.ok ? ok({ email: created.value.email }) : created;
 };
 
-const staffList: Operation<'staff-list'> = async (db) =>
+const staffList: Operation<'staff-list'> = async ({ db }) =>
   ok(
     (await listStaffAccounts(db)).map((account) => ({
       email: account.email,
@@ -77,11 +97,30 @@ const staffList: Operation<'staff-list'> = async (db) =>
     })),
   );
 
-const staffRemove: Operation<'staff-remove'> = async (db, input) => {
+const staffRemove: Operation<'staff-remove'> = async ({ db }, input) => {
   const { email } = record(input);
   if (typeof email !== 'string') return badInput('staff-remove', 'needs email (text)');
   const removed = await removeStaffAccount(db, email);
   return removed.ok ? ok({ email: removed.value.email }) : removed;
+};
+
+/**
+ * One round of the annual POC validation as of a day. Run where the database is: the round
+ * writes its mail to the outbox, which the daemon (now, or at its next start) sends.
+ */
+const validationRun: Operation<'validation-run'> = async ({ db, config, logger }, input) => {
+  const { asOf } = record(input);
+  const day = typeof asOf === 'string' ? new Date(asOf) : undefined;
+  if (!day || Number.isNaN(day.getTime())) return badInput('validation-run', 'needs asOf (an ISO time)');
+  // Loaded here: the validation room brings BullMQ, which seed and staff do not need.
+  const { runValidationRound } = await import('../validation/index.ts');
+  const report = await runValidationRound({ db, config, logger }, day);
+  return ok({
+    round: report.round,
+    expired: [...report.expired],
+    mailed: [...report.mailed],
+    alreadyMailed: report.alreadyMailed,
+  });
 };
 
 export const DATABASE_OPERATIONS: { readonly [N in OperationName]: Operation<N> } = {
@@ -89,6 +128,7 @@ export const DATABASE_OPERATIONS: { readonly [N in OperationName]: Operation<N> 
   'staff-add': staffAdd,
   'staff-list': staffList,
   'staff-remove': staffRemove,
+  'validation-run': validationRun,
 };
 
 export function isOperationName(name: string): name is OperationName {

@@ -2,12 +2,13 @@
  * `hostmasterd validation run [--as-of DATE]`: one round of the annual POC validation now (the
  * worker role also runs one daily, VALIDATION_RUN_AT). `--as-of` runs it as of another day
  * (YYYY-MM-DD, or an ISO time): whom it finds due, and the 60 days it gives them, count from
- * there. Exit 0 done, 64 usage, 1 the database cannot be opened or the round failed (run it
- * again: it resumes without mailing anyone twice).
+ * there. On the embedded database while a daemon runs, the daemon runs the round (its command
+ * socket, database-channel.ts). Exit 0 done, 64 usage, 1 the database cannot be opened or the
+ * round failed (run it again: it resumes without mailing anyone twice).
  */
-import { openDatabase } from '../db/index.ts';
 import { createLogger, formatProblem, ProblemError } from '../shared/index.ts';
-import { runValidationRound } from '../validation/index.ts';
+import { onDatabase } from './database-channel.ts';
+import type { ValidationRunLine } from './database-operations.ts';
 import type { CommandDeps } from './types.ts';
 
 const USAGE = 'Usage: hostmasterd validation run [--as-of YYYY-MM-DD]\n';
@@ -34,35 +35,36 @@ export async function validationCommand(
     deps.stderr.write(`hostmasterd validation: --as-of "${deps.asOf}" is not a date (YYYY-MM-DD)\n${USAGE}`);
     return 64;
   }
-  let handle: Awaited<ReturnType<typeof openDatabase>>;
+  const logger = createLogger({ level: 'warn', destination: deps.stderr });
+  let report: ValidationRunLine;
   try {
-    handle = await openDatabase(deps.config.database);
+    const { result } = await onDatabase(deps.config, 'validation-run', { asOf: asOf.toISOString() }, logger);
+    if (!result.ok) {
+      const resume = result.error.code === 'E_INTERNAL' ? '; run it again to resume' : '';
+      deps.stderr.write(`hostmasterd validation: ${formatProblem(result.error)}${resume}\n`);
+      return 1;
+    }
+    report = result.value;
   } catch (error) {
-    const message = error instanceof ProblemError ? formatProblem(error.problem) : (error as Error).message;
-    deps.stderr.write(`hostmasterd validation: ${message}\n`);
+    if (error instanceof ProblemError) {
+      deps.stderr.write(`hostmasterd validation: ${formatProblem(error.problem)}\n`);
+    } else {
+      deps.stderr.write(
+        `hostmasterd validation: the round stopped: ${(error as Error).message}; run it again to resume\n`,
+      );
+    }
     return 1;
   }
-  try {
-    const logger = createLogger({ level: 'warn', destination: deps.stderr });
-    const report = await runValidationRound({ db: handle.db, config: deps.config, logger }, asOf);
-    deps.stdout.write(
-      [
-        `Validation round ${report.round} (as of ${asOf.toISOString()}):`,
-        `  made invalid (no answer within 60 days): ${report.expired.length}${list(report.expired)}`,
-        `  mailed now: ${report.mailed.length}${list(report.mailed)}`,
-        `  already mailed in this round: ${report.alreadyMailed}`,
-        '',
-      ].join('\n'),
-    );
-    return 0;
-  } catch (error) {
-    deps.stderr.write(
-      `hostmasterd validation: the round stopped: ${(error as Error).message}; run it again to resume\n`,
-    );
-    return 1;
-  } finally {
-    await handle.close();
-  }
+  deps.stdout.write(
+    [
+      `Validation round ${report.round} (as of ${asOf.toISOString()}):`,
+      `  made invalid (no answer within 60 days): ${report.expired.length}${list(report.expired)}`,
+      `  mailed now: ${report.mailed.length}${list(report.mailed)}`,
+      `  already mailed in this round: ${report.alreadyMailed}`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
 }
 
 function list(handles: readonly string[]): string {

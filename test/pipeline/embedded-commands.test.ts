@@ -1,6 +1,6 @@
 /**
- * On the embedded defaults the daemon owns PGlite, and `demo`, `seed` and `staff` work while it
- * runs, as the README's first steps run them: the daemon does their work, asked on its command
+ * On the embedded defaults the daemon owns PGlite, and `demo`, `seed`, `staff` and `validation
+ * run` work while it runs, as the README's first steps run them: the daemon does their work, asked on its command
  * socket under DATA_DIR/control, which only its own user can reach. What the commands load is
  * what the running daemon then uses (the demo key is answered, the staff account signs in).
  * Everything else still refuses the locked database.
@@ -39,7 +39,7 @@ async function connectsAs(uid: number, socketPath: string): Promise<string> {
   return out.trim();
 }
 
-describe('seed, demo and staff against a running daemon on embedded defaults', () => {
+describe('seed, demo, staff and validation run against a running daemon on embedded defaults', () => {
   let env: Record<string, string>;
   let daemon: DaemonProcess | undefined;
 
@@ -126,6 +126,17 @@ describe('seed, demo and staff against a running daemon on embedded defaults', (
     const parsed = await parseReply(reply!);
     if (!parsed.ok) throw new Error(parsed.error.message);
     expect(parsed.value.blocks[0]?.status).toBe('APPROVED');
+
+    // A validation round a year on, run by the daemon: its mail leaves through the daemon's outbox.
+    const day = new Date(Date.now() + 366 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+    const round = await runCommand(['validation', 'run', '--as-of', day], env, undefined, 60_000);
+    expect(round.code, round.stderr).toBe(0);
+    expect(round.stdout).toContain(`Validation round ${day}`);
+    expect(round.stdout).toMatch(/mailed now: \d+ \(.*DEMO1-ARIN/);
+    const sent = await outboxFiles(path.join(env['DATA_DIR']!, 'outbox'), 2, 120_000);
+    expect(sent.some((mail) => /^Validation-Token: VT-/m.test(mail))).toBe(true);
+    const rerun = await runCommand(['validation', 'run', '--as-of', day], env, undefined, 60_000);
+    expect(rerun.stdout).toContain('mailed now: 0');
 
     // The rest keeps the lock: a second owner would corrupt PGlite.
     const migrate = await runCommand(['migrate'], env);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { processEnv, REPO, runCommand } from '../pipeline/support/processes.ts';
+import { embeddedEnv, REPO, runCommand } from '../pipeline/support/processes.ts';
 
 async function underTerminal(command: string, env: Record<string, string>): Promise<string> {
   const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: REPO, env, stdio: 'pipe' });
@@ -29,8 +29,7 @@ describe('log lines of hostmasterd start', () => {
     const port = String((taken.address() as net.AddressInfo).port);
     try {
       // Embedded Redis: its start line is the one that had `pid` twice.
-      const env = await processEnv({ LOG_LEVEL: 'info', CONSOLE_PORT: port });
-      for (const name of ['DATABASE_URL', 'REDIS_URL', 'REPLY_SMTP_URL']) delete env[name];
+      const env = await embeddedEnv({ LOG_LEVEL: 'info', CONSOLE_PORT: port });
       const terminal = await underTerminal(`${path.join(REPO, 'bin', 'hostmasterd')} start`, env);
       expect(terminal).toMatch(
         /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO {2}embedded redis-server started socketPath=\S+ redisPid=\d+$/m,

@@ -9,16 +9,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { type ParsedReply, parseReply } from '../support/reply-reader.ts';
-import {
-  type DaemonProcess,
-  outboxFiles,
-  processEnv,
-  runCommand,
-  startDaemonProcess,
-} from './support/processes.ts';
+import { useEmbeddedDaemon } from './support/embedded-suite.ts';
+import { outboxFiles, runCommand, startDaemonProcess } from './support/processes.ts';
 
 const fixture = (name: string) =>
   fs.readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url), 'utf8');
@@ -53,22 +48,13 @@ async function replies(dir: string, count: number): Promise<ParsedReply[]> {
 }
 
 describe('bounded reading on the embedded defaults (every role in one process)', () => {
-  let env: Record<string, string>;
-  let daemon: DaemonProcess | undefined;
-
-  beforeAll(async () => {
-    env = await processEnv({});
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'REPLY_SMTP_URL']) delete env[name];
-  });
-  afterAll(async () => {
-    await daemon?.stop();
-    if (env) fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
-  });
+  const suite = useEmbeddedDaemon();
+  const env = suite.env;
 
   it('answers deep HTML and 124,000 problems with clear errors, and a keyed message beside them normally', async () => {
     const demo = await runCommand(['demo'], env, undefined, 60_000);
     expect(demo.code, demo.stderr).toBe(0);
-    daemon = await startDaemonProcess([], env, 60_000);
+    suite.daemon = await startDaemonProcess([], env, 60_000);
 
     // Health is asked all along; every check must be answered.
     const health = `http://127.0.0.1:${env['CONSOLE_PORT']}/healthz`;
@@ -110,7 +96,7 @@ describe('bounded reading on the embedded defaults (every role in one process)',
     const bySubject = new Map(answered.map((r) => [r.headers?.subject ?? '', r]));
 
     const html = [...bySubject.entries()].find(([s]) => s.startsWith('Re: deep html'))?.[1];
-    expect(html?.refusal?.code, daemon.output()).toBe('E_HTML_TOO_COMPLEX');
+    expect(html?.refusal?.code, suite.daemon.output()).toBe('E_HTML_TOO_COMPLEX');
     expect(html?.refusal?.message).toContain('nested more than 256 deep');
 
     const many = [...bySubject.entries()].find(([s]) => s.startsWith('Re: many problems'))?.[1];

@@ -10,18 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { signIn } from '../console/support/sign-in.ts';
 import { parseReply } from '../support/reply-reader.ts';
-import {
-  type DaemonProcess,
-  outboxFiles,
-  processEnv,
-  REPO,
-  runCommand,
-  startDaemonProcess,
-} from './support/processes.ts';
+import { useEmbeddedDaemon } from './support/embedded-suite.ts';
+import { embeddedEnv, outboxFiles, REPO, runCommand, startDaemonProcess } from './support/processes.ts';
 
 const NOBODY = 65_534;
 
@@ -40,20 +34,11 @@ async function connectsAs(uid: number, socketPath: string): Promise<string> {
 }
 
 describe('seed, demo, staff and validation run against a running daemon on embedded defaults', () => {
-  let env: Record<string, string>;
-  let daemon: DaemonProcess | undefined;
-
-  beforeAll(async () => {
-    env = await processEnv({});
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'REPLY_SMTP_URL']) delete env[name];
-  });
-  afterAll(async () => {
-    await daemon?.stop();
-    if (env) fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
-  });
+  const suite = useEmbeddedDaemon();
+  const env = suite.env;
 
   it('loads the demo registry, a seed file and staff accounts into the running daemon, which uses them at once', async () => {
-    daemon = await startDaemonProcess([], env, 60_000);
+    suite.daemon = await startDaemonProcess([], env, 60_000);
 
     const demo = await runCommand(['demo'], env, undefined, 60_000);
     expect(demo.code, demo.stderr).toBe(0);
@@ -145,15 +130,15 @@ describe('seed, demo, staff and validation run against a running daemon on embed
   }, 300_000); // each step waits on its process or file; a busy machine may take minutes
 
   it("keeps the command socket the daemon's user's alone: another user cannot connect", async () => {
-    daemon ??= await startDaemonProcess([], env, 60_000);
+    suite.daemon ??= await startDaemonProcess([], env, 60_000);
     const socketPath = path.join(env['DATA_DIR']!, 'control', 'commands.sock');
     expect(fs.statSync(path.dirname(socketPath)).mode & 0o777).toBe(0o700);
     expect(fs.statSync(socketPath).mode & 0o777).toBe(0o600);
     if (process.getuid?.() === 0) expect(await connectsAs(NOBODY, socketPath)).toBe('EACCES');
 
-    const exit = await daemon.stop();
-    expect(exit, daemon.output()).toBe(0);
-    daemon = undefined;
+    const exit = await suite.daemon.stop();
+    expect(exit, suite.daemon.output()).toBe(0);
+    suite.daemon = undefined;
     expect(fs.existsSync(socketPath)).toBe(false);
     // With the daemon gone the commands open the database themselves, as before.
     const listed = await runCommand(['staff', 'list'], env, undefined, 60_000);
@@ -161,8 +146,7 @@ describe('seed, demo, staff and validation run against a running daemon on embed
   }, 180_000);
 
   it('opens no command socket where it cannot keep it private, and runs anyway: the commands refuse as before', async () => {
-    const linked = await processEnv({});
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'REPLY_SMTP_URL']) delete linked[name];
+    const linked = await embeddedEnv();
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-elsewhere-'));
     fs.symlinkSync(elsewhere, path.join(linked['DATA_DIR']!, 'control'));
     const other = await startDaemonProcess([], linked, 60_000);

@@ -9,38 +9,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { whois, whoisValues } from '../public/support/clients.ts';
 import { parseReply } from '../support/reply-reader.ts';
-import {
-  type DaemonProcess,
-  outboxFiles,
-  processEnv,
-  runCommand,
-  startDaemonProcess,
-  submissionId,
-} from './support/processes.ts';
+import { useEmbeddedDaemon } from './support/embedded-suite.ts';
+import { outboxFiles, runCommand, startDaemonProcess, submissionId } from './support/processes.ts';
 
 const fixture = (name: string) =>
   fs.readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url), 'utf8');
 
 describe('hostmasterd start on embedded defaults (the README example)', () => {
-  let env: Record<string, string>;
-  let daemon: DaemonProcess | undefined;
-
-  beforeAll(async () => {
-    // Nothing but a data directory and free ports: PGlite, redis-server and the outbox are embedded.
-    env = await processEnv({});
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'REPLY_SMTP_URL']) delete env[name];
-  });
-  afterAll(async () => {
-    await daemon?.stop();
-    if (env) fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
-  });
+  const suite = useEmbeddedDaemon();
+  const env = suite.env;
 
   it('answers the example mail with a reply file holding its ticket, and stops on SIGTERM', async () => {
-    daemon = await startDaemonProcess([], env, 60_000);
+    suite.daemon = await startDaemonProcess([], env, 60_000);
     // In a second terminal, with the daemon running (it loads the registry for the command).
     const demo = await runCommand(['demo'], env, undefined, 60_000);
     expect(demo.code, demo.stderr).toBe(0);
@@ -118,9 +102,9 @@ describe('hostmasterd start on embedded defaults (the README example)', () => {
       expect(reply!.blocks[0]!.ticket).toMatch(/^\d{8}-X\d{7}$/);
     }
 
-    const exit = await daemon.stop();
-    expect(exit, daemon.output()).toBe(0);
-    daemon = undefined;
+    const exit = await suite.daemon.stop();
+    expect(exit, suite.daemon.output()).toBe(0);
+    suite.daemon = undefined;
     // The private redis-server went with it.
     expect(fs.existsSync(path.join(env['DATA_DIR']!, 'redis', 'redis.sock'))).toBe(false);
   }, 240_000); // its steps wait on events with limits of their own; the whole may take minutes on a busy CI machine

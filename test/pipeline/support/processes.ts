@@ -36,6 +36,16 @@ export async function processEnv(env: Record<string, string>): Promise<Record<st
   };
 }
 
+/**
+ * Environment for a hostmasterd process on the embedded defaults, as a newcomer runs it: a data
+ * directory and free ports only (PGlite, redis-server and the outbox directory are its own).
+ */
+export async function embeddedEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const env = await processEnv(extra);
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'REPLY_SMTP_URL']) delete env[name];
+  return env;
+}
+
 /** Runs a short command (`submit`, `migrate`, `demo`) to its end. */
 export async function runCommand(
   args: readonly string[],

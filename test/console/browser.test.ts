@@ -16,14 +16,14 @@ import { createStaffUser } from '../../src/console/index.ts';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
 import { parseReply } from '../support/reply-reader.ts';
-import { ARTIFACTS, launchBrowser, type TestBrowser } from './support/browser.ts';
+import { ARTIFACTS, launchBrowser, signInOnPage, type TestBrowser } from './support/browser.ts';
 import {
   type ConsoleStack,
   STAFF_EMAIL,
   STAFF_PASSWORD,
   startConsoleStack,
 } from './support/console-stack.ts';
-import { simpleTemplate } from './support/rows.ts';
+import { insertDemoBigAllocation, simpleTemplate } from './support/rows.ts';
 
 interface Filed {
   readonly submissionId: string;
@@ -89,14 +89,6 @@ async function waitFor(check: () => Promise<boolean>, ms = 15_000): Promise<void
   }
 }
 
-async function signIn(p: Page, email: string, password: string): Promise<void> {
-  await p.fill('input[name=email]', email);
-  await p.fill('input[name=password]', password);
-  // The next step reads the URL and the flash: only once the page the form led to has loaded
-  // (on a busy machine a click's navigation can still be under way when it returns).
-  await Promise.all([p.waitForEvent('load'), p.click('button:has-text("Sign in")')]);
-}
-
 async function act(
   p: Page,
   rejectionId: number,
@@ -123,10 +115,10 @@ describe('the staff console in a browser', () => {
 
   it('refuses a wrong password with a sentence, and signs in with the right one', async () => {
     await page.goto(`${stack.baseUrl}/rejections?reason=E_NO_PARENT_NET`);
-    await signIn(page, STAFF_EMAIL, 'not the password');
+    await signInOnPage(page, STAFF_EMAIL, 'not the password');
     expect(await page.textContent('.flash.error')).toContain('do not match');
     expect(new URL(page.url()).pathname).toBe('/login');
-    await signIn(page, STAFF_EMAIL, STAFF_PASSWORD);
+    await signInOnPage(page, STAFF_EMAIL, STAFF_PASSWORD);
     expect(new URL(page.url()).pathname).toBe('/rejections');
     expect(await page.textContent('header')).toContain(STAFF_EMAIL);
     const cookie = (await browser.context.cookies()).find((c) => c.name === 'hm_session');
@@ -247,16 +239,7 @@ describe('the staff console in a browser', () => {
   });
 
   it('ends work held for review in an answer: no dismissal, a rejection with a reason the sender can parse', async () => {
-    await stack.db.insert(tables.nets).values({
-      handle: 'NET-100-66-0-0-1',
-      name: 'DEMO-ISP-BIG',
-      version: 4,
-      startAddress: 0x64420000n,
-      endAddress: 0x6442ffffn,
-      cidrs: ['100.66.0.0/16'],
-      type: 'direct_allocation',
-      orgHandle: 'DEMOISP-1',
-    });
+    await insertDemoBigAllocation(stack.db);
     const held = await swip(stack, '100.66.16.0/20', 'BIG-CUSTOMER');
     expect(held.reasonCode).toBe('E_STAFF_REVIEW');
     await page.goto(`${stack.baseUrl}/submissions/${held.submissionId}`);
@@ -429,7 +412,7 @@ describe('the staff console in a browser', () => {
     try {
       const p = await other.context.newPage();
       await p.goto(`${stack.baseUrl}/login`);
-      await signIn(p, 'carol@registry.example', 'temp-one-time-1');
+      await signInOnPage(p, 'carol@registry.example', 'temp-one-time-1');
       expect(new URL(p.url()).pathname).toBe('/password');
       await p.goto(`${stack.baseUrl}/rejections`);
       expect(new URL(p.url()).pathname).toBe('/password');
@@ -448,8 +431,8 @@ describe('the staff console in a browser', () => {
     const p = await browser.context.newPage();
     await p.context().clearCookies();
     await p.goto(`${stack.baseUrl}/login`);
-    for (let i = 0; i < 7; i++) await signIn(p, STAFF_EMAIL, `wrong ${i}`);
-    await signIn(p, STAFF_EMAIL, STAFF_PASSWORD);
+    for (let i = 0; i < 7; i++) await signInOnPage(p, STAFF_EMAIL, `wrong ${i}`);
+    await signInOnPage(p, STAFF_EMAIL, STAFF_PASSWORD);
     expect(new URL(p.url()).pathname).toBe('/login');
     const refusal = (await p.textContent('.flash.error')) ?? '';
     expect(refusal).toMatch(
@@ -461,7 +444,7 @@ describe('the staff console in a browser', () => {
       expect(tries).toBeLessThan(10);
       const seconds = Number(/wait (\d+) s/.exec((await p.textContent('.flash.error')) ?? '')?.[1] ?? 1);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 200));
-      await signIn(p, STAFF_EMAIL, STAFF_PASSWORD);
+      await signInOnPage(p, STAFF_EMAIL, STAFF_PASSWORD);
     }
     expect(new URL(p.url()).pathname).toBe('/rejections');
     await p.close();

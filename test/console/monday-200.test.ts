@@ -15,14 +15,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
 import { parseReply } from '../support/reply-reader.ts';
-import { ARTIFACTS, launchBrowser, type TestBrowser } from './support/browser.ts';
+import { ARTIFACTS, launchBrowser, signedInPage, type TestBrowser } from './support/browser.ts';
 import {
   type ConsoleStack,
   STAFF_EMAIL,
   STAFF_PASSWORD,
   startConsoleStack,
 } from './support/console-stack.ts';
-import { type SeededRejection, seedRejectedSubmission, simpleTemplate } from './support/rows.ts';
+import {
+  insertDemoBigAllocation,
+  type SeededRejection,
+  seedRejectedSubmission,
+  simpleTemplate,
+} from './support/rows.ts';
 
 /** The seeded pile's kinds: what a Monday's refusals look like. */
 const KINDS = [
@@ -60,16 +65,7 @@ async function swip(range: string, name: string): Promise<Filed> {
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startConsoleStack(), launchBrowser({ javaScript: true })]);
   // The demo ISP's large allocation, where a /20 is held for review.
-  await stack.db.insert(tables.nets).values({
-    handle: 'NET-100-66-0-0-1',
-    name: 'DEMO-ISP-BIG',
-    version: 4,
-    startAddress: 0x64420000n,
-    endAddress: 0x6442ffffn,
-    cidrs: ['100.66.0.0/16'],
-    type: 'direct_allocation',
-    orgHandle: 'DEMOISP-1',
-  });
+  await insertDemoBigAllocation(stack.db);
   [toEdit, toFail, held] = await Promise.all([
     swip('198.51.100.64/30', 'P2P-LINK'),
     swip('198.51.100.72/30', 'P2P-SPARE'),
@@ -86,13 +82,7 @@ beforeAll(async () => {
     });
     (batch ? weekly : assorted).push(seeded);
   }
-  page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 720 });
-  await page.goto(`${stack.baseUrl}/login`);
-  await page.fill('input[name=email]', STAFF_EMAIL);
-  await page.fill('input[name=password]', STAFF_PASSWORD);
-  await page.click('button:has-text("Sign in")');
-  await page.waitForURL(/\/rejections/, { timeout: 60_000 });
+  page = await signedInPage(browser, stack.baseUrl, STAFF_EMAIL, STAFF_PASSWORD);
 }, 240_000);
 
 afterAll(async () => {

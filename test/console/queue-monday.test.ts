@@ -8,7 +8,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
-import { launchBrowser, type TestBrowser } from './support/browser.ts';
+import { launchBrowser, signedInPage, type TestBrowser } from './support/browser.ts';
 import {
   type ConsoleStack,
   STAFF_EMAIL,
@@ -36,13 +36,7 @@ beforeAll(async () => {
     });
     (mine ? pile : others).push(seeded);
   }
-  page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 720 });
-  await page.goto(`${stack.baseUrl}/login`);
-  await page.fill('input[name=email]', STAFF_EMAIL);
-  await page.fill('input[name=password]', STAFF_PASSWORD);
-  await page.click('button:has-text("Sign in")');
-  await page.waitForURL(/\/rejections/, { timeout: 30_000 });
+  page = await signedInPage(browser, stack.baseUrl, STAFF_EMAIL, STAFF_PASSWORD);
 }, 180_000);
 
 afterAll(async () => {

@@ -16,7 +16,7 @@ import {
   startConsoleStack,
 } from './support/console-stack.ts';
 import { ConsoleClient } from './support/http-client.ts';
-import { simpleTemplate } from './support/rows.ts';
+import { insertDemoBigAllocation, simpleTemplate } from './support/rows.ts';
 import { pageText } from './support/sign-in.ts';
 
 let stack: ConsoleStack;
@@ -247,16 +247,7 @@ describe('undo of a staff action', () => {
   });
 
   it('puts work held for review back on hold, so it can still be rejected with a reason', async () => {
-    await stack.db.insert(tables.nets).values({
-      handle: 'NET-100-66-0-0-1',
-      name: 'DEMO-ISP-BIG',
-      version: 4,
-      startAddress: 0x64420000n,
-      endAddress: 0x6442ffffn,
-      cidrs: ['100.66.0.0/16'],
-      type: 'direct_allocation',
-      orgHandle: 'DEMOISP-1',
-    });
+    await insertDemoBigAllocation(stack.db);
     const held = await (
       await swip(simpleTemplate('100.66.16.0/20', 'BIG-CUSTOMER', DEMO_API_KEY), 'big')
     ).filed();

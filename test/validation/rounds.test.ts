@@ -74,6 +74,12 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     };
   }
 
+  /** The POC's row as the registry holds it now. */
+  async function pocRow(handle: string): Promise<typeof tables.pocs.$inferSelect | undefined> {
+    const [row] = await stack.database.db.select().from(tables.pocs).where(eq(tables.pocs.handle, handle));
+    return row;
+  }
+
   beforeAll(async () => {
     stack = await startStack({
       backend,
@@ -154,10 +160,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     const page = await fetch(`http://127.0.0.1:${stack.daemon.rdapPort}/validate/${demo.token}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<form method="post" action="VT-[A-Z2-7]{26}"><button type="submit">/);
-    const [row] = await stack.database.db
-      .select()
-      .from(tables.pocs)
-      .where(eq(tables.pocs.handle, 'DEMO1-ARIN'));
+    const row = await pocRow('DEMO1-ARIN');
     expect(row?.validationState).toBe('pending');
   }, 180_000);
 
@@ -168,10 +171,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     expect(answer).toMatchObject({ status: 'VALIDATED', handle: 'DEMO1-ARIN', submission: id });
     expect(mail.rcptTo).toEqual(['noc@demo-isp.example']);
     expect(mail.raw).toMatch(/^X-Hostmaster-Status: VALIDATED$/m);
-    const [row] = await stack.database.db
-      .select()
-      .from(tables.pocs)
-      .where(eq(tables.pocs.handle, 'DEMO1-ARIN'));
+    const row = await pocRow('DEMO1-ARIN');
     expect(row?.validationState).toBe('valid');
     expect(row?.validatedAt).not.toBeNull();
 
@@ -191,10 +191,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
       .from(tables.rejections)
       .where(eq(tables.rejections.submissionId, id));
     expect(rejections.map((r) => r.reasonCode)).toEqual(['E_VALIDATION_UNCLEAR']);
-    const [row] = await stack.database.db
-      .select()
-      .from(tables.pocs)
-      .where(eq(tables.pocs.handle, 'ROLEA1-ARIN'));
+    const row = await pocRow('ROLEA1-ARIN');
     expect(row?.validationState).toBe('pending');
   }, 120_000);
 
@@ -207,10 +204,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
       }),
     );
     await stack.processed(away, 60_000);
-    const [b] = await stack.database.db
-      .select()
-      .from(tables.pocs)
-      .where(eq(tables.pocs.handle, 'ROLEB1-ARIN'));
+    const b = await pocRow('ROLEB1-ARIN');
     expect(b?.validationState).toBe('pending');
 
     const roleC = mails.find((m) => m.handle === 'ROLEC1-ARIN')!;
@@ -222,10 +216,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
       { from: 'someone@elsewhere.example' },
     );
     await stack.processed(stranger, 60_000);
-    const [c] = await stack.database.db
-      .select()
-      .from(tables.pocs)
-      .where(eq(tables.pocs.handle, 'ROLEC1-ARIN'));
+    const c = await pocRow('ROLEC1-ARIN');
     expect(c?.validationState).toBe('valid');
     await new Promise((r) => setTimeout(r, 1_500));
     const mailed = stack.sink.accepted.filter((m) => m.raw.includes(stranger) || m.raw.includes(away));
@@ -248,10 +239,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     );
     await stack.processed(forgedAnswer, 60_000);
     await stack.processed(forgedReport, 60_000);
-    const [row] = await stack.database.db
-      .select()
-      .from(tables.pocs)
-      .where(eq(tables.pocs.handle, 'OTHER1-ARIN'));
+    const row = await pocRow('OTHER1-ARIN');
     expect(row?.validationState).toBe('pending');
     expect(row?.invalidEmails).toEqual([]);
   }, 120_000);
@@ -260,10 +248,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     const gone = (await validationMails(stack.sink)).find((m) => m.handle === 'GONE1-ARIN')!;
     const id = await stack.send(deliveryReport(gone, 'gone@demo-isp.example'), { from: '' });
     await stack.processed(id, 60_000);
-    const [row] = await stack.database.db
-      .select()
-      .from(tables.pocs)
-      .where(eq(tables.pocs.handle, 'GONE1-ARIN'));
+    const row = await pocRow('GONE1-ARIN');
     expect(row?.invalidEmails).toEqual(['gone@demo-isp.example']);
     // Its only address: the POC is invalid too, without waiting 60 days.
     expect(row?.validationState).toBe('invalid');
@@ -280,10 +265,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     expect(later.expired).toContain('OTHER1-ARIN');
     expect(later.expired).not.toContain('DEMO1-ARIN');
     expect(later.mailed).toEqual([]);
-    const [other] = await stack.database.db
-      .select()
-      .from(tables.pocs)
-      .where(eq(tables.pocs.handle, 'OTHER1-ARIN'));
+    const other = await pocRow('OTHER1-ARIN');
     expect(other?.validationState).toBe('invalid');
     expect(other?.invalidEmails).toEqual(['noc@other-isp.example']);
 
@@ -327,10 +309,7 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
       envelopeFrom: 'noc@other-isp.example',
     });
     expect(fixed.reply.parsed.blocks[0]?.status).toBe('APPROVED');
-    const [valid] = await stack.database.db
-      .select()
-      .from(tables.pocs)
-      .where(eq(tables.pocs.handle, 'OTHER1-ARIN'));
+    const valid = await pocRow('OTHER1-ARIN');
     expect(valid?.validationState).toBe('valid');
     expect(valid?.invalidEmails).toEqual([]);
     expect(await shownPoc('OTHER1-ARIN', 'OTHERISP-1', '203.0.113.5')).toEqual({

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(import.meta.dirname, '../../artifacts');
@@ -41,4 +41,26 @@ export async function launchBrowser(options: { javaScript?: boolean } = {}): Pro
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Fills the sign-in form and waits for the page it leads to (a click's navigation may still be under way when it returns). */
+export async function signInOnPage(page: Page, email: string, password: string): Promise<void> {
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForEvent('load'), page.click('button:has-text("Sign in")')]);
+}
+
+/** A new 1280x720 page (the screenshots' size), signed in as `email`, on the rejection queue. */
+export async function signedInPage(
+  browser: TestBrowser,
+  baseUrl: string,
+  email: string,
+  password: string,
+): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto(`${baseUrl}/login`);
+  await signInOnPage(page, email, password);
+  await page.waitForURL(/\/rejections/, { timeout: 60_000 });
+  return page;
 }

@@ -149,3 +149,20 @@ export async function storeRawSubmission(db: Database, raw: Buffer): Promise<str
   });
   return id;
 }
+
+/**
+ * The demo ISP's large allocation, 100.66.0.0/16 (NET-100-66-0-0-1): a /20 reassigned inside it
+ * is held for staff review by the placement rule, where the console's hold tests want one.
+ */
+export async function insertDemoBigAllocation(db: Database): Promise<void> {
+  await db.insert(tables.nets).values({
+    handle: 'NET-100-66-0-0-1',
+    name: 'DEMO-ISP-BIG',
+    version: 4,
+    startAddress: 0x64420000n,
+    endAddress: 0x6442ffffn,
+    cidrs: ['100.66.0.0/16'],
+    type: 'direct_allocation',
+    orgHandle: 'DEMOISP-1',
+  });
+}

@@ -2,9 +2,10 @@
  * The lookup layer of the public services: read-only queries on the registry's tables, each
  * answered from an index (test/public/indexes.test.ts reads their plans), and privacy applied
  * here, in the one place objects become their public views (views.ts): a private customer is
- * `Private Customer` without a street, a POC's e-mail address that is also a registry account's
- * is left out (such an address authorizes mail by its sender; publishing it would tell anyone
- * which From addresses are ours), and tax IDs, accounts, API keys and staff are never read.
+ * `Private Customer` without a street, a POC's e-mail address that is the address of an account
+ * holding that POC is left out (such an address authorizes mail by its sender; publishing it
+ * would tell anyone which From addresses are ours), and tax IDs, accounts, API keys and staff
+ * are never read.
  */
 import { and, asc, eq, inArray, like, or, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
@@ -34,7 +35,7 @@ import {
   ROLE_OF,
 } from './views.ts';
 
-const { orgs, pocs, customers, nets, orgPocs, netPocs, accountEmails } = tables;
+const { orgs, pocs, customers, nets, orgPocs, netPocs, accountEmails, accountPocs } = tables;
 
 /** The most a search answers; the answer says when there were more. */
 export const SEARCH_LIMIT = 50;
@@ -262,13 +263,24 @@ async function pocLinks<L extends { pocHandle: string; role: keyof typeof ROLE_O
 }
 
 /**
- * A POC row with its e-mail addresses as published: those that are also a registry account's
- * address left out, in the same statement (one probe of `account_emails_email_idx` per address).
+ * A POC row with its e-mail addresses as published: those that are the address of an account
+ * linked to this POC (one that holds it: `account_pocs`) left out, in the same statement. Only
+ * the POC's own accounts: hiding an address because ANY account has it would let an account
+ * holder write guesses into its own POC and read "hidden" as "this address authorizes some
+ * account's mail". Per address one probe of `account_pocs_poc_idx` and of account_emails'
+ * primary key (account, address). Drizzle writes the columns of a selection unqualified, so the
+ * tables are named and aliased here: a bare `account_id = account_id` would compare a column
+ * with itself and read the whole index.
  */
 const POC_SELECTION = {
   poc: pocs,
-  publicEmails: sql<string[]>`array(select address from unnest(${pocs.emails}) as address
-    where not exists (select 1 from ${accountEmails} where ${accountEmails.email} = lower(address)))`,
+  publicEmails: sql<
+    string[]
+  >`array(select address from unnest(${pocs}.${sql.identifier(pocs.emails.name)}) as address
+    where not exists (select 1 from ${accountPocs} as linked
+      join ${accountEmails} as held on held.${sql.identifier(accountEmails.accountId.name)} = linked.${sql.identifier(accountPocs.accountId.name)}
+      where linked.${sql.identifier(accountPocs.pocHandle.name)} = ${pocs}.${sql.identifier(pocs.handle.name)}
+        and held.${sql.identifier(accountEmails.email.name)} = lower(address)))`,
 };
 
 interface PocRow {

@@ -58,8 +58,9 @@ describe('public lookups on PostgreSQL', () => {
       const seeded = await seedRegistry(database.db, doc.value);
       if (!seeded.ok) throw new Error(seeded.error.message);
     }
-    // Bulk: orgs, person POCs linked to them, customers (a third private), accounts, and per org
-    // a /28 of 10.0.0.0/8 as a direct allocation with a simple reassignment inside it.
+    // Bulk: orgs, person POCs linked to them, customers (a third private), accounts holding the
+    // POCs (one of each POC's addresses its account's), and per org a /28 of 10.0.0.0/8 as a
+    // direct allocation with a simple reassignment inside it.
     await database.db.execute(sql`
       insert into orgs (handle, name, city, country)
         select 'BULK' || i || '-1', 'Bulk Org ' || i, 'Town', 'US' from generate_series(1, ${sql.raw(String(BULK))}) i;
@@ -82,6 +83,11 @@ describe('public lookups on PostgreSQL', () => {
       insert into accounts (name) select 'bulk-' || i from generate_series(1, ${sql.raw(String(BULK))}) i;
       insert into account_emails (account_id, email)
         select id, name || '@accounts.example' from accounts where name like 'bulk-%';
+      -- Each bulk account holds its org's POC, whose second address is the account's own.
+      insert into account_pocs (account_id, poc_handle)
+        select id, 'BULK' || substr(name, 6) || '-ARIN' from accounts where name like 'bulk-%';
+      update pocs set emails = emails || ('bulk-' || substr(handle, 5, length(handle) - 9) || '@accounts.example')
+        where handle like 'BULK%-ARIN';
       insert into net_pocs (net_handle, poc_handle, role)
         select 'NET-10-BULK-' || i, 'BULK' || i || '-ARIN', 'abuse' from generate_series(1, ${sql.raw(String(BULK))}) i;
     `);
@@ -112,6 +118,7 @@ describe('public lookups on PostgreSQL', () => {
     ['an org', (db) => orgByHandle(db, 'BULK77-1')],
     ["an org's nets", (db) => netsOfOrg(db, 'DEMOISP-1')],
     ['a POC', (db) => pocByHandle(db, 'DEMO1-ARIN')],
+    ['a POC held by an account', (db) => pocByHandle(db, 'BULK77-ARIN')],
     ['a customer', (db) => customerByHandle(db, 'C00000101')],
     ['names by prefix', (db) => searchEntities(db, { by: 'name', text: 'Bulk Org 12', prefix: true })],
     [

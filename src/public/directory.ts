@@ -128,11 +128,18 @@ export async function netsOfOrg(ex: Executor, orgHandle: string): Promise<Public
   return publicNets(ex, rows);
 }
 
+export type EntityKind = PublicEntity['kind'];
+
 /** What an entity search looks for: a name or a handle, exact or (ending in `*`) a prefix; any case. */
 export interface EntitySearch {
   readonly by: 'name' | 'handle';
   readonly text: string;
   readonly prefix: boolean;
+  /**
+   * Only these kinds (WHOIS `o`, `p`, `c`); all when absent. Asked of the statements, not of their
+   * answers: filtered after the cut, a `p Smith*` where 51 orgs matched found no POC at all.
+   */
+  readonly only?: EntityKind;
 }
 
 export interface SearchAnswer {
@@ -153,43 +160,59 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
     search.prefix ? like(column, likePrefix(lower)) : sql`${column} = ${lower}`;
   const matchHandle = (column: PgColumn): SQL =>
     search.prefix ? like(column, likePrefix(upper)) : eq(column, upper);
+  const wanted = (kind: EntityKind) => search.only === undefined || search.only === kind;
+  const none = Promise.resolve([]);
   const [orgRows, pocRows, customerRows] =
     search.by === 'handle'
       ? await Promise.all([
-          ex.select().from(orgs).where(matchHandle(orgs.handle)).orderBy(asc(orgs.handle)).limit(limit),
-          ex
-            .select(POC_SELECTION)
-            .from(pocs)
-            .where(matchHandle(pocs.handle))
-            .orderBy(asc(pocs.handle))
-            .limit(limit),
-          ex
-            .select()
-            .from(customers)
-            .where(matchHandle(customers.handle))
-            .orderBy(asc(customers.handle))
-            .limit(limit),
+          wanted('org')
+            ? ex.select().from(orgs).where(matchHandle(orgs.handle)).orderBy(asc(orgs.handle)).limit(limit)
+            : none,
+          wanted('poc')
+            ? ex
+                .select(POC_SELECTION)
+                .from(pocs)
+                .where(matchHandle(pocs.handle))
+                .orderBy(asc(pocs.handle))
+                .limit(limit)
+            : none,
+          wanted('customer')
+            ? ex
+                .select()
+                .from(customers)
+                .where(matchHandle(customers.handle))
+                .orderBy(asc(customers.handle))
+                .limit(limit)
+            : none,
         ])
       : await Promise.all([
-          ex
-            .select()
-            .from(orgs)
-            .where(matchLower(sql`lower(${orgs.name})`))
-            .orderBy(asc(orgs.handle))
-            .limit(limit),
-          ex
-            .select(POC_SELECTION)
-            .from(pocs)
-            .where(or(matchLower(sql`lower(${pocs.lastName})`), matchLower(pocFullName())))
-            .orderBy(asc(pocs.handle))
-            .limit(limit),
-          ex
-            .select()
-            .from(customers)
-            // A literal `false`, not a parameter: the partial index's predicate must match in every plan.
-            .where(and(sql`${customers.privateResidence} = false`, matchLower(sql`lower(${customers.name})`)))
-            .orderBy(asc(customers.handle))
-            .limit(limit),
+          wanted('org')
+            ? ex
+                .select()
+                .from(orgs)
+                .where(matchLower(sql`lower(${orgs.name})`))
+                .orderBy(asc(orgs.handle))
+                .limit(limit)
+            : none,
+          wanted('poc')
+            ? ex
+                .select(POC_SELECTION)
+                .from(pocs)
+                .where(or(matchLower(sql`lower(${pocs.lastName})`), matchLower(pocFullName())))
+                .orderBy(asc(pocs.handle))
+                .limit(limit)
+            : none,
+          wanted('customer')
+            ? ex
+                .select()
+                .from(customers)
+                // A literal `false`, not a parameter: the partial index's predicate must match in every plan.
+                .where(
+                  and(sql`${customers.privateResidence} = false`, matchLower(sql`lower(${customers.name})`)),
+                )
+                .orderBy(asc(customers.handle))
+                .limit(limit)
+            : none,
         ]);
   const upstreams = await orgsByHandle(
     ex,

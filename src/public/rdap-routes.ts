@@ -33,6 +33,14 @@ export interface RdapRoutesOptions {
   context(request: FastifyRequest): RdapContext;
 }
 
+/**
+ * An answer may be kept a minute by a cache (a template's change shows there at most that late);
+ * an error never: a 404 must not hide a net registered a moment later, a 429 or a 400 is about
+ * one client's request. Nothing in an answer depends on a request header (CORS is `*` for every
+ * origin, links come from PUBLIC_URL or the address the listener was reached at), so no `Vary`.
+ */
+const ANSWER_CACHE_CONTROL = 'public, max-age=60';
+
 /** RFC 9082 leaves the length of a search pattern to the server: this keeps "a*" from listing everyone. */
 const MIN_SEARCH_CHARACTERS = 2;
 
@@ -47,7 +55,11 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
     outcome: QueryOutcome,
   ) => {
     metrics.queryAnswered('rdap', kind, outcome);
-    return reply.code(status).type(RDAP_MEDIA_TYPE).send(JSON.stringify(body));
+    return reply
+      .code(status)
+      .type(RDAP_MEDIA_TYPE)
+      .header('cache-control', status === 200 ? ANSWER_CACHE_CONTROL : 'no-store')
+      .send(JSON.stringify(body));
   };
   const problem = (
     reply: FastifyReply,

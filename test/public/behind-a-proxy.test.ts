@@ -38,6 +38,13 @@ describe('the public role behind a trusted proxy', () => {
       expect(others).toEqual(Array(LIMIT * 2).fill(200));
       expect(one.slice(0, LIMIT)).toEqual(Array(LIMIT).fill(200));
       expect(one[LIMIT]).toBe(429);
+      // One client's refusal: no cache may keep it for the others.
+      const refused = await fetch(`http://127.0.0.1:${stack.daemon.rdapPort}/rdap/ip/198.51.100.1`, {
+        headers: { 'x-forwarded-for': `198.51.100.${tag}` },
+      });
+      if (Math.floor(Date.now() / 60_000) !== minute) continue;
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('cache-control')).toBe('no-store');
       return;
     }
     throw new Error('three runs in a row crossed a minute boundary');

@@ -127,6 +127,10 @@ describe('public lookups on PostgreSQL', () => {
     ],
     ['customers by name', (db) => searchEntities(db, { by: 'name', text: 'bulk customer 4', prefix: true })],
     ['handles by prefix', (db) => searchEntities(db, { by: 'handle', text: 'BULK12', prefix: true })],
+    [
+      'POCs only, by name',
+      (db) => searchEntities(db, { by: 'name', text: 'surname12', prefix: true, only: 'poc' }),
+    ],
     ['a handle exactly', (db) => searchEntities(db, { by: 'handle', text: 'OTHERISP-1', prefix: false })],
   ];
 

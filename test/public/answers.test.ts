@@ -1,0 +1,124 @@
+/**
+ * How the public role answers, beyond what it finds (the running stack without PUBLIC_URL):
+ * RDAP links never follow the client's Host header; answers say how long a cache may keep them
+ * and errors that none may; a WHOIS search for one kind (`p Smith*`) searches that kind, so
+ * other kinds matching by the dozen do not crowd it out, and says when it was cut.
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { type Stack, startStack } from '../support/stack.ts';
+import { type RdapObject, whois, whoisValues } from './support/clients.ts';
+
+/** More orgs named Smith than a search lists, and a few POCs named Smith. */
+const SMITH_ORGS = 60;
+const SMITH_POCS = 3;
+
+describe('public answers', () => {
+  let stack: Stack;
+  let base: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ backend: 'pglite' });
+    base = `http://127.0.0.1:${stack.daemon.rdapPort}`;
+    const doc = validateSeed({
+      pocs: Array.from({ length: SMITH_POCS }, (_, i) => ({
+        handle: `SMITH${i + 1}-ARIN`,
+        type: 'person',
+        lastName: 'Smith',
+        firstName: `Pat${i + 1}`,
+        city: 'Springfield',
+        country: 'US',
+        emails: [`pat${i + 1}@smith.example`],
+        officePhones: ['+1-555-0400'],
+      })),
+      orgs: Array.from({ length: SMITH_ORGS }, (_, i) => ({
+        handle: `SMITHCO${i + 1}-1`,
+        name: `Smith Holdings ${i + 1}`,
+        city: 'Springfield',
+        country: 'US',
+        pocs: { admin: 'SMITH1-ARIN', tech: ['SMITH1-ARIN'] },
+      })),
+    });
+    if (!doc.ok) throw new Error(doc.error.map((p) => p.message).join('; '));
+    const seeded = await seedRegistry(stack.database.db, doc.value);
+    if (!seeded.ok) throw new Error(seeded.error.message);
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  /** A GET with the Host header the client chose (fetch sends its own). */
+  function getWithHost(path: string, host: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const request = http.get(
+        { host: '127.0.0.1', port: stack.daemon.rdapPort!, path, headers: { host } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+        },
+      );
+      request.on('error', reject);
+    });
+  }
+
+  it('links to the address the client reached, never to the Host it sent', async () => {
+    for (const path of ['/rdap/ip/198.51.100.1', '/rdap/entity/DEMOISP-1', '/rdap/entities?fn=Demo*']) {
+      for (const host of ['evil.example', 'evil.example:8443', '[2001:db8::66]']) {
+        const answer = await getWithHost(path, host);
+        expect(answer.status, path).toBe(200);
+        expect(answer.text, path).not.toMatch(/evil\.example|2001:db8::66/);
+        expect(answer.text, path).toContain(`${base}/rdap/`);
+      }
+    }
+    const net = JSON.parse((await getWithHost('/rdap/ip/198.51.100.1', 'evil.example')).text) as RdapObject;
+    expect((net['links'] as RdapObject[])[0]).toMatchObject({
+      rel: 'self',
+      href: `${base}/rdap/ip/198.51.100.0/24`,
+    });
+  });
+
+  it('lets caches keep an answer a minute and an error never', async () => {
+    const cacheControl = async (path: string, method = 'GET') => {
+      const answer = await fetch(`${base}${path}`, { method });
+      await answer.arrayBuffer();
+      return [answer.status, answer.headers.get('cache-control')];
+    };
+    const answers = 'public, max-age=60';
+    expect(await cacheControl('/rdap/ip/198.51.100.1')).toEqual([200, answers]);
+    expect(await cacheControl('/rdap/ip/198.51.100.1', 'HEAD')).toEqual([200, answers]);
+    expect(await cacheControl('/rdap/entity/DEMO1-ARIN')).toEqual([200, answers]);
+    expect(await cacheControl('/rdap/entities?handle=DEMO*')).toEqual([200, answers]);
+    expect(await cacheControl('/rdap/help')).toEqual([200, answers]);
+    // Not found now may be found in a moment; a bad request is one client's.
+    expect(await cacheControl('/rdap/ip/10.9.9.9')).toEqual([404, 'no-store']);
+    expect(await cacheControl('/rdap/entity/NOBODY9-ARIN')).toEqual([404, 'no-store']);
+    expect(await cacheControl('/rdap/ip/300.1.1.1')).toEqual([400, 'no-store']);
+    expect(await cacheControl('/rdap/entities?fn=*')).toEqual([400, 'no-store']);
+    expect(await cacheControl('/rdap/autnum/64500')).toEqual([501, 'no-store']);
+    expect(await cacheControl('/rdap/no/such/path')).toEqual([404, 'no-store']);
+    expect(await cacheControl('/templates/ARIN-POC-5.1.txt')).toEqual([200, 'public, max-age=3600']);
+    expect(await cacheControl('/templates/nope.txt')).toEqual([404, 'no-store']);
+  });
+
+  it('searches only the kind asked for, before the cut, and says when it cut', async () => {
+    const pocs = await whois(stack.daemon.whoisPort!, 'p Smith*');
+    for (let i = 1; i <= SMITH_POCS; i++) expect(pocs).toContain(`Smith, Pat${i} (SMITH${i}-ARIN)`);
+    expect(pocs).not.toContain('Smith Holdings');
+    expect(pocs).not.toMatch(/No match found|More than/);
+    expect(whoisValues(await whois(stack.daemon.whoisPort!, 'p pat2 smith'), 'Handle')).toEqual([
+      'SMITH2-ARIN',
+    ]);
+
+    const orgs = await whois(stack.daemon.whoisPort!, 'o Smith*');
+    expect(orgs.match(/^Smith Holdings \d+ \(SMITHCO\d+-1\)$/gm)).toHaveLength(50);
+    expect(orgs).toMatch(/^# More than 50 matched; ask for a longer name or a handle\.$/m);
+    expect(orgs).not.toContain('SMITH1-ARIN');
+    expect(await whois(stack.daemon.whoisPort!, 'c Smith*')).toMatch(/No match found for smith\*/i);
+    // Asked of every kind the cut still says so.
+    expect(await whois(stack.daemon.whoisPort!, 'Smith*')).toMatch(/^# More than 50 matched/m);
+  }, 60_000);
+});

@@ -191,7 +191,7 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
                 .select()
                 .from(orgs)
                 .where(matchLower(sql`lower(${orgs.name})`))
-                .orderBy(asc(orgs.handle))
+                .orderBy(byHandle(orgs.handle))
                 .limit(limit)
             : none,
           wanted('poc')
@@ -199,7 +199,7 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
                 .select(POC_SELECTION)
                 .from(pocs)
                 .where(or(matchLower(sql`lower(${pocs.lastName})`), matchLower(pocFullName())))
-                .orderBy(asc(pocs.handle))
+                .orderBy(byHandle(pocs.handle))
                 .limit(limit)
             : none,
           wanted('customer')
@@ -210,7 +210,7 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
                 .where(
                   and(sql`${customers.privateResidence} = false`, matchLower(sql`lower(${customers.name})`)),
                 )
-                .orderBy(asc(customers.handle))
+                .orderBy(byHandle(customers.handle))
                 .limit(limit)
             : none,
         ]);
@@ -224,6 +224,17 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
     ...customerRows.map((c) => publicCustomerRecord(c, upstreams.get(c.parentOrgHandle))),
   ];
   return { entities: found.slice(0, SEARCH_LIMIT), truncated: found.length > SEARCH_LIMIT };
+}
+
+/**
+ * A name search's order. Not the handle as its primary key orders it: given `order by handle
+ * limit 51`, PostgreSQL walks that key from the first handle and tests every row until 51 match
+ * (most of the table for a name few hold; all of it for one nobody holds) instead of reading the
+ * matches from the name's index. Ordered byte-wise, the key cannot serve the order, so the
+ * matches are read by the name and the first 51 kept.
+ */
+function byHandle(handle: PgColumn): SQL {
+  return sql`${handle} collate "C"`;
 }
 
 /** `First Last` (or the role's name), lower-cased: the expression `pocs_full_name_pattern_idx` is built on. */

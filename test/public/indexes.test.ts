@@ -127,9 +127,11 @@ describe('public lookups on PostgreSQL', () => {
     ],
     ['customers by name', (db) => searchEntities(db, { by: 'name', text: 'bulk customer 4', prefix: true })],
     ['handles by prefix', (db) => searchEntities(db, { by: 'handle', text: 'BULK12', prefix: true })],
+    ['many names by prefix', (db) => searchEntities(db, { by: 'name', text: 'bulk org 1', prefix: true })],
+    ['no names by prefix', (db) => searchEntities(db, { by: 'name', text: 'zz nobody', prefix: true })],
     [
       'POCs only, by name',
-      (db) => searchEntities(db, { by: 'name', text: 'surname12', prefix: true, only: 'poc' }),
+      (db) => searchEntities(db, { by: 'name', text: 'surname1', prefix: true, only: 'poc' }),
     ],
     ['a handle exactly', (db) => searchEntities(db, { by: 'handle', text: 'OTHERISP-1', prefix: false })],
   ];

@@ -17,6 +17,7 @@ import {
   findNetByHandle,
   findOrg,
   type Net,
+  netNameFromCustomer,
   normalizeHandle,
   type Org,
   type Poc,
@@ -374,6 +375,18 @@ function publicCustomerRecord(customer: Customer, upstream: Org | undefined): Pu
   };
 }
 
+/**
+ * A net's name as published. A private customer's net named from its real name (as a net made
+ * before its customer went private was, until an M re-derived it: src/registry's
+ * simple-reassignment.ts) is shown by the name a private customer's net gets.
+ */
+function publicNetName(net: Net, customer: Customer | undefined): string {
+  if (!customer?.privateResidence) return net.name;
+  return net.name === netNameFromCustomer(customer.name, false)
+    ? netNameFromCustomer(customer.name, true)
+    : net.name;
+}
+
 /** Nets with their holders, parents' names and POCs, a few statements for the whole list. */
 async function publicNets(ex: Executor, rows: readonly Net[]): Promise<PublicNet[]> {
   if (rows.length === 0) return [];
@@ -444,7 +457,7 @@ async function publicNets(ex: Executor, rows: readonly Net[]): Promise<PublicNet
     return {
       kind: 'net',
       handle: net.handle,
-      name: net.name,
+      name: publicNetName(net, customer),
       version: net.version,
       start: net.startAddress,
       end: net.endAddress,

@@ -6,7 +6,9 @@
  *   own POC's e-mail (POC M) sees every guess published, its own address excepted;
  * - a customer's real name once an M made it private: the net named from it is renamed.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/db/index.ts';
 import { DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from '../../src/registry/index.ts';
 import { fillForm, simpleReassignment } from '../pipeline/support/forms.ts';
 import { submit } from '../pipeline/support/session.ts';
@@ -111,5 +113,19 @@ describe.each(BACKENDS)('what the public role does not tell (%s)', (backend) => 
     for (const query of ['Jane*', 'JANE-REALNAME', 'Jane%20Realname']) {
       expect((await rdap.get(`/entities?fn=${query}`)).body['entitySearchResults']).toEqual([]);
     }
+
+    // A net left named from its customer's real name (made private before the M renamed nets):
+    // published by the name a private customer's net gets.
+    await stack.database.db
+      .update(tables.nets)
+      .set({ name: 'JANE-REALNAME' })
+      .where(eq(tables.nets.handle, netHandle));
+    const legacy = [
+      await whois(whoisPort, 'n + 198.51.100.70'),
+      JSON.stringify(await rdap.ip('198.51.100.70')),
+      JSON.stringify(await rdap.entity('DEMOISP-1')),
+    ];
+    expect(whoisValues(legacy[0]!, 'NetName')).toEqual(['DEMO-ISP-V4', 'PRIVATE-CUSTOMER']);
+    for (const answer of legacy) expect(answer).not.toMatch(/realname/i);
   }, 120_000);
 });

@@ -13,7 +13,8 @@
  *
  * Pure bookkeeping (no sockets): the server asks `arrive` what to do with a new connection.
  */
-import { clientKey, formatAddress, parseAddress } from '../ip/index.ts';
+import { clientKey } from '../ip/index.ts';
+import { networkKey } from './networks.ts';
 
 export interface PlaceLimits {
   /** Places for unanswered connections, all clients together. */
@@ -33,16 +34,6 @@ export const DEFAULT_PLACE_LIMITS: Omit<PlaceLimits, 'lineTimeoutMs'> = {
   crowdedAt: 192,
   crowdedLineTimeoutMs: 2_000,
 };
-
-/** An IPv4 /24 or an IPv6 /48, written as such; an address we cannot read counts as its own. */
-export function networkKey(remoteAddress: string | undefined): string {
-  if (!remoteAddress) return 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress);
-  const parsed = parseAddress(mapped ? mapped[1]! : remoteAddress);
-  if (!parsed) return remoteAddress;
-  if (parsed.version === 4) return `${formatAddress(4, parsed.value & ~0xffn)}/24`;
-  return `${formatAddress(6, parsed.value & ~((1n << 80n) - 1n))}/48`;
-}
 
 export type Phase = 'waiting' | 'answering' | 'answered';
 

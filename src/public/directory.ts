@@ -220,7 +220,7 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
     customerRows.map((c) => c.parentOrgHandle),
   );
   const found: PublicEntity[] = [
-    ...(await Promise.all(orgRows.slice(0, limit).map((o) => publicOrg(ex, o)))),
+    ...(await publicOrgs(ex, orgRows)),
     ...pocRows.map(publicPoc),
     ...customerRows.map((c) => publicCustomerRecord(c, upstreams.get(c.parentOrgHandle))),
   ];
@@ -258,12 +258,25 @@ async function orgsByHandle(ex: Executor, handles: readonly string[]): Promise<M
 }
 
 async function publicOrg(ex: Executor, org: Org): Promise<PublicOrg> {
-  const links = await ex
-    .select({ pocHandle: orgPocs.pocHandle, role: orgPocs.role })
+  const [shown] = await publicOrgs(ex, [org]);
+  return shown!;
+}
+
+/** Orgs with their POCs: two statements for the whole list (a search lists up to 51). */
+async function publicOrgs(ex: Executor, rows: readonly Org[]): Promise<PublicOrg[]> {
+  if (rows.length === 0) return [];
+  const linkRows = await ex
+    .select({ orgHandle: orgPocs.orgHandle, pocHandle: orgPocs.pocHandle, role: orgPocs.role })
     .from(orgPocs)
-    .where(eq(orgPocs.orgHandle, org.handle))
+    .where(
+      inArray(
+        orgPocs.orgHandle,
+        rows.map((o) => o.handle),
+      ),
+    )
     .orderBy(asc(orgPocs.role), asc(orgPocs.pocHandle));
-  return {
+  const links = await pocLinks(ex, linkRows);
+  return rows.map((org) => ({
     kind: 'org',
     handle: org.handle,
     name: org.name,
@@ -276,8 +289,8 @@ async function publicOrg(ex: Executor, org: Org): Promise<PublicOrg> {
     comments: org.publicComments,
     registered: org.createdAt,
     updated: org.updatedAt,
-    pocs: (await pocLinks(ex, links)).map((l) => l.shown),
-  };
+    pocs: links.filter((l) => l.link.orgHandle === org.handle).map((l) => l.shown),
+  }));
 }
 
 /** Each link with its POC as published (a link to a POC that is gone is left out). */

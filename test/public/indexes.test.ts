@@ -156,6 +156,16 @@ describe('public lookups on PostgreSQL', () => {
     }
   });
 
+  it('lists 50 orgs with their POCs in a few statements, not some per org', async () => {
+    const { result, sent } = await recorder.withValues(() =>
+      searchEntities(database.db, { by: 'name', text: 'bulk org 1', prefix: true, only: 'org' }),
+    );
+    expect(result.entities).toHaveLength(50);
+    expect(result.entities.every((e) => e.kind === 'org' && e.pocs.length === 1)).toBe(true);
+    // The orgs, their POC links, the POCs: one per org was 103.
+    expect(sent.length).toBeLessThanOrEqual(3);
+  });
+
   async function explain(statement: SentStatement): Promise<PlanNode> {
     const { rows } = await explainer.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
       `explain (format json) ${statement.text}`,

@@ -2,8 +2,12 @@
  * The public HTTP listener (RDAP_PORT): a list of route plugins, each with its own prefix, so
  * another public page (a POC's validation link, say) is one more entry in `PublicRoute[]`.
  */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { clientKey } from '../ip/index.ts';
 import { listenFailure } from '../shared/index.ts';
+import { networkKey } from './networks.ts';
 
 /** One plugin of the public listener, registered under `prefix` (none: at the root). */
 export interface PublicRoute {
@@ -25,16 +29,32 @@ export interface PublicHttpServer {
   close(): Promise<void>;
 }
 
+/**
+ * Connections one client (an IPv4 address, an IPv6 /64) and one network (an IPv4 /24, an IPv6
+ * /48) may hold open at once, and all clients together: a lookup takes milliseconds and a
+ * browser opens six, so more is a client holding sockets, not asking. Without a bound, idle
+ * connections (each kept up to the request deadline) from one address could use up the
+ * process's file descriptors, and with them WHOIS and the database's connections.
+ */
+export const HTTP_CONNECTION_LIMITS = { perClient: 32, perNetwork: 128, all: 4096 } as const;
+
 export async function startPublicHttp(options: PublicHttpOptions): Promise<PublicHttpServer> {
   // Nothing here is behind a sign-in; a query is a URL, never a body. A request must arrive
-  // whole within 10 s (Node's default is 300 s: long enough for slow clients to hold sockets).
+  // whole within 10 s (Node's default is 300 s: long enough for slow clients to hold sockets),
+  // checked every second (Node checks every 30 s, so an idle connection stayed 30-40 s), and a
+  // kept-alive connection goes after 5 s without a request (fastify's default is 72 s).
   const app = Fastify({
     logger: false,
     bodyLimit: 1024,
     requestTimeout: 10_000,
+    keepAliveTimeout: 5_000,
+    http: { connectionsCheckingInterval: 1_000, headersTimeout: 10_000 },
     trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     routerOptions: { maxParamLength: 256 },
   });
+  // Behind a trusted proxy every connection is the proxy's: the proxy bounds its clients.
+  if (options.trustProxy.length === 0) boundConnections(app.server);
+  app.server.maxConnections = HTTP_CONNECTION_LIMITS.all;
   for (const route of options.routes) {
     await app.register(async (scope) => route.register(scope), route.prefix ? { prefix: route.prefix } : {});
   }
@@ -59,4 +79,35 @@ export async function startPublicHttp(options: PublicHttpOptions): Promise<Publi
       error,
     );
   }
+}
+
+/** Refuses a connection past its client's or its network's share, with a 429 saying why. */
+function boundConnections(server: Server): void {
+  const open = new Map<string, number>();
+  const count = (key: string, by: number) => {
+    const left = (open.get(key) ?? 0) + by;
+    if (left > 0) open.set(key, left);
+    else open.delete(key);
+    return left;
+  };
+  server.on('connection', (socket: Socket) => {
+    const keys = [`client ${clientKey(socket.remoteAddress)}`, `network ${networkKey(socket.remoteAddress)}`];
+    const [client, network] = keys.map((key) => count(key, 1)) as [number, number];
+    socket.once('close', () => {
+      for (const key of keys) count(key, -1);
+    });
+    const over =
+      client > HTTP_CONNECTION_LIMITS.perClient
+        ? `more than ${HTTP_CONNECTION_LIMITS.perClient} connections at once from your address`
+        : network > HTTP_CONNECTION_LIMITS.perNetwork
+          ? `more than ${HTTP_CONNECTION_LIMITS.perNetwork} connections at once from your network (${networkKey(socket.remoteAddress)})`
+          : undefined;
+    if (!over) return;
+    const body = `E_QUERY_RATE: ${over}.\n`;
+    socket.end(
+      `HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Cache-Control: no-store\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  });
 }

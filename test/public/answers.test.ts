@@ -5,7 +5,9 @@
  * other kinds matching by the dozen do not crowd it out, and says when it was cut.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_CONNECTION_LIMITS } from '../../src/public/http-server.ts';
 import { seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { type RdapObject, whois, whoisValues } from './support/clients.ts';
@@ -103,6 +105,47 @@ describe('public answers', () => {
     expect(await cacheControl('/templates/ARIN-POC-5.1.txt')).toEqual([200, 'public, max-age=3600']);
     expect(await cacheControl('/templates/nope.txt')).toEqual([404, 'no-store']);
   });
+
+  it("refuses an address's or a network's connections past its share, and answers others", async () => {
+    const connect = (from: string) =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const socket = net.connect(
+          { host: '127.0.0.1', port: stack.daemon.rdapPort!, localAddress: from },
+          () => resolve(socket),
+        );
+        socket.once('error', reject);
+      });
+    const answerOf = (socket: net.Socket) =>
+      new Promise<string>((resolve) => {
+        const chunks: Buffer[] = [];
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      });
+    const { perClient, perNetwork } = HTTP_CONNECTION_LIMITS;
+    const held: net.Socket[] = [];
+    try {
+      for (let i = 0; i < perClient; i++) held.push(await connect('127.0.7.1'));
+      const extra = await connect('127.0.7.1');
+      expect(await answerOf(extra)).toMatch(
+        /^HTTP\/1\.1 429 [\s\S]*E_QUERY_RATE: more than 32 connections at once from your address\.$/m,
+      );
+      for (let address = 2; held.length < perNetwork; address++) {
+        for (let i = 0; i < perClient && held.length < perNetwork; i++)
+          held.push(await connect(`127.0.7.${address}`));
+      }
+      const crowded = await connect('127.0.7.200');
+      expect(await answerOf(crowded)).toMatch(
+        /E_QUERY_RATE: more than 128 connections at once from your network \(127\.0\.7\.0\/24\)/,
+      );
+      // The held ones and other networks still ask.
+      const heldAnswer = answerOf(held[0]!);
+      held[0]!.write('GET /rdap/help HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(await heldAnswer).toMatch(/^HTTP\/1\.1 200 /);
+      expect((await fetch(`${base}/rdap/ip/198.51.100.1`)).status).toBe(200);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+  }, 60_000);
 
   it('searches only the kind asked for, before the cut, and says when it cut', async () => {
     const pocs = await whois(stack.daemon.whoisPort!, 'p Smith*');

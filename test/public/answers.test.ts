@@ -41,6 +41,13 @@ describe('public answers', () => {
         country: 'US',
         pocs: { admin: 'SMITH1-ARIN', tech: ['SMITH1-ARIN'] },
       })),
+      // More nets than an org's answer lists.
+      nets: Array.from({ length: 51 }, (_, i) => ({
+        handle: `NET-172-20-${i + 1}-0-1`,
+        name: `SMITH-${i + 1}`,
+        range: `172.20.${i + 1}.0/24`,
+        org: 'SMITHCO1-1',
+      })),
     });
     if (!doc.ok) throw new Error(doc.error.map((p) => p.message).join('; '));
     const seeded = await seedRegistry(stack.database.db, doc.value);
@@ -146,6 +153,16 @@ describe('public answers', () => {
       for (const socket of held) socket.destroy();
     }
   }, 60_000);
+
+  it("says when an org's networks were cut", async () => {
+    const org = (await (await fetch(`${base}/rdap/entity/SMITHCO1-1`)).json()) as RdapObject;
+    expect(org['networks']).toHaveLength(50);
+    expect(org['notices']).toContainEqual(
+      expect.objectContaining({ type: 'result set truncated due to excessive load' }),
+    );
+    const small = (await (await fetch(`${base}/rdap/entity/DEMOISP-1`)).json()) as RdapObject;
+    expect(JSON.stringify(small['notices'])).not.toContain('truncated');
+  });
 
   it('searches only the kind asked for, before the cut, and says when it cut', async () => {
     const pocs = await whois(stack.daemon.whoisPort!, 'p Smith*');

@@ -152,6 +152,13 @@ export interface SearchAnswer {
 /**
  * Orgs, POCs and customers by name or handle. A private customer is never found by name: its
  * name is not published, so a search must not confirm it either.
+ *
+ * Each statement takes the first 51 matches its index gives and stops; they are ordered by
+ * handle here. Ordered in the statement, PostgreSQL read every match to sort them (a dense
+ * prefix: 1,111 POCs for `surname1*` on a registry of 4,000, growing with the registry; with
+ * `order by handle` it walked the handle's key testing every row instead), and worked out each
+ * one's published addresses. When more than 50 matched the answer says so, and which 50 it
+ * lists is the index's choice.
  */
 export async function searchEntities(ex: Executor, search: EntitySearch): Promise<SearchAnswer> {
   const limit = SEARCH_LIMIT + 1;
@@ -166,24 +173,12 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
   const [orgRows, pocRows, customerRows] =
     search.by === 'handle'
       ? await Promise.all([
-          wanted('org')
-            ? ex.select().from(orgs).where(matchHandle(orgs.handle)).orderBy(asc(orgs.handle)).limit(limit)
-            : none,
+          wanted('org') ? ex.select().from(orgs).where(matchHandle(orgs.handle)).limit(limit) : none,
           wanted('poc')
-            ? ex
-                .select(POC_SELECTION)
-                .from(pocs)
-                .where(matchHandle(pocs.handle))
-                .orderBy(asc(pocs.handle))
-                .limit(limit)
+            ? ex.select(POC_SELECTION).from(pocs).where(matchHandle(pocs.handle)).limit(limit)
             : none,
           wanted('customer')
-            ? ex
-                .select()
-                .from(customers)
-                .where(matchHandle(customers.handle))
-                .orderBy(asc(customers.handle))
-                .limit(limit)
+            ? ex.select().from(customers).where(matchHandle(customers.handle)).limit(limit)
             : none,
         ])
       : await Promise.all([
@@ -192,7 +187,6 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
                 .select()
                 .from(orgs)
                 .where(matchLower(sql`lower(${orgs.name})`))
-                .orderBy(byHandle(orgs.handle))
                 .limit(limit)
             : none,
           wanted('poc')
@@ -200,7 +194,6 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
                 .select(POC_SELECTION)
                 .from(pocs)
                 .where(or(matchLower(sql`lower(${pocs.lastName})`), matchLower(pocFullName())))
-                .orderBy(byHandle(pocs.handle))
                 .limit(limit)
             : none,
           wanted('customer')
@@ -211,7 +204,6 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
                 .where(
                   and(sql`${customers.privateResidence} = false`, matchLower(sql`lower(${customers.name})`)),
                 )
-                .orderBy(byHandle(customers.handle))
                 .limit(limit)
             : none,
         ]);
@@ -220,22 +212,16 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
     customerRows.map((c) => c.parentOrgHandle),
   );
   const found: PublicEntity[] = [
-    ...(await publicOrgs(ex, orgRows)),
-    ...pocRows.map(publicPoc),
-    ...customerRows.map((c) => publicCustomerRecord(c, upstreams.get(c.parentOrgHandle))),
+    ...(await publicOrgs(ex, orgRows.sort(byHandle))),
+    ...pocRows.map(publicPoc).sort(byHandle),
+    ...customerRows.map((c) => publicCustomerRecord(c, upstreams.get(c.parentOrgHandle))).sort(byHandle),
   ];
   return { entities: found.slice(0, SEARCH_LIMIT), truncated: found.length > SEARCH_LIMIT };
 }
 
-/**
- * A name search's order. Not the handle as its primary key orders it: given `order by handle
- * limit 51`, PostgreSQL walks that key from the first handle and tests every row until 51 match
- * (most of the table for a name few hold; all of it for one nobody holds) instead of reading the
- * matches from the name's index. Ordered byte-wise, the key cannot serve the order, so the
- * matches are read by the name and the first 51 kept.
- */
-function byHandle(handle: PgColumn): SQL {
-  return sql`${handle} collate "C"`;
+/** Handles in byte order (they are ASCII), as a list of matches shows them. */
+function byHandle(a: { readonly handle: string }, b: { readonly handle: string }): number {
+  return a.handle < b.handle ? -1 : a.handle > b.handle ? 1 : 0;
 }
 
 /** `First Last` (or the role's name), lower-cased: the expression `pocs_full_name_pattern_idx` is built on. */

@@ -36,6 +36,7 @@ interface PlanNode {
   readonly 'Relation Name'?: string;
   readonly 'Index Name'?: string;
   readonly 'Index Cond'?: string;
+  readonly 'Actual Rows'?: number;
   readonly Plans?: readonly PlanNode[];
 }
 
@@ -127,6 +128,8 @@ describe('public lookups on PostgreSQL', () => {
     ],
     ['customers by name', (db) => searchEntities(db, { by: 'name', text: 'bulk customer 4', prefix: true })],
     ['handles by prefix', (db) => searchEntities(db, { by: 'handle', text: 'BULK12', prefix: true })],
+    ['many handles by prefix', (db) => searchEntities(db, { by: 'handle', text: 'BULK1', prefix: true })],
+    ['many names by a short prefix', (db) => searchEntities(db, { by: 'name', text: 'bu', prefix: true })],
     ['many names by prefix', (db) => searchEntities(db, { by: 'name', text: 'bulk org 1', prefix: true })],
     ['no names by prefix', (db) => searchEntities(db, { by: 'name', text: 'zz nobody', prefix: true })],
     [
@@ -164,6 +167,28 @@ describe('public lookups on PostgreSQL', () => {
     expect(result.entities.every((e) => e.kind === 'org' && e.pocs.length === 1)).toBe(true);
     // The orgs, their POC links, the POCs: one per org was 103.
     expect(sent.length).toBeLessThanOrEqual(3);
+  });
+
+  it.each([
+    ['a short name prefix', { by: 'name', text: 'bu', prefix: true }],
+    ["a prefix of 1,111 POCs' names", { by: 'name', text: 'surname1', prefix: true }],
+    ['a dense handle prefix', { by: 'handle', text: 'BULK1', prefix: true }],
+  ] as const)('reads at most 51 rows of a table for %s, however many match', async (_what, search) => {
+    const { result, sent } = await recorder.withValues(() => searchEntities(database.db, search));
+    expect(result.truncated).toBe(true);
+    for (const statement of sent) {
+      const { rows } = await explainer.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        `explain (analyze, format json) ${statement.text}`,
+        [...statement.values],
+      );
+      const read = nodes(rows[0]!['QUERY PLAN'][0].Plan).filter(
+        (n) => n['Relation Name'] !== undefined && (n['Actual Rows'] ?? 0) > 51,
+      );
+      expect(
+        read.map((n) => `${n['Node Type']} ${n['Relation Name']}: ${n['Actual Rows']} rows`),
+        statement.text,
+      ).toEqual([]);
+    }
   });
 
   async function explain(statement: SentStatement): Promise<PlanNode> {

@@ -375,15 +375,21 @@ function publicCustomerRecord(customer: Customer, upstream: Org | undefined): Pu
 }
 
 /**
- * A net's name as published. A private customer's net named from its real name (as a net made
- * before its customer went private was, until an M re-derived it: src/registry's
- * simple-reassignment.ts) is shown by the name a private customer's net gets.
+ * A net's name as published. A private customer's net is shown as `PRIVATE-CUSTOMER` when its
+ * name holds a word of the customer's real name (three letters or more): named from the
+ * customer while it was public (before an M re-derived such names: src/registry's
+ * simple-reassignment.ts), or given a name like `SMITH-HOME` by its upstream, it would publish
+ * what `Private: Yes` hides.
  */
 function publicNetName(net: Net, customer: Customer | undefined): string {
   if (!customer?.privateResidence) return net.name;
-  return net.name === netNameFromCustomer(customer.name, false)
-    ? netNameFromCustomer(customer.name, true)
-    : net.name;
+  const words = (text: string) =>
+    text
+      .toUpperCase()
+      .split(/[^A-Z0-9]+/)
+      .filter((w) => w.length >= 3);
+  const real = new Set(words(customer.name));
+  return words(net.name).some((w) => real.has(w)) ? netNameFromCustomer(customer.name, true) : net.name;
 }
 
 /** Nets with their holders, parents' names and POCs, a few statements for the whole list. */

@@ -127,5 +127,22 @@ describe.each(BACKENDS)('what the public role does not tell (%s)', (backend) => 
     ];
     expect(whoisValues(legacy[0]!, 'NetName')).toEqual(['DEMO-ISP-V4', 'PRIVATE-CUSTOMER']);
     for (const answer of legacy) expect(answer).not.toMatch(/realname/i);
+    // Nor a name the upstream gave it with the customer's name in it.
+    await stack.database.db
+      .update(tables.nets)
+      .set({ name: 'REALNAME-HOME-7' })
+      .where(eq(tables.nets.handle, netHandle));
+    const given = await whois(whoisPort, `n ${netHandle}`);
+    expect(whoisValues(given, 'NetName')).toEqual(['DEMO-ISP-V4', 'PRIVATE-CUSTOMER']);
+    expect(JSON.stringify(await rdap.ip('198.51.100.70'))).not.toMatch(/realname/i);
+    // A name without it is the upstream's to publish.
+    await stack.database.db
+      .update(tables.nets)
+      .set({ name: 'HOME-7' })
+      .where(eq(tables.nets.handle, netHandle));
+    expect(whoisValues(await whois(whoisPort, `n ${netHandle}`), 'NetName')).toEqual([
+      'DEMO-ISP-V4',
+      'HOME-7',
+    ]);
   }, 120_000);
 });

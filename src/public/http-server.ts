@@ -4,10 +4,11 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { clientKey } from '../ip/index.ts';
 import { listenFailure } from '../shared/index.ts';
 import { networkKey } from './networks.ts';
+import { errorObject, RDAP_MEDIA_TYPE } from './rdap.ts';
 
 /** One plugin of the public listener, registered under `prefix` (none: at the root). */
 export interface PublicRoute {
@@ -51,6 +52,9 @@ export async function startPublicHttp(options: PublicHttpOptions): Promise<Publi
     http: { connectionsCheckingInterval: 1_000, headersTimeout: 10_000 },
     trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     routerOptions: { maxParamLength: 256 },
+    // A URL fastify cannot read (`/rdap/entity/%ED%A0%80`) never reaches a route: under /rdap/ it
+    // is answered as any bad RDAP request is, not with fastify's own JSON.
+    frameworkErrors: (error, request, reply) => unreadable(error, request.url, reply as FastifyReply),
   });
   // Behind a trusted proxy every connection is the proxy's: the proxy bounds its clients.
   if (options.trustProxy.length === 0) boundConnections(app.server);
@@ -110,4 +114,15 @@ function boundConnections(server: Server): void {
     );
     setTimeout(() => socket.destroy(), 1_000).unref();
   });
+}
+
+/** A request fastify could not read (a URL with bytes that are not UTF-8): under /rdap/ an RDAP error object. */
+function unreadable(error: FastifyError, url: string, reply: FastifyReply): FastifyReply {
+  const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+  const sentence = 'The request could not be read (a URL with bytes that are not UTF-8?).';
+  reply.code(status).header('cache-control', 'no-store').header('access-control-allow-origin', '*');
+  if (url.startsWith('/rdap/')) {
+    return reply.type(RDAP_MEDIA_TYPE).send(JSON.stringify(errorObject(status, 'Bad Request', sentence)));
+  }
+  return reply.type('text/plain; charset=utf-8').send(`${sentence}\n`);
 }

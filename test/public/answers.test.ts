@@ -109,6 +109,12 @@ describe('public answers', () => {
     expect(await cacheControl('/rdap/entities?fn=*')).toEqual([400, 'no-store']);
     expect(await cacheControl('/rdap/autnum/64500')).toEqual([501, 'no-store']);
     expect(await cacheControl('/rdap/no/such/path')).toEqual([404, 'no-store']);
+    // A URL that is no UTF-8: an RDAP error object all the same.
+    const unreadable = await fetch(`${base}/rdap/entity/%ED%A0%80`);
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.headers.get('content-type')).toMatch(/^application\/rdap\+json/);
+    expect(unreadable.headers.get('cache-control')).toBe('no-store');
+    expect(await unreadable.json()).toMatchObject({ errorCode: 400, title: 'Bad Request' });
     expect(await cacheControl('/templates/ARIN-POC-5.1.txt')).toEqual([200, 'public, max-age=3600']);
     expect(await cacheControl('/templates/nope.txt')).toEqual([404, 'no-store']);
   });

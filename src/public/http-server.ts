@@ -23,6 +23,14 @@ export interface PublicHttpOptions {
   readonly routes: readonly PublicRoute[];
   /** Proxies whose X-Forwarded-For names the client (`request.ip`); empty: the socket's peer. */
   readonly trustProxy: readonly string[];
+  /** Tests: other bounds than HTTP_CONNECTION_LIMITS. */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
+}
+
+export interface ConnectionLimits {
+  readonly perClient: number;
+  readonly perNetwork: number;
+  readonly all: number;
 }
 
 export interface PublicHttpServer {
@@ -37,7 +45,7 @@ export interface PublicHttpServer {
  * connections (each kept up to the request deadline) from one address could use up the
  * process's file descriptors, and with them WHOIS and the database's connections.
  */
-export const HTTP_CONNECTION_LIMITS = { perClient: 32, perNetwork: 128, all: 4096 } as const;
+export const HTTP_CONNECTION_LIMITS: ConnectionLimits = { perClient: 32, perNetwork: 128, all: 4096 };
 
 export async function startPublicHttp(options: PublicHttpOptions): Promise<PublicHttpServer> {
   // Nothing here is behind a sign-in; a query is a URL, never a body. A request must arrive
@@ -56,9 +64,12 @@ export async function startPublicHttp(options: PublicHttpOptions): Promise<Publi
     // is answered as any bad RDAP request is, not with fastify's own JSON.
     frameworkErrors: (error, request, reply) => unreadable(error, request.url, reply as FastifyReply),
   });
+  const limits: ConnectionLimits = { ...HTTP_CONNECTION_LIMITS, ...options.connectionLimits };
   // Behind a trusted proxy every connection is the proxy's: the proxy bounds its clients.
-  if (options.trustProxy.length === 0) boundConnections(app.server);
-  app.server.maxConnections = HTTP_CONNECTION_LIMITS.all;
+  if (options.trustProxy.length === 0) boundConnections(app.server, limits);
+  makeRoomFromIdle(app.server, limits.all);
+  // A bound whatever the bookkeeping says (connections closing this moment still count here).
+  app.server.maxConnections = limits.all + 256;
   for (const route of options.routes) {
     await app.register(async (scope) => route.register(scope), route.prefix ? { prefix: route.prefix } : {});
   }
@@ -86,7 +97,7 @@ export async function startPublicHttp(options: PublicHttpOptions): Promise<Publi
 }
 
 /** Refuses a connection past its client's or its network's share, with a 429 saying why. */
-function boundConnections(server: Server): void {
+function boundConnections(server: Server, limits: ConnectionLimits): void {
   const open = new Map<string, number>();
   const count = (key: string, by: number) => {
     const left = (open.get(key) ?? 0) + by;
@@ -101,18 +112,68 @@ function boundConnections(server: Server): void {
       for (const key of keys) count(key, -1);
     });
     const over =
-      client > HTTP_CONNECTION_LIMITS.perClient
-        ? `more than ${HTTP_CONNECTION_LIMITS.perClient} connections at once from your address`
-        : network > HTTP_CONNECTION_LIMITS.perNetwork
-          ? `more than ${HTTP_CONNECTION_LIMITS.perNetwork} connections at once from your network (${networkKey(socket.remoteAddress)})`
+      client > limits.perClient
+        ? `more than ${limits.perClient} connections at once from your address`
+        : network > limits.perNetwork
+          ? `more than ${limits.perNetwork} connections at once from your network (${networkKey(socket.remoteAddress)})`
           : undefined;
-    if (!over) return;
-    const body = `E_QUERY_RATE: ${over}.\n`;
-    socket.end(
-      `HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-        `Cache-Control: no-store\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-    setTimeout(() => socket.destroy(), 1_000).unref();
+    if (over) refuse(socket, 429, 'Too Many Requests', `E_QUERY_RATE: ${over}.`);
+  });
+}
+
+/** Answers a connection with a status line and a sentence, then closes it. */
+function refuse(socket: Socket, status: number, title: string, sentence: string): void {
+  const body = `${sentence}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Cache-Control: no-store\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
+/**
+ * With `all` connections open, a new one takes the place of the connection idle the longest (no
+ * request yet, or kept alive after its answers): otherwise clients holding idle connections from
+ * enough networks would keep everyone else out, as they did the WHOIS listener. Only when every
+ * connection is a request being answered is the newcomer turned away (503).
+ */
+function makeRoomFromIdle(server: Server, all: number): void {
+  /** Idle connections, idle the longest first (a Set keeps insertion order). */
+  const idle = new Set<Socket>();
+  const inFlight = new WeakMap<Socket, number>();
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    socket.once('close', () => {
+      open--;
+      idle.delete(socket);
+    });
+    if (open > all) {
+      const oldest = idle.values().next().value;
+      if (oldest) {
+        idle.delete(oldest);
+        oldest.destroy();
+      } else {
+        refuse(
+          socket,
+          503,
+          'Service Unavailable',
+          'Every connection is busy answering; try again in a moment.',
+        );
+        return;
+      }
+    }
+    idle.add(socket);
+  });
+  server.on('request', (request, response) => {
+    const socket = request.socket;
+    idle.delete(socket);
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (left === 0 && !socket.destroyed) idle.add(socket);
+    });
   });
 }
 

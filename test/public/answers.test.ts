@@ -7,7 +7,11 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_CONNECTION_LIMITS } from '../../src/public/http-server.ts';
+import {
+  HTTP_CONNECTION_LIMITS,
+  type PublicHttpServer,
+  startPublicHttp,
+} from '../../src/public/http-server.ts';
 import { seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { type RdapObject, whois, whoisValues } from './support/clients.ts';
@@ -186,5 +190,95 @@ describe('public answers', () => {
     expect(await whois(stack.daemon.whoisPort!, 'c Smith*')).toMatch(/No match found for smith\*/i);
     // Asked of every kind the cut still says so.
     expect(await whois(stack.daemon.whoisPort!, 'Smith*')).toMatch(/^# More than 50 matched/m);
+  }, 60_000);
+});
+
+describe('the public HTTP listener with every connection taken', () => {
+  const ALL = 40;
+  let server: PublicHttpServer;
+  let slowInFlight = 0;
+  let release: () => void = () => {};
+  let released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+
+  beforeAll(async () => {
+    server = await startPublicHttp({
+      host: '127.0.0.1',
+      port: 0,
+      trustProxy: [],
+      connectionLimits: { all: ALL },
+      routes: [
+        {
+          register: async (app) => {
+            app.get('/ping', async () => 'pong');
+            app.get('/slow', async () => {
+              slowInFlight++;
+              await released;
+              return 'done';
+            });
+          },
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    release();
+    await server?.close();
+  });
+
+  const connect = (from: string) =>
+    new Promise<net.Socket>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port: server.port, localAddress: from }, () =>
+        resolve(socket),
+      );
+      socket.once('error', reject);
+    });
+  const answerOf = (socket: net.Socket) =>
+    new Promise<string>((resolve) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    });
+  const ask = async (from: string, path: string) => {
+    const socket = await connect(from);
+    const answer = answerOf(socket);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    return answer;
+  };
+
+  it('closes the connection idle the longest for a newcomer, and answers it', async () => {
+    const held: net.Socket[] = [];
+    try {
+      for (let network = 1; network <= ALL / 10; network++) {
+        for (let i = 0; i < 10; i++) held.push(await connect(`127.0.${30 + network}.1`));
+      }
+      const firstClosed = new Promise<number>((resolve) => {
+        for (const [i, socket] of held.entries()) socket.once('close', () => resolve(i));
+      });
+      expect(await ask('127.0.99.1', '/ping')).toMatch(/^HTTP\/1\.1 200 [\s\S]*pong$/);
+      expect(await firstClosed).toBe(0);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+  }, 60_000);
+
+  it('turns a newcomer away (503) only when every connection is a request being answered', async () => {
+    const busy: Array<Promise<string>> = [];
+    for (let network = 1; network <= ALL / 10; network++) {
+      for (let i = 0; i < 10; i++) busy.push(ask(`127.0.${40 + network}.1`, '/slow'));
+    }
+    // Every slow request in: a newcomer finds no idle connection.
+    for (let tries = 0; slowInFlight < ALL; tries++) {
+      expect(tries).toBeLessThan(600);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const refused = await ask('127.0.98.1', '/ping');
+    expect(refused).toMatch(/^HTTP\/1\.1 503 [\s\S]*Every connection is busy answering/);
+    release();
+    for (const answer of await Promise.all(busy)) expect(answer).toMatch(/done$/);
+    released = Promise.resolve();
+    expect(await ask('127.0.98.1', '/ping')).toMatch(/pong$/);
   }, 60_000);
 });

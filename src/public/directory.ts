@@ -2,9 +2,10 @@
  * The lookup layer of the public services: read-only queries on the registry's tables, each
  * answered from an index (test/public/indexes.test.ts reads their plans), and privacy applied
  * here, in the one place objects become their public views (views.ts): a private customer is
- * `Private Customer` without a street, a POC's e-mail address that is also a registry account's
- * is left out (such an address authorizes mail by its sender; publishing it would tell anyone
- * which From addresses are ours), and tax IDs, accounts, API keys and staff are never read.
+ * `Private Customer` without a street, a POC's e-mail address that is the address of an account
+ * holding that POC is left out (such an address authorizes mail by its sender; publishing it
+ * would tell anyone which From addresses are ours), and tax IDs, accounts, API keys and staff
+ * are never read.
  */
 import { and, asc, eq, inArray, like, or, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
@@ -16,6 +17,7 @@ import {
   findNetByHandle,
   findOrg,
   type Net,
+  netNameFromCustomer,
   normalizeHandle,
   type Org,
   type Poc,
@@ -34,7 +36,7 @@ import {
   ROLE_OF,
 } from './views.ts';
 
-const { orgs, pocs, customers, nets, orgPocs, netPocs, accountEmails } = tables;
+const { orgs, pocs, customers, nets, orgPocs, netPocs, accountEmails, accountPocs } = tables;
 
 /** The most a search answers; the answer says when there were more. */
 export const SEARCH_LIMIT = 50;
@@ -127,11 +129,18 @@ export async function netsOfOrg(ex: Executor, orgHandle: string): Promise<Public
   return publicNets(ex, rows);
 }
 
+export type EntityKind = PublicEntity['kind'];
+
 /** What an entity search looks for: a name or a handle, exact or (ending in `*`) a prefix; any case. */
 export interface EntitySearch {
   readonly by: 'name' | 'handle';
   readonly text: string;
   readonly prefix: boolean;
+  /**
+   * Only these kinds (WHOIS `o`, `p`, `c`); all when absent. Asked of the statements, not of their
+   * answers: filtered after the cut, a `p Smith*` where 51 orgs matched found no POC at all.
+   */
+  readonly only?: EntityKind;
 }
 
 export interface SearchAnswer {
@@ -143,6 +152,13 @@ export interface SearchAnswer {
 /**
  * Orgs, POCs and customers by name or handle. A private customer is never found by name: its
  * name is not published, so a search must not confirm it either.
+ *
+ * Each statement takes the first 51 matches its index gives and stops; they are ordered by
+ * handle here. Ordered in the statement, PostgreSQL read every match to sort them (a dense
+ * prefix: 1,111 POCs for `surname1*` on a registry of 4,000, growing with the registry; with
+ * `order by handle` it walked the handle's key testing every row instead), and worked out each
+ * one's published addresses. When more than 50 matched the answer says so, and which 50 it
+ * lists is the index's choice.
  */
 export async function searchEntities(ex: Executor, search: EntitySearch): Promise<SearchAnswer> {
   const limit = SEARCH_LIMIT + 1;
@@ -152,54 +168,60 @@ export async function searchEntities(ex: Executor, search: EntitySearch): Promis
     search.prefix ? like(column, likePrefix(lower)) : sql`${column} = ${lower}`;
   const matchHandle = (column: PgColumn): SQL =>
     search.prefix ? like(column, likePrefix(upper)) : eq(column, upper);
+  const wanted = (kind: EntityKind) => search.only === undefined || search.only === kind;
+  const none = Promise.resolve([]);
   const [orgRows, pocRows, customerRows] =
     search.by === 'handle'
       ? await Promise.all([
-          ex.select().from(orgs).where(matchHandle(orgs.handle)).orderBy(asc(orgs.handle)).limit(limit),
-          ex
-            .select(POC_SELECTION)
-            .from(pocs)
-            .where(matchHandle(pocs.handle))
-            .orderBy(asc(pocs.handle))
-            .limit(limit),
-          ex
-            .select()
-            .from(customers)
-            .where(matchHandle(customers.handle))
-            .orderBy(asc(customers.handle))
-            .limit(limit),
+          wanted('org') ? ex.select().from(orgs).where(matchHandle(orgs.handle)).limit(limit) : none,
+          wanted('poc')
+            ? ex.select(POC_SELECTION).from(pocs).where(matchHandle(pocs.handle)).limit(limit)
+            : none,
+          wanted('customer')
+            ? ex.select().from(customers).where(matchHandle(customers.handle)).limit(limit)
+            : none,
         ])
       : await Promise.all([
-          ex
-            .select()
-            .from(orgs)
-            .where(matchLower(sql`lower(${orgs.name})`))
-            .orderBy(asc(orgs.handle))
-            .limit(limit),
-          ex
-            .select(POC_SELECTION)
-            .from(pocs)
-            .where(or(matchLower(sql`lower(${pocs.lastName})`), matchLower(pocFullName())))
-            .orderBy(asc(pocs.handle))
-            .limit(limit),
-          ex
-            .select()
-            .from(customers)
-            // A literal `false`, not a parameter: the partial index's predicate must match in every plan.
-            .where(and(sql`${customers.privateResidence} = false`, matchLower(sql`lower(${customers.name})`)))
-            .orderBy(asc(customers.handle))
-            .limit(limit),
+          wanted('org')
+            ? ex
+                .select()
+                .from(orgs)
+                .where(matchLower(sql`lower(${orgs.name})`))
+                .limit(limit)
+            : none,
+          wanted('poc')
+            ? ex
+                .select(POC_SELECTION)
+                .from(pocs)
+                .where(or(matchLower(sql`lower(${pocs.lastName})`), matchLower(pocFullName())))
+                .limit(limit)
+            : none,
+          wanted('customer')
+            ? ex
+                .select()
+                .from(customers)
+                // A literal `false`, not a parameter: the partial index's predicate must match in every plan.
+                .where(
+                  and(sql`${customers.privateResidence} = false`, matchLower(sql`lower(${customers.name})`)),
+                )
+                .limit(limit)
+            : none,
         ]);
   const upstreams = await orgsByHandle(
     ex,
     customerRows.map((c) => c.parentOrgHandle),
   );
   const found: PublicEntity[] = [
-    ...(await Promise.all(orgRows.slice(0, limit).map((o) => publicOrg(ex, o)))),
-    ...pocRows.map(publicPoc),
-    ...customerRows.map((c) => publicCustomerRecord(c, upstreams.get(c.parentOrgHandle))),
+    ...(await publicOrgs(ex, orgRows.sort(byHandle))),
+    ...pocRows.map(publicPoc).sort(byHandle),
+    ...customerRows.map((c) => publicCustomerRecord(c, upstreams.get(c.parentOrgHandle))).sort(byHandle),
   ];
   return { entities: found.slice(0, SEARCH_LIMIT), truncated: found.length > SEARCH_LIMIT };
+}
+
+/** Handles in byte order (they are ASCII), as a list of matches shows them. */
+function byHandle(a: { readonly handle: string }, b: { readonly handle: string }): number {
+  return a.handle < b.handle ? -1 : a.handle > b.handle ? 1 : 0;
 }
 
 /** `First Last` (or the role's name), lower-cased: the expression `pocs_full_name_pattern_idx` is built on. */
@@ -222,12 +244,25 @@ async function orgsByHandle(ex: Executor, handles: readonly string[]): Promise<M
 }
 
 async function publicOrg(ex: Executor, org: Org): Promise<PublicOrg> {
-  const links = await ex
-    .select({ pocHandle: orgPocs.pocHandle, role: orgPocs.role })
+  const [shown] = await publicOrgs(ex, [org]);
+  return shown!;
+}
+
+/** Orgs with their POCs: two statements for the whole list (a search lists up to 51). */
+async function publicOrgs(ex: Executor, rows: readonly Org[]): Promise<PublicOrg[]> {
+  if (rows.length === 0) return [];
+  const linkRows = await ex
+    .select({ orgHandle: orgPocs.orgHandle, pocHandle: orgPocs.pocHandle, role: orgPocs.role })
     .from(orgPocs)
-    .where(eq(orgPocs.orgHandle, org.handle))
+    .where(
+      inArray(
+        orgPocs.orgHandle,
+        rows.map((o) => o.handle),
+      ),
+    )
     .orderBy(asc(orgPocs.role), asc(orgPocs.pocHandle));
-  return {
+  const links = await pocLinks(ex, linkRows);
+  return rows.map((org) => ({
     kind: 'org',
     handle: org.handle,
     name: org.name,
@@ -240,8 +275,8 @@ async function publicOrg(ex: Executor, org: Org): Promise<PublicOrg> {
     comments: org.publicComments,
     registered: org.createdAt,
     updated: org.updatedAt,
-    pocs: (await pocLinks(ex, links)).map((l) => l.shown),
-  };
+    pocs: links.filter((l) => l.link.orgHandle === org.handle).map((l) => l.shown),
+  }));
 }
 
 /** Each link with its POC as published (a link to a POC that is gone is left out). */
@@ -262,13 +297,24 @@ async function pocLinks<L extends { pocHandle: string; role: keyof typeof ROLE_O
 }
 
 /**
- * A POC row with its e-mail addresses as published: those that are also a registry account's
- * address left out, in the same statement (one probe of `account_emails_email_idx` per address).
+ * A POC row with its e-mail addresses as published: those that are the address of an account
+ * linked to this POC (one that holds it: `account_pocs`) left out, in the same statement. Only
+ * the POC's own accounts: hiding an address because ANY account has it would let an account
+ * holder write guesses into its own POC and read "hidden" as "this address authorizes some
+ * account's mail". Per address one probe of `account_pocs_poc_idx` and of account_emails'
+ * primary key (account, address). Drizzle writes the columns of a selection unqualified, so the
+ * tables are named and aliased here: a bare `account_id = account_id` would compare a column
+ * with itself and read the whole index.
  */
 const POC_SELECTION = {
   poc: pocs,
-  publicEmails: sql<string[]>`array(select address from unnest(${pocs.emails}) as address
-    where not exists (select 1 from ${accountEmails} where ${accountEmails.email} = lower(address)))`,
+  publicEmails: sql<
+    string[]
+  >`array(select address from unnest(${pocs}.${sql.identifier(pocs.emails.name)}) as address
+    where not exists (select 1 from ${accountPocs} as linked
+      join ${accountEmails} as held on held.${sql.identifier(accountEmails.accountId.name)} = linked.${sql.identifier(accountPocs.accountId.name)}
+      where linked.${sql.identifier(accountPocs.pocHandle.name)} = ${pocs}.${sql.identifier(pocs.handle.name)}
+        and held.${sql.identifier(accountEmails.email.name)} = lower(address)))`,
 };
 
 interface PocRow {
@@ -326,6 +372,24 @@ function publicCustomerRecord(customer: Customer, upstream: Org | undefined): Pu
     registered: customer.createdAt,
     updated: customer.updatedAt,
   };
+}
+
+/**
+ * A net's name as published. A private customer's net is shown as `PRIVATE-CUSTOMER` when its
+ * name holds a word of the customer's real name (three letters or more): named from the
+ * customer while it was public (before an M re-derived such names: src/registry's
+ * simple-reassignment.ts), or given a name like `SMITH-HOME` by its upstream, it would publish
+ * what `Private: Yes` hides.
+ */
+function publicNetName(net: Net, customer: Customer | undefined): string {
+  if (!customer?.privateResidence) return net.name;
+  const words = (text: string) =>
+    text
+      .toUpperCase()
+      .split(/[^A-Z0-9]+/)
+      .filter((w) => w.length >= 3);
+  const real = new Set(words(customer.name));
+  return words(net.name).some((w) => real.has(w)) ? netNameFromCustomer(customer.name, true) : net.name;
 }
 
 /** Nets with their holders, parents' names and POCs, a few statements for the whole list. */
@@ -398,7 +462,7 @@ async function publicNets(ex: Executor, rows: readonly Net[]): Promise<PublicNet
     return {
       kind: 'net',
       handle: net.handle,
-      name: net.name,
+      name: publicNetName(net, customer),
       version: net.version,
       start: net.startAddress,
       end: net.endAddress,

@@ -2,8 +2,13 @@
  * The public HTTP listener (RDAP_PORT): a list of route plugins, each with its own prefix, so
  * another public page (a POC's validation link, say) is one more entry in `PublicRoute[]`.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { clientKey } from '../ip/index.ts';
 import { listenFailure } from '../shared/index.ts';
+import { networkKey } from './networks.ts';
+import { errorObject, RDAP_MEDIA_TYPE } from './rdap.ts';
 
 /** One plugin of the public listener, registered under `prefix` (none: at the root). */
 export interface PublicRoute {
@@ -18,6 +23,14 @@ export interface PublicHttpOptions {
   readonly routes: readonly PublicRoute[];
   /** Proxies whose X-Forwarded-For names the client (`request.ip`); empty: the socket's peer. */
   readonly trustProxy: readonly string[];
+  /** Tests: other bounds than HTTP_CONNECTION_LIMITS. */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
+}
+
+export interface ConnectionLimits {
+  readonly perClient: number;
+  readonly perNetwork: number;
+  readonly all: number;
 }
 
 export interface PublicHttpServer {
@@ -25,16 +38,38 @@ export interface PublicHttpServer {
   close(): Promise<void>;
 }
 
+/**
+ * Connections one client (an IPv4 address, an IPv6 /64) and one network (an IPv4 /24, an IPv6
+ * /48) may hold open at once, and all clients together: a lookup takes milliseconds and a
+ * browser opens six, so more is a client holding sockets, not asking. Without a bound, idle
+ * connections (each kept up to the request deadline) from one address could use up the
+ * process's file descriptors, and with them WHOIS and the database's connections.
+ */
+export const HTTP_CONNECTION_LIMITS: ConnectionLimits = { perClient: 32, perNetwork: 128, all: 4096 };
+
 export async function startPublicHttp(options: PublicHttpOptions): Promise<PublicHttpServer> {
   // Nothing here is behind a sign-in; a query is a URL, never a body. A request must arrive
-  // whole within 10 s (Node's default is 300 s: long enough for slow clients to hold sockets).
+  // whole within 10 s (Node's default is 300 s: long enough for slow clients to hold sockets),
+  // checked every second (Node checks every 30 s, so an idle connection stayed 30-40 s), and a
+  // kept-alive connection goes after 5 s without a request (fastify's default is 72 s).
   const app = Fastify({
     logger: false,
     bodyLimit: 1024,
     requestTimeout: 10_000,
+    keepAliveTimeout: 5_000,
+    http: { connectionsCheckingInterval: 1_000, headersTimeout: 10_000 },
     trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     routerOptions: { maxParamLength: 256 },
+    // A URL fastify cannot read (`/rdap/entity/%ED%A0%80`) never reaches a route: under /rdap/ it
+    // is answered as any bad RDAP request is, not with fastify's own JSON.
+    frameworkErrors: (error, request, reply) => unreadable(error, request.url, reply as FastifyReply),
   });
+  const limits: ConnectionLimits = { ...HTTP_CONNECTION_LIMITS, ...options.connectionLimits };
+  // Behind a trusted proxy every connection is the proxy's: the proxy bounds its clients.
+  if (options.trustProxy.length === 0) boundConnections(app.server, limits);
+  makeRoomFromIdle(app.server, limits.all);
+  // A bound whatever the bookkeeping says (connections closing this moment still count here).
+  app.server.maxConnections = limits.all + 256;
   for (const route of options.routes) {
     await app.register(async (scope) => route.register(scope), route.prefix ? { prefix: route.prefix } : {});
   }
@@ -59,4 +94,96 @@ export async function startPublicHttp(options: PublicHttpOptions): Promise<Publi
       error,
     );
   }
+}
+
+/** Refuses a connection past its client's or its network's share, with a 429 saying why. */
+function boundConnections(server: Server, limits: ConnectionLimits): void {
+  const open = new Map<string, number>();
+  const count = (key: string, by: number) => {
+    const left = (open.get(key) ?? 0) + by;
+    if (left > 0) open.set(key, left);
+    else open.delete(key);
+    return left;
+  };
+  server.on('connection', (socket: Socket) => {
+    const keys = [`client ${clientKey(socket.remoteAddress)}`, `network ${networkKey(socket.remoteAddress)}`];
+    const [client, network] = keys.map((key) => count(key, 1)) as [number, number];
+    socket.once('close', () => {
+      for (const key of keys) count(key, -1);
+    });
+    const over =
+      client > limits.perClient
+        ? `more than ${limits.perClient} connections at once from your address`
+        : network > limits.perNetwork
+          ? `more than ${limits.perNetwork} connections at once from your network (${networkKey(socket.remoteAddress)})`
+          : undefined;
+    if (over) refuse(socket, 429, 'Too Many Requests', `E_QUERY_RATE: ${over}.`);
+  });
+}
+
+/** Answers a connection with a status line and a sentence, then closes it. */
+function refuse(socket: Socket, status: number, title: string, sentence: string): void {
+  const body = `${sentence}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Cache-Control: no-store\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
+/**
+ * With `all` connections open, a new one takes the place of the connection idle the longest (no
+ * request yet, or kept alive after its answers): otherwise clients holding idle connections from
+ * enough networks would keep everyone else out, as they did the WHOIS listener. Only when every
+ * connection is a request being answered is the newcomer turned away (503).
+ */
+function makeRoomFromIdle(server: Server, all: number): void {
+  /** Idle connections, idle the longest first (a Set keeps insertion order). */
+  const idle = new Set<Socket>();
+  const inFlight = new WeakMap<Socket, number>();
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    socket.once('close', () => {
+      open--;
+      idle.delete(socket);
+    });
+    if (open > all) {
+      const oldest = idle.values().next().value;
+      if (oldest) {
+        idle.delete(oldest);
+        oldest.destroy();
+      } else {
+        refuse(
+          socket,
+          503,
+          'Service Unavailable',
+          'Every connection is busy answering; try again in a moment.',
+        );
+        return;
+      }
+    }
+    idle.add(socket);
+  });
+  server.on('request', (request, response) => {
+    const socket = request.socket;
+    idle.delete(socket);
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (left === 0 && !socket.destroyed) idle.add(socket);
+    });
+  });
+}
+
+/** A request fastify could not read (a URL with bytes that are not UTF-8): under /rdap/ an RDAP error object. */
+function unreadable(error: FastifyError, url: string, reply: FastifyReply): FastifyReply {
+  const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+  const sentence = 'The request could not be read (a URL with bytes that are not UTF-8?).';
+  reply.code(status).header('cache-control', 'no-store').header('access-control-allow-origin', '*');
+  if (url.startsWith('/rdap/')) {
+    return reply.type(RDAP_MEDIA_TYPE).send(JSON.stringify(errorObject(status, 'Bad Request', sentence)));
+  }
+  return reply.type('text/plain; charset=utf-8').send(`${sentence}\n`);
 }

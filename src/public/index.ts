@@ -82,6 +82,7 @@ async function validationRoutes(
       return reply
         .code(429)
         .header('retry-after', String(allowance.retryAfterSeconds))
+        .header('cache-control', 'no-store')
         .type('text/plain; charset=utf-8')
         .send(`${limitSentence(allowance)}.\n`);
     }
@@ -94,9 +95,6 @@ function urlHost(address: string): string {
   const plain = address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
   return plain.includes(':') ? `[${plain}]` : plain;
 }
-
-/** A Host header is the client's to write: used in links only when it is a plain host[:port]. */
-const PLAIN_HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 export async function startPublicServices(options: PublicOptions): Promise<PublicServices> {
   const { settings, db, logger, metrics } = options;
@@ -118,11 +116,11 @@ export async function startPublicServices(options: PublicOptions): Promise<Publi
     let rdapPort = settings.rdapPort;
     const port43 = (local: string | undefined) =>
       publicUrl ? new URL(publicUrl).hostname : (local ?? settings.host).replace(/^::ffff:/i, '');
+    // Links name PUBLIC_URL, or else the address and port the client reached: never the Host
+    // header, which is the client's to write (a cached answer, or one a victim is shown, would
+    // send its readers wherever that client chose).
     const context = (request: FastifyRequest): RdapContext => {
-      const host = request.headers.host;
-      const base =
-        publicUrl ??
-        `http://${host && PLAIN_HOST.test(host) ? host : `${urlHost(request.socket.localAddress ?? settings.host)}:${rdapPort}`}`;
+      const base = publicUrl ?? `http://${urlHost(request.socket.localAddress ?? settings.host)}:${rdapPort}`;
       return { base: `${base}/rdap`, port43: port43(request.socket.localAddress) };
     };
     const http: PublicHttpServer = await startPublicHttp({

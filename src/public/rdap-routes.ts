@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Executor } from '../db/index.ts';
 import { parseRange } from '../ip/index.ts';
 import { CUSTOMER_HANDLE, ORG_HANDLE, POC_HANDLE } from '../shared/index.ts';
-import { type EntitySearch, netsForRange, netsOfOrg, searchEntities } from './directory.ts';
+import { type EntitySearch, netsForRange, netsOfOrg, SEARCH_LIMIT, searchEntities } from './directory.ts';
 import type { PublicMetrics, QueryKind, QueryOutcome } from './metrics.ts';
 import { limitSentence, type QueryLimiter } from './query-limit.ts';
 import {
@@ -33,6 +33,14 @@ export interface RdapRoutesOptions {
   context(request: FastifyRequest): RdapContext;
 }
 
+/**
+ * An answer may be kept a minute by a cache (a template's change shows there at most that late);
+ * an error never: a 404 must not hide a net registered a moment later, a 429 or a 400 is about
+ * one client's request. Nothing in an answer depends on a request header (CORS is `*` for every
+ * origin, links come from PUBLIC_URL or the address the listener was reached at), so no `Vary`.
+ */
+const ANSWER_CACHE_CONTROL = 'public, max-age=60';
+
 /** RFC 9082 leaves the length of a search pattern to the server: this keeps "a*" from listing everyone. */
 const MIN_SEARCH_CHARACTERS = 2;
 
@@ -47,7 +55,11 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
     outcome: QueryOutcome,
   ) => {
     metrics.queryAnswered('rdap', kind, outcome);
-    return reply.code(status).type(RDAP_MEDIA_TYPE).send(JSON.stringify(body));
+    return reply
+      .code(status)
+      .type(RDAP_MEDIA_TYPE)
+      .header('cache-control', status === 200 ? ANSWER_CACHE_CONTROL : 'no-store')
+      .send(JSON.stringify(body));
   };
   const problem = (
     reply: FastifyReply,
@@ -156,7 +168,12 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
       return problem(reply, 404, 'Not Found', `No entity has the handle ${request.params.handle}.`, 'entity');
     const context = options.context(request);
     const nets = entity.kind === 'org' ? await netsOfOrg(db, entity.handle) : [];
-    return send(reply, 200, topLevel(entityObject(entity, context, nets.slice(0, 50))), kind, 'found');
+    const shown = nets.slice(0, SEARCH_LIMIT);
+    const cut =
+      nets.length > shown.length
+        ? [truncatedNotice(`Only the first ${shown.length} networks of ${entity.handle} are listed.`)]
+        : [];
+    return send(reply, 200, topLevel(entityObject(entity, context, shown), cut), kind, 'found');
   });
 
   app.get<{ Querystring: { fn?: unknown; handle?: unknown } }>('/entities', async (request, reply) => {
@@ -170,13 +187,7 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
     const found = await searchEntities(db, search.value);
     const context = options.context(request);
     const notices = found.truncated
-      ? [
-          {
-            title: 'Search Policy',
-            type: 'result set truncated due to excessive load',
-            description: ['Only the first results are listed; narrow the search.'],
-          },
-        ]
+      ? [truncatedNotice('Only the first results are listed; narrow the search.')]
       : [];
     return send(
       reply,
@@ -210,6 +221,15 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
       ),
     );
   }
+}
+
+/** RFC 9083 section 10.2.1's notice of a list cut short. */
+function truncatedNotice(description: string): JsonObject {
+  return {
+    title: 'Search Policy',
+    type: 'result set truncated due to excessive load',
+    description: [description],
+  };
 }
 
 type Pattern = { ok: true; value: EntitySearch } | { ok: false; reason: string };

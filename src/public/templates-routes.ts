@@ -11,6 +11,9 @@ import type { PublicMetrics } from './metrics.ts';
 
 export const BLANK_FORMS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
 
+/** The forms change only with a new release: an hour in a cache is harmless. */
+const FORM_CACHE_CONTROL = 'public, max-age=3600';
+
 export interface TemplatesRoutesOptions {
   readonly metrics: PublicMetrics;
   /** The folder of blank forms (tests may point elsewhere). */
@@ -38,7 +41,11 @@ export async function templatesRoutes(app: FastifyInstance, options: TemplatesRo
   app.get('/templates', async (_request, reply) => reply.redirect('/templates/', 301));
   app.get('/templates/', async (_request, reply) => {
     options.metrics.queryAnswered('rdap', 'templates', 'found');
-    return reply.type('text/plain; charset=utf-8').header('access-control-allow-origin', '*').send(listing);
+    return reply
+      .type('text/plain; charset=utf-8')
+      .header('access-control-allow-origin', '*')
+      .header('cache-control', FORM_CACHE_CONTROL)
+      .send(listing);
   });
   app.get<{ Params: { name: string } }>('/templates/:name', async (request, reply) => {
     const form = forms.get(request.params.name);
@@ -46,10 +53,15 @@ export async function templatesRoutes(app: FastifyInstance, options: TemplatesRo
       options.metrics.queryAnswered('rdap', 'templates', 'not_found');
       return reply
         .code(404)
+        .header('cache-control', 'no-store')
         .type('text/plain; charset=utf-8')
         .send(`No blank form is called ${JSON.stringify(request.params.name)}; the list is at /templates/\n`);
     }
     options.metrics.queryAnswered('rdap', 'templates', 'found');
-    return reply.type('text/plain; charset=utf-8').header('access-control-allow-origin', '*').send(form);
+    return reply
+      .type('text/plain; charset=utf-8')
+      .header('access-control-allow-origin', '*')
+      .header('cache-control', FORM_CACHE_CONTROL)
+      .send(form);
   });
 }

@@ -44,7 +44,7 @@ export interface PublicPoc extends PostalLines {
   readonly fullName: string;
   readonly company: string | null;
   readonly phones: readonly PocPhone[];
-  /** Its e-mail addresses, except any that is also a registry account's (those authorize mail). */
+  /** Its e-mail addresses, except those of the accounts holding it (those authorize mail). */
   readonly emails: readonly string[];
   readonly comments: readonly string[];
   readonly registered: Date;

@@ -1,16 +1,17 @@
 /**
- * WHOIS over TCP (RFC 3912): the client sends one line ending in CRLF, we send the answer and
- * close. A line that does not come within the time limit, or is longer than any query, ends the
- * connection with a sentence saying why.
+ * WHOIS over TCP (RFC 3912): the client sends one line ending in CRLF (or closes its side after
+ * the query), we send the answer and close. A line that does not come within the time limit, or
+ * is longer than any query, ends the connection with a sentence saying why. Who may hold how
+ * many connections, and who goes when they are all taken: whois-places.ts.
  */
 import net from 'node:net';
 import type { Executor } from '../db/index.ts';
-import { clientKey } from '../ip/index.ts';
 import { type Logger, listenFailure } from '../shared/index.ts';
 import type { PublicMetrics } from './metrics.ts';
 import { limitSentence, type QueryLimiter } from './query-limit.ts';
 import { answerWhois, whoisText } from './whois.ts';
 import type { WhoisLinks } from './whois-format.ts';
+import { DEFAULT_PLACE_LIMITS, type Place, type PlaceLimits, WhoisPlaces } from './whois-places.ts';
 import { MAX_QUERY_LENGTH } from './whois-query.ts';
 
 export interface WhoisServerOptions {
@@ -25,6 +26,8 @@ export interface WhoisServerOptions {
   rdapBase(localAddress: string | undefined): string;
   /** How long a client has to send its line (default 10 s). */
   readonly lineTimeoutMs?: number;
+  /** Tests: other limits than DEFAULT_PLACE_LIMITS. */
+  readonly limits?: Partial<Omit<PlaceLimits, 'lineTimeoutMs'>>;
 }
 
 export interface WhoisServer {
@@ -32,67 +35,92 @@ export interface WhoisServer {
   close(): Promise<void>;
 }
 
-/** Connections open at once, all clients together; more are closed at once. */
-const MAX_CONNECTIONS = 256;
-/**
- * Connections one client (an IPv4 address, an IPv6 client's /64) may hold open at once: a query
- * takes milliseconds, so more is a client holding places, not asking.
- */
-const MAX_CONNECTIONS_PER_CLIENT = 10;
+/** After the answer, how long the client has to read it and close before the socket is closed. */
+const LINGER_MS = 5_000;
 
 export async function startWhoisServer(options: WhoisServerOptions): Promise<WhoisServer> {
   const { db, limiter, metrics, logger } = options;
-  const lineTimeoutMs = options.lineTimeoutMs ?? 10_000;
+  const limits: PlaceLimits = {
+    ...DEFAULT_PLACE_LIMITS,
+    ...options.limits,
+    lineTimeoutMs: options.lineTimeoutMs ?? 10_000,
+  };
+  const places = new WhoisPlaces(limits);
   const sockets = new Set<net.Socket>();
-  const perClient = new Map<string, number>();
-  const server = net.createServer((socket) => {
+  /** How to close each place's connection when it must make room. */
+  const dropOf = new Map<Place, () => void>();
+  // Half-open: a client may send its query and close its side (`printf x | nc -N`); the answer
+  // still goes back on ours.
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
-    const client = clientKey(socket.remoteAddress);
-    perClient.set(client, (perClient.get(client) ?? 0) + 1);
-    // A connection counts against its client while it waits for the line or the answer: once
-    // answered it is closing, and a client asking again at once must not find it still counted.
-    let counted = true;
-    const release = () => {
-      if (!counted) return;
-      counted = false;
-      const left = (perClient.get(client) ?? 1) - 1;
-      if (left > 0) perClient.set(client, left);
-      else perClient.delete(client);
-    };
-    socket.on('close', () => {
-      sockets.delete(socket);
-      release();
-    });
     socket.on('error', () => socket.destroy());
+    const arrival = places.arrive(socket.remoteAddress, Date.now());
+    for (const place of arrival.evict) {
+      const drop = dropOf.get(place);
+      dropOf.delete(place);
+      drop?.();
+    }
     const chunks: Buffer[] = [];
     let received = 0;
     let answered = false;
-    // From the connection, not from the last byte: a client trickling its line a byte at a
-    // time must not hold the place for longer than one whole line may take.
-    const deadline = setTimeout(() => {
-      if (!answered) finish(whoisText([], `No query line within ${Math.round(lineTimeoutMs / 1000)} s.`));
-    }, lineTimeoutMs);
-    deadline.unref();
-    function finish(text: string) {
+    let deadline: NodeJS.Timeout | undefined;
+    const place = arrival.admitted ? arrival.place : undefined;
+    socket.on('close', () => {
+      sockets.delete(socket);
+      clearTimeout(deadline);
+      if (place) {
+        dropOf.delete(place);
+        places.leave(place);
+      }
+    });
+    /** Stops reading: whatever else the client sends is read and dropped (closing with unread
+     * bytes would reset the connection, and the client might never read the answer). */
+    function stopReading() {
       answered = true;
       clearTimeout(deadline);
-      release();
-      // Whatever else the client sends is read and dropped: closing with unread bytes would
-      // reset the connection, and the client might never read the answer.
       socket.removeAllListeners('data');
+      socket.removeAllListeners('end');
       socket.on('data', () => {});
-      socket.end(text);
     }
-    if ((perClient.get(client) ?? 0) > MAX_CONNECTIONS_PER_CLIENT) {
+    function finish(text: string) {
+      stopReading();
+      // Once answered the place is free: a client asking again at once must not find it still held.
+      if (place) places.answeredTo(place, Date.now());
+      socket.end(text);
+      // A client that neither reads nor closes must not keep the socket.
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    }
+    if (!arrival.admitted) {
       metrics.queryAnswered('whois', 'other', 'rate_limited');
-      finish(
-        whoisText(
-          [],
-          `E_QUERY_RATE: more than ${MAX_CONNECTIONS_PER_CLIENT} connections at once from your address.`,
-        ),
-      );
+      finish(whoisText([], `${arrival.reason}.`));
       return;
     }
+    dropOf.set(arrival.place, () => {
+      if (answered && arrival.place.phase === 'answered') {
+        socket.destroy();
+        return;
+      }
+      stopReading();
+      metrics.queryAnswered('whois', 'other', 'rate_limited');
+      socket.end(whoisText([], 'Closed to make room for others: no query line came.'));
+      setTimeout(() => socket.destroy(), 1_000).unref();
+    });
+    // From the connection, not from the last byte: a client trickling its line a byte at a
+    // time must not hold the place for longer than one whole line may take.
+    deadline = setTimeout(() => {
+      if (!answered)
+        finish(whoisText([], `No query line within ${Math.round(arrival.lineTimeoutMs / 1000)} s.`));
+    }, arrival.lineTimeoutMs);
+    deadline.unref();
+    const ask = (line: string) => {
+      stopReading();
+      places.asking(arrival.place);
+      answer(line, socket.remoteAddress, socket.localAddress).then(finish, (error: unknown) => {
+        logger.error({ err: error }, 'WHOIS query failed');
+        metrics.queryAnswered('whois', 'other', 'error');
+        finish(whoisText([], 'The registry could not answer just now; try again shortly.'));
+      });
+    };
     socket.on('data', (chunk: Buffer) => {
       if (answered) return;
       chunks.push(chunk);
@@ -100,18 +128,22 @@ export async function startWhoisServer(options: WhoisServerOptions): Promise<Who
       const text = Buffer.concat(chunks).toString('utf8');
       const end = text.search(/\r?\n/);
       if (end < 0 && received <= MAX_QUERY_LENGTH * 4 + 2) return;
-      const line = end < 0 ? text : text.slice(0, end);
-      answered = true;
-      socket.removeAllListeners('data');
-      socket.on('data', () => {});
-      answer(line, socket.remoteAddress, socket.localAddress).then(finish, (error: unknown) => {
-        logger.error({ err: error }, 'WHOIS query failed');
-        metrics.queryAnswered('whois', 'other', 'error');
-        finish(whoisText([], 'The registry could not answer just now; try again shortly.'));
-      });
+      ask(end < 0 ? text : text.slice(0, end));
+    });
+    // The client closed its side without a line end: what it sent is its query.
+    socket.on('end', () => {
+      if (answered) return;
+      if (received > 0) ask(Buffer.concat(chunks).toString('utf8'));
+      else {
+        // Connected and left without a word (a port check): nothing to answer.
+        stopReading();
+        socket.end();
+      }
     });
   });
-  server.maxConnections = MAX_CONNECTIONS;
+  // A bound on sockets whatever the bookkeeping says: places for unanswered connections, as
+  // many answered ones, and room for those closing this moment.
+  server.maxConnections = limits.places * 2 + 64;
 
   async function answer(
     line: string,

@@ -140,8 +140,13 @@ async function answerName(
   query: Extract<WhoisQuery, { kind: 'name' }>,
   links: WhoisLinks,
 ): Promise<WhoisAnswer> {
-  const found = await searchEntities(db, { by: 'name', text: query.text, prefix: query.prefix });
-  const entities = found.entities.filter((e) => query.only === undefined || e.kind === query.only);
+  const found = await searchEntities(db, {
+    by: 'name',
+    text: query.text,
+    prefix: query.prefix,
+    ...(query.only ? { only: query.only } : {}),
+  });
+  const entities = found.entities;
   const asked = `${query.text}${query.prefix ? '*' : ''}`;
   if (entities.length === 0) return notFound('search', asked);
   if (entities.length === 1 && !found.truncated) {

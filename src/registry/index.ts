@@ -66,6 +66,7 @@ export {
   checkEmails,
   checkHandle,
   type HandleKind,
+  netNameFromCustomer,
   normalizeHandle,
   REVIEW_IPV4_SIZE,
   SMALLEST_BLOCK,

@@ -201,10 +201,9 @@ export function modifySimpleReassignment(
       'customer',
     );
     if (!address.ok) return address;
-    const name =
-      changes.networkName === undefined
-        ? checkNetName(net.name)
-        : checkNetName(changes.networkName ?? netNameFromCustomer(customerName, privateResidence));
+    const name = checkNetName(
+      netNameAfter(net.name, customer, { name: customerName, privateResidence }, changes.networkName),
+    );
     if (!name.ok) return name;
     const originAs =
       changes.originAs === undefined ? checkOriginAs(net.originAs) : checkOriginAs(changes.originAs ?? []);
@@ -248,14 +247,45 @@ export function modifySimpleReassignment(
     const changed = Object.keys(changes).filter(
       (k) => changes[k as keyof SimpleReassignmentChanges] !== undefined,
     );
+    const renamed = changes.networkName === undefined && name.value !== net.name;
     return ok({
       status: 'applied',
       handles: { net: net.handle, customer: customer.handle },
       summary: [
         `Net ${net.handle} (${formatRange(range)}) and customer ${customer.handle} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`,
+        ...(renamed
+          ? [
+              `Net ${net.handle} is now named ${name.value}, from the customer as a new reassignment would be.`,
+            ]
+          : []),
       ],
     });
   });
+}
+
+/**
+ * A simple reassignment's net name after an M. A name the template gives is used (NONE: the name
+ * a new reassignment would get). Otherwise the name follows the customer where the create path
+ * derived it from the customer: a customer made private is renamed PRIVATE-CUSTOMER whatever the
+ * net was called (a name chosen while it was public, typically its real name, would publish
+ * what `Private: Yes` hides), and a name derived from the customer as it was (its real name, or
+ * PRIVATE-CUSTOMER) is derived again from the customer as it is now. A private customer's net
+ * still named from its real name (written before this rule) is renamed by any M.
+ */
+function netNameAfter(
+  current: string,
+  before: Pick<Customer, 'name' | 'privateResidence'>,
+  after: Pick<Customer, 'name' | 'privateResidence'>,
+  given: string | null | undefined,
+): string {
+  const derived = netNameFromCustomer(after.name, after.privateResidence);
+  if (given !== undefined) return given ?? derived;
+  if (after.privateResidence && !before.privateResidence) return derived;
+  const derivedBefore = [
+    netNameFromCustomer(before.name, before.privateResidence),
+    netNameFromCustomer(before.name, false),
+  ];
+  return derivedBefore.includes(current) ? derived : current;
 }
 
 export function removeSimpleReassignment(

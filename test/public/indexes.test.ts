@@ -36,6 +36,7 @@ interface PlanNode {
   readonly 'Relation Name'?: string;
   readonly 'Index Name'?: string;
   readonly 'Index Cond'?: string;
+  readonly 'Actual Rows'?: number;
   readonly Plans?: readonly PlanNode[];
 }
 
@@ -58,8 +59,9 @@ describe('public lookups on PostgreSQL', () => {
       const seeded = await seedRegistry(database.db, doc.value);
       if (!seeded.ok) throw new Error(seeded.error.message);
     }
-    // Bulk: orgs, person POCs linked to them, customers (a third private), accounts, and per org
-    // a /28 of 10.0.0.0/8 as a direct allocation with a simple reassignment inside it.
+    // Bulk: orgs, person POCs linked to them, customers (a third private), accounts holding the
+    // POCs (one of each POC's addresses its account's), and per org a /28 of 10.0.0.0/8 as a
+    // direct allocation with a simple reassignment inside it.
     await database.db.execute(sql`
       insert into orgs (handle, name, city, country)
         select 'BULK' || i || '-1', 'Bulk Org ' || i, 'Town', 'US' from generate_series(1, ${sql.raw(String(BULK))}) i;
@@ -82,6 +84,11 @@ describe('public lookups on PostgreSQL', () => {
       insert into accounts (name) select 'bulk-' || i from generate_series(1, ${sql.raw(String(BULK))}) i;
       insert into account_emails (account_id, email)
         select id, name || '@accounts.example' from accounts where name like 'bulk-%';
+      -- Each bulk account holds its org's POC, whose second address is the account's own.
+      insert into account_pocs (account_id, poc_handle)
+        select id, 'BULK' || substr(name, 6) || '-ARIN' from accounts where name like 'bulk-%';
+      update pocs set emails = emails || ('bulk-' || substr(handle, 5, length(handle) - 9) || '@accounts.example')
+        where handle like 'BULK%-ARIN';
       insert into net_pocs (net_handle, poc_handle, role)
         select 'NET-10-BULK-' || i, 'BULK' || i || '-ARIN', 'abuse' from generate_series(1, ${sql.raw(String(BULK))}) i;
     `);
@@ -112,6 +119,7 @@ describe('public lookups on PostgreSQL', () => {
     ['an org', (db) => orgByHandle(db, 'BULK77-1')],
     ["an org's nets", (db) => netsOfOrg(db, 'DEMOISP-1')],
     ['a POC', (db) => pocByHandle(db, 'DEMO1-ARIN')],
+    ['a POC held by an account', (db) => pocByHandle(db, 'BULK77-ARIN')],
     ['a customer', (db) => customerByHandle(db, 'C00000101')],
     ['names by prefix', (db) => searchEntities(db, { by: 'name', text: 'Bulk Org 12', prefix: true })],
     [
@@ -120,6 +128,14 @@ describe('public lookups on PostgreSQL', () => {
     ],
     ['customers by name', (db) => searchEntities(db, { by: 'name', text: 'bulk customer 4', prefix: true })],
     ['handles by prefix', (db) => searchEntities(db, { by: 'handle', text: 'BULK12', prefix: true })],
+    ['many handles by prefix', (db) => searchEntities(db, { by: 'handle', text: 'BULK1', prefix: true })],
+    ['many names by a short prefix', (db) => searchEntities(db, { by: 'name', text: 'bu', prefix: true })],
+    ['many names by prefix', (db) => searchEntities(db, { by: 'name', text: 'bulk org 1', prefix: true })],
+    ['no names by prefix', (db) => searchEntities(db, { by: 'name', text: 'zz nobody', prefix: true })],
+    [
+      'POCs only, by name',
+      (db) => searchEntities(db, { by: 'name', text: 'surname1', prefix: true, only: 'poc' }),
+    ],
     ['a handle exactly', (db) => searchEntities(db, { by: 'handle', text: 'OTHERISP-1', prefix: false })],
   ];
 
@@ -138,6 +154,38 @@ describe('public lookups on PostgreSQL', () => {
       );
       expect(
         readsEverything.map((n) => `${n['Node Type']} ${n['Relation Name'] ?? n['Index Name'] ?? ''}`),
+        statement.text,
+      ).toEqual([]);
+    }
+  });
+
+  it('lists 50 orgs with their POCs in a few statements, not some per org', async () => {
+    const { result, sent } = await recorder.withValues(() =>
+      searchEntities(database.db, { by: 'name', text: 'bulk org 1', prefix: true, only: 'org' }),
+    );
+    expect(result.entities).toHaveLength(50);
+    expect(result.entities.every((e) => e.kind === 'org' && e.pocs.length === 1)).toBe(true);
+    // The orgs, their POC links, the POCs: one per org was 103.
+    expect(sent.length).toBeLessThanOrEqual(3);
+  });
+
+  it.each([
+    ['a short name prefix', { by: 'name', text: 'bu', prefix: true }],
+    ["a prefix of 1,111 POCs' names", { by: 'name', text: 'surname1', prefix: true }],
+    ['a dense handle prefix', { by: 'handle', text: 'BULK1', prefix: true }],
+  ] as const)('reads at most 51 rows of a table for %s, however many match', async (_what, search) => {
+    const { result, sent } = await recorder.withValues(() => searchEntities(database.db, search));
+    expect(result.truncated).toBe(true);
+    for (const statement of sent) {
+      const { rows } = await explainer.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        `explain (analyze, format json) ${statement.text}`,
+        [...statement.values],
+      );
+      const read = nodes(rows[0]!['QUERY PLAN'][0].Plan).filter(
+        (n) => n['Relation Name'] !== undefined && (n['Actual Rows'] ?? 0) > 51,
+      );
+      expect(
+        read.map((n) => `${n['Node Type']} ${n['Relation Name']}: ${n['Actual Rows']} rows`),
         statement.text,
       ).toEqual([]);
     }

@@ -112,6 +112,7 @@ describe('the public role in processes of its own', () => {
     );
     expect(whoisValues(refusedWhois, 'NetHandle')).toEqual([]);
     expect(refusedPage?.status).toBe(429);
+    expect(refusedPage!.headers.get('cache-control')).toBe('no-store');
     expect(Number(refusedPage!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await refusedPage!.text()).toMatch(/^E_QUERY_RATE: more than 6 queries a minute/);
 

@@ -195,6 +195,45 @@ describe.each(BACKENDS)('simple reassignments on %s', (kind) => {
     });
   });
 
+  it('renames a net named from its customer when an M makes the customer private (and back), unless the M names it', async () => {
+    const nameOf = async (text: string) => (await findNetsByRange(database.db, range(text)))[0]?.name;
+    const modify = (text: string, changes: Parameters<typeof modifySimpleReassignment>[3]) =>
+      run((tx) => modifySimpleReassignment(tx, customer, range(text), changes));
+    // Named from the customer by the create path, then made private: the real name goes.
+    applied(await reassign('100.64.32.0/29', { customer: { ...acme, name: 'Jane Realname' } }));
+    expect(await nameOf('100.64.32.0/29')).toBe('JANE-REALNAME');
+    const madePrivate = applied(await modify('100.64.32.0/29', { privateResidence: true }));
+    expect(await nameOf('100.64.32.0/29')).toBe('PRIVATE-CUSTOMER');
+    expect(madePrivate.summary.join(' ')).toContain('now named PRIVATE-CUSTOMER');
+    // A private customer's new name changes nothing public; made public again, named from it.
+    applied(await modify('100.64.32.0/29', { customerName: 'Jane Othername' }));
+    expect(await nameOf('100.64.32.0/29')).toBe('PRIVATE-CUSTOMER');
+    applied(await modify('100.64.32.0/29', { privateResidence: false }));
+    expect(await nameOf('100.64.32.0/29')).toBe('JANE-OTHERNAME');
+    // A public customer renamed: the derived net name follows; a chosen one stays.
+    applied(await modify('100.64.32.0/29', { customerName: 'Acme Two' }));
+    expect(await nameOf('100.64.32.0/29')).toBe('ACME-TWO');
+    applied(await modify('100.64.32.0/29', { networkName: 'CHOSEN-1' }));
+    applied(await modify('100.64.32.0/29', { customerName: 'Acme Three' }));
+    expect(await nameOf('100.64.32.0/29')).toBe('CHOSEN-1');
+    // A chosen name (often the real one) goes too when the customer is made private...
+    applied(await modify('100.64.32.0/29', { privateResidence: true }));
+    expect(await nameOf('100.64.32.0/29')).toBe('PRIVATE-CUSTOMER');
+    // ...unless the same M names the net: the sender's word.
+    applied(await modify('100.64.32.0/29', { privateResidence: false }));
+    applied(await modify('100.64.32.0/29', { privateResidence: true, networkName: 'HOME-7' }));
+    expect(await nameOf('100.64.32.0/29')).toBe('HOME-7');
+    // A private customer's net still named from its real name (written before this rule): any M renames it.
+    await database.db
+      .update(tables.nets)
+      .set({ name: 'ACME-THREE' })
+      .where(
+        eq(tables.nets.handle, (await findNetsByRange(database.db, range('100.64.32.0/29')))[0]!.handle),
+      );
+    applied(await modify('100.64.32.0/29', { city: 'Reston' }));
+    expect(await nameOf('100.64.32.0/29')).toBe('PRIVATE-CUSTOMER');
+  });
+
   it('sends each net to its own form: Reassign-Simple cannot touch an allocation, Net-Mod cannot touch a simple reassignment', async () => {
     const simpleOnAllocation = await run((tx) =>
       modifySimpleReassignment(tx, customer, range('198.51.100.0/24'), { networkName: 'X' }),

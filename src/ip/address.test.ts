@@ -6,6 +6,7 @@ import {
   parseIPv6,
   parseRange,
   rangeToCidrs,
+  unmapIpv4,
 } from './index.ts';
 
 describe('parseRange', () => {
@@ -54,5 +55,22 @@ describe('parseRange', () => {
         expect(r.error.field).toBe('03');
       }
     }
+  });
+});
+
+describe('unmapIpv4', () => {
+  it('reads an address or prefix inside ::ffff:0:0/96 as IPv4, and leaves every other range alone', () => {
+    const range = (text: string) => {
+      const parsed = parseRange(text);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      return parsed.value;
+    };
+    expect(unmapIpv4(range('::ffff:192.0.2.1'))).toEqual(range('192.0.2.1'));
+    expect(unmapIpv4(range('::ffff:c000:200/120'))).toEqual(range('192.0.2.0/24'));
+    expect(unmapIpv4(range('::ffff:0:0/96'))).toEqual(range('0.0.0.0/0'));
+    expect(unmapIpv4(range('::/0'))).toEqual(range('::/0'));
+    expect(unmapIpv4(range('::fffe:ffff:ffff'))).toEqual(range('::fffe:ffff:ffff'));
+    expect(unmapIpv4(range('2001:db8::1'))).toEqual(range('2001:db8::1'));
+    expect(unmapIpv4(range('192.0.2.1'))).toEqual(range('192.0.2.1'));
   });
 });

@@ -160,6 +160,19 @@ export function overlaps(a: IpRange, b: IpRange): boolean {
   return a.version === b.version && a.start <= b.end && b.start <= a.end;
 }
 
+/** ::ffff:0:0/96, where an IPv6 address stands for an IPv4 one (RFC 4291 2.5.5.2). */
+const IPV4_MAPPED_BASE = 0xffffn << 32n;
+
+/**
+ * An IPv6 range inside ::ffff:0:0/96 as the IPv4 range it stands for (dual-stack servers log
+ * IPv4 clients so, and people paste those into a lookup); any other range as it is.
+ */
+export function unmapIpv4(range: IpRange): IpRange {
+  if (range.version !== 6) return range;
+  if (range.start < IPV4_MAPPED_BASE || range.end > (IPV4_MAPPED_BASE | 0xffffffffn)) return range;
+  return { version: 4, start: range.start - IPV4_MAPPED_BASE, end: range.end - IPV4_MAPPED_BASE };
+}
+
 /**
  * Parses what senders write for "IP Address and Prefix or Range":
  * `10.0.0.0/24`, `10.0.0.0\24`, `10.0.0.0 - 10.0.0.255`, `121.143.100.000/24`, `2001:db8::/48`,

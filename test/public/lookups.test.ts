@@ -144,6 +144,13 @@ describe.each(BACKENDS)('public WHOIS and RDAP (%s)', (backend) => {
     expect(top).toMatchObject({ handle: 'NET6-2001-DB8-1', type: 'DIRECT ALLOCATION' });
   });
 
+  it('answers an IPv4-mapped IPv6 address (as dual-stack servers log IPv4 clients) with the IPv4 net', async () => {
+    const text = await whois(whoisPort, '::ffff:198.51.100.200');
+    expect(whoisValues(text, 'NetHandle')).toContain('NET-198-51-100-192-1');
+    expect((await rdap.ip('::ffff:198.51.100.200'))['handle']).toBe('NET-198-51-100-192-1');
+    expect((await rdap.ip('::ffff:198.51.100.0/120'))['handle']).toBe('NET-198-51-100-0-1');
+  });
+
   it('shows an org with its address, POCs and nets; a POC without the address of a registry account', async () => {
     const text = await whois(whoisPort, 'o + DEMOISP-1');
     expect(whoisValues(text, 'OrgName')).toEqual(['Demo ISP']);

@@ -4,7 +4,6 @@
  */
 export { type AcceptDeps, type Accepted, acceptMessage, isTemporary } from './accept.ts';
 export { deliveryDigest } from './delivery-digest.ts';
-export { type MessageHead, readMessageHead, storableHeaderValue } from './message-head.ts';
 export { SenderRate, senderKey } from './sender-rate.ts';
 export { type Ingress, type IngressDeps, type IngressMetrics, startIngress } from './smtp.ts';
 export {

@@ -10,12 +10,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { bulkPlan } from '../../test/ops/support/traffic.ts';
 import { nastyMail } from '../../test/support/fuzz-mail.ts';
 import { extractMail, readWithMailparser } from './extract.ts';
+import { headerBlock } from './header-block.ts';
 import { readMailHeaders } from './headers.ts';
-import { plainMimeDeclines, readPlainMime } from './plain-mime.ts';
+import { plainMimeDeclines, readPlainHead, readPlainMime } from './plain-mime.ts';
 import type { MailReading } from './reading.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/mail');
@@ -360,6 +362,26 @@ function* largeVariants(): Generator<[string, Buffer]> {
   }
 }
 
+/** The ingress's look at a header block alone (src/ingress/message-head.ts): the plain reader's, else mailparser's. */
+async function headDifferential(raw: Buffer, label: string): Promise<'plain' | 'declined'> {
+  const head = headerBlock(raw);
+  const plain = readPlainHead(head);
+  if (!plain) return 'declined';
+  const reference = await simpleParser(Buffer.concat([head, Buffer.from('\r\n\r\n')]), {
+    skipHtmlToText: true,
+    skipTextToHtml: true,
+    skipImageLinks: true,
+  });
+  const values = (r: typeof plain) => ({
+    messageId: r.messageId,
+    subject: r.subject,
+    from: r.from?.value.find((a) => a.address)?.address,
+    headers: readMailHeaders(r),
+  });
+  expect(values(plain), label).toEqual(values(reference));
+  return 'plain';
+}
+
 describe('the plain reader reads what mailparser reads, or declines', () => {
   it('every mail fixture: the plain ones are read, alike', async () => {
     const read: string[] = [];
@@ -439,6 +461,20 @@ describe('the plain reader reads what mailparser reads, or declines', () => {
     let read = 0;
     for (const [label, raw] of headerVariants()) if ((await differential(raw, label)) === 'plain') read++;
     expect(read).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a header block alone, as the ingress reads it before storing', async () => {
+    const corpus: [string, Buffer][] = [
+      ...readdirSync(FIXTURES).map((n): [string, Buffer] => [n, readFileSync(join(FIXTURES, n))]),
+      ...headerVariants(),
+      ...bulkPlan(10, { run: 3 }).messages.map((m): [string, Buffer] => [m.messageId, Buffer.from(m.raw)]),
+      ...fc
+        .sample(nastyMail(), { seed: 7, numRuns: 300 })
+        .map((raw, i): [string, Buffer] => [`fuzz #${i}`, raw]),
+    ];
+    let read = 0;
+    for (const [label, raw] of corpus) if ((await headDifferential(raw, label)) === 'plain') read++;
+    expect(read).toBeGreaterThan(corpus.length / 2);
   });
 
   it('the fuzz corpus (fixed seeds)', async () => {

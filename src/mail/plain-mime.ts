@@ -455,6 +455,19 @@ export function readPlainMime(raw: Buffer): MailReading | undefined {
   }
 }
 
+/**
+ * The top-level header values of a header block (headerBlock's, no body) as mailparser reads them,
+ * or undefined where the plain reader leaves them to mailparser (an encoded word, an 8-bit byte...).
+ */
+export function readPlainHead(block: Buffer): HeaderReading | undefined {
+  try {
+    return headerReading(readFields(block.toString('latin1')));
+  } catch (error) {
+    if (error instanceof Declined) return undefined;
+    throw error;
+  }
+}
+
 /** Why the plain reader declines a message (undefined when it reads it): for tests and profiling. */
 export function plainMimeDeclines(raw: Buffer): string | undefined {
   try {

@@ -2,6 +2,7 @@
  * The shared room's face: the error catalogue, errors as values, API key recognition and redaction, the shapes of
  * registry identifiers, logging and process checks. Other rooms import only from here.
  */
+export { acquireDirectoryLock, directoryLockHolder } from './directory-lock.ts';
 export * from './error-codes.ts';
 export * from './errors.ts';
 export { type Reading as KeyReading, type ReadOptions, readAsPerson } from './key-reading.ts';

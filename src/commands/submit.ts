@@ -6,8 +6,9 @@
  *
  * Where the message goes, given that only one process may open the embedded PGlite database:
  * - DATABASE_URL set (PostgreSQL): stored and queued directly, exactly as the SMTP ingress does.
- * - Embedded database held by a running daemon: handed to that daemon's SMTP ingress on
- *   SMTP_HOST:SMTP_PORT (loopback), and its answer is mapped to the exit code.
+ * - Embedded database held by a running daemon (a live process in its lock file, read before
+ *   anything that stores is loaded): handed to that daemon's SMTP ingress on SMTP_HOST:SMTP_PORT
+ *   (loopback, daemon-handover.ts), and its answer is mapped to the exit code.
  * - Embedded database and no daemon running: stored in the database; the job is queued when the
  *   embedded Redis answers, and otherwise by the start-up sweeper of the next `hostmasterd start`.
  *   The message is durable either way, so this is exit 0.

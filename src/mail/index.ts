@@ -1,5 +1,6 @@
 /**
- * Mail: raw MIME -> text blocks and the headers that matter. Pure (no I/O).
+ * Mail: raw MIME -> text blocks and the headers that matter. Pure (no I/O). Plain mail is read by
+ * plain-mime.ts, the rest by mailparser (loaded then); both give the same reading (reading.ts).
  * Error codes: E_BAD_MIME, E_HTML_TOO_COMPLEX (HTML past HTML_LIMITS, and nothing else to read).
  */
 

@@ -445,13 +445,16 @@ function read(raw: Buffer): MailReading {
   };
 }
 
-/** The message as mailparser would read it, or undefined where the plain reader leaves it to mailparser. */
+/**
+ * The message as mailparser would read it, or undefined where the plain reader leaves it to
+ * mailparser. Anything that goes wrong here leaves it to mailparser too: a fault of this reader
+ * must not cost a message the reading it had before.
+ */
 export function readPlainMime(raw: Buffer): MailReading | undefined {
   try {
     return read(raw);
-  } catch (error) {
-    if (error instanceof Declined) return undefined;
-    throw error;
+  } catch {
+    return undefined;
   }
 }
 
@@ -462,9 +465,8 @@ export function readPlainMime(raw: Buffer): MailReading | undefined {
 export function readPlainHead(block: Buffer): HeaderReading | undefined {
   try {
     return headerReading(readFields(block.toString('latin1')));
-  } catch (error) {
-    if (error instanceof Declined) return undefined;
-    throw error;
+  } catch {
+    return undefined;
   }
 }
 

@@ -5,7 +5,12 @@
  * (the MTA keeps the message). 65 (EX_DATAERR): refused for good (empty, not a mail, too large).
  *
  * Where the message goes, given that only one process may open the embedded PGlite database:
- * - DATABASE_URL set (PostgreSQL): stored and queued directly, exactly as the SMTP ingress does.
+ * - DATABASE_URL set (PostgreSQL) and an ingress running (its listener's connection is seen in
+ *   pg_stat_activity): the row is committed with a NOTIFY, and the ingress adds the job
+ *   (submit-postgres.ts); this process loads no queue. Redis is not asked: the message is
+ *   durable, and a job the notification could not add (Redis down) the ingress's sweeper adds.
+ * - DATABASE_URL set and no ingress running: stored and queued directly, exactly as the SMTP
+ *   ingress does.
  * - Embedded database held by a running daemon (a live process in its lock file, read before
  *   anything that stores is loaded): handed to that daemon's SMTP ingress on SMTP_HOST:SMTP_PORT
  *   (loopback, daemon-handover.ts), and its answer is mapped to the exit code.
@@ -14,7 +19,8 @@
  *   The message is durable either way, so this is exit 0.
  * With embedded Redis (REDIS_URL unset) and a PostgreSQL database, a Redis that is not running
  * is the same case: the row is committed and the daemon's sweeper queues it when it starts.
- * With REDIS_URL set, an unreachable Redis is an outage: exit 75, as SMTP would answer 451.
+ * With REDIS_URL set and no ingress running, an unreachable Redis is an outage: exit 75, as SMTP
+ * would answer 451.
  */
 import { readMessageHead } from '../mail/index.ts';
 import { directoryLockHolder, formatProblem, lazyPackage, type Problem } from '../shared/index.ts';
@@ -75,6 +81,19 @@ export async function submitCommand(args: string[], deps: SubmitDeps): Promise<n
   // takes the message over SMTP, and this process loads neither the database nor the queue.
   if (config.database.kind === 'pglite' && directoryLockHolder(config.database.dataDir) !== undefined) {
     return await handToDaemon(deps, raw, envelope, answers);
+  }
+  if (config.database.kind === 'postgres') {
+    // An ingress listening takes the job's add: this process loads no queue (submit-postgres.ts).
+    const { storeByNotification } = await import('./submit-postgres.ts');
+    const outcome = await storeByNotification(config.database.url, { raw, head: head.value, envelope });
+    if (outcome.kind === 'stored') {
+      return accepted(
+        outcome.stored.id,
+        outcome.stored.duplicate ? 'already received earlier; not stored again' : '',
+      );
+    }
+    if (outcome.kind === 'refused') return refuse(outcome.problem);
+    if (outcome.kind === 'unavailable') return later(outcome.problem);
   }
   const { storeHere } = await import('./submit-store.ts');
   return await storeHere(deps, { raw, head: head.value, envelope }, answers, () =>

@@ -6,6 +6,7 @@
 
 export { MAX_LOOKUPS, namedOfOurs, ownWords, ticketsIn } from './answer-hints.ts';
 export { type CharsetGuess, decodeText, guessCharset } from './decode.ts';
+export { deliveryDigest } from './delivery-digest.ts';
 export { type DryRunFacts, dryRunRequest } from './dry-run.ts';
 export { extractMail } from './extract.ts';
 export { type FormsRequest, readFormsRequest } from './forms-request.ts';

@@ -13,11 +13,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { openDatabase } from '../../src/db/index.ts';
-import { startIngress } from '../../src/ingress/index.ts';
+import { startIngress, startSubmissionListener } from '../../src/ingress/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { templateMail } from '../ingress/helpers.ts';
 import { processEnv, REPO, runCommand, submissionId } from '../pipeline/support/processes.ts';
-import { pgliteSnapshot } from '../support/databases.ts';
+import { createPostgresDatabase, pgliteSnapshot } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-loading-'));
@@ -179,6 +179,46 @@ describe('what a CLI command loads', () => {
       await ingress.close();
       await daemonQueue.close();
       await daemonDb.close();
+    }
+  });
+  it('submit on PostgreSQL with an ingress listening loads pg alone: no BullMQ, ioredis, database room or mailparser', async () => {
+    redis ??= await startRedis();
+    const databaseUrl = await createPostgresDatabase();
+    const queue = new SubmissionQueue({ kind: 'url', url: redis.url });
+    const listener = await startSubmissionListener({ url: databaseUrl, queue });
+    try {
+      const env = await processEnv({
+        DATA_DIR: path.join(work, 'pg-data'),
+        HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redis.url,
+      });
+      const mail = templateMail({ messageId: '<loading-pg@isp.example>' });
+      const { files, stdout, code } = await packagesLoaded('submit-pg', ['submit'], env, mail);
+      expect(code).toBe(0);
+      const id = submissionId(stdout);
+      // The listening ingress adds the job.
+      const deadline = Date.now() + 30_000;
+      while (!(await queue.hasJob(id))) {
+        if (Date.now() > deadline) throw new Error('no job from the listener');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(innermostPackages(files)).toContain('pg');
+      expect(bundledPackages(files)).toEqual(new Set());
+      for (const heavy of [
+        ...NEVER_FOR_A_COMMAND,
+        ...MAILPARSER_STACK,
+        '@electric-sql/pglite',
+        'bullmq',
+        'ioredis',
+        'pino',
+      ]) {
+        expect(innermostPackages(files), heavy).not.toContain(heavy);
+      }
+      expect(nodemailerBeyondAddressParser(files)).toEqual([]);
+    } finally {
+      await listener.stop();
+      await queue.close();
     }
   });
 });

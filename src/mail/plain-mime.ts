@@ -177,7 +177,7 @@ const isMediaType = (v: string) => {
   return slash > 0 && TOKEN.test(v.slice(0, slash)) && TOKEN.test(v.slice(slash + 1));
 };
 
-function readHead(fields: readonly HeaderLine[], root: boolean): EntityHead {
+function readHead(fields: readonly HeaderLine[]): EntityHead {
   const typeField = first(fields, 'content-type');
   const dispositionField = first(fields, 'content-disposition');
   const disposition = dispositionField
@@ -209,7 +209,6 @@ function readHead(fields: readonly HeaderLine[], root: boolean): EntityHead {
     decline('an encoded multipart');
   const flowed = contentType === 'text/plain' && params.get('format')?.toLowerCase().trim() === 'flowed';
   const charset = params.get('charset') || undefined;
-  if (!root && contentType === '') decline('a part of no type');
   return {
     fields,
     contentType,
@@ -309,7 +308,7 @@ function splitEntities(s: string): Entity[] {
     } else if (node.state === 'head') {
       const line = s.slice(at, end);
       if (line === '\n' || line === '\r\n') {
-        node.head = readHead(readFields(s.slice(node.headerStart, at)), node === root);
+        node.head = readHead(readFields(s.slice(node.headerStart, at)));
         node.state = 'body';
         node.bodyStart = end;
         node.bodyEnd = end;

@@ -228,6 +228,23 @@ function* multipartVariants(): Generator<[string, Buffer]> {
     ['empty part', multipart('mixed', 'b1', [empty, text])],
     ['blank lines before delimiter', multipart('mixed', 'b1', [blankTail, blankTail])],
     ['latin-1 part among UTF-8', multipart('mixed', 'b1', [text, latin1Part])],
+    // The Latin-1 body part sets extract.ts's relabelling off, which labels text attachments too.
+    [
+      'relabelled attachments',
+      multipart('mixed', 'b1', [
+        latin1Part,
+        'Content-Type: text/csv\nContent-Transfer-Encoding: base64\n\n//4AAS0tYjF4Cg==',
+        'Content-Type: text/plain; charset=x-unknown\nContent-Disposition: attachment\n\nJos\xe9',
+        'Content-Type: text/plain; charset=us-ascii\nContent-Disposition: attachment\n\nplain ascii',
+      ]),
+    ],
+    [
+      'undefined windows-1250 byte in the body',
+      multipart('mixed', 'b1', [
+        `Content-Type: text/plain; charset=windows-1250\n\nx\x81y`,
+        'Content-Type: text/csv\n\n\xe9',
+      ]),
+    ],
     [
       'preamble and epilogue',
       multipart('mixed', 'b1', [text], {
@@ -382,6 +399,65 @@ async function headDifferential(raw: Buffer, label: string): Promise<'plain' | '
   return 'plain';
 }
 
+/** Random MIME trees of the shapes the plain reader reads (a seeded generator: the same every run). */
+function* randomTrees(seed: number, count: number): Generator<[string, Buffer]> {
+  let state = seed;
+  const random = () => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state / 0x7fffffff;
+  };
+  const pick = <T>(options: readonly T[]): T => options[Math.floor(random() * options.length)]!;
+  const bodies = [
+    'Template: ARIN-POC-5.0\nName: Jos\xe9\n',
+    '',
+    '\n',
+    '\n\n',
+    'x',
+    '.\n..\n',
+    '--b\n',
+    'a \nb  \n',
+    '> q \n>> r\n-- \n',
+    'l=\n=3D=41\n',
+    '\xff\xfe\x00\x01',
+  ];
+  const part = (depth: number): string => {
+    if (depth < 3 && random() < 0.3) {
+      const b = `${pick(['b', 'b1', 'a b', '==_x', 'b-'])}${depth}`;
+      const parts = Array.from({ length: Math.floor(random() * 3) }, () => part(depth + 1));
+      const tail = pick(['', ' ', '\t']);
+      return `Content-Type: multipart/${pick(['mixed', 'alternative', 'signed'])}; boundary="${b}"\n\n${random() < 0.3 ? 'preamble\n' : ''}${parts.map((p) => `--${b}${tail}\n${p}\n`).join('')}${random() < 0.9 ? `--${b}--${tail}\n` : ''}${random() < 0.3 ? 'epilogue\n' : ''}`;
+    }
+    const cte = pick(['', '7bit', '8bit', 'quoted-printable', 'base64']);
+    const type = pick([
+      'text/plain',
+      'text/plain; charset=utf-8',
+      'text/plain; charset=iso-8859-2',
+      'text/plain; format=flowed',
+      'text/plain; format=flowed; delsp=yes',
+      'text/csv',
+      'application/pdf',
+      'application/octet-stream',
+      '',
+    ]);
+    const disposition = pick([
+      '',
+      'inline',
+      'attachment',
+      'attachment; filename="t.txt"',
+      'inline; filename=x.txt',
+      'form-data',
+    ]);
+    let body = pick(bodies) + (random() < 0.5 ? pick(bodies) : '');
+    if (cte === 'base64') body = b64(Buffer.from(body, 'latin1'));
+    return `${type ? `Content-Type: ${type}\n` : ''}${disposition ? `Content-Disposition: ${disposition}\n` : ''}${cte ? `Content-Transfer-Encoding: ${cte}\n` : ''}\n${body}`;
+  };
+  for (let i = 0; i < count; i++) {
+    const eol = pick(['\r\n', '\n']);
+    const text = `From: a@b.example\nTo: h@r.example\nSubject: s\nMessage-ID: <m${i}@x>\n${part(0)}`;
+    yield [`tree ${seed}/${i}`, Buffer.from(text.replace(/\r?\n/g, eol), 'latin1')];
+  }
+}
+
 describe('the plain reader reads what mailparser reads, or declines', () => {
   it('every mail fixture: the plain ones are read, alike', async () => {
     const read: string[] = [];
@@ -475,6 +551,12 @@ describe('the plain reader reads what mailparser reads, or declines', () => {
     let read = 0;
     for (const [label, raw] of corpus) if ((await headDifferential(raw, label)) === 'plain') read++;
     expect(read).toBeGreaterThan(corpus.length / 2);
+  });
+
+  it('random MIME trees of text parts, attachments, encodings and delimiters (fixed seeds)', async () => {
+    let read = 0;
+    for (const [label, raw] of randomTrees(11, 600)) if ((await differential(raw, label)) === 'plain') read++;
+    expect(read).toBeGreaterThan(300);
   });
 
   it('the fuzz corpus (fixed seeds)', async () => {

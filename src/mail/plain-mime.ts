@@ -17,6 +17,7 @@
  */
 import { createRequire } from 'node:module';
 import type addressparserType from 'nodemailer/lib/addressparser';
+import { needsGuess } from './charset.ts';
 import { guessCharset } from './decode.ts';
 import { type BodyCharset, bodyCharset, decodeRelabelled } from './plain-charsets.ts';
 import { decodeCleanBase64, decodeFlowed, decodeQuotedPrintable } from './plain-transfer.ts';
@@ -331,15 +332,27 @@ function transferDecoded(s: string, e: Entity, head: EntityHead): Buffer {
   return bytes;
 }
 
-/** An inline text/plain part as mailparser decodes it (with extract.ts's relabelling of non-UTF-8 bytes). */
-function bodyText(content: Buffer, head: EntityHead, charset: BodyCharset): string {
+/**
+ * An inline text/plain part as mailparser decodes it, with extract.ts's relabelling of bytes that
+ * are not UTF-8; and whether mailparser's first reading of it held U+FFFD (which sets the
+ * relabelling off).
+ */
+function bodyText(
+  content: Buffer,
+  head: EntityHead,
+  charset: BodyCharset,
+): { text: string; firstReadingHadFffd: boolean } {
   const unwrapped = head.flowed ? decodeFlowed(content, head.delSp) : content;
   let text: string;
+  let guessed = false;
   if (charset.kind === 'single-byte') text = charset.decode(unwrapped);
   else if (charset.kind === 'utf-8' || guessCharset(content).label === 'UTF-8')
     text = unwrapped.toString('utf8');
-  else text = decodeRelabelled(unwrapped);
-  return text.replace(/\r?\n/g, '\n');
+  else {
+    text = decodeRelabelled(unwrapped);
+    guessed = true;
+  }
+  return { text: text.replace(/\r?\n/g, '\n'), firstReadingHadFffd: guessed || text.includes('\uFFFD') };
 }
 
 /** Each address with mailparser's touches (names trimmed); an encoded or punycode address declines. */
@@ -415,6 +428,8 @@ function read(raw: Buffer): MailReading {
   const entities = splitEntities(s);
   const texts: string[] = [];
   const attachments: AttachmentReading[] = [];
+  /** mailparser's first reading held U+FFFD: extract.ts then relabels (charset.ts), attachments too. */
+  let relabelled = false;
   for (const e of entities) {
     const head = e.head!;
     if (head.multipart) continue;
@@ -433,14 +448,26 @@ function read(raw: Buffer): MailReading {
       continue;
     }
     const charset = bodyCharset(head.charset) ?? decline(`charset ${head.charset}`);
-    const text = bodyText(content, head, charset);
+    const { text, firstReadingHadFffd } = bodyText(content, head, charset);
+    relabelled ||= firstReadingHadFffd;
     if (text) texts.push(text);
   }
+  // The relabelling labels every text/* part that needs the guess and is not UTF-8 windows-1252,
+  // attachments included: their charset as the second reading gives it.
+  const withRelabels = relabelled
+    ? attachments.map((a) =>
+        a.contentType.startsWith('text/') &&
+        needsGuess(a.charset ?? false) &&
+        guessCharset(a.content).label !== 'UTF-8'
+          ? { ...a, charset: 'windows-1252' }
+          : a,
+      )
+    : attachments;
   return {
     ...headerReading(entities[0]!.head!.fields),
     text: texts.length > 0 ? texts.join('\n') : undefined,
     html: undefined,
-    attachments,
+    attachments: withRelabels,
   };
 }
 

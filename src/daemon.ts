@@ -8,7 +8,7 @@ import { commandSocketPath, serveCommandSocket } from './commands/database-chann
 import type { Config } from './config/index.ts';
 import { consoleQueueFrom, startConsole } from './console/index.ts';
 import { type DatabaseHandle, openDatabase } from './db/index.ts';
-import { startIngress, startSweeper } from './ingress/index.ts';
+import { startIngress, startSubmissionListener, startSweeper } from './ingress/index.ts';
 import {
   createMetrics,
   type DaemonMetrics,
@@ -192,6 +192,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         ...(options.sweepIntervalMs ? { intervalMs: options.sweepIntervalMs } : {}),
       });
       stops.push(() => sweeper.stop());
+      if (config.database.kind === 'postgres') {
+        // `submit` on PostgreSQL commits and notifies; this adds the job (src/commands/submit-postgres.ts).
+        const listener = await startSubmissionListener({ url: config.database.url, queue, logger });
+        stops.push(() => listener.stop());
+      }
       const ingress = await startIngress({
         config,
         db: database.db,

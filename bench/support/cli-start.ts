@@ -11,13 +11,18 @@
  *   - embedded defaults with the daemon running: the database is the daemon's, so the message
  *     is handed to its SMTP ingress (here an SMTP sink holding the same port, and the database's
  *     lock held by this process: what submit sees of a running daemon);
- *   - PostgreSQL and Redis (DATABASE_URL, REDIS_URL): stored and queued directly, as the SMTP
- *     ingress does. Each run sends a message of its own (distinct Message-ID).
+ *   - PostgreSQL and Redis (DATABASE_URL, REDIS_URL) with an ingress listening: the row committed
+ *     with a NOTIFY, the ingress adding the job (here a connection under the ingress listener's
+ *     name, listening: what submit sees of a running ingress);
+ *   - PostgreSQL and Redis with no ingress running: stored and queued by submit itself, as the
+ *     SMTP ingress does. Each run sends a message of its own (distinct Message-ID).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
+import { SUBMISSION_CHANNEL, SUBMISSION_LISTENER_NAME } from '../../src/shared/index.ts';
 import { ROOT } from '../../test/ops/support/processes.ts';
 import type { ReplySink } from './load.ts';
 import { percentile, round } from './stats.ts';
@@ -52,6 +57,8 @@ interface CliCase {
   readonly env?: Readonly<Record<string, string>>;
   /** stdin for run i (submit). */
   readonly stdin?: (i: number) => string;
+  /** Done before each run (e.g. what a running ingress looks like to submit). */
+  readonly before?: () => Promise<void>;
 }
 
 /**
@@ -66,6 +73,7 @@ const seconds = (text: string) => {
 };
 
 async function measureOnce(c: CliCase, run: number, work: string): Promise<Sample> {
+  await c.before?.();
   const input = path.join(work, 'stdin');
   const errors = path.join(work, 'stderr');
   fs.writeFileSync(input, c.stdin?.(run) ?? '');
@@ -118,6 +126,17 @@ export async function measureCliStart(options: {
   fs.mkdirSync(path.join(dataDir, 'pglite'), { recursive: true });
   fs.writeFileSync(path.join(dataDir, 'pglite', '.hostmasterd.lock'), String(process.pid));
   const fixture = path.join(ROOT, 'test/fixtures/mail/crlf-net-mod-5.0.eml');
+  // An ingress listening, or not: one connection whose name says which (submit looks in pg_stat_activity).
+  const ingress = options.postgres
+    ? new pg.Client({ connectionString: options.postgres.databaseUrl })
+    : undefined;
+  if (ingress) {
+    await ingress.connect();
+    await ingress.query(`listen ${SUBMISSION_CHANNEL}`);
+  }
+  const ingressNamed = (name: string) => async () => {
+    await ingress?.query(`set application_name to '${name}'`);
+  };
   const cases: CliCase[] = [
     { name: "node -e ''", args: ['-e', ''] },
     { name: 'lint FILE.eml', args: [LAUNCHER, 'lint', fixture] },
@@ -130,7 +149,7 @@ export async function measureCliStart(options: {
     ...(options.postgres
       ? [
           {
-            name: 'submit (PostgreSQL + Redis)',
+            name: 'submit (PostgreSQL + Redis, ingress listening)',
             args: [LAUNCHER, 'submit'],
             env: {
               DATA_DIR: dataDir,
@@ -138,6 +157,18 @@ export async function measureCliStart(options: {
               REDIS_URL: options.postgres.redisUrl,
             },
             stdin: messageFor,
+            before: ingressNamed(SUBMISSION_LISTENER_NAME),
+          },
+          {
+            name: 'submit (PostgreSQL + Redis, no ingress running)',
+            args: [LAUNCHER, 'submit'],
+            env: {
+              DATA_DIR: dataDir,
+              DATABASE_URL: options.postgres.databaseUrl,
+              REDIS_URL: options.postgres.redisUrl,
+            },
+            stdin: messageFor,
+            before: ingressNamed('bench'),
           },
         ]
       : []),
@@ -164,6 +195,7 @@ export async function measureCliStart(options: {
     for (const c of commands) options.log(`  ${c.name}: ${c.cpuMs} ms CPU, ${c.vsBareNode}x bare node`);
     return { runs: options.runs, bareNodeCpuMs: round(bare), commands };
   } finally {
+    await ingress?.end();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

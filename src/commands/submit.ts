@@ -5,30 +5,36 @@
  * (the MTA keeps the message). 65 (EX_DATAERR): refused for good (empty, not a mail, too large).
  *
  * Where the message goes, given that only one process may open the embedded PGlite database:
- * - DATABASE_URL set (PostgreSQL): stored and queued directly, exactly as the SMTP ingress does.
- * - Embedded database held by a running daemon: handed to that daemon's SMTP ingress on
- *   SMTP_HOST:SMTP_PORT (loopback), and its answer is mapped to the exit code.
+ * - DATABASE_URL set (PostgreSQL) and an ingress running (its listener's connection is seen in
+ *   pg_stat_activity): the row is committed with a NOTIFY, and the ingress adds the job
+ *   (submit-postgres.ts); this process loads no queue. Redis is not asked: the message is
+ *   durable, and a job the notification could not add (Redis down) the ingress's sweeper adds.
+ * - DATABASE_URL set and no ingress running: stored and queued directly, exactly as the SMTP
+ *   ingress does.
+ * - Embedded database held by a running daemon (a live process in its lock file, read before
+ *   anything that stores is loaded): handed to that daemon's SMTP ingress on SMTP_HOST:SMTP_PORT
+ *   (loopback, daemon-handover.ts), and its answer is mapped to the exit code.
  * - Embedded database and no daemon running: stored in the database; the job is queued when the
  *   embedded Redis answers, and otherwise by the start-up sweeper of the next `hostmasterd start`.
  *   The message is durable either way, so this is exit 0.
  * With embedded Redis (REDIS_URL unset) and a PostgreSQL database, a Redis that is not running
  * is the same case: the row is committed and the daemon's sweeper queues it when it starts.
- * With REDIS_URL set, an unreachable Redis is an outage: exit 75, as SMTP would answer 451.
+ * With REDIS_URL set and no ingress running, an unreachable Redis is an outage: exit 75, as SMTP
+ * would answer 451.
  */
-import { type DatabaseHandle, openDatabase } from '../db/index.ts';
-import { acceptMessage, isTemporary, readMessageHead, storeSubmission } from '../ingress/index.ts';
-import { pingRedisSocket, SubmissionQueue } from '../queue/index.ts';
-import { formatProblem, lazyPackage, type Problem, ProblemError } from '../shared/index.ts';
+import { readMessageHead } from '../mail/index.ts';
+import { directoryLockHolder, formatProblem, lazyPackage, type Problem } from '../shared/index.ts';
+import { type HandoverAnswer, type HandoverEnvelope, handOver, plainEnvelope } from './daemon-handover.ts';
 import type { CommandDeps } from './types.ts';
 
-/** Only for handing a message to a running daemon's SMTP ingress (see shared's lazyPackage). */
+/** Only for an envelope the plain SMTP client cannot carry (see daemon-handover.ts). */
 const nodemailer = lazyPackage<typeof import('nodemailer')>('nodemailer');
 
 export const EXIT_ACCEPTED = 0;
 export const EXIT_DATAERR = 65;
 export const EXIT_TEMPFAIL = 75;
 
-type SubmitDeps = CommandDeps & { stdin: NodeJS.ReadableStream };
+export type SubmitDeps = CommandDeps & { stdin: NodeJS.ReadableStream };
 
 export async function submitCommand(args: string[], deps: SubmitDeps): Promise<number> {
   const { config } = deps;
@@ -47,6 +53,7 @@ export async function submitCommand(args: string[], deps: SubmitDeps): Promise<n
     if (note) say(note);
     return EXIT_ACCEPTED;
   };
+  const answers: Answers = { accepted, refuse, later };
 
   let raw: Buffer;
   try {
@@ -70,54 +77,31 @@ export async function submitCommand(args: string[], deps: SubmitDeps): Promise<n
     rcptTo: recipientArgs.length > 0 ? recipientArgs : [config.hostmasterAddresses[0]!],
   };
 
-  let handle: DatabaseHandle;
-  try {
-    handle = await openDatabase(config.database, { migrate: config.database.kind === 'pglite' });
-  } catch (error) {
-    if (error instanceof ProblemError && error.problem.code === 'E_DATABASE_LOCKED') {
-      return await handToDaemon(deps, raw, envelope, { accepted, refuse, later });
-    }
-    const p = error instanceof ProblemError ? error.problem : null;
-    return later(p ?? { code: 'E_DATABASE_UNAVAILABLE', message: (error as Error).message });
+  // Decided before anything that stores is loaded: a running daemon holding the embedded database
+  // takes the message over SMTP, and this process loads neither the database nor the queue.
+  if (config.database.kind === 'pglite' && directoryLockHolder(config.database.dataDir) !== undefined) {
+    return await handToDaemon(deps, raw, envelope, answers);
   }
-
-  let queue: SubmissionQueue | undefined;
-  try {
-    const embeddedRedisDown =
-      config.redis.kind === 'embedded' && !(await pingRedisSocket(config.redis.socketPath));
-    const message = { raw, envelope, via: 'stdin' as const };
-    if (embeddedRedisDown) {
-      const stored = await storeSubmission(handle.db, message, { maxBytes: config.limits.maxMessageBytes });
-      if (!stored.ok) return isTemporary(stored.error) ? later(stored.error) : refuse(stored.error);
-      return accepted(stored.value.id, 'stored; hostmasterd queues it when it starts');
+  if (config.database.kind === 'postgres') {
+    // An ingress listening takes the job's add: this process loads no queue (submit-postgres.ts).
+    const { storeByNotification } = await import('./submit-postgres.ts');
+    const outcome = await storeByNotification(config.database.url, { raw, head: head.value, envelope });
+    if (outcome.kind === 'stored') {
+      return accepted(
+        outcome.stored.id,
+        outcome.stored.duplicate ? 'already received earlier; not stored again' : '',
+      );
     }
-    queue = new SubmissionQueue(config.redis, { timeoutMs: 5_000 });
-    try {
-      await queue.ready();
-    } catch (error) {
-      return later({
-        code: 'E_QUEUE_UNAVAILABLE',
-        message: `the job queue (${queue.where}) is unreachable: ${(error as Error).message}`,
-      });
-    }
-    const result = await acceptMessage(
-      { db: handle.db, queue, maxBytes: config.limits.maxMessageBytes },
-      message,
-    );
-    if (!result.ok) return isTemporary(result.error) ? later(result.error) : refuse(result.error);
-    return accepted(
-      result.value.id,
-      result.value.duplicate ? 'already received earlier; not stored again' : '',
-    );
-  } catch (error) {
-    return later({ code: 'E_SUBMIT', message: (error as Error).message });
-  } finally {
-    await queue?.close();
-    await handle.close().catch(() => {});
+    if (outcome.kind === 'refused') return refuse(outcome.problem);
+    if (outcome.kind === 'unavailable') return later(outcome.problem);
   }
+  const { storeHere } = await import('./submit-store.ts');
+  return await storeHere(deps, { raw, head: head.value, envelope }, answers, () =>
+    handToDaemon(deps, raw, envelope, answers),
+  );
 }
 
-interface Answers {
+export interface Answers {
   accepted(id: string, note?: string): number;
   refuse(p: Problem): number;
   later(p: Problem): number;
@@ -127,13 +111,36 @@ interface Answers {
 async function handToDaemon(
   deps: SubmitDeps,
   raw: Buffer,
-  envelope: { mailFrom: string; rcptTo: readonly string[] },
+  envelope: HandoverEnvelope,
   answers: Answers,
 ): Promise<number> {
   const host = loopbackFor(deps.config.smtp.host);
+  const port = deps.config.smtp.port;
+  const answer = plainEnvelope(envelope)
+    ? await handOver(host, port, envelope, raw, { connectMs: 10_000, greetingMs: 10_000, socketMs: 60_000 })
+    : await handOverByNodemailer(host, port, envelope, raw);
+  if (answer.accepted) {
+    const id = /Accepted as (\S+)/.exec(answer.response)?.[1];
+    return answers.accepted(id ?? answer.response);
+  }
+  if (answer.responseCode !== undefined && answer.responseCode >= 500)
+    return answers.refuse({ code: 'E_REFUSED', message: answer.response });
+  return answers.later({
+    code: 'E_DAEMON_UNREACHABLE',
+    message: `the embedded database is in use by a running hostmasterd, and its SMTP ingress on ${host}:${port} did not accept the message: ${answer.response}`,
+  });
+}
+
+/** An envelope with non-ASCII addresses (SMTPUTF8): nodemailer, as every message went before. */
+async function handOverByNodemailer(
+  host: string,
+  port: number,
+  envelope: HandoverEnvelope,
+  raw: Buffer,
+): Promise<HandoverAnswer> {
   const transport = nodemailer().createTransport({
     host,
-    port: deps.config.smtp.port,
+    port,
     secure: false,
     ignoreTLS: true,
     connectionTimeout: 10_000,
@@ -145,16 +152,11 @@ async function handToDaemon(
       envelope: { from: envelope.mailFrom, to: [...envelope.rcptTo] },
       raw,
     });
-    const id = /Accepted as (\S+)/.exec(String(info.response))?.[1];
-    return answers.accepted(id ?? String(info.response));
+    return { accepted: true, response: String(info.response) };
   } catch (error) {
     const code = (error as { responseCode?: number }).responseCode;
-    const text = (error as { response?: string }).response ?? (error as Error).message;
-    if (code !== undefined && code >= 500) return answers.refuse({ code: 'E_REFUSED', message: text });
-    return answers.later({
-      code: 'E_DAEMON_UNREACHABLE',
-      message: `the embedded database is in use by a running hostmasterd, and its SMTP ingress on ${host}:${deps.config.smtp.port} did not accept the message: ${text}`,
-    });
+    const response = (error as { response?: string }).response ?? (error as Error).message;
+    return { accepted: false, response, ...(code === undefined ? {} : { responseCode: code }) };
   } finally {
     transport.close();
   }

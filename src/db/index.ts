@@ -1,3 +1,5 @@
+// Kept in the shared room, so that `submit` judges an insert's refusal without loading this room.
+export { isDataRefusal } from '../shared/index.ts';
 export {
   type ColumnKey,
   columnNames,
@@ -6,7 +8,6 @@ export {
   prefixedSelection,
   prefixedValues,
 } from './columns.ts';
-export { isDataRefusal } from './data-refusal.ts';
 export * from './database.ts';
 export { MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from './open.ts';
 export { type Preparable, preparedQuery, preparedSql } from './prepared.ts';

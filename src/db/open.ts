@@ -7,9 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import type { DatabaseTarget } from '../config/index.ts';
-import { lazyPackage, ProblemError, problem } from '../shared/index.ts';
+import { acquireDirectoryLock, lazyPackage, ProblemError, problem } from '../shared/index.ts';
 import type { Database, DatabaseHandle } from './database.ts';
-import { acquireDirectoryLock } from './lock.ts';
 import * as schema from './schema.ts';
 
 // Each backend's driver loads when that backend opens: PGlite's WebAssembly and the pg driver

@@ -313,7 +313,7 @@ export const submissions = pgTable(
     /** SHA-256 of the raw bytes as received. */
     rawSha256: text('raw_sha256').notNull(),
     /**
-     * SHA-256 of the raw bytes without the trace fields relays put on top (src/ingress's
+     * SHA-256 of the raw bytes without the trace fields relays put on top (src/mail's
      * `deliveryDigest`): with the Message-ID it recognises a second delivery of one message, also
      * when it came by another path.
      */

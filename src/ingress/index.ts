@@ -2,9 +2,11 @@
  * The ingress room: messages come in (SMTP, or `submit` on stdin), are committed raw to the
  * database and queued; the sweeper re-queues any committed submission whose job went missing.
  */
+
+// Pure, and kept where `submit` reaches them without this face's storage (mail, shared).
+export { deliveryDigest } from '../mail/index.ts';
+export { newSubmissionId, SUBMISSION_ID_PATTERN } from '../shared/index.ts';
 export { type AcceptDeps, type Accepted, acceptMessage, isTemporary } from './accept.ts';
-export { deliveryDigest } from './delivery-digest.ts';
-export { type MessageHead, readMessageHead, storableHeaderValue } from './message-head.ts';
 export { SenderRate, senderKey } from './sender-rate.ts';
 export { type Ingress, type IngressDeps, type IngressMetrics, startIngress } from './smtp.ts';
 export {
@@ -15,5 +17,9 @@ export {
   type SubmissionVia,
   storeSubmission,
 } from './store.ts';
-export { newSubmissionId, SUBMISSION_ID_PATTERN } from './submission-id.ts';
+export {
+  type SubmissionListener,
+  type SubmissionListenerDeps,
+  startSubmissionListener,
+} from './submission-listener.ts';
 export { type Sweeper, type SweeperDeps, type SweepResult, startSweeper, sweepOnce } from './sweeper.ts';

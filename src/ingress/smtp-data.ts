@@ -4,11 +4,11 @@
  * both are durable.
  */
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { readMessageHead } from '../mail/index.ts';
 import { acceptMessage, isTemporary } from './accept.ts';
 import { DataGate } from './data-gate.ts';
 import { receiveMessage } from './data-receiver.ts';
 import type { ReceivedMessage } from './message-buffer.ts';
-import { readMessageHead } from './message-head.ts';
 import { answerFor, reply, TRY_AGAIN } from './smtp-answers.ts';
 import { countRefusal, guarded, type SmtpCallback, type SmtpPhaseContext } from './smtp-phase.ts';
 import type { Envelope } from './store.ts';

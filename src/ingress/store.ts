@@ -7,10 +7,16 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { type Executor, isDataRefusal, type SubmissionState, tables } from '../db/index.ts';
-import { describeError, fail, ok, problem, type Result, redactApiKey } from '../shared/index.ts';
-import { deliveryDigest } from './delivery-digest.ts';
-import { type MessageHead, readMessageHead, storableHeaderValue } from './message-head.ts';
-import { newSubmissionId } from './submission-id.ts';
+import { deliveryDigest, type MessageHead, readMessageHead, storableHeaderValue } from '../mail/index.ts';
+import {
+  describeError,
+  fail,
+  newSubmissionId,
+  ok,
+  problem,
+  type Result,
+  redactApiKey,
+} from '../shared/index.ts';
 
 export interface Envelope {
   /** MAIL FROM; '' for the null sender (bounces). */

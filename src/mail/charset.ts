@@ -17,7 +17,8 @@ const mailsplit = lazyPackage<typeof import('@zone-eu/mailsplit')>('@zone-eu/mai
 /** Labels mailparser reads as UTF-8 without decoding (its own list); 8-bit bytes in them are a guess. */
 const READ_AS_UTF8 = new Set(['ascii', 'usascii']);
 
-function needsGuess(charset: string | false): boolean {
+/** Whether a text part with this label is relabelled when its bytes are not UTF-8 (also the plain reader's rule). */
+export function needsGuess(charset: string | false): boolean {
   if (!charset) return true;
   if (READ_AS_UTF8.has(charset.toLowerCase().replace(/[^a-z0-9]+/g, ''))) return true;
   return !isKnownCharset(charset);

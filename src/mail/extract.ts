@@ -5,7 +5,7 @@
  * no control character but TAB and LF (each other one becomes its Control Pictures symbol, NUL
  * `␀`), and forwarded messages (`message/rfc822`) are kept apart from the sender's own text.
  */
-import type { Attachment, ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { fail, lazyPackage, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { labelUnlabelledText } from './charset.ts';
 import {
@@ -18,6 +18,8 @@ import {
 import { readMailHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
 import { stripCleartextSignature } from './pgp.ts';
+import { readPlainMime } from './plain-mime.ts';
+import { type AttachmentReading, fromParsedMail, type MailReading } from './reading.ts';
 import type { ExtractedMail, ForwardedMessage, MailHeaders, TextBlock, TextSource } from './types.ts';
 
 /** Attachments bigger than this are not templates (ten filled forms are a few KiB). */
@@ -26,21 +28,12 @@ const MAX_TEXT_ATTACHMENT = 1024 * 1024;
 const TEXT_FILENAME = /\.(txt|text|tmpl|template|asc)$/i;
 const NOT_TEXT_FILENAME = /\.(pdf|docx?|xlsx?|zip|gz|png|jpe?g|gif|p7s|sig|exe|bin)$/i;
 
-function charsetOf(att: Attachment): string | undefined {
-  const ct = att.headers.get('content-type');
-  if (ct && typeof ct === 'object' && 'params' in ct && !Array.isArray(ct)) {
-    const charset = (ct as { params: Record<string, string> }).params.charset;
-    return charset || undefined;
-  }
-  return undefined;
-}
-
 type AttachmentVerdict = 'text' | 'html' | 'signature' | 'forwarded' | 'skip';
 
 /** A forward of a forward of a forward is read that deep for templates to point at, no deeper. */
 const MAX_FORWARD_DEPTH = 3;
 
-function classify(att: Attachment): AttachmentVerdict {
+function classify(att: AttachmentReading): AttachmentVerdict {
   const type = att.contentType.toLowerCase();
   const name = att.filename ?? '';
   if (type === 'application/pgp-signature') return 'signature';
@@ -102,10 +95,23 @@ function hasReplacementCharacter(parsed: ParsedMail): boolean {
   return has(parsed.text) || has(parsed.html);
 }
 
-/** Loaded on first use (shared's lazyPackage): `lint` on plain template text needs no MIME parser. */
+/**
+ * Loaded on first use (shared's lazyPackage), and only for the mail the plain reader leaves to it
+ * (plain-mime.ts): `lint` of plain template text or of a plain-text mail needs no mailparser.
+ */
 const mailparser = lazyPackage<typeof import('mailparser')>('mailparser');
 
-async function parse(raw: Buffer): Promise<ParsedMail> {
+/** How a message is read into a MailReading. */
+export type MailReader = (raw: Buffer) => Promise<MailReading>;
+
+/** mailparser alone: what the plain reader is compared with (plain-mime.test.ts). */
+export const readWithMailparser: MailReader = async (raw) => fromParsedMail(await parseWithMailparser(raw));
+
+/** The plain reader's reading, or mailparser's where it declines: the two are the same wherever both read. */
+const read: MailReader = async (raw) => readPlainMime(raw) ?? readWithMailparser(raw);
+
+/** mailparser's reading, with the Windows-1252 guess for body parts that need it (charset.ts). */
+export async function parseWithMailparser(raw: Buffer): Promise<ParsedMail> {
   const { simpleParser } = mailparser();
   const parsed = await simpleParser(raw, PARSER_OPTIONS);
   if (!hasReplacementCharacter(parsed)) return parsed;
@@ -140,14 +146,15 @@ function cleanHeaders(h: MailHeaders): MailHeaders {
   };
 }
 
-export function extractMail(raw: Buffer): Promise<Result<ExtractedMail>> {
-  return extract(raw, 0);
+/** `reader` is for the differential test; everyone else reads with the default. */
+export function extractMail(raw: Buffer, reader: MailReader = read): Promise<Result<ExtractedMail>> {
+  return extract(raw, 0, reader);
 }
 
-async function extract(raw: Buffer, depth: number): Promise<Result<ExtractedMail>> {
-  let parsed: ParsedMail;
+async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<Result<ExtractedMail>> {
+  let parsed: MailReading;
   try {
-    parsed = await parse(raw);
+    parsed = await reader(raw);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return fail(problem('E_BAD_MIME', `the message could not be read as MIME: ${why.slice(0, 200)}`));
@@ -182,18 +189,18 @@ async function extract(raw: Buffer, depth: number): Promise<Result<ExtractedMail
       else htmlRefused = html.error;
     }
 
-    for (const att of parsed.attachments ?? []) {
+    for (const att of parsed.attachments) {
       const verdict = classify(att);
       if (verdict === 'signature') pgpSigned = true;
       if (verdict === 'text')
-        addText('attachment', att.contentType, decodeText(att.content, charsetOf(att)), att.filename);
+        addText('attachment', att.contentType, decodeText(att.content, att.charset), att.filename);
       if (verdict === 'html') {
-        const html = htmlToPlainText(decodeText(att.content, charsetOf(att)));
+        const html = htmlToPlainText(decodeText(att.content, att.charset));
         if (html.ok) addText('attachment', att.contentType, html.value, att.filename);
         else htmlRefused ??= html.error;
       }
       if (verdict === 'forwarded' && depth < MAX_FORWARD_DEPTH) {
-        const inner = await extract(att.content, depth + 1);
+        const inner = await extract(att.content, depth + 1, reader);
         if (inner.ok) {
           const { from, subject } = inner.value.headers;
           forwarded.push({ subject, ...(from ? { from: from.address } : {}), text: inner.value.text });

@@ -1,10 +1,11 @@
-/** The headers that matter, read from mailparser's result; and the header block's reply facts. */
-import type { AddressObject, ParsedMail } from 'mailparser';
+/** The headers that matter, read from a message's reading (reading.ts); and the header block's reply facts. */
 import { headerFieldLines, unfoldedValue } from './header-block.ts';
+import type { AddressList, HeaderReading } from './reading.ts';
 import type { MailAddress, MailHeaders } from './types.ts';
 
-function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
-  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
+function addresses(value: AddressList | readonly AddressList[] | undefined): MailAddress[] {
+  const objects: readonly AddressList[] =
+    value === undefined ? [] : 'value' in value ? [value] : (value as readonly AddressList[]);
   const out: MailAddress[] = [];
   for (const obj of objects) {
     for (const entry of obj.value) {
@@ -17,7 +18,7 @@ function addresses(value: AddressObject | AddressObject[] | undefined): MailAddr
 }
 
 /** Raw, unfolded header values by lower-case name, in order: safer than typed values for odd headers. */
-function rawHeaders(parsed: ParsedMail): Map<string, string[]> {
+function rawHeaders(parsed: HeaderReading): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const { key, line } of parsed.headerLines) {
     const colon = line.indexOf(':');
@@ -31,13 +32,13 @@ function rawHeaders(parsed: ParsedMail): Map<string, string[]> {
 
 const firstOf = (raw: Map<string, string[]>, name: string) => raw.get(name)?.[0];
 
-function messageIds(value: string | string[] | undefined): string[] {
+function messageIds(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return [];
-  const text = Array.isArray(value) ? value.join(' ') : value;
+  const text = typeof value === 'string' ? value : value.join(' ');
   return text.match(/<[^<>\s]+>/g) ?? text.split(/\s+/).filter(Boolean);
 }
 
-export function readMailHeaders(parsed: ParsedMail): MailHeaders {
+export function readMailHeaders(parsed: HeaderReading): MailHeaders {
   const raw = rawHeaders(parsed);
   const from = addresses(parsed.from)[0];
   const replyTo = addresses(parsed.replyTo)[0];

@@ -2,6 +2,9 @@
  * The shared room's face: the error catalogue, errors as values, API key recognition and redaction, the shapes of
  * registry identifiers, logging and process checks. Other rooms import only from here.
  */
+
+export { isDataRefusal } from './data-refusal.ts';
+export { acquireDirectoryLock, directoryLockHolder } from './directory-lock.ts';
 export * from './error-codes.ts';
 export * from './errors.ts';
 export { type Reading as KeyReading, type ReadOptions, readAsPerson } from './key-reading.ts';
@@ -11,6 +14,8 @@ export * from './listen.ts';
 export { createLogger, type Logger, silentLogger } from './logger.ts';
 export { isProcessAlive } from './process.ts';
 export { redactApiKey, redactApiKeys, redactKey } from './redact.ts';
+export { SUBMISSION_CHANNEL, SUBMISSION_LISTENER_NAME } from './submission-channel.ts';
+export { newSubmissionId, SUBMISSION_ID_PATTERN } from './submission-id.ts';
 export { CUSTOMER_HANDLE, HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from './syntax.ts';
 export {
   findValidationTokens,

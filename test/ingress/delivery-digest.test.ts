@@ -3,7 +3,7 @@
  * trace fields relays put on top, and nothing else.
  */
 import { describe, expect, it } from 'vitest';
-import { deliveryDigest, startAfterTrace } from '../../src/ingress/delivery-digest.ts';
+import { deliveryDigest, startAfterTrace } from '../../src/mail/delivery-digest.ts';
 
 const SENT = [
   'DKIM-Signature: v=1; a=rsa-sha256; d=demo-isp.example; s=mail;',

@@ -1,11 +1,7 @@
 /** The cheap, pure parts of the ingress: reading a message's head, submission ids, Redis URLs. */
 import { describe, expect, it } from 'vitest';
-import {
-  newSubmissionId,
-  readMessageHead,
-  SUBMISSION_ID_PATTERN,
-  storableHeaderValue,
-} from '../../src/ingress/index.ts';
+import { newSubmissionId, SUBMISSION_ID_PATTERN } from '../../src/ingress/index.ts';
+import { readMessageHead, storableHeaderValue } from '../../src/mail/index.ts';
 import { parseRedisUrl, redisOptionsFor } from '../../src/queue/index.ts';
 
 describe('reading the head of a message', () => {

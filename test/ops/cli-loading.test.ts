@@ -1,8 +1,9 @@
 /**
  * A CLI command loads only the packages it runs (an MTA starts `submit` once per message, a
- * billing system runs `lint` per export): `lint` opens no database, queue, SMTP server or logger,
- * and `submit` handing a message to the running daemon (embedded defaults) loads no database
- * driver, no queue and no SMTP server. What each process loaded is recorded from inside it: every
+ * billing system runs `lint` per export): `lint` of a plain message opens no database, queue, SMTP
+ * server or logger and loads no mailparser (the mail room's plain reader reads it), and `submit`
+ * handing a message to the running daemon (embedded defaults) loads no database room, no queue,
+ * no mailparser and no nodemailer transport. What each process loaded is recorded from inside it: every
  * module it resolves (ESM) and every CommonJS file it required, written out as it exits. Both run
  * the bundled CLI (dist/bundle/, one file and its lazily loaded parts), not dist/'s ~90 modules.
  */
@@ -12,11 +13,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { openDatabase } from '../../src/db/index.ts';
-import { startIngress } from '../../src/ingress/index.ts';
+import { startIngress, startSubmissionListener } from '../../src/ingress/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { templateMail } from '../ingress/helpers.ts';
 import { processEnv, REPO, runCommand, submissionId } from '../pipeline/support/processes.ts';
-import { pgliteSnapshot } from '../support/databases.ts';
+import { createPostgresDatabase, pgliteSnapshot } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-loading-'));
@@ -85,7 +86,31 @@ async function packagesLoaded(
   return { packages, files, stdout: run.stdout, code: run.code };
 }
 
+/** Every package a run loaded a file of, nested ones by their own name (mailparser's own nodemailer is `nodemailer`). */
+const innermostPackages = (files: readonly string[]) =>
+  new Set(
+    files
+      .map((line) => /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(line)?.[1])
+      .filter((p): p is string => p !== undefined),
+  );
+
 const NEVER_FOR_A_COMMAND = ['fastify', '@bull-board/api', 'prom-client', 'mailauth', 'smtp-server'];
+/** What mailparser brings, for HTML and charsets the plain reader (src/mail/plain-mime.ts) does without. */
+const MAILPARSER_STACK = [
+  'html-to-text',
+  'htmlparser2',
+  'entities',
+  'linkify-it',
+  'iconv-lite',
+  'libmime',
+  'he',
+  '@zone-eu/mailsplit',
+  'encoding-japanese',
+];
+
+/** Of nodemailer (either copy), only the address parser: no transport, no composer. */
+const nodemailerBeyondAddressParser = (files: readonly string[]) =>
+  files.filter((f) => /\/node_modules\/nodemailer\//.test(f) && !f.endsWith('/addressparser/index.js'));
 const DATABASE_AND_QUEUE = ['@electric-sql/pglite', 'pg', 'bullmq', 'ioredis'];
 
 describe('what a CLI command loads', () => {
@@ -95,26 +120,30 @@ describe('what a CLI command loads', () => {
     fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('lint reads a message with the mail parser and the templates, and nothing that serves or stores', async () => {
+  it('lint reads a plain message with the plain reader and the templates: no mailparser, nothing that serves or stores', async () => {
     const env = await processEnv({});
     const file = path.join(REPO, 'test/fixtures/mail/crlf-net-mod-5.0.eml');
     const { packages, files, stdout, code } = await packagesLoaded('lint', ['lint', file], env);
     expect(code).toBe(0);
     expect(stdout).toContain('Template 1 of 1: ARIN-NET-MOD-5.0');
-    expect(packages).toContain('mailparser');
+    // mailparser's package is looked up (its own address parser is the plain reader's), never loaded.
+    expect(files.filter((f) => /\/node_modules\/mailparser\/dist\//.test(f))).toEqual([]);
+    for (const heavy of MAILPARSER_STACK) expect(innermostPackages(files), heavy).not.toContain(heavy);
     expect(files.some((f) => f.endsWith('/dist/bundle/cli.js'))).toBe(true);
     expect(unbundled(files)).toEqual([]);
-    // drizzle-orm is bundled for submit; lint reaches no module of the database room that loads it.
+    // drizzle-orm is bundled (bundledPackages sees it in the bundle's files); lint reaches no module
+    // of the database room that loads it.
+    const bundle = fs.readdirSync(BUNDLE).filter((f) => f.endsWith('.js'));
+    expect(bundledPackages(bundle.map((f) => `file://${BUNDLE}${f}`))).toContain('drizzle-orm');
     expect(bundledPackages(files)).toEqual(new Set());
     for (const heavy of [...NEVER_FOR_A_COMMAND, ...DATABASE_AND_QUEUE, 'pino', 'drizzle-orm']) {
       expect(packages, heavy).not.toContain(heavy);
     }
     // Of nodemailer, only its address parser (whom the daemon would answer): no transport, no composer.
-    const nodemailer = files.filter((f) => /\/node_modules\/nodemailer\//.test(f));
-    expect(nodemailer.filter((f) => !f.endsWith('/addressparser/index.js'))).toEqual([]);
+    expect(nodemailerBeyondAddressParser(files)).toEqual([]);
   });
 
-  it('submit hands the message to the running daemon without loading a database driver or a queue', async () => {
+  it('submit hands the message to the running daemon loading no database room, queue, mailparser or nodemailer transport', async () => {
     const dataDir = path.join(work, 'data');
     const base = loadConfig({ DATA_DIR: dataDir, HOSTMASTER_ADDRESSES: 'hostmaster@rir.example' });
     // The daemon: it holds the embedded database and listens for SMTP.
@@ -133,22 +162,63 @@ describe('what a CLI command loads', () => {
         SMTP_PORT: String(ingress.port),
       });
       const mail = templateMail({ messageId: '<loading@isp.example>' });
-      const { packages, files, stdout, code } = await packagesLoaded('submit', ['submit'], env, mail);
+      const { files, stdout, code } = await packagesLoaded('submit', ['submit'], env, mail);
       expect(code).toBe(0);
       expect(await daemonQueue.hasJob(submissionId(stdout))).toBe(true);
-      expect(packages).toContain('nodemailer');
       expect(files.some((f) => f.endsWith('/dist/bundle/cli.js'))).toBe(true);
       expect(unbundled(files)).toEqual([]);
-      // submit asks the database room whether the daemon holds the embedded database: the bundled
-      // drizzle-orm comes with it (and shows that bundledPackages sees what a bundle inlines).
-      expect(bundledPackages(files)).toContain('drizzle-orm');
-      for (const heavy of [...NEVER_FOR_A_COMMAND, ...DATABASE_AND_QUEUE, 'pino']) {
-        expect(packages, heavy).not.toContain(heavy);
+      // Whether the daemon holds the embedded database is read from its lock file before anything
+      // that stores loads: no chunk of the database room (the bundled drizzle-orm) is reached.
+      expect(bundledPackages(files)).toEqual(new Set());
+      for (const heavy of [...NEVER_FOR_A_COMMAND, ...DATABASE_AND_QUEUE, ...MAILPARSER_STACK, 'pino']) {
+        expect(innermostPackages(files), heavy).not.toContain(heavy);
       }
+      // The hand-over is plain SMTP on node:net (src/commands/daemon-handover.ts).
+      expect(nodemailerBeyondAddressParser(files)).toEqual([]);
     } finally {
       await ingress.close();
       await daemonQueue.close();
       await daemonDb.close();
+    }
+  });
+  it('submit on PostgreSQL with an ingress listening loads pg alone: no BullMQ, ioredis, database room or mailparser', async () => {
+    redis ??= await startRedis();
+    const databaseUrl = await createPostgresDatabase();
+    const queue = new SubmissionQueue({ kind: 'url', url: redis.url });
+    const listener = await startSubmissionListener({ url: databaseUrl, queue });
+    try {
+      const env = await processEnv({
+        DATA_DIR: path.join(work, 'pg-data'),
+        HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redis.url,
+      });
+      const mail = templateMail({ messageId: '<loading-pg@isp.example>' });
+      const { files, stdout, code } = await packagesLoaded('submit-pg', ['submit'], env, mail);
+      expect(code).toBe(0);
+      const id = submissionId(stdout);
+      // The listening ingress adds the job.
+      const deadline = Date.now() + 30_000;
+      while (!(await queue.hasJob(id))) {
+        if (Date.now() > deadline) throw new Error('no job from the listener');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(innermostPackages(files)).toContain('pg');
+      expect(bundledPackages(files)).toEqual(new Set());
+      for (const heavy of [
+        ...NEVER_FOR_A_COMMAND,
+        ...MAILPARSER_STACK,
+        '@electric-sql/pglite',
+        'bullmq',
+        'ioredis',
+        'pino',
+      ]) {
+        expect(innermostPackages(files), heavy).not.toContain(heavy);
+      }
+      expect(nodemailerBeyondAddressParser(files)).toEqual([]);
+    } finally {
+      await listener.stop();
+      await queue.close();
     }
   });
 });

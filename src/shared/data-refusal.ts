@@ -3,7 +3,7 @@
  * class 22 (data exception: a NUL in text, a value that is not a number) or 54 (over a limit: an
  * index row too large). Retrying it only delays the answer; whoever sent the values must hear it.
  */
-import { errorChain } from '../shared/index.ts';
+import { errorChain } from './errors.ts';
 
 export function isDataRefusal(error: unknown): boolean {
   return errorChain(error).some(

@@ -1,13 +1,41 @@
 /**
- * The cheap look at a raw message the ingress needs before storing it: is it a mail at all, and
- * its Message-ID, From address and Subject. Only the header block is parsed (never the body,
- * which may be megabytes), and nothing here decides anything about templates.
+ * The cheap look at a raw message the ingress (and `submit`) needs before storing it: is it a
+ * mail at all, and its Message-ID, From address and Subject. Only the header block is parsed
+ * (never the body, which may be megabytes), and nothing here decides anything about templates.
+ * Pure, so it lives in the mail room: `submit` reads it before it knows whether it stores the
+ * message itself, without loading the ingress room's storage.
  */
-import { headerBlock } from '../mail/index.ts';
 import { fail, lazyPackage, ok, problem, type Result } from '../shared/index.ts';
+import { headerBlock } from './header-block.ts';
+import { readPlainHead } from './plain-mime.ts';
+import type { HeaderReading } from './reading.ts';
 
-/** Loaded on first use (see shared's lazyPackage), as the worker's reading loads it. */
+/**
+ * Loaded on first use (see shared's lazyPackage), and only for a header block the mail room's
+ * plain reader leaves to it (encoded words, 8-bit bytes...): `submit` of plain mail loads no
+ * mailparser, and reads the same values it would.
+ */
 const mailparser = lazyPackage<typeof import('mailparser')>('mailparser');
+
+async function readHead(head: Buffer): Promise<HeaderReading> {
+  const plain = readPlainHead(head);
+  if (plain) return plain;
+  return await mailparser().simpleParser(Buffer.concat([head, Buffer.from('\r\n\r\n')]), {
+    skipHtmlToText: true,
+    skipTextToHtml: true,
+    skipImageLinks: true,
+  });
+}
+
+/** The head's values from a header reading: what readMessageHead stores. */
+function headValues(parsed: HeaderReading): MessageHead {
+  const from = parsed.from?.value.find((a) => a.address)?.address?.toLowerCase();
+  return {
+    messageId: storableHeaderValue((parsed.messageId ?? '').trim()),
+    fromAddress: from === undefined ? undefined : storableHeaderValue(from),
+    subject: parsed.subject === undefined ? undefined : storableHeaderValue(parsed.subject),
+  };
+}
 
 export interface MessageHead {
   /** As written, angle brackets included; '' when the message has none. */
@@ -74,17 +102,7 @@ export async function readMessageHead(raw: Buffer, maxBytes: number): Promise<Re
     );
   }
   try {
-    const parsed = await mailparser().simpleParser(Buffer.concat([head, Buffer.from('\r\n\r\n')]), {
-      skipHtmlToText: true,
-      skipTextToHtml: true,
-      skipImageLinks: true,
-    });
-    const from = parsed.from?.value.find((a) => a.address)?.address?.toLowerCase();
-    return ok({
-      messageId: storableHeaderValue((parsed.messageId ?? '').trim()),
-      fromAddress: from === undefined ? undefined : storableHeaderValue(from),
-      subject: parsed.subject === undefined ? undefined : storableHeaderValue(parsed.subject),
-    });
+    return ok(headValues(await readHead(head)));
   } catch (error) {
     return fail(problem('E_NOT_A_MAIL', `the message headers cannot be read: ${(error as Error).message}`));
   }

@@ -1,0 +1,134 @@
+/**
+ * `submit` on PostgreSQL while an ingress listens: the message is committed with one insert (the
+ * row storeSubmission writes, built here with pg alone) and a `NOTIFY` in the same transaction, and
+ * the listening ingress adds the job (src/ingress/submission-listener.ts). This process loads
+ * neither BullMQ and ioredis nor drizzle and the database room, which were most of a PostgreSQL
+ * `submit`'s CPU (bench/results/cli-profile.md). A notification lost (the ingress stopped between
+ * the look and the commit, Redis down when it came) is made good by the ingress's sweeper, which
+ * adds the job of every stored submission older than its grace that has none (job id = submission
+ * id, so a second add is harmless). With no ingress listening, this answers 'no-listener' and
+ * submit stores and queues the message itself (submit-store.ts), as before.
+ */
+import { createHash } from 'node:crypto';
+import type { Client } from 'pg';
+import { deliveryDigest, type MessageHead, storableHeaderValue } from '../mail/index.ts';
+import {
+  describeError,
+  isDataRefusal,
+  lazyPackage,
+  newSubmissionId,
+  type Problem,
+  redactApiKey,
+  SUBMISSION_CHANNEL,
+  SUBMISSION_LISTENER_NAME,
+} from '../shared/index.ts';
+
+const pg = lazyPackage<typeof import('pg')>('pg');
+
+export interface StoredByNotification {
+  readonly id: string;
+  readonly duplicate: boolean;
+}
+
+export type NotificationOutcome =
+  | { readonly kind: 'stored'; readonly stored: StoredByNotification }
+  | { readonly kind: 'no-listener' }
+  | { readonly kind: 'refused'; readonly problem: Problem }
+  | { readonly kind: 'unavailable'; readonly problem: Problem };
+
+/** Whether an ingress listens: a connection of this database under the listener's name. */
+const LISTENING = `select exists (select 1 from pg_stat_activity
+  where datname = current_database() and application_name = $1) as listening`;
+
+/** storeSubmission's insert (src/ingress/store.ts), column for column; a duplicate delivery finds the first row. */
+const INSERT = `insert into submissions (id, raw, raw_sha256, delivery_sha256, message_id, size_bytes,
+    envelope_from, envelope_to, remote_address, helo_name, via, from_address, subject)
+  values ($1, decode($2, 'hex'), $3, $4, $5, $6, $7, $8, null, null, 'stdin', $9, $10)
+  on conflict (message_id, delivery_sha256) do nothing
+  returning id, state`;
+const EXISTING = 'select id, state from submissions where message_id = $1 and delivery_sha256 = $2';
+
+/** As acceptMessage: a duplicate whose submission is already handled needs no job. */
+const UNHANDLED = new Set(['received', 'processing']);
+
+export async function storeByNotification(
+  url: string,
+  message: {
+    readonly raw: Buffer;
+    readonly head: MessageHead;
+    readonly envelope: { readonly mailFrom: string; readonly rcptTo: readonly string[] };
+  },
+): Promise<NotificationOutcome> {
+  const client: Client = new (pg().Client)({
+    connectionString: url,
+    connectionTimeoutMillis: 5_000,
+    // storeSubmission's caller gives the database 15 s before answering "try again".
+    query_timeout: 15_000,
+  });
+  // A connection lost while idle must not end the process with an unhandled 'error'.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    return unavailable(error);
+  }
+  let inTransaction = false;
+  try {
+    const listening = await client.query<{ listening: boolean }>(LISTENING, [SUBMISSION_LISTENER_NAME]);
+    if (!listening.rows[0]?.listening) return { kind: 'no-listener' };
+    const { raw, head, envelope } = message;
+    const deliverySha256 = deliveryDigest(raw);
+    await client.query('begin');
+    inTransaction = true;
+    const inserted = await client.query<{ id: string; state: string }>(INSERT, [
+      newSubmissionId(),
+      raw.toString('hex'),
+      createHash('sha256').update(raw).digest('hex'),
+      deliverySha256,
+      head.messageId,
+      raw.length,
+      storableHeaderValue(envelope.mailFrom),
+      envelope.rcptTo.map((to) => storableHeaderValue(to)),
+      head.fromAddress ?? null,
+      // The console lists subjects: a key written there must not show (the raw bytes keep it).
+      head.subject === undefined ? null : redactApiKey(head.subject),
+    ]);
+    let row = inserted.rows[0];
+    const duplicate = row === undefined;
+    if (!row) {
+      row = (await client.query<{ id: string; state: string }>(EXISTING, [head.messageId, deliverySha256]))
+        .rows[0];
+      if (!row) throw new Error('the duplicate row vanished between insert and select');
+    }
+    if (UNHANDLED.has(row.state))
+      await client.query('select pg_notify($1, $2)', [SUBMISSION_CHANNEL, row.id]);
+    await client.query('commit');
+    inTransaction = false;
+    return { kind: 'stored', stored: { id: row.id, duplicate } };
+  } catch (error) {
+    if (inTransaction) await client.query('rollback').catch(() => {});
+    // As storeSubmission: what PostgreSQL refuses as data is refused again on every try.
+    if (isDataRefusal(error)) {
+      return {
+        kind: 'refused',
+        problem: {
+          code: 'E_UNSTORABLE_MESSAGE',
+          message: `the message could not be stored as it is (${describeError(error)}); it was not accepted, please write to the hostmaster by other means`,
+        },
+      };
+    }
+    return unavailable(error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function unavailable(error: unknown): NotificationOutcome {
+  return {
+    kind: 'unavailable',
+    problem: {
+      code: 'E_DATABASE_UNAVAILABLE',
+      message: `the message could not be stored: ${describeError(error)}`,
+    },
+  };
+}

@@ -179,8 +179,9 @@ export type NetType = (typeof NET_TYPES)[number];
 
 /**
  * Besides what is declared here, the constraint `nets_sibling_no_overlap` (children of one parent
- * never overlap) lives in the hand-written migration drizzle/0001_sibling_exclusion.sql, since
- * drizzle-kit cannot express EXCLUDE: keep that file when regenerating 0000_initial.
+ * never overlap) lives in the hand-written migrations drizzle/0001_sibling_exclusion.sql and
+ * drizzle/0015_nets_sibling_exclusion_by_address.sql (its columns, range first, as they are now),
+ * since drizzle-kit cannot express EXCLUDE: keep them when regenerating 0000_initial.
  */
 export const nets = pgTable(
   'nets',

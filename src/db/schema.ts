@@ -423,7 +423,10 @@ export const submissionTemplates = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.submissionId, t.templateIndex] }),
-    index('submission_templates_subjects_idx').using('gin', t.subjects),
+    // Searched by every message's last statement (superseded.ts), so written straight into the
+    // index: with GIN's fast update, new rows went to a pending list that every search reads
+    // through until a vacuum merges it, and the search grew with the rows written since.
+    index('submission_templates_subjects_idx').using('gin', t.subjects).with({ fastupdate: false }),
   ],
 );
 

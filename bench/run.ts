@@ -11,7 +11,9 @@
  *
  * Prints a table with the ratios to the baselines and writes bench/results/latest.{json,md}
  * (the latest run only). Sizes from the environment:
- *   BENCH_MESSAGES (burst, default 200), BENCH_RATE (paced messages/s, 100), BENCH_SECONDS
+ *   BENCH_MESSAGES (burst, default 200), BENCH_WARMUP (messages sent before the burst, 30 in
+ *   all; a few hundred let each worker process finish compiling its hot paths, so the burst
+ *   measures the steady state and 2 workers are as warm as 1), BENCH_RATE (paced messages/s, 100), BENCH_SECONDS
  * (paced duration, 10), BENCH_CONNECTIONS (client pool, 8), BENCH_WORKER_CONCURRENCY (daemon
  *   default), BENCH_SCENARIOS (e.g. "postgres-1w,postgres-2w"), BENCH_CPU_PROF=1 (writes
  *   .cpuprofile files of every daemon process to bench/tmp/prof/), BENCH_PG_WAITS=1 (prints what
@@ -56,6 +58,7 @@ const int = (name: string, fallback: number) => {
 
 const settings = {
   burstMessages: int('BENCH_MESSAGES', 200),
+  warmupMessages: int('BENCH_WARMUP', 30),
   pacedRate: int('BENCH_RATE', 100),
   // Long enough that a rate above what the pipeline can carry shows as a growing queue, not as
   // the few hundred milliseconds a 3 s run could hide it in.
@@ -233,7 +236,7 @@ function pipelineReport(baselines: Baselines): { report: Record<string, unknown>
     `# hostmasterd benchmark (${report.at})`,
     '',
     `${report.machine.cpus} × ${report.machine.cpu}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}. ` +
-      `Burst ${settings.burstMessages} messages (1-10 templates, 5.5 on average), paced ${settings.pacedRate} msg/s for ${settings.pacedSeconds} s, ` +
+      `Burst ${settings.burstMessages} messages (1-10 templates, 5.5 on average) after ${settings.warmupMessages} to warm up, paced ${settings.pacedRate} msg/s for ${settings.pacedSeconds} s, ` +
       `client pool ${settings.connections}, WORKER_CONCURRENCY ${settings.workerConcurrency}. PostgreSQL with fsync on.`,
     '',
     `Baselines: bare smtp-server ${baselines.smtp.acceptedPerSecond} msg/s accepted; ` +

@@ -62,6 +62,8 @@ export interface ScenarioContext {
   /** Distinct per scenario: keeps Message-IDs and address ranges apart. */
   readonly runBase: number;
   readonly burstMessages: number;
+  /** Sent before the burst, not measured: the processes' code compiled, their connections open. */
+  readonly warmupMessages: number;
   readonly pacedRate: number;
   readonly pacedSeconds: number;
   readonly connections: number;
@@ -193,7 +195,7 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
     ];
 
     ctx.log(`  ${spec.name}: warm-up`);
-    await phase(ctx, smtpPort, toOutgoing(ctx.runBase, 30), undefined, cpuGroups);
+    await phase(ctx, smtpPort, toOutgoing(ctx.runBase, ctx.warmupMessages), undefined, cpuGroups);
     ctx.log(`  ${spec.name}: burst of ${ctx.burstMessages} messages`);
     const burst = await phase(
       ctx,

@@ -19,11 +19,16 @@ interface Scenario {
     readonly messagesPerSecond: number;
     readonly templatesPerSecond: number;
     readonly latency: { readonly p99Ms: number };
+    /** By process (`worker`, `worker#2`, `postgres`, ..., and the load generator, `bench`). */
+    readonly cpuMsPerMessage?: Readonly<Record<string, number>>;
   };
   readonly paced: { readonly messagesPerSecond: number; readonly latency: { readonly p99Ms: number } };
 }
 interface Report {
-  readonly baselines: { readonly smtp: { readonly acceptedPerSecond: number } };
+  readonly baselines: {
+    readonly smtp: { readonly acceptedPerSecond: number };
+    readonly mailFloor?: { readonly messagesPerSecond: number };
+  };
   readonly scenarios: readonly Scenario[];
 }
 
@@ -87,15 +92,42 @@ const pick = (side: keyof typeof trees, name: string, value: (s: Scenario) => nu
   reports[side].flatMap((r) => r.scenarios.filter((s) => s.name === name).map(value));
 const both = (name: string, value: (s: Scenario) => number) =>
   `${r1(median(pick('before', name, value)))} -> ${r1(median(pick('after', name, value)))}`;
+/** CPU per message of the pipeline's processes (the load generator left out), during the burst. */
+const pipelineCpu = (s: Scenario) =>
+  Object.entries(s.burst.cpuMsPerMessage ?? {})
+    .filter(([process]) => process !== 'bench')
+    .reduce((sum, [, ms]) => sum + ms, 0);
+/** The same, each process on its own: `worker 11.2 -> 9.8, postgres ...`. */
+function cpuByProcess(name: string): string {
+  const processes = [
+    ...new Set(
+      reports.after.flatMap((r) =>
+        r.scenarios.filter((s) => s.name === name).flatMap((s) => Object.keys(s.burst.cpuMsPerMessage ?? {})),
+      ),
+    ),
+  ].filter((process) => process !== 'bench');
+  return processes.map((p) => `${p} ${both(name, (s) => s.burst.cpuMsPerMessage?.[p] ?? 0)}`).join(', ');
+}
+/** End-to-end rate over the same run's mail floor (SMTP in, one reply out, nothing between). */
+const ofFloor = (side: keyof typeof trees, name: string) =>
+  reports[side].flatMap((r) =>
+    r.scenarios
+      .filter((s) => s.name === name && r.baselines.mailFloor)
+      .map((s) => s.burst.messagesPerSecond / r.baselines.mailFloor!.messagesPerSecond),
+  );
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
 const lines = [
   `Medians of ${rounds} interleaved runs each; before: ${before}, after: ${option('after') ?? 'this checkout'}.`,
   `Bare smtp-server: ${reports.before.map((r) => r.baselines.smtp.acceptedPerSecond).join(', ')} -> ${reports.after.map((r) => r.baselines.smtp.acceptedPerSecond).join(', ')} msg/s.`,
   '',
-  '| scenario | accepted msg/s | end-to-end msg/s | templates/s | burst p99 ms | paced msg/s | paced p99 ms | end-to-end msg/s of each run |',
-  '|---|---|---|---|---|---|---|---|',
+  '| scenario | accepted msg/s | end-to-end msg/s | templates/s | burst p99 ms | paced msg/s | paced p99 ms | CPU ms per message | e2e ÷ mail floor | end-to-end msg/s of each run |',
+  '|---|---|---|---|---|---|---|---|---|---|',
   ...names.map(
     (name) =>
-      `| ${name} | ${both(name, (s) => s.burst.acceptedPerSecond)} | ${both(name, (s) => s.burst.messagesPerSecond)} | ${both(name, (s) => s.burst.templatesPerSecond)} | ${both(name, (s) => s.burst.latency.p99Ms)} | ${both(name, (s) => s.paced.messagesPerSecond)} | ${both(name, (s) => s.paced.latency.p99Ms)} | ${pick('before', name, (s) => s.burst.messagesPerSecond).join(', ')} -> ${pick('after', name, (s) => s.burst.messagesPerSecond).join(', ')} |`,
+      `| ${name} | ${both(name, (s) => s.burst.acceptedPerSecond)} | ${both(name, (s) => s.burst.messagesPerSecond)} | ${both(name, (s) => s.burst.templatesPerSecond)} | ${both(name, (s) => s.burst.latency.p99Ms)} | ${both(name, (s) => s.paced.messagesPerSecond)} | ${both(name, (s) => s.paced.latency.p99Ms)} | ${both(name, pipelineCpu)} | ${r3(median(ofFloor('before', name)))} -> ${r3(median(ofFloor('after', name)))} | ${pick('before', name, (s) => s.burst.messagesPerSecond).join(', ')} -> ${pick('after', name, (s) => s.burst.messagesPerSecond).join(', ')} |`,
   ),
+  '',
+  'CPU ms per message during the burst, by process (medians; the load generator left out):',
+  ...names.map((name) => `- ${name}: ${cpuByProcess(name)}`),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

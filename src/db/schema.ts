@@ -179,8 +179,9 @@ export type NetType = (typeof NET_TYPES)[number];
 
 /**
  * Besides what is declared here, the constraint `nets_sibling_no_overlap` (children of one parent
- * never overlap) lives in the hand-written migration drizzle/0001_sibling_exclusion.sql, since
- * drizzle-kit cannot express EXCLUDE: keep that file when regenerating 0000_initial.
+ * never overlap) lives in the hand-written migrations drizzle/0001_sibling_exclusion.sql and
+ * drizzle/0015_nets_sibling_exclusion_by_address.sql (its columns, range first, as they are now),
+ * since drizzle-kit cannot express EXCLUDE: keep them when regenerating 0000_initial.
  */
 export const nets = pgTable(
   'nets',
@@ -209,7 +210,8 @@ export const nets = pgTable(
     index('nets_span_idx').using('gist', t.version, sql`numrange(${t.startAddress}, ${t.endAddress}, '[]')`),
     // The top of a containment chain (public lookups walk down from it, src/public/directory.ts):
     // without it PostgreSQL answered "parent is null and span @> x" from the sibling exclusion's
-    // index, whose first column is the parent, reading most of it (573 pages on 100,000 nets).
+    // index, then keyed by the parent first, reading most of it (573 pages on 100,000 nets; since
+    // migration 0015 that index is keyed by the range first).
     index('nets_top_span_idx')
       .using('gist', t.version, sql`numrange(${t.startAddress}, ${t.endAddress}, '[]')`)
       .where(sql`${t.parentHandle} is null`),
@@ -422,7 +424,10 @@ export const submissionTemplates = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.submissionId, t.templateIndex] }),
-    index('submission_templates_subjects_idx').using('gin', t.subjects),
+    // Searched by every message's last statement (superseded.ts), so written straight into the
+    // index: with GIN's fast update, new rows went to a pending list that every search reads
+    // through until a vacuum merges it, and the search grew with the rows written since.
+    index('submission_templates_subjects_idx').using('gin', t.subjects).with({ fastupdate: false }),
   ],
 );
 

@@ -34,13 +34,18 @@ function siblingOverlap(error: unknown): DriverErrorFields | undefined {
 export function overlapRaceProblem(error: unknown): Problem | undefined {
   const violation = siblingOverlap(error);
   if (!violation) return undefined;
-  // detail: Key (parent_handle, numrange(...))=(NET-198-51-100-0-1, [..]) conflicts with existing key (...)
-  const parent =
-    typeof violation.detail === 'string' ? /\)=\(([^,]+),/.exec(violation.detail)?.[1] : undefined;
+  // detail: Key (numrange(...), parent_handle)=([3325256704,3325256711], NET-198-51-100-0-1)
+  // conflicts with existing key (...): the range first since migration 0015, the parent first before.
+  const parent = typeof violation.detail === 'string' ? parentOfViolation(violation.detail) : undefined;
   return problem(
     'E_OVERLAP',
     `the range overlaps a network that another request registered${parent ? ` under ${parent}` : ''} at the same moment; nothing was changed`,
   );
+}
+
+/** The parent named by the violation's detail, whichever order the constraint's columns are in. */
+function parentOfViolation(detail: string): string | undefined {
+  return (/\)=\(\[[^\]]*\], ([^)]+)\)/.exec(detail) ?? /\)=\(([^,[]+),/.exec(detail))?.[1];
 }
 
 /** Savepoint names, unique within the process (so within any transaction). */

@@ -52,6 +52,9 @@ describe('the key recogniser: what a person reads as a key is hidden', () => {
 
   it('after API, O reads 0 and l or I read 1, as the eye reads them', () => {
     expect(redactKeyShapes('API-DE7O-OOOO-OlOO-OOOl')).toBe('API-****-****-****-0001');
+    // Barely a hex digit in the whole text: a key all the same, after API or KEY.
+    expect(redactKeyShapes('Customer API-OOOO-OOOO-OOOO-OOOl')).toBe('Customer API-****-****-****-0001');
+    expect(redactKeyShapes('our key: OOOO OOOO OOOO OOOl')).toMatch(/API-\*{4}-\*{4}-\*{4}-0001/);
     // Without API, words of such letters stay words.
     expect(redactKeyShapes('FOOD COOL BOLD FILE')).toBe('FOOD COOL BOLD FILE');
   });

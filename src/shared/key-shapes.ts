@@ -64,6 +64,25 @@ const GROUP_START = new RegExp(`(?<![0-9A-F])[0-9A-F]{4}(?=${SEPARATOR_CLASS})`,
 const PLAIN_ASCII = /^[\t\n\v\f\r\x20-\x7e]*$/;
 /** Every key has one of these: four hex digits in a row, or `API` (whose groups may be lenient). */
 const HEX_RUN = /[0-9A-Fa-f]{4}|a ?p ?[i1l|!]|key/i;
+/** What may stand before a key whose groups are read leniently (PREFIX, before upper-casing). */
+const PREFIX_ALIKE = /a ?p ?[i1l|!]|key/i;
+
+/**
+ * Whether `text` holds at least `count` hex digits. Without a prefix a key's groups are strict
+ * hex (MIN_GROUPS of four at least): fewer hex digits than that in a whole text, and it holds no
+ * such key. Most strings a message stores (names, addresses, a ticket's notes) have far fewer, and
+ * the full reading of each was a tenth of a template's CPU in the worker.
+ */
+function hasHexDigits(text: string, count: number): boolean {
+  let seen = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)) {
+      if (++seen >= count) return true;
+    }
+  }
+  return false;
+}
 
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46);
 const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a);
@@ -247,6 +266,7 @@ export function findKeySpans(text: string, options: ReadOptions = {}): KeySpan[]
   // reply lines and log strings. Without four hex digits in a row or `API` it holds no key.
   if (!options.escapes && PLAIN_ASCII.test(text)) {
     if (!HEX_RUN.test(text)) return [];
+    if (!PREFIX_ALIKE.test(text) && !hasHexDigits(text, MIN_GROUPS * 4)) return [];
     return spansInReading(text.toUpperCase().replace(/[\t\n\v\f\r]/g, ' ')).map((s) => ({ ...s }));
   }
   const reading = readAsPerson(text, options);

@@ -4,7 +4,7 @@
  * commit their records with the reply in the outbox. Every step can be re-run: templates already
  * recorded are not run again, and the reply's Message-ID is stable.
  */
-import { and, asc, eq, ne } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import {
   type EarlierUse,
   forSender,
@@ -18,6 +18,7 @@ import {
 import {
   type Database,
   type Executor,
+  preparedQuery,
   type Submission,
   type TogetherWrite,
   type Transaction,
@@ -86,16 +87,21 @@ export async function loadSubmission(db: Database, id: string): Promise<Submissi
   return row;
 }
 
+/** The `processing` mark, built once (src/db/prepared.ts): every message sends it. */
+const markProcessing = preparedQuery<{ id: string }, Submission[]>('worker_mark_processing', (ex) =>
+  ex
+    .update(tables.submissions)
+    .set({ state: 'processing' })
+    .where(and(eq(tables.submissions.id, sql.placeholder('id')), ne(tables.submissions.state, 'done')))
+    .returning(),
+);
+
 /**
  * Marks the submission `processing` (for staff: a crash leaves it so, visibly) and answers it, in
  * one statement; a submission already `done` is answered as it is.
  */
 async function startProcessing(db: Database, id: string): Promise<Submission | undefined> {
-  const [row] = await db
-    .update(tables.submissions)
-    .set({ state: 'processing' })
-    .where(and(eq(tables.submissions.id, id), ne(tables.submissions.state, 'done')))
-    .returning();
+  const [row] = await markProcessing(db, { id });
   return row ?? loadSubmission(db, id);
 }
 

@@ -11,6 +11,7 @@ import {
   type Database,
   type Executor,
   insertRows,
+  preparedQuery,
   type RejectionState,
   type RowValues,
   type Submission,
@@ -122,6 +123,46 @@ function signatureClaim(tx: Transaction, id: string, signatures: readonly string
   );
 }
 
+/** The statement's rows: the submission's state, once per stored template (or once, with none). */
+interface LockRow {
+  readonly state: Submission['state'];
+  readonly stored: StoredRow | null;
+  readonly usedBy: string | null;
+}
+
+/** The lock of a message that records no signature (most): built once (src/db/prepared.ts). */
+const lock = preparedQuery<{ id: string }, LockRow[]>('worker_lock_submission', (ex) => {
+  const { submissions, submissionTemplates } = tables;
+  return ex
+    .select({ state: submissions.state, stored: submissionTemplates, usedBy: sql<string | null>`NULL::text` })
+    .from(submissions)
+    .leftJoin(submissionTemplates, eq(submissionTemplates.submissionId, submissions.id))
+    .where(eq(submissions.id, sql.placeholder('id')))
+    .for('no key update', { of: submissions });
+});
+
+/** The lock recording the message's DKIM signatures as used (its rows vary with their number). */
+function lockClaimingSignatures(
+  tx: Transaction,
+  id: string,
+  signatures: readonly string[],
+): Promise<LockRow[]> {
+  const { submissions, submissionTemplates } = tables;
+  const claim = signatureClaim(tx, id, signatures);
+  return tx
+    .with(claim)
+    .select({
+      state: submissions.state,
+      stored: submissionTemplates,
+      usedBy: sql<string | null>`(SELECT coalesce(${claim.submissionId}, '') FROM ${claim}
+            WHERE ${claim.submissionId} IS DISTINCT FROM ${id} ORDER BY 1 LIMIT 1)`,
+    })
+    .from(submissions)
+    .leftJoin(submissionTemplates, eq(submissionTemplates.submissionId, submissions.id))
+    .where(eq(submissions.id, id))
+    .for('no key update', { of: submissions });
+}
+
 /** What `lockSubmission` answers. */
 export interface LockedSubmission {
   readonly state: Submission['state'] | undefined;
@@ -155,21 +196,8 @@ export async function lockSubmission(
   id: string,
   signatures: readonly string[] = [],
 ): Promise<LockedSubmission> {
-  const { submissions, submissionTemplates } = tables;
-  const claim = signatures.length > 0 ? signatureClaim(tx, id, signatures) : undefined;
-  const rows = await (claim ? tx.with(claim) : tx)
-    .select({
-      state: submissions.state,
-      stored: submissionTemplates,
-      usedBy: claim
-        ? sql<string | null>`(SELECT coalesce(${claim.submissionId}, '') FROM ${claim}
-            WHERE ${claim.submissionId} IS DISTINCT FROM ${id} ORDER BY 1 LIMIT 1)`
-        : sql<string | null>`NULL::text`,
-    })
-    .from(submissions)
-    .leftJoin(submissionTemplates, eq(submissionTemplates.submissionId, submissions.id))
-    .where(eq(submissions.id, id))
-    .for('no key update', { of: submissions });
+  const rows =
+    signatures.length > 0 ? await lockClaimingSignatures(tx, id, signatures) : await lock(tx, { id });
   const stored = new Map<number, TemplateResult>();
   for (const row of rows) if (row.stored) stored.set(row.stored.templateIndex, toTemplateResult(row.stored));
   const usedBy = rows[0]?.usedBy ?? null;

@@ -22,27 +22,46 @@ export type Approval = {
   readonly subjects: readonly string[];
 };
 
+/**
+ * Starts from the approvals' subjects (the GIN index on `submission_templates.subjects`) and
+ * reaches each earlier template's rejections and submission by their keys, so its plan cannot
+ * start from the account's open rejections: a plan made while an account had few of them (a
+ * young database, statistics between two autoanalyze runs) read them all for every message once
+ * they piled up (18,086 pages for 3,000; test/worker/supersede-plan.test.ts). Each step is a
+ * subquery of its own on one table, whose cost the planner weighs by the tables' current sizes.
+ */
 const SUPERSEDE: StatementWrite = {
   name: 'supersede-rejections',
   build: (rows) => {
     const r = tables.rejections;
     const s = tables.submissions;
     const st = tables.submissionTemplates;
-    return sql`UPDATE ${r} SET state = 'superseded', superseded_by = a.submission_id,
+    return sql`UPDATE ${r} SET state = 'superseded', superseded_by = hit.by_submission,
         closed_by = 'system', closed_at = now(),
-        staff_notes = 'superseded: template ' || a.template_index || ' of ' || a.submission_id
-          || ' (ticket ' || a.ticket || '), sent later by the same account about the same '
+        staff_notes = 'superseded: template ' || hit.by_index || ' of ' || hit.by_submission
+          || ' (ticket ' || hit.ticket || '), sent later by the same account about the same '
           || 'range or handle, was approved'
-      FROM json_to_recordset(${rows}) AS a(account_id integer, submission_id text,
-          template_index integer, ticket text, subjects text[]),
-        ${s}, ${st}
-      WHERE ${r.state} = 'open' AND ${r.templateIndex} IS NOT NULL
-        AND ${r.reasonCode} <> ${STAFF_REVIEW_CODE}
-        AND ${s.id} = ${r.submissionId} AND ${s.accountId} = a.account_id
-        AND ${s.id} <> a.submission_id
-        AND ${s.receivedAt} < (SELECT later.received_at FROM ${s} later WHERE later.id = a.submission_id)
-        AND ${st.submissionId} = ${r.submissionId} AND ${st.templateIndex} = ${r.templateIndex}
-        AND ${st.subjects} && a.subjects`;
+      FROM (
+        SELECT a.submission_id AS by_submission, a.template_index AS by_index, a.ticket,
+          ARRAY(
+            SELECT rj.id FROM ${r} AS rj
+            WHERE rj.submission_id = earlier.submission_id
+              AND rj.template_index = earlier.template_index
+              AND rj.state = 'open' AND rj.reason_code <> ${STAFF_REVIEW_CODE}
+          ) AS rejection_ids
+        FROM json_to_recordset(${rows}) AS a(account_id integer, submission_id text,
+            template_index integer, ticket text, subjects text[])
+          JOIN ${st} AS earlier ON earlier.subjects && a.subjects
+        WHERE earlier.submission_id <> a.submission_id
+          -- A scalar subquery, not EXISTS: a semi-join may read all submissions into a hash.
+          AND (
+            SELECT sent.account_id = a.account_id
+              AND sent.received_at < (SELECT later.received_at FROM ${s} AS later WHERE later.id = a.submission_id)
+            FROM ${s} AS sent WHERE sent.id = earlier.submission_id
+          )
+        OFFSET 0
+      ) AS hit
+      WHERE ${r.id} = ANY (hit.rejection_ids)`;
   },
 };
 

@@ -50,6 +50,10 @@ describe('concurrent transactions on postgres', () => {
     for (const r of lost) expect(!r.ok && r.error.code).toBe('E_OVERLAP');
     // All four checked before any committed, so the losers were refused by the database's guard.
     expect(lost.some((r) => !r.ok && r.error.message.includes('at the same moment'))).toBe(true);
+    // The guard's refusal names the parent the sibling went under (read from the violation).
+    for (const r of lost.filter((r) => !r.ok && r.error.message.includes('at the same moment'))) {
+      expect(!r.ok && r.error.message).toContain('registered under NET-198-51-100-0-1 at the same moment');
+    }
     const nets = await database.db.query.nets.findMany({
       where: (n, { eq }) => eq(n.parentHandle, 'NET-198-51-100-0-1'),
     });

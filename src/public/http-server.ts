@@ -5,7 +5,15 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { ADDRESS_BITS, clientKey, contains, type IpRange, parseAddress, unmapIpv4 } from '../ip/index.ts';
+import {
+  ADDRESS_BITS,
+  clientKey,
+  contains,
+  type IpRange,
+  parseAddress,
+  peerAddress,
+  unmapIpv4,
+} from '../ip/index.ts';
 import { listenFailure } from '../shared/index.ts';
 import { networkKey } from './networks.ts';
 import { errorObject, RDAP_MEDIA_TYPE } from './rdap.ts';
@@ -111,7 +119,7 @@ function trustedProxy(proxies: readonly string[]): (remoteAddress: string | unde
     return [unmapIpv4({ version: address.version, start: address.value & ~host, end: address.value | host })];
   });
   return (remoteAddress) => {
-    const peer = remoteAddress ? parseAddress(remoteAddress) : undefined;
+    const peer = remoteAddress ? peerAddress(remoteAddress) : undefined;
     if (!peer) return false;
     const at = unmapIpv4({ version: peer.version, start: peer.value, end: peer.value });
     return ranges.some((range) => contains(range, at));

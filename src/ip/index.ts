@@ -1,2 +1,2 @@
 export * from './address.ts';
-export { clientKey } from './client-key.ts';
+export { clientKey, peerAddress } from './client-key.ts';

@@ -5,7 +5,15 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { clientKey } from '../ip/index.ts';
+import {
+  ADDRESS_BITS,
+  clientKey,
+  contains,
+  type IpRange,
+  parseAddress,
+  peerAddress,
+  unmapIpv4,
+} from '../ip/index.ts';
 import { listenFailure } from '../shared/index.ts';
 import { networkKey } from './networks.ts';
 import { errorObject, RDAP_MEDIA_TYPE } from './rdap.ts';
@@ -65,8 +73,10 @@ export async function startPublicHttp(options: PublicHttpOptions): Promise<Publi
     frameworkErrors: (error, request, reply) => unreadable(error, request.url, reply as FastifyReply),
   });
   const limits: ConnectionLimits = { ...HTTP_CONNECTION_LIMITS, ...options.connectionLimits };
-  // Behind a trusted proxy every connection is the proxy's: the proxy bounds its clients.
-  if (options.trustProxy.length === 0) boundConnections(app.server, limits);
+  // A trusted proxy's connections carry everyone's requests: the proxy bounds its clients. Any
+  // other peer is a client, whether or not a proxy is configured (a listener behind a proxy is
+  // often reachable past it too), and is held to its share.
+  boundConnections(app.server, limits, trustedProxy(options.trustProxy));
   makeRoomFromIdle(app.server, limits.all);
   // A bound whatever the bookkeeping says (connections closing this moment still count here).
   app.server.maxConnections = limits.all + 256;
@@ -96,8 +106,35 @@ export async function startPublicHttp(options: PublicHttpOptions): Promise<Publi
   }
 }
 
-/** Refuses a connection past its client's or its network's share, with a 429 saying why. */
-function boundConnections(server: Server, limits: ConnectionLimits): void {
+/** Whether a peer is one of the proxies (`192.0.2.7`, `10.0.0.0/8`, `::1`) whose X-Forwarded-For we believe. */
+function trustedProxy(proxies: readonly string[]): (remoteAddress: string | undefined) => boolean {
+  // As X-Forwarded-For's reader (proxy-addr) takes them: `10.1.2.3/8` is 10.0.0.0/8.
+  const ranges = proxies.flatMap((text): IpRange[] => {
+    const [base = '', length] = text.split('/');
+    const address = parseAddress(base);
+    if (!address) return [];
+    const bits = ADDRESS_BITS[address.version];
+    const hostBits = BigInt(bits - Math.min(bits, length === undefined ? bits : Number(length)));
+    const host = (1n << hostBits) - 1n;
+    return [unmapIpv4({ version: address.version, start: address.value & ~host, end: address.value | host })];
+  });
+  return (remoteAddress) => {
+    const peer = remoteAddress ? peerAddress(remoteAddress) : undefined;
+    if (!peer) return false;
+    const at = unmapIpv4({ version: peer.version, start: peer.value, end: peer.value });
+    return ranges.some((range) => contains(range, at));
+  };
+}
+
+/**
+ * Refuses a connection past its client's or its network's share, with a 429 saying why; a
+ * trusted proxy's connections are not counted.
+ */
+function boundConnections(
+  server: Server,
+  limits: ConnectionLimits,
+  isProxy: (remoteAddress: string | undefined) => boolean,
+): void {
   const open = new Map<string, number>();
   const count = (key: string, by: number) => {
     const left = (open.get(key) ?? 0) + by;
@@ -106,6 +143,7 @@ function boundConnections(server: Server, limits: ConnectionLimits): void {
     return left;
   };
   server.on('connection', (socket: Socket) => {
+    if (isProxy(socket.remoteAddress)) return;
     const keys = [`client ${clientKey(socket.remoteAddress)}`, `network ${networkKey(socket.remoteAddress)}`];
     const [client, network] = keys.map((key) => count(key, 1)) as [number, number];
     socket.once('close', () => {

@@ -171,7 +171,7 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
     const shown = nets.slice(0, SEARCH_LIMIT);
     const cut =
       nets.length > shown.length
-        ? [truncatedNotice(`Only the first ${shown.length} networks of ${entity.handle} are listed.`)]
+        ? [truncatedNotice(`Only ${shown.length} of the networks of ${entity.handle} are listed.`)]
         : [];
     return send(reply, 200, topLevel(entityObject(entity, context, shown), cut), kind, 'found');
   });

@@ -32,7 +32,7 @@ export const TERMS_NOTICE: JsonObject = {
   title: 'Terms of Use',
   description: [
     'This is what the registry holds now, as registration templates left it.',
-    'Private customers are shown as Private Customer, without a street address.',
+    'Private customers are shown as Private Customer, without street, city or postal code.',
   ],
 };
 
@@ -150,7 +150,7 @@ export function customerObject(customer: PublicCustomerRecord, context: RdapCont
         ? [
             {
               title: 'Private Customer',
-              description: ['A private residence: its name and street are not published.'],
+              description: ['A private residence: its name, street, city and postal code are not published.'],
             },
           ]
         : []),

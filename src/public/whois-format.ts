@@ -2,8 +2,8 @@
  * WHOIS answers in ARIN's style: `Label:` padded to 16 columns, one block per object, blank
  * lines between, `#` comment lines around. Pure: views in, lines out.
  *
- * Every value is written on one line with control characters made visible: a name holding a
- * line break could otherwise forge lines, e.g. a `ReferralServer:` that sends whois clients
+ * Every value is written on one line with control and format characters made visible: a name
+ * holding a line break could otherwise forge lines, e.g. a `ReferralServer:` that sends whois clients
  * (which follow it) to a server of the writer's choosing.
  */
 import { formatAddress, rangeToCidrs } from '../ip/index.ts';
@@ -27,11 +27,18 @@ export interface WhoisLinks {
 
 const LABEL_WIDTH = 16;
 
+/**
+ * Control characters, line and paragraph separators, and the format characters (Unicode `Cf`:
+ * bidi overrides and isolates, zero-width spaces, tag characters): a terminal lays a line out as
+ * the latter say, so a stored `\u202e` shows a reader text in an order nobody wrote.
+ */
+const NOT_SHOWN_AS_IS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
 export function oneLine(value: string): string {
-  return value.replace(
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return value.replace(NOT_SHOWN_AS_IS, (c) => {
+    const code = c.codePointAt(0)!.toString(16);
+    return code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, '0')}`;
+  });
 }
 
 export function field(label: string, value: string): string {

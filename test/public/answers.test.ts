@@ -282,3 +282,59 @@ describe('the public HTTP listener with every connection taken', () => {
     expect(await ask('127.0.98.1', '/ping')).toMatch(/pong$/);
   }, 60_000);
 });
+
+describe('the public HTTP listener behind a trusted proxy', () => {
+  const PROXY = '127.0.9.1';
+  let server: PublicHttpServer;
+
+  beforeAll(async () => {
+    server = await startPublicHttp({
+      host: '127.0.0.1',
+      port: 0,
+      trustProxy: [PROXY],
+      connectionLimits: { perClient: 2, perNetwork: 64 },
+      routes: [{ register: async (app) => void app.get('/ping', async () => 'pong') }],
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const connect = (from: string) =>
+    new Promise<net.Socket>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port: server.port, localAddress: from }, () =>
+        resolve(socket),
+      );
+      socket.once('error', reject);
+    });
+  /** What the server sent within a while of connecting ('' when it said nothing and kept the socket). */
+  const firstWords = (socket: net.Socket, waitMs: number) =>
+    new Promise<string>((resolve) => {
+      const chunks: Buffer[] = [];
+      const timer = setTimeout(() => resolve(Buffer.concat(chunks).toString('utf8')), waitMs);
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve(Buffer.concat(chunks).toString('utf8'));
+      });
+    });
+
+  it("holds a client that connects past the proxy to its share, and the proxy's connections to none", async () => {
+    const held: net.Socket[] = [];
+    try {
+      // The proxy carries everyone's requests: more than a client's share stay open.
+      for (let i = 0; i < 5; i++) held.push(await connect(PROXY));
+      const fromProxy = await Promise.all(held.map((s) => firstWords(s, 1_000)));
+      expect(fromProxy).toEqual(Array(5).fill(''));
+      // A client reaching the listener directly is no proxy: its third connection is refused.
+      for (let i = 0; i < 2; i++) held.push(await connect('127.0.9.2'));
+      const extra = await connect('127.0.9.2');
+      held.push(extra);
+      expect(await firstWords(extra, 10_000)).toMatch(
+        /^HTTP\/1\.1 429 [\s\S]*E_QUERY_RATE: more than 2 connections at once from your address\.$/m,
+      );
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+  }, 60_000);
+});

@@ -84,4 +84,20 @@ describe('the public role behind a trusted proxy', () => {
     }
     throw new Error('three runs in a row crossed a minute boundary');
   });
+
+  it('counts a client the proxy names with its port (203.0.113.50:1001, as some load balancers write it) as that address', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const minute = Math.floor(Date.now() / 60_000);
+      const statuses: number[] = [];
+      for (let port = 1; port <= LIMIT + 1; port++)
+        statuses.push(await ask(`203.0.113.${60 + attempt}:${port}`));
+      const v6: number[] = [];
+      for (let port = 1; port <= LIMIT + 1; port++) v6.push(await ask(`[2001:db8:77:${attempt}::1]:${port}`));
+      if (Math.floor(Date.now() / 60_000) !== minute) continue;
+      expect(statuses).toEqual([...Array(LIMIT).fill(200), 429]);
+      expect(v6).toEqual([...Array(LIMIT).fill(200), 429]);
+      return;
+    }
+    throw new Error('three runs in a row crossed a minute boundary');
+  });
 });

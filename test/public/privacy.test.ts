@@ -145,4 +145,53 @@ describe.each(BACKENDS)('what the public role does not tell (%s)', (backend) => 
       'HOME-7',
     ]);
   }, 120_000);
+
+  it("publishes no word of a private customer's street, city or postal code, nor a short surname, in any answer", async () => {
+    // The upstream names the net after the home's street, as some do for their records.
+    const created = await submit(stack, [
+      fillForm('ARIN-REASSIGN-SIMPLE-5.3', {
+        '01': 'N',
+        '02': 'QUIETBROOK-77',
+        '03': '198.51.100.80/28',
+        '05': 'Yes',
+        '06': 'Mei Wu',
+        '07': ['77 Quietbrook Lane'],
+        '08': 'Hollowvale',
+        '09': 'VA',
+        '10': '99501-1234',
+        '11': 'US',
+      }),
+    ]);
+    const block = created.reply.parsed.blocks[0]!;
+    expect(block.status).toBe('APPROVED');
+    const netHandle = block.handles.find((h) => h.startsWith('NET-'))!;
+    const customerHandle = block.handles.find((h) => /^C\d/.test(h))!;
+    const hidden = /quietbrook|hollowvale|99501/i;
+    const answers = async () => [
+      await whois(whoisPort, 'n + 198.51.100.85'),
+      await whois(whoisPort, `n ${netHandle}`),
+      await whois(whoisPort, `c ${customerHandle}`),
+      JSON.stringify(await rdap.ip('198.51.100.85')),
+      JSON.stringify(await rdap.entity(customerHandle)),
+      JSON.stringify((await rdap.get(`/entities?handle=${customerHandle}`)).body),
+    ];
+    const first = await answers();
+    for (const answer of first) expect(answer).not.toMatch(hidden);
+    expect(whoisValues(first[0]!, 'NetName')).toEqual(['DEMO-ISP-V4', 'PRIVATE-CUSTOMER']);
+    // What a private customer keeps: its state and country.
+    expect(whoisValues(first[2]!, 'StateProv')).toEqual(['VA']);
+    expect(whoisValues(first[2]!, 'City')).toEqual([]);
+    expect(whoisValues(first[2]!, 'PostalCode')).toEqual([]);
+    const entity = await rdap.entity(customerHandle);
+    expect(vcardValues(entity, 'adr')).toEqual([['', '', 'Private Residence', '', 'VA', '', '']]);
+
+    // A two-letter surname is a surname: WU-HOME publishes it.
+    await stack.database.db
+      .update(tables.nets)
+      .set({ name: 'WU-HOME' })
+      .where(eq(tables.nets.handle, netHandle));
+    const shortName = await answers();
+    expect(whoisValues(shortName[1]!, 'NetName')).toEqual(['DEMO-ISP-V4', 'PRIVATE-CUSTOMER']);
+    for (const answer of shortName) expect(answer).not.toMatch(/\bWU\b|hollowvale|99501/i);
+  }, 120_000);
 });

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { formatAddress, parseAddress } from '../ip/index.ts';
+import { clientKey as ipClientKey } from '../ip/index.ts';
 
 export interface SignInBackoff {
   /** Attempts without a success that go ahead at once. */
@@ -141,23 +141,14 @@ export interface SignInThrottle {
 }
 
 const addressKey = (email: string) => `address:${email}`;
-const clientKey = (ip: string) => `client:${clientNetwork(ip)}`;
-
-const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
-
 /**
- * What the per-client count is kept for: an IPv4 address as it is (also when written IPv4-mapped),
- * an IPv6 address by its /64, since one subscriber is handed a whole /64 and could otherwise take
- * a fresh address for every guess.
+ * What the per-client count is kept for: the ip room's client (an IPv4 address, also written
+ * IPv4-mapped or with a port as some proxies forward it; an IPv6 address by its /64, since one
+ * subscriber is handed a whole /64 and could otherwise take a fresh address for every guess).
  */
-export function clientNetwork(ip: string): string {
-  const mapped = IPV4_MAPPED.exec(ip);
-  const parsed = parseAddress(mapped?.[1] ?? ip);
-  if (!parsed) return ip;
-  if (parsed.version === 4) return formatAddress(4, parsed.value);
-  const prefix = (parsed.value >> 64n) << 64n;
-  return `${formatAddress(6, prefix)}/64`;
-}
+export const clientNetwork = (ip: string): string => ipClientKey(ip);
+
+const clientKey = (ip: string) => `client:${clientNetwork(ip)}`;
 
 export function signInThrottle(
   counter: AttemptCounter,

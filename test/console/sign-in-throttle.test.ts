@@ -72,5 +72,10 @@ describe('the sign-in throttle', () => {
     expect(clientNetwork('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64');
     expect(clientNetwork('::ffff:203.0.113.9')).toBe('203.0.113.9');
     expect(clientNetwork('203.0.113.9')).toBe('203.0.113.9');
+    // As a proxy may forward it: with a port, each port is not a new client.
+    expect(clientNetwork('203.0.113.9:51234')).toBe('203.0.113.9');
+    expect(clientNetwork('[2001:db8:1:2::9]:443')).toBe('2001:db8:1:2::/64');
+    // Text that is no address counts as one client, not one per spelling.
+    expect(clientNetwork('not-an-address')).toBe(clientNetwork('another spelling'));
   });
 });

@@ -119,24 +119,20 @@ export async function customerByHandle(
 }
 
 /**
- * The nets an org holds, at most SEARCH_LIMIT + 1 (so a caller can tell there were more): the
- * first its index (`nets_org_idx`) gives, then put in address order. Ordered by address in the
- * statement, PostgreSQL walked the address index testing each net for its holder: 8,051 nets
- * read for an org whose 2,000 lie above 8,000 others', 100,000 and 44 ms in a registry of
- * 120,000. `order by org_handle` (one value here) keeps the plan on that index, as a sequential
- * scan would first read the others. Which 51 of more is the index's choice, as a search's are.
+ * The nets an org holds in address order, at most SEARCH_LIMIT + 1 (so a caller can tell there
+ * were more): read from `nets_org_idx` (holder, version, start; migration 0017) in that order.
+ * Keyed by the holder alone, an address order in the statement made PostgreSQL walk the address
+ * index testing each net for its holder (8,051 nets read for an org whose 2,000 lie above 8,000
+ * others', 100,000 and 44 ms in a registry of 120,000).
  */
 export async function netsOfOrg(ex: Executor, orgHandle: string): Promise<PublicNet[]> {
   const rows = await ex
     .select()
     .from(nets)
     .where(eq(nets.orgHandle, orgHandle))
-    .orderBy(asc(nets.orgHandle))
+    .orderBy(asc(nets.version), asc(nets.startAddress))
     .limit(SEARCH_LIMIT + 1);
-  const inAddressOrder = rows.sort((a, b) =>
-    a.version !== b.version ? a.version - b.version : a.startAddress < b.startAddress ? -1 : 1,
-  );
-  return publicNets(ex, inAddressOrder);
+  return publicNets(ex, rows);
 }
 
 export type EntityKind = PublicEntity['kind'];

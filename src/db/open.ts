@@ -20,6 +20,7 @@ const pgliteDrivers = async () => ({
   ...(await import('@electric-sql/pglite/contrib/btree_gist')),
   drizzle: (await import('drizzle-orm/pglite')).drizzle,
   migrate: (await import('drizzle-orm/pglite/migrator')).migrate,
+  useNamedStatements: (await import('./pglite-statements.ts')).useNamedStatements,
 });
 const postgresDrivers = async () => ({
   drizzle: (await import('drizzle-orm/node-postgres')).drizzle,
@@ -69,17 +70,6 @@ export async function openDatabase(
     target.kind === 'pglite'
       ? await openPglite(target.dataDir, options)
       : await openPostgres(target.url, options);
-  if (target.kind === 'pglite' && options.migrate !== false) {
-    try {
-      const { migrate: migratePglite } = await pgliteDrivers();
-      await migratePglite(handle.db as unknown as Parameters<typeof migratePglite>[0], {
-        migrationsFolder: MIGRATIONS_FOLDER,
-      });
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-  }
   return handle;
 }
 
@@ -112,7 +102,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     releaseLock = acquireDirectoryLock(dataDir);
   }
   let client: PGlite;
-  const { PGlite, btree_gist, drizzle: drizzlePglite } = await pgliteDrivers();
+  const { PGlite, btree_gist, drizzle: drizzlePglite, migrate, useNamedStatements } = await pgliteDrivers();
   try {
     client = await PGlite.create({
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
@@ -136,19 +126,31 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     );
   }
   const db = drizzlePglite({ client, schema }) as unknown as Database;
+  const close = async () => {
+    try {
+      if (!client.closed) await client.close();
+    } finally {
+      releaseLock();
+    }
+  };
+  if (options.migrate !== false) {
+    try {
+      await migrate(db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
+  // After the migrations: a statement named before a table changed shape would be named for
+  // its old shape.
+  useNamedStatements(client);
   return {
     db,
     kind: 'pglite',
     ping: async () => {
       await client.query('select 1');
     },
-    close: async () => {
-      try {
-        if (!client.closed) await client.close();
-      } finally {
-        releaseLock();
-      }
-    },
+    close,
   };
 }
 

@@ -1,8 +1,8 @@
 /**
- * `npx tsx bench/tools/embedded-memory.ts [IDLE_SECONDS]`: what `hostmasterd start` on the
- * embedded defaults (every role, PGlite, the private redis-server) holds in memory, as a
- * newcomer runs it: a first start on an empty DATA_DIR (initdb and migrations), then a restart
- * on that DATA_DIR. Each is read IDLE_SECONDS (15) after it says it is running: VmRSS and VmHWM
+ * `npx tsx bench/tools/embedded-memory.ts [IDLE_SECONDS] [--bare]`: what `hostmasterd start` on
+ * the embedded defaults (every role, PGlite, the private redis-server) holds in memory, as a
+ * newcomer runs it (`npm start`: with scripts/daemon-node-flags.mjs; `--bare`: without): a
+ * first start on an empty DATA_DIR (initdb and migrations), then a restart on that DATA_DIR. Each is read IDLE_SECONDS (15) after it says it is running: VmRSS and VmHWM
  * of the daemon process from /proc, and its /metrics gauges (V8 heap, external memory, which
  * holds PGlite's WebAssembly memory). Prints one JSON line per start.
  */
@@ -10,10 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DAEMON_NODE_FLAGS } from '../../scripts/daemon-node-flags.mjs';
 import { spawnRole } from '../../test/ops/support/processes.ts';
 import { freePort } from '../../test/support/postgres-server.ts';
 
-const idleSeconds = Number(process.argv[2] ?? 15);
+const bare = process.argv.includes('--bare');
+const idleSeconds = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 15);
 
 function statusKb(pid: number, field: string): number | undefined {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -46,7 +48,7 @@ async function measure(dataDir: string, label: string): Promise<void> {
     LOG_LEVEL: 'warn',
   };
   const began = Date.now();
-  const daemon = spawnRole({ roles: [], env, quiet: true });
+  const daemon = spawnRole({ roles: [], env, quiet: true, nodeFlags: bare ? [] : DAEMON_NODE_FLAGS });
   try {
     await daemon.ready(180_000);
     const readyMs = Date.now() - began;

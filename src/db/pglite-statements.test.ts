@@ -125,6 +125,27 @@ describe('PGlite queries as named statements', () => {
     expect(order).toEqual(['transaction wrote', 'transaction ends', 'outside read']);
   });
 
+  it('sends a large Bind on its own, with the same answers and errors', async () => {
+    pg = await openPglite();
+    const plain = pg.query.bind(pg);
+    useNamedStatements(pg);
+    const body = new Uint8Array(300_000).map((_, i) => i % 251);
+    const insert = 'insert into sample (id, body) values ($1, $2) returning id, body';
+    expect((await pg.query(insert, [1, body])).rows).toEqual([{ id: 1, body: Buffer.from(body) }]);
+    expect(await pg.query('select body from sample')).toEqual(await plain('select body from sample'));
+
+    // Refused at Bind (not an integer), inside a transaction: the error, the transaction undone,
+    // and the connection ready for the next statement.
+    const refused = await pg
+      .transaction(async (tx) => {
+        await tx.query(insert, [2, body]);
+        await tx.query('select $1::int as n, $2::bytea as b', ['x'.repeat(100_000), body]);
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: '22P02' });
+    expect((await pg.query('select id from sample order by id')).rows).toEqual([{ id: 1 }]);
+  });
+
   it('runs texts past its bound unnamed, with the same answers', async () => {
     pg = await openPglite();
     useNamedStatements(pg, { maxNamed: 2 });

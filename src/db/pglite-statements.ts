@@ -18,7 +18,7 @@
  *
  * Protocol-level statements are not undone by a rollback, and PostgreSQL re-plans a named
  * statement when a table it reads changes. Bounded: texts that vary without end stop being
- * named at MAX_NAMED (2,000) and run through PGlite's own `query()` as before.
+ * named at MAX_NAMED (256) and run through PGlite's own `query()` as before.
  */
 import {
   type PGlite,
@@ -29,8 +29,15 @@ import {
   type Transaction,
 } from '@electric-sql/pglite';
 
-/** Far above the few hundred texts the daemon sends; a text past it runs unnamed. */
-const MAX_NAMED = 2_000;
+/**
+ * As many texts as the statement cache names per PostgreSQL connection: above the texts the
+ * daemon sends, and each named statement's plans stay in PGlite's memory, which never shrinks.
+ */
+const MAX_NAMED = 256;
+/** Longer texts are rare (none of ours) and not worth keeping. */
+const MAX_TEXT_LENGTH = 16_384;
+/** A Bind this large is sent on its own rather than copied into one buffer with Execute and Sync. */
+const JOIN_LIMIT = 64 * 1024;
 
 type BackendMessage = Parameters<typeof pgliteParse.parseResults>[0][number];
 
@@ -89,7 +96,7 @@ export function useNamedStatements(client: PGlite, limits: { readonly maxNamed?:
 
   async function describe(text: string): Promise<Named | undefined> {
     const known = named.get(text);
-    if (known || named.size >= maxNamed) return known;
+    if (known || named.size >= maxNamed || text.length > MAX_TEXT_LENGTH) return known;
     const name = `hm_l_${named.size + 1}`;
     const { messages } = await pg.execProtocol(
       joined([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]),
@@ -132,14 +139,20 @@ export function useNamedStatements(client: PGlite, limits: { readonly maxNamed?:
       const serializer = options?.serializers?.[type] ?? pg.serializers[type];
       return serializer ? serializer(value) : String(value);
     });
-    const { messages } = await pg.execProtocol(
-      joined([
-        serialize.bind({ statement: statement.name, values }),
-        serialize.execute({}),
-        serialize.sync(),
-      ]),
-      { syncToFs: false },
-    );
+    const bind = serialize.bind({ statement: statement.name, values });
+    const send = { syncToFs: false, ...(options?.onNotice ? { onNotice: options.onNotice } : {}) };
+    let messages: BackendMessage[];
+    if (bind.length <= JOIN_LIMIT) {
+      ({ messages } = await pg.execProtocol(joined([bind, serialize.execute({}), serialize.sync()]), send));
+    } else {
+      // A large message's bytes are not copied once more. PostgreSQL keeps the bound portal
+      // until Execute, as between PGlite's own calls; after an error in Bind it skips to Sync.
+      const bound = await pg.execProtocol(bind, { ...send, throwOnError: false });
+      const executed = await pg.execProtocol(joined([serialize.execute({}), serialize.sync()]), send);
+      const refused = bound.messages.find((m) => m.name === 'error');
+      if (refused) throw refused;
+      messages = [...bound.messages, ...executed.messages];
+    }
     const all = statement.rowDescription ? [statement.rowDescription, ...messages] : messages;
     return pgliteParse.parseResults(all, parsersFor(options), rowModeOf(options))[0] as Results<T>;
   }

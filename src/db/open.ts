@@ -21,6 +21,7 @@ const pgliteDrivers = async () => ({
   drizzle: (await import('drizzle-orm/pglite')).drizzle,
   migrate: (await import('drizzle-orm/pglite/migrator')).migrate,
   useNamedStatements: (await import('./pglite-statements.ts')).useNamedStatements,
+  takeTransactionsInTurn: (await import('./pglite-turns.ts')).takeTransactionsInTurn,
 });
 const postgresDrivers = async () => ({
   drizzle: (await import('drizzle-orm/node-postgres')).drizzle,
@@ -102,7 +103,14 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     releaseLock = acquireDirectoryLock(dataDir);
   }
   let client: PGlite;
-  const { PGlite, btree_gist, drizzle: drizzlePglite, migrate, useNamedStatements } = await pgliteDrivers();
+  const {
+    PGlite,
+    btree_gist,
+    drizzle: drizzlePglite,
+    migrate,
+    useNamedStatements,
+    takeTransactionsInTurn,
+  } = await pgliteDrivers();
   try {
     client = await PGlite.create({
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
@@ -144,6 +152,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
   // After the migrations: a statement named before a table changed shape would be named for
   // its old shape.
   useNamedStatements(client);
+  takeTransactionsInTurn(client);
   return {
     db,
     kind: 'pglite',

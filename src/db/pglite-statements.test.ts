@@ -1,7 +1,9 @@
 /**
  * PGlite's queries as named statements (pglite-statements.ts): each text parsed once, every run
  * answered exactly as PGlite's own query() answers it (rows, types, counts, errors), one at a
- * time with transactions, and texts past the bound still answered.
+ * time with transactions, and texts past the bound still answered. And its transactions in a
+ * turn of their own (pglite-turns.ts): a statement waits for the transaction running, not for
+ * every one queued.
  */
 import { PGlite, type QueryOptions } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
@@ -9,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pgliteSnapshot } from '../../test/support/databases.ts';
 import { parseBytea, serializeBytea } from './open.ts';
 import { useNamedStatements } from './pglite-statements.ts';
+import { takeTransactionsInTurn } from './pglite-turns.ts';
 
 async function openPglite(): Promise<PGlite> {
   const pg = await PGlite.create({
@@ -158,5 +161,55 @@ describe('PGlite queries as named statements', () => {
       `select count(*)::int as n from pg_prepared_statements where name like 'hm_l_%'`,
     );
     expect(rows[0]!.n).toBe(2);
+  });
+});
+
+describe('PGlite transactions in a turn of their own', () => {
+  let pg: PGlite | undefined;
+  afterEach(async () => {
+    await pg?.close();
+    pg = undefined;
+  });
+
+  it('runs a statement after the transaction in progress, before the transactions queued behind it', async () => {
+    pg = await openPglite();
+    useNamedStatements(pg);
+    takeTransactionsInTurn(pg);
+    const order: string[] = [];
+    const releases: Array<() => void> = [];
+    const transactions = [1, 2, 3].map((n) =>
+      pg!.transaction(async (tx) => {
+        order.push(`transaction ${n} begins`);
+        await tx.query('insert into sample (id) values ($1)', [n]);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        order.push(`transaction ${n} ends`);
+      }),
+    );
+    // The first holds the database; the ingress's insert arrives behind all three.
+    while (releases.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const statement = pg.query('insert into sample (id) values ($1)', [10]).then(() => {
+      order.push('statement');
+    });
+    for (let n = 0; n < 3; n++) {
+      while (releases.length <= n) await new Promise((resolve) => setTimeout(resolve, 10));
+      releases[n]!();
+    }
+    await Promise.all([...transactions, statement]);
+    expect(order).toEqual([
+      'transaction 1 begins',
+      'transaction 1 ends',
+      'statement',
+      'transaction 2 begins',
+      'transaction 2 ends',
+      'transaction 3 begins',
+      'transaction 3 ends',
+    ]);
+    // A transaction that fails does not stop the ones behind it.
+    const failing = pg.transaction(async () => {
+      throw new Error('refused');
+    });
+    const after = pg.transaction((tx) => tx.query<{ n: number }>('select count(*)::int as n from sample'));
+    await expect(failing).rejects.toThrow('refused');
+    expect((await after).rows).toEqual([{ n: 4 }]);
   });
 });

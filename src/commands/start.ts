@@ -1,6 +1,6 @@
 import { startDaemon } from '../daemon.ts';
 import { createLogger } from '../shared/index.ts';
-import { prepareEmbeddedDatabase } from './first-start.ts';
+import { prepareEmbeddedDatabase } from './start-first-time.ts';
 import type { CommandDeps } from './types.ts';
 
 /** Runs until SIGTERM or SIGINT, then shuts down gracefully (a second signal forces the exit). */

@@ -1,8 +1,9 @@
 // `npm start`: gets what the daemon needs on embedded defaults, compiles src/ to dist/ when the
-// sources changed, then runs `hostmasterd start`.
+// sources changed, then runs `hostmasterd start` with the daemon's node flags (daemon-node-flags.mjs).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ensureBuilt } from './build.mjs';
+import { DAEMON_NODE_FLAGS } from './daemon-node-flags.mjs';
 import { ensureNodeModules, ensureSystemPackages, root } from './ensure-deps.mjs';
 
 const needsRedis = !process.env.REDIS_URL;
@@ -12,7 +13,8 @@ if (buildFailure) {
   process.stderr.write(`npm start: could not compile src/ to dist/: ${buildFailure}\n`);
   process.exit(1);
 }
-const child = spawn(path.join(root, 'bin', 'hostmasterd'), ['start', ...process.argv.slice(2)], {
+const launcher = path.join(root, 'bin', 'hostmasterd');
+const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, launcher, 'start', ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

@@ -1,5 +1,6 @@
 import { startDaemon } from '../daemon.ts';
 import { createLogger } from '../shared/index.ts';
+import { prepareEmbeddedDatabase } from './start-first-time.ts';
 import type { CommandDeps } from './types.ts';
 
 /** Runs until SIGTERM or SIGINT, then shuts down gracefully (a second signal forces the exit). */
@@ -7,6 +8,7 @@ export async function startCommand(_args: string[], deps: CommandDeps): Promise<
   // A person at a terminal reads lines; a service manager or collector gets JSON.
   const human = (deps.stdout as { isTTY?: boolean }).isTTY === true;
   const logger = createLogger({ level: deps.config.logLevel, destination: deps.stdout, human });
+  await prepareEmbeddedDatabase(deps.config.database);
   const daemon = await startDaemon({ config: deps.config, logger });
   const parts = [
     daemon.smtpPort !== undefined ? `SMTP on ${deps.config.smtp.host}:${daemon.smtpPort}` : '',

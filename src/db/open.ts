@@ -21,6 +21,7 @@ const pgliteDrivers = async () => ({
   migrate: (await import('drizzle-orm/pglite/migrator')).migrate,
   useNamedStatements: (await import('./pglite-statements.ts')).useNamedStatements,
   takeTransactionsInTurn: (await import('./pglite-turns.ts')).takeTransactionsInTurn,
+  ...(await import('./pglite-durable-fs.ts')),
 });
 const postgresDrivers = async () => ({
   drizzle: (await import('drizzle-orm/node-postgres')).drizzle,
@@ -109,10 +110,17 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     migrate,
     useNamedStatements,
     takeTransactionsInTurn,
+    DurableNodeFS,
+    durableStartParams,
   } = await pgliteDrivers();
   try {
     client = await PGlite.create({
-      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+      // Durable: a commit is on disk when PGlite answers it (pglite-durable-fs.ts).
+      startParams: [
+        ...durableStartParams(PGlite.defaultStartParams),
+        '-c',
+        `shared_buffers=${PGLITE_SHARED_BUFFERS}`,
+      ],
       // The nets' sibling exclusion constraint needs btree_gist (drizzle/0001_sibling_exclusion.sql).
       extensions: { btree_gist },
       // PGlite's own bytea codec makes one string and one parseInt per byte: a 10 MB raw message
@@ -120,7 +128,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
       // hex codec does the same work in native code.
       parsers: { [BYTEA_OID]: parseBytea },
       serializers: { [BYTEA_OID]: serializeBytea },
-      ...(inMemory ? {} : { dataDir }),
+      ...(inMemory ? {} : { fs: new DurableNodeFS(dataDir) }),
       ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
     });
   } catch (error) {

@@ -21,6 +21,7 @@ import {
 } from '../../src/public/index.ts';
 import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
+import { explainStatement, type PlanNode, planNodes } from '../support/query-plans.ts';
 import {
   recordStatements,
   type SentStatement,
@@ -32,21 +33,6 @@ import { lookupSeed } from './support/clients.ts';
 const BULK = 4_000;
 /** Nets of one org, above every bulk net's addresses: more than its answer lists. */
 const HEAVY = 2_000;
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly 'Index Cond'?: string;
-  readonly 'Actual Rows'?: number;
-  readonly 'Rows Removed by Filter'?: number;
-  readonly 'Rows Removed by Index Recheck'?: number;
-  readonly Plans?: readonly PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
 
 describe('public lookups on PostgreSQL', () => {
   let url: string;
@@ -153,11 +139,11 @@ describe('public lookups on PostgreSQL', () => {
     expect(result).toBeTruthy();
     expect(sent.length).toBeGreaterThan(0);
     for (const statement of sent) {
-      const plan = await explain(statement);
+      const plan = await explainStatement(explainer, statement);
       // A Seq Scan reads the table through; an index scan without a condition reads the whole
       // index in order (what the planner does when sequential scans are priced out): both
       // visit every row.
-      const readsEverything = nodes(plan).filter(
+      const readsEverything = planNodes(plan).filter(
         (n) =>
           n['Node Type'] === 'Seq Scan' || (/Index/.test(n['Node Type']) && n['Index Cond'] === undefined),
       );
@@ -200,29 +186,16 @@ describe('public lookups on PostgreSQL', () => {
   /** No table's rows read past 51 by any statement: those a node gives, and those its filter dropped. */
   async function expectFewRowsRead(sent: readonly SentStatement[]): Promise<void> {
     for (const statement of sent) {
-      const { rows } = await explainer.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-        `explain (analyze, format json) ${statement.text}`,
-        [...statement.values],
-      );
+      const plan = await explainStatement(explainer, statement, { analyze: true });
       const readOf = (n: PlanNode) =>
         (n['Actual Rows'] ?? 0) +
         (n['Rows Removed by Filter'] ?? 0) +
         (n['Rows Removed by Index Recheck'] ?? 0);
-      const read = nodes(rows[0]!['QUERY PLAN'][0].Plan).filter(
-        (n) => n['Relation Name'] !== undefined && readOf(n) > 51,
-      );
+      const read = planNodes(plan).filter((n) => n['Relation Name'] !== undefined && readOf(n) > 51);
       expect(
         read.map((n) => `${n['Node Type']} ${n['Relation Name']}: ${readOf(n)} rows`),
         statement.text,
       ).toEqual([]);
     }
-  }
-
-  async function explain(statement: SentStatement): Promise<PlanNode> {
-    const { rows } = await explainer.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-      `explain (format json) ${statement.text}`,
-      [...statement.values],
-    );
-    return rows[0]!['QUERY PLAN'][0].Plan;
   }
 });

@@ -13,25 +13,13 @@ import { type DatabaseHandle, openDatabase } from '../../src/db/index.ts';
 import { parseRange } from '../../src/ip/index.ts';
 import { createSimpleReassignment, findParentNet } from '../../src/registry/index.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
-import {
-  recordStatements,
-  type SentStatement,
-  type StatementRecorder,
-} from '../support/statement-recorder.ts';
+import { explainStatement, pagesRead } from '../support/query-plans.ts';
+import { recordStatements, type StatementRecorder } from '../support/statement-recorder.ts';
 import { applied, customer, homeAddress, inTransaction } from './support.ts';
 
 const ALLOCATIONS = 20_000;
 /** Before (the range second in the sibling exclusion): 72 and 608 pages, the placement 316; after: 16-23, the placement 19. */
 const PAGES = 40;
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Index Name'?: string;
-  readonly 'Index Cond'?: string;
-  readonly 'Shared Hit Blocks': number;
-  readonly 'Shared Read Blocks': number;
-  readonly Plans?: readonly PlanNode[];
-}
 
 describe('the parent of a new net on a registry of 20,000 allocations', () => {
   let database: DatabaseHandle;
@@ -83,8 +71,8 @@ describe('the parent of a new net on a registry of 20,000 allocations', () => {
     const { result, sent } = await recorder.withValues(() => findParentNet(database.db, range(text)));
     expect(result?.handle).toBe(parent);
     expect(sent).toHaveLength(1);
-    const plan = await explain(sent[0]!);
-    expect(pages(plan), sent[0]!.text).toBeLessThan(PAGES);
+    const plan = await explainStatement(explainer, sent[0]!, { analyze: true });
+    expect(pagesRead(plan), sent[0]!.text).toBeLessThan(PAGES);
   });
 
   it('places a simple reassignment by one statement that reads a few pages', async () => {
@@ -105,22 +93,12 @@ describe('the parent of a new net on a registry of 20,000 allocations', () => {
     // Explained in a transaction undone after: EXPLAIN ANALYZE runs the statement's inserts.
     await explainer.query('begin');
     try {
-      expect(pages(await explain(placement[0]!)), placement[0]!.text).toBeLessThan(PAGES);
+      expect(
+        pagesRead(await explainStatement(explainer, placement[0]!, { analyze: true })),
+        placement[0]!.text,
+      ).toBeLessThan(PAGES);
     } finally {
       await explainer.query('rollback');
     }
   });
-
-  async function explain(statement: SentStatement): Promise<PlanNode> {
-    const { rows } = await explainer.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-      `explain (analyze, buffers, format json) ${statement.text}`,
-      [...statement.values],
-    );
-    return rows[0]!['QUERY PLAN'][0].Plan;
-  }
 });
-
-/** Pages the whole plan touched (a node's counts include its children's). */
-function pages(plan: PlanNode): number {
-  return plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
-}

@@ -24,6 +24,7 @@ import { createWorkerContext, processSubmission } from '../../src/worker/index.t
 import { bulkPlan } from '../ops/support/traffic.ts';
 import { templateRows } from '../pipeline/support/outcomes.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { explainStatement, pagesRead, planNodes } from '../support/query-plans.ts';
 import { recordStatements, type StatementRecorder } from '../support/statement-recorder.ts';
 
 const OPEN_REJECTIONS = 3_000;
@@ -31,22 +32,6 @@ const OPEN_REJECTIONS = 3_000;
 const PAGES = 100;
 /** Pages one search of the subjects' index may read, whatever was written before it. */
 const PAGES_PER_PROBE = 5;
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly Operation?: string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly 'Actual Rows': number;
-  readonly 'Actual Loops': number;
-  readonly 'Shared Hit Blocks': number;
-  readonly 'Shared Read Blocks': number;
-  readonly Plans?: readonly PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
 
 describe("closing an account's superseded rejections", () => {
   let database: TestDatabase;
@@ -125,24 +110,23 @@ describe("closing an account's superseded rejections", () => {
       await explainer.query(
         `insert into rejections (submission_id, template_index, reason_code, reason) values ('SOLD7', 2, 'E_OVERLAP', 'x')`,
       );
-      const { rows: plans } = await explainer.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-        `explain (analyze, buffers, format json) ${last!.text}`,
-        [...last!.values],
-      );
-      const closing = nodes(plans[0]!['QUERY PLAN'][0].Plan).find(
+      const plan = await explainStatement(explainer, last!, { analyze: true });
+      const closing = planNodes(plan).find(
         (n) =>
           n['Node Type'] === 'ModifyTable' && n.Operation === 'Update' && n['Relation Name'] === 'rejections',
       );
       expect(closing?.['Actual Rows']).toBe(1);
       // Read with statistics that predate the refusals, the closing read every open rejection
       // of the account: 18,086 pages (3,000 rejections). From the approvals' subjects: 50 (3,000 or 9,000).
-      expect(closing!['Shared Hit Blocks'] + closing!['Shared Read Blocks']).toBeLessThan(PAGES);
+      expect(pagesRead(closing!)).toBeLessThan(PAGES);
       // The subjects' index, probed per approval: a few pages a probe (19 with a pending list of
       // 3,000 rows, which grows with every row written since the last vacuum).
-      const probes = nodes(closing!).filter((n) => n['Index Name'] === 'submission_templates_subjects_idx');
+      const probes = planNodes(closing!).filter(
+        (n) => n['Index Name'] === 'submission_templates_subjects_idx',
+      );
       expect(probes.length).toBeGreaterThan(0);
       for (const probe of probes) {
-        const perProbe = (probe['Shared Hit Blocks'] + probe['Shared Read Blocks']) / probe['Actual Loops'];
+        const perProbe = pagesRead(probe) / (probe['Actual Loops'] ?? 1);
         expect(perProbe).toBeLessThan(PAGES_PER_PROBE);
       }
     } finally {

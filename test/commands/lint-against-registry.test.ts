@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintCommand } from '../../src/commands/lint.ts';
@@ -13,21 +12,14 @@ import { type Config, loadConfig } from '../../src/config/index.ts';
 import { type Executor, openDatabase, queryRows } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { simpleReassignment } from '../pipeline/support/forms.ts';
+import { commandOutput } from '../support/command-output.ts';
 import { BACKENDS, createPostgresDatabase } from '../support/databases.ts';
 import { mail } from '../support/stack.ts';
 
 async function lint(config: Config, ...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const code = await lintCommand(args, { stdout, stderr, config });
+  const io = commandOutput();
+  const code = await lintCommand(args, { stdout: io.stdout, stderr: io.stderr, config });
+  const { stdout: out, stderr: err } = io.written();
   return { code, out, err };
 }
 

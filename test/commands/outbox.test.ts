@@ -5,23 +5,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { outboxCommand } from '../../src/commands/outbox.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { commandOutput } from '../support/command-output.ts';
 
 async function outbox(env: Record<string, string>) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString('utf8');
+  const io = commandOutput();
+  const code = await outboxCommand([], {
+    config: loadConfig(env, { roles: [] }),
+    stdout: io.stdout,
+    stderr: io.stderr,
   });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString('utf8');
-  });
-  const code = await outboxCommand([], { config: loadConfig(env, { roles: [] }), stdout, stderr });
+  const { stdout: out, stderr: err } = io.written();
   return { code, stdout: out, stderr: err };
 }
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_ACCEPTED, submitCommand } from '../../src/commands/submit.ts';
@@ -15,6 +15,7 @@ import { openDatabase, tables } from '../../src/db/index.ts';
 import { startIngress, sweepOnce } from '../../src/ingress/index.ts';
 import { SubmissionQueue, startEmbeddedRedis } from '../../src/queue/index.ts';
 import { submissionId } from '../pipeline/support/processes.ts';
+import { commandOutput } from '../support/command-output.ts';
 import { pgliteSnapshot } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 import { templateMail } from './helpers.ts';
@@ -23,19 +24,14 @@ async function submit(
   config: Config,
   input: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
+  const io = commandOutput();
   const code = await submitCommand([], {
     config,
-    stdout,
-    stderr,
+    stdout: io.stdout,
+    stderr: io.stderr,
     stdin: Readable.from([Buffer.from(input)]),
   });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  return { code, ...io.written() };
 }
 
 describe('submit on the embedded defaults', () => {

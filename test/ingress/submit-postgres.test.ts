@@ -5,7 +5,7 @@
  * Redis down the message is durable and the sweeper queues it once Redis is back; the listener's
  * connection killed, it connects again; and with no ingress listening, submit queues the job itself.
  */
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import {
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { SUBMISSION_LISTENER_NAME } from '../../src/shared/index.ts';
 import { submissionId } from '../pipeline/support/processes.ts';
+import { commandOutput } from '../support/command-output.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 import { templateMail, testConfig } from './helpers.ts';
@@ -29,22 +30,14 @@ async function submit(
   config: Config,
   input: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
+  const io = commandOutput();
   const code = await submitCommand([], {
     config,
-    stdout,
-    stderr,
+    stdout: io.stdout,
+    stderr: io.stderr,
     stdin: Readable.from([Buffer.from(input)]),
   });
+  const { stdout: out, stderr: err } = io.written();
   return { code, stdout: out, stderr: err };
 }
 

@@ -4,7 +4,7 @@
  * 65 when the input is refused for good.
  */
 import { spawn } from 'node:child_process';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_ACCEPTED, EXIT_DATAERR, EXIT_TEMPFAIL, submitCommand } from '../../src/commands/submit.ts';
@@ -12,6 +12,7 @@ import type { Config } from '../../src/config/index.ts';
 import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { REPO, submissionId } from '../pipeline/support/processes.ts';
+import { commandOutput } from '../support/command-output.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { freePort } from '../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
@@ -24,22 +25,14 @@ interface Run {
 }
 
 async function submit(config: Config, input: string | Buffer, args: string[] = []): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
+  const io = commandOutput();
   const code = await submitCommand(args, {
     config,
-    stdout,
-    stderr,
+    stdout: io.stdout,
+    stderr: io.stderr,
     stdin: Readable.from([Buffer.from(input)]),
   });
+  const { stdout: out, stderr: err } = io.written();
   return { code, stdout: out, stderr: err };
 }
 

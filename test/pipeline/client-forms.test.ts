@@ -6,12 +6,12 @@
  * `hostmasterd lint` says the same as the daemon.
  */
 import fs from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintCommand } from '../../src/commands/lint.ts';
 import { listRejections } from '../../src/console/rejection-queue.ts';
 import { DEMO_API_KEY } from '../../src/registry/index.ts';
+import { commandOutput } from '../support/command-output.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { fillForm } from './support/forms.ts';
@@ -100,12 +100,9 @@ const CLIENT_CASES: readonly Case[] = [
 ];
 
 async function lint(file: string): Promise<{ code: number; out: string }> {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  const code = await lintCommand([file], { stdout, stderr: new PassThrough() });
+  const io = commandOutput();
+  const code = await lintCommand([file], io);
+  const out = io.written().stdout;
   return { code, out };
 }
 

@@ -4,21 +4,14 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { lintCommand, looksLikeMail } from '../../src/commands/lint.ts';
+import { commandOutput } from '../support/command-output.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/mail');
 
 async function lint(...files: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const code = await lintCommand(files, { stdout, stderr });
+  const io = commandOutput();
+  const code = await lintCommand(files, { stdout: io.stdout, stderr: io.stderr });
+  const { stdout: out, stderr: err } = io.written();
   return { code, out, err };
 }
 
@@ -144,18 +137,14 @@ describe('hostmasterd lint', () => {
   });
 
   it('reads stdin for -', async () => {
-    const stdout = new PassThrough();
-    let out = '';
-    stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
+    const io = commandOutput();
     const stdin = new PassThrough();
     stdin.end(
       'Template: ARIN-POC-5.1\n01. Registration Action: R\n02. Existing POC Handle: DEMO1-ARIN\nEND OF TEMPLATE\n',
     );
-    const code = await lintCommand(['-'], { stdout, stderr: new PassThrough(), stdin });
+    const code = await lintCommand(['-'], { ...io, stdin });
     expect(code).toBe(0);
-    expect(out).toContain('OK poc.remove: DEMO1-ARIN');
+    expect(io.written().stdout).toContain('OK poc.remove: DEMO1-ARIN');
   });
 
   it('tells mail from plain text', () => {

@@ -6,11 +6,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { lintCommand } from '../../src/commands/lint.ts';
 import { parseSubmission } from '../../src/templates/index.ts';
 import { MAX_PROBLEMS_LISTED, ProblemList } from '../../src/templates/problem-list.ts';
+import { commandOutput } from '../support/command-output.ts';
 
 /** A POC template whose body is `count` lines that are no field (each one E_UNEXPECTED_LINE). */
 function templateWithProblems(count: number): string {
@@ -94,12 +94,9 @@ describe('problems per template are capped', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lint-cap-'));
     const file = join(dir, 'many.txt');
     writeFileSync(file, templateWithProblems(124_000));
-    const stdout = new PassThrough();
-    let out = '';
-    stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    const code = await lintCommand([file], { stdout, stderr: new PassThrough() });
+    const io = commandOutput();
+    const code = await lintCommand([file], io);
+    const out = io.written().stdout;
     expect(code).toBe(1);
     const errors = out.split('\n').filter((l) => /^ {4}E_/.test(l));
     expect(errors).toHaveLength(MAX_PROBLEMS_LISTED + 1);

@@ -5,8 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
+import { submitCommand } from '../../src/commands/submit.ts';
 import { type Config, type DatabaseTarget, type Limits, loadConfig } from '../../src/config/index.ts';
+import { commandOutput } from '../support/command-output.ts';
 
 export function testConfig(options: {
   redisUrl: string;
@@ -101,4 +104,20 @@ export function submissionIdOf(answer: SmtpAnswer): string {
   const id = /Accepted as (S\w+)/.exec(answer.text)?.[1];
   if (!id) throw new Error(`not accepted: ${answer.code} ${answer.text}`);
   return id;
+}
+
+/** `hostmasterd submit` run in this process with `input` on its stdin: its exit code and output. */
+export async function runSubmit(
+  config: Config,
+  input: string | Buffer,
+  args: string[] = [],
+): Promise<{ readonly code: number; readonly stdout: string; readonly stderr: string }> {
+  const io = commandOutput();
+  const code = await submitCommand(args, {
+    config,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    stdin: Readable.from([Buffer.from(input)]),
+  });
+  return { code, ...io.written() };
 }

@@ -6,33 +6,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT_ACCEPTED, submitCommand } from '../../src/commands/submit.ts';
+import { EXIT_ACCEPTED } from '../../src/commands/submit.ts';
 import { type Config, loadConfig } from '../../src/config/index.ts';
 import { openDatabase, tables } from '../../src/db/index.ts';
 import { startIngress, sweepOnce } from '../../src/ingress/index.ts';
 import { SubmissionQueue, startEmbeddedRedis } from '../../src/queue/index.ts';
 import { submissionId } from '../pipeline/support/processes.ts';
-import { commandOutput } from '../support/command-output.ts';
 import { pgliteSnapshot } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
-import { templateMail } from './helpers.ts';
-
-async function submit(
-  config: Config,
-  input: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const io = commandOutput();
-  const code = await submitCommand([], {
-    config,
-    stdout: io.stdout,
-    stderr: io.stderr,
-    stdin: Readable.from([Buffer.from(input)]),
-  });
-  return { code, ...io.written() };
-}
+import { runSubmit, templateMail } from './helpers.ts';
 
 describe('submit on the embedded defaults', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-submit-'));
@@ -58,7 +42,7 @@ describe('submit on the embedded defaults', () => {
     const config: Config = { ...base, smtp: { ...base.smtp, port: ingress.port } };
     let handedOver: string;
     try {
-      const run = await submit(config, templateMail({ messageId: '<while-running@isp.example>' }));
+      const run = await runSubmit(config, templateMail({ messageId: '<while-running@isp.example>' }));
       expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
       handedOver = submissionId(run.stdout);
       expect(await daemonQueue.hasJob(handedOver)).toBe(true);
@@ -69,7 +53,7 @@ describe('submit on the embedded defaults', () => {
     }
 
     // No daemon: the message is committed; the embedded Redis is not running, so no job yet.
-    const run = await submit(config, templateMail({ messageId: '<while-stopped@isp.example>' }));
+    const run = await runSubmit(config, templateMail({ messageId: '<while-stopped@isp.example>' }));
     expect(run.code).toBe(EXIT_ACCEPTED);
     expect(run.stderr).toMatch(/queues it when it starts/);
     const stored = submissionId(run.stdout);

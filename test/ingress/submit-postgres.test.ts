@@ -1,15 +1,7 @@
-/**
- * `submit` on PostgreSQL while an ingress listens (src/commands/submit-postgres.ts and
- * src/ingress/submission-listener.ts): the row is the one storeSubmission writes, committed with a
- * NOTIFY, and the listening ingress queues its job; a duplicate is answered with the first id; with
- * Redis down the message is durable and the sweeper queues it once Redis is back; the listener's
- * connection killed, it connects again; and with no ingress listening, submit queues the job itself.
- */
-import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_ACCEPTED, submitCommand } from '../../src/commands/submit.ts';
+import { EXIT_ACCEPTED } from '../../src/commands/submit.ts';
 import type { Config } from '../../src/config/index.ts';
 import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
 import {
@@ -21,25 +13,9 @@ import {
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { SUBMISSION_LISTENER_NAME } from '../../src/shared/index.ts';
 import { submissionId } from '../pipeline/support/processes.ts';
-import { commandOutput } from '../support/command-output.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
-import { templateMail, testConfig } from './helpers.ts';
-
-async function submit(
-  config: Config,
-  input: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const io = commandOutput();
-  const code = await submitCommand([], {
-    config,
-    stdout: io.stdout,
-    stderr: io.stderr,
-    stdin: Readable.from([Buffer.from(input)]),
-  });
-  const { stdout: out, stderr: err } = io.written();
-  return { code, stdout: out, stderr: err };
-}
+import { runSubmit, templateMail, testConfig } from './helpers.ts';
 
 /** Polls until `check` holds (the machine is shared: generous). */
 async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
@@ -80,12 +56,12 @@ describe('submit on PostgreSQL with an ingress listening', () => {
       messageId: '<notified@isp.example>',
       subject: 'key API-1234-5678-9ABC-DEF0 here',
     });
-    const run = await submit(config, raw);
+    const run = await runSubmit(config, raw);
     expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
     const id = submissionId(run.stdout);
     await eventually(() => queue.hasJob(id), 'the job');
 
-    const again = await submit(config, raw);
+    const again = await runSubmit(config, raw);
     expect(again.code).toBe(EXIT_ACCEPTED);
     expect(submissionId(again.stdout)).toBe(id);
     expect(again.stderr).toMatch(/already received earlier/);
@@ -114,7 +90,7 @@ describe('submit on PostgreSQL with an ingress listening', () => {
     await redis.pause();
     let id: string;
     try {
-      const run = await submit(config, templateMail({ messageId: '<redis-away@isp.example>' }));
+      const run = await runSubmit(config, templateMail({ messageId: '<redis-away@isp.example>' }));
       expect(run.code).toBe(EXIT_ACCEPTED);
       id = submissionId(run.stdout);
       expect((await row(id))?.state).toBe('received');
@@ -153,7 +129,7 @@ describe('submit on PostgreSQL with an ingress listening', () => {
     } finally {
       await admin.end();
     }
-    const run = await submit(config, templateMail({ messageId: '<after-kill@isp.example>' }));
+    const run = await runSubmit(config, templateMail({ messageId: '<after-kill@isp.example>' }));
     expect(run.code).toBe(EXIT_ACCEPTED);
     const id = submissionId(run.stdout);
     await eventually(() => queue.hasJob(id), 'the job after the reconnect');
@@ -162,7 +138,7 @@ describe('submit on PostgreSQL with an ingress listening', () => {
   it('with no ingress listening, submit queues the job itself', async () => {
     await listener?.stop();
     listener = undefined;
-    const run = await submit(config, templateMail({ messageId: '<nobody-listens@isp.example>' }));
+    const run = await runSubmit(config, templateMail({ messageId: '<nobody-listens@isp.example>' }));
     expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
     // Queued before submit answered: no listener was there to do it.
     expect(await queue.hasJob(submissionId(run.stdout))).toBe(true);

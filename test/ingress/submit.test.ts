@@ -4,37 +4,17 @@
  * 65 when the input is refused for good.
  */
 import { spawn } from 'node:child_process';
-import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_ACCEPTED, EXIT_DATAERR, EXIT_TEMPFAIL, submitCommand } from '../../src/commands/submit.ts';
+import { EXIT_ACCEPTED, EXIT_DATAERR, EXIT_TEMPFAIL } from '../../src/commands/submit.ts';
 import type { Config } from '../../src/config/index.ts';
 import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { REPO, submissionId } from '../pipeline/support/processes.ts';
-import { commandOutput } from '../support/command-output.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { freePort } from '../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
-import { templateMail, testConfig } from './helpers.ts';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function submit(config: Config, input: string | Buffer, args: string[] = []): Promise<Run> {
-  const io = commandOutput();
-  const code = await submitCommand(args, {
-    config,
-    stdout: io.stdout,
-    stderr: io.stderr,
-    stdin: Readable.from([Buffer.from(input)]),
-  });
-  const { stdout: out, stderr: err } = io.written();
-  return { code, stdout: out, stderr: err };
-}
+import { runSubmit, templateMail, testConfig } from './helpers.ts';
 
 describe('submit from stdin (PostgreSQL and a Redis server)', () => {
   let redis: RedisServer;
@@ -64,7 +44,7 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
 
   it('accepts a message: exit 0, the id on stdout, stored via stdin, job queued', async () => {
     const raw = templateMail({ messageId: '<piped@isp.example>' });
-    const run = await submit(config, raw, ['bounce+123@isp.example', 'hostmaster@rir.example']);
+    const run = await runSubmit(config, raw, ['bounce+123@isp.example', 'hostmaster@rir.example']);
     expect(run.code).toBe(EXIT_ACCEPTED);
     const id = submissionId(run.stdout);
     expect(id).toMatch(/^S[0-9A-Z]{26}$/);
@@ -74,26 +54,26 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
     expect(stored?.envelopeFrom).toBe('bounce+123@isp.example');
     expect(await queue.hasJob(id)).toBe(true);
 
-    const again = await submit(config, raw);
+    const again = await runSubmit(config, raw);
     expect(again.code).toBe(EXIT_ACCEPTED);
     expect(submissionId(again.stdout)).toBe(id);
   });
 
   it('drops the mbox "From " line some MTA pipes put first', async () => {
     const raw = templateMail({ messageId: '<mbox@isp.example>' });
-    const run = await submit(config, `From noc@isp.example Mon Mar  2 10:00:00 2026\n${raw}`);
+    const run = await runSubmit(config, `From noc@isp.example Mon Mar  2 10:00:00 2026\n${raw}`);
     expect(run.code).toBe(EXIT_ACCEPTED);
     expect((await row(submissionId(run.stdout)))?.raw.toString()).toBe(raw);
   });
 
   it('refuses for good (65) empty input, something that is not a mail, and a message over the limit', async () => {
-    const empty = await submit(config, '');
+    const empty = await runSubmit(config, '');
     expect(empty.code).toBe(EXIT_DATAERR);
     expect(empty.stderr).toMatch(/E_EMPTY_MESSAGE/);
-    const notMail = await submit(config, 'hello, please add my network\n');
+    const notMail = await runSubmit(config, 'hello, please add my network\n');
     expect(notMail.code).toBe(EXIT_DATAERR);
     expect(notMail.stderr).toMatch(/E_NOT_A_MAIL/);
-    const big = await submit(config, templateMail({ body: 'x'.repeat(20 * 1024) }));
+    const big = await runSubmit(config, templateMail({ body: 'x'.repeat(20 * 1024) }));
     expect(big.code).toBe(EXIT_DATAERR);
     expect(big.stderr).toMatch(/E_MESSAGE_TOO_LARGE/);
   });
@@ -101,7 +81,7 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
   it('asks the MTA to try again (75) while Redis is down', async () => {
     await redis.pause();
     try {
-      const run = await submit(config, templateMail({ messageId: '<redis-down@isp.example>' }));
+      const run = await runSubmit(config, templateMail({ messageId: '<redis-down@isp.example>' }));
       expect(run.code).toBe(EXIT_TEMPFAIL);
       expect(run.stderr).toMatch(/try again later: E_QUEUE_UNAVAILABLE/);
       expect(run.stdout).toBe('');
@@ -116,7 +96,7 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
       ...config,
       database: { kind: 'postgres' as const, url: `postgres://postgres@127.0.0.1:${port}/x` },
     };
-    const run = await submit(down, templateMail());
+    const run = await runSubmit(down, templateMail());
     expect(run.code).toBe(EXIT_TEMPFAIL);
     expect(run.stderr).toMatch(/E_DATABASE_UNAVAILABLE/);
   });

@@ -9,7 +9,11 @@ import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import { submitCommand } from '../../src/commands/submit.ts';
 import { type Config, type DatabaseTarget, type Limits, loadConfig } from '../../src/config/index.ts';
+import { openDatabase } from '../../src/db/index.ts';
+import { startIngress } from '../../src/ingress/index.ts';
+import { SubmissionQueue } from '../../src/queue/index.ts';
 import { commandOutput } from '../support/command-output.ts';
+import { pgliteSnapshot } from '../support/databases.ts';
 
 export function testConfig(options: {
   redisUrl: string;
@@ -120,4 +124,33 @@ export async function runSubmit(
     stdin: Readable.from([Buffer.from(input)]),
   });
   return { code, ...io.written() };
+}
+
+/** An ingress as the running embedded daemon has it: holding DATA_DIR's PGlite, listening for SMTP. */
+export interface EmbeddedIngress {
+  /** The daemon's settings, its SMTP port the one it listens on. */
+  readonly config: Config;
+  readonly queue: SubmissionQueue;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedIngress(dataDir: string, redisUrl: string): Promise<EmbeddedIngress> {
+  const base = loadConfig({ DATA_DIR: dataDir, HOSTMASTER_ADDRESSES: 'hostmaster@rir.example' });
+  // A migrated snapshot: migrating a new PGlite directory costs seconds.
+  const db = await openDatabase(base.database, { migrate: false, pgliteSnapshot: pgliteSnapshot() });
+  const queue = new SubmissionQueue({ kind: 'url', url: redisUrl });
+  const ingress = await startIngress({
+    config: { ...base, smtp: { ...base.smtp, port: 0 } },
+    db: db.db,
+    queue,
+  });
+  return {
+    config: { ...base, smtp: { ...base.smtp, port: ingress.port } },
+    queue,
+    close: async () => {
+      await ingress.close();
+      await queue.close();
+      await db.close();
+    },
+  };
 }

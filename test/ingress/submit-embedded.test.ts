@@ -9,14 +9,12 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_ACCEPTED } from '../../src/commands/submit.ts';
-import { type Config, loadConfig } from '../../src/config/index.ts';
 import { openDatabase, tables } from '../../src/db/index.ts';
-import { startIngress, sweepOnce } from '../../src/ingress/index.ts';
+import { sweepOnce } from '../../src/ingress/index.ts';
 import { SubmissionQueue, startEmbeddedRedis } from '../../src/queue/index.ts';
 import { submissionId } from '../pipeline/support/processes.ts';
-import { pgliteSnapshot } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
-import { runSubmit, templateMail } from './helpers.ts';
+import { runSubmit, startEmbeddedIngress, templateMail } from './helpers.ts';
 
 describe('submit on the embedded defaults', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-submit-'));
@@ -27,29 +25,18 @@ describe('submit on the embedded defaults', () => {
   });
 
   it('hands the message to the running daemon, or stores it for the next start when none runs', async () => {
-    const base = loadConfig({ DATA_DIR: dataDir, HOSTMASTER_ADDRESSES: 'hostmaster@rir.example' });
-
     // The daemon: it holds the embedded database and listens for SMTP.
     redis = await startRedis();
-    // A migrated snapshot: migrating a new PGlite directory costs seconds.
-    const daemonDb = await openDatabase(base.database, { migrate: false, pgliteSnapshot: pgliteSnapshot() });
-    const daemonQueue = new SubmissionQueue({ kind: 'url', url: redis.url });
-    const ingress = await startIngress({
-      config: { ...base, smtp: { ...base.smtp, port: 0 } },
-      db: daemonDb.db,
-      queue: daemonQueue,
-    });
-    const config: Config = { ...base, smtp: { ...base.smtp, port: ingress.port } };
+    const daemon = await startEmbeddedIngress(dataDir, redis.url);
+    const config = daemon.config;
     let handedOver: string;
     try {
       const run = await runSubmit(config, templateMail({ messageId: '<while-running@isp.example>' }));
       expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
       handedOver = submissionId(run.stdout);
-      expect(await daemonQueue.hasJob(handedOver)).toBe(true);
+      expect(await daemon.queue.hasJob(handedOver)).toBe(true);
     } finally {
-      await ingress.close();
-      await daemonQueue.close();
-      await daemonDb.close();
+      await daemon.close();
     }
 
     // No daemon: the message is committed; the embedded Redis is not running, so no job yet.
@@ -59,9 +46,9 @@ describe('submit on the embedded defaults', () => {
     const stored = submissionId(run.stdout);
 
     // The next start: embedded Redis, then the start-up sweep queues it.
-    if (base.redis.kind !== 'embedded') throw new Error('expected the embedded Redis');
-    const embedded = await startEmbeddedRedis(base.redis);
-    const db = await openDatabase(base.database, { migrate: false });
+    if (config.redis.kind !== 'embedded') throw new Error('expected the embedded Redis');
+    const embedded = await startEmbeddedRedis(config.redis);
+    const db = await openDatabase(config.database, { migrate: false });
     const queue = new SubmissionQueue(embedded);
     try {
       const rows = await db.db

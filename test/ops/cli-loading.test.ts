@@ -11,13 +11,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
-import { openDatabase } from '../../src/db/index.ts';
-import { startIngress, startSubmissionListener } from '../../src/ingress/index.ts';
+import { startSubmissionListener } from '../../src/ingress/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
-import { templateMail } from '../ingress/helpers.ts';
+import { startEmbeddedIngress, templateMail } from '../ingress/helpers.ts';
 import { processEnv, REPO, runCommand, submissionId } from '../pipeline/support/processes.ts';
-import { createPostgresDatabase, pgliteSnapshot } from '../support/databases.ts';
+import { createPostgresDatabase } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-loading-'));
@@ -145,26 +143,19 @@ describe('what a CLI command loads', () => {
 
   it('submit hands the message to the running daemon loading no database room, queue, mailparser or nodemailer transport', async () => {
     const dataDir = path.join(work, 'data');
-    const base = loadConfig({ DATA_DIR: dataDir, HOSTMASTER_ADDRESSES: 'hostmaster@rir.example' });
     // The daemon: it holds the embedded database and listens for SMTP.
     redis = await startRedis();
-    const daemonDb = await openDatabase(base.database, { migrate: false, pgliteSnapshot: pgliteSnapshot() });
-    const daemonQueue = new SubmissionQueue({ kind: 'url', url: redis.url });
-    const ingress = await startIngress({
-      config: { ...base, smtp: { ...base.smtp, port: 0 } },
-      db: daemonDb.db,
-      queue: daemonQueue,
-    });
+    const daemon = await startEmbeddedIngress(dataDir, redis.url);
     try {
       const env = await processEnv({
         DATA_DIR: dataDir,
         HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
-        SMTP_PORT: String(ingress.port),
+        SMTP_PORT: String(daemon.config.smtp.port),
       });
       const mail = templateMail({ messageId: '<loading@isp.example>' });
       const { files, stdout, code } = await packagesLoaded('submit', ['submit'], env, mail);
       expect(code).toBe(0);
-      expect(await daemonQueue.hasJob(submissionId(stdout))).toBe(true);
+      expect(await daemon.queue.hasJob(submissionId(stdout))).toBe(true);
       expect(files.some((f) => f.endsWith('/dist/bundle/cli.js'))).toBe(true);
       expect(unbundled(files)).toEqual([]);
       // Whether the daemon holds the embedded database is read from its lock file before anything
@@ -176,9 +167,7 @@ describe('what a CLI command loads', () => {
       // The hand-over is plain SMTP on node:net (src/commands/daemon-handover.ts).
       expect(nodemailerBeyondAddressParser(files)).toEqual([]);
     } finally {
-      await ingress.close();
-      await daemonQueue.close();
-      await daemonDb.close();
+      await daemon.close();
     }
   });
   it('submit on PostgreSQL with an ingress listening loads pg alone: no BullMQ, ioredis, database room or mailparser', async () => {

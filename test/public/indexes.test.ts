@@ -6,10 +6,9 @@
  * condition, means no index can serve the statement.
  */
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/index.ts';
-import { parseRange } from '../../src/ip/index.ts';
 import {
   customerByHandle,
   netByHandle,
@@ -20,8 +19,9 @@ import {
   searchEntities,
 } from '../../src/public/index.ts';
 import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { range } from '../registry/support.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
-import { explainStatement, type PlanNode, planNodes } from '../support/query-plans.ts';
+import { connectExplainer, explainStatement, type PlanNode, planNodes } from '../support/query-plans.ts';
 import {
   recordStatements,
   type SentStatement,
@@ -89,8 +89,7 @@ describe('public lookups on PostgreSQL', () => {
     `);
     await database.db.execute(sql`analyze`);
     recorder = recordStatements();
-    explainer = new pg.Client({ connectionString: url });
-    await explainer.connect();
+    explainer = await connectExplainer(url);
     await explainer.query('set enable_seqscan = off');
   }, 180_000);
 
@@ -99,12 +98,6 @@ describe('public lookups on PostgreSQL', () => {
     await explainer?.end();
     await database?.close();
   });
-
-  const range = (text: string) => {
-    const parsed = parseRange(text);
-    if (!parsed.ok) throw new Error(parsed.error.message);
-    return parsed.value;
-  };
 
   const lookups: ReadonlyArray<readonly [string, (db: DatabaseHandle['db']) => Promise<unknown>]> = [
     ['an IPv4 address', (db) => netsForRange(db, range('10.0.1.3'))],

@@ -7,15 +7,14 @@
  * each statement touched, with its parameters as sent.
  */
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/index.ts';
-import { parseRange } from '../../src/ip/index.ts';
 import { createSimpleReassignment, findParentNet } from '../../src/registry/index.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
-import { explainStatement, pagesRead } from '../support/query-plans.ts';
+import { connectExplainer, explainStatement, pagesRead } from '../support/query-plans.ts';
 import { recordStatements, type StatementRecorder } from '../support/statement-recorder.ts';
-import { applied, customer, homeAddress, inTransaction } from './support.ts';
+import { applied, customer, homeAddress, inTransaction, range } from './support.ts';
 
 const ALLOCATIONS = 20_000;
 /** Before (the range second in the sibling exclusion): 72 and 608 pages, the placement 316; after: 16-23, the placement 19. */
@@ -46,8 +45,7 @@ describe('the parent of a new net on a registry of 20,000 allocations', () => {
       analyze;
     `);
     recorder = recordStatements();
-    explainer = new pg.Client({ connectionString: url });
-    await explainer.connect();
+    explainer = await connectExplainer(url);
   }, 300_000);
 
   afterAll(async () => {
@@ -55,12 +53,6 @@ describe('the parent of a new net on a registry of 20,000 allocations', () => {
     await explainer?.end();
     await database?.close();
   });
-
-  const range = (text: string) => {
-    const parsed = parseRange(text);
-    if (!parsed.ok) throw new Error(parsed.error.message);
-    return parsed.value;
-  };
 
   // Early, middle and late in the registry: the pages read must not grow with where the net is.
   it.each([

@@ -2,8 +2,15 @@
  * PostgreSQL's plan of a statement as the daemon sent it (text and values, as the statement
  * recorder caught them), for the tests that hold a lookup or a write to the pages it reads.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import type { SentStatement } from './statement-recorder.ts';
+
+/** A client of its own to EXPLAIN on (the daemon's statements are recorded on theirs). */
+export async function connectExplainer(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
 
 /** A node of `EXPLAIN (FORMAT JSON)`; the counts are there with ANALYZE (and BUFFERS). */
 export interface PlanNode {

@@ -13,7 +13,7 @@
  * list every search reads through).
  */
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { storeSubmission } from '../../src/ingress/index.ts';
@@ -24,7 +24,7 @@ import { createWorkerContext, processSubmission } from '../../src/worker/index.t
 import { bulkPlan } from '../ops/support/traffic.ts';
 import { templateRows } from '../pipeline/support/outcomes.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { explainStatement, pagesRead, planNodes } from '../support/query-plans.ts';
+import { connectExplainer, explainStatement, pagesRead, planNodes } from '../support/query-plans.ts';
 import { recordStatements, type StatementRecorder } from '../support/statement-recorder.ts';
 
 const OPEN_REJECTIONS = 3_000;
@@ -62,8 +62,7 @@ describe("closing an account's superseded rejections", () => {
         from generate_series(1, ${sql.raw(String(OPEN_REJECTIONS))}) i;
     `);
     recorder = recordStatements();
-    explainer = new pg.Client({ connectionString: (database.target as { url: string }).url });
-    await explainer.connect();
+    explainer = await connectExplainer((database.target as { url: string }).url);
   }, 300_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@
 import { and, asc, desc, eq, gt, inArray, like, sql } from 'drizzle-orm';
 import type { Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { type AuditedChange, revertChanges } from '../registry/index.ts';
+import { AUDITED_CHANGE_COLUMNS, type AuditedChange, revertChanges } from '../registry/index.ts';
 import { type ErrorCode, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { type ActionContext, AnswerRefused, answerSender, checkMessage, checkNote } from './actions.ts';
 import { hideKeys } from './key-hiding.ts';
@@ -54,14 +54,7 @@ async function changesOf(tx: Transaction, action: AuditRow, ticket: string): Pro
     .orderBy(asc(a.id))
     .limit(1);
   return await tx
-    .select({
-      id: a.id,
-      action: a.action,
-      objectType: a.objectType,
-      objectHandle: a.objectHandle,
-      before: a.before,
-      after: a.after,
-    })
+    .select(AUDITED_CHANGE_COLUMNS)
     .from(a)
     .where(
       and(

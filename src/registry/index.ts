@@ -61,7 +61,7 @@ export { createOrg, modifyOrg, removeOrg } from './orgs.ts';
 export { describeNet, NET_TYPE_WORDS, netRange } from './placement.ts';
 export { createPoc, modifyPoc, pocUses, removePoc } from './pocs.ts';
 export { customerWhoisLines, type PublicCustomer, publicCustomer } from './presentation.ts';
-export { type AuditedChange, revertChanges } from './revert.ts';
+export { AUDITED_CHANGE_COLUMNS, type AuditedChange, revertChanges } from './revert.ts';
 export {
   checkEmails,
   checkHandle,

@@ -23,6 +23,16 @@ export interface AuditedChange {
   readonly after: unknown;
 }
 
+/** The audit log's columns an AuditedChange is read from (a select's selection). */
+export const AUDITED_CHANGE_COLUMNS = {
+  id: tables.auditLog.id,
+  action: tables.auditLog.action,
+  objectType: tables.auditLog.objectType,
+  objectHandle: tables.auditLog.objectHandle,
+  before: tables.auditLog.before,
+  after: tables.auditLog.after,
+};
+
 type Json = Record<string, unknown>;
 
 interface ObjectTable {

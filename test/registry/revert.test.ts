@@ -8,6 +8,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import {
+  AUDITED_CHANGE_COLUMNS,
   type AuditedChange,
   createPoc,
   findPoc,
@@ -49,14 +50,7 @@ describe.each(BACKENDS)('undo of registry changes on %s', (kind) => {
   async function changesOf(ticket: string): Promise<AuditedChange[]> {
     const a = tables.auditLog;
     return await database.db
-      .select({
-        id: a.id,
-        action: a.action,
-        objectType: a.objectType,
-        objectHandle: a.objectHandle,
-        before: a.before,
-        after: a.after,
-      })
+      .select(AUDITED_CHANGE_COLUMNS)
       .from(a)
       .where(eq(a.ticketNumber, ticket))
       .orderBy(asc(a.id));

@@ -74,6 +74,10 @@ export async function main(argv: string[]): Promise<number> {
       : parsed.positionals;
     asOf = parsed.values['as-of'];
     if (asOf !== undefined && name !== 'validation') throw new Error(`--as-of is for "validation run" only`);
+    // Handed on as an argument, it would be read as another command's own: submit's envelope sender.
+    if (parsed.values['against-registry'] && name !== 'lint') {
+      throw new Error(`--against-registry is for "lint" only`);
+    }
     config = loadConfig(process.env, { roles: parsed.values.role ?? [] });
   } catch (error) {
     process.stderr.write(`hostmasterd: ${(error as Error).message}\n`);

@@ -12,6 +12,7 @@ import { type Config, loadConfig } from '../../src/config/index.ts';
 import { type Executor, openDatabase, queryRows } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { simpleReassignment } from '../pipeline/support/forms.ts';
+import { processEnv, REPO, runCommand as runProcess } from '../pipeline/support/processes.ts';
 import { commandOutput } from '../support/command-output.ts';
 import { BACKENDS, createPostgresDatabase } from '../support/databases.ts';
 import { mail } from '../support/stack.ts';
@@ -106,4 +107,15 @@ describe.each(BACKENDS)('hostmasterd lint --against-registry (%s)', (backend) =>
     expect(r.out).not.toContain('against the registry');
     expect(r.code).toBe(0);
   });
+
+  it('is refused on any other command, whose own argument it would be read as (submit: the sender)', async () => {
+    const env = await processEnv({});
+    const mail = fs.readFileSync(path.join(REPO, 'test/fixtures/mail/reassign-simple-5.3.eml'), 'utf8');
+    const submitted = await runProcess(['submit', '--against-registry'], env, mail);
+    expect(submitted.code).toBe(64);
+    expect(submitted.stderr).toContain('--against-registry is for "lint" only');
+    expect(submitted.stdout).not.toContain('Submission:');
+    expect((await runProcess(['seed', '--against-registry', 'x.json'], env)).code).toBe(64);
+    fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
+  }, 120_000);
 });

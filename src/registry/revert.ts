@@ -9,7 +9,7 @@
 import { and, eq, getTableColumns, gt, notInArray } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { type Transaction, tables } from '../db/index.ts';
-import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
+import { describeError, errorChain, fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { type AuditAction, toAuditJson, writeAudit } from './audit.ts';
 import type { OperationContext } from './types.ts';
 
@@ -289,17 +289,13 @@ export async function revertChanges(
     });
   } catch (error) {
     if (error instanceof RevertRefused) return fail(error.problem);
-    const code =
-      (error as { code?: string; cause?: { code?: string } }).cause?.code ??
-      (error as { code?: string }).code;
-    if (code === '23503') {
-      return fail(
-        conflict(
-          `a record made since still points at what this action created (${(error as Error).message.split('\n')[0]})`,
-        ),
-      );
+    // The driver's own error (drizzle wraps it): its code, and its detail naming the row in the way.
+    const driver = errorChain(error).find((e) => typeof e.code === 'string');
+    if (driver?.code === '23503') {
+      const inTheWay = typeof driver.detail === 'string' ? driver.detail : describeError(error);
+      return fail(conflict(`a record made since still points at what this action created (${inTheWay})`));
     }
-    if (code === '23505' || code === '23P01') {
+    if (driver?.code === '23505' || driver?.code === '23P01') {
       return fail(conflict('what this action removed has been registered again since'));
     }
     throw error;

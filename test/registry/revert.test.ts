@@ -101,6 +101,21 @@ describe.each(BACKENDS)('undo of registry changes on %s', (kind) => {
     expect(await linked(handle)).toBe(true);
   });
 
+  it('refuses a POC another record now names, saying which record is in the way', async () => {
+    const made = applied(await run((tx) => createPoc(tx, staffRun('T-UNDO-FK'), person('Named'))));
+    const handle = made.handles['poc']!;
+    await database.db
+      .insert(tables.orgPocs)
+      .values({ orgHandle: 'DEMOISP-1', pocHandle: handle, role: 'tech' });
+    const changes = await changesOf('T-UNDO-FK');
+    const refused = await run((tx) => revertChanges(tx, staffRun('T-UNDO-FK'), changes));
+    expect(!refused.ok && refused.error.code).toBe('E_UNDO_CONFLICT');
+    // The database's own words on the row in the way, not the statement that failed.
+    expect(!refused.ok && refused.error.message).toContain('still referenced from table "org_pocs"');
+    expect(!refused.ok && refused.error.message).not.toContain('Failed query');
+    expect(await findPoc(database.db, handle)).toBeDefined();
+  });
+
   it('gives a modified POC its values back', async () => {
     const made = applied(await run((tx) => createPoc(tx, customer, person('Restored'))));
     const handle = made.handles['poc']!;

@@ -27,6 +27,7 @@ import {
 // The registry's dry run loads the database, authorization and the worker only when asked for
 // (--against-registry): a plain lint reads one file and loads nothing that stores or serves.
 import type { TemplateResult } from '../worker/index.ts';
+import { embeddedDatabaseExists } from './start-first-time.ts';
 
 interface LintIo {
   readonly stdout: NodeJS.WritableStream;
@@ -268,8 +269,17 @@ export async function lintCommand(args: string[], io: LintIo): Promise<number> {
   let handle: DatabaseHandle | undefined;
   if (against && io.config) {
     try {
+      const target = io.config.database;
+      // A dry run reads the registry there is: it neither makes an embedded database where none
+      // is nor runs this version's migrations on a server another version's daemon may use.
+      if (target.kind === 'pglite' && !embeddedDatabaseExists(target.dataDir)) {
+        io.stderr.write(
+          `hostmasterd lint: ${AGAINST_REGISTRY}: there is no registry under ${target.dataDir} to try the templates against (load one first: hostmasterd demo, or hostmasterd seed FILE)\n`,
+        );
+        return 1;
+      }
       const { openDatabase } = await import('../db/index.ts');
-      handle = await openDatabase(io.config.database);
+      handle = await openDatabase(target, { migrate: false });
     } catch (error) {
       const message = error instanceof ProblemError ? formatProblem(error.problem) : (error as Error).message;
       io.stderr.write(`hostmasterd lint: ${AGAINST_REGISTRY}: ${message}\n`);

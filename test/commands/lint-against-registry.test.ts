@@ -108,6 +108,20 @@ describe.each(BACKENDS)('hostmasterd lint --against-registry (%s)', (backend) =>
     expect(r.code).toBe(0);
   });
 
+  it('does not make a registry where there is none: says so, writes nothing', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-lint-empty-'));
+    try {
+      const template = path.join(empty, 'one.txt');
+      fs.writeFileSync(template, simpleReassignment({ range: '198.51.100.64/28', name: 'NOWHERE-1' }));
+      const r = await lint(loadConfig({ DATA_DIR: empty }), '--against-registry', template);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`there is no registry under ${path.join(empty, 'pglite')}`);
+      expect(fs.readdirSync(empty)).toEqual(['one.txt']);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it('is refused on any other command, whose own argument it would be read as (submit: the sender)', async () => {
     const env = await processEnv({});
     const mail = fs.readFileSync(path.join(REPO, 'test/fixtures/mail/reassign-simple-5.3.eml'), 'utf8');

@@ -52,12 +52,30 @@ const answerToUs: KindRule = {
   },
 };
 
+/** A Subject answering another mail's (`Re:`, `RE :`, `Aw:`, as mail programs write it). */
+const REPLY_SUBJECT = /^\s*(?:re|aw|sv)\s*:/i;
+
 const mailboxService: KindRule = {
   name: 'a service of the mailbox (HELP, blank forms)',
   async recognise(ctx, facts) {
     if (facts.holdsTemplates) return undefined;
     const service = serviceRequested(facts.mail, ctx.config, ctx.blankForms);
-    return service ? { kind: 'service', service } : undefined;
+    if (!service) return undefined;
+    // "Re: help" or "Re: forms" answering our own answer is a question for staff (the next rule),
+    // not the same request again: there the Subject is ours, and only the sender's own first
+    // line can ask for a service.
+    if (REPLY_SUBJECT.test(facts.mail.headers.subject ?? '')) {
+      const answered = await findAnsweredMail(ctx.db, facts.mail, facts.provenSender);
+      if (answered) {
+        const asked = serviceRequested(
+          { ...facts.mail, headers: { ...facts.mail.headers, subject: '' } },
+          ctx.config,
+          ctx.blankForms,
+        );
+        return asked ? { kind: 'service', service: asked } : undefined;
+      }
+    }
+    return { kind: 'service', service };
   },
 };
 

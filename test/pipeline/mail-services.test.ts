@@ -17,9 +17,14 @@ const blank = (name: string) =>
 
 let counter = 0;
 /** A DKIM-signed message from the demo ISP's NOC: a verified sender, answered without a key. */
-async function signed(stack: Stack, subject: string, body: string): Promise<string> {
+async function signed(
+  stack: Stack,
+  subject: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
   counter++;
-  const raw = mail({ subject, body, messageId: `<svc${Date.now()}.${counter}@demo-isp.example>` });
+  const raw = mail({ subject, body, headers, messageId: `<svc${Date.now()}.${counter}@demo-isp.example>` });
   return stack.send(await dkimSignMessage(raw, 'demo-isp.example'));
 }
 
@@ -60,6 +65,30 @@ describe.each(BACKENDS)('the mailbox services (%s)', (backend) => {
   });
   afterAll(async () => {
     await stack?.close();
+  });
+
+  it('passes a question answering our HELP or forms mail ("Re: help", "Re: forms") to staff; a first line asking again is served', async () => {
+    for (const subject of ['help', 'forms']) {
+      const asked = await signed(stack, subject, '\n');
+      const answer = await replyFor(stack.sink, asked);
+      const ours = answer.parsed.headers!.messageId!;
+      const thread = { 'In-Reply-To': ours, References: ours };
+      const question = await signed(
+        stack,
+        `Re: ${subject}`,
+        'Which form is for a /24 a customer of ours uses?\n',
+        thread,
+      );
+      const ack = await replyFor(stack.sink, question);
+      expect(ack.parsed.headers?.status, subject).toBe('RECEIVED');
+      expect((await rejectionsOf(stack.database.db, question)).map((r) => r.reasonCode)).toEqual([
+        'E_ANSWER_TO_OUR_MAIL',
+      ]);
+    }
+    const guide = await replyFor(stack.sink, await signed(stack, 'help', '\n'));
+    const ours = guide.parsed.headers!.messageId!;
+    const again = await signed(stack, 'Re: help', 'help\n', { 'In-Reply-To': ours, References: ours });
+    expect((await replyFor(stack.sink, again)).parsed.headers?.service).toBe('HELP');
   });
 
   it('answers a Subject "help" with the guide: HELP status, forms, URL, keys, limits, dry runs', async () => {

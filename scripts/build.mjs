@@ -31,7 +31,8 @@ const LOCK = path.join(root, '.dist-lock');
 const LOCK_STALE_MS = 120_000;
 /** What else decides the output besides src/ (this file too: a build that changed what it makes, as
  * when it began to bundle, rebuilds a dist/ that is current by its sources). */
-const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
+// package.json too: the bundle leaves its dependencies out, so moving one changes the bundle.
+const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'package.json'];
 
 const isSource = (name) => !name.endsWith('.test.ts');
 

@@ -131,6 +131,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CONSOLE_TRUST_PROXY: 'proxy.example' })).toThrow(
       'CONSOLE_TRUST_PROXY: "proxy.example" is not an IP address or CIDR range',
     );
+    // What fastify would refuse at start (a /40 of IPv4) or read as another address (1.2.3 is 1.2.0.3).
+    for (const [variable, value] of [
+      ['PUBLIC_TRUST_PROXY', '10.0.0.0/40'],
+      ['PUBLIC_TRUST_PROXY', '1.2.3'],
+      ['CONSOLE_TRUST_PROXY', '2001:db8::/129'],
+      ['CONSOLE_TRUST_PROXY', '10.0.0.0/8/8'],
+    ] as const) {
+      expect(() => loadConfig({ [variable]: value })).toThrow(
+        `${variable}: "${value}" is not an IP address or CIDR range`,
+      );
+    }
+    expect(loadConfig({ PUBLIC_TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32' }).public.trustProxy).toEqual([
+      '10.0.0.0/8',
+      '2001:db8::/32',
+    ]);
     expect(() => loadConfig({ CONSOLE_SECURE_COOKIES: 'yes' })).toThrow(
       'CONSOLE_SECURE_COOKIES: "yes" is not one of auto, always, never',
     );

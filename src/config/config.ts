@@ -2,6 +2,7 @@
  * The one typed Config, read from the environment and command-line flags.
  * No other module reads process.env: they are handed a Config.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { ProblemError, problem } from '../shared/index.ts';
 
@@ -261,8 +262,20 @@ function readTrustProxy(env: Environment, variable: string): TrustProxy {
     .map((entry) => entry.trim())
     .filter(Boolean);
   for (const entry of list) {
-    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry)) {
-      throw configError(variable, `"${entry}" is not an IP address or CIDR range`);
+    // Checked as fastify's proxy-addr reads them: what it refuses would stop the listener at start
+    // with its own TypeError, and what it reads otherwise ("1.2.3") would trust another address.
+    const [address = '', length, ...more] = entry.split('/');
+    const version = isIP(address);
+    const bits = version === 4 ? 32 : 128;
+    if (
+      version === 0 ||
+      more.length > 0 ||
+      (length !== undefined && !(/^\d{1,3}$/.test(length) && Number(length) <= bits))
+    ) {
+      throw configError(
+        variable,
+        `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, 2001:db8::/32)`,
+      );
     }
   }
   return list;

@@ -99,7 +99,7 @@ const CLAIMED_STATE: Record<JobAction['kind'] | 'dismiss', Exclude<RejectionStat
 };
 
 /** Work held for review: its sender was told a ticket stays open until staff decide. */
-const HELD_FOR_REVIEW: ErrorCode = 'E_STAFF_REVIEW';
+const HELD_FOR_REVIEW = tables.STAFF_REVIEW_REASON;
 
 type RejectionRow = (typeof tables.rejections)['$inferSelect'];
 

@@ -20,7 +20,6 @@ import type { StaffUser } from './staff-accounts.ts';
 export const UNDOABLE_ACTIONS: readonly string[] = ['console.override', 'console.edit-and-apply'];
 
 /** Work held for review (the worker's STAFF_REVIEW_CODE): undone, it is held again. */
-const HELD_FOR_REVIEW = 'E_STAFF_REVIEW';
 
 /** Registry objects an applied template changes (what revert.ts can take back). */
 const REGISTRY_OBJECTS = ['net', 'org', 'customer', 'poc', 'account'];
@@ -147,7 +146,7 @@ export async function undoStaffAction(
 
       // Work held for review goes back to being held (its sender still awaits a decision: approve
       // or reject with a reason); anything else is refused again for the reason it was.
-      const heldAgain = rejection!.reasonCode === HELD_FOR_REVIEW;
+      const heldAgain = rejection!.reasonCode === tables.STAFF_REVIEW_REASON;
       const undoneNote = 'Undone by hostmaster staff: what was applied was taken back.';
       await tx
         .update(t)

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type DaemonProcess,
-  processEnv,
+  embeddedEnv,
   runCommand,
   startDaemonProcess,
 } from '../pipeline/support/processes.ts';
@@ -18,12 +18,6 @@ import {
 function peakRssMiB(pid: number): number {
   const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb) / 1024;
-}
-
-async function embeddedEnv(): Promise<Record<string, string>> {
-  const env = await processEnv({});
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'REPLY_SMTP_URL']) delete env[name];
-  return env;
 }
 
 describe('the first start on the embedded defaults', () => {

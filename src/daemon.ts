@@ -172,6 +172,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     let rdapPort: number | undefined;
     if (roles.has('public')) {
       const running = await startPublicServices({
+        maxTemplatesPerMessage: config.limits.maxTemplatesPerMessage,
         settings: config.public,
         db: database.db,
         redis,

@@ -48,6 +48,8 @@ export { answerWhois } from './whois.ts';
 
 export interface PublicOptions {
   readonly settings: PublicService;
+  /** MAX_TEMPLATES_PER_MESSAGE, which the blank forms' listing states. */
+  readonly maxTemplatesPerMessage: number;
   /** Lookups only read it; the validation page's POST validates a POC in a transaction of its own. */
   readonly db: Database;
   readonly redis: RedisLocation;
@@ -129,7 +131,10 @@ export async function startPublicServices(options: PublicOptions): Promise<Publi
       trustProxy: settings.trustProxy,
       routes: [
         { prefix: '/rdap', register: (app) => rdapRoutes(app, { db, limiter, metrics, context }) },
-        { register: (app) => templatesRoutes(app, { metrics }) },
+        {
+          register: (app) =>
+            templatesRoutes(app, { metrics, maxTemplatesPerMessage: options.maxTemplatesPerMessage }),
+        },
         { register: (app) => validationRoutes(app, db, limiter, options.validationMetrics) },
       ],
     });

@@ -16,6 +16,8 @@ const FORM_CACHE_CONTROL = 'public, max-age=3600';
 
 export interface TemplatesRoutesOptions {
   readonly metrics: PublicMetrics;
+  /** How many templates one message may carry (MAX_TEMPLATES_PER_MESSAGE). */
+  readonly maxTemplatesPerMessage: number;
   /** The folder of blank forms (tests may point elsewhere). */
   readonly dir?: string;
 }
@@ -33,7 +35,7 @@ export async function templatesRoutes(app: FastifyInstance, options: TemplatesRo
   const forms = readBlankForms(options.dir);
   const listing = [
     'Blank registration templates: fill one in, keep everything from the "Template:" line to',
-    '"END OF TEMPLATE", and mail it to the hostmaster address (up to 10 in one message).',
+    `"END OF TEMPLATE", and mail it to the hostmaster address (up to ${options.maxTemplatesPerMessage} in one message).`,
     '',
     ...forms.keys(),
     '',

@@ -35,7 +35,8 @@ describe.each(BACKENDS)('public WHOIS and RDAP (%s)', (backend) => {
     );
     await new Promise<void>((resolve) => rwhois.listen(0, '127.0.0.1', resolve));
     REFERRAL = `rwhois://127.0.0.1:${(rwhois.address() as net.AddressInfo).port}`;
-    stack = await startStack({ backend });
+    // A limit other than the default: the blank forms' listing states the one configured.
+    stack = await startStack({ backend, env: { MAX_TEMPLATES_PER_MESSAGE: '12' } });
     const doc = validateSeed(lookupSeed(REFERRAL));
     if (!doc.ok) throw new Error(doc.error.map((p) => p.message).join('; '));
     const seeded = await seedRegistry(stack.database.db, doc.value);
@@ -310,6 +311,7 @@ describe.each(BACKENDS)('public WHOIS and RDAP (%s)', (backend) => {
   it('serves the blank forms, and nothing but them', async () => {
     const base = `http://127.0.0.1:${stack.daemon.rdapPort}`;
     const listing = await (await fetch(`${base}/templates/`)).text();
+    expect(listing).toContain('(up to 12 in one message)');
     const published = fs
       .readdirSync(new URL('../../templates/', import.meta.url))
       .filter((n) => n.endsWith('.txt'));

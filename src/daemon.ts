@@ -8,7 +8,7 @@ import { commandSocketPath, serveCommandSocket } from './commands/database-chann
 import type { Config } from './config/index.ts';
 import { consoleQueueFrom, startConsole } from './console/index.ts';
 import { type DatabaseHandle, openDatabase } from './db/index.ts';
-import { startIngress, startSubmissionListener, startSweeper } from './ingress/index.ts';
+import { startIngress, startSubmissionKeeping } from './ingress/index.ts';
 import {
   createMetrics,
   type DaemonMetrics,
@@ -185,19 +185,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       stops.push(() => running.close());
     }
     let smtpPort: number | undefined;
-    if (roles.has('ingress')) {
-      const sweeper = await startSweeper({
+    if (roles.has('ingress') || roles.has('worker')) {
+      // Keeps every stored submission queued: the sweeper, and the listener for `submit` on PostgreSQL.
+      const keeping = await startSubmissionKeeping({
         db: database.db,
         queue,
         logger,
-        ...(options.sweepIntervalMs ? { intervalMs: options.sweepIntervalMs } : {}),
+        ...(config.database.kind === 'postgres' ? { databaseUrl: config.database.url } : {}),
+        ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
       });
-      stops.push(() => sweeper.stop());
-      if (config.database.kind === 'postgres') {
-        // `submit` on PostgreSQL commits and notifies; this adds the job (src/commands/submit-postgres.ts).
-        const listener = await startSubmissionListener({ url: config.database.url, queue, logger });
-        stops.push(() => listener.stop());
-      }
+      stops.push(() => keeping.stop());
+    }
+    if (roles.has('ingress')) {
       const ingress = await startIngress({
         config,
         db: database.db,

@@ -11,11 +11,13 @@
  *   - embedded defaults with the daemon running: the database is the daemon's, so the message
  *     is handed to its SMTP ingress (here an SMTP sink holding the same port, and the database's
  *     lock held by this process: what submit sees of a running daemon);
- *   - PostgreSQL and Redis (DATABASE_URL, REDIS_URL) with an ingress listening: the row committed
- *     with a NOTIFY, the ingress adding the job (here a connection under the ingress listener's
- *     name, listening: what submit sees of a running ingress);
- *   - PostgreSQL and Redis with no ingress running: stored and queued by submit itself, as the
- *     SMTP ingress does. Each run sends a message of its own (distinct Message-ID).
+ *   - PostgreSQL and Redis (DATABASE_URL, REDIS_URL) with a daemon listening (a worker alone, or
+ *     an ingress: submit cannot tell them apart): the row committed with a NOTIFY, the listener
+ *     adding the job (here a connection under the listener's name, listening: what submit sees of
+ *     a running worker or ingress);
+ *   - PostgreSQL and Redis with no daemon running: the same row and NOTIFY, heard by nobody (the
+ *     first ingress or worker to start queues it); submit says so on stderr.
+ * Each run sends a message of its own (distinct Message-ID).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -126,16 +128,16 @@ export async function measureCliStart(options: {
   fs.mkdirSync(path.join(dataDir, 'pglite'), { recursive: true });
   fs.writeFileSync(path.join(dataDir, 'pglite', '.hostmasterd.lock'), String(process.pid));
   const fixture = path.join(ROOT, 'test/fixtures/mail/crlf-net-mod-5.0.eml');
-  // An ingress listening, or not: one connection whose name says which (submit looks in pg_stat_activity).
-  const ingress = options.postgres
+  // A daemon listening, or not: one connection whose name says which (submit looks in pg_stat_activity).
+  const listener = options.postgres
     ? new pg.Client({ connectionString: options.postgres.databaseUrl })
     : undefined;
-  if (ingress) {
-    await ingress.connect();
-    await ingress.query(`listen ${SUBMISSION_CHANNEL}`);
+  if (listener) {
+    await listener.connect();
+    await listener.query(`listen ${SUBMISSION_CHANNEL}`);
   }
-  const ingressNamed = (name: string) => async () => {
-    await ingress?.query(`set application_name to '${name}'`);
+  const listenerNamed = (name: string) => async () => {
+    await listener?.query(`set application_name to '${name}'`);
   };
   const cases: CliCase[] = [
     { name: "node -e ''", args: ['-e', ''] },
@@ -149,7 +151,7 @@ export async function measureCliStart(options: {
     ...(options.postgres
       ? [
           {
-            name: 'submit (PostgreSQL + Redis, ingress listening)',
+            name: 'submit (PostgreSQL + Redis, a worker listening)',
             args: [LAUNCHER, 'submit'],
             env: {
               DATA_DIR: dataDir,
@@ -157,10 +159,10 @@ export async function measureCliStart(options: {
               REDIS_URL: options.postgres.redisUrl,
             },
             stdin: messageFor,
-            before: ingressNamed(SUBMISSION_LISTENER_NAME),
+            before: listenerNamed(SUBMISSION_LISTENER_NAME),
           },
           {
-            name: 'submit (PostgreSQL + Redis, no ingress running)',
+            name: 'submit (PostgreSQL + Redis, no daemon running)',
             args: [LAUNCHER, 'submit'],
             env: {
               DATA_DIR: dataDir,
@@ -168,7 +170,7 @@ export async function measureCliStart(options: {
               REDIS_URL: options.postgres.redisUrl,
             },
             stdin: messageFor,
-            before: ingressNamed('bench'),
+            before: listenerNamed('bench'),
           },
         ]
       : []),
@@ -195,7 +197,7 @@ export async function measureCliStart(options: {
     for (const c of commands) options.log(`  ${c.name}: ${c.cpuMs} ms CPU, ${c.vsBareNode}x bare node`);
     return { runs: options.runs, bareNodeCpuMs: round(bare), commands };
   } finally {
-    await ingress?.end();
+    await listener?.end();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,13 +1,15 @@
 /**
- * `submit` on PostgreSQL while an ingress listens: the message is committed with one insert (the
- * row storeSubmission writes, built here with pg alone) and a `NOTIFY` in the same transaction, and
- * the listening ingress adds the job (src/ingress/submission-listener.ts). This process loads
+ * `submit` on PostgreSQL: the message is committed with one insert (the row storeSubmission
+ * writes, built here with pg alone) and a `NOTIFY` in the same transaction, and whichever ingress
+ * or worker process listens adds the job (src/ingress/submission-listener.ts). This process loads
  * neither BullMQ and ioredis nor drizzle and the database room, which were most of a PostgreSQL
- * `submit`'s CPU (bench/results/cli-profile.md). A notification lost (the ingress stopped between
- * the look and the commit, Redis down when it came) is made good by the ingress's sweeper, which
- * adds the job of every stored submission older than its grace that has none (job id = submission
- * id, so a second add is harmless). With no ingress listening, this answers 'no-listener' and
- * submit stores and queues the message itself (submit-store.ts), as before.
+ * `submit`'s CPU (bench/results/cli-profile.md), and never asks Redis: once the row is committed
+ * the message is durable and will be queued. A notification nobody heard (no daemon running, the
+ * listener reconnecting, Redis down when it came) is made good by the sweepers: every ingress
+ * and worker process sweeps at its start and after its listener comes back (submissions without
+ * a job, whatever their age), and every minute (those older than 30 s); job id = submission id,
+ * so a second add is harmless. Whether a listener is connected is looked up only to tell the MTA's
+ * log that the message waits for a daemon to start.
  */
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
@@ -28,15 +30,16 @@ const pg = lazyPackage<typeof import('pg')>('pg');
 export interface StoredByNotification {
   readonly id: string;
   readonly duplicate: boolean;
+  /** Whether an ingress or worker process was listening: if not, the job waits for one to start. */
+  readonly heard: boolean;
 }
 
 export type NotificationOutcome =
   | { readonly kind: 'stored'; readonly stored: StoredByNotification }
-  | { readonly kind: 'no-listener' }
   | { readonly kind: 'refused'; readonly problem: Problem }
   | { readonly kind: 'unavailable'; readonly problem: Problem };
 
-/** Whether an ingress listens: a connection of this database under the listener's name. */
+/** Whether a daemon listens: a connection of this database under the listener's name. */
 const LISTENING = `select exists (select 1 from pg_stat_activity
   where datname = current_database() and application_name = $1) as listening`;
 
@@ -75,7 +78,7 @@ export async function storeByNotification(
   let inTransaction = false;
   try {
     const listening = await client.query<{ listening: boolean }>(LISTENING, [SUBMISSION_LISTENER_NAME]);
-    if (!listening.rows[0]?.listening) return { kind: 'no-listener' };
+    const heard = listening.rows[0]?.listening === true;
     const { raw, head, envelope } = message;
     const deliverySha256 = deliveryDigest(raw);
     await client.query('begin');
@@ -104,7 +107,7 @@ export async function storeByNotification(
       await client.query('select pg_notify($1, $2)', [SUBMISSION_CHANNEL, row.id]);
     await client.query('commit');
     inTransaction = false;
-    return { kind: 'stored', stored: { id: row.id, duplicate } };
+    return { kind: 'stored', stored: { id: row.id, duplicate, heard } };
   } catch (error) {
     if (inTransaction) await client.query('rollback').catch(() => {});
     // As storeSubmission: what PostgreSQL refuses as data is refused again on every try.

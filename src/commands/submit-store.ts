@@ -1,7 +1,8 @@
 /**
- * `submit` storing the message itself (PostgreSQL, or an embedded database no daemon holds): the
- * database, the ingress's storage and the queue, loaded only on this path (submit.ts decides first
- * whether a running daemon takes the message). What it promises is submit.ts's head comment.
+ * `submit` storing the message itself in an embedded database no daemon holds: the database, the
+ * ingress's storage and the queue, loaded only on this path (submit.ts decides first whether a
+ * running daemon takes the message; on PostgreSQL submit-postgres.ts stores it). What it promises
+ * is submit.ts's head comment.
  */
 import { type DatabaseHandle, openDatabase } from '../db/index.ts';
 import { acceptMessage, isTemporary, storeSubmission } from '../ingress/index.ts';
@@ -28,7 +29,7 @@ export async function storeHere(
   const { accepted, refuse, later } = answers;
   let handle: DatabaseHandle;
   try {
-    handle = await openDatabase(config.database, { migrate: config.database.kind === 'pglite' });
+    handle = await openDatabase(config.database, { migrate: true });
   } catch (error) {
     if (error instanceof ProblemError && error.problem.code === 'E_DATABASE_LOCKED')
       return await handToDaemon();

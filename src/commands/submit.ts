@@ -1,26 +1,22 @@
 /**
  * `hostmasterd submit [ENVELOPE_SENDER [RECIPIENT...]] < message.eml`: one message from stdin,
  * for an MTA pipe (e.g. Postfix `pipe ... argv=hostmasterd submit ${sender} ${recipient}`).
- * Exit 0: accepted, `Submission: <id>` is printed. 75 (EX_TEMPFAIL): not accepted, try again
- * (the MTA keeps the message). 65 (EX_DATAERR): refused for good (empty, not a mail, too large).
+ * Exit 0: accepted (durably stored, and it will be processed once), `Submission: <id>` is printed.
+ * 75 (EX_TEMPFAIL): not accepted, try again (the MTA keeps the message). 65 (EX_DATAERR): refused
+ * for good (empty, not a mail, too large).
  *
  * Where the message goes, given that only one process may open the embedded PGlite database:
- * - DATABASE_URL set (PostgreSQL) and an ingress running (its listener's connection is seen in
- *   pg_stat_activity): the row is committed with a NOTIFY, and the ingress adds the job
- *   (submit-postgres.ts); this process loads no queue. Redis is not asked: the message is
- *   durable, and a job the notification could not add (Redis down) the ingress's sweeper adds.
- * - DATABASE_URL set and no ingress running: stored and queued directly, exactly as the SMTP
- *   ingress does.
+ * - DATABASE_URL set (PostgreSQL): the row is committed with a NOTIFY, and an ingress or worker
+ *   process listening adds the job (submit-postgres.ts); this process loads no queue and never
+ *   asks Redis. With no daemon listening it is still exit 0, with a note that the message waits:
+ *   the first ingress or worker to start queues it (its start-up sweep). Only the database
+ *   unreachable is 75.
  * - Embedded database held by a running daemon (a live process in its lock file, read before
  *   anything that stores is loaded): handed to that daemon's SMTP ingress on SMTP_HOST:SMTP_PORT
  *   (loopback, daemon-handover.ts), and its answer is mapped to the exit code.
  * - Embedded database and no daemon running: stored in the database; the job is queued when the
- *   embedded Redis answers, and otherwise by the start-up sweeper of the next `hostmasterd start`.
+ *   embedded Redis answers, and otherwise by the start-up sweep of the next `hostmasterd start`.
  *   The message is durable either way, so this is exit 0.
- * With embedded Redis (REDIS_URL unset) and a PostgreSQL database, a Redis that is not running
- * is the same case: the row is committed and the daemon's sweeper queues it when it starts.
- * With REDIS_URL set and no ingress running, an unreachable Redis is an outage: exit 75, as SMTP
- * would answer 451.
  */
 import { readMessageHead } from '../mail/index.ts';
 import { directoryLockHolder, formatProblem, lazyPackage, type Problem } from '../shared/index.ts';
@@ -83,17 +79,19 @@ export async function submitCommand(args: string[], deps: SubmitDeps): Promise<n
     return await handToDaemon(deps, raw, envelope, answers);
   }
   if (config.database.kind === 'postgres') {
-    // An ingress listening takes the job's add: this process loads no queue (submit-postgres.ts).
+    // The row and a NOTIFY; a listening ingress or worker adds the job (submit-postgres.ts).
     const { storeByNotification } = await import('./submit-postgres.ts');
     const outcome = await storeByNotification(config.database.url, { raw, head: head.value, envelope });
-    if (outcome.kind === 'stored') {
-      return accepted(
-        outcome.stored.id,
-        outcome.stored.duplicate ? 'already received earlier; not stored again' : '',
-      );
-    }
     if (outcome.kind === 'refused') return refuse(outcome.problem);
     if (outcome.kind === 'unavailable') return later(outcome.problem);
+    const { id, duplicate, heard } = outcome.stored;
+    const notes = [
+      duplicate ? 'already received earlier; not stored again' : '',
+      heard
+        ? ''
+        : 'stored; no hostmasterd ingress or worker is running on this database: the first to start queues it',
+    ];
+    return accepted(id, notes.filter(Boolean).join('; '));
   }
   const { storeHere } = await import('./submit-store.ts');
   return await storeHere(deps, { raw, head: head.value, envelope }, answers, () =>

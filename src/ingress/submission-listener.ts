@@ -1,10 +1,12 @@
 /**
- * The ingress's half of `submit` on PostgreSQL (src/commands/submit-postgres.ts): one connection
+ * The daemon's half of `submit` on PostgreSQL (src/commands/submit-postgres.ts): one connection
  * under SUBMISSION_LISTENER_NAME listening on SUBMISSION_CHANNEL, adding the job of each
- * submission a `submit` committed (job id = submission id: a second add is harmless). `submit`
- * takes that path only while this connection is there to see; a notification that finds Redis
- * down, or that this process missed while reconnecting, is made good by the sweeper (a stored
- * submission without a job past its grace gets one). The connection is made again after a loss.
+ * submission a `submit` committed (job id = submission id: a second add, by another listening
+ * process or a sweeper, is harmless). Every ingress and every worker process runs one
+ * (keeping.ts). A notification that finds Redis down is made good by the sweeper (a stored
+ * submission without a job past its grace gets one); the connection is made again after a loss,
+ * and `onListening` tells the caller each time it listens, so what was committed meanwhile (its
+ * notifications went to nobody) can be swept at once.
  */
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
@@ -25,6 +27,10 @@ export interface SubmissionListenerDeps {
   readonly logger?: Logger;
   /** Wait before connecting again after a loss (default 1 s, doubling to 30 s). */
   readonly retryMs?: number;
+  /** Called each time the connection listens: at the start and after every reconnection. */
+  readonly onListening?: () => void;
+  /** Called when a notified submission's job could not be added (Redis down): a sweep must add it. */
+  readonly onNotQueued?: (submissionId: string) => void;
 }
 
 export interface SubmissionListener {
@@ -48,6 +54,7 @@ export async function startSubmissionListener(deps: SubmissionListenerDeps): Pro
         { submissionId: payload, error: queued.error },
         'submitted message not queued; the sweeper will',
       );
+      deps.onNotQueued?.(payload);
     }
   };
 
@@ -81,6 +88,7 @@ export async function startSubmissionListener(deps: SubmissionListenerDeps): Pro
       client = next;
       retry = firstRetry;
       if (stopped) await next.end().catch(() => {});
+      else deps.onListening?.();
     } catch (error) {
       again(error as Error);
     }

@@ -22,6 +22,11 @@ export interface SweeperDeps {
   readonly intervalMs?: number;
   /** Submissions younger than this are left alone: the ingress is still adding their job (default 30 s). */
   readonly graceMs?: number;
+  /**
+   * Whether startSweeper sweeps before it resolves (default true). startSubmissionKeeping runs its
+   * own start-up sweep, with no grace and tried again until it succeeds (keeping.ts).
+   */
+  readonly startupSweep?: boolean;
   /** Most submissions looked at per sweep (default 1000). */
   readonly batchSize?: number;
   readonly logger?: Logger;
@@ -35,8 +40,12 @@ export interface SweepResult {
 }
 
 export interface Sweeper {
-  /** Runs one sweep now (the start-up one has already run when startSweeper resolves). */
-  sweep(): Promise<SweepResult>;
+  /**
+   * Runs one sweep now (the start-up one has already run when startSweeper resolves), with the
+   * given grace (default the sweeper's). A sweep asked for with a shorter grace than the one
+   * running runs after it; otherwise the running one answers.
+   */
+  sweep(graceMs?: number): Promise<SweepResult>;
   stop(): Promise<void>;
 }
 
@@ -91,31 +100,37 @@ async function handOnFailure(queue: SubmissionQueue, submissionId: string): Prom
 
 export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
   const logger = deps.logger ?? silentLogger();
-  let running: Promise<SweepResult> | undefined;
-  const sweep = () => {
-    running ??= sweepOnce(deps)
-      .then((result) => {
-        if (result.requeued.length > 0) {
-          logger.warn(
-            { submissions: result.requeued },
-            'sweeper re-queued submissions whose job was missing',
-          );
-        }
-        if (result.givenUp.length > 0) {
-          logger.warn(
-            { submissions: result.givenUp },
-            'sweeper handed on submissions whose job failed with no outcome recorded, to be given up',
-          );
-        }
-        return result;
-      })
+  const defaultGraceMs = deps.graceMs ?? 30_000;
+  let running: { readonly graceMs: number; readonly done: Promise<SweepResult> } | undefined;
+  const report = (result: SweepResult) => {
+    if (result.requeued.length > 0) {
+      logger.warn({ submissions: result.requeued }, 'sweeper re-queued submissions whose job was missing');
+    }
+    if (result.givenUp.length > 0) {
+      logger.warn(
+        { submissions: result.givenUp },
+        'sweeper handed on submissions whose job failed with no outcome recorded, to be given up',
+      );
+    }
+    return result;
+  };
+  const sweep = (graceMs = defaultGraceMs): Promise<SweepResult> => {
+    if (running && running.graceMs <= graceMs) return running.done;
+    // One sweep at a time: a shorter grace asked for meanwhile (a listener back after a loss) runs next.
+    const before = running?.done.catch(() => undefined);
+    const done = Promise.resolve(before)
+      .then(() => sweepOnce({ ...deps, graceMs }))
+      .then(report)
       .finally(() => {
-        running = undefined;
+        if (running?.done === done) running = undefined;
       });
-    return running;
+    running = { graceMs, done };
+    return done;
   };
   // At start-up a failure is only logged: Redis or the database may come up a moment later.
-  await sweep().catch((error: Error) => logger.warn({ err: error.message }, 'start-up sweep failed'));
+  if (deps.startupSweep !== false) {
+    await sweep().catch((error: Error) => logger.warn({ err: error.message }, 'start-up sweep failed'));
+  }
   const timer = setInterval(() => {
     sweep().catch((error: Error) => logger.warn({ err: error.message }, 'sweep failed; will try again'));
   }, deps.intervalMs ?? 60_000);
@@ -124,7 +139,7 @@ export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
     sweep,
     stop: async () => {
       clearInterval(timer);
-      await running?.catch(() => {});
+      await running?.done.catch(() => {});
     },
   };
 }

@@ -4,12 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_ACCEPTED } from '../../src/commands/submit.ts';
 import type { Config } from '../../src/config/index.ts';
 import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
-import {
-  type SubmissionListener,
-  startSubmissionListener,
-  storeSubmission,
-  sweepOnce,
-} from '../../src/ingress/index.ts';
+import { type SubmissionKeeping, startSubmissionKeeping, storeSubmission } from '../../src/ingress/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { SUBMISSION_LISTENER_NAME } from '../../src/shared/index.ts';
 import { submissionId } from '../pipeline/support/processes.ts';
@@ -26,23 +21,41 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
   }
 }
 
-describe('submit on PostgreSQL with an ingress listening', () => {
+/**
+ * What an ingress or worker process runs to keep submissions queued (startSubmissionKeeping), with
+ * no periodic sweep within a test's time: a job that appears was added by the listener or by a
+ * catch-up sweep (start-up, the listener back, an add that failed).
+ */
+const keep = (database: DatabaseHandle, queue: SubmissionQueue, url: string, listenerRetryMs = 100) =>
+  startSubmissionKeeping({
+    db: database.db,
+    queue,
+    databaseUrl: url,
+    listenerRetryMs,
+    graceMs: 600_000,
+    sweepIntervalMs: 600_000,
+  });
+
+const NO_DAEMON_NOTE =
+  /no hostmasterd ingress or worker is running on this database: the first to start queues it/;
+
+describe('submit on PostgreSQL, a daemon listening or not', () => {
   let redis: RedisServer;
   let databaseUrl: string;
   let database: DatabaseHandle;
   let queue: SubmissionQueue;
   let config: Config;
-  let listener: SubmissionListener | undefined;
+  let keeping: SubmissionKeeping | undefined;
 
   beforeAll(async () => {
     [redis, databaseUrl] = await Promise.all([startRedis(), createPostgresDatabase()]);
     database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { migrate: false });
     queue = new SubmissionQueue({ kind: 'url', url: redis.url }, { timeoutMs: 2_000 });
     config = testConfig({ redisUrl: redis.url, database: { kind: 'postgres', url: databaseUrl } });
-    listener = await startSubmissionListener({ url: databaseUrl, queue, retryMs: 100 });
+    keeping = await keep(database, queue, databaseUrl);
   });
   afterAll(async () => {
-    await listener?.stop();
+    await keeping?.stop();
     await queue?.close();
     await database?.close();
     await redis?.stop();
@@ -51,7 +64,7 @@ describe('submit on PostgreSQL with an ingress listening', () => {
   const row = async (id: string) =>
     (await database.db.select().from(tables.submissions).where(eq(tables.submissions.id, id)))[0];
 
-  it("commits storeSubmission's row and the ingress queues its job; a second delivery gets the first id", async () => {
+  it("commits storeSubmission's row and the listener queues its job; a second delivery gets the first id", async () => {
     const raw = templateMail({
       messageId: '<notified@isp.example>',
       subject: 'key API-1234-5678-9ABC-DEF0 here',
@@ -86,21 +99,22 @@ describe('submit on PostgreSQL with an ingress listening', () => {
     expect(oursRest.subject).not.toContain('9ABC');
   });
 
-  it('with Redis down the message is still durable (exit 0), and is queued once Redis is back', async () => {
+  it('with Redis down the message is still durable (exit 0), and is queued within seconds of Redis coming back', async () => {
     await redis.pause();
     let id: string;
     try {
       const run = await runSubmit(config, templateMail({ messageId: '<redis-away@isp.example>' }));
-      expect(run.code).toBe(EXIT_ACCEPTED);
+      expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
       id = submissionId(run.stdout);
       expect((await row(id))?.state).toBe('received');
+      // The listener heard it and failed to add the job: its catch-up sweep is failing too, meanwhile.
+      await new Promise((r) => setTimeout(r, 1_500));
     } finally {
       await redis.resume();
     }
-    // The notification found Redis down; the sweeper adds what is missing once Redis answers again.
+    // No periodic sweep runs in this test: the catch-up sweep, tried again until it succeeds, adds it.
     await eventually(async () => {
       try {
-        await sweepOnce({ db: database.db, queue, graceMs: 0 });
         return await queue.hasJob(id);
       } catch {
         return false; // Redis still coming back
@@ -130,17 +144,84 @@ describe('submit on PostgreSQL with an ingress listening', () => {
       await admin.end();
     }
     const run = await runSubmit(config, templateMail({ messageId: '<after-kill@isp.example>' }));
-    expect(run.code).toBe(EXIT_ACCEPTED);
+    expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
     const id = submissionId(run.stdout);
     await eventually(() => queue.hasJob(id), 'the job after the reconnect');
   });
 
-  it('with no ingress listening, submit queues the job itself', async () => {
-    await listener?.stop();
-    listener = undefined;
+  it('a message committed while the listener was away is queued when it listens again', async () => {
+    await keeping?.stop();
+    // Slow to come back: the message below is committed in the gap, its notification heard by nobody.
+    keeping = await keep(database, queue, databaseUrl, 3_000);
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    let id: string;
+    try {
+      await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+        [SUBMISSION_LISTENER_NAME],
+      );
+      await eventually(
+        async () =>
+          (
+            await admin.query('select 1 from pg_stat_activity where application_name = $1', [
+              SUBMISSION_LISTENER_NAME,
+            ])
+          ).rowCount === 0,
+        'the listener gone',
+      );
+      const run = await runSubmit(config, templateMail({ messageId: '<in-the-gap@isp.example>' }));
+      expect(run.code).toBe(EXIT_ACCEPTED);
+      expect(run.stderr).toMatch(NO_DAEMON_NOTE);
+      id = submissionId(run.stdout);
+      expect(await queue.hasJob(id)).toBe(false);
+    } finally {
+      await admin.end();
+    }
+    await eventually(() => queue.hasJob(id), 'the job after the listener is back');
+  });
+
+  it('with no daemon listening: exit 0, stored, a note that it waits; the first process to start queues it', async () => {
+    await keeping?.stop();
+    keeping = undefined;
     const run = await runSubmit(config, templateMail({ messageId: '<nobody-listens@isp.example>' }));
-    expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
-    // Queued before submit answered: no listener was there to do it.
-    expect(await queue.hasJob(submissionId(run.stdout))).toBe(true);
+    expect(run.code).toBe(EXIT_ACCEPTED);
+    expect(run.stderr).toMatch(NO_DAEMON_NOTE);
+    const id = submissionId(run.stdout);
+    expect((await row(id))?.state).toBe('received');
+    expect(await queue.hasJob(id)).toBe(false);
+    // A process starting (ingress or worker): its start-up sweep takes it, young as it is.
+    keeping = await keep(database, queue, databaseUrl);
+    expect(await queue.hasJob(id)).toBe(true);
+  });
+
+  it('two processes starting at once, each sweeping the same waiting messages, add each job once', async () => {
+    await keeping?.stop();
+    keeping = undefined;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const run = await runSubmit(config, templateMail({ messageId: `<two-sweepers-${i}@isp.example>` }));
+      expect(run.code).toBe(EXIT_ACCEPTED);
+      ids.push(submissionId(run.stdout));
+    }
+    const waitingBefore = await queue.queue.getWaitingCount();
+    const [first, second] = await Promise.all([
+      keep(database, queue, databaseUrl),
+      keep(database, queue, databaseUrl),
+    ]);
+    try {
+      for (const id of ids) expect(await queue.hasJob(id)).toBe(true);
+      // One job per message, whichever sweeper added it (job id = submission id).
+      expect((await queue.queue.getWaitingCount()) - waitingBefore).toBe(ids.length);
+      // Both listen: a message submitted now is heard twice and still queued once.
+      const run = await runSubmit(config, templateMail({ messageId: '<heard-twice@isp.example>' }));
+      expect(run).toMatchObject({ code: EXIT_ACCEPTED, stderr: '' });
+      await eventually(() => queue.hasJob(submissionId(run.stdout)), 'the job heard twice');
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await queue.queue.getWaitingCount()) - waitingBefore).toBe(ids.length + 1);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
   });
 });

@@ -3,7 +3,8 @@
  * billing system runs `lint` per export): `lint` of a plain message opens no database, queue, SMTP
  * server or logger and loads no mailparser (the mail room's plain reader reads it), and `submit`
  * handing a message to the running daemon (embedded defaults) loads no database room, no queue,
- * no mailparser and no nodemailer transport. What each process loaded is recorded from inside it: every
+ * no mailparser and no nodemailer transport; `submit` on PostgreSQL loads pg alone, never BullMQ or
+ * ioredis, whether a daemon listens or not, Redis is there or not, the message is new or not. What each process loaded is recorded from inside it: every
  * module it resolves (ESM) and every CommonJS file it required, written out as it exits. Both run
  * the bundled CLI (dist/bundle/, one file and its lazily loaded parts), not dist/'s ~90 modules.
  */
@@ -16,6 +17,7 @@ import { SubmissionQueue } from '../../src/queue/index.ts';
 import { startEmbeddedIngress, templateMail } from '../ingress/helpers.ts';
 import { processEnv, REPO, runCommand, submissionId } from '../pipeline/support/processes.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
+import { freePort } from '../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-loading-'));
@@ -66,6 +68,8 @@ async function packagesLoaded(
   args: readonly string[],
   env: Record<string, string>,
   stdin?: string,
+  /** What its stderr must say (nothing, unless given). */
+  stderr?: RegExp,
 ): Promise<{ packages: Set<string>; files: string[]; stdout: string; code: number | null }> {
   const log = path.join(work, `${name}.log`);
   const run = await runCommand(
@@ -74,7 +78,8 @@ async function packagesLoaded(
     stdin,
     120_000,
   );
-  expect(run.stderr).toBe('');
+  if (stderr) expect(run.stderr).toMatch(stderr);
+  else expect(run.stderr).toBe('');
   const files = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
   const packages = new Set(
     files
@@ -170,44 +175,80 @@ describe('what a CLI command loads', () => {
       await daemon.close();
     }
   });
-  it('submit on PostgreSQL with an ingress listening loads pg alone: no BullMQ, ioredis, database room or mailparser', async () => {
+  /** What a `submit` on PostgreSQL may load: pg, and none of the queue, the database room or mailparser. */
+  const expectPgAlone = (files: readonly string[]) => {
+    expect(innermostPackages(files)).toContain('pg');
+    expect(bundledPackages(files)).toEqual(new Set());
+    for (const heavy of [
+      ...NEVER_FOR_A_COMMAND,
+      ...MAILPARSER_STACK,
+      '@electric-sql/pglite',
+      'bullmq',
+      'ioredis',
+      'pino',
+    ]) {
+      expect(innermostPackages(files), heavy).not.toContain(heavy);
+    }
+    expect(nodemailerBeyondAddressParser(files)).toEqual([]);
+  };
+
+  it('submit on PostgreSQL loads pg alone (no BullMQ, ioredis, database room or mailparser): a daemon listening, a duplicate, no daemon, no Redis', async () => {
     redis ??= await startRedis();
     const databaseUrl = await createPostgresDatabase();
     const queue = new SubmissionQueue({ kind: 'url', url: redis.url });
     const listener = await startSubmissionListener({ url: databaseUrl, queue });
+    const env = await processEnv({
+      DATA_DIR: path.join(work, 'pg-data'),
+      HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redis.url,
+    });
     try {
-      const env = await processEnv({
-        DATA_DIR: path.join(work, 'pg-data'),
-        HOSTMASTER_ADDRESSES: 'hostmaster@rir.example',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redis.url,
-      });
       const mail = templateMail({ messageId: '<loading-pg@isp.example>' });
-      const { files, stdout, code } = await packagesLoaded('submit-pg', ['submit'], env, mail);
-      expect(code).toBe(0);
-      const id = submissionId(stdout);
-      // The listening ingress adds the job.
+      const heard = await packagesLoaded('submit-pg', ['submit'], env, mail);
+      expect(heard.code).toBe(0);
+      const id = submissionId(heard.stdout);
+      // The listening daemon adds the job.
       const deadline = Date.now() + 30_000;
       while (!(await queue.hasJob(id))) {
         if (Date.now() > deadline) throw new Error('no job from the listener');
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(innermostPackages(files)).toContain('pg');
-      expect(bundledPackages(files)).toEqual(new Set());
-      for (const heavy of [
-        ...NEVER_FOR_A_COMMAND,
-        ...MAILPARSER_STACK,
-        '@electric-sql/pglite',
-        'bullmq',
-        'ioredis',
-        'pino',
-      ]) {
-        expect(innermostPackages(files), heavy).not.toContain(heavy);
-      }
-      expect(nodemailerBeyondAddressParser(files)).toEqual([]);
+      expectPgAlone(heard.files);
+
+      const again = await packagesLoaded(
+        'submit-pg-again',
+        ['submit'],
+        env,
+        mail,
+        /already received earlier/,
+      );
+      expect(submissionId(again.stdout)).toBe(id);
+      expectPgAlone(again.files);
     } finally {
       await listener.stop();
       await queue.close();
     }
+    // No daemon at all, and REDIS_URL naming a port nothing listens on: stored all the same.
+    const nobody = await packagesLoaded(
+      'submit-pg-nobody',
+      ['submit'],
+      { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
+      templateMail({ messageId: '<loading-pg-nobody@isp.example>' }),
+      /no hostmasterd ingress or worker is running/,
+    );
+    expect(nobody.code).toBe(0);
+    expectPgAlone(nobody.files);
+    // REDIS_URL unset (the embedded Redis's settings, no redis-server of its own running).
+    const { REDIS_URL: _unset, ...withoutRedis } = env;
+    const embeddedRedis = await packagesLoaded(
+      'submit-pg-embedded-redis',
+      ['submit'],
+      withoutRedis,
+      templateMail({ messageId: '<loading-pg-no-redis-url@isp.example>' }),
+      /no hostmasterd ingress or worker is running/,
+    );
+    expect(embeddedRedis.code).toBe(0);
+    expectPgAlone(embeddedRedis.files);
   });
 });

@@ -1,0 +1,110 @@
+/**
+ * What keeps every stored submission queued, run by every ingress and every worker process (one
+ * per process, whatever its roles): the sweeper, and on PostgreSQL the listener for `submit`'s
+ * notifications. `submit` on PostgreSQL commits the row and a NOTIFY and loads no queue, so a
+ * worker-only deployment (mail only through an MTA pipe) must add the jobs itself, and a message
+ * stored while no daemon ran is queued by the first process to start.
+ *
+ * The start-up sweep runs once the listener listens and takes every unhandled submission without
+ * a job, however young: what was stored before this process listened sent its notification to
+ * nobody. The same catch-up sweep runs each time the listener is back after a loss (PostgreSQL
+ * restarted, its backend terminated) and when a notified job could not be added (Redis down),
+ * tried again (1 s doubling to 30 s) until one succeeds, so such a message is queued within
+ * seconds of Redis's return instead of at a periodic sweep past its grace. Several processes doing
+ * all of this at once is safe: a job's id is its submission's id, so a second add changes nothing.
+ */
+import type { Logger } from 'pino';
+import type { Executor } from '../db/index.ts';
+import type { SubmissionQueue } from '../queue/index.ts';
+import { silentLogger } from '../shared/index.ts';
+import { type SubmissionListener, startSubmissionListener } from './submission-listener.ts';
+import { type Sweeper, startSweeper } from './sweeper.ts';
+
+export interface SubmissionKeepingDeps {
+  readonly db: Executor;
+  readonly queue: SubmissionQueue;
+  /** The PostgreSQL database `submit` notifies on; absent on the embedded database (no listener). */
+  readonly databaseUrl?: string;
+  readonly logger?: Logger;
+  /** Between periodic sweeps (default 60 s). */
+  readonly sweepIntervalMs?: number;
+  /** Periodic sweeps leave younger submissions alone (default 30 s): the ingress is adding their job. */
+  readonly graceMs?: number;
+  /** The listener's wait before connecting again after a loss (default 1 s, doubling to 30 s). */
+  readonly listenerRetryMs?: number;
+}
+
+export interface SubmissionKeeping {
+  readonly sweeper: Sweeper;
+  stop(): Promise<void>;
+}
+
+/** The first wait before a failed catch-up sweep is tried again, doubling up to the last. */
+const CATCH_UP_RETRY_MS = 1_000;
+const CATCH_UP_RETRY_MAX_MS = 30_000;
+
+export async function startSubmissionKeeping(deps: SubmissionKeepingDeps): Promise<SubmissionKeeping> {
+  const logger = deps.logger ?? silentLogger();
+  let sweeper: Sweeper | undefined;
+  let listener: SubmissionListener | undefined;
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryMs = CATCH_UP_RETRY_MS;
+  /**
+   * Sweeps every unhandled submission without a job now, and again later until a sweep succeeds;
+   * resolves after the first try.
+   */
+  const catchUp = async (): Promise<void> => {
+    if (stopped || !sweeper) return;
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    await sweeper.sweep(0).then(
+      () => {
+        retryMs = CATCH_UP_RETRY_MS;
+      },
+      (error: Error) => {
+        if (stopped || retryTimer) return;
+        logger.warn({ err: error.message, retryMs }, 'catch-up sweep failed; trying again');
+        retryTimer = setTimeout(() => void catchUp(), retryMs);
+        retryTimer.unref();
+        retryMs = Math.min(retryMs * 2, CATCH_UP_RETRY_MAX_MS);
+      },
+    );
+  };
+  if (deps.databaseUrl !== undefined) {
+    listener = await startSubmissionListener({
+      url: deps.databaseUrl,
+      queue: deps.queue,
+      logger,
+      ...(deps.listenerRetryMs === undefined ? {} : { retryMs: deps.listenerRetryMs }),
+      // The first time (no sweeper yet), the start-up sweep below follows.
+      onListening: () => void catchUp(),
+      onNotQueued: () => void catchUp(),
+    });
+  }
+  try {
+    sweeper = await startSweeper({
+      db: deps.db,
+      queue: deps.queue,
+      logger,
+      startupSweep: false,
+      ...(deps.sweepIntervalMs === undefined ? {} : { intervalMs: deps.sweepIntervalMs }),
+      ...(deps.graceMs === undefined ? {} : { graceMs: deps.graceMs }),
+    });
+  } catch (error) {
+    await listener?.stop();
+    throw error;
+  }
+  // What was stored before this process listened (while no daemon ran) is queued now.
+  await catchUp();
+  const started = sweeper;
+  return {
+    sweeper: started,
+    async stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      await listener?.stop();
+      await started.stop();
+    },
+  };
+}

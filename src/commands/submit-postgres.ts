@@ -27,6 +27,26 @@ import {
 
 const pg = lazyPackage<typeof import('pg')>('pg');
 
+/**
+ * pg asks, as it loads, whether it runs in a Cloudflare Worker: with no global `navigator` (Node 20
+ * has none; Node 21 and later have one) it builds a `Response`, and Node then loads its whole
+ * fetch implementation (undici) for that one look: about a fifth of this command's CPU
+ * (bench/results/cli-profile.md, fourth round). So pg is loaded here with a `navigator` as Node 21
+ * would have it, removed again at once; nothing else of pg reads it.
+ */
+function pgWithoutFetch(): typeof import('pg') {
+  if ('navigator' in globalThis) return pg();
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { userAgent: `Node.js/${process.versions.node}` },
+    configurable: true,
+  });
+  try {
+    return pg();
+  } finally {
+    Reflect.deleteProperty(globalThis, 'navigator');
+  }
+}
+
 export interface StoredByNotification {
   readonly id: string;
   readonly duplicate: boolean;
@@ -62,7 +82,7 @@ export async function storeByNotification(
     readonly envelope: { readonly mailFrom: string; readonly rcptTo: readonly string[] };
   },
 ): Promise<NotificationOutcome> {
-  const client: Client = new (pg().Client)({
+  const client: Client = new (pgWithoutFetch().Client)({
     connectionString: url,
     connectionTimeoutMillis: 5_000,
     // storeSubmission's caller gives the database 15 s before answering "try again".

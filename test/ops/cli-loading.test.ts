@@ -39,7 +39,8 @@ fs.writeFileSync(
 import { createRequire, register } from 'node:module';
 register(${JSON.stringify(`file://${HOOKS}`)});
 const require = createRequire(import.meta.url);
-process.on('exit', () => fs.appendFileSync(process.env.HM_LOADED, Object.keys(require.cache).join('\\n') + '\\n'));
+// Node's own modules too (node:internal/...): a package can make Node load a large part of itself.
+process.on('exit', () => fs.appendFileSync(process.env.HM_LOADED, [...Object.keys(require.cache), ...process.moduleLoadList].join('\\n') + '\\n'));
 `,
 );
 
@@ -190,6 +191,8 @@ describe('what a CLI command loads', () => {
       expect(innermostPackages(files), heavy).not.toContain(heavy);
     }
     expect(nodemailerBeyondAddressParser(files)).toEqual([]);
+    // pg's look for a Cloudflare Worker would load Node's fetch (undici) for one `new Response`.
+    expect(files.filter((f) => f.includes('undici'))).toEqual([]);
   };
 
   it('submit on PostgreSQL loads pg alone (no BullMQ, ioredis, database room or mailparser): a daemon listening, a duplicate, no daemon, no Redis', async () => {

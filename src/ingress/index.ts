@@ -25,4 +25,12 @@ export {
   type SubmissionListenerDeps,
   startSubmissionListener,
 } from './submission-listener.ts';
-export { type Sweeper, type SweeperDeps, type SweepResult, startSweeper, sweepOnce } from './sweeper.ts';
+export {
+  type Sweeper,
+  type SweeperDeps,
+  type SweepKind,
+  type SweepOptions,
+  type SweepResult,
+  startSweeper,
+  sweepOnce,
+} from './sweeper.ts';

@@ -6,8 +6,8 @@
  * stored while no daemon ran is queued by the first process to start.
  *
  * The start-up sweep runs once the listener listens and takes every unhandled submission without
- * a job, however young: what was stored before this process listened sent its notification to
- * nobody. The same catch-up sweep runs each time the listener is back after a loss (PostgreSQL
+ * a job, however young and however many (batch after batch): what was stored before this process
+ * listened sent its notification to nobody. The same catch-up sweep runs each time the listener is back after a loss (PostgreSQL
  * restarted, its backend terminated) and when a notified job could not be added (Redis down),
  * tried again (1 s doubling to 30 s) until one succeeds, so such a message is queued within
  * seconds of Redis's return instead of at a periodic sweep past its grace. Several processes doing
@@ -32,6 +32,8 @@ export interface SubmissionKeepingDeps {
   readonly graceMs?: number;
   /** The listener's wait before connecting again after a loss (default 1 s, doubling to 30 s). */
   readonly listenerRetryMs?: number;
+  /** Submissions read per statement (default 1000); a periodic sweep reads one batch, a catch-up all. */
+  readonly batchSize?: number;
 }
 
 export interface SubmissionKeeping {
@@ -58,7 +60,7 @@ export async function startSubmissionKeeping(deps: SubmissionKeepingDeps): Promi
     if (stopped || !sweeper) return;
     clearTimeout(retryTimer);
     retryTimer = undefined;
-    await sweeper.sweep(0).then(
+    await sweeper.sweep('catch-up').then(
       () => {
         retryMs = CATCH_UP_RETRY_MS;
       },
@@ -90,6 +92,7 @@ export async function startSubmissionKeeping(deps: SubmissionKeepingDeps): Promi
       startupSweep: false,
       ...(deps.sweepIntervalMs === undefined ? {} : { intervalMs: deps.sweepIntervalMs }),
       ...(deps.graceMs === undefined ? {} : { graceMs: deps.graceMs }),
+      ...(deps.batchSize === undefined ? {} : { batchSize: deps.batchSize }),
     });
   } catch (error) {
     await listener?.stop();

@@ -9,7 +9,7 @@
  *   queued, and the worker puts the message in the rejection queue as E_PROCESSING_FAILED and
  *   tells the sender. A give-up job that itself failed for good is run again.
  */
-import { and, asc, inArray, lt } from 'drizzle-orm';
+import { and, asc, inArray, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { type Executor, tables } from '../db/index.ts';
 import { type GiveUpJob, jobIdFor, type SubmissionJob, type SubmissionQueue } from '../queue/index.ts';
@@ -39,40 +39,72 @@ export interface SweepResult {
   readonly givenUp: readonly string[];
 }
 
+/** A periodic sweep: the grace, one batch. A catch-up: no grace, every batch. */
+export type SweepKind = 'periodic' | 'catch-up';
+
 export interface Sweeper {
   /**
-   * Runs one sweep now (the start-up one has already run when startSweeper resolves), with the
-   * given grace (default the sweeper's). A sweep asked for with a shorter grace than the one
-   * running runs after it; otherwise the running one answers.
+   * Runs one sweep now (the start-up one has already run when startSweeper resolves): by default
+   * the periodic one (the sweeper's grace, one batch). A catch-up sweep (no grace, every batch)
+   * asked for while a periodic one runs runs after it; otherwise the running sweep answers.
    */
-  sweep(graceMs?: number): Promise<SweepResult>;
+  sweep(kind?: SweepKind): Promise<SweepResult>;
   stop(): Promise<void>;
 }
 
-export async function sweepOnce(deps: SweeperDeps): Promise<SweepResult> {
+export interface SweepOptions {
+  /** Submissions younger than this are left alone (default the deps' graceMs, 30 s). */
+  readonly graceMs?: number;
+  /**
+   * Go on past the first batch until every unhandled submission was looked at. A periodic sweep
+   * stops at one batch (its oldest); a catch-up sweep must also reach a pile `submit` stored while
+   * no daemon ran, whose first batch stays unhandled, with jobs, until the workers get through it.
+   */
+  readonly everyBatch?: boolean;
+}
+
+export async function sweepOnce(deps: SweeperDeps, options: SweepOptions = {}): Promise<SweepResult> {
   const { submissions } = tables;
-  const graceMs = deps.graceMs ?? 30_000;
+  const graceMs = options.graceMs ?? deps.graceMs ?? 30_000;
+  const batchSize = deps.batchSize ?? 1_000;
   const unhandled = inArray(submissions.state, ['received', 'processing']);
-  const rows = await deps.db
-    .select({ id: submissions.id })
-    .from(submissions)
-    .where(
-      graceMs > 0 ? and(unhandled, lt(submissions.receivedAt, new Date(Date.now() - graceMs))) : unhandled,
-    )
-    .orderBy(asc(submissions.receivedAt))
-    .limit(deps.batchSize ?? 1_000);
+  const young = graceMs > 0 ? lt(submissions.receivedAt, new Date(Date.now() - graceMs)) : undefined;
   const requeued: string[] = [];
   const givenUp: string[] = [];
-  for (const { id } of rows) {
-    const outcome = await deps.queue.jobOutcome(id);
-    if (outcome === 'missing') {
-      await add(deps.queue, { kind: 'process', submissionId: id });
-      requeued.push(id);
-    } else if (outcome === 'failed' && (await handOnFailure(deps.queue, id))) {
-      givenUp.push(id);
+  let checked = 0;
+  // The next batch starts after the last row of this one; its time is the database's own text,
+  // to the microsecond (a Date would cut it to the millisecond and read rows again).
+  let after: { readonly at: string; readonly id: string } | undefined;
+  for (;;) {
+    const rows = await deps.db
+      .select({ id: submissions.id, at: sql<string>`${submissions.receivedAt}::text` })
+      .from(submissions)
+      .where(
+        and(
+          unhandled,
+          young,
+          after
+            ? sql`(${submissions.receivedAt}, ${submissions.id}) > (${after.at}::timestamptz, ${after.id})`
+            : undefined,
+        ),
+      )
+      .orderBy(asc(submissions.receivedAt), asc(submissions.id))
+      .limit(batchSize);
+    for (const { id } of rows) {
+      const outcome = await deps.queue.jobOutcome(id);
+      if (outcome === 'missing') {
+        await add(deps.queue, { kind: 'process', submissionId: id });
+        requeued.push(id);
+      } else if (outcome === 'failed' && (await handOnFailure(deps.queue, id))) {
+        givenUp.push(id);
+      }
     }
+    checked += rows.length;
+    const last = rows.at(-1);
+    if (!options.everyBatch || rows.length < batchSize || !last) break;
+    after = last;
   }
-  return { checked: rows.length, requeued, givenUp };
+  return { checked, requeued, givenUp };
 }
 
 async function add(queue: SubmissionQueue, job: SubmissionJob): Promise<void> {
@@ -100,8 +132,6 @@ async function handOnFailure(queue: SubmissionQueue, submissionId: string): Prom
 
 export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
   const logger = deps.logger ?? silentLogger();
-  const defaultGraceMs = deps.graceMs ?? 30_000;
-  let running: { readonly graceMs: number; readonly done: Promise<SweepResult> } | undefined;
   const report = (result: SweepResult) => {
     if (result.requeued.length > 0) {
       logger.warn({ submissions: result.requeued }, 'sweeper re-queued submissions whose job was missing');
@@ -114,18 +144,32 @@ export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
     }
     return result;
   };
-  const sweep = (graceMs = defaultGraceMs): Promise<SweepResult> => {
-    if (running && running.graceMs <= graceMs) return running.done;
-    // One sweep at a time: a shorter grace asked for meanwhile (a listener back after a loss) runs next.
-    const before = running?.done.catch(() => undefined);
-    const done = Promise.resolve(before)
-      .then(() => sweepOnce({ ...deps, graceMs }))
+  // One sweep at a time. A catch-up asked for while one runs may concern a row committed after
+  // that sweep read its batch, so one more runs after it (at most one waits: it covers all asks).
+  let running: Promise<SweepResult> | undefined;
+  let waiting: Promise<SweepResult> | undefined;
+  const begin = (kind: SweepKind): Promise<SweepResult> => {
+    const options: SweepOptions = kind === 'catch-up' ? { graceMs: 0, everyBatch: true } : {};
+    const done: Promise<SweepResult> = sweepOnce(deps, options)
       .then(report)
       .finally(() => {
-        if (running?.done === done) running = undefined;
+        if (running === done) running = undefined;
       });
-    running = { graceMs, done };
+    running = done;
     return done;
+  };
+  const sweep = (kind: SweepKind = 'periodic'): Promise<SweepResult> => {
+    if (waiting) return waiting;
+    if (!running) return begin(kind);
+    if (kind === 'periodic') return running;
+    const next = running
+      .catch(() => undefined)
+      .then(() => {
+        waiting = undefined;
+        return begin('catch-up');
+      });
+    waiting = next;
+    return next;
   };
   // At start-up a failure is only logged: Redis or the database may come up a moment later.
   if (deps.startupSweep !== false) {
@@ -139,7 +183,8 @@ export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
     sweep,
     stop: async () => {
       clearInterval(timer);
-      await running?.done.catch(() => {});
+      await waiting?.catch(() => {});
+      await running?.catch(() => {});
     },
   };
 }

@@ -26,14 +26,20 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
  * no periodic sweep within a test's time: a job that appears was added by the listener or by a
  * catch-up sweep (start-up, the listener back, an add that failed).
  */
-const keep = (database: DatabaseHandle, queue: SubmissionQueue, url: string, listenerRetryMs = 100) =>
+const keep = (
+  database: DatabaseHandle,
+  queue: SubmissionQueue,
+  url: string,
+  options: { listenerRetryMs?: number; batchSize?: number } = {},
+) =>
   startSubmissionKeeping({
     db: database.db,
     queue,
     databaseUrl: url,
-    listenerRetryMs,
+    listenerRetryMs: options.listenerRetryMs ?? 100,
     graceMs: 600_000,
     sweepIntervalMs: 600_000,
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
   });
 
 const NO_DAEMON_NOTE =
@@ -125,21 +131,22 @@ describe('submit on PostgreSQL, a daemon listening or not', () => {
   it('the listener connects again after its connection is killed', async () => {
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
+    const listenerPids = async () =>
+      (
+        await admin.query<{ pid: number }>(
+          'select pid from pg_stat_activity where application_name = $1 and datname = current_database()',
+          [SUBMISSION_LISTENER_NAME],
+        )
+      ).rows.map((r) => r.pid);
     try {
-      await admin.query(
-        'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
-        [SUBMISSION_LISTENER_NAME],
-      );
-      await eventually(
-        async () =>
-          (
-            await admin.query(
-              'select 1 from pg_stat_activity where application_name = $1 and datname = current_database()',
-              [SUBMISSION_LISTENER_NAME],
-            )
-          ).rowCount === 1,
-        'the listener back',
-      );
+      const before = await listenerPids();
+      expect(before).toHaveLength(1);
+      await admin.query('select pg_terminate_backend($1)', [before[0]]);
+      // A new backend: the terminated one may still be listed for a moment.
+      await eventually(async () => {
+        const now = await listenerPids();
+        return now.length === 1 && now[0] !== before[0];
+      }, 'the listener back');
     } finally {
       await admin.end();
     }
@@ -152,7 +159,7 @@ describe('submit on PostgreSQL, a daemon listening or not', () => {
   it('a message committed while the listener was away is queued when it listens again', async () => {
     await keeping?.stop();
     // Slow to come back: the message below is committed in the gap, its notification heard by nobody.
-    keeping = await keep(database, queue, databaseUrl, 3_000);
+    keeping = await keep(database, queue, databaseUrl, { listenerRetryMs: 3_000 });
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
     let id: string;
@@ -195,7 +202,7 @@ describe('submit on PostgreSQL, a daemon listening or not', () => {
     expect(await queue.hasJob(id)).toBe(true);
   });
 
-  it('two processes starting at once, each sweeping the same waiting messages, add each job once', async () => {
+  it('two processes starting at once, each sweeping the same waiting messages batch after batch, add each job once', async () => {
     await keeping?.stop();
     keeping = undefined;
     const ids: string[] = [];
@@ -205,9 +212,10 @@ describe('submit on PostgreSQL, a daemon listening or not', () => {
       ids.push(submissionId(run.stdout));
     }
     const waitingBefore = await queue.queue.getWaitingCount();
+    // Batches of 2: the pile of 5 is more than one, as 1,000 would be with the default batch.
     const [first, second] = await Promise.all([
-      keep(database, queue, databaseUrl),
-      keep(database, queue, databaseUrl),
+      keep(database, queue, databaseUrl, { batchSize: 2 }),
+      keep(database, queue, databaseUrl, { batchSize: 2 }),
     ]);
     try {
       for (const id of ids) expect(await queue.hasJob(id)).toBe(true);

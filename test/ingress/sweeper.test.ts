@@ -2,7 +2,7 @@
  * The sweeper repairs the one half-done state: a submission committed whose job never reached
  * Redis (Redis failed right after the commit). It re-queues it, once, and leaves handled ones be.
  */
-import { eq } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { startSweeper, storeSubmission, sweepOnce } from '../../src/ingress/index.ts';
@@ -70,6 +70,27 @@ describe.each(BACKENDS)('sweeper on %s', (backend) => {
     const sweeper = await startSweeper({ db: database.db, queue, graceMs: 0, intervalMs: 60_000 });
     await sweeper.stop();
     expect(await queue.hasJob(fresh)).toBe(true);
+  });
+
+  it('a catch-up sweep reads batch after batch, each submission once, ties in time included; a periodic one its first batch', async () => {
+    const pile: string[] = [];
+    for (let i = 0; i < 11; i++) pile.push(await commitWithoutJob(`<pile-${i}-${backend}@isp.example>`));
+    // Received in one microsecond, all of them, and the same millisecond as no other row.
+    await database.db
+      .update(tables.submissions)
+      .set({ receivedAt: sql`'2020-01-01 00:00:00.123456+00'::timestamptz` })
+      .where(inArray(tables.submissions.id, pile));
+    const periodic = await sweepOnce({ db: database.db, queue, graceMs: 0, batchSize: 4 });
+    expect(periodic.checked).toBe(4);
+    const caughtUp = await sweepOnce(
+      { db: database.db, queue, batchSize: 4 },
+      { graceMs: 0, everyBatch: true },
+    );
+    const ofPile = (ids: readonly string[]) => ids.filter((id) => pile.includes(id));
+    // The periodic batch took the 4 oldest (the pile, received in 2020); the catch-up the other 7, once each.
+    expect([...ofPile(periodic.requeued), ...ofPile(caughtUp.requeued)].sort()).toEqual([...pile].sort());
+    expect(new Set(caughtUp.requeued).size).toBe(caughtUp.requeued.length);
+    for (const id of pile) expect(await queue.hasJob(id)).toBe(true);
   });
 
   it('re-queues a submission left in processing whose job vanished', async () => {

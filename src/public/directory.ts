@@ -10,7 +10,7 @@
 import { and, asc, eq, inArray, like, or, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { type Executor, tables } from '../db/index.ts';
-import type { IpRange } from '../ip/index.ts';
+import { type IpRange, unmapIpv4 } from '../ip/index.ts';
 import {
   type Customer,
   findContainingNets,
@@ -41,9 +41,13 @@ const { orgs, pocs, customers, nets, orgPocs, netPocs, accountEmails, accountPoc
 /** The most a search answers; the answer says when there were more. */
 export const SEARCH_LIMIT = 50;
 
-/** An address, a range or a CIDR: the most specific net holding all of it, and its parents. */
+/**
+ * An address, a range or a CIDR: the most specific net holding all of it, and its parents. An
+ * IPv4-mapped IPv6 one (`::ffff:192.0.2.1`, as dual-stack servers log IPv4 clients) is looked up
+ * as the IPv4 range it stands for.
+ */
 export async function netsForRange(ex: Executor, range: IpRange): Promise<NetMatch | undefined> {
-  const containing = await findContainingNets(ex, range);
+  const containing = await findContainingNets(ex, unmapIpv4(range));
   const [first, ...rest] = containing;
   if (!first) return undefined;
   const shown = await publicNets(ex, [first, ...rest]);

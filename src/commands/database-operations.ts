@@ -39,7 +39,7 @@ export interface OperationInputs {
 /** A validation round's report as it travels (what `validation run` prints). */
 export interface ValidationRunLine {
   readonly round: string;
-  readonly expired: readonly string[];
+  readonly madeInvalid: readonly string[];
   readonly mailed: readonly string[];
   readonly alreadyMailed: number;
 }
@@ -117,7 +117,7 @@ const validationRun: Operation<'validation-run'> = async ({ db, config, logger }
   const report = await runValidationRound({ db, config, logger }, day);
   return ok({
     round: report.round,
-    expired: [...report.expired],
+    madeInvalid: [...report.madeInvalid],
     mailed: [...report.mailed],
     alreadyMailed: report.alreadyMailed,
   });

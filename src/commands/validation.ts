@@ -58,7 +58,7 @@ export async function validationCommand(
   deps.stdout.write(
     [
       `Validation round ${report.round} (as of ${asOf.toISOString()}):`,
-      `  made invalid (no answer within 60 days): ${report.expired.length}${list(report.expired)}`,
+      `  made invalid (no answer within 60 days): ${report.madeInvalid.length}${list(report.madeInvalid)}`,
       `  mailed now: ${report.mailed.length}${list(report.mailed)}`,
       `  already mailed in this round: ${report.alreadyMailed}`,
       '',

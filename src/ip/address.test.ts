@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clientKey,
   equivalentPrefixLength,
   formatAddress,
   formatRange,
   parseIPv6,
   parseRange,
+  peerAddress,
   rangeToCidrs,
   unmapIpv4,
 } from './index.ts';
@@ -72,5 +74,15 @@ describe('unmapIpv4', () => {
     expect(unmapIpv4(range('::fffe:ffff:ffff'))).toEqual(range('::fffe:ffff:ffff'));
     expect(unmapIpv4(range('2001:db8::1'))).toEqual(range('2001:db8::1'));
     expect(unmapIpv4(range('192.0.2.1'))).toEqual(range('192.0.2.1'));
+  });
+});
+
+describe('peerAddress and clientKey', () => {
+  it('read an IPv4-mapped peer as the IPv4 address it stands for, however it is spelled', () => {
+    for (const text of ['::ffff:192.0.2.7', '::FFFF:192.0.2.7', '::ffff:c000:207', '[::ffff:c000:207]:443']) {
+      expect(peerAddress(text), text).toEqual({ version: 4, value: 0xc0000207n });
+      expect(clientKey(text), text).toBe('192.0.2.7');
+    }
+    expect(clientKey('::fffe:c000:207')).toBe('::/64');
   });
 });

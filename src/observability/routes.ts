@@ -9,6 +9,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { peerAddress } from '../ip/index.ts';
 import { checkReadiness, liveness, type ReadinessCheck } from './health.ts';
 import type { DaemonMetrics } from './metrics.ts';
 
@@ -27,9 +28,9 @@ export interface OpsRoutesOptions {
 
 /** The peer itself, not X-Forwarded-For (which a client writes): 127.0.0.0/8, ::1, IPv4-mapped. */
 export function isLoopbackPeer(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.') || address === '::1';
+  const peer = address ? peerAddress(address) : undefined;
+  if (!peer) return false;
+  return peer.version === 4 ? peer.value >> 24n === 127n : peer.value === 1n;
 }
 
 /**

@@ -121,7 +121,7 @@ function trustedProxy(proxies: readonly string[]): (remoteAddress: string | unde
   return (remoteAddress) => {
     const peer = remoteAddress ? peerAddress(remoteAddress) : undefined;
     if (!peer) return false;
-    const at = unmapIpv4({ version: peer.version, start: peer.value, end: peer.value });
+    const at = { version: peer.version, start: peer.value, end: peer.value };
     return ranges.some((range) => contains(range, at));
   };
 }

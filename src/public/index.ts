@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import type { PublicService } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
+import { formatAddress, peerAddress } from '../ip/index.ts';
 import { type RedisLocation, redisOptionsFor } from '../queue/index.ts';
 import type { Logger } from '../shared/index.ts';
 import { type ValidationCounters, validationPage } from '../validation/index.ts';
@@ -92,9 +93,15 @@ async function validationRoutes(
   await app.register(validationPage, { db, ...(metrics ? { metrics } : {}) });
 }
 
+/** A listener's address as clients are told it: an IPv4-mapped one as the IPv4 address it stands for. */
+function hostText(address: string): string {
+  const parsed = peerAddress(address);
+  return parsed ? formatAddress(parsed.version, parsed.value) : address;
+}
+
 /** A host as a URL writes it: an IPv6 address in brackets. */
 function urlHost(address: string): string {
-  const plain = address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+  const plain = hostText(address);
   return plain.includes(':') ? `[${plain}]` : plain;
 }
 
@@ -117,7 +124,7 @@ export async function startPublicServices(options: PublicOptions): Promise<Publi
     const publicUrl = settings.url;
     let rdapPort = settings.rdapPort;
     const port43 = (local: string | undefined) =>
-      publicUrl ? new URL(publicUrl).hostname : (local ?? settings.host).replace(/^::ffff:/i, '');
+      publicUrl ? new URL(publicUrl).hostname : hostText(local ?? settings.host);
     // Links name PUBLIC_URL, or else the address and port the client reached: never the Host
     // header, which is the client's to write (a cached answer, or one a victim is shown, would
     // send its readers wherever that client chose).

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Executor } from '../db/index.ts';
-import { parseRange, unmapIpv4 } from '../ip/index.ts';
+import { parseRange } from '../ip/index.ts';
 import { CUSTOMER_HANDLE, ORG_HANDLE, POC_HANDLE } from '../shared/index.ts';
 import { type EntitySearch, netsForRange, netsOfOrg, SEARCH_LIMIT, searchEntities } from './directory.ts';
 import type { PublicMetrics, QueryKind, QueryOutcome } from './metrics.ts';
@@ -135,7 +135,7 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
         'net',
       );
     }
-    const match = await netsForRange(db, unmapIpv4(range.value));
+    const match = await netsForRange(db, range.value);
     if (!match) return problem(reply, 404, 'Not Found', `No network holds ${text}.`, 'net');
     const context = options.context(request);
     const holder = match.net.holder

@@ -1,15 +1,12 @@
 /**
- * The blank forms over HTTP: /templates/ lists every form we accept (the files of `templates/`,
- * which the parser's definitions are tested against), /templates/NAME.txt serves one. Only the
- * names found in that folder at start are served: a path is never built from what was asked.
+ * The blank forms over HTTP: /templates/ lists every form we accept (the shared room's one
+ * reading of `templates/`, the same forms a request by mail is sent), /templates/NAME.txt serves
+ * one. Only the forms found in that folder at start are served: a path is never built from what
+ * was asked.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { readBlankForms } from '../shared/index.ts';
 import type { PublicMetrics } from './metrics.ts';
-
-export const BLANK_FORMS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
 
 /** The forms change only with a new release: an hour in a cache is harmless. */
 const FORM_CACHE_CONTROL = 'public, max-age=3600';
@@ -22,17 +19,11 @@ export interface TemplatesRoutesOptions {
   readonly dir?: string;
 }
 
-/** The blank forms by file name, read once. */
-export function readBlankForms(dir: string = BLANK_FORMS_DIR): ReadonlyMap<string, string> {
-  const names = readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isFile() && /^ARIN-[A-Za-z0-9.-]+\.txt$/.test(entry.name))
-    .map((entry) => entry.name)
-    .sort();
-  return new Map(names.map((name) => [name, readFileSync(path.join(dir, name), 'utf8')]));
-}
-
 export async function templatesRoutes(app: FastifyInstance, options: TemplatesRoutesOptions): Promise<void> {
-  const forms = readBlankForms(options.dir);
+  // Served by file name (`ARIN-POC-5.1.txt`), as the forms are published and mailed.
+  const forms = new Map(
+    [...readBlankForms(options.dir).values()].map((form) => [`${form.name}.txt`, form.text]),
+  );
   const listing = [
     'Blank registration templates: fill one in, keep everything from the "Template:" line to',
     `"END OF TEMPLATE", and mail it to the hostmaster address (up to ${options.maxTemplatesPerMessage} in one message).`,

@@ -4,7 +4,7 @@
  * `+` for full detail (the holder's and the POCs' blocks) and `!` for "a handle"; a name may end
  * in `*` to match a prefix; `?` asks for help. Pure.
  */
-import { type IpRange, parseRange, unmapIpv4 } from '../ip/index.ts';
+import { type IpRange, parseRange } from '../ip/index.ts';
 import { CUSTOMER_HANDLE, NET_HANDLE, ORG_HANDLE, POC_HANDLE } from '../shared/index.ts';
 
 export type ObjectFlag = 'net' | 'org' | 'poc' | 'customer' | 'asn';
@@ -72,7 +72,7 @@ export function parseWhoisQuery(line: string): WhoisQuery {
         reason: `"${argument}" is an address or range; ask for it without "${flagLetter(flag)}" or with "n"`,
       };
     }
-    return { kind: 'net-range', range: unmapIpv4(range.value), full };
+    return { kind: 'net-range', range: range.value, full };
   }
   if (NET_HANDLE.test(upper) && (flag === undefined || flag === 'net'))
     return { kind: 'net-handle', handle: upper, full };

@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, inArray, like, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { alias, type PgColumn } from 'drizzle-orm/pg-core';
-import { type Executor, tables } from '../db/index.ts';
+import { type Executor, queryRows, tables } from '../db/index.ts';
 import { type IpRange, parseRange } from '../ip/index.ts';
 import { normalizeHandle } from './rules.ts';
 import type { Customer, Net, NetPocRole, Org, OrgPocRole, Poc } from './types.ts';
@@ -107,13 +107,42 @@ export async function findNetsByRange(
   return options.lock ? query.for(options.lock) : query;
 }
 
-/** Every net that contains the range (itself included), the most specific first. */
+/**
+ * Every net that contains the range (itself included), the most specific first: what WHOIS and
+ * RDAP answer for an address (the net and its parents) and the hint of a template naming a range
+ * nobody registered ("it lies inside ..."). Nets nest or stay apart, so they form a chain: the
+ * direct allocation holding the range (`nets_top_span_idx`), then at each level the one child
+ * holding it, found by the sibling exclusion's GiST index with its parent given: a few pages a
+ * level however many nets the registry holds (test/registry/parent-net-plan.test.ts, 100,000).
+ */
 export async function findContainingNets(ex: Executor, range: IpRange): Promise<Net[]> {
+  const { version, start, end } = rangeValues(range);
+  const wanted = rangeInterval({ version, start, end });
+  const chain = await queryRows<{ handle: string; depth: number }>(
+    ex,
+    sql`with recursive chain(handle, depth) as (
+          select ${nets.handle}, 0 from ${nets}
+            where ${nets.parentHandle} is null and ${nets.version} = ${version}
+              and numrange(${nets.startAddress}, ${nets.endAddress}, '[]') @> ${wanted}
+          union all
+          select child.handle, chain.depth + 1 from chain
+            join ${nets} as child on child.parent_handle = chain.handle
+              and numrange(child.start_address, child.end_address, '[]') @> ${wanted}
+        )
+        select handle, depth from chain`,
+  );
+  if (chain.length === 0) return [];
+  const depth = new Map(chain.map((c) => [c.handle, Number(c.depth)]));
   const rows = await ex
     .select()
     .from(nets)
-    .where(spanContains(nets, rangeValues(range)));
-  return mostSpecificFirst(rows);
+    .where(inArray(nets.handle, [...depth.keys()]));
+  // The smallest first; of same-range twins (a whole block reallocated) the inner, deeper one.
+  return rows.sort((a, b) => {
+    const size = a.endAddress - a.startAddress - (b.endAddress - b.startAddress);
+    if (size !== 0n) return size < 0n ? -1 : 1;
+    return (depth.get(b.handle) ?? 0) - (depth.get(a.handle) ?? 0) || (a.handle < b.handle ? -1 : 1);
+  });
 }
 
 /**
@@ -156,25 +185,6 @@ export function mostSpecificContaining(ex: Executor, range: RangeOperands): SQLW
       asc(containing.handle),
     )
     .limit(1);
-}
-
-function mostSpecificFirst(rows: Net[]): Net[] {
-  const depth = new Map<string, number>();
-  const byHandle = new Map(rows.map((n) => [n.handle, n]));
-  const depthOf = (net: Net): number => {
-    const known = depth.get(net.handle);
-    if (known !== undefined) return known;
-    const parent = net.parentHandle ? byHandle.get(net.parentHandle) : undefined;
-    const value = parent && parent !== net ? depthOf(parent) + 1 : 0;
-    depth.set(net.handle, value);
-    return value;
-  };
-  return [...rows].sort((a, b) => {
-    const sizeA = a.endAddress - a.startAddress;
-    const sizeB = b.endAddress - b.startAddress;
-    if (sizeA !== sizeB) return sizeA < sizeB ? -1 : 1;
-    return depthOf(b) - depthOf(a);
-  });
 }
 
 /** Nets whose range overlaps the given one, in address order. */

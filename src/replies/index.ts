@@ -7,7 +7,6 @@
 export type { ReplyStyle } from '../config/index.ts';
 export { type AcknowledgementRequest, composeAcknowledgement, RECEIVED_STATUS } from './acknowledge.ts';
 export { addressesIn, firstAddress, mailboxKey, sameAddress } from './addresses.ts';
-export { BLANK_FORMS_DIR, readBlankForms } from './blank-forms.ts';
 export {
   type ComposeOptions,
   composeOptionsFor,

@@ -2,7 +2,10 @@
  * What the worker hands to the replies room, and what the room hands to the outbox.
  * These are values only: no database, no network.
  */
-import type { Problem } from '../shared/index.ts';
+import type { BlankForm, Problem } from '../shared/index.ts';
+
+/** One blank form as published; read by the shared room, attached to a forms answer here. */
+export type { BlankForm };
 
 /** The outcome of one template, as written in replies (docs/reply-format.md, `Status:`). */
 export type TemplateStatus = 'APPROVED' | 'REJECTED' | 'PENDING_REVIEW';
@@ -57,12 +60,6 @@ export interface ReplyRequest {
   /** Not templates but a service of the mailbox: the guide (HELP), or blank forms. */
   readonly service?: ServiceAnswer;
   readonly templates: readonly TemplateReport[];
-}
-
-/** One blank form, as published in templates/ (`ARIN-POC-5.1`, and its text). */
-export interface BlankForm {
-  readonly name: string;
-  readonly text: string;
 }
 
 /** A form name asked for that we do not have, and the names nearest to it. */

@@ -1,8 +1,9 @@
 /**
- * The shared room's face: the error catalogue, errors as values, API key recognition and redaction, the shapes of
+ * The shared room's face: the blank forms we publish, the error catalogue, errors as values, API key recognition and redaction, the shapes of
  * registry identifiers, logging and process checks. Other rooms import only from here.
  */
 
+export { type BlankForm, readBlankForms } from './blank-forms.ts';
 export { isDataRefusal } from './data-refusal.ts';
 export { acquireDirectoryLock, directoryLockHolder } from './directory-lock.ts';
 export * from './error-codes.ts';

@@ -10,9 +10,10 @@ import type { Config } from '../config/index.ts';
 import { type Database, type Transaction, tables } from '../db/index.ts';
 import { firstAddress } from '../replies/index.ts';
 import type { Logger } from '../shared/index.ts';
+import { dueCondition, yearSinceValidation } from './due.ts';
 import { composeValidationMail, type PocRecord, type Served, validationMessageId } from './mail.ts';
 import type { ValidationCounters } from './metrics.ts';
-import { deadlineFor, isDue, reachableAddresses, roundOf, VALIDITY_DAYS } from './rules.ts';
+import { deadlineFor, reachableAddresses, roundOf } from './rules.ts';
 import { messageIdNonce, newValidationToken, tokenDigest } from './token.ts';
 
 export interface RoundDeps {
@@ -24,8 +25,11 @@ export interface RoundDeps {
 
 export interface RoundReport {
   readonly round: string;
-  /** POCs made invalid because their answer was overdue. */
-  readonly expired: readonly string[];
+  /**
+   * POCs this run made invalid: their request's answer period ended unanswered. A POC already
+   * invalid (a bounce flagged its only address) is not made so again and is not listed.
+   */
+  readonly madeInvalid: readonly string[];
   /** POCs mailed by this run. */
   readonly mailed: readonly string[];
   /** Due POCs this round had already mailed (a run resumed or repeated). */
@@ -63,7 +67,7 @@ export async function runValidationRound(
   options: RoundOptions = {},
 ): Promise<RoundReport> {
   const round = roundOf(asOf);
-  const expired = await expireOverdue(deps, asOf);
+  const madeInvalid = await expireOverdue(deps, asOf);
   const mailed: string[] = [];
   let alreadyMailed = 0;
   const pace = await pacing(deps);
@@ -73,8 +77,8 @@ export async function runValidationRound(
     if (page.length === 0) break;
     after = page[page.length - 1]!.handle;
     for (const candidate of page) {
-      if (options.signal?.aborted) return stopped(deps, { round, expired, mailed, alreadyMailed });
-      if (!isDue(candidate, asOf)) {
+      if (options.signal?.aborted) return stopped(deps, { round, madeInvalid, mailed, alreadyMailed });
+      if (!candidate.due) {
         if (candidate.lastRound === round) alreadyMailed++;
         continue;
       }
@@ -86,10 +90,16 @@ export async function runValidationRound(
     }
   }
   deps.logger.info(
-    { round, asOf: asOf.toISOString(), expired: expired.length, mailed: mailed.length, alreadyMailed },
+    {
+      round,
+      asOf: asOf.toISOString(),
+      madeInvalid: madeInvalid.length,
+      mailed: mailed.length,
+      alreadyMailed,
+    },
     'validation round done',
   );
-  return { round, expired, mailed, alreadyMailed };
+  return { round, madeInvalid, mailed, alreadyMailed };
 }
 
 function stopped(deps: RoundDeps, report: RoundReport): RoundReport {
@@ -102,44 +112,29 @@ function stopped(deps: RoundDeps, report: RoundReport): RoundReport {
 
 interface Candidate {
   readonly handle: string;
-  readonly validatedAt: Date | null;
-  readonly createdAt: Date;
-  readonly lastAskedAt: Date | null;
+  /** Due by the one condition the console counts by too (due.ts). */
+  readonly due: boolean;
   readonly lastRound: string | null;
-  readonly reachable: number;
 }
 
-/** POCs not validated within a year of `asOf`, by handle, after `after`, with their last request. */
+/**
+ * POCs not validated within a year of `asOf`, by handle, after `after`: whether each is due, and
+ * the round of its last request (a POC not due that this round asked was already mailed).
+ */
 async function candidates(db: Database, asOf: Date, after: string): Promise<Candidate[]> {
   const { pocs } = tables;
-  const yearBefore = new Date(asOf.getTime() - VALIDITY_DAYS * 24 * 60 * 60 * 1000);
-  const rows = await db
+  return db
     .select({
       handle: pocs.handle,
-      validatedAt: pocs.validatedAt,
-      createdAt: pocs.createdAt,
-      emails: pocs.emails,
-      lastAskedAt: sql<
-        string | null
-      >`(select v.sent_at from poc_validations v where v.poc_handle = ${pocs.handle} order by v.sent_at desc limit 1)`,
+      due: sql<boolean>`(${dueCondition(asOf)})`,
       lastRound: sql<
         string | null
       >`(select v.round from poc_validations v where v.poc_handle = ${pocs.handle} order by v.sent_at desc limit 1)`,
     })
     .from(pocs)
-    .where(
-      and(gt(pocs.handle, after), lte(sql`coalesce(${pocs.validatedAt}, ${pocs.createdAt})`, yearBefore)),
-    )
+    .where(and(gt(pocs.handle, after), yearSinceValidation(asOf)))
     .orderBy(asc(pocs.handle))
     .limit(PAGE);
-  return rows.map((r) => ({
-    handle: r.handle,
-    validatedAt: r.validatedAt,
-    createdAt: r.createdAt,
-    lastAskedAt: r.lastAskedAt === null ? null : new Date(r.lastAskedAt),
-    lastRound: r.lastRound,
-    reachable: reachableAddresses(r.emails, []).length,
-  }));
 }
 
 /**
@@ -172,7 +167,7 @@ async function mailOne(
   return deps.db.transaction(async (tx) => {
     const [poc] = await tx.select().from(tables.pocs).where(eq(tables.pocs.handle, handle)).for('update');
     if (!poc) return false;
-    const recipients = reachableAddresses(poc.emails, []);
+    const recipients = reachableAddresses(poc.emails);
     if (recipients.length === 0) return false;
     const token = newValidationToken();
     const messageId = validationMessageId(when.round, handle, messageIdNonce(), hostnameOf(config));
@@ -270,17 +265,18 @@ function rolesInOrder(roles: readonly string[]): string[] {
 
 /**
  * Requests whose answer period ended by `asOf` without an answer: the request `expired`, the POC
- * `invalid` and its addresses flagged, unless it answered another request since.
+ * `invalid` and its addresses flagged, unless it answered another request since. Answers the
+ * POCs made invalid now (not those already invalid).
  */
 async function expireOverdue(deps: RoundDeps, asOf: Date): Promise<string[]> {
   const { pocValidations, pocs } = tables;
-  const handles = await deps.db.transaction(async (tx) => {
+  const outcome = await deps.db.transaction(async (tx) => {
     const overdue = await tx
       .update(pocValidations)
       .set({ state: 'expired' })
       .where(and(inArray(pocValidations.state, ['pending', 'bounced']), lte(pocValidations.deadline, asOf)))
       .returning({ handle: pocValidations.pocHandle, round: pocValidations.round });
-    if (overdue.length === 0) return [];
+    if (overdue.length === 0) return { expired: [], invalid: [] };
     const list = [...new Set(overdue.map((r) => r.handle))];
     const made = await tx
       .update(pocs)
@@ -299,8 +295,9 @@ async function expireOverdue(deps: RoundDeps, asOf: Date): Promise<string[]> {
         })),
       );
     }
-    return list;
+    return { expired: list, invalid };
   });
-  for (const _ of handles) deps.metrics?.validationEvent('expired');
-  return handles;
+  // An event per POC whose request expired, whether or not it was still valid.
+  for (const _ of outcome.expired) deps.metrics?.validationEvent('expired');
+  return outcome.invalid;
 }

@@ -31,13 +31,15 @@ export interface DueFacts {
   readonly createdAt: Date;
   /** When the last validation mail went to this POC, if one ever did. */
   readonly lastAskedAt: Date | null;
-  /** Addresses left to write to (its addresses but those flagged invalid). */
+  /** Addresses to write to (`reachableAddresses`). */
   readonly reachable: number;
 }
 
 /**
  * Due: a year since its last validation (or creation), not asked within that year (an invalid
  * POC, whose mail went unanswered, is asked again a year after it was), and someone to write to.
+ * The rule on values; the round and the console ask due.ts's SQL, held to this one by
+ * test/validation/due.test.ts.
  */
 export function isDue(facts: DueFacts, asOf: Date): boolean {
   if (facts.reachable === 0) return false;
@@ -46,13 +48,16 @@ export function isDue(facts: DueFacts, asOf: Date): boolean {
   return facts.lastAskedAt === null || addDays(facts.lastAskedAt, VALIDITY_DAYS) <= asOf;
 }
 
-/** The addresses a validation mail goes to: each of the POC's, once, but those already flagged. */
-export function reachableAddresses(emails: readonly string[], invalid: readonly string[]): string[] {
-  const flagged = new Set(invalid.map((e) => e.toLowerCase()));
+/**
+ * The addresses a validation mail goes to: each of the POC's, once (in any case). Addresses a
+ * bounce or an unanswered mail flagged are written to again: a year on, the mail asks whether
+ * they work now.
+ */
+export function reachableAddresses(emails: readonly string[]): string[] {
   const seen = new Set<string>();
   return emails.filter((e) => {
     const key = e.toLowerCase();
-    if (flagged.has(key) || seen.has(key)) return false;
+    if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });

@@ -75,7 +75,7 @@ export async function startValidationSchedule(
     VALIDATION_QUEUE,
     async () => {
       const report = await runValidationRound(deps, new Date(), { signal: closing.signal });
-      return { round: report.round, mailed: report.mailed.length, expired: report.expired.length };
+      return { round: report.round, mailed: report.mailed.length, madeInvalid: report.madeInvalid.length };
     },
     { connection: workerConnection, concurrency: 1 },
   );

@@ -2,13 +2,11 @@
  * What the staff console shows and does about validation: the POCs due, pending and invalid
  * (with counts), each POC's state and history, and "mark validated" (audited, with a note).
  */
-import { and, asc, count, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { asc, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { type Database, type PocValidationState, tables } from '../db/index.ts';
 import { type Problem, problem, type Result } from '../shared/index.ts';
 import { validatePoc } from './answers.ts';
-import { VALIDITY_DAYS } from './rules.ts';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { dueCondition } from './due.ts';
 
 export interface PocListed {
   readonly handle: string;
@@ -30,21 +28,6 @@ export interface ValidationOverview {
 
 const LIST = 100;
 
-/**
- * Due as of `asOf`: a year since the POC's last validation (or creation), not asked within that
- * year, not waiting on an answer (rules.ts isDue, in SQL for counting).
- */
-function dueCondition(asOf: Date) {
-  const yearBefore = new Date(asOf.getTime() - VALIDITY_DAYS * DAY_MS);
-  const { pocs } = tables;
-  return and(
-    lte(sql`coalesce(${pocs.validatedAt}, ${pocs.createdAt})`, yearBefore),
-    sql`cardinality(${pocs.emails}) > 0`,
-    sql`${pocs.validationState} <> 'pending'`,
-    sql`not exists (select 1 from poc_validations v where v.poc_handle = ${pocs.handle} and v.sent_at > ${yearBefore})`,
-  );
-}
-
 export async function validationOverview(db: Database, asOf: Date): Promise<ValidationOverview> {
   const { pocs } = tables;
   const listed = {
@@ -58,10 +41,9 @@ export async function validationOverview(db: Database, asOf: Date): Promise<Vali
       string | null
     >`(select max(v.deadline) from poc_validations v where v.poc_handle = ${pocs.handle})`,
   };
-  const list = (where: ReturnType<typeof dueCondition>) =>
+  const list = (where: SQL) =>
     db.select(listed).from(pocs).where(where).orderBy(asc(pocs.handle)).limit(LIST);
-  const total = async (where: ReturnType<typeof dueCondition>) =>
-    (await db.select({ n: count() }).from(pocs).where(where))[0]?.n ?? 0;
+  const total = async (where: SQL) => (await db.select({ n: count() }).from(pocs).where(where))[0]?.n ?? 0;
   const pendingWhere = eq(pocs.validationState, 'pending');
   const invalidWhere = eq(pocs.validationState, 'invalid');
   const [due, pending, invalid, dueCount, pendingCount, invalidCount] = await Promise.all([

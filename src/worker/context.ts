@@ -19,9 +19,9 @@ import {
   type RecipientReplyLimit,
   type ReplyRequest,
   type ReplyTexts,
-  readBlankForms,
   sameAddress,
 } from '../replies/index.ts';
+import { readBlankForms } from '../shared/index.ts';
 import type { ValidationEvent } from '../validation/index.ts';
 import { DnsWaits } from './dns-waits.ts';
 import type { NoticeComposer } from './notices.ts';

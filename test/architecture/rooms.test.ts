@@ -16,7 +16,7 @@ const SRC = resolve(import.meta.dirname, '../../src');
 const MAY_USE: Readonly<Record<string, readonly string[]>> = {
   shared: [],
   config: ['shared'],
-  observability: ['config', 'shared'],
+  observability: ['config', 'ip', 'shared'],
   db: ['config', 'shared'],
   ip: ['shared'],
   mail: ['shared'],

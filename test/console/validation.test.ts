@@ -122,4 +122,20 @@ describe('POC validation in the console', () => {
     const queue = await client.get('/rejections');
     expect(queue.body.toUpperCase()).not.toContain(token.slice(3));
   }, 120_000);
+
+  it("the console's due count is what a round that day mails, a POC pending past its answer period included", async () => {
+    // The round above asked both POCs; 400 days on neither answered and no round ran between:
+    // both are still pending, their answer periods long over.
+    const day = new Date(Date.now() + 1_200 * DAY).toISOString().slice(0, 10);
+    const pending = await stack.db
+      .select({ handle: tables.pocs.handle })
+      .from(tables.pocs)
+      .where(eq(tables.pocs.validationState, 'pending'));
+    expect(pending.length).toBeGreaterThan(0);
+    const shown = counts((await client.get(`/validation?as-of=${day}`)).body);
+    const deps = { db: stack.db, config: stack.config, logger: silentLogger() };
+    const round = await runValidationRound(deps, new Date(`${day}T00:00:00Z`));
+    expect(round.mailed.length).toBeGreaterThan(0);
+    expect(shown['due']).toBe(round.mailed.length);
+  }, 120_000);
 });

@@ -162,6 +162,27 @@ describe.each(BACKENDS)('the mailbox services (%s)', (backend) => {
     expect(reply.parsed.forms).toEqual(['ARIN-REASSIGN-SIMPLE-4.1', 'ARIN-ORG-5.2']);
   });
 
+  it('mails the very forms /templates/ lists, with the text it serves (one reading of templates/)', async () => {
+    const base = `http://127.0.0.1:${stack.daemon.rdapPort}`;
+    const listed = (await (await fetch(`${base}/templates/`)).text())
+      .split('\n')
+      .filter((l) => /^ARIN-.*\.txt$/.test(l));
+    expect(listed.length).toBeGreaterThan(0);
+    const served = new Map<string, string>();
+    for (const file of listed) served.set(file, await (await fetch(`${base}/templates/${file}`)).text());
+    const id = await signed(
+      stack,
+      `forms ${listed.map((file) => file.replace(/\.txt$/, '')).join(' ')}`,
+      '\n',
+    );
+    const reply = await replyFor(stack.sink, id);
+    expect(reply.parsed.unknownForms ?? []).toEqual([]);
+    const mailed = new Map(
+      (reply.parsed.headers?.attachments ?? []).map((a) => [a.filename, a.text.replace(/\r\n/g, '\n')]),
+    );
+    expect(mailed).toEqual(served);
+  });
+
   it('answers an unknown name with the nearest names, and sends the known ones beside it', async () => {
     // With a key: a sender proven only by DKIM gets nothing they wrote back, not even a name.
     const id = await stack.send(

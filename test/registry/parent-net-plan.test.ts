@@ -1,7 +1,9 @@
 /**
  * Where a new net goes (`findParentNet`, and the placement statement every new net's template
- * sends, which asks the same subquery, `mostSpecificContaining`) is answered from a few index
- * pages on a registry of 20,000 allocations of 4 children each, not by reading an index through:
+ * sends, which asks the same subquery, `mostSpecificContaining`), and which nets hold a range no
+ * net is registered for (the hint of an E_OBJECT_NOT_FOUND, `findContainingNets`, the walk WHOIS
+ * and RDAP answer by), are answered from a few index pages on a registry of 20,000 allocations of
+ * 4 children each, not by reading an index through:
  * PostgreSQL answered "span @> range" from the sibling exclusion's GiST without its first
  * column (the parent), 544 pages and 15 ms per call. EXPLAIN (ANALYZE, BUFFERS) counts the pages
  * each statement touched, with its parameters as sent.
@@ -10,11 +12,11 @@ import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/index.ts';
-import { createSimpleReassignment, findParentNet } from '../../src/registry/index.ts';
+import { createSimpleReassignment, findParentNet, removeNet } from '../../src/registry/index.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { connectExplainer, explainStatement, pagesRead } from '../support/query-plans.ts';
 import { recordStatements, type StatementRecorder } from '../support/statement-recorder.ts';
-import { applied, customer, homeAddress, inTransaction, range } from './support.ts';
+import { applied, customer, homeAddress, inTransaction, range, staff } from './support.ts';
 
 const ALLOCATIONS = 20_000;
 /** Before (the range second in the sibling exclusion): 72 and 608 pages, the placement 316; after: 16-23, the placement 19. */
@@ -93,4 +95,30 @@ describe('the parent of a new net on a registry of 20,000 allocations', () => {
       await explainer.query('rollback');
     }
   });
+
+  // The hint is the chain of nets holding the range, as WHOIS and RDAP walk it: a few pages a level.
+  it.each([
+    ['inside an allocation', '10.0.39.160/28', 'NET-BULK-39'],
+    ['inside a late allocation', '10.78.31.160/28', 'NET-BULK-19999'],
+    ["inside one of an allocation's children", '10.39.16.72/29', 'NET-BULK-10000-2'],
+  ])(
+    'says which net holds a range registered to nobody (%s) from a few pages',
+    async (_what, text, around) => {
+      const { result, sent } = await recorder.withValues(() =>
+        inTransaction(database.db, (tx) => removeNet(tx, staff, range(text))),
+      );
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.error.code).toBe('E_OBJECT_NOT_FOUND');
+      expect(!result.ok && result.error.message).toContain(`it lies inside ${around}`);
+      const reads = sent.filter((s) => /\bnets\b/.test(s.text));
+      expect(reads.length).toBeGreaterThan(1);
+      for (const statement of reads) {
+        // Once before counting: a backend's first use of an index (nets_top_span_idx) reads the
+        // catalogs to describe it, 40-odd pages that are not the statement's.
+        await explainStatement(explainer, statement, { analyze: true });
+        const plan = await explainStatement(explainer, statement, { analyze: true });
+        expect(pagesRead(plan), statement.text).toBeLessThan(PAGES);
+      }
+    },
+  );
 });

@@ -262,8 +262,8 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
 
   it('61 days on: unanswered POCs are invalid, their account is refused E_POC_UNVALIDATED, a POC template (M) fixes it', async () => {
     const later = await runValidationRound(deps(), new Date(asOf.getTime() + 61 * DAY));
-    expect(later.expired).toContain('OTHER1-ARIN');
-    expect(later.expired).not.toContain('DEMO1-ARIN');
+    expect(later.madeInvalid).toContain('OTHER1-ARIN');
+    expect(later.madeInvalid).not.toContain('DEMO1-ARIN');
     expect(later.mailed).toEqual([]);
     const other = await pocRow('OTHER1-ARIN');
     expect(other?.validationState).toBe('invalid');

@@ -129,6 +129,35 @@ describe.each(BACKENDS)('writes sent together, on %s', (kind) => {
     expect(counted?.n).toBe(2);
   });
 
+  it('sends text as written, a paired surrogate and a written-out escape included; a lone one as U+FFFD', async () => {
+    const texts = [
+      'Zoë 🙂 東京',
+      'a \\ud83d written out',
+      'lone low \udc00 here',
+      'lone high at the end \ud83d',
+    ];
+    await database.db.transaction(async (tx) => {
+      await writeTogether(tx, [
+        insertRows(
+          orgs,
+          ORG_COLUMNS,
+          texts.map((city, i) => ({ ...newOrg(`TEXT-${i}`), city })),
+        ),
+      ]);
+    });
+    const rows = await database.db
+      .select({ handle: orgs.handle, city: orgs.city })
+      .from(orgs)
+      .where(sql`${orgs.handle} like 'TEXT-%'`)
+      .orderBy(orgs.handle);
+    expect(rows.map((r) => r.city)).toEqual([
+      'Zoë 🙂 東京',
+      'a \\ud83d written out',
+      'lone low \ufffd here',
+      'lone high at the end \ufffd',
+    ]);
+  });
+
   it('is undone with the transaction, and sends nothing for no writes', async () => {
     await expect(
       database.db.transaction(async (tx) => {

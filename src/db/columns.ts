@@ -60,14 +60,42 @@ export function decodePrefixed<T extends PgTable>(
   row: Record<string, unknown>,
   prefix: string,
 ): T['$inferSelect'] | undefined {
-  const entries = Object.entries(getTableColumns(table) as Record<string, PgColumn>);
-  if (row[prefix + entries[0]![1].name] == null) return undefined;
-  return Object.fromEntries(
-    entries.map(([key, column]) => {
-      const value = row[prefix + column.name];
-      return [key, value === null || value === undefined ? null : column.mapFromDriverValue(value)];
-    }),
-  ) as T['$inferSelect'];
+  const fields = prefixedFields(table, prefix);
+  if (row[fields[0]!.name] == null) return undefined;
+  const decoded: Record<string, unknown> = {};
+  for (const { key, name, column } of fields) {
+    const value = row[name];
+    decoded[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return decoded as T['$inferSelect'];
+}
+
+interface PrefixedField {
+  readonly key: string;
+  /** The column's name as selected: `prefix` + its name. */
+  readonly name: string;
+  readonly column: PgColumn;
+}
+
+/** A table's columns with their prefixed names, worked out once per table and prefix (every placement reads three). */
+const prefixedFieldsOf = new WeakMap<PgTable, Map<string, readonly PrefixedField[]>>();
+
+function prefixedFields(table: PgTable, prefix: string): readonly PrefixedField[] {
+  let byPrefix = prefixedFieldsOf.get(table);
+  if (!byPrefix) {
+    byPrefix = new Map();
+    prefixedFieldsOf.set(table, byPrefix);
+  }
+  let fields = byPrefix.get(prefix);
+  if (!fields) {
+    fields = Object.entries(getTableColumns(table) as Record<string, PgColumn>).map(([key, column]) => ({
+      key,
+      name: prefix + column.name,
+      column,
+    }));
+    byPrefix.set(prefix, fields);
+  }
+  return fields;
 }
 
 /** `{ name: 'x' }` as `{ c_name: 'x' }`: values for placeholders named by `columnPlaceholders(..., prefix)`. */

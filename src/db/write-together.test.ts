@@ -5,7 +5,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../../test/support/databases.ts';
-import { recordStatements } from '../../test/support/statement-recorder.ts';
+import { connectExplainer, explainStatement, pagesRead, planNodes } from '../../test/support/query-plans.ts';
+import { recordStatements, type SentStatement } from '../../test/support/statement-recorder.ts';
 import { insertRows, queryRows, tables, updateRows, writeTogether } from './index.ts';
 
 const { orgs, handleCounters } = tables;
@@ -128,6 +129,35 @@ describe.each(BACKENDS)('writes sent together, on %s', (kind) => {
     expect(counted?.n).toBe(2);
   });
 
+  it('sends text as written, a paired surrogate and a written-out escape included; a lone one as U+FFFD', async () => {
+    const texts = [
+      'Zoë 🙂 東京',
+      'a \\ud83d written out',
+      'lone low \udc00 here',
+      'lone high at the end \ud83d',
+    ];
+    await database.db.transaction(async (tx) => {
+      await writeTogether(tx, [
+        insertRows(
+          orgs,
+          ORG_COLUMNS,
+          texts.map((city, i) => ({ ...newOrg(`TEXT-${i}`), city })),
+        ),
+      ]);
+    });
+    const rows = await database.db
+      .select({ handle: orgs.handle, city: orgs.city })
+      .from(orgs)
+      .where(sql`${orgs.handle} like 'TEXT-%'`)
+      .orderBy(orgs.handle);
+    expect(rows.map((r) => r.city)).toEqual([
+      'Zoë 🙂 東京',
+      'a \\ud83d written out',
+      'lone low \ufffd here',
+      'lone high at the end \ufffd',
+    ]);
+  });
+
   it('is undone with the transaction, and sends nothing for no writes', async () => {
     await expect(
       database.db.transaction(async (tx) => {
@@ -144,5 +174,53 @@ describe.each(BACKENDS)('writes sent together, on %s', (kind) => {
       sql`select count(*)::int as n from ${orgs} where ${orgs.handle} in ('TOGETHER-3', 'TOGETHER-4')`,
     );
     expect(left[0]?.n).toBe(0);
+  });
+});
+
+describe('an update by key among writes sent together, on postgres', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await openTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('reads the rows it updates by the key, not the whole table', async () => {
+    // Enough rows that a scan reads dozens of pages, too few for the planner to prefer the index
+    // on its own estimate of the JSON rows (a function's 100): every message's `done` mark.
+    const many = Array.from({ length: 3000 }, (_, i) => newOrg(`MANY-${i}`));
+    for (let i = 0; i < many.length; i += 500) await database.db.insert(orgs).values(many.slice(i, i + 500));
+    await database.db.execute(sql`analyze ${orgs}`);
+    const recorder = recordStatements();
+    let statement: SentStatement | undefined;
+    try {
+      const { sent } = await recorder.withValues(() =>
+        database.db.transaction(async (tx) => {
+          await writeTogether(tx, [
+            insertRows(handleCounters, ['name', 'last'], []),
+            updateRows(orgs, 'handle', ['handle', 'city'], [{ handle: 'MANY-1234', city: 'Herndon' }]),
+          ]);
+        }),
+      );
+      statement = sent.find((s) => /update/i.test(s.text));
+    } finally {
+      recorder.restore();
+    }
+    const [updated] = await database.db.select().from(orgs).where(eq(orgs.handle, 'MANY-1234'));
+    expect(updated?.city).toBe('Herndon');
+    const explainer = await connectExplainer((database.target as { url: string }).url);
+    try {
+      await explainer.query('begin');
+      const plan = await explainStatement(explainer, statement!, { analyze: true });
+      await explainer.query('rollback');
+      const scans = planNodes(plan).filter(
+        (n) => n['Relation Name'] === 'orgs' && n['Node Type'] === 'Seq Scan',
+      );
+      expect(scans).toEqual([]);
+      expect(pagesRead(plan)).toBeLessThan(40);
+    } finally {
+      await explainer.end();
+    }
   });
 });

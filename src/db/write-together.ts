@@ -54,6 +54,11 @@ export interface TogetherWrite {
   readonly onConflict?: SQL;
   /** Kind `statement`: the statement (see StatementWrite); its rows are sent as they are. */
   readonly statement?: StatementWrite;
+  /**
+   * What this write's rows answer (`RETURNING id, ...`), a fixed clause made once (a module
+   * constant, like `onConflict`): `writeTogether` answers them. At most one write of a call.
+   */
+  readonly returning?: SQL;
   readonly rows: readonly Readonly<Record<string, unknown>>[];
 }
 
@@ -109,7 +114,7 @@ function unpacked(write: TogetherWrite, placeholder: string): SQL {
 
 function writeSql(write: TogetherWrite, placeholder: string, asCte: boolean): SQL {
   const columns = columnsOf(write.table);
-  const returning = asCte ? sql` RETURNING 1` : sql``;
+  const returning = write.returning ? sql` ${write.returning}` : asCte ? sql` RETURNING 1` : sql``;
   if (write.kind === 'statement') {
     return sql`${write.statement!.build(sql`${sql.placeholder(placeholder)}::json`)}${returning}`;
   }
@@ -127,20 +132,25 @@ function writeSql(write: TogetherWrite, placeholder: string, asCte: boolean): SQ
       .map((k) => sql`${sql.identifier(columns[k]!.name)} = r.${sql.identifier(columns[k]!.name)}`),
     sql`, `,
   );
+  const rows = sql`json_populate_recordset(NULL::${write.table}, ${sql.placeholder(placeholder)}::json)`;
+  // The keys again as an array the table's index is searched with: joined to the rows alone,
+  // the planner takes them for 100 (a function's estimate) and hashes them against a scan of the
+  // whole table until it holds some 10,000 rows (the `done` mark read every submission).
   return sql`UPDATE ${write.table} SET ${set}
-    FROM json_populate_recordset(NULL::${write.table}, ${sql.placeholder(placeholder)}::json) AS r
-    WHERE ${write.table}.${sql.identifier(key)} = r.${sql.identifier(key)}${returning}`;
+    FROM ${rows} AS r
+    WHERE ${write.table}.${sql.identifier(key)} = r.${sql.identifier(key)}
+      AND ${write.table}.${sql.identifier(key)} = ANY (ARRAY(SELECT k.${sql.identifier(key)} FROM ${rows} AS k))${returning}`;
 }
 
-/** The conflict clauses are constants, made once: each is told apart by identity. */
-const conflictClauses = new WeakMap<SQL, number>();
-let conflictClauseCount = 0;
+/** The conflict and returning clauses are constants, made once: each is told apart by identity. */
+const clauses = new WeakMap<SQL, number>();
+let clauseCount = 0;
 
-function conflictId(clause: SQL): number {
-  let id = conflictClauses.get(clause);
+function clauseId(clause: SQL): number {
+  let id = clauses.get(clause);
   if (id === undefined) {
-    id = ++conflictClauseCount;
-    conflictClauses.set(clause, id);
+    id = ++clauseCount;
+    clauses.set(clause, id);
   }
   return id;
 }
@@ -154,14 +164,15 @@ function shapeOf(writes: readonly TogetherWrite[]): string {
         getTableName(w.table),
         w.key ?? '',
         w.columns.join(','),
-        w.onConflict ? conflictId(w.onConflict) : '',
+        w.onConflict ? clauseId(w.onConflict) : '',
         w.statement?.name ?? '',
+        w.returning ? clauseId(w.returning) : '',
       ].join(' '),
     )
     .join(';');
 }
 
-type Statement = (tx: Transaction, values: Record<string, string>) => Promise<unknown>;
+type Statement = (tx: Transaction, values: Record<string, string>) => Promise<Record<string, unknown>[]>;
 const statements = new Map<string, Statement>();
 
 function statementFor(writes: readonly TogetherWrite[]): Statement {
@@ -169,12 +180,19 @@ function statementFor(writes: readonly TogetherWrite[]): Statement {
   let statement = statements.get(shape);
   if (!statement) {
     const label = `write_together_${createHash('sha1').update(shape).digest('hex').slice(0, 16)}`;
+    const answering = writes.findIndex((w) => w.returning !== undefined);
+    if (writes.some((w, i) => w.returning !== undefined && i !== answering))
+      throw new Error('writeTogether: at most one write may answer its rows');
     statement = preparedSql<Record<string, string>, Record<string, unknown>>(label, () => {
-      const last = writes.length - 1;
+      // The write whose rows are answered makes every write a CTE, and the statement their reader.
+      const last = answering >= 0 ? writes.length : writes.length - 1;
       const ctes = writes
         .slice(0, last)
         .map((w, i) => sql`${sql.identifier(`write_${i + 1}`)} AS (${writeSql(w, `w${i + 1}`, true)})`);
-      const main = writeSql(writes[last]!, `w${last + 1}`, false);
+      const main =
+        answering >= 0
+          ? sql`SELECT * FROM ${sql.identifier(`write_${answering + 1}`)}`
+          : writeSql(writes[last]!, `w${last + 1}`, false);
       return ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${main}` : main;
     });
     statements.set(shape, statement);
@@ -182,29 +200,44 @@ function statementFor(writes: readonly TogetherWrite[]): Statement {
   return statement;
 }
 
+/**
+ * JSON.stringify writes a lone surrogate as the escape `\udXXX`, which PostgreSQL's json refuses;
+ * a paired one it writes as it is. An escaped backslash before `ud8` matches too: the careful
+ * way is then taken for nothing, never skipped.
+ */
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+const wellFormed = (_key: string, value: unknown) =>
+  typeof value === 'string' ? value.toWellFormed() : value;
+
+/** `value` as JSON, lone surrogates as U+FFFD (as when a string is sent as a parameter). */
+function wellFormedJson(value: unknown): string {
+  // A replacer is called for every value of every row: only for the rare text that needs it.
+  const json = JSON.stringify(value);
+  return ESCAPED_SURROGATE.test(json) ? JSON.stringify(value, wellFormed) : json;
+}
+
 /** A JSON array of the rows, keyed by column name. Lone surrogates become U+FFFD, as when a string is sent as a parameter. */
 function rowsJson(write: TogetherWrite): string {
-  if (write.kind === 'statement') {
-    return JSON.stringify(write.rows, (_key, value: unknown) =>
-      typeof value === 'string' ? value.toWellFormed() : value,
-    );
-  }
+  if (write.kind === 'statement') return wellFormedJson(write.rows);
   const columns = columnsOf(write.table);
   const names = write.columns.map((key) => columns[key]!.name);
   const rows = write.rows.map((row) =>
     Object.fromEntries(write.columns.map((key, i) => [names[i], row[key] ?? null])),
   );
-  return JSON.stringify(rows, (_key, value: unknown) =>
-    typeof value === 'string' ? value.toWellFormed() : value,
-  );
+  return wellFormedJson(rows);
 }
 
 /**
- * Sends the writes as one statement, in order: all but the last as CTEs of the last. An empty
- * list sends nothing.
+ * Sends the writes as one statement, in order: all but the last as CTEs of the last (every one
+ * a CTE when one answers its rows). An empty list sends nothing. Answers the rows of the write
+ * with `returning`, if any (none otherwise).
  */
-export async function writeTogether(tx: Transaction, writes: readonly TogetherWrite[]): Promise<void> {
-  if (writes.length === 0) return;
+export async function writeTogether(
+  tx: Transaction,
+  writes: readonly TogetherWrite[],
+): Promise<Record<string, unknown>[]> {
+  if (writes.length === 0) return [];
   const values = Object.fromEntries(writes.map((w, i) => [`w${i + 1}`, rowsJson(w)]));
-  await statementFor(writes)(tx, values);
+  const rows = await statementFor(writes)(tx, values);
+  return writes.some((w) => w.returning !== undefined) ? rows : [];
 }

@@ -7,11 +7,12 @@
  *
  * The start-up sweep runs once the listener listens and takes every unhandled submission without
  * a job, however young and however many (batch after batch): what was stored before this process
- * listened sent its notification to nobody. The same catch-up sweep runs each time the listener is back after a loss (PostgreSQL
- * restarted, its backend terminated) and when a notified job could not be added (Redis down),
- * tried again (1 s doubling to 30 s) until one succeeds, so such a message is queued within
- * seconds of Redis's return instead of at a periodic sweep past its grace. Several processes doing
- * all of this at once is safe: a job's id is its submission's id, so a second add changes nothing.
+ * listened sent its notification to nobody. The same catch-up sweep runs each time the listener
+ * is back after a loss (PostgreSQL restarted, its backend terminated) and when a notified job
+ * could not be added (Redis down), tried again (1 s doubling to 30 s) until one succeeds, so such
+ * a message is queued within seconds of Redis's return instead of at a periodic sweep past its
+ * grace. Several processes doing all of this at once is safe: a job's id is its submission's id,
+ * so a second add changes nothing.
  */
 import type { Logger } from 'pino';
 import type { Executor } from '../db/index.ts';

@@ -16,7 +16,7 @@ import { netByName, replyFor } from './support/outcomes.ts';
 import { processEnv, runCommand } from './support/processes.ts';
 import { type SplitStack, startSplitStack } from './support/split-stack.ts';
 
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

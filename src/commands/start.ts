@@ -3,8 +3,29 @@ import { createLogger } from '../shared/index.ts';
 import { prepareEmbeddedDatabase } from './start-first-time.ts';
 import type { CommandDeps } from './types.ts';
 
-/** Runs until SIGTERM or SIGINT, then shuts down gracefully (a second signal forces the exit). */
+/**
+ * Runs until SIGTERM or SIGINT, then shuts down gracefully (a second signal forces the exit).
+ * The signals are ours before anything starts: until a process listens for SIGTERM, the kernel
+ * ends it at once (a private redis-server left behind, the database not closed), and a
+ * supervisor may well send it the moment "hostmasterd is running" is written, or while a first
+ * start prepares the database. One that comes before the daemon is up stops it once it is.
+ */
 export async function startCommand(_args: string[], deps: CommandDeps): Promise<number> {
+  let signalled: ((signal: NodeJS.Signals) => void) | undefined;
+  const stopAsked = new Promise<NodeJS.Signals>((resolve) => {
+    signalled = resolve;
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      deps.stderr.write(`hostmasterd: ${signal} again, exiting now\n`);
+      process.exit(1);
+    }
+    signalled?.(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   // A person at a terminal reads lines; a service manager or collector gets JSON.
   const human = (deps.stdout as { isTTY?: boolean }).isTTY === true;
   const logger = createLogger({ level: deps.config.logLevel, destination: deps.stdout, human });
@@ -19,21 +40,10 @@ export async function startCommand(_args: string[], deps: CommandDeps): Promise<
     daemon.rdapPort !== undefined ? `RDAP on http://${deps.config.public.host}:${daemon.rdapPort}/rdap/` : '',
   ].filter(Boolean);
   deps.stderr.write(`hostmasterd is running (${deps.config.roles.join(', ')}): ${parts.join(', ')}\n`);
-  return await new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        deps.stderr.write(`hostmasterd: ${signal} again, exiting now\n`);
-        process.exit(1);
-      }
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      daemon.close().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  const signal = await stopAsked;
+  logger.info({ signal }, 'shutting down');
+  return daemon.close().then(
+    () => 0,
+    () => 1,
+  );
 }

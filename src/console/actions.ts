@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Queue, QueueEvents } from 'bullmq';
-import { and, eq, gte, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import type { Database, RejectionState, Transaction } from '../db/index.ts';
@@ -572,7 +572,9 @@ async function describeOutcome(
         eq(t.submissionId, rejection.submissionId),
         indexes ? inArray(t.templateIndex, indexes) : undefined,
       ),
-    );
+    )
+    // The flash names them in this order: the templates' own, not the heap's.
+    .orderBy(asc(t.templateIndex));
   const [submission] = await ctx.db
     .select({
       refusalCode: tables.submissions.refusalCode,
@@ -585,7 +587,8 @@ async function describeOutcome(
     .from(tables.outbox)
     .where(
       and(eq(tables.outbox.submissionId, rejection.submissionId), gte(tables.outbox.createdAt, startedAt)),
-    );
+    )
+    .orderBy(asc(tables.outbox.id));
   const replyText =
     replies.length > 0
       ? ` Reply ${replies.map((r) => `${r.messageId} (${r.state})`).join(', ')} to the customer.`
@@ -632,7 +635,8 @@ async function describeOutcome(
         eq(r.state, 'open'),
         ne(r.id, rejection.id),
       ),
-    );
+    )
+    .orderBy(asc(r.id));
   if (other) {
     return {
       kind: 'error',

@@ -7,6 +7,7 @@
  */
 import { and, asc, count, gt, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
 import { type Database, queryRows, tables } from '../db/index.ts';
+import { redactKey } from '../shared/index.ts';
 import { escapeLike } from './rejection-queue.ts';
 
 /** How far back the counts reach. */
@@ -44,12 +45,6 @@ export interface AccountUsage {
 }
 
 const NONE: UsageCounts = { messages: 0, refused: 0, answers: 0, approved: 0, rejected: 0, pendingReview: 0 };
-
-/** A stored display (`API-1A2B-****-****-9F3C`) as the console shows keys: its last group only. */
-export function keyShownAs(display: string): string {
-  const last = /([0-9A-F]{4})\s*$/i.exec(display)?.[1]?.toUpperCase() ?? '????';
-  return `API-****-****-****-${last}`;
-}
 
 type CountRow = {
   account_id: number;
@@ -210,7 +205,8 @@ async function usageOf(
         .filter((key) => Number(key.account_id) === account.id)
         .map((key) => ({
           keyId: Number(key.id),
-          shown: keyShownAs(key.display),
+          // A stored display of any age (an early one kept the first group too) shows the last group only.
+          shown: redactKey(key.display),
           createdAt: dateOf(key.created_at) ?? new Date(0),
           revokedAt: dateOf(key.revoked_at),
           lastUsedAt: dateOf(key.last_at),

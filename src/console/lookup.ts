@@ -4,7 +4,7 @@
  * searches; and, for each thing found, the audit trail that says which ticket and submission
  * created or changed it.
  */
-import { desc, inArray } from 'drizzle-orm';
+import { asc, desc, inArray } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { formatAddress, parseRange } from '../ip/index.ts';
@@ -75,7 +75,11 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
   const netPocs =
     netHandles.length === 0
       ? []
-      : await db.select().from(tables.netPocs).where(inArray(tables.netPocs.netHandle, netHandles));
+      : await db
+          .select()
+          .from(tables.netPocs)
+          .where(inArray(tables.netPocs.netHandle, netHandles))
+          .orderBy(asc(tables.netPocs.role), asc(tables.netPocs.pocHandle));
   const handles = [
     ...netHandles,
     ...orgs.map((o) => o.handle),

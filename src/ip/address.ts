@@ -156,6 +156,11 @@ export function contains(outer: IpRange, inner: IpRange): boolean {
   return outer.version === inner.version && outer.start <= inner.start && inner.end <= outer.end;
 }
 
+/** The same addresses, exactly (a net and the range a template names for it). */
+export function sameRange(a: IpRange, b: IpRange): boolean {
+  return a.version === b.version && a.start === b.start && a.end === b.end;
+}
+
 export function overlaps(a: IpRange, b: IpRange): boolean {
   return a.version === b.version && a.start <= b.end && b.start <= a.end;
 }

@@ -111,7 +111,7 @@ export const readWithMailparser: MailReader = async (raw) => fromParsedMail(awai
 const read: MailReader = async (raw) => readPlainMime(raw) ?? readWithMailparser(raw);
 
 /** mailparser's reading, with the Windows-1252 guess for body parts that need it (charset.ts). */
-export async function parseWithMailparser(raw: Buffer): Promise<ParsedMail> {
+async function parseWithMailparser(raw: Buffer): Promise<ParsedMail> {
   const { simpleParser } = mailparser();
   const parsed = await simpleParser(raw, PARSER_OPTIONS);
   if (!hasReplacementCharacter(parsed)) return parsed;

@@ -1,40 +1,20 @@
 /**
  * Transfer decodings and format=flowed for the plain reader (plain-mime.ts), each giving the bytes
- * mailparser's own libraries give: quoted-printable as libqp 3 decodes it, format=flowed as
- * libmime 5.6 unwraps it (both ported line for line: pure functions over a whole part), and
- * base64 only in its clean form (where every decoder agrees), declining anything else.
+ * mailparser's own libraries give: quoted-printable by mailparser's own libqp (3.x, loaded from
+ * where mailparser loads it: the libqp beside us is 2.x, and it needs only node:buffer), format=flowed
+ * as libmime 5.6 unwraps it, and base64 only in its clean form (where every decoder agrees),
+ * declining anything else.
  */
+import { createRequire } from 'node:module';
 
-function hexValue(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  if (code >= 0x41 && code <= 0x46) return code - 0x41 + 10;
-  if (code >= 0x61 && code <= 0x66) return code - 0x61 + 10;
-  return -1;
-}
+let libqp: { decode(input: Buffer): Buffer } | undefined;
 
-/** Quoted-printable (libqp's decode): trailing blanks of a line dropped, soft breaks removed, valid =XX decoded, the rest kept. */
+/** Quoted-printable as mailparser decodes it (libqp's decode, read byte for byte). */
 export function decodeQuotedPrintable(bytes: Buffer): Buffer {
-  const input = bytes
-    .toString('latin1')
-    // The leading group keeps this linear (a plain /[\t ]+$/gm is quadratic on a run of blanks).
-    .replace(/(^|[^ \t])[ \t]+(?=[\n\r\u2028\u2029]|$)/g, '$1')
-    .replace(/[=](?:\r?\n|$)/g, '');
-  const out = Buffer.alloc(input.length);
-  let at = 0;
-  for (let i = 0; i < input.length; i++) {
-    const code = input.charCodeAt(i);
-    if (code === 0x3d && i < input.length - 2) {
-      const hi = hexValue(input.charCodeAt(i + 1));
-      const lo = hexValue(input.charCodeAt(i + 2));
-      if (hi >= 0 && lo >= 0) {
-        out[at++] = hi * 16 + lo;
-        i += 2;
-        continue;
-      }
-    }
-    out[at++] = code;
-  }
-  return out.subarray(0, at);
+  libqp ??= createRequire(createRequire(import.meta.url).resolve('mailparser'))('libqp') as {
+    decode(input: Buffer): Buffer;
+  };
+  return libqp.decode(bytes);
 }
 
 /** Line breaks only between the base64 characters, padding only at the end. */
@@ -49,7 +29,9 @@ export function decodeCleanBase64(bytes: Buffer): Buffer | undefined {
 
 /**
  * format=flowed unwrapped (RFC 3676), as libmime's decodeFlowed does it, over the part's bytes
- * read one character per byte (it runs before the charset is decoded).
+ * read one character per byte (it runs before the charset is decoded). Ported line for line, not
+ * loaded: libmime brings iconv-lite's and encoding-japanese's tables, the load the plain reader
+ * exists to spare (plain-mime.ts).
  */
 export function decodeFlowed(bytes: Buffer, delSp: boolean): Buffer {
   const lines = bytes.toString('latin1').split(/\r?\n/);

@@ -24,7 +24,6 @@ import { startWhoisServer, type WhoisServer } from './whois-server.ts';
 
 export {
   customerByHandle,
-  type EntitySearch,
   netByHandle,
   netsForRange,
   netsOfOrg,
@@ -33,19 +32,15 @@ export {
   SEARCH_LIMIT,
   searchEntities,
 } from './directory.ts';
-export type { PublicHttpServer, PublicRoute } from './http-server.ts';
+export type { PublicHttpServer } from './http-server.ts';
 export {
   PUBLIC_PROTOCOLS,
   type PublicMetrics,
-  type PublicProtocol,
   QUERY_KINDS,
   QUERY_OUTCOMES,
-  type QueryKind,
-  type QueryOutcome,
 } from './metrics.ts';
 export type { QueryLimiter } from './query-limit.ts';
 export type * from './views.ts';
-export { answerWhois } from './whois.ts';
 
 export interface PublicOptions {
   readonly settings: PublicService;

@@ -18,9 +18,10 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
-import { formatRange } from '../ip/index.ts';
+import { formatRange, sameRange } from '../ip/index.ts';
 import { holderFlags } from './holders.ts';
 import { findCustomer } from './lookups.ts';
+import { netRange } from './placement.ts';
 import type { AppliedOutcome, Customer, DelegationAuthority, Net, OperationContext } from './types.ts';
 
 /** The note of an answer to a resend: what the sender already holds, and that nothing changed. */
@@ -32,10 +33,6 @@ export function sameList<T>(a: readonly T[] | null | undefined, b: readonly T[] 
   const x = a ?? [];
   const y = b ?? [];
   return x.length === y.length && x.every((v, i) => v === y[i]);
-}
-
-export function sameRange(net: Net, range: IpRange): boolean {
-  return net.version === range.version && net.startAddress === range.start && net.endAddress === range.end;
 }
 
 /** Whether the object's creation is audited to this account (`account:<id>`, as audit.ts writes it). */
@@ -126,7 +123,8 @@ export async function resentSimpleReassignment(
   existing: Net | undefined,
   delegation: DelegationAuthority | undefined,
 ): Promise<AppliedOutcome | undefined> {
-  if (existing?.type !== 'simple_reassignment' || !sameRange(existing, request.range)) return undefined;
+  if (existing?.type !== 'simple_reassignment' || !sameRange(netRange(existing), request.range))
+    return undefined;
   if (!existing.customerHandle) return undefined;
   const same =
     existing.name === request.net.name &&

@@ -21,13 +21,13 @@ import { isDeepStrictEqual } from 'node:util';
 import { inArray } from 'drizzle-orm';
 import { type Executor, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
-import { formatRange } from '../ip/index.ts';
+import { formatRange, sameRange } from '../ip/index.ts';
 import { findNetsByRange, findOrg, netPocs, orgPocs } from './lookups.ts';
 import { POC_COLUMNS } from './new-poc.ts';
 import { orgValues } from './orgs.ts';
-import type { ParentForNewNet } from './placement.ts';
+import { netRange, type ParentForNewNet } from './placement.ts';
 import { pocValues } from './pocs.ts';
-import { alreadyRegisteredNote, createdBy, sameList, sameRange, stillAuthorized } from './resend.ts';
+import { alreadyRegisteredNote, createdBy, sameList, stillAuthorized } from './resend.ts';
 import { checkHandle, normalizeHandle } from './rules.ts';
 import type {
   AppliedOutcome,
@@ -232,7 +232,7 @@ export async function resentSubdelegation(
   delegation: DelegationAuthority | undefined,
 ): Promise<AppliedOutcome | undefined> {
   const innermost: Net | undefined = found?.parent;
-  if (!innermost || !sameRange(innermost, request.range)) return undefined;
+  if (!innermost || !sameRange(netRange(innermost), request.range)) return undefined;
   const candidates = async function* () {
     yield innermost;
     for (const net of await findNetsByRange(ex, request.range))

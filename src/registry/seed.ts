@@ -6,7 +6,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { type Database, type Transaction, tables } from '../db/index.ts';
-import { formatRange, type IpRange } from '../ip/index.ts';
+import { formatRange, sameRange } from '../ip/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { createAccount, ensureApiKey, findAccountByName, updateAccount } from './accounts.ts';
 import { toAuditJson, writeAudit } from './audit.ts';
@@ -243,10 +243,6 @@ async function load(tx: Transaction, doc: SeedDocument, context: OperationContex
     }
   }
   return counts;
-}
-
-function sameRange(a: IpRange, b: IpRange): boolean {
-  return a.version === b.version && a.start === b.start && a.end === b.end;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
-import { formatRange, rangeSize } from '../ip/index.ts';
+import { formatRange, rangeSize, sameRange } from '../ip/index.ts';
 import { fail, ok, problem, type Result } from '../shared/index.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
@@ -15,6 +15,7 @@ import { findCustomer } from './lookups.ts';
 import {
   deleteNet,
   netForTemplate,
+  netRange,
   outsideEveryNet,
   type ParentForNewNet,
   placementVerdict,
@@ -147,10 +148,7 @@ export function createSimpleReassignment(
 
 /** The net in the way with exactly this range: the range's own net, or the overlapping child. */
 function sameRangeNet(found: ParentForNewNet, range: IpRange): Net | undefined {
-  const same = (net: Net | undefined) =>
-    net && net.version === range.version && net.startAddress === range.start && net.endAddress === range.end
-      ? net
-      : undefined;
+  const same = (net: Net | undefined) => (net && sameRange(netRange(net), range) ? net : undefined);
   return same(found.parent) ?? same(found.sibling);
 }
 

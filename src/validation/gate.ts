@@ -2,7 +2,7 @@
  * The consequence for an account whose every POC is invalid (rules.ts, unvalidatedRefusal), read
  * from the database for a template about to be applied, and the validation a POC template brings.
  */
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { type Executor, tables } from '../db/index.ts';
 import type { Problem } from '../shared/index.ts';
 import { validatePoc } from './answers.ts';
@@ -14,7 +14,9 @@ export async function linkedPocStates(ex: Executor, accountId: number): Promise<
     .select({ handle: pocs.handle, state: pocs.validationState })
     .from(accountPocs)
     .innerJoin(pocs, eq(pocs.handle, accountPocs.pocHandle))
-    .where(eq(accountPocs.accountId, accountId));
+    .where(eq(accountPocs.accountId, accountId))
+    // The refusal names them in this order: the same every time, not the heap's.
+    .orderBy(asc(pocs.handle));
   return rows;
 }
 

@@ -19,8 +19,6 @@ export {
   composeValidationAnswer,
   HEADER_ROUND,
   HEADER_VALIDATION,
-  type ParsedValidationAnswer,
-  parseValidationAnswer,
   TOKEN_LABEL,
   type ValidationAnswer,
   validationMessageIdsIn,

@@ -241,31 +241,3 @@ export function composeValidationAnswer(answer: ValidationAnswer): string {
     }),
   );
 }
-
-/** An answer read back (tests, billing systems): the lines above, typed. */
-export interface ParsedValidationAnswer {
-  readonly status: ValidationStatus;
-  readonly submission: string;
-  readonly handle?: string;
-  readonly validUntil?: string;
-  readonly refused?: { readonly code: string; readonly message: string };
-}
-
-export function parseValidationAnswer(text: string): ParsedValidationAnswer | undefined {
-  const value = (label: string) =>
-    new RegExp(`^${label}: (.*)$`, 'm').exec(text.replace(/\r\n/g, '\n'))?.[1]?.trim();
-  const status = VALIDATION_STATUSES.find((s) => s === value('Status'));
-  const submission = value('Submission');
-  if (!status || !submission || !/^hostmasterd (validated POC|did not validate)/.test(text)) return undefined;
-  const handle = value('Handle');
-  const validUntil = value('Valid-Until');
-  const refusedLine = value('Refused');
-  const refused = refusedLine ? /^(E_[A-Z0-9_]+)[^:]*: (.*)$/.exec(refusedLine) : null;
-  return {
-    status,
-    submission,
-    ...(handle ? { handle } : {}),
-    ...(validUntil ? { validUntil } : {}),
-    ...(refused ? { refused: { code: refused[1]!, message: refused[2]! } } : {}),
-  };
-}

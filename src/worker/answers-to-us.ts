@@ -8,7 +8,7 @@
  * Only mail of the kinds in ANSWERABLE_KINDS counts: an answer to mail of another kind (a POC
  * validation request, say) is recognised by its own rule in message-kind.ts, before this one.
  */
-import { and, inArray } from 'drizzle-orm';
+import { and, asc, inArray } from 'drizzle-orm';
 import { type Executor, type MessageLinkWay, tables } from '../db/index.ts';
 import {
   type ExtractedMail,
@@ -108,7 +108,9 @@ export async function findAnsweredMail(
             raw: o.raw,
           })
           .from(o)
-          .where(and(inArray(o.messageId, ids), inArray(o.kind, [...ANSWERABLE_KINDS])));
+          .where(and(inArray(o.messageId, ids), inArray(o.kind, [...ANSWERABLE_KINDS])))
+          // The links are recorded (and shown to staff) in the order our mails were written.
+          .orderBy(asc(o.id));
   const typed = [...inSubject, ...inBody];
   const t = tables.tickets;
   const typedTickets: TicketRow[] =
@@ -117,7 +119,8 @@ export async function findAnsweredMail(
       : await ex
           .select({ number: t.number, submissionId: t.submissionId })
           .from(t)
-          .where(inArray(t.number, typed));
+          .where(inArray(t.number, typed))
+          .orderBy(asc(t.number));
   if (ours.length === 0 && typedTickets.length === 0) return undefined;
 
   // Who we wrote to about each submission named: a ticket number anyone can type, a recipient was told by us.

@@ -40,7 +40,7 @@ function valueText(value: Json | undefined): string {
 }
 
 /** `city: Springfield -> Reston`, one line per field whose value changed. */
-export function changeLines(before: unknown, after: unknown): string[] {
+function changeLines(before: unknown, after: unknown): string[] {
   if (!isRecord(before) || !isRecord(after)) return [];
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !UNTOLD.has(k));
   return keys.flatMap((key) => {

@@ -15,7 +15,7 @@ function currentName(form: FormDefinition): string {
 }
 
 /** The current version of every form we accept, in the order of FORMS. */
-export function currentFormNames(): string[] {
+function currentFormNames(): string[] {
   return FORMS.map(currentName);
 }
 

@@ -1,13 +1,16 @@
 /**
- * What kind of mail a message is, decided once, in one ordered table: the first rule that
- * recognises the message decides, and a message no rule recognises is what it always was (its
- * templates, or a refusal such as E_NO_TEMPLATE). A new kind of mail we handle (an answer to a
- * validation request, a request for help...) is one more line in KIND_RULES, placed before the
- * rules it must win over, and one more member of MessageKind.
+ * What kind of mail a message holding no template is, in one ordered table: the first rule that
+ * recognises the message decides, and a message no rule recognises is what it always was (a
+ * refusal such as E_NO_TEMPLATE). A new kind of such mail (a request for help, a question
+ * answering our mail...) is one more line in KIND_RULES, placed before the rules it must win
+ * over, and one more member of MessageKind. Answers to a POC validation mail and its delivery
+ * reports are the one kind decided outside this table: process-submission.ts asks
+ * validation-mail.ts first (they are neither questions for staff nor requests for a service).
  *
- * readSubmission asks it for every message whose text holds no template (the parser's
- * E_NO_TEMPLATE, HTML-only mail included), before refusing it. A rule about mail that does hold
- * templates (a dry run, say) gets `holdsTemplates: true` once readSubmission asks for those too.
+ * process-submission.ts asks it only for a message whose text holds no template (the parser's
+ * E_NO_TEMPLATE, HTML-only mail included), before refusing it, so `holdsTemplates` is false on
+ * every call today; the rules still test it, so that asking about mail with templates (a dry run,
+ * say) would leave such mail to its templates rather than answer it as a service.
  */
 import type { Submission } from '../db/index.ts';
 import type { ExtractedMail } from '../mail/index.ts';
@@ -20,7 +23,7 @@ import { replyDecision } from './whom-to-answer.ts';
 export interface MessageFacts {
   readonly submission: Submission;
   readonly mail: ExtractedMail;
-  /** Templates could be read from the message (the parser found at least one). */
+  /** Templates could be read from the message (the parser found at least one): false on every call today. */
   readonly holdsTemplates: boolean;
   /** The sender asked for a dry run: nothing may be left for staff. */
   readonly dryRun: boolean;

@@ -2,7 +2,7 @@
  * When a change touches a POC's or an org's records, the contacts concerned hear of it, as
  * registries do; the requester already gets the reply.
  */
-import { eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import { type AuditRow, checkEmails } from '../registry/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
@@ -30,7 +30,9 @@ async function pocEmails(tx: Transaction, handles: readonly string[]): Promise<s
   const rows = await tx
     .select({ emails: tables.pocs.emails })
     .from(tables.pocs)
-    .where(inArray(tables.pocs.handle, [...handles]));
+    .where(inArray(tables.pocs.handle, [...handles]))
+    // The notice's recipients in one order every time, not the heap's.
+    .orderBy(asc(tables.pocs.handle));
   return rows.flatMap((r) => r.emails);
 }
 

@@ -35,7 +35,7 @@ const AUTOMATIC = new Set([
   'our-own-reply',
 ]);
 
-export function validationMailOf(ctx: WorkerContext, read: ReadSubmission): ValidationMail | undefined {
+function validationMailOf(ctx: WorkerContext, read: ReadSubmission): ValidationMail | undefined {
   if (!read.mail || read.templates.length > 0) return undefined;
   const decision = replyDecision(ctx, read.submission);
   const { headers } = read.mail;

@@ -144,7 +144,8 @@ describe('undo of a staff action', () => {
           eq(tables.auditLog.submissionId, filed.submissionId),
           inArray(tables.auditLog.action, ['remove', 'console.undo']),
         ),
-      );
+      )
+      .orderBy(tables.auditLog.id);
     expect(audit).toEqual([
       {
         action: 'remove',

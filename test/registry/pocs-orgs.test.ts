@@ -234,7 +234,8 @@ describe.each(BACKENDS)('POCs and orgs on %s', (kind) => {
     const removedAudit = await database.db
       .select()
       .from(tables.auditLog)
-      .where(eq(tables.auditLog.objectHandle, 'NOC1-ARIN'));
+      .where(eq(tables.auditLog.objectHandle, 'NOC1-ARIN'))
+      .orderBy(tables.auditLog.id);
     expect(removedAudit.map((a) => a.action)).toEqual(['create', 'remove']);
     expect(removedAudit[1]?.before).toMatchObject({ handle: 'NOC1-ARIN', kind: 'role' });
   });

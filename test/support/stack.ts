@@ -123,7 +123,7 @@ async function buildStack(options: StackOptions, started: Array<() => Promise<un
       if (!match) throw new Error(`unexpected SMTP answer: ${info.response}`);
       return match[1]!;
     },
-    async replies(count, timeoutMs = 20_000) {
+    async replies(count, timeoutMs = 60_000) {
       await sink.waitFor(count, timeoutMs);
       const out: Reply[] = [];
       for (const mail of sink.accepted) {
@@ -132,7 +132,7 @@ async function buildStack(options: StackOptions, started: Array<() => Promise<un
       }
       return out;
     },
-    async processed(submissionId, timeoutMs = 20_000) {
+    async processed(submissionId, timeoutMs = 60_000) {
       const { eq } = await import('drizzle-orm');
       const { tables } = await import('../../src/db/index.ts');
       const deadline = Date.now() + timeoutMs;

@@ -1,14 +1,14 @@
 /**
  * "Is this POC due?" has one SQL condition (src/validation/due.ts), which the round mails by and
  * the console counts by; rules.ts `isDue` states the rule on values. Here both answer the same
- * cases, one POC per case, on PostgreSQL.
+ * cases, one POC per case, on PGlite and PostgreSQL.
  */
 import { asc, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { dueCondition } from '../../src/validation/due.ts';
 import { addDays, isDue } from '../../src/validation/rules.ts';
-import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 const AS_OF = new Date('2028-03-01T00:00:00Z');
 const ago = (days: number) => addDays(AS_OF, -days);
@@ -45,10 +45,10 @@ const CASES: readonly DueCase[] = [
   { handle: 'STALE1-ARIN', createdAt: ago(900), emails: ['a@x.example'], state: 'pending', asked: [400] },
 ];
 
-describe('whether a POC is due: the SQL condition and the rule on values', () => {
+describe.each(BACKENDS)('whether a POC is due: the SQL condition and the rule on values (%s)', (backend) => {
   let database: TestDatabase;
   beforeAll(async () => {
-    database = await openTestDatabase('postgres');
+    database = await openTestDatabase(backend);
     for (const c of CASES) {
       await database.db.insert(tables.pocs).values({
         handle: c.handle,

@@ -4,7 +4,7 @@
  * writes back (a reply, a delivery report).
  */
 import { simpleParser } from 'mailparser';
-import { type ParsedValidationAnswer, parseValidationAnswer } from '../../src/validation/index.ts';
+import { VALIDATION_STATUSES, type ValidationStatus } from '../../src/validation/mail.ts';
 import type { CaughtMail, SmtpSink } from '../replies/support/smtp-sink.ts';
 import { mail } from '../support/stack.ts';
 
@@ -57,6 +57,37 @@ export async function waitForValidationMails(sink: SmtpSink, count: number, time
       : undefined,
   );
   return validationMails(sink);
+}
+
+/**
+ * The answer to a validation reply read back as a billing system would (its lines, typed), as
+ * test/support/reply-reader.ts reads the other replies: the daemon writes these lines, never reads them.
+ */
+export interface ParsedValidationAnswer {
+  readonly status: ValidationStatus;
+  readonly submission: string;
+  readonly handle?: string;
+  readonly validUntil?: string;
+  readonly refused?: { readonly code: string; readonly message: string };
+}
+
+export function parseValidationAnswer(text: string): ParsedValidationAnswer | undefined {
+  const value = (label: string) =>
+    new RegExp(`^${label}: (.*)$`, 'm').exec(text.replace(/\r\n/g, '\n'))?.[1]?.trim();
+  const status = VALIDATION_STATUSES.find((s) => s === value('Status'));
+  const submission = value('Submission');
+  if (!status || !submission || !/^hostmasterd (validated POC|did not validate)/.test(text)) return undefined;
+  const handle = value('Handle');
+  const validUntil = value('Valid-Until');
+  const refusedLine = value('Refused');
+  const refused = refusedLine ? /^(E_[A-Z0-9_]+)[^:]*: (.*)$/.exec(refusedLine) : null;
+  return {
+    status,
+    submission,
+    ...(handle ? { handle } : {}),
+    ...(validUntil ? { validUntil } : {}),
+    ...(refused ? { refused: { code: refused[1]!, message: refused[2]! } } : {}),
+  };
 }
 
 /** The answer to a validation reply, read as a billing system would. */

@@ -23,7 +23,7 @@ import { type RedisServer, startRedis } from '../support/redis-server.ts';
 import { parseReply } from '../support/reply-reader.ts';
 import { mail } from '../support/stack.ts';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

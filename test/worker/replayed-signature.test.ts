@@ -23,7 +23,7 @@ import { watchLockWaits } from '../support/lock-waits.ts';
 import { mail } from '../support/stack.ts';
 import { recordStatements } from '../support/statement-recorder.ts';
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

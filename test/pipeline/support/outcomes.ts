@@ -42,7 +42,7 @@ export async function repliesFor(
   sink: SmtpSink,
   submissionId: string,
   count = 1,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<Reply[]> {
   const mails = await until(`${count} replies to ${submissionId}`, timeoutMs, () => {
     const found = mailsOf(sink, submissionId).filter((m) => !isNotice(m));
@@ -81,7 +81,7 @@ export async function noticesFor(
   sink: SmtpSink,
   submissionId: string,
   count = 1,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<Notice[]> {
   const mails = await until(`${count} notices for ${submissionId}`, timeoutMs, () => {
     const found = mailsOf(sink, submissionId).filter(isNotice);
@@ -125,6 +125,8 @@ export async function rejectionsOf(db: Executor, submissionId: string) {
     .orderBy(asc(tables.rejections.id));
 }
 
+/** Every query below that answers rows orders them: without ORDER BY a row's place is the heap's, which an update moves. */
+
 /** How many customer records carry this name (a refused template must leave none behind). */
 export async function customersNamed(db: Executor, name: string): Promise<number> {
   const rows = await db.select().from(tables.customers).where(eq(tables.customers.name, name));
@@ -132,7 +134,7 @@ export async function customersNamed(db: Executor, name: string): Promise<number
 }
 
 export async function netByName(db: Executor, name: string) {
-  return db.select().from(tables.nets).where(eq(tables.nets.name, name));
+  return db.select().from(tables.nets).where(eq(tables.nets.name, name)).orderBy(asc(tables.nets.handle));
 }
 
 export async function netByHandle(db: Executor, handle: string) {
@@ -154,14 +156,16 @@ export async function netPocsOf(db: Executor, netHandle: string) {
   return db
     .select({ role: tables.netPocs.role, poc: tables.netPocs.pocHandle })
     .from(tables.netPocs)
-    .where(eq(tables.netPocs.netHandle, netHandle));
+    .where(eq(tables.netPocs.netHandle, netHandle))
+    .orderBy(asc(tables.netPocs.role), asc(tables.netPocs.pocHandle));
 }
 
 export async function orgPocsOf(db: Executor, orgHandle: string) {
   return db
     .select({ role: tables.orgPocs.role, poc: tables.orgPocs.pocHandle })
     .from(tables.orgPocs)
-    .where(eq(tables.orgPocs.orgHandle, orgHandle));
+    .where(eq(tables.orgPocs.orgHandle, orgHandle))
+    .orderBy(asc(tables.orgPocs.role), asc(tables.orgPocs.pocHandle));
 }
 
 export async function ticketOf(db: Executor, number: string) {
@@ -173,7 +177,8 @@ export async function auditRowsOf(db: Executor, ticket: string) {
   return db
     .select()
     .from(tables.auditLog)
-    .where(and(eq(tables.auditLog.ticketNumber, ticket)));
+    .where(and(eq(tables.auditLog.ticketNumber, ticket)))
+    .orderBy(asc(tables.auditLog.id));
 }
 
 export interface SmtpAnswer {

@@ -85,18 +85,16 @@ export interface DaemonProcess {
   readonly child: ChildProcess;
   /** Everything it wrote so far (logs at LOG_LEVEL), for failure messages. */
   output(): string;
+  /** Resolves once it says it is running; rejects when it exits first or takes longer. */
+  running(timeoutMs?: number): Promise<void>;
   /** SIGKILL: no cleanup of any kind, like a power cut. */
   kill9(): Promise<void>;
-  /** SIGTERM: graceful shutdown; resolves with the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM: graceful shutdown; resolves with the exit code (SIGKILL after `graceMs`, 15 s by default). */
+  stop(graceMs?: number): Promise<number | null>;
 }
 
-/** `hostmasterd start --role <role>...`; resolves once it says it is running. */
-export async function startDaemonProcess(
-  roles: readonly string[],
-  env: Record<string, string>,
-  timeoutMs = 30_000,
-): Promise<DaemonProcess> {
+/** `hostmasterd start --role <role>...`, as started: whether it runs yet is `running()`'s to say. */
+export function spawnDaemonProcess(roles: readonly string[], env: Record<string, string>): DaemonProcess {
   const args = ['start', ...roles.flatMap((r) => ['--role', r])];
   const child = spawn(process.execPath, [LAUNCHER, ...args], { cwd: REPO, env, stdio: 'pipe' });
   let output = '';
@@ -106,37 +104,50 @@ export async function startDaemonProcess(
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hostmasterd did not start:\n${output}`)), timeoutMs);
-    const check = () => {
-      if (output.includes('hostmasterd is running')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stderr.on('data', check);
-    child.stdout.on('data', check);
-    exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`hostmasterd exited with ${code} before it was running:\n${output}`));
-    });
-  });
   return {
     child,
     output: () => output,
+    running: (timeoutMs = 30_000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`hostmasterd did not start:\n${output}`)), timeoutMs);
+        const check = () => {
+          if (output.includes('hostmasterd is running')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        check();
+        child.stderr.on('data', check);
+        child.stdout.on('data', check);
+        exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`hostmasterd exited with ${code} before it was running:\n${output}`));
+        });
+      }),
     async kill9() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
-    async stop() {
+    async stop(graceMs = 15_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       const code = await exited;
       clearTimeout(timer);
       return code;
     },
   };
+}
+
+/** `hostmasterd start --role <role>...`; resolves once it says it is running. */
+export async function startDaemonProcess(
+  roles: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<DaemonProcess> {
+  const daemon = spawnDaemonProcess(roles, env);
+  await daemon.running(timeoutMs);
+  return daemon;
 }
 
 /** The id in `hostmasterd submit`'s `Submission: <id>` line; throws when there is none. */

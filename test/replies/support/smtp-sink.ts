@@ -75,7 +75,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     get attempts() {
       return attempts;
     },
-    async waitFor(count, timeoutMs = 10_000) {
+    async waitFor(count, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       while (accepted.length < count) {
         if (Date.now() > deadline) throw new Error(`sink got ${accepted.length} of ${count} messages`);

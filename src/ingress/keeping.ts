@@ -22,7 +22,7 @@ import type { Executor } from '../db/index.ts';
 import type { SubmissionQueue } from '../queue/index.ts';
 import { silentLogger } from '../shared/index.ts';
 import { type SubmissionListener, startSubmissionListener } from './submission-listener.ts';
-import { type Sweeper, startSweeper } from './sweeper.ts';
+import { type Sweeper, type SweepResult, startSweeper } from './sweeper.ts';
 
 export interface SubmissionKeepingDeps {
   readonly db: Executor;
@@ -62,6 +62,7 @@ export async function startSubmissionKeeping(deps: SubmissionKeepingDeps): Promi
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let retryMs = CATCH_UP_RETRY_MS;
+  let reported: Promise<SweepResult> | undefined;
   let settleCaughtUp = () => {};
   const caughtUp = new Promise<void>((resolve) => {
     settleCaughtUp = resolve;
@@ -75,10 +76,13 @@ export async function startSubmissionKeeping(deps: SubmissionKeepingDeps): Promi
     clearTimeout(retryTimer);
     retryTimer = undefined;
     const began = Date.now();
-    await sweeper.sweep('catch-up').then(
+    const sweep = sweeper.sweep('catch-up');
+    await sweep.then(
       (result) => {
         retryMs = CATCH_UP_RETRY_MS;
-        if (result.stopped) return;
+        // Asked for again while it ran, the running catch-up answered: one line for it.
+        if (result.stopped || sweep === reported) return;
+        reported = sweep;
         logger.info(
           {
             checked: result.checked,

@@ -124,11 +124,7 @@ export async function sweepOnce(deps: SweeperDeps, options: SweepOptions = {}): 
       .orderBy(asc(submissions.receivedAt), asc(submissions.id))
       .limit(batchSize);
     const ids = rows.map((row) => row.id);
-    // A cursor that does not move on would read the same rows for ever: better to fail loudly.
-    const again = ids.find((id) => previousBatch.has(id));
-    if (again !== undefined) {
-      throw new Error(`the sweep read submission ${again} twice: its batches do not move on; it stopped`);
-    }
+    checkMovesOn(rows, after, previousBatch);
     previousBatch = new Set(ids);
     const outcomes = await deps.queue.jobOutcomes(ids);
     const missing = ids.filter((id) => outcomes.get(id) === 'missing');
@@ -147,6 +143,23 @@ export async function sweepOnce(deps: SweeperDeps, options: SweepOptions = {}): 
     if (rows.length < batchSize && asksBefore === options.asks?.count) break;
   }
   return { checked, requeued, givenUp, stopped: stopped() };
+}
+
+/**
+ * A cursor that does not move on would read the same rows for ever: better to fail loudly. The
+ * times are fixed-width UTC text, so they compare as strings; ids only for being the same.
+ */
+function checkMovesOn(
+  rows: readonly Cursor[],
+  after: Cursor | undefined,
+  previousBatch: ReadonlySet<string>,
+) {
+  const again = rows.find((row) => previousBatch.has(row.id) || (after !== undefined && row.at < after.at));
+  if (again !== undefined) {
+    throw new Error(
+      `the sweep read submission ${again.id} (received ${again.at}) again after ${after?.at}: its batches do not move on; it stopped`,
+    );
+  }
 }
 
 async function addAll(queue: SubmissionQueue, jobs: readonly SubmissionJob[]): Promise<void> {

@@ -6,7 +6,7 @@
  * stored while no daemon ran is queued by the first process to start.
  *
  * The start-up sweep runs once the listener listens, in the background (the process serves
- * meanwhile: a backlog of 50,000 took 26 s to read when start waited for it), and takes every
+ * meanwhile: a backlog of 50,000 held the start 13-26 s when it waited), and takes every
  * unhandled submission without a job, however young and however many (batch after batch): what
  * was stored before this process listened sent its notification to nobody. The same catch-up
  * sweep runs each time the listener is back after a loss (PostgreSQL restarted, its backend

@@ -203,6 +203,40 @@ describe('the catch-up over a backlog, on PostgreSQL', () => {
     }
   });
 
+  it('a catch-up asked for while one runs is answered by it, not by a second reading of every batch', async () => {
+    await queue.queue.obliterate({ force: true });
+    const url = await createPostgresDatabase();
+    const ids = await storeBacklog(url, BACKLOG);
+    const database = await open(url);
+    // The real queue, counting the batches the sweeps ask it about.
+    let batches = 0;
+    const counting: SubmissionQueue = Object.assign(Object.create(queue) as SubmissionQueue, {
+      jobOutcomes: (jobIds: readonly string[]) => {
+        batches += 1;
+        return queue.jobOutcomes(jobIds);
+      },
+    });
+    const keeping = await startSubmissionKeeping({
+      db: database.db,
+      queue: counting,
+      databaseUrl: url,
+      graceMs: 600_000,
+      sweepIntervalMs: 600_000,
+      batchSize: 100,
+    });
+    try {
+      // As the listener back or an add that failed would, while the start-up catch-up runs.
+      const asked = await keeping.sweeper.sweep('catch-up');
+      await keeping.caughtUp;
+      expect(asked.checked).toBe(BACKLOG);
+      expect(await withJobs(ids)).toBe(BACKLOG);
+      // 30 full batches and the empty last one, and one more read on from there if asked after it.
+      expect(batches).toBeLessThanOrEqual(BACKLOG / 100 + 2);
+    } finally {
+      await keeping.stop();
+    }
+  });
+
   it('with Redis down, messages notified meanwhile leave the failed catch-up to its backoff', async () => {
     const url = await createPostgresDatabase();
     const database = await open(url);

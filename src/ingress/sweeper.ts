@@ -37,6 +37,8 @@ export interface SweepResult {
   readonly requeued: readonly string[];
   /** Submissions whose failed job was handed to the worker to give up on. */
   readonly givenUp: readonly string[];
+  /** The sweep ended early because its sweeper stopped (what it looked at so far is above). */
+  readonly stopped: boolean;
 }
 
 /** A periodic sweep: the grace, one batch. A catch-up: no grace, every batch. */
@@ -46,10 +48,19 @@ export interface Sweeper {
   /**
    * Runs one sweep now (the start-up one has already run when startSweeper resolves): by default
    * the periodic one (the sweeper's grace, one batch). A catch-up sweep (no grace, every batch)
-   * asked for while a periodic one runs runs after it; otherwise the running sweep answers.
+   * asked for while a periodic one runs runs after it; asked for while a catch-up runs, the
+   * running one answers it: if it had already read its last batch when asked, it reads on from
+   * there (what was committed since, behind the notification that asked). Once stopped, a sweep
+   * asked for or waiting does not run.
    */
   sweep(kind?: SweepKind): Promise<SweepResult>;
+  /** Ends a running sweep after the batch in hand, drops a waiting one; resolves once none runs. */
   stop(): Promise<void>;
+}
+
+/** Counts the catch-ups asked of a running one: each statement covers the asks made before it. */
+export interface CatchUpAsks {
+  readonly count: number;
 }
 
 export interface SweepOptions {
@@ -61,7 +72,25 @@ export interface SweepOptions {
    * no daemon ran, whose first batch stays unhandled, with jobs, until the workers get through it.
    */
   readonly everyBatch?: boolean;
+  /** Read between batches: once aborted, the sweep ends with what it did so far. */
+  readonly signal?: AbortSignal;
+  /** A catch-up asked for after the last batch was read reads on from there. */
+  readonly asks?: CatchUpAsks;
 }
+
+/**
+ * A batch's last row, where the next batch starts. Its time is UTC text to the microsecond made by
+ * the database (a Date would cut it to the millisecond and read rows again), in ISO 8601 form,
+ * which PostgreSQL reads back alike whatever the session's DateStyle and TimeZone: the plain
+ * `::text` of a timestamptz follows them, and 'SQL, DMY' in Europe/Dublin gives '01/07/2026
+ * 13:00:00 IST', read back as Israel's time, so the catch-up skipped rows or never ended.
+ */
+interface Cursor {
+  readonly at: string;
+  readonly id: string;
+}
+
+const UTC_MICROSECONDS = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"';
 
 export async function sweepOnce(deps: SweeperDeps, options: SweepOptions = {}): Promise<SweepResult> {
   const { submissions } = tables;
@@ -72,12 +101,16 @@ export async function sweepOnce(deps: SweeperDeps, options: SweepOptions = {}): 
   const requeued: string[] = [];
   const givenUp: string[] = [];
   let checked = 0;
-  // The next batch starts after the last row of this one; its time is the database's own text,
-  // to the microsecond (a Date would cut it to the millisecond and read rows again).
-  let after: { readonly at: string; readonly id: string } | undefined;
-  for (;;) {
-    const rows = await deps.db
-      .select({ id: submissions.id, at: sql<string>`${submissions.receivedAt}::text` })
+  let after: Cursor | undefined;
+  let previousBatch = new Set<string>();
+  const stopped = () => options.signal?.aborted === true;
+  while (!stopped()) {
+    const asksBefore = options.asks?.count;
+    const rows: Cursor[] = await deps.db
+      .select({
+        id: submissions.id,
+        at: sql<string>`to_char(${submissions.receivedAt} at time zone 'UTC', ${UTC_MICROSECONDS})`,
+      })
       .from(submissions)
       .where(
         and(
@@ -90,21 +123,48 @@ export async function sweepOnce(deps: SweeperDeps, options: SweepOptions = {}): 
       )
       .orderBy(asc(submissions.receivedAt), asc(submissions.id))
       .limit(batchSize);
-    for (const { id } of rows) {
-      const outcome = await deps.queue.jobOutcome(id);
-      if (outcome === 'missing') {
-        await add(deps.queue, { kind: 'process', submissionId: id });
-        requeued.push(id);
-      } else if (outcome === 'failed' && (await handOnFailure(deps.queue, id))) {
-        givenUp.push(id);
-      }
+    const ids = rows.map((row) => row.id);
+    checkMovesOn(rows, after, previousBatch);
+    previousBatch = new Set(ids);
+    const outcomes = await deps.queue.jobOutcomes(ids);
+    const missing = ids.filter((id) => outcomes.get(id) === 'missing');
+    await addAll(
+      deps.queue,
+      missing.map((submissionId) => ({ kind: 'process', submissionId })),
+    );
+    requeued.push(...missing);
+    for (const id of ids) {
+      if (outcomes.get(id) === 'failed' && (await handOnFailure(deps.queue, id))) givenUp.push(id);
     }
     checked += rows.length;
-    const last = rows.at(-1);
-    if (!options.everyBatch || rows.length < batchSize || !last) break;
-    after = last;
+    after = rows.at(-1) ?? after;
+    if (!options.everyBatch) break;
+    // The last batch: done, unless a catch-up was asked for after it was read.
+    if (rows.length < batchSize && asksBefore === options.asks?.count) break;
   }
-  return { checked, requeued, givenUp };
+  return { checked, requeued, givenUp, stopped: stopped() };
+}
+
+/**
+ * A cursor that does not move on would read the same rows for ever: better to fail loudly. The
+ * times are fixed-width UTC text, so they compare as strings; ids only for being the same.
+ */
+function checkMovesOn(
+  rows: readonly Cursor[],
+  after: Cursor | undefined,
+  previousBatch: ReadonlySet<string>,
+) {
+  const again = rows.find((row) => previousBatch.has(row.id) || (after !== undefined && row.at < after.at));
+  if (again !== undefined) {
+    throw new Error(
+      `the sweep read submission ${again.id} (received ${again.at}) again after ${after?.at}: its batches do not move on; it stopped`,
+    );
+  }
+}
+
+async function addAll(queue: SubmissionQueue, jobs: readonly SubmissionJob[]): Promise<void> {
+  const added = await queue.enqueueAll(jobs);
+  if (!added.ok) throw new Error(added.error.message);
 }
 
 async function add(queue: SubmissionQueue, job: SubmissionJob): Promise<void> {
@@ -130,39 +190,60 @@ async function handOnFailure(queue: SubmissionQueue, submissionId: string): Prom
   return false;
 }
 
+/** How many of a sweep's submissions a log line names: the count says how many there were. */
+const LOGGED_SAMPLE = 5;
+
 export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
   const logger = deps.logger ?? silentLogger();
   const report = (result: SweepResult) => {
     if (result.requeued.length > 0) {
-      logger.warn({ submissions: result.requeued }, 'sweeper re-queued submissions whose job was missing');
+      logger.warn(
+        { count: result.requeued.length, sample: result.requeued.slice(0, LOGGED_SAMPLE) },
+        'sweeper re-queued submissions whose job was missing',
+      );
     }
     if (result.givenUp.length > 0) {
       logger.warn(
-        { submissions: result.givenUp },
+        { count: result.givenUp.length, sample: result.givenUp.slice(0, LOGGED_SAMPLE) },
         'sweeper handed on submissions whose job failed with no outcome recorded, to be given up',
       );
     }
     return result;
   };
-  // One sweep at a time. A catch-up asked for while one runs may concern a row committed after
-  // that sweep read its batch, so one more runs after it (at most one waits: it covers all asks).
-  let running: Promise<SweepResult> | undefined;
+  const stopping = new AbortController();
+  // One sweep at a time. A catch-up asked for while a periodic one runs may concern a row the
+  // periodic one never reads (younger than its grace, past its one batch), so it runs after it (at
+  // most one waits: it covers all asks). Asked for while a catch-up runs, that one answers it.
+  let running:
+    | { readonly kind: SweepKind; readonly done: Promise<SweepResult>; readonly asks: { count: number } }
+    | undefined;
   let waiting: Promise<SweepResult> | undefined;
   const begin = (kind: SweepKind): Promise<SweepResult> => {
-    const options: SweepOptions = kind === 'catch-up' ? { graceMs: 0, everyBatch: true } : {};
+    if (stopping.signal.aborted) {
+      return Promise.resolve({ checked: 0, requeued: [], givenUp: [], stopped: true });
+    }
+    const asks = { count: 0 };
+    const options: SweepOptions =
+      kind === 'catch-up'
+        ? { graceMs: 0, everyBatch: true, signal: stopping.signal, asks }
+        : { signal: stopping.signal };
     const done: Promise<SweepResult> = sweepOnce(deps, options)
       .then(report)
       .finally(() => {
-        if (running === done) running = undefined;
+        if (running?.done === done) running = undefined;
       });
-    running = done;
+    running = { kind, done, asks };
     return done;
   };
   const sweep = (kind: SweepKind = 'periodic'): Promise<SweepResult> => {
     if (waiting) return waiting;
     if (!running) return begin(kind);
-    if (kind === 'periodic') return running;
-    const next = running
+    if (kind === 'periodic') return running.done;
+    if (running.kind === 'catch-up') {
+      running.asks.count += 1;
+      return running.done;
+    }
+    const next = running.done
       .catch(() => undefined)
       .then(() => {
         waiting = undefined;
@@ -183,8 +264,9 @@ export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
     sweep,
     stop: async () => {
       clearInterval(timer);
+      stopping.abort();
       await waiting?.catch(() => {});
-      await running?.catch(() => {});
+      await running?.done.catch(() => {});
     },
   };
 }

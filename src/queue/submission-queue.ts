@@ -135,6 +135,75 @@ export class SubmissionQueue {
     );
   }
 
+  /**
+   * jobOutcome for many jobs in one round trip (one pipeline: the job's hash, its finish time and
+   * whether the failed set holds it), for the sweeper's batches: a catch-up over a backlog asks
+   * this of every stored submission, and one look-up each was a round trip per row.
+   */
+  async jobOutcomes(jobIds: readonly string[]): Promise<ReadonlyMap<string, JobOutcome>> {
+    const outcomes = new Map<string, JobOutcome>();
+    if (jobIds.length === 0) return outcomes;
+    const failedKey = this.queue.toKey('failed');
+    const replies = await withTimeout(
+      (async () => {
+        // The first time, as BullMQ's own calls do: the connection is still being made.
+        await this.queue.waitUntilReady();
+        const pipeline = this.redis.pipeline();
+        for (const jobId of jobIds) {
+          const jobKey = this.queue.toKey(jobId);
+          pipeline.exists(jobKey).hget(jobKey, 'finishedOn').zscore(failedKey, jobId);
+        }
+        return await pipeline.exec();
+      })(),
+      this.timeoutMs,
+      'reading how jobs ended in Redis',
+    );
+    if (!replies) throw new Error('reading how jobs ended in Redis: the pipeline was not run');
+    jobIds.forEach((jobId, index) => {
+      const [exists, finishedOn, failedScore] = [0, 1, 2].map((part) => {
+        const [error, value] = replies[index * 3 + part] ?? [new Error('no reply')];
+        if (error) throw error;
+        return value;
+      });
+      outcomes.set(
+        jobId,
+        exists === 0 ? 'missing' : !finishedOn ? 'unfinished' : failedScore !== null ? 'failed' : 'completed',
+      );
+    });
+    return outcomes;
+  }
+
+  /**
+   * Adds many jobs in one round trip (BullMQ's addBulk), each under its stable id: one that still
+   * exists is left as it is, so a listener or another sweeper adding the same job meanwhile is
+   * harmless.
+   */
+  async enqueueAll(jobs: readonly SubmissionJob[]): Promise<Result<{ readonly jobIds: readonly string[] }>> {
+    if (jobs.length === 0) return ok({ jobIds: [] });
+    const jobIds = jobs.map((job) => jobIdFor(job));
+    try {
+      await withTimeout(
+        this.queue.addBulk(
+          jobs.map((job, index) => ({
+            name: job.kind,
+            data: job,
+            opts: { ...this.defaults, jobId: jobIds[index] },
+          })),
+        ),
+        this.timeoutMs,
+        'adding jobs to Redis',
+      );
+      return ok({ jobIds });
+    } catch (error) {
+      return fail(
+        problem(
+          'E_QUEUE_UNAVAILABLE',
+          `the job queue (${this.where}) is unreachable: ${(error as Error).message}`,
+        ),
+      );
+    }
+  }
+
   /** A failed job's failure, for whoever has to record it: tries made and the last error. */
   async failure(jobId: string): Promise<JobFailure | undefined> {
     const job = await withTimeout(this.queue.getJob(jobId), this.timeoutMs, 'looking up a job in Redis');

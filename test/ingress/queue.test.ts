@@ -86,6 +86,20 @@ describe('submission queue', () => {
       const failed = await queue.queue.getJob('S0000000000BROKEN');
       expect(failed?.failedReason).toBe('always fails');
       expect(seen.find((s) => s.job.kind === 'reprocess')?.job).toEqual(reprocess);
+
+      // The sweeper's batch calls agree with the one-job ones. Adding many leaves a job that
+      // exists as it is (FLAKY stays completed) and adds the new one (waiting for its delay).
+      await queue.enqueue({ kind: 'process', submissionId: 'S0000000000LATER' }, { delayMs: 600_000 });
+      const added = await queue.enqueueAll([
+        { kind: 'process', submissionId: 'S0000000000FLAKY' },
+        { kind: 'process', submissionId: 'S0000000000ADDED' },
+      ]);
+      expect(added).toEqual({ ok: true, value: { jobIds: ['S0000000000FLAKY', 'S0000000000ADDED'] } });
+      const ids = ['S0000000000FLAKY', 'S0000000000BROKEN', 'S0000000000LATER', 'S0000000000NEVER'];
+      const one = await Promise.all(ids.map((id) => queue.jobOutcome(id)));
+      expect(one).toEqual(['completed', 'failed', 'unfinished', 'missing']);
+      expect([...(await queue.jobOutcomes(ids)).values()]).toEqual(one);
+      expect(await queue.hasJob('S0000000000ADDED')).toBe(true);
     } finally {
       await worker.close();
       await queue.queue.obliterate({ force: true });

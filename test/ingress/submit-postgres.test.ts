@@ -197,8 +197,10 @@ describe('submit on PostgreSQL, a daemon listening or not', () => {
     const id = submissionId(run.stdout);
     expect((await row(id))?.state).toBe('received');
     expect(await queue.hasJob(id)).toBe(false);
-    // A process starting (ingress or worker): its start-up sweep takes it, young as it is.
+    // A process starting (ingress or worker): its start-up sweep takes it, young as it is, in the
+    // background (the process serves meanwhile).
     keeping = await keep(database, queue, databaseUrl);
+    await keeping.caughtUp;
     expect(await queue.hasJob(id)).toBe(true);
   });
 
@@ -218,6 +220,7 @@ describe('submit on PostgreSQL, a daemon listening or not', () => {
       keep(database, queue, databaseUrl, { batchSize: 2 }),
     ]);
     try {
+      await Promise.all([first.caughtUp, second.caughtUp]);
       for (const id of ids) expect(await queue.hasJob(id)).toBe(true);
       // One job per message, whichever sweeper added it (job id = submission id).
       expect((await queue.queue.getWaitingCount()) - waitingBefore).toBe(ids.length);

@@ -4,7 +4,7 @@
  */
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tables } from '../../src/db/index.ts';
+import { type DatabaseHandle, openDatabase, queryRows, tables } from '../../src/db/index.ts';
 import { startSweeper, storeSubmission, sweepOnce } from '../../src/ingress/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -92,6 +92,76 @@ describe.each(BACKENDS)('sweeper on %s', (backend) => {
     expect(new Set(caughtUp.requeued).size).toBe(caughtUp.requeued.length);
     for (const id of pile) expect(await queue.hasJob(id)).toBe(true);
   });
+
+  /**
+   * A session whose DateStyle and TimeZone write a time that reads back as another: 'IST' is
+   * Israel's to PostgreSQL, so in Dublin the next batch began an hour back (the same rows for
+   * ever) and in Kolkata 3.5 hours on (the rest skipped).
+   */
+  it.each([
+    ['SQL, DMY', 'Europe/Dublin'],
+    ['SQL, DMY', 'Asia/Kolkata'],
+  ])(
+    'a catch-up reads each submission once and ends with DateStyle %s, TimeZone %s',
+    async (dateStyle, timeZone) => {
+      const pile: string[] = [];
+      for (let i = 0; i < 5; i++)
+        pile.push(await commitWithoutJob(`<${timeZone}-${i}-${backend}@isp.example>`));
+      await database.db
+        .update(tables.submissions)
+        .set({ state: 'done' })
+        .where(sql`${tables.submissions.id} not in ${pile}`);
+      // Summer (Irish Standard Time), a second apart, each with microseconds of its own.
+      for (const [i, id] of pile.entries()) {
+        await database.db
+          .update(tables.submissions)
+          .set({
+            receivedAt: sql`'2026-07-01 12:00:00.000001+00'::timestamptz + ${i} * interval '1.000001 s'`,
+          })
+          .where(eq(tables.submissions.id, id));
+      }
+      // The sweep's own connection with the settings: PostgreSQL's from the database (new sessions
+      // take them), PGlite's one session set here.
+      let session: DatabaseHandle = database;
+      if (database.target.kind === 'postgres') {
+        const name = new URL(database.target.url).pathname.slice(1);
+        await database.db.execute(sql.raw(`alter database ${name} set datestyle = '${dateStyle}'`));
+        await database.db.execute(sql.raw(`alter database ${name} set timezone = '${timeZone}'`));
+        session = await openDatabase(database.target, { migrate: false });
+      } else {
+        await database.db.execute(sql.raw(`set datestyle = '${dateStyle}'`));
+        await database.db.execute(sql.raw(`set timezone = '${timeZone}'`));
+      }
+      const ending = new AbortController();
+      try {
+        const [style] = await queryRows<{ DateStyle: string }>(session.db, sql`show datestyle`);
+        expect(style?.DateStyle).toBe(dateStyle);
+        const swept = await Promise.race([
+          sweepOnce(
+            { db: session.db, queue, batchSize: 2 },
+            { graceMs: 0, everyBatch: true, signal: ending.signal },
+          ),
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error('the catch-up did not end within 20 s')), 20_000),
+          ),
+        ]);
+        expect(swept.checked).toBe(5);
+        expect([...swept.requeued].sort()).toEqual([...pile].sort());
+        for (const id of pile) expect(await queue.hasJob(id)).toBe(true);
+      } finally {
+        ending.abort();
+        if (database.target.kind === 'postgres') {
+          await session.close();
+          const name = new URL(database.target.url).pathname.slice(1);
+          await database.db.execute(sql.raw(`alter database ${name} reset datestyle`));
+          await database.db.execute(sql.raw(`alter database ${name} reset timezone`));
+        } else {
+          await database.db.execute(sql`reset datestyle`);
+          await database.db.execute(sql`reset timezone`);
+        }
+      }
+    },
+  );
 
   it('re-queues a submission left in processing whose job vanished', async () => {
     const stuck = await commitWithoutJob('<stuck@isp.example>');

@@ -78,11 +78,12 @@ describe('submit on PostgreSQL with worker processes and no ingress', () => {
     expect(await templateRows(database.db, id)).toHaveLength(1);
   };
 
-  /** Whether a process's sweeper (not its listener) added this submission's job. */
+  /**
+   * Whether a process's sweeper (not its listener) added this submission's job: its log line names
+   * the first five it added, and here a sweep adds one or two.
+   */
   const sweptBy = (role: RoleProcess, id: string) =>
-    role.logs.some(
-      (line) => Array.isArray(line['submissions']) && (line['submissions'] as unknown[]).includes(id),
-    );
+    role.logs.some((line) => Array.isArray(line['sample']) && (line['sample'] as unknown[]).includes(id));
 
   beforeAll(async () => {
     // A commit answered must survive the restart below, as in production.

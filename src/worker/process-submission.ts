@@ -51,6 +51,7 @@ import type { WorkerContext } from './context.ts';
 import { DRY_RUN_TICKET, DryRunUndo, dryRunNumbers, dryRunResult } from './dry-run.ts';
 import { messageKind } from './message-kind.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
+import { placeReassignmentsAhead } from './reassignments-ahead.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
 import { handleValidationMail } from './validation-mail.ts';
 import { closeWholeMessageRejection, openWholeMessageRejection } from './whole-message-rejection.ts';
@@ -560,7 +561,14 @@ async function decideTemplates(
         };
   const records = new TemplateRecords();
   const results: TemplateResult[] = [];
+  // The first run's new simple reassignments, in one statement where that decides each as its
+  // own would (reassignments-ahead.ts); none stored yet (a staff run finds some).
+  const placed =
+    judged.requester && !slots.savepoints && !slots.dryRun && locked.stored.size === 0
+      ? await placeReassignmentsAhead(tx, judged.requester, templates)
+      : undefined;
   for (const [i, template] of (judged.requester ? templates : []).entries()) {
+    const placedAhead = placed?.get(template.index);
     results.push(
       await applyTemplate(
         tx,
@@ -576,6 +584,7 @@ async function decideTemplates(
           ticket: slots.dryRun ? DRY_RUN_TICKET : slots.tickets[i],
           ...(slots.reservedHandles ? { reservedHandles: slots.reservedHandles } : {}),
           withoutSavepoint: !slots.savepoints,
+          ...(placedAhead ? { placed: placedAhead } : {}),
         },
         records,
       ),

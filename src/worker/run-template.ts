@@ -29,6 +29,7 @@ import type {
   HandleReservations,
   NewTicket,
   OperationOptions,
+  PlacedReassignment,
 } from '../registry/index.ts';
 import { allocateTicketNumber, auditRowsWrite, ticketsWrite, toAuditJson } from '../registry/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
@@ -264,6 +265,7 @@ async function decide(
     ...(run.options ?? {}),
     ...(delegation ? { delegation } : {}),
     ...(slot.withoutSavepoint ? { withoutSavepoint: true } : {}),
+    ...(slot.placed ? { placed: slot.placed } : {}),
   };
   const applied = await handler.apply(tx, context, request as never, options);
   if (!applied.ok) return rejected([pinToField(template, applied.error)]);
@@ -414,6 +416,8 @@ export interface TemplateSlot {
    * .withoutSavepoint): a message's first run, which is run again with savepoints if it fails.
    */
   readonly withoutSavepoint?: boolean;
+  /** A new simple reassignment placed ahead with others of its message (reassignments-ahead.ts). */
+  readonly placed?: PlacedReassignment;
 }
 
 /**

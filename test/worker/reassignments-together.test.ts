@@ -154,4 +154,37 @@ describe.each(BACKENDS)('simple reassignments placed together (%s)', (kind) => {
       expect(statements.filter((s) => s.startsWith('WITH placement AS'))).toHaveLength(0);
     }
   });
+  it('two messages placing the same range for different customers at once: one gets it, the other is refused E_OVERLAP for it alone, nothing twice', async () => {
+    const shared = simpleReassignment({
+      range: '198.51.100.32/28',
+      name: 'RACE-SHARED',
+      customer: 'Race Co',
+    });
+    const first = [
+      shared,
+      simpleReassignment({ range: '198.51.100.0/28', name: 'RACE-A', customer: 'Race A Co' }),
+    ];
+    // The same range for another customer (the same data would be a resend, answered as held).
+    const rival = simpleReassignment({
+      range: '198.51.100.32/28',
+      name: 'RACE-RIVAL',
+      customer: 'Race Rival Co',
+    });
+    const second = [
+      simpleReassignment({ range: '198.51.100.16/28', name: 'RACE-B', customer: 'Race B Co' }),
+      rival,
+    ];
+    const [a, b] = await Promise.all([processMessage(together, first), processMessage(together, second)]);
+    const outcomes = [...a, ...b].map((r) => r.outcome).sort();
+    expect(outcomes).toEqual(['approved', 'approved', 'approved', 'rejected']);
+    const refused = [...a, ...b].find((r) => r.outcome === 'rejected');
+    expect(refused?.errors.map((e) => e.code)).toEqual(['E_OVERLAP']);
+    const registry = await registryOf(together);
+    const nets = registry.nets.filter((n) => n.name.startsWith('RACE-'));
+    const winner = refused === b[1] ? 'RACE-SHARED' : 'RACE-RIVAL';
+    expect(nets.map((n) => n.name).sort()).toEqual(['RACE-A', 'RACE-B', winner].sort());
+    // The loser's customer went with its undone statement: one customer per net.
+    const customers = registry.customers.filter((c) => c.name.startsWith('Race'));
+    expect(customers.map((c) => c.handle).sort()).toEqual(nets.map((n) => n.customerHandle).sort());
+  });
 });

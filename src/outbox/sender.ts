@@ -72,11 +72,6 @@ export interface OutboxSenderOptions {
 export interface OutboxSender {
   /** Look for due mail now (the worker calls it after committing a reply). */
   wake(): void;
-  /**
-   * Deliver mail this process wrote already claimed and has committed (`outboxWrite` with
-   * `claimedForMs`: the sender's own lease), as if a claim had just taken it.
-   */
-  handOff(mails: readonly ClaimedMail[]): void;
   /** Send everything due now; resolves when none is left (failures are backed off, not due). For tests and shutdown. */
   drain(): Promise<void>;
   /** Stop polling, finish the round in progress, close the transport. */
@@ -265,56 +260,34 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
     while (!closed) {
       const batch = await claimDueMail(db, batchSize, leaseMs);
       if (batch.length === 0) return;
-      await deliverBatch(batch);
+      // The batch goes out at once (the SMTP transport pools a few connections): one slow
+      // relay answer no longer holds up the mails behind it.
+      const lease = keepLeased(batch);
+      const marks = markAsDelivered();
+      let sent: Delivered[];
+      try {
+        sent = (
+          await Promise.all(
+            batch.map(async (mail) => {
+              const delivered = await deliverOne(mail, lease);
+              if (delivered) marks.add(delivered.mail);
+              return delivered;
+            }),
+          )
+        ).filter((d): d is Delivered => d !== undefined);
+        await marks.done();
+      } finally {
+        await lease.stop();
+      }
+      for (const { mail, detail } of sent) {
+        options.metrics?.replySent();
+        logger.info(
+          { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients, detail },
+          'reply sent',
+        );
+      }
       if (!untilEmpty && batch.length < batchSize) return;
     }
-  }
-
-  /** Delivers claimed rows, renewing their lease until each is marked sent or its failure recorded. */
-  async function deliverBatch(batch: readonly ClaimedMail[]): Promise<void> {
-    // The batch goes out at once (the SMTP transport pools a few connections): one slow
-    // relay answer no longer holds up the mails behind it.
-    const lease = keepLeased(batch);
-    const marks = markAsDelivered();
-    let sent: Delivered[];
-    try {
-      sent = (
-        await Promise.all(
-          batch.map(async (mail) => {
-            const delivered = await deliverOne(mail, lease);
-            if (delivered) marks.add(delivered.mail);
-            return delivered;
-          }),
-        )
-      ).filter((d): d is Delivered => d !== undefined);
-      await marks.done();
-    } finally {
-      await lease.stop();
-    }
-    for (const { mail, detail } of sent) {
-      options.metrics?.replySent();
-      logger.info(
-        { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients, detail },
-        'reply sent',
-      );
-    }
-  }
-
-  /** Handed-off batches in delivery: drain and close wait for them. */
-  const handedOff = new Set<Promise<void>>();
-  function handOff(mails: readonly ClaimedMail[]): void {
-    if (mails.length === 0) return;
-    // Closed: left to their lease, like the rows of a process that stopped.
-    if (closed) return;
-    const delivery: Promise<void> = deliverBatch(mails)
-      .catch((error: unknown) => {
-        logger.error(
-          { error: describeError(error), messageIds: mails.map((mail) => mail.messageId) },
-          'handed-off replies not all delivered and marked; they are sent again after the lease',
-        );
-      })
-      .finally(() => handedOff.delete(delivery));
-    handedOff.add(delivery);
   }
 
   function schedule(untilEmpty: boolean): Promise<void> {
@@ -341,17 +314,12 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
 
   return {
     wake: background,
-    handOff,
-    drain: async () => {
-      await Promise.all(handedOff);
-      await (closed ? chain : schedule(true));
-    },
+    drain: () => (closed ? chain : schedule(true)),
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
       await chain;
-      await Promise.all(handedOff);
       delivery.close();
     },
   };

@@ -52,7 +52,7 @@ import {
 } from './placement.ts';
 import type { Customer, DelegationAuthority, DryRunNumbers, Net, OperationContext } from './types.ts';
 
-const CUSTOMER_COLUMNS = [
+export const CUSTOMER_COLUMNS = [
   'name',
   'street',
   'city',
@@ -62,7 +62,7 @@ const CUSTOMER_COLUMNS = [
   'privateResidence',
 ] as const;
 
-const NET_COLUMNS = [
+export const NET_COLUMNS = [
   'name',
   'version',
   'startAddress',
@@ -122,7 +122,7 @@ const placeAndInsertDry = preparedSql<Record<string, unknown>, Record<string, un
 );
 
 /** What the statement found and did. */
-interface PlacedReassignment {
+export interface PlacedReassignment {
   /** Where the net goes, as `placementVerdict` judges it; undefined: no net contains the range. */
   readonly found: ParentForNewNet | undefined;
   /** The new customer, when every check passed and its handle was free. */

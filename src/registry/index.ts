@@ -21,6 +21,7 @@ export {
   revokeApiKey,
 } from './accounts.ts';
 export { type AuditRow, auditRowsWrite, renderActor, toAuditJson } from './audit.ts';
+export type { PlacedReassignment, ReassignmentWrite } from './customer-and-net.ts';
 export { DEMO_API_KEY, DEMO_SEED, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from './demo.ts';
 export {
   HandleReservations,
@@ -61,6 +62,7 @@ export { createOrg, modifyOrg, removeOrg } from './orgs.ts';
 export { describeNet, NET_TYPE_WORDS, netRange } from './placement.ts';
 export { createPoc, modifyPoc, pocUses, removePoc } from './pocs.ts';
 export { customerWhoisLines, type PublicCustomer, publicCustomer } from './presentation.ts';
+export { placeableTogether, placeCustomersAndNets } from './reassignments-together.ts';
 export { AUDITED_CHANGE_COLUMNS, type AuditedChange, revertChanges } from './revert.ts';
 export {
   checkEmails,
@@ -77,6 +79,7 @@ export {
   createSimpleReassignment,
   modifySimpleReassignment,
   removeSimpleReassignment,
+  simpleReassignmentWrite,
 } from './simple-reassignment.ts';
 export { reallocate, reassignDetailed } from './subdelegation.ts';
 export {

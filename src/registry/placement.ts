@@ -2,7 +2,7 @@
  * Where a new reassignment or reallocation goes, and which existing net a Net-Mod or
  * Reassign-Simple M/R template means. Shared by every net-creating operation.
  */
-import { eq, type SQL, sql } from 'drizzle-orm';
+import { eq, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import {
   decodePrefixed,
   type Executor,
@@ -22,6 +22,7 @@ import {
   findOverlappingNets,
   mostSpecificContaining,
   RANGE_PLACEHOLDERS,
+  type RangeOperands,
   rangeInterval,
   rangeValues,
 } from './lookups.ts';
@@ -189,9 +190,13 @@ export interface ParentForNewNet {
  * `net_tech`. One text, sent alone (`parentForNewNet`) and as the first CTE of a simple
  * reassignment's statement (customer-and-net.ts); `placementOf` reads either's row.
  */
-export function placementSelect(ex: Executor): SQL {
+export function placementSelect(
+  ex: Executor,
+  range: RangeOperands = RANGE_PLACEHOLDERS,
+  account: SQLWrapper = sql.placeholder('account'),
+): SQL {
   const { nets } = tables;
-  const flags = holderFlags(sql.placeholder('account'), sql`parent.org_handle`, sql`parent.handle`);
+  const flags = holderFlags(account, sql`parent.org_handle`, sql`parent.handle`);
   const divisible = sql.raw(DIVISIBLE.map((type) => `'${type}'`).join(', '));
   return sql`SELECT ${prefixedSelection(nets, 'parent', 'p_')}, locked.handle AS locked,
       ${prefixedSelection(nets, 'child', 's_')},
@@ -203,8 +208,8 @@ export function placementSelect(ex: Executor): SQL {
       FOR KEY SHARE
     ) AS locked ON true
     LEFT JOIN ${nets} AS child ON child.parent_handle = parent.handle
-      AND numrange(child.start_address, child.end_address, '[]') && ${rangeInterval(RANGE_PLACEHOLDERS)}
-    WHERE parent.handle = (${mostSpecificContaining(ex, RANGE_PLACEHOLDERS)})
+      AND numrange(child.start_address, child.end_address, '[]') && ${rangeInterval(range)}
+    WHERE parent.handle = (${mostSpecificContaining(ex, range)})
     ORDER BY child.start_address
     LIMIT 1`;
 }

@@ -88,6 +88,20 @@ function checkedRequest(
 }
 
 /**
+ * What the statement of a new simple reassignment is sent with, or the refusal of the request's
+ * own checks (no database). A request too large to apply without staff is placed, not written.
+ */
+export function simpleReassignmentWrite(
+  input: SimpleReassignmentInput,
+  options: OperationOptions,
+): Result<ReassignmentWrite> {
+  const checked = checkedRequest(input, options);
+  if (!checked.ok) return checked;
+  const review = sizeNeedsReview(input.range) && !options.staffApproved;
+  return ok({ ...checked.value, write: !review, delegation: options.delegation, dryRun: options.dryRun });
+}
+
+/**
  * A new simple reassignment: a customer record and a net under the most specific net holding
  * the range, in one statement that writes only when every check passes (customer-and-net.ts):
  * it refuses only before it writes, so a message's transaction runs it without a savepoint.
@@ -99,17 +113,16 @@ export function createSimpleReassignment(
   options: OperationOptions = {},
 ): Promise<Result<Outcome>> {
   const run = async (ex: Transaction): Promise<Result<Outcome>> => {
-    const checked = checkedRequest(input, options);
+    const checked = simpleReassignmentWrite(input, options);
     if (!checked.ok) return checked;
-    const review = sizeNeedsReview(input.range) && !options.staffApproved;
-    const request: ReassignmentWrite = {
-      ...checked.value,
-      write: !review,
-      delegation: options.delegation,
-      dryRun: options.dryRun,
-    };
+    const request = checked.value;
+    const review = !request.write;
+    // Placed with other requests of the message already (reassignments-together.ts): its answer
+    // stands for this statement's first sending.
+    let placedAhead = options.placed;
     for (;;) {
-      const placed = await placeCustomerAndNet(ex, request);
+      const placed = placedAhead ?? (await placeCustomerAndNet(ex, request));
+      placedAhead = undefined;
       if (!placed.found) return outsideEveryNet(ex, input.range);
       const verdict = placementVerdict(input.range, placed.found, options);
       const parent = verdict.ok ? verdict.value : undefined;

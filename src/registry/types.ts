@@ -3,11 +3,13 @@
  * shaped like the template parser's requests (src/templates/requests.ts) so the worker can hand
  * them over as they are; the registry imports nothing from the parser.
  */
+
 import type { InferSelectModel } from 'drizzle-orm';
 import type { NetType, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import type { ErrorCode, Problem, Result } from '../shared/index.ts';
 import type { AuditRow } from './audit.ts';
+import type { PlacedReassignment } from './customer-and-net.ts';
 import type { HandleReservations } from './handles.ts';
 
 export type Org = InferSelectModel<typeof tables.orgs>;
@@ -69,6 +71,12 @@ export interface OperationOptions {
    * them within the run, so two customers of one dry run do not collide).
    */
   readonly dryRun?: DryRunNumbers;
+  /**
+   * A new simple reassignment already placed (and written, if every check passed) by the one
+   * statement of several of its message's (reassignments-together.ts): what that statement
+   * answered for it, judged as its own statement's answer would be.
+   */
+  readonly placed?: PlacedReassignment;
 }
 
 /** What a dry run numbers on its own (OperationOptions.dryRun). */

@@ -27,7 +27,7 @@ import {
   writeTogether,
 } from '../db/index.ts';
 import { dryRunRequest, type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
-import { type ClaimedMail, outboxWrite } from '../outbox/index.ts';
+import { outboxWrite } from '../outbox/index.ts';
 import { readOffThread } from '../reading/index.ts';
 import {
   type DryRunNumbers,
@@ -51,6 +51,7 @@ import type { WorkerContext } from './context.ts';
 import { DRY_RUN_TICKET, DryRunUndo, dryRunNumbers, dryRunResult } from './dry-run.ts';
 import { messageKind } from './message-kind.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
+import { placeReassignmentsAhead } from './reassignments-ahead.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
 import { handleValidationMail } from './validation-mail.ts';
 import { closeWholeMessageRejection, openWholeMessageRejection } from './whole-message-rejection.ts';
@@ -401,11 +402,6 @@ interface MessageRun {
   readonly results: TemplateResult[];
   /** `read`, or, when its DKIM signature turned out to be a replay, the message refused for it. */
   readonly read: ReadSubmission;
-  /**
-   * Its mail written claimed for this process's outbox sender, handed to it once committed;
-   * absent when the mail was written for any sender to claim (woken by afterCommit).
-   */
-  readonly claimed?: readonly ClaimedMail[];
 }
 
 /**
@@ -475,13 +471,12 @@ async function runMessage(
     if (forStaff) await recordRefusal(tx, answered, forStaff);
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     // The records, the notices, the reply and the `done` mark: one statement.
-    const claimed = await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
+    await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
       submissionId,
       mails: sent,
       last: doneMark(judged),
-      claimedForMs: ctx.claimLeaseMs,
     });
-    return { results, read: answered, claimed };
+    return { results, read: answered };
   });
 }
 
@@ -560,7 +555,14 @@ async function decideTemplates(
         };
   const records = new TemplateRecords();
   const results: TemplateResult[] = [];
+  // The first run's new simple reassignments, in one statement where that decides each as its
+  // own would (reassignments-ahead.ts); none stored yet (a staff run finds some).
+  const placed =
+    judged.requester && !slots.savepoints && !slots.dryRun && locked.stored.size === 0
+      ? await placeReassignmentsAhead(tx, judged.requester, templates)
+      : undefined;
   for (const [i, template] of (judged.requester ? templates : []).entries()) {
+    const placedAhead = placed?.get(template.index);
     results.push(
       await applyTemplate(
         tx,
@@ -576,6 +578,7 @@ async function decideTemplates(
           ticket: slots.dryRun ? DRY_RUN_TICKET : slots.tickets[i],
           ...(slots.reservedHandles ? { reservedHandles: slots.reservedHandles } : {}),
           withoutSavepoint: !slots.savepoints,
+          ...(placedAhead ? { placed: placedAhead } : {}),
         },
         records,
       ),
@@ -738,7 +741,5 @@ export async function processSubmission(
     },
     'submission processed',
   );
-  // Mail written claimed goes to this process's sender as it is: no claim, no reading it back.
-  if (run.claimed) ctx.handOff(run.claimed);
-  else ctx.afterCommit();
+  ctx.afterCommit();
 }

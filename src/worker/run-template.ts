@@ -21,7 +21,7 @@ import {
   tables,
   writeTogether,
 } from '../db/index.ts';
-import { type ClaimedMail, claimedMails, outboxWrite } from '../outbox/index.ts';
+import { outboxWrite } from '../outbox/index.ts';
 import type {
   Actor,
   AuditRow,
@@ -29,6 +29,7 @@ import type {
   HandleReservations,
   NewTicket,
   OperationOptions,
+  PlacedReassignment,
 } from '../registry/index.ts';
 import { allocateTicketNumber, auditRowsWrite, ticketsWrite, toAuditJson } from '../registry/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
@@ -264,6 +265,7 @@ async function decide(
     ...(run.options ?? {}),
     ...(delegation ? { delegation } : {}),
     ...(slot.withoutSavepoint ? { withoutSavepoint: true } : {}),
+    ...(slot.placed ? { placed: slot.placed } : {}),
   };
   const applied = await handler.apply(tx, context, request as never, options);
   if (!applied.ok) return rejected([pinToField(template, applied.error)]);
@@ -379,26 +381,21 @@ export class TemplateRecords {
       readonly submissionId?: string;
       readonly mails?: readonly OutgoingMail[];
       readonly last?: TogetherWrite;
-      /** The mail is written claimed for this lease (WorkerContext.claimLeaseMs), and answered. */
-      readonly claimedForMs?: number | undefined;
     } = {},
-  ): Promise<ClaimedMail[]> {
+  ): Promise<void> {
     const noticeMails = this.notices.length > 0 ? await composeNotices(this.notices) : [];
     const submissionId = end.submissionId ?? this.notices[0]?.submissionId;
-    const mails = [...noticeMails, ...(end.mails ?? [])];
-    const claimedForMs = end.claimedForMs;
     // Every write, with rows or none, so that the statement's text is always the same (built
     // once, prepared by the server); see src/db/write-together.ts.
-    const added = await writeTogether(tx, [
+    await writeTogether(tx, [
       auditRowsWrite(this.audit),
       ticketsWrite(this.tickets),
       insertRows(tables.submissionTemplates, TEMPLATE_COLUMNS, this.templates),
       insertRows(tables.rejections, REJECTION_COLUMNS, this.rejections, { onConflict: OPEN_AGAIN }),
-      outboxWrite(mails, submissionId, claimedForMs === undefined ? {} : { claimedForMs }),
+      outboxWrite([...noticeMails, ...(end.mails ?? [])], submissionId),
       supersedeWrite(this.approvals),
       ...(end.last ? [end.last] : []),
     ]);
-    return claimedForMs === undefined ? [] : claimedMails(mails, added);
   }
 }
 
@@ -414,6 +411,8 @@ export interface TemplateSlot {
    * .withoutSavepoint): a message's first run, which is run again with savepoints if it fails.
    */
   readonly withoutSavepoint?: boolean;
+  /** A new simple reassignment placed ahead with others of its message (reassignments-ahead.ts). */
+  readonly placed?: PlacedReassignment;
 }
 
 /**

@@ -11,7 +11,9 @@
  * authority by the statement that places it, 29 before a new POC and its link to the account
  * went in as one statement without a savepoint, 25 before a simple reassignment became one
  * statement (placement, authority, customer and net), 18 before its ticket and POC numbers were
- * taken in one; lower is welcome: then lower the ceiling.
+ * taken in one, 17 before its new simple reassignments (eight here, seven approved) were placed
+ * and written by one statement (src/worker/reassignments-ahead.ts); lower is welcome: then lower
+ * the ceiling.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
@@ -25,7 +27,7 @@ import { templateRows } from '../pipeline/support/outcomes.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { recordStatements, type StatementRecorder } from '../support/statement-recorder.ts';
 
-const CEILING = 17;
+const CEILING = 10;
 
 describe('statements per bulk message on postgres', () => {
   let database: TestDatabase;

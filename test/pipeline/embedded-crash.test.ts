@@ -1,0 +1,152 @@
+/**
+ * The embedded daemon (`hostmasterd start`: every role in one process, PGlite in it)
+ * killed with SIGKILL in the middle of a steady load, then started again on the same DATA_DIR:
+ * every message it answered 250 is there after the restart, every message is applied once and
+ * answered once (senders try again after a dropped connection, as MTAs do; a second delivery of
+ * a stored message is the first one). Redis and the reply sink are the test's own, so only the
+ * daemon dies.
+ */
+
+import fs from 'node:fs';
+import { sql } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
+import { type DatabaseHandle, openDatabase, queryRows } from '../../src/db/index.ts';
+import { DEMO_SENDER } from '../../src/registry/index.ts';
+import { eventually } from '../ops/support/ops-http.ts';
+import { type BulkMessage, bulkPlan, EXPECTED_OUTCOME } from '../ops/support/traffic.ts';
+import { type SmtpSink, startSmtpSink } from '../replies/support/smtp-sink.ts';
+import { type RedisServer, startRedis } from '../support/redis-server.ts';
+import { type DaemonProcess, embeddedEnv, runCommand, startDaemonProcess } from './support/processes.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function count(db: DatabaseHandle, query: ReturnType<typeof sql>): Promise<number> {
+  const [row] = await queryRows<{ n: string | number }>(db.db, query);
+  return Number(row?.n ?? 0);
+}
+
+describe('the embedded daemon killed with SIGKILL under load', () => {
+  let redis: RedisServer;
+  let sink: SmtpSink;
+  let env: Record<string, string>;
+  let daemon: DaemonProcess | undefined;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    sink = await startSmtpSink();
+    env = { ...(await embeddedEnv()), REDIS_URL: redis.url, REPLY_SMTP_URL: sink.url };
+    const demo = await runCommand(['demo'], env, undefined, 120_000);
+    expect(demo.code, demo.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    await sink?.close();
+    await redis?.stop();
+    if (env?.['DATA_DIR']) fs.rmSync(env['DATA_DIR'], { recursive: true, force: true });
+  });
+
+  it('keeps every message it acknowledged, and applies and answers each once after the restart', async () => {
+    daemon = await startDaemonProcess([], env, 120_000);
+    const plan = bulkPlan(400, { run: 21, templatesIn: (i) => (i % 4) + 1 });
+    const client = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: Number(env['SMTP_PORT']),
+      ignoreTLS: true,
+      pool: true,
+      maxConnections: 4,
+    });
+    const envelope = { from: DEMO_SENDER, to: ['hostmaster@localhost'] };
+    /** Message-ID -> the submission id of its first 250. */
+    const acknowledged = new Map<string, string>();
+    const acknowledgedBeforeKill = new Map<string, string>();
+    // As an MTA: a 4xx or a connection that failed is tried again a little later.
+    const deliver = async (message: BulkMessage) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const info = await client.sendMail({ envelope, raw: message.raw });
+          const id = /Accepted as (\S+)/.exec(info.response)?.[1];
+          if (!id) throw new Error(`unexpected answer ${info.response}`);
+          if (!acknowledged.has(message.messageId)) acknowledged.set(message.messageId, id);
+          else expect(id).toBe(acknowledged.get(message.messageId));
+          return;
+        } catch (error) {
+          const code = (error as { responseCode?: number }).responseCode;
+          if (code !== undefined && code < 400) throw error;
+          if (code !== undefined && code >= 500) throw error;
+          if (attempt > 600) throw error;
+          await sleep(200);
+        }
+      }
+    };
+    let next = 0;
+    let stop = false;
+    const senders = Array.from({ length: 4 }, async () => {
+      while (!stop && next < plan.messages.length) {
+        await deliver(plan.messages[next++]!);
+        await sleep(50);
+      }
+    });
+    const sending = Promise.all(senders);
+
+    // In the middle of the load: messages in flight, transactions open, replies being sent.
+    await eventually(async () => expect(acknowledged.size).toBeGreaterThanOrEqual(30), 120_000, 50);
+    for (const [messageId, id] of acknowledged) acknowledgedBeforeKill.set(messageId, id);
+    await daemon.kill9();
+    daemon = await startDaemonProcess([], env, 120_000);
+    const sentAtRestart = next;
+    await eventually(async () => expect(next).toBeGreaterThanOrEqual(sentAtRestart + 20), 120_000, 100);
+    stop = true;
+    await sending;
+    client.close();
+
+    const sent = plan.messages.slice(0, next);
+    expect(acknowledged.size).toBe(sent.length);
+    const replies = () => sink.accepted.filter((m) => m.rcptTo.includes(DEMO_SENDER));
+    await eventually(async () => expect(replies().length).toBeGreaterThanOrEqual(sent.length), 240_000, 250);
+    // A would-be second reply has time to show up before counting.
+    await sleep(3_000);
+    const answered = replies().map((m) => /^In-Reply-To: (.*)$/im.exec(m.raw)?.[1]?.trim());
+    expect(answered.sort()).toEqual(sent.map((m) => m.messageId).sort());
+    expect(await daemon.stop()).toBe(0);
+    daemon = undefined;
+
+    const config = loadConfig({ DATA_DIR: env['DATA_DIR']! });
+    const db = await openDatabase(config.database, { migrate: false });
+    try {
+      const stored = await queryRows<{ id: string; message_id: string; state: string }>(
+        db.db,
+        sql`select id, message_id, state from submissions where message_id like '<bulk-21-%'`,
+      );
+      const byMessageId = new Map(stored.map((r) => [r.message_id, r]));
+      for (const [messageId, id] of acknowledgedBeforeKill) expect(byMessageId.get(messageId)?.id).toBe(id);
+      expect(stored).toHaveLength(sent.length);
+      expect(stored.filter((r) => r.state !== 'done')).toEqual([]);
+      const kinds = sent.flatMap((m) => m.kinds);
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from submission_templates t join submissions s on s.id = t.submission_id
+                where s.message_id like '<bulk-21-%'`,
+        ),
+      ).toBe(kinds.length);
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from submission_templates t join submissions s on s.id = t.submission_id
+                where s.message_id like '<bulk-21-%' and t.outcome = 'approved'`,
+        ),
+      ).toBe(kinds.filter((k) => EXPECTED_OUTCOME[k] === 'approved').length);
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from (select 1 from audit_log where submission_id is not null
+                group by ticket_number, action, object_type, object_handle having count(*) > 1) twice`,
+        ),
+      ).toBe(0);
+    } finally {
+      await db.close();
+    }
+  }, 480_000);
+});

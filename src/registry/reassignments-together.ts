@@ -10,7 +10,11 @@
  * added: nothing in their way), and no two share a net handle counter (each counter row is
  * bumped once). The caller sends nothing else between them that changes nets. Each request's
  * answer is what `placeCustomerAndNet` answers for it, and the caller judges it the same way;
- * a request whose handle was taken (nothing written for it) is sent again alone. A statement
+ * a request whose handle was taken (nothing written for it) is sent again alone. One known
+ * difference: a customer number taken already (a handle a seed imported) sends its request
+ * again after the others took theirs, so its new number comes after theirs where, one after
+ * another, it would come before (customer numbers are unique and may have gaps, never an
+ * order anyone may rely on; the nets' numbers are the same either way). A statement
  * that fails undoes the whole transaction, which its caller runs again the per-template way.
  */
 import { getTableColumns, sql } from 'drizzle-orm';

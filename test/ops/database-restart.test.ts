@@ -16,12 +16,13 @@ import { sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase, queryRows } from '../../src/db/index.ts';
+import { type DatabaseHandle, openDatabase } from '../../src/db/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { DEMO_SEED, DEMO_SENDER, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { type SmtpSink, startSmtpSink } from '../replies/support/smtp-sink.ts';
 import { freePort, type PostgresServer, startPostgres } from '../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
+import { countOf } from '../support/row-count.ts';
 import { eventually, getJson } from './support/ops-http.ts';
 import { type RoleProcess, spawnRole } from './support/processes.ts';
 import { type BulkMessage, bulkPlan, EXPECTED_OUTCOME } from './support/traffic.ts';
@@ -30,11 +31,6 @@ import { type BulkMessage, bulkPlan, EXPECTED_OUTCOME } from './support/traffic.
 const MAX_MESSAGES = 2_000;
 /** Each message's templates: 1 to 4, so a message's transaction is long enough to be cut in two. */
 const templatesIn = (i: number) => (i % 4) + 1;
-
-async function count(db: DatabaseHandle, query: ReturnType<typeof sql>): Promise<number> {
-  const [row] = await queryRows<{ n: string | number }>(db.db, query);
-  return Number(row?.n ?? 0);
-}
 
 /** Seconds `work` took. */
 async function timed(work: () => Promise<void>): Promise<number> {
@@ -114,7 +110,8 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
     expect(alive()).toEqual(processes.map((p) => ({ roles: p.roles.join(','), exitCode: null })));
     for (const p of processes) expect(p.stderr()).not.toMatch(/Unhandled 'error' event|uncaught/i);
   };
-  const doneCount = () => count(database, sql`select count(*) as n from submissions where state = 'done'`);
+  const doneCount = () =>
+    countOf(database, sql`select count(*) as n from submissions where state = 'done'`);
 
   /** Seconds from now until one more submission is done than was before (jobs flow again). */
   async function secondsUntilJobsFlow(): Promise<number> {
@@ -135,9 +132,9 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
 
   it('no process exits; every accepted message is applied once and answered once', async () => {
     const before = {
-      nets: await count(database, sql`select count(*) as n from nets`),
-      pocs: await count(database, sql`select count(*) as n from pocs`),
-      tickets: await count(database, sql`select count(*) as n from tickets`),
+      nets: await countOf(database, sql`select count(*) as n from nets`),
+      pocs: await countOf(database, sql`select count(*) as n from pocs`),
+      tickets: await countOf(database, sql`select count(*) as n from tickets`),
     };
     // More than will be sent: the senders keep the load up until every fault has been dealt, so
     // each lands in the middle of it however fast this machine is, and then stop.
@@ -265,22 +262,22 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
     expectAllAlive();
 
     const db = database;
-    expect(await count(db, sql`select count(*) as n from submissions`)).toBe(MESSAGES);
+    expect(await countOf(db, sql`select count(*) as n from submissions`)).toBe(MESSAGES);
     expect(await doneCount()).toBe(MESSAGES);
-    expect(await count(db, sql`select count(*) as n from submission_templates`)).toBe(templates);
+    expect(await countOf(db, sql`select count(*) as n from submission_templates`)).toBe(templates);
     expect(
-      await count(db, sql`select count(*) as n from submission_templates where outcome = 'approved'`),
+      await countOf(db, sql`select count(*) as n from submission_templates where outcome = 'approved'`),
     ).toBe(approved);
-    expect((await count(db, sql`select count(*) as n from tickets`)) - before.tickets).toBe(templates);
+    expect((await countOf(db, sql`select count(*) as n from tickets`)) - before.tickets).toBe(templates);
     const kinds = sent.flatMap((m) => m.kinds);
-    expect((await count(db, sql`select count(*) as n from nets`)) - before.nets).toBe(
+    expect((await countOf(db, sql`select count(*) as n from nets`)) - before.nets).toBe(
       kinds.filter((k) => k === 'reassign-v6').length,
     );
-    expect((await count(db, sql`select count(*) as n from pocs`)) - before.pocs).toBe(
+    expect((await countOf(db, sql`select count(*) as n from pocs`)) - before.pocs).toBe(
       kinds.filter((k) => k === 'poc').length,
     );
     expect(
-      await count(
+      await countOf(
         db,
         sql`select count(*) as n from (select 1 from audit_log where submission_id is not null
               group by ticket_number, action, object_type, object_handle having count(*) > 1) twice`,
@@ -288,7 +285,10 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
     ).toBe(0);
     // Nobody had to be told "we gave up": the retries carried every message through.
     expect(
-      await count(db, sql`select count(*) as n from rejections where reason_code = 'E_PROCESSING_FAILED'`),
+      await countOf(
+        db,
+        sql`select count(*) as n from rejections where reason_code = 'E_PROCESSING_FAILED'`,
+      ),
     ).toBe(0);
 
     // The faults were met as failed attempts and retried, not as crashes.

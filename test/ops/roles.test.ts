@@ -14,24 +14,20 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { type Daemon, startDaemon } from '../../src/daemon.ts';
-import { type DatabaseHandle, openDatabase, queryRows } from '../../src/db/index.ts';
+import { type DatabaseHandle, openDatabase } from '../../src/db/index.ts';
 import { DEMO_SEED, DEMO_SENDER, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { type SmtpSink, startSmtpSink } from '../replies/support/smtp-sink.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { freePort } from '../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
+import { countOf } from '../support/row-count.ts';
 import { eventually, Metrics } from './support/ops-http.ts';
 import { type RoleProcess, spawnRole } from './support/processes.ts';
 import { bulkPlan } from './support/traffic.ts';
 
 const WORKERS = 3;
 const MESSAGES = 40;
-
-async function count(db: DatabaseHandle, query: ReturnType<typeof sql>): Promise<number> {
-  const [row] = await queryRows<{ n: string | number }>(db.db, query);
-  return Number(row?.n ?? 0);
-}
 
 describe('three worker processes on one PostgreSQL and one Redis', () => {
   let redis: RedisServer;
@@ -85,9 +81,9 @@ describe('three worker processes on one PostgreSQL and one Redis', () => {
 
   it('apply every template exactly once and answer every message exactly once', async () => {
     const before = {
-      nets: await count(database, sql`select count(*) as n from nets`),
-      pocs: await count(database, sql`select count(*) as n from pocs`),
-      tickets: await count(database, sql`select count(*) as n from tickets`),
+      nets: await countOf(database, sql`select count(*) as n from nets`),
+      pocs: await countOf(database, sql`select count(*) as n from pocs`),
+      tickets: await countOf(database, sql`select count(*) as n from tickets`),
     };
     const plan = bulkPlan(MESSAGES, { run: 7 });
     const client = nodemailer.createTransport({
@@ -142,18 +138,22 @@ describe('three worker processes on one PostgreSQL and one Redis', () => {
     expect(answered.sort()).toEqual(plan.messages.map((m) => m.messageId).sort());
 
     const db = database;
-    expect(await count(db, sql`select count(*) as n from submissions where state = 'done'`)).toBe(MESSAGES);
-    expect(await count(db, sql`select count(*) as n from submission_templates`)).toBe(plan.templates);
+    expect(await countOf(db, sql`select count(*) as n from submissions where state = 'done'`)).toBe(
+      MESSAGES,
+    );
+    expect(await countOf(db, sql`select count(*) as n from submission_templates`)).toBe(plan.templates);
     expect(
-      await count(db, sql`select count(*) as n from submission_templates where outcome = 'approved'`),
+      await countOf(db, sql`select count(*) as n from submission_templates where outcome = 'approved'`),
     ).toBe(plan.approved);
     expect(
-      await count(db, sql`select count(*) as n from submission_templates where outcome = 'rejected'`),
+      await countOf(db, sql`select count(*) as n from submission_templates where outcome = 'rejected'`),
     ).toBe(plan.rejected);
     // One ticket per template, and no template with two.
-    expect((await count(db, sql`select count(*) as n from tickets`)) - before.tickets).toBe(plan.templates);
+    expect((await countOf(db, sql`select count(*) as n from tickets`)) - before.tickets).toBe(
+      plan.templates,
+    );
     expect(
-      await count(
+      await countOf(
         db,
         sql`select count(*) as n from (select 1 from tickets where submission_id is not null
               group by submission_id, template_index having count(*) > 1) twice`,
@@ -161,36 +161,36 @@ describe('three worker processes on one PostgreSQL and one Redis', () => {
     ).toBe(0);
     // One net per approved reassignment (no range twice) and one POC per approved POC template.
     expect(
-      await count(
+      await countOf(
         db,
         sql`select count(*) as n from (select 1 from nets group by start_address, end_address having count(*) > 1) twice`,
       ),
     ).toBe(0);
     // One net per approved reassignment and one POC per approved POC template.
     const kinds = plan.messages.flatMap((m) => m.kinds);
-    expect((await count(db, sql`select count(*) as n from nets`)) - before.nets).toBe(
+    expect((await countOf(db, sql`select count(*) as n from nets`)) - before.nets).toBe(
       kinds.filter((k) => k === 'reassign-v6').length,
     );
-    expect((await count(db, sql`select count(*) as n from pocs`)) - before.pocs).toBe(
+    expect((await countOf(db, sql`select count(*) as n from pocs`)) - before.pocs).toBe(
       kinds.filter((k) => k === 'poc').length,
     );
     // The audit trail records each change once, always under the ticket of a recorded template.
     expect(
-      await count(
+      await countOf(
         db,
         sql`select count(*) as n from (select 1 from audit_log where submission_id is not null
               group by ticket_number, action, object_type, object_handle having count(*) > 1) twice`,
       ),
     ).toBe(0);
     expect(
-      await count(
+      await countOf(
         db,
         sql`select count(*) as n from audit_log a where a.submission_id is not null and not exists
               (select 1 from submission_templates t where t.ticket_number = a.ticket_number)`,
       ),
     ).toBe(0);
     expect(
-      await count(
+      await countOf(
         db,
         sql`select count(distinct ticket_number) as n from audit_log where submission_id is not null`,
       ),

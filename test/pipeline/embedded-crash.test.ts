@@ -12,20 +12,16 @@ import { sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { type DatabaseHandle, openDatabase, queryRows } from '../../src/db/index.ts';
+import { openDatabase, queryRows } from '../../src/db/index.ts';
 import { DEMO_SENDER } from '../../src/registry/index.ts';
 import { eventually } from '../ops/support/ops-http.ts';
 import { type BulkMessage, bulkPlan, EXPECTED_OUTCOME } from '../ops/support/traffic.ts';
 import { type SmtpSink, startSmtpSink } from '../replies/support/smtp-sink.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
+import { countOf } from '../support/row-count.ts';
 import { type DaemonProcess, embeddedEnv, runCommand, startDaemonProcess } from './support/processes.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function count(db: DatabaseHandle, query: ReturnType<typeof sql>): Promise<number> {
-  const [row] = await queryRows<{ n: string | number }>(db.db, query);
-  return Number(row?.n ?? 0);
-}
 
 describe('the embedded daemon killed with SIGKILL under load', () => {
   let redis: RedisServer;
@@ -125,21 +121,21 @@ describe('the embedded daemon killed with SIGKILL under load', () => {
       expect(stored.filter((r) => r.state !== 'done')).toEqual([]);
       const kinds = sent.flatMap((m) => m.kinds);
       expect(
-        await count(
+        await countOf(
           db,
           sql`select count(*) as n from submission_templates t join submissions s on s.id = t.submission_id
                 where s.message_id like '<bulk-21-%'`,
         ),
       ).toBe(kinds.length);
       expect(
-        await count(
+        await countOf(
           db,
           sql`select count(*) as n from submission_templates t join submissions s on s.id = t.submission_id
                 where s.message_id like '<bulk-21-%' and t.outcome = 'approved'`,
         ),
       ).toBe(kinds.filter((k) => EXPECTED_OUTCOME[k] === 'approved').length);
       expect(
-        await count(
+        await countOf(
           db,
           sql`select count(*) as n from (select 1 from audit_log where submission_id is not null
                 group by ticket_number, action, object_type, object_handle having count(*) > 1) twice`,

@@ -51,10 +51,16 @@ export async function prepareEmbeddedDatabase(
 ): Promise<void> {
   if (target.kind !== 'pglite' || target.dataDir === 'memory://') return;
   if (embeddedDatabaseExists(target.dataDir)) return;
+  // Its own process group: Ctrl-C at a terminal (or a signal to the daemon's group) is the
+  // daemon's to handle, which finishes starting and then stops; the child dies with the daemon.
   const child = spawn(process.execPath, [...childNodeFlags(cli.nodeFlags), cli.script, 'migrate'], {
     env: process.env,
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
+  const stopChild = () => child.kill('SIGTERM');
+  process.once('exit', stopChild);
+  child.once('close', () => process.off('exit', stopChild));
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;

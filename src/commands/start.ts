@@ -29,7 +29,17 @@ export async function startCommand(_args: string[], deps: CommandDeps): Promise<
   // A person at a terminal reads lines; a service manager or collector gets JSON.
   const human = (deps.stdout as { isTTY?: boolean }).isTTY === true;
   const logger = createLogger({ level: deps.config.logLevel, destination: deps.stdout, human });
-  await prepareEmbeddedDatabase(deps.config.database);
+  try {
+    await prepareEmbeddedDatabase(deps.config.database);
+  } catch (error) {
+    // A service manager signals every process of the service, the child that makes the
+    // database too: asked to stop, a start that did not finish is no failure to report.
+    if (signals === 0) throw error;
+    deps.stderr.write(
+      'hostmasterd: stopped before the embedded database was made; the next start makes it\n',
+    );
+    return 0;
+  }
   const daemon = await startDaemon({ config: deps.config, logger });
   const parts = [
     daemon.smtpPort !== undefined ? `SMTP on ${deps.config.smtp.host}:${daemon.smtpPort}` : '',

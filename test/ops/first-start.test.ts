@@ -89,6 +89,23 @@ describe('the first start on the embedded defaults', () => {
     expect(fs.existsSync(path.join(env['DATA_DIR']!, 'pglite', 'PG_VERSION'))).toBe(true);
   }, 300_000);
 
+  it('Ctrl-C while it prepares the database (SIGINT to its process group): the same clean stop, exit 0', async () => {
+    const env = await embeddedEnv();
+    dataDirs.push(env['DATA_DIR']!);
+    daemon = spawnDaemonProcess([], env, { ownProcessGroup: true });
+    const child = daemon.child;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await childRunning(child.pid!, 'migrate', 120_000);
+    // The group is the daemon's: the `migrate` child runs in a group of its own, so the
+    // signal is the daemon's to handle, not a death of the child reported as a failed start.
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited, daemon.output()).toBe(0);
+    expect(daemon.output()).not.toContain('E_DATABASE_UNAVAILABLE');
+    expect(daemon.output()).toContain('hostmasterd is running');
+    expect(fs.existsSync(path.join(env['DATA_DIR']!, 'redis', 'hostmasterd.owner'))).toBe(false);
+    expect(fs.existsSync(path.join(env['DATA_DIR']!, 'pglite', 'PG_VERSION'))).toBe(true);
+  }, 300_000);
+
   it('says why when the database cannot be created, and exits 1', async () => {
     const env = await embeddedEnv();
     dataDirs.push(env['DATA_DIR']!);

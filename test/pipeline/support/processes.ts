@@ -94,9 +94,19 @@ export interface DaemonProcess {
 }
 
 /** `hostmasterd start --role <role>...`, as started: whether it runs yet is `running()`'s to say. */
-export function spawnDaemonProcess(roles: readonly string[], env: Record<string, string>): DaemonProcess {
+export function spawnDaemonProcess(
+  roles: readonly string[],
+  env: Record<string, string>,
+  options: { readonly ownProcessGroup?: boolean } = {},
+): DaemonProcess {
   const args = ['start', ...roles.flatMap((r) => ['--role', r])];
-  const child = spawn(process.execPath, [LAUNCHER, ...args], { cwd: REPO, env, stdio: 'pipe' });
+  const child = spawn(process.execPath, [LAUNCHER, ...args], {
+    cwd: REPO,
+    env,
+    stdio: 'pipe',
+    // As at a terminal: a signal to the group (Ctrl-C) reaches every process in it.
+    detached: options.ownProcessGroup === true,
+  });
   let output = '';
   const collect = (c: Buffer) => {
     output += c.toString('utf8');

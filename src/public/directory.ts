@@ -19,6 +19,7 @@ import {
   findOrg,
   type Net,
   netNameFromCustomer,
+  netRange,
   normalizeHandle,
   type Org,
   type Poc,
@@ -58,11 +59,7 @@ export async function netsForRange(ex: Executor, range: IpRange): Promise<NetMat
 export async function netByHandle(ex: Executor, handle: string): Promise<NetMatch | undefined> {
   const net = await findNetByHandle(ex, handle);
   if (!net) return undefined;
-  const chain = await findContainingNets(ex, {
-    version: net.version,
-    start: net.startAddress,
-    end: net.endAddress,
-  });
+  const chain = await findContainingNets(ex, netRange(net));
   // The chain holds the net and everything around it; of same-range twins keep those above it.
   const at = chain.findIndex((n) => n.handle === net.handle);
   const parents = chain.slice(at + 1);

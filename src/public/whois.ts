@@ -3,7 +3,7 @@
  * query it was and how it ended (for the metrics).
  */
 import type { Executor } from '../db/index.ts';
-import { formatRange } from '../ip/index.ts';
+import { formatRange, unmapIpv4 } from '../ip/index.ts';
 import {
   customerByHandle,
   netByHandle,
@@ -71,7 +71,8 @@ export async function answerWhois(db: Executor, line: string, links: WhoisLinks)
         query.kind === 'net-range'
           ? await netsForRange(db, query.range)
           : await netByHandle(db, query.handle);
-      const asked = query.kind === 'net-range' ? formatRange(query.range) : query.handle;
+      // An IPv4-mapped question is answered as the IPv4 range it names, found or not.
+      const asked = query.kind === 'net-range' ? formatRange(unmapIpv4(query.range)) : query.handle;
       if (!match) return notFound('net', asked);
       return {
         text: whoisText(await netBlocks(db, match, query.full, links)),

@@ -6,7 +6,8 @@
  * we failed to find; one with templates is processed as any other, and linked all the same.
  *
  * Only mail of the kinds in ANSWERABLE_KINDS counts: an answer to mail of another kind (a POC
- * validation request, say) is recognised by its own rule in message-kind.ts, before this one.
+ * validation request, say) is handled by validation-mail.ts before message-kind.ts is asked
+ * (process-submission.ts).
  */
 import { and, asc, inArray } from 'drizzle-orm';
 import { type Executor, type MessageLinkWay, tables } from '../db/index.ts';

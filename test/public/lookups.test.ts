@@ -150,6 +150,9 @@ describe.each(BACKENDS)('public WHOIS and RDAP (%s)', (backend) => {
     expect(whoisValues(text, 'NetHandle')).toContain('NET-198-51-100-192-1');
     expect((await rdap.ip('::ffff:198.51.100.200'))['handle']).toBe('NET-198-51-100-192-1');
     expect((await rdap.ip('::ffff:198.51.100.0/120'))['handle']).toBe('NET-198-51-100-0-1');
+    // Found or not, the answer names the IPv4 range asked for.
+    expect(await whois(whoisPort, '::ffff:10.1.2.3')).toMatch(/^# No match found for 10\.1\.2\.3\/32\./m);
+    expect(await whois(whoisPort, '::ffff:10.1.2.0/120')).toMatch(/^# No match found for 10\.1\.2\.0\/24\./m);
   });
 
   it('shows an org with its address, POCs and nets; a POC without the address of a registry account', async () => {

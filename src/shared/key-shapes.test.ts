@@ -110,6 +110,7 @@ describe('the one-pass pre-check (mayHoldKey)', () => {
     }
     for (const text of [
       'Customer 151A Networks, 1 Main St',
+      '00. API Key: API-****-****-****-58E6',
       '2001:0DB8:AAAA:0000:: - 2001:0DB8:AAAA:FFFF:FFFF:FFFF:FFFF:FFFF',
       '2001:db8:0:0:0:0:0:1 2001:0db8:0000:0000:0000:0000:0000:0001',
       'Reassigned 2001:0DB8:00A0:0000::/64 to Customer 7F3A, ticket 20261207-0001',
@@ -162,6 +163,17 @@ describe('the one-pass pre-check (mayHoldKey)', () => {
       'x',
       'G',
       'Customer ',
+      'API-',
+      'API Key: ',
+      'API_KEY',
+      'APIKEY',
+      '****',
+      'G7',
+      'XXXX',
+      'o',
+      '|',
+      'l',
+      ' 1',
     ];
     let seed = 19;
     const next = () => {

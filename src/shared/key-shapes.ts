@@ -142,24 +142,26 @@ export function mayHoldKey(text: string, options: ReadOptions = {}): boolean {
         else if (!isBlank(c)) gapColonsOnly = false;
       }
     }
-    // `API` or a look-alike, and `KEY`, in any case (PREFIX_ALIKE).
+    // `API` or a look-alike, and `KEY`, in any case, with a key's first group after them.
     const lower = c | 0x20;
-    if (lower === 0x61 /* a */ && prefixAfterA(text, i + 1)) return true;
-    if (
-      lower === 0x6b /* k */ &&
-      (text.charCodeAt(i + 1) | 0x20) === 0x65 &&
-      (text.charCodeAt(i + 2) | 0x20) === 0x79
-    )
-      return true;
+    if (lower === 0x61 /* a */ && prefixedGroupAfterA(text, i + 1)) return true;
+    if (lower === 0x6b /* k */ && isKeyWord(text, i) && groupAfterGap(text, i + 3)) return true;
   }
   return false;
 }
 
-/** A blank as the reading has it: a space, or a tab or line break (read as a space). */
-const isBlank = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const isKeyWord = (text: string, at: number) =>
+  (text.charCodeAt(at) | 0x20) === 0x6b &&
+  (text.charCodeAt(at + 1) | 0x20) === 0x65 &&
+  (text.charCodeAt(at + 2) | 0x20) === 0x79;
 
-/** Whether `p ?[i1l|!]` (any case, a blank allowed before each) follows `at`: `API`, `A P I`, `apl`. */
-function prefixAfterA(text: string, at: number): boolean {
+/**
+ * Whether a key may follow the `A` at `at - 1`: `API-` and four letters or digits (redactApiKeys
+ * hides such a key cut short), or `A ?P ?[I1L|!]` (then perhaps `[-_ ]?KEY`) with a first group
+ * after it as spansInReading reads one. `API Key: API-****-****-****-58E6`, every reply's echo of
+ * the key line, has neither.
+ */
+function prefixedGroupAfterA(text: string, at: number): boolean {
   let i = at;
   if (isBlank(text.charCodeAt(i))) i++;
   if ((text.charCodeAt(i) | 0x20) !== 0x70 /* p */) return false;
@@ -167,8 +169,49 @@ function prefixAfterA(text: string, at: number): boolean {
   if (isBlank(text.charCodeAt(i))) i++;
   const c = text.charCodeAt(i);
   const lower = c | 0x20;
-  return lower === 0x69 || lower === 0x6c || c === 0x31 || c === 0x7c || c === 0x21;
+  if (!(lower === 0x69 || lower === 0x6c || c === 0x31 || c === 0x7c || c === 0x21)) return false;
+  i++;
+  if (i === at + 2 && text.charCodeAt(i) === 0x2d && keyCutShort(text, i + 1)) return true;
+  if (groupAfterGap(text, i)) return true;
+  // `API-KEY`, `API_KEY`, `API KEY`, `APIKEY`: the prefix goes on to the end of the word.
+  const keyAt =
+    text.charCodeAt(i) === 0x2d || text.charCodeAt(i) === 0x5f || isBlank(text.charCodeAt(i)) ? i + 1 : i;
+  return isKeyWord(text, keyAt) && groupAfterGap(text, keyAt + 3);
 }
+
+/** Four letters, digits or dashes at `at` (KEY_LIKE in redact.ts, after `API-`). */
+function keyCutShort(text: string, at: number): boolean {
+  for (let i = at; i < at + 4; i++) {
+    const c = text.charCodeAt(i);
+    const alnum = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2d;
+    if (!alnum) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether, after at most MAX_GAP separators from `at`, four digits of a group start as a
+ * prefixed key's are read (hex, or `O` `I` `L` `|` for digits; blanks inside after its first).
+ */
+function groupAfterGap(text: string, at: number): boolean {
+  let i = at;
+  while (i < at + MAX_GAP && i < text.length && isSeparator(text.charCodeAt(i))) i++;
+  let digits = 0;
+  for (; digits < 4 && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const lower = c | 0x20;
+    const digit =
+      (c < 128 && ASCII_CLASS[c] === HEX) || lower === 0x6f || lower === 0x69 || lower === 0x6c || c === 0x7c;
+    if (digit) digits++;
+    else if (!(isBlank(c) && digits > 0)) return false;
+  }
+  return digits === 4;
+}
+
+const isSeparator = (c: number) => c < 128 && (ASCII_CLASS[c] === SEPARATES || ASCII_CLASS[c] === COLON);
+
+/** A blank as the reading has it: a space, or a tab or line break (read as a space). */
+const isBlank = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 const PLAIN_ASCII = /^[\t\n\v\f\r\x20-\x7e]*$/;
 

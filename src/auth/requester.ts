@@ -8,7 +8,14 @@ import { timingSafeEqual } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { SenderAuthMode } from '../config/index.ts';
 import { type Executor, queryRows, tables } from '../db/index.ts';
-import { type Actor, apiKeyDigest, isApiKey } from '../registry/index.ts';
+import {
+  type Actor,
+  apiKeyDigest,
+  isApiKey,
+  type MessageNumbers,
+  type NumbersWanted,
+  numbersWhere,
+} from '../registry/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { apiKeyHint } from './api-key-hint.ts';
 import type { SenderVerdict } from './sender-verdict.ts';
@@ -87,49 +94,73 @@ async function accountOfKey(
   ex: Executor,
   key: string,
   fromAddress: string | undefined,
-): Promise<KeyedAccount | undefined> {
-  if (!isApiKey(key)) return undefined;
+  wanted: NumbersWanted | undefined,
+): Promise<{ readonly found?: KeyedAccount; readonly numbers?: MessageNumbers }> {
+  if (!isApiKey(key)) return {};
   const digest = apiKeyDigest(key);
   const { apiKeys, accounts, accountEmails } = tables;
   const from = fromAddress?.trim().toLowerCase() ?? '';
-  const [row] = await queryRows<KeyedAccount>(
-    ex,
-    sql`SELECT ${apiKeys.digest}, ${apiKeys.id} AS key_id, ${apiKeys.revokedAt} IS NOT NULL AS revoked, ${accounts.id} AS account_id,
+  const lookup = sql`SELECT ${apiKeys.digest}, ${apiKeys.id} AS key_id, ${apiKeys.revokedAt} IS NOT NULL AS revoked, ${accounts.id} AS account_id,
           EXISTS (SELECT 1 FROM ${accountEmails}
                   WHERE ${accountEmails.accountId} = ${accounts.id} AND ${accountEmails.email} = ${from}) AS from_listed,
           ${pocsUnvalidated(sql`${accounts.id}`)} AS pocs_unvalidated
         FROM ${apiKeys} JOIN ${accounts} ON ${accounts.id} = ${apiKeys.accountId}
-        WHERE ${apiKeys.digest} = ${digest}`,
+        WHERE ${apiKeys.digest} = ${digest}`;
+  // The message's numbers ride in the lookup, taken only for a key that is valid: one round trip.
+  const numbers =
+    wanted && wanted.ticketCount > 0
+      ? numbersWhere(wanted, sql`EXISTS (SELECT 1 FROM requester WHERE NOT requester.revoked)`)
+      : undefined;
+  const [row] = await queryRows<KeyedAccount & Record<string, unknown>>(
+    ex,
+    numbers
+      ? sql`WITH requester AS (${lookup}), ${numbers.ctes}
+          SELECT requester.*, ${numbers.columns} FROM requester`
+      : lookup,
   );
-  const wanted = Buffer.from(digest, 'hex');
+  const wantedDigest = Buffer.from(digest, 'hex');
   const stored = Buffer.from(row?.digest ?? '0'.repeat(64), 'hex');
-  if (!row || stored.length !== wanted.length || !timingSafeEqual(stored, wanted)) return undefined;
-  return row;
+  if (!row || stored.length !== wantedDigest.length || !timingSafeEqual(stored, wantedDigest)) return {};
+  const taken = numbers?.read(row);
+  return { found: row, ...(taken ? { numbers: taken } : {}) };
+}
+
+/** Who asks, and the message's numbers when they were asked for and taken with the lookup. */
+export interface Identified {
+  readonly identity: Result<Requester, Problem>;
+  /** Taken only for a requester identified (by a valid key or a trusted address); else none. */
+  readonly numbers?: MessageNumbers;
 }
 
 async function byApiKey(
   ex: Executor,
   key: string,
   fromAddress: string | undefined,
-): Promise<Result<Requester, Problem>> {
+  wanted: NumbersWanted | undefined,
+): Promise<Identified> {
   // Malformed, unknown and revoked keys are one answer: the sender is not told which.
-  const found = await accountOfKey(ex, key, fromAddress);
+  const { found, numbers } = await accountOfKey(ex, key, fromAddress, wanted);
   if (!found || found.revoked) {
-    return fail(
-      problem(
-        'E_INVALID_API_KEY',
-        `The API key ${apiKeyHint(key)} is not valid. Check the key in your account, or ask the registry for a new one.`,
+    return {
+      identity: fail(
+        problem(
+          'E_INVALID_API_KEY',
+          `The API key ${apiKeyHint(key)} is not valid. Check the key in your account, or ask the registry for a new one.`,
+        ),
       ),
-    );
+    };
   }
-  return ok({
-    accountId: found.account_id,
-    via: 'api-key',
-    display: apiKeyHint(key),
-    fromIsAccountAddress: found.from_listed === true,
-    apiKeyId: found.key_id,
-    ...(found.pocs_unvalidated === true ? { pocsUnvalidated: true } : {}),
-  });
+  return {
+    identity: ok({
+      accountId: found.account_id,
+      via: 'api-key',
+      display: apiKeyHint(key),
+      fromIsAccountAddress: found.from_listed === true,
+      apiKeyId: found.key_id,
+      ...(found.pocs_unvalidated === true ? { pocsUnvalidated: true } : {}),
+    }),
+    ...(numbers ? { numbers } : {}),
+  };
 }
 
 function senderTrusted(address: string, verdict: SenderVerdict, mode: SenderAuthMode): Result<void, Problem> {
@@ -184,15 +215,39 @@ export function replayedSignature(earlier: EarlierUse): Problem {
 
 type AddressAccount = { id: number; pocs_unvalidated: boolean };
 
-/** The accounts listing this (lower-cased) address (the registry's `findAccountsByEmail` also reads their details). */
-async function accountsOfAddress(ex: Executor, address: string): Promise<AddressAccount[]> {
+/**
+ * The accounts listing this (lower-cased) address (the registry's `findAccountsByEmail` also
+ * reads their details), and the message's numbers when `wanted` and the address speaks for it:
+ * trusted (`trusted`, decided before from the verdict) and listed by exactly one account.
+ */
+async function accountsOfAddress(
+  ex: Executor,
+  address: string,
+  wanted: NumbersWanted | undefined,
+  trusted: boolean,
+): Promise<{ readonly accounts: AddressAccount[]; readonly numbers?: MessageNumbers }> {
   const { accountEmails } = tables;
-  return queryRows<AddressAccount>(
+  const lookup = sql`SELECT ${accountEmails.accountId} AS id, ${pocsUnvalidated(sql`${accountEmails.accountId}`)} AS pocs_unvalidated
+        FROM ${accountEmails} WHERE ${accountEmails.email} = ${address}`;
+  const numbers =
+    wanted && trusted && wanted.ticketCount > 0
+      ? numbersWhere(wanted, sql`(SELECT count(*) FROM requester) = 1`)
+      : undefined;
+  if (!numbers) {
+    return {
+      accounts: await queryRows<AddressAccount>(ex, sql`${lookup} ORDER BY ${accountEmails.accountId}`),
+    };
+  }
+  const rows = await queryRows<AddressAccount & Record<string, unknown>>(
     ex,
-    sql`SELECT ${accountEmails.accountId} AS id, ${pocsUnvalidated(sql`${accountEmails.accountId}`)} AS pocs_unvalidated
-        FROM ${accountEmails} WHERE ${accountEmails.email} = ${address}
-        ORDER BY ${accountEmails.accountId}`,
+    sql`WITH requester AS (${lookup}), ${numbers.ctes}
+        SELECT requester.*, ${numbers.columns} FROM requester ORDER BY requester.id`,
   );
+  const taken = rows.length === 1 ? numbers.read(rows[0]!) : undefined;
+  return {
+    accounts: rows.map((r) => ({ id: r.id, pocs_unvalidated: r.pocs_unvalidated })),
+    ...(taken ? { numbers: taken } : {}),
+  };
 }
 
 /**
@@ -230,74 +285,114 @@ async function bySender(
   fromAddress: string | undefined,
   verdict: SenderVerdict,
   mode: SenderAuthMode,
-): Promise<Result<Requester, Problem>> {
+  wanted: NumbersWanted | undefined,
+): Promise<Identified> {
+  const { identity, numbers } = await senderIdentity(ex, fromAddress, verdict, mode, wanted);
+  // Numbers are taken only for an address that speaks for one account; the identity says so too.
+  return identity.ok && numbers ? { identity, numbers } : { identity };
+}
+
+async function senderIdentity(
+  ex: Executor,
+  fromAddress: string | undefined,
+  verdict: SenderVerdict,
+  mode: SenderAuthMode,
+  wanted: NumbersWanted | undefined,
+): Promise<{ readonly identity: Result<Requester, Problem>; readonly numbers?: MessageNumbers }> {
   if (mode === 'off') {
-    return fail(
-      problem('E_API_KEY_REQUIRED', `This registry accepts changes only with an API key. ${USE_API_KEY}`),
-    );
+    return {
+      identity: fail(
+        problem('E_API_KEY_REQUIRED', `This registry accepts changes only with an API key. ${USE_API_KEY}`),
+      ),
+    };
   }
   const address = fromAddress?.trim().toLowerCase();
   if (!address) {
-    return fail(
-      problem('E_UNKNOWN_SENDER', `The message has no From address and no API key. ${USE_API_KEY}`),
-    );
+    return {
+      identity: fail(
+        problem('E_UNKNOWN_SENDER', `The message has no From address and no API key. ${USE_API_KEY}`),
+      ),
+    };
   }
-  const accounts = await accountsOfAddress(ex, address);
+  const trusted = senderTrusted(address, verdict, mode);
+  const { accounts, numbers } = await accountsOfAddress(ex, address, wanted, trusted.ok);
   // Whether the sender really sent it comes first, and its answer is the same whether the address
   // has an account, none or several: anyone may put any From on a message, and a different
   // answer would tell them which addresses are ours to try. Only a sender who proved the address
   // is theirs hears about its accounts (in `any` mode the address alone is proof enough).
-  const trusted = senderTrusted(address, verdict, mode);
   if (!trusted.ok) {
     const refusal: StaffNotedProblem = {
       ...trusted.error,
       forStaff: addressStanding(address, accounts),
     };
-    return fail(refusal);
+    return { identity: fail(refusal) };
   }
   if (accounts.length === 0) {
-    return fail(
-      problem(
-        'E_UNKNOWN_SENDER',
-        `${address} does not belong to any registry account, and the message has no API key. ${USE_API_KEY}`,
+    return {
+      identity: fail(
+        problem(
+          'E_UNKNOWN_SENDER',
+          `${address} does not belong to any registry account, and the message has no API key. ${USE_API_KEY}`,
+        ),
       ),
-    );
+    };
   }
   if (accounts.length > 1) {
     // One address on two accounts: which one speaks is for the sender to say, with that account's key.
-    return fail(
-      problem(
-        'E_AMBIGUOUS_SENDER',
-        `${address} belongs to ${accounts.length} registry accounts, so it cannot tell which one is asking. ${USE_API_KEY}`,
+    return {
+      identity: fail(
+        problem(
+          'E_AMBIGUOUS_SENDER',
+          `${address} belongs to ${accounts.length} registry accounts, so it cannot tell which one is asking. ${USE_API_KEY}`,
+        ),
       ),
-    );
+    };
   }
   const account = accounts[0]!;
   const signatures = mode === 'dkim' ? (verdict.alignedSignatures ?? []) : [];
-  return ok({
-    accountId: account.id,
-    via: 'sender',
-    display: address,
-    fromIsAccountAddress: true,
-    ...(signatures.length > 0 ? { dkimSignatures: signatures } : {}),
-    ...(account.pocs_unvalidated === true ? { pocsUnvalidated: true } : {}),
-  });
+  return {
+    identity: ok({
+      accountId: account.id,
+      via: 'sender',
+      display: address,
+      fromIsAccountAddress: true,
+      ...(signatures.length > 0 ? { dkimSignatures: signatures } : {}),
+      ...(account.pocs_unvalidated === true ? { pocsUnvalidated: true } : {}),
+    }),
+    ...(numbers ? { numbers } : {}),
+  };
 }
 
 export async function identifyRequester(
   ex: Executor,
   input: IdentifyInput,
 ): Promise<Result<Requester, Problem>> {
+  return (await identifyTakingNumbers(ex, input)).identity;
+}
+
+/**
+ * As identifyRequester, and where it identifies the requester (a valid key, or a trusted From
+ * address of exactly one account), the message's numbers (`wanted`) taken by the statement
+ * that looks it up: a message's tickets were a round trip of their own. Without them in the
+ * answer (a refusal), nothing was bumped, and a caller that still needs numbers takes its own.
+ */
+export async function identifyTakingNumbers(
+  ex: Executor,
+  input: IdentifyInput,
+  wanted?: NumbersWanted,
+): Promise<Identified> {
   const keys = [...new Set(input.apiKeys.map((k) => k.trim().toUpperCase()).filter(Boolean))];
   if (keys.length > 1) {
-    return fail(
-      problem(
-        'E_MULTIPLE_API_KEYS',
-        `The message carries ${keys.length} different API keys (${keys.map(apiKeyHint).join(', ')}); one message may use only one. Send the templates of each account in their own message.`,
+    return {
+      identity: fail(
+        problem(
+          'E_MULTIPLE_API_KEYS',
+          `The message carries ${keys.length} different API keys (${keys.map(apiKeyHint).join(', ')}); one message may use only one. Send the templates of each account in their own message.`,
+        ),
       ),
-    );
+    };
   }
   const key = keys[0];
-  if (key) return byApiKey(ex, key, input.fromAddress);
-  return bySender(ex, input.fromAddress, input.senderVerdict, input.mode);
+  if (key) return byApiKey(ex, key, input.fromAddress, wanted);
+  return bySender(ex, input.fromAddress, input.senderVerdict, input.mode, wanted);
 }

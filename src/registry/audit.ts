@@ -28,20 +28,52 @@ export interface AuditEntry {
   readonly note?: string;
 }
 
-/** Rows hold bigints (addresses) and Dates; JSON columns need plain values. */
+/**
+ * Rows hold bigints (addresses) and Dates; JSON columns need plain values. A plain object or
+ * array already made of plain values is returned as it is (an undefined member stays, and JSON
+ * leaves it out as a copy did): every message's requests and rows came through here copied
+ * whole, a share of the worker's garbage.
+ */
 export function toAuditJson(value: unknown): unknown {
   if (value === undefined || value === null) return null;
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toAuditJson);
-  if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      if (inner !== undefined) out[key] = toAuditJson(inner);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const inner: unknown = value[i];
+      const plain = toAuditJson(inner);
+      if (plain !== inner) {
+        copy ??= value.slice();
+        copy[i] = plain;
+      }
     }
-    return out;
+    return copy ?? value;
+  }
+  if (typeof value === 'object') {
+    // Another kind of object (a class's) becomes a plain one, as JSON would read its fields.
+    const asIs = Object.getPrototypeOf(value) === Object.prototype;
+    const record = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined = asIs ? undefined : {};
+    for (const [key, inner] of Object.entries(record)) {
+      if (inner === undefined) continue;
+      const plain = toAuditJson(inner);
+      if (out === undefined && plain !== inner) out = copyUntil(record, key);
+      if (out !== undefined) out[key] = plain;
+    }
+    return out ?? value;
   }
   return value;
+}
+
+/** The members of `record` before `stop`, the undefined ones left out (a copy begun late). */
+function copyUntil(record: Record<string, unknown>, stop: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(record)) {
+    if (key === stop) break;
+    if (inner !== undefined) out[key] = inner;
+  }
+  return out;
 }
 
 const AUDIT_COLUMNS = [

@@ -182,7 +182,11 @@ interface PocCounterBump {
   readonly statement: SQL;
 }
 
-export function pocCounterBump(pocs: readonly PocNaming[]): PocCounterBump {
+export function pocCounterBump(
+  pocs: readonly PocNaming[],
+  /** Bumped only where this holds (as ticketCounterBump's). */
+  when?: SQL,
+): PocCounterBump {
   const wanted = new Map<string, number>();
   for (const poc of pocs) {
     const { counter } = pocNumbering(poc);
@@ -195,6 +199,7 @@ export function pocCounterBump(pocs: readonly PocNaming[]): PocCounterBump {
   const statement = sql`INSERT INTO ${tables.handleCounters} (name, last)
       SELECT name, n FROM unnest(${`{${names.map((n) => JSON.stringify(n)).join(',')}}`}::text[],
                                  ${`{${counts.join(',')}}`}::int[]) WITH ORDINALITY AS t(name, n, i)
+      ${when ? sql`WHERE ${when}` : sql``}
       ORDER BY i
     ON CONFLICT (name) DO UPDATE SET last = ${tables.handleCounters}.last + excluded.last
     RETURNING name, last`;

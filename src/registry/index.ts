@@ -56,7 +56,12 @@ export {
   searchOrgs,
   searchPocs,
 } from './lookups.ts';
-export { takeMessageNumbers } from './message-numbers.ts';
+export {
+  type MessageNumbers,
+  type NumbersWanted,
+  numbersWhere,
+  takeMessageNumbers,
+} from './message-numbers.ts';
 export { modifyNet, removeNet } from './net-mod.ts';
 export { createOrg, modifyOrg, removeOrg } from './orgs.ts';
 export { describeNet, NET_TYPE_WORDS, netRange } from './placement.ts';

@@ -2,7 +2,7 @@
  * A message's numbers, taken before its transaction: its templates' ticket numbers (tickets.ts)
  * and its new POCs' handle numbers (handles.ts), in one statement when it needs both.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../db/index.ts';
 import {
   type HandleReservations,
@@ -46,5 +46,53 @@ export async function takeMessageNumbers(
       handles.wanted,
       rows.flatMap((r) => (r.name === null ? [] : [{ name: r.name, last: r.last }])),
     ),
+  };
+}
+
+/** What a message needs numbered: its templates' tickets and its new POCs' handles. */
+export interface NumbersWanted {
+  readonly ticketCount: number;
+  readonly pocs: readonly PocNaming[];
+  readonly now?: Date;
+}
+
+export interface MessageNumbers {
+  readonly tickets: string[];
+  readonly handles: HandleReservations;
+}
+
+/**
+ * A message's numbers taken by a statement of another room where `when` holds (the requester's
+ * lookup: src/auth/requester.ts), so that the lookup and the numbers are one round trip. `ctes`
+ * go in its WITH (`tickets`, then `handles`, which waits for it: the same order as
+ * takeMessageNumbers), `columns` in its select list (`ticket_last`, `handle_lasts`), and `read`
+ * turns them into the numbers, or undefined where `when` did not hold (nothing was bumped).
+ */
+export function numbersWhere(
+  wanted: NumbersWanted,
+  when: SQL,
+): {
+  readonly ctes: SQL;
+  readonly columns: SQL;
+  read(row: Readonly<Record<string, unknown>>): MessageNumbers | undefined;
+} {
+  const tickets = ticketCounterBump(wanted.ticketCount, wanted.now ?? new Date(), when);
+  const handles =
+    wanted.pocs.length > 0 ? pocCounterBump(wanted.pocs, sql`EXISTS (SELECT 1 FROM tickets)`) : undefined;
+  return {
+    ctes: handles
+      ? sql`tickets AS (${tickets.statement}), handles AS (${handles.statement})`
+      : sql`tickets AS (${tickets.statement})`,
+    columns: sql`(SELECT last::bigint FROM tickets) AS ticket_last,
+      ${handles ? sql`(SELECT coalesce(json_agg(json_build_object('name', name, 'last', last::bigint)), '[]'::json) FROM handles)` : sql`'[]'::json`} AS handle_lasts`,
+    read(row) {
+      const last = row['ticket_last'];
+      if (last === null || last === undefined) return undefined;
+      const counters = (row['handle_lasts'] ?? []) as { name: string; last: number }[];
+      return {
+        tickets: tickets.numbers(last as string | number),
+        handles: handles ? reservationsFrom(handles.wanted, counters) : reservationsFrom(new Map(), []),
+      };
+    },
   };
 }

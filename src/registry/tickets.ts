@@ -64,10 +64,13 @@ export async function allocateTicketNumbers(
 export function ticketCounterBump(
   count: number,
   now: Date,
+  /** Bumped only where this holds (a requester found by the same statement): no row, no bump. */
+  when?: SQL,
 ): { readonly statement: SQL; numbers(last: number | string | undefined): string[] } {
   const day = ticketDay(now);
+  const row = when ? sql`SELECT ${day}, ${count} WHERE ${when}` : sql`VALUES (${day}, ${count})`;
   return {
-    statement: sql`INSERT INTO ticket_counters (day, last) VALUES (${day}, ${count})
+    statement: sql`INSERT INTO ticket_counters (day, last) ${row}
         ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + ${count}
         RETURNING last`,
     numbers(lastValue) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findKeySpans, redactKeyShapes } from './key-shapes.ts';
+import { findKeySpans, mayHoldKey, redactKeyShapes } from './key-shapes.ts';
 import { redactApiKeys } from './redact.ts';
 
 /** Every shape the reviewer saw a key echoed in, and a few more a careless customer writes. */
@@ -100,5 +100,99 @@ describe('redactApiKeys', () => {
     expect(redactApiKeys('key API-7F3A-9C2E sent')).toBe('key [redacted] sent');
     const help = 'write it as API-XXXX-XXXX-XXXX-XXXX: "API", then 4 to 8 groups of 4 hex digits (0-9, A-F)';
     expect(redactApiKeys(help)).toBe(help);
+  });
+});
+
+describe('the one-pass pre-check (mayHoldKey)', () => {
+  it('passes every plain shape of a key, and rules out what real data holds most', () => {
+    for (const [, key] of KEY_SHAPES) {
+      if (/^[\x20-\x7e\r\n]*$/.test(key)) expect(mayHoldKey(`Customer ${key} Co`), key).toBe(true);
+    }
+    for (const text of [
+      'Customer 151A Networks, 1 Main St',
+      '00. API Key: API-****-****-****-58E6',
+      '2001:0DB8:AAAA:0000:: - 2001:0DB8:AAAA:FFFF:FFFF:FFFF:FFFF:FFFF',
+      '2001:db8:0:0:0:0:0:1 2001:0db8:0000:0000:0000:0000:0000:0001',
+      'Reassigned 2001:0DB8:00A0:0000::/64 to Customer 7F3A, ticket 20261207-0001',
+      '550e8400-e29b-41d4-a716-446655440000',
+    ])
+      expect(mayHoldKey(text), text).toBe(false);
+  });
+
+  it('never rules out what the full reading would hide (random text of key-like pieces)', () => {
+    // A suffix outside ASCII sends the text through the full reading; its "XX" ends any run first.
+    const FULL_READING = '\nXX\u2603';
+    const KEY_LIKE = /\bAPI-[0-9A-Za-z-]{4,}/i;
+    const pieces = [
+      '7F3A',
+      '9c2e',
+      'B41D',
+      '58e6',
+      '2001',
+      '0db8',
+      'A',
+      'f',
+      '12',
+      '12345',
+      'DE7O',
+      'OOOl',
+      '-',
+      ' ',
+      ':',
+      '::',
+      '_',
+      '.',
+      '+',
+      '/',
+      '\n',
+      '\r\n ',
+      '-\r\n ',
+      '\t',
+      '  ',
+      ' : ',
+      '-:',
+      'API',
+      'api',
+      'Ap1',
+      'A P I',
+      'ap',
+      'key',
+      'KEY',
+      'NET6-',
+      'NET-',
+      'x',
+      'G',
+      'Customer ',
+      'API-',
+      'API Key: ',
+      'API_KEY',
+      'APIKEY',
+      '****',
+      'G7',
+      'XXXX',
+      'o',
+      '|',
+      'l',
+      ' 1',
+    ];
+    let seed = 19;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    let ruledOut = 0;
+    for (let n = 0; n < 30_000; n++) {
+      let text = '';
+      const count = 3 + Math.floor(next() * 14);
+      for (let p = 0; p < count; p++) text += pieces[Math.floor(next() * pieces.length)];
+      if (mayHoldKey(text)) continue;
+      ruledOut++;
+      expect(findKeySpans(text + FULL_READING), JSON.stringify(text)).toEqual([]);
+      expect(KEY_LIKE.test(text), JSON.stringify(text)).toBe(false);
+      expect(redactApiKeys(text)).toBe(text);
+    }
+    // The pieces make keys often enough that both sides are exercised.
+    expect(ruledOut).toBeGreaterThan(3_000);
+    expect(ruledOut).toBeLessThan(27_000);
   });
 });

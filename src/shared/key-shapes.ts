@@ -61,28 +61,159 @@ const PREFIX = /A ?P ?[I1L|!](?:[-_ ]?KEY)?|(?<![A-Z])KEY(?![A-Z])/g;
 /** Where an unprefixed key may start: four hex digits, not inside a longer hex word, then a separator. */
 const GROUP_START = new RegExp(`(?<![0-9A-F])[0-9A-F]{4}(?=${SEPARATOR_CLASS})`, 'g');
 
-const PLAIN_ASCII = /^[\t\n\v\f\r\x20-\x7e]*$/;
-/** Every key has one of these: four hex digits in a row, or `API` (whose groups may be lenient). */
-const HEX_RUN = /[0-9A-Fa-f]{4}|a ?p ?[i1l|!]|key/i;
-/** What may stand before a key whose groups are read leniently (PREFIX, before upper-casing). */
-const PREFIX_ALIKE = /a ?p ?[i1l|!]|key/i;
+/**
+ * What a plain ASCII character is to the pre-check: a hex digit, a separator between groups
+ * (SEPARATOR_CLASS, and the blanks the reading makes spaces), a colon (separates the groups of an
+ * IPv6 address, never of an unprefixed key, alone), or anything else; and -1 for a character the
+ * plain reading does not cover (non-ASCII, a control character: the full reading decides).
+ */
+const HEX = 1;
+const SEPARATES = 2;
+const COLON = 3;
+const OTHER = 0;
+const ASCII_CLASS = (() => {
+  const classes = new Int8Array(128).fill(-1);
+  for (let c = 0x20; c <= 0x7e; c++) {
+    const ch = String.fromCharCode(c);
+    classes[c] = /[0-9A-Fa-f]/.test(ch) ? HEX : ch === ':' ? COLON : SEPARATOR.test(ch) ? SEPARATES : OTHER;
+  }
+  for (const blank of [0x09, 0x0a, 0x0b, 0x0c, 0x0d]) classes[blank] = SEPARATES;
+  return classes;
+})();
 
 /**
- * Whether `text` holds at least `count` hex digits. Without a prefix a key's groups are strict
- * hex (MIN_GROUPS of four at least): fewer hex digits than that in a whole text, and it holds no
- * such key. Most strings a message stores (names, addresses, a ticket's notes) have far fewer, and
- * the full reading of each was a tenth of a template's CPU in the worker.
+ * Whether the full reading could find anything in `text`, decided in one pass over its
+ * characters (most strings a message stores and most reply lines: names, addresses, IPv6 text
+ * with more than sixteen hex digits, all hold none, and each used to take several regular
+ * expressions or the whole reading). Exact for what it rules out:
+ * - outside plain ASCII (or with escapes to undo) it cannot tell: true;
+ * - `API` or a look-alike (`a ?p ?[i1l|!]`, any case) or `key` anywhere: a prefixed key, or a
+ *   key-like `API-...`, may follow: true;
+ * - otherwise a key is unprefixed, and every group of one is a hex word of exactly four digits
+ *   (the first not inside a longer hex word, the others bounded by a gap, the last dropped when
+ *   hex follows it), each gap one to MAX_GAP separators and, among the first four groups, none
+ *   of colons alone (spansInReading skips such a run): without four such words in such a chain
+ *   there is no key.
  */
-function hasHexDigits(text: string, count: number): boolean {
-  let seen = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)) {
-      if (++seen >= count) return true;
+export function mayHoldKey(text: string, options: ReadOptions = {}): boolean {
+  if (options.escapes) return true;
+  const length = text.length;
+  let hexRun = 0;
+  /** Where the last four-digit hex word ended, and how many such words stand chained before it. */
+  let quadEnd = -2;
+  let chain = 0;
+  /** Since the last hex word: separators seen, and whether all were colons or blanks. */
+  let gap = 0;
+  let gapColonsOnly = true;
+  let gapHasColon = false;
+  let gapBroken = false;
+  for (let i = 0; i <= length; i++) {
+    const c = i < length ? text.charCodeAt(i) : 0x20;
+    const kind = c < 128 ? ASCII_CLASS[c]! : -1;
+    if (kind < 0) return true;
+    if (kind === HEX) {
+      if (hexRun === 0) {
+        // A word starts: chained to the last four-digit word only across a gap a key may have.
+        const chained =
+          quadEnd >= 0 && !gapBroken && gap >= 1 && gap <= MAX_GAP && !(gapColonsOnly && gapHasColon);
+        if (!chained) chain = 0;
+      }
+      hexRun++;
+    } else {
+      if (hexRun > 0) {
+        if (hexRun === 4) {
+          chain++;
+          if (chain >= MIN_GROUPS) return true;
+          quadEnd = i;
+        } else {
+          chain = 0;
+          quadEnd = -2;
+        }
+        hexRun = 0;
+        gap = 0;
+        gapColonsOnly = true;
+        gapHasColon = false;
+        gapBroken = false;
+      }
+      if (kind === OTHER) gapBroken = true;
+      else {
+        gap++;
+        if (kind === COLON) gapHasColon = true;
+        else if (!isBlank(c)) gapColonsOnly = false;
+      }
     }
+    // `API` or a look-alike, and `KEY`, in any case, with a key's first group after them.
+    const lower = c | 0x20;
+    if (lower === 0x61 /* a */ && prefixedGroupAfterA(text, i + 1)) return true;
+    if (lower === 0x6b /* k */ && isKeyWord(text, i) && groupAfterGap(text, i + 3)) return true;
   }
   return false;
 }
+
+const isKeyWord = (text: string, at: number) =>
+  (text.charCodeAt(at) | 0x20) === 0x6b &&
+  (text.charCodeAt(at + 1) | 0x20) === 0x65 &&
+  (text.charCodeAt(at + 2) | 0x20) === 0x79;
+
+/**
+ * Whether a key may follow the `A` at `at - 1`: `API-` and four letters or digits (redactApiKeys
+ * hides such a key cut short), or `A ?P ?[I1L|!]` (then perhaps `[-_ ]?KEY`) with a first group
+ * after it as spansInReading reads one. `API Key: API-****-****-****-58E6`, every reply's echo of
+ * the key line, has neither.
+ */
+function prefixedGroupAfterA(text: string, at: number): boolean {
+  let i = at;
+  if (isBlank(text.charCodeAt(i))) i++;
+  if ((text.charCodeAt(i) | 0x20) !== 0x70 /* p */) return false;
+  i++;
+  if (isBlank(text.charCodeAt(i))) i++;
+  const c = text.charCodeAt(i);
+  const lower = c | 0x20;
+  if (!(lower === 0x69 || lower === 0x6c || c === 0x31 || c === 0x7c || c === 0x21)) return false;
+  i++;
+  if (i === at + 2 && text.charCodeAt(i) === 0x2d && keyCutShort(text, i + 1)) return true;
+  if (groupAfterGap(text, i)) return true;
+  // `API-KEY`, `API_KEY`, `API KEY`, `APIKEY`: the prefix goes on to the end of the word.
+  const keyAt =
+    text.charCodeAt(i) === 0x2d || text.charCodeAt(i) === 0x5f || isBlank(text.charCodeAt(i)) ? i + 1 : i;
+  return isKeyWord(text, keyAt) && groupAfterGap(text, keyAt + 3);
+}
+
+/** Four letters, digits or dashes at `at` (KEY_LIKE in redact.ts, after `API-`). */
+function keyCutShort(text: string, at: number): boolean {
+  for (let i = at; i < at + 4; i++) {
+    const c = text.charCodeAt(i);
+    const alnum = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2d;
+    if (!alnum) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether, after at most MAX_GAP separators from `at`, four digits of a group start as a
+ * prefixed key's are read (hex, or `O` `I` `L` `|` for digits; blanks inside after its first).
+ */
+function groupAfterGap(text: string, at: number): boolean {
+  let i = at;
+  while (i < at + MAX_GAP && i < text.length && isSeparator(text.charCodeAt(i))) i++;
+  let digits = 0;
+  for (; digits < 4 && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const lower = c | 0x20;
+    const digit =
+      (c < 128 && ASCII_CLASS[c] === HEX) || lower === 0x6f || lower === 0x69 || lower === 0x6c || c === 0x7c;
+    if (digit) digits++;
+    else if (!(isBlank(c) && digits > 0)) return false;
+  }
+  return digits === 4;
+}
+
+const isSeparator = (c: number) => c < 128 && (ASCII_CLASS[c] === SEPARATES || ASCII_CLASS[c] === COLON);
+
+/** A blank as the reading has it: a space, or a tab or line break (read as a space). */
+const isBlank = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+const PLAIN_ASCII = /^[\t\n\v\f\r\x20-\x7e]*$/;
 
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46);
 const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a);
@@ -263,10 +394,9 @@ export function findKeySpans(text: string, options: ReadOptions = {}): KeySpan[]
   // Nothing shorter than four groups of four can be a key: skip the reading for short texts.
   if (text.length < 16) return [];
   // Plain ASCII without escapes to undo reads as itself, upper-cased, blanks as spaces: most
-  // reply lines and log strings. Without four hex digits in a row or `API` it holds no key.
+  // reply lines and log strings, and most of them hold nothing a key could be (mayHoldKey).
   if (!options.escapes && PLAIN_ASCII.test(text)) {
-    if (!HEX_RUN.test(text)) return [];
-    if (!PREFIX_ALIKE.test(text) && !hasHexDigits(text, MIN_GROUPS * 4)) return [];
+    if (!mayHoldKey(text)) return [];
     return spansInReading(text.toUpperCase().replace(/[\t\n\v\f\r]/g, ' ')).map((s) => ({ ...s }));
   }
   const reading = readAsPerson(text, options);

@@ -4,7 +4,7 @@
  * through `redactApiKeys` (or `redactApiKey`), which hide every key a person would read as one,
  * in any shape (key-shapes.ts has the rules), keeping only its last group.
  */
-import { redactedKey, redactKeyShapes } from './key-shapes.ts';
+import { mayHoldKey, redactedKey, redactKeyShapes } from './key-shapes.ts';
 
 /** `API-1234-5678-9ABC-DEF0` -> `API-****-****-****-DEF0`: enough to tell keys apart, useless to an attacker. */
 export function redactKey(key: string): string {
@@ -35,5 +35,7 @@ function couldBeKey(tail: string): boolean {
  * (`API-7F3A-9C2E`, a key cut short) is hidden whole as `[redacted]`. Idempotent.
  */
 export function redactApiKeys(text: string): string {
+  // Most text holds neither (one pass over it): no reading, no second scan for `API-`.
+  if (!mayHoldKey(text)) return text;
   return redactApiKey(text).replace(KEY_LIKE, (like) => (couldBeKey(like.slice(4)) ? '[redacted]' : like));
 }

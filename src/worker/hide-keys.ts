@@ -11,19 +11,41 @@ export const KEY_HIDDEN_NOTE =
 
 /** The value with every string redacted, and whether anything changed. */
 export function hideKeysBeforeStoring<T>(value: T): { readonly value: T; readonly changed: boolean } {
-  let changed = false;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      const hidden = redactApiKeys(v);
-      if (hidden !== v) changed = true;
-      return hidden;
+  const hidden = hideIn(value);
+  return { value: hidden as T, changed: hidden !== value };
+}
+
+/**
+ * `value` itself when none of its strings holds a key, else a copy with them redacted. Nearly
+ * every request and decision holds none: copying each of their objects and arrays on the way
+ * was most of this walk's time and garbage, so a copy is made only above a string that changed.
+ */
+function hideIn(value: unknown): unknown {
+  if (typeof value === 'string') return redactApiKeys(value);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const inner: unknown = value[i];
+      const hidden = hideIn(inner);
+      if (hidden !== inner) {
+        copy ??= value.slice();
+        copy[i] = hidden;
+      }
     }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner)]));
+    return copy ?? value;
+  }
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const record = value as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const key in record) {
+      const inner = record[key];
+      const hidden = hideIn(inner);
+      if (hidden !== inner) {
+        copy ??= { ...record };
+        copy[key] = hidden;
+      }
     }
-    return v;
-  };
-  const result = walk(value) as T;
-  return { value: changed ? result : value, changed };
+    return copy ?? value;
+  }
+  return value;
 }

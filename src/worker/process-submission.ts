@@ -8,7 +8,9 @@ import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import {
   type EarlierUse,
   forSender,
+  type Identified,
   identifyRequester,
+  identifyTakingNumbers,
   type Requester,
   replayedSignature,
   type SenderVerdict,
@@ -32,18 +34,13 @@ import { readOffThread } from '../reading/index.ts';
 import {
   type DryRunNumbers,
   type HandleReservations,
+  type MessageNumbers,
+  type NumbersWanted,
   type PocNaming,
   takeMessageNumbers,
 } from '../registry/index.ts';
 import { firstAddress, type OutgoingMail, type ReplyRequest, type ServiceAnswer } from '../replies/index.ts';
-import {
-  describeError,
-  type ErrorCode,
-  errorChain,
-  type Problem,
-  problem,
-  type Result,
-} from '../shared/index.ts';
+import { describeError, type ErrorCode, errorChain, type Problem, problem } from '../shared/index.ts';
 import { findApiKeys, type ParsedTemplate } from '../templates/index.ts';
 import { recordAnswerToUs, recordLinks } from './answer-record.ts';
 import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
@@ -81,6 +78,11 @@ export interface ReadSubmission extends Addressing {
   readonly service?: ServiceAnswer;
   /** How the sender asked for a dry run (src/mail/dry-run.ts); undefined: a real run. */
   readonly dryRun?: string;
+  /**
+   * The templates' numbers, taken by the statement that found the requester by its key (asked
+   * for with `takeNumbers`): the message's first run uses them instead of taking its own.
+   */
+  readonly numbers?: MessageNumbers;
 }
 
 export async function loadSubmission(db: Database, id: string): Promise<Submission | undefined> {
@@ -133,7 +135,7 @@ export function senderCheckFor(
 export async function readSubmission(
   ctx: WorkerContext,
   submission: Submission,
-  options: { readonly deferrable?: boolean } = {},
+  options: { readonly deferrable?: boolean; readonly takeNumbers?: boolean } = {},
 ): Promise<ReadSubmission> {
   const senderCheck = senderCheckFor(ctx, submission, options);
   // MIME and templates are read in a thread, within a time budget: never on this event loop.
@@ -205,7 +207,12 @@ export async function readSubmission(
     }
     return { ...base, mail, ...addressing, refusal, ...known(holder) };
   }
-  const identity = await identify(ctx, mail, parsed.apiKey, senderCheck);
+  // Numbers for a message that will run its templates, not a dry run's (which take none).
+  const wanted =
+    options.takeNumbers && !dryRun && parsed.templates.length > 0
+      ? { ticketCount: parsed.templates.length, pocs: newPocs(parsed.templates) }
+      : undefined;
+  const { identity, numbers } = await identify(ctx, mail, parsed.apiKey, senderCheck, wanted);
   const requester = identity.ok ? identity.value : undefined;
   const addressing = await whomToAnswer(ctx, submission, requester, senderCheck);
   // Templates are processed as ever; one that answers our mail is linked to what it answers.
@@ -230,6 +237,7 @@ export async function readSubmission(
     refusal: undefined,
     requester,
     ...(answered ? { answered } : {}),
+    ...(numbers ? { numbers } : {}),
   };
 }
 
@@ -273,16 +281,21 @@ async function identify(
   mail: ExtractedMail,
   apiKey: string | undefined,
   senderCheck: SenderCheck,
-): Promise<Result<Requester, Problem>> {
+  wanted: NumbersWanted | undefined,
+): Promise<Identified> {
   // A key decides alone: no DNS for it. A sender whose DNS did not answer within the budget is
   // unverified (identifyRequester says so: E_SENDER_NOT_VERIFIED, "could not be checked").
   const needsSenderCheck = !apiKey && ctx.config.senderAuth === 'dkim';
-  return identifyRequester(ctx.db, {
-    apiKeys: apiKey ? [apiKey] : [],
-    fromAddress: mail.headers.from?.address,
-    senderVerdict: needsSenderCheck ? await senderCheck() : NOT_CHECKED,
-    mode: ctx.config.senderAuth,
-  });
+  return identifyTakingNumbers(
+    ctx.db,
+    {
+      apiKeys: apiKey ? [apiKey] : [],
+      fromAddress: mail.headers.from?.address,
+      senderVerdict: needsSenderCheck ? await senderCheck() : NOT_CHECKED,
+      mode: ctx.config.senderAuth,
+    },
+    wanted,
+  );
 }
 
 /** Mail we may not answer (bounce, auto-reply, list) still goes to staff: the sender hears nothing. */
@@ -422,16 +435,17 @@ async function runMessage(
   read: ReadSubmission,
   options: ProcessOptions,
   savepoints: boolean,
+  /** Numbers taken ahead for this run (the first one's, with the requester); else its own are taken. */
+  numbersAhead: MessageNumbers | undefined,
 ): Promise<MessageRun | undefined> {
   const submissionId = read.submission.id;
   const templates = !read.refusal && read.requester ? read.templates : [];
   const signatures = templates.length > 0 ? (read.requester?.dkimSignatures ?? []) : [];
   if (read.dryRun !== undefined) return runDryMessage(ctx, read, templates, signatures, savepoints);
-  const { tickets, handles: reservedHandles } = await takeMessageNumbers(
-    ctx.db,
-    templates.length,
-    newPocs(templates),
-  );
+  const { tickets, handles: reservedHandles } =
+    numbersAhead && numbersAhead.tickets.length === templates.length
+      ? numbersAhead
+      : await takeMessageNumbers(ctx.db, templates.length, newPocs(templates));
   return ctx.db.transaction(async (tx) => {
     const decided = await decideTemplates(tx, read, templates, signatures, {
       tickets,
@@ -685,7 +699,10 @@ export async function processSubmission(
     return;
   }
   if (submission.state === 'done') return;
-  const read = await readSubmission(ctx, submission, { deferrable: options.deferrable ?? false });
+  const read = await readSubmission(ctx, submission, {
+    deferrable: options.deferrable ?? false,
+    takeNumbers: true,
+  });
   // A reply to a validation mail (or its bounce) is an answer, not a message without a template.
   // A dry run validates and flags nothing: it goes the dry run's way (a message without a template).
   if (!options.staff && read.dryRun === undefined && (await handleValidationMail(ctx, read))) return;
@@ -697,9 +714,13 @@ export async function processSubmission(
   // Deadlocks are counted on their own: the one run again with savepoints is not a deadlock
   // retry, and counting it with them would leave a message so re-run one deadlock retry fewer.
   let deadlocks = 0;
+  // A run undone hands its reserved handles out no more: a run again takes its own numbers.
+  let numbersAhead = read.numbers;
   for (;;) {
     try {
-      run = await runMessage(ctx, read, options, savepoints);
+      const numbers = numbersAhead;
+      numbersAhead = undefined;
+      run = await runMessage(ctx, read, options, savepoints, numbers);
       break;
     } catch (error) {
       // Two messages changing the same objects in opposite orders: PostgreSQL undid this one.

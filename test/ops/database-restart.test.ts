@@ -110,8 +110,7 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
     expect(alive()).toEqual(processes.map((p) => ({ roles: p.roles.join(','), exitCode: null })));
     for (const p of processes) expect(p.stderr()).not.toMatch(/Unhandled 'error' event|uncaught/i);
   };
-  const doneCount = () =>
-    countOf(database, sql`select count(*) as n from submissions where state = 'done'`);
+  const doneCount = () => countOf(database, sql`select count(*) as n from submissions where state = 'done'`);
 
   /** Seconds from now until one more submission is done than was before (jobs flow again). */
   async function secondsUntilJobsFlow(): Promise<number> {
@@ -285,10 +284,7 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
     ).toBe(0);
     // Nobody had to be told "we gave up": the retries carried every message through.
     expect(
-      await countOf(
-        db,
-        sql`select count(*) as n from rejections where reason_code = 'E_PROCESSING_FAILED'`,
-      ),
+      await countOf(db, sql`select count(*) as n from rejections where reason_code = 'E_PROCESSING_FAILED'`),
     ).toBe(0);
 
     // The faults were met as failed attempts and retried, not as crashes.

@@ -138,9 +138,7 @@ describe('three worker processes on one PostgreSQL and one Redis', () => {
     expect(answered.sort()).toEqual(plan.messages.map((m) => m.messageId).sort());
 
     const db = database;
-    expect(await countOf(db, sql`select count(*) as n from submissions where state = 'done'`)).toBe(
-      MESSAGES,
-    );
+    expect(await countOf(db, sql`select count(*) as n from submissions where state = 'done'`)).toBe(MESSAGES);
     expect(await countOf(db, sql`select count(*) as n from submission_templates`)).toBe(plan.templates);
     expect(
       await countOf(db, sql`select count(*) as n from submission_templates where outcome = 'approved'`),
@@ -149,9 +147,7 @@ describe('three worker processes on one PostgreSQL and one Redis', () => {
       await countOf(db, sql`select count(*) as n from submission_templates where outcome = 'rejected'`),
     ).toBe(plan.rejected);
     // One ticket per template, and no template with two.
-    expect((await countOf(db, sql`select count(*) as n from tickets`)) - before.tickets).toBe(
-      plan.templates,
-    );
+    expect((await countOf(db, sql`select count(*) as n from tickets`)) - before.tickets).toBe(plan.templates);
     expect(
       await countOf(
         db,

@@ -3,6 +3,7 @@
  * and submission, and the object before and after.
  */
 import { insertRows, type RowValues, type TogetherWrite, type Transaction, tables } from '../db/index.ts';
+import { mapArrayOnChange } from '../shared/index.ts';
 import type { Actor, OperationContext } from './types.ts';
 
 /** `account:12`, `staff:alice@registry.example`, or the system component's name (e.g. `seed`). */
@@ -38,18 +39,7 @@ export function toAuditJson(value: unknown): unknown {
   if (value === undefined || value === null) return null;
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) {
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const inner: unknown = value[i];
-      const plain = toAuditJson(inner);
-      if (plain !== inner) {
-        copy ??= value.slice();
-        copy[i] = plain;
-      }
-    }
-    return copy ?? value;
-  }
+  if (Array.isArray(value)) return mapArrayOnChange(value, toAuditJson);
   if (typeof value === 'object') {
     // Another kind of object (a class's) becomes a plain one, as JSON would read its fields.
     const asIs = Object.getPrototypeOf(value) === Object.prototype;

@@ -4,7 +4,7 @@
  * of a request is passed through the redaction before the registry sees it; ranges, numbers and
  * flags are left as they are.
  */
-import { redactApiKeys } from '../shared/index.ts';
+import { mapArrayOnChange, redactApiKeys } from '../shared/index.ts';
 
 export const KEY_HIDDEN_NOTE =
   'An API key written in the text of this template was hidden before anything was stored: registry records are public. Put your key only on the "00. API Key:" line or in the Subject.';
@@ -22,18 +22,7 @@ export function hideKeysBeforeStoring<T>(value: T): { readonly value: T; readonl
  */
 function hideIn(value: unknown): unknown {
   if (typeof value === 'string') return redactApiKeys(value);
-  if (Array.isArray(value)) {
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const inner: unknown = value[i];
-      const hidden = hideIn(inner);
-      if (hidden !== inner) {
-        copy ??= value.slice();
-        copy[i] = hidden;
-      }
-    }
-    return copy ?? value;
-  }
+  if (Array.isArray(value)) return mapArrayOnChange(value, hideIn);
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const record = value as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;

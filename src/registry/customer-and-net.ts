@@ -164,6 +164,11 @@ export async function placeCustomerAndNet(
   const [row] = request.dryRun
     ? await placeAndInsertDry(tx, { ...values, dry_customer: request.dryRun.nextCustomer() })
     : await placeAndInsert(tx, values);
+  return placedFrom(row);
+}
+
+/** What a placement statement's row answers: the parent found, and the customer and net it wrote. */
+export function placedFrom(row: Record<string, unknown> | undefined): PlacedReassignment {
   const found = placementOf(row);
   if (!row || !found) return { found: undefined, customer: undefined, net: undefined };
   return {

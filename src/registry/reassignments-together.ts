@@ -21,7 +21,6 @@ import { getTableColumns, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import {
   columnNames,
-  decodePrefixed,
   type Executor,
   prefixedSelection,
   preparedSql,
@@ -33,10 +32,11 @@ import {
   CUSTOMER_COLUMNS,
   NET_COLUMNS,
   type PlacedReassignment,
+  placedFrom,
   type ReassignmentWrite,
 } from './customer-and-net.ts';
 import { netNumbering } from './handles.ts';
-import { newNetColumns, placementOf, placementSelect } from './placement.ts';
+import { newNetColumns, placementSelect } from './placement.ts';
 
 /** Whether `requests` may go in one statement (see the file comment); two at least, or no gain. */
 export function placeableTogether(requests: readonly ReassignmentWrite[]): boolean {
@@ -196,14 +196,5 @@ export async function placeCustomersAndNets(
     rows: JSON.stringify(requests.map((request, ord) => inputRow(ord, request))),
   });
   const byOrd = new Map(rows.map((row) => [Number(row['ord']), row]));
-  return requests.map((_, ord) => {
-    const row = byOrd.get(ord);
-    const found = placementOf(row);
-    if (!row || !found) return { found: undefined, customer: undefined, net: undefined };
-    return {
-      found,
-      customer: decodePrefixed(tables.customers, row, 'c_'),
-      net: decodePrefixed(tables.nets, row, 'n_'),
-    };
-  });
+  return requests.map((_, ord) => placedFrom(byOrd.get(ord)));
 }

@@ -43,6 +43,7 @@ export {
 export {
   AUTH_RESULTS,
   type AuthResult,
+  SENDER_NOT_CHECKED,
   type SenderVerdict,
   signatureIdentity,
   type VerifySenderOptions,

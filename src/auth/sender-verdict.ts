@@ -62,6 +62,15 @@ export interface SenderVerdict {
   readonly summary: string;
 }
 
+/** No DKIM or SPF check at all: what a requester is identified with when a key decides, no check is wanted, or none can be made (lint). */
+export const SENDER_NOT_CHECKED: SenderVerdict = {
+  dkim: { result: 'none', domains: [] },
+  spf: { result: 'none' },
+  aligned: false,
+  temporary: false,
+  summary: '',
+};
+
 export interface VerifySenderOptions {
   /** MAIL FROM as received (empty for a bounce). */
   readonly envelopeFrom?: string;

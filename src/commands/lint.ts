@@ -59,18 +59,12 @@ function registryTry(handle: DatabaseHandle): RegistryTry {
     const lines: string[] = [];
     // Without a key, the daemon trusts the From address only as far as DKIM or SPF verify it,
     // which lint cannot ask: it takes the address at its word, and says so.
-    const { identifyRequester } = await import('../auth/index.ts');
+    const { identifyRequester, SENDER_NOT_CHECKED } = await import('../auth/index.ts');
     const { tryTemplates } = await import('../worker/index.ts');
     const requester = await identifyRequester(handle.db, {
       apiKeys: parsed.apiKey ? [parsed.apiKey] : [],
       ...(from ? { fromAddress: from } : {}),
-      senderVerdict: {
-        dkim: { result: 'none', domains: [] },
-        spf: { result: 'none' },
-        aligned: false,
-        temporary: false,
-        summary: '',
-      },
+      senderVerdict: SENDER_NOT_CHECKED,
       mode: 'any',
     });
     if (!requester.ok) {

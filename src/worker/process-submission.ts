@@ -13,7 +13,7 @@ import {
   identifyTakingNumbers,
   type Requester,
   replayedSignature,
-  type SenderVerdict,
+  SENDER_NOT_CHECKED,
   staffNoteOf,
   verifySender,
 } from '../auth/index.ts';
@@ -261,20 +261,11 @@ async function keyHolder(
   const found = await identifyRequester(ctx.db, {
     apiKeys: [...keys],
     ...(mail.from ? { fromAddress: mail.from } : {}),
-    senderVerdict: NOT_CHECKED,
+    senderVerdict: SENDER_NOT_CHECKED,
     mode: ctx.config.senderAuth,
   });
   return found.ok ? found.value : undefined;
 }
-
-/** No DKIM/SPF check at all: the verdict identifyRequester gets when a key decides or no check is wanted. */
-const NOT_CHECKED: SenderVerdict = {
-  dkim: { result: 'none', domains: [] },
-  spf: { result: 'none' },
-  aligned: false,
-  temporary: false,
-  summary: '',
-};
 
 async function identify(
   ctx: WorkerContext,
@@ -291,7 +282,7 @@ async function identify(
     {
       apiKeys: apiKey ? [apiKey] : [],
       fromAddress: mail.headers.from?.address,
-      senderVerdict: needsSenderCheck ? await senderCheck() : NOT_CHECKED,
+      senderVerdict: needsSenderCheck ? await senderCheck() : SENDER_NOT_CHECKED,
       mode: ctx.config.senderAuth,
     },
     wanted,

@@ -5,19 +5,11 @@
  * unknown or revoked key, an unverified or unknown sender) bumps no counter.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identifyTakingNumbers, type SenderVerdict } from '../../src/auth/index.ts';
+import { identifyTakingNumbers, SENDER_NOT_CHECKED } from '../../src/auth/index.ts';
 import { allocateTicketNumbers, type NumbersWanted, type PocInput } from '../../src/registry/index.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { recordStatements } from '../support/statement-recorder.ts';
 import { type FixtureAccounts, KEYS, seedAuthRegistry } from './registry-fixture.ts';
-
-const NOT_CHECKED: SenderVerdict = {
-  dkim: { result: 'none', domains: [] },
-  spf: { result: 'none' },
-  aligned: false,
-  temporary: false,
-  summary: '',
-};
 
 const role = (lastName: string): PocInput => ({
   contactType: 'role',
@@ -44,11 +36,15 @@ describe.each(BACKENDS)("the requester and its message's numbers on %s", (backen
   });
 
   const identify = (key: string, wanted: NumbersWanted) =>
-    identifyTakingNumbers(database.db, { apiKeys: [key], senderVerdict: NOT_CHECKED, mode: 'dkim' }, wanted);
+    identifyTakingNumbers(
+      database.db,
+      { apiKeys: [key], senderVerdict: SENDER_NOT_CHECKED, mode: 'dkim' },
+      wanted,
+    );
   const bySender = (fromAddress: string, mode: 'any' | 'dkim', wanted: NumbersWanted) =>
     identifyTakingNumbers(
       database.db,
-      { apiKeys: [], fromAddress, senderVerdict: NOT_CHECKED, mode },
+      { apiKeys: [], fromAddress, senderVerdict: SENDER_NOT_CHECKED, mode },
       wanted,
     );
 

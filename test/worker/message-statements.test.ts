@@ -17,16 +17,14 @@
  * ceiling.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
 import { storeSubmission } from '../../src/ingress/index.ts';
 import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
-import { loadReplyTexts } from '../../src/replies/index.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
-import { createWorkerContext, processSubmission } from '../../src/worker/index.ts';
+import { processSubmission } from '../../src/worker/index.ts';
 import { bulkPlan } from '../ops/support/traffic.ts';
 import { templateRows } from '../pipeline/support/outcomes.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { recordStatements, type StatementRecorder } from '../support/statement-recorder.ts';
+import { quietWorkerContext } from '../support/worker-context.ts';
 
 const CEILING = 9;
 
@@ -48,12 +46,7 @@ describe('statements per bulk message on postgres', () => {
   });
 
   it(`a 10-template message is one transaction of at most ${CEILING} statements`, async () => {
-    const ctx = createWorkerContext({
-      config: loadConfig({}),
-      db: database.db,
-      logger: silentLogger(),
-      texts: loadReplyTexts(),
-    });
+    const ctx = quietWorkerContext(database.db);
     const message = bulkPlan(10, { run: 41 }).messages[9]!;
     expect(message.kinds).toHaveLength(10);
     const stored = await storeSubmission(database.db, {

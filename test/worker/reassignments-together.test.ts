@@ -10,18 +10,16 @@
  */
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
 import { tables } from '../../src/db/index.ts';
 import { storeSubmission } from '../../src/ingress/index.ts';
 import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
-import { loadReplyTexts } from '../../src/replies/index.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
-import { createWorkerContext, processSubmission } from '../../src/worker/index.ts';
+import { processSubmission } from '../../src/worker/index.ts';
 import { templateText } from '../ops/support/traffic.ts';
 import { simpleReassignment } from '../pipeline/support/forms.ts';
 import { templateRows } from '../pipeline/support/outcomes.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { recordStatements } from '../support/statement-recorder.ts';
+import { quietWorkerContext } from '../support/worker-context.ts';
 
 /** Sent first, alone, on both databases: what the message's resend and clash meet. */
 const EARLIER = [
@@ -84,12 +82,7 @@ describe.each(BACKENDS)('simple reassignments placed together (%s)', (kind) => {
 
   let sent = 0;
   async function processMessage(database: TestDatabase, templates: readonly string[]) {
-    const ctx = createWorkerContext({
-      config: loadConfig({}),
-      db: database.db,
-      logger: silentLogger(),
-      texts: loadReplyTexts(),
-    });
+    const ctx = quietWorkerContext(database.db);
     const stored = await storeSubmission(database.db, {
       raw: Buffer.from(mail(`together-${kind}-${++sent}`, templates)),
       envelope: { mailFrom: 'noc@demo-isp.example', rcptTo: ['hostmaster@localhost'] },

@@ -15,17 +15,15 @@
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
 import { storeSubmission } from '../../src/ingress/index.ts';
 import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
-import { loadReplyTexts } from '../../src/replies/index.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
-import { createWorkerContext, processSubmission } from '../../src/worker/index.ts';
+import { processSubmission } from '../../src/worker/index.ts';
 import { bulkPlan } from '../ops/support/traffic.ts';
 import { templateRows } from '../pipeline/support/outcomes.ts';
 import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { connectExplainer, explainStatement, pagesRead, planNodes } from '../support/query-plans.ts';
 import { recordStatements, type StatementRecorder } from '../support/statement-recorder.ts';
+import { quietWorkerContext } from '../support/worker-context.ts';
 
 const OPEN_REJECTIONS = 3_000;
 /** Pages the closing may read: the approvals' own few, whatever the account's open rejections. */
@@ -72,12 +70,7 @@ describe("closing an account's superseded rejections", () => {
   });
 
   it('searches the subjects in a few pages, whatever was written before', async () => {
-    const ctx = createWorkerContext({
-      config: loadConfig({}),
-      db: database.db,
-      logger: silentLogger(),
-      texts: loadReplyTexts(),
-    });
+    const ctx = quietWorkerContext(database.db);
     const message = bulkPlan(10, { run: 43 }).messages[9]!;
     const stored = await storeSubmission(database.db, {
       raw: Buffer.from(message.raw),

@@ -8,13 +8,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
 import { tables } from '../../src/db/index.ts';
 import { storeSubmission } from '../../src/ingress/index.ts';
 import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
-import { loadReplyTexts } from '../../src/replies/index.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
-import { createWorkerContext, processSubmission } from '../../src/worker/index.ts';
+import { processSubmission } from '../../src/worker/index.ts';
 import { templateText } from '../ops/support/traffic.ts';
 import {
   customersNamed as customersNamedIn,
@@ -24,6 +21,7 @@ import {
 } from '../pipeline/support/outcomes.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { recordStatements } from '../support/statement-recorder.ts';
+import { quietWorkerContext } from '../support/worker-context.ts';
 
 const RUN = 77;
 const tagOf = (n: number) => `${RUN.toString(36)}${n.toString(36)}`.toUpperCase();
@@ -56,12 +54,7 @@ describe.each(BACKENDS)('simple reassignments without savepoints (%s)', (kind) =
   });
 
   async function process(id: string, numbers: readonly number[]) {
-    const ctx = createWorkerContext({
-      config: loadConfig({}),
-      db: database.db,
-      logger: silentLogger(),
-      texts: loadReplyTexts(),
-    });
+    const ctx = quietWorkerContext(database.db);
     const stored = await storeSubmission(database.db, {
       raw: Buffer.from(message(id, numbers)),
       envelope: { mailFrom: 'noc@demo-isp.example', rcptTo: ['hostmaster@localhost'] },

@@ -150,28 +150,20 @@ export async function measureCliStart(options: {
     },
     ...(options.postgres
       ? [
-          {
-            name: 'submit (PostgreSQL + Redis, a worker listening)',
+          ...[
+            { name: 'submit (PostgreSQL + Redis, a worker listening)', listener: SUBMISSION_LISTENER_NAME },
+            { name: 'submit (PostgreSQL + Redis, no daemon running)', listener: 'bench' },
+          ].map(({ name, listener }) => ({
+            name,
             args: [LAUNCHER, 'submit'],
             env: {
               DATA_DIR: dataDir,
-              DATABASE_URL: options.postgres.databaseUrl,
-              REDIS_URL: options.postgres.redisUrl,
+              DATABASE_URL: options.postgres!.databaseUrl,
+              REDIS_URL: options.postgres!.redisUrl,
             },
             stdin: messageFor,
-            before: listenerNamed(SUBMISSION_LISTENER_NAME),
-          },
-          {
-            name: 'submit (PostgreSQL + Redis, no daemon running)',
-            args: [LAUNCHER, 'submit'],
-            env: {
-              DATA_DIR: dataDir,
-              DATABASE_URL: options.postgres.databaseUrl,
-              REDIS_URL: options.postgres.redisUrl,
-            },
-            stdin: messageFor,
-            before: listenerNamed('bench'),
-          },
+            before: listenerNamed(listener),
+          })),
         ]
       : []),
   ];

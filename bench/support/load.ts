@@ -63,8 +63,13 @@ export async function startReplySink(): Promise<ReplySink> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // smtp-server emits a client's dropped connection on the server; the catcher shrugs it off.
+  server.on('error', () => {});
   return {
     port: (server.server.address() as AddressInfo).port,
     replies,

@@ -112,10 +112,13 @@ describe('where sign-in leads (item 6)', () => {
       await p.goto(`${stack.baseUrl}/submissions/${tooSmall.submissionId}`);
       expect(new URL(p.url()).pathname).toBe('/login');
       await signInPage(p);
+      await p.waitForURL((url) => url.pathname !== '/login', { timeout: 90_000 });
       expect(new URL(p.url()).pathname).toBe(`/submissions/${tooSmall.submissionId}`);
       await p.context().clearCookies();
       await p.goto(`${stack.baseUrl}/rejections?reason=E_PREFIX_TOO_SMALL&state=all`);
+      expect(new URL(p.url()).pathname).toBe('/login');
       await signInPage(p);
+      await p.waitForURL((url) => url.pathname !== '/login', { timeout: 90_000 });
       const landed = new URL(p.url());
       expect(landed.pathname).toBe('/rejections');
       expect(landed.searchParams.get('reason')).toBe('E_PREFIX_TOO_SMALL');
@@ -123,7 +126,9 @@ describe('where sign-in leads (item 6)', () => {
     } finally {
       await p.close();
     }
-  });
+    // Four page loads: on a busy CI machine (two cores, three test files at once) more than the
+    // default minute, once.
+  }, 240_000);
 });
 
 describe('CSRF tokens belong to one session (item 14)', () => {

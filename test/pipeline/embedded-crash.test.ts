@@ -33,7 +33,15 @@ describe('the embedded daemon killed with SIGKILL under load', () => {
   beforeAll(async () => {
     redis = await startRedis();
     sink = await startSmtpSink();
-    env = { ...(await embeddedEnv()), REDIS_URL: redis.url, REPLY_SMTP_URL: sink.url };
+    env = {
+      ...(await embeddedEnv()),
+      REDIS_URL: redis.url,
+      REPLY_SMTP_URL: sink.url,
+      // The killed daemon's jobs stay locked in the surviving Redis, and its claimed replies leased,
+      // for these spans (30 s each by default, docs/operations.md); shorter ones keep the test short.
+      WORKER_STALLED_INTERVAL_MS: '10000',
+      OUTBOX_LEASE_MS: '10000',
+    };
     const demo = await runCommand(['demo'], env, undefined, 120_000);
     expect(demo.code, demo.stderr).toBe(0);
   });

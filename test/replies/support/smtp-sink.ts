@@ -66,8 +66,14 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // smtp-server emits every client's socket error on the server: a sender that dies mid-session
+  // (a daemon killed by a crash test) drops its connection, and a relay shrugs that off.
+  server.on('error', () => {});
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `smtp://127.0.0.1:${port}`,

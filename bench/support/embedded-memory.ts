@@ -12,7 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DAEMON_NODE_FLAGS } from '../../scripts/daemon-node-flags.mjs';
 import { spawnRole } from '../../test/ops/support/processes.ts';
-import { freePort } from '../../test/support/postgres-server.ts';
+import { embeddedEnv } from '../../test/pipeline/support/processes.ts';
 
 export interface IdleMemory {
   readonly start: 'first start' | 'restart';
@@ -52,16 +52,16 @@ async function measure(
   start: IdleMemory['start'],
   options: { readonly idleSeconds: number; readonly bare: boolean; readonly log: (line: string) => void },
 ): Promise<IdleMemory> {
-  const env = {
-    DATA_DIR: dataDir,
-    SMTP_PORT: String(await freePort()),
-    CONSOLE_PORT: String(await freePort()),
-    WHOIS_PORT: String(await freePort()),
-    RDAP_PORT: String(await freePort()),
-    LOG_LEVEL: 'warn',
-  };
+  const env = await embeddedEnv({ DATA_DIR: dataDir });
+  const opsPort = env['CONSOLE_PORT'];
+  if (opsPort === undefined) throw new Error('embeddedEnv gave no CONSOLE_PORT');
   const began = Date.now();
-  const daemon = spawnRole({ roles: [], env, quiet: true, nodeFlags: options.bare ? [] : DAEMON_NODE_FLAGS });
+  const daemon = spawnRole({
+    roles: [],
+    env: { ...env, CONSOLE_PORT: opsPort },
+    quiet: true,
+    nodeFlags: options.bare ? [] : DAEMON_NODE_FLAGS,
+  });
   try {
     await daemon.ready(180_000);
     const readyMs = Date.now() - began;

@@ -35,7 +35,23 @@ export interface ReplySink {
   /** Every mail caught (replies and notices). */
   readonly caught: () => number;
   waitForReplies(messageIds: readonly string[], timeoutMs: number): Promise<void>;
+  /**
+   * Waits for the replies like waitForReplies, but a wait that runs out answers how many are still
+   * missing instead of failing the run: until `timeoutMs`, or sooner once none arrived for `stallMs`.
+   * Says how far it got every `progressEveryMs`.
+   */
+  repliesWithin(
+    messageIds: readonly string[],
+    limits: ReplyWaitLimits,
+  ): Promise<{ readonly missing: number }>;
   close(): Promise<void>;
+}
+
+export interface ReplyWaitLimits {
+  readonly timeoutMs: number;
+  readonly stallMs: number;
+  readonly progressEveryMs: number;
+  readonly progress: (arrived: number, wanted: number) => void;
 }
 
 /** Catches replies; only the head is looked at (In-Reply-To), the rest is discarded. */
@@ -83,6 +99,26 @@ export async function startReplySink(): Promise<ReplySink> {
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+    },
+    async repliesWithin(ids, limits) {
+      const began = performance.now();
+      const arrivedCount = () => ids.reduce((n, id) => n + (replies.has(id) ? 1 : 0), 0);
+      let arrived = arrivedCount();
+      let lastArrival = began;
+      let lastProgress = began;
+      while (arrived < ids.length) {
+        const now = performance.now();
+        if (now - began > limits.timeoutMs || now - lastArrival > limits.stallMs) break;
+        if (now - lastProgress >= limits.progressEveryMs) {
+          limits.progress(arrived, ids.length);
+          lastProgress = now;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const count = arrivedCount();
+        if (count > arrived) lastArrival = performance.now();
+        arrived = count;
+      }
+      return { missing: ids.length - arrived };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

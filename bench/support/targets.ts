@@ -143,10 +143,13 @@ function pacedRow(item: string, scenario: ScenarioResult): TargetRow {
   return {
     item,
     target: `${scenario.name} paced at ${offered} msg/s: p99 < 1 s`,
-    measured: `p99 ${paced.latency.p99Ms} ms, ${paced.messagesPerSecond} msg/s delivered`,
+    measured:
+      paced.missing > 0
+        ? `p99 at least ${paced.latency.p99Ms} ms, ${paced.missing} of ${paced.messages} replies missing when the wait ended, ${paced.messagesPerSecond} msg/s delivered`
+        : `p99 ${paced.latency.p99Ms} ms, ${paced.messagesPerSecond} msg/s delivered`,
     against: '1000 ms',
     ratio: ratioOf(paced.latency.p99Ms, 1000),
-    met: paced.latency.p99Ms < 1000 && paced.messagesPerSecond >= 0.95 * offered,
+    met: paced.missing === 0 && paced.latency.p99Ms < 1000 && paced.messagesPerSecond >= 0.95 * offered,
   };
 }
 

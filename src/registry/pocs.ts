@@ -3,7 +3,7 @@
  * account is not removed; its contact type never changes.
  */
 
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { type Executor, type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { atomically } from './atomic.ts';
@@ -232,7 +232,8 @@ export async function pocUses(ex: Executor, handle: string, exceptAccountId?: nu
   const accounts = await ex
     .select({ accountId: tables.accountPocs.accountId })
     .from(tables.accountPocs)
-    .where(eq(tables.accountPocs.pocHandle, handle));
+    .where(eq(tables.accountPocs.pocHandle, handle))
+    .orderBy(asc(tables.accountPocs.accountId));
   for (const a of accounts)
     if (a.accountId !== exceptAccountId) uses.push(`linked to account ${a.accountId}`);
   return uses;

@@ -20,7 +20,7 @@ export interface CommandResult {
 
 /** Environment for a hostmasterd process: no embedded servers, nothing on shared default ports. */
 export async function processEnv(env: Record<string, string>): Promise<Record<string, string>> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-proc-'));
+  const dataDir = env['DATA_DIR'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hm-proc-'));
   const base = Object.fromEntries(
     Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
   );

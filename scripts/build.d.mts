@@ -7,3 +7,5 @@ export declare function isStale(): boolean;
 export declare function ensureBuilt(options?: { quiet?: boolean }): string | undefined;
 /** The folder of dist/ holding the bundled CLI (lint and submit run it). */
 export declare const BUNDLE_DIR: string;
+/** A copy of dist/ (hard links) this process runs from while it lives; undefined when none could be made. */
+export declare function pinBuild(): string | undefined;

@@ -200,6 +200,70 @@ export function ensureBuilt({ quiet = false } = {}) {
   }
 }
 
+/** Where a running daemon's own copy of dist/ lives: `.dist-run-<pid>`, beside dist/ (same depth). */
+const PIN_PREFIX = '.dist-run-';
+
+function linkTree(from, to) {
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) linkTree(source, target);
+    else {
+      try {
+        fs.linkSync(source, target);
+      } catch {
+        fs.copyFileSync(source, target);
+      }
+    }
+  }
+}
+
+/** The copies of daemons that are gone (killed before their exit handler ran). */
+function removeDeadPins() {
+  for (const name of fs.readdirSync(root)) {
+    if (!name.startsWith(PIN_PREFIX)) continue;
+    const pid = Number(name.slice(PIN_PREFIX.length));
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue;
+    } catch (error) {
+      // EPERM: alive, another user's.
+      if (error.code === 'EPERM') continue;
+    }
+    fs.rmSync(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * A copy of dist/ for this process to run from, for as long as it lives (removed at its exit), made
+ * of hard links in a moment under the build's lock. A daemon keeps loading modules after it started
+ * (reading threads as mail arrives, the console's views): when a command after a `git pull`
+ * rebuilds dist/ under it, those must still come from the build it started with, not the next one.
+ * Answers the copy's folder, or undefined (and dist/ is used) when one cannot be made.
+ */
+export function pinBuild() {
+  const pin = path.join(root, `${PIN_PREFIX}${process.pid}`);
+  try {
+    takeLock();
+  } catch {
+    return undefined;
+  }
+  try {
+    removeDeadPins();
+    fs.rmSync(pin, { recursive: true, force: true });
+    linkTree(DIST, pin);
+  } catch {
+    fs.rmSync(pin, { recursive: true, force: true });
+    return undefined;
+  } finally {
+    fs.rmSync(LOCK, { recursive: true, force: true });
+  }
+  process.on('exit', () => fs.rmSync(pin, { recursive: true, force: true }));
+  return pin;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const force = process.argv.includes('--force');
   if (force) fs.rmSync(STAMP, { force: true });

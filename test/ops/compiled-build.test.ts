@@ -9,8 +9,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processEnv, REPO, runCommandIn } from '../pipeline/support/processes.ts';
+import { DEMO_API_KEY } from '../../src/registry/index.ts';
+import {
+  embeddedEnv,
+  outboxFiles,
+  processEnv,
+  REPO,
+  runCommandIn,
+  spawnDaemonProcess,
+} from '../pipeline/support/processes.ts';
+import { parseReply } from '../support/reply-reader.ts';
 
 const COPIED = ['bin', 'src', 'drizzle', 'templates', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
 const COMPILING = /compiling src\/ to dist\//g;
@@ -109,6 +119,45 @@ describe('the compiled build', () => {
     const rebuilt = await runCommandIn(clone, ['help'], env, undefined, 120_000);
     expect(rebuilt.stderr.match(COMPILING)?.length).toBe(1);
   });
+
+  it('a daemon keeps running the build it started with when a later command rebuilds dist/', async () => {
+    const clone = freshClone();
+    const env = await embeddedEnv();
+    const demo = await runCommandIn(clone, ['demo'], env, undefined, 180_000);
+    expect(demo.code, demo.stderr).toBe(0);
+    const daemon = spawnDaemonProcess([], env, { repo: clone });
+    try {
+      await daemon.running(180_000);
+      // The next build's reading thread cannot start: the daemon starts its first one for the mail
+      // below, after that build replaced dist/.
+      const thread = path.join(clone, 'src/reading/thread.ts');
+      fs.writeFileSync(thread, `throw new Error('the next build');\n${fs.readFileSync(thread, 'utf8')}`);
+      const rebuilt = await runCommandIn(clone, ['help'], env, undefined, 120_000);
+      expect(rebuilt.stderr.match(COMPILING)?.length).toBe(1);
+
+      const client = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: Number(env['SMTP_PORT']),
+        ignoreTLS: true,
+      });
+      await client.sendMail({
+        envelope: { from: 'noc@demo-isp.example', to: ['hostmaster@localhost'] },
+        raw: fs
+          .readFileSync(path.join(REPO, 'test/fixtures/mail/reassign-simple-5.3.eml'), 'utf8')
+          .replace(/^Subject: .*$/m, `Subject: SWIP ${DEMO_API_KEY}`),
+      });
+      client.close();
+      const [reply] = await outboxFiles(path.join(env['DATA_DIR']!, 'outbox'), 1, 120_000);
+      const parsed = await parseReply(reply!);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      expect(parsed.value.blocks[0]?.status).toBe('APPROVED');
+    } finally {
+      expect(await daemon.stop()).toBe(0);
+      fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
+    }
+    // Its copy of the build went with it.
+    expect(fs.readdirSync(clone).filter((f) => f.startsWith('.dist-'))).toEqual([]);
+  }, 600_000);
 
   it('commands started together on a stale clone compile once and all run', async () => {
     const clone = freshClone();

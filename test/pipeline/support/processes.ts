@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../support/postgres-server.ts';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const LAUNCHER = path.join(REPO, 'bin', 'hostmasterd');
 
 export interface CommandResult {
   readonly code: number | null;
@@ -97,11 +96,12 @@ export interface DaemonProcess {
 export function spawnDaemonProcess(
   roles: readonly string[],
   env: Record<string, string>,
-  options: { readonly ownProcessGroup?: boolean } = {},
+  options: { readonly ownProcessGroup?: boolean; readonly repo?: string } = {},
 ): DaemonProcess {
   const args = ['start', ...roles.flatMap((r) => ['--role', r])];
-  const child = spawn(process.execPath, [LAUNCHER, ...args], {
-    cwd: REPO,
+  const repo = options.repo ?? REPO;
+  const child = spawn(process.execPath, [path.join(repo, 'bin', 'hostmasterd'), ...args], {
+    cwd: repo,
     env,
     stdio: 'pipe',
     // As at a terminal: a signal to the group (Ctrl-C) reaches every process in it.

@@ -49,6 +49,17 @@ interface Guarded {
   overdue: boolean;
   refused: number;
   ended: boolean;
+  /** Replies held in the socket (corked) until the commands the client sent with them are answered too. */
+  corked: { readonly socket: Connection['_socket'] } | undefined;
+}
+
+/**
+ * Replies that may wait for the others of their batch: a pipelining client (RFC 2920) sends MAIL
+ * FROM, RCPT TO and DATA at once, and their answers went out in a write each. Any other reply
+ * (220 before a TLS upgrade, 221 and 421 before a close, refusals) flushes what waits and goes at once.
+ */
+function mayWaitForBatch(code: number): boolean {
+  return code === 250 || code === 354;
 }
 
 /**
@@ -117,6 +128,7 @@ export class SessionGuards {
       overdue: false,
       refused: 0,
       ended: false,
+      corked: undefined,
     };
     this.sessions.set(session.id, state);
     connection.send = (code, data, context) => this.reply(state, code, data, context);
@@ -171,6 +183,7 @@ export class SessionGuards {
     context?: string | false,
   ): void {
     if (state.ended) {
+      this.flush(state);
       state.send(code, data, context);
       return;
     }
@@ -182,6 +195,8 @@ export class SessionGuards {
       );
       return;
     }
+    if (mayWaitForBatch(code)) this.holdForBatch(state);
+    else this.flush(state);
     state.send(code, data, context);
     if (code === 421) {
       state.ended = true;
@@ -195,6 +210,25 @@ export class SessionGuards {
     // After 354 the message itself is coming: its pace is watched by the DATA handler instead.
     if (code === 354) this.stopTurn(state);
     else this.startTurn(state);
+  }
+
+  /**
+   * Corks the socket until this turn of the event loop is over: the replies written meanwhile (the
+   * answers to one pipelined batch) leave in one write, one system call instead of three.
+   */
+  private holdForBatch(state: Guarded): void {
+    if (state.corked) return;
+    const socket = state.connection._socket;
+    socket.cork();
+    state.corked = { socket };
+    setImmediate(() => this.flush(state));
+  }
+
+  private flush(state: Guarded): void {
+    const held = state.corked;
+    if (!held) return;
+    state.corked = undefined;
+    held.socket.uncork();
   }
 
   private startTurn(state: Guarded): void {
@@ -244,6 +278,7 @@ export class SessionGuards {
       'smtp session closed by the ingress',
     );
     this.options.onRefusal?.(reason, 421);
+    this.flush(state);
     // smtp-server closes the connection after sending a 421.
     state.send(421, text, false);
   }

@@ -1,13 +1,15 @@
 /**
  * `hostmasterd start` on a terminal writes human log lines (time, level label, message, fields),
  * not JSON with epoch milliseconds and numeric levels; piped, it writes JSON. The terminal is
- * made by script(1); the run ends early on a taken console port so it needs no stop.
+ * made by script(1); the run ends early on a taken console port so it needs no stop, on a DATA_DIR
+ * whose database is made beforehand (the first start's own lines are not what this is about).
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { embeddedEnv, REPO, runCommand } from '../pipeline/support/processes.ts';
+import { preparedEmbeddedEnv } from '../pipeline/support/prepared-database.ts';
+import { REPO, runCommand } from '../pipeline/support/processes.ts';
 
 async function underTerminal(command: string, env: Record<string, string>): Promise<string> {
   const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: REPO, env, stdio: 'pipe' });
@@ -29,7 +31,7 @@ describe('log lines of hostmasterd start', () => {
     const port = String((taken.address() as net.AddressInfo).port);
     try {
       // Embedded Redis: its start line is the one that had `pid` twice.
-      const env = await embeddedEnv({ LOG_LEVEL: 'info', CONSOLE_PORT: port });
+      const env = await preparedEmbeddedEnv({ LOG_LEVEL: 'info', CONSOLE_PORT: port });
       const terminal = await underTerminal(`${path.join(REPO, 'bin', 'hostmasterd')} start`, env);
       expect(terminal).toMatch(
         /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO {2}embedded redis-server started socketPath=\S+ redisPid=\d+$/m,

@@ -15,7 +15,8 @@ import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { signIn } from '../console/support/sign-in.ts';
 import { parseReply } from '../support/reply-reader.ts';
 import { useEmbeddedDaemon } from './support/embedded-suite.ts';
-import { embeddedEnv, outboxFiles, REPO, runCommand, startDaemonProcess } from './support/processes.ts';
+import { preparedEmbeddedEnv } from './support/prepared-database.ts';
+import { outboxFiles, REPO, runCommand, startDaemonProcess } from './support/processes.ts';
 
 const NOBODY = 65_534;
 
@@ -146,7 +147,7 @@ describe('seed, demo, staff and validation run against a running daemon on embed
   }, 180_000);
 
   it('opens no command socket where it cannot keep it private, and runs anyway: the commands refuse as before', async () => {
-    const linked = await embeddedEnv();
+    const linked = await preparedEmbeddedEnv();
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-elsewhere-'));
     fs.symlinkSync(elsewhere, path.join(linked['DATA_DIR']!, 'control'));
     const other = await startDaemonProcess([], linked, 60_000);

@@ -7,6 +7,7 @@
  * independent (each its own DATA_DIR, its database made beforehand, as a restart finds it) and
  * run at once.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareEmbeddedDatabase } from '../pipeline/support/prepared-database.ts';
@@ -65,6 +66,7 @@ describe('hostmasterd start with a port already taken', () => {
       });
       await prepareEmbeddedDatabase(env['DATA_DIR']!);
       const run = await runCommand(['start', ...roles], env, undefined, 90_000);
+      fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
       expect(run.code, run.stderr).toBe(1);
       const lines = run.stderr.trim().split('\n');
       expect(lines, run.stderr).toHaveLength(1);

@@ -2,6 +2,7 @@
  * `hostmasterd validation run [--as-of DATE]` from a clone, on the embedded database: a round
  * mails the demo registry's POCs a year on, and run again the same day mails nobody twice.
  */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { prepareEmbeddedDatabase } from '../pipeline/support/prepared-database.ts';
 import { processEnv, runCommand } from '../pipeline/support/processes.ts';
@@ -27,5 +28,6 @@ describe('hostmasterd validation run', () => {
     expect(wrong.code).toBe(64);
     expect(wrong.stderr).toContain('is not a date');
     expect((await runCommand(['seed', 'x.json', '--as-of', day], env)).code).toBe(64);
+    fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
   }, 300_000);
 });

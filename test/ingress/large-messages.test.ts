@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RoleProcess, spawnRole } from '../ops/support/processes.ts';
+import { prepareEmbeddedDatabase } from '../pipeline/support/prepared-database.ts';
 import { freePort } from '../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 import { type SmtpAnswer, sendOverSmtp, templateMail } from './helpers.ts';
@@ -106,6 +107,9 @@ describe('large messages at once on the embedded database', { timeout: 300_000 }
   beforeAll(async () => {
     redis = await startRedis();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-large-'));
+    // Made beforehand, as a restart finds it: a first start makes it in a child process of its
+    // own, which leaves the daemon's memory as it is and only costs time here.
+    await prepareEmbeddedDatabase(dataDir);
     smtpPort = await freePort();
     daemon = spawnRole({
       roles: ['ingress'],

@@ -3,10 +3,14 @@
  * console, the operations endpoints of a process without the console, public WHOIS and RDAP)
  * fails the same way, with
  * one sentence on stderr naming the address and the variable to change, and exit code 1. Before,
- * a taken console port printed a stack trace and the process never exited.
+ * a taken console port printed a stack trace and the process never exited. The five daemons are
+ * independent (each its own DATA_DIR, its database made beforehand, as a restart finds it) and
+ * run at once.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareEmbeddedDatabase } from '../pipeline/support/prepared-database.ts';
 import { processEnv, runCommand } from '../pipeline/support/processes.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 
@@ -53,14 +57,16 @@ describe('hostmasterd start with a port already taken', () => {
     },
   ] as const;
 
-  it.each(cases)(
+  it.concurrent.each(cases)(
     '$listener on a taken $variable: one sentence on stderr, exit 1',
     async ({ roles, variable, code }) => {
       const env = await processEnv({
         REDIS_URL: redis.url,
         [variable]: String(taken.port),
       });
+      await prepareEmbeddedDatabase(env['DATA_DIR']!);
       const run = await runCommand(['start', ...roles], env, undefined, 90_000);
+      fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
       expect(run.code, run.stderr).toBe(1);
       const lines = run.stderr.trim().split('\n');
       expect(lines, run.stderr).toHaveLength(1);

@@ -13,19 +13,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/index.ts';
 import { SubmissionQueue } from '../../src/queue/index.ts';
 import { DEMO_SEED, DEMO_SENDER, seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { steadyLoad, steadySender } from '../pipeline/support/steady-sender.ts';
 import { type SmtpSink, startSmtpSink } from '../replies/support/smtp-sink.ts';
 import { freePort, type PostgresServer, startPostgres } from '../support/postgres-server.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 import { countOf } from '../support/row-count.ts';
 import { eventually, getJson } from './support/ops-http.ts';
 import { type RoleProcess, spawnRole } from './support/processes.ts';
-import { type BulkMessage, bulkPlan, EXPECTED_OUTCOME } from './support/traffic.ts';
+import { bulkPlan, EXPECTED_OUTCOME } from './support/traffic.ts';
 
 /** At most this many messages; the senders stop a little after the last fault. */
 const MAX_MESSAGES = 2_000;
@@ -138,45 +138,17 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
     // More than will be sent: the senders keep the load up until every fault has been dealt, so
     // each lands in the middle of it however fast this machine is, and then stop.
     const plan = bulkPlan(MAX_MESSAGES, { run: 11, templatesIn });
-    const client = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: smtpPort,
-      ignoreTLS: true,
-      pool: true,
-      maxConnections: 4,
-    });
-    const envelope = { from: DEMO_SENDER, to: ['hostmaster@localhost'] };
     const acceptedIds = new Map<string, string>();
-    let refusedTemporarily = 0;
-    // As a sender's MTA does: a 451 (the database is away) or a dropped connection is tried again.
-    const deliver = async (message: BulkMessage) => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const info = await client.sendMail({ envelope, raw: message.raw });
-          const id = /Accepted as (\S+)/.exec(info.response)?.[1];
-          if (!id) throw new Error(`unexpected answer ${info.response}`);
-          acceptedIds.set(message.messageId, id);
-          return;
-        } catch (error) {
-          const code = (error as { responseCode?: number }).responseCode;
-          if (code !== undefined && code !== 451 && code !== 421) throw error;
-          refusedTemporarily++;
-          if (attempt > 600) throw error;
-          await sleep(200);
-        }
-      }
-    };
-    let next = 0;
-    let faultsDealt = false;
-    const senders = Array.from({ length: 4 }, async () => {
-      while (!faultsDealt && next < plan.messages.length) {
-        const message = plan.messages[next++]!;
-        await deliver(message);
-        // A steady flow rather than one burst.
-        await sleep(200);
-      }
+    // As a sender's MTA does: a 451 (the database is away), a 421 or a dropped connection is tried again.
+    const sender = steadySender({
+      port: smtpPort,
+      envelope: { from: DEMO_SENDER, to: ['hostmaster@localhost'] },
+      tryAgainOn: (code) => code === 451 || code === 421,
     });
-    const sending = Promise.all(senders);
+    const load = steadyLoad(sender, plan.messages, {
+      pauseMs: 200,
+      onAccepted: (message, id) => acceptedIds.set(message.messageId, id),
+    });
 
     const figures: Record<string, number> = {};
     const admin = async (text: string) => {
@@ -224,15 +196,14 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
     expectAllAlive();
 
     // A little more load after the last fault, then the senders stop.
-    const sentBeforeLast = next;
+    const sentBeforeLast = load.handedOut;
     await eventually(
       async () => expect(acceptedIds.size).toBeGreaterThanOrEqual(sentBeforeLast + 8),
       120_000,
     );
-    faultsDealt = true;
-    await sending;
-    client.close();
-    const sent = plan.messages.slice(0, next);
+    await load.stop();
+    sender.close();
+    const sent = plan.messages.slice(0, load.handedOut);
     const MESSAGES = sent.length;
     expect(acceptedIds.size).toBe(MESSAGES);
     const templates = sent.reduce((sum, m) => sum + m.kinds.length, 0);
@@ -297,7 +268,7 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
         `${figures['fast']?.toFixed(1)} s after it; an immediate one ${figures['immediateRestart']?.toFixed(1)} s, ` +
         `jobs again ${figures['immediate']?.toFixed(1)} s after; ${terminated['idle in transaction']} sessions terminated idle in transaction and ` +
         `${terminated.active} during a statement; ${MESSAGES} messages; ` +
-        `${retried.length} attempts failed and were retried; ${refusedTemporarily} SMTP tries refused 451`,
+        `${retried.length} attempts failed and were retried; ${sender.triedAgain} SMTP tries refused 451 or 421 or cut off and made again`,
     );
   }, 600_000);
 

@@ -45,6 +45,12 @@ function peakRssMiB(pid: number): number {
   return Number(kb) / 1024;
 }
 
+/** Stops the test's daemon (if it still runs) and removes its DATA_DIR. */
+async function cleanUp(env: Record<string, string>, daemon?: DaemonProcess): Promise<void> {
+  await daemon?.stop();
+  fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
+}
+
 describe('the first start on the embedded defaults', () => {
   const dataDirs: string[] = [];
   let daemon: DaemonProcess | undefined;
@@ -76,10 +82,14 @@ describe('the first start on the embedded defaults', () => {
     expect(firstPeak).toBeLessThan(restartPeak * 1.3);
   }, 600_000);
 
-  it('stopped while it prepares the database, it finishes the start and shuts down cleanly (exit 0)', async () => {
+  // The three below are independent (a daemon and a DATA_DIR each, cleaned up when each ends)
+  // and run at once.
+  it.concurrent('stopped while it prepares the database, it finishes the start and shuts down cleanly (exit 0)', async ({
+    onTestFinished,
+  }) => {
     const env = await embeddedEnv();
-    dataDirs.push(env['DATA_DIR']!);
-    daemon = spawnDaemonProcess([], env);
+    const daemon = spawnDaemonProcess([], env);
+    onTestFinished(() => cleanUp(env, daemon));
     // The first start's `hostmasterd migrate` child is running: the daemon is mid-start.
     await childRunning(daemon.child.pid!, 'migrate', 120_000);
     expect(await daemon.stop(180_000), daemon.output()).toBe(0);
@@ -89,10 +99,12 @@ describe('the first start on the embedded defaults', () => {
     expect(fs.existsSync(path.join(env['DATA_DIR']!, 'pglite', 'PG_VERSION'))).toBe(true);
   }, 300_000);
 
-  it('Ctrl-C while it prepares the database (SIGINT to its process group): the same clean stop, exit 0', async () => {
+  it.concurrent('Ctrl-C while it prepares the database (SIGINT to its process group): the same clean stop, exit 0', async ({
+    onTestFinished,
+  }) => {
     const env = await embeddedEnv();
-    dataDirs.push(env['DATA_DIR']!);
-    daemon = spawnDaemonProcess([], env, { ownProcessGroup: true });
+    const daemon = spawnDaemonProcess([], env, { ownProcessGroup: true });
+    onTestFinished(() => cleanUp(env, daemon));
     const child = daemon.child;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await childRunning(child.pid!, 'migrate', 120_000);
@@ -106,9 +118,9 @@ describe('the first start on the embedded defaults', () => {
     expect(fs.existsSync(path.join(env['DATA_DIR']!, 'pglite', 'PG_VERSION'))).toBe(true);
   }, 300_000);
 
-  it('says why when the database cannot be created, and exits 1', async () => {
+  it.concurrent('says why when the database cannot be created, and exits 1', async ({ onTestFinished }) => {
     const env = await embeddedEnv();
-    dataDirs.push(env['DATA_DIR']!);
+    onTestFinished(() => cleanUp(env));
     // Where the database's directory should be, a file: nothing can be created there.
     fs.writeFileSync(path.join(env['DATA_DIR']!, 'pglite'), 'not a directory\n');
     const started = await runCommand(['start'], env, undefined, 120_000);

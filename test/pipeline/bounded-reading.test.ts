@@ -48,7 +48,7 @@ async function replies(dir: string, count: number): Promise<ParsedReply[]> {
 }
 
 describe('bounded reading on the embedded defaults (every role in one process)', () => {
-  const suite = useEmbeddedDaemon();
+  const suite = useEmbeddedDaemon({ databaseMade: true });
   const env = suite.env;
 
   it('answers deep HTML and 124,000 problems with clear errors, and a keyed message beside them normally', async () => {

@@ -18,7 +18,7 @@ import { BACKENDS } from '../support/databases.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
 import { fillForm, simpleReassignment } from './support/forms.ts';
-import { quietFor, type Reply, repliesFor } from './support/outcomes.ts';
+import { type Reply, repliesFor, settledFor } from './support/outcomes.ts';
 
 /** Everything a run may leave behind, counted. */
 async function footprint(db: Executor) {
@@ -154,7 +154,7 @@ describe.each(CASES)('dry runs (%s, %s replies)', (backend, style) => {
     const counted = await templatesCounted();
     const { id, replies } = await send({ ...how, third: 1 });
     expectDryAnswer(replies);
-    await quietFor(stack.sink, id);
+    await settledFor(stack.sink, stack.database.db, id);
     expect(await footprint(stack.database.db)).toEqual(before);
     expect((await redis.keys('*reply-rate*')).length).toBe(rateKeys);
     expect(await templatesCounted()).toBe(counted);

@@ -15,7 +15,8 @@ import { DEMO_API_KEY } from '../../src/registry/index.ts';
 import { signIn } from '../console/support/sign-in.ts';
 import { parseReply } from '../support/reply-reader.ts';
 import { useEmbeddedDaemon } from './support/embedded-suite.ts';
-import { embeddedEnv, outboxFiles, REPO, runCommand, startDaemonProcess } from './support/processes.ts';
+import { preparedEmbeddedEnv } from './support/prepared-database.ts';
+import { outboxFiles, REPO, runCommand, startDaemonProcess } from './support/processes.ts';
 
 const NOBODY = 65_534;
 
@@ -37,7 +38,9 @@ describe('seed, demo, staff and validation run against a running daemon on embed
   const suite = useEmbeddedDaemon();
   const env = suite.env;
 
-  it('loads the demo registry, a seed file and staff accounts into the running daemon, which uses them at once', async () => {
+  // This test and the next have a daemon each and run at once; the socket's test after them
+  // takes this one's daemon.
+  it.concurrent('loads the demo registry, a seed file and staff accounts into the running daemon, which uses them at once', async () => {
     suite.daemon = await startDaemonProcess([], env, 60_000);
 
     const demo = await runCommand(['demo'], env, undefined, 60_000);
@@ -129,24 +132,8 @@ describe('seed, demo, staff and validation run against a running daemon on embed
     expect(migrate.stderr).toContain('E_DATABASE_LOCKED');
   }, 300_000); // each step waits on its process or file; a busy machine may take minutes
 
-  it("keeps the command socket the daemon's user's alone: another user cannot connect", async () => {
-    suite.daemon ??= await startDaemonProcess([], env, 60_000);
-    const socketPath = path.join(env['DATA_DIR']!, 'control', 'commands.sock');
-    expect(fs.statSync(path.dirname(socketPath)).mode & 0o777).toBe(0o700);
-    expect(fs.statSync(socketPath).mode & 0o777).toBe(0o600);
-    if (process.getuid?.() === 0) expect(await connectsAs(NOBODY, socketPath)).toBe('EACCES');
-
-    const exit = await suite.daemon.stop();
-    expect(exit, suite.daemon.output()).toBe(0);
-    suite.daemon = undefined;
-    expect(fs.existsSync(socketPath)).toBe(false);
-    // With the daemon gone the commands open the database themselves, as before.
-    const listed = await runCommand(['staff', 'list'], env, undefined, 60_000);
-    expect(listed.code, listed.stderr).toBe(0);
-  }, 180_000);
-
-  it('opens no command socket where it cannot keep it private, and runs anyway: the commands refuse as before', async () => {
-    const linked = await embeddedEnv();
+  it.concurrent('opens no command socket where it cannot keep it private, and runs anyway: the commands refuse as before', async () => {
+    const linked = await preparedEmbeddedEnv();
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-elsewhere-'));
     fs.symlinkSync(elsewhere, path.join(linked['DATA_DIR']!, 'control'));
     const other = await startDaemonProcess([], linked, 60_000);
@@ -161,5 +148,21 @@ describe('seed, demo, staff and validation run against a running daemon on embed
       fs.rmSync(linked['DATA_DIR']!, { recursive: true, force: true });
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }
+  }, 180_000);
+
+  it("keeps the command socket the daemon's user's alone: another user cannot connect", async () => {
+    suite.daemon ??= await startDaemonProcess([], env, 60_000);
+    const socketPath = path.join(env['DATA_DIR']!, 'control', 'commands.sock');
+    expect(fs.statSync(path.dirname(socketPath)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(socketPath).mode & 0o777).toBe(0o600);
+    if (process.getuid?.() === 0) expect(await connectsAs(NOBODY, socketPath)).toBe('EACCES');
+
+    const exit = await suite.daemon.stop();
+    expect(exit, suite.daemon.output()).toBe(0);
+    suite.daemon = undefined;
+    expect(fs.existsSync(socketPath)).toBe(false);
+    // With the daemon gone the commands open the database themselves, as before.
+    const listed = await runCommand(['staff', 'list'], env, undefined, 60_000);
+    expect(listed.code, listed.stderr).toBe(0);
   }, 180_000);
 });

@@ -10,17 +10,18 @@
 
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { openDatabase, queryRows } from '../../src/db/index.ts';
 import { DEMO_SENDER } from '../../src/registry/index.ts';
 import { eventually } from '../ops/support/ops-http.ts';
-import { type BulkMessage, bulkPlan, EXPECTED_OUTCOME } from '../ops/support/traffic.ts';
+import { bulkPlan, EXPECTED_OUTCOME } from '../ops/support/traffic.ts';
 import { type SmtpSink, startSmtpSink } from '../replies/support/smtp-sink.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 import { countOf } from '../support/row-count.ts';
-import { type DaemonProcess, embeddedEnv, runCommand, startDaemonProcess } from './support/processes.ts';
+import { preparedEmbeddedEnv } from './support/prepared-database.ts';
+import { type DaemonProcess, runCommand, startDaemonProcess } from './support/processes.ts';
+import { steadyLoad, steadySender } from './support/steady-sender.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,7 +35,7 @@ describe('the embedded daemon killed with SIGKILL under load', () => {
     redis = await startRedis();
     sink = await startSmtpSink();
     env = {
-      ...(await embeddedEnv()),
+      ...(await preparedEmbeddedEnv()),
       REDIS_URL: redis.url,
       REPLY_SMTP_URL: sink.url,
       // The killed daemon's jobs stay locked in the surviving Redis, and its claimed replies leased,
@@ -55,58 +56,36 @@ describe('the embedded daemon killed with SIGKILL under load', () => {
   it('keeps every message it acknowledged, and applies and answers each once after the restart', async () => {
     daemon = await startDaemonProcess([], env, 120_000);
     const plan = bulkPlan(400, { run: 21, templatesIn: (i) => (i % 4) + 1 });
-    const client = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: Number(env['SMTP_PORT']),
-      ignoreTLS: true,
-      pool: true,
-      maxConnections: 4,
-    });
-    const envelope = { from: DEMO_SENDER, to: ['hostmaster@localhost'] };
     /** Message-ID -> the submission id of its first 250. */
     const acknowledged = new Map<string, string>();
     const acknowledgedBeforeKill = new Map<string, string>();
-    // As an MTA: a 4xx or a connection that failed is tried again a little later.
-    const deliver = async (message: BulkMessage) => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const info = await client.sendMail({ envelope, raw: message.raw });
-          const id = /Accepted as (\S+)/.exec(info.response)?.[1];
-          if (!id) throw new Error(`unexpected answer ${info.response}`);
-          if (!acknowledged.has(message.messageId)) acknowledged.set(message.messageId, id);
-          else expect(id).toBe(acknowledged.get(message.messageId));
-          return;
-        } catch (error) {
-          const code = (error as { responseCode?: number }).responseCode;
-          if (code !== undefined && code < 400) throw error;
-          if (code !== undefined && code >= 500) throw error;
-          if (attempt > 600) throw error;
-          await sleep(200);
-        }
-      }
-    };
-    let next = 0;
-    let stop = false;
-    const senders = Array.from({ length: 4 }, async () => {
-      while (!stop && next < plan.messages.length) {
-        await deliver(plan.messages[next++]!);
-        await sleep(50);
-      }
+    const sender = steadySender({
+      port: Number(env['SMTP_PORT']),
+      envelope: { from: DEMO_SENDER, to: ['hostmaster@localhost'] },
     });
-    const sending = Promise.all(senders);
+    const load = steadyLoad(sender, plan.messages, {
+      pauseMs: 50,
+      onAccepted: (message, id) => {
+        if (!acknowledged.has(message.messageId)) acknowledged.set(message.messageId, id);
+        else expect(id).toBe(acknowledged.get(message.messageId));
+      },
+    });
 
     // In the middle of the load: messages in flight, transactions open, replies being sent.
     await eventually(async () => expect(acknowledged.size).toBeGreaterThanOrEqual(30), 120_000, 50);
     for (const [messageId, id] of acknowledged) acknowledgedBeforeKill.set(messageId, id);
     await daemon.kill9();
     daemon = await startDaemonProcess([], env, 120_000);
-    const sentAtRestart = next;
-    await eventually(async () => expect(next).toBeGreaterThanOrEqual(sentAtRestart + 20), 120_000, 100);
-    stop = true;
-    await sending;
-    client.close();
+    const sentAtRestart = load.handedOut;
+    await eventually(
+      async () => expect(load.handedOut).toBeGreaterThanOrEqual(sentAtRestart + 20),
+      120_000,
+      100,
+    );
+    await load.stop();
+    sender.close();
 
-    const sent = plan.messages.slice(0, next);
+    const sent = plan.messages.slice(0, load.handedOut);
     expect(acknowledged.size).toBe(sent.length);
     const replies = () =>
       sink.accepted

@@ -19,7 +19,7 @@ import {
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 import { fillForm, simpleReassignment } from './support/forms.ts';
-import { quietFor } from './support/outcomes.ts';
+import { settledFor } from './support/outcomes.ts';
 import { submit } from './support/session.ts';
 
 /** A second account of the demo ISP, holding the same POC (so the same authority), with its own key. */
@@ -164,7 +164,7 @@ describe.each(CASES)('safe resends (%s, %s replies)', (backend, style) => {
     );
     expect(resent.ticket).toMatch(/^\d{8}-X\d{7}$/);
     expect(resent.ticket).not.toBe(block.ticket);
-    await quietFor(stack.sink, again.id);
+    await settledFor(stack.sink, stack.database.db, again.id);
     expect({
       nets: await count(db, 'nets'),
       customers: await count(db, 'customers'),
@@ -309,7 +309,7 @@ describe.each(CASES)('safe resends (%s, %s replies)', (backend, style) => {
       expect(resent.notes.some((n) => n.startsWith(`already registered as ${net}, nothing changed`))).toBe(
         true,
       );
-      await quietFor(stack.sink, again.id);
+      await settledFor(stack.sink, stack.database.db, again.id);
       expect(await footprint(db)).toEqual(before);
 
       // A dry run of the resend says what the real run said.

@@ -2,12 +2,15 @@
  * `hostmasterd validation run [--as-of DATE]` from a clone, on the embedded database: a round
  * mails the demo registry's POCs a year on, and run again the same day mails nobody twice.
  */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { prepareEmbeddedDatabase } from '../pipeline/support/prepared-database.ts';
 import { processEnv, runCommand } from '../pipeline/support/processes.ts';
 
 describe('hostmasterd validation run', () => {
   it('runs a round as of a date, and resumes it instead of mailing twice', async () => {
     const env = await processEnv({});
+    await prepareEmbeddedDatabase(env['DATA_DIR']!);
     expect((await runCommand(['demo'], env, undefined, 120_000)).code).toBe(0);
     const day = new Date(Date.now() + 366 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
     const first = await runCommand(['validation', 'run', '--as-of', day], env, undefined, 120_000);
@@ -25,5 +28,6 @@ describe('hostmasterd validation run', () => {
     expect(wrong.code).toBe(64);
     expect(wrong.stderr).toContain('is not a date');
     expect((await runCommand(['seed', 'x.json', '--as-of', day], env)).code).toBe(64);
+    fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
   }, 300_000);
 });

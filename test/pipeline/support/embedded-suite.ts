@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
+import { prepareEmbeddedDatabase } from './prepared-database.ts';
 import { type DaemonProcess, embeddedEnv } from './processes.ts';
 
 export interface EmbeddedSuite {
@@ -13,10 +14,15 @@ export interface EmbeddedSuite {
   daemon: DaemonProcess | undefined;
 }
 
-export function useEmbeddedDaemon(): EmbeddedSuite {
+/**
+ * `databaseMade`: DATA_DIR holds the migrated database before the tests, as a restart finds it
+ * (for tests about something else than the first start, which makes it).
+ */
+export function useEmbeddedDaemon(options: { readonly databaseMade?: boolean } = {}): EmbeddedSuite {
   const suite: EmbeddedSuite = { env: {}, daemon: undefined };
   beforeAll(async () => {
     Object.assign(suite.env, await embeddedEnv());
+    if (options.databaseMade) await prepareEmbeddedDatabase(suite.env['DATA_DIR']!);
   });
   afterAll(async () => {
     await suite.daemon?.stop();

@@ -109,6 +109,40 @@ export async function quietFor(sink: SmtpSink, submissionId: string, ms = 800): 
   if (after !== before) throw new Error(`${after - before} more mails for ${submissionId} arrived`);
 }
 
+/**
+ * `quietFor` without its pause, where the submission's mail is the outbox's: waits until the
+ * submission is done and none of its mail waits in the outbox (from then on nothing more is sent
+ * for it), then checks that no mail for it came beyond those caught when called.
+ */
+export async function settledFor(
+  sink: SmtpSink,
+  db: Executor,
+  submissionId: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const before = mailsOf(sink, submissionId).length;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [submission] = await db
+      .select({ state: tables.submissions.state })
+      .from(tables.submissions)
+      .where(eq(tables.submissions.id, submissionId));
+    const waiting = await db
+      .select({ id: tables.outbox.id })
+      .from(tables.outbox)
+      .where(and(eq(tables.outbox.submissionId, submissionId), eq(tables.outbox.state, 'pending')));
+    if (submission?.state === 'done' && waiting.length === 0) break;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${submissionId} is ${submission?.state ?? 'missing'} with ${waiting.length} mails waiting to be sent`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const after = mailsOf(sink, submissionId).length;
+  if (after !== before) throw new Error(`${after - before} more mails for ${submissionId} arrived`);
+}
+
 export async function templateRows(db: Executor, submissionId: string) {
   return db
     .select()

@@ -258,17 +258,23 @@ describe('PostgreSQL restarted and sessions terminated under load (ingress + 2 w
       await countOf(db, sql`select count(*) as n from rejections where reason_code = 'E_PROCESSING_FAILED'`),
     ).toBe(0);
 
-    // The faults were met as failed attempts and retried, not as crashes.
-    const retried = workers
-      .flatMap((w) => w.logs)
-      .filter((l) => l['msg'] === 'job failed; it will be retried');
-    expect(retried.length).toBeGreaterThan(0);
+    // The faults were met as failed attempts and retried, not as crashes: a job's attempt failed
+    // and BullMQ ran it again, or a message's first run (no savepoints) was undone with its lost
+    // connection and run again at once in a new transaction (which one a cut session meets is
+    // the minute's: under load every cut may fall on a first run).
+    const logs = workers.flatMap((w) => w.logs);
+    const retried = logs.filter((l) => l['msg'] === 'job failed; it will be retried');
+    const runAgain = logs.filter(
+      (l) =>
+        l['msg'] === 'undone without savepoints; running the message again with a savepoint per template',
+    );
+    expect(retried.length + runAgain.length).toBeGreaterThan(0);
     console.info(
       `database faults: a fast restart took ${figures['fastRestart']?.toFixed(1)} s and jobs flowed again ` +
         `${figures['fast']?.toFixed(1)} s after it; an immediate one ${figures['immediateRestart']?.toFixed(1)} s, ` +
         `jobs again ${figures['immediate']?.toFixed(1)} s after; ${terminated['idle in transaction']} sessions terminated idle in transaction and ` +
         `${terminated.active} during a statement; ${MESSAGES} messages; ` +
-        `${retried.length} attempts failed and were retried; ${sender.triedAgain} SMTP tries refused 451 or 421 or cut off and made again`,
+        `${retried.length} attempts failed and were retried, ${runAgain.length} first runs undone and run again; ${sender.triedAgain} SMTP tries refused 451 or 421 or cut off and made again`,
     );
   }, 600_000);
 

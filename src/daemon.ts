@@ -144,6 +144,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         texts,
         metrics: metrics.worker,
         wakeOutbox: () => outbox?.wake(),
+        handOffOutbox: (mails) => outbox?.handOff(mails),
         ...(options.resolver ? { resolver: options.resolver } : {}),
         ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
       });

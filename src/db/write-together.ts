@@ -54,6 +54,11 @@ export interface TogetherWrite {
   readonly onConflict?: SQL;
   /** Kind `statement`: the statement (see StatementWrite); its rows are sent as they are. */
   readonly statement?: StatementWrite;
+  /**
+   * What this write's rows answer (`RETURNING id, ...`), a fixed clause made once (a module
+   * constant, like `onConflict`): `writeTogether` answers them. At most one write of a call.
+   */
+  readonly returning?: SQL;
   readonly rows: readonly Readonly<Record<string, unknown>>[];
 }
 
@@ -109,7 +114,7 @@ function unpacked(write: TogetherWrite, placeholder: string): SQL {
 
 function writeSql(write: TogetherWrite, placeholder: string, asCte: boolean): SQL {
   const columns = columnsOf(write.table);
-  const returning = asCte ? sql` RETURNING 1` : sql``;
+  const returning = write.returning ? sql` ${write.returning}` : asCte ? sql` RETURNING 1` : sql``;
   if (write.kind === 'statement') {
     return sql`${write.statement!.build(sql`${sql.placeholder(placeholder)}::json`)}${returning}`;
   }
@@ -137,15 +142,15 @@ function writeSql(write: TogetherWrite, placeholder: string, asCte: boolean): SQ
       AND ${write.table}.${sql.identifier(key)} = ANY (ARRAY(SELECT k.${sql.identifier(key)} FROM ${rows} AS k))${returning}`;
 }
 
-/** The conflict clauses are constants, made once: each is told apart by identity. */
-const conflictClauses = new WeakMap<SQL, number>();
-let conflictClauseCount = 0;
+/** The conflict and returning clauses are constants, made once: each is told apart by identity. */
+const clauses = new WeakMap<SQL, number>();
+let clauseCount = 0;
 
-function conflictId(clause: SQL): number {
-  let id = conflictClauses.get(clause);
+function clauseId(clause: SQL): number {
+  let id = clauses.get(clause);
   if (id === undefined) {
-    id = ++conflictClauseCount;
-    conflictClauses.set(clause, id);
+    id = ++clauseCount;
+    clauses.set(clause, id);
   }
   return id;
 }
@@ -159,14 +164,15 @@ function shapeOf(writes: readonly TogetherWrite[]): string {
         getTableName(w.table),
         w.key ?? '',
         w.columns.join(','),
-        w.onConflict ? conflictId(w.onConflict) : '',
+        w.onConflict ? clauseId(w.onConflict) : '',
         w.statement?.name ?? '',
+        w.returning ? clauseId(w.returning) : '',
       ].join(' '),
     )
     .join(';');
 }
 
-type Statement = (tx: Transaction, values: Record<string, string>) => Promise<unknown>;
+type Statement = (tx: Transaction, values: Record<string, string>) => Promise<Record<string, unknown>[]>;
 const statements = new Map<string, Statement>();
 
 function statementFor(writes: readonly TogetherWrite[]): Statement {
@@ -174,12 +180,19 @@ function statementFor(writes: readonly TogetherWrite[]): Statement {
   let statement = statements.get(shape);
   if (!statement) {
     const label = `write_together_${createHash('sha1').update(shape).digest('hex').slice(0, 16)}`;
+    const answering = writes.findIndex((w) => w.returning !== undefined);
+    if (writes.some((w, i) => w.returning !== undefined && i !== answering))
+      throw new Error('writeTogether: at most one write may answer its rows');
     statement = preparedSql<Record<string, string>, Record<string, unknown>>(label, () => {
-      const last = writes.length - 1;
+      // The write whose rows are answered makes every write a CTE, and the statement their reader.
+      const last = answering >= 0 ? writes.length : writes.length - 1;
       const ctes = writes
         .slice(0, last)
         .map((w, i) => sql`${sql.identifier(`write_${i + 1}`)} AS (${writeSql(w, `w${i + 1}`, true)})`);
-      const main = writeSql(writes[last]!, `w${last + 1}`, false);
+      const main =
+        answering >= 0
+          ? sql`SELECT * FROM ${sql.identifier(`write_${answering + 1}`)}`
+          : writeSql(writes[last]!, `w${last + 1}`, false);
       return ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${main}` : main;
     });
     statements.set(shape, statement);
@@ -215,11 +228,16 @@ function rowsJson(write: TogetherWrite): string {
 }
 
 /**
- * Sends the writes as one statement, in order: all but the last as CTEs of the last. An empty
- * list sends nothing.
+ * Sends the writes as one statement, in order: all but the last as CTEs of the last (every one
+ * a CTE when one answers its rows). An empty list sends nothing. Answers the rows of the write
+ * with `returning`, if any (none otherwise).
  */
-export async function writeTogether(tx: Transaction, writes: readonly TogetherWrite[]): Promise<void> {
-  if (writes.length === 0) return;
+export async function writeTogether(
+  tx: Transaction,
+  writes: readonly TogetherWrite[],
+): Promise<Record<string, unknown>[]> {
+  if (writes.length === 0) return [];
   const values = Object.fromEntries(writes.map((w, i) => [`w${i + 1}`, rowsJson(w)]));
-  await statementFor(writes)(tx, values);
+  const rows = await statementFor(writes)(tx, values);
+  return writes.some((w) => w.returning !== undefined) ? rows : [];
 }

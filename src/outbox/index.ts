@@ -4,7 +4,7 @@
  * room, which composes the mails and needs no database: a command that only reads mail
  * (`hostmasterd lint`) loads neither the database nor a transport.
  */
-export { type ClaimedMail, enqueueOutbox, outboxWrite, retryFailedMail } from './outbox.ts';
+export { type ClaimedMail, claimedMails, enqueueOutbox, outboxWrite, retryFailedMail } from './outbox.ts';
 export {
   backoffDelay,
   DEFAULT_BACKOFF,

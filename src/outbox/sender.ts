@@ -72,6 +72,11 @@ export interface OutboxSenderOptions {
 export interface OutboxSender {
   /** Look for due mail now (the worker calls it after committing a reply). */
   wake(): void;
+  /**
+   * Deliver mail this process wrote already claimed and has committed (`outboxWrite` with
+   * `claimedForMs`: the sender's own lease), as if a claim had just taken it.
+   */
+  handOff(mails: readonly ClaimedMail[]): void;
   /** Send everything due now; resolves when none is left (failures are backed off, not due). For tests and shutdown. */
   drain(): Promise<void>;
   /** Stop polling, finish the round in progress, close the transport. */
@@ -213,44 +218,39 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   }
 
   /**
-   * Marks each mail sent as soon as the relay took it, still under the lease: a crash between the
-   * relay's 250 and the mark sends it again (same Message-ID), so that window is kept to one
-   * statement instead of the rest of the batch's deliveries. Mails the relay takes while a mark
-   * is out go together in the next one, so a batch costs a few statements, not one per mail.
+   * Marks each mail sent as soon as the relay took it, still under its lease: a crash between
+   * the relay's 250 and the mark sends it again (same Message-ID), so that window is kept to one
+   * statement's wait. One mark is out at a time for the whole sender; mails the relay takes
+   * meanwhile, of any batch or hand-off, go together in the next one: under load the marks of
+   * several messages cost one commit, where a mark per batch cost one a message.
    */
-  function markAsDelivered(): { add(mail: ClaimedMail): void; done(): Promise<void> } {
-    const waiting: ClaimedMail[] = [];
-    let marking: Promise<void> | undefined;
-    let failure: unknown;
+  function sentMarks(): { add(mail: ClaimedMail): Promise<void> } {
+    let waiting: { readonly mail: ClaimedMail; readonly settle: (failure?: unknown) => void }[] = [];
+    let marking = false;
     const markWaiting = async () => {
+      marking = true;
       while (waiting.length > 0) {
-        const mails = waiting.splice(0);
-        if (failure !== undefined) {
-          logger.error(
-            { messageIds: mails.map((mail) => mail.messageId) },
-            'delivered replies not marked sent (the database is away); they will be sent again after the lease, with the same Message-IDs',
-          );
-          continue;
-        }
+        const taken = waiting;
+        waiting = [];
         try {
-          await markDelivered(mails);
+          await markDelivered(taken.map((t) => t.mail));
+          for (const t of taken) t.settle();
         } catch (error) {
-          failure = error;
+          for (const t of taken) t.settle(error ?? new Error('mark failed'));
         }
       }
-      marking = undefined;
+      marking = false;
     };
     return {
       add(mail) {
-        waiting.push(mail);
-        marking ??= markWaiting();
-      },
-      async done() {
-        await marking;
-        if (failure !== undefined) throw failure;
+        return new Promise<void>((resolve, reject) => {
+          waiting.push({ mail, settle: (failure) => (failure === undefined ? resolve() : reject(failure)) });
+          if (!marking) void markWaiting();
+        });
       },
     };
   }
+  const marks = sentMarks();
 
   /**
    * Claims and sends due mail. A background round stops at a batch that was not full: what
@@ -260,34 +260,62 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
     while (!closed) {
       const batch = await claimDueMail(db, batchSize, leaseMs);
       if (batch.length === 0) return;
-      // The batch goes out at once (the SMTP transport pools a few connections): one slow
-      // relay answer no longer holds up the mails behind it.
-      const lease = keepLeased(batch);
-      const marks = markAsDelivered();
-      let sent: Delivered[];
-      try {
-        sent = (
-          await Promise.all(
-            batch.map(async (mail) => {
-              const delivered = await deliverOne(mail, lease);
-              if (delivered) marks.add(delivered.mail);
-              return delivered;
-            }),
-          )
-        ).filter((d): d is Delivered => d !== undefined);
-        await marks.done();
-      } finally {
-        await lease.stop();
-      }
-      for (const { mail, detail } of sent) {
-        options.metrics?.replySent();
-        logger.info(
-          { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients, detail },
-          'reply sent',
-        );
-      }
+      await deliverBatch(batch);
       if (!untilEmpty && batch.length < batchSize) return;
     }
+  }
+
+  /** Delivers claimed rows, renewing their lease until each is marked sent or its failure recorded. */
+  async function deliverBatch(batch: readonly ClaimedMail[]): Promise<void> {
+    // The batch goes out at once (the SMTP transport pools a few connections): one slow
+    // relay answer no longer holds up the mails behind it.
+    const lease = keepLeased(batch);
+    const marked: Promise<void>[] = [];
+    let sent: Delivered[];
+    try {
+      sent = (
+        await Promise.all(
+          batch.map(async (mail) => {
+            const delivered = await deliverOne(mail, lease);
+            if (delivered) {
+              const mark = marks.add(delivered.mail);
+              // Read by allSettled below; never an unhandled rejection if a delivery throws first.
+              mark.catch(() => {});
+              marked.push(mark);
+            }
+            return delivered;
+          }),
+        )
+      ).filter((d): d is Delivered => d !== undefined);
+      const unmarked = (await Promise.allSettled(marked)).find((m) => m.status === 'rejected');
+      if (unmarked) throw unmarked.reason;
+    } finally {
+      await lease.stop();
+    }
+    for (const { mail, detail } of sent) {
+      options.metrics?.replySent();
+      logger.info(
+        { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients, detail },
+        'reply sent',
+      );
+    }
+  }
+
+  /** Handed-off batches in delivery: drain and close wait for them. */
+  const handedOff = new Set<Promise<void>>();
+  function handOff(mails: readonly ClaimedMail[]): void {
+    if (mails.length === 0) return;
+    // Closed: left to their lease, like the rows of a process that stopped.
+    if (closed) return;
+    const delivery: Promise<void> = deliverBatch(mails)
+      .catch((error: unknown) => {
+        logger.error(
+          { error: describeError(error), messageIds: mails.map((mail) => mail.messageId) },
+          'handed-off replies not all delivered and marked; they are sent again after the lease',
+        );
+      })
+      .finally(() => handedOff.delete(delivery));
+    handedOff.add(delivery);
   }
 
   function schedule(untilEmpty: boolean): Promise<void> {
@@ -314,12 +342,17 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
 
   return {
     wake: background,
-    drain: () => (closed ? chain : schedule(true)),
+    handOff,
+    drain: async () => {
+      await Promise.all(handedOff);
+      await (closed ? chain : schedule(true));
+    },
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
       await chain;
+      await Promise.all(handedOff);
       delivery.close();
     },
   };

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { DnsResolver } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
 import { type Database, isDataRefusal } from '../db/index.ts';
+import type { ClaimedMail } from '../outbox/index.ts';
 import {
   DeferJob,
   type RedisLocation,
@@ -61,6 +62,8 @@ export interface WorkerOptions {
   readonly texts: ReplyTexts;
   readonly resolver?: DnsResolver;
   readonly wakeOutbox?: () => void;
+  /** This process's outbox sender (OutboxSender.handOff): a message's mail is written claimed for it. */
+  readonly handOffOutbox?: (mails: readonly ClaimedMail[]) => void;
   readonly metrics?: WorkerMetrics & { jobFinished?(seconds: number, ok: boolean): void };
   /** How soon a dead worker's job is taken over, ms; config.workerStalledIntervalMs when absent. */
   readonly stalledInterval?: number;

@@ -28,7 +28,7 @@ import {
   writeTogether,
 } from '../db/index.ts';
 import { dryRunRequest, type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
-import { outboxWrite } from '../outbox/index.ts';
+import { type ClaimedMail, outboxWrite } from '../outbox/index.ts';
 import { readOffThread } from '../reading/index.ts';
 import {
   type DryRunNumbers,
@@ -402,6 +402,11 @@ interface MessageRun {
   readonly results: TemplateResult[];
   /** `read`, or, when its DKIM signature turned out to be a replay, the message refused for it. */
   readonly read: ReadSubmission;
+  /**
+   * Its mail written claimed for this process's outbox sender, handed to it once committed;
+   * absent when the mail was written for any sender to claim (woken by afterCommit).
+   */
+  readonly claimed?: readonly ClaimedMail[];
 }
 
 /**
@@ -472,12 +477,13 @@ async function runMessage(
     if (forStaff) await recordRefusal(tx, answered, forStaff);
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     // The records, the notices, the reply and the `done` mark: one statement.
-    await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
+    const claimed = await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
       submissionId,
       mails: sent,
       last: doneMark(judged),
+      claimedForMs: ctx.claimLeaseMs,
     });
-    return { results, read: answered };
+    return { results, read: answered, claimed };
   });
 }
 
@@ -749,5 +755,7 @@ export async function processSubmission(
     },
     'submission processed',
   );
-  ctx.afterCommit();
+  // Mail written claimed goes to this process's sender as it is: no claim, no reading it back.
+  if (run.claimed) ctx.handOff(run.claimed);
+  else ctx.afterCommit();
 }

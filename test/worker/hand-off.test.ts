@@ -1,0 +1,151 @@
+/**
+ * A worker whose process runs an outbox sender writes a message's mail already claimed for that
+ * sender and hands it over once committed: no claim statement, no reading the mail back. The
+ * row says so (one attempt counted, due again only after the lease), so a process that dies
+ * between its commit and the relay's answer leaves the mail to any sender once the lease runs
+ * out, as a claimed row always was.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
+import { tables } from '../../src/db/index.ts';
+import { storeSubmission } from '../../src/ingress/index.ts';
+import { type ClaimedMail, emlFileName, startOutboxSender } from '../../src/outbox/index.ts';
+import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { loadReplyTexts } from '../../src/replies/index.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { createWorkerContext, processSubmission } from '../../src/worker/index.ts';
+import { bulkPlan } from '../ops/support/traffic.ts';
+import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { recordStatements } from '../support/statement-recorder.ts';
+
+const LEASE_MS = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each(BACKENDS)('a message mail handed to its own process sender (%s)', (kind) => {
+  let database: TestDatabase;
+  let run = 60;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    const doc = validateSeed(DEMO_SEED);
+    if (!doc.ok) throw new Error('demo seed');
+    const seeded = await seedRegistry(database.db, doc.value);
+    if (!seeded.ok) throw new Error(seeded.error.message);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  /** Processes a bulk message with `handOff` catching what the worker hands over; counts wake-ups. */
+  async function processWithHandOff(handOff: (mails: readonly ClaimedMail[]) => void) {
+    let woken = 0;
+    const ctx = createWorkerContext({
+      config: loadConfig({ OUTBOX_LEASE_MS: String(LEASE_MS) }),
+      db: database.db,
+      logger: silentLogger(),
+      texts: loadReplyTexts(),
+      wakeOutbox: () => woken++,
+      handOffOutbox: handOff,
+    });
+    const message = bulkPlan(10, { run: ++run }).messages[9]!;
+    const stored = await storeSubmission(database.db, {
+      raw: Buffer.from(message.raw),
+      envelope: { mailFrom: 'noc@demo-isp.example', rcptTo: ['hostmaster@localhost'] },
+      via: 'smtp',
+      remoteAddress: '127.0.0.1',
+    });
+    if (!stored.ok) throw new Error(stored.error.message);
+    await processSubmission(ctx, stored.value.id);
+    return { id: stored.value.id, woken: () => woken };
+  }
+
+  const rowsOf = (id: string) =>
+    database.db
+      .select({
+        id: tables.outbox.id,
+        messageId: tables.outbox.messageId,
+        state: tables.outbox.state,
+        attempts: tables.outbox.attempts,
+      })
+      .from(tables.outbox)
+      .where(eq(tables.outbox.submissionId, id))
+      .orderBy(tables.outbox.id);
+
+  it('writes the reply and notices claimed, hands them over after the commit, and the sender sends them without a claim', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hand-off-'));
+    const sender = startOutboxSender({
+      db: database.db,
+      transport: { kind: 'folder', dir },
+      pollMs: 60_000,
+      leaseMs: LEASE_MS,
+    });
+    // Its first look for due mail, at start, is over before the message comes.
+    await sender.drain();
+    const recorder = recordStatements();
+    try {
+      const handed: ClaimedMail[] = [];
+      const { sent } = await recorder.during(async () => {
+        const { id, woken } = await processWithHandOff((mails) => {
+          handed.push(...mails);
+          sender.handOff(mails);
+        });
+        // Not `drain`, which claims: the handed-over mail is marked sent without one.
+        const deadline = Date.now() + 30_000;
+        while ((await rowsOf(id)).some((r) => r.state !== 'sent')) {
+          if (Date.now() > deadline) throw new Error('the handed-over mail was never marked sent');
+          await sleep(20);
+        }
+        // Handed over, not woken for: a woken sender would send a claim that finds nothing.
+        expect(woken()).toBe(0);
+        const rows = await rowsOf(id);
+        expect(rows.length).toBeGreaterThan(0);
+        expect(handed.map((m) => [m.id, m.messageId, m.attempts])).toEqual(
+          rows.map((r) => [String(r.id), r.messageId, 1]),
+        );
+        expect(rows.map((r) => [r.state, r.attempts])).toEqual(rows.map(() => ['sent', 1]));
+        for (const mail of handed) {
+          expect(fs.readFileSync(path.join(dir, emlFileName(mail.messageId)), 'utf8')).toBe(mail.raw);
+        }
+      });
+      // PGlite does not go through pg: the statements are counted on PostgreSQL.
+      if (kind === 'postgres') {
+        expect(sent.filter((s) => /attempts\s*=\s*attempts\s*\+/i.test(s))).toEqual([]);
+        expect(sent.some((s) => /select[\s\S]*\braw\b[\s\S]*from\s+outbox/i.test(s))).toBe(false);
+      }
+    } finally {
+      recorder.restore();
+      await sender.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a process that dies after its commit, before its sender took the mail: another sender sends it once the lease runs out', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hand-off-'));
+    // Handed to nobody: what a process killed right after its commit leaves.
+    const { id } = await processWithHandOff(() => {});
+    const survivor = startOutboxSender({
+      db: database.db,
+      transport: { kind: 'folder', dir },
+      pollMs: 60_000,
+      leaseMs: LEASE_MS,
+    });
+    try {
+      const rows = await rowsOf(id);
+      expect(rows.map((r) => [r.state, r.attempts])).toEqual(rows.map(() => ['pending', 1]));
+      await survivor.drain();
+      expect(fs.readdirSync(dir)).toEqual([]); // still the dead process's
+      await sleep(LEASE_MS + 200);
+      await survivor.drain();
+      const after = await rowsOf(id);
+      expect(after.map((r) => [r.state, r.attempts])).toEqual(rows.map(() => ['sent', 2]));
+      expect(fs.readdirSync(dir).sort()).toEqual(rows.map((r) => emlFileName(r.messageId)).sort());
+    } finally {
+      await survivor.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

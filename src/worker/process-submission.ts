@@ -183,7 +183,6 @@ export async function readSubmission(
       const kind = await messageKind(ctx, {
         submission,
         mail,
-        holdsTemplates: false,
         dryRun: dryRun !== undefined,
         provenSender: addressing.ownAddress ?? addressing.replyTo,
       });

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { tables } from '../../src/db/index.ts';
@@ -20,6 +21,7 @@ import { silentLogger } from '../../src/shared/logger.ts';
 import { createWorkerContext, processSubmission } from '../../src/worker/index.ts';
 import { bulkPlan } from '../ops/support/traffic.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { watchLockWaits } from '../support/lock-waits.ts';
 import { recordStatements } from '../support/statement-recorder.ts';
 
 const LEASE_MS = 1_000;
@@ -148,4 +150,66 @@ describe.each(BACKENDS)('a message mail handed to its own process sender (%s)', 
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it.runIf(kind === 'postgres')(
+    'the marks of messages delivered while a mark is out go together in the next one',
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hand-off-'));
+      const sender = startOutboxSender({
+        db: database.db,
+        transport: { kind: 'folder', dir },
+        pollMs: 60_000,
+        leaseMs: 60_000,
+      });
+      await sender.drain();
+      const handed: ClaimedMail[][] = [];
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { id } = await processWithHandOff((mails) => handed.push([...mails]));
+        ids.push(id);
+      }
+      // The first message's mark waits on its rows, held by another session, while the other
+      // two messages' mails are delivered: their marks can only wait for the next statement.
+      const url = (database.target as { url: string }).url;
+      const blocker = new pg.Client({ connectionString: url });
+      await blocker.connect();
+      const locks = await watchLockWaits(url);
+      const recorder = recordStatements();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT 1 FROM outbox WHERE submission_id = $1 FOR UPDATE', [ids[0]]);
+        const { sent } = await recorder.during(async () => {
+          sender.handOff(handed[0]!);
+          const deadline = Date.now() + 60_000;
+          while ((await locks.waiting()) < 1) {
+            if (Date.now() > deadline) throw new Error('the first mark never waited on its rows');
+            await sleep(20);
+          }
+          sender.handOff(handed[1]!);
+          sender.handOff(handed[2]!);
+          const all = handed.flat();
+          while (all.some((m) => !fs.existsSync(path.join(dir, emlFileName(m.messageId))))) {
+            if (Date.now() > deadline) throw new Error('the handed-over mails were never delivered');
+            await sleep(20);
+          }
+          await blocker.query('COMMIT');
+          for (const id of ids) {
+            while ((await rowsOf(id)).some((r) => r.state !== 'sent')) {
+              if (Date.now() > deadline) throw new Error('a handed-over mail was never marked sent');
+              await sleep(20);
+            }
+          }
+        });
+        const marks = sent.filter((s) => /^update outbox set state = 'sent'/i.test(s));
+        expect(marks).toHaveLength(2);
+      } finally {
+        recorder.restore();
+        await blocker.end();
+        await locks.end();
+        await sender.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });

@@ -97,7 +97,10 @@ const claimedInserts = new Map<number, StatementWrite>();
  * The insert of rows claimed as they are written: the first attempt counted and the next one a
  * lease away, as `claimDueMail` leaves a row it takes. The process that commits them hands them
  * to its own sender (no claim statement, no reading the mail back); if it dies first, the rows
- * are due again once the lease runs out, and any sender takes them then. One text per lease
+ * are due again once the lease runs out, and any sender takes them then. The lease runs from
+ * the insert (clock_timestamp), the message's last statement, not from its transaction's start
+ * (now()): a message that waited on locks longer than a lease must not commit rows already due
+ * for another sender while its own process delivers them. One text per lease
  * (OUTBOX_LEASE_MS: one per process), kept prepared like the rest.
  */
 function claimedInsert(leaseMs: number): StatementWrite {
@@ -110,7 +113,7 @@ function claimedInsert(leaseMs: number): StatementWrite {
         rows,
       ) => sql`INSERT INTO outbox (message_id, submission_id, kind, envelope_from, recipients, raw, attempts, next_attempt_at)
         SELECT r.message_id, r.submission_id, r.kind, r.envelope_from, r.recipients, r.raw, 1,
-          now() + ${sql.raw(String(lease))} * interval '1 millisecond'
+          clock_timestamp() + ${sql.raw(String(lease))} * interval '1 millisecond'
         FROM json_populate_recordset(NULL::outbox, ${rows}) WITH ORDINALITY AS r ORDER BY r.ordinality
         ON CONFLICT (message_id) DO NOTHING`,
     };

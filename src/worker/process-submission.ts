@@ -755,6 +755,8 @@ export async function processSubmission(
     'submission processed',
   );
   // Mail written claimed goes to this process's sender as it is: no claim, no reading it back.
-  if (run.claimed) ctx.handOff(run.claimed);
+  // A message that wrote none (no reply, or its rows there already from an earlier run) wakes
+  // the sender as before, for whatever is due.
+  if (run.claimed && run.claimed.length > 0) ctx.handOff(run.claimed);
   else ctx.afterCommit();
 }

@@ -43,7 +43,11 @@ describe.each(BACKENDS)('a message mail handed to its own process sender (%s)', 
   });
 
   /** Processes a bulk message with `handOff` catching what the worker hands over; counts wake-ups. */
-  async function processWithHandOff(handOff: (mails: readonly ClaimedMail[]) => void) {
+  async function processWithHandOff(
+    handOff: (mails: readonly ClaimedMail[]) => void,
+    /** Called with the stored submission's id before the worker runs it. */
+    beforeRun?: (id: string) => Promise<void>,
+  ) {
     let woken = 0;
     const ctx = createWorkerContext({
       config: loadConfig({ OUTBOX_LEASE_MS: String(LEASE_MS) }),
@@ -61,6 +65,7 @@ describe.each(BACKENDS)('a message mail handed to its own process sender (%s)', 
       remoteAddress: '127.0.0.1',
     });
     if (!stored.ok) throw new Error(stored.error.message);
+    await beforeRun?.(stored.value.id);
     await processSubmission(ctx, stored.value.id);
     return { id: stored.value.id, woken: () => woken };
   }
@@ -208,6 +213,47 @@ describe.each(BACKENDS)('a message mail handed to its own process sender (%s)', 
         await locks.end();
         await sender.close();
         fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
+
+  it.runIf(kind === 'postgres')(
+    'a message that waited on its row longer than a lease commits its mail still leased to its own process',
+    async () => {
+      const url = (database.target as { url: string }).url;
+      const blocker = new pg.Client({ connectionString: url });
+      await blocker.connect();
+      const locks = await watchLockWaits(url);
+      try {
+        let stored: string | undefined;
+        const processing = processWithHandOff(
+          () => {},
+          async (id) => {
+            stored = id;
+            await blocker.query('BEGIN');
+            await blocker.query('SELECT 1 FROM submissions WHERE id = $1 FOR UPDATE', [id]);
+          },
+        );
+        const deadline = Date.now() + 60_000;
+        while (stored === undefined || (await locks.waiting()) < 1) {
+          if (Date.now() > deadline) throw new Error('the message never waited on its row');
+          await sleep(20);
+        }
+        // Its transaction began before the wait: a lease counted from then would be over.
+        await sleep(LEASE_MS + 500);
+        await blocker.query('COMMIT');
+        const { id } = await processing;
+        const { rows } = await blocker.query<{ all: number; leased: number }>(
+          `SELECT count(*)::int AS all, count(*) FILTER (WHERE next_attempt_at > now())::int AS leased
+           FROM outbox WHERE submission_id = $1`,
+          [id],
+        );
+        expect(rows[0]!.all).toBeGreaterThan(0);
+        expect(rows[0]!.leased).toBe(rows[0]!.all);
+      } finally {
+        await blocker.end();
+        await locks.end();
       }
     },
     120_000,

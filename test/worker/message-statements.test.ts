@@ -13,8 +13,10 @@
  * statement (placement, authority, customer and net), 18 before its ticket and POC numbers were
  * taken in one, 17 before its new simple reassignments (eight here, seven approved) were placed
  * and written by one statement (src/worker/reassignments-ahead.ts), 10 before its numbers were
- * taken by the statement that finds its requester by the key; lower is welcome: then lower the
- * ceiling.
+ * taken by the statement that finds its requester by the key (9 since: the submission's read, the
+ * requester and numbers, BEGIN, the lock, the reassignments together, two POCs, the last statement,
+ * COMMIT; the first was the `processing` mark until the sixth round, a write, now a read); lower
+ * is welcome: then lower the ceiling.
  *
  * Commits are counted apart: each writing transaction is a WAL flush on PostgreSQL and an
  * fdatasync on PGlite's one thread, whatever it holds. The worker's part of a message is two:

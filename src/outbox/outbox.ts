@@ -147,6 +147,27 @@ export function claimedMails(
   });
 }
 
+/**
+ * Marks delivered rows sent from another transaction of the sender's process (a message's last
+ * statement, see `OutboxSender.takeSentMarks`). The time is the statement's own
+ * (clock_timestamp), not its transaction's start.
+ */
+const MARK_SENT: StatementWrite = {
+  name: 'outbox-mark-sent',
+  build: (rows) => sql`UPDATE outbox SET state = 'sent', sent_at = clock_timestamp(), last_error = NULL
+    FROM json_to_recordset(${rows}) AS r(id bigint)
+    WHERE outbox.id = r.id AND outbox.state = 'pending'`,
+};
+
+/** `markSent` as a write to send with others (`writeTogether`); no ids is fine (it marks nothing). */
+export function sentMarkWrite(ids: readonly string[]): TogetherWrite {
+  return statementRows(
+    tables.outbox,
+    MARK_SENT,
+    ids.map((id) => ({ id })),
+  );
+}
+
 /** A row taken for sending; `attempts` already counts this attempt. */
 export interface ClaimedMail {
   readonly id: string;

@@ -40,6 +40,14 @@ export const DEFAULT_BACKOFF: OutboxBackoff = { baseMs: 30_000, maxMs: 60 * 60_0
 /** A claim's lease without renewal (OUTBOX_LEASE_MS): how long a dead sender's rows wait for another. */
 export const DEFAULT_LEASE_MS = 30_000;
 
+/**
+ * How long a delivered mail's `sent` mark waits for a message's transaction to carry it in the
+ * worker's process (OutboxSenderOptions.carriedMarksWaitMs): a message's transaction every few
+ * milliseconds under load carries them all; idle, the sender marks them itself this much later.
+ * It is added to the window in which a crash sends a mail again (docs/reply-format.md).
+ */
+export const CARRIED_MARKS_WAIT_MS = 20;
+
 /** Counters the daemon wires to Prometheus. */
 export interface OutboxMetrics {
   replySent(): void;
@@ -66,7 +74,25 @@ export interface OutboxSenderOptions {
   readonly leaseMs?: number;
   /** First wait before a failed mark is tried again (default 250 ms; doubled each time, at most 5 s). */
   readonly markRetryMs?: number;
+  /**
+   * How long delivered mail waits for a transaction of this process to carry its `sent` mark
+   * (`takeSentMarks`) before the sender marks it with a statement of its own. Undefined: marked
+   * at once (nobody carries marks). The worker's process sets it: under load every message's
+   * transaction carries the marks of the mail delivered before it, and no mark costs a commit.
+   */
+  readonly carriedMarksWaitMs?: number;
   readonly metrics?: OutboxMetrics;
+}
+
+/**
+ * Delivered mail whose `sent` mark a transaction of the same process carries (`sentMarkWrite`
+ * in it). `committed` once that transaction committed; `undone` if it did not, and the sender
+ * marks them itself.
+ */
+export interface CarriedMarks {
+  readonly ids: readonly string[];
+  committed(): void;
+  undone(): void;
 }
 
 export interface OutboxSender {
@@ -77,6 +103,11 @@ export interface OutboxSender {
    * `claimedForMs`: the sender's own lease), as if a claim had just taken it.
    */
   handOff(mails: readonly ClaimedMail[]): void;
+  /**
+   * The `sent` marks waiting to be written, for the caller's transaction to carry; undefined
+   * when none waits. The caller settles them (`committed` or `undone`) without fail.
+   */
+  takeSentMarks(): CarriedMarks | undefined;
   /** Send everything due now; resolves when none is left (failures are backed off, not due). For tests and shutdown. */
   drain(): Promise<void>;
   /** Stop polling, finish the round in progress, close the transport. */
@@ -218,15 +249,19 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   }
 
   /**
-   * Marks each mail sent as soon as the relay took it, still under its lease: a crash between
-   * the relay's 250 and the mark sends it again (same Message-ID), so that window is kept to one
-   * statement's wait. One mark is out at a time for the whole sender; mails the relay takes
-   * meanwhile, of any batch or hand-off, go together in the next one: under load the marks of
-   * several messages cost one commit, where a mark per batch cost one a message.
+   * Marks each mail sent soon after the relay took it, still under its lease: a crash between
+   * the relay's 250 and the mark's commit sends it again (same Message-ID), so that window is
+   * kept short. One mark is out at a time for the whole sender; mails the relay takes
+   * meanwhile, of any batch or hand-off, go together in the next one. With
+   * `carriedMarksWaitMs`, the marks first wait that long for a transaction of this process to
+   * carry them (`takeSentMarks`): under load the next message's commit marks them.
    */
-  function sentMarks(): { add(mail: ClaimedMail): Promise<void> } {
-    let waiting: { readonly mail: ClaimedMail; readonly settle: (failure?: unknown) => void }[] = [];
+  function sentMarks(): { add(mail: ClaimedMail): Promise<void>; take(): CarriedMarks | undefined } {
+    type Waiting = { readonly mail: ClaimedMail; readonly settle: (failure?: unknown) => void };
+    let waiting: Waiting[] = [];
     let marking = false;
+    let waitTimer: NodeJS.Timeout | undefined;
+    const carryWaitMs = options.carriedMarksWaitMs;
     const markWaiting = async () => {
       marking = true;
       while (waiting.length > 0) {
@@ -241,12 +276,46 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
       }
       marking = false;
     };
+    const markSoon = () => {
+      if (marking || waiting.length === 0) return;
+      if (carryWaitMs === undefined || closed) {
+        void markWaiting();
+        return;
+      }
+      waitTimer ??= setTimeout(() => {
+        waitTimer = undefined;
+        if (!marking && waiting.length > 0) void markWaiting();
+      }, carryWaitMs);
+    };
     return {
       add(mail) {
         return new Promise<void>((resolve, reject) => {
           waiting.push({ mail, settle: (failure) => (failure === undefined ? resolve() : reject(failure)) });
-          if (!marking) void markWaiting();
+          markSoon();
         });
+      },
+      take() {
+        // A mark of the sender's own is out: what waits goes in its next one, as ever.
+        if (carryWaitMs === undefined || marking || waiting.length === 0) return undefined;
+        const taken = waiting;
+        waiting = [];
+        clearTimeout(waitTimer);
+        waitTimer = undefined;
+        let settled = false;
+        return {
+          ids: taken.map((t) => t.mail.id),
+          committed() {
+            if (settled) return;
+            settled = true;
+            for (const t of taken) t.settle();
+          },
+          undone() {
+            if (settled) return;
+            settled = true;
+            waiting.push(...taken);
+            if (!marking) void markWaiting();
+          },
+        };
       },
     };
   }
@@ -343,6 +412,7 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   return {
     wake: background,
     handOff,
+    takeSentMarks: () => marks.take(),
     drain: async () => {
       await Promise.all(handedOff);
       await (closed ? chain : schedule(true));

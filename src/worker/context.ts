@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { createSharedResolver, createSystemResolver, type DnsResolver } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Database, Executor, TemplateOutcome } from '../db/index.ts';
-import { type ClaimedMail, enqueueOutbox } from '../outbox/index.ts';
+import { type CarriedMarks, type ClaimedMail, enqueueOutbox } from '../outbox/index.ts';
 import {
   type AcknowledgementRequest,
   type BlankForm,
@@ -74,6 +74,11 @@ export interface WorkerContext {
   readonly claimLeaseMs: number | undefined;
   /** Gives committed mail written claimed (`claimLeaseMs`) to this process's outbox sender. */
   handOff(mails: readonly ClaimedMail[]): void;
+  /**
+   * The `sent` marks of mail this process's sender delivered, for the message's last statement
+   * to carry (OutboxSender.takeSentMarks); undefined when none wait. Absent: nobody carries marks.
+   */
+  readonly takeSentMarks?: () => CarriedMarks | undefined;
   readonly metrics?: WorkerMetrics;
 }
 
@@ -97,6 +102,8 @@ export interface WorkerContextOptions {
    * message's reply and notices skip the claim and the sender's reading them back.
    */
   readonly handOffOutbox?: (mails: readonly ClaimedMail[]) => void;
+  /** This process's outbox sender's waiting `sent` marks (OutboxSender.takeSentMarks), for messages to carry. */
+  readonly takeSentMarks?: () => CarriedMarks | undefined;
   readonly metrics?: WorkerMetrics;
 }
 
@@ -174,5 +181,6 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
     afterCommit: () => options.wakeOutbox?.(),
     claimLeaseMs: options.handOffOutbox ? config.outboxLeaseMs : undefined,
     handOff: (mails) => options.handOffOutbox?.(mails),
+    ...(options.takeSentMarks ? { takeSentMarks: options.takeSentMarks } : {}),
   };
 }

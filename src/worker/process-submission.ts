@@ -28,7 +28,7 @@ import {
   writeTogether,
 } from '../db/index.ts';
 import { dryRunRequest, type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
-import { type ClaimedMail, outboxWrite } from '../outbox/index.ts';
+import { type CarriedMarks, type ClaimedMail, outboxWrite, sentMarkWrite } from '../outbox/index.ts';
 import { readOffThread } from '../reading/index.ts';
 import {
   type DryRunNumbers,
@@ -437,7 +437,19 @@ async function runMessage(
     numbersAhead && numbersAhead.tickets.length === templates.length
       ? numbersAhead
       : await takeMessageNumbers(ctx.db, templates.length, newPocs(templates));
-  return ctx.db.transaction(async (tx) => {
+  // Delivered mail's `sent` marks this message's last statement carries: settled once the
+  // transaction is over, committed or not (then the sender marks them itself).
+  let carried: CarriedMarks | undefined;
+  try {
+    const run = await ctx.db.transaction(async (tx) => runMessageIn(tx));
+    carried?.committed();
+    return run;
+  } catch (error) {
+    carried?.undone();
+    throw error;
+  }
+
+  async function runMessageIn(tx: Transaction): Promise<MessageRun | undefined> {
     const decided = await decideTemplates(tx, read, templates, signatures, {
       tickets,
       reservedHandles,
@@ -475,15 +487,18 @@ async function runMessage(
     );
     if (forStaff) await recordRefusal(tx, answered, forStaff);
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
-    // The records, the notices, the reply and the `done` mark: one statement.
+    // The records, the notices, the reply, the marks of mail delivered meanwhile and the `done`
+    // mark: one statement. The marks are taken last, when nothing but it and the commit is left.
+    carried = ctx.takeSentMarks?.();
     const claimed = await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
       submissionId,
       mails: sent,
       last: doneMark(judged),
       claimedForMs: ctx.claimLeaseMs,
+      ...(ctx.takeSentMarks ? { sentMarks: sentMarkWrite(carried?.ids ?? []) } : {}),
     });
     return { results, read: answered, claimed };
-  });
+  }
 }
 
 const DONE_COLUMNS = [

@@ -383,6 +383,8 @@ export class TemplateRecords {
       readonly last?: TogetherWrite;
       /** The mail is written claimed for this lease (WorkerContext.claimLeaseMs), and answered. */
       readonly claimedForMs?: number | undefined;
+      /** Delivered mail's `sent` marks carried by this statement (WorkerContext.takeSentMarks). */
+      readonly sentMarks?: TogetherWrite;
     } = {},
   ): Promise<ClaimedMail[]> {
     const noticeMails = this.notices.length > 0 ? await composeNotices(this.notices) : [];
@@ -398,6 +400,7 @@ export class TemplateRecords {
       insertRows(tables.rejections, REJECTION_COLUMNS, this.rejections, { onConflict: OPEN_AGAIN }),
       outboxWrite(mails, submissionId, claimedForMs === undefined ? {} : { claimedForMs }),
       supersedeWrite(this.approvals),
+      ...(end.sentMarks ? [end.sentMarks] : []),
       ...(end.last ? [end.last] : []),
     ]);
     return claimedForMs === undefined ? [] : claimedMails(mails, added);

@@ -14,7 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { tables } from '../../src/db/index.ts';
 import { storeSubmission } from '../../src/ingress/index.ts';
-import { type ClaimedMail, emlFileName, startOutboxSender } from '../../src/outbox/index.ts';
+import {
+  type CarriedMarks,
+  type ClaimedMail,
+  emlFileName,
+  startOutboxSender,
+} from '../../src/outbox/index.ts';
 import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { loadReplyTexts } from '../../src/replies/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
@@ -47,16 +52,29 @@ describe.each(BACKENDS)('a message mail handed to its own process sender (%s)', 
     handOff: (mails: readonly ClaimedMail[]) => void,
     /** Called with the stored submission's id before the worker runs it. */
     beforeRun?: (id: string) => Promise<void>,
+    carrying: {
+      /** The sender's waiting marks, for the message's transaction to carry. */
+      readonly takeSentMarks?: () => CarriedMarks | undefined;
+      /** The message's last statement fails (its notices cannot be composed): nothing commits. */
+      readonly failLastStatement?: boolean;
+    } = {},
   ) {
     let woken = 0;
-    const ctx = createWorkerContext({
+    const context = createWorkerContext({
       config: loadConfig({ OUTBOX_LEASE_MS: String(LEASE_MS) }),
       db: database.db,
       logger: silentLogger(),
       texts: loadReplyTexts(),
       wakeOutbox: () => woken++,
       handOffOutbox: handOff,
+      ...(carrying.takeSentMarks ? { takeSentMarks: carrying.takeSentMarks } : {}),
     });
+    const ctx: typeof context = carrying.failLastStatement
+      ? {
+          ...context,
+          composeNotices: () => Promise.reject(new Error('the last statement fails')),
+        }
+      : context;
     const message = bulkPlan(10, { run: ++run }).messages[9]!;
     const stored = await storeSubmission(database.db, {
       raw: Buffer.from(message.raw),
@@ -258,4 +276,67 @@ describe.each(BACKENDS)('a message mail handed to its own process sender (%s)', 
     },
     120_000,
   );
+
+  it('the next message carries the sent marks of mail delivered before it: no mark of their own; undone, the sender marks them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hand-off-'));
+    // Marks wait a minute for a message to carry them: only a message (or an undone one) marks.
+    const sender = startOutboxSender({
+      db: database.db,
+      transport: { kind: 'folder', dir },
+      pollMs: 60_000,
+      leaseMs: 60_000,
+      carriedMarksWaitMs: 60_000,
+    });
+    await sender.drain();
+    const delivered = async (mails: readonly ClaimedMail[]) => {
+      const deadline = Date.now() + 60_000;
+      while (mails.some((m) => !fs.existsSync(path.join(dir, emlFileName(m.messageId))))) {
+        if (Date.now() > deadline) throw new Error('the handed-over mails were never delivered');
+        await sleep(20);
+      }
+      // Delivered and waiting for a carrier: still pending.
+      await sleep(100);
+    };
+    const recorder = recordStatements();
+    try {
+      const carry = { takeSentMarks: () => sender.takeSentMarks() };
+      const first: ClaimedMail[] = [];
+      const one = await processWithHandOff((mails) => first.push(...mails), undefined, carry);
+      sender.handOff(first);
+      await delivered(first);
+      expect((await rowsOf(one.id)).map((r) => r.state)).toEqual(first.map(() => 'pending'));
+
+      const second: ClaimedMail[] = [];
+      const { sent } = await recorder.during(() =>
+        processWithHandOff((mails) => second.push(...mails), undefined, carry),
+      );
+      expect((await rowsOf(one.id)).map((r) => r.state)).toEqual(first.map(() => 'sent'));
+      if (kind === 'postgres') {
+        expect(sent.filter((s) => /^update outbox set state = 'sent'/i.test(s))).toEqual([]);
+        expect(sent.filter((s) => s.toLowerCase() === 'commit')).toHaveLength(1);
+      }
+
+      // The second message's mail waits in turn; a third message that fails carries it nowhere:
+      // handed back, the sender marks it at once.
+      sender.handOff(second);
+      await delivered(second);
+      await expect(
+        processWithHandOff(() => {}, undefined, { ...carry, failLastStatement: true }),
+      ).rejects.toThrow();
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const states = await database.db
+          .select({ state: tables.outbox.state })
+          .from(tables.outbox)
+          .where(eq(tables.outbox.messageId, second[0]!.messageId));
+        if (states[0]?.state === 'sent') break;
+        if (Date.now() > deadline) throw new Error('the undone marks were never written');
+        await sleep(20);
+      }
+    } finally {
+      recorder.restore();
+      await sender.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

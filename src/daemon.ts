@@ -15,7 +15,7 @@ import {
   type OpsRoutesOptions,
   startOpsServer,
 } from './observability/index.ts';
-import { CARRIED_MARKS_WAIT_MS, type OutboxSender, startOutboxSender } from './outbox/index.ts';
+import { type OutboxSender, startOutboxSender } from './outbox/index.ts';
 import { PUBLIC_PROTOCOLS, QUERY_KINDS, QUERY_OUTCOMES, startPublicServices } from './public/index.ts';
 import {
   type EmbeddedRedis,
@@ -133,8 +133,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         logger,
         metrics: metrics.replies,
         leaseMs: config.outboxLeaseMs,
-        // The worker below carries the marks in its messages' transactions; idle, they wait this.
-        carriedMarksWaitMs: CARRIED_MARKS_WAIT_MS,
         ...(options.outboxPollMs ? { pollMs: options.outboxPollMs } : {}),
       });
       stops.push(() => outbox!.close());
@@ -146,8 +144,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         texts,
         metrics: metrics.worker,
         wakeOutbox: () => outbox?.wake(),
-        handOffOutbox: (mails) => outbox?.handOff(mails),
-        takeSentMarks: () => outbox?.takeSentMarks(),
         ...(options.resolver ? { resolver: options.resolver } : {}),
         ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
       });

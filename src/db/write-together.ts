@@ -54,11 +54,6 @@ export interface TogetherWrite {
   readonly onConflict?: SQL;
   /** Kind `statement`: the statement (see StatementWrite); its rows are sent as they are. */
   readonly statement?: StatementWrite;
-  /**
-   * What this write's rows answer (`RETURNING id, ...`), a fixed clause made once (a module
-   * constant, like `onConflict`): `writeTogether` answers them. At most one write of a call.
-   */
-  readonly returning?: SQL;
   readonly rows: readonly Readonly<Record<string, unknown>>[];
 }
 
@@ -114,7 +109,7 @@ function unpacked(write: TogetherWrite, placeholder: string): SQL {
 
 function writeSql(write: TogetherWrite, placeholder: string, asCte: boolean): SQL {
   const columns = columnsOf(write.table);
-  const returning = write.returning ? sql` ${write.returning}` : asCte ? sql` RETURNING 1` : sql``;
+  const returning = asCte ? sql` RETURNING 1` : sql``;
   if (write.kind === 'statement') {
     return sql`${write.statement!.build(sql`${sql.placeholder(placeholder)}::json`)}${returning}`;
   }
@@ -142,15 +137,15 @@ function writeSql(write: TogetherWrite, placeholder: string, asCte: boolean): SQ
       AND ${write.table}.${sql.identifier(key)} = ANY (ARRAY(SELECT k.${sql.identifier(key)} FROM ${rows} AS k))${returning}`;
 }
 
-/** The conflict and returning clauses are constants, made once: each is told apart by identity. */
-const clauses = new WeakMap<SQL, number>();
-let clauseCount = 0;
+/** The conflict clauses are constants, made once: each is told apart by identity. */
+const conflictClauses = new WeakMap<SQL, number>();
+let conflictClauseCount = 0;
 
-function clauseId(clause: SQL): number {
-  let id = clauses.get(clause);
+function conflictId(clause: SQL): number {
+  let id = conflictClauses.get(clause);
   if (id === undefined) {
-    id = ++clauseCount;
-    clauses.set(clause, id);
+    id = ++conflictClauseCount;
+    conflictClauses.set(clause, id);
   }
   return id;
 }
@@ -164,15 +159,14 @@ function shapeOf(writes: readonly TogetherWrite[]): string {
         getTableName(w.table),
         w.key ?? '',
         w.columns.join(','),
-        w.onConflict ? clauseId(w.onConflict) : '',
+        w.onConflict ? conflictId(w.onConflict) : '',
         w.statement?.name ?? '',
-        w.returning ? clauseId(w.returning) : '',
       ].join(' '),
     )
     .join(';');
 }
 
-type Statement = (tx: Transaction, values: Record<string, string>) => Promise<Record<string, unknown>[]>;
+type Statement = (tx: Transaction, values: Record<string, string>) => Promise<unknown>;
 const statements = new Map<string, Statement>();
 
 function statementFor(writes: readonly TogetherWrite[]): Statement {
@@ -180,19 +174,12 @@ function statementFor(writes: readonly TogetherWrite[]): Statement {
   let statement = statements.get(shape);
   if (!statement) {
     const label = `write_together_${createHash('sha1').update(shape).digest('hex').slice(0, 16)}`;
-    const answering = writes.findIndex((w) => w.returning !== undefined);
-    if (writes.some((w, i) => w.returning !== undefined && i !== answering))
-      throw new Error('writeTogether: at most one write may answer its rows');
     statement = preparedSql<Record<string, string>, Record<string, unknown>>(label, () => {
-      // The write whose rows are answered makes every write a CTE, and the statement their reader.
-      const last = answering >= 0 ? writes.length : writes.length - 1;
+      const last = writes.length - 1;
       const ctes = writes
         .slice(0, last)
         .map((w, i) => sql`${sql.identifier(`write_${i + 1}`)} AS (${writeSql(w, `w${i + 1}`, true)})`);
-      const main =
-        answering >= 0
-          ? sql`SELECT * FROM ${sql.identifier(`write_${answering + 1}`)}`
-          : writeSql(writes[last]!, `w${last + 1}`, false);
+      const main = writeSql(writes[last]!, `w${last + 1}`, false);
       return ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${main}` : main;
     });
     statements.set(shape, statement);
@@ -228,16 +215,11 @@ function rowsJson(write: TogetherWrite): string {
 }
 
 /**
- * Sends the writes as one statement, in order: all but the last as CTEs of the last (every one
- * a CTE when one answers its rows). An empty list sends nothing. Answers the rows of the write
- * with `returning`, if any (none otherwise).
+ * Sends the writes as one statement, in order: all but the last as CTEs of the last. An empty
+ * list sends nothing.
  */
-export async function writeTogether(
-  tx: Transaction,
-  writes: readonly TogetherWrite[],
-): Promise<Record<string, unknown>[]> {
-  if (writes.length === 0) return [];
+export async function writeTogether(tx: Transaction, writes: readonly TogetherWrite[]): Promise<void> {
+  if (writes.length === 0) return;
   const values = Object.fromEntries(writes.map((w, i) => [`w${i + 1}`, rowsJson(w)]));
-  const rows = await statementFor(writes)(tx, values);
-  return writes.some((w) => w.returning !== undefined) ? rows : [];
+  await statementFor(writes)(tx, values);
 }

@@ -4,18 +4,9 @@
  * room, which composes the mails and needs no database: a command that only reads mail
  * (`hostmasterd lint`) loads neither the database nor a transport.
  */
-export {
-  type ClaimedMail,
-  claimedMails,
-  enqueueOutbox,
-  outboxWrite,
-  retryFailedMail,
-  sentMarkWrite,
-} from './outbox.ts';
+export { type ClaimedMail, enqueueOutbox, outboxWrite, retryFailedMail } from './outbox.ts';
 export {
   backoffDelay,
-  CARRIED_MARKS_WAIT_MS,
-  type CarriedMarks,
   DEFAULT_BACKOFF,
   type OutboxBackoff,
   type OutboxLogger,

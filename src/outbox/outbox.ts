@@ -5,15 +5,7 @@
  * database never take the same row at once.
  */
 import { sql } from 'drizzle-orm';
-import {
-  type Executor,
-  insertRows,
-  queryRows,
-  type StatementWrite,
-  statementRows,
-  type TogetherWrite,
-  tables,
-} from '../db/index.ts';
+import { type Executor, insertRows, queryRows, type TogetherWrite, tables } from '../db/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
 
 function outboxRows(mails: readonly OutgoingMail[], submissionId: string | undefined) {
@@ -53,119 +45,11 @@ const OUTBOX_COLUMNS = ['messageId', 'submissionId', 'kind', 'envelopeFrom', 're
 /** A re-run job's reply is already there: skipped (see `enqueueOutbox`). */
 const SAME_MESSAGE_ID = sql`ON CONFLICT (message_id) DO NOTHING`;
 
-/**
- * `enqueueOutbox` as one insert to send with other writes (`writeTogether`); nothing to send is
- * fine. With `claimedForMs`, the rows go in already claimed by the caller's process for that
- * lease (see `claimedRows`); `writeTogether` then answers the rows it added.
- */
-export function outboxWrite(
-  mails: readonly OutgoingMail[],
-  submissionId: string | undefined,
-  options: { readonly claimedForMs?: number } = {},
-): TogetherWrite {
-  if (options.claimedForMs !== undefined) {
-    return {
-      ...statementRows(
-        tables.outbox,
-        claimedInsert(options.claimedForMs),
-        outboxRowsByName(mails, submissionId),
-      ),
-      returning: CLAIMED_RETURNING,
-    };
-  }
+/** `enqueueOutbox` as one insert to send with other writes (`writeTogether`); nothing to send is fine. */
+export function outboxWrite(mails: readonly OutgoingMail[], submissionId: string | undefined): TogetherWrite {
   return insertRows(tables.outbox, OUTBOX_COLUMNS, outboxRows(mails, submissionId), {
     onConflict: SAME_MESSAGE_ID,
   });
-}
-
-/** The rows keyed by column name, as a statement of its own unpacks them. */
-function outboxRowsByName(mails: readonly OutgoingMail[], submissionId: string | undefined) {
-  return outboxRows(mails, submissionId).map((r) => ({
-    message_id: r.messageId,
-    submission_id: r.submissionId,
-    kind: r.kind,
-    envelope_from: r.envelopeFrom,
-    recipients: r.recipients,
-    raw: r.raw,
-  }));
-}
-
-const CLAIMED_RETURNING = sql`RETURNING id, message_id`;
-const claimedInserts = new Map<number, StatementWrite>();
-
-/**
- * The insert of rows claimed as they are written: the first attempt counted and the next one a
- * lease away, as `claimDueMail` leaves a row it takes. The process that commits them hands them
- * to its own sender (no claim statement, no reading the mail back); if it dies first, the rows
- * are due again once the lease runs out, and any sender takes them then. The lease runs from
- * the insert (clock_timestamp), the message's last statement, not from its transaction's start
- * (now()): a message that waited on locks longer than a lease must not commit rows already due
- * for another sender while its own process delivers them. One text per lease
- * (OUTBOX_LEASE_MS: one per process), kept prepared like the rest.
- */
-function claimedInsert(leaseMs: number): StatementWrite {
-  const lease = Math.max(1, Math.round(leaseMs));
-  let write = claimedInserts.get(lease);
-  if (!write) {
-    write = {
-      name: `outbox-claimed-${lease}`,
-      build: (
-        rows,
-      ) => sql`INSERT INTO outbox (message_id, submission_id, kind, envelope_from, recipients, raw, attempts, next_attempt_at)
-        SELECT r.message_id, r.submission_id, r.kind, r.envelope_from, r.recipients, r.raw, 1,
-          clock_timestamp() + ${sql.raw(String(lease))} * interval '1 millisecond'
-        FROM json_populate_recordset(NULL::outbox, ${rows}) WITH ORDINALITY AS r ORDER BY r.ordinality
-        ON CONFLICT (message_id) DO NOTHING`,
-    };
-    claimedInserts.set(lease, write);
-  }
-  return write;
-}
-
-/**
- * The mails of an `outboxWrite` with `claimedForMs` that it added (a mail whose Message-ID was
- * there already is not ours to send), as the sender takes them (`OutboxSender.handOff`).
- */
-export function claimedMails(
-  mails: readonly OutgoingMail[],
-  added: readonly Record<string, unknown>[],
-): ClaimedMail[] {
-  const ids = new Map(added.map((row) => [String(row['message_id']), String(row['id'])]));
-  return mails.flatMap((m) => {
-    const id = ids.get(m.messageId);
-    if (id === undefined || m.recipients.length === 0) return [];
-    return [
-      {
-        id,
-        messageId: m.messageId,
-        envelopeFrom: m.envelopeFrom,
-        recipients: [...m.recipients],
-        raw: m.raw,
-        attempts: 1,
-      },
-    ];
-  });
-}
-
-/**
- * Marks delivered rows sent from another transaction of the sender's process (a message's last
- * statement, see `OutboxSender.takeSentMarks`). The time is the statement's own
- * (clock_timestamp), not its transaction's start.
- */
-const MARK_SENT: StatementWrite = {
-  name: 'outbox-mark-sent',
-  build: (rows) => sql`UPDATE outbox SET state = 'sent', sent_at = clock_timestamp(), last_error = NULL
-    FROM json_to_recordset(${rows}) AS r(id bigint)
-    WHERE outbox.id = r.id AND outbox.state = 'pending'`,
-};
-
-/** `markSent` as a write to send with others (`writeTogether`); no ids is fine (it marks nothing). */
-export function sentMarkWrite(ids: readonly string[]): TogetherWrite {
-  return statementRows(
-    tables.outbox,
-    MARK_SENT,
-    ids.map((id) => ({ id })),
-  );
 }
 
 /** A row taken for sending; `attempts` already counts this attempt. */

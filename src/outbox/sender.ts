@@ -40,14 +40,6 @@ export const DEFAULT_BACKOFF: OutboxBackoff = { baseMs: 30_000, maxMs: 60 * 60_0
 /** A claim's lease without renewal (OUTBOX_LEASE_MS): how long a dead sender's rows wait for another. */
 export const DEFAULT_LEASE_MS = 30_000;
 
-/**
- * How long a delivered mail's `sent` mark waits for a message's transaction to carry it in the
- * worker's process (OutboxSenderOptions.carriedMarksWaitMs): a message's transaction every few
- * milliseconds under load carries them all; idle, the sender marks them itself this much later.
- * It is added to the window in which a crash sends a mail again (docs/reply-format.md).
- */
-export const CARRIED_MARKS_WAIT_MS = 20;
-
 /** Counters the daemon wires to Prometheus. */
 export interface OutboxMetrics {
   replySent(): void;
@@ -74,40 +66,12 @@ export interface OutboxSenderOptions {
   readonly leaseMs?: number;
   /** First wait before a failed mark is tried again (default 250 ms; doubled each time, at most 5 s). */
   readonly markRetryMs?: number;
-  /**
-   * How long delivered mail waits for a transaction of this process to carry its `sent` mark
-   * (`takeSentMarks`) before the sender marks it with a statement of its own. Undefined: marked
-   * at once (nobody carries marks). The worker's process sets it: under load every message's
-   * transaction carries the marks of the mail delivered before it, and no mark costs a commit.
-   */
-  readonly carriedMarksWaitMs?: number;
   readonly metrics?: OutboxMetrics;
-}
-
-/**
- * Delivered mail whose `sent` mark a transaction of the same process carries (`sentMarkWrite`
- * in it). `committed` once that transaction committed; `undone` if it did not, and the sender
- * marks them itself.
- */
-export interface CarriedMarks {
-  readonly ids: readonly string[];
-  committed(): void;
-  undone(): void;
 }
 
 export interface OutboxSender {
   /** Look for due mail now (the worker calls it after committing a reply). */
   wake(): void;
-  /**
-   * Deliver mail this process wrote already claimed and has committed (`outboxWrite` with
-   * `claimedForMs`: the sender's own lease), as if a claim had just taken it.
-   */
-  handOff(mails: readonly ClaimedMail[]): void;
-  /**
-   * The `sent` marks waiting to be written, for the caller's transaction to carry; undefined
-   * when none waits. The caller settles them (`committed` or `undone`) without fail.
-   */
-  takeSentMarks(): CarriedMarks | undefined;
   /** Send everything due now; resolves when none is left (failures are backed off, not due). For tests and shutdown. */
   drain(): Promise<void>;
   /** Stop polling, finish the round in progress, close the transport. */
@@ -249,77 +213,44 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   }
 
   /**
-   * Marks each mail sent soon after the relay took it, still under its lease: a crash between
-   * the relay's 250 and the mark's commit sends it again (same Message-ID), so that window is
-   * kept short. One mark is out at a time for the whole sender; mails the relay takes
-   * meanwhile, of any batch or hand-off, go together in the next one. With
-   * `carriedMarksWaitMs`, the marks first wait that long for a transaction of this process to
-   * carry them (`takeSentMarks`): under load the next message's commit marks them.
+   * Marks each mail sent as soon as the relay took it, still under the lease: a crash between the
+   * relay's 250 and the mark sends it again (same Message-ID), so that window is kept to one
+   * statement instead of the rest of the batch's deliveries. Mails the relay takes while a mark
+   * is out go together in the next one, so a batch costs a few statements, not one per mail.
    */
-  function sentMarks(): { add(mail: ClaimedMail): Promise<void>; take(): CarriedMarks | undefined } {
-    type Waiting = { readonly mail: ClaimedMail; readonly settle: (failure?: unknown) => void };
-    let waiting: Waiting[] = [];
-    let marking = false;
-    let waitTimer: NodeJS.Timeout | undefined;
-    const carryWaitMs = options.carriedMarksWaitMs;
+  function markAsDelivered(): { add(mail: ClaimedMail): void; done(): Promise<void> } {
+    const waiting: ClaimedMail[] = [];
+    let marking: Promise<void> | undefined;
+    let failure: unknown;
     const markWaiting = async () => {
-      marking = true;
       while (waiting.length > 0) {
-        const taken = waiting;
-        waiting = [];
+        const mails = waiting.splice(0);
+        if (failure !== undefined) {
+          logger.error(
+            { messageIds: mails.map((mail) => mail.messageId) },
+            'delivered replies not marked sent (the database is away); they will be sent again after the lease, with the same Message-IDs',
+          );
+          continue;
+        }
         try {
-          await markDelivered(taken.map((t) => t.mail));
-          for (const t of taken) t.settle();
+          await markDelivered(mails);
         } catch (error) {
-          for (const t of taken) t.settle(error ?? new Error('mark failed'));
+          failure = error;
         }
       }
-      marking = false;
-    };
-    const markSoon = () => {
-      if (marking || waiting.length === 0) return;
-      if (carryWaitMs === undefined || closed) {
-        void markWaiting();
-        return;
-      }
-      waitTimer ??= setTimeout(() => {
-        waitTimer = undefined;
-        if (!marking && waiting.length > 0) void markWaiting();
-      }, carryWaitMs);
+      marking = undefined;
     };
     return {
       add(mail) {
-        return new Promise<void>((resolve, reject) => {
-          waiting.push({ mail, settle: (failure) => (failure === undefined ? resolve() : reject(failure)) });
-          markSoon();
-        });
+        waiting.push(mail);
+        marking ??= markWaiting();
       },
-      take() {
-        // A mark of the sender's own is out: what waits goes in its next one, as ever.
-        if (carryWaitMs === undefined || marking || waiting.length === 0) return undefined;
-        const taken = waiting;
-        waiting = [];
-        clearTimeout(waitTimer);
-        waitTimer = undefined;
-        let settled = false;
-        return {
-          ids: taken.map((t) => t.mail.id),
-          committed() {
-            if (settled) return;
-            settled = true;
-            for (const t of taken) t.settle();
-          },
-          undone() {
-            if (settled) return;
-            settled = true;
-            waiting.push(...taken);
-            if (!marking) void markWaiting();
-          },
-        };
+      async done() {
+        await marking;
+        if (failure !== undefined) throw failure;
       },
     };
   }
-  const marks = sentMarks();
 
   /**
    * Claims and sends due mail. A background round stops at a batch that was not full: what
@@ -329,62 +260,34 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
     while (!closed) {
       const batch = await claimDueMail(db, batchSize, leaseMs);
       if (batch.length === 0) return;
-      await deliverBatch(batch);
+      // The batch goes out at once (the SMTP transport pools a few connections): one slow
+      // relay answer no longer holds up the mails behind it.
+      const lease = keepLeased(batch);
+      const marks = markAsDelivered();
+      let sent: Delivered[];
+      try {
+        sent = (
+          await Promise.all(
+            batch.map(async (mail) => {
+              const delivered = await deliverOne(mail, lease);
+              if (delivered) marks.add(delivered.mail);
+              return delivered;
+            }),
+          )
+        ).filter((d): d is Delivered => d !== undefined);
+        await marks.done();
+      } finally {
+        await lease.stop();
+      }
+      for (const { mail, detail } of sent) {
+        options.metrics?.replySent();
+        logger.info(
+          { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients, detail },
+          'reply sent',
+        );
+      }
       if (!untilEmpty && batch.length < batchSize) return;
     }
-  }
-
-  /** Delivers claimed rows, renewing their lease until each is marked sent or its failure recorded. */
-  async function deliverBatch(batch: readonly ClaimedMail[]): Promise<void> {
-    // The batch goes out at once (the SMTP transport pools a few connections): one slow
-    // relay answer no longer holds up the mails behind it.
-    const lease = keepLeased(batch);
-    const marked: Promise<void>[] = [];
-    let sent: Delivered[];
-    try {
-      sent = (
-        await Promise.all(
-          batch.map(async (mail) => {
-            const delivered = await deliverOne(mail, lease);
-            if (delivered) {
-              const mark = marks.add(delivered.mail);
-              // Read by allSettled below; never an unhandled rejection if a delivery throws first.
-              mark.catch(() => {});
-              marked.push(mark);
-            }
-            return delivered;
-          }),
-        )
-      ).filter((d): d is Delivered => d !== undefined);
-      const unmarked = (await Promise.allSettled(marked)).find((m) => m.status === 'rejected');
-      if (unmarked) throw unmarked.reason;
-    } finally {
-      await lease.stop();
-    }
-    for (const { mail, detail } of sent) {
-      options.metrics?.replySent();
-      logger.info(
-        { messageId: mail.messageId, attempt: mail.attempts, to: mail.recipients, detail },
-        'reply sent',
-      );
-    }
-  }
-
-  /** Handed-off batches in delivery: drain and close wait for them. */
-  const handedOff = new Set<Promise<void>>();
-  function handOff(mails: readonly ClaimedMail[]): void {
-    if (mails.length === 0) return;
-    // Closed: left to their lease, like the rows of a process that stopped.
-    if (closed) return;
-    const delivery: Promise<void> = deliverBatch(mails)
-      .catch((error: unknown) => {
-        logger.error(
-          { error: describeError(error), messageIds: mails.map((mail) => mail.messageId) },
-          'handed-off replies not all delivered and marked; they are sent again after the lease',
-        );
-      })
-      .finally(() => handedOff.delete(delivery));
-    handedOff.add(delivery);
   }
 
   function schedule(untilEmpty: boolean): Promise<void> {
@@ -411,18 +314,12 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
 
   return {
     wake: background,
-    handOff,
-    takeSentMarks: () => marks.take(),
-    drain: async () => {
-      await Promise.all(handedOff);
-      await (closed ? chain : schedule(true));
-    },
+    drain: () => (closed ? chain : schedule(true)),
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
       await chain;
-      await Promise.all(handedOff);
       delivery.close();
     },
   };

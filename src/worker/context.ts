@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { createSharedResolver, createSystemResolver, type DnsResolver } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Database, Executor, TemplateOutcome } from '../db/index.ts';
-import { type CarriedMarks, type ClaimedMail, enqueueOutbox } from '../outbox/index.ts';
+import { enqueueOutbox } from '../outbox/index.ts';
 import {
   type AcknowledgementRequest,
   type BlankForm,
@@ -67,18 +67,6 @@ export interface WorkerContext {
   limitMail(mails: readonly OutgoingMail[], exempt?: string): Promise<LimitedMail>;
   /** Called after a reply was committed: wakes the outbox sender. */
   afterCommit(): void;
-  /**
-   * The lease a message's mail is written claimed for, when this process's own outbox sender
-   * takes it after the commit (`handOff`); undefined: written for any sender to claim.
-   */
-  readonly claimLeaseMs: number | undefined;
-  /** Gives committed mail written claimed (`claimLeaseMs`) to this process's outbox sender. */
-  handOff(mails: readonly ClaimedMail[]): void;
-  /**
-   * The `sent` marks of mail this process's sender delivered, for the message's last statement
-   * to carry (OutboxSender.takeSentMarks); undefined when none wait. Absent: nobody carries marks.
-   */
-  readonly takeSentMarks?: () => CarriedMarks | undefined;
   readonly metrics?: WorkerMetrics;
 }
 
@@ -97,13 +85,6 @@ export interface WorkerContextOptions {
   /** The per-recipient count in Redis; without it (a test's bare context) nothing is limited. */
   readonly replyLimit?: RecipientReplyLimit;
   readonly wakeOutbox?: () => void;
-  /**
-   * This process's outbox sender taking mail written claimed (OutboxSender.handOff): with it, a
-   * message's reply and notices skip the claim and the sender's reading them back.
-   */
-  readonly handOffOutbox?: (mails: readonly ClaimedMail[]) => void;
-  /** This process's outbox sender's waiting `sent` marks (OutboxSender.takeSentMarks), for messages to carry. */
-  readonly takeSentMarks?: () => CarriedMarks | undefined;
   readonly metrics?: WorkerMetrics;
 }
 
@@ -179,8 +160,5 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
       return held;
     },
     afterCommit: () => options.wakeOutbox?.(),
-    claimLeaseMs: options.handOffOutbox ? config.outboxLeaseMs : undefined,
-    handOff: (mails) => options.handOffOutbox?.(mails),
-    ...(options.takeSentMarks ? { takeSentMarks: options.takeSentMarks } : {}),
   };
 }

@@ -7,7 +7,6 @@ import { Redis } from 'ioredis';
 import type { DnsResolver } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
 import { type Database, isDataRefusal } from '../db/index.ts';
-import type { CarriedMarks, ClaimedMail } from '../outbox/index.ts';
 import {
   DeferJob,
   type RedisLocation,
@@ -62,10 +61,6 @@ export interface WorkerOptions {
   readonly texts: ReplyTexts;
   readonly resolver?: DnsResolver;
   readonly wakeOutbox?: () => void;
-  /** This process's outbox sender (OutboxSender.handOff): a message's mail is written claimed for it. */
-  readonly handOffOutbox?: (mails: readonly ClaimedMail[]) => void;
-  /** This process's outbox sender's waiting `sent` marks (OutboxSender.takeSentMarks): messages carry them. */
-  readonly takeSentMarks?: () => CarriedMarks | undefined;
   readonly metrics?: WorkerMetrics & { jobFinished?(seconds: number, ok: boolean): void };
   /** How soon a dead worker's job is taken over, ms; config.workerStalledIntervalMs when absent. */
   readonly stalledInterval?: number;

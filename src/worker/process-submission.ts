@@ -28,7 +28,7 @@ import {
   writeTogether,
 } from '../db/index.ts';
 import { dryRunRequest, type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
-import { type CarriedMarks, type ClaimedMail, outboxWrite, sentMarkWrite } from '../outbox/index.ts';
+import { outboxWrite } from '../outbox/index.ts';
 import { readOffThread } from '../reading/index.ts';
 import {
   type DryRunNumbers,
@@ -401,11 +401,6 @@ interface MessageRun {
   readonly results: TemplateResult[];
   /** `read`, or, when its DKIM signature turned out to be a replay, the message refused for it. */
   readonly read: ReadSubmission;
-  /**
-   * Its mail written claimed for this process's outbox sender, handed to it once committed;
-   * absent when the mail was written for any sender to claim (woken by afterCommit).
-   */
-  readonly claimed?: readonly ClaimedMail[];
 }
 
 /**
@@ -437,19 +432,7 @@ async function runMessage(
     numbersAhead && numbersAhead.tickets.length === templates.length
       ? numbersAhead
       : await takeMessageNumbers(ctx.db, templates.length, newPocs(templates));
-  // Delivered mail's `sent` marks this message's last statement carries: settled once the
-  // transaction is over, committed or not (then the sender marks them itself).
-  let carried: CarriedMarks | undefined;
-  try {
-    const run = await ctx.db.transaction(async (tx) => runMessageIn(tx));
-    carried?.committed();
-    return run;
-  } catch (error) {
-    carried?.undone();
-    throw error;
-  }
-
-  async function runMessageIn(tx: Transaction): Promise<MessageRun | undefined> {
+  return ctx.db.transaction(async (tx) => {
     const decided = await decideTemplates(tx, read, templates, signatures, {
       tickets,
       reservedHandles,
@@ -487,18 +470,14 @@ async function runMessage(
     );
     if (forStaff) await recordRefusal(tx, answered, forStaff);
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
-    // The records, the notices, the reply, the marks of mail delivered meanwhile and the `done`
-    // mark: one statement. The marks are taken last, when nothing but it and the commit is left.
-    carried = ctx.takeSentMarks?.();
-    const claimed = await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
+    // The records, the notices, the reply and the `done` mark: one statement.
+    await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
       submissionId,
       mails: sent,
       last: doneMark(judged),
-      claimedForMs: ctx.claimLeaseMs,
-      ...(ctx.takeSentMarks ? { sentMarks: sentMarkWrite(carried?.ids ?? []) } : {}),
     });
-    return { results, read: answered, claimed };
-  }
+    return { results, read: answered };
+  });
 }
 
 const DONE_COLUMNS = [
@@ -769,9 +748,5 @@ export async function processSubmission(
     },
     'submission processed',
   );
-  // Mail written claimed goes to this process's sender as it is: no claim, no reading it back.
-  // A message that wrote none (no reply, or its rows there already from an earlier run) wakes
-  // the sender as before, for whatever is due.
-  if (run.claimed && run.claimed.length > 0) ctx.handOff(run.claimed);
-  else ctx.afterCommit();
+  ctx.afterCommit();
 }

@@ -21,7 +21,7 @@ import {
   tables,
   writeTogether,
 } from '../db/index.ts';
-import { type ClaimedMail, claimedMails, outboxWrite } from '../outbox/index.ts';
+import { outboxWrite } from '../outbox/index.ts';
 import type {
   Actor,
   AuditRow,
@@ -381,29 +381,21 @@ export class TemplateRecords {
       readonly submissionId?: string;
       readonly mails?: readonly OutgoingMail[];
       readonly last?: TogetherWrite;
-      /** The mail is written claimed for this lease (WorkerContext.claimLeaseMs), and answered. */
-      readonly claimedForMs?: number | undefined;
-      /** Delivered mail's `sent` marks carried by this statement (WorkerContext.takeSentMarks). */
-      readonly sentMarks?: TogetherWrite;
     } = {},
-  ): Promise<ClaimedMail[]> {
+  ): Promise<void> {
     const noticeMails = this.notices.length > 0 ? await composeNotices(this.notices) : [];
     const submissionId = end.submissionId ?? this.notices[0]?.submissionId;
-    const mails = [...noticeMails, ...(end.mails ?? [])];
-    const claimedForMs = end.claimedForMs;
     // Every write, with rows or none, so that the statement's text is always the same (built
     // once, prepared by the server); see src/db/write-together.ts.
-    const added = await writeTogether(tx, [
+    await writeTogether(tx, [
       auditRowsWrite(this.audit),
       ticketsWrite(this.tickets),
       insertRows(tables.submissionTemplates, TEMPLATE_COLUMNS, this.templates),
       insertRows(tables.rejections, REJECTION_COLUMNS, this.rejections, { onConflict: OPEN_AGAIN }),
-      outboxWrite(mails, submissionId, claimedForMs === undefined ? {} : { claimedForMs }),
+      outboxWrite([...noticeMails, ...(end.mails ?? [])], submissionId),
       supersedeWrite(this.approvals),
-      ...(end.sentMarks ? [end.sentMarks] : []),
       ...(end.last ? [end.last] : []),
     ]);
-    return claimedForMs === undefined ? [] : claimedMails(mails, added);
   }
 }
 

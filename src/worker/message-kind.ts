@@ -7,10 +7,9 @@
  * reports are the one kind decided outside this table: process-submission.ts asks
  * validation-mail.ts first (they are neither questions for staff nor requests for a service).
  *
- * process-submission.ts asks it only for a message whose text holds no template (the parser's
- * E_NO_TEMPLATE, HTML-only mail included), before refusing it, so `holdsTemplates` is false on
- * every call today; the rules still test it, so that asking about mail with templates (a dry run,
- * say) would leave such mail to its templates rather than answer it as a service.
+ * It is asked only about a message whose text holds no template (the parser's E_NO_TEMPLATE,
+ * HTML-only mail included), before refusing it: mail with templates is processed as ever, and
+ * never reaches these rules.
  */
 import type { Submission } from '../db/index.ts';
 import type { ExtractedMail } from '../mail/index.ts';
@@ -23,8 +22,6 @@ import { replyDecision } from './whom-to-answer.ts';
 export interface MessageFacts {
   readonly submission: Submission;
   readonly mail: ExtractedMail;
-  /** Templates could be read from the message (the parser found at least one): false on every call today. */
-  readonly holdsTemplates: boolean;
   /** The sender asked for a dry run: nothing may be left for staff. */
   readonly dryRun: boolean;
   /** The sender's address as proven (whom we answer), if any: never the bare From. */
@@ -32,7 +29,7 @@ export interface MessageFacts {
 }
 
 export type MessageKind =
-  /** Templates to process, or a message refused as a whole as before (no template, too many...). */
+  /** None of the kinds below: the message is refused as a whole as before (E_NO_TEMPLATE, E_HTML_ONLY). */
   | { readonly kind: 'templates' }
   /** No template, but an answer to mail we sent: a question or complaint for staff. */
   | { readonly kind: 'answer-to-us'; readonly answered: AnsweredMail }
@@ -47,9 +44,9 @@ interface KindRule {
 const answerToUs: KindRule = {
   name: 'answer to our mail',
   async recognise(ctx, facts) {
-    // Templates are processed as ever; machines (bounces, auto-replies, lists) are no questions:
-    // they stay what they were, refused and not answered, so nothing answers a machine.
-    if (facts.holdsTemplates || facts.dryRun || !replyDecision(ctx, facts.submission).reply) return undefined;
+    // Machines (bounces, auto-replies, lists) are no questions: they stay what they were,
+    // refused and not answered, so nothing answers a machine.
+    if (facts.dryRun || !replyDecision(ctx, facts.submission).reply) return undefined;
     const answered = await findAnsweredMail(ctx.db, facts.mail, facts.provenSender);
     return answered ? { kind: 'answer-to-us', answered } : undefined;
   },
@@ -61,7 +58,6 @@ const REPLY_SUBJECT = /^\s*(?:re|aw|sv)\s*:/i;
 const mailboxService: KindRule = {
   name: 'a service of the mailbox (HELP, blank forms)',
   async recognise(ctx, facts) {
-    if (facts.holdsTemplates) return undefined;
     const service = serviceRequested(facts.mail, ctx.config, ctx.blankForms);
     if (!service) return undefined;
     // "Re: help" or "Re: forms" answering our own answer is a question for staff (the next rule),

@@ -4,7 +4,7 @@
  * commit their records with the reply in the outbox. Every step can be re-run: templates already
  * recorded are not run again, and the reply's Message-ID is stable.
  */
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import {
   type EarlierUse,
   forSender,
@@ -18,7 +18,6 @@ import {
   verifySender,
 } from '../auth/index.ts';
 import {
-  type Database,
   type Executor,
   preparedQuery,
   type Submission,
@@ -85,27 +84,24 @@ export interface ReadSubmission extends Addressing {
   readonly numbers?: MessageNumbers;
 }
 
-export async function loadSubmission(db: Database, id: string): Promise<Submission | undefined> {
-  const [row] = await db.select().from(tables.submissions).where(eq(tables.submissions.id, id));
-  return row;
-}
-
-/** The `processing` mark, built once (src/db/prepared.ts): every message sends it. */
-const markProcessing = preparedQuery<{ id: string }, Submission[]>('worker_mark_processing', (ex) =>
+/** The submission's row, built once (src/db/prepared.ts): every message reads it first. */
+const submissionById = preparedQuery<{ id: string }, Submission[]>('worker_load_submission', (ex) =>
   ex
-    .update(tables.submissions)
-    .set({ state: 'processing' })
-    .where(and(eq(tables.submissions.id, sql.placeholder('id')), ne(tables.submissions.state, 'done')))
-    .returning(),
+    .select()
+    .from(tables.submissions)
+    .where(eq(tables.submissions.id, sql.placeholder('id'))),
 );
 
 /**
- * Marks the submission `processing` (for staff: a crash leaves it so, visibly) and answers it, in
- * one statement; a submission already `done` is answered as it is.
+ * Reads the submission; nothing is written until the message's own transaction. A submission
+ * stays `received` until that commit marks it `done`: a worker killed half-way leaves it as it
+ * was, and the job's attempts in the queue (and the give-up's reason) say it was tried. A
+ * `processing` mark committed on its own was one more commit per message (an fdatasync on
+ * PGlite) that nothing read: the sweeper, the give-up and the ingress treat both states alike.
  */
-async function startProcessing(db: Database, id: string): Promise<Submission | undefined> {
-  const [row] = await markProcessing(db, { id });
-  return row ?? loadSubmission(db, id);
+export async function loadSubmission(db: Executor, id: string): Promise<Submission | undefined> {
+  const [row] = await submissionById(db, { id });
+  return row;
 }
 
 /**
@@ -187,7 +183,6 @@ export async function readSubmission(
       const kind = await messageKind(ctx, {
         submission,
         mail,
-        holdsTemplates: false,
         dryRun: dryRun !== undefined,
         provenSender: addressing.ownAddress ?? addressing.replyTo,
       });
@@ -684,7 +679,7 @@ export async function processSubmission(
   submissionId: string,
   options: ProcessOptions = {},
 ): Promise<void> {
-  const submission = await startProcessing(ctx.db, submissionId);
+  const submission = await loadSubmission(ctx.db, submissionId);
   if (!submission) {
     ctx.logger.warn({ submissionId }, 'job for a submission that does not exist');
     return;

@@ -159,7 +159,7 @@ describe('crashes and outages (postgres, worker in its own process)', () => {
   it('a job whose worker is killed under it twice ends in the rejection queue as E_PROCESSING_FAILED, with one reply', async () => {
     // BullMQ takes a stalled job over once (WORKER_MAX_STALLED_COUNT=1, the default); at the
     // second stall it fails the job when a worker next takes it, without running it. That
-    // failure is the one no try of ours sees: it used to leave the submission `processing` for good.
+    // failure is the one no try of ours sees: it used to leave the submission unfinished for good.
     const blocker = new pg.Client({ connectionString: stack.databaseUrl });
     await blocker.connect();
     await blocker.query('BEGIN');

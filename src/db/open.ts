@@ -173,13 +173,35 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
 /** Readiness gets its own connection: behind a pool whose connections all hold a message's transaction, it would report a busy database as down. */
 const PROBE_TIMEOUT_MS = 2_000;
 
+/**
+ * The daemon's sessions run without PostgreSQL's JIT compiler, unless DATABASE_URL's `options`
+ * say otherwise. JIT pays off for long analytical queries; ours are short, and a message's
+ * set-based placement (its rows come from a JSON parameter the planner guesses at 100) is
+ * estimated costly enough, once the registry holds ~10,000 nets, for JIT to inline and optimise
+ * ~200 functions on every execution: 4.8 s of LLVM for a statement that runs in 15 ms, and the
+ * worker fell to about one message a second (found by the benchmark's paced run on PostgreSQL 15
+ * with its default jit=on).
+ */
+export function withoutJit(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  const given = parsed.searchParams.get('options');
+  if (given !== null && /\bjit\b/.test(given)) return url;
+  parsed.searchParams.set('options', given ? `${given} -c jit=off` : '-c jit=off');
+  return parsed.toString();
+}
+
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
   const { drizzle: drizzlePg } = await postgresDrivers();
   const { keepErrorListener, PooledClient } = await import('./lost-connection.ts');
   const { Pool } = pg();
   const pool = new Pool({
     Client: PooledClient,
-    connectionString: url,
+    connectionString: withoutJit(url),
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,

@@ -75,8 +75,12 @@ export async function runCommandIn(
   });
   child.stdin.end(stdin ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  // 'exit' may come before the last of stdout and stderr is read (busy-ports once saw exit 1 with
+  // an empty stderr): wait for 'close' too, a little, in case a grandchild holds the pipes open.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000))]);
   return { code, stdout, stderr };
 }
 

@@ -4,7 +4,7 @@
  */
 
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   actorOf,
   delegationAuthority,
@@ -28,10 +28,10 @@ import { tables } from '../../src/db/index.ts';
 import { parseRange } from '../../src/ip/index.ts';
 import { createSimpleReassignment } from '../../src/registry/index.ts';
 import type { Problem, Result } from '../../src/shared/errors.ts';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { BACKENDS } from '../support/databases.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { message } from './mail.ts';
-import { type FixtureAccounts, KEYS, NETS, seedAuthRegistry } from './registry-fixture.ts';
+import { type FixtureAccounts, KEYS, NETS, useAuthRegistry } from './registry-fixture.ts';
 
 const MX = { remoteAddress: '192.0.2.10', heloName: 'mx.example' };
 const resolver = stubResolver({
@@ -78,19 +78,10 @@ function expectOk<T>(result: Result<T, Problem>): T {
 }
 
 describe.each(BACKENDS)('authorization on %s', (backend) => {
-  let database: TestDatabase;
-  let accounts: FixtureAccounts;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    accounts = await seedAuthRegistry(database.db);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
+  const auth = useAuthRegistry(backend);
 
   const identify = (apiKeys: string[], extra: Partial<Parameters<typeof identifyRequester>[1]> = {}) =>
-    identifyRequester(database.db, { apiKeys, senderVerdict: UNVERIFIED, mode: 'dkim', ...extra });
+    identifyRequester(auth.db, { apiKeys, senderVerdict: UNVERIFIED, mode: 'dkim', ...extra });
 
   /** The requester behind an account's key, or (for keyless accounts) its address in `any` mode. */
   async function as(who: keyof FixtureAccounts): Promise<Requester> {
@@ -113,7 +104,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       ? await identify([key])
       : await identify([], { fromAddress: address[who], mode: 'any' });
     const requester = expectOk(result);
-    expect(requester.accountId).toBe(accounts[who]);
+    expect(requester.accountId).toBe(auth.accounts[who]);
     return requester;
   }
 
@@ -121,18 +112,18 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
     it('identifies the account behind the right key, shown only redacted', async () => {
       const requester = expectOk(await identify([KEYS.demo]));
       expect(requester).toEqual({
-        accountId: accounts.demo,
+        accountId: auth.accounts.demo,
         via: 'api-key',
         display: 'API-****-****-****-1A2B',
         fromIsAccountAddress: false,
         apiKeyId: expect.any(Number),
       });
-      expect(actorOf(requester)).toEqual({ kind: 'account', accountId: accounts.demo });
+      expect(actorOf(requester)).toEqual({ kind: 'account', accountId: auth.accounts.demo });
     });
 
     it('accepts the key in lower case, and the same key twice', async () => {
       const requester = expectOk(await identify([KEYS.demo.toLowerCase(), KEYS.demo]));
-      expect(requester.accountId).toBe(accounts.demo);
+      expect(requester.accountId).toBe(auth.accounts.demo);
     });
 
     it('refuses a wrong key without echoing it', async () => {
@@ -160,7 +151,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       const requester = expectOk(
         await identify([KEYS.other], { mode: 'off', fromAddress: 'noc@demo-isp.example' }),
       );
-      expect(requester.accountId).toBe(accounts.other);
+      expect(requester.accountId).toBe(auth.accounts.other);
     });
   });
 
@@ -180,7 +171,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
     it('any: the From address of an account is enough', async () => {
       const requester = expectOk(await identify([], { mode: 'any', fromAddress: 'NOC@Demo-ISP.example' }));
       expect(requester).toEqual({
-        accountId: accounts.demo,
+        accountId: auth.accounts.demo,
         via: 'sender',
         display: 'noc@demo-isp.example',
         fromIsAccountAddress: true,
@@ -251,7 +242,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       const requester = expectOk(
         await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
       );
-      expect(requester).toMatchObject({ accountId: accounts.demo, via: 'sender' });
+      expect(requester).toMatchObject({ accountId: auth.accounts.demo, via: 'sender' });
       // The signatures that vouched for it go with it: the worker uses them up.
       expect(requester.dkimSignatures).toEqual(verdict.alignedSignatures);
       expect(requester.dkimSignatures).toHaveLength(1);
@@ -314,7 +305,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       const requester = expectOk(
         await identify([], { fromAddress: 'noc@demo-isp.example', senderVerdict: verdict }),
       );
-      expect(requester.accountId).toBe(accounts.demo);
+      expect(requester.accountId).toBe(auth.accounts.demo);
       expect(requester.dkimSignatures).toBeUndefined();
     });
 
@@ -332,34 +323,34 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
   describe('authority over nets', () => {
     it('the holding org’s admin/tech manages its allocation and reassigns from it', async () => {
       const demo = await as('demo');
-      expectOk(await mayManageNet(database.db, demo, NETS.demoAllocation));
-      expectOk(await mayReassignFrom(database.db, demo, NETS.demoAllocation));
-      expectOk(await mayRenameNet(database.db, demo, NETS.demoAllocation, 'NEW-NAME'));
-      expectOk(await mayRemoveNet(database.db, demo, NETS.demoAllocation));
+      expectOk(await mayManageNet(auth.db, demo, NETS.demoAllocation));
+      expectOk(await mayReassignFrom(auth.db, demo, NETS.demoAllocation));
+      expectOk(await mayRenameNet(auth.db, demo, NETS.demoAllocation, 'NEW-NAME'));
+      expectOk(await mayRemoveNet(auth.db, demo, NETS.demoAllocation));
     });
 
     it('right key, wrong org: refused, with what is missing', async () => {
       const other = await as('other');
       const error = expectProblem(
-        await mayManageNet(database.db, other, NETS.demoAllocation),
+        await mayManageNet(auth.db, other, NETS.demoAllocation),
         'E_NOT_AUTHORIZED',
       );
       expect(error.message).toBe(
         'Your account is not linked to an admin or tech POC of DEMOISP-1, which holds NET-198-51-100-0-1, nor to a tech POC of NET-198-51-100-0-1.',
       );
       const reassign = expectProblem(
-        await mayReassignFrom(database.db, other, NETS.demoAllocation),
+        await mayReassignFrom(auth.db, other, NETS.demoAllocation),
         'E_NOT_AUTHORIZED',
       );
       expect(reassign.message).toContain('DEMOISP-1, which holds NET-198-51-100-0-1');
-      expectProblem(await mayRemoveNet(database.db, other, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
-      expectOk(await mayManageNet(database.db, other, NETS.otherAllocation));
+      expectProblem(await mayRemoveNet(auth.db, other, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
+      expectOk(await mayManageNet(auth.db, other, NETS.otherAllocation));
     });
 
     it('an upstream manages the reassignment it made to a customer; others do not', async () => {
-      expectOk(await mayManageNet(database.db, await as('demo'), NETS.demoReassignment));
+      expectOk(await mayManageNet(auth.db, await as('demo'), NETS.demoReassignment));
       const error = expectProblem(
-        await mayManageNet(database.db, await as('other'), NETS.demoReassignment),
+        await mayManageNet(auth.db, await as('other'), NETS.demoReassignment),
         'E_NOT_AUTHORIZED',
       );
       expect(error.message).toContain('DEMOISP-1, which holds the parent net NET-198-51-100-0-1');
@@ -369,33 +360,33 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
     it('a reallocation and what lies in it are managed by its holder; its upstream may only take it back', async () => {
       const down = await as('down');
       const demo = await as('demo');
-      expectOk(await mayManageNet(database.db, down, NETS.downReallocation));
-      expectOk(await mayReassignFrom(database.db, down, NETS.downReallocation));
-      expectOk(await mayManageNet(database.db, down, NETS.downReassignment));
+      expectOk(await mayManageNet(auth.db, down, NETS.downReallocation));
+      expectOk(await mayReassignFrom(auth.db, down, NETS.downReallocation));
+      expectOk(await mayManageNet(auth.db, down, NETS.downReassignment));
       // The upstream neither changes the reallocation's records nor what the downstream put in it.
       const records = expectProblem(
-        await mayManageNet(database.db, demo, NETS.downReallocation),
+        await mayManageNet(auth.db, demo, NETS.downReallocation),
         'E_NOT_AUTHORIZED',
       );
       expect(records.message).toContain('may take it back (remove it) but not change it');
       const inside = expectProblem(
-        await mayManageNet(database.db, demo, NETS.downReassignment),
+        await mayManageNet(auth.db, demo, NETS.downReassignment),
         'E_NOT_AUTHORIZED',
       );
       expect(inside.message).toContain(
         'NET-198-51-100-160-1 lies in a reallocation NET-198-51-100-128-1, held by DOWNSTREAM-1',
       );
-      expectOk(await mayRemoveNet(database.db, demo, NETS.downReallocation));
-      expectProblem(await mayRemoveNet(database.db, demo, NETS.downReassignment), 'E_NOT_AUTHORIZED');
+      expectOk(await mayRemoveNet(auth.db, demo, NETS.downReallocation));
+      expectProblem(await mayRemoveNet(auth.db, demo, NETS.downReassignment), 'E_NOT_AUTHORIZED');
       // ...and the downstream has no say over its upstream's space.
-      expectProblem(await mayManageNet(database.db, down, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
-      expectProblem(await mayReassignFrom(database.db, down, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
-      expectProblem(await mayManageNet(database.db, down, NETS.demoReassignment), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayManageNet(auth.db, down, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayReassignFrom(auth.db, down, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayManageNet(auth.db, down, NETS.demoReassignment), 'E_NOT_AUTHORIZED');
     });
 
     it('nothing is sub-delegated from a simple reassignment', async () => {
       const error = expectProblem(
-        await mayReassignFrom(database.db, await as('demo'), NETS.demoReassignment),
+        await mayReassignFrom(auth.db, await as('demo'), NETS.demoReassignment),
         'E_NOT_AUTHORIZED',
       );
       expect(error.message).toContain('simple reassignment to customer C00000001');
@@ -403,23 +394,23 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
 
     it('a net’s own tech POC manages it, but may not rename a direct allocation or return it', async () => {
       const netTech = await as('netTech');
-      expectOk(await mayManageNet(database.db, netTech, NETS.demoAllocation));
-      expectOk(await mayReassignFrom(database.db, netTech, NETS.demoAllocation));
-      expectOk(await mayManageNet(database.db, netTech, NETS.demoReassignment));
+      expectOk(await mayManageNet(auth.db, netTech, NETS.demoAllocation));
+      expectOk(await mayReassignFrom(auth.db, netTech, NETS.demoAllocation));
+      expectOk(await mayManageNet(auth.db, netTech, NETS.demoReassignment));
       const rename = expectProblem(
-        await mayRenameNet(database.db, netTech, NETS.demoAllocation, 'NEW-NAME'),
+        await mayRenameNet(auth.db, netTech, NETS.demoAllocation, 'NEW-NAME'),
         'E_NOT_AUTHORIZED',
       );
       expect(rename.message).toContain("needs the holding org's admin or tech POC");
-      expectProblem(await mayRemoveNet(database.db, netTech, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
-      expectProblem(await mayManageOrg(database.db, netTech, 'DEMOISP-1'), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayRemoveNet(auth.db, netTech, NETS.demoAllocation), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayManageOrg(auth.db, netTech, 'DEMOISP-1'), 'E_NOT_AUTHORIZED');
     });
 
     it('the org’s tech POC renames the allocation, but only an admin POC returns it', async () => {
       const demoTech = await as('demoTech');
-      expectOk(await mayRenameNet(database.db, demoTech, NETS.demoAllocation, 'NEW-NAME'));
+      expectOk(await mayRenameNet(auth.db, demoTech, NETS.demoAllocation, 'NEW-NAME'));
       const error = expectProblem(
-        await mayRemoveNet(database.db, demoTech, NETS.demoAllocation),
+        await mayRemoveNet(auth.db, demoTech, NETS.demoAllocation),
         'E_NOT_AUTHORIZED',
       );
       expect(error.message).toContain('an admin POC of DEMOISP-1');
@@ -427,31 +418,31 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
 
     it('resending a direct allocation’s own name is no renaming: its net tech POC may send it', async () => {
       const netTech = await as('netTech');
-      expectOk(await mayRenameNet(database.db, netTech, NETS.demoAllocation, ' net-198-51-100-0-1 '));
+      expectOk(await mayRenameNet(auth.db, netTech, NETS.demoAllocation, ' net-198-51-100-0-1 '));
       expectProblem(
-        await mayRenameNet(database.db, netTech, NETS.demoAllocation, 'NET-198-51-100-0-9'),
+        await mayRenameNet(auth.db, netTech, NETS.demoAllocation, 'NET-198-51-100-0-9'),
         'E_NOT_AUTHORIZED',
       );
       // ...and to someone with no say over the net, the same name still gives none.
       expectProblem(
-        await mayRenameNet(database.db, await as('other'), NETS.demoAllocation, NETS.demoAllocation),
+        await mayRenameNet(auth.db, await as('other'), NETS.demoAllocation, NETS.demoAllocation),
         'E_NOT_AUTHORIZED',
       );
     });
 
     it('a reallocation is returned by its holder’s admin POC, or taken back by its upstream; its tech POCs only modify it', async () => {
       // Returning: the holder's admin.
-      expectOk(await mayRemoveNet(database.db, await as('down'), NETS.downReallocation));
+      expectOk(await mayRemoveNet(auth.db, await as('down'), NETS.downReallocation));
       // Taking back what was sub-delegated: the upstream's admin or tech POC, or the parent net's tech POC.
-      expectOk(await mayRemoveNet(database.db, await as('demo'), NETS.downReallocation));
-      expectOk(await mayRemoveNet(database.db, await as('demoTech'), NETS.downReallocation));
-      expectOk(await mayRemoveNet(database.db, await as('netTech'), NETS.downReallocation));
+      expectOk(await mayRemoveNet(auth.db, await as('demo'), NETS.downReallocation));
+      expectOk(await mayRemoveNet(auth.db, await as('demoTech'), NETS.downReallocation));
+      expectOk(await mayRemoveNet(auth.db, await as('netTech'), NETS.downReallocation));
       // The holder's tech POC and the net's own tech POC manage it, but do not remove it.
       for (const who of ['downTech', 'downNetTech'] as const) {
         const requester = await as(who);
-        expectOk(await mayManageNet(database.db, requester, NETS.downReallocation));
+        expectOk(await mayManageNet(auth.db, requester, NETS.downReallocation));
         const error = expectProblem(
-          await mayRemoveNet(database.db, requester, NETS.downReallocation),
+          await mayRemoveNet(auth.db, requester, NETS.downReallocation),
           'E_NOT_AUTHORIZED',
         );
         expect(error.message).toBe(
@@ -459,23 +450,20 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
         );
       }
       expectProblem(
-        await mayRemoveNet(database.db, await as('other'), NETS.downReallocation),
+        await mayRemoveNet(auth.db, await as('other'), NETS.downReallocation),
         'E_NOT_AUTHORIZED',
       );
       // What the downstream reassigned to its customer, the downstream's tech POCs may take back.
-      expectOk(await mayRemoveNet(database.db, await as('downTech'), NETS.downReassignment));
-      expectOk(await mayRemoveNet(database.db, await as('downNetTech'), NETS.downReassignment));
+      expectOk(await mayRemoveNet(auth.db, await as('downTech'), NETS.downReassignment));
+      expectOk(await mayRemoveNet(auth.db, await as('downNetTech'), NETS.downReassignment));
       expectProblem(
-        await mayRemoveNet(database.db, await as('other'), NETS.downReassignment),
+        await mayRemoveNet(auth.db, await as('other'), NETS.downReassignment),
         'E_NOT_AUTHORIZED',
       );
     });
 
     it('an unknown net is not found', async () => {
-      expectProblem(
-        await mayManageNet(database.db, await as('demo'), 'NET-192-0-2-0-1'),
-        'E_OBJECT_NOT_FOUND',
-      );
+      expectProblem(await mayManageNet(auth.db, await as('demo'), 'NET-192-0-2-0-1'), 'E_OBJECT_NOT_FOUND');
     });
   });
 
@@ -506,11 +494,11 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
       async (who) => {
         const requester = await as(who);
         for (const [i, parent] of parents.entries()) {
-          const expected = await mayReassignFrom(database.db, requester, parent.handle);
+          const expected = await mayReassignFrom(auth.db, requester, parent.handle);
           const text = parent.free[everyone.indexOf(who) % parent.free.length]!;
           const range = parseRange(text);
           if (!range.ok) throw new Error(text);
-          const outcome = await database.db
+          const outcome = await auth.db
             .transaction(async (tx) => {
               const result = await createSimpleReassignment(
                 tx,
@@ -543,59 +531,59 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
 
   describe('authority over orgs and POCs', () => {
     it('an org is managed by its admin or tech POCs only', async () => {
-      expectOk(await mayManageOrg(database.db, await as('demo'), 'DEMOISP-1'));
-      expectOk(await mayManageOrg(database.db, await as('demoTech'), 'DEMOISP-1'));
+      expectOk(await mayManageOrg(auth.db, await as('demo'), 'DEMOISP-1'));
+      expectOk(await mayManageOrg(auth.db, await as('demoTech'), 'DEMOISP-1'));
       const error = expectProblem(
-        await mayManageOrg(database.db, await as('other'), 'DEMOISP-1'),
+        await mayManageOrg(auth.db, await as('other'), 'DEMOISP-1'),
         'E_NOT_AUTHORIZED',
       );
       expect(error.message).toContain('admin or tech POC of DEMOISP-1');
-      expectProblem(await mayManageOrg(database.db, await as('other'), 'NOSUCH-1'), 'E_OBJECT_NOT_FOUND');
+      expectProblem(await mayManageOrg(auth.db, await as('other'), 'NOSUCH-1'), 'E_OBJECT_NOT_FOUND');
     });
 
     it('only an org’s admin POC names another admin POC or removes the org', async () => {
       const downTech = await as('downTech');
       const down = await as('down');
-      expectOk(await mayManageOrg(database.db, downTech, 'DOWNSTREAM-1'));
+      expectOk(await mayManageOrg(auth.db, downTech, 'DOWNSTREAM-1'));
       // A billing system resends the whole form: the admin the org has is no change.
-      expectOk(await mayManageOrg(database.db, downTech, 'DOWNSTREAM-1', 'down1-arin'));
+      expectOk(await mayManageOrg(auth.db, downTech, 'DOWNSTREAM-1', 'down1-arin'));
       const error = expectProblem(
-        await mayManageOrg(database.db, downTech, 'DOWNSTREAM-1', 'DOWNTECH1-ARIN'),
+        await mayManageOrg(auth.db, downTech, 'DOWNSTREAM-1', 'DOWNTECH1-ARIN'),
         'E_NOT_AUTHORIZED',
       );
       expect(error.message).toContain('only the admin POC may name another admin POC');
-      expectOk(await mayManageOrg(database.db, down, 'DOWNSTREAM-1', 'DOWNTECH1-ARIN'));
-      expectProblem(await mayRemoveOrg(database.db, downTech, 'DOWNSTREAM-1'), 'E_NOT_AUTHORIZED');
-      expectOk(await mayRemoveOrg(database.db, down, 'DOWNSTREAM-1'));
-      expectProblem(await mayRemoveOrg(database.db, down, 'NOSUCH-1'), 'E_OBJECT_NOT_FOUND');
+      expectOk(await mayManageOrg(auth.db, down, 'DOWNSTREAM-1', 'DOWNTECH1-ARIN'));
+      expectProblem(await mayRemoveOrg(auth.db, downTech, 'DOWNSTREAM-1'), 'E_NOT_AUTHORIZED');
+      expectOk(await mayRemoveOrg(auth.db, down, 'DOWNSTREAM-1'));
+      expectProblem(await mayRemoveOrg(auth.db, down, 'NOSUCH-1'), 'E_OBJECT_NOT_FOUND');
       // Someone with no say over the org is refused whatever the admin named.
       expectProblem(
-        await mayManageOrg(database.db, await as('other'), 'DOWNSTREAM-1', 'DOWN1-ARIN'),
+        await mayManageOrg(auth.db, await as('other'), 'DOWNSTREAM-1', 'DOWN1-ARIN'),
         'E_NOT_AUTHORIZED',
       );
     });
 
     it('a POC is modified or removed only by an account linked to it', async () => {
-      expectOk(await mayManagePoc(database.db, await as('demo'), 'DEMO1-ARIN'));
+      expectOk(await mayManagePoc(auth.db, await as('demo'), 'DEMO1-ARIN'));
       const error = expectProblem(
-        await mayManagePoc(database.db, await as('other'), 'DEMO1-ARIN'),
+        await mayManagePoc(auth.db, await as('other'), 'DEMO1-ARIN'),
         'E_NOT_AUTHORIZED',
       );
       expect(error.message).toContain('not linked to DEMO1-ARIN');
       // Being tech of the same org does not make a colleague's POC yours.
-      expectProblem(await mayManagePoc(database.db, await as('demoTech'), 'DEMO1-ARIN'), 'E_NOT_AUTHORIZED');
-      expectProblem(await mayManagePoc(database.db, await as('demo'), 'NOSUCH-ARIN'), 'E_OBJECT_NOT_FOUND');
+      expectProblem(await mayManagePoc(auth.db, await as('demoTech'), 'DEMO1-ARIN'), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayManagePoc(auth.db, await as('demo'), 'NOSUCH-ARIN'), 'E_OBJECT_NOT_FOUND');
     });
 
     it('anyone identified may create POCs and orgs', async () => {
       const other = await as('other');
-      expectOk(await mayCreatePoc(database.db, other));
-      expectOk(await mayCreateOrg(database.db, other));
+      expectOk(await mayCreatePoc(auth.db, other));
+      expectOk(await mayCreateOrg(auth.db, other));
     });
 
     it('authority is read inside the caller’s transaction', async () => {
       const other = await as('other');
-      await database.db
+      await auth.db
         .transaction(async (tx) => {
           await tx.insert(tables.accountPocs).values({ accountId: other.accountId, pocHandle: 'DEMO1-ARIN' });
           expectOk(await mayManagePoc(tx, other, 'DEMO1-ARIN'));
@@ -603,7 +591,7 @@ describe.each(BACKENDS)('authorization on %s', (backend) => {
           tx.rollback();
         })
         .catch(() => undefined);
-      expectProblem(await mayManagePoc(database.db, other, 'DEMO1-ARIN'), 'E_NOT_AUTHORIZED');
+      expectProblem(await mayManagePoc(auth.db, other, 'DEMO1-ARIN'), 'E_NOT_AUTHORIZED');
     });
   });
 });

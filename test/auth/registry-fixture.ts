@@ -12,9 +12,11 @@
  *
  * Accounts and what they speak for are in `ACCOUNTS`; keys in `KEYS` (one of them revoked).
  */
-import { type Executor, type NetType, tables } from '../../src/db/index.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { type BackendKind, type Database, type Executor, type NetType, tables } from '../../src/db/index.ts';
 import { parseRange } from '../../src/ip/index.ts';
 import { apiKeyDigest } from '../../src/registry/index.ts';
+import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 export const KEYS = {
   demo: 'API-1111-2222-3333-1A2B',
@@ -201,4 +203,35 @@ export async function seedAuthRegistry(ex: Executor): Promise<FixtureAccounts> {
       key(accounts.down, KEYS.down),
     ]);
   return accounts;
+}
+
+/**
+ * The registry above on one backend for a describe block: opened and seeded before its tests,
+ * closed after them. Read `db` and `accounts` inside the tests (they exist once beforeAll ran).
+ */
+export function useAuthRegistry(backend: BackendKind): {
+  readonly db: Database;
+  readonly accounts: FixtureAccounts;
+} {
+  let database: TestDatabase | undefined;
+  let accounts: FixtureAccounts | undefined;
+  beforeAll(async () => {
+    database = await openTestDatabase(backend);
+    accounts = await seedAuthRegistry(database.db);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the auth registry is read before its beforeAll ran');
+    return value;
+  };
+  return {
+    get db() {
+      return ready(database).db;
+    },
+    get accounts() {
+      return ready(accounts);
+    },
+  };
 }

@@ -4,12 +4,12 @@
  * there were two. Only a message whose requester is identified takes them; a refused one (an
  * unknown or revoked key, an unverified or unknown sender) bumps no counter.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { identifyTakingNumbers, SENDER_NOT_CHECKED } from '../../src/auth/index.ts';
 import { allocateTicketNumbers, type NumbersWanted, type PocInput } from '../../src/registry/index.ts';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { BACKENDS } from '../support/databases.ts';
 import { recordStatements } from '../support/statement-recorder.ts';
-import { type FixtureAccounts, KEYS, seedAuthRegistry } from './registry-fixture.ts';
+import { KEYS, useAuthRegistry } from './registry-fixture.ts';
 
 const role = (lastName: string): PocInput => ({
   contactType: 'role',
@@ -24,40 +24,31 @@ const serial = (ticket: string) => Number(ticket.slice(-7));
 const PEERING = { counter: 'poc:PEERI', prefix: 'PEERI', suffix: '-ARIN' };
 
 describe.each(BACKENDS)("the requester and its message's numbers on %s", (backend) => {
-  let database: TestDatabase;
-  let accounts: FixtureAccounts;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    accounts = await seedAuthRegistry(database.db);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
+  const auth = useAuthRegistry(backend);
 
   const identify = (key: string, wanted: NumbersWanted) =>
     identifyTakingNumbers(
-      database.db,
+      auth.db,
       { apiKeys: [key], senderVerdict: SENDER_NOT_CHECKED, mode: 'dkim' },
       wanted,
     );
   const bySender = (fromAddress: string, mode: 'any' | 'dkim', wanted: NumbersWanted) =>
     identifyTakingNumbers(
-      database.db,
+      auth.db,
       { apiKeys: [], fromAddress, senderVerdict: SENDER_NOT_CHECKED, mode },
       wanted,
     );
 
   /** Whether the day's ticket counter moved while `work` ran (beyond the two probes around it). */
   async function ticketsTakenDuring(work: () => Promise<unknown>): Promise<number> {
-    const [before] = await allocateTicketNumbers(database.db, 1);
+    const [before] = await allocateTicketNumbers(auth.db, 1);
     await work();
-    const [after] = await allocateTicketNumbers(database.db, 1);
+    const [after] = await allocateTicketNumbers(auth.db, 1);
     return serial(after!) - serial(before!) - 1;
   }
 
   it('a valid key: the requester, its tickets and its POC handles in one statement', async () => {
-    const [before] = await allocateTicketNumbers(database.db, 1);
+    const [before] = await allocateTicketNumbers(auth.db, 1);
     const recorder = recordStatements();
     try {
       const { result, sent } = await recorder.during(() =>
@@ -65,7 +56,7 @@ describe.each(BACKENDS)("the requester and its message's numbers on %s", (backen
       );
       // PGlite does not go through pg: only PostgreSQL's statements are counted.
       if (backend === 'postgres') expect(sent).toHaveLength(1);
-      expect(result.identity.ok && result.identity.value.accountId).toBe(accounts.demo);
+      expect(result.identity.ok && result.identity.value.accountId).toBe(auth.accounts.demo);
       expect(result.numbers?.tickets.map(serial)).toEqual([1, 2, 3].map((i) => serial(before!) + i));
       expect(result.numbers?.handles.take(PEERING)).toBe('PEERI1-ARIN');
       expect(result.numbers?.handles.take(PEERING)).toBe('PEERI2-ARIN');
@@ -74,13 +65,13 @@ describe.each(BACKENDS)("the requester and its message's numbers on %s", (backen
       recorder.restore();
     }
     // Taken, not lent: the counter carries on after them.
-    const [after] = await allocateTicketNumbers(database.db, 1);
+    const [after] = await allocateTicketNumbers(auth.db, 1);
     expect(serial(after!)).toBe(serial(before!) + 4);
   });
 
   it('without POCs: the tickets alone', async () => {
     const { identity, numbers } = await identify(KEYS.other, { ticketCount: 2, pocs: [] });
-    expect(identity.ok && identity.value.accountId).toBe(accounts.other);
+    expect(identity.ok && identity.value.accountId).toBe(auth.accounts.other);
     expect(numbers?.tickets).toHaveLength(2);
   });
 
@@ -113,7 +104,7 @@ describe.each(BACKENDS)("the requester and its message's numbers on %s", (backen
         bySender('noc@demo-isp.example', 'any', { ticketCount: 2, pocs: [] }),
       );
       if (backend === 'postgres') expect(sent).toHaveLength(1);
-      expect(result.identity.ok && result.identity.value.accountId).toBe(accounts.demo);
+      expect(result.identity.ok && result.identity.value.accountId).toBe(auth.accounts.demo);
       expect(result.numbers?.tickets).toHaveLength(2);
     } finally {
       recorder.restore();

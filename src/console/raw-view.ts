@@ -15,7 +15,10 @@ const TIME_LIMIT_MS = 60_000;
 /** The thread loads tsx and the decoders: a second or so, more on a busy machine. */
 const START_LIMIT_MS = 60_000;
 
-const ENTRY = new URL('./raw-view-entry.mjs', import.meta.url);
+/** From the sources (tests, tsx) an entry that registers tsx; compiled (dist/) one that does not need it. */
+const ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./raw-view-entry.mjs', import.meta.url)
+  : new URL('./raw-view-main.js', import.meta.url);
 
 interface Task {
   readonly id: number;

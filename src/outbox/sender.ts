@@ -16,7 +16,7 @@
  * blip shorter than the lease sends nothing twice. A mail is never dropped: a row leaves
  * `pending` only as `sent` or `failed`.
  */
-import type { ReplyTransport } from '../config/index.ts';
+import { DEFAULT_OUTBOX_LEASE_MS, type ReplyTransport } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { describeError } from '../shared/index.ts';
 import { type ClaimedMail, claimDueMail, extendLease, markFailedAttempt, markSent } from './outbox.ts';
@@ -36,9 +36,6 @@ export interface OutboxBackoff {
 }
 
 export const DEFAULT_BACKOFF: OutboxBackoff = { baseMs: 30_000, maxMs: 60 * 60_000 };
-
-/** A claim's lease without renewal (OUTBOX_LEASE_MS): how long a dead sender's rows wait for another. */
-export const DEFAULT_LEASE_MS = 30_000;
 
 /** Counters the daemon wires to Prometheus. */
 export interface OutboxMetrics {
@@ -92,7 +89,7 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
   const maxAttempts = options.maxAttempts ?? 10;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const batchSize = options.batchSize ?? 20;
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const leaseMs = options.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
   const markRetryMs = options.markRetryMs ?? 250;
   const delivery: MailDelivery = openMailDelivery(options.transport);
 

@@ -72,7 +72,8 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     disableReverseLookup: true,
     logger: false,
     onConnect(_session, callback) {
-      const answer = options.greet?.(++connections);
+      connections++;
+      const answer = options.greet?.(connections);
       callback(answer ? refusal(answer) : undefined);
     },
     onAuth(auth, _session, callback) {

@@ -107,8 +107,10 @@ function outcomesOf(value: ClaimedRow['recipient_outcomes']): Record<string, Rec
 export async function claimDueMail(db: Executor, limit: number, leaseMs: number): Promise<ClaimedMail[]> {
   const rows = await queryRows<ClaimedRow>(
     db,
+    // A claimed row no longer waits for the relay: it is in delivery, and the relay coming back
+    // (makeRelayWaitersDue) must not make it due under its sender's lease.
     sql`update outbox
-        set attempts = attempts + 1,
+        set attempts = attempts + 1, waits_for_relay = false,
             next_attempt_at = now() + ${leaseMs} * interval '1 millisecond'
         where id in (
           select id from outbox
@@ -239,15 +241,17 @@ export async function settleRecipients(
  */
 export async function markRelayFault(
   db: Executor,
-  id: string,
+  mail: Pick<ClaimedMail, 'id' | 'attempts'>,
   error: string,
   retryInMs: number,
 ): Promise<void> {
+  // Only while the row is still this claim's: another sender that took it since (a lease that
+  // lapsed) counted an attempt of its own, which is not ours to give back.
   await db.execute(
     sql`update outbox
         set attempts = greatest(attempts - 1, 0), last_error = ${error}, waits_for_relay = true,
             next_attempt_at = now() + ${retryInMs} * interval '1 millisecond'
-        where id = ${id} and state = 'pending'`,
+        where id = ${mail.id} and attempts = ${mail.attempts} and state = 'pending'`,
   );
 }
 

@@ -281,7 +281,7 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
         return;
       }
       relay.failed(outcome.fault, outcome.error);
-      await markRelayFault(db, mail.id, `relay ${outcome.fault}: ${outcome.error}`, relayRetryInMs());
+      await markRelayFault(db, mail, `relay ${outcome.fault}: ${outcome.error}`, relayRetryInMs());
     } catch (error) {
       logger.error(
         { ...fields, error: describeError(error) },

@@ -296,7 +296,7 @@ function smtpDelivery(url: string): MailDelivery {
           (info.accepted ?? []).map(String),
           (info as { rejectedErrors?: SmtpFailure[] }).rejectedErrors ?? [],
           sendable,
-          String(info.response ?? ''),
+          redactApiKeys(String(info.response ?? '')),
         );
         return { ...answered, refused: [...answered.refused, ...notWritten] };
       } catch (error) {

@@ -19,7 +19,7 @@ import {
   retryFailedMail,
   startOutboxSender,
 } from '../../src/outbox/index.ts';
-import { claimDueMail, extendLease } from '../../src/outbox/outbox.ts';
+import { claimDueMail, extendLease, makeRelayWaitersDue } from '../../src/outbox/outbox.ts';
 import { composeReplies, loadReplyTexts, type OutgoingMail } from '../../src/replies/index.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { parseReply } from '../support/reply-reader.ts';
@@ -744,6 +744,26 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     expect(deferred[0]!.nextAttemptAt.getTime() - started).toBeGreaterThan(50_000);
     expect(rows.filter((r) => r.state === 'sent')).toHaveLength(rows.length - 1);
     expect(relay.accepted).toHaveLength(rows.length - 1);
+  });
+
+  it('the relay coming back makes waiting rows due, but not one another sender is delivering', async () => {
+    const waiting = await mailTo(['billing@isp.example']);
+    const inDelivery = await mailTo(['noc@other.example']);
+    // Both met a fault of the relay; then a sender claimed one of them again (a probe).
+    await db.execute(
+      sql`update outbox set waits_for_relay = true, next_attempt_at = now() + interval '1 hour'`,
+    );
+    await db.execute(
+      sql`update outbox set next_attempt_at = now() where message_id = ${inDelivery.messageId}`,
+    );
+    const [claimed] = await claimDueMail(db, 10, 60_000);
+    expect(claimed?.messageId).toBe(inDelivery.messageId);
+    expect(await makeRelayWaitersDue(db)).toBe(1);
+    const rows = await rowsOf(db);
+    const byId = new Map(rows.map((r) => [r.messageId, r]));
+    expect(byId.get(waiting.messageId)!.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+    // Still under its sender's lease: nobody else may take it meanwhile.
+    expect(byId.get(inDelivery.messageId)!.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(50_000);
   });
 
   it('renewing a lease leaves a row that another sender has claimed since', async () => {

@@ -114,6 +114,9 @@ export function backoffDelay(attempts: number, policy: OutboxBackoff = DEFAULT_B
  */
 export const RELAY_RETRY_MAX_MS = 5 * 60_000;
 
+/** A relay that answered for a mail this recently is taken to be working (see `relayFault`). */
+const RELAY_ANSWERED_RECENTLY_MS = 10_000;
+
 const silent: OutboxLogger = { info() {}, warn() {}, error() {} };
 
 export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
@@ -257,9 +260,11 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
 
   /**
    * A fault of the relay on this mail's attempt. When the relay answered for other mail since
-   * this attempt began, the fault is this mail's after all (it is too large for the relay's
-   * patience, it breaks the connection): counted, as any failed attempt. Otherwise the attempt
-   * is given back and the mail waits for the relay.
+   * this attempt began, or just before it (RELAY_ANSWERED_RECENTLY_MS), the fault is likely this
+   * mail's after all (it is too large for the relay's patience, it breaks the connection, it
+   * trips an error of nodemailer's own): counted, as any failed attempt, so such a mail ends
+   * `failed` instead of going round for ever. Otherwise the attempt is given back and the mail
+   * waits for the relay. A relay that dies under a batch costs the mails in flight one attempt.
    */
   async function relayFault(
     mail: ClaimedMail,
@@ -270,10 +275,10 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
     await lease.release(mail.id);
     const fields = { messageId: mail.messageId, attempt: mail.attempts, to: mail.toReach };
     try {
-      if (relay.lastAnsweredAt > startedAt) {
+      if (relay.lastAnsweredAt > startedAt - RELAY_ANSWERED_RECENTLY_MS) {
         const final = mail.attempts >= maxAttempts;
         const retryInMs = backoffDelay(mail.attempts, backoff);
-        const error = `${outcome.error} (the relay took other mail meanwhile)`;
+        const error = `${outcome.error} (the relay answered for other mail meanwhile)`;
         options.metrics?.replyFailed(final);
         await markFailedAttempt(db, mail.id, error, final ? { final } : { final, retryInMs });
         if (final) logger.error({ ...fields, error }, 'reply failed for good; kept in the outbox for staff');

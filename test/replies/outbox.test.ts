@@ -624,7 +624,7 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     expect(rows.map((r) => r.state).sort()).toEqual(['pending', 'sent', 'sent']);
     const failed = rows.find((r) => r.state === 'pending');
     expect(failed).toMatchObject({ attempts: 1, waitsForRelay: false });
-    expect(failed?.lastError).toMatch(/421 .*the relay took other mail meanwhile/);
+    expect(failed?.lastError).toMatch(/421 .*the relay answered for other mail meanwhile/);
   });
 
   it('a sender that died mid-send loses nothing: after the lease another sends the same Message-ID', async () => {
@@ -744,6 +744,33 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     expect(deferred[0]!.nextAttemptAt.getTime() - started).toBeGreaterThan(50_000);
     expect(rows.filter((r) => r.state === 'sent')).toHaveLength(rows.length - 1);
     expect(relay.accepted).toHaveLength(rows.length - 1);
+  });
+
+  it('a mail the relay always drops while it takes other mail ends failed, not retried for ever', async () => {
+    const relay = await startSmtpSink({
+      hold: async (raw) =>
+        raw.includes('X-Poison: yes') ? { code: 421, message: '4.4.2 closing connection' } : undefined,
+    });
+    sinks.push(relay);
+    const running = sender({
+      transport: { kind: 'smtp', url: relay.url },
+      maxAttempts: 2,
+      backoff: { baseMs: 50, maxMs: 50 },
+    });
+    await mailTo(['billing@isp.example']);
+    await running.drain();
+    const id = await submission();
+    const [reply] = await replyFor(id);
+    await enqueueOutbox(db, [{ ...reply!, raw: `X-Poison: yes\r\n${reply!.raw}` }], id);
+    const deadline = Date.now() + 20_000;
+    let poisoned = (await rowsOf(db)).find((r) => r.submissionId === id);
+    while (poisoned?.state === 'pending' && Date.now() < deadline) {
+      await sleep(60);
+      await running.drain();
+      poisoned = (await rowsOf(db)).find((r) => r.submissionId === id);
+    }
+    expect(poisoned).toMatchObject({ state: 'failed', attempts: 2, waitsForRelay: false });
+    expect(poisoned?.lastError).toMatch(/421 .*answered for other mail/);
   });
 
   it('the relay coming back makes waiting rows due, but not one another sender is delivering', async () => {

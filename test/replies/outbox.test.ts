@@ -549,6 +549,19 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     });
   }
 
+  it("TLS failing with the relay (smtps:// to a relay that speaks plain SMTP) is the relay's fault", async () => {
+    const relay = await sink();
+    await mailTo(['billing@isp.example']);
+    await sender({
+      transport: { kind: 'smtp', url: relay.url.replace(/^smtp:/, 'smtps:') },
+      maxAttempts: 1,
+    }).drain();
+    const [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'pending', attempts: 0, waitsForRelay: true });
+    expect(row?.lastError).toMatch(/^relay (tls|connection): /);
+    expect(relay.accepted).toHaveLength(0);
+  });
+
   it('a relay down for a spell is told once, probed one mail at a time, and what waited is due as soon as it takes mail', async () => {
     let down = true;
     const relay = await startSmtpSink({

@@ -149,7 +149,7 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
   });
   const repliesSent = new Counter({
     name: `${METRIC_PREFIX}replies_sent_total`,
-    help: 'Reply and notice mails delivered from the outbox.',
+    help: 'Reply and notice mails the relay took from the outbox (for every recipient left, or some of them: a mail taken for one recipient, then for another on a retry, counts twice).',
     registers,
   });
   const replyFailures = new Counter({

@@ -112,7 +112,7 @@ export function backoffDelay(attempts: number, policy: OutboxBackoff = DEFAULT_B
  * The longest a mail waits for a failing relay between probes: a relay fixed after a day's
  * outage is found taking mail again within this (and a poll), or at once by a new reply.
  */
-export const RELAY_RETRY_MAX_MS = 5 * 60_000;
+const RELAY_RETRY_MAX_MS = 5 * 60_000;
 
 /** A relay that answered for a mail this recently is taken to be working (see `relayFault`). */
 const RELAY_ANSWERED_RECENTLY_MS = 10_000;

@@ -32,7 +32,7 @@ export type Settlement =
     };
 
 /** Said of a recipient the relay named neither as taken nor as refused. */
-export const NO_ANSWER = 'the relay gave no answer for this recipient';
+const NO_ANSWER = 'the relay gave no answer for this recipient';
 
 export function settle(
   mail: Pick<ClaimedMail, 'toReach' | 'settled'>,

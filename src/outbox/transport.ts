@@ -34,7 +34,7 @@ export interface RecipientRefusal {
  * "relay access denied", to every recipient), or speaks no SMTP we understand (`protocol`); the
  * outbox folder cannot be written (`folder`); anything else nodemailer reports (`other`).
  */
-export const RELAY_FAULTS = [
+const RELAY_FAULTS = [
   'connection',
   'tls',
   'greeting',
@@ -170,7 +170,7 @@ const CONNECTION_CODES: Readonly<Record<string, RelayFault>> = {
  * (535) or sender with 5xx codes too, and taking those as a refusal of this mail left every
  * reply `failed` while the relay was misconfigured for an hour.
  */
-export function classifySmtpFailure(error: unknown, toReach: readonly string[]): DeliveryOutcome {
+function classifySmtpFailure(error: unknown, toReach: readonly string[]): DeliveryOutcome {
   const failure = (error ?? {}) as SmtpFailure;
   const refuseAll = (permanent: boolean): DeliveryOutcome => ({
     kind: 'answered',

@@ -15,7 +15,7 @@ import {
   type OpsRoutesOptions,
   startOpsServer,
 } from './observability/index.ts';
-import { type OutboxSender, startOutboxSender } from './outbox/index.ts';
+import { type OutboxBackoff, type OutboxSender, startOutboxSender } from './outbox/index.ts';
 import { PUBLIC_PROTOCOLS, QUERY_KINDS, QUERY_OUTCOMES, startPublicServices } from './public/index.ts';
 import {
   type EmbeddedRedis,
@@ -38,6 +38,8 @@ export interface DaemonOptions {
   readonly stalledInterval?: number;
   /** Tests: how often the outbox looks for due mail without being woken. */
   readonly outboxPollMs?: number;
+  /** Tests: the outbox's waits between attempts (30 s doubling to 1 h otherwise). */
+  readonly outboxBackoff?: OutboxBackoff;
   readonly sweepIntervalMs?: number;
   /** An already open database (tests clone a migrated one); opened from config.database otherwise. */
   readonly database?: DatabaseHandle;
@@ -134,6 +136,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         metrics: metrics.replies,
         leaseMs: config.outboxLeaseMs,
         ...(options.outboxPollMs ? { pollMs: options.outboxPollMs } : {}),
+        ...(options.outboxBackoff ? { backoff: options.outboxBackoff } : {}),
       });
       stops.push(() => outbox!.close());
       const worker = startWorker({

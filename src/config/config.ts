@@ -15,6 +15,12 @@ export type ReplyStyle = (typeof REPLY_STYLES)[number];
 export const SENDER_AUTH_MODES = ['dkim', 'any', 'off'] as const;
 export type SenderAuthMode = (typeof SENDER_AUTH_MODES)[number];
 
+/**
+ * OUTBOX_LEASE_MS when unset: how long a claimed outbox row stays its sender's without renewal.
+ * The outbox sender falls back on it too (a sender started without a config, as in tests).
+ */
+export const DEFAULT_OUTBOX_LEASE_MS = 30_000;
+
 export const SECURE_COOKIE_MODES = ['auto', 'always', 'never'] as const;
 /** When the console's cookies carry `Secure`: `auto` = when the request came over HTTPS. */
 export type SecureCookieMode = (typeof SECURE_COOKIE_MODES)[number];
@@ -434,7 +440,7 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
     workerConcurrency: readPositiveInt(env, 'WORKER_CONCURRENCY', 4),
     workerStalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000),
     workerMaxStalledCount: readPositiveInt(env, 'WORKER_MAX_STALLED_COUNT', 1),
-    outboxLeaseMs: readAtLeast(env, 'OUTBOX_LEASE_MS', 30_000, 1_000),
+    outboxLeaseMs: readAtLeast(env, 'OUTBOX_LEASE_MS', DEFAULT_OUTBOX_LEASE_MS, 1_000),
     validation: {
       mailsPerHour: readPositiveInt(env, 'VALIDATION_MAILS_PER_HOUR', 600),
       runAt: readRunAt(env, 'VALIDATION_RUN_AT'),

@@ -29,10 +29,19 @@ export interface TemplateView {
   readonly appliedAt: Date;
 }
 
+/** One recipient of a reply and what became of it: `waiting` is still to be reached (a retry is due). */
+export interface RecipientView {
+  readonly address: string;
+  readonly state: 'sent' | 'failed' | 'waiting';
+  /** The relay's answer when it refused (for good, or for now); null when it took the mail. */
+  readonly reply: string | null;
+}
+
 export interface ReplyView {
   readonly messageId: string;
   readonly kind: string;
   readonly recipients: readonly string[];
+  readonly recipientStates: readonly RecipientView[];
   readonly state: string;
   readonly attempts: number;
   readonly lastError: string | null;
@@ -130,6 +139,7 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
         messageId: r.messageId,
         kind: r.kind,
         recipients: r.recipients,
+        recipientStates: recipientStates(r),
         state: r.state,
         attempts: r.attempts,
         lastError: r.lastError,
@@ -166,5 +176,28 @@ function undoableMarked(
     const template = templates.find((t) => t.templateIndex === rejection?.templateIndex);
     const undoable = rejection?.state === 'overridden' && template?.outcome === 'approved';
     return undoable ? { ...e, undoable } : e;
+  });
+}
+
+/**
+ * Each recipient's lot, as the outbox recorded it: a settled recipient by its outcome; one not
+ * settled by the row (a `sent` row's last attempt reached them all; a `failed` row gave up on
+ * them with its last error; a `pending` one still tries, its last error naming whom it waits for).
+ */
+function recipientStates(row: Row<typeof tables.outbox>): RecipientView[] {
+  const waitingFor = new Map(
+    (row.lastError ?? '')
+      .split('; ')
+      .map((part) => /^([^\s:]+@[^\s:]+): (.*)$/.exec(part))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!] as const),
+  );
+  return row.recipients.map((address): RecipientView => {
+    const outcome = row.recipientOutcomes[address];
+    if (outcome)
+      return { address, state: outcome.state, reply: outcome.state === 'failed' ? outcome.reply : null };
+    if (row.state === 'sent') return { address, state: 'sent', reply: null };
+    const reply = waitingFor.get(address) ?? row.lastError;
+    return { address, state: row.state === 'failed' ? 'failed' : 'waiting', reply };
   });
 }

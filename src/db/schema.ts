@@ -653,6 +653,17 @@ export const pocValidations = pgTable(
 export const OUTBOX_STATES = ['pending', 'sent', 'failed'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
 
+/**
+ * What became of one recipient of an outbox mail, once settled: `sent` (the relay took it for
+ * this address, which is never sent it again) or `failed` (refused for good, or still refused
+ * when the attempts ran out). `reply` is the relay's answer; `at` when it came (ISO 8601).
+ */
+export interface RecipientOutcome {
+  readonly state: 'sent' | 'failed';
+  readonly reply: string;
+  readonly at: string;
+}
+
 /** Mail to send, written in the same transaction as what it reports, sent after commit. */
 export const outbox = pgTable(
   'outbox',
@@ -670,6 +681,21 @@ export const outbox = pgTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     lastError: text('last_error'),
+    /**
+     * The recipients settled so far, by address (a mail the relay took for some and deferred for
+     * others); a recipient not named here is still to be reached, or was reached by the attempt
+     * that marked the whole row `sent`.
+     */
+    recipientOutcomes: jsonb('recipient_outcomes')
+      .$type<Record<string, RecipientOutcome>>()
+      .notNull()
+      .default({}),
+    /**
+     * The last attempt failed on the relay itself (unreachable, refusing our session or login),
+     * not on this mail: it did not count against the mail's attempts, and the sender that next
+     * sees the relay take mail makes such rows due at once.
+     */
+    waitsForRelay: boolean('waits_for_relay').notNull().default(false),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },

@@ -20,10 +20,14 @@ export interface WorkerCounters {
   validationEvent(event: string): void;
 }
 
-/** What the outbox sender reports: replies delivered and delivery attempts that failed. */
+/** What the outbox sender reports: replies delivered, delivery attempts that failed, the relay's health. */
 export interface ReplyCounters {
   replySent(): void;
   replyFailed(final: boolean): void;
+  /** An attempt failed on the relay itself (src/outbox's RELAY_FAULTS), not on the mail. */
+  relayFailed(fault: string): void;
+  /** The relay took mail again (true), or started failing (false). */
+  relayUp(up: boolean): void;
 }
 
 /** What the public WHOIS and RDAP services report: each query by protocol, kind and outcome. */
@@ -76,6 +80,18 @@ export const TEMPLATE_OUTCOME_LABELS = ['approved', 'rejected', 'pending_review'
 /** BullMQ's job states (Queue#getJobCounts). */
 /** The validation room's events (src/validation/metrics.ts names the same four). */
 export const VALIDATION_EVENT_LABELS = ['sent', 'answered', 'expired', 'bounced'] as const;
+/** The outbox's faults of the relay (src/outbox/transport.ts names the same). */
+export const RELAY_FAULT_LABELS = [
+  'connection',
+  'tls',
+  'greeting',
+  'auth',
+  'sender',
+  'relaying',
+  'protocol',
+  'folder',
+  'other',
+] as const;
 export const QUEUE_STATE_LABELS = [
   'active',
   'completed',
@@ -133,7 +149,7 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
   });
   const repliesSent = new Counter({
     name: `${METRIC_PREFIX}replies_sent_total`,
-    help: 'Reply and notice mails delivered from the outbox.',
+    help: 'Reply and notice mails the relay took from the outbox (for every recipient left, or some of them: a mail taken for one recipient, then for another on a retry, counts twice).',
     registers,
   });
   const replyFailures = new Counter({
@@ -142,6 +158,23 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     labelNames: ['final'] as const,
     registers,
   });
+  const relayFaults = new Counter({
+    name: `${METRIC_PREFIX}relay_faults_total`,
+    help: 'Outbox delivery attempts that failed on the relay itself, by fault (connection, tls, greeting, auth, sender, relaying, protocol, folder, other); not counted against the mail.',
+    labelNames: ['fault'] as const,
+    registers,
+  });
+  const faultLabels: ReadonlySet<string> = new Set(RELAY_FAULT_LABELS);
+  // Shown only by a process whose outbox sender reported: a process without one would say 0.
+  let relayUpGauge: Gauge | undefined;
+  const relayUp = (up: boolean) => {
+    relayUpGauge ??= new Gauge({
+      name: `${METRIC_PREFIX}relay_up`,
+      help: "1 while this process's outbox sender finds the relay taking mail, 0 from its first fault of the relay until it takes mail again.",
+      registers,
+    });
+    relayUpGauge.set(up ? 1 : 0);
+  };
 
   const publicQueries = new Counter({
     name: `${METRIC_PREFIX}public_queries_total`,
@@ -227,6 +260,8 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     replies: {
       replySent: () => repliesSent.inc(),
       replyFailed: (final) => replyFailures.inc({ final: String(final) }),
+      relayFailed: (fault) => relayFaults.inc({ fault: closed(fault, faultLabels) }),
+      relayUp,
     },
     public: {
       queryAnswered: (protocol, kind, outcome) =>

@@ -15,14 +15,55 @@ const nodemailer = lazyPackage<typeof import('nodemailer')>('nodemailer');
 export interface MailToDeliver {
   readonly messageId: string;
   readonly envelopeFrom: string;
-  readonly recipients: readonly string[];
+  /** The recipients this attempt is for (those an earlier attempt settled are left out). */
+  readonly toReach: readonly string[];
   readonly raw: string;
 }
 
+/** A recipient the relay did not take: `permanent` for a 5xx (trying again cannot help), else deferred. */
+export interface RecipientRefusal {
+  readonly address: string;
+  readonly permanent: boolean;
+  readonly reply: string;
+}
+
+/**
+ * What went wrong with the relay itself, whatever the mail: it is unreachable or drops us
+ * (`connection`), TLS fails (`tls`), it refuses the session at its greeting (`greeting`), our
+ * login (`auth`), our envelope sender (`sender`), relaying for us at all (`relaying`: 530, or
+ * "relay access denied", to every recipient), or speaks no SMTP we understand (`protocol`); the
+ * outbox folder cannot be written (`folder`); anything else nodemailer reports (`other`).
+ */
+const RELAY_FAULTS = [
+  'connection',
+  'tls',
+  'greeting',
+  'auth',
+  'sender',
+  'relaying',
+  'protocol',
+  'folder',
+  'other',
+] as const;
+export type RelayFault = (typeof RELAY_FAULTS)[number];
+
+/** The relay answered for this mail (see DeliveryOutcome). */
+export interface RelayAnswered {
+  readonly kind: 'answered';
+  readonly detail: string;
+  readonly accepted: readonly string[];
+  readonly refused: readonly RecipientRefusal[];
+}
+
 export type DeliveryOutcome =
-  | { readonly ok: true; readonly detail: string }
-  /** `permanent`: the receiving side refused for good (5xx); trying again cannot help. */
-  | { readonly ok: false; readonly permanent: boolean; readonly error: string };
+  /**
+   * The relay answered for this mail: it took it for `accepted` (each never to be sent it again)
+   * and refused `refused`; a recipient of the attempt in neither was not settled either way.
+   * A refusal of the mail's data refuses every recipient with the relay's answer.
+   */
+  | RelayAnswered
+  /** The relay could not take mail at all: not this mail's doing (see RelayFault). */
+  | { readonly kind: 'relay-fault'; readonly fault: RelayFault; readonly error: string };
 
 export interface MailDelivery {
   /** For logs: where mail goes (the URL without its password). */
@@ -57,25 +98,163 @@ function folderDelivery(dir: string): MailDelivery {
           await handle.close();
         }
         await fs.rename(temporary, target);
-        return { ok: true, detail: target };
+        return { kind: 'answered', detail: target, accepted: mail.toReach, refused: [] };
       } catch (error) {
         await fs.rm(temporary, { force: true }).catch(() => {});
-        return { ok: false, permanent: false, error: `cannot write ${target}: ${(error as Error).message}` };
+        return {
+          kind: 'relay-fault',
+          fault: 'folder',
+          error: `cannot write ${target}: ${(error as Error).message}`,
+        };
       }
     },
     close() {},
   };
 }
 
-function smtpError(error: unknown): { permanent: boolean; error: string } {
-  const e = error as { message?: string; responseCode?: number; response?: string };
-  const code = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  const text = e.response ?? e.message ?? String(error);
+/** What nodemailer's errors carry (smtp-connection's _formatError). */
+interface SmtpFailure {
+  readonly message?: string;
+  readonly code?: string;
+  readonly command?: string;
+  readonly responseCode?: number;
+  readonly response?: string;
+  readonly recipient?: string;
+  readonly rejectedErrors?: readonly SmtpFailure[];
+}
+
+/** The relay's own words, with its code in front, API keys hidden. */
+function relayAnswer(failure: SmtpFailure): string {
+  const code = failure.responseCode;
+  const text = failure.response ?? failure.message ?? String(failure);
+  return redactApiKeys(code !== undefined && !text.startsWith(String(code)) ? `${code} ${text}` : text);
+}
+
+/**
+ * Answers about the relay's willingness to carry our mail at all, whichever recipient they are
+ * given for: 530 (authentication required), 534/535/538 (RFC 4954's login refusals), and the
+ * "relay access denied" a relay gives a client it does not know (Postfix, Exim, Sendmail word it
+ * so). Refusing every recipient of every mail so is the relay's fault, not the mail's.
+ */
+const RELAY_REFUSAL_CODES: ReadonlySet<number> = new Set([530, 534, 535, 538]);
+const RELAY_REFUSAL_TEXT = /\brelay(ing)?\b[^\n]{0,20}\b(denied|not (permitted|allowed)|prohibited)\b/i;
+
+function refusesRelaying(failure: SmtpFailure): boolean {
+  return (
+    (failure.responseCode !== undefined && RELAY_REFUSAL_CODES.has(failure.responseCode)) ||
+    RELAY_REFUSAL_TEXT.test(failure.response ?? '')
+  );
+}
+
+const isPermanentCode = (code: number | undefined) => code !== undefined && code >= 500 && code < 600;
+
+/** Nodemailer's error codes of faults of the connection, by what they say about the relay. */
+const CONNECTION_CODES: Readonly<Record<string, RelayFault>> = {
+  ECONNECTION: 'connection',
+  ESOCKET: 'connection',
+  ETIMEDOUT: 'connection',
+  EDNS: 'connection',
+  EPROXY: 'connection',
+  ETLS: 'tls',
+  EREQUIRETLS: 'tls',
+  EAUTH: 'auth',
+  ENOAUTH: 'auth',
+  EOAUTH2: 'auth',
+  EPROTOCOL: 'protocol',
+};
+
+/**
+ * Sorts a failed send into the mail's refusal (its recipients, its data) and the relay's fault
+ * (everything before our envelope's recipients: connecting, TLS, the greeting, AUTH, MAIL FROM).
+ * Only the first is the mail's to carry: nodemailer reports a refused greeting (554), login
+ * (535) or sender with 5xx codes too, and taking those as a refusal of this mail left every
+ * reply `failed` while the relay was misconfigured for an hour.
+ */
+function classifySmtpFailure(error: unknown, toReach: readonly string[]): DeliveryOutcome {
+  const failure = (error ?? {}) as SmtpFailure;
+  const refuseAll = (permanent: boolean): DeliveryOutcome => ({
+    kind: 'answered',
+    detail: relayAnswer(failure),
+    accepted: [],
+    refused: toReach.map((address) => ({ address, permanent, reply: relayAnswer(failure) })),
+  });
+  const relayFault = (fault: RelayFault): DeliveryOutcome => ({
+    kind: 'relay-fault',
+    fault,
+    error: relayAnswer(failure),
+  });
+  const code = failure.code ?? '';
+  const command = failure.command ?? '';
+  // 421: the relay is closing the channel (RFC 5321 4.2.2, any command may hear it): its state.
+  if (failure.responseCode === 421) return relayFault(command === 'CONN' ? 'greeting' : 'connection');
+  if (code === 'EENVELOPE' && command === 'RCPT TO' && failure.rejectedErrors?.length) {
+    // Every recipient refused (nodemailer lists each with its own answer).
+    const refusals = failure.rejectedErrors;
+    if (refusals.every(refusesRelaying)) return relayFault('relaying');
+    return recipientsAnswered([], refusals, toReach, relayAnswer(failure));
+  }
+  if (code === 'EENVELOPE' && command === 'MAIL FROM') {
+    // Our envelope sender is always ours ('' or REPLY_FROM): refusing it is the relay's policy or
+    // state, except a size refused up front (552 to SIZE=), which is this mail's.
+    return failure.responseCode === 552 ? refuseAll(true) : relayFault('sender');
+  }
+  if (code === 'EMESSAGE' || code === 'EENVELOPE' || code === 'EMAXRECIPIENTS') {
+    // The data or the envelope's recipients refused as a whole (DATA, the message's size, an
+    // address nodemailer will not write): every recipient of the attempt, for good on a 5xx or
+    // when no answer came (nodemailer's own checks: trying again gives the same).
+    if (refusesRelaying(failure)) return relayFault('relaying');
+    return refuseAll(failure.responseCode === undefined || isPermanentCode(failure.responseCode));
+  }
+  const connectionFault = CONNECTION_CODES[code];
+  if (connectionFault === 'protocol' && command === 'CONN' && failure.responseCode !== undefined)
+    return relayFault('greeting');
+  return relayFault(connectionFault ?? 'other');
+}
+
+/** `accepted` and `refusals` as nodemailer gives them (addresses as it wrote them) mapped back to ours. */
+function recipientsAnswered(
+  accepted: readonly string[],
+  refusals: readonly SmtpFailure[],
+  toReach: readonly string[],
+  detail: string,
+): RelayAnswered {
+  const ours = new Map<string, string[]>();
+  for (const address of toReach) {
+    const wire = wireAddress(address);
+    ours.set(wire, [...(ours.get(wire) ?? []), address]);
+  }
+  const refused: RecipientRefusal[] = [];
+  for (const refusal of refusals) {
+    const reply = relayAnswer(refusal);
+    // A login or relaying refusal for one recipient while others were taken: the relay's
+    // trouble of the moment, not this address's; tried again.
+    const permanent = isPermanentCode(refusal.responseCode) && !refusesRelaying(refusal);
+    for (const address of ours.get(refusal.recipient ?? '') ?? [])
+      refused.push({ address, permanent, reply });
+  }
   return {
-    permanent: code !== undefined && code >= 500 && code < 600,
-    error: redactApiKeys(code !== undefined && !text.startsWith(String(code)) ? `${code} ${text}` : text),
+    kind: 'answered',
+    detail,
+    accepted: accepted.flatMap((wire) => ours.get(wire) ?? []),
+    refused,
   };
 }
+
+const mimeNode = lazyPackage<typeof import('nodemailer/lib/mime-node').default>('nodemailer/lib/mime-node');
+
+/**
+ * The address as nodemailer writes it in RCPT TO (trimmed, its domain in punycode...), which is
+ * how it names recipients in `accepted` and `rejected`: asked of nodemailer itself, one address
+ * at a time (given all at once it also drops duplicates).
+ */
+function wireAddress(address: string): string {
+  const MimeNode = mimeNode();
+  const envelope = new MimeNode().setEnvelope({ from: '', to: [address] }).getEnvelope();
+  return envelope.to[0] ?? '';
+}
+
+/** What nodemailer accepts as a recipient (smtp-connection refuses the whole envelope otherwise). */
+const WRITABLE_RECIPIENT = /^[^\r\n<>]+$/;
 
 /** Parallel connections to the relay per sender (the outbox delivers a claimed batch at once). */
 export const SMTP_POOL_CONNECTIONS = 4;
@@ -97,15 +276,34 @@ function smtpDelivery(url: string): MailDelivery {
   return {
     description: `smtp ${url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@')}`,
     async deliver(mail) {
+      // Addresses nodemailer cannot write as a recipient would fail the whole mail: refused
+      // on their own, the others still sent.
+      const unwritable = mail.toReach.filter((address) => !WRITABLE_RECIPIENT.test(wireAddress(address)));
+      const sendable = mail.toReach.filter((address) => !unwritable.includes(address));
+      const notWritten = unwritable.map((address) => ({
+        address,
+        permanent: true,
+        reply: 'not an address a mail can be sent to (nothing was sent to it)',
+      }));
+      if (sendable.length === 0) return { kind: 'answered', detail: '', accepted: [], refused: notWritten };
       try {
         const info = await transporter.sendMail({
           // '' is the null sender, MAIL FROM:<>: bounces of automatic mail must not come back to us.
-          envelope: { from: mail.envelopeFrom, to: [...mail.recipients] },
+          envelope: { from: mail.envelopeFrom, to: [...sendable] },
           raw: mail.raw,
         });
-        return { ok: true, detail: String(info.response ?? '') };
+        const answered = recipientsAnswered(
+          (info.accepted ?? []).map(String),
+          (info as { rejectedErrors?: SmtpFailure[] }).rejectedErrors ?? [],
+          sendable,
+          redactApiKeys(String(info.response ?? '')),
+        );
+        return { ...answered, refused: [...answered.refused, ...notWritten] };
       } catch (error) {
-        return { ok: false, ...smtpError(error) };
+        const outcome = classifySmtpFailure(error, sendable);
+        return outcome.kind === 'answered'
+          ? { ...outcome, refused: [...outcome.refused, ...notWritten] }
+          : outcome;
       }
     },
     close() {

@@ -2,16 +2,22 @@
  * A registry that already holds mail upgrades in place: migrations that add a NOT NULL column to
  * a table with rows must fill it first. Here: 0006 gives every stored submission a delivery
  * digest, so a database from before it still starts, and still recognises a byte-identical
- * re-delivery of a message it already has.
+ * re-delivery of a message it already has; 0018 gives outbox rows their recipients' outcomes,
+ * on both backends, and mail waiting in the outbox at the upgrade still goes out.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER, openDatabase, queryRows } from '../../src/db/index.ts';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { DatabaseTarget } from '../../src/config/index.ts';
+import { type Database, MIGRATIONS_FOLDER, openDatabase, queryRows, tables } from '../../src/db/index.ts';
 import { deliveryDigest, storeSubmission } from '../../src/ingress/index.ts';
+import { retryFailedMail, startOutboxSender } from '../../src/outbox/index.ts';
+import { startSmtpSink } from '../replies/support/smtp-sink.ts';
+import { BACKENDS } from '../support/databases.ts';
 
 interface Journal {
   entries: { idx: number; tag: string }[];
@@ -88,4 +94,89 @@ describe('upgrading a database that holds submissions', () => {
       await upgraded.close();
     }
   });
+
+  /** An empty database on `backend`, migrated by the previous release's migrations (`before`). */
+  async function previousRelease(
+    backend: (typeof BACKENDS)[number],
+    before: string,
+  ): Promise<DatabaseTarget> {
+    if (backend === 'pglite') {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostmasterd-upgrade-'));
+      dirs.push(dataDir);
+      const target: DatabaseTarget = { kind: 'pglite', dataDir };
+      const old = await openDatabase(target, { migrate: false });
+      const { migrate } = await import('drizzle-orm/pglite/migrator');
+      await migrate(old.db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: before });
+      await old.close();
+      return target;
+    }
+    const adminUrl = inject('postgresUrl');
+    const name = `upgrade_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`).finally(() => admin.end());
+    const target: DatabaseTarget = { kind: 'postgres', url: adminUrl.replace(/\/postgres$/, `/${name}`) };
+    const old = await openDatabase(target, { migrate: false });
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    await migrate(old.db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: before });
+    await old.close();
+    return target;
+  }
+
+  async function outboxRow(db: Database, messageId: string, state: string, recipients: string) {
+    await db.execute(
+      sql`insert into outbox (message_id, kind, envelope_from, recipients, raw, state, attempts, last_error)
+          values (${messageId}, 'notification', '', ${recipients}::text[],
+                  ${`Message-ID: ${messageId}\r\nSubject: notice\r\n\r\nchanged\r\n`}, ${state},
+                  ${state === 'failed' ? 10 : 0}, ${state === 'failed' ? '451 mailbox busy' : null})`,
+    );
+  }
+
+  it.each(BACKENDS)(
+    '0018 on %s: outbox rows written before it get no outcomes; a pending one goes to every recipient, a failed one can be retried',
+    async (backend) => {
+      const before = migrationsUpTo('0017_nets_org_in_address_order');
+      dirs.push(before);
+      const target = await previousRelease(backend, before);
+      const old = await openDatabase(target, { migrate: false });
+      await outboxRow(
+        old.db,
+        '<S1.notify.1.A-ARIN@registry.example>',
+        'pending',
+        '{a@isp.example,b@isp.example}',
+      );
+      await outboxRow(old.db, '<S2.notify.1.B-ARIN@registry.example>', 'failed', '{c@isp.example}');
+      await outboxRow(old.db, '<S3.reply@registry.example>', 'sent', '{d@isp.example}');
+      await old.close();
+
+      const upgraded = await openDatabase(target);
+      const relay = await startSmtpSink();
+      const sender = startOutboxSender({
+        db: upgraded.db,
+        transport: { kind: 'smtp', url: relay.url },
+        pollMs: 60_000,
+      });
+      try {
+        const rows = await upgraded.db.select().from(tables.outbox).orderBy(tables.outbox.id);
+        expect(rows.map((r) => [r.state, r.recipientOutcomes, r.waitsForRelay])).toEqual([
+          ['pending', {}, false],
+          ['failed', {}, false],
+          ['sent', {}, false],
+        ]);
+        await sender.drain();
+        expect(await retryFailedMail(upgraded.db, '<S2.notify.1.B-ARIN@registry.example>')).toBe(true);
+        await sender.drain();
+        expect(relay.accepted.map((m) => m.rcptTo)).toEqual([
+          ['a@isp.example', 'b@isp.example'],
+          ['c@isp.example'],
+        ]);
+        const after = await upgraded.db.select().from(tables.outbox).orderBy(tables.outbox.id);
+        expect(after.map((r) => r.state)).toEqual(['sent', 'sent', 'sent']);
+      } finally {
+        await sender.close();
+        await relay.close();
+        await upgraded.close();
+      }
+    },
+  );
 });

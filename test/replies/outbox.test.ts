@@ -19,7 +19,7 @@ import {
   retryFailedMail,
   startOutboxSender,
 } from '../../src/outbox/index.ts';
-import { claimDueMail, extendLease } from '../../src/outbox/outbox.ts';
+import { claimDueMail, extendLease, makeRelayWaitersDue } from '../../src/outbox/outbox.ts';
 import { composeReplies, loadReplyTexts, type OutgoingMail } from '../../src/replies/index.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { parseReply } from '../support/reply-reader.ts';
@@ -319,8 +319,325 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     await enqueueOutbox(db, await replyFor(id), id);
     await sender({ transport: { kind: 'smtp', url } }).drain();
     const [row] = await rowsOf(db);
+    // The relay's fault, not the mail's: the attempt is given back.
+    expect(row).toMatchObject({ state: 'pending', attempts: 0, waitsForRelay: true });
+    expect(row?.lastError).toMatch(/^relay connection: .*(ECONNREFUSED|connect)/i);
+  });
+
+  /** A mail of the composed reply's words sent to `recipients`, as a notice to several POCs is. */
+  async function mailTo(recipients: readonly string[]): Promise<{ id: string; messageId: string }> {
+    const id = await submission();
+    const [reply] = await replyFor(id);
+    await enqueueOutbox(db, [{ ...reply!, recipients }], id);
+    return { id, messageId: reply!.messageId };
+  }
+
+  /** Drains, waiting `pauseMs` between rounds, until the row leaves `pending` or `rounds` run out. */
+  async function drainUntilSettled(running: OutboxSender, pauseMs: number, rounds = 60) {
+    for (let i = 0; i < rounds; i++) {
+      await running.drain();
+      const [row] = await rowsOf(db);
+      if (row?.state !== 'pending') return row;
+      await sleep(pauseMs);
+    }
+    return (await rowsOf(db))[0];
+  }
+
+  const copiesTo = (relay: SmtpSink, address: string) =>
+    relay.accepted.filter((mail) => mail.rcptTo.includes(address)).length;
+
+  it('a relay that takes one recipient and defers another: the first gets one copy, the second its own on the retry', async () => {
+    let deferrals = 0;
+    const relay = await startSmtpSink({
+      recipient: (address) =>
+        address === 'noc@other.example' && ++deferrals === 1
+          ? { code: 451, message: '4.2.1 mailbox busy, try later' }
+          : undefined,
+    });
+    sinks.push(relay);
+    await mailTo(['billing@isp.example', 'noc@other.example']);
+    const running = sender({
+      transport: { kind: 'smtp', url: relay.url },
+      backoff: { baseMs: 300, maxMs: 300 },
+    });
+
+    await running.drain();
+    let [row] = await rowsOf(db);
     expect(row).toMatchObject({ state: 'pending', attempts: 1 });
-    expect(row?.lastError).toMatch(/ECONNREFUSED|connect/i);
+    expect(row?.recipientOutcomes['billing@isp.example']).toMatchObject({ state: 'sent' });
+    expect(row?.recipientOutcomes['noc@other.example']).toBeUndefined();
+    expect(row?.lastError).toBe('noc@other.example: 451 4.2.1 mailbox busy, try later');
+    expect(relay.accepted.map((m) => m.rcptTo)).toEqual([['billing@isp.example']]);
+
+    row = await drainUntilSettled(running, 100);
+    expect(row).toMatchObject({ state: 'sent', attempts: 2, lastError: null });
+    // The retry went to the deferred recipient alone: nobody got it twice.
+    expect(relay.accepted.map((m) => m.rcptTo)).toEqual([['billing@isp.example'], ['noc@other.example']]);
+    expect(copiesTo(relay, 'billing@isp.example')).toBe(1);
+    expect(copiesTo(relay, 'noc@other.example')).toBe(1);
+  });
+
+  it('a recipient refused 550 is recorded failed with the answer; the others get the mail, and a staff retry goes to it alone', async () => {
+    const relay = await startSmtpSink({
+      recipient: (address) =>
+        address === 'gone@other.example' ? { code: 550, message: '5.1.1 no such user here' } : undefined,
+    });
+    sinks.push(relay);
+    const { messageId } = await mailTo(['billing@isp.example', 'gone@other.example', 'noc@other.example']);
+    await sender({ transport: { kind: 'smtp', url: relay.url } }).drain();
+
+    const [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(row?.recipientOutcomes).toMatchObject({
+      'billing@isp.example': { state: 'sent' },
+      'noc@other.example': { state: 'sent' },
+      'gone@other.example': { state: 'failed', reply: '550 5.1.1 no such user here' },
+    });
+    expect(row?.lastError).toBe('gone@other.example: 550 5.1.1 no such user here');
+    expect(row?.sentAt).toBeInstanceOf(Date);
+    expect(relay.accepted.map((m) => m.rcptTo)).toEqual([['billing@isp.example', 'noc@other.example']]);
+
+    // Staff fixed the address's mailbox: only it is sent the mail again.
+    const fixed = await sink();
+    expect(await retryFailedMail(db, messageId)).toBe(true);
+    await sender({ transport: { kind: 'smtp', url: fixed.url } }).drain();
+    expect(fixed.accepted.map((m) => m.rcptTo)).toEqual([['gone@other.example']]);
+    expect(await rowsOf(db)).toMatchObject([{ state: 'sent', lastError: null }]);
+  });
+
+  it('every recipient refused, one for good (550) and one for now (451): the first is failed, the second retried alone', async () => {
+    let deferrals = 0;
+    const relay = await startSmtpSink({
+      recipient: (address) => {
+        if (address === 'gone@other.example') return { code: 550, message: '5.1.1 no such user here' };
+        if (++deferrals === 1) return { code: 451, message: '4.3.0 try again later' };
+        return undefined;
+      },
+    });
+    sinks.push(relay);
+    await mailTo(['gone@other.example', 'billing@isp.example']);
+    const running = sender({
+      transport: { kind: 'smtp', url: relay.url },
+      backoff: { baseMs: 300, maxMs: 300 },
+    });
+    await running.drain();
+    let [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(row?.recipientOutcomes).toEqual({
+      'gone@other.example': expect.objectContaining({
+        state: 'failed',
+        reply: '550 5.1.1 no such user here',
+      }),
+    });
+    expect(row?.lastError).toBe('billing@isp.example: 451 4.3.0 try again later');
+    expect(relay.accepted).toHaveLength(0);
+
+    row = await drainUntilSettled(running, 100);
+    // Settled: one got it, one failed for good: the row is left for staff.
+    expect(row).toMatchObject({ state: 'failed', attempts: 2 });
+    expect(row?.lastError).toBe('gone@other.example: 550 5.1.1 no such user here');
+    expect(relay.accepted.map((m) => m.rcptTo)).toEqual([['billing@isp.example']]);
+  });
+
+  it('recipients are known by the address we stored, however nodemailer writes them (an IDN domain in punycode)', async () => {
+    // nodemailer writes `RCPT TO:<noc@xn--jgeva-dua.example>` and names it so in its answer;
+    // smtp-server shows it to us decoded again.
+    let deferrals = 0;
+    const relay = await startSmtpSink({
+      recipient: (address) =>
+        address.startsWith('noc@') && ++deferrals === 1
+          ? { code: 450, message: '4.2.0 greylisted' }
+          : undefined,
+    });
+    sinks.push(relay);
+    await mailTo(['billing@isp.example', 'noc@jõgeva.example']);
+    const running = sender({
+      transport: { kind: 'smtp', url: relay.url },
+      backoff: { baseMs: 100, maxMs: 100 },
+    });
+    await running.drain();
+    let [row] = await rowsOf(db);
+    expect(Object.keys(row?.recipientOutcomes ?? {})).toEqual(['billing@isp.example']);
+    expect(row?.lastError).toBe('noc@jõgeva.example: 450 4.2.0 greylisted');
+    row = await drainUntilSettled(running, 50);
+    expect(row).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(relay.accepted.map((m) => m.rcptTo)).toEqual([['billing@isp.example'], ['noc@jõgeva.example']]);
+  });
+
+  it('an address the relay cannot read fails alone; the others get the mail', async () => {
+    const relay = await sink();
+    await mailTo(['billing@isp.example', 'bad<address>@isp.example']);
+    await sender({ transport: { kind: 'smtp', url: relay.url } }).drain();
+    const [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(row?.recipientOutcomes).toMatchObject({
+      'billing@isp.example': { state: 'sent' },
+      'bad<address>@isp.example': { state: 'failed', reply: expect.stringMatching(/^501 /) },
+    });
+    expect(relay.accepted.map((m) => m.rcptTo)).toEqual([['billing@isp.example']]);
+  });
+
+  it('a recipient still deferred at the last attempt is given up with its last answer', async () => {
+    const relay = await startSmtpSink({
+      recipient: (address) =>
+        address === 'noc@other.example' ? { code: 452, message: '4.2.2 mailbox full' } : undefined,
+    });
+    sinks.push(relay);
+    await mailTo(['billing@isp.example', 'noc@other.example']);
+    const running = sender({
+      transport: { kind: 'smtp', url: relay.url },
+      maxAttempts: 3,
+      backoff: { baseMs: 50, maxMs: 50 },
+    });
+    const row = await drainUntilSettled(running, 60);
+    expect(row).toMatchObject({ state: 'failed', attempts: 3 });
+    expect(row?.recipientOutcomes['noc@other.example']).toMatchObject({
+      state: 'failed',
+      reply: '452 4.2.2 mailbox full',
+    });
+    expect(copiesTo(relay, 'billing@isp.example')).toBe(1);
+    expect(copiesTo(relay, 'noc@other.example')).toBe(0);
+  });
+
+  for (const [fault, refusal, lastError] of [
+    [
+      'a 554 greeting',
+      { greet: (n: number) => (n <= 4 ? { code: 554, message: '5.3.2 not accepting mail now' } : undefined) },
+      /^relay greeting: .*554/,
+    ],
+    [
+      'a 535 to AUTH',
+      { login: (n: number) => (n <= 4 ? { code: 535, message: '5.7.8 authentication failed' } : undefined) },
+      /^relay auth: .*535/,
+    ],
+    [
+      'a 553 to MAIL FROM',
+      { sender: (n: number) => (n <= 4 ? { code: 553, message: '5.7.1 sender not allowed' } : undefined) },
+      /^relay sender: .*553/,
+    ],
+    [
+      'relay access denied (554 to every RCPT TO)',
+      {
+        recipient: (_address: string, n: number) =>
+          n <= 8 ? { code: 554, message: '5.7.1 Relay access denied' } : undefined,
+      },
+      /^relay relaying: .*Relay access denied/,
+    ],
+  ] as const) {
+    it(`a relay answering ${fault}: the mail is not failed, its attempts are not used up, and it goes once the relay recovers`, async () => {
+      const relay = await startSmtpSink(refusal);
+      sinks.push(relay);
+      await mailTo(['billing@isp.example', 'noc@other.example']);
+      const errors: string[] = [];
+      const running = sender({
+        transport: { kind: 'smtp', url: 'login' in refusal ? relay.urlWithLogin : relay.url },
+        // One attempt only: a fault of the relay must not count as one.
+        maxAttempts: 1,
+        backoff: { baseMs: 50, maxMs: 100 },
+        logger: { info() {}, warn() {}, error: (_fields, message) => errors.push(message) },
+      });
+      await running.drain();
+      let [row] = await rowsOf(db);
+      expect(row).toMatchObject({ state: 'pending', attempts: 0, waitsForRelay: true });
+      expect(row?.lastError).toMatch(lastError);
+
+      row = await drainUntilSettled(running, 60);
+      expect(row).toMatchObject({ state: 'sent', attempts: 1, waitsForRelay: false, lastError: null });
+      expect(relay.accepted.map((m) => m.rcptTo)).toEqual([['billing@isp.example', 'noc@other.example']]);
+      // Told once for the spell of faults, not once per try.
+      expect(errors.filter((m) => m.startsWith('the relay is not taking mail'))).toHaveLength(1);
+    });
+  }
+
+  it("TLS failing with the relay (smtps:// to a relay that speaks plain SMTP) is the relay's fault", async () => {
+    const relay = await sink();
+    await mailTo(['billing@isp.example']);
+    await sender({
+      transport: { kind: 'smtp', url: relay.url.replace(/^smtp:/, 'smtps:') },
+      maxAttempts: 1,
+    }).drain();
+    const [row] = await rowsOf(db);
+    expect(row).toMatchObject({ state: 'pending', attempts: 0, waitsForRelay: true });
+    expect(row?.lastError).toMatch(/^relay (tls|connection): /);
+    expect(relay.accepted).toHaveLength(0);
+  });
+
+  it('a relay down for a spell is told once, probed one mail at a time, and what waited is due as soon as it takes mail', async () => {
+    let down = true;
+    const relay = await startSmtpSink({
+      greet: () => (down ? { code: 421, message: '4.3.2 service not available' } : undefined),
+    });
+    sinks.push(relay);
+    for (let i = 0; i < 5; i++) await mailTo([`noc${i}@other.example`]);
+    const logged: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+    const log = (level: string) => (fields: Record<string, unknown>, message: string) =>
+      logged.push({ level, message, fields });
+    const health: string[] = [];
+    const running = sender({
+      transport: { kind: 'smtp', url: relay.url },
+      // Long waits: what is sent after the recovery is sent because the relay took mail again.
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+      logger: { info: log('info'), warn: log('warn'), error: log('error') },
+      metrics: {
+        replySent() {},
+        replyFailed() {},
+        relayFailed: (fault) => health.push(fault),
+        relayUp: (up) => health.push(up ? 'up' : 'down'),
+      },
+    });
+    await running.drain();
+    expect((await rowsOf(db)).map((r) => [r.state, r.attempts, r.waitsForRelay])).toEqual(
+      Array(5).fill(['pending', 0, true]),
+    );
+    // The first fault is met by a batch; then the relay is probed one mail at a time.
+    expect(relay.connections).toBeLessThanOrEqual(5 + 4);
+    expect(logged.filter((l) => l.level !== 'info')).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringMatching(/^the relay is not taking mail/),
+        fields: expect.objectContaining({ fault: 'greeting', error: expect.stringContaining('421') }),
+      }),
+    ]);
+    expect(health[0]).toBe('up');
+    expect(health[1]).toBe('greeting');
+    expect(health[2]).toBe('down');
+
+    down = false;
+    // A new mail, due now, finds the relay back; the five that waited are due at once.
+    await mailTo(['billing@isp.example']);
+    await running.drain();
+    const deadline = Date.now() + 20_000;
+    while ((await rowsOf(db)).some((r) => r.state !== 'sent') && Date.now() < deadline) {
+      await sleep(50);
+      await running.drain();
+    }
+    expect((await rowsOf(db)).map((r) => r.state)).toEqual(Array(6).fill('sent'));
+    expect(relay.accepted).toHaveLength(6);
+    expect(health.at(-1)).toBe('up');
+    expect(logged.filter((l) => l.message.startsWith('the relay takes mail again'))).toHaveLength(1);
+  });
+
+  it("a fault of the relay on one mail while the relay takes the others is that mail's: it counts", async () => {
+    // The relay drops the connection of the mail it answers second; the others go through.
+    let seen = 0;
+    const relay = await startSmtpSink({
+      hold: async () => {
+        seen++;
+        if (seen !== 2) return undefined;
+        // Answered after the first mail was taken.
+        await sleep(300);
+        return { code: 421, message: '4.4.2 closing connection' };
+      },
+    });
+    sinks.push(relay);
+    const id = await submission();
+    await enqueueOutbox(db, await replyFor(id, 'per-template'), id);
+    await sender({ transport: { kind: 'smtp', url: relay.url }, batchSize: 3 }).drain();
+    const rows = await rowsOf(db);
+    expect(rows.map((r) => r.state).sort()).toEqual(['pending', 'sent', 'sent']);
+    const failed = rows.find((r) => r.state === 'pending');
+    expect(failed).toMatchObject({ attempts: 1, waitsForRelay: false });
+    expect(failed?.lastError).toMatch(/421 .*the relay answered for other mail meanwhile/);
   });
 
   it('a sender that died mid-send loses nothing: after the lease another sends the same Message-ID', async () => {
@@ -440,6 +757,53 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     expect(deferred[0]!.nextAttemptAt.getTime() - started).toBeGreaterThan(50_000);
     expect(rows.filter((r) => r.state === 'sent')).toHaveLength(rows.length - 1);
     expect(relay.accepted).toHaveLength(rows.length - 1);
+  });
+
+  it('a mail the relay always drops while it takes other mail ends failed, not retried for ever', async () => {
+    const relay = await startSmtpSink({
+      hold: async (raw) =>
+        raw.includes('X-Poison: yes') ? { code: 421, message: '4.4.2 closing connection' } : undefined,
+    });
+    sinks.push(relay);
+    const running = sender({
+      transport: { kind: 'smtp', url: relay.url },
+      maxAttempts: 2,
+      backoff: { baseMs: 50, maxMs: 50 },
+    });
+    await mailTo(['billing@isp.example']);
+    await running.drain();
+    const id = await submission();
+    const [reply] = await replyFor(id);
+    await enqueueOutbox(db, [{ ...reply!, raw: `X-Poison: yes\r\n${reply!.raw}` }], id);
+    const deadline = Date.now() + 20_000;
+    let poisoned = (await rowsOf(db)).find((r) => r.submissionId === id);
+    while (poisoned?.state === 'pending' && Date.now() < deadline) {
+      await sleep(60);
+      await running.drain();
+      poisoned = (await rowsOf(db)).find((r) => r.submissionId === id);
+    }
+    expect(poisoned).toMatchObject({ state: 'failed', attempts: 2, waitsForRelay: false });
+    expect(poisoned?.lastError).toMatch(/421 .*answered for other mail/);
+  });
+
+  it('the relay coming back makes waiting rows due, but not one another sender is delivering', async () => {
+    const waiting = await mailTo(['billing@isp.example']);
+    const inDelivery = await mailTo(['noc@other.example']);
+    // Both met a fault of the relay; then a sender claimed one of them again (a probe).
+    await db.execute(
+      sql`update outbox set waits_for_relay = true, next_attempt_at = now() + interval '1 hour'`,
+    );
+    await db.execute(
+      sql`update outbox set next_attempt_at = now() where message_id = ${inDelivery.messageId}`,
+    );
+    const [claimed] = await claimDueMail(db, 10, 60_000);
+    expect(claimed?.messageId).toBe(inDelivery.messageId);
+    expect(await makeRelayWaitersDue(db)).toBe(1);
+    const rows = await rowsOf(db);
+    const byId = new Map(rows.map((r) => [r.messageId, r]));
+    expect(byId.get(waiting.messageId)!.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+    // Still under its sender's lease: nobody else may take it meanwhile.
+    expect(byId.get(inDelivery.messageId)!.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(50_000);
   });
 
   it('renewing a lease leaves a row that another sender has claimed since', async () => {

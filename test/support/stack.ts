@@ -8,9 +8,15 @@ import type { DnsResolver } from '../../src/auth/index.ts';
 import { type Config, type Environment, loadConfig } from '../../src/config/index.ts';
 import { type Daemon, startDaemon } from '../../src/daemon.ts';
 import type { BackendKind, DatabaseHandle } from '../../src/db/index.ts';
+import type { OutboxBackoff } from '../../src/outbox/index.ts';
 import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { type CaughtMail, type SmtpSink, startSmtpSink } from '../replies/support/smtp-sink.ts';
+import {
+  type CaughtMail,
+  type SinkOptions,
+  type SmtpSink,
+  startSmtpSink,
+} from '../replies/support/smtp-sink.ts';
 import { openTestDatabase } from './databases.ts';
 import { stubResolver } from './dkim.ts';
 import { type RedisServer, startRedis } from './redis-server.ts';
@@ -23,6 +29,10 @@ export interface StackOptions {
   readonly resolver?: DnsResolver;
   /** Seed the demo registry (default true). */
   readonly demo?: boolean;
+  /** How the reply sink answers (a recipient deferred, a greeting refused...); it takes all by default. */
+  readonly sink?: SinkOptions;
+  /** The outbox's waits between attempts (the daemon's 30 s doubling otherwise). */
+  readonly outboxBackoff?: OutboxBackoff;
 }
 
 export interface Reply {
@@ -59,7 +69,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 async function buildStack(options: StackOptions, started: Array<() => Promise<unknown>>): Promise<Stack> {
   const redis = await startRedis();
   started.push(() => redis.stop());
-  const sink = await startSmtpSink();
+  const sink = await startSmtpSink(options.sink);
   started.push(() => sink.close());
   const database = await openTestDatabase(options.backend);
   started.push(() => database.close());
@@ -95,6 +105,7 @@ async function buildStack(options: StackOptions, started: Array<() => Promise<un
     database,
     resolver: options.resolver ?? stubResolver(),
     outboxPollMs: 200,
+    ...(options.outboxBackoff ? { outboxBackoff: options.outboxBackoff } : {}),
     sweepIntervalMs: 1_000,
   });
   started.push(() => daemon.close());

@@ -6,7 +6,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config/index.ts';
 import type { AnswerTrust, Submission, Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { headerHoldsKey, headerRecipients } from '../replies/index.ts';
+import { crlfLines, headerHoldsKey, headerRecipients, oneLine } from '../replies/index.ts';
 import { fail, ok, problem, type Result, redactApiKeys } from '../shared/index.ts';
 
 export interface StaffAnswer {
@@ -102,13 +102,14 @@ export async function queueStaffAnswer(
       : undefined;
   const subject =
     answer.authenticated && answer.originalSubject
-      ? `Re: ${redactApiKeys(answer.originalSubject).replace(/^(re:\s*)+/i, '')}`
+      ? `Re: ${oneLine(answer.originalSubject).replace(/^(re:\s*)+/i, '')}`
       : `Re: your message ${answer.submissionId}`;
   const raw = await new MailComposer({
     from,
     to: headerRecipients(answer.to),
     subject,
-    text: redactApiKeys(answer.text),
+    // crlfLines: no line break but CRLF (a NEL or LS pasted from the customer's mail is shown).
+    text: crlfLines(redactApiKeys(answer.text)),
     messageId,
     newline: 'win',
     ...(original ? { inReplyTo: original, references: original } : {}),

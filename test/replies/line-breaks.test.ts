@@ -97,6 +97,26 @@ describe('a reply naming a value that holds a line break', () => {
     },
   );
 
+  it('no header carries one: the Subject shows it, an id holding one threads nothing', async () => {
+    for (const c of BREAKS) {
+      const [mail] = await composeReplies(
+        {
+          submissionId: 'S123',
+          to: 'noc@demo-isp.example',
+          originalSubject: `SWIP ${forged(c)}`,
+          originalMessageId: `<a${c}Status: APPROVED@demo-isp.example>`,
+          originalReferences: [`<r${c}x@demo-isp.example>`, '<kept@demo-isp.example>'],
+          templates: [refusedTemplate(c)],
+        },
+        digest,
+      );
+      expect(mail!.raw).not.toMatch(/[\u000B\u000C\u001C-\u001E\u0085\u2028\u2029]|\r(?!\n)/);
+      const parsed = await simpleParser(mail!.raw);
+      expect(parsed.inReplyTo).toBeUndefined();
+      expect(parsed.references).toBe('<kept@demo-isp.example>');
+    }
+  });
+
   it('the Subject shows it too', async () => {
     const [mail] = await composeReplies(
       {

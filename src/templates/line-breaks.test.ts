@@ -40,7 +40,7 @@ describe('a value holding a line break', () => {
       expect(checkValue(kind, `Acme${c}Status: APPROVED`)).toEqual({
         ok: false,
         code: 'E_LINE_BREAK_CHARACTER',
-        message: `the value holds ${name} after "Acme", which mail programs and billing systems may read as the end of a line; a value is one line: retype it without it`,
+        message: `the value holds ${name} after "Acme", which mail programs and billing systems may read as the end of a line: retype the value without it`,
       });
     }
     expect(checkValue('text', `${c}Acme`)).toMatchObject({

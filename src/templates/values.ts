@@ -245,7 +245,7 @@ function unfitCharacter(raw: string): Checked | undefined {
     const named = shown ? name.replace(/\)$/, `; shown as ${shown})`) : name;
     return bad(
       'E_LINE_BREAK_CHARACTER',
-      `the value holds ${named} ${placeOf(raw, breakAt)}, which mail programs and billing systems may read as the end of a line; a value is one line: retype it without it`,
+      `the value holds ${named} ${placeOf(raw, breakAt)}, which mail programs and billing systems may read as the end of a line: retype the value without it`,
     );
   }
   const at = raw.search(UNFIT);

@@ -64,7 +64,7 @@ describe('line breaks in values (PostgreSQL)', () => {
       ['02', '06', '07', '08', '09', '10', '12', '13'].map((f) => `E_LINE_BREAK_CHARACTER ${f}`),
     );
     expect(block.errors[1]?.message).toBe(
-      'the value holds NEL (U+0085, next line) after "Acme", which mail programs and billing systems may read as the end of a line; a value is one line: retype it without it',
+      'the value holds NEL (U+0085, next line) after "Acme", which mail programs and billing systems may read as the end of a line: retype the value without it',
     );
     // The decoded text, as Python's email package and str.splitlines() read it.
     const text = (await simpleParser(reply.mail.raw)).text ?? '';

@@ -89,6 +89,11 @@ const DOES_NOT: readonly (readonly [string, string])[] = [
   ['yes but', 'Yes, but the address changed'],
   ['nothing changed except', 'Nothing has changed except the phone number.'],
   ['unclear', 'Please call me.'],
+  ['a notice of a change', 'Notice: our address changed, please print the new one.\n\nCORRECT otherwise'],
+  [
+    'a change asked for far down',
+    `CORRECT\n${'We are glad to help.\n'.repeat(30)}But the fax number is wrong.`,
+  ],
   ['all good but', 'All good except the fax, which we gave up.'],
   ['looks good, moved', 'Looks good, though we moved to 2 Elm St.'],
   ['I cannot confirm', 'I cannot confirm this, I am new here.'],
@@ -124,5 +129,30 @@ describe('ownLines', () => {
     ]);
     expect(ownLines('CORRECT\n\n__________\nfooter')).toEqual(['CORRECT']);
     expect(ownLines('CORRECT\nSent from my Galaxy\nnot correct')).toEqual(['CORRECT']);
+  });
+});
+
+describe('a long answer', () => {
+  /** The fastest of three runs, in ms. */
+  const timed = (text: string) =>
+    Math.min(
+      ...[0, 1, 2].map(() => {
+        const start = performance.now();
+        affirms(text);
+        return performance.now() - start;
+      }),
+    );
+
+  it('is read no further than its top: a hundred times the blank lines or quoted lines costs not a hundred times the time', () => {
+    for (const shape of ['\n', '> quoted\n', 'not ']) {
+      const small = `CORRECT\n${shape.repeat(5_000)}`;
+      const large = `CORRECT\n${shape.repeat(500_000)}`;
+      expect(affirms(large)).toBe(affirms(small));
+      expect(timed(large)).toBeLessThan(timed(small) * 30 + 5);
+    }
+  });
+
+  it('stops at a forwarded message', () => {
+    expect(affirms('FYI\n\nBegin forwarded message:\n\nCORRECT')).toBe(false);
   });
 });

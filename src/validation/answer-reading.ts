@@ -26,6 +26,7 @@ const STOP_LINE: readonly RegExp[] = [
   // forward): what follows is our mail, whose words must not be read as the answer.
   /^-{2,}\s*Original Message\s*-{2,}/i,
   /^-{2,}\s*Forwarded message/i,
+  /^Begin forwarded message:/i,
   /^From:\s.*@/i,
   // Our own validation mail pasted back without `>` starts with its title.
   /^Annual POC validation \(NRPM/i,
@@ -46,9 +47,17 @@ const CLOSING =
 const BOILERPLATE_OPENING =
   /^[\s*[(]*(confidential(ity)?\b|disclaimer\b|legal notice\b|privileged\b|important( notice)?:|notice:|caution\b|warning:|external\b|attention:|this (e-?mail|email|message|communication|transmission)\b|(the )?(information|contents?) (contained )?in this (e-?mail|email|message)|if you (are not|have received this)|please (consider the environment|note that this)|think before|this is an? (external|automated)|privacy notice)/i;
 
-/** Words that mark a paragraph as boilerplate once it opens like one. */
+/**
+ * Words that mark a paragraph as boilerplate once it opens like one: only a disclaimer's or a
+ * banner's own phrases, so that "Notice: our address changed" is still read as the answer.
+ */
 const BOILERPLATE_WORDS =
-  /\b(intended (solely |only )?(for|recipient)|recipient|confidential|privileged|disclos|addressee|originated (from )?outside|outside (of )?(the|your|our) organi[sz]ation|click(ing)? (on )?links|attachments?|virus|unauthori[sz]ed|prohibited|delete (it|this|the)|notify the sender|environment|print)/i;
+  /\b(intended (solely |only )?(for|recipient)|addressee|confidential|privileged|originated (from )?outside|outside (of )?(the|your|our) organi[sz]ation|do not click|click(ing)? (on )?links|unauthori[sz]ed|prohibited|notify the sender|in error|before printing|virus(es)?)\b/i;
+
+/** How many non-blank lines ownLines keeps at most, of how many lines and characters it scans. */
+const MAX_LINES_READ = 400;
+const MAX_LINES_SCANNED = 5_000;
+const MAX_CHARACTERS_READ = 500_000;
 
 function isBoilerplate(paragraph: readonly string[]): boolean {
   return BOILERPLATE_OPENING.test(paragraph[0] ?? '') && BOILERPLATE_WORDS.test(paragraph.join(' '));
@@ -62,7 +71,11 @@ function isBoilerplate(paragraph: readonly string[]): boolean {
 export function ownLines(text: string): string[] {
   const paragraphs: string[][] = [[]];
   let written = false;
-  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
+  let kept = 0;
+  // An answer, even one written under the quoted mail, lies near the top: a message of megabytes
+  // is read no further than its first lines (the job must not spend seconds on blank lines).
+  const head = text.slice(0, MAX_CHARACTERS_READ).replace(/\r\n?/g, '\n');
+  for (const line of head.split('\n', MAX_LINES_SCANNED)) {
     const trimmed = line.trim();
     if (STOP_LINE.some((stop) => stop.test(trimmed))) break;
     if (trimmed.startsWith('>') || /^On .*wrote:$/i.test(trimmed)) continue;
@@ -80,6 +93,8 @@ export function ownLines(text: string): string[] {
       paragraphs.push([]);
     paragraphs[paragraphs.length - 1]!.push(trimmed);
     written = true;
+    // Enough to judge an answer by (affirms reads 200): a pasted log is not read to its end.
+    if (++kept >= MAX_LINES_READ) break;
   }
   const out: string[] = [];
   for (const paragraph of paragraphs) {
@@ -88,7 +103,7 @@ export function ownLines(text: string): string[] {
       if (out.length > 0) break;
       continue;
     }
-    out.push(...paragraph);
+    for (const line of paragraph) out.push(line);
   }
   return out;
 }
@@ -146,14 +161,17 @@ const CHANGE_REQUEST: readonly RegExp[] = [
 
 /**
  * Says the record is correct: an explicit CORRECT line and no change asked for, or a freer yes
- * and nothing negative (see the file's comment). At most the first 20 own lines are read.
+ * and nothing negative (see the file's comment). A yes counts in the first 20 own lines; a change
+ * asked for in the first 200.
  */
 export function affirms(text: string): boolean {
-  const lines = ownLines(text)
-    .filter((line) => !TOKEN_LINE.test(line))
-    .slice(0, 20);
-  const searched = lines.map(withoutStandingPhrases);
-  if (searched.some((line) => CHANGE_REQUEST.some((change) => change.test(line)))) return false;
+  const own = ownLines(text).filter((line) => !TOKEN_LINE.test(line));
+  // A change asked for anywhere in the answer counts; a yes only near its top (a long letter that
+  // says "correct" somewhere is for staff to read).
+  const asked = own.slice(0, 200).map(withoutStandingPhrases);
+  if (asked.some((line) => CHANGE_REQUEST.some((change) => change.test(line)))) return false;
+  const lines = own.slice(0, 20);
+  const searched = asked.slice(0, 20);
   if (lines.some((line) => EXPLICIT_CORRECT.test(line))) return true;
   if (searched.some((line) => NEGATIVE.test(line))) return false;
   return lines.some((line) => AFFIRMATIVE.test(line));

@@ -21,7 +21,7 @@
  *   <prose: what REJECTED / PENDING_REVIEW mean, or why the message was refused>
  *   <footer>
  */
-import { formatProblem, type Problem, redactApiKeys, visibleKeyFree } from '../shared/index.ts';
+import { formatProblem, type Problem, redactApiKeys, visibleKeyFree, writtenAsIs } from '../shared/index.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import { type ReplyRequest, TEMPLATE_STATUSES, type TemplateReport, type TemplateStatus } from './types.ts';
 
@@ -31,7 +31,8 @@ import { type ReplyRequest, TEMPLATE_STATUSES, type TemplateReport, type Templat
  * customer's text, and a reader that ends lines there must not find a line of theirs in ours.
  */
 export function oneLine(text: string): string {
-  return redactApiKeys(visibleKeyFree(text.replace(/\r\n?/g, '\n')).replace(/\s+/g, ' ').trim());
+  const shown = writtenAsIs(text) ? text : visibleKeyFree(text.replace(/\r\n?/g, '\n'));
+  return redactApiKeys(shown.replace(/\s+/g, ' ').trim());
 }
 
 /** `E_CODE field 03 line 7: sentence`, on one line, never with an empty sentence. */

@@ -60,6 +60,13 @@ export function showLineBreaks(text: string): string {
   return text.replace(NOT_WRITTEN_AS_IS, shown);
 }
 
+/** Whether the text holds nothing showLineBreaks would change (the common case, checked cheaply). */
+export function writtenAsIs(text: string): boolean {
+  return !ANY_NOT_WRITTEN_AS_IS.test(text);
+}
+
+const ANY_NOT_WRITTEN_AS_IS = new RegExp(NOT_WRITTEN_AS_IS.source);
+
 /**
  * A customer's text for a mail of ours: line breaks made visible (showLineBreaks) and API keys
  * redacted. A key whose groups such a character separates (`7F3A-9C2E<LS>B41D-58E6`) is found
@@ -67,8 +74,8 @@ export function showLineBreaks(text: string): string {
  * is written `\u2028`: then the text is written with blanks in their place, key redacted.
  */
 export function visibleKeyFree(text: string): string {
+  if (writtenAsIs(text)) return redactApiKeys(text);
   const blanked = text.replace(NOT_WRITTEN_AS_IS, ' ');
-  if (blanked === text) return redactApiKeys(text);
   const redacted = redactApiKeys(blanked);
   return redacted !== blanked ? redacted : redactApiKeys(showLineBreaks(text));
 }

@@ -238,6 +238,9 @@ function controlAt(raw: string, at: number): { readonly code: number; readonly s
 
 /** Undefined when the value holds none of UNFIT; else the sentence that refuses it. */
 function unfitCharacter(raw: string): Checked | undefined {
+  const at = raw.search(UNFIT);
+  if (at < 0) return undefined;
+  // UNFIT holds every line break: searched for only in the rare value that holds one of them.
   const breakAt = raw.search(LINE_BREAK_IN_VALUE);
   if (breakAt >= 0) {
     const { code, shown } = controlAt(raw, breakAt);
@@ -248,8 +251,6 @@ function unfitCharacter(raw: string): Checked | undefined {
       `the value holds ${named} ${placeOf(raw, breakAt)}, which mail programs and billing systems may read as the end of a line: retype the value without it`,
     );
   }
-  const at = raw.search(UNFIT);
-  if (at < 0) return undefined;
   const where = placeOf(raw, at);
   if (raw.charCodeAt(at) === 0xfffd) {
     return bad(

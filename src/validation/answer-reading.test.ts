@@ -89,6 +89,8 @@ const DOES_NOT: readonly (readonly [string, string])[] = [
   ['yes but', 'Yes, but the address changed'],
   ['nothing changed except', 'Nothing has changed except the phone number.'],
   ['unclear', 'Please call me.'],
+  ['a postscript after the signature', 'CORRECT\n\nThanks!\nAnn\nDemo ISP\n\nPS: the fax number changed.'],
+  ['P.S. after the signature', 'CORRECT\n\nRegards,\nAnn\n\nP.S. we moved to 2 Elm St.'],
   ['a notice of a change', 'Notice: our address changed, please print the new one.\n\nCORRECT otherwise'],
   [
     'a change asked for far down',
@@ -144,7 +146,7 @@ describe('a long answer', () => {
     );
 
   it('is read no further than its top: a hundred times the blank lines or quoted lines costs not a hundred times the time', () => {
-    for (const shape of ['\n', '> quoted\n', 'not ']) {
+    for (const shape of ['\n', '> quoted\n', 'a line of words\n']) {
       const small = `CORRECT\n${shape.repeat(5_000)}`;
       const large = `CORRECT\n${shape.repeat(500_000)}`;
       expect(affirms(large)).toBe(affirms(small));

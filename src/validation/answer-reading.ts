@@ -38,6 +38,9 @@ const STOP_LINE: readonly RegExp[] = [
 const CLOSING =
   /^(((best|kind|warm|warmest|many)\s+)?(regards|wishes)|thanks( again| a lot| and regards)?|thank you( very much)?|many thanks|cheers|sincerely|yours( sincerely| truly| faithfully)?|best|br|rgds|all the best|respectfully)[\s,.!-]*$/i;
 
+/** A postscript: after a closing and a signature, the writer's words again. */
+const POSTSCRIPT = /^p\.?\s?p?\.?\s?s\b\.?/i;
+
 /**
  * The opening of a paragraph a mail server or program adds: a confidentiality notice, a
  * disclaimer, an "external sender" banner. Such a paragraph is not the answer: written at the top
@@ -71,6 +74,8 @@ function isBoilerplate(paragraph: readonly string[]): boolean {
 export function ownLines(text: string): string[] {
   const paragraphs: string[][] = [[]];
   let written = false;
+  /** After a closing: the signature, skipped, unless a postscript follows it. */
+  let signed = false;
   let kept = 0;
   // An answer, even one written under the quoted mail, lies near the top: a message of megabytes
   // is read no further than its first lines (the job must not spend seconds on blank lines).
@@ -79,13 +84,16 @@ export function ownLines(text: string): string[] {
     const trimmed = line.trim();
     if (STOP_LINE.some((stop) => stop.test(trimmed))) break;
     if (trimmed.startsWith('>') || /^On .*wrote:$/i.test(trimmed)) continue;
+    // "P.S. the fax changed" after the signature is the writer's again.
+    if (signed && POSTSCRIPT.test(trimmed)) signed = false;
+    if (signed) continue;
     if (trimmed === '') {
       if (paragraphs[paragraphs.length - 1]!.length > 0) paragraphs.push([]);
       continue;
     }
     // "Thanks," after the answer closes it; before anything, it is only a greeting.
     if (CLOSING.test(trimmed)) {
-      if (written) break;
+      signed = written;
       continue;
     }
     // A footer may follow the last line with no blank between: it starts a paragraph of its own.

@@ -6,7 +6,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config/index.ts';
 import type { AnswerTrust, Submission, Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { headerHoldsKey, headerRecipients } from '../replies/index.ts';
+import { crlfLines, headerRecipients, oneLine, threadable } from '../replies/index.ts';
 import { fail, ok, problem, type Result, redactApiKeys } from '../shared/index.ts';
 
 export interface StaffAnswer {
@@ -97,18 +97,19 @@ export async function queueStaffAnswer(
   // A billing system may build its Message-IDs, Subjects or addresses from its key, and staff
   // may paste one into the answer: no header or line of ours carries it.
   const original =
-    answer.authenticated && answer.originalMessageId && !headerHoldsKey(answer.originalMessageId)
+    answer.authenticated && answer.originalMessageId && threadable(answer.originalMessageId)
       ? `<${answer.originalMessageId.replace(/^<|>$/g, '')}>`
       : undefined;
   const subject =
     answer.authenticated && answer.originalSubject
-      ? `Re: ${redactApiKeys(answer.originalSubject).replace(/^(re:\s*)+/i, '')}`
+      ? `Re: ${oneLine(answer.originalSubject).replace(/^(re:\s*)+/i, '')}`
       : `Re: your message ${answer.submissionId}`;
   const raw = await new MailComposer({
     from,
     to: headerRecipients(answer.to),
     subject,
-    text: redactApiKeys(answer.text),
+    // crlfLines: no line break but CRLF (a NEL or LS pasted from the customer's mail is shown).
+    text: crlfLines(redactApiKeys(answer.text)),
     messageId,
     newline: 'win',
     ...(original ? { inReplyTo: original, references: original } : {}),

@@ -44,6 +44,19 @@ const ANSWER_CACHE_CONTROL = 'public, max-age=60';
 /** RFC 9082 leaves the length of a search pattern to the server: this keeps "a*" from listing everyone. */
 const MIN_SEARCH_CHARACTERS = 2;
 
+/**
+ * The answer as JSON text with DEL, the C1 controls (NEL U+0085 among them) and the line and
+ * paragraph separators written as `\u` escapes, which JSON.stringify leaves raw: the same data to
+ * a JSON parser, and no line break inside a value for anyone reading the text by lines (a
+ * value stored before such values were refused, or a log that keeps the answer).
+ */
+export function rdapJson(body: JsonObject): string {
+  return JSON.stringify(body).replace(
+    /[\u007F-\u009F\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOptions): Promise<void> {
   const { db, limiter, metrics } = options;
 
@@ -59,7 +72,7 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
       .code(status)
       .type(RDAP_MEDIA_TYPE)
       .header('cache-control', status === 200 ? ANSWER_CACHE_CONTROL : 'no-store')
-      .send(JSON.stringify(body));
+      .send(rdapJson(body));
   };
   const problem = (
     reply: FastifyReply,

@@ -100,14 +100,23 @@ function subjectFor(
 function threading(request: ReplyRequest): { inReplyTo?: string; references?: string[] } {
   if (request.withoutOriginalText) return {};
   const original = request.originalMessageId?.trim();
-  const inReplyTo = original && !headerHoldsKey(original) ? original : undefined;
+  const inReplyTo = original && threadable(original) ? original : undefined;
   const references = [...(request.originalReferences ?? []), ...(original ? [original] : [])]
     .map((r) => r.trim())
-    .filter((r, i, all) => r !== '' && all.indexOf(r) === i && !headerHoldsKey(r));
+    .filter((r, i, all) => r !== '' && all.indexOf(r) === i && threadable(r));
   return {
     ...(inReplyTo ? { inReplyTo } : {}),
     ...(references.length ? { references } : {}),
   };
+}
+
+/**
+ * An id we may name in In-Reply-To or References: no API key in it, and no control character or
+ * line separator (a Message-ID holds neither; written raw into our header, `<a<LS>Status: ...>`
+ * would be a line of the sender's for a reader that ends lines at LS). Left out, it threads nothing.
+ */
+export function threadable(id: string): boolean {
+  return !headerHoldsKey(id) && !/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/.test(id);
 }
 
 interface MailParts {

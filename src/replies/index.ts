@@ -16,6 +16,7 @@ export {
   HEADER_SUBMISSION,
   HEADER_TEMPLATE,
   HEADER_TICKET,
+  threadable,
 } from './compose.ts';
 /** The line of a later answer naming the reply it replaces: written by the composer, read by clients. */
 export { DRY_RUN_LABEL, oneLine, SUPERSEDES_LABEL } from './layout.ts';

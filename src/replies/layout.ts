@@ -21,13 +21,18 @@
  *   <prose: what REJECTED / PENDING_REVIEW mean, or why the message was refused>
  *   <footer>
  */
-import { formatProblem, type Problem, redactApiKeys } from '../shared/index.ts';
+import { formatProblem, type Problem, redactApiKeys, visibleKeyFree, writtenAsIs } from '../shared/index.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import { type ReplyRequest, TEMPLATE_STATUSES, type TemplateReport, type TemplateStatus } from './types.ts';
 
-/** Every value we write on a labelled line: one line, no stray whitespace, no API key. */
+/**
+ * Every value we write on a labelled line: one line, no stray whitespace, no API key. A line break
+ * other than LF (NEL, LS, VT...: shared's line-breaks.ts) is shown, not collapsed: it was in the
+ * customer's text, and a reader that ends lines there must not find a line of theirs in ours.
+ */
 export function oneLine(text: string): string {
-  return redactApiKeys(text.replace(/\s+/g, ' ').trim());
+  const shown = writtenAsIs(text) ? text : visibleKeyFree(text.replace(/\r\n?/g, '\n'));
+  return redactApiKeys(shown.replace(/\s+/g, ' ').trim());
 }
 
 /** `E_CODE field 03 line 7: sentence`, on one line, never with an empty sentence. */
@@ -86,8 +91,9 @@ function echoedLines(report: TemplateReport): string[] {
 
 /** `> 7 | text`, the number right-aligned to the template's last line, the text cut and key-free. */
 function numberedQuote(line: number, text: string, lineCount: number, texts?: ReplyTexts): string {
-  // Redacted before it is cut: a key across the cut must not show its first groups.
-  const whole = redactApiKeys(text.trimEnd());
+  // Redacted before it is cut: a key across the cut must not show its first groups. Line breaks
+  // other than LF shown: the quoted line is one line for every reader (`Acme<NEL>Status: APPROVED`).
+  const whole = visibleKeyFree(text.trimEnd());
   const cut = whole.length - ECHO_LIMITS.lineCharacters;
   const clean = cut > 0 ? whole.slice(0, ECHO_LIMITS.lineCharacters) : whole;
   const number = String(line).padStart(String(lineCount).length, ' ');

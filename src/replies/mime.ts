@@ -23,7 +23,7 @@
 import type * as Base64 from 'nodemailer/lib/base64';
 import type MailComposer from 'nodemailer/lib/mail-composer';
 import type * as Qp from 'nodemailer/lib/qp';
-import { lazyPackage } from '../shared/index.ts';
+import { lazyPackage, showLineBreaks } from '../shared/index.ts';
 import { fastHeaders } from './mime-headers.ts';
 
 // nodemailer's parts, loaded when the first reply is rendered (see shared's lazyPackage).
@@ -56,10 +56,13 @@ export interface TextMail {
 
 /**
  * A body's lines ended with CRLF: nodemailer's quoted-printable wrapping only sees CRLF as a line
- * end, and would otherwise break short lines in odd places for anyone reading the raw mail.
+ * end, and would otherwise break short lines in odd places for anyone reading the raw mail. And
+ * nothing else ends a line: a lone CR, VT, NEL, LS... (shared's line-breaks.ts) is shown, not
+ * written. The renderers show a customer's text so already; this holds for any text that came
+ * past them (a value stored before such values were refused), in every mail we write.
  */
 export function crlfLines(text: string): string {
-  return text.replace(/\r?\n/g, '\r\n');
+  return showLineBreaks(text.replace(/\r\n/g, '\n')).replace(/\n/g, '\r\n');
 }
 
 function mailComposerOptions(mail: TextMail): MailComposer.Options {

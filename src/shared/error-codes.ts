@@ -165,6 +165,12 @@ export const ERROR_CODES = {
     meaning: 'a value holding a control character (NUL, ESC, ...; the echo shows it as its symbol, e.g. ␀)',
     field: 'line',
   },
+  E_LINE_BREAK_CHARACTER: {
+    stage: 'field',
+    meaning:
+      'a value holding a character some reader ends a line at besides LF (VT, FF, CR, FS, GS, RS, NEL U+0085, LS U+2028, PS U+2029): a value is one line',
+    field: 'line',
+  },
   E_UNREADABLE_CHARACTER: {
     stage: 'field',
     meaning: 'a value holding U+FFFD: bytes that did not fit the character set the message declared',

@@ -12,6 +12,7 @@ export * from './errors.ts';
 export { type Reading as KeyReading, type ReadOptions, readAsPerson } from './key-reading.ts';
 export { findKeySpans, type KeySpan, redactedKey, redactKeyShapes } from './key-shapes.ts';
 export { lazyPackage } from './lazy-package.ts';
+export { LINE_BREAK, lineBreakName, showLineBreaks, visibleKeyFree, writtenAsIs } from './line-breaks.ts';
 export * from './listen.ts';
 export { createLogger, type Logger, silentLogger } from './logger.ts';
 export { isProcessAlive } from './process.ts';

@@ -5,7 +5,14 @@
  */
 import { type IpRange, parseRange } from '../ip/index.ts';
 import type { ErrorCode } from '../shared/index.ts';
-import { HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from '../shared/index.ts';
+import {
+  HOSTNAME,
+  lineBreakName,
+  NET_HANDLE,
+  ORG_HANDLE,
+  POC_HANDLE,
+  REFERRAL_SERVER,
+} from '../shared/index.ts';
 import { API_KEY_EXACT, malformedKeyMessage } from './api-key.ts';
 import { countryCodes } from './country-codes.ts';
 import { suggestCountry } from './country-suggestion.ts';
@@ -188,10 +195,21 @@ export const DEFAULT_MAX_LENGTH: Record<FieldKind, number> = {
 /**
  * Characters no value may hold: C0 and C1 controls but TAB and LF (free text spans lines), DEL,
  * their stand-ins from the Control Pictures block (the mail room shows a control character as one,
- * `␀` for NUL) and U+FFFD, which a decoder leaves where bytes did not fit the charset. Stored,
- * they would be garbage in whois, or (NUL) make every try of the job fail in PostgreSQL.
+ * `␀` for NUL), the line and paragraph separators U+2028 and U+2029, and U+FFFD, which a decoder
+ * leaves where bytes did not fit the charset. Stored, they would be garbage in whois, or (NUL)
+ * make every try of the job fail in PostgreSQL; a line break (below) would split the value into
+ * lines of its own wherever it is written.
  */
-const UNFIT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2400-\u2421\uFFFD]/;
+const UNFIT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u2400-\u2421\uFFFD]/;
+
+/**
+ * The characters a common reader ends a line at (shared's LINE_BREAK: VT, FF, CR, FS, GS, RS,
+ * NEL, LS, PS), as themselves or as the pictures the mail room hands the C0 ones on as. Refused
+ * with a code of their own: a billing system filling a template from its customer's data must
+ * learn that the customer's name holds a line break, which would otherwise put a line of the
+ * customer's into every mail and WHOIS answer that names it.
+ */
+const LINE_BREAK_IN_VALUE = /[\u000B-\u000D\u001C-\u001E\u0085\u2028\u2029\u240B-\u240D\u241C-\u241E]/;
 
 const CONTROL_NAMES = (
   'NUL SOH STX ETX EOT ENQ ACK BEL BS TAB LF VT FF CR SO SI ' +
@@ -205,25 +223,45 @@ function controlName(code: number, shownAs: string | undefined): string {
   return name ? `${name} (${hex})` : hex;
 }
 
+/** `"Acme"` before position `at`, or that it is the value's start. */
+function placeOf(raw: string, at: number): string {
+  const before = raw.slice(Math.max(0, at - 20), at);
+  return before.trim() ? `after ${quote(before)}` : 'at the start of the value';
+}
+
+/** The character at `at`, and whether it came as its picture: the mail room hands C0 controls and DEL on as U+2400 + code (DEL U+2421). */
+function controlAt(raw: string, at: number): { readonly code: number; readonly shown?: string } {
+  const code = raw.charCodeAt(at);
+  if (code < 0x2400 || code > 0x2421) return { code };
+  return { code: code === 0x2421 ? 0x7f : code - 0x2400, shown: String.fromCharCode(code) };
+}
+
 /** Undefined when the value holds none of UNFIT; else the sentence that refuses it. */
 function unfitCharacter(raw: string): Checked | undefined {
   const at = raw.search(UNFIT);
   if (at < 0) return undefined;
-  const code = raw.charCodeAt(at);
-  const before = raw.slice(Math.max(0, at - 20), at);
-  const where = before.trim() ? `after ${quote(before)}` : 'at the start of the value';
-  if (code === 0xfffd) {
+  // UNFIT holds every line break: searched for only in the rare value that holds one of them.
+  const breakAt = raw.search(LINE_BREAK_IN_VALUE);
+  if (breakAt >= 0) {
+    const { code, shown } = controlAt(raw, breakAt);
+    const name = lineBreakName(code) ?? controlName(code, undefined);
+    const named = shown ? name.replace(/\)$/, `; shown as ${shown})`) : name;
+    return bad(
+      'E_LINE_BREAK_CHARACTER',
+      `the value holds ${named} ${placeOf(raw, breakAt)}, which mail programs and billing systems may read as the end of a line: retype the value without it`,
+    );
+  }
+  const where = placeOf(raw, at);
+  if (raw.charCodeAt(at) === 0xfffd) {
     return bad(
       'E_UNREADABLE_CHARACTER',
       `the value holds a character that could not be read (shown as \uFFFD) ${where}: its bytes did not fit the character set the message declared; retype it, and have your mail program send UTF-8`,
     );
   }
-  // The mail room hands control characters on as their pictures (U+2400 + code, DEL U+2421).
-  const control = code >= 0x2400 && code <= 0x2421 ? (code === 0x2421 ? 0x7f : code - 0x2400) : code;
-  const shown = code >= 0x2400 ? String.fromCharCode(code) : undefined;
+  const { code, shown } = controlAt(raw, at);
   return bad(
     'E_CONTROL_CHARACTER',
-    `the value holds the control character ${controlName(control, shown)} ${where}, which no field may hold; retype the value without it`,
+    `the value holds the control character ${controlName(code, shown)} ${where}, which no field may hold; retype the value without it`,
   );
 }
 

@@ -4,6 +4,8 @@
  * silence or bounces make them invalid, and an account whose every POC is invalid is held
  * (gate.ts). The rules themselves are values in, values out (rules.ts, recognise.ts, mail.ts).
  */
+
+export { affirms } from './answer-reading.ts';
 export {
   type AnswerVerdict,
   answerByMail,
@@ -25,7 +27,7 @@ export {
 } from './mail.ts';
 export { VALIDATION_EVENTS, type ValidationCounters, type ValidationEvent } from './metrics.ts';
 export { type ValidationPageOptions, validationPage } from './page.ts';
-export { affirms, type MailFacts, recogniseValidationMail, type ValidationMail } from './recognise.ts';
+export { type MailFacts, recogniseValidationMail, type ValidationMail } from './recognise.ts';
 export {
   bounceAddressOf,
   hostnameOf,

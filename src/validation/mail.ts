@@ -9,6 +9,7 @@ import {
   keyFreeHeaders,
   oneLine,
   renderTextMail,
+  threadable,
 } from '../replies/index.ts';
 import { formatProblem, type Problem, redactApiKeys } from '../shared/index.ts';
 import { ANSWER_DAYS } from './rules.ts';
@@ -230,7 +231,9 @@ export function composeValidationAnswer(answer: ValidationAnswer): string {
         : `[hostmasterd] your message ${answer.submissionId}: not validated`,
       messageId: answer.messageId,
       date: answer.date,
-      ...(answer.inReplyTo ? { inReplyTo: answer.inReplyTo, references: [answer.inReplyTo] } : {}),
+      ...(answer.inReplyTo && threadable(answer.inReplyTo)
+        ? { inReplyTo: answer.inReplyTo, references: [answer.inReplyTo] }
+        : {}),
       headers: {
         'Auto-Submitted': 'auto-replied',
         'X-Auto-Response-Suppress': 'All',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { affirms, failedRecipients, recogniseValidationMail } from './recognise.ts';
+import { affirms } from './answer-reading.ts';
+import { failedRecipients, recogniseValidationMail } from './recognise.ts';
 
 const ID = '<validation.2027-12-08.DEMO1-ARIN.abc123@registry.example>';
 const TOKEN = 'VT-ABCDEFGHIJKLMNOPQRSTUVWXYZ';

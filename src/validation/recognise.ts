@@ -5,6 +5,7 @@
  * Pure: the mail's headers, its text and its raw header-and-report text in, a verdict out.
  */
 import { findValidationTokens } from '../shared/index.ts';
+import { affirms } from './answer-reading.ts';
 import { validationMessageIdsIn } from './mail.ts';
 
 export interface MailFacts {
@@ -49,37 +50,6 @@ export function recogniseValidationMail(facts: MailFacts): ValidationMail | unde
   const tokens = findValidationTokens(facts.text);
   if (messageIds.length === 0 && tokens.length === 0) return undefined;
   return { kind: 'answer', tokens, messageIds, affirms: affirms(facts.text) };
-}
-
-/** The sender's own lines: not quoted, before a signature or a quote without `>`. */
-export function ownLines(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.replace(/\r\n/g, '\n').split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '--' || trimmed === '-- ') break;
-    // Quoted without `>` (Outlook's "-----Original Message-----" or its From:/Sent: block, a
-    // forward): what follows is our mail, whose words must not be read as the answer.
-    if (/^(-{2,}\s*Original Message\s*-{2,}|-{2,}\s*Forwarded message|From:\s.*@)/i.test(trimmed)) break;
-    // "On Mon, ... wrote:" introduces `>` lines, skipped below; an answer written under them counts.
-    if (trimmed.startsWith('>') || /^On .*wrote:$/i.test(trimmed)) continue;
-    if (trimmed !== '') out.push(trimmed);
-  }
-  return out;
-}
-
-const AFFIRMATIVE =
-  /^[\s*"'(]*(yes|correct|confirm(ed)?|validated?|ok(ay)?|accurate|(it|this|the (record|information|data|poc|contact)|everything|all)( is| are)?( still)? (correct|accurate|valid|up[ -]to[ -]date|complete))\b/i;
-const NEGATIVE = /\b(not|incorrect|wrong|outdated|out of date|changed|no longer|isn't|is not|aren't)\b/i;
-
-/**
- * Says the record is correct: one of the sender's own first lines begins with CORRECT (what the
- * mail asks for), yes, confirmed, "the record is correct"..., and no line of theirs says it is
- * not (not, wrong, changed, no longer...). Unclear answers are not guessed: staff read them.
- */
-export function affirms(text: string): boolean {
-  const lines = ownLines(text).slice(0, 20);
-  if (lines.some((l) => NEGATIVE.test(l) && !/^validation-token:/i.test(l))) return false;
-  return lines.some((l) => AFFIRMATIVE.test(l));
 }
 
 /**

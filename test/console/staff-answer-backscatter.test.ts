@@ -6,11 +6,13 @@
  * worker, outbox and console over HTTP, mail caught by an SMTP sink.
  */
 import { and, eq } from 'drizzle-orm';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffUser } from '../../src/console/index.ts';
 import { tables } from '../../src/db/index.ts';
 import { rejectionsOf } from '../pipeline/support/outcomes.ts';
 import { stubResolver } from '../support/dkim.ts';
+import { readersAgree } from '../support/line-readers.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
 import { ConsoleClient } from './support/http-client.ts';
 
@@ -103,7 +105,12 @@ describe('staff answers follow the backscatter rules (postgres, real SMTP, conso
       }),
       'jane@spf-isp.example',
     );
-    const { page, flash } = await dismissWithAnswer(id, rejectionId, 'Ask your account admin for a key.');
+    // Staff quote a value of the customer's, pasted with its line separator.
+    const { page, flash } = await dismissWithAnswer(
+      id,
+      rejectionId,
+      'Ask your account admin for a key. You wrote: Acme\u2028Status: APPROVED',
+    );
     expect(page).toMatch(/An answer goes to jane@spf-isp\.example, verified by SPF or DKIM/);
     expect(flash).toBe(
       `Rejection ${rejectionId} dismissed. Your answer to jane@spf-isp.example is in the outbox.`,
@@ -114,6 +121,9 @@ describe('staff answers follow the backscatter rules (postgres, real SMTP, conso
     expect(answer?.raw).not.toContain('Cheap pills');
     expect(answer?.raw).not.toContain('buy-pills-now');
     expect(answer?.raw).not.toContain('victim@victim.example');
+    const text = (await simpleParser(answer!.raw)).text ?? '';
+    expect(readersAgree(text)).toBe(true);
+    expect(text).toContain('You wrote: Acme\\u2028Status: APPROVED');
   });
 
   it('staff answers count against the per-recipient limit, and are held by it', async () => {

@@ -8,7 +8,7 @@ import { type Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange, rangeSize, sameRange } from '../ip/index.ts';
 import { fail, ok, problem, type Result } from '../shared/index.ts';
-import { atomically } from './atomic.ts';
+import { atomically, atomicallyCreating } from './atomic.ts';
 import { writeAudit } from './audit.ts';
 import { completeReassignment, placeCustomerAndNet, type ReassignmentWrite } from './customer-and-net.ts';
 import { findCustomer } from './lookups.ts';
@@ -156,7 +156,7 @@ export function createSimpleReassignment(
       return ok(appliedOutcome(input, placed.customer, net, parent));
     }
   };
-  return options.withoutSavepoint ? run(tx) : atomically(tx, run);
+  return options.withoutSavepoint ? run(tx) : atomicallyCreating(tx, context, run);
 }
 
 /** The net in the way with exactly this range: the range's own net, or the overlapping child. */

@@ -8,6 +8,7 @@ import { type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
+import { changedFields, modifiedLine } from './changes.ts';
 import { numberedInsert, orgNumbering } from './handles.ts';
 import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.ts';
 import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
@@ -155,6 +156,39 @@ function pick<T>(change: T | null | undefined, current: T): T | undefined {
   return change === null ? undefined : change;
 }
 
+/** The stored columns an Org M may change besides the org's POCs, and the template's words for them. */
+const ORG_FIELDS = [
+  'name',
+  'dba',
+  'taxId',
+  'street',
+  'city',
+  'state',
+  'postalCode',
+  'country',
+  'referralServer',
+  'publicComments',
+] as const;
+const ORG_FIELD_WORDS: Partial<Record<(typeof ORG_FIELDS)[number], keyof OrgChanges>> = {
+  name: 'legalName',
+  dba: 'doingBusinessAs',
+};
+const ORG_POC_ROLES: ReadonlyArray<{ role: OrgPocRole; key: keyof OrgChanges }> = [
+  { role: 'admin', key: 'adminPoc' },
+  { role: 'tech', key: 'techPocs' },
+  { role: 'abuse', key: 'abusePocs' },
+  { role: 'noc', key: 'nocPocs' },
+];
+
+function rolesOf(assignment: OrgPocAssignment, role: OrgPocRole): string[] {
+  return assignment.filter((a) => a.role === role).map((a) => a.pocHandle);
+}
+
+/** The same POCs in a role, in any order (the org's links are a set, as `setOrgPocs` compares them). */
+function sameHandles(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((h) => b.includes(h));
+}
+
 export function modifyOrg(
   tx: Transaction,
   context: OperationContext,
@@ -190,6 +224,21 @@ export function modifyOrg(
     if (!values.ok) return values;
     const assignment = await resolveOrgPocs(sp, merged);
     if (!assignment.ok) return assignment;
+    const changed = [
+      ...changedFields(before, values.value, ORG_FIELDS).map((f) => ORG_FIELD_WORDS[f] ?? f),
+      ...ORG_POC_ROLES.filter(
+        ({ role }) => !sameHandles(rolesOf(links, role), rolesOf(assignment.value, role)),
+      ).map(({ key }) => key),
+    ];
+    if (changed.length === 0) {
+      // Nothing written: no audit row, no notice, and the org's Updated date stays.
+      return ok({
+        status: 'applied',
+        handles: { org: before.handle },
+        unchanged: true,
+        summary: [modifiedLine(`Org ${before.handle}`, changed)],
+      });
+    }
     const [after] = await sp
       .update(tables.orgs)
       .set({ ...values.value, updatedAt: new Date() })
@@ -203,11 +252,10 @@ export function modifyOrg(
       before: { ...before, pocs: links },
       after: { ...after, pocs: assignment.value },
     });
-    const changed = Object.keys(changes).filter((k) => changes[k as keyof OrgChanges] !== undefined);
     return ok({
       status: 'applied',
       handles: { org: before.handle },
-      summary: [`Org ${before.handle} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`],
+      summary: [modifiedLine(`Org ${before.handle}`, changed)],
     });
   });
 }

@@ -9,14 +9,13 @@
  * next number. A handle already taken (by a seed file) makes the insert, and so the link, do
  * nothing: a reserved handle then falls back to the counter, and a counted one tries the next.
  *
- * A POC N for an account first waits its turn (`waitPocTurn`): the resend check is a read, and
+ * A POC N for an account first waits its turn (`takeTurn`): the resend check is a read, and
  * two messages carrying the same POC at the same moment (a billing system resending while the
  * first copy is still being processed) each read before the other committed, and each created
  * one. Nothing else makes them take turns: the handles differ (reserved before the transaction),
  * and no constraint may refuse equal POCs (another account, an embedded POC, or an M may make
  * two equal, rightly).
  */
-import { createHash } from 'node:crypto';
 import { getTableColumns, type SQL, sql } from 'drizzle-orm';
 import {
   columnNames,
@@ -31,6 +30,7 @@ import {
 } from '../db/index.ts';
 import { writeAudit } from './audit.ts';
 import { counterBump, NUMBERING_PLACEHOLDERS, type NumberedHandle } from './handles.ts';
+import { takeTurn } from './turns.ts';
 import type { OperationContext, Poc } from './types.ts';
 
 /** What a POC row holds beside its handle: written by a new POC, compared by a resend. */
@@ -105,25 +105,6 @@ const withNumberedHandle = preparedSql<Row, Row>('registry_insert_poc_and_link_n
 );
 
 /**
- * A transaction-scoped advisory lock keyed by the account and the POC's identity (contact type,
- * names): every POC the resend check could find equal has the same key, so the second of two
- * equal POC N waits here until the first commits, and its check, a statement begun after the
- * wait, sees the first's POC (READ COMMITTED: each statement reads what was committed before it
- * began; the lock could not ride in the check's own statement, whose snapshot precedes the
- * wait). Unequal POCs sharing a name only take turns. On PGlite's one connection nothing waits.
- */
-const waitPocTurn = preparedSql<{ key: string }, Row>(
-  'registry_poc_identity_turn',
-  () => sql`SELECT true AS taken FROM pg_advisory_xact_lock(${sql.placeholder('key')}::bigint)`,
-);
-
-/** The lock's key: 64 bits of a digest of what the resend check compares that identifies a POC. */
-function pocTurnKey(account: number, columns: PocColumns): string {
-  const identity = JSON.stringify(['poc-n', account, columns.kind, columns.lastName, columns.firstName]);
-  return createHash('sha256').update(identity).digest().readBigInt64BE(0).toString();
-}
-
-/**
  * Inserts the POC (audited) and, when `account` is given, links it to that account (audited as
  * a link), in one statement; or, when the account already holds a POC equal to it in every
  * column, answers that one (`resent`: nothing written, nothing audited).
@@ -139,7 +120,10 @@ export async function insertPocAndLink(
     ...prefixedValues('p_', columns),
     account: account ?? null,
   };
-  if (account !== undefined) await waitPocTurn(tx, { key: pocTurnKey(account, columns) });
+  // Keyed by what identifies a POC among those the resend check compares (turns.ts).
+  if (account !== undefined) {
+    await takeTurn(tx, ['poc-n', account, columns.kind, columns.lastName, columns.firstName]);
+  }
   const reserved = context.reservedHandles?.take(numbering);
   let row = reserved ? (await withGivenHandle(tx, { ...values, handle: reserved }))[0] : undefined;
   while (!row) [row] = await withNumberedHandle(tx, { ...values, ...numbering });

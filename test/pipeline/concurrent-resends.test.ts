@@ -119,6 +119,47 @@ describe.each(BACKENDS)('the same POC N in several messages at once (%s)', (back
   });
 });
 
+describe.each(BACKENDS)('the same ORG N in several messages at once (%s)', (backend) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ backend, env: { WORKER_CONCURRENCY: String(COPIES) } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('creates one org and answers every other copy "already registered" with its handle', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const name = `Race Holdings ${round}`;
+      const template = fillForm('ARIN-ORG-5.2', {
+        '01': 'N',
+        '03': name,
+        '06': '9 Race Road',
+        '07': 'Herndon',
+        '08': 'VA',
+        '09': '20170',
+        '10': 'US',
+        '11': 'DEMO1-ARIN',
+        '12': 'DEMO1-ARIN',
+      });
+      const blocks = (await sendAtOnce(stack, template, round)).map((r) => r.parsed.blocks[0]!);
+      for (const block of blocks) expect(block).toMatchObject({ status: 'APPROVED', errors: [] });
+      const created = blocks.filter((b) => b.notes.some((n) => / created\.$/.test(n)));
+      expect(created, `round ${round}: copies that created an org`).toHaveLength(1);
+      const handle = created[0]!.handles[0]!;
+      for (const block of blocks.filter((b) => b !== created[0])) {
+        expect(block.handles).toEqual([handle]);
+        expect(block.notes[0]).toMatch(new RegExp(`^already registered as ${handle}, nothing changed`));
+      }
+      const held = await queryRows<{ handle: string }>(
+        stack.database.db,
+        sql`SELECT handle FROM orgs WHERE name = ${name}`,
+      );
+      expect(held).toEqual([{ handle }]);
+    }
+  });
+});
+
 /** Every create form with a resend rule that places a net, one range a round. */
 const NET_FORMS = [
   {

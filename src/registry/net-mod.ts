@@ -76,9 +76,12 @@ export function modifyNet(
       publicComments:
         changes.publicComments === undefined ? net.publicComments : cleanList(changes.publicComments),
     };
+    // In the template's words and order: the net's own fields, its POCs, then its comments.
+    const fields = changedFields(net, values, NET_FIELDS);
     const changed = [
-      ...changedFields(net, values, NET_FIELDS).map((f) => (f === 'name' ? 'networkName' : f)),
+      ...fields.filter((f) => f !== 'publicComments').map((f) => (f === 'name' ? 'networkName' : f)),
       ...pocsChanged.map(({ role }) => POC_CHANGES.find((c) => c.role === role)!.key),
+      ...fields.filter((f) => f === 'publicComments'),
     ];
     if (changed.length === 0) {
       // Nothing written: no audit row, and the net's Updated date stays.

@@ -61,7 +61,7 @@ const pocModify = (handle: string, city: string) =>
   });
 
 /** The Org M a billing system sends for the demo ISP's org: every field as it stands, the city given. */
-const orgModify = (city: string) =>
+const orgModify = (city: string, poc = 'DEMO1-ARIN') =>
   fillForm('ARIN-ORG-5.2', {
     '01': 'M',
     '02': 'DEMOISP-1',
@@ -71,16 +71,17 @@ const orgModify = (city: string) =>
     '08': 'VA',
     '09': '22150',
     '10': 'US',
-    '11': 'DEMO1-ARIN',
-    '12': 'DEMO1-ARIN',
+    '11': poc,
+    '12': poc,
   });
 
-/** A Net-Mod M of the demo ISP's allocation: its name as it stands, the comment given. */
-const netModify = (comment: string) =>
+/** A Net-Mod M of the demo ISP's allocation: its name as it stands, the tech POC and comment given. */
+const netModify = (comment: string, techPoc = 'DEMO1-ARIN') =>
   fillForm('ARIN-NET-MOD-5.3', {
     '01': 'M',
     '02': '198.51.100.0/24',
     '03': 'DEMO-ISP-V4',
+    '05': techPoc,
     '08': comment,
   });
 
@@ -182,12 +183,13 @@ describe.each(BACKENDS)('M templates report what changed (%s)', (backend) => {
     const changed = await sent(netModify('Peering at IX-East'));
     expect(changed.reply.parsed.blocks[0]).toMatchObject({ status: 'APPROVED', errors: [] });
     expect(changed.reply.parsed.blocks[0]!.notes).toEqual([
-      expect.stringMatching(new RegExp(`^Net ${handle} .*modified \\(publicComments\\)\\.$`)),
+      expect.stringMatching(new RegExp(`^Net ${handle} .*modified \\(techPoc, publicComments\\)\\.$`)),
     ]);
     const rows = await modifyRows(db, 'net', handle);
     const updated = await updatedAt(db, 'nets', handle);
 
-    const again = await sent(netModify('Peering at IX-East'));
+    // The POC it already has, written in another case, is the same POC.
+    const again = await sent(netModify('Peering at IX-East', 'demo1-arin'));
     const same = again.reply.parsed.blocks[0]!;
     expect(same).toMatchObject({ status: 'APPROVED', errors: [], handles: [handle] });
     expect(same.notes).toEqual([expect.stringMatching(NOT_MODIFIED)]);
@@ -206,7 +208,8 @@ describe.each(BACKENDS)('M templates report what changed (%s)', (backend) => {
     expect(await modifyRows(db, 'org', 'DEMOISP-1')).toBe(1);
     const updated = await updatedAt(db, 'orgs', 'DEMOISP-1');
 
-    const again = await sent(orgModify('Arlington'));
+    // Its POCs as they stand, written in another case, are the same POCs.
+    const again = await sent(orgModify('Arlington', 'demo1-arin'));
     const same = again.reply.parsed.blocks[0]!;
     expect(same).toMatchObject({ status: 'APPROVED', errors: [], handles: ['DEMOISP-1'] });
     expect(same.notes).toEqual([expect.stringMatching(NOT_MODIFIED)]);

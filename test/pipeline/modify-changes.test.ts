@@ -42,6 +42,14 @@ async function updatedAt(db: Executor, table: string, handle: string): Promise<s
   return row!.updated;
 }
 
+async function validatedAt(db: Executor, handle: string): Promise<number> {
+  const [row] = await db
+    .select({ at: tables.pocs.validatedAt })
+    .from(tables.pocs)
+    .where(eq(tables.pocs.handle, handle));
+  return row!.at?.getTime() ?? 0;
+}
+
 /** The POC M a billing system sends: every field as it stands, the city given. */
 const pocModify = (handle: string, city: string) =>
   fillForm('ARIN-POC-5.1', {
@@ -137,6 +145,7 @@ describe.each(BACKENDS)('M templates report what changed (%s)', (backend) => {
     expect(caughtFor(stack.sink, changed.id).notices).toBe(1);
     expect(await modifyRows(db, 'poc', poc)).toBe(1);
     const updated = await updatedAt(db, 'pocs', poc);
+    const validated = await validatedAt(db, poc);
 
     const again = await sent(pocModify(poc, 'Reston'));
     const same = again.reply.parsed.blocks[0]!;
@@ -147,6 +156,8 @@ describe.each(BACKENDS)('M templates report what changed (%s)', (backend) => {
     expect(caughtFor(stack.sink, again.id)).toEqual({ replies: 1, notices: 0 });
     expect(await modifyRows(db, 'poc', poc)).toBe(1);
     expect(await updatedAt(db, 'pocs', poc)).toBe(updated);
+    // It still says the record is right: the POC is validated (docs/reply-format.md, POC validation).
+    expect(await validatedAt(db, poc)).toBeGreaterThan(validated);
   });
 
   it('Reassign-Simple M: a new net name is the one change; the same form again changes nothing', async () => {

@@ -120,9 +120,11 @@ export async function insertPocAndLink(
     ...prefixedValues('p_', columns),
     account: account ?? null,
   };
-  // Keyed by what identifies a POC among those the resend check compares (turns.ts).
+  // Keyed by what the resend check compares that tells POCs apart (turns.ts): the e-mail
+  // addresses too, so an account's many role POCs named alike (NOC, ABUSE) do not take turns.
   if (account !== undefined) {
-    await takeTurn(tx, ['poc-n', account, columns.kind, columns.lastName, columns.firstName]);
+    const { kind, lastName, firstName, emails } = columns;
+    await takeTurn(tx, ['poc-n', account, kind, lastName, firstName, emails]);
   }
   const reserved = context.reservedHandles?.take(numbering);
   let row = reserved ? (await withGivenHandle(tx, { ...values, handle: reserved }))[0] : undefined;

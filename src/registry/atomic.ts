@@ -9,6 +9,15 @@
  * 23P01) fires only when two requests race past the operation's friendlier check; it is answered
  * here as the same `E_OVERLAP` refusal, after the savepoint has undone the operation, so the
  * caller's transaction goes on to record it like any other refusal.
+ *
+ * A create (`atomicallyCreating`) is first run once more instead: the guard waited for the
+ * other request's transaction to commit before it fired, so the operation's checks, run again,
+ * now see what it registered and answer as they would have a moment later. For the same
+ * registration sent twice at once (a billing system resending while the first copy was still
+ * being processed) that is the resend's answer, `already registered as ...` with the first
+ * one's handles, not an E_OVERLAP the billing system would book as a failure; for another one,
+ * the check's E_OVERLAP naming the net in the way. A second race in a row gets the guard's
+ * refusal.
  */
 import { sql } from 'drizzle-orm';
 import type { Transaction } from '../db/index.ts';
@@ -20,7 +29,7 @@ import {
   problem,
   type Result,
 } from '../shared/index.ts';
-import type { Outcome } from './types.ts';
+import type { OperationContext, Outcome } from './types.ts';
 
 export const SIBLING_OVERLAP_CONSTRAINT = 'nets_sibling_no_overlap';
 
@@ -59,21 +68,38 @@ let savepoints = 0;
 export async function atomically(
   tx: Transaction,
   work: (tx: Transaction) => Promise<Result<Outcome, Problem>>,
+  options: { readonly runAgainAfterRace?: OperationContext } = {},
 ): Promise<Result<Outcome, Problem>> {
   const name = sql.raw(`operation_${++savepoints}`);
   const undo = () => tx.execute(sql`rollback to savepoint ${name}`);
   await tx.execute(sql`savepoint ${name}`);
-  try {
-    const result = await work(tx);
-    if (!result.ok || result.value.status !== 'applied') {
-      await undo();
+  // Audit rows the undone run gathered go with it (a run again gathers its own).
+  const gathered = options.runAgainAfterRace?.pendingAudit;
+  const auditMark = gathered?.length ?? 0;
+  for (let run = 1; ; run++) {
+    try {
+      const result = await work(tx);
+      if (!result.ok || result.value.status !== 'applied') {
+        await undo();
+        return result;
+      }
       return result;
+    } catch (error) {
+      const overlap = overlapRaceProblem(error);
+      if (!overlap) throw error;
+      await undo();
+      if (gathered) gathered.length = auditMark;
+      if (run === 1 && options.runAgainAfterRace) continue;
+      return fail(overlap);
     }
-    return result;
-  } catch (error) {
-    const overlap = overlapRaceProblem(error);
-    if (!overlap) throw error;
-    await undo();
-    return fail(overlap);
   }
+}
+
+/** `atomically` for an operation that creates a net: a race lost to the overlap guard is run once more. */
+export function atomicallyCreating(
+  tx: Transaction,
+  context: OperationContext,
+  work: (tx: Transaction) => Promise<Result<Outcome, Problem>>,
+): Promise<Result<Outcome, Problem>> {
+  return atomically(tx, work, { runAgainAfterRace: context });
 }

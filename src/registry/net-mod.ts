@@ -3,6 +3,7 @@
  * AS, POCs, reverse name servers or comments; or remove a subdelegation. Simple reassignments
  * are handled by Reassign-Simple. The POCs a Net-Mod names must already exist.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
@@ -10,10 +11,14 @@ import { formatRange } from '../ip/index.ts';
 import { fail, ok, problem, type Result } from '../shared/index.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
+import { changedFields, modifiedLine } from './changes.ts';
 import { childrenOfNet, findPoc, netPocs } from './lookups.ts';
 import { deleteNet, describeNet, netForTemplate } from './placement.ts';
 import { checkHandle, checkHostnames, checkNetName, checkOriginAs, cleanList } from './rules.ts';
 import type { Net, NetChanges, NetPocRole, OperationContext, OperationOptions, Outcome } from './types.ts';
+
+/** The stored columns a Net-Mod may change besides the net's POCs. */
+const NET_FIELDS = ['name', 'originAs', 'reverseNameservers', 'publicComments'] as const;
 
 const POC_CHANGES: ReadonlyArray<{ role: NetPocRole; key: 'techPoc' | 'abusePoc' | 'nocPoc' }> = [
   { role: 'tech', key: 'techPoc' },
@@ -59,7 +64,35 @@ export function modifyNet(
     }
 
     const pocsBefore = await netPocs(sp, net.handle);
-    for (const { role, pocHandle } of pocChanges) {
+    const holders = (role: NetPocRole) => pocsBefore.filter((p) => p.role === role).map((p) => p.pocHandle);
+    // A role given the POC(s) it already has is no change (billing systems send the whole form).
+    const pocsChanged = pocChanges.filter(
+      ({ role, pocHandle }) => !isDeepStrictEqual(holders(role), pocHandle ? [pocHandle] : []),
+    );
+    const values = {
+      name: name.value,
+      originAs: originAs.value,
+      reverseNameservers: nameservers.value,
+      publicComments:
+        changes.publicComments === undefined ? net.publicComments : cleanList(changes.publicComments),
+    };
+    // In the template's words and order: the net's own fields, its POCs, then its comments.
+    const fields = changedFields(net, values, NET_FIELDS);
+    const changed = [
+      ...fields.filter((f) => f !== 'publicComments').map((f) => (f === 'name' ? 'networkName' : f)),
+      ...pocsChanged.map(({ role }) => POC_CHANGES.find((c) => c.role === role)!.key),
+      ...fields.filter((f) => f === 'publicComments'),
+    ];
+    if (changed.length === 0) {
+      // Nothing written: no audit row, and the net's Updated date stays.
+      return ok({
+        status: 'applied',
+        handles: { net: net.handle },
+        unchanged: true,
+        summary: [modifiedLine(`Net ${describeNet(net)}`, changed)],
+      });
+    }
+    for (const { role, pocHandle } of pocsChanged) {
       await sp
         .delete(tables.netPocs)
         .where(and(eq(tables.netPocs.netHandle, net.handle), eq(tables.netPocs.role, role)));
@@ -67,17 +100,10 @@ export function modifyNet(
     }
     const [after] = await sp
       .update(tables.nets)
-      .set({
-        name: name.value,
-        originAs: originAs.value,
-        reverseNameservers: nameservers.value,
-        publicComments:
-          changes.publicComments === undefined ? net.publicComments : cleanList(changes.publicComments),
-        updatedAt: new Date(),
-      })
+      .set({ ...values, updatedAt: new Date() })
       .where(eq(tables.nets.handle, net.handle))
       .returning();
-    const pocsAfter = await netPocs(sp, net.handle);
+    const pocsAfter = pocsChanged.length > 0 ? await netPocs(sp, net.handle) : pocsBefore;
     await writeAudit(sp, context, {
       action: 'modify',
       objectType: 'net',
@@ -85,11 +111,10 @@ export function modifyNet(
       before: { ...net, pocs: pocsBefore },
       after: { ...after, pocs: pocsAfter },
     });
-    const changed = Object.keys(changes).filter((k) => changes[k as keyof NetChanges] !== undefined);
     return ok({
       status: 'applied',
       handles: { net: net.handle },
-      summary: [`Net ${describeNet(net)} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`],
+      summary: [modifiedLine(`Net ${describeNet(net)}`, changed)],
     });
   });
 }

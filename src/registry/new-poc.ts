@@ -8,6 +8,13 @@
  * The handle is the one reserved for the message (`takeMessageNumbers`) or the stem's counter's
  * next number. A handle already taken (by a seed file) makes the insert, and so the link, do
  * nothing: a reserved handle then falls back to the counter, and a counted one tries the next.
+ *
+ * A POC N for an account first waits its turn (`takeTurn`): the resend check is a read, and
+ * two messages carrying the same POC at the same moment (a billing system resending while the
+ * first copy is still being processed) each read before the other committed, and each created
+ * one. Nothing else makes them take turns: the handles differ (reserved before the transaction),
+ * and no constraint may refuse equal POCs (another account, an embedded POC, or an M may make
+ * two equal, rightly).
  */
 import { getTableColumns, type SQL, sql } from 'drizzle-orm';
 import {
@@ -23,6 +30,7 @@ import {
 } from '../db/index.ts';
 import { writeAudit } from './audit.ts';
 import { counterBump, NUMBERING_PLACEHOLDERS, type NumberedHandle } from './handles.ts';
+import { takeTurn } from './turns.ts';
 import type { OperationContext, Poc } from './types.ts';
 
 /** What a POC row holds beside its handle: written by a new POC, compared by a resend. */
@@ -112,6 +120,12 @@ export async function insertPocAndLink(
     ...prefixedValues('p_', columns),
     account: account ?? null,
   };
+  // Keyed by what the resend check compares that tells POCs apart (turns.ts): the e-mail
+  // addresses too, so an account's many role POCs named alike (NOC, ABUSE) do not take turns.
+  if (account !== undefined) {
+    const { kind, lastName, firstName, emails } = columns;
+    await takeTurn(tx, ['poc-n', account, kind, lastName, firstName, emails]);
+  }
   const reserved = context.reservedHandles?.take(numbering);
   let row = reserved ? (await withGivenHandle(tx, { ...values, handle: reserved }))[0] : undefined;
   while (!row) [row] = await withNumberedHandle(tx, { ...values, ...numbering });

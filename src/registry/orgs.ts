@@ -3,14 +3,17 @@
  * person; every POC it names must exist; an org that still holds nets or customers stays.
  */
 
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
+import { changedFields, modifiedLine } from './changes.ts';
 import { numberedInsert, orgNumbering } from './handles.ts';
 import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.ts';
+import { alreadyRegisteredNote, createdBy } from './resend.ts';
 import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
+import { takeTurn } from './turns.ts';
 import type { OperationContext, Org, OrgChanges, OrgInput, OrgPocRole, Outcome } from './types.ts';
 
 const insertNumberedOrg = numberedInsert('registry_insert_numbered_org', tables.orgs, [
@@ -122,37 +125,125 @@ export async function insertOrg(
   if (!values.ok) return values;
   const assignment = await resolveOrgPocs(tx, input);
   if (!assignment.ok) return assignment;
-  const row = await insertNumberedOrg(tx, values.value, orgNumbering(values.value.name));
+  return ok(await insertCheckedOrg(tx, context, values.value, assignment.value));
+}
+
+async function insertCheckedOrg(
+  tx: Transaction,
+  context: OperationContext,
+  values: OrgValues,
+  assignment: OrgPocAssignment,
+): Promise<Org> {
+  const row = await insertNumberedOrg(tx, values, orgNumbering(values.name));
   const handle = row.handle;
-  await setOrgPocs(tx, handle, assignment.value);
+  await setOrgPocs(tx, handle, assignment);
   await writeAudit(tx, context, {
     action: 'create',
     objectType: 'org',
     objectHandle: handle,
-    after: { ...row, pocs: assignment.value },
+    after: { ...row, pocs: assignment },
   });
-  return ok(row);
+  return row;
 }
 
+/**
+ * An ORG template's N. An org equal in every value and POC to the one it would create, whose
+ * creation is audited to the requesting account, is the same ORG N sent again (a lost reply):
+ * answered with that org's handle, nothing written. Equal ORG N of one account take turns
+ * (turns.ts), so copies processed at the same moment are answered the same way.
+ */
 export function createOrg(
   tx: Transaction,
   context: OperationContext,
   input: OrgInput,
 ): Promise<Result<Outcome>> {
   return atomically(tx, async (sp) => {
-    const created = await insertOrg(sp, context, input);
-    if (!created.ok) return created;
+    const values = orgValues(input);
+    if (!values.ok) return values;
+    const assignment = await resolveOrgPocs(sp, input);
+    if (!assignment.ok) return assignment;
+    const account = context.requesterAccount;
+    if (account !== undefined) {
+      await takeTurn(sp, ['org-n', account, values.value.name.toLowerCase()]);
+      const held = await heldEqualOrg(sp, account, values.value, assignment.value);
+      if (held) {
+        return ok({
+          status: 'applied',
+          unchanged: true,
+          handles: { org: held.handle },
+          summary: [`${alreadyRegisteredNote(held.handle)}: your account already registered this org.`],
+        });
+      }
+    }
+    const created = await insertCheckedOrg(sp, context, values.value, assignment.value);
     return ok({
       status: 'applied',
-      handles: { org: created.value.handle },
-      summary: [`Org ${created.value.handle} (${created.value.name}) created.`],
+      handles: { org: created.handle },
+      summary: [`Org ${created.handle} (${created.name}) created.`],
     });
   });
+}
+
+/** The org equal to the one an ORG N would create (values and POCs), created by the account. */
+async function heldEqualOrg(
+  ex: Transaction,
+  account: number,
+  values: OrgValues,
+  assignment: OrgPocAssignment,
+): Promise<Org | undefined> {
+  const { orgs } = tables;
+  const named = await ex
+    .select()
+    .from(orgs)
+    .where(sql`lower(${orgs.name}) = lower(${values.name})`)
+    .orderBy(asc(orgs.handle));
+  for (const org of named) {
+    if (changedFields(org, values, ORG_FIELDS).length > 0) continue;
+    const links = await orgPocs(ex, org.handle);
+    const samePocs = ORG_POC_ROLES.every(({ role }) =>
+      sameHandles(rolesOf(links, role), rolesOf(assignment, role)),
+    );
+    if (samePocs && (await createdBy(ex, org, account, 'org'))) return org;
+  }
+  return undefined;
 }
 
 function pick<T>(change: T | null | undefined, current: T): T | undefined {
   if (change === undefined) return current;
   return change === null ? undefined : change;
+}
+
+/** The stored columns an Org M may change besides the org's POCs, and the template's words for them. */
+const ORG_FIELDS = [
+  'name',
+  'dba',
+  'taxId',
+  'street',
+  'city',
+  'state',
+  'postalCode',
+  'country',
+  'referralServer',
+  'publicComments',
+] as const;
+const ORG_FIELD_WORDS: Partial<Record<(typeof ORG_FIELDS)[number], keyof OrgChanges>> = {
+  name: 'legalName',
+  dba: 'doingBusinessAs',
+};
+const ORG_POC_ROLES: ReadonlyArray<{ role: OrgPocRole; key: keyof OrgChanges }> = [
+  { role: 'admin', key: 'adminPoc' },
+  { role: 'tech', key: 'techPocs' },
+  { role: 'abuse', key: 'abusePocs' },
+  { role: 'noc', key: 'nocPocs' },
+];
+
+function rolesOf(assignment: OrgPocAssignment, role: OrgPocRole): string[] {
+  return assignment.filter((a) => a.role === role).map((a) => a.pocHandle);
+}
+
+/** The same POCs in a role, in any order (the org's links are a set, as `setOrgPocs` compares them). */
+function sameHandles(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((h) => b.includes(h));
 }
 
 export function modifyOrg(
@@ -190,6 +281,21 @@ export function modifyOrg(
     if (!values.ok) return values;
     const assignment = await resolveOrgPocs(sp, merged);
     if (!assignment.ok) return assignment;
+    const changed = [
+      ...changedFields(before, values.value, ORG_FIELDS).map((f) => ORG_FIELD_WORDS[f] ?? f),
+      ...ORG_POC_ROLES.filter(
+        ({ role }) => !sameHandles(rolesOf(links, role), rolesOf(assignment.value, role)),
+      ).map(({ key }) => key),
+    ];
+    if (changed.length === 0) {
+      // Nothing written: no audit row, no notice, and the org's Updated date stays.
+      return ok({
+        status: 'applied',
+        handles: { org: before.handle },
+        unchanged: true,
+        summary: [modifiedLine(`Org ${before.handle}`, changed)],
+      });
+    }
     const [after] = await sp
       .update(tables.orgs)
       .set({ ...values.value, updatedAt: new Date() })
@@ -203,11 +309,10 @@ export function modifyOrg(
       before: { ...before, pocs: links },
       after: { ...after, pocs: assignment.value },
     });
-    const changed = Object.keys(changes).filter((k) => changes[k as keyof OrgChanges] !== undefined);
     return ok({
       status: 'applied',
       handles: { org: before.handle },
-      summary: [`Org ${before.handle} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`],
+      summary: [modifiedLine(`Org ${before.handle}`, changed)],
     });
   });
 }

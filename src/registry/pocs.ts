@@ -8,6 +8,7 @@ import { type Executor, type Transaction, tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
 import { atomically } from './atomic.ts';
 import { writeAudit } from './audit.ts';
+import { changedFields, modifiedLine } from './changes.ts';
 import { pocNumbering } from './handles.ts';
 import { findPoc, netsOfPoc, orgsOfPoc } from './lookups.ts';
 import { insertPocAndLink, type PocColumns } from './new-poc.ts';
@@ -151,6 +152,46 @@ function pick<T>(change: T | null | undefined, current: T): T | undefined {
   return change === null ? undefined : change;
 }
 
+/** A POC's fields as the template names them (phones split back into its lines), to tell what changed. */
+const POC_FIELDS = [
+  'lastName',
+  'firstName',
+  'middleName',
+  'companyName',
+  'street',
+  'city',
+  'state',
+  'postalCode',
+  'country',
+  'officePhones',
+  'officePhoneExtension',
+  'emails',
+  'mobilePhone',
+  'fax',
+  'publicComments',
+] as const;
+
+function pocFields(poc: PocValues): Record<(typeof POC_FIELDS)[number], unknown> {
+  const office = poc.phones.filter((p) => p.kind === 'office');
+  return {
+    lastName: poc.lastName,
+    firstName: poc.firstName,
+    middleName: poc.middleName,
+    companyName: poc.company,
+    street: poc.street,
+    city: poc.city,
+    state: poc.state,
+    postalCode: poc.postalCode,
+    country: poc.country,
+    officePhones: office.map((p) => p.number),
+    officePhoneExtension: office.some((p) => p.extension) ? office.map((p) => p.extension ?? null) : null,
+    emails: poc.emails,
+    mobilePhone: poc.phones.find((p) => p.kind === 'mobile')?.number,
+    fax: poc.phones.find((p) => p.kind === 'fax')?.number,
+    publicComments: poc.publicComments,
+  };
+}
+
 /** What the reply says when a modify asks for another contact type than the POC has. */
 function contactTypeKept(poc: Poc, asked: 'person' | 'role'): string {
   return `Contact type not changed: POC ${poc.handle} stays a ${poc.kind} POC, as the contact type of an existing POC cannot be changed (you asked for a ${asked} POC). To have a ${asked} POC instead, create one (POC template, action N) and put its handle where ${poc.handle} is used.`;
@@ -197,25 +238,37 @@ export function modifyPoc(
     };
     const values = pocValues(merged);
     if (!values.ok) return values;
-    const [after] = await sp
-      .update(tables.pocs)
-      .set({ ...values.value, updatedAt: new Date() })
-      .where(eq(tables.pocs.handle, before.handle))
-      .returning();
-    await writeAudit(sp, context, {
-      action: 'modify',
-      objectType: 'poc',
-      objectHandle: before.handle,
-      before,
-      after,
-    });
-    const changed = Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined);
-    const summary = [
-      `POC ${describePoc(after!)} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`,
-    ];
+    const changed = changedFields(pocFields(before), pocFields(values.value), POC_FIELDS);
+    // Nothing to change (the form resent as it stands): no write, no audit row, no notice, and
+    // the POC's Updated date stays.
+    const after =
+      changed.length === 0
+        ? before
+        : (
+            await sp
+              .update(tables.pocs)
+              .set({ ...values.value, updatedAt: new Date() })
+              .where(eq(tables.pocs.handle, before.handle))
+              .returning()
+          )[0]!;
+    if (changed.length > 0) {
+      await writeAudit(sp, context, {
+        action: 'modify',
+        objectType: 'poc',
+        objectHandle: before.handle,
+        before,
+        after,
+      });
+    }
+    const summary = [modifiedLine(`POC ${describePoc(after)}`, changed)];
     // The same type resent (billing systems resend the whole form) is not worth a word.
     if (askedType && askedType !== before.kind) summary.push(contactTypeKept(before, askedType));
-    return ok({ status: 'applied', handles: { poc: before.handle }, summary });
+    return ok({
+      status: 'applied',
+      handles: { poc: before.handle },
+      summary,
+      ...(changed.length === 0 ? { unchanged: true as const } : {}),
+    });
   });
 }
 

@@ -8,8 +8,9 @@ import { type Transaction, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange, rangeSize, sameRange } from '../ip/index.ts';
 import { fail, ok, problem, type Result } from '../shared/index.ts';
-import { atomically } from './atomic.ts';
+import { atomically, atomicallyCreating } from './atomic.ts';
 import { writeAudit } from './audit.ts';
+import { changedFields, modifiedLine } from './changes.ts';
 import { completeReassignment, placeCustomerAndNet, type ReassignmentWrite } from './customer-and-net.ts';
 import { findCustomer } from './lookups.ts';
 import {
@@ -156,7 +157,7 @@ export function createSimpleReassignment(
       return ok(appliedOutcome(input, placed.customer, net, parent));
     }
   };
-  return options.withoutSavepoint ? run(tx) : atomically(tx, run);
+  return options.withoutSavepoint ? run(tx) : atomicallyCreating(tx, context, run);
 }
 
 /** The net in the way with exactly this range: the range's own net, or the overlapping child. */
@@ -181,6 +182,18 @@ function appliedOutcome(
     ],
   };
 }
+
+/** The stored columns a Reassign-Simple M may change, of the customer and of the net. */
+const CUSTOMER_FIELDS = [
+  'name',
+  'privateResidence',
+  'street',
+  'city',
+  'state',
+  'postalCode',
+  'country',
+] as const;
+const NET_FIELDS = ['name', 'originAs', 'publicComments'] as const;
 
 export function modifySimpleReassignment(
   tx: Transaction,
@@ -222,48 +235,62 @@ export function modifySimpleReassignment(
     const comments =
       changes.publicComments === undefined ? net.publicComments : cleanList(changes.publicComments);
 
-    const [customerAfter] = await sp
-      .update(tables.customers)
-      .set({
-        name: customerName,
-        privateResidence,
-        street: [...address.value.street],
-        city: address.value.city,
-        state: address.value.state ?? null,
-        postalCode: address.value.postalCode ?? null,
-        country: address.value.country,
-        updatedAt: new Date(),
-      })
-      .where(eq(tables.customers.handle, customer.handle))
-      .returning();
-    const [netAfter] = await sp
-      .update(tables.nets)
-      .set({ name: name.value, originAs: originAs.value, publicComments: comments, updatedAt: new Date() })
-      .where(eq(tables.nets.handle, net.handle))
-      .returning();
-    await writeAudit(sp, context, {
-      action: 'modify',
-      objectType: 'customer',
-      objectHandle: customer.handle,
-      before: customer,
-      after: customerAfter,
-    });
-    await writeAudit(sp, context, {
-      action: 'modify',
-      objectType: 'net',
-      objectHandle: net.handle,
-      before: net,
-      after: netAfter,
-    });
-    const changed = Object.keys(changes).filter(
-      (k) => changes[k as keyof SimpleReassignmentChanges] !== undefined,
-    );
+    const customerValues = {
+      name: customerName,
+      privateResidence,
+      street: [...address.value.street],
+      city: address.value.city,
+      state: address.value.state ?? null,
+      postalCode: address.value.postalCode ?? null,
+      country: address.value.country,
+    };
+    const netValues = { name: name.value, originAs: originAs.value, publicComments: comments };
+    // Only what differs from the stored records is a change: a record none of whose values
+    // changed is not written, audited or re-dated (billing systems send the whole form).
+    const customerChanged = changedFields(customer, customerValues, CUSTOMER_FIELDS);
+    const netChanged = changedFields(net, netValues, NET_FIELDS);
+    if (customerChanged.length > 0) {
+      const [customerAfter] = await sp
+        .update(tables.customers)
+        .set({ ...customerValues, updatedAt: new Date() })
+        .where(eq(tables.customers.handle, customer.handle))
+        .returning();
+      await writeAudit(sp, context, {
+        action: 'modify',
+        objectType: 'customer',
+        objectHandle: customer.handle,
+        before: customer,
+        after: customerAfter,
+      });
+    }
+    if (netChanged.length > 0) {
+      const [netAfter] = await sp
+        .update(tables.nets)
+        .set({ ...netValues, updatedAt: new Date() })
+        .where(eq(tables.nets.handle, net.handle))
+        .returning();
+      await writeAudit(sp, context, {
+        action: 'modify',
+        objectType: 'net',
+        objectHandle: net.handle,
+        before: net,
+        after: netAfter,
+      });
+    }
+    // In the template's words, in its order.
+    const changed = [
+      ...netChanged.filter((f) => f === 'name').map(() => 'networkName'),
+      ...netChanged.filter((f) => f === 'originAs'),
+      ...customerChanged.map((f) => (f === 'name' ? 'customerName' : f)),
+      ...netChanged.filter((f) => f === 'publicComments'),
+    ];
     const renamed = changes.networkName === undefined && name.value !== net.name;
     return ok({
       status: 'applied',
       handles: { net: net.handle, customer: customer.handle },
+      ...(changed.length === 0 ? { unchanged: true as const } : {}),
       summary: [
-        `Net ${net.handle} (${formatRange(range)}) and customer ${customer.handle} modified${changed.length ? ` (${changed.join(', ')})` : ''}.`,
+        modifiedLine(`Net ${net.handle} (${formatRange(range)}) and customer ${customer.handle}`, changed),
         ...(renamed
           ? [
               `Net ${net.handle} is now named ${name.value}, from the customer as a new reassignment would be.`,

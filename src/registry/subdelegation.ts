@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import { formatRange } from '../ip/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
-import { atomically } from './atomic.ts';
+import { atomicallyCreating } from './atomic.ts';
 import { findOrg, findPoc } from './lookups.ts';
 import { insertOrg } from './orgs.ts';
 import { insertNet, placeNewNetFound } from './placement.ts';
@@ -127,7 +127,7 @@ function createSubdelegation(
   type: SubdelegationType,
 ): Promise<Result<Outcome>> {
   const what = type === 'reallocation' ? 'reallocated' : 'reassigned';
-  return atomically(tx, async (sp) => {
+  return atomicallyCreating(tx, context, async (sp) => {
     const name = checkNetName(input.networkName);
     if (!name.ok) return name;
     const originAs = checkOriginAs(input.originAs);

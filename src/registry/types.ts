@@ -122,8 +122,9 @@ export interface AppliedOutcome {
   /** A new net's parent, as found when it was placed (the reply's summary names it too). */
   readonly placedUnder?: string;
   /**
-   * A resend of what the requester already registered (registry/resend.ts): nothing was written,
-   * the handles are the existing ones; no notice goes out.
+   * Nothing was written: a resend of what the requester already registered (registry/resend.ts),
+   * or a modify that gives every value the record already holds (registry/changes.ts). The
+   * handles are the existing ones; no audit row, no notice.
    */
   readonly unchanged?: true;
 }

@@ -222,6 +222,47 @@ describe.each(CASES)('safe resends (%s, %s replies)', (backend, style) => {
     expect(await count(db, 'pocs')).toBe(pocs + 2);
   });
 
+  it('an ORG N sent again by the same account gets the org it registered; other data or another account get a new org', async () => {
+    const db = stack.database.db;
+    const org = (comment: string) =>
+      fillForm('ARIN-ORG-5.2', {
+        '01': 'N',
+        '03': `Resent Holdings ${style}`,
+        '06': '9 Resend Road',
+        '07': 'Herndon',
+        '08': 'VA',
+        '09': '20170',
+        '10': 'US',
+        '11': 'DEMO1-ARIN',
+        '12': 'DEMO1-ARIN',
+        '16': comment,
+      });
+    const first = (await submit(stack, [org('Sent once')])).reply.parsed.blocks[0]!;
+    expect(first).toMatchObject({ status: 'APPROVED', errors: [] });
+    const handle = first.handles[0]!;
+    const before = await footprint(db);
+    const again = await submit(stack, [org('Sent once')]);
+    expect(again.reply.parsed.blocks[0]).toMatchObject({ status: 'APPROVED', errors: [], handles: [handle] });
+    expect(again.reply.parsed.blocks[0]!.notes[0]).toMatch(
+      new RegExp(`^already registered as ${handle}, nothing changed`),
+    );
+    await settledFor(stack.sink, stack.database.db, again.id);
+    expect(await footprint(db)).toEqual(before);
+
+    const otherData = (await submit(stack, [org('Sent twice')])).reply.parsed.blocks[0]!;
+    expect(otherData.status).toBe('APPROVED');
+    expect(otherData.handles[0]).not.toBe(handle);
+    const otherAccount = (
+      await submit(stack, [org('Sent once')], {
+        subject: `SWIP ${BILLING_KEY}`,
+        from: `Demo Billing <${BILLING_SENDER}>`,
+      })
+    ).reply.parsed.blocks[0]!;
+    expect(otherAccount.status).toBe('APPROVED');
+    expect(otherAccount.handles[0]).not.toBe(handle);
+    expect(await count(db, 'orgs')).toBe(before.orgs + 2);
+  });
+
   // Each form: the first registration, its resend, and what is not a resend (refused as before).
   const SUBDELEGATIONS = [
     {

@@ -47,6 +47,7 @@ import type { WorkerContext } from './context.ts';
 import { DRY_RUN_TICKET, DryRunUndo, dryRunNumbers, dryRunResult } from './dry-run.ts';
 import { messageKind } from './message-kind.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
+import { inPhase } from './phase-times.ts';
 import { placeReassignmentsAhead } from './reassignments-ahead.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
 import { handleValidationMail } from './validation-mail.ts';
@@ -135,10 +136,12 @@ export async function readSubmission(
 ): Promise<ReadSubmission> {
   const senderCheck = senderCheckFor(ctx, submission, options);
   // MIME and templates are read in a thread, within a time budget: never on this event loop.
-  const reading = await readOffThread(submission.raw, {
-    maxTemplates: ctx.config.limits.maxTemplatesPerMessage,
-    timeLimitMs: ctx.config.limits.readTimeLimitMs,
-  });
+  const reading = await inPhase('message: reading threads (main side: hand-off, clone back)', () =>
+    readOffThread(submission.raw, {
+      maxTemplates: ctx.config.limits.maxTemplatesPerMessage,
+      timeLimitMs: ctx.config.limits.readTimeLimitMs,
+    }),
+  );
   const dryRun = dryRunRequest({
     head: headerBlock(submission.raw),
     envelopeTo: submission.envelopeTo,
@@ -433,12 +436,14 @@ async function runMessage(
       ? numbersAhead
       : await takeMessageNumbers(ctx.db, templates.length, newPocs(templates));
   return ctx.db.transaction(async (tx) => {
-    const decided = await decideTemplates(tx, read, templates, signatures, {
-      tickets,
-      reservedHandles,
-      savepoints,
-      staff: options.staff !== undefined,
-    });
+    const decided = await inPhase('message: templates applied (rules, registry statements)', () =>
+      decideTemplates(tx, read, templates, signatures, {
+        tickets,
+        reservedHandles,
+        savepoints,
+        staff: options.staff !== undefined,
+      }),
+    );
     // Another run of this submission may have finished it meanwhile: it recorded the same
     // results and queued the same reply; doing it again would only add a second whole-message
     // rejection for staff. The row lock makes the two runs take turns.
@@ -458,8 +463,12 @@ async function runMessage(
     const answer = unchanged ? undefined : replyRequest(judged, results, judged.templates.length);
     const supersedes = options.staff?.supersedes;
     const reply = answer && supersedes ? { ...answer, supersedes } : answer;
-    const mails = reply ? await ctx.composeReply(reply, options.replyTag) : [];
-    const { sent, held } = await ctx.limitMail(mails, judged.ownAddress);
+    const mails = reply
+      ? await inPhase('message: reply rendered', () => ctx.composeReply(reply, options.replyTag))
+      : [];
+    const { sent, held } = await inPhase('message: reply limit (redis count)', () =>
+      ctx.limitMail(mails, judged.ownAddress),
+    );
     const answered: ReadSubmission =
       held.length === 0 || sent.length > 0
         ? judged
@@ -471,11 +480,13 @@ async function runMessage(
     if (forStaff) await recordRefusal(tx, answered, forStaff);
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     // The records, the notices, the reply and the `done` mark: one statement.
-    await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
-      submissionId,
-      mails: sent,
-      last: doneMark(judged),
-    });
+    await inPhase('message: records, reply and done mark written (one statement)', () =>
+      records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
+        submissionId,
+        mails: sent,
+        last: doneMark(judged),
+      }),
+    );
     return { results, read: answered };
   });
 }
@@ -679,19 +690,29 @@ export async function processSubmission(
   submissionId: string,
   options: ProcessOptions = {},
 ): Promise<void> {
-  const submission = await loadSubmission(ctx.db, submissionId);
+  const submission = await inPhase('message: submission read (one SELECT)', () =>
+    loadSubmission(ctx.db, submissionId),
+  );
   if (!submission) {
     ctx.logger.warn({ submissionId }, 'job for a submission that does not exist');
     return;
   }
   if (submission.state === 'done') return;
-  const read = await readSubmission(ctx, submission, {
-    deferrable: options.deferrable ?? false,
-    takeNumbers: true,
-  });
+  const read = await inPhase('message: requester and numbers, addressing (auth)', () =>
+    readSubmission(ctx, submission, {
+      deferrable: options.deferrable ?? false,
+      takeNumbers: true,
+    }),
+  );
   // A reply to a validation mail (or its bounce) is an answer, not a message without a template.
   // A dry run validates and flags nothing: it goes the dry run's way (a message without a template).
-  if (!options.staff && read.dryRun === undefined && (await handleValidationMail(ctx, read))) return;
+  if (
+    !options.staff &&
+    read.dryRun === undefined &&
+    (await inPhase('message: validation answer checked', () => handleValidationMail(ctx, read)))
+  ) {
+    return;
+  }
   let run: MessageRun | undefined;
   // First without a savepoint per template where an operation cannot leave half a change behind
   // (it refuses only before writing); if anything fails, the transaction is undone and the
@@ -706,7 +727,9 @@ export async function processSubmission(
     try {
       const numbers = numbersAhead;
       numbersAhead = undefined;
-      run = await runMessage(ctx, read, options, savepoints, numbers);
+      run = await inPhase('message: transaction (begin, lock, commit)', () =>
+        runMessage(ctx, read, options, savepoints, numbers),
+      );
       break;
     } catch (error) {
       // Two messages changing the same objects in opposite orders: PostgreSQL undid this one.

@@ -112,6 +112,7 @@ const postgres =
     ? await startBenchPostgres({
         statementStats: Boolean(env['BENCH_PG_STATEMENTS']),
         unixSocket: Boolean(env['BENCH_PG_SOCKET']),
+        settings: (env['BENCH_PG_SETTINGS'] ?? '').split(' ').filter(Boolean),
       })
     : undefined;
 const sink = await startReplySink();

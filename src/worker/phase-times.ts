@@ -207,8 +207,8 @@ function patchDrivers(): void {
   labelMethod(pg.Client.prototype, 'connect', 'pg: protocol (socket reads, messages parsed)');
   timeMethod(pg.Client.prototype, 'query', 'pg: query sent (parameters encoded, written)');
   timeMethod(pg.Query.prototype, 'submit', 'pg: query sent (parameters encoded, written)');
-  timeMethod(pg.Query.prototype, 'handleRowDescription', 'pg: rows decoded (descriptions, values)');
-  timeMethod(pg.Query.prototype, 'handleDataRow', 'pg: rows decoded (descriptions, values)');
+  timeMethod(pg.Query.prototype, 'handleRowDescription', 'pg: row descriptions');
+  timeMethod(pg.Query.prototype, 'handleDataRow', 'pg: data rows decoded');
   timeMethod(
     PgDialect.prototype as unknown as Record<string, unknown>,
     'sqlToQuery',

@@ -47,7 +47,7 @@ import type { WorkerContext } from './context.ts';
 import { DRY_RUN_TICKET, DryRunUndo, dryRunNumbers, dryRunResult } from './dry-run.ts';
 import { messageKind } from './message-kind.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
-import { inPhase } from './phase-times.ts';
+import { inPhase, timedSync } from './phase-times.ts';
 import { placeReassignmentsAhead } from './reassignments-ahead.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
 import { handleValidationMail } from './validation-mail.ts';
@@ -142,11 +142,13 @@ export async function readSubmission(
       timeLimitMs: ctx.config.limits.readTimeLimitMs,
     }),
   );
-  const dryRun = dryRunRequest({
-    head: headerBlock(submission.raw),
-    envelopeTo: submission.envelopeTo,
-    dryRunAddresses: ctx.config.dryRunAddresses,
-  });
+  const dryRun = timedSync('requester: dry-run header check', () =>
+    dryRunRequest({
+      head: headerBlock(submission.raw),
+      envelopeTo: submission.envelopeTo,
+      dryRunAddresses: ctx.config.dryRunAddresses,
+    }),
+  );
   const base = {
     submission,
     templates: [] as ParsedTemplate[],
@@ -210,11 +212,17 @@ export async function readSubmission(
     options.takeNumbers && !dryRun && parsed.templates.length > 0
       ? { ticketCount: parsed.templates.length, pocs: newPocs(parsed.templates) }
       : undefined;
-  const { identity, numbers } = await identify(ctx, mail, parsed.apiKey, senderCheck, wanted);
+  const { identity, numbers } = await inPhase('requester: identified, numbers taken (one statement)', () =>
+    identify(ctx, mail, parsed.apiKey, senderCheck, wanted),
+  );
   const requester = identity.ok ? identity.value : undefined;
-  const addressing = await whomToAnswer(ctx, submission, requester, senderCheck);
+  const addressing = await inPhase('requester: whom to answer (loop rules, From)', () =>
+    whomToAnswer(ctx, submission, requester, senderCheck),
+  );
   // Templates are processed as ever; one that answers our mail is linked to what it answers.
-  const answered = await findAnsweredMail(ctx.db, mail, addressing.ownAddress ?? addressing.replyTo);
+  const answered = await inPhase('requester: answered mail looked up', () =>
+    findAnsweredMail(ctx.db, mail, addressing.ownAddress ?? addressing.replyTo),
+  );
   if (!identity.ok) {
     const staffNote = staffNoteOf(identity.error);
     return {
@@ -570,7 +578,9 @@ async function decideTemplates(
   // own would (reassignments-ahead.ts); none stored yet (a staff run finds some).
   const placed =
     judged.requester && !slots.savepoints && !slots.dryRun && locked.stored.size === 0
-      ? await placeReassignmentsAhead(tx, judged.requester, templates)
+      ? await inPhase('templates: reassignments placed together (one statement)', () =>
+          placeReassignmentsAhead(tx, judged.requester!, templates),
+        )
       : undefined;
   for (const [i, template] of (judged.requester ? templates : []).entries()) {
     const placedAhead = placed?.get(template.index);

@@ -764,18 +764,17 @@ export async function processSubmission(
     return;
   }
   const { results } = run;
-  for (const result of results) {
-    ctx.logger.info(
-      { submissionId, template: result.index, ticket: result.ticket, outcome: result.outcome },
-      'template handled',
-    );
-    // A dry run handled nothing: the counts are of what the registry did.
-    if (!run.read.dryRun) ctx.metrics?.templateHandled(result.form, result.outcome);
+  // A dry run handled nothing: the counts are of what the registry did.
+  if (!run.read.dryRun) {
+    for (const result of results) ctx.metrics?.templateHandled(result.form, result.outcome);
   }
+  // One line a message, its templates inside: a line per template cost as much as the rest of
+  // the message's logging together (pino's serialising and a write each; docs/operations.md).
   ctx.logger.info(
     {
       submissionId,
       templates: results.length,
+      handled: results.map((r) => ({ template: r.index, ticket: r.ticket, outcome: r.outcome })),
       refusal: run.read.refusal?.code,
       replied: Boolean(run.read.replyTo),
     },

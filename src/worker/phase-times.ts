@@ -209,6 +209,13 @@ function patchDrivers(): void {
   timeMethod(pg.Query.prototype, 'submit', 'pg: query sent (parameters encoded, written)');
   timeMethod(pg.Query.prototype, 'handleRowDescription', 'pg: row descriptions');
   timeMethod(pg.Query.prototype, 'handleDataRow', 'pg: data rows decoded');
+  // The outbox's relay: nodemailer's composing and its pooled SMTP connections (opened by a send).
+  const nodemailer = require('nodemailer') as { createTransport(options: object): object };
+  const mailer = Object.getPrototypeOf(nodemailer.createTransport({ jsonTransport: true })) as Record<
+    string,
+    unknown
+  >;
+  labelMethod(mailer, 'sendMail', 'outbox: nodemailer (compose, SMTP to the relay)');
   timeMethod(
     PgDialect.prototype as unknown as Record<string, unknown>,
     'sqlToQuery',

@@ -241,7 +241,14 @@ const r2 = (n: number) => (Math.round(n * 100) / 100).toFixed(2);
 
 /** Writes the table (appended to the file, one section per process) and stops counting. */
 export function writePhaseTimes(): void {
-  if (!on || !windowStart) return;
+  if (!on) return;
+  if (!windowStart) {
+    fs.appendFileSync(
+      target,
+      `## worker process ${process.pid}: ${messages} messages, none counted (after ${skip})\n\n`,
+    );
+    return;
+  }
   charge();
   counting = false;
   const end = threadCpuMs();

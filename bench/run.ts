@@ -20,7 +20,8 @@
  *   .cpuprofile files of every daemon process to bench/tmp/prof/), BENCH_PG_WAITS=1 (prints what
  *   PostgreSQL's sessions waited on during each PostgreSQL scenario), BENCH_PG_STATEMENTS=1
  *   (prints the statements PostgreSQL spent the most time on, from pg_stat_statements),
- *   BENCH_PG_SOCKET=1 (the daemons reach PostgreSQL over its unix socket, not loopback TCP),
+ *   BENCH_PHASE_TIMES=FILE (each worker process appends to FILE, when it stops, a table of its
+ *   CPU ms per message by phase after the warm-up: src/worker/phase-times.ts), BENCH_PG_SOCKET=1 (the daemons reach PostgreSQL over its unix socket, not loopback TCP),
  *   BENCH_NODE_FLAGS (more node flags for the daemon processes, e.g. "--max-semi-space-size=64"),
  *   BENCH_CLI_RUNS (runs of each CLI cold-start case, default 9; 0 skips them; "cli" in
  *   BENCH_SCENARIOS runs them alone with the baselines).
@@ -111,6 +112,7 @@ const postgres =
     ? await startBenchPostgres({
         statementStats: Boolean(env['BENCH_PG_STATEMENTS']),
         unixSocket: Boolean(env['BENCH_PG_SOCKET']),
+        settings: (env['BENCH_PG_SETTINGS'] ?? '').split(' ').filter(Boolean),
       })
     : undefined;
 const sink = await startReplySink();

@@ -27,7 +27,7 @@ import { loadReplyTexts } from './replies/index.ts';
 import type { Logger } from './shared/index.ts';
 import { formVersionNames } from './templates/index.ts';
 import { startValidationSchedule } from './validation/index.ts';
-import { startWorker } from './worker/index.ts';
+import { inPhase, startPhaseTimes, startWorker, timeLogger, writePhaseTimes } from './worker/index.ts';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -63,10 +63,17 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
+const OUTBOX_PHASE = 'outbox: claim, deliver, mark (nodemailer)';
+
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const { config, logger } = options;
+  const { config } = options;
+  const phaseTimes = config.roles.includes('worker') ? config.phaseTimes : undefined;
+  // Before any connection is opened: their sockets are then charged to their drivers.
+  if (phaseTimes) startPhaseTimes(phaseTimes.file, phaseTimes.afterMessages);
+  const logger = timeLogger(options.logger);
   const stops: Array<() => Promise<void>> = [];
   const closeAll = async () => {
+    writePhaseTimes();
     for (const stop of stops.reverse()) {
       try {
         await stop();
@@ -129,15 +136,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     let outbox: OutboxSender | undefined;
     if (roles.has('worker')) {
       const texts = loadReplyTexts(undefined, { publicUrl: config.public.url });
-      outbox = startOutboxSender({
-        db: database.db,
-        transport: config.replies.transport,
-        logger,
-        metrics: metrics.replies,
-        leaseMs: config.outboxLeaseMs,
-        ...(options.outboxPollMs ? { pollMs: options.outboxPollMs } : {}),
-        ...(options.outboxBackoff ? { backoff: options.outboxBackoff } : {}),
-      });
+      outbox = inPhase(OUTBOX_PHASE, () =>
+        startOutboxSender({
+          db: database.db,
+          transport: config.replies.transport,
+          logger,
+          metrics: metrics.replies,
+          leaseMs: config.outboxLeaseMs,
+          ...(options.outboxPollMs ? { pollMs: options.outboxPollMs } : {}),
+          ...(options.outboxBackoff ? { backoff: options.outboxBackoff } : {}),
+        }),
+      );
       stops.push(() => outbox!.close());
       const worker = startWorker({
         config,
@@ -146,7 +155,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         logger,
         texts,
         metrics: metrics.worker,
-        wakeOutbox: () => outbox?.wake(),
+        // The sender's round a commit wakes is the outbox's work, not the message's.
+        wakeOutbox: () => inPhase(OUTBOX_PHASE, () => outbox?.wake()),
         ...(options.resolver ? { resolver: options.resolver } : {}),
         ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
       });

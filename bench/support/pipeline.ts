@@ -167,6 +167,14 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
     RATE_PER_SENDER_PER_HOUR: '100000000',
     RATE_PER_CONNECTION: '100000000',
     ...(ctx.workerConcurrency ? { WORKER_CONCURRENCY: String(ctx.workerConcurrency) } : {}),
+    // Each worker process's time by phase of a message, counted after the warm-up (one worker
+    // takes all of it; with two, each counts from its share of it).
+    ...(process.env['BENCH_PHASE_TIMES']
+      ? {
+          HOSTMASTERD_PHASE_TIMES: path.resolve(process.env['BENCH_PHASE_TIMES']),
+          HOSTMASTERD_PHASE_TIMES_AFTER: String(Math.ceil(ctx.warmupMessages / spec.workers)),
+        }
+      : {}),
   };
   if (spec.backend === 'postgres') {
     if (!ctx.postgres) throw new Error('no PostgreSQL server');

@@ -17,13 +17,16 @@ export interface BenchPostgres {
 }
 
 export async function startBenchPostgres(
-  options: { statementStats?: boolean; unixSocket?: boolean } = {},
+  options: { statementStats?: boolean; unixSocket?: boolean; settings?: readonly string[] } = {},
 ): Promise<BenchPostgres> {
   const server = await startPostgres({
     durable: true,
-    settings: options.statementStats
-      ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track_planning=on']
-      : [],
+    settings: [
+      ...(options.statementStats
+        ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track_planning=on']
+        : []),
+      ...(options.settings ?? []),
+    ],
   });
   return {
     url: server.url,

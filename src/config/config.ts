@@ -174,6 +174,12 @@ export interface Config {
   /** The annual POC validation (src/validation). */
   readonly validation: ValidationSettings;
   readonly logLevel: string;
+  /**
+   * A worker process writes where its main thread's time went, by phase of a message, to this
+   * file when it stops (src/worker/phase-times.ts), counting after the first `afterMessages`.
+   * A measuring aid for the benchmark: it slows the process.
+   */
+  readonly phaseTimes: { readonly file: string; readonly afterMessages: number } | undefined;
 }
 
 export interface ValidationSettings {
@@ -231,6 +237,13 @@ function readPositiveInt(env: Environment, variable: string, fallback: number): 
   if (!/^\d+$/.test(raw) || Number(raw) < 1) {
     throw configError(variable, `"${raw}" is not a positive whole number`);
   }
+  return Number(raw);
+}
+
+function readNonNegativeInt(env: Environment, variable: string, fallback: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw configError(variable, `"${raw}" is not a whole number`);
   return Number(raw);
 }
 
@@ -446,5 +459,11 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       runAt: readRunAt(env, 'VALIDATION_RUN_AT'),
     },
     logLevel: env['LOG_LEVEL'] || 'info',
+    phaseTimes: env['HOSTMASTERD_PHASE_TIMES']
+      ? {
+          file: path.resolve(cwd, env['HOSTMASTERD_PHASE_TIMES']),
+          afterMessages: readNonNegativeInt(env, 'HOSTMASTERD_PHASE_TIMES_AFTER', 0),
+        }
+      : undefined,
   };
 }

@@ -65,11 +65,17 @@ function pocAndLink(head: SQL, handle: SQL): SQL {
   const same = POC_COLUMNS.map(
     (key, i) => sql`held.${sql.identifier(columns[key].name)} IS NOT DISTINCT FROM ${values[i]!}`,
   );
+  // IS NOT DISTINCT FROM is no index condition: alone, the resend check read every POC (a
+  // sequential scan that grew with the registry, for every POC a template creates). The last name
+  // is never null, so equal rows have equal lower(last_name), which pocs_last_name_idx finds.
+  const lastName = values[POC_COLUMNS.indexOf('lastName')]!;
+  const byName = sql`lower(held.${sql.identifier(columns.lastName.name)}) = lower(${lastName})`;
   return sql`WITH ${head}
     existing AS (
       SELECT held.* FROM ${pocs} AS held
       JOIN ${accountPocs} ON ${accountPocs.pocHandle} = held.${sql.identifier(pocs.handle.name)}
-      WHERE ${accountPocs.accountId} = ${sql.placeholder('account')}::integer AND ${sql.join(same, sql` AND `)}
+      WHERE ${accountPocs.accountId} = ${sql.placeholder('account')}::integer AND ${byName}
+        AND ${sql.join(same, sql` AND `)}
       ORDER BY held.${sql.identifier(pocs.handle.name)} LIMIT 1
     ),
     new_poc AS (

@@ -21,12 +21,20 @@ import type { Logger } from '../shared/index.ts';
 import { describeError, redactApiKeys } from '../shared/index.ts';
 import { createWorkerContext, type WorkerContext, type WorkerMetrics } from './context.ts';
 import { recordGaveUp } from './gave-up.ts';
+import { inPhase, messageCounted } from './phase-times.ts';
 import { processSubmission } from './process-submission.ts';
 import { runStaffJob } from './staff-actions.ts';
 
 export { createWorkerContext, ourAddresses, type WorkerContext, type WorkerMetrics } from './context.ts';
 export { tryTemplates } from './dry-run.ts';
 export type { TemplateResult } from './outcome.ts';
+export {
+  inPhase,
+  messageCounted,
+  startPhaseTimes,
+  timeLogger,
+  writePhaseTimes,
+} from './phase-times.ts';
 export { processSubmission, readSubmission } from './process-submission.ts';
 export { runStaffJob } from './staff-actions.ts';
 export { reparseEditedText, restoreHiddenKeys } from './template-edit.ts';
@@ -69,7 +77,10 @@ export interface WorkerOptions {
 export function startWorker(options: WorkerOptions): SubmissionWorker {
   // The per-recipient reply count lives in Redis, shared by every worker process. Commands fail
   // fast while Redis is gone (the job fails and is retried) instead of queueing without end.
-  const counts = new Redis({ ...redisOptionsFor(options.redis), maxRetriesPerRequest: 1 });
+  const counts = inPhase(
+    'reply limit: redis count (ioredis)',
+    () => new Redis({ ...redisOptionsFor(options.redis), maxRetriesPerRequest: 1 }),
+  );
   counts.on('error', (err) => options.logger.debug({ err: err.message }, 'reply counts: redis error'));
   const ctx = createWorkerContext({
     ...options,
@@ -78,68 +89,74 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
   // A job's lock lasts as long as the stall check's period: a dead worker's job is re-run within
   // about two periods, and a live worker renews its lock at half the period.
   const stalledInterval = options.stalledInterval ?? options.config.workerStalledIntervalMs;
-  const worker = startSubmissionWorker(
-    options.redis,
-    async (job, meta) => {
-      const started = process.hrtime.bigint();
-      try {
-        await runJob(ctx, job, meta.jobId, meta.deferrable);
-        options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, true);
-      } catch (error) {
-        // Put off while DNS answers, not failed: the queue runs it again without counting a try.
-        if (error instanceof DeferJob) {
-          options.logger.debug({ submissionId: job.submissionId, why: error.message }, 'job put off');
-          throw error;
-        }
-        options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, false);
-        const fields = {
-          submissionId: job.submissionId,
-          jobId: meta.jobId,
-          attempt: meta.attemptsMade + 1,
-          err: error,
-        };
-        // Values the database refuses as data are refused again on every try: give up now, so
-        // the sender hears within seconds, not after the backoff's minutes of retries.
-        const hopeless = isDataRefusal(error);
-        if ((meta.lastAttempt || hopeless) && job.kind === 'process') {
-          options.logger.error(
-            fields,
-            hopeless
-              ? 'job failed on data the database refuses; not retried, put in the rejection queue for staff'
-              : 'job failed on its last try; put in the rejection queue for staff',
+  const worker = inPhase('queue: bullmq, ioredis (fetch, lock, complete)', () =>
+    startSubmissionWorker(
+      options.redis,
+      async (job, meta) => {
+        const started = process.hrtime.bigint();
+        try {
+          await inPhase('message: other (job wrapper, awaits)', () =>
+            runJob(ctx, job, meta.jobId, meta.deferrable),
           );
-          await recordGaveUp(ctx, job.submissionId, meta.attemptsMade + 1, error).catch((failure: unknown) =>
+          messageCounted();
+          options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, true);
+        } catch (error) {
+          // Put off while DNS answers, not failed: the queue runs it again without counting a try.
+          if (error instanceof DeferJob) {
+            options.logger.debug({ submissionId: job.submissionId, why: error.message }, 'job put off');
+            throw error;
+          }
+          options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, false);
+          const fields = {
+            submissionId: job.submissionId,
+            jobId: meta.jobId,
+            attempt: meta.attemptsMade + 1,
+            err: error,
+          };
+          // Values the database refuses as data are refused again on every try: give up now, so
+          // the sender hears within seconds, not after the backoff's minutes of retries.
+          const hopeless = isDataRefusal(error);
+          if ((meta.lastAttempt || hopeless) && job.kind === 'process') {
             options.logger.error(
-              { submissionId: job.submissionId, err: failure },
-              'could not put the failed job in the rejection queue; it stays failed in the queue',
-            ),
-          );
-          if (hopeless) throw new UnrecoverableError(redactApiKeys(describeError(error)));
-        } else {
-          options.logger.error(fields, 'job failed; it will be retried');
+              fields,
+              hopeless
+                ? 'job failed on data the database refuses; not retried, put in the rejection queue for staff'
+                : 'job failed on its last try; put in the rejection queue for staff',
+            );
+            await recordGaveUp(ctx, job.submissionId, meta.attemptsMade + 1, error).catch(
+              (failure: unknown) =>
+                options.logger.error(
+                  { submissionId: job.submissionId, err: failure },
+                  'could not put the failed job in the rejection queue; it stays failed in the queue',
+                ),
+            );
+            if (hopeless) throw new UnrecoverableError(redactApiKeys(describeError(error)));
+          } else {
+            options.logger.error(fields, 'job failed; it will be retried');
+          }
+          throw withKeysRedacted(error);
         }
-        throw withKeysRedacted(error);
-      }
-    },
-    {
-      concurrency: options.config.workerConcurrency,
-      logger: options.logger,
-      stalledInterval,
-      lockDuration: stalledInterval,
-      maxStalledCount: options.config.workerMaxStalledCount,
-      // Every way a 'process' job can fail for good ends here, including the one where no try of
-      // ours ran: BullMQ fails a job stalled too often when a worker next takes it. The last try
-      // usually recorded it already; then this finds the submission handled and does nothing.
-      onFailedForGood: async (job, failure, jobId) => {
-        if (job.kind !== 'process') return;
-        const gaveUp = await recordGaveUp(ctx, job.submissionId, failure.tries, new Error(failure.cause));
-        if (gaveUp)
-          options.logger.error(
-            { submissionId: job.submissionId, jobId, tries: failure.tries, err: failure.cause },
-            'job failed for good; put in the rejection queue for staff',
-          );
       },
-    },
+      {
+        concurrency: options.config.workerConcurrency,
+        logger: options.logger,
+        stalledInterval,
+        lockDuration: stalledInterval,
+        maxStalledCount: options.config.workerMaxStalledCount,
+        // Every way a 'process' job can fail for good ends here, including the one where no try of
+        // ours ran: BullMQ fails a job stalled too often when a worker next takes it. The last try
+        // usually recorded it already; then this finds the submission handled and does nothing.
+        onFailedForGood: async (job, failure, jobId) => {
+          if (job.kind !== 'process') return;
+          const gaveUp = await recordGaveUp(ctx, job.submissionId, failure.tries, new Error(failure.cause));
+          if (gaveUp)
+            options.logger.error(
+              { submissionId: job.submissionId, jobId, tries: failure.tries, err: failure.cause },
+              'job failed for good; put in the rejection queue for staff',
+            );
+        },
+      },
+    ),
   );
   return {
     worker: worker.worker,

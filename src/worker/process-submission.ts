@@ -47,6 +47,7 @@ import type { WorkerContext } from './context.ts';
 import { DRY_RUN_TICKET, DryRunUndo, dryRunNumbers, dryRunResult } from './dry-run.ts';
 import { messageKind } from './message-kind.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
+import { inPhase, timedSync } from './phase-times.ts';
 import { placeReassignmentsAhead } from './reassignments-ahead.ts';
 import { applyTemplate, lockSubmission, TemplateRecords } from './run-template.ts';
 import { handleValidationMail } from './validation-mail.ts';
@@ -135,15 +136,19 @@ export async function readSubmission(
 ): Promise<ReadSubmission> {
   const senderCheck = senderCheckFor(ctx, submission, options);
   // MIME and templates are read in a thread, within a time budget: never on this event loop.
-  const reading = await readOffThread(submission.raw, {
-    maxTemplates: ctx.config.limits.maxTemplatesPerMessage,
-    timeLimitMs: ctx.config.limits.readTimeLimitMs,
-  });
-  const dryRun = dryRunRequest({
-    head: headerBlock(submission.raw),
-    envelopeTo: submission.envelopeTo,
-    dryRunAddresses: ctx.config.dryRunAddresses,
-  });
+  const reading = await inPhase('message: reading threads (main side: hand-off, clone back)', () =>
+    readOffThread(submission.raw, {
+      maxTemplates: ctx.config.limits.maxTemplatesPerMessage,
+      timeLimitMs: ctx.config.limits.readTimeLimitMs,
+    }),
+  );
+  const dryRun = timedSync('requester: dry-run header check', () =>
+    dryRunRequest({
+      head: headerBlock(submission.raw),
+      envelopeTo: submission.envelopeTo,
+      dryRunAddresses: ctx.config.dryRunAddresses,
+    }),
+  );
   const base = {
     submission,
     templates: [] as ParsedTemplate[],
@@ -207,11 +212,17 @@ export async function readSubmission(
     options.takeNumbers && !dryRun && parsed.templates.length > 0
       ? { ticketCount: parsed.templates.length, pocs: newPocs(parsed.templates) }
       : undefined;
-  const { identity, numbers } = await identify(ctx, mail, parsed.apiKey, senderCheck, wanted);
+  const { identity, numbers } = await inPhase('requester: identified, numbers taken (one statement)', () =>
+    identify(ctx, mail, parsed.apiKey, senderCheck, wanted),
+  );
   const requester = identity.ok ? identity.value : undefined;
-  const addressing = await whomToAnswer(ctx, submission, requester, senderCheck);
+  const addressing = await inPhase('requester: whom to answer (loop rules, From)', () =>
+    whomToAnswer(ctx, submission, requester, senderCheck),
+  );
   // Templates are processed as ever; one that answers our mail is linked to what it answers.
-  const answered = await findAnsweredMail(ctx.db, mail, addressing.ownAddress ?? addressing.replyTo);
+  const answered = await inPhase('requester: answered mail looked up', () =>
+    findAnsweredMail(ctx.db, mail, addressing.ownAddress ?? addressing.replyTo),
+  );
   if (!identity.ok) {
     const staffNote = staffNoteOf(identity.error);
     return {
@@ -433,12 +444,14 @@ async function runMessage(
       ? numbersAhead
       : await takeMessageNumbers(ctx.db, templates.length, newPocs(templates));
   return ctx.db.transaction(async (tx) => {
-    const decided = await decideTemplates(tx, read, templates, signatures, {
-      tickets,
-      reservedHandles,
-      savepoints,
-      staff: options.staff !== undefined,
-    });
+    const decided = await inPhase('message: templates applied (rules, registry statements)', () =>
+      decideTemplates(tx, read, templates, signatures, {
+        tickets,
+        reservedHandles,
+        savepoints,
+        staff: options.staff !== undefined,
+      }),
+    );
     // Another run of this submission may have finished it meanwhile: it recorded the same
     // results and queued the same reply; doing it again would only add a second whole-message
     // rejection for staff. The row lock makes the two runs take turns.
@@ -458,8 +471,12 @@ async function runMessage(
     const answer = unchanged ? undefined : replyRequest(judged, results, judged.templates.length);
     const supersedes = options.staff?.supersedes;
     const reply = answer && supersedes ? { ...answer, supersedes } : answer;
-    const mails = reply ? await ctx.composeReply(reply, options.replyTag) : [];
-    const { sent, held } = await ctx.limitMail(mails, judged.ownAddress);
+    const mails = reply
+      ? await inPhase('message: reply rendered', () => ctx.composeReply(reply, options.replyTag))
+      : [];
+    const { sent, held } = await inPhase('message: reply limit (redis count)', () =>
+      ctx.limitMail(mails, judged.ownAddress),
+    );
     const answered: ReadSubmission =
       held.length === 0 || sent.length > 0
         ? judged
@@ -471,11 +488,13 @@ async function runMessage(
     if (forStaff) await recordRefusal(tx, answered, forStaff);
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     // The records, the notices, the reply and the `done` mark: one statement.
-    await records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
-      submissionId,
-      mails: sent,
-      last: doneMark(judged),
-    });
+    await inPhase('message: records, reply and done mark written (one statement)', () =>
+      records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
+        submissionId,
+        mails: sent,
+        last: doneMark(judged),
+      }),
+    );
     return { results, read: answered };
   });
 }
@@ -559,7 +578,9 @@ async function decideTemplates(
   // own would (reassignments-ahead.ts); none stored yet (a staff run finds some).
   const placed =
     judged.requester && !slots.savepoints && !slots.dryRun && locked.stored.size === 0
-      ? await placeReassignmentsAhead(tx, judged.requester, templates)
+      ? await inPhase('templates: reassignments placed together (one statement)', () =>
+          placeReassignmentsAhead(tx, judged.requester!, templates),
+        )
       : undefined;
   for (const [i, template] of (judged.requester ? templates : []).entries()) {
     const placedAhead = placed?.get(template.index);
@@ -679,19 +700,29 @@ export async function processSubmission(
   submissionId: string,
   options: ProcessOptions = {},
 ): Promise<void> {
-  const submission = await loadSubmission(ctx.db, submissionId);
+  const submission = await inPhase('message: submission read (one SELECT)', () =>
+    loadSubmission(ctx.db, submissionId),
+  );
   if (!submission) {
     ctx.logger.warn({ submissionId }, 'job for a submission that does not exist');
     return;
   }
   if (submission.state === 'done') return;
-  const read = await readSubmission(ctx, submission, {
-    deferrable: options.deferrable ?? false,
-    takeNumbers: true,
-  });
+  const read = await inPhase('message: requester and numbers, addressing (auth)', () =>
+    readSubmission(ctx, submission, {
+      deferrable: options.deferrable ?? false,
+      takeNumbers: true,
+    }),
+  );
   // A reply to a validation mail (or its bounce) is an answer, not a message without a template.
   // A dry run validates and flags nothing: it goes the dry run's way (a message without a template).
-  if (!options.staff && read.dryRun === undefined && (await handleValidationMail(ctx, read))) return;
+  if (
+    !options.staff &&
+    read.dryRun === undefined &&
+    (await inPhase('message: validation answer checked', () => handleValidationMail(ctx, read)))
+  ) {
+    return;
+  }
   let run: MessageRun | undefined;
   // First without a savepoint per template where an operation cannot leave half a change behind
   // (it refuses only before writing); if anything fails, the transaction is undone and the
@@ -706,7 +737,9 @@ export async function processSubmission(
     try {
       const numbers = numbersAhead;
       numbersAhead = undefined;
-      run = await runMessage(ctx, read, options, savepoints, numbers);
+      run = await inPhase('message: transaction (begin, lock, commit)', () =>
+        runMessage(ctx, read, options, savepoints, numbers),
+      );
       break;
     } catch (error) {
       // Two messages changing the same objects in opposite orders: PostgreSQL undid this one.
@@ -731,18 +764,17 @@ export async function processSubmission(
     return;
   }
   const { results } = run;
-  for (const result of results) {
-    ctx.logger.info(
-      { submissionId, template: result.index, ticket: result.ticket, outcome: result.outcome },
-      'template handled',
-    );
-    // A dry run handled nothing: the counts are of what the registry did.
-    if (!run.read.dryRun) ctx.metrics?.templateHandled(result.form, result.outcome);
+  // A dry run handled nothing: the counts are of what the registry did.
+  if (!run.read.dryRun) {
+    for (const result of results) ctx.metrics?.templateHandled(result.form, result.outcome);
   }
+  // One line a message, its templates inside: a line per template cost as much as the rest of
+  // the message's logging together (pino's serialising and a write each; docs/operations.md).
   ctx.logger.info(
     {
       submissionId,
       templates: results.length,
+      handled: results.map((r) => ({ template: r.index, ticket: r.ticket, outcome: r.outcome })),
       refusal: run.read.refusal?.code,
       replied: Boolean(run.read.replyTo),
     },

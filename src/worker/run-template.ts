@@ -35,13 +35,14 @@ import { allocateTicketNumber, auditRowsWrite, ticketsWrite, toAuditJson } from 
 import type { OutgoingMail } from '../replies/index.ts';
 import type { ErrorCode, Problem } from '../shared/index.ts';
 import { problem } from '../shared/index.ts';
-import { type ParsedTemplate, requestSubjects } from '../templates/index.ts';
+import { type ParsedTemplate, requestSubjects, type TemplateRequest } from '../templates/index.ts';
 import { validatedByTemplate, validationGate } from '../validation/index.ts';
 import { STAFF_REVIEW_CODE } from './decision-codes.ts';
 import { handlerFor } from './handlers.ts';
 import { hideKeysBeforeStoring, KEY_HIDDEN_NOTE } from './hide-keys.ts';
 import { type Notice, type NoticeComposer, noticesFor } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
+import { inPhase, timedSync } from './phase-times.ts';
 import { pinToField } from './problem-fields.ts';
 import { type Approval, supersedeWrite } from './superseded.ts';
 
@@ -232,7 +233,10 @@ async function decide(
     notes: [],
   });
   if (!template.result.ok) return rejected(template.result.error);
-  const { value: request, changed: keyHidden } = hideKeysBeforeStoring(template.result.value);
+  const parsed = template.result.value;
+  const { value: request, changed: keyHidden } = timedSync('templates: keys hidden before storing', () =>
+    hideKeysBeforeStoring(parsed),
+  );
   const handler = handlerFor(request.kind);
   const waived = new Set(run.options?.waive ?? []);
   // Authority over a new net's parent is checked by the registry, on the parent it places the
@@ -242,12 +246,16 @@ async function decide(
     if (handler.checks === 'at-placement') {
       delegation = delegationAuthority(run.requester.accountId);
     } else {
-      const allowed = await handler.authorize(tx, run.requester, request as never);
+      const allowed = await inPhase('templates: authorized', () =>
+        handler.authorize(tx, run.requester, request as never),
+      );
       if (!allowed.ok) return rejected([pinToField(template, allowed.error)]);
     }
     // An account whose every POC went invalid may only fix or validate those POCs (src/validation),
     // until a POC template M earlier in the same message validated one.
-    const held = records.validatedPoc ? undefined : await validationGate(tx, run.requester, request);
+    const held = records.validatedPoc
+      ? undefined
+      : await inPhase('templates: POC validation gate', () => validationGate(tx, run.requester, request));
     if (held) return rejected([pinToField(template, held)]);
   }
   // The operation's audit rows are kept only if the operation is (see OperationContext).
@@ -267,7 +275,9 @@ async function decide(
     ...(slot.withoutSavepoint ? { withoutSavepoint: true } : {}),
     ...(slot.placed ? { placed: slot.placed } : {}),
   };
-  const applied = await handler.apply(tx, context, request as never, options);
+  const applied = await inPhase('templates: registry operations (POC statements, placed rows judged)', () =>
+    handler.apply(tx, context, request as never, options),
+  );
   if (!applied.ok) return rejected([pinToField(template, applied.error)]);
   if (applied.value.status === 'pending_review') {
     return { outcome: 'pending_review', handles: {}, errors: [], notes: [applied.value.reason] };
@@ -383,20 +393,31 @@ export class TemplateRecords {
       readonly last?: TogetherWrite;
     } = {},
   ): Promise<void> {
-    const noticeMails = this.notices.length > 0 ? await composeNotices(this.notices) : [];
+    const noticeMails =
+      this.notices.length > 0
+        ? await inPhase('records: notices rendered, their reply limit', () => composeNotices(this.notices))
+        : [];
     const submissionId = end.submissionId ?? this.notices[0]?.submissionId;
     // Every write, with rows or none, so that the statement's text is always the same (built
     // once, prepared by the server); see src/db/write-together.ts.
-    await writeTogether(tx, [
-      auditRowsWrite(this.audit),
-      ticketsWrite(this.tickets),
-      insertRows(tables.submissionTemplates, TEMPLATE_COLUMNS, this.templates),
-      insertRows(tables.rejections, REJECTION_COLUMNS, this.rejections, { onConflict: OPEN_AGAIN }),
-      outboxWrite([...noticeMails, ...(end.mails ?? [])], submissionId),
-      supersedeWrite(this.approvals),
-      ...(end.last ? [end.last] : []),
-    ]);
+    await inPhase('records: the one statement built (rows as JSON) and sent', () =>
+      writeTogether(tx, [
+        auditRowsWrite(this.audit),
+        ticketsWrite(this.tickets),
+        insertRows(tables.submissionTemplates, TEMPLATE_COLUMNS, this.templates),
+        insertRows(tables.rejections, REJECTION_COLUMNS, this.rejections, { onConflict: OPEN_AGAIN }),
+        outboxWrite([...noticeMails, ...(end.mails ?? [])], submissionId),
+        supersedeWrite(this.approvals),
+        ...(end.last ? [end.last] : []),
+      ]),
+    );
   }
+}
+
+/** The request as its row keeps it: plain JSON, keys hidden. */
+function storedRequest(request: TemplateRequest): unknown {
+  return timedSync('templates: keys hidden before storing', () => hideKeysBeforeStoring(toAuditJson(request)))
+    .value;
 }
 
 /** A template not recorded yet, or run again by staff: what it already did, and its ticket. */
@@ -453,7 +474,10 @@ export async function applyTemplate(
   const ticket = heldTicket ?? slot.ticket ?? (await allocateTicketNumber(tx));
   // The parser and the registry quote fields back in errors and notes: a key typed into one must
   // not be stored or answered (docs/architecture.md section 5).
-  const decision = hideKeysBeforeStoring(await decide(tx, run, ticket, actor, records, slot)).value;
+  const decided = await decide(tx, run, ticket, actor, records, slot);
+  const decision = timedSync('templates: keys hidden before storing', () =>
+    hideKeysBeforeStoring(decided),
+  ).value;
   const resolution = decision.errors[0]?.message ?? decision.notes.join(' ');
   if (heldTicket) {
     await tx
@@ -497,7 +521,7 @@ export async function applyTemplate(
     form: template.form ?? template.formAsWritten,
     formVersion: template.version ?? '',
     requestKind: template.result.ok ? template.result.value.kind : null,
-    request: template.result.ok ? hideKeysBeforeStoring(toAuditJson(template.result.value)).value : null,
+    request: template.result.ok ? storedRequest(template.result.value) : null,
     echo: template.echo,
     outcome: decision.outcome,
     ticketNumber: ticket,
@@ -545,13 +569,15 @@ export async function applyTemplate(
       subjects: requestSubjects(request),
     });
     records.addNotices(
-      await noticesFor(tx, request, decision.handles, {
-        ticket,
-        submissionId,
-        index: template.index,
-        summary: decision.notes,
-        audit: decision.audit ?? [],
-      }),
+      await inPhase('templates: notices gathered', () =>
+        noticesFor(tx, request, decision.handles, {
+          ticket,
+          submissionId,
+          index: template.index,
+          summary: decision.notes,
+          audit: decision.audit ?? [],
+        }),
+      ),
     );
   }
   return result;

@@ -200,12 +200,15 @@ describe('three worker processes on one PostgreSQL and one Redis', () => {
     const templatesCounted = scraped.reduce((sum, m) => sum + m.value('hostmasterd_templates_total'), 0);
     expect(templatesCounted).toBeGreaterThanOrEqual(plan.templates);
 
-    // Every log line about a template names its submission, template index and ticket.
-    const lines = workers.flatMap((w) => w.logs).filter((l) => l['msg'] === 'template handled');
-    expect(lines.length).toBeGreaterThanOrEqual(plan.templates);
-    for (const line of lines) {
-      expect(line).toMatchObject({
-        submissionId: expect.stringMatching(/^S/),
+    // Each message's line names its submission and, for each template, its index and ticket.
+    const lines = workers.flatMap((w) => w.logs).filter((l) => l['msg'] === 'submission processed');
+    const handled = lines.flatMap((l) => {
+      expect(l).toMatchObject({ submissionId: expect.stringMatching(/^S/) });
+      return l['handled'] as Array<Record<string, unknown>>;
+    });
+    expect(handled.length).toBeGreaterThanOrEqual(plan.templates);
+    for (const template of handled) {
+      expect(template).toMatchObject({
         template: expect.any(Number),
         ticket: expect.stringMatching(/^\d{8}-X\d{7}$/),
       });

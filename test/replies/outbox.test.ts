@@ -694,6 +694,18 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
       } finally {
         await readOnly(false);
         await admin.end();
+        // The blip ended every session of the database, this file's pooled ones too: the pool
+        // learns of each when its end arrives or it is next used, so the next test's first
+        // statement could meet one: a moment for the ends to arrive, then one statement that works.
+        await sleep(200);
+        for (let tries = 0; tries < 20; tries++) {
+          try {
+            await db.execute(sql`select 1`);
+            break;
+          } catch {
+            await sleep(50);
+          }
+        }
       }
     },
   );

@@ -1,0 +1,61 @@
+/**
+ * The lines that give a message's text its template structure, as a person sees them: the
+ * `Template: NAME-X.Y` line that opens a template, `END OF TEMPLATE`, and a quoted (`>`) line.
+ * The templates room splits templates with them; the mail room asks whether a part holds a
+ * template at all (which alternative of a message to read). One definition for both.
+ *
+ * Text copied from web pages, wikis, chat and word processors carries characters nobody sees:
+ * a zero-width space (U+200B) or word joiner (U+2060) at a line's start, a soft hyphen (U+00AD)
+ * inside a word, a byte order mark (U+FEFF) pasted mid-text, left-to-right marks (U+200E) from
+ * right-to-left locales, zero-width (non-)joiners (U+200C/D). They are Unicode's format
+ * characters (category Cf): a line is read as if they were not there, so the sender's visible
+ * `Template: ARIN-POC-5.1` is one. Visible look-alikes of blanks (NBSP and the other Unicode
+ * spaces) are blanks already to `\s`.
+ */
+
+/** Unicode's format characters (Cf), which render as nothing. */
+const INVISIBLE = /\p{Cf}/gu;
+const HAS_INVISIBLE = /\p{Cf}/u;
+
+/** The line without its invisible format characters (the same string when it holds none). */
+export function withoutInvisible(line: string): string {
+  return HAS_INVISIBLE.test(line) ? line.replace(INVISIBLE, '') : line;
+}
+
+/** Whether the text holds an invisible format character anywhere. */
+export function holdsInvisible(text: string): boolean {
+  return HAS_INVISIBLE.test(text);
+}
+
+/**
+ * `Template: NAME-X.Y`. The name must look like a form name (letters, a dash): "Template:
+ * attached" in a covering note is prose, not a template; `ARIN-FOOBAR-5.0` is one (unknown).
+ */
+const HEADER = /^\s*Template\s*:\s*([A-Za-z][\w.]*-[\w.-]*)/i;
+const END = /^\s*END\s+OF\s+TEMPLATE\b/i;
+const QUOTED = /^\s*>/;
+
+/** The form name a line opening a template gives (as written, invisible characters left out), or undefined. */
+export function templateHeaderName(line: string): string | undefined {
+  return HEADER.exec(withoutInvisible(line))?.[1];
+}
+
+/** `END OF TEMPLATE`, however spaced, in any case. */
+export function isEndOfTemplate(line: string): boolean {
+  return END.test(withoutInvisible(line));
+}
+
+/** A quoted line (`> ...`): what someone else wrote, never read for templates. */
+export function isQuotedLine(line: string): boolean {
+  return QUOTED.test(withoutInvisible(line));
+}
+
+/** Whether any line of the text, not quoted, opens a template. */
+export function holdsTemplateHeader(text: string): boolean {
+  // Cheap before the line walk: no `template` anywhere, no header.
+  if (!/t\p{Cf}*e\p{Cf}*m\p{Cf}*p\p{Cf}*l\p{Cf}*a\p{Cf}*t\p{Cf}*e/iu.test(text)) return false;
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (templateHeaderName(line) !== undefined) return true;
+  }
+  return false;
+}

@@ -4,7 +4,8 @@
  * (`José`) came out as U+FFFD and went into the registry as `Jos�`. Attachments never had the
  * problem: `decodeText` reads bytes that are not UTF-8 as Windows-1252. This gives body parts the
  * same rule: a text part whose label is missing, ASCII or unknown, and whose bytes are not UTF-8,
- * is labelled windows-1252 before mailparser reads the message. Only the copy parsed here is
+ * is labelled windows-1252 before mailparser reads the message (or UTF-16, when a byte order mark
+ * or UTF-16's NULs say so: Windows tools write "Unicode" text without a label). Only the copy parsed here is
  * relabelled; the raw message is kept as it came.
  */
 import type { SplitterChunk } from '@zone-eu/mailsplit';
@@ -24,7 +25,17 @@ export function needsGuess(charset: string | false): boolean {
   return !isKnownCharset(charset);
 }
 
-const isUtf8 = (bytes: Buffer): boolean => guessCharset(bytes).label === 'UTF-8';
+/** The label a text part's bytes are read with when they are not UTF-8 (UTF-16 by its mark or NULs). */
+export function guessedLabel(bytes: Buffer): 'windows-1252' | 'utf-16le' | 'utf-16be' | undefined {
+  const { label } = guessCharset(bytes);
+  return label === 'UTF-8'
+    ? undefined
+    : label === 'WINDOWS-1252'
+      ? 'windows-1252'
+      : label === 'UTF-16LE'
+        ? 'utf-16le'
+        : 'utf-16be';
+}
 
 /** The transfer-decoded (base64, quoted-printable) bytes of one part's body. */
 async function contentOf(
@@ -73,8 +84,9 @@ export async function labelUnlabelledText(raw: Buffer): Promise<Buffer> {
       if (c.type === 'node') break;
       if (c.type === 'body') body.push(c.value);
     }
-    if (isUtf8(await contentOf(node, body))) continue;
-    node.setCharset('windows-1252');
+    const label = guessedLabel(await contentOf(node, body));
+    if (!label) continue;
+    node.setCharset(label);
     relabelled = true;
   }
   if (!relabelled) return raw;

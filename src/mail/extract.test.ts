@@ -287,3 +287,25 @@ describe('stripCleartextSignature', () => {
     expect(stripCleartextSignature('a\n- b\n')).toEqual({ text: 'a\n- b\n', signed: false });
   });
 });
+
+describe('templates the sender can plainly see', () => {
+  const POC_HEADER = /^Template: ARIN-POC-5\.1$/m;
+
+  it.each([
+    'utf16le-bom-attachment.eml',
+    'utf16be-bom-octet-stream.eml',
+    'utf16le-no-bom-attachment.eml',
+    'utf8-bom-mislabelled.eml',
+  ])('%s: a text attachment read in the encoding its bytes are written in', async (name) => {
+    const m = await extract(name);
+    const attached = m.blocks.find((b) => b.source === 'attachment');
+    expect(attached?.text).toMatch(POC_HEADER);
+    expect(attached?.text).not.toMatch(/[\u2400\uFFFD\uFEFF]/);
+  });
+
+  it('keeps non-ASCII text of such attachments as written', async () => {
+    expect((await extract('utf16le-no-bom-attachment.eml')).text).toContain('07. Company Name: Démo ISP');
+    expect((await extract('utf8-bom-mislabelled.eml')).text).toContain('08. Address: 1 Müllerstraße');
+  });
+
+});

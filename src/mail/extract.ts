@@ -89,9 +89,12 @@ const PARSER_OPTIONS = {
   ignoreEmbedded: true,
 } as const;
 
-/** U+FFFD in what mailparser decoded: a body part's bytes may need the Windows-1252 guess. */
-function hasReplacementCharacter(parsed: ParsedMail): boolean {
-  const has = (v: unknown) => typeof v === 'string' && v.includes('\uFFFD');
+/**
+ * U+FFFD in what mailparser decoded, or a NUL (UTF-16 without a label, read as UTF-8): a body
+ * part's bytes may need the guess (Windows-1252, or UTF-16).
+ */
+function needsCharsetGuess(parsed: ParsedMail): boolean {
+  const has = (v: unknown) => typeof v === 'string' && (v.includes('\uFFFD') || v.includes('\u0000'));
   return has(parsed.text) || has(parsed.html);
 }
 
@@ -114,7 +117,7 @@ const read: MailReader = async (raw) => readPlainMime(raw) ?? readWithMailparser
 async function parseWithMailparser(raw: Buffer): Promise<ParsedMail> {
   const { simpleParser } = mailparser();
   const parsed = await simpleParser(raw, PARSER_OPTIONS);
-  if (!hasReplacementCharacter(parsed)) return parsed;
+  if (!needsCharsetGuess(parsed)) return parsed;
   let relabelled: Buffer;
   try {
     relabelled = await labelUnlabelledText(raw);

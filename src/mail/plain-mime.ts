@@ -17,7 +17,7 @@
  */
 import { createRequire } from 'node:module';
 import type addressparserType from 'nodemailer/lib/addressparser';
-import { needsGuess } from './charset.ts';
+import { guessedLabel, needsGuess } from './charset.ts';
 import { guessCharset } from './decode.ts';
 import { type BodyCharset, bodyCharset, decodeRelabelled } from './plain-charsets.ts';
 import { decodeCleanBase64, decodeFlowed, decodeQuotedPrintable } from './plain-transfer.ts';
@@ -345,14 +345,19 @@ function bodyText(
   const unwrapped = head.flowed ? decodeFlowed(content, head.delSp) : content;
   let text: string;
   let guessed = false;
+  const guess = charset.kind === 'utf-8-or-guess' ? guessCharset(content).label : undefined;
+  // UTF-16 without a label: mailparser reads it after the relabelling (charset.ts).
+  if (guess === 'UTF-16LE' || guess === 'UTF-16BE') decline('a body in UTF-16 without a label');
   if (charset.kind === 'single-byte') text = charset.decode(unwrapped);
-  else if (charset.kind === 'utf-8' || guessCharset(content).label === 'UTF-8')
-    text = unwrapped.toString('utf8');
+  else if (charset.kind === 'utf-8' || guess === 'UTF-8') text = unwrapped.toString('utf8');
   else {
     text = decodeRelabelled(unwrapped);
     guessed = true;
   }
-  return { text: text.replace(/\r?\n/g, '\n'), firstReadingHadFffd: guessed || text.includes('\uFFFD') };
+  return {
+    text: text.replace(/\r?\n/g, '\n'),
+    firstReadingHadFffd: guessed || text.includes('\uFFFD') || text.includes('\u0000'),
+  };
 }
 
 /** Each address with mailparser's touches (names trimmed); an encoded or punycode address declines. */
@@ -455,13 +460,13 @@ function read(raw: Buffer): MailReading {
   // The relabelling labels every text/* part that needs the guess and is not UTF-8 windows-1252,
   // attachments included: their charset as the second reading gives it.
   const withRelabels = relabelled
-    ? attachments.map((a) =>
-        a.contentType.startsWith('text/') &&
-        needsGuess(a.charset ?? false) &&
-        guessCharset(a.content).label !== 'UTF-8'
-          ? { ...a, charset: 'windows-1252' }
-          : a,
-      )
+    ? attachments.map((a) => {
+        const label =
+          a.contentType.startsWith('text/') && needsGuess(a.charset ?? false)
+            ? guessedLabel(a.content)
+            : undefined;
+        return label ? { ...a, charset: label } : a;
+      })
     : attachments;
   return {
     ...headerReading(entities[0]!.head!.fields),

@@ -308,4 +308,55 @@ describe('templates the sender can plainly see', () => {
     expect((await extract('utf8-bom-mislabelled.eml')).text).toContain('08. Address: 1 Müllerstraße');
   });
 
+  it('reads the HTML alternative when the text one is a stub, and only the HTML', async () => {
+    const m = await extract('html-alternative-stub-text.eml');
+    expect(m.blocks.map((b) => b.source)).toEqual(['html']);
+    expect(m.text).toMatch(POC_HEADER);
+    expect(m.text).not.toContain('HTML capable mail reader');
+    expect(m.htmlOnly).toBe(true);
+  });
+
+  it('reads one alternative when both hold the template: it is applied once', async () => {
+    const m = await extract('html-alternative-both.eml');
+    expect(m.blocks.map((b) => b.source)).toEqual(['body']);
+    const parsed = parseSubmission({ text: m.text });
+    expect(parsed.ok && parsed.templates).toHaveLength(1);
+  });
+
+  it('reads the HTML alternative when the text one is empty or blank, and the text one when the HTML holds no template', async () => {
+    const alternative = (text: string, html: string) =>
+      Buffer.from(
+        [
+          'From: a@b.example',
+          'Subject: x',
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/alternative; boundary="BB"',
+          '',
+          '--BB',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          text,
+          '--BB',
+          'Content-Type: text/html; charset=utf-8',
+          '',
+          html,
+          '--BB--',
+          '',
+        ].join('\r\n'),
+      );
+    const html = '<p>Template: ARIN-POC-5.1</p><p>END OF TEMPLATE</p>';
+    for (const stub of ['', ' \r\n\t', 'Your mail program cannot show this message.']) {
+      const m = await extractMail(alternative(stub, html));
+      expect(m.ok && m.value.text).toMatch(POC_HEADER);
+    }
+    const question = await extractMail(
+      alternative('Is my net registered?', '<p>Is my net <b>registered</b>?</p>'),
+    );
+    expect(question.ok && question.value.blocks.map((b) => b.source)).toEqual(['body']);
+    expect(question.ok && question.value.htmlOnly).toBe(false);
+    // A template quoted in the HTML (a blockquote) is no template there either.
+    const quoted = await extractMail(alternative('Thanks', `<blockquote>${html}</blockquote>`));
+    expect(question.ok && quoted.ok && quoted.value.text).toBe('Thanks');
+  });
 });
+

@@ -1,12 +1,21 @@
 /**
  * Raw MIME -> the text blocks a human or a billing system meant: the text/plain body, text
  * attachments (also `application/octet-stream` that is really text), or the HTML converted
- * when there is no plain text. Never throws: garbage in, a Problem out. What it hands on holds
- * no control character but TAB and LF (each other one becomes its Control Pictures symbol, NUL
- * `␀`), and forwarded messages (`message/rfc822`) are kept apart from the sender's own text.
+ * when there is no plain text (or when the plain text is a stub: see bodyText). Never throws:
+ * garbage in, a Problem out. What it hands on holds no control character but TAB and LF (each
+ * other one becomes its Control Pictures symbol, NUL `␀`), and forwarded messages
+ * (`message/rfc822`) are kept apart from the sender's own text.
  */
 import type { ParsedMail } from 'mailparser';
-import { fail, lazyPackage, ok, type Problem, problem, type Result } from '../shared/index.ts';
+import {
+  fail,
+  holdsTemplateHeader,
+  lazyPackage,
+  ok,
+  type Problem,
+  problem,
+  type Result,
+} from '../shared/index.ts';
 import { labelUnlabelledText } from './charset.ts';
 import {
   decodeText,
@@ -149,6 +158,37 @@ function cleanHeaders(h: MailHeaders): MailHeaders {
   };
 }
 
+type BodyReading =
+  | { readonly kind: 'text' | 'html'; readonly text: string }
+  | { readonly kind: 'refused'; readonly problem: Problem }
+  | { readonly kind: 'none' };
+
+const hasContent = (v: string | undefined): v is string => typeof v === 'string' && v.trim().length > 0;
+
+/**
+ * Which of the body's alternatives is read: the plain text; the HTML when there is no plain text;
+ * and the HTML instead of the plain text when the plain text holds no template and the HTML does
+ * (a client's stub "This message is in HTML. Please use an HTML capable mail reader.", an empty
+ * or blank text part). Never both: the same template in the two alternatives of one message,
+ * converted, rarely comes out byte for byte alike, and reading both would apply it twice.
+ */
+function bodyText(parsed: MailReading): BodyReading {
+  const plain = hasContent(parsed.text) ? parsed.text : undefined;
+  const html = hasContent(parsed.html) ? parsed.html : undefined;
+  if (html === undefined) return plain === undefined ? { kind: 'none' } : { kind: 'text', text: plain };
+  if (plain !== undefined && (holdsTemplateHeader(plain) || !/template/i.test(html)))
+    return { kind: 'text', text: plain };
+  const converted = htmlToPlainText(html);
+  if (plain === undefined)
+    return converted.ok
+      ? { kind: 'html', text: converted.value }
+      : { kind: 'refused', problem: converted.error };
+  // Plain text without a template: the HTML only if a template is read from it.
+  return converted.ok && holdsTemplateHeader(converted.value)
+    ? { kind: 'html', text: converted.value }
+    : { kind: 'text', text: plain };
+}
+
 /** `reader` is for the differential test; everyone else reads with the default. */
 export function extractMail(raw: Buffer, reader: MailReader = read): Promise<Result<ExtractedMail>> {
   return extract(raw, 0, reader);
@@ -183,13 +223,14 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
       });
     };
 
-    if (typeof parsed.text === 'string' && parsed.text.trim().length > 0) {
-      addText('body', 'text/plain', parsed.text);
-    } else if (typeof parsed.html === 'string' && parsed.html.trim().length > 0) {
+    const body = bodyText(parsed);
+    if (body.kind === 'text') addText('body', 'text/plain', body.text);
+    else if (body.kind === 'html') {
       htmlOnly = true;
-      const html = htmlToPlainText(parsed.html);
-      if (html.ok) addText('html', 'text/html', html.value);
-      else htmlRefused = html.error;
+      addText('html', 'text/html', body.text);
+    } else if (body.kind === 'refused') {
+      htmlOnly = true;
+      htmlRefused = body.problem;
     }
 
     for (const att of parsed.attachments) {

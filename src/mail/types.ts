@@ -61,6 +61,9 @@ export interface ExtractedMail {
   readonly forwarded: readonly ForwardedMessage[];
   /** A PGP cleartext-signed body or a PGP/MIME signature was seen (not verified here). */
   readonly pgpSigned: boolean;
-  /** The message had no text/plain part and was read from its HTML. */
+  /**
+   * The body was read from its HTML: there was no text/plain part, or its text/plain alternative
+   * held no template and the HTML did.
+   */
   readonly htmlOnly: boolean;
 }

@@ -228,7 +228,7 @@ describe('what old mail programs and billing systems send', () => {
     expect(m.forwarded).toHaveLength(1);
     expect(m.forwarded[0]).toMatchObject({ subject: 'our new range', from: 'it@acme-widgets.example' });
     expect(m.forwarded[0]!.text).toContain('Template: ARIN-REASSIGN-SIMPLE-5.3\n');
-    const parsed = parseSubmission({ text: m.text, forwarded: m.forwarded.map((f) => f.text) });
+    const parsed = parseSubmission({ text: m.text, forwarded: m.forwarded });
     expect(!parsed.ok && parsed.problem.code).toBe('E_FORWARDED_TEMPLATE');
   });
 
@@ -360,3 +360,48 @@ describe('templates the sender can plainly see', () => {
   });
 });
 
+describe('forwards and quotes written into the text (not attached)', () => {
+  it.each([
+    ['forward-outlook-inline.eml', '-----Original Message-----'],
+    ['forward-outlook-rule.eml', '________________________________'],
+    ['forward-gmail-inline.eml', '---------- Forwarded message ---------'],
+    ['forward-apple-inline.eml', 'Begin forwarded message:'],
+    [
+      'reply-unquoted-attribution.eml',
+      'On Mon, Dec 7, 2026 at 4:05 PM Acme Widgets IT < it@acme-widgets.example> wrote:',
+    ],
+  ])('%s: kept apart as a forward, and refused as one', async (name, separator) => {
+    const m = await extract(name);
+    expect(m.text).not.toContain('Template:');
+    expect(m.forwarded).toEqual([
+      expect.objectContaining({ separator, text: expect.stringContaining('Template: ARIN-POC-5.1') }),
+    ]);
+    const parsed = parseSubmission({ text: m.text, forwarded: m.forwarded });
+    expect(!parsed.ok && parsed.problem.code).toBe('E_FORWARDED_TEMPLATE');
+    expect(!parsed.ok && parsed.problem.message).toContain(`below the line ${JSON.stringify(separator)}`);
+    expect(!parsed.ok && parsed.problem.message).toContain(
+      'what someone else wrote is not applied on your authority',
+    );
+  });
+
+  it('an Outlook reply to our reply: the sender own template is read, nothing below the line', async () => {
+    const m = await extract('outlook-reply-own-template.eml');
+    expect(m.forwarded).toEqual([
+      expect.objectContaining({ separator: '-----Original Message-----', from: 'hostmaster@localhost' }),
+    ]);
+    const parsed = parseSubmission({ text: m.text, forwarded: m.forwarded });
+    expect(
+      parsed.ok && parsed.templates.map((t) => t.echo.match(/Last Name or Role Account: (\w+)/)?.[1]),
+    ).toEqual(['Ownreply']);
+  });
+
+  it('an attachment after a forwarded body is the sender own again', async () => {
+    const raw = readFileSync(join(FIXTURES, 'utf16le-bom-attachment.eml'), 'latin1').replace(
+      'Please see attached.',
+      'Please see attached.\r\n\r\n-----Original Message-----\r\nFrom: a@b.example\r\nSent: today\r\nTo: c@d.example\r\n\r\nhello',
+    );
+    const m = await extractMail(Buffer.from(raw, 'latin1'));
+    expect(m.ok && m.value.text).toMatch(/^Template: ARIN-POC-5\.1$/m);
+    expect(m.ok && m.value.forwarded.map((f) => f.text.endsWith('\n\nhello'))).toEqual([true]);
+  });
+});

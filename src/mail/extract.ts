@@ -3,8 +3,9 @@
  * attachments (also `application/octet-stream` that is really text), or the HTML converted
  * when there is no plain text (or when the plain text is a stub: see bodyText). Never throws:
  * garbage in, a Problem out. What it hands on holds no control character but TAB and LF (each
- * other one becomes its Control Pictures symbol, NUL `␀`), and forwarded messages
- * (`message/rfc822`) are kept apart from the sender's own text.
+ * other one becomes its Control Pictures symbol, NUL `␀`), and forwarded messages are kept apart
+ * from the sender's own text: attached ones (`message/rfc822`), and those written into a part
+ * below a line such as `-----Original Message-----` (inline-forward.ts).
  */
 import type { ParsedMail } from 'mailparser';
 import {
@@ -26,6 +27,7 @@ import {
 } from './decode.ts';
 import { readMailHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
+import { splitInlineForward } from './inline-forward.ts';
 import { stripCleartextSignature } from './pgp.ts';
 import { readPlainMime } from './plain-mime.ts';
 import { type AttachmentReading, fromParsedMail, type MailReading } from './reading.ts';
@@ -68,13 +70,28 @@ interface PendingBlock {
   readonly text: string;
 }
 
-function assemble(pending: readonly PendingBlock[]): { text: string; blocks: TextBlock[] } {
+/**
+ * The blocks and their joined text, each block's forward or unmarked quote (inline-forward.ts)
+ * cut off into `forwarded`: what follows such a line in a part is someone else's, as an attached
+ * message is. Another part after it (an attachment) is the sender's own again.
+ */
+function assemble(pending: readonly PendingBlock[]): {
+  text: string;
+  blocks: TextBlock[];
+  forwarded: ForwardedMessage[];
+} {
   const blocks: TextBlock[] = [];
   const parts: string[] = [];
+  const forwarded: ForwardedMessage[] = [];
   const seen = new Set<string>();
   let line = 1;
   for (const p of pending) {
-    const text = trimTrailingNewlines(p.text);
+    const split = splitInlineForward(p.text);
+    if (split.forward) {
+      const { separator, from, subject, text } = split.forward;
+      forwarded.push({ subject: subject ?? '', ...(from ? { from } : {}), text, separator });
+    }
+    const text = trimTrailingNewlines(split.own);
     if (text.trim().length === 0) continue;
     // Some clients put the same template in the body and in an attachment: read it once, or
     // the worker would apply it twice.
@@ -85,7 +102,7 @@ function assemble(pending: readonly PendingBlock[]): { text: string; blocks: Tex
     parts.push(text);
     line += text.split('\n').length + 1; // +1 for the blank separator line
   }
-  return { text: parts.join('\n\n'), blocks };
+  return { text: parts.join('\n\n'), blocks, forwarded };
 }
 
 const PARSER_OPTIONS = {
@@ -254,13 +271,13 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
     }
     if (headers.contentType === 'multipart/signed') pgpSigned = true;
 
-    const { text, blocks } = assemble(pending);
-    if (blocks.length === 0 && htmlRefused) return fail(htmlRefused);
+    const { text, blocks, forwarded: inline } = assemble(pending);
+    if (blocks.length === 0 && inline.length === 0 && htmlRefused) return fail(htmlRefused);
     return ok({
       headers,
       text,
       blocks,
-      forwarded,
+      forwarded: [...inline, ...forwarded],
       pgpSigned,
       htmlOnly,
     });

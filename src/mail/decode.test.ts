@@ -18,7 +18,7 @@ const WRITTEN: ReadonlyArray<readonly [what: string, bytes: Buffer]> = [
 describe('text bytes read by their byte order mark, or the NULs of UTF-16', () => {
   it.each(WRITTEN)('%s: read without a label, and under a wrong one', (_what, bytes) => {
     expect(decodeText(bytes)).toBe(TEXT);
-    for (const label of ['us-ascii', 'iso-8859-1', 'windows-1252'])
+    for (const label of ['us-ascii', 'iso-8859-1', 'windows-1252', 'utf-8'])
       expect(decodeText(bytes, label)).toBe(TEXT);
     expect(looksLikeText(bytes)).toBe(true);
     expect(guessCharset(bytes).text).toBe(TEXT);

@@ -117,13 +117,7 @@ export function guessCharset(bytes: Uint8Array): CharsetGuess {
 function decodeAs(bytes: Uint8Array, charset: string | undefined): string | undefined {
   if (!charset) return undefined;
   const name = charset.toLowerCase().trim();
-  if (WINDOWS_1252_LABELS.has(name)) {
-    // A single-byte label on bytes with UTF-16's NULs is a wrong label (a billing system's
-    // default): no single-byte text has a NUL in every other byte.
-    const wide = wideWithoutMark(bytes);
-    const wideText = wide ? decodeWide(bytes, wide) : undefined;
-    return wideText ?? decodeWindows1252(bytes);
-  }
+  if (WINDOWS_1252_LABELS.has(name)) return decodeWindows1252(bytes);
   try {
     return new TextDecoder(name).decode(bytes);
   } catch {
@@ -172,6 +166,14 @@ export function looksLikeText(bytes: Uint8Array): boolean {
 export function decodeText(bytes: Uint8Array, charset?: string): string {
   const mark = byteOrderMark(bytes);
   if (mark) return new TextDecoder(mark.toLowerCase()).decode(bytes).replace(/^\uFEFF/, '');
+  // A label that names no wide encoding, on bytes with UTF-16's NULs, is wrong (a billing
+  // system's default `us-ascii` or `utf-8`): no single-byte or UTF-8 text has a NUL in every
+  // other byte.
+  if (!/^\s*(utf-?(16|32)|ucs-?[24]|unicode)/i.test(charset ?? '')) {
+    const wide = wideWithoutMark(bytes);
+    const wideText = wide ? decodeWide(bytes, wide) : undefined;
+    if (wideText !== undefined) return wideText;
+  }
   const text = decodeAs(bytes, charset) ?? guessCharset(bytes).text;
   return text.replace(/^\uFEFF/, '');
 }

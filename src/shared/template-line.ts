@@ -8,14 +8,19 @@
  * a zero-width space (U+200B) or word joiner (U+2060) at a line's start, a soft hyphen (U+00AD)
  * inside a word, a byte order mark (U+FEFF) pasted mid-text, left-to-right marks (U+200E) from
  * right-to-left locales, zero-width (non-)joiners (U+200C/D). They are Unicode's format
- * characters (category Cf): a line is read as if they were not there, so the sender's visible
+ * characters (category Cf, and the other default-ignorable code points): a line is read as if they
+ * were not there, so the sender's visible
  * `Template: ARIN-POC-5.1` is one. Visible look-alikes of blanks (NBSP and the other Unicode
  * spaces) are blanks already to `\s`.
  */
 
-/** Unicode's format characters (Cf), which render as nothing. */
-const INVISIBLE = /\p{Cf}/gu;
-const HAS_INVISIBLE = /\p{Cf}/u;
+/**
+ * Unicode's format characters (Cf) and its default-ignorable code points (DI: also the Hangul
+ * fillers U+3164 and U+FFA0, the combining grapheme joiner, variation selectors), which render
+ * as nothing.
+ */
+const INVISIBLE = /[\p{Cf}\p{DI}]/gu;
+const HAS_INVISIBLE = /[\p{Cf}\p{DI}]/u;
 
 /** The line without its invisible format characters (the same string when it holds none). */
 export function withoutInvisible(line: string): string {
@@ -50,10 +55,13 @@ export function isQuotedLine(line: string): boolean {
   return QUOTED.test(withoutInvisible(line));
 }
 
+/** `template`, invisible characters between its letters allowed. */
+const TEMPLATE_WORD = new RegExp([...'template'].join('[\\p{Cf}\\p{DI}]*'), 'iu');
+
 /** Whether any line of the text, not quoted, opens a template. */
 export function holdsTemplateHeader(text: string): boolean {
   // Cheap before the line walk: no `template` anywhere, no header.
-  if (!/t\p{Cf}*e\p{Cf}*m\p{Cf}*p\p{Cf}*l\p{Cf}*a\p{Cf}*t\p{Cf}*e/iu.test(text)) return false;
+  if (!TEMPLATE_WORD.test(text)) return false;
   for (const line of text.split(/\r\n|\r|\n/)) {
     if (templateHeaderName(line) !== undefined) return true;
   }

@@ -32,6 +32,9 @@ const INVISIBLE: ReadonlyArray<readonly [name: string, character: string]> = [
   ['soft hyphen', '\u00AD'],
   ['Mongolian vowel separator', '\u180E'],
   ['left-to-right isolate', '\u2066'],
+  ['Hangul filler', '\u3164'],
+  ['combining grapheme joiner', '\u034F'],
+  ['variation selector', '\uFE0F'],
 ];
 
 const parsedOk = (text: string) => {

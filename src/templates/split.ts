@@ -33,8 +33,8 @@ export interface TemplateBlock {
 }
 
 /** Blanks and invisible format characters at the start of a value; one of them alone. */
-const EDGE_START = /^[\s\p{Cf}]+/u;
-const EDGE_CHARACTER = /^[\s\p{Cf}]$/u;
+const EDGE_START = /^[\s\p{Cf}\p{DI}]+/u;
+const EDGE_CHARACTER = /^[\s\p{Cf}\p{DI}]$/u;
 
 /** Where the run of blanks and invisible characters ending the text starts (a loop: `/[...]+$/` is quadratic). */
 function edgeEndStart(text: string): number {

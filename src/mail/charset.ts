@@ -25,6 +25,19 @@ export function needsGuess(charset: string | false): boolean {
   return !isKnownCharset(charset);
 }
 
+/** A `utf-8` label (however spelled): bytes under it that are UTF-16 by their mark or NULs are mislabelled. */
+export function saysUtf8(charset: string | false | undefined): boolean {
+  return !!charset && charset.toLowerCase().replace(/[^a-z0-9]+/g, '') === 'utf8';
+}
+
+/** The relabelling of a text part, or undefined: the guess where a label is missing, UTF-16 under a `utf-8` label. */
+export function relabelFor(charset: string | false | undefined, bytes: Buffer): string | undefined {
+  if (needsGuess(charset ?? false)) return guessedLabel(bytes);
+  if (!saysUtf8(charset)) return undefined;
+  const label = guessedLabel(bytes);
+  return label === 'utf-16le' || label === 'utf-16be' ? label : undefined;
+}
+
 /** The label a text part's bytes are read with when they are not UTF-8 (UTF-16 by its mark or NULs). */
 export function guessedLabel(bytes: Buffer): 'windows-1252' | 'utf-16le' | 'utf-16be' | undefined {
   const { label } = guessCharset(bytes);
@@ -77,14 +90,14 @@ export async function labelUnlabelledText(raw: Buffer): Promise<Buffer> {
     const node = chunks[i]!;
     if (node.type !== 'node' || node.multipart) continue;
     const type = node.contentType || (node.root ? 'text/plain' : '');
-    if (!type.startsWith('text/') || !needsGuess(node.charset)) continue;
+    if (!type.startsWith('text/') || !(needsGuess(node.charset) || saysUtf8(node.charset))) continue;
     const body: Buffer[] = [];
     for (let j = i + 1; j < chunks.length; j++) {
       const c = chunks[j]!;
       if (c.type === 'node') break;
       if (c.type === 'body') body.push(c.value);
     }
-    const label = guessedLabel(await contentOf(node, body));
+    const label = relabelFor(node.charset, await contentOf(node, body));
     if (!label) continue;
     node.setCharset(label);
     relabelled = true;

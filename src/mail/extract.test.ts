@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSubmission } from '../templates/index.ts';
 import { trimTrailingNewlines } from './decode.ts';
+import { readWithMailparser } from './extract.ts';
 import { type ExtractedMail, extractMail, stripCleartextSignature } from './index.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/mail');
@@ -301,6 +302,27 @@ describe('templates the sender can plainly see', () => {
     const attached = m.blocks.find((b) => b.source === 'attachment');
     expect(attached?.text).toMatch(POC_HEADER);
     expect(attached?.text).not.toMatch(/[\u2400\uFFFD\uFEFF]/);
+  });
+
+  it('reads a body in UTF-16 without a label or under a wrong one, both readers alike', async () => {
+    const text = 'Template: ARIN-POC-5.1\r\n04. Last Name or Role Account: Müller\r\nEND OF TEMPLATE\r\n';
+    const le = Buffer.from(text, 'utf16le');
+    const shapes = [
+      Buffer.concat([Buffer.from([0xff, 0xfe]), le]),
+      le,
+      Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(le).swap16()]),
+    ];
+    for (const bytes of shapes)
+      for (const label of ['', '; charset=us-ascii', '; charset=utf-8']) {
+        const raw = Buffer.from(
+          `From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/plain${label}\r\n` +
+            `Content-Transfer-Encoding: base64\r\n\r\n${bytes.toString('base64')}\r\n`,
+        );
+        const plain = await extractMail(raw);
+        const parsed = await extractMail(raw, readWithMailparser);
+        expect(plain.ok && plain.value.text).toBe(text.replace(/\r\n/g, '\n').trimEnd());
+        expect(parsed.ok && parsed.value.text).toBe(plain.ok && plain.value.text);
+      }
   });
 
   it('keeps non-ASCII text of such attachments as written', async () => {

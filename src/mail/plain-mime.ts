@@ -17,7 +17,7 @@
  */
 import { createRequire } from 'node:module';
 import type addressparserType from 'nodemailer/lib/addressparser';
-import { guessedLabel, needsGuess } from './charset.ts';
+import { relabelFor } from './charset.ts';
 import { guessCharset } from './decode.ts';
 import { type BodyCharset, bodyCharset, decodeRelabelled } from './plain-charsets.ts';
 import { decodeCleanBase64, decodeFlowed, decodeQuotedPrintable } from './plain-transfer.ts';
@@ -345,9 +345,9 @@ function bodyText(
   const unwrapped = head.flowed ? decodeFlowed(content, head.delSp) : content;
   let text: string;
   let guessed = false;
-  const guess = charset.kind === 'utf-8-or-guess' ? guessCharset(content).label : undefined;
-  // UTF-16 without a label: mailparser reads it after the relabelling (charset.ts).
-  if (guess === 'UTF-16LE' || guess === 'UTF-16BE') decline('a body in UTF-16 without a label');
+  const guess = charset.kind === 'single-byte' ? undefined : guessCharset(content).label;
+  // UTF-16 without a label, or under `utf-8`: mailparser reads it after the relabelling (charset.ts).
+  if (guess === 'UTF-16LE' || guess === 'UTF-16BE') decline('a body in UTF-16 without its label');
   if (charset.kind === 'single-byte') text = charset.decode(unwrapped);
   else if (charset.kind === 'utf-8' || guess === 'UTF-8') text = unwrapped.toString('utf8');
   else {
@@ -461,10 +461,7 @@ function read(raw: Buffer): MailReading {
   // attachments included: their charset as the second reading gives it.
   const withRelabels = relabelled
     ? attachments.map((a) => {
-        const label =
-          a.contentType.startsWith('text/') && needsGuess(a.charset ?? false)
-            ? guessedLabel(a.content)
-            : undefined;
+        const label = a.contentType.startsWith('text/') ? relabelFor(a.charset, a.content) : undefined;
         return label ? { ...a, charset: label } : a;
       })
     : attachments;

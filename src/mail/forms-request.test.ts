@@ -17,6 +17,7 @@ describe('a request for blank forms', () => {
     ['send me blank forms for POC and ORG please', ['POC', 'ORG']],
     ['forms: "ARIN-POC" & (ARIN-ORG-5.2).', ['ARIN-POC', 'ARIN-ORG-5.2']],
     ['Re: forms ARIN-POC-5.1.txt - thanks', ['ARIN-POC-5.1.TXT']],
+    ['forms ARIN-POC [DRY-RUN] dry run', ['ARIN-POC']],
   ])('%j asks for %j', (subject, names) => {
     expect(readFormsRequest(subject)).toEqual({ all: false, names, loose: false });
   });

@@ -4,6 +4,7 @@
  * templates room's to say; this reads only what was asked.
  */
 import { findKeySpans } from '../shared/index.ts';
+import { withoutDryRunWords } from './dry-run.ts';
 
 /**
  * All forms, or the names as written (upper-cased; matching them is the caller's). `loose`: the
@@ -22,8 +23,8 @@ const FORMS_SUBJECT =
 const MAX_NAMES = 20;
 
 /**
- * Words of a request that name no form: `forms for POC and ORG please`, `send me the blank
- * forms: POC, ORG`. Every form name has a dash or is one of ours (`POC`), never one of these.
+ * Words of a request that name no form: `forms for POC and ORG please`, `send me blank forms:
+ * POC, ORG` (and a dry run's word, taken out before: `forms POC DRY-RUN`). Every form name has a dash or is one of ours (`POC`), never one of these.
  */
 const NOT_FORM_NAMES = new Set([
   'ALL',
@@ -73,7 +74,7 @@ function withoutKeys(subject: string): string {
 }
 
 export function readFormsRequest(subject: string | undefined): FormsRequest | undefined {
-  const match = FORMS_SUBJECT.exec(withoutKeys(subject ?? '').trim());
+  const match = FORMS_SUBJECT.exec(withoutDryRunWords(withoutKeys(subject ?? '')).trim());
   if (!match) return undefined;
   const names = (match[2] ?? '')
     .split(/[\s,;:&+/]+/)

@@ -338,6 +338,39 @@ describe('templates the sender can plainly see', () => {
     expect(m.htmlOnly).toBe(true);
   });
 
+  it('reads a .txt attachment beside a stub text part and its HTML copy once: the HTML does not stand in then', async () => {
+    const template = 'Template: ARIN-POC-5.1\r\n04. Last Name or Role Account: Once\r\nEND OF TEMPLATE';
+    const raw = [
+      'From: a@b.example',
+      'Subject: x',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="MM"',
+      '',
+      '--MM',
+      'Content-Type: multipart/alternative; boundary="BB"',
+      '',
+      '--BB',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'This message is in HTML. Please use an HTML capable mail reader.',
+      '--BB',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      `<p>Hello,</p><pre>${template}</pre>`,
+      '--BB--',
+      '--MM',
+      'Content-Type: text/plain; name="poc.txt"',
+      'Content-Disposition: attachment; filename="poc.txt"',
+      '',
+      template,
+      '--MM--',
+      '',
+    ].join('\r\n');
+    const m = await extractMail(Buffer.from(raw));
+    const parsed = m.ok ? parseSubmission({ text: m.value.text }) : undefined;
+    expect(parsed?.ok && parsed.templates).toHaveLength(1);
+  });
+
   it('reads one alternative when both hold the template: it is applied once', async () => {
     const m = await extract('html-alternative-both.eml');
     expect(m.blocks.map((b) => b.source)).toEqual(['body']);

@@ -186,14 +186,19 @@ const hasContent = (v: string | undefined): v is string => typeof v === 'string'
  * Which of the body's alternatives is read: the plain text; the HTML when there is no plain text;
  * and the HTML instead of the plain text when the plain text holds no template and the HTML does
  * (a client's stub "This message is in HTML. Please use an HTML capable mail reader.", an empty
- * or blank text part). Never both: the same template in the two alternatives of one message,
- * converted, rarely comes out byte for byte alike, and reading both would apply it twice.
+ * or blank text part), unless an attachment holds one (the HTML body then is likely its copy:
+ * as before, the attachment is read). Never both: the same template in the two alternatives of
+ * one message, converted, rarely comes out byte for byte alike, and reading both would apply it
+ * twice.
  */
-function bodyText(parsed: MailReading): BodyReading {
+function bodyText(parsed: MailReading, attachmentsHoldTemplate: boolean): BodyReading {
   const plain = hasContent(parsed.text) ? parsed.text : undefined;
   const html = hasContent(parsed.html) ? parsed.html : undefined;
   if (html === undefined) return plain === undefined ? { kind: 'none' } : { kind: 'text', text: plain };
-  if (plain !== undefined && (holdsTemplateHeader(plain) || !/template/i.test(html)))
+  if (
+    plain !== undefined &&
+    (attachmentsHoldTemplate || holdsTemplateHeader(plain) || !/template/i.test(html))
+  )
     return { kind: 'text', text: plain };
   const converted = htmlToPlainText(html);
   if (plain === undefined)
@@ -240,16 +245,6 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
       });
     };
 
-    const body = bodyText(parsed);
-    if (body.kind === 'text') addText('body', 'text/plain', body.text);
-    else if (body.kind === 'html') {
-      htmlOnly = true;
-      addText('html', 'text/html', body.text);
-    } else if (body.kind === 'refused') {
-      htmlOnly = true;
-      htmlRefused = body.problem;
-    }
-
     for (const att of parsed.attachments) {
       const verdict = classify(att);
       if (verdict === 'signature') pgpSigned = true;
@@ -270,6 +265,21 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
       }
     }
     if (headers.contentType === 'multipart/signed') pgpSigned = true;
+
+    // The body after the attachments (its block still goes first): whether an attachment holds a
+    // template decides whether an HTML alternative stands in for a stub text part (bodyText).
+    const attachmentsHoldTemplate = pending.some((p) => holdsTemplateHeader(p.text));
+    const attachmentBlocks = pending.splice(0);
+    const body = bodyText(parsed, attachmentsHoldTemplate);
+    if (body.kind === 'text') addText('body', 'text/plain', body.text);
+    else if (body.kind === 'html') {
+      htmlOnly = true;
+      addText('html', 'text/html', body.text);
+    } else if (body.kind === 'refused') {
+      htmlOnly = true;
+      htmlRefused = body.problem;
+    }
+    pending.push(...attachmentBlocks);
 
     const { text, blocks, forwarded: inline } = assemble(pending);
     if (blocks.length === 0 && inline.length === 0 && htmlRefused) return fail(htmlRefused);

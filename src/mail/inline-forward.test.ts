@@ -105,6 +105,8 @@ describe('forwards and unmarked quotes written into the text', () => {
     for (const text of [
       `From: our NOC\n\n${TEMPLATE}`,
       `To: hostmaster\nSubject: a new contact\n\n${TEMPLATE}`,
+      // A billing system's letterhead above its templates names no date: it is no quoted header.
+      `From: Demo ISP billing <billing@demo-isp.example>\nTo: hostmaster@registry.example\nSubject: SWIP\n\n${TEMPLATE}`,
       `On Monday we wrote to you about this.\n\n${TEMPLATE}`,
       `---\n${TEMPLATE}`,
       `____\n${TEMPLATE}`,

@@ -73,7 +73,12 @@ const UNDERSCORES = /^_{10,}$/;
 const HEADER_LINE =
   /^\*?(from|von|de|van|da|sent|gesendet|envoyé|enviado|verzonden|inviato|date|datum|fecha|data|to|an|à|a|para|aan|cc|bcc|subject|betreff|objet|asunto|onderwerp|oggetto|assunto|reply-to)(?:\s+(?:el|le|am|on))?\*?\s*:/i;
 const FROM_FIELD = /^(from|von|de|van|da)$/i;
-/** A block is this many header lines at least, one of them a From: one line alone is prose. */
+const DATE_FIELD = /^(sent|gesendet|envoyé|enviado|verzonden|inviato|date|datum|fecha|data)$/i;
+/**
+ * A block is this many header lines at least, one naming who wrote and one when, as every mail
+ * program writes a quoted message's header: a From: line alone is prose, and a letterhead a
+ * billing system writes above its templates (From:, To:, Subject:) names no date.
+ */
 const MIN_HEADER_LINES = 3;
 
 /** `On <date>, X wrote:` and its translations: the whole line (or two, joined). */
@@ -98,9 +103,13 @@ function headerRun(lines: readonly string[], at: number): Array<readonly [string
   return run;
 }
 
-/** A header block starting at `at`: enough header lines, one naming who wrote it. */
+/** A header block: enough header lines, naming who wrote it and when. */
 function isHeaderBlock(run: ReadonlyArray<readonly [string, string]>): boolean {
-  return run.length >= MIN_HEADER_LINES && run.some(([field]) => FROM_FIELD.test(field));
+  return (
+    run.length >= MIN_HEADER_LINES &&
+    run.some(([field]) => FROM_FIELD.test(field)) &&
+    run.some(([field]) => DATE_FIELD.test(field))
+  );
 }
 
 /** The first line at or after `at` that is not blank, or -1. */

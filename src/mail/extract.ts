@@ -180,6 +180,9 @@ type BodyReading =
   | { readonly kind: 'refused'; readonly problem: Problem }
   | { readonly kind: 'none' };
 
+/** Raw HTML that may hold `Template:` (even with an entity or a tag inside the word): else it is not converted. */
+const MAY_HOLD_TEMPLATE = /templ|plate/i;
+
 const hasContent = (v: string | undefined): v is string => typeof v === 'string' && v.trim().length > 0;
 
 /**
@@ -191,13 +194,13 @@ const hasContent = (v: string | undefined): v is string => typeof v === 'string'
  * one message, converted, rarely comes out byte for byte alike, and reading both would apply it
  * twice.
  */
-function bodyText(parsed: MailReading, attachmentsHoldTemplate: boolean): BodyReading {
+function bodyText(parsed: MailReading, attachmentsHoldTemplate: () => boolean): BodyReading {
   const plain = hasContent(parsed.text) ? parsed.text : undefined;
   const html = hasContent(parsed.html) ? parsed.html : undefined;
   if (html === undefined) return plain === undefined ? { kind: 'none' } : { kind: 'text', text: plain };
   if (
     plain !== undefined &&
-    (attachmentsHoldTemplate || holdsTemplateHeader(plain) || !/template/i.test(html))
+    (holdsTemplateHeader(plain) || !MAY_HOLD_TEMPLATE.test(html) || attachmentsHoldTemplate())
   )
     return { kind: 'text', text: plain };
   const converted = htmlToPlainText(html);
@@ -268,8 +271,8 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
 
     // The body after the attachments (its block still goes first): whether an attachment holds a
     // template decides whether an HTML alternative stands in for a stub text part (bodyText).
-    const attachmentsHoldTemplate = pending.some((p) => holdsTemplateHeader(p.text));
     const attachmentBlocks = pending.splice(0);
+    const attachmentsHoldTemplate = () => attachmentBlocks.some((p) => holdsTemplateHeader(p.text));
     const body = bodyText(parsed, attachmentsHoldTemplate);
     if (body.kind === 'text') addText('body', 'text/plain', body.text);
     else if (body.kind === 'html') {

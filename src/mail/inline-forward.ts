@@ -129,6 +129,9 @@ function attributionLines(lines: readonly string[], at: number): number {
 
 /** Where a forward or an unmarked quote starts at line `at`: its separator's line count, or 0. */
 function separatorAt(lines: readonly string[], at: number): number {
+  // A template's field lines start with their number: no separator does.
+  const first = lines[at]!.charCodeAt(0);
+  if (first >= 0x30 && first <= 0x39) return 0;
   const line = shape(lines[at]!);
   if (line === '') return 0;
   if (DASHED.test(line) || BEGIN_FORWARDED.test(line)) return 1;

@@ -89,7 +89,7 @@ function decodeWide(bytes: Uint8Array, order: 'UTF-16LE' | 'UTF-16BE'): string |
 }
 
 /** The UTF-16 the bytes are written in, by their byte order mark or their NULs, or undefined. */
-function wideEncoding(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undefined {
+export function wideEncoding(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undefined {
   const mark = byteOrderMark(bytes);
   if (mark === 'UTF-8') return undefined;
   return mark ?? wideWithoutMark(bytes);

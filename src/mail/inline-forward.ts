@@ -133,7 +133,8 @@ function separatorAt(lines: readonly string[], at: number): number {
   const first = lines[at]!.charCodeAt(0);
   if (first >= 0x30 && first <= 0x39) return 0;
   const line = shape(lines[at]!);
-  if (line === '') return 0;
+  // Blank, or quoted (`> -----Original Message-----` quotes on: the quote is skipped where it stands).
+  if (line === '' || line.charCodeAt(0) === 0x3e) return 0;
   if (DASHED.test(line) || BEGIN_FORWARDED.test(line)) return 1;
   if (UNDERSCORES.test(line)) {
     const next = nextNonBlank(lines, at + 1);
@@ -153,7 +154,6 @@ function separatorAt(lines: readonly string[], at: number): number {
 export function splitInlineForward(text: string): ForwardSplit {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    if (isQuotedLine(lines[i]!)) continue;
     const span = separatorAt(lines, i);
     if (span === 0) continue;
     const separatorLines = lines.slice(i, i + span).map(shape);

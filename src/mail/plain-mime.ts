@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import type addressparserType from 'nodemailer/lib/addressparser';
 import { relabelFor } from './charset.ts';
-import { guessCharset } from './decode.ts';
+import { guessCharset, wideEncoding } from './decode.ts';
 import { type BodyCharset, bodyCharset, decodeRelabelled } from './plain-charsets.ts';
 import { decodeCleanBase64, decodeFlowed, decodeQuotedPrintable } from './plain-transfer.ts';
 import type {
@@ -345,11 +345,11 @@ function bodyText(
   const unwrapped = head.flowed ? decodeFlowed(content, head.delSp) : content;
   let text: string;
   let guessed = false;
-  const guess = charset.kind === 'single-byte' ? undefined : guessCharset(content).label;
   // UTF-16 without a label, or under `utf-8`: mailparser reads it after the relabelling (charset.ts).
-  if (guess === 'UTF-16LE' || guess === 'UTF-16BE') decline('a body in UTF-16 without its label');
+  if (charset.kind !== 'single-byte' && wideEncoding(content)) decline('a body in UTF-16 without its label');
   if (charset.kind === 'single-byte') text = charset.decode(unwrapped);
-  else if (charset.kind === 'utf-8' || guess === 'UTF-8') text = unwrapped.toString('utf8');
+  else if (charset.kind === 'utf-8' || guessCharset(content).label === 'UTF-8')
+    text = unwrapped.toString('utf8');
   else {
     text = decodeRelabelled(unwrapped);
     guessed = true;

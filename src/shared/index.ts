@@ -22,9 +22,9 @@ export { CUSTOMER_HANDLE, HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL
 export {
   holdsInvisible,
   holdsTemplateHeader,
-  isEndOfTemplate,
   isQuotedLine,
-  templateHeaderName,
+  type TemplateLine,
+  templateLine,
   withoutInvisible,
 } from './template-line.ts';
 export {

@@ -40,14 +40,24 @@ const HEADER = /^\s*Template\s*:\s*([A-Za-z][\w.]*-[\w.-]*)/i;
 const END = /^\s*END\s+OF\s+TEMPLATE\b/i;
 const QUOTED = /^\s*>/;
 
-/** The form name a line opening a template gives (as written, invisible characters left out), or undefined. */
-export function templateHeaderName(line: string): string | undefined {
-  return HEADER.exec(withoutInvisible(line))?.[1];
-}
+/** What a line is to the template grammar: one pass over it for its invisible characters, then the three shapes. */
+export type TemplateLine =
+  | { readonly kind: 'quoted' }
+  | { readonly kind: 'header'; readonly name: string }
+  | { readonly kind: 'end' }
+  | { readonly kind: 'other'; readonly visible: string };
 
-/** `END OF TEMPLATE`, however spaced, in any case. */
-export function isEndOfTemplate(line: string): boolean {
-  return END.test(withoutInvisible(line));
+const QUOTED_LINE: TemplateLine = { kind: 'quoted' };
+const END_LINE: TemplateLine = { kind: 'end' };
+
+/** The line's shape, read without its invisible characters (`visible`: the line so read). */
+export function templateLine(raw: string): TemplateLine {
+  const line = withoutInvisible(raw);
+  if (QUOTED.test(line)) return QUOTED_LINE;
+  const header = HEADER.exec(line);
+  if (header) return { kind: 'header', name: header[1]! };
+  if (END.test(line)) return END_LINE;
+  return { kind: 'other', visible: line };
 }
 
 /** A quoted line (`> ...`): what someone else wrote, never read for templates. */
@@ -63,7 +73,7 @@ export function holdsTemplateHeader(text: string): boolean {
   // Cheap before the line walk: no `template` anywhere, no header.
   if (!TEMPLATE_WORD.test(text)) return false;
   for (const line of text.split(/\r\n|\r|\n/)) {
-    if (templateHeaderName(line) !== undefined) return true;
+    if (templateLine(line).kind === 'header') return true;
   }
   return false;
 }

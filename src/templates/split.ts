@@ -7,13 +7,7 @@
  * from a web page, a soft hyphen, a word joiner) do not hide a `Template:` line, and the body
  * lines handed on have none where they give a line its structure (shared/template-line.ts).
  */
-import {
-  holdsInvisible,
-  isEndOfTemplate,
-  isQuotedLine,
-  templateHeaderName,
-  withoutInvisible,
-} from '../shared/index.ts';
+import { holdsInvisible, templateLine, withoutInvisible } from '../shared/index.ts';
 
 export interface NumberedLine {
   readonly text: string;
@@ -96,22 +90,22 @@ export function splitTemplates(text: string): TemplateBlock[] {
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] ?? '';
     const line = i + 1;
-    if (isQuotedLine(raw)) continue;
-    const header = templateHeaderName(raw);
-    if (header !== undefined) {
+    const shape = templateLine(raw);
+    if (shape.kind === 'quoted') continue;
+    if (shape.kind === 'header') {
       // A new header before END OF TEMPLATE: the open block was never closed.
       close(undefined, lastContentLine);
-      open = { header, headerLine: line, body: [] };
+      open = { header: shape.name, headerLine: line, body: [] };
       lastContentLine = line;
       continue;
     }
     if (!open) continue;
-    if (isEndOfTemplate(raw)) {
+    if (shape.kind === 'end') {
       close(line, line);
       continue;
     }
-    open.body.push({ text: readableLine(raw), line });
-    if (withoutInvisible(raw).trim().length > 0) lastContentLine = line;
+    open.body.push({ text: shape.visible === raw ? raw : readableLine(raw), line });
+    if (shape.visible.trim().length > 0) lastContentLine = line;
   }
   close(undefined, lastContentLine);
   return blocks;

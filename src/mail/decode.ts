@@ -79,6 +79,18 @@ function wideWithoutMark(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undefined
   return undefined;
 }
 
+/**
+ * Text decoded as UTF-8 (or ASCII) from UTF-16 of Latin script: a NUL in about every other
+ * character (a quarter of the first 4,096 at least). A NUL or two pasted into a value is not it.
+ */
+export function misreadUtf16(text: string): boolean {
+  if (!text.includes('\u0000')) return false;
+  const end = Math.min(text.length, 4096);
+  let nul = 0;
+  for (let i = 0; i < end; i++) if (text.charCodeAt(i) === 0) nul++;
+  return end > 0 && nul * 4 >= end;
+}
+
 /** UTF-16 in the byte order named, or undefined when it is not (an unpaired surrogate, an odd byte). */
 function decodeWide(bytes: Uint8Array, order: 'UTF-16LE' | 'UTF-16BE'): string | undefined {
   try {

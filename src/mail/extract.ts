@@ -21,6 +21,7 @@ import { labelUnlabelledText } from './charset.ts';
 import {
   decodeText,
   looksLikeText,
+  misreadUtf16,
   normalizeNewlines,
   replaceControlCharacters,
   trimTrailingNewlines,
@@ -116,11 +117,11 @@ const PARSER_OPTIONS = {
 } as const;
 
 /**
- * U+FFFD in what mailparser decoded, or a NUL (UTF-16 without a label, read as UTF-8): a body
- * part's bytes may need the guess (Windows-1252, or UTF-16).
+ * U+FFFD in what mailparser decoded, or NULs between its characters (UTF-16 without a label,
+ * read as UTF-8): a body part's bytes may need the guess (Windows-1252, or UTF-16).
  */
 function needsCharsetGuess(parsed: ParsedMail): boolean {
-  const has = (v: unknown) => typeof v === 'string' && (v.includes('\uFFFD') || v.includes('\u0000'));
+  const has = (v: unknown) => typeof v === 'string' && (v.includes('\uFFFD') || misreadUtf16(v));
   return has(parsed.text) || has(parsed.html);
 }
 

@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import type addressparserType from 'nodemailer/lib/addressparser';
 import { relabelFor } from './charset.ts';
-import { guessCharset, wideEncoding } from './decode.ts';
+import { guessCharset, misreadUtf16, wideEncoding } from './decode.ts';
 import { type BodyCharset, bodyCharset, decodeRelabelled } from './plain-charsets.ts';
 import { decodeCleanBase64, decodeFlowed, decodeQuotedPrintable } from './plain-transfer.ts';
 import type {
@@ -356,7 +356,7 @@ function bodyText(
   }
   return {
     text: text.replace(/\r?\n/g, '\n'),
-    firstReadingHadFffd: guessed || text.includes('\uFFFD') || text.includes('\u0000'),
+    firstReadingHadFffd: guessed || text.includes('\uFFFD') || misreadUtf16(text),
   };
 }
 

@@ -409,6 +409,14 @@ describe('templates the sender can plainly see', () => {
     );
     expect(question.ok && question.value.blocks.map((b) => b.source)).toEqual(['body']);
     expect(question.ok && question.value.htmlOnly).toBe(false);
+    // A template the text quotes is not read from an HTML that shows the quote without markers.
+    const unmarked = await extractMail(
+      alternative(
+        `Thanks\r\n\r\n> Template: ARIN-POC-5.1\r\n> END OF TEMPLATE`,
+        `<p>Thanks</p><div>${html}</div>`,
+      ),
+    );
+    expect(unmarked.ok && unmarked.value.blocks.map((b) => b.source)).toEqual(['body']);
     // A template quoted in the HTML (a blockquote) is no template there either.
     const quoted = await extractMail(alternative('Thanks', `<blockquote>${html}</blockquote>`));
     expect(question.ok && quoted.ok && quoted.value.text).toBe('Thanks');

@@ -191,7 +191,9 @@ const hasContent = (v: string | undefined): v is string => typeof v === 'string'
  * and the HTML instead of the plain text when the plain text holds no template and the HTML does
  * (a client's stub "This message is in HTML. Please use an HTML capable mail reader.", an empty
  * or blank text part), unless an attachment holds one (the HTML body then is likely its copy:
- * as before, the attachment is read). Never both: the same template in the two alternatives of
+ * as before, the attachment is read). A template the text quotes (`> Template:`) is a template
+ * there too: the HTML may show the same quote without markers (a quote in a bordered <div>),
+ * and someone else's template is not read from it. Never both: the same template in the two alternatives of
  * one message, converted, rarely comes out byte for byte alike, and reading both would apply it
  * twice.
  */
@@ -201,7 +203,7 @@ function bodyText(parsed: MailReading, attachmentsHoldTemplate: () => boolean): 
   if (html === undefined) return plain === undefined ? { kind: 'none' } : { kind: 'text', text: plain };
   if (
     plain !== undefined &&
-    (holdsTemplateHeader(plain) || !MAY_HOLD_TEMPLATE.test(html) || attachmentsHoldTemplate())
+    (holdsTemplateHeader(plain, true) || !MAY_HOLD_TEMPLATE.test(html) || attachmentsHoldTemplate())
   )
     return { kind: 'text', text: plain };
   const converted = htmlToPlainText(html);

@@ -68,12 +68,18 @@ export function isQuotedLine(line: string): boolean {
 /** `template`, invisible characters between its letters allowed. */
 const TEMPLATE_WORD = new RegExp([...'template'].join('[\\p{Cf}\\p{DI}]*'), 'iu');
 
-/** Whether any line of the text, not quoted, opens a template. */
-export function holdsTemplateHeader(text: string): boolean {
+/** Quote markers at a line's start (`> > `), as mail programs nest them. */
+const QUOTE_MARKERS = /^(?:[\s\p{Cf}\p{DI}]*>)+/u;
+
+/**
+ * Whether any line of the text opens a template: not quoted, or (`quotedToo`) also behind quote
+ * markers, where someone else's template stands.
+ */
+export function holdsTemplateHeader(text: string, quotedToo = false): boolean {
   // Cheap before the line walk: no `template` anywhere, no header.
   if (!TEMPLATE_WORD.test(text)) return false;
   for (const line of text.split(/\r\n|\r|\n/)) {
-    if (templateLine(line).kind === 'header') return true;
+    if (templateLine(quotedToo ? line.replace(QUOTE_MARKERS, '') : line).kind === 'header') return true;
   }
   return false;
 }

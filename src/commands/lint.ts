@@ -19,6 +19,7 @@ import { shouldReply } from '../replies/index.ts';
 import { formatProblem, ProblemError, redactApiKeys, redactKey } from '../shared/index.ts';
 import {
   type DownstreamOrg,
+  type ForwardedText,
   type ParsedTemplate,
   type PocReference,
   parseSubmission,
@@ -193,7 +194,7 @@ async function lintFile(
   }
   let subject = '';
   let text: string;
-  let forwarded: string[] = [];
+  let forwarded: readonly ForwardedText[] = [];
   /** Without a template: what the mail names of ours (In-Reply-To, References, ticket numbers). */
   let answerHint: string | undefined;
   let from: string | undefined;
@@ -210,7 +211,7 @@ async function lintFile(
     subject = h.subject;
     from = h.from?.address;
     text = mail.value.text;
-    forwarded = mail.value.forwarded.map((f) => f.text);
+    forwarded = mail.value.forwarded;
     const named = namedOfOurs(mail.value);
     if (named.messageIds > 0 || named.tickets.length > 0) {
       const what = [

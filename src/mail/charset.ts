@@ -4,7 +4,8 @@
  * (`José`) came out as U+FFFD and went into the registry as `Jos�`. Attachments never had the
  * problem: `decodeText` reads bytes that are not UTF-8 as Windows-1252. This gives body parts the
  * same rule: a text part whose label is missing, ASCII or unknown, and whose bytes are not UTF-8,
- * is labelled windows-1252 before mailparser reads the message. Only the copy parsed here is
+ * is labelled windows-1252 before mailparser reads the message (or UTF-16, when a byte order mark
+ * or UTF-16's NULs say so: Windows tools write "Unicode" text without a label). Only the copy parsed here is
  * relabelled; the raw message is kept as it came.
  */
 import type { SplitterChunk } from '@zone-eu/mailsplit';
@@ -24,7 +25,30 @@ export function needsGuess(charset: string | false): boolean {
   return !isKnownCharset(charset);
 }
 
-const isUtf8 = (bytes: Buffer): boolean => guessCharset(bytes).label === 'UTF-8';
+/** A `utf-8` label (however spelled): bytes under it that are UTF-16 by their mark or NULs are mislabelled. */
+export function saysUtf8(charset: string | false | undefined): boolean {
+  return !!charset && charset.toLowerCase().replace(/[^a-z0-9]+/g, '') === 'utf8';
+}
+
+/** The relabelling of a text part, or undefined: the guess where a label is missing, UTF-16 under a `utf-8` label. */
+export function relabelFor(charset: string | false | undefined, bytes: Buffer): string | undefined {
+  if (needsGuess(charset ?? false)) return guessedLabel(bytes);
+  if (!saysUtf8(charset)) return undefined;
+  const label = guessedLabel(bytes);
+  return label === 'utf-16le' || label === 'utf-16be' ? label : undefined;
+}
+
+/** The label a text part's bytes are read with when they are not UTF-8 (UTF-16 by its mark or NULs). */
+export function guessedLabel(bytes: Buffer): 'windows-1252' | 'utf-16le' | 'utf-16be' | undefined {
+  const { label } = guessCharset(bytes);
+  return label === 'UTF-8'
+    ? undefined
+    : label === 'WINDOWS-1252'
+      ? 'windows-1252'
+      : label === 'UTF-16LE'
+        ? 'utf-16le'
+        : 'utf-16be';
+}
 
 /** The transfer-decoded (base64, quoted-printable) bytes of one part's body. */
 async function contentOf(
@@ -66,15 +90,16 @@ export async function labelUnlabelledText(raw: Buffer): Promise<Buffer> {
     const node = chunks[i]!;
     if (node.type !== 'node' || node.multipart) continue;
     const type = node.contentType || (node.root ? 'text/plain' : '');
-    if (!type.startsWith('text/') || !needsGuess(node.charset)) continue;
+    if (!type.startsWith('text/') || !(needsGuess(node.charset) || saysUtf8(node.charset))) continue;
     const body: Buffer[] = [];
     for (let j = i + 1; j < chunks.length; j++) {
       const c = chunks[j]!;
       if (c.type === 'node') break;
       if (c.type === 'body') body.push(c.value);
     }
-    if (isUtf8(await contentOf(node, body))) continue;
-    node.setCharset('windows-1252');
+    const label = relabelFor(node.charset, await contentOf(node, body));
+    if (!label) continue;
+    node.setCharset(label);
     relabelled = true;
   }
   if (!relabelled) return raw;

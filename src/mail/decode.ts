@@ -35,15 +35,87 @@ export function decodeWindows1252(bytes: Uint8Array): string {
 
 /** What bytes without a (known) charset label are read as, and the name of that reading. */
 export interface CharsetGuess {
-  readonly label: 'UTF-8' | 'WINDOWS-1252';
+  readonly label: 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'WINDOWS-1252';
   readonly text: string;
 }
 
+type Unicode = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE';
+
 /**
- * The project's one guess for unlabelled bytes: UTF-8 if they decode cleanly (a leading byte
+ * The encoding a byte order mark at the start names. Windows Notepad saves "Unicode" as UTF-16LE
+ * with FF FE, "Unicode big endian" with FE FF, and "UTF-8" with EF BB BF; a file attached as
+ * text/plain usually carries no charset label, and a label that contradicts the mark is wrong
+ * (no single-byte text starts with those bytes), so the mark wins, as browsers decide too.
+ */
+function byteOrderMark(bytes: Uint8Array): Unicode | undefined {
+  const [a, b, c] = bytes;
+  if (a === 0xef && b === 0xbb && c === 0xbf) return 'UTF-8';
+  if (a === 0xff && b === 0xfe) return 'UTF-16LE';
+  if (a === 0xfe && b === 0xff) return 'UTF-16BE';
+  return undefined;
+}
+
+/** Bytes looked at to tell UTF-16 without a byte order mark (an even count). */
+const WIDE_SAMPLE = 8192;
+
+/**
+ * UTF-16 without a byte order mark, told only where it cannot be anything else: an even number
+ * of bytes, and in the sample, a NUL in at least nine pairs of ten at one position (the high
+ * byte of Latin text: `T\0e\0m\0`) and none at the other. No single-byte or UTF-8 text has
+ * NULs so; text in scripts beyond Latin-1 without a mark is not guessed (read as before).
+ */
+function wideWithoutMark(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undefined {
+  if (bytes.length < 4 || bytes.length % 2 !== 0) return undefined;
+  const end = Math.min(bytes.length, WIDE_SAMPLE);
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < end; i += 2) {
+    if (bytes[i] === 0) evenNul++;
+    if (bytes[i + 1] === 0) oddNul++;
+  }
+  const pairs = end / 2;
+  if (evenNul === 0 && oddNul * 10 >= pairs * 9) return 'UTF-16LE';
+  if (oddNul === 0 && evenNul * 10 >= pairs * 9) return 'UTF-16BE';
+  return undefined;
+}
+
+/**
+ * Text decoded as UTF-8 (or ASCII) from UTF-16 of Latin script: a NUL in about every other
+ * character (a quarter of the first 4,096 at least). A NUL or two pasted into a value is not it.
+ */
+export function misreadUtf16(text: string): boolean {
+  if (!text.includes('\u0000')) return false;
+  const end = Math.min(text.length, 4096);
+  let nul = 0;
+  for (let i = 0; i < end; i++) if (text.charCodeAt(i) === 0) nul++;
+  return end > 0 && nul * 4 >= end;
+}
+
+/** UTF-16 in the byte order named, or undefined when it is not (an unpaired surrogate, an odd byte). */
+function decodeWide(bytes: Uint8Array, order: 'UTF-16LE' | 'UTF-16BE'): string | undefined {
+  try {
+    return new TextDecoder(order.toLowerCase(), { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The UTF-16 the bytes are written in, by their byte order mark or their NULs, or undefined. */
+export function wideEncoding(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undefined {
+  const mark = byteOrderMark(bytes);
+  if (mark === 'UTF-8') return undefined;
+  return mark ?? wideWithoutMark(bytes);
+}
+
+/**
+ * The project's one guess for unlabelled bytes: UTF-16 when a byte order mark or the NULs of
+ * UTF-16 say so (and the bytes decode as it), else UTF-8 if they decode cleanly (a leading byte
  * order mark dropped), else Windows-1252, which reads any byte.
  */
 export function guessCharset(bytes: Uint8Array): CharsetGuess {
+  const wide = wideEncoding(bytes);
+  const wideText = wide ? decodeWide(bytes, wide) : undefined;
+  if (wide && wideText !== undefined) return { label: wide, text: wideText };
   try {
     return {
       label: 'UTF-8',
@@ -70,19 +142,50 @@ export function isKnownCharset(charset: string): boolean {
   return decodeAs(new Uint8Array(0), charset) !== undefined;
 }
 
-/** Text-like: no NUL byte and few control characters besides tab/CR/LF/FF. */
-export function looksLikeText(bytes: Uint8Array): boolean {
-  const sample = bytes.subarray(0, 8192);
+/** Control characters other than tab/CR/LF/FF/ESC among the units, or -1 when one is a NUL. */
+function controlCount(units: ArrayLike<number>): number {
   let control = 0;
-  for (const b of sample) {
-    if (b === 0) return false;
-    if (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 27) control++;
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
+    if (u === 0) return -1;
+    if (u < 32 && u !== 9 && u !== 10 && u !== 13 && u !== 12 && u !== 27) control++;
   }
-  return control <= sample.length / 100;
+  return control;
 }
 
-/** Declared charset first; otherwise UTF-8 if it decodes cleanly, else Windows-1252. */
+/**
+ * Text-like: no NUL and few control characters besides tab/CR/LF/FF, read as bytes or, for
+ * UTF-16 (a byte order mark or its NULs), as the characters they encode.
+ */
+export function looksLikeText(bytes: Uint8Array): boolean {
+  const sample = bytes.subarray(0, WIDE_SAMPLE);
+  const wide = wideEncoding(bytes);
+  if (wide) {
+    const text = new TextDecoder(wide.toLowerCase()).decode(sample);
+    const units: number[] = [];
+    for (let i = 0; i < text.length; i++) units.push(text.charCodeAt(i));
+    const control = controlCount(units);
+    return control >= 0 && control <= text.length / 100;
+  }
+  const control = controlCount(sample);
+  return control >= 0 && control <= sample.length / 100;
+}
+
+/**
+ * A byte order mark first (it wins over any label: see byteOrderMark); then the declared charset;
+ * otherwise the guess (UTF-16 by its NULs, UTF-8 if it decodes cleanly, else Windows-1252).
+ */
 export function decodeText(bytes: Uint8Array, charset?: string): string {
+  const mark = byteOrderMark(bytes);
+  if (mark) return new TextDecoder(mark.toLowerCase()).decode(bytes).replace(/^\uFEFF/, '');
+  // A label that names no wide encoding, on bytes with UTF-16's NULs, is wrong (a billing
+  // system's default `us-ascii` or `utf-8`): no single-byte or UTF-8 text has a NUL in every
+  // other byte.
+  if (!/^\s*(utf-?(16|32)|ucs-?[24]|unicode)/i.test(charset ?? '')) {
+    const wide = wideWithoutMark(bytes);
+    const wideText = wide ? decodeWide(bytes, wide) : undefined;
+    if (wideText !== undefined) return wideText;
+  }
   const text = decodeAs(bytes, charset) ?? guessCharset(bytes).text;
   return text.replace(/^\uFEFF/, '');
 }

@@ -16,6 +16,11 @@ const libmime = lazyPackage<typeof Libmime>('libmime');
  */
 const DRY_RUN_WORD = /(?:^|[^a-z0-9])dry[-_\s]*run(?:$|[^a-z0-9])/i;
 const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g;
+
+/** The text without its dry-run words (a request for blank forms names no form DRY-RUN). */
+export function withoutDryRunWords(text: string): string {
+  return text.replace(DASHES, '-').replace(new RegExp(DRY_RUN_WORD.source, 'gi'), ' ');
+}
 /** The header's yes; any other value (no, false) asks for nothing. */
 const YES = /^(?:yes|true|1|on)$/i;
 

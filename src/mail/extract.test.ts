@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSubmission } from '../templates/index.ts';
 import { trimTrailingNewlines } from './decode.ts';
+import { readWithMailparser } from './extract.ts';
 import { type ExtractedMail, extractMail, stripCleartextSignature } from './index.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/mail');
@@ -228,7 +229,7 @@ describe('what old mail programs and billing systems send', () => {
     expect(m.forwarded).toHaveLength(1);
     expect(m.forwarded[0]).toMatchObject({ subject: 'our new range', from: 'it@acme-widgets.example' });
     expect(m.forwarded[0]!.text).toContain('Template: ARIN-REASSIGN-SIMPLE-5.3\n');
-    const parsed = parseSubmission({ text: m.text, forwarded: m.forwarded.map((f) => f.text) });
+    const parsed = parseSubmission({ text: m.text, forwarded: m.forwarded });
     expect(!parsed.ok && parsed.problem.code).toBe('E_FORWARDED_TEMPLATE');
   });
 
@@ -285,5 +286,185 @@ describe('bodies shaped to be slow stay linear', () => {
 describe('stripCleartextSignature', () => {
   it('leaves unsigned text alone', () => {
     expect(stripCleartextSignature('a\n- b\n')).toEqual({ text: 'a\n- b\n', signed: false });
+  });
+});
+
+describe('templates the sender can plainly see', () => {
+  const POC_HEADER = /^Template: ARIN-POC-5\.1$/m;
+
+  it.each([
+    'utf16le-bom-attachment.eml',
+    'utf16be-bom-octet-stream.eml',
+    'utf16le-no-bom-attachment.eml',
+    'utf8-bom-mislabelled.eml',
+  ])('%s: a text attachment read in the encoding its bytes are written in', async (name) => {
+    const m = await extract(name);
+    const attached = m.blocks.find((b) => b.source === 'attachment');
+    expect(attached?.text).toMatch(POC_HEADER);
+    expect(attached?.text).not.toMatch(/[\u2400\uFFFD\uFEFF]/);
+  });
+
+  it('reads a body in UTF-16 without a label or under a wrong one, both readers alike', async () => {
+    const text = 'Template: ARIN-POC-5.1\r\n04. Last Name or Role Account: Müller\r\nEND OF TEMPLATE\r\n';
+    const le = Buffer.from(text, 'utf16le');
+    const shapes = [
+      Buffer.concat([Buffer.from([0xff, 0xfe]), le]),
+      le,
+      Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(le).swap16()]),
+    ];
+    for (const bytes of shapes)
+      for (const label of ['', '; charset=us-ascii', '; charset=utf-8']) {
+        const raw = Buffer.from(
+          `From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/plain${label}\r\n` +
+            `Content-Transfer-Encoding: base64\r\n\r\n${bytes.toString('base64')}\r\n`,
+        );
+        const plain = await extractMail(raw);
+        const parsed = await extractMail(raw, readWithMailparser);
+        expect(plain.ok && plain.value.text).toBe(text.replace(/\r\n/g, '\n').trimEnd());
+        expect(parsed.ok && parsed.value.text).toBe(plain.ok && plain.value.text);
+      }
+  });
+
+  it('keeps non-ASCII text of such attachments as written', async () => {
+    expect((await extract('utf16le-no-bom-attachment.eml')).text).toContain('07. Company Name: Démo ISP');
+    expect((await extract('utf8-bom-mislabelled.eml')).text).toContain('08. Address: 1 Müllerstraße');
+  });
+
+  it('reads the HTML alternative when the text one is a stub, and only the HTML', async () => {
+    const m = await extract('html-alternative-stub-text.eml');
+    expect(m.blocks.map((b) => b.source)).toEqual(['html']);
+    expect(m.text).toMatch(POC_HEADER);
+    expect(m.text).not.toContain('HTML capable mail reader');
+    expect(m.htmlOnly).toBe(true);
+  });
+
+  it('reads a .txt attachment beside a stub text part and its HTML copy once: the HTML does not stand in then', async () => {
+    const template = 'Template: ARIN-POC-5.1\r\n04. Last Name or Role Account: Once\r\nEND OF TEMPLATE';
+    const raw = [
+      'From: a@b.example',
+      'Subject: x',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="MM"',
+      '',
+      '--MM',
+      'Content-Type: multipart/alternative; boundary="BB"',
+      '',
+      '--BB',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'This message is in HTML. Please use an HTML capable mail reader.',
+      '--BB',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      `<p>Hello,</p><pre>${template}</pre>`,
+      '--BB--',
+      '--MM',
+      'Content-Type: text/plain; name="poc.txt"',
+      'Content-Disposition: attachment; filename="poc.txt"',
+      '',
+      template,
+      '--MM--',
+      '',
+    ].join('\r\n');
+    const m = await extractMail(Buffer.from(raw));
+    const parsed = m.ok ? parseSubmission({ text: m.value.text }) : undefined;
+    expect(parsed?.ok && parsed.templates).toHaveLength(1);
+  });
+
+  it('reads one alternative when both hold the template: it is applied once', async () => {
+    const m = await extract('html-alternative-both.eml');
+    expect(m.blocks.map((b) => b.source)).toEqual(['body']);
+    const parsed = parseSubmission({ text: m.text });
+    expect(parsed.ok && parsed.templates).toHaveLength(1);
+  });
+
+  it('reads the HTML alternative when the text one is empty or blank, and the text one when the HTML holds no template', async () => {
+    const alternative = (text: string, html: string) =>
+      Buffer.from(
+        [
+          'From: a@b.example',
+          'Subject: x',
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/alternative; boundary="BB"',
+          '',
+          '--BB',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          text,
+          '--BB',
+          'Content-Type: text/html; charset=utf-8',
+          '',
+          html,
+          '--BB--',
+          '',
+        ].join('\r\n'),
+      );
+    const html = '<p>Template: ARIN-POC-5.1</p><p>END OF TEMPLATE</p>';
+    for (const stub of ['', ' \r\n\t', 'Your mail program cannot show this message.']) {
+      const m = await extractMail(alternative(stub, html));
+      expect(m.ok && m.value.text).toMatch(POC_HEADER);
+    }
+    const question = await extractMail(
+      alternative('Is my net registered?', '<p>Is my net <b>registered</b>?</p>'),
+    );
+    expect(question.ok && question.value.blocks.map((b) => b.source)).toEqual(['body']);
+    expect(question.ok && question.value.htmlOnly).toBe(false);
+    // A template the text quotes is not read from an HTML that shows the quote without markers.
+    const unmarked = await extractMail(
+      alternative(
+        `Thanks\r\n\r\n> Template: ARIN-POC-5.1\r\n> END OF TEMPLATE`,
+        `<p>Thanks</p><div>${html}</div>`,
+      ),
+    );
+    expect(unmarked.ok && unmarked.value.blocks.map((b) => b.source)).toEqual(['body']);
+    // A template quoted in the HTML (a blockquote) is no template there either.
+    const quoted = await extractMail(alternative('Thanks', `<blockquote>${html}</blockquote>`));
+    expect(question.ok && quoted.ok && quoted.value.text).toBe('Thanks');
+  });
+});
+
+describe('forwards and quotes written into the text (not attached)', () => {
+  it.each([
+    ['forward-outlook-inline.eml', '-----Original Message-----'],
+    ['forward-outlook-rule.eml', '________________________________'],
+    ['forward-gmail-inline.eml', '---------- Forwarded message ---------'],
+    ['forward-apple-inline.eml', 'Begin forwarded message:'],
+    [
+      'reply-unquoted-attribution.eml',
+      'On Mon, Dec 7, 2026 at 4:05 PM Acme Widgets IT < it@acme-widgets.example> wrote:',
+    ],
+  ])('%s: kept apart as a forward, and refused as one', async (name, separator) => {
+    const m = await extract(name);
+    expect(m.text).not.toContain('Template:');
+    expect(m.forwarded).toEqual([
+      expect.objectContaining({ separator, text: expect.stringContaining('Template: ARIN-POC-5.1') }),
+    ]);
+    const parsed = parseSubmission({ text: m.text, forwarded: m.forwarded });
+    expect(!parsed.ok && parsed.problem.code).toBe('E_FORWARDED_TEMPLATE');
+    expect(!parsed.ok && parsed.problem.message).toContain(`below the line ${JSON.stringify(separator)}`);
+    expect(!parsed.ok && parsed.problem.message).toContain(
+      'what someone else wrote is not applied on your authority',
+    );
+  });
+
+  it('an Outlook reply to our reply: the sender own template is read, nothing below the line', async () => {
+    const m = await extract('outlook-reply-own-template.eml');
+    expect(m.forwarded).toEqual([
+      expect.objectContaining({ separator: '-----Original Message-----', from: 'hostmaster@localhost' }),
+    ]);
+    const parsed = parseSubmission({ text: m.text, forwarded: m.forwarded });
+    expect(
+      parsed.ok && parsed.templates.map((t) => t.echo.match(/Last Name or Role Account: (\w+)/)?.[1]),
+    ).toEqual(['Ownreply']);
+  });
+
+  it('an attachment after a forwarded body is the sender own again', async () => {
+    const raw = readFileSync(join(FIXTURES, 'utf16le-bom-attachment.eml'), 'latin1').replace(
+      'Please see attached.',
+      'Please see attached.\r\n\r\n-----Original Message-----\r\nFrom: a@b.example\r\nSent: today\r\nTo: c@d.example\r\n\r\nhello',
+    );
+    const m = await extractMail(Buffer.from(raw, 'latin1'));
+    expect(m.ok && m.value.text).toMatch(/^Template: ARIN-POC-5\.1$/m);
+    expect(m.ok && m.value.forwarded.map((f) => f.text.endsWith('\n\nhello'))).toEqual([true]);
   });
 });

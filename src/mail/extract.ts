@@ -1,22 +1,34 @@
 /**
  * Raw MIME -> the text blocks a human or a billing system meant: the text/plain body, text
  * attachments (also `application/octet-stream` that is really text), or the HTML converted
- * when there is no plain text. Never throws: garbage in, a Problem out. What it hands on holds
- * no control character but TAB and LF (each other one becomes its Control Pictures symbol, NUL
- * `␀`), and forwarded messages (`message/rfc822`) are kept apart from the sender's own text.
+ * when there is no plain text (or when the plain text is a stub: see bodyText). Never throws:
+ * garbage in, a Problem out. What it hands on holds no control character but TAB and LF (each
+ * other one becomes its Control Pictures symbol, NUL `␀`), and forwarded messages are kept apart
+ * from the sender's own text: attached ones (`message/rfc822`), and those written into a part
+ * below a line such as `-----Original Message-----` (inline-forward.ts).
  */
 import type { ParsedMail } from 'mailparser';
-import { fail, lazyPackage, ok, type Problem, problem, type Result } from '../shared/index.ts';
+import {
+  fail,
+  holdsTemplateHeader,
+  lazyPackage,
+  ok,
+  type Problem,
+  problem,
+  type Result,
+} from '../shared/index.ts';
 import { labelUnlabelledText } from './charset.ts';
 import {
   decodeText,
   looksLikeText,
+  misreadUtf16,
   normalizeNewlines,
   replaceControlCharacters,
   trimTrailingNewlines,
 } from './decode.ts';
 import { readMailHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
+import { splitInlineForward } from './inline-forward.ts';
 import { stripCleartextSignature } from './pgp.ts';
 import { readPlainMime } from './plain-mime.ts';
 import { type AttachmentReading, fromParsedMail, type MailReading } from './reading.ts';
@@ -59,13 +71,28 @@ interface PendingBlock {
   readonly text: string;
 }
 
-function assemble(pending: readonly PendingBlock[]): { text: string; blocks: TextBlock[] } {
+/**
+ * The blocks and their joined text, each block's forward or unmarked quote (inline-forward.ts)
+ * cut off into `forwarded`: what follows such a line in a part is someone else's, as an attached
+ * message is. Another part after it (an attachment) is the sender's own again.
+ */
+function assemble(pending: readonly PendingBlock[]): {
+  text: string;
+  blocks: TextBlock[];
+  forwarded: ForwardedMessage[];
+} {
   const blocks: TextBlock[] = [];
   const parts: string[] = [];
+  const forwarded: ForwardedMessage[] = [];
   const seen = new Set<string>();
   let line = 1;
   for (const p of pending) {
-    const text = trimTrailingNewlines(p.text);
+    const split = splitInlineForward(p.text);
+    if (split.forward) {
+      const { separator, from, subject, text } = split.forward;
+      forwarded.push({ subject: subject ?? '', ...(from ? { from } : {}), text, separator });
+    }
+    const text = trimTrailingNewlines(split.own);
     if (text.trim().length === 0) continue;
     // Some clients put the same template in the body and in an attachment: read it once, or
     // the worker would apply it twice.
@@ -76,7 +103,7 @@ function assemble(pending: readonly PendingBlock[]): { text: string; blocks: Tex
     parts.push(text);
     line += text.split('\n').length + 1; // +1 for the blank separator line
   }
-  return { text: parts.join('\n\n'), blocks };
+  return { text: parts.join('\n\n'), blocks, forwarded };
 }
 
 const PARSER_OPTIONS = {
@@ -89,9 +116,12 @@ const PARSER_OPTIONS = {
   ignoreEmbedded: true,
 } as const;
 
-/** U+FFFD in what mailparser decoded: a body part's bytes may need the Windows-1252 guess. */
-function hasReplacementCharacter(parsed: ParsedMail): boolean {
-  const has = (v: unknown) => typeof v === 'string' && v.includes('\uFFFD');
+/**
+ * U+FFFD in what mailparser decoded, or NULs between its characters (UTF-16 without a label,
+ * read as UTF-8): a body part's bytes may need the guess (Windows-1252, or UTF-16).
+ */
+function needsCharsetGuess(parsed: ParsedMail): boolean {
+  const has = (v: unknown) => typeof v === 'string' && (v.includes('\uFFFD') || misreadUtf16(v));
   return has(parsed.text) || has(parsed.html);
 }
 
@@ -114,7 +144,7 @@ const read: MailReader = async (raw) => readPlainMime(raw) ?? readWithMailparser
 async function parseWithMailparser(raw: Buffer): Promise<ParsedMail> {
   const { simpleParser } = mailparser();
   const parsed = await simpleParser(raw, PARSER_OPTIONS);
-  if (!hasReplacementCharacter(parsed)) return parsed;
+  if (!needsCharsetGuess(parsed)) return parsed;
   let relabelled: Buffer;
   try {
     relabelled = await labelUnlabelledText(raw);
@@ -144,6 +174,47 @@ function cleanHeaders(h: MailHeaders): MailHeaders {
     ...(h.messageId !== undefined ? { messageId: c(h.messageId) } : {}),
     ...(h.inReplyTo !== undefined ? { inReplyTo: c(h.inReplyTo) } : {}),
   };
+}
+
+type BodyReading =
+  | { readonly kind: 'text' | 'html'; readonly text: string }
+  | { readonly kind: 'refused'; readonly problem: Problem }
+  | { readonly kind: 'none' };
+
+/** Raw HTML that may hold `Template:` (even with an entity or a tag inside the word): else it is not converted. */
+const MAY_HOLD_TEMPLATE = /templ|plate/i;
+
+const hasContent = (v: string | undefined): v is string => typeof v === 'string' && v.trim().length > 0;
+
+/**
+ * Which of the body's alternatives is read: the plain text; the HTML when there is no plain text;
+ * and the HTML instead of the plain text when the plain text holds no template and the HTML does
+ * (a client's stub "This message is in HTML. Please use an HTML capable mail reader.", an empty
+ * or blank text part), unless an attachment holds one (the HTML body then is likely its copy:
+ * as before, the attachment is read). A template the text quotes (`> Template:`) is a template
+ * there too: the HTML may show the same quote without markers (a quote in a bordered <div>),
+ * and someone else's template is not read from it. Never both: the same template in the two alternatives of
+ * one message, converted, rarely comes out byte for byte alike, and reading both would apply it
+ * twice.
+ */
+function bodyText(parsed: MailReading, attachmentsHoldTemplate: () => boolean): BodyReading {
+  const plain = hasContent(parsed.text) ? parsed.text : undefined;
+  const html = hasContent(parsed.html) ? parsed.html : undefined;
+  if (html === undefined) return plain === undefined ? { kind: 'none' } : { kind: 'text', text: plain };
+  if (
+    plain !== undefined &&
+    (holdsTemplateHeader(plain, true) || !MAY_HOLD_TEMPLATE.test(html) || attachmentsHoldTemplate())
+  )
+    return { kind: 'text', text: plain };
+  const converted = htmlToPlainText(html);
+  if (plain === undefined)
+    return converted.ok
+      ? { kind: 'html', text: converted.value }
+      : { kind: 'refused', problem: converted.error };
+  // Plain text without a template: the HTML only if a template is read from it.
+  return converted.ok && holdsTemplateHeader(converted.value)
+    ? { kind: 'html', text: converted.value }
+    : { kind: 'text', text: plain };
 }
 
 /** `reader` is for the differential test; everyone else reads with the default. */
@@ -180,15 +251,6 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
       });
     };
 
-    if (typeof parsed.text === 'string' && parsed.text.trim().length > 0) {
-      addText('body', 'text/plain', parsed.text);
-    } else if (typeof parsed.html === 'string' && parsed.html.trim().length > 0) {
-      htmlOnly = true;
-      const html = htmlToPlainText(parsed.html);
-      if (html.ok) addText('html', 'text/html', html.value);
-      else htmlRefused = html.error;
-    }
-
     for (const att of parsed.attachments) {
       const verdict = classify(att);
       if (verdict === 'signature') pgpSigned = true;
@@ -210,13 +272,28 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
     }
     if (headers.contentType === 'multipart/signed') pgpSigned = true;
 
-    const { text, blocks } = assemble(pending);
-    if (blocks.length === 0 && htmlRefused) return fail(htmlRefused);
+    // The body after the attachments (its block still goes first): whether an attachment holds a
+    // template decides whether an HTML alternative stands in for a stub text part (bodyText).
+    const attachmentBlocks = pending.splice(0);
+    const attachmentsHoldTemplate = () => attachmentBlocks.some((p) => holdsTemplateHeader(p.text));
+    const body = bodyText(parsed, attachmentsHoldTemplate);
+    if (body.kind === 'text') addText('body', 'text/plain', body.text);
+    else if (body.kind === 'html') {
+      htmlOnly = true;
+      addText('html', 'text/html', body.text);
+    } else if (body.kind === 'refused') {
+      htmlOnly = true;
+      htmlRefused = body.problem;
+    }
+    pending.push(...attachmentBlocks);
+
+    const { text, blocks, forwarded: inline } = assemble(pending);
+    if (blocks.length === 0 && inline.length === 0 && htmlRefused) return fail(htmlRefused);
     return ok({
       headers,
       text,
       blocks,
-      forwarded,
+      forwarded: [...inline, ...forwarded],
       pgpSigned,
       htmlOnly,
     });

@@ -3,6 +3,8 @@
  * `forms`, `templates` or `send templates` asks for blank forms. Which names are ours is the
  * templates room's to say; this reads only what was asked.
  */
+import { findKeySpans } from '../shared/index.ts';
+import { withoutDryRunWords } from './dry-run.ts';
 
 /**
  * All forms, or the names as written (upper-cased; matching them is the caller's). `loose`: the
@@ -20,13 +22,66 @@ const FORMS_SUBJECT =
 /** At most this many names are read: a Subject is no place for a catalogue. */
 const MAX_NAMES = 20;
 
+/**
+ * Words of a request that name no form: `forms for POC and ORG please`, `send me blank forms:
+ * POC, ORG` (and a dry run's word, taken out before: `forms POC DRY-RUN`). Every form name has a dash or is one of ours (`POC`), never one of these.
+ */
+const NOT_FORM_NAMES = new Set([
+  'ALL',
+  'PLEASE',
+  'PLS',
+  'PLZ',
+  'THANKS',
+  'THX',
+  'AND',
+  'OR',
+  'FOR',
+  'THE',
+  'OF',
+  'ME',
+  'US',
+  'A',
+  'AN',
+  'TO',
+  'BLANK',
+  'NEW',
+  'FORM',
+  'FORMS',
+  'TEMPLATE',
+  'TEMPLATES',
+  // What names a key next to one (`key API-...`, `API key: ...`): the key itself is taken out.
+  'KEY',
+  'API',
+  'APIKEY',
+  'API-KEY',
+]);
+
+/**
+ * The Subject with every API key taken out, in any shape the daemon reads one (shared's
+ * findKeySpans): the Subject is where a key holder writes its key (`forms POC API-7F3A-...`),
+ * and a key is no form name, nor anything to send back, even redacted.
+ */
+function withoutKeys(subject: string): string {
+  const spans = findKeySpans(subject);
+  if (spans.length === 0) return subject;
+  let out = '';
+  let at = 0;
+  for (const span of spans) {
+    out += `${subject.slice(at, span.start)} `;
+    at = span.end;
+  }
+  return out + subject.slice(at);
+}
+
 export function readFormsRequest(subject: string | undefined): FormsRequest | undefined {
-  const match = FORMS_SUBJECT.exec((subject ?? '').trim());
+  const match = FORMS_SUBJECT.exec(withoutDryRunWords(withoutKeys(subject ?? '')).trim());
   if (!match) return undefined;
   const names = (match[2] ?? '')
-    .split(/[\s,;]+/)
-    .map((name) => name.trim().toUpperCase())
-    .filter((name) => name !== '' && name !== 'ALL' && name !== 'PLEASE')
+    .split(/[\s,;:&+/]+/)
+    // Brackets and quotes around a name (`"ARIN-POC"`, `(POC)`) are no part of it.
+    .map((name) => name.replace(/^[\s"'()[\]<>]+|[\s"'()[\]<>.!?]+$/g, '').toUpperCase())
+    // A word without a letter (`-`, `2`) names no form either.
+    .filter((name) => /[A-Z]/.test(name) && !NOT_FORM_NAMES.has(name))
     .slice(0, MAX_NAMES);
   const loose = /^template/i.test(match[1] ?? '');
   return names.length === 0 ? { all: true } : { all: false, names, loose };

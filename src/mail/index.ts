@@ -21,6 +21,7 @@ export {
 export { headerFields, type ReplyHeaders, readReplyHeaders } from './headers.ts';
 export { isHelpRequest } from './help-request.ts';
 export { HTML_LIMITS, type HtmlLimits } from './html-limits.ts';
+export { textWithInlineForwards } from './inline-forward.ts';
 export { type MessageHead, readMessageHead, storableHeaderValue } from './message-head.ts';
 export { stripCleartextSignature } from './pgp.ts';
 

@@ -17,8 +17,8 @@
  */
 import { createRequire } from 'node:module';
 import type addressparserType from 'nodemailer/lib/addressparser';
-import { needsGuess } from './charset.ts';
-import { guessCharset } from './decode.ts';
+import { relabelFor } from './charset.ts';
+import { guessCharset, misreadUtf16, wideEncoding } from './decode.ts';
 import { type BodyCharset, bodyCharset, decodeRelabelled } from './plain-charsets.ts';
 import { decodeCleanBase64, decodeFlowed, decodeQuotedPrintable } from './plain-transfer.ts';
 import type {
@@ -345,6 +345,8 @@ function bodyText(
   const unwrapped = head.flowed ? decodeFlowed(content, head.delSp) : content;
   let text: string;
   let guessed = false;
+  // UTF-16 without a label, or under `utf-8`: mailparser reads it after the relabelling (charset.ts).
+  if (charset.kind !== 'single-byte' && wideEncoding(content)) decline('a body in UTF-16 without its label');
   if (charset.kind === 'single-byte') text = charset.decode(unwrapped);
   else if (charset.kind === 'utf-8' || guessCharset(content).label === 'UTF-8')
     text = unwrapped.toString('utf8');
@@ -352,7 +354,10 @@ function bodyText(
     text = decodeRelabelled(unwrapped);
     guessed = true;
   }
-  return { text: text.replace(/\r?\n/g, '\n'), firstReadingHadFffd: guessed || text.includes('\uFFFD') };
+  return {
+    text: text.replace(/\r?\n/g, '\n'),
+    firstReadingHadFffd: guessed || text.includes('\uFFFD') || misreadUtf16(text),
+  };
 }
 
 /** Each address with mailparser's touches (names trimmed); an encoded or punycode address declines. */
@@ -455,13 +460,10 @@ function read(raw: Buffer): MailReading {
   // The relabelling labels every text/* part that needs the guess and is not UTF-8 windows-1252,
   // attachments included: their charset as the second reading gives it.
   const withRelabels = relabelled
-    ? attachments.map((a) =>
-        a.contentType.startsWith('text/') &&
-        needsGuess(a.charset ?? false) &&
-        guessCharset(a.content).label !== 'UTF-8'
-          ? { ...a, charset: 'windows-1252' }
-          : a,
-      )
+    ? attachments.map((a) => {
+        const label = a.contentType.startsWith('text/') ? relabelFor(a.charset, a.content) : undefined;
+        return label ? { ...a, charset: label } : a;
+      })
     : attachments;
   return {
     ...headerReading(entities[0]!.head!.fields),

@@ -36,23 +36,35 @@ export interface TextBlock {
   readonly firstLine: number;
 }
 
-/** A message forwarded as a `message/rfc822` part: read, but not for templates (see ExtractedMail.forwarded). */
+/**
+ * A message forwarded as a `message/rfc822` part, or written into a part below a forward's or an
+ * unmarked quote's line (`-----Original Message-----`, `On ... wrote:` then lines without `>`):
+ * read, but not for templates (see ExtractedMail.forwarded).
+ */
 export interface ForwardedMessage {
+  /** Its Subject ('' when a forward written into the text names none). */
   readonly subject: string;
   /** The forwarded message's From address, lower-cased. */
   readonly from?: string;
   /** Its text, read as the outer message's is (LF line ends, no control characters). */
   readonly text: string;
+  /** For one written into the text: the line it starts under, as written (trimmed, shortened). */
+  readonly separator?: string;
 }
 
 export interface ExtractedMail {
   readonly headers: MailHeaders;
-  /** Every block, LF line ends, joined by a blank line: what the template parser reads. */
+  /**
+   * Every block, LF line ends, joined by a blank line: what the template parser reads. The
+   * sender's own text: forwards and unmarked quotes written into a part are in `forwarded`.
+   */
   readonly text: string;
   readonly blocks: readonly TextBlock[];
   /**
-   * Messages forwarded as `message/rfc822` parts (nested ones too, up to three deep), never part
-   * of `text`. Their templates are not applied: a forwarded message was written, and its templates
+   * Messages forwarded as `message/rfc822` parts (nested ones too, up to three deep), and what
+   * follows a forward's or an unmarked quote's line in a part (inline-forward.ts; the first such
+   * line of each part: nested ones are in its text), never part of `text`. Their templates are
+   * not applied: a forwarded message was written, and its templates
    * authorized, by someone else (another customer, a colleague without the key, a billing system
    * whose mail was already processed), and the forwarder's key or DKIM signature must not lend
    * them its authority. They are kept so that a message whose only templates sit in a forward is
@@ -61,6 +73,9 @@ export interface ExtractedMail {
   readonly forwarded: readonly ForwardedMessage[];
   /** A PGP cleartext-signed body or a PGP/MIME signature was seen (not verified here). */
   readonly pgpSigned: boolean;
-  /** The message had no text/plain part and was read from its HTML. */
+  /**
+   * The body was read from its HTML: there was no text/plain part, or its text/plain alternative
+   * held no template and the HTML did.
+   */
   readonly htmlOnly: boolean;
 }

@@ -93,7 +93,7 @@ export const ERROR_CODES = {
   E_FORWARDED_TEMPLATE: {
     stage: 'message',
     meaning:
-      'no template in the message itself, only inside a forwarded message (message/rfc822), which is not read',
+      'no template in the message itself, only inside a forwarded or quoted message (attached as message/rfc822, or written into the text below a line such as "-----Original Message-----" or "On ... wrote:"), which is not read',
     refusal: 'E_FORWARDED_TEMPLATE.txt',
   },
   E_TOO_MANY_TEMPLATES: {

@@ -21,6 +21,14 @@ export { SUBMISSION_CHANNEL, SUBMISSION_LISTENER_NAME } from './submission-chann
 export { newSubmissionId, SUBMISSION_ID_PATTERN } from './submission-id.ts';
 export { CUSTOMER_HANDLE, HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from './syntax.ts';
 export {
+  holdsInvisible,
+  holdsTemplateHeader,
+  isQuotedLine,
+  type TemplateLine,
+  templateLine,
+  withoutInvisible,
+} from './template-line.ts';
+export {
   findValidationTokens,
   REDACTED_VALIDATION_TOKEN,
   redactValidationTokens,

@@ -15,6 +15,7 @@ export { type NumberedLine, splitTemplates, type TemplateBlock } from './split.t
 export { rangeSubject, requestSubjects } from './subjects.ts';
 export {
   BLANK_FORMS_HINT,
+  type ForwardedText,
   MAX_TEMPLATES_PER_MESSAGE,
   parseSubmission,
   type SubmissionInput,

@@ -63,18 +63,35 @@ describe('splitting', () => {
   it('says so when the only templates sit in a forwarded message, which is not read', () => {
     const r = parseSubmission({
       text: 'Please register the range below for Acme.',
-      forwarded: [`Hi, could you register this?\n\n${simple(SIMPLE_OK)}`, 'no template here'],
+      forwarded: [
+        { text: `Hi, could you register this?\n\n${simple(SIMPLE_OK)}` },
+        { text: 'no template here' },
+      ],
     });
     expect(!r.ok && r.problem.code).toBe('E_FORWARDED_TEMPLATE');
     expect(!r.ok && r.problem.message).toMatch(
       /^the only template in this message is inside a forwarded message/,
     );
     // A forward beside a template of the sender's own changes nothing: the own one is read, alone.
-    const own = parseSubmission({ text: simple(SIMPLE_OK), forwarded: [simple(SIMPLE_OK)] });
+    const own = parseSubmission({ text: simple(SIMPLE_OK), forwarded: [{ text: simple(SIMPLE_OK) }] });
     expect(templates(own)).toHaveLength(1);
     // A forward without templates leaves the usual answer.
-    const none = parseSubmission({ text: 'hello', forwarded: ['no template here'] });
+    const none = parseSubmission({ text: 'hello', forwarded: [{ text: 'no template here' }] });
     expect(!none.ok && none.problem.code).toBe('E_NO_TEMPLATE');
+  });
+
+  it('says the same of templates forwarded or quoted in the text itself, naming the line they sit under', () => {
+    const r = parseSubmission({
+      text: 'Please register these.',
+      forwarded: [
+        { text: simple(SIMPLE_OK), separator: '-----Original Message-----' },
+        { text: `${simple(SIMPLE_OK)}\n${simple(SIMPLE_OK)}` },
+      ],
+    });
+    expect(!r.ok && r.problem.code).toBe('E_FORWARDED_TEMPLATE');
+    expect(!r.ok && r.problem.message).toBe(
+      'all 3 templates in this message are inside a forwarded or quoted message (written into your message below the line "-----Original Message-----", and in a message/rfc822 attachment), and forwarded and quoted messages are not read for templates: what someone else wrote is not applied on your authority. Copy the filled-in templates into the body of your own message above any quoted or forwarded text (or attach them as a .txt file) and send that.',
+    );
   });
 
   it('accepts ten templates and refuses eleven, saying how many and the limit', () => {

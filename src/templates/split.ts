@@ -3,7 +3,11 @@
  * Quoted lines (`> ...`) are ignored entirely: a template quoted in a reply is not a submission.
  * Line numbers here are 1-based in the whole text; parse-template.ts turns problems' lines into
  * lines counted from each template's `Template:` line, as replies number the echo.
+ * Lines are read as a person sees them: invisible format characters (a zero-width space pasted
+ * from a web page, a soft hyphen, a word joiner) do not hide a `Template:` line, and the body
+ * lines handed on have none where they give a line its structure (shared/template-line.ts).
  */
+import { holdsInvisible, templateLine, withoutInvisible } from '../shared/index.ts';
 
 export interface NumberedLine {
   readonly text: string;
@@ -22,13 +26,41 @@ export interface TemplateBlock {
   readonly text: string;
 }
 
+/** Blanks and invisible format characters at the start of a value; one of them alone. */
+const EDGE_START = /^[\s\p{Cf}\p{DI}]+/u;
+const EDGE_CHARACTER = /^[\s\p{Cf}\p{DI}]$/u;
+
+/** Where the run of blanks and invisible characters ending the text starts (a loop: `/[...]+$/` is quadratic). */
+function edgeEndStart(text: string): number {
+  let at = text.length;
+  while (at > 0) {
+    const low = text.charCodeAt(at - 1);
+    const width = low >= 0xdc00 && low <= 0xdfff && at > 1 ? 2 : 1;
+    if (!EDGE_CHARACTER.test(text.slice(at - width, at))) break;
+    at -= width;
+  }
+  return at;
+}
+
+/** The text without the invisible characters among the blanks at its two ends. */
+function cleanEdges(text: string): string {
+  const start = EDGE_START.exec(text)?.[0].length ?? 0;
+  if (start === text.length) return withoutInvisible(text);
+  const end = edgeEndStart(text);
+  return withoutInvisible(text.slice(0, start)) + text.slice(start, end) + withoutInvisible(text.slice(end));
+}
+
 /**
- * `Template: NAME-X.Y`. The name must look like a form name (letters, a dash): "Template:
- * attached" in a covering note is prose, not a template; `ARIN-FOOBAR-5.0` is one (unknown).
+ * A body line as its structure is read: the invisible format characters before its first colon
+ * (where a field's number and label stand: `\u200B01. Net\u00ADwork Name:`) and at the edges of
+ * what follows it are left out; inside a value they stay, for the value's own checks to judge.
  */
-const HEADER = /^\s*Template\s*:\s*([A-Za-z][\w.]*-[\w.-]*)/i;
-const END = /^\s*END\s+OF\s+TEMPLATE\b/i;
-const QUOTED = /^\s*>/;
+export function readableLine(raw: string): string {
+  if (!holdsInvisible(raw)) return raw;
+  const colon = raw.indexOf(':');
+  if (colon < 0) return cleanEdges(raw);
+  return `${withoutInvisible(raw.slice(0, colon))}:${cleanEdges(raw.slice(colon + 1))}`;
+}
 
 export function splitLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/);
@@ -58,22 +90,22 @@ export function splitTemplates(text: string): TemplateBlock[] {
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] ?? '';
     const line = i + 1;
-    if (QUOTED.test(raw)) continue;
-    const header = HEADER.exec(raw);
-    if (header) {
+    const shape = templateLine(raw);
+    if (shape.kind === 'quoted') continue;
+    if (shape.kind === 'header') {
       // A new header before END OF TEMPLATE: the open block was never closed.
       close(undefined, lastContentLine);
-      open = { header: header[1] ?? '', headerLine: line, body: [] };
+      open = { header: shape.name, headerLine: line, body: [] };
       lastContentLine = line;
       continue;
     }
     if (!open) continue;
-    if (END.test(raw)) {
+    if (shape.kind === 'end') {
       close(line, line);
       continue;
     }
-    open.body.push({ text: raw, line });
-    if (raw.trim().length > 0) lastContentLine = line;
+    open.body.push({ text: shape.visible === raw ? raw : readableLine(raw), line });
+    if (shape.visible.trim().length > 0) lastContentLine = line;
   }
   close(undefined, lastContentLine);
   return blocks;

@@ -13,14 +13,21 @@ export const MAX_TEMPLATES_PER_MESSAGE = 10;
 /** Keys named in E_MULTIPLE_API_KEYS (redacted); the rest are counted. */
 const SHOWN_KEYS = 5;
 
+/** A message forwarded inside another, as the mail room hands it on (`ExtractedMail.forwarded`). */
+export interface ForwardedText {
+  readonly text: string;
+  /** The line it was written under in the sender's text (`-----Original Message-----`); absent when attached. */
+  readonly separator?: string;
+}
+
 export interface SubmissionInput {
   readonly subject?: string;
   readonly text: string;
   /**
-   * The texts of messages forwarded inside this one (`ExtractedMail.forwarded`). Never read for
+   * Messages forwarded inside this one, attached or written into its text. Never read for
    * templates; only so that a message whose templates all sit in a forward hears exactly that.
    */
-  readonly forwarded?: readonly string[];
+  readonly forwarded?: readonly ForwardedText[];
 }
 
 export interface SubmissionOptions {
@@ -58,19 +65,32 @@ function noTemplate(): Problem {
 }
 
 /**
- * Templates only inside a forwarded message. They are not applied, and the sender is told so
- * rather than "no template was found": a forwarded message was written by someone else, and
- * applying its templates would lend them the forwarder's key or DKIM-verified address (a
+ * Templates only inside a forwarded (or quoted) message. They are not applied, and the sender is
+ * told so rather than "no template was found": a forwarded message was written by someone else,
+ * and applying its templates would lend them the forwarder's key or DKIM-verified address (a
  * customer's mail forwarded by a colleague, an old submission forwarded again, a bounce of our
  * own reply quoting the templates). Whoever means the changes sends the templates themselves.
+ * Attached or written into the text below `-----Original Message-----`, it is the same refusal.
  */
-function forwardedOnly(forwarded: readonly string[]): Problem | undefined {
-  const found = forwarded.reduce((n, text) => n + splitTemplates(text).length, 0);
+function forwardedOnly(forwarded: readonly ForwardedText[]): Problem | undefined {
+  const holding = forwarded.filter((f) => splitTemplates(f.text).length > 0);
+  const found = holding.reduce((n, f) => n + splitTemplates(f.text).length, 0);
   if (found === 0) return undefined;
   const [it, them] = found === 1 ? ['the only template', 'it'] : [`all ${found} templates`, 'them'];
+  const lines = [...new Set(holding.flatMap((f) => (f.separator !== undefined ? [f.separator] : [])))];
+  const attached = holding.some((f) => f.separator === undefined);
+  const where = [
+    ...(lines.length > 0
+      ? [`written into your message below the line ${lines.map((l) => JSON.stringify(l)).join(' and ')}`]
+      : []),
+    ...(attached ? ['a message/rfc822 attachment'] : []),
+  ].join(', and in ');
+  const what = lines.length > 0 ? 'a forwarded or quoted message' : 'a forwarded message';
+  const read = lines.length > 0 ? 'forwarded and quoted messages are' : 'forwarded messages are';
+  const template = found === 1 ? 'template' : 'templates';
   return problem(
     'E_FORWARDED_TEMPLATE',
-    `${it} in this message ${found === 1 ? 'is' : 'are'} inside a forwarded message (a message/rfc822 attachment), and forwarded messages are not read for templates: what someone else wrote is not applied on your authority. Copy the filled-in ${found === 1 ? 'template' : 'templates'} into the body of your own message (or attach ${them} as a .txt file) and send that.`,
+    `${it} in this message ${found === 1 ? 'is' : 'are'} inside ${what} (${where}), and ${read} not read for templates: what someone else wrote is not applied on your authority. Copy the filled-in ${template} into the body of your own message${lines.length > 0 ? ' above any quoted or forwarded text' : ''} (or attach ${them} as a .txt file) and send that.`,
   );
 }
 

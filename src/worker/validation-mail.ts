@@ -7,6 +7,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { type Submission, type Transaction, tables } from '../db/index.ts';
+import { textWithInlineForwards } from '../mail/index.ts';
 import { enqueueOutbox } from '../outbox/index.ts';
 import { replyMessageId, sameAddress } from '../replies/index.ts';
 import {
@@ -43,7 +44,8 @@ function validationMailOf(ctx: WorkerContext, read: ReadSubmission): ValidationM
     inReplyTo: headers.inReplyTo,
     references: headers.references,
     contentType: headers.contentType,
-    text: read.mail.text,
+    // Quotes written into the text (an Outlook reply's) are the mail room's forwards: its token counts.
+    text: textWithInlineForwards(read.mail),
     raw: read.submission.raw.toString('latin1'),
     automatic: !decision.reply && AUTOMATIC.has(decision.reason),
   });

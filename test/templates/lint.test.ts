@@ -109,6 +109,11 @@ describe('hostmasterd lint', () => {
     const r = await lint(join(FIXTURES, 'forwarded-template.eml'));
     expect(r.code).toBe(1);
     expect(r.out).toContain('E_FORWARDED_TEMPLATE');
+    // Forwarded in the text itself, below Outlook's line: the same answer, naming the line.
+    const inline = await lint(join(FIXTURES, 'forward-outlook-inline.eml'));
+    expect(inline.code).toBe(1);
+    expect(inline.out).toContain('E_FORWARDED_TEMPLATE');
+    expect(inline.out).toContain('below the line "-----Original Message-----"');
   });
 
   it('exits 1 and prints each error as E_CODE field NN line N: sentence', async () => {

@@ -179,6 +179,10 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     const again = await stack.send(replyTo(demo, 'yes, correct', { threaded: false }));
     const second = await validationAnswerFor(stack.sink, again);
     expect(second.answer).toMatchObject({ status: 'REJECTED', refused: { code: 'E_VALIDATION_USED' } });
+    // Quoted as Outlook quotes (below its line, no `>`), unthreaded: the token is still found.
+    const outlook = await stack.send(replyTo(demo, 'Correct', { threaded: false, quote: 'outlook' }));
+    const third = await validationAnswerFor(stack.sink, outlook);
+    expect(third.answer).toMatchObject({ status: 'REJECTED', refused: { code: 'E_VALIDATION_USED' } });
   }, 120_000);
 
   it('an answer that does not say the record is correct validates nothing and goes to staff', async () => {

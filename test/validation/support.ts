@@ -109,15 +109,23 @@ export async function validationAnswerFor(
 export function replyTo(
   seen: ValidationMailSeen,
   words: string,
-  options: { from?: string; threaded?: boolean; quote?: boolean; headers?: Record<string, string> } = {},
+  options: {
+    from?: string;
+    threaded?: boolean;
+    /** `outlook`: the mail below Outlook's "-----Original Message-----" and header block, without `>`. */
+    quote?: boolean | 'outlook';
+    headers?: Record<string, string>;
+  } = {},
 ): string {
   const quoted =
     options.quote === false
       ? ''
-      : `\n\nOn Tue, hostmaster wrote:\n${seen.text
-          .split('\n')
-          .map((l) => `> ${l}`)
-          .join('\n')}\n`;
+      : options.quote === 'outlook'
+        ? `\n\n-----Original Message-----\nFrom: hostmaster <hostmaster@localhost>\nSent: Tuesday, December 8, 2026 3:00 AM\nTo: ${seen.mail.rcptTo[0]}\nSubject: annual validation ${seen.handle}\n\n${seen.text}\n`
+        : `\n\nOn Tue, hostmaster wrote:\n${seen.text
+            .split('\n')
+            .map((l) => `> ${l}`)
+            .join('\n')}\n`;
   return mail({
     from: options.from ?? `POC <${seen.mail.rcptTo[0]}>`,
     subject: `Re: annual validation ${seen.handle}`,

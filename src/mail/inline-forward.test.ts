@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { splitInlineForward, textWithInlineForwards } from './inline-forward.ts';
+
+const TEMPLATE = 'Template: ARIN-POC-5.1\n01. Registration Action (N, M or R): N\nEND OF TEMPLATE';
+const OWN = 'Please register the contact below.\n\nDemo ISP NOC';
+
+/** Each client's way of writing another message into the text, and the line it starts under. */
+const SEPARATORS: ReadonlyArray<readonly [client: string, between: string, separator: string]> = [
+  [
+    'Outlook',
+    '-----Original Message-----\nFrom: Acme IT <it@acme.example>\nSent: Monday, December 7, 2026 4:05 PM\nTo: noc@demo-isp.example\nSubject: our new contact\n\n',
+    '-----Original Message-----',
+  ],
+  [
+    'Outlook Express',
+    '----- Original Message -----\nFrom: "Acme IT" <it@acme.example>\n\n',
+    '----- Original Message -----',
+  ],
+  [
+    'Outlook 2010 and later',
+    '________________________________\nFrom: Acme IT <it@acme.example>\nSent: Monday, December 7, 2026 4:05 PM\nTo: noc@demo-isp.example\nSubject: our new contact\n\n',
+    '________________________________',
+  ],
+  [
+    "Outlook's header block alone",
+    'From: Acme IT <it@acme.example>\nSent: Monday, December 7, 2026 4:05 PM\nTo: noc@demo-isp.example\nSubject: our new contact\n\n',
+    'From: Acme IT <it@acme.example>',
+  ],
+  [
+    'Outlook in German',
+    'Von: Acme IT <it@acme.example>\nGesendet: Montag, 7. Dezember 2026 16:05\nAn: noc@demo-isp.example\nBetreff: our new contact\n\n',
+    'Von: Acme IT <it@acme.example>',
+  ],
+  [
+    'Outlook in Spanish',
+    'De: Acme IT <it@acme.example>\nEnviado el: lunes, 7 de diciembre de 2026 16:05\nPara: noc@demo-isp.example\nAsunto: our new contact\n\n',
+    'De: Acme IT <it@acme.example>',
+  ],
+  [
+    'Gmail',
+    '---------- Forwarded message ---------\nFrom: Acme IT <it@acme.example>\nDate: Mon, Dec 7, 2026 at 4:05 PM\nSubject: our new contact\nTo: <noc@demo-isp.example>\n\n\n',
+    '---------- Forwarded message ---------',
+  ],
+  [
+    'Thunderbird',
+    '-------- Forwarded Message --------\nSubject: \tour new contact\nDate: \tMon, 7 Dec 2026 16:05:00 -0500\nFrom: \tAcme IT <it@acme.example>\nTo: \tnoc@demo-isp.example\n\n',
+    '-------- Forwarded Message --------',
+  ],
+  [
+    'Lotus Notes',
+    '----- Forwarded by Acme IT/Acme on 12/07/2026 04:05 PM -----\n\n',
+    '----- Forwarded by Acme IT/Acme on 12/07/2026 04:05 PM -----',
+  ],
+  [
+    'Apple Mail',
+    'Begin forwarded message:\n\nFrom: Acme IT <it@acme.example>\nSubject: our new contact\nDate: 7 December 2026 at 16:05:00 GMT-5\nTo: noc@demo-isp.example\n\n',
+    'Begin forwarded message:',
+  ],
+  [
+    'a reply quoted without ">"',
+    'On Mon, 7 Dec 2026 at 16:05, Acme IT <it@acme.example> wrote:\n\n',
+    'On Mon, 7 Dec 2026 at 16:05, Acme IT <it@acme.example> wrote:',
+  ],
+  [
+    "Gmail's attribution wrapped over two lines",
+    'On Mon, Dec 7, 2026 at 4:05 PM Acme Widgets IT <\nit@acme.example> wrote:\n\n',
+    'On Mon, Dec 7, 2026 at 4:05 PM Acme Widgets IT < it@acme.example> wrote:',
+  ],
+  [
+    'Thunderbird in German',
+    'Am 07.12.26 um 16:05 schrieb Acme IT:\n',
+    'Am 07.12.26 um 16:05 schrieb Acme IT:',
+  ],
+  [
+    'a French client',
+    'Le 7 déc. 2026 à 16:05, Acme IT <it@acme.example> a écrit :\n',
+    'Le 7 déc. 2026 à 16:05, Acme IT <it@acme.example> a écrit :',
+  ],
+  ['a zero-width space before the line', '\u200B-----Original Message-----\n', '-----Original Message-----'],
+];
+
+describe('forwards and unmarked quotes written into the text', () => {
+  it.each(SEPARATORS)('%s: what follows the line is not the sender own', (_client, between, separator) => {
+    const split = splitInlineForward(`${OWN}\n\n${between}${TEMPLATE}\n`);
+    expect(split.own).toBe(OWN);
+    expect(split.forward?.separator).toBe(separator);
+    expect(split.forward?.text).toContain(TEMPLATE);
+  });
+
+  it('names the forwarded header block From address and Subject', () => {
+    const [, between] = SEPARATORS[0]!;
+    expect(splitInlineForward(`${OWN}\n\n${between}${TEMPLATE}`).forward).toMatchObject({
+      from: 'it@acme.example',
+      subject: 'our new contact',
+      line: 5,
+    });
+  });
+
+  it('leaves an ordinary quote (">" lines after "On ... wrote:") and the answers written between them the sender own', () => {
+    const text = `Corrected:\n\nOn Mon, 7 Dec 2026, hostmaster wrote:\n> Error: E_MISSING_FIELD field 04\n> 1 | Template: ARIN-POC-5.1\n\n${TEMPLATE}`;
+    expect(splitInlineForward(text)).toEqual({ own: text });
+  });
+
+  it('leaves prose that only looks like a part of a header alone', () => {
+    for (const text of [
+      `From: our NOC\n\n${TEMPLATE}`,
+      `To: hostmaster\nSubject: a new contact\n\n${TEMPLATE}`,
+      // A billing system's letterhead above its templates names no date: it is no quoted header.
+      `From: Demo ISP billing <billing@demo-isp.example>\nTo: hostmaster@registry.example\nSubject: SWIP\n\n${TEMPLATE}`,
+      `On Monday we wrote to you about this.\n\n${TEMPLATE}`,
+      `---\n${TEMPLATE}`,
+      `____\n${TEMPLATE}`,
+      `${TEMPLATE}\n\nOn Mon, 7 Dec 2026, X wrote:`,
+    ])
+      expect(splitInlineForward(text)).toEqual({ own: text });
+  });
+
+  it('a separator inside a ">" quote quotes on: the quote is skipped where it stands', () => {
+    const text = `Thanks\n\n> -----Original Message-----\n> From: a@b.example\n\n${TEMPLATE}`;
+    expect(splitInlineForward(text)).toEqual({ own: text });
+  });
+
+  it('puts the forwards back under their lines for what is looked for in quotes too', () => {
+    const text = textWithInlineForwards({
+      text: 'CORRECT',
+      forwarded: [
+        { subject: '', text: 'Validation-Token: X', separator: '-----Original Message-----' },
+        { subject: 'attached', text: 'not this one' },
+      ],
+    });
+    expect(text).toBe('CORRECT\n\n-----Original Message-----\nValidation-Token: X');
+  });
+
+  it('reads a long text of separator look-alikes in time that grows with it, not faster', () => {
+    const line = 'On a day, '.repeat(30);
+    const time = (n: number) => {
+      const text = `${`${line}\n\n`.repeat(n)}____________\n\n`.repeat(2);
+      const started = process.hrtime.bigint();
+      splitInlineForward(text);
+      return Number(process.hrtime.bigint() - started);
+    };
+    time(200);
+    const small = Math.min(time(1_000), time(1_000));
+    const large = Math.min(time(16_000), time(16_000));
+    expect(large / small).toBeLessThan(16 * 4);
+  });
+});

@@ -1,0 +1,194 @@
+/**
+ * A forward or a quote written into the text itself, as mail programs write them when they do
+ * not attach the message (message/rfc822) nor quote it with `>`:
+ *
+ *   -----Original Message-----                  Outlook (a reply or a forward), Outlook Express
+ *   ________________________________ + From:    Outlook 2010 and later, Outlook on the web
+ *   From: / Sent: / To: / Subject:              Outlook's header block alone (also Von:, De:...)
+ *   ---------- Forwarded message ---------      Gmail
+ *   -------- Forwarded Message --------         Thunderbird (also "Original Message")
+ *   ----- Forwarded by X/Org on ... -----       Lotus Notes
+ *   Begin forwarded message:                    Apple Mail
+ *   On <date>, X wrote:  + lines without `>`    a reply quoted without markers (Gmail's may wrap
+ *                                               over two lines; Am ... schrieb, Le ... a écrit)
+ *
+ * What follows such a line, to the end of its part, was written by someone else (another
+ * customer, a colleague, a billing system, or our own reply), exactly as an attached forward is:
+ * it is kept apart from the sender's own text and never read for templates. `On ... wrote:`
+ * followed by `>` lines is an ordinary quote: the `>` lines are skipped where they stand, and
+ * what the sender writes between them (an answer written inline) stays theirs.
+ */
+import { isQuotedLine, withoutInvisible } from '../shared/index.ts';
+import type { ExtractedMail } from './types.ts';
+
+export interface InlineForward {
+  /** The line it starts under, as written (trimmed, at most SEPARATOR_SHOWN characters). */
+  readonly separator: string;
+  /** 1-based line of the separator in the text it was found in. */
+  readonly line: number;
+  /** The From address its header block names, lower-cased, if it names one. */
+  readonly from?: string;
+  /** The Subject its header block names, if it names one. */
+  readonly subject?: string;
+  /** Everything after the separator, to the end of the text. */
+  readonly text: string;
+}
+
+export interface ForwardSplit {
+  /** The sender's own text: everything before the separator (all of it when there is none). */
+  readonly own: string;
+  readonly forward?: InlineForward;
+}
+
+/** A separator is shown to the sender this long at most (an attribution line can be long). */
+const SEPARATOR_SHOWN = 100;
+
+const DASHED_PHRASES = [
+  'original message',
+  'forwarded message',
+  'forwarded by',
+  'ursprüngliche nachricht',
+  'weitergeleitete nachricht',
+  "message d'origine",
+  'message transféré',
+  'message original',
+  'mensaje original',
+  'mensaje reenviado',
+  'oorspronkelijk bericht',
+  'doorgestuurd bericht',
+  'messaggio originale',
+  'messaggio inoltrato',
+  'mensagem original',
+  'mensagem encaminhada',
+];
+/** `-----Original Message-----`, `---------- Forwarded message ---------`, `----- Forwarded by X -----`. */
+const DASHED = new RegExp(`^-{2,}\\s*(?:${DASHED_PHRASES.join('|')})\\b`, 'i');
+/** Apple Mail's forward line, in the languages above. */
+const BEGIN_FORWARDED =
+  /^(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié|inicio del mensaje reenviado|begin doorgestuurd bericht)\s*:$/i;
+/** Outlook's rule above its header block. */
+const UNDERSCORES = /^_{10,}$/;
+
+/** A header line of a quoted message's header block (Outlook's and the forwards' own), in the same languages. */
+const HEADER_LINE =
+  /^\*?(from|von|de|van|da|sent|gesendet|envoyé|enviado|verzonden|inviato|date|datum|fecha|data|to|an|à|a|para|aan|cc|bcc|subject|betreff|objet|asunto|onderwerp|oggetto|assunto|reply-to)(?:\s+(?:el|le|am|on))?\*?\s*:/i;
+const FROM_FIELD = /^(from|von|de|van|da)$/i;
+const DATE_FIELD = /^(sent|gesendet|envoyé|enviado|verzonden|inviato|date|datum|fecha|data)$/i;
+/**
+ * A block is this many header lines at least, one naming who wrote and one when, as every mail
+ * program writes a quoted message's header: a From: line alone is prose, and a letterhead a
+ * billing system writes above its templates (From:, To:, Subject:) names no date.
+ */
+const MIN_HEADER_LINES = 3;
+
+/** `On <date>, X wrote:` and its translations: the whole line (or two, joined). */
+const ATTRIBUTION =
+  /^(?:on\s.{1,300}\swrote|am\s.{1,300}\sschrieb.{0,300}|le\s.{1,300}\sa\s+écrit|el\s.{1,300}\sescribió|op\s.{1,300}\sschreef.{0,300})\s*:$/i;
+const ATTRIBUTION_START = /^(?:on|am|le|el|op)\s/i;
+
+const ADDRESS = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)*/;
+
+/** The line as its shape is read: trimmed, invisible format characters left out. */
+const shape = (line: string): string => withoutInvisible(line).trim();
+
+/** The header lines from `at` on, as `[field, value]`, until the first line that is none. */
+function headerRun(lines: readonly string[], at: number): Array<readonly [string, string]> {
+  const run: Array<readonly [string, string]> = [];
+  for (let i = at; i < lines.length && run.length < 12; i++) {
+    const line = shape(lines[i]!);
+    const m = HEADER_LINE.exec(line);
+    if (!m) break;
+    run.push([m[1]!, line.slice(m[0].length).trim()]);
+  }
+  return run;
+}
+
+/** A header block: enough header lines, naming who wrote it and when. */
+function isHeaderBlock(run: ReadonlyArray<readonly [string, string]>): boolean {
+  return (
+    run.length >= MIN_HEADER_LINES &&
+    run.some(([field]) => FROM_FIELD.test(field)) &&
+    run.some(([field]) => DATE_FIELD.test(field))
+  );
+}
+
+/** The first line at or after `at` that is not blank, or -1. */
+function nextNonBlank(lines: readonly string[], at: number): number {
+  for (let i = at; i < lines.length; i++) if (shape(lines[i]!) !== '') return i;
+  return -1;
+}
+
+/** How many lines an attribution starting at `at` spans (1 or 2), or 0 when none starts there. */
+function attributionLines(lines: readonly string[], at: number): number {
+  const first = shape(lines[at]!);
+  if (!ATTRIBUTION_START.test(first)) return 0;
+  if (ATTRIBUTION.test(first)) return 1;
+  const second = at + 1 < lines.length ? shape(lines[at + 1]!) : '';
+  return second !== '' && ATTRIBUTION.test(`${first} ${second}`) ? 2 : 0;
+}
+
+/** Where a forward or an unmarked quote starts at line `at`: its separator's line count, or 0. */
+function separatorAt(lines: readonly string[], at: number): number {
+  // A template's field lines start with their number: no separator does.
+  const first = lines[at]!.charCodeAt(0);
+  if (first >= 0x30 && first <= 0x39) return 0;
+  const line = shape(lines[at]!);
+  // Blank, or quoted (`> -----Original Message-----` quotes on: the quote is skipped where it stands).
+  if (line === '' || line.charCodeAt(0) === 0x3e) return 0;
+  if (DASHED.test(line) || BEGIN_FORWARDED.test(line)) return 1;
+  if (UNDERSCORES.test(line)) {
+    const next = nextNonBlank(lines, at + 1);
+    return next >= 0 && isHeaderBlock(headerRun(lines, next)) ? 1 : 0;
+  }
+  if (HEADER_LINE.test(line) && isHeaderBlock(headerRun(lines, at))) return 1;
+  const attribution = attributionLines(lines, at);
+  if (attribution > 0) {
+    // Quoted with `>` after it: an ordinary quote, read line by line (an inline answer stays own).
+    const next = nextNonBlank(lines, at + attribution);
+    return next >= 0 && !isQuotedLine(lines[next]!) ? attribution : 0;
+  }
+  return 0;
+}
+
+/** The text cut where a forward or an unmarked quote starts; all of it own when none does. */
+export function splitInlineForward(text: string): ForwardSplit {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const span = separatorAt(lines, i);
+    if (span === 0) continue;
+    const separatorLines = lines.slice(i, i + span).map(shape);
+    const isBlock = HEADER_LINE.test(separatorLines[0]!);
+    const header = headerRun(lines, nextNonBlank(lines, isBlock ? i : i + span));
+    const from = header.find(([field]) => FROM_FIELD.test(field))?.[1];
+    const subject = header.find(([field]) =>
+      /^(subject|betreff|objet|asunto|onderwerp|oggetto|assunto)$/i.test(field),
+    )?.[1];
+    // The first 320 characters hold an address if any does (and no scan of a huge line is quadratic).
+    const address = from ? ADDRESS.exec(from.slice(0, 320))?.[0].toLowerCase() : undefined;
+    const separator = separatorLines.join(' ');
+    return {
+      own: lines.slice(0, i).join('\n').trimEnd(),
+      forward: {
+        separator:
+          separator.length > SEPARATOR_SHOWN ? `${separator.slice(0, SEPARATOR_SHOWN - 3)}...` : separator,
+        line: i + 1,
+        ...(address ? { from: address } : {}),
+        ...(subject !== undefined ? { subject } : {}),
+        text: lines.slice(isBlock ? i : i + span).join('\n'),
+      },
+    };
+  }
+  return { own: text };
+}
+
+/**
+ * The text as the sender's mail program shows it: their own text, then each forward or quote that
+ * was written into it, under its line (attached messages aside). For what is looked for in quotes
+ * too (a validation mail's token, quoted back by an Outlook reply), never for templates.
+ */
+export function textWithInlineForwards(mail: Pick<ExtractedMail, 'text' | 'forwarded'>): string {
+  const inline = mail.forwarded.flatMap((f) =>
+    f.separator !== undefined ? [`${f.separator}\n${f.text}`] : [],
+  );
+  return inline.length === 0 ? mail.text : [mail.text, ...inline].join('\n\n');
+}

@@ -1,0 +1,136 @@
+/**
+ * How mail programs shape a template the sender can plainly see, each a fixture of
+ * test/fixtures/mail mailed over SMTP to the whole daemon and its reply read as a billing system
+ * reads it: invisible characters pasted from a web page or Word, a Notepad "Unicode" (UTF-16)
+ * attachment, an HTML message whose text alternative is a stub; and what the sender did not
+ * write: a template forwarded or quoted in the text itself (Outlook, Gmail, Apple Mail, an
+ * unmarked quote), refused as an attached forward is, and an Outlook reply to our reply, whose
+ * own template alone is applied. A blank-forms request with its key in the Subject lists no key.
+ */
+import fs from 'node:fs';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/db/index.ts';
+import { DEMO_API_KEY } from '../../src/registry/index.ts';
+import { mail, type Stack, startStack } from '../support/stack.ts';
+import { rejectionsOf, replyFor } from './support/outcomes.ts';
+
+interface Case {
+  readonly fixture: string;
+  /** Each block's form and status, in order; empty for a message refused as a whole. */
+  readonly blocks: ReadonlyArray<readonly [string, string]>;
+  readonly refusal?: string;
+  /** Words the refusal's sentence holds. */
+  readonly refusalSays?: readonly string[];
+  /** Last names of POCs the message must have created, and of those it must not have. */
+  readonly created?: readonly string[];
+  readonly notCreated?: readonly string[];
+}
+
+const APPROVED_POC = [['ARIN-POC-5.1', 'APPROVED']] as const;
+const FORWARDED = (line: string): Partial<Case> => ({
+  blocks: [],
+  refusal: 'E_FORWARDED_TEMPLATE',
+  refusalSays: [
+    `below the line ${JSON.stringify(line)}`,
+    'what someone else wrote is not applied on your authority',
+  ],
+});
+
+const CASES: readonly Case[] = [
+  // Zero-width space before "Template:", word joiner, soft hyphen, LRM, BOM, ZWNJ in a number.
+  { fixture: 'invisible-characters-poc', blocks: APPROVED_POC, created: ['Invisible'] },
+  // Windows Notepad "Unicode" (UTF-16LE, FF FE), text/plain without a charset.
+  { fixture: 'utf16le-bom-attachment', blocks: APPROVED_POC, created: ['Sixteenle'] },
+  // "Unicode big endian" as application/octet-stream.
+  { fixture: 'utf16be-bom-octet-stream', blocks: APPROVED_POC, created: ['Sixteenbe'] },
+  // UTF-16LE without a byte order mark.
+  { fixture: 'utf16le-no-bom-attachment', blocks: APPROVED_POC, created: ['Sixteennobom'] },
+  // UTF-8 with a byte order mark under a us-ascii label.
+  { fixture: 'utf8-bom-mislabelled', blocks: APPROVED_POC, created: ['Utfbom'] },
+  // multipart/alternative: "please use an HTML capable mail reader" beside the template in HTML.
+  { fixture: 'html-alternative-stub-text', blocks: APPROVED_POC, created: ['Stubalt'] },
+  // The same template in both alternatives: applied once.
+  { fixture: 'html-alternative-both', blocks: APPROVED_POC, created: ['Bothalt'] },
+  {
+    fixture: 'forward-outlook-inline',
+    ...FORWARDED('-----Original Message-----'),
+    notCreated: ['Fwdoutlook'],
+  } as Case,
+  {
+    fixture: 'forward-outlook-rule',
+    ...FORWARDED('________________________________'),
+    notCreated: ['Fwdrule'],
+  } as Case,
+  {
+    fixture: 'forward-gmail-inline',
+    ...FORWARDED('---------- Forwarded message ---------'),
+    notCreated: ['Fwdgmail'],
+  } as Case,
+  {
+    fixture: 'forward-apple-inline',
+    ...FORWARDED('Begin forwarded message:'),
+    notCreated: ['Fwdapple'],
+  } as Case,
+  {
+    fixture: 'reply-unquoted-attribution',
+    ...FORWARDED('On Mon, Dec 7, 2026 at 4:05 PM Acme Widgets IT < it@acme-widgets.example> wrote:'),
+    notCreated: ['Attribution'],
+  } as Case,
+  // Outlook's reply to our reply: the sender's own template on top; our mail (its echo quoted)
+  // and a template someone else wrote below "-----Original Message-----" without "> ".
+  {
+    fixture: 'outlook-reply-own-template',
+    blocks: APPROVED_POC,
+    created: ['Ownreply'],
+    notCreated: ['Notmine', 'Ourecho'],
+  },
+];
+
+describe('what mail programs make of a template, end to end (postgres)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ backend: 'postgres' });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const pocsNamed = async (lastName: string) =>
+    (
+      await stack.database.db
+        .select({ handle: tables.pocs.handle })
+        .from(tables.pocs)
+        .where(eq(sql`lower(${tables.pocs.lastName})`, lastName.toLowerCase()))
+    ).length;
+
+  it.each(CASES)('$fixture', async (c) => {
+    const raw = fs
+      .readFileSync(new URL(`../fixtures/mail/${c.fixture}.eml`, import.meta.url), 'latin1')
+      .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`);
+    const id = await stack.send(Buffer.from(raw, 'latin1'));
+    const { parsed } = await replyFor(stack.sink, id);
+    expect(parsed.refusal?.code).toBe(c.refusal);
+    for (const words of c.refusalSays ?? []) expect(parsed.refusal?.message).toContain(words);
+    expect(parsed.blocks.map((b) => [b.form, b.status])).toEqual(c.blocks);
+    expect(parsed.blocks.flatMap((b) => b.errors.map((e) => e.code))).toEqual([]);
+    expect((await rejectionsOf(stack.database.db, id)).length > 0).toBe(c.refusal !== undefined);
+    for (const name of c.created ?? []) expect(await pocsNamed(name)).toBe(1);
+    for (const name of c.notCreated ?? []) expect(await pocsNamed(name)).toBe(0);
+  });
+
+  it('a blank-forms request with the API key in the Subject lists only the names that are no form', async () => {
+    const id = await stack.send(
+      mail({
+        subject: `forms POC, net-mod, ARIN-PCO ${DEMO_API_KEY}`,
+        body: '\n',
+        messageId: `<forms-key-${Date.now()}@demo-isp.example>`,
+      }),
+    );
+    const { parsed } = await replyFor(stack.sink, id);
+    expect(parsed.forms).toEqual(['ARIN-POC-5.1', 'ARIN-NET-MOD-5.3']);
+    expect(parsed.unknownForms).toEqual([
+      { asked: 'ARIN-PCO', nearest: expect.arrayContaining(['ARIN-POC-5.1']) },
+    ]);
+  });
+});

@@ -9,6 +9,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { DatabaseTarget } from '../config/index.ts';
 import { acquireDirectoryLock, lazyPackage, ProblemError, problem } from '../shared/index.ts';
 import type { Database, DatabaseHandle } from './database.ts';
+import { commitsFlushedByTheProcess } from './durable-later.ts';
 import * as schema from './schema.ts';
 
 // Each backend's driver loads when that backend opens: PGlite's WebAssembly and the pg driver
@@ -160,6 +161,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
   // its old shape.
   useNamedStatements(client);
   takeTransactionsInTurn(client);
+  commitsFlushedByTheProcess(db);
   return {
     db,
     kind: 'pglite',

@@ -24,6 +24,7 @@ import {
   type TogetherWrite,
   type Transaction,
   tables,
+  transactionFlushed,
   updateRows,
   writeTogether,
 } from '../db/index.ts';
@@ -272,16 +273,15 @@ async function identify(
   // A key decides alone: no DNS for it. A sender whose DNS did not answer within the budget is
   // unverified (identifyRequester says so: E_SENDER_NOT_VERIFIED, "could not be checked").
   const needsSenderCheck = !apiKey && ctx.config.senderAuth === 'dkim';
-  return identifyTakingNumbers(
-    ctx.db,
-    {
-      apiKeys: apiKey ? [apiKey] : [],
-      fromAddress: mail.headers.from?.address,
-      senderVerdict: needsSenderCheck ? await senderCheck() : SENDER_NOT_CHECKED,
-      mode: ctx.config.senderAuth,
-    },
-    wanted,
-  );
+  const input = {
+    apiKeys: apiKey ? [apiKey] : [],
+    fromAddress: mail.headers.from?.address,
+    senderVerdict: needsSenderCheck ? await senderCheck() : SENDER_NOT_CHECKED,
+    mode: ctx.config.senderAuth,
+  };
+  // Numbers taken are used only by the message's transaction, which commits after them.
+  if (!wanted) return identifyTakingNumbers(ctx.db, input);
+  return transactionFlushed(ctx.db, 'later', (tx) => identifyTakingNumbers(tx, input, wanted));
 }
 
 /** Mail we may not answer (bounce, auto-reply, list) still goes to staff: the sender hears nothing. */
@@ -432,7 +432,9 @@ async function runMessage(
     numbersAhead && numbersAhead.tickets.length === templates.length
       ? numbersAhead
       : await takeMessageNumbers(ctx.db, templates.length, newPocs(templates));
-  return ctx.db.transaction(async (tx) => {
+  // What it commits leaves the database after a synchronous commit (the outbox's claim of the
+  // reply) has flushed it; a staff run's outcome is shown to staff at once.
+  return transactionFlushed(ctx.db, options.staff ? 'at-commit' : 'later', async (tx) => {
     const decided = await decideTemplates(tx, read, templates, signatures, {
       tickets,
       reservedHandles,

@@ -8,11 +8,13 @@
  *   database was down for the last try and for the worker's 'failed' event): a `give-up` job is
  *   queued, and the worker puts the message in the rejection queue as E_PROCESSING_FAILED and
  *   tells the sender. A give-up job that itself failed for good is run again;
- * - its job completed, yet the submission is still unhandled once that is known: the worker's
- *   transaction committed without waiting for the disk (src/db/durable-later.ts) and a crash
- *   undid it before a later commit flushed it. The job is run again.
+ * - its job completed, yet the submission is still unhandled and was never processed once that is
+ *   known: the worker's transaction committed without waiting for the disk
+ *   (src/db/durable-later.ts) and a crash undid it before a later commit flushed it. The job is
+ *   run again. (A message staff reprocess is set back to `received` after it was processed, and
+ *   its staff job runs it: its old job is not run beside it.)
  */
-import { and, asc, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { type Executor, tables } from '../db/index.ts';
 import { type GiveUpJob, jobIdFor, type SubmissionJob, type SubmissionQueue } from '../queue/index.ts';
@@ -143,7 +145,7 @@ export async function sweepOnce(deps: SweeperDeps, options: SweepOptions = {}): 
       if (outcomes.get(id) === 'failed' && (await handOnFailure(deps.queue, id))) givenUp.push(id);
     }
     const completed = ids.filter((id) => outcomes.get(id) === 'completed');
-    for (const id of await stillUnhandled(deps.db, completed)) {
+    for (const id of await neverProcessed(deps.db, completed)) {
       if (await deps.queue.runCompletedAgain(id)) rerun.push(id);
     }
     checked += rows.length;
@@ -156,16 +158,23 @@ export async function sweepOnce(deps: SweeperDeps, options: SweepOptions = {}): 
 }
 
 /**
- * Of submissions whose job completed, those still unhandled now: read after the job's outcome, so
- * that a job that completed between the batch's read and Redis's answer is not taken for lost.
+ * Of submissions whose job completed, those still unhandled and never processed now: read after
+ * the job's outcome, so that a job that completed between the batch's read and Redis's answer is
+ * not taken for lost.
  */
-async function stillUnhandled(db: Executor, ids: readonly string[]): Promise<string[]> {
+async function neverProcessed(db: Executor, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const { submissions } = tables;
   const rows = await db
     .select({ id: submissions.id })
     .from(submissions)
-    .where(and(inArray(submissions.id, [...ids]), inArray(submissions.state, ['received', 'processing'])));
+    .where(
+      and(
+        inArray(submissions.id, [...ids]),
+        inArray(submissions.state, ['received', 'processing']),
+        isNull(submissions.processedAt),
+      ),
+    );
   return rows.map((row) => row.id);
 }
 

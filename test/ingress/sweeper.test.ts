@@ -177,11 +177,13 @@ describe.each(BACKENDS)('sweeper on %s', (backend) => {
   it('runs again the job of a submission still unhandled after its job completed (a commit a crash undid), once', async () => {
     const lost = await commitWithoutJob(`<lost-${backend}@isp.example>`);
     const handled = await commitWithoutJob(`<completed-${backend}@isp.example>`);
+    const reprocessed = await commitWithoutJob(`<reprocessed-${backend}@isp.example>`);
     expect(
       (
         await queue.enqueueAll([
           { kind: 'process', submissionId: lost },
           { kind: 'process', submissionId: handled },
+          { kind: 'process', submissionId: reprocessed },
         ])
       ).ok,
     ).toBe(true);
@@ -189,7 +191,9 @@ describe.each(BACKENDS)('sweeper on %s', (backend) => {
     const worker = startSubmissionWorker({ kind: 'url', url: redis.url }, async () => {}, { concurrency: 4 });
     try {
       const deadline = Date.now() + 30_000;
-      while ([...(await queue.jobOutcomes([lost, handled])).values()].some((o) => o !== 'completed')) {
+      while (
+        [...(await queue.jobOutcomes([lost, handled, reprocessed])).values()].some((o) => o !== 'completed')
+      ) {
         if (Date.now() > deadline) throw new Error('the jobs did not complete within 30 s');
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -200,10 +204,16 @@ describe.each(BACKENDS)('sweeper on %s', (backend) => {
       .update(tables.submissions)
       .set({ state: 'done' })
       .where(eq(tables.submissions.id, handled));
+    // Processed, then set back to `received` by a staff reprocess, whose own job runs it.
+    await database.db
+      .update(tables.submissions)
+      .set({ state: 'received', processedAt: new Date() })
+      .where(eq(tables.submissions.id, reprocessed));
 
     const first = await sweepOnce({ db: database.db, queue, graceMs: 0 });
     expect(first.rerun).toContain(lost);
     expect(first.rerun).not.toContain(handled);
+    expect(first.rerun).not.toContain(reprocessed);
     expect(first.requeued).not.toContain(lost);
     expect(await queue.jobOutcome(lost)).toBe('unfinished');
     expect(await queue.jobOutcome(handled)).toBe('completed');

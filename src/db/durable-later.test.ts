@@ -1,7 +1,7 @@
 /**
  * A transaction flushed `later` (durable-later.ts): on the embedded database its commit syncs no
- * file, and the next synchronous commit syncs once for both; a PostgreSQL server keeps its own
- * setting (synchronous). What a kill does to such a commit is test/pipeline/lost-async-commit.test.ts.
+ * file, and the next synchronous commit syncs once for both, or, with none, the WAL writer's check
+ * (pglite-wal-writer.ts); a PostgreSQL server keeps its own setting (synchronous). What a kill does to such a commit is test/pipeline/lost-async-commit.test.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,6 +56,38 @@ describe('transactions flushed later', () => {
       expect(rows.map((r) => r.n)).toEqual([1, 2, 3]);
     } finally {
       await again.close();
+    }
+  }, 180_000);
+
+  it('on PGlite: a later commit with no synchronous one after it is flushed all the same (its WAL writer)', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-later-'));
+    dirs.push(dataDir);
+    const handle = await openDatabase({ kind: 'pglite', dataDir }, { migrate: false });
+    try {
+      await handle.db.execute(sql`create table later_probe (n int)`);
+      const syncs = vi.spyOn(fs, 'fdatasyncSync');
+      await transactionFlushed(handle.db, 'later', async (tx) => {
+        await tx.execute(sql`insert into later_probe values (1)`);
+      });
+      const [written] = await queryRows<{ lsn: string }>(
+        handle.db,
+        sql`select pg_current_wal_insert_lsn()::text as lsn`,
+      );
+      const flushed = async () =>
+        (
+          await queryRows<{ flushed: boolean }>(
+            handle.db,
+            sql`select pg_current_wal_flush_lsn() >= ${written!.lsn}::pg_lsn as flushed`,
+          )
+        )[0]?.flushed;
+      const deadline = Date.now() + 20_000;
+      while (!(await flushed())) {
+        if (Date.now() > deadline) throw new Error('the later commit was not flushed within 20 s');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(syncs).toHaveBeenCalled();
+    } finally {
+      await handle.close();
     }
   }, 180_000);
 

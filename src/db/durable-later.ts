@@ -13,21 +13,23 @@
  *
  * On the embedded database every synchronous commit is an fdatasync on the daemon's one thread
  * (pglite-durable-fs.ts); PGlite runs PostgreSQL without a WAL writer, so an asynchronous
- * commit's WAL stays in memory until the next synchronous commit (or checkpoint) flushes it. A
- * PostgreSQL server flushes its WAL in its own processes, and there the statement that asks for
- * an asynchronous commit costs a round trip more than it saves: `later` is honoured on PGlite alone.
+ * commit's WAL stays in memory until the next synchronous commit, a checkpoint, or the check of
+ * pglite-wal-writer.ts (within about 400 ms) flushes it. A PostgreSQL server flushes its WAL in
+ * its own processes, and there the statement that asks for an asynchronous commit costs a round
+ * trip more than it saves: `later` is honoured on PGlite alone.
  */
 import { sql } from 'drizzle-orm';
 import type { Database, Transaction } from './database.ts';
+import { startWalWriter, type WalWriter } from './pglite-wal-writer.ts';
 
 const COMMIT_WITHOUT_FLUSH = sql`set local synchronous_commit = off`;
 
-/** The databases whose synchronous commits hold the process's own thread: PGlite's. */
-const flushedByTheProcess = new WeakSet<Database>();
+/** The databases whose synchronous commits hold the process's own thread (PGlite's), with their WAL writer. */
+const flushedByTheProcess = new WeakMap<Database, WalWriter>();
 
 /** Called by the opening of an embedded database: its transactions may be flushed `later`. */
-export function commitsFlushedByTheProcess(db: Database): void {
-  flushedByTheProcess.add(db);
+export function commitsFlushedByTheProcess(db: Database, walWriterDelayMs?: number): void {
+  flushedByTheProcess.set(db, startWalWriter(db, walWriterDelayMs));
 }
 
 /**
@@ -43,9 +45,12 @@ export async function transactionFlushed<T>(
   flush: CommitFlush,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
-  if (flush === 'at-commit' || !flushedByTheProcess.has(db)) return db.transaction(work);
-  return db.transaction(async (tx) => {
+  const walWriter = flushedByTheProcess.get(db);
+  if (flush === 'at-commit' || !walWriter) return db.transaction(work);
+  const result = await db.transaction(async (tx) => {
     await tx.execute(COMMIT_WITHOUT_FLUSH);
     return work(tx);
   });
+  walWriter.committedLater();
+  return result;
 }

@@ -70,7 +70,7 @@ export async function openDatabase(
   if (target.kind === 'postgres' && options.migrate !== false) await migratePostgres(target.url);
   const handle =
     target.kind === 'pglite'
-      ? await openPglite(target.dataDir, options)
+      ? await openPglite(target.dataDir, options, target.walWriterDelayMs)
       : await openPostgres(target.url, options);
   return handle;
 }
@@ -96,7 +96,11 @@ async function migratePostgres(url: string): Promise<void> {
   }
 }
 
-async function openPglite(dataDir: string, options: OpenOptions): Promise<DatabaseHandle> {
+async function openPglite(
+  dataDir: string,
+  options: OpenOptions,
+  walWriterDelayMs: number | undefined,
+): Promise<DatabaseHandle> {
   const inMemory = dataDir === 'memory://';
   let releaseLock = () => {};
   if (!inMemory) {
@@ -161,7 +165,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
   // its old shape.
   useNamedStatements(client);
   takeTransactionsInTurn(client);
-  commitsFlushedByTheProcess(db);
+  commitsFlushedByTheProcess(db, walWriterDelayMs);
   return {
     db,
     kind: 'pglite',

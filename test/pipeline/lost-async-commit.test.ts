@@ -64,6 +64,8 @@ describe('the embedded daemon killed between an asynchronous commit and the next
       // for the kill to fall before the first renewal on a busy machine (15 s after the claim),
       // short enough to resend it after the restart.
       OUTBOX_LEASE_MS: '45000',
+      // Its WAL writer would flush the lost commit within ~400 ms: the kill could miss the window.
+      EMBEDDED_WAL_WRITER_DELAY_MS: '600000',
     };
     const demo = await runCommand(['demo'], env, undefined, 120_000);
     expect(demo.code, demo.stderr).toBe(0);

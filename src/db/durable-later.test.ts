@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPostgresDatabase } from '../../test/support/databases.ts';
 import { queryRows, type Transaction } from './database.ts';
-import { transactionFlushed } from './durable-later.ts';
+import { transactionFlushed, writeFlushedLater } from './durable-later.ts';
 import { openDatabase } from './open.ts';
 
 const synchronousCommit = async (tx: Transaction) =>
@@ -36,6 +36,7 @@ describe('transactions flushed later', () => {
         settings.push(await synchronousCommit(tx));
         await tx.execute(sql`insert into later_probe values (1)`);
       });
+      await writeFlushedLater(handle.db, (ex) => ex.execute(sql`insert into later_probe values (0)`));
       expect(syncs).not.toHaveBeenCalled();
       await transactionFlushed(handle.db, 'at-commit', async (tx) => {
         settings.push(await synchronousCommit(tx));
@@ -53,7 +54,7 @@ describe('transactions flushed later', () => {
     const again = await openDatabase({ kind: 'pglite', dataDir }, { migrate: false });
     try {
       const rows = await queryRows<{ n: number }>(again.db, sql`select n from later_probe order by n`);
-      expect(rows.map((r) => r.n)).toEqual([1, 2, 3]);
+      expect(rows.map((r) => r.n)).toEqual([0, 1, 2, 3]);
     } finally {
       await again.close();
     }
@@ -99,6 +100,12 @@ describe('transactions flushed later', () => {
     try {
       const setting = await transactionFlushed(handle.db, 'later', synchronousCommit);
       expect(setting).toBe('on');
+      // A statement that may be flushed later stays a statement: no transaction around it.
+      // (Its transaction began with it: a BEGIN before it would have begun earlier.)
+      const alone = await writeFlushedLater(handle.db, async (ex) =>
+        queryRows<{ alone: boolean }>(ex, sql`select now() = statement_timestamp() as alone`),
+      );
+      expect(alone).toEqual([{ alone: true }]);
     } finally {
       await handle.close();
     }

@@ -19,7 +19,7 @@
  * trip more than it saves: `later` is honoured on PGlite alone.
  */
 import { sql } from 'drizzle-orm';
-import type { Database, Transaction } from './database.ts';
+import type { Database, Executor, Transaction } from './database.ts';
 import { startWalWriter, type WalWriter } from './pglite-wal-writer.ts';
 
 const COMMIT_WITHOUT_FLUSH = sql`set local synchronous_commit = off`;
@@ -38,6 +38,16 @@ export function commitsFlushedByTheProcess(db: Database, walWriterDelayMs?: numb
  * commit after it (where that saves the process a sync, see above).
  */
 export type CommitFlush = 'at-commit' | 'later';
+
+/**
+ * Runs `work` (autocommitted statements that write) so that its commit may be flushed later: on
+ * PGlite in a transaction flushed `later`, on a PostgreSQL server as it is (a transaction there
+ * would cost BEGIN and COMMIT for nothing).
+ */
+export async function writeFlushedLater<T>(db: Database, work: (ex: Executor) => Promise<T>): Promise<T> {
+  if (!flushedByTheProcess.has(db)) return work(db);
+  return transactionFlushed(db, 'later', work);
+}
 
 /** Runs `work` in a transaction whose commit is flushed as `flush` says. */
 export async function transactionFlushed<T>(

@@ -26,6 +26,7 @@ import {
   tables,
   transactionFlushed,
   updateRows,
+  writeFlushedLater,
   writeTogether,
 } from '../db/index.ts';
 import { dryRunRequest, type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
@@ -281,7 +282,7 @@ async function identify(
   };
   // Numbers taken are used only by the message's transaction, which commits after them.
   if (!wanted) return identifyTakingNumbers(ctx.db, input);
-  return transactionFlushed(ctx.db, 'later', (tx) => identifyTakingNumbers(tx, input, wanted));
+  return writeFlushedLater(ctx.db, (ex) => identifyTakingNumbers(ex, input, wanted));
 }
 
 /** Mail we may not answer (bounce, auto-reply, list) still goes to staff: the sender hears nothing. */

@@ -31,6 +31,9 @@ const flushUpTo = (lsn: string) =>
 
 export function startWalWriter(db: Database, delayMs = WAL_WRITE_DELAY_MS): WalWriter {
   let timer: NodeJS.Timeout | undefined;
+  /** A check is running: a commit meanwhile is looked at by the next one, not by a second at once. */
+  let checking = false;
+  let committedWhileChecking = false;
   /** The WAL's end at the last check, while it was behind: flushed by the next check at the latest. */
   let waiting: string | undefined;
   const arm = () => {
@@ -38,6 +41,8 @@ export function startWalWriter(db: Database, delayMs = WAL_WRITE_DELAY_MS): WalW
     timer.unref();
   };
   const check = async () => {
+    timer = undefined;
+    checking = true;
     try {
       if (waiting !== undefined) await db.execute(flushUpTo(waiting));
       const [where] = await queryRows<{ inserted: string; behind: boolean }>(db, WAL_POSITIONS);
@@ -45,13 +50,16 @@ export function startWalWriter(db: Database, delayMs = WAL_WRITE_DELAY_MS): WalW
     } catch {
       // Closed, or the database cannot answer: the next commit arms the check again.
       waiting = undefined;
+    } finally {
+      checking = false;
     }
-    if (waiting !== undefined) arm();
-    else timer = undefined;
+    if (waiting !== undefined || committedWhileChecking) arm();
+    committedWhileChecking = false;
   };
   return {
     committedLater() {
-      if (timer === undefined) arm();
+      if (checking) committedWhileChecking = true;
+      else if (timer === undefined) arm();
     },
   };
 }

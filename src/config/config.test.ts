@@ -114,6 +114,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'ftp://registry.example' })).toThrow(/PUBLIC_URL/);
   });
 
+  it("reads EMBEDDED_WAL_WRITER_DELAY_MS for the embedded database (unset: its WAL writer's own delay)", () => {
+    expect(loadConfig({ EMBEDDED_WAL_WRITER_DELAY_MS: '50' }, {}, '/srv/h').database).toEqual({
+      kind: 'pglite',
+      dataDir: path.join('/srv/h/data', 'pglite'),
+      walWriterDelayMs: 50,
+    });
+    expect(() => loadConfig({ EMBEDDED_WAL_WRITER_DELAY_MS: '0' })).toThrow(/EMBEDDED_WAL_WRITER_DELAY_MS/);
+  });
+
   it('reads the proxies the console trusts and when its cookies are Secure, refusing to trust anyone', () => {
     const c = loadConfig({
       CONSOLE_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1',

@@ -33,7 +33,12 @@ export type SecureCookieMode = (typeof SECURE_COOKIE_MODES)[number];
 export type TrustProxy = readonly string[];
 
 export type DatabaseTarget =
-  | { readonly kind: 'pglite'; readonly dataDir: string }
+  | {
+      readonly kind: 'pglite';
+      readonly dataDir: string;
+      /** EMBEDDED_WAL_WRITER_DELAY_MS, when set (src/db/pglite-wal-writer.ts). */
+      readonly walWriterDelayMs?: number;
+    }
   | { readonly kind: 'postgres'; readonly url: string };
 
 export type RedisTarget =
@@ -397,7 +402,13 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
     dryRunAddresses,
     database: databaseUrl
       ? { kind: 'postgres', url: databaseUrl }
-      : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+      : {
+          kind: 'pglite',
+          dataDir: path.join(dataDir, 'pglite'),
+          ...(env['EMBEDDED_WAL_WRITER_DELAY_MS']
+            ? { walWriterDelayMs: readPositiveInt(env, 'EMBEDDED_WAL_WRITER_DELAY_MS', 200) }
+            : {}),
+        },
     redis: redisUrl
       ? { kind: 'url', url: redisUrl }
       : {

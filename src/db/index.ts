@@ -9,6 +9,7 @@ export {
   prefixedValues,
 } from './columns.ts';
 export * from './database.ts';
+export { type CommitFlush, transactionFlushed, writeFlushedLater } from './durable-later.ts';
 export { MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from './open.ts';
 export { type Preparable, preparedQuery, preparedSql } from './prepared.ts';
 export type * from './schema.ts';

@@ -9,6 +9,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { DatabaseTarget } from '../config/index.ts';
 import { acquireDirectoryLock, lazyPackage, ProblemError, problem } from '../shared/index.ts';
 import type { Database, DatabaseHandle } from './database.ts';
+import { commitsFlushedByTheProcess } from './durable-later.ts';
 import * as schema from './schema.ts';
 
 // Each backend's driver loads when that backend opens: PGlite's WebAssembly and the pg driver
@@ -69,7 +70,7 @@ export async function openDatabase(
   if (target.kind === 'postgres' && options.migrate !== false) await migratePostgres(target.url);
   const handle =
     target.kind === 'pglite'
-      ? await openPglite(target.dataDir, options)
+      ? await openPglite(target.dataDir, options, target.walWriterDelayMs)
       : await openPostgres(target.url, options);
   return handle;
 }
@@ -95,7 +96,11 @@ async function migratePostgres(url: string): Promise<void> {
   }
 }
 
-async function openPglite(dataDir: string, options: OpenOptions): Promise<DatabaseHandle> {
+async function openPglite(
+  dataDir: string,
+  options: OpenOptions,
+  walWriterDelayMs: number | undefined,
+): Promise<DatabaseHandle> {
   const inMemory = dataDir === 'memory://';
   let releaseLock = () => {};
   if (!inMemory) {
@@ -160,6 +165,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
   // its old shape.
   useNamedStatements(client);
   takeTransactionsInTurn(client);
+  commitsFlushedByTheProcess(db, walWriterDelayMs);
   return {
     db,
     kind: 'pglite',

@@ -88,6 +88,7 @@ export async function startSubmissionKeeping(deps: SubmissionKeepingDeps): Promi
             checked: result.checked,
             requeued: result.requeued.length,
             givenUp: result.givenUp.length,
+            rerun: result.rerun.length,
             ms: Date.now() - began,
           },
           'catch-up sweep done',

@@ -7,9 +7,14 @@
  * - its job failed for good and nothing recorded it (the worker died as the job failed, or the
  *   database was down for the last try and for the worker's 'failed' event): a `give-up` job is
  *   queued, and the worker puts the message in the rejection queue as E_PROCESSING_FAILED and
- *   tells the sender. A give-up job that itself failed for good is run again.
+ *   tells the sender. A give-up job that itself failed for good is run again;
+ * - its job completed, yet the submission is still unhandled and was never processed once that is
+ *   known: the worker's transaction committed without waiting for the disk
+ *   (src/db/durable-later.ts) and a crash undid it before a later commit flushed it. The job is
+ *   run again. (A message staff reprocess is set back to `received` after it was processed, and
+ *   its staff job runs it: its old job is not run beside it.)
  */
-import { and, asc, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { type Executor, tables } from '../db/index.ts';
 import { type GiveUpJob, jobIdFor, type SubmissionJob, type SubmissionQueue } from '../queue/index.ts';
@@ -37,6 +42,8 @@ export interface SweepResult {
   readonly requeued: readonly string[];
   /** Submissions whose failed job was handed to the worker to give up on. */
   readonly givenUp: readonly string[];
+  /** Submissions whose job completed but whose outcome a crash undid: their job runs again. */
+  readonly rerun: readonly string[];
   /** The sweep ended early because its sweeper stopped (what it looked at so far is above). */
   readonly stopped: boolean;
 }
@@ -100,6 +107,7 @@ export async function sweepOnce(deps: SweeperDeps, options: SweepOptions = {}): 
   const young = graceMs > 0 ? lt(submissions.receivedAt, new Date(Date.now() - graceMs)) : undefined;
   const requeued: string[] = [];
   const givenUp: string[] = [];
+  const rerun: string[] = [];
   let checked = 0;
   let after: Cursor | undefined;
   let previousBatch = new Set<string>();
@@ -136,13 +144,38 @@ export async function sweepOnce(deps: SweeperDeps, options: SweepOptions = {}): 
     for (const id of ids) {
       if (outcomes.get(id) === 'failed' && (await handOnFailure(deps.queue, id))) givenUp.push(id);
     }
+    const completed = ids.filter((id) => outcomes.get(id) === 'completed');
+    for (const id of await neverProcessed(deps.db, completed)) {
+      if (await deps.queue.runCompletedAgain(id)) rerun.push(id);
+    }
     checked += rows.length;
     after = rows.at(-1) ?? after;
     if (!options.everyBatch) break;
     // The last batch: done, unless a catch-up was asked for after it was read.
     if (rows.length < batchSize && asksBefore === options.asks?.count) break;
   }
-  return { checked, requeued, givenUp, stopped: stopped() };
+  return { checked, requeued, givenUp, rerun, stopped: stopped() };
+}
+
+/**
+ * Of submissions whose job completed, those still unhandled and never processed now: read after
+ * the job's outcome, so that a job that completed between the batch's read and Redis's answer is
+ * not taken for lost.
+ */
+async function neverProcessed(db: Executor, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const { submissions } = tables;
+  const rows = await db
+    .select({ id: submissions.id })
+    .from(submissions)
+    .where(
+      and(
+        inArray(submissions.id, [...ids]),
+        inArray(submissions.state, ['received', 'processing']),
+        isNull(submissions.processedAt),
+      ),
+    );
+  return rows.map((row) => row.id);
 }
 
 /**
@@ -202,6 +235,12 @@ export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
         'sweeper re-queued submissions whose job was missing',
       );
     }
+    if (result.rerun.length > 0) {
+      logger.warn(
+        { count: result.rerun.length, sample: result.rerun.slice(0, LOGGED_SAMPLE) },
+        'sweeper ran again submissions whose job completed but whose outcome a crash undid',
+      );
+    }
     if (result.givenUp.length > 0) {
       logger.warn(
         { count: result.givenUp.length, sample: result.givenUp.slice(0, LOGGED_SAMPLE) },
@@ -220,7 +259,7 @@ export async function startSweeper(deps: SweeperDeps): Promise<Sweeper> {
   let waiting: Promise<SweepResult> | undefined;
   const begin = (kind: SweepKind): Promise<SweepResult> => {
     if (stopping.signal.aborted) {
-      return Promise.resolve({ checked: 0, requeued: [], givenUp: [], stopped: true });
+      return Promise.resolve({ checked: 0, requeued: [], givenUp: [], rerun: [], stopped: true });
     }
     const asks = { count: 0 };
     const options: SweepOptions =

@@ -229,6 +229,25 @@ export class SubmissionQueue {
     }
   }
 
+  /**
+   * Runs a completed job again; false when it is not (or no longer) completed. For a submission
+   * still unhandled whose job completed: its transaction committed without waiting for the disk
+   * (src/db/durable-later.ts) and a crash undid it before a later commit made it durable.
+   */
+  async runCompletedAgain(jobId: string): Promise<boolean> {
+    const job = await withTimeout(this.queue.getJob(jobId), this.timeoutMs, 'looking up a job in Redis');
+    if (!job || !(await job.isCompleted())) return false;
+    try {
+      await withTimeout(job.retry('completed'), this.timeoutMs, 'running a completed job again');
+      return true;
+    } catch (error) {
+      // BullMQ refuses to retry a job that left 'completed' meanwhile; anything else is Redis trouble.
+      if (!(await withTimeout(job.isCompleted(), this.timeoutMs, 'reading how a job ended in Redis')))
+        return false;
+      throw error;
+    }
+  }
+
   async counts(): Promise<JobCounts> {
     return await withTimeout(this.queue.getJobCounts(), this.timeoutMs, 'counting jobs in Redis');
   }

@@ -24,7 +24,9 @@ import {
   type TogetherWrite,
   type Transaction,
   tables,
+  transactionFlushed,
   updateRows,
+  writeFlushedLater,
   writeTogether,
 } from '../db/index.ts';
 import { dryRunRequest, type ExtractedMail, headerBlock, readReplyHeaders } from '../mail/index.ts';
@@ -283,16 +285,15 @@ async function identify(
   // A key decides alone: no DNS for it. A sender whose DNS did not answer within the budget is
   // unverified (identifyRequester says so: E_SENDER_NOT_VERIFIED, "could not be checked").
   const needsSenderCheck = !apiKey && ctx.config.senderAuth === 'dkim';
-  return identifyTakingNumbers(
-    ctx.db,
-    {
-      apiKeys: apiKey ? [apiKey] : [],
-      fromAddress: mail.headers.from?.address,
-      senderVerdict: needsSenderCheck ? await senderCheck() : SENDER_NOT_CHECKED,
-      mode: ctx.config.senderAuth,
-    },
-    wanted,
-  );
+  const input = {
+    apiKeys: apiKey ? [apiKey] : [],
+    fromAddress: mail.headers.from?.address,
+    senderVerdict: needsSenderCheck ? await senderCheck() : SENDER_NOT_CHECKED,
+    mode: ctx.config.senderAuth,
+  };
+  // Numbers taken are used only by the message's transaction, which commits after them.
+  if (!wanted) return identifyTakingNumbers(ctx.db, input);
+  return writeFlushedLater(ctx.db, (ex) => identifyTakingNumbers(ex, input, wanted));
 }
 
 /** Mail we may not answer (bounce, auto-reply, list) still goes to staff: the sender hears nothing. */
@@ -443,7 +444,9 @@ async function runMessage(
     numbersAhead && numbersAhead.tickets.length === templates.length
       ? numbersAhead
       : await takeMessageNumbers(ctx.db, templates.length, newPocs(templates));
-  return ctx.db.transaction(async (tx) => {
+  // What it commits leaves the database after a synchronous commit (the outbox's claim of the
+  // reply) has flushed it; a staff run's outcome is shown to staff at once.
+  return transactionFlushed(ctx.db, options.staff ? 'at-commit' : 'later', async (tx) => {
     const decided = await inPhase('message: templates applied (rules, registry statements)', () =>
       decideTemplates(tx, read, templates, signatures, {
         tickets,

@@ -6,7 +6,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase, queryRows, tables } from '../../src/db/index.ts';
 import { startSweeper, storeSubmission, sweepOnce } from '../../src/ingress/index.ts';
-import { SubmissionQueue } from '../../src/queue/index.ts';
+import { SubmissionQueue, startSubmissionWorker } from '../../src/queue/index.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { type RedisServer, startRedis } from '../support/redis-server.ts';
 import { templateMail } from './helpers.ts';
@@ -171,5 +171,53 @@ describe.each(BACKENDS)('sweeper on %s', (backend) => {
       .where(eq(tables.submissions.id, stuck));
     const result = await sweepOnce({ db: database.db, queue, graceMs: 0 });
     expect(result.requeued).toEqual([stuck]);
+  });
+
+  // Last: its worker completes every job waiting in this queue.
+  it('runs again the job of a submission still unhandled after its job completed (a commit a crash undid), once', async () => {
+    const lost = await commitWithoutJob(`<lost-${backend}@isp.example>`);
+    const handled = await commitWithoutJob(`<completed-${backend}@isp.example>`);
+    const reprocessed = await commitWithoutJob(`<reprocessed-${backend}@isp.example>`);
+    expect(
+      (
+        await queue.enqueueAll([
+          { kind: 'process', submissionId: lost },
+          { kind: 'process', submissionId: handled },
+          { kind: 'process', submissionId: reprocessed },
+        ])
+      ).ok,
+    ).toBe(true);
+    // A worker whose message transactions all commit and are then lost: the jobs complete, the rows stay.
+    const worker = startSubmissionWorker({ kind: 'url', url: redis.url }, async () => {}, { concurrency: 4 });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (
+        [...(await queue.jobOutcomes([lost, handled, reprocessed])).values()].some((o) => o !== 'completed')
+      ) {
+        if (Date.now() > deadline) throw new Error('the jobs did not complete within 30 s');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await worker.close();
+    }
+    await database.db
+      .update(tables.submissions)
+      .set({ state: 'done' })
+      .where(eq(tables.submissions.id, handled));
+    // Processed, then set back to `received` by a staff reprocess, whose own job runs it.
+    await database.db
+      .update(tables.submissions)
+      .set({ state: 'received', processedAt: new Date() })
+      .where(eq(tables.submissions.id, reprocessed));
+
+    const first = await sweepOnce({ db: database.db, queue, graceMs: 0 });
+    expect(first.rerun).toContain(lost);
+    expect(first.rerun).not.toContain(handled);
+    expect(first.rerun).not.toContain(reprocessed);
+    expect(first.requeued).not.toContain(lost);
+    expect(await queue.jobOutcome(lost)).toBe('unfinished');
+    expect(await queue.jobOutcome(handled)).toBe('completed');
+    const second = await sweepOnce({ db: database.db, queue, graceMs: 0 });
+    expect(second.rerun).not.toContain(lost);
   });
 });

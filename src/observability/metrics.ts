@@ -5,6 +5,7 @@
  * stays a one-line call where the event happens.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { RELAY_FAULTS } from '../shared/index.ts';
 
 /** What the SMTP ingress reports: every accepted message and every refused command, by reason. */
 export interface IngressCounters {
@@ -80,18 +81,8 @@ export const TEMPLATE_OUTCOME_LABELS = ['approved', 'rejected', 'pending_review'
 /** BullMQ's job states (Queue#getJobCounts). */
 /** The validation room's events (src/validation/metrics.ts names the same four). */
 export const VALIDATION_EVENT_LABELS = ['sent', 'answered', 'expired', 'bounced'] as const;
-/** The outbox's faults of the relay (src/outbox/transport.ts names the same). */
-export const RELAY_FAULT_LABELS = [
-  'connection',
-  'tls',
-  'greeting',
-  'auth',
-  'sender',
-  'relaying',
-  'protocol',
-  'folder',
-  'other',
-] as const;
+/** The outbox's faults of the relay, by the names src/outbox gives them. */
+export const RELAY_FAULT_LABELS = RELAY_FAULTS;
 export const QUEUE_STATE_LABELS = [
   'active',
   'completed',

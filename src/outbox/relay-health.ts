@@ -5,7 +5,7 @@
  * replies queued is one error line, not a thousand warnings); a different fault meanwhile (the
  * relay back up but refusing our login) is told once more.
  */
-import type { RelayFault } from './transport.ts';
+import type { RelayFault } from '../shared/index.ts';
 
 export interface RelayHealthLogger {
   info(fields: Record<string, unknown>, message: string): void;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ReplyTransport } from '../config/index.ts';
-import { lazyPackage, redactApiKeys } from '../shared/index.ts';
+import { lazyPackage, type RelayFault, redactApiKeys } from '../shared/index.ts';
 
 /** Loaded when a transport is made, not when the room is imported (see shared's lazyPackage). */
 const nodemailer = lazyPackage<typeof import('nodemailer')>('nodemailer');
@@ -26,26 +26,6 @@ export interface RecipientRefusal {
   readonly permanent: boolean;
   readonly reply: string;
 }
-
-/**
- * What went wrong with the relay itself, whatever the mail: it is unreachable or drops us
- * (`connection`), TLS fails (`tls`), it refuses the session at its greeting (`greeting`), our
- * login (`auth`), our envelope sender (`sender`), relaying for us at all (`relaying`: 530, or
- * "relay access denied", to every recipient), or speaks no SMTP we understand (`protocol`); the
- * outbox folder cannot be written (`folder`); anything else nodemailer reports (`other`).
- */
-const RELAY_FAULTS = [
-  'connection',
-  'tls',
-  'greeting',
-  'auth',
-  'sender',
-  'relaying',
-  'protocol',
-  'folder',
-  'other',
-] as const;
-export type RelayFault = (typeof RELAY_FAULTS)[number];
 
 /** The relay answered for this mail (see DeliveryOutcome). */
 export interface RelayAnswered {

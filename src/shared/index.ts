@@ -17,6 +17,7 @@ export * from './listen.ts';
 export { createLogger, type Logger, silentLogger } from './logger.ts';
 export { isProcessAlive } from './process.ts';
 export { redactApiKey, redactApiKeys, redactKey } from './redact.ts';
+export { RELAY_FAULTS, type RelayFault } from './relay-faults.ts';
 export { SUBMISSION_CHANNEL, SUBMISSION_LISTENER_NAME } from './submission-channel.ts';
 export { newSubmissionId, SUBMISSION_ID_PATTERN } from './submission-id.ts';
 export { CUSTOMER_HANDLE, HOSTNAME, NET_HANDLE, ORG_HANDLE, POC_HANDLE, REFERRAL_SERVER } from './syntax.ts';

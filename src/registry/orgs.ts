@@ -16,7 +16,8 @@ import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText
 import { takeTurn } from './turns.ts';
 import type { OperationContext, Org, OrgChanges, OrgInput, OrgPocRole, Outcome } from './types.ts';
 
-const insertNumberedOrg = numberedInsert('registry_insert_numbered_org', tables.orgs, [
+/** An org's stored columns besides its handle and POCs: what an ORG N writes and an Org M may change. */
+const ORG_FIELDS = [
   'name',
   'dba',
   'taxId',
@@ -27,7 +28,9 @@ const insertNumberedOrg = numberedInsert('registry_insert_numbered_org', tables.
   'country',
   'referralServer',
   'publicComments',
-]);
+] as const;
+
+const insertNumberedOrg = numberedInsert('registry_insert_numbered_org', tables.orgs, ORG_FIELDS);
 
 type OrgValues = Parameters<typeof insertNumberedOrg>[1];
 export type OrgPocAssignment = ReadonlyArray<{ readonly role: OrgPocRole; readonly pocHandle: string }>;
@@ -213,19 +216,7 @@ function pick<T>(change: T | null | undefined, current: T): T | undefined {
   return change === null ? undefined : change;
 }
 
-/** The stored columns an Org M may change besides the org's POCs, and the template's words for them. */
-const ORG_FIELDS = [
-  'name',
-  'dba',
-  'taxId',
-  'street',
-  'city',
-  'state',
-  'postalCode',
-  'country',
-  'referralServer',
-  'publicComments',
-] as const;
+/** The template's words for the columns whose names differ. */
 const ORG_FIELD_WORDS: Partial<Record<(typeof ORG_FIELDS)[number], keyof OrgChanges>> = {
   name: 'legalName',
   dba: 'doingBusinessAs',

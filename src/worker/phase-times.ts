@@ -89,10 +89,6 @@ function closeSlice(): void {
   open.pop();
 }
 
-export function phaseTimesOn(): boolean {
-  return on;
-}
-
 /** `fn` (and what it starts asynchronously) charged to `phase`. */
 export function inPhase<T>(phase: string, fn: () => T): T {
   if (!on) return fn();

@@ -25,14 +25,15 @@ describe('values that would forge what a WHOIS reader sees', () => {
   });
 
   it('shows Unicode format characters of a stored value as \\uXXXX', async () => {
-    const comment = 'Abuse: abuse@other.example \u202e moc.live@esuba \u202c';
+    const comment = 'Abuse: abuse@other.example \u202e moc.live@esuba \u202c (reversed)';
     const sent = await submit(
       stack,
       [
         fillForm('ARIN-POC-5.1', {
           '01': 'M',
           '02': 'OTHER1-ARIN',
-          '07': 'Other\u2066 ISP\u2069\u200b',
+          // Inside the value: at its ends, characters that render as nothing are trimmed as spaces are.
+          '07': 'Other\u2066 IS\u200bP\u2069 Inc',
           '18': [comment],
         }),
       ],
@@ -46,9 +47,9 @@ describe('values that would forge what a WHOIS reader sees', () => {
 
     const text = await whois(stack.daemon.whoisPort!, 'p OTHER1-ARIN');
     expect(text).not.toMatch(/[\u200b\u202c\u202e\u2066\u2069]/);
-    expect(whoisValues(text, 'Company')).toEqual(['Other\\u2066 ISP\\u2069\\u200b']);
+    expect(whoisValues(text, 'Company')).toEqual(['Other\\u2066 IS\\u200bP\\u2069 Inc']);
     expect(whoisValues(text, 'Comment')).toEqual([
-      'Abuse: abuse@other.example \\u202e moc.live@esuba \\u202c',
+      'Abuse: abuse@other.example \\u202e moc.live@esuba \\u202c (reversed)',
     ]);
     // RDAP's JSON carries the value as stored.
     const entity = await rdapClient(stack.daemon.rdapPort!).entity('OTHER1-ARIN');

@@ -114,6 +114,9 @@ export function backoffDelay(attempts: number, policy: OutboxBackoff = DEFAULT_B
  */
 const RELAY_RETRY_MAX_MS = 5 * 60_000;
 
+/** A failed mark is not tried again sooner than this (nor a twentieth of the lease): it is given up on then. */
+const MARK_RETRY_MIN_MS = 10;
+
 /** A relay that answered for a mail this recently is taken to be working (see `relayFault`). */
 const RELAY_ANSWERED_RECENTLY_MS = 10_000;
 
@@ -316,14 +319,19 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
    */
   async function markWithRetry(mails: readonly ClaimedMail[], write: () => Promise<void>): Promise<void> {
     const giveUpAt = Date.now() + leaseMs;
-    for (let wait = markRetryMs, tries = 1; ; wait = Math.min(wait * 2, 5_000), tries++) {
+    for (let backoffMs = markRetryMs, tries = 1; ; backoffMs = Math.min(backoffMs * 2, 5_000), tries++) {
       try {
         await write();
         if (tries > 1)
           logger.info({ tries, mails: mails.length }, 'delivered replies marked sent after a retry');
         return;
       } catch (error) {
-        if (Date.now() + wait >= giveUpAt || (closed && tries > 1)) {
+        // The next try is fitted into what is left of the lease (half of it at most), not skipped
+        // because the usual wait no longer fits: a failure that came back late (a statement slow
+        // on a busy machine, a pooled connection the database had ended) is still tried again,
+        // where giving up would leave mail the relay took to be sent again after the lease.
+        const wait = Math.min(backoffMs, (giveUpAt - Date.now()) / 2);
+        if (wait < Math.max(MARK_RETRY_MIN_MS, leaseMs / 20) || (closed && tries > 1)) {
           logger.error(
             { error: describeError(error), messageIds: mails.map((mail) => mail.messageId) },
             'could not mark delivered replies sent; they will be sent again after the lease, with the same Message-IDs',
@@ -392,12 +400,22 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
         const whole = items.filter((item) => item.write === undefined).map((item) => item.mail);
         try {
           if (whole.length > 0)
-            await markWithRetry(whole, () =>
-              markSent(
-                db,
-                whole.map((mail) => mail.id),
-              ),
-            );
+            await markWithRetry(whole, async () => {
+              // Renewing these rows stops before they are marked, as for a settled mail: a renewal
+              // running alongside the mark locks the same rows in another order (by id; the mark
+              // as they lie in the table), which PostgreSQL may end as a deadlock, and a marked
+              // row renewed still was reported as a lease lost.
+              await Promise.all(whole.map((mail) => lease.release(mail.id)));
+              try {
+                await markSent(
+                  db,
+                  whole.map((mail) => mail.id),
+                );
+              } catch (error) {
+                for (const mail of whole) lease.keep(mail);
+                throw error;
+              }
+            });
           for (const item of items) {
             if (item.write === undefined) continue;
             await writeSettled({ ...item, write: item.write });

@@ -29,6 +29,20 @@ import { type SinkOptions, type SmtpSink, startSmtpSink } from './support/smtp-s
 const texts = loadReplyTexts();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A relay's answer to RCPT TO that defers the first recipient `matches` takes (`answer`: "451 4.x.x text") and takes it after. */
+function deferredOnce(
+  matches: (address: string) => boolean,
+  answer: string,
+): (address: string) => { code: number; message: string } | undefined {
+  let deferred = false;
+  const [code, ...words] = answer.split(' ');
+  return (address) => {
+    if (deferred || !matches(address)) return undefined;
+    deferred = true;
+    return { code: Number(code), message: words.join(' ') };
+  };
+}
+
 async function replyFor(
   submissionId: string,
   style: 'digest' | 'per-template' = 'digest',
@@ -347,12 +361,11 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     relay.accepted.filter((mail) => mail.rcptTo.includes(address)).length;
 
   it('a relay that takes one recipient and defers another: the first gets one copy, the second its own on the retry', async () => {
-    let deferrals = 0;
     const relay = await startSmtpSink({
-      recipient: (address) =>
-        address === 'noc@other.example' && ++deferrals === 1
-          ? { code: 451, message: '4.2.1 mailbox busy, try later' }
-          : undefined,
+      recipient: deferredOnce(
+        (address) => address === 'noc@other.example',
+        '451 4.2.1 mailbox busy, try later',
+      ),
     });
     sinks.push(relay);
     await mailTo(['billing@isp.example', 'noc@other.example']);
@@ -442,12 +455,8 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
   it('recipients are known by the address we stored, however nodemailer writes them (an IDN domain in punycode)', async () => {
     // nodemailer writes `RCPT TO:<noc@xn--jgeva-dua.example>` and names it so in its answer;
     // smtp-server shows it to us decoded again.
-    let deferrals = 0;
     const relay = await startSmtpSink({
-      recipient: (address) =>
-        address.startsWith('noc@') && ++deferrals === 1
-          ? { code: 450, message: '4.2.0 greylisted' }
-          : undefined,
+      recipient: deferredOnce((address) => address.startsWith('noc@'), '450 4.2.0 greylisted'),
     });
     sinks.push(relay);
     await mailTo(['billing@isp.example', 'noc@jõgeva.example']);

@@ -17,7 +17,7 @@ import { type ErrorCode, redactApiKeys } from '../../src/shared/index.ts';
 import { type ParsedReply, parseReply } from '../support/reply-reader.ts';
 import {
   approvedNet,
-  FIXED_DATE,
+  digestOptions,
   KEY,
   pendingNet,
   REDACTED_KEY,
@@ -26,13 +26,7 @@ import {
 } from './support/reports.ts';
 
 const texts = loadReplyTexts();
-const digest: ComposeOptions = {
-  style: 'digest',
-  from: 'Hostmaster <hostmaster@registry.example>',
-  hostname: 'registry.example',
-  texts,
-  date: FIXED_DATE,
-};
+const digest = digestOptions(texts);
 const perTemplate: ComposeOptions = { ...digest, style: 'per-template' };
 
 async function parsed(mail: OutgoingMail): Promise<ParsedReply> {

@@ -7,7 +7,6 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import {
-  type ComposeOptions,
   composeNotification,
   composeReplies,
   loadReplyTexts,
@@ -18,16 +17,10 @@ import { composeValidationAnswer } from '../../src/validation/index.ts';
 import { composeValidationMail } from '../../src/validation/mail.ts';
 import { multilineRegexLines, pythonLines, readersAgree } from '../support/line-readers.ts';
 import { parseReply } from '../support/reply-reader.ts';
-import { FIXED_DATE } from './support/reports.ts';
+import { digestOptions, FIXED_DATE } from './support/reports.ts';
 
 const texts = loadReplyTexts();
-const digest: ComposeOptions = {
-  style: 'digest',
-  from: 'Hostmaster <hostmaster@registry.example>',
-  hostname: 'registry.example',
-  texts,
-  date: FIXED_DATE,
-};
+const digest = digestOptions(texts);
 
 /** Every character some reader ends a line at, but LF. */
 const BREAKS = ['\u0085', '\u2028', '\u2029', '\u000B', '\u000C', '\r', '\u001C', '\u001D', '\u001E'];

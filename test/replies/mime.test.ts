@@ -23,6 +23,7 @@ import { chooseTransferEncoding, fastHeaders } from '../../src/replies/mime-head
 import type { ErrorCode } from '../../src/shared/index.ts';
 import {
   approvedNet,
+  digestOptions,
   FIXED_DATE,
   KEY,
   pendingNet,
@@ -326,13 +327,7 @@ async function expectComposedSameBytes(compose: () => Promise<readonly { raw: st
 }
 
 const texts = loadReplyTexts();
-const digest: ComposeOptions = {
-  style: 'digest',
-  from: 'Hostmaster <hostmaster@registry.example>',
-  hostname: 'registry.example',
-  texts,
-  date: FIXED_DATE,
-};
+const digest = digestOptions(texts);
 const perTemplate: ComposeOptions = { ...digest, style: 'per-template' };
 
 const refused = (code: ErrorCode, message: string): ReplyRequest =>

@@ -1,9 +1,20 @@
 /** The day's examples: a billing system's three templates, one of them wrong. */
-import type { ReplyRequest, TemplateReport } from '../../../src/replies/index.ts';
+import type { ComposeOptions, ReplyRequest, TemplateReport } from '../../../src/replies/index.ts';
 
 export const KEY = 'API-0123-4567-89AB-CDEF';
 export const REDACTED_KEY = 'API-****-****-****-CDEF';
 export const FIXED_DATE = new Date('2026-11-22T10:00:00Z');
+
+/** How the tests compose a digest reply: our address and host, on FIXED_DATE. */
+export function digestOptions(texts: ComposeOptions['texts']): ComposeOptions {
+  return {
+    style: 'digest',
+    from: 'Hostmaster <hostmaster@registry.example>',
+    hostname: 'registry.example',
+    texts,
+    date: FIXED_DATE,
+  };
+}
 
 const simple = (index: number, network: string, key = REDACTED_KEY): string =>
   [

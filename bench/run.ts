@@ -24,7 +24,9 @@
  *   CPU ms per message by phase after the warm-up: src/worker/phase-times.ts), BENCH_PG_SOCKET=1 (the daemons reach PostgreSQL over its unix socket, not loopback TCP),
  *   BENCH_NODE_FLAGS (more node flags for the daemon processes, e.g. "--max-semi-space-size=64"),
  *   BENCH_CLI_RUNS (runs of each CLI cold-start case, default 9; 0 skips them; "cli" in
- *   BENCH_SCENARIOS runs them alone with the baselines).
+ *   BENCH_SCENARIOS runs them alone with the baselines), BENCH_RESULTS_DIR (where latest.{json,md}
+ *   go: bench/results for a whole run, bench/tmp/results when BENCH_SCENARIOS picks some of the
+ *   pipeline's scenarios, so a partial run never stands in for the committed whole one).
  *
  * The lookup scenario (`lookup` in BENCH_SCENARIOS; alone, the pipeline and its baselines are
  * skipped and the other sections of latest.md are kept): the public role's RDAP and WHOIS
@@ -321,7 +323,9 @@ function pipelineReport(baselines: Baselines): { report: Record<string, unknown>
   return { report, lines };
 }
 
-const resultsDir = path.join(ROOT, 'bench/results');
+const partialPipeline = scenarios.length > 0 && scenarios.length < ALL.length;
+const resultsDir =
+  env['BENCH_RESULTS_DIR'] ?? path.join(ROOT, partialPipeline ? 'bench/tmp/results' : 'bench/results');
 fs.mkdirSync(resultsDir, { recursive: true });
 const jsonFile = path.join(resultsDir, 'latest.json');
 const markdownFile = path.join(resultsDir, 'latest.md');

@@ -56,13 +56,26 @@ function treeFor(spec: string | undefined): string {
   return dir;
 }
 
+/**
+ * One run of the tree's bench; its results go to a folder of their own (BENCH_RESULTS_DIR), so no
+ * run of a comparison overwrites the committed bench/results. A revision older than that variable
+ * writes its own worktree's bench/results, read from there.
+ */
 function runOnce(tree: string): Report {
-  const run = spawnSync('npx', ['tsx', 'bench/run.ts'], {
-    cwd: tree,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (run.status !== 0) throw new Error(`bench failed in ${tree} (exit ${run.status})`);
-  return JSON.parse(fs.readFileSync(path.join(tree, 'bench/results/latest.json'), 'utf8')) as Report;
+  const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-compare-results-'));
+  try {
+    const run = spawnSync('npx', ['tsx', 'bench/run.ts'], {
+      cwd: tree,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, BENCH_RESULTS_DIR: resultsDir },
+    });
+    if (run.status !== 0) throw new Error(`bench failed in ${tree} (exit ${run.status})`);
+    const own = path.join(resultsDir, 'latest.json');
+    const file = fs.existsSync(own) ? own : path.join(tree, 'bench/results/latest.json');
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
+  } finally {
+    fs.rmSync(resultsDir, { recursive: true, force: true });
+  }
 }
 
 const median = (values: readonly number[]) => {

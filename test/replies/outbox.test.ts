@@ -720,9 +720,14 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
   );
 
   it('a batch slower than the lease keeps its rows: a second sender never sends them again', async () => {
-    // Each mail takes 250 ms at the relay and a batch of 8 goes over 4 connections: about
-    // 500 ms, well past a 300 ms lease. The batch's sender renews its lease while it waits.
-    const relay = await startSmtpSink({ delayMs: 250 });
+    // Each mail takes 1 s at the relay and a batch of 8 goes over 4 connections: about 2 s, well
+    // past a 1.5 s lease. The batch's sender renews its lease (every third of it) while it waits;
+    // a renewal may come up to a second late before another sender could take the rows. With the
+    // 300 ms lease this test had, renewals 200 ms late on a loaded machine let the other sender
+    // claim a row and send it again: the sender was right, the margin was not. The proof is the
+    // same at any lease: the batch outlasts it (checked below), and nothing is sent twice.
+    const leaseMs = 1_500;
+    const relay = await startSmtpSink({ delayMs: 1_000 });
     sinks.push(relay);
     for (let i = 0; i < 4; i++) {
       const id = await submission();
@@ -730,18 +735,24 @@ describe.each(BACKENDS)('the outbox on %s', (backend) => {
     }
     const rows = await rowsOf(db);
     expect(rows.length).toBeGreaterThanOrEqual(8);
-    const options = { transport: { kind: 'smtp', url: relay.url } as const, leaseMs: 300, batchSize: 8 };
+    const options = { transport: { kind: 'smtp', url: relay.url } as const, leaseMs, batchSize: 8 };
     const slow = sender(options);
     const other = sender(options);
-    const first = slow.drain();
+    const started = Date.now();
+    let done = false;
+    const first = slow.drain().finally(() => {
+      done = true;
+    });
     // The other sender looks again and again while the first batch is out.
     const looking = (async () => {
-      for (let i = 0; i < 12; i++) {
-        await sleep(60);
+      while (!done) {
+        await sleep(100);
         await other.drain();
       }
     })();
     await Promise.all([first, looking]);
+    // The batch outlasted its lease: without the renewals its rows would have been free to take.
+    expect(Date.now() - started).toBeGreaterThan(leaseMs);
     await other.drain();
     const sent = relay.accepted.map((m) => /^Message-ID: (.*)$/im.exec(m.raw)?.[1]);
     expect(sent).toHaveLength(rows.length);

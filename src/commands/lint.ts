@@ -24,6 +24,7 @@ import {
   type PocReference,
   parseSubmission,
   type TemplateRequest,
+  type TextPart,
 } from '../templates/index.ts';
 // The registry's dry run loads the database, authorization and the worker only when asked for
 // (--against-registry): a plain lint reads one file and loads nothing that stores or serves.
@@ -195,6 +196,7 @@ async function lintFile(
   let subject = '';
   let text: string;
   let forwarded: readonly ForwardedText[] = [];
+  let parts: readonly TextPart[] = [];
   /** Without a template: what the mail names of ours (In-Reply-To, References, ticket numbers). */
   let answerHint: string | undefined;
   let from: string | undefined;
@@ -212,6 +214,7 @@ async function lintFile(
     from = h.from?.address;
     text = mail.value.text;
     forwarded = mail.value.forwarded;
+    parts = mail.value.blocks;
     const named = namedOfOurs(mail.value);
     if (named.messageIds > 0 || named.tickets.length > 0) {
       const what = [
@@ -236,13 +239,14 @@ async function lintFile(
     text = asText.replace(/\r\n?/g, '\n');
     out.push(`${path}: plain text`);
   }
-  const parse = parseSubmission({ subject, text, forwarded });
+  const parse = parseSubmission({ subject, text, forwarded, parts });
   if (answerNote) out.push(...answerNote(parse.ok ? parse.apiKey : undefined));
   if (!parse.ok) {
     out.push(`  ${formatProblem(parse.problem)}`);
     if (parse.problem.code === 'E_NO_TEMPLATE' && answerHint) out.push(answerHint);
     return false;
   }
+  for (const skipped of parse.notApplied) out.push(`  not applied: ${formatProblem(skipped)}`);
   for (const t of parse.templates)
     for (const line of describeTemplate(t, parse.templates.length)) out.push(line);
   const parsed = parse.templates.every((t) => t.result.ok);

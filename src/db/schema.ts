@@ -355,6 +355,12 @@ export const submissions = pgTable(
      * run's changes were undone: it left no ticket, rejection or notice, only this mark and its reply.
      */
     dryRun: text('dry_run'),
+    /**
+     * The message's templates that are someone else's and were not applied (quoted with `>`, or
+     * inside a forwarded message, beside the sender's own): E_QUOTED_TEMPLATE or
+     * E_FORWARDED_TEMPLATE naming each one's form and line, as the reply's Not-applied lines do.
+     */
+    notApplied: jsonb('not_applied').$type<StoredProblem[]>().notNull().default([]),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },

@@ -89,8 +89,15 @@ function assemble(pending: readonly PendingBlock[]): {
   for (const p of pending) {
     const split = splitInlineForward(p.text);
     if (split.forward) {
-      const { separator, from, subject, text } = split.forward;
-      forwarded.push({ subject: subject ?? '', ...(from ? { from } : {}), text, separator });
+      const { separator, from, subject, text, line, textLine } = split.forward;
+      const part = { source: p.source, ...(p.filename !== undefined ? { filename: p.filename } : {}) };
+      forwarded.push({
+        subject: subject ?? '',
+        ...(from ? { from } : {}),
+        text,
+        separator,
+        written: { ...part, separatorLine: line, textLine },
+      });
     }
     const text = trimTrailingNewlines(split.own);
     if (text.trim().length === 0) continue;
@@ -266,7 +273,7 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
         if (inner.ok) {
           const { from, subject } = inner.value.headers;
           forwarded.push({ subject, ...(from ? { from: from.address } : {}), text: inner.value.text });
-          for (const deeper of inner.value.forwarded) forwarded.push(deeper);
+          for (const deeper of inner.value.forwarded) forwarded.push({ ...deeper, withinAttached: true });
         }
       }
     }

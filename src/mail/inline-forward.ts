@@ -32,6 +32,8 @@ export interface InlineForward {
   readonly subject?: string;
   /** Everything after the separator, to the end of the text. */
   readonly text: string;
+  /** 1-based line where `text` starts (the separator's own for a header block, which is its text). */
+  readonly textLine: number;
 }
 
 export interface ForwardSplit {
@@ -175,6 +177,7 @@ export function splitInlineForward(text: string): ForwardSplit {
         ...(address ? { from: address } : {}),
         ...(subject !== undefined ? { subject } : {}),
         text: lines.slice(isBlock ? i : i + span).join('\n'),
+        textLine: (isBlock ? i : i + span) + 1,
       },
     };
   }

@@ -50,6 +50,19 @@ export interface ForwardedMessage {
   readonly text: string;
   /** For one written into the text: the line it starts under, as written (trimmed, shortened). */
   readonly separator?: string;
+  /**
+   * For one written into the text: where, so that a reply can name the line a sender sees. The
+   * part (the body, or an attachment by its file name), the separator's line in it and the line
+   * of the part where `text` starts (1-based, as the part reads once decoded).
+   */
+  readonly written?: {
+    readonly source: TextSource;
+    readonly filename?: string;
+    readonly separatorLine: number;
+    readonly textLine: number;
+  };
+  /** Inside a message attached to the sender's (a forward within a forward): not the sender's own part. */
+  readonly withinAttached?: boolean;
 }
 
 export interface ExtractedMail {

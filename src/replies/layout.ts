@@ -6,6 +6,7 @@
  *   Submission: S123
  *   [Supersedes: <S123.reply@host>]                   (a later answer, after a staff action)
  *   [Refused: E_CODE: sentence]                       (a message refused as a whole)
+ *   [Not-applied: E_CODE: sentence]                   (each template someone else wrote, not applied)
  *
  *   Template 2 of 3: ARIN-REASSIGN-SIMPLE-5.0         (one block per template, blank line after)
  *   Ticket: 20261122-X0000042
@@ -148,11 +149,15 @@ export const SUPERSEDES_LABEL = 'Supersedes';
 /** The line of a dry run's answer (`Dry-run: yes`); read by machines, not rewordable. */
 export const DRY_RUN_LABEL = 'Dry-run';
 
+/** A template of the message that was someone else's and not applied (`Not-applied: E_CODE: ...`); not rewordable. */
+export const NOT_APPLIED_LABEL = 'Not-applied';
+
 function header(summary: string, request: ReplyRequest, texts: ReplyTexts): string[] {
   const lines = [summary, `${texts.phrases['label.submission']}: ${oneLine(request.submissionId)}`];
   if (request.supersedes) lines.push(`${SUPERSEDES_LABEL}: ${oneLine(request.supersedes)}`);
   if (request.dryRun) lines.push(`${DRY_RUN_LABEL}: yes`);
   if (request.refusal) lines.push(`${texts.phrases['label.refused']}: ${problemLine(request.refusal)}`);
+  for (const skipped of request.notApplied ?? []) lines.push(`${NOT_APPLIED_LABEL}: ${problemLine(skipped)}`);
   return lines;
 }
 

@@ -57,6 +57,11 @@ export interface ReplyRequest {
    * every rule was run and undone; the reply says so (`Dry-run: yes`, line and header).
    */
   readonly dryRun?: boolean;
+  /**
+   * Templates of the message that are someone else's (quoted with `>`, or inside a forwarded
+   * message) and were not applied: one `Not-applied:` line each, after the header lines.
+   */
+  readonly notApplied?: readonly Problem[];
   /** Not templates but a service of the mailbox: the guide (HELP), or blank forms. */
   readonly service?: ServiceAnswer;
   readonly templates: readonly TemplateReport[];

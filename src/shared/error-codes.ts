@@ -93,8 +93,13 @@ export const ERROR_CODES = {
   E_FORWARDED_TEMPLATE: {
     stage: 'message',
     meaning:
-      'no template in the message itself, only inside a forwarded or quoted message (attached as message/rfc822, or written into the text below a line such as "-----Original Message-----" or "On ... wrote:"), which is not read',
+      'a template inside a forwarded or quoted message (attached as message/rfc822, or written into the text below a line such as "-----Original Message-----" or "On ... wrote:"), which is not applied: the message is refused when it has no template of its own; beside the sender\'s own templates, a Not-applied line of the reply names each such template (form, line) and the others are processed',
     refusal: 'E_FORWARDED_TEMPLATE.txt',
+  },
+  E_QUOTED_TEMPLATE: {
+    stage: 'message',
+    meaning:
+      'a template quoted with ">" beside the sender\'s own templates: not applied, named in a Not-applied line of the reply (form, line); a message whose only templates are quoted is E_NO_TEMPLATE',
   },
   E_TOO_MANY_TEMPLATES: {
     stage: 'message',

@@ -27,6 +27,7 @@ export {
   isQuotedLine,
   type TemplateLine,
   templateLine,
+  templateNameBehindQuotes,
   withoutInvisible,
 } from './template-line.ts';
 export {

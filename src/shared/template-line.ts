@@ -72,6 +72,16 @@ const TEMPLATE_WORD = new RegExp([...'template'].join('[\\p{Cf}\\p{DI}]*'), 'iu'
 const QUOTE_MARKERS = /^(?:[\s\p{Cf}\p{DI}]*>)+/u;
 
 /**
+ * The form a line names when it opens a template behind quote markers (`> Template: ARIN-POC-5.1`,
+ * `> > Template: ...`), or as it stands; undefined for any other line. Our replies' echo
+ * (`> 1 | Template: ...`) opens none: its number stands before the word.
+ */
+export function templateNameBehindQuotes(raw: string): string | undefined {
+  const shape = templateLine(raw.replace(QUOTE_MARKERS, ''));
+  return shape.kind === 'header' ? shape.name : undefined;
+}
+
+/**
  * Whether any line of the text opens a template: not quoted, or (`quotedToo`) also behind quote
  * markers, where someone else's template stands.
  */

@@ -8,6 +8,7 @@ export { fieldId } from './definition.ts';
 export { acceptedVersions, FORMS, findForm, findVersion, formVersionNames } from './forms/index.ts';
 export { fieldMentioned } from './mentioned-field.ts';
 export { editDistance } from './nearest.ts';
+export type { ForwardedText, TextPart } from './not-applied.ts';
 export { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';
 export type * from './requests.ts';
 export { type JsonValue, toJsonValue } from './serialize.ts';
@@ -15,7 +16,6 @@ export { type NumberedLine, splitTemplates, type TemplateBlock } from './split.t
 export { rangeSubject, requestSubjects } from './subjects.ts';
 export {
   BLANK_FORMS_HINT,
-  type ForwardedText,
   MAX_TEMPLATES_PER_MESSAGE,
   parseSubmission,
   type SubmissionInput,

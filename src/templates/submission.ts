@@ -5,6 +5,7 @@
 import { type Problem, problem, redactKey } from '../shared/index.ts';
 import { findApiKeys, findKeyLineKeys } from './api-key.ts';
 import { FORMS } from './forms/index.ts';
+import { type ForwardedText, type TextPart, templatesNotApplied } from './not-applied.ts';
 import { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';
 import type { ApiKey } from './requests.ts';
 import { splitTemplates } from './split.ts';
@@ -12,13 +13,6 @@ import { splitTemplates } from './split.ts';
 export const MAX_TEMPLATES_PER_MESSAGE = 10;
 /** Keys named in E_MULTIPLE_API_KEYS (redacted); the rest are counted. */
 const SHOWN_KEYS = 5;
-
-/** A message forwarded inside another, as the mail room hands it on (`ExtractedMail.forwarded`). */
-export interface ForwardedText {
-  readonly text: string;
-  /** The line it was written under in the sender's text (`-----Original Message-----`); absent when attached. */
-  readonly separator?: string;
-}
 
 export interface SubmissionInput {
   readonly subject?: string;
@@ -28,6 +22,8 @@ export interface SubmissionInput {
    * templates; only so that a message whose templates all sit in a forward hears exactly that.
    */
   readonly forwarded?: readonly ForwardedText[];
+  /** The parts `text` was read from, so that a quoted template's line is named in its part. */
+  readonly parts?: readonly TextPart[];
 }
 
 export interface SubmissionOptions {
@@ -39,6 +35,12 @@ export type SubmissionParse =
   | {
       readonly ok: true;
       readonly templates: readonly ParsedTemplate[];
+      /**
+       * Templates of the message that are someone else's (quoted, forwarded) and so not applied:
+       * one E_QUOTED_TEMPLATE or E_FORWARDED_TEMPLATE each, naming its form and line
+       * (not-applied.ts). They do not count against the limit of templates a message.
+       */
+      readonly notApplied: readonly Problem[];
       /**
        * The one API key of the message (any template's line 00, or the Subject), only for authorization.
        * Not enumerable: it never reaches JSON or storage by accident.
@@ -131,7 +133,7 @@ export function parseSubmission(input: SubmissionInput, options: SubmissionOptio
     };
   }
   const templates = blocks.map((block, i) => parseTemplateBlock(block, i + 1));
-  const result: SubmissionParse = { ok: true, templates };
+  const result: SubmissionParse = { ok: true, templates, notApplied: templatesNotApplied(input) };
   const key = [...keys][0];
   if (key) {
     Object.defineProperty(result, 'apiKey', { value: key as ApiKey, enumerable: false });

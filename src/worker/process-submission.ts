@@ -67,6 +67,8 @@ export interface ReadSubmission extends Addressing {
   readonly submission: Submission;
   readonly mail: ExtractedMail | undefined;
   readonly templates: readonly ParsedTemplate[];
+  /** Templates of the message that are someone else's (quoted, forwarded): named, not applied. */
+  readonly notApplied?: readonly Problem[];
   /** The message refused as a whole: no template, too many, unreadable, unknown sender... */
   readonly refusal: Problem | undefined;
   /** What staff alone may read about the refusal (whether the From address has an account). */
@@ -232,6 +234,7 @@ export async function readSubmission(
       mail,
       ...addressing,
       templates: parsed.templates,
+      notApplied: parsed.notApplied,
       refusal: forSender(identity.error),
       ...(staffNote ? { staffNote } : {}),
       ...(answered ? { answered } : {}),
@@ -242,6 +245,7 @@ export async function readSubmission(
     mail,
     ...addressing,
     templates: parsed.templates,
+    notApplied: parsed.notApplied,
     refusal: undefined,
     requester,
     ...(answered ? { answered } : {}),
@@ -374,6 +378,7 @@ export function replyRequest(
     ...(read.refusal ? { refusal: read.refusal } : {}),
     ...(read.service ? { service: read.service } : {}),
     ...(read.dryRun ? { dryRun: true } : {}),
+    ...(read.notApplied?.length ? { notApplied: read.notApplied } : {}),
     templates: results.map((r) => toReport(read.dryRun ? dryRunResult(r) : r, total)),
   };
 }
@@ -511,6 +516,7 @@ const DONE_COLUMNS = [
   'answerWithheld',
   'accountId',
   'apiKeyId',
+  'notApplied',
 ] as const;
 
 /**
@@ -525,6 +531,7 @@ function doneMark(read: ReadSubmission): TogetherWrite {
       processedAt: new Date(),
       ...answerRecord(read),
       ...speaker(read.requester ?? read.keyHolder),
+      notApplied: [...(read.notApplied ?? [])],
     },
   ]);
 }
@@ -662,6 +669,7 @@ async function runDryMessage(
           processedAt: new Date(),
           ...answerRecord(judged),
           ...speaker(judged.requester ?? judged.keyHolder),
+          notApplied: [...(judged.notApplied ?? [])],
           dryRun: read.dryRun ?? 'dry run',
           refusalCode: judged.refusal?.code ?? null,
           refusalMessage: judged.refusal?.message ?? null,

@@ -10,6 +10,7 @@ import {
   CONTRACT_LABELS,
   DRY_RUN_LABEL,
   FORM_LABEL,
+  NOT_APPLIED_LABEL,
   RECEIVED_STATUS,
   type ReplyLabels,
   SERVICE_STATUSES,
@@ -73,6 +74,8 @@ export interface ParsedReply {
   /** A later answer after a staff action: the Message-ID of the reply it replaces. */
   readonly supersedes?: string;
   readonly refusal?: ParsedProblem;
+  /** Templates someone else wrote (quoted, forwarded) that were not applied (`Not-applied:` lines). */
+  readonly notApplied?: readonly ParsedProblem[];
   /** `Dry-run: yes`: nothing was changed; the statuses say what a real run would have done. */
   readonly dryRun?: boolean;
   /** The blank forms a forms answer says it attached (`Form:` lines). */
@@ -151,6 +154,7 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
   const forms: string[] = [];
   const unknownForms: { asked: string; nearest: string[] }[] = [];
   let refusal: ParsedProblem | undefined;
+  const notApplied: ParsedProblem[] = [];
   let received = false;
   const tickets: string[] = [];
   let open: OpenBlock | undefined;
@@ -206,6 +210,12 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
           nearest: nearest.trim() === 'none' ? [] : nearest.split(/,\s*/).filter(Boolean),
         });
       }
+      if (match?.[1] === NOT_APPLIED_LABEL && blocks.length === 0) {
+        const skipped = parseProblemLine(match[2]!);
+        if (!skipped)
+          return fail(malformed(`"${line}" is not "${NOT_APPLIED_LABEL}: E_CODE: sentence"`, lineNo));
+        notApplied.push(skipped);
+      }
       if (match?.[1] === labels.refused && blocks.length === 0) {
         refusal = parseProblemLine(match[2]!);
         if (!refusal)
@@ -251,6 +261,7 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
     ...(submissionId !== undefined ? { submissionId } : {}),
     ...(supersedes ? { supersedes } : {}),
     ...(refusal ? { refusal } : {}),
+    ...(notApplied.length > 0 ? { notApplied } : {}),
     ...(dryRun ? { dryRun } : {}),
     ...(forms.length > 0 ? { forms } : {}),
     ...(unknownForms.length > 0 ? { unknownForms } : {}),

@@ -1,0 +1,1 @@
+ALTER TABLE "submissions" ADD COLUMN "not_applied" jsonb DEFAULT '[]'::jsonb NOT NULL;

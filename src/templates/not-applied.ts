@@ -1,0 +1,132 @@
+/**
+ * The templates a message holds that are not the sender's own, and so are never applied: those
+ * quoted with `>` in the sender's text, and those inside a forwarded message (attached as
+ * message/rfc822, or written into the text below a line such as `-----Original Message-----`).
+ * Beside the sender's own templates they used to go unmentioned; the reply names each of them
+ * (form, where it stands, why), so the sender knows exactly which of the message's templates were
+ * not applied. A message whose only templates are these is refused as a whole instead
+ * (E_FORWARDED_TEMPLATE, or E_NO_TEMPLATE when they are quoted).
+ */
+import {
+  holdsTemplateHeader,
+  isQuotedLine,
+  type Problem,
+  problem,
+  templateNameBehindQuotes,
+} from '../shared/index.ts';
+
+/** A part of the message the sender's text was read from (the mail room's TextBlock). */
+export interface TextPart {
+  readonly source: 'body' | 'attachment' | 'html';
+  readonly filename?: string;
+  /** 1-based line where the part starts in the message's text. */
+  readonly firstLine: number;
+}
+
+/** A message forwarded inside the sender's (the mail room's ForwardedMessage). */
+export interface ForwardedText {
+  readonly text: string;
+  /** The line it was written under in the sender's text (`-----Original Message-----`); absent when attached. */
+  readonly separator?: string;
+  /** The attached message's Subject. */
+  readonly subject?: string;
+  /** Written into the text: the part, the separator's line in it and the part's line where `text` starts. */
+  readonly written?: {
+    readonly source: TextPart['source'];
+    readonly filename?: string;
+    readonly separatorLine: number;
+    readonly textLine: number;
+  };
+  /** Inside a message attached to the sender's. */
+  readonly withinAttached?: boolean;
+}
+
+/**
+ * At most this many are named one by one; past them one line counts the rest. Ten: a message
+ * forwarding a whole submission names each of its templates (at most ten are accepted).
+ */
+const NOT_APPLIED_LISTED = 10;
+
+const WHY_FORWARDED = 'what someone else wrote is not applied on your authority';
+const WHY_QUOTED =
+  'a quoted template is someone else\u2019s, and only templates written in your own text are applied';
+
+function partName(part: Pick<TextPart, 'source' | 'filename'>): string {
+  if (part.source === 'body') return 'the message body';
+  if (part.source === 'html') return "the message's HTML part";
+  return part.filename ? `the attachment ${JSON.stringify(part.filename)}` : 'an attachment';
+}
+
+/** Each template header in the text, behind quote markers or not: its form and 1-based line. */
+function headersIn(text: string): { readonly form: string; readonly line: number }[] {
+  const found: { form: string; line: number }[] = [];
+  if (!holdsTemplateHeader(text, true)) return found;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const form = templateNameBehindQuotes(lines[i]!);
+    if (form !== undefined) found.push({ form, line: i + 1 });
+  }
+  return found;
+}
+
+/** Templates quoted with `>` in the sender's own text. */
+function quoted(text: string, parts: readonly TextPart[]): Problem[] {
+  // Most messages quote nothing: no `>`, no line to walk (the worker reads every message so).
+  if (!text.includes('>')) return [];
+  const found: Problem[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
+    if (!raw.includes('>') || !isQuotedLine(raw)) continue;
+    const form = templateNameBehindQuotes(raw);
+    if (form === undefined) continue;
+    const line = i + 1;
+    const part = parts.findLast((p) => p.firstLine <= line);
+    const where = part ? `at line ${line - part.firstLine + 1} of ${partName(part)}` : `at line ${line}`;
+    found.push(
+      problem(
+        'E_QUOTED_TEMPLATE',
+        `template ${form} ${where} is quoted (its lines start with ">"): not applied; ${WHY_QUOTED}`,
+      ),
+    );
+  }
+  return found;
+}
+
+/** Templates inside one forwarded message. */
+function forwardedIn(f: ForwardedText): Problem[] {
+  return headersIn(f.text).map(({ form, line }) => {
+    let where: string;
+    if (f.withinAttached)
+      where = `is inside a message forwarded within the attached message${f.subject ? ` ${JSON.stringify(f.subject)}` : ''}`;
+    else if (f.written && f.separator !== undefined)
+      where = `at line ${f.written.textLine + line - 1} of ${partName(f.written)} is inside a forwarded or quoted message, written into your message below the line ${JSON.stringify(f.separator)} (line ${f.written.separatorLine})`;
+    else
+      where = `at line ${line} of the attached message${f.subject ? ` ${JSON.stringify(f.subject)}` : ''} (message/rfc822) is inside a forwarded message`;
+    return problem('E_FORWARDED_TEMPLATE', `template ${form} ${where}: not applied; ${WHY_FORWARDED}`);
+  });
+}
+
+/**
+ * Every template of the message that is not applied because someone else wrote it, in the order
+ * a reader meets them (quoted ones in the sender's text, then each forward), at most
+ * NOT_APPLIED_LISTED and a last one counting the rest.
+ */
+export function templatesNotApplied(input: {
+  readonly text: string;
+  readonly parts?: readonly TextPart[];
+  readonly forwarded?: readonly ForwardedText[];
+}): Problem[] {
+  const all = [...quoted(input.text, input.parts ?? []), ...(input.forwarded ?? []).flatMap(forwardedIn)];
+  if (all.length <= NOT_APPLIED_LISTED) return all;
+  const rest = all.slice(NOT_APPLIED_LISTED);
+  const count = rest.length.toLocaleString('en-US');
+  const first = rest[0]!;
+  return [
+    ...all.slice(0, NOT_APPLIED_LISTED),
+    problem(
+      first.code,
+      `and ${count} more templates in forwarded or quoted text, not applied and not listed one by one`,
+    ),
+  ];
+}

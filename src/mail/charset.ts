@@ -35,19 +35,18 @@ export function relabelFor(charset: string | false | undefined, bytes: Buffer): 
   if (needsGuess(charset ?? false)) return guessedLabel(bytes);
   if (!saysUtf8(charset)) return undefined;
   const label = guessedLabel(bytes);
-  return label === 'utf-16le' || label === 'utf-16be' ? label : undefined;
+  return label === 'windows-1252' ? undefined : label;
 }
 
-/** The label a text part's bytes are read with when they are not UTF-8 (UTF-16 by its mark or NULs). */
-export function guessedLabel(bytes: Buffer): 'windows-1252' | 'utf-16le' | 'utf-16be' | undefined {
+type GuessedLabel = 'windows-1252' | 'utf-16le' | 'utf-16be' | 'utf-32le' | 'utf-32be';
+
+/**
+ * The label a text part's bytes are read with when they are not UTF-8 (UTF-16 by its mark or
+ * NULs, UTF-32 by its mark): mailparser reads each of them (iconv-lite's decoders).
+ */
+export function guessedLabel(bytes: Buffer): GuessedLabel | undefined {
   const { label } = guessCharset(bytes);
-  return label === 'UTF-8'
-    ? undefined
-    : label === 'WINDOWS-1252'
-      ? 'windows-1252'
-      : label === 'UTF-16LE'
-        ? 'utf-16le'
-        : 'utf-16be';
+  return label === 'UTF-8' ? undefined : (label.toLowerCase() as GuessedLabel);
 }
 
 /** The transfer-decoded (base64, quoted-printable) bytes of one part's body. */

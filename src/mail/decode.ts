@@ -35,24 +35,64 @@ export function decodeWindows1252(bytes: Uint8Array): string {
 
 /** What bytes without a (known) charset label are read as, and the name of that reading. */
 export interface CharsetGuess {
-  readonly label: 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'WINDOWS-1252';
+  readonly label: 'UTF-8' | WideEncoding | 'WINDOWS-1252';
   readonly text: string;
 }
 
-type Unicode = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE';
+/** The Unicode encodings of more than a byte a character that text may come in. */
+export type WideEncoding = 'UTF-16LE' | 'UTF-16BE' | 'UTF-32LE' | 'UTF-32BE';
+
+type Unicode = 'UTF-8' | WideEncoding;
 
 /**
  * The encoding a byte order mark at the start names. Windows Notepad saves "Unicode" as UTF-16LE
  * with FF FE, "Unicode big endian" with FE FF, and "UTF-8" with EF BB BF; a file attached as
  * text/plain usually carries no charset label, and a label that contradicts the mark is wrong
  * (no single-byte text starts with those bytes), so the mark wins, as browsers decide too.
+ * UTF-32 (editors' and converters' "UTF-32", Python's `encode('utf-32')`) marks itself FF FE 00 00
+ * or 00 00 FE FF; FF FE 00 00 is also UTF-16LE's mark before a NUL, which no text starts with,
+ * so it is UTF-32LE whenever the bytes are whole UTF-32 characters.
  */
 function byteOrderMark(bytes: Uint8Array): Unicode | undefined {
-  const [a, b, c] = bytes;
+  const [a, b, c, d] = bytes;
   if (a === 0xef && b === 0xbb && c === 0xbf) return 'UTF-8';
+  if (a === 0xff && b === 0xfe && c === 0 && d === 0 && bytes.length % 4 === 0) return 'UTF-32LE';
+  if (a === 0 && b === 0 && c === 0xfe && d === 0xff) return 'UTF-32BE';
   if (a === 0xff && b === 0xfe) return 'UTF-16LE';
   if (a === 0xfe && b === 0xff) return 'UTF-16BE';
   return undefined;
+}
+
+/**
+ * UTF-32 in the byte order named, or undefined when it is not (a length that is no multiple of
+ * four, a value past U+10FFFF or a surrogate): Node's TextDecoder has no UTF-32 (WHATWG dropped it).
+ */
+function decodeUtf32(bytes: Uint8Array, order: 'UTF-32LE' | 'UTF-32BE'): string | undefined {
+  if (bytes.length % 4 !== 0) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const little = order === 'UTF-32LE';
+  const chunks: string[] = [];
+  let units: number[] = [];
+  for (let i = 0; i < bytes.length; i += 4) {
+    const point = view.getUint32(i, little);
+    if (point > 0x10ffff || (point >= 0xd800 && point <= 0xdfff)) return undefined;
+    if (point > 0xffff) units.push(0xd800 + ((point - 0x10000) >> 10), 0xdc00 + ((point - 0x10000) & 0x3ff));
+    else units.push(point);
+    // fromCharCode takes its arguments on the stack: a few thousand at a time.
+    if (units.length >= 4096) {
+      chunks.push(String.fromCharCode(...units));
+      units = [];
+    }
+  }
+  chunks.push(String.fromCharCode(...units));
+  return chunks.join('').replace(/^\uFEFF/, '');
+}
+
+/** The bytes read in a wide encoding, or undefined when they are not written in it. */
+function decodeWideText(bytes: Uint8Array, encoding: WideEncoding): string | undefined {
+  return encoding === 'UTF-32LE' || encoding === 'UTF-32BE'
+    ? decodeUtf32(bytes, encoding)
+    : decodeWide(bytes, encoding);
 }
 
 /** Bytes looked at to tell UTF-16 without a byte order mark (an even count). */
@@ -60,9 +100,15 @@ const WIDE_SAMPLE = 8192;
 
 /**
  * UTF-16 without a byte order mark, told only where it cannot be anything else: an even number
- * of bytes, and in the sample, a NUL in at least nine pairs of ten at one position (the high
- * byte of Latin text: `T\0e\0m\0`) and none at the other. No single-byte or UTF-8 text has
- * NULs so; text in scripts beyond Latin-1 without a mark is not guessed (read as before).
+ * of bytes and, in the sample, NULs at one position of the pairs and (almost) none at the other.
+ * Latin text has a NUL in every pair (the high byte: `T\0e\0m\0`). Text in another script
+ * (Cyrillic, Greek, Hebrew, Arabic, CJK: high bytes 04, 03, 05, 06, 4E-9F) has them only in its
+ * ASCII characters, which in a template are every label, number and `Template:` line: a quarter
+ * of the pairs at least is asked for. A few NULs at the other position are characters U+xx00
+ * (`一` U+4E00). No text a person writes in UTF-8 or a single-byte charset holds a NUL in one
+ * byte of four; and read as UTF-16 the sample must be text (almost no control character, no
+ * broken surrogate), so binary with NULs is not taken for it. UTF-32 without a mark (NULs at
+ * both positions) is not guessed.
  */
 function wideWithoutMark(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undefined {
   if (bytes.length < 4 || bytes.length % 2 !== 0) return undefined;
@@ -74,21 +120,39 @@ function wideWithoutMark(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undefined
     if (bytes[i + 1] === 0) oddNul++;
   }
   const pairs = end / 2;
-  if (evenNul === 0 && oddNul * 10 >= pairs * 9) return 'UTF-16LE';
-  if (oddNul === 0 && evenNul * 10 >= pairs * 9) return 'UTF-16BE';
-  return undefined;
+  const order =
+    oddNul * 4 >= pairs && evenNul * 16 <= oddNul
+      ? 'UTF-16LE'
+      : evenNul * 4 >= pairs && oddNul * 16 <= evenNul
+        ? 'UTF-16BE'
+        : undefined;
+  return order && readsAsText(bytes.subarray(0, end), order) ? order : undefined;
+}
+
+/** The sample read as UTF-16 is text: control characters (NUL among them) in 1 of 100 at most, one broken surrogate (the cut). */
+function readsAsText(sample: Uint8Array, order: 'UTF-16LE' | 'UTF-16BE'): boolean {
+  const text = new TextDecoder(order.toLowerCase()).decode(sample);
+  let odd = 0;
+  let broken = 0;
+  for (let i = 0; i < text.length; i++) {
+    const u = text.charCodeAt(i);
+    if (u === 0xfffd) broken++;
+    else if (u < 32 && u !== 9 && u !== 10 && u !== 13 && u !== 12) odd++;
+  }
+  return broken <= 1 && odd * 100 <= text.length;
 }
 
 /**
- * Text decoded as UTF-8 (or ASCII) from UTF-16 of Latin script: a NUL in about every other
- * character (a quarter of the first 4,096 at least). A NUL or two pasted into a value is not it.
+ * Text decoded as UTF-8 (or ASCII) from UTF-16: a NUL for each ASCII character (an eighth of the
+ * first 4,096 characters at least: UTF-16 of another script has NULs in its ASCII characters
+ * alone, see wideWithoutMark). A NUL or two pasted into a value is not it.
  */
 export function misreadUtf16(text: string): boolean {
   if (!text.includes('\u0000')) return false;
   const end = Math.min(text.length, 4096);
   let nul = 0;
   for (let i = 0; i < end; i++) if (text.charCodeAt(i) === 0) nul++;
-  return end > 0 && nul * 4 >= end;
+  return end > 0 && nul * 8 >= end;
 }
 
 /** UTF-16 in the byte order named, or undefined when it is not (an unpaired surrogate, an odd byte). */
@@ -100,8 +164,8 @@ function decodeWide(bytes: Uint8Array, order: 'UTF-16LE' | 'UTF-16BE'): string |
   }
 }
 
-/** The UTF-16 the bytes are written in, by their byte order mark or their NULs, or undefined. */
-export function wideEncoding(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undefined {
+/** The wide encoding the bytes are written in, by their byte order mark or UTF-16's NULs, or undefined. */
+export function wideEncoding(bytes: Uint8Array): WideEncoding | undefined {
   const mark = byteOrderMark(bytes);
   if (mark === 'UTF-8') return undefined;
   return mark ?? wideWithoutMark(bytes);
@@ -114,7 +178,7 @@ export function wideEncoding(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undef
  */
 export function guessCharset(bytes: Uint8Array): CharsetGuess {
   const wide = wideEncoding(bytes);
-  const wideText = wide ? decodeWide(bytes, wide) : undefined;
+  const wideText = wide ? decodeWideText(bytes, wide) : undefined;
   if (wide && wideText !== undefined) return { label: wide, text: wideText };
   try {
     return {
@@ -161,7 +225,10 @@ export function looksLikeText(bytes: Uint8Array): boolean {
   const sample = bytes.subarray(0, WIDE_SAMPLE);
   const wide = wideEncoding(bytes);
   if (wide) {
-    const text = new TextDecoder(wide.toLowerCase()).decode(sample);
+    const text =
+      wide === 'UTF-32LE' || wide === 'UTF-32BE'
+        ? (decodeUtf32(sample.subarray(0, sample.length - (sample.length % 4)), wide) ?? '\u0000')
+        : new TextDecoder(wide.toLowerCase()).decode(sample);
     const units: number[] = [];
     for (let i = 0; i < text.length; i++) units.push(text.charCodeAt(i));
     const control = controlCount(units);
@@ -177,7 +244,12 @@ export function looksLikeText(bytes: Uint8Array): boolean {
  */
 export function decodeText(bytes: Uint8Array, charset?: string): string {
   const mark = byteOrderMark(bytes);
-  if (mark) return new TextDecoder(mark.toLowerCase()).decode(bytes).replace(/^\uFEFF/, '');
+  if (mark === 'UTF-8') return new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
+  if (mark === 'UTF-16LE' || mark === 'UTF-16BE')
+    return new TextDecoder(mark.toLowerCase()).decode(bytes).replace(/^\uFEFF/, '');
+  // UTF-32 that does not decode (a value past U+10FFFF) is read by the label or the guess below.
+  const wide32 = mark ? decodeUtf32(bytes, mark) : undefined;
+  if (wide32 !== undefined) return wide32;
   // A label that names no wide encoding, on bytes with UTF-16's NULs, is wrong (a billing
   // system's default `us-ascii` or `utf-8`): no single-byte or UTF-8 text has a NUL in every
   // other byte.

@@ -325,6 +325,29 @@ describe('templates the sender can plainly see', () => {
       }
   });
 
+  it('reads a body in UTF-32 with its mark, and UTF-16 of Cyrillic without one, both readers alike', async () => {
+    const text =
+      'Template: ARIN-POC-5.1\r\n07. Company Name: ООО Демо Провайдер\r\n18. Public Comments: Круглосуточная служба эксплуатации сети\r\nEND OF TEMPLATE\r\n';
+    const utf32 = (order: 'LE' | 'BE') => {
+      const points = [0xfeff, ...[...text].map((c) => c.codePointAt(0)!)];
+      const out = Buffer.alloc(points.length * 4);
+      points.forEach((p, i) => (order === 'LE' ? out.writeUInt32LE(p, i * 4) : out.writeUInt32BE(p, i * 4)));
+      return out;
+    };
+    const shapes = [utf32('LE'), utf32('BE'), Buffer.from(text, 'utf16le')];
+    for (const bytes of shapes)
+      for (const label of ['', '; charset=us-ascii', '; charset=utf-8']) {
+        const raw = Buffer.from(
+          `From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/plain${label}\r\n` +
+            `Content-Transfer-Encoding: base64\r\n\r\n${bytes.toString('base64')}\r\n`,
+        );
+        const plain = await extractMail(raw);
+        const parsed = await extractMail(raw, readWithMailparser);
+        expect(plain.ok && plain.value.text).toBe(text.replace(/\r\n/g, '\n').trimEnd());
+        expect(parsed.ok && parsed.value.text).toBe(plain.ok && plain.value.text);
+      }
+  });
+
   it('keeps non-ASCII text of such attachments as written', async () => {
     expect((await extract('utf16le-no-bom-attachment.eml')).text).toContain('07. Company Name: Démo ISP');
     expect((await extract('utf8-bom-mislabelled.eml')).text).toContain('08. Address: 1 Müllerstraße');

@@ -2,7 +2,8 @@
  * How mail programs shape a template the sender can plainly see, each a fixture of
  * test/fixtures/mail mailed over SMTP to the whole daemon and its reply read as a billing system
  * reads it: invisible characters pasted from a web page or Word, a Notepad "Unicode" (UTF-16)
- * attachment, an HTML message whose text alternative is a stub; and what the sender did not
+ * attachment, UTF-32 with its byte order mark, UTF-16 of Cyrillic text without a mark under a
+ * utf-8 label (and the same text in real UTF-8), an HTML message whose text alternative is a stub; and what the sender did not
  * write: a template forwarded or quoted in the text itself (Outlook, Gmail, Apple Mail, an
  * unmarked quote), refused as an attached forward is, and an Outlook reply to our reply, whose
  * own template alone is applied. A blank-forms request with its key in the Subject lists no key.
@@ -25,6 +26,8 @@ interface Case {
   /** Last names of POCs the message must have created, and of those it must not have. */
   readonly created?: readonly string[];
   readonly notCreated?: readonly string[];
+  /** The company the created POC (the first of `created`) holds, as written. */
+  readonly company?: string;
 }
 
 const APPROVED_POC = [['ARIN-POC-5.1', 'APPROVED']] as const;
@@ -48,6 +51,19 @@ const CASES: readonly Case[] = [
   { fixture: 'utf16le-no-bom-attachment', blocks: APPROVED_POC, created: ['Sixteennobom'] },
   // UTF-8 with a byte order mark under a us-ascii label.
   { fixture: 'utf8-bom-mislabelled', blocks: APPROVED_POC, created: ['Utfbom'] },
+  // UTF-32LE with its byte order mark (FF FE 00 00), a .txt attachment without a charset.
+  { fixture: 'utf32le-bom-attachment', blocks: APPROVED_POC, created: ['Thirtytwole'] },
+  // UTF-32BE with its byte order mark (00 00 FE FF), the body, without a charset.
+  { fixture: 'utf32be-bom-body', blocks: APPROVED_POC, created: ['Thirtytwobe'] },
+  // UTF-16LE without a mark under a utf-8 label, a third of it Cyrillic (NULs in 2 pairs of 3 only).
+  {
+    fixture: 'utf16le-cyrillic-labelled-utf8',
+    blocks: APPROVED_POC,
+    created: ['Cyrillicsixteen'],
+    company: 'ООО Демо Провайдер',
+  },
+  // The same values in real UTF-8: read as written, not taken for UTF-16.
+  { fixture: 'utf8-cyrillic', blocks: APPROVED_POC, created: ['Cyrillicutf'], company: 'ООО Демо Провайдер' },
   // multipart/alternative: "please use an HTML capable mail reader" beside the template in HTML.
   { fixture: 'html-alternative-stub-text', blocks: APPROVED_POC, created: ['Stubalt'] },
   // The same template in both alternatives: applied once.
@@ -117,6 +133,13 @@ describe('what mail programs make of a template, end to end (postgres)', () => {
     expect((await rejectionsOf(stack.database.db, id)).length > 0).toBe(c.refusal !== undefined);
     for (const name of c.created ?? []) expect(await pocsNamed(name)).toBe(1);
     for (const name of c.notCreated ?? []) expect(await pocsNamed(name)).toBe(0);
+    if (c.company !== undefined) {
+      const [poc] = await stack.database.db
+        .select({ company: tables.pocs.company })
+        .from(tables.pocs)
+        .where(eq(sql`lower(${tables.pocs.lastName})`, c.created![0]!.toLowerCase()));
+      expect(poc?.company).toBe(c.company);
+    }
   });
 
   it('a blank-forms request with the API key in the Subject lists only the names that are no form', async () => {

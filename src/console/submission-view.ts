@@ -182,22 +182,19 @@ function undoableMarked(
 /**
  * Each recipient's lot, as the outbox recorded it: a settled recipient by its outcome; one not
  * settled by the row (a `sent` row's last attempt reached them all; a `failed` row gave up on
- * them with its last error; a `pending` one still tries, its last error naming whom it waits for).
+ * them with its last error; a `pending` one still tries): a waiting recipient with the relay's
+ * last answer for it as stored (`waiting_answers`), else the row's last error, which an attempt
+ * that failed for the whole mail wrote for every recipient alike.
  */
 function recipientStates(row: Row<typeof tables.outbox>): RecipientView[] {
-  const waitingFor = new Map(
-    (row.lastError ?? '')
-      .split('; ')
-      .map((part) => /^([^\s:]+@[^\s:]+): (.*)$/.exec(part))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => [m[1]!, m[2]!] as const),
-  );
   return row.recipients.map((address): RecipientView => {
     const outcome = row.recipientOutcomes[address];
     if (outcome)
       return { address, state: outcome.state, reply: outcome.state === 'failed' ? outcome.reply : null };
     if (row.state === 'sent') return { address, state: 'sent', reply: null };
-    const reply = waitingFor.get(address) ?? row.lastError;
+    const reply = Object.hasOwn(row.waitingAnswers, address)
+      ? row.waitingAnswers[address]!.reply
+      : row.lastError;
     return { address, state: row.state === 'failed' ? 'failed' : 'waiting', reply };
   });
 }

@@ -670,6 +670,12 @@ export interface RecipientOutcome {
   readonly at: string;
 }
 
+/** The relay's last answer for a recipient of a mail it has not settled yet (deferred, or not answered for). */
+export interface RelayAnswer {
+  readonly reply: string;
+  readonly at: string;
+}
+
 /** Mail to send, written in the same transaction as what it reports, sent after commit. */
 export const outbox = pgTable(
   'outbox',
@@ -702,6 +708,14 @@ export const outbox = pgTable(
      * sees the relay take mail makes such rows due at once.
      */
     waitsForRelay: boolean('waits_for_relay').notNull().default(false),
+    /**
+     * Each recipient the last attempt answered for without settling it (a 4xx to RCPT TO, no
+     * answer), by address, with the relay's answer as given: what the console shows beside a
+     * recipient still waiting. Written with `last_error` by the attempt that settled others;
+     * emptied by an attempt that failed for the whole mail, whose `last_error` is then every
+     * waiting recipient's answer.
+     */
+    waitingAnswers: jsonb('waiting_answers').$type<Record<string, RelayAnswer>>().notNull().default({}),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },

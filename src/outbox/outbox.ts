@@ -10,6 +10,7 @@ import {
   insertRows,
   queryRows,
   type RecipientOutcome,
+  type RelayAnswer,
   type TogetherWrite,
   tables,
 } from '../db/index.ts';
@@ -168,7 +169,8 @@ export async function markSent(db: Executor, ids: readonly string[]): Promise<vo
   if (ids.length === 0) return;
   // An array literal, not an array: drizzle spreads an array into a list of parameters.
   await db.execute(
-    sql`update outbox set state = 'sent', sent_at = now(), last_error = null, waits_for_relay = false
+    sql`update outbox set state = 'sent', sent_at = now(), last_error = null, waits_for_relay = false,
+          waiting_answers = '{}'::jsonb
         where id = any(${`{${ids.join(',')}}`}::bigint[]) and state = 'pending'`,
   );
 }
@@ -182,14 +184,15 @@ export async function markFailedAttempt(
 ): Promise<void> {
   if (outcome.final) {
     await db.execute(
-      sql`update outbox set state = 'failed', last_error = ${error}, waits_for_relay = false
+      sql`update outbox set state = 'failed', last_error = ${error}, waits_for_relay = false,
+            waiting_answers = '{}'::jsonb
           where id = ${id} and state = 'pending'`,
     );
     return;
   }
   await db.execute(
     sql`update outbox
-        set last_error = ${error}, waits_for_relay = false,
+        set last_error = ${error}, waits_for_relay = false, waiting_answers = '{}'::jsonb,
             next_attempt_at = now() + ${outcome.retryInMs} * interval '1 millisecond'
         where id = ${id} and state = 'pending'`,
   );
@@ -206,6 +209,8 @@ export async function settleRecipients(
   mail: Pick<ClaimedMail, 'id' | 'attempts'>,
   change: {
     readonly outcomes: Readonly<Record<string, RecipientOutcome>>;
+    /** The relay's answer for each recipient left to a later attempt (replaces the last attempt's). */
+    readonly waiting: Readonly<Record<string, RelayAnswer>>;
     readonly error: string | null;
     readonly retryInMs: number;
   },
@@ -228,6 +233,7 @@ export async function settleRecipients(
                 then coalesce(outbox.sent_at, now())
               else outbox.sent_at end,
             last_error = ${change.error},
+            waiting_answers = ${JSON.stringify(change.waiting)}::jsonb,
             waits_for_relay = false,
             next_attempt_at = now() + ${change.retryInMs} * interval '1 millisecond'
         where outbox.id = ${mail.id} and outbox.state = 'pending'`,
@@ -250,6 +256,7 @@ export async function markRelayFault(
   await db.execute(
     sql`update outbox
         set attempts = greatest(attempts - 1, 0), last_error = ${error}, waits_for_relay = true,
+            waiting_answers = '{}'::jsonb,
             next_attempt_at = now() + ${retryInMs} * interval '1 millisecond'
         where id = ${mail.id} and attempts = ${mail.attempts} and state = 'pending'`,
   );

@@ -220,6 +220,7 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
     await marks.settle(mail, () =>
       settleRecipients(db, mail, {
         outcomes: settlement.outcomes,
+        waiting: settlement.waiting,
         error: settlement.error,
         retryInMs: backoffDelay(mail.attempts, backoff),
       }),

@@ -5,7 +5,7 @@
  * answer for, is left for the next attempt, and on the last attempt settled `failed` with the
  * last answer it had.
  */
-import type { RecipientOutcome } from '../db/index.ts';
+import type { RecipientOutcome, RelayAnswer } from '../db/index.ts';
 import type { ClaimedMail } from './outbox.ts';
 import type { RecipientRefusal, RelayAnswered } from './transport.ts';
 
@@ -27,6 +27,8 @@ export type Settlement =
       readonly failed: readonly RecipientAnswer[];
       /** Still to be reached by a later attempt. */
       readonly left: readonly RecipientAnswer[];
+      /** The same, by address, as the row keeps them (`waiting_answers`) for the console. */
+      readonly waiting: Readonly<Record<string, RelayAnswer>>;
       /** For the row's `last_error`: who was not reached and why; null when nobody is left or failed. */
       readonly error: string | null;
     };
@@ -73,6 +75,7 @@ export function settle(
     accepted,
     failed,
     left,
+    waiting: Object.fromEntries(left.map((r) => [r.address, { reply: r.reply, at }])),
     error: unreached.length > 0 ? unreached.map((r) => `${r.address}: ${r.reply}`).join('; ') : null,
   };
 }

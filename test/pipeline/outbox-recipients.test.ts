@@ -4,7 +4,8 @@
  * goes to the old address and the new one. A relay that defers one of them (4xx) and takes the
  * other: each gets one copy, the deferred one after the retry, and the row ends `sent`. A relay
  * that refuses one for good (550): the other gets it, the row records who failed and why, and
- * staff read that on the submission page.
+ * staff read that on the submission page; a recipient still waiting is shown with the relay's
+ * last answer for it, whole, as the row stores it.
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +99,37 @@ describe.each(BACKENDS)(
       const text = pageText(page.body).replace(/\s+/g, ' ');
       expect(text).toContain('failed gone2@contact.example: 550 5.1.1 no such mailbox');
       expect(text).toContain('sent new2@contact.example');
+    });
+
+    it('a waiting address shows the relay answer as the relay gave it, "; " and all, escaped', async () => {
+      // The console once read a waiting recipient's answer back out of the row's last error,
+      // cut at "; ": this answer came out as "451 4.7.1 <busy3@contact.example>: greylisted".
+      const answer = `4.7.1 <busy3@contact.example>: greylisted; retry in 5 minutes; see <https://relay.example/why?a=1&b=2> ${'and so on '.repeat(30)}end`;
+      const id = await movePoc(
+        'Slow NOC',
+        'busy3@contact.example',
+        'new3@contact.example',
+        Array.from({ length: 50 }, () => ({ code: 451, message: answer })),
+      );
+      const deadline = Date.now() + 60_000;
+      let row = await noticeRow(id);
+      while (!row?.waitingAnswers['busy3@contact.example'] && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        row = await noticeRow(id);
+      }
+      expect(row?.waitingAnswers['busy3@contact.example']?.reply).toBe(`451 ${answer}`);
+      const page = await get(`/submissions/${id}`);
+      expect(page.status).toBe(200);
+      // Still pending after the page was read: it was waiting while it was read (after ten
+      // attempts it is failed, with the same answer, kept as its outcome).
+      const state = (await noticeRow(id))?.state === 'pending' ? 'waiting' : 'failed';
+      const text = pageText(page.body).replace(/\s+/g, ' ');
+      expect(text).toContain(`${state} busy3@contact.example: 451 ${answer.replace(/\s+/g, ' ')}`);
+      expect(page.body).toContain('see &lt;https://relay.example/why?a=1&amp;b=2&gt;');
+      // The relay takes it now: the row ends before the next test (sent, or failed after ten attempts).
+      answers.set('busy3@contact.example', []);
+      while ((await noticeRow(id))?.state === 'pending' && Date.now() < deadline + 60_000)
+        await new Promise((resolve) => setTimeout(resolve, 100));
     });
   },
 );

@@ -1,0 +1,1 @@
+ALTER TABLE "outbox" ADD COLUMN "waiting_answers" jsonb DEFAULT '{}'::jsonb NOT NULL;

@@ -69,4 +69,16 @@ describe('templates someone else wrote, named and not applied', () => {
     expect(parsed.notApplied).toHaveLength(11);
     expect(parsed.notApplied[10]!.message).toMatch(/^and 15 more templates/);
   });
+
+  it('counts a forward of a hundred thousand templates without a sentence each, and cuts what the sender wrote', () => {
+    const forward = 'Template: ARIN-POC-5.1\nEND OF TEMPLATE\n'.repeat(100_000);
+    const found = templatesNotApplied({
+      text: POC('Own'),
+      forwarded: [{ text: `Template: ARIN-${'X'.repeat(5_000)}\n${forward}`, subject: 'S'.repeat(5_000) }],
+    });
+    expect(found).toHaveLength(11);
+    expect(found[10]!.message).toMatch(/^and 99,991 more templates/);
+    expect(found[0]!.message.length).toBeLessThan(400);
+    expect(found[0]!.message).toContain(`"${'S'.repeat(97)}..."`);
+  });
 });

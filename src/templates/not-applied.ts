@@ -8,6 +8,7 @@
  * (E_FORWARDED_TEMPLATE, or E_NO_TEMPLATE when they are quoted).
  */
 import {
+  type ErrorCode,
   holdsTemplateHeader,
   isQuotedLine,
   type Problem,
@@ -51,29 +52,54 @@ const WHY_FORWARDED = 'what someone else wrote is not applied on your authority'
 const WHY_QUOTED =
   'a quoted template is someone else\u2019s, and only templates written in your own text are applied';
 
+/** Sender-written text as a sentence names it: quoted, cut to SHOWN characters (a Subject can be long). */
+const SHOWN = 100;
+function shown(text: string): string {
+  return JSON.stringify(text.length > SHOWN ? `${text.slice(0, SHOWN - 3)}...` : text);
+}
+
+/** A form name as written, cut as the rest is (`Template: ARIN-` then a megabyte of letters). */
+function formShown(form: string): string {
+  return form.length > SHOWN ? `${form.slice(0, SHOWN - 3)}...` : form;
+}
+
 function partName(part: Pick<TextPart, 'source' | 'filename'>): string {
   if (part.source === 'body') return 'the message body';
   if (part.source === 'html') return "the message's HTML part";
-  return part.filename ? `the attachment ${JSON.stringify(part.filename)}` : 'an attachment';
+  return part.filename ? `the attachment ${shown(part.filename)}` : 'an attachment';
+}
+
+/**
+ * The problems as they are found: the first NOT_APPLIED_LISTED written out, the rest only
+ * counted (a 10 MiB forward of two-line templates holds hundreds of thousands: no sentence each).
+ */
+class Found {
+  readonly listed: Problem[] = [];
+  more = 0;
+  moreCode: ErrorCode | undefined;
+  add(code: ErrorCode, sentence: () => string): void {
+    if (this.listed.length < NOT_APPLIED_LISTED) this.listed.push(problem(code, sentence()));
+    else {
+      this.more++;
+      this.moreCode ??= code;
+    }
+  }
 }
 
 /** Each template header in the text, behind quote markers or not: its form and 1-based line. */
-function headersIn(text: string): { readonly form: string; readonly line: number }[] {
-  const found: { form: string; line: number }[] = [];
-  if (!holdsTemplateHeader(text, true)) return found;
+function eachHeader(text: string, found: (form: string, line: number) => void): void {
+  if (!holdsTemplateHeader(text, true)) return;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const form = templateNameBehindQuotes(lines[i]!);
-    if (form !== undefined) found.push({ form, line: i + 1 });
+    if (form !== undefined) found(form, i + 1);
   }
-  return found;
 }
 
 /** Templates quoted with `>` in the sender's own text. */
-function quoted(text: string, parts: readonly TextPart[]): Problem[] {
+function quoted(text: string, parts: readonly TextPart[], found: Found): void {
   // Most messages quote nothing: no `>`, no line to walk (the worker reads every message so).
-  if (!text.includes('>')) return [];
-  const found: Problem[] = [];
+  if (!text.includes('>')) return;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
@@ -81,30 +107,28 @@ function quoted(text: string, parts: readonly TextPart[]): Problem[] {
     const form = templateNameBehindQuotes(raw);
     if (form === undefined) continue;
     const line = i + 1;
-    const part = parts.findLast((p) => p.firstLine <= line);
-    const where = part ? `at line ${line - part.firstLine + 1} of ${partName(part)}` : `at line ${line}`;
-    found.push(
-      problem(
-        'E_QUOTED_TEMPLATE',
-        `template ${form} ${where} is quoted (its lines start with ">"): not applied; ${WHY_QUOTED}`,
-      ),
-    );
+    found.add('E_QUOTED_TEMPLATE', () => {
+      const part = parts.findLast((p) => p.firstLine <= line);
+      const where = part ? `at line ${line - part.firstLine + 1} of ${partName(part)}` : `at line ${line}`;
+      return `template ${formShown(form)} ${where} is quoted (its lines start with ">"): not applied; ${WHY_QUOTED}`;
+    });
   }
-  return found;
 }
 
 /** Templates inside one forwarded message. */
-function forwardedIn(f: ForwardedText): Problem[] {
-  return headersIn(f.text).map(({ form, line }) => {
-    let where: string;
-    if (f.withinAttached)
-      where = `is inside a message forwarded within the attached message${f.subject ? ` ${JSON.stringify(f.subject)}` : ''}`;
-    else if (f.written && f.separator !== undefined)
-      where = `at line ${f.written.textLine + line - 1} of ${partName(f.written)} is inside a forwarded or quoted message, written into your message below the line ${JSON.stringify(f.separator)} (line ${f.written.separatorLine})`;
-    else
-      where = `at line ${line} of the attached message${f.subject ? ` ${JSON.stringify(f.subject)}` : ''} (message/rfc822) is inside a forwarded message`;
-    return problem('E_FORWARDED_TEMPLATE', `template ${form} ${where}: not applied; ${WHY_FORWARDED}`);
-  });
+function forwardedIn(f: ForwardedText, found: Found): void {
+  const subject = f.subject ? ` ${shown(f.subject)}` : '';
+  eachHeader(f.text, (form, line) =>
+    found.add('E_FORWARDED_TEMPLATE', () => {
+      let where: string;
+      if (f.withinAttached) where = `is inside a message forwarded within the attached message${subject}`;
+      else if (f.written && f.separator !== undefined)
+        where = `at line ${f.written.textLine + line - 1} of ${partName(f.written)} is inside a forwarded or quoted message, written into your message below the line ${shown(f.separator)} (line ${f.written.separatorLine})`;
+      else
+        where = `at line ${line} of the attached message${subject} (message/rfc822) is inside a forwarded message`;
+      return `template ${formShown(form)} ${where}: not applied; ${WHY_FORWARDED}`;
+    }),
+  );
 }
 
 /**
@@ -117,15 +141,15 @@ export function templatesNotApplied(input: {
   readonly parts?: readonly TextPart[];
   readonly forwarded?: readonly ForwardedText[];
 }): Problem[] {
-  const all = [...quoted(input.text, input.parts ?? []), ...(input.forwarded ?? []).flatMap(forwardedIn)];
-  if (all.length <= NOT_APPLIED_LISTED) return all;
-  const rest = all.slice(NOT_APPLIED_LISTED);
-  const count = rest.length.toLocaleString('en-US');
-  const first = rest[0]!;
+  const found = new Found();
+  quoted(input.text, input.parts ?? [], found);
+  for (const f of input.forwarded ?? []) forwardedIn(f, found);
+  if (found.moreCode === undefined) return found.listed;
+  const count = found.more.toLocaleString('en-US');
   return [
-    ...all.slice(0, NOT_APPLIED_LISTED),
+    ...found.listed,
     problem(
-      first.code,
+      found.moreCode,
       `and ${count} more templates in forwarded or quoted text, not applied and not listed one by one`,
     ),
   ];

@@ -382,3 +382,31 @@ describe('redaction on its own', () => {
     expect(redactApiKeys(once)).toBe(once);
   });
 });
+
+describe('templates someone else wrote, not applied (Not-applied lines)', () => {
+  const notApplied = [
+    {
+      code: 'E_FORWARDED_TEMPLATE' as ErrorCode,
+      message: `template ARIN-POC-5.1 at line 30 of the message body is inside a forwarded or quoted message, written into your message below the line "On Monday ${KEY} wrote:" (line 26): not applied; what someone else wrote is not applied on your authority`,
+    },
+    {
+      code: 'E_QUOTED_TEMPLATE' as ErrorCode,
+      message:
+        'template ARIN-POC-5.1 at line 9 of the message body is quoted (its lines start with ">"): not applied; a quoted template is someone else’s',
+    },
+  ];
+
+  it('are header lines of every reply of the message, in both styles, read back with their codes, keys redacted', async () => {
+    for (const options of [digest, perTemplate]) {
+      const mails = await compose({ ...threeTemplates(), notApplied }, options);
+      expect(mails).toHaveLength(options === digest ? 1 : 3);
+      for (const mail of mails) {
+        const reply = await parsed(mail);
+        expect(reply.notApplied?.map((p) => p.code)).toEqual(['E_FORWARDED_TEMPLATE', 'E_QUOTED_TEMPLATE']);
+        expect(reply.notApplied?.[0]?.message).toContain(`"On Monday ${REDACTED_KEY} wrote:"`);
+        expect(mail.raw).not.toContain(KEY);
+        expect(reply.blocks.length).toBeGreaterThan(0);
+      }
+    }
+  });
+});

@@ -116,6 +116,15 @@ describe('hostmasterd lint', () => {
     expect(inline.out).toContain('below the line "-----Original Message-----"');
   });
 
+  it('names the templates someone else wrote beside the sender own, as the reply does', async () => {
+    const r = await lint(join(FIXTURES, 'beside-gmail-inline.eml'));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /^ {2}not applied: E_FORWARDED_TEMPLATE: template ARIN-POC-5\.1 at line \d+ of the message body is inside a forwarded or quoted message/m,
+    );
+    expect(r.out).toContain('Template 1 of 1: ARIN-POC-5.1');
+  });
+
   it('exits 1 and prints each error as E_CODE field NN line N: sentence', async () => {
     const r = await lint(join(FIXTURES, 'errors-reassign-simple.eml'));
     expect(r.code).toBe(1);

@@ -1,6 +1,7 @@
 /**
  * A message holding the sender's own template and someone else's beside it: forwarded inline
- * (Outlook, Gmail, Apple Mail, Lotus Notes, an unquoted "On ... wrote:"), attached as
+ * (Outlook's line and its 2010 rule, Gmail, Thunderbird, Apple Mail, Lotus Notes, an unquoted
+ * "On ... wrote:"), attached as
  * message/rfc822, or quoted with "> ". Each fixture of test/fixtures/mail is mailed over SMTP to
  * the whole daemon and its reply read as a billing system reads it: the sender's own template is
  * applied, the other one is not, and the reply says so in a `Not-applied:` line naming its form,
@@ -48,6 +49,22 @@ const CASES: readonly Case[] = [
     part: 'the message body',
     own: 'Besidegmail',
     other: 'Fwdbesidegmail',
+  },
+  {
+    fixture: 'beside-thunderbird-inline',
+    code: 'E_FORWARDED_TEMPLATE',
+    separator: '-------- Forwarded Message --------',
+    part: 'the message body',
+    own: 'Besidethunderbird',
+    other: 'Fwdbesidethunderbird',
+  },
+  {
+    fixture: 'beside-outlook-rule',
+    code: 'E_FORWARDED_TEMPLATE',
+    separator: '________________________________',
+    part: 'the message body',
+    own: 'Besiderule',
+    other: 'Fwdbesiderule',
   },
   {
     fixture: 'beside-apple-inline',

@@ -1,11 +1,13 @@
 /**
  * Staff accounts and signing in: who they are, their password, and the throttle that makes
- * guessing passwords slow (sign-in-throttle.ts). Every attempt is recorded, known address or not.
+ * guessing passwords slow (sign-in-throttle.ts). Every attempt is recorded, known address or not,
+ * in a record kept bounded (login-attempts.ts).
  */
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
+import { type LoginAttemptRetention, recordSignInAttempt } from './login-attempts.ts';
 import { DECOY_HASH, hashPassword, passwordWeakness, verifyPassword } from './passwords.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 
@@ -133,11 +135,12 @@ export async function signIn(
   password: string,
   remoteAddress: string,
   throttle: SignInThrottle,
+  retention?: LoginAttemptRetention,
 ): Promise<Result<StaffUser, SignInRefusal>> {
   const email = normaliseEmail(rawEmail).slice(0, 320);
   const waitMs = await throttle.admit(email, remoteAddress);
   if (waitMs > 0) {
-    await db.insert(tables.staffLoginAttempts).values({ email, succeeded: false, remoteAddress });
+    await recordSignInAttempt(db, { email, succeeded: false, remoteAddress }, retention);
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     return fail({
       ...problem(
@@ -151,7 +154,7 @@ export async function signIn(
   const usable = row !== undefined && row.disabledAt === null;
   const matches = await verifyPassword(password, usable ? row.passwordHash : DECOY_HASH);
   const succeeded = usable && matches;
-  await db.insert(tables.staffLoginAttempts).values({ email, succeeded, remoteAddress });
+  await recordSignInAttempt(db, { email, succeeded, remoteAddress }, retention);
   if (!succeeded) return fail(problem('E_SIGN_IN_FAILED', 'that e-mail address and password do not match'));
   await throttle.succeeded(email, remoteAddress);
   return ok({ id: row.id, email: row.email, mustChangePassword: row.mustChangePassword });

@@ -145,3 +145,52 @@ describe('forwards and unmarked quotes written into the text', () => {
     expect(large / small).toBeLessThan(16 * 4);
   });
 });
+
+describe('a separator-shaped line inside one of the sender templates', () => {
+  const template = (name: string, comment: string) =>
+    `Template: ARIN-REASSIGN-SIMPLE-5.3\n02. Network Name: ${name}\n12. Public Comments: ${comment}\nEND OF TEMPLATE`;
+
+  it('is a value continued, not a quote: the templates after it stay the sender own', () => {
+    const text = [
+      template('T1', ''),
+      template('T2', 'Customer history:\nOn 2026-12-01, the customer wrote:\nplease keep our old name'),
+      template('T3', ''),
+    ].join('\n\n');
+    expect(splitInlineForward(text)).toEqual({ own: text });
+  });
+
+  it('so is a header block or a dashed line written into a value', () => {
+    for (const inside of [
+      'From: Acme IT <it@acme.example>\nSent: Monday, December 7, 2026\nTo: noc@demo-isp.example',
+      '-----Original Message-----\nas our customer asked',
+    ]) {
+      const text = template('T1', `see below\n${inside}`);
+      expect(splitInlineForward(text)).toEqual({ own: text });
+    }
+  });
+
+  it('a forward below an unfinished template, holding a template of its own, is still a forward', () => {
+    const text = `Template: ARIN-POC-5.1\n01. Registration Action (N, M or R): N\n\n-----Original Message-----\nFrom: Acme IT <it@acme.example>\nSent: Monday\nTo: noc@demo-isp.example\n\n${TEMPLATE}`;
+    const split = splitInlineForward(text);
+    expect(split.forward?.separator).toBe('-----Original Message-----');
+    expect(split.own).toBe('Template: ARIN-POC-5.1\n01. Registration Action (N, M or R): N');
+  });
+
+  it('a forward after a finished template is a forward', () => {
+    const text = `${TEMPLATE}\n\nOn Mon, 7 Dec 2026, Acme IT <it@acme.example> wrote:\n${TEMPLATE}`;
+    expect(splitInlineForward(text).forward?.line).toBe(5);
+  });
+
+  it('reads many separator look-alikes inside one template in time that grows with the text, not faster', () => {
+    const time = (n: number) => {
+      const text = `Template: ARIN-POC-5.1\n${'On a day, X wrote:\nsomething\n'.repeat(n)}END OF TEMPLATE`;
+      const started = process.hrtime.bigint();
+      splitInlineForward(text);
+      return Number(process.hrtime.bigint() - started);
+    };
+    time(200);
+    const small = Math.min(time(1_000), time(1_000));
+    const large = Math.min(time(16_000), time(16_000));
+    expect(large / small).toBeLessThan(16 * 4);
+  });
+});

@@ -18,7 +18,7 @@
  * followed by `>` lines is an ordinary quote: the `>` lines are skipped where they stand, and
  * what the sender writes between them (an answer written inline) stays theirs.
  */
-import { isQuotedLine, withoutInvisible } from '../shared/index.ts';
+import { isQuotedLine, templateLine, withoutInvisible } from '../shared/index.ts';
 import type { ExtractedMail } from './types.ts';
 
 export interface InlineForward {
@@ -152,12 +152,46 @@ function separatorAt(lines: readonly string[], at: number): number {
   return 0;
 }
 
+type TemplateMark = 'header' | 'end' | 'none';
+
+/**
+ * For each line, the template grammar's nearest mark above it and at or below it (a
+ * `Template:` line, `END OF TEMPLATE`, or none): one pass each way, so a text of many separator
+ * look-alikes costs time that grows with it, not with its square.
+ */
+function templateMarks(lines: readonly string[]): { above: TemplateMark[]; below: TemplateMark[] } {
+  const kinds = lines.map((line): TemplateMark => {
+    const kind = templateLine(line).kind;
+    return kind === 'header' || kind === 'end' ? kind : 'none';
+  });
+  const above: TemplateMark[] = new Array(lines.length + 1);
+  const below: TemplateMark[] = new Array(lines.length + 1);
+  let last: TemplateMark = 'none';
+  for (let i = 0; i <= lines.length; i++) {
+    above[i] = last;
+    if (i < lines.length && kinds[i] !== 'none') last = kinds[i]!;
+  }
+  last = 'none';
+  for (let i = lines.length; i >= 0; i--) {
+    if (i < lines.length && kinds[i] !== 'none') last = kinds[i]!;
+    below[i] = last;
+  }
+  return { above, below };
+}
+
 /** The text cut where a forward or an unmarked quote starts; all of it own when none does. */
 export function splitInlineForward(text: string): ForwardSplit {
   const lines = text.split('\n');
+  let marks: ReturnType<typeof templateMarks> | undefined;
   for (let i = 0; i < lines.length; i++) {
     const span = separatorAt(lines, i);
     if (span === 0) continue;
+    // Inside one of the sender's templates (a `Template:` line above, its END below before any
+    // other template opens), a line shaped like a separator is a field's value continued ("On 1
+    // May the customer wrote:" in a comment): cutting there would drop the template's end and
+    // every template after it.
+    marks ??= templateMarks(lines);
+    if (marks.above[i] === 'header' && marks.below[i + span] === 'end') continue;
     const separatorLines = lines.slice(i, i + span).map(shape);
     const isBlock = HEADER_LINE.test(separatorLines[0]!);
     const header = headerRun(lines, nextNonBlank(lines, isBlock ? i : i + span));

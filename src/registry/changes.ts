@@ -25,12 +25,17 @@ export function changedFields<K extends string>(
 }
 
 /**
- * A modify's line in the reply: the fields that changed, or that none did. The second is an
+ * A modify's line in the reply: the fields that changed (request keys, shown in the form's words
+ * when the caller gives them: OperationContext.fieldWords), or that none did. The second is an
  * answer of its own (APPROVED, `unchanged`: nothing written, nobody notified), worded as a
  * resend's is (`nothing changed`), so a reader that looks for the words finds them in both.
  */
-export function modifiedLine(what: string, changed: readonly string[]): string {
+export function modifiedLine(
+  what: string,
+  changed: readonly string[],
+  words: ((key: string) => string | undefined) | undefined,
+): string {
   return changed.length > 0
-    ? `${what} modified (${changed.join(', ')}).`
+    ? `${what} modified (${changed.map((key) => words?.(key) ?? key).join(', ')}).`
     : `${what} not modified: it already holds every value the template gives, nothing changed.`;
 }

@@ -89,7 +89,7 @@ export function modifyNet(
         status: 'applied',
         handles: { net: net.handle },
         unchanged: true,
-        summary: [modifiedLine(`Net ${describeNet(net)}`, changed)],
+        summary: [modifiedLine(`Net ${describeNet(net)}`, changed, context.fieldWords)],
       });
     }
     for (const { role, pocHandle } of pocsChanged) {
@@ -114,7 +114,7 @@ export function modifyNet(
     return ok({
       status: 'applied',
       handles: { net: net.handle },
-      summary: [modifiedLine(`Net ${describeNet(net)}`, changed)],
+      summary: [modifiedLine(`Net ${describeNet(net)}`, changed, context.fieldWords)],
     });
   });
 }

@@ -284,7 +284,7 @@ export function modifyOrg(
         status: 'applied',
         handles: { org: before.handle },
         unchanged: true,
-        summary: [modifiedLine(`Org ${before.handle}`, changed)],
+        summary: [modifiedLine(`Org ${before.handle}`, changed, context.fieldWords)],
       });
     }
     const [after] = await sp
@@ -303,7 +303,7 @@ export function modifyOrg(
     return ok({
       status: 'applied',
       handles: { org: before.handle },
-      summary: [modifiedLine(`Org ${before.handle}`, changed)],
+      summary: [modifiedLine(`Org ${before.handle}`, changed, context.fieldWords)],
     });
   });
 }

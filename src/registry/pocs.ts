@@ -260,7 +260,7 @@ export function modifyPoc(
         after,
       });
     }
-    const summary = [modifiedLine(`POC ${describePoc(after)}`, changed)];
+    const summary = [modifiedLine(`POC ${describePoc(after)}`, changed, context.fieldWords)];
     // The same type resent (billing systems resend the whole form) is not worth a word.
     if (askedType && askedType !== before.kind) summary.push(contactTypeKept(before, askedType));
     return ok({

@@ -290,7 +290,11 @@ export function modifySimpleReassignment(
       handles: { net: net.handle, customer: customer.handle },
       ...(changed.length === 0 ? { unchanged: true as const } : {}),
       summary: [
-        modifiedLine(`Net ${net.handle} (${formatRange(range)}) and customer ${customer.handle}`, changed),
+        modifiedLine(
+          `Net ${net.handle} (${formatRange(range)}) and customer ${customer.handle}`,
+          changed,
+          context.fieldWords,
+        ),
         ...(renamed
           ? [
               `Net ${net.handle} is now named ${name.value}, from the customer as a new reassignment would be.`,

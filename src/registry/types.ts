@@ -36,6 +36,11 @@ export interface OperationContext {
    * that is refused rolls back to its savepoint, and its gathered rows must go with it.
    */
   readonly pendingAudit?: AuditRow[];
+  /**
+   * The form's words for a request's field keys (`publicComments` -> `Public Comments`): how a
+   * modify's answer names what changed. Without it (staff tools, tests) the keys are shown.
+   */
+  readonly fieldWords?: (key: string) => string | undefined;
   /** Numbers reserved for new POCs before the transaction (see `takeMessageNumbers`). */
   readonly reservedHandles?: HandleReservations;
   /**

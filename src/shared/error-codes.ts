@@ -338,7 +338,8 @@ export const ERROR_CODES = {
   },
   E_VALIDATION_USED: {
     stage: 'worker',
-    meaning: 'a POC validation token that was used already (it works once)',
+    meaning:
+      'the POC is validated already: its token was used (it works once), or a POC template or staff validated it before the answer',
   },
   E_VALIDATION_EXPIRED: {
     stage: 'worker',

@@ -21,6 +21,8 @@ export type AnswerVerdict =
       /** The POC's addresses: the answer may go to one of them. */
       readonly pocEmails: readonly string[];
       readonly messageId: string;
+      /** Validated before this answer, by a POC template or staff: the answer changed nothing. */
+      readonly alreadyValid?: true;
     }
   | {
       readonly ok: false;
@@ -53,20 +55,43 @@ async function findRequest(
   return request ? { request, byToken: byToken !== undefined } : undefined;
 }
 
-async function pocEmails(ex: Executor, handle: string): Promise<string[]> {
+async function pocRecord(
+  ex: Executor,
+  handle: string,
+): Promise<{ readonly emails: string[]; readonly validatedAt: Date | null }> {
   const [row] = await ex
-    .select({ emails: tables.pocs.emails })
+    .select({ emails: tables.pocs.emails, validatedAt: tables.pocs.validatedAt })
     .from(tables.pocs)
     .where(eq(tables.pocs.handle, handle));
-  return row?.emails ?? [];
+  return { emails: row?.emails ?? [], validatedAt: row?.validatedAt ?? null };
 }
+
+/**
+ * A request answered by something other than its token: a POC template M applied (which
+ * validates the POC whatever round it is in) or staff. Its token was never used, so an answer
+ * with it is not a second use of the token.
+ */
+function validatedOtherwise(request: Request): boolean {
+  return (
+    request.state === 'validated' && (request.answeredBy === 'template' || request.answeredBy === 'staff')
+  );
+}
+
+const day = (date: Date | null | undefined) => date?.toISOString().slice(0, 10) ?? 'earlier';
 
 /** Whether the request may still be answered now; the problem when it may not. */
 function stillOpen(request: Request, now: Date): Problem | undefined {
+  if (validatedOtherwise(request)) {
+    const by = request.answeredBy === 'template' ? 'a POC template (action M) applied' : 'hostmaster staff';
+    return problem(
+      'E_VALIDATION_USED',
+      `POC ${request.pocHandle} was already validated by ${by} on ${day(request.answeredAt)}, before this answer; nothing more is needed`,
+    );
+  }
   if (request.state === 'validated') {
     return problem(
       'E_VALIDATION_USED',
-      `POC ${request.pocHandle} was already validated with this validation mail (${request.answeredAt?.toISOString().slice(0, 10) ?? 'earlier'}); its token works once. Nothing more is needed`,
+      `POC ${request.pocHandle} was already validated with this validation mail (${day(request.answeredAt)}); its token works once. Nothing more is needed`,
     );
   }
   if (request.state === 'expired' || request.deadline <= now) {
@@ -99,7 +124,21 @@ export async function answerByMail(
     };
   }
   const { request } = found;
-  const emails = await pocEmails(tx, request.pocHandle);
+  const poc = await pocRecord(tx, request.pocHandle);
+  const emails = poc.emails;
+  if (validatedOtherwise(request) && mail.affirms) {
+    // Already validated by a POC template or staff, and the answer says the record is right:
+    // what the contact asked for is so. Answered as validated, until when it stands; nothing written.
+    const validUntil = addDays(poc.validatedAt ?? request.answeredAt ?? where.now, VALIDITY_DAYS);
+    return {
+      ok: true,
+      handle: request.pocHandle,
+      validUntil,
+      pocEmails: emails,
+      messageId: request.messageId,
+      alreadyValid: true,
+    };
+  }
   const closed = stillOpen(request, where.now);
   if (closed) return { ok: false, problem: closed, handle: request.pocHandle, pocEmails: emails };
   if (!mail.affirms) {

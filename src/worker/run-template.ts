@@ -35,7 +35,12 @@ import { allocateTicketNumber, auditRowsWrite, ticketsWrite, toAuditJson } from 
 import type { OutgoingMail } from '../replies/index.ts';
 import type { ErrorCode, Problem } from '../shared/index.ts';
 import { problem } from '../shared/index.ts';
-import { type ParsedTemplate, requestSubjects, type TemplateRequest } from '../templates/index.ts';
+import {
+  fieldWords,
+  type ParsedTemplate,
+  requestSubjects,
+  type TemplateRequest,
+} from '../templates/index.ts';
 import { validatedByTemplate, validationGate } from '../validation/index.ts';
 import { STAFF_REVIEW_CODE } from './decision-codes.ts';
 import { handlerFor } from './handlers.ts';
@@ -268,6 +273,8 @@ async function decide(
     reservedHandles: slot.reservedHandles,
     // A POC created here is linked to the requester's account (staff runs too: it is theirs).
     requesterAccount: run.requester.accountId,
+    // A modify's answer names what changed in the words of the form the sender used.
+    fieldWords: fieldWords(template.form, template.version),
   };
   const options: OperationOptions = {
     ...(run.options ?? {}),

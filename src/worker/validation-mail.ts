@@ -118,7 +118,7 @@ export async function handleValidationMail(ctx: WorkerContext, read: ReadSubmiss
         { ...verdict.problem, message: `${verdict.problem.message}${unanswered}` },
         read.mail?.headers.from?.address ?? submission.fromAddress ?? null,
       );
-    } else ctx.metrics?.validationEvent?.('answered');
+    } else if (!verdict.alreadyValid) ctx.metrics?.validationEvent?.('answered');
     ctx.logger.info(
       {
         submissionId: submission.id,

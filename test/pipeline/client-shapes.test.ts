@@ -6,7 +6,8 @@
  * utf-8 label (and the same text in real UTF-8), an HTML message whose text alternative is a stub; and what the sender did not
  * write: a template forwarded or quoted in the text itself (Outlook, Gmail, Apple Mail, an
  * unmarked quote), refused as an attached forward is, and an Outlook reply to our reply, whose
- * own template alone is applied. A blank-forms request with its key in the Subject lists no key.
+ * own template alone is applied; but a line shaped like a quote's inside a template's value is the
+ * value continued. A blank-forms request with its key in the Subject lists no key.
  */
 import fs from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
@@ -93,6 +94,13 @@ const CASES: readonly Case[] = [
     ...FORWARDED('On Mon, Dec 7, 2026 at 4:05 PM Acme Widgets IT < it@acme-widgets.example> wrote:'),
     notCreated: ['Attribution'],
   } as Case,
+  // "On <date>, the customer wrote:" continuing a Public Comments value: a value, not a quote; the
+  // template's END and the template after it stay the sender's own.
+  {
+    fixture: 'wrote-line-in-value',
+    blocks: [...APPROVED_POC, ...APPROVED_POC, ...APPROVED_POC],
+    created: ['Wrotefirst', 'Wrotesecond', 'Wrotethird'],
+  },
   // Outlook's reply to our reply: the sender's own template on top; our mail (its echo quoted)
   // and a template someone else wrote below "-----Original Message-----" without "> ".
   {

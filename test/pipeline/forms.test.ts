@@ -140,10 +140,10 @@ describe.each(BACKENDS)('each form, mailed in and applied (%s)', (backend) => {
     ]);
     const [same, other, onlyType] = reply.parsed.blocks;
     expect(same).toMatchObject({ status: 'APPROVED', errors: [] });
-    expect(same!.notes).toEqual([`POC ${ana} (person: Ana Rivera) modified (publicComments).`]);
+    expect(same!.notes).toEqual([`POC ${ana} (person: Ana Rivera) modified (Public Comments).`]);
     expect(other).toMatchObject({ status: 'APPROVED', errors: [] });
     expect(other!.notes).toEqual([
-      `POC ${ana} (person: Ana Rivera) modified (publicComments).`,
+      `POC ${ana} (person: Ana Rivera) modified (Public Comments).`,
       expect.stringMatching(
         new RegExp(
           `^Contact type not changed: POC ${ana} stays a person POC, .* create one \\(POC template, action N\\)`,

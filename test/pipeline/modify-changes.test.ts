@@ -139,7 +139,7 @@ describe.each(BACKENDS)('M templates report what changed (%s)', (backend) => {
     const changed = await sent(pocModify(poc, 'Reston'));
     const block = changed.reply.parsed.blocks[0]!;
     expect(block).toMatchObject({ status: 'APPROVED', errors: [], handles: [poc] });
-    expect(block.notes).toEqual([`POC ${poc} (person: Casey Changer) modified (city).`]);
+    expect(block.notes).toEqual([`POC ${poc} (person: Casey Changer) modified (City).`]);
     const [notice] = await noticesFor(stack.sink, changed.id);
     expect(notice!.text).toContain('city: Herndon -> Reston');
     expect(caughtFor(stack.sink, changed.id).notices).toBe(1);
@@ -168,7 +168,7 @@ describe.each(BACKENDS)('M templates report what changed (%s)', (backend) => {
     const block = changed.reply.parsed.blocks[0]!;
     expect(block).toMatchObject({ status: 'APPROVED', errors: [] });
     expect(block.notes).toEqual([
-      `Net ${net!.handle} (${RANGE}) and customer ${customer} modified (networkName).`,
+      `Net ${net!.handle} (${RANGE}) and customer ${customer} modified (Network Name).`,
     ]);
     // The customer did not change: not written, not audited, not re-dated.
     expect(await modifyRows(db, 'customer', customer)).toBe(0);
@@ -194,7 +194,7 @@ describe.each(BACKENDS)('M templates report what changed (%s)', (backend) => {
     const changed = await sent(netModify('Peering at IX-East'));
     expect(changed.reply.parsed.blocks[0]).toMatchObject({ status: 'APPROVED', errors: [] });
     expect(changed.reply.parsed.blocks[0]!.notes).toEqual([
-      expect.stringMatching(new RegExp(`^Net ${handle} .*modified \\(techPoc, publicComments\\)\\.$`)),
+      expect.stringMatching(new RegExp(`^Net ${handle} .*modified \\(Tech POC Handle, Public Comments\\)\\.$`)),
     ]);
     const rows = await modifyRows(db, 'net', handle);
     const updated = await updatedAt(db, 'nets', handle);
@@ -213,7 +213,7 @@ describe.each(BACKENDS)('M templates report what changed (%s)', (backend) => {
     const changed = await sent(orgModify('Arlington'));
     const block = changed.reply.parsed.blocks[0]!;
     expect(block).toMatchObject({ status: 'APPROVED', errors: [], handles: ['DEMOISP-1'] });
-    expect(block.notes).toEqual(['Org DEMOISP-1 modified (city).']);
+    expect(block.notes).toEqual(['Org DEMOISP-1 modified (Org City).']);
     const [notice] = await noticesFor(stack.sink, changed.id);
     expect(notice!.text).toContain('city: Springfield -> Arlington');
     expect(await modifyRows(db, 'org', 'DEMOISP-1')).toBe(1);

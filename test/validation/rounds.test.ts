@@ -11,7 +11,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
-import { OTHER_API_KEY } from '../../src/registry/index.ts';
+import { DEMO_API_KEY, OTHER_API_KEY } from '../../src/registry/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { runValidationRound } from '../../src/validation/index.ts';
 import { fillForm } from '../pipeline/support/forms.ts';
@@ -197,6 +197,50 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     expect(rejections.map((r) => r.reasonCode)).toEqual(['E_VALIDATION_UNCLEAR']);
     const row = await pocRow('ROLEA1-ARIN');
     expect(row?.validationState).toBe('pending');
+  }, 120_000);
+
+  it('a POC template M validated the POC first: its contact answering CORRECT afterwards is told it is validated, not that its token was used', async () => {
+    // ROLEA1 (its answer was unclear), made the demo ISP's here, so its key may modify it.
+    const [demoAccount] = await stack.database.db
+      .select({ id: tables.accounts.id })
+      .from(tables.accounts)
+      .where(eq(tables.accounts.name, 'demo-isp'));
+    await stack.database.db
+      .insert(tables.accountPocs)
+      .values({ accountId: demoAccount!.id, pocHandle: 'ROLEA1-ARIN' });
+    const role = (await validationMails(stack.sink)).find((m) => m.handle === 'ROLEA1-ARIN')!;
+    const fix = fillForm('ARIN-POC-5.1', {
+      '01': 'M',
+      '02': 'ROLEA1-ARIN',
+      '08': '1 Main St',
+      '09': 'Springfield',
+      '10': 'VA',
+      '11': '22150',
+      '12': 'US',
+      '13': '+1-555-0177',
+    });
+    const fixed = await submit(stack, [fix], { subject: `poc ${DEMO_API_KEY}` });
+    expect(fixed.reply.parsed.blocks[0]).toMatchObject({ status: 'APPROVED', errors: [] });
+    expect((await pocRow('ROLEA1-ARIN'))?.validationState).toBe('valid');
+    const audits = async () =>
+      (
+        await stack.database.db
+          .select()
+          .from(tables.auditLog)
+          .where(eq(tables.auditLog.objectHandle, 'ROLEA1-ARIN'))
+      ).length;
+    const before = await audits();
+
+    const id = await stack.send(replyTo(role, 'CORRECT'));
+    const { answer } = await validationAnswerFor(stack.sink, id);
+    expect(answer).toMatchObject({ status: 'VALIDATED', handle: 'ROLEA1-ARIN', submission: id });
+    // Nothing more was written: the template had validated it.
+    expect(await audits()).toBe(before);
+    // An answer that does not say CORRECT is told the truth too.
+    const vague = await stack.send(replyTo(role, 'we will look at it', { threaded: false }));
+    const told = await validationAnswerFor(stack.sink, vague);
+    expect(told.answer).toMatchObject({ status: 'REJECTED', refused: { code: 'E_VALIDATION_USED' } });
+    expect(told.answer.refused?.message).toContain('already validated by a POC template (action M) applied');
   }, 120_000);
 
   it('a vacation note quoting the mail validates nothing; a stranger holding the token validates, and no Reply-To they name is mailed', async () => {
@@ -404,8 +448,10 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
         new RegExp(`^hostmasterd_poc_validations_total\\{event="${event}"\\} (\\d+)$`, 'm').exec(text)?.[1] ??
           0,
       );
-    // 6 mails, then 6 a year on; answered by mail twice and once on the public role's page.
-    expect([value('sent'), value('answered'), value('expired'), value('bounced')]).toEqual([12, 3, 4, 1]);
+    // 6 mails, then 6 a year on; answered by mail twice and once on the public role's page (ROLEA1's
+    // answer after its POC template is not counted: the template had validated it); expired: OTHER1,
+    // ROLEB1 and GONE1.
+    expect([value('sent'), value('answered'), value('expired'), value('bounced')]).toEqual([12, 3, 3, 1]);
     const labels = [...text.matchAll(/^hostmasterd_poc_validations_total\{event="([^"]+)"\}/gm)].map(
       (m) => m[1],
     );

@@ -101,6 +101,11 @@ export const ERROR_CODES = {
     meaning:
       'a template quoted with ">" beside the sender\'s own templates: not applied, named in a Not-applied line of the reply (form, line); a message whose only templates are quoted is E_NO_TEMPLATE',
   },
+  E_DRY_RUN_NOT_TEMPLATES: {
+    stage: 'message',
+    meaning:
+      'a dry run of a message that holds no template but answers our mail (a POC validation mail, a reply, a change notice, a ticket): a dry run checks templates only, validates nothing and leaves nothing for staff; send it again without the dry-run mark',
+  },
   E_TOO_MANY_TEMPLATES: {
     stage: 'message',
     meaning: 'more than MAX_TEMPLATES_PER_MESSAGE (10) templates in one message; none is processed',

@@ -14,9 +14,11 @@
 import type { Submission } from '../db/index.ts';
 import type { ExtractedMail } from '../mail/index.ts';
 import type { ServiceAnswer } from '../replies/index.ts';
+import { isQuotedLine, type Problem, problem } from '../shared/index.ts';
 import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
 import type { WorkerContext } from './context.ts';
 import { serviceRequested } from './mail-services.ts';
+import { isAboutValidation } from './validation-mail.ts';
 import { replyDecision } from './whom-to-answer.ts';
 
 export interface MessageFacts {
@@ -34,7 +36,9 @@ export type MessageKind =
   /** No template, but an answer to mail we sent: a question or complaint for staff. */
   | { readonly kind: 'answer-to-us'; readonly answered: AnsweredMail }
   /** No template, but a request for a service of the mailbox: the guide (HELP) or blank forms. */
-  | { readonly kind: 'service'; readonly service: ServiceAnswer };
+  | { readonly kind: 'service'; readonly service: ServiceAnswer }
+  /** No template, and refused for a reason of its own kind (a dry run of an answer to our mail). */
+  | { readonly kind: 'refused'; readonly problem: Problem };
 
 interface KindRule {
   readonly name: string;
@@ -52,6 +56,46 @@ const answerToUs: KindRule = {
   },
 };
 
+/**
+ * A dry run of mail that answers ours (a POC validation mail, a reply, a notice, a ticket): a dry
+ * run checks templates, validates nothing and leaves nothing for staff, so such mail is not
+ * handled; the sender hears exactly that, not that no template was found.
+ */
+const dryRunOfAnAnswer: KindRule = {
+  name: 'a dry run of an answer to our mail',
+  async recognise(ctx, facts) {
+    if (!facts.dryRun || !replyDecision(ctx, facts.submission).reply) return undefined;
+    const what = isAboutValidation(ctx, facts.submission, facts.mail)
+      ? 'answers a POC validation mail'
+      : (await findAnsweredMail(ctx.db, facts.mail, facts.provenSender))
+        ? 'answers mail we sent (a reply, a notice or a ticket)'
+        : undefined;
+    if (!what) return undefined;
+    return {
+      kind: 'refused',
+      problem: problem(
+        'E_DRY_RUN_NOT_TEMPLATES',
+        `this message holds no template and ${what}; a dry run checks templates only: it validates nothing and passes nothing to hostmaster staff, so nothing was done. Send it again without the dry-run mark`,
+      ),
+    };
+  },
+};
+
+/**
+ * The sender's own lines beyond the first: an answer to our mail that asks for help and says
+ * more ("Help! I did NOT make this change") is a complaint for staff, not a request for the guide.
+ */
+function saysMoreThanTheRequest(mail: ExtractedMail): boolean {
+  const own = [];
+  for (const line of mail.text.split('\n')) {
+    if (line.trimEnd() === '--') break;
+    if (line.trim() === '' || isQuotedLine(line)) continue;
+    own.push(line);
+    if (own.length > 1) return true;
+  }
+  return false;
+}
+
 /** A Subject answering another mail's (`Re:`, `RE :`, `Aw:`, as mail programs write it). */
 const REPLY_SUBJECT = /^\s*(?:re|aw|sv)\s*:/i;
 
@@ -60,12 +104,16 @@ const mailboxService: KindRule = {
   async recognise(ctx, facts) {
     const service = serviceRequested(facts.mail, ctx.config, ctx.blankForms);
     if (!service) return undefined;
-    // "Re: help" or "Re: forms" answering our own answer is a question for staff (the next rule),
-    // not the same request again: there the Subject is ours, and only the sender's own first
-    // line can ask for a service.
-    if (REPLY_SUBJECT.test(facts.mail.headers.subject ?? '')) {
+    const replySubject = REPLY_SUBJECT.test(facts.mail.headers.subject ?? '');
+    if (replySubject || saysMoreThanTheRequest(facts.mail)) {
       const answered = await findAnsweredMail(ctx.db, facts.mail, facts.provenSender);
-      if (answered) {
+      // An answer to our mail that says more than the request is a question or a complaint
+      // for staff (the next rule): "Help! I did NOT make this change" must reach them.
+      if (answered && saysMoreThanTheRequest(facts.mail)) return undefined;
+      // "Re: help" or "Re: forms" answering our own answer is a question for staff too, not
+      // the same request again: there the Subject is ours, and only the sender's own first
+      // line can ask for a service.
+      if (answered && replySubject) {
         const asked = serviceRequested(
           { ...facts.mail, headers: { ...facts.mail.headers, subject: '' } },
           ctx.config,
@@ -83,7 +131,7 @@ const mailboxService: KindRule = {
  * validation mail are recognised before any of these, see validation-mail.ts: they are neither
  * questions for staff nor requests for a service.)
  */
-const KIND_RULES: readonly KindRule[] = [mailboxService, answerToUs];
+const KIND_RULES: readonly KindRule[] = [dryRunOfAnAnswer, mailboxService, answerToUs];
 
 export async function messageKind(ctx: WorkerContext, facts: MessageFacts): Promise<MessageKind> {
   for (const rule of KIND_RULES) {

@@ -198,6 +198,8 @@ export async function readSubmission(
       if (kind.kind === 'service') {
         return { ...base, mail, ...addressing, refusal: undefined, service: kind.service, ...known(holder) };
       }
+      if (kind.kind === 'refused')
+        return { ...base, mail, ...addressing, refusal: kind.problem, ...known(holder) };
       if (kind.kind === 'answer-to-us') {
         return {
           ...base,

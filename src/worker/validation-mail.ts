@@ -7,7 +7,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { type Submission, type Transaction, tables } from '../db/index.ts';
-import { textWithInlineForwards } from '../mail/index.ts';
+import { type ExtractedMail, textWithInlineForwards } from '../mail/index.ts';
 import { enqueueOutbox } from '../outbox/index.ts';
 import { replyMessageId, sameAddress } from '../replies/index.ts';
 import {
@@ -38,17 +38,30 @@ const AUTOMATIC = new Set([
 
 function validationMailOf(ctx: WorkerContext, read: ReadSubmission): ValidationMail | undefined {
   if (!read.mail || read.templates.length > 0) return undefined;
-  const decision = replyDecision(ctx, read.submission);
-  const { headers } = read.mail;
+  return validationMailIn(ctx, read.submission, read.mail);
+}
+
+function validationMailIn(
+  ctx: WorkerContext,
+  submission: Submission,
+  mail: ExtractedMail,
+): ValidationMail | undefined {
+  const decision = replyDecision(ctx, submission);
+  const { headers } = mail;
   return recogniseValidationMail({
     inReplyTo: headers.inReplyTo,
     references: headers.references,
     contentType: headers.contentType,
     // Quotes written into the text (an Outlook reply's) are the mail room's forwards: its token counts.
-    text: textWithInlineForwards(read.mail),
-    raw: read.submission.raw.toString('latin1'),
+    text: textWithInlineForwards(mail),
+    raw: submission.raw.toString('latin1'),
     automatic: !decision.reply && AUTOMATIC.has(decision.reason),
   });
+}
+
+/** Whether a message without templates is an answer to a POC validation mail (or its delivery report). */
+export function isAboutValidation(ctx: WorkerContext, submission: Submission, mail: ExtractedMail): boolean {
+  return validationMailIn(ctx, submission, mail) !== undefined;
 }
 
 /**

@@ -139,7 +139,8 @@ function parseBody(
   apiKey?: ApiKey;
   notes: readonly string[];
   additionalInfo?: string;
-  subjectsRead: readonly string[];
+  /** Refused: what its fields that read say it is about (only then: parsing is the hot path). */
+  subjectsRead?: readonly string[];
 } {
   const index = indexOf(version);
   const fields = readFields(block.body, problems);
@@ -154,7 +155,6 @@ function parseBody(
     ...(typeof key === 'string' ? { apiKey: key as ApiKey } : {}),
     ...(forStaff ? { additionalInfo: forStaff.text } : {}),
     notes: forStaff ? [...checked.notes, forStaff.note] : checked.notes,
-    subjectsRead: subjectsRead(action, subjectFields(groups, checked)),
   };
   if (!action) return keyOnly;
 
@@ -167,7 +167,9 @@ function parseBody(
   const sink = earlier === 0 ? problems : new FollowUps(problems, fieldsInError(groups, checked));
   const values = new FieldValues(index.byKey, checked.slots, sink, block.headerLine);
   const request = form.build({ action, values, version });
-  return problems.length === 0 && request ? { request, ...keyOnly } : keyOnly;
+  return problems.length === 0 && request
+    ? { request, ...keyOnly }
+    : { ...keyOnly, subjectsRead: subjectsRead(action, subjectFields(groups, checked)) };
 }
 
 export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedTemplate {
@@ -192,7 +194,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     apiKey = parsed.apiKey;
     notes = parsed.notes;
     additionalInfo = parsed.additionalInfo;
-    subjects = parsed.subjectsRead;
+    subjects = parsed.subjectsRead ?? [];
     if (!request && problems.length === 0) {
       // Safety net: a build that gives up must have said why; never fail silently.
       problems.push(

@@ -9,13 +9,14 @@
  * - the same data, field by field, as this request would have written it (after the same
  *   cleaning: the net's name, origin ASes and comments; the customer's name, address, country,
  *   private residence). Anything different is a different request, refused E_OVERLAP as before;
- * - registered by the same requester: the net's creation is audited to the requesting account;
+ * - registered by the same requester: the net's creation is audited to the requesting account
+ *   (or to staff acting on one of its submissions: `createdBy`);
  *   a template of someone else's, sent again by anyone else (with their own key or address), is
  *   E_OVERLAP, so nobody learns another's handles by resending a template;
  * - and the requester may still sub-delegate from the net's parent today (the same authority a
  *   new registration would need).
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange, sameRange } from '../ip/index.ts';
@@ -35,7 +36,13 @@ export function sameList<T>(a: readonly T[] | null | undefined, b: readonly T[] 
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-/** Whether the object's creation is audited to this account (`account:<id>`, as audit.ts writes it). */
+/**
+ * Whether the object's creation is the account's: audited to it (`account:<id>`, as audit.ts
+ * writes it), or to staff acting on one of its submissions (an edit-and-apply, an override or a
+ * reprocess of what the account sent: the audit row names the submission, whose account the
+ * worker recorded). The customer who then sends the corrected template again, as our REJECTED
+ * reply told it to, is resending its own registration, not claiming someone else's.
+ */
 export async function createdBy(
   ex: Executor,
   object: { readonly handle: string },
@@ -43,10 +50,12 @@ export async function createdBy(
   objectType: 'net' | 'org' = 'net',
 ): Promise<boolean> {
   if (account === undefined) return false;
-  const { auditLog } = tables;
-  const rows = await ex
-    .select({ actor: auditLog.actor })
+  const { auditLog, submissions } = tables;
+  // The latest creation counts: a handle removed and registered again by another is theirs.
+  const [latest] = await ex
+    .select({ actor: auditLog.actor, submissionAccount: submissions.accountId })
     .from(auditLog)
+    .leftJoin(submissions, eq(submissions.id, auditLog.submissionId))
     .where(
       and(
         eq(auditLog.objectType, objectType),
@@ -54,9 +63,11 @@ export async function createdBy(
         eq(auditLog.action, 'create'),
       ),
     )
-    .orderBy(asc(auditLog.id));
-  // The latest creation counts: a handle removed and registered again by another is theirs.
-  return rows.length > 0 && rows.at(-1)!.actor === `account:${account}`;
+    .orderBy(desc(auditLog.id))
+    .limit(1);
+  if (!latest) return false;
+  if (latest.actor === `account:${account}`) return true;
+  return latest.actor.startsWith('staff:') && latest.submissionAccount === account;
 }
 
 /** Whether the requester may still sub-delegate from the net's parent (the check a new net passes). */

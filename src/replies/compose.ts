@@ -92,6 +92,22 @@ function subjectFor(
 }
 
 /**
+ * A block for a sender who did not prove who they are: nothing they wrote (no echo, and of what
+ * staff changed, which fields only: the values before were theirs).
+ */
+function withoutTheirText(report: TemplateReport): TemplateReport {
+  const { edited, ...rest } = report;
+  const notShown = ['(not shown)'];
+  return {
+    ...rest,
+    echo: '',
+    ...(edited
+      ? { edited: { changes: edited.changes.map((c) => ({ ...c, before: notShown, after: notShown })) } }
+      : {}),
+  };
+}
+
+/**
  * In-Reply-To and References: the original's id after its own references, each once. Ids that
  * hold an API key are left out (a billing system may build them from its key): a redacted id
  * would thread nothing, and the key itself must not leave in a reply: it would sit in every
@@ -192,7 +208,7 @@ export async function composeReplies(
   if (request.service) return [await buildService(request, options)];
   const templates = [...request.templates]
     .sort((a, b) => a.index - b.index)
-    .map((t) => (request.withoutOriginalText ? { ...t, echo: '' } : t));
+    .map((t) => (request.withoutOriginalText ? withoutTheirText(t) : t));
   if (options.style === 'digest' || request.refusal || templates.length === 0) {
     const status = request.refusal ? 'REJECTED' : worstStatus(templates.map((t) => t.status));
     return [

@@ -19,7 +19,7 @@ export {
   threadable,
 } from './compose.ts';
 /** The line of a later answer naming the reply it replaces: written by the composer, read by clients. */
-export { DRY_RUN_LABEL, NOT_APPLIED_LABEL, oneLine, SUPERSEDES_LABEL } from './layout.ts';
+export { DRY_RUN_LABEL, EDITED_LABEL, NOT_APPLIED_LABEL, oneLine, SUPERSEDES_LABEL } from './layout.ts';
 export {
   type IncomingMailFacts,
   type NoReplyReason,
@@ -47,6 +47,7 @@ export {
 } from './texts.ts';
 export {
   type BlankForm,
+  type EditedField,
   type OutgoingKind,
   type OutgoingMail,
   type ReplyRequest,

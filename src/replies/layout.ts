@@ -12,6 +12,7 @@
  *   Ticket: 20261122-X0000042
  *   Status: APPROVED
  *   Handle: NET-198-51-100-0-1
+ *   Edited: field 11 (Customer Country Code): XX -> US (staff corrected the template first)
  *   Error: E_CODE field 03 line 4: human sentence   (lines count from the Template: line)
  *     > 4 | 03. IP Address and Prefix or Range: ... (the line it is about, from the echo)
  *   Note: ...
@@ -24,7 +25,13 @@
  */
 import { formatProblem, type Problem, redactApiKeys, visibleKeyFree, writtenAsIs } from '../shared/index.ts';
 import { fill, type ReplyTexts } from './texts.ts';
-import { type ReplyRequest, TEMPLATE_STATUSES, type TemplateReport, type TemplateStatus } from './types.ts';
+import {
+  type EditedField,
+  type ReplyRequest,
+  TEMPLATE_STATUSES,
+  type TemplateReport,
+  type TemplateStatus,
+} from './types.ts';
 
 /**
  * Every value we write on a labelled line: one line, no stray whitespace, no API key. A line break
@@ -63,6 +70,7 @@ export function blockLines(report: TemplateReport, texts: ReplyTexts): string[] 
     const value = oneLine(handle);
     if (value) lines.push(`${p['label.handle']}: ${value}`);
   }
+  for (const change of report.edited?.changes ?? []) lines.push(`${EDITED_LABEL}: ${editedLine(change)}`);
   const echoed = echoedLines(report);
   for (const error of report.errors) {
     lines.push(`${p['label.error']}: ${problemLine(error)}`);
@@ -76,6 +84,28 @@ export function blockLines(report: TemplateReport, texts: ReplyTexts): string[] 
     if (value) lines.push(`${p['label.note']}: ${value}`);
   }
   return lines;
+}
+
+/**
+ * The label of a line telling one field staff changed before the template ran. Fixed, not
+ * rewordable in `phrases.txt`: billing systems read it to learn that the registry holds values
+ * other than the ones they sent.
+ */
+export const EDITED_LABEL = 'Edited';
+
+/** At most this many characters of each side of an `Edited:` line: the quote below has them all. */
+const EDITED_VALUE_CHARACTERS = 200;
+
+function editedValues(values: readonly string[]): string {
+  if (values.length === 0) return '(none)';
+  const text = values.join(', ');
+  return text.length > EDITED_VALUE_CHARACTERS ? `${text.slice(0, EDITED_VALUE_CHARACTERS)}...` : text;
+}
+
+/** `field 11 (Customer Country Code): XX -> US`, or `form: <Template: line> -> <Template: line>`. */
+function editedLine(change: EditedField): string {
+  const what = change.field === undefined ? 'form' : `field ${change.field} (${change.label})`;
+  return oneLine(`${what}: ${editedValues(change.before)} -> ${editedValues(change.after)}`);
 }
 
 /**
@@ -111,7 +141,7 @@ export function echoLines(report: TemplateReport, texts: ReplyTexts): string[] {
   // quadratic on a body of many blank lines (a few hundred kilobytes froze the worker).
   const body = report.echo.replace(/\r\n?/g, '\n').trimEnd();
   if (body.trim() === '') return [];
-  const heading = fill(texts.phrases['echo.heading'], {
+  const heading = fill(texts.phrases[report.edited ? 'echo.heading-edited' : 'echo.heading'], {
     index: report.index,
     total: report.total,
     form: oneLine(report.form),

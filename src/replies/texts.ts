@@ -48,6 +48,7 @@ export const PHRASE_KEYS = [
   'subject.no-subject',
   'subject.notification',
   'echo.heading',
+  'echo.heading-edited',
   'echo.line-cut',
   'echo.lines-cut',
 ] as const;
@@ -135,6 +136,7 @@ const PHRASE_PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
   'subject.no-subject': ['submission'],
   'subject.notification': ['objectType', 'handle', 'ticket', 'submission'],
   'echo.heading': ['index', 'total', 'form'],
+  'echo.heading-edited': ['index', 'total', 'form'],
   'echo.line-cut': ['count'],
   'echo.lines-cut': ['count'],
 };

@@ -30,6 +30,22 @@ export interface TemplateReport {
   readonly notes: readonly string[];
   /** The submitted template, API key already redacted (redacted again here regardless). */
   readonly echo: string;
+  /**
+   * Staff corrected the template before it ran (edit-and-apply): `echo` is then staff's text, not
+   * the sender's, and the block lists what staff changed (`Edited:` lines) and quotes it under a
+   * heading that says so: the sender is never told it sent what it did not.
+   */
+  readonly edited?: { readonly changes: readonly EditedField[] };
+}
+
+/** One field staff changed, as the `Edited:` line tells it (docs/reply-format.md). */
+export interface EditedField {
+  /** The field's number on the corrected form (`11`); absent for the `Template:` line. */
+  readonly field?: string;
+  readonly label: string;
+  /** The values as the sender wrote them and as staff corrected them; none for a blank field. */
+  readonly before: readonly string[];
+  readonly after: readonly string[];
 }
 
 /** Everything needed to answer one submission. */

@@ -5,6 +5,7 @@
 export { findApiKeys } from './api-key.ts';
 export type { Action, FieldSpec, FormDefinition, FormVersion } from './definition.ts';
 export { fieldId } from './definition.ts';
+export { type FieldEdit, fieldEdits } from './field-edits.ts';
 export { type FieldWords, fieldWords } from './field-words.ts';
 export { acceptedVersions, FORMS, findForm, findVersion, formVersionNames } from './forms/index.ts';
 export { fieldMentioned } from './mentioned-field.ts';

@@ -19,6 +19,7 @@ import { readFields } from './read-fields.ts';
 import type { ApiKey, TemplateRequest } from './requests.ts';
 import { resolveForm } from './resolve-form.ts';
 import type { TemplateBlock } from './split.ts';
+import { type SubjectFields, subjectsRead } from './subjects.ts';
 import { indexOf } from './version-index.ts';
 
 export interface ParsedTemplate {
@@ -48,6 +49,13 @@ export interface ParsedTemplate {
    */
   readonly additionalInfo?: string;
   readonly result: Result<TemplateRequest, readonly Problem[]>;
+  /**
+   * A template refused at reading: what the fields that did read say it is about (subjects.ts's
+   * `subjectsRead`), so that its sender's corrected template, once approved, closes its
+   * rejection. Absent when the request was built (its subjects are the request's) or when
+   * nothing unambiguous was read.
+   */
+  readonly subjectsRead?: readonly string[];
 }
 
 /** Numbers of the fields written but refused (already reported). */
@@ -103,13 +111,37 @@ function additionalInformation(
   };
 }
 
+/** The range and the existing handle, each only when it read without a problem (see `subjectsRead`). */
+function subjectFields(groups: ReadonlyMap<string, FieldGroup>, checked: CheckedFields): SubjectFields {
+  const readValue = (key: string) => {
+    const slot = checked.slots.get(key);
+    return slot?.state === 'value' && slot.values.length === 1 ? slot.values[0] : undefined;
+  };
+  const range = readValue('range');
+  const handle = readValue('handle');
+  const handleKind = groups.get('handle')?.spec.kind;
+  return {
+    ...(typeof range === 'object' && range !== null && 'start' in range ? { range } : {}),
+    ...(typeof handle === 'string' && (handleKind === 'pocHandle' || handleKind === 'orgHandle')
+      ? { handle: { kind: handleKind === 'pocHandle' ? 'poc' : 'org', value: handle } }
+      : {}),
+  };
+}
+
 /** Runs the steps over a well-formed block; problems collected, request built only if there are none. */
 function parseBody(
   block: TemplateBlock,
   form: FormDefinition,
   version: FormVersion,
   problems: ProblemList,
-): { request?: TemplateRequest; apiKey?: ApiKey; notes: readonly string[]; additionalInfo?: string } {
+): {
+  request?: TemplateRequest;
+  apiKey?: ApiKey;
+  notes: readonly string[];
+  additionalInfo?: string;
+  /** Refused: what its fields that read say it is about (only then: parsing is the hot path). */
+  subjectsRead?: readonly string[];
+} {
   const index = indexOf(version);
   const fields = readFields(block.body, problems);
   const groups = groupFields(fields, form, version, index, problems);
@@ -135,7 +167,9 @@ function parseBody(
   const sink = earlier === 0 ? problems : new FollowUps(problems, fieldsInError(groups, checked));
   const values = new FieldValues(index.byKey, checked.slots, sink, block.headerLine);
   const request = form.build({ action, values, version });
-  return problems.length === 0 && request ? { request, ...keyOnly } : keyOnly;
+  return problems.length === 0 && request
+    ? { request, ...keyOnly }
+    : { ...keyOnly, subjectsRead: subjectsRead(action, subjectFields(groups, checked)) };
 }
 
 export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedTemplate {
@@ -145,6 +179,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
   let apiKey: ApiKey | undefined;
   let notes: readonly string[] = [];
   let additionalInfo: string | undefined;
+  let subjects: readonly string[] = [];
   if ('problem' in resolved) {
     problems.push(resolved.problem);
   } else if (block.endLine === undefined) {
@@ -159,6 +194,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     apiKey = parsed.apiKey;
     notes = parsed.notes;
     additionalInfo = parsed.additionalInfo;
+    subjects = parsed.subjectsRead ?? [];
     if (!request && problems.length === 0) {
       // Safety net: a build that gives up must have said why; never fail silently.
       problems.push(
@@ -178,6 +214,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
   }));
   const form = resolved.form?.name;
   const version = resolved.written;
+  const built = safeProblems.length === 0 ? request : undefined;
   const parsed: ParsedTemplate = {
     index,
     // The Template: line is the sender's text too (`ARIN-API-<key>-5.0`): it names rows, replies, metrics.
@@ -189,10 +226,8 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     echo: redactApiKeys(block.text),
     notes,
     ...(additionalInfo !== undefined ? { additionalInfo } : {}),
-    result:
-      request && safeProblems.length === 0
-        ? { ok: true, value: request }
-        : { ok: false, error: safeProblems },
+    result: built ? { ok: true, value: built } : { ok: false, error: safeProblems },
+    ...(!built && subjects.length > 0 ? { subjectsRead: subjects } : {}),
   };
   if (apiKey) Object.defineProperty(parsed, 'apiKey', { value: apiKey, enumerable: false });
   return parsed;

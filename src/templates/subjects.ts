@@ -6,8 +6,13 @@
  * approved removal does not make a refused registration of the same range moot, only a refused
  * removal. A creation of a POC or an org names nothing that exists yet: no key. Used to close a
  * refused template once a later one about the same thing was approved (src/worker/superseded.ts).
+ *
+ * A template refused at reading (a country `XX`, an origin AS `AS-FOO`: the usual typing
+ * mistake) has no request, but it is about something all the same: `subjectsRead` takes the
+ * same keys from the fields that did read, so the sender's corrected template closes it too.
  */
 import type { IpRange } from '../ip/index.ts';
+import type { Action } from './definition.ts';
 import type { TemplateRequest } from './requests.ts';
 
 export function rangeSubject(range: IpRange): string {
@@ -37,4 +42,28 @@ export function requestSubjects(request: TemplateRequest): string[] {
     case 'org.create':
       return [];
   }
+}
+
+/** The fields a template's subject is read from, each only when its value read without a problem. */
+export interface SubjectFields {
+  /** The range the template names (a net form's range field). */
+  readonly range?: IpRange;
+  /** The existing handle a POC or ORG form names (its field 02). */
+  readonly handle?: { readonly kind: 'poc' | 'org'; readonly value: string };
+}
+
+/**
+ * The keys `requestSubjects` would give the template's request, from the fields that read, for
+ * a template whose request could not be built. Only what is unambiguous: without a registration
+ * action that read, nobody can tell a removal from a registration, so no key; a handle counts
+ * only for a change or removal (a create names none: a handle written there is itself refused);
+ * a value refused, or only guessed at (`USA` read as meaning `US`), is never among `fields`.
+ */
+export function subjectsRead(action: Action | undefined, fields: SubjectFields): string[] {
+  if (!action) return [];
+  const removal = action === 'R' ? 'remove:' : '';
+  if (fields.range) return [`${removal}${rangeSubject(fields.range)}`];
+  if (fields.handle && action !== 'N')
+    return [`${removal}${fields.handle.kind}:${fields.handle.value.toUpperCase()}`];
+  return [];
 }

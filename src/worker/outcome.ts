@@ -2,7 +2,7 @@
  * What happened to one template, as stored in `submission_templates` and reported in the reply.
  */
 import type { TemplateOutcome } from '../db/index.ts';
-import type { TemplateReport, TemplateStatus } from '../replies/index.ts';
+import type { EditedField, TemplateReport, TemplateStatus } from '../replies/index.ts';
 import type { Problem } from '../shared/index.ts';
 
 export interface TemplateResult {
@@ -14,6 +14,8 @@ export interface TemplateResult {
   readonly errors: readonly Problem[];
   readonly notes: readonly string[];
   readonly echo: string;
+  /** Staff corrected the template before it ran: what they changed from the sender's text (`echo` is theirs). */
+  readonly edited?: { readonly changes: readonly EditedField[] };
 }
 
 const STATUS: Record<TemplateOutcome, TemplateStatus> = {
@@ -33,5 +35,6 @@ export function toReport(result: TemplateResult, total: number): TemplateReport 
     errors: result.errors,
     notes: result.notes,
     echo: result.echo,
+    ...(result.edited ? { edited: result.edited } : {}),
   };
 }

@@ -535,7 +535,11 @@ export async function applyTemplate(
     errors: decision.errors.map((e) => ({ ...e })),
     handles: { ...decision.handles },
     notes: [...result.notes],
-    subjects: template.result.ok ? requestSubjects(template.result.value) : [],
+    // A template refused at reading is about what its fields that read name (the range, the
+    // handle): the sender's corrected template, once approved, closes its rejection (superseded.ts).
+    subjects: template.result.ok
+      ? requestSubjects(template.result.value)
+      : [...(template.subjectsRead ?? [])],
   });
   if (decision.outcome !== 'approved') {
     const first =

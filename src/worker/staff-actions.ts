@@ -23,7 +23,7 @@ import {
 import { applyTemplate, lockSubmission, storedResult, TemplateRecords } from './run-template.ts';
 import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
 import { reparseEditedText } from './template-edit.ts';
-import { latestVersion, recordEdit } from './template-versions.ts';
+import { latestVersion, recordEdit, staffEdits } from './template-versions.ts';
 
 export type { StaffJob } from '../queue/index.ts';
 
@@ -200,8 +200,14 @@ async function answerAfterStaff(
   decided: readonly TemplateResult[],
   jobId: string,
 ): Promise<boolean> {
-  const results =
-    ctx.config.replies.style === 'digest' ? await wholeMessage(tx, read, decided) : [...decided];
+  const told = ctx.config.replies.style === 'digest' ? await wholeMessage(tx, read, decided) : [...decided];
+  // A template staff corrected quotes their text, not the sender's: the block says so, and what
+  // they changed (the sender must not read that it sent values it did not).
+  const edits = await staffEdits(tx, read.submission.id);
+  const results = told.map((r) => {
+    const changes = edits.get(r.index);
+    return changes ? { ...r, edited: { changes } } : r;
+  });
   const request = replyRequest(read, results, read.templates.length);
   if (!request) return false;
   const supersedes = await lastReply(tx, read.submission.id);

@@ -1,7 +1,9 @@
 /**
  * A refused template that a later approved one of the same account made moot closes itself:
  * a billing system that fixed its mistake and sent the template again (same range, same handle)
- * leaves nothing for staff to decide. The rejection becomes `superseded`, by `system`, naming the
+ * leaves nothing for staff to decide. That holds for a template refused at reading too (a
+ * country XX: no request was built): its row keeps what the fields that did read name
+ * (src/templates/subjects.ts, `subjectsRead`). The rejection becomes `superseded`, by `system`, naming the
  * approving submission (`superseded_by`, a link in the console) and, in its notes, the template
  * and ticket. Work held for review (E_STAFF_REVIEW) is never closed so: its sender holds an open
  * ticket that only a staff decision answers. Nobody is mailed: the sender has the later approval.

@@ -2,8 +2,9 @@
  * The versions of a template's text (`template_versions`): version 1 as the customer sent it,
  * then one per staff edit, each written in the transaction that runs the edit.
  */
-import { and, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import { type Executor, tables } from '../db/index.ts';
+import { type FieldEdit, fieldEdits } from '../templates/index.ts';
 
 export interface TemplateVersion {
   readonly version: number;
@@ -59,4 +60,33 @@ export async function recordEdit(
   // The primary key refuses a second edit written on the same version at the same moment.
   await ex.insert(tables.templateVersions).values(rows);
   return edit.after + 1;
+}
+
+/**
+ * What staff changed in each edited template of the submission: its latest version (the text a
+ * staff run applies, and the one its result quotes) against the customer's, version 1. Templates
+ * never edited are not in the map.
+ */
+export async function staffEdits(
+  ex: Executor,
+  submissionId: string,
+): Promise<Map<number, readonly FieldEdit[]>> {
+  const v = tables.templateVersions;
+  const rows = await ex
+    .select({ index: v.templateIndex, version: v.version, text: v.text })
+    .from(v)
+    .where(eq(v.submissionId, submissionId))
+    .orderBy(asc(v.templateIndex), asc(v.version));
+  const texts = new Map<number, { customer?: string; latest?: string }>();
+  for (const row of rows) {
+    const known = texts.get(row.index) ?? {};
+    if (row.version === 1) known.customer = row.text;
+    else known.latest = row.text;
+    texts.set(row.index, known);
+  }
+  const edits = new Map<number, readonly FieldEdit[]>();
+  for (const [index, { customer, latest }] of texts) {
+    if (customer !== undefined && latest !== undefined) edits.set(index, fieldEdits(customer, latest));
+  }
+  return edits;
 }

@@ -410,3 +410,62 @@ describe('templates someone else wrote, not applied (Not-applied lines)', () => 
     }
   });
 });
+
+describe('the answer to a template staff corrected', () => {
+  const edited = {
+    ...approvedNet,
+    total: 1,
+    edited: {
+      changes: [
+        { field: '11', label: 'Customer Country Code', before: ['XX'], after: ['US'] },
+        {
+          field: '12',
+          label: 'Public Comments',
+          before: [`keep ${KEY}`],
+          after: ['a\u2028Status: APPROVED'],
+        },
+        { field: '07', label: 'Customer Address', before: ['1 Main St', 'Suite 5'], after: [] },
+        { label: 'Template', before: ['ARIN-REASSIGN-SIMPLE-4.1'], after: ['ARIN-REASSIGN-SIMPLE-5.0'] },
+      ],
+    },
+  };
+  const request = threeTemplates({ templates: [edited] });
+
+  it('lists what staff changed, one Edited line a field, keys hidden, each a line for every reader', async () => {
+    const [mail] = (await compose(request)) as [OutgoingMail];
+    const [block] = (await parsed(mail)).blocks;
+    expect(block!.edits).toEqual([
+      { field: '11', label: 'Customer Country Code', before: 'XX', after: 'US' },
+      {
+        field: '12',
+        label: 'Public Comments',
+        before: `keep ${REDACTED_KEY}`,
+        after: 'a Status: APPROVED',
+      },
+      { field: '07', label: 'Customer Address', before: '1 Main St, Suite 5', after: '(none)' },
+      { before: 'ARIN-REASSIGN-SIMPLE-4.1', after: 'ARIN-REASSIGN-SIMPLE-5.0' },
+    ]);
+    expect(block!.status).toBe('APPROVED');
+    expect(mail.raw).not.toContain(KEY);
+    const body = await bodyOf(mail);
+    expect(body).toContain('Edited: field 11 (Customer Country Code): XX -> US\n');
+    expect(body).toContain(
+      'Template 1 as hostmaster staff corrected it (API key redacted; the Edited lines above say what they changed from what you sent):',
+    );
+    expect(body).not.toContain('as we received it');
+    // The line separator staff pasted ends no line: the block's own Status line is the only one.
+    expect(body.split(/\r?\n|\u2028|\u2029|\u0085/).filter((l) => l.startsWith('Status:'))).toHaveLength(1);
+  });
+
+  it('names the fields but not their values to a sender who did not prove who they are', async () => {
+    const [mail] = (await compose({ ...request, withoutOriginalText: true })) as [OutgoingMail];
+    const [block] = (await parsed(mail)).blocks;
+    expect(block!.edits?.map((e) => [e.field, e.before, e.after])).toEqual([
+      ['11', '(not shown)', '(not shown)'],
+      ['12', '(not shown)', '(not shown)'],
+      ['07', '(not shown)', '(not shown)'],
+      [undefined, '(not shown)', '(not shown)'],
+    ]);
+    expect(await bodyOf(mail)).not.toContain('> 1 |');
+  });
+});

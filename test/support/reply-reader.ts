@@ -9,6 +9,7 @@ import { simpleParser } from 'mailparser';
 import {
   CONTRACT_LABELS,
   DRY_RUN_LABEL,
+  EDITED_LABEL,
   FORM_LABEL,
   NOT_APPLIED_LABEL,
   RECEIVED_STATUS,
@@ -42,6 +43,64 @@ export interface ParsedBlock {
   readonly handles: readonly string[];
   readonly errors: readonly ParsedProblem[];
   readonly notes: readonly string[];
+  /** `Edited:` lines: staff corrected the template before it ran (present only then). */
+  readonly edits?: readonly ParsedEdit[];
+}
+
+/** One `Edited: field 11 (Customer Country Code): XX -> US` line (`form: ...` for the Template: line). */
+export interface ParsedEdit {
+  /** The field's number; absent for the form line. */
+  readonly field?: string;
+  readonly label?: string;
+  /** As shown: several values joined by `, `, `(none)` for a blank field. */
+  readonly before: string;
+  readonly after: string;
+}
+
+const EDITED_LINE = /^(?:field (\S+) \((.*?)\)|form): (.*?) -> (.*)$/;
+
+/** `field 11 (Customer Country Code): XX -> US` -> its parts. */
+export function parseEditedLine(text: string): ParsedEdit | undefined {
+  const match = EDITED_LINE.exec(text);
+  if (!match) return undefined;
+  const [, field, label, before, after] = match as unknown as [
+    string,
+    string | undefined,
+    string | undefined,
+    string,
+    string,
+  ];
+  return { ...(field ? { field, label: label ?? '' } : {}), before, after };
+}
+
+/** One template quoted back under its heading: the heading as written, the lines without `> n | `. */
+export interface QuotedTemplate {
+  readonly heading: string;
+  readonly lines: readonly string[];
+}
+
+/**
+ * The quoted templates of a reply's text, in order: each heading line (the one before the first
+ * `> 1 | ` line) and its lines as quoted. Prose, not contract: for tests that check what a reply
+ * says the sender sent.
+ */
+export function quotedTemplates(text: string): QuotedTemplate[] {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const out: { heading: string; lines: string[] }[] = [];
+  let open: { heading: string; lines: string[] } | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const quoted = /^> +(\d+) \|(?: (.*))?$/.exec(lines[i]!);
+    if (!quoted) {
+      open = undefined;
+      continue;
+    }
+    if (quoted[1] === '1' || !open) {
+      open = { heading: lines[i - 1] ?? '', lines: [] };
+      out.push(open);
+    }
+    open.lines.push(quoted[2] ?? '');
+  }
+  return out;
 }
 
 /** Headers of a reply, when a whole message was parsed. */
@@ -128,6 +187,7 @@ interface OpenBlock {
   handles: string[];
   errors: ParsedProblem[];
   notes: string[];
+  edits: ParsedEdit[];
   line: number;
 }
 
@@ -161,10 +221,10 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
 
   const close = (): Problem | undefined => {
     if (!open) return undefined;
-    const { status, line, ...rest } = open;
+    const { status, line, edits, ...rest } = open;
     open = undefined;
     if (!status) return malformed(`the block of template ${rest.index} has no ${labels.status} line`, line);
-    blocks.push({ ...rest, status });
+    blocks.push({ ...rest, status, ...(edits.length > 0 ? { edits } : {}) });
     return undefined;
   };
 
@@ -182,6 +242,7 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
         handles: [],
         errors: [],
         notes: [],
+        edits: [],
         line: lineNo,
       };
       continue;
@@ -229,7 +290,14 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
     if (label === labels.ticket) open.ticket = value.trim();
     else if (label === labels.handle) open.handles.push(value.trim());
     else if (label === labels.note) open.notes.push(value.trim());
-    else if (label === labels.status) {
+    else if (label === EDITED_LABEL) {
+      const parsed = parseEditedLine(value.trim());
+      if (!parsed)
+        return fail(
+          malformed(`"${line}" is not "${EDITED_LABEL}: field F (label): before -> after"`, lineNo),
+        );
+      open.edits.push(parsed);
+    } else if (label === labels.status) {
       const status = value.trim();
       if (!isStatus(status)) return fail(malformed(`"${status}" is not a status`, lineNo));
       open.status = status;

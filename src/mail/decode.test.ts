@@ -8,7 +8,10 @@ const mark = (bytes: number[], body: Buffer) => Buffer.concat([Buffer.from(bytes
 const utf32 = (s: string, order: 'LE' | 'BE') => {
   const points = [...s].map((c) => c.codePointAt(0)!);
   const out = Buffer.alloc(points.length * 4);
-  points.forEach((p, i) => (order === 'LE' ? out.writeUInt32LE(p, i * 4) : out.writeUInt32BE(p, i * 4)));
+  points.forEach((p, i) => {
+    if (order === 'LE') out.writeUInt32LE(p, i * 4);
+    else out.writeUInt32BE(p, i * 4);
+  });
   return out;
 };
 /** A template a third of whose characters are Cyrillic (values), the rest ASCII (labels). */

@@ -331,7 +331,10 @@ describe('templates the sender can plainly see', () => {
     const utf32 = (order: 'LE' | 'BE') => {
       const points = [0xfeff, ...[...text].map((c) => c.codePointAt(0)!)];
       const out = Buffer.alloc(points.length * 4);
-      points.forEach((p, i) => (order === 'LE' ? out.writeUInt32LE(p, i * 4) : out.writeUInt32BE(p, i * 4)));
+      points.forEach((p, i) => {
+        if (order === 'LE') out.writeUInt32LE(p, i * 4);
+        else out.writeUInt32BE(p, i * 4);
+      });
       return out;
     };
     const shapes = [utf32('LE'), utf32('BE'), Buffer.from(text, 'utf16le')];

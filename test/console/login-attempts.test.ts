@@ -52,7 +52,9 @@ describe.each(BACKENDS)('sign-in attempts on %s', (backend) => {
         { email: 'fresh@x.example', succeeded: false, remoteAddress: '192.0.2.1' },
         RETENTION,
       );
-    const left = await handle.db.select({ email: tables.staffLoginAttempts.email }).from(tables.staffLoginAttempts);
+    const left = await handle.db
+      .select({ email: tables.staffLoginAttempts.email })
+      .from(tables.staffLoginAttempts);
     expect(left.length).toBeLessThanOrEqual(RETENTION.sweepEvery);
     expect(new Set(left.map((r) => r.email))).toEqual(new Set(['fresh@x.example']));
   });

@@ -194,7 +194,9 @@ describe.each(BACKENDS)('M templates report what changed (%s)', (backend) => {
     const changed = await sent(netModify('Peering at IX-East'));
     expect(changed.reply.parsed.blocks[0]).toMatchObject({ status: 'APPROVED', errors: [] });
     expect(changed.reply.parsed.blocks[0]!.notes).toEqual([
-      expect.stringMatching(new RegExp(`^Net ${handle} .*modified \\(Tech POC Handle, Public Comments\\)\\.$`)),
+      expect.stringMatching(
+        new RegExp(`^Net ${handle} .*modified \\(Tech POC Handle, Public Comments\\)\\.$`),
+      ),
     ]);
     const rows = await modifyRows(db, 'net', handle);
     const updated = await updatedAt(db, 'nets', handle);

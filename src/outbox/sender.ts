@@ -148,8 +148,8 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
 
   /** The rows of a batch in delivery, whose lease is renewed while the batch is out. */
   interface Lease {
-    /** This row's outcome is about to be written: renew it no more (a renewal would push its next attempt out). */
-    release(id: string): Promise<void>;
+    /** These rows' outcomes are about to be written: renew them no more (a renewal would push their next attempt out). */
+    release(ids: readonly string[]): Promise<void>;
     /** Renew this row again (writing its outcome failed, and is tried again). */
     keep(mail: ClaimedMail): void;
     stop(): Promise<void>;
@@ -177,8 +177,8 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
     }, leaseMs / 3);
     timer.unref();
     return {
-      async release(id) {
-        held.delete(id);
+      async release(ids) {
+        for (const id of ids) held.delete(id);
         // A renewal already sent may still name this row: let it land before the failure's own
         // next attempt is written, or it would push that attempt out to a whole lease.
         await renewing;
@@ -276,7 +276,7 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
     startedAt: number,
     lease: Lease,
   ): Promise<void> {
-    await lease.release(mail.id);
+    await lease.release([mail.id]);
     const fields = { messageId: mail.messageId, attempt: mail.attempts, to: mail.toReach };
     try {
       if (relay.lastAnsweredAt > startedAt - RELAY_ANSWERED_RECENTLY_MS) {
@@ -378,7 +378,7 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
       await markWithRetry([mail], async () => {
         // Renewing stops before the row's next attempt is written, or a renewal landing after
         // it would push that attempt out to a lease; it goes on while the write is retried.
-        await lease.release(mail.id);
+        await lease.release([mail.id]);
         try {
           await write();
         } catch (error) {
@@ -406,7 +406,7 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
               // running alongside the mark locks the same rows in another order (by id; the mark
               // as they lie in the table), which PostgreSQL may end as a deadlock, and a marked
               // row renewed still was reported as a lease lost.
-              await Promise.all(whole.map((mail) => lease.release(mail.id)));
+              await lease.release(whole.map((mail) => mail.id));
               try {
                 await markSent(
                   db,

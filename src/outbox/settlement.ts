@@ -42,16 +42,17 @@ export function settle(
   options: { readonly lastAttempt: boolean; readonly at: Date },
 ): Settlement {
   const accepted = mail.toReach.filter((address) => answer.accepted.includes(address));
+  const failedBefore = Object.entries(mail.settled)
+    .filter(([, outcome]) => outcome.state === 'failed')
+    .map(([address, outcome]) => ({ address, reply: outcome.reply }));
+  // The usual answer, the mail taken whole: nothing to settle recipient by recipient.
+  if (accepted.length === mail.toReach.length && failedBefore.length === 0) return { kind: 'sent', accepted };
   const refusals = new Map<string, RecipientRefusal>();
   for (const refusal of answer.refused) {
     // A recipient refused and taken (two of ours written alike): taken wins, it has the mail.
     if (mail.toReach.includes(refusal.address) && !accepted.includes(refusal.address))
       refusals.set(refusal.address, refusal);
   }
-  const failedBefore = Object.entries(mail.settled)
-    .filter(([, outcome]) => outcome.state === 'failed')
-    .map(([address, outcome]) => ({ address, reply: outcome.reply }));
-  if (accepted.length === mail.toReach.length && failedBefore.length === 0) return { kind: 'sent', accepted };
 
   const at = options.at.toISOString();
   const outcomes: Record<string, RecipientOutcome> = {};

@@ -223,14 +223,27 @@ function recipientsAnswered(
 const mimeNode = lazyPackage<typeof import('nodemailer/lib/mime-node').default>('nodemailer/lib/mime-node');
 
 /**
+ * Wire forms already asked of nodemailer. Asking builds a MimeNode and parses the address (~15
+ * µs), twice a recipient a mail (before the send and to read the relay's answer), and replies go
+ * to the same few addresses again and again (a requester, its notices' POCs). Bounded: emptied
+ * when full, so a run of distinct addresses costs what it did without it.
+ */
+const wireForms = new Map<string, string>();
+const WIRE_FORMS_KEPT = 1024;
+
+/**
  * The address as nodemailer writes it in RCPT TO (trimmed, its domain in punycode...), which is
  * how it names recipients in `accepted` and `rejected`: asked of nodemailer itself, one address
  * at a time (given all at once it also drops duplicates).
  */
 function wireAddress(address: string): string {
+  const known = wireForms.get(address);
+  if (known !== undefined) return known;
   const MimeNode = mimeNode();
-  const envelope = new MimeNode().setEnvelope({ from: '', to: [address] }).getEnvelope();
-  return envelope.to[0] ?? '';
+  const wire = new MimeNode().setEnvelope({ from: '', to: [address] }).getEnvelope().to[0] ?? '';
+  if (wireForms.size >= WIRE_FORMS_KEPT) wireForms.clear();
+  wireForms.set(address, wire);
+  return wire;
 }
 
 /** What nodemailer accepts as a recipient (smtp-connection refuses the whole envelope otherwise). */

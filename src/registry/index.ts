@@ -99,4 +99,6 @@ export {
   ticketByNumber,
   ticketsWrite,
 } from './tickets.ts';
+export { type TurnsHeld, turnsLiteral, turnsTaken } from './turns.ts';
+export { type RequestWithTurn, turnsAhead } from './turns-ahead.ts';
 export type * from './types.ts';

@@ -9,7 +9,8 @@
  * next number. A handle already taken (by a seed file) makes the insert, and so the link, do
  * nothing: a reserved handle then falls back to the counter, and a counted one tries the next.
  *
- * A POC N for an account first waits its turn (`takeTurn`): the resend check is a read, and
+ * A POC N for an account first waits its turn (`takeTurn`, taken ahead for a message's POCs by
+ * its first statement: turns.ts): the resend check is a read, and
  * two messages carrying the same POC at the same moment (a billing system resending while the
  * first copy is still being processed) each read before the other committed, and each created
  * one. Nothing else makes them take turns: the handles differ (reserved before the transaction),
@@ -30,7 +31,7 @@ import {
 } from '../db/index.ts';
 import { writeAudit } from './audit.ts';
 import { counterBump, NUMBERING_PLACEHOLDERS, type NumberedHandle } from './handles.ts';
-import { takeTurn } from './turns.ts';
+import { pocTurn, takeTurn } from './turns.ts';
 import type { OperationContext, Poc } from './types.ts';
 
 /** What a POC row holds beside its handle: written by a new POC, compared by a resend. */
@@ -126,12 +127,8 @@ export async function insertPocAndLink(
     ...prefixedValues('p_', columns),
     account: account ?? null,
   };
-  // Keyed by what the resend check compares that tells POCs apart (turns.ts): the e-mail
-  // addresses too, so an account's many role POCs named alike (NOC, ABUSE) do not take turns.
-  if (account !== undefined) {
-    const { kind, lastName, firstName, emails } = columns;
-    await takeTurn(tx, ['poc-n', account, kind, lastName, firstName, emails]);
-  }
+  // A message's POC N finds its turn taken ahead by the message's first statement (turns.ts).
+  if (account !== undefined) await takeTurn(tx, pocTurn(account, columns), context.turnsHeld);
   const reserved = context.reservedHandles?.take(numbering);
   let row = reserved ? (await withGivenHandle(tx, { ...values, handle: reserved }))[0] : undefined;
   while (!row) [row] = await withNumberedHandle(tx, { ...values, ...numbering });

@@ -13,7 +13,7 @@ import { numberedInsert, orgNumbering } from './handles.ts';
 import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.ts';
 import { alreadyRegisteredNote, createdBy } from './resend.ts';
 import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
-import { takeTurn } from './turns.ts';
+import { orgTurn, takeTurn } from './turns.ts';
 import type { OperationContext, Org, OrgChanges, OrgInput, OrgPocRole, Outcome } from './types.ts';
 
 /** An org's stored columns besides its handle and POCs: what an ORG N writes and an Org M may change. */
@@ -167,7 +167,7 @@ export function createOrg(
     if (!assignment.ok) return assignment;
     const account = context.requesterAccount;
     if (account !== undefined) {
-      await takeTurn(sp, ['org-n', account, values.value.name.toLowerCase()]);
+      await takeTurn(sp, orgTurn(account, values.value.name), context.turnsHeld);
       const held = await heldEqualOrg(sp, account, values.value, assignment.value);
       if (held) {
         return ok({

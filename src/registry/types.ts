@@ -11,6 +11,7 @@ import type { ErrorCode, Problem, Result } from '../shared/index.ts';
 import type { AuditRow } from './audit.ts';
 import type { PlacedReassignment } from './customer-and-net.ts';
 import type { HandleReservations } from './handles.ts';
+import type { TurnsHeld } from './turns.ts';
 
 export type Org = InferSelectModel<typeof tables.orgs>;
 export type Poc = InferSelectModel<typeof tables.pocs>;
@@ -48,6 +49,11 @@ export interface OperationContext {
    * may later modify or remove it. Left out (the seed, staff tools): no link.
    */
   readonly requesterAccount?: number;
+  /**
+   * The turns (turns.ts) the transaction already holds, taken ahead by a message's first
+   * statement: a create whose turn is among them sends no statement for it.
+   */
+  readonly turnsHeld?: TurnsHeld;
 }
 
 export interface OperationOptions {

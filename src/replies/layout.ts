@@ -23,7 +23,14 @@
  *   <prose: what REJECTED / PENDING_REVIEW mean, or why the message was refused>
  *   <footer>
  */
-import { formatProblem, type Problem, redactApiKeys, visibleKeyFree, writtenAsIs } from '../shared/index.ts';
+import {
+  formatProblem,
+  mayHoldKey,
+  type Problem,
+  redactApiKeys,
+  visibleKeyFree,
+  writtenAsIs,
+} from '../shared/index.ts';
 import { fill, type ReplyTexts } from './texts.ts';
 import {
   type EditedField,
@@ -120,11 +127,23 @@ function echoedLines(report: TemplateReport): string[] {
   return body.trim() === '' ? [] : body.split('\n');
 }
 
-/** `> 7 | text`, the number right-aligned to the template's last line, the text cut and key-free. */
-function numberedQuote(line: number, text: string, lineCount: number, texts?: ReplyTexts): string {
+/**
+ * `> 7 | text`, the number right-aligned to the template's last line, the text cut and key-free.
+ * `hidden: 'by-body'`: a line written as is (`writtenAsIs`) and not cut is left for the body's
+ * one pass to hide (see `digestBody`).
+ */
+function numberedQuote(
+  line: number,
+  text: string,
+  lineCount: number,
+  texts?: ReplyTexts,
+  hidden: KeysHidden = 'each-line',
+): string {
   // Redacted before it is cut: a key across the cut must not show its first groups. Line breaks
   // other than LF shown: the quoted line is one line for every reader (`Acme<NEL>Status: APPROVED`).
-  const whole = visibleKeyFree(text.trimEnd());
+  const trimmed = text.trimEnd();
+  const whole =
+    hidden === 'by-body' && trimmed.length <= ECHO_LIMITS.lineCharacters ? trimmed : visibleKeyFree(trimmed);
   const cut = whole.length - ECHO_LIMITS.lineCharacters;
   const clean = cut > 0 ? whole.slice(0, ECHO_LIMITS.lineCharacters) : whole;
   const number = String(line).padStart(String(lineCount).length, ' ');
@@ -133,10 +152,20 @@ function numberedQuote(line: number, text: string, lineCount: number, texts?: Re
 }
 
 /**
+ * Where an echo's API keys are hidden: in each line on its own (`visibleKeyFree`), or, for lines
+ * written as is, by the one pass over the whole body that every reply gets (`digestBody`).
+ */
+type KeysHidden = 'each-line' | 'by-body';
+
+/**
  * The submitted template, quoted with "> " so a reply to our reply is never taken for a
  * submission, each line numbered as the Error lines count (the `Template:` line is 1).
  */
-export function echoLines(report: TemplateReport, texts: ReplyTexts): string[] {
+export function echoLines(
+  report: TemplateReport,
+  texts: ReplyTexts,
+  hidden: KeysHidden = 'each-line',
+): string[] {
   // trimEnd, not /\s+$/: a regex anchored only at the end retries from every whitespace run,
   // quadratic on a body of many blank lines (a few hundred kilobytes froze the worker).
   const body = report.echo.replace(/\r\n?/g, '\n').trimEnd();
@@ -146,9 +175,13 @@ export function echoLines(report: TemplateReport, texts: ReplyTexts): string[] {
     total: report.total,
     form: oneLine(report.form),
   });
+  // One look at the whole echo for a character to show: then no line of it holds one.
+  const each = hidden === 'by-body' && writtenAsIs(body) ? 'by-body' : 'each-line';
   const lines = body.split('\n');
   const width = Math.min(lines.length, ECHO_LIMITS.lines);
-  const shown = lines.slice(0, ECHO_LIMITS.lines).map((line, i) => numberedQuote(i + 1, line, width, texts));
+  const shown = lines
+    .slice(0, ECHO_LIMITS.lines)
+    .map((line, i) => numberedQuote(i + 1, line, width, texts, each));
   const left = lines.length - shown.length;
   if (left > 0) shown.push(`> ${fill(texts.phrases['echo.lines-cut'], { count: left })}`);
   return [heading, ...shown];
@@ -191,14 +224,30 @@ function header(summary: string, request: ReplyRequest, texts: ReplyTexts): stri
   return lines;
 }
 
-function assemble(sections: readonly (readonly string[])[], footer: string): string {
+function joined(sections: readonly (readonly string[])[], footer: string): string {
   const paragraphs = sections.filter((s) => s.length > 0).map((s) => s.join('\n'));
   paragraphs.push(footer);
-  return `${redactApiKeys(paragraphs.join('\n\n'))}\n`;
+  return paragraphs.join('\n\n');
 }
 
-function templateSections(report: TemplateReport, texts: ReplyTexts): string[][] {
-  return [blockLines(report, texts), echoLines(report, texts)];
+/**
+ * The body with its API keys hidden, keys formed across pieces too (one pass over the whole).
+ * `sections(hidden)` writes the body's sections; first with the echoes' lines left to that pass
+ * (`by-body`), which is then the only one. That draft is the body itself when the pass finds
+ * nothing that might be a key (`mayHoldKey`, exact for what it rules out), as it almost always
+ * does: each line hidden on its own would have been found unchanged, for a line that may hold a
+ * key makes the whole body one that may (each echo line stands between `| ` and a line end, and
+ * its number has at most three digits, so nothing around it joins a group of a key to it). Else
+ * the body is written again with each line hidden on its own, as every reply was before.
+ */
+function assemble(sections: (hidden: KeysHidden) => (readonly string[])[], footer: string): string {
+  const draft = joined(sections('by-body'), footer);
+  if (!mayHoldKey(draft)) return `${draft}\n`;
+  return `${redactApiKeys(joined(sections('each-line'), footer))}\n`;
+}
+
+function templateSections(report: TemplateReport, texts: ReplyTexts, hidden: KeysHidden): string[][] {
+  return [blockLines(report, texts), echoLines(report, texts, hidden)];
 }
 
 function footerFor(request: ReplyRequest, texts: ReplyTexts): string {
@@ -207,6 +256,22 @@ function footerFor(request: ReplyRequest, texts: ReplyTexts): string {
 
 /** One body for the whole submission: every block, in template order. */
 export function digestBody(request: ReplyRequest, texts: ReplyTexts): string {
+  return assemble(digestSections(request, texts), footerFor(request, texts));
+}
+
+/**
+ * The digest body as every reply was written before its keys were hidden in one pass: each echo
+ * line hidden on its own, then the body. `digestBody` must equal it byte for byte
+ * (test/replies/key-pass.test.ts holds it to that).
+ */
+export function digestBodyHidingEachLine(request: ReplyRequest, texts: ReplyTexts): string {
+  return `${redactApiKeys(joined(digestSections(request, texts)('each-line'), footerFor(request, texts)))}\n`;
+}
+
+function digestSections(
+  request: ReplyRequest,
+  texts: ReplyTexts,
+): (hidden: KeysHidden) => (readonly string[])[] {
   const templates = [...request.templates].sort((a, b) => a.index - b.index);
   const count = templates.length;
   const counts = countsOf(templates, texts);
@@ -221,20 +286,20 @@ export function digestBody(request: ReplyRequest, texts: ReplyTexts): string {
         }),
       ]
     : [];
-  return assemble(
-    [
-      header(summary, request, texts),
-      ...templates.flatMap((t) => templateSections(t, texts)),
-      refusalProse,
-      request.refusal
-        ? []
-        : proseFor(
-            templates.map((t) => t.status),
-            texts,
-          ),
-    ],
-    footerFor(request, texts),
-  );
+  const head = header(summary, request, texts);
+  const blocks = templates.map((t) => blockLines(t, texts));
+  const prose = request.refusal
+    ? []
+    : proseFor(
+        templates.map((t) => t.status),
+        texts,
+      );
+  return (hidden) => [
+    head,
+    ...templates.flatMap((t, i) => [blocks[i]!, echoLines(t, texts, hidden)]),
+    refusalProse,
+    prose,
+  ];
 }
 
 /** The body of one per-template reply: the same block, the same words, one template. */
@@ -244,8 +309,10 @@ export function singleBody(request: ReplyRequest, report: TemplateReport, texts:
     total: report.total,
     status: report.status,
   });
+  const head = header(summary, request, texts);
+  const prose = proseFor([report.status], texts);
   return assemble(
-    [header(summary, request, texts), ...templateSections(report, texts), proseFor([report.status], texts)],
+    (hidden) => [head, ...templateSections(report, texts, hidden), prose],
     footerFor(request, texts),
   );
 }

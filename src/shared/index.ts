@@ -10,7 +10,7 @@ export { acquireDirectoryLock, directoryLockHolder } from './directory-lock.ts';
 export * from './error-codes.ts';
 export * from './errors.ts';
 export { type Reading as KeyReading, type ReadOptions, readAsPerson } from './key-reading.ts';
-export { findKeySpans, type KeySpan, redactedKey, redactKeyShapes } from './key-shapes.ts';
+export { findKeySpans, type KeySpan, mayHoldKey, redactedKey, redactKeyShapes } from './key-shapes.ts';
 export { lazyPackage } from './lazy-package.ts';
 export { LINE_BREAK, lineBreakName, showLineBreaks, visibleKeyFree, writtenAsIs } from './line-breaks.ts';
 export * from './listen.ts';

@@ -39,10 +39,11 @@ import {
   type NumbersWanted,
   type PocNaming,
   takeMessageNumbers,
+  turnsAhead,
 } from '../registry/index.ts';
 import { firstAddress, type OutgoingMail, type ReplyRequest, type ServiceAnswer } from '../replies/index.ts';
 import { describeError, type ErrorCode, errorChain, type Problem, problem } from '../shared/index.ts';
-import { findApiKeys, type ParsedTemplate } from '../templates/index.ts';
+import { findApiKeys, type ParsedTemplate, type TemplateRequest } from '../templates/index.ts';
 import { recordAnswerToUs, recordLinks } from './answer-record.ts';
 import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
 import type { WorkerContext } from './context.ts';
@@ -569,7 +570,9 @@ async function decideTemplates(
   },
 ): Promise<Decided | undefined> {
   const submissionId = read.submission.id;
-  const locked = await lockSubmission(tx, submissionId, signatures);
+  // The turns of its POC N and ORG N (registry/turns.ts) ride in the lock, not a statement each.
+  const turns = read.requester ? turnsAhead(read.requester.accountId, requestsOf(templates)) : undefined;
+  const locked = await lockSubmission(tx, submissionId, signatures, turns);
   if (locked.state === 'done' && !slots.staff) return undefined;
   // A replay is refused as a whole, like a sender who cannot be trusted: the ticket and POC
   // numbers taken before are left unused (numbers are unique, not gap-free).
@@ -612,6 +615,7 @@ async function decideTemplates(
           ...(slots.reservedHandles ? { reservedHandles: slots.reservedHandles } : {}),
           withoutSavepoint: !slots.savepoints,
           ...(placedAhead ? { placed: placedAhead } : {}),
+          turnsHeld: locked.turnsHeld,
         },
         records,
       ),
@@ -691,6 +695,11 @@ function repliedAsUnauthenticated(read: ReadSubmission): Addressing {
   return replyTo
     ? { replyTo, authenticated: false }
     : { replyTo: undefined, noReply: read.noReply ?? 'unverified sender', authenticated: false };
+}
+
+/** The requests of the templates that parsed. */
+function requestsOf(templates: readonly ParsedTemplate[]): TemplateRequest[] {
+  return templates.flatMap((t) => (t.result.ok ? [t.result.value] : []));
 }
 
 /** The POCs a message asks to create, for their handle numbers to be reserved ahead. */

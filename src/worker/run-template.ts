@@ -30,8 +30,16 @@ import type {
   NewTicket,
   OperationOptions,
   PlacedReassignment,
+  TurnsHeld,
 } from '../registry/index.ts';
-import { allocateTicketNumber, auditRowsWrite, ticketsWrite, toAuditJson } from '../registry/index.ts';
+import {
+  allocateTicketNumber,
+  auditRowsWrite,
+  ticketsWrite,
+  toAuditJson,
+  turnsLiteral,
+  turnsTaken,
+} from '../registry/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
 import type { ErrorCode, Problem } from '../shared/index.ts';
 import { problem } from '../shared/index.ts';
@@ -135,13 +143,20 @@ interface LockRow {
   readonly state: Submission['state'];
   readonly stored: StoredRow | null;
   readonly usedBy: string | null;
+  /** How many of the turns asked for the statement took (turns.ts). */
+  readonly turns: number;
 }
 
 /** The lock of a message that records no signature (most): built once (src/db/prepared.ts). */
-const lock = preparedQuery<{ id: string }, LockRow[]>('worker_lock_submission', (ex) => {
+const lock = preparedQuery<{ id: string; turns: string }, LockRow[]>('worker_lock_submission', (ex) => {
   const { submissions, submissionTemplates } = tables;
   return ex
-    .select({ state: submissions.state, stored: submissionTemplates, usedBy: sql<string | null>`NULL::text` })
+    .select({
+      state: submissions.state,
+      stored: submissionTemplates,
+      usedBy: sql<string | null>`NULL::text`,
+      turns: turnsTaken(sql.placeholder('turns')),
+    })
     .from(submissions)
     .leftJoin(submissionTemplates, eq(submissionTemplates.submissionId, submissions.id))
     .where(eq(submissions.id, sql.placeholder('id')))
@@ -153,6 +168,7 @@ function lockClaimingSignatures(
   tx: Transaction,
   id: string,
   signatures: readonly string[],
+  turns: string,
 ): Promise<LockRow[]> {
   const { submissions, submissionTemplates } = tables;
   const claim = signatureClaim(tx, id, signatures);
@@ -163,6 +179,7 @@ function lockClaimingSignatures(
       stored: submissionTemplates,
       usedBy: sql<string | null>`(SELECT coalesce(${claim.submissionId}, '') FROM ${claim}
             WHERE ${claim.submissionId} IS DISTINCT FROM ${id} ORDER BY 1 LIMIT 1)`,
+      turns: turnsTaken(turns),
     })
     .from(submissions)
     .leftJoin(submissionTemplates, eq(submissionTemplates.submissionId, submissions.id))
@@ -180,6 +197,8 @@ export interface LockedSubmission {
    * this submission's.
    */
   readonly signatureUsedBy?: string;
+  /** The turns asked for, now held until the transaction ends; empty when the statement found no row. */
+  readonly turnsHeld: TurnsHeld;
 }
 
 /**
@@ -197,19 +216,35 @@ export interface LockedSubmission {
  * second waits until the first commits, then finds it (`ON CONFLICT DO UPDATE` locks and returns
  * the committed row, where `DO NOTHING` would return nothing), or inserts it when the first was
  * undone.
+ *
+ * Given the turns of the message's POC N and ORG N (registry/turns.ts, `turnsAhead`), the same
+ * statement waits for them, a round trip each saved; `turnsHeld` says they are held.
  */
 export async function lockSubmission(
   tx: Transaction,
   id: string,
   signatures: readonly string[] = [],
+  turns: ReadonlySet<string> = NO_TURNS,
 ): Promise<LockedSubmission> {
+  const literal = turnsLiteral(turns);
   const rows =
-    signatures.length > 0 ? await lockClaimingSignatures(tx, id, signatures) : await lock(tx, { id });
+    signatures.length > 0
+      ? await lockClaimingSignatures(tx, id, signatures, literal)
+      : await lock(tx, { id, turns: literal });
   const stored = new Map<number, TemplateResult>();
   for (const row of rows) if (row.stored) stored.set(row.stored.templateIndex, toTemplateResult(row.stored));
   const usedBy = rows[0]?.usedBy ?? null;
-  return { state: rows[0]?.state, stored, ...(usedBy !== null ? { signatureUsedBy: usedBy } : {}) };
+  // Held only when the statement says it took every one (it takes none when it finds no row).
+  const turnsHeld = turns.size > 0 && Number(rows[0]?.turns) === turns.size ? turns : NO_TURNS;
+  return {
+    state: rows[0]?.state,
+    stored,
+    ...(usedBy !== null ? { signatureUsedBy: usedBy } : {}),
+    turnsHeld,
+  };
 }
+
+const NO_TURNS: ReadonlySet<string> = new Set();
 
 interface Decision {
   /** A resend of what the requester already holds: approved, nothing written, nobody notified. */
@@ -275,6 +310,7 @@ async function decide(
     requesterAccount: run.requester.accountId,
     // A modify's answer names what changed in the words of the form the sender used.
     fieldWords: fieldWords(template.form, template.version),
+    ...(slot.turnsHeld ? { turnsHeld: slot.turnsHeld } : {}),
   };
   const options: OperationOptions = {
     ...(run.options ?? {}),
@@ -441,6 +477,8 @@ export interface TemplateSlot {
   readonly withoutSavepoint?: boolean;
   /** A new simple reassignment placed ahead with others of its message (reassignments-ahead.ts). */
   readonly placed?: PlacedReassignment;
+  /** The turns of the message's creates, taken by its lock (lockSubmission). */
+  readonly turnsHeld?: TurnsHeld;
 }
 
 /**

@@ -9,7 +9,7 @@
  * validation request, say) is handled by validation-mail.ts before message-kind.ts is asked
  * (process-submission.ts).
  */
-import { and, asc, inArray } from 'drizzle-orm';
+import { and, asc, inArray, isNull, ne, or } from 'drizzle-orm';
 import { type Executor, type MessageLinkWay, tables } from '../db/index.ts';
 import {
   type ExtractedMail,
@@ -192,6 +192,78 @@ export async function findAnsweredMail(
     excerpt: excerptOf(words),
     answersAcknowledgement: ours.some((m) => isAcknowledgement(m.raw)),
   };
+}
+
+/**
+ * What one link is about, for counting acknowledgements: its ticket, else (an answer to a mail of
+ * ours that named no ticket, a refusal say) the submission that mail was about.
+ */
+function subjectOf(link: Pick<MessageLink, 'ticketNumber' | 'answersSubmissionId'>): string | undefined {
+  if (link.ticketNumber) return `ticket ${link.ticketNumber}`;
+  return link.answersSubmissionId ? `submission ${link.answersSubmissionId}` : undefined;
+}
+
+/**
+ * What an earlier answer from this address about the same tickets already had from us: the
+ * tickets (or submissions) of this answer that we acknowledged to `recipient` before, or
+ * undefined when some of them were not (an acknowledgement is due). An acknowledgement goes out
+ * once per ticket and address: a responder that answers each of our mails with a new message,
+ * unthreaded and unmarked, our ticket number kept in its Subject, answers our acknowledgement
+ * with one more answer about the same ticket, and gets nothing, so the conversation ends there.
+ * A person writing again about the same ticket is read by staff all the same (the row is
+ * opened); they already know that their first message reached staff.
+ */
+export async function acknowledgedBefore(
+  ex: Executor,
+  answered: AnsweredMail,
+  submissionId: string,
+  recipient: string,
+): Promise<readonly string[] | undefined> {
+  const subjects = answered.links.map(subjectOf);
+  if (subjects.length === 0 || subjects.some((s) => s === undefined)) return undefined;
+  const tickets = answered.tickets;
+  const submissions = answered.links.flatMap((l) =>
+    !l.ticketNumber && l.answersSubmissionId ? [l.answersSubmissionId] : [],
+  );
+  const ml = tables.messageLinks;
+  const about = [
+    ...(tickets.length > 0 ? [inArray(ml.ticketNumber, [...tickets])] : []),
+    ...(submissions.length > 0
+      ? [and(isNull(ml.ticketNumber), inArray(ml.answersSubmissionId, submissions))]
+      : []),
+  ];
+  const earlier = await ex
+    .select({
+      submissionId: ml.submissionId,
+      ticketNumber: ml.ticketNumber,
+      answersSubmissionId: ml.answersSubmissionId,
+    })
+    .from(ml)
+    .where(and(ne(ml.submissionId, submissionId), or(...about)));
+  if (earlier.length === 0) return undefined;
+  const o = tables.outbox;
+  const ours = await ex
+    .select({ submissionId: o.submissionId, recipients: o.recipients, raw: o.raw, state: o.state })
+    .from(o)
+    .where(
+      and(
+        inArray(o.submissionId, [...new Set(earlier.map((l) => l.submissionId))]),
+        inArray(o.kind, [...ANSWERABLE_KINDS]),
+      ),
+    );
+  // A mail the relay refused for good reached nobody: it acknowledged nothing.
+  const acknowledged = new Set(
+    ours
+      .filter(
+        (m) =>
+          m.state !== 'failed' &&
+          isAcknowledgement(m.raw) &&
+          m.recipients.some((r) => sameAddress(r, recipient)),
+      )
+      .flatMap((m) => (m.submissionId ? [m.submissionId] : [])),
+  );
+  const told = new Set(earlier.filter((l) => acknowledged.has(l.submissionId)).map(subjectOf));
+  return subjects.every((s) => told.has(s)) ? (subjects as string[]) : undefined;
 }
 
 /** The sentence staff read in the queue: what it answers, how we know, and the sender's words. */

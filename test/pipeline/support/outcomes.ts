@@ -121,6 +121,16 @@ export async function settledFor(
   timeoutMs = 60_000,
 ): Promise<void> {
   const before = mailsOf(sink, submissionId).length;
+  await outboxSettled(db, submissionId, timeoutMs);
+  const after = mailsOf(sink, submissionId).length;
+  if (after !== before) throw new Error(`${after - before} more mails for ${submissionId} arrived`);
+}
+
+/**
+ * Waits until the submission is done and none of its mail waits in the outbox: every mail it
+ * will ever send has reached the sink by then (or failed for good).
+ */
+export async function outboxSettled(db: Executor, submissionId: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [submission] = await db
@@ -139,8 +149,6 @@ export async function settledFor(
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  const after = mailsOf(sink, submissionId).length;
-  if (after !== before) throw new Error(`${after - before} more mails for ${submissionId} arrived`);
 }
 
 export async function templateRows(db: Executor, submissionId: string) {

@@ -104,11 +104,11 @@ async function takenAtItsWord(
   ctx: WorkerContext,
   requester: Requester | undefined,
   from: string | undefined,
-): Promise<string | undefined> {
-  if (ctx.config.senderAuth !== 'any' || requester || !from) return undefined;
+): Promise<boolean> {
+  if (ctx.config.senderAuth !== 'any' || requester || !from) return false;
   const e = tables.accountEmails;
   const [listed] = await ctx.db.select({ accountId: e.accountId }).from(e).where(eq(e.email, from)).limit(1);
-  return listed ? from : undefined;
+  return listed !== undefined;
 }
 
 /** An address the verdict vouches for: From aligned by DKIM or SPF, else an SPF-passing envelope sender. */
@@ -130,9 +130,12 @@ export async function whomToAnswer(
   const decision = replyDecision(ctx, submission);
   if (!decision.reply) return { replyTo: undefined, noReply: decision.explanation, authenticated: false };
   const from = fromAddressOf(submission);
-  const own =
-    (await provenFrom(requester, from, senderCheck)) ?? (await takenAtItsWord(ctx, requester, from));
+  const own = await provenFrom(requester, from, senderCheck);
   if (own) return { replyTo: decision.to, authenticated: true, ownAddress: own };
+  // Answered as asked, but counted against the per-recipient limit like any mail that answers no
+  // request of an account: a responder at a registered address that answers each of our refusals
+  // with a new message holding no template would otherwise get one refusal after another.
+  if (await takenAtItsWord(ctx, requester, from)) return { replyTo: decision.to, authenticated: true };
 
   const verdict = await senderCheck();
   const verified = verifiedAddress(verdict, submission);

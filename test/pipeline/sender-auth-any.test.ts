@@ -3,7 +3,9 @@
  * an address that is refused as a whole before a requester is identified (no template; a
  * template only inside a winmail.dat attachment, which is not read) is answered at that address
  * as asked (Reply-To honoured), as its templates would have been; from an address no account
- * lists, with no DKIM or SPF to prove it, nobody is answered and staff read why.
+ * lists, with no DKIM or SPF to prove it, nobody is answered and staff read why. Such answers
+ * count against the per-recipient limit (they answer no request of an account): a responder at a
+ * registered address answering each refusal with a new message gets no endless refusals.
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,5 +75,29 @@ describe('SENDER_AUTH=any: whole-message refusals (pglite, no DKIM or SPF anywhe
     const [row] = await rejectionsOf(stack.database.db, id);
     expect(row!.reasonCode).toBe('E_NO_TEMPLATE');
     expect(row!.reason).toContain('not answered: unverified sender');
+  });
+});
+
+describe('SENDER_AUTH=any: refusals to an address taken at its word are counted (pglite, REPLY_LIMIT_PER_RECIPIENT_PER_HOUR=1)', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      backend: 'pglite',
+      env: { SENDER_AUTH: 'any', REPLY_LIMIT_PER_RECIPIENT_PER_HOUR: '1' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('the second message without a template within the hour is not answered', async () => {
+    const first = await stack.send(fixture('no-template-registered-from'));
+    expect((await replyFor(stack.sink, first)).parsed.refusal?.code).toBe('E_NO_TEMPLATE');
+    const second = await stack.send(fixture('no-template-registered-from'));
+    await outboxSettled(stack.database.db, second);
+    expect(stack.sink.accepted.filter((m) => m.raw.includes(second))).toEqual([]);
+    const [row] = await rejectionsOf(stack.database.db, second);
+    expect(row!.reason).toContain('not answered: reply limit');
   });
 });

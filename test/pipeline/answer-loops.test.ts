@@ -32,8 +32,8 @@ const REDACTED_KEY = /API-\*{4}-\*{4}-\*{4}-[0-9A-Z]{4}/;
  * Plays the ticket system for up to `rounds` rounds, from its answer to our reply: each round
  * answers the mail we sent in the round before. Returns the status of each mail we sent back.
  */
-async function converse(stack: Stack, ticket: string, rounds: number) {
-  let subject = `[Ticket#5555] Re: SWIP ${ticket} ${DEMO_API_KEY}`;
+async function converse(stack: Stack, firstSubject: string, rounds: number) {
+  let subject = firstSubject;
   const statuses: string[] = [];
   const answers: string[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -73,7 +73,11 @@ describe.each([
       const replies = await repliesFor(stack.sink, id, templates);
       const ticket = replies[0]!.parsed.blocks[0]!.ticket!;
 
-      const { statuses, answers } = await converse(stack, ticket, 4);
+      const { statuses, answers } = await converse(
+        stack,
+        `[Ticket#5555] Re: SWIP ${ticket} ${DEMO_API_KEY}`,
+        4,
+      );
       expect(statuses).toEqual(['RECEIVED']);
       expect(answers).toHaveLength(2);
       // Staff read both, the second saying why its sender heard nothing.
@@ -86,6 +90,32 @@ describe.each([
       expect(second!.reason).toContain(
         `not answered: noc@demo-isp.example already had our acknowledgement of an answer about ticket ${ticket}`,
       );
+    });
+
+    it('answering our refusal, which names no ticket, it keeps only our Subject: one acknowledgement, then nothing', async () => {
+      const refused = await stack.send(
+        mail({ subject: `Hello ${style} ${DEMO_API_KEY}`, body: 'I forgot the template.\n' }),
+      );
+      const refusal = await replyFor(stack.sink, refused);
+      expect(refusal.parsed.refusal?.code).toBe('E_NO_TEMPLATE');
+      const subject = refusal.parsed.headers!.subject!.replace(REDACTED_KEY, DEMO_API_KEY);
+
+      const { statuses, answers } = await converse(stack, `[Ticket#5555] ${subject}`, 4);
+      expect(statuses).toEqual(['RECEIVED']);
+      expect(answers).toHaveLength(2);
+      const [first] = await rejectionsOf(stack.database.db, answers[0]!);
+      expect(first!.reason).toContain(`submission ${refused}`);
+      expect(first!.reason).toContain('linked by subject-of-our-mail');
+      const [second] = await rejectionsOf(stack.database.db, answers[1]!);
+      expect(second!.reason).toContain('it answers our acknowledgement');
+    });
+
+    it('the same Subject sent again, the template forgotten twice, is refused again', async () => {
+      const subject = `Forgot ${style} ${DEMO_API_KEY}`;
+      const first = await stack.send(mail({ subject, body: 'No template here.\n' }));
+      expect((await replyFor(stack.sink, first)).parsed.refusal?.code).toBe('E_NO_TEMPLATE');
+      const again = await stack.send(mail({ subject, body: 'Still no template.\n' }));
+      expect((await replyFor(stack.sink, again)).parsed.refusal?.code).toBe('E_NO_TEMPLATE');
     });
 
     it('an answer about a ticket it has not been acknowledged for yet is acknowledged', async () => {

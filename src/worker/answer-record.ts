@@ -2,9 +2,9 @@
  * What the worker records for a message that answers our mail (answers-to-us.ts): its links to
  * the tickets and submissions it answers, and, when it holds no template, a row for staff
  * (E_ANSWER_TO_OUR_MAIL, shown in the console's triage tab) and one acknowledgement to the sender
- * (RECEIVED; once per ticket and address, see acknowledgedBefore), under the same rules as every answer: whom we may answer (whom-to-answer.ts: no
- * bounce, auto-reply or list, a forged sender answered only at an address that proved itself)
- * and the per-recipient limit.
+ * (RECEIVED; once per ticket and address, see acknowledgedBefore), under the same rules as every
+ * answer: whom we may answer (whom-to-answer.ts: no bounce, auto-reply or list, a forged sender
+ * answered only at an address that proved itself) and the per-recipient limit.
  */
 import { eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';

@@ -116,6 +116,7 @@ async function bySubject(ex: Executor, subject: string, sender: string): Promise
     return ours.length > 're: '.length && kept.includes(ours);
   });
 }
+
 type TicketRow = { number: string; submissionId: string | null };
 
 /**

@@ -556,6 +556,8 @@ export const MESSAGE_LINK_WAYS = [
   'references',
   'ticket-in-subject',
   'ticket-in-body',
+  /** No id or ticket named, but the Subject keeps the Subject of our mail to the sender (answers-to-us.ts). */
+  'subject-of-our-mail',
 ] as const;
 export type MessageLinkWay = (typeof MESSAGE_LINK_WAYS)[number];
 

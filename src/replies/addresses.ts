@@ -5,14 +5,35 @@ import { lazyPackage } from '../shared/index.ts';
 /** Loaded on first use (see shared's lazyPackage), like the rest of nodemailer. */
 const addressparser = lazyPackage<typeof addressparserType>('nodemailer/lib/addressparser');
 
-const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
+/** A local part as a dot-atom writes it (`jane.doe`, `billing+tag`, `jörg`): no blank, `@`, `<>` or quote. */
+const PLAIN_LOCAL = /^[^\s@<>"]+$/;
+/**
+ * A local part as RFC 5322's quoted-string writes it (`"john doe"`, `"a\\"b"`, `"@"`): what
+ * addressparser gives back, quotes kept, when the local part needs them (a blank, a quote, a
+ * backslash, an `@`...).
+ */
+const QUOTED_LOCAL = /^"(?:[^"\\]|\\.)*"$/;
+const DOMAIN_PART = /^[^\s@<>"]+$/;
+/** Control characters and line separators: no address holds one, and a header must not. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-/** Every mailbox address in a header value, in order, as written (groups flattened). */
+/** `local@domain`, its local part plain or quoted (as addressparser returns it). */
+function isAddress(address: string): boolean {
+  const at = address.lastIndexOf('@');
+  if (at < 1 || CONTROL.test(address)) return false;
+  const local = address.slice(0, at);
+  return DOMAIN_PART.test(address.slice(at + 1)) && (PLAIN_LOCAL.test(local) || QUOTED_LOCAL.test(local));
+}
+
+/**
+ * Every mailbox address in a header value, in order, as written (groups flattened): a quoted
+ * local part stays quoted (`"john doe"@isp.example`), as it is sent to (RCPT TO and To).
+ */
 export function addressesIn(value: string | undefined): string[] {
   if (!value) return [];
   return addressparser()(value, { flatten: true })
     .map((m) => m.address.trim())
-    .filter((a) => ADDRESS.test(a));
+    .filter(isAddress);
 }
 
 /** The first mailbox address in a header value, if any. */
@@ -20,9 +41,15 @@ export function firstAddress(value: string | undefined): string | undefined {
   return addressesIn(value)[0];
 }
 
-/** `Mailer-Daemon@Example.org` -> `mailer-daemon`. */
+/**
+ * `Mailer-Daemon@Example.org` -> `mailer-daemon`; a quoted local part as the mailbox it names,
+ * without its quotes and escapes (`"No Reply"@x` -> `no reply`, `"a\\"b"@x` -> `a"b`): the loop
+ * rules must see the words in it however they are written.
+ */
 export function localPart(address: string): string {
-  return address.slice(0, address.lastIndexOf('@')).toLowerCase();
+  const local = address.slice(0, address.lastIndexOf('@'));
+  const unquoted = QUOTED_LOCAL.test(local) ? local.slice(1, -1).replace(/\\(.)/g, '$1') : local;
+  return unquoted.toLowerCase();
 }
 
 /** `jane@ISP.Example.` -> `isp.example.` (as written, lower-cased; '' when there is no `@`). */

@@ -127,12 +127,32 @@ function threading(request: ReplyRequest): { inReplyTo?: string; references?: st
 }
 
 /**
- * An id we may name in In-Reply-To or References: no API key in it, and no control character or
- * line separator (a Message-ID holds neither; written raw into our header, `<a<LS>Status: ...>`
- * would be a line of the sender's for a reader that ends lines at LS). Left out, it threads nothing.
+ * A message id as RFC 5322 writes one, `<left@right>`: a bare word of a References field (`garbage
+ * without brackets <r1@x>`), which the reading wraps in brackets as mailparser does, is no id.
+ * Asked with or without its brackets (the console keeps a submission's id as it was received).
+ */
+const MESSAGE_ID_INSIDE = /^[^<>@\s]+@[^<>@\s]+$/;
+
+/**
+ * The longest id (in bytes) a header line can hold: RFC 5322 allows 998 characters a line, and an
+ * id cannot be folded inside, so it must fit beside the longer field name (`In-Reply-To: `).
+ */
+const LONGEST_ID_BYTES = 998 - 'In-Reply-To: '.length;
+
+/**
+ * An id we may name in In-Reply-To or References: a message id (`<left@right>`) that fits on one
+ * header line, no API key in it, and no control character or line separator (a Message-ID holds
+ * neither; written raw into our header, `<a<LS>Status: ...>` would be a line of the sender's for
+ * a reader that ends lines at LS). Left out, it threads nothing.
  */
 export function threadable(id: string): boolean {
-  return !headerHoldsKey(id) && !/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/.test(id);
+  const inside = id.replace(/^<(.*)>$/s, '$1');
+  return (
+    MESSAGE_ID_INSIDE.test(inside) &&
+    Buffer.byteLength(inside) + 2 <= LONGEST_ID_BYTES &&
+    !headerHoldsKey(id) &&
+    !/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/.test(id)
+  );
 }
 
 interface MailParts {

@@ -60,8 +60,11 @@ export type ReplyDecision =
  */
 const DAEMON_LOCAL_PARTS = new Set(['mailer-daemon', 'mail-daemon', 'mailerdaemon']);
 
-/** The local part without a `+tag`, lower-cased: `MAILER-DAEMON+x` -> `mailer-daemon`. */
-const untagged = (address: string) => localPart(address).replace(/\+.*$/, '');
+/**
+ * The local part without a `+tag`, lower-cased, blanks (a quoted local part's) as hyphens:
+ * `MAILER-DAEMON+x` -> `mailer-daemon`, `"Mailer Daemon"` -> `mailer-daemon`.
+ */
+const untagged = (address: string) => localPart(address).replace(/\+.*$/, '').trim().replace(/\s+/g, '-');
 
 /**
  * Local parts that say nobody reads them (`nobody`, `noreply`, `no-reply-billing`,

@@ -2,15 +2,15 @@
  * What the worker records for a message that answers our mail (answers-to-us.ts): its links to
  * the tickets and submissions it answers, and, when it holds no template, a row for staff
  * (E_ANSWER_TO_OUR_MAIL, shown in the console's triage tab) and one acknowledgement to the sender
- * (RECEIVED), under the same rules as every answer: whom we may answer (whom-to-answer.ts: no
- * bounce, auto-reply or list, a forged sender answered only at an address that proved itself)
- * and the per-recipient limit.
+ * (RECEIVED; once per ticket and address, see acknowledgedBefore), under the same rules as every
+ * answer: whom we may answer (whom-to-answer.ts: no bounce, auto-reply or list, a forged sender
+ * answered only at an address that proved itself) and the per-recipient limit.
  */
 import { eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import { enqueueOutbox } from '../outbox/index.ts';
 import { problem } from '../shared/index.ts';
-import { type AnsweredMail, describeAnswer } from './answers-to-us.ts';
+import { type AnsweredMail, acknowledgedBefore, describeAnswer } from './answers-to-us.ts';
 import type { WorkerContext } from './context.ts';
 import { ANSWER_TO_US_CODE } from './decision-codes.ts';
 import type { ReadSubmission } from './process-submission.ts';
@@ -42,8 +42,11 @@ export async function recordAnswerToUs(
   const { submission } = read;
   await recordLinks(tx, submission.id, answered);
   const headers = read.mail?.headers;
+  const due = options.acknowledge && read.replyTo !== undefined && !answered.answersAcknowledgement;
+  const toldBefore =
+    due && read.replyTo ? await acknowledgedBefore(tx, answered, submission.id, read.replyTo) : undefined;
   const mails =
-    options.acknowledge && read.replyTo && !answered.answersAcknowledgement
+    due && read.replyTo && !toldBefore
       ? [
           ctx.composeAcknowledgement({
             submissionId: submission.id,
@@ -63,9 +66,11 @@ export async function recordAnswerToUs(
     held.length > 0 && sent.length === 0 ? { ...read, replyTo: undefined, noReply: held.join('; ') } : read;
   const unanswered = answered.answersAcknowledgement
     ? 'it answers our acknowledgement, which is not acknowledged again'
-    : answeredRead.replyTo
-      ? undefined
-      : (answeredRead.noReply ?? 'nobody to answer');
+    : toldBefore
+      ? `${answeredRead.replyTo} already had our acknowledgement of an answer about ${[...new Set(toldBefore)].join(', ')}: one per ticket and address`
+      : answeredRead.replyTo
+        ? undefined
+        : (answeredRead.noReply ?? 'nobody to answer');
   const reason = `${describeAnswer(answered)}${unanswered ? ` (not answered: ${unanswered})` : ''}`;
   const sender = headers?.from?.address ?? submission.fromAddress ?? null;
   await openWholeMessageRejection(tx, submission.id, problem(ANSWER_TO_US_CODE, reason), sender);

@@ -9,7 +9,7 @@
  * validation request, say) is handled by validation-mail.ts before message-kind.ts is asked
  * (process-submission.ts).
  */
-import { and, asc, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, or } from 'drizzle-orm';
 import { type Executor, type MessageLinkWay, tables } from '../db/index.ts';
 import {
   type ExtractedMail,
@@ -71,6 +71,52 @@ function isAcknowledgement(raw: string): boolean {
 }
 
 type OurMail = { messageId: string; submissionId: string | null; recipients: string[]; raw: string };
+
+/** How many of the sender's latest messages are looked at for our Subject (see bySubject). */
+const SUBJECT_LOOKBACK = 20;
+
+const comparable = (subject: string) => subject.replace(/\s+/g, ' ').trim().toLowerCase();
+
+/**
+ * Our mails to the sender about their latest messages whose Subject this Subject keeps whole
+ * (`[Ticket#5556] Re: SWIP batch 7` keeps our `Re: SWIP batch 7`): a ticket system that answers
+ * each of our mails with a new message, naming no id of ours and no ticket (our refusal named
+ * none), still answers us. Our Subject always starts `Re: `, so a person sending the same Subject
+ * again (`SWIP batch 7`, the template forgotten twice) is not taken for an answer.
+ */
+async function bySubject(ex: Executor, subject: string, sender: string): Promise<OurMail[]> {
+  // Our Subject shows a key redacted; the sender may have written it out again.
+  const kept = comparable(redactApiKeys(subject));
+  if (kept === '') return [];
+  const s = tables.submissions;
+  const latest = await ex
+    .select({ id: s.id })
+    .from(s)
+    .where(eq(s.fromAddress, sender.toLowerCase()))
+    .orderBy(desc(s.receivedAt))
+    .limit(SUBJECT_LOOKBACK);
+  if (latest.length === 0) return [];
+  const o = tables.outbox;
+  const mails = await ex
+    .select({ messageId: o.messageId, submissionId: o.submissionId, recipients: o.recipients, raw: o.raw })
+    .from(o)
+    .where(
+      and(
+        inArray(
+          o.submissionId,
+          latest.map((r) => r.id),
+        ),
+        inArray(o.kind, [...ANSWERABLE_KINDS]),
+      ),
+    )
+    .orderBy(asc(o.id));
+  return mails.filter((m) => {
+    if (!m.recipients.some((r) => sameAddress(r, sender))) return false;
+    const ours = comparable(headerFields(headerBlock(m.raw)).get('subject')?.[0] ?? '');
+    return ours.length > 're: '.length && kept.includes(ours);
+  });
+}
+
 type TicketRow = { number: string; submissionId: string | null };
 
 /**
@@ -85,6 +131,11 @@ export async function findAnsweredMail(
    * among the recipients of our mail is judged by it, never by a From anyone can write.
    */
   provenSender: string | undefined,
+  /**
+   * Also look for our Subject kept in the message's (bySubject) when nothing else links it: asked
+   * only for a message without a template, so that the common message pays no query for it.
+   */
+  options: { readonly bySubject?: boolean } = {},
 ): Promise<AnsweredMail | undefined> {
   const { headers } = mail;
   const sender = provenSender;
@@ -95,10 +146,11 @@ export async function findAnsweredMail(
   const words = ownWords(mail.text);
   const inSubject = ticketsIn(headers.subject);
   const inBody = ticketsIn(words.join('\n')).filter((t) => !inSubject.includes(t));
-  if (ids.length === 0 && inSubject.length === 0 && inBody.length === 0) return undefined;
+  const bySubjectToo = options.bySubject === true && sender !== undefined && headers.subject !== undefined;
+  if (ids.length === 0 && inSubject.length === 0 && inBody.length === 0 && !bySubjectToo) return undefined;
 
   const o = tables.outbox;
-  const ours: OurMail[] =
+  const byIds: OurMail[] =
     ids.length === 0
       ? []
       : await ex
@@ -122,6 +174,11 @@ export async function findAnsweredMail(
           .from(t)
           .where(inArray(t.number, typed))
           .orderBy(asc(t.number));
+  const subjectLinked =
+    byIds.length === 0 && typedTickets.length === 0 && bySubjectToo
+      ? await bySubject(ex, headers.subject ?? '', sender)
+      : [];
+  const ours = [...byIds, ...subjectLinked];
   if (ours.length === 0 && typedTickets.length === 0) return undefined;
 
   // Who we wrote to about each submission named: a ticket number anyone can type, a recipient was told by us.
@@ -155,7 +212,11 @@ export async function findAnsweredMail(
 
   const links: MessageLink[] = [];
   for (const our of ours) {
-    const way: MessageLinkWay = our.messageId === inReplyTo ? 'in-reply-to' : 'references';
+    const way: MessageLinkWay = subjectLinked.includes(our)
+      ? 'subject-of-our-mail'
+      : our.messageId === inReplyTo
+        ? 'in-reply-to'
+        : 'references';
     const own = ticketOfOurMail(our.raw);
     const tickets = own
       ? [own]
@@ -192,6 +253,78 @@ export async function findAnsweredMail(
     excerpt: excerptOf(words),
     answersAcknowledgement: ours.some((m) => isAcknowledgement(m.raw)),
   };
+}
+
+/**
+ * What one link is about, for counting acknowledgements: its ticket, else (an answer to a mail of
+ * ours that named no ticket, a refusal say) the submission that mail was about.
+ */
+function subjectOf(link: Pick<MessageLink, 'ticketNumber' | 'answersSubmissionId'>): string | undefined {
+  if (link.ticketNumber) return `ticket ${link.ticketNumber}`;
+  return link.answersSubmissionId ? `submission ${link.answersSubmissionId}` : undefined;
+}
+
+/**
+ * What an earlier answer from this address about the same tickets already had from us: the
+ * tickets (or submissions) of this answer that we acknowledged to `recipient` before, or
+ * undefined when some of them were not (an acknowledgement is due). An acknowledgement goes out
+ * once per ticket and address: a responder that answers each of our mails with a new message,
+ * unthreaded and unmarked, our ticket number kept in its Subject, answers our acknowledgement
+ * with one more answer about the same ticket, and gets nothing, so the conversation ends there.
+ * A person writing again about the same ticket is read by staff all the same (the row is
+ * opened); they already know that their first message reached staff.
+ */
+export async function acknowledgedBefore(
+  ex: Executor,
+  answered: AnsweredMail,
+  submissionId: string,
+  recipient: string,
+): Promise<readonly string[] | undefined> {
+  const subjects = answered.links.map(subjectOf);
+  if (subjects.length === 0 || subjects.some((s) => s === undefined)) return undefined;
+  const tickets = answered.tickets;
+  const submissions = answered.links.flatMap((l) =>
+    !l.ticketNumber && l.answersSubmissionId ? [l.answersSubmissionId] : [],
+  );
+  const ml = tables.messageLinks;
+  const about = [
+    ...(tickets.length > 0 ? [inArray(ml.ticketNumber, [...tickets])] : []),
+    ...(submissions.length > 0
+      ? [and(isNull(ml.ticketNumber), inArray(ml.answersSubmissionId, submissions))]
+      : []),
+  ];
+  const earlier = await ex
+    .select({
+      submissionId: ml.submissionId,
+      ticketNumber: ml.ticketNumber,
+      answersSubmissionId: ml.answersSubmissionId,
+    })
+    .from(ml)
+    .where(and(ne(ml.submissionId, submissionId), or(...about)));
+  if (earlier.length === 0) return undefined;
+  const o = tables.outbox;
+  const ours = await ex
+    .select({ submissionId: o.submissionId, recipients: o.recipients, raw: o.raw, state: o.state })
+    .from(o)
+    .where(
+      and(
+        inArray(o.submissionId, [...new Set(earlier.map((l) => l.submissionId))]),
+        inArray(o.kind, [...ANSWERABLE_KINDS]),
+      ),
+    );
+  // A mail the relay refused for good reached nobody: it acknowledged nothing.
+  const acknowledged = new Set(
+    ours
+      .filter(
+        (m) =>
+          m.state !== 'failed' &&
+          isAcknowledgement(m.raw) &&
+          m.recipients.some((r) => sameAddress(r, recipient)),
+      )
+      .flatMap((m) => (m.submissionId ? [m.submissionId] : [])),
+  );
+  const told = new Set(earlier.filter((l) => acknowledged.has(l.submissionId)).map(subjectOf));
+  return subjects.every((s) => told.has(s)) ? (subjects as string[]) : undefined;
 }
 
 /** The sentence staff read in the queue: what it answers, how we know, and the sender's words. */

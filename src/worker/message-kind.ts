@@ -51,7 +51,7 @@ const answerToUs: KindRule = {
     // Machines (bounces, auto-replies, lists) are no questions: they stay what they were,
     // refused and not answered, so nothing answers a machine.
     if (facts.dryRun || !replyDecision(ctx, facts.submission).reply) return undefined;
-    const answered = await findAnsweredMail(ctx.db, facts.mail, facts.provenSender);
+    const answered = await findAnsweredMail(ctx.db, facts.mail, facts.provenSender, { bySubject: true });
     return answered ? { kind: 'answer-to-us', answered } : undefined;
   },
 };

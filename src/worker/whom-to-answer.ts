@@ -7,7 +7,8 @@
  * 2. Did the sender prove who they are? A forged From or Reply-To naming a victim must not make
  *    us mail the victim (backscatter). Authenticated mail is answered as the sender asked
  *    (Reply-To, else From): a valid API key whose account lists the From address, or a From
- *    verified by DKIM or SPF alignment (which is also how a sender is trusted without a key).
+ *    verified by DKIM or SPF alignment (which is also how a sender is trusted without a key), or,
+ *    with SENDER_AUTH=any, a From address an account lists.
  *    Anything else is answered only at an address that itself passed: From when aligned, or an
  *    envelope sender whose domain's SPF passed; never Reply-To, and with nothing of the
  *    sender's text quoted back. With no such address nobody is answered, and staff see why.
@@ -15,8 +16,9 @@
  * DNS is asked only when the answer depends on it: a keyed message whose From is its account's
  * address never waits on DNS.
  */
+import { eq } from 'drizzle-orm';
 import type { Requester, SenderVerdict } from '../auth/index.ts';
-import type { AnswerTrust, Submission } from '../db/index.ts';
+import { type AnswerTrust, type Submission, tables } from '../db/index.ts';
 import { headerBlock, headerFields, readReplyHeaders } from '../mail/index.ts';
 import {
   addressesIn,
@@ -92,6 +94,23 @@ async function provenFrom(
   return verdict.aligned && verdict.fromAddress === from ? from : undefined;
 }
 
+/**
+ * With SENDER_AUTH=any the operator took a registered From address at its word: it authorizes
+ * templates without a key, so it is proof enough of whom to answer. A message whose requester
+ * was not identified (no template, an unreadable body, refused before it was read for one) is
+ * answered at it as asked, as its templates would have been; an address no account lists is not.
+ */
+async function takenAtItsWord(
+  ctx: WorkerContext,
+  requester: Requester | undefined,
+  from: string | undefined,
+): Promise<boolean> {
+  if (ctx.config.senderAuth !== 'any' || requester || !from) return false;
+  const e = tables.accountEmails;
+  const [listed] = await ctx.db.select({ accountId: e.accountId }).from(e).where(eq(e.email, from)).limit(1);
+  return listed !== undefined;
+}
+
 /** An address the verdict vouches for: From aligned by DKIM or SPF, else an SPF-passing envelope sender. */
 function verifiedAddress(verdict: SenderVerdict, submission: Submission): string | undefined {
   if (verdict.aligned && verdict.fromAddress) return verdict.fromAddress;
@@ -113,6 +132,10 @@ export async function whomToAnswer(
   const from = fromAddressOf(submission);
   const own = await provenFrom(requester, from, senderCheck);
   if (own) return { replyTo: decision.to, authenticated: true, ownAddress: own };
+  // Answered as asked, but counted against the per-recipient limit like any mail that answers no
+  // request of an account: a responder at a registered address that answers each of our refusals
+  // with a new message holding no template would otherwise get one refusal after another.
+  if (await takenAtItsWord(ctx, requester, from)) return { replyTo: decision.to, authenticated: true };
 
   const verdict = await senderCheck();
   const verified = verifiedAddress(verdict, submission);

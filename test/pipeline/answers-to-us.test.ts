@@ -197,9 +197,13 @@ describe.each(BACKENDS)('answers to our mail (%s)', (backend) => {
   });
 
   it('an answer to our acknowledgement is about what the acknowledged message was about, and is not acknowledged again', async () => {
+    const { reply } = await submit(stack, [
+      simpleReassignment({ range: '198.51.100.80/29', name: 'ANSWERED-3' }),
+    ]);
+    const ticket = reply.parsed.blocks[0]!.ticket!;
     const question = mail({
       subject: `Re: SWIP ${DEMO_API_KEY}`,
-      headers: { 'In-Reply-To': first.messageId },
+      headers: { 'In-Reply-To': reply.parsed.headers!.messageId! },
       body: 'One more question about it.\n',
     });
     const questionId = await stack.send(await dkimSignMessage(question, 'demo-isp.example'));
@@ -213,7 +217,7 @@ describe.each(BACKENDS)('answers to our mail (%s)', (backend) => {
     await stack.processed(againId);
     const [row] = await rejectionsOf(stack.database.db, againId);
     expect(row!.reasonCode).toBe('E_ANSWER_TO_OUR_MAIL');
-    expect(row!.reason).toContain(first.ticket);
+    expect(row!.reason).toContain(ticket);
     expect(row!.reason).toContain('it answers our acknowledgement');
     // A responder that marks nothing answering our acknowledgement gets no second one: no loop.
     await quietFor(stack.sink, againId);
@@ -269,12 +273,17 @@ describe('acknowledgements and the per-recipient limit (pglite, REPLY_LIMIT_PER_
   });
 
   it("counts acknowledgements for the requester's own address too: past the limit staff get the answer, nobody is mailed", async () => {
-    const { reply } = await submit(stack, [
-      simpleReassignment({ range: '198.51.100.112/29', name: 'LIMITED-1' }),
-    ]);
-    const ticket = reply.parsed.blocks[0]!.ticket!;
+    // Three tickets: one acknowledgement per ticket and address, so each answer is due one.
+    const tickets: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const { reply } = await submit(stack, [
+        simpleReassignment({ range: `198.51.100.${104 + 8 * n}/29`, name: `LIMITED-${n}` }),
+      ]);
+      tickets.push(reply.parsed.blocks[0]!.ticket!);
+    }
     const answers: string[] = [];
     for (const n of [1, 2, 3]) {
+      const ticket = tickets[n - 1]!;
       const raw = mail({ subject: `Re: ticket ${ticket} ${DEMO_API_KEY}`, body: `Question ${n}.\n` });
       answers.push(await stack.send(await dkimSignMessage(raw, 'demo-isp.example')));
       await stack.processed(answers[n - 1]!);

@@ -62,6 +62,38 @@ describe('mail we answer', () => {
       'jane@isp.example',
     ],
     ['no From: the envelope sender', { envelopeFrom: 'jane@isp.example' }, 'jane@isp.example'],
+    // Every address shape RFC 5322 allows is taken as it is written (quotes kept: the way it is sent to).
+    [
+      'Reply-To with a quoted local part holding a blank',
+      { ...customer, replyTo: '"john doe"@isp.example' },
+      '"john doe"@isp.example',
+    ],
+    [
+      'Reply-To with a name and a quoted local part',
+      { ...customer, replyTo: 'John <"john doe"@isp.example>' },
+      '"john doe"@isp.example',
+    ],
+    [
+      'Reply-To with an escaped quote in its quoted local part',
+      { ...customer, replyTo: '"john\\"doe"@isp.example' },
+      '"john\\"doe"@isp.example',
+    ],
+    [
+      'a quoted local part that needs no quotes',
+      { ...customer, replyTo: '"john.doe"@isp.example' },
+      'john.doe@isp.example',
+    ],
+    [
+      'Reply-To with an @ in its quoted local part',
+      { ...customer, replyTo: '"a@b"@isp.example' },
+      '"a@b"@isp.example',
+    ],
+    [
+      'Reply-To with an internationalized address',
+      { ...customer, replyTo: 'jörg@bücher.example' },
+      'jörg@bücher.example',
+    ],
+    ['a From with a quoted local part', { from: '"jane doe"@isp.example' }, '"jane doe"@isp.example'],
   ];
   it.each(rows)('%s', (_name, facts, to) => {
     expect(shouldReply(facts, OURS)).toEqual({ reply: true, to });
@@ -110,6 +142,27 @@ describe('mail we never answer', () => {
       'a mailing list with List-Archive and List-Help',
       { ...customer, listFields: ['List-Archive', 'List-Help'] },
       'mailing-list',
+    ],
+    [
+      'Reply-To a quoted no-reply box',
+      { ...customer, replyTo: '"no reply"@isp.example' },
+      'no-reply-address',
+    ],
+    [
+      'Reply-To a quoted "Do Not Reply" box',
+      { ...customer, replyTo: '"Do Not Reply"@isp.example' },
+      'no-reply-address',
+    ],
+    ['a quoted mailer daemon', { ...customer, replyTo: '"Mailer Daemon"@mx.isp.example' }, 'mailer-daemon'],
+    [
+      'a quoted list request address',
+      { ...customer, replyTo: '"noc-list-request"@isp.example' },
+      'mailing-list',
+    ],
+    [
+      'Reply-To our own address in quotes',
+      { ...customer, replyTo: '"Host.Master+x"@Registry.Example' },
+      'our-own-address',
     ],
     [
       'Reply-To a mailer-daemon: the reply would go to a bounce address',

@@ -109,6 +109,8 @@ export interface ParsedReplyHeaders {
   readonly inReplyTo?: string;
   readonly references: readonly string[];
   readonly subject?: string;
+  /** The To addresses, as mailparser reads them (a quoted local part keeps its quotes). */
+  readonly to: readonly string[];
   readonly status?: ReplyStatus;
   readonly autoSubmitted?: string;
   readonly submissionId?: string;
@@ -374,11 +376,15 @@ export async function parseReply(
     .filter((a) => a.contentType === 'text/plain')
     .map((a) => ({ filename: a.filename ?? '', text: a.content.toString('utf8') }));
   const references = mail.references === undefined ? [] : [mail.references].flat();
+  const to = [mail.to ?? []]
+    .flat()
+    .flatMap((list) => list.value.flatMap((a) => (a.address ? [a.address] : [])));
   const headers: ParsedReplyHeaders = {
     ...(mail.messageId ? { messageId: mail.messageId } : {}),
     ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
     references,
     ...(mail.subject !== undefined ? { subject: mail.subject } : {}),
+    to,
     ...(status && isReplyStatus(status) ? { status } : {}),
     ...(autoSubmitted ? { autoSubmitted } : {}),
     ...(submissionId ? { submissionId } : {}),

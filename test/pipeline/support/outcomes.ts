@@ -23,7 +23,10 @@ function header(raw: string, name: string): string | undefined {
 
 const isNotice = (mail: CaughtMail) => /\.notify\./.test(header(mail.raw, 'Message-ID') ?? '');
 
-function mailsOf(sink: SmtpSink, submissionId: string): CaughtMail[] {
+/** What caught the mail: the stack's sink, or another relay's catch (a wire sink's). */
+type Caught = Pick<SmtpSink, 'accepted'>;
+
+function mailsOf(sink: Caught, submissionId: string): CaughtMail[] {
   return sink.accepted.filter((m) => header(m.raw, 'X-Hostmaster-Submission') === submissionId);
 }
 
@@ -39,7 +42,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => T | undefi
 
 /** Waits for `count` replies to this submission (notices excluded) and parses them. */
 export async function repliesFor(
-  sink: SmtpSink,
+  sink: Caught,
   submissionId: string,
   count = 1,
   timeoutMs = 60_000,
@@ -57,13 +60,13 @@ export async function repliesFor(
   return out;
 }
 
-export async function replyFor(sink: SmtpSink, submissionId: string): Promise<Reply> {
+export async function replyFor(sink: Caught, submissionId: string): Promise<Reply> {
   const [reply] = await repliesFor(sink, submissionId, 1);
   return reply!;
 }
 
 /** Replies and notices to this submission caught so far, without waiting. */
-export function caughtFor(sink: SmtpSink, submissionId: string): { replies: number; notices: number } {
+export function caughtFor(sink: Caught, submissionId: string): { replies: number; notices: number } {
   const mails = mailsOf(sink, submissionId);
   const notices = mails.filter(isNotice).length;
   return { replies: mails.length - notices, notices };
@@ -102,7 +105,7 @@ export async function noticesFor(
 }
 
 /** Waits (briefly) to be sure no further mail for this submission arrives. */
-export async function quietFor(sink: SmtpSink, submissionId: string, ms = 800): Promise<void> {
+export async function quietFor(sink: Caught, submissionId: string, ms = 800): Promise<void> {
   const before = mailsOf(sink, submissionId).length;
   await new Promise((r) => setTimeout(r, ms));
   const after = mailsOf(sink, submissionId).length;
@@ -121,6 +124,16 @@ export async function settledFor(
   timeoutMs = 60_000,
 ): Promise<void> {
   const before = mailsOf(sink, submissionId).length;
+  await outboxSettled(db, submissionId, timeoutMs);
+  const after = mailsOf(sink, submissionId).length;
+  if (after !== before) throw new Error(`${after - before} more mails for ${submissionId} arrived`);
+}
+
+/**
+ * Waits until the submission is done and none of its mail waits in the outbox: every mail it
+ * will ever send has reached the sink by then (or failed for good).
+ */
+export async function outboxSettled(db: Executor, submissionId: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [submission] = await db
@@ -139,8 +152,6 @@ export async function settledFor(
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  const after = mailsOf(sink, submissionId).length;
-  if (after !== before) throw new Error(`${after - before} more mails for ${submissionId} arrived`);
 }
 
 export async function templateRows(db: Executor, submissionId: string) {

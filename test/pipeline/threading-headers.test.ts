@@ -1,0 +1,75 @@
+/**
+ * Our replies' In-Reply-To and References name only real message ids (`<left@right>`), each on a
+ * header line within RFC 5322's 998 characters: a 990-character Message-ID (the ingress takes
+ * it) is left out rather than written on a 1,010-byte line, and the bare words of a References
+ * field (`garbage without brackets <r1@x>`) are not turned into ids. The fixtures are mailed over
+ * SMTP and the reply's raw header block is read line by line.
+ */
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack } from '../support/stack.ts';
+import { replyFor } from './support/outcomes.ts';
+
+const fixture = (name: string) =>
+  fs.readFileSync(new URL(`../fixtures/mail/${name}.eml`, import.meta.url), 'utf8');
+
+/** The reply's header lines as written (folded lines apart), and its threading fields unfolded. */
+function headerLines(raw: string): { lines: string[]; field: (name: string) => string | undefined } {
+  const head = raw.split('\r\n\r\n', 1)[0]!;
+  const unfolded = head.replace(/\r\n[ \t]+/g, ' ');
+  return {
+    lines: head.split('\r\n'),
+    field: (name) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(unfolded)?.[1]?.trim(),
+  };
+}
+
+/** The longest id one line holds: 998 characters, less `In-Reply-To: `. */
+const LONGEST_ID = 998 - 'In-Reply-To: '.length;
+
+describe('threading headers of our replies (pglite)', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ backend: 'pglite' });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('a 990-character Message-ID is not echoed: no header line over 998 characters', async () => {
+    const id = await stack.send(fixture('message-id-990-characters'));
+    const reply = await replyFor(stack.sink, id);
+    const { lines, field } = headerLines(reply.mail.raw);
+    expect(Math.max(...lines.map((l) => Buffer.byteLength(l)))).toBeLessThanOrEqual(998);
+    expect(field('In-Reply-To')).toBeUndefined();
+    expect(field('References')).toBeUndefined();
+    expect(reply.parsed.headers?.inReplyTo).toBeUndefined();
+  });
+
+  it('a Message-ID as long as one line holds is echoed, on lines of at most 998 characters', async () => {
+    const long = `<${'y'.repeat(LONGEST_ID - '<@demo-isp.example>'.length)}@demo-isp.example>`;
+    expect(long.length).toBe(LONGEST_ID);
+    const raw = fixture('message-id-990-characters')
+      .replace(/^Message-ID: .*$/m, `Message-ID: ${long}`)
+      .replace(
+        /^Subject: .*$/m,
+        (s) => `${s}\r\nReferences: <r0@demo-isp.example> <${'z'.repeat(990)}@x.example>`,
+      );
+    const id = await stack.send(raw);
+    const reply = await replyFor(stack.sink, id);
+    const { lines, field } = headerLines(reply.mail.raw);
+    expect(Math.max(...lines.map((l) => Buffer.byteLength(l)))).toBeLessThanOrEqual(998);
+    expect(field('In-Reply-To')).toBe(long);
+    // The one too long to write is left out; the rest of the thread stays.
+    expect(field('References')?.split(/\s+/)).toEqual(['<r0@demo-isp.example>', long]);
+  });
+
+  it('bare words in References are no ids: only the <...> ones are kept', async () => {
+    const id = await stack.send(fixture('references-bare-words'));
+    const reply = await replyFor(stack.sink, id);
+    const { field } = headerLines(reply.mail.raw);
+    expect(field('References')?.split(/\s+/)).toEqual(['<r1@x>', '<t09@demo-isp.example>']);
+    expect(field('In-Reply-To')).toBe('<t09@demo-isp.example>');
+    expect(reply.parsed.headers?.references).toEqual(['<r1@x>', '<t09@demo-isp.example>']);
+  });
+});

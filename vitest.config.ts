@@ -32,8 +32,8 @@ export default defineConfig({
         },
       },
       {
-        // Files that start nothing share worker threads and the modules loaded in them (unit-files.ts).
-        test: { name: 'unit', include: [...UNIT_FILES], pool: 'threads', isolate: false, ...EACH_PROJECT },
+        // Files that start nothing share worker processes and the modules loaded in them (unit-files.ts).
+        test: { name: 'unit', include: [...UNIT_FILES], pool: 'forks', isolate: false, ...EACH_PROJECT },
       },
     ],
   },

@@ -25,6 +25,7 @@ import { changesTheQueue, mountBullBoard } from './bull-board.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerBulkRoutes } from './routes/bulk.ts';
+import { InputRefused, refusedInput } from './routes/form.ts';
 import { registerLookupRoutes } from './routes/lookup.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
 import { registerStaffRoutes } from './routes/staff.ts';
@@ -174,6 +175,13 @@ export async function buildConsole(
   });
 
   app.setErrorHandler(async (error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (error instanceof InputRefused) {
+      // The request's fault, said to its sender: nothing failed here, so nothing is logged as an error.
+      return await page.render(request, reply.code(400), 'error', {
+        title: 'Request refused',
+        message: `${error.problem.code}: ${capitalised(error.problem.message)}.`,
+      });
+    }
     if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') {
       return await page.render(request, reply.code(403), 'error', {
         title: 'Form refused',
@@ -249,6 +257,11 @@ export async function buildConsole(
   // Every POST of ours needs a CSRF token. Registered as preHandler: on onRequest the form body
   // is not parsed yet and every token would be refused.
   await app.register(async (scope) => {
+    // Every value a route could read is checked once, before any route reads it (routes/form.ts).
+    scope.addHook('preValidation', async (request) => {
+      const refused = refusedInput([request.params, request.query, request.body]);
+      if (refused) throw new InputRefused(refused);
+    });
     scope.addHook('preHandler', (request, reply, done) => {
       if (request.method === 'POST') scope.csrfProtection(request, reply, done);
       else done();
@@ -306,6 +319,8 @@ async function openQueueEvents(
 function isRedisClient(connection: unknown): connection is Redis {
   return typeof (connection as { duplicate?: unknown } | undefined)?.duplicate === 'function';
 }
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Times in UTC, to the second: staff compare them with mail headers and logs. */
 function formatWhen(date: Date | string): string {

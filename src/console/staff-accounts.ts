@@ -117,6 +117,17 @@ export async function changePassword(
   return ok({ ...user, mustChangePassword: false });
 }
 
+/**
+ * The throttle's counts could not be read or written (Redis away): nobody is signed in then.
+ * Told apart from any other failure, which is not Redis's and is not reported as its outage.
+ */
+export class SignInThrottleUnavailable extends Error {
+  constructor(readonly outage: Error) {
+    super(`the sign-in throttle is unavailable: ${outage.message}`);
+    this.name = 'SignInThrottleUnavailable';
+  }
+}
+
 /** Why a sign-in was refused; a throttled one also says when to try again. */
 export interface SignInRefusal extends Problem {
   readonly retryAfterSeconds?: number;
@@ -135,7 +146,9 @@ export async function signIn(
   throttle: SignInThrottle,
 ): Promise<Result<StaffUser, SignInRefusal>> {
   const email = normaliseEmail(rawEmail).slice(0, 320);
-  const waitMs = await throttle.admit(email, remoteAddress);
+  const waitMs = await throttle.admit(email, remoteAddress).catch((error: Error) => {
+    throw new SignInThrottleUnavailable(error);
+  });
   if (waitMs > 0) {
     await db.insert(tables.staffLoginAttempts).values({ email, succeeded: false, remoteAddress });
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
@@ -153,6 +166,8 @@ export async function signIn(
   const succeeded = usable && matches;
   await db.insert(tables.staffLoginAttempts).values({ email, succeeded, remoteAddress });
   if (!succeeded) return fail(problem('E_SIGN_IN_FAILED', 'that e-mail address and password do not match'));
-  await throttle.succeeded(email, remoteAddress);
+  await throttle.succeeded(email, remoteAddress).catch((error: Error) => {
+    throw new SignInThrottleUnavailable(error);
+  });
   return ok({ id: row.id, email: row.email, mustChangePassword: row.mustChangePassword });
 }

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { PageContext } from '../server.ts';
 import { closeSession, openSession, SESSION_COOKIE, setFlash } from '../sessions.ts';
-import { changePassword, signIn } from '../staff-accounts.ts';
+import { changePassword, SignInThrottleUnavailable, signIn } from '../staff-accounts.ts';
 import { AFTER_SIGN_IN, field, safeNext } from './form.ts';
 
 export function registerAuthRoutes(app: FastifyInstance, page: PageContext): void {
@@ -28,8 +28,10 @@ export function registerAuthRoutes(app: FastifyInstance, page: PageContext): voi
       request.ip,
       page.throttle,
     ).catch((error: Error) => {
-      // No counting, no checking: a password is never tried without the throttle's say.
-      page.logger?.error({ err: error }, 'sign-in throttle unavailable');
+      // No counting, no checking: a password is never tried without the throttle's say. Any
+      // other failure is not Redis's: the error handler answers it as what it is.
+      if (!(error instanceof SignInThrottleUnavailable)) throw error;
+      page.logger?.error({ err: error.outage }, 'sign-in throttle unavailable');
       return undefined;
     });
     if (!result) {

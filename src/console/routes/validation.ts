@@ -8,13 +8,14 @@ import { POC_HANDLE } from '../../shared/index.ts';
 import { markValidatedByStaff, validationOverview } from '../../validation/index.ts';
 import type { PageContext } from '../server.ts';
 import { setFlash } from '../sessions.ts';
-import { field } from './form.ts';
+import { dayProblem, field, InputRefused } from './form.ts';
 
+/** The day the overview is asked for (`as-of`), today when not given; a day not in the calendar is refused. */
 function asOfFrom(query: unknown): Date {
-  const raw = field(query, 'as-of');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) return new Date();
-  const date = new Date(`${raw}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) ? new Date() : date;
+  const raw = field(query, 'as-of').trim();
+  const refused = dayProblem('as-of', raw);
+  if (refused) throw new InputRefused(refused);
+  return raw ? new Date(`${raw}T00:00:00Z`) : new Date();
 }
 
 export function registerValidationRoutes(app: FastifyInstance, page: PageContext): void {

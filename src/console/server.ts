@@ -189,8 +189,11 @@ export async function buildConsole(
           'This form did not carry a valid security token (it may be old, or it did not come from this console). Nothing was changed. Go back, reload the page and try again.',
       });
     }
-    options.logger?.error({ err: error, url: request.url }, 'console request failed');
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    // A request the framework could not read (a bad path encoding, a body too large or not
+    // JSON) is its sender's fault, told on the page: an error line is for what failed here.
+    if (status === 500) options.logger?.error({ err: error, url: request.url }, 'console request failed');
+    else options.logger?.info({ err: error.message, url: request.url, status }, 'console request refused');
     return await page.render(request, reply.code(status), 'error', {
       title: status === 500 ? 'Something went wrong' : 'Request refused',
       message:

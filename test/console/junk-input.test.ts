@@ -118,6 +118,12 @@ describe('junk in console inputs', () => {
     await expectRefused(await client.get(path), field);
   });
 
+  it('a path that is no URL (a broken %-escape) is refused 400 by the router, with its sentence', async () => {
+    const refused = await client.get('/submissions/%E0%A4');
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('is not a valid url component');
+  });
+
   it('POSTed fields holding a NUL are refused before anything is done', async () => {
     await client.get(`/submissions/${submissionId}`);
     const posts: readonly [string, Record<string, string>, string][] = [

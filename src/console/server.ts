@@ -30,6 +30,7 @@ import { registerLookupRoutes } from './routes/lookup.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
 import { registerStaffRoutes } from './routes/staff.ts';
 import { registerSubmissionRoutes } from './routes/submission.ts';
+import { registerUndeliveredRoutes } from './routes/undelivered.ts';
 import { registerValidationRoutes } from './routes/validation.ts';
 import { CONSOLE_POLICY, dashboardPolicy, FIXED_HEADERS } from './security-headers.ts';
 import { findSession, SESSION_COOKIE, type SignedInStaff, takeFlash } from './sessions.ts';
@@ -277,6 +278,7 @@ export async function buildConsole(
     registerAccountRoutes(scope, page);
     registerLookupRoutes(scope, page);
     registerValidationRoutes(scope, page);
+    registerUndeliveredRoutes(scope, page);
   });
   if (queue) await mountBullBoard(app, queue.bullQueue, '/queues');
   if (options.ops) await app.register(opsRoutes, options.ops);

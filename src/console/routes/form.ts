@@ -28,6 +28,7 @@ const PAGES_TO_RETURN_TO: readonly RegExp[] = [
   /^\/rejections$/,
   /^\/lookup$/,
   /^\/validation$/,
+  /^\/undelivered$/,
   new RegExp(`^/submissions/${SUBMISSION_ID_PATTERN.source.replace(/^\^|\$$/g, '')}$`),
   /^\/queues(?:\/queue\/[A-Za-z0-9_-]{1,100})?$/,
 ];

@@ -13,6 +13,7 @@ import {
   type QueueSort,
 } from '../rejection-queue.ts';
 import type { PageContext } from '../server.ts';
+import { countUndelivered } from '../undelivered.ts';
 import { dayProblem, field, InputRefused } from './form.ts';
 
 export function readFilters(query: unknown): QueueFilters {
@@ -102,12 +103,14 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
     const after = field(request.query, 'after') || undefined;
     const { reasonCode: _, ...withoutReason } = filters;
     const { view: _view, ...everyView } = withoutReason;
-    const [result, counts, decisions] = await Promise.all([
+    const [result, counts, decisions, undelivered] = await Promise.all([
       listRejections(page.db, filters, after),
       // Per reason under every other filter, so staff can move between reasons of one search.
       countByReason(page.db, withoutReason),
       // The triage tab's count, under the other filters, whichever tab is shown.
       countByReason(page.db, { ...everyView, view: 'triage' }),
+      // Mail that could not be delivered is work too (its own page): counted where staff look first.
+      countUndelivered(page.db),
     ]);
     const reasonPart = filters.reasonCode?.toUpperCase();
     const matching = reasonPart
@@ -117,6 +120,7 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
       title: filters.view === 'triage' ? 'Needs a decision' : 'Rejection queue',
       filters,
       states: [...tables.REJECTION_STATES, 'all'],
+      undelivered,
       decisionCount: decisions.reduce((sum, c) => sum + c.count, 0),
       allTabLink: `/rejections${filterQuery({ ...filters, view: 'all' })}`,
       triageTabLink: `/rejections${filterQuery({ ...withoutReason, view: 'triage' })}`,

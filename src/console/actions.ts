@@ -534,7 +534,8 @@ function jobDetails(action: JobAction): Record<string, unknown> | null {
 
 type JobEnd = { state: 'completed' } | { state: 'failed'; reason: string } | { state: 'timeout' };
 
-async function waitForJob(
+/** Waits for a staff job to end: completed, failed (with why), or still running after `timeoutMs`. */
+export async function waitForJob(
   queue: Queue,
   events: QueueEvents,
   jobId: string,

@@ -227,6 +227,34 @@ async function reopen(db: Database, staff: StaffUser, rejection: RejectionRow, w
   });
 }
 
+/**
+ * A claimed rejection whose action applied nothing, the template refused for another reason and
+ * filed anew (`newId`): it says so (`refiled`), not the state its claim gave it (`overridden`
+ * would count a refusal as approved), and its notes name the new rejection.
+ */
+async function markRefiled(
+  db: Database,
+  staff: StaffUser,
+  rejection: RejectionRow,
+  newId: number,
+  why: string,
+): Promise<void> {
+  const r = tables.rejections;
+  const note = `${why}; queued again as rejection ${newId}`;
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(r)
+      .set({ state: 'refiled', staffNotes: sql`coalesce(${r.staffNotes} || E'\n', '') || ${note}` })
+      .where(and(eq(r.id, rejection.id), eq(r.state, rejection.state), eq(r.closedBy, actor(staff))))
+      .returning();
+    if (row) {
+      await audit(tx, staff, rejection, 'console.refiled', note, { state: 'refiled', refiledAs: newId }, {
+        state: rejection.state,
+      });
+    }
+  });
+}
+
 export async function dismiss(
   ctx: ActionContext,
   staff: StaffUser,
@@ -639,6 +667,7 @@ async function describeOutcome(
     )
     .orderBy(asc(r.id));
   if (other) {
+    await markRefiled(ctx.db, staff, rejection, other.id, `${action.kind} by ${staff.email} did not apply: ${why}`);
     return {
       kind: 'error',
       text: `Still refused after ${action.kind}: ${why}. It is queued again as rejection ${other.id}.${replyText}`,

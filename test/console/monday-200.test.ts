@@ -213,7 +213,7 @@ describe('clearing 200 rejections on a Monday (Chromium, 1280x720)', () => {
     expect(page.url()).toContain(`#rejection-${toFail.rejectionId}`);
     expect(await page.textContent('main > .flash')).toMatch(/^Still refused after edit-and-apply: E_/);
     expect(await inView('main > .flash')).toBe(true);
-    expect(await page.textContent(`${article} h3 .state`)).toBe('not applied');
+    expect(await page.textContent(`${article} h3 .state`)).toBe('refiled');
     expect(await page.textContent(`${article} p.refusal`)).toMatch(/It is queued again as rejection #\d+\./);
     expect(await mailsOf([toFail.submissionId])).toEqual(before);
     // The re-filed rejection is dismissed without an answer.

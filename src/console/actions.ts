@@ -248,9 +248,17 @@ async function markRefiled(
       .where(and(eq(r.id, rejection.id), eq(r.state, rejection.state), eq(r.closedBy, actor(staff))))
       .returning();
     if (row) {
-      await audit(tx, staff, rejection, 'console.refiled', note, { state: 'refiled', refiledAs: newId }, {
-        state: rejection.state,
-      });
+      await audit(
+        tx,
+        staff,
+        rejection,
+        'console.refiled',
+        note,
+        { state: 'refiled', refiledAs: newId },
+        {
+          state: rejection.state,
+        },
+      );
     }
   });
 }
@@ -263,7 +271,10 @@ export async function dismiss(
 ): Promise<Flash> {
   const note = checkNote(input.note);
   if (!note.ok) return { kind: 'error', text: note.error.message };
-  const answerText = input.answer.trim();
+  // The written answer is mailed as written: bounded as the message to the sender is.
+  const answer = checkMessage(input.answer);
+  if (!answer.ok) return { kind: 'error', text: `Not dismissed: ${answer.error.message}.` };
+  const answerText = answer.value;
   try {
     const outcome = await ctx.db.transaction(async (tx): Promise<Result<string>> => {
       const claimed = await claim(tx, staff, rejectionId, 'dismissed', note.value);
@@ -667,7 +678,13 @@ async function describeOutcome(
     )
     .orderBy(asc(r.id));
   if (other) {
-    await markRefiled(ctx.db, staff, rejection, other.id, `${action.kind} by ${staff.email} did not apply: ${why}`);
+    await markRefiled(
+      ctx.db,
+      staff,
+      rejection,
+      other.id,
+      `${action.kind} by ${staff.email} did not apply: ${why}`,
+    );
     return {
       kind: 'error',
       text: `Still refused after ${action.kind}: ${why}. It is queued again as rejection ${other.id}.${replyText}`,

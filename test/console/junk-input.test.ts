@@ -149,6 +149,16 @@ describe('junk in console inputs', () => {
     for (const [path, form, field] of posts) {
       await expectRefused(await client.post(path, form), field);
     }
+    // Staff's texts are bounded: an answer to the sender as long as a note may not be is refused.
+    await client.get(`/submissions/${submissionId}`);
+    const long = await client.post(`/rejections/${rejectionId}/dismiss`, {
+      note: 'ok',
+      answer: 'y'.repeat(5000),
+    });
+    expect(long.status).toBe(303);
+    expect(pageText((await client.get(long.headers.get('location')!)).body)).toContain(
+      'Not dismissed: keep the message to the sender under 4000 characters.',
+    );
     // Nothing was done: the rejection is still open.
     const page = pageText((await client.get(`/submissions/${submissionId}`)).body);
     expect(page).not.toContain('dismissed');

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { POC_HANDLE } from '../../shared/index.ts';
 import { markValidatedByStaff, validationOverview } from '../../validation/index.ts';
+import { checkNote } from '../actions.ts';
 import type { PageContext } from '../server.ts';
 import { setFlash } from '../sessions.ts';
 import { dayProblem, field, InputRefused } from './form.ts';
@@ -28,10 +29,13 @@ export function registerValidationRoutes(app: FastifyInstance, page: PageContext
     const staff = request.staff!;
     const handle = request.params.handle.toUpperCase();
     if (!POC_HANDLE.test(handle)) return reply.code(404).send('no such POC');
-    const marked = await markValidatedByStaff(page.db, handle, {
-      email: staff.email,
-      note: field(request.body, 'note'),
-    });
+    const note = field(request.body, 'note');
+    // Bounded as every staff note is (the look-up page shows each whole, mark after mark).
+    const tooLong = checkNote(note);
+    const marked =
+      !tooLong.ok && tooLong.error.code === 'E_NOTE_TOO_LONG'
+        ? tooLong
+        : await markValidatedByStaff(page.db, handle, { email: staff.email, note });
     await setFlash(
       page.db,
       staff.tokenDigest,

@@ -79,8 +79,14 @@ export class InputRefused extends Error {
   }
 }
 
+/**
+ * Read only by `safeNext`, which rebuilds a page of ours from it or falls back to the queue: a
+ * sign-in link that carries junk still signs in and lands on the console, never on an error.
+ */
+const REBUILT_FIELDS: ReadonlySet<string> = new Set(['next']);
+
 function controlCharacterIn(name: string, value: string): Problem | undefined {
-  if (SECRET_FIELDS.has(name)) return undefined;
+  if (SECRET_FIELDS.has(name) || REBUILT_FIELDS.has(name)) return undefined;
   const found = (MULTI_LINE_FIELDS.has(name) ? NUL : ONE_LINE_CONTROL).exec(value);
   if (!found) return undefined;
   const code = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');

@@ -227,6 +227,42 @@ async function reopen(db: Database, staff: StaffUser, rejection: RejectionRow, w
   });
 }
 
+/**
+ * A claimed rejection whose action applied nothing, the template refused for another reason and
+ * filed anew (`newId`): it says so (`refiled`), not the state its claim gave it (`overridden`
+ * would count a refusal as approved), and its notes name the new rejection.
+ */
+async function markRefiled(
+  db: Database,
+  staff: StaffUser,
+  rejection: RejectionRow,
+  newId: number,
+  why: string,
+): Promise<void> {
+  const r = tables.rejections;
+  const note = `${why}; queued again as rejection ${newId}`;
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(r)
+      .set({ state: 'refiled', staffNotes: sql`coalesce(${r.staffNotes} || E'\n', '') || ${note}` })
+      .where(and(eq(r.id, rejection.id), eq(r.state, rejection.state), eq(r.closedBy, actor(staff))))
+      .returning();
+    if (row) {
+      await audit(
+        tx,
+        staff,
+        rejection,
+        'console.refiled',
+        note,
+        { state: 'refiled', refiledAs: newId },
+        {
+          state: rejection.state,
+        },
+      );
+    }
+  });
+}
+
 export async function dismiss(
   ctx: ActionContext,
   staff: StaffUser,
@@ -235,7 +271,10 @@ export async function dismiss(
 ): Promise<Flash> {
   const note = checkNote(input.note);
   if (!note.ok) return { kind: 'error', text: note.error.message };
-  const answerText = input.answer.trim();
+  // The written answer is mailed as written: bounded as the message to the sender is.
+  const answer = checkMessage(input.answer);
+  if (!answer.ok) return { kind: 'error', text: `Not dismissed: ${answer.error.message}.` };
+  const answerText = answer.value;
   try {
     const outcome = await ctx.db.transaction(async (tx): Promise<Result<string>> => {
       const claimed = await claim(tx, staff, rejectionId, 'dismissed', note.value);
@@ -534,7 +573,8 @@ function jobDetails(action: JobAction): Record<string, unknown> | null {
 
 type JobEnd = { state: 'completed' } | { state: 'failed'; reason: string } | { state: 'timeout' };
 
-async function waitForJob(
+/** Waits for a staff job to end: completed, failed (with why), or still running after `timeoutMs`. */
+export async function waitForJob(
   queue: Queue,
   events: QueueEvents,
   jobId: string,
@@ -638,6 +678,13 @@ async function describeOutcome(
     )
     .orderBy(asc(r.id));
   if (other) {
+    await markRefiled(
+      ctx.db,
+      staff,
+      rejection,
+      other.id,
+      `${action.kind} by ${staff.email} did not apply: ${why}`,
+    );
     return {
       kind: 'error',
       text: `Still refused after ${action.kind}: ${why}. It is queued again as rejection ${other.id}.${replyText}`,

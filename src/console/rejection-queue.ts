@@ -5,6 +5,7 @@
 import { and, asc, desc, eq, gte, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database, RejectionState } from '../db/index.ts';
 import { tables } from '../db/index.ts';
+import { isCalendarDay, isPrintedTimestamp } from './calendar.ts';
 import { hideKeys, hideKeysIn } from './key-hiding.ts';
 
 export const PAGE_SIZE = 50;
@@ -77,14 +78,13 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
     const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || typeof value[0] !== 'string' || !Number.isSafeInteger(value[1]))
       return undefined;
-    if (Number.isNaN(Date.parse(value[0]))) return undefined;
+    // Read by PostgreSQL (`::timestamptz`), which refuses much that Date.parse takes (`Dec 7`, `1`).
+    if (!isPrintedTimestamp(value[0])) return undefined;
     return { at: value[0], id: value[1] as number };
   } catch {
     return undefined;
   }
 }
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 function conditions(filters: QueueFilters): SQL[] {
   const r = tables.rejections;
@@ -96,10 +96,10 @@ function conditions(filters: QueueFilters): SQL[] {
   // The sender shows with keys hidden: filtered so, like the search.
   if (filters.sender) where.push(sql`${withoutKeys(sql`${r.sender}`)} ilike ${likePattern(filters.sender)}`);
   if (filters.search) where.push(searchCondition(filters.search));
-  if (filters.fromDay && DAY.test(filters.fromDay)) {
+  if (filters.fromDay && isCalendarDay(filters.fromDay)) {
     where.push(gte(r.createdAt, sql`${`${filters.fromDay}T00:00:00Z`}::timestamptz`));
   }
-  if (filters.toDay && DAY.test(filters.toDay)) {
+  if (filters.toDay && isCalendarDay(filters.toDay)) {
     where.push(lt(r.createdAt, sql`${`${filters.toDay}T00:00:00Z`}::timestamptz + interval '1 day'`));
   }
   return where;

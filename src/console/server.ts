@@ -25,10 +25,12 @@ import { changesTheQueue, mountBullBoard } from './bull-board.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerBulkRoutes } from './routes/bulk.ts';
+import { InputRefused, refusedInput } from './routes/form.ts';
 import { registerLookupRoutes } from './routes/lookup.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
 import { registerStaffRoutes } from './routes/staff.ts';
 import { registerSubmissionRoutes } from './routes/submission.ts';
+import { registerUndeliveredRoutes } from './routes/undelivered.ts';
 import { registerValidationRoutes } from './routes/validation.ts';
 import { CONSOLE_POLICY, dashboardPolicy, FIXED_HEADERS } from './security-headers.ts';
 import { findSession, SESSION_COOKIE, type SignedInStaff, takeFlash } from './sessions.ts';
@@ -174,6 +176,13 @@ export async function buildConsole(
   });
 
   app.setErrorHandler(async (error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (error instanceof InputRefused) {
+      // The request's fault, said to its sender: nothing failed here, so nothing is logged as an error.
+      return await page.render(request, reply.code(400), 'error', {
+        title: 'Request refused',
+        message: `${error.problem.code}: ${capitalised(error.problem.message)}.`,
+      });
+    }
     if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') {
       return await page.render(request, reply.code(403), 'error', {
         title: 'Form refused',
@@ -181,8 +190,11 @@ export async function buildConsole(
           'This form did not carry a valid security token (it may be old, or it did not come from this console). Nothing was changed. Go back, reload the page and try again.',
       });
     }
-    options.logger?.error({ err: error, url: request.url }, 'console request failed');
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    // A request the framework could not read (a bad path encoding, a body too large or not
+    // JSON) is its sender's fault, told on the page: an error line is for what failed here.
+    if (status === 500) options.logger?.error({ err: error, url: request.url }, 'console request failed');
+    else options.logger?.info({ err: error.message, url: request.url, status }, 'console request refused');
     return await page.render(request, reply.code(status), 'error', {
       title: status === 500 ? 'Something went wrong' : 'Request refused',
       message:
@@ -249,6 +261,11 @@ export async function buildConsole(
   // Every POST of ours needs a CSRF token. Registered as preHandler: on onRequest the form body
   // is not parsed yet and every token would be refused.
   await app.register(async (scope) => {
+    // Every value a route could read is checked once, before any route reads it (routes/form.ts).
+    scope.addHook('preValidation', async (request) => {
+      const refused = refusedInput([request.params, request.query, request.body]);
+      if (refused) throw new InputRefused(refused);
+    });
     scope.addHook('preHandler', (request, reply, done) => {
       if (request.method === 'POST') scope.csrfProtection(request, reply, done);
       else done();
@@ -261,6 +278,7 @@ export async function buildConsole(
     registerAccountRoutes(scope, page);
     registerLookupRoutes(scope, page);
     registerValidationRoutes(scope, page);
+    registerUndeliveredRoutes(scope, page);
   });
   if (queue) await mountBullBoard(app, queue.bullQueue, '/queues');
   if (options.ops) await app.register(opsRoutes, options.ops);
@@ -306,6 +324,8 @@ async function openQueueEvents(
 function isRedisClient(connection: unknown): connection is Redis {
   return typeof (connection as { duplicate?: unknown } | undefined)?.duplicate === 'function';
 }
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Times in UTC, to the second: staff compare them with mail headers and logs. */
 function formatWhen(date: Date | string): string {

@@ -1,7 +1,8 @@
 /**
  * Signed-in browsers. The cookie carries 32 random bytes; the table keeps only their SHA-256,
  * so a leaked database dump signs nobody in. Sessions end on sign-out, after 12 hours, or
- * after 2 idle hours.
+ * after 2 idle hours; every other session of an account ends when its password is changed
+ * (staff-accounts.ts), and all of them on "sign out everywhere" or when the account is removed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, lt, or } from 'drizzle-orm';
@@ -26,14 +27,35 @@ export interface SignedInStaff extends StaffUser {
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
-/** Starts a session and returns the cookie value. */
-export async function openSession(db: Database, user: StaffUser): Promise<string> {
+/**
+ * Starts a session for the account whose password was just checked (`checkedHash`) and returns
+ * the cookie value; undefined when that password is no longer the account's (changed, or the
+ * account removed, between the check and now). The account's row is locked for it, as a password
+ * change locks it: a sign-in with the old password cannot add a session after the change ended
+ * the others.
+ */
+export async function openSession(
+  db: Database,
+  user: StaffUser,
+  checkedHash: string,
+): Promise<string | undefined> {
   const token = randomBytes(32).toString('base64url');
-  await db.insert(tables.staffSessions).values({
-    tokenDigest: digest(token),
-    staffUserId: user.id,
-    expiresAt: new Date(Date.now() + LIFETIME_MS),
+  const u = tables.staffUsers;
+  const opened = await db.transaction(async (tx) => {
+    const [account] = await tx
+      .select({ hash: u.passwordHash, disabledAt: u.disabledAt })
+      .from(u)
+      .where(eq(u.id, user.id))
+      .for('update');
+    if (!account || account.disabledAt !== null || account.hash !== checkedHash) return false;
+    await tx.insert(tables.staffSessions).values({
+      tokenDigest: digest(token),
+      staffUserId: user.id,
+      expiresAt: new Date(Date.now() + LIFETIME_MS),
+    });
+    return true;
   });
+  if (!opened) return undefined;
   // Expired sessions of anyone are swept here: signing in is rare enough to carry the cost.
   await db
     .delete(tables.staffSessions)
@@ -89,6 +111,15 @@ export async function findSession(
 
 export async function closeSession(db: Database, tokenDigest: string): Promise<void> {
   await db.delete(tables.staffSessions).where(eq(tables.staffSessions.tokenDigest, tokenDigest));
+}
+
+/** Ends every session of an account ("sign out everywhere"); how many there were. */
+export async function closeEverySession(db: Database, staffUserId: number): Promise<number> {
+  const ended = await db
+    .delete(tables.staffSessions)
+    .where(eq(tables.staffSessions.staffUserId, staffUserId))
+    .returning({ tokenDigest: tables.staffSessions.tokenDigest });
+  return ended.length;
 }
 
 export async function setFlash(db: Database, tokenDigest: string, flash: Flash): Promise<void> {

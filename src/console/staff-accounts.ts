@@ -3,7 +3,7 @@
  * guessing passwords slow (sign-in-throttle.ts). Every attempt is recorded, known address or not,
  * in a record kept bounded (login-attempts.ts).
  */
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
@@ -98,12 +98,19 @@ export async function removeStaffAccount(db: Database, rawEmail: string): Promis
   });
 }
 
+/**
+ * Replaces an account's password and ends every other session of the account (a password is
+ * changed because it may have leaked: whoever signed in with it is signed out); the session
+ * `keepSession` (the one the change was made in, by its digest) stays. How many were ended is
+ * said. The account's row is locked as a sign-in's new session locks it (sessions.ts).
+ */
 export async function changePassword(
   db: Database,
   user: StaffUser,
   current: string,
   next: string,
-): Promise<Result<StaffUser>> {
+  keepSession: string,
+): Promise<Result<{ readonly user: StaffUser; readonly sessionsEnded: number }>> {
   const [row] = await db.select().from(tables.staffUsers).where(eq(tables.staffUsers.id, user.id));
   if (!row || !(await verifyPassword(current, row.passwordHash))) {
     return fail(problem('E_WRONG_PASSWORD', 'the current password is not right'));
@@ -112,11 +119,30 @@ export async function changePassword(
     return fail(problem('E_WEAK_PASSWORD', 'choose a password different from the current one'));
   const weakness = passwordWeakness(next, row.email);
   if (weakness) return fail(problem('E_WEAK_PASSWORD', weakness));
-  await db
-    .update(tables.staffUsers)
-    .set({ passwordHash: await hashPassword(next), mustChangePassword: false })
-    .where(eq(tables.staffUsers.id, user.id));
-  return ok({ ...user, mustChangePassword: false });
+  const passwordHash = await hashPassword(next);
+  const s = tables.staffSessions;
+  const ended = await db.transaction(async (tx) => {
+    await tx
+      .update(tables.staffUsers)
+      .set({ passwordHash, mustChangePassword: false })
+      .where(eq(tables.staffUsers.id, user.id));
+    return await tx
+      .delete(s)
+      .where(and(eq(s.staffUserId, user.id), ne(s.tokenDigest, keepSession)))
+      .returning({ tokenDigest: s.tokenDigest });
+  });
+  return ok({ user: { ...user, mustChangePassword: false }, sessionsEnded: ended.length });
+}
+
+/**
+ * The throttle's counts could not be read or written (Redis away): nobody is signed in then.
+ * Told apart from any other failure, which is not Redis's and is not reported as its outage.
+ */
+export class SignInThrottleUnavailable extends Error {
+  constructor(readonly outage: Error) {
+    super(`the sign-in throttle is unavailable: ${outage.message}`);
+    this.name = 'SignInThrottleUnavailable';
+  }
 }
 
 /** Why a sign-in was refused; a throttled one also says when to try again. */
@@ -136,9 +162,11 @@ export async function signIn(
   remoteAddress: string,
   throttle: SignInThrottle,
   retention?: LoginAttemptRetention,
-): Promise<Result<StaffUser, SignInRefusal>> {
+): Promise<Result<StaffUser & { readonly checkedHash: string }, SignInRefusal>> {
   const email = normaliseEmail(rawEmail).slice(0, 320);
-  const waitMs = await throttle.admit(email, remoteAddress);
+  const waitMs = await throttle.admit(email, remoteAddress).catch((error: Error) => {
+    throw new SignInThrottleUnavailable(error);
+  });
   if (waitMs > 0) {
     await recordSignInAttempt(db, { email, succeeded: false, remoteAddress }, retention);
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
@@ -156,6 +184,13 @@ export async function signIn(
   const succeeded = usable && matches;
   await recordSignInAttempt(db, { email, succeeded, remoteAddress }, retention);
   if (!succeeded) return fail(problem('E_SIGN_IN_FAILED', 'that e-mail address and password do not match'));
-  await throttle.succeeded(email, remoteAddress);
-  return ok({ id: row.id, email: row.email, mustChangePassword: row.mustChangePassword });
+  await throttle.succeeded(email, remoteAddress).catch((error: Error) => {
+    throw new SignInThrottleUnavailable(error);
+  });
+  return ok({
+    id: row.id,
+    email: row.email,
+    mustChangePassword: row.mustChangePassword,
+    checkedHash: row.passwordHash,
+  });
 }

@@ -38,6 +38,8 @@ export interface RecipientView {
 }
 
 export interface ReplyView {
+  /** The outbox row's id: what a retry names. */
+  readonly id: number;
   readonly messageId: string;
   readonly kind: string;
   readonly recipients: readonly string[];
@@ -136,6 +138,7 @@ export async function loadSubmissionView(db: Database, id: string): Promise<Subm
     tickets: hideKeysIn(tickets),
     replies: replies.map((r, i) => ({
       ...hideKeysIn({
+        id: r.id,
         messageId: r.messageId,
         kind: r.kind,
         recipients: r.recipients,

@@ -500,6 +500,9 @@ export const handleCounters = pgTable('handle_counters', {
 /**
  * `superseded`: closed by the system, not by staff, when a later template of the same account
  * about the same range or handle was approved (`superseded_by` names its submission).
+ * `refiled`: a staff action (reprocess, override, edit and apply) applied nothing and the
+ * template was refused for another reason, filed as a new open rejection (named in the notes):
+ * nothing was approved.
  */
 export const REJECTION_STATES = [
   'open',
@@ -508,6 +511,7 @@ export const REJECTION_STATES = [
   'dismissed',
   'rejected',
   'superseded',
+  'refiled',
 ] as const;
 export type RejectionState = (typeof REJECTION_STATES)[number];
 

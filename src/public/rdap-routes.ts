@@ -80,14 +80,14 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
     title: string,
     description: string,
     kind: QueryKind,
-  ) =>
-    send(
-      reply,
-      status,
-      errorObject(status, title, description),
-      kind,
-      status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : status >= 500 ? 'error' : 'bad_query',
-    );
+    outcome: QueryOutcome = status === 404
+      ? 'not_found'
+      : status === 429
+        ? 'rate_limited'
+        : status >= 500
+          ? 'error'
+          : 'bad_query',
+  ) => send(reply, status, errorObject(status, title, description), kind, outcome);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('access-control-allow-origin', '*');
@@ -99,7 +99,6 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
     }
   });
   app.setErrorHandler((error, request, reply) => {
-    request.log.error({ err: error }, 'RDAP query failed');
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       return problem(
@@ -110,6 +109,7 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
         'other',
       );
     }
+    request.log.error({ err: error }, 'RDAP query failed');
     return problem(
       reply,
       500,
@@ -231,6 +231,10 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
         'Not Implemented',
         'Only IP networks and entities are registered here; see /rdap/help.',
         'other',
+        // A well-formed question for a class we do not serve (generic clients and bootstrap
+        // crawlers ask /autnum and /domain routinely): the asker's, like any query we cannot
+        // answer, never our failure; `error` is kept for what failed here (the database away).
+        'bad_query',
       ),
     );
   }

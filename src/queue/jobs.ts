@@ -83,6 +83,23 @@ export interface RejectJob extends StaffIdentity {
 }
 
 /**
+ * Take back what an override or an edit applied, from its audit row (`auditId`): the registry
+ * changes its job wrote are reverted, the template is refused (or held) again on the same ticket,
+ * the rejection is open again, and the sender is answered with the superseding reply, all in one
+ * transaction.
+ */
+export interface UndoJob extends StaffIdentity {
+  readonly kind: 'undo';
+  readonly submissionId: string;
+  readonly templateIndex: number;
+  readonly rejectionId: number;
+  readonly auditId: number;
+}
+
+/** The console actions an undo takes back: those that applied a template. */
+export const UNDOABLE_STAFF_ACTIONS: readonly string[] = ['console.override', 'console.edit-and-apply'];
+
+/**
  * Give up on a submission whose 'process' job failed for good without its outcome being recorded
  * (the worker died as it failed, or the database was down for the job's last try): the sweeper
  * queues it, the worker puts the message in the rejection queue and tells the sender.
@@ -126,7 +143,7 @@ export function describeFailure(job: FailedJobFacts): JobFailure {
   return { tries: Math.max(job.attemptsMade, 1), cause: job.failedReason };
 }
 
-export type StaffJob = ReprocessJob | OverrideJob | EditAndApplyJob | RejectJob;
+export type StaffJob = ReprocessJob | OverrideJob | EditAndApplyJob | RejectJob | UndoJob;
 export type SubmissionJob = ProcessSubmissionJob | GiveUpJob | StaffJob;
 
 /** A staff job before the console signs it. */
@@ -134,7 +151,8 @@ export type UnsignedStaffJob =
   | Omit<ReprocessJob, 'proof'>
   | Omit<OverrideJob, 'proof'>
   | Omit<EditAndApplyJob, 'proof'>
-  | Omit<RejectJob, 'proof'>;
+  | Omit<RejectJob, 'proof'>
+  | Omit<UndoJob, 'proof'>;
 
 /** JSON with keys sorted at every depth: the same job always reads as the same bytes. */
 function canonicalJson(value: unknown): string {

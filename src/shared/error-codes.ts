@@ -478,6 +478,11 @@ export const ERROR_CODES = {
     stage: 'console',
     meaning: "staff's answer would pass REPLY_LIMIT_PER_RECIPIENT_PER_HOUR; the rejection stays open",
   },
+  E_BAD_INPUT: {
+    stage: 'console',
+    meaning:
+      'a console request holds a value no field can (a control character, a day not in the calendar, a page link the console did not make), 400; nothing was done',
+  },
   E_READ_ONLY: {
     stage: 'console',
     meaning: 'a change through the read-only queue dashboard (bull-board), 405',

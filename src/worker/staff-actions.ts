@@ -8,7 +8,13 @@
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { type Executor, type RejectionState, tables } from '../db/index.ts';
-import { type EditAndApplyJob, type RejectJob, type StaffJob, UnrecoverableError } from '../queue/index.ts';
+import {
+  type EditAndApplyJob,
+  type RejectJob,
+  type StaffJob,
+  type UndoJob,
+  UnrecoverableError,
+} from '../queue/index.ts';
 import { type ErrorCode, formatProblem, problem } from '../shared/index.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
@@ -22,13 +28,14 @@ import {
 } from './process-submission.ts';
 import { applyTemplate, lockSubmission, storedResult, TemplateRecords } from './run-template.ts';
 import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
+import { undoStaffAction } from './staff-undo.ts';
 import { reparseEditedText } from './template-edit.ts';
 import { latestVersion, recordEdit, staffEdits } from './template-versions.ts';
 
 export type { StaffJob } from '../queue/index.ts';
 
 /** What a rejection becomes when the staff action approves its template (as the console names it). */
-const CLOSES_AS: Record<StaffJob['kind'], Exclude<RejectionState, 'open'>> = {
+const CLOSES_AS: Record<Exclude<StaffJob['kind'], 'undo'>, Exclude<RejectionState, 'open'>> = {
   reprocess: 'reprocessed',
   override: 'overridden',
   'edit-and-apply': 'overridden',
@@ -70,6 +77,10 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
   const read = await readSubmission(ctx, submission);
   if (job.kind === 'reject') {
     await rejectHeld(ctx, job, read, jobId);
+    return;
+  }
+  if (job.kind === 'undo') {
+    await undoApplied(ctx, job, read, jobId);
     return;
   }
   if (!read.requester) {
@@ -183,6 +194,26 @@ async function rejectHeld(ctx: WorkerContext, job: RejectJob, read: ReadSubmissi
   ctx.logger.info(
     { submissionId, template: templateIndex, ticket: decided.ticket, staff: job.staff },
     'staff reject',
+  );
+  ctx.afterCommit();
+}
+
+/**
+ * Staff take back what an override or an edit applied (staff-undo.ts): the outcome changes
+ * (approved -> rejected, or held again), so the sender gets the superseding answer, committed
+ * with the undo. A refused undo (E_UNDO_CONFLICT...) changes nothing and fails the job with why.
+ */
+async function undoApplied(ctx: WorkerContext, job: UndoJob, read: ReadSubmission, jobId: string) {
+  const undone = await ctx.db.transaction(async (tx) => {
+    await lockSubmission(tx, job.submissionId);
+    const result = await undoStaffAction(tx, job);
+    if (result.ok) await answerAfterStaff(ctx, tx, read, [result.value], jobId);
+    return result;
+  });
+  if (!undone.ok) throw new UnrecoverableError(formatProblem(undone.error));
+  ctx.logger.info(
+    { submissionId: job.submissionId, template: job.templateIndex, undoes: job.auditId, staff: job.staff },
+    'staff undo',
   );
   ctx.afterCommit();
 }

@@ -52,6 +52,8 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
     'queue',
     'ingress',
     'replies',
+    // A staff retry of undelivered mail (retryFailedMail).
+    'outbox',
     'mail',
     'ip',
     'config',

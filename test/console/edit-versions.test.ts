@@ -206,7 +206,7 @@ describe('editing a refused template in the console', () => {
     expect(audit.map((a) => a.action)).toEqual(['console.edit-and-apply', 'console.edit-and-apply']);
   });
 
-  it('shows an edit refused again for another reason as not applied, with the refusal, not OVERRIDDEN', async () => {
+  it('shows an edit refused again for another reason as refiled, with the refusal, not OVERRIDDEN, on its page and in the queue', async () => {
     const messageId = await stack.send({
       from: `Demo ISP billing <${DEMO_SENDER}>`,
       subject: 'REASSIGN SIMPLE 198.51.100.64/30',
@@ -226,7 +226,7 @@ describe('editing a refused template in the console', () => {
     const article = /<article class="rejection" id="rejection-(\d+)">([\s\S]*?)<\/article>/g;
     const articles = new Map([...page.matchAll(article)].map((m) => [Number(m[1]), m[2]!]));
     const edited = articles.get(p2p.rejectionId)!;
-    expect(edited).toContain('<span class="state rejected">not applied</span>');
+    expect(edited).toContain('<span class="state rejected">refiled</span>');
     expect(edited).not.toContain('state overridden');
     const reopened = [...articles.keys()].find((id) => id !== p2p.rejectionId)!;
     expect(pageText(edited)).toMatch(
@@ -235,6 +235,23 @@ describe('editing a refused template in the console', () => {
       ),
     );
     expect(articles.get(reopened)).toContain('<span class="state open">open</span>');
+
+    // The queue counts it as what happened: refiled, never among what staff approved.
+    const rowOf = async (state: string) => {
+      const queue = (await client.get(`/rejections?state=${state}&q=${p2p.submissionId}`)).body;
+      return [...queue.matchAll(/<tr>([\s\S]*?)<\/tr>/g)]
+        .map((m) => m[1]!)
+        .find((row) => row.includes(`#${p2p.rejectionId}<`));
+    };
+    expect(await rowOf('overridden')).toBeUndefined();
+    expect(await rowOf('refiled')).toContain('<span class="state refiled">refiled</span>');
+    expect(await rowOf('all')).toContain('<span class="state refiled">refiled</span>');
+    const [row] = await stack.db
+      .select()
+      .from(tables.rejections)
+      .where(eq(tables.rejections.id, p2p.rejectionId));
+    expect(row).toMatchObject({ state: 'refiled' });
+    expect(row!.staffNotes).toContain(`queued again as rejection ${reopened}`);
   });
 
   it('audits every change old -> new, customers by their account name and address, handles as links', async () => {

@@ -213,7 +213,7 @@ describe('clearing 200 rejections on a Monday (Chromium, 1280x720)', () => {
     expect(page.url()).toContain(`#rejection-${toFail.rejectionId}`);
     expect(await page.textContent('main > .flash')).toMatch(/^Still refused after edit-and-apply: E_/);
     expect(await inView('main > .flash')).toBe(true);
-    expect(await page.textContent(`${article} h3 .state`)).toBe('not applied');
+    expect(await page.textContent(`${article} h3 .state`)).toBe('refiled');
     expect(await page.textContent(`${article} p.refusal`)).toMatch(/It is queued again as rejection #\d+\./);
     expect(await mailsOf([toFail.submissionId])).toEqual(before);
     // The re-filed rejection is dismissed without an answer.
@@ -270,14 +270,20 @@ describe('clearing 200 rejections on a Monday (Chromium, 1280x720)', () => {
     const before = await mailsOf([toEdit.submissionId]);
     await Promise.all([page.waitForURL(/\/submissions\//), undo.locator('button[type=submit]').click()]);
     expect(await page.textContent('main > .flash')).toMatch(
-      /^Undone: audit row \d+ \(edit-and-apply\); taken back: net NET-198-51-100-64-\d+, customer C\d+\. Rejection \d+ is open again\. Your answer to noc@demo-isp\.example is in the outbox\.$/,
+      /^Undone: audit row \d+ \(edit-and-apply\); taken back: net NET-198-51-100-64-\d+, customer C\d+\. Rejection \d+ is open again\. The sender is answered: reply <\S+> \(\w+\), superseding the approval\.$/,
     );
     expect(await inView('main > .flash')).toBe(true);
     const added = (await mailsOf([toEdit.submissionId])).filter(
       (m) => !before.some((b) => b.messageId === m.messageId),
     );
-    expect(added.map((m) => m.kind)).toEqual(['staff']);
-    expect(added[0]!.raw).toContain('As agreed, 198.51.100.64/29 is not registered.');
+    expect(added.map((m) => m.kind)).toEqual(['reply']);
+    const superseding = await parseReply(added[0]!.raw);
+    expect(superseding.ok && superseding.value.blocks[0]).toMatchObject({
+      status: 'REJECTED',
+      notes: expect.arrayContaining([
+        'Message from hostmaster staff: As agreed, 198.51.100.64/29 is not registered.',
+      ]),
+    });
     expect(await stack.db.select().from(tables.nets).where(eq(tables.nets.name, 'P2P-LINK'))).toHaveLength(0);
 
     const article = `#rejection-${toEdit.rejectionId}`;
@@ -299,7 +305,7 @@ describe('clearing 200 rejections on a Monday (Chromium, 1280x720)', () => {
     expect(await mailsOf(seeded)).toEqual([]);
     // Each SWIP: its first reply, then only what changed an outcome or staff wrote.
     const kinds = async (id: string) => (await mailsOf([id])).map((m) => m.kind).sort();
-    expect(await kinds(toEdit.submissionId)).toEqual(['reply', 'reply', 'staff']);
+    expect(await kinds(toEdit.submissionId)).toEqual(['reply', 'reply', 'reply']);
     expect(await kinds(toFail.submissionId)).toEqual(['reply']);
     expect(await kinds(held.submissionId)).toEqual(['reply', 'reply']);
 

@@ -1,14 +1,16 @@
 /**
  * Undo of a staff action from its audit row, through the whole daemon: a /30 approved by
  * override is taken back (net and customer removed, template refused again, rejection open, one
- * audit row per step, nobody mailed unless staff wrote a message); an undo is not done twice;
- * a change the customer made since is never overwritten (E_UNDO_CONFLICT, nothing changed); an
- * undo with a message mails it through the outbox to the sender the worker answers.
+ * audit row per step) and the sender, told APPROVED before, gets the answer that supersedes it
+ * (the same ticket, REJECTED, `Supersedes:` the approval); an undo is not done twice; a change
+ * the customer made since is never overwritten (E_UNDO_CONFLICT, nothing changed, nobody
+ * mailed); an undo of an edit-and-apply with a message carries it as the block's note.
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
+import { type ParsedReply, parseReply } from '../support/reply-reader.ts';
 import {
   type ConsoleStack,
   STAFF_EMAIL,
@@ -61,6 +63,28 @@ const outboxOf = async (submissionId: string) =>
     .from(tables.outbox)
     .where(eq(tables.outbox.submissionId, submissionId));
 
+async function parsed(raw: string): Promise<ParsedReply> {
+  const reply = await parseReply(raw);
+  if (!reply.ok) throw new Error(`a reply does not parse: ${JSON.stringify(reply.error)}`);
+  return reply.value;
+}
+
+/** The one reply the undo added to the submission's mail, to its sender, read as a billing system reads it. */
+async function supersedingAnswer(
+  submissionId: string,
+  before: Awaited<ReturnType<typeof outboxOf>>,
+): Promise<ParsedReply> {
+  const added = (await outboxOf(submissionId)).filter(
+    (m) => !before.some((b) => b.messageId === m.messageId),
+  );
+  expect(added).toHaveLength(1);
+  expect(added[0]).toMatchObject({ kind: 'reply', to: [DEMO_SENDER] });
+  const answer = await parsed(added[0]!.raw);
+  const approval = before.filter((m) => m.kind === 'reply').at(-1)!;
+  expect(answer.supersedes).toBe(approval.messageId);
+  return answer;
+}
+
 /** The audit row of the last console action on a rejection. */
 async function actionRow(rejectionId: number, action: string): Promise<number> {
   const rows = await stack.db
@@ -83,7 +107,7 @@ const netNamed = async (name: string) =>
 describe('undo of a staff action', () => {
   let filed: { submissionId: string; rejectionId: number };
 
-  it('takes back an override: net and customer removed, template refused, rejection open, nobody mailed', async () => {
+  it('takes back an override: net and customer removed, template refused, rejection open, the approval superseded', async () => {
     filed = await (await swip(simpleTemplate('198.51.100.64/30', 'P2P-LINK', DEMO_API_KEY), 'p2p')).filed();
     const approved = await act(filed.submissionId, `/rejections/${filed.rejectionId}/override`, {
       waive: 'E_PREFIX_TOO_SMALL',
@@ -104,7 +128,8 @@ describe('undo of a staff action', () => {
     expect(undone).toContain(`Undone: audit row ${override} (override); taken back: `);
     expect(undone).toContain(`net ${net!.handle}`);
     expect(undone).toContain(`customer ${net!.customerHandle}`);
-    expect(undone).toContain(`Rejection ${filed.rejectionId} is open again. The sender was not written to.`);
+    expect(undone).toContain(`Rejection ${filed.rejectionId} is open again. The sender is answered: reply `);
+    expect(undone).toContain('superseding the approval.');
 
     expect(await netNamed('P2P-LINK')).toHaveLength(0);
     expect(
@@ -128,7 +153,17 @@ describe('undo of a staff action', () => {
       .from(tables.tickets)
       .where(eq(tables.tickets.number, template!.ticketNumber!));
     expect(ticket).toMatchObject({ status: 'rejected', resolution: 'Undone by hostmaster staff.' });
-    expect(await outboxOf(filed.submissionId)).toEqual(mailsBefore);
+    const answer = await supersedingAnswer(filed.submissionId, mailsBefore);
+    expect(answer.status).toBe('REJECTED');
+    expect(answer.blocks).toEqual([
+      expect.objectContaining({
+        ticket: template!.ticketNumber,
+        status: 'REJECTED',
+        handles: [],
+        errors: [expect.objectContaining({ code: 'E_PREFIX_TOO_SMALL' })],
+        notes: ['Undone by hostmaster staff: what was applied was taken back.'],
+      }),
+    ]);
 
     const audit = await stack.db
       .select({
@@ -166,7 +201,12 @@ describe('undo of a staff action', () => {
         type: 'rejection',
         note: 'wrong customer: the link is theirs',
         actor: `staff:${STAFF_EMAIL}`,
-        after: { state: 'open', outcome: 'rejected', undoes: String(override) },
+        after: {
+          state: 'open',
+          outcome: 'rejected',
+          undoes: String(override),
+          taken: [`net ${net!.handle}`, `customer ${net!.customerHandle}`],
+        },
       },
     ]);
 
@@ -215,7 +255,7 @@ describe('undo of a staff action', () => {
     expect(await outboxOf(filed.submissionId)).toEqual(mailsBefore);
   });
 
-  it('undoes an edit and mails the message staff wrote, through the outbox, to the sender', async () => {
+  it('undoes an edit-and-apply: the sender told APPROVED gets REJECTED on the same ticket, superseding it, with the message staff wrote', async () => {
     const edited = await (
       await swip(simpleTemplate('198.51.100.96/30', 'EDIT-LINK', DEMO_API_KEY), 'edit')
     ).filed();
@@ -237,14 +277,31 @@ describe('undo of a staff action', () => {
       note: 'the customer withdrew it by phone',
       message: 'As agreed on the phone, 198.51.100.96/29 is not registered.',
     });
-    expect(undone).toContain('Your answer to noc@demo-isp.example is in the outbox.');
+    expect(undone).toContain('superseding the approval.');
     expect(await netNamed('EDIT-LINK')).toHaveLength(0);
-    const after = await outboxOf(edited.submissionId);
-    const added = after.filter((m) => !before.some((b) => b.messageId === m.messageId));
-    expect(added).toHaveLength(1);
-    expect(added[0]).toMatchObject({ kind: 'staff', to: [DEMO_SENDER] });
-    expect(added[0]!.messageId).toContain(`.staff.${edited.rejectionId}.undo-${edit}@`);
-    expect(added[0]!.raw).toContain('As agreed on the phone, 198.51.100.96/29 is not registered.');
+    const approval = before.filter((m) => m.kind === 'reply').at(-1)!;
+    const approvalParsed = await parsed(approval.raw);
+    expect(approvalParsed.status).toBe('APPROVED');
+    const ticket = approvalParsed.blocks[0]!.ticket;
+    expect(ticket).toBeDefined();
+
+    const answer = await supersedingAnswer(edited.submissionId, before);
+    expect(answer.submissionId).toBe(edited.submissionId);
+    expect(answer.supersedes).toBe(approval.messageId);
+    expect(answer.headers?.supersedes).toBe(approval.messageId);
+    expect(answer.status).toBe('REJECTED');
+    expect(answer.blocks).toEqual([
+      expect.objectContaining({
+        ticket,
+        status: 'REJECTED',
+        handles: [],
+        errors: [expect.objectContaining({ code: 'E_PREFIX_TOO_SMALL' })],
+        notes: [
+          'Undone by hostmaster staff: what was applied was taken back.',
+          'Message from hostmaster staff: As agreed on the phone, 198.51.100.96/29 is not registered.',
+        ],
+      }),
+    ]);
   });
 
   it('puts work held for review back on hold, so it can still be rejected with a reason', async () => {

@@ -69,6 +69,13 @@ describe('POC validation in the console', () => {
     const noNote = await client.post('/validation/DEMO1-ARIN/validate', { note: ' ' });
     expect(noNote.status).toBe(303);
     expect((await client.get('/lookup?q=DEMO1-ARIN')).body).toContain('E_NOTE_REQUIRED');
+    // A note is bounded here as on every other staff action: nothing is marked, nothing stored.
+    const huge = await client.post('/validation/DEMO1-ARIN/validate', { note: 'x'.repeat(90_000) });
+    expect(huge.status).toBe(303);
+    const refused = (await client.get('/lookup?q=DEMO1-ARIN')).body;
+    expect(refused).toContain('E_NOTE_TOO_LONG: keep the note under 4000 characters');
+    expect(refused).toContain('data-validation="invalid"');
+    expect(refused).not.toContain('x'.repeat(4001));
 
     const marked = await client.post('/validation/DEMO1-ARIN/validate', {
       note: 'confirmed by phone, ticket 42',

@@ -1,8 +1,8 @@
 /** Signing in and out, and replacing a one-time password. */
 import type { FastifyInstance } from 'fastify';
 import type { PageContext } from '../server.ts';
-import { closeSession, openSession, SESSION_COOKIE, setFlash } from '../sessions.ts';
-import { changePassword, signIn } from '../staff-accounts.ts';
+import { closeEverySession, closeSession, openSession, SESSION_COOKIE, setFlash } from '../sessions.ts';
+import { changePassword, SignInThrottleUnavailable, signIn } from '../staff-accounts.ts';
 import { AFTER_SIGN_IN, field, safeNext } from './form.ts';
 
 export function registerAuthRoutes(app: FastifyInstance, page: PageContext): void {
@@ -28,8 +28,10 @@ export function registerAuthRoutes(app: FastifyInstance, page: PageContext): voi
       request.ip,
       page.throttle,
     ).catch((error: Error) => {
-      // No counting, no checking: a password is never tried without the throttle's say.
-      page.logger?.error({ err: error }, 'sign-in throttle unavailable');
+      // No counting, no checking: a password is never tried without the throttle's say. Any
+      // other failure is not Redis's: the error handler answers it as what it is.
+      if (!(error instanceof SignInThrottleUnavailable)) throw error;
+      page.logger?.error({ err: error.outage }, 'sign-in throttle unavailable');
       return undefined;
     });
     if (!result) {
@@ -51,13 +53,26 @@ export function registerAuthRoutes(app: FastifyInstance, page: PageContext): voi
         error: `${result.error.message.charAt(0).toUpperCase()}${result.error.message.slice(1)}.`,
       });
     }
-    const token = await openSession(page.db, result.value);
+    const { checkedHash, ...user } = result.value;
+    const token = await openSession(page.db, user, checkedHash);
+    if (token === undefined) {
+      // The password was changed (or the account removed) while this one was being checked.
+      return await page.render(request, reply.code(401), 'login', {
+        title: 'Sign in',
+        next,
+        email,
+        error: 'That e-mail address and password do not match.',
+      });
+    }
     reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: 12 * 3600 });
     return reply.redirect(result.value.mustChangePassword ? '/password' : next, 303);
   });
 
   app.post('/logout', async (request, reply) => {
-    if (request.staff) await closeSession(page.db, request.staff.tokenDigest);
+    // `everywhere`: every session of the account ends (other browsers, a session someone else holds).
+    if (request.staff && field(request.body, 'everywhere') === 'yes') {
+      await closeEverySession(page.db, request.staff.id);
+    } else if (request.staff) await closeSession(page.db, request.staff.tokenDigest);
     reply.clearCookie(SESSION_COOKIE, cookieOptions);
     return reply.redirect('/login', 303);
   });
@@ -75,14 +90,24 @@ export function registerAuthRoutes(app: FastifyInstance, page: PageContext): voi
         error: 'The two new passwords differ.',
       });
     }
-    const result = await changePassword(page.db, staff, field(request.body, 'current_password'), next);
+    const result = await changePassword(
+      page.db,
+      staff,
+      field(request.body, 'current_password'),
+      next,
+      staff.tokenDigest,
+    );
     if (!result.ok) {
       return await page.render(request, reply.code(400), 'password', {
         title: 'Choose a password',
         error: `${result.error.message.charAt(0).toUpperCase()}${result.error.message.slice(1)}.`,
       });
     }
-    await setFlash(page.db, staff.tokenDigest, { kind: 'ok', text: 'Your new password is set.' });
+    const ended = result.value.sessionsEnded;
+    await setFlash(page.db, staff.tokenDigest, {
+      kind: 'ok',
+      text: `Your new password is set.${ended > 0 ? ` Your ${ended === 1 ? 'other session was' : `${ended} other sessions were`} signed out.` : ''}`,
+    });
     return reply.redirect('/', 303);
   });
 }

@@ -9,8 +9,8 @@ import { dismiss, runJobAction } from '../actions.ts';
 import { listRejections } from '../rejection-queue.ts';
 import type { PageContext } from '../server.ts';
 import { type Flash, setFlash } from '../sessions.ts';
-import { field, fields } from './form.ts';
-import { filterQuery, keptFilters, readFilters } from './queue.ts';
+import { field, fields, InputRefused } from './form.ts';
+import { filterQuery, keptFilters, queueQueryProblem, readFilters } from './queue.ts';
 
 /** A bulk action takes at most one page of rows: what staff saw and chose. */
 export const MAX_BULK_ROWS = 50;
@@ -64,6 +64,8 @@ export function registerBulkRoutes(app: FastifyInstance, page: PageContext): voi
 
   /** The next open rejection under the queue's filters (the first of the page), or the queue itself. */
   app.get('/rejections/next', async (request, reply) => {
+    const refused = queueQueryProblem(request.query);
+    if (refused) throw new InputRefused(refused);
     const filters = readFilters(request.query);
     // The submission staff just looked at: next means another one, even if it is still open.
     const skip = field(request.query, 'skip');

@@ -1,5 +1,10 @@
-/** Reading urlencoded form bodies and query strings, whose values may be missing, one string, or repeated. */
+/**
+ * Reading urlencoded form bodies and query strings, whose values may be missing, one string, or
+ * repeated; and the one check every value passes before any route reads it (`refusedInput`).
+ */
 import { SUBMISSION_ID_PATTERN } from '../../ingress/index.ts';
+import { type Problem, problem } from '../../shared/index.ts';
+import { isCalendarDay } from '../calendar.ts';
 
 export type FormBody = Readonly<Record<string, string | string[] | undefined>> | undefined | null;
 
@@ -23,6 +28,7 @@ const PAGES_TO_RETURN_TO: readonly RegExp[] = [
   /^\/rejections$/,
   /^\/lookup$/,
   /^\/validation$/,
+  /^\/undelivered$/,
   new RegExp(`^/submissions/${SUBMISSION_ID_PATTERN.source.replace(/^\^|\$$/g, '')}$`),
   /^\/queues(?:\/queue\/[A-Za-z0-9_-]{1,100})?$/,
 ];
@@ -46,4 +52,75 @@ export function safeNext(raw: string): string {
   if (!PAGES_TO_RETURN_TO.some((page) => page.test(url.pathname))) return AFTER_SIGN_IN;
   const query = new URLSearchParams(url.search).toString();
   return query ? `${url.pathname}?${query}` : url.pathname;
+}
+
+/** Fields that hold lines of text: a template, or what staff write (line breaks and tabs belong there). */
+const MULTI_LINE_FIELDS: ReadonlySet<string> = new Set(['text', 'note', 'message', 'answer', 'reason']);
+
+/** Never stored nor shown: hashed, so no character of theirs reaches SQL or a page. */
+const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'password',
+  'current_password',
+  'new_password',
+  'repeat_password',
+]);
+
+/** NUL: PostgreSQL stores no text holding it, so a value with one could only fail its statement. */
+const NUL = /\0/;
+/** Control characters: no search, id, handle, address or choice of ours holds one. */
+const ONE_LINE_CONTROL = /[\0-\x1f\x7f]/;
+
+/** What the console answers a request it cannot read, instead of a server error: 400 and the sentence. */
+export class InputRefused extends Error {
+  readonly statusCode = 400;
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+    this.name = 'InputRefused';
+  }
+}
+
+/**
+ * Read only by `safeNext`, which rebuilds a page of ours from it or falls back to the queue: a
+ * sign-in link that carries junk still signs in and lands on the console, never on an error.
+ */
+const REBUILT_FIELDS: ReadonlySet<string> = new Set(['next']);
+
+function controlCharacterIn(name: string, value: string): Problem | undefined {
+  if (SECRET_FIELDS.has(name) || REBUILT_FIELDS.has(name)) return undefined;
+  const found = (MULTI_LINE_FIELDS.has(name) ? NUL : ONE_LINE_CONTROL).exec(value);
+  if (!found) return undefined;
+  const code = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return problem(
+    'E_BAD_INPUT',
+    `the field "${name.slice(0, 40)}" holds a control character (U+${code}), which no value of it can hold; nothing was done`,
+  );
+}
+
+/**
+ * The first value of a request's query string, body or path that no route could use: checked
+ * once for every route before it runs, so no junk reaches a SQL statement (or a log line as an
+ * error). Nested values (a JSON body's objects) are read by no route (`field` takes strings).
+ */
+export function refusedInput(parts: readonly unknown[]): Problem | undefined {
+  for (const part of parts) {
+    if (part === null || typeof part !== 'object') continue;
+    for (const [name, value] of Object.entries(part)) {
+      const values = Array.isArray(value) ? value : [value];
+      for (const one of values) {
+        if (typeof one !== 'string') continue;
+        const found = controlCharacterIn(name, one) ?? controlCharacterIn(name, name);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A day field of a query (`from`, `to`, `as-of`): empty, or a real day; else why not. */
+export function dayProblem(name: string, value: string): Problem | undefined {
+  if (value === '' || isCalendarDay(value)) return undefined;
+  return problem(
+    'E_BAD_INPUT',
+    `the field "${name}" must be a day of the calendar written YYYY-MM-DD (UTC), not "${value.slice(0, 40)}"; nothing was shown`,
+  );
 }

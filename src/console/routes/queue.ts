@@ -1,8 +1,11 @@
 /** The rejection queue page. */
 import type { FastifyInstance } from 'fastify';
 import { type RejectionState, tables } from '../../db/index.ts';
+import { type Problem, problem } from '../../shared/index.ts';
+import { isCalendarDay } from '../calendar.ts';
 import {
   countByReason,
+  decodeCursor,
   listRejections,
   QUEUE_SORTS,
   QUEUE_VIEWS,
@@ -10,7 +13,8 @@ import {
   type QueueSort,
 } from '../rejection-queue.ts';
 import type { PageContext } from '../server.ts';
-import { field } from './form.ts';
+import { countUndelivered } from '../undelivered.ts';
+import { dayProblem, field, InputRefused } from './form.ts';
 
 export function readFilters(query: unknown): QueueFilters {
   const rawState = field(query, 'state') || 'open';
@@ -29,9 +33,25 @@ export function readFilters(query: unknown): QueueFilters {
     ...optional('form', text('form')),
     ...optional('sender', text('sender')),
     ...optional('search', text('q')),
-    ...optional('fromDay', text('from')),
-    ...optional('toDay', text('to')),
+    // A day that is none (2026-02-30) filters nothing and is not carried on; the page refuses it (queueQueryProblem).
+    ...optional('fromDay', calendarDay(text('from'))),
+    ...optional('toDay', calendarDay(text('to'))),
   };
+}
+
+const calendarDay = (text: string | undefined) =>
+  text !== undefined && isCalendarDay(text) ? text : undefined;
+
+/** What in the queue's query no page can show: a day not in the calendar, a page link we did not make. */
+export function queueQueryProblem(query: unknown): Problem | undefined {
+  const after = field(query, 'after');
+  if (after && decodeCursor(after) === undefined) {
+    return problem(
+      'E_BAD_INPUT',
+      'the page link (after=) is not one this console made: go back to the first page of the queue',
+    );
+  }
+  return dayProblem('from', field(query, 'from').trim()) ?? dayProblem('to', field(query, 'to').trim());
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
@@ -77,16 +97,20 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
   app.get('/', async (_request, reply) => reply.redirect('/rejections', 303));
 
   app.get('/rejections', async (request, reply) => {
+    const refused = queueQueryProblem(request.query);
+    if (refused) throw new InputRefused(refused);
     const filters = readFilters(request.query);
     const after = field(request.query, 'after') || undefined;
     const { reasonCode: _, ...withoutReason } = filters;
     const { view: _view, ...everyView } = withoutReason;
-    const [result, counts, decisions] = await Promise.all([
+    const [result, counts, decisions, undelivered] = await Promise.all([
       listRejections(page.db, filters, after),
       // Per reason under every other filter, so staff can move between reasons of one search.
       countByReason(page.db, withoutReason),
       // The triage tab's count, under the other filters, whichever tab is shown.
       countByReason(page.db, { ...everyView, view: 'triage' }),
+      // Mail that could not be delivered is work too (its own page): counted where staff look first.
+      countUndelivered(page.db),
     ]);
     const reasonPart = filters.reasonCode?.toUpperCase();
     const matching = reasonPart
@@ -96,6 +120,7 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
       title: filters.view === 'triage' ? 'Needs a decision' : 'Rejection queue',
       filters,
       states: [...tables.REJECTION_STATES, 'all'],
+      undelivered,
       decisionCount: decisions.reduce((sum, c) => sum + c.count, 0),
       allTabLink: `/rejections${filterQuery({ ...filters, view: 'all' })}`,
       triageTabLink: `/rejections${filterQuery({ ...withoutReason, view: 'triage' })}`,

@@ -6,15 +6,17 @@
 import type { FastifyInstance } from 'fastify';
 import { POC_HANDLE } from '../../shared/index.ts';
 import { markValidatedByStaff, validationOverview } from '../../validation/index.ts';
+import { checkNote } from '../actions.ts';
 import type { PageContext } from '../server.ts';
 import { setFlash } from '../sessions.ts';
-import { field } from './form.ts';
+import { dayProblem, field, InputRefused } from './form.ts';
 
+/** The day the overview is asked for (`as-of`), today when not given; a day not in the calendar is refused. */
 function asOfFrom(query: unknown): Date {
-  const raw = field(query, 'as-of');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) return new Date();
-  const date = new Date(`${raw}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) ? new Date() : date;
+  const raw = field(query, 'as-of').trim();
+  const refused = dayProblem('as-of', raw);
+  if (refused) throw new InputRefused(refused);
+  return raw ? new Date(`${raw}T00:00:00Z`) : new Date();
 }
 
 export function registerValidationRoutes(app: FastifyInstance, page: PageContext): void {
@@ -27,10 +29,13 @@ export function registerValidationRoutes(app: FastifyInstance, page: PageContext
     const staff = request.staff!;
     const handle = request.params.handle.toUpperCase();
     if (!POC_HANDLE.test(handle)) return reply.code(404).send('no such POC');
-    const marked = await markValidatedByStaff(page.db, handle, {
-      email: staff.email,
-      note: field(request.body, 'note'),
-    });
+    const note = field(request.body, 'note');
+    // Bounded as every staff note is (the look-up page shows each whole, mark after mark).
+    const tooLong = checkNote(note);
+    const marked =
+      !tooLong.ok && tooLong.error.code === 'E_NOTE_TOO_LONG'
+        ? tooLong
+        : await markValidatedByStaff(page.db, handle, { email: staff.email, note });
     await setFlash(
       page.db,
       staff.tokenDigest,

@@ -1,9 +1,10 @@
 // `npm start`: gets what the daemon needs on embedded defaults, compiles src/ to dist/ when the
-// sources changed, then runs `hostmasterd start` with the daemon's node flags (daemon-node-flags.mjs).
+// sources changed, then runs `hostmasterd start` with the daemon's node flags and malloc settings
+// (daemon-node-flags.mjs).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ensureBuilt } from './build.mjs';
-import { DAEMON_NODE_FLAGS } from './daemon-node-flags.mjs';
+import { DAEMON_NODE_FLAGS, daemonEnvironment } from './daemon-node-flags.mjs';
 import { ensureNodeModules, ensureSystemPackages, root } from './ensure-deps.mjs';
 
 const needsRedis = !process.env.REDIS_URL;
@@ -16,6 +17,7 @@ if (buildFailure) {
 const launcher = path.join(root, 'bin', 'hostmasterd');
 const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, launcher, 'start', ...process.argv.slice(2)], {
   stdio: 'inherit',
+  env: daemonEnvironment(process.env),
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

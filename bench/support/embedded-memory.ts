@@ -1,7 +1,7 @@
 /**
  * What `hostmasterd start` on the embedded defaults (every role, PGlite, the private
- * redis-server) holds in memory, as a newcomer runs it (`npm start`: with
- * scripts/daemon-node-flags.mjs; `bare`: without): a first start on an empty DATA_DIR (initdb
+ * redis-server) holds in memory, as a newcomer runs it (`npm start`: with the node flags and
+ * malloc settings of scripts/daemon-node-flags.mjs; `bare`: without): a first start on an empty DATA_DIR (initdb
  * and migrations), then a restart on that DATA_DIR. Each is read `idleSeconds` after it says it
  * is running: VmRSS and VmHWM of the daemon process from /proc, and its /metrics gauges (V8 heap,
  * external memory, which holds PGlite's WebAssembly memory).
@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DAEMON_NODE_FLAGS } from '../../scripts/daemon-node-flags.mjs';
+import { DAEMON_NODE_FLAGS, daemonEnvironment } from '../../scripts/daemon-node-flags.mjs';
 import { spawnRole } from '../../test/ops/support/processes.ts';
 import { embeddedEnv } from '../../test/pipeline/support/processes.ts';
 
@@ -58,7 +58,9 @@ async function measure(
   const began = Date.now();
   const daemon = spawnRole({
     roles: [],
-    env: { ...env, CONSOLE_PORT: opsPort },
+    env: options.bare
+      ? { ...env, CONSOLE_PORT: opsPort }
+      : daemonEnvironment({ ...env, CONSOLE_PORT: opsPort }),
     quiet: true,
     nodeFlags: options.bare ? [] : DAEMON_NODE_FLAGS,
   });

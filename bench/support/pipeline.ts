@@ -5,8 +5,8 @@
  * rate: latency under a steady load).
  *
  * PGlite lives inside one process and cannot be shared, so its scenario is the embedded shape:
- * ingress and worker in one process, with the node flags `npm start` gives the daemon
- * (scripts/daemon-node-flags.mjs). PostgreSQL runs an ingress process and 1 or 2 worker processes.
+ * ingress and worker in one process, with the node flags and malloc settings `npm start` gives
+ * the daemon (scripts/daemon-node-flags.mjs). PostgreSQL runs an ingress process and 1 or 2 worker processes.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { DAEMON_NODE_FLAGS } from '../../scripts/daemon-node-flags.mjs';
+import { DAEMON_NODE_FLAGS, daemonEnvironment } from '../../scripts/daemon-node-flags.mjs';
 import { LAUNCHER, ROOT, type RoleProcess, spawnRole } from '../../test/ops/support/processes.ts';
 import { bulkPlan } from '../../test/ops/support/traffic.ts';
 import { freePort } from '../../test/support/postgres-server.ts';
@@ -190,9 +190,10 @@ export async function runScenario(spec: ScenarioSpec, ctx: ScenarioContext): Pro
 
     const smtpPort = await freePort();
     const launch = async (roles: string[]) => {
+      const processEnv = { ...env, SMTP_PORT: String(smtpPort), CONSOLE_PORT: String(await freePort()) };
       const started = spawnRole({
         roles,
-        env: { ...env, SMTP_PORT: String(smtpPort), CONSOLE_PORT: String(await freePort()) },
+        env: spec.backend === 'pglite' ? daemonEnvironment(processEnv) : processEnv,
         // The embedded shape runs as `npm start` runs it, with its node flags.
         nodeFlags: spec.backend === 'pglite' ? [...DAEMON_NODE_FLAGS, ...ctx.nodeFlags] : ctx.nodeFlags,
         quiet: true,

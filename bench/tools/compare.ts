@@ -23,6 +23,8 @@ interface Scenario {
     readonly cpuMsPerMessage?: Readonly<Record<string, number>>;
   };
   readonly paced: { readonly messagesPerSecond: number; readonly latency: { readonly p99Ms: number } };
+  /** Each daemon process's peak RSS over the scenario (VmHWM); older reports may lack it. */
+  readonly processes?: ReadonlyArray<{ readonly roles: string; readonly peakRssMiB?: number | undefined }>;
 }
 interface Report {
   readonly baselines: {
@@ -30,6 +32,8 @@ interface Report {
     readonly mailFloor?: { readonly messagesPerSecond: number };
   };
   readonly scenarios: readonly Scenario[];
+  /** `start` on the embedded defaults, idle: a first start, then a restart (runs with PGlite). */
+  readonly embeddedIdle?: ReadonlyArray<{ readonly start: string; readonly rssMiB: number }>;
 }
 
 function option(name: string): string | undefined {
@@ -121,6 +125,8 @@ function cpuByProcess(name: string): string {
   ].filter((process) => process !== 'bench');
   return processes.map((p) => `${p} ${both(name, (s) => s.burst.cpuMsPerMessage?.[p] ?? 0)}`).join(', ');
 }
+/** The scenario's largest daemon process at its peak (the embedded one is the only one). */
+const peakRss = (s: Scenario) => Math.max(0, ...(s.processes ?? []).map((p) => p.peakRssMiB ?? 0));
 /** End-to-end rate over the same run's mail floor (SMTP in, one reply out, nothing between). */
 const ofFloor = (side: keyof typeof trees, name: string) =>
   reports[side].flatMap((r) =>
@@ -128,19 +134,34 @@ const ofFloor = (side: keyof typeof trees, name: string) =>
       .filter((s) => s.name === name && r.baselines.mailFloor)
       .map((s) => s.burst.messagesPerSecond / r.baselines.mailFloor!.messagesPerSecond),
   );
+const idleRuns = (side: keyof typeof trees) =>
+  reports[side].map((r) => (r.embeddedIdle ?? []).map((m) => m.rssMiB).join(' / ') || '-').join(', ');
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 const lines = [
   `Medians of ${rounds} interleaved runs each; before: ${before}, after: ${option('after') ?? 'this checkout'}.`,
   `Bare smtp-server: ${reports.before.map((r) => r.baselines.smtp.acceptedPerSecond).join(', ')} -> ${reports.after.map((r) => r.baselines.smtp.acceptedPerSecond).join(', ')} msg/s.`,
   '',
-  '| scenario | accepted msg/s | end-to-end msg/s | templates/s | burst p99 ms | paced msg/s | paced p99 ms | CPU ms per message | e2e ÷ mail floor | end-to-end msg/s of each run |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| scenario | accepted msg/s | end-to-end msg/s | templates/s | burst p99 ms | paced msg/s | paced p99 ms | CPU ms per message | peak RSS MiB | e2e ÷ mail floor | end-to-end msg/s of each run |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...names.map(
     (name) =>
-      `| ${name} | ${both(name, (s) => s.burst.acceptedPerSecond)} | ${both(name, (s) => s.burst.messagesPerSecond)} | ${both(name, (s) => s.burst.templatesPerSecond)} | ${both(name, (s) => s.burst.latency.p99Ms)} | ${both(name, (s) => s.paced.messagesPerSecond)} | ${both(name, (s) => s.paced.latency.p99Ms)} | ${both(name, pipelineCpu)} | ${r3(median(ofFloor('before', name)))} -> ${r3(median(ofFloor('after', name)))} | ${pick('before', name, (s) => s.burst.messagesPerSecond).join(', ')} -> ${pick('after', name, (s) => s.burst.messagesPerSecond).join(', ')} |`,
+      `| ${name} | ${both(name, (s) => s.burst.acceptedPerSecond)} | ${both(name, (s) => s.burst.messagesPerSecond)} | ${both(name, (s) => s.burst.templatesPerSecond)} | ${both(name, (s) => s.burst.latency.p99Ms)} | ${both(name, (s) => s.paced.messagesPerSecond)} | ${both(name, (s) => s.paced.latency.p99Ms)} | ${both(name, pipelineCpu)} | ${both(name, peakRss)} | ${r3(median(ofFloor('before', name)))} -> ${r3(median(ofFloor('after', name)))} | ${pick('before', name, (s) => s.burst.messagesPerSecond).join(', ')} -> ${pick('after', name, (s) => s.burst.messagesPerSecond).join(', ')} |`,
   ),
   '',
   'CPU ms per message during the burst, by process (medians; the load generator left out):',
   ...names.map((name) => `- ${name}: ${cpuByProcess(name)}`),
+  '',
+  ...(reports.after.some((r) => r.embeddedIdle?.length)
+    ? [
+        '',
+        `Embedded \`start\` idle RSS of each run, MiB (first start / restart): ${idleRuns('before')} -> ${idleRuns('after')}`,
+      ]
+    : []),
+  '',
+  'Peak RSS of each run, MiB (the largest daemon process):',
+  ...names.map(
+    (name) =>
+      `- ${name}: ${pick('before', name, peakRss).join(', ')} -> ${pick('after', name, peakRss).join(', ')}`,
+  ),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -96,15 +96,22 @@ export interface DaemonProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-/** `hostmasterd start --role <role>...`, as started: whether it runs yet is `running()`'s to say. */
+/**
+ * `hostmasterd start --role <role>...`, as started: whether it runs yet is `running()`'s to say.
+ * `npmStart`: as `npm start` runs it (scripts/start.mjs, which runs the daemon as a child of its
+ * own with the daemon's node flags and environment).
+ */
 export function spawnDaemonProcess(
   roles: readonly string[],
   env: Record<string, string>,
-  options: { readonly ownProcessGroup?: boolean; readonly repo?: string } = {},
+  options: { readonly ownProcessGroup?: boolean; readonly repo?: string; readonly npmStart?: boolean } = {},
 ): DaemonProcess {
-  const args = ['start', ...roles.flatMap((r) => ['--role', r])];
+  const roleArgs = roles.flatMap((r) => ['--role', r]);
   const repo = options.repo ?? REPO;
-  const child = spawn(process.execPath, [path.join(repo, 'bin', 'hostmasterd'), ...args], {
+  const command = options.npmStart
+    ? [path.join(repo, 'scripts', 'start.mjs'), ...roleArgs]
+    : [path.join(repo, 'bin', 'hostmasterd'), 'start', ...roleArgs];
+  const child = spawn(process.execPath, command, {
     cwd: repo,
     env,
     stdio: 'pipe',

@@ -20,6 +20,7 @@ import { formatProblem, ProblemError, redactApiKeys, redactKey } from '../shared
 import {
   type DownstreamOrg,
   type ForwardedText,
+  findApiKeys,
   type ParsedTemplate,
   type PocReference,
   parseSubmission,
@@ -180,6 +181,16 @@ function whomTheDaemonAnswers(hasKey: boolean, from: string | undefined): string
   ];
 }
 
+/**
+ * The key of a message refused before its templates were read (no template, too many...): as the
+ * worker looks for it to answer a key holder at its account's address, the one key of its
+ * Subject and text together; none when there are several.
+ */
+function refusedMessageKey(subject: string, text: string): string | undefined {
+  const keys = new Set([...findApiKeys(subject), ...findApiKeys(text)].map((k) => k.toUpperCase()));
+  return keys.size === 1 ? [...keys][0] : undefined;
+}
+
 async function lintFile(
   path: string,
   out: string[],
@@ -240,7 +251,7 @@ async function lintFile(
     out.push(`${path}: plain text`);
   }
   const parse = parseSubmission({ subject, text, forwarded, parts });
-  if (answerNote) out.push(...answerNote(parse.ok ? parse.apiKey : undefined));
+  if (answerNote) out.push(...answerNote(parse.ok ? parse.apiKey : refusedMessageKey(subject, text)));
   if (!parse.ok) {
     out.push(`  ${formatProblem(parse.problem)}`);
     if (parse.problem.code === 'E_NO_TEMPLATE' && answerHint) out.push(answerHint);

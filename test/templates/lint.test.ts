@@ -81,6 +81,24 @@ describe('hostmasterd lint', () => {
     expect(auto).not.toContain('the daemon answers');
   });
 
+  it('looks for the key of a message without a template where the daemon does: its Subject and text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lint-subject-key-'));
+    const file = join(dir, 'no-template.eml');
+    const mail = (subject: string, body: string) =>
+      `From: noc@isp.example\r\nSubject: ${subject}\r\n\r\n${body}\r\n`;
+    writeFileSync(file, mail('SWIP API-1A2B-3C4D-5E6F-7A8B', 'Please find the template.'));
+    const subjectKey = (await lint(file)).out;
+    expect(subjectKey).toContain('E_NO_TEMPLATE');
+    expect(subjectKey).toContain('note: with a valid key whose account lists noc@isp.example');
+    expect(subjectKey).not.toContain('no API key');
+    expect(subjectKey).not.toContain('1A2B');
+    writeFileSync(file, mail('SWIP', 'our key: API-1A2B-3C4D-5E6F-7A8B'));
+    expect((await lint(file)).out).toContain('note: with a valid key');
+    // Two keys: the worker answers no key holder, nor does lint promise it.
+    writeFileSync(file, mail('SWIP API-1A2B-3C4D-5E6F-7A8B', 'API-9A2B-3C4D-5E6F-7A8B'));
+    expect((await lint(file)).out).toContain('note: no API key');
+  });
+
   it('says a message without a template that names our mail or a ticket is taken for an answer to our mail, not refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lint-answer-'));
     const file = join(dir, 'answer.eml');

@@ -26,6 +26,7 @@ import {
   parseSubmission,
   type TemplateRequest,
   type TextPart,
+  type UnreadPart,
 } from '../templates/index.ts';
 // The registry's dry run loads the database, authorization and the worker only when asked for
 // (--against-registry): a plain lint reads one file and loads nothing that stores or serves.
@@ -208,6 +209,7 @@ async function lintFile(
   let text: string;
   let forwarded: readonly ForwardedText[] = [];
   let parts: readonly TextPart[] = [];
+  let unread: readonly UnreadPart[] = [];
   /** Without a template: what the mail names of ours (In-Reply-To, References, ticket numbers). */
   let answerHint: string | undefined;
   let from: string | undefined;
@@ -226,6 +228,7 @@ async function lintFile(
     text = mail.value.text;
     forwarded = mail.value.forwarded;
     parts = mail.value.blocks;
+    unread = mail.value.unread;
     const named = namedOfOurs(mail.value);
     if (named.messageIds > 0 || named.tickets.length > 0) {
       const what = [
@@ -250,7 +253,7 @@ async function lintFile(
     text = asText.replace(/\r\n?/g, '\n');
     out.push(`${path}: plain text`);
   }
-  const parse = parseSubmission({ subject, text, forwarded, parts });
+  const parse = parseSubmission({ subject, text, forwarded, parts, unread });
   if (answerNote) out.push(...answerNote(parse.ok ? parse.apiKey : refusedMessageKey(subject, text)));
   if (!parse.ok) {
     out.push(`  ${formatProblem(parse.problem)}`);

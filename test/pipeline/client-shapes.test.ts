@@ -11,8 +11,9 @@
  * boundary, a "base64" body of plain text) is read so, and a template in a multipart's preamble is
  * E_BAD_MIME saying so; a .txt sent as application/text is read, and the attachments not read
  * (Outlook's winmail.dat) are named when no template is found; an unlabelled body mixing UTF-8 and
- * Latin-1 lines, or UTF-8 labelled iso-8859-1, publishes no mojibake. A blank-forms request with
- * its key in the Subject lists no key.
+ * Latin-1 lines, or UTF-8 labelled iso-8859-1, publishes no mojibake. An error of a rule across
+ * fields points at the blank field's line. A blank-forms request with its key in the Subject lists
+ * no key.
  */
 import fs from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
@@ -199,6 +200,21 @@ describe('what mail programs make of a template, end to end (postgres)', () => {
         .where(eq(sql`lower(${tables.pocs.lastName})`, c.created![0]!.toLowerCase()));
       expect(poc?.company).toBe(c.company);
     }
+  });
+
+  it("points an error of a rule across fields (a US address's state and postal code, a person's first name) at the blank field's own line", async () => {
+    const raw = fs
+      .readFileSync(new URL('../fixtures/mail/poc-blank-address-fields.eml', import.meta.url), 'latin1')
+      .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`);
+    const templateLines = raw.slice(raw.indexOf('Template:')).split('\n');
+    const lineOf = (field: string) => templateLines.findIndex((l) => l.startsWith(`${field}. `)) + 1;
+    const id = await stack.send(Buffer.from(raw, 'latin1'));
+    const { parsed } = await replyFor(stack.sink, id);
+    expect(parsed.blocks.map((b) => [b.form, b.status])).toEqual([['ARIN-POC-5.1', 'REJECTED']]);
+    expect(parsed.blocks[0]!.errors.map(({ code, field, line }) => ({ code, field, line }))).toEqual(
+      ['05', '10', '11'].map((field) => ({ code: 'E_MISSING_FIELD', field, line: lineOf(field) })),
+    );
+    expect(await pocsNamed('Blankpostal')).toBe(0);
   });
 
   it('a blank-forms request with the API key in the Subject lists only the names that are no form', async () => {

@@ -5,7 +5,9 @@
  * garbage in, a Problem out. What it hands on holds no control character but TAB and LF (each
  * other one becomes its Control Pictures symbol, NUL `␀`), and forwarded messages are kept apart
  * from the sender's own text: attached ones (`message/rfc822`), and those written into a part
- * below a line such as `-----Original Message-----` (inline-forward.ts).
+ * below a line such as `-----Original Message-----` (inline-forward.ts). A message in which no
+ * part holds a template although its bytes plainly do is broken MIME, read as a mail program
+ * shows it or refused E_BAD_MIME (broken-mime.ts); attachments not read are listed (`unread`).
  */
 import type { ParsedMail } from 'mailparser';
 import {

@@ -2,7 +2,7 @@
  * A whole message's text (plus its Subject) -> either one message-level refusal or one outcome
  * per template. Each template stands alone: one bad template never hides the others.
  */
-import { type Problem, problem, redactKey } from '../shared/index.ts';
+import { type Problem, problem, redactApiKeys, redactKey } from '../shared/index.ts';
 import { findApiKeys, findKeyLineKeys } from './api-key.ts';
 import { FORMS } from './forms/index.ts';
 import { type ForwardedText, type TextPart, templatesNotApplied } from './not-applied.ts';
@@ -48,7 +48,10 @@ const isTnef = (part: UnreadPart) =>
 function unreadSentence(unread: readonly UnreadPart[]): string {
   if (unread.length === 0) return '';
   const name = (part: UnreadPart) => {
-    const file = part.filename ? JSON.stringify(part.filename.slice(0, 100)) : 'an attachment without a name';
+    // A file name is the sender's text: cut as a forward's line is, a key in it redacted.
+    const file = part.filename
+      ? JSON.stringify(redactApiKeys(part.filename).slice(0, 100))
+      : 'an attachment without a name';
     const type = part.contentType.slice(0, 100);
     return isTnef(part)
       ? `${file} (${type}: Outlook's Rich Text format, which we do not read: in Outlook, send the message as plain text (Format Text > Plain Text) or set this address to plain text, and attach the template as a .txt file or paste it into the message)`

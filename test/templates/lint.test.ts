@@ -99,6 +99,17 @@ describe('hostmasterd lint', () => {
     expect((await lint(file)).out).toContain('note: no API key');
   });
 
+  it('reads broken MIME as the daemon does, and names the attachments it did not read', async () => {
+    const broken = await lint(join(FIXTURES, 'broken-mime-no-boundary.eml'));
+    expect(broken.code).toBe(0);
+    expect(broken.out).toContain('Template 1 of 1: ARIN-POC-5.1');
+    const preamble = await lint(join(FIXTURES, 'broken-mime-preamble.eml'));
+    expect(preamble.out).toContain("E_BAD_MIME: the message's MIME structure is broken");
+    const tnef = await lint(join(FIXTURES, 'attachment-tnef-winmail.eml'));
+    expect(tnef.out).toContain('E_NO_TEMPLATE');
+    expect(tnef.out).toContain('"winmail.dat" (application/ms-tnef');
+  });
+
   it('says a message without a template that names our mail or a ticket is taken for an answer to our mail, not refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lint-answer-'));
     const file = join(dir, 'answer.eml');

@@ -41,7 +41,9 @@ describe('a template plainly in the bytes of broken MIME', () => {
     );
     expect(other).toMatchObject({ kind: 'refused', problem: { code: 'E_BAD_MIME' } });
     if (other?.kind === 'refused')
-      expect(other.problem.message).toContain('a application/x-thing part ("t.dat")');
+      expect(other.problem.message).toContain(
+        'stands in an application/x-thing part ("t.dat"), which was not read for templates',
+      );
   });
 
   it('says nothing of a template in a forwarded message, a quoted one, or a message without one', () => {

@@ -6,10 +6,10 @@
  * text: a multipart without a boundary, or whose boundary never occurs, is its raw body (Thunderbird
  * and Outlook show it so); a part labelled base64 whose body holds characters base64 never does is
  * its text. Elsewhere (the template stands in a multipart's preamble, which RFC 2046 says to
- * ignore and no mail program shows; a part we could not read for another reason) the message is
- * refused E_BAD_MIME naming the part, never "no template was found".
+ * ignore and no mail program shows; a part not read for templates: not text, or past 1 MiB) the
+ * message is refused E_BAD_MIME naming the part, never "no template was found".
  */
-import { holdsTemplateHeader, type Problem, problem } from '../shared/index.ts';
+import { holdsTemplateHeader, type Problem, problem, redactApiKeys } from '../shared/index.ts';
 import { decodeText } from './decode.ts';
 import { headerFieldLines, headerSection, unfoldedValue } from './header-block.ts';
 
@@ -57,7 +57,7 @@ function factsOf(entity: string): EntityFacts {
 }
 
 const describe = (f: EntityFacts) =>
-  `a ${f.type} part${f.filename ? ` ("${f.filename.slice(0, 100)}")` : ''}`;
+  `${/^[aeiou]/.test(f.type) ? 'an' : 'a'} ${f.type} part${f.filename ? ` ("${redactApiKeys(f.filename).slice(0, 100)}")` : ''}`;
 
 /** The body's lines that are delimiters of `boundary` (`--b` or `--b--`, trailing blanks allowed). */
 function delimiterLines(body: string, boundary: string): { start: number; end: number; close: boolean }[] {
@@ -109,7 +109,7 @@ function walk(entity: string, depth: number): BrokenMimeReading | undefined {
   if (facts.encoding === 'base64' && NOT_BASE64.test(body))
     return asText(`${describe(facts)} labelled base64 whose text is not base64`);
   return refused(
-    `the template stands in ${describe(facts)} that could not be read as its headers describe it`,
+    `the template stands in ${describe(facts)}, which was not read for templates (only the text of the message and text attachments up to 1 MiB are): send it as the text of the message or as a .txt attachment`,
   );
 }
 

@@ -5,7 +5,8 @@
  * a Latin-1 skeleton mixes the two line by line, and its UTF-8 values would be published as
  * mojibake. So each line is looked at alone: when its characters are all Windows-1252's and their
  * bytes are valid UTF-8 with a multi-byte sequence, the line is read as UTF-8; a line of real
- * Latin-1 text (`Münster`: an 0xFC followed by a letter) is never valid UTF-8 and stays as it is.
+ * Latin-1 text (`Münster`: an 0xFC followed by a letter) is never valid UTF-8 and stays as it is,
+ * but a whole UTF-8 sequence in it (`CafÃ©` beside `Münster`) is read as UTF-8.
  * Two-byte sequences must make letters of Latin, Greek, Cyrillic, Armenian or Hebrew or an
  * accent: a capital with an accent followed by a symbol (`groß“`, 0xDF 0x93) is valid UTF-8 too,
  * but of a script (NKo) no Latin-1 writer means. Bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90,
@@ -21,9 +22,18 @@ for (let byte = 0x80; byte <= 0xff; byte++) {
   CP1252_BYTE.set(char, byte);
 }
 
+/** A UTF-8 continuation byte (0x80-0xBF) read as Windows-1252. */
+const CONTINUATION =
+  '[\\u00A0-\\u00BF\\u0152\\u0153\\u0160\\u0161\\u0178\\u017D\\u017E\\u0192\\u02C6\\u02DC\\u2013\\u2014\\u2018-\\u201E\\u2020-\\u2022\\u2026\\u2030\\u2039\\u203A\\u20AC\\u2122\\u0081\\u008D\\u008F\\u0090\\u009D]';
+
 /** A UTF-8 lead byte read as Windows-1252 followed by a continuation byte so read. */
-const MAY_BE_MISREAD =
-  /[\u00C2-\u00F4][\u00A0-\u00BF\u0152\u0153\u0160\u0161\u0178\u017D\u017E\u0192\u02C6\u02DC\u2013\u2014\u2018-\u201E\u2020-\u2022\u2026\u2030\u2039\u203A\u20AC\u2122\u0081\u008D\u008F\u0090\u009D]/;
+const MAY_BE_MISREAD = new RegExp(`[\\u00C2-\\u00F4]${CONTINUATION}`);
+
+/** One whole UTF-8 sequence of two, three or four bytes read as Windows-1252. */
+const SEQUENCE = new RegExp(
+  `[\\u00C2-\\u00DF]${CONTINUATION}|[\\u00E0-\\u00EF]${CONTINUATION}{2}|[\\u00F0-\\u00F4]${CONTINUATION}{3}`,
+  'g',
+);
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -42,22 +52,30 @@ const plausible = (text: string): boolean => {
   return true;
 };
 
-function rereadLine(line: string): string {
-  if (!MAY_BE_MISREAD.test(line)) return line;
-  const bytes = new Uint8Array(line.length);
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
+/** The text read again as UTF-8, or undefined: a character Windows-1252 has not, bytes not UTF-8, a script no one meant. */
+function reread(text: string): string | undefined {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
     const byte = c < 0x80 ? c : CP1252_BYTE.get(c);
-    if (byte === undefined) return line;
+    if (byte === undefined) return undefined;
     bytes[i] = byte;
   }
-  let reread: string;
   try {
-    reread = strictUtf8.decode(bytes);
+    const utf8 = strictUtf8.decode(bytes);
+    return plausible(utf8) ? utf8 : undefined;
   } catch {
-    return line;
+    return undefined;
   }
-  return plausible(reread) ? reread : line;
+}
+
+/**
+ * The line read again as a whole; else, when it mixes the two on one line (`CafÃ© Münster`),
+ * each whole UTF-8 sequence in it.
+ */
+function rereadLine(line: string): string {
+  if (!MAY_BE_MISREAD.test(line)) return line;
+  return reread(line) ?? line.replace(SEQUENCE, (sequence) => reread(sequence) ?? sequence);
 }
 
 /** The text with each line that is UTF-8 read as Windows-1252 read as UTF-8. */

@@ -20,11 +20,13 @@ import { formatProblem, ProblemError, redactApiKeys, redactKey } from '../shared
 import {
   type DownstreamOrg,
   type ForwardedText,
+  findApiKeys,
   type ParsedTemplate,
   type PocReference,
   parseSubmission,
   type TemplateRequest,
   type TextPart,
+  type UnreadPart,
 } from '../templates/index.ts';
 // The registry's dry run loads the database, authorization and the worker only when asked for
 // (--against-registry): a plain lint reads one file and loads nothing that stores or serves.
@@ -180,6 +182,16 @@ function whomTheDaemonAnswers(hasKey: boolean, from: string | undefined): string
   ];
 }
 
+/**
+ * The key of a message refused before its templates were read (no template, too many...): as the
+ * worker looks for it to answer a key holder at its account's address, the one key of its
+ * Subject and text together; none when there are several.
+ */
+function refusedMessageKey(subject: string, text: string): string | undefined {
+  const keys = new Set([...findApiKeys(subject), ...findApiKeys(text)].map((k) => k.toUpperCase()));
+  return keys.size === 1 ? [...keys][0] : undefined;
+}
+
 async function lintFile(
   path: string,
   out: string[],
@@ -197,6 +209,7 @@ async function lintFile(
   let text: string;
   let forwarded: readonly ForwardedText[] = [];
   let parts: readonly TextPart[] = [];
+  let unread: readonly UnreadPart[] = [];
   /** Without a template: what the mail names of ours (In-Reply-To, References, ticket numbers). */
   let answerHint: string | undefined;
   let from: string | undefined;
@@ -215,6 +228,7 @@ async function lintFile(
     text = mail.value.text;
     forwarded = mail.value.forwarded;
     parts = mail.value.blocks;
+    unread = mail.value.unread;
     const named = namedOfOurs(mail.value);
     if (named.messageIds > 0 || named.tickets.length > 0) {
       const what = [
@@ -239,8 +253,8 @@ async function lintFile(
     text = asText.replace(/\r\n?/g, '\n');
     out.push(`${path}: plain text`);
   }
-  const parse = parseSubmission({ subject, text, forwarded, parts });
-  if (answerNote) out.push(...answerNote(parse.ok ? parse.apiKey : undefined));
+  const parse = parseSubmission({ subject, text, forwarded, parts, unread });
+  if (answerNote) out.push(...answerNote(parse.ok ? parse.apiKey : refusedMessageKey(subject, text)));
   if (!parse.ok) {
     out.push(`  ${formatProblem(parse.problem)}`);
     if (parse.problem.code === 'E_NO_TEMPLATE' && answerHint) out.push(answerHint);

@@ -5,7 +5,9 @@
  * garbage in, a Problem out. What it hands on holds no control character but TAB and LF (each
  * other one becomes its Control Pictures symbol, NUL `␀`), and forwarded messages are kept apart
  * from the sender's own text: attached ones (`message/rfc822`), and those written into a part
- * below a line such as `-----Original Message-----` (inline-forward.ts).
+ * below a line such as `-----Original Message-----` (inline-forward.ts). A message in which no
+ * part holds a template although its bytes plainly do is broken MIME, read as a mail program
+ * shows it or refused E_BAD_MIME (broken-mime.ts); attachments not read are listed (`unread`).
  */
 import type { ParsedMail } from 'mailparser';
 import {
@@ -17,6 +19,7 @@ import {
   problem,
   type Result,
 } from '../shared/index.ts';
+import { readBrokenMime } from './broken-mime.ts';
 import { labelUnlabelledText } from './charset.ts';
 import {
   decodeText,
@@ -29,15 +32,30 @@ import {
 import { readMailHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
 import { splitInlineForward } from './inline-forward.ts';
+import { rereadMisreadUtf8 } from './misread-utf8.ts';
 import { stripCleartextSignature } from './pgp.ts';
 import { readPlainMime } from './plain-mime.ts';
 import { type AttachmentReading, fromParsedMail, type MailReading } from './reading.ts';
-import type { ExtractedMail, ForwardedMessage, MailHeaders, TextBlock, TextSource } from './types.ts';
+import type {
+  ExtractedMail,
+  ForwardedMessage,
+  MailHeaders,
+  TextBlock,
+  TextSource,
+  UnreadAttachment,
+} from './types.ts';
 
 /** Attachments bigger than this are not templates (ten filled forms are a few KiB). */
 const MAX_TEXT_ATTACHMENT = 1024 * 1024;
 
 const TEXT_FILENAME = /\.(txt|text|tmpl|template|asc)$/i;
+/** Types mailers give a text file beside text/plain (without a name saying .txt, its bytes decide). */
+const TEXTUAL_APPLICATION = new Set([
+  'application/text',
+  'application/txt',
+  'application/x-txt',
+  'application/plain',
+]);
 const NOT_TEXT_FILENAME = /\.(pdf|docx?|xlsx?|zip|gz|png|jpe?g|gif|p7s|sig|exe|bin)$/i;
 
 type AttachmentVerdict = 'text' | 'html' | 'signature' | 'forwarded' | 'skip';
@@ -54,7 +72,10 @@ function classify(att: AttachmentReading): AttachmentVerdict {
   if (att.size > MAX_TEXT_ATTACHMENT) return 'skip';
   if (type === 'text/html') return 'html';
   if (type === 'text/plain') return 'text';
-  if (type === 'application/octet-stream' || type === 'text/x-template' || type.startsWith('text/')) {
+  // Old PHP and Perl mailers send a .txt file as application/text, application/txt...: its name
+  // says what it is, as a mail program shows it, whatever the type; its bytes must be text too.
+  if (TEXT_FILENAME.test(name)) return looksLikeText(att.content) ? 'text' : 'skip';
+  if (type === 'application/octet-stream' || TEXTUAL_APPLICATION.has(type) || type.startsWith('text/')) {
     if (NOT_TEXT_FILENAME.test(name)) return 'skip';
     // No extension, a text extension or a text type: keep it if the bytes are text.
     if (type.startsWith('text/') || TEXT_FILENAME.test(name) || !/\.[A-Za-z0-9]{1,5}$/.test(name)) {
@@ -241,13 +262,17 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
     const headers = cleanHeaders(readMailHeaders(parsed));
     const pending: PendingBlock[] = [];
     const forwarded: ForwardedMessage[] = [];
+    const unread: UnreadAttachment[] = [];
     let pgpSigned = false;
     let htmlOnly = false;
     // HTML too large or nested to read: the message is refused for it only if nothing else is readable.
     let htmlRefused: Problem | undefined;
 
     const addText = (source: TextSource, contentType: string, text: string, filename?: string) => {
-      const unsigned = stripCleartextSignature(normalizeNewlines(replaceControlCharacters(text)));
+      // UTF-8 lines in a part read as Windows-1252 (a mixed unlabelled body): read as UTF-8 (misread-utf8.ts).
+      const unsigned = stripCleartextSignature(
+        normalizeNewlines(replaceControlCharacters(rereadMisreadUtf8(text))),
+      );
       pgpSigned ||= unsigned.signed;
       const name = filename ? { filename: replaceControlCharacters(filename) } : {};
       pending.push({
@@ -261,6 +286,11 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
     for (const att of parsed.attachments) {
       const verdict = classify(att);
       if (verdict === 'signature') pgpSigned = true;
+      if (verdict === 'skip')
+        unread.push({
+          contentType: replaceControlCharacters(att.contentType),
+          ...(att.filename ? { filename: replaceControlCharacters(att.filename) } : {}),
+        });
       if (verdict === 'text')
         addText('attachment', att.contentType, decodeText(att.content, att.charset), att.filename);
       if (verdict === 'html') {
@@ -294,13 +324,25 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
     }
     pending.push(...attachmentBlocks);
 
-    const { text, blocks, forwarded: inline } = assemble(pending);
+    let { text, blocks, forwarded: inline } = assemble(pending);
     if (blocks.length === 0 && inline.length === 0 && htmlRefused) return fail(htmlRefused);
+    const anyTemplate = (texts: readonly { readonly text: string }[]) =>
+      texts.some((t) => holdsTemplateHeader(t.text, true));
+    if (!anyTemplate(blocks) && !anyTemplate(inline) && !anyTemplate(forwarded)) {
+      // A template plainly in the bytes that no part held: broken MIME (broken-mime.ts).
+      const broken = readBrokenMime(raw);
+      if (broken?.kind === 'refused') return fail(broken.problem);
+      if (broken?.kind === 'text') {
+        addText('body', 'text/plain', broken.text);
+        ({ text, blocks, forwarded: inline } = assemble(pending));
+      }
+    }
     return ok({
       headers,
       text,
       blocks,
       forwarded: [...inline, ...forwarded],
+      unread,
       pgpSigned,
       htmlOnly,
     });

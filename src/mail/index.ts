@@ -31,4 +31,5 @@ export type {
   MailHeaders,
   TextBlock,
   TextSource,
+  UnreadAttachment,
 } from './types.ts';

@@ -65,6 +65,13 @@ export interface ForwardedMessage {
   readonly withinAttached?: boolean;
 }
 
+/** An attachment not read for templates (an image, a PDF, Outlook's winmail.dat): named when none is found. */
+export interface UnreadAttachment {
+  /** Lower-case, without parameters. */
+  readonly contentType: string;
+  readonly filename?: string;
+}
+
 export interface ExtractedMail {
   readonly headers: MailHeaders;
   /**
@@ -84,6 +91,8 @@ export interface ExtractedMail {
    * told exactly that (E_FORWARDED_TEMPLATE) instead of "no template was found".
    */
   readonly forwarded: readonly ForwardedMessage[];
+  /** Attachments not read for templates (neither text, nor HTML, nor a forward or signature). */
+  readonly unread: readonly UnreadAttachment[];
   /** A PGP cleartext-signed body or a PGP/MIME signature was seen (not verified here). */
   readonly pgpSigned: boolean;
   /**

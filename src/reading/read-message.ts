@@ -21,7 +21,13 @@ export async function readMessage(raw: Buffer, options: MessageReadOptions): Pro
   const mail = extracted.value;
   const parsed = parseSubmission(
     // Forwarded messages are never read for templates; they only let a refusal say why.
-    { subject: mail.headers.subject, text: mail.text, forwarded: mail.forwarded, parts: mail.blocks },
+    {
+      subject: mail.headers.subject,
+      text: mail.text,
+      forwarded: mail.forwarded,
+      parts: mail.blocks,
+      unread: mail.unread,
+    },
     { maxTemplates: options.maxTemplates },
   );
   return { ok: true, mail, parsed };

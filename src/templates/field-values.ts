@@ -35,6 +35,11 @@ export class FieldValues {
     private readonly problems: ProblemSink,
     /** Where to point an error about a field that is not in the template at all. */
     private readonly headerLine: number,
+    /**
+     * The line of each field the template has, a value written or not: an error about a field
+     * left blank (a postal code an address in the US needs) points at the field's own line.
+     */
+    private readonly fieldLines: ReadonlyMap<string, number> = new Map(),
   ) {}
 
   /** A value (or NONE) was written. */
@@ -94,7 +99,7 @@ export class FieldValues {
   }
 
   lineOf(key: string): number {
-    return this.slots.get(key)?.line ?? this.headerLine;
+    return this.slots.get(key)?.line ?? this.fieldLines.get(key) ?? this.headerLine;
   }
 
   report(key: string, code: ErrorCode, message: string): void {

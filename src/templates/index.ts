@@ -23,5 +23,6 @@ export {
   type SubmissionInput,
   type SubmissionOptions,
   type SubmissionParse,
+  type UnreadPart,
 } from './submission.ts';
 export { NET_HANDLE, ORG_HANDLE, POC_HANDLE } from './values.ts';

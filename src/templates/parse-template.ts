@@ -165,7 +165,12 @@ function parseBody(
   // field already refused, or "nothing to change" when the changes were refused, is left out.
   const earlier = problems.length;
   const sink = earlier === 0 ? problems : new FollowUps(problems, fieldsInError(groups, checked));
-  const values = new FieldValues(index.byKey, checked.slots, sink, block.headerLine);
+  const fieldLines = new Map<string, number>();
+  for (const [key, group] of groups) {
+    const line = group.lines[0]?.line;
+    if (line !== undefined) fieldLines.set(key, line);
+  }
+  const values = new FieldValues(index.byKey, checked.slots, sink, block.headerLine, fieldLines);
   const request = form.build({ action, values, version });
   return problems.length === 0 && request
     ? { request, ...keyOnly }

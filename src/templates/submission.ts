@@ -2,7 +2,7 @@
  * A whole message's text (plus its Subject) -> either one message-level refusal or one outcome
  * per template. Each template stands alone: one bad template never hides the others.
  */
-import { type Problem, problem, redactKey } from '../shared/index.ts';
+import { type Problem, problem, redactApiKeys, redactKey } from '../shared/index.ts';
 import { findApiKeys, findKeyLineKeys } from './api-key.ts';
 import { FORMS } from './forms/index.ts';
 import { type ForwardedText, type TextPart, templatesNotApplied } from './not-applied.ts';
@@ -24,6 +24,42 @@ export interface SubmissionInput {
   readonly forwarded?: readonly ForwardedText[];
   /** The parts `text` was read from, so that a quoted template's line is named in its part. */
   readonly parts?: readonly TextPart[];
+  /** Attachments not read for templates: named when no template is found, so the sender knows. */
+  readonly unread?: readonly UnreadPart[];
+}
+
+/** An attachment the mail room did not read (the mail room's UnreadAttachment). */
+export interface UnreadPart {
+  readonly contentType: string;
+  readonly filename?: string;
+}
+
+/** Attachments named in E_NO_TEMPLATE; the rest are counted. */
+const SHOWN_UNREAD = 5;
+const TNEF_TYPES = new Set(['application/ms-tnef', 'application/vnd.ms-tnef']);
+
+/**
+ * Outlook's "Rich Text" format packs the message, attachments and all, into winmail.dat
+ * (application/ms-tnef), which is not decoded here: the sender is told how to send plain text.
+ */
+const isTnef = (part: UnreadPart) =>
+  TNEF_TYPES.has(part.contentType) || /^winmail\.dat$/i.test(part.filename ?? '');
+
+function unreadSentence(unread: readonly UnreadPart[]): string {
+  if (unread.length === 0) return '';
+  const name = (part: UnreadPart) => {
+    // A file name is the sender's text: cut as a forward's line is, a key in it redacted.
+    const file = part.filename
+      ? JSON.stringify(redactApiKeys(part.filename).slice(0, 100))
+      : 'an attachment without a name';
+    const type = part.contentType.slice(0, 100);
+    return isTnef(part)
+      ? `${file} (${type}: Outlook's Rich Text format, which we do not read: in Outlook, send the message as plain text (Format Text > Plain Text) or set this address to plain text, and attach the template as a .txt file or paste it into the message)`
+      : `${file} (${type})`;
+  };
+  const more = unread.length - SHOWN_UNREAD;
+  const listed = `${unread.slice(0, SHOWN_UNREAD).map(name).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  return ` These attachments were not read for templates: ${listed}. Templates are read from the text of the message and from text attachments (.txt).`;
 }
 
 export interface SubmissionOptions {
@@ -58,11 +94,11 @@ export const BLANK_FORMS_HINT =
   'Blank forms are published in the templates/ folder of this service (one file per form, e.g. ARIN-REASSIGN-SIMPLE-5.3.txt); ' +
   'send one or more of them filled in, as plain text in the body or as a .txt attachment, from "Template: ..." to "END OF TEMPLATE".';
 
-function noTemplate(): Problem {
+function noTemplate(unread: readonly UnreadPart[]): Problem {
   const names = FORMS.map((f) => f.name).join(', ');
   return problem(
     'E_NO_TEMPLATE',
-    `no template was found in this message (quoted templates, lines starting with ">", are ignored). We accept ${names}. ${BLANK_FORMS_HINT}`,
+    `no template was found in this message (quoted templates, lines starting with ">", are ignored).${unreadSentence(unread)} We accept ${names}. ${BLANK_FORMS_HINT}`,
   );
 }
 
@@ -100,7 +136,7 @@ export function parseSubmission(input: SubmissionInput, options: SubmissionOptio
   const limit = options.maxTemplates ?? MAX_TEMPLATES_PER_MESSAGE;
   const blocks = splitTemplates(input.text);
   if (blocks.length === 0) {
-    const refusal = forwardedOnly(input.forwarded ?? []) ?? noTemplate();
+    const refusal = forwardedOnly(input.forwarded ?? []) ?? noTemplate(input.unread ?? []);
     return { ok: false, problem: refusal, templatesFound: 0 };
   }
   if (blocks.length > limit) {

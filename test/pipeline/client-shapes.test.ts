@@ -7,7 +7,13 @@
  * write: a template forwarded or quoted in the text itself (Outlook, Gmail, Apple Mail, an
  * unmarked quote), refused as an attached forward is, and an Outlook reply to our reply, whose
  * own template alone is applied; but a line shaped like a quote's inside a template's value is the
- * value continued. A blank-forms request with its key in the Subject lists no key.
+ * value continued. Broken MIME a mail program still shows as text (a multipart without a usable
+ * boundary, a "base64" body of plain text) is read so, and a template in a multipart's preamble is
+ * E_BAD_MIME saying so; a .txt sent as application/text is read, and the attachments not read
+ * (Outlook's winmail.dat) are named when no template is found; an unlabelled body mixing UTF-8 and
+ * Latin-1 lines, or UTF-8 labelled iso-8859-1, publishes no mojibake. An error of a rule across
+ * fields points at the blank field's line. A blank-forms request with its key in the Subject lists
+ * no key.
  */
 import fs from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
@@ -101,6 +107,52 @@ const CASES: readonly Case[] = [
     blocks: [...APPROVED_POC, ...APPROVED_POC, ...APPROVED_POC],
     created: ['Wrotefirst', 'Wrotesecond', 'Wrotethird'],
   },
+  // Broken MIME that mail programs still show as text: read as text (src/mail/broken-mime.ts).
+  // multipart/mixed without a boundary, the body a plain template.
+  { fixture: 'broken-mime-no-boundary', blocks: APPROVED_POC, created: ['Noboundary'] },
+  // boundary="declared", the body delimited by --actual.
+  { fixture: 'broken-mime-boundary-mismatch', blocks: APPROVED_POC, created: ['Mismatch'] },
+  // Content-Transfer-Encoding: base64 on a body of plain text.
+  { fixture: 'broken-mime-base64-label', blocks: APPROVED_POC, created: ['Notbasesixtyfour'] },
+  // The same on the second part of a well-formed multipart.
+  { fixture: 'broken-mime-nested-base64-label', blocks: APPROVED_POC, created: ['Nestedlabel'] },
+  // The template in a multipart's preamble, which no mail program shows: refused, saying where.
+  {
+    fixture: 'broken-mime-preamble',
+    blocks: [],
+    refusal: 'E_BAD_MIME',
+    refusalSays: ["the message's MIME structure is broken", 'before the first part', '(its preamble)'],
+    notCreated: ['Preamble'],
+  },
+  // A .txt file an old PHP or Perl mailer sends as application/text.
+  { fixture: 'attachment-application-text', blocks: APPROVED_POC, created: ['Apptext'] },
+  // Outlook's Rich Text: the template inside winmail.dat (TNEF), not decoded, but named.
+  {
+    fixture: 'attachment-tnef-winmail',
+    blocks: [],
+    refusal: 'E_NO_TEMPLATE',
+    refusalSays: [
+      'These attachments were not read for templates: "logo.png" (image/png), "winmail.dat" (application/ms-tnef',
+      "Outlook's Rich Text format",
+      'send the message as plain text',
+    ],
+    notCreated: ['Tnef'],
+  },
+  // 8-bit, no charset: the company's line in UTF-8, the city's in Latin-1 (a billing system's
+  // UTF-8 values in a Latin-1 skeleton): each line read as what it is, no mojibake published.
+  {
+    fixture: 'mixed-8bit-utf8-latin1',
+    blocks: APPROVED_POC,
+    created: ['Mixedeight'],
+    company: 'Café Zürich AG',
+  },
+  // Labelled iso-8859-1, its bytes UTF-8.
+  {
+    fixture: 'iso-8859-1-holding-utf8',
+    blocks: APPROVED_POC,
+    created: ['Labelledlatin'],
+    company: 'Café Zürich AG',
+  },
   // Outlook's reply to our reply: the sender's own template on top; our mail (its echo quoted)
   // and a template someone else wrote below "-----Original Message-----" without "> ".
   {
@@ -148,6 +200,21 @@ describe('what mail programs make of a template, end to end (postgres)', () => {
         .where(eq(sql`lower(${tables.pocs.lastName})`, c.created![0]!.toLowerCase()));
       expect(poc?.company).toBe(c.company);
     }
+  });
+
+  it("points an error of a rule across fields (a US address's state and postal code, a person's first name) at the blank field's own line", async () => {
+    const raw = fs
+      .readFileSync(new URL('../fixtures/mail/poc-blank-address-fields.eml', import.meta.url), 'latin1')
+      .replace(/^Subject: (.*)$/m, `Subject: $1 ${DEMO_API_KEY}`);
+    const templateLines = raw.slice(raw.indexOf('Template:')).split('\n');
+    const lineOf = (field: string) => templateLines.findIndex((l) => l.startsWith(`${field}. `)) + 1;
+    const id = await stack.send(Buffer.from(raw, 'latin1'));
+    const { parsed } = await replyFor(stack.sink, id);
+    expect(parsed.blocks.map((b) => [b.form, b.status])).toEqual([['ARIN-POC-5.1', 'REJECTED']]);
+    expect(parsed.blocks[0]!.errors.map(({ code, field, line }) => ({ code, field, line }))).toEqual(
+      ['05', '10', '11'].map((field) => ({ code: 'E_MISSING_FIELD', field, line: lineOf(field) })),
+    );
+    expect(await pocsNamed('Blankpostal')).toBe(0);
   });
 
   it('a blank-forms request with the API key in the Subject lists only the names that are no form', async () => {

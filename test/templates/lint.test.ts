@@ -81,6 +81,35 @@ describe('hostmasterd lint', () => {
     expect(auto).not.toContain('the daemon answers');
   });
 
+  it('looks for the key of a message without a template where the daemon does: its Subject and text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lint-subject-key-'));
+    const file = join(dir, 'no-template.eml');
+    const mail = (subject: string, body: string) =>
+      `From: noc@isp.example\r\nSubject: ${subject}\r\n\r\n${body}\r\n`;
+    writeFileSync(file, mail('SWIP API-1A2B-3C4D-5E6F-7A8B', 'Please find the template.'));
+    const subjectKey = (await lint(file)).out;
+    expect(subjectKey).toContain('E_NO_TEMPLATE');
+    expect(subjectKey).toContain('note: with a valid key whose account lists noc@isp.example');
+    expect(subjectKey).not.toContain('no API key');
+    expect(subjectKey).not.toContain('1A2B');
+    writeFileSync(file, mail('SWIP', 'our key: API-1A2B-3C4D-5E6F-7A8B'));
+    expect((await lint(file)).out).toContain('note: with a valid key');
+    // Two keys: the worker answers no key holder, nor does lint promise it.
+    writeFileSync(file, mail('SWIP API-1A2B-3C4D-5E6F-7A8B', 'API-9A2B-3C4D-5E6F-7A8B'));
+    expect((await lint(file)).out).toContain('note: no API key');
+  });
+
+  it('reads broken MIME as the daemon does, and names the attachments it did not read', async () => {
+    const broken = await lint(join(FIXTURES, 'broken-mime-no-boundary.eml'));
+    expect(broken.code).toBe(0);
+    expect(broken.out).toContain('Template 1 of 1: ARIN-POC-5.1');
+    const preamble = await lint(join(FIXTURES, 'broken-mime-preamble.eml'));
+    expect(preamble.out).toContain("E_BAD_MIME: the message's MIME structure is broken");
+    const tnef = await lint(join(FIXTURES, 'attachment-tnef-winmail.eml'));
+    expect(tnef.out).toContain('E_NO_TEMPLATE');
+    expect(tnef.out).toContain('"winmail.dat" (application/ms-tnef');
+  });
+
   it('says a message without a template that names our mail or a ticket is taken for an answer to our mail, not refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lint-answer-'));
     const file = join(dir, 'answer.eml');

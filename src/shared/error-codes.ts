@@ -388,6 +388,11 @@ export const ERROR_CODES = {
     stage: 'smtp',
     meaning: 'Redis cannot be reached: 451 (the sender tries again); in the console, the action waits for it',
   },
+  E_DELIVERY_UNDECIDED: {
+    stage: 'smtp',
+    meaning:
+      'the same message (Message-ID and bytes) came earlier from another SMTP client or envelope sender and is not decided yet: 451 (the sender tries again; then it is that message, or, if that one was refused unverified, a new one)',
+  },
   E_UNKNOWN_RECIPIENT: { stage: 'smtp', meaning: 'a recipient that is none of HOSTMASTER_ADDRESSES (550)' },
   E_CONNECTION_LIMIT: {
     stage: 'smtp',

@@ -218,7 +218,11 @@ export const ERROR_CODES = {
 
   // ── auth: who is asking ──────────────────────────────────────────────────────────────────
   E_UNKNOWN_API_KEY: { stage: 'auth', meaning: 'the API key belongs to no account' },
-  E_API_KEY_REVOKED: { stage: 'auth', meaning: 'the API key was revoked; staff issue a new one' },
+  E_API_KEY_REVOKED: {
+    stage: 'auth',
+    meaning:
+      'the API key was revoked (hostmasterd key revoke); staff issue a new one (hostmasterd key issue); told to senders as E_INVALID_API_KEY',
+  },
   E_API_KEY_REQUIRED: {
     stage: 'auth',
     meaning: 'no API key, and SENDER_AUTH=off: a sender address alone authorizes nothing',

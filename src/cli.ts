@@ -20,6 +20,9 @@ Commands:
   staff add EMAIL                            create a console account (prints a one-time password)
   staff list                                 list the console accounts, one a line
   staff remove EMAIL                         disable a console account and end its sessions
+  key issue ACCOUNT                          give an account a new API key (printed once)
+  key list ACCOUNT                           list an account's API keys, hidden but for their last group
+  key revoke KEY                             revoke an API key (a leaked one): mail carrying it is refused
   validation run [--as-of YYYY-MM-DD]        run one round of the annual POC validation (mails every due POC once)
   migrate                                    bring the database schema up to date and exit
   help                                       this text
@@ -39,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
   lint: async () => (await import('./commands/lint.ts')).lintCommand,
   outbox: async () => (await import('./commands/outbox.ts')).outboxCommand,
   staff: async () => (await import('./commands/staff.ts')).staffCommand,
+  key: async () => (await import('./commands/key.ts')).keyCommand,
   migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
   validation: async () => (await import('./commands/validation.ts')).validationCommand,
 };

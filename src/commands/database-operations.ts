@@ -8,7 +8,15 @@
 import type { Config } from '../config/index.ts';
 import { createStaffUser, listStaffAccounts, removeStaffAccount } from '../console/index.ts';
 import type { Database } from '../db/index.ts';
-import { type SeedSummary, seedRegistry, validateSeed } from '../registry/index.ts';
+import {
+  findAccountByName,
+  issueApiKey,
+  listApiKeys,
+  revokeApiKey,
+  type SeedSummary,
+  seedRegistry,
+  validateSeed,
+} from '../registry/index.ts';
 import { fail, type Logger, ok, type Problem, problem, type Result } from '../shared/index.ts';
 
 /** Where an operation runs: the database, and the settings and log of the process running it. */
@@ -34,6 +42,17 @@ export interface OperationInputs {
   readonly 'staff-remove': { readonly email: string };
   /** The round's day as an ISO time. */
   readonly 'validation-run': { readonly asOf: string };
+  /** An account by its name (the seed file's `name`). */
+  readonly 'key-issue': { readonly account: string };
+  readonly 'key-list': { readonly account: string };
+  readonly 'key-revoke': { readonly key: string };
+}
+
+/** An account's key as it travels: redacted, times as ISO 8601 text. */
+export interface ApiKeyLineText {
+  readonly display: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
 }
 
 /** A validation round's report as it travels (what `validation run` prints). */
@@ -50,6 +69,10 @@ export interface OperationOutputs {
   readonly 'staff-list': readonly StaffAccountLine[];
   readonly 'staff-remove': { readonly email: string };
   readonly 'validation-run': ValidationRunLine;
+  /** The new key in clear: the only time it is seen (only its digest is stored). */
+  readonly 'key-issue': { readonly account: string; readonly key: string };
+  readonly 'key-list': { readonly account: string; readonly keys: readonly ApiKeyLineText[] };
+  readonly 'key-revoke': { readonly display: string };
 }
 
 export type OperationName = keyof OperationInputs;
@@ -123,12 +146,61 @@ const validationRun: Operation<'validation-run'> = async ({ db, config, logger }
   });
 };
 
+/** Who the audit log names for a key issued or revoked at the terminal. */
+const KEY_COMMAND_CONTEXT = { actor: { kind: 'system', name: 'operator (hostmasterd key)' } } as const;
+
+async function accountNamed(db: Database, name: string) {
+  const account = await findAccountByName(db, name);
+  return account
+    ? ok(account)
+    : fail(problem('E_OBJECT_NOT_FOUND', `no account named "${name}" (the seed file's account name)`));
+}
+
+const keyIssue: Operation<'key-issue'> = async ({ db }, input) => {
+  const { account: name } = record(input);
+  if (typeof name !== 'string') return badInput('key-issue', 'needs account (its name)');
+  return db.transaction(async (tx) => {
+    const account = await accountNamed(tx, name);
+    if (!account.ok) return account;
+    const key = await issueApiKey(tx, account.value.id, { context: KEY_COMMAND_CONTEXT });
+    return key.ok ? ok({ account: account.value.name, key: key.value }) : key;
+  });
+};
+
+const keyList: Operation<'key-list'> = async ({ db }, input) => {
+  const { account: name } = record(input);
+  if (typeof name !== 'string') return badInput('key-list', 'needs account (its name)');
+  const account = await accountNamed(db, name);
+  if (!account.ok) return account;
+  const keys = await listApiKeys(db, account.value.id);
+  return ok({
+    account: account.value.name,
+    keys: keys.map((k) => ({
+      display: k.display,
+      createdAt: k.createdAt.toISOString(),
+      revokedAt: k.revokedAt?.toISOString() ?? null,
+    })),
+  });
+};
+
+const keyRevoke: Operation<'key-revoke'> = async ({ db }, input) => {
+  const { key } = record(input);
+  if (typeof key !== 'string') return badInput('key-revoke', 'needs key (the whole key)');
+  return db.transaction(async (tx) => {
+    const revoked = await revokeApiKey(tx, KEY_COMMAND_CONTEXT, key);
+    return revoked.ok ? ok({ display: revoked.value.display }) : revoked;
+  });
+};
+
 export const DATABASE_OPERATIONS: { readonly [N in OperationName]: Operation<N> } = {
   seed,
   'staff-add': staffAdd,
   'staff-list': staffList,
   'staff-remove': staffRemove,
   'validation-run': validationRun,
+  'key-issue': keyIssue,
+  'key-list': keyList,
+  'key-revoke': keyRevoke,
 };
 
 export function isOperationName(name: string): name is OperationName {

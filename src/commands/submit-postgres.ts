@@ -13,7 +13,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
-import { deliveryDigest, type MessageHead, storableHeaderValue } from '../mail/index.ts';
+import {
+  decideDelivery,
+  deliveryDigest,
+  envelopeDryRunAddress,
+  type MessageHead,
+  type StoredDelivery,
+  storableHeaderValue,
+} from '../mail/index.ts';
 import {
   describeError,
   isDataRefusal,
@@ -63,13 +70,21 @@ export type NotificationOutcome =
 const LISTENING = `select exists (select 1 from pg_stat_activity
   where datname = current_database() and application_name = $1) as listening`;
 
-/** storeSubmission's insert (src/ingress/store.ts), column for column; a duplicate delivery finds the first row. */
+/**
+ * storeSubmission's insert (src/ingress/store.ts), column for column; a delivery that meets a
+ * stored one is decided as storeSubmission decides it (decideDelivery).
+ */
 const INSERT = `insert into submissions (id, raw, raw_sha256, delivery_sha256, message_id, size_bytes,
     envelope_from, envelope_to, remote_address, helo_name, via, from_address, subject)
   values ($1, decode($2, 'hex'), $3, $4, $5, $6, $7, $8, null, null, 'stdin', $9, $10)
   on conflict (message_id, delivery_sha256) do nothing
   returning id, state`;
-const EXISTING = 'select id, state from submissions where message_id = $1 and delivery_sha256 = $2';
+const WITH_MESSAGE_ID = `select id, state, delivery_sha256 as "deliverySha256", refusal_code as "refusalCode",
+    answer_trust as "answerTrust", remote_address as "remoteAddress", helo_name as "heloName",
+    envelope_from as "envelopeFrom"
+  from submissions where message_id = $1 order by received_at`;
+/** As storeSubmission: a delivery whose insert keeps meeting rows that change under it is asked to come again. */
+const MAX_DELIVERY_TRIES = 4;
 
 /** As acceptMessage: a duplicate whose submission is already handled needs no job. */
 const UNHANDLED = new Set(['received', 'processing']);
@@ -81,6 +96,8 @@ export async function storeByNotification(
     readonly head: MessageHead;
     readonly envelope: { readonly mailFrom: string; readonly rcptTo: readonly string[] };
   },
+  /** DRY_RUN_ADDRESS: an envelope naming one makes the delivery a dry run, never one with a real run. */
+  dryRunAddresses: readonly string[] = [],
 ): Promise<NotificationOutcome> {
   const client: Client = new (pgWithoutFetch().Client)({
     connectionString: url,
@@ -100,28 +117,45 @@ export async function storeByNotification(
     const listening = await client.query<{ listening: boolean }>(LISTENING, [SUBMISSION_LISTENER_NAME]);
     const heard = listening.rows[0]?.listening === true;
     const { raw, head, envelope } = message;
-    const deliverySha256 = deliveryDigest(raw);
-    await client.query('begin');
-    inTransaction = true;
-    const inserted = await client.query<{ id: string; state: string }>(INSERT, [
+    const first = deliveryDigest(raw, {
+      sentToDryRun: envelopeDryRunAddress(envelope.rcptTo, dryRunAddresses) !== undefined,
+    });
+    const envelopeFrom = storableHeaderValue(envelope.mailFrom);
+    // `submit` has no SMTP client: the envelope sender alone tells its deliveries apart.
+    const sender = { remoteAddress: null, heloName: null, envelopeFrom };
+    const values = (deliverySha256: string) => [
       newSubmissionId(),
       raw.toString('hex'),
       createHash('sha256').update(raw).digest('hex'),
       deliverySha256,
       head.messageId,
       raw.length,
-      storableHeaderValue(envelope.mailFrom),
+      envelopeFrom,
       envelope.rcptTo.map((to) => storableHeaderValue(to)),
       head.fromAddress ?? null,
       // The console lists subjects: a key written there must not show (the raw bytes keep it).
       head.subject === undefined ? null : redactApiKey(head.subject),
-    ]);
-    let row = inserted.rows[0];
-    const duplicate = row === undefined;
+    ];
+    await client.query('begin');
+    inTransaction = true;
+    let row: { id: string; state: string } | undefined;
+    let duplicate = false;
+    let deliverySha256 = first;
+    for (let tries = 0; tries < MAX_DELIVERY_TRIES && !row; tries++) {
+      row = (await client.query<{ id: string; state: string }>(INSERT, values(deliverySha256))).rows[0];
+      if (row) break;
+      const stored = await client.query<StoredDelivery>(WITH_MESSAGE_ID, [head.messageId]);
+      const decision = decideDelivery(first, stored.rows, sender);
+      if (decision.kind === 'undecided') break;
+      if (decision.kind === 'same') {
+        row = decision.stored;
+        duplicate = true;
+      } else deliverySha256 = decision.deliverySha256;
+    }
     if (!row) {
-      row = (await client.query<{ id: string; state: string }>(EXISTING, [head.messageId, deliverySha256]))
-        .rows[0];
-      if (!row) throw new Error('the duplicate row vanished between insert and select');
+      await client.query('rollback');
+      inTransaction = false;
+      return { kind: 'unavailable', problem: undecidedDelivery() };
     }
     if (UNHANDLED.has(row.state))
       await client.query('select pg_notify($1, $2)', [SUBMISSION_CHANNEL, row.id]);
@@ -144,6 +178,15 @@ export async function storeByNotification(
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** storeSubmission's E_DELIVERY_UNDECIDED, word for word. */
+function undecidedDelivery(): Problem {
+  return {
+    code: 'E_DELIVERY_UNDECIDED',
+    message:
+      'the same message, delivered from another server, is still being checked; please try again later',
+  };
 }
 
 function unavailable(error: unknown): NotificationOutcome {

@@ -43,7 +43,10 @@ export async function storeHere(
       config.redis.kind === 'embedded' && !(await pingRedisSocket(config.redis.socketPath));
     const message = { raw: input.raw, head: input.head, envelope: input.envelope, via: 'stdin' as const };
     if (embeddedRedisDown) {
-      const stored = await storeSubmission(handle.db, message, { maxBytes: config.limits.maxMessageBytes });
+      const stored = await storeSubmission(handle.db, message, {
+        maxBytes: config.limits.maxMessageBytes,
+        dryRunAddresses: config.dryRunAddresses,
+      });
       if (!stored.ok) return isTemporary(stored.error) ? later(stored.error) : refuse(stored.error);
       return accepted(stored.value.id, 'stored; hostmasterd queues it when it starts');
     }
@@ -57,7 +60,12 @@ export async function storeHere(
       });
     }
     const result = await acceptMessage(
-      { db: handle.db, queue, maxBytes: config.limits.maxMessageBytes },
+      {
+        db: handle.db,
+        queue,
+        maxBytes: config.limits.maxMessageBytes,
+        dryRunAddresses: config.dryRunAddresses,
+      },
       message,
     );
     if (!result.ok) return isTemporary(result.error) ? later(result.error) : refuse(result.error);

@@ -81,7 +81,11 @@ export async function submitCommand(args: string[], deps: SubmitDeps): Promise<n
   if (config.database.kind === 'postgres') {
     // The row and a NOTIFY; a listening ingress or worker adds the job (submit-postgres.ts).
     const { storeByNotification } = await import('./submit-postgres.ts');
-    const outcome = await storeByNotification(config.database.url, { raw, head: head.value, envelope });
+    const outcome = await storeByNotification(
+      config.database.url,
+      { raw, head: head.value, envelope },
+      config.dryRunAddresses,
+    );
     if (outcome.kind === 'refused') return refuse(outcome.problem);
     if (outcome.kind === 'unavailable') return later(outcome.problem);
     const { id, duplicate, heard } = outcome.stored;

@@ -12,6 +12,8 @@ export interface AcceptDeps {
   readonly db: Executor;
   readonly queue: SubmissionQueue;
   readonly maxBytes: number;
+  /** DRY_RUN_ADDRESS (storeSubmission's option). */
+  readonly dryRunAddresses: readonly string[];
   /** Longest wait for the database before answering "try again" (default 15 s). */
   readonly storeTimeoutMs?: number;
 }
@@ -21,7 +23,11 @@ export interface Accepted extends StoredSubmission {
   readonly queued: boolean;
 }
 
-const TEMPORARY: readonly ErrorCode[] = ['E_DATABASE_UNAVAILABLE', 'E_QUEUE_UNAVAILABLE'];
+const TEMPORARY: readonly ErrorCode[] = [
+  'E_DATABASE_UNAVAILABLE',
+  'E_QUEUE_UNAVAILABLE',
+  'E_DELIVERY_UNDECIDED',
+];
 
 /** Temporary problems mean "send it again later" (SMTP 451, exit 75); the others are refusals. */
 export function isTemporary(p: Problem): boolean {
@@ -34,7 +40,7 @@ export async function acceptMessage(deps: AcceptDeps, message: IncomingMessage):
     // If the database hangs past the timer but commits later, the row is picked up by the
     // sweeper and the sender's retry is recognised as a duplicate: nothing is lost or doubled.
     stored = await withTimeout(
-      storeSubmission(deps.db, message, { maxBytes: deps.maxBytes }),
+      storeSubmission(deps.db, message, { maxBytes: deps.maxBytes, dryRunAddresses: deps.dryRunAddresses }),
       deps.storeTimeoutMs ?? 15_000,
       'storing the message',
     );

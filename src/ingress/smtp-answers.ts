@@ -30,6 +30,7 @@ export function answerFor(p: Problem): SMTPServerError {
       p.code,
     );
   }
+  if (p.code === 'E_DELIVERY_UNDECIDED') return reply(451, `4.3.0 ${p.message}`, p.code);
   if (p.code === 'E_MESSAGE_TOO_LARGE') return reply(552, `5.3.4 ${p.message}`, p.code);
   return reply(550, `5.6.0 ${p.message}`, p.code);
 }

@@ -64,7 +64,12 @@ async function storeMessage(
   }
   try {
     accepted = await acceptMessage(
-      { db: ctx.db, queue: ctx.queue, maxBytes: limits.maxMessageBytes },
+      {
+        db: ctx.db,
+        queue: ctx.queue,
+        maxBytes: limits.maxMessageBytes,
+        dryRunAddresses: ctx.config.dryRunAddresses,
+      },
       {
         raw,
         rawSha256,

@@ -2,12 +2,22 @@
  * Commits a received message to `submissions`, exactly as received. A second delivery of the
  * same message (same Message-ID and the same bytes below the trace fields relays put on top:
  * an MTA resending after a lost 250, or the message arriving by a second path) finds the first
- * row through the unique index `submissions_delivery_idx` instead of making a second submission.
+ * row through the unique index `submissions_delivery_idx` instead of making a second submission,
+ * as far as it cannot mean something else (src/mail/delivery-digest.ts, `decideDelivery`): a
+ * dry run by envelope is another delivery than a real run of the same bytes, and a delivery
+ * refused unverified does not stand for one from another client.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { type Executor, isDataRefusal, type SubmissionState, tables } from '../db/index.ts';
-import { deliveryDigest, type MessageHead, readMessageHead, storableHeaderValue } from '../mail/index.ts';
+import {
+  decideDelivery,
+  deliveryDigest,
+  envelopeDryRunAddress,
+  type MessageHead,
+  readMessageHead,
+  storableHeaderValue,
+} from '../mail/index.ts';
 import {
   describeError,
   fail,
@@ -49,11 +59,17 @@ export interface StoredSubmission {
 export interface StoreOptions {
   /** Refuse larger messages (the SMTP size limit also applies to `submit`). */
   readonly maxBytes?: number;
+  /** DRY_RUN_ADDRESS: an envelope naming one makes the delivery a dry run, never one with a real run. */
+  readonly dryRunAddresses?: readonly string[];
 }
+
+/** A delivery whose insert keeps meeting rows that change under it: asked to come again. */
+const MAX_DELIVERY_TRIES = 4;
 
 /**
  * Errors: E_EMPTY_MESSAGE, E_NOT_A_MAIL, E_MESSAGE_TOO_LARGE, E_UNSTORABLE_MESSAGE (permanent), E_DATABASE_UNAVAILABLE
- * (temporary: nothing was stored, or a row was stored that the sweeper will queue).
+ * (temporary: nothing was stored, or a row was stored that the sweeper will queue),
+ * E_DELIVERY_UNDECIDED (temporary: the same message from another client is not decided yet).
  */
 export async function storeSubmission(
   db: Executor,
@@ -68,34 +84,45 @@ export async function storeSubmission(
   if (!head.ok) return head;
   const { messageId, fromAddress, subject } = head.value;
   const rawSha256 = message.rawSha256 ?? createHash('sha256').update(message.raw).digest('hex');
-  const deliverySha256 = deliveryDigest(message.raw);
-  const { submissions } = tables;
+  const sentToDryRun =
+    envelopeDryRunAddress(message.envelope.rcptTo, options.dryRunAddresses ?? []) !== undefined;
+  const first = deliveryDigest(message.raw, { sentToDryRun });
+  const client = {
+    remoteAddress: message.remoteAddress ?? null,
+    heloName: message.heloName === undefined ? null : storableHeaderValue(message.heloName),
+    envelopeFrom: storableHeaderValue(message.envelope.mailFrom),
+  };
   try {
     const values: InsertValues = {
       id: newSubmissionId(),
       rawHex: message.raw.toString('hex'),
       rawSha256,
-      deliverySha256,
+      deliverySha256: first,
       messageId,
       sizeBytes: message.raw.length,
-      envelopeFrom: storableHeaderValue(message.envelope.mailFrom),
+      envelopeFrom: client.envelopeFrom,
       envelopeTo: message.envelope.rcptTo.map((to) => storableHeaderValue(to)),
-      remoteAddress: message.remoteAddress ?? null,
-      heloName: message.heloName === undefined ? null : storableHeaderValue(message.heloName),
+      remoteAddress: client.remoteAddress,
+      heloName: client.heloName,
       via: message.via,
       fromAddress: fromAddress ?? null,
       // The console lists subjects: a key written there must not show (the raw bytes keep it).
       subject: subject === undefined ? null : redactApiKey(subject),
     };
-    const inserted = await insertFor(db).execute(values);
-    const row = inserted[0];
-    if (row) return ok({ id: row.id, duplicate: false, state: row.state, fromAddress });
-    const [existing] = await db
-      .select({ id: submissions.id, state: submissions.state })
-      .from(submissions)
-      .where(and(eq(submissions.messageId, messageId), eq(submissions.deliverySha256, deliverySha256)));
-    if (!existing) throw new Error('the duplicate row vanished between insert and select');
-    return ok({ id: existing.id, duplicate: true, state: existing.state, fromAddress });
+    let deliverySha256 = first;
+    for (let tries = 0; tries < MAX_DELIVERY_TRIES; tries++) {
+      const inserted = await insertFor(db).execute({ ...values, deliverySha256 });
+      const row = inserted[0];
+      if (row) return ok({ id: row.id, duplicate: false, state: row.state, fromAddress });
+      const decision = decideDelivery(first, await storedWithMessageId(db, messageId), client);
+      if (decision.kind === 'same') {
+        const { id, state } = decision.stored;
+        return ok({ id, duplicate: true, state, fromAddress });
+      }
+      if (decision.kind === 'undecided') return fail(undecided());
+      deliverySha256 = decision.deliverySha256;
+    }
+    return fail(undecided());
   } catch (error) {
     // What the database refuses as data (SQLSTATE class 22, or 54 for a value over a limit) is
     // refused again on every try: the sender must hear so (5xx, its MTA bounces it with our
@@ -113,6 +140,32 @@ export async function storeSubmission(
       problem('E_DATABASE_UNAVAILABLE', `the message could not be stored: ${describeError(error)}`),
     );
   }
+}
+
+function undecided() {
+  return problem(
+    'E_DELIVERY_UNDECIDED',
+    'the same message, delivered from another server, is still being checked; please try again later',
+  );
+}
+
+/** The submissions with this Message-ID, as `decideDelivery` looks at them (few: a message's deliveries). */
+async function storedWithMessageId(db: Executor, messageId: string) {
+  const { submissions } = tables;
+  return db
+    .select({
+      id: submissions.id,
+      state: submissions.state,
+      deliverySha256: submissions.deliverySha256,
+      refusalCode: submissions.refusalCode,
+      answerTrust: submissions.answerTrust,
+      remoteAddress: submissions.remoteAddress,
+      heloName: submissions.heloName,
+      envelopeFrom: submissions.envelopeFrom,
+    })
+    .from(submissions)
+    .where(eq(submissions.messageId, messageId))
+    .orderBy(submissions.receivedAt);
 }
 
 /**

@@ -44,13 +44,23 @@ export function dryRunRequest(facts: DryRunFacts): string | undefined {
     return 'X-Hostmaster-Dry-Run: yes';
   if (facts.dryRunAddresses.length === 0) return undefined;
   const ours = new Set(facts.dryRunAddresses.map((a) => a.toLowerCase()));
-  const envelope = facts.envelopeTo.find((a) => ours.has(bare(a)));
-  if (envelope) return `sent to the dry-run address ${bare(envelope)}`;
+  const envelope = envelopeDryRunAddress(facts.envelopeTo, facts.dryRunAddresses);
+  if (envelope) return `sent to the dry-run address ${envelope}`;
   // A copy delivered to hostmaster@ whose To or Cc names the dry-run address was meant as one.
   const written = [...(fields.get('to') ?? []), ...(fields.get('cc') ?? [])]
     .flatMap((value) => value.match(/[^\s<>,;:"()]+@[^\s<>,;:"()]+/g) ?? [])
     .find((a) => ours.has(bare(a)));
   return written ? `addressed to the dry-run address ${bare(written)}` : undefined;
+}
+
+/** The dry-run address the envelope names (bare, lower-cased), if it names one. */
+export function envelopeDryRunAddress(
+  envelopeTo: readonly string[],
+  dryRunAddresses: readonly string[],
+): string | undefined {
+  const ours = new Set(dryRunAddresses.map((a) => a.toLowerCase()));
+  const named = envelopeTo.find((a) => ours.has(bare(a)));
+  return named === undefined ? undefined : bare(named);
 }
 
 /** A Subject's encoded-words decoded (an undecodable one stays as written), dashes made plain. */

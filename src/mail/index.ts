@@ -6,8 +6,14 @@
 
 export { MAX_LOOKUPS, namedOfOurs, ownWords, ticketsIn } from './answer-hints.ts';
 export { type CharsetGuess, decodeText, guessCharset } from './decode.ts';
-export { deliveryDigest } from './delivery-digest.ts';
-export { type DryRunFacts, dryRunRequest } from './dry-run.ts';
+export {
+  type DeliveryClient,
+  type DeliveryDecision,
+  decideDelivery,
+  deliveryDigest,
+  type StoredDelivery,
+} from './delivery-digest.ts';
+export { type DryRunFacts, dryRunRequest, envelopeDryRunAddress } from './dry-run.ts';
 export { extractMail } from './extract.ts';
 export { type FormsRequest, readFormsRequest } from './forms-request.ts';
 export {

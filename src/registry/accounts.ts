@@ -224,7 +224,7 @@ export async function revokeApiKey(
   tx: Transaction,
   context: OperationContext,
   key: string,
-): Promise<Result<void>> {
+): Promise<Result<{ readonly display: string; readonly accountId: number }>> {
   const [row] = await tx
     .update(tables.apiKeys)
     .set({ revokedAt: new Date() })
@@ -238,7 +238,27 @@ export async function revokeApiKey(
     objectHandle: row.display,
     after: { accountId: row.accountId, display: row.display, revokedAt: row.revokedAt },
   });
-  return ok(undefined);
+  return ok({ display: row.display, accountId: row.accountId });
+}
+
+/** An account's key as staff may see it: redacted to its last group, with when it was issued and revoked. */
+export interface ApiKeyLine {
+  readonly display: string;
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+}
+
+/** The account's keys, oldest first, never in clear (only their digests are stored). */
+export async function listApiKeys(ex: Executor, accountId: number): Promise<ApiKeyLine[]> {
+  return ex
+    .select({
+      display: tables.apiKeys.display,
+      createdAt: tables.apiKeys.createdAt,
+      revokedAt: tables.apiKeys.revokedAt,
+    })
+    .from(tables.apiKeys)
+    .where(eq(tables.apiKeys.accountId, accountId))
+    .orderBy(asc(tables.apiKeys.createdAt), asc(tables.apiKeys.id));
 }
 
 /**

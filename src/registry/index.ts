@@ -16,6 +16,7 @@ export {
   type IssueApiKeyOptions,
   isApiKey,
   issueApiKey,
+  listApiKeys,
   loadAccount,
   type NewAccount,
   revokeApiKey,

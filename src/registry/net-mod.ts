@@ -14,6 +14,7 @@ import { writeAudit } from './audit.ts';
 import { changedFields, modifiedLine } from './changes.ts';
 import { childrenOfNet, findPoc, netPocs } from './lookups.ts';
 import { deleteNet, describeNet, netForTemplate } from './placement.ts';
+import { checkPocsLinked } from './poc-links.ts';
 import { checkHandle, checkHostnames, checkNetName, checkOriginAs, cleanList } from './rules.ts';
 import type { Net, NetChanges, NetPocRole, OperationContext, OperationOptions, Outcome } from './types.ts';
 
@@ -69,6 +70,13 @@ export function modifyNet(
     const pocsChanged = pocChanges.filter(
       ({ role, pocHandle }) => !isDeepStrictEqual(holders(role), pocHandle ? [pocHandle] : []),
     );
+    const onNetBefore = new Set(pocsBefore.map((p) => p.pocHandle));
+    const linked = await checkPocsLinked(
+      sp,
+      context,
+      pocsChanged.flatMap(({ pocHandle }) => (pocHandle && !onNetBefore.has(pocHandle) ? [pocHandle] : [])),
+    );
+    if (!linked.ok) return linked;
     const values = {
       name: name.value,
       originAs: originAs.value,

@@ -11,6 +11,7 @@ import { writeAudit } from './audit.ts';
 import { changedFields, modifiedLine } from './changes.ts';
 import { numberedInsert, orgNumbering } from './handles.ts';
 import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.ts';
+import { checkPocsLinked } from './poc-links.ts';
 import { alreadyRegisteredNote, createdBy } from './resend.ts';
 import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
 import { orgTurn, takeTurn } from './turns.ts';
@@ -165,6 +166,12 @@ export function createOrg(
     if (!values.ok) return values;
     const assignment = await resolveOrgPocs(sp, input);
     if (!assignment.ok) return assignment;
+    const linked = await checkPocsLinked(
+      sp,
+      context,
+      assignment.value.map((a) => a.pocHandle),
+    );
+    if (!linked.ok) return linked;
     const account = context.requesterAccount;
     if (account !== undefined) {
       await takeTurn(sp, orgTurn(account, values.value.name), context.turnsHeld);
@@ -272,6 +279,13 @@ export function modifyOrg(
     if (!values.ok) return values;
     const assignment = await resolveOrgPocs(sp, merged);
     if (!assignment.ok) return assignment;
+    const onOrgBefore = new Set(links.map((l) => l.pocHandle));
+    const linked = await checkPocsLinked(
+      sp,
+      context,
+      assignment.value.flatMap((a) => (onOrgBefore.has(a.pocHandle) ? [] : [a.pocHandle])),
+    );
+    if (!linked.ok) return linked;
     const changed = [
       ...changedFields(before, values.value, ORG_FIELDS).map((f) => ORG_FIELD_WORDS[f] ?? f),
       ...ORG_POC_ROLES.filter(

@@ -308,7 +308,7 @@ export function removePoc(
       return fail(
         problem(
           'E_POC_IN_USE',
-          `POC ${before.handle} cannot be removed while it is ${uses.join(', ')}; replace it there first`,
+          `POC ${before.handle} cannot be removed while it is ${uses.join(', ')}; replace it there first (a net's or org's POCs are changed by an account that manages it, with a Net-Mod or ORG template), or ask hostmaster staff to take it off what your account does not manage`,
         ),
       );
     }

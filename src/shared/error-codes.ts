@@ -228,7 +228,11 @@ export const ERROR_CODES = {
 
   // ── auth: who is asking ──────────────────────────────────────────────────────────────────
   E_UNKNOWN_API_KEY: { stage: 'auth', meaning: 'the API key belongs to no account' },
-  E_API_KEY_REVOKED: { stage: 'auth', meaning: 'the API key was revoked; staff issue a new one' },
+  E_API_KEY_REVOKED: {
+    stage: 'auth',
+    meaning:
+      'the API key was revoked (hostmasterd key revoke); staff issue a new one (hostmasterd key issue); told to senders as E_INVALID_API_KEY',
+  },
   E_API_KEY_REQUIRED: {
     stage: 'auth',
     meaning: 'no API key, and SENDER_AUTH=off: a sender address alone authorizes nothing',
@@ -398,6 +402,11 @@ export const ERROR_CODES = {
   E_QUEUE_UNAVAILABLE: {
     stage: 'smtp',
     meaning: 'Redis cannot be reached: 451 (the sender tries again); in the console, the action waits for it',
+  },
+  E_DELIVERY_UNDECIDED: {
+    stage: 'smtp',
+    meaning:
+      'the same message (Message-ID and bytes) came earlier from another SMTP client or envelope sender and is not decided yet: 451 (the sender tries again; then it is that message, or, if that one was refused unverified, a new one)',
   },
   E_UNKNOWN_RECIPIENT: { stage: 'smtp', meaning: 'a recipient that is none of HOSTMASTER_ADDRESSES (550)' },
   E_CONNECTION_LIMIT: {

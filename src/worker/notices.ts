@@ -47,6 +47,21 @@ async function orgContactEmails(tx: Transaction, orgHandle: string): Promise<str
   );
 }
 
+/** The orgs that held the nets these audit rows remove, each once, in the rows' order. */
+function heldByRemovedNets(rows: readonly AuditRow[]): string[] {
+  const orgs: string[] = [];
+  for (const row of rows) {
+    if (row.action !== 'remove' || row.objectType !== 'net') continue;
+    const before = row.before;
+    const org =
+      before !== null && typeof before === 'object' && !Array.isArray(before)
+        ? (before as Record<string, unknown>)['orgHandle']
+        : undefined;
+    if (typeof org === 'string' && org && !orgs.includes(org)) orgs.push(org);
+  }
+  return orgs;
+}
+
 export async function noticesFor(
   tx: Transaction,
   request: TemplateRequest,
@@ -96,6 +111,15 @@ export async function noticesFor(
       // The downstream org learns that space was delegated to it.
       const org = handles['org'] ?? ('handle' in request.downstreamOrg ? request.downstreamOrg.handle : '');
       return org ? [{ ...base, to: await orgContactEmails(tx, org), objectType: 'org', handle: org }] : [];
+    }
+    case 'net.remove': {
+      // The org that held a removed net learns it is gone, as it learnt it was delegated to it:
+      // an upstream may take back what it reassigned or reallocated, and the holder must hear.
+      const notices: Notice[] = [];
+      for (const org of heldByRemovedNets(where.audit ?? [])) {
+        notices.push({ ...base, to: await orgContactEmails(tx, org), objectType: 'org', handle: org });
+      }
+      return notices;
     }
     default:
       return [];

@@ -21,6 +21,8 @@ export function testConfig(options: {
   limits?: Partial<Limits>;
   smtpPort?: number;
   dataDir?: string;
+  /** DRY_RUN_ADDRESS. */
+  dryRunAddresses?: readonly string[];
 }): Config {
   // With REDIS_URL and a database given, nothing is written under DATA_DIR: no directory is made.
   const dataDir = options.dataDir ?? path.join(os.tmpdir(), 'hm-ingress-unused');
@@ -28,6 +30,7 @@ export function testConfig(options: {
     DATA_DIR: dataDir,
     REDIS_URL: options.redisUrl,
     HOSTMASTER_ADDRESSES: 'hostmaster@rir.example,Registrations@rir.example',
+    ...(options.dryRunAddresses ? { DRY_RUN_ADDRESS: options.dryRunAddresses.join(',') } : {}),
   });
   return {
     ...base,

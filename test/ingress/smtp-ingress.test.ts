@@ -104,6 +104,63 @@ describe.each(BACKENDS)('SMTP ingress on %s', (backend) => {
     expect(submissionIdOf(await sendOverSmtp(ingress.port, edited))).not.toBe(first);
   });
 
+  it('holds off a delivery from another client while the first is undecided, then stores it only if the first was refused unverified', async () => {
+    const raw = templateMail({ messageId: '<two-clients@isp.example>' });
+    const first = submissionIdOf(await sendOverSmtp(ingress.port, raw, {}, '127.0.0.2'));
+    // Undecided: its own client's retry is it; another client must come again later.
+    expect(submissionIdOf(await sendOverSmtp(ingress.port, raw, {}, '127.0.0.2'))).toBe(first);
+    const meanwhile = await sendOverSmtp(ingress.port, raw, {}, '127.0.0.1');
+    expect(meanwhile.code).toBe(451);
+    expect(meanwhile.text).toMatch(/still being checked/);
+    const refusedUnverified = {
+      state: 'done',
+      refusalCode: 'E_SENDER_NOT_VERIFIED',
+      answerTrust: 'none',
+    } as const;
+    await database.db
+      .update(tables.submissions)
+      .set(refusedUnverified)
+      .where(eq(tables.submissions.id, first));
+    const second = submissionIdOf(await sendOverSmtp(ingress.port, raw, {}, '127.0.0.1'));
+    expect(second).not.toBe(first);
+    expect(await queue.hasJob(second)).toBe(true);
+    expect(submissionIdOf(await sendOverSmtp(ingress.port, raw, {}, '127.0.0.1'))).toBe(second);
+    expect(submissionIdOf(await sendOverSmtp(ingress.port, raw, {}, '127.0.0.2'))).toBe(first);
+    // Another envelope sender is another verdict too; while the second is undecided it waits.
+    expect((await sendOverSmtp(ingress.port, raw, { from: 'relay@isp.example' }, '127.0.0.2')).code).toBe(
+      451,
+    );
+    // Decided otherwise (applied and answered): every later delivery is it, from anywhere.
+    await database.db
+      .update(tables.submissions)
+      .set({ state: 'done' })
+      .where(eq(tables.submissions.id, second));
+    for (const from of ['127.0.0.3', '127.0.0.2'])
+      expect(submissionIdOf(await sendOverSmtp(ingress.port, raw, {}, from))).toBe(second);
+    const rows = await database.db
+      .select()
+      .from(tables.submissions)
+      .where(eq(tables.submissions.messageId, '<two-clients@isp.example>'));
+    expect(rows).toHaveLength(2);
+  });
+
+  it('keeps a dry run by envelope and a real run of the same bytes apart', async () => {
+    const dryIngress = await startIngress({
+      config: testConfig({ redisUrl: redis.url, dryRunAddresses: ['dryrun@rir.example'] }),
+      db: database.db,
+      queue,
+    });
+    extra.push(dryIngress);
+    const raw = templateMail({ messageId: '<dry-then-real@isp.example>' });
+    const dry = submissionIdOf(await sendOverSmtp(dryIngress.port, raw, { to: ['dryrun@rir.example'] }));
+    const real = submissionIdOf(await sendOverSmtp(dryIngress.port, raw));
+    expect(real).not.toBe(dry);
+    expect(submissionIdOf(await sendOverSmtp(dryIngress.port, raw, { to: ['dryrun@rir.example'] }))).toBe(
+      dry,
+    );
+    expect(submissionIdOf(await sendOverSmtp(dryIngress.port, raw))).toBe(real);
+  });
+
   it('re-adds the job of a duplicate whose job was lost, but not of one already handled', async () => {
     const raw = templateMail({ messageId: '<lost-job@isp.example>' });
     const id = submissionIdOf(await sendOverSmtp(ingress.port, raw));

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_ACCEPTED } from '../../src/commands/submit.ts';
+import { EXIT_ACCEPTED, EXIT_TEMPFAIL } from '../../src/commands/submit.ts';
 import type { Config } from '../../src/config/index.ts';
 import { type DatabaseHandle, openDatabase, tables } from '../../src/db/index.ts';
 import { type SubmissionKeeping, startSubmissionKeeping, storeSubmission } from '../../src/ingress/index.ts';
@@ -103,6 +103,38 @@ describe('submit on PostgreSQL, a daemon listening or not', () => {
     const { id: _c, receivedAt: _d, ...theirsRest } = theirs!;
     expect(oursRest).toEqual(theirsRest);
     expect(oursRest.subject).not.toContain('9ABC');
+  });
+
+  it('decides a second delivery as the ingress does: a dry run by envelope is apart, another client waits for an undecided first', async () => {
+    const dryConfig = { ...config, dryRunAddresses: ['dryrun@rir.example'] };
+    const raw = templateMail({ messageId: '<piped-twice@isp.example>' });
+    const dry = submissionId(
+      (await runSubmit(dryConfig, raw, ['noc@isp.example', 'dryrun@rir.example'])).stdout,
+    );
+    const real = submissionId((await runSubmit(dryConfig, raw, ['noc@isp.example'])).stdout);
+    expect(real).not.toBe(dry);
+    expect(submissionId((await runSubmit(dryConfig, raw, ['noc@isp.example'])).stdout)).toBe(real);
+
+    // Stored first from an SMTP client and still undecided: the pipe's delivery comes again later.
+    const other = templateMail({ messageId: '<piped-after-smtp@isp.example>' });
+    const stored = await storeSubmission(database.db, {
+      raw: Buffer.from(other),
+      envelope: { mailFrom: 'noc@isp.example', rcptTo: [config.hostmasterAddresses[0]!] },
+      via: 'smtp',
+      remoteAddress: '192.0.2.25',
+    });
+    if (!stored.ok) throw new Error(stored.error.message);
+    const later = await runSubmit(config, other, ['noc@isp.example']);
+    expect(later.code).toBe(EXIT_TEMPFAIL);
+    expect(later.stderr).toMatch(/E_DELIVERY_UNDECIDED/);
+    // Refused unverified and unanswered: the pipe's delivery is a submission of its own.
+    await database.db
+      .update(tables.submissions)
+      .set({ state: 'done', refusalCode: 'E_SENDER_NOT_VERIFIED', answerTrust: 'none' })
+      .where(eq(tables.submissions.id, stored.value.id));
+    const own = submissionId((await runSubmit(config, other, ['noc@isp.example'])).stdout);
+    expect(own).not.toBe(stored.value.id);
+    expect(submissionId((await runSubmit(config, other, ['noc@isp.example'])).stdout)).toBe(own);
   });
 
   it('with Redis down the message is still durable (exit 0), and is queued within seconds of Redis coming back', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffUser, signedStaffJob } from '../../src/console/index.ts';
 import { tables } from '../../src/db/index.ts';
 import { jobIdFor, type UnsignedStaffJob } from '../../src/queue/index.ts';
-import { seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { findAccountByName, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { loadReplyTexts } from '../../src/replies/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { createWorkerContext, runStaffJob } from '../../src/worker/index.ts';
@@ -143,6 +143,11 @@ describe.each(BACKENDS)('staff jobs through the queue (%s)', (backend) => {
     if (!doc.ok) throw new Error(doc.error.map((p) => p.message).join('; '));
     const seeded = await seedRegistry(stack.database.db, doc.value);
     if (!seeded.ok) throw new Error(seeded.error.message);
+    // The demo ISP's own new POC: a net may be given only POCs its account speaks for.
+    const demo = await findAccountByName(stack.database.db, 'demo-isp');
+    await stack.database.db
+      .insert(tables.accountPocs)
+      .values({ accountId: demo!.id, pocHandle: 'LATE1-ARIN' });
 
     await enqueue({ kind: 'reprocess', submissionId: id, templateIndexes: [], ...STAFF }, 'r1');
     const [first, again] = await repliesFor(stack.sink, id, 2);

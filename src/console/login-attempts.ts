@@ -17,7 +17,10 @@ export interface LoginAttemptRetention {
   readonly sweepEvery: number;
 }
 
-/** 100,000 attempts (~25 MB with the index) and 90 days: months of ordinary use, a bounded flood. */
+/**
+ * 100,000 attempts and 90 days: months of ordinary use, a bounded flood (~25 MB with the index for
+ * ordinary addresses, ~100 MB at most with 320-character ones).
+ */
 export const DEFAULT_LOGIN_ATTEMPT_RETENTION: LoginAttemptRetention = {
   rows: 100_000,
   days: 90,

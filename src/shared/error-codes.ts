@@ -104,7 +104,7 @@ export const ERROR_CODES = {
   E_DRY_RUN_NOT_TEMPLATES: {
     stage: 'message',
     meaning:
-      'a dry run of a message that holds no template but answers our mail (a POC validation mail, a reply, a change notice, a ticket): a dry run checks templates only, validates nothing and leaves nothing for staff; send it again without the dry-run mark',
+      'a dry run of a message that holds no template but answers our mail (a POC validation mail, a reply, a change notice, a ticket): a dry run checks templates only, validates nothing and leaves nothing for staff; send it again as a real run',
   },
   E_TOO_MANY_TEMPLATES: {
     stage: 'message',

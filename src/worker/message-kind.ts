@@ -75,7 +75,7 @@ const dryRunOfAnAnswer: KindRule = {
       kind: 'refused',
       problem: problem(
         'E_DRY_RUN_NOT_TEMPLATES',
-        `this message holds no template and ${what}; a dry run checks templates only: it validates nothing and passes nothing to hostmaster staff, so nothing was done. Send it again without the dry-run mark`,
+        `this message holds no template and ${what}; a dry run checks templates only: it validates nothing and passes nothing to hostmaster staff, so nothing was done. Send it again as a real run (no DRY-RUN in the Subject, no X-Hostmaster-Dry-Run header, not to a dry-run address).`,
       ),
     };
   },

@@ -57,8 +57,9 @@ describe('upgrading a database that holds submissions', () => {
     const old = await openDatabase({ kind: 'pglite', dataDir }, { migrate: false });
     await migrate(old.db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: before });
     await old.db.execute(
-      sql`insert into submissions (id, raw, raw_sha256, message_id, size_bytes, via)
-          values ('S-BEFORE', ${raw}, ${rawDigest}, '<before-upgrade@demo-isp.example>', ${raw.length}, 'smtp')`,
+      sql`insert into submissions (id, raw, raw_sha256, message_id, size_bytes, via, envelope_from)
+          values ('S-BEFORE', ${raw}, ${rawDigest}, '<before-upgrade@demo-isp.example>', ${raw.length}, 'smtp',
+                  'noc@demo-isp.example')`,
     );
     await old.close();
 
@@ -69,7 +70,8 @@ describe('upgrading a database that holds submissions', () => {
         sql`select id, delivery_sha256 from submissions`,
       );
       expect(rows).toEqual([{ id: 'S-BEFORE', delivery_sha256: rawDigest }]);
-      // The same bytes again (an MTA that never heard our 250): the stored one, not a second.
+      // The same bytes again from the same client (an MTA that never heard our 250): the stored
+      // one, not a second.
       const again = await storeSubmission(upgraded.db, {
         raw,
         envelope: { mailFrom: 'noc@demo-isp.example', rcptTo: ['hostmaster@localhost'] },

@@ -60,7 +60,8 @@ describe('submit from stdin (PostgreSQL and a Redis server)', () => {
     expect(stored?.envelopeFrom).toBe('bounce+123@isp.example');
     await eventually(async () => expect(await queue.hasJob(id)).toBe(true), 30_000);
 
-    const again = await runSubmit(config, raw);
+    // The MTA's retry of the same delivery (the same envelope): the stored one, not a second.
+    const again = await runSubmit(config, raw, ['bounce+123@isp.example', 'hostmaster@rir.example']);
     expect(again.code).toBe(EXIT_ACCEPTED);
     expect(submissionId(again.stdout)).toBe(id);
   });

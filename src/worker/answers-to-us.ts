@@ -77,6 +77,22 @@ const SUBJECT_LOOKBACK = 20;
 
 const comparable = (subject: string) => subject.replace(/\s+/g, ' ').trim().toLowerCase();
 
+/** Our mails about these submissions that a person may answer (ANSWERABLE_KINDS), oldest first. */
+async function answerableMailsOf(ex: Executor, submissionIds: readonly string[]) {
+  const o = tables.outbox;
+  return ex
+    .select({
+      messageId: o.messageId,
+      submissionId: o.submissionId,
+      recipients: o.recipients,
+      raw: o.raw,
+      state: o.state,
+    })
+    .from(o)
+    .where(and(inArray(o.submissionId, [...submissionIds]), inArray(o.kind, [...ANSWERABLE_KINDS])))
+    .orderBy(asc(o.id));
+}
+
 /**
  * Our mails to the sender about their latest messages whose Subject this Subject keeps whole
  * (`[Ticket#5556] Re: SWIP batch 7` keeps our `Re: SWIP batch 7`): a ticket system that answers
@@ -96,20 +112,10 @@ async function bySubject(ex: Executor, subject: string, sender: string): Promise
     .orderBy(desc(s.receivedAt))
     .limit(SUBJECT_LOOKBACK);
   if (latest.length === 0) return [];
-  const o = tables.outbox;
-  const mails = await ex
-    .select({ messageId: o.messageId, submissionId: o.submissionId, recipients: o.recipients, raw: o.raw })
-    .from(o)
-    .where(
-      and(
-        inArray(
-          o.submissionId,
-          latest.map((r) => r.id),
-        ),
-        inArray(o.kind, [...ANSWERABLE_KINDS]),
-      ),
-    )
-    .orderBy(asc(o.id));
+  const mails = await answerableMailsOf(
+    ex,
+    latest.map((r) => r.id),
+  );
   return mails.filter((m) => {
     if (!m.recipients.some((r) => sameAddress(r, sender))) return false;
     const ours = comparable(headerFields(headerBlock(m.raw)).get('subject')?.[0] ?? '');
@@ -302,16 +308,7 @@ export async function acknowledgedBefore(
     .from(ml)
     .where(and(ne(ml.submissionId, submissionId), or(...about)));
   if (earlier.length === 0) return undefined;
-  const o = tables.outbox;
-  const ours = await ex
-    .select({ submissionId: o.submissionId, recipients: o.recipients, raw: o.raw, state: o.state })
-    .from(o)
-    .where(
-      and(
-        inArray(o.submissionId, [...new Set(earlier.map((l) => l.submissionId))]),
-        inArray(o.kind, [...ANSWERABLE_KINDS]),
-      ),
-    );
+  const ours = await answerableMailsOf(ex, [...new Set(earlier.map((l) => l.submissionId))]);
   // A mail the relay refused for good reached nobody: it acknowledged nothing.
   const acknowledged = new Set(
     ours

@@ -24,8 +24,8 @@ import { pageText } from '../console/support/sign-in.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { quotedTemplates } from '../support/reply-reader.ts';
 import { type Stack, startStack } from '../support/stack.ts';
-import { fillForm, simpleReassignment } from './support/forms.ts';
-import { caughtFor, type Reply, rejectionsOf, repliesFor } from './support/outcomes.ts';
+import { fillForm, personPoc, simpleReassignment } from './support/forms.ts';
+import { caughtFor, rowCount as count, type Reply, rejectionsOf, repliesFor } from './support/outcomes.ts';
 import { submit } from './support/session.ts';
 
 const STAFF = 'alice@registry.example';
@@ -63,25 +63,7 @@ const org = (country: string) =>
   });
 
 const poc = (country: string) =>
-  fillForm('ARIN-POC-5.1', {
-    '01': 'N',
-    '03': 'P',
-    '04': 'Corrected',
-    '05': 'Casey',
-    '07': 'Demo ISP',
-    '08': '1 Demo Plaza',
-    '09': 'Herndon',
-    '10': 'VA',
-    '11': '20170',
-    '12': country,
-    '13': '+1-703-555-0199',
-    '15': 'casey@demo-isp.example',
-  });
-
-async function count(db: Executor, table: string): Promise<number> {
-  const [row] = await queryRows<{ n: string }>(db, sql.raw(`SELECT count(*)::text AS n FROM ${table}`));
-  return Number(row!.n);
-}
+  personPoc('Corrected', 'Casey', 'casey@demo-isp.example', { '12': country, '13': '+1-703-555-0199' });
 
 /** The template lines quoted under each heading of a reply, decoded as a mail program shows them. */
 async function quotes(reply: Reply) {

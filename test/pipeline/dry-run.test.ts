@@ -18,12 +18,11 @@ import { BACKENDS } from '../support/databases.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
 import { fillForm, simpleReassignment } from './support/forms.ts';
-import { type Reply, repliesFor, settledFor } from './support/outcomes.ts';
+import { type Reply, repliesFor, rowCount, settledFor } from './support/outcomes.ts';
 
 /** Everything a run may leave behind, counted. */
 async function footprint(db: Executor) {
-  const count = async (table: string) =>
-    Number((await queryRows<{ n: string }>(db, sql.raw(`SELECT count(*)::text AS n FROM ${table}`)))[0]!.n);
+  const count = (table: string) => rowCount(db, table);
   const [seq] = await queryRows<{ last: string; called: boolean }>(
     db,
     sql`SELECT last_value::text AS last, is_called AS called FROM customer_handle_seq`,

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Executor, queryRows, tables } from '../../src/db/index.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
-import { fillForm, simpleReassignment } from './support/forms.ts';
+import { fillForm, personPoc, simpleReassignment } from './support/forms.ts';
 import { caughtFor, noticesFor, settledFor } from './support/outcomes.ts';
 import { type Sent, submit } from './support/session.ts';
 
@@ -52,20 +52,12 @@ async function validatedAt(db: Executor, handle: string): Promise<number> {
 
 /** The POC M a billing system sends: every field as it stands, the city given. */
 const pocModify = (handle: string, city: string) =>
-  fillForm('ARIN-POC-5.1', {
+  personPoc('Changer', 'Casey', 'casey.changer@demo-isp.example', {
     '01': 'M',
     '02': handle,
-    '03': 'P',
-    '04': 'Changer',
-    '05': 'Casey',
-    '07': 'Demo ISP',
-    '08': '1 Demo Plaza',
     '09': city,
-    '10': 'VA',
-    '11': '20170',
     '12': 'us',
     '13': '+1-703-555-0170',
-    '15': 'casey.changer@demo-isp.example',
   });
 
 /** The Org M a billing system sends for the demo ISP's org: every field as it stands, the city given. */
@@ -103,20 +95,7 @@ describe.each(BACKENDS)('M templates report what changed (%s)', (backend) => {
   beforeAll(async () => {
     stack = await startStack({ backend });
     const created = await submit(stack, [
-      fillForm('ARIN-POC-5.1', {
-        '01': 'N',
-        '03': 'P',
-        '04': 'Changer',
-        '05': 'Casey',
-        '07': 'Demo ISP',
-        '08': '1 Demo Plaza',
-        '09': 'Herndon',
-        '10': 'VA',
-        '11': '20170',
-        '12': 'US',
-        '13': '+1-703-555-0170',
-        '15': 'casey.changer@demo-isp.example',
-      }),
+      personPoc('Changer', 'Casey', 'casey.changer@demo-isp.example', { '13': '+1-703-555-0170' }),
       simpleReassignment({ range: RANGE, name: 'MODIFY-WIDGETS', customer: 'Modify Widgets Inc' }),
     ]);
     expect(created.reply.parsed.blocks.map((b) => b.status)).toEqual(['APPROVED', 'APPROVED']);

@@ -18,35 +18,15 @@ import {
 } from '../../src/registry/index.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { type Stack, startStack } from '../support/stack.ts';
-import { fillForm, simpleReassignment } from './support/forms.ts';
-import { settledFor } from './support/outcomes.ts';
+import { fillForm, personPoc, simpleReassignment } from './support/forms.ts';
+import { rowCount as count, settledFor } from './support/outcomes.ts';
 import { submit } from './support/session.ts';
 
 /** A second account of the demo ISP, holding the same POC (so the same authority), with its own key. */
 const BILLING_KEY = 'API-DE70-0000-0000-0B11';
 const BILLING_SENDER = 'billing@demo-isp.example';
 
-async function count(db: Executor, table: string): Promise<number> {
-  return Number(
-    (await queryRows<{ n: string }>(db, sql.raw(`SELECT count(*)::text AS n FROM ${table}`)))[0]!.n,
-  );
-}
-
-const poc = (phone: string) =>
-  fillForm('ARIN-POC-5.1', {
-    '01': 'N',
-    '03': 'P',
-    '04': 'Resender',
-    '05': 'Robin',
-    '07': 'Demo ISP',
-    '08': '1 Demo Plaza',
-    '09': 'Herndon',
-    '10': 'VA',
-    '11': '20170',
-    '12': 'US',
-    '13': phone,
-    '15': 'robin@demo-isp.example',
-  });
+const poc = (phone: string) => personPoc('Resender', 'Robin', 'robin@demo-isp.example', { '13': phone });
 
 /** A downstream org the demo ISP administers itself: a reallocation to it is the ISP's to divide. */
 const RESELLER = 'RESELLER-1';

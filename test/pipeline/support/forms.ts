@@ -70,6 +70,33 @@ export function simpleReassignment(options: {
   return fillForm(`ARIN-REASSIGN-SIMPLE-${options.version ?? '5.3'}`, values);
 }
 
+/**
+ * A person POC of Demo ISP at its Herndon address (POC-5.1): action N unless `fields` says
+ * otherwise (an M names its handle in '02'); any field by its number in `fields`.
+ */
+export function personPoc(
+  last: string,
+  first: string,
+  email: string,
+  fields: Readonly<Record<string, string>> = {},
+): string {
+  return fillForm('ARIN-POC-5.1', {
+    '01': 'N',
+    '03': 'P',
+    '04': last,
+    '05': first,
+    '07': 'Demo ISP',
+    '08': '1 Demo Plaza',
+    '09': 'Herndon',
+    '10': 'VA',
+    '11': '20170',
+    '12': 'US',
+    '13': '+1-703-555-0100',
+    '15': email,
+    ...fields,
+  });
+}
+
 /** A role POC of Demo ISP, as its NOC creates one (POC-5.1, action N). */
 export function newRolePoc(name: string, email: string): string {
   return fillForm('ARIN-POC-5.1', {

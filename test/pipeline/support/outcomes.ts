@@ -2,10 +2,10 @@
  * Reading what the pipeline did: the replies caught by the sink for one submission (a shared
  * stack sees many), the notices sent to contacts, and the rows left in the database.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
-import { type Executor, tables } from '../../../src/db/index.ts';
+import { type Executor, queryRows, tables } from '../../../src/db/index.ts';
 import type { CaughtMail, SmtpSink } from '../../replies/support/smtp-sink.ts';
 import { type ParsedReply, parseReply } from '../../support/reply-reader.ts';
 
@@ -243,4 +243,10 @@ export async function sendExpectingAnswer(port: number, raw: string | Buffer, fr
   } finally {
     client.close();
   }
+}
+
+/** How many rows a table holds now (a test's footprint: nothing written, or one row more). */
+export async function rowCount(db: Executor, table: string): Promise<number> {
+  const [row] = await queryRows<{ n: string }>(db, sql.raw(`SELECT count(*)::text AS n FROM ${table}`));
+  return Number(row!.n);
 }

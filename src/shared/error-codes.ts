@@ -64,7 +64,11 @@ export interface ErrorCodeEntry {
 
 export const ERROR_CODES = {
   // ── mail: the raw message could not be read ──────────────────────────────────────────────
-  E_BAD_MIME: { stage: 'mail', meaning: 'the raw message could not be read as MIME' },
+  E_BAD_MIME: {
+    stage: 'mail',
+    meaning:
+      "the raw message could not be read as MIME, or its template stands where no mail program shows it (a multipart's preamble, a part we do not read): the refusal names the place",
+  },
   E_MESSAGE_TOO_COMPLEX: {
     stage: 'mail',
     meaning:

@@ -6,7 +6,7 @@
  * the customer made since is never overwritten (E_UNDO_CONFLICT, nothing changed, nobody
  * mailed); an undo of an edit-and-apply with a message carries it as the block's note.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
@@ -61,7 +61,9 @@ const outboxOf = async (submissionId: string) =>
       to: tables.outbox.recipients,
     })
     .from(tables.outbox)
-    .where(eq(tables.outbox.submissionId, submissionId));
+    .where(eq(tables.outbox.submissionId, submissionId))
+    // In the order they were written: an updated row (its sent mark) may come back anywhere else.
+    .orderBy(asc(tables.outbox.id));
 
 async function parsed(raw: string): Promise<ParsedReply> {
   const reply = await parseReply(raw);

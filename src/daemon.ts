@@ -24,7 +24,7 @@ import {
   startEmbeddedRedis,
 } from './queue/index.ts';
 import { loadReplyTexts } from './replies/index.ts';
-import type { Logger } from './shared/index.ts';
+import type { Logger, Problem } from './shared/index.ts';
 import { formVersionNames } from './templates/index.ts';
 import { startValidationSchedule } from './validation/index.ts';
 import { inPhase, startPhaseTimes, startWorker, timeLogger, writePhaseTimes } from './worker/index.ts';
@@ -58,6 +58,12 @@ export interface Daemon {
   readonly redis: RedisLocation;
   readonly outbox: OutboxSender | undefined;
   readonly metrics: DaemonMetrics;
+  /**
+   * Settles only when something this process started and supervises failed for good (its private
+   * redis-server exited and would not start again): the daemon cannot work, and should close and
+   * exit non-zero so that its own supervisor starts it again.
+   */
+  readonly failure: Promise<Problem>;
   /** Where /metrics, /healthz and /readyz answer: the console's port, or a bare ops server on it without the console role. */
   readonly opsPort: number;
   close(): Promise<void>;
@@ -246,6 +252,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       redis,
       outbox,
       metrics,
+      failure: embedded?.failed ?? new Promise<Problem>(() => {}),
       close: closeAll,
     };
   } catch (error) {

@@ -78,7 +78,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (phaseTimes) startPhaseTimes(phaseTimes.file, phaseTimes.afterMessages);
   const logger = timeLogger(options.logger);
   const stops: Array<() => Promise<void>> = [];
+  let embedded: EmbeddedRedis | undefined;
   const closeAll = async () => {
+    // Stopping is not a crash: a private redis-server that exits now stays stopped.
+    embedded?.leaveStopped();
     writePhaseTimes();
     for (const stop of stops.reverse()) {
       try {
@@ -89,7 +92,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   };
   try {
-    let embedded: EmbeddedRedis | undefined;
     if (config.redis.kind === 'embedded') {
       embedded = await startEmbeddedRedis({
         socketPath: config.redis.socketPath,

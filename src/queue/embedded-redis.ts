@@ -32,6 +32,11 @@ export interface EmbeddedRedis {
   readonly pid: number;
   /** Resolves only if the server exited unasked and could not be started again. */
   readonly failed: Promise<Problem>;
+  /**
+   * From now on a server that exits is not started again (the daemon is shutting down: a signal
+   * to its process group reaches the server too, and stop() follows).
+   */
+  leaveStopped(): void;
   /** SIGTERM (Redis flushes its append-only file), wait, SIGKILL if it hangs. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -71,6 +76,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   // last second of the file may have lost. A server that will not start again after
   // RESTART_DELAYS_MS is a failure of the daemon: the owner is told, and exits for its supervisor.
   let stopping: Promise<void> | undefined;
+  let leftStopped = false;
   let gaveUp: ((failure: Problem) => void) | undefined;
   const failed = new Promise<Problem>((resolve) => {
     gaveUp = resolve;
@@ -78,7 +84,13 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   const delays = options.restartDelaysMs ?? RESTART_DELAYS_MS;
   const superviseFrom = (running: RunningServer) => {
     void running.exited.then(async (exit) => {
-      if (stopping) return;
+      if (stopping || leftStopped) {
+        options.logger?.info(
+          { socketPath, exitCode: exit.code, signal: exit.signal },
+          'embedded redis-server exited',
+        );
+        return;
+      }
       options.logger?.error(
         { socketPath, redisPid: running.child.pid, exitCode: exit.code, signal: exit.signal },
         'embedded redis-server exited; starting it again',
@@ -86,7 +98,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
       let lastError = '';
       for (const [attempt, delayMs] of delays.entries()) {
         await sleep(delayMs, undefined, { ref: false });
-        if (stopping) return;
+        if (stopping || leftStopped) return;
         try {
           server = await launchServer(options);
         } catch (error) {
@@ -97,7 +109,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
           );
           continue;
         }
-        if (stopping) {
+        if (stopping || leftStopped) {
           await stopChild(server.child, server.exited);
           return;
         }
@@ -125,6 +137,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
       return server.child.pid ?? 0;
     },
     failed,
+    leaveStopped: () => {
+      leftStopped = true;
+    },
     stop: () => {
       stopping ??= (async () => {
         process.removeListener('exit', onExit);

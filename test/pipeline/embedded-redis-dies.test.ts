@@ -3,7 +3,8 @@
  * only the daemon supervises. Killed under load (an OOM kill, a crash, an operator's mistake), it
  * is started again on its socket and append-only file: mail refused meanwhile (451) is taken when
  * the sender tries again, every message taken is applied and answered once, the log says what
- * happened in JSON lines (no raw stacks streaming to stderr), and SIGTERM still ends the daemon.
+ * happened in JSON lines (no raw stacks streaming to stderr), and SIGTERM still ends the daemon,
+ * also when the signal reaches the server as well (sent to the process group), mail in flight.
  */
 
 import fs from 'node:fs';
@@ -13,7 +14,12 @@ import { eventually } from '../ops/support/ops-http.ts';
 import { bulkPlan } from '../ops/support/traffic.ts';
 import { type SmtpSink, startSmtpSink } from '../replies/support/smtp-sink.ts';
 import { preparedEmbeddedEnv } from './support/prepared-database.ts';
-import { type DaemonProcess, runCommand, startDaemonProcess } from './support/processes.ts';
+import {
+  type DaemonProcess,
+  runCommand,
+  spawnDaemonProcess,
+  startDaemonProcess,
+} from './support/processes.ts';
 import { steadyLoad, steadySender } from './support/steady-sender.ts';
 
 /** The pids of the processes whose parent is `pid` and whose command line holds `word`. */
@@ -107,5 +113,29 @@ describe('the embedded redis-server killed under load', () => {
     expect(await daemon.stop(60_000)).toBe(0);
     daemon = undefined;
     expect(childPids(daemonPid, 'redis-server')).toEqual([]);
+  }, 600_000);
+
+  it('stopped by a signal to its process group (Ctrl-C, systemd) with mail in flight, it exits and leaves no server', async () => {
+    const running = spawnDaemonProcess([], env, { ownProcessGroup: true });
+    daemon = running;
+    await running.running(120_000);
+    const pid = running.child.pid!;
+    const exited = new Promise<number | null>((resolve) =>
+      running.child.once('exit', (code) => resolve(code)),
+    );
+    const sender = steadySender({
+      port: Number(env['SMTP_PORT']),
+      envelope: { from: DEMO_SENDER, to: ['hostmaster@localhost'] },
+    });
+    const plan = bulkPlan(8, { run: 32, templatesIn: () => 10 });
+    const accepted = await Promise.all(plan.messages.map((message) => sender.deliver(message.raw)));
+    sender.close();
+    expect(accepted).toHaveLength(8);
+    // The group's signal reaches the private redis-server too: it exits at once, mid-shutdown.
+    process.kill(-pid, 'SIGTERM');
+    expect(await exited, running.output()).toBe(0);
+    daemon = undefined;
+    expect(childPids(pid, 'redis-server')).toEqual([]);
+    expect(running.output()).not.toContain('embedded redis-server exited; starting it again');
   }, 600_000);
 });

@@ -164,6 +164,46 @@ describe('junk in console inputs', () => {
     expect(page).not.toContain('dismissed');
   });
 
+  it('an id written any other way than the console writes it (hex, exponent, sign, decimals, a leading zero) acts on no row', async () => {
+    await client.get(`/submissions/${submissionId}`);
+    const shapes = [
+      `0x${rejectionId.toString(16)}`,
+      `${rejectionId}e0`,
+      `+${rejectionId}`,
+      `${rejectionId}.0`,
+      `0${rejectionId}`,
+      ` ${rejectionId}`,
+      '-1',
+      '99999999999999999999',
+    ];
+    for (const id of shapes) {
+      const encoded = encodeURIComponent(id);
+      await expectRefused(
+        await client.post(`/rejections/${encoded}/dismiss`, { note: 'ok', answer: '' }),
+        '"id"',
+      );
+      await expectRefused(await client.post(`/rejections/${encoded}/reprocess`, { note: 'ok' }), '"id"');
+      await expectRefused(await client.post(`/audit/${encoded}/undo`, { note: 'ok' }), '"id"');
+      await expectRefused(await client.post(`/outbox/${encoded}/retry`, { note: 'ok' }), '"id"');
+      // In a bulk action, beside a real row: nothing is done to either.
+      await expectRefused(
+        await client.post('/rejections/bulk', {
+          action: 'dismiss',
+          id: [String(rejectionId), id],
+          note: 'ok',
+        }),
+        '"id"',
+      );
+    }
+    await expectRefused(
+      await client.post(`/rejections/${rejectionId}/edit`, { note: 'ok', text: 'x', basedOn: '0x1' }),
+      '"basedOn"',
+    );
+    const page = pageText((await client.get(`/submissions/${submissionId}`)).body);
+    expect(page).not.toContain('dismissed');
+    expect(page).not.toContain('reprocess');
+  });
+
   it('lines and tabs in a note are a note; real days and the page links the console makes still work', async () => {
     for (const path of [
       '/rejections?from=2024-02-29&to=2024-03-01',

@@ -9,7 +9,7 @@ import { dismiss, runJobAction } from '../actions.ts';
 import { listRejections } from '../rejection-queue.ts';
 import type { PageContext } from '../server.ts';
 import { type Flash, setFlash } from '../sessions.ts';
-import { field, fields, InputRefused } from './form.ts';
+import { field, fields, InputRefused, rowId } from './form.ts';
 import { filterQuery, keptFilters, queueQueryProblem, readFilters } from './queue.ts';
 
 /** A bulk action takes at most one page of rows: what staff saw and chose. */
@@ -36,14 +36,24 @@ export function registerBulkRoutes(app: FastifyInstance, page: PageContext): voi
     const staff = request.staff!;
     const back = queueLink(request.body);
     const action = BULK_ACTIONS.find((a) => a === field(request.body, 'action'));
-    const ids = [...new Set(fields(request.body, 'id').map(Number))].filter(
-      (id) => Number.isSafeInteger(id) && id > 0,
-    );
+    const given = fields(request.body, 'id');
+    const ids = [...new Set(given.map(rowId))].filter((id) => id !== undefined);
     const refuse = async (text: string) => {
       await setFlash(page.db, staff.tokenDigest, { kind: 'error', text });
       return reply.redirect(back, 303);
     };
     if (!action) return refuse('Nothing done: choose dismiss or reprocess.');
+    // Every id given is a rejection's number, or nothing is done: a bulk action never quietly
+    // acts on fewer rows than were asked.
+    const notRows = given.filter((id) => rowId(id) === undefined);
+    if (notRows.length > 0) {
+      return refuse(
+        `Nothing done: ${notRows
+          .slice(0, 3)
+          .map((id) => `"${id.slice(0, 40)}"`)
+          .join(', ')} is no rejection's number.`,
+      );
+    }
     if (ids.length === 0) return refuse('Nothing done: select the rejections to act on.');
     if (ids.length > MAX_BULK_ROWS) {
       return refuse(`Nothing done: select at most ${MAX_BULK_ROWS} rejections at once (${ids.length} were).`);

@@ -102,16 +102,49 @@ function controlCharacterIn(name: string, value: string): Problem | undefined {
  * error). Nested values (a JSON body's objects) are read by no route (`field` takes strings).
  */
 export function refusedInput(parts: readonly unknown[]): Problem | undefined {
-  for (const part of parts) {
-    if (part === null || typeof part !== 'object') continue;
-    for (const [name, value] of Object.entries(part)) {
-      const values = Array.isArray(value) ? value : [value];
-      for (const one of values) {
-        if (typeof one !== 'string') continue;
-        const found = controlCharacterIn(name, one) ?? controlCharacterIn(name, name);
-        if (found) return found;
+  // Characters no value may hold first, wherever they are; then the shapes of ids.
+  for (const check of [
+    (name: string, one: string) => controlCharacterIn(name, one) ?? controlCharacterIn(name, name),
+    idProblem,
+  ]) {
+    for (const part of parts) {
+      if (part === null || typeof part !== 'object') continue;
+      for (const [name, value] of Object.entries(part)) {
+        const values = Array.isArray(value) ? value : [value];
+        for (const one of values) {
+          if (typeof one !== 'string') continue;
+          const found = check(name, one);
+          if (found) return found;
+        }
       }
     }
+  }
+  return undefined;
+}
+
+/**
+ * A row's number as the console writes it in its links and forms: digits, no sign, no leading
+ * zero, no exponent, no hex (`Number()` reads `0x10`, `16e0`, `+16` and `16.0` all as 16, and an
+ * action would fall on a row nobody named). Anything else is no row of ours.
+ */
+export function rowId(text: string): number | undefined {
+  if (!/^[1-9][0-9]{0,14}$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/** Fields that name a row by its number: `id` (a rejection, audit row or mail; or a submission id), `basedOn` (a version). */
+function idProblem(name: string, value: string): Problem | undefined {
+  if (name === 'basedOn' && value !== '' && rowId(value) === undefined) {
+    return problem(
+      'E_BAD_INPUT',
+      `the field "basedOn" must be the number of the version edited, not "${value.slice(0, 40)}"; nothing was done`,
+    );
+  }
+  if (name === 'id' && rowId(value) === undefined && !SUBMISSION_ID_PATTERN.test(value)) {
+    return problem(
+      'E_BAD_INPUT',
+      `the field "id" must be a row number (1, 2, 3...) or a submission id, not "${value.slice(0, 40)}"; nothing was done`,
+    );
   }
   return undefined;
 }

@@ -10,15 +10,15 @@ import { type Flash, setFlash } from '../sessions.ts';
 import { loadSubmissionView } from '../submission-view.ts';
 import { diffLines } from '../text-diff.ts';
 import { undoStaffAction } from '../undo.ts';
-import { field, fields } from './form.ts';
+import { field, fields, rowId } from './form.ts';
 import { keptFilters } from './queue.ts';
 
 type IdParams = { Params: { id: string } };
 
 /** The edit as posted: the whole text, and the version it was written on. */
 function readEdit(body: unknown): { text: string; basedOnVersion: number } | { error: string } {
-  const basedOnVersion = Number(field(body, 'basedOn'));
-  if (!Number.isSafeInteger(basedOnVersion) || basedOnVersion < 1) {
+  const basedOnVersion = rowId(field(body, 'basedOn'));
+  if (basedOnVersion === undefined) {
     return { error: 'the form did not say which version it edits: reload the page' };
   }
   return { text: field(body, 'text'), basedOnVersion };
@@ -53,14 +53,15 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
     run: (rejectionId: number) => Promise<Flash>,
   ): Promise<FastifyReply> => {
     const staff = request.staff!;
-    const id = Number(request.params.id);
-    const [rejection] = Number.isSafeInteger(id)
-      ? await page.db
-          .select({ submissionId: tables.rejections.submissionId })
-          .from(tables.rejections)
-          .where(eq(tables.rejections.id, id))
-      : [];
-    if (!rejection) {
+    const id = rowId(request.params.id);
+    const [rejection] =
+      id !== undefined
+        ? await page.db
+            .select({ submissionId: tables.rejections.submissionId })
+            .from(tables.rejections)
+            .where(eq(tables.rejections.id, id))
+        : [];
+    if (!rejection || id === undefined) {
       await setFlash(page.db, staff.tokenDigest, {
         kind: 'error',
         text: `Rejection ${request.params.id} does not exist.`,
@@ -115,10 +116,11 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
   });
 
   const previewEdit = async (request: FastifyRequest<IdParams>, reply: FastifyReply) => {
-    const id = Number(request.params.id);
-    const [rejection] = Number.isSafeInteger(id)
-      ? await page.db.select().from(tables.rejections).where(eq(tables.rejections.id, id))
-      : [];
+    const id = rowId(request.params.id);
+    const [rejection] =
+      id !== undefined
+        ? await page.db.select().from(tables.rejections).where(eq(tables.rejections.id, id))
+        : [];
     const edit = readEdit(request.body);
     const checked =
       rejection && rejection.state === 'open' && rejection.templateIndex !== null && !('error' in edit)
@@ -166,13 +168,14 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
   /** Undo of a staff action from its audit row: back to the rejection it reopened, or explains why not. */
   app.post<IdParams>('/audit/:id/undo', async (request, reply) => {
     const staff = request.staff!;
-    const id = Number(request.params.id);
-    const undone = Number.isSafeInteger(id)
-      ? await undoStaffAction(page.actions, staff, id, {
-          note: field(request.body, 'note'),
-          message: field(request.body, 'message'),
-        })
-      : { flash: { kind: 'error' as const, text: `Audit row ${request.params.id} does not exist.` } };
+    const id = rowId(request.params.id);
+    const undone =
+      id !== undefined
+        ? await undoStaffAction(page.actions, staff, id, {
+            note: field(request.body, 'note'),
+            message: field(request.body, 'message'),
+          })
+        : { flash: { kind: 'error' as const, text: `Audit row ${request.params.id} does not exist.` } };
     await setFlash(page.db, staff.tokenDigest, undone.flash);
     if (!undone.submissionId) return reply.redirect('/rejections', 303);
     const queue = field(request.body, 'queue');

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PageContext } from '../server.ts';
 import { setFlash } from '../sessions.ts';
 import { countUndelivered, listUndelivered, retryUndelivered } from '../undelivered.ts';
-import { field } from './form.ts';
+import { field, rowId } from './form.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -16,10 +16,11 @@ export function registerUndeliveredRoutes(app: FastifyInstance, page: PageContex
   /** Back to the submission the mail belongs to (or the list it was sent again from). */
   app.post<IdParams>('/outbox/:id/retry', async (request, reply) => {
     const staff = request.staff!;
-    const id = Number(request.params.id);
-    const retried = Number.isSafeInteger(id)
-      ? await retryUndelivered(page.db, staff, id, { note: field(request.body, 'note') })
-      : { flash: { kind: 'error' as const, text: `Mail ${request.params.id} does not exist.` } };
+    const id = rowId(request.params.id);
+    const retried =
+      id !== undefined
+        ? await retryUndelivered(page.db, staff, id, { note: field(request.body, 'note') })
+        : { flash: { kind: 'error' as const, text: `Mail ${request.params.id} does not exist.` } };
     await setFlash(page.db, staff.tokenDigest, retried.flash);
     const submissionId = retried.submissionId;
     if (field(request.body, 'back') === 'list' || !submissionId) return reply.redirect('/undelivered', 303);

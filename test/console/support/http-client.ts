@@ -9,6 +9,9 @@ export interface HttpResponse {
   readonly body: string;
 }
 
+/** A form's fields; a list is the field repeated (as checkboxes post it). */
+export type FormFields = Record<string, string | readonly string[]>;
+
 export class ConsoleClient {
   readonly cookies = new Map<string, string>();
   /** The CSRF token of the last page that carried a form. */
@@ -22,7 +25,7 @@ export class ConsoleClient {
   async request(
     method: string,
     path: string,
-    options: { form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
+    options: { form?: FormFields; json?: unknown; headers?: Record<string, string> } = {},
   ): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...this.extraHeaders, ...options.headers };
     if (this.cookies.size > 0) {
@@ -31,7 +34,11 @@ export class ConsoleClient {
     let body: string | undefined;
     if (options.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(options.form).toString();
+      body = new URLSearchParams(
+        Object.entries(options.form).flatMap(([name, value]) =>
+          (typeof value === 'string' ? [value] : value).map((one): [string, string] => [name, one]),
+        ),
+      ).toString();
     } else if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
@@ -62,7 +69,7 @@ export class ConsoleClient {
   }
 
   /** A form POST carrying the current CSRF token (unless the form names its own). */
-  post(path: string, form: Record<string, string> = {}): Promise<HttpResponse> {
+  post(path: string, form: FormFields = {}): Promise<HttpResponse> {
     return this.request('POST', path, { form: { _csrf: this.token, ...form } });
   }
 

@@ -1,19 +1,18 @@
 /**
  * What a change did to a record, field by field, old -> new, for the notice its contacts get: a
- * contact who did not ask for the change sees what to put back ("emails: noc@a.example ->
+ * contact who did not ask for the change sees what to put back ("E-mail Address: noc@a.example ->
  * attacker@b.example"), not only that something changed. Read from the operation's audit row
  * (its before and after), so the notice says what the registry stored, not what was asked.
  * Fields kept for staff (an org's tax ID) and bookkeeping (times) are never told. Each field is
  * named as the form names it, as the reply's `modified (...)` line does (OperationContext.fieldWords).
  */
 import type { AuditRow } from '../registry/index.ts';
-import { type FieldWords, fieldWords } from '../templates/index.ts';
+import { type FieldWords, recordAsForm } from '../templates/index.ts';
 
 /** At most this many characters of a value: a notice is short. */
 const VALUE_CHARACTERS = 200;
 
 type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
-type Fields = Readonly<Record<string, Json | undefined>>;
 
 function isRecord(value: unknown): value is Readonly<Record<string, Json>> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -33,62 +32,8 @@ function valueText(value: Json | undefined): string {
   return text.length > VALUE_CHARACTERS ? `${text.slice(0, VALUE_CHARACTERS)}...` : text;
 }
 
-const phonesOf = (record: Fields, kind: string): Json[] =>
-  (Array.isArray(record['phones']) ? record['phones'] : []).filter((p) => isRecord(p) && p['kind'] === kind);
-
-const pocsOf = (record: Fields, role: string): Json[] =>
-  (Array.isArray(record['pocs']) ? record['pocs'] : []).flatMap((link) =>
-    isRecord(link) && link['role'] === role && typeof link['pocHandle'] === 'string'
-      ? [link['pocHandle']]
-      : [],
-  );
-
-/**
- * A stored record as its form has it: the form's field keys (`legalName`, `officePhones`), the
- * values the registry stored under its own columns (`name`, `phones` of every kind). What the
- * form has no field for is not told: kept for staff (an org's tax ID), bookkeeping (times, the
- * validation state) and the handle the notice is about.
- */
-const FORM_VIEW: Readonly<Record<string, (record: Fields) => Fields>> = {
-  poc: (r) => ({
-    contactType: r['kind'],
-    lastName: r['lastName'],
-    firstName: r['firstName'],
-    middleName: r['middleName'],
-    companyName: r['company'],
-    street: r['street'],
-    city: r['city'],
-    state: r['state'],
-    postalCode: r['postalCode'],
-    country: r['country'],
-    officePhones: phonesOf(r, 'office'),
-    emails: r['emails'],
-    mobilePhone: phonesOf(r, 'mobile'),
-    fax: phonesOf(r, 'fax'),
-    publicComments: r['publicComments'],
-  }),
-  org: (r) => ({
-    legalName: r['name'],
-    doingBusinessAs: r['dba'],
-    street: r['street'],
-    city: r['city'],
-    state: r['state'],
-    postalCode: r['postalCode'],
-    country: r['country'],
-    adminPoc: pocsOf(r, 'admin'),
-    techPocs: pocsOf(r, 'tech'),
-    abusePocs: pocsOf(r, 'abuse'),
-    nocPocs: pocsOf(r, 'noc'),
-    referralServer: r['referralServer'],
-    publicComments: r['publicComments'],
-  }),
-};
-
-/** The words of each record's own form, at its latest version. */
-const OWN_FORM: Readonly<Record<string, FieldWords>> = {
-  poc: fieldWords('ARIN-POC', undefined),
-  org: fieldWords('ARIN-ORG', undefined),
-};
+/** Not told in a notice though its form has a field for it: kept for staff only. */
+const UNTOLD = new Set(['taxId']);
 
 /**
  * `Postal Code: 22150 -> 20190`, one line per field of the form whose value changed, named in
@@ -96,14 +41,14 @@ const OWN_FORM: Readonly<Record<string, FieldWords>> = {
  * columns (`postal code`): the contact reads the notice beside the form.
  */
 function changeLines(objectType: string, before: unknown, after: unknown, words: FieldWords): string[] {
-  const view = FORM_VIEW[objectType];
-  // A field the template's form does not name (staff's run of an older version): the record's own form names it.
-  const own = OWN_FORM[objectType] ?? (() => undefined);
-  if (!view || !isRecord(before) || !isRecord(after)) return [];
-  const [old, now] = [view(before), view(after)];
-  return Object.keys(old).flatMap((key) => {
-    const [was, is] = [valueText(old[key]), valueText(now[key])];
-    return was === is ? [] : [`${words(key) ?? own(key) ?? key}: ${was} -> ${is}`];
+  if (!isRecord(before) || !isRecord(after)) return [];
+  const old = recordAsForm(objectType, before) ?? [];
+  const now = new Map((recordAsForm(objectType, after) ?? []).map((f) => [f.key, f.value as Json]));
+  return old.flatMap(({ key, label, value }) => {
+    if (UNTOLD.has(key)) return [];
+    const [was, is] = [valueText(value as Json), valueText(now.get(key))];
+    // The template's own form first (its version's words), else the record's own form's.
+    return was === is ? [] : [`${words(key) ?? label}: ${was} -> ${is}`];
   });
 }
 

@@ -3,6 +3,8 @@
  * whole, never cut into an id the sender did not name (`<a b@x>` once read as `<b@x>`).
  */
 import { describe, expect, it } from 'vitest';
+import { readWithMailparser } from './extract.ts';
+import { extractMail } from './index.ts';
 import { messageIdsIn } from './message-ids.ts';
 
 describe('messageIdsIn', () => {
@@ -34,5 +36,32 @@ describe('messageIdsIn', () => {
     ['empty', '', []],
   ])('%s', (_, value, ids) => {
     expect(messageIdsIn(value)).toEqual(ids);
+  });
+});
+
+describe('the threading headers of a message, both readers alike', () => {
+  it('In-Reply-To is its first id, comments and broken ids passed over; References every id, folded lines too', async () => {
+    const raw = Buffer.from(
+      [
+        'From: a@b.example',
+        'Subject: Re: x',
+        'Message-ID: <m@b.example>',
+        'In-Reply-To: (our last mail) <a b@x.example> <p1@x.example> <p2@x.example>',
+        'References: <r0@x.example> (one (nested)) <a b@x.example>',
+        ' "quoted <q@x.example>" bare@word <r1@x.example>',
+        'References: <r2@x.example>',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain',
+        '',
+        'hello',
+        '',
+      ].join('\r\n'),
+    );
+    for (const reader of [undefined, readWithMailparser]) {
+      const read = await extractMail(raw, reader);
+      if (!read.ok) throw new Error(read.error.message);
+      expect(read.value.headers.inReplyTo).toBe('<p1@x.example>');
+      expect(read.value.headers.references).toEqual(['<r0@x.example>', '<r1@x.example>', '<r2@x.example>']);
+    }
   });
 });

@@ -24,7 +24,7 @@ import {
   startEmbeddedRedis,
 } from './queue/index.ts';
 import { loadReplyTexts } from './replies/index.ts';
-import type { Logger } from './shared/index.ts';
+import type { Logger, Problem } from './shared/index.ts';
 import { formVersionNames } from './templates/index.ts';
 import { startValidationSchedule } from './validation/index.ts';
 import { inPhase, startPhaseTimes, startWorker, timeLogger, writePhaseTimes } from './worker/index.ts';
@@ -58,6 +58,12 @@ export interface Daemon {
   readonly redis: RedisLocation;
   readonly outbox: OutboxSender | undefined;
   readonly metrics: DaemonMetrics;
+  /**
+   * Settles only when something this process started and supervises failed for good (its private
+   * redis-server exited and would not start again): the daemon cannot work, and should close and
+   * exit non-zero so that its own supervisor starts it again.
+   */
+  readonly failure: Promise<Problem>;
   /** Where /metrics, /healthz and /readyz answer: the console's port, or a bare ops server on it without the console role. */
   readonly opsPort: number;
   close(): Promise<void>;
@@ -72,7 +78,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (phaseTimes) startPhaseTimes(phaseTimes.file, phaseTimes.afterMessages);
   const logger = timeLogger(options.logger);
   const stops: Array<() => Promise<void>> = [];
+  let embedded: EmbeddedRedis | undefined;
   const closeAll = async () => {
+    // Stopping is not a crash: a private redis-server that exits now stays stopped.
+    embedded?.leaveStopped();
     writePhaseTimes();
     for (const stop of stops.reverse()) {
       try {
@@ -83,7 +92,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   };
   try {
-    let embedded: EmbeddedRedis | undefined;
     if (config.redis.kind === 'embedded') {
       embedded = await startEmbeddedRedis({
         socketPath: config.redis.socketPath,
@@ -246,6 +254,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       redis,
       outbox,
       metrics,
+      failure: embedded?.failed ?? new Promise<Problem>(() => {}),
       close: closeAll,
     };
   } catch (error) {

@@ -50,10 +50,29 @@ export async function startCommand(_args: string[], deps: CommandDeps): Promise<
     daemon.rdapPort !== undefined ? `RDAP on http://${deps.config.public.host}:${daemon.rdapPort}/rdap/` : '',
   ].filter(Boolean);
   deps.stderr.write(`hostmasterd is running (${deps.config.roles.join(', ')}): ${parts.join(', ')}\n`);
-  const signal = await stopAsked;
-  logger.info({ signal }, 'shutting down');
-  return daemon.close().then(
-    () => 0,
-    () => 1,
+  const ended = await Promise.race([
+    stopAsked.then((signal) => ({ signal }) as const),
+    daemon.failure.then((failure) => ({ failure }) as const),
+  ]);
+  if ('signal' in ended) logger.info({ signal: ended.signal }, 'shutting down');
+  else
+    logger.fatal(
+      { code: ended.failure.code, err: ended.failure.message },
+      'shutting down: the daemon cannot work',
+    );
+  const closed = await daemon.close().then(
+    () => true,
+    () => false,
   );
+  const code = closed && 'signal' in ended ? 0 : 1;
+  // Everything we opened is closed; a client of a dependency that went away may still hold a
+  // reconnect timer (BullMQ's blocking connection after a forced close): it must not keep a
+  // stopped daemon alive, listening on nothing, until someone kills it.
+  setTimeout(() => {
+    logger.warn('connections still open after shutdown; exiting all the same');
+    process.exit(code);
+  }, LEFTOVER_HANDLES_GRACE_MS).unref();
+  return code;
 }
+
+const LEFTOVER_HANDLES_GRACE_MS = 2_000;

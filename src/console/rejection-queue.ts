@@ -5,6 +5,8 @@
 import { and, asc, desc, eq, gte, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database, RejectionState } from '../db/index.ts';
 import { tables } from '../db/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import { addressSearch } from './address-search.ts';
 import { isCalendarDay, isPrintedTimestamp } from './calendar.ts';
 import { hideKeys, hideKeysIn } from './key-hiding.ts';
 
@@ -91,8 +93,8 @@ function conditions(filters: QueueFilters): SQL[] {
   const where: SQL[] = [];
   if (filters.state !== 'all') where.push(eq(r.state, filters.state));
   if (filters.view === 'triage') where.push(inArray(r.reasonCode, [...tables.DECISION_REASONS]));
-  if (filters.reasonCode) where.push(ilike(r.reasonCode, `%${escapeLike(filters.reasonCode)}%`));
-  if (filters.form) where.push(ilike(r.form, `%${escapeLike(filters.form)}%`));
+  if (filters.reasonCode) where.push(separatorsAlike(sql`${r.reasonCode}`, filters.reasonCode));
+  if (filters.form) where.push(separatorsAlike(sql`${r.form}`, filters.form));
   // The sender shows with keys hidden: filtered so, like the search.
   if (filters.sender) where.push(sql`${withoutKeys(sql`${r.sender}`)} ilike ${likePattern(filters.sender)}`);
   if (filters.search) where.push(searchCondition(filters.search));
@@ -120,6 +122,16 @@ function withoutKeys(column: SQL): SQL {
   return sql`regexp_replace(${unescaped}, ${KEY_SHAPE}, ' ', 'gi')`;
 }
 
+/**
+ * Codes and form names are written with `_` and `-` (E_NOT_AUTHORIZED, ARIN-REASSIGN-SIMPLE); a
+ * person types `not authorized` or `Reassign Simple`: a space, `_` and `-` are one separator.
+ */
+function separatorsAlike(column: SQL, typed: string): SQL {
+  const separators = '[[:space:]_-]+';
+  const wanted = typed.trim().replace(/[\s_-]+/g, ' ');
+  return sql`regexp_replace(coalesce(${column}, ''), ${separators}, ' ', 'g') ilike ${likePattern(wanted)}`;
+}
+
 function likePattern(search: string): string {
   return `%${escapeLike(search)}%`;
 }
@@ -136,22 +148,40 @@ function textMatch(search: string): SQL {
   ) as SQL;
 }
 
-/** The search in what holds no key: ids, the connecting IP, ranges, handles, tickets. */
+/**
+ * The search in what holds no key, or has it hidden: ids, the connecting IP, the templates as the
+ * submission page shows them (what the customer typed: net and customer names, handles, ranges
+ * as written, also in a template refused at reading, which has no request), the handles given,
+ * tickets, and the ranges the templates named, by number, when the search is an address.
+ */
 function elsewhereMatch(search: string): SQL {
   const r = tables.rejections;
   const s = tables.submissions;
   const st = tables.submissionTemplates;
   const t = tables.tickets;
   const pattern = likePattern(search);
+  const range = addressSearch(search);
   return or(
     ilike(r.submissionId, pattern),
     ilike(s.remoteAddress, pattern),
-    // The ranges, nets and handles a template named (its request) or was given (its handles).
     sql`exists (select 1 from ${st} where ${st.submissionId} = ${r.submissionId}
-      and (${st.request}::text ilike ${pattern} or ${st.handles}::text ilike ${pattern}
-        or ${st.ticketNumber} ilike ${pattern}))`,
+      and (${withoutKeys(sql`${st.echo}`)} ilike ${pattern} or ${st.request}::text ilike ${pattern}
+        or ${st.handles}::text ilike ${pattern} or ${st.ticketNumber} ilike ${pattern}))`,
     sql`exists (select 1 from ${t} where ${t.submissionId} = ${r.submissionId} and ${t.number} ilike ${pattern})`,
+    ...(range ? [rangeOverlaps(range)] : []),
   ) as SQL;
+}
+
+/** A template of the rejection's submission named a range overlapping `range` (its subject keys). */
+function rangeOverlaps(range: IpRange): SQL {
+  const st = tables.submissionTemplates;
+  const prefix = `^(remove:)?range:${range.version}:`;
+  const bounds = sql`regexp_replace(key, ${prefix}, '')`;
+  return sql`exists (select 1 from ${st}, unnest(${st.subjects}) as subject(key)
+    where ${st.submissionId} = ${tables.rejections.submissionId}
+      and key ~ ${`${prefix}[0-9]+-[0-9]+$`}
+      and split_part(${bounds}, '-', 1)::numeric <= ${range.end.toString()}::numeric
+      and split_part(${bounds}, '-', 2)::numeric >= ${range.start.toString()}::numeric)`;
 }
 
 function searchCondition(search: string): SQL {

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isProcessAlive, ProblemError, problem } from '../shared/index.ts';
+import { isProcessAlive, type Problem, ProblemError, problem } from '../shared/index.ts';
 
 export interface EmbeddedRedisOptions {
   readonly socketPath: string;
@@ -21,12 +21,22 @@ export interface EmbeddedRedisOptions {
   readonly binary?: string;
   readonly startTimeoutMs?: number;
   readonly logger?: Logger;
+  /** The waits before each try to start a server that exited unasked (tests shorten them). */
+  readonly restartDelaysMs?: readonly number[];
 }
 
 export interface EmbeddedRedis {
   readonly kind: 'socket';
   readonly socketPath: string;
+  /** The server running now (a new one after a restart). */
   readonly pid: number;
+  /** Resolves only if the server exited unasked and could not be started again. */
+  readonly failed: Promise<Problem>;
+  /**
+   * From now on a server that exits is not started again (the daemon is shutting down: a signal
+   * to its process group reaches the server too, and stop() follows).
+   */
+  leaveStopped(): void;
   /** SIGTERM (Redis flushes its append-only file), wait, SIGKILL if it hangs. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -35,10 +45,11 @@ export interface EmbeddedRedis {
 const MAX_SOCKET_PATH_BYTES = 107;
 const OWNER_FILE = 'hostmasterd.owner';
 const PID_FILE = 'redis.pid';
+/** About a minute of tries, each after a longer wait. */
+const RESTART_DELAYS_MS: readonly number[] = [100, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
 
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const { socketPath, dir } = options;
-  const binary = options.binary ?? 'redis-server';
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
     throw new ProblemError(
       problem(
@@ -51,6 +62,105 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
   await takeOverLeftoverServer(dir, socketPath, options.logger);
 
+  let server = await launchServer(options);
+  const ownerPath = path.join(dir, OWNER_FILE);
+  fs.writeFileSync(ownerPath, String(process.pid));
+  // If the daemon exits without stop() (an uncaught error), the child must not outlive it.
+  const onExit = () => server.child.kill('SIGTERM');
+  process.once('exit', onExit);
+  options.logger?.info({ socketPath, redisPid: server.child.pid }, 'embedded redis-server started');
+
+  // Nobody else supervises the server this process started (an OOM kill, a crash, an operator's
+  // kill): it is started again on the same socket and append-only file, so the connections
+  // (which reconnect by themselves) find the queue as it was, and the sweeper re-queues what the
+  // last second of the file may have lost. A server that will not start again after
+  // RESTART_DELAYS_MS is a failure of the daemon: the owner is told, and exits for its supervisor.
+  let stopping: Promise<void> | undefined;
+  let leftStopped = false;
+  let gaveUp: ((failure: Problem) => void) | undefined;
+  const failed = new Promise<Problem>((resolve) => {
+    gaveUp = resolve;
+  });
+  const delays = options.restartDelaysMs ?? RESTART_DELAYS_MS;
+  const superviseFrom = (running: RunningServer) => {
+    void running.exited.then(async (exit) => {
+      if (stopping || leftStopped) {
+        options.logger?.info(
+          { socketPath, exitCode: exit.code, signal: exit.signal },
+          'embedded redis-server exited',
+        );
+        return;
+      }
+      options.logger?.error(
+        { socketPath, redisPid: running.child.pid, exitCode: exit.code, signal: exit.signal },
+        'embedded redis-server exited; starting it again',
+      );
+      let lastError = '';
+      for (const [attempt, delayMs] of delays.entries()) {
+        await sleep(delayMs, undefined, { ref: false });
+        if (stopping || leftStopped) return;
+        try {
+          server = await launchServer(options);
+        } catch (error) {
+          lastError = (error as Error).message;
+          options.logger?.warn(
+            { socketPath, attempt: attempt + 1, err: lastError },
+            'embedded redis-server did not start again',
+          );
+          continue;
+        }
+        if (stopping || leftStopped) {
+          await stopChild(server.child, server.exited);
+          return;
+        }
+        options.logger?.info(
+          { socketPath, redisPid: server.child.pid, attempt: attempt + 1 },
+          'embedded redis-server started again',
+        );
+        superviseFrom(server);
+        return;
+      }
+      gaveUp?.(
+        problem(
+          'E_REDIS_FAILED',
+          `the embedded redis-server exited and did not start again after ${delays.length} tries: ${lastError || 'no output'}`,
+        ),
+      );
+    });
+  };
+  superviseFrom(server);
+
+  return {
+    kind: 'socket',
+    socketPath,
+    get pid() {
+      return server.child.pid ?? 0;
+    },
+    failed,
+    leaveStopped: () => {
+      leftStopped = true;
+    },
+    stop: () => {
+      stopping ??= (async () => {
+        process.removeListener('exit', onExit);
+        await stopChild(server.child, server.exited);
+        fs.rmSync(ownerPath, { force: true });
+        options.logger?.info({ socketPath }, 'embedded redis-server stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+interface RunningServer {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns the server and waits for its PONG; throws E_REDIS_MISSING or E_REDIS_FAILED. */
+async function launchServer(options: EmbeddedRedisOptions): Promise<RunningServer> {
+  const { socketPath, dir } = options;
+  const binary = options.binary ?? 'redis-server';
   const child = spawn(
     binary,
     [
@@ -82,7 +192,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   // A failed kill() later must not become an uncaught 'error' event.
   child.on('error', () => {});
   const output = keepTail(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
 
   const ready = await Promise.race([
@@ -109,29 +221,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
       ),
     );
   }
-
-  const ownerPath = path.join(dir, OWNER_FILE);
-  fs.writeFileSync(ownerPath, String(process.pid));
-  // If the daemon exits without stop() (an uncaught error), the child must not outlive it.
-  const onExit = () => child.kill('SIGTERM');
-  process.once('exit', onExit);
-  options.logger?.info({ socketPath, redisPid: child.pid }, 'embedded redis-server started');
-
-  let stopping: Promise<void> | undefined;
-  return {
-    kind: 'socket',
-    socketPath,
-    pid: child.pid ?? 0,
-    stop: () => {
-      stopping ??= (async () => {
-        process.removeListener('exit', onExit);
-        await stopChild(child, exited);
-        fs.rmSync(ownerPath, { force: true });
-        options.logger?.info({ socketPath }, 'embedded redis-server stopped');
-      })();
-      return stopping;
-    },
-  };
+  return { child, exited };
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {

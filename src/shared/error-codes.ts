@@ -562,7 +562,11 @@ export const ERROR_CODES = {
       "a request on the embedded daemon's command socket was not one the CLI sends (unknown, too large, not JSON)",
   },
   E_REDIS_MISSING: { stage: 'operator', meaning: 'redis-server is not installed and REDIS_URL is not set' },
-  E_REDIS_FAILED: { stage: 'operator', meaning: 'the embedded redis-server did not start' },
+  E_REDIS_FAILED: {
+    stage: 'operator',
+    meaning:
+      'the embedded redis-server did not start, or exited and would not start again (the daemon then exits 1)',
+  },
   E_REDIS_IN_USE: {
     stage: 'operator',
     meaning: 'the embedded Redis socket belongs to another running process, or something else answers on it',

@@ -28,12 +28,13 @@ export async function startValidationSchedule(
   const options = redisOptionsFor(redis);
   const queueConnection = new Redis({ ...options, maxRetriesPerRequest: 1 });
   const workerConnection = new Redis({ ...options, maxRetriesPerRequest: null });
-  for (const connection of [queueConnection, workerConnection]) {
-    connection.on('error', (err) =>
-      deps.logger.debug({ err: err.message }, 'validation schedule: redis error'),
-    );
-  }
+  const onRedisError = (err: Error) =>
+    deps.logger.debug({ err: err.message }, 'validation schedule: redis error');
+  for (const connection of [queueConnection, workerConnection]) connection.on('error', onRedisError);
   const queue = new Queue(VALIDATION_QUEUE, { connection: queueConnection });
+  // BullMQ passes its connections' errors on as its own: unheard, it prints each one's stack to
+  // stderr (queue-base.ts), several a second for as long as Redis is away.
+  queue.on('error', onRedisError);
   const runAt = deps.config.validation.runAt;
   const schedule = () =>
     runAt
@@ -79,6 +80,7 @@ export async function startValidationSchedule(
     },
     { connection: workerConnection, concurrency: 1 },
   );
+  worker.on('error', onRedisError);
   worker.on('failed', (_job, err) =>
     deps.logger.error({ err: err.message }, 'validation round failed; it will be tried again'),
   );

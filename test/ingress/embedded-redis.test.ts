@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pingRedisSocket, SubmissionQueue, startEmbeddedRedis } from '../../src/queue/index.ts';
 import { ProblemError } from '../../src/shared/errors.ts';
@@ -74,15 +75,89 @@ describe('embedded redis-server', () => {
       fs.writeFileSync(path.join(dir, 'hostmasterd.owner'), String(other.pid));
       const refused = await startEmbeddedRedis(options).catch((e: unknown) => e);
       expect((refused as ProblemError).problem?.code).toBe('E_REDIS_IN_USE');
-      // Its owner was killed (kill -9 of the daemon): the leftover server is replaced.
       other.kill('SIGKILL');
       await new Promise((r) => other.once('exit', r));
-      const replacement = await startEmbeddedRedis(options);
-      expect(replacement.pid).not.toBe(running.pid);
-      expect(() => process.kill(running.pid, 0)).toThrow();
-      await replacement.stop();
     } finally {
       await running.stop();
+    }
+    // A daemon killed with SIGKILL leaves its server running, owned by a dead process: replaced.
+    const leftover = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--unixsocket',
+        options.socketPath,
+        '--dir',
+        dir,
+        '--pidfile',
+        path.join(dir, 'redis.pid'),
+        '--save',
+        '',
+      ],
+      { stdio: 'ignore' },
+    );
+    const leftoverExited = new Promise((r) => leftover.once('exit', r));
+    const dead = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    await new Promise((r) => dead.once('exit', r));
+    fs.writeFileSync(path.join(dir, 'hostmasterd.owner'), String(dead.pid));
+    for (let i = 0; i < 200 && !(await pingRedisSocket(options.socketPath)); i++) await sleep(25);
+    const replacement = await startEmbeddedRedis(options);
+    try {
+      await leftoverExited;
+      expect(replacement.pid).not.toBe(leftover.pid);
+      expect(await pingRedisSocket(options.socketPath)).toBe(true);
+    } finally {
+      await replacement.stop();
+    }
+  });
+
+  it('starts its server again when it dies unasked, with the queued jobs; gives up, saying so, when it cannot', async () => {
+    const dir = dataDir();
+    // A stand-in binary that runs the real server while the switch file is there, and fails after.
+    const switchFile = path.join(dir, 'may-start');
+    fs.writeFileSync(switchFile, '');
+    const binary = path.join(dir, 'redis-server-switch');
+    fs.writeFileSync(
+      binary,
+      `#!/bin/sh\n[ -e ${switchFile} ] || { echo "not today" >&2; exit 1; }\nexec redis-server "$@"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const options = {
+      socketPath: path.join(dir, 'r.sock'),
+      dir,
+      binary,
+      restartDelaysMs: [50, 100, 200],
+    };
+    const server = await startEmbeddedRedis(options);
+    const queue = new SubmissionQueue(server);
+    try {
+      expect((await queue.enqueue({ kind: 'process', submissionId: 'S0000000000KILL' })).ok).toBe(true);
+      const first = server.pid;
+      process.kill(first, 'SIGKILL');
+      for (
+        let i = 0;
+        i < 2_000 && (server.pid === first || !(await pingRedisSocket(options.socketPath)));
+        i++
+      ) {
+        await sleep(25);
+      }
+      expect(server.pid).not.toBe(first);
+      // The client reconnects by itself and finds the job the append-only file kept.
+      for (let i = 0; i < 400 && !(await queue.hasJob('S0000000000KILL').catch(() => false)); i++)
+        await sleep(25);
+      expect(await queue.hasJob('S0000000000KILL')).toBe(true);
+
+      fs.rmSync(switchFile);
+      process.kill(server.pid, 'SIGKILL');
+      const failure = await server.failed;
+      expect(failure.code).toBe('E_REDIS_FAILED');
+      expect(failure.message).toMatch(/exited and did not start again after 3 tries: .*not today/);
+    } finally {
+      await queue.close();
+      await server.stop();
     }
   });
 

@@ -6,6 +6,7 @@
 import { inArray } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
+import { formColumns, recordAsForm } from '../templates/index.ts';
 import { hideKeysIn } from './key-hiding.ts';
 import { type DiffLine, diffLines } from './text-diff.ts';
 
@@ -55,12 +56,29 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 }
 
 /**
+ * A row's before or after as staff read it: a record a form writes (POC, org, customer, net) by
+ * its form's fields in the form's words (`Org Postal Code`), as the customer's reply and notice
+ * name them, then what no form has a field for (a validation state, a parent) by our own names.
+ */
+function namedFields(objectType: string, value: unknown): Record<string, unknown> | undefined {
+  const record = asRecord(value);
+  if (!record) return undefined;
+  const asForm = recordAsForm(objectType, record);
+  if (!asForm) return record;
+  const read = formColumns(objectType);
+  const named: Record<string, unknown> = {};
+  for (const field of asForm) named[field.label] = field.value;
+  for (const [key, v] of Object.entries(record)) if (!read.has(key)) named[key] = v;
+  return named;
+}
+
+/**
  * Every field whose value differs between `before` and `after` (a created object: every field it
  * was given; a removed one: every field it had). A value that is not an object is one change.
  */
-export function valueChanges(before: unknown, after: unknown): ValueChange[] {
-  const old = asRecord(before);
-  const now = asRecord(after);
+export function valueChanges(before: unknown, after: unknown, objectType = ''): ValueChange[] {
+  const old = namedFields(objectType, before);
+  const now = namedFields(objectType, after);
   if (!old && !now) {
     const [a, b] = [shown(before), shown(after)];
     return a === b ? [] : [{ field: 'value', old: a, new: b }];
@@ -72,6 +90,8 @@ export function valueChanges(before: unknown, after: unknown): ValueChange[] {
     const a = shown(old?.[field]);
     const b = shown(now?.[field]);
     if (a === b || ((a === null || a === '') && (b === null || b === ''))) continue;
+    // An empty list is no value, as a blank field is none.
+    if ((a === null || a === '' || a === '[]') && (b === null || b === '' || b === '[]')) continue;
     const multiLine = (a ?? '').includes('\n') || (b ?? '').includes('\n');
     changes.push({
       field,
@@ -130,7 +150,7 @@ export async function auditEntries(db: Database, rows: readonly AuditRow[]): Pro
       objectLink: LOOKED_UP.has(row.objectType)
         ? `/lookup?q=${encodeURIComponent(row.objectHandle)}`
         : undefined,
-      changes: valueChanges(row.before, row.after),
+      changes: valueChanges(row.before, row.after, row.objectType),
     };
   });
 }

@@ -367,7 +367,9 @@ export const submissions = pgTable(
   (t) => [
     uniqueIndex('submissions_delivery_idx').on(t.messageId, t.deliverySha256),
     index('submissions_state_idx').on(t.state, t.receivedAt),
-    index('submissions_from_idx').on(t.fromAddress),
+    // A sender's latest messages, newest first (the Subject link, src/worker/answers-to-us.ts):
+    // read from the index in order, not every message of the sender then sorted.
+    index('submissions_from_received_idx').on(t.fromAddress, t.receivedAt),
     index('submissions_received_idx').on(t.receivedAt),
     index('submissions_account_idx').on(t.accountId, t.receivedAt),
     index('submissions_api_key_idx').on(t.apiKeyId, t.receivedAt),

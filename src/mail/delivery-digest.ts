@@ -128,6 +128,26 @@ function refusedUnverified(stored: StoredDelivery): boolean {
   );
 }
 
+/** Of `stored` (submissions with one Message-ID), the deliveries of the message whose first key is `first`. */
+export function deliveriesOf<Stored extends StoredDelivery>(
+  first: string,
+  stored: readonly Stored[],
+): Stored[] {
+  const keys = new Set([first]);
+  for (let n = 1; n <= stored.length; n++) keys.add(redeliveryDigest(first, n));
+  return stored.filter((s) => keys.has(s.deliverySha256));
+}
+
+/** A delivery decided otherwise than "refused unverified": it is the message, for every later delivery. */
+export function standsForTheMessage(stored: StoredDelivery): boolean {
+  return !UNDECIDED_STATES.has(stored.state) && !refusedUnverified(stored);
+}
+
+/** Not decided yet: received, or being processed. */
+export function undecidedDelivery(stored: StoredDelivery): boolean {
+  return UNDECIDED_STATES.has(stored.state);
+}
+
 function sameClient(a: DeliveryClient, b: DeliveryClient): boolean {
   return (
     (a.remoteAddress ?? '') === (b.remoteAddress ?? '') &&
@@ -153,14 +173,12 @@ export function decideDelivery<Stored extends StoredDelivery>(
   stored: readonly Stored[],
   client: DeliveryClient,
 ): DeliveryDecision<Stored> {
-  const keys = new Set([first]);
-  for (let n = 1; n <= stored.length; n++) keys.add(redeliveryDigest(first, n));
-  const ours = stored.filter((s) => keys.has(s.deliverySha256));
-  const decided = ours.find((s) => !UNDECIDED_STATES.has(s.state) && !refusedUnverified(s));
+  const ours = deliveriesOf(first, stored);
+  const decided = ours.find(standsForTheMessage);
   if (decided) return { kind: 'same', stored: decided };
   const fromThisClient = ours.find((s) => sameClient(s, client));
   if (fromThisClient) return { kind: 'same', stored: fromThisClient };
-  if (ours.some((s) => UNDECIDED_STATES.has(s.state))) return { kind: 'undecided' };
+  if (ours.some(undecidedDelivery)) return { kind: 'undecided' };
   return {
     kind: 'another',
     deliverySha256: ours.length === 0 ? first : redeliveryDigest(first, ours.length),

@@ -1,5 +1,6 @@
 /** The headers that matter, read from a message's reading (reading.ts); and the header block's reply facts. */
 import { headerFieldLines, unfoldedValue } from './header-block.ts';
+import { messageIdsIn } from './message-ids.ts';
 import type { AddressList, HeaderReading } from './reading.ts';
 import type { MailAddress, MailHeaders } from './types.ts';
 
@@ -32,12 +33,6 @@ function rawHeaders(parsed: HeaderReading): Map<string, string[]> {
 
 const firstOf = (raw: Map<string, string[]>, name: string) => raw.get(name)?.[0];
 
-function messageIds(value: string | readonly string[] | undefined): string[] {
-  if (value === undefined) return [];
-  const text = typeof value === 'string' ? value : value.join(' ');
-  return text.match(/<[^<>\s]+>/g) ?? text.split(/\s+/).filter(Boolean);
-}
-
 export function readMailHeaders(parsed: HeaderReading): MailHeaders {
   const raw = rawHeaders(parsed);
   const from = addresses(parsed.from)[0];
@@ -46,17 +41,21 @@ export function readMailHeaders(parsed: HeaderReading): MailHeaders {
   // mailparser puts "now" in place of a missing or unreadable Date: that would be a lie here.
   const rawDate = firstOf(raw, 'date');
   const date = rawDate !== undefined && !Number.isNaN(Date.parse(rawDate)) ? parsed.date : undefined;
+  // Threading fields are read from the fields as written: both readers split them at spaces
+  // (as mailparser does), which makes `<a b@x>` two ids, one of them `<b@x>` (message-ids.ts).
+  const references = (raw.get('references') ?? []).flatMap(messageIdsIn);
+  const inReplyTo = (raw.get('in-reply-to') ?? []).flatMap(messageIdsIn)[0];
   const headers: MailHeaders = {
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     subject: parsed.subject ?? '',
-    references: messageIds(parsed.references),
+    references,
     contentType: lower(firstOf(raw, 'content-type')?.split(';')[0]?.trim()) ?? 'text/plain',
     ...(from ? { from } : {}),
     ...(replyTo ? { replyTo } : {}),
     ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
     ...(date ? { date } : {}),
-    ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
+    ...(inReplyTo ? { inReplyTo } : {}),
   };
   return headers;
 }

@@ -10,8 +10,11 @@ export {
   type DeliveryClient,
   type DeliveryDecision,
   decideDelivery,
+  deliveriesOf,
   deliveryDigest,
   type StoredDelivery,
+  standsForTheMessage,
+  undecidedDelivery,
 } from './delivery-digest.ts';
 export { type DryRunFacts, dryRunRequest, envelopeDryRunAddress } from './dry-run.ts';
 export { extractMail } from './extract.ts';

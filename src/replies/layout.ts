@@ -13,6 +13,11 @@
  *   Status: APPROVED
  *   Handle: NET-198-51-100-0-1
  *   Edited: field 11 (Customer Country Code): XX -> US (staff corrected the template first)
+ *   Edited: field 07 (Customer Address): (2 lines) -> (2 lines)   (a field of several lines: each below)
+ *     - 100 Main St
+ *     - Suite 5
+ *     + 100 Main Street
+ *     + Suite 5
  *   Error: E_CODE field 03 line 4: human sentence   (lines count from the Template: line)
  *     > 4 | 03. IP Address and Prefix or Range: ... (the line it is about, from the echo)
  *   Note: ...
@@ -77,7 +82,7 @@ export function blockLines(report: TemplateReport, texts: ReplyTexts): string[] 
     const value = oneLine(handle);
     if (value) lines.push(`${p['label.handle']}: ${value}`);
   }
-  for (const change of report.edited?.changes ?? []) lines.push(`${EDITED_LABEL}: ${editedLine(change)}`);
+  for (const change of report.edited?.changes ?? []) lines.push(...editedLines(change));
   const echoed = echoedLines(report);
   for (const error of report.errors) {
     lines.push(`${p['label.error']}: ${problemLine(error)}`);
@@ -100,19 +105,34 @@ export function blockLines(report: TemplateReport, texts: ReplyTexts): string[] 
  */
 export const EDITED_LABEL = 'Edited';
 
-/** At most this many characters of each side of an `Edited:` line: the quote below has them all. */
+/** At most this many characters of each value shown by an `Edited:` line: the quote below has them all. */
 const EDITED_VALUE_CHARACTERS = 200;
 
-function editedValues(values: readonly string[]): string {
-  if (values.length === 0) return '(none)';
-  const text = values.join(', ');
-  return text.length > EDITED_VALUE_CHARACTERS ? `${text.slice(0, EDITED_VALUE_CHARACTERS)}...` : text;
+/** One line of a value, key-free before it is cut (a key across the cut must not show its first groups). */
+function shownValue(text: string): string {
+  const value = oneLine(text);
+  return value.length > EDITED_VALUE_CHARACTERS ? `${value.slice(0, EDITED_VALUE_CHARACTERS)}...` : value;
 }
 
-/** `field 11 (Customer Country Code): XX -> US`, or `form: <Template: line> -> <Template: line>`. */
-function editedLine(change: EditedField): string {
+/** One side of an `Edited:` line: its one value, `(none)`, or `(3 lines)` shown each below. */
+function editedSide(values: readonly string[]): string {
+  if (values.length === 0) return '(none)';
+  return values.length === 1 ? shownValue(values[0]!) : `(${values.length} lines)`;
+}
+
+/**
+ * `Edited: field 11 (Customer Country Code): XX -> US`, or `form: <Template: line> -> ...`. A
+ * field of several lines (an address) says how many on the `Edited:` line and shows each line
+ * under it, indented (readers skip unlabelled lines): `  - ` as sent, `  + ` as corrected.
+ * Joined on one line, `100 Main St, Suite 5` could not be told from one line holding a comma.
+ */
+function editedLines(change: EditedField): string[] {
   const what = change.field === undefined ? 'form' : `field ${change.field} (${change.label})`;
-  return oneLine(`${what}: ${editedValues(change.before)} -> ${editedValues(change.after)}`);
+  const head = `${EDITED_LABEL}: ${oneLine(`${what}: ${editedSide(change.before)} -> ${editedSide(change.after)}`)}`;
+  if (change.before.length <= 1 && change.after.length <= 1) return [head];
+  const each = (mark: string, values: readonly string[]) =>
+    values.length > 1 ? values.map((v) => `  ${mark} ${shownValue(v)}`.trimEnd()) : [];
+  return [head, ...each('-', change.before), ...each('+', change.after)];
 }
 
 /**
@@ -250,8 +270,15 @@ function templateSections(report: TemplateReport, texts: ReplyTexts, hidden: Key
   return [blockLines(report, texts), echoLines(report, texts, hidden)];
 }
 
-function footerFor(request: ReplyRequest, texts: ReplyTexts): string {
-  return fill(texts.prose.footer, { submission: oneLine(request.submissionId) });
+/**
+ * The footer says what the `>` lines quote: what the sender sent, unless a block quotes staff's
+ * corrected text (then the footer says so too, as that block's heading does).
+ */
+function footerFor(request: ReplyRequest, texts: ReplyTexts, reports = request.templates): string {
+  const quotesStaff = reports.some((r) => r.edited !== undefined && r.echo.trim() !== '');
+  return fill(quotesStaff ? texts.prose.footerEdited : texts.prose.footer, {
+    submission: oneLine(request.submissionId),
+  });
 }
 
 /** One body for the whole submission: every block, in template order. */
@@ -313,6 +340,6 @@ export function singleBody(request: ReplyRequest, report: TemplateReport, texts:
   const prose = proseFor([report.status], texts);
   return assemble(
     (hidden) => [head, ...templateSections(report, texts, hidden), prose],
-    footerFor(request, texts),
+    footerFor(request, texts, [report]),
   );
 }

@@ -61,6 +61,8 @@ const PROSE_FILES = {
   rejected: 'rejected.txt',
   pendingReview: 'pending-review.txt',
   footer: 'footer.txt',
+  /** The footer of a reply that quotes a template staff corrected: not all it quotes is the sender's. */
+  footerEdited: 'footer-edited.txt',
   notification: 'notification.txt',
   received: 'received.txt',
   help: 'help.txt',
@@ -148,6 +150,7 @@ const PROSE_PLACEHOLDERS: Readonly<Record<ProseKey, readonly string[]>> = {
   rejected: INCLUDES,
   pendingReview: [],
   footer: ['submission'],
+  footerEdited: ['submission'],
   notification: ['objectType', 'handle', 'ticket', 'submission', 'summary'],
   received: [],
   help: ['forms', 'where-forms', 'max-templates', 'dry-run'],

@@ -451,6 +451,11 @@ export const ERROR_CODES = {
   E_EDIT_TOO_LONG: { stage: 'console', meaning: 'a staff edit is longer than a template may be' },
   E_NOT_UNDOABLE: { stage: 'console', meaning: 'only an override or an edit can be undone' },
   E_ALREADY_UNDONE: { stage: 'console', meaning: 'the staff action was undone already' },
+  E_DELIVERED_AGAIN: {
+    stage: 'console',
+    meaning:
+      'a reprocess of a message refused unverified, when another delivery of the same message (Message-ID and bytes) was processed since, or still is: run again, the request would be applied twice; the other submission is named, nothing was done',
+  },
   E_NOTHING_TO_UNDO: { stage: 'console', meaning: 'the staff action applied nothing that still stands' },
   E_UNDO_CONFLICT: {
     stage: 'console',

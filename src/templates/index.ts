@@ -12,6 +12,7 @@ export { fieldMentioned } from './mentioned-field.ts';
 export { editDistance } from './nearest.ts';
 export type { ForwardedText, TextPart } from './not-applied.ts';
 export { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';
+export { type FormValue, formColumns, recordAsForm } from './record-fields.ts';
 export type * from './requests.ts';
 export { type JsonValue, toJsonValue } from './serialize.ts';
 export { type NumberedLine, splitTemplates, type TemplateBlock } from './split.ts';

@@ -6,7 +6,7 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import { type AuditRow, checkEmails } from '../registry/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
-import type { TemplateRequest } from '../templates/index.ts';
+import type { FieldWords, TemplateRequest } from '../templates/index.ts';
 import { emailsBefore, recordChangeLines } from './change-lines.ts';
 
 export interface Notice {
@@ -73,6 +73,8 @@ export async function noticesFor(
     summary: readonly string[];
     /** The operation's audit rows: a modification is told field by field, old -> new. */
     audit?: readonly AuditRow[];
+    /** The words of the template's form: the fields are named as the sender's form names them. */
+    words?: FieldWords;
   },
 ): Promise<Notice[]> {
   const base = {
@@ -83,7 +85,10 @@ export async function noticesFor(
   };
   const told = (objectType: 'poc' | 'org', handle: string) => ({
     ...base,
-    summaryLines: [...where.summary, ...recordChangeLines(where.audit ?? [], objectType, handle)],
+    summaryLines: [
+      ...where.summary,
+      ...recordChangeLines(where.audit ?? [], objectType, handle, where.words ?? (() => undefined)),
+    ],
   });
   switch (request.kind) {
     case 'poc.create': {

@@ -625,6 +625,7 @@ export async function applyTemplate(
           index: template.index,
           summary: decision.notes,
           audit: decision.audit ?? [],
+          words: fieldWords(template.form, template.version),
         }),
       ),
     );

@@ -18,6 +18,7 @@ import {
 import { type ErrorCode, formatProblem, problem } from '../shared/index.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
+import { deliveredAgain } from './delivered-again.ts';
 import type { TemplateResult } from './outcome.ts';
 import {
   loadSubmission,
@@ -57,6 +58,15 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
   if (!submission) throw new UnrecoverableError(`submission ${job.submissionId} does not exist`);
 
   if (job.kind === 'reprocess' && submission.refusalCode) {
+    // A copy refused unverified whose message came again and was processed is that message:
+    // run again, it would be applied twice. Staff are told, with the submission that was.
+    const twin = await deliveredAgain(ctx.db, submission, ctx.config.dryRunAddresses);
+    if (twin) {
+      const why = formatProblem(twin);
+      await auditRefusedStaffJob(ctx.db, job, jobId, why);
+      ctx.logger.warn({ jobId, staff: job.staff, submissionId: submission.id }, why);
+      throw new UnrecoverableError(why);
+    }
     // The message was refused as a whole (e.g. unknown sender): staff fixed the cause; run it all again.
     await ctx.db
       .update(tables.submissions)

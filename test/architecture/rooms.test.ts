@@ -55,6 +55,8 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
     // A staff retry of undelivered mail (retryFailedMail).
     'outbox',
     'mail',
+    // Records' fields named in their forms' words, as customers read them (recordAsForm).
+    'templates',
     'ip',
     'config',
     'observability',

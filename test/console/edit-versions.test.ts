@@ -266,7 +266,7 @@ describe('editing a refused template in the console', () => {
     expect(created).toMatch(
       /<a href="\/lookup\?q=NET-198-51-100-128-\d+"><code>NET-198-51-100-128-\d+<\/code><\/a>/,
     );
-    expect(pageText(created)).toContain('name: — → BAKERY-NET');
+    expect(pageText(created)).toContain('Network Name: — → BAKERY-NET');
     expect(pageText(created)).toContain(`staff:${STAFF_EMAIL}`);
 
     // A customer's own change: by account name and address, never `account:1`.
@@ -287,7 +287,8 @@ describe('editing a refused template in the console', () => {
     const customerPage = pageText((await client.get(`/submissions/${own[0]!.submissionId}`)).body);
     expect(customerPage).toContain('account demo-isp (noc@demo-isp.example)');
     expect(customerPage).not.toContain('account:');
-    expect(customerPage).toContain('name: — → GOOD-NET');
+    // Named as the form names it (Network Name), not by our column (name).
+    expect(customerPage).toContain('Network Name: — → GOOD-NET');
     // The look-up's history reads alike.
     const lookup = (await client.get('/lookup?q=GOOD-NET')).body;
     expect(pageText(lookup)).toContain('account demo-isp (noc@demo-isp.example)');

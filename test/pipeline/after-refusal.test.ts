@@ -186,6 +186,48 @@ describe.each(BACKENDS)('after a refusal: staff edits and the customer’s own f
     expect(billing.reply.parsed.blocks[0]?.errors[0]?.code).toBe('E_OVERLAP');
   });
 
+  it('staff correcting an address of two lines: each line shown as sent and as corrected; the footer says whose text is quoted', async () => {
+    const twoLines = (second: string) =>
+      withCountry(simple('198.51.100.240/28', 'DEMO-TWO-LINES'), 'XX').replace(
+        '07. Customer Address: 100 Industrial Way',
+        `07. Customer Address: 100 Industrial Way\n07. Customer Address: ${second}`,
+      );
+    const refused = await submit(stack, [twoLines('Building 2, Suite 5')]);
+    expect(refused.reply.parsed.blocks[0]?.errors.map((e) => e.code)).toEqual(['E_INVALID_COUNTRY']);
+    const [rejection] = await rejectionsOf(stack.database.db, refused.id);
+    const corrected = (await editorText(refused.id))
+      .replace('Building 2, Suite 5', 'Building 2, Suite 500')
+      .replace('11. Customer Country Code: XX', '11. Customer Country Code: US');
+    expect(await staffEdit(refused.id, rejection!.id, corrected)).toContain('Done (edit-and-apply)');
+    const [first, answer] = await repliesFor(stack.sink, refused.id, 2);
+
+    const block = answer!.parsed.blocks[0]!;
+    expect(block.status).toBe('APPROVED');
+    // Each line apart: joined by ", " the address read as three lines, or as one with commas.
+    expect(block.edits).toEqual([
+      {
+        field: '07',
+        label: 'Customer Address',
+        before: '(2 lines)',
+        after: '(2 lines)',
+        lines: {
+          before: ['100 Industrial Way', 'Building 2, Suite 5'],
+          after: ['100 Industrial Way', 'Building 2, Suite 500'],
+        },
+      },
+      { field: '11', label: 'Customer Country Code', before: 'XX', after: 'US' },
+    ]);
+    const text = async (reply: Reply) => (await simpleParser(reply.mail.raw)).text ?? '';
+    const footer = (body: string) =>
+      body.slice(body.lastIndexOf('Written automatically')).replace(/\s+/g, ' ');
+    // Staff's text is quoted: the footer does not say the quote is what the customer sent.
+    expect(footer(await text(answer!))).toContain(
+      'Lines starting with ">" quote a template: what you sent, or, where the heading above them says so, the template as hostmaster staff corrected it.',
+    );
+    expect(await text(answer!)).not.toContain('quote what you sent');
+    expect(footer(await text(first!))).toContain('Lines starting with ">" quote what you sent');
+  });
+
   it('Reassign-Detailed, ORG N and POC N corrected by staff: the customer’s corrected copies are resends too', async () => {
     const db = stack.database.db;
     const net = await refusedThenEdited(

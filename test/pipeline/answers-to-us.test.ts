@@ -121,8 +121,8 @@ describe.each(BACKENDS)('answers to our mail (%s)', (backend) => {
     ]);
     const [notice] = await noticesFor(stack.sink, id);
     expect([...notice!.to].sort()).toEqual(['new@contact.example', 'old@contact.example']);
-    expect(notice!.text).toContain('city: Herndon -> Reston');
-    expect(notice!.text).toContain('emails: old@contact.example -> new@contact.example');
+    expect(notice!.text).toContain('City: Herndon -> Reston');
+    expect(notice!.text).toContain('E-mail Address: old@contact.example -> new@contact.example');
     expect(notice!.text).not.toContain('updated at');
   });
 

@@ -72,4 +72,32 @@ describe('threading headers of our replies (pglite)', () => {
     expect(field('In-Reply-To')).toBe('<t09@demo-isp.example>');
     expect(reply.parsed.headers?.references).toEqual(['<r1@x>', '<t09@demo-isp.example>']);
   });
+
+  it('References are read id by id (comments, quoted words, folded lines): a broken id is dropped whole, never cut into another', async () => {
+    const raw = fixture('references-bare-words')
+      .replace(
+        /^In-Reply-To: .*$/m,
+        'In-Reply-To: (our last mail) <a b@demo-isp.example> <p1@demo-isp.example>',
+      )
+      .replace(
+        /^References: .*$/m,
+        [
+          'References: <r0@demo-isp.example> (a comment (nested) <c@x>) <a b@x>',
+          ' "quoted <q@x>" bare@word <r1@demo-isp.example><r2@demo-isp.example>',
+          '\t<r3\r\n @x> <@x> <r4@[192.0.2.1]>',
+        ].join('\r\n'),
+      );
+    const id = await stack.send(raw);
+    const reply = await replyFor(stack.sink, id);
+    const { field } = headerLines(reply.mail.raw);
+    const thread = [
+      '<r0@demo-isp.example>',
+      '<r1@demo-isp.example>',
+      '<r2@demo-isp.example>',
+      '<r4@[192.0.2.1]>',
+      '<t09@demo-isp.example>',
+    ];
+    expect(field('References')?.split(/\s+/)).toEqual(thread);
+    expect(reply.parsed.headers?.references).toEqual(thread);
+  });
 });

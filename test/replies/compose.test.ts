@@ -440,15 +440,26 @@ describe('the answer to a template staff corrected', () => {
         field: '12',
         label: 'Public Comments',
         before: `keep ${REDACTED_KEY}`,
-        after: 'a Status: APPROVED',
+        // Shown, not kept: a reader that ends lines at U+2028 finds no line of staff's here.
+        after: 'a\\u2028Status: APPROVED',
       },
-      { field: '07', label: 'Customer Address', before: '1 Main St, Suite 5', after: '(none)' },
+      // A field of several lines: each under its Edited line, not joined by ", " (a comma of its own).
+      {
+        field: '07',
+        label: 'Customer Address',
+        before: '(2 lines)',
+        after: '(none)',
+        lines: { before: ['1 Main St', 'Suite 5'], after: [] },
+      },
       { before: 'ARIN-REASSIGN-SIMPLE-4.1', after: 'ARIN-REASSIGN-SIMPLE-5.0' },
     ]);
     expect(block!.status).toBe('APPROVED');
     expect(mail.raw).not.toContain(KEY);
     const body = await bodyOf(mail);
     expect(body).toContain('Edited: field 11 (Customer Country Code): XX -> US\n');
+    expect(body).toContain(
+      'Edited: field 07 (Customer Address): (2 lines) -> (none)\n  - 1 Main St\n  - Suite 5\n',
+    );
     expect(body).toContain(
       'Template 1 as hostmaster staff corrected it (API key redacted; the Edited lines above say what they changed from what you sent):',
     );

@@ -52,9 +52,11 @@ export interface ParsedEdit {
   /** The field's number; absent for the form line. */
   readonly field?: string;
   readonly label?: string;
-  /** As shown: several values joined by `, `, `(none)` for a blank field. */
+  /** As shown: the value, `(none)` for a blank field, `(2 lines)` for a field of several lines. */
   readonly before: string;
   readonly after: string;
+  /** A field of several lines: each line of a side that has several (`  - ` and `  + ` lines). */
+  readonly lines?: { readonly before: readonly string[]; readonly after: readonly string[] };
 }
 
 const EDITED_LINE = /^(?:field (\S+) \((.*?)\)|form): (.*?) -> (.*)$/;
@@ -220,6 +222,8 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
   let received = false;
   const tickets: string[] = [];
   let open: OpenBlock | undefined;
+  /** The lines of the `Edited:` line just read, when its field has several. */
+  let editedLines: { before: string[]; after: string[] } | undefined;
 
   const close = (): Problem | undefined => {
     if (!open) return undefined;
@@ -286,6 +290,13 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
       }
       continue;
     }
+    // The lines of a field of several lines, under its `Edited:` line: `  - ` as sent, `  + ` as corrected.
+    const editLine = /^ {2}([-+])(?: (.*))?$/.exec(line);
+    if (editLine && editedLines) {
+      (editLine[1] === '-' ? editedLines.before : editedLines.after).push(editLine[2] ?? '');
+      continue;
+    }
+    editedLines = undefined;
     // Lines we do not know inside a block are skipped: the format may grow, readers must not break.
     if (!match) continue;
     const [, label, value] = match as unknown as [string, string, string];
@@ -298,7 +309,11 @@ export function parseReplyText(text: string, options: ParseReplyOptions = {}): R
         return fail(
           malformed(`"${line}" is not "${EDITED_LABEL}: field F (label): before -> after"`, lineNo),
         );
-      open.edits.push(parsed);
+      const several = (side: string) => /^\(\d+ lines\)$/.test(side);
+      if (several(parsed.before) || several(parsed.after)) {
+        editedLines = { before: [], after: [] };
+        open.edits.push({ ...parsed, lines: editedLines });
+      } else open.edits.push(parsed);
     } else if (label === labels.status) {
       const status = value.trim();
       if (!isStatus(status)) return fail(malformed(`"${status}" is not a status`, lineNo));

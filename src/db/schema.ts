@@ -220,6 +220,8 @@ export const nets = pgTable(
     // of the registry would otherwise be read in the range index's order, others' nets first).
     index('nets_org_idx').on(t.orgHandle, t.version, t.startAddress),
     index('nets_customer_idx').on(t.customerHandle),
+    // WHOIS `n NAME` and `n NAME*` (exact or prefix, any case): text_pattern_ops serves both.
+    index('nets_name_pattern_idx').on(sql`lower(${t.name}) text_pattern_ops`),
   ],
 );
 

@@ -216,3 +216,21 @@ export function parseRange(text: string, field?: string): Result<IpRange, Proble
   if (single) return ok({ version: single.version, start: single.value, end: single.value });
   return bad(`"${raw}" is not an IP address, prefix (192.0.2.0/24) or range (192.0.2.0 - 192.0.2.255)`);
 }
+
+/**
+ * What someone looking a range up means: `parseRange`, except that a prefix whose address has
+ * host bits set (`192.0.2.33/28`, refused in a template, where it is a typing mistake to correct)
+ * is the prefix holding that address, as ARIN's lookups answer it.
+ */
+export function parseLookupRange(text: string): Result<IpRange, Problem> {
+  const range = parseRange(text);
+  if (range.ok) return range;
+  const cidr = /^([^/\\\s]+)\s*[/\\]\s*(\d{1,3})$/.exec(text.trim());
+  const address = cidr ? parseAddress(cidr[1]!) : undefined;
+  if (!cidr || !address) return range;
+  const prefixLength = Number(cidr[2]);
+  if (prefixLength > ADDRESS_BITS[address.version]) return range;
+  const hostMask = (1n << BigInt(ADDRESS_BITS[address.version] - prefixLength)) - 1n;
+  const base = address.value & ~hostMask & maxAddress(address.version);
+  return ok(cidrToRange({ version: address.version, base, prefixLength }));
+}

@@ -104,6 +104,31 @@ export async function netsOfOrg(ex: Executor, orgHandle: string): Promise<Public
   return publicNets(ex, rows);
 }
 
+/**
+ * Nets by their NetName, any case, exact or (`prefix`) starting so (WHOIS `n NAME`, `n NAME*`, as
+ * ARIN's whois finds them), ordered by handle, at most SEARCH_LIMIT + 1, from
+ * `nets_name_pattern_idx` (migration 0022).
+ */
+export async function netsByName(
+  ex: Executor,
+  name: string,
+  prefix: boolean,
+): Promise<{ readonly nets: readonly PublicNet[]; readonly truncated: boolean }> {
+  const lower = name.toLowerCase();
+  const rows = await ex
+    .select()
+    .from(nets)
+    .where(prefix ? like(sql`lower(${nets.name})`, likePrefix(lower)) : sql`lower(${nets.name}) = ${lower}`)
+    .limit(SEARCH_LIMIT + 1);
+  // A private customer's net is published as PRIVATE-CUSTOMER (publicNetName): a search by the
+  // name it hides must not confirm it, so only a net whose published name matches is found.
+  const published = (await publicNets(ex, rows.sort(byHandle))).filter((net) => {
+    const shown = net.name.toLowerCase();
+    return prefix ? shown.startsWith(lower) : shown === lower;
+  });
+  return { nets: published.slice(0, SEARCH_LIMIT), truncated: rows.length > SEARCH_LIMIT };
+}
+
 export type EntityKind = PublicEntity['kind'];
 
 /** What an entity search looks for: a name or a handle, exact or (ending in `*`) a prefix; any case. */

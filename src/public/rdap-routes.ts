@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Executor } from '../db/index.ts';
-import { parseRange } from '../ip/index.ts';
+import { parseLookupRange } from '../ip/index.ts';
 import { CUSTOMER_HANDLE, ORG_HANDLE, POC_HANDLE } from '../shared/index.ts';
 import { type EntitySearch, netsForRange, netsOfOrg, SEARCH_LIMIT, searchEntities } from './directory.ts';
 import type { PublicMetrics, QueryKind, QueryOutcome } from './metrics.ts';
@@ -138,7 +138,7 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
   app.get('/help', async (_request, reply) => send(reply, 200, RDAP_HELP, 'help', 'found'));
 
   const ipQuery = async (request: FastifyRequest, reply: FastifyReply, text: string) => {
-    const range = parseRange(text);
+    const range = parseLookupRange(text);
     if (!range.ok || /[\s-]/.test(text)) {
       return problem(
         reply,

@@ -6,7 +6,7 @@
  * holding a line break could otherwise forge lines, e.g. a `ReferralServer:` that sends whois clients
  * (which follow it) to a server of the writer's choosing.
  */
-import { formatAddress, rangeToCidrs } from '../ip/index.ts';
+import { formatAddress, formatRange, rangeToCidrs } from '../ip/index.ts';
 import type { PocPhone } from '../registry/index.ts';
 import {
   NET_TYPE_TITLES,
@@ -166,6 +166,13 @@ export function pocLinkBlocks(owner: 'Org' | 'Net', pocs: readonly PocLink[], li
 }
 
 /** An entity's one-line summary in a list of matches: `Demo ISP (DEMOISP-1)`. */
+/** A net in a list of matches, as ARIN lists one: name, handle, range. */
+export function netSummary(net: PublicNet): string {
+  return oneLine(
+    `${net.name} (${net.handle}) ${formatRange({ version: net.version, start: net.start, end: net.end })}`,
+  );
+}
+
 export function entitySummary(entity: PublicEntity): string {
   return oneLine(`${entity.name} (${entity.handle})`);
 }

@@ -1,10 +1,12 @@
 /**
  * A WHOIS query line, read as ARIN reads it: an address, a range or a CIDR, a handle, or a name;
  * optionally led by a type flag (`n` net, `o` org, `p` POC, `c` customer, `a` autonomous system),
- * `+` for full detail (the holder's and the POCs' blocks) and `!` for "a handle"; a name may end
- * in `*` to match a prefix; `?` asks for help. Pure.
+ * `+` for full detail (the holder's and the POCs' blocks) and `!` for "a handle"; a name (a
+ * NetName, an org's, a POC's or a customer's) may end in `*` to match a prefix; `?` asks for help.
+ * An address with host bits set under a prefix length (`192.0.2.33/28`) is the prefix holding
+ * it, as ARIN answers it. Pure.
  */
-import { type IpRange, parseRange } from '../ip/index.ts';
+import { type IpRange, parseLookupRange } from '../ip/index.ts';
 import { CUSTOMER_HANDLE, NET_HANDLE, ORG_HANDLE, POC_HANDLE } from '../shared/index.ts';
 
 export type ObjectFlag = 'net' | 'org' | 'poc' | 'customer' | 'asn';
@@ -18,7 +20,8 @@ export type WhoisQuery =
   | { readonly kind: 'org' | 'poc' | 'customer'; readonly handle: string; readonly full: boolean }
   | {
       readonly kind: 'name';
-      readonly only: 'org' | 'poc' | 'customer' | undefined;
+      /** One kind (a flag); nets, orgs, POCs and customers when absent. */
+      readonly only: 'net' | 'org' | 'poc' | 'customer' | undefined;
       readonly text: string;
       readonly prefix: boolean;
       readonly full: boolean;
@@ -64,7 +67,7 @@ export function parseWhoisQuery(line: string): WhoisQuery {
   if (argument === '?') return { kind: 'help' };
   if (flag === 'asn') return { kind: 'asn', text: argument };
   const upper = argument.toUpperCase();
-  const range = parseRange(argument);
+  const range = parseLookupRange(argument);
   if (range.ok && !handleOnly) {
     if (flag && flag !== 'net') {
       return {
@@ -76,12 +79,6 @@ export function parseWhoisQuery(line: string): WhoisQuery {
   }
   if (NET_HANDLE.test(upper) && (flag === undefined || flag === 'net'))
     return { kind: 'net-handle', handle: upper, full };
-  if (flag === 'net') {
-    return {
-      kind: 'bad',
-      reason: `"${argument}" is neither an address, a range, a CIDR nor a net handle (NET-... or NET6-...)`,
-    };
-  }
   if (POC_HANDLE.test(upper) && (flag === undefined || flag === 'poc'))
     return { kind: 'poc', handle: upper, full };
   if (CUSTOMER_HANDLE.test(upper) && (flag === undefined || flag === 'customer')) {
@@ -110,7 +107,7 @@ export const WHOIS_HELP = [
   '  DEMOISP-1            an org by its Org ID',
   '  DEMO1-ARIN           a POC by its handle',
   '  C01234567            a customer by its handle',
-  '  Demo ISP             orgs, POCs and customers by name; end it with * for a prefix (Demo*)',
+  '  Demo ISP             nets, orgs, POCs and customers by name; end it with * for a prefix (Demo*)',
   'Flags before the query, as ARIN takes them:',
   '  n  nets only        o  orgs only        p  POCs only        c  customers only',
   '  a  autonomous systems (none are registered here)',

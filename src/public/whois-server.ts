@@ -126,7 +126,8 @@ export async function startWhoisServer(options: WhoisServerOptions): Promise<Who
       chunks.push(chunk);
       received += chunk.length;
       const text = Buffer.concat(chunks).toString('utf8');
-      const end = text.search(/\r?\n/);
+      // CR LF, LF, or a CR alone (old Macs' and some terminals' line end): the query is before it.
+      const end = text.search(/[\r\n]/);
       if (end < 0 && received <= MAX_QUERY_LENGTH * 4 + 2) return;
       ask(end < 0 ? text : text.slice(0, end));
     });

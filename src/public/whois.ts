@@ -7,9 +7,11 @@ import { formatRange, unmapIpv4 } from '../ip/index.ts';
 import {
   customerByHandle,
   netByHandle,
+  netsByName,
   netsForRange,
   orgByHandle,
   pocByHandle,
+  SEARCH_LIMIT,
   searchEntities,
 } from './directory.ts';
 import type { QueryKind, QueryOutcome } from './metrics.ts';
@@ -18,6 +20,7 @@ import {
   customerBlock,
   entitySummary,
   netBlock,
+  netSummary,
   oneLine,
   orgBlock,
   pocBlock,
@@ -141,21 +144,30 @@ async function answerName(
   query: Extract<WhoisQuery, { kind: 'name' }>,
   links: WhoisLinks,
 ): Promise<WhoisAnswer> {
-  const found = await searchEntities(db, {
-    by: 'name',
-    text: query.text,
-    prefix: query.prefix,
-    ...(query.only ? { only: query.only } : {}),
-  });
+  const only = query.only;
+  const [found, named] = await Promise.all([
+    only === 'net'
+      ? { entities: [], truncated: false }
+      : searchEntities(db, { by: 'name', text: query.text, prefix: query.prefix, ...(only ? { only } : {}) }),
+    only === undefined || only === 'net'
+      ? netsByName(db, query.text, query.prefix)
+      : { nets: [], truncated: false },
+  ]);
   const entities = found.entities;
   const asked = `${query.text}${query.prefix ? '*' : ''}`;
-  if (entities.length === 0) return notFound('search', asked);
-  if (entities.length === 1 && !found.truncated) {
-    return { text: whoisText(entityBlocks(entities[0]!, links)), kind: 'search', outcome: 'found' };
+  const kind: QueryKind = only === 'net' ? 'net' : 'search';
+  if (entities.length + named.nets.length === 0) return notFound(kind, asked);
+  const truncated = found.truncated || named.truncated;
+  if (!truncated && entities.length === 1 && named.nets.length === 0) {
+    return { text: whoisText(entityBlocks(entities[0]!, links)), kind, outcome: 'found' };
   }
-  const list = entities.map((e) => entitySummary(e));
-  const notes = found.truncated
-    ? [`More than ${entities.length} matched; ask for a longer name or a handle.`]
-    : [];
-  return { text: whoisText([list], ...notes), kind: 'search', outcome: 'found' };
+  if (!truncated && entities.length === 0 && named.nets.length === 1) {
+    // One net: answered as its handle is, with the nets above it.
+    const match = await netByHandle(db, named.nets[0]!.handle);
+    if (match)
+      return { text: whoisText(await netBlocks(db, match, query.full, links)), kind, outcome: 'found' };
+  }
+  const list = [...named.nets.map(netSummary), ...entities.map((e) => entitySummary(e))];
+  const notes = truncated ? [`More than ${SEARCH_LIMIT} matched; ask for a longer name or a handle.`] : [];
+  return { text: whoisText([list], ...notes), kind, outcome: 'found' };
 }

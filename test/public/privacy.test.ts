@@ -134,6 +134,12 @@ describe.each(BACKENDS)('what the public role does not tell (%s)', (backend) => 
       .where(eq(tables.nets.handle, netHandle));
     const given = await whois(whoisPort, `n ${netHandle}`);
     expect(whoisValues(given, 'NetName')).toEqual(['DEMO-ISP-V4', 'PRIVATE-CUSTOMER']);
+    // A search by the name it hides does not confirm it, exact or as a prefix.
+    for (const query of ['n REALNAME-HOME-7', 'REALNAME-HOME-7', 'n realname*', 'REALNAME-H*']) {
+      const searched = await whois(whoisPort, query);
+      expect(searched, query).toMatch(/No match found/);
+      expect(searched, query).not.toContain(netHandle);
+    }
     expect(JSON.stringify(await rdap.ip('198.51.100.70'))).not.toMatch(/realname/i);
     // A name without it is the upstream's to publish.
     await stack.database.db

@@ -1,0 +1,1 @@
+CREATE INDEX "nets_name_pattern_idx" ON "nets" USING btree (lower("name") text_pattern_ops);

@@ -1,6 +1,6 @@
 /**
- * A Monday in the console, in Chromium at 1280x720: ~60 rejections waiting; at least 15 rows are
- * on screen; staff search, select, bulk-dismiss with one note (one claim and one audit row per
+ * A Monday in the console, in Chromium at 1280x720: ~60 rejections waiting, with long reasons and
+ * most with the sender's Additional Information (of two lines); at least 15 rows are on screen; staff search, select, bulk-dismiss with one note (one claim and one audit row per
  * rejection, no mail to anyone), come back to the same search, and move with the keyboard:
  * j/k, x, d, and "next item" that keeps the filters.
  */
@@ -32,8 +32,21 @@ beforeAll(async () => {
       subject: mine ? `Monday-pile ${i}` : `Weekly ${i}`,
       range: `198.51.${100 + (i % 50)}.0/28`,
       netName: `NET-MONDAY-${i}`,
-      error: { code: 'E_OVERLAP', message: `overlaps an existing reassignment (${i})` },
+      error: {
+        code: 'E_OVERLAP',
+        message: `198.51.${100 + (i % 50)}.0/28 overlaps an existing reassignment NET-198-51-${100 + (i % 50)}-0-1 of Demo ISP registered to another customer (${i})`,
+      },
     });
+    // As billing systems send them: most templates carry a note to the hostmaster, some of lines.
+    if (i % 4 !== 3) {
+      await stack.db.insert(tables.tickets).values({
+        number: `20261207-M${String(i).padStart(7, '0')}`,
+        submissionId: seeded.submissionId,
+        templateIndex: 1,
+        status: 'rejected',
+        additionalInfo: `Order ${1000 + i} for the customer's new site; circuit ID CKT-${i}-XYZ.\nPlease call the NOC before changing anything.`,
+      });
+    }
     (mine ? pile : others).push(seeded);
   }
   page = await signedInPage(browser, stack.baseUrl, STAFF_EMAIL, STAFF_PASSWORD);

@@ -132,6 +132,8 @@ export function rowId(text: string): number | undefined {
   return Number(text);
 }
 
+const NUMBER_LIKE = /^[\s+-]*(?:0[xob][0-9a-f]*|[0-9]*\.?[0-9]+(?:e[+-]?[0-9]*)?\.?)\s*$/i;
+
 /** Fields that name a row by its number: `id` (a rejection, audit row or mail; or a submission id), `basedOn` (a version). */
 function idProblem(name: string, value: string): Problem | undefined {
   if (name === 'basedOn' && value !== '' && rowId(value) === undefined) {
@@ -140,10 +142,12 @@ function idProblem(name: string, value: string): Problem | undefined {
       `the field "basedOn" must be the number of the version edited, not "${value.slice(0, 40)}"; nothing was done`,
     );
   }
-  if (name === 'id' && rowId(value) === undefined && !SUBMISSION_ID_PATTERN.test(value)) {
+  // A number written another way than ours (0x10, 16e0, +16, 16.0, 016, -1, too long): JavaScript
+  // would read most as a row; anything else is a name looked up as such (a submission id).
+  if (name === 'id' && rowId(value) === undefined && NUMBER_LIKE.test(value)) {
     return problem(
       'E_BAD_INPUT',
-      `the field "id" must be a row number (1, 2, 3...) or a submission id, not "${value.slice(0, 40)}"; nothing was done`,
+      `the field "id" must be a row number written as the console writes it (1, 2, 3...), not "${value.slice(0, 40)}"; nothing was done`,
     );
   }
   return undefined;

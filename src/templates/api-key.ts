@@ -4,8 +4,9 @@
  * leaves this module as text goes through `redactApiKeys`.
  */
 import { findKeySpans, redactedKey } from '../shared/index.ts';
-import { isComment } from './read-fields.ts';
+import { isComment, writtenLabel } from './read-fields.ts';
 import type { NumberedLine } from './split.ts';
+import type { VersionIndex } from './version-index.ts';
 
 /** Exactly a key, nothing around it. */
 export const API_KEY_EXACT = /^API(?:-[0-9A-Fa-f]{4}){4,8}$/i;
@@ -37,20 +38,29 @@ export function findApiKeys(text: string): string[] {
 const KEY_LINE = /^\s*0{1,3}[a-zA-Z]?\s*\./;
 /** Any other numbered line ends what an unlabelled line would continue. */
 const NUMBERED_LINE = /^\s*\d{1,3}[a-zA-Z]?\s*\./;
+/** Line 00's label, `API Key`, as `normalizeLabel` writes it: the same on every form and version. */
+const KEY_LABEL = 'apikey';
 
 /**
- * Keys written on a template's line 00, or on the unlabelled lines that continue it, whether or
- * not the template can be read (an unknown form, a field in error, two 00 lines): the
- * one-key-per-message rule must see every key the sender gave. Upper-cased, unique.
+ * Keys written on a template's line 00 (numbered, or `API Key:` without its number), or on the
+ * lines that continue it, whether or not the template can be read (an unknown form, a field in
+ * error, two 00 lines): the one-key-per-message rule must see every key the sender gave. A line
+ * is line 00 or another field as the template reader reads it: by its label when that is one of
+ * the form's (`index`, when the form is known; `API Key` on every form), else by its number.
+ * Upper-cased, unique.
  */
-export function findKeyLineKeys(body: readonly NumberedLine[]): string[] {
+export function findKeyLineKeys(body: readonly NumberedLine[], index?: VersionIndex): string[] {
   const keys = new Set<string>();
   let onKeyLine = false;
   for (const { text } of body) {
     const trimmed = text.trim();
     if (trimmed.length === 0 || isComment(trimmed)) continue;
-    if (KEY_LINE.test(text)) onKeyLine = true;
-    else if (NUMBERED_LINE.test(text)) onKeyLine = false;
+    // As the reader finds a field: by its label when it is one of the form's, else by its number.
+    const numbered = NUMBERED_LINE.exec(text);
+    const label = writtenLabel(numbered ? text.slice(numbered[0].length).trim() : trimmed)?.label;
+    if (label === KEY_LABEL) onKeyLine = true;
+    else if (label !== undefined && index?.byLabel.has(label)) onKeyLine = false;
+    else if (numbered) onKeyLine = KEY_LINE.test(text);
     if (onKeyLine) for (const key of findApiKeys(text)) keys.add(key);
   }
   return [...keys];

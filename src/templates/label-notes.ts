@@ -1,0 +1,87 @@
+/**
+ * What the sender should know about fields read by their label: a line is the field its label
+ * names, its number only a hint (read-fields.ts, check-fields.ts's `fieldOf`), so a number that
+ * names another field, or a label line where a continuation was plausible, is said in a `Note:`
+ * of the reply rather than acted on silently. Pure.
+ */
+import { fieldOf } from './check-fields.ts';
+import type { FieldSpec } from './definition.ts';
+import { fieldId } from './definition.ts';
+import type { FieldLine } from './read-fields.ts';
+import { labelledField, type VersionIndex } from './version-index.ts';
+
+/** Past this many lines a note names the count, not the lines: a whole template renumbered stays one readable line. */
+const LINES_NAMED = 3;
+
+/** Fields that take more than their own line: a line below them may have been meant as one more. */
+const takesMoreLines = (spec: FieldSpec) => spec.multi !== undefined || spec.kind === 'freeText';
+
+function listed(items: readonly string[]): string {
+  const shown = items.slice(0, LINES_NAMED).join('; ');
+  const more = items.length - LINES_NAMED;
+  return more > 0 ? `${shown}; and ${more} more` : shown;
+}
+
+/**
+ * Numbered lines whose label names another field than their number: read as the label says
+ * (5.0-era numbering and 4.1 numbers under a 5.x header are common), and said, because the
+ * sender may have meant the number's field.
+ */
+function renumbered(
+  fields: readonly FieldLine[],
+  index: VersionIndex,
+  layout: string,
+  at: (line: number) => number,
+) {
+  const items: string[] = [];
+  for (const f of fields) {
+    if (!f.numbered) continue;
+    const spec = labelledField(f.label, index);
+    if (!spec || fieldId(spec.number) === f.id) continue;
+    const other = index.byId.get(f.id);
+    const numberIs = other ? `${f.number} is ${other.label}` : `there is no field ${f.number}`;
+    items.push(
+      `line ${at(f.line)} "${f.number}. ${f.label}" is field ${spec.number} (${spec.label}); on ${layout} ${numberIs}`,
+    );
+  }
+  return items.length > 0 ? `read by their labels, the number only a hint: ${listed(items)}` : undefined;
+}
+
+/**
+ * Lines written as `Label:` without a number right below a field that takes more lines (written
+ * with its number, or free text where prose may hold a colon): never that field's continuation.
+ */
+function notContinued(fields: readonly FieldLine[], index: VersionIndex, at: (line: number) => number) {
+  const items: string[] = [];
+  for (let i = 1; i < fields.length; i++) {
+    const f = fields[i]!;
+    const above = fields[i - 1]!;
+    if (f.numbered) continue;
+    const aboveSpec = fieldOf(above, index);
+    if (!aboveSpec || !takesMoreLines(aboveSpec)) continue;
+    if (!above.numbered && aboveSpec.kind !== 'freeText') continue;
+    const spec = fieldOf(f, index);
+    if (!spec || spec.key === aboveSpec.key) continue;
+    items.push(
+      `line ${at(f.line)} "${f.label}:" is field ${spec.number} (${spec.label}), not one more line of field ${above.number} (${aboveSpec.label})`,
+    );
+  }
+  return items.length > 0 ? `read by their labels without a number: ${listed(items)}` : undefined;
+}
+
+/**
+ * The notes, each one sentence; none when every line's number and label agree. `layout` names the
+ * form's version (`ARIN-POC-5.x`); lines count from the `Template:` line (`headerLine`), as the
+ * reply's echo numbers them.
+ */
+export function labelNotes(
+  fields: readonly FieldLine[],
+  index: VersionIndex,
+  layout: string,
+  headerLine: number,
+): string[] {
+  const at = (line: number) => line - headerLine + 1;
+  return [renumbered(fields, index, layout, at), notContinued(fields, index, at)].filter(
+    (n): n is string => n !== undefined,
+  );
+}

@@ -8,7 +8,7 @@ import { fieldOf } from './check-fields.ts';
 import type { FieldSpec } from './definition.ts';
 import { fieldId } from './definition.ts';
 import type { FieldLine } from './read-fields.ts';
-import { labelledField, type VersionIndex } from './version-index.ts';
+import type { VersionIndex } from './version-index.ts';
 
 /** Past this many lines a note names the count, not the lines: a whole template renumbered stays one readable line. */
 const LINES_NAMED = 3;
@@ -35,8 +35,8 @@ function renumbered(
 ) {
   const items: string[] = [];
   for (const f of fields) {
-    if (!f.numbered) continue;
-    const spec = labelledField(f.label, index);
+    // A line found by its number has its number's id: a different one was found by its label.
+    const spec = f.numbered ? fieldOf(f, index) : undefined;
     if (!spec || fieldId(spec.number) === f.id) continue;
     const other = index.byId.get(f.id);
     const numberIs = other ? `${f.number} is ${other.label}` : `there is no field ${f.number}`;

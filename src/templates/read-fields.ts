@@ -19,6 +19,11 @@ export interface FieldLine {
   readonly id: string;
   /** Written with its number; false for `City: Reston`, known by its label alone. */
   readonly numbered: boolean;
+  /**
+   * The field of the form this line is, found once by the reader (by its label when that is one
+   * of the form's, else by its number); absent without the form or when neither names a field.
+   */
+  readonly spec?: FieldSpec;
   readonly label: string;
   readonly value: string;
   readonly line: number;
@@ -45,6 +50,11 @@ export function isComment(trimmed: string): boolean {
 
 /** Index of the first `:` outside parentheses (`Referral Server (rwhois://host:port):`). */
 function labelEnd(text: string): number {
+  // Most lines hold no parenthesis before their first colon (or no colon): no walk needed.
+  const first = text.indexOf(':');
+  if (first < 0) return -1;
+  const open = text.indexOf('(');
+  if (open < 0 || open > first) return first;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -57,6 +67,13 @@ function labelEnd(text: string): number {
 }
 
 /**
+ * How far into a line its label may end: the forms' longest label with its parenthetical is
+ * under 60 characters; a line whose first colon is further on is text (a comment, an address
+ * line), and is not copied and compared.
+ */
+const LABEL_SPAN = 256;
+
+/**
  * The loosely compared label (`normalizeLabel`) before a line's first colon outside parentheses,
  * and where that colon is; undefined when the line holds no colon or nothing of a label before it.
  */
@@ -64,7 +81,7 @@ export function writtenLabel(
   trimmed: string,
 ): { readonly label: string; readonly colon: number } | undefined {
   const colon = labelEnd(trimmed);
-  if (colon <= 0) return undefined;
+  if (colon <= 0 || colon > LABEL_SPAN) return undefined;
   const label = normalizeLabel(trimmed.slice(0, colon));
   return label ? { label, colon } : undefined;
 }
@@ -82,6 +99,7 @@ function labelledLine(trimmed: string, line: number, index: VersionIndex): Field
     number: spec.number,
     id: String(Number.parseInt(spec.number, 10)),
     numbered: false,
+    spec,
     label: trimmed.slice(0, written.colon).trim(),
     value: trimmed.slice(written.colon + 1).trim(),
     line,
@@ -138,9 +156,13 @@ export function readFields(
     }
     const id = String(Number.parseInt(start[1]!, 10));
     const label = rest.slice(0, colon).trim();
-    const indent = text.length - text.trimStart().length;
+    // The blanks before the number: the match holds them (and no more than a few blanks after it).
+    const indent = start[0].length - start[0].trimStart().length;
+    const labelled = index ? index.byLabel.get(normalizeLabel(label)) : undefined;
     const under =
-      index && current ? numberedUnder(current, currentIndent, { number, id, label, indent }, index) : FIELD;
+      index && current && !labelled
+        ? numberedUnder(current, currentIndent, { number, id, label, indent }, index)
+        : FIELD;
     if (current && under.is === 'continuation') {
       current.continuations.push({ text: trimmed, line });
       continue;
@@ -150,10 +172,12 @@ export function readFields(
       current = undefined;
       continue;
     }
+    const spec = labelled ?? index?.byId.get(id);
     current = {
       number,
       id,
       numbered: true,
+      ...(spec ? { spec } : {}),
       label,
       value: rest.slice(colon + 1).trim(),
       line,
@@ -177,7 +201,8 @@ const CONTINUATION: NumberedReading = { is: 'continuation' };
 const takesMoreLines = (spec: FieldSpec) => spec.multi !== undefined || spec.kind === 'freeText';
 
 /**
- * A numbered line whose label is none of the form's (`12. step: call the customer`), below a
+ * A numbered line whose label is none of the form's (`12. step: call the customer`; the caller
+ * has looked its label up), below a
  * field that takes more lines: a numbered list inside that value, or the field its number names
  * under a label of the sender's own (`06. Cust Name:`)? Indented deeper than the field's line,
  * it is the value's (`continuation`); its number going back above that field (`7. floor: 3` under
@@ -190,9 +215,8 @@ function numberedUnder(
   line: { readonly number: string; readonly id: string; readonly label: string; readonly indent: number },
   index: VersionIndex,
 ): NumberedReading {
-  const written = normalizeLabel(line.label);
-  if (written === '' || index.byLabel.has(written)) return FIELD;
-  const spec = index.byLabel.get(normalizeLabel(above.label)) ?? index.byId.get(above.id);
+  if (line.label === '') return FIELD;
+  const spec = above.spec;
   if (!spec || !takesMoreLines(spec)) return FIELD;
   if (line.indent > aboveIndent) return CONTINUATION;
   const numbered = index.byId.get(line.id);
@@ -204,6 +228,27 @@ function numberedUnder(
 
 /** Lower-case, no parenthetical, letters and digits only: `Customer  Name (Blah)` -> `customername`. */
 export function normalizeLabel(label: string): string {
+  if (label.length > CACHED_LABEL_LENGTH) return normalized(label);
+  let out = NORMALIZED.get(label);
+  if (out === undefined) {
+    // Senders write the same few hundred labels: a bounded memo, emptied when full.
+    if (NORMALIZED.size >= CACHED_LABELS) NORMALIZED.clear();
+    out = normalized(label);
+    NORMALIZED.set(label, out);
+  }
+  return out;
+}
+
+/**
+ * Labels as written -> as compared: a line is looked up by its label several times (the
+ * reader, the grouping, the reply's notes, line 00's search), each a string built char by char.
+ */
+const NORMALIZED = new Map<string, string>();
+const CACHED_LABELS = 4096;
+/** Longer than any form's label with a parenthetical: not worth keeping. */
+const CACHED_LABEL_LENGTH = 80;
+
+function normalized(label: string): string {
   // A character loop: this runs for every field line, and three regex passes showed in profiles.
   let out = '';
   let depth = 0;

@@ -23,9 +23,10 @@ function listed(items: readonly string[]): string {
 }
 
 /**
- * Numbered lines whose label names another field than their number: read as the label says
- * (5.0-era numbering and 4.1 numbers under a 5.x header are common), and said, because the
- * sender may have meant the number's field.
+ * Numbered lines whose label names another field than the one their number names: read as the
+ * label says (4.1 numbers under a 5.x header are common), and said, because the sender may have
+ * meant the number's field. A number that names no live field of the form (`37. Public
+ * Comments` of the 5.0-era forms) could mean nothing else: nothing to say.
  */
 function renumbered(
   fields: readonly FieldLine[],
@@ -39,9 +40,9 @@ function renumbered(
     const spec = f.numbered ? fieldOf(f, index) : undefined;
     if (!spec || fieldId(spec.number) === f.id) continue;
     const other = index.byId.get(f.id);
-    const numberIs = other ? `${f.number} is ${other.label}` : `there is no field ${f.number}`;
+    if (!other || other.retired) continue;
     items.push(
-      `line ${at(f.line)} "${f.number}. ${f.label}" is field ${spec.number} (${spec.label}); on ${layout} ${numberIs}`,
+      `line ${at(f.line)} "${f.number}. ${f.label}" is field ${spec.number} (${spec.label}); on ${layout} ${f.number} is ${other.label}`,
     );
   }
   return items.length > 0 ? `read by their labels, the number only a hint: ${listed(items)}` : undefined;

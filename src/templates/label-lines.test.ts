@@ -148,6 +148,18 @@ describe('fields written without their number', () => {
     expect(t.notes).toHaveLength(1);
   });
 
+  it('keeps a line starting like a misspelt label as the value above, and says so', () => {
+    const t = template(pocModify(['08. Address: 200 New Street', 'Cty: Reston', 'Attn: Billing']));
+    expect(request(t)).toEqual({
+      kind: 'poc.modify',
+      handle: 'DEMO1-ARIN',
+      changes: { street: ['200 New Street', 'Cty: Reston', 'Attn: Billing'] },
+    });
+    expect(t.notes).toEqual([
+      'read as lines of the field above: line 6 "Cty:" is one more line of field 08 (Address); for field 09 (City) write its label as the form prints it',
+    ]);
+  });
+
   it('refuses a field given twice, numbered and not, as any repeated field', () => {
     const t = template(simple([...SIMPLE_OK, 'Customer City: Reston']));
     expect(codes(problems(t))).toEqual(['E_TOO_MANY_VALUES 08 11']);

@@ -1,13 +1,15 @@
 /**
  * What the sender should know about fields read by their label: a line is the field its label
  * names, its number only a hint (read-fields.ts, check-fields.ts's `fieldOf`), so a number that
- * names another field, or a label line where a continuation was plausible, is said in a `Note:`
+ * names another field, a label line where a continuation was plausible, or a continuation that
+ * starts like a misspelt label, is said in a `Note:`
  * of the reply rather than acted on silently. Pure.
  */
 import { fieldOf } from './check-fields.ts';
 import type { FieldSpec } from './definition.ts';
 import { fieldId } from './definition.ts';
-import type { FieldLine } from './read-fields.ts';
+import { nearest } from './nearest.ts';
+import { type FieldLine, writtenLabel } from './read-fields.ts';
 import type { VersionIndex } from './version-index.ts';
 
 /** Past this many lines a note names the count, not the lines: a whole template renumbered stays one readable line. */
@@ -71,6 +73,28 @@ function notContinued(fields: readonly FieldLine[], index: VersionIndex, at: (li
 }
 
 /**
+ * Continuation lines that start like a misspelt label of another field (`Cty: Reston` below an
+ * Address): kept as the value's line, as written, but said, since the sender likely meant that
+ * field. Only close misspellings count (`nearest`), so `Attn: Billing` goes without a word.
+ */
+function nearLabels(fields: readonly FieldLine[], index: VersionIndex, at: (line: number) => number) {
+  const items: string[] = [];
+  for (const f of fields) {
+    const spec = fieldOf(f, index);
+    for (const c of f.continuations) {
+      const written = writtenLabel(c.text);
+      const near = written ? nearest(written.label, index.byLabel) : undefined;
+      if (!near || near.key === spec?.key) continue;
+      const label = c.text.slice(0, written!.colon).trim();
+      items.push(
+        `line ${at(c.line)} "${label}:" is one more line of field ${f.number} (${spec?.label ?? f.label}); for field ${near.number} (${near.label}) write its label as the form prints it`,
+      );
+    }
+  }
+  return items.length > 0 ? `read as lines of the field above: ${listed(items)}` : undefined;
+}
+
+/**
  * The notes, each one sentence; none when every line's number and label agree. `layout` names the
  * form's version (`ARIN-POC-5.x`); lines count from the `Template:` line (`headerLine`), as the
  * reply's echo numbers them.
@@ -82,7 +106,9 @@ export function labelNotes(
   headerLine: number,
 ): string[] {
   const at = (line: number) => line - headerLine + 1;
-  return [renumbered(fields, index, layout, at), notContinued(fields, index, at)].filter(
-    (n): n is string => n !== undefined,
-  );
+  return [
+    renumbered(fields, index, layout, at),
+    notContinued(fields, index, at),
+    nearLabels(fields, index, at),
+  ].filter((n): n is string => n !== undefined);
 }

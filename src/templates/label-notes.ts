@@ -2,8 +2,7 @@
  * What the sender should know about fields read by their label: a line is the field its label
  * names, its number only a hint (read-fields.ts, check-fields.ts's `fieldOf`), so a number that
  * names another field, a label line where a continuation was plausible, or a continuation that
- * starts like a misspelt label, is said in a `Note:`
- * of the reply rather than acted on silently. Pure.
+ * starts like a misspelt label is said in a `Note:` of the reply, not acted on silently. Pure.
  */
 import { fieldOf } from './check-fields.ts';
 import type { FieldSpec } from './definition.ts';
@@ -83,9 +82,10 @@ function nearLabels(fields: readonly FieldLine[], index: VersionIndex, at: (line
     const spec = fieldOf(f, index);
     for (const c of f.continuations) {
       const written = writtenLabel(c.text);
-      const near = written ? nearest(written.label, index.byLabel) : undefined;
+      if (!written) continue;
+      const near = nearest(written.label, index.byLabel);
       if (!near || near.key === spec?.key) continue;
-      const label = c.text.slice(0, written!.colon).trim();
+      const label = c.text.slice(0, written.colon).trim();
       items.push(
         `line ${at(c.line)} "${label}:" is one more line of field ${f.number} (${spec?.label ?? f.label}); for field ${near.number} (${near.label}) write its label as the form prints it`,
       );

@@ -138,12 +138,19 @@ export const ERROR_CODES = {
   // ── field: one line or value of a template ───────────────────────────────────────────────
   E_UNEXPECTED_LINE: {
     stage: 'field',
-    meaning: 'a line inside the template that is neither a numbered field nor a continuation',
+    meaning:
+      'a line inside the template that is neither a field (numbered, or written as a label of its form) nor a continuation of one',
     field: 'line',
   },
   E_MALFORMED_LINE: {
     stage: 'field',
     meaning: 'a numbered line without ":" between label and value',
+    field: 'line',
+  },
+  E_AMBIGUOUS_LINE: {
+    stage: 'field',
+    meaning:
+      "a numbered line whose label is none of the form's, under a field that goes on over more lines (Address, Public Comments, Additional Information), whose number goes back to an earlier field: one more line of the value above, or that field? Refused, not guessed",
     field: 'line',
   },
   E_UNKNOWN_FIELD: {

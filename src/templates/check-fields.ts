@@ -36,7 +36,8 @@ export function rawValues(lines: readonly FieldLine[]): NumberedLine[] {
  * label and number are both unknown is reported.
  */
 export function fieldOf(f: FieldLine, index: VersionIndex): FieldSpec | undefined {
-  return labelledField(f.label, index) ?? index.byId.get(f.id);
+  // The reader found it already when it was given the form (every caller here gives it).
+  return f.spec ?? labelledField(f.label, index) ?? index.byId.get(f.id);
 }
 
 function nearestLabel(label: string, index: VersionIndex): FieldSpec | undefined {

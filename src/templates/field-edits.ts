@@ -42,7 +42,7 @@ function readTemplate(text: string): ReadTemplate | undefined {
   const index = 'version' in resolved ? indexOf(resolved.version) : undefined;
   const fields = new Map<string, ReadField>();
   // Problems in either text were told (the customer's reply, staff's page): only the values matter here.
-  for (const line of readFields(block.body, new ProblemList())) {
+  for (const line of readFields(block.body, new ProblemList(), index)) {
     const spec = index ? fieldOf(line, index) : undefined;
     const key = spec?.key ?? `#${line.id}`;
     const values = rawValues([line]).map((v) => v.text);

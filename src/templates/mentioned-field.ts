@@ -21,7 +21,7 @@ export function fieldMentioned(template: ParsedTemplate, sentence: string): stri
   if (!version || !block) return undefined;
   const index = indexOf(version);
   const text = sentence.toUpperCase();
-  for (const line of readFields(block.body, [])) {
+  for (const line of readFields(block.body, [], index)) {
     const spec = fieldOf(line, index);
     if (!spec || spec.key === 'apiKey' || line.value.length < MIN_VALUE_LENGTH) continue;
     if (text.includes(line.value.toUpperCase())) return line.number;

@@ -14,6 +14,7 @@ import {
 } from './check-fields.ts';
 import type { FormDefinition, FormVersion } from './definition.ts';
 import { FieldValues } from './field-values.ts';
+import { labelNotes } from './label-notes.ts';
 import { ProblemList, type ProblemSink } from './problem-list.ts';
 import { readFields } from './read-fields.ts';
 import type { ApiKey, TemplateRequest } from './requests.ts';
@@ -143,7 +144,7 @@ function parseBody(
   subjectsRead?: readonly string[];
 } {
   const index = indexOf(version);
-  const fields = readFields(block.body, problems);
+  const fields = readFields(block.body, problems, index);
   const groups = groupFields(fields, form, version, index, problems);
   const action = readAction(form, version, groups, block.headerLine, problems);
   const checked = checkFieldValues(groups, form, version, action, problems);
@@ -151,10 +152,14 @@ function parseBody(
   const keySlot = checked.slots.get('apiKey');
   const key = keySlot?.state === 'value' ? keySlot.values[0] : undefined;
   const forStaff = additionalInformation(groups, checked, block.headerLine);
+  // A label is the sender's text: a key pasted into one must not leak through a note.
+  const byLabel = labelNotes(fields, index, `${form.name}-${version.major}.x`, block.headerLine).map(
+    redactApiKeys,
+  );
   const keyOnly = {
     ...(typeof key === 'string' ? { apiKey: key as ApiKey } : {}),
     ...(forStaff ? { additionalInfo: forStaff.text } : {}),
-    notes: forStaff ? [...checked.notes, forStaff.note] : checked.notes,
+    notes: [...byLabel, ...checked.notes, ...(forStaff ? [forStaff.note] : [])],
   };
   if (!action) return keyOnly;
 

@@ -8,7 +8,9 @@ import { FORMS } from './forms/index.ts';
 import { type ForwardedText, type TextPart, templatesNotApplied } from './not-applied.ts';
 import { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';
 import type { ApiKey } from './requests.ts';
+import { resolveForm } from './resolve-form.ts';
 import { splitTemplates } from './split.ts';
+import { indexOf } from './version-index.ts';
 
 export const MAX_TEMPLATES_PER_MESSAGE = 10;
 /** Keys named in E_MULTIPLE_API_KEYS (redacted); the rest are counted. */
@@ -153,7 +155,12 @@ export function parseSubmission(input: SubmissionInput, options: SubmissionOptio
   // go unnoticed and the message's other templates would run as someone else (the one key, or
   // the sender address).
   const keys = new Set<string>(findApiKeys(input.subject ?? ''));
-  for (const block of blocks) for (const key of findKeyLineKeys(block.body)) keys.add(key);
+  for (const block of blocks) {
+    // The form's labels end line 00 as they end any field (`Registration Action: N` below `API Key:`).
+    const resolved = resolveForm(block.header, block.headerLine);
+    const index = 'version' in resolved ? indexOf(resolved.version) : undefined;
+    for (const key of findKeyLineKeys(block.body, index)) keys.add(key);
+  }
   if (keys.size > 1) {
     // A few are enough to recognise; a message can carry thousands, and the reply stays one line.
     const all = [...keys];

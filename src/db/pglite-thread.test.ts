@@ -4,14 +4,16 @@
  * codecs, errors with their SQLSTATE, transactions committed or rolled back, named statements),
  * commits outlive a reopening, and a thread that ends unasked fails what waits and says so.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, queryRows } from './database.ts';
 import { openDatabase } from './open.ts';
-import { openPgliteThread, startPgliteThread } from './pglite-thread.ts';
+import { openPgliteThread, startPgliteThread, type ThreadedPGlite } from './pglite-thread.ts';
 
 /** What drizzle's wrapped error carries of PostgreSQL's. */
 const sqlState = (error: unknown) => (error as { cause?: { code?: string } }).cause?.code;
@@ -58,6 +60,30 @@ describe('the embedded database in a thread of its own', () => {
           })
           .catch((error: Error) => error.message),
       );
+      // Its first statement refused: the statement's error, nothing of the transaction kept.
+      seen.push(
+        await db
+          .transaction(async (tx) => {
+            await tx.execute(sql`insert into probe values (5, null, null)`);
+            await tx.execute(sql`insert into probe values (1, null, null)`);
+          })
+          .catch(sqlState),
+      );
+      seen.push(
+        await db
+          .transaction(async (tx) => {
+            await tx.execute(sql`insert into probe values (2, null, null)`);
+          })
+          .catch(sqlState),
+      );
+      // Nothing sent before it was given up.
+      seen.push(
+        await db
+          .transaction(async () => {
+            throw new Error('nothing to take back');
+          })
+          .catch((error: Error) => error.message),
+      );
       await db.transaction(async (tx) => {
         await tx.execute(sql`insert into probe values (4, null, null)`);
       });
@@ -77,6 +103,9 @@ describe('the embedded database in a thread of its own', () => {
       ],
       '23505',
       'taken back',
+      '23505',
+      '23505',
+      'nothing to take back',
       [{ n: 1 }, { n: 2 }, { n: 4 }],
       [{ n: 3 }],
     ]);
@@ -90,6 +119,24 @@ describe('the embedded database in a thread of its own', () => {
     expect(row?.raw.equals(big)).toBe(true);
   });
 
+  it('goes to the thread once a statement in a transaction, BEGIN riding with the first', async () => {
+    const { db } = await open(tempDir(), true);
+    const client = (db as unknown as { $client: ThreadedPGlite }).$client;
+    await db.execute(sql`create table trips (n int)`);
+    const twoStatements = () =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`insert into trips values (1)`);
+        return queryRows<{ n: number }>(tx, sql`select count(*)::int as n from trips`);
+      });
+    // The first run names its statements (a trip each, once).
+    await twoStatements();
+    const before = client.trips;
+    expect(await twoStatements()).toEqual([{ n: 2 }]);
+    // BEGIN with the insert, the select, COMMIT; PGlite's own way also sends BEGIN and the Syncs
+    // after BEGIN and COMMIT on their own: six.
+    expect(client.trips - before).toBe(3);
+  });
+
   it('fails what waits and says so when its thread ends unasked', async () => {
     const dataDir = tempDir();
     const thread = startPgliteThread(dataDir);
@@ -100,5 +147,33 @@ describe('the embedded database in a thread of its own', () => {
     await expect(client.query('select 1')).rejects.toThrow(/embedded database's thread ended/);
     expect(lost).toHaveLength(1);
     await client.close();
+  });
+
+  it("crashes the process by default: a daemon whose database's thread ended exits, it does not hang", async () => {
+    const dataDir = tempDir();
+    const script = path.join(dataDir, 'daemon.mts');
+    fs.writeFileSync(
+      script,
+      [
+        `import { openPgliteThread, startPgliteThread } from ${JSON.stringify(pathToFileURL(path.join(import.meta.dirname, 'pglite-thread.ts')).href)};`,
+        `const thread = startPgliteThread(${JSON.stringify(path.join(dataDir, 'db'))});`,
+        'const client = await openPgliteThread("", { thread });',
+        // As a daemon's listeners would, this keeps the process alive.
+        'setInterval(() => {}, 1000);',
+        "await client.query('select 1');",
+        'await thread.terminate();',
+        "await client.query('select 1').catch(() => {});",
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/the embedded database's thread ended/);
   });
 });

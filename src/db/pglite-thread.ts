@@ -26,6 +26,16 @@ import {
   PGlite,
   protocol,
 } from '@electric-sql/pglite';
+import {
+  beginAnswer,
+  endingStatus,
+  isLoneBegin,
+  isLoneSync,
+  isSimpleQuery,
+  readyForQuery,
+  withBegin,
+  withoutBeginAnswer,
+} from './pglite-thread-trips.ts';
 import type { FromThread, ThreadStart, ToThread } from './pglite-thread-wire.ts';
 
 type BackendMessage = ExecProtocolResult['messages'][number];
@@ -66,6 +76,11 @@ export class ThreadedPGlite extends BasePGlite {
   /** Why the thread is gone, once it is, when not closed. */
   #lost: Error | undefined;
   #whenClosed: (() => void) | undefined;
+  /** A BEGIN answered here, to be sent in front of the next message (pglite-thread-trips.ts). */
+  #heldBegin = false;
+  /** After a simple Query that answered ReadyForQuery: its status, which a Sync would only repeat. */
+  #readyAfterQuery: number | undefined;
+  #trips = 0;
 
   constructor(worker: Worker) {
     super();
@@ -75,6 +90,11 @@ export class ThreadedPGlite extends BasePGlite {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Messages sent to the thread so far. */
+  get trips(): number {
+    return this.#trips;
   }
 
   /**
@@ -107,18 +127,35 @@ export class ThreadedPGlite extends BasePGlite {
     if (this.#lost) return Promise.reject(this.#lost);
     return new Promise((resolve, reject) => {
       this.#waiting.push({ resolve, reject });
+      this.#trips++;
       this.#worker.postMessage(request, transfer);
     });
   }
 
-  /** PostgreSQL's bytes for `message`. PGlite's NODEFS has nothing to sync after it (syncToFs). */
+  /**
+   * PostgreSQL's bytes for `message`, in the thread, but for the two messages answered here
+   * (pglite-thread-trips.ts). PGlite's NODEFS has nothing to sync after it (syncToFs).
+   */
   async execProtocolRaw(message: Uint8Array, _options: ExecProtocolOptions = {}): Promise<Uint8Array> {
-    const whole = message.byteOffset === 0 && message.byteLength === message.buffer.byteLength;
+    const ready = this.#readyAfterQuery;
+    this.#readyAfterQuery = undefined;
+    if (ready !== undefined && isLoneSync(message)) return readyForQuery(ready);
+    if (!this.#heldBegin && isLoneBegin(message)) {
+      this.#heldBegin = true;
+      this.#readyAfterQuery = endingStatus(beginAnswer());
+      return beginAnswer();
+    }
+    const held = this.#heldBegin;
+    this.#heldBegin = false;
+    const sent = held ? withBegin(message) : message;
+    const whole = sent.byteOffset === 0 && sent.byteLength === sent.buffer.byteLength;
     // Small messages are copied (cheap, and the caller's bytes stay its own); a large one
     // owning its buffer is given away: its sender never reuses it (PGlite's and ours).
-    const transfer =
-      whole && message.byteLength >= TRANSFER_FROM_BYTES ? [message.buffer as ArrayBuffer] : [];
-    return await this.#ask({ kind: 'exec', message }, transfer);
+    const transfer = whole && sent.byteLength >= TRANSFER_FROM_BYTES ? [sent.buffer as ArrayBuffer] : [];
+    const data = await this.#ask({ kind: 'exec', message: sent }, transfer);
+    const answer = held ? withoutBeginAnswer(data) : data;
+    if (isSimpleQuery(message)) this.#readyAfterQuery = endingStatus(answer);
+    return answer;
   }
 
   async execProtocolRawStream(

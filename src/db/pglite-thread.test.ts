@@ -36,6 +36,8 @@ describe('the embedded database in a thread of its own', () => {
     return handle;
   };
 
+  // Two databases made and each opened twice (a limit of its own): initdb alone takes seconds on
+  // a busy machine.
   it('answers as PGlite in the process does: rows, codecs, errors, transactions', async () => {
     const dir = tempDir();
     const answers: unknown[][] = [];
@@ -109,7 +111,7 @@ describe('the embedded database in a thread of its own', () => {
       [{ n: 1 }, { n: 2 }, { n: 4 }],
       [{ n: 3 }],
     ]);
-  });
+  }, 240_000);
 
   it('carries a 10 MiB value both ways', async () => {
     const { db } = await open(tempDir(), true);

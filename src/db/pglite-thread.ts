@@ -26,6 +26,7 @@ import {
   PGlite,
   protocol,
 } from '@electric-sql/pglite';
+import { ProblemError, problem } from '../shared/index.ts';
 import {
   beginAnswer,
   endingStatus,
@@ -300,7 +301,9 @@ export async function openPgliteThread(
     throw error;
   }
   const lost = (why: string) => {
-    const error = new Error(`the embedded database's thread ended: ${why}`);
+    const error = new ProblemError(
+      problem('E_DATABASE_UNAVAILABLE', `the embedded database's thread ended: ${why}`),
+    );
     if (client.lose(error)) onLost(error);
   };
   worker.on('error', (error) => lost(error.stack ?? error.message));

@@ -110,14 +110,13 @@ export class ThreadedPGlite extends BasePGlite {
   }
 
   #answer(answer: FromThread): void {
-    if (answer.kind === 'closed') {
-      this.#whenClosed?.();
-      return;
-    }
+    if (answer.kind === 'closed') this.#whenClosed?.();
+    // `ready` and `failed` are the opening's (openPgliteThread), before anything is asked.
+    if (answer.kind !== 'answer' && answer.kind !== 'thrown') return;
     const waiting = this.#waiting.shift();
     if (!waiting) return;
     if (answer.kind === 'answer') waiting.resolve(answer.data);
-    else if (answer.kind === 'thrown') {
+    else {
       const error = new Error(answer.message);
       if (answer.stack) error.stack = answer.stack;
       waiting.reject(error);

@@ -101,7 +101,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       stops.push(() => embedded!.stop());
     }
     const redis: RedisLocation = embedded ?? config.redis;
-    const database = options.database ?? (await openDatabase(config.database));
+    const database = options.database ?? (await openDatabase(config.database, { ownThread: true }));
     if (!options.database) stops.push(() => database.close());
     if (!options.database && database.kind === 'pglite') {
       // This process owns the embedded database: `seed`, `demo`, `staff` and `validation run`

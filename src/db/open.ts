@@ -16,13 +16,13 @@ import * as schema from './schema.ts';
 // are not both needed, and a command that opens no database (lint) needs neither.
 const pg = lazyPackage<typeof import('pg')>('pg');
 const pgliteDrivers = async () => ({
-  ...(await import('@electric-sql/pglite')),
-  ...(await import('@electric-sql/pglite/contrib/btree_gist')),
+  PGlite: (await import('@electric-sql/pglite')).PGlite,
   drizzle: (await import('drizzle-orm/pglite')).drizzle,
   migrate: (await import('drizzle-orm/pglite/migrator')).migrate,
   useNamedStatements: (await import('./pglite-statements.ts')).useNamedStatements,
   takeTransactionsInTurn: (await import('./pglite-turns.ts')).takeTransactionsInTurn,
-  ...(await import('./pglite-durable-fs.ts')),
+  pgliteStartOptions: (await import('./pglite-start.ts')).pgliteStartOptions,
+  openPgliteThread: (await import('./pglite-thread.ts')).openPgliteThread,
 });
 const postgresDrivers = async () => ({
   drizzle: (await import('drizzle-orm/node-postgres')).drizzle,
@@ -44,14 +44,6 @@ export function serializeBytea(value: unknown): string {
 
 export const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
-/**
- * PGlite's PostgreSQL keeps initdb's shared_buffers of 128 MB inside the process's WebAssembly
- * memory, which never shrinks: PGlite alone on our database, the same queries, held 140 MB more
- * RSS than with 8 MB. Its files are real files under DATA_DIR, which the OS page cache keeps warm,
- * so a small buffer pool costs little (docs/operations.md, "Memory on the embedded defaults").
- */
-const PGLITE_SHARED_BUFFERS = '8MB';
-
 /** Any key; the same for every process, so two migrating at once take turns. */
 const MIGRATION_LOCK_KEY = 746_372_001;
 
@@ -61,6 +53,11 @@ export interface OpenOptions {
   /** Start PGlite from a dumped data directory (tests clone a migrated database this way). */
   readonly pgliteSnapshot?: Blob;
   readonly poolSize?: number;
+  /**
+   * PGlite in a worker thread of its own (pglite-thread.ts), for the daemon: its PostgreSQL and
+   * its file syncs off the thread that runs everything else. Not with pgliteSnapshot.
+   */
+  readonly ownThread?: boolean;
 }
 
 export async function openDatabase(
@@ -110,32 +107,32 @@ async function openPglite(
   let client: PGlite;
   const {
     PGlite,
-    btree_gist,
     drizzle: drizzlePglite,
     migrate,
     useNamedStatements,
     takeTransactionsInTurn,
-    DurableNodeFS,
-    durableStartParams,
+    pgliteStartOptions,
+    openPgliteThread,
   } = await pgliteDrivers();
   try {
-    client = await PGlite.create({
-      // Durable: a commit is on disk when PGlite answers it (pglite-durable-fs.ts).
-      startParams: [
-        ...durableStartParams(PGlite.defaultStartParams),
-        '-c',
-        `shared_buffers=${PGLITE_SHARED_BUFFERS}`,
-      ],
-      // The nets' sibling exclusion constraint needs btree_gist (drizzle/0001_sibling_exclusion.sql).
-      extensions: { btree_gist },
-      // PGlite's own bytea codec makes one string and one parseInt per byte: a 10 MB raw message
-      // cost seconds of a blocked event loop and hundreds of MB on the way in and out. Buffer's
-      // hex codec does the same work in native code.
-      parsers: { [BYTEA_OID]: parseBytea },
-      serializers: { [BYTEA_OID]: serializeBytea },
-      ...(inMemory ? {} : { fs: new DurableNodeFS(dataDir) }),
-      ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
-    });
+    if (options.ownThread && !options.pgliteSnapshot) {
+      // The client is PGlite's own code above the wire protocol (pglite-thread.ts): what drizzle
+      // and pglite-statements.ts use of a PGlite (query, transaction, execProtocol, its locks
+      // and codecs) it has, the rest (files, dumps, extensions' namespaces) it has not.
+      client = (await openPgliteThread(dataDir)) as unknown as PGlite;
+      client.parsers[BYTEA_OID] = parseBytea;
+      client.serializers[BYTEA_OID] = serializeBytea;
+    } else {
+      client = await PGlite.create({
+        ...pgliteStartOptions(dataDir),
+        // PGlite's own bytea codec makes one string and one parseInt per byte: a 10 MB raw message
+        // cost seconds of a blocked event loop and hundreds of MB on the way in and out. Buffer's
+        // hex codec does the same work in native code.
+        parsers: { [BYTEA_OID]: parseBytea },
+        serializers: { [BYTEA_OID]: serializeBytea },
+        ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
+      });
+    }
   } catch (error) {
     releaseLock();
     throw new ProblemError(

@@ -64,6 +64,23 @@ describe("the compiled build's threads", () => {
     expect(views[0]!.raw).not.toContain(KEY);
   });
 
+  it("opens the embedded database in the daemon's thread of its own, without tsx", async () => {
+    const open = path.join(DIST, 'db/open.js');
+    expect(fs.existsSync(open)).toBe(true);
+    const run = await plainNode(
+      [
+        `const { openDatabase } = await import(${JSON.stringify(pathToFileURL(open).href)});`,
+        "const handle = await openDatabase({ kind: 'pglite', dataDir: 'memory://' }, { migrate: false, ownThread: true });",
+        "const { rows } = await handle.db.$client.query('select 40 + 2 as answer');",
+        'await handle.close();',
+        'process.stdout.write(JSON.stringify(rows));',
+      ].join('\n'),
+    );
+    expect(run.stderr).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND|ERR_UNKNOWN_FILE_EXTENSION/);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([{ answer: 42 }]);
+  });
+
   it('has no thread entry in dist/ that loads TypeScript, but those only the sources start', () => {
     const entries = fs
       .readdirSync(DIST, { recursive: true })

@@ -413,7 +413,11 @@ async function earlierUse(ex: Executor, submissionId: string): Promise<EarlierUs
     .from(tables.tickets)
     .where(eq(tables.tickets.submissionId, submissionId))
     .orderBy(asc(tables.tickets.templateIndex));
-  return { submissionId, tickets: rows.map((r) => r.number) };
+  const [row] = await ex
+    .select({ dryRun: tables.submissions.dryRun })
+    .from(tables.submissions)
+    .where(eq(tables.submissions.id, submissionId));
+  return { submissionId, tickets: rows.map((r) => r.number), dryRun: Boolean(row?.dryRun) };
 }
 
 /** What a run of the message did: its templates' results, and the message as finally judged. */

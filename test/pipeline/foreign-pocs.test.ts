@@ -140,6 +140,19 @@ describe.each(BACKENDS)("another account's POCs (%s)", (backend) => {
     expect(reply.parsed.blocks[0]?.status).toBe('APPROVED');
   });
 
+  it("a reassignment to another account's org may name that org's own POC as the net's (its contacts speak for its resources)", async () => {
+    const { reply } = await submit(stack, [
+      fillForm('ARIN-REASSIGN-DETAILED-4.1', {
+        '01': 'OTHERISP-1',
+        '20': '198.51.100.200/29',
+        '21': 'TO-OTHER-1',
+        '24': 'T',
+        '25': FOREIGN,
+      }),
+    ]);
+    expect(reply.parsed.blocks[0]?.status).toBe('APPROVED');
+  });
+
   it("refuses adding another account's POC in a new role although the net already has it in another", async () => {
     // Put there by staff with its holder's consent, as tech POC only.
     await stack.database.db

@@ -192,6 +192,8 @@ function senderTrusted(address: string, verdict: SenderVerdict, mode: SenderAuth
 export interface EarlierUse {
   readonly submissionId: string;
   readonly tickets: readonly string[];
+  /** The earlier message was a dry run: its signature is used all the same. */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -209,7 +211,7 @@ export function replayedSignature(earlier: EarlierUse): Problem {
       : ` Its templates were handled under ticket${earlier.tickets.length > 1 ? 's' : ''} ${earlier.tickets.join(', ')}.`;
   return problem(
     'E_REPLAYED_SIGNATURE',
-    `The DKIM signature of this message was already used by ${which}, so this message is a copy of it and nothing in it was processed; nothing in the registry changed.${tickets} To make changes, send a new message (it gets a fresh signature), or put your API key on the template's "00. API Key:" line (or in the Subject).`,
+    `The DKIM signature of this message was already used by ${which}, so this message is a copy of it and nothing in it was processed; nothing in the registry changed.${tickets}${earlier.dryRun ? ' That earlier message was a dry run: a dry run uses the signature as a real run does, since the same bytes do not say which run was meant, so a real run after a signed dry run must be a new message.' : ''} To make changes, send a new message (it gets a fresh signature), or put your API key on the template's "00. API Key:" line (or in the Subject).`,
   );
 }
 

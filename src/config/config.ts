@@ -64,6 +64,12 @@ export interface Limits {
    * across processes; a requester's own proven address answering its own mail is not counted.
    */
   readonly repliesPerRecipientPerHour: number;
+  /**
+   * Distinct addresses outside its own (not its account's registered e-mail, nor an address a
+   * validation of its POCs proved) one account's mail may make us write to per rolling hour:
+   * notices to new POC addresses, replies to a Reply-To. Past it the mail is kept for staff.
+   */
+  readonly strangersPerAccountPerHour: number;
   /** How long reading one message (MIME and templates, in a thread) may take: E_MESSAGE_TOO_COMPLEX past it. */
   readonly readTimeLimitMs: number;
   /** Open SMTP connections from one client address (an IPv6 client: its /64); more are refused 421. */
@@ -453,6 +459,7 @@ export function loadConfig(env: Environment, flags: Flags = {}, cwd: string = pr
       perSenderPerHour: readPositiveInt(env, 'RATE_PER_SENDER_PER_HOUR', 5000),
       perConnectionMessages: readPositiveInt(env, 'RATE_PER_CONNECTION', 1000),
       repliesPerRecipientPerHour: readPositiveInt(env, 'REPLY_LIMIT_PER_RECIPIENT_PER_HOUR', 20),
+      strangersPerAccountPerHour: readPositiveInt(env, 'STRANGER_LIMIT_PER_ACCOUNT_PER_HOUR', 20),
       readTimeLimitMs: readPositiveInt(env, 'READ_TIME_LIMIT_MS', 30_000),
       maxConnectionsPerClient: readPositiveInt(env, 'SMTP_MAX_CONNECTIONS_PER_CLIENT', 10),
       sessionTimeoutMs: readPositiveInt(env, 'SMTP_SESSION_TIMEOUT_MS', 10 * 60_000),

@@ -26,6 +26,9 @@ function outboxRows(mails: readonly OutgoingMail[], submissionId: string | undef
       envelopeFrom: m.envelopeFrom,
       recipients: [...m.recipients],
       raw: m.raw,
+      // Kept for staff: stored as undelivered (the console's "send again"), never sent on its own.
+      state: m.heldForStaff === undefined ? ('pending' as const) : ('failed' as const),
+      lastError: m.heldForStaff ?? null,
     }));
 }
 
@@ -49,7 +52,16 @@ export async function enqueueOutbox(
   return added.length;
 }
 
-const OUTBOX_COLUMNS = ['messageId', 'submissionId', 'kind', 'envelopeFrom', 'recipients', 'raw'] as const;
+const OUTBOX_COLUMNS = [
+  'messageId',
+  'submissionId',
+  'kind',
+  'envelopeFrom',
+  'recipients',
+  'raw',
+  'state',
+  'lastError',
+] as const;
 /** A re-run job's reply is already there: skipped (see `enqueueOutbox`). */
 const SAME_MESSAGE_ID = sql`ON CONFLICT (message_id) DO NOTHING`;
 

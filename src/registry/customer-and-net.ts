@@ -32,6 +32,7 @@ import {
   tables,
 } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
+import { ok, type Problem, type Result } from '../shared/index.ts';
 import { writeAudit } from './audit.ts';
 import {
   counterBump,
@@ -186,7 +187,7 @@ export async function completeReassignment(
   parent: Net,
   customer: Customer,
   net: Net | undefined,
-): Promise<Net> {
+): Promise<Result<Net, Problem>> {
   await writeAudit(tx, context, {
     action: 'create',
     objectType: 'customer',
@@ -195,7 +196,7 @@ export async function completeReassignment(
   });
   if (net) {
     await auditNewNet(tx, context, net, []);
-    return net;
+    return ok(net);
   }
   return insertNet(tx, context, {
     ...request.net,

@@ -14,7 +14,7 @@ import { writeAudit } from './audit.ts';
 import { changedFields, modifiedLine } from './changes.ts';
 import { childrenOfNet, findPoc, netPocs } from './lookups.ts';
 import { deleteNet, describeNet, netForTemplate } from './placement.ts';
-import { checkPocsLinked } from './poc-links.ts';
+import { checkNewPocLinks } from './poc-links.ts';
 import { checkHandle, checkHostnames, checkNetName, checkOriginAs, cleanList } from './rules.ts';
 import type { Net, NetChanges, NetPocRole, OperationContext, OperationOptions, Outcome } from './types.ts';
 
@@ -70,12 +70,12 @@ export function modifyNet(
     const pocsChanged = pocChanges.filter(
       ({ role, pocHandle }) => !isDeepStrictEqual(holders(role), pocHandle ? [pocHandle] : []),
     );
-    const onNetBefore = new Set(pocsBefore.map((p) => p.pocHandle));
-    const linked = await checkPocsLinked(
-      sp,
-      context,
-      pocsChanged.flatMap(({ pocHandle }) => (pocHandle && !onNetBefore.has(pocHandle) ? [pocHandle] : [])),
-    );
+    // The links as they would be: a role changed holds its new POC only, the others stay.
+    const pocsWanted = [
+      ...pocsBefore.filter((p) => !pocsChanged.some((c) => c.role === p.role)),
+      ...pocsChanged.flatMap(({ role, pocHandle }) => (pocHandle ? [{ role, pocHandle }] : [])),
+    ];
+    const linked = await checkNewPocLinks(sp, context, pocsBefore, pocsWanted, { holderOrg: net.orgHandle });
     if (!linked.ok) return linked;
     const values = {
       name: name.value,

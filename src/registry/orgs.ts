@@ -11,7 +11,7 @@ import { writeAudit } from './audit.ts';
 import { changedFields, modifiedLine } from './changes.ts';
 import { numberedInsert, orgNumbering } from './handles.ts';
 import { customersOfOrg, findOrg, findPoc, netsOfOrg, orgPocs } from './lookups.ts';
-import { checkPocsLinked } from './poc-links.ts';
+import { checkNewPocLinks } from './poc-links.ts';
 import { alreadyRegisteredNote, createdBy } from './resend.ts';
 import { checkAddress, checkHandle, checkReferralServer, cleanList, optionalText } from './rules.ts';
 import { orgTurn, takeTurn } from './turns.ts';
@@ -99,37 +99,49 @@ export async function resolveOrgPocs(
   return ok(assignment);
 }
 
-/** Replaces the org's POC links with exactly these (writing nothing when they are already so). */
+/**
+ * Replaces the org's POC links with exactly these (writing nothing when they are already so),
+ * refusing a newly linked POC the requester may not name (poc-links.ts): every form that gives
+ * an org POCs writes them here. Answers whether anything changed.
+ */
 export async function setOrgPocs(
   tx: Transaction,
+  context: OperationContext,
   orgHandle: string,
   assignment: OrgPocAssignment,
-): Promise<boolean> {
+  createdHere: readonly string[] = [],
+): Promise<Result<boolean, Problem>> {
   const current = await orgPocs(tx, orgHandle);
+  const allowed = await checkNewPocLinks(tx, context, current, assignment, { createdHere });
+  if (!allowed.ok) return allowed;
   const key = (a: { role: string; pocHandle: string }) => `${a.role} ${a.pocHandle}`;
   const same =
     current.length === assignment.length && current.every((c) => assignment.some((a) => key(a) === key(c)));
-  if (same) return false;
+  if (same) return ok(false);
   await tx.delete(tables.orgPocs).where(eq(tables.orgPocs.orgHandle, orgHandle));
   if (assignment.length > 0) {
     await tx
       .insert(tables.orgPocs)
       .values(assignment.map((a) => ({ orgHandle, pocHandle: a.pocHandle, role: a.role })));
   }
-  return true;
+  return ok(true);
 }
 
-/** Creates an org and its POC links without a savepoint of its own. */
+/**
+ * Creates an org and its POC links without a savepoint of its own; `createdHere`: POCs the same
+ * request just created, which it may name.
+ */
 export async function insertOrg(
   tx: Transaction,
   context: OperationContext,
   input: OrgInput,
+  createdHere: readonly string[] = [],
 ): Promise<Result<Org, Problem>> {
   const values = orgValues(input);
   if (!values.ok) return values;
   const assignment = await resolveOrgPocs(tx, input);
   if (!assignment.ok) return assignment;
-  return ok(await insertCheckedOrg(tx, context, values.value, assignment.value));
+  return insertCheckedOrg(tx, context, values.value, assignment.value, createdHere);
 }
 
 async function insertCheckedOrg(
@@ -137,17 +149,19 @@ async function insertCheckedOrg(
   context: OperationContext,
   values: OrgValues,
   assignment: OrgPocAssignment,
-): Promise<Org> {
+  createdHere: readonly string[] = [],
+): Promise<Result<Org, Problem>> {
   const row = await insertNumberedOrg(tx, values, orgNumbering(values.name));
   const handle = row.handle;
-  await setOrgPocs(tx, handle, assignment);
+  const linked = await setOrgPocs(tx, context, handle, assignment, createdHere);
+  if (!linked.ok) return linked;
   await writeAudit(tx, context, {
     action: 'create',
     objectType: 'org',
     objectHandle: handle,
     after: { ...row, pocs: assignment },
   });
-  return row;
+  return ok(row);
 }
 
 /**
@@ -166,11 +180,8 @@ export function createOrg(
     if (!values.ok) return values;
     const assignment = await resolveOrgPocs(sp, input);
     if (!assignment.ok) return assignment;
-    const linked = await checkPocsLinked(
-      sp,
-      context,
-      assignment.value.map((a) => a.pocHandle),
-    );
+    // Asked before the resend check, so a foreign POC is refused as such, not as a new org.
+    const linked = await checkNewPocLinks(sp, context, [], assignment.value);
     if (!linked.ok) return linked;
     const account = context.requesterAccount;
     if (account !== undefined) {
@@ -186,10 +197,11 @@ export function createOrg(
       }
     }
     const created = await insertCheckedOrg(sp, context, values.value, assignment.value);
+    if (!created.ok) return created;
     return ok({
       status: 'applied',
-      handles: { org: created.handle },
-      summary: [`Org ${created.handle} (${created.name}) created.`],
+      handles: { org: created.value.handle },
+      summary: [`Org ${created.value.handle} (${created.value.name}) created.`],
     });
   });
 }
@@ -279,13 +291,6 @@ export function modifyOrg(
     if (!values.ok) return values;
     const assignment = await resolveOrgPocs(sp, merged);
     if (!assignment.ok) return assignment;
-    const onOrgBefore = new Set(links.map((l) => l.pocHandle));
-    const linked = await checkPocsLinked(
-      sp,
-      context,
-      assignment.value.flatMap((a) => (onOrgBefore.has(a.pocHandle) ? [] : [a.pocHandle])),
-    );
-    if (!linked.ok) return linked;
     const changed = [
       ...changedFields(before, values.value, ORG_FIELDS).map((f) => ORG_FIELD_WORDS[f] ?? f),
       ...ORG_POC_ROLES.filter(
@@ -306,7 +311,8 @@ export function modifyOrg(
       .set({ ...values.value, updatedAt: new Date() })
       .where(eq(tables.orgs.handle, before.handle))
       .returning();
-    await setOrgPocs(sp, before.handle, assignment.value);
+    const written = await setOrgPocs(sp, context, before.handle, assignment.value);
+    if (!written.ok) return written;
     await writeAudit(sp, context, {
       action: 'modify',
       objectType: 'org',

@@ -26,6 +26,7 @@ import {
   rangeInterval,
   rangeValues,
 } from './lookups.ts';
+import { checkNewPocLinks } from './poc-links.ts';
 import { checkPrefixSize } from './rules.ts';
 import type {
   DelegatingParent,
@@ -288,6 +289,8 @@ export interface NewNet {
   readonly reverseNameservers: readonly string[];
   readonly publicComments: readonly string[];
   readonly pocs?: ReadonlyArray<{ readonly role: NetPocRole; readonly pocHandle: string }>;
+  /** POCs the same request just created, which it may name (poc-links.ts). */
+  readonly pocsCreatedHere?: readonly string[];
 }
 
 const insertNumberedNet = numberedInsert('registry_insert_numbered_net', tables.nets, [
@@ -319,18 +322,31 @@ export function newNetColumns(net: NewNet) {
   };
 }
 
-export async function insertNet(tx: Transaction, context: OperationContext, net: NewNet): Promise<Net> {
+/**
+ * Registers a net with its POCs, refusing a POC the requester may not name on it (poc-links.ts):
+ * every form that creates a net with POCs writes them here.
+ */
+export async function insertNet(
+  tx: Transaction,
+  context: OperationContext,
+  net: NewNet,
+): Promise<Result<Net, Problem>> {
+  const pocs = net.pocs ?? [];
+  const allowed = await checkNewPocLinks(tx, context, [], pocs, {
+    holderOrg: net.orgHandle,
+    createdHere: net.pocsCreatedHere ?? [],
+  });
+  if (!allowed.ok) return allowed;
   const values = { ...newNetColumns(net), customerHandle: net.customerHandle };
   const row = await insertNumberedNet(tx, values, netNumbering(net.range));
   const handle = row.handle;
-  const pocs = net.pocs ?? [];
   if (pocs.length > 0) {
     await tx
       .insert(tables.netPocs)
       .values(pocs.map((p) => ({ netHandle: handle, pocHandle: p.pocHandle, role: p.role })));
   }
   await auditNewNet(tx, context, row, pocs);
-  return row;
+  return ok(row);
 }
 
 export async function auditNewNet(

@@ -175,7 +175,9 @@ async function load(tx: Transaction, doc: SeedDocument, context: OperationContex
     );
     const assignment = await resolveOrgPocs(tx, org.input);
     if (!assignment.ok) refuse(`${org.path}.pocs`, assignment.error.message);
-    const linksChanged = await setOrgPocs(tx, org.handle, assignment.value);
+    const links = await setOrgPocs(tx, context, org.handle, assignment.value);
+    if (!links.ok) refuse(`${org.path}.pocs`, links.error.message);
+    const linksChanged = links.value;
     if (linksChanged && outcome === 'unchanged') {
       await writeAudit(tx, context, {
         action: 'modify',

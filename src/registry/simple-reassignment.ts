@@ -154,7 +154,8 @@ export function createSimpleReassignment(
       // A customer handle taken (by a seed file): nothing was written; again, with the next number.
       if (!placed.customer || !parent) continue;
       const net = await completeReassignment(ex, context, request, parent, placed.customer, placed.net);
-      return ok(appliedOutcome(input, placed.customer, net, parent));
+      if (!net.ok) return net;
+      return ok(appliedOutcome(input, placed.customer, net.value, parent));
     }
   };
   return options.withoutSavepoint ? run(tx) : atomicallyCreating(tx, context, run);

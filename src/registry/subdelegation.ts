@@ -189,15 +189,20 @@ function createSubdelegation(
       }
       const orgPoc = await pocs.resolve(embedded.poc, 'org POC');
       if (!orgPoc.ok) return orgPoc;
-      const org = await insertOrg(sp, context, {
-        legalName: embedded.name,
-        address: embedded.address,
-        adminPoc: orgPoc.value,
-        techPocs: [orgPoc.value],
-        abusePocs: [],
-        nocPocs: [],
-        publicComments: [],
-      });
+      const org = await insertOrg(
+        sp,
+        context,
+        {
+          legalName: embedded.name,
+          address: embedded.address,
+          adminPoc: orgPoc.value,
+          techPocs: [orgPoc.value],
+          abusePocs: [],
+          nocPocs: [],
+          publicComments: [],
+        },
+        pocs.newHandles,
+      );
       if (!org.ok) return org;
       orgHandle = org.value.handle;
       handles['org'] = orgHandle;
@@ -224,7 +229,7 @@ function createSubdelegation(
 
     if (reviewReason && !options.staffApproved) return ok({ status: 'pending_review', reason: reviewReason });
 
-    const net: Net = await insertNet(sp, context, {
+    const inserted = await insertNet(sp, context, {
       range: input.range,
       type,
       name: name.value,
@@ -235,7 +240,10 @@ function createSubdelegation(
       reverseNameservers: nameservers.value,
       publicComments: cleanList(input.publicComments),
       pocs: netPocLinks,
+      pocsCreatedHere: pocs.newHandles,
     });
+    if (!inserted.ok) return inserted;
+    const net: Net = inserted.value;
     pocs.newHandles.forEach((handle, i) => {
       handles[i === 0 ? 'poc' : `poc${i + 1}`] = handle;
     });

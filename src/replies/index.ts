@@ -33,6 +33,7 @@ export { composeNotification, type NotificationRequest, type NotifyOptions } fro
 export { headerHoldsKey, headerRecipients, keyFreeHeaders } from './redact.ts';
 export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
 export { FORM_LABEL, UNKNOWN_FORM_LABEL } from './services.ts';
+export { AccountStrangerLimit, type StrangerAdmission } from './stranger-limit.ts';
 export {
   CONTRACT_LABELS,
   labelsOf,

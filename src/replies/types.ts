@@ -124,6 +124,11 @@ export interface OutgoingMail {
   readonly recipients: readonly string[];
   /** The RFC 5322 message, CRLF line ends, 7-bit clean. */
   readonly raw: string;
+  /**
+   * Why the mail is kept for staff instead of sent (a limit it met): stored as undelivered, where
+   * staff may send it again; absent for mail to send.
+   */
+  readonly heldForStaff?: string;
 }
 
 /** REJECTED outranks PENDING_REVIEW outranks APPROVED: the digest's header carries the worst. */

@@ -125,6 +125,11 @@ export interface CheckedFields {
   readonly notes: string[];
 }
 
+/** A key as our replies show it (redactedKey): stars for every group but the last. */
+const HIDDEN_KEY = /^API(?:-\*{4}){3,7}-[0-9A-F]{4}$/i;
+const HIDDEN_KEY_NOTE = (line: number) =>
+  `line ${line} (field 00) holds an API key as our replies show it, hidden; it was read as blank, so the key written in the Subject or elsewhere in the message was used (write the key out if the message has none)`;
+
 const isNone = (values: readonly NumberedLine[]) =>
   values.length === 1 && values[0]!.text.toUpperCase() === 'NONE';
 
@@ -139,12 +144,19 @@ export function checkFieldValues(
   const slots = new Map<string, Slot>();
   const refused = new Set<string>();
   const skipped: FieldSpec[] = [];
+  let hiddenKeyLine: number | undefined;
   for (const { spec, lines } of groups.values()) {
     let values = rawValues(lines);
     if (values.length === 0) continue;
     const first = values[0]!;
     if (spec.key === form.actionKey) {
       if (action) slots.set(spec.key, { state: 'value', values: [action], line: first.line });
+      continue;
+    }
+    // Our own reply's echo of line 00 (`API-****-****-****-58E6`) pasted back as the reply invites:
+    // no key written here, so the key in the Subject (or another line 00) serves; said in a note.
+    if (spec.kind === 'apiKey' && values.every((v) => HIDDEN_KEY.test(v.text))) {
+      hiddenKeyLine = first.line;
       continue;
     }
     if (spec.skippedWhen && given(groups.get(spec.skippedWhen))) {
@@ -198,7 +210,9 @@ export function checkFieldValues(
         slots.set(spec.key, { state: 'meant', values: meantValues, line: first.line });
     }
   }
-  return { slots, refused, notes: skipped.length > 0 ? [skippedNote(skipped, groups)] : [] };
+  const notes = skipped.length > 0 ? [skippedNote(skipped, groups)] : [];
+  if (hiddenKeyLine !== undefined) notes.push(HIDDEN_KEY_NOTE(hiddenKeyLine));
+  return { slots, refused, notes };
 }
 
 /** A value written, NONE aside (`NONE` for an Org ID names no org, so nothing is skipped for it). */

@@ -6,7 +6,7 @@
  * answer: whom we may answer (whom-to-answer.ts: no bounce, auto-reply or list, a forged sender
  * answered only at an address that proved itself) and the per-recipient limit.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import { enqueueOutbox } from '../outbox/index.ts';
 import { problem } from '../shared/index.ts';
@@ -25,6 +25,41 @@ export async function recordLinks(
   await tx.delete(tables.messageLinks).where(eq(tables.messageLinks.submissionId, submissionId));
   if (answered.links.length === 0) return;
   await tx.insert(tables.messageLinks).values(answered.links.map((link) => ({ submissionId, ...link })));
+}
+
+/**
+ * The tickets the acknowledgement may name: those the sender was a party to (our mail about it
+ * went to the sender's address, or it is a ticket of the sender's own account). A ticket number
+ * anyone can type; confirming another account's ticket would tell the sender it exists (tickets
+ * are sequential) and that the message answers mail we sent them. Staff see every ticket named.
+ */
+async function ticketsOfParty(
+  tx: Transaction,
+  read: ReadSubmission,
+  answered: AnsweredMail,
+): Promise<string[]> {
+  const account = (read.requester ?? read.keyHolder)?.accountId;
+  const submissions = [
+    ...new Set(answered.links.flatMap((l) => (l.answersSubmissionId ? [l.answersSubmissionId] : []))),
+  ];
+  const ownSubmissions =
+    account === undefined || submissions.length === 0
+      ? new Set<string>()
+      : new Set(
+          (
+            await tx
+              .select({ id: tables.submissions.id })
+              .from(tables.submissions)
+              .where(
+                and(inArray(tables.submissions.id, submissions), eq(tables.submissions.accountId, account)),
+              )
+          ).map((r) => r.id),
+        );
+  const party = answered.links.filter(
+    (l) =>
+      l.senderWasRecipient || (l.answersSubmissionId !== null && ownSubmissions.has(l.answersSubmissionId)),
+  );
+  return [...new Set(party.flatMap((l) => (l.ticketNumber ? [l.ticketNumber] : [])))];
 }
 
 /**
@@ -55,7 +90,7 @@ export async function recordAnswerToUs(
             originalSubject: headers?.subject ?? submission.subject ?? '',
             to: read.replyTo,
             ...(read.authenticated ? {} : { withoutOriginalText: true }),
-            tickets: answered.tickets,
+            tickets: await ticketsOfParty(tx, read, answered),
           }),
         ]
       : [];

@@ -51,6 +51,12 @@ export interface AnsweredMail {
    * that a responder that marks nothing cannot keep a conversation of acknowledgements going.
    */
   readonly answersAcknowledgement: boolean;
+  /**
+   * No proven sender, but the From it claims is an address our answered mail went to: staff read
+   * "unverified", not "a stranger" (a victim of a notice writing back from a mail system without
+   * DKIM or SPF is the very person we wrote to, as far as anyone can tell).
+   */
+  readonly claimedFromWasRecipient: boolean;
 }
 
 function excerptOf(words: readonly string[]): string {
@@ -252,8 +258,13 @@ export async function findAnsweredMail(
       senderWasRecipient: recipientOf(row.submissionId),
     });
   }
+  const claimed = sender === undefined ? headers.from?.address : undefined;
+  const claimedFromWasRecipient =
+    claimed !== undefined &&
+    [...ours, ...ourMailsAbout].some((m) => m.recipients.some((r) => sameAddress(r, claimed)));
   return {
     links,
+    claimedFromWasRecipient,
     tickets: [...new Set(links.flatMap((l) => (l.ticketNumber ? [l.ticketNumber] : [])))],
     submissions: [...new Set(links.flatMap((l) => (l.answersSubmissionId ? [l.answersSubmissionId] : [])))],
     excerpt: excerptOf(words),
@@ -330,9 +341,11 @@ export function describeAnswer(answered: AnsweredMail): string {
   const submissions =
     answered.submissions.length > 0 ? ` (submission ${answered.submissions.join(', ')})` : '';
   const ways = [...new Set(answered.links.map((l) => l.way))].join(', ');
-  const stranger = answered.links.every((l) => !l.senderWasRecipient)
-    ? '; the sender was not among the recipients of our mail about it'
-    : '';
+  const stranger = answered.links.some((l) => l.senderWasRecipient)
+    ? ''
+    : answered.claimedFromWasRecipient
+      ? "; the sender's From is an address our mail about it went to, but unverified (neither DKIM nor SPF vouched for it)"
+      : '; the sender was not among the recipients of our mail about it';
   const words = answered.excerpt ? `: "${answered.excerpt}"` : ' (no text of its own)';
   return `a message without a template answering ${about}${submissions}, linked by ${ways}${stranger}${words}`;
 }

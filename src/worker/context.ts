@@ -8,6 +8,7 @@ import type { Config } from '../config/index.ts';
 import type { Database, Executor, TemplateOutcome } from '../db/index.ts';
 import { enqueueOutbox } from '../outbox/index.ts';
 import {
+  type AccountStrangerLimit,
   type AcknowledgementRequest,
   type BlankForm,
   composeAcknowledgement,
@@ -15,6 +16,7 @@ import {
   composeOptionsFor,
   composeReplies,
   firstAddress,
+  mailboxKey,
   type OutgoingMail,
   type RecipientReplyLimit,
   type ReplyRequest,
@@ -25,6 +27,7 @@ import { readBlankForms } from '../shared/index.ts';
 import type { ValidationEvent } from '../validation/index.ts';
 import { DnsWaits } from './dns-waits.ts';
 import type { NoticeComposer } from './notices.ts';
+import { provenAddressesOf } from './own-addresses.ts';
 
 export interface WorkerMetrics {
   templateHandled(form: string, outcome: TemplateOutcome): void;
@@ -62,12 +65,20 @@ export interface WorkerContext {
   /**
    * The mails that may go: each recipient but `exempt` (the requester's own proven address)
    * is counted against REPLY_LIMIT_PER_RECIPIENT_PER_HOUR across processes; a mail past it is
-   * held back and said why.
+   * held back and said why. With the requesting `account`, a recipient outside the account's
+   * proven addresses is also counted against STRANGER_LIMIT_PER_ACCOUNT_PER_HOUR; past it the
+   * mail to that recipient is kept for staff (an undelivered outbox row) and said why.
    */
-  limitMail(mails: readonly OutgoingMail[], exempt?: string): Promise<LimitedMail>;
+  limitMail(mails: readonly OutgoingMail[], exempt?: string, account?: MailingAccount): Promise<LimitedMail>;
   /** Called after a reply was committed: wakes the outbox sender. */
   afterCommit(): void;
   readonly metrics?: WorkerMetrics;
+}
+
+/** The account whose request makes the mail, and the transaction to read its addresses in. */
+export interface MailingAccount {
+  readonly accountId: number;
+  readonly ex: Executor;
 }
 
 export interface LimitedMail {
@@ -84,6 +95,8 @@ export interface WorkerContextOptions {
   readonly resolver?: DnsResolver;
   /** The per-recipient count in Redis; without it (a test's bare context) nothing is limited. */
   readonly replyLimit?: RecipientReplyLimit;
+  /** The per-account count of addresses outside its own, in Redis; without it, not limited. */
+  readonly strangerLimit?: AccountStrangerLimit;
   readonly wakeOutbox?: () => void;
   readonly metrics?: WorkerMetrics;
 }
@@ -104,19 +117,40 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
   const { hostname, from } = composeOptions;
   const composeReply = (request: ReplyRequest, tag?: string) =>
     composeReplies(request, { ...composeOptions, ...(tag ? { tag } : {}) });
-  const limitMail = async (mails: readonly OutgoingMail[], exempt?: string): Promise<LimitedMail> => {
+  const limitMail = async (
+    mails: readonly OutgoingMail[],
+    exempt?: string,
+    account?: MailingAccount,
+  ): Promise<LimitedMail> => {
     const limit = options.replyLimit;
     if (!limit) return { sent: mails, held: [] };
+    const strangers = account === undefined ? undefined : options.strangerLimit;
+    let proven: Set<string> | undefined;
     const sent: OutgoingMail[] = [];
     const held: string[] = [];
     for (const mail of mails) {
       // Each recipient on its own: a notice to several contacts still reaches those under the limit.
       const kept: string[] = [];
+      const forStaff: string[] = [];
       for (const recipient of mail.recipients) {
-        const verdict =
-          exempt && sameAddress(recipient, exempt)
+        if (exempt && sameAddress(recipient, exempt)) {
+          kept.push(recipient);
+          continue;
+        }
+        if (strangers && account !== undefined) {
+          proven ??= await provenAddressesOf(account.ex, account.accountId);
+          const stranger = proven.has(mailboxKey(recipient))
             ? { admitted: true as const }
-            : await limit.admit(recipient, mail.messageId);
+            : await strangers.admit(account.accountId, recipient);
+          if (!stranger.admitted) {
+            forStaff.push(recipient);
+            held.push(
+              `account limit: ${recipient} is not the account's own address, and its mail already went to ${stranger.count} such addresses in the last hour (STRANGER_LIMIT_PER_ACCOUNT_PER_HOUR is ${strangers.perHour}); kept for staff`,
+            );
+            continue;
+          }
+        }
+        const verdict = await limit.admit(recipient, mail.messageId);
         if (verdict.admitted) kept.push(recipient);
         else
           held.push(
@@ -125,6 +159,16 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
       }
       if (kept.length === mail.recipients.length) sent.push(mail);
       else if (kept.length > 0) sent.push({ ...mail, recipients: kept });
+      // Past the account's bound: stored undelivered under a Message-ID of its own, for staff to
+      // send or let be (an address the account names is not ours to mail without limit).
+      if (forStaff.length > 0) {
+        sent.push({
+          ...mail,
+          messageId: mail.messageId.replace(/^<?/, '<held.'),
+          recipients: forStaff,
+          heldForStaff: `held: the requesting account's mail already went to ${strangers?.perHour} addresses outside its own in the last hour (STRANGER_LIMIT_PER_ACCOUNT_PER_HOUR); send it again if it should go`,
+        });
+      }
     }
     return { sent, held };
   };
@@ -141,13 +185,13 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
     ),
     dnsWaits: new DnsWaits(Math.max(1, config.workerConcurrency - 1), config.dns.budgetMs + 250),
     ...(options.metrics ? { metrics: options.metrics } : {}),
-    composeNotices: async (notices, exempt) => {
+    composeNotices: async (notices, exempt, account) => {
       const mails = await Promise.all(
         notices
           .filter((n) => n.to.length > 0)
           .map((n) => composeNotification({ ...n, to: [...n.to] }, { from, hostname, texts })),
       );
-      const { sent, held } = await limitMail(mails, exempt);
+      const { sent, held } = await limitMail(mails, exempt, account);
       for (const why of held) options.logger.warn({ why }, 'notice not sent');
       return [...sent];
     },

@@ -16,7 +16,7 @@ import {
   startSubmissionWorker,
   UnrecoverableError,
 } from '../queue/index.ts';
-import { RecipientReplyLimit, type ReplyTexts } from '../replies/index.ts';
+import { AccountStrangerLimit, RecipientReplyLimit, type ReplyTexts } from '../replies/index.ts';
 import type { Logger } from '../shared/index.ts';
 import { describeError, redactApiKeys } from '../shared/index.ts';
 import { createWorkerContext, type WorkerContext, type WorkerMetrics } from './context.ts';
@@ -85,6 +85,7 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
   const ctx = createWorkerContext({
     ...options,
     replyLimit: new RecipientReplyLimit(counts, options.config.limits.repliesPerRecipientPerHour),
+    strangerLimit: new AccountStrangerLimit(counts, options.config.limits.strangersPerAccountPerHour),
   });
   // A job's lock lasts as long as the stall check's period: a dead worker's job is re-run within
   // about two periods, and a live worker renews its lock at half the period.

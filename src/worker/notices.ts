@@ -8,6 +8,7 @@ import { type AuditRow, checkEmails } from '../registry/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
 import type { FieldWords, TemplateRequest } from '../templates/index.ts';
 import { emailsBefore, recordChangeLines } from './change-lines.ts';
+import type { MailingAccount } from './context.ts';
 
 export interface Notice {
   readonly to: readonly string[];
@@ -21,9 +22,14 @@ export interface Notice {
 
 /**
  * Composes notices into mail (queued with the other writes of the transaction). Notices count
- * against their recipients' reply limit, but for `exempt`: the requester's own proven address.
+ * against their recipients' reply limit, but for `exempt`: the requester's own proven address;
+ * and, with the requesting `account`, against its bound on addresses outside its own.
  */
-export type NoticeComposer = (notices: readonly Notice[], exempt?: string) => Promise<OutgoingMail[]>;
+export type NoticeComposer = (
+  notices: readonly Notice[],
+  exempt?: string,
+  account?: MailingAccount,
+) => Promise<OutgoingMail[]>;
 
 async function pocEmails(tx: Transaction, handles: readonly string[]): Promise<string[]> {
   if (handles.length === 0) return [];

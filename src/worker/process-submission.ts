@@ -46,7 +46,7 @@ import { describeError, type ErrorCode, errorChain, type Problem, problem } from
 import { findApiKeys, type ParsedTemplate, type TemplateRequest } from '../templates/index.ts';
 import { recordAnswerToUs, recordLinks } from './answer-record.ts';
 import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
-import type { WorkerContext } from './context.ts';
+import type { MailingAccount, WorkerContext } from './context.ts';
 import { DRY_RUN_TICKET, DryRunUndo, dryRunNumbers, dryRunResult } from './dry-run.ts';
 import { messageKind } from './message-kind.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
@@ -413,7 +413,11 @@ async function earlierUse(ex: Executor, submissionId: string): Promise<EarlierUs
     .from(tables.tickets)
     .where(eq(tables.tickets.submissionId, submissionId))
     .orderBy(asc(tables.tickets.templateIndex));
-  return { submissionId, tickets: rows.map((r) => r.number) };
+  const [row] = await ex
+    .select({ dryRun: tables.submissions.dryRun })
+    .from(tables.submissions)
+    .where(eq(tables.submissions.id, submissionId));
+  return { submissionId, tickets: rows.map((r) => r.number), dryRun: Boolean(row?.dryRun) };
 }
 
 /** What a run of the message did: its templates' results, and the message as finally judged. */
@@ -485,8 +489,9 @@ async function runMessage(
     const mails = reply
       ? await inPhase('message: reply rendered', () => ctx.composeReply(reply, options.replyTag))
       : [];
+    const account = mailingAccount(judged, tx);
     const { sent, held } = await inPhase('message: reply limit (redis count)', () =>
-      ctx.limitMail(mails, judged.ownAddress),
+      ctx.limitMail(mails, judged.ownAddress, account),
     );
     const answered: ReadSubmission =
       held.length === 0 || sent.length > 0
@@ -500,7 +505,7 @@ async function runMessage(
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     // The records, the notices, the reply and the `done` mark: one statement.
     await inPhase('message: records, reply and done mark written (one statement)', () =>
-      records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress), {
+      records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress, account), {
         submissionId,
         mails: sent,
         last: doneMark(judged),
@@ -540,6 +545,12 @@ function doneMark(read: ReadSubmission): TogetherWrite {
 }
 
 /** Whom the message spoke for, for the console's usage per account and key. */
+/** The account whose request the message is, for the bound on mail to addresses outside its own. */
+function mailingAccount(read: ReadSubmission, ex: Executor): MailingAccount | undefined {
+  const accountId = (read.requester ?? read.keyHolder)?.accountId;
+  return accountId === undefined ? undefined : { accountId, ex };
+}
+
 function speaker(requester: Requester | undefined): { accountId: number | null; apiKeyId: number | null } {
   return { accountId: requester?.accountId ?? null, apiKeyId: requester?.apiKeyId ?? null };
 }
@@ -661,7 +672,7 @@ async function runDryMessage(
     if (locked.state === 'done') return undefined;
     const reply = replyRequest(judged, results, judged.templates.length);
     const mails = reply ? await ctx.composeReply(reply) : [];
-    const { sent, held } = await ctx.limitMail(mails, judged.ownAddress);
+    const { sent, held } = await ctx.limitMail(mails, judged.ownAddress, mailingAccount(judged, tx));
     const answered: ReadSubmission =
       held.length === 0 || sent.length > 0
         ? judged

@@ -144,7 +144,9 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
       );
       results.push(result);
     }
-    await records.write(tx, (notices) => ctx.composeNotices(notices, read.ownAddress));
+    await records.write(tx, (notices) =>
+      ctx.composeNotices(notices, read.ownAddress, { accountId: requester.accountId, ex: tx }),
+    );
     // The customer hears from us again only when the outcome changed: an edit still refused, a
     // waiver that did not apply or a second reprocess of what is already approved is staff's
     // business (the console says so), not a new REJECTED mail with the same words.

@@ -9,7 +9,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
-import { DEMO_API_KEY } from '../../src/registry/index.ts';
+import { DEMO_API_KEY, OTHER_API_KEY, OTHER_SENDER } from '../../src/registry/index.ts';
 import { BACKENDS } from '../support/databases.ts';
 import { dkimSignMessage, stubResolver } from '../support/dkim.ts';
 import { mail, type Stack, startStack } from '../support/stack.ts';
@@ -137,10 +137,13 @@ describe.each(BACKENDS)('answers to our mail (%s)', (backend) => {
     });
     const ack = await replyFor(stack.sink, id);
     expect(ack.parsed.status).toBe('RECEIVED');
-    expect(ack.parsed.tickets).toEqual([first.ticket]);
+    // Not a party to it: the acknowledgement does not confirm the ticket; staff see it.
+    expect(ack.parsed.tickets).toEqual([]);
+    expect(ack.mail.raw).not.toContain(first.ticket);
     const [row] = await rejectionsOf(stack.database.db, id);
     expect(row!.reasonCode).toBe('E_ANSWER_TO_OUR_MAIL');
     expect(row!.reason).toContain('not among the recipients');
+    expect(row!.reason).toContain(first.ticket);
     expect(await linksOf(stack, id)).toEqual([
       expect.objectContaining({
         way: 'ticket-in-subject',
@@ -148,6 +151,55 @@ describe.each(BACKENDS)('answers to our mail (%s)', (backend) => {
         answersSubmissionId: first.id,
       }),
     ]);
+  });
+
+  it('another account asking about our ticket by its key: acknowledged without that ticket, staff see it', async () => {
+    const raw = mail({
+      from: `Other NOC <${OTHER_SENDER}>`,
+      subject: `question ${OTHER_API_KEY}`,
+      body: `What is the status of ticket ${first.ticket}?\n`,
+    });
+    const id = await stack.send(raw, { from: OTHER_SENDER });
+    const ack = await replyFor(stack.sink, id);
+    expect(ack.parsed.status).toBe('RECEIVED');
+    expect(ack.parsed.tickets).toEqual([]);
+    expect(ack.mail.raw).not.toContain(first.ticket);
+    expect(ack.mail.raw).not.toMatch(/answers\s+mail\s+we\s+sent\s+you/);
+    const [row] = await rejectionsOf(stack.database.db, id);
+    expect(row!.reason).toContain(first.ticket);
+  });
+
+  it('the demo ISP asking about its own ticket by its key: the ticket is confirmed', async () => {
+    const own = await submit(stack, [simpleReassignment({ range: '198.51.100.96/29', name: 'ASKED-1' })]);
+    const ticket = own.reply.parsed.blocks[0]!.ticket!;
+    const raw = mail({
+      subject: `question ${DEMO_API_KEY}`,
+      body: `What is the status of ticket ${ticket}?\n`,
+    });
+    const id = await stack.send(raw);
+    const ack = await replyFor(stack.sink, id);
+    expect(ack.parsed.tickets).toEqual([ticket]);
+  });
+
+  it("a notice's own recipient answering it unverified: staff read that the From is one our mail went to, unverified", async () => {
+    const { id: created } = await submit(stack, [newRolePoc('Unasked NOC', 'unasked@unsigned.example')]);
+    const [notice] = await noticesFor(stack.sink, created);
+    expect(notice?.to).toEqual(['unasked@unsigned.example']);
+    const raw = mail({
+      from: 'unasked@unsigned.example',
+      subject: 'Re: notice',
+      headers: { 'In-Reply-To': notice!.messageId! },
+      body: 'Help! I never asked to be a contact for anything.\n',
+    });
+    const id = await stack.send(raw, { from: 'unasked@unsigned.example' });
+    await stack.processed(id);
+    const [row] = await rejectionsOf(stack.database.db, id);
+    expect(row!.reasonCode).toBe('E_ANSWER_TO_OUR_MAIL');
+    expect(row!.reason).not.toContain('not among the recipients');
+    expect(row!.reason).toContain(
+      "the sender's From is an address our mail about it went to, but unverified",
+    );
+    await quietFor(stack.sink, id);
   });
 
   it('an unverified sender answering our mail reaches staff, and nobody is mailed', async () => {

@@ -141,3 +141,38 @@ describe.each(BACKENDS)('a DKIM-signed message sent again (%s)', (backend) => {
     expect(usedAfter).toBe(usedBefore);
   });
 });
+
+describe('a signed dry run, then the same signed bytes for real (pglite)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      backend: 'pglite',
+      env: { DRY_RUN_ADDRESS: 'dryrun@localhost' },
+      resolver: stubResolver({ dkimDomains: ['demo-isp.example'] }),
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('the real run is refused as a replay, and the refusal says the earlier message was a dry run', async () => {
+    const signed = await dkimSignMessage(
+      mail({
+        subject: 'New abuse role',
+        messageId: '<dry-then-real@demo-isp.example>',
+        body: newRolePoc('Dry Then Real Desk', 'desk@demo-isp.example'),
+      }),
+      'demo-isp.example',
+    );
+    const dry = await stack.send(signed, { to: ['dryrun@localhost'] });
+    const tried = await replyFor(stack.sink, dry);
+    expect(tried.parsed.blocks.map((b) => b.status)).toEqual(['APPROVED']);
+    const real = await stack.send(signed, { to: ['hostmaster@localhost'] });
+    const refused = await replyFor(stack.sink, real);
+    expect(refused.parsed.refusal?.code).toBe('E_REPLAYED_SIGNATURE');
+    expect(refused.parsed.refusal?.message).toMatch(
+      /That earlier message was a dry run.*must be a new message/,
+    );
+    expect(refused.mail.raw).toContain('A dry run uses the signature too');
+  });
+});

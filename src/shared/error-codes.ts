@@ -448,6 +448,11 @@ export const ERROR_CODES = {
     stage: 'console',
     meaning: 'a staff edit was written on an older version of the template than the current one',
   },
+  E_REVIEW_CONFLICT: {
+    stage: 'console',
+    meaning:
+      'a staff approval or override was refused because the hold or refusal it decided on reads differently now (e.g. a removal that would now take subdelegations registered after the hold): nothing was applied and the item shows the current words',
+  },
   E_EDIT_TOO_LONG: { stage: 'console', meaning: 'a staff edit is longer than a template may be' },
   E_NOT_UNDOABLE: { stage: 'console', meaning: 'only an override or an edit can be undone' },
   E_ALREADY_UNDONE: { stage: 'console', meaning: 'the staff action was undone already' },

@@ -411,6 +411,11 @@ export class TemplateRecords {
   addRejection(row: RejectionRow): void {
     this.rejections.push(row);
   }
+  /** The first refusal or hold gathered (code and the words staff are shown), if any. */
+  firstRefusal(): { readonly code: string; readonly message: string } | undefined {
+    const [first] = this.rejections;
+    return first ? { code: first.reasonCode, message: first.reason } : undefined;
+  }
   addNotices(notices: readonly Notice[]): void {
     for (const notice of notices) this.notices.push(notice);
   }

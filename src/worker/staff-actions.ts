@@ -28,6 +28,7 @@ import {
 } from './process-submission.ts';
 import { applyTemplate, lockSubmission, storedResult, TemplateRecords } from './run-template.ts';
 import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
+import { checkLooked, type LookedConflict, lookedMessage, restate } from './staff-looked.ts';
 import { undoStaffAction } from './staff-undo.ts';
 import { reparseEditedText } from './template-edit.ts';
 import { latestVersion, recordEdit, staffEdits } from './template-versions.ts';
@@ -93,7 +94,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
   // The templates, their records and the reply commit together: a worker killed in between
   // leaves nothing, and the job run again finds the outcome unchanged only once the customer's
   // answer is in the outbox too.
-  const answered = await ctx.db.transaction(async (tx) => {
+  const answered = await ctx.db.transaction(async (tx): Promise<boolean | LookedConflict> => {
     const locked = await lockSubmission(tx, submission.id);
     const records = new TemplateRecords();
     const results: TemplateResult[] = [];
@@ -103,22 +104,31 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
           ? await editedTemplate(tx, job, read, jobId)
           : await currentTemplate(tx, job, read, index);
       const waive = 'waive' in job ? (job.waive as ErrorCode[]) : [];
+      const run = {
+        submissionId: submission.id,
+        template,
+        requester,
+        sender: read.mail?.headers.from?.address,
+        staff: {
+          email: job.staff,
+          note: job.note,
+          ...(job.message ? { message: job.message } : {}),
+          closesAs: CLOSES_AS[job.kind],
+        },
+      };
+      // Staff approve what the page showed them, not what the registry holds by the time the job
+      // runs (staff-looked.ts): the hold or refusal restated, the item reopened by the console.
+      const seen = 'reviewed' in job ? job.reviewed : undefined;
+      if (seen !== undefined && locked.stored.get(index)?.outcome !== 'approved') {
+        const conflict = await checkLooked(tx, run, waive, seen);
+        if (conflict) {
+          await restate(tx, submission.id, conflict);
+          return conflict;
+        }
+      }
       const result = await applyTemplate(
         tx,
-        {
-          submissionId: submission.id,
-          template,
-          requester,
-          sender: read.mail?.headers.from?.address,
-          staff: {
-            email: job.staff,
-            note: job.note,
-            ...(job.message ? { message: job.message } : {}),
-            closesAs: CLOSES_AS[job.kind],
-          },
-          options: { waive, staffApproved: job.kind !== 'reprocess' },
-          replace: true,
-        },
+        { ...run, options: { waive, staffApproved: job.kind !== 'reprocess' }, replace: true },
         { previous: locked.stored.get(index), ticket: undefined },
         records,
       );
@@ -148,6 +158,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
     }
     return await answerAfterStaff(ctx, tx, read, results, jobId);
   });
+  if (typeof answered !== 'boolean') throw new UnrecoverableError(lookedMessage(answered));
   if (answered) ctx.afterCommit();
 }
 

@@ -202,3 +202,37 @@ describe('an approval of a held removal acts on what staff saw', () => {
     expect(await netNamed('SAW2-REALLOC')).toHaveLength(0);
   }, 180_000);
 });
+
+describe('an override of E_NOT_AUTHORIZED tells the holder of the space', () => {
+  it('sends Other ISP a notice with the ticket when staff register Demo ISP’s net in Other ISP’s allocation', async () => {
+    const held = await stack.rejectionFor(
+      await stack.send({
+        from: `Demo ISP <${DEMO_SENDER}>`,
+        subject: 'not ours',
+        text: `${simpleTemplate('203.0.113.144/29', 'NOT-OURS', DEMO_API_KEY)}\n`,
+      }),
+    );
+    expect(held.reasonCode).toBe('E_NOT_AUTHORIZED');
+    await client.get(`/submissions/${held.submissionId}`);
+    const posted = await client.post(`/rejections/${held.rejectionId}/override`, {
+      waive: 'E_NOT_AUTHORIZED',
+      note: 'ok per phone call',
+    });
+    expect(posted.status).toBe(303);
+    const flash = pageText((await client.get(posted.headers.get('location')!)).body);
+    expect(flash).toMatch(/Done \(override\): template 1 APPROVED/);
+    const mails = await stack.db
+      .select({ kind: tables.outbox.kind, to: tables.outbox.recipients, raw: tables.outbox.raw })
+      .from(tables.outbox)
+      .where(eq(tables.outbox.submissionId, held.submissionId));
+    const notice = mails.find((m) => m.kind === 'notification' && m.to.includes(OTHER_SENDER));
+    expect(notice).toBeDefined();
+    const [ticket] = await stack.db
+      .select({ ticket: tables.submissionTemplates.ticketNumber })
+      .from(tables.submissionTemplates)
+      .where(eq(tables.submissionTemplates.submissionId, held.submissionId));
+    expect(notice!.raw).toContain(ticket!.ticket!);
+    expect(notice!.raw).toContain('OTHERISP-1');
+    expect(notice!.raw.replace(/=\r?\n/g, '')).toContain('E_NOT_AUTHORIZED');
+  }, 120_000);
+});

@@ -12,6 +12,7 @@ import { searchCustomers, searchNets, searchOrgs, searchPocs } from '../registry
 import { type PocValidationRecord, validationHistory } from '../validation/index.ts';
 import { type AuditEntryView, auditEntries } from './audit-view.ts';
 import { hideKeysIn } from './key-hiding.ts';
+import { type RemovedObject, removedObjects } from './lookup-removed.ts';
 
 const LIMIT = 50;
 
@@ -31,6 +32,8 @@ export interface LookupResult {
   readonly orgs: readonly Row<typeof tables.orgs>[];
   readonly customers: readonly Row<typeof tables.customers>[];
   readonly pocs: readonly Row<typeof tables.pocs>[];
+  /** Objects the registry no longer holds, found in the audit log by handle or by range (nets). */
+  readonly removed: readonly RemovedObject[];
   readonly history: readonly AuditEntryView[];
   /** Each POC found: its annual validation state and the mails that asked it (src/validation). */
   readonly validation: Readonly<Record<string, PocValidationRecord>>;
@@ -42,7 +45,16 @@ function compareBig(a: bigint, b: bigint): number {
 
 export async function lookup(db: Database, rawQuery: string): Promise<LookupResult> {
   const query = rawQuery.trim().slice(0, 200);
-  const empty = { query, nets: [], orgs: [], customers: [], pocs: [], history: [], validation: {} };
+  const empty = {
+    query,
+    nets: [],
+    orgs: [],
+    customers: [],
+    pocs: [],
+    removed: [],
+    history: [],
+    validation: {},
+  };
   if (!query) return { ...empty, readAs: '' };
 
   const range = parseRange(query);
@@ -80,12 +92,21 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
           .from(tables.netPocs)
           .where(inArray(tables.netPocs.netHandle, netHandles))
           .orderBy(asc(tables.netPocs.role), asc(tables.netPocs.pocHandle));
-  const handles = [
+  const liveHandles = [
     ...netHandles,
     ...orgs.map((o) => o.handle),
     ...customers.map((c) => c.handle),
     ...pocs.map((p) => p.handle),
   ];
+  // What was removed is found by the handle its audit rows and replies link to, or by an address
+  // it covered: its history answers "who removed it" (lookup-removed.ts).
+  const removed = await removedObjects(
+    db,
+    range.ok ? { range: range.value } : { handle: query },
+    new Set(liveHandles),
+    LIMIT,
+  );
+  const handles = [...liveHandles, ...removed.map((r) => r.handle)];
   const history =
     handles.length === 0
       ? []
@@ -118,6 +139,7 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
     orgs,
     customers,
     pocs,
+    removed,
     history: shownHistory,
   });
 }

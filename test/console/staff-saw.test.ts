@@ -236,3 +236,37 @@ describe('an override of E_NOT_AUTHORIZED tells the holder of the space', () => 
     expect(notice!.raw.replace(/=\r?\n/g, '')).toContain('E_NOT_AUTHORIZED');
   }, 120_000);
 });
+
+describe('the look-up finds what was removed', () => {
+  it('finds a removed net by its handle and by an address it held, with who removed it and its history', async () => {
+    const created = await stack.processed(
+      await stack.send({
+        from: `Demo ISP <${DEMO_SENDER}>`,
+        subject: 'to be removed',
+        text: `${simpleTemplate('198.51.100.112/28', 'GONE-NET', DEMO_API_KEY)}\n`,
+      }),
+    );
+    const [net] = await netNamed('GONE-NET');
+    expect(net).toBeDefined();
+    const remove = simpleTemplate('198.51.100.112/28', 'GONE-NET', DEMO_API_KEY).replace(
+      /Registration Action \(N,M, or R\): N/,
+      'Registration Action (N,M, or R): R',
+    );
+    const removedIn = await stack.processed(
+      await stack.send({ from: `Demo ISP <${DEMO_SENDER}>`, subject: 'remove it', text: `${remove}\n` }),
+    );
+    expect(await netNamed('GONE-NET')).toHaveLength(0);
+
+    for (const q of [net!.handle, net!.handle.toLowerCase(), '198.51.100.113', '198.51.100.112/28']) {
+      const page = pageText((await client.get(`/lookup?q=${encodeURIComponent(q)}`)).body);
+      expect(page, q).toContain('Removed');
+      expect(page, q).toContain(net!.handle);
+      expect(page, q).toContain('198.51.100.112 - 198.51.100.127');
+      expect(page, q).toContain(removedIn);
+      expect(page, q).toContain(created);
+      expect(page, q).not.toContain('No recorded change');
+    }
+    // A net that covered nothing asked for is not shown.
+    expect(pageText((await client.get('/lookup?q=198.51.100.129')).body)).not.toContain(net!.handle);
+  }, 120_000);
+});

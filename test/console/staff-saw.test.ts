@@ -270,3 +270,46 @@ describe('the look-up finds what was removed', () => {
     expect(pageText((await client.get('/lookup?q=198.51.100.129')).body)).not.toContain(net!.handle);
   }, 120_000);
 });
+
+describe('notes to hostmaster on approved templates', () => {
+  it('lists, counts and finds an approved template’s Additional Information, and marks it read once', async () => {
+    const text = simpleTemplate('2001:db8:6::/48', 'NOTE-NET', DEMO_API_KEY).replace(
+      'END OF TEMPLATE',
+      '13. Additional Information: URGENT for hostmaster: our old customer at 198.51.100.64/28 left, please remove that net too\nEND OF TEMPLATE',
+    );
+    const submissionId = await stack.processed(
+      await stack.send({ from: `Demo ISP <${DEMO_SENDER}>`, subject: 'with a note', text: `${text}\n` }),
+    );
+    const [row] = await stack.db
+      .select()
+      .from(tables.submissionTemplates)
+      .where(eq(tables.submissionTemplates.submissionId, submissionId));
+    expect(row!.outcome).toBe('approved');
+    const ticket = row!.ticketNumber!;
+
+    const list = pageText((await client.get('/notes')).body);
+    expect(list).toContain('please remove that net too');
+    expect(list).toContain(ticket);
+    expect(list).toMatch(/Notes to hostmaster\s*\d+ to read/);
+    for (const q of ['old customer', ticket, ticket.toLowerCase()]) {
+      expect(pageText((await client.get(`/notes?q=${encodeURIComponent(q)}`)).body), q).toContain(ticket);
+    }
+    expect(pageText((await client.get('/notes?q=nothing%20like%20it')).body)).not.toContain(ticket);
+
+    const page = await client.get('/notes');
+    expect(page.status).toBe(200);
+    const posted = await client.post(`/notes/${ticket}/read`, { note: 'removed 198.51.100.64/28 as asked' });
+    expect(posted.status).toBe(303);
+    const after = pageText((await client.get('/notes')).body);
+    expect(after).toContain(`The note of ticket ${ticket} is marked read.`);
+    expect(pageText((await client.get(`/notes?q=${ticket}`)).body)).not.toContain(
+      'please remove that net too',
+    );
+    const all = pageText((await client.get(`/notes?state=all&q=${ticket}`)).body);
+    expect(all).toContain('removed 198.51.100.64/28 as asked');
+    expect(all).toContain(STAFF_EMAIL);
+    const again = await client.post(`/notes/${ticket}/read`, { note: 'twice' });
+    expect(again.status).toBe(303);
+    expect(pageText((await client.get('/notes')).body)).toContain('already marked read');
+  }, 120_000);
+});

@@ -518,7 +518,8 @@ export const ERROR_CODES = {
   E_STAFF_EMAIL: { stage: 'console', meaning: 'a staff account name that is not an e-mail address' },
   E_STAFF_EXISTS: {
     stage: 'console',
-    meaning: 'a staff account for that address exists already (staff add, exit 73)',
+    meaning:
+      'an active staff account for that address exists already (staff add, exit 73; a removed one is reinstated instead)',
   },
   E_STAFF_UNKNOWN: { stage: 'console', meaning: 'no staff account for that address (staff remove, exit 67)' },
   E_STAFF_REMOVED: { stage: 'console', meaning: 'the staff account was removed already' },

@@ -592,7 +592,10 @@ export async function waitForJob(
   const job = await loadBullmq().Job.fromId(queue, jobId);
   if (!job) return { state: 'failed', reason: `job ${jobId} vanished from the queue` };
   try {
-    await job.waitUntilFinished(events, timeoutMs);
+    const result: unknown = await job.waitUntilFinished(events, timeoutMs);
+    // A refusal by design completes the job with its words (StaffRefusal): told as a failure was.
+    const refused = (result as { refused?: unknown } | null | undefined)?.refused;
+    if (typeof refused === 'string') return { state: 'failed', reason: refused };
     return { state: 'completed' };
   } catch (error) {
     const message = (error as Error).message;

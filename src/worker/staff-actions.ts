@@ -3,8 +3,10 @@
  * path: reprocess refused templates (after the registry was fixed), override a waivable rule,
  * correct fields and apply, or reject work held for review with a reason. Each answers the
  * customer with a reply of its own when, and only when, it changed an outcome. A request that
- * can never work (no such template, an edit that leaves no template) fails the job at once
- * (UnrecoverableError), so the console shows why instead of waiting through retries.
+ * can never work (no such template) fails the job at once (UnrecoverableError), so the console
+ * shows why instead of waiting through retries; one refused by design (an edit on an old
+ * version, an undo of what was undone or changed since, an approval of what reads otherwise now)
+ * completes it with the refusal (StaffRefusal): an outcome, not a failure to count.
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { type Executor, type RejectionState, tables } from '../db/index.ts';
@@ -12,6 +14,7 @@ import {
   type EditAndApplyJob,
   type RejectJob,
   type StaffJob,
+  StaffRefusal,
   type UndoJob,
   UnrecoverableError,
 } from '../queue/index.ts';
@@ -158,7 +161,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
     }
     return await answerAfterStaff(ctx, tx, read, results, jobId);
   });
-  if (typeof answered !== 'boolean') throw new UnrecoverableError(lookedMessage(answered));
+  if (typeof answered !== 'boolean') throw new StaffRefusal(lookedMessage(answered));
   if (answered) ctx.afterCommit();
 }
 
@@ -198,7 +201,7 @@ async function rejectHeld(ctx: WorkerContext, job: RejectJob, read: ReadSubmissi
     return result;
   });
   if (!decided) {
-    throw new UnrecoverableError(
+    throw new StaffRefusal(
       `template ${templateIndex} of ${submissionId} is not held for review: there is nothing to reject, and nothing was done`,
     );
   }
@@ -221,7 +224,7 @@ async function undoApplied(ctx: WorkerContext, job: UndoJob, read: ReadSubmissio
     if (result.ok) await answerAfterStaff(ctx, tx, read, [result.value], jobId);
     return result;
   });
-  if (!undone.ok) throw new UnrecoverableError(formatProblem(undone.error));
+  if (!undone.ok) throw new StaffRefusal(formatProblem(undone.error));
   ctx.logger.info(
     { submissionId: job.submissionId, template: job.templateIndex, undoes: job.auditId, staff: job.staff },
     'staff undo',
@@ -330,7 +333,7 @@ async function currentTemplate(
   const original = splitTemplates(read.mail?.text ?? '')[index - 1];
   if (!original) throw new UnrecoverableError(`template ${index} could not be found again in the message`);
   const current = reparseEditedText(latest.text, original.text, index);
-  if (!current.ok) throw new UnrecoverableError(formatProblem(current.error));
+  if (!current.ok) throw new StaffRefusal(formatProblem(current.error));
   return current.value;
 }
 
@@ -355,7 +358,7 @@ async function editedTemplate(
   const ownRun = latest?.jobId === jobId;
   if (!ownRun && job.basedOnVersion !== current) {
     const by = latest ? latest.author.replace(/^staff:/, '') : 'the customer';
-    throw new UnrecoverableError(
+    throw new StaffRefusal(
       formatProblem(
         problem(
           'E_EDIT_CONFLICT',
@@ -365,7 +368,7 @@ async function editedTemplate(
     );
   }
   const edited = reparseEditedText(job.text, original.text, index);
-  if (!edited.ok) throw new UnrecoverableError(formatProblem(edited.error));
+  if (!edited.ok) throw new StaffRefusal(formatProblem(edited.error));
   if (!ownRun) {
     await recordEdit(tx, {
       submissionId: job.submissionId,

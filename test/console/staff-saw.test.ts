@@ -7,9 +7,11 @@
  * approval from a page still showing the old words is refused alike; one made on the current
  * words removes both, and says so.
  */
+import { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
+import { SUBMISSIONS_QUEUE } from '../../src/queue/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER, OTHER_API_KEY, OTHER_SENDER } from '../../src/registry/index.ts';
 import {
   type ConsoleStack,
@@ -23,14 +25,18 @@ import { pageText } from './support/sign-in.ts';
 
 let stack: ConsoleStack;
 let client: ConsoleClient;
+let bullQueue: Queue;
 
 beforeAll(async () => {
   stack = await startConsoleStack();
   client = new ConsoleClient(stack.baseUrl);
   expect((await client.signIn(STAFF_EMAIL, STAFF_PASSWORD)).status).toBe(303);
+  if (stack.config.redis.kind !== 'url') throw new Error('the console stack runs on a Redis URL');
+  bullQueue = new Queue(SUBMISSIONS_QUEUE, { connection: { url: stack.config.redis.url } });
 }, 120_000);
 
 afterAll(async () => {
+  await bullQueue?.close();
   await stack?.stop();
 });
 
@@ -157,6 +163,10 @@ describe('an approval of a held removal acts on what staff saw', () => {
     expect(stale.status).toBe(303);
     expect(pageText((await client.get(stale.headers.get('location')!)).body)).toContain('E_REVIEW_CONFLICT');
     expect(await netNamed('SAW-LATE')).toHaveLength(1);
+
+    // Refusals by design are outcomes: the queue's failed jobs (what operations alert on) hold none.
+    expect(await bullQueue.getFailedCount()).toBe(0);
+    expect(await bullQueue.getCompletedCount()).toBeGreaterThan(0);
 
     // Looked at again, on the current words: both go, and the answer says so.
     const approved = await approve(held.submissionId, held.rejectionId);

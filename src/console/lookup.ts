@@ -35,6 +35,11 @@ export interface LookupResult {
   /** Objects the registry no longer holds, found in the audit log by handle or by range (nets). */
   readonly removed: readonly RemovedObject[];
   readonly history: readonly AuditEntryView[];
+  /**
+   * Notes to hostmaster (a template's Additional Information) on the tickets of that history: what
+   * a customer asked staff about these objects, read where staff look them up (staff-notes.ts).
+   */
+  readonly notes: readonly { readonly ticket: string; readonly text: string }[];
   /** Each POC found: its annual validation state and the mails that asked it (src/validation). */
   readonly validation: Readonly<Record<string, PocValidationRecord>>;
 }
@@ -53,6 +58,7 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
     pocs: [],
     removed: [],
     history: [],
+    notes: [],
     validation: {},
   };
   if (!query) return { ...empty, readAs: '' };
@@ -125,6 +131,17 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
   // Registry records are public, and the worker hides keys before storing; rows written before
   // it knew every shape of a key (or by hand) are hidden on the page all the same.
   const shownHistory = await auditEntries(db, history);
+  const tickets = [...new Set(history.map((row) => row.ticketNumber).filter((t): t is string => !!t))];
+  const notes =
+    tickets.length === 0
+      ? []
+      : (
+          await db
+            .select({ ticket: tables.tickets.number, text: tables.tickets.additionalInfo })
+            .from(tables.tickets)
+            .where(inArray(tables.tickets.number, tickets))
+            .orderBy(desc(tables.tickets.number))
+        ).flatMap((row) => (row.text ? [{ ticket: row.ticket, text: row.text }] : []));
   return hideKeysIn({
     validation,
     query,
@@ -141,5 +158,6 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
     pocs,
     removed,
     history: shownHistory,
+    notes,
   });
 }

@@ -297,6 +297,10 @@ describe('notes to hostmaster on approved templates', () => {
     expect(row!.outcome).toBe('approved');
     const ticket = row!.ticketNumber!;
 
+    // Where staff look the net up, the note is beside its history.
+    const lookup = pageText((await client.get('/lookup?q=2001%3Adb8%3A6%3A%3A%2F48')).body);
+    expect(lookup).toContain('please remove that net too');
+
     const list = pageText((await client.get('/notes')).body);
     expect(list).toContain('please remove that net too');
     expect(list).toContain(ticket);

@@ -65,7 +65,8 @@ export interface ValidationRunLine {
 
 export interface OperationOutputs {
   readonly seed: SeedSummary;
-  readonly 'staff-add': { readonly email: string };
+  /** `reinstatedAfter`: the account had been removed then (ISO 8601), and is active again. */
+  readonly 'staff-add': { readonly email: string; readonly reinstatedAfter?: string };
   readonly 'staff-list': readonly StaffAccountLine[];
   readonly 'staff-remove': { readonly email: string };
   readonly 'validation-run': ValidationRunLine;
@@ -107,7 +108,9 @@ const staffAdd: Operation<'staff-add'> = async ({ db }, input) => {
     return badInput('staff-add', 'needs email and password (text) and oneTime (true or false)');
   }
   const created = await createStaffUser(db, email, password, { oneTime });
-  return created.ok ? ok({ email: created.value.email }) : created;
+  if (!created.ok) return created;
+  const after = created.value.reinstatedAfter;
+  return ok({ email: created.value.email, ...(after ? { reinstatedAfter: after.toISOString() } : {}) });
 };
 
 const staffList: Operation<'staff-list'> = async ({ db }) =>

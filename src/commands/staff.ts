@@ -63,7 +63,12 @@ export async function staffCommand(
     deps.stderr.write(`hostmasterd staff: ${created.error.code}: ${created.error.message}\n`);
     return created.error.code === 'E_STAFF_EXISTS' ? 73 : 65;
   }
-  deps.stdout.write(`staff account created: ${created.value.email}\n`);
+  const after = created.value.reinstatedAfter;
+  deps.stdout.write(
+    after
+      ? `staff account reinstated: ${created.value.email} (removed ${after}; its sessions of then stay ended)\n`
+      : `staff account created: ${created.value.email}\n`,
+  );
   if (oneTime) {
     deps.stdout.write(`one-time password: ${password}\n(it must be replaced at the first sign-in)\n`);
   }

@@ -79,7 +79,12 @@ export interface ActionContext {
 
 export type JobAction =
   | { readonly kind: 'reprocess' }
-  | { readonly kind: 'override'; readonly waive: readonly string[] }
+  | {
+      readonly kind: 'override';
+      readonly waive: readonly string[];
+      /** The refusal or hold as the page showed it (absent: the rejection's reason as it stands). */
+      readonly seen?: string;
+    }
   | {
       readonly kind: 'edit-and-apply';
       /** The whole template as staff corrected it, keys hidden as the page showed them. */
@@ -87,6 +92,8 @@ export type JobAction =
       /** The version staff edited (1: the customer's). */
       readonly basedOnVersion: number;
       readonly waive: readonly string[];
+      /** The refusal or hold as the page showed it beside the text. */
+      readonly seen?: string;
     }
   | { readonly kind: 'reject'; readonly reason: string };
 
@@ -452,6 +459,7 @@ function jobFor(
       kind: 'override',
       templateIndex: rejection.templateIndex,
       waive: [...action.waive],
+      reviewed: action.seen || rejection.reason,
     });
   }
   return ok({
@@ -461,6 +469,7 @@ function jobFor(
     text: action.text,
     basedOnVersion: action.basedOnVersion,
     waive: [...action.waive],
+    reviewed: action.seen || rejection.reason,
   });
 }
 
@@ -583,7 +592,10 @@ export async function waitForJob(
   const job = await loadBullmq().Job.fromId(queue, jobId);
   if (!job) return { state: 'failed', reason: `job ${jobId} vanished from the queue` };
   try {
-    await job.waitUntilFinished(events, timeoutMs);
+    const result: unknown = await job.waitUntilFinished(events, timeoutMs);
+    // A refusal by design completes the job with its words (StaffRefusal): told as a failure was.
+    const refused = (result as { refused?: unknown } | null | undefined)?.refused;
+    if (typeof refused === 'string') return { state: 'failed', reason: refused };
     return { state: 'completed' };
   } catch (error) {
     const message = (error as Error).message;

@@ -12,6 +12,7 @@ import { searchCustomers, searchNets, searchOrgs, searchPocs } from '../registry
 import { type PocValidationRecord, validationHistory } from '../validation/index.ts';
 import { type AuditEntryView, auditEntries } from './audit-view.ts';
 import { hideKeysIn } from './key-hiding.ts';
+import { type RemovedObject, removedObjects } from './lookup-removed.ts';
 
 const LIMIT = 50;
 
@@ -31,7 +32,14 @@ export interface LookupResult {
   readonly orgs: readonly Row<typeof tables.orgs>[];
   readonly customers: readonly Row<typeof tables.customers>[];
   readonly pocs: readonly Row<typeof tables.pocs>[];
+  /** Objects the registry no longer holds, found in the audit log by handle or by range (nets). */
+  readonly removed: readonly RemovedObject[];
   readonly history: readonly AuditEntryView[];
+  /**
+   * Notes to hostmaster (a template's Additional Information) on the tickets of that history: what
+   * a customer asked staff about these objects, read where staff look them up (staff-notes.ts).
+   */
+  readonly notes: readonly { readonly ticket: string; readonly text: string }[];
   /** Each POC found: its annual validation state and the mails that asked it (src/validation). */
   readonly validation: Readonly<Record<string, PocValidationRecord>>;
 }
@@ -42,7 +50,17 @@ function compareBig(a: bigint, b: bigint): number {
 
 export async function lookup(db: Database, rawQuery: string): Promise<LookupResult> {
   const query = rawQuery.trim().slice(0, 200);
-  const empty = { query, nets: [], orgs: [], customers: [], pocs: [], history: [], validation: {} };
+  const empty = {
+    query,
+    nets: [],
+    orgs: [],
+    customers: [],
+    pocs: [],
+    removed: [],
+    history: [],
+    notes: [],
+    validation: {},
+  };
   if (!query) return { ...empty, readAs: '' };
 
   const range = parseRange(query);
@@ -80,12 +98,21 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
           .from(tables.netPocs)
           .where(inArray(tables.netPocs.netHandle, netHandles))
           .orderBy(asc(tables.netPocs.role), asc(tables.netPocs.pocHandle));
-  const handles = [
+  const liveHandles = [
     ...netHandles,
     ...orgs.map((o) => o.handle),
     ...customers.map((c) => c.handle),
     ...pocs.map((p) => p.handle),
   ];
+  // What was removed is found by the handle its audit rows and replies link to, or by an address
+  // it covered: its history answers "who removed it" (lookup-removed.ts).
+  const removed = await removedObjects(
+    db,
+    range.ok ? { range: range.value } : { handle: query },
+    new Set(liveHandles),
+    LIMIT,
+  );
+  const handles = [...liveHandles, ...removed.map((r) => r.handle)];
   const history =
     handles.length === 0
       ? []
@@ -104,6 +131,17 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
   // Registry records are public, and the worker hides keys before storing; rows written before
   // it knew every shape of a key (or by hand) are hidden on the page all the same.
   const shownHistory = await auditEntries(db, history);
+  const tickets = [...new Set(history.map((row) => row.ticketNumber).filter((t): t is string => !!t))];
+  const notes =
+    tickets.length === 0
+      ? []
+      : (
+          await db
+            .select({ ticket: tables.tickets.number, text: tables.tickets.additionalInfo })
+            .from(tables.tickets)
+            .where(inArray(tables.tickets.number, tickets))
+            .orderBy(desc(tables.tickets.number))
+        ).flatMap((row) => (row.text ? [{ ticket: row.ticket, text: row.text }] : []));
   return hideKeysIn({
     validation,
     query,
@@ -118,6 +156,8 @@ export async function lookup(db: Database, rawQuery: string): Promise<LookupResu
     orgs,
     customers,
     pocs,
+    removed,
     history: shownHistory,
+    notes,
   });
 }

@@ -27,6 +27,7 @@ import { registerAuthRoutes } from './routes/auth.ts';
 import { registerBulkRoutes } from './routes/bulk.ts';
 import { InputRefused, refusedInput } from './routes/form.ts';
 import { registerLookupRoutes } from './routes/lookup.ts';
+import { registerNotesRoutes } from './routes/notes.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
 import { registerStaffRoutes } from './routes/staff.ts';
 import { registerSubmissionRoutes } from './routes/submission.ts';
@@ -279,6 +280,7 @@ export async function buildConsole(
     registerLookupRoutes(scope, page);
     registerValidationRoutes(scope, page);
     registerUndeliveredRoutes(scope, page);
+    registerNotesRoutes(scope, page);
   });
   if (queue) await mountBullBoard(app, queue.bullQueue, '/queues');
   if (options.ops) await app.register(opsRoutes, options.ops);

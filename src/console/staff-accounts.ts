@@ -3,7 +3,7 @@
  * guessing passwords slow (sign-in-throttle.ts). Every attempt is recorded, known address or not,
  * in a record kept bounded (login-attempts.ts).
  */
-import { and, asc, eq, isNull, ne } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, ne } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
 import { tables } from '../db/index.ts';
 import { fail, ok, type Problem, problem, type Result } from '../shared/index.ts';
@@ -28,7 +28,7 @@ export async function createStaffUser(
   rawEmail: string,
   password: string,
   options: { readonly oneTime: boolean },
-): Promise<Result<StaffUser>> {
+): Promise<Result<StaffUser & { readonly reinstatedAfter?: Date }>> {
   const email = normaliseEmail(rawEmail);
   if (!EMAIL.test(email)) return fail(problem('E_STAFF_EMAIL', `"${rawEmail}" is not an e-mail address`));
   if (!options.oneTime) {
@@ -42,8 +42,38 @@ export async function createStaffUser(
     .onConflictDoNothing()
     .returning();
   const row = inserted[0];
-  if (!row) return fail(problem('E_STAFF_EXISTS', `a staff account for ${email} already exists`));
-  return ok({ id: row.id, email: row.email, mustChangePassword: row.mustChangePassword });
+  if (row) return ok({ id: row.id, email: row.email, mustChangePassword: row.mustChangePassword });
+  // A removed account is reinstated with the new password (a colleague back, a removal by
+  // mistake): the same row, so the audit log's `staff:<email>` stays one person. Its sessions
+  // ended at the removal and stay ended; the reinstatement is audited.
+  const u = tables.staffUsers;
+  return await db.transaction(async (tx) => {
+    const [removed] = await tx.select().from(u).where(eq(u.email, email));
+    const [back] = removed?.disabledAt
+      ? await tx
+          .update(u)
+          .set({ passwordHash, mustChangePassword: options.oneTime, disabledAt: null })
+          .where(and(eq(u.email, email), isNotNull(u.disabledAt)))
+          .returning()
+      : [];
+    if (!back || !removed?.disabledAt)
+      return fail(problem('E_STAFF_EXISTS', `a staff account for ${email} already exists and is active`));
+    await tx.insert(tables.auditLog).values({
+      actor: 'cli:staff add',
+      action: 'staff.reinstate',
+      objectType: 'staff',
+      objectHandle: email,
+      note: `reinstated with a new password; removed ${removed.disabledAt.toISOString()}`,
+      before: { state: 'removed', removedAt: removed.disabledAt.toISOString() },
+      after: { state: 'active' },
+    });
+    return ok({
+      id: back.id,
+      email: back.email,
+      mustChangePassword: back.mustChangePassword,
+      reinstatedAfter: removed.disabledAt,
+    });
+  });
 }
 
 export interface StaffAccount extends StaffUser {

@@ -427,7 +427,7 @@ export const submissionTemplates = pgTable(
     /** What was done or deliberately not done, one sentence each, as told in the reply. */
     notes: textList('notes'),
     /**
-     * What the template is about, as keys a later template is compared by (`range:4:...`,
+     * What the template is about, as keys a later template is compared by (`simple-n:range:4:...`,
      * `poc:HANDLE`...; src/templates/subjects.ts): an approval closes earlier rejections of the
      * same account about the same thing (src/worker/superseded.ts).
      */
@@ -503,7 +503,8 @@ export const handleCounters = pgTable('handle_counters', {
 
 /**
  * `superseded`: closed by the system, not by staff, when a later template of the same account
- * about the same range or handle was approved (`superseded_by` names its submission).
+ * asking the same change of the same range or handle (or the same new net by its network name and
+ * customer) was approved (`superseded_by` names its submission).
  * `refiled`: a staff action (reprocess, override, edit and apply) applied nothing and the
  * template was refused for another reason, filed as a new open rejection (named in the notes):
  * nothing was approved.

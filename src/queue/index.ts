@@ -26,6 +26,8 @@ export {
   DeferJob,
   type FailedForGood,
   type JobMeta,
+  type StaffJobResult,
+  StaffRefusal,
   type SubmissionProcessor,
   type SubmissionWorker,
   type SubmissionWorkerOptions,

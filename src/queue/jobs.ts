@@ -52,6 +52,12 @@ export interface OverrideJob extends StaffIdentity {
   readonly templateIndex: number;
   readonly waive: readonly string[];
   readonly rejectionId?: number;
+  /**
+   * The refusal or hold staff decided on, as the console showed it (the rejection's reason): the
+   * worker applies nothing if the template would now be refused or held for other words (a
+   * removal's subtree grew since the hold), E_REVIEW_CONFLICT. Absent in jobs queued before it.
+   */
+  readonly reviewed?: string;
 }
 
 /**
@@ -67,6 +73,8 @@ export interface EditAndApplyJob extends StaffIdentity {
   readonly basedOnVersion: number;
   readonly waive: readonly string[];
   readonly rejectionId?: number;
+  /** As OverrideJob's: the refusal or hold staff saw beside the text they edited. */
+  readonly reviewed?: string;
 }
 
 /**

@@ -35,7 +35,7 @@ export class DeferJob extends Error {
 }
 
 /** Throw to fail this attempt: BullMQ retries with backoff until the job's attempts are used up. */
-export type SubmissionProcessor = (job: SubmissionJob, meta: JobMeta) => Promise<void>;
+export type SubmissionProcessor = (job: SubmissionJob, meta: JobMeta) => Promise<StaffJobResult | void>;
 
 /**
  * Called once a job has failed for good, in every way one can: its last try threw, the processor
@@ -64,6 +64,20 @@ export interface SubmissionWorkerOptions {
 export class UnrecoverableError extends Error {
   override name = 'UnrecoverableError';
 }
+
+/**
+ * A staff job refused by design (E_EDIT_CONFLICT, E_ALREADY_UNDONE, E_UNDO_CONFLICT,
+ * E_REVIEW_CONFLICT, an edit that leaves no template...): an outcome, not a failure. The worker
+ * completes the job with `{ refused: <why> }` (StaffJobResult), so the failed count operations
+ * alert on, and bull-board's failed list, hold only jobs that broke; the console reads the refusal
+ * from the result as it read the failure's reason.
+ */
+export class StaffRefusal extends UnrecoverableError {
+  override name = 'StaffRefusal';
+}
+
+/** What a job that ran to its end returns: a staff refusal's words, or nothing. */
+export type StaffJobResult = { readonly refused: string } | undefined;
 
 export interface SubmissionWorker {
   readonly worker: Worker<SubmissionJob>;
@@ -98,7 +112,7 @@ export function startSubmissionWorker(
     SUBMISSIONS_QUEUE,
     async (job: Job<SubmissionJob>, token?: string) => {
       try {
-        await processor(job.data, {
+        return await processor(job.data, {
           attemptsMade: job.attemptsMade,
           lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
           jobId: job.id ?? '',

@@ -3,6 +3,7 @@
  * AS, POCs, reverse name servers or comments; or remove a subdelegation. Simple reassignments
  * are handled by Reassign-Simple. The POCs a Net-Mod names must already exist.
  */
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
@@ -127,6 +128,28 @@ export function modifyNet(
   });
 }
 
+/** How many of a held removal's subdelegations its reason names one by one. */
+const NAMED_BELOW = 20;
+
+/**
+ * A held removal's reason names everything the approval would remove with the net, at every
+ * depth: staff approve what it names, and an approval is refused when the reason reads otherwise
+ * by then (src/worker/staff-looked.ts). Past NAMED_BELOW handles, a digest of the whole list
+ * stands for the rest, so a change among them changes the words too.
+ */
+function heldRemovalReason(net: Net, below: readonly Net[]): string {
+  const handles = below.map((n) => n.handle).sort();
+  const named = handles.slice(0, NAMED_BELOW).join(', ');
+  const rest =
+    handles.length > NAMED_BELOW
+      ? ` and ${handles.length - NAMED_BELOW} more (list ${createHash('sha256').update(handles.join(' ')).digest('hex').slice(0, 12)})`
+      : '';
+  return (
+    `${net.handle} still has ${handles.length} subdelegation(s) below it (${named}${rest}); ` +
+    'removing it is reviewed by hostmaster staff, and removes them with it'
+  );
+}
+
 /** The net and everything below it, the deepest first (so children go before their parents). */
 async function subtree(tx: Transaction, net: Net): Promise<Net[]> {
   const below: Net[] = [];
@@ -161,16 +184,8 @@ export function removeNet(
     }
     const children = await childrenOfNet(sp, net.handle);
     if (children.length > 0 && !options.staffApproved) {
-      return ok({
-        status: 'pending_review',
-        reason:
-          `${net.handle} still has ${children.length} subdelegation(s) below it ` +
-          `(${children
-            .slice(0, 3)
-            .map((c) => c.handle)
-            .join(', ')}${children.length > 3 ? ', ...' : ''}); ` +
-          'removing it is reviewed by hostmaster staff',
-      });
+      const below = (await subtree(sp, net)).filter((n) => n !== net);
+      return ok({ status: 'pending_review', reason: heldRemovalReason(net, below) });
     }
     const doomed = await subtree(sp, net);
     for (const each of doomed) {

@@ -455,6 +455,11 @@ export const ERROR_CODES = {
     stage: 'console',
     meaning: 'a staff edit was written on an older version of the template than the current one',
   },
+  E_REVIEW_CONFLICT: {
+    stage: 'console',
+    meaning:
+      'a staff approval or override was refused because the hold or refusal it decided on reads differently now (e.g. a removal that would now take subdelegations registered after the hold): nothing was applied and the item shows the current words',
+  },
   E_EDIT_TOO_LONG: { stage: 'console', meaning: 'a staff edit is longer than a template may be' },
   E_NOT_UNDOABLE: { stage: 'console', meaning: 'only an override or an edit can be undone' },
   E_ALREADY_UNDONE: { stage: 'console', meaning: 'the staff action was undone already' },
@@ -525,7 +530,8 @@ export const ERROR_CODES = {
   E_STAFF_EMAIL: { stage: 'console', meaning: 'a staff account name that is not an e-mail address' },
   E_STAFF_EXISTS: {
     stage: 'console',
-    meaning: 'a staff account for that address exists already (staff add, exit 73)',
+    meaning:
+      'an active staff account for that address exists already (staff add, exit 73; a removed one is reinstated instead)',
   },
   E_STAFF_UNKNOWN: { stage: 'console', meaning: 'no staff account for that address (staff remove, exit 67)' },
   E_STAFF_REMOVED: { stage: 'console', meaning: 'the staff account was removed already' },

@@ -113,19 +113,32 @@ function additionalInformation(
 }
 
 /** The range and the existing handle, each only when it read without a problem (see `subjectsRead`). */
-function subjectFields(groups: ReadonlyMap<string, FieldGroup>, checked: CheckedFields): SubjectFields {
+function subjectFields(
+  form: FormDefinition,
+  groups: ReadonlyMap<string, FieldGroup>,
+  checked: CheckedFields,
+): SubjectFields {
   const readValue = (key: string) => {
     const slot = checked.slots.get(key);
     return slot?.state === 'value' && slot.values.length === 1 ? slot.values[0] : undefined;
   };
+  const text = (key: string) => {
+    const value = readValue(key);
+    return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+  };
   const range = readValue('range');
   const handle = readValue('handle');
   const handleKind = groups.get('handle')?.spec.kind;
+  const networkName = text('networkName');
+  const holder = text('customerName') ?? text('orgHandle') ?? text('orgName');
   return {
+    form: form.name,
     ...(typeof range === 'object' && range !== null && 'start' in range ? { range } : {}),
     ...(typeof handle === 'string' && (handleKind === 'pocHandle' || handleKind === 'orgHandle')
       ? { handle: { kind: handleKind === 'pocHandle' ? 'poc' : 'org', value: handle } }
       : {}),
+    ...(networkName ? { networkName } : {}),
+    ...(holder ? { holder } : {}),
   };
 }
 
@@ -179,7 +192,7 @@ function parseBody(
   const request = form.build({ action, values, version });
   return problems.length === 0 && request
     ? { request, ...keyOnly }
-    : { ...keyOnly, subjectsRead: subjectsRead(action, subjectFields(groups, checked)) };
+    : { ...keyOnly, subjectsRead: subjectsRead(action, subjectFields(form, groups, checked)) };
 }
 
 export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedTemplate {

@@ -11,6 +11,7 @@ import {
   DeferJob,
   type RedisLocation,
   redisOptionsFor,
+  StaffRefusal,
   type SubmissionJob,
   type SubmissionWorker,
   startSubmissionWorker,
@@ -102,6 +103,15 @@ export function startWorker(options: WorkerOptions): SubmissionWorker {
           messageCounted();
           options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, true);
         } catch (error) {
+          // A staff action refused by design ran to its end: completed, with why (StaffRefusal).
+          if (error instanceof StaffRefusal) {
+            options.metrics?.jobFinished?.(Number(process.hrtime.bigint() - started) / 1e9, true);
+            options.logger.info(
+              { jobId: meta.jobId, kind: job.kind, why: error.message },
+              'staff job refused',
+            );
+            return { refused: error.message };
+          }
           // Put off while DNS answers, not failed: the queue runs it again without counting a try.
           if (error instanceof DeferJob) {
             options.logger.debug({ submissionId: job.submissionId, why: error.message }, 'job put off');

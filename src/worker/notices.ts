@@ -42,7 +42,7 @@ async function pocEmails(tx: Transaction, handles: readonly string[]): Promise<s
   return rows.flatMap((r) => r.emails);
 }
 
-async function orgContactEmails(tx: Transaction, orgHandle: string): Promise<string[]> {
+export async function orgContactEmails(tx: Transaction, orgHandle: string): Promise<string[]> {
   const rows = await tx
     .select({ poc: tables.orgPocs.pocHandle })
     .from(tables.orgPocs)

@@ -53,6 +53,7 @@ import { validatedByTemplate, validationGate } from '../validation/index.ts';
 import { STAFF_REVIEW_CODE } from './decision-codes.ts';
 import { handlerFor } from './handlers.ts';
 import { hideKeysBeforeStoring, KEY_HIDDEN_NOTE } from './hide-keys.ts';
+import { holderNotices } from './holder-notices.ts';
 import { type Notice, type NoticeComposer, noticesFor } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
 import { inPhase, timedSync } from './phase-times.ts';
@@ -411,6 +412,11 @@ export class TemplateRecords {
   addRejection(row: RejectionRow): void {
     this.rejections.push(row);
   }
+  /** The first refusal or hold gathered (code and the words staff are shown), if any. */
+  firstRefusal(): { readonly code: string; readonly message: string } | undefined {
+    const [first] = this.rejections;
+    return first ? { code: first.reasonCode, message: first.reason } : undefined;
+  }
   addNotices(notices: readonly Notice[]): void {
     for (const notice of notices) this.notices.push(notice);
   }
@@ -617,18 +623,28 @@ export async function applyTemplate(
       ticket,
       subjects: requestSubjects(request),
     });
-    records.addNotices(
-      await inPhase('templates: notices gathered', () =>
-        noticesFor(tx, request, decision.handles, {
-          ticket,
-          submissionId,
-          index: template.index,
-          summary: decision.notes,
-          audit: decision.audit ?? [],
-          words: fieldWords(template.form, template.version),
-        }),
-      ),
+    const notices = await inPhase('templates: notices gathered', () =>
+      noticesFor(tx, request, decision.handles, {
+        ticket,
+        submissionId,
+        index: template.index,
+        summary: decision.notes,
+        audit: decision.audit ?? [],
+        words: fieldWords(template.form, template.version),
+      }),
     );
+    records.addNotices(notices);
+    // Staff let the requester act in space it does not hold: the holder hears of it (holder-notices.ts).
+    if (run.staff && run.options?.waive?.includes('E_NOT_AUTHORIZED')) {
+      const told = new Set(notices.map((n) => n.handle));
+      const holders = await holderNotices(tx, decision.audit ?? [], {
+        ticket,
+        submissionId,
+        templateIndex: template.index,
+        summaryLines: decision.notes,
+      });
+      records.addNotices(holders.filter((n) => !told.has(n.handle)));
+    }
   }
   return result;
 }

@@ -3,8 +3,10 @@
  * path: reprocess refused templates (after the registry was fixed), override a waivable rule,
  * correct fields and apply, or reject work held for review with a reason. Each answers the
  * customer with a reply of its own when, and only when, it changed an outcome. A request that
- * can never work (no such template, an edit that leaves no template) fails the job at once
- * (UnrecoverableError), so the console shows why instead of waiting through retries.
+ * can never work (no such template) fails the job at once (UnrecoverableError), so the console
+ * shows why instead of waiting through retries; one refused by design (an edit on an old
+ * version, an undo of what was undone or changed since, an approval of what reads otherwise now)
+ * completes it with the refusal (StaffRefusal): an outcome, not a failure to count.
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { type Executor, type RejectionState, tables } from '../db/index.ts';
@@ -12,6 +14,7 @@ import {
   type EditAndApplyJob,
   type RejectJob,
   type StaffJob,
+  StaffRefusal,
   type UndoJob,
   UnrecoverableError,
 } from '../queue/index.ts';
@@ -29,6 +32,7 @@ import {
 } from './process-submission.ts';
 import { applyTemplate, lockSubmission, storedResult, TemplateRecords } from './run-template.ts';
 import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
+import { checkLooked, type LookedConflict, lookedMessage, restate } from './staff-looked.ts';
 import { undoStaffAction } from './staff-undo.ts';
 import { reparseEditedText } from './template-edit.ts';
 import { latestVersion, recordEdit, staffEdits } from './template-versions.ts';
@@ -103,7 +107,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
   // The templates, their records and the reply commit together: a worker killed in between
   // leaves nothing, and the job run again finds the outcome unchanged only once the customer's
   // answer is in the outbox too.
-  const answered = await ctx.db.transaction(async (tx) => {
+  const answered = await ctx.db.transaction(async (tx): Promise<boolean | LookedConflict> => {
     const locked = await lockSubmission(tx, submission.id);
     const records = new TemplateRecords();
     const results: TemplateResult[] = [];
@@ -113,22 +117,31 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
           ? await editedTemplate(tx, job, read, jobId)
           : await currentTemplate(tx, job, read, index);
       const waive = 'waive' in job ? (job.waive as ErrorCode[]) : [];
+      const run = {
+        submissionId: submission.id,
+        template,
+        requester,
+        sender: read.mail?.headers.from?.address,
+        staff: {
+          email: job.staff,
+          note: job.note,
+          ...(job.message ? { message: job.message } : {}),
+          closesAs: CLOSES_AS[job.kind],
+        },
+      };
+      // Staff approve what the page showed them, not what the registry holds by the time the job
+      // runs (staff-looked.ts): the hold or refusal restated, the item reopened by the console.
+      const seen = 'reviewed' in job ? job.reviewed : undefined;
+      if (seen !== undefined && locked.stored.get(index)?.outcome !== 'approved') {
+        const conflict = await checkLooked(tx, run, waive, seen);
+        if (conflict) {
+          await restate(tx, submission.id, conflict);
+          return conflict;
+        }
+      }
       const result = await applyTemplate(
         tx,
-        {
-          submissionId: submission.id,
-          template,
-          requester,
-          sender: read.mail?.headers.from?.address,
-          staff: {
-            email: job.staff,
-            note: job.note,
-            ...(job.message ? { message: job.message } : {}),
-            closesAs: CLOSES_AS[job.kind],
-          },
-          options: { waive, staffApproved: job.kind !== 'reprocess' },
-          replace: true,
-        },
+        { ...run, options: { waive, staffApproved: job.kind !== 'reprocess' }, replace: true },
         { previous: locked.stored.get(index), ticket: undefined },
         records,
       );
@@ -160,6 +173,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
     }
     return await answerAfterStaff(ctx, tx, read, results, jobId);
   });
+  if (typeof answered !== 'boolean') throw new StaffRefusal(lookedMessage(answered));
   if (answered) ctx.afterCommit();
 }
 
@@ -199,7 +213,7 @@ async function rejectHeld(ctx: WorkerContext, job: RejectJob, read: ReadSubmissi
     return result;
   });
   if (!decided) {
-    throw new UnrecoverableError(
+    throw new StaffRefusal(
       `template ${templateIndex} of ${submissionId} is not held for review: there is nothing to reject, and nothing was done`,
     );
   }
@@ -222,7 +236,7 @@ async function undoApplied(ctx: WorkerContext, job: UndoJob, read: ReadSubmissio
     if (result.ok) await answerAfterStaff(ctx, tx, read, [result.value], jobId);
     return result;
   });
-  if (!undone.ok) throw new UnrecoverableError(formatProblem(undone.error));
+  if (!undone.ok) throw new StaffRefusal(formatProblem(undone.error));
   ctx.logger.info(
     { submissionId: job.submissionId, template: job.templateIndex, undoes: job.auditId, staff: job.staff },
     'staff undo',
@@ -331,7 +345,7 @@ async function currentTemplate(
   const original = splitTemplates(read.mail?.text ?? '')[index - 1];
   if (!original) throw new UnrecoverableError(`template ${index} could not be found again in the message`);
   const current = reparseEditedText(latest.text, original.text, index);
-  if (!current.ok) throw new UnrecoverableError(formatProblem(current.error));
+  if (!current.ok) throw new StaffRefusal(formatProblem(current.error));
   return current.value;
 }
 
@@ -356,7 +370,7 @@ async function editedTemplate(
   const ownRun = latest?.jobId === jobId;
   if (!ownRun && job.basedOnVersion !== current) {
     const by = latest ? latest.author.replace(/^staff:/, '') : 'the customer';
-    throw new UnrecoverableError(
+    throw new StaffRefusal(
       formatProblem(
         problem(
           'E_EDIT_CONFLICT',
@@ -366,7 +380,7 @@ async function editedTemplate(
     );
   }
   const edited = reparseEditedText(job.text, original.text, index);
-  if (!edited.ok) throw new UnrecoverableError(formatProblem(edited.error));
+  if (!edited.ok) throw new StaffRefusal(formatProblem(edited.error));
   if (!ownRun) {
     await recordEdit(tx, {
       submissionId: job.submissionId,

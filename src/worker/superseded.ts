@@ -41,8 +41,8 @@ const SUPERSEDE: StatementWrite = {
     return sql`UPDATE ${r} SET state = 'superseded', superseded_by = hit.by_submission,
         closed_by = 'system', closed_at = now(),
         staff_notes = 'superseded: template ' || hit.by_index || ' of ' || hit.by_submission
-          || ' (ticket ' || hit.ticket || '), sent later by the same account about the same '
-          || 'range or handle, was approved'
+          || ' (ticket ' || hit.ticket || '), sent later by the same account asking the same '
+          || 'change of the same range or handle (or the same new net by its names), was approved'
       FROM (
         SELECT a.submission_id AS by_submission, a.template_index AS by_index, a.ticket,
           ARRAY(

@@ -4,8 +4,10 @@
  * console lists the accounts; bull-board's page (/queues) leads back to the console.
  */
 import { PassThrough, Readable } from 'node:stream';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staffCommand } from '../../src/commands/staff.ts';
+import { tables } from '../../src/db/index.ts';
 import {
   type ConsoleStack,
   STAFF_EMAIL,
@@ -72,6 +74,35 @@ describe('hostmasterd staff list / remove, and the staff page of the console (Po
     expect(nobody.code).toBe(67);
     expect(nobody.err).toContain('E_STAFF_UNKNOWN: there is no staff account for nobody@registry.example');
     expect((await staff(['remove'])).code).toBe(64);
+  });
+
+  it('reinstates a removed account with staff add and a new password: the same account, audited, its old sessions still ended', async () => {
+    expect((await staff(['add', 'carol@registry.example'], ['a sturdy opening passphrase\n'])).code).toBe(0);
+    const old = await signIn(stack.baseUrl, 'carol@registry.example', 'a sturdy opening passphrase');
+    expect((await staff(['remove', 'carol@registry.example'])).code).toBe(0);
+
+    const back = await staff(['add', 'Carol@Registry.example'], ['a sturdy returning passphrase\n']);
+    expect(back).toMatchObject({ code: 0, err: '' });
+    expect(back.out).toMatch(/^staff account reinstated: carol@registry\.example \(removed \S+; /);
+    expect((await staff(['list'])).out).toMatch(/^carol@registry\.example\tactive\tcreated \S+$/m);
+    // The session of before the removal stays ended; the new password signs in.
+    expect((await old('/rejections')).status).toBe(303);
+    const carol = await signIn(stack.baseUrl, 'carol@registry.example', 'a sturdy returning passphrase');
+    expect((await carol('/rejections')).status).toBe(200);
+    const [audit] = await stack.db
+      .select()
+      .from(tables.auditLog)
+      .where(
+        and(
+          eq(tables.auditLog.action, 'staff.reinstate'),
+          eq(tables.auditLog.objectHandle, 'carol@registry.example'),
+        ),
+      );
+    expect(audit).toBeDefined();
+    // An active account is still not added twice.
+    const twice = await staff(['add', 'carol@registry.example'], ['a sturdy third passphrase\n']);
+    expect(twice.code).toBe(73);
+    expect(twice.err).toContain('already exists and is active');
   });
 
   it('shows the staff accounts in the console, and bull-board leads back to it', async () => {

@@ -314,4 +314,78 @@ describe.each(BACKENDS)('after a refusal: staff edits and the customer’s own f
       expect(caughtFor(stack.sink, refused.id).replies).toBe(1);
     },
   );
+
+  it('a typo in the range itself is superseded by the corrected resend (same network name and customer); staff fixing it as they read it register nothing twice', async () => {
+    const correct = simpleReassignment({
+      range: '198.51.100.48/29',
+      name: 'TYPO-RANGE',
+      customer: 'Typo Range Bakery',
+    });
+    const refused = await submit(stack, [correct.replace('198.51.100.48/29', '198.51.100.300/29')]);
+    expect(refused.reply.parsed.blocks[0]?.errors.map((e) => e.code)).toEqual(['E_INVALID_IP']);
+    const [rejection] = await rejectionsOf(stack.database.db, refused.id);
+    const shown = await editorText(refused.id);
+
+    const fixed = await submit(stack, [correct]);
+    expect(fixed.reply.parsed.blocks[0]?.status).toBe('APPROVED');
+    const [closed] = await rejectionsOf(stack.database.db, refused.id);
+    expect(closed).toMatchObject({ state: 'superseded', supersededBy: fixed.id });
+
+    // Staff read the typo as .56 and apply their fix from the page they opened: nothing is done.
+    const nets = await count(stack.database.db, 'nets');
+    const after = await staffEdit(
+      refused.id,
+      rejection!.id,
+      shown.replace('198.51.100.300/29', '198.51.100.56/29'),
+    );
+    expect(after).toContain(`Rejection ${rejection!.id} is already superseded`);
+    expect(await count(stack.database.db, 'nets')).toBe(nets);
+    expect(caughtFor(stack.sink, refused.id).replies).toBe(1);
+
+    // Another customer's net of the same name is no fix of it.
+    const other = simpleReassignment({
+      range: '198.51.100.40/29',
+      name: 'TYPO-OTHER',
+      customer: 'Typo Other Inc',
+    });
+    const otherRefused = await submit(stack, [other.replace('198.51.100.40/29', '198.51.100.290/29')]);
+    await submit(stack, [
+      other.replace('198.51.100.40/29', '198.51.100.40/29').replace('Typo Other Inc', 'Someone Else Ltd'),
+    ]);
+    const [stillOpen] = await rejectionsOf(stack.database.db, otherRefused.id);
+    expect(stillOpen).toMatchObject({ state: 'open' });
+  });
+
+  it('a refused Net-Mod M is not superseded by a Reassign-Simple M of the same range; a refused Reassign-Simple M is', async () => {
+    const range = '198.51.100.32/29';
+    const created = await submit(stack, [
+      simpleReassignment({ range, name: 'KIND-NET', customer: 'Kind Customer' }),
+    ]);
+    expect(created.reply.parsed.blocks[0]?.status).toBe('APPROVED');
+    const netMod = fillForm('ARIN-NET-MOD-5.3', {
+      '01': 'M',
+      '02': range,
+      '04': 'AS64999X',
+      '08': 'by the Net-Mod',
+    });
+    const refusedNetMod = await submit(stack, [netMod]);
+    expect(refusedNetMod.reply.parsed.blocks[0]?.errors.map((e) => e.code)).toEqual(['E_INVALID_ORIGIN_AS']);
+    const renamed = simpleReassignment({
+      action: 'M',
+      range,
+      name: 'KIND-NET',
+      customer: 'Kind Customer Renamed',
+    });
+    const refusedSimple = await submit(stack, [renamed.replace('AS64500', 'AS-TYPO')]);
+    expect(refusedSimple.reply.parsed.blocks[0]?.errors.map((e) => e.code)).toEqual(['E_INVALID_ORIGIN_AS']);
+
+    const fixed = await submit(stack, [renamed]);
+    expect(fixed.reply.parsed.blocks[0]?.status).toBe('APPROVED');
+    // The origin AS, the comments the Net-Mod asked for were never applied: it stays for staff.
+    expect((await rejectionsOf(stack.database.db, refusedNetMod.id))[0]).toMatchObject({ state: 'open' });
+    expect((await rejectionsOf(stack.database.db, refusedSimple.id))[0]).toMatchObject({
+      state: 'superseded',
+      supersededBy: fixed.id,
+    });
+  });
 });

@@ -13,6 +13,7 @@ import {
   type QueueSort,
 } from '../rejection-queue.ts';
 import type { PageContext } from '../server.ts';
+import { countOpenNotes } from '../staff-notes.ts';
 import { countUndelivered } from '../undelivered.ts';
 import { dayProblem, field, InputRefused } from './form.ts';
 
@@ -103,7 +104,7 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
     const after = field(request.query, 'after') || undefined;
     const { reasonCode: _, ...withoutReason } = filters;
     const { view: _view, ...everyView } = withoutReason;
-    const [result, counts, decisions, undelivered] = await Promise.all([
+    const [result, counts, decisions, undelivered, notes] = await Promise.all([
       listRejections(page.db, filters, after),
       // Per reason under every other filter, so staff can move between reasons of one search.
       countByReason(page.db, withoutReason),
@@ -111,6 +112,8 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
       countByReason(page.db, { ...everyView, view: 'triage' }),
       // Mail that could not be delivered is work too (its own page): counted where staff look first.
       countUndelivered(page.db),
+      // Notes to hostmaster on templates not refused: work with a tab of its own (staff-notes.ts).
+      countOpenNotes(page.db),
     ]);
     const reasonPart = filters.reasonCode?.toUpperCase();
     const matching = reasonPart
@@ -121,6 +124,7 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
       filters,
       states: [...tables.REJECTION_STATES, 'all'],
       undelivered,
+      notes,
       decisionCount: decisions.reduce((sum, c) => sum + c.count, 0),
       allTabLink: `/rejections${filterQuery({ ...filters, view: 'all' })}`,
       triageTabLink: `/rejections${filterQuery({ ...withoutReason, view: 'triage' })}`,

@@ -91,7 +91,11 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
     );
 
   jobRoute('reprocess', () => ({ kind: 'reprocess' }));
-  jobRoute('override', (body) => ({ kind: 'override', waive: fields(body, 'waive') }));
+  jobRoute('override', (body) => ({
+    kind: 'override',
+    waive: fields(body, 'waive'),
+    seen: field(body, 'seen'),
+  }));
   jobRoute('reject', (body) => ({ kind: 'reject', reason: field(body, 'reason') }));
   /**
    * An edit is shown before it is applied: the changes against what the customer sent and
@@ -107,7 +111,12 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
           page.actions,
           request.staff!,
           rejectionId,
-          { kind: 'edit-and-apply', ...edit, waive: fields(request.body, 'waive') },
+          {
+            kind: 'edit-and-apply',
+            ...edit,
+            waive: fields(request.body, 'waive'),
+            seen: field(request.body, 'seen'),
+          },
           { note: field(request.body, 'note'), message: field(request.body, 'message') },
         );
       });
@@ -162,6 +171,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, page: PageContext
       note: field(request.body, 'note'),
       message: field(request.body, 'message'),
       waive: fields(request.body, 'waive'),
+      seen: field(request.body, 'seen'),
     });
   };
 

@@ -361,7 +361,8 @@ export const ERROR_CODES = {
   E_VALIDATION_UNKNOWN: { stage: 'worker', meaning: 'a POC validation token or link we did not issue' },
   E_VALIDATION_UNCLEAR: {
     stage: 'worker',
-    meaning: 'an answer to a POC validation mail that does not say the record is correct: held for staff',
+    meaning:
+      'an answer to a POC validation mail that is not a plain confirmation that the record is correct (a question, a change, a complaint, anything more): held for staff under "Needs a decision"',
   },
   E_STAFF_REVIEW: {
     stage: 'worker',

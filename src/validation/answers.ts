@@ -140,6 +140,20 @@ export async function answerByMail(
     };
   }
   const closed = stillOpen(request, where.now);
+  // Past its period or already used, an answer that says more than CORRECT ("I left, write to
+  // Jane") is still words for staff: it goes where they decide, not lost under a code that only
+  // says the token is spent.
+  if (closed && !mail.affirms) {
+    return {
+      ok: false,
+      handle: request.pocHandle,
+      pocEmails: emails,
+      problem: problem(
+        'E_VALIDATION_UNCLEAR',
+        `your answer is not a plain confirmation that the record of POC ${request.pocHandle} is correct (it says something more, asks something or reports a change); hostmaster staff will read it. Besides: ${closed.message}`,
+      ),
+    };
+  }
   if (closed) return { ok: false, problem: closed, handle: request.pocHandle, pocEmails: emails };
   if (!mail.affirms) {
     return {
@@ -148,7 +162,7 @@ export async function answerByMail(
       pocEmails: emails,
       problem: problem(
         'E_VALIDATION_UNCLEAR',
-        `your answer does not say that the record of POC ${request.pocHandle} is correct, so it is not validated; hostmaster staff will read it. If it is correct, reply to the validation mail with CORRECT on a line of its own; if something changed, send a POC template (ARIN-POC, action M) with the correct details`,
+        `your answer is not a plain confirmation that the record of POC ${request.pocHandle} is correct (it says something more, asks something or reports a change), so it is not validated; hostmaster staff will read it. If the record is correct as it stands, reply to the validation mail with CORRECT alone on a line of its own; if something changed, send a POC template (ARIN-POC, action M) with the correct details`,
       ),
     };
   }

@@ -234,3 +234,12 @@ export function affirms(text: string): boolean {
   }
   return confirmed;
 }
+
+/**
+ * Whether the sender's own lines hold a validation answer (a confirmation such as CORRECT, or a
+ * Validation-Token line written, not quoted): in a message of templates it is not read as one,
+ * and the reply must say so rather than pass over it.
+ */
+export function holdsValidationAnswer(text: string): boolean {
+  return ownLines(text).some((line) => TOKEN_LINE.test(line) || lineKind(line) === 'confirmation');
+}

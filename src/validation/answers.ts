@@ -103,29 +103,115 @@ function stillOpen(request: Request, now: Date): Problem | undefined {
   return undefined;
 }
 
+/** Who wrote the answer, as far as the worker proved it. */
+export interface AnswerSender {
+  /** The From address (unproven under SENDER_AUTH=any, but where our mail went when it is the POC's). */
+  readonly from?: string | undefined;
+  /** The account a key or a verified sender proved, if any. */
+  readonly accountId?: number | undefined;
+}
+
 /**
- * A reply to a validation mail. Undefined when it names no validation we know and quotes no
- * token (a stray reference: the worker handles the mail as any other).
+ * The requests an answer names: every one whose token it quotes, and the one its threading
+ * names (In-Reply-To/References) when that POC is not already named by a token. Several
+ * tokens in one answer (a person who is the contact of several POCs) are each answered.
+ */
+async function requestsNamed(
+  ex: Executor,
+  tokens: readonly string[],
+  messageIds: readonly string[],
+): Promise<{ readonly named: { request: Request; byToken: boolean }[]; readonly unknownTokens: number }> {
+  const { pocValidations } = tables;
+  const digests = [...new Set(tokens.map(tokenDigest))];
+  const conditions = [
+    ...(digests.length > 0 ? [inArray(pocValidations.tokenDigest, digests)] : []),
+    ...(messageIds.length > 0 ? [inArray(pocValidations.messageId, [...messageIds])] : []),
+  ];
+  if (conditions.length === 0) return { named: [], unknownTokens: 0 };
+  const rows = await ex
+    .select()
+    .from(pocValidations)
+    .where(or(...conditions))
+    .orderBy(desc(pocValidations.sentAt))
+    .for('update');
+  const byToken = rows.filter((r) => digests.includes(r.tokenDigest));
+  const named = byToken.map((request) => ({ request, byToken: true }));
+  const threaded = rows.find((r) => !digests.includes(r.tokenDigest));
+  if (threaded && !named.some((n) => n.request.pocHandle === threaded.pocHandle)) {
+    named.push({ request: threaded, byToken: false });
+  }
+  return { named, unknownTokens: digests.length - new Set(byToken.map((r) => r.tokenDigest)).size };
+}
+
+/**
+ * Whether the sender may answer for the POC without its token: the validation mail's Message-ID
+ * travels in every later mail of the thread (a colleague cc'd, a ticket system, an archive), so
+ * naming it proves nothing unless the answer comes from one of the POC's addresses or from an
+ * account proven to be linked to the POC.
+ */
+async function mayAnswerByThread(
+  ex: Executor,
+  handle: string,
+  emails: readonly string[],
+  sender: AnswerSender,
+) {
+  const from = sender.from?.toLowerCase();
+  if (from && emails.some((e) => e.toLowerCase() === from)) return true;
+  if (sender.accountId === undefined) return false;
+  const [link] = await ex
+    .select({ handle: tables.accountPocs.pocHandle })
+    .from(tables.accountPocs)
+    .where(and(eq(tables.accountPocs.accountId, sender.accountId), eq(tables.accountPocs.pocHandle, handle)));
+  return link !== undefined;
+}
+
+/**
+ * A reply to a validation mail: one verdict for each POC it names (see requestsNamed), the one
+ * its threading names last. Empty when it names no validation we know and quotes no token (a
+ * stray reference: the worker handles the mail as any other).
  */
 export async function answerByMail(
   tx: Executor,
   mail: Extract<ValidationMail, { kind: 'answer' }>,
-  where: { readonly submissionId: string; readonly now: Date },
-): Promise<AnswerVerdict | undefined> {
-  const found = await findRequest(tx, mail.tokens, mail.messageIds);
-  if (!found) {
-    if (mail.tokens.length === 0) return undefined;
-    return {
+  where: { readonly submissionId: string; readonly now: Date; readonly sender?: AnswerSender },
+): Promise<AnswerVerdict[]> {
+  const { named, unknownTokens } = await requestsNamed(tx, mail.tokens, mail.messageIds);
+  const verdicts: AnswerVerdict[] = [];
+  for (const { request, byToken } of named) {
+    verdicts.push(await answerOne(tx, mail, request, byToken, where));
+  }
+  if (unknownTokens > 0 && (verdicts.length > 0 || mail.tokens.length > 0)) {
+    verdicts.push({
       ok: false,
       problem: problem(
         'E_VALIDATION_UNKNOWN',
-        'the validation token in your message is not one we issued (mistyped, or from another registry); reply to the validation mail itself, keeping its Validation-Token line',
+        `${unknownTokens === 1 ? 'a validation token' : `${unknownTokens} validation tokens`} in your message ${unknownTokens === 1 ? 'is' : 'are'} not one we issued (mistyped, or from another registry); reply to the validation mail itself, keeping its Validation-Token line`,
+      ),
+    });
+  }
+  return verdicts;
+}
+
+async function answerOne(
+  tx: Executor,
+  mail: Extract<ValidationMail, { kind: 'answer' }>,
+  request: Request,
+  byToken: boolean,
+  where: { readonly submissionId: string; readonly now: Date; readonly sender?: AnswerSender },
+): Promise<AnswerVerdict> {
+  const poc = await pocRecord(tx, request.pocHandle);
+  const emails = poc.emails;
+  if (!byToken && !(await mayAnswerByThread(tx, request.pocHandle, emails, where.sender ?? {}))) {
+    return {
+      ok: false,
+      handle: request.pocHandle,
+      pocEmails: emails,
+      problem: problem(
+        'E_VALIDATION_TOKEN_NEEDED',
+        `this answer names the validation mail of POC ${request.pocHandle} but not its token, and does not come from one of the POC's addresses; it is not validated. Reply from the address our mail went to, or keep the mail's Validation-Token line in your answer`,
       ),
     };
   }
-  const { request } = found;
-  const poc = await pocRecord(tx, request.pocHandle);
-  const emails = poc.emails;
   if (validatedOtherwise(request) && mail.affirms) {
     // Already validated by a POC template or staff, and the answer says the record is right:
     // what the contact asked for is so. Answered as validated, until when it stands; nothing written.

@@ -5,7 +5,7 @@
  * (gate.ts). The rules themselves are values in, values out (rules.ts, recognise.ts, mail.ts).
  */
 
-export { affirms } from './answer-reading.ts';
+export { affirms, holdsValidationAnswer } from './answer-reading.ts';
 export {
   type AnswerVerdict,
   answerByMail,

@@ -44,6 +44,7 @@ import {
 import { firstAddress, type OutgoingMail, type ReplyRequest, type ServiceAnswer } from '../replies/index.ts';
 import { describeError, type ErrorCode, errorChain, type Problem, problem } from '../shared/index.ts';
 import { findApiKeys, type ParsedTemplate, type TemplateRequest } from '../templates/index.ts';
+import { holdsValidationAnswer } from '../validation/index.ts';
 import { recordAnswerToUs, recordLinks } from './answer-record.ts';
 import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
 import type { WorkerContext } from './context.ts';
@@ -214,6 +215,17 @@ export async function readSubmission(
     }
     return { ...base, mail, ...addressing, refusal, ...known(holder) };
   }
+  // A validation answer beside the templates (CORRECT, a token written) is not read as one: the
+  // reply says so, rather than validating nothing in silence (trust25 F4).
+  const notApplied = holdsValidationAnswer(mail.text)
+    ? [
+        ...parsed.notApplied,
+        problem(
+          'E_VALIDATION_NOT_READ',
+          'the validation answer in this message (CORRECT or a Validation-Token line) was not read: a message with templates is processed as templates, and nothing is validated by its words. To validate, reply to the validation mail with CORRECT alone; a POC template M applied for the POC validates it too',
+        ),
+      ]
+    : parsed.notApplied;
   // Numbers for a message that will run its templates, not a dry run's (which take none).
   const wanted =
     options.takeNumbers && !dryRun && parsed.templates.length > 0
@@ -237,7 +249,7 @@ export async function readSubmission(
       mail,
       ...addressing,
       templates: parsed.templates,
-      notApplied: parsed.notApplied,
+      notApplied,
       refusal: forSender(identity.error),
       ...(staffNote ? { staffNote } : {}),
       ...(answered ? { answered } : {}),
@@ -248,7 +260,7 @@ export async function readSubmission(
     mail,
     ...addressing,
     templates: parsed.templates,
-    notApplied: parsed.notApplied,
+    notApplied,
     refusal: undefined,
     requester,
     ...(answered ? { answered } : {}),

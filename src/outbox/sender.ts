@@ -92,6 +92,11 @@ export interface OutboxSenderOptions {
   readonly markRetryMs?: number;
   readonly metrics?: OutboxMetrics;
   /**
+   * Told of recipients a mail can never reach (the relay refused them for good, or its attempts
+   * ran out): a validation mail's address is then known dead, as a delivery report would say.
+   */
+  readonly failedForGood?: (mail: ClaimedMail, addresses: readonly string[]) => Promise<void>;
+  /**
    * Called just before a mail is sent: the mail to send then (written again from the registry as
    * it is now), or why none is sent. Mail written long before it is sent (a paced validation
    * mail) must not go out as it was written (src/validation/at-send.ts).
@@ -258,6 +263,19 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
         retryInMs: backoffDelay(mail.attempts, backoff),
       }),
     );
+    if (settlement.failed.length > 0 && options.failedForGood) {
+      await options
+        .failedForGood(
+          mail,
+          settlement.failed.map((f) => f.address),
+        )
+        .catch((error: unknown) =>
+          logger.warn(
+            { messageId: mail.messageId, error: describeError(error) },
+            'a refused recipient was not recorded',
+          ),
+        );
+    }
     return undefined;
   }
 

@@ -374,7 +374,7 @@ export interface BounceVerdict {
 export async function recordBounce(
   tx: Executor,
   mail: Extract<ValidationMail, { kind: 'bounce' }>,
-  where: { readonly submissionId: string },
+  where: { readonly submissionId?: string; readonly how?: string },
 ): Promise<BounceVerdict[]> {
   const { pocValidations, pocs } = tables;
   const requests = await tx
@@ -402,9 +402,9 @@ export async function recordBounce(
       action: invalid ? 'poc.invalidated' : 'poc.address-invalid',
       objectType: 'poc',
       objectHandle: poc.handle,
-      submissionId: where.submissionId,
+      submissionId: where.submissionId ?? null,
       after: { invalidEmails: allFlagged },
-      note: `validation mail bounced for ${flagged.join(', ')}`,
+      note: `validation mail ${where.how ?? 'bounced'} for ${flagged.join(', ')}`,
     });
     verdicts.push({ handle: poc.handle, flagged, invalid });
   }

@@ -9,6 +9,7 @@ import { eq } from 'drizzle-orm';
 import type { Config } from '../config/index.ts';
 import { type Database, tables } from '../db/index.ts';
 import type { ClaimedMail } from '../outbox/index.ts';
+import { recordBounce } from './answers.ts';
 import { composeValidationMail, type PocRecord } from './mail.ts';
 import { servedBy } from './round.ts';
 import { reachableAddresses } from './rules.ts';
@@ -71,4 +72,20 @@ export async function validationMailAtSend(db: Database, config: Config, mail: C
       },
     };
   });
+}
+
+/**
+ * Recipients of a validation mail our relay refused for good (or never took before the attempts
+ * ran out): the same hard bounce a delivery report brings, learned sooner. Each is flagged on
+ * the POC; with none left, the POC is invalid at once.
+ */
+export async function validationMailFailed(db: Database, mail: ClaimedMail, addresses: readonly string[]) {
+  if (!mail.messageId.startsWith('<validation.')) return [];
+  return db.transaction((tx) =>
+    recordBounce(
+      tx,
+      { kind: 'bounce', messageIds: [mail.messageId], failed: addresses.map((a) => a.toLowerCase()) },
+      { how: 'refused by our relay' },
+    ),
+  );
 }

@@ -16,7 +16,7 @@ export {
   type Validation,
   validatePoc,
 } from './answers.ts';
-export { type AtSend, validationMailAtSend } from './at-send.ts';
+export { type AtSend, validationMailAtSend, validationMailFailed } from './at-send.ts';
 export { linkedPocStates, validatedByTemplate, validationGate } from './gate.ts';
 export {
   composeValidationAnswer,

@@ -24,14 +24,12 @@ describe('a validation mail refused by our relay', () => {
           address.startsWith('gone@') ? { code: 550, message: '5.1.1 no such user' } : undefined,
       },
     });
-    await stack.database.db
-      .insert(tables.pocs)
-      .values({
-        handle: 'GONE1-ARIN',
-        kind: 'role',
-        lastName: 'Gone NOC',
-        emails: ['gone@demo-isp.example'],
-      });
+    await stack.database.db.insert(tables.pocs).values({
+      handle: 'GONE1-ARIN',
+      kind: 'role',
+      lastName: 'Gone NOC',
+      emails: ['gone@demo-isp.example'],
+    });
   }, 120_000);
   afterAll(async () => {
     await stack?.close();

@@ -410,3 +410,12 @@ export async function recordBounce(
   }
   return verdicts;
 }
+
+/**
+ * The POCs a message names as a validation answer (its tokens, the validation mails its
+ * threading names), for a reply that must say which answer it did not read.
+ */
+export async function pocsNamedBy(ex: Executor, tokens: readonly string[], messageIds: readonly string[]) {
+  const { named } = await requestsNamed(ex, tokens, messageIds);
+  return [...new Set(named.map((n) => n.request.pocHandle))].sort();
+}

@@ -11,6 +11,7 @@ export {
   answerByMail,
   answerByToken,
   type BounceVerdict,
+  pocsNamedBy,
   recordBounce,
   requestForToken,
   type Validation,

@@ -137,7 +137,8 @@ describe('reading an answer to a validation mail', () => {
     const id = await stack.send(raw);
     const reply = await replyFor(stack.sink, id);
     expect(reply.parsed.blocks[0]).toMatchObject({ status: 'APPROVED' });
-    expect(reply.parsed.notApplied?.map((p) => p.code)).toContain('E_VALIDATION_NOT_READ');
+    const note = reply.parsed.notApplied?.find((p) => p.code === 'E_VALIDATION_NOT_READ');
+    expect(note?.message).toContain('for POC VALXC1-ARIN');
     expect(await stateOf('VALXC1-ARIN')).toBe('pending');
   }, 120_000);
 

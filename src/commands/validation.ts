@@ -45,12 +45,6 @@ export function readAsOf(
   return { ok: true, date };
 }
 
-/** `2027-12-08` (midnight UTC) or a full ISO time; undefined when readAsOf refuses it. */
-export function parseAsOf(raw: string): Date | undefined {
-  const read = readAsOf(raw);
-  return read.ok ? read.date : undefined;
-}
-
 export async function validationCommand(
   args: string[],
   deps: CommandDeps & { readonly asOf?: string | undefined },

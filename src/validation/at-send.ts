@@ -8,18 +8,31 @@
 import { eq } from 'drizzle-orm';
 import type { Config } from '../config/index.ts';
 import { type Database, tables } from '../db/index.ts';
-import type { ClaimedMail } from '../outbox/index.ts';
 import { recordBounce } from './answers.ts';
 import { composeValidationMail, type PocRecord } from './mail.ts';
 import { servedBy } from './round.ts';
 import { reachableAddresses } from './rules.ts';
 
+/** What this file reads of a mail the outbox is about to send (its ClaimedMail). */
+interface OutgoingMail {
+  readonly id: string;
+  readonly messageId: string;
+  readonly raw: string;
+  readonly recipients: readonly string[];
+  readonly toReach: readonly string[];
+  readonly settled: Readonly<Record<string, unknown>>;
+}
+
 /** The mail to send now, or why none is sent. */
-export type AtSend = { readonly send: ClaimedMail } | { readonly drop: string };
+export type AtSend<M extends OutgoingMail> = { readonly send: M } | { readonly drop: string };
 
 const TOKEN = /^Validation-Token: (VT-[A-Z2-7]{26})\r?$/m;
 
-export async function validationMailAtSend(db: Database, config: Config, mail: ClaimedMail): Promise<AtSend> {
+export async function validationMailAtSend<M extends OutgoingMail>(
+  db: Database,
+  config: Config,
+  mail: M,
+): Promise<AtSend<M>> {
   if (!mail.messageId.startsWith('<validation.')) return { send: mail };
   return db.transaction(async (tx) => {
     const { pocValidations, pocs, outbox } = tables;
@@ -79,7 +92,7 @@ export async function validationMailAtSend(db: Database, config: Config, mail: C
  * ran out): the same hard bounce a delivery report brings, learned sooner. Each is flagged on
  * the POC; with none left, the POC is invalid at once.
  */
-export async function validationMailFailed(db: Database, mail: ClaimedMail, addresses: readonly string[]) {
+export async function validationMailFailed(db: Database, mail: OutgoingMail, addresses: readonly string[]) {
   if (!mail.messageId.startsWith('<validation.')) return [];
   return db.transaction((tx) =>
     recordBounce(

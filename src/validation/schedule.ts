@@ -26,7 +26,7 @@ export interface ValidationSchedule {
  * its data (a restart without persistence, a failover, FLUSHALL) would otherwise stop the
  * daily round for good, silently, until a worker restarts.
  */
-const CHECK_MS = 5 * 60_000;
+const CHECK_MS = 60_000;
 
 export async function startValidationSchedule(
   redis: RedisLocation,

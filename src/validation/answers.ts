@@ -277,7 +277,7 @@ export async function requestForToken(
       ok: false,
       problem: problem(
         'E_VALIDATION_UNKNOWN',
-        'this validation link is not one we issued; check that it was copied whole',
+        'this validation link is not one we know: check that it was copied whole; if it was, the POC it was for has been removed since, and nothing is left to validate',
       ),
     };
   }
@@ -293,7 +293,7 @@ export async function answerByToken(tx: Executor, token: string, now: Date): Pro
       ok: false,
       problem: problem(
         'E_VALIDATION_UNKNOWN',
-        'this validation link is not one we issued; check that it was copied whole',
+        'this validation link is not one we know: check that it was copied whole; if it was, the POC it was for has been removed since, and nothing is left to validate',
       ),
     };
   }

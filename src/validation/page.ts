@@ -63,7 +63,8 @@ function tokenOf(raw: string): string | undefined {
 
 const NOT_A_TOKEN: Problem = {
   code: 'E_VALIDATION_UNKNOWN',
-  message: 'this validation link is not one we issued; check that it was copied whole',
+  message:
+    'this validation link is not one we know: check that it was copied whole; if it was, the POC it was for has been removed since, and nothing is left to validate',
 };
 
 export const validationPage: FastifyPluginAsync<ValidationPageOptions> = async (app, options) => {

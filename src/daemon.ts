@@ -26,7 +26,7 @@ import {
 import { loadReplyTexts } from './replies/index.ts';
 import type { Logger, Problem } from './shared/index.ts';
 import { formVersionNames } from './templates/index.ts';
-import { startValidationSchedule } from './validation/index.ts';
+import { startValidationSchedule, validationMailAtSend, validationMailFailed } from './validation/index.ts';
 import { inPhase, startPhaseTimes, startWorker, timeLogger, writePhaseTimes } from './worker/index.ts';
 
 export interface DaemonOptions {
@@ -151,6 +151,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           logger,
           metrics: metrics.replies,
           leaseMs: config.outboxLeaseMs,
+          // A paced validation mail is written again from the record as it is when it goes.
+          prepare: (mail) => validationMailAtSend(database.db, config, mail),
+          // Its relay refusing a validation mail for good flags the address, as a bounce would.
+          failedForGood: async (mail, addresses) => {
+            await validationMailFailed(database.db, mail, addresses);
+          },
           ...(options.outboxPollMs ? { pollMs: options.outboxPollMs } : {}),
           ...(options.outboxBackoff ? { backoff: options.outboxBackoff } : {}),
         }),

@@ -13,12 +13,36 @@ import type { CommandDeps } from './types.ts';
 
 const USAGE = 'Usage: hostmasterd validation run [--as-of YYYY-MM-DD]\n';
 
-/** `2027-12-08` (midnight UTC) or a full ISO time; undefined when it is neither. */
-export function parseAsOf(raw: string): Date | undefined {
+/** How far ahead `--as-of` may go: a test of next year's round, not a typo of 9999. */
+const MAX_YEARS_AHEAD = 10;
+
+/**
+ * `2027-12-08` (midnight UTC) or a full ISO time, a real calendar day (not `2026-02-30`, which
+ * Date would roll into March) from 2000 to MAX_YEARS_AHEAD years on; otherwise why not.
+ */
+export function readAsOf(
+  raw: string,
+  now = new Date(),
+): { ok: true; date: Date } | { ok: false; why: string } {
   const text = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw;
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return { ok: false, why: 'is not a date (YYYY-MM-DD)' };
   const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  if (Number.isNaN(date.getTime())) return { ok: false, why: 'is not a date (YYYY-MM-DD)' };
+  // A day Date rolled over (the 30th of February) is no day of the calendar.
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const asWritten = new Date(Date.UTC(year, month - 1, day));
+  if (asWritten.getUTCMonth() !== month - 1 || asWritten.getUTCDate() !== day) {
+    return { ok: false, why: 'is not a day of the calendar' };
+  }
+  const latest = new Date(now);
+  latest.setUTCFullYear(latest.getUTCFullYear() + MAX_YEARS_AHEAD);
+  if (date.getUTCFullYear() < 2000 || date > latest) {
+    return {
+      ok: false,
+      why: `is outside 2000-01-01 .. ${latest.toISOString().slice(0, 10)} (at most ${MAX_YEARS_AHEAD} years on)`,
+    };
+  }
+  return { ok: true, date };
 }
 
 export async function validationCommand(
@@ -30,18 +54,24 @@ export async function validationCommand(
     deps.stderr.write(USAGE);
     return 64;
   }
-  const asOf = deps.asOf === undefined ? new Date() : parseAsOf(deps.asOf);
-  if (!asOf) {
-    deps.stderr.write(`hostmasterd validation: --as-of "${deps.asOf}" is not a date (YYYY-MM-DD)\n${USAGE}`);
+  const read = deps.asOf === undefined ? { ok: true as const, date: new Date() } : readAsOf(deps.asOf);
+  if (!read.ok) {
+    deps.stderr.write(`hostmasterd validation: --as-of "${deps.asOf}" ${read.why}\n${USAGE}`);
     return 64;
   }
+  const asOf = read.date;
   const logger = createLogger({ level: 'warn', destination: deps.stderr });
   let report: ValidationRunLine;
   try {
     const { result } = await onDatabase(deps.config, 'validation-run', { asOf: asOf.toISOString() }, logger);
     if (!result.ok) {
-      const resume = result.error.code === 'E_INTERNAL' ? '; run it again to resume' : '';
-      deps.stderr.write(`hostmasterd validation: ${formatProblem(result.error)}${resume}\n`);
+      // An internal error's message may hold SQL, its parameters and token digests: not for a
+      // terminal (the daemon's log has it). What the round did before it is committed and kept.
+      const said =
+        result.error.code === 'E_INTERNAL'
+          ? 'E_INTERNAL: the round stopped on an internal error (details in the log); what it did before it (POCs made invalid, mails written) is kept; run it again to resume: nobody is mailed twice'
+          : formatProblem(result.error);
+      deps.stderr.write(`hostmasterd validation: ${said}\n`);
       return 1;
     }
     report = result.value;

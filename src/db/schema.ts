@@ -523,12 +523,26 @@ export type RejectionState = (typeof REJECTION_STATES)[number];
 /**
  * Reason codes of queue rows that wait for a staff decision rather than a fix, shown in the
  * console's triage tab: work held for review (its sender holds an open ticket until staff
- * approve or reject it), and a message without a template that answers our mail (a question, a
- * complaint: staff read it and answer).
+ * approve or reject it), a message without a template that answers our mail (a question, a
+ * complaint: staff read it and answer), and an unclear answer to a POC validation mail.
  */
 export const STAFF_REVIEW_REASON = 'E_STAFF_REVIEW';
 export const ANSWER_TO_US_REASON = 'E_ANSWER_TO_OUR_MAIL';
-export const DECISION_REASONS = [STAFF_REVIEW_REASON, ANSWER_TO_US_REASON] as const;
+/**
+ * An answer to a POC validation mail that is not a plain confirmation (a question, a change, "I
+ * am not the right contact"): its sender was told staff read it, so it waits for their decision
+ * like any answer to our mail, never among the typos a bulk dismissal clears.
+ */
+export const VALIDATION_UNCLEAR_REASON = 'E_VALIDATION_UNCLEAR';
+/**
+ * The one rule: every row whose sender was told "staff will read it" carries one of these codes,
+ * and the triage tab and the bulk actions go by this list.
+ */
+export const DECISION_REASONS = [
+  STAFF_REVIEW_REASON,
+  ANSWER_TO_US_REASON,
+  VALIDATION_UNCLEAR_REASON,
+] as const;
 
 export const rejections = pgTable(
   'rejections',

@@ -91,6 +91,19 @@ export interface OutboxSenderOptions {
   /** First wait before a failed mark is tried again (default 250 ms; doubled each time, at most 5 s). */
   readonly markRetryMs?: number;
   readonly metrics?: OutboxMetrics;
+  /**
+   * Told of recipients a mail can never reach (the relay refused them for good, or its attempts
+   * ran out): a validation mail's address is then known dead, as a delivery report would say.
+   */
+  readonly failedForGood?: (mail: ClaimedMail, addresses: readonly string[]) => Promise<void>;
+  /**
+   * Called just before a mail is sent: the mail to send then (written again from the registry as
+   * it is now), or why none is sent. Mail written long before it is sent (a paced validation
+   * mail) must not go out as it was written (src/validation/at-send.ts).
+   */
+  readonly prepare?: (
+    mail: ClaimedMail,
+  ) => Promise<{ readonly send: ClaimedMail } | { readonly drop: string }>;
 }
 
 export interface OutboxSender {
@@ -198,7 +211,32 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
    * returned for `round` to mark with the rest; anything else is written here. If even that fails
    * (the database), it is only logged: the row stays claimed and is tried again after the lease.
    */
-  async function deliverOne(mail: ClaimedMail, lease: Lease, marks: Marks): Promise<Delivered | undefined> {
+  async function deliverOne(
+    claimed: ClaimedMail,
+    lease: Lease,
+    marks: Marks,
+  ): Promise<Delivered | undefined> {
+    let mail = claimed;
+    if (options.prepare) {
+      try {
+        const prepared = await options.prepare(claimed);
+        if ('drop' in prepared) {
+          // Nothing to send: settled as sent to nobody, the reason logged.
+          logger.info(
+            { messageId: claimed.messageId, reason: prepared.drop },
+            'mail not sent: no longer needed',
+          );
+          mail = { ...claimed, toReach: [] };
+        } else mail = prepared.send;
+      } catch (error) {
+        // The database away: the row stays claimed and is tried again after its lease.
+        logger.warn(
+          { messageId: claimed.messageId, error: describeError(error) },
+          'mail not prepared; tried again later',
+        );
+        return undefined;
+      }
+    }
     const startedAt = Date.now();
     const outcome: DeliveryOutcome =
       mail.toReach.length === 0
@@ -225,6 +263,19 @@ export function startOutboxSender(options: OutboxSenderOptions): OutboxSender {
         retryInMs: backoffDelay(mail.attempts, backoff),
       }),
     );
+    if (settlement.failed.length > 0 && options.failedForGood) {
+      await options
+        .failedForGood(
+          mail,
+          settlement.failed.map((f) => f.address),
+        )
+        .catch((error: unknown) =>
+          logger.warn(
+            { messageId: mail.messageId, error: describeError(error) },
+            'a refused recipient was not recorded',
+          ),
+        );
+    }
     return undefined;
   }
 

@@ -80,6 +80,11 @@ export async function startPublicHttp(options: PublicHttpOptions): Promise<Publi
   makeRoomFromIdle(app.server, limits.all);
   // A bound whatever the bookkeeping says (connections closing this moment still count here).
   app.server.maxConnections = limits.all + 256;
+  // Any route without its own handler (the blank forms, the root, a plugin added later): a
+  // fault under it is a plain "try again", never the error's message (SQL, parameters, internal
+  // addresses are nobody's business on the public listener). RDAP and the validation page
+  // answer in their own formats the same way.
+  app.setErrorHandler((error, _request, reply) => plainError(error, reply));
   for (const route of options.routes) {
     await app.register(async (scope) => route.register(scope), route.prefix ? { prefix: route.prefix } : {});
   }
@@ -224,4 +229,17 @@ function unreadable(error: FastifyError, url: string, reply: FastifyReply): Fast
     return reply.type(RDAP_MEDIA_TYPE).send(JSON.stringify(errorObject(status, 'Bad Request', sentence)));
   }
   return reply.type('text/plain; charset=utf-8').send(`${sentence}\n`);
+}
+
+/** A public route's fault, in plain text: 4xx say the request was not understood, 5xx to try again (503). */
+function plainError(error: unknown, reply: FastifyReply): FastifyReply {
+  const status = (error as { statusCode?: number }).statusCode;
+  reply.type('text/plain; charset=utf-8');
+  if (status !== undefined && status >= 400 && status < 500) {
+    return reply.code(status).send('The request could not be read.\n');
+  }
+  return reply
+    .code(503)
+    .header('retry-after', '60')
+    .send('The registry could not answer just now; try again shortly.\n');
 }

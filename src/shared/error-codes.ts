@@ -366,9 +366,20 @@ export const ERROR_CODES = {
     meaning: "a POC validation answer after its round's answer period: a POC template M validates instead",
   },
   E_VALIDATION_UNKNOWN: { stage: 'worker', meaning: 'a POC validation token or link we did not issue' },
+  E_VALIDATION_NOT_READ: {
+    stage: 'worker',
+    meaning:
+      'a message of templates that also answers a POC validation mail (CORRECT, a Validation-Token line): the templates are processed, the answer is not read and nothing is validated by it; the reply says so',
+  },
+  E_VALIDATION_TOKEN_NEEDED: {
+    stage: 'worker',
+    meaning:
+      "an answer naming a validation mail only by its Message-ID (In-Reply-To/References), from an address that is not the POC's and no account linked to it: the thread is no proof, the token is needed",
+  },
   E_VALIDATION_UNCLEAR: {
     stage: 'worker',
-    meaning: 'an answer to a POC validation mail that does not say the record is correct: held for staff',
+    meaning:
+      'an answer to a POC validation mail that is not a plain confirmation that the record is correct (a question, a change, a complaint, anything more): held for staff under "Needs a decision"',
   },
   E_STAFF_REVIEW: {
     stage: 'worker',

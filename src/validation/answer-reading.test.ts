@@ -51,14 +51,7 @@ const SAYS_CORRECT: readonly (readonly [string, string])[] = [
     'a long footer of several paragraphs',
     `CORRECT\n\nBest regards,\nMaria Rossi | Network Engineer\nDemo ISP S.p.A. | +39 02 1234 5678\n\nDISCLAIMER: The information in this message is confidential and may be legally privileged. It is intended solely for the addressee.\n\nIf you have received this message in error, please notify us and delete it. Any unauthorised use is prohibited.\n\nPlease consider the environment before printing this e-mail.`,
   ],
-  [
-    'a signature without a closing, its phone and e-mail lines',
-    'Correct.\n\nJohn Smith\nNOC Manager, Demo ISP\nPhone: +1-703-555-0100\nEmail: john@demo-isp.example',
-  ],
-  [
-    'a not beside CORRECT that asks for nothing',
-    'CORRECT\nI am not in the office on Fridays, call the NOC line.',
-  ],
+  ['a signature without a closing, a name and a title', 'Correct.\n\nJohn Smith\nNOC Manager, Demo ISP'],
   ['no changes needed', 'Confirmed, no changes needed.'],
   ['has not changed', 'The record is correct, it has not changed since last year.'],
   ['a polite line', 'Yes.\nPlease do not hesitate to contact me if you need more.'],
@@ -72,11 +65,50 @@ const SAYS_CORRECT: readonly (readonly [string, string])[] = [
   ['we confirm all details', 'We confirm that all details are correct.'],
   ['looks good', 'Looks good, thanks'],
   ['still correct', 'Still correct.'],
+  ['yes, nothing changed, thanks', 'Yes, nothing has changed. Thanks!'],
+  ['confirmed and still accurate', 'Confirmed and still accurate'],
+  [
+    'a yes on a line of its own, then the record is correct',
+    'Hi team,\n\nYes\nThe record is correct.\n\nBest,\nJo',
+  ],
   ['a disclaimer right under CORRECT, no blank line', `CORRECT\n${DISCLAIMER}`],
   ['the same under a name', `Correct.\nJohn Smith, Demo ISP NOC\n${DISCLAIMER}`],
 ];
 
+/**
+ * Said beside a yes, in wordings no list of change phrasings holds (trust25 F1, faults25 F5): a
+ * question, a change, a complaint, a record line. Read conservatively, each goes to staff.
+ */
+const MORE_THAN_A_YES: readonly (readonly [string, string])[] = [
+  ['a question', 'Correct?'],
+  ['a question and a complaint', 'Correct? Who are you and why do you have our data?'],
+  ['CORRECT? and not the right person', 'CORRECT?\nI am not the right person for this.'],
+  ['yes, a question', 'Yes. Is the fax on file too?'],
+  ['confirmed? alone', 'confirmed?'],
+  ['a change with "is now"', 'CORRECT\n\nOur phone number is now +1 555 0111, the old one is disconnected.'],
+  ['a complaint', 'CORRECT\nWho are you? I never registered anything with you.'],
+  ['ok and a phone', 'ok\nthe phone is 555-0111 now'],
+  ['all correct bar', 'All correct bar the zip code'],
+  ['save for', 'yes it is correct save for the zip'],
+  ['deceased', 'CORRECT\nThis person is deceased.'],
+  ['unsubscribe', 'CORRECT\nUnsubscribe'],
+  ['a phone line', 'CORRECT\nPhone: +1-555-0111'],
+  ['an e-mail line', 'CORRECT\n\nJohn Smith\nEmail: john@new-isp.example'],
+  [
+    'a phone in a signature without closing',
+    'Correct.\n\nJohn Smith\nNOC Manager, Demo ISP\nPhone: +1-703-555-0100',
+  ],
+  ['a not beside CORRECT', 'CORRECT\nI am not in the office on Fridays, call the NOC line.'],
+  ['remove me', 'Confirmed.\nPlease remove me and write to jane@demo-isp.example'],
+  ['a name that says something', 'CORRECT\nJane Doe left'],
+  ['the address changed in another language', 'CORRECT\nNeue Adresse: Hauptstr. 2'],
+  ['correct for now', 'correct for now'],
+  ['mostly correct', 'Mostly correct'],
+  ['a URL', 'CORRECT\nhttp://spam.example/offer'],
+];
+
 const DOES_NOT: readonly (readonly [string, string])[] = [
+  ...MORE_THAN_A_YES,
   ['the record is wrong', 'The phone number is wrong.'],
   ['not correct', 'not correct'],
   ['CORRECT and a change', 'CORRECT\nbut the address changed last month'],

@@ -1,18 +1,15 @@
 /**
- * Does an answer to a validation mail say the POC's record is correct? Read as a person reads a
- * reply: the sender's own words only (not what they quote, not their signature, not the
- * disclaimer or banner their mail server adds), and among those, what they say about the record.
- * Pure: text in, a verdict out. Unclear answers are not guessed: staff read them.
+ * Does an answer to a validation mail say the POC's record is correct, and nothing more? Read as
+ * a person reads a reply: the sender's own words only (not what they quote, not their signature,
+ * not the disclaimer or banner their mail server adds), and among those, what they say.
+ * Pure: text in, a verdict out.
  *
- * Two strengths of saying yes:
- * - a line that is CORRECT (what the validation mail asks for: "write CORRECT on a line of its
- *   own"), alone or with a thank-you, stands unless the same answer asks for a change ("not
- *   correct", "wrong", "CORRECT except the phone", "our address changed", "new e-mail", an
- *   address written out as `Street: ...`); a "not" elsewhere ("I am not in on Friday") is no change;
- * - a freer yes ("yes", "confirmed", "the record is still accurate") stands only when no own line
- *   asks for a change either, nor says anything negative at all (not, wrong, changed...), as before.
- * Either way "nothing has changed", "no changes", "has not changed" and the like say the record
- * stands: they are read as such, not as "changed" or "not".
+ * Read conservatively, as an allow-list: the answer validates only when every own line is a
+ * plain confirmation ("CORRECT", "Yes, still correct", "Confirmed, nothing has changed"), a
+ * greeting, a thank-you or a short signature (a name, a title). Anything else (a question, a
+ * change reported in any wording, a complaint, "unsubscribe", a record line written out) goes to
+ * staff as unclear: a deny-list of change phrasings always misses one ("is now", "bar the zip",
+ * "deceased"), and validating on it tells someone "the record stands" who just said it does not.
  */
 
 /** Lines after which nothing is the sender's answer (a signature, a quote without `>`). */
@@ -72,6 +69,11 @@ function isBoilerplate(paragraph: readonly string[]): boolean {
  * rule, a quote without `>` or a footer; a banner at the top skipped.
  */
 export function ownLines(text: string): string[] {
+  return ownParagraphs(text).flat();
+}
+
+/** ownLines in their paragraphs (a blank line between two): a signature is a paragraph of its own. */
+export function ownParagraphs(text: string): string[][] {
   const paragraphs: string[][] = [[]];
   let written = false;
   /** After a closing: the signature, skipped, unless a postscript follows it. */
@@ -104,83 +106,140 @@ export function ownLines(text: string): string[] {
     // Enough to judge an answer by (affirms reads 200): a pasted log is not read to its end.
     if (++kept >= MAX_LINES_READ) break;
   }
-  const out: string[] = [];
+  const out: string[][] = [];
   for (const paragraph of paragraphs) {
     if (paragraph.length === 0) continue;
     if (isBoilerplate(paragraph)) {
       if (out.length > 0) break;
       continue;
     }
-    for (const line of paragraph) out.push(line);
+    out.push(paragraph);
   }
   return out;
 }
 
 /** The token line our mail asks to be kept: the sender's, but no word of an answer. */
-const TOKEN_LINE = /^validation-token:/i;
+const TOKEN_LINE = /^validation-token:\s*\S+$/i;
+
+/** What the record is called in a confirmation ("the record", "all the details", "everything"). */
+const RECORD =
+  '(it|this|that|everything|all|all (of )?(the|this|our|my) (record|information|data|details|entries)|all( the)? (details|information|data)|the (record|information|data|details|entry|entries|poc|contact|contact details|poc record|above|details above|information above))';
+const STATE =
+  '(correct|accurate|valid|right|fine|good|current|complete|in order|up[ -]?to[ -]?date|as (it is|shown|above))';
 
 /**
- * Ways of saying the record stands that hold a negative word ("Nothing has changed", "no changes
- * needed", "has not changed"), and polite phrases that do ("do not hesitate to call"): taken out
- * of a line before it is searched for what says no.
+ * A clause that confirms and says nothing else: a yes, CORRECT, "the record is still correct",
+ * "I confirm (that) ...", "nothing has changed", "no changes needed". A whole clause matches or
+ * none: "correct bar the zip" is no confirmation.
  */
-const STANDS = [
-  /\b(nothing|none of (it|this|that|the (details|data|information|above)))( else)?( at all)? (has |have |is |was )?(been )?(changed|different|wrong|incorrect|outdated|out of date|new)\b/gi,
-  /\b(has|have|is|was|were|did|does|do)(n't| not| never)( been)? (changed?|updated|moved)\b/gi,
-  /\bnot (been )?changed\b/gi,
-  /\bno (changes?|updates?|corrections?|amendments?)\b( (are|is))?( (needed|required|necessary|to (make|report)))?/gi,
-  /\bunchanged\b/gi,
-  /\b(does|do)(n't| not) need (any |to be )?(chang|updat|correct)\w*/gi,
-  /\bno need to (change|update|correct)\w*/gi,
-  /\b(do|please do)(n't| not) hesitate\b/gi,
+const CONFIRMATION: readonly RegExp[] = [
+  /^(yes|yep|yeah|yes indeed|indeed|correct|confirmed|confirm|accurate|validated|valid|ok|okay|all good|all correct|all fine|fine|good|right|that'?s right|still (correct|accurate|valid|current|good)|looks? (good|correct|fine|right|ok)( to (me|us))?|affirmative)$/i,
+  new RegExp(
+    `^((i|we)( hereby| can)? (confirm|verify|affirm)( that)? )?${RECORD}('s| is| are| remains?| looks| seems)( still)?( all)? ${STATE}( and (complete|current|up[ -]?to[ -]?date|accurate))?$`,
+    'i',
+  ),
+  new RegExp(`^(i|we)( hereby| can)? (confirm|verify|affirm|validate)( ${RECORD})?$`, 'i'),
+  /^(nothing|none of (it|this|the details))( at all)?( has| have)?( been)? (changed|to (change|update|report))$/i,
+  /^(there (are|have been) )?no changes?( at all)?( (needed|required|necessary|to (make|report)))?( since last year)?$/i,
+  /^(it|this|that|the record)? ?(has|have|is)(n't| not)( been)? (changed|updated)( since last year)?$/i,
+  /^unchanged$/i,
 ];
 
-function withoutStandingPhrases(line: string): string {
-  return STANDS.reduce((rest, phrase) => rest.replace(phrase, ' '), line);
+/** A thank-you or courtesy on the answer's own line or a line of its own. */
+const COURTESY: readonly RegExp[] = [
+  /^(many |thanks|thank you|thx|cheers|regards|best regards|kind regards)( (very much|again|a lot|for (checking|asking|the reminder)))?$/i,
+  /^(please )?(do not|don't) hesitate to (contact|call|write to) (me|us)( if you need (more|anything( else)?))?$/i,
+  /^have a (nice|good|great) (day|week|weekend)$/i,
+];
+
+/** An opening: "Hi", "Hello team", "Dear hostmaster". */
+const GREETING =
+  /^(hi|hello|hey|dear|good (morning|afternoon|evening)|greetings)( [a-z][\w'.-]*){0,3}[\s,.!:]*$/i;
+
+/**
+ * Words no signature line holds: a sentence with one of these is something said, for staff to read
+ * ("Unsubscribe", "Please remove me", "Jane Doe left").
+ */
+const SAID =
+  /\b(please|pls|remove|delete|unsubscribe|stop|wrong|incorrect|change[ds]?|new|now|left|leave|moved?|not|no|never|who|why|what|how|deceased|died|retired|dead|gone|spam|update[ds]?|replace|instead|except|but|bar|save|however|sorry|unknown|anymore|longer|is|are|was|were|am|has|have|had|do|does|did)\b/i;
+
+/**
+ * A signature line: a name, a title, a company ("John Smith", "NOC Manager, Demo ISP"): short, no
+ * digits (a phone written out may be a new phone), no e-mail address, no "Label:" (a record line
+ * written out), no sentence.
+ */
+function signatureLine(line: string): boolean {
+  return (
+    line.length <= 60 &&
+    /^[\p{L}][\p{L} .,'&|()/-]*$/u.test(line) &&
+    line.split(/\s+/).length <= 6 &&
+    !/[.!]$/.test(line.replace(/\b\p{Lu}\.$/u, '')) &&
+    !SAID.test(line)
+  );
 }
 
-/** CORRECT on a line of its own: with punctuation, a dash, a thank-you, no other words. */
-const EXPLICIT_CORRECT =
-  /^[\s*"'(]*correct[\s.!,;:)"'*-]*((thanks|thank you|cheers|regards)( (very much|again|a lot))?[\s.!,)"'*]*)?$/i;
+/** The clauses of a line: split at sentence and clause punctuation, and at a plain "and". */
+function clauses(line: string): string[] {
+  return line
+    .replace(/[*"'`_()]/g, (c) => (c === "'" ? c : ' '))
+    .split(/[.,;:!]+|\s-\s|\s+and\s+/i)
+    .map((c) => c.trim().replace(/\s+/g, ' '))
+    .filter((c) => c !== '' && c !== '-');
+}
 
-/** A freer yes, at the start of a line. */
-const AFFIRMATIVE =
-  /^[\s*"'(]*(yes|correct|confirm(ed|ing)?|validated?|ok(ay)?|accurate|still (correct|accurate|valid|current)|all good|looks? (good|correct|fine|right)|((i|we)( hereby| can)? confirm( that)? )?(it|this|that|the (record|information|data|details|entry|poc|contact)|all( the)? (details|information|data)|everything|all)('s| is| are)?( still)? (correct|accurate|valid|right|up[ -]to[ -]date|complete))\b/i;
-
-/** Any negative word: without an explicit CORRECT line, one is enough for staff to read the answer. */
-const NEGATIVE = /\b(not|incorrect|wrong|outdated|out of date|changed|no longer|isn't|aren't|except)\b/i;
-
-/**
- * What asks for a change even beside an explicit CORRECT: the record said to be wrong, a
- * qualification, a change of the record's details named, a record line written out to replace one.
- */
-const CHANGE_REQUEST: readonly RegExp[] = [
-  /\b(not|isn't|aren't|is no|are no|no longer|never)\b[^.!?;]{0,40}\b(correct|right|accurate|valid|current|complete|up[ -]to[ -]date|ours?|in use|with us|reachable|working|employed)\b/i,
-  /\b(incorrect|inaccurate|wrong|outdated|out[ -]of[ -]date|obsolete|invalid|mistake|typo)\b/i,
-  /\b(except|apart from|other than|but|however|although|though)\b/i,
-  /\b(changed|moved|relocated|retired|left (the|our) (company|organi[sz]ation|team)|no longer|any ?more)\b/i,
-  /\bnew (address|street|city|phone|number|fax|mobile|e-?mail|contact|name|company|postal code|zip)\b/i,
-  /\b(please|kindly|pls) (update|change|correct|amend|remove|delete|replace|add)\b/i,
-  /\b(should|must|needs? to) (be|read|say|show)\b/i,
-  /\b(update|change|correct|amend|replace) (it|the|our|my|this|that)\b/i,
-  // A detail of the record written out, as to replace it (a signature's phone or e-mail line is not).
-  /^(street|address|city|state|province|state\/province|postal code|zip( code)?|country|company|name)\s*:/i,
-];
+/** Which kind of line it is, for the allow-list: or undefined, something said that is not a confirmation. */
+function lineKind(line: string): 'confirmation' | 'courtesy' | undefined {
+  const parts = clauses(line);
+  if (parts.length === 0) return 'courtesy';
+  let confirmed = false;
+  for (const part of parts) {
+    if (CONFIRMATION.some((c) => c.test(part))) confirmed = true;
+    else if (!COURTESY.some((c) => c.test(part))) return undefined;
+  }
+  return confirmed ? 'confirmation' : 'courtesy';
+}
 
 /**
- * Says the record is correct: an explicit CORRECT line and no change asked for, or a freer yes
- * and nothing negative (see the file's comment). A yes counts in the first 20 own lines; a change
- * asked for in the first 200.
+ * Says the record is correct and nothing else (see the file's comment): some own line confirms,
+ * and every other own line is a confirmation, a greeting or a courtesy; only after a confirmation,
+ * a short signature (a name, a title, a company, no digits: a phone may be a new one). A question anywhere
+ * among the own lines is no confirmation.
  */
 export function affirms(text: string): boolean {
-  const own = ownLines(text).filter((line) => !TOKEN_LINE.test(line));
-  // A change asked for anywhere in the answer counts; a yes only near its top (a long letter that
-  // says "correct" somewhere is for staff to read).
-  const asked = own.slice(0, 200).map(withoutStandingPhrases);
-  if (asked.some((line) => CHANGE_REQUEST.some((change) => change.test(line)))) return false;
-  const lines = own.slice(0, 20);
-  const searched = asked.slice(0, 20);
-  if (lines.some((line) => EXPLICIT_CORRECT.test(line))) return true;
-  if (searched.some((line) => NEGATIVE.test(line))) return false;
-  return lines.some((line) => AFFIRMATIVE.test(line));
+  const paragraphs = ownParagraphs(text)
+    .map((p) => p.filter((line) => !TOKEN_LINE.test(line)))
+    .filter((p) => p.length > 0);
+  if (paragraphs.some((p) => p.some((line) => line.includes('?')))) return false;
+  let confirmed = false;
+  let signing = false;
+  for (const [index, paragraph] of paragraphs.entries()) {
+    for (const [at, line] of paragraph.entries()) {
+      if (!signing) {
+        const kind = lineKind(line);
+        if (kind === 'confirmation') {
+          confirmed = true;
+          continue;
+        }
+        if (kind === 'courtesy') continue;
+        if (!confirmed && index === 0 && at === 0 && GREETING.test(line) && !SAID.test(line)) continue;
+        // A signature follows the confirmation (on the next line or after a blank).
+        if (confirmed && signatureLine(line)) {
+          signing = true;
+          continue;
+        }
+        return false;
+      }
+      if (!signatureLine(line)) return false;
+    }
+  }
+  return confirmed;
+}
+
+/**
+ * Whether the sender's own lines hold a validation answer (a confirmation such as CORRECT, or a
+ * Validation-Token line written, not quoted): in a message of templates it is not read as one,
+ * and the reply must say so rather than pass over it.
+ */
+export function holdsValidationAnswer(text: string): boolean {
+  return ownLines(text).some((line) => TOKEN_LINE.test(line) || lineKind(line) === 'confirmation');
 }

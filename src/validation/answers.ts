@@ -103,29 +103,115 @@ function stillOpen(request: Request, now: Date): Problem | undefined {
   return undefined;
 }
 
+/** Who wrote the answer, as far as the worker proved it. */
+export interface AnswerSender {
+  /** The From address (unproven under SENDER_AUTH=any, but where our mail went when it is the POC's). */
+  readonly from?: string | undefined;
+  /** The account a key or a verified sender proved, if any. */
+  readonly accountId?: number | undefined;
+}
+
 /**
- * A reply to a validation mail. Undefined when it names no validation we know and quotes no
- * token (a stray reference: the worker handles the mail as any other).
+ * The requests an answer names: every one whose token it quotes, and the one its threading
+ * names (In-Reply-To/References) when that POC is not already named by a token. Several
+ * tokens in one answer (a person who is the contact of several POCs) are each answered.
+ */
+async function requestsNamed(
+  ex: Executor,
+  tokens: readonly string[],
+  messageIds: readonly string[],
+): Promise<{ readonly named: { request: Request; byToken: boolean }[]; readonly unknownTokens: number }> {
+  const { pocValidations } = tables;
+  const digests = [...new Set(tokens.map(tokenDigest))];
+  const conditions = [
+    ...(digests.length > 0 ? [inArray(pocValidations.tokenDigest, digests)] : []),
+    ...(messageIds.length > 0 ? [inArray(pocValidations.messageId, [...messageIds])] : []),
+  ];
+  if (conditions.length === 0) return { named: [], unknownTokens: 0 };
+  const rows = await ex
+    .select()
+    .from(pocValidations)
+    .where(or(...conditions))
+    .orderBy(desc(pocValidations.sentAt))
+    .for('update');
+  const byToken = rows.filter((r) => digests.includes(r.tokenDigest));
+  const named = byToken.map((request) => ({ request, byToken: true }));
+  const threaded = rows.find((r) => !digests.includes(r.tokenDigest));
+  if (threaded && !named.some((n) => n.request.pocHandle === threaded.pocHandle)) {
+    named.push({ request: threaded, byToken: false });
+  }
+  return { named, unknownTokens: digests.length - new Set(byToken.map((r) => r.tokenDigest)).size };
+}
+
+/**
+ * Whether the sender may answer for the POC without its token: the validation mail's Message-ID
+ * travels in every later mail of the thread (a colleague cc'd, a ticket system, an archive), so
+ * naming it proves nothing unless the answer comes from one of the POC's addresses or from an
+ * account proven to be linked to the POC.
+ */
+async function mayAnswerByThread(
+  ex: Executor,
+  handle: string,
+  emails: readonly string[],
+  sender: AnswerSender,
+) {
+  const from = sender.from?.toLowerCase();
+  if (from && emails.some((e) => e.toLowerCase() === from)) return true;
+  if (sender.accountId === undefined) return false;
+  const [link] = await ex
+    .select({ handle: tables.accountPocs.pocHandle })
+    .from(tables.accountPocs)
+    .where(and(eq(tables.accountPocs.accountId, sender.accountId), eq(tables.accountPocs.pocHandle, handle)));
+  return link !== undefined;
+}
+
+/**
+ * A reply to a validation mail: one verdict for each POC it names (see requestsNamed), the one
+ * its threading names last. Empty when it names no validation we know and quotes no token (a
+ * stray reference: the worker handles the mail as any other).
  */
 export async function answerByMail(
   tx: Executor,
   mail: Extract<ValidationMail, { kind: 'answer' }>,
-  where: { readonly submissionId: string; readonly now: Date },
-): Promise<AnswerVerdict | undefined> {
-  const found = await findRequest(tx, mail.tokens, mail.messageIds);
-  if (!found) {
-    if (mail.tokens.length === 0) return undefined;
-    return {
+  where: { readonly submissionId: string; readonly now: Date; readonly sender?: AnswerSender },
+): Promise<AnswerVerdict[]> {
+  const { named, unknownTokens } = await requestsNamed(tx, mail.tokens, mail.messageIds);
+  const verdicts: AnswerVerdict[] = [];
+  for (const { request, byToken } of named) {
+    verdicts.push(await answerOne(tx, mail, request, byToken, where));
+  }
+  if (unknownTokens > 0 && (verdicts.length > 0 || mail.tokens.length > 0)) {
+    verdicts.push({
       ok: false,
       problem: problem(
         'E_VALIDATION_UNKNOWN',
-        'the validation token in your message is not one we issued (mistyped, or from another registry); reply to the validation mail itself, keeping its Validation-Token line',
+        `${unknownTokens === 1 ? 'a validation token' : `${unknownTokens} validation tokens`} in your message ${unknownTokens === 1 ? 'is' : 'are'} not one we issued (mistyped, or from another registry); reply to the validation mail itself, keeping its Validation-Token line`,
+      ),
+    });
+  }
+  return verdicts;
+}
+
+async function answerOne(
+  tx: Executor,
+  mail: Extract<ValidationMail, { kind: 'answer' }>,
+  request: Request,
+  byToken: boolean,
+  where: { readonly submissionId: string; readonly now: Date; readonly sender?: AnswerSender },
+): Promise<AnswerVerdict> {
+  const poc = await pocRecord(tx, request.pocHandle);
+  const emails = poc.emails;
+  if (!byToken && !(await mayAnswerByThread(tx, request.pocHandle, emails, where.sender ?? {}))) {
+    return {
+      ok: false,
+      handle: request.pocHandle,
+      pocEmails: emails,
+      problem: problem(
+        'E_VALIDATION_TOKEN_NEEDED',
+        `this answer names the validation mail of POC ${request.pocHandle} but not its token, and does not come from one of the POC's addresses; it is not validated. Reply from the address our mail went to, or keep the mail's Validation-Token line in your answer`,
       ),
     };
   }
-  const { request } = found;
-  const poc = await pocRecord(tx, request.pocHandle);
-  const emails = poc.emails;
   if (validatedOtherwise(request) && mail.affirms) {
     // Already validated by a POC template or staff, and the answer says the record is right:
     // what the contact asked for is so. Answered as validated, until when it stands; nothing written.
@@ -140,6 +226,20 @@ export async function answerByMail(
     };
   }
   const closed = stillOpen(request, where.now);
+  // Past its period or already used, an answer that says more than CORRECT ("I left, write to
+  // Jane") is still words for staff: it goes where they decide, not lost under a code that only
+  // says the token is spent.
+  if (closed && !mail.affirms) {
+    return {
+      ok: false,
+      handle: request.pocHandle,
+      pocEmails: emails,
+      problem: problem(
+        'E_VALIDATION_UNCLEAR',
+        `your answer is not a plain confirmation that the record of POC ${request.pocHandle} is correct (it says something more, asks something or reports a change); hostmaster staff will read it. Besides: ${closed.message}`,
+      ),
+    };
+  }
   if (closed) return { ok: false, problem: closed, handle: request.pocHandle, pocEmails: emails };
   if (!mail.affirms) {
     return {
@@ -148,7 +248,7 @@ export async function answerByMail(
       pocEmails: emails,
       problem: problem(
         'E_VALIDATION_UNCLEAR',
-        `your answer does not say that the record of POC ${request.pocHandle} is correct, so it is not validated; hostmaster staff will read it. If it is correct, reply to the validation mail with CORRECT on a line of its own; if something changed, send a POC template (ARIN-POC, action M) with the correct details`,
+        `your answer is not a plain confirmation that the record of POC ${request.pocHandle} is correct (it says something more, asks something or reports a change), so it is not validated; hostmaster staff will read it. If the record is correct as it stands, reply to the validation mail with CORRECT alone on a line of its own; if something changed, send a POC template (ARIN-POC, action M) with the correct details`,
       ),
     };
   }
@@ -177,7 +277,7 @@ export async function requestForToken(
       ok: false,
       problem: problem(
         'E_VALIDATION_UNKNOWN',
-        'this validation link is not one we issued; check that it was copied whole',
+        'this validation link is not one we know: check that it was copied whole; if it was, the POC it was for has been removed since, and nothing is left to validate',
       ),
     };
   }
@@ -193,7 +293,7 @@ export async function answerByToken(tx: Executor, token: string, now: Date): Pro
       ok: false,
       problem: problem(
         'E_VALIDATION_UNKNOWN',
-        'this validation link is not one we issued; check that it was copied whole',
+        'this validation link is not one we know: check that it was copied whole; if it was, the POC it was for has been removed since, and nothing is left to validate',
       ),
     };
   }
@@ -274,7 +374,7 @@ export interface BounceVerdict {
 export async function recordBounce(
   tx: Executor,
   mail: Extract<ValidationMail, { kind: 'bounce' }>,
-  where: { readonly submissionId: string },
+  where: { readonly submissionId?: string; readonly how?: string },
 ): Promise<BounceVerdict[]> {
   const { pocValidations, pocs } = tables;
   const requests = await tx
@@ -302,11 +402,20 @@ export async function recordBounce(
       action: invalid ? 'poc.invalidated' : 'poc.address-invalid',
       objectType: 'poc',
       objectHandle: poc.handle,
-      submissionId: where.submissionId,
+      submissionId: where.submissionId ?? null,
       after: { invalidEmails: allFlagged },
-      note: `validation mail bounced for ${flagged.join(', ')}`,
+      note: `validation mail ${where.how ?? 'bounced'} for ${flagged.join(', ')}`,
     });
     verdicts.push({ handle: poc.handle, flagged, invalid });
   }
   return verdicts;
+}
+
+/**
+ * The POCs a message names as a validation answer (its tokens, the validation mails its
+ * threading names), for a reply that must say which answer it did not read.
+ */
+export async function pocsNamedBy(ex: Executor, tokens: readonly string[], messageIds: readonly string[]) {
+  const { named } = await requestsNamed(ex, tokens, messageIds);
+  return [...new Set(named.map((n) => n.request.pocHandle))].sort();
 }

@@ -5,17 +5,19 @@
  * (gate.ts). The rules themselves are values in, values out (rules.ts, recognise.ts, mail.ts).
  */
 
-export { affirms } from './answer-reading.ts';
+export { affirms, holdsValidationAnswer } from './answer-reading.ts';
 export {
   type AnswerVerdict,
   answerByMail,
   answerByToken,
   type BounceVerdict,
+  pocsNamedBy,
   recordBounce,
   requestForToken,
   type Validation,
   validatePoc,
 } from './answers.ts';
+export { type AtSend, validationMailAtSend, validationMailFailed } from './at-send.ts';
 export { linkedPocStates, validatedByTemplate, validationGate } from './gate.ts';
 export {
   composeValidationAnswer,

@@ -179,12 +179,16 @@ export interface ValidationAnswer {
   readonly messageId: string;
   readonly inReplyTo?: string;
   readonly handle?: string;
-  readonly outcome:
-    | { readonly validated: true; readonly validUntil: Date }
-    | { readonly validated: false; readonly problem: Problem };
+  readonly outcome: ValidationOutcome;
+  /** Other POCs the same answer named, each with its own outcome. */
+  readonly others?: readonly { readonly handle?: string; readonly outcome: ValidationOutcome }[];
   readonly from: string;
   readonly date: Date;
 }
+
+export type ValidationOutcome =
+  | { readonly validated: true; readonly validUntil: Date }
+  | { readonly validated: false; readonly problem: Problem };
 
 /**
  * The answer to a validation reply, short and machine-readable:
@@ -215,6 +219,18 @@ export function composeValidationAnswer(answer: ValidationAnswer): string {
         ...(handle ? [`Handle: ${handle}`] : []),
         `Refused: ${oneLine(formatProblem(outcome.problem))}`,
       ];
+  // The other POCs the same answer named (several tokens, or a token and a thread naming two),
+  // each in the same lines, so none is passed over in silence.
+  for (const other of answer.others ?? []) {
+    const o = other.outcome;
+    lines.push(
+      '',
+      `Also in this answer: POC ${other.handle ? oneLine(other.handle) : '(unknown token)'}`,
+      ...(other.handle ? [`Handle: ${oneLine(other.handle)}`] : []),
+      `Status: ${o.validated ? 'VALIDATED' : 'REJECTED'}`,
+      o.validated ? `Valid-Until: ${day(o.validUntil)}` : `Refused: ${oneLine(formatProblem(o.problem))}`,
+    );
+  }
   const body = [
     ...lines,
     '',

@@ -63,7 +63,8 @@ function tokenOf(raw: string): string | undefined {
 
 const NOT_A_TOKEN: Problem = {
   code: 'E_VALIDATION_UNKNOWN',
-  message: 'this validation link is not one we issued; check that it was copied whole',
+  message:
+    'this validation link is not one we know: check that it was copied whole; if it was, the POC it was for has been removed since, and nothing is left to validate',
 };
 
 export const validationPage: FastifyPluginAsync<ValidationPageOptions> = async (app, options) => {
@@ -78,6 +79,28 @@ export const validationPage: FastifyPluginAsync<ValidationPageOptions> = async (
     );
   }
   const quiet = { logLevel: 'warn' as const };
+  // A database or Redis fault under the page (an outage, a restart) is a page that says to try
+  // again, never the error's message: that holds SQL, its parameters and internal addresses.
+  app.setErrorHandler((error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return page(
+        reply,
+        status,
+        'Not understood',
+        '<p>This request could not be read; open the link from our validation mail as it is.</p>',
+      );
+    }
+    // Logged without the URL (it holds the token) and without the error's parameters.
+    request.log.error({ code: (error as { code?: unknown }).code }, 'validation page failed');
+    reply.header('Retry-After', '60');
+    return page(
+      reply,
+      503,
+      'Try again shortly',
+      '<p>The registry could not answer just now; nothing was changed. Try again in a few minutes: your link stays valid until the date in our mail.</p>',
+    );
+  });
 
   app.get<{ Params: { token: string } }>('/validate/:token', quiet, async (request, reply) => {
     const token = tokenOf(request.params.token);

@@ -224,7 +224,7 @@ async function mailOne(
 }
 
 /** The orgs and nets a POC is a contact of, one line each, for its validation mail. */
-async function servedBy(tx: Transaction, handle: string): Promise<Served> {
+export async function servedBy(tx: Transaction, handle: string): Promise<Served> {
   const { orgs, orgPocs, nets, netPocs } = tables;
   const orgRows = await tx
     .select({ handle: orgs.handle, name: orgs.name, role: orgPocs.role })

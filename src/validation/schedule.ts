@@ -21,13 +21,21 @@ export interface ValidationSchedule {
   close(): Promise<void>;
 }
 
+/**
+ * How often each worker checks the scheduler is still in Redis and sets it again: Redis losing
+ * its data (a restart without persistence, a failover, FLUSHALL) would otherwise stop the
+ * daily round for good, silently, until a worker restarts.
+ */
+const CHECK_MS = 60_000;
+
 export async function startValidationSchedule(
   redis: RedisLocation,
   deps: RoundDeps,
+  options: { readonly checkEveryMs?: number } = {},
 ): Promise<ValidationSchedule> {
-  const options = redisOptionsFor(redis);
-  const queueConnection = new Redis({ ...options, maxRetriesPerRequest: 1 });
-  const workerConnection = new Redis({ ...options, maxRetriesPerRequest: null });
+  const connectionOptions = redisOptionsFor(redis);
+  const queueConnection = new Redis({ ...connectionOptions, maxRetriesPerRequest: 1 });
+  const workerConnection = new Redis({ ...connectionOptions, maxRetriesPerRequest: null });
   const onRedisError = (err: Error) =>
     deps.logger.debug({ err: err.message }, 'validation schedule: redis error');
   for (const connection of [queueConnection, workerConnection]) connection.on('error', onRedisError);
@@ -71,6 +79,35 @@ export async function startValidationSchedule(
     };
     attempt();
   });
+  // Set again whenever it is found missing; a day's time passed meanwhile (its job lost with the
+  // data) gets that day's round now, once however many workers find it (one job id a day).
+  const reassert = async () => {
+    if (!runAt || (await queue.getJobScheduler(SCHEDULER_ID))) return;
+    await schedule();
+    const now = new Date();
+    const due = new Date(now);
+    due.setUTCHours(runAt.hour, runAt.minute, 0, 0);
+    const day = now.toISOString().slice(0, 10);
+    deps.logger.warn({ day }, 'validation schedule was missing from Redis; set again');
+    if (now >= due)
+      await queue.add(
+        'round',
+        {},
+        {
+          jobId: `catch-up-${day}`,
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 60_000 },
+          removeOnComplete: 30,
+          removeOnFail: 30,
+        },
+      );
+  };
+  const check = setInterval(() => {
+    reassert().catch((err: unknown) =>
+      deps.logger.warn({ err: (err as Error).message }, 'validation schedule not checked; trying again'),
+    );
+  }, options.checkEveryMs ?? CHECK_MS);
+  check.unref();
   const closing = new AbortController();
   const worker = new Worker(
     VALIDATION_QUEUE,
@@ -89,6 +126,7 @@ export async function startValidationSchedule(
     async close() {
       closed = true;
       clearTimeout(retry);
+      clearInterval(check);
       // A round under way stops between two POCs; tomorrow's run (or the CLI) resumes it.
       closing.abort();
       // BullMQ's close() can wait forever once Redis went away and came back (or is still away):

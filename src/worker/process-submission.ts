@@ -42,8 +42,16 @@ import {
   turnsAhead,
 } from '../registry/index.ts';
 import { firstAddress, type OutgoingMail, type ReplyRequest, type ServiceAnswer } from '../replies/index.ts';
-import { describeError, type ErrorCode, errorChain, type Problem, problem } from '../shared/index.ts';
+import {
+  describeError,
+  type ErrorCode,
+  errorChain,
+  findValidationTokens,
+  type Problem,
+  problem,
+} from '../shared/index.ts';
 import { findApiKeys, type ParsedTemplate, type TemplateRequest } from '../templates/index.ts';
+import { holdsValidationAnswer, pocsNamedBy, validationMessageIdsIn } from '../validation/index.ts';
 import { recordAnswerToUs, recordLinks } from './answer-record.ts';
 import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
 import type { MailingAccount, WorkerContext } from './context.ts';
@@ -214,6 +222,11 @@ export async function readSubmission(
     }
     return { ...base, mail, ...addressing, refusal, ...known(holder) };
   }
+  // A validation answer beside the templates (CORRECT, a token written) is not read as one: the
+  // reply says so, rather than validating nothing in silence (trust25 F4).
+  const notApplied = holdsValidationAnswer(mail.text)
+    ? [...parsed.notApplied, await validationNotRead(ctx, mail)]
+    : parsed.notApplied;
   // Numbers for a message that will run its templates, not a dry run's (which take none).
   const wanted =
     options.takeNumbers && !dryRun && parsed.templates.length > 0
@@ -237,7 +250,7 @@ export async function readSubmission(
       mail,
       ...addressing,
       templates: parsed.templates,
-      notApplied: parsed.notApplied,
+      notApplied,
       refusal: forSender(identity.error),
       ...(staffNote ? { staffNote } : {}),
       ...(answered ? { answered } : {}),
@@ -248,7 +261,7 @@ export async function readSubmission(
     mail,
     ...addressing,
     templates: parsed.templates,
-    notApplied: parsed.notApplied,
+    notApplied,
     refusal: undefined,
     requester,
     ...(answered ? { answered } : {}),
@@ -814,4 +827,19 @@ export async function processSubmission(
     'submission processed',
   );
   ctx.afterCommit();
+}
+
+/** The Not-applied line for a validation answer beside templates, naming the POCs it was about. */
+async function validationNotRead(ctx: WorkerContext, mail: ExtractedMail): Promise<Problem> {
+  const threading = [mail.headers.inReplyTo ?? '', ...mail.headers.references].join(' ');
+  const handles = await pocsNamedBy(
+    ctx.db,
+    findValidationTokens(mail.text),
+    validationMessageIdsIn(threading),
+  );
+  const about = handles.length > 0 ? ` for POC ${handles.join(', ')}` : '';
+  return problem(
+    'E_VALIDATION_NOT_READ',
+    `the validation answer in this message${about} (CORRECT or a Validation-Token line) was not read: a message with templates is processed as templates, and nothing is validated by its words${about ? `; POC ${handles.join(', ')} stays unvalidated` : ''}. To validate, reply to the validation mail with CORRECT alone; a POC template M applied for the POC validates it too`,
+  );
 }

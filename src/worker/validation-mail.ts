@@ -11,6 +11,7 @@ import { type ExtractedMail, textWithInlineForwards } from '../mail/index.ts';
 import { enqueueOutbox } from '../outbox/index.ts';
 import { replyMessageId, sameAddress } from '../replies/index.ts';
 import {
+  type AnswerVerdict,
   answerByMail,
   composeValidationAnswer,
   hostnameOf,
@@ -88,9 +89,22 @@ export async function handleValidationMail(ctx: WorkerContext, read: ReadSubmiss
       return true;
     }
     const now = new Date();
-    const verdict = await answerByMail(tx, recognised, { submissionId: submission.id, now });
+    const verdicts = await answerByMail(tx, recognised, {
+      submissionId: submission.id,
+      now,
+      sender: { from: read.mail?.headers.from?.address, accountId: read.requester?.accountId },
+    });
+    const [verdict, ...others] = verdicts;
     if (!verdict) return false;
-    const { to, pocOwn } = answerAddress(ctx, read, verdict.pocEmails ?? []);
+    const { to, pocOwn } = answerAddress(
+      ctx,
+      read,
+      verdicts.flatMap((v) => v.pocEmails ?? []),
+    );
+    const outcomeOf = (v: AnswerVerdict) =>
+      v.ok
+        ? { validated: true as const, validUntil: v.validUntil }
+        : { validated: false as const, problem: v.problem };
     const raw = to
       ? composeValidationAnswer({
           submissionId: submission.id,
@@ -102,9 +116,9 @@ export async function handleValidationMail(ctx: WorkerContext, read: ReadSubmiss
             ? { inReplyTo: read.mail.headers.messageId }
             : {}),
           ...(verdict.handle ? { handle: verdict.handle } : {}),
-          outcome: verdict.ok
-            ? { validated: true, validUntil: verdict.validUntil }
-            : { validated: false, problem: verdict.problem },
+          outcome: outcomeOf(verdict),
+          // Every other POC the answer named, each said: nothing it named is passed over in silence.
+          others: others.map((v) => ({ ...(v.handle ? { handle: v.handle } : {}), outcome: outcomeOf(v) })),
           from: ctx.config.replies.from,
           date: now,
         })
@@ -122,26 +136,37 @@ export async function handleValidationMail(ctx: WorkerContext, read: ReadSubmiss
     if (sent.length > 0) {
       await enqueueOutbox(tx, sent, submission.id);
     }
-    if (!verdict.ok) {
+    const refused = verdicts.filter((v): v is Extract<AnswerVerdict, { ok: false }> => !v.ok);
+    if (refused.length > 0) {
       const unanswered =
         sent.length > 0 ? '' : ` (not answered: ${held[0] ?? read.noReply ?? 'nobody to answer'})`;
+      // One row for the message: an unclear answer first (staff decide it), each POC's sentence in it.
+      const lead = refused.find((v) => v.problem.code === 'E_VALIDATION_UNCLEAR') ?? refused[0]!;
+      const message = refused
+        .map((v) =>
+          refused.length > 1 && v.handle ? `POC ${v.handle}: ${v.problem.message}` : v.problem.message,
+        )
+        .join('; ');
       await openWholeMessageRejection(
         tx,
         submission.id,
-        { ...verdict.problem, message: `${verdict.problem.message}${unanswered}` },
+        { ...lead.problem, message: `${message}${unanswered}` },
         read.mail?.headers.from?.address ?? submission.fromAddress ?? null,
       );
-    } else if (!verdict.alreadyValid) ctx.metrics?.validationEvent?.('answered');
-    ctx.logger.info(
-      {
-        submissionId: submission.id,
-        poc: verdict.handle,
-        validated: verdict.ok,
-        code: verdict.ok ? undefined : verdict.problem.code,
-        answered: sent.length > 0,
-      },
-      'validation answer handled',
-    );
+    }
+    for (const v of verdicts) {
+      if (v.ok && !v.alreadyValid) ctx.metrics?.validationEvent?.('answered');
+      ctx.logger.info(
+        {
+          submissionId: submission.id,
+          poc: v.handle,
+          validated: v.ok,
+          code: v.ok ? undefined : v.problem.code,
+          answered: sent.length > 0,
+        },
+        'validation answer handled',
+      );
+    }
     await markDone(tx, submission, read);
     return true;
   });

@@ -27,6 +27,19 @@ describe('hostmasterd validation run', () => {
     const wrong = await runCommand(['validation', 'run', '--as-of', 'next tuesday'], env);
     expect(wrong.code).toBe(64);
     expect(wrong.stderr).toContain('is not a date');
+    // An impossible day (Date would roll it into March) and a typo's far future: refused before
+    // anything is written, never run as another day or failed half-way with SQL.
+    for (const [typo, why] of [
+      ['2026-02-30', 'is not a day of the calendar'],
+      ['2027-13-01', 'is not a'],
+      ['9999-12-31', 'at most 10 years on'],
+      ['1970-01-01', 'is outside'],
+    ] as const) {
+      const refused = await runCommand(['validation', 'run', '--as-of', typo], env);
+      expect(refused.code, typo).toBe(64);
+      expect(refused.stderr, typo).toContain(why);
+      expect(refused.stdout, typo).toBe('');
+    }
     expect((await runCommand(['seed', 'x.json', '--as-of', day], env)).code).toBe(64);
     fs.rmSync(env['DATA_DIR']!, { recursive: true, force: true });
   }, 300_000);

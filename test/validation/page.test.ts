@@ -129,3 +129,40 @@ describe('the public validation page', () => {
     for (const token of tokens.values()) expect(text.toUpperCase()).not.toContain(token.slice(3));
   });
 });
+
+describe('the public validation page with the database down', () => {
+  it('answers 503 "try again" in HTML, with no SQL, parameters or addresses, on GET and POST; the token not logged', async () => {
+    const database = await openTestDatabase('pglite');
+    const doc = validateSeed(DEMO_SEED);
+    if (!doc.ok) throw new Error('demo seed');
+    await seedRegistry(database.db, doc.value);
+    await runValidationRound(
+      { db: database.db, config: loadConfig({}), logger: silentLogger() },
+      new Date(Date.now() + 366 * DAY),
+    );
+    const [row] = await database.db.select().from(tables.outbox).where(eq(tables.outbox.kind, 'validation'));
+    const token = /Validation-Token: (VT-[A-Z2-7]{26})/.exec(row!.raw)![1]!;
+    const lines: string[] = [];
+    const out = new PassThrough();
+    out.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+    const app = bareServer(out);
+    await app.register(validationPage, { db: database.db });
+    await app.ready();
+    // The outage: the database is gone under the running page.
+    await database.close();
+    try {
+      for (const method of ['GET', 'POST'] as const) {
+        const answer = await app.inject({ method, url: `/validate/${token}` });
+        expect(answer.statusCode, answer.body).toBe(503);
+        expect(answer.headers['content-type']).toMatch(/^text\/html/);
+        expect(answer.headers['retry-after']).toBe('60');
+        expect(answer.body).toContain('could not answer just now');
+        expect(answer.body).not.toMatch(/select|poc_validations|params|ECONNREFUSED|closed|statusCode/i);
+      }
+      await new Promise((r) => setImmediate(r));
+      expect(lines.join('').toUpperCase()).not.toContain(token.slice(3));
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
+});

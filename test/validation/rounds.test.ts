@@ -236,10 +236,10 @@ describe.each(BACKENDS)('annual POC validation by mail (%s)', (backend) => {
     expect(answer).toMatchObject({ status: 'VALIDATED', handle: 'ROLEA1-ARIN', submission: id });
     // Nothing more was written: the template had validated it.
     expect(await audits()).toBe(before);
-    // An answer that does not say CORRECT is told the truth too.
+    // An answer that does not say CORRECT is told the truth too, and its words go to staff.
     const vague = await stack.send(replyTo(role, 'we will look at it', { threaded: false }));
     const told = await validationAnswerFor(stack.sink, vague);
-    expect(told.answer).toMatchObject({ status: 'REJECTED', refused: { code: 'E_VALIDATION_USED' } });
+    expect(told.answer).toMatchObject({ status: 'REJECTED', refused: { code: 'E_VALIDATION_UNCLEAR' } });
     expect(told.answer.refused?.message).toContain('already validated by a POC template (action M) applied');
   }, 120_000);
 

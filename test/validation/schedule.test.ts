@@ -5,6 +5,7 @@
 
 import { Queue, QueueEvents } from 'bullmq';
 import { count, sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { tables } from '../../src/db/index.ts';
@@ -95,4 +96,48 @@ describe('the daily validation round', () => {
       await queue.close();
     }
   }, 60_000);
+
+  it('Redis losing its data: the schedule is set again, and the day whose time passed gets its round', async () => {
+    // Its own Redis and database: the flush must not touch the other tests' schedules.
+    const own = await startRedis();
+    const db = await openTestDatabase('pglite');
+    const doc = validateSeed(DEMO_SEED);
+    if (!doc.ok) throw new Error('demo seed');
+    await seedRegistry(db.db, doc.value);
+    await db.db.update(tables.pocs).set({ createdAt: sql`now() - interval '730 days'` });
+    // 00:00 UTC has always passed today: the lost day's round is due.
+    const config = loadConfig({
+      REDIS_URL: own.url,
+      VALIDATION_RUN_AT: '00:00',
+      VALIDATION_MAILS_PER_HOUR: '3600000',
+    });
+    const schedule = await startValidationSchedule(
+      { kind: 'url', url: own.url },
+      { db: db.db, config, logger: silentLogger() },
+      { checkEveryMs: 300 },
+    );
+    const queue = new Queue(VALIDATION_QUEUE, { connection: { url: own.url } });
+    const client = new Redis(own.url);
+    try {
+      await schedule.scheduled;
+      expect((await queue.getJobSchedulers()).map((s) => s.pattern)).toEqual(['0 0 * * *']);
+      await client.flushall();
+      expect(await queue.getJobSchedulers()).toEqual([]);
+      const deadline = Date.now() + 60_000;
+      let rows = 0;
+      while (Date.now() < deadline) {
+        rows = (await db.db.select({ n: count() }).from(tables.pocValidations))[0]?.n ?? 0;
+        if (rows === 2 && (await queue.getJobSchedulers()).length === 1) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect((await queue.getJobSchedulers()).map((s) => s.pattern)).toEqual(['0 0 * * *']);
+      expect(rows).toBe(2);
+    } finally {
+      client.disconnect();
+      await queue.close();
+      await schedule.close();
+      await db.close();
+      await own.stop();
+    }
+  }, 120_000);
 });

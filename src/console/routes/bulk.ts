@@ -2,9 +2,13 @@
  * Bulk actions on the queue's selected rows, and "next item". A bulk action is the single action
  * once per row: each row is claimed, signed and audited on its own path (`dismiss`,
  * `runJobAction`), so a row another staff member took first is told, not done twice. A bulk
- * dismissal carries no answer: it mails nobody.
+ * dismissal carries no answer: it mails nobody, so it leaves the rows that need a decision
+ * (tables.DECISION_REASONS: work held for review, answers to our mail, unclear validation answers)
+ * alone: their senders were told a person reads them, and each is decided on its own page.
  */
+import { inArray } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import { tables } from '../../db/index.ts';
 import { dismiss, runJobAction } from '../actions.ts';
 import { listRejections } from '../rejection-queue.ts';
 import type { PageContext } from '../server.ts';
@@ -60,8 +64,31 @@ export function registerBulkRoutes(app: FastifyInstance, page: PageContext): voi
     }
     const note = field(request.body, 'note');
     const outcomes: { id: number; flash: Flash }[] = [];
+    // Rows whose sender was told a person reads them are not swept with a page of typos.
+    const decisions = new Set(
+      action === 'dismiss'
+        ? (
+            await page.db
+              .select({ id: tables.rejections.id, reasonCode: tables.rejections.reasonCode })
+              .from(tables.rejections)
+              .where(inArray(tables.rejections.id, ids))
+          )
+            .filter((r) => (tables.DECISION_REASONS as readonly string[]).includes(r.reasonCode))
+            .map((r) => r.id)
+        : [],
+    );
     // One after another: each row's claim, job and audit row are the single action's.
     for (const id of ids) {
+      if (decisions.has(id)) {
+        outcomes.push({
+          id,
+          flash: {
+            kind: 'error',
+            text: `Rejection ${id} needs a decision (its sender was told staff read it): open it and decide it on its own page; not dismissed.`,
+          },
+        });
+        continue;
+      }
       const flash =
         action === 'dismiss'
           ? await dismiss(page.actions, staff, id, { note, answer: '' })

@@ -85,7 +85,7 @@ export const ERROR_CODES = {
   // ── message: the text holds no template to work on, or too many ──────────────────────────
   E_NO_TEMPLATE: {
     stage: 'message',
-    meaning: 'no "Template: ..." block outside quoted (> ) lines',
+    meaning: 'no "Template: ..." block outside quoted (> ) lines, or only blank forms (every field empty)',
     refusal: 'E_NO_TEMPLATE.txt',
   },
   E_HTML_ONLY: {
@@ -112,7 +112,8 @@ export const ERROR_CODES = {
   },
   E_TOO_MANY_TEMPLATES: {
     stage: 'message',
-    meaning: 'more than MAX_TEMPLATES_PER_MESSAGE (10) templates in one message; none is processed',
+    meaning:
+      'more than MAX_TEMPLATES_PER_MESSAGE (10) templates in one message (the same one twice counts once, blank forms not at all); none is processed',
     refusal: 'E_TOO_MANY_TEMPLATES.txt',
   },
   E_MULTIPLE_API_KEYS: {

@@ -33,6 +33,7 @@ import { readMailHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
 import { splitInlineForward } from './inline-forward.ts';
 import { rereadMisreadUtf8 } from './misread-utf8.ts';
+import { decodeUnreadCharsets } from './part-charsets.ts';
 import { stripCleartextSignature } from './pgp.ts';
 import { readPlainMime } from './plain-mime.ts';
 import { type AttachmentReading, fromParsedMail, type MailReading } from './reading.ts';
@@ -253,7 +254,10 @@ export function extractMail(raw: Buffer, reader: MailReader = read): Promise<Res
 async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<Result<ExtractedMail>> {
   let parsed: MailReading;
   try {
-    parsed = await reader(raw);
+    // Parts under a charset the readers would take as bytes (UTF-7, EBCDIC): decoded first, or refused.
+    const decoded = await decodeUnreadCharsets(raw);
+    if (!Buffer.isBuffer(decoded)) return fail(decoded);
+    parsed = await reader(decoded);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return fail(problem('E_BAD_MIME', `the message could not be read as MIME: ${why.slice(0, 200)}`));

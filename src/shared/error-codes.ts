@@ -69,6 +69,11 @@ export const ERROR_CODES = {
     meaning:
       "the raw message could not be read as MIME, or its template stands where no mail program shows it (a multipart's preamble, a part we do not read): the refusal names the place",
   },
+  E_UNSUPPORTED_CHARSET: {
+    stage: 'mail',
+    meaning:
+      'a text part is labelled with a charset we cannot decode (neither Node, iconv-lite nor our EBCDIC pages know it) and its bytes are not plain ASCII: the refusal names the label; nothing is read as bytes',
+  },
   E_MESSAGE_TOO_COMPLEX: {
     stage: 'mail',
     meaning:

@@ -383,7 +383,10 @@ export function replyRequest(
     ...(read.dryRun ? { dryRun: true } : {}),
     ...(read.notApplied?.length ? { notApplied: read.notApplied } : {}),
     templates: results.map((r) =>
-      toReport(read.dryRun ? dryRunResult(r, read.templates.find((t) => t.index === r.index)?.notes) : r, total),
+      toReport(
+        read.dryRun ? dryRunResult(r, read.templates.find((t) => t.index === r.index)?.notes) : r,
+        total,
+      ),
     ),
   };
 }

@@ -45,6 +45,7 @@ import type {
   TextSource,
   UnreadAttachment,
 } from './types.ts';
+import { unreadableMessage } from './unreadable.ts';
 
 /** Attachments bigger than this are not templates (ten filled forms are a few KiB). */
 const MAX_TEXT_ATTACHMENT = 1024 * 1024;
@@ -336,6 +337,9 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
       // A template plainly in the bytes that no part held: broken MIME (broken-mime.ts).
       const broken = readBrokenMime(raw);
       if (broken?.kind === 'refused') return fail(broken.problem);
+      // No template in the bytes either: a header block that never ended, uuencoding, encryption say why.
+      const unreadable = broken === undefined ? unreadableMessage(raw) : undefined;
+      if (unreadable) return fail(unreadable);
       if (broken?.kind === 'text') {
         addText('body', 'text/plain', broken.text);
         ({ text, blocks, forwarded: inline } = assemble(pending));

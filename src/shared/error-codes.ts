@@ -182,7 +182,8 @@ export const ERROR_CODES = {
   E_TOO_LONG: { stage: 'field', meaning: 'a value longer than the field allows', field: 'line' },
   E_CONTROL_CHARACTER: {
     stage: 'field',
-    meaning: 'a value holding a control character (NUL, ESC, ...; the echo shows it as its symbol, e.g. ␀)',
+    meaning:
+      'a value holding a control character (NUL, ESC, ...; the echo shows it as its symbol, e.g. ␀) or a bidirectional embedding, override or isolate (U+202A-202E, U+2066-2069; shown as \\u202e)',
     field: 'line',
   },
   E_LINE_BREAK_CHARACTER: {

@@ -177,9 +177,28 @@ describe('what old mail programs and billing systems send', () => {
     expect(m.text).not.toContain('\uFFFD');
   });
 
-  it('reads an 8-bit body with a charset label nobody knows the same way', async () => {
-    const m = await extract('unknown-charset-8bit.eml');
-    expect(m.text).toContain('06. Customer Name: Café René SARL\n');
+  it('refuses an 8-bit body under a charset label nobody knows, naming the label (never a guess)', async () => {
+    const raw = readFileSync(join(import.meta.dirname, '../../test/fixtures/mail/unknown-charset-8bit.eml'));
+    const m = await extractMail(raw);
+    expect(!m.ok && m.error.code).toBe('E_UNSUPPORTED_CHARSET');
+    expect(!m.ok && m.error.message).toContain('"x-billing-latin"');
+  });
+
+  it('decodes UTF-7 and EBCDIC labels the readers take as bytes', async () => {
+    const part = (label: string, bytes: Buffer) =>
+      Buffer.concat([
+        Buffer.from(`From: a@b.example\r\nContent-Type: text/plain; charset=${label}\r\n\r\n`),
+        bytes,
+      ]);
+    const utf7 = await extractMail(
+      part('utf-7', Buffer.from('04. Last Name: Gr+APwA3w-e\n13. Phone: +-1-703', 'latin1')),
+    );
+    expect(utf7.ok && utf7.value.text).toBe('04. Last Name: Grüße\n13. Phone: +1-703');
+    // "Müller" and a line end in EBCDIC page 037.
+    const ebcdic = await extractMail(
+      part('ibm037', Buffer.from([0xd4, 0xdc, 0x93, 0x93, 0x85, 0x99, 0x25, 0xc1])),
+    );
+    expect(ebcdic.ok && ebcdic.value.text).toBe('Müller\nA');
   });
 
   it('guesses part by part: a base64 Latin-1 part without a charset beside a UTF-8 one', async () => {

@@ -33,6 +33,7 @@ import { readMailHeaders } from './headers.ts';
 import { htmlToPlainText } from './html.ts';
 import { splitInlineForward } from './inline-forward.ts';
 import { rereadMisreadUtf8 } from './misread-utf8.ts';
+import { decodeUnreadCharsets } from './part-charsets.ts';
 import { stripCleartextSignature } from './pgp.ts';
 import { readPlainMime } from './plain-mime.ts';
 import { type AttachmentReading, fromParsedMail, type MailReading } from './reading.ts';
@@ -44,6 +45,7 @@ import type {
   TextSource,
   UnreadAttachment,
 } from './types.ts';
+import { unreadableMessage } from './unreadable.ts';
 
 /** Attachments bigger than this are not templates (ten filled forms are a few KiB). */
 const MAX_TEXT_ATTACHMENT = 1024 * 1024;
@@ -253,7 +255,10 @@ export function extractMail(raw: Buffer, reader: MailReader = read): Promise<Res
 async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<Result<ExtractedMail>> {
   let parsed: MailReading;
   try {
-    parsed = await reader(raw);
+    // Parts under a charset the readers would take as bytes (UTF-7, EBCDIC): decoded first, or refused.
+    const decoded = await decodeUnreadCharsets(raw);
+    if (!Buffer.isBuffer(decoded)) return fail(decoded);
+    parsed = await reader(decoded);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return fail(problem('E_BAD_MIME', `the message could not be read as MIME: ${why.slice(0, 200)}`));
@@ -332,6 +337,9 @@ async function extract(raw: Buffer, depth: number, reader: MailReader): Promise<
       // A template plainly in the bytes that no part held: broken MIME (broken-mime.ts).
       const broken = readBrokenMime(raw);
       if (broken?.kind === 'refused') return fail(broken.problem);
+      // No template in the bytes either: a header block that never ended, uuencoding, encryption say why.
+      const unreadable = broken === undefined ? unreadableMessage(raw) : undefined;
+      if (unreadable) return fail(unreadable);
       if (broken?.kind === 'text') {
         addText('body', 'text/plain', broken.text);
         ({ text, blocks, forwarded: inline } = assemble(pending));

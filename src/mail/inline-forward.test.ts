@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DASHED_PHRASES, LINE_PHRASES } from './forward-words.ts';
 import { splitInlineForward, textWithInlineForwards } from './inline-forward.ts';
 
 const TEMPLATE = 'Template: ARIN-POC-5.1\n01. Registration Action (N, M or R): N\nEND OF TEMPLATE';
@@ -190,5 +191,122 @@ describe('a separator-shaped line inside one of the sender templates', () => {
     expectLinearSplit(
       (n) => `Template: ARIN-POC-5.1\n${'On a day, X wrote:\nsomething\n'.repeat(n)}END OF TEMPLATE`,
     );
+  });
+});
+
+/** A header block as a mail program writes it under its banner (any language: the banner decides). */
+const HEADER =
+  'From: Acme IT <it@acme.example>\nSent: Monday, December 7, 2026 4:05 PM\nSubject: our new contact\n\n';
+
+describe('forward and quote lines in the languages mail programs ship in', () => {
+  const dashed = Object.entries(DASHED_PHRASES).flatMap(([lang, phrases]) =>
+    phrases.map((phrase) => [lang, phrase] as const),
+  );
+  it.each(dashed)(
+    '%s: -----%s----- (Outlook) and ---------- %s --------- (Gmail, Thunderbird)',
+    (_lang, phrase) => {
+      // Written as the program writes it: capitalised as in its locale, or not at all.
+      const shown = phrase.charAt(0).toUpperCase() + phrase.slice(1);
+      for (const line of [
+        `-----${shown}-----`,
+        `---------- ${shown} ---------`,
+        `-------- ${phrase} --------`,
+      ]) {
+        const split = splitInlineForward(`${OWN}\n\n${line}\n${HEADER}${TEMPLATE}\n`);
+        expect(split.own).toBe(OWN);
+        expect(split.forward?.separator).toBe(line);
+        // Without the header block too: the words alone say it.
+        expect(splitInlineForward(`${OWN}\n\n${line}\n\n${TEMPLATE}\n`).own).toBe(OWN);
+      }
+    },
+  );
+
+  const lines = Object.entries(LINE_PHRASES).flatMap(([lang, phrases]) =>
+    phrases.map((p) => [lang, p] as const),
+  );
+  it.each(lines)('%s: "%s:" (Apple Mail and others) on a line of its own', (_lang, phrase) => {
+    const shown = phrase.charAt(0).toUpperCase() + phrase.slice(1);
+    for (const line of [`${shown}:`, `${phrase}`]) {
+      const split = splitInlineForward(`${OWN}\n\n${line}\n\n${HEADER}${TEMPLATE}\n`);
+      expect(split.own).toBe(OWN);
+      expect(split.forward?.separator).toBe(line);
+    }
+  });
+
+  it.each([
+    [
+      'Outlook in Polish',
+      '-----Oryginalna wiadomość-----\nOd: Cust <c@cust.example>\nWysłano: poniedziałek, 7 grudnia 2026 10:00\nDo: noc@demo-isp.example\nTemat: poc\n',
+      'c@cust.example',
+      'poc',
+    ],
+    [
+      'Outlook in Swedish',
+      '-----Ursprungligt meddelande-----\nFrån: Cust <c@cust.example>\nSkickat: den 7 december 2026 10:00\nTill: noc@demo-isp.example\nÄmne: poc\n',
+      'c@cust.example',
+      'poc',
+    ],
+    [
+      'Thunderbird in Japanese',
+      '-------- 転送メッセージ --------\n件名: \tpoc\n日付: \tMon, 7 Dec 2026\n差出人: \tc@cust.example\n',
+      'c@cust.example',
+      'poc',
+    ],
+    [
+      'Gmail in Russian',
+      '---------- Пересылаемое сообщение ---------\nОт: Cust <c@cust.example>\n',
+      'c@cust.example',
+      undefined,
+    ],
+    [
+      'a plain "Forwarded message:" line',
+      'Forwarded message:\nFrom: c@cust.example\nSubject: poc\n',
+      'c@cust.example',
+      'poc',
+    ],
+    // Structure, in words no table holds: a dashed banner over a header naming an address...
+    [
+      'a banner in an unlisted language',
+      '------ Ujumbe uliotumwa ------\nKutoka: Cust <c@cust.example>\n',
+      'c@cust.example',
+      undefined,
+    ],
+    // ...a line ending in a colon over two header lines, one an address...
+    [
+      'a colon line in an unlisted language',
+      'Ujumbe uliotumwa:\nKutoka: c@cust.example\nKichwa: poc\n',
+      'c@cust.example',
+      undefined,
+    ],
+    // ...and a header block alone whose values hold an address and a date, in any script.
+    [
+      'an Outlook header block in Korean',
+      '보낸 사람: Cust <c@cust.example>\n보낸 날짜: 2026년 12월 7일 월요일 오후 4:05\n받는 사람: noc@demo-isp.example\n제목: poc\n',
+      'c@cust.example',
+      'poc',
+    ],
+    [
+      'a header block in Greek, labels unlisted',
+      'Αποστολέας: Cust <c@cust.example>\nΣτάλθηκε στις: Δευτέρα, 7 Δεκεμβρίου 2026 4:05 μμ\n',
+      'c@cust.example',
+      undefined,
+    ],
+  ])('%s: what follows is not the sender own', (_what, between, from, subject) => {
+    const split = splitInlineForward(`FYI, please process.\n\n${between}\n${TEMPLATE}\n`);
+    expect(split.own).toBe('FYI, please process.');
+    expect(split.forward?.text).toContain(TEMPLATE);
+    expect(split.forward?.from).toBe(from);
+    expect(split.forward?.subject).toBe(subject);
+  });
+
+  it('leaves the sender own banners and lists alone: no header block naming an address under them', () => {
+    for (const text of [
+      `---- Template 1 ----\n${TEMPLATE}`,
+      `-- our new contact --\n\n${TEMPLATE}`,
+      `Please register:\nName: Jane Operator\nPhone: +1-703-555-0100\n\n${TEMPLATE}`,
+      `Contact: Jane <jane@demo-isp.example>\n\n${TEMPLATE}`,
+      `Contact: Jane <jane@demo-isp.example>\nPhone: +1-703-555-0100\n\n${TEMPLATE}`,
+    ])
+      expect(splitInlineForward(text)).toEqual({ own: text });
   });
 });

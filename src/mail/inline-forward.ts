@@ -9,6 +9,9 @@
  *   -------- Forwarded Message --------         Thunderbird (also "Original Message")
  *   ----- Forwarded by X/Org on ... -----       Lotus Notes
  *   Begin forwarded message:                    Apple Mail
+ *   each in many languages (forward-words.ts), and in any language a dashed banner or a
+ *   `...:` line over a header block naming an address, or a header block naming an address
+ *   and a date
  *   On <date>, X wrote:  + lines without `>`    a reply quoted without markers (Gmail's may wrap
  *                                               over two lines; Am ... schrieb, Le ... a écrit)
  *
@@ -19,6 +22,14 @@
  * what the sender writes between them (an answer written inline) stays theirs.
  */
 import { isQuotedLine, templateLine, withoutInvisible } from '../shared/index.ts';
+import {
+  DASHED,
+  DATE_FIELD,
+  FROM_FIELD,
+  KNOWN_HEADER_LINE,
+  LINE_PHRASE,
+  SUBJECT_FIELD,
+} from './forward-words.ts';
 import type { ExtractedMail } from './types.ts';
 
 export interface InlineForward {
@@ -45,37 +56,19 @@ export interface ForwardSplit {
 /** A separator is shown to the sender this long at most (an attribution line can be long). */
 const SEPARATOR_SHOWN = 100;
 
-const DASHED_PHRASES = [
-  'original message',
-  'forwarded message',
-  'forwarded by',
-  'ursprüngliche nachricht',
-  'weitergeleitete nachricht',
-  "message d'origine",
-  'message transféré',
-  'message original',
-  'mensaje original',
-  'mensaje reenviado',
-  'oorspronkelijk bericht',
-  'doorgestuurd bericht',
-  'messaggio originale',
-  'messaggio inoltrato',
-  'mensagem original',
-  'mensagem encaminhada',
-];
-/** `-----Original Message-----`, `---------- Forwarded message ---------`, `----- Forwarded by X -----`. */
-const DASHED = new RegExp(`^-{2,}\\s*(?:${DASHED_PHRASES.join('|')})\\b`, 'i');
-/** Apple Mail's forward line, in the languages above. */
-const BEGIN_FORWARDED =
-  /^(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié|inicio del mensaje reenviado|begin doorgestuurd bericht)\s*:$/i;
 /** Outlook's rule above its header block. */
 const UNDERSCORES = /^_{10,}$/;
 
-/** A header line of a quoted message's header block (Outlook's and the forwards' own), in the same languages. */
-const HEADER_LINE =
-  /^\*?(from|von|de|van|da|sent|gesendet|envoyé|enviado|verzonden|inviato|date|datum|fecha|data|to|an|à|a|para|aan|cc|bcc|subject|betreff|objet|asunto|onderwerp|oggetto|assunto|reply-to)(?:\s+(?:el|le|am|on))?\*?\s*:/i;
-const FROM_FIELD = /^(from|von|de|van|da)$/i;
-const DATE_FIELD = /^(sent|gesendet|envoyé|enviado|verzonden|inviato|date|datum|fecha|data)$/i;
+/**
+ * A header line in any script: a label of a few words, a colon (or a fullwidth one), a value.
+ * A template's own lines are none: its fields start with their number, and `Template:` is excluded.
+ */
+const ANY_HEADER_LINE = /^\*?([\p{L}][\p{L}\p{M}'’.\- ]{0,30}?)\*?\s*[:：]\s*(.*)$/u;
+/** A dashed banner with words in it, in any language: `-------- 転送メッセージ --------`. */
+const DASHED_BANNER = /^-{2,}\s*[^-\s].*?-{2,}$/u;
+/** A short line ending in a colon, as `Forwarded message:` (a banner, when a header block follows it). */
+const COLON_LINE = /^[^:：]{3,80}[:：]$/u;
+
 /**
  * A block is this many header lines at least, one naming who wrote and one when, as every mail
  * program writes a quoted message's header: a From: line alone is prose, and a letterhead a
@@ -93,25 +86,58 @@ const ADDRESS = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)*/;
 /** The line as its shape is read: trimmed, invisible format characters left out. */
 const shape = (line: string): string => withoutInvisible(line).trim();
 
+/** `[label, value]` of a header line, in any script; undefined for any other line (a template's too). */
+function headerLine(line: string): readonly [string, string] | undefined {
+  if (!line.includes(':') && !line.includes('\uff1a')) return undefined;
+  const known = KNOWN_HEADER_LINE.exec(line);
+  if (known) return [known[1]!, line.slice(known[0].length).trim()];
+  const m = ANY_HEADER_LINE.exec(line);
+  if (!m || /^template$/i.test(m[1]!.trim())) return undefined;
+  return [m[1]!.trim(), m[2]!.trim()];
+}
+
+/** A value as a mail program writes a date: a year, and a time or a month's name (`Mon, 7 Dec 2026`, `2026年12月7日`). */
+const looksLikeDate = (value: string) =>
+  /(?:19|20)\d\d/.test(value) && (/\d{1,2}:\d\d/.test(value) || /\p{L}{2,}|年/u.test(value));
+const holdsAddress = (value: string) => ADDRESS.test(value.slice(0, 320));
+
 /** The header lines from `at` on, as `[field, value]`, until the first line that is none. */
 function headerRun(lines: readonly string[], at: number): Array<readonly [string, string]> {
   const run: Array<readonly [string, string]> = [];
   for (let i = at; i < lines.length && run.length < 12; i++) {
     const line = shape(lines[i]!);
-    const m = HEADER_LINE.exec(line);
+    const m = headerLine(line);
     if (!m) break;
-    run.push([m[1]!, line.slice(m[0].length).trim()]);
+    run.push(m);
   }
   return run;
 }
 
-/** A header block: enough header lines, naming who wrote it and when. */
+/**
+ * A header block: enough header lines, naming who wrote it and when: by their labels (From:,
+ * Sent:, in the languages of forward-words.ts), or, in any script, two lines at least whose
+ * values hold an address and a date.
+ */
 function isHeaderBlock(run: ReadonlyArray<readonly [string, string]>): boolean {
-  return (
+  if (
     run.length >= MIN_HEADER_LINES &&
     run.some(([field]) => FROM_FIELD.test(field)) &&
     run.some(([field]) => DATE_FIELD.test(field))
+  )
+    return true;
+  return (
+    run.length >= 2 &&
+    run.some(([, value]) => holdsAddress(value)) &&
+    run.some(([, value]) => looksLikeDate(value))
   );
+}
+
+/**
+ * The header block under a banner (a dashed line, a `...:` line): fewer lines do, as long as one
+ * names who wrote it (an address), as Gmail's `От: X <x@y>` alone under its banner.
+ */
+function isHeaderUnderBanner(run: ReadonlyArray<readonly [string, string]>, least: number): boolean {
+  return run.length >= least && (isHeaderBlock(run) || run.some(([, value]) => holdsAddress(value)));
 }
 
 /** The first line at or after `at` that is not blank, or -1. */
@@ -129,27 +155,49 @@ function attributionLines(lines: readonly string[], at: number): number {
   return second !== '' && ATTRIBUTION.test(`${first} ${second}`) ? 2 : 0;
 }
 
-/** Where a forward or an unmarked quote starts at line `at`: its separator's line count, or 0. */
-function separatorAt(lines: readonly string[], at: number): number {
+/** A separator at a line: how many lines it spans, and whether it is itself the header block (the forward's text). */
+interface Separator {
+  readonly span: number;
+  readonly block: boolean;
+}
+
+/** Where a forward or an unmarked quote starts at line `at`, or undefined. */
+function separatorAt(lines: readonly string[], at: number): Separator | undefined {
   // A template's field lines start with their number: no separator does.
   const first = lines[at]!.charCodeAt(0);
-  if (first >= 0x30 && first <= 0x39) return 0;
+  if (first >= 0x30 && first <= 0x39) return undefined;
   const line = shape(lines[at]!);
   // Blank, or quoted (`> -----Original Message-----` quotes on: the quote is skipped where it stands).
-  if (line === '' || line.charCodeAt(0) === 0x3e) return 0;
-  if (DASHED.test(line) || BEGIN_FORWARDED.test(line)) return 1;
+  if (line === '' || line.charCodeAt(0) === 0x3e) return undefined;
+  // The tables' long alternations only for lines that may be one of their lines (cheap tests first).
+  const dashed = line.charCodeAt(0) === 0x2d;
+  if (dashed ? DASHED.test(line) : line.length <= 60 && LINE_PHRASE.test(line))
+    return { span: 1, block: false };
   if (UNDERSCORES.test(line)) {
     const next = nextNonBlank(lines, at + 1);
-    return next >= 0 && isHeaderBlock(headerRun(lines, next)) ? 1 : 0;
+    return next >= 0 && isHeaderBlock(headerRun(lines, next)) ? { span: 1, block: false } : undefined;
   }
-  if (HEADER_LINE.test(line) && isHeaderBlock(headerRun(lines, at))) return 1;
+  // A banner in a language the table lacks: known by the header block under it.
+  if (dashed && DASHED_BANNER.test(line)) {
+    const next = nextNonBlank(lines, at + 1);
+    return next >= 0 && isHeaderUnderBanner(headerRun(lines, next), 1)
+      ? { span: 1, block: false }
+      : undefined;
+  }
+  if (headerLine(line) !== undefined) {
+    if (isHeaderBlock(headerRun(lines, at))) return { span: 1, block: true };
+    // `Forwarded message:` in words the table lacks: a header block right under it.
+    if (COLON_LINE.test(line) && at + 1 < lines.length && isHeaderUnderBanner(headerRun(lines, at + 1), 2))
+      return { span: 1, block: false };
+    return undefined;
+  }
   const attribution = attributionLines(lines, at);
   if (attribution > 0) {
     // Quoted with `>` after it: an ordinary quote, read line by line (an inline answer stays own).
     const next = nextNonBlank(lines, at + attribution);
-    return next >= 0 && !isQuotedLine(lines[next]!) ? attribution : 0;
+    return next >= 0 && !isQuotedLine(lines[next]!) ? { span: attribution, block: false } : undefined;
   }
-  return 0;
+  return undefined;
 }
 
 type TemplateMark = 'header' | 'end' | 'none';
@@ -184,8 +232,9 @@ export function splitInlineForward(text: string): ForwardSplit {
   const lines = text.split('\n');
   let marks: ReturnType<typeof templateMarks> | undefined;
   for (let i = 0; i < lines.length; i++) {
-    const span = separatorAt(lines, i);
-    if (span === 0) continue;
+    const found = separatorAt(lines, i);
+    if (found === undefined) continue;
+    const { span, block: isBlock } = found;
     // Inside one of the sender's templates (a `Template:` line above, its END below before any
     // other template opens), a line shaped like a separator is a field's value continued ("On 1
     // May the customer wrote:" in a comment): cutting there would drop the template's end and
@@ -193,12 +242,11 @@ export function splitInlineForward(text: string): ForwardSplit {
     marks ??= templateMarks(lines);
     if (marks.above[i] === 'header' && marks.below[i + span] === 'end') continue;
     const separatorLines = lines.slice(i, i + span).map(shape);
-    const isBlock = HEADER_LINE.test(separatorLines[0]!);
     const header = headerRun(lines, nextNonBlank(lines, isBlock ? i : i + span));
-    const from = header.find(([field]) => FROM_FIELD.test(field))?.[1];
-    const subject = header.find(([field]) =>
-      /^(subject|betreff|objet|asunto|onderwerp|oggetto|assunto)$/i.test(field),
-    )?.[1];
+    const from =
+      header.find(([field]) => FROM_FIELD.test(field))?.[1] ??
+      header.find(([, value]) => holdsAddress(value))?.[1];
+    const subject = header.find(([field]) => SUBJECT_FIELD.test(field))?.[1];
     // The first 320 characters hold an address if any does (and no scan of a huge line is quadratic).
     const address = from ? ADDRESS.exec(from.slice(0, 320))?.[0].toLowerCase() : undefined;
     const separator = separatorLines.join(' ');

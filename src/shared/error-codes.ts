@@ -69,6 +69,11 @@ export const ERROR_CODES = {
     meaning:
       "the raw message could not be read as MIME, or its template stands where no mail program shows it (a multipart's preamble, a part we do not read): the refusal names the place",
   },
+  E_UNSUPPORTED_CHARSET: {
+    stage: 'mail',
+    meaning:
+      'a text part is labelled with a charset we cannot decode (neither Node, iconv-lite nor our EBCDIC pages know it) and its bytes are not plain ASCII: the refusal names the label; nothing is read as bytes',
+  },
   E_MESSAGE_TOO_COMPLEX: {
     stage: 'mail',
     meaning:
@@ -85,7 +90,7 @@ export const ERROR_CODES = {
   // ── message: the text holds no template to work on, or too many ──────────────────────────
   E_NO_TEMPLATE: {
     stage: 'message',
-    meaning: 'no "Template: ..." block outside quoted (> ) lines',
+    meaning: 'no "Template: ..." block outside quoted (> ) lines, or only blank forms (every field empty)',
     refusal: 'E_NO_TEMPLATE.txt',
   },
   E_HTML_ONLY: {
@@ -112,7 +117,8 @@ export const ERROR_CODES = {
   },
   E_TOO_MANY_TEMPLATES: {
     stage: 'message',
-    meaning: 'more than MAX_TEMPLATES_PER_MESSAGE (10) templates in one message; none is processed',
+    meaning:
+      'more than MAX_TEMPLATES_PER_MESSAGE (10) templates in one message (the same one twice counts once, blank forms not at all); none is processed',
     refusal: 'E_TOO_MANY_TEMPLATES.txt',
   },
   E_MULTIPLE_API_KEYS: {
@@ -183,7 +189,8 @@ export const ERROR_CODES = {
   E_TOO_LONG: { stage: 'field', meaning: 'a value longer than the field allows', field: 'line' },
   E_CONTROL_CHARACTER: {
     stage: 'field',
-    meaning: 'a value holding a control character (NUL, ESC, ...; the echo shows it as its symbol, e.g. ␀)',
+    meaning:
+      'a value holding a control character (NUL, ESC, ...; the echo shows it as its symbol, e.g. ␀) or a bidirectional embedding, override or isolate (U+202A-202E, U+2066-2069; shown as \\u202e)',
     field: 'line',
   },
   E_LINE_BREAK_CHARACTER: {

@@ -32,11 +32,12 @@ export function lineBreakName(code: number): string | undefined {
 }
 
 /**
- * Control characters (C0 but TAB and LF, DEL, C1) and the line and paragraph separators: none is
- * written as itself into a line of ours. CR is among them: where a line may end, the caller turns
- * CRLF into LF first.
+ * Control characters (C0 but TAB and LF, DEL, C1), the line and paragraph separators, and the
+ * bidirectional embeddings, overrides and isolates (which lay a line out in an order nobody
+ * wrote: WHOIS escapes them too): none is written as itself into a line of ours. CR is among
+ * them: where a line may end, the caller turns CRLF into LF first.
  */
-const NOT_WRITTEN_AS_IS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029]/g;
+const NOT_WRITTEN_AS_IS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
 
 /**
  * One character as we show it: a C0 control or DEL as its symbol from Unicode's Control Pictures

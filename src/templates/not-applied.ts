@@ -59,8 +59,14 @@ function shown(text: string): string {
 }
 
 /** A form name as written, cut as the rest is (`Template: ARIN-` then a megabyte of letters). */
-function formShown(form: string): string {
+export function formShown(form: string): string {
   return form.length > SHOWN ? `${form.slice(0, SHOWN - 3)}...` : form;
+}
+
+/** A line of the message's text as the sender finds it: `line 3 of the attachment "x.txt"`. */
+export function lineInPart(line: number, parts: readonly TextPart[]): string {
+  const part = parts.findLast((p) => p.firstLine <= line);
+  return part ? `line ${line - part.firstLine + 1} of ${partName(part)}` : `line ${line}`;
 }
 
 function partName(part: Pick<TextPart, 'source' | 'filename'>): string {
@@ -108,9 +114,7 @@ function quoted(text: string, parts: readonly TextPart[], found: Found): void {
     if (form === undefined) continue;
     const line = i + 1;
     found.add('E_QUOTED_TEMPLATE', () => {
-      const part = parts.findLast((p) => p.firstLine <= line);
-      const where = part ? `at line ${line - part.firstLine + 1} of ${partName(part)}` : `at line ${line}`;
-      return `template ${formShown(form)} ${where} is quoted (its lines start with ">"): not applied; ${WHY_QUOTED}`;
+      return `template ${formShown(form)} at ${lineInPart(line, parts)} is quoted (its lines start with ">"): not applied; ${WHY_QUOTED}`;
     });
   }
 }

@@ -95,15 +95,50 @@ describe('splitting', () => {
   });
 
   it('accepts ten templates and refuses eleven, saying how many and the limit', () => {
-    const one = simple(SIMPLE_OK);
-    expect(templates(parseSubmission({ text: Array(10).fill(one).join('\n\n') }))).toHaveLength(10);
-    const r = parseSubmission({ text: Array(11).fill(one).join('\n\n') });
+    // Ten different requests (the same one twice is one: see the next test).
+    const nth = (i: number) =>
+      simple(SIMPLE_OK.map((l) => l.replace('Example Customer', `Example Customer ${i}`)));
+    const many = (n: number) => Array.from({ length: n }, (_, i) => nth(i)).join('\n\n');
+    expect(templates(parseSubmission({ text: many(10) }))).toHaveLength(10);
+    const r = parseSubmission({ text: many(11) });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problem.code).toBe('E_TOO_MANY_TEMPLATES');
     expect(r.problem.message).toMatch(/11 templates/);
     expect(r.problem.message).toMatch(/at most 10/);
     expect(r.templatesFound).toBe(11);
+  });
+
+  it('reads the same request written twice (re-spaced, re-indented) once, counted once, with a note', () => {
+    const one = simple(SIMPLE_OK);
+    const respaced = one
+      .split('\n')
+      .map((l) => `   ${l.replace(': ', ':\t  ')}  `)
+      .join('\n');
+    const r = parseSubmission({ text: [...Array(11).fill(one), respaced].join('\n\n') });
+    const ts = templates(r);
+    expect(ts).toHaveLength(1);
+    expect(ts[0]!.notes[0]).toMatch(
+      /^the same template \(the same form, fields and values\) stands again at line \d+, /,
+    );
+  });
+
+  it('takes a blank form (every field empty) for no request: skipped with a note, or refused when alone', () => {
+    const blank = 'Template: ARIN-POC-5.1\n01. Registration Action:\n04. Last Name:  \nEND OF TEMPLATE';
+    const alone = parseSubmission({ text: blank });
+    expect(!alone.ok && alone.problem.code).toBe('E_NO_TEMPLATE');
+    expect(!alone.ok && alone.problem.message).toMatch(/the only template in it is a blank form/);
+    const beside = templates(parseSubmission({ text: `${simple(SIMPLE_OK)}\n\n${blank}` }));
+    expect(beside).toHaveLength(1);
+    expect(beside[0]!.notes[0]).toMatch(
+      /^1 blank form \(every field empty, as we publish the forms\) is not a request/,
+    );
+    // One value, or a line that is no field, makes it the sender's: read, and its problems named.
+    for (const written of [
+      blank.replace('Action:', 'Action: N'),
+      blank.replace('END', 'please call me\nEND'),
+    ])
+      expect(templates(parseSubmission({ text: written }))).toHaveLength(1);
   });
 
   it('reports a template without END OF TEMPLATE, and still parses the next one', () => {

@@ -5,14 +5,28 @@
 import { type Problem, problem, redactApiKeys, redactKey } from '../shared/index.ts';
 import { findApiKeys, findKeyLineKeys } from './api-key.ts';
 import { FORMS } from './forms/index.ts';
-import { type ForwardedText, type TextPart, templatesNotApplied } from './not-applied.ts';
+import {
+  type ForwardedText,
+  formShown,
+  lineInPart,
+  type TextPart,
+  templatesNotApplied,
+} from './not-applied.ts';
 import { type ParsedTemplate, parseTemplateBlock } from './parse-template.ts';
 import type { ApiKey } from './requests.ts';
 import { resolveForm } from './resolve-form.ts';
-import { splitTemplates } from './split.ts';
+import { sortTemplates } from './same-template.ts';
+import { splitTemplates, type TemplateBlock } from './split.ts';
 import { indexOf } from './version-index.ts';
 
 export const MAX_TEMPLATES_PER_MESSAGE = 10;
+/**
+ * Past this many `Template:` blocks a message is refused as it stands, before any is compared
+ * with another (reading each to find repeats and blank forms is for a normal message's few).
+ */
+const MAX_TEMPLATE_BLOCKS = 200;
+/** Blank forms named in a note or a refusal; the rest are counted. */
+const SHOWN_BLANK = 5;
 /** Keys named in E_MULTIPLE_API_KEYS (redacted); the rest are counted. */
 const SHOWN_KEYS = 5;
 
@@ -134,6 +148,52 @@ function forwardedOnly(forwarded: readonly ForwardedText[]): Problem | undefined
   );
 }
 
+function tooMany(found: number, limit: number): SubmissionParse {
+  return {
+    ok: false,
+    templatesFound: found,
+    problem: problem(
+      'E_TOO_MANY_TEMPLATES',
+      `this message holds ${found} templates; at most ${limit} are accepted in one message, so none was processed. Send them in several messages.`,
+    ),
+  };
+}
+
+/** `ARIN-POC-5.1 at line 1 of the attachment "ARIN-POC-5.1.txt"`, a few of them, the rest counted. */
+function blankNames(blank: readonly TemplateBlock[], parts: readonly TextPart[]): string {
+  const named = blank
+    .slice(0, SHOWN_BLANK)
+    .map((b) => `${formShown(redactApiKeys(b.header))} at ${lineInPart(b.headerLine, parts)}`);
+  const more = blank.length - named.length;
+  return `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/**
+ * Our blank forms sent back beside a filled one (a Forward of our FORMS answer with its
+ * attachments) are not requests: said once, on the first template processed.
+ */
+function blankNote(blank: readonly TemplateBlock[], parts: readonly TextPart[]): string {
+  const [count, are] = blank.length === 1 ? ['1 blank form', 'is'] : [`${blank.length} blank forms`, 'are'];
+  return `${count} (every field empty, as we publish the forms) ${are} not a request and ${blank.length === 1 ? 'was' : 'were'} not processed: ${blankNames(blank, parts)}; blank forms do not count toward the templates a message may carry`;
+}
+
+function blankOnly(blank: readonly TemplateBlock[], parts: readonly TextPart[]): Problem {
+  const them =
+    blank.length === 1
+      ? 'the only template in it is a blank form'
+      : `the ${blank.length} templates in it are blank forms`;
+  return problem(
+    'E_NO_TEMPLATE',
+    `no filled-in template was found in this message: ${them}, every field empty as we publish them (${blankNames(blank, parts)}), which is not a request. Fill in the fields of the form you need and send it. ${BLANK_FORMS_HINT}`,
+  );
+}
+
+/** The note of a template that stands more than once in the message (body and attachment). */
+function againNote(lines: readonly number[], parts: readonly TextPart[]): string {
+  const where = lines.map((l) => lineInPart(l, parts)).join(', ');
+  return `the same template (the same form, fields and values) stands again at ${where}: read once, processed once`;
+}
+
 export function parseSubmission(input: SubmissionInput, options: SubmissionOptions = {}): SubmissionParse {
   const limit = options.maxTemplates ?? MAX_TEMPLATES_PER_MESSAGE;
   const blocks = splitTemplates(input.text);
@@ -141,16 +201,13 @@ export function parseSubmission(input: SubmissionInput, options: SubmissionOptio
     const refusal = forwardedOnly(input.forwarded ?? []) ?? noTemplate(input.unread ?? []);
     return { ok: false, problem: refusal, templatesFound: 0 };
   }
-  if (blocks.length > limit) {
-    return {
-      ok: false,
-      templatesFound: blocks.length,
-      problem: problem(
-        'E_TOO_MANY_TEMPLATES',
-        `this message holds ${blocks.length} templates; at most ${limit} are accepted in one message, so none was processed. Send them in several messages.`,
-      ),
-    };
-  }
+  if (blocks.length > Math.max(limit, MAX_TEMPLATE_BLOCKS)) return tooMany(blocks.length, limit);
+  // The same request twice (body and attachment) counts once; blank forms not at all.
+  const parts = input.parts ?? [];
+  const sorted = sortTemplates(blocks);
+  if (sorted.kept.length === 0)
+    return { ok: false, problem: blankOnly(sorted.blank, parts), templatesFound: 0 };
+  if (sorted.kept.length > limit) return tooMany(sorted.kept.length, limit);
   // Every key counts, also one in a template that cannot be read: otherwise a second key would
   // go unnoticed and the message's other templates would run as someone else (the one key, or
   // the sender address).
@@ -175,7 +232,19 @@ export function parseSubmission(input: SubmissionInput, options: SubmissionOptio
       ),
     };
   }
-  const templates = blocks.map((block, i) => parseTemplateBlock(block, i + 1));
+  const templates = sorted.kept.map((block, i) => {
+    const parsed = parseTemplateBlock(block, i + 1);
+    const again = sorted.againAt.get(i);
+    const read = [
+      ...(i === 0 && sorted.blank.length > 0 ? [blankNote(sorted.blank, parts)] : []),
+      ...(again ? [againNote(again, parts)] : []),
+    ];
+    if (read.length === 0) return parsed;
+    const noted: ParsedTemplate = { ...parsed, notes: [...read, ...parsed.notes] };
+    // The key is not enumerable (never stored by accident), so a spread leaves it behind.
+    if (parsed.apiKey) Object.defineProperty(noted, 'apiKey', { value: parsed.apiKey, enumerable: false });
+    return noted;
+  });
   const result: SubmissionParse = { ok: true, templates, notApplied: templatesNotApplied(input) };
   const key = [...keys][0];
   if (key) {

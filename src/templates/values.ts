@@ -200,7 +200,25 @@ export const DEFAULT_MAX_LENGTH: Record<FieldKind, number> = {
  * make every try of the job fail in PostgreSQL; a line break (below) would split the value into
  * lines of its own wherever it is written.
  */
-const UNFIT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u2400-\u2421\uFFFD]/;
+const UNFIT =
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069\u2400-\u2421\uFFFD]/;
+
+/**
+ * Bidirectional embeddings, overrides and isolates: a value holding one displays in an order
+ * nobody wrote (`Acme \u202eetaivirP\u202c Inc` reads "Acme Private Inc"), in WHOIS, in our
+ * mail, in the console. Refused as control characters are; marks (LRM, RLM) stay.
+ */
+const BIDI_NAMES: Readonly<Record<number, string>> = {
+  8234: 'LEFT-TO-RIGHT EMBEDDING',
+  8235: 'RIGHT-TO-LEFT EMBEDDING',
+  8236: 'POP DIRECTIONAL FORMATTING',
+  8237: 'LEFT-TO-RIGHT OVERRIDE',
+  8238: 'RIGHT-TO-LEFT OVERRIDE',
+  8294: 'LEFT-TO-RIGHT ISOLATE',
+  8295: 'RIGHT-TO-LEFT ISOLATE',
+  8296: 'FIRST STRONG ISOLATE',
+  8297: 'POP DIRECTIONAL ISOLATE',
+};
 
 /**
  * The characters a common reader ends a line at (shared's LINE_BREAK: VT, FF, CR, FS, GS, RS,
@@ -258,6 +276,12 @@ function unfitCharacter(raw: string): Checked | undefined {
       `the value holds a character that could not be read (shown as \uFFFD) ${where}: its bytes did not fit the character set the message declared; retype it, and have your mail program send UTF-8`,
     );
   }
+  const bidi = BIDI_NAMES[raw.charCodeAt(at)];
+  if (bidi)
+    return bad(
+      'E_CONTROL_CHARACTER',
+      `the value holds the bidirectional control ${bidi} (U+${raw.charCodeAt(at).toString(16).toUpperCase()}) ${where}, which makes text display in an order other than written; retype the value without it`,
+    );
   const { code, shown } = controlAt(raw, at);
   return bad(
     'E_CONTROL_CHARACTER',

@@ -40,10 +40,13 @@ const OUTCOME_NOTE: Record<TemplateResult['outcome'], string> = {
 
 /**
  * A result as a dry run answers it: the would-be status and errors, no ticket, no handle (numbers
- * of an undone transaction name nothing), and in place of what was done, what would be.
+ * of an undone transaction name nothing), and in place of what was done, what would be. What
+ * reading left aside (`readingNotes`: fields skipped for an Org ID, Additional Information for
+ * staff, a blank form or a repeat not processed) stays first, as in the real run: it is what a
+ * billing system testing with dry runs most needs to see.
  */
-export function dryRunResult(result: TemplateResult): TemplateResult {
-  const kept = result.outcome === 'approved' ? [] : result.notes;
+export function dryRunResult(result: TemplateResult, readingNotes: readonly string[] = []): TemplateResult {
+  const kept = result.outcome === 'approved' ? readingNotes : result.notes;
   return { ...result, ticket: '', handles: {}, notes: [...kept, OUTCOME_NOTE[result.outcome]] };
 }
 
@@ -79,7 +82,7 @@ export async function tryTemplates(
   } catch (error) {
     if (!(error instanceof DryRunUndo)) throw error;
   }
-  results = results.map(dryRunResult);
+  results = results.map((r) => dryRunResult(r, templates.find((t) => t.index === r.index)?.notes));
   return results;
 }
 

@@ -32,8 +32,24 @@ function fieldOf(template: ParsedTemplate, p: Problem): string | undefined {
   return undefined;
 }
 
+/**
+ * The line of the template (1 = its `Template:` line, as the echo numbers it) where the field
+ * stands first, so a registry rule's error names and quotes it as a parse error does.
+ */
+export function lineOfField(template: ParsedTemplate, field: string): number | undefined {
+  const wanted = /^0*(\d+)([a-z]?)$/i.exec(field);
+  if (!wanted) return undefined;
+  const lines = template.echo.split(/\r\n|\r|\n/);
+  for (let i = 1; i < lines.length; i++) {
+    const m = /^\s*0*(\d{1,3})([a-z]?)\s*\./i.exec(lines[i]!);
+    if (m && m[1] === wanted[1] && m[2]!.toLowerCase() === wanted[2]!.toLowerCase()) return i + 1;
+  }
+  return undefined;
+}
+
 export function pinToField(template: ParsedTemplate, p: Problem): Problem {
-  if (p.field) return p;
-  const field = fieldOf(template, p);
-  return field ? { ...p, field } : p;
+  const field = p.field ?? fieldOf(template, p);
+  if (!field) return p;
+  const line = p.line ?? lineOfField(template, field);
+  return { ...p, field, ...(line !== undefined ? { line } : {}) };
 }

@@ -395,7 +395,12 @@ export function replyRequest(
     ...(read.service ? { service: read.service } : {}),
     ...(read.dryRun ? { dryRun: true } : {}),
     ...(read.notApplied?.length ? { notApplied: read.notApplied } : {}),
-    templates: results.map((r) => toReport(read.dryRun ? dryRunResult(r) : r, total)),
+    templates: results.map((r) =>
+      toReport(
+        read.dryRun ? dryRunResult(r, read.templates.find((t) => t.index === r.index)?.notes) : r,
+        total,
+      ),
+    ),
   };
 }
 

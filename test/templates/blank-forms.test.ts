@@ -15,6 +15,7 @@ import {
   type FormVersion,
   fieldId,
   parseSubmission,
+  parseTemplateBlock,
   type RequestKind,
   splitTemplates,
 } from '../../src/templates/index.ts';
@@ -102,11 +103,12 @@ describe('blank forms in templates/', () => {
           expect(printed).toEqual(defined);
         });
 
-        it('parses, blank, into "fill me in" errors only', () => {
+        it('sent back blank, is no request; read, into "fill me in" errors only', () => {
+          // Our FORMS answer attached, sent back unchanged (a Forward): not a request at all.
           const r = parseSubmission({ text });
-          expect(r.ok).toBe(true);
-          if (!r.ok) return;
-          const result = r.templates[0]!.result;
+          expect(!r.ok && r.problem.code).toBe('E_NO_TEMPLATE');
+          expect(!r.ok && r.problem.message).toContain('is a blank form');
+          const result = parseTemplateBlock(splitTemplates(text)[0]!, 1).result;
           expect(result.ok).toBe(false);
           if (result.ok) return;
           for (const p of result.error) expect(p.code).toBe('E_MISSING_FIELD');

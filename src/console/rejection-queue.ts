@@ -175,7 +175,8 @@ function elsewhereMatch(search: string): SQL {
 /** A template of the rejection's submission named a range overlapping `range` (its subject keys). */
 function rangeOverlaps(range: IpRange): SQL {
   const st = tables.submissionTemplates;
-  const prefix = `^(remove:)?range:${range.version}:`;
+  // `simple-n:range:4:...`, `remove:range:4:...`: the kind of change, then the range (subjects.ts).
+  const prefix = `^([a-z0-9-]+:)?range:${range.version}:`;
   const bounds = sql`regexp_replace(key, ${prefix}, '')`;
   return sql`exists (select 1 from ${st}, unnest(${st.subjects}) as subject(key)
     where ${st.submissionId} = ${tables.rejections.submissionId}

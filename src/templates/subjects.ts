@@ -14,6 +14,7 @@
  * same keys from the fields that did read, so the sender's corrected template closes it too.
  */
 import type { IpRange } from '../ip/index.ts';
+import { redactApiKeys } from '../shared/index.ts';
 import type { Action } from './definition.ts';
 import type { TemplateRequest } from './requests.ts';
 
@@ -54,7 +55,9 @@ function kindOfForm(form: string, action: Action): ChangeKind | undefined {
  * billing system's corrected resend keeps the names: this key lets that resend close the refusal.
  */
 export function nameSubject(kind: ChangeKind, networkName: string, holder: string): string {
-  const fold = (text: string) => text.trim().replace(/\s+/g, ' ').toUpperCase();
+  // Stored with the template (submission_templates.subjects): a key written in a name is hidden
+  // there as everywhere else we store text (the stored request holds it hidden too).
+  const fold = (text: string) => redactApiKeys(text).trim().replace(/\s+/g, ' ').toUpperCase();
   return `${kind}:name:${fold(networkName)}|${fold(holder)}`;
 }
 

@@ -7,7 +7,9 @@
  * And an API key pasted into a stored value is published by neither (the registry stores it
  * redacted).
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/db/index.ts';
 import { OTHER_API_KEY, OTHER_SENDER } from '../../src/registry/index.ts';
 import { fillForm } from '../pipeline/support/forms.ts';
 import { submit } from '../pipeline/support/session.ts';
@@ -43,7 +45,14 @@ describe('values that would forge what a WHOIS reader sees', () => {
         envelopeFrom: OTHER_SENDER,
       },
     );
-    expect(sent.reply.parsed.blocks[0]?.status).toBe('APPROVED');
+    // Bidirectional controls are refused in a template's values now (E_CONTROL_CHARACTER); a value
+    // stored before that rule (or by a seed) is still shown escaped, never as it would render.
+    expect(sent.reply.parsed.blocks[0]?.status).toBe('REJECTED');
+    expect(sent.reply.parsed.blocks[0]?.errors.map((e) => e.code)).toContain('E_CONTROL_CHARACTER');
+    await stack.database.db
+      .update(tables.pocs)
+      .set({ company: 'Other\u2066 IS\u200bP\u2069 Inc', publicComments: [comment] })
+      .where(eq(tables.pocs.handle, 'OTHER1-ARIN'));
 
     const text = await whois(stack.daemon.whoisPort!, 'p OTHER1-ARIN');
     expect(text).not.toMatch(/[\u200b\u202c\u202e\u2066\u2069]/);

@@ -48,10 +48,8 @@ describe('WHOIS queries', () => {
 
   it('says what it did not understand', () => {
     expect(parseWhoisQuery('')).toMatchObject({ kind: 'bad' });
-    expect(parseWhoisQuery('n Demo ISP')).toMatchObject({
-      kind: 'bad',
-      reason: expect.stringContaining('net handle'),
-    });
+    // `n NAME` is a search of nets by name (ARIN's), no longer refused.
+    expect(parseWhoisQuery('n Demo ISP')).toMatchObject({ kind: 'name', only: 'net', text: 'Demo ISP' });
     expect(parseWhoisQuery('p 192.0.2.1')).toMatchObject({ kind: 'bad' });
     expect(parseWhoisQuery('! Demo ISP')).toMatchObject({
       kind: 'bad',

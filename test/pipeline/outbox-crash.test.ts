@@ -14,7 +14,7 @@ import { createPostgresDatabase } from '../support/databases.ts';
 import { watchLockWaits } from '../support/lock-waits.ts';
 import { mail } from '../support/stack.ts';
 import { simpleReassignment } from './support/forms.ts';
-import { repliesFor } from './support/outcomes.ts';
+import { outboxSettled, repliesFor } from './support/outcomes.ts';
 import { type SplitStack, startSplitStack } from './support/split-stack.ts';
 
 /** Short, so the test is quick; the default is 30 s. What is asserted is the issue's minute. */
@@ -88,6 +88,8 @@ describe('a worker killed with a reply on the way (postgres, worker in its own p
     const afterDeath = Date.now() - died;
     expect(afterDeath).toBeLessThan(MINUTE);
     expect(reply!.parsed.blocks.map((b) => b.status)).toEqual(['APPROVED']);
+    // The sink has the mail before the worker hears its 250 and marks the row sent.
+    await outboxSettled(stack.database.db, id, MINUTE);
     const rows = await stack.database.db
       .select({ state: tables.outbox.state, attempts: tables.outbox.attempts })
       .from(tables.outbox)

@@ -19,6 +19,19 @@ import {
 import { BACKENDS, type TestDatabase } from '../support/databases.ts';
 import { applied, customer, homeAddress, inTransaction, openDemoDatabase, range, staff } from './support.ts';
 
+/** Resolves when `promise` does, or fails with `why()` once `ms` pass first. */
+async function waitAtMost(promise: Promise<void>, ms: number, why: () => string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(why())), ms);
+  });
+  try {
+    await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('concurrent transactions on postgres', () => {
   let database: TestDatabase;
   beforeAll(async () => {
@@ -87,21 +100,32 @@ describe('concurrent transactions on postgres', () => {
       netPocs: [{ role: 'tech', poc: { handle: 'OTHER1-ARIN' } }],
       publicComments: [],
     });
-    const hold = 400;
-    const started = Date.now();
+    // Each transaction holds itself open, its child made, until all three have made theirs: were
+    // one to wait for another's lock, they would never all get there. A count, not a stopwatch
+    // (3 x 400 ms against 800 failed on a busy machine).
+    const ranges = ['198.51.100.64/28', '198.51.100.80/28', '198.51.100.96/28'];
+    let made = 0;
+    let allMade!: () => void;
+    const together = new Promise<void>((resolve) => {
+      allMade = resolve;
+    });
     const results = await Promise.all(
-      ['198.51.100.64/28', '198.51.100.80/28', '198.51.100.96/28'].map((text) =>
+      ranges.map((text) =>
         inTransaction(database.db, async (tx) => {
           const outcome = await reassignDetailed(tx, customer, detailed(text));
-          await new Promise((r) => setTimeout(r, hold));
+          made++;
+          if (made === ranges.length) allMade();
+          await waitAtMost(
+            together,
+            30_000,
+            () => `only ${made} of 3 made their child while the others held theirs`,
+          );
           return outcome;
         }),
       ),
     );
-    const elapsed = Date.now() - started;
     for (const r of results) expect(r.ok && r.value.status).toBe('applied');
-    // Taking turns would need at least 3 x 400 ms.
-    expect(elapsed).toBeLessThan(2 * hold);
+    expect(made).toBe(3);
   });
 
   it('makes a new reassignment wait for the removal of its parent, then refuses it: the parent was just removed', async () => {

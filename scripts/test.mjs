@@ -43,7 +43,20 @@ const checks =
   only.length > 0
     ? []
     : [
-        { name: 'the type check', args: ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'] },
+        {
+          name: 'the type check',
+          // Incremental: a run after a few files changed checks those and what depends on them
+          // (about 1 s of CPU instead of 10 with nothing changed); the state is kept in .cache/.
+          args: [
+            'node_modules/typescript/bin/tsc',
+            '--noEmit',
+            '-p',
+            '.',
+            '--incremental',
+            '--tsBuildInfoFile',
+            '.cache/typecheck.tsbuildinfo',
+          ],
+        },
         {
           name: 'lint (biome)',
           args: ['node_modules/@biomejs/biome/bin/biome', 'check', 'src', 'test', 'scripts', 'bench'],

@@ -99,5 +99,9 @@ describe('searching the queue for rejections the worker filed from mail', () => 
     expect(simple).toEqual(await listed('form=REASSIGN-SIMPLE'));
     expect(simple).toEqual([otherSpace, v6, typo].sort((a, b) => a - b));
     expect(await listed('form=Reassign_Simple')).toEqual(simple);
+    // What is typed is text, never a pattern: a dot is a dot, a bracket is no error.
+    expect(await listed('reason=not.authorized')).toEqual([]);
+    expect(await listed('reason=%5Bnot%20authorized')).toEqual([]);
+    expect(await listed('form=reassign%20simple%2B')).toEqual([]);
   });
 });

@@ -177,11 +177,14 @@ describe('rejection queue with 100,000 rows (PostgreSQL)', () => {
     expect(page.rows).toHaveLength(PAGE_SIZE);
     expect(page.rows[0]!.id).not.toBe(deep!.id);
 
-    for (const filters of [
-      { state: 'open' as const },
-      { state: 'open' as const, reasonCode: 'E_NO_PARENT_NET' },
-    ]) {
-      const query = rejectionPageQuery(handle.db, filters, cursor).toSQL();
+    // Page one and the deep page, the reason as written and as a person types it.
+    for (const [filters, after] of [
+      [{ state: 'open' as const }, cursor],
+      [{ state: 'open' as const, reasonCode: 'E_NO_PARENT_NET' }, cursor],
+      [{ state: 'open' as const, reasonCode: 'no parent net' }, undefined],
+      [{ state: 'open' as const, reasonCode: 'no parent net' }, cursor],
+    ] as const) {
+      const query = rejectionPageQuery(handle.db, filters, after).toSQL();
       const client = new pg.Client({
         connectionString: handle.target.kind === 'postgres' ? handle.target.url : '',
       });

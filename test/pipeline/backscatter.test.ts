@@ -180,9 +180,13 @@ describe('per-template replies held in part by the limit (postgres, real SMTP)',
   });
 
   it('staff are told which templates went unanswered and why', async () => {
+    // Three different templates: the same template three times is read once (one reply).
+    const body = ['DEMO1-ARIN', 'DEMO2-ARIN', 'DEMO3-ARIN']
+      .map((handle) => POC_CHANGE.replace('DEMO1-ARIN', handle))
+      .join('\n');
     const raw = mail({
       subject: `SWIP ${DEMO_API_KEY}`,
-      body: [POC_CHANGE, POC_CHANGE, POC_CHANGE].join('\n'),
+      body,
       headers: { 'Reply-To': 'third@victim.example' },
     });
     const id = await stack.send(raw);

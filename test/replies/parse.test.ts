@@ -41,7 +41,29 @@ const shownAsDocumented = (c: string) => {
 const flat = (s: string) =>
   s.replace(/\r\n?/g, '\n').replace(SHOWN, shownAsDocumented).replace(/\s+/g, ' ').trim();
 
-const words = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((s) => !/API-/i.test(s));
+/** Line breaks and controls a sender's text may hold: rare among random graphemes, so asked for. */
+const breaking = fc.string({
+  unit: fc.constantFrom(
+    'a',
+    ' ',
+    '\n',
+    '\r',
+    '\t',
+    '\v',
+    '\f',
+    '\u001c',
+    '\u0085',
+    '\u2028',
+    '\u2029',
+    '\u202e',
+    '\u007f',
+  ),
+  minLength: 1,
+  maxLength: 12,
+});
+const words = fc
+  .oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), breaking)
+  .filter((s) => !/API-/i.test(s));
 const status = fc.constantFrom<TemplateStatus>('APPROVED', 'REJECTED', 'PENDING_REVIEW');
 const report = (index: number, total: number): fc.Arbitrary<TemplateReport> =>
   fc.record({

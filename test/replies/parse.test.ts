@@ -24,10 +24,46 @@ const options = {
   date: FIXED_DATE,
 };
 
-/** What a labelled line can hold: the composer writes every value on one line. */
-const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
+/**
+ * What a labelled line holds, as docs/reply-format.md says: a line the sender ended (LF, CRLF or
+ * CR) joins the next with a blank; any other character some reader ends a line at, and every
+ * control and bidirectional control, is shown, never collapsed (a C0 control or DEL as its
+ * Control Picture, the rest as `\uXXXX`); blanks then fold to one. Collapsing LS or VT as mere
+ * whitespace, as this once did, expected what the composer rightly does not write (seed 1861120168).
+ */
+const SHOWN = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+const shownAsDocumented = (c: string) => {
+  const code = c.charCodeAt(0);
+  if (code < 0x20) return String.fromCharCode(0x2400 + code);
+  if (code === 0x7f) return '\u2421';
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+};
+const flat = (s: string) =>
+  s.replace(/\r\n?/g, '\n').replace(SHOWN, shownAsDocumented).replace(/\s+/g, ' ').trim();
 
-const words = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((s) => !/API-/i.test(s));
+/** Line breaks and controls a sender's text may hold: rare among random graphemes, so asked for. */
+const breaking = fc.string({
+  unit: fc.constantFrom(
+    'a',
+    ' ',
+    '\n',
+    '\r',
+    '\t',
+    '\v',
+    '\f',
+    '\u001c',
+    '\u0085',
+    '\u2028',
+    '\u2029',
+    '\u202e',
+    '\u007f',
+  ),
+  minLength: 1,
+  maxLength: 12,
+});
+const words = fc
+  .oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), breaking)
+  .filter((s) => !/API-/i.test(s));
 const status = fc.constantFrom<TemplateStatus>('APPROVED', 'REJECTED', 'PENDING_REVIEW');
 const report = (index: number, total: number): fc.Arbitrary<TemplateReport> =>
   fc.record({

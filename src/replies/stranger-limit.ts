@@ -10,28 +10,10 @@
  * A sliding window from two hourly sets, as the reply limit's.
  */
 import type { Redis } from 'ioredis';
-import { runRedisScript, withTimeout } from '../queue/index.ts';
 import { mailboxKey } from './addresses.ts';
+import { admitHourly } from './hourly-sets.ts';
 
-const HOUR_MS = 3_600_000;
 const KEY_PREFIX = 'hostmasterd:stranger-rate';
-const SET_TTL_MS = 2 * HOUR_MS + 60_000;
-
-/**
- * KEYS: the account's current-hour set, then its previous-hour set.
- * ARGV: limit, weight of the previous hour (0..1), the recipient's mailbox key, TTL ms.
- * Returns {1 admitted | 0 held, the count as text}.
- */
-const ADMIT_SCRIPT = `
-if redis.call('SISMEMBER', KEYS[1], ARGV[3]) == 1 or redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then
-  return {1, '0'}
-end
-local count = redis.call('SCARD', KEYS[1]) + redis.call('SCARD', KEYS[2]) * tonumber(ARGV[2])
-if count >= tonumber(ARGV[1]) then return {0, tostring(count)} end
-redis.call('SADD', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return {1, tostring(count + 1)}
-`;
 
 export type StrangerAdmission =
   | { readonly admitted: true }
@@ -50,20 +32,17 @@ export class AccountStrangerLimit {
    * answer: the job fails and is retried.
    */
   async admit(accountId: number, recipient: string, now = Date.now()): Promise<StrangerAdmission> {
-    const hour = Math.floor(now / HOUR_MS);
-    const keys = [`${KEY_PREFIX}:${hour}:${accountId}`, `${KEY_PREFIX}:${hour - 1}:${accountId}`];
-    const weight = 1 - (now % HOUR_MS) / HOUR_MS;
-    const reply = await withTimeout(
-      runRedisScript(this.redis, ADMIT_SCRIPT, keys, [
-        String(this.perHour),
-        String(weight),
-        mailboxKey(recipient).slice(0, 320),
-        String(SET_TTL_MS),
-      ]),
-      this.timeoutMs,
-      "counting an address outside the account's own",
+    return await admitHourly(
+      {
+        redis: this.redis,
+        prefix: KEY_PREFIX,
+        subject: String(accountId),
+        member: mailboxKey(recipient).slice(0, 320),
+        perHour: this.perHour,
+        timeoutMs: this.timeoutMs,
+        counting: "counting an address outside the account's own",
+      },
+      now,
     );
-    const [admitted, count] = reply as [number, string];
-    return admitted === 1 ? { admitted: true } : { admitted: false, count: Math.floor(Number(count)) };
   }
 }

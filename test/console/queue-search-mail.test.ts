@@ -15,7 +15,7 @@ import {
   startConsoleStack,
 } from './support/console-stack.ts';
 import { simpleTemplate } from './support/rows.ts';
-import { type SignedInGet, signIn } from './support/sign-in.ts';
+import { pageText, type SignedInGet, signIn } from './support/sign-in.ts';
 
 describe('searching the queue for rejections the worker filed from mail', () => {
   let stack: ConsoleStack;
@@ -94,6 +94,9 @@ describe('searching the queue for rejections the worker filed from mail', () => 
 
   it('takes a space in the reason and form filters where the code has _ or -', async () => {
     expect(await listed('reason=not%20authorized')).toEqual([otherSpace]);
+    // The heading's count follows the filter as the rows do.
+    const heading = pageText((await get('/rejections?state=all&reason=not%20authorized')).body);
+    expect(heading).toMatch(/Rejection queue 1\b/);
     expect(await listed('reason=NOT_AUTHORIZED')).toEqual([otherSpace]);
     const simple = await listed('form=reassign%20simple');
     expect(simple).toEqual(await listed('form=REASSIGN-SIMPLE'));

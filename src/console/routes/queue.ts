@@ -115,9 +115,15 @@ export function registerQueueRoutes(app: FastifyInstance, page: PageContext): vo
       // Notes to hostmaster on templates not refused: work with a tab of its own (staff-notes.ts).
       countOpenNotes(page.db),
     ]);
-    const reasonPart = filters.reasonCode?.toUpperCase();
+    // As the filter reads it (rejection-queue.ts): a space, `_` and `-` are one separator.
+    const separatorsFolded = (text: string) =>
+      text
+        .toUpperCase()
+        .replace(/[\s_-]+/g, ' ')
+        .trim();
+    const reasonPart = filters.reasonCode ? separatorsFolded(filters.reasonCode) : undefined;
     const matching = reasonPart
-      ? counts.filter((c) => c.reasonCode.toUpperCase().includes(reasonPart))
+      ? counts.filter((c) => separatorsFolded(c.reasonCode).includes(reasonPart))
       : counts;
     return await page.render(request, reply, 'queue', {
       title: filters.view === 'triage' ? 'Needs a decision' : 'Rejection queue',

@@ -177,6 +177,7 @@ describe('junk in console inputs', () => {
       ` ${rejectionId}`,
       '-1',
       '99999999999999999999',
+      'abc',
     ];
     for (const id of shapes) {
       const encoded = encodeURIComponent(id);

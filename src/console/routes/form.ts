@@ -132,6 +132,7 @@ export function rowId(text: string): number | undefined {
   return Number(text);
 }
 
+const SUBMISSION_ID_LIKE = /^S[0-9A-Za-z]{1,64}$/;
 const NUMBER_LIKE = /^[\s+-]*(?:0[xob][0-9a-f]*|[0-9]*\.?[0-9]+(?:e[+-]?[0-9]*)?\.?)\s*$/i;
 
 /** Fields that name a row by its number: `id` (a rejection, audit row or mail; or a submission id), `basedOn` (a version). */
@@ -143,8 +144,13 @@ function idProblem(name: string, value: string): Problem | undefined {
     );
   }
   // A number written another way than ours (0x10, 16e0, +16, 16.0, 016, -1, too long): JavaScript
-  // would read most as a row; anything else is a name looked up as such (a submission id).
-  if (name === 'id' && rowId(value) === undefined && NUMBER_LIKE.test(value)) {
+  // would read most as a row. Anything else must at least look like a submission id (S...), looked
+  // up as such; other words (`abc` among a bulk action's ids) are no row of ours.
+  if (
+    name === 'id' &&
+    rowId(value) === undefined &&
+    (NUMBER_LIKE.test(value) || !SUBMISSION_ID_LIKE.test(value))
+  ) {
     return problem(
       'E_BAD_INPUT',
       `the field "id" must be a row number written as the console writes it (1, 2, 3...), not "${value.slice(0, 40)}"; nothing was done`,

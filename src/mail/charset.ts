@@ -50,7 +50,7 @@ export function guessedLabel(bytes: Buffer): GuessedLabel | undefined {
 }
 
 /** The transfer-decoded (base64, quoted-printable) bytes of one part's body. */
-async function contentOf(
+export async function contentOf(
   node: Extract<SplitterChunk, { type: 'node' }>,
   body: readonly Buffer[],
 ): Promise<Buffer> {

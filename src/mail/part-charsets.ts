@@ -10,6 +10,7 @@
  */
 import type { SplitterChunk } from '@zone-eu/mailsplit';
 import { lazyPackage, type Problem, problem } from '../shared/index.ts';
+import { contentOf } from './charset.ts';
 import { decodeEbcdic, ebcdicPage } from './ebcdic.ts';
 
 const mailsplit = lazyPackage<typeof import('@zone-eu/mailsplit')>('@zone-eu/mailsplit');
@@ -45,24 +46,6 @@ function labelsIn(raw: Buffer): Set<string> {
   const text = raw.toString('latin1');
   for (const m of text.matchAll(/charset\s*=\s*"?([^";\s]+)/gi)) labels.add(m[1]!.toLowerCase());
   return labels;
-}
-
-/** The transfer-decoded bytes of one part's body. */
-async function contentOf(
-  node: Extract<SplitterChunk, { type: 'node' }>,
-  body: readonly Buffer[],
-): Promise<Buffer> {
-  const decoder = node.getDecoder();
-  const out: Buffer[] = [];
-  decoder.on('data', (chunk: Buffer) => out.push(chunk));
-  const done = new Promise<void>((resolve, reject) => {
-    decoder.once('end', resolve);
-    decoder.once('error', reject);
-  });
-  for (const chunk of body) decoder.write(chunk);
-  decoder.end();
-  await done;
-  return Buffer.concat(out);
 }
 
 const isAscii = (bytes: Buffer) => bytes.every((b) => b < 0x80);

@@ -31,30 +31,6 @@ export type AnswerVerdict =
       readonly pocEmails?: readonly string[];
     };
 
-/** The request a token or a validation Message-ID names, a token's first. */
-async function findRequest(
-  ex: Executor,
-  tokens: readonly string[],
-  messageIds: readonly string[],
-): Promise<{ request: Request; byToken: boolean } | undefined> {
-  const { pocValidations } = tables;
-  const digests = tokens.map(tokenDigest);
-  const conditions = [
-    ...(digests.length > 0 ? [inArray(pocValidations.tokenDigest, digests)] : []),
-    ...(messageIds.length > 0 ? [inArray(pocValidations.messageId, [...messageIds])] : []),
-  ];
-  if (conditions.length === 0) return undefined;
-  const rows = await ex
-    .select()
-    .from(pocValidations)
-    .where(or(...conditions))
-    .orderBy(desc(pocValidations.sentAt))
-    .for('update');
-  const byToken = rows.find((r) => digests.includes(r.tokenDigest));
-  const request = byToken ?? rows[0];
-  return request ? { request, byToken: byToken !== undefined } : undefined;
-}
-
 async function pocRecord(
   ex: Executor,
   handle: string,
@@ -287,7 +263,7 @@ export async function requestForToken(
 
 /** The public page's button: validates once, like a reply saying CORRECT. */
 export async function answerByToken(tx: Executor, token: string, now: Date): Promise<AnswerVerdict> {
-  const found = await findRequest(tx, [token], []);
+  const [found] = (await requestsNamed(tx, [token], [])).named;
   if (!found) {
     return {
       ok: false,

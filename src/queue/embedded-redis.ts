@@ -187,7 +187,11 @@ async function launchServer(options: EmbeddedRedisOptions): Promise<RunningServe
       '--logfile',
       '',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // A session of its own: a terminal's Ctrl-C or a signal to the daemon's process group must
+    // not stop the server under the daemon's feet while it lets running jobs finish (it took
+    // BullMQ ~35 s of reconnecting to give up); the daemon stops it last, and a server left behind
+    // by a daemon killed outright is stopped by the next start (takeOverLeftoverServer).
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   // A failed kill() later must not become an uncaught 'error' event.
   child.on('error', () => {});

@@ -3,7 +3,9 @@
  * when the outbox is about to send it, it is written again from the record as it is then. A POC
  * validated, removed or expired meanwhile gets no mail (nothing to ask); one whose addresses
  * changed is asked at its new addresses, never at one its holder removed; its details are
- * shown as they now stand. The token, Message-ID and deadline stay the round's.
+ * shown as they now stand. The token and Message-ID stay the round's; the answer period is
+ * counted from the day the mail goes out, never shortened (a POC mailed days after its round, at
+ * the end of a long paced round or after a relay outage, still has its full 60 days).
  */
 import { eq } from 'drizzle-orm';
 import type { Config } from '../config/index.ts';
@@ -11,7 +13,7 @@ import { type Database, tables } from '../db/index.ts';
 import { recordBounce } from './answers.ts';
 import { composeValidationMail, type PocRecord } from './mail.ts';
 import { servedBy } from './round.ts';
-import { reachableAddresses } from './rules.ts';
+import { deadlineFor, reachableAddresses } from './rules.ts';
 
 /** What this file reads of a mail the outbox is about to send (its ClaimedMail). */
 interface OutgoingMail {
@@ -53,11 +55,17 @@ export async function validationMailAtSend<M extends OutgoingMail>(
     if (!poc) return { drop: `POC ${request.pocHandle} was removed since the round` };
     const recipients = reachableAddresses(poc.emails);
     if (recipients.length === 0) return { drop: `POC ${request.pocHandle} has no address left to write to` };
+    const now = new Date();
+    const fromNow = deadlineFor(now);
+    const deadline = fromNow > request.deadline ? fromNow : request.deadline;
+    if (deadline !== request.deadline) {
+      await tx.update(pocValidations).set({ sentAt: now, deadline }).where(eq(pocValidations.id, request.id));
+    }
     const raw = composeValidationMail({
       poc: poc as PocRecord,
       served: await servedBy(tx, poc.handle),
       round: request.round,
-      deadline: request.deadline,
+      deadline,
       token,
       messageId: request.messageId,
       recipients,

@@ -5,7 +5,7 @@
  * outbox row commit together, so a round killed halfway and run again the same day mails only
  * those it had not reached. Mails are paced through the outbox (VALIDATION_MAILS_PER_HOUR).
  */
-import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, notExists, sql } from 'drizzle-orm';
 import type { Config } from '../config/index.ts';
 import { type Database, type Transaction, tables } from '../db/index.ts';
 import { firstAddress } from '../replies/index.ts';
@@ -274,7 +274,25 @@ async function expireOverdue(deps: RoundDeps, asOf: Date): Promise<string[]> {
     const overdue = await tx
       .update(pocValidations)
       .set({ state: 'expired' })
-      .where(and(inArray(pocValidations.state, ['pending', 'bounced']), lte(pocValidations.deadline, asOf)))
+      .where(
+        and(
+          inArray(pocValidations.state, ['pending', 'bounced']),
+          lte(pocValidations.deadline, asOf),
+          // A POC whose mail still waits in the outbox (paced, or the relay down) was never asked:
+          // nothing is unanswered yet. Its period starts when the mail goes out (at-send.ts).
+          notExists(
+            tx
+              .select({ id: tables.outbox.id })
+              .from(tables.outbox)
+              .where(
+                and(
+                  eq(tables.outbox.messageId, pocValidations.messageId),
+                  eq(tables.outbox.state, 'pending'),
+                ),
+              ),
+          ),
+        ),
+      )
       .returning({ handle: pocValidations.pocHandle, round: pocValidations.round });
     if (overdue.length === 0) return { expired: [], invalid: [] };
     const list = [...new Set(overdue.map((r) => r.handle))];

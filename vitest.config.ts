@@ -1,6 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { ISOLATED_FILES } from './test/support/isolated-files.ts';
 import LongestFirstSequencer from './test/support/sequencer.ts';
-import { UNIT_FILES } from './test/support/unit-files.ts';
 
 /**
  * Most tests wait on servers (SMTP round trips, Redis, PostgreSQL, Chromium) rather than compute,
@@ -14,6 +14,22 @@ const MAX_WORKERS = 3;
  */
 const EACH_PROJECT = { testTimeout: 60_000, hookTimeout: 120_000 };
 
+/**
+ * Nearly every file runs in a shared worker process (isolate: false): a worker goes on from one
+ * file to the next with the modules it has loaded, where an isolated file gets a fresh process
+ * that imports the daemon's modules, mailparser, drizzle and PGlite (its WebAssembly compiled
+ * again) before its first test. That import was most of the suite's CPU: an earlier whole-suite
+ * measurement had the files' import time sum about 835 s in a run of 1,021 s of vitest's CPU
+ * with every server file isolated, and 114 s in 679 s shared. Measured again on 22 files (14 of
+ * them server files, 8 that were shared already) on a machine at a load of 25-33: 179 -> 148 s of
+ * CPU, import summed 591 -> 248 s; the same 261 tests passed, the same 3 (PGlite on disk) timed out.
+ * What this asks of a file: it stops what it starts (servers, clients, child processes, threads)
+ * and puts back what it changes in the process (spies, clocks, listeners). Files that cannot share
+ * run isolated, in a project of their own (test/support/isolated-files.ts says which and why); a
+ * process a failed test leaves running is killed after its file (test/support/file-teardown.ts).
+ * The sequencer starts the isolated files first, so a shared worker is rarely ended early for
+ * them (vitest hands a shared worker on only to a file of the same project).
+ */
 export default defineConfig({
   test: {
     maxWorkers: MAX_WORKERS,
@@ -24,16 +40,17 @@ export default defineConfig({
     projects: [
       {
         test: {
-          name: 'servers',
+          name: 'shared',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...UNIT_FILES],
+          exclude: [...configDefaults.exclude, ...ISOLATED_FILES],
           pool: 'forks',
+          isolate: false,
+          setupFiles: ['test/support/file-teardown.ts'],
           ...EACH_PROJECT,
         },
       },
       {
-        // Files that start nothing share worker processes and the modules loaded in them (unit-files.ts).
-        test: { name: 'unit', include: [...UNIT_FILES], pool: 'forks', isolate: false, ...EACH_PROJECT },
+        test: { name: 'isolated', include: [...ISOLATED_FILES], pool: 'forks', isolate: true, ...EACH_PROJECT },
       },
     ],
   },

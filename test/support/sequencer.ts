@@ -5,6 +5,10 @@
  * clone (CI) vitest has no timings of its own to sort by. A file not in the list (a new one) is
  * taken as a server test of middling length; a file with no servers takes well under a second and
  * fills the gaps at the end.
+ *
+ * Files that run isolated (a process of their own) go first, whatever their length: vitest hands a
+ * shared worker on to the next file only if that file runs shared too, so an isolated file met
+ * midway ends a worker that had its modules loaded (vitest.config.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,6 +35,7 @@ export default class LongestFirstSequencer extends BaseSequencer {
     const root = this.ctx.config.root;
     const expected = (spec: TestSpecification) =>
       durations[path.relative(root, spec.moduleId).split(path.sep).join('/')] ?? UNLISTED_SECONDS;
-    return [...files].sort((a, b) => expected(b) - expected(a));
+    const isolated = (spec: TestSpecification) => (spec.project.config.isolate === false ? 1 : 0);
+    return [...files].sort((a, b) => isolated(a) - isolated(b) || expected(b) - expected(a));
   }
 }

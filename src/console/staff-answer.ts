@@ -6,7 +6,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config/index.ts';
 import type { AnswerTrust, Submission, Transaction } from '../db/index.ts';
 import { tables } from '../db/index.ts';
-import { crlfLines, headerRecipients, oneLine, threadable } from '../replies/index.ts';
+import { crlfLines, headerRecipients, oneLine, threadingFields } from '../replies/index.ts';
 import { fail, ok, problem, type Result, redactApiKeys } from '../shared/index.ts';
 
 export interface StaffAnswer {
@@ -96,10 +96,8 @@ export async function queueStaffAnswer(
   const messageId = staffAnswerMessageId(config, answer.submissionId, answer.rejectionId, answer.label);
   // A billing system may build its Message-IDs, Subjects or addresses from its key, and staff
   // may paste one into the answer: no header or line of ours carries it.
-  const original =
-    answer.authenticated && answer.originalMessageId && threadable(answer.originalMessageId)
-      ? `<${answer.originalMessageId.replace(/^<|>$/g, '')}>`
-      : undefined;
+  // threadingFields: the one rule of every answer's threading (an id we cannot write is in neither field).
+  const original = answer.authenticated ? threadingFields(answer.originalMessageId).inReplyTo : undefined;
   const subject =
     answer.authenticated && answer.originalSubject
       ? `Re: ${oneLine(answer.originalSubject).replace(/^(re:\s*)+/i, '')}`

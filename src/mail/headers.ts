@@ -1,6 +1,7 @@
 /** The headers that matter, read from a message's reading (reading.ts); and the header block's reply facts. */
+
+import { messageIdsIn } from '../shared/index.ts';
 import { headerFieldLines, unfoldedValue } from './header-block.ts';
-import { messageIdsIn } from './message-ids.ts';
 import type { AddressList, HeaderReading } from './reading.ts';
 import type { MailAddress, MailHeaders } from './types.ts';
 
@@ -42,7 +43,7 @@ export function readMailHeaders(parsed: HeaderReading): MailHeaders {
   const rawDate = firstOf(raw, 'date');
   const date = rawDate !== undefined && !Number.isNaN(Date.parse(rawDate)) ? parsed.date : undefined;
   // Threading fields are read from the fields as written: both readers split them at spaces
-  // (as mailparser does), which makes `<a b@x>` two ids, one of them `<b@x>` (message-ids.ts).
+  // (as mailparser does), which makes `<a b@x>` two ids, one of them `<b@x>` (shared's message-ids.ts).
   const references = (raw.get('references') ?? []).flatMap(messageIdsIn);
   const inReplyTo = (raw.get('in-reply-to') ?? []).flatMap(messageIdsIn)[0];
   const headers: MailHeaders = {

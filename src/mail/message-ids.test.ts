@@ -3,9 +3,9 @@
  * whole, never cut into an id the sender did not name (`<a b@x>` once read as `<b@x>`).
  */
 import { describe, expect, it } from 'vitest';
+import { messageIdsIn } from '../shared/index.ts';
 import { readWithMailparser } from './extract.ts';
 import { extractMail } from './index.ts';
-import { messageIdsIn } from './message-ids.ts';
 
 describe('messageIdsIn', () => {
   it.each([

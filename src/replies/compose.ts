@@ -5,6 +5,7 @@
  * for billing systems written against it. A message refused as a whole gets one reply in either style.
  */
 import type { Config, ReplyStyle } from '../config/index.ts';
+import { messageIdsIn } from '../shared/index.ts';
 import { firstAddress } from './addresses.ts';
 import { digestBody, oneLine, singleBody } from './layout.ts';
 import { replyMessageId } from './message-id.ts';
@@ -113,13 +114,35 @@ function withoutTheirText(report: TemplateReport): TemplateReport {
  * would thread nothing, and the key itself must not leave in a reply: it would sit in every
  * mailbox and archive the reply reaches.
  */
-function threading(request: ReplyRequest): { inReplyTo?: string; references?: string[] } {
+function threading(request: ReplyRequest): ThreadingFields {
   if (request.withoutOriginalText) return {};
-  const original = request.originalMessageId?.trim();
-  const inReplyTo = original && threadable(original) ? original : undefined;
-  const references = [...(request.originalReferences ?? []), ...(original ? [original] : [])]
-    .map((r) => r.trim())
-    .filter((r, i, all) => r !== '' && all.indexOf(r) === i && threadable(r));
+  return threadingFields(request.originalMessageId, request.originalReferences);
+}
+
+/** The threading fields of a mail we send: absent when there is nothing to thread on. */
+export interface ThreadingFields {
+  readonly inReplyTo?: string;
+  readonly references?: string[];
+}
+
+/**
+ * The threading fields of every mail we send in answer to a message (replies, acknowledgements,
+ * validation answers, staff answers): In-Reply-To the original's Message-ID, References the
+ * original's references then that id, each once, each written `<left@right>`. The one rule for
+ * all of them: an id we cannot write validly (threadable) is left out of both fields, so a reader
+ * never sees an id in References that In-Reply-To dropped, or the other way round. The
+ * Message-ID is read as a msg-id (`<a@b> (sent by X)` names `<a@b>`: a comment is no part of it);
+ * the references come as the mail room reads them, id by id.
+ */
+export function threadingFields(
+  originalMessageId: string | undefined,
+  originalReferences: readonly string[] = [],
+): ThreadingFields {
+  const original = originalMessageId === undefined ? undefined : messageIdOf(originalMessageId);
+  const inReplyTo = original !== undefined && threadable(original) ? original : undefined;
+  const references = [...originalReferences, ...(original !== undefined ? [original] : [])]
+    .map((r) => messageIdOf(r))
+    .filter((r, i, all): r is string => r !== undefined && all.indexOf(r) === i && threadable(r));
   return {
     ...(inReplyTo ? { inReplyTo } : {}),
     ...(references.length ? { references } : {}),
@@ -127,11 +150,27 @@ function threading(request: ReplyRequest): { inReplyTo?: string; references?: st
 }
 
 /**
+ * The message id a Message-ID field's value names, `<left@right>`: its first msg-id, comments and
+ * spaces around it passed over (mailparser keeps `<a@b> (comment)` whole, with a `>` added). A
+ * value kept without its brackets (`a@b`) is read as if it had them; anything else names no id.
+ */
+function messageIdOf(value: string): string | undefined {
+  const trimmed = value.trim();
+  const [id] = messageIdsIn(trimmed);
+  if (id !== undefined) return id;
+  return /^[^<>()\s"]+$/.test(trimmed) ? messageIdsIn(`<${trimmed}>`)[0] : undefined;
+}
+
+/**
  * A message id as RFC 5322 writes one, `<left@right>`: a bare word of a References field (`garbage
  * without brackets <r1@x>`), which the reading wraps in brackets as mailparser does, is no id.
+ * Printable ASCII only: RFC 5322's msg-id is ASCII, and a UTF-8 id (RFC 6532, a message sent over
+ * SMTPUTF8, or a client that writes raw bytes) cannot be written in our mail, whose headers are
+ * ASCII: raw it is invalid 8-bit in a header, and nodemailer encodes it as an encoded-word (in
+ * References, twice over), which no reader takes for that id. Left out, it threads nothing.
  * Asked with or without its brackets (the console keeps a submission's id as it was received).
  */
-const MESSAGE_ID_INSIDE = /^[^<>@\s]+@[^<>@\s]+$/;
+const MESSAGE_ID_INSIDE = /^[\x21-\x3b\x3d\x3f\x41-\x7e]+@[\x21-\x3b\x3d\x3f\x41-\x7e]+$/;
 
 /**
  * The longest id (in bytes) a header line can hold: RFC 5322 allows 998 characters a line, and an
@@ -140,19 +179,15 @@ const MESSAGE_ID_INSIDE = /^[^<>@\s]+@[^<>@\s]+$/;
 const LONGEST_ID_BYTES = 998 - 'In-Reply-To: '.length;
 
 /**
- * An id we may name in In-Reply-To or References: a message id (`<left@right>`) that fits on one
- * header line, no API key in it, and no control character or line separator (a Message-ID holds
- * neither; written raw into our header, `<a<LS>Status: ...>` would be a line of the sender's for
- * a reader that ends lines at LS). Left out, it threads nothing.
+ * An id we may name in In-Reply-To or References: a message id (`<left@right>`) of printable
+ * ASCII that fits on one header line, no API key in it. Printable ASCII also keeps out every
+ * control character and line separator (a Message-ID holds neither; written raw into our header,
+ * `<a<LS>Status: ...>` would be a line of the sender's for a reader that ends lines at LS). Left
+ * out, it threads nothing.
  */
 export function threadable(id: string): boolean {
   const inside = id.replace(/^<(.*)>$/s, '$1');
-  return (
-    MESSAGE_ID_INSIDE.test(inside) &&
-    Buffer.byteLength(inside) + 2 <= LONGEST_ID_BYTES &&
-    !headerHoldsKey(id) &&
-    !/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/.test(id)
-  );
+  return MESSAGE_ID_INSIDE.test(inside) && inside.length + 2 <= LONGEST_ID_BYTES && !headerHoldsKey(id);
 }
 
 interface MailParts {

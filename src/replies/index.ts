@@ -16,7 +16,9 @@ export {
   HEADER_SUBMISSION,
   HEADER_TEMPLATE,
   HEADER_TICKET,
+  type ThreadingFields,
   threadable,
+  threadingFields,
 } from './compose.ts';
 /** The line of a later answer naming the reply it replaces: written by the composer, read by clients. */
 export { DRY_RUN_LABEL, EDITED_LABEL, NOT_APPLIED_LABEL, oneLine, SUPERSEDES_LABEL } from './layout.ts';

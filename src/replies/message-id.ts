@@ -4,7 +4,7 @@
  *   digest or refusal      <S123.reply@host>
  *   per-template reply     <S123.reply.2@host>
  *   a later answer         <S123.reply.<tag>@host>, <S123.reply.<tag>.2@host> (staff reprocess, override...)
- *   notification           <S123.notify.2.DEMO1-ARIN@host>
+ *   notification           <S123.notify.2.DEMO1-ARIN@host>, a staff undo's <S123.notify.undo-<audit row>.2.DEMO1-ARIN@host>
  */
 
 /** Keeps a msg-id part within dot-atom text: anything else becomes '-'. */
@@ -39,6 +39,8 @@ export function notificationMessageId(
   templateIndex: number,
   handle: string,
   hostname: string,
+  tag?: string,
 ): string {
-  return `<${atom(submissionId)}.notify.${templateIndex}.${atom(handle)}@${domain(hostname)}>`;
+  const tagged = tag ? `.${atom(tag)}` : '';
+  return `<${atom(submissionId)}.notify${tagged}.${templateIndex}.${atom(handle)}@${domain(hostname)}>`;
 }

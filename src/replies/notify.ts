@@ -24,6 +24,8 @@ export interface NotificationRequest {
   readonly objectType: string;
   /** The handle of the record touched, e.g. 'DEMO1-ARIN'. */
   readonly handle: string;
+  /** A later notice of the same template and record (a staff undo's): `<S123.notify.<tag>.2.HANDLE@host>`. */
+  readonly tag?: string;
   /** What changed, one human line each. */
   readonly summaryLines: readonly string[];
 }
@@ -71,6 +73,7 @@ export async function composeNotification(
     request.templateIndex,
     request.handle,
     options.hostname,
+    request.tag,
   );
   const raw = renderTextMail(
     keyFreeHeaders({

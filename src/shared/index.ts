@@ -1,6 +1,6 @@
 /**
  * The shared room's face: the blank forms we publish, the error catalogue, errors as values, API key recognition and redaction, the shapes of
- * registry identifiers, logging and process checks. Other rooms import only from here.
+ * registry identifiers, the message ids of a threading field, logging and process checks. Other rooms import only from here.
  */
 
 export { type BlankForm, readBlankForms } from './blank-forms.ts';
@@ -15,6 +15,7 @@ export { lazyPackage } from './lazy-package.ts';
 export { LINE_BREAK, lineBreakName, showLineBreaks, visibleKeyFree, writtenAsIs } from './line-breaks.ts';
 export * from './listen.ts';
 export { createLogger, type Logger, silentLogger } from './logger.ts';
+export { messageIdsIn } from './message-ids.ts';
 export { isProcessAlive } from './process.ts';
 export { redactApiKey, redactApiKeys, redactKey } from './redact.ts';
 export { RELAY_FAULTS, type RelayFault } from './relay-faults.ts';

@@ -9,7 +9,7 @@ import {
   keyFreeHeaders,
   oneLine,
   renderTextMail,
-  threadable,
+  threadingFields,
 } from '../replies/index.ts';
 import { formatProblem, type Problem, redactApiKeys } from '../shared/index.ts';
 import { ANSWER_DAYS } from './rules.ts';
@@ -247,9 +247,8 @@ export function composeValidationAnswer(answer: ValidationAnswer): string {
         : `[hostmasterd] your message ${answer.submissionId}: not validated`,
       messageId: answer.messageId,
       date: answer.date,
-      ...(answer.inReplyTo && threadable(answer.inReplyTo)
-        ? { inReplyTo: answer.inReplyTo, references: [answer.inReplyTo] }
-        : {}),
+      // The one rule of every answer's threading: an id we cannot write is in neither field.
+      ...threadingFields(answer.inReplyTo),
       headers: {
         'Auto-Submitted': 'auto-replied',
         'X-Auto-Response-Suppress': 'All',

@@ -85,6 +85,19 @@ export interface LimitedMail {
   readonly sent: readonly OutgoingMail[];
   /** Why each mail held back was held, one sentence each. */
   readonly held: readonly string[];
+  /** The mails (by their Message-ID as composed) kept for staff past the account's bound, and for whom. */
+  readonly heldForStaff: readonly HeldForStaff[];
+}
+
+/** A mail, or the part of it for some of its recipients, kept for staff (an outbox row `failed`). */
+export interface HeldForStaff {
+  /** The Message-ID the mail was composed with (the held row's own is `<held.` + it). */
+  readonly messageId: string;
+  readonly recipients: readonly string[];
+  /** Of how many recipients the mail had. */
+  readonly of: number;
+  /** Why, in the words the reply's note and the outbox row use. */
+  readonly why: string;
 }
 
 export interface WorkerContextOptions {
@@ -123,11 +136,12 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
     account?: MailingAccount,
   ): Promise<LimitedMail> => {
     const limit = options.replyLimit;
-    if (!limit) return { sent: mails, held: [] };
+    if (!limit) return { sent: mails, held: [], heldForStaff: [] };
     const strangers = account === undefined ? undefined : options.strangerLimit;
     let proven: Set<string> | undefined;
     const sent: OutgoingMail[] = [];
     const held: string[] = [];
+    const heldForStaff: HeldForStaff[] = [];
     for (const mail of mails) {
       // Each recipient on its own: a notice to several contacts still reaches those under the limit.
       const kept: string[] = [];
@@ -162,15 +176,22 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
       // Past the account's bound: stored undelivered under a Message-ID of its own, for staff to
       // send or let be (an address the account names is not ours to mail without limit).
       if (forStaff.length > 0) {
+        const why = `the requesting account's mail already went to ${strangers?.perHour} addresses outside its own in the last hour (STRANGER_LIMIT_PER_ACCOUNT_PER_HOUR)`;
         sent.push({
           ...mail,
           messageId: mail.messageId.replace(/^<?/, '<held.'),
           recipients: forStaff,
-          heldForStaff: `held: the requesting account's mail already went to ${strangers?.perHour} addresses outside its own in the last hour (STRANGER_LIMIT_PER_ACCOUNT_PER_HOUR); send it again if it should go`,
+          heldForStaff: `held: ${why}; send it again if it should go`,
+        });
+        heldForStaff.push({
+          messageId: mail.messageId,
+          recipients: forStaff,
+          of: mail.recipients.length,
+          why,
         });
       }
     }
-    return { sent, held };
+    return { sent, held, heldForStaff };
   };
   return {
     blankForms: readBlankForms(),
@@ -186,14 +207,18 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
     dnsWaits: new DnsWaits(Math.max(1, config.workerConcurrency - 1), config.dns.budgetMs + 250),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     composeNotices: async (notices, exempt, account) => {
+      const addressed = notices.filter((n) => n.to.length > 0);
       const mails = await Promise.all(
-        notices
-          .filter((n) => n.to.length > 0)
-          .map((n) => composeNotification({ ...n, to: [...n.to] }, { from, hostname, texts })),
+        addressed.map((n) => composeNotification({ ...n, to: [...n.to] }, { from, hostname, texts })),
       );
-      const { sent, held } = await limitMail(mails, exempt, account);
+      const { sent, held, heldForStaff } = await limitMail(mails, exempt, account);
       for (const why of held) options.logger.warn({ why }, 'notice not sent');
-      return [...sent];
+      // Which notice each held mail was: the requester's reply says so (heldNoticeNote).
+      const heldNotices = heldForStaff.flatMap((h) => {
+        const notice = addressed[mails.findIndex((m) => m.messageId === h.messageId)];
+        return notice ? [{ notice, held: h.recipients.length, of: h.of, why: h.why }] : [];
+      });
+      return { mails: [...sent], held: heldNotices };
     },
     composeReply,
     composeAcknowledgement: (request) => composeAcknowledgement(request, composeOptions),

@@ -14,6 +14,13 @@ import { type Notice, orgContactEmails } from './notices.ts';
 export const HOLDER_NOTICE_LINE =
   'Hostmaster staff approved this change, asked by another account, in address space your organization holds (a staff override of E_NOT_AUTHORIZED); write to hostmaster quoting the ticket if it is not right.';
 
+/** The holder's line when staff take such a change back: what they were told of is gone again. */
+export const HOLDER_UNDO_LINE =
+  'Hostmaster staff undid a change they had approved, asked by another account, in address space your organization holds (a staff override of E_NOT_AUTHORIZED): what it registered or changed there is taken back.';
+
+/** What of an audit row tells whose space a change was in. */
+type NetChange = Pick<AuditRow, 'objectType' | 'before' | 'after'>;
+
 const field = (value: unknown, key: string): string | undefined => {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const found = (value as Record<string, unknown>)[key];
@@ -21,7 +28,7 @@ const field = (value: unknown, key: string): string | undefined => {
 };
 
 /** The orgs of the nets the audit rows touch and of every net above them, each once, nearest first. */
-async function holdersOf(tx: Transaction, rows: readonly AuditRow[]): Promise<string[]> {
+async function holdersOf(tx: Transaction, rows: readonly NetChange[]): Promise<string[]> {
   const orgs: string[] = [];
   const add = (org: string | undefined) => {
     if (org && !orgs.includes(org)) orgs.push(org);
@@ -50,10 +57,15 @@ async function holdersOf(tx: Transaction, rows: readonly AuditRow[]): Promise<st
   return orgs;
 }
 
+/**
+ * A notice for each org holding space the changes were in (`line` says why they hear of it: the
+ * override, or its undo, whose rows are the changes it took back).
+ */
 export async function holderNotices(
   tx: Transaction,
-  rows: readonly AuditRow[],
+  rows: readonly NetChange[],
   base: Omit<Notice, 'to' | 'objectType' | 'handle'>,
+  line: string = HOLDER_NOTICE_LINE,
 ): Promise<Notice[]> {
   const notices: Notice[] = [];
   for (const org of await holdersOf(tx, rows)) {
@@ -61,7 +73,7 @@ export async function holderNotices(
     if (to.length === 0) continue;
     notices.push({
       ...base,
-      summaryLines: [...base.summaryLines, HOLDER_NOTICE_LINE],
+      summaryLines: [...base.summaryLines, line],
       to,
       objectType: 'org',
       handle: org,

@@ -18,6 +18,8 @@ export interface Notice {
   readonly ticket: string;
   readonly submissionId: string;
   readonly templateIndex: number;
+  /** A later notice of the same template and record (an undo's), told apart in its Message-ID. */
+  readonly tag?: string;
 }
 
 /**
@@ -29,7 +31,34 @@ export type NoticeComposer = (
   notices: readonly Notice[],
   exempt?: string,
   account?: MailingAccount,
-) => Promise<OutgoingMail[]>;
+) => Promise<ComposedNotices>;
+
+/** The notices' mail to queue, and the notices kept for staff past the account's bound. */
+export interface ComposedNotices {
+  readonly mails: readonly OutgoingMail[];
+  readonly held: readonly HeldNotice[];
+}
+
+/** A notice (to some or all of its recipients) kept for staff on the Undelivered page. */
+export interface HeldNotice {
+  readonly notice: Notice;
+  /** How many of its `of` recipients it was kept for. */
+  readonly held: number;
+  readonly of: number;
+  /** Why, as the outbox row says it. */
+  readonly why: string;
+}
+
+/**
+ * The note the requester's reply carries for a held notice (docs/reply-format.md, "Is the
+ * account making us mail strangers?"): which record's contacts were not told, and why. The
+ * addresses are not named: a POC's earlier addresses are told too, and they are not the
+ * requester's to read.
+ */
+export function heldNoticeNote(h: HeldNotice): string {
+  const whom = h.held === h.of ? 'its contacts' : `${h.held} of its ${h.of} contacts`;
+  return `the notice of this change to ${h.notice.objectType} ${h.notice.handle} was not sent to ${whom} but held for hostmaster staff, who may send it: ${h.why}`;
+}
 
 async function pocEmails(tx: Transaction, handles: readonly string[]): Promise<string[]> {
   if (handles.length === 0) return [];

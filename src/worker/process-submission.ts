@@ -57,6 +57,7 @@ import { type AnsweredMail, findAnsweredMail } from './answers-to-us.ts';
 import type { MailingAccount, WorkerContext } from './context.ts';
 import { DRY_RUN_TICKET, DryRunUndo, dryRunNumbers, dryRunResult } from './dry-run.ts';
 import { messageKind } from './message-kind.ts';
+import type { NoticeComposer } from './notices.ts';
 import { type TemplateResult, toReport } from './outcome.ts';
 import { inPhase, timedSync } from './phase-times.ts';
 import { placeReassignmentsAhead } from './reassignments-ahead.ts';
@@ -438,6 +439,17 @@ async function earlierUse(ex: Executor, submissionId: string): Promise<EarlierUs
   return { submissionId, tickets: rows.map((r) => r.number), dryRun: Boolean(row?.dryRun) };
 }
 
+/** The results with the notes added to some of them (by template index), as the reply and the stored rows say them. */
+export function withNotes(
+  results: readonly TemplateResult[],
+  notes: ReadonlyMap<number, readonly string[]>,
+): TemplateResult[] {
+  return results.map((r) => {
+    const added = notes.get(r.index);
+    return added?.length ? { ...r, notes: [...r.notes, ...added] } : r;
+  });
+}
+
 /** What a run of the message did: its templates' results, and the message as finally judged. */
 interface MessageRun {
   readonly results: TemplateResult[];
@@ -501,13 +513,18 @@ async function runMessage(
     // sender nothing new: no second refusal mail; the console tells staff it is still refused.
     const unchanged =
       options.staff?.refusedBefore !== undefined && judged.refusal?.code === options.staff.refusedBefore;
-    const answer = unchanged ? undefined : replyRequest(judged, results, judged.templates.length);
+    const account = mailingAccount(judged, tx);
+    // The notices first: the reply says which of them were kept for staff past the account's bound.
+    const composeNotices: NoticeComposer = (notices) =>
+      ctx.composeNotices(notices, judged.ownAddress, account);
+    const heldNotes = await records.composeNotices(composeNotices);
+    const told = withNotes(results, heldNotes);
+    const answer = unchanged ? undefined : replyRequest(judged, told, judged.templates.length);
     const supersedes = options.staff?.supersedes;
     const reply = answer && supersedes ? { ...answer, supersedes } : answer;
     const mails = reply
       ? await inPhase('message: reply rendered', () => ctx.composeReply(reply, options.replyTag))
       : [];
-    const account = mailingAccount(judged, tx);
     const { sent, held } = await inPhase('message: reply limit (redis count)', () =>
       ctx.limitMail(mails, judged.ownAddress, account),
     );
@@ -523,13 +540,13 @@ async function runMessage(
     else if (options.staff) await closeWholeMessageRejection(tx, submissionId, options.staff);
     // The records, the notices, the reply and the `done` mark: one statement.
     await inPhase('message: records, reply and done mark written (one statement)', () =>
-      records.write(tx, (notices) => ctx.composeNotices(notices, answered.ownAddress, account), {
+      records.write(tx, composeNotices, {
         submissionId,
         mails: sent,
         last: doneMark(judged),
       }),
     );
-    return { results, read: answered };
+    return { results: told, read: answered };
   });
 }
 

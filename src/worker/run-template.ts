@@ -54,7 +54,13 @@ import { STAFF_REVIEW_CODE } from './decision-codes.ts';
 import { handlerFor } from './handlers.ts';
 import { hideKeysBeforeStoring, KEY_HIDDEN_NOTE } from './hide-keys.ts';
 import { holderNotices } from './holder-notices.ts';
-import { type Notice, type NoticeComposer, noticesFor } from './notices.ts';
+import {
+  type ComposedNotices,
+  heldNoticeNote,
+  type Notice,
+  type NoticeComposer,
+  noticesFor,
+} from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
 import { inPhase, timedSync } from './phase-times.ts';
 import { pinToField } from './problem-fields.ts';
@@ -400,6 +406,9 @@ export class TemplateRecords {
   private readonly notices: Notice[] = [];
   private readonly audit: AuditRow[] = [];
   private readonly approvals: Approval[] = [];
+  /** The notices' mail and those held, once rendered (composeNotices). */
+  private composed: ComposedNotices | undefined;
+  private notesAdded = false;
   /** A POC template M of this message was applied: its POC is valid now (src/validation's hold lifts). */
   validatedPoc = false;
 
@@ -429,6 +438,32 @@ export class TemplateRecords {
   }
 
   /**
+   * Renders the notices gathered and counts them against the limits, once: before the reply is
+   * composed, so the reply can say which were kept for staff (heldNoticeNote). Each held notice's
+   * note is added to its template's row as well, so the stored outcome says what the reply said.
+   * Returns the notes by template index.
+   */
+  async composeNotices(composeNotices: NoticeComposer): Promise<ReadonlyMap<number, readonly string[]>> {
+    this.composed ??=
+      this.notices.length > 0
+        ? await inPhase('records: notices rendered, their reply limit', () => composeNotices(this.notices))
+        : { mails: [], held: [] };
+    const notes = new Map<number, string[]>();
+    for (const held of this.composed.held) {
+      const index = held.notice.templateIndex;
+      notes.set(index, [...(notes.get(index) ?? []), heldNoticeNote(held)]);
+    }
+    if (!this.notesAdded) {
+      this.notesAdded = true;
+      for (const [index, added] of notes) {
+        const at = this.templates.findIndex((t) => t.templateIndex === index);
+        const row = this.templates[at];
+        if (row) this.templates[at] = { ...row, notes: [...(row.notes ?? []), ...added] };
+      }
+    }
+    return notes;
+  }
+  /**
    * Writes everything gathered, with the notices' mail, in the caller's transaction: one
    * statement (`writeTogether`), ending with the caller's own mail (the reply) and last write
    * (the message's `done` mark), if any.
@@ -442,10 +477,8 @@ export class TemplateRecords {
       readonly last?: TogetherWrite;
     } = {},
   ): Promise<void> {
-    const noticeMails =
-      this.notices.length > 0
-        ? await inPhase('records: notices rendered, their reply limit', () => composeNotices(this.notices))
-        : [];
+    await this.composeNotices(composeNotices);
+    const noticeMails = this.composed?.mails ?? [];
     const submissionId = end.submissionId ?? this.notices[0]?.submissionId;
     // Every write, with rows or none, so that the statement's text is always the same (built
     // once, prepared by the server); see src/db/write-together.ts.

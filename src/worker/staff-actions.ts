@@ -9,7 +9,8 @@
  * completes it with the refusal (StaffRefusal): an outcome, not a failure to count.
  */
 import { and, desc, eq } from 'drizzle-orm';
-import { type Executor, type RejectionState, tables } from '../db/index.ts';
+import { type Executor, type RejectionState, type Transaction, tables } from '../db/index.ts';
+import { enqueueOutbox } from '../outbox/index.ts';
 import {
   type EditAndApplyJob,
   type RejectJob,
@@ -22,6 +23,8 @@ import { type ErrorCode, formatProblem, problem } from '../shared/index.ts';
 import { type ParsedTemplate, splitTemplates } from '../templates/index.ts';
 import type { WorkerContext } from './context.ts';
 import { deliveredAgain } from './delivered-again.ts';
+import { HOLDER_UNDO_LINE, holderNotices } from './holder-notices.ts';
+import type { NoticeComposer } from './notices.ts';
 import type { TemplateResult } from './outcome.ts';
 import {
   loadSubmission,
@@ -29,11 +32,12 @@ import {
   type ReadSubmission,
   readSubmission,
   replyRequest,
+  withNotes,
 } from './process-submission.ts';
 import { applyTemplate, lockSubmission, storedResult, TemplateRecords } from './run-template.ts';
 import { auditRefusedStaffJob, checkStaffJob } from './staff-job-check.ts';
 import { checkLooked, type LookedConflict, lookedMessage, restate } from './staff-looked.ts';
-import { undoStaffAction } from './staff-undo.ts';
+import { UNDONE_NOTE, type Undone, undoStaffAction } from './staff-undo.ts';
 import { reparseEditedText } from './template-edit.ts';
 import { latestVersion, recordEdit, staffEdits } from './template-versions.ts';
 
@@ -157,9 +161,11 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
       );
       results.push(result);
     }
-    await records.write(tx, (notices) =>
-      ctx.composeNotices(notices, read.ownAddress, { accountId: requester.accountId, ex: tx }),
-    );
+    const composeNotices: NoticeComposer = (notices) =>
+      ctx.composeNotices(notices, read.ownAddress, { accountId: requester.accountId, ex: tx });
+    // The notices kept for staff past the account's bound are said in the answer, as in a reply.
+    const noted = withNotes(results, await records.composeNotices(composeNotices));
+    await records.write(tx, composeNotices);
     // The customer hears from us again only when the outcome changed: an edit still refused, a
     // waiver that did not apply or a second reprocess of what is already approved is staff's
     // business (the console says so), not a new REJECTED mail with the same words.
@@ -171,7 +177,7 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
       );
       return false;
     }
-    return await answerAfterStaff(ctx, tx, read, results, jobId);
+    return await answerAfterStaff(ctx, tx, read, noted, jobId);
   });
   if (typeof answered !== 'boolean') throw new StaffRefusal(lookedMessage(answered));
   if (answered) ctx.afterCommit();
@@ -233,7 +239,10 @@ async function undoApplied(ctx: WorkerContext, job: UndoJob, read: ReadSubmissio
   const undone = await ctx.db.transaction(async (tx) => {
     await lockSubmission(tx, job.submissionId);
     const result = await undoStaffAction(tx, job);
-    if (result.ok) await answerAfterStaff(ctx, tx, read, [result.value], jobId);
+    if (result.ok) {
+      await tellHoldersOfUndo(ctx, tx, job, read, result.value);
+      await answerAfterStaff(ctx, tx, read, [result.value.result], jobId);
+    }
     return result;
   });
   if (!undone.ok) throw new StaffRefusal(formatProblem(undone.error));
@@ -242,6 +251,40 @@ async function undoApplied(ctx: WorkerContext, job: UndoJob, read: ReadSubmissio
     'staff undo',
   );
   ctx.afterCommit();
+}
+
+/**
+ * An undone override of E_NOT_AUTHORIZED was told to the holder of the space (holder-notices.ts):
+ * its undo is told to the same holders, from the changes it took back, in the same transaction.
+ */
+async function tellHoldersOfUndo(
+  ctx: WorkerContext,
+  tx: Transaction,
+  job: UndoJob,
+  read: ReadSubmission,
+  undone: Undone,
+): Promise<void> {
+  if (!undone.waived.includes('E_NOT_AUTHORIZED')) return;
+  const notices = await holderNotices(
+    tx,
+    undone.taken,
+    {
+      ticket: undone.ticket,
+      submissionId: job.submissionId,
+      templateIndex: undone.result.index,
+      summaryLines: [UNDONE_NOTE],
+      tag: `undo-${job.auditId}`,
+    },
+    HOLDER_UNDO_LINE,
+  );
+  if (notices.length === 0) return;
+  const accountId = (read.requester ?? read.keyHolder)?.accountId;
+  const { mails } = await ctx.composeNotices(
+    notices,
+    read.ownAddress,
+    accountId === undefined ? undefined : { accountId, ex: tx },
+  );
+  await enqueueOutbox(tx, mails, job.submissionId);
 }
 
 /**

@@ -71,7 +71,15 @@ const refused = (code: ErrorCode, message: string): { ok: false; error: Problem 
   fail(problem(code, message));
 
 /** The undo in the caller's transaction (the submission locked): the template's result as it stands now. */
-export async function undoStaffAction(tx: Transaction, job: UndoJob): Promise<Result<TemplateResult>> {
+/** What an undo did: the template's result now, the registry changes taken back, and what the undone action waived. */
+export interface Undone {
+  readonly result: TemplateResult;
+  readonly ticket: string;
+  readonly taken: readonly AuditedChange[];
+  readonly waived: readonly string[];
+}
+
+export async function undoStaffAction(tx: Transaction, job: UndoJob): Promise<Result<Undone>> {
   const a = tables.auditLog;
   const [action] = await tx.select().from(a).where(eq(a.id, job.auditId));
   if (
@@ -183,5 +191,7 @@ export async function undoStaffAction(tx: Transaction, job: UndoJob): Promise<Re
   });
   const result = await storedResult(tx, job.submissionId, index);
   if (!result) return refused('E_NOT_FOUND', `template ${index} is not recorded`);
-  return ok(result);
+  const details = action.after as { readonly waive?: unknown } | null;
+  const waived = Array.isArray(details?.waive) ? details.waive.filter((c) => typeof c === 'string') : [];
+  return ok({ result, ticket, taken: changes, waived });
 }

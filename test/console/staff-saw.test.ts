@@ -8,7 +8,7 @@
  * words removes both, and says so.
  */
 import { Queue } from 'bullmq';
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { SUBMISSIONS_QUEUE } from '../../src/queue/index.ts';
@@ -22,6 +22,15 @@ import {
 import { ConsoleClient } from './support/http-client.ts';
 import { simpleTemplate } from './support/rows.ts';
 import { pageText } from './support/sign-in.ts';
+
+/** An attribute's value as the browser reads it. */
+const htmlText = (html: string) =>
+  html
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 let stack: ConsoleStack;
 let client: ConsoleClient;
@@ -245,6 +254,88 @@ describe('an override of E_NOT_AUTHORIZED tells the holder of the space', () => 
     expect(notice!.raw).toContain('OTHERISP-1');
     expect(notice!.raw.replace(/=\r?\n/g, '')).toContain('E_NOT_AUTHORIZED');
   }, 120_000);
+
+  /** The notices to Other ISP's contacts about this submission, their text unwrapped. */
+  const noticesToOther = async (submissionId: string) =>
+    (
+      await stack.db
+        .select({
+          kind: tables.outbox.kind,
+          to: tables.outbox.recipients,
+          raw: tables.outbox.raw,
+          id: tables.outbox.messageId,
+        })
+        .from(tables.outbox)
+        .where(eq(tables.outbox.submissionId, submissionId))
+    )
+      .filter((m) => m.kind === 'notification' && m.to.includes(OTHER_SENDER))
+      .map((m) => ({ id: m.id, text: m.raw.replace(/=\r?\n/g, '').replace(/\r?\n/g, ' ') }));
+
+  it('tells Other ISP when staff undo such an override: the net it heard of is taken back', async () => {
+    const held = await stack.rejectionFor(
+      await stack.send({
+        from: `Demo ISP <${DEMO_SENDER}>`,
+        subject: 'not ours either',
+        text: `${simpleTemplate('203.0.113.160/29', 'NOT-OURS-UNDONE', DEMO_API_KEY)}\n`,
+      }),
+    );
+    expect(held.reasonCode).toBe('E_NOT_AUTHORIZED');
+    await client.get(`/submissions/${held.submissionId}`);
+    const posted = await client.post(`/rejections/${held.rejectionId}/override`, {
+      waive: 'E_NOT_AUTHORIZED',
+      note: 'ok per phone call',
+    });
+    expect(posted.status).toBe(303);
+    expect(await noticesToOther(held.submissionId)).toHaveLength(1);
+    const [override] = await stack.db
+      .select({ id: tables.auditLog.id })
+      .from(tables.auditLog)
+      .where(eq(tables.auditLog.action, 'console.override'))
+      .orderBy(desc(tables.auditLog.id))
+      .limit(1);
+
+    await client.get(`/submissions/${held.submissionId}`);
+    const undone = await client.post(`/audit/${override!.id}/undo`, {
+      note: 'the call was not from Other ISP',
+      message: '',
+    });
+    expect(undone.status).toBe(303);
+    expect(pageText((await client.get(undone.headers.get('location')!)).body)).toContain(
+      `Undone: audit row ${override!.id} (override)`,
+    );
+    expect(await netNamed('NOT-OURS-UNDONE')).toHaveLength(0);
+    const notices = await noticesToOther(held.submissionId);
+    expect(notices).toHaveLength(2);
+    const undoNotice = notices.find((n) => n.id.includes(`.notify.undo-${override!.id}.1.OTHERISP-1@`));
+    expect(undoNotice).toBeDefined();
+    expect(undoNotice!.text).toContain('Hostmaster staff undid a change they had approved');
+    expect(undoNotice!.text).toContain('Undone by hostmaster staff: what was applied was taken back.');
+  }, 180_000);
+
+  it('tells Other ISP when staff edit a template refused in its space and apply it over E_NOT_AUTHORIZED', async () => {
+    const sent = simpleTemplate('203.0.113.176/29', 'NOT-OURS-TYPO', DEMO_API_KEY);
+    const held = await stack.rejectionFor(
+      await stack.send({ from: `Demo ISP <${DEMO_SENDER}>`, subject: 'typo too', text: `${sent}\n` }),
+    );
+    expect(held.reasonCode).toBe('E_NOT_AUTHORIZED');
+    const page = (await client.get(`/submissions/${held.submissionId}`)).body;
+    const seen = /name="seen" value="([^"]*)"/.exec(page)?.[1] ?? '';
+    const posted = await client.post(`/rejections/${held.rejectionId}/edit`, {
+      step: 'apply',
+      basedOn: '1',
+      text: sent.replace('NOT-OURS-TYPO', 'EDITED-NET'),
+      waive: 'E_NOT_AUTHORIZED',
+      seen: htmlText(seen),
+      note: 'name as meant; ok per phone call',
+      message: '',
+    });
+    expect(posted.status).toBe(303);
+    const flash = pageText((await client.get(posted.headers.get('location')!)).body);
+    expect(flash).toMatch(/Done \(edit-and-apply\): template 1 APPROVED/);
+    expect(await netNamed('EDITED-NET')).toHaveLength(1);
+    const [notice] = await noticesToOther(held.submissionId);
+    expect(notice?.text).toContain('Hostmaster staff approved this change, asked by another account');
+  }, 180_000);
 });
 
 describe('the look-up finds what was removed', () => {

@@ -16,8 +16,14 @@ import type { DatabaseTarget } from '../../src/config/index.ts';
 import { type Database, MIGRATIONS_FOLDER, openDatabase, queryRows, tables } from '../../src/db/index.ts';
 import { deliveryDigest, storeSubmission } from '../../src/ingress/index.ts';
 import { retryFailedMail, startOutboxSender } from '../../src/outbox/index.ts';
+import { DEMO_API_KEY, DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
+import { processSubmission } from '../../src/worker/index.ts';
+import { simpleReassignment } from '../pipeline/support/forms.ts';
+import { rejectionsOf, templateRows } from '../pipeline/support/outcomes.ts';
 import { startSmtpSink } from '../replies/support/smtp-sink.ts';
 import { BACKENDS } from '../support/databases.ts';
+import { mail } from '../support/stack.ts';
+import { quietWorkerContext } from '../support/worker-context.ts';
 
 interface Journal {
   entries: { idx: number; tag: string }[];
@@ -181,4 +187,94 @@ describe('upgrading a database that holds submissions', () => {
       }
     },
   );
+
+  it('0023 rewrites supersede keys stored before they carried the kind of change: an old open refusal is closed by the later approval again', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostmasterd-upgrade-'));
+    dirs.push(dataDir);
+    const before = migrationsUpTo('0022_nets_name_index');
+    dirs.push(before);
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    const old = await openDatabase({ kind: 'pglite', dataDir }, { migrate: false });
+    await migrate(old.db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: before });
+    const seed = validateSeed(DEMO_SEED);
+    if (!seed.ok) throw new Error('demo seed');
+    const seeded = await seedRegistry(old.db, seed.value);
+    if (!seeded.ok) throw new Error(seeded.error.message);
+
+    // Monday's refusals: a range outside Demo ISP's space (read, refused by the registry; known
+    // again by its network name and customer) and a country XX (refused at reading: no request).
+    const outside = simpleReassignment({ range: '203.0.113.0/29', name: 'DEMO-UPGRADE-RANGE' });
+    const country = simpleReassignment({ range: '198.51.100.232/29', name: 'DEMO-UPGRADE-XX' }).replace(
+      /(Country Code:) US$/m,
+      '$1 XX',
+    );
+    const refused = [
+      await processed(old.db, outside, 'refused-range'),
+      await processed(old.db, country, 'refused-country'),
+    ];
+    const keysNow = new Map<string, readonly string[]>();
+    for (const id of refused) {
+      const [row] = await templateRows(old.db, id);
+      keysNow.set(id, row!.subjects);
+      expect((await rejectionsOf(old.db, id)).map((r) => r.state)).toEqual(['open']);
+    }
+    // Stored as the release before c7bcf20 stored them: `range:...`, no kind, no name key.
+    await old.db.execute(
+      sql`update submission_templates set subjects = array(
+            select regexp_replace(k, '^[a-z-]+:(range:)', '\\1') from unnest(subjects) as k where k !~ ':name:')`,
+    );
+    expect((await templateRows(old.db, refused[0]!))[0]!.subjects).toEqual(['range:4:3405803776-3405803783']);
+    await old.close();
+
+    const upgraded = await openDatabase({ kind: 'pglite', dataDir });
+    try {
+      // The keys the current code writes, as requestSubjects writes them (the name key of a
+      // template refused at reading is not in its stored row: it keeps its range key only).
+      expect((await templateRows(upgraded.db, refused[0]!))[0]!.subjects).toEqual(
+        [...keysNow.get(refused[0]!)!].sort(),
+      );
+      expect((await templateRows(upgraded.db, refused[1]!))[0]!.subjects).toEqual(
+        keysNow.get(refused[1]!)!.filter((k) => !k.includes(':name:')),
+      );
+      // The billing system's corrected resends, approved: each closes its old refusal.
+      const fixes = [
+        await processed(
+          upgraded.db,
+          simpleReassignment({ range: '198.51.100.224/29', name: 'DEMO-UPGRADE-RANGE' }),
+          'fixed-range',
+        ),
+        await processed(
+          upgraded.db,
+          simpleReassignment({ range: '198.51.100.232/29', name: 'DEMO-UPGRADE-XX' }),
+          'fixed-country',
+        ),
+      ];
+      for (const [i, id] of refused.entries()) {
+        expect((await templateRows(upgraded.db, fixes[i]!))[0]!.outcome).toBe('approved');
+        expect(await rejectionsOf(upgraded.db, id)).toMatchObject([
+          { state: 'superseded', closedBy: 'system', supersededBy: fixes[i] },
+        ]);
+      }
+    } finally {
+      await upgraded.close();
+    }
+  }, 300_000);
 });
+
+/** One message of Demo ISP's NOC with the template and its key, stored and run by the worker. */
+async function processed(db: Database, template: string, tag: string): Promise<string> {
+  const stored = await storeSubmission(db, {
+    raw: Buffer.from(
+      mail({
+        subject: `SWIP ${DEMO_API_KEY}`,
+        messageId: `<${tag}@demo-isp.example>`,
+        body: `${template}\n`,
+      }),
+    ),
+    envelope: { mailFrom: 'noc@demo-isp.example', rcptTo: ['hostmaster@localhost'] },
+    via: 'smtp',
+  });
+  if (!stored.ok) throw new Error(stored.error.message);
+  await processSubmission(quietWorkerContext(db), stored.value.id);
+  return stored.value.id;
+}

@@ -53,8 +53,9 @@ describe('mail to addresses outside the account (postgres, real SMTP)', () => {
         .filter((r) => r.endsWith('.victim.example')),
     );
 
-  it("POC N with strangers' addresses: every template applied, only LIMIT strangers mailed, the rest kept for staff", async () => {
+  it("POC N with strangers' addresses: every template applied, only LIMIT strangers mailed, the rest kept for staff, and the reply says which", async () => {
     const ids: string[] = [];
+    const heldNotes: string[][] = [];
     for (let j = 0; j < 3; j++) {
       const templates = Array.from({ length: 4 }, (_, i) =>
         personPoc(`Cheap Pills ${j}${i}`, 'Visit', `v${j}x${i}@d${j}.victim.example`),
@@ -66,8 +67,21 @@ describe('mail to addresses outside the account (postgres, real SMTP)', () => {
         'APPROVED',
         'APPROVED',
       ]);
+      heldNotes.push(
+        reply.parsed.blocks.flatMap((b) => b.notes.filter((n) => /held for hostmaster staff/.test(n))),
+      );
       ids.push(id);
+      // Each held notice is named in its own template's block, with the POC it was about.
+      for (const block of reply.parsed.blocks) {
+        const [poc] = block.handles;
+        for (const note of block.notes.filter((n) => /held for hostmaster staff/.test(n)))
+          expect(note).toBe(
+            `the notice of this change to POC ${poc} was not sent to its contacts but held for hostmaster staff, who may send it: the requesting account's mail already went to ${LIMIT} addresses outside its own in the last hour (STRANGER_LIMIT_PER_ACCOUNT_PER_HOUR)`,
+          );
+      }
     }
+    // 4 mailed, then 1 more and 3 held, then all 4 held: each reply names exactly those held.
+    expect(heldNotes.map((n) => n.length)).toEqual([0, 3, 4]);
     await settled(stack, ids);
     expect(strangersMailed().size).toBe(LIMIT);
     const held = await stack.database.db

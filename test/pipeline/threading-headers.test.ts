@@ -100,4 +100,44 @@ describe('threading headers of our replies (pglite)', () => {
     expect(field('References')?.split(/\s+/)).toEqual(thread);
     expect(reply.parsed.headers?.references).toEqual(thread);
   });
+
+  /** The reply's threading lines exactly as written, unfolded (nodemailer folds at 76). */
+  const threadingLines = (raw: string) =>
+    raw
+      .split('\r\n\r\n', 1)[0]!
+      .replace(/\r\n[ \t]+/g, ' ')
+      .split('\r\n')
+      .filter((l) => /^(In-Reply-To|References):/i.test(l));
+
+  it('a non-ASCII Message-ID (RFC 6532, or a broken client) is in neither field; the ASCII thread stays, the header block all ASCII', async () => {
+    const raw = fixture('references-bare-words')
+      .replace(/^Message-ID: .*$/m, 'Message-ID: <t10-\u00e9t\u00e9@demo-isp.example>')
+      .replace(/^In-Reply-To: .*$/m, 'In-Reply-To: <p1-\u00fc@demo-isp.example>')
+      .replace(
+        /^References: .*$/m,
+        'References: <r0@demo-isp.example> <p1-\u00fc@demo-isp.example> <r1@demo-isp.example>',
+      );
+    const id = await stack.send(raw);
+    const reply = await replyFor(stack.sink, id);
+    const head = reply.mail.raw.split('\r\n\r\n', 1)[0]!;
+    expect(head).toMatch(/^[\t\r\n\x20-\x7e]*$/);
+    expect(threadingLines(reply.mail.raw)).toEqual([
+      'References: <r0@demo-isp.example> <r1@demo-isp.example>',
+    ]);
+    expect(reply.parsed.headers?.inReplyTo).toBeUndefined();
+    expect(reply.parsed.headers?.references).toEqual(['<r0@demo-isp.example>', '<r1@demo-isp.example>']);
+  });
+
+  it('a comment after the Message-ID is no part of it: the id threads in both fields', async () => {
+    const raw = fixture('references-bare-words')
+      .replace(/^Message-ID: .*$/m, 'Message-ID: <t11@demo-isp.example> (sent by Billing 4.2)')
+      .replace(/^References: .*$/m, 'References: <r1@demo-isp.example>');
+    const id = await stack.send(raw);
+    const reply = await replyFor(stack.sink, id);
+    expect(threadingLines(reply.mail.raw)).toEqual([
+      'In-Reply-To: <t11@demo-isp.example>',
+      'References: <r1@demo-isp.example> <t11@demo-isp.example>',
+    ]);
+    expect(reply.parsed.headers?.inReplyTo).toBe('<t11@demo-isp.example>');
+  });
 });

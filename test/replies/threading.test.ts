@@ -3,7 +3,8 @@
  * that builds its Message-IDs from its API key must not get the key back in our headers.
  */
 import { describe, expect, it } from 'vitest';
-import { composeReplies, loadReplyTexts } from '../../src/replies/index.ts';
+import { composeReplies, loadReplyTexts, threadingFields } from '../../src/replies/index.ts';
+import { composeValidationAnswer } from '../../src/validation/index.ts';
 import { parseReply } from '../support/reply-reader.ts';
 import { FIXED_DATE, KEY, threeTemplates } from './support/reports.ts';
 
@@ -47,5 +48,45 @@ describe('threading headers', () => {
     ]);
     expect(inReplyTo).toBe('<billing-42@isp.example>');
     expect(references).toEqual(['<thread-1@isp.example>', '<billing-42@isp.example>']);
+  });
+
+  it('one rule for both fields: an id we cannot write (non-ASCII, a comment-free id with spaces) is in neither, a comment is no part of the id', () => {
+    expect(
+      threadingFields('<\u00e9t\u00e9@isp.example>', ['<\u00e9t\u00e9@isp.example>', '<t1@isp.example>']),
+    ).toEqual({
+      references: ['<t1@isp.example>'],
+    });
+    expect(threadingFields('<b-42@isp.example> (Billing 4.2)>', ['<t1@isp.example>'])).toEqual({
+      inReplyTo: '<b-42@isp.example>',
+      references: ['<t1@isp.example>', '<b-42@isp.example>'],
+    });
+    // As the console keeps a submission's id: without its brackets.
+    expect(threadingFields('b-42@isp.example')).toEqual({
+      inReplyTo: '<b-42@isp.example>',
+      references: ['<b-42@isp.example>'],
+    });
+    expect(threadingFields('(only a comment)')).toEqual({});
+  });
+
+  it('the validation answer threads by the same rule: a non-ASCII id is left out, a comment dropped', () => {
+    const answer = (inReplyTo: string) =>
+      composeValidationAnswer({
+        submissionId: 'S1',
+        to: 'poc@isp.example',
+        messageId: '<S1.reply@registry.example>',
+        inReplyTo,
+        handle: 'DEMO1-ARIN',
+        outcome: { validated: true, validUntil: FIXED_DATE },
+        from: 'Hostmaster <hostmaster@registry.example>',
+        date: FIXED_DATE,
+      }).split('\r\n\r\n', 1)[0]!;
+    const threadLines = (head: string) =>
+      head.split('\r\n').filter((l) => /^(In-Reply-To|References):/.test(l));
+    expect(threadLines(answer('<v-\u00fc@isp.example>'))).toEqual([]);
+    expect(answer('<v-\u00fc@isp.example>')).toMatch(/^[\t\r\n\x20-\x7e]*$/);
+    expect(threadLines(answer('<v-1@isp.example> (sent by a client)'))).toEqual([
+      'In-Reply-To: <v-1@isp.example>',
+      'References: <v-1@isp.example>',
+    ]);
   });
 });

@@ -66,7 +66,7 @@ describe('what the worker stores for a template', () => {
         },
         sender: 'noc@demo-isp.example',
       },
-      async () => [],
+      async () => ({ mails: [], held: [] }),
     );
   }
 

@@ -61,6 +61,7 @@ export interface ValidationRunLine {
   readonly madeInvalid: readonly string[];
   readonly mailed: readonly string[];
   readonly alreadyMailed: number;
+  readonly deferred?: readonly string[];
 }
 
 export interface OperationOutputs {
@@ -146,6 +147,7 @@ const validationRun: Operation<'validation-run'> = async ({ db, config, logger }
     madeInvalid: [...report.madeInvalid],
     mailed: [...report.mailed],
     alreadyMailed: report.alreadyMailed,
+    ...(report.deferred ? { deferred: [...report.deferred] } : {}),
   });
 };
 

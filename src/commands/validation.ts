@@ -91,6 +91,11 @@ export async function validationCommand(
       `  made invalid (no answer within 60 days): ${report.madeInvalid.length}${list(report.madeInvalid)}`,
       `  mailed now: ${report.mailed.length}${list(report.mailed)}`,
       `  already mailed in this round: ${report.alreadyMailed}`,
+      ...(report.deferred
+        ? [
+            `  deferred to a later day (an address nobody proved had its ${deps.config?.limits.repliesPerRecipientPerHour ?? ''} mails of this round): ${report.deferred.length}${list(report.deferred)}`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );

@@ -671,6 +671,12 @@ export const pocValidations = pgTable(
     answeredBy: text('answered_by', { enum: VALIDATION_ANSWERS }),
     /** The submission that answered (mail or template), when one did. */
     answerSubmissionId: text('answer_submission_id'),
+    /**
+     * The one recipient the answer proves read the mail: a mail answer's sender when DKIM or SPF
+     * verified it and it is one of `recipients`. The token alone proves only that one of the
+     * recipients read it, so null for a web answer or an unverified one (finding rev-trust F3).
+     */
+    answeredFrom: text('answered_from'),
   },
   (t) => [
     uniqueIndex('poc_validations_round_poc_idx').on(t.round, t.pocHandle),

@@ -1,6 +1,12 @@
 /**
- * How many messages one sender address submitted in the last hour, kept in Redis so several
- * ingress processes share one count. A sliding window from two hourly buckets: the previous
+ * How many messages one sender address submitted from one client in the last hour, kept in Redis
+ * so several ingress processes share one count.
+ *
+ * The count is per sender address AND client (`clientKey`: an IPv4 address or an IPv6 /64):
+ * nothing at the ingress proves that a message naming an address in its envelope or From comes
+ * from that address's owner, so mail that merely names a customer's address from somewhere else
+ * must not spend the count the customer's own mail is judged by (finding rev-trust F2). A sender
+ * keeps its own count per client it sends from. A sliding window from two hourly buckets: the previous
  * hour's count weighs as much of it as still lies inside the last 60 minutes.
  *
  * Each question is one Lua script, so it costs one round trip for all the senders of a message
@@ -19,6 +25,8 @@ const BUCKET_TTL_MS = 2 * HOUR_MS + 60_000;
 
 export interface RateVerdict {
   readonly sender: string;
+  /** The client the count is kept for (`clientKey` of the connection). */
+  readonly client: string;
   readonly count: number;
 }
 
@@ -75,9 +83,16 @@ export class SenderRate {
     private readonly timeoutMs = 5_000,
   ) {}
 
-  /** The first sender at or over the limit, if any; counts nothing. Throws when Redis is unreachable. */
-  async overLimit(senders: readonly string[], now = Date.now()): Promise<RateVerdict | undefined> {
-    const decision = await this.check(senders, now, false);
+  /**
+   * The first sender at or over the limit from this client, if any; counts nothing. Throws when
+   * Redis is unreachable. `client` is `clientKey` of the connection's address.
+   */
+  async overLimit(
+    senders: readonly string[],
+    client: string,
+    now = Date.now(),
+  ): Promise<RateVerdict | undefined> {
+    const decision = await this.check(senders, client, now, false);
     return decision.allowed ? undefined : decision.verdict;
   }
 
@@ -85,16 +100,16 @@ export class SenderRate {
    * Counts one message for each sender if none of them is at the limit; otherwise counts nothing
    * and says who is over. Throws when Redis is unreachable.
    */
-  async reserve(senders: readonly string[], now = Date.now()): Promise<RateDecision> {
-    return await this.check(senders, now, true);
+  async reserve(senders: readonly string[], client: string, now = Date.now()): Promise<RateDecision> {
+    return await this.check(senders, client, now, true);
   }
 
   /**
    * Whether a sender was found at the limit lately, by this process: only those are worth a
    * look at MAIL FROM (the check that holds is `reserve`, at DATA). No Redis call.
    */
-  recentlyOverLimit(senders: readonly string[], now = Date.now()): boolean {
-    return unique(senders).some((sender) => (this.suspects.get(sender) ?? 0) > now);
+  recentlyOverLimit(senders: readonly string[], client: string, now = Date.now()): boolean {
+    return unique(senders).some((sender) => (this.suspects.get(suspectKey(sender, client)) ?? 0) > now);
   }
 
   /** Takes back a reservation whose message was not accepted. Throws when Redis is unreachable. */
@@ -107,10 +122,18 @@ export class SenderRate {
     );
   }
 
-  private async check(senders: readonly string[], now: number, reserve: boolean): Promise<RateDecision> {
+  private async check(
+    senders: readonly string[],
+    client: string,
+    now: number,
+    reserve: boolean,
+  ): Promise<RateDecision> {
     const hour = Math.floor(now / HOUR_MS);
     const distinct = unique(senders);
-    const keys = distinct.flatMap((sender) => [keyFor(sender, hour), keyFor(sender, hour - 1)]);
+    const keys = distinct.flatMap((sender) => [
+      keyFor(sender, client, hour),
+      keyFor(sender, client, hour - 1),
+    ]);
     const weight = 1 - (now % HOUR_MS) / HOUR_MS;
     const args = [String(this.limitPerHour), String(weight), reserve ? '1' : '0', String(BUCKET_TTL_MS)];
     const reply = await withTimeout(
@@ -121,13 +144,17 @@ export class SenderRate {
     const [index, count] = reply as [number, string];
     const sender = distinct[index - 1];
     if (index > 0 && sender !== undefined) {
-      this.suspects.delete(sender);
-      this.suspects.set(sender, now + SUSPECT_MS);
+      const suspect = suspectKey(sender, client);
+      this.suspects.delete(suspect);
+      this.suspects.set(suspect, now + SUSPECT_MS);
       if (this.suspects.size > MAX_SUSPECTS) this.suspects.delete(this.suspects.keys().next().value!);
-      return { allowed: false, verdict: { sender, count: Math.floor(Number(count)) } };
+      return { allowed: false, verdict: { sender, client, count: Math.floor(Number(count)) } };
     }
-    for (const each of distinct) this.suspects.delete(each);
-    return { allowed: true, reservation: { keys: reserve ? distinct.map((s) => keyFor(s, hour)) : [] } };
+    for (const each of distinct) this.suspects.delete(suspectKey(each, client));
+    return {
+      allowed: true,
+      reservation: { keys: reserve ? distinct.map((s) => keyFor(s, client, hour)) : [] },
+    };
   }
 }
 
@@ -137,8 +164,12 @@ export function senderKey(address: string | undefined): string {
   return cleaned === '' ? '<>' : cleaned;
 }
 
-function keyFor(sender: string, hour: number): string {
-  return `${KEY_PREFIX}:${hour}:${sender}`;
+function keyFor(sender: string, client: string, hour: number): string {
+  return `${KEY_PREFIX}:${hour}:${client}:${sender}`;
+}
+
+function suspectKey(sender: string, client: string): string {
+  return `${client} ${sender}`;
 }
 
 function unique(senders: readonly string[]): string[] {

@@ -4,6 +4,7 @@
  * both are durable.
  */
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { clientKey } from '../ip/index.ts';
 import { readMessageHead } from '../mail/index.ts';
 import { acceptMessage, isTemporary } from './accept.ts';
 import { DataGate } from './data-gate.ts';
@@ -54,8 +55,9 @@ async function storeMessage(
   const head = await readMessageHead(raw, limits.maxMessageBytes);
   if (!head.ok) throw answerFor(head.error);
   const senders = [arrival.envelope.mailFrom, ...(head.value.fromAddress ? [head.value.fromAddress] : [])];
-  // Checked and counted in one step before storing: over the limit, nothing is stored.
-  const reservation = await ctx.rate.reserve(senders);
+  // Checked and counted in one step before storing: over the limit, nothing is stored. Counted per
+  // client: an address written by someone elsewhere does not spend its owner's count.
+  const reservation = await ctx.rate.reserve(senders, clientKey(arrival.remoteAddress));
   let accepted: Awaited<ReturnType<typeof acceptMessage>>;
   const storing = raw.length >= LARGE_MESSAGE_BYTES ? await largeStoreGate.enter(STORE_WAIT_MS) : () => {};
   if (!storing) {

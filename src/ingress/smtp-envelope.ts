@@ -1,5 +1,6 @@
 /** The SMTP envelope phases: MAIL FROM (the per-connection and per-sender limits) and RCPT TO (our mailboxes only). */
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import { clientKey } from '../ip/index.ts';
 import { reply } from './smtp-answers.ts';
 import { guarded, type SmtpCallback, type SmtpPhaseContext } from './smtp-phase.ts';
 
@@ -17,8 +18,9 @@ export function mailFromHandler(ctx: SmtpPhaseContext) {
         );
       }
       // Only a sender lately found at its limit costs a Redis call here; DATA checks everyone.
-      if (ctx.rate.recentlyOverLimit([address.address])) {
-        const over = await ctx.rate.overLimitAnswer([address.address]);
+      const client = clientKey(session.remoteAddress);
+      if (ctx.rate.recentlyOverLimit([address.address], client)) {
+        const over = await ctx.rate.overLimitAnswer([address.address], client);
         if (over) throw over;
       }
       return undefined;

@@ -16,15 +16,15 @@ export class SenderRateAnswers {
   ) {}
 
   /** Without a Redis call: whether a sender was lately found at its limit (worth asking at MAIL FROM). */
-  recentlyOverLimit(senders: readonly string[]): boolean {
-    return this.rate.recentlyOverLimit(senders);
+  recentlyOverLimit(senders: readonly string[], client: string): boolean {
+    return this.rate.recentlyOverLimit(senders, client);
   }
 
   /** MAIL FROM: the "over the limit" answer for a sender at its limit, before the message is sent. Counts nothing. */
-  async overLimitAnswer(senders: readonly string[]): Promise<SMTPServerError | undefined> {
+  async overLimitAnswer(senders: readonly string[], client: string): Promise<SMTPServerError | undefined> {
     let verdict: RateVerdict | undefined;
     try {
-      verdict = await this.rate.overLimit(senders);
+      verdict = await this.rate.overLimit(senders, client);
     } catch {
       return this.redisDown();
     }
@@ -32,10 +32,10 @@ export class SenderRateAnswers {
   }
 
   /** DATA: counts the message for its senders, or throws the SMTP answer (over the limit, Redis down). */
-  async reserve(senders: readonly string[]): Promise<RateReservation> {
+  async reserve(senders: readonly string[], client: string): Promise<RateReservation> {
     let decision: RateDecision;
     try {
-      decision = await this.rate.reserve(senders);
+      decision = await this.rate.reserve(senders, client);
     } catch {
       throw this.redisDown();
     }
@@ -51,10 +51,13 @@ export class SenderRateAnswers {
   }
 
   private overLimit(verdict: RateVerdict): SMTPServerError {
-    this.logger.warn({ sender: verdict.sender, count: verdict.count }, 'sender over its hourly limit');
+    this.logger.warn(
+      { sender: verdict.sender, client: verdict.client, count: verdict.count },
+      'sender over its hourly limit',
+    );
     return reply(
       451,
-      `4.7.1 ${verdict.sender} has sent ${verdict.count} messages in the last hour; the limit is ${this.rate.limitPerHour}, please try again later`,
+      `4.7.1 ${verdict.sender} has sent ${verdict.count} messages from ${verdict.client} in the last hour; the limit is ${this.rate.limitPerHour}, please try again later`,
       'E_SENDER_RATE',
     );
   }

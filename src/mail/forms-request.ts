@@ -3,8 +3,7 @@
  * `forms`, `templates` or `send templates` asks for blank forms. Which names are ours is the
  * templates room's to say; this reads only what was asked.
  */
-import { findKeySpans } from '../shared/index.ts';
-import { withoutDryRunWords } from './dry-run.ts';
+import { requestWords } from './subject-words.ts';
 
 /**
  * All forms, or the names as written (upper-cased; matching them is the caller's). `loose`: the
@@ -56,25 +55,9 @@ const NOT_FORM_NAMES = new Set([
   'API-KEY',
 ]);
 
-/**
- * The Subject with every API key taken out, in any shape the daemon reads one (shared's
- * findKeySpans): the Subject is where a key holder writes its key (`forms POC API-7F3A-...`),
- * and a key is no form name, nor anything to send back, even redacted.
- */
-function withoutKeys(subject: string): string {
-  const spans = findKeySpans(subject);
-  if (spans.length === 0) return subject;
-  let out = '';
-  let at = 0;
-  for (const span of spans) {
-    out += `${subject.slice(at, span.start)} `;
-    at = span.end;
-  }
-  return out + subject.slice(at);
-}
-
 export function readFormsRequest(subject: string | undefined): FormsRequest | undefined {
-  const match = FORMS_SUBJECT.exec(withoutDryRunWords(withoutKeys(subject ?? '')).trim());
+  // A key is no form name, nor anything to send back, even redacted.
+  const match = FORMS_SUBJECT.exec(requestWords(subject ?? ''));
   if (!match) return undefined;
   const names = (match[2] ?? '')
     .split(/[\s,;:&+/]+/)

@@ -33,7 +33,7 @@ export { notificationMessageId, replyMessageId } from './message-id.ts';
 export { crlfLines, renderTextMail, type TextMail, type TextMailHeaders } from './mime.ts';
 export { composeNotification, type NotificationRequest, type NotifyOptions } from './notify.ts';
 export { headerHoldsKey, headerRecipients, keyFreeHeaders } from './redact.ts';
-export { RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
+export { alarmScope, RecipientReplyLimit, type ReplyAdmission } from './reply-limit.ts';
 export { FORM_LABEL, UNKNOWN_FORM_LABEL } from './services.ts';
 export { AccountStrangerLimit, type StrangerAdmission } from './stranger-limit.ts';
 export {

@@ -4,7 +4,7 @@
  */
 
 import { redactApiKeys } from '../shared/index.ts';
-import { addressesIn } from './addresses.ts';
+import { addressesIn, sameAddress } from './addresses.ts';
 import { HEADER_SUBMISSION, HEADER_TICKET } from './compose.ts';
 import { oneLine } from './layout.ts';
 import { notificationMessageId } from './message-id.ts';
@@ -16,6 +16,8 @@ import type { OutgoingMail } from './types.ts';
 export interface NotificationRequest {
   /** The affected contacts' addresses; duplicates (in any case) are sent once. */
   readonly to: readonly string[];
+  /** Those of `to` told that the change took something away from them (OutgoingMail's alarmTo). */
+  readonly alarmTo?: readonly string[];
   readonly ticket: string;
   readonly submissionId: string;
   /** Which template of the submission made the change (part of the stable Message-ID). */
@@ -92,5 +94,13 @@ export async function composeNotification(
       text: crlfLines(body),
     }),
   );
-  return { messageId, kind: 'notification', envelopeFrom: '', recipients, raw };
+  const alarmTo = recipients.filter((r) => request.alarmTo?.some((a) => sameAddress(a, r)));
+  return {
+    messageId,
+    kind: 'notification',
+    envelopeFrom: '',
+    recipients,
+    raw,
+    ...(alarmTo.length > 0 ? { alarmTo } : {}),
+  };
 }

@@ -15,6 +15,23 @@ import { admitHourly } from './hourly-sets.ts';
 
 const KEY_PREFIX = 'hostmasterd:reply-rate';
 
+/**
+ * The count an alarm (OutgoingMail's alarmTo: a POC's old address told it was replaced, a net's
+ * holder told it was taken back) is kept in: one per recipient and requesting account. Counted
+ * with everyone's mail, another account could fill the recipient's count with harmless notices
+ * and so mute the alarm of a stolen key (finding rev-trust F5); counted apart for each account,
+ * only the account making the changes fills it, and then the recipient has heard as many alarms.
+ */
+export function alarmScope(
+  mail: { readonly alarmTo?: readonly string[] },
+  recipient: string,
+  accountId: number | undefined,
+): string | undefined {
+  const key = mailboxKey(recipient);
+  if (!mail.alarmTo?.some((a) => mailboxKey(a) === key)) return undefined;
+  return `alarm:${accountId ?? 'none'}`;
+}
+
 export type ReplyAdmission =
   | { readonly admitted: true }
   | { readonly admitted: false; readonly recipient: string; readonly count: number };
@@ -31,13 +48,20 @@ export class RecipientReplyLimit {
    * hour; a mail counted before (same Message-ID) is admitted again. Throws when Redis does not
    * answer: the job fails and is retried, as when the queue itself is gone.
    */
-  async admit(recipient: string, messageId: string, now = Date.now()): Promise<ReplyAdmission> {
+  async admit(
+    recipient: string,
+    messageId: string,
+    now = Date.now(),
+    /** A count of its own for the recipient (see alarmScope); absent: the recipient's one count. */
+    scope?: string,
+  ): Promise<ReplyAdmission> {
     // Every spelling of one mailbox (case, +tags, dots) counts as that mailbox.
+    const mailbox = mailboxKey(recipient).slice(0, 320);
     const admission = await admitHourly(
       {
         redis: this.redis,
         prefix: KEY_PREFIX,
-        subject: mailboxKey(recipient).slice(0, 320),
+        subject: scope ? `${scope}:${mailbox}` : mailbox,
         member: messageId,
         perHour: this.perHour,
         timeoutMs: this.timeoutMs,

@@ -122,6 +122,13 @@ export interface OutgoingMail {
   /** Always '' (the null sender `MAIL FROM:<>`): automatic mail must never draw automatic answers. */
   readonly envelopeFrom: '';
   readonly recipients: readonly string[];
+  /**
+   * Recipients told that a change took something away from them (a POC's old addresses when it
+   * is moved elsewhere, the holder of a net taken back): their per-recipient count is kept apart
+   * for each requesting account, so other accounts' mail cannot use it up and mute the alarm
+   * (finding rev-trust F5). A subset of `recipients`.
+   */
+  readonly alarmTo?: readonly string[];
   /** The RFC 5322 message, CRLF line ends, 7-bit clean. */
   readonly raw: string;
   /**

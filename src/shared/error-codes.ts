@@ -442,7 +442,10 @@ export const ERROR_CODES = {
     stage: 'smtp',
     meaning: 'more messages on one connection than RATE_PER_CONNECTION',
   },
-  E_SENDER_RATE: { stage: 'smtp', meaning: 'more messages from one sender than RATE_PER_SENDER_PER_HOUR' },
+  E_SENDER_RATE: {
+    stage: 'smtp',
+    meaning: 'more messages from one sender address and client than RATE_PER_SENDER_PER_HOUR',
+  },
   E_TOO_MANY_CONNECTIONS: {
     stage: 'smtp',
     meaning: 'more open connections from one client than SMTP_MAX_CONNECTIONS_PER_CLIENT (421)',

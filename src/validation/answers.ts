@@ -6,6 +6,7 @@
  */
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { type Executor, tables, type ValidationAnswerKind } from '../db/index.ts';
+import { mailboxKey } from '../replies/index.ts';
 import { type Problem, problem } from '../shared/index.ts';
 import type { ValidationMail } from './recognise.ts';
 import { addDays, VALIDITY_DAYS } from './rules.ts';
@@ -85,6 +86,8 @@ export interface AnswerSender {
   readonly from?: string | undefined;
   /** The account a key or a verified sender proved, if any. */
   readonly accountId?: number | undefined;
+  /** The sender's address as DKIM or SPF verified it (never a From taken at its word), if any. */
+  readonly verified?: string | undefined;
 }
 
 /**
@@ -228,14 +231,28 @@ async function answerOne(
       ),
     };
   }
+  const answeredFrom = recipientProven(request.recipients, where.sender?.verified);
   const validUntil = await validatePoc(tx, request.pocHandle, {
     via: 'mail',
     actor: 'system',
     now: where.now,
     submissionId: where.submissionId,
     requestId: request.id,
+    ...(answeredFrom ? { answeredFrom } : {}),
   });
   return { ok: true, handle: request.pocHandle, validUntil, pocEmails: emails, messageId: request.messageId };
+}
+
+/**
+ * Which recipient of a validation mail an answer proves read it: its sender, when DKIM or SPF
+ * verified the address and the mail went to it. The token proves only that one of the recipients
+ * (or someone they passed the mail on to) read it, not which one: a From anyone may write, or a
+ * verified address the mail never went to, proves no recipient's mailbox.
+ */
+function recipientProven(recipients: readonly string[], verified: string | undefined): string | undefined {
+  if (!verified) return undefined;
+  const key = mailboxKey(verified);
+  return recipients.find((r) => mailboxKey(r) === key);
 }
 
 /** The public page: what a token is for (GET shows it) before anyone presses the button. */
@@ -294,6 +311,8 @@ export interface Validation {
   readonly ticketNumber?: string;
   /** The request answered; absent: every open request of the POC is answered by this. */
   readonly requestId?: number;
+  /** The recipient of the validation mail the answer came from, verified (see recipientProven). */
+  readonly answeredFrom?: string;
   readonly note?: string;
 }
 
@@ -314,6 +333,7 @@ export async function validatePoc(ex: Executor, handle: string, v: Validation): 
       answeredAt: v.now,
       answeredBy: v.via,
       answerSubmissionId: v.submissionId ?? null,
+      answeredFrom: v.answeredFrom ?? null,
     })
     .where(
       and(

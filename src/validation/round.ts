@@ -10,6 +10,7 @@ import type { Config } from '../config/index.ts';
 import { type Database, type Transaction, tables } from '../db/index.ts';
 import { firstAddress } from '../replies/index.ts';
 import type { Logger } from '../shared/index.ts';
+import { RoundAddressCap } from './address-cap.ts';
 import { dueCondition, yearSinceValidation } from './due.ts';
 import { composeValidationMail, type PocRecord, type Served, validationMessageId } from './mail.ts';
 import type { ValidationCounters } from './metrics.ts';
@@ -34,6 +35,11 @@ export interface RoundReport {
   readonly mailed: readonly string[];
   /** Due POCs this round had already mailed (a run resumed or repeated). */
   readonly alreadyMailed: number;
+  /**
+   * Due POCs not mailed this round because an address of theirs nobody proved already got its
+   * round's share (address-cap.ts): a later day's round asks them.
+   */
+  readonly deferred?: readonly string[];
   /** Stopped before its end (RoundOptions.signal): run it again to finish. */
   readonly stopped?: boolean;
 }
@@ -69,8 +75,10 @@ export async function runValidationRound(
   const round = roundOf(asOf);
   const madeInvalid = await expireOverdue(deps, asOf);
   const mailed: string[] = [];
+  const deferred: string[] = [];
   let alreadyMailed = 0;
   const pace = await pacing(deps);
+  const cap = await RoundAddressCap.load(deps.db, round, deps.config.limits.repliesPerRecipientPerHour);
   let after = '';
   for (;;) {
     const page = await candidates(deps.db, asOf, after);
@@ -82,11 +90,12 @@ export async function runValidationRound(
         if (candidate.lastRound === round) alreadyMailed++;
         continue;
       }
-      const sent = await mailOne(deps, candidate.handle, { round, asOf, sendAt: pace.next() });
-      if (sent) {
+      const sent = await mailOne(deps, candidate.handle, { round, asOf, sendAt: pace.next(), cap });
+      if (sent === 'mailed') {
         mailed.push(candidate.handle);
         deps.metrics?.validationEvent('sent');
-      } else alreadyMailed++;
+      } else if (sent === 'deferred') deferred.push(candidate.handle);
+      else alreadyMailed++;
     }
   }
   deps.logger.info(
@@ -96,10 +105,11 @@ export async function runValidationRound(
       madeInvalid: madeInvalid.length,
       mailed: mailed.length,
       alreadyMailed,
+      deferred: deferred.length,
     },
     'validation round done',
   );
-  return { round, madeInvalid, mailed, alreadyMailed };
+  return { round, madeInvalid, mailed, alreadyMailed, ...(deferred.length > 0 ? { deferred } : {}) };
 }
 
 function stopped(deps: RoundDeps, report: RoundReport): RoundReport {
@@ -157,18 +167,29 @@ async function pacing(deps: RoundDeps): Promise<{ next(): Date }> {
   };
 }
 
-/** Writes one POC's request and mail, unless this round already did. Whether it did now. */
+/**
+ * Writes one POC's request and mail, unless this round already did (`done`), or an address of
+ * its nobody proved has had its share of this round (`deferred`, see address-cap.ts).
+ */
 async function mailOne(
   deps: RoundDeps,
   handle: string,
-  when: { readonly round: string; readonly asOf: Date; readonly sendAt: Date },
-): Promise<boolean> {
+  when: { readonly round: string; readonly asOf: Date; readonly sendAt: Date; readonly cap: RoundAddressCap },
+): Promise<'mailed' | 'done' | 'deferred'> {
   const { config } = deps;
   return deps.db.transaction(async (tx) => {
     const [poc] = await tx.select().from(tables.pocs).where(eq(tables.pocs.handle, handle)).for('update');
-    if (!poc) return false;
+    if (!poc) return 'done';
     const recipients = reachableAddresses(poc.emails);
-    if (recipients.length === 0) return false;
+    if (recipients.length === 0) return 'done';
+    const over = when.cap.heldBack(recipients);
+    if (over) {
+      deps.logger.info(
+        { poc: handle, round: when.round },
+        'validation mail deferred: an unproven address had its round',
+      );
+      return 'deferred';
+    }
     const token = newValidationToken();
     const messageId = validationMessageId(when.round, handle, messageIdNonce(), hostnameOf(config));
     const deadline = deadlineFor(when.asOf);
@@ -185,7 +206,7 @@ async function mailOne(
       })
       .onConflictDoNothing({ target: [tables.pocValidations.round, tables.pocValidations.pocHandle] })
       .returning({ id: tables.pocValidations.id });
-    if (!request) return false;
+    if (!request) return 'done';
     const raw = composeValidationMail({
       poc: poc as PocRecord,
       served: await servedBy(tx, handle),
@@ -219,7 +240,8 @@ async function mailOne(
       objectHandle: handle,
       after: { round: when.round, deadline: deadline.toISOString(), recipients },
     });
-    return true;
+    when.cap.count(recipients);
+    return 'mailed';
   });
 }
 

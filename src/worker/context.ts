@@ -10,6 +10,7 @@ import { enqueueOutbox } from '../outbox/index.ts';
 import {
   type AccountStrangerLimit,
   type AcknowledgementRequest,
+  alarmScope,
   type BlankForm,
   composeAcknowledgement,
   composeNotification,
@@ -164,7 +165,9 @@ export function createWorkerContext(options: WorkerContextOptions): WorkerContex
             continue;
           }
         }
-        const verdict = await limit.admit(recipient, mail.messageId);
+        // An alarm counts apart, per requesting account (alarmScope): others' mail cannot mute it.
+        const scope = alarmScope(mail, recipient, account?.accountId);
+        const verdict = await limit.admit(recipient, mail.messageId, undefined, scope);
         if (verdict.admitted) kept.push(recipient);
         else
           held.push(

@@ -12,6 +12,8 @@ import type { MailingAccount } from './context.ts';
 
 export interface Notice {
   readonly to: readonly string[];
+  /** Those of `to` the change took something away from: see OutgoingMail's alarmTo. */
+  readonly alarmTo?: readonly string[];
   readonly objectType: string;
   readonly handle: string;
   readonly summaryLines: readonly string[];
@@ -136,8 +138,11 @@ export async function noticesFor(
       const handle = handles['poc'] ?? request.handle;
       if (!handle) return [];
       // The addresses as they are now and as they were: a changed address hears of it too.
-      const to = [...(await pocEmails(tx, [handle])), ...emailsBefore(where.audit ?? [], handle)];
-      return [{ ...told('poc', handle), to, objectType: 'POC', handle }];
+      const now = await pocEmails(tx, [handle]);
+      const before = emailsBefore(where.audit ?? [], handle);
+      // An address the record no longer has is told it was replaced: the hijack alarm.
+      const alarmTo = before.filter((b) => !now.some((n) => n.toLowerCase() === b.toLowerCase()));
+      return [{ ...told('poc', handle), to: [...now, ...before], alarmTo, objectType: 'POC', handle }];
     }
     case 'org.create':
     case 'org.modify': {
@@ -157,7 +162,8 @@ export async function noticesFor(
       // an upstream may take back what it reassigned or reallocated, and the holder must hear.
       const notices: Notice[] = [];
       for (const org of heldByRemovedNets(where.audit ?? [])) {
-        notices.push({ ...base, to: await orgContactEmails(tx, org), objectType: 'org', handle: org });
+        const to = await orgContactEmails(tx, org);
+        notices.push({ ...base, to, alarmTo: to, objectType: 'org', handle: org });
       }
       return notices;
     }

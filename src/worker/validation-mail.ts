@@ -92,7 +92,13 @@ export async function handleValidationMail(ctx: WorkerContext, read: ReadSubmiss
     const verdicts = await answerByMail(tx, recognised, {
       submissionId: submission.id,
       now,
-      sender: { from: read.mail?.headers.from?.address, accountId: read.requester?.accountId },
+      sender: {
+        from: read.mail?.headers.from?.address,
+        accountId: read.requester?.accountId,
+        // The address DKIM or SPF vouched for: an authenticated requester's own, else the
+        // verified address an unauthenticated sender is answered at (never a Reply-To).
+        verified: read.authenticated ? read.ownAddress : read.replyTo,
+      },
     });
     const [verdict, ...others] = verdicts;
     if (!verdict) return false;

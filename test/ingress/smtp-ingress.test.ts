@@ -242,6 +242,32 @@ describe.each(BACKENDS)('SMTP ingress on %s', (backend) => {
     expect((await sendOverSmtp(a.port, templateMail({ from: other }), { from: other })).code).toBe(250);
   });
 
+  it("counts a sender per client: a stranger writing a customer's address in From or the envelope fills only its own count", async () => {
+    const config = testConfig({ redisUrl: redis.url, limits: { perSenderPerHour: 2 } });
+    const a = await startIngress({ config, db: database.db, queue });
+    extra.push(a);
+    const customer = `noc-${backend}@customer.example`;
+    const stranger = '127.0.0.2';
+    // The stranger, from its own client: the customer's address in From only, then in the envelope too.
+    const forged = [
+      await sendOverSmtp(
+        a.port,
+        templateMail({ from: customer }),
+        { from: 'attacker@evil.example' },
+        stranger,
+      ),
+      await sendOverSmtp(a.port, templateMail({ from: customer }), { from: customer }, stranger),
+      await sendOverSmtp(a.port, templateMail({ from: customer }), { from: 'other@evil.example' }, stranger),
+    ];
+    expect(forged.map((answer) => answer.code)).toEqual([250, 250, 451]);
+    expect(forged[2]?.text).toMatch(
+      /^4\.7\.1 .* has sent 2 messages from 127\.0\.0\.2 in the last hour; the limit is 2/,
+    );
+    // The customer's own mail, from its own client, is taken: its count is its own.
+    const own = await sendOverSmtp(a.port, templateMail({ from: customer }), { from: customer }, '127.0.0.1');
+    expect(own.code).toBe(250);
+  });
+
   it('answers 451 while Redis is down, keeps nothing half-done, and accepts again when it is back', async () => {
     await redis.pause();
     try {

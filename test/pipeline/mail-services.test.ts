@@ -127,6 +127,24 @@ describe.each(BACKENDS)('the mailbox services (%s)', (backend) => {
     }
   });
 
+  it('answers "help" with the key in the Subject, as the guide says to authorize, on either side of it and beside DRY-RUN', async () => {
+    for (const subject of [
+      `help ${DEMO_API_KEY}`,
+      `Help - ${DEMO_API_KEY}`,
+      `${DEMO_API_KEY} help DRY-RUN`,
+    ]) {
+      const id = await stack.send(
+        mail({ subject, body: 'Hello\n', messageId: `<hk${counter++}.${Date.now()}@demo-isp.example>` }),
+      );
+      const reply = await replyFor(stack.sink, id);
+      expect(reply.parsed.headers?.service, subject).toBe('HELP');
+      expect(reply.mail.raw).toMatch(/^X-Hostmaster-Status: HELP\r$/m);
+      expect(reply.mail.rcptTo).toEqual(['noc@demo-isp.example']);
+      expect(reply.mail.raw).not.toContain(DEMO_API_KEY);
+      expect(await rejectionsOf(stack.database.db, id)).toEqual([]);
+    }
+  });
+
   it('sends a named blank form as a text/plain attachment, the current version, byte for byte', async () => {
     const id = await signed(stack, 'form ARIN-POC', 'please\n');
     const reply = await replyFor(stack.sink, id);

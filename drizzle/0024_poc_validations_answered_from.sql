@@ -1,0 +1,1 @@
+ALTER TABLE "poc_validations" ADD COLUMN "answered_from" text;

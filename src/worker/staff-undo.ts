@@ -72,6 +72,7 @@ async function undoneBy(tx: Transaction, auditId: number): Promise<AuditRow | un
  * told "already registered as NET-..., nothing changed", or a second held copy approved so
  * (finding rev-staff F1). It wrote no audit row, so revertChanges does not see it; taken back,
  * its sender would go on holding a handle the registry no longer has. Why, for staff; or none.
+ * A later ticket that changed the object wrote an audit row, and revertChanges names that change.
  */
 async function laterTicketNaming(
   tx: Transaction,
@@ -82,6 +83,11 @@ async function laterTicketNaming(
   const handles = [...new Set(changes.map((c) => c.objectHandle))];
   const t = tables.submissionTemplates;
   const k = tables.tickets;
+  const a = tables.auditLog;
+  const inList = sql.join(
+    handles.map((h) => sql`${h}`),
+    sql`, `,
+  );
   const [later] = await tx
     .select({ ticket: k.number, submissionId: t.submissionId, handles: t.handles, closedAt: k.closedAt })
     .from(t)
@@ -92,17 +98,16 @@ async function laterTicketNaming(
         eq(k.status, 'approved'),
         ne(k.number, ticket),
         gte(k.closedAt, action.at),
-        sql`exists (select 1 from jsonb_each_text(${t.handles}) as named(kind, handle) where named.handle in (${sql.join(
-          handles.map((h) => sql`${h}`),
-          sql`, `,
-        )}))`,
+        sql`exists (select 1 from jsonb_each_text(${t.handles}) as named(kind, handle) where named.handle in (${inList}))`,
+        // A ticket that changed the object wrote an audit row: revertChanges names that change.
+        sql`not exists (select 1 from ${a} where ${a.ticketNumber} = ${k.number} and ${a.objectHandle} in (${inList}))`,
       ),
     )
     .orderBy(asc(k.closedAt))
     .limit(1);
   if (!later) return undefined;
   const named = Object.values(later.handles).filter((h) => handles.includes(h));
-  return `ticket ${later.ticket} (submission ${later.submissionId}) was answered APPROVED with ${named.join(', ')} after this action; taken back, its sender would hold a handle the registry no longer has. Nothing was undone: reject or take back that ticket's registration first`;
+  return `ticket ${later.ticket} (submission ${later.submissionId}) was answered APPROVED with ${named.join(', ')} after this action; taken back, its sender would hold a handle the registry no longer has; reject or take back that ticket's registration first`;
 }
 
 const refused = (code: ErrorCode, message: string): { ok: false; error: Problem } =>

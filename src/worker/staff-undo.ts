@@ -107,7 +107,7 @@ async function laterTicketNaming(
     .limit(1);
   if (!later) return undefined;
   const named = Object.values(later.handles).filter((h) => handles.includes(h));
-  return `ticket ${later.ticket} (submission ${later.submissionId}) was answered APPROVED with ${named.join(', ')} after this action; taken back, its sender would hold a handle the registry no longer has; reject or take back that ticket's registration first`;
+  return `ticket ${later.ticket} (submission ${later.submissionId}) was answered APPROVED with ${named.join(', ')} after this action; taken back, its sender would hold a handle the registry no longer has, so the registration stands as both answers said`;
 }
 
 const refused = (code: ErrorCode, message: string): { ok: false; error: Problem } =>

@@ -26,6 +26,7 @@ import {
   publicCustomer,
 } from '../registry/index.ts';
 import { pocDisplayState } from '../validation/index.ts';
+import { netNameRevealsCustomer } from './net-name-privacy.ts';
 import {
   type NetMatch,
   type PocLink,
@@ -408,23 +409,15 @@ function publicCustomerRecord(customer: Customer, upstream: Org | undefined): Pu
 
 /**
  * A net's name as published. A private customer's net is shown as `PRIVATE-CUSTOMER` when its
- * name holds a word of what `Private: Yes` hides: the customer's real name (named from it while
- * it was public, before an M re-derived such names: src/registry's simple-reassignment.ts, or
- * `SMITH-HOME` as its upstream wrote it; two letters are a surname too, `WU-HOME`), its street
- * (`QUIETBROOK-LANE-77`), city or postal code. A name without any of them (`HOME-7`) is the
- * upstream's to publish; a word matched by chance only hides a name that needed no hiding.
+ * name gives away what `Private: Yes` hides (net-name-privacy.ts): the customer's real name (named
+ * from it while it was public, before an M re-derived such names: src/registry's
+ * simple-reassignment.ts, or `SMITH-HOME`, `QUINCEWORTHFAM` as its upstream wrote it), its street,
+ * city or postal code (`SPRINGFIELDHOME`, `ZIP22150`). A name without any of them (`HOME-7`) is the
+ * upstream's to publish.
  */
 function publicNetName(net: Net, customer: Customer | undefined): string {
   if (!customer?.privateResidence) return net.name;
-  const words = (text: string) =>
-    text
-      .toUpperCase()
-      .split(/[^\p{L}\p{N}]+/u)
-      .filter((w) => w.length >= 2);
-  const hidden = new Set(
-    [customer.name, ...customer.street, customer.city, customer.postalCode ?? ''].flatMap(words),
-  );
-  return words(net.name).some((w) => hidden.has(w)) ? netNameFromCustomer(customer.name, true) : net.name;
+  return netNameRevealsCustomer(net.name, customer) ? netNameFromCustomer(customer.name, true) : net.name;
 }
 
 /** Nets with their holders, parents' names and POCs, a few statements for the whole list. */

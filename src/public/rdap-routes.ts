@@ -57,6 +57,9 @@ export function rdapJson(body: JsonObject): string {
   );
 }
 
+/** The methods every RDAP path answers. */
+const READ_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS'];
+
 export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOptions): Promise<void> {
   const { db, limiter, metrics } = options;
 
@@ -118,19 +121,31 @@ export async function rdapRoutes(app: FastifyInstance, options: RdapRoutesOption
       'other',
     );
   });
-  app.setNotFoundHandler((request, reply) =>
-    problem(
+  app.setNotFoundHandler((request, reply) => {
+    // RDAP is read-only: a POST, PUT or DELETE is told which methods are (RFC 7480 section 5.3,
+    // RFC 9110 section 15.5.6: 405 with Allow), not that nothing is there.
+    if (!READ_METHODS.includes(request.method)) {
+      reply.header('allow', READ_METHODS.join(', '));
+      return problem(
+        reply,
+        405,
+        'Method Not Allowed',
+        `RDAP answers ${READ_METHODS.join(', ')} only, not ${request.method}; see /rdap/help.`,
+        'other',
+      );
+    }
+    return problem(
       reply,
       404,
       'Not Found',
       `Nothing is served at ${request.url.split('?')[0]}; see /rdap/help.`,
       'other',
-    ),
-  );
+    );
+  });
   app.options('/*', async (_request, reply) =>
     reply
       .code(204)
-      .header('access-control-allow-methods', 'GET, HEAD, OPTIONS')
+      .header('access-control-allow-methods', READ_METHODS.join(', '))
       .header('access-control-allow-headers', 'Accept, Content-Type')
       .send(),
   );

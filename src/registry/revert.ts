@@ -221,7 +221,11 @@ async function revertOne(
       return fail(
         problem('E_UNDO_UNSUPPORTED', `audit #${change.id} does not hold the removed ${change.objectType}`),
       );
-    await tx.insert(kind.table).values(rowFromJson(kind.table, before));
+    // Its registration date is its own; its last change is now: it was gone and is back (RDAP
+    // `last changed`, WHOIS `Updated:` say so, as after an undone modify).
+    const restored = rowFromJson(kind.table, before);
+    if ('updatedAt' in getTableColumns(kind.table)) restored['updatedAt'] = new Date();
+    await tx.insert(kind.table).values(restored);
     await setLinks(tx, kind, handle, linksOf(before) ?? []);
   } else {
     if (!now) return fail(conflict(`${change.objectType} ${handle} no longer exists`));

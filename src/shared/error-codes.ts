@@ -493,7 +493,7 @@ export const ERROR_CODES = {
   E_UNDO_CONFLICT: {
     stage: 'console',
     meaning:
-      'a staff change cannot be undone because the registry object changed after it (undo never overwrites a later change)',
+      'a staff change cannot be undone because the registry object changed after it, or a later ticket was answered APPROVED with its handle (a resend told "already registered"): undo never overwrites a later change nor takes back a handle another answer gave',
   },
   E_UNDO_UNSUPPORTED: {
     stage: 'console',

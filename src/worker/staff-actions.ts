@@ -161,6 +161,14 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
       );
       results.push(result);
     }
+    // Held work that staff's action would refuse stays held (finding rev-staff F3): closed
+    // REJECTED, the customer would be told of a rule's error, or staff's own typo, with staff's
+    // "approved" message, and no staff reason. Nothing is applied, recorded or mailed; staff
+    // read why on the page, then correct it or reject it with a reason.
+    const heldRefused = results.find(
+      (r) => r.outcome === 'rejected' && locked.stored.get(r.index)?.outcome === 'pending_review',
+    );
+    if (heldRefused) throw new StaffRefusal(heldStillRefused(job.kind, heldRefused));
     const composeNotices: NoticeComposer = (notices) =>
       ctx.composeNotices(notices, read.ownAddress, { accountId: requester.accountId, ex: tx });
     // The notices kept for staff past the account's bound are said in the answer, as in a reply.
@@ -181,6 +189,13 @@ export async function runStaffJob(ctx: WorkerContext, job: StaffJob, jobId: stri
   });
   if (typeof answered !== 'boolean') throw new StaffRefusal(lookedMessage(answered));
   if (answered) ctx.afterCommit();
+}
+
+/** Why a staff action on held work did nothing, for the console's page. */
+function heldStillRefused(kind: StaffJob['kind'], result: TemplateResult): string {
+  const why = result.errors[0] ? formatProblem(result.errors[0]) : 'refused';
+  const after = kind === 'edit-and-apply' ? 'as edited' : `after ${kind}`;
+  return `template ${result.index} is held for review and ${after} would be refused (${why}); it stays held, and nothing was applied or written to the customer: correct it, or reject it with a reason`;
 }
 
 /**

@@ -8,7 +8,7 @@
  * so, the rejection is open again, and an audit row `console.undo` names the row undone. The
  * caller answers the sender with the result (the superseding reply), in the same transaction.
  */
-import { and, asc, desc, eq, gt, inArray, like, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, like, ne, sql } from 'drizzle-orm';
 import { type Transaction, tables } from '../db/index.ts';
 import { UNDOABLE_STAFF_ACTIONS, type UndoJob } from '../queue/index.ts';
 import { AUDITED_CHANGE_COLUMNS, type AuditedChange, revertChanges } from '../registry/index.ts';
@@ -67,6 +67,49 @@ async function undoneBy(tx: Transaction, auditId: number): Promise<AuditRow | un
   return row;
 }
 
+/**
+ * A ticket answered APPROVED after the action that names what the action registered: a resend
+ * told "already registered as NET-..., nothing changed", or a second held copy approved so
+ * (finding rev-staff F1). It wrote no audit row, so revertChanges does not see it; taken back,
+ * its sender would go on holding a handle the registry no longer has. Why, for staff; or none.
+ * A later ticket that changed the object wrote an audit row, and revertChanges names that change.
+ */
+async function laterTicketNaming(
+  tx: Transaction,
+  action: AuditRow,
+  ticket: string,
+  changes: readonly AuditedChange[],
+): Promise<string | undefined> {
+  const handles = [...new Set(changes.map((c) => c.objectHandle))];
+  const t = tables.submissionTemplates;
+  const k = tables.tickets;
+  const a = tables.auditLog;
+  const inList = sql.join(
+    handles.map((h) => sql`${h}`),
+    sql`, `,
+  );
+  const [later] = await tx
+    .select({ ticket: k.number, submissionId: t.submissionId, handles: t.handles, closedAt: k.closedAt })
+    .from(t)
+    .innerJoin(k, eq(k.number, t.ticketNumber))
+    .where(
+      and(
+        eq(t.outcome, 'approved'),
+        eq(k.status, 'approved'),
+        ne(k.number, ticket),
+        gte(k.closedAt, action.at),
+        sql`exists (select 1 from jsonb_each_text(${t.handles}) as named(kind, handle) where named.handle in (${inList}))`,
+        // A ticket that changed the object wrote an audit row: revertChanges names that change.
+        sql`not exists (select 1 from ${a} where ${a.ticketNumber} = ${k.number} and ${a.objectHandle} in (${inList}))`,
+      ),
+    )
+    .orderBy(asc(k.closedAt))
+    .limit(1);
+  if (!later) return undefined;
+  const named = Object.values(later.handles).filter((h) => handles.includes(h));
+  return `ticket ${later.ticket} (submission ${later.submissionId}) was answered APPROVED with ${named.join(', ')} after this action; taken back, its sender would hold a handle the registry no longer has, so the registration stands as both answers said`;
+}
+
 const refused = (code: ErrorCode, message: string): { ok: false; error: Problem } =>
   fail(problem(code, message));
 
@@ -121,6 +164,8 @@ export async function undoStaffAction(tx: Transaction, job: UndoJob): Promise<Re
   const changes = await changesOf(tx, action, ticket);
   if (changes.length === 0)
     return refused('E_NOTHING_TO_UNDO', 'this action changed nothing in the registry');
+  const reliedOn = await laterTicketNaming(tx, action, ticket, changes);
+  if (reliedOn) return refused('E_UNDO_CONFLICT', reliedOn);
   const reverted = await revertChanges(
     tx,
     { actor: { kind: 'staff', email: job.staff }, ticketNumber: ticket, submissionId: job.submissionId },

@@ -200,4 +200,44 @@ describe.each(BACKENDS)('what the public role does not tell (%s)', (backend) => 
     expect(whoisValues(shortName[1]!, 'NetName')).toEqual(['DEMO-ISP-V4', 'PRIVATE-CUSTOMER']);
     for (const answer of shortName) expect(answer).not.toMatch(/\bWU\b|hollowvale|99501/i);
   }, 120_000);
+  it("publishes no private customer's surname, city or postal code joined to other letters or digits, and finds no net by them (finding rev-staff F2)", async () => {
+    const names = [
+      'QUINCEWORTHFAM',
+      'J-QUINCEWORTH2',
+      'THEQUINCEWORTHS',
+      'BROOKHAVENHOME',
+      'ZIP99502',
+      'QUINCE-WORTH',
+    ];
+    const created = await submit(
+      stack,
+      names.map((name, i) =>
+        fillForm('ARIN-REASSIGN-SIMPLE-5.3', {
+          '01': 'N',
+          '02': name,
+          '03': `198.51.100.${160 + i * 8}/29`,
+          '05': 'Yes',
+          '06': 'John Quinceworth',
+          '07': ['12 Elm Court'],
+          '08': 'Brookhaven',
+          '09': 'VA',
+          '10': '99502',
+          '11': 'US',
+        }),
+      ),
+    );
+    expect(created.reply.parsed.blocks.map((b) => b.status)).toEqual(names.map(() => 'APPROVED'));
+    for (const [i] of names.entries()) {
+      const address = `198.51.100.${161 + i * 8}`;
+      const text = await whois(whoisPort, `n ${address}`);
+      expect(whoisValues(text, 'NetName')).toEqual(['DEMO-ISP-V4', 'PRIVATE-CUSTOMER']);
+      const net = await rdap.ip(address);
+      expect(net.name).toBe('PRIVATE-CUSTOMER');
+      expect(text + JSON.stringify(net)).not.toMatch(/quince|brookhaven|99502/i);
+    }
+    // A search by the hidden surname finds nothing, under any of its spellings.
+    for (const query of ['n QUINCE*', 'n QUINCEWORTHFAM', 'n BROOKHAVEN*']) {
+      expect(await whois(whoisPort, query)).not.toMatch(/NET-198-51-100/);
+    }
+  }, 120_000);
 });

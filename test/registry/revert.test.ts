@@ -2,7 +2,8 @@
  * Taking back staff's registry changes from their audit rows (the console's undo), on both
  * backends: a POC created for an account and its link go, while a later POC of the same account
  * keeps its link; a POC the customer changed since is not touched (E_UNDO_CONFLICT), nor is
- * anything else of that undo (all or none); a modify gets its values back.
+ * anything else of that undo (all or none); a modify gets its values back; a removal is taken
+ * back with its registration date and now as its last change.
  */
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import {
   modifyPoc,
   type OperationContext,
   type PocInput,
+  removePoc,
   revertChanges,
 } from '../../src/registry/index.ts';
 import { BACKENDS, type TestDatabase } from '../support/databases.ts';
@@ -127,5 +129,20 @@ describe.each(BACKENDS)('undo of registry changes on %s', (kind) => {
     const undone = await run((tx) => revertChanges(tx, staffRun('T-UNDO-4'), changes));
     expect(undone.ok).toBe(true);
     expect((await findPoc(database.db, handle))?.company ?? null).toBeNull();
+  });
+  it('gives a removed POC back with its registration date, and now as its last change', async () => {
+    const made = applied(await run((tx) => createPoc(tx, customer, person('Returned'))));
+    const handle = made.handles['poc']!;
+    const registered = (await findPoc(database.db, handle))!;
+    applied(await run((tx) => removePoc(tx, staffRun('T-UNDO-5'), handle)));
+    expect(await findPoc(database.db, handle)).toBeUndefined();
+    const removedAt = new Date();
+    const changes = await changesOf('T-UNDO-5');
+    const undone = await run((tx) => revertChanges(tx, staffRun('T-UNDO-5'), changes));
+    expect(undone.ok).toBe(true);
+    const back = (await findPoc(database.db, handle))!;
+    expect(back.createdAt).toEqual(registered.createdAt);
+    // It was gone and is back: WHOIS Updated and RDAP `last changed` say so.
+    expect(back.updatedAt.getTime()).toBeGreaterThanOrEqual(removedAt.getTime());
   });
 });

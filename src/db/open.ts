@@ -58,6 +58,13 @@ export interface OpenOptions {
    * its file syncs off the thread that runs everything else. Not with pgliteSnapshot.
    */
   readonly ownThread?: boolean;
+  /**
+   * PostgreSQL plans each named statement once per session (`plan_cache_mode =
+   * force_generic_plan`; see `sessionOptions`). Only for processes that send the pipeline's
+   * statements alone (ingress, worker): the lookups' and the console's prefix searches
+   * (`LIKE $1`) need their value planned in to use an index.
+   */
+  readonly plannedOnce?: boolean;
 }
 
 export async function openDatabase(
@@ -184,8 +191,18 @@ const PROBE_TIMEOUT_MS = 2_000;
  * ~200 functions on every execution: 4.8 s of LLVM for a statement that runs in 15 ms, and the
  * worker fell to about one message a second (found by the benchmark's paced run on PostgreSQL 15
  * with its default jit=on).
+ *
+ * With `plannedOnce`, they also plan each named statement once (`plan_cache_mode =
+ * force_generic_plan`), unless the URL's `options` name plan_cache_mode. A message's two large
+ * statements (the placement of its reassignments, its last writes) take all their rows from one
+ * JSON parameter, so a plan made for the values is no better than one made without them; but
+ * PostgreSQL's own choice (`auto`) compares a new generic plan with the average cost of the
+ * custom plans made so far, on the statistics of their day, so after an ANALYZE of a growing table
+ * invalidates the cached plans it goes back to planning every execution: 1-3 ms of the server's
+ * CPU each for these two, measured at 0.9-1.2 ms of planning per call over a benchmark run
+ * (bench/results/before-after.md, tenth round).
  */
-export function withoutJit(url: string): string {
+export function sessionOptions(url: string, options: { plannedOnce?: boolean } = {}): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -193,9 +210,20 @@ export function withoutJit(url: string): string {
     return url;
   }
   const given = parsed.searchParams.get('options');
-  if (given !== null && /\bjit\b/.test(given)) return url;
-  parsed.searchParams.set('options', given ? `${given} -c jit=off` : '-c jit=off');
+  const added = [
+    ...(given !== null && /\bjit\b/.test(given) ? [] : ['-c jit=off']),
+    ...(options.plannedOnce && !(given !== null && /\bplan_cache_mode\b/.test(given))
+      ? ['-c plan_cache_mode=force_generic_plan']
+      : []),
+  ];
+  if (added.length === 0) return url;
+  parsed.searchParams.set('options', [...(given ? [given] : []), ...added].join(' '));
   return parsed.toString();
+}
+
+/** The daemon's sessions without JIT (see `sessionOptions`). */
+export function withoutJit(url: string): string {
+  return sessionOptions(url);
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
@@ -204,7 +232,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   const { Pool } = pg();
   const pool = new Pool({
     Client: PooledClient,
-    connectionString: withoutJit(url),
+    connectionString: sessionOptions(url, { plannedOnce: options.plannedOnce === true }),
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,

@@ -15,9 +15,10 @@
  * is the same; it moves with the machine), planning and execution from pg_stat_statements.
  */
 import fs from 'node:fs';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/index.ts';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, queryRows } from '../../src/db/index.ts';
 import { storeSubmission } from '../../src/ingress/index.ts';
 import { DEMO_SEED, seedRegistry, validateSeed } from '../../src/registry/index.ts';
 import { processSubmission } from '../../src/worker/index.ts';
@@ -59,7 +60,14 @@ interface Side {
   readonly label: string;
   readonly dbName: string;
   readonly handle: Awaited<ReturnType<typeof openDatabase>>;
-  readonly results: { backendMs: number; selfMs: number; planMs: number; execMs: number; plans: number }[];
+  readonly results: {
+    backendMs: number;
+    selfMs: number;
+    planMs: number;
+    execMs: number;
+    plans: number;
+    analyzed: number;
+  }[];
 }
 
 const opened: Side[] = [];
@@ -114,6 +122,15 @@ async function statementTimes(dbName: string): Promise<{ planMs: number; execMs:
   return { planMs: rows[0]!.plan, execMs: rows[0]!.exec, plans: Number(rows[0]!.plans) };
 }
 
+/** ANALYZEs autovacuum ran in the side's database so far (each invalidates the plans kept of the table's statements). */
+async function analyzeCount(side: Side): Promise<number> {
+  const [row] = await queryRows<{ n: string }>(
+    side.handle.db,
+    sql`select coalesce(sum(autoanalyze_count), 0) as n from pg_stat_user_tables`,
+  );
+  return Number(row?.n ?? 0);
+}
+
 // Warm both sides (pools opened, statements named and planned, code compiled).
 for (const [i, side] of opened.entries()) await runBatch(side, 900 + i, 60);
 
@@ -121,6 +138,7 @@ for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? opened : [...opened].reverse();
   for (const side of order) {
     await admin.query('SELECT pg_stat_statements_reset()');
+    const analyzedBefore = await analyzeCount(side);
     const pids = await backends(side.dbName);
     const before = new Map(pids.map((pid) => [pid, cpuMsOf(pid)]));
     const self = process.cpuUsage();
@@ -135,10 +153,11 @@ for (let round = 0; round < rounds; round++) {
       planMs: times.planMs / messages,
       execMs: times.execMs / messages,
       plans: times.plans / messages,
+      analyzed: (await analyzeCount(side)) - analyzedBefore,
     });
     const r = side.results.at(-1)!;
     process.stdout.write(
-      `round ${round + 1} ${side.label}: backends ${r.backendMs.toFixed(2)} ms/msg, this process ${r.selfMs.toFixed(2)}, planning ${r.planMs.toFixed(2)} (${r.plans.toFixed(1)} plans), execution ${r.execMs.toFixed(2)}\n`,
+      `round ${round + 1} ${side.label}: backends ${r.backendMs.toFixed(2)} ms/msg, this process ${r.selfMs.toFixed(2)}, planning ${r.planMs.toFixed(2)} (${r.plans.toFixed(1)} plans), execution ${r.execMs.toFixed(2)}, tables analysed by autovacuum ${r.analyzed}\n`,
     );
   }
 }

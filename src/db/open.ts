@@ -198,9 +198,9 @@ const PROBE_TIMEOUT_MS = 2_000;
  * JSON parameter, so a plan made for the values is no better than one made without them; but
  * PostgreSQL's own choice (`auto`) compares a new generic plan with the average cost of the
  * custom plans made so far, on the statistics of their day, so after an ANALYZE of a growing table
- * invalidates the cached plans it goes back to planning every execution: 1-3 ms of the server's
- * CPU each for these two, measured at 0.9-1.2 ms of planning per call over a benchmark run
- * (bench/results/before-after.md, tenth round).
+ * invalidates the cached plans it can go back to planning every execution (~1 ms of planning a
+ * call for these two over a benchmark run; the server's CPU a message 9.1 -> 7.75 ms, median of an
+ * A/B of eight rounds: bench/results/before-after.md, tenth round).
  */
 export function sessionOptions(url: string, options: { plannedOnce?: boolean } = {}): string {
   let parsed: URL;

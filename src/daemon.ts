@@ -101,11 +101,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       stops.push(() => embedded!.stop());
     }
     const redis: RedisLocation = embedded ?? config.redis;
-    // Plans made once per session suit only the pipeline's statements (see OpenOptions.plannedOnce).
-    const pipelineOnly = config.roles.every((role) => role === 'ingress' || role === 'worker');
-    const database =
-      options.database ??
-      (await openDatabase(config.database, { ownThread: true, plannedOnce: pipelineOnly }));
+    const database = options.database ?? (await openDatabase(config.database, { ownThread: true }));
     if (!options.database) stops.push(() => database.close());
     if (!options.database && database.kind === 'pglite') {
       // This process owns the embedded database: `seed`, `demo`, `staff` and `validation run`

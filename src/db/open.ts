@@ -58,13 +58,6 @@ export interface OpenOptions {
    * its file syncs off the thread that runs everything else. Not with pgliteSnapshot.
    */
   readonly ownThread?: boolean;
-  /**
-   * PostgreSQL plans each named statement once per session (`plan_cache_mode =
-   * force_generic_plan`; see `sessionOptions`). Only for processes that send the pipeline's
-   * statements alone (ingress, worker): the lookups' and the console's prefix searches
-   * (`LIKE $1`) need their value planned in to use an index.
-   */
-  readonly plannedOnce?: boolean;
 }
 
 export async function openDatabase(
@@ -191,18 +184,8 @@ const PROBE_TIMEOUT_MS = 2_000;
  * ~200 functions on every execution: 4.8 s of LLVM for a statement that runs in 15 ms, and the
  * worker fell to about one message a second (found by the benchmark's paced run on PostgreSQL 15
  * with its default jit=on).
- *
- * With `plannedOnce`, they also plan each named statement once (`plan_cache_mode =
- * force_generic_plan`), unless the URL's `options` name plan_cache_mode. A message's two large
- * statements (the placement of its reassignments, its last writes) take all their rows from one
- * JSON parameter, so a plan made for the values is no better than one made without them; but
- * PostgreSQL's own choice (`auto`) compares a new generic plan with the average cost of the
- * custom plans made so far, on the statistics of their day, so after an ANALYZE of a growing table
- * invalidates the cached plans it can go back to planning every execution (~1 ms of planning a
- * call for these two over a benchmark run; the server's CPU a message 9.1 -> 7.75 ms, median of an
- * A/B of eight rounds: bench/results/before-after.md, tenth round).
  */
-export function sessionOptions(url: string, options: { plannedOnce?: boolean } = {}): string {
+export function withoutJit(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -210,20 +193,9 @@ export function sessionOptions(url: string, options: { plannedOnce?: boolean } =
     return url;
   }
   const given = parsed.searchParams.get('options');
-  const added = [
-    ...(given !== null && /\bjit\b/.test(given) ? [] : ['-c jit=off']),
-    ...(options.plannedOnce && !(given !== null && /\bplan_cache_mode\b/.test(given))
-      ? ['-c plan_cache_mode=force_generic_plan']
-      : []),
-  ];
-  if (added.length === 0) return url;
-  parsed.searchParams.set('options', [...(given ? [given] : []), ...added].join(' '));
+  if (given !== null && /\bjit\b/.test(given)) return url;
+  parsed.searchParams.set('options', given ? `${given} -c jit=off` : '-c jit=off');
   return parsed.toString();
-}
-
-/** The daemon's sessions without JIT (see `sessionOptions`). */
-export function withoutJit(url: string): string {
-  return sessionOptions(url);
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
@@ -232,7 +204,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   const { Pool } = pg();
   const pool = new Pool({
     Client: PooledClient,
-    connectionString: sessionOptions(url, { plannedOnce: options.plannedOnce === true }),
+    connectionString: withoutJit(url),
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,

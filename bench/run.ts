@@ -135,10 +135,10 @@ try {
     const statements = env['BENCH_PG_STATEMENTS'] ? await collectStatementStats(postgres.url) : undefined;
     lookup = await runLookupScenario(lookupSettings, { postgres, redisUrl: redis.url, log });
     if (statements) {
-      log('PostgreSQL statements by server time (lookup): calls, total ms (planning), mean ms');
+      log('PostgreSQL statements by server time (lookup): calls, total ms (planning in N plans), mean ms');
       for (const s of await statements.stop()) {
         log(
-          `  ${String(s.calls).padStart(7)} ${s.totalMs.toFixed(0).padStart(7)} (${s.planMs.toFixed(0).padStart(5)}) ${s.meanMs.toFixed(3).padStart(7)}  ${s.query}`,
+          `  ${String(s.calls).padStart(7)} ${s.totalMs.toFixed(0).padStart(7)} (${s.planMs.toFixed(0).padStart(5)} in ${String(s.plans).padStart(5)} plans) ${s.meanMs.toFixed(3).padStart(7)}  ${s.query}`,
         );
       }
     }
@@ -215,10 +215,12 @@ async function runPipeline(): Promise<void> {
       for (const w of await waits.stop()) log(`  ${w.share.toFixed(2)}  ${w.wait.padEnd(28)} ${w.query}`);
     }
     if (statements) {
-      log(`PostgreSQL statements by server time (${spec.name}): calls, total ms (planning), mean ms`);
+      log(
+        `PostgreSQL statements by server time (${spec.name}): calls, total ms (planning in N plans), mean ms`,
+      );
       for (const s of await statements.stop()) {
         log(
-          `  ${String(s.calls).padStart(7)} ${s.totalMs.toFixed(0).padStart(7)} (${s.planMs.toFixed(0).padStart(5)}) ${s.meanMs.toFixed(3).padStart(7)}  ${s.query}`,
+          `  ${String(s.calls).padStart(7)} ${s.totalMs.toFixed(0).padStart(7)} (${s.planMs.toFixed(0).padStart(5)} in ${String(s.plans).padStart(5)} plans) ${s.meanMs.toFixed(3).padStart(7)}  ${s.query}`,
         );
       }
     }

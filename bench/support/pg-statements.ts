@@ -12,6 +12,8 @@ export interface StatementCost {
   readonly meanMs: number;
   /** Of the total, planning (a prepared statement re-planned each run shows here). */
   readonly planMs: number;
+  /** Times it was planned: far fewer than its calls when PostgreSQL kept a plan for a named statement. */
+  readonly plans: number;
   readonly query: string;
 }
 
@@ -32,10 +34,11 @@ export async function collectStatementStats(adminUrl: string, top = 15): Promise
           total: number;
           mean: number;
           plan: number;
+          plans: string;
           query: string;
         }>(
           `SELECT calls, total_exec_time + total_plan_time AS total,
-                  (total_exec_time + total_plan_time) / calls AS mean, total_plan_time AS plan,
+                  (total_exec_time + total_plan_time) / calls AS mean, total_plan_time AS plan, plans,
                   left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
              FROM pg_stat_statements
             WHERE query NOT ILIKE '%pg_stat_statements%'
@@ -47,6 +50,7 @@ export async function collectStatementStats(adminUrl: string, top = 15): Promise
           totalMs: r.total,
           meanMs: r.mean,
           planMs: r.plan,
+          plans: Number(r.plans),
           query: r.query,
         }));
       } finally {

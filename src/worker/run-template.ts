@@ -152,7 +152,22 @@ interface LockRow {
   readonly usedBy: string | null;
   /** How many of the turns asked for the statement took (turns.ts). */
   readonly turns: number;
+  /** The setting asked for the rest of the transaction (PLANNED_ONCE); read by nobody. */
+  readonly plannedOnce: string;
 }
+
+/**
+ * Asked of the message's transaction by its first statement, the lock: the statements after it
+ * (its reassignments placed together, its POCs, its last writes) are planned once per session
+ * and kept (`plan_cache_mode = force_generic_plan`, transaction-local like SET LOCAL; no statement
+ * more). The two largest take all their rows from one JSON parameter, so a plan made for the
+ * values is no better than one made without them, but PostgreSQL's own choice (`auto`) went back
+ * to planning them on most executions after autovacuum analysed the growing tables (~1 ms of the
+ * server's CPU a message: bench/results/before-after.md, tenth round). Only for this transaction:
+ * statements whose best plan depends on their values (the sweeper's `received_at < $3`) keep
+ * `auto` outside it.
+ */
+const PLANNED_ONCE = sql<string>`set_config('plan_cache_mode', 'force_generic_plan', true)`;
 
 /** The lock of a message that records no signature (most): built once (src/db/prepared.ts). */
 const lock = preparedQuery<{ id: string; turns: string }, LockRow[]>('worker_lock_submission', (ex) => {
@@ -163,6 +178,7 @@ const lock = preparedQuery<{ id: string; turns: string }, LockRow[]>('worker_loc
       stored: submissionTemplates,
       usedBy: sql<string | null>`NULL::text`,
       turns: turnsTaken(sql.placeholder('turns')),
+      plannedOnce: PLANNED_ONCE,
     })
     .from(submissions)
     .leftJoin(submissionTemplates, eq(submissionTemplates.submissionId, submissions.id))
@@ -187,6 +203,7 @@ function lockClaimingSignatures(
       usedBy: sql<string | null>`(SELECT coalesce(${claim.submissionId}, '') FROM ${claim}
             WHERE ${claim.submissionId} IS DISTINCT FROM ${id} ORDER BY 1 LIMIT 1)`,
       turns: turnsTaken(turns),
+      plannedOnce: PLANNED_ONCE,
     })
     .from(submissions)
     .leftJoin(submissionTemplates, eq(submissionTemplates.submissionId, submissions.id))

@@ -57,6 +57,16 @@ export interface ParsedTemplate {
    * nothing unambiguous was read.
    */
   readonly subjectsRead?: readonly string[];
+  /**
+   * A template refused at reading whose fields that read still make a request: that request,
+   * each refused field left out, or as the sender evidently meant it (`USA`: `US`). Never
+   * applied: the worker runs the registry's checks on it (undone) so that the first reply names
+   * the registry's problems beside the field errors (docs/reply-format.md, "Errors"). Absent
+   * when the template was read (`result` is the request) or when what read makes no request.
+   */
+  readonly checkedAsRead?: TemplateRequest;
+  /** The field numbers the reading refused (a registry problem about one of them is not reported). */
+  readonly refusedFields?: readonly string[];
 }
 
 /** Numbers of the fields written but refused (already reported). */
@@ -155,6 +165,9 @@ function parseBody(
   additionalInfo?: string;
   /** Refused: what its fields that read say it is about (only then: parsing is the hot path). */
   subjectsRead?: readonly string[];
+  /** Refused, yet what read makes a request: for the registry's checks only (`ParsedTemplate.checkedAsRead`). */
+  checkedAsRead?: TemplateRequest;
+  refusedFields?: readonly string[];
 } {
   const index = indexOf(version);
   const fields = readFields(block.body, problems, index);
@@ -190,9 +203,12 @@ function parseBody(
   }
   const values = new FieldValues(index.byKey, checked.slots, sink, block.headerLine, fieldLines);
   const request = form.build({ action, values, version });
-  return problems.length === 0 && request
-    ? { request, ...keyOnly }
-    : { ...keyOnly, subjectsRead: subjectsRead(action, subjectFields(form, groups, checked)) };
+  if (problems.length === 0 && request) return { request, ...keyOnly };
+  return {
+    ...keyOnly,
+    subjectsRead: subjectsRead(action, subjectFields(form, groups, checked)),
+    ...(request ? { checkedAsRead: request, refusedFields: [...fieldsInError(groups, checked)] } : {}),
+  };
 }
 
 export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedTemplate {
@@ -203,6 +219,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
   let notes: readonly string[] = [];
   let additionalInfo: string | undefined;
   let subjects: readonly string[] = [];
+  let asRead: { request: TemplateRequest; refused: readonly string[] } | undefined;
   if ('problem' in resolved) {
     problems.push(resolved.problem);
   } else if (block.endLine === undefined) {
@@ -218,6 +235,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     notes = parsed.notes;
     additionalInfo = parsed.additionalInfo;
     subjects = parsed.subjectsRead ?? [];
+    if (parsed.checkedAsRead) asRead = { request: parsed.checkedAsRead, refused: parsed.refusedFields ?? [] };
     if (!request && problems.length === 0) {
       // Safety net: a build that gives up must have said why; never fail silently.
       problems.push(
@@ -251,6 +269,18 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     ...(additionalInfo !== undefined ? { additionalInfo } : {}),
     result: built ? { ok: true, value: built } : { ok: false, error: safeProblems },
     ...(!built && subjects.length > 0 ? { subjectsRead: subjects } : {}),
+    ...(!built && asRead
+      ? {
+          checkedAsRead: asRead.request,
+          // The fields the problems name as the sender numbered them, and the form's own numbers.
+          refusedFields: [
+            ...new Set([
+              ...asRead.refused,
+              ...safeProblems.flatMap((p) => (p.field !== undefined ? [p.field] : [])),
+            ]),
+          ],
+        }
+      : {}),
   };
   if (apiKey) Object.defineProperty(parsed, 'apiKey', { value: apiKey, enumerable: false });
   return parsed;

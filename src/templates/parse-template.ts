@@ -16,7 +16,7 @@ import type { FormDefinition, FormVersion } from './definition.ts';
 import { FieldValues } from './field-values.ts';
 import { labelNotes } from './label-notes.ts';
 import { ProblemList, type ProblemSink } from './problem-list.ts';
-import { readFields } from './read-fields.ts';
+import { type FieldLine, readFields } from './read-fields.ts';
 import type { ApiKey, TemplateRequest } from './requests.ts';
 import { resolveForm } from './resolve-form.ts';
 import type { TemplateBlock } from './split.ts';
@@ -122,6 +122,27 @@ function additionalInformation(
   };
 }
 
+/**
+ * `#` lines right below a value that takes more lines (`08. Address: 100 Main St` then `#200`):
+ * comments, as the forms say, so left aside, but as likely a suite number: said, so the sender
+ * does not believe it taken (docs/reply-format.md, "Note").
+ */
+function commentsAmidValues(fields: readonly FieldLine[], headerLine: number): string[] {
+  const notes: string[] = [];
+  for (const field of fields) {
+    for (const comment of field.commentsAmidValue ?? []) {
+      const said = JSON.stringify(
+        comment.text.length > 40 ? `${comment.text.slice(0, 40)}...` : comment.text,
+      );
+      const label = field.spec?.label ?? field.label;
+      notes.push(
+        `line ${comment.line - headerLine + 1} ${said} read as a comment (a line starting with # is one), not as a line of field ${field.number} (${label}): to keep it, write it without the # (e.g. "Suite 200")`,
+      );
+    }
+  }
+  return notes;
+}
+
 /** The range and the existing handle, each only when it read without a problem (see `subjectsRead`). */
 function subjectFields(
   form: FormDefinition,
@@ -182,10 +203,11 @@ function parseBody(
   const byLabel = labelNotes(fields, index, `${form.name}-${version.major}.x`, block.headerLine).map(
     redactApiKeys,
   );
+  const amid = commentsAmidValues(fields, block.headerLine).map(redactApiKeys);
   const keyOnly = {
     ...(typeof key === 'string' ? { apiKey: key as ApiKey } : {}),
     ...(forStaff ? { additionalInfo: forStaff.text } : {}),
-    notes: [...byLabel, ...checked.notes, ...(forStaff ? [forStaff.note] : [])],
+    notes: [...byLabel, ...amid, ...checked.notes, ...(forStaff ? [forStaff.note] : [])],
   };
   if (!action) return keyOnly;
 

@@ -315,7 +315,8 @@ let checksAsRead = 0;
  * beside a wrong Origin AS) and the sender needs one round trip, not two. The operation runs as a
  * dry run in a savepoint that is always rolled back: nothing is written, no number taken, no
  * audit row kept. A problem the registry pins to a refused field is left out (it judged a value
- * the sender did not give), and so is a request it would accept or hold for review: the
+ * the sender did not give), so is its E_MISSING_FIELD (the field left out may be the refused
+ * one), and so is a request it would accept or hold for review: the
  * template is refused all the same, for its field errors.
  */
 async function registryProblemsAsRead(
@@ -350,7 +351,9 @@ async function registryProblemsAsRead(
   // Pinned as the request's own problem would be: the template's subject is the request's.
   const pinned = pinToField({ ...template, result: { ok: true, value: request } }, answer.error);
   const refused = new Set(template.refusedFields ?? []);
-  if (pinned.code === 'E_NOTHING_TO_CHANGE') return [];
+  // The registry's "a field is missing" or "nothing to change" about a request whose refused
+  // fields were left out speaks of the refusal, not of the template: reading already said it.
+  if (pinned.code === 'E_NOTHING_TO_CHANGE' || pinned.code === 'E_MISSING_FIELD') return [];
   if (pinned.field !== undefined && refused.has(pinned.field)) return [];
   return [pinned];
 }

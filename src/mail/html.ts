@@ -34,8 +34,17 @@ const HTML_TO_TEXT: HtmlToTextOptions = {
   ],
 };
 
+/**
+ * A `<br>` and the source's newline right after it (`line<br />\n`: PHP's nl2br, most HTML
+ * mailers). In HTML that newline is white space, and a mail program shows one line break; with
+ * newlines preserved (for HTML that has none but them) it would read as a second, empty line after
+ * every line, doubling the line numbers the reply gives. The attributes' length is bounded so the
+ * search stays linear.
+ */
+const BR_THEN_NEWLINE = /(<br\b[^<>]{0,200}>)[ \t]*\r?\n/gi;
+
 /** The text of an HTML part, or E_HTML_TOO_COMPLEX when it is too large or nested to read. */
 export function htmlToPlainText(html: string): Result<string> {
   const refused = checkHtml(html);
-  return refused ? fail(refused) : ok(toText(html));
+  return refused ? fail(refused) : ok(toText(html.replace(BR_THEN_NEWLINE, '$1')));
 }

@@ -25,6 +25,7 @@ import {
   type Poc,
   publicCustomer,
 } from '../registry/index.ts';
+import { oneSpaceBlanks } from '../shared/index.ts';
 import { pocDisplayState } from '../validation/index.ts';
 import { netNameRevealsCustomer } from './net-name-privacy.ts';
 import {
@@ -192,8 +193,10 @@ export interface SearchAnswer {
  */
 export async function searchEntities(ex: Executor, search: EntitySearch): Promise<SearchAnswer> {
   const limit = SEARCH_LIMIT + 1;
-  const lower = search.text.toLowerCase();
-  const upper = search.text.toUpperCase();
+  // Names are stored with each run of blanks as one space (shared/blanks.ts): so is the name asked for.
+  const text = oneSpaceBlanks(search.text);
+  const lower = text.toLowerCase();
+  const upper = text.toUpperCase();
   const matchLower = (column: SQL): SQL =>
     search.prefix ? like(column, likePrefix(lower)) : sql`${column} = ${lower}`;
   const matchHandle = (column: PgColumn): SQL =>

@@ -20,6 +20,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows, tables } from '../db/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import { formatRange, sameRange } from '../ip/index.ts';
+import { oneSpaceBlanks } from '../shared/index.ts';
 import { holderFlags } from './holders.ts';
 import { findCustomer } from './lookups.ts';
 import { netRange } from './placement.ts';
@@ -34,6 +35,25 @@ export function sameList<T>(a: readonly T[] | null | undefined, b: readonly T[] 
   const x = a ?? [];
   const y = b ?? [];
   return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/**
+ * A stored text as a template's value is read now (each run of blanks one space, shared/blanks.ts):
+ * a value stored before reading did so (an NBSP or a TAB kept) is the same as the one a resend
+ * carries, whether the resend has the NBSP again or a plain space.
+ */
+export function asRead(stored: string): string;
+export function asRead(stored: string | null | undefined): string | null;
+export function asRead(stored: string | null | undefined): string | null {
+  return stored == null ? null : oneSpaceBlanks(stored);
+}
+
+/** `sameList` of stored texts, read as `asRead` reads them, and the request's. */
+export function sameTexts(
+  stored: readonly string[] | null | undefined,
+  read: readonly string[] | null | undefined,
+) {
+  return sameList((stored ?? []).map(oneSpaceBlanks), read);
 }
 
 /**
@@ -140,17 +160,17 @@ export async function resentSimpleReassignment(
   const same =
     existing.name === request.net.name &&
     sameList(existing.originAs, request.net.originAs) &&
-    sameList(existing.publicComments, request.net.publicComments);
+    sameTexts(existing.publicComments, request.net.publicComments);
   if (!same) return undefined;
   const customer = await findCustomer(ex, existing.customerHandle);
   const c = request.customer;
   if (
     !customer ||
-    customer.name !== c.name ||
-    !sameList(customer.street, c.street) ||
-    customer.city !== c.city ||
-    (customer.state ?? null) !== (c.state ?? null) ||
-    (customer.postalCode ?? null) !== (c.postalCode ?? null) ||
+    asRead(customer.name) !== c.name ||
+    !sameTexts(customer.street, c.street) ||
+    asRead(customer.city) !== c.city ||
+    asRead(customer.state) !== (c.state ?? null) ||
+    asRead(customer.postalCode) !== (c.postalCode ?? null) ||
     customer.country !== c.country ||
     customer.privateResidence !== c.privateResidence
   )

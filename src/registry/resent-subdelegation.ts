@@ -27,7 +27,7 @@ import { POC_COLUMNS } from './new-poc.ts';
 import { orgValues } from './orgs.ts';
 import { netRange, type ParentForNewNet } from './placement.ts';
 import { pocValues } from './pocs.ts';
-import { alreadyRegisteredNote, createdBy, sameList, stillAuthorized } from './resend.ts';
+import { alreadyRegisteredNote, asRead, createdBy, sameList, sameTexts, stillAuthorized } from './resend.ts';
 import { checkHandle, normalizeHandle } from './rules.ts';
 import type {
   AppliedOutcome,
@@ -139,16 +139,16 @@ async function sameOrg(
   if (!values.ok || !org) return false;
   const v = values.value;
   if (
-    org.name !== v.name ||
-    (org.dba ?? null) !== v.dba ||
-    (org.taxId ?? null) !== v.taxId ||
-    !sameList(org.street, v.street) ||
-    org.city !== v.city ||
-    (org.state ?? null) !== v.state ||
-    (org.postalCode ?? null) !== v.postalCode ||
+    asRead(org.name) !== v.name ||
+    asRead(org.dba) !== v.dba ||
+    asRead(org.taxId) !== v.taxId ||
+    !sameTexts(org.street, v.street) ||
+    asRead(org.city) !== v.city ||
+    asRead(org.state) !== v.state ||
+    asRead(org.postalCode) !== v.postalCode ||
     org.country !== v.country ||
     (org.referralServer ?? null) !== v.referralServer ||
-    !sameList(org.publicComments, v.publicComments)
+    !sameTexts(org.publicComments, v.publicComments)
   )
     return false;
   const admin = contacts.find((c) => c.role === 'admin');
@@ -190,7 +190,7 @@ function sameNetData(net: Net, request: SubdelegationRegistration): boolean {
     net.name === request.net.name &&
     sameList(net.originAs, request.net.originAs) &&
     sameList(net.reverseNameservers, request.net.reverseNameservers) &&
-    sameList(net.publicComments, request.net.publicComments)
+    sameTexts(net.publicComments, request.net.publicComments)
   );
 }
 

@@ -4,6 +4,7 @@
  */
 
 export { type BlankForm, readBlankForms } from './blank-forms.ts';
+export { oneSpaceBlanks } from './blanks.ts';
 export { mapArrayOnChange } from './copy-on-change.ts';
 export { isDataRefusal } from './data-refusal.ts';
 export { acquireDirectoryLock, directoryLockHolder } from './directory-lock.ts';

@@ -143,7 +143,7 @@ export function checkFieldValues(
 ): CheckedFields {
   const slots = new Map<string, Slot>();
   const refused = new Set<string>();
-  const skipped: FieldSpec[] = [];
+  const skipped: { readonly spec: FieldSpec; readonly by: string }[] = [];
   let hiddenKeyLine: number | undefined;
   for (const { spec, lines } of groups.values()) {
     let values = rawValues(lines);
@@ -159,8 +159,9 @@ export function checkFieldValues(
       hiddenKeyLine = first.line;
       continue;
     }
-    if (spec.skippedWhen && given(groups.get(spec.skippedWhen))) {
-      skipped.push(spec);
+    const skippedBy = skippingField(spec, groups);
+    if (skippedBy) {
+      skipped.push({ spec, by: skippedBy });
       continue;
     }
     if (spec.retired) {
@@ -210,7 +211,7 @@ export function checkFieldValues(
         slots.set(spec.key, { state: 'meant', values: meantValues, line: first.line });
     }
   }
-  const notes = skipped.length > 0 ? [skippedNote(skipped, groups)] : [];
+  const notes = skippedNotes(skipped, groups);
   if (hiddenKeyLine !== undefined) notes.push(HIDDEN_KEY_NOTE(hiddenKeyLine));
   return { slots, refused, notes };
 }
@@ -221,12 +222,32 @@ const given = (group: FieldGroup | undefined) => {
   return values.length > 0 && !isNone(values);
 };
 
+/** The first of the fields whose being given makes the form skip `spec`, if any is given. */
+function skippingField(spec: FieldSpec, groups: ReadonlyMap<string, FieldGroup>): string | undefined {
+  const keys =
+    spec.skippedWhen === undefined
+      ? []
+      : typeof spec.skippedWhen === 'string'
+        ? [spec.skippedWhen]
+        : spec.skippedWhen;
+  return keys.find((key) => given(groups.get(key)));
+}
+
+/** One sentence per field that made the form skip lines, naming the lines it skipped. */
+function skippedNotes(
+  skipped: readonly { readonly spec: FieldSpec; readonly by: string }[],
+  groups: ReadonlyMap<string, FieldGroup>,
+): string[] {
+  const byField = new Map<string, FieldSpec[]>();
+  for (const { spec, by } of skipped) byField.set(by, [...(byField.get(by) ?? []), spec]);
+  return [...byField].map(([key, specs]) => skippedNote(specs, groups.get(key)!.spec));
+}
+
 /** One sentence for every skipped line, by the fields the form skips to. */
-function skippedNote(skipped: readonly FieldSpec[], groups: ReadonlyMap<string, FieldGroup>): string {
+function skippedNote(skipped: readonly FieldSpec[], by: FieldSpec): string {
   const numbers = skipped.map((s) => s.number).sort();
   const span =
     numbers.length > 1 ? `fields ${numbers[0]}-${numbers[numbers.length - 1]}` : `field ${numbers[0]}`;
-  const by = groups.get(skipped[0]!.skippedWhen!)!.spec;
   return `${span} not read: field ${by.number} (${by.label}) is given, and the form skips them then`;
 }
 

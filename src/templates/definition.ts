@@ -34,9 +34,11 @@ export interface FieldSpec {
   /**
    * Key of the field that, when given, makes the form skip this one (REASSIGN-DETAILED 5.x: "if
    * Downstream Org ID is provided skip to line 20"): a filled one is then left unread, with one
-   * note in the reply, instead of refused.
+   * note in the reply, instead of refused. Several keys: skipped when any of them is given (the
+   * first given names the note): ARIN-REASSIGN-DETAILED-4.1's org POC lines 09-19 are skipped for
+   * an Org ID (01) and for an Org POC Handle (08), each "or leave blank to create ... below".
    */
-  readonly skippedWhen?: string;
+  readonly skippedWhen?: string | readonly string[];
   readonly maxLength?: number;
   /** How the blank form prints a repeatable field's lines, e.g. `['5a', '5b']` on REASSIGN-SIMPLE-3.0. */
   readonly printedAs?: readonly string[];

@@ -16,7 +16,7 @@ import type { FormDefinition, FormVersion } from './definition.ts';
 import { FieldValues } from './field-values.ts';
 import { labelNotes } from './label-notes.ts';
 import { ProblemList, type ProblemSink } from './problem-list.ts';
-import { readFields } from './read-fields.ts';
+import { type FieldLine, readFields } from './read-fields.ts';
 import type { ApiKey, TemplateRequest } from './requests.ts';
 import { resolveForm } from './resolve-form.ts';
 import type { TemplateBlock } from './split.ts';
@@ -57,6 +57,16 @@ export interface ParsedTemplate {
    * nothing unambiguous was read.
    */
   readonly subjectsRead?: readonly string[];
+  /**
+   * A template refused at reading whose fields that read still make a request: that request,
+   * each refused field left out, or as the sender evidently meant it (`USA`: `US`). Never
+   * applied: the worker runs the registry's checks on it (undone) so that the first reply names
+   * the registry's problems beside the field errors (docs/reply-format.md, "Errors"). Absent
+   * when the template was read (`result` is the request) or when what read makes no request.
+   */
+  readonly checkedAsRead?: TemplateRequest;
+  /** The field numbers the reading refused (a registry problem about one of them is not reported). */
+  readonly refusedFields?: readonly string[];
 }
 
 /** Numbers of the fields written but refused (already reported). */
@@ -112,6 +122,27 @@ function additionalInformation(
   };
 }
 
+/**
+ * `#` lines right below a value that takes more lines (`08. Address: 100 Main St` then `#200`):
+ * comments, as the forms say, so left aside, but as likely a suite number: said, so the sender
+ * does not believe it taken (docs/reply-format.md, "Note").
+ */
+function commentsAmidValues(fields: readonly FieldLine[], headerLine: number): string[] {
+  const notes: string[] = [];
+  for (const field of fields) {
+    for (const comment of field.commentsAmidValue ?? []) {
+      const said = JSON.stringify(
+        comment.text.length > 40 ? `${comment.text.slice(0, 40)}...` : comment.text,
+      );
+      const label = field.spec?.label ?? field.label;
+      notes.push(
+        `line ${comment.line - headerLine + 1} ${said} read as a comment (a line starting with # is one), not as a line of field ${field.number} (${label}): to keep it, write it without the # (e.g. "Suite 200")`,
+      );
+    }
+  }
+  return notes;
+}
+
 /** The range and the existing handle, each only when it read without a problem (see `subjectsRead`). */
 function subjectFields(
   form: FormDefinition,
@@ -155,6 +186,9 @@ function parseBody(
   additionalInfo?: string;
   /** Refused: what its fields that read say it is about (only then: parsing is the hot path). */
   subjectsRead?: readonly string[];
+  /** Refused, yet what read makes a request: for the registry's checks only (`ParsedTemplate.checkedAsRead`). */
+  checkedAsRead?: TemplateRequest;
+  refusedFields?: readonly string[];
 } {
   const index = indexOf(version);
   const fields = readFields(block.body, problems, index);
@@ -169,10 +203,11 @@ function parseBody(
   const byLabel = labelNotes(fields, index, `${form.name}-${version.major}.x`, block.headerLine).map(
     redactApiKeys,
   );
+  const amid = commentsAmidValues(fields, block.headerLine).map(redactApiKeys);
   const keyOnly = {
     ...(typeof key === 'string' ? { apiKey: key as ApiKey } : {}),
     ...(forStaff ? { additionalInfo: forStaff.text } : {}),
-    notes: [...byLabel, ...checked.notes, ...(forStaff ? [forStaff.note] : [])],
+    notes: [...byLabel, ...amid, ...checked.notes, ...(forStaff ? [forStaff.note] : [])],
   };
   if (!action) return keyOnly;
 
@@ -190,9 +225,12 @@ function parseBody(
   }
   const values = new FieldValues(index.byKey, checked.slots, sink, block.headerLine, fieldLines);
   const request = form.build({ action, values, version });
-  return problems.length === 0 && request
-    ? { request, ...keyOnly }
-    : { ...keyOnly, subjectsRead: subjectsRead(action, subjectFields(form, groups, checked)) };
+  if (problems.length === 0 && request) return { request, ...keyOnly };
+  return {
+    ...keyOnly,
+    subjectsRead: subjectsRead(action, subjectFields(form, groups, checked)),
+    ...(request ? { checkedAsRead: request, refusedFields: [...fieldsInError(groups, checked)] } : {}),
+  };
 }
 
 export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedTemplate {
@@ -203,6 +241,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
   let notes: readonly string[] = [];
   let additionalInfo: string | undefined;
   let subjects: readonly string[] = [];
+  let asRead: { request: TemplateRequest; refused: readonly string[] } | undefined;
   if ('problem' in resolved) {
     problems.push(resolved.problem);
   } else if (block.endLine === undefined) {
@@ -218,6 +257,7 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     notes = parsed.notes;
     additionalInfo = parsed.additionalInfo;
     subjects = parsed.subjectsRead ?? [];
+    if (parsed.checkedAsRead) asRead = { request: parsed.checkedAsRead, refused: parsed.refusedFields ?? [] };
     if (!request && problems.length === 0) {
       // Safety net: a build that gives up must have said why; never fail silently.
       problems.push(
@@ -251,6 +291,18 @@ export function parseTemplateBlock(block: TemplateBlock, index: number): ParsedT
     ...(additionalInfo !== undefined ? { additionalInfo } : {}),
     result: built ? { ok: true, value: built } : { ok: false, error: safeProblems },
     ...(!built && subjects.length > 0 ? { subjectsRead: subjects } : {}),
+    ...(!built && asRead
+      ? {
+          checkedAsRead: asRead.request,
+          // The fields the problems name as the sender numbered them, and the form's own numbers.
+          refusedFields: [
+            ...new Set([
+              ...asRead.refused,
+              ...safeProblems.flatMap((p) => (p.field !== undefined ? [p.field] : [])),
+            ]),
+          ],
+        }
+      : {}),
   };
   if (apiKey) Object.defineProperty(parsed, 'apiKey', { value: apiKey, enumerable: false });
   return parsed;

@@ -288,9 +288,15 @@ describe('reading fields leniently', () => {
     ]);
   });
 
-  it('keeps tabs, and lines continued', () => {
-    const r = request(simple([...SIMPLE_OK, '12. Public Comments: first\tline', 'second line']));
-    expect(r.kind === 'reassign-simple.create' && r.publicComments).toEqual(['first\tline', 'second line']);
+  it('reads a tab, an NBSP or two spaces inside a value as one space (as the reply shows it), and lines continued', () => {
+    const r = request(
+      simple([...SIMPLE_OK, '12. Public Comments: first\tline', 'second\u00a0 line', 'third  \u3000line']),
+    );
+    expect(r.kind === 'reassign-simple.create' && r.publicComments).toEqual([
+      'first line',
+      'second line',
+      'third line',
+    ]);
   });
 
   it('needs a state and postal code for US and Canadian addresses', () => {

@@ -29,6 +29,11 @@ export interface FieldLine {
   readonly line: number;
   /** Unlabelled lines that followed it. */
   readonly continuations: NumberedLine[];
+  /**
+   * `#` lines standing right below its value when it takes more lines (`08. Address: 100 Main St`
+   * then `#200`): comments, as the forms say, but as likely a suite number; the reply names them.
+   */
+  readonly commentsAmidValue?: NumberedLine[];
 }
 
 /** `03.` / `5a.` then a label (starting with a letter or a parenthesis) or directly the colon; `10.0.0.0` is not a field. */
@@ -46,6 +51,14 @@ export function isComment(trimmed: string): boolean {
   if (c === 35 /* # */) return true;
   if (c === 42 /* * */) return trimmed.charCodeAt(1) === 42 || RULE.test(trimmed);
   return (c === 45 /* - */ || c === 61) /* = */ && trimmed.length > 1 && RULE.test(trimmed);
+}
+
+/**
+ * A `#` line that may be data of the value above it (`#200`, `# 5`): not a banner (`## ...`) nor a
+ * rule of `#`. Only these are named in the reply; every comment line is still left aside.
+ */
+function amidValue(trimmed: string): boolean {
+  return trimmed.charCodeAt(0) === 35 && trimmed.charCodeAt(1) !== 35 && !RULE.test(trimmed);
 }
 
 /** Index of the first `:` outside parentheses (`Referral Server (rwhois://host:port):`). */
@@ -120,9 +133,25 @@ export function readFields(
   let current: FieldLine | undefined;
   /** Blanks before the number of `current`'s line: a numbered line indented deeper may be its value's. */
   let currentIndent = 0;
+  /** The line above was `current`'s (its field line or one more line of its value). */
+  let belowValue = false;
   for (const { text, line } of body) {
     const trimmed = text.trim();
-    if (trimmed.length === 0 || isComment(trimmed)) continue;
+    if (trimmed.length === 0) {
+      belowValue = false;
+      continue;
+    }
+    if (isComment(trimmed)) {
+      if (belowValue && current?.spec && takesMoreLines(current.spec) && amidValue(trimmed)) {
+        const amid = current.commentsAmidValue ?? [];
+        if (amid.length === 0) (current as { commentsAmidValue?: NumberedLine[] }).commentsAmidValue = amid;
+        amid.push({ text: trimmed, line });
+        continue;
+      }
+      belowValue = false;
+      continue;
+    }
+    belowValue = true;
     const start = FIELD_START.exec(text);
     if (!start) {
       const labelled = index ? labelledLine(trimmed, line, index) : undefined;

@@ -4,12 +4,13 @@
  * Registry rules (does the handle exist, is the range ours) are not checked here.
  */
 import { type IpRange, parseRange } from '../ip/index.ts';
-import type { ErrorCode } from '../shared/index.ts';
 import {
+  type ErrorCode,
   HOSTNAME,
   lineBreakName,
   NET_HANDLE,
   ORG_HANDLE,
+  oneSpaceBlanks,
   POC_HANDLE,
   REFERRAL_SERVER,
 } from '../shared/index.ts';
@@ -103,7 +104,8 @@ const VALIDATORS: Record<FieldKind, (raw: string) => Checked> = {
       ? good(m[1]!.charAt(0).toUpperCase())
       : bad('E_INVALID_ACTION', `${quote(raw)} is not a registration action`);
   },
-  text: (raw) => good(raw),
+  // Stored as a person reads it: a TAB, an NBSP, two spaces are one space (shared/blanks.ts).
+  text: (raw) => good(oneSpaceBlanks(raw)),
   freeText: (raw) => good(raw),
   pocHandle: (raw) =>
     POC_HANDLE.test(raw.toUpperCase())

@@ -9,25 +9,18 @@
  */
 import type { Requester } from '../auth/index.ts';
 import type { Database } from '../db/index.ts';
-import type { DryRunNumbers } from '../registry/index.ts';
 import type { ParsedTemplate } from '../templates/index.ts';
+import { DRY_RUN_TICKET, dryRunNumbers } from './dry-run-numbers.ts';
 import type { TemplateResult } from './outcome.ts';
 import { applyTemplate, TemplateRecords } from './run-template.ts';
 
-/** The ticket a dry run's templates carry inside the undone transaction: never stored, never answered. */
-export const DRY_RUN_TICKET = 'DRY-RUN';
+export { DRY_RUN_TICKET, dryRunNumbers } from './dry-run-numbers.ts';
 
 /** Thrown to undo a dry run's transaction once its results are read. */
 export class DryRunUndo extends Error {
   constructor() {
     super('dry run: undone on purpose');
   }
-}
-
-/** Numbers a dry run gives its new customers within the run (1, 2...), past the sequence's last. */
-export function dryRunNumbers(): DryRunNumbers {
-  let customers = 0;
-  return { nextCustomer: () => ++customers };
 }
 
 const OUTCOME_NOTE: Record<TemplateResult['outcome'], string> = {

@@ -28,7 +28,9 @@ import type {
   DelegationAuthority,
   HandleReservations,
   NewTicket,
+  OperationContext,
   OperationOptions,
+  Outcome,
   PlacedReassignment,
   TurnsHeld,
 } from '../registry/index.ts';
@@ -41,7 +43,7 @@ import {
   turnsTaken,
 } from '../registry/index.ts';
 import type { OutgoingMail } from '../replies/index.ts';
-import type { ErrorCode, Problem } from '../shared/index.ts';
+import type { ErrorCode, Problem, Result } from '../shared/index.ts';
 import { problem } from '../shared/index.ts';
 import {
   fieldWords,
@@ -51,6 +53,7 @@ import {
 } from '../templates/index.ts';
 import { validatedByTemplate, validationGate } from '../validation/index.ts';
 import { STAFF_REVIEW_CODE } from './decision-codes.ts';
+import { DRY_RUN_TICKET, dryRunNumbers } from './dry-run-numbers.ts';
 import { handlerFor } from './handlers.ts';
 import { hideKeysBeforeStoring, KEY_HIDDEN_NOTE } from './hide-keys.ts';
 import { holderNotices } from './holder-notices.ts';
@@ -270,6 +273,114 @@ export async function lockSubmission(
 
 const NO_TURNS: ReadonlySet<string> = new Set();
 
+/**
+ * Who may ask (or, for a new net, the authority the registry checks on the parent it places it
+ * under), the POC validation hold, then the registry operation: a template's answer from the
+ * registry, an outcome or the first problem found.
+ */
+async function authorizeAndApply(
+  tx: Transaction,
+  run: TemplateRun,
+  request: TemplateRequest,
+  context: OperationContext,
+  options: OperationOptions,
+  validatedPoc: boolean,
+): Promise<Result<Outcome, Problem>> {
+  const handler = handlerFor(request.kind);
+  const waived = new Set(run.options?.waive ?? []);
+  // Authority over a new net's parent is checked by the registry, on the parent it places the
+  // net under (the statement that locks it); every other kind is checked here, before anything.
+  let delegation: DelegationAuthority | undefined;
+  if (!waived.has('E_NOT_AUTHORIZED')) {
+    if (handler.checks === 'at-placement') {
+      delegation = delegationAuthority(run.requester.accountId);
+    } else {
+      const allowed = await inPhase('templates: authorized', () =>
+        handler.authorize(tx, run.requester, request as never),
+      );
+      if (!allowed.ok) return allowed;
+    }
+    // An account whose every POC went invalid may only fix or validate those POCs (src/validation),
+    // until a POC template M earlier in the same message validated one.
+    const held = validatedPoc
+      ? undefined
+      : await inPhase('templates: POC validation gate', () => validationGate(tx, run.requester, request));
+    if (held) return { ok: false, error: held };
+  }
+  return inPhase('templates: registry operations (POC statements, placed rows judged)', () =>
+    handler.apply(tx, context, request as never, { ...options, ...(delegation ? { delegation } : {}) }),
+  );
+}
+
+/**
+ * Reading's problems (by line, a closing E_TOO_MANY_PROBLEMS last) with the registry's, each
+ * after every problem on its line or an earlier one: one list by line, as the reply promises.
+ */
+function mergedByLine(read: readonly Problem[], registry: readonly Problem[]): Problem[] {
+  const merged = [...read];
+  for (const p of registry) {
+    const line = p.line ?? Number.POSITIVE_INFINITY;
+    let at = merged.length;
+    while (at > 0 && (merged[at - 1]!.code === 'E_TOO_MANY_PROBLEMS' || (merged[at - 1]!.line ?? 0) > line))
+      at--;
+    merged.splice(at, 0, p);
+  }
+  return merged;
+}
+
+/** Savepoint names of the checks below, unique within the process. */
+let checksAsRead = 0;
+
+/**
+ * A template refused at reading: what the registry says of the request its other fields make
+ * (`ParsedTemplate.checkedAsRead`), so that the first reply names every independent problem
+ * (a range outside the sender's space beside a wrong country code, a POC that does not exist
+ * beside a wrong Origin AS) and the sender needs one round trip, not two. The operation runs as a
+ * dry run in a savepoint that is always rolled back: nothing is written, no number taken, no
+ * audit row kept. A problem the registry pins to a refused field is left out (it judged a value
+ * the sender did not give), so is its E_MISSING_FIELD (the field left out may be the refused
+ * one), and so is a request it would accept or hold for review: the
+ * template is refused all the same, for its field errors.
+ */
+async function registryProblemsAsRead(
+  tx: Transaction,
+  run: TemplateRun,
+  actor: Actor,
+  request: TemplateRequest,
+  validatedPoc: boolean,
+): Promise<Problem[]> {
+  const { template } = run;
+  const context: OperationContext = {
+    actor,
+    ticketNumber: DRY_RUN_TICKET,
+    submissionId: run.submissionId,
+    pendingAudit: [],
+    requesterAccount: run.requester.accountId,
+    fieldWords: fieldWords(template.form, template.version),
+  };
+  const options: OperationOptions = {
+    ...(run.options ?? {}),
+    dryRun: run.options?.dryRun ?? dryRunNumbers(),
+  };
+  const name = sql.raw(`checks_as_read_${++checksAsRead}`);
+  await tx.execute(sql`savepoint ${name}`);
+  let answer: Result<Outcome, Problem>;
+  try {
+    answer = await authorizeAndApply(tx, run, request, context, options, validatedPoc);
+  } finally {
+    await tx.execute(sql`rollback to savepoint ${name}`);
+  }
+  if (answer.ok) return [];
+  // Pinned as the request's own problem would be: the template's subject is the request's.
+  const pinned = pinToField({ ...template, result: { ok: true, value: request } }, answer.error);
+  const refused = new Set(template.refusedFields ?? []);
+  // The registry's "a field is missing" or "nothing to change" about a request whose refused
+  // fields were left out speaks of the refusal, not of the template: reading already said it.
+  if (pinned.code === 'E_NOTHING_TO_CHANGE' || pinned.code === 'E_MISSING_FIELD') return [];
+  if (pinned.field !== undefined && refused.has(pinned.field)) return [];
+  return [pinned];
+}
+
 interface Decision {
   /** A resend of what the requester already holds: approved, nothing written, nobody notified. */
   readonly unchanged?: boolean;
@@ -296,35 +407,22 @@ async function decide(
     errors,
     notes: [],
   });
-  if (!template.result.ok) return rejected(template.result.error);
+  if (!template.result.ok) {
+    const asRead = template.checkedAsRead;
+    const registry = asRead
+      ? await inPhase('templates: registry checks of a template refused at reading', () =>
+          registryProblemsAsRead(tx, run, actor, asRead, records.validatedPoc),
+        )
+      : [];
+    return rejected(mergedByLine(template.result.error, registry));
+  }
   const parsed = template.result.value;
   const { value: request, changed: keyHidden } = timedSync('templates: keys hidden before storing', () =>
     hideKeysBeforeStoring(parsed),
   );
-  const handler = handlerFor(request.kind);
-  const waived = new Set(run.options?.waive ?? []);
-  // Authority over a new net's parent is checked by the registry, on the parent it places the
-  // net under (the statement that locks it); every other kind is checked here, before anything.
-  let delegation: DelegationAuthority | undefined;
-  if (!waived.has('E_NOT_AUTHORIZED')) {
-    if (handler.checks === 'at-placement') {
-      delegation = delegationAuthority(run.requester.accountId);
-    } else {
-      const allowed = await inPhase('templates: authorized', () =>
-        handler.authorize(tx, run.requester, request as never),
-      );
-      if (!allowed.ok) return rejected([pinToField(template, allowed.error)]);
-    }
-    // An account whose every POC went invalid may only fix or validate those POCs (src/validation),
-    // until a POC template M earlier in the same message validated one.
-    const held = records.validatedPoc
-      ? undefined
-      : await inPhase('templates: POC validation gate', () => validationGate(tx, run.requester, request));
-    if (held) return rejected([pinToField(template, held)]);
-  }
   // The operation's audit rows are kept only if the operation is (see OperationContext).
   const pendingAudit: AuditRow[] = [];
-  const context = {
+  const context: OperationContext = {
     actor,
     ticketNumber: ticket,
     submissionId: run.submissionId,
@@ -338,13 +436,10 @@ async function decide(
   };
   const options: OperationOptions = {
     ...(run.options ?? {}),
-    ...(delegation ? { delegation } : {}),
     ...(slot.withoutSavepoint ? { withoutSavepoint: true } : {}),
     ...(slot.placed ? { placed: slot.placed } : {}),
   };
-  const applied = await inPhase('templates: registry operations (POC statements, placed rows judged)', () =>
-    handler.apply(tx, context, request as never, options),
-  );
+  const applied = await authorizeAndApply(tx, run, request, context, options, records.validatedPoc);
   if (!applied.ok) return rejected([pinToField(template, applied.error)]);
   if (applied.value.status === 'pending_review') {
     return { outcome: 'pending_review', handles: {}, errors: [], notes: [applied.value.reason] };

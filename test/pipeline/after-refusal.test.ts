@@ -369,7 +369,10 @@ describe.each(BACKENDS)('after a refusal: staff edits and the customer’s own f
       '08': 'by the Net-Mod',
     });
     const refusedNetMod = await submit(stack, [netMod]);
-    expect(refusedNetMod.reply.parsed.blocks[0]?.errors.map((e) => e.code)).toEqual(['E_INVALID_ORIGIN_AS']);
+    expect(refusedNetMod.reply.parsed.blocks[0]?.errors.map((e) => e.code)).toEqual([
+      'E_WRONG_FORM',
+      'E_INVALID_ORIGIN_AS',
+    ]);
     const renamed = simpleReassignment({
       action: 'M',
       range,

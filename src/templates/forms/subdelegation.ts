@@ -67,12 +67,17 @@ function version5(family: IpFamily): FieldSpec[] {
 }
 
 /** The POC block of version 4, for the org POC (08-19) and the net POC (25-36). */
+/**
+ * A POC named by its handle or written out to be created. The form: "Handle (or leave blank to
+ * create the POC below)": with a handle, the lines below it are skipped (a billing system fills
+ * every line it has), as for a Downstream Org ID, with one note, not refused.
+ */
 function embeddedPocFields(first: number, label: string, prefix: string): FieldSpec[] {
   const n = (offset: number) => String(first + offset).padStart(2, '0');
-  return [
-    field(n(0), `${label} Handle`, `${prefix}Handle`, 'pocHandle', {
-      hint: 'or leave blank to create the POC below',
-    }),
+  const handle = field(n(0), `${label} Handle`, `${prefix}Handle`, 'pocHandle', {
+    hint: 'or leave blank to create the POC below',
+  });
+  const details = [
     field(n(1), `${label} Contact Type`, `${prefix}ContactType`, 'contactType', { hint: 'P or R' }),
     field(n(2), `${label} Last Name or Role Account`, `${prefix}LastName`, 'text'),
     field(n(3), `${label} First Name`, `${prefix}FirstName`, 'text'),
@@ -84,7 +89,8 @@ function embeddedPocFields(first: number, label: string, prefix: string): FieldS
     field(n(9), `${label} Country Code`, `${prefix}Country`, 'country'),
     field(n(10), `${label} Office Phone Number`, `${prefix}Phone`, 'phone'),
     field(n(11), `${label} E-mail Address`, `${prefix}Email`, 'email'),
-  ];
+  ].map((spec) => ({ ...spec, skippedWhen: `${prefix}Handle` }));
+  return [handle, ...details];
 }
 
 function version4(family: IpFamily): FieldSpec[] {
@@ -101,7 +107,11 @@ function version4(family: IpFamily): FieldSpec[] {
       field('06', 'Org Postal Code', 'orgPostalCode', 'text', { maxLength: 20 }),
       field('07', 'Org Country Code', 'orgCountry', 'country'),
       ...embeddedPocFields(8, 'Org POC', 'orgPoc'),
-    ].map((spec) => ({ ...spec, skippedWhen: 'orgHandle' })),
+    ].map((spec) => ({
+      ...spec,
+      // Org ID first: with it, 02-19 are skipped whatever 08 says.
+      skippedWhen: spec.skippedWhen ? ['orgHandle', spec.skippedWhen].flat() : 'orgHandle',
+    })),
     field(
       '20',
       family === 6 ? 'IPv6 Address and Prefix or Range' : 'IP Address and Prefix or Range',

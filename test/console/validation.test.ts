@@ -48,6 +48,21 @@ describe('POC validation in the console', () => {
     const deps = { db: stack.db, config: stack.config, logger: silentLogger() };
     await runValidationRound(deps, new Date());
     expect(counts((await client.get('/validation')).body)).toEqual({ due: 0, pending: 2, invalid: 0 });
+    // The 60 days run from the mails' sending: the paced second one is made due now, and both
+    // are sent before the days pass (a POC whose mail still waits is never made invalid).
+    await stack.db
+      .update(tables.outbox)
+      .set({ nextAttemptAt: sql`now()` })
+      .where(eq(tables.outbox.kind, 'validation'));
+    await expect
+      .poll(
+        async () =>
+          (await stack.db.select().from(tables.outbox).where(eq(tables.outbox.kind, 'validation'))).every(
+            (r) => r.state === 'sent',
+          ),
+        { timeout: 60_000 },
+      )
+      .toBe(true);
     await runValidationRound(deps, new Date(Date.now() + 61 * DAY));
     const after = await client.get('/validation');
     expect(counts(after.body)).toEqual({ due: 0, pending: 0, invalid: 2 });

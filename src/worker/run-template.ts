@@ -408,7 +408,10 @@ async function decide(
     notes: [],
   });
   if (!template.result.ok) {
-    const asRead = template.checkedAsRead;
+    // A template whose reading already said as much as a reply may (E_TOO_MANY_PROBLEMS) is not
+    // asked of the registry too: its answer would pass the cap the reply promises.
+    const capped = template.result.error.some((p) => p.code === 'E_TOO_MANY_PROBLEMS');
+    const asRead = capped ? undefined : template.checkedAsRead;
     const registry = asRead
       ? await inPhase('templates: registry checks of a template refused at reading', () =>
           registryProblemsAsRead(tx, run, actor, asRead, records.validatedPoc),

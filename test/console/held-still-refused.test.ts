@@ -6,40 +6,22 @@
  * refused the customer's valid template and mailed it. Real mail over SMTP; the console over HTTP.
  */
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
-import {
-  type ConsoleStack,
-  STAFF_EMAIL,
-  STAFF_PASSWORD,
-  startConsoleStack,
-} from './support/console-stack.ts';
-import { ConsoleClient } from './support/http-client.ts';
-import { insertDemoBigAllocation, simpleTemplate } from './support/rows.ts';
+import { simpleTemplate } from './support/rows.ts';
 import { pageText } from './support/sign-in.ts';
+import { signedInConsole } from './support/signed-in-console.ts';
 
-let stack: ConsoleStack;
-let client: ConsoleClient;
-
-beforeAll(async () => {
-  stack = await startConsoleStack();
-  await insertDemoBigAllocation(stack.db);
-  client = new ConsoleClient(stack.baseUrl);
-  expect((await client.signIn(STAFF_EMAIL, STAFF_PASSWORD)).status).toBe(303);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const the = signedInConsole({ bigAllocation: true });
 
 async function send(subject: string, text: string): Promise<string> {
-  return await stack.send({ from: `Demo ISP <${DEMO_SENDER}>`, subject, text: `${text}\n` });
+  return await the.stack.send({ from: `Demo ISP <${DEMO_SENDER}>`, subject, text: `${text}\n` });
 }
 
 /** A /20 of the demo's big allocation, held for review (E_STAFF_REVIEW). */
 async function held(range: string, name: string) {
-  const filed = await stack.rejectionFor(
+  const filed = await the.stack.rejectionFor(
     await send(`hold ${name}`, simpleTemplate(range, name, DEMO_API_KEY)),
   );
   expect(filed.reasonCode).toBe('E_STAFF_REVIEW');
@@ -48,25 +30,25 @@ async function held(range: string, name: string) {
 
 async function flashAfter(posted: { status: number; headers: Headers }): Promise<string> {
   expect(posted.status).toBe(303);
-  const after = await client.get(posted.headers.get('location')!);
+  const after = await the.client.get(posted.headers.get('location')!);
   return pageText(/<p class="flash [^"]*"[^>]*>([\s\S]*?)<\/p>/.exec(after.body)?.[1] ?? '');
 }
 
 /** What the customer holds for the submission: its outbox rows, its ticket, the queue item. */
 async function standing(submissionId: string, rejectionId: number) {
-  const replies = await stack.db
+  const replies = await the.stack.db
     .select({ kind: tables.outbox.kind })
     .from(tables.outbox)
     .where(and(eq(tables.outbox.submissionId, submissionId), eq(tables.outbox.kind, 'reply')));
-  const [ticket] = await stack.db
+  const [ticket] = await the.stack.db
     .select()
     .from(tables.tickets)
     .where(eq(tables.tickets.submissionId, submissionId));
-  const [template] = await stack.db
+  const [template] = await the.stack.db
     .select()
     .from(tables.submissionTemplates)
     .where(eq(tables.submissionTemplates.submissionId, submissionId));
-  const [rejection] = await stack.db
+  const [rejection] = await the.stack.db
     .select()
     .from(tables.rejections)
     .where(eq(tables.rejections.id, rejectionId));
@@ -77,13 +59,13 @@ describe('a staff action on held work that would be refused leaves it held and m
   it('override: another rule now refuses the held /20; it stays held, and a reject with a reason still decides it', async () => {
     const filed = await held('100.66.16.0/20', 'BIG-HOLD-1');
     // Meanwhile the same account registers a /24 inside it, approved.
-    await stack.processed(
+    await the.stack.processed(
       await send('small inside', simpleTemplate('100.66.16.0/24', 'SMALL-INSIDE', DEMO_API_KEY)),
     );
 
-    await client.get(`/submissions/${filed.submissionId}`);
+    await the.client.get(`/submissions/${filed.submissionId}`);
     const flash = await flashAfter(
-      await client.post(`/rejections/${filed.rejectionId}/override`, {
+      await the.client.post(`/rejections/${filed.rejectionId}/override`, {
         waive: 'E_STAFF_REVIEW',
         note: 'ok by policy',
         message: 'Your /20 is approved, welcome aboard.',
@@ -97,14 +79,14 @@ describe('a staff action on held work that would be refused leaves it held and m
     expect(now.ticket).toMatchObject({ status: 'pending_review', closedAt: null });
     expect(now.rejection).toMatchObject({ state: 'open', reasonCode: 'E_STAFF_REVIEW' });
     // Still in "Needs a decision", linked to its rejection.
-    const triage = (await client.get('/rejections?view=triage')).body;
+    const triage = (await the.client.get('/rejections?view=triage')).body;
     expect(triage).toMatch(
       new RegExp(`/submissions/${filed.submissionId}\\?[^"#]*#rejection-${filed.rejectionId}"`),
     );
 
     // Staff decide it with a reason: that, and only that, is mailed.
     const rejected = await flashAfter(
-      await client.post(`/rejections/${filed.rejectionId}/reject`, {
+      await the.client.post(`/rejections/${filed.rejectionId}/reject`, {
         reason: 'It overlaps your /24 SMALL-INSIDE; send the /20 again without it.',
         note: 'told by phone',
       }),
@@ -115,11 +97,11 @@ describe('a staff action on held work that would be refused leaves it held and m
 
   it("edit-and-apply: staff's own typo in a valid held template is theirs to see, not the customer's", async () => {
     const filed = await held('100.66.32.0/20', 'HOLD-E');
-    const page = await client.get(`/submissions/${filed.submissionId}`);
+    const page = await the.client.get(`/submissions/${filed.submissionId}`);
     const text = pageText(/<textarea name="text"[^>]*>([\s\S]*?)<\/textarea>/.exec(page.body)![1]!);
     const apply = async (networkName: string) =>
       await flashAfter(
-        await client.post(`/rejections/${filed.rejectionId}/edit`, {
+        await the.client.post(`/rejections/${filed.rejectionId}/edit`, {
           step: 'apply',
           basedOn: '1',
           text: text.replace('Network Name: HOLD-E', `Network Name: ${networkName}`),
@@ -137,7 +119,7 @@ describe('a staff action on held work that would be refused leaves it held and m
     expect(now.rejection).toMatchObject({ state: 'open', reasonCode: 'E_STAFF_REVIEW' });
     // The typo is not recorded as a version: the next edit is written on the customer's text.
     expect(
-      await stack.db
+      await the.stack.db
         .select()
         .from(tables.templateVersions)
         .where(eq(tables.templateVersions.submissionId, filed.submissionId)),

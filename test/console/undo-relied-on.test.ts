@@ -7,49 +7,31 @@
  * SMTP through the whole daemon; the console over HTTP.
  */
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
 import { parseReply } from '../support/reply-reader.ts';
-import {
-  type ConsoleStack,
-  STAFF_EMAIL,
-  STAFF_PASSWORD,
-  startConsoleStack,
-} from './support/console-stack.ts';
-import { ConsoleClient } from './support/http-client.ts';
-import { insertDemoBigAllocation, simpleTemplate } from './support/rows.ts';
+import { simpleTemplate } from './support/rows.ts';
 import { pageText } from './support/sign-in.ts';
+import { signedInConsole } from './support/signed-in-console.ts';
 
-let stack: ConsoleStack;
-let client: ConsoleClient;
-
-beforeAll(async () => {
-  stack = await startConsoleStack();
-  await insertDemoBigAllocation(stack.db);
-  client = new ConsoleClient(stack.baseUrl);
-  expect((await client.signIn(STAFF_EMAIL, STAFF_PASSWORD)).status).toBe(303);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const the = signedInConsole({ bigAllocation: true });
 
 const send = async (text: string, subject: string) =>
-  await stack.send({ from: `Demo ISP billing <${DEMO_SENDER}>`, subject, text: `${text}\n` });
+  await the.stack.send({ from: `Demo ISP billing <${DEMO_SENDER}>`, subject, text: `${text}\n` });
 
 /** Posts a form of a submission page (its CSRF token) and reads the banner the redirect leads to. */
 async function act(submissionId: string, path: string, form: Record<string, string>): Promise<string> {
-  await client.get(`/submissions/${submissionId}`);
-  const posted = await client.post(path, form);
+  await the.client.get(`/submissions/${submissionId}`);
+  const posted = await the.client.post(path, form);
   expect(posted.status).toBe(303);
-  const page = await client.get(posted.headers.get('location')!);
+  const page = await the.client.get(posted.headers.get('location')!);
   return pageText(/<p class="flash [^"]*"[^>]*>([\s\S]*?)<\/p>/.exec(page.body)?.[1] ?? '');
 }
 
 /** The last reply the submission's sender got, read as a billing system reads it. */
 async function lastReply(submissionId: string) {
-  const rows = await stack.db
+  const rows = await the.stack.db
     .select({ raw: tables.outbox.raw })
     .from(tables.outbox)
     .where(and(eq(tables.outbox.submissionId, submissionId), eq(tables.outbox.kind, 'reply')))
@@ -60,7 +42,7 @@ async function lastReply(submissionId: string) {
 }
 
 async function auditRow(rejectionId: number, action: string): Promise<number> {
-  const rows = await stack.db
+  const rows = await the.stack.db
     .select({ id: tables.auditLog.id })
     .from(tables.auditLog)
     .where(
@@ -75,20 +57,20 @@ async function auditRow(rejectionId: number, action: string): Promise<number> {
 }
 
 const netNamed = async (name: string) =>
-  await stack.db.select().from(tables.nets).where(eq(tables.nets.name, name));
+  await the.stack.db.select().from(tables.nets).where(eq(tables.nets.name, name));
 
 async function mailCount(): Promise<number> {
-  return (await stack.db.select({ id: tables.outbox.id }).from(tables.outbox)).length;
+  return (await the.stack.db.select({ id: tables.outbox.id }).from(tables.outbox)).length;
 }
 
 describe('undo of what a later APPROVED ticket names', () => {
   it("is refused after the customer's resend was told the net is already registered (an edit undone)", async () => {
     const corrected = simpleTemplate('198.51.100.128/28', 'RESEND-1', DEMO_API_KEY);
-    const first = await stack.rejectionFor(
+    const first = await the.stack.rejectionFor(
       await send(corrected.replace('Country Code: US', 'Country Code: QX'), 'bad country'),
     );
     expect(first.reasonCode).toBe('E_INVALID_COUNTRY');
-    const page = (await client.get(`/submissions/${first.submissionId}`)).body;
+    const page = (await the.client.get(`/submissions/${first.submissionId}`)).body;
     const text = pageText(/<textarea name="text"[^>]*>([\s\S]*?)<\/textarea>/.exec(page)![1]!);
     const applied = await act(first.submissionId, `/rejections/${first.rejectionId}/edit`, {
       step: 'apply',
@@ -101,7 +83,7 @@ describe('undo of what a later APPROVED ticket names', () => {
     expect(net).toBeDefined();
 
     // The billing system lost our reply and sends the corrected template again.
-    const resent = await stack.processed(await send(corrected, 'resent, corrected'));
+    const resent = await the.stack.processed(await send(corrected, 'resent, corrected'));
     const told = (await lastReply(resent)).reply.blocks[0]!;
     expect(told).toMatchObject({ status: 'APPROVED' });
     expect(told.handles).toContain(net!.handle);
@@ -126,8 +108,8 @@ describe('undo of what a later APPROVED ticket names', () => {
 
   it('is refused after a second held copy was approved with the net the first created (an override undone)', async () => {
     const template = simpleTemplate('100.66.32.0/20', 'BIG-HOLD-2', DEMO_API_KEY);
-    const one = await stack.rejectionFor(await send(template, 'held'));
-    const two = await stack.rejectionFor(await send(template, 'held, resent'));
+    const one = await the.stack.rejectionFor(await send(template, 'held'));
+    const two = await the.stack.rejectionFor(await send(template, 'held, resent'));
     expect([one.reasonCode, two.reasonCode]).toEqual(['E_STAFF_REVIEW', 'E_STAFF_REVIEW']);
     for (const held of [one, two]) {
       const done = await act(held.submissionId, `/rejections/${held.rejectionId}/override`, {

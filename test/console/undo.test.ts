@@ -7,53 +7,37 @@
  * mailed); an undo of an edit-and-apply with a message carries it as the block's note.
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
 import { type ParsedReply, parseReply } from '../support/reply-reader.ts';
-import {
-  type ConsoleStack,
-  STAFF_EMAIL,
-  STAFF_PASSWORD,
-  startConsoleStack,
-} from './support/console-stack.ts';
-import { ConsoleClient } from './support/http-client.ts';
+import { STAFF_EMAIL } from './support/console-stack.ts';
 import { insertDemoBigAllocation, simpleTemplate } from './support/rows.ts';
 import { pageText } from './support/sign-in.ts';
+import { signedInConsole } from './support/signed-in-console.ts';
 
-let stack: ConsoleStack;
-let client: ConsoleClient;
-
-beforeAll(async () => {
-  stack = await startConsoleStack();
-  client = new ConsoleClient(stack.baseUrl);
-  expect((await client.signIn(STAFF_EMAIL, STAFF_PASSWORD)).status).toBe(303);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const the = signedInConsole();
 
 async function swip(text: string, subject: string) {
-  const messageId = await stack.send({
+  const messageId = await the.stack.send({
     from: `Demo ISP billing <${DEMO_SENDER}>`,
     subject,
     text: `${text}\n`,
   });
-  return { messageId, filed: () => stack.rejectionFor(messageId) };
+  return { messageId, filed: () => the.stack.rejectionFor(messageId) };
 }
 
 /** Posts a form of a submission page (its CSRF token) and reads the banner the redirect leads to. */
 async function act(submissionId: string, path: string, form: Record<string, string>): Promise<string> {
-  await client.get(`/submissions/${submissionId}`);
-  const posted = await client.post(path, form);
+  await the.client.get(`/submissions/${submissionId}`);
+  const posted = await the.client.post(path, form);
   expect(posted.status).toBe(303);
-  const page = await client.get(posted.headers.get('location')!);
+  const page = await the.client.get(posted.headers.get('location')!);
   return pageText(/<p class="flash [^"]*"[^>]*>([\s\S]*?)<\/p>/.exec(page.body)?.[1] ?? '');
 }
 
 const outboxOf = async (submissionId: string) =>
-  await stack.db
+  await the.stack.db
     .select({
       kind: tables.outbox.kind,
       messageId: tables.outbox.messageId,
@@ -89,7 +73,7 @@ async function supersedingAnswer(
 
 /** The audit row of the last console action on a rejection. */
 async function actionRow(rejectionId: number, action: string): Promise<number> {
-  const rows = await stack.db
+  const rows = await the.stack.db
     .select({ id: tables.auditLog.id })
     .from(tables.auditLog)
     .where(
@@ -104,7 +88,7 @@ async function actionRow(rejectionId: number, action: string): Promise<number> {
 }
 
 const netNamed = async (name: string) =>
-  await stack.db.select().from(tables.nets).where(eq(tables.nets.name, name));
+  await the.stack.db.select().from(tables.nets).where(eq(tables.nets.name, name));
 
 describe('undo of a staff action', () => {
   let filed: { submissionId: string; rejectionId: number };
@@ -121,7 +105,7 @@ describe('undo of a staff action', () => {
     const mailsBefore = await outboxOf(filed.submissionId);
     const override = await actionRow(filed.rejectionId, 'console.override');
 
-    const page = (await client.get(`/submissions/${filed.submissionId}`)).body;
+    const page = (await the.client.get(`/submissions/${filed.submissionId}`)).body;
     expect(page).toContain(`action="/audit/${override}/undo"`);
     const undone = await act(filed.submissionId, `/audit/${override}/undo`, {
       note: 'wrong customer: the link is theirs',
@@ -135,9 +119,12 @@ describe('undo of a staff action', () => {
 
     expect(await netNamed('P2P-LINK')).toHaveLength(0);
     expect(
-      await stack.db.select().from(tables.customers).where(eq(tables.customers.handle, net!.customerHandle!)),
+      await the.stack.db
+        .select()
+        .from(tables.customers)
+        .where(eq(tables.customers.handle, net!.customerHandle!)),
     ).toHaveLength(0);
-    const [template] = await stack.db
+    const [template] = await the.stack.db
       .select()
       .from(tables.submissionTemplates)
       .where(eq(tables.submissionTemplates.submissionId, filed.submissionId));
@@ -145,12 +132,12 @@ describe('undo of a staff action', () => {
       outcome: 'rejected',
       errors: [expect.objectContaining({ code: 'E_PREFIX_TOO_SMALL' })],
     });
-    const [rejection] = await stack.db
+    const [rejection] = await the.stack.db
       .select()
       .from(tables.rejections)
       .where(eq(tables.rejections.id, filed.rejectionId));
     expect(rejection).toMatchObject({ state: 'open', closedBy: null });
-    const [ticket] = await stack.db
+    const [ticket] = await the.stack.db
       .select()
       .from(tables.tickets)
       .where(eq(tables.tickets.number, template!.ticketNumber!));
@@ -167,7 +154,7 @@ describe('undo of a staff action', () => {
       }),
     ]);
 
-    const audit = await stack.db
+    const audit = await the.stack.db
       .select({
         action: tables.auditLog.action,
         type: tables.auditLog.objectType,
@@ -249,7 +236,7 @@ describe('undo of a staff action', () => {
       ),
     );
     expect(await netNamed('P2P-RENAMED')).toHaveLength(1);
-    const [rejection] = await stack.db
+    const [rejection] = await the.stack.db
       .select()
       .from(tables.rejections)
       .where(eq(tables.rejections.id, filed.rejectionId));
@@ -261,7 +248,7 @@ describe('undo of a staff action', () => {
     const edited = await (
       await swip(simpleTemplate('198.51.100.96/30', 'EDIT-LINK', DEMO_API_KEY), 'edit')
     ).filed();
-    const page = (await client.get(`/submissions/${edited.submissionId}`)).body;
+    const page = (await the.client.get(`/submissions/${edited.submissionId}`)).body;
     const text = pageText(/<textarea name="text"[^>]*>([\s\S]*?)<\/textarea>/.exec(page)![1]!).replace(
       '/30',
       '/29',
@@ -307,7 +294,7 @@ describe('undo of a staff action', () => {
   });
 
   it('puts work held for review back on hold, so it can still be rejected with a reason', async () => {
-    await insertDemoBigAllocation(stack.db);
+    await insertDemoBigAllocation(the.stack.db);
     const held = await (
       await swip(simpleTemplate('100.66.16.0/20', 'BIG-CUSTOMER', DEMO_API_KEY), 'big')
     ).filed();
@@ -322,12 +309,12 @@ describe('undo of a staff action', () => {
       note: 'the plan was for another customer',
     });
     expect(undone).toContain(`Rejection ${held.rejectionId} is open again.`);
-    const [template] = await stack.db
+    const [template] = await the.stack.db
       .select()
       .from(tables.submissionTemplates)
       .where(eq(tables.submissionTemplates.submissionId, held.submissionId));
     expect(template!.outcome).toBe('pending_review');
-    const [ticket] = await stack.db
+    const [ticket] = await the.stack.db
       .select()
       .from(tables.tickets)
       .where(eq(tables.tickets.number, template!.ticketNumber!));
@@ -340,7 +327,7 @@ describe('undo of a staff action', () => {
   });
 
   it('records each console action as old -> new state on its audit row', async () => {
-    const page = pageText((await client.get(`/submissions/${filed.submissionId}`)).body);
+    const page = pageText((await the.client.get(`/submissions/${filed.submissionId}`)).body);
     expect(page).toContain('state: open → overridden');
     expect(page).toMatch(/state: overridden → open/);
   });

@@ -223,12 +223,13 @@ describe('an approval of a held removal acts on what staff saw', () => {
 });
 
 describe('an override of E_NOT_AUTHORIZED tells the holder of the space', () => {
-  it('sends Other ISP a notice with the ticket when staff register Demo ISP’s net in Other ISP’s allocation', async () => {
+  /** Demo ISP's net in Other ISP's allocation, refused E_NOT_AUTHORIZED, then overridden by staff. */
+  const overrideInOthersSpace = async (subject: string, range: string, name: string) => {
     const held = await stack.rejectionFor(
       await stack.send({
         from: `Demo ISP <${DEMO_SENDER}>`,
-        subject: 'not ours',
-        text: `${simpleTemplate('203.0.113.144/29', 'NOT-OURS', DEMO_API_KEY)}\n`,
+        subject,
+        text: `${simpleTemplate(range, name, DEMO_API_KEY)}\n`,
       }),
     );
     expect(held.reasonCode).toBe('E_NOT_AUTHORIZED');
@@ -238,6 +239,10 @@ describe('an override of E_NOT_AUTHORIZED tells the holder of the space', () => 
       note: 'ok per phone call',
     });
     expect(posted.status).toBe(303);
+    return { held, posted };
+  };
+  it('sends Other ISP a notice with the ticket when staff register Demo ISP’s net in Other ISP’s allocation', async () => {
+    const { held, posted } = await overrideInOthersSpace('not ours', '203.0.113.144/29', 'NOT-OURS');
     const flash = pageText((await client.get(posted.headers.get('location')!)).body);
     expect(flash).toMatch(/Done \(override\): template 1 APPROVED/);
     const mails = await stack.db
@@ -272,20 +277,11 @@ describe('an override of E_NOT_AUTHORIZED tells the holder of the space', () => 
       .map((m) => ({ id: m.id, text: m.raw.replace(/=\r?\n/g, '').replace(/\r?\n/g, ' ') }));
 
   it('tells Other ISP when staff undo such an override: the net it heard of is taken back', async () => {
-    const held = await stack.rejectionFor(
-      await stack.send({
-        from: `Demo ISP <${DEMO_SENDER}>`,
-        subject: 'not ours either',
-        text: `${simpleTemplate('203.0.113.160/29', 'NOT-OURS-UNDONE', DEMO_API_KEY)}\n`,
-      }),
+    const { held, posted } = await overrideInOthersSpace(
+      'not ours either',
+      '203.0.113.160/29',
+      'NOT-OURS-UNDONE',
     );
-    expect(held.reasonCode).toBe('E_NOT_AUTHORIZED');
-    await client.get(`/submissions/${held.submissionId}`);
-    const posted = await client.post(`/rejections/${held.rejectionId}/override`, {
-      waive: 'E_NOT_AUTHORIZED',
-      note: 'ok per phone call',
-    });
-    expect(posted.status).toBe(303);
     expect(await noticesToOther(held.submissionId)).toHaveLength(1);
     const [override] = await stack.db
       .select({ id: tables.auditLog.id })

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
 import { parseReply } from '../support/reply-reader.ts';
-import { simpleTemplate } from './support/rows.ts';
+import { lastActionRow, netsNamed, simpleTemplate } from './support/rows.ts';
 import { pageText } from './support/sign-in.ts';
 import { signedInConsole } from './support/signed-in-console.ts';
 
@@ -41,23 +41,8 @@ async function lastReply(submissionId: string) {
   return { count: rows.length, reply: reply.value };
 }
 
-async function auditRow(rejectionId: number, action: string): Promise<number> {
-  const rows = await the.stack.db
-    .select({ id: tables.auditLog.id })
-    .from(tables.auditLog)
-    .where(
-      and(
-        eq(tables.auditLog.objectType, 'rejection'),
-        eq(tables.auditLog.objectHandle, String(rejectionId)),
-        eq(tables.auditLog.action, action),
-      ),
-    )
-    .orderBy(tables.auditLog.id);
-  return rows.at(-1)!.id;
-}
-
-const netNamed = async (name: string) =>
-  await the.stack.db.select().from(tables.nets).where(eq(tables.nets.name, name));
+const auditRow = (rejectionId: number, action: string) => lastActionRow(the.stack.db, rejectionId, action);
+const netNamed = (name: string) => netsNamed(the.stack.db, name);
 
 async function mailCount(): Promise<number> {
   return (await the.stack.db.select({ id: tables.outbox.id }).from(tables.outbox)).length;

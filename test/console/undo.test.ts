@@ -12,7 +12,7 @@ import { tables } from '../../src/db/index.ts';
 import { DEMO_API_KEY, DEMO_SENDER } from '../../src/registry/index.ts';
 import { type ParsedReply, parseReply } from '../support/reply-reader.ts';
 import { STAFF_EMAIL } from './support/console-stack.ts';
-import { insertDemoBigAllocation, simpleTemplate } from './support/rows.ts';
+import { insertDemoBigAllocation, lastActionRow, netsNamed, simpleTemplate } from './support/rows.ts';
 import { pageText } from './support/sign-in.ts';
 import { signedInConsole } from './support/signed-in-console.ts';
 
@@ -71,24 +71,8 @@ async function supersedingAnswer(
   return answer;
 }
 
-/** The audit row of the last console action on a rejection. */
-async function actionRow(rejectionId: number, action: string): Promise<number> {
-  const rows = await the.stack.db
-    .select({ id: tables.auditLog.id })
-    .from(tables.auditLog)
-    .where(
-      and(
-        eq(tables.auditLog.objectType, 'rejection'),
-        eq(tables.auditLog.objectHandle, String(rejectionId)),
-        eq(tables.auditLog.action, action),
-      ),
-    )
-    .orderBy(tables.auditLog.id);
-  return rows.at(-1)!.id;
-}
-
-const netNamed = async (name: string) =>
-  await the.stack.db.select().from(tables.nets).where(eq(tables.nets.name, name));
+const actionRow = (rejectionId: number, action: string) => lastActionRow(the.stack.db, rejectionId, action);
+const netNamed = (name: string) => netsNamed(the.stack.db, name);
 
 describe('undo of a staff action', () => {
   let filed: { submissionId: string; rejectionId: number };

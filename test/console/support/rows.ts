@@ -3,6 +3,7 @@
  * submission as ingress + worker store it. The browser test sends real mail instead.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
 import type { Database, StoredProblem } from '../../../src/db/index.ts';
 import { tables } from '../../../src/db/index.ts';
 import { deliveryDigest } from '../../../src/ingress/index.ts';
@@ -166,3 +167,23 @@ export async function insertDemoBigAllocation(db: Database): Promise<void> {
     orgHandle: 'DEMOISP-1',
   });
 }
+
+/** The audit row of the last console action `action` on a rejection. */
+export async function lastActionRow(db: Database, rejectionId: number, action: string): Promise<number> {
+  const rows = await db
+    .select({ id: tables.auditLog.id })
+    .from(tables.auditLog)
+    .where(
+      and(
+        eq(tables.auditLog.objectType, 'rejection'),
+        eq(tables.auditLog.objectHandle, String(rejectionId)),
+        eq(tables.auditLog.action, action),
+      ),
+    )
+    .orderBy(tables.auditLog.id);
+  return rows.at(-1)!.id;
+}
+
+/** The nets registered under `name`. */
+export const netsNamed = async (db: Database, name: string) =>
+  await db.select().from(tables.nets).where(eq(tables.nets.name, name));
